@@ -1,0 +1,493 @@
+/* mod_prefork_app: configuration directives.
+ *
+ * Every bad value is rejected while the line is parsed, so httpd reports it
+ * as "Syntax error on line N of FILE" at `apachectl -t`; what can only be
+ * checked once the whole file is read (cache names, SetHandler targets) is
+ * checked in pa_config_check() from the check_config hook, which logs
+ * FILE:LINE itself. */
+#include "mod_prefork_app.h"
+
+#include "http_core.h"
+#include "http_main.h"
+#include "apr_strings.h"
+#include "apr_lib.h"
+#include "apr_file_info.h"
+#include "apr_user.h"
+
+#include <limits.h>
+#include <unistd.h>
+
+#define PA_NAME_MAX       32    /* app and zone names end up in socket paths */
+#define PA_PROCS_LIMIT    1024
+#define PA_SECONDS_LIMIT  (10 * 365 * 86400)
+#define PA_ZONE_MIN       (64 * 1024)
+
+void *pa_create_server_config(apr_pool_t *p, server_rec *s)
+{
+    pa_server_conf_t *conf = apr_pcalloc(p, sizeof(*conf));
+
+    conf->apps = apr_array_make(p, 4, sizeof(pa_app_t *));
+    conf->apps_by_name = apr_hash_make(p);
+    conf->zones = apr_array_make(p, 2, sizeof(pa_cache_zone_t *));
+    conf->zones_by_name = apr_hash_make(p);
+    return conf;
+}
+
+pa_server_conf_t *pa_get_conf(server_rec *s)
+{
+    /* Directives are main-server only; a vhost's request reads the main
+     * server's pools. */
+    if (s->is_virtual && ap_server_conf) {
+        s = ap_server_conf;
+    }
+    return ap_get_module_config(s->module_config, &prefork_app_module);
+}
+
+pa_app_t *pa_find_app(pa_server_conf_t *conf, const char *name)
+{
+    return apr_hash_get(conf->apps_by_name, name, APR_HASH_KEY_STRING);
+}
+
+static int valid_name(const char *name)
+{
+    const char *c;
+
+    if (!*name || strlen(name) > PA_NAME_MAX) {
+        return 0;
+    }
+    for (c = name; *c; c++) {
+        if (!apr_isalnum(*c) && *c != '_' && *c != '-' && *c != '.') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* A whole non-negative decimal number, bounded. */
+static const char *parse_uint(apr_pool_t *p, const char *key, const char *val,
+                              int min, int max, int *out)
+{
+    char *end;
+    apr_int64_t n;
+
+    if (!*val || !apr_isdigit(*val)) {
+        return apr_psprintf(p, "%s=%s: not a number", key, val);
+    }
+    n = apr_strtoi64(val, &end, 10);
+    if (*end || n > max) {
+        return apr_psprintf(p, "%s=%s: must be a whole number up to %d",
+                            key, val, max);
+    }
+    if (n < min) {
+        return apr_psprintf(p, "%s=%s: must be at least %d", key, val, min);
+    }
+    *out = (int)n;
+    return NULL;
+}
+
+/* "N" or "MIN-MAX". */
+static const char *parse_range(apr_pool_t *p, const char *key, const char *val,
+                               int min, int max, int *lo, int *hi)
+{
+    const char *dash = strchr(val, '-');
+    const char *err;
+
+    if (!dash) {
+        if ((err = parse_uint(p, key, val, min, max, lo))) {
+            return err;
+        }
+        *hi = *lo;
+        return NULL;
+    }
+    if ((err = parse_uint(p, key, apr_pstrmemdup(p, val, dash - val),
+                          min, max, lo))
+        || (err = parse_uint(p, key, dash + 1, min, max, hi))) {
+        return apr_psprintf(p, "%s (in range %s)", err, val);
+    }
+    if (*hi < *lo) {
+        return apr_psprintf(p, "%s=%s: the maximum is below the minimum",
+                            key, val);
+    }
+    return NULL;
+}
+
+/* The plain numeric keys of PreforkApp and where they go. */
+static const struct {
+    const char *name;
+    apr_size_t offset;
+    int min;
+} pa_int_keys[] = {
+    { "max-requests",    APR_OFFSETOF(pa_app_t, max_requests),    0 },
+    { "lifetime",        APR_OFFSETOF(pa_app_t, lifetime),        0 },
+    { "idle-timeout",    APR_OFFSETOF(pa_app_t, idle_timeout),    1 },
+    { "request-timeout", APR_OFFSETOF(pa_app_t, request_timeout), 1 },
+    { "queue-timeout",   APR_OFFSETOF(pa_app_t, queue_timeout),   0 },
+    { "die-timeout",     APR_OFFSETOF(pa_app_t, die_timeout),     0 },
+    { "start-delay",     APR_OFFSETOF(pa_app_t, start_delay),     0 },
+    { NULL, 0, 0 }
+};
+
+static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
+                               int *spare_given)
+{
+    apr_pool_t *p = cmd->pool;
+    const char *eq = strchr(kv, '=');
+    const char *key, *val;
+    int i;
+
+    if (!eq || eq == kv) {
+        return apr_psprintf(p, "'%s': expected key=value", kv);
+    }
+    key = apr_pstrmemdup(p, kv, eq - kv);
+    val = eq + 1;
+
+    for (i = 0; pa_int_keys[i].name; i++) {
+        if (!strcmp(key, pa_int_keys[i].name)) {
+            int *field = (int *)((char *)app + pa_int_keys[i].offset);
+            int max = strcmp(key, "max-requests") ? PA_SECONDS_LIMIT : INT_MAX;
+            return parse_uint(p, key, val, pa_int_keys[i].min, max, field);
+        }
+    }
+    if (!strcmp(key, "processes")) {
+        return parse_range(p, key, val, 1, PA_PROCS_LIMIT,
+                           &app->min_procs, &app->max_procs);
+    }
+    if (!strcmp(key, "spare")) {
+        *spare_given = 1;
+        return parse_range(p, key, val, 0, PA_PROCS_LIMIT,
+                           &app->spare_min, &app->spare_max);
+    }
+    if (!strcmp(key, "protocol")) {
+        if (!strcmp(val, "fastcgi")) {
+            app->protocol = PA_PROTO_FASTCGI;
+        }
+        else if (!strcmp(val, "scgi")) {
+            app->protocol = PA_PROTO_SCGI;
+        }
+        else if (!strcmp(val, "cgi")) {
+            app->protocol = PA_PROTO_CGI;
+        }
+        else {
+            return apr_psprintf(p, "protocol=%s: must be fastcgi, scgi or cgi",
+                                val);
+        }
+        return NULL;
+    }
+    if (!strcmp(key, "user")) {
+        if (apr_uid_get(&app->uid, &app->gid, val, p) != APR_SUCCESS) {
+            return apr_psprintf(p, "user=%s: no such user", val);
+        }
+        app->user = val;
+        return NULL;
+    }
+    if (!strcmp(key, "group")) {
+        if (apr_gid_get(&app->gid, val, p) != APR_SUCCESS) {
+            return apr_psprintf(p, "group=%s: no such group", val);
+        }
+        app->group = val;
+        return NULL;
+    }
+    if (!strcmp(key, "cache")) {
+        if (!valid_name(val)) {
+            return apr_psprintf(p, "cache=%s: not a valid zone name", val);
+        }
+        app->cache_name = val;
+        return NULL;
+    }
+    return apr_psprintf(p, "unknown key '%s' (known: protocol, processes, "
+                        "spare, max-requests, lifetime, idle-timeout, "
+                        "request-timeout, queue-timeout, die-timeout, "
+                        "start-delay, user, group, cache)", key);
+}
+
+/* The command is one argument, split on blanks and never given to a shell;
+ * its program must exist and be executable now, not at the first request. */
+static const char *set_app_command(cmd_parms *cmd, pa_app_t *app,
+                                   const char *cmdline)
+{
+    apr_pool_t *p = cmd->pool;
+    char **argv;
+    const char *exe;
+    char *slash;
+    apr_finfo_t fi;
+
+    if (apr_tokenize_to_argv(cmdline, &argv, p) != APR_SUCCESS || !argv[0]) {
+        return "the command is empty";
+    }
+    exe = ap_server_root_relative(p, argv[0]);
+    if (!exe) {
+        return apr_psprintf(p, "bad command path '%s'", argv[0]);
+    }
+    if (apr_stat(&fi, exe, APR_FINFO_TYPE, p) != APR_SUCCESS) {
+        return apr_psprintf(p, "command '%s' does not exist", exe);
+    }
+    if (fi.filetype != APR_REG || access(exe, X_OK) != 0) {
+        return apr_psprintf(p, "command '%s' is not an executable file", exe);
+    }
+    argv[0] = (char *)exe;
+    app->cmdline = cmdline;
+    app->argv = (const char **)argv;
+    app->dir = apr_pstrdup(p, exe);
+    slash = strrchr((char *)app->dir, '/');
+    slash[slash == app->dir ? 1 : 0] = '\0';
+    return NULL;
+}
+
+static const char *cmd_prefork_app(cmd_parms *cmd, void *dummy,
+                                   int argc, char *const argv[])
+{
+    pa_server_conf_t *conf = ap_get_module_config(cmd->server->module_config,
+                                                  &prefork_app_module);
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    pa_app_t *app;
+    int i, spare_given = 0;
+
+    if (err) {
+        return err;
+    }
+    if (argc < 2) {
+        return "PreforkApp: usage: PreforkApp NAME \"COMMAND [ARGS]\" [key=value ...]";
+    }
+    if (!valid_name(argv[0])) {
+        return apr_psprintf(cmd->pool, "PreforkApp: '%s' is not a valid app "
+                            "name (letters, digits, '_', '-', '.'; at most %d)",
+                            argv[0], PA_NAME_MAX);
+    }
+    if (pa_find_app(conf, argv[0])) {
+        return apr_psprintf(cmd->pool, "PreforkApp: duplicate app name '%s'",
+                            argv[0]);
+    }
+
+    app = apr_pcalloc(cmd->pool, sizeof(*app));
+    app->name = argv[0];
+    app->protocol = PA_PROTO_FASTCGI;
+    app->min_procs = app->max_procs = 4;
+    app->spare_min = 1;
+    app->spare_max = 4;
+    app->idle_timeout = 60;
+    app->request_timeout = 60;
+    app->queue_timeout = 30;
+    app->die_timeout = 10;
+    app->start_delay = 1;
+    app->uid = (uid_t)-1;
+    app->gid = (gid_t)-1;
+    app->env = apr_array_make(cmd->pool, 4, sizeof(const char *));
+    app->file = cmd->directive->filename;
+    app->line = cmd->directive->line_num;
+
+    if ((err = set_app_command(cmd, app, argv[1]))) {
+        return apr_pstrcat(cmd->pool, "PreforkApp ", app->name, ": ", err, NULL);
+    }
+    for (i = 2; i < argc; i++) {
+        if ((err = set_app_key(cmd, app, argv[i], &spare_given))) {
+            return apr_pstrcat(cmd->pool, "PreforkApp ", app->name, ": ", err,
+                               NULL);
+        }
+    }
+    if (spare_given && app->min_procs == app->max_procs) {
+        return apr_psprintf(cmd->pool, "PreforkApp %s: spare= needs a dynamic "
+                            "pool (processes=MIN-MAX)", app->name);
+    }
+    if (app->min_procs != app->max_procs && app->spare_max > app->max_procs) {
+        app->spare_max = app->max_procs;
+    }
+    if (app->spare_min > app->spare_max) {
+        return apr_psprintf(cmd->pool, "PreforkApp %s: spare=%d-%d: the "
+                            "maximum is below the minimum", app->name,
+                            app->spare_min, app->spare_max);
+    }
+    if (app->group && !app->user) {
+        return apr_psprintf(cmd->pool, "PreforkApp %s: group= needs user=",
+                            app->name);
+    }
+
+    app->index = conf->apps->nelts;
+    APR_ARRAY_PUSH(conf->apps, pa_app_t *) = app;
+    apr_hash_set(conf->apps_by_name, app->name, APR_HASH_KEY_STRING, app);
+    return NULL;
+}
+
+static const char *cmd_prefork_app_env(cmd_parms *cmd, void *dummy,
+                                       const char *name, const char *var,
+                                       const char *value)
+{
+    pa_server_conf_t *conf = ap_get_module_config(cmd->server->module_config,
+                                                  &prefork_app_module);
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    pa_app_t *app;
+    const char *c;
+
+    if (err) {
+        return err;
+    }
+    app = pa_find_app(conf, name);
+    if (!app) {
+        return apr_psprintf(cmd->pool, "PreforkAppEnv: no PreforkApp named "
+                            "'%s' (define the app before its environment)",
+                            name);
+    }
+    for (c = var; *c; c++) {
+        if (!(apr_isalpha(*c) || *c == '_' || (c > var && apr_isdigit(*c)))) {
+            break;
+        }
+    }
+    if (!*var || *c) {
+        return apr_psprintf(cmd->pool, "PreforkAppEnv %s: '%s' is not a valid "
+                            "environment variable name", name, var);
+    }
+    APR_ARRAY_PUSH(app->env, const char *) =
+        apr_pstrcat(cmd->pool, var, "=", value, NULL);
+    return NULL;
+}
+
+/* "64M", "512K", "1G" or bytes. */
+static const char *cmd_prefork_app_cache(cmd_parms *cmd, void *dummy,
+                                         const char *name, const char *size)
+{
+    pa_server_conf_t *conf = ap_get_module_config(cmd->server->module_config,
+                                                  &prefork_app_module);
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    pa_cache_zone_t *zone;
+    apr_off_t bytes;
+    char *end;
+
+    if (err) {
+        return err;
+    }
+    if (!valid_name(name)) {
+        return apr_psprintf(cmd->pool, "PreforkAppCache: '%s' is not a valid "
+                            "zone name", name);
+    }
+    if (apr_hash_get(conf->zones_by_name, name, APR_HASH_KEY_STRING)) {
+        return apr_psprintf(cmd->pool, "PreforkAppCache: duplicate zone '%s'",
+                            name);
+    }
+    if (!apr_isdigit(*size)
+        || apr_strtoff(&bytes, size, &end, 10) != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "PreforkAppCache %s: size '%s' is not "
+                            "a number (e.g. 64M)", name, size);
+    }
+    switch (apr_tolower(*end)) {
+    case 'g': bytes <<= 10; /* fall through */
+    case 'm': bytes <<= 10; /* fall through */
+    case 'k': bytes <<= 10; end++; break;
+    case '\0': break;
+    default: end = "x";
+    }
+    if (*end) {
+        return apr_psprintf(cmd->pool, "PreforkAppCache %s: size '%s': unknown "
+                            "unit (use K, M or G)", name, size);
+    }
+    if (bytes < PA_ZONE_MIN || bytes > ((apr_off_t)64 << 30)) {
+        return apr_psprintf(cmd->pool, "PreforkAppCache %s: size '%s' must be "
+                            "between 64K and 64G", name, size);
+    }
+    zone = apr_pcalloc(cmd->pool, sizeof(*zone));
+    zone->name = name;
+    zone->size = (apr_size_t)bytes;
+    zone->file = cmd->directive->filename;
+    zone->line = cmd->directive->line_num;
+    zone->index = conf->zones->nelts;
+    APR_ARRAY_PUSH(conf->zones, pa_cache_zone_t *) = zone;
+    apr_hash_set(conf->zones_by_name, zone->name, APR_HASH_KEY_STRING, zone);
+    return NULL;
+}
+
+static const char *cmd_prefork_app_path(cmd_parms *cmd, void *dummy,
+                                        const char *arg)
+{
+    pa_server_conf_t *conf = ap_get_module_config(cmd->server->module_config,
+                                                  &prefork_app_module);
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    const char *path;
+
+    if (err) {
+        return err;
+    }
+    path = ap_runtime_dir_relative(cmd->pool, arg);
+    if (!path) {
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, ": bad path ", arg, NULL);
+    }
+    if (cmd->info) {
+        conf->sockdir = path;
+    }
+    else {
+        conf->pidfile = path;
+    }
+    return NULL;
+}
+
+const command_rec pa_cmds[] = {
+    AP_INIT_TAKE_ARGV("PreforkApp", cmd_prefork_app, NULL, RSRC_CONF,
+        "NAME \"COMMAND [ARGS]\" [key=value ...]: an application pool"),
+    AP_INIT_TAKE3("PreforkAppEnv", cmd_prefork_app_env, NULL, RSRC_CONF,
+        "APP NAME VALUE: an environment variable for APP's workers"),
+    AP_INIT_TAKE2("PreforkAppCache", cmd_prefork_app_cache, NULL, RSRC_CONF,
+        "NAME SIZE: a shared-memory cache zone (e.g. main 64M)"),
+    AP_INIT_TAKE1("PreforkAppPidFile", cmd_prefork_app_path, NULL, RSRC_CONF,
+        "the process manager's pid file (relative: under DefaultRuntimeDir)"),
+    AP_INIT_TAKE1("PreforkAppSocketDir", cmd_prefork_app_path, (void *)1,
+        RSRC_CONF, "where each httpd makes its private worker socket "
+        "directory (relative: under DefaultRuntimeDir)"),
+    { NULL }
+};
+
+/* Every SetHandler/AddHandler naming prefork-app:NAME in the whole tree,
+ * wherever it sits (vhost, Location, Directory, .conf includes). */
+static int check_handlers(pa_server_conf_t *conf, apr_pool_t *ptemp,
+                          const ap_directive_t *d, server_rec *s)
+{
+    static const apr_size_t plen = sizeof(PA_HANDLER_PREFIX) - 1;
+
+    for (; d; d = d->next) {
+        if (!strcasecmp(d->directive, "SetHandler")
+            || !strcasecmp(d->directive, "AddHandler")) {
+            const char *args = d->args;
+            const char *word = ap_getword_conf(ptemp, &args);
+
+            if (!strncasecmp(word, PA_HANDLER_PREFIX, plen)
+                && !pa_find_app(conf, word + plen)) {
+                ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                             PALOGNO(00001) "%s:%d: %s %s: no PreforkApp "
+                             "named '%s'", d->filename, d->line_num,
+                             d->directive, word, word + plen);
+                return !OK;
+            }
+        }
+        if (d->first_child && check_handlers(conf, ptemp, d->first_child, s)
+                              != OK) {
+            return !OK;
+        }
+    }
+    return OK;
+}
+
+int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
+{
+    pa_server_conf_t *conf = pa_get_conf(s);
+    int i;
+
+    for (i = 0; i < conf->apps->nelts; i++) {
+        pa_app_t *app = APR_ARRAY_IDX(conf->apps, i, pa_app_t *);
+
+        if (app->cache_name) {
+            app->cache = apr_hash_get(conf->zones_by_name, app->cache_name,
+                                      APR_HASH_KEY_STRING);
+            if (!app->cache) {
+                ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                             PALOGNO(00002) "%s:%d: PreforkApp %s: cache=%s: "
+                             "no PreforkAppCache zone of that name",
+                             app->file, app->line, app->name, app->cache_name);
+                return !OK;
+            }
+        }
+        if (app->protocol != PA_PROTO_FASTCGI) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                         PALOGNO(00003) "%s:%d: PreforkApp %s: only "
+                         "protocol=fastcgi is implemented so far",
+                         app->file, app->line, app->name);
+            return !OK;
+        }
+    }
+    return check_handlers(conf, ptemp, ap_conftree, s);
+}

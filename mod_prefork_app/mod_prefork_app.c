@@ -1,0 +1,106 @@
+/* mod_prefork_app: a prefork process manager for FastCGI applications.
+ * This file: the hooks and the module record. */
+#include "mod_prefork_app.h"
+#include "scoreboard.h"
+#include "manager.h"
+
+#include "http_core.h"
+#include "ap_mpm.h"
+
+static const char pa_userdata_key[] = "mod_prefork_app_init";
+
+/* Runs before the configuration is read: nothing from an earlier
+ * generation may survive into this one's config. */
+static int pa_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
+{
+    pa_scoreboard = NULL;
+    return OK;
+}
+
+/* Runs at -t too, so every cross-directive error fails configtest. */
+static int pa_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                           apr_pool_t *ptemp, server_rec *s)
+{
+    return pa_config_check(pconf, ptemp, s);
+}
+
+static int pa_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                          apr_pool_t *ptemp, server_rec *s)
+{
+    void *data = NULL;
+    pa_server_conf_t *conf = pa_get_conf(s);
+    apr_status_t rv;
+
+    /* httpd runs post_config twice at startup; the first pass is a dry run
+     * that must not fork anything (as in mod_cgid). */
+    apr_pool_userdata_get(&data, pa_userdata_key, s->process->pool);
+    if (data == NULL) {
+        apr_pool_userdata_set((const void *)1, pa_userdata_key,
+                              apr_pool_cleanup_null, s->process->pool);
+        return OK;
+    }
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG
+        || conf->apps->nelts == 0) {
+        return OK;
+    }
+
+    rv = pa_sb_create(&pa_scoreboard, conf, pconf, s);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PALOGNO(00901)
+                     "cannot create the scoreboard shared memory");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    rv = pa_manager_start(pa_scoreboard, pconf, s);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PALOGNO(00902)
+                     "cannot start the process manager");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, PALOGNO(00903)
+                 "hook order: pre_config, check_config, post_config "
+                 "(after mod_unixd), child_init, handler (first)");
+    return OK;
+}
+
+static int pa_handler(request_rec *r)
+{
+    if (!r->handler) {
+        return DECLINED;
+    }
+    if (!strncmp(r->handler, PA_HANDLER_PREFIX, sizeof(PA_HANDLER_PREFIX) - 1)) {
+        return pa_app_handler(r);
+    }
+    if (!strcmp(r->handler, PA_STATUS_HANDLER)) {
+        return pa_status_handler(r);
+    }
+    return DECLINED;
+}
+
+static void pa_register_hooks(apr_pool_t *p)
+{
+    /* post_config after mod_unixd (and mod_cgid's order): the User/Group
+     * ids are known then, so the socket directory gets the right owner. */
+    static const char *const post_after[] = { "mod_unixd.c", NULL };
+
+    /* pre_config: REALLY_FIRST so the generation's state is reset before any
+     * other module's pre_config can look at it. */
+    ap_hook_pre_config(pa_pre_config, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    /* check_config: MIDDLE; it needs only our own directives, fully read. */
+    ap_hook_check_config(pa_check_config, NULL, NULL, APR_HOOK_MIDDLE);
+    /* post_config: LAST among the normal ones, after mod_unixd: we fork the
+     * manager, which must see every other module's finished configuration. */
+    ap_hook_post_config(pa_post_config, post_after, NULL, APR_HOOK_LAST);
+    /* handler: FIRST; we only answer our own handler names and decline fast,
+     * so other handlers lose nothing. */
+    ap_hook_handler(pa_handler, NULL, NULL, APR_HOOK_FIRST);
+}
+
+AP_DECLARE_MODULE(prefork_app) = {
+    STANDARD20_MODULE_STUFF,
+    NULL,                       /* per-directory config creator */
+    NULL,                       /* dir config merger */
+    pa_create_server_config,    /* server config creator */
+    NULL,                       /* server config merger: apps are global */
+    pa_cmds,                    /* command table */
+    pa_register_hooks
+};

@@ -1,0 +1,94 @@
+/* mod_prefork_app: internal declarations shared by the module's files. */
+#ifndef MOD_PREFORK_APP_H
+#define MOD_PREFORK_APP_H
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "apr_tables.h"
+#include "apr_hash.h"
+
+#include <sys/types.h>
+
+/* Our own stable message ids ("PA" + 5 digits); httpd's APLOGNO numbers are
+ * httpd's. Ranges: 000xx config, 001xx manager, 002xx scoreboard,
+ * 003xx dispatch, 004xx fastcgi, 005xx status, 006xx cache, 009xx hooks. */
+#define PALOGNO(n) "PA" #n ": "
+
+#define PA_HANDLER_PREFIX "prefork-app:"
+#define PA_STATUS_HANDLER "prefork-app-status"
+
+extern module AP_MODULE_DECLARE_DATA prefork_app_module;
+
+typedef enum {
+    PA_PROTO_FASTCGI = 0,
+    PA_PROTO_SCGI,
+    PA_PROTO_CGI
+} pa_protocol_e;
+
+typedef struct pa_cache_zone_t {
+    const char *name;
+    apr_size_t size;            /* bytes */
+    const char *file;           /* where it was defined, for errors */
+    int line;
+    int index;
+} pa_cache_zone_t;
+
+/* One PreforkApp line. Times are in seconds as typed (0 = off where the
+ * directive table says so). */
+typedef struct pa_app_t {
+    const char *name;
+    const char *cmdline;        /* the quoted command as typed */
+    const char **argv;          /* split on blanks, NULL-terminated */
+    const char *dir;            /* directory of argv[0]: the workers' cwd */
+    pa_protocol_e protocol;
+    int min_procs;              /* processes=N: min == max */
+    int max_procs;
+    int spare_min;
+    int spare_max;
+    int max_requests;           /* 0 = never recycle by count */
+    int lifetime;               /* 0 = never recycle by age */
+    int idle_timeout;
+    int request_timeout;
+    int queue_timeout;
+    int die_timeout;
+    int start_delay;
+    const char *user;           /* NULL = httpd's User */
+    const char *group;
+    uid_t uid;
+    gid_t gid;
+    const char *cache_name;     /* NULL = no response cache */
+    pa_cache_zone_t *cache;     /* resolved in check_config */
+    apr_array_header_t *env;    /* const char * "NAME=value" from PreforkAppEnv */
+    int index;                  /* position in pa_server_conf_t.apps = scoreboard index */
+    const char *file;           /* where it was defined, for errors */
+    int line;
+} pa_app_t;
+
+/* Global (main server) configuration: apps are one pool per httpd. */
+typedef struct pa_server_conf_t {
+    apr_array_header_t *apps;   /* pa_app_t * */
+    apr_hash_t *apps_by_name;
+    apr_array_header_t *zones;  /* pa_cache_zone_t * */
+    apr_hash_t *zones_by_name;
+    const char *pidfile;        /* PreforkAppPidFile, NULL = default */
+    const char *sockdir;        /* PreforkAppSocketDir, NULL = default */
+} pa_server_conf_t;
+
+/* config.c */
+extern const command_rec pa_cmds[];
+void *pa_create_server_config(apr_pool_t *p, server_rec *s);
+pa_server_conf_t *pa_get_conf(server_rec *s);
+pa_app_t *pa_find_app(pa_server_conf_t *conf, const char *name);
+/* Checks what can only be checked once the whole configuration is read
+ * (cache names, SetHandler prefork-app:NAME). Logs file:line and returns
+ * !OK on the first problem. Runs from check_config, so also at -t. */
+int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s);
+
+/* dispatch.c */
+int pa_app_handler(request_rec *r);
+
+/* status.c */
+int pa_status_handler(request_rec *r);
+
+#endif

@@ -1,0 +1,180 @@
+/* The shared-memory scoreboard: per app, per worker slot, state that the
+ * httpd children (dispatch, status) and the process manager share.
+ *
+ * One anonymous apr_shm segment per httpd generation, created by the httpd
+ * parent in post_config before the manager and the children are forked, so
+ * everybody inherits the same mapping and nothing is left on disk after a
+ * crash. Exec'd application workers never see it.
+ *
+ * Locking: one robust, process-shared pthread mutex per app (lock striping
+ * by app). Slot *state transitions* and the wait queue are changed under it;
+ * counters are updated with atomics. A holder killed mid-operation is
+ * recovered on the next acquire (EOWNERDEAD): the slot states are the truth
+ * and the queue is rebuilt from the waiter records.
+ */
+#ifndef PA_SCOREBOARD_H
+#define PA_SCOREBOARD_H
+
+#include "mod_prefork_app.h"
+#include "apr_shm.h"
+#include <pthread.h>
+
+#define PA_SB_MAGIC     0x50415342u     /* "PASB" */
+#define PA_URI_MAX      128             /* current request URI, truncated */
+#define PA_SOCKDIR_MAX  200
+#define PA_STATS_SECONDS 60             /* window for req/s and p50/p99 */
+#define PA_STATS_BUCKETS 32             /* log2(microseconds) histogram */
+
+typedef enum {
+    PA_SLOT_EMPTY = 0,      /* no process */
+    PA_SLOT_STARTING,       /* forked, not yet handed out */
+    PA_SLOT_IDLE,           /* waiting for a request */
+    PA_SLOT_BUSY,           /* claimed by an httpd child */
+    PA_SLOT_STOPPING        /* told to exit (recycle, scale down, stop) */
+} pa_slot_state_e;
+
+/* Why the previous occupant of a slot left (pa_slot_t.retire while alive). */
+typedef enum {
+    PA_RETIRE_NONE = 0,
+    PA_RETIRE_MAX_REQUESTS,
+    PA_RETIRE_LIFETIME,
+    PA_RETIRE_IDLE,         /* surplus idle worker of a dynamic pool */
+    PA_RETIRE_BROKEN,       /* dispatch saw garbage / an abort: stream state unknown */
+    PA_RETIRE_TIMEOUT,      /* request-timeout */
+    PA_RETIRE_SHUTDOWN      /* generation stopping */
+} pa_retire_e;
+
+typedef struct pa_slot_t {
+    volatile pid_t pid;             /* 0 when EMPTY */
+    volatile apr_uint32_t state;    /* pa_slot_state_e */
+    volatile apr_uint32_t retire;   /* pa_retire_e: retire at the next release */
+    volatile apr_uint32_t seq;      /* bumped for every new occupant */
+    apr_time_t started_at;          /* occupant's spawn time */
+    volatile apr_uint64_t requests; /* served by the current occupant */
+    volatile apr_time_t req_start;  /* start of the current request, 0 = none */
+    volatile apr_time_t last_used;  /* end of its last request */
+    volatile pid_t client_pid;      /* httpd child serving the current request */
+    int last_exit_status;           /* wait status of the previous occupant, -1 = none */
+    char uri[PA_URI_MAX];           /* current request (method + URI), NUL-terminated */
+} pa_slot_t;
+
+/* A request waiting for a free worker. state is a futex word. */
+typedef enum { PA_WAIT_FREE = 0, PA_WAIT_WAITING, PA_WAIT_GRANTED } pa_wait_state_e;
+typedef struct pa_waiter_t {
+    volatile apr_uint32_t state;
+    volatile apr_int32_t slot;      /* granted slot */
+    volatile pid_t pid;             /* the waiting httpd child */
+    volatile apr_uint32_t ticket;   /* FIFO order */
+} pa_waiter_t;
+
+typedef struct pa_app_counters_t {
+    volatile apr_uint64_t accepted;         /* requests handed to a worker */
+    volatile apr_uint64_t spawned;
+    volatile apr_uint64_t exited;           /* every occupant that went away */
+    volatile apr_uint64_t crashed;          /* died by signal, non-zero exit, or within start-delay */
+    volatile apr_uint64_t recycled_requests;
+    volatile apr_uint64_t recycled_lifetime;
+    volatile apr_uint64_t recycled_idle;
+    volatile apr_uint64_t killed_timeout;
+    volatile apr_uint64_t max_reached;      /* times the pool hit max processes with demand */
+    volatile apr_uint64_t status_502;
+    volatile apr_uint64_t status_503;
+    volatile apr_uint64_t status_504;
+    volatile apr_uint64_t retries;
+    volatile apr_uint32_t queue_max;        /* longest queue seen */
+} pa_app_counters_t;
+
+/* One second of request timings (ring of PA_STATS_SECONDS). */
+typedef struct pa_stats_second_t {
+    volatile apr_uint32_t second;           /* apr_time_sec() this bucket belongs to */
+    volatile apr_uint32_t count;
+    volatile apr_uint32_t hist[PA_STATS_BUCKETS];
+} pa_stats_second_t;
+
+typedef struct pa_sb_app_t {
+    pthread_mutex_t lock;
+    apr_uint32_t index;
+    apr_uint32_t nslots;            /* max_procs + recycle headroom */
+    apr_uint32_t nwaiters;
+    volatile apr_uint32_t queue_len;
+    volatile apr_uint32_t next_ticket;
+    volatile apr_uint32_t backoff_level;    /* crash-loop backoff, 0 = none */
+    volatile apr_time_t backoff_until;
+    pa_app_counters_t c;
+    pa_stats_second_t stats[PA_STATS_SECONDS];
+    apr_size_t slots_off;           /* from the start of the segment */
+    apr_size_t waiters_off;
+} pa_sb_app_t;
+
+typedef struct pa_sb_header_t {
+    apr_uint32_t magic;
+    apr_uint32_t napps;
+    apr_uint32_t generation;
+    volatile apr_uint32_t manager_wake;     /* futex word: bump + wake to poke the manager */
+    volatile pid_t manager_pid;
+    volatile apr_uint32_t retiring;         /* old generation draining after a restart */
+    apr_time_t created;
+    char sockdir[PA_SOCKDIR_MAX];           /* private 0700 directory of worker sockets */
+    apr_size_t app_off[1];                  /* napps offsets, really */
+} pa_sb_header_t;
+
+/* Process-local handle. */
+typedef struct pa_sb_t {
+    apr_shm_t *shm;
+    pa_sb_header_t *hdr;
+    pa_server_conf_t *conf;
+} pa_sb_t;
+
+/* A claimed worker, held by one request in one httpd child. */
+typedef struct pa_claim_t {
+    pa_sb_app_t *app;
+    pa_slot_t *slot;
+    int slot_index;
+    apr_uint32_t seq;               /* occupant we claimed */
+    pid_t pid;                      /* its pid */
+    apr_time_t start;
+} pa_claim_t;
+
+typedef enum {
+    PA_RELEASE_OK = 0,              /* worker is fine, back to idle */
+    PA_RELEASE_BROKEN               /* stream state unknown: kill and replace it */
+} pa_release_e;
+
+/* ---- both sides ---------------------------------------------------------- */
+
+/* Parent, post_config: size and create the segment for conf, make sockdir
+ * (0700, owned by httpd's User), register cleanups on pconf. */
+apr_status_t pa_sb_create(pa_sb_t **sb, pa_server_conf_t *conf,
+                          apr_pool_t *pconf, server_rec *s);
+pa_sb_app_t *pa_sb_app(pa_sb_t *sb, int app_index);
+pa_slot_t *pa_sb_slot(pa_sb_t *sb, pa_sb_app_t *a, int slot_index);
+/* "<sockdir>/<app>.<slot>.sock" */
+const char *pa_sb_socket_path(apr_pool_t *p, pa_sb_t *sb, const pa_app_t *app, int slot_index);
+/* Lock an app's mutex; recovers from a dead owner (EOWNERDEAD). */
+void pa_sb_lock(pa_sb_t *sb, pa_sb_app_t *a);
+void pa_sb_unlock(pa_sb_t *sb, pa_sb_app_t *a);
+/* Poke the manager (new waiter, broken worker, ...). Cheap, never blocks. */
+void pa_sb_wake_manager(pa_sb_t *sb);
+
+/* ---- request side (httpd children) ---------------------------------------- */
+
+/* Claim an idle worker of app_index for this request, or wait FIFO until one
+ * is released or queue_timeout passes. Returns APR_SUCCESS, APR_TIMEUP (queue
+ * timeout: 503) or APR_EAGAIN (wait queue full or generation retiring: 503). */
+apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
+                         apr_interval_time_t queue_timeout, pa_claim_t *claim);
+/* Give the worker back; hands it straight to the first waiter if any. */
+void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how);
+/* Account one finished request (status code, duration) in the stats ring. */
+void pa_sb_record(pa_sb_t *sb, int app_index, int http_status,
+                  apr_interval_time_t duration);
+
+/* ---- manager side ----------------------------------------------------------- */
+
+/* Mark a slot IDLE with a fresh occupant and hand it to a waiter if any.
+ * Caller holds the app lock. */
+void pa_sb_slot_ready_locked(pa_sb_t *sb, pa_sb_app_t *a, int slot_index);
+/* Wait until poked or timeout (futex on manager_wake); EINTR returns early. */
+void pa_sb_manager_wait(pa_sb_t *sb, apr_uint32_t seen, apr_interval_time_t timeout);
+
+#endif
