@@ -1,0 +1,326 @@
+/* FastCGI client protocol: request records out, reply records in.
+ * See fcgi.h; no I/O and no httpd here. */
+#include "fcgi.h"
+
+#include "apr_strings.h"
+
+#include <string.h>
+
+enum {
+    ST_HEADER = 0,
+    ST_CONTENT,
+    ST_PADDING,
+    ST_END,
+    ST_ERROR
+};
+
+void pa_fcgi_header_put(unsigned char *h, int type, apr_uint16_t request_id,
+                        apr_uint16_t content_len, unsigned char padding_len)
+{
+    h[0] = PA_FCGI_VERSION;
+    h[1] = (unsigned char)type;
+    h[2] = (unsigned char)(request_id >> 8);
+    h[3] = (unsigned char)request_id;
+    h[4] = (unsigned char)(content_len >> 8);
+    h[5] = (unsigned char)content_len;
+    h[6] = padding_len;
+    h[7] = 0;
+}
+
+/* Lengths below 128 take one byte, others four with the high bit set. */
+static apr_size_t len_len(apr_size_t n)
+{
+    return n < 128 ? 1 : 4;
+}
+
+static unsigned char *len_put(unsigned char *p, apr_size_t n)
+{
+    if (n < 128) {
+        *p++ = (unsigned char)n;
+    }
+    else {
+        *p++ = (unsigned char)(((n >> 24) & 0x7f) | 0x80);
+        *p++ = (unsigned char)(n >> 16);
+        *p++ = (unsigned char)(n >> 8);
+        *p++ = (unsigned char)n;
+    }
+    return p;
+}
+
+apr_size_t pa_fcgi_pair_len(apr_size_t nlen, apr_size_t vlen)
+{
+    return len_len(nlen) + len_len(vlen) + nlen + vlen;
+}
+
+unsigned char *pa_fcgi_pair_put(unsigned char *p, const char *name,
+                                apr_size_t nlen, const char *value,
+                                apr_size_t vlen)
+{
+    p = len_put(p, nlen);
+    p = len_put(p, vlen);
+    memcpy(p, name, nlen);
+    p += nlen;
+    memcpy(p, value, vlen);
+    return p + vlen;
+}
+
+char *pa_fcgi_build_begin(apr_pool_t *p, apr_uint16_t request_id, int flags,
+                          const apr_table_t *env, apr_size_t *len,
+                          int *dropped)
+{
+    const apr_array_header_t *arr = apr_table_elts(env);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    apr_size_t *plen = apr_palloc(p, sizeof(*plen) * (arr->nelts + 1));
+    apr_size_t total, rec;
+    unsigned char *buf, *w, *rec_hdr;
+    int i;
+
+    /* Pass 1: size. Pairs are packed whole into records; each record costs
+     * a header. */
+    *dropped = 0;
+    total = 2 * PA_FCGI_HEADER_LEN + 8;   /* BEGIN_REQUEST + empty PARAMS */
+    rec = 0;
+    for (i = 0; i < arr->nelts; i++) {
+        plen[i] = 0;
+        if (!e[i].key) {
+            continue;
+        }
+        plen[i] = pa_fcgi_pair_len(strlen(e[i].key),
+                                   e[i].val ? strlen(e[i].val) : 0);
+        if (plen[i] > PA_FCGI_MAX_CONTENT) {
+            plen[i] = 0;
+            ++*dropped;
+            continue;
+        }
+        if (rec == 0 || rec + plen[i] > PA_FCGI_MAX_CONTENT) {
+            total += PA_FCGI_HEADER_LEN;
+            rec = 0;
+        }
+        rec += plen[i];
+        total += plen[i];
+    }
+
+    /* Pass 2: write. */
+    buf = apr_palloc(p, total);
+    w = buf;
+    pa_fcgi_header_put(w, PA_FCGI_BEGIN_REQUEST, request_id, 8, 0);
+    w += PA_FCGI_HEADER_LEN;
+    w[0] = 0;
+    w[1] = PA_FCGI_RESPONDER;
+    w[2] = (unsigned char)flags;
+    memset(w + 3, 0, 5);
+    w += 8;
+
+    rec_hdr = NULL;
+    rec = 0;
+    for (i = 0; i < arr->nelts; i++) {
+        if (!plen[i]) {
+            continue;
+        }
+        if (rec_hdr == NULL || rec + plen[i] > PA_FCGI_MAX_CONTENT) {
+            if (rec_hdr) {
+                pa_fcgi_header_put(rec_hdr, PA_FCGI_PARAMS, request_id,
+                                   (apr_uint16_t)rec, 0);
+            }
+            rec_hdr = w;
+            w += PA_FCGI_HEADER_LEN;
+            rec = 0;
+        }
+        w = pa_fcgi_pair_put(w, e[i].key, strlen(e[i].key),
+                             e[i].val ? e[i].val : "",
+                             e[i].val ? strlen(e[i].val) : 0);
+        rec += plen[i];
+    }
+    if (rec_hdr) {
+        pa_fcgi_header_put(rec_hdr, PA_FCGI_PARAMS, request_id,
+                           (apr_uint16_t)rec, 0);
+    }
+    pa_fcgi_header_put(w, PA_FCGI_PARAMS, request_id, 0, 0);
+    w += PA_FCGI_HEADER_LEN;
+
+    *len = (apr_size_t)(w - buf);
+    return (char *)buf;
+}
+
+void pa_fcgi_parser_init(pa_fcgi_parser_t *ps, apr_uint16_t request_id)
+{
+    memset(ps, 0, sizeof(*ps));
+    ps->state = ST_HEADER;
+    ps->request_id = request_id;
+}
+
+static pa_fcgi_event_e parse_error(pa_fcgi_parser_t *ps, const char *fmt,
+                                   int a, int b)
+{
+    apr_snprintf(ps->errbuf, sizeof(ps->errbuf), fmt, a, b);
+    ps->error = ps->errbuf;
+    ps->state = ST_ERROR;
+    return PA_FCGI_EV_ERROR;
+}
+
+/* A complete record header is in ps->hdr: check it and set up the record. */
+static pa_fcgi_event_e start_record(pa_fcgi_parser_t *ps)
+{
+    const unsigned char *h = ps->hdr;
+    int id = (h[2] << 8) | h[3];
+
+    if (h[0] != PA_FCGI_VERSION) {
+        return parse_error(ps, "bad record version %d (expected %d)",
+                           h[0], PA_FCGI_VERSION);
+    }
+    ps->type = h[1];
+    ps->content_left = ((apr_size_t)h[4] << 8) | h[5];
+    ps->padding_left = h[6];
+    if (ps->type != PA_FCGI_STDOUT && ps->type != PA_FCGI_STDERR
+        && ps->type != PA_FCGI_END_REQUEST) {
+        return parse_error(ps, "unexpected record type %d (request id %d)",
+                           ps->type, id);
+    }
+    if (id != ps->request_id) {
+        return parse_error(ps, "record for request id %d (expected %d)",
+                           id, ps->request_id);
+    }
+    if (ps->type == PA_FCGI_END_REQUEST && ps->content_left != 8) {
+        return parse_error(ps, "FCGI_END_REQUEST of %d bytes (expected %d)",
+                           (int)ps->content_left, 8);
+    }
+    ps->state = ST_CONTENT;
+    return PA_FCGI_EV_MORE;
+}
+
+pa_fcgi_event_e pa_fcgi_parse(pa_fcgi_parser_t *ps, const char **buf,
+                              apr_size_t *len, const char **data,
+                              apr_size_t *dlen)
+{
+    apr_size_t n;
+
+    for (;;) {
+        switch (ps->state) {
+        case ST_END:
+            return PA_FCGI_EV_END;
+        case ST_ERROR:
+            return PA_FCGI_EV_ERROR;
+        case ST_HEADER:
+            if (*len == 0) {
+                return PA_FCGI_EV_MORE;
+            }
+            n = PA_FCGI_HEADER_LEN - ps->hlen;
+            if (n > *len) {
+                n = *len;
+            }
+            memcpy(ps->hdr + ps->hlen, *buf, n);
+            ps->hlen += n;
+            *buf += n;
+            *len -= n;
+            if (ps->hlen == PA_FCGI_HEADER_LEN) {
+                ps->hlen = 0;
+                if (start_record(ps) == PA_FCGI_EV_ERROR) {
+                    return PA_FCGI_EV_ERROR;
+                }
+            }
+            break;
+        case ST_CONTENT:
+            if (ps->content_left == 0) {
+                ps->state = ST_PADDING;
+                break;
+            }
+            if (*len == 0) {
+                return PA_FCGI_EV_MORE;
+            }
+            n = ps->content_left < *len ? ps->content_left : *len;
+            if (ps->type == PA_FCGI_END_REQUEST) {
+                memcpy(ps->end_body + ps->end_len, *buf, n);
+                ps->end_len += n;
+                *buf += n;
+                *len -= n;
+                ps->content_left -= n;
+                if (ps->content_left == 0) {
+                    const unsigned char *b = ps->end_body;
+                    ps->app_status = ((apr_uint32_t)b[0] << 24)
+                                     | ((apr_uint32_t)b[1] << 16)
+                                     | ((apr_uint32_t)b[2] << 8) | b[3];
+                    ps->protocol_status = b[4];
+                    /* Its padding, if any, is of no interest: nothing
+                     * may follow the end of the request. */
+                    ps->state = ST_END;
+                    return PA_FCGI_EV_END;
+                }
+                break;
+            }
+            *data = *buf;
+            *dlen = n;
+            *buf += n;
+            *len -= n;
+            ps->content_left -= n;
+            return ps->type == PA_FCGI_STDOUT ? PA_FCGI_EV_STDOUT
+                                              : PA_FCGI_EV_STDERR;
+        case ST_PADDING:
+            if (ps->padding_left == 0) {
+                ps->state = ST_HEADER;
+                break;
+            }
+            if (*len == 0) {
+                return PA_FCGI_EV_MORE;
+            }
+            n = ps->padding_left < *len ? ps->padding_left : *len;
+            *buf += n;
+            *len -= n;
+            ps->padding_left -= n;
+            break;
+        }
+    }
+}
+
+const char *pa_fcgi_parser_eof_reason(const pa_fcgi_parser_t *ps)
+{
+    switch (ps->state) {
+    case ST_HEADER:
+        return ps->hlen ? "connection closed in the middle of a record header"
+                        : "connection closed before FCGI_END_REQUEST";
+    case ST_CONTENT:
+        return "connection closed in the middle of a record's content";
+    case ST_PADDING:
+        return "connection closed in the middle of a record's padding";
+    case ST_ERROR:
+        return ps->error;
+    default:
+        return "connection closed after FCGI_END_REQUEST";
+    }
+}
+
+void pa_fcgi_head_init(pa_fcgi_head_t *h)
+{
+    memset(h, 0, sizeof(*h));
+}
+
+pa_fcgi_head_e pa_fcgi_head_scan(pa_fcgi_head_t *h, const char *data,
+                                 apr_size_t len, apr_size_t *used)
+{
+    apr_size_t i;
+
+    for (i = 0; i < len; i++) {
+        char c = data[i];
+
+        if (++h->total > PA_FCGI_HEAD_MAX) {
+            *used = i;
+            return PA_FCGI_HEAD_TOO_LONG;
+        }
+        if (c == '\n') {
+            if (!h->in_line) {
+                *used = i + 1;
+                return PA_FCGI_HEAD_DONE;
+            }
+            h->in_line = 0;
+            h->line_len = 0;
+        }
+        else if (c != '\r') {
+            h->in_line = 1;
+            if (++h->line_len > PA_FCGI_HEAD_LINE_MAX) {
+                *used = i;
+                return PA_FCGI_HEAD_LINE_TOO_LONG;
+            }
+        }
+    }
+    *used = len;
+    return PA_FCGI_HEAD_MORE;
+}
