@@ -1,0 +1,1079 @@
+/* status: the prefork-app-status handler.
+ *
+ * One snapshot of the scoreboard, the cache zones and /proc per request,
+ * rendered as HTML (httpd's mod_status look), JSON (?json) or Prometheus
+ * text 0.0.4 (?metrics). The keys and metric names are a contract,
+ * documented in docs/status.md.
+ *
+ * The snapshot reads shared memory without taking the app locks: counters
+ * are single words, and a slot may change while it is copied, which can
+ * make one line inconsistent but never unsafe (every copied string is
+ * re-terminated, every state is range-checked). The handler never waits
+ * for anything but /proc.
+ */
+#include "mod_prefork_app.h"
+#include "scoreboard.h"
+#include "manager.h"
+#include "status.h"
+
+#include "http_core.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "apr_strings.h"
+#include "apr_file_io.h"
+
+#include <unistd.h>
+
+#define ST_REFRESH_DEFAULT 10
+#define ST_REFRESH_MAX     3600
+
+typedef enum { ST_HTML, ST_JSON, ST_METRICS } st_format_e;
+
+/* Counters every format shows, in display order. */
+typedef enum {
+    C_ACCEPTED, C_SPAWNED, C_EXITED, C_CRASHED,
+    C_RECYCLED_REQUESTS, C_RECYCLED_LIFETIME, C_RECYCLED_IDLE,
+    C_KILLED_TIMEOUT, C_MAX_REACHED, C_502, C_503, C_504, C_RETRIES,
+    C_COUNT
+} st_counter_e;
+
+typedef struct {
+    const char *json;           /* key in an app's "counters" object */
+    const char *title;          /* HTML row */
+    const char *metric;         /* Prometheus family */
+    const char *label;          /* extra label within the family, or NULL */
+    const char *help;
+} st_counter_t;
+
+/* Rows of one family are adjacent: HELP/TYPE are written once per family. */
+static const st_counter_t st_counters[C_COUNT] = {
+    { "accepted", "Accepted requests", "prefork_app_requests_total", NULL,
+      "Requests handed to a worker." },
+    { "spawned", "Workers spawned", "prefork_app_workers_spawned_total", NULL,
+      "Worker processes started." },
+    { "exited", "Workers exited", "prefork_app_workers_exited_total", NULL,
+      "Worker processes that went away, for any reason." },
+    { "crashed", "Workers crashed", "prefork_app_workers_crashed_total", NULL,
+      "Workers that died by a signal, exited non-zero or died within start-delay." },
+    { "recycled_max_requests", "Recycled by max-requests",
+      "prefork_app_workers_recycled_total", "reason=\"max-requests\"",
+      "Workers stopped on purpose, by reason." },
+    { "recycled_lifetime", "Recycled by lifetime",
+      "prefork_app_workers_recycled_total", "reason=\"lifetime\"", NULL },
+    { "recycled_idle", "Recycled as surplus idle",
+      "prefork_app_workers_recycled_total", "reason=\"idle\"", NULL },
+    { "killed_timeout", "Killed by request-timeout",
+      "prefork_app_workers_killed_timeout_total", NULL,
+      "Workers killed because a request outlived request-timeout." },
+    { "max_processes_reached", "Times max processes reached",
+      "prefork_app_max_processes_reached_total", NULL,
+      "Times the pool was at its maximum size while requests waited." },
+    { "http_502", "502 Bad Gateway sent", "prefork_app_errors_total",
+      "code=\"502\"", "Error responses the module produced, by status code." },
+    { "http_503", "503 Service Unavailable sent", "prefork_app_errors_total",
+      "code=\"503\"", NULL },
+    { "http_504", "504 Gateway Timeout sent", "prefork_app_errors_total",
+      "code=\"504\"", NULL },
+    { "retries", "Retried on another worker", "prefork_app_retries_total", NULL,
+      "Requests retried on another worker after the first one died." }
+};
+
+static const char *const st_state_names[] = {
+    "empty", "starting", "idle", "busy", "stopping"
+};
+#define ST_NSTATES (sizeof(st_state_names) / sizeof(st_state_names[0]))
+
+static const char *const st_protocol_names[] = { "fastcgi", "scgi", "cgi" };
+
+typedef struct {
+    int slot;
+    pid_t pid;
+    apr_uint32_t state;
+    apr_time_t started_at;
+    apr_uint64_t requests;
+    apr_time_t req_start;           /* 0: no request in flight */
+    char uri[PA_URI_MAX];
+    apr_int64_t rss;                /* bytes, -1 = unknown */
+    double cpu;                     /* user + system seconds, < 0 = unknown */
+} st_worker_t;
+
+typedef struct {
+    const pa_app_t *app;
+    apr_uint64_t c[C_COUNT];
+    apr_uint32_t nstate[ST_NSTATES];
+    apr_uint32_t nslots;
+    apr_uint32_t queue_len;
+    apr_uint32_t queue_max;
+    apr_uint32_t backoff_level;
+    apr_uint64_t minute_requests;   /* finished in the window */
+    double rps;
+    double p50, p99;                /* seconds, < 0 = no request in the window */
+    apr_int64_t rss;                /* sum over live workers, -1 = none known */
+    double cpu;
+    apr_array_header_t *workers;    /* st_worker_t, live slots only */
+} st_app_t;
+
+typedef struct {
+    request_rec *r;
+    apr_time_t now;
+    const pa_sb_header_t *hdr;      /* NULL: no app configured */
+    apr_array_header_t *apps;       /* st_app_t */
+    apr_array_header_t *zones;      /* pa_status_zone_t */
+} st_snapshot_t;
+
+/* ---- cache zones ----------------------------------------------------------- */
+
+apr_array_header_t *pa_status_cache_zones(apr_pool_t *p,
+                                          const pa_server_conf_t *conf)
+{
+    int n = conf && conf->zones ? conf->zones->nelts : 0;
+    apr_array_header_t *zones = apr_array_make(p, n ? n : 1,
+                                               sizeof(pa_status_zone_t));
+    int i;
+
+    for (i = 0; i < n; i++) {
+        const pa_cache_zone_t *z = APR_ARRAY_IDX(conf->zones, i,
+                                                 pa_cache_zone_t *);
+        pa_status_zone_t *sz = apr_array_push(zones);
+
+        memset(sz, 0, sizeof(*sz));
+        sz->name = z->name;
+        sz->size = z->size;
+        /* Statistics: filled by the cache glue once zones are attached in
+         * httpd's children (apr_shm_cache stats call). */
+        sz->have_stats = 0;
+    }
+    return zones;
+}
+
+/* ---- snapshot --------------------------------------------------------------- */
+
+/* Reads a small /proc file whole; 0 if it cannot (process gone, hidepid). */
+static int st_read_proc(apr_pool_t *p, const char *path, char *buf,
+                        apr_size_t size)
+{
+    apr_file_t *f;
+    apr_size_t n = 0;
+
+    if (apr_file_open(&f, path, APR_FOPEN_READ, APR_OS_DEFAULT, p)
+        != APR_SUCCESS) {
+        return 0;
+    }
+    /* APR_EOF with a short count is the normal case for /proc. */
+    apr_file_read_full(f, buf, size - 1, &n);
+    apr_file_close(f);
+    buf[n] = '\0';
+    return n > 0;
+}
+
+/* RSS from /proc/<pid>/statm (pages), CPU time from /proc/<pid>/stat
+ * (utime + stime, clock ticks). Both are world-readable by default, so this
+ * works although the httpd child does not own the worker. */
+static void st_proc_usage(apr_pool_t *p, st_worker_t *w)
+{
+    char buf[512];
+    unsigned long pages, utime, stime;
+    const char *paren;
+
+    w->rss = -1;
+    w->cpu = -1.0;
+    if (st_read_proc(p, apr_psprintf(p, "/proc/%ld/statm", (long)w->pid),
+                     buf, sizeof(buf))
+        && sscanf(buf, "%*u %lu", &pages) == 1) {
+        w->rss = (apr_int64_t)pages * sysconf(_SC_PAGESIZE);
+    }
+    /* The command name (field 2) may hold blanks and ')': fields are
+     * counted from the last ')'. utime and stime are fields 14 and 15. */
+    if (st_read_proc(p, apr_psprintf(p, "/proc/%ld/stat", (long)w->pid),
+                     buf, sizeof(buf))
+        && (paren = strrchr(buf, ')')) != NULL
+        && sscanf(paren + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u"
+                  " %lu %lu", &utime, &stime) == 2) {
+        w->cpu = (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+    }
+}
+
+/* Bucket b of pa_stats_second_t.hist counts requests that took d
+ * microseconds with floor(log2(d)) == b, d = 0 counting as bucket 0; the
+ * last bucket also takes everything longer. (The convention of
+ * pa_sb_record in scoreboard.c.) */
+static double st_bucket_low(int b)
+{
+    return b == 0 ? 0.0 : (double)((apr_uint64_t)1 << b);
+}
+
+/* The q-quantile in seconds, interpolating linearly inside the bucket the
+ * rank falls into (as Prometheus' histogram_quantile does). */
+static double st_quantile(const apr_uint64_t *hist, apr_uint64_t total,
+                          double q)
+{
+    double rank = q * (double)total;
+    apr_uint64_t cum = 0;
+    int b;
+
+    for (b = 0; b < PA_STATS_BUCKETS; b++) {
+        if (hist[b] && (double)(cum + hist[b]) >= rank) {
+            double low = st_bucket_low(b);
+            double high = (double)((apr_uint64_t)1 << (b + 1));
+
+            return (low + (high - low) * (rank - (double)cum) / (double)hist[b])
+                   / (double)APR_USEC_PER_SEC;
+        }
+        cum += hist[b];
+    }
+    return -1.0;
+}
+
+/* req/s, p50 and p99 over the seconds of the ring that are within the
+ * last PA_STATS_SECONDS. A second being reset by a writer while we copy it
+ * (its .second changes) is skipped. */
+static void st_window(st_app_t *sa, const pa_sb_app_t *a,
+                      const pa_sb_header_t *hdr, apr_time_t now)
+{
+    apr_uint32_t now_sec = (apr_uint32_t)apr_time_sec(now);
+    apr_uint32_t up = now_sec - (apr_uint32_t)apr_time_sec(hdr->created) + 1;
+    apr_uint64_t hist[PA_STATS_BUCKETS] = { 0 };
+    apr_uint64_t total = 0;
+    int i, b;
+
+    sa->minute_requests = 0;
+    for (i = 0; i < PA_STATS_SECONDS; i++) {
+        const pa_stats_second_t *s = &a->stats[i];
+        apr_uint32_t sec = s->second;
+        apr_uint32_t h[PA_STATS_BUCKETS];
+        apr_uint32_t count = s->count;
+
+        if (sec > now_sec || now_sec - sec >= PA_STATS_SECONDS) {
+            continue;
+        }
+        for (b = 0; b < PA_STATS_BUCKETS; b++) {
+            h[b] = s->hist[b];
+        }
+        if (s->second != sec) {
+            continue;
+        }
+        sa->minute_requests += count;
+        for (b = 0; b < PA_STATS_BUCKETS; b++) {
+            hist[b] += h[b];
+            total += h[b];
+        }
+    }
+    /* Right after a start the window is shorter than a minute. */
+    if (up > PA_STATS_SECONDS || up == 0) {
+        up = PA_STATS_SECONDS;
+    }
+    sa->rps = (double)sa->minute_requests / (double)up;
+    sa->p50 = total ? st_quantile(hist, total, 0.50) : -1.0;
+    sa->p99 = total ? st_quantile(hist, total, 0.99) : -1.0;
+}
+
+static void st_app_counters(st_app_t *sa, const pa_app_counters_t *c)
+{
+    sa->c[C_ACCEPTED] = c->accepted;
+    sa->c[C_SPAWNED] = c->spawned;
+    sa->c[C_EXITED] = c->exited;
+    sa->c[C_CRASHED] = c->crashed;
+    sa->c[C_RECYCLED_REQUESTS] = c->recycled_requests;
+    sa->c[C_RECYCLED_LIFETIME] = c->recycled_lifetime;
+    sa->c[C_RECYCLED_IDLE] = c->recycled_idle;
+    sa->c[C_KILLED_TIMEOUT] = c->killed_timeout;
+    sa->c[C_MAX_REACHED] = c->max_reached;
+    sa->c[C_502] = c->status_502;
+    sa->c[C_503] = c->status_503;
+    sa->c[C_504] = c->status_504;
+    sa->c[C_RETRIES] = c->retries;
+    sa->queue_max = c->queue_max;
+}
+
+static void st_app_workers(st_app_t *sa, pa_sb_t *sb, pa_sb_app_t *a,
+                           apr_pool_t *p)
+{
+    apr_uint32_t i;
+
+    sa->rss = -1;
+    sa->cpu = 0.0;
+    sa->workers = apr_array_make(p, sa->nslots ? sa->nslots : 1,
+                                 sizeof(st_worker_t));
+    for (i = 0; i < sa->nslots; i++) {
+        const pa_slot_t *slot = pa_sb_slot(sb, a, (int)i);
+        st_worker_t *w;
+        apr_uint32_t state = slot->state;
+        pid_t pid = slot->pid;
+
+        if (state >= ST_NSTATES || state == PA_SLOT_EMPTY || pid <= 0) {
+            continue;
+        }
+        sa->nstate[state]++;
+        w = apr_array_push(sa->workers);
+        w->slot = (int)i;
+        w->pid = pid;
+        w->state = state;
+        w->started_at = slot->started_at;
+        w->requests = slot->requests;
+        w->req_start = state == PA_SLOT_BUSY ? slot->req_start : 0;
+        memcpy(w->uri, slot->uri, sizeof(w->uri));
+        w->uri[sizeof(w->uri) - 1] = '\0';
+        if (!w->req_start) {
+            w->uri[0] = '\0';
+        }
+        st_proc_usage(p, w);
+        if (w->rss >= 0) {
+            sa->rss = (sa->rss < 0 ? 0 : sa->rss) + w->rss;
+        }
+        if (w->cpu >= 0) {
+            sa->cpu += w->cpu;
+        }
+    }
+}
+
+static void st_snapshot(st_snapshot_t *snap, request_rec *r)
+{
+    pa_sb_t *sb = pa_scoreboard;
+    const pa_server_conf_t *conf = sb ? sb->conf : pa_get_conf(r->server);
+    int napps = 0, i;
+
+    snap->r = r;
+    snap->now = apr_time_now();
+    snap->hdr = sb ? sb->hdr : NULL;
+    if (sb) {
+        napps = conf->apps->nelts;
+        if ((apr_uint32_t)napps > sb->hdr->napps) {
+            napps = (int)sb->hdr->napps;
+        }
+    }
+    snap->apps = apr_array_make(r->pool, napps ? napps : 1, sizeof(st_app_t));
+    for (i = 0; i < napps; i++) {
+        pa_sb_app_t *a = pa_sb_app(sb, i);
+        st_app_t *sa = apr_array_push(snap->apps);
+        pa_app_counters_t c;
+
+        memset(sa, 0, sizeof(*sa));
+        sa->app = APR_ARRAY_IDX(conf->apps, i, pa_app_t *);
+        sa->nslots = a->nslots;
+        sa->queue_len = a->queue_len;
+        sa->backoff_level = a->backoff_level;
+        memcpy(&c, &a->c, sizeof(c));
+        st_app_counters(sa, &c);
+        st_window(sa, a, sb->hdr, snap->now);
+        st_app_workers(sa, sb, a, r->pool);
+    }
+    snap->zones = pa_status_cache_zones(r->pool, conf);
+}
+
+/* ---- shared formatting ------------------------------------------------------ */
+
+static const char *st_state_name(apr_uint32_t state)
+{
+    return state < ST_NSTATES ? st_state_names[state] : "unknown";
+}
+
+static const char *st_protocol_name(const pa_app_t *app)
+{
+    return (unsigned)app->protocol < sizeof(st_protocol_names)
+                                     / sizeof(st_protocol_names[0])
+           ? st_protocol_names[app->protocol] : "unknown";
+}
+
+static int st_dynamic(const pa_app_t *app)
+{
+    return app->min_procs != app->max_procs;
+}
+
+static double st_seconds(apr_interval_time_t t)
+{
+    return t > 0 ? (double)t / (double)APR_USEC_PER_SEC : 0.0;
+}
+
+static double st_hit_ratio(const pa_status_zone_t *z)
+{
+    apr_uint64_t lookups = z->hits + z->misses;
+
+    return lookups ? (double)z->hits / (double)lookups : 0.0;
+}
+
+/* The length of a well-formed UTF-8 sequence at s, 0 if it is not one. */
+static int st_utf8_len(const unsigned char *s)
+{
+    int n, i;
+
+    if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+        n = 2;
+    }
+    else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+        n = 3;
+    }
+    else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+        n = 4;
+    }
+    else {
+        return 0;
+    }
+    for (i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80) {
+            return 0;
+        }
+    }
+    return n;
+}
+
+/* ---- JSON ---------------------------------------------------------------------- */
+
+/* s as a JSON string literal. A URI truncated to PA_URI_MAX may end in half
+ * a UTF-8 character, and clients may send any bytes: whatever is not
+ * well-formed UTF-8 becomes U+FFFD, so the document always parses. */
+static const char *st_json_str(apr_pool_t *p, const char *s)
+{
+    const unsigned char *u = (const unsigned char *)(s ? s : "");
+    char *out = apr_palloc(p, strlen((const char *)u) * 6 + 3);
+    char *o = out;
+
+    *o++ = '"';
+    while (*u) {
+        int n;
+
+        if (*u == '"' || *u == '\\') {
+            *o++ = '\\';
+            *o++ = (char)*u++;
+        }
+        else if (*u < 0x20 || *u == 0x7F) {
+            o += apr_snprintf(o, 7, "\\u%04x", *u++);
+        }
+        else if (*u < 0x80) {
+            *o++ = (char)*u++;
+        }
+        else if ((n = st_utf8_len(u)) > 0) {
+            memcpy(o, u, n);
+            o += n;
+            u += n;
+        }
+        else {
+            memcpy(o, "\\ufffd", 6);
+            o += 6;
+            u++;
+        }
+    }
+    *o++ = '"';
+    *o = '\0';
+    return out;
+}
+
+/* A number of seconds, or null when unknown (< 0). */
+static const char *st_json_seconds(apr_pool_t *p, double v)
+{
+    return v < 0 ? "null" : apr_psprintf(p, "%.6f", v);
+}
+
+static void st_json_app(request_rec *r, const st_snapshot_t *snap,
+                        const st_app_t *sa)
+{
+    const pa_app_t *app = sa->app;
+    apr_pool_t *p = r->pool;
+    int i;
+
+    ap_rprintf(r, "{\"name\":%s,\"protocol\":\"%s\",\"command\":%s,",
+               st_json_str(p, app->name), st_protocol_name(app),
+               st_json_str(p, app->cmdline));
+    ap_rprintf(r, "\"pool\":{\"mode\":\"%s\",\"min\":%d,\"max\":%d,"
+               "\"spare_min\":%d,\"spare_max\":%d,\"max_requests\":%d,"
+               "\"lifetime\":%d,\"idle_timeout\":%d,\"request_timeout\":%d,"
+               "\"queue_timeout\":%d,\"slots\":%u},",
+               st_dynamic(app) ? "dynamic" : "static", app->min_procs,
+               app->max_procs, app->spare_min, app->spare_max,
+               app->max_requests, app->lifetime, app->idle_timeout,
+               app->request_timeout, app->queue_timeout, sa->nslots);
+    ap_rprintf(r, "\"processes\":{\"total\":%u,\"starting\":%u,\"idle\":%u,"
+               "\"busy\":%u,\"stopping\":%u},",
+               (unsigned)sa->workers->nelts,
+               sa->nstate[PA_SLOT_STARTING], sa->nstate[PA_SLOT_IDLE],
+               sa->nstate[PA_SLOT_BUSY], sa->nstate[PA_SLOT_STOPPING]);
+    ap_rprintf(r, "\"queue\":{\"length\":%u,\"max\":%u},"
+               "\"crash_backoff_level\":%u,",
+               sa->queue_len, sa->queue_max, sa->backoff_level);
+    ap_rprintf(r, "\"last_minute\":{\"requests\":%" APR_UINT64_T_FMT ","
+               "\"per_second\":%.3f,\"p50_seconds\":%s,\"p99_seconds\":%s},",
+               sa->minute_requests, sa->rps, st_json_seconds(p, sa->p50),
+               st_json_seconds(p, sa->p99));
+    ap_rputs("\"counters\":{", r);
+    for (i = 0; i < C_COUNT; i++) {
+        ap_rprintf(r, "%s\"%s\":%" APR_UINT64_T_FMT, i ? "," : "",
+                   st_counters[i].json, sa->c[i]);
+    }
+    ap_rputs("},\"workers\":[", r);
+    for (i = 0; i < sa->workers->nelts; i++) {
+        const st_worker_t *w = &APR_ARRAY_IDX(sa->workers, i, st_worker_t);
+
+        ap_rprintf(r, "%s{\"slot\":%d,\"pid\":%ld,\"state\":\"%s\","
+                   "\"age_seconds\":%.3f,\"requests\":%" APR_UINT64_T_FMT ",",
+                   i ? "," : "", w->slot, (long)w->pid,
+                   st_state_name(w->state),
+                   st_seconds(snap->now - w->started_at), w->requests);
+        if (w->req_start) {
+            ap_rprintf(r, "\"request\":{\"uri\":%s,\"seconds\":%.6f},",
+                       st_json_str(p, w->uri),
+                       st_seconds(snap->now - w->req_start));
+        }
+        else {
+            ap_rputs("\"request\":null,", r);
+        }
+        ap_rprintf(r, "\"rss_bytes\":%s,\"cpu_seconds\":%s}",
+                   w->rss < 0 ? "null"
+                   : apr_psprintf(p, "%" APR_INT64_T_FMT, w->rss),
+                   st_json_seconds(p, w->cpu));
+    }
+    ap_rputs("]}", r);
+}
+
+static void st_json(request_rec *r, const st_snapshot_t *snap)
+{
+    int i;
+
+    ap_rprintf(r, "{\"version\":1,\"time\":%.6f,", st_seconds(snap->now));
+    if (snap->hdr) {
+        ap_rprintf(r, "\"manager\":{\"pid\":%ld,\"generation\":%u,"
+                   "\"started\":%.6f,\"uptime_seconds\":%.3f},",
+                   (long)snap->hdr->manager_pid, snap->hdr->generation,
+                   st_seconds(snap->hdr->created),
+                   st_seconds(snap->now - snap->hdr->created));
+    }
+    else {
+        ap_rputs("\"manager\":null,", r);
+    }
+    ap_rputs("\"apps\":[", r);
+    for (i = 0; i < snap->apps->nelts; i++) {
+        if (i) {
+            ap_rputc(',', r);
+        }
+        st_json_app(r, snap, &APR_ARRAY_IDX(snap->apps, i, st_app_t));
+    }
+    ap_rputs("],\"cache_zones\":[", r);
+    for (i = 0; i < snap->zones->nelts; i++) {
+        const pa_status_zone_t *z = &APR_ARRAY_IDX(snap->zones, i,
+                                                    pa_status_zone_t);
+
+        ap_rprintf(r, "%s{\"name\":%s,\"size_bytes\":%" APR_UINT64_T_FMT,
+                   i ? "," : "", st_json_str(r->pool, z->name), z->size);
+        if (z->have_stats) {
+            ap_rprintf(r, ",\"stats\":{\"used_bytes\":%" APR_UINT64_T_FMT
+                       ",\"entries\":%" APR_UINT64_T_FMT
+                       ",\"hits\":%" APR_UINT64_T_FMT
+                       ",\"misses\":%" APR_UINT64_T_FMT
+                       ",\"hit_ratio\":%.4f"
+                       ",\"evictions\":%" APR_UINT64_T_FMT
+                       ",\"expired\":%" APR_UINT64_T_FMT "}}",
+                       z->used, z->entries, z->hits, z->misses,
+                       st_hit_ratio(z), z->evictions, z->expired);
+        }
+        else {
+            ap_rputs(",\"stats\":null}", r);
+        }
+    }
+    ap_rputs("]}\n", r);
+}
+
+/* ---- Prometheus text format 0.0.4 -------------------------------------------- */
+
+/* A label value: backslash, double quote and newline are escaped. */
+static const char *st_prom_label(apr_pool_t *p, const char *s)
+{
+    char *out = apr_palloc(p, strlen(s) * 2 + 1);
+    char *o = out;
+
+    for (; *s; s++) {
+        if (*s == '\\' || *s == '"') {
+            *o++ = '\\';
+            *o++ = *s;
+        }
+        else if (*s == '\n') {
+            *o++ = '\\';
+            *o++ = 'n';
+        }
+        else {
+            *o++ = *s;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+static void st_prom_family(request_rec *r, const char *name, const char *type,
+                           const char *help)
+{
+    ap_rprintf(r, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* One gauge family with one sample per app; value() gives the sample. */
+typedef double (*st_app_value_fn)(const st_app_t *sa);
+
+static void st_prom_app_gauge(request_rec *r, const st_snapshot_t *snap,
+                              const char **labels, const char *name,
+                              const char *help, st_app_value_fn value)
+{
+    int i;
+
+    st_prom_family(r, name, "gauge", help);
+    for (i = 0; i < snap->apps->nelts; i++) {
+        double v = value(&APR_ARRAY_IDX(snap->apps, i, st_app_t));
+
+        /* Whole numbers (sizes, counts) in full, not rounded by %g. */
+        if (v == (double)(apr_int64_t)v) {
+            ap_rprintf(r, "%s{app=\"%s\"} %" APR_INT64_T_FMT "\n", name,
+                       labels[i], (apr_int64_t)v);
+        }
+        else {
+            ap_rprintf(r, "%s{app=\"%s\"} %.6f\n", name, labels[i], v);
+        }
+    }
+}
+
+static double st_v_min(const st_app_t *sa) { return sa->app->min_procs; }
+static double st_v_max(const st_app_t *sa) { return sa->app->max_procs; }
+static double st_v_queue(const st_app_t *sa) { return sa->queue_len; }
+static double st_v_queue_max(const st_app_t *sa) { return sa->queue_max; }
+static double st_v_rps(const st_app_t *sa) { return sa->rps; }
+static double st_v_backoff(const st_app_t *sa) { return sa->backoff_level; }
+static double st_v_rss(const st_app_t *sa) { return sa->rss < 0 ? 0 : sa->rss; }
+static double st_v_cpu(const st_app_t *sa) { return sa->cpu; }
+
+static void st_metrics_apps(request_rec *r, const st_snapshot_t *snap,
+                            const char **labels)
+{
+    int i, k;
+    apr_uint32_t s;
+
+    st_prom_family(r, "prefork_app_info", "gauge",
+                   "Configured applications (always 1), with protocol and pool mode.");
+    for (i = 0; i < snap->apps->nelts; i++) {
+        const st_app_t *sa = &APR_ARRAY_IDX(snap->apps, i, st_app_t);
+
+        ap_rprintf(r, "prefork_app_info{app=\"%s\",protocol=\"%s\","
+                   "mode=\"%s\"} 1\n", labels[i], st_protocol_name(sa->app),
+                   st_dynamic(sa->app) ? "dynamic" : "static");
+    }
+    st_prom_family(r, "prefork_app_workers", "gauge",
+                   "Worker processes by state.");
+    for (i = 0; i < snap->apps->nelts; i++) {
+        const st_app_t *sa = &APR_ARRAY_IDX(snap->apps, i, st_app_t);
+
+        for (s = PA_SLOT_STARTING; s < ST_NSTATES; s++) {
+            ap_rprintf(r, "prefork_app_workers{app=\"%s\",state=\"%s\"} %u\n",
+                       labels[i], st_state_names[s], sa->nstate[s]);
+        }
+    }
+    st_prom_app_gauge(r, snap, labels, "prefork_app_workers_min",
+                      "Configured minimum pool size.", st_v_min);
+    st_prom_app_gauge(r, snap, labels, "prefork_app_workers_max",
+                      "Configured maximum pool size.", st_v_max);
+    st_prom_app_gauge(r, snap, labels, "prefork_app_queue_length",
+                      "Requests waiting for a free worker now.", st_v_queue);
+    st_prom_app_gauge(r, snap, labels, "prefork_app_queue_length_max",
+                      "Longest wait queue seen.", st_v_queue_max);
+    st_prom_app_gauge(r, snap, labels, "prefork_app_requests_per_second",
+                      "Finished requests per second over the last minute.",
+                      st_v_rps);
+    /* A summary without _sum and _count: the scoreboard keeps no running
+     * sum, and quantiles over a sliding window are what summaries carry. */
+    st_prom_family(r, "prefork_app_request_duration_seconds", "summary",
+                   "Request duration quantiles over the last minute (absent without requests).");
+    for (i = 0; i < snap->apps->nelts; i++) {
+        const st_app_t *sa = &APR_ARRAY_IDX(snap->apps, i, st_app_t);
+
+        if (sa->p50 >= 0) {
+            ap_rprintf(r, "prefork_app_request_duration_seconds{app=\"%s\","
+                       "quantile=\"0.5\"} %.6f\n"
+                       "prefork_app_request_duration_seconds{app=\"%s\","
+                       "quantile=\"0.99\"} %.6f\n",
+                       labels[i], sa->p50, labels[i], sa->p99);
+        }
+    }
+    st_prom_app_gauge(r, snap, labels, "prefork_app_crash_backoff_level",
+                      "Crash-loop backoff level, 0 = spawning normally.",
+                      st_v_backoff);
+    st_prom_app_gauge(r, snap, labels,
+                      "prefork_app_workers_resident_memory_bytes",
+                      "Resident memory of the live workers, summed.", st_v_rss);
+    st_prom_app_gauge(r, snap, labels, "prefork_app_workers_cpu_seconds",
+                      "CPU time (user + system) of the live workers, summed.",
+                      st_v_cpu);
+    for (k = 0; k < C_COUNT; k++) {
+        const st_counter_t *c = &st_counters[k];
+
+        if (c->help) {
+            st_prom_family(r, c->metric, "counter", c->help);
+        }
+        for (i = 0; i < snap->apps->nelts; i++) {
+            ap_rprintf(r, "%s{app=\"%s\"%s%s} %" APR_UINT64_T_FMT "\n",
+                       c->metric, labels[i], c->label ? "," : "",
+                       c->label ? c->label : "",
+                       APR_ARRAY_IDX(snap->apps, i, st_app_t).c[k]);
+        }
+    }
+}
+
+static void st_metrics_zones(request_rec *r, const st_snapshot_t *snap)
+{
+    static const struct {
+        const char *name, *type, *help;
+        apr_size_t off;
+    } fam[] = {
+        { "prefork_app_cache_used_bytes", "gauge", "Bytes holding entries.",
+          APR_OFFSETOF(pa_status_zone_t, used) },
+        { "prefork_app_cache_entries", "gauge", "Entries stored.",
+          APR_OFFSETOF(pa_status_zone_t, entries) },
+        { "prefork_app_cache_hits_total", "counter", "Lookups that found an entry.",
+          APR_OFFSETOF(pa_status_zone_t, hits) },
+        { "prefork_app_cache_misses_total", "counter", "Lookups that found nothing.",
+          APR_OFFSETOF(pa_status_zone_t, misses) },
+        { "prefork_app_cache_evictions_total", "counter",
+          "Entries dropped to make room.",
+          APR_OFFSETOF(pa_status_zone_t, evictions) },
+        { "prefork_app_cache_expired_total", "counter",
+          "Entries dropped because their TTL passed.",
+          APR_OFFSETOF(pa_status_zone_t, expired) }
+    };
+    const char **labels;
+    apr_size_t f;
+    int i, stats = 0;
+
+    if (!snap->zones->nelts) {
+        return;
+    }
+    labels = apr_palloc(r->pool, snap->zones->nelts * sizeof(*labels));
+    st_prom_family(r, "prefork_app_cache_size_bytes", "gauge",
+                   "Configured size of the cache zone.");
+    for (i = 0; i < snap->zones->nelts; i++) {
+        const pa_status_zone_t *z = &APR_ARRAY_IDX(snap->zones, i,
+                                                    pa_status_zone_t);
+
+        labels[i] = st_prom_label(r->pool, z->name);
+        ap_rprintf(r, "prefork_app_cache_size_bytes{zone=\"%s\"} %"
+                   APR_UINT64_T_FMT "\n", labels[i], z->size);
+        stats |= z->have_stats;
+    }
+    for (f = 0; stats && f < sizeof(fam) / sizeof(fam[0]); f++) {
+        st_prom_family(r, fam[f].name, fam[f].type, fam[f].help);
+        for (i = 0; i < snap->zones->nelts; i++) {
+            const pa_status_zone_t *z = &APR_ARRAY_IDX(snap->zones, i,
+                                                        pa_status_zone_t);
+
+            if (z->have_stats) {
+                ap_rprintf(r, "%s{zone=\"%s\"} %" APR_UINT64_T_FMT "\n",
+                           fam[f].name, labels[i],
+                           *(const apr_uint64_t *)((const char *)z
+                                                   + fam[f].off));
+            }
+        }
+    }
+}
+
+static void st_metrics(request_rec *r, const st_snapshot_t *snap)
+{
+    const char **labels = apr_palloc(r->pool, (snap->apps->nelts + 1)
+                                              * sizeof(*labels));
+    int i;
+
+    for (i = 0; i < snap->apps->nelts; i++) {
+        labels[i] = st_prom_label(r->pool,
+                                  APR_ARRAY_IDX(snap->apps, i, st_app_t).app->name);
+    }
+    if (snap->hdr) {
+        st_prom_family(r, "prefork_app_manager_start_time_seconds", "gauge",
+                       "Start of the current generation, Unix time.");
+        ap_rprintf(r, "prefork_app_manager_start_time_seconds %.3f\n",
+                   st_seconds(snap->hdr->created));
+        st_prom_family(r, "prefork_app_manager_generation", "gauge",
+                       "Configuration generation (bumped by every restart).");
+        ap_rprintf(r, "prefork_app_manager_generation %u\n",
+                   snap->hdr->generation);
+    }
+    if (snap->apps->nelts) {
+        st_metrics_apps(r, snap, labels);
+    }
+    st_metrics_zones(r, snap);
+}
+
+/* ---- HTML -------------------------------------------------------------------- */
+
+/* s as HTML text. Bytes that are not well-formed UTF-8 (a URI cut at
+ * PA_URI_MAX, raw bytes from a client) and control characters become
+ * U+FFFD, so the page is valid UTF-8; then the markup characters are
+ * escaped. */
+static const char *st_html_text(apr_pool_t *p, const char *s)
+{
+    const unsigned char *u = (const unsigned char *)(s ? s : "");
+    char *out = apr_palloc(p, strlen((const char *)u) * 3 + 1);
+    char *o = out;
+
+    while (*u) {
+        int n = *u < 0x80 ? 1 : st_utf8_len(u);
+
+        if (n == 1 && *u >= 0x20 && *u != 0x7F) {
+            *o++ = (char)*u++;
+        }
+        else if (n > 1) {
+            memcpy(o, u, n);
+            o += n;
+            u += n;
+        }
+        else {
+            memcpy(o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            u++;
+        }
+    }
+    *o = '\0';
+    return ap_escape_html2(p, out, 0);
+}
+
+/* A duration for people: ms below a second, then s, then h:mm:ss. */
+static const char *st_human_seconds(apr_pool_t *p, double s)
+{
+    long t;
+
+    if (s < 1.0) {
+        return apr_psprintf(p, "%.1f ms", s * 1000.0);
+    }
+    if (s < 60.0) {
+        return apr_psprintf(p, "%.2f s", s);
+    }
+    t = (long)s;
+    return apr_psprintf(p, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+}
+
+static const char *st_human_bytes(apr_pool_t *p, apr_int64_t b)
+{
+    if (b < 0) {
+        return "-";
+    }
+    if (b < 1024 * 1024) {
+        return apr_psprintf(p, "%.1f KiB", (double)b / 1024.0);
+    }
+    return apr_psprintf(p, "%.1f MiB", (double)b / (1024.0 * 1024.0));
+}
+
+static const char *st_limit(apr_pool_t *p, int v, const char *unit)
+{
+    return v ? apr_psprintf(p, "%d%s", v, unit) : "off";
+}
+
+static void st_html_app(request_rec *r, const st_snapshot_t *snap,
+                        const st_app_t *sa)
+{
+    const pa_app_t *app = sa->app;
+    apr_pool_t *p = r->pool;
+    int i;
+
+    ap_rprintf(r, "<h2>%s</h2>\n<dl>\n", st_html_text(p, app->name));
+    ap_rprintf(r, "<dt>Command: <code>%s</code> (%s)</dt>\n",
+               st_html_text(p, app->cmdline), st_protocol_name(app));
+    if (st_dynamic(app)) {
+        ap_rprintf(r, "<dt>Pool: dynamic, %d-%d processes, %d-%d spare, "
+                   "idle-timeout %s</dt>\n", app->min_procs, app->max_procs,
+                   app->spare_min, app->spare_max,
+                   st_limit(p, app->idle_timeout, " s"));
+    }
+    else {
+        ap_rprintf(r, "<dt>Pool: static, %d processes</dt>\n",
+                   app->max_procs);
+    }
+    ap_rprintf(r, "<dt>Limits: max-requests %s, lifetime %s, "
+               "request-timeout %s, queue-timeout %s</dt>\n",
+               st_limit(p, app->max_requests, ""),
+               st_limit(p, app->lifetime, " s"),
+               st_limit(p, app->request_timeout, " s"),
+               st_limit(p, app->queue_timeout, " s"));
+    ap_rprintf(r, "<dt>Workers: %d total, %u starting, %u idle, %u busy, "
+               "%u stopping (%u slots)</dt>\n", sa->workers->nelts,
+               sa->nstate[PA_SLOT_STARTING], sa->nstate[PA_SLOT_IDLE],
+               sa->nstate[PA_SLOT_BUSY], sa->nstate[PA_SLOT_STOPPING],
+               sa->nslots);
+    ap_rprintf(r, "<dt>Queue: %u waiting, %u at most</dt>\n",
+               sa->queue_len, sa->queue_max);
+    ap_rprintf(r, "<dt>Last minute: %" APR_UINT64_T_FMT " requests, "
+               "%.2f requests/s, p50 %s, p99 %s</dt>\n", sa->minute_requests,
+               sa->rps, sa->p50 < 0 ? "-" : st_human_seconds(p, sa->p50),
+               sa->p99 < 0 ? "-" : st_human_seconds(p, sa->p99));
+    if (sa->backoff_level) {
+        ap_rprintf(r, "<dt><b>Crash loop: spawning backs off (level %u)</b>"
+                   "</dt>\n", sa->backoff_level);
+    }
+    ap_rputs("</dl>\n<table>\n", r);
+    for (i = 0; i < C_COUNT; i++) {
+        ap_rprintf(r, "<tr><th>%s</th><td>%" APR_UINT64_T_FMT "</td></tr>\n",
+                   st_counters[i].title, sa->c[i]);
+    }
+    ap_rputs("</table>\n", r);
+    if (!sa->workers->nelts) {
+        ap_rputs("<p>No worker processes.</p>\n", r);
+        return;
+    }
+    ap_rputs("<table>\n<tr><th>Slot</th><th>PID</th><th>State</th>"
+             "<th>Age</th><th>Requests</th><th>CPU</th><th>RSS</th>"
+             "<th>Request</th><th>For</th></tr>\n", r);
+    for (i = 0; i < sa->workers->nelts; i++) {
+        const st_worker_t *w = &APR_ARRAY_IDX(sa->workers, i, st_worker_t);
+
+        ap_rprintf(r, "<tr><td>%d</td><td>%ld</td><td>%s</td><td>%s</td>"
+                   "<td>%" APR_UINT64_T_FMT "</td><td>%s</td><td>%s</td>"
+                   "<td>%s</td><td>%s</td></tr>\n",
+                   w->slot, (long)w->pid, st_state_name(w->state),
+                   st_human_seconds(p, st_seconds(snap->now - w->started_at)),
+                   w->requests,
+                   w->cpu < 0 ? "-" : apr_psprintf(p, "%.2f s", w->cpu),
+                   st_human_bytes(p, w->rss),
+                   w->req_start ? st_html_text(p, w->uri) : "",
+                   w->req_start
+                   ? st_human_seconds(p, st_seconds(snap->now - w->req_start))
+                   : "");
+    }
+    ap_rputs("</table>\n", r);
+}
+
+static void st_html_zones(request_rec *r, const st_snapshot_t *snap)
+{
+    apr_pool_t *p = r->pool;
+    int i;
+
+    if (!snap->zones->nelts) {
+        return;
+    }
+    ap_rputs("<h2>Cache zones</h2>\n<table>\n<tr><th>Zone</th><th>Size</th>"
+             "<th>Used</th><th>Entries</th><th>Hit ratio</th>"
+             "<th>Evictions</th><th>Expired</th></tr>\n", r);
+    for (i = 0; i < snap->zones->nelts; i++) {
+        const pa_status_zone_t *z = &APR_ARRAY_IDX(snap->zones, i,
+                                                    pa_status_zone_t);
+
+        ap_rprintf(r, "<tr><td>%s</td><td>%s</td>",
+                   st_html_text(p, z->name),
+                   st_human_bytes(p, (apr_int64_t)z->size));
+        if (z->have_stats) {
+            ap_rprintf(r, "<td>%s</td><td>%" APR_UINT64_T_FMT "</td>"
+                       "<td>%.1f%%</td><td>%" APR_UINT64_T_FMT "</td>"
+                       "<td>%" APR_UINT64_T_FMT "</td></tr>\n",
+                       st_human_bytes(p, (apr_int64_t)z->used), z->entries,
+                       100.0 * st_hit_ratio(z), z->evictions, z->expired);
+        }
+        else {
+            ap_rputs("<td colspan=\"5\">not attached</td></tr>\n", r);
+        }
+    }
+    ap_rputs("</table>\n", r);
+}
+
+static void st_html(request_rec *r, const st_snapshot_t *snap, int refresh)
+{
+    const char *host = st_html_text(r->pool, ap_get_server_name(r));
+    int i;
+
+    ap_rputs(DOCTYPE_HTML_4_01 "<html><head>\n", r);
+    ap_rprintf(r, "<title>Application status for %s</title>\n", host);
+    if (refresh) {
+        ap_rprintf(r, "<meta http-equiv=\"refresh\" content=\"%d\">\n",
+                   refresh);
+    }
+    ap_rputs("<style>table{border-collapse:collapse}"
+             "th,td{border:1px solid #999;padding:2px 6px;text-align:left}"
+             "</style>\n</head><body>\n", r);
+    ap_rprintf(r, "<h1>Application status for %s</h1>\n<dl>\n", host);
+    ap_rprintf(r, "<dt>Current time: %s</dt>\n",
+               ap_ht_time(r->pool, snap->now, "%Y-%m-%d %H:%M:%S %Z", 0));
+    if (snap->hdr) {
+        ap_rprintf(r, "<dt>Process manager: pid %ld, generation %u, "
+                   "up %s%s</dt>\n", (long)snap->hdr->manager_pid,
+                   snap->hdr->generation,
+                   st_human_seconds(r->pool,
+                                    st_seconds(snap->now - snap->hdr->created)),
+                   snap->hdr->retiring ? " (retiring)" : "");
+    }
+    ap_rputs("<dt>Also as <a href=\"?json\">JSON</a> and "
+             "<a href=\"?metrics\">Prometheus metrics</a>", r);
+    if (refresh) {
+        ap_rprintf(r, "; refreshing every %d s", refresh);
+    }
+    ap_rputs("</dt>\n</dl>\n", r);
+    if (!snap->apps->nelts) {
+        ap_rputs("<p>No application is configured (PreforkApp).</p>\n", r);
+    }
+    for (i = 0; i < snap->apps->nelts; i++) {
+        st_html_app(r, snap, &APR_ARRAY_IDX(snap->apps, i, st_app_t));
+    }
+    st_html_zones(r, snap);
+    ap_rputs("</body></html>\n", r);
+}
+
+/* ---- the handler ----------------------------------------------------------- */
+
+/* Query words, separated by '&' or ';': "json", "metrics", "refresh[=N]".
+ * Others are ignored, so links with extra parameters still work. */
+static st_format_e st_parse_args(request_rec *r, int *refresh)
+{
+    st_format_e fmt = ST_HTML;
+    char *args, *word, *state;
+
+    *refresh = 0;
+    if (!r->args) {
+        return fmt;
+    }
+    args = apr_pstrdup(r->pool, r->args);
+    for (word = apr_strtok(args, "&;", &state); word;
+         word = apr_strtok(NULL, "&;", &state)) {
+        char *eq = strchr(word, '=');
+
+        if (eq) {
+            *eq++ = '\0';
+        }
+        if (!strcmp(word, "json")) {
+            fmt = ST_JSON;
+        }
+        else if (!strcmp(word, "metrics")) {
+            fmt = ST_METRICS;
+        }
+        else if (!strcmp(word, "refresh")) {
+            char *end = eq;
+            long n = eq ? strtol(eq, &end, 10) : 0;
+
+            if (end == eq) {
+                n = ST_REFRESH_DEFAULT;     /* "refresh" alone or no number */
+            }
+            *refresh = n < 1 ? 1 : n > ST_REFRESH_MAX ? ST_REFRESH_MAX : (int)n;
+        }
+    }
+    return fmt;
+}
+
+int pa_status_handler(request_rec *r)
+{
+    static const char *const types[] = {
+        "text/html; charset=utf-8",
+        "application/json",
+        "text/plain; version=0.0.4; charset=utf-8"
+    };
+    st_snapshot_t snap;
+    st_format_e fmt;
+    int refresh;
+
+    if (r->method_number != M_GET) {
+        /* Allow: GET, HEAD (HEAD follows GET). */
+        ap_allow_standard_methods(r, REPLACE_ALLOW, M_GET, -1);
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    fmt = st_parse_args(r, &refresh);
+    ap_set_content_type(r, types[fmt]);
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    if (r->header_only) {
+        return OK;
+    }
+    st_snapshot(&snap, r);
+    switch (fmt) {
+    case ST_JSON:
+        st_json(r, &snap);
+        break;
+    case ST_METRICS:
+        st_metrics(r, &snap);
+        break;
+    default:
+        st_html(r, &snap, refresh);
+        break;
+    }
+    return OK;
+}

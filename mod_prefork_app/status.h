@@ -1,0 +1,27 @@
+/* status: the prefork-app-status handler (HTML, ?json, ?metrics; see
+ * docs/status.md) and the per-zone cache figures it shows. */
+#ifndef PA_STATUS_H
+#define PA_STATUS_H
+
+#include "mod_prefork_app.h"
+
+/* One cache zone as the status page shows it. */
+typedef struct pa_status_zone_t {
+    const char *name;
+    apr_uint64_t size;          /* configured size, bytes */
+    int have_stats;             /* 0: only name and size are known */
+    apr_uint64_t used;          /* bytes holding entries */
+    apr_uint64_t entries;
+    apr_uint64_t hits;
+    apr_uint64_t misses;
+    apr_uint64_t evictions;
+    apr_uint64_t expired;
+} pa_status_zone_t;
+
+/* Every PreforkAppCache zone of conf, in configuration order, as an array
+ * of pa_status_zone_t allocated from p. The cache glue fills in the
+ * statistics of the zones this process has attached. */
+apr_array_header_t *pa_status_cache_zones(apr_pool_t *p,
+                                          const pa_server_conf_t *conf);
+
+#endif
