@@ -11,6 +11,16 @@
  * counters are updated with atomics. A holder killed mid-operation is
  * recovered on the next acquire (EOWNERDEAD): the slot states are the truth
  * and the queue is rebuilt from the waiter records.
+ *
+ * Ownership of a slot: IDLE and STARTING/STOPPING/EMPTY slots belong to the
+ * manager; a BUSY slot belongs to the request that claimed it, and only its
+ * pa_sb_release() moves it out of BUSY. The manager may set retire on a BUSY
+ * slot, kill its worker (request-timeout) and, once the worker is reaped,
+ * set pid to 0; the release then frees the slot. The one exception is a BUSY
+ * slot whose claimant process died: the manager takes it back.
+ *
+ * Everything in the segment is writable by the httpd children, so the
+ * manager never signals a pid read from it: it keeps its own table.
  */
 #ifndef PA_SCOREBOARD_H
 #define PA_SCOREBOARD_H
@@ -53,7 +63,7 @@ typedef struct pa_slot_t {
     volatile apr_uint64_t requests; /* served by the current occupant */
     volatile apr_time_t req_start;  /* start of the current request, 0 = none */
     volatile apr_time_t last_used;  /* end of its last request */
-    volatile pid_t client_pid;      /* httpd child serving the current request */
+    volatile pid_t client_pid;      /* httpd child serving the current request, 0 = none */
     int last_exit_status;           /* wait status of the previous occupant, -1 = none */
     char uri[PA_URI_MAX];           /* current request (method + URI), NUL-terminated */
 } pa_slot_t;
@@ -95,7 +105,10 @@ typedef struct pa_sb_app_t {
     pthread_mutex_t lock;
     apr_uint32_t index;
     apr_uint32_t nslots;            /* max_procs + recycle headroom */
-    apr_uint32_t nwaiters;
+    apr_uint32_t nwaiters;          /* waiter records: the MPM's most concurrent requests */
+    apr_uint32_t waiters_hw;        /* records [0, waiters_hw) may be in use */
+    apr_uint32_t max_requests;      /* copy of the app's max-requests (claim checks it) */
+    apr_uint32_t dynamic;           /* min_procs < max_procs: waiters poke the manager */
     volatile apr_uint32_t queue_len;
     volatile apr_uint32_t next_ticket;
     volatile apr_uint32_t backoff_level;    /* crash-loop backoff, 0 = none */
@@ -109,8 +122,7 @@ typedef struct pa_sb_app_t {
 typedef struct pa_sb_header_t {
     apr_uint32_t magic;
     apr_uint32_t napps;
-    apr_uint32_t generation;
-    volatile apr_uint32_t manager_wake;     /* futex word: bump + wake to poke the manager */
+    apr_uint32_t generation;                /* httpd config generation */
     volatile pid_t manager_pid;
     volatile apr_uint32_t retiring;         /* old generation draining after a restart */
     apr_time_t created;
@@ -118,11 +130,14 @@ typedef struct pa_sb_header_t {
     apr_size_t app_off[1];                  /* napps offsets, really */
 } pa_sb_header_t;
 
-/* Process-local handle. */
+/* Process-local handle, inherited by fork. */
 typedef struct pa_sb_t {
     apr_shm_t *shm;
     pa_sb_header_t *hdr;
     pa_server_conf_t *conf;
+    int wake_fd;                    /* eventfd: pa_sb_wake_manager() writes, the manager polls */
+    int alive_rd;                   /* generation pipe: EOF once the parent and every httpd */
+    int alive_wr;                   /*   child of this generation are gone (the manager keeps only rd) */
 } pa_sb_t;
 
 /* A claimed worker, held by one request in one httpd child. */
@@ -143,7 +158,8 @@ typedef enum {
 /* ---- both sides ---------------------------------------------------------- */
 
 /* Parent, post_config: size and create the segment for conf, make sockdir
- * (0700, owned by httpd's User), register cleanups on pconf. */
+ * (0700, owned by httpd's User), the wake eventfd and the generation pipe;
+ * register cleanups on pconf. Logs its own errors. */
 apr_status_t pa_sb_create(pa_sb_t **sb, pa_server_conf_t *conf,
                           apr_pool_t *pconf, server_rec *s);
 pa_sb_app_t *pa_sb_app(pa_sb_t *sb, int app_index);
@@ -171,10 +187,13 @@ void pa_sb_record(pa_sb_t *sb, int app_index, int http_status,
 
 /* ---- manager side ----------------------------------------------------------- */
 
-/* Mark a slot IDLE with a fresh occupant and hand it to a waiter if any.
- * Caller holds the app lock. */
+/* Mark a slot IDLE (its occupant can take a request) and hand it straight to
+ * the oldest live waiter if any. Caller holds the app lock. */
 void pa_sb_slot_ready_locked(pa_sb_t *sb, pa_sb_app_t *a, int slot_index);
-/* Wait until poked or timeout (futex on manager_wake); EINTR returns early. */
-void pa_sb_manager_wait(pa_sb_t *sb, apr_uint32_t seen, apr_interval_time_t timeout);
+/* Free the records of waiters whose process died; returns how many requests
+ * are still waiting. Caller holds the app lock. */
+apr_uint32_t pa_sb_sweep_waiters_locked(pa_sb_t *sb, pa_sb_app_t *a);
+/* Drain the wake eventfd (manager, after poll() said it is readable). */
+void pa_sb_wake_drain(pa_sb_t *sb);
 
 #endif

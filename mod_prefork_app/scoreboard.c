@@ -1,0 +1,632 @@
+/* scoreboard: the shared-memory segment, its per-app robust locks, the
+ * claim/release of worker slots and the FIFO wait queue (futex words in the
+ * segment: a waiter sleeps on its own record and a release hands the slot
+ * straight to it, so nobody ever polls). */
+#include "scoreboard.h"
+
+#include "ap_mpm.h"
+#include "http_core.h"
+#include "http_main.h"
+#include "unixd.h"
+#include "apr_atomic.h"
+#include "apr_strings.h"
+#include "apr_file_info.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <linux/futex.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Cache-line alignment keeps one app's hot lock off another's line. */
+#define PA_SB_ALIGN(x) (((x) + 63) & ~((apr_size_t)63))
+#define PA_WAITERS_MIN 16
+#define PA_WAITERS_MAX 65536
+
+static long pa_futex(volatile apr_uint32_t *word, int op, apr_uint32_t val,
+                     const struct timespec *timeout)
+{
+    /* Not FUTEX_PRIVATE_FLAG: the word is in memory shared across processes. */
+    return syscall(SYS_futex, word, op, val, timeout, NULL, 0);
+}
+
+pa_sb_app_t *pa_sb_app(pa_sb_t *sb, int app_index)
+{
+    return (pa_sb_app_t *)((char *)sb->hdr + sb->hdr->app_off[app_index]);
+}
+
+pa_slot_t *pa_sb_slot(pa_sb_t *sb, pa_sb_app_t *a, int slot_index)
+{
+    return (pa_slot_t *)((char *)sb->hdr + a->slots_off) + slot_index;
+}
+
+static pa_waiter_t *pa_sb_waiter(pa_sb_t *sb, pa_sb_app_t *a, apr_uint32_t i)
+{
+    return (pa_waiter_t *)((char *)sb->hdr + a->waiters_off) + i;
+}
+
+const char *pa_sb_socket_path(apr_pool_t *p, pa_sb_t *sb, const pa_app_t *app,
+                              int slot_index)
+{
+    return apr_psprintf(p, "%s/%s.%d.sock", sb->hdr->sockdir, app->name,
+                        slot_index);
+}
+
+/* ---- locking ----------------------------------------------------------- */
+
+/* The previous holder died inside a critical section. Slot states are
+ * single stores, so they are the truth; the queue length is derived. A BUSY
+ * slot half-claimed by the dead holder (client_pid 0 or dead) is taken back
+ * by the manager's dead-claimant check. */
+static void pa_sb_repair_locked(pa_sb_t *sb, pa_sb_app_t *a)
+{
+    apr_uint32_t i, n = 0;
+
+    for (i = 0; i < a->waiters_hw && i < a->nwaiters; i++) {
+        if (pa_sb_waiter(sb, a, i)->state == PA_WAIT_WAITING) {
+            n++;
+        }
+    }
+    if (a->waiters_hw > a->nwaiters) {
+        a->waiters_hw = a->nwaiters;
+    }
+    a->queue_len = n;
+}
+
+void pa_sb_lock(pa_sb_t *sb, pa_sb_app_t *a)
+{
+    int rc = pthread_mutex_lock(&a->lock);
+
+    if (rc == EOWNERDEAD) {
+        pa_sb_repair_locked(sb, a);
+        pthread_mutex_consistent(&a->lock);
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, ap_server_conf,
+                     PALOGNO(00201) "scoreboard: a process died holding the "
+                     "lock of app #%u; state repaired", a->index);
+    }
+    else if (rc != 0) {
+        /* Only ENOTRECOVERABLE is possible, and only if a repair itself was
+         * interrupted; nothing sane is left to do with this segment. */
+        ap_log_error(APLOG_MARK, APLOG_EMERG, rc, ap_server_conf,
+                     PALOGNO(00202) "scoreboard: lock of app #%u is "
+                     "unrecoverable", a->index);
+        abort();
+    }
+}
+
+void pa_sb_unlock(pa_sb_t *sb, pa_sb_app_t *a)
+{
+    pthread_mutex_unlock(&a->lock);
+}
+
+void pa_sb_wake_manager(pa_sb_t *sb)
+{
+    apr_uint64_t one = 1;
+
+    /* Non-blocking eventfd: the counter cannot realistically overflow, and
+     * a poke that fails is covered by the manager's periodic tick. */
+    if (write(sb->wake_fd, &one, sizeof(one)) < 0) {
+        return;
+    }
+}
+
+void pa_sb_wake_drain(pa_sb_t *sb)
+{
+    apr_uint64_t n;
+
+    if (read(sb->wake_fd, &n, sizeof(n)) < 0) {
+        return;
+    }
+}
+
+/* ---- claim / release --------------------------------------------------- */
+
+/* Hand slot i to a request of process client. Caller holds the lock. */
+static void pa_sb_take_locked(pa_sb_t *sb, pa_sb_app_t *a, pa_slot_t *slot,
+                              pid_t client)
+{
+    slot->state = PA_SLOT_BUSY;
+    slot->client_pid = client;
+    slot->req_start = apr_time_now();
+    slot->requests++;
+    apr_atomic_inc64(&a->c.accepted);
+    if (a->max_requests && slot->requests >= a->max_requests
+        && slot->retire == PA_RETIRE_NONE) {
+        /* This is the occupant's last request: tell the manager now, so the
+         * replacement starts while it is still being served. */
+        slot->retire = PA_RETIRE_MAX_REQUESTS;
+        pa_sb_wake_manager(sb);
+    }
+}
+
+static int pa_sb_pid_alive(pid_t pid)
+{
+    return pid > 0 && (kill(pid, 0) == 0 || errno != ESRCH);
+}
+
+/* The oldest live waiter, or NULL. Records of dead waiters are freed on the
+ * way: a crashed httpd child must not be handed a worker. */
+static pa_waiter_t *pa_sb_oldest_waiter_locked(pa_sb_t *sb, pa_sb_app_t *a)
+{
+    pa_waiter_t *best = NULL;
+    apr_uint32_t i;
+
+    if (a->queue_len == 0) {
+        return NULL;
+    }
+    for (i = 0; i < a->waiters_hw; i++) {
+        pa_waiter_t *w = pa_sb_waiter(sb, a, i);
+
+        if (w->state != PA_WAIT_WAITING) {
+            continue;
+        }
+        if (!pa_sb_pid_alive(w->pid)) {
+            w->state = PA_WAIT_FREE;
+            a->queue_len--;
+            continue;
+        }
+        /* Tickets wrap: compare by signed difference. */
+        if (!best || (apr_int32_t)(w->ticket - best->ticket) < 0) {
+            best = w;
+        }
+    }
+    return best;
+}
+
+void pa_sb_slot_ready_locked(pa_sb_t *sb, pa_sb_app_t *a, int slot_index)
+{
+    pa_slot_t *slot = pa_sb_slot(sb, a, slot_index);
+    pa_waiter_t *w = pa_sb_oldest_waiter_locked(sb, a);
+
+    slot->req_start = 0;
+    slot->client_pid = 0;
+    slot->uri[0] = '\0';
+    if (!w) {
+        slot->state = PA_SLOT_IDLE;
+        return;
+    }
+    pa_sb_take_locked(sb, a, slot, w->pid);
+    w->slot = slot_index;
+    w->state = PA_WAIT_GRANTED;
+    a->queue_len--;
+    pa_futex(&w->state, FUTEX_WAKE, 1, NULL);
+}
+
+apr_uint32_t pa_sb_sweep_waiters_locked(pa_sb_t *sb, pa_sb_app_t *a)
+{
+    apr_uint32_t i, hw = 0;
+
+    for (i = 0; i < a->waiters_hw; i++) {
+        pa_waiter_t *w = pa_sb_waiter(sb, a, i);
+
+        if (w->state == PA_WAIT_WAITING && !pa_sb_pid_alive(w->pid)) {
+            w->state = PA_WAIT_FREE;
+            a->queue_len--;
+        }
+        if (w->state != PA_WAIT_FREE) {
+            hw = i + 1;
+        }
+    }
+    a->waiters_hw = hw;
+    return a->queue_len;
+}
+
+static void pa_sb_fill_claim(pa_sb_app_t *a, pa_slot_t *slot, int slot_index,
+                             const char *what, pa_claim_t *claim)
+{
+    claim->app = a;
+    claim->slot = slot;
+    claim->slot_index = slot_index;
+    claim->seq = slot->seq;
+    claim->pid = slot->pid;
+    claim->start = slot->req_start;
+    /* Display only: written by the claimant alone while it holds the slot. */
+    apr_cpystrn(slot->uri, what ? what : "", sizeof(slot->uri));
+}
+
+static pa_waiter_t *pa_sb_enqueue_locked(pa_sb_t *sb, pa_sb_app_t *a)
+{
+    apr_uint32_t i;
+    pa_waiter_t *w;
+
+    for (i = 0; i < a->nwaiters; i++) {
+        w = pa_sb_waiter(sb, a, i);
+        if (w->state == PA_WAIT_FREE) {
+            break;
+        }
+    }
+    if (i == a->nwaiters) {
+        return NULL;
+    }
+    if (i >= a->waiters_hw) {
+        a->waiters_hw = i + 1;
+    }
+    w->pid = getpid();
+    w->slot = -1;
+    w->ticket = a->next_ticket++;
+    w->state = PA_WAIT_WAITING;
+    if (++a->queue_len > a->c.queue_max) {
+        a->c.queue_max = a->queue_len;
+    }
+    return w;
+}
+
+apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
+                         apr_interval_time_t queue_timeout, pa_claim_t *claim)
+{
+    pa_sb_app_t *a = pa_sb_app(sb, app_index);
+    apr_time_t deadline;
+    pa_waiter_t *w;
+    apr_uint32_t i;
+    int idx;
+
+    pa_sb_lock(sb, a);
+    /* Lowest index first: the high slots of a dynamic pool go idle and are
+     * the ones reaped, and the low ones stay hot. */
+    for (i = 0; i < a->nslots; i++) {
+        pa_slot_t *slot = pa_sb_slot(sb, a, i);
+
+        if (slot->state == PA_SLOT_IDLE) {
+            pa_sb_take_locked(sb, a, slot, getpid());
+            pa_sb_fill_claim(a, slot, i, what, claim);
+            pa_sb_unlock(sb, a);
+            return APR_SUCCESS;
+        }
+    }
+    w = pa_sb_enqueue_locked(sb, a);
+    pa_sb_unlock(sb, a);
+    if (!w) {
+        return APR_EAGAIN;
+    }
+    if (a->dynamic) {
+        pa_sb_wake_manager(sb);
+    }
+
+    deadline = apr_time_now() + queue_timeout;
+    for (;;) {
+        apr_time_t left = deadline - apr_time_now();
+        struct timespec ts;
+
+        if (w->state == PA_WAIT_GRANTED || left <= 0) {
+            break;
+        }
+        ts.tv_sec = apr_time_sec(left);
+        ts.tv_nsec = apr_time_usec(left) * 1000;
+        /* Returns at once if a release already changed the word. */
+        pa_futex(&w->state, FUTEX_WAIT, PA_WAIT_WAITING, &ts);
+    }
+
+    /* Re-check under the lock: a grant may race with the timeout. */
+    pa_sb_lock(sb, a);
+    if (w->state != PA_WAIT_GRANTED) {
+        if (w->state == PA_WAIT_WAITING) {
+            a->queue_len--;
+        }
+        w->state = PA_WAIT_FREE;
+        pa_sb_unlock(sb, a);
+        return APR_TIMEUP;
+    }
+    idx = w->slot;
+    w->state = PA_WAIT_FREE;
+    pa_sb_fill_claim(a, pa_sb_slot(sb, a, idx), idx, what, claim);
+    pa_sb_unlock(sb, a);
+    return APR_SUCCESS;
+}
+
+void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how)
+{
+    pa_sb_app_t *a = claim->app;
+    pa_slot_t *slot = claim->slot;
+    int poke = 0;
+
+    pa_sb_lock(sb, a);
+    if (slot->state != PA_SLOT_BUSY || slot->seq != claim->seq) {
+        /* The manager took the slot back (it was restarted): not ours. */
+        pa_sb_unlock(sb, a);
+        return;
+    }
+    slot->last_used = apr_time_now();
+    if (slot->pid == 0) {
+        /* The worker died under this request and was reaped already. */
+        slot->state = PA_SLOT_EMPTY;
+        slot->req_start = 0;
+        slot->client_pid = 0;
+        poke = 1;
+    }
+    else if (how == PA_RELEASE_BROKEN || slot->retire != PA_RETIRE_NONE) {
+        if (slot->retire == PA_RETIRE_NONE) {
+            slot->retire = PA_RETIRE_BROKEN;
+        }
+        slot->state = PA_SLOT_STOPPING;
+        slot->req_start = 0;
+        slot->client_pid = 0;
+        poke = 1;
+    }
+    else {
+        pa_sb_slot_ready_locked(sb, a, claim->slot_index);
+    }
+    pa_sb_unlock(sb, a);
+    if (poke) {
+        pa_sb_wake_manager(sb);
+    }
+}
+
+/* ---- request statistics ------------------------------------------------ */
+
+void pa_sb_record(pa_sb_t *sb, int app_index, int http_status,
+                  apr_interval_time_t duration)
+{
+    pa_sb_app_t *a = pa_sb_app(sb, app_index);
+    apr_uint32_t now = (apr_uint32_t)apr_time_sec(apr_time_now());
+    pa_stats_second_t *st = &a->stats[now % PA_STATS_SECONDS];
+    apr_uint32_t seen = st->second;
+    apr_uint64_t us = duration > 0 ? (apr_uint64_t)duration : 0;
+    int b = 0;
+
+    while (us > 1 && b < PA_STATS_BUCKETS - 1) {
+        us >>= 1;
+        b++;
+    }
+    if (seen != now && apr_atomic_cas32(&st->second, now, seen) == seen) {
+        /* First request of a new second in this bucket: forget the one a
+         * minute ago. A concurrent add may be lost; these are statistics. */
+        memset((void *)st->hist, 0, sizeof(st->hist));
+        apr_atomic_set32(&st->count, 0);
+    }
+    apr_atomic_inc32(&st->count);
+    apr_atomic_inc32(&st->hist[b]);
+    switch (http_status) {
+    case HTTP_BAD_GATEWAY:
+        apr_atomic_inc64(&a->c.status_502);
+        break;
+    case HTTP_SERVICE_UNAVAILABLE:
+        apr_atomic_inc64(&a->c.status_503);
+        break;
+    case HTTP_GATEWAY_TIME_OUT:
+        apr_atomic_inc64(&a->c.status_504);
+        break;
+    default:
+        break;
+    }
+}
+
+/* ---- creation (httpd parent, post_config) -------------------------------- */
+
+static apr_status_t pa_sb_close_fd(void *data)
+{
+    int *fd = data;
+
+    if (*fd >= 0) {
+        close(*fd);
+        *fd = -1;
+    }
+    return APR_SUCCESS;
+}
+
+/* Remove what a crashed httpd with the same pid and generation left. */
+static void pa_sb_remove_stale_dir(apr_pool_t *p, const char *dir)
+{
+    struct stat st;
+    apr_dir_t *d;
+    apr_finfo_t fi;
+
+    if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        return;
+    }
+    if (apr_dir_open(&d, dir, p) == APR_SUCCESS) {
+        while (apr_dir_read(&fi, APR_FINFO_NAME, d) == APR_SUCCESS) {
+            if (strcmp(fi.name, ".") && strcmp(fi.name, "..")) {
+                unlink(apr_pstrcat(p, dir, "/", fi.name, NULL));
+            }
+        }
+        apr_dir_close(d);
+    }
+    rmdir(dir);
+}
+
+static apr_status_t pa_sb_make_sockdir(pa_sb_header_t *hdr,
+                                       pa_server_conf_t *conf,
+                                       apr_pool_t *pconf, apr_pool_t *ptemp,
+                                       server_rec *s)
+{
+    char *base = apr_pstrdup(ptemp, conf->sockdir ? conf->sockdir
+                                    : ap_runtime_dir_relative(ptemp, ""));
+    apr_size_t blen = strlen(base);
+    const char *dir;
+    struct sockaddr_un sun;
+    apr_size_t longest = 0;
+    int i;
+
+    while (blen > 1 && base[blen - 1] == '/') {
+        base[--blen] = '\0';
+    }
+    /* Parent pid + generation: two httpd instances, or two generations of
+     * one, never share a directory. */
+    dir = apr_psprintf(ptemp, "%s/pa-%" APR_PID_T_FMT ".%u", base, getpid(),
+                       hdr->generation);
+    for (i = 0; i < conf->apps->nelts; i++) {
+        pa_app_t *app = APR_ARRAY_IDX(conf->apps, i, pa_app_t *);
+        apr_size_t n = strlen(app->name);
+
+        longest = n > longest ? n : longest;
+    }
+    /* "/<name>.<slot>.sock" must fit a unix socket address. */
+    if (strlen(dir) >= sizeof(hdr->sockdir)
+        || strlen(dir) + longest + 18 >= sizeof(sun.sun_path)) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PALOGNO(00203)
+                     "socket directory %s is too long for unix socket paths; "
+                     "set a shorter PreforkAppSocketDir", dir);
+        return APR_ENAMETOOLONG;
+    }
+    pa_sb_remove_stale_dir(ptemp, dir);
+    if (mkdir(dir, 0700) != 0) {
+        apr_status_t rv = errno;
+
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PALOGNO(00204)
+                     "cannot create socket directory %s", dir);
+        return rv;
+    }
+    /* The httpd children (running as User) connect to the sockets. */
+    if (geteuid() == 0
+        && chown(dir, ap_unixd_config.user_id, ap_unixd_config.group_id) != 0) {
+        apr_status_t rv = errno;
+
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PALOGNO(00205)
+                     "cannot give socket directory %s to User", dir);
+        rmdir(dir);
+        return rv;
+    }
+    chmod(dir, 0700);
+    apr_cpystrn(hdr->sockdir, dir, sizeof(hdr->sockdir));
+    return APR_SUCCESS;
+}
+
+/* How many requests can wait at once: every thread of every httpd child. */
+static apr_uint32_t pa_sb_max_waiters(void)
+{
+    int daemons = 0, threads = 0;
+    apr_uint64_t n;
+
+    ap_mpm_query(AP_MPMQ_HARD_LIMIT_DAEMONS, &daemons);
+    ap_mpm_query(AP_MPMQ_HARD_LIMIT_THREADS, &threads);
+    n = (apr_uint64_t)(daemons > 0 ? daemons : 1) * (threads > 0 ? threads : 1);
+    if (n < PA_WAITERS_MIN) {
+        n = PA_WAITERS_MIN;
+    }
+    return n > PA_WAITERS_MAX ? PA_WAITERS_MAX : (apr_uint32_t)n;
+}
+
+static apr_uint32_t pa_sb_nslots(const pa_app_t *app)
+{
+    /* Headroom lets a replacement start before a recycled worker leaves. */
+    int headroom = app->max_procs / 4;
+
+    return app->max_procs + (headroom > 0 ? headroom : 1);
+}
+
+static apr_status_t pa_sb_init_lock(pa_sb_app_t *a)
+{
+    pthread_mutexattr_t attr;
+    int rc;
+
+    if ((rc = pthread_mutexattr_init(&attr)) != 0) {
+        return rc;
+    }
+    if ((rc = pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED)) == 0
+        && (rc = pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST)) == 0) {
+        rc = pthread_mutex_init(&a->lock, &attr);
+    }
+    pthread_mutexattr_destroy(&attr);
+    return rc;
+}
+
+apr_status_t pa_sb_create(pa_sb_t **sbp, pa_server_conf_t *conf,
+                          apr_pool_t *pconf, server_rec *s)
+{
+    int napps = conf->apps->nelts;
+    apr_uint32_t nwaiters = pa_sb_max_waiters();
+    apr_size_t size, off;
+    apr_pool_t *ptemp;
+    pa_sb_t *sb;
+    pa_sb_header_t *hdr;
+    apr_status_t rv;
+    int i, fds[2];
+
+    apr_pool_create(&ptemp, pconf);
+    size = PA_SB_ALIGN(offsetof(pa_sb_header_t, app_off)
+                       + napps * sizeof(apr_size_t));
+    for (i = 0; i < napps; i++) {
+        pa_app_t *app = APR_ARRAY_IDX(conf->apps, i, pa_app_t *);
+
+        size += PA_SB_ALIGN(sizeof(pa_sb_app_t))
+                + PA_SB_ALIGN(pa_sb_nslots(app) * sizeof(pa_slot_t))
+                + PA_SB_ALIGN(nwaiters * sizeof(pa_waiter_t));
+    }
+
+    sb = apr_pcalloc(pconf, sizeof(*sb));
+    sb->conf = conf;
+    sb->wake_fd = sb->alive_rd = sb->alive_wr = -1;
+    /* Anonymous: inherited by fork, never a file left behind. */
+    rv = apr_shm_create(&sb->shm, size, NULL, pconf);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PALOGNO(00206)
+                     "cannot create %" APR_SIZE_T_FMT " bytes of anonymous "
+                     "shared memory for the scoreboard", size);
+        goto out;
+    }
+    hdr = sb->hdr = apr_shm_baseaddr_get(sb->shm);
+    memset(hdr, 0, size);
+    hdr->magic = PA_SB_MAGIC;
+    hdr->napps = napps;
+    hdr->generation = (apr_uint32_t)ap_state_query(AP_SQ_CONFIG_GEN);
+    hdr->created = apr_time_now();
+
+    off = PA_SB_ALIGN(offsetof(pa_sb_header_t, app_off)
+                      + napps * sizeof(apr_size_t));
+    for (i = 0; i < napps; i++) {
+        pa_app_t *app = APR_ARRAY_IDX(conf->apps, i, pa_app_t *);
+        pa_sb_app_t *a = (pa_sb_app_t *)((char *)hdr + off);
+        apr_uint32_t j;
+        int rc;
+
+        hdr->app_off[i] = off;
+        a->index = i;
+        a->nslots = pa_sb_nslots(app);
+        a->nwaiters = nwaiters;
+        a->max_requests = app->max_requests > 0 ? app->max_requests : 0;
+        a->dynamic = app->min_procs < app->max_procs;
+        off += PA_SB_ALIGN(sizeof(pa_sb_app_t));
+        a->slots_off = off;
+        off += PA_SB_ALIGN(a->nslots * sizeof(pa_slot_t));
+        a->waiters_off = off;
+        off += PA_SB_ALIGN(nwaiters * sizeof(pa_waiter_t));
+        for (j = 0; j < a->nslots; j++) {
+            pa_sb_slot(sb, a, j)->last_exit_status = -1;
+        }
+        if ((rc = pa_sb_init_lock(a)) != 0) {
+            rv = rc;
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PALOGNO(00207)
+                         "cannot create the robust process-shared mutex "
+                         "of app %s", app->name);
+            goto out;
+        }
+    }
+
+    sb->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (sb->wake_fd >= 0) {
+        apr_pool_cleanup_register(pconf, &sb->wake_fd, pa_sb_close_fd,
+                                  apr_pool_cleanup_null);
+    }
+    if (sb->wake_fd < 0 || pipe2(fds, O_CLOEXEC) != 0) {
+        rv = errno;
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PALOGNO(00208)
+                     "cannot create the manager's wakeup descriptors");
+        goto out;
+    }
+    sb->alive_rd = fds[0];
+    sb->alive_wr = fds[1];
+    apr_pool_cleanup_register(pconf, &sb->alive_rd, pa_sb_close_fd,
+                              apr_pool_cleanup_null);
+    apr_pool_cleanup_register(pconf, &sb->alive_wr, pa_sb_close_fd,
+                              apr_pool_cleanup_null);
+
+    rv = pa_sb_make_sockdir(hdr, conf, pconf, ptemp, s);
+    if (rv == APR_SUCCESS) {
+        *sbp = sb;
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, PALOGNO(00209)
+                     "scoreboard: %d apps, %" APR_SIZE_T_FMT " bytes, "
+                     "%u waiter records per app, sockets in %s",
+                     napps, size, nwaiters, hdr->sockdir);
+    }
+out:
+    apr_pool_destroy(ptemp);
+    return rv;
+}
