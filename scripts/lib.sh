@@ -1,0 +1,111 @@
+# scripts/lib.sh: shell helpers shared by scripts/demo and scripts/test.
+# Source it from bash; it defines functions and PA_TOP, and runs nothing.
+
+PA_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# Debian 12 packages the build, the demo and the tests need.
+PA_DEPS=(apache2 apache2-dev libapr1-dev libaprutil1-dev libcmocka-dev
+         libfcgi-dev libfcgi-bin libapache2-mod-perl2 libapache2-mod-fcgid
+         php-cgi libfcgi-perl autoconf automake libtool pkg-config make gcc
+         curl valgrind wrk spawn-fcgi)
+
+# The unprivileged user the Apache::Test suite runs as when we are root
+# (Apache::Test refuses to run as root).
+PA_TEST_USER=${PA_TEST_USER:-patest}
+
+pa_say() { printf '==> %s\n' "$*" >&2; }
+pa_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+pa_is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# Installs whichever of PA_DEPS is missing, saying which; runs apt-get
+# update only when something is missing. Not root: names what to install.
+pa_install_deps() {
+    local missing=() pkg
+    for pkg in "${PA_DEPS[@]}"; do
+        if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null \
+                | grep -q 'install ok installed'; then
+            missing+=("$pkg")
+        fi
+    done
+    if [ ${#missing[@]} -eq 0 ]; then
+        pa_say "build dependencies: all installed"
+        return 0
+    fi
+    if ! pa_is_root; then
+        pa_die "missing Debian packages: ${missing[*]}
+  run this script as root (sudo), or: sudo apt-get install ${missing[*]}"
+    fi
+    pa_say "installing missing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q || pa_die "apt-get update failed"
+    apt-get install -y -q --no-install-recommends "${missing[@]}" \
+        || pa_die "apt-get install failed"
+}
+
+# Generates ./configure in a git checkout (a release tarball has one).
+pa_autoreconf() {
+    if [ ! -x "$PA_TOP/configure" ] \
+            || [ "$PA_TOP/configure.ac" -nt "$PA_TOP/configure" ]; then
+        pa_say "autoreconf -fi"
+        (cd "$PA_TOP" && autoreconf -fi) || pa_die "autoreconf failed"
+    fi
+}
+
+# pa_build DIR [configure options...]: configures (once) and builds out of
+# tree in DIR.
+pa_build() {
+    local dir=$1
+    shift
+    pa_autoreconf
+    mkdir -p "$dir"
+    if [ ! -f "$dir/Makefile" ]; then
+        pa_say "configure in $dir: --with-apxs=/usr/bin/apxs $*"
+        (cd "$dir" && "$PA_TOP/configure" --with-apxs=/usr/bin/apxs "$@" \
+            >configure.out 2>&1) \
+            || { tail -n 30 "$dir/configure.out" >&2; pa_die "configure failed (see $dir/config.log)"; }
+    fi
+    pa_say "make in $dir"
+    make -C "$dir" -j"$(nproc)" >"$dir/make.out" 2>&1 \
+        || { tail -n 40 "$dir/make.out" >&2; pa_die "build failed (see $dir/make.out)"; }
+}
+
+# pa_user_can_reach USER PATH: true if USER may read (and traverse to)
+# PATH. Used to decide whether httpd's unprivileged children and the app
+# workers can use files inside the build tree.
+pa_user_can_reach() {
+    local user=$1 path=$2
+    if [ "$(id -un)" = "$user" ]; then
+        [ -r "$path" ]
+    else
+        runuser -u "$user" -- test -r "$path" 2>/dev/null
+    fi
+}
+
+# pa_free_port [FIRST]: prints the first TCP port from FIRST (8080) up that
+# nothing listens on at 127.0.0.1.
+pa_free_port() {
+    local port=${1:-8080}
+    while [ "$port" -lt 65535 ]; do
+        if perl -MIO::Socket::INET -e \
+            'exit(IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => $ARGV[0],
+                                        Listen => 1, ReuseAddr => 1) ? 0 : 1)' \
+            "$port"; then
+            echo "$port"
+            return 0
+        fi
+        port=$((port + 1))
+    done
+    return 1
+}
+
+# pa_load_modules: LoadModule lines for what a private httpd needs beside
+# our module (the event MPM, Require, MIME types). Only modules Debian ships
+# as .so files; the rest are compiled into Debian's apache2.
+pa_load_modules() {
+    local libexec m
+    libexec=$(/usr/bin/apxs -q LIBEXECDIR)
+    for m in mpm_event authz_core authz_host mime; do
+        echo "LoadModule ${m}_module $libexec/mod_$m.so"
+    done
+}

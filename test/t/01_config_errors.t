@@ -1,0 +1,99 @@
+# Every bad directive fails `httpd -t` with the file, the line and a
+# one-line reason; a good configuration gives "Syntax OK".
+use strict;
+use warnings FATAL => 'all';
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use Apache::Test qw(-withtestmore);
+use PATest qw(:all);
+use File::Temp ();
+
+my $hello = hello_path();
+my $plain = File::Temp->new(SUFFIX => '.txt');   # mode 0600: not executable
+print $plain "not a program\n";
+close $plain;
+my $app = qq{PreforkApp a "$hello"};
+
+# [ what, config lines, reason regex, index of the bad line (default: last) ]
+my @cases = (
+    [ 'unknown key',            [ "$app colour=blue" ],      qr/unknown key 'colour'/ ],
+    [ 'not key=value',          [ "$app processes" ],        qr/'processes': expected key=value/ ],
+    [ 'processes=0',            [ "$app processes=0" ],      qr/processes=0: must be at least 1/ ],
+    [ 'processes=9-3',          [ "$app processes=9-3" ],    qr/processes=9-3: the maximum is below the minimum/ ],
+    [ 'processes not a number', [ "$app processes=four" ],   qr/processes=four: not a number/ ],
+    [ 'max-requests not a number', [ "$app max-requests=lots" ], qr/max-requests=lots: not a number/ ],
+    [ 'negative lifetime',      [ "$app lifetime=-5" ],      qr/lifetime=-5: not a number/ ],
+    [ 'fractional idle-timeout', [ "$app idle-timeout=1.5" ], qr/idle-timeout=1\.5: must be a whole number/ ],
+    [ 'request-timeout=0',      [ "$app request-timeout=0" ], qr/request-timeout=0: must be at least 1/ ],
+    [ 'spare=5-2',              [ "$app processes=2-8 spare=5-2" ], qr/spare=5-2: the maximum is below the minimum/ ],
+    [ 'spare in a static pool', [ "$app processes=4 spare=1-2" ], qr/spare= needs a dynamic pool/ ],
+    [ 'bad protocol',           [ "$app protocol=gopher" ],  qr/protocol=gopher: must be fastcgi, scgi or cgi/ ],
+    [ 'unknown user',           [ "$app user=no-such-user-pa" ], qr/user=no-such-user-pa: no such user/ ],
+    [ 'group without user',     [ "$app group=root" ],       qr/group= needs user=/ ],
+    [ 'duplicate app name',     [ $app, $app ],              qr/duplicate app name 'a'/ ],
+    [ 'bad app name',           [ qq{PreforkApp a/b "$hello"} ], qr{'a/b' is not a valid app name} ],
+    [ 'missing command',        [ 'PreforkApp a' ],          qr/usage: PreforkApp NAME/ ],
+    [ 'empty command',          [ 'PreforkApp a ""' ],       qr/the command is empty|usage: PreforkApp NAME/ ],
+    [ 'missing executable',     [ 'PreforkApp a "/nonexistent/pa-app --flag"' ],
+                                qr{command '/nonexistent/pa-app' does not exist} ],
+    [ 'not executable',         [ qq{PreforkApp a "$plain"} ],
+                                qr{'\Q$plain\E' is not an executable file} ],
+    [ 'directory as command',   [ 'PreforkApp a "/tmp"' ],
+                                qr{'/tmp' is not an executable file} ],
+    [ 'unknown cache name',     [ "$app cache=nosuch" ],     qr/cache=nosuch: no PreforkAppCache zone of that name/ ],
+    [ 'unknown app in SetHandler', [ $app, '<Location /x>', '    SetHandler prefork-app:NOSUCH', '</Location>' ],
+                                qr/no PreforkApp named 'NOSUCH'/, 2 ],
+    [ 'unknown app in AddHandler', [ $app, 'AddHandler prefork-app:other .php' ],
+                                qr/no PreforkApp named 'other'/ ],
+    [ 'PreforkAppEnv for an unknown app', [ 'PreforkAppEnv nosuch FOO bar' ],
+                                qr/PreforkAppEnv: no PreforkApp named 'nosuch'/ ],
+    [ 'PreforkAppEnv bad variable name', [ $app, 'PreforkAppEnv a 1FOO bar' ],
+                                qr/'1FOO' is not a valid environment variable name/ ],
+    [ 'PreforkAppCache bad size', [ 'PreforkAppCache main 12X' ], qr/size '12X': unknown unit/ ],
+    [ 'PreforkAppCache size not a number', [ 'PreforkAppCache main big' ], qr/size 'big' is not a number/ ],
+    [ 'PreforkAppCache too small', [ 'PreforkAppCache main 1K' ], qr/size '1K' must be between/ ],
+    [ 'PreforkAppCache duplicate zone', [ 'PreforkAppCache main 1M', 'PreforkAppCache main 2M' ],
+                                qr/duplicate zone 'main'/ ],
+    [ 'PreforkApp inside <Location>', [ '<Location /x>', "    $app", '</Location>' ],
+                                qr/not allowed in <Location> context|cannot occur within <Location/, 1 ],
+);
+
+plan tests => 3 * @cases + 2;
+
+for my $case (@cases) {
+    my ($what, $lines, $reason, $bad) = @$case;
+    $bad = $#$lines unless defined $bad;
+    my %r = configtest(@$lines);
+    my $line = $r{first} + $bad;
+    my $file = $r{file};
+    my $detail = "$what: httpd -t said (exit $r{rc}):\n$r{out}";
+
+    ok($r{rc} != 0) or diag($detail);
+    # httpd: "Syntax error on line N of FILE:"; checks after parsing: "FILE:N:"
+    ok($r{out} =~ /(?:line $line of \Q$file\E|\Q$file\E:$line\b)/)
+        or diag("$what: no $file line $line in the message\n$detail");
+    ok($r{out} =~ $reason) or diag("$what: reason should match $reason\n$detail");
+}
+
+# Every directive and key at once, valid.
+my %r = configtest(
+    'PreforkAppCache main 1M',
+    qq{PreforkApp hello "$hello --flag x" processes=2-4 spare=1-2 max-requests=100 }
+        . 'lifetime=60 idle-timeout=10 request-timeout=5 queue-timeout=5 '
+        . 'die-timeout=2 start-delay=1 protocol=fastcgi cache=main',
+    qq{PreforkApp two "$hello" processes=1},
+    'PreforkAppEnv hello APP_ENV test',
+    'PreforkAppPidFile pa.pid',
+    'PreforkAppSocketDir pa-sockets',
+    '<Location /hello>',
+    '    SetHandler prefork-app:hello',
+    '</Location>',
+    '<Location /app-status>',
+    '    SetHandler prefork-app-status',
+    '    Require local',
+    '</Location>',
+);
+ok($r{rc} == 0) or diag("valid config rejected (exit $r{rc}):\n$r{out}");
+ok($r{out} =~ /Syntax OK/) or diag("no 'Syntax OK':\n$r{out}");

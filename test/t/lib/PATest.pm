@@ -1,0 +1,296 @@
+package PATest;
+# Helpers for the mod_prefork_app Apache::Test suite. Use from a t/*.t file:
+#
+#   use FindBin; use lib "$FindBin::Bin/lib";
+#   use PATest qw(:all);
+#
+# Everything that waits polls a condition (wait_for) with a generous upper
+# bound: the bound is only there so that a broken build fails instead of
+# hanging; tests never assert how long something took.
+use strict;
+use warnings;
+
+use Exporter 'import';
+use File::Spec::Functions qw(catfile);
+use File::Temp ();
+use HTTP::Tiny ();
+use IO::Socket::INET ();
+use JSON::PP ();
+use Time::HiRes ();
+use Apache::Test ();
+use Apache::TestRequest ();
+
+our @EXPORT_OK = qw(
+    httpd_bin module_path hello_path libexecdir
+    wait_for
+    error_log_path error_log_offset error_log_since wait_for_log
+    status_json app_status worker_pids
+    ps_table ps_children pid_alive send_signal httpd_pid
+    base_config configtest free_port
+);
+our %EXPORT_TAGS = (all => \@EXPORT_OK);
+
+# ---- paths ------------------------------------------------------------------
+# t/TEST.PL puts them in the environment (PA_MODULE, PA_HELLO, PA_LIBEXECDIR).
+sub httpd_bin   { Apache::Test::vars('httpd') }
+sub module_path { $ENV{PA_MODULE} or die "PA_MODULE is not set (run through t/TEST.PL)\n" }
+sub hello_path  { $ENV{PA_HELLO}  or die "PA_HELLO is not set (run through t/TEST.PL)\n" }
+sub libexecdir  { $ENV{PA_LIBEXECDIR} or die "PA_LIBEXECDIR is not set (run through t/TEST.PL)\n" }
+
+# ---- polling ----------------------------------------------------------------
+# wait_for(sub { ... }, timeout => 30, interval => 0.1): calls the sub until it
+# returns a true value and returns that value; undef if it never did.
+sub wait_for {
+    my ($cond, %o) = @_;
+    my $interval = $o{interval} || 0.1;
+    my $tries = int(($o{timeout} || 30) / $interval) + 1;
+    while ($tries-- > 0) {
+        my $v = $cond->();
+        return $v if $v;
+        Time::HiRes::sleep($interval);
+    }
+    return undef;
+}
+
+# ---- the Apache::Test server's error log ------------------------------------
+sub error_log_path { catfile(Apache::Test::vars('t_logs'), 'error_log') }
+
+# Remember error_log_offset() before an action, then look only at what the
+# action logged with error_log_since($offset).
+sub error_log_offset {
+    my $file = shift || error_log_path();
+    return -s $file || 0;
+}
+
+sub error_log_since {
+    my ($offset, $file) = @_;
+    $file ||= error_log_path();
+    open my $fh, '<', $file or return '';
+    seek $fh, $offset || 0, 0;
+    local $/;
+    my $text = <$fh>;
+    return defined $text ? $text : '';
+}
+
+# wait_for_log(qr/PA00101/, $offset, timeout => 30, file => $path): the log
+# text since $offset once it matches, else undef.
+sub wait_for_log {
+    my ($re, $offset, %o) = @_;
+    return wait_for(sub {
+        my $text = error_log_since($offset, $o{file});
+        return $text =~ $re ? $text : undef;
+    }, %o);
+}
+
+# ---- the status page --------------------------------------------------------
+# The decoded JSON of /app-status?json ({"apps":[{"name":..,"workers":[..]}]}),
+# or undef if the page is not there (yet). A second argument is the base URL
+# of a private server (PATest::Httpd->url) instead of the Apache::Test one.
+sub status_json {
+    my ($path, $base) = @_;
+    $path ||= '/app-status?json';
+    my ($code, $body);
+    if ($base) {
+        my $res = HTTP::Tiny->new(timeout => 30)->get("$base$path");
+        ($code, $body) = ($res->{status}, $res->{content});
+    }
+    else {
+        my $res = Apache::TestRequest::GET($path);
+        ($code, $body) = ($res->code, $res->content);
+    }
+    return undef unless $code == 200;
+    my $data = eval { JSON::PP::decode_json($body) };
+    return $data;
+}
+
+# app_status('hello'): that app's entry of the status JSON, or undef.
+sub app_status {
+    my ($name, $base) = @_;
+    my $status = status_json(undef, $base) or return undef;
+    for my $app (@{ $status->{apps} || [] }) {
+        return $app if $app->{name} eq $name;
+    }
+    return undef;
+}
+
+# worker_pids('hello'): the pids the status page shows for that app's workers.
+sub worker_pids {
+    my ($name, $base) = @_;
+    my $app = app_status($name, $base) or return ();
+    return grep { $_ } map { $_->{pid} } @{ $app->{workers} || [] };
+}
+
+# ---- processes --------------------------------------------------------------
+# ps_table(): list of { pid, ppid, stat, args } for every process.
+sub ps_table {
+    my @rows;
+    open my $ps, '-|', 'ps', '-eo', 'pid=,ppid=,stat=,args=' or die "ps: $!";
+    while (<$ps>) {
+        chomp;
+        my ($pid, $ppid, $stat, $args) = /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/ or next;
+        push @rows, { pid => $pid, ppid => $ppid, stat => $stat, args => $args };
+    }
+    close $ps;
+    return @rows;
+}
+
+sub ps_children {
+    my $ppid = shift;
+    return grep { $_->{ppid} == $ppid } ps_table();
+}
+
+# True if the process exists and is not a zombie.
+sub pid_alive {
+    my $pid = shift;
+    return 0 unless $pid && kill(0, $pid);
+    my ($row) = grep { $_->{pid} == $pid } ps_table();
+    return $row && $row->{stat} !~ /^Z/ ? 1 : 0;
+}
+
+# send_signal('TERM', @pids): number of processes signalled.
+sub send_signal {
+    my ($sig, @pids) = @_;
+    return kill $sig, @pids;
+}
+
+# The pid of the Apache::Test server's parent httpd.
+sub httpd_pid {
+    my $file = Apache::Test::vars('t_pid_file');
+    open my $fh, '<', $file or return undef;
+    my ($pid) = <$fh> =~ /(\d+)/;
+    return $pid;
+}
+
+# ---- private configurations -------------------------------------------------
+# base_config($dir, $port): the lines every private httpd config starts with
+# (paths inside $dir, our module loaded). $port defaults to a free one.
+sub base_config {
+    my ($dir, $port) = @_;
+    $port ||= free_port();
+    my $lib = libexecdir();
+    my $mod = module_path();
+    return <<"EOF";
+ServerRoot "$dir"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+PidFile "$dir/httpd.pid"
+ErrorLog "$dir/error_log"
+LogLevel info prefork_app:debug
+DefaultRuntimeDir "$dir"
+LoadModule mpm_event_module "$lib/mod_mpm_event.so"
+LoadModule authz_core_module "$lib/mod_authz_core.so"
+LoadModule authz_host_module "$lib/mod_authz_host.so"
+LoadModule mime_module "$lib/mod_mime.so"
+TypesConfig /dev/null
+LoadModule prefork_app_module "$mod"
+EOF
+}
+
+# configtest(@lines): writes base_config plus @lines to a temporary file and
+# runs `httpd -t -f FILE`. Returns a hash: rc (exit status), out (stdout and
+# stderr), file, first (line number of $lines[0] in the file).
+sub configtest {
+    my @lines = @_;
+    my $dir = File::Temp::tempdir('pa-conf-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+    my $base = base_config($dir, 1);   # -t never binds the port
+    my $file = "$dir/httpd.conf";
+    open my $fh, '>', $file or die "$file: $!";
+    print $fh $base, map { "$_\n" } @lines;
+    close $fh;
+    my $first = ($base =~ tr/\n//) + 1;
+    my $out = qx{"@{[httpd_bin()]}" -t -f "$file" 2>&1};
+    return (rc => $? >> 8, out => $out, file => $file, first => $first);
+}
+
+# A TCP port nothing listens on at 127.0.0.1 (the kernel picks it).
+sub free_port {
+    my $sock = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                     Listen => 1, ReuseAddr => 1)
+        or die "no free port: $!";
+    my $port = $sock->sockport;
+    close $sock;
+    return $port;
+}
+
+# ---- a private httpd --------------------------------------------------------
+# For tests that stop, restart or break the server: the shared Apache::Test
+# server must stay up for the other test files.
+#
+#   my $h = PATest::Httpd->new(conf => qq{PreforkApp hello "$hello"\n...});
+#   $h->start or die $h->error_log;
+#   my $res = $h->get('/hello');       # HTTP::Tiny response hash
+#   $h->graceful; $h->stop;            # both wait until done
+package PATest::Httpd;
+
+sub new {
+    my ($class, %o) = @_;
+    my $self = bless { %o }, $class;
+    $self->{dir} = File::Temp::tempdir('pa-httpd-XXXXXX', TMPDIR => 1,
+                                       CLEANUP => !$ENV{PA_KEEP_TMP});
+    $self->{port} = PATest::free_port();
+    my $file = "$self->{dir}/httpd.conf";
+    open my $fh, '>', $file or die "$file: $!";
+    print $fh PATest::base_config($self->{dir}, $self->{port}), $o{conf} || '', "\n";
+    close $fh;
+    $self->{conf_file} = $file;
+    return $self;
+}
+
+sub dir      { $_[0]{dir} }
+sub port     { $_[0]{port} }
+sub url      { my ($self, $path) = @_; "http://127.0.0.1:$self->{port}" . ($path || '') }
+sub log_file { "$_[0]{dir}/error_log" }
+sub error_log { PATest::error_log_since(0, $_[0]->log_file) }
+
+sub pid {
+    my $self = shift;
+    open my $fh, '<', "$self->{dir}/httpd.pid" or return undef;
+    my ($pid) = <$fh> =~ /(\d+)/;
+    return $pid;
+}
+
+sub _k {
+    my ($self, $what) = @_;
+    system(PATest::httpd_bin(), '-f', $self->{conf_file}, '-k', $what);
+    return $? == 0;
+}
+
+# Starts the server; true once it answers HTTP.
+sub start {
+    my $self = shift;
+    $self->_k('start') or return 0;
+    return PATest::wait_for(sub {
+        my $res = HTTP::Tiny->new(timeout => 5)->get($self->url('/'));
+        return $res->{status} != 599;   # 599: HTTP::Tiny could not connect
+    });
+}
+
+# Graceful restart; true once a new generation is serving.
+sub graceful {
+    my $self = shift;
+    my $offset = PATest::error_log_offset($self->log_file);
+    $self->_k('graceful') or return 0;
+    return PATest::wait_for_log(qr/AH00489|resuming normal operations/, $offset,
+                                file => $self->log_file);
+}
+
+# Stops the server (SIGTERM, or graceful-stop with 'graceful-stop'); true
+# once the parent httpd is gone.
+sub stop {
+    my ($self, $how) = @_;
+    my $pid = $self->pid or return 1;
+    $self->_k($how || 'stop') or return 0;
+    return PATest::wait_for(sub { !PATest::pid_alive($pid) }, timeout => 60);
+}
+
+sub get {
+    my ($self, $path, %o) = @_;
+    return HTTP::Tiny->new(timeout => $o{timeout} || 60)->get($self->url($path));
+}
+
+sub DESTROY {
+    my $self = shift;
+    $self->stop if $self->pid && PATest::pid_alive($self->pid);
+}
+
+1;
