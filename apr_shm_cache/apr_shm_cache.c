@@ -1,0 +1,1138 @@
+/* apr_shm_cache: segment set-up, hash index, tags, locking and the public
+ * API.  Slab pages and LRU live in slab.c; the layout in shc_private.h.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apr_strings.h"
+#include "apr_tables.h"
+#include "shc_private.h"
+
+#define SHC_KEY_SEED   0x5bd1e9955bd1e995ULL
+#define SHC_TAG_SEED   0x9e3779b97f4a7c15ULL
+#define SHC_READ_TRIES 4           /* optimistic reads before locking */
+#define SHC_ITER_BATCH 256         /* buckets copied per lock hold */
+
+typedef enum {
+    SHC_SET, SHC_ADD, SHC_REPLACE, SHC_CAS
+} shc_mode_e;
+
+/* Which hit/miss counter line this process bumps (fork changes it). */
+static apr_uint32_t stat_slot;
+static pthread_once_t stat_once = PTHREAD_ONCE_INIT;
+
+static void stat_slot_pick(void)
+{
+    stat_slot = (apr_uint32_t)getpid() % SHC_STAT_SLOTS;
+}
+
+static void stat_slot_init(void)
+{
+    stat_slot_pick();
+    pthread_atfork(NULL, NULL, stat_slot_pick);
+}
+
+static apr_uint32_t shc_hash(const void *data, apr_size_t n, apr_uint64_t seed)
+{
+    const unsigned char *s = data;
+    apr_uint64_t h = seed ^ ((apr_uint64_t)n * 0xff51afd7ed558ccdULL);
+    apr_uint64_t w;
+
+    while (n >= 8) {
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0x87c37b91114253d5ULL;
+        h ^= h >> 31;
+        s += 8;
+        n -= 8;
+    }
+    w = 0;
+    memcpy(&w, s, n);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 32;
+    return (apr_uint32_t)h;
+}
+
+static APR_INLINE shc_link_t *entry_links(shc_entry_t *e)
+{
+    return (shc_link_t *)(e + 1);
+}
+
+static APR_INLINE char *entry_key(shc_entry_t *e)
+{
+    return (char *)(entry_links(e) + e->ntags);
+}
+
+static APR_INLINE char *entry_val(shc_entry_t *e)
+{
+    return entry_key(e) + e->klen;
+}
+
+static APR_INLINE apr_uint32_t entry_sum(shc_entry_t *e)
+{
+    return shc_hash(entry_val(e), e->vlen, e->hash);
+}
+
+static apr_status_t check_key(const char *key, apr_size_t *klen)
+{
+    if (!key || !*key) {
+        return APR_SHM_CACHE_EBADKEY;
+    }
+    *klen = strlen(key);
+    return *klen > APR_SHM_CACHE_MAX_KEY ? APR_SHM_CACHE_EKEYLEN
+                                         : APR_SUCCESS;
+}
+
+/* ---- reader sequence words and the robust lock ----------------------- */
+
+static APR_INLINE unsigned stripe_of(const shc_header_t *hdr, apr_uint32_t h)
+{
+    return (h & (hdr->nbuckets - 1)) & (SHC_STRIPES - 1);
+}
+
+/* Make a stripe's word odd for the rest of this lock hold.  A word that
+ * is odd already was left so by a dead writer; it is closed at unlock. */
+static void stripe_open(apr_shm_cache_t *c, unsigned s)
+{
+    apr_uint64_t bit = (apr_uint64_t)1 << s;
+    apr_uint32_t v;
+
+    if (c->open & bit) {
+        return;
+    }
+    c->open |= bit;
+    v = __atomic_load_n(&c->hdr->seq[s], __ATOMIC_RELAXED);
+    if (!(v & 1)) {
+        __atomic_store_n(&c->hdr->seq[s], v + 1, __ATOMIC_RELAXED);
+        __atomic_thread_fence(__ATOMIC_RELEASE);
+    }
+}
+
+static void stripes_close(apr_shm_cache_t *c)
+{
+    unsigned s;
+
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    for (s = 0; c->open; s++) {
+        if (c->open & ((apr_uint64_t)1 << s)) {
+            apr_uint32_t v = __atomic_load_n(&c->hdr->seq[s],
+                                             __ATOMIC_RELAXED);
+            __atomic_store_n(&c->hdr->seq[s], v + 1, __ATOMIC_RELEASE);
+            c->open &= ~((apr_uint64_t)1 << s);
+        }
+    }
+}
+
+static void tags_reset(apr_shm_cache_t *c)
+{
+    shc_header_t *hdr = c->hdr;
+    apr_uint32_t i;
+
+    memset(c->tag_buckets, 0, hdr->ntag_buckets * sizeof(apr_uint32_t));
+    for (i = 0; i < hdr->ntags; i++) {
+        c->tags[i].next = i + 2 <= hdr->ntags ? i + 2 : 0;
+        c->tags[i].count = 0;
+    }
+    hdr->tag_free = 1;
+    hdr->tags_used = 0;
+}
+
+/* Drop every entry.  Runs under the lock with the dirty word set. */
+static apr_status_t reset_all(apr_shm_cache_t *c)
+{
+    shc_header_t *hdr = c->hdr;
+    unsigned s;
+
+    for (s = 0; s < SHC_STRIPES; s++) {
+        stripe_open(c, s);
+    }
+    memset(c->buckets, 0, hdr->nbuckets * sizeof(shc_off_t));
+    tags_reset(c);
+    hdr->entries = 0;
+    hdr->bytes_data = 0;
+    hdr->clears++;
+    return shc_slab_reset(c);
+}
+
+static apr_status_t shc_lock(apr_shm_cache_t *c, int writing)
+{
+    shc_header_t *hdr = c->hdr;
+    int rv = pthread_mutex_trylock(&hdr->lock);
+
+    if (rv == EBUSY) {
+        __atomic_fetch_add(&hdr->lock_waits, 1, __ATOMIC_RELAXED);
+        rv = pthread_mutex_lock(&hdr->lock);
+    }
+    if (rv == EOWNERDEAD) {
+        /* The holder died.  If it was changing anything, nothing in the
+         * index can be trusted: start over rather than serve torn data. */
+        hdr->recoveries++;
+        c->open = 0;
+        if (hdr->dirty) {
+            reset_all(c);
+        }
+        pthread_mutex_consistent(&hdr->lock);
+        rv = 0;
+    }
+    if (rv) {
+        return APR_FROM_OS_ERROR(rv);
+    }
+    if (writing) {
+        /* Full barrier: the word is set before any change is stored. */
+        __atomic_store_n(&hdr->dirty, 1, __ATOMIC_SEQ_CST);
+    }
+    return APR_SUCCESS;
+}
+
+static void shc_unlock(apr_shm_cache_t *c)
+{
+    stripes_close(c);
+    __atomic_store_n(&c->hdr->dirty, 0, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&c->hdr->lock);
+}
+
+/* ---- tags --------------------------------------------------------------- */
+
+static apr_uint32_t tag_find(apr_shm_cache_t *c, const char *name,
+                             apr_size_t nlen, apr_uint32_t h)
+{
+    apr_uint32_t i = c->tag_buckets[h & (c->hdr->ntag_buckets - 1)];
+
+    while (i) {
+        shc_tag_t *t = &c->tags[i - 1];
+        if (t->hash == h && t->nlen == nlen && !memcmp(t->name, name, nlen)) {
+            return i;
+        }
+        i = t->next;
+    }
+    return 0;
+}
+
+static apr_uint32_t tag_acquire(apr_shm_cache_t *c, const char *name)
+{
+    shc_header_t *hdr = c->hdr;
+    apr_size_t nlen = strlen(name);
+    apr_uint32_t h = shc_hash(name, nlen, SHC_TAG_SEED);
+    apr_uint32_t i = tag_find(c, name, nlen, h), *b;
+    shc_tag_t *t;
+
+    if (i || !hdr->tag_free) {
+        return i;
+    }
+    i = hdr->tag_free;
+    t = &c->tags[i - 1];
+    hdr->tag_free = t->next;
+    hdr->tags_used++;
+    t->hash = h;
+    t->head = 0;
+    t->count = 0;
+    t->nlen = (apr_uint16_t)nlen;
+    memcpy(t->name, name, nlen + 1);
+    b = &c->tag_buckets[h & (hdr->ntag_buckets - 1)];
+    t->next = *b;
+    *b = i;
+    return i;
+}
+
+static void tag_release(apr_shm_cache_t *c, apr_uint32_t i)
+{
+    shc_header_t *hdr = c->hdr;
+    shc_tag_t *t = &c->tags[i - 1];
+    apr_uint32_t *p = &c->tag_buckets[t->hash & (hdr->ntag_buckets - 1)];
+
+    if (t->count) {
+        return;
+    }
+    while (*p != i) {
+        p = &c->tags[*p - 1].next;
+    }
+    *p = t->next;
+    t->next = hdr->tag_free;
+    hdr->tag_free = i;
+    hdr->tags_used--;
+}
+
+static apr_status_t check_tags(const char *const *tags, int ntags)
+{
+    int i;
+
+    if (ntags < 0 || ntags > APR_SHM_CACHE_MAX_TAGS || (ntags && !tags)) {
+        return APR_SHM_CACHE_EBADTAG;
+    }
+    for (i = 0; i < ntags; i++) {
+        int j;
+        if (!tags[i] || !*tags[i] || strlen(tags[i]) > APR_SHM_CACHE_MAX_TAG) {
+            return APR_SHM_CACHE_EBADTAG;
+        }
+        for (j = 0; j < i; j++) {
+            if (!strcmp(tags[i], tags[j])) {
+                return APR_SHM_CACHE_EBADTAG;
+            }
+        }
+    }
+    return APR_SUCCESS;
+}
+
+/* ---- index ---------------------------------------------------------------- */
+
+void shc_entry_remove(apr_shm_cache_t *c, shc_entry_t *e, shc_why_e why)
+{
+    shc_header_t *hdr = c->hdr;
+    shc_off_t off = shc_off(c, e), *p;
+    shc_link_t *l = entry_links(e);
+    unsigned i;
+
+    stripe_open(c, stripe_of(hdr, e->hash));
+    p = &c->buckets[e->hash & (hdr->nbuckets - 1)];
+    while (*p != off) {
+        p = &SHC_ENTRY(c, *p)->next;
+    }
+    *p = e->next;
+    shc_lru_unlink(c, e);
+    for (i = 0; i < e->ntags; i++) {
+        shc_tag_t *t = &c->tags[l[i].tag - 1];
+        if (l[i].prev) {
+            ((shc_link_t *)SHC_AT(c, l[i].prev))->next = l[i].next;
+        }
+        else {
+            t->head = l[i].next;
+        }
+        if (l[i].next) {
+            ((shc_link_t *)SHC_AT(c, l[i].next))->prev = l[i].prev;
+        }
+        t->count--;
+        tag_release(c, l[i].tag);
+    }
+    hdr->classes[e->cls].entries--;
+    hdr->entries--;
+    hdr->bytes_data -= e->klen + e->vlen;
+    switch (why) {
+    case SHC_WHY_DELETE:     hdr->deletes++;       break;
+    case SHC_WHY_EVICT:      hdr->evictions++;     break;
+    case SHC_WHY_EXPIRE:     hdr->expirations++;   break;
+    case SHC_WHY_INVALIDATE: hdr->invalidations++; break;
+    case SHC_WHY_REPLACE:                          break;
+    }
+    shc_slab_free(c, e);
+}
+
+static shc_entry_t *find_locked(apr_shm_cache_t *c, const char *key,
+                                apr_size_t klen, apr_uint32_t h)
+{
+    shc_off_t off = c->buckets[h & (c->hdr->nbuckets - 1)];
+
+    while (off) {
+        shc_entry_t *e = SHC_ENTRY(c, off);
+        if (e->hash == h && e->klen == klen
+            && !memcmp(entry_key(e), key, klen)) {
+            return e;
+        }
+        off = e->next;
+    }
+    return NULL;
+}
+
+/* Finds a live entry; an expired or damaged one is removed on the way
+ * (the caller holds the lock as a writer). */
+static shc_entry_t *find_live(apr_shm_cache_t *c, const char *key,
+                              apr_size_t klen, apr_uint32_t h)
+{
+    shc_entry_t *e = find_locked(c, key, klen, h);
+
+    if (e && e->expires && e->expires <= apr_time_now()) {
+        shc_entry_remove(c, e, SHC_WHY_EXPIRE);
+        return NULL;
+    }
+    if (e && e->sum != entry_sum(e)) {
+        shc_entry_remove(c, e, SHC_WHY_EVICT);
+        return NULL;
+    }
+    return e;
+}
+
+/* Lock-free lookup.  Returns 1 (hit, copied), 0 (miss), or -1 when the
+ * locked path must decide (writer busy, expired, first touch). */
+static int read_optimistic(apr_shm_cache_t *c, const char *key,
+                           apr_size_t klen, apr_uint32_t h, char **buf,
+                           apr_size_t *bufsize, apr_size_t *vlen,
+                           apr_uint64_t *version, apr_pool_t *pool)
+{
+    shc_header_t *hdr = c->hdr;
+    apr_uint32_t b = h & (hdr->nbuckets - 1);
+    apr_uint32_t *seq = &hdr->seq[b & (SHC_STRIPES - 1)];
+    apr_uint64_t limit = hdr->size;
+    apr_uint32_t steps_max = hdr->max_pages * (hdr->page_size / SHC_MIN_SLOT);
+    int tries;
+
+    for (tries = 0; tries < SHC_READ_TRIES; tries++) {
+        apr_uint32_t v1 = __atomic_load_n(seq, __ATOMIC_ACQUIRE), steps = 0;
+        shc_off_t off = __atomic_load_n(&c->buckets[b], __ATOMIC_RELAXED);
+        shc_entry_t *e = NULL;
+        apr_int64_t expires = 0;
+        apr_uint32_t sum = 0, n = 0;
+
+        if (v1 & 1) {
+            continue;
+        }
+        /* Anything may change under us: check every offset and length
+         * before using it, and trust nothing until the word is unchanged. */
+        while (off) {
+            shc_entry_t *x;
+            if (off < hdr->rmm_off || off + sizeof(*x) > limit || (off & 7)
+                || ++steps > steps_max) {
+                e = NULL;
+                break;
+            }
+            x = SHC_ENTRY(c, off);
+            if (x->hash == h && x->klen == klen
+                && x->ntags <= APR_SHM_CACHE_MAX_TAGS
+                && off + sizeof(*x) + x->ntags * sizeof(shc_link_t) + klen
+                   <= limit
+                && !memcmp(entry_key(x), key, klen)) {
+                e = x;
+                break;
+            }
+            off = x->next;
+        }
+        if (e) {
+            n = e->vlen;
+            if (n > hdr->page_size
+                || (apr_uint64_t)(entry_val(e) - c->base) + n > limit) {
+                continue;
+            }
+            if (n >= *bufsize) {
+                *bufsize = n + 1;
+                *buf = apr_palloc(pool, *bufsize);
+            }
+            memcpy(*buf, entry_val(e), n);
+            sum = e->sum;
+            expires = e->expires;
+            *version = e->version;
+        }
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (__atomic_load_n(seq, __ATOMIC_RELAXED) != v1) {
+            continue;
+        }
+        if (!e) {
+            return 0;
+        }
+        if ((expires && expires <= apr_time_now())
+            || sum != shc_hash(*buf, n, h)) {
+            return -1;
+        }
+        (*buf)[n] = '\0';
+        *vlen = n;
+        shc_access_set(c, off);
+        return 1;
+    }
+    return -1;
+}
+
+static void count_get(apr_shm_cache_t *c, int hit)
+{
+    shc_hitmiss_t *hm = &c->hdr->hm[stat_slot];
+
+    __atomic_fetch_add(hit ? &hm->hits : &hm->misses, 1, __ATOMIC_RELAXED);
+}
+
+/* ---- segment --------------------------------------------------------------- */
+
+static apr_uint32_t pow2_floor(apr_uint64_t n)
+{
+    apr_uint32_t p = 1;
+
+    while ((apr_uint64_t)p * 2 <= n && p < 0x80000000u) {
+        p *= 2;
+    }
+    return p;
+}
+
+static apr_uint64_t align64(apr_uint64_t n)
+{
+    return (n + 63) & ~(apr_uint64_t)63;
+}
+
+/* Places the regions of a zone of the given size; 0 if it is too small. */
+static int layout(shc_header_t *hdr, apr_uint64_t size)
+{
+    apr_uint64_t off = align64(sizeof(*hdr)), ntags;
+    apr_uint32_t page = pow2_floor(size / 64);
+
+    hdr->page_size = page < 4096 ? 4096 : page > (1u << 20) ? 1u << 20 : page;
+    hdr->nbuckets = pow2_floor(size / 256);
+    ntags = size / 16384;
+    hdr->ntags = ntags < 64 ? 64 : ntags > 65536 ? 65536 : (apr_uint32_t)ntags;
+    hdr->ntag_buckets = pow2_floor(hdr->ntags);
+    hdr->buckets_off = (shc_off_t)off;
+    off = align64(off + (apr_uint64_t)hdr->nbuckets * sizeof(shc_off_t));
+    hdr->tag_buckets_off = (shc_off_t)off;
+    off = align64(off + (apr_uint64_t)hdr->ntag_buckets * sizeof(apr_uint32_t));
+    hdr->tags_off = (shc_off_t)off;
+    off = align64(off + (apr_uint64_t)hdr->ntags * sizeof(shc_tag_t));
+    hdr->access_off = (shc_off_t)off;
+    off = align64(off + (size >> (SHC_GRANULE + 3)) + 1);
+    hdr->rmm_off = (shc_off_t)off;
+    if (off + apr_rmm_overhead_get(4) + 4 * (apr_uint64_t)hdr->page_size
+        > size) {
+        return 0;
+    }
+    hdr->rmm_size = (apr_uint32_t)(size - off);
+    shc_slab_layout(hdr);
+    return 1;
+}
+
+static apr_status_t handle_init(apr_shm_cache_t **cache, apr_shm_t *shm,
+                                apr_pool_t *pool)
+{
+    apr_shm_cache_t *c = apr_pcalloc(pool, sizeof(*c));
+    const char *kill = getenv("APR_SHM_CACHE_TEST_KILL_IN_SET");
+    apr_status_t rv;
+
+    pthread_once(&stat_once, stat_slot_init);
+    c->pool = pool;
+    c->shm = shm;
+    c->base = apr_shm_baseaddr_get(shm);
+    c->hdr = (shc_header_t *)c->base;
+    c->buckets = SHC_AT(c, c->hdr->buckets_off);
+    c->tag_buckets = SHC_AT(c, c->hdr->tag_buckets_off);
+    c->tags = SHC_AT(c, c->hdr->tags_off);
+    c->access = SHC_AT(c, c->hdr->access_off);
+    c->test_kill = kill && *kill == '1';
+    rv = apr_pool_create(&c->rmm_pool, pool);
+    *cache = c;
+    return rv;
+}
+
+APR_DECLARE(apr_status_t) apr_shm_cache_create(apr_shm_cache_t **cache,
+                                               apr_size_t size,
+                                               const char *fname,
+                                               apr_pool_t *pool)
+{
+    pthread_mutexattr_t attr;
+    shc_header_t probe, *hdr;
+    apr_shm_cache_t *c;
+    apr_shm_t *shm;
+    apr_status_t rv;
+
+    if (size < APR_SHM_CACHE_MIN_SIZE) {
+        return APR_SHM_CACHE_ETOOSMALL;
+    }
+    if ((apr_uint64_t)size > 0xffffffffULL) {
+        return APR_SHM_CACHE_ETOOLARGE;
+    }
+    memset(&probe, 0, sizeof(probe));
+    if (!layout(&probe, size)) {
+        return APR_SHM_CACHE_ETOOSMALL;
+    }
+    rv = apr_shm_create(&shm, size, fname, pool);
+    if (APR_STATUS_IS_EEXIST(rv) && fname) {
+        /* Left behind by a run that crashed: nobody owns it any more. */
+        apr_shm_remove(fname, pool);
+        rv = apr_shm_create(&shm, size, fname, pool);
+    }
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    hdr = apr_shm_baseaddr_get(shm);
+    memcpy(hdr, &probe, sizeof(probe));
+    hdr->size = apr_shm_size_get(shm);
+    hdr->layout = SHC_LAYOUT;
+    hdr->next_version = 1;
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+    pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
+    rv = pthread_mutex_init(&hdr->lock, &attr);
+    pthread_mutexattr_destroy(&attr);
+    if (rv) {
+        apr_shm_destroy(shm);
+        return APR_FROM_OS_ERROR(rv);
+    }
+    if ((rv = handle_init(&c, shm, pool)) != APR_SUCCESS
+        || (rv = reset_all(c)) != APR_SUCCESS) {
+        apr_shm_destroy(shm);
+        return rv;
+    }
+    c->open = 0;              /* nobody reads yet: leave the words even */
+    hdr->clears = 0;
+    /* Published last: attach refuses a segment without it. */
+    __atomic_store_n(&hdr->magic, SHC_MAGIC, __ATOMIC_RELEASE);
+    *cache = c;
+    return APR_SUCCESS;
+}
+
+static apr_status_t check_segment(apr_shm_t *shm)
+{
+    const shc_header_t *hdr = apr_shm_baseaddr_get(shm);
+    apr_size_t size = apr_shm_size_get(shm);
+
+    if (size < 16 || hdr->magic != SHC_MAGIC) {
+        return APR_SHM_CACHE_ENOTCACHE;
+    }
+    if (hdr->layout != SHC_LAYOUT) {
+        return APR_SHM_CACHE_EVERSION;
+    }
+    if (size < sizeof(*hdr) || hdr->size != size
+        || (apr_uint64_t)hdr->rmm_off + hdr->rmm_size != size
+        || hdr->nclasses > SHC_MAX_CLASSES) {
+        return APR_SHM_CACHE_EBADSIZE;
+    }
+    return APR_SUCCESS;
+}
+
+APR_DECLARE(apr_status_t) apr_shm_cache_attach(apr_shm_cache_t **cache,
+                                               const char *fname,
+                                               apr_pool_t *pool)
+{
+    apr_shm_cache_t *c;
+    apr_shm_t *shm;
+    apr_status_t rv;
+
+    if (!fname) {
+        return APR_EINVAL;
+    }
+    if ((rv = apr_shm_attach(&shm, fname, pool)) != APR_SUCCESS) {
+        return rv;
+    }
+    if ((rv = check_segment(shm)) != APR_SUCCESS
+        || (rv = handle_init(&c, shm, pool)) != APR_SUCCESS
+        || (rv = apr_rmm_attach(&c->rmm, NULL, c->base + c->hdr->rmm_off,
+                                c->rmm_pool)) != APR_SUCCESS) {
+        apr_shm_detach(shm);
+        return rv;
+    }
+    *cache = c;
+    return APR_SUCCESS;
+}
+
+APR_DECLARE(apr_status_t) apr_shm_cache_detach(apr_shm_cache_t *cache)
+{
+    return apr_shm_detach(cache->shm);
+}
+
+APR_DECLARE(apr_status_t) apr_shm_cache_destroy(apr_shm_cache_t *cache)
+{
+    return apr_shm_destroy(cache->shm);
+}
+
+/* ---- operations ------------------------------------------------------------ */
+
+APR_DECLARE(apr_status_t) apr_shm_cache_get(apr_shm_cache_t *c,
+                                            const char *key,
+                                            void **val, apr_size_t *len,
+                                            apr_uint64_t *version,
+                                            apr_pool_t *pool)
+{
+    apr_size_t klen, vlen = 0, bufsize = 0;
+    apr_uint64_t ver = 0;
+    char *buf = NULL;
+    shc_entry_t *e;
+    apr_uint32_t h;
+    apr_status_t rv;
+    int r;
+
+    if ((rv = check_key(key, &klen)) != APR_SUCCESS) {
+        return rv;
+    }
+    h = shc_hash(key, klen, SHC_KEY_SEED);
+    r = read_optimistic(c, key, klen, h, &buf, &bufsize, &vlen, &ver, pool);
+    if (r < 0) {
+        if ((rv = shc_lock(c, 1)) != APR_SUCCESS) {
+            return rv;
+        }
+        e = find_live(c, key, klen, h);
+        if (e) {
+            vlen = e->vlen;
+            if (vlen >= bufsize) {
+                buf = apr_palloc(pool, vlen + 1);
+            }
+            memcpy(buf, entry_val(e), vlen);
+            buf[vlen] = '\0';
+            ver = e->version;
+            shc_access_set(c, shc_off(c, e));
+        }
+        shc_unlock(c);
+        r = e != NULL;
+    }
+    count_get(c, r);
+    if (!r) {
+        return APR_SHM_CACHE_NOTFOUND;
+    }
+    *val = buf;
+    if (len) {
+        *len = vlen;
+    }
+    if (version) {
+        *version = ver;
+    }
+    return APR_SUCCESS;
+}
+
+/* Stores under the lock.  tags were checked, cls fits key, value, tags. */
+static apr_status_t store_locked(apr_shm_cache_t *c, shc_mode_e mode,
+                                 const char *key, apr_size_t klen,
+                                 apr_uint32_t h, const void *val,
+                                 apr_size_t vlen, apr_time_t expires,
+                                 const char *const *tags, int ntags,
+                                 unsigned cls, apr_uint64_t cas,
+                                 apr_uint64_t *version)
+{
+    shc_header_t *hdr = c->hdr;
+    shc_entry_t *e = find_live(c, key, klen, h);
+    apr_uint32_t tag_ids[APR_SHM_CACHE_MAX_TAGS];
+    shc_off_t off, *bucket;
+    shc_link_t *l;
+    apr_size_t half;
+    int i;
+
+    if (mode == SHC_ADD && e) {
+        return APR_SHM_CACHE_EEXIST;
+    }
+    if ((mode == SHC_REPLACE || mode == SHC_CAS) && !e) {
+        return APR_SHM_CACHE_NOTFOUND;
+    }
+    if (mode == SHC_CAS && e->version != cas) {
+        return APR_SHM_CACHE_ECHANGED;
+    }
+    if (e) {
+        shc_entry_remove(c, e, SHC_WHY_REPLACE);
+    }
+    if (!(off = shc_slab_alloc(c, cls))) {
+        return APR_SHM_CACHE_ENOSPC;
+    }
+    e = SHC_ENTRY(c, off);
+    for (i = 0; i < ntags; i++) {
+        if (!(tag_ids[i] = tag_acquire(c, tags[i]))) {
+            while (i--) {
+                tag_release(c, tag_ids[i]);
+            }
+            shc_slab_free(c, e);
+            return APR_SHM_CACHE_ETAGSFULL;
+        }
+    }
+    stripe_open(c, stripe_of(hdr, h));
+    e->hash = h;
+    e->klen = (apr_uint16_t)klen;
+    e->vlen = (apr_uint32_t)vlen;
+    e->ntags = (apr_byte_t)ntags;
+    e->expires = expires;
+    e->version = hdr->next_version++;
+    l = entry_links(e);
+    for (i = 0; i < ntags; i++) {
+        shc_tag_t *t = &c->tags[tag_ids[i] - 1];
+        l[i].tag = tag_ids[i];
+        l[i].entry = off;
+        l[i].prev = 0;
+        l[i].next = t->head;
+        if (t->head) {
+            ((shc_link_t *)SHC_AT(c, t->head))->prev = shc_off(c, &l[i]);
+        }
+        t->head = shc_off(c, &l[i]);
+        t->count++;
+    }
+    memcpy(entry_key(e), key, klen);
+    bucket = &c->buckets[h & (hdr->nbuckets - 1)];
+    e->next = *bucket;
+    e->kind = SHC_KIND_ENTRY;
+    *bucket = off;
+    half = vlen / 2;
+    if (vlen) {
+        memcpy(entry_val(e), val, half);
+    }
+    if (c->test_kill) {
+        /* Test hook: die holding the lock with a half-written entry. */
+        raise(SIGKILL);
+    }
+    if (vlen) {
+        memcpy(entry_val(e) + half, (const char *)val + half, vlen - half);
+    }
+    e->sum = entry_sum(e);
+    shc_lru_push(c, e);
+    hdr->classes[cls].entries++;
+    hdr->entries++;
+    hdr->bytes_data += klen + vlen;
+    if (version) {
+        *version = e->version;
+    }
+    return APR_SUCCESS;
+}
+
+static apr_status_t store(apr_shm_cache_t *c, shc_mode_e mode,
+                          const char *key, const void *val, apr_size_t vlen,
+                          apr_interval_time_t ttl, const char *const *tags,
+                          int ntags, apr_uint64_t cas, apr_uint64_t *version)
+{
+    apr_size_t klen;
+    apr_uint32_t h;
+    apr_status_t rv;
+    int cls;
+
+    if ((rv = check_key(key, &klen)) != APR_SUCCESS
+        || (rv = check_tags(tags, ntags)) != APR_SUCCESS) {
+        return rv;
+    }
+    if ((!val && vlen) || ttl < 0) {
+        return APR_EINVAL;
+    }
+    if (vlen > c->hdr->page_size
+        || (cls = shc_slab_class(c->hdr, sizeof(shc_entry_t) + klen + vlen
+                                 + ntags * sizeof(shc_link_t))) < 0) {
+        return APR_SHM_CACHE_ETOOBIG;
+    }
+    h = shc_hash(key, klen, SHC_KEY_SEED);
+    if ((rv = shc_lock(c, 1)) != APR_SUCCESS) {
+        return rv;
+    }
+    rv = store_locked(c, mode, key, klen, h, val, vlen,
+                      ttl ? apr_time_now() + ttl : 0, tags, ntags,
+                      (unsigned)cls, cas, version);
+    if (rv == APR_SUCCESS) {
+        c->hdr->sets++;
+    }
+    shc_unlock(c);
+    return rv;
+}
+
+APR_DECLARE(apr_status_t) apr_shm_cache_set(apr_shm_cache_t *cache,
+                                            const char *key,
+                                            const void *val, apr_size_t len,
+                                            apr_interval_time_t ttl)
+{
+    return store(cache, SHC_SET, key, val, len, ttl, NULL, 0, 0, NULL);
+}
+
+APR_DECLARE(apr_status_t) apr_shm_cache_set_tagged(apr_shm_cache_t *cache,
+                                                   const char *key,
+                                                   const void *val,
+                                                   apr_size_t len,
+                                                   apr_interval_time_t ttl,
+                                                   const char *const *tags,
+                                                   int ntags)
+{
+    return store(cache, SHC_SET, key, val, len, ttl, tags, ntags, 0, NULL);
+}
+
+APR_DECLARE(apr_status_t) apr_shm_cache_add(apr_shm_cache_t *cache,
+                                            const char *key,
+                                            const void *val, apr_size_t len,
+                                            apr_interval_time_t ttl)
+{
+    return store(cache, SHC_ADD, key, val, len, ttl, NULL, 0, 0, NULL);
+}
+
+APR_DECLARE(apr_status_t) apr_shm_cache_replace(apr_shm_cache_t *cache,
+                                                const char *key,
+                                                const void *val,
+                                                apr_size_t len,
+                                                apr_interval_time_t ttl)
+{
+    return store(cache, SHC_REPLACE, key, val, len, ttl, NULL, 0, 0, NULL);
+}
+
+APR_DECLARE(apr_status_t) apr_shm_cache_cas(apr_shm_cache_t *cache,
+                                            const char *key,
+                                            const void *val, apr_size_t len,
+                                            apr_interval_time_t ttl,
+                                            apr_uint64_t version,
+                                            apr_uint64_t *new_version)
+{
+    return store(cache, SHC_CAS, key, val, len, ttl, NULL, 0, version,
+                 new_version);
+}
+
+APR_DECLARE(apr_status_t) apr_shm_cache_delete(apr_shm_cache_t *c,
+                                               const char *key)
+{
+    apr_size_t klen;
+    apr_status_t rv;
+    shc_entry_t *e;
+    apr_uint32_t h;
+
+    if ((rv = check_key(key, &klen)) != APR_SUCCESS) {
+        return rv;
+    }
+    h = shc_hash(key, klen, SHC_KEY_SEED);
+    if ((rv = shc_lock(c, 1)) != APR_SUCCESS) {
+        return rv;
+    }
+    e = find_live(c, key, klen, h);
+    if (e) {
+        shc_entry_remove(c, e, SHC_WHY_DELETE);
+    }
+    shc_unlock(c);
+    return e ? APR_SUCCESS : APR_SHM_CACHE_NOTFOUND;
+}
+
+/* Parses a whole value as a signed 64-bit decimal integer. */
+static int parse_int64(const char *s, apr_size_t n, apr_int64_t *out)
+{
+    apr_int64_t v = 0;
+    apr_size_t i = 0;
+    int neg = 0;
+
+    if (n && (s[0] == '-' || s[0] == '+')) {
+        neg = s[0] == '-';
+        i = 1;
+    }
+    if (i == n) {
+        return 0;
+    }
+    for (; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9'
+            || __builtin_mul_overflow(v, 10, &v)
+            || __builtin_add_overflow(v, neg ? -(s[i] - '0') : s[i] - '0',
+                                      &v)) {
+            return 0;
+        }
+    }
+    *out = v;
+    return 1;
+}
+
+APR_DECLARE(apr_status_t) apr_shm_cache_incr(apr_shm_cache_t *c,
+                                             const char *key,
+                                             apr_int64_t delta,
+                                             apr_int64_t *result)
+{
+    char num[24], names[APR_SHM_CACHE_MAX_TAGS][APR_SHM_CACHE_MAX_TAG + 1];
+    const char *tags[APR_SHM_CACHE_MAX_TAGS];
+    apr_size_t klen, nlen, need;
+    apr_int64_t v;
+    apr_status_t rv;
+    shc_entry_t *e;
+    apr_uint32_t h;
+    int i, ntags, cls;
+
+    if ((rv = check_key(key, &klen)) != APR_SUCCESS) {
+        return rv;
+    }
+    h = shc_hash(key, klen, SHC_KEY_SEED);
+    if ((rv = shc_lock(c, 1)) != APR_SUCCESS) {
+        return rv;
+    }
+    if (!(e = find_live(c, key, klen, h))) {
+        rv = APR_SHM_CACHE_NOTFOUND;
+    }
+    else if (!parse_int64(entry_val(e), e->vlen, &v)
+             || __builtin_add_overflow(v, delta, &v)) {
+        rv = APR_SHM_CACHE_ENOTNUM;
+    }
+    else {
+        nlen = (apr_size_t)apr_snprintf(num, sizeof(num), "%" APR_INT64_T_FMT,
+                                        v);
+        need = sizeof(*e) + e->ntags * sizeof(shc_link_t) + klen + nlen;
+        if (need <= c->hdr->classes[e->cls].size) {
+            stripe_open(c, stripe_of(c->hdr, h));
+            c->hdr->bytes_data += nlen;
+            c->hdr->bytes_data -= e->vlen;
+            memcpy(entry_val(e), num, nlen);
+            e->vlen = (apr_uint32_t)nlen;
+            e->sum = entry_sum(e);
+            e->version = c->hdr->next_version++;
+        }
+        else if ((cls = shc_slab_class(c->hdr, need)) < 0) {
+            rv = APR_SHM_CACHE_ETOOBIG;
+        }
+        else {
+            /* Another size class: store anew, keeping expiry and tags. */
+            apr_time_t expires = e->expires;
+            ntags = e->ntags;
+            for (i = 0; i < ntags; i++) {
+                shc_tag_t *t = &c->tags[entry_links(e)[i].tag - 1];
+                memcpy(names[i], t->name, t->nlen + 1);
+                tags[i] = names[i];
+            }
+            shc_entry_remove(c, e, SHC_WHY_REPLACE);
+            rv = store_locked(c, SHC_SET, key, klen, h, num, nlen, expires,
+                              tags, ntags, (unsigned)cls, 0, NULL);
+        }
+    }
+    shc_unlock(c);
+    if (rv == APR_SUCCESS && result) {
+        *result = v;
+    }
+    return rv;
+}
+
+APR_DECLARE(apr_status_t) apr_shm_cache_decr(apr_shm_cache_t *cache,
+                                             const char *key,
+                                             apr_int64_t delta,
+                                             apr_int64_t *result)
+{
+    if (delta == APR_INT64_MIN) {
+        return APR_SHM_CACHE_ENOTNUM;
+    }
+    return apr_shm_cache_incr(cache, key, -delta, result);
+}
+
+APR_DECLARE(apr_status_t) apr_shm_cache_invalidate_tag(apr_shm_cache_t *c,
+                                                       const char *tag,
+                                                       apr_size_t *removed)
+{
+    apr_size_t n = 0, nlen;
+    apr_uint32_t i;
+    apr_status_t rv;
+
+    if ((rv = check_tags(&tag, 1)) != APR_SUCCESS) {
+        return rv;
+    }
+    nlen = strlen(tag);
+    if ((rv = shc_lock(c, 1)) != APR_SUCCESS) {
+        return rv;
+    }
+    i = tag_find(c, tag, nlen, shc_hash(tag, nlen, SHC_TAG_SEED));
+    /* The record is released with its last entry. */
+    while (i && c->tags[i - 1].count) {
+        shc_tag_t *t = &c->tags[i - 1];
+        shc_link_t *l = SHC_AT(c, t->head);
+        int last = t->count == 1;
+        shc_entry_remove(c, SHC_ENTRY(c, l->entry), SHC_WHY_INVALIDATE);
+        n++;
+        if (last) {
+            break;
+        }
+    }
+    shc_unlock(c);
+    if (removed) {
+        *removed = n;
+    }
+    return APR_SUCCESS;
+}
+
+APR_DECLARE(apr_status_t) apr_shm_cache_clear(apr_shm_cache_t *c)
+{
+    apr_status_t rv = shc_lock(c, 1);
+
+    if (rv == APR_SUCCESS) {
+        rv = reset_all(c);
+        shc_unlock(c);
+    }
+    return rv;
+}
+
+typedef struct {
+    char *key;
+    void *val;
+    apr_size_t len;
+    apr_uint64_t version;
+    apr_time_t expires;
+} iter_item_t;
+
+APR_DECLARE(apr_status_t) apr_shm_cache_iterate(apr_shm_cache_t *c,
+                                                apr_shm_cache_iter_fn *fn,
+                                                void *baton,
+                                                apr_pool_t *pool)
+{
+    apr_uint32_t b = 0, nb = c->hdr->nbuckets;
+    apr_array_header_t *items;
+    apr_pool_t *scratch;
+    apr_status_t rv;
+    int i;
+
+    if ((rv = apr_pool_create(&scratch, pool)) != APR_SUCCESS) {
+        return rv;
+    }
+    while (rv == APR_SUCCESS && b < nb) {
+        apr_uint32_t end = b + SHC_ITER_BATCH < nb ? b + SHC_ITER_BATCH : nb;
+        apr_time_t now = apr_time_now();
+
+        apr_pool_clear(scratch);
+        items = apr_array_make(scratch, 16, sizeof(iter_item_t));
+        if ((rv = shc_lock(c, 0)) != APR_SUCCESS) {
+            break;
+        }
+        for (; b < end; b++) {
+            shc_off_t off;
+            for (off = c->buckets[b]; off; off = SHC_ENTRY(c, off)->next) {
+                shc_entry_t *e = SHC_ENTRY(c, off);
+                iter_item_t *it;
+                if ((e->expires && e->expires <= now)
+                    || e->sum != entry_sum(e)) {
+                    continue;
+                }
+                it = apr_array_push(items);
+                it->key = apr_pstrmemdup(scratch, entry_key(e), e->klen);
+                it->val = apr_pstrmemdup(scratch, entry_val(e), e->vlen);
+                it->len = e->vlen;
+                it->version = e->version;
+                it->expires = e->expires;
+            }
+        }
+        shc_unlock(c);
+        for (i = 0; rv == APR_SUCCESS && i < items->nelts; i++) {
+            iter_item_t *it = &APR_ARRAY_IDX(items, i, iter_item_t);
+            rv = fn(baton, it->key, it->val, it->len, it->version,
+                    it->expires);
+        }
+    }
+    apr_pool_destroy(scratch);
+    return rv;
+}
+
+APR_DECLARE(apr_status_t) apr_shm_cache_stats(apr_shm_cache_t *c,
+                                              apr_shm_cache_stats_t *st)
+{
+    shc_header_t *hdr = c->hdr;
+    apr_status_t rv;
+    unsigned i;
+
+    memset(st, 0, sizeof(*st));
+    for (i = 0; i < SHC_STAT_SLOTS; i++) {
+        st->hits += __atomic_load_n(&hdr->hm[i].hits, __ATOMIC_RELAXED);
+        st->misses += __atomic_load_n(&hdr->hm[i].misses, __ATOMIC_RELAXED);
+    }
+    if ((rv = shc_lock(c, 0)) != APR_SUCCESS) {
+        return rv;
+    }
+    st->entries = hdr->entries;
+    st->tags = hdr->tags_used;
+    st->bytes_data = hdr->bytes_data;
+    shc_slab_usage(hdr, &st->bytes_used, &st->bytes_free);
+    st->sets = hdr->sets;
+    st->deletes = hdr->deletes;
+    st->evictions = hdr->evictions;
+    st->expirations = hdr->expirations;
+    st->invalidations = hdr->invalidations;
+    st->recoveries = hdr->recoveries;
+    st->clears = hdr->clears;
+    st->size = (apr_size_t)hdr->size;
+    st->page_size = hdr->page_size;
+    st->max_entry = hdr->classes[hdr->nclasses - 1].size - sizeof(shc_entry_t);
+    st->pages = hdr->pages;
+    st->max_pages = hdr->max_pages;
+    shc_unlock(c);
+    st->lock_waits = __atomic_load_n(&hdr->lock_waits, __ATOMIC_RELAXED);
+    return APR_SUCCESS;
+}
+
+APR_DECLARE(char *) apr_shm_cache_strerror(apr_status_t status, char *buf,
+                                           apr_size_t bufsize)
+{
+    static const char *const msgs[] = {
+        NULL,
+        "cache key is NULL or empty",
+        "cache key is longer than APR_SHM_CACHE_MAX_KEY",
+        "cache entry is larger than the largest size class",
+        "cache zone is smaller than APR_SHM_CACHE_MIN_SIZE",
+        "cache zone is larger than 4 GB",
+        "shared memory segment is not an apr_shm_cache zone",
+        "cache zone has another layout version",
+        "cache zone size disagrees with its header",
+        "no such cache entry",
+        "cache entry already exists",
+        "cache entry changed since it was read",
+        "cache value is not a 64-bit decimal integer",
+        "bad cache tag (NULL, empty, too long, or too many)",
+        "cache tag table is full",
+        "no room in the cache zone, even after eviction"
+    };
+    apr_status_t i = status - APR_SHM_CACHE_START;
+
+    if (i > 0 && i < (apr_status_t)(sizeof(msgs) / sizeof(msgs[0]))) {
+        apr_cpystrn(buf, msgs[i], bufsize);
+        return buf;
+    }
+    return apr_strerror(status, buf, bufsize);
+}

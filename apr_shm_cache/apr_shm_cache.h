@@ -1,0 +1,394 @@
+/**
+ * @file apr_shm_cache.h
+ * @brief A shared-memory key/value cache on top of apr_shm and apr_rmm.
+ *
+ * One apr_shm segment holds the whole cache: a header (magic, layout
+ * version, size, a robust process-shared mutex, statistics), a hash index
+ * and a tag table addressed by offsets, and slab pages obtained from
+ * apr_rmm.  Entries are carved from size classes inside those pages, so
+ * set, get and delete cost the same whatever the number of entries.
+ *
+ * Any process that maps the segment may use it: children that inherit it
+ * through fork(), and unrelated (exec'd) processes that attach by name.
+ * Every process maps the segment at its own address; the segment holds no
+ * raw pointers.
+ *
+ * Concurrency: writers serialise on one robust pthread mutex that lives in
+ * the segment.  Readers do not take it: each hash-bucket stripe carries a
+ * sequence word that writers make odd while they modify entries of that
+ * stripe, and a reader retries (or falls back to the mutex) when the word
+ * moved under it.  If a process dies holding the mutex in the middle of a
+ * change, the next locker sees EOWNERDEAD, finds the write-in-progress
+ * word set and clears the cache; a torn entry is never returned.
+ *
+ * All functions are safe to call from several threads and processes at
+ * once with the same or different handles.  Keys are NUL-terminated
+ * strings; values are binary.
+ *
+ * Offsets are 32 bits, so a zone is at most 4 GB.
+ */
+#ifndef APR_SHM_CACHE_H
+#define APR_SHM_CACHE_H
+
+#include "apr.h"
+#include "apr_errno.h"
+#include "apr_pools.h"
+#include "apr_time.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * @defgroup APR_SHM_CACHE Shared memory cache
+ * @{
+ */
+
+/** Opaque per-process handle on a cache segment. */
+typedef struct apr_shm_cache_t apr_shm_cache_t;
+
+/** Longest key, in bytes (without the terminating NUL). */
+#define APR_SHM_CACHE_MAX_KEY      1024
+/** Most tags one entry can carry. */
+#define APR_SHM_CACHE_MAX_TAGS     8
+/** Longest tag name, in bytes. */
+#define APR_SHM_CACHE_MAX_TAG      63
+/** Smallest zone apr_shm_cache_create() accepts, in bytes. */
+#define APR_SHM_CACHE_MIN_SIZE     (64 * 1024)
+
+/**
+ * @defgroup APR_SHM_CACHE_Error Error codes
+ * Statuses of the cache itself, in the APR_OS_START_USERERR range.
+ * apr_shm_cache_strerror() describes them (and any other apr_status_t).
+ * @{
+ */
+/** Base of the cache's status codes. */
+#define APR_SHM_CACHE_START      (APR_OS_START_USERERR + 6600)
+/** The key is NULL or empty. */
+#define APR_SHM_CACHE_EBADKEY    (APR_SHM_CACHE_START + 1)
+/** The key is longer than APR_SHM_CACHE_MAX_KEY. */
+#define APR_SHM_CACHE_EKEYLEN    (APR_SHM_CACHE_START + 2)
+/** Key, value and tags need more room than the largest size class. */
+#define APR_SHM_CACHE_ETOOBIG    (APR_SHM_CACHE_START + 3)
+/** The zone is smaller than APR_SHM_CACHE_MIN_SIZE. */
+#define APR_SHM_CACHE_ETOOSMALL  (APR_SHM_CACHE_START + 4)
+/** The zone is larger than the 4 GB that 32-bit offsets address. */
+#define APR_SHM_CACHE_ETOOLARGE  (APR_SHM_CACHE_START + 5)
+/** The segment does not start with the cache's magic number. */
+#define APR_SHM_CACHE_ENOTCACHE  (APR_SHM_CACHE_START + 6)
+/** The segment is a cache of another layout version. */
+#define APR_SHM_CACHE_EVERSION   (APR_SHM_CACHE_START + 7)
+/** The segment's size disagrees with the size its header records. */
+#define APR_SHM_CACHE_EBADSIZE   (APR_SHM_CACHE_START + 8)
+/** No live entry has this key (a miss). */
+#define APR_SHM_CACHE_NOTFOUND   (APR_SHM_CACHE_START + 9)
+/** apr_shm_cache_add(): the key already has a live entry. */
+#define APR_SHM_CACHE_EEXIST     (APR_SHM_CACHE_START + 10)
+/** apr_shm_cache_cas(): the entry's version is not the one given. */
+#define APR_SHM_CACHE_ECHANGED   (APR_SHM_CACHE_START + 11)
+/** apr_shm_cache_incr(): the value is not a 64-bit decimal integer,
+ *  or the result would overflow. */
+#define APR_SHM_CACHE_ENOTNUM    (APR_SHM_CACHE_START + 12)
+/** A tag is NULL, empty, longer than APR_SHM_CACHE_MAX_TAG, given twice,
+ *  or there are more than APR_SHM_CACHE_MAX_TAGS of them. */
+#define APR_SHM_CACHE_EBADTAG    (APR_SHM_CACHE_START + 13)
+/** The zone's tag table is full. */
+#define APR_SHM_CACHE_ETAGSFULL  (APR_SHM_CACHE_START + 14)
+/** No memory could be found for the entry, even by eviction. */
+#define APR_SHM_CACHE_ENOSPC     (APR_SHM_CACHE_START + 15)
+/** @} */
+
+/** Counters of one zone, as returned by apr_shm_cache_stats(). */
+typedef struct apr_shm_cache_stats_t {
+    apr_uint64_t entries;      /**< live entries */
+    apr_uint64_t tags;         /**< tags carried by at least one entry */
+    apr_uint64_t bytes_data;   /**< key + value bytes of all entries */
+    apr_uint64_t bytes_used;   /**< slab bytes held by entries */
+    apr_uint64_t bytes_free;   /**< slab bytes free, incl. unused pages */
+    apr_uint64_t hits;         /**< gets that found an entry */
+    apr_uint64_t misses;       /**< gets that did not */
+    apr_uint64_t sets;         /**< successful set/add/replace/cas */
+    apr_uint64_t deletes;      /**< entries removed by delete */
+    apr_uint64_t evictions;    /**< live entries dropped to make room */
+    apr_uint64_t expirations;  /**< entries dropped because their TTL ran out */
+    apr_uint64_t invalidations;/**< entries dropped by tag invalidation */
+    apr_uint64_t lock_waits;   /**< times a locker found the mutex taken */
+    apr_uint64_t recoveries;   /**< lock holders found dead */
+    apr_uint64_t clears;       /**< clears, explicit or by recovery */
+    apr_size_t size;           /**< zone size in bytes */
+    apr_size_t page_size;      /**< slab page size */
+    apr_size_t max_entry;      /**< largest key + value + tags stored */
+    apr_uint32_t pages;        /**< pages in use */
+    apr_uint32_t max_pages;    /**< pages the zone can hold */
+} apr_shm_cache_stats_t;
+
+/**
+ * Called by apr_shm_cache_iterate() for each live entry.  It runs with no
+ * lock held, on private copies, so it may call any cache function.
+ * @param baton The baton given to apr_shm_cache_iterate()
+ * @param key The key (NUL-terminated)
+ * @param val The value (followed by a NUL not counted in @a len)
+ * @param len Length of the value
+ * @param version The entry's version
+ * @param expires When it expires, 0 for never
+ * @return APR_SUCCESS to go on; anything else stops the walk and is
+ *         returned by apr_shm_cache_iterate()
+ */
+typedef apr_status_t (apr_shm_cache_iter_fn)(void *baton, const char *key,
+                                             const void *val, apr_size_t len,
+                                             apr_uint64_t version,
+                                             apr_time_t expires);
+
+/**
+ * Create a cache zone.
+ * A named zone left behind by a crashed earlier run is removed and
+ * created afresh.  Named segments are readable and writable by the owner
+ * only (0600).  The segment is destroyed when @a pool is cleaned up or by
+ * apr_shm_cache_destroy().
+ * @param cache The new handle
+ * @param size Zone size in bytes (APR_SHM_CACHE_MIN_SIZE .. 4 GB)
+ * @param fname Segment name (a path) that other processes attach to,
+ *        or NULL for an anonymous zone shared only with forked children
+ * @param pool Pool of the handle and lifetime of the segment
+ * @return APR_SUCCESS, APR_SHM_CACHE_ETOOSMALL, APR_SHM_CACHE_ETOOLARGE,
+ *         or the error of apr_shm_create()
+ */
+APR_DECLARE(apr_status_t) apr_shm_cache_create(apr_shm_cache_t **cache,
+                                               apr_size_t size,
+                                               const char *fname,
+                                               apr_pool_t *pool);
+
+/**
+ * Attach to a named zone created by another process.
+ * The segment is checked (magic, layout version, size) before use.
+ * @param cache The new handle
+ * @param fname The name given to apr_shm_cache_create()
+ * @param pool Pool of the handle; cleaning it up detaches
+ * @return APR_SUCCESS, APR_SHM_CACHE_ENOTCACHE, APR_SHM_CACHE_EVERSION,
+ *         APR_SHM_CACHE_EBADSIZE, or the error of apr_shm_attach()
+ */
+APR_DECLARE(apr_status_t) apr_shm_cache_attach(apr_shm_cache_t **cache,
+                                               const char *fname,
+                                               apr_pool_t *pool);
+
+/**
+ * Unmap a zone from this process without destroying it.
+ * The handle must not be used afterwards.
+ * @param cache A handle from apr_shm_cache_attach()
+ * @return APR_SUCCESS or the error of apr_shm_detach()
+ */
+APR_DECLARE(apr_status_t) apr_shm_cache_detach(apr_shm_cache_t *cache);
+
+/**
+ * Destroy a zone: unmap it and remove its name.  Processes still
+ * attached keep their mapping until they detach.
+ * The handle must not be used afterwards.
+ * @param cache A handle from apr_shm_cache_create()
+ * @return APR_SUCCESS or the error of apr_shm_destroy()
+ */
+APR_DECLARE(apr_status_t) apr_shm_cache_destroy(apr_shm_cache_t *cache);
+
+/**
+ * Look a key up and copy its value out.
+ * @param cache The zone
+ * @param key The key
+ * @param val The value, allocated in @a pool and followed by a NUL that
+ *        @a len does not count
+ * @param len Length of the value (may be NULL)
+ * @param version The entry's version, for apr_shm_cache_cas() (may be NULL)
+ * @param pool Pool for the copy
+ * @return APR_SUCCESS, APR_SHM_CACHE_NOTFOUND, or a bad-key status
+ */
+APR_DECLARE(apr_status_t) apr_shm_cache_get(apr_shm_cache_t *cache,
+                                            const char *key,
+                                            void **val, apr_size_t *len,
+                                            apr_uint64_t *version,
+                                            apr_pool_t *pool);
+
+/**
+ * Store a value, replacing any entry with the same key.
+ * When memory is short, the least recently used entries of the same size
+ * class are evicted.  If the store fails, the previous value is gone.
+ * @param cache The zone
+ * @param key The key
+ * @param val The value
+ * @param len Length of the value
+ * @param ttl Time to live, 0 for no expiry (e.g. apr_time_from_sec(60))
+ * @return APR_SUCCESS, APR_SHM_CACHE_ETOOBIG, APR_SHM_CACHE_ENOSPC,
+ *         or a bad-key status
+ */
+APR_DECLARE(apr_status_t) apr_shm_cache_set(apr_shm_cache_t *cache,
+                                            const char *key,
+                                            const void *val, apr_size_t len,
+                                            apr_interval_time_t ttl);
+
+/**
+ * Store a value that carries tags (see apr_shm_cache_invalidate_tag()).
+ * @param cache The zone
+ * @param key The key
+ * @param val The value
+ * @param len Length of the value
+ * @param ttl Time to live, 0 for no expiry
+ * @param tags Tag names
+ * @param ntags Number of tags, at most APR_SHM_CACHE_MAX_TAGS
+ * @return as apr_shm_cache_set(), or APR_SHM_CACHE_EBADTAG,
+ *         APR_SHM_CACHE_ETAGSFULL
+ */
+APR_DECLARE(apr_status_t) apr_shm_cache_set_tagged(apr_shm_cache_t *cache,
+                                                   const char *key,
+                                                   const void *val,
+                                                   apr_size_t len,
+                                                   apr_interval_time_t ttl,
+                                                   const char *const *tags,
+                                                   int ntags);
+
+/**
+ * Store a value only if the key has no live entry.
+ * @param cache The zone
+ * @param key The key
+ * @param val The value
+ * @param len Length of the value
+ * @param ttl Time to live, 0 for no expiry
+ * @return as apr_shm_cache_set(), or APR_SHM_CACHE_EEXIST
+ */
+APR_DECLARE(apr_status_t) apr_shm_cache_add(apr_shm_cache_t *cache,
+                                            const char *key,
+                                            const void *val, apr_size_t len,
+                                            apr_interval_time_t ttl);
+
+/**
+ * Store a value only if the key has a live entry.
+ * @param cache The zone
+ * @param key The key
+ * @param val The value
+ * @param len Length of the value
+ * @param ttl Time to live, 0 for no expiry
+ * @return as apr_shm_cache_set(), or APR_SHM_CACHE_NOTFOUND
+ */
+APR_DECLARE(apr_status_t) apr_shm_cache_replace(apr_shm_cache_t *cache,
+                                                const char *key,
+                                                const void *val,
+                                                apr_size_t len,
+                                                apr_interval_time_t ttl);
+
+/**
+ * Compare and set: store a value only if the entry still has the version
+ * a previous apr_shm_cache_get() returned.
+ * @param cache The zone
+ * @param key The key
+ * @param val The value
+ * @param len Length of the value
+ * @param ttl Time to live, 0 for no expiry
+ * @param version The version the caller saw
+ * @param new_version The version of the stored entry (may be NULL)
+ * @return as apr_shm_cache_set(), or APR_SHM_CACHE_NOTFOUND,
+ *         APR_SHM_CACHE_ECHANGED
+ */
+APR_DECLARE(apr_status_t) apr_shm_cache_cas(apr_shm_cache_t *cache,
+                                            const char *key,
+                                            const void *val, apr_size_t len,
+                                            apr_interval_time_t ttl,
+                                            apr_uint64_t version,
+                                            apr_uint64_t *new_version);
+
+/**
+ * Remove an entry.
+ * @param cache The zone
+ * @param key The key
+ * @return APR_SUCCESS, APR_SHM_CACHE_NOTFOUND, or a bad-key status
+ */
+APR_DECLARE(apr_status_t) apr_shm_cache_delete(apr_shm_cache_t *cache,
+                                               const char *key);
+
+/**
+ * Add @a delta to a value that holds a decimal integer (like "42" or
+ * "-7"), atomically.  TTL and tags of the entry are kept.
+ * @param cache The zone
+ * @param key The key
+ * @param delta The amount to add
+ * @param result The new value (may be NULL)
+ * @return APR_SUCCESS, APR_SHM_CACHE_NOTFOUND, APR_SHM_CACHE_ENOTNUM,
+ *         or a bad-key status
+ */
+APR_DECLARE(apr_status_t) apr_shm_cache_incr(apr_shm_cache_t *cache,
+                                             const char *key,
+                                             apr_int64_t delta,
+                                             apr_int64_t *result);
+
+/**
+ * Subtract @a delta from a value that holds a decimal integer; the same
+ * as apr_shm_cache_incr() with -delta.
+ * @param cache The zone
+ * @param key The key
+ * @param delta The amount to subtract
+ * @param result The new value (may be NULL)
+ * @return as apr_shm_cache_incr()
+ */
+APR_DECLARE(apr_status_t) apr_shm_cache_decr(apr_shm_cache_t *cache,
+                                             const char *key,
+                                             apr_int64_t delta,
+                                             apr_int64_t *result);
+
+/**
+ * Remove every entry that carries a tag, in one call.
+ * @param cache The zone
+ * @param tag The tag name
+ * @param removed How many entries were removed (may be NULL)
+ * @return APR_SUCCESS (also when no entry carried the tag) or
+ *         APR_SHM_CACHE_EBADTAG
+ */
+APR_DECLARE(apr_status_t) apr_shm_cache_invalidate_tag(apr_shm_cache_t *cache,
+                                                       const char *tag,
+                                                       apr_size_t *removed);
+
+/**
+ * Remove every entry.  Counters other than entries and bytes are kept.
+ * @param cache The zone
+ * @return APR_SUCCESS
+ */
+APR_DECLARE(apr_status_t) apr_shm_cache_clear(apr_shm_cache_t *cache);
+
+/**
+ * Call @a fn for every live entry.  The walk takes the lock for a batch of
+ * hash buckets at a time and calls @a fn on copies with no lock held, so
+ * entries set or deleted meanwhile may or may not be seen; no key is seen
+ * twice.
+ * @param cache The zone
+ * @param fn The callback
+ * @param baton Passed to @a fn
+ * @param pool Scratch pool (cleared as the walk goes; copies do not
+ *        outlive the call of @a fn)
+ * @return APR_SUCCESS or what @a fn returned to stop the walk
+ */
+APR_DECLARE(apr_status_t) apr_shm_cache_iterate(apr_shm_cache_t *cache,
+                                                apr_shm_cache_iter_fn *fn,
+                                                void *baton,
+                                                apr_pool_t *pool);
+
+/**
+ * Read the zone's counters.
+ * @param cache The zone
+ * @param stats Filled in
+ * @return APR_SUCCESS
+ */
+APR_DECLARE(apr_status_t) apr_shm_cache_stats(apr_shm_cache_t *cache,
+                                              apr_shm_cache_stats_t *stats);
+
+/**
+ * Describe a status: the cache's own codes get their message, any other
+ * status what apr_strerror() says.
+ * @param status The status
+ * @param buf Buffer for the message
+ * @param bufsize Size of @a buf
+ * @return @a buf
+ */
+APR_DECLARE(char *) apr_shm_cache_strerror(apr_status_t status, char *buf,
+                                           apr_size_t bufsize);
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* APR_SHM_CACHE_H */

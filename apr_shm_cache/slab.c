@@ -1,0 +1,291 @@
+/* Slab allocator of apr_shm_cache: apr_rmm hands out whole pages (one
+ * apr_rmm_malloc per page, never per entry); each page belongs to one size
+ * class and is cut into equal slots.  Allocation and release are O(1).
+ * When no page is left, a class evicts its least recently used entry
+ * (CLOCK style: an entry read since it was last looked at gets a second
+ * chance); a class that has no entry at all takes over a whole page from
+ * the class holding the most pages.  All functions run under the cache
+ * lock.
+ */
+#include "shc_private.h"
+
+#define SHC_SECOND_CHANCES 8
+
+static apr_uint32_t align8(apr_uint64_t n)
+{
+    return (apr_uint32_t)((n + 7) & ~(apr_uint64_t)7);
+}
+
+void shc_slab_layout(shc_header_t *hdr)
+{
+    apr_uint32_t room = hdr->page_size - (apr_uint32_t)sizeof(shc_page_t);
+    apr_uint32_t size = SHC_MIN_SLOT;
+    unsigned n = 0;
+
+    /* Classes grow by 1/4 up to the point where a page holds one slot;
+     * the last class is the whole page. */
+    while (n < SHC_MAX_CLASSES - 1 && room / size > 1) {
+        hdr->classes[n].size = size;
+        hdr->classes[n].per_page = room / size;
+        n++;
+        size = align8((apr_uint64_t)size + size / 4);
+    }
+    hdr->classes[n].size = room & ~7u;
+    hdr->classes[n].per_page = 1;
+    hdr->nclasses = n + 1;
+}
+
+int shc_slab_class(const shc_header_t *hdr, apr_size_t need)
+{
+    int lo = 0, hi = (int)hdr->nclasses - 1;
+
+    if (need > hdr->classes[hi].size) {
+        return -1;
+    }
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (hdr->classes[mid].size >= need) {
+            hi = mid;
+        }
+        else {
+            lo = mid + 1;
+        }
+    }
+    return lo;
+}
+
+apr_status_t shc_slab_reset(apr_shm_cache_t *c)
+{
+    shc_header_t *hdr = c->hdr;
+    apr_uint64_t per = (apr_uint64_t)hdr->page_size + apr_rmm_overhead_get(1)
+                       - apr_rmm_overhead_get(0);
+    unsigned i;
+
+    for (i = 0; i < hdr->nclasses; i++) {
+        shc_class_t *cl = &hdr->classes[i];
+        cl->partial = cl->lru_head = cl->lru_tail = 0;
+        cl->pages = 0;
+        cl->entries = 0;
+    }
+    hdr->pages = 0;
+    hdr->max_pages = (apr_uint32_t)((hdr->rmm_size - apr_rmm_overhead_get(0))
+                                    / per);
+    /* A dead writer may have torn apr_rmm's own lists: start them over. */
+    apr_pool_clear(c->rmm_pool);
+    return apr_rmm_init(&c->rmm, NULL, c->base + hdr->rmm_off, hdr->rmm_size,
+                        c->rmm_pool);
+}
+
+static void partial_push(apr_shm_cache_t *c, shc_class_t *cl, shc_off_t pg)
+{
+    shc_page_t *p = SHC_PAGE(c, pg);
+
+    p->prev = 0;
+    p->next = cl->partial;
+    if (cl->partial) {
+        SHC_PAGE(c, cl->partial)->prev = pg;
+    }
+    cl->partial = pg;
+}
+
+static void partial_unlink(apr_shm_cache_t *c, shc_class_t *cl, shc_off_t pg)
+{
+    shc_page_t *p = SHC_PAGE(c, pg);
+
+    if (p->prev) {
+        SHC_PAGE(c, p->prev)->next = p->next;
+    }
+    else {
+        cl->partial = p->next;
+    }
+    if (p->next) {
+        SHC_PAGE(c, p->next)->prev = p->prev;
+    }
+    p->prev = p->next = 0;
+}
+
+static void page_init(apr_shm_cache_t *c, unsigned cls, shc_off_t pg)
+{
+    shc_page_t *p = SHC_PAGE(c, pg);
+    shc_class_t *cl = &c->hdr->classes[cls];
+
+    p->cls = cls;
+    p->used = 0;
+    p->carved = 0;
+    p->free = 0;
+    cl->pages++;
+    partial_push(c, cl, pg);
+}
+
+static int page_new(apr_shm_cache_t *c, unsigned cls)
+{
+    shc_header_t *hdr = c->hdr;
+    apr_rmm_off_t off;
+
+    if (hdr->pages >= hdr->max_pages) {
+        return 0;
+    }
+    off = apr_rmm_malloc(c->rmm, hdr->page_size);
+    if (!off) {
+        hdr->max_pages = hdr->pages;    /* do not walk rmm again in vain */
+        return 0;
+    }
+    hdr->pages++;
+    page_init(c, cls, (shc_off_t)(hdr->rmm_off + off));
+    return 1;
+}
+
+void shc_lru_push(apr_shm_cache_t *c, shc_entry_t *e)
+{
+    shc_class_t *cl = &c->hdr->classes[e->cls];
+    shc_off_t off = shc_off(c, e);
+
+    e->lprev = 0;
+    e->lnext = cl->lru_head;
+    if (cl->lru_head) {
+        SHC_ENTRY(c, cl->lru_head)->lprev = off;
+    }
+    else {
+        cl->lru_tail = off;
+    }
+    cl->lru_head = off;
+}
+
+void shc_lru_unlink(apr_shm_cache_t *c, shc_entry_t *e)
+{
+    shc_class_t *cl = &c->hdr->classes[e->cls];
+
+    if (e->lprev) {
+        SHC_ENTRY(c, e->lprev)->lnext = e->lnext;
+    }
+    else {
+        cl->lru_head = e->lnext;
+    }
+    if (e->lnext) {
+        SHC_ENTRY(c, e->lnext)->lprev = e->lprev;
+    }
+    else {
+        cl->lru_tail = e->lprev;
+    }
+    e->lprev = e->lnext = 0;
+}
+
+static void evict_one(apr_shm_cache_t *c, shc_class_t *cl)
+{
+    apr_time_t now = apr_time_now();
+    int chances = 0;
+
+    for (;;) {
+        shc_entry_t *e = SHC_ENTRY(c, cl->lru_tail);
+
+        if (e->expires && e->expires <= now) {
+            shc_entry_remove(c, e, SHC_WHY_EXPIRE);
+            return;
+        }
+        if (chances++ < SHC_SECOND_CHANCES
+            && shc_access_take(c, cl->lru_tail) && e->lprev) {
+            shc_lru_unlink(c, e);
+            shc_lru_push(c, e);
+            continue;
+        }
+        shc_entry_remove(c, e, SHC_WHY_EVICT);
+        return;
+    }
+}
+
+/* Empties a page of the class with the most pages and gives it to cls. */
+static int page_steal(apr_shm_cache_t *c, unsigned cls)
+{
+    shc_header_t *hdr = c->hdr;
+    shc_class_t *vc = NULL;
+    shc_page_t *p;
+    shc_off_t pg;
+    apr_uint32_t i;
+    unsigned v;
+
+    for (v = 0; v < hdr->nclasses; v++) {
+        shc_class_t *cl = &hdr->classes[v];
+        if (v != cls && cl->pages && (!vc || cl->pages > vc->pages)) {
+            vc = cl;
+        }
+    }
+    if (!vc) {
+        return 0;
+    }
+    /* The page of the oldest entry, or (no entries) any page: all empty. */
+    pg = vc->lru_tail ? SHC_ENTRY(c, vc->lru_tail)->page : vc->partial;
+    p = SHC_PAGE(c, pg);
+    for (i = 0; i < p->carved; i++) {
+        shc_entry_t *e = SHC_ENTRY(c, pg + sizeof(shc_page_t) + i * vc->size);
+        if (e->kind == SHC_KIND_ENTRY) {
+            shc_entry_remove(c, e, SHC_WHY_EVICT);
+        }
+    }
+    partial_unlink(c, vc, pg);    /* empty now, so on the partial list */
+    vc->pages--;
+    page_init(c, cls, pg);
+    return 1;
+}
+
+shc_off_t shc_slab_alloc(apr_shm_cache_t *c, unsigned cls)
+{
+    shc_class_t *cl = &c->hdr->classes[cls];
+    shc_page_t *p;
+    shc_off_t pg, off;
+
+    if (!cl->partial && !page_new(c, cls)) {
+        if (cl->lru_tail) {
+            evict_one(c, cl);
+        }
+        else if (!page_steal(c, cls)) {
+            return 0;
+        }
+    }
+    pg = cl->partial;
+    p = SHC_PAGE(c, pg);
+    if (p->free) {
+        off = p->free;
+        p->free = SHC_ENTRY(c, off)->next;
+    }
+    else {
+        off = pg + (shc_off_t)sizeof(shc_page_t) + p->carved * cl->size;
+        p->carved++;
+    }
+    if (++p->used == cl->per_page) {
+        partial_unlink(c, cl, pg);
+    }
+    SHC_ENTRY(c, off)->kind = 0;
+    SHC_ENTRY(c, off)->page = pg;
+    SHC_ENTRY(c, off)->cls = (apr_byte_t)cls;
+    shc_access_take(c, off);
+    return off;
+}
+
+void shc_slab_free(apr_shm_cache_t *c, shc_entry_t *e)
+{
+    shc_page_t *p = SHC_PAGE(c, e->page);
+    shc_class_t *cl = &c->hdr->classes[p->cls];
+
+    e->kind = SHC_KIND_FREE;
+    e->next = p->free;
+    p->free = shc_off(c, e);
+    if (p->used-- == cl->per_page) {
+        partial_push(c, cl, e->page);
+    }
+}
+
+void shc_slab_usage(const shc_header_t *hdr, apr_uint64_t *used,
+                    apr_uint64_t *free_bytes)
+{
+    apr_uint64_t u = 0, f = 0;
+    unsigned i;
+
+    for (i = 0; i < hdr->nclasses; i++) {
+        const shc_class_t *cl = &hdr->classes[i];
+        u += cl->entries * cl->size;
+        f += ((apr_uint64_t)cl->pages * cl->per_page - cl->entries) * cl->size;
+    }
+    f += (apr_uint64_t)(hdr->max_pages - hdr->pages) * hdr->page_size;
+    *used = u;
+    *free_bytes = f;
+}
