@@ -1,0 +1,876 @@
+/* dispatch: the request path of "SetHandler prefork-app:NAME".
+ *
+ * One request: build the CGI/1.1 variables, read the first part of the body,
+ * claim a worker from the scoreboard (waiting FIFO if all are busy), connect
+ * to its unix socket, send BEGIN_REQUEST + PARAMS (+ the buffered body) in
+ * one sendmsg, stream the rest of the body, and stream the reply to the
+ * client as it arrives. A worker that goes away before answering is replaced
+ * transparently once when the request can be replayed.
+ *
+ * Connect-per-request: libfcgi closes after every request unless
+ * FCGI_KEEP_CONN is set, and a kept connection would tie one worker to one
+ * httpd child, defeating the shared queue.
+ */
+#include "mod_prefork_app.h"
+#include "scoreboard.h"
+#include "manager.h"
+#include "fcgi.h"
+
+#include "http_core.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "util_script.h"
+#include "apr_strings.h"
+#include "apr_atomic.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+APLOG_USE_MODULE(prefork_app);
+
+#define PA_REQUEST_ID       1
+#define PA_READ_BUF         (64 * 1024)
+/* Bodies up to this size are read whole before a worker is claimed: a slow
+ * upload does not hold a worker, and the request stays replayable. */
+#define PA_BODY_BUFFER_MAX  (64 * 1024)
+#define PA_STDIN_CHUNK      (PA_FCGI_MAX_CONTENT & ~7)
+#define PA_STDERR_LINE_MAX  4096
+
+/* How an attempt on one worker ended. */
+typedef enum {
+    PA_FAIL_NONE = 0,
+    PA_FAIL_CONNECT,    /* never reached the worker: it cannot have seen the request */
+    PA_FAIL_DEAD,       /* worker went away before the first reply byte */
+    PA_FAIL_BROKEN,     /* reply malformed or truncated: 502 */
+    PA_FAIL_TIMEOUT,    /* request-timeout: 504 */
+    PA_FAIL_CLIENT      /* client body unreadable, or client gone */
+} pa_fail_e;
+
+typedef struct pa_req_t {
+    request_rec *r;
+    pa_app_t *app;
+    pa_sb_app_t *sba;
+    apr_time_t start;               /* handler entry */
+
+    /* The request body's first part, kept for a replay. */
+    char *body;
+    apr_size_t body_len;
+    int body_complete;              /* EOS seen: the whole body is in body */
+
+    /* The current attempt. */
+    pa_claim_t claim;
+    int claimed;
+    int fd;
+    apr_time_t deadline;            /* claim + request-timeout */
+    pa_fcgi_parser_t parser;
+    pa_fcgi_head_t head;
+    int headers_done;
+    int ended;                      /* FCGI_END_REQUEST seen */
+    int discard;                    /* read the reply to its end, drop it */
+    int passed;                     /* something went to the client */
+    int unflushed;                  /* passed without a FLUSH since */
+    apr_size_t received;            /* reply bytes from this worker */
+    pa_fail_e fail;
+    int status;                     /* to return from the handler, 0 = OK */
+    const char *redirect;           /* local redirect after the reply */
+    apr_bucket_brigade *hdr;        /* header block being collected */
+    apr_bucket_brigade *out;        /* to the client */
+    char *buf;                      /* socket reads */
+    char *stdin_buf;                /* one STDIN record (+ the empty one) */
+    char errline[PA_STDERR_LINE_MAX];
+    apr_size_t errline_len;
+} pa_req_t;
+
+static void bump(volatile apr_uint64_t *counter)
+{
+    apr_atomic_inc64(counter);
+}
+
+static apr_status_t close_fd(void *data)
+{
+    pa_req_t *q = data;
+
+    if (q->fd >= 0) {
+        close(q->fd);
+        q->fd = -1;
+    }
+    return APR_SUCCESS;
+}
+
+static void release(pa_req_t *q, pa_release_e how)
+{
+    apr_pool_cleanup_run(q->r->pool, q, close_fd);
+    if (q->claimed) {
+        q->claimed = 0;
+        pa_sb_release(pa_scoreboard, &q->claim, how);
+    }
+}
+
+/* Safety net: whatever path leaves the handler, the worker is never leaked
+ * as busy. Unknown stream state, so it is recycled. */
+static apr_status_t release_cleanup(void *data)
+{
+    pa_req_t *q = data;
+
+    if (q->claimed) {
+        q->claimed = 0;
+        pa_sb_release(pa_scoreboard, &q->claim, PA_RELEASE_BROKEN);
+    }
+    return APR_SUCCESS;
+}
+
+/* ---- request body ------------------------------------------------------- */
+
+/* Read up to PA_BODY_BUFFER_MAX of the body (HTTP_IN undoes chunking and
+ * enforces LimitRequestBody). Returns OK or the HTTP error to answer. */
+static int read_body_prefix(pa_req_t *q)
+{
+    request_rec *r = q->r;
+    apr_bucket_brigade *bb = apr_brigade_create(r->pool,
+                                                r->connection->bucket_alloc);
+
+    while (!q->body_complete && q->body_len < PA_BODY_BUFFER_MAX) {
+        apr_bucket *e;
+        apr_status_t rv;
+
+        rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES,
+                            APR_BLOCK_READ, PA_BODY_BUFFER_MAX - q->body_len);
+        if (rv != APR_SUCCESS) {
+            return ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
+        }
+        for (e = APR_BRIGADE_FIRST(bb); e != APR_BRIGADE_SENTINEL(bb);
+             e = APR_BUCKET_NEXT(e)) {
+            const char *data;
+            apr_size_t len;
+
+            if (APR_BUCKET_IS_EOS(e)) {
+                q->body_complete = 1;
+                break;
+            }
+            rv = apr_bucket_read(e, &data, &len, APR_BLOCK_READ);
+            if (rv != APR_SUCCESS) {
+                return ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
+            }
+            if (len && !q->body) {
+                q->body = apr_palloc(r->pool, PA_BODY_BUFFER_MAX);
+            }
+            memcpy(q->body + q->body_len, data, len);
+            q->body_len += len;
+        }
+        apr_brigade_cleanup(bb);
+    }
+    return OK;
+}
+
+/* ---- talking to the client ---------------------------------------------- */
+
+static void pass(pa_req_t *q, int flush)
+{
+    request_rec *r = q->r;
+    apr_status_t rv;
+
+    if (flush) {
+        APR_BRIGADE_INSERT_TAIL(q->out,
+            apr_bucket_flush_create(r->connection->bucket_alloc));
+    }
+    rv = ap_pass_brigade(r->output_filters, q->out);
+    apr_brigade_cleanup(q->out);
+    q->passed = 1;
+    q->unflushed = !flush;
+    if (rv != APR_SUCCESS || r->connection->aborted) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rv, r, PALOGNO(00312)
+                      "%s: client went away during the response",
+                      q->app->name);
+        q->fail = PA_FAIL_CLIENT;
+    }
+}
+
+/* The reply broke after the headers went out: make the client see a
+ * truncated response (no last chunk, connection closed), as mod_proxy does. */
+static void abort_client(pa_req_t *q)
+{
+    request_rec *r = q->r;
+    conn_rec *c = r->connection;
+
+    apr_brigade_cleanup(q->out);
+    APR_BRIGADE_INSERT_TAIL(q->out, ap_bucket_error_create(HTTP_BAD_GATEWAY,
+                                                           NULL, r->pool,
+                                                           c->bucket_alloc));
+    APR_BRIGADE_INSERT_TAIL(q->out, apr_bucket_eos_create(c->bucket_alloc));
+    ap_pass_brigade(r->output_filters, q->out);
+    apr_brigade_cleanup(q->out);
+    c->keepalive = AP_CONN_CLOSE;
+}
+
+/* ---- the reply ------------------------------------------------------------ */
+
+static void broken(pa_req_t *q, int logno_is_protocol, const char *what)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r,
+                  logno_is_protocol ? PALOGNO(00401) "%s: bad FastCGI reply "
+                                      "from worker pid %ld: %s"
+                                    : PALOGNO(00402) "%s: bad CGI headers "
+                                      "from worker pid %ld: %s",
+                  q->app->name, (long)q->claim.pid, what);
+    q->fail = PA_FAIL_BROKEN;
+}
+
+/* The header block is complete in q->hdr: apply it to the response. */
+static void headers_done(pa_req_t *q)
+{
+    request_rec *r = q->r;
+    const char *location;
+    int rc;
+
+    q->headers_done = 1;
+    rc = ap_scan_script_header_err_brigade_ex(r, q->hdr, NULL,
+                                              APLOG_MODULE_INDEX);
+    apr_brigade_cleanup(q->hdr);
+    if (rc == HTTP_NOT_MODIFIED) {
+        /* ap_meets_conditions() said so: no body, but read to the end. */
+        r->status = HTTP_NOT_MODIFIED;
+        q->discard = 1;
+        return;
+    }
+    if (rc == HTTP_PRECONDITION_FAILED) {
+        q->status = rc;
+        q->discard = 1;
+        return;
+    }
+    if (rc != OK) {
+        /* httpd logged the offending line. */
+        broken(q, 0, "unparsable header block");
+        return;
+    }
+    if (!ap_is_HTTP_VALID_RESPONSE(r->status)) {
+        broken(q, 0, apr_psprintf(r->pool, "invalid Status %d", r->status));
+        return;
+    }
+    location = apr_table_get(r->headers_out, "Location");
+    if (location && r->status == HTTP_OK) {
+        /* As mod_cgi: a local path is served by an internal redirect once
+         * this worker is free again; a URL becomes a 302. */
+        if (location[0] == '/') {
+            q->redirect = location;
+        }
+        else {
+            q->status = HTTP_MOVED_TEMPORARILY;
+        }
+        q->discard = 1;
+    }
+}
+
+static void on_stdout(pa_req_t *q, const char *data, apr_size_t len)
+{
+    apr_bucket_alloc_t *ba = q->r->connection->bucket_alloc;
+
+    if (!q->headers_done) {
+        apr_size_t used;
+
+        switch (pa_fcgi_head_scan(&q->head, data, len, &used)) {
+        case PA_FCGI_HEAD_LINE_TOO_LONG:
+            broken(q, 0, apr_psprintf(q->r->pool, "a header line longer than "
+                                      "%d bytes", PA_FCGI_HEAD_LINE_MAX));
+            return;
+        case PA_FCGI_HEAD_TOO_LONG:
+            broken(q, 0, apr_psprintf(q->r->pool, "headers longer than %d "
+                                      "bytes", PA_FCGI_HEAD_MAX));
+            return;
+        case PA_FCGI_HEAD_MORE:
+            /* The read buffer is reused: keep a copy. */
+            APR_BRIGADE_INSERT_TAIL(q->hdr,
+                apr_bucket_heap_create(data, len, NULL, ba));
+            return;
+        case PA_FCGI_HEAD_DONE:
+            APR_BRIGADE_INSERT_TAIL(q->hdr,
+                apr_bucket_transient_create(data, used, ba));
+            headers_done(q);
+            data += used;
+            len -= used;
+            break;
+        }
+        if (q->fail) {
+            return;
+        }
+    }
+    if (len && !q->discard) {
+        APR_BRIGADE_INSERT_TAIL(q->out,
+            apr_bucket_transient_create(data, len, ba));
+    }
+}
+
+static void stderr_flush(pa_req_t *q)
+{
+    apr_size_t n = q->errline_len;
+
+    if (n && q->errline[n - 1] == '\r') {
+        n--;
+    }
+    if (n) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, q->r, PALOGNO(00310)
+                      "%s: stderr: %.*s", q->app->name, (int)n, q->errline);
+    }
+    q->errline_len = 0;
+}
+
+/* One log call per line, however the app split its records. */
+static void on_stderr(pa_req_t *q, const char *data, apr_size_t len)
+{
+    apr_size_t i;
+
+    for (i = 0; i < len; i++) {
+        if (data[i] == '\n') {
+            stderr_flush(q);
+            continue;
+        }
+        if (q->errline_len == sizeof(q->errline)) {
+            stderr_flush(q);
+        }
+        q->errline[q->errline_len++] = data[i];
+    }
+}
+
+static void on_end(pa_req_t *q)
+{
+    request_rec *r = q->r;
+
+    q->ended = 1;
+    stderr_flush(q);
+    if (q->parser.protocol_status != PA_FCGI_REQUEST_COMPLETE) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00403)
+                      "%s: worker pid %ld refused the request (FastCGI "
+                      "protocol status %d)", q->app->name, (long)q->claim.pid,
+                      q->parser.protocol_status);
+    }
+    if (!q->headers_done) {
+        if (q->parser.protocol_status == PA_FCGI_REQUEST_COMPLETE) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00404)
+                          "%s: worker pid %ld ended the request without a "
+                          "complete header block", q->app->name,
+                          (long)q->claim.pid);
+        }
+        /* A clean end of request: the worker itself is fine. */
+        q->status = HTTP_BAD_GATEWAY;
+        q->discard = 1;
+        return;
+    }
+    if (!q->discard || r->status == HTTP_NOT_MODIFIED) {
+        APR_BRIGADE_INSERT_TAIL(q->out,
+            apr_bucket_eos_create(r->connection->bucket_alloc));
+    }
+}
+
+/* Run the parser over n freshly read bytes. */
+static void process(pa_req_t *q, apr_size_t n)
+{
+    const char *in = q->buf;
+    apr_size_t left = n;
+
+    q->received += n;
+    while (!q->fail && !q->ended) {
+        const char *data = NULL;
+        apr_size_t dlen = 0;
+
+        switch (pa_fcgi_parse(&q->parser, &in, &left, &data, &dlen)) {
+        case PA_FCGI_EV_STDOUT:
+            on_stdout(q, data, dlen);
+            continue;
+        case PA_FCGI_EV_STDERR:
+            on_stderr(q, data, dlen);
+            continue;
+        case PA_FCGI_EV_END:
+            on_end(q);
+            break;
+        case PA_FCGI_EV_ERROR:
+            broken(q, 1, q->parser.error);
+            break;
+        case PA_FCGI_EV_MORE:
+            break;
+        }
+        break;
+    }
+    /* Transient buckets point into q->buf: pass them before the next read. */
+    if (!q->fail && !APR_BRIGADE_EMPTY(q->out)) {
+        pass(q, 0);
+    }
+}
+
+static int timed_out(pa_req_t *q)
+{
+    return apr_time_now() >= q->deadline
+           || q->claim.slot->retire == PA_RETIRE_TIMEOUT;
+}
+
+/* The worker closed (or reset) the connection. */
+static void worker_eof(pa_req_t *q)
+{
+    if (q->ended) {
+        return;
+    }
+    stderr_flush(q);
+    if (timed_out(q)) {
+        /* The manager killed it for request-timeout just before we gave up. */
+        q->fail = PA_FAIL_TIMEOUT;
+    }
+    else if (q->received == 0) {
+        q->fail = PA_FAIL_DEAD;
+    }
+    else {
+        broken(q, 1, pa_fcgi_parser_eof_reason(&q->parser));
+    }
+}
+
+/* Wait for events on the worker socket until the attempt's deadline. */
+static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
+{
+    struct pollfd pfd;
+
+    for (;;) {
+        apr_interval_time_t left = q->deadline - apr_time_now();
+        int rc;
+
+        if (left <= 0) {
+            return APR_TIMEUP;
+        }
+        pfd.fd = q->fd;
+        pfd.events = events;
+        pfd.revents = 0;
+        rc = poll(&pfd, 1, (int)((left + 999) / 1000));
+        if (rc > 0) {
+            *revents = pfd.revents;
+            return APR_SUCCESS;
+        }
+        if (rc == 0) {
+            return APR_TIMEUP;
+        }
+        if (errno != EINTR) {
+            return APR_FROM_OS_ERROR(errno);
+        }
+    }
+}
+
+static void timeout(pa_req_t *q)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, PALOGNO(00311)
+                  "%s: worker pid %ld exceeded request-timeout (%ds)",
+                  q->app->name, (long)q->claim.pid, q->app->request_timeout);
+    q->fail = PA_FAIL_TIMEOUT;
+}
+
+/* Read what the worker has sent and process it. With block, wait (up to the
+ * deadline) until something arrives; first flushing what the client has not
+ * been sent yet, so a slow reply reaches it progressively. */
+static void receive(pa_req_t *q, int block)
+{
+    short revents;
+    ssize_t n;
+
+    /* Nothing has come yet: the reply is unlikely to be there already. */
+    if (block && q->received == 0) {
+        if (wait_worker(q, POLLIN, &revents) != APR_SUCCESS) {
+            timeout(q);
+            return;
+        }
+    }
+    for (;;) {
+        n = recv(q->fd, q->buf, PA_READ_BUF, MSG_DONTWAIT);
+        if (n > 0) {
+            process(q, (apr_size_t)n);
+            return;
+        }
+        if (n == 0 || errno == ECONNRESET) {
+            worker_eof(q);
+            return;
+        }
+        if (errno == EINTR) {
+            continue;
+        }
+        if (errno != EAGAIN && errno != EWOULDBLOCK) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, errno, q->r, PALOGNO(00315)
+                          "%s: reading from worker pid %ld failed",
+                          q->app->name, (long)q->claim.pid);
+            worker_eof(q);
+            return;
+        }
+        if (!block) {
+            return;
+        }
+        if (q->unflushed) {
+            pass(q, 1);
+            if (q->fail) {
+                return;
+            }
+        }
+        if (wait_worker(q, POLLIN, &revents) != APR_SUCCESS) {
+            timeout(q);
+            return;
+        }
+    }
+}
+
+/* ---- the request ------------------------------------------------------------ */
+
+/* Send iov[0..n) whole. While the worker takes no more input, read its
+ * reply: an app may answer before it has read the whole body. */
+static void send_all(pa_req_t *q, struct iovec *iov, int n)
+{
+    struct msghdr mh;
+
+    memset(&mh, 0, sizeof(mh));
+    while (n > 0 && !q->fail && !q->ended) {
+        ssize_t w;
+
+        mh.msg_iov = iov;
+        mh.msg_iovlen = n;
+        w = sendmsg(q->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (w < 0) {
+            short revents = 0;
+
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                /* Gone: whatever it answered is still to be read. */
+                while (!q->fail && !q->ended) {
+                    receive(q, 1);
+                }
+                return;
+            }
+            if (wait_worker(q, POLLIN | POLLOUT, &revents) != APR_SUCCESS) {
+                timeout(q);
+                return;
+            }
+            if (revents & (POLLIN | POLLHUP | POLLERR)) {
+                receive(q, 0);
+            }
+            continue;
+        }
+        while (n > 0 && (apr_size_t)w >= iov->iov_len) {
+            w -= iov->iov_len;
+            iov++;
+            n--;
+        }
+        if (n > 0) {
+            iov->iov_base = (char *)iov->iov_base + w;
+            iov->iov_len -= w;
+        }
+    }
+}
+
+/* Stream the body beyond the buffered part, one STDIN record per read. */
+static void send_body_rest(pa_req_t *q)
+{
+    request_rec *r = q->r;
+    apr_bucket_brigade *bb = apr_brigade_create(r->pool,
+                                                r->connection->bucket_alloc);
+    int eos = 0;
+
+    if (!q->stdin_buf) {
+        q->stdin_buf = apr_palloc(r->pool, 2 * PA_FCGI_HEADER_LEN
+                                           + PA_STDIN_CHUNK);
+    }
+    while (!eos && !q->fail && !q->ended) {
+        struct iovec iov;
+        apr_size_t len = PA_STDIN_CHUNK;
+        apr_status_t rv;
+
+        rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES,
+                            APR_BLOCK_READ, PA_STDIN_CHUNK);
+        if (rv == APR_SUCCESS) {
+            eos = !APR_BRIGADE_EMPTY(bb)
+                  && APR_BUCKET_IS_EOS(APR_BRIGADE_LAST(bb));
+            rv = apr_brigade_flatten(bb, q->stdin_buf + PA_FCGI_HEADER_LEN,
+                                     &len);
+            apr_brigade_cleanup(bb);
+        }
+        if (rv != APR_SUCCESS) {
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rv, r, PALOGNO(00313)
+                          "%s: reading the request body failed",
+                          q->app->name);
+            q->status = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
+            q->fail = PA_FAIL_CLIENT;
+            return;
+        }
+        pa_fcgi_header_put((unsigned char *)q->stdin_buf, PA_FCGI_STDIN,
+                           PA_REQUEST_ID, (apr_uint16_t)len, 0);
+        iov.iov_base = q->stdin_buf;
+        iov.iov_len = PA_FCGI_HEADER_LEN + len;
+        if (eos && len) {
+            pa_fcgi_header_put((unsigned char *)q->stdin_buf
+                               + PA_FCGI_HEADER_LEN + len,
+                               PA_FCGI_STDIN, PA_REQUEST_ID, 0, 0);
+            iov.iov_len += PA_FCGI_HEADER_LEN;
+        }
+        if (len || eos) {
+            send_all(q, &iov, 1);
+        }
+    }
+}
+
+/* BEGIN_REQUEST + PARAMS + the buffered body (+ its end) in one sendmsg. */
+static void send_request(pa_req_t *q, const char *begin, apr_size_t begin_len)
+{
+    unsigned char hdrs[3][PA_FCGI_HEADER_LEN];
+    struct iovec iov[6];
+    apr_size_t off = 0;
+    int n = 0, h = 0;
+
+    iov[n].iov_base = (void *)begin;
+    iov[n++].iov_len = begin_len;
+    while (off < q->body_len) {
+        apr_size_t len = q->body_len - off;
+
+        if (len > PA_STDIN_CHUNK) {
+            len = PA_STDIN_CHUNK;
+        }
+        pa_fcgi_header_put(hdrs[h], PA_FCGI_STDIN, PA_REQUEST_ID,
+                           (apr_uint16_t)len, 0);
+        iov[n].iov_base = hdrs[h++];
+        iov[n++].iov_len = PA_FCGI_HEADER_LEN;
+        iov[n].iov_base = q->body + off;
+        iov[n++].iov_len = len;
+        off += len;
+    }
+    if (q->body_complete) {
+        pa_fcgi_header_put(hdrs[h], PA_FCGI_STDIN, PA_REQUEST_ID, 0, 0);
+        iov[n].iov_base = hdrs[h];
+        iov[n++].iov_len = PA_FCGI_HEADER_LEN;
+    }
+    send_all(q, iov, n);
+    if (!q->body_complete) {
+        send_body_rest(q);
+    }
+}
+
+static int connect_worker(pa_req_t *q)
+{
+    request_rec *r = q->r;
+    const char *path = pa_sb_socket_path(r->pool, pa_scoreboard, q->app,
+                                         q->claim.slot_index);
+    struct sockaddr_un sa;
+    apr_size_t plen = strlen(path);
+
+    if (plen >= sizeof(sa.sun_path)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00316)
+                      "%s: socket path too long: %s", q->app->name, path);
+        return -1;
+    }
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    memcpy(sa.sun_path, path, plen + 1);
+    q->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (q->fd < 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, errno, r, PALOGNO(00317)
+                      "%s: socket() failed", q->app->name);
+        return -1;
+    }
+    apr_pool_cleanup_register(r->pool, q, close_fd, apr_pool_cleanup_null);
+    while (connect(q->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        if (errno != EINTR) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, errno, r, PALOGNO(00307)
+                          "%s: cannot connect to worker pid %ld at %s",
+                          q->app->name, (long)q->claim.pid, path);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* One attempt on one worker. Leaves the outcome in q->fail / q->status and
+ * the worker claimed (the caller releases it). Returns OK, or an HTTP error
+ * when no worker could be claimed. */
+static int attempt(pa_req_t *q, const char *what, const char *begin,
+                   apr_size_t begin_len)
+{
+    request_rec *r = q->r;
+    apr_time_t asked = apr_time_now();
+    apr_status_t rv;
+
+    q->fd = -1;
+    q->fail = PA_FAIL_NONE;
+    q->received = 0;
+    q->headers_done = q->ended = q->discard = 0;
+    pa_fcgi_parser_init(&q->parser, PA_REQUEST_ID);
+    pa_fcgi_head_init(&q->head);
+    apr_brigade_cleanup(q->hdr);
+
+    rv = pa_sb_claim(pa_scoreboard, q->app->index, what,
+                     apr_time_from_sec(q->app->queue_timeout), &q->claim);
+    if (rv != APR_SUCCESS) {
+        int busy = APR_STATUS_IS_TIMEUP(rv) || APR_STATUS_IS_EAGAIN(rv);
+
+        ap_log_rerror(APLOG_MARK, busy ? APLOG_WARNING : APLOG_ERR, rv, r,
+                      PALOGNO(00304) "%s: no worker free after %" APR_TIME_T_FMT
+                      " ms (queue-timeout %ds)", q->app->name,
+                      apr_time_as_msec(apr_time_now() - asked),
+                      q->app->queue_timeout);
+        bump(&q->sba->c.status_503);
+        apr_table_setn(r->err_headers_out, "Retry-After",
+                       apr_itoa(r->pool, q->app->queue_timeout > 0
+                                         ? q->app->queue_timeout : 1));
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    q->claimed = 1;
+    q->deadline = apr_time_now() + apr_time_from_sec(q->app->request_timeout);
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00306)
+                  "%s: slot %d (pid %ld) after waiting %" APR_TIME_T_FMT " us",
+                  q->app->name, q->claim.slot_index, (long)q->claim.pid,
+                  apr_time_now() - asked);
+
+    if (connect_worker(q) != 0) {
+        q->fail = PA_FAIL_CONNECT;
+        return OK;
+    }
+    send_request(q, begin, begin_len);
+    while (!q->fail && !q->ended) {
+        receive(q, 1);
+    }
+    return OK;
+}
+
+/* May a request whose worker vanished be sent to another one? */
+static int replayable(pa_req_t *q)
+{
+    request_rec *r = q->r;
+
+    if (q->fail == PA_FAIL_CONNECT) {
+        /* Not a byte reached the app; the body is still ours. */
+        return 1;
+    }
+    /* It may have acted on the request: only if that is harmless. */
+    return q->fail == PA_FAIL_DEAD && q->body_complete
+           && (r->method_number == M_GET || r->method_number == M_OPTIONS
+               || r->header_only);
+}
+
+int pa_app_handler(request_rec *r)
+{
+    pa_server_conf_t *conf = pa_get_conf(r->server);
+    const char *name = r->handler + sizeof(PA_HANDLER_PREFIX) - 1;
+    const char *what, *begin;
+    apr_size_t begin_len;
+    pa_req_t *q;
+    int dropped, rc, tries;
+
+    q = apr_pcalloc(r->pool, sizeof(*q));
+    q->r = r;
+    q->fd = -1;
+    q->start = apr_time_now();
+    q->app = pa_find_app(conf, name);
+    if (!q->app) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00301)
+                      "no PreforkApp named '%s' (SetHandler %s)", name,
+                      r->handler);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (q->app->protocol != PA_PROTO_FASTCGI) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00302)
+                      "%s: only protocol=fastcgi is implemented so far",
+                      q->app->name);
+        return HTTP_NOT_IMPLEMENTED;
+    }
+    if (!pa_scoreboard) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00303)
+                      "%s: the process manager is not running", q->app->name);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    q->sba = pa_sb_app(pa_scoreboard, q->app->index);
+
+    ap_add_common_vars(r);
+    ap_add_cgi_vars(r);
+    /* httpoxy: a client's "Proxy:" header must not become HTTP_PROXY. */
+    apr_table_unset(r->subprocess_env, "HTTP_PROXY");
+    begin = pa_fcgi_build_begin(r->pool, PA_REQUEST_ID, 0, r->subprocess_env,
+                                &begin_len, &dropped);
+    if (dropped) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, PALOGNO(00314)
+                      "%s: %d variable(s) longer than a FastCGI record "
+                      "left out", q->app->name, dropped);
+    }
+
+    rc = read_body_prefix(q);
+    if (rc != OK) {
+        return rc;
+    }
+
+    what = apr_pstrcat(r->pool, r->method, " ", r->unparsed_uri, NULL);
+    q->hdr = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    q->out = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    q->buf = apr_palloc(r->pool, PA_READ_BUF);
+    apr_pool_cleanup_register(r->pool, q, release_cleanup,
+                              apr_pool_cleanup_null);
+
+    for (tries = 0; ; tries++) {
+        rc = attempt(q, what, begin, begin_len);
+        if (rc != OK) {
+            pa_sb_record(pa_scoreboard, q->app->index, rc,
+                         apr_time_now() - q->start);
+            return rc;
+        }
+        if ((q->fail != PA_FAIL_CONNECT && q->fail != PA_FAIL_DEAD)
+            || tries > 0 || !replayable(q)) {
+            break;
+        }
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00308)
+                      "%s: worker pid %ld went away before answering; "
+                      "retrying on another worker", q->app->name,
+                      (long)q->claim.pid);
+        release(q, PA_RELEASE_BROKEN);
+        bump(&q->sba->c.retries);
+    }
+
+    switch (q->fail) {
+    case PA_FAIL_NONE:
+        release(q, PA_RELEASE_OK);
+        if (q->redirect) {
+            /* The reply was a local redirect: serve it as a GET, as mod_cgi
+             * does, now that the worker is free (it may be this app). */
+            r->method = "GET";
+            r->method_number = M_GET;
+            apr_table_unset(r->headers_in, "Content-Length");
+            pa_sb_record(pa_scoreboard, q->app->index, HTTP_OK,
+                         apr_time_now() - q->start);
+            ap_internal_redirect_handler(q->redirect, r);
+            return OK;
+        }
+        rc = q->status ? q->status : OK;
+        if (rc == HTTP_BAD_GATEWAY) {
+            bump(&q->sba->c.status_502);
+        }
+        break;
+    case PA_FAIL_CONNECT:
+    case PA_FAIL_DEAD:
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00309)
+                      "%s: worker pid %ld went away before answering%s",
+                      q->app->name, (long)q->claim.pid,
+                      tries ? " (twice)" : "; the request cannot be replayed");
+        release(q, PA_RELEASE_BROKEN);
+        bump(&q->sba->c.status_502);
+        rc = HTTP_BAD_GATEWAY;
+        break;
+    case PA_FAIL_BROKEN:
+    case PA_FAIL_TIMEOUT:
+        release(q, PA_RELEASE_BROKEN);
+        rc = q->fail == PA_FAIL_TIMEOUT ? HTTP_GATEWAY_TIME_OUT
+                                        : HTTP_BAD_GATEWAY;
+        bump(rc == HTTP_GATEWAY_TIME_OUT ? &q->sba->c.status_504
+                                         : &q->sba->c.status_502);
+        if (q->passed) {
+            abort_client(q);
+            rc = OK;
+        }
+        break;
+    case PA_FAIL_CLIENT:
+        release(q, PA_RELEASE_BROKEN);
+        rc = (q->status && !q->passed) ? q->status : OK;
+        break;
+    }
+    pa_sb_record(pa_scoreboard, q->app->index,
+                 rc == OK ? r->status : rc, apr_time_now() - q->start);
+    return rc;
+}

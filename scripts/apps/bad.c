@@ -1,0 +1,267 @@
+/* bad: a FastCGI app (raw protocol, no libfcgi) that answers with malformed
+ * output, to test the web server's side. Listen socket on fd 0. The mode is
+ * "mode=X" in the query string, or --mode=X on the command line for every
+ * request:
+ *   ok          a correct reply ("ok\n")
+ *   version     a record with protocol version 2
+ *   hugeheader  a 20000-byte header line
+ *   manyheaders 100 KB of acceptable header lines
+ *   eof         a record announcing 100 bytes, 10 sent, then close
+ *   garbage     64 bytes of noise, then close
+ *   badid       a STDOUT record for request id 2
+ *   badtype     an FCGI_GET_VALUES_RESULT record mid-reply
+ *   badheader   a header block whose line has no colon
+ *   noend       a correct reply without FCGI_END_REQUEST, then close
+ *   nothing     close without a byte
+ *   stderr      three stderr lines split across records, then ok
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int full_read(int fd, unsigned char *buf, size_t len)
+{
+    size_t got = 0;
+
+    while (got < len) {
+        ssize_t n = read(fd, buf + got, len - got);
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return -1;
+        }
+        got += (size_t)n;
+    }
+    return 0;
+}
+
+static void full_write(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+
+    while (len) {
+        ssize_t n = write(fd, p, len);
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+}
+
+static void record(int fd, int version, int type, int id, const char *data,
+                   size_t len)
+{
+    unsigned char h[8];
+
+    h[0] = (unsigned char)version;
+    h[1] = (unsigned char)type;
+    h[2] = (unsigned char)(id >> 8);
+    h[3] = (unsigned char)id;
+    h[4] = (unsigned char)(len >> 8);
+    h[5] = (unsigned char)len;
+    h[6] = 0;
+    h[7] = 0;
+    full_write(fd, h, 8);
+    full_write(fd, data, len);
+}
+
+static void out(int fd, const char *s)
+{
+    record(fd, 1, 6, 1, s, strlen(s));
+}
+
+static void end(int fd)
+{
+    static const char body[8] = { 0 };
+
+    record(fd, 1, 3, 1, body, 8);
+}
+
+static size_t len_get(const unsigned char **p)
+{
+    size_t n = **p;
+
+    if (n & 0x80) {
+        n = ((size_t)((*p)[0] & 0x7f) << 24) | ((size_t)(*p)[1] << 16)
+            | ((size_t)(*p)[2] << 8) | (*p)[3];
+        *p += 4;
+    }
+    else {
+        *p += 1;
+    }
+    return n;
+}
+
+/* Read one whole request; return its mode= value (or def). */
+static char *read_request(int fd, const char *def)
+{
+    static unsigned char params[1 << 20];
+    static char mode[64];
+    size_t plen = 0;
+    int params_done = 0, stdin_done = 0;
+
+    snprintf(mode, sizeof(mode), "%s", def);
+    while (!params_done || !stdin_done) {
+        unsigned char h[8], content[65535 + 255];
+        size_t clen;
+
+        if (full_read(fd, h, 8) != 0) {
+            return NULL;
+        }
+        clen = ((size_t)h[4] << 8) | h[5];
+        if (full_read(fd, content, clen + h[6]) != 0) {
+            return NULL;
+        }
+        if (h[1] == 4) {
+            if (clen == 0) {
+                params_done = 1;
+            }
+            else if (plen + clen <= sizeof(params)) {
+                memcpy(params + plen, content, clen);
+                plen += clen;
+            }
+        }
+        else if (h[1] == 5 && clen == 0) {
+            stdin_done = 1;
+        }
+    }
+    {
+        const unsigned char *p = params, *e = params + plen;
+
+        while (p < e) {
+            size_t nl = len_get(&p), vl = len_get(&p);
+
+            if (nl == 12 && !memcmp(p, "QUERY_STRING", 12)) {
+                char qs[1024], *m;
+
+                snprintf(qs, sizeof(qs), "%.*s", (int)vl, (const char *)p + nl);
+                m = !strncmp(qs, "mode=", 5) ? qs : strstr(qs, "&mode=");
+                if (m) {
+                    m += *m == '&' ? 6 : 5;
+                    m[strcspn(m, "&")] = '\0';
+                    snprintf(mode, sizeof(mode), "%s", m);
+                }
+            }
+            p += nl + vl;
+        }
+    }
+    return mode;
+}
+
+static void answer(int fd, const char *mode)
+{
+    static const char ok[] = "Content-Type: text/plain\r\n\r\nok\n";
+
+    if (!strcmp(mode, "version")) {
+        record(fd, 2, 6, 1, ok, sizeof(ok) - 1);
+        end(fd);
+    }
+    else if (!strcmp(mode, "hugeheader") || !strcmp(mode, "manyheaders")) {
+        size_t i, n = !strcmp(mode, "hugeheader") ? 20000 : 100;
+        char *line = malloc(1100);
+
+        out(fd, "Content-Type: text/plain\r\n");
+        if (n == 20000) {
+            char *big = malloc(20000 + 16);
+
+            memcpy(big, "X-Big: ", 7);
+            memset(big + 7, 'a', 20000 - 7);
+            memcpy(big + 20000, "\r\n", 2);
+            for (i = 0; i < 20002; i += 8000) {
+                record(fd, 1, 6, 1, big + i, 20002 - i < 8000 ? 20002 - i : 8000);
+            }
+            free(big);
+        }
+        else {
+            for (i = 0; i < n; i++) {
+                snprintf(line, 1100, "X-Many-%zu: %01000d\r\n", i, 0);
+                out(fd, line);
+            }
+        }
+        free(line);
+        out(fd, "\r\nok\n");
+        end(fd);
+    }
+    else if (!strcmp(mode, "eof")) {
+        unsigned char h[8] = { 1, 6, 0, 1, 0, 100, 0, 0 };
+
+        full_write(fd, h, 8);
+        full_write(fd, "Content-Ty", 10);
+    }
+    else if (!strcmp(mode, "garbage")) {
+        char junk[64];
+        int i;
+
+        for (i = 0; i < 64; i++) {
+            junk[i] = (char)(i * 37 + 11);
+        }
+        full_write(fd, junk, sizeof(junk));
+    }
+    else if (!strcmp(mode, "badid")) {
+        record(fd, 1, 6, 2, ok, sizeof(ok) - 1);
+        end(fd);
+    }
+    else if (!strcmp(mode, "badtype")) {
+        out(fd, "Content-Type: text/plain\r\n\r\n");
+        record(fd, 1, 10, 0, "", 0);
+        end(fd);
+    }
+    else if (!strcmp(mode, "badheader")) {
+        out(fd, "this is no header\r\n\r\nok\n");
+        end(fd);
+    }
+    else if (!strcmp(mode, "noend")) {
+        out(fd, ok);
+    }
+    else if (!strcmp(mode, "nothing")) {
+        /* close at once */
+    }
+    else if (!strcmp(mode, "stderr")) {
+        record(fd, 1, 7, 1, "first line\nsecond ", 18);
+        record(fd, 1, 7, 1, "line\nthird line\n", 16);
+        out(fd, ok);
+        end(fd);
+    }
+    else {
+        out(fd, ok);
+        end(fd);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    const char *def = "ok";
+    int i;
+
+    for (i = 1; i < argc; i++) {
+        if (!strncmp(argv[i], "--mode=", 7)) {
+            def = argv[i] + 7;
+        }
+    }
+    for (;;) {
+        int fd = accept(0, NULL, NULL);
+        char *mode;
+
+        if (fd < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return 1;
+        }
+        mode = read_request(fd, def);
+        if (mode) {
+            answer(fd, mode);
+        }
+        close(fd);
+    }
+}
