@@ -1,0 +1,171 @@
+# The status page reflects a known state. statusapp (t/conf/pa_status.conf.in)
+# is a static pool of 2 that no other test file uses; after 10 requests and
+# one worker killed with SIGKILL, JSON, HTML and metrics all say exactly
+# that, and a request held in flight shows as a busy worker with its URI
+# and duration. Every wait polls for the state; nothing asserts a time.
+use strict;
+use warnings FATAL => 'all';
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use Apache::Test qw(-withtestmore);
+use Apache::TestRequest qw(GET);
+use IO::Socket::INET ();
+use PATest qw(:all);
+use PAStatus qw(:all);
+
+my $APP = 'statusapp';
+
+sub counters { my $a = app_status($APP); return $a ? $a->{counters} : undef }
+sub sum_requests { my $a = shift; my $n = 0; $n += $_->{requests} for @{ $a->{workers} }; $n }
+
+# The statusapp section of the HTML page (up to the next <h2>).
+sub html_section {
+    my $html = GET('/app-status')->content;
+    my ($section) = $html =~ m{<h2>\Q$APP\E</h2>(.*?)(?:<h2>|</body>)}s;
+    return $section;
+}
+
+sub html_counter {
+    my ($section, $title) = @_;
+    my ($v) = $section =~ m{<tr><th>\Q$title\E</th><td>(\d+)</td></tr>};
+    return $v;
+}
+
+sub metrics {
+    my ($m, @errors) = parse_metrics(GET('/app-status?metrics')->content);
+    diag("metrics format: @errors") if @errors;
+    return $m;
+}
+
+# ---- a settled start -------------------------------------------------------
+my $start = wait_for(sub {
+    my $a = app_status($APP) or return;
+    return $a->{processes}{idle} == 2 && $a->{processes}{total} == 2 ? $a : undef;
+}, timeout => 60);
+ok($start, "$APP: 2 workers, both idle") or do {
+    diag(explain(status_json()));
+    done_testing();
+    exit;
+};
+my %c0 = %{ $start->{counters} };
+my $served0 = sum_requests($start);
+
+# ---- 10 requests -----------------------------------------------------------
+my $t0 = time;
+my $ok = grep { GET("/$APP/r$_")->code == 200 } 1 .. 10;
+is($ok, 10, '10 requests answered 200');
+
+my $after = wait_for(sub {
+    my $a = app_status($APP) or return;
+    return $a->{counters}{accepted} == $c0{accepted} + 10 ? $a : undef;
+});
+ok($after, 'JSON: accepted grew by exactly 10')
+    or diag("accepted before $c0{accepted}, now ", (counters() || {})->{accepted});
+$after ||= app_status($APP);
+is(sum_requests($after), $served0 + 10, 'JSON: the workers served 10 requests between them');
+is($after->{processes}{busy}, 0, 'JSON: no worker busy');
+is($after->{queue}{length}, 0, 'JSON: nobody queued');
+for my $k (qw(spawned exited crashed http_502 http_503 http_504)) {
+    is($after->{counters}{$k}, $c0{$k}, "JSON: $k unchanged by good requests");
+}
+SKIP: {
+    # The window is the last minute: only meaningful if we are still in it.
+    skip 'the requests are more than a minute old', 2 if time - $t0 > 50;
+    cmp_ok($after->{last_minute}{requests}, '>=', 10, 'JSON: last minute counts the 10 requests');
+    ok(defined $after->{last_minute}{p50_seconds}
+       && $after->{last_minute}{p50_seconds} <= $after->{last_minute}{p99_seconds},
+       'JSON: p50 and p99 known, p50 <= p99');
+}
+for my $w (@{ $after->{workers} }) {
+    ok($w->{rss_bytes} && $w->{rss_bytes} > 0 && defined $w->{cpu_seconds},
+       "JSON: worker $w->{pid}: RSS and CPU read from /proc");
+}
+
+my $section = html_section() || '';
+is(html_counter($section, 'Accepted requests'), $c0{accepted} + 10, 'HTML: accepted');
+my $m = metrics();
+is(metric_value($m, 'prefork_app_requests_total', app => $APP), $c0{accepted} + 10,
+   'metrics: prefork_app_requests_total');
+is(metric_value($m, 'prefork_app_workers', app => $APP, state => 'idle'), 2,
+   'metrics: 2 idle workers');
+
+# ---- one worker killed -----------------------------------------------------
+my @pids = map { $_->{pid} } @{ $after->{workers} };
+my $victim = $pids[0];
+is(send_signal('KILL', $victim), 1, "killed worker $victim");
+
+my $healed = wait_for(sub {
+    my $a = app_status($APP) or return;
+    my $c = $a->{counters};
+    return $c->{spawned} == $c0{spawned} + 1 && $c->{exited} == $c0{exited} + 1
+        && $a->{processes}{idle} == 2
+        && !grep({ $_->{pid} == $victim } @{ $a->{workers} }) ? $a : undef;
+}, timeout => 60);
+ok($healed, 'JSON: spawned +1, exited +1, the dead worker replaced')
+    or diag(explain(app_status($APP)));
+$healed ||= app_status($APP);
+is($healed->{counters}{crashed}, $c0{crashed} + 1, 'JSON: crashed +1 (killed by a signal)');
+is($healed->{counters}{accepted}, $c0{accepted} + 10, 'JSON: accepted still +10');
+for my $k (qw(recycled_max_requests recycled_lifetime recycled_idle killed_timeout)) {
+    is($healed->{counters}{$k}, $c0{$k}, "JSON: $k unchanged: a crash is no recycle");
+}
+
+$section = html_section() || '';
+is(html_counter($section, 'Workers spawned'), $c0{spawned} + 1, 'HTML: spawned');
+is(html_counter($section, 'Workers crashed'), $c0{crashed} + 1, 'HTML: crashed');
+is(html_counter($section, 'Workers exited'), $c0{exited} + 1, 'HTML: exited');
+ok($section !~ m{<td>$victim</td>}, 'HTML: the dead pid is gone from the worker table');
+$m = metrics();
+is(metric_value($m, 'prefork_app_workers_spawned_total', app => $APP), $c0{spawned} + 1,
+   'metrics: spawned');
+is(metric_value($m, 'prefork_app_workers_crashed_total', app => $APP), $c0{crashed} + 1,
+   'metrics: crashed');
+is(metric_value($m, 'prefork_app_workers_exited_total', app => $APP), $c0{exited} + 1,
+   'metrics: exited');
+
+# ---- a request in flight ---------------------------------------------------
+# Raw socket: the path carries markup characters, which the HTML page must
+# escape and the JSON must carry intact.
+my $hold = "hold$$";
+my $marker = q{held-<b>"q"&amp;};
+my $sock = IO::Socket::INET->new(PeerAddr => Apache::TestRequest::hostport(),
+                                 Timeout => 60)
+    or die "connect: $!";
+print $sock "GET /$APP/$marker?hold=$hold HTTP/1.0\r\nHost: localhost\r\n\r\n";
+
+my $busy = wait_for(sub {
+    my $a = app_status($APP) or return;
+    my ($w) = grep { $_->{state} eq 'busy' && $_->{request} } @{ $a->{workers} };
+    return $w ? [$a, $w] : undef;
+}, timeout => 60);
+ok($busy, 'JSON: a busy worker while the request is held');
+my ($app_busy, $w) = $busy ? @$busy : ({}, {});
+ok(index($w->{request}{uri} || '', $marker) >= 0, 'JSON: its request URI, unescaped')
+    or diag("uri: ", $w->{request}{uri});
+cmp_ok($w->{request}{seconds} || 0, '>=', 0, 'JSON: its request duration');
+is($app_busy->{processes}{busy}, 1, 'JSON: one busy, counted');
+
+$section = html_section() || '';
+ok(index($section, 'held-&lt;b&gt;&quot;q&quot;&amp;amp;') >= 0, 'HTML: the URI, escaped');
+ok(index($section, $marker) < 0, 'HTML: never the raw markup');
+$m = metrics();
+is(metric_value($m, 'prefork_app_workers', app => $APP, state => 'busy'), 1,
+   'metrics: 1 busy worker');
+
+# Release it: the answer comes from the worker the page showed as busy.
+my $file = Apache::Test::vars('t_logs') . "/$hold";
+open my $fh, '>', $file or die "$file: $!";
+close $fh;
+my $reply = do { local $/; <$sock> };
+close $sock;
+unlink $file;
+like($reply || '', qr{^HTTP/1\.\d 200.*status_app pid \Q$w->{pid}\E\b}s,
+     'the held request was served by the worker shown as busy');
+ok(wait_for(sub {
+    my $a = app_status($APP) or return;
+    return $a->{processes}{busy} == 0 && $a->{counters}{accepted} == $c0{accepted} + 11;
+}), 'JSON: idle again, accepted +11 in all');
+
+done_testing();

@@ -1,0 +1,151 @@
+# The three formats of the status page keep their documented contract
+# (docs/status.md): the JSON has exactly the documented keys with the right
+# types, the metrics are valid Prometheus text 0.0.4 (a strict parser here,
+# and `promtool check metrics` when Debian's prometheus is installed), the
+# HTML is a self-contained page with an optional, clamped auto-refresh; and
+# none of them shows the workers' environment.
+use strict;
+use warnings FATAL => 'all';
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use Apache::Test qw(-withtestmore);
+use Apache::TestRequest qw(GET);
+use JSON::PP ();
+use PATest qw(:all);
+use PAStatus qw(:all);
+
+my $APP = 'statusapp';
+my $SECRET = 's3cr3t-4f9a1c';     # PreforkAppEnv in t/conf/pa_status.conf.in
+
+# Wait until statusapp is up, so every section has content.
+ok(wait_for(sub { my $a = app_status($APP); $a && $a->{processes}{total} == 2 }, timeout => 60),
+   "$APP is up");
+GET("/$APP/warm") for 1 .. 2;     # something in the last-minute window
+
+# ---- JSON ---------------------------------------------------------------------
+my $res = GET('/app-status?json');
+is($res->code, 200, 'JSON: 200');
+like($res->header('Content-Type'), qr{^application/json\b}, 'JSON: content type');
+is($res->header('Cache-Control'), 'no-store', 'JSON: not cached');
+my $doc = eval { JSON::PP->new->utf8->decode($res->content) };
+ok($doc, 'JSON: parses') or diag($@);
+$doc ||= {};
+
+# Exact key sets: [ key => type ], type one of int, num, str, obj, arr,
+# num|null, obj|null.
+sub check_keys {
+    my ($what, $h, @spec) = @_;
+    my %want = @spec;
+    is(join(',', sort keys %{ $h || {} }), join(',', sort keys %want), "JSON: $what has the documented keys");
+    for my $k (sort keys %want) {
+        my ($v, $t) = ($h->{$k}, $want{$k});
+        my $ok = $t =~ /null/ && !defined $v ? 1
+               : !defined $v                 ? 0
+               : $t =~ /^int/ ? $v =~ /^-?\d+$/
+               : $t =~ /^num/ ? $v =~ /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/
+               : $t =~ /^str/ ? !ref $v
+               : $t =~ /^obj/ ? ref $v eq 'HASH'
+               : $t =~ /^arr/ ? ref $v eq 'ARRAY' : 0;
+        ok($ok, "JSON: $what.$k is $t") or diag(explain($v));
+    }
+}
+
+check_keys('top level', $doc, version => 'int', time => 'num', manager => 'obj',
+           apps => 'arr', cache_zones => 'arr');
+is($doc->{version}, 1, 'JSON: version 1');
+check_keys('manager', $doc->{manager}, pid => 'int', generation => 'int',
+           started => 'num', uptime_seconds => 'num');
+my ($app) = grep { $_->{name} eq $APP } @{ $doc->{apps} || [] };
+ok($app, "JSON: $APP listed") or $app = {};
+check_keys('app', $app, name => 'str', protocol => 'str', command => 'str', pool => 'obj',
+           processes => 'obj', queue => 'obj', crash_backoff_level => 'int',
+           last_minute => 'obj', counters => 'obj', workers => 'arr');
+check_keys('app.pool', $app->{pool}, map { $_ => 'int' }
+           qw(min max spare_min spare_max max_requests lifetime idle_timeout
+              request_timeout queue_timeout slots), mode => 'str');
+check_keys('app.processes', $app->{processes}, map { $_ => 'int' }
+           qw(total starting idle busy stopping));
+check_keys('app.queue', $app->{queue}, length => 'int', max => 'int');
+check_keys('app.last_minute', $app->{last_minute}, requests => 'int', per_second => 'num',
+           p50_seconds => 'num|null', p99_seconds => 'num|null');
+check_keys('app.counters', $app->{counters}, map { $_ => 'int' }
+           qw(accepted spawned exited crashed recycled_max_requests recycled_lifetime
+              recycled_idle killed_timeout max_processes_reached http_502 http_503
+              http_504 retries));
+for my $w (@{ $app->{workers} || [] }) {
+    check_keys("worker $w->{slot}", $w, slot => 'int', pid => 'int', state => 'str',
+               age_seconds => 'num', requests => 'int', request => 'obj|null',
+               rss_bytes => 'int|null', cpu_seconds => 'num|null');
+    like($w->{state}, qr/^(starting|idle|busy|stopping)$/, "JSON: worker $w->{slot} state");
+}
+is($app->{protocol}, 'fastcgi', 'JSON: protocol');
+like($app->{command}, qr{/apps/status_app\.pl }, 'JSON: command as configured');
+is_deeply([ @{ $app->{pool} }{qw(mode min max)} ], [ 'static', 2, 2 ], 'JSON: static pool of 2');
+is($app->{processes}{total}, scalar @{ $app->{workers} }, 'JSON: total = workers listed');
+
+my ($zone) = grep { $_->{name} eq 'statuszone' } @{ $doc->{cache_zones} || [] };
+ok($zone, 'JSON: cache zone listed') or $zone = {};
+is($zone->{size_bytes}, 1024 * 1024, 'JSON: zone size');
+ok(exists $zone->{stats}, 'JSON: zone stats key (null until the zone is attached)');
+check_keys('zone.stats', $zone->{stats}, map({ $_ => 'int' }
+           qw(used_bytes entries hits misses evictions expired)), hit_ratio => 'num')
+    if $zone->{stats};
+
+# ---- metrics ------------------------------------------------------------------
+$res = GET('/app-status?metrics');
+is($res->code, 200, 'metrics: 200');
+like($res->header('Content-Type'), qr{^text/plain; version=0\.0\.4\b}, 'metrics: content type');
+my $text = $res->content;
+my ($m, @errors) = parse_metrics($text);
+ok(!@errors, 'metrics: strict 0.0.4 parse') or diag(join "\n", @errors);
+SKIP: {
+    my ($rc, $out) = promtool_check($text);
+    skip 'promtool not installed (Debian package prometheus)', 1 unless defined $rc;
+    is($rc, 0, 'metrics: promtool check metrics') or diag($out);
+}
+my @names = sort keys %$m;
+ok(!grep({ !/^prefork_app_/ } @names), 'metrics: every family is prefork_app_*')
+    or diag("@names");
+my %labels;
+for my $f (values %$m) {
+    $labels{$_}++ for map { keys %{ $_->{labels} } } @{ $f->{samples} || [] };
+}
+is(join(',', grep { !/^(app|state|zone|reason|code|quantile|protocol|mode)$/ } sort keys %labels),
+   '', 'metrics: only the documented labels');
+is(metric_value($m, 'prefork_app_info', app => $APP, protocol => 'fastcgi', mode => 'static'), 1,
+   'metrics: app info');
+is(metric_value($m, 'prefork_app_workers_max', app => $APP), 2, 'metrics: pool max');
+is(metric_value($m, 'prefork_app_cache_size_bytes', zone => 'statuszone'), 1024 * 1024,
+   'metrics: zone size');
+is(($m->{prefork_app_requests_total} || {})->{type}, 'counter', 'metrics: requests are a counter');
+is(($m->{prefork_app_workers} || {})->{type}, 'gauge', 'metrics: workers are a gauge');
+
+# ---- HTML ---------------------------------------------------------------------
+$res = GET('/app-status');
+is($res->code, 200, 'HTML: 200');
+like($res->header('Content-Type'), qr{^text/html\b}, 'HTML: content type');
+my $html = $res->content;
+like($html, qr{^<!DOCTYPE}, 'HTML: a document');
+like($html, qr{<h2>\Q$APP\E</h2>}, 'HTML: a section per app');
+like($html, qr{<td>statuszone</td><td>1\.0 MiB</td>}, 'HTML: the cache zone');
+(my $body = $html) =~ s/^<!DOCTYPE[^>]*>//;
+ok($body !~ m{<(?:script|link|img|iframe|object)\b|\bsrc=|https?://}i,
+   'HTML: no external assets');
+ok($html !~ /http-equiv="refresh"/, 'HTML: no refresh unless asked');
+for my $case ([ 'refresh=5', 5 ], [ 'refresh=0', 1 ], [ 'refresh=-3', 1 ],
+              [ 'refresh=99999', 3600 ], [ 'refresh', 10 ], [ 'refresh=soon', 10 ]) {
+    my ($args, $want) = @$case;
+    like(GET("/app-status?$args")->content, qr{<meta http-equiv="refresh" content="$want">},
+         "HTML: ?$args refreshes every $want s");
+}
+
+# ---- never the environment --------------------------------------------------------
+for my $fmt ('', '?json', '?metrics', '?refresh=5') {
+    my $out = GET("/app-status$fmt")->content;
+    ok(index($out, $SECRET) < 0 && index($out, 'STATUS_SECRET') < 0,
+       "page$fmt shows no environment variable");
+}
+
+done_testing();

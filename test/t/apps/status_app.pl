@@ -1,0 +1,28 @@
+#!/usr/bin/perl
+# status_app: the FastCGI worker of the status tests (t/3x_status*.t).
+# Listens on fd 0, as every worker of mod_prefork_app does.
+#
+#   usage: status_app.pl HOLD_DIR
+#
+# A request whose query has hold=NAME stays in flight (its worker busy) until
+# the file HOLD_DIR/NAME exists, so a test can look at a busy worker without
+# betting on timing. Any other request answers at once with the worker's pid.
+use strict;
+use warnings;
+use FCGI;
+
+my $hold_dir = shift or die "usage: $0 HOLD_DIR\n";
+my %env;
+my $req = FCGI::Request(\*STDIN, \*STDOUT, \*STDERR, \%env);
+
+while ($req->Accept() >= 0) {
+    my ($hold) = ($env{QUERY_STRING} || '') =~ /(?:^|&)hold=(\w+)/;
+    if ($hold) {
+        # Bounded (60 s) so that a failed test cannot leave it stuck.
+        for (1 .. 1200) {
+            last if -e "$hold_dir/$hold";
+            select(undef, undef, undef, 0.05);
+        }
+    }
+    print "Content-Type: text/plain\r\n\r\nstatus_app pid $$\n";
+}
