@@ -7,7 +7,8 @@ PA_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PA_DEPS=(apache2 apache2-dev libapr1-dev libaprutil1-dev libcmocka-dev
          libfcgi-dev libfcgi-bin libapache2-mod-perl2 libapache2-mod-fcgid
          php-cgi libfcgi-perl autoconf automake libtool pkg-config make gcc
-         curl valgrind wrk spawn-fcgi)
+         curl valgrind wrk spawn-fcgi
+         prometheus)   # promtool: t/31_status_formats.t checks ?metrics with it
 
 # The unprivileged user the Apache::Test suite runs as when we are root
 # (Apache::Test refuses to run as root).
