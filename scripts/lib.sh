@@ -3,11 +3,13 @@
 
 PA_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-# Debian 12 packages the build, the demo and the tests need.
+# Debian 12 packages the build, the demo and the tests need (procps for ps
+# and pgrep, libc6-dev in case gcc came without it: a minimal image has
+# neither).
 PA_DEPS=(apache2 apache2-dev libapr1-dev libaprutil1-dev libcmocka-dev
          libfcgi-dev libfcgi-bin libapache2-mod-perl2 libapache2-mod-fcgid
          php-cgi libfcgi-perl autoconf automake libtool pkg-config make gcc
-         curl valgrind wrk spawn-fcgi
+         libc6-dev curl valgrind wrk spawn-fcgi procps
          prometheus)   # promtool: t/31_status_formats.t checks ?metrics with it
 
 # The unprivileged user the Apache::Test suite runs as when we are root
@@ -40,7 +42,7 @@ pa_install_deps() {
     pa_say "installing missing Debian packages: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q || pa_die "apt-get update failed"
-    apt-get install -y -q --no-install-recommends "${missing[@]}" \
+    apt-get install -y -q "${missing[@]}" \
         || pa_die "apt-get install failed"
 }
 
