@@ -26,6 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+APLOG_USE_MODULE(prefork_app);
+
 /* Cache-line alignment keeps one app's hot lock off another's line. */
 #define PA_SB_ALIGN(x) (((x) + 63) & ~((apr_size_t)63))
 #define PA_WAITERS_MIN 16
@@ -147,7 +149,7 @@ static void pa_sb_take_locked(pa_sb_t *sb, pa_sb_app_t *a, pa_slot_t *slot,
     }
 }
 
-static int pa_sb_pid_alive(pid_t pid)
+int pa_sb_pid_alive(pid_t pid)
 {
     return pid > 0 && (kill(pid, 0) == 0 || errno != ESRCH);
 }
@@ -265,7 +267,7 @@ apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
     pa_sb_app_t *a = pa_sb_app(sb, app_index);
     apr_time_t deadline;
     pa_waiter_t *w;
-    apr_uint32_t i;
+    apr_uint32_t i, live = 0;
     int idx;
 
     pa_sb_lock(sb, a);
@@ -280,8 +282,12 @@ apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
             pa_sb_unlock(sb, a);
             return APR_SUCCESS;
         }
+        live += slot->state == PA_SLOT_BUSY || slot->state == PA_SLOT_STARTING;
     }
-    w = pa_sb_enqueue_locked(sb, a);
+    /* A crash-looping app with no worker at all: fail now, not after the
+     * queue timeout. */
+    w = live == 0 && a->backoff_until > apr_time_now()
+        ? NULL : pa_sb_enqueue_locked(sb, a);
     pa_sb_unlock(sb, a);
     if (!w) {
         return APR_EAGAIN;
@@ -411,8 +417,7 @@ static apr_status_t pa_sb_close_fd(void *data)
     return APR_SUCCESS;
 }
 
-/* Remove what a crashed httpd with the same pid and generation left. */
-static void pa_sb_remove_stale_dir(apr_pool_t *p, const char *dir)
+static void pa_sb_remove_dir(apr_pool_t *p, const char *dir)
 {
     struct stat st;
     apr_dir_t *d;
@@ -430,6 +435,11 @@ static void pa_sb_remove_stale_dir(apr_pool_t *p, const char *dir)
         apr_dir_close(d);
     }
     rmdir(dir);
+}
+
+void pa_sb_remove_sockdir(pa_sb_t *sb, apr_pool_t *p)
+{
+    pa_sb_remove_dir(p, sb->hdr->sockdir);
 }
 
 static apr_status_t pa_sb_make_sockdir(pa_sb_header_t *hdr,
@@ -466,7 +476,8 @@ static apr_status_t pa_sb_make_sockdir(pa_sb_header_t *hdr,
                      "set a shorter PreforkAppSocketDir", dir);
         return APR_ENAMETOOLONG;
     }
-    pa_sb_remove_stale_dir(ptemp, dir);
+    /* What a crashed httpd with the same pid and generation left. */
+    pa_sb_remove_dir(ptemp, dir);
     if (mkdir(dir, 0700) != 0) {
         apr_status_t rv = errno;
 

@@ -171,12 +171,15 @@ void pa_sb_lock(pa_sb_t *sb, pa_sb_app_t *a);
 void pa_sb_unlock(pa_sb_t *sb, pa_sb_app_t *a);
 /* Poke the manager (new waiter, broken worker, ...). Cheap, never blocks. */
 void pa_sb_wake_manager(pa_sb_t *sb);
+/* kill(pid, 0) says the process exists (EPERM counts as alive). */
+int pa_sb_pid_alive(pid_t pid);
 
 /* ---- request side (httpd children) ---------------------------------------- */
 
 /* Claim an idle worker of app_index for this request, or wait FIFO until one
  * is released or queue_timeout passes. Returns APR_SUCCESS, APR_TIMEUP (queue
- * timeout: 503) or APR_EAGAIN (wait queue full or generation retiring: 503). */
+ * timeout: 503) or APR_EAGAIN (wait queue full, or the app is crash-looping
+ * with no worker up: 503 at once). */
 apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
                          apr_interval_time_t queue_timeout, pa_claim_t *claim);
 /* Give the worker back; hands it straight to the first waiter if any. */
@@ -193,6 +196,8 @@ void pa_sb_slot_ready_locked(pa_sb_t *sb, pa_sb_app_t *a, int slot_index);
 /* Free the records of waiters whose process died; returns how many requests
  * are still waiting. Caller holds the app lock. */
 apr_uint32_t pa_sb_sweep_waiters_locked(pa_sb_t *sb, pa_sb_app_t *a);
+/* Remove the socket directory and whatever is in it. */
+void pa_sb_remove_sockdir(pa_sb_t *sb, apr_pool_t *p);
 /* Drain the wake eventfd (manager, after poll() said it is readable). */
 void pa_sb_wake_drain(pa_sb_t *sb);
 

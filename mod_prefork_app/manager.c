@@ -1,0 +1,955 @@
+/* manager: the process manager's life (forked by the httpd parent, watched
+ * with APR's other-child API, retired on restart, stopped on stop) and its
+ * event loop: reap and replace workers, scale, recycle, enforce timeouts. */
+#include "manager.h"
+#include "worker.h"
+
+#include "http_core.h"
+#include "http_main.h"
+#include "ap_listen.h"
+#include "ap_mpm.h"
+#include "mpm_common.h"
+#include "unixd.h"
+#include "apr_atomic.h"
+#include "apr_strings.h"
+#include "apr_thread_proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+APLOG_USE_MODULE(prefork_app);
+
+pa_sb_t *pa_scoreboard;
+
+#define PA_TICK_MS 250                  /* timeouts are checked this often */
+#define PA_BACKOFF_MAX apr_time_from_sec(60)
+/* A retiring manager whose generation saw no request for this long stops,
+ * even if some process forked from the parent still holds the generation
+ * pipe open. */
+#define PA_RETIRE_QUIET apr_time_from_sec(10)
+/* Exit status of a manager that could not set up: do not restart it. */
+#define PA_MANAGER_STARTUP_ERROR 254
+#define PA_TITLE "httpd (mod_prefork_app manager)"
+
+typedef enum { PA_MODE_RUN, PA_MODE_RETIRE, PA_MODE_STOP } pa_mode_e;
+
+/* One app inside the manager process. */
+typedef struct pa_mapp_t {
+    pa_app_t *app;
+    pa_sb_app_t *a;
+    pa_worker_t *w;             /* a->nslots */
+    const char **envp;
+    int at_max;                 /* in a "demand but at max processes" episode */
+    apr_time_t stop_deadline;   /* SIGKILL what is left after this (stopping) */
+} pa_mapp_t;
+
+typedef struct pa_manager_t {
+    pa_sb_t *sb;
+    server_rec *s;
+    apr_pool_t *pool;
+    pa_mapp_t *apps;
+    int napps;
+    int sig_fd;
+    int alive_open;             /* generation pipe not at EOF yet */
+    pa_mode_e mode;
+    apr_time_t quiet_since;     /* no busy slot and no waiter since, 0 = busy */
+    const char *pidfile;
+    struct pollfd *pfd;         /* 3 + every slot: sized once */
+    pa_worker_t **pfd_worker;
+} pa_manager_t;
+
+/* The httpd parent's handle on the running manager. */
+typedef struct pa_mgr_proc_t {
+    apr_proc_t proc;
+    pa_sb_t *sb;
+    server_rec *s;
+    apr_pool_t *pconf;
+    int gone;                   /* reaped or unregistered: never signal it */
+} pa_mgr_proc_t;
+
+static const char *pa_pidfile_path(apr_pool_t *p, pa_sb_t *sb)
+{
+    return sb->conf->pidfile ? sb->conf->pidfile
+                             : ap_runtime_dir_relative(p, "prefork_app_manager.pid");
+}
+
+/* ==== inside the manager process ======================================== */
+
+static void pa_mgr_exit(pa_manager_t *m, int code)
+{
+    int i, j;
+    char buf[32];
+    int fd;
+
+    for (i = 0; i < m->napps; i++) {
+        for (j = 0; j < (int)m->apps[i].a->nslots; j++) {
+            pa_worker_unlisten(&m->apps[i].w[j]);
+        }
+    }
+    pa_sb_remove_sockdir(m->sb, m->pool);
+    /* The next generation's manager may own the pid file by now. */
+    fd = open(m->pidfile, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
+        close(fd);
+        if (n > 0 && (buf[n] = '\0', atol(buf) == (long)getpid())) {
+            unlink(m->pidfile);
+        }
+    }
+    ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, m->s, PALOGNO(00101)
+                 "manager pid %" APR_PID_T_FMT " of generation %u exiting",
+                 getpid(), m->sb->hdr->generation);
+    /* Not exit(): the inherited pools' cleanups belong to the parent. */
+    _exit(code);
+}
+
+/* ps shows the manager by what it does. The argv strings are contiguous
+ * from arg_start to arg_end (fields 48 and 49 of /proc/self/stat). */
+static void pa_mgr_set_title(void)
+{
+    char buf[1024], *p;
+    unsigned long start = 0, end = 0;
+    ssize_t n;
+    int fd, field;
+
+    prctl(PR_SET_NAME, "pa-manager");
+    fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return;
+    }
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0 || !(buf[n] = '\0', p = strrchr(buf, ')'))) {
+        return;
+    }
+    /* Field 2 (comm) ends at the last ')'; count fields after it. */
+    for (field = 2; *p && field < 49; p++) {
+        if (*p == ' ') {
+            field++;
+            if (field == 48) {
+                start = strtoul(p + 1, NULL, 10);
+            }
+            else if (field == 49) {
+                end = strtoul(p + 1, NULL, 10);
+            }
+        }
+    }
+    if (start && end > start) {
+        apr_size_t len = end - start;
+
+        memset((void *)start, 0, len);
+        apr_cpystrn((char *)start, PA_TITLE, len);
+    }
+}
+
+static void pa_mgr_write_pidfile(pa_manager_t *m)
+{
+    const char *tmp = apr_pstrcat(m->pool, m->pidfile, ".tmp", NULL);
+    char buf[32];
+    int fd, len;
+
+    len = apr_snprintf(buf, sizeof(buf), "%" APR_PID_T_FMT "\n", getpid());
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 || write(fd, buf, len) != len || close(fd) != 0
+        || rename(tmp, m->pidfile) != 0) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, errno, m->s, PALOGNO(00102)
+                     "cannot write manager pid file %s", m->pidfile);
+        unlink(tmp);
+    }
+}
+
+/* Signals arrive on a signalfd, so the loop sees them between polls. */
+static int pa_mgr_signals(void)
+{
+    static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGUSR1, SIGHUP,
+                                SIGWINCH, 0 };
+    sigset_t set;
+    int i;
+
+    sigemptyset(&set);
+    for (i = 0; sigs[i]; i++) {
+        signal(sigs[i], SIG_DFL);
+        sigaddset(&set, sigs[i]);
+    }
+    signal(SIGPIPE, SIG_IGN);
+    sigprocmask(SIG_SETMASK, &set, NULL);
+    return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+/* A fresh manager on a scoreboard whose manager died: the old workers died
+ * with it (PDEATHSIG), so every slot starts empty. A BUSY slot's claimant
+ * sees a new seq and leaves the slot alone. */
+static void pa_mgr_reset_slots(pa_manager_t *m, pa_mapp_t *ma)
+{
+    apr_uint32_t i;
+
+    pa_sb_lock(m->sb, ma->a);
+    for (i = 0; i < ma->a->nslots; i++) {
+        pa_slot_t *slot = pa_sb_slot(m->sb, ma->a, i);
+
+        if (slot->state != PA_SLOT_EMPTY || slot->pid) {
+            slot->seq++;
+            slot->state = PA_SLOT_EMPTY;
+            slot->pid = 0;
+            slot->client_pid = 0;
+            slot->req_start = 0;
+            slot->retire = PA_RETIRE_NONE;
+        }
+    }
+    pa_sb_unlock(m->sb, ma->a);
+}
+
+static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
+                        server_rec *s)
+{
+    int i, nfds = 3;
+    apr_uint32_t j;
+
+    apr_pool_create(&m->pool, pconf);
+    m->sb = sb;
+    m->s = s;
+    m->napps = sb->hdr->napps;
+    m->apps = apr_pcalloc(m->pool, m->napps * sizeof(*m->apps));
+    m->pidfile = pa_pidfile_path(m->pool, sb);
+    m->alive_open = 1;
+    m->mode = PA_MODE_RUN;
+    sb->hdr->manager_pid = getpid();
+    sb->hdr->retiring = 0;
+
+    for (i = 0; i < m->napps; i++) {
+        pa_mapp_t *ma = &m->apps[i];
+
+        ma->app = APR_ARRAY_IDX(sb->conf->apps, i, pa_app_t *);
+        ma->a = pa_sb_app(sb, i);
+        ma->w = apr_pcalloc(m->pool, ma->a->nslots * sizeof(pa_worker_t));
+        ma->envp = pa_worker_env(m->pool, ma->app);
+        for (j = 0; j < ma->a->nslots; j++) {
+            ma->w[j].app = ma->app;
+            ma->w[j].slot_index = j;
+            ma->w[j].sock_path = pa_sb_socket_path(m->pool, sb, ma->app, j);
+            ma->w[j].listen_fd = -1;
+            ma->w[j].err_fd = -1;
+        }
+        nfds += ma->a->nslots;
+    }
+    m->pfd = apr_pcalloc(m->pool, nfds * sizeof(*m->pfd));
+    m->pfd_worker = apr_pcalloc(m->pool, nfds * sizeof(*m->pfd_worker));
+
+    /* A manager that died cleanly took the directory with it. */
+    if (mkdir(sb->hdr->sockdir, 0700) == 0 && geteuid() == 0
+        && chown(sb->hdr->sockdir, ap_unixd_config.user_id,
+                 ap_unixd_config.group_id) != 0) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, errno, s, PALOGNO(00122)
+                     "cannot give socket directory %s to User",
+                     sb->hdr->sockdir);
+    }
+    for (i = 0; i < m->napps; i++) {
+        pa_mapp_t *ma = &m->apps[i];
+
+        pa_mgr_reset_slots(m, ma);
+        for (j = 0; j < ma->a->nslots; j++) {
+            if (pa_worker_listen(&ma->w[j], s) != APR_SUCCESS) {
+                pa_mgr_exit(m, PA_MANAGER_STARTUP_ERROR);
+            }
+        }
+    }
+    pa_mgr_write_pidfile(m);
+}
+
+static const char *pa_retire_reason(apr_uint32_t retire)
+{
+    switch (retire) {
+    case PA_RETIRE_MAX_REQUESTS: return "max-requests reached";
+    case PA_RETIRE_LIFETIME:     return "lifetime reached";
+    case PA_RETIRE_IDLE:         return "surplus idle worker";
+    case PA_RETIRE_BROKEN:       return "connection broken";
+    case PA_RETIRE_TIMEOUT:      return "request-timeout";
+    case PA_RETIRE_SHUTDOWN:     return "shutdown";
+    default:                     return "unexpected";
+    }
+}
+
+/* An occupant was reaped: account, log, free or hand back its slot, and
+ * start or extend the crash-loop backoff. */
+static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
+                          int status)
+{
+    pa_sb_app_t *a = ma->a;
+    pa_slot_t *slot = pa_sb_slot(m->sb, a, w->slot_index);
+    apr_time_t now = apr_time_now();
+    apr_interval_time_t lived = now - w->spawned;
+    int asked = w->term_at != 0;
+    int clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    apr_uint64_t requests;
+    apr_uint32_t retire;
+    int quick, loglevel;
+
+    /* Its last words come before the line about its death. */
+    pa_worker_read_output(w, m->s, 1);
+    pa_sb_lock(m->sb, a);
+    requests = slot->requests;
+    retire = slot->retire;
+    slot->last_exit_status = status;
+    slot->pid = 0;
+    if (slot->state != PA_SLOT_BUSY) {
+        slot->state = PA_SLOT_EMPTY;
+        slot->retire = PA_RETIRE_NONE;
+    }
+    /* else its claimant still holds it: pa_sb_release() frees it. */
+    pa_sb_unlock(m->sb, a);
+
+    apr_atomic_inc64(&a->c.exited);
+    quick = !asked && ma->app->start_delay > 0
+            && lived < apr_time_from_sec(ma->app->start_delay)
+            && (requests == 0 || !clean);
+    if (!asked && (!clean || quick)) {
+        apr_atomic_inc64(&a->c.crashed);
+    }
+    if (asked) {
+        if (retire == PA_RETIRE_MAX_REQUESTS) {
+            apr_atomic_inc64(&a->c.recycled_requests);
+        }
+        else if (retire == PA_RETIRE_LIFETIME) {
+            apr_atomic_inc64(&a->c.recycled_lifetime);
+        }
+        else if (retire == PA_RETIRE_IDLE) {
+            apr_atomic_inc64(&a->c.recycled_idle);
+        }
+    }
+
+    /* One backoff step per round of spawns, however many workers of the
+     * round die. */
+    if (quick && now >= a->backoff_until) {
+        apr_interval_time_t delay = apr_time_from_sec(ma->app->start_delay);
+        apr_uint32_t level = a->backoff_level + 1;
+
+        delay <<= level - 1 < 16 ? level - 1 : 16;
+        if (delay > PA_BACKOFF_MAX) {
+            delay = PA_BACKOFF_MAX;
+        }
+        a->backoff_level = level;
+        a->backoff_until = now + delay;
+        if (level == 1) {
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, m->s, PALOGNO(00105)
+                         "app %s: workers exit right after they start; "
+                         "backing off (next spawn in %" APR_TIME_T_FMT
+                         " ms, growing up to 60 s)", ma->app->name,
+                         apr_time_as_msec(delay));
+        }
+        else {
+            ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, m->s, PALOGNO(00106)
+                         "app %s: still crash-looping, backoff level %u, "
+                         "next spawn in %" APR_TIME_T_FMT " ms",
+                         ma->app->name, level, apr_time_as_msec(delay));
+        }
+    }
+
+    /* A crash loop is reported once, above, not once per crash. */
+    loglevel = asked || (clean && !quick) || a->backoff_level ? APLOG_INFO
+                                                              : APLOG_WARNING;
+    if (WIFSIGNALED(status)) {
+        ap_log_error(APLOG_MARK, loglevel, 0, m->s, PALOGNO(00103)
+                     "app %s slot %d pid %" APR_PID_T_FMT " killed by signal "
+                     "%d after %" APR_UINT64_T_FMT " requests (%s)",
+                     ma->app->name, w->slot_index, w->pid, WTERMSIG(status),
+                     requests, asked ? pa_retire_reason(retire) : "crashed");
+    }
+    else {
+        ap_log_error(APLOG_MARK, loglevel, 0, m->s, PALOGNO(00104)
+                     "app %s slot %d pid %" APR_PID_T_FMT " exited with "
+                     "status %d after %" APR_UINT64_T_FMT " requests (%s)",
+                     ma->app->name, w->slot_index, w->pid, WEXITSTATUS(status),
+                     requests, asked ? pa_retire_reason(retire)
+                               : clean && !quick ? "exited by itself"
+                               : "crashed");
+    }
+    pa_worker_gone(w, m->s);
+}
+
+static void pa_mgr_reap(pa_manager_t *m)
+{
+    int status, i;
+    apr_uint32_t j;
+    pid_t pid;
+
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        for (i = 0; i < m->napps; i++) {
+            pa_mapp_t *ma = &m->apps[i];
+
+            for (j = 0; j < ma->a->nslots; j++) {
+                if (ma->w[j].pid == pid) {
+                    pa_mgr_exited(m, ma, &ma->w[j], status);
+                    i = m->napps;
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/* Fork the occupant of an EMPTY slot the caller marked STARTING. */
+static void pa_mgr_spawn(pa_manager_t *m, pa_mapp_t *ma, int idx)
+{
+    pa_worker_t *w = &ma->w[idx];
+    pa_sb_app_t *a = ma->a;
+    pa_slot_t *slot = pa_sb_slot(m->sb, a, idx);
+    apr_status_t rv = pa_worker_spawn(w, ma->envp, m->s);
+
+    pa_sb_lock(m->sb, a);
+    if (rv != APR_SUCCESS) {
+        slot->state = PA_SLOT_EMPTY;
+        pa_sb_unlock(m->sb, a);
+        /* Out of processes or memory: try again after start-delay. */
+        a->backoff_until = apr_time_now()
+                           + apr_time_from_sec(ma->app->start_delay > 0
+                                               ? ma->app->start_delay : 1);
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, m->s, PALOGNO(00107)
+                     "app %s: cannot fork a worker", ma->app->name);
+        return;
+    }
+    slot->pid = w->pid;
+    slot->started_at = w->spawned;
+    /* The socket already listens: the worker can be handed a request now. */
+    pa_sb_slot_ready_locked(m->sb, a, idx);
+    pa_sb_unlock(m->sb, a);
+    apr_atomic_inc64(&a->c.spawned);
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, m->s, PALOGNO(00108)
+                 "app %s slot %d: started worker pid %" APR_PID_T_FMT,
+                 ma->app->name, idx, w->pid);
+}
+
+/* How many workers the app should have now. */
+static int pa_mgr_target(pa_mapp_t *ma, int live, int idle,
+                         apr_uint32_t waiting)
+{
+    const pa_app_t *app = ma->app;
+    int want, demand;
+
+    if (app->min_procs == app->max_procs) {
+        return app->min_procs;
+    }
+    demand = app->spare_min - idle;
+    if ((int)waiting > demand) {
+        demand = waiting;
+    }
+    want = live + (demand > 0 ? demand : 0);
+    if (want < app->min_procs) {
+        want = app->min_procs;
+    }
+    if (want > app->max_procs) {
+        if (!ma->at_max) {
+            ma->at_max = 1;
+            apr_atomic_inc64(&ma->a->c.max_reached);
+        }
+        want = app->max_procs;
+    }
+    else if (demand <= 0) {
+        ma->at_max = 0;
+    }
+    return want;
+}
+
+/* Take an IDLE slot out of service and ask its worker to leave. Caller
+ * holds the lock. */
+static void pa_mgr_retire_idle_locked(pa_manager_t *m, pa_mapp_t *ma, int idx,
+                                      apr_uint32_t why)
+{
+    pa_slot_t *slot = pa_sb_slot(m->sb, ma->a, idx);
+
+    if (slot->retire == PA_RETIRE_NONE) {
+        slot->retire = why;
+    }
+    slot->state = PA_SLOT_STOPPING;
+    pa_worker_signal(&ma->w[idx], SIGTERM);
+}
+
+/* One pass over an app: health checks, timeouts, then scaling. */
+static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
+                            int *busy_total)
+{
+    pa_sb_t *sb = m->sb;
+    pa_sb_app_t *a = ma->a;
+    const pa_app_t *app = ma->app;
+    apr_interval_time_t die = apr_time_from_sec(app->die_timeout);
+    int spawn[64], nspawn = 0, live = 0, idle = 0, serving_retirees = 0;
+    int target, i, n = (int)a->nslots;
+    apr_uint32_t waiting;
+
+    pa_sb_lock(sb, a);
+    waiting = pa_sb_sweep_waiters_locked(sb, a);
+    for (i = 0; i < n; i++) {
+        pa_slot_t *slot = pa_sb_slot(sb, a, i);
+        pa_worker_t *w = &ma->w[i];
+        apr_uint32_t st = slot->state;
+
+        if (st == PA_SLOT_BUSY) {
+            (*busy_total)++;
+            if (!pa_sb_pid_alive(slot->client_pid)) {
+                /* The httpd child holding it died: never leak it as busy. */
+                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, m->s, PALOGNO(00109)
+                             "app %s slot %d: the httpd process %"
+                             APR_PID_T_FMT " serving its request is gone; "
+                             "replacing the worker", app->name, i,
+                             slot->client_pid);
+                slot->client_pid = 0;
+                slot->req_start = 0;
+                if (w->pid) {
+                    slot->retire = PA_RETIRE_BROKEN;
+                    slot->state = st = PA_SLOT_STOPPING;
+                }
+                else {
+                    slot->state = PA_SLOT_EMPTY;
+                    slot->retire = PA_RETIRE_NONE;
+                    continue;
+                }
+            }
+            else if (w->pid && app->request_timeout && slot->req_start
+                     && !w->term_at
+                     && now - slot->req_start
+                        > apr_time_from_sec(app->request_timeout)) {
+                slot->retire = PA_RETIRE_TIMEOUT;
+                apr_atomic_inc64(&a->c.killed_timeout);
+                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, m->s, PALOGNO(00110)
+                             "app %s slot %d pid %" APR_PID_T_FMT ": request "
+                             "\"%s\" exceeded request-timeout (%d s); killing "
+                             "the worker", app->name, i, w->pid, slot->uri,
+                             app->request_timeout);
+                pa_worker_signal(w, SIGTERM);
+            }
+        }
+        if (!w->pid) {
+            if (st != PA_SLOT_EMPTY && st != PA_SLOT_BUSY) {
+                slot->state = PA_SLOT_EMPTY;        /* repair a stray write */
+            }
+            if (slot->state == PA_SLOT_EMPTY && m->mode != PA_MODE_STOP
+                && nspawn < (int)(sizeof(spawn) / sizeof(spawn[0]))) {
+                spawn[nspawn++] = i;                /* candidate */
+            }
+            continue;
+        }
+        if (st == PA_SLOT_EMPTY) {
+            slot->state = st = PA_SLOT_STOPPING;    /* repair a stray write */
+        }
+        if (st == PA_SLOT_STOPPING && !w->term_at) {
+            pa_worker_signal(w, SIGTERM);           /* released retiree */
+        }
+        if (w->term_at && !w->killed && now - w->term_at >= die) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, m->s, PALOGNO(00111)
+                         "app %s slot %d pid %" APR_PID_T_FMT " still there "
+                         "%d s after SIGTERM; sending SIGKILL", app->name, i,
+                         w->pid, app->die_timeout);
+            pa_worker_signal(w, SIGKILL);
+        }
+        if (app->lifetime && slot->retire == PA_RETIRE_NONE
+            && (st == PA_SLOT_IDLE || st == PA_SLOT_BUSY)
+            && now - w->spawned >= apr_time_from_sec(app->lifetime)) {
+            slot->retire = PA_RETIRE_LIFETIME;
+        }
+        if (st == PA_SLOT_IDLE || st == PA_SLOT_BUSY) {
+            if (slot->retire == PA_RETIRE_NONE) {
+                live++;
+                idle += st == PA_SLOT_IDLE;
+            }
+            else {
+                serving_retirees++;
+            }
+        }
+    }
+
+    /* A worker that outlived start-delay ends a crash loop. */
+    if (a->backoff_level) {
+        for (i = 0; i < n; i++) {
+            if (ma->w[i].pid && !ma->w[i].term_at && now - ma->w[i].spawned
+                                >= apr_time_from_sec(app->start_delay)) {
+                a->backoff_level = 0;
+                a->backoff_until = 0;
+                ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, m->s, PALOGNO(00112)
+                             "app %s: workers stay up again; backoff ended",
+                             app->name);
+                break;
+            }
+        }
+    }
+
+    target = pa_mgr_target(ma, live, idle, waiting);
+    if (m->mode == PA_MODE_STOP || now < a->backoff_until) {
+        nspawn = 0;
+    }
+    else if (nspawn > target - live) {
+        nspawn = target - live > 0 ? target - live : 0;
+    }
+    for (i = 0; i < nspawn; i++) {
+        pa_slot_t *slot = pa_sb_slot(sb, a, spawn[i]);
+
+        slot->state = PA_SLOT_STARTING;
+        slot->seq++;
+        slot->retire = PA_RETIRE_NONE;
+        slot->requests = 0;
+        slot->last_used = now;
+    }
+    live += nspawn;
+
+    /* Retirees (lifetime, max-requests) leave once their replacement is up;
+     * scale-down takes the highest idle slots first. */
+    for (i = n - 1; i >= 0; i--) {
+        pa_slot_t *slot = pa_sb_slot(sb, a, i);
+        apr_time_t used = slot->last_used;
+
+        if (!ma->w[i].pid || slot->state != PA_SLOT_IDLE) {
+            continue;
+        }
+        if (slot->retire != PA_RETIRE_NONE) {
+            if (live + serving_retirees > target) {
+                serving_retirees--;
+                pa_mgr_retire_idle_locked(m, ma, i, slot->retire);
+            }
+        }
+        else if (app->min_procs < app->max_procs && idle > app->spare_max
+                 && live > app->min_procs
+                 && now - used >= apr_time_from_sec(app->idle_timeout)) {
+            idle--;
+            live--;
+            pa_mgr_retire_idle_locked(m, ma, i, PA_RETIRE_IDLE);
+        }
+    }
+    *busy_total += a->queue_len;
+    pa_sb_unlock(sb, a);
+
+    for (i = 0; i < nspawn; i++) {
+        pa_mgr_spawn(m, ma, spawn[i]);
+    }
+}
+
+static void pa_mgr_enter_stop(pa_manager_t *m, const char *why)
+{
+    apr_time_t now = apr_time_now();
+    int i;
+    apr_uint32_t j;
+
+    ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, m->s, PALOGNO(00113)
+                 "manager pid %" APR_PID_T_FMT ": %s; stopping all workers",
+                 getpid(), why);
+    m->mode = PA_MODE_STOP;
+    m->sb->hdr->retiring = 1;
+    for (i = 0; i < m->napps; i++) {
+        pa_mapp_t *ma = &m->apps[i];
+
+        ma->stop_deadline = now + apr_time_from_sec(ma->app->die_timeout);
+        pa_sb_lock(m->sb, ma->a);
+        for (j = 0; j < ma->a->nslots; j++) {
+            pa_slot_t *slot = pa_sb_slot(m->sb, ma->a, j);
+
+            if (ma->w[j].pid) {
+                if (slot->retire == PA_RETIRE_NONE) {
+                    slot->retire = PA_RETIRE_SHUTDOWN;
+                }
+                if (slot->state != PA_SLOT_BUSY) {
+                    slot->state = PA_SLOT_STOPPING;
+                }
+                pa_worker_signal(&ma->w[j], SIGTERM);
+            }
+        }
+        pa_sb_unlock(m->sb, ma->a);
+    }
+}
+
+/* Stopping: SIGKILL after die-timeout; returns how many workers are left. */
+static int pa_mgr_stop_tick(pa_manager_t *m, apr_time_t now)
+{
+    int i, left = 0;
+    apr_uint32_t j;
+
+    for (i = 0; i < m->napps; i++) {
+        pa_mapp_t *ma = &m->apps[i];
+
+        for (j = 0; j < ma->a->nslots; j++) {
+            pa_worker_t *w = &ma->w[j];
+
+            if (!w->pid) {
+                continue;
+            }
+            left++;
+            if (!w->killed && now >= ma->stop_deadline) {
+                pa_worker_signal(w, SIGKILL);
+            }
+        }
+    }
+    return left;
+}
+
+static void pa_mgr_handle_signals(pa_manager_t *m, int *reap)
+{
+    struct signalfd_siginfo si;
+
+    while (read(m->sig_fd, &si, sizeof(si)) == sizeof(si)) {
+        switch (si.ssi_signo) {
+        case SIGCHLD:
+            *reap = 1;
+            break;
+        case SIGTERM:
+        case SIGINT:
+            if (m->mode != PA_MODE_STOP) {
+                pa_mgr_enter_stop(m, "told to stop");
+            }
+            break;
+        case SIGUSR1:
+            if (m->mode == PA_MODE_RUN) {
+                m->mode = PA_MODE_RETIRE;
+                m->sb->hdr->retiring = 1;
+                ap_log_error(APLOG_MARK, APLOG_INFO, 0, m->s, PALOGNO(00114)
+                             "manager pid %" APR_PID_T_FMT " of generation "
+                             "%u retiring: it stops once the httpd children "
+                             "of its generation are done", getpid(),
+                             m->sb->hdr->generation);
+            }
+            break;
+        default:
+            break;              /* SIGHUP, SIGWINCH: for the httpd parent */
+        }
+    }
+}
+
+/* Wait for something to do: a signal, a poke, worker output, or the tick. */
+static void pa_mgr_poll(pa_manager_t *m, int *reap)
+{
+    int i, nfds = 0, k;
+    apr_uint32_t j;
+    char buf[64];
+
+    m->pfd[nfds].fd = m->sig_fd;
+    m->pfd[nfds++].events = POLLIN;
+    m->pfd[nfds].fd = m->sb->wake_fd;
+    m->pfd[nfds++].events = POLLIN;
+    m->pfd[nfds].fd = m->alive_open ? m->sb->alive_rd : -1;
+    m->pfd[nfds++].events = POLLIN;
+    for (i = 0; i < m->napps; i++) {
+        for (j = 0; j < m->apps[i].a->nslots; j++) {
+            pa_worker_t *w = &m->apps[i].w[j];
+
+            if (w->err_fd >= 0) {
+                m->pfd_worker[nfds] = w;
+                m->pfd[nfds].fd = w->err_fd;
+                m->pfd[nfds++].events = POLLIN;
+            }
+        }
+    }
+    if (poll(m->pfd, nfds, PA_TICK_MS) <= 0) {
+        return;
+    }
+    if (m->pfd[0].revents) {
+        pa_mgr_handle_signals(m, reap);
+    }
+    if (m->pfd[1].revents) {
+        pa_sb_wake_drain(m->sb);
+    }
+    if (m->pfd[2].revents && read(m->sb->alive_rd, buf, sizeof(buf)) <= 0) {
+        /* Nobody writes: readable means EOF, the generation is gone. */
+        m->alive_open = 0;
+    }
+    for (k = 3; k < nfds; k++) {
+        if (m->pfd[k].revents) {
+            pa_worker_read_output(m->pfd_worker[k], m->s, 0);
+        }
+    }
+}
+
+static void pa_mgr_loop(pa_manager_t *m)
+{
+    for (;;) {
+        apr_time_t now;
+        int reap = 0, busy = 0, i;
+
+        pa_mgr_poll(m, &reap);
+        if (reap) {
+            pa_mgr_reap(m);
+        }
+        now = apr_time_now();
+        if (m->mode == PA_MODE_STOP) {
+            if (pa_mgr_stop_tick(m, now) == 0) {
+                return;
+            }
+            continue;
+        }
+        for (i = 0; i < m->napps; i++) {
+            pa_mgr_maintain(m, &m->apps[i], now, &busy);
+        }
+        if (busy) {
+            m->quiet_since = 0;
+        }
+        else if (!m->quiet_since) {
+            m->quiet_since = now;
+        }
+        if (m->mode == PA_MODE_RETIRE) {
+            if (!m->alive_open) {
+                pa_mgr_enter_stop(m, "its generation's httpd processes are gone");
+            }
+            else if (m->quiet_since && now - m->quiet_since >= PA_RETIRE_QUIET) {
+                pa_mgr_enter_stop(m, "its generation has been idle");
+            }
+        }
+    }
+}
+
+static void pa_mgr_main(pa_sb_t *sb, apr_pool_t *pconf, server_rec *s,
+                        pid_t parent)
+{
+    pa_manager_t m;
+
+    memset(&m, 0, sizeof(m));
+    /* Own session: signals httpd sends its process group (prefork's
+     * SIGHUP/SIGUSR1 to children) must not reach the workers. */
+    setsid();
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) {
+        _exit(0);
+    }
+    /* Only the httpd children and the parent may keep the generation
+     * pipe open, so that its EOF means they are all gone. */
+    close(sb->alive_wr);
+    sb->alive_wr = -1;
+    ap_close_listeners();
+    m.sig_fd = pa_mgr_signals();
+    pa_mgr_set_title();
+    pa_mgr_init(&m, sb, pconf, s);
+    if (m.sig_fd < 0) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, errno, s, PALOGNO(00115)
+                     "manager: cannot create its signalfd");
+        pa_mgr_exit(&m, PA_MANAGER_STARTUP_ERROR);
+    }
+    ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, PALOGNO(00116)
+                 "manager pid %" APR_PID_T_FMT " started for generation %u "
+                 "(%d apps, sockets in %s)", getpid(), sb->hdr->generation,
+                 m.napps, sb->hdr->sockdir);
+    pa_mgr_loop(&m);
+    pa_mgr_exit(&m, 0);
+}
+
+/* ==== in the httpd parent =============================================== */
+
+static apr_status_t pa_manager_fork(pa_mgr_proc_t *mp);
+
+static int pa_httpd_exiting(void)
+{
+    int st;
+
+    return ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_EXITING
+           || (ap_mpm_query(AP_MPMQ_MPM_STATE, &st) == APR_SUCCESS
+               && st == AP_MPMQ_STOPPING);
+}
+
+/* httpd stops: SIGTERM the manager and wait for it (it gives its workers
+ * die-timeout), so nothing outlives httpd. */
+static void pa_manager_stop(pa_mgr_proc_t *mp)
+{
+    apr_interval_time_t wait = apr_time_from_sec(2);
+    apr_time_t until;
+    int i, status;
+
+    for (i = 0; i < mp->sb->conf->apps->nelts; i++) {
+        pa_app_t *app = APR_ARRAY_IDX(mp->sb->conf->apps, i, pa_app_t *);
+
+        if (apr_time_from_sec(app->die_timeout + 2) > wait) {
+            wait = apr_time_from_sec(app->die_timeout + 2);
+        }
+    }
+    kill(mp->proc.pid, SIGTERM);
+    until = apr_time_now() + wait;
+    while (waitpid(mp->proc.pid, &status, WNOHANG) == 0) {
+        if (apr_time_now() >= until) {
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, mp->s, PALOGNO(00117)
+                         "manager pid %" APR_PID_T_FMT " did not stop; "
+                         "killing it", mp->proc.pid);
+            kill(mp->proc.pid, SIGKILL);    /* its workers die with it */
+            waitpid(mp->proc.pid, &status, 0);
+            pa_sb_remove_sockdir(mp->sb, mp->pconf);
+            break;
+        }
+        apr_sleep(apr_time_from_msec(20));
+    }
+}
+
+static void pa_manager_maint(int reason, void *data, apr_wait_t status)
+{
+    pa_mgr_proc_t *mp = data;
+
+    switch (reason) {
+    case APR_OC_REASON_DEATH:
+    case APR_OC_REASON_LOST:
+        mp->gone = 1;
+        apr_proc_other_child_unregister(mp);
+        if (pa_httpd_exiting()) {
+            break;
+        }
+        if (reason == APR_OC_REASON_DEATH && status == PA_MANAGER_STARTUP_ERROR) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, mp->s, PALOGNO(00118)
+                         "manager pid %" APR_PID_T_FMT " could not start "
+                         "(see above); applications are unavailable",
+                         mp->proc.pid);
+            break;
+        }
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, mp->s, PALOGNO(00119)
+                     "manager pid %" APR_PID_T_FMT " died (status %d); "
+                     "starting a new one", mp->proc.pid, (int)status);
+        pa_manager_fork(mp);
+        break;
+    case APR_OC_REASON_UNREGISTER:
+        /* pconf is being cleaned up: httpd restarts or stops. */
+        if (mp->gone) {
+            break;
+        }
+        mp->gone = 1;
+        if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_EXITING) {
+            pa_manager_stop(mp);
+        }
+        else {
+            ap_generation_t gen = 0;
+
+            /* Restart: the next generation's MPM reaps it quietly. */
+            ap_mpm_query(AP_MPMQ_GENERATION, &gen);
+            ap_register_extra_mpm_process(mp->proc.pid, gen);
+            kill(mp->proc.pid, SIGUSR1);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+static apr_status_t pa_manager_fork(pa_mgr_proc_t *mp)
+{
+    pid_t parent = getpid();
+    pid_t pid = fork();
+
+    if (pid < 0) {
+        return errno;
+    }
+    if (pid == 0) {
+        pa_mgr_main(mp->sb, mp->pconf, mp->s, parent);
+    }
+    mp->proc.pid = pid;
+    mp->proc.in = mp->proc.out = mp->proc.err = NULL;
+    mp->gone = 0;
+    apr_proc_other_child_register(&mp->proc, pa_manager_maint, mp, NULL,
+                                  mp->pconf);
+    return APR_SUCCESS;
+}
+
+apr_status_t pa_manager_start(pa_sb_t *sb, apr_pool_t *pconf, server_rec *s)
+{
+    pa_mgr_proc_t *mp = apr_pcalloc(pconf, sizeof(*mp));
+
+    mp->sb = sb;
+    mp->s = s;
+    mp->pconf = pconf;
+    return pa_manager_fork(mp);
+}

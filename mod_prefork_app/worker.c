@@ -1,0 +1,265 @@
+/* worker: a slot's listen socket and the fork + exec of its occupants. */
+#include "worker.h"
+
+#include "unixd.h"
+#include "apr_strings.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+APLOG_USE_MODULE(prefork_app);
+
+#define PA_DEFAULT_PATH "PATH=/usr/local/bin:/usr/bin:/bin"
+
+apr_status_t pa_worker_listen(pa_worker_t *w, server_rec *s)
+{
+    struct sockaddr_un sun;
+    int fd;
+
+    memset(&sun, 0, sizeof(sun));
+    sun.sun_family = AF_UNIX;
+    apr_cpystrn(sun.sun_path, w->sock_path, sizeof(sun.sun_path));
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return errno;
+    }
+    /* A previous manager of this generation (it died) left the file. */
+    unlink(w->sock_path);
+    if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0
+        || chmod(w->sock_path, 0600) != 0
+        || (geteuid() == 0
+            && chown(w->sock_path, ap_unixd_config.user_id,
+                     ap_unixd_config.group_id) != 0)
+        || listen(fd, SOMAXCONN) != 0) {
+        apr_status_t rv = errno;
+
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PALOGNO(00120)
+                     "app %s: cannot listen on %s", w->app->name, w->sock_path);
+        close(fd);
+        unlink(w->sock_path);
+        return rv;
+    }
+    w->listen_fd = fd;
+    return APR_SUCCESS;
+}
+
+void pa_worker_unlisten(pa_worker_t *w)
+{
+    if (w->listen_fd >= 0) {
+        close(w->listen_fd);
+        w->listen_fd = -1;
+        unlink(w->sock_path);
+    }
+}
+
+const char **pa_worker_env(apr_pool_t *p, const pa_app_t *app)
+{
+    const char **envp = apr_pcalloc(p, (app->env->nelts + 2) * sizeof(char *));
+    int i, n = 0, has_path = 0;
+
+    for (i = 0; i < app->env->nelts; i++) {
+        const char *e = APR_ARRAY_IDX(app->env, i, const char *);
+
+        has_path |= !strncmp(e, "PATH=", 5);
+        envp[n++] = e;
+    }
+    if (!has_path) {
+        envp[n++] = PA_DEFAULT_PATH;
+    }
+    envp[n] = NULL;
+    return envp;
+}
+
+/* In the forked child: report why exec could not happen on the stderr
+ * pipe (the manager logs it) and leave. */
+static void pa_child_fail(const char *what, const char *arg)
+{
+    char buf[512];
+    int n = snprintf(buf, sizeof(buf), "cannot %s %s: %s\n", what, arg,
+                     strerror(errno));
+
+    if (n > 0 && write(2, buf, n) < 0) {
+        _exit(127);
+    }
+    _exit(127);
+}
+
+static void pa_child_drop_privileges(const pa_app_t *app)
+{
+    uid_t uid = app->uid != (uid_t)-1 ? app->uid : ap_unixd_config.user_id;
+    gid_t gid = app->gid != (gid_t)-1 ? app->gid : ap_unixd_config.group_id;
+    const char *name = app->user ? app->user : ap_unixd_config.user_name;
+
+    if (geteuid() != 0) {
+        return;                 /* httpd runs unprivileged: so do workers */
+    }
+    if (setgid(gid) != 0) {
+        pa_child_fail("setgid for", app->name);
+    }
+    if ((!name || name[0] == '#' || initgroups(name, gid) != 0)
+        && setgroups(1, &gid) != 0) {
+        pa_child_fail("set supplementary groups for", app->name);
+    }
+    if (setuid(uid) != 0) {
+        pa_child_fail("setuid for", app->name);
+    }
+}
+
+/* In the forked child, never returns. The manager is single-threaded, so
+ * everything here is safe after fork. */
+static void pa_child_exec(pa_worker_t *w, int out_fd, const char **envp,
+                          pid_t manager)
+{
+    sigset_t none;
+    int sig;
+
+    /* Never outlive the manager, even a SIGKILLed one. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != manager) {
+        _exit(127);
+    }
+    for (sig = 1; sig < NSIG; sig++) {
+        signal(sig, SIG_DFL);
+    }
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+
+    /* FastCGI convention: the listen socket is fd 0. */
+    if (dup2(w->listen_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0) {
+        _exit(127);
+    }
+#ifdef SYS_close_range
+    if (syscall(SYS_close_range, 3, ~0U, 0) != 0)
+#endif
+    {
+        long fd, max = sysconf(_SC_OPEN_MAX);
+
+        for (fd = 3; fd < (max > 0 ? max : 65536); fd++) {
+            close(fd);
+        }
+    }
+    if (chdir(w->app->dir) != 0) {
+        pa_child_fail("chdir to", w->app->dir);
+    }
+    pa_child_drop_privileges(w->app);
+    execve(w->app->argv[0], (char *const *)w->app->argv, (char *const *)envp);
+    pa_child_fail("execute", w->app->argv[0]);
+}
+
+apr_status_t pa_worker_spawn(pa_worker_t *w, const char **envp, server_rec *s)
+{
+    pid_t manager = getpid();
+    int fds[2];
+    pid_t pid;
+
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        return errno;
+    }
+    pid = fork();
+    if (pid < 0) {
+        apr_status_t rv = errno;
+
+        close(fds[0]);
+        close(fds[1]);
+        return rv;
+    }
+    if (pid == 0) {
+        pa_child_exec(w, fds[1], envp, manager);
+    }
+    close(fds[1]);
+    fcntl(fds[0], F_SETFL, O_NONBLOCK);
+    w->pid = pid;
+    w->err_fd = fds[0];
+    w->errlen = 0;
+    w->spawned = apr_time_now();
+    w->term_at = 0;
+    w->killed = 0;
+    return APR_SUCCESS;
+}
+
+void pa_worker_signal(pa_worker_t *w, int sig)
+{
+    if (w->pid <= 0) {
+        return;
+    }
+    if (sig == SIGKILL) {
+        w->killed = 1;
+    }
+    else if (!w->term_at) {
+        w->term_at = apr_time_now();
+    }
+    kill(w->pid, sig);
+}
+
+static void pa_worker_log_line(pa_worker_t *w, server_rec *s, const char *line,
+                               apr_size_t len)
+{
+    if (len > 0 && line[len - 1] == '\r') {
+        len--;
+    }
+    if (len > 0) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PALOGNO(00121)
+                     "app %s pid %" APR_PID_T_FMT ": %.*s", w->app->name,
+                     w->pid, (int)len, line);
+    }
+}
+
+void pa_worker_read_output(pa_worker_t *w, server_rec *s, int final)
+{
+    for (;;) {
+        ssize_t n;
+        char *nl;
+
+        if (w->err_fd < 0) {
+            return;
+        }
+        n = read(w->err_fd, w->errbuf + w->errlen,
+                 sizeof(w->errbuf) - w->errlen);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n > 0) {
+            char *start = w->errbuf;
+
+            w->errlen += n;
+            while ((nl = memchr(start, '\n', w->errlen - (start - w->errbuf)))) {
+                pa_worker_log_line(w, s, start, nl - start);
+                start = nl + 1;
+            }
+            w->errlen -= start - w->errbuf;
+            memmove(w->errbuf, start, w->errlen);
+            if (w->errlen == sizeof(w->errbuf)) {
+                pa_worker_log_line(w, s, w->errbuf, w->errlen);
+                w->errlen = 0;
+            }
+            continue;
+        }
+        /* EOF, or nothing more for now (EAGAIN). A grandchild may keep the
+         * pipe open: once the occupant is reaped we stop listening. */
+        if (n == 0 || final) {
+            pa_worker_log_line(w, s, w->errbuf, w->errlen);
+            w->errlen = 0;
+            close(w->err_fd);
+            w->err_fd = -1;
+        }
+        return;
+    }
+}
+
+void pa_worker_gone(pa_worker_t *w, server_rec *s)
+{
+    pa_worker_read_output(w, s, 1);
+    w->pid = 0;
+    w->term_at = 0;
+    w->killed = 0;
+}

@@ -1,0 +1,42 @@
+/* worker: one application worker as the manager sees it (manager process
+ * only): its slot's listen socket, fork + exec of an occupant, its stdout
+ * and stderr lines sent to the error log, signals. The pid here is the
+ * trusted one; the scoreboard's copy is for the httpd children to read. */
+#ifndef PA_WORKER_H
+#define PA_WORKER_H
+
+#include "mod_prefork_app.h"
+
+#define PA_ERRLINE_MAX 1024     /* longer stderr lines are logged in pieces */
+
+typedef struct pa_worker_t {
+    const pa_app_t *app;
+    int slot_index;
+    const char *sock_path;
+    int listen_fd;              /* kept across occupants: the backlog survives */
+    pid_t pid;                  /* current occupant, 0 = none */
+    int err_fd;                 /* read end of its stdout/stderr pipe, -1 = none */
+    apr_time_t spawned;
+    apr_time_t term_at;         /* when SIGTERM was sent, 0 = not asked to go */
+    int killed;                 /* SIGKILL sent */
+    apr_size_t errlen;
+    char errbuf[PA_ERRLINE_MAX];
+} pa_worker_t;
+
+/* Create the slot's unix socket (0600, owned by httpd's User) and listen. */
+apr_status_t pa_worker_listen(pa_worker_t *w, server_rec *s);
+/* Close the listen socket and remove its file. */
+void pa_worker_unlisten(pa_worker_t *w);
+/* The environment of an app's workers: PreforkAppEnv entries and PATH. */
+const char **pa_worker_env(apr_pool_t *p, const pa_app_t *app);
+/* Fork + exec an occupant: listen socket on fd 0, stdout/stderr to a pipe,
+ * clean environment, cwd, user/group when root, nothing else inherited. */
+apr_status_t pa_worker_spawn(pa_worker_t *w, const char **envp, server_rec *s);
+/* Ask the occupant to go (SIGTERM, remembered) or force it (SIGKILL). */
+void pa_worker_signal(pa_worker_t *w, int sig);
+/* Log the complete lines the occupant wrote; all of it once final. */
+void pa_worker_read_output(pa_worker_t *w, server_rec *s, int final);
+/* The occupant was reaped: log the rest of its output, forget it. */
+void pa_worker_gone(pa_worker_t *w, server_rec *s);
+
+#endif
