@@ -286,7 +286,7 @@ static void st_app_counters(st_app_t *sa, const pa_app_counters_t *c)
 }
 
 static void st_app_workers(st_app_t *sa, pa_sb_t *sb, pa_sb_app_t *a,
-                           apr_pool_t *p)
+                           apr_time_t now, apr_pool_t *p)
 {
     apr_uint32_t i;
 
@@ -309,6 +309,9 @@ static void st_app_workers(st_app_t *sa, pa_sb_t *sb, pa_sb_app_t *a,
         w->pid = pid;
         w->state = state;
         w->started_at = slot->started_at;
+        if (w->started_at <= 0 || w->started_at > now) {
+            w->started_at = now;    /* caught between pid and spawn time */
+        }
         w->requests = slot->requests;
         w->req_start = state == PA_SLOT_BUSY ? slot->req_start : 0;
         memcpy(w->uri, slot->uri, sizeof(w->uri));
@@ -355,7 +358,7 @@ static void st_snapshot(st_snapshot_t *snap, request_rec *r)
         memcpy(&c, &a->c, sizeof(c));
         st_app_counters(sa, &c);
         st_window(sa, a, sb->hdr, snap->now);
-        st_app_workers(sa, sb, a, r->pool);
+        st_app_workers(sa, sb, a, snap->now, r->pool);
     }
     snap->zones = pa_status_cache_zones(r->pool, conf);
 }

@@ -62,9 +62,9 @@ ok($app, "JSON: $APP listed") or $app = {};
 check_keys('app', $app, name => 'str', protocol => 'str', command => 'str', pool => 'obj',
            processes => 'obj', queue => 'obj', crash_backoff_level => 'int',
            last_minute => 'obj', counters => 'obj', workers => 'arr');
-check_keys('app.pool', $app->{pool}, map { $_ => 'int' }
+check_keys('app.pool', $app->{pool}, mode => 'str', map { $_ => 'int' }
            qw(min max spare_min spare_max max_requests lifetime idle_timeout
-              request_timeout queue_timeout slots), mode => 'str');
+              request_timeout queue_timeout slots));
 check_keys('app.processes', $app->{processes}, map { $_ => 'int' }
            qw(total starting idle busy stopping));
 check_keys('app.queue', $app->{queue}, length => 'int', max => 'int');
