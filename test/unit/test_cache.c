@@ -1,0 +1,1162 @@
+/* cmocka tests of apr_shm_cache: every API call, every bad input, several
+ * processes at once, an exec'd process attaching by name, a writer killed
+ * while holding the lock, and LRU eviction.  Named segments live under a
+ * mkdtemp directory that is removed at the end.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "apr_general.h"
+#include "apr_shm.h"
+#include "apr_strings.h"
+#include "apr_thread_proc.h"
+#include "apr_shm_cache.h"
+
+static const char *helper_path;     /* cache_attach_helper, next to us */
+static char tmpdir[] = "/tmp/test_cache.XXXXXX";
+static int name_seq;
+
+typedef struct {
+    apr_pool_t *pool;
+    apr_shm_cache_t *cache;
+} fixture_t;
+
+static const char *seg_name(apr_pool_t *p)
+{
+    return apr_psprintf(p, "%s/zone%d", tmpdir, ++name_seq);
+}
+
+static int setup_anon(void **state)
+{
+    fixture_t *f = calloc(1, sizeof(*f));
+
+    apr_pool_create(&f->pool, NULL);
+    assert_int_equal(apr_shm_cache_create(&f->cache, 1024 * 1024, NULL,
+                                          f->pool), APR_SUCCESS);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+
+    apr_pool_destroy(f->pool);     /* destroys the segment too */
+    free(f);
+    return 0;
+}
+
+static apr_shm_cache_stats_t stats_of(apr_shm_cache_t *c)
+{
+    apr_shm_cache_stats_t st;
+
+    assert_int_equal(apr_shm_cache_stats(c, &st), APR_SUCCESS);
+    return st;
+}
+
+static void check_value(apr_shm_cache_t *c, const char *key,
+                         const char *want, apr_pool_t *p)
+{
+    void *val = NULL;
+    apr_size_t len = 0;
+
+    assert_int_equal(apr_shm_cache_get(c, key, &val, &len, NULL, p),
+                     APR_SUCCESS);
+    assert_int_equal(len, strlen(want));
+    assert_memory_equal(val, want, len);
+    assert_int_equal(((char *)val)[len], '\0');
+}
+
+static void check_missing(apr_shm_cache_t *c, const char *key,
+                           apr_pool_t *p)
+{
+    void *val;
+
+    assert_int_equal(apr_shm_cache_get(c, key, &val, NULL, NULL, p),
+                     APR_SHM_CACHE_NOTFOUND);
+}
+
+static void test_set_get(void **state)
+{
+    fixture_t *f = *state;
+    apr_shm_cache_stats_t st;
+    apr_uint64_t v1, v2;
+    apr_size_t len;
+    void *val;
+    static const char bin[] = { 'a', 0, 'b', 0, 'c' };
+
+    assert_int_equal(apr_shm_cache_set(f->cache, "k", "v1", 2, 0),
+                     APR_SUCCESS);
+    check_value(f->cache, "k", "v1", f->pool);
+    assert_int_equal(apr_shm_cache_get(f->cache, "k", &val, &len, &v1,
+                                       f->pool), APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_set(f->cache, "k", "second", 6, 0),
+                     APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_get(f->cache, "k", &val, &len, &v2,
+                                       f->pool), APR_SUCCESS);
+    assert_true(v2 > v1);
+    check_value(f->cache, "k", "second", f->pool);
+    /* binary values and empty values */
+    assert_int_equal(apr_shm_cache_set(f->cache, "bin", bin, sizeof(bin), 0),
+                     APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_get(f->cache, "bin", &val, &len, NULL,
+                                       f->pool), APR_SUCCESS);
+    assert_int_equal(len, sizeof(bin));
+    assert_memory_equal(val, bin, sizeof(bin));
+    assert_int_equal(apr_shm_cache_set(f->cache, "empty", NULL, 0, 0),
+                     APR_SUCCESS);
+    check_value(f->cache, "empty", "", f->pool);
+    check_missing(f->cache, "nope", f->pool);
+
+    st = stats_of(f->cache);
+    assert_int_equal(st.entries, 3);
+    assert_int_equal(st.sets, 4);
+    assert_int_equal(st.hits, 6);
+    assert_int_equal(st.misses, 1);
+    assert_int_equal(st.bytes_data, 1 + 6 + 3 + sizeof(bin) + 5);
+    assert_true(st.bytes_used >= st.bytes_data);
+    assert_true(st.bytes_used + st.bytes_free <= st.size);
+    assert_int_equal(st.size, 1024 * 1024);
+}
+
+static void test_add_replace_cas(void **state)
+{
+    fixture_t *f = *state;
+    apr_uint64_t ver, nver;
+    void *val;
+
+    assert_int_equal(apr_shm_cache_replace(f->cache, "r", "x", 1, 0),
+                     APR_SHM_CACHE_NOTFOUND);
+    check_missing(f->cache, "r", f->pool);
+    assert_int_equal(apr_shm_cache_add(f->cache, "r", "one", 3, 0),
+                     APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_add(f->cache, "r", "two", 3, 0),
+                     APR_SHM_CACHE_EEXIST);
+    check_value(f->cache, "r", "one", f->pool);
+    assert_int_equal(apr_shm_cache_replace(f->cache, "r", "three", 5, 0),
+                     APR_SUCCESS);
+    check_value(f->cache, "r", "three", f->pool);
+
+    assert_int_equal(apr_shm_cache_get(f->cache, "r", &val, NULL, &ver,
+                                       f->pool), APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_cas(f->cache, "r", "four", 4, 0, ver + 1,
+                                       &nver), APR_SHM_CACHE_ECHANGED);
+    check_value(f->cache, "r", "three", f->pool);
+    assert_int_equal(apr_shm_cache_cas(f->cache, "r", "four", 4, 0, ver,
+                                       &nver), APR_SUCCESS);
+    assert_true(nver > ver);
+    check_value(f->cache, "r", "four", f->pool);
+    /* The old version is stale now. */
+    assert_int_equal(apr_shm_cache_cas(f->cache, "r", "five", 4, 0, ver,
+                                       NULL), APR_SHM_CACHE_ECHANGED);
+    assert_int_equal(apr_shm_cache_cas(f->cache, "none", "x", 1, 0, ver,
+                                       NULL), APR_SHM_CACHE_NOTFOUND);
+}
+
+static void test_delete(void **state)
+{
+    fixture_t *f = *state;
+
+    assert_int_equal(apr_shm_cache_set(f->cache, "d", "v", 1, 0),
+                     APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_delete(f->cache, "d"), APR_SUCCESS);
+    check_missing(f->cache, "d", f->pool);
+    assert_int_equal(apr_shm_cache_delete(f->cache, "d"),
+                     APR_SHM_CACHE_NOTFOUND);
+    assert_int_equal(stats_of(f->cache).deletes, 1);
+    assert_int_equal(stats_of(f->cache).entries, 0);
+}
+
+static void test_ttl(void **state)
+{
+    fixture_t *f = *state;
+
+    assert_int_equal(apr_shm_cache_set(f->cache, "short", "v", 1,
+                                       apr_time_from_msec(1)), APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_set(f->cache, "long", "v", 1,
+                                       apr_time_from_sec(3600)), APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_set(f->cache, "never", "v", 1, 0),
+                     APR_SUCCESS);
+    apr_sleep(apr_time_from_msec(20));
+    check_missing(f->cache, "short", f->pool);
+    check_value(f->cache, "long", "v", f->pool);
+    check_value(f->cache, "never", "v", f->pool);
+    assert_int_equal(stats_of(f->cache).expirations, 1);
+    assert_int_equal(stats_of(f->cache).entries, 2);
+    /* add over an expired entry succeeds */
+    assert_int_equal(apr_shm_cache_set(f->cache, "short", "v", 1,
+                                       apr_time_from_msec(1)), APR_SUCCESS);
+    apr_sleep(apr_time_from_msec(20));
+    assert_int_equal(apr_shm_cache_add(f->cache, "short", "w", 1, 0),
+                     APR_SUCCESS);
+    check_value(f->cache, "short", "w", f->pool);
+}
+
+static void test_incr_decr(void **state)
+{
+    fixture_t *f = *state;
+    const char *tag = "counters";
+    apr_int64_t v = 0;
+    apr_size_t removed;
+
+    assert_int_equal(apr_shm_cache_incr(f->cache, "n", 1, &v),
+                     APR_SHM_CACHE_NOTFOUND);
+    assert_int_equal(apr_shm_cache_set(f->cache, "n", "10", 2, 0),
+                     APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_incr(f->cache, "n", 5, &v), APR_SUCCESS);
+    assert_int_equal(v, 15);
+    check_value(f->cache, "n", "15", f->pool);
+    assert_int_equal(apr_shm_cache_decr(f->cache, "n", 20, &v), APR_SUCCESS);
+    assert_int_equal(v, -5);
+    check_value(f->cache, "n", "-5", f->pool);
+    assert_int_equal(apr_shm_cache_incr(f->cache, "n", 5, NULL), APR_SUCCESS);
+    check_value(f->cache, "n", "0", f->pool);
+
+    assert_int_equal(apr_shm_cache_set(f->cache, "s", "12a", 3, 0),
+                     APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_incr(f->cache, "s", 1, &v),
+                     APR_SHM_CACHE_ENOTNUM);
+    assert_int_equal(apr_shm_cache_set(f->cache, "s", "", 0, 0), APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_incr(f->cache, "s", 1, &v),
+                     APR_SHM_CACHE_ENOTNUM);
+    assert_int_equal(apr_shm_cache_set(f->cache, "s", "9223372036854775807",
+                                       19, 0), APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_incr(f->cache, "s", 1, &v),
+                     APR_SHM_CACHE_ENOTNUM);
+    check_value(f->cache, "s", "9223372036854775807", f->pool);
+
+    /* Growing into another size class keeps tags and TTL. */
+    assert_int_equal(apr_shm_cache_set_tagged(f->cache, "g", "9", 1, 0, &tag,
+                                              1), APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_incr(f->cache, "g", 1000000000000LL, &v),
+                     APR_SUCCESS);
+    assert_int_equal(v, 1000000000009LL);
+    check_value(f->cache, "g", "1000000000009", f->pool);
+    assert_int_equal(apr_shm_cache_invalidate_tag(f->cache, tag, &removed),
+                     APR_SUCCESS);
+    assert_int_equal(removed, 1);
+    check_missing(f->cache, "g", f->pool);
+}
+
+static void test_tags(void **state)
+{
+    fixture_t *f = *state;
+    const char *a[] = { "A" }, *b[] = { "B" }, *ab[] = { "A", "B" };
+    apr_size_t removed = 99;
+
+    assert_int_equal(apr_shm_cache_set_tagged(f->cache, "a1", "1", 1, 0, a, 1),
+                     APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_set_tagged(f->cache, "a2", "2", 1, 0, a, 1),
+                     APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_set_tagged(f->cache, "ab", "3", 1, 0, ab,
+                                              2), APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_set_tagged(f->cache, "b1", "4", 1, 0, b, 1),
+                     APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_set(f->cache, "plain", "5", 1, 0),
+                     APR_SUCCESS);
+    assert_int_equal(stats_of(f->cache).tags, 2);
+    /* Replacing an entry drops its old tags. */
+    assert_int_equal(apr_shm_cache_set_tagged(f->cache, "a2", "2", 1, 0, b, 1),
+                     APR_SUCCESS);
+
+    assert_int_equal(apr_shm_cache_invalidate_tag(f->cache, "A", &removed),
+                     APR_SUCCESS);
+    assert_int_equal(removed, 2);
+    check_missing(f->cache, "a1", f->pool);
+    check_missing(f->cache, "ab", f->pool);
+    check_value(f->cache, "a2", "2", f->pool);
+    check_value(f->cache, "b1", "4", f->pool);
+    check_value(f->cache, "plain", "5", f->pool);
+    assert_int_equal(stats_of(f->cache).tags, 1);
+    assert_int_equal(stats_of(f->cache).invalidations, 2);
+
+    assert_int_equal(apr_shm_cache_invalidate_tag(f->cache, "A", &removed),
+                     APR_SUCCESS);
+    assert_int_equal(removed, 0);
+    assert_int_equal(apr_shm_cache_delete(f->cache, "b1"), APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_invalidate_tag(f->cache, "B", &removed),
+                     APR_SUCCESS);
+    assert_int_equal(removed, 1);
+    assert_int_equal(stats_of(f->cache).tags, 0);
+    assert_int_equal(stats_of(f->cache).entries, 1);
+}
+
+static void test_tag_table_full(void **state)
+{
+    apr_shm_cache_t *c;
+    apr_pool_t *p;
+    apr_status_t rv = APR_SUCCESS;
+    apr_uint64_t entries;
+    int i;
+
+    apr_pool_create(&p, NULL);
+    assert_int_equal(apr_shm_cache_create(&c, APR_SHM_CACHE_MIN_SIZE, NULL, p),
+                     APR_SUCCESS);
+    for (i = 0; i < 100000 && rv == APR_SUCCESS; i++) {
+        const char *tag = apr_psprintf(p, "t%d", i);
+        rv = apr_shm_cache_set_tagged(c, apr_psprintf(p, "k%d", i), "v", 1, 0,
+                                      &tag, 1);
+    }
+    assert_int_equal(rv, APR_SHM_CACHE_ETAGSFULL);
+    entries = stats_of(c).entries;
+    assert_true(entries > 0);
+    check_missing(c, apr_psprintf(p, "k%d", i - 1), p);
+    /* An untagged set still works; dropping a tag frees its record. */
+    assert_int_equal(apr_shm_cache_set(c, "plain", "v", 1, 0), APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_invalidate_tag(c, "t0", NULL), APR_SUCCESS);
+    {
+        const char *tag = "fresh";
+        assert_int_equal(apr_shm_cache_set_tagged(c, "x", "v", 1, 0, &tag, 1),
+                         APR_SUCCESS);
+    }
+    apr_pool_destroy(p);
+}
+
+static void test_clear(void **state)
+{
+    fixture_t *f = *state;
+    const char *t = "T";
+    apr_shm_cache_stats_t st;
+    int i;
+
+    for (i = 0; i < 50; i++) {
+        assert_int_equal(apr_shm_cache_set_tagged(f->cache,
+                                                  apr_psprintf(f->pool, "c%d",
+                                                               i),
+                                                  "value", 5, 0, &t, 1),
+                         APR_SUCCESS);
+    }
+    assert_int_equal(apr_shm_cache_clear(f->cache), APR_SUCCESS);
+    st = stats_of(f->cache);
+    assert_int_equal(st.entries, 0);
+    assert_int_equal(st.tags, 0);
+    assert_int_equal(st.bytes_data, 0);
+    assert_int_equal(st.bytes_used, 0);
+    assert_int_equal(st.pages, 0);
+    assert_int_equal(st.clears, 1);
+    assert_int_equal(st.sets, 50);
+    check_missing(f->cache, "c0", f->pool);
+    assert_int_equal(apr_shm_cache_set(f->cache, "c0", "again", 5, 0),
+                     APR_SUCCESS);
+    check_value(f->cache, "c0", "again", f->pool);
+}
+
+typedef struct {
+    int seen[200];
+    int calls;
+    int stop_after;
+} iter_state_t;
+
+static apr_status_t iter_cb(void *baton, const char *key, const void *val,
+                            apr_size_t len, apr_uint64_t version,
+                            apr_time_t expires)
+{
+    iter_state_t *s = baton;
+    int n = atoi(key + 1);
+
+    assert_true(n >= 0 && n < 200);
+    assert_int_equal(len, strlen(key) + 2);
+    assert_true(!strncmp(val, "v-", 2) && !strcmp((const char *)val + 2, key));
+    assert_true(version > 0);
+    assert_int_equal(expires == 0, n % 2 == 0);
+    s->seen[n]++;
+    if (++s->calls == s->stop_after) {
+        return APR_EGENERAL;
+    }
+    return APR_SUCCESS;
+}
+
+static void test_iterate(void **state)
+{
+    fixture_t *f = *state;
+    iter_state_t s;
+    int i;
+
+    for (i = 0; i < 200; i++) {
+        const char *k = apr_psprintf(f->pool, "k%d", i);
+        const char *v = apr_pstrcat(f->pool, "v-", k, NULL);
+        assert_int_equal(apr_shm_cache_set(f->cache, k, v, strlen(v),
+                                           i % 2 ? apr_time_from_sec(600) : 0),
+                         APR_SUCCESS);
+    }
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(apr_shm_cache_iterate(f->cache, iter_cb, &s, f->pool),
+                     APR_SUCCESS);
+    assert_int_equal(s.calls, 200);
+    for (i = 0; i < 200; i++) {
+        assert_int_equal(s.seen[i], 1);
+    }
+    memset(&s, 0, sizeof(s));
+    s.stop_after = 10;
+    assert_int_equal(apr_shm_cache_iterate(f->cache, iter_cb, &s, f->pool),
+                     APR_EGENERAL);
+    assert_int_equal(s.calls, 10);
+}
+
+static void test_bad_input(void **state)
+{
+    fixture_t *f = *state;
+    char longkey[APR_SHM_CACHE_MAX_KEY + 2], longtag[APR_SHM_CACHE_MAX_TAG + 2];
+    const char *tags[APR_SHM_CACHE_MAX_TAGS + 1], *bad[1], *dup[2] = {"d", "d"};
+    apr_shm_cache_stats_t before, after;
+    apr_shm_cache_t *c;
+    apr_size_t big;
+    char *huge;
+    void *val;
+    int i;
+
+    assert_int_equal(apr_shm_cache_set(f->cache, "keep", "me", 2, 0),
+                     APR_SUCCESS);
+    before = stats_of(f->cache);
+
+    assert_int_equal(apr_shm_cache_set(f->cache, NULL, "v", 1, 0),
+                     APR_SHM_CACHE_EBADKEY);
+    assert_int_equal(apr_shm_cache_set(f->cache, "", "v", 1, 0),
+                     APR_SHM_CACHE_EBADKEY);
+    assert_int_equal(apr_shm_cache_get(f->cache, NULL, &val, NULL, NULL,
+                                       f->pool), APR_SHM_CACHE_EBADKEY);
+    assert_int_equal(apr_shm_cache_get(f->cache, "", &val, NULL, NULL,
+                                       f->pool), APR_SHM_CACHE_EBADKEY);
+    assert_int_equal(apr_shm_cache_delete(f->cache, NULL),
+                     APR_SHM_CACHE_EBADKEY);
+    assert_int_equal(apr_shm_cache_incr(f->cache, "", 1, NULL),
+                     APR_SHM_CACHE_EBADKEY);
+    assert_int_equal(apr_shm_cache_add(f->cache, NULL, "v", 1, 0),
+                     APR_SHM_CACHE_EBADKEY);
+
+    memset(longkey, 'k', sizeof(longkey));
+    longkey[APR_SHM_CACHE_MAX_KEY + 1] = '\0';
+    assert_int_equal(apr_shm_cache_set(f->cache, longkey, "v", 1, 0),
+                     APR_SHM_CACHE_EKEYLEN);
+    assert_int_equal(apr_shm_cache_get(f->cache, longkey, &val, NULL, NULL,
+                                       f->pool), APR_SHM_CACHE_EKEYLEN);
+    assert_int_equal(apr_shm_cache_delete(f->cache, longkey),
+                     APR_SHM_CACHE_EKEYLEN);
+
+    /* Larger than the largest class, larger than the zone: refused whole. */
+    big = before.max_entry - 1 + 1;
+    huge = calloc(1, 2 * 1024 * 1024);
+    assert_int_equal(apr_shm_cache_set(f->cache, "big", huge, big, 0),
+                     APR_SHM_CACHE_ETOOBIG);
+    assert_int_equal(apr_shm_cache_set(f->cache, "big", huge, 2 * 1024 * 1024,
+                                       0), APR_SHM_CACHE_ETOOBIG);
+    /* The largest that fits does fit. */
+    assert_int_equal(apr_shm_cache_set(f->cache, "big", huge,
+                                       before.max_entry - 3, 0), APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_delete(f->cache, "big"), APR_SUCCESS);
+    free(huge);
+
+    assert_int_equal(apr_shm_cache_set(f->cache, "k", NULL, 3, 0), APR_EINVAL);
+    assert_int_equal(apr_shm_cache_set(f->cache, "k", "v", 1, -1), APR_EINVAL);
+
+    memset(longtag, 't', sizeof(longtag));
+    longtag[APR_SHM_CACHE_MAX_TAG + 1] = '\0';
+    for (i = 0; i <= APR_SHM_CACHE_MAX_TAGS; i++) {
+        tags[i] = apr_psprintf(f->pool, "tag%d", i);
+    }
+    assert_int_equal(apr_shm_cache_set_tagged(f->cache, "k", "v", 1, 0, tags,
+                                              APR_SHM_CACHE_MAX_TAGS + 1),
+                     APR_SHM_CACHE_EBADTAG);
+    bad[0] = NULL;
+    assert_int_equal(apr_shm_cache_set_tagged(f->cache, "k", "v", 1, 0, bad, 1),
+                     APR_SHM_CACHE_EBADTAG);
+    bad[0] = "";
+    assert_int_equal(apr_shm_cache_set_tagged(f->cache, "k", "v", 1, 0, bad, 1),
+                     APR_SHM_CACHE_EBADTAG);
+    bad[0] = longtag;
+    assert_int_equal(apr_shm_cache_set_tagged(f->cache, "k", "v", 1, 0, bad, 1),
+                     APR_SHM_CACHE_EBADTAG);
+    assert_int_equal(apr_shm_cache_set_tagged(f->cache, "k", "v", 1, 0, dup, 2),
+                     APR_SHM_CACHE_EBADTAG);
+    assert_int_equal(apr_shm_cache_set_tagged(f->cache, "k", "v", 1, 0, NULL,
+                                              1), APR_SHM_CACHE_EBADTAG);
+    assert_int_equal(apr_shm_cache_invalidate_tag(f->cache, NULL, NULL),
+                     APR_SHM_CACHE_EBADTAG);
+    assert_int_equal(apr_shm_cache_invalidate_tag(f->cache, longtag, NULL),
+                     APR_SHM_CACHE_EBADTAG);
+    /* All 8 tags, the longest name: fine. */
+    tags[0] = longtag + 1;
+    assert_int_equal(apr_shm_cache_set_tagged(f->cache, "k", "v", 1, 0, tags,
+                                              APR_SHM_CACHE_MAX_TAGS),
+                     APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_delete(f->cache, "k"), APR_SUCCESS);
+    /* The longest key is fine too. */
+    longkey[APR_SHM_CACHE_MAX_KEY] = '\0';
+    assert_int_equal(apr_shm_cache_set(f->cache, longkey, "v", 1, 0),
+                     APR_SUCCESS);
+    check_value(f->cache, longkey, "v", f->pool);
+    assert_int_equal(apr_shm_cache_delete(f->cache, longkey), APR_SUCCESS);
+
+    assert_int_equal(apr_shm_cache_create(&c, APR_SHM_CACHE_MIN_SIZE - 1, NULL,
+                                          f->pool), APR_SHM_CACHE_ETOOSMALL);
+    assert_int_equal(apr_shm_cache_create(&c, 0, NULL, f->pool),
+                     APR_SHM_CACHE_ETOOSMALL);
+#if APR_SIZEOF_VOIDP > 4
+    assert_int_equal(apr_shm_cache_create(&c, (apr_size_t)5 << 30, NULL,
+                                          f->pool), APR_SHM_CACHE_ETOOLARGE);
+#endif
+    assert_int_equal(apr_shm_cache_attach(&c, NULL, f->pool), APR_EINVAL);
+
+    /* Nothing was disturbed. */
+    check_value(f->cache, "keep", "me", f->pool);
+    after = stats_of(f->cache);
+    assert_int_equal(after.entries, before.entries);
+    assert_int_equal(after.bytes_data, before.bytes_data);
+}
+
+static void test_strerror(void **state)
+{
+    static const apr_status_t codes[] = {
+        APR_SHM_CACHE_EBADKEY, APR_SHM_CACHE_EKEYLEN, APR_SHM_CACHE_ETOOBIG,
+        APR_SHM_CACHE_ETOOSMALL, APR_SHM_CACHE_ETOOLARGE,
+        APR_SHM_CACHE_ENOTCACHE, APR_SHM_CACHE_EVERSION,
+        APR_SHM_CACHE_EBADSIZE, APR_SHM_CACHE_NOTFOUND, APR_SHM_CACHE_EEXIST,
+        APR_SHM_CACHE_ECHANGED, APR_SHM_CACHE_ENOTNUM, APR_SHM_CACHE_EBADTAG,
+        APR_SHM_CACHE_ETAGSFULL, APR_SHM_CACHE_ENOSPC
+    };
+    char msgs[sizeof(codes) / sizeof(codes[0])][128], buf[128], buf2[128];
+    size_t i, j, n = sizeof(codes) / sizeof(codes[0]);
+
+    for (i = 0; i < n; i++) {
+        assert_true(codes[i] > APR_OS_START_USERERR);
+        apr_shm_cache_strerror(codes[i], msgs[i], sizeof(msgs[i]));
+        assert_true(strlen(msgs[i]) > 5);
+        for (j = 0; j < i; j++) {
+            assert_int_not_equal(codes[i], codes[j]);
+            assert_string_not_equal(msgs[i], msgs[j]);
+        }
+    }
+    assert_string_equal(apr_shm_cache_strerror(APR_ENOMEM, buf, sizeof(buf)),
+                        apr_strerror(APR_ENOMEM, buf2, sizeof(buf2)));
+    /* a short buffer is cut, NUL-terminated */
+    apr_shm_cache_strerror(APR_SHM_CACHE_EBADKEY, buf, 6);
+    assert_int_equal(strlen(buf), 5);
+}
+
+/* ---- named zones ---------------------------------------------------- */
+
+static int run_helper(apr_pool_t *p, const char *const *args, char *out,
+                      apr_size_t outsize)
+{
+    apr_procattr_t *attr;
+    apr_proc_t proc;
+    apr_exit_why_e why;
+    apr_size_t n = outsize - 1;
+    int code;
+
+    assert_int_equal(apr_procattr_create(&attr, p), APR_SUCCESS);
+    assert_int_equal(apr_procattr_io_set(attr, APR_NO_PIPE, APR_FULL_BLOCK,
+                                         APR_NO_PIPE), APR_SUCCESS);
+    assert_int_equal(apr_procattr_cmdtype_set(attr, APR_PROGRAM), APR_SUCCESS);
+    assert_int_equal(apr_proc_create(&proc, helper_path, args, NULL, attr, p),
+                     APR_SUCCESS);
+    apr_file_read_full(proc.out, out, n, &n);    /* APR_EOF when short */
+    out[n] = '\0';
+    apr_file_close(proc.out);
+    assert_int_equal(apr_proc_wait(&proc, &code, &why, APR_WAIT),
+                     APR_CHILD_DONE);
+    assert_int_equal(why, APR_PROC_EXIT);
+    return code;
+}
+
+static void test_exec_attach(void **state)
+{
+    apr_pool_t *p;
+    apr_shm_cache_t *c;
+    const char *name, *args[6];
+    char out[256];
+
+    apr_pool_create(&p, NULL);
+    name = seg_name(p);
+    assert_int_equal(apr_shm_cache_create(&c, 256 * 1024, name, p),
+                     APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_set(c, "greeting", "hello child", 11, 0),
+                     APR_SUCCESS);
+    args[0] = helper_path;
+    args[1] = name;
+    args[2] = "greeting";
+    args[3] = "reply";
+    args[4] = "hello parent";
+    args[5] = NULL;
+    assert_int_equal(run_helper(p, args, out, sizeof(out)), 0);
+    assert_string_equal(out, "hello child");
+    check_value(c, "reply", "hello parent", p);
+
+    /* A miss in the other process is reported as one. */
+    args[2] = "absent";
+    args[3] = NULL;
+    assert_int_equal(run_helper(p, args, out, sizeof(out)), 3);
+    assert_int_equal(apr_shm_cache_destroy(c), APR_SUCCESS);
+    /* Gone: the helper cannot attach any more. */
+    args[2] = "greeting";
+    assert_int_equal(run_helper(p, args, out, sizeof(out)), 2);
+    apr_pool_destroy(p);
+}
+
+static void test_attach_detach(void **state)
+{
+    apr_pool_t *p, *p2;
+    apr_shm_cache_t *c, *a;
+    const char *name;
+
+    apr_pool_create(&p, NULL);
+    apr_pool_create(&p2, NULL);
+    name = seg_name(p);
+    assert_true(APR_STATUS_IS_ENOENT(apr_shm_cache_attach(&a, name, p2)));
+    assert_int_equal(apr_shm_cache_create(&c, 256 * 1024, name, p),
+                     APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_attach(&a, name, p2), APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_set(a, "via-attach", "1", 1, 0),
+                     APR_SUCCESS);
+    check_value(c, "via-attach", "1", p);
+    assert_int_equal(stats_of(a).entries, 1);
+    assert_int_equal(apr_shm_cache_detach(a), APR_SUCCESS);
+    check_value(c, "via-attach", "1", p);
+    assert_int_equal(apr_shm_cache_destroy(c), APR_SUCCESS);
+    assert_true(APR_STATUS_IS_ENOENT(apr_shm_cache_attach(&a, name, p2)));
+    apr_pool_destroy(p2);
+    apr_pool_destroy(p);
+}
+
+static void test_attach_not_a_cache(void **state)
+{
+    apr_pool_t *p;
+    apr_shm_t *raw;
+    apr_shm_cache_t *c, *a;
+    const char *name;
+    apr_uint32_t *w, saved;
+    apr_uint64_t *size, saved_size;
+
+    apr_pool_create(&p, NULL);
+    /* A zeroed segment, and a tiny one. */
+    name = seg_name(p);
+    assert_int_equal(apr_shm_create(&raw, 4096, name, p), APR_SUCCESS);
+    memset(apr_shm_baseaddr_get(raw), 0, 4096);
+    assert_int_equal(apr_shm_cache_attach(&a, name, p),
+                     APR_SHM_CACHE_ENOTCACHE);
+    apr_shm_destroy(raw);
+    name = seg_name(p);
+    assert_int_equal(apr_shm_create(&raw, 8, name, p), APR_SUCCESS);
+    memset(apr_shm_baseaddr_get(raw), 0xff, 8);
+    assert_int_equal(apr_shm_cache_attach(&a, name, p),
+                     APR_SHM_CACHE_ENOTCACHE);
+    apr_shm_destroy(raw);
+
+    /* A real cache whose header was tampered with: layout word (bytes
+     * 4..7), then size (bytes 8..15). */
+    name = seg_name(p);
+    assert_int_equal(apr_shm_cache_create(&c, 256 * 1024, name, p),
+                     APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_set(c, "still", "here", 4, 0), APR_SUCCESS);
+    assert_int_equal(apr_shm_attach(&raw, name, p), APR_SUCCESS);
+    w = (apr_uint32_t *)apr_shm_baseaddr_get(raw) + 1;
+    saved = *w;
+    *w = saved + 1;
+    assert_int_equal(apr_shm_cache_attach(&a, name, p),
+                     APR_SHM_CACHE_EVERSION);
+    *w = saved;
+    size = (apr_uint64_t *)apr_shm_baseaddr_get(raw) + 1;
+    saved_size = *size;
+    *size = saved_size * 2;
+    assert_int_equal(apr_shm_cache_attach(&a, name, p),
+                     APR_SHM_CACHE_EBADSIZE);
+    *size = saved_size;
+    assert_int_equal(apr_shm_cache_attach(&a, name, p), APR_SUCCESS);
+    check_value(a, "still", "here", p);
+    apr_shm_detach(raw);
+    apr_pool_destroy(p);
+}
+
+/* Names of /dev/shm entries, to spot the one a create adds. */
+static apr_array_header_t *shm_entries(apr_pool_t *p)
+{
+    apr_array_header_t *names = apr_array_make(p, 8, sizeof(char *));
+    DIR *d = opendir("/dev/shm");
+    struct dirent *de;
+
+    if (d) {
+        while ((de = readdir(d))) {
+            APR_ARRAY_PUSH(names, char *) = apr_pstrdup(p, de->d_name);
+        }
+        closedir(d);
+    }
+    return names;
+}
+
+static int in_list(apr_array_header_t *a, const char *s)
+{
+    int i;
+
+    for (i = 0; i < a->nelts; i++) {
+        if (!strcmp(APR_ARRAY_IDX(a, i, char *), s)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+#define STALE_SIZE (256 * 1024 + 3 * 4096)
+
+static void test_stale_segment_and_mode(void **state)
+{
+    apr_pool_t *p;
+    apr_shm_cache_t *c;
+    apr_array_header_t *before, *after;
+    const char *name;
+    pid_t pid;
+    int status, i, fresh = 0;
+
+    apr_pool_create(&p, NULL);
+    name = seg_name(p);
+    before = shm_entries(p);
+    /* A "crashed" run: creates the zone and exits without cleanup. */
+    pid = fork();
+    if (pid == 0) {
+        apr_pool_t *cp;
+        apr_pool_create(&cp, NULL);
+        if (apr_shm_cache_create(&c, STALE_SIZE, name, cp) != APR_SUCCESS
+            || apr_shm_cache_set(c, "old", "run", 3, 0) != APR_SUCCESS) {
+            _exit(1);
+        }
+        _exit(0);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+    assert_int_equal(apr_shm_cache_create(&c, STALE_SIZE, name, p),
+                     APR_SUCCESS);
+    check_missing(c, "old", p);
+    assert_int_equal(stats_of(c).entries, 0);
+    assert_int_equal(stats_of(c).size, STALE_SIZE);
+
+#if APR_USE_SHMEM_MMAP_SHM
+    /* The segment this platform keeps in /dev/shm is private (0600). */
+    after = shm_entries(p);
+    for (i = 0; i < after->nelts; i++) {
+        const char *n = APR_ARRAY_IDX(after, i, char *);
+        struct stat sb;
+        /* other processes may create segments meanwhile: ours is the
+         * new one of our odd size (plus APR's size word) */
+        if (n[0] == '.' || in_list(before, n)
+            || stat(apr_pstrcat(p, "/dev/shm/", n, NULL), &sb)
+            || sb.st_size != STALE_SIZE + (off_t)sizeof(apr_size_t)) {
+            continue;
+        }
+        assert_int_equal(sb.st_mode & 0777, 0600);
+        fresh++;
+    }
+    assert_int_equal(fresh, 1);
+#else
+    (void)after; (void)i; (void)fresh; (void)in_list; (void)before;
+#endif
+    assert_int_equal(apr_shm_cache_destroy(c), APR_SUCCESS);
+    apr_pool_destroy(p);
+}
+
+/* ---- several processes ------------------------------------------------ */
+
+#define MP_CHILDREN  4
+#define MP_OPS       20000
+#define MP_KEYS      64
+#define MP_COUNTERS  4
+
+typedef struct {
+    apr_uint64_t sets, gets, hits, misses, deletes, bad;
+    apr_int64_t incr[MP_COUNTERS];
+} mp_counts_t;
+
+/* A value names its key and carries a check word over the rest. */
+static apr_size_t mp_value(char *buf, apr_size_t size, const char *key,
+                           unsigned long pid, unsigned long n)
+{
+    unsigned long h = 5381;
+    int len = snprintf(buf, size, "%s|%lu|%lu|", key, pid, n), i;
+
+    for (i = 0; i < len; i++) {
+        h = h * 33 + (unsigned char)buf[i];
+    }
+    /* pad so that values of one key land in different size classes */
+    return (apr_size_t)(len + snprintf(buf + len, size - len, "%lx|%.*s",
+                                       h & 0xffff, (int)(n % 97), 
+                                       "....................................."
+                                       "....................................."
+                                       "....................................."));
+}
+
+static int mp_value_ok(const char *val, apr_size_t len, const char *key)
+{
+    char want[512];
+    unsigned long pid, n;
+    apr_size_t klen = strlen(key);
+
+    if (len < klen + 1 || memcmp(val, key, klen) || val[klen] != '|'
+        || sscanf(val + klen + 1, "%lu|%lu|", &pid, &n) != 2) {
+        return 0;
+    }
+    return mp_value(want, sizeof(want), key, pid, n) == len
+           && !memcmp(want, val, len);
+}
+
+static void mp_child(apr_shm_cache_t *c, mp_counts_t *out, unsigned seed)
+{
+    apr_pool_t *p;
+    char key[32], val[512];
+    int i;
+
+    apr_pool_create(&p, NULL);
+    for (i = 0; i < MP_OPS; i++) {
+        unsigned r = rand_r(&seed);
+        int op = r % 10, k = (r >> 8) % MP_KEYS;
+        void *got;
+        apr_size_t len;
+
+        snprintf(key, sizeof(key), "key%d", k);
+        if (op < 4) {
+            apr_size_t n = mp_value(val, sizeof(val), key,
+                                    (unsigned long)getpid(), (unsigned long)i);
+            if (apr_shm_cache_set(c, key, val, n, 0) == APR_SUCCESS) {
+                out->sets++;
+            }
+            else {
+                out->bad++;
+            }
+        }
+        else if (op < 8) {
+            apr_status_t rv = apr_shm_cache_get(c, key, &got, &len, NULL, p);
+            out->gets++;
+            if (rv == APR_SUCCESS) {
+                out->hits++;
+                if (!mp_value_ok(got, len, key)) {
+                    out->bad++;
+                }
+            }
+            else if (rv == APR_SHM_CACHE_NOTFOUND) {
+                out->misses++;
+            }
+            else {
+                out->bad++;
+            }
+        }
+        else if (op < 9) {
+            if (apr_shm_cache_delete(c, key) == APR_SUCCESS) {
+                out->deletes++;
+            }
+        }
+        else {
+            int ci = k % MP_COUNTERS;
+            apr_int64_t d = (r >> 20) % 7 - 3;
+            snprintf(key, sizeof(key), "counter%d", ci);
+            if (apr_shm_cache_incr(c, key, d, NULL) == APR_SUCCESS) {
+                out->incr[ci] += d;
+            }
+            else {
+                out->bad++;
+            }
+        }
+        if (i % 500 == 0) {
+            apr_pool_clear(p);
+        }
+    }
+    apr_pool_destroy(p);
+}
+
+static void test_multiprocess(void **state)
+{
+    apr_pool_t *p;
+    apr_shm_cache_t *c;
+    apr_shm_cache_stats_t st0, st;
+    mp_counts_t *counts, sum;
+    pid_t pids[MP_CHILDREN];
+    int i, j, status;
+    char key[32];
+
+    apr_pool_create(&p, NULL);
+    assert_int_equal(apr_shm_cache_create(&c, 4 * 1024 * 1024, NULL, p),
+                     APR_SUCCESS);
+    counts = mmap(NULL, sizeof(mp_counts_t) * MP_CHILDREN,
+                  PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    assert_true(counts != MAP_FAILED);
+    memset(counts, 0, sizeof(mp_counts_t) * MP_CHILDREN);
+    for (i = 0; i < MP_COUNTERS; i++) {
+        snprintf(key, sizeof(key), "counter%d", i);
+        assert_int_equal(apr_shm_cache_set(c, key, "1000", 4, 0), APR_SUCCESS);
+    }
+    st0 = stats_of(c);
+    for (i = 0; i < MP_CHILDREN; i++) {
+        pids[i] = fork();
+        assert_true(pids[i] >= 0);
+        if (pids[i] == 0) {
+            mp_child(c, &counts[i], 12345u + (unsigned)i * 7919u);
+            _exit(0);
+        }
+    }
+    for (i = 0; i < MP_CHILDREN; i++) {
+        assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    memset(&sum, 0, sizeof(sum));
+    for (i = 0; i < MP_CHILDREN; i++) {
+        sum.sets += counts[i].sets;
+        sum.gets += counts[i].gets;
+        sum.hits += counts[i].hits;
+        sum.misses += counts[i].misses;
+        sum.deletes += counts[i].deletes;
+        sum.bad += counts[i].bad;
+        for (j = 0; j < MP_COUNTERS; j++) {
+            sum.incr[j] += counts[i].incr[j];
+        }
+    }
+    st = stats_of(c);
+    assert_int_equal(sum.bad, 0);
+    assert_true(sum.sets > 0 && sum.hits > 0 && sum.misses > 0
+                && sum.deletes > 0);
+    assert_int_equal(st.sets - st0.sets, sum.sets);
+    assert_int_equal(st.hits - st0.hits, sum.hits);
+    assert_int_equal(st.misses - st0.misses, sum.misses);
+    assert_int_equal(st.deletes - st0.deletes, sum.deletes);
+    assert_int_equal(st.evictions, 0);
+    assert_int_equal(st.recoveries, 0);
+    for (j = 0; j < MP_COUNTERS; j++) {
+        void *val;
+        snprintf(key, sizeof(key), "counter%d", j);
+        assert_int_equal(apr_shm_cache_get(c, key, &val, NULL, NULL, p),
+                         APR_SUCCESS);
+        assert_int_equal(apr_atoi64(val), 1000 + sum.incr[j]);
+    }
+    /* Every surviving key holds a value that some process set for it. */
+    for (j = 0; j < MP_KEYS; j++) {
+        void *val;
+        apr_size_t len;
+        snprintf(key, sizeof(key), "key%d", j);
+        if (apr_shm_cache_get(c, key, &val, &len, NULL, p) == APR_SUCCESS) {
+            assert_true(mp_value_ok(val, len, key));
+        }
+    }
+    munmap(counts, sizeof(mp_counts_t) * MP_CHILDREN);
+    apr_pool_destroy(p);
+}
+
+static void test_crash_while_locked(void **state)
+{
+    apr_pool_t *p;
+    apr_shm_cache_t *c;
+    apr_shm_cache_stats_t st;
+    const char *name;
+    pid_t pid;
+    int status, i;
+    void *val;
+
+    apr_pool_create(&p, NULL);
+    name = seg_name(p);
+    assert_int_equal(apr_shm_cache_create(&c, 1024 * 1024, name, p),
+                     APR_SUCCESS);
+    for (i = 0; i < 20; i++) {
+        assert_int_equal(apr_shm_cache_set(c, apr_psprintf(p, "pre%d", i),
+                                           "ok", 2, 0), APR_SUCCESS);
+    }
+    pid = fork();
+    if (pid == 0) {
+        apr_pool_t *cp;
+        apr_shm_cache_t *a;
+        static char v[3000];
+        apr_pool_create(&cp, NULL);
+        setenv("APR_SHM_CACHE_TEST_KILL_IN_SET", "1", 1);
+        if (apr_shm_cache_attach(&a, name, cp) != APR_SUCCESS) {
+            _exit(1);
+        }
+        memset(v, 'x', sizeof(v));
+        apr_shm_cache_set(a, "torn", v, sizeof(v), 0);
+        _exit(2);                  /* not reached: the hook kills us */
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), SIGKILL);
+
+    /* The half-written entry is never served; the zone was cleared. */
+    assert_int_equal(apr_shm_cache_get(c, "torn", &val, NULL, NULL, p),
+                     APR_SHM_CACHE_NOTFOUND);
+    st = stats_of(c);
+    assert_int_equal(st.recoveries, 1);
+    assert_int_equal(st.clears, 1);
+    assert_int_equal(st.entries, 0);
+    assert_int_equal(st.pages, 0);
+    check_missing(c, "pre0", p);
+    /* and it works as before */
+    for (i = 0; i < 20; i++) {
+        assert_int_equal(apr_shm_cache_set(c, apr_psprintf(p, "post%d", i),
+                                           "fine", 4, 0), APR_SUCCESS);
+    }
+    check_value(c, "post19", "fine", p);
+    assert_int_equal(stats_of(c).entries, 20);
+    assert_int_equal(stats_of(c).recoveries, 1);
+    apr_pool_destroy(p);
+}
+
+/* ---- eviction ---------------------------------------------------------- */
+
+static void fill_key(char *buf, apr_size_t size, int i)
+{
+    snprintf(buf, size, "evict-%05d", i);
+}
+
+static void test_eviction_lru(void **state)
+{
+    apr_pool_t *p;
+    apr_shm_cache_t *c;
+    apr_shm_cache_stats_t st;
+    char key[32], val[100];
+    int i, cap, n = 5000;
+
+    memset(val, 'v', sizeof(val));
+    apr_pool_create(&p, NULL);
+    /* Fill far past capacity: the oldest go, the newest stay, and the
+     * numbers add up. */
+    assert_int_equal(apr_shm_cache_create(&c, APR_SHM_CACHE_MIN_SIZE, NULL, p),
+                     APR_SUCCESS);
+    for (i = 0; i < n; i++) {
+        fill_key(key, sizeof(key), i);
+        assert_int_equal(apr_shm_cache_set(c, key, val, sizeof(val), 0),
+                         APR_SUCCESS);
+    }
+    st = stats_of(c);
+    assert_true(st.evictions > 0);
+    assert_int_equal(st.entries + st.evictions, n);
+    for (i = 0; i < n; i++) {
+        fill_key(key, sizeof(key), i);
+        if (i < (int)st.evictions) {
+            check_missing(c, key, p);
+        }
+        else {
+            check_value(c, key, apr_pstrmemdup(p, val, sizeof(val)), p);
+        }
+    }
+    cap = (int)st.entries;
+
+    /* A fresh zone filled to the brim; reading the oldest entry saves it,
+     * so the next set evicts the second oldest instead. */
+    assert_int_equal(apr_shm_cache_clear(c), APR_SUCCESS);
+    for (i = 0; i < cap; i++) {
+        fill_key(key, sizeof(key), i);
+        assert_int_equal(apr_shm_cache_set(c, key, val, sizeof(val), 0),
+                         APR_SUCCESS);
+    }
+    assert_int_equal(stats_of(c).evictions, st.evictions);
+    fill_key(key, sizeof(key), 0);
+    check_value(c, key, apr_pstrmemdup(p, val, sizeof(val)), p);
+    fill_key(key, sizeof(key), cap);
+    assert_int_equal(apr_shm_cache_set(c, key, val, sizeof(val), 0),
+                     APR_SUCCESS);
+    assert_int_equal(stats_of(c).evictions, st.evictions + 1);
+    fill_key(key, sizeof(key), 1);
+    check_missing(c, key, p);
+    fill_key(key, sizeof(key), 0);
+    check_value(c, key, apr_pstrmemdup(p, val, sizeof(val)), p);
+    fill_key(key, sizeof(key), 2);
+    check_value(c, key, apr_pstrmemdup(p, val, sizeof(val)), p);
+    apr_pool_destroy(p);
+}
+
+static void test_eviction_other_class(void **state)
+{
+    apr_pool_t *p;
+    apr_shm_cache_t *c;
+    apr_shm_cache_stats_t st, st2;
+    char key[32], small[40], *large;
+    apr_size_t large_len;
+    void *got;
+    apr_size_t len;
+    int i;
+
+    apr_pool_create(&p, NULL);
+    assert_int_equal(apr_shm_cache_create(&c, APR_SHM_CACHE_MIN_SIZE, NULL, p),
+                     APR_SUCCESS);
+    memset(small, 's', sizeof(small));
+    for (i = 0; i < 5000; i++) {
+        fill_key(key, sizeof(key), i);
+        assert_int_equal(apr_shm_cache_set(c, key, small, sizeof(small), 0),
+                         APR_SUCCESS);
+    }
+    st = stats_of(c);
+    assert_int_equal(st.pages, st.max_pages);
+    assert_true(st.evictions > 0);
+    /* Small entries hold every page; a large one takes a page over. */
+    large_len = st.max_entry - 10;
+    large = apr_palloc(p, large_len);
+    memset(large, 'L', large_len);
+    assert_int_equal(apr_shm_cache_set(c, "large", large, large_len, 0),
+                     APR_SUCCESS);
+    st2 = stats_of(c);
+    assert_true(st2.evictions > st.evictions);
+    assert_int_equal(st2.entries + st2.evictions, 5000 + 1);
+    assert_int_equal(apr_shm_cache_get(c, "large", &got, &len, NULL, p),
+                     APR_SUCCESS);
+    assert_int_equal(len, large_len);
+    assert_memory_equal(got, large, large_len);
+    /* Only one page worth of small entries went. */
+    assert_true(st2.evictions - st.evictions <= st.page_size / 64);
+    assert_true(st2.entries > 0);
+    apr_pool_destroy(p);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_set_get, setup_anon, teardown),
+        cmocka_unit_test_setup_teardown(test_add_replace_cas, setup_anon,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_delete, setup_anon, teardown),
+        cmocka_unit_test_setup_teardown(test_ttl, setup_anon, teardown),
+        cmocka_unit_test_setup_teardown(test_incr_decr, setup_anon, teardown),
+        cmocka_unit_test_setup_teardown(test_tags, setup_anon, teardown),
+        cmocka_unit_test(test_tag_table_full),
+        cmocka_unit_test_setup_teardown(test_clear, setup_anon, teardown),
+        cmocka_unit_test_setup_teardown(test_iterate, setup_anon, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_input, setup_anon, teardown),
+        cmocka_unit_test(test_strerror),
+        cmocka_unit_test(test_exec_attach),
+        cmocka_unit_test(test_attach_detach),
+        cmocka_unit_test(test_attach_not_a_cache),
+        cmocka_unit_test(test_stale_segment_and_mode),
+        cmocka_unit_test(test_multiprocess),
+        cmocka_unit_test(test_crash_while_locked),
+        cmocka_unit_test(test_eviction_lru),
+        cmocka_unit_test(test_eviction_other_class),
+    };
+    apr_pool_t *p;
+    char *dir;
+    int failed;
+
+    apr_initialize();
+    apr_pool_create(&p, NULL);
+    dir = apr_pstrdup(p, argv[0]);
+    *(strrchr(dir, '/') ? strrchr(dir, '/') : dir) = '\0';
+    helper_path = apr_pstrcat(p, *dir ? dir : ".", "/cache_attach_helper",
+                              NULL);
+    if (!mkdtemp(tmpdir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    (void)argc;
+    failed = cmocka_run_group_tests(tests, NULL, NULL);
+    while (name_seq) {
+        apr_file_remove(apr_psprintf(p, "%s/zone%d", tmpdir, name_seq--), p);
+    }
+    rmdir(tmpdir);
+    apr_pool_destroy(p);
+    apr_terminate();
+    return failed;
+}
