@@ -105,8 +105,8 @@ typedef struct {
     apr_uint64_t sets, deletes, evictions, expirations, invalidations;
     apr_uint64_t lock_waits, recoveries, clears;
     pthread_mutex_t lock;
-    apr_uint32_t seq[SHC_STRIPES] __attribute__((aligned(64)));
-    shc_hitmiss_t hm[SHC_STAT_SLOTS] __attribute__((aligned(64)));
+    apr_uint32_t seq[SHC_STRIPES];
+    shc_hitmiss_t hm[SHC_STAT_SLOTS];    /* 64-byte strides: few shared lines */
     shc_class_t classes[SHC_MAX_CLASSES];
 } shc_header_t;
 
