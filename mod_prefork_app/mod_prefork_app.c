@@ -3,6 +3,7 @@
 #include "mod_prefork_app.h"
 #include "scoreboard.h"
 #include "manager.h"
+#include "cache.h"
 
 #include "http_core.h"
 #include "ap_mpm.h"
@@ -39,8 +40,14 @@ static int pa_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                               apr_pool_cleanup_null, s->process->pool);
         return OK;
     }
-    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG
-        || conf->apps->nelts == 0) {
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
+        return OK;
+    }
+    /* Zones first: their names go into the workers' environment. */
+    if (pa_cache_create_zones(conf, pconf, s) != APR_SUCCESS) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (conf->apps->nelts == 0) {
         return OK;
     }
 
@@ -93,6 +100,7 @@ static void pa_register_hooks(apr_pool_t *p)
     /* handler: FIRST; we only answer our own handler names and decline fast,
      * so other handlers lose nothing. */
     ap_hook_handler(pa_handler, NULL, NULL, APR_HOOK_FIRST);
+    pa_cache_register_filter();
 }
 
 AP_DECLARE_MODULE(prefork_app) = {

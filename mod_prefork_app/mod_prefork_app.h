@@ -32,6 +32,8 @@ typedef struct pa_cache_zone_t {
     const char *file;           /* where it was defined, for errors */
     int line;
     int index;
+    const char *path;           /* segment name workers attach to */
+    struct apr_shm_cache_t *handle;  /* created in post_config (cache.c) */
 } pa_cache_zone_t;
 
 /* One PreforkApp line. Times are in seconds as typed (0 = off where the

@@ -1,0 +1,359 @@
+/* Response cache glue.
+ *
+ * Zones: each PreforkAppCache is one named apr_shm_cache segment created by
+ * the httpd parent before anything forks, so httpd's children inherit the
+ * mapping, and created as httpd's User so that exec'd workers (which run as
+ * that user) can attach by name (PREFORK_APP_CACHE in their environment).
+ *
+ * Responses: for an app with cache=ZONE, a GET without credentials is
+ * answered from the zone when a fresh copy exists; otherwise an output
+ * filter right after the handler keeps a copy of a response that says it
+ * may be shared (Cache-Control max-age / s-maxage or Expires, no
+ * Set-Cookie, no private/no-store/no-cache, no Vary but Accept-Encoding).
+ * Requests carrying Authorization or Cookie never read or fill the cache,
+ * so one user's page cannot reach another.
+ */
+#include "cache.h"
+
+#include "http_core.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "unixd.h"
+#include "apr_strings.h"
+#include "apr_lib.h"
+#include "apr_date.h"
+#include "util_filter.h"
+
+#include <unistd.h>
+
+APLOG_USE_MODULE(prefork_app);
+
+#define PA_CACHE_FILTER     "PREFORK_APP_CACHE_SAVE"
+#define PA_CACHE_MAGIC      0x50414352u     /* "PACR" */
+#define PA_CACHE_MAX_BODY   (1024 * 1024)   /* larger responses pass uncached */
+
+/* A stored response: this header, then "name\0value\0" pairs, then body. */
+typedef struct pa_cache_entry_t {
+    apr_uint32_t magic;
+    apr_int32_t status;
+    apr_time_t stored;
+    apr_uint32_t headers_len;
+    apr_uint32_t body_len;
+} pa_cache_entry_t;
+
+typedef struct pa_cache_save_t {
+    pa_app_t *app;
+    const char *key;
+    int decided;
+    apr_interval_time_t ttl;
+    const char *tags;
+    char *body;
+    apr_size_t len;
+    apr_size_t cap;
+} pa_cache_save_t;
+
+static apr_status_t zone_cleanup(void *data)
+{
+    pa_cache_zone_t *zone = data;
+
+    if (zone->handle) {
+        apr_shm_cache_destroy(zone->handle);
+        zone->handle = NULL;
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t pa_cache_create_zones(pa_server_conf_t *conf, apr_pool_t *pconf,
+                                   server_rec *s)
+{
+    int i;
+
+    for (i = 0; i < conf->zones->nelts; i++) {
+        pa_cache_zone_t *zone = APR_ARRAY_IDX(conf->zones, i,
+                                              pa_cache_zone_t *);
+        uid_t euid = geteuid();
+        apr_status_t rv;
+        char err[128];
+
+        zone->path = ap_runtime_dir_relative(pconf, apr_psprintf(pconf,
+                         "prefork_app-%s.%ld.cache", zone->name,
+                         (long)getpid()));
+        /* Created as httpd's User: workers run as that user and the segment
+         * is 0600. Root can take its euid back afterwards. */
+        if (euid == 0 && seteuid(ap_unixd_config.user_id) != 0) {
+            euid = (uid_t)-1;
+        }
+        rv = apr_shm_cache_create(&zone->handle, zone->size, zone->path, pconf);
+        if (euid == 0 && seteuid(0) != 0) {
+            rv = APR_FROM_OS_ERROR(errno);
+        }
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PALOGNO(00601)
+                         "%s:%d: PreforkAppCache %s: cannot create the zone "
+                         "(%s): %s", zone->file, zone->line, zone->name,
+                         zone->path, apr_shm_cache_strerror(rv, err,
+                                                            sizeof(err)));
+            return rv;
+        }
+        apr_pool_cleanup_register(pconf, zone, zone_cleanup,
+                                  apr_pool_cleanup_null);
+    }
+    return APR_SUCCESS;
+}
+
+static const char *cache_key(request_rec *r, pa_app_t *app)
+{
+    return apr_pstrcat(r->pool, app->name, " ", ap_http_scheme(r), "://",
+                       r->hostname ? r->hostname : r->server->server_hostname,
+                       ":", apr_itoa(r->pool, ap_get_server_port(r)),
+                       r->unparsed_uri, NULL);
+}
+
+/* Only anonymous GET/HEAD requests may see or fill the shared cache. */
+static int request_cacheable(request_rec *r)
+{
+    return (r->method_number == M_GET)
+        && !apr_table_get(r->headers_in, "Authorization")
+        && !apr_table_get(r->headers_in, "Cookie")
+        && !r->user;
+}
+
+static int cc_has(const char *cc, const char *token)
+{
+    const char *p = cc ? ap_strcasestr(cc, token) : NULL;
+
+    return p && (p == cc || (!apr_isalnum(p[-1]) && p[-1] != '-'));
+}
+
+/* How long the app says this response may be shared; 0 = not at all. */
+static apr_interval_time_t response_ttl(request_rec *r)
+{
+    const char *cc = apr_table_get(r->headers_out, "Cache-Control");
+    const char *vary = apr_table_get(r->headers_out, "Vary");
+    const char *expires, *age;
+
+    if (r->status != HTTP_OK
+        || apr_table_get(r->headers_out, "Set-Cookie")
+        || apr_table_get(r->err_headers_out, "Set-Cookie")
+        || cc_has(cc, "no-store") || cc_has(cc, "private")
+        || cc_has(cc, "no-cache")
+        || (vary && strcasecmp(vary, "Accept-Encoding"))) {
+        return 0;
+    }
+    if ((age = cc ? ap_strcasestr(cc, "s-maxage=") : NULL)
+        || (age = cc_has(cc, "max-age=") ? ap_strcasestr(cc, "max-age=") : NULL)) {
+        apr_int64_t sec = apr_atoi64(strchr(age, '=') + 1);
+        return sec > 0 ? apr_time_from_sec(sec) : 0;
+    }
+    if ((expires = apr_table_get(r->headers_out, "Expires"))) {
+        apr_time_t when = apr_date_parse_http(expires);
+        return when > r->request_time ? when - r->request_time : 0;
+    }
+    return 0;
+}
+
+typedef struct { char *buf; apr_size_t len; } pa_hdr_buf_t;
+
+static int header_size(void *baton, const char *key, const char *val)
+{
+    *(apr_size_t *)baton += strlen(key) + strlen(val) + 2;
+    return 1;
+}
+
+static int header_copy(void *baton, const char *key, const char *val)
+{
+    pa_hdr_buf_t *b = baton;
+    apr_size_t kl = strlen(key) + 1, vl = strlen(val) + 1;
+
+    memcpy(b->buf + b->len, key, kl);
+    memcpy(b->buf + b->len + kl, val, vl);
+    b->len += kl + vl;
+    return 1;
+}
+
+static void store(request_rec *r, pa_cache_save_t *ctx)
+{
+    apr_shm_cache_t *zone = ctx->app->cache->handle;
+    pa_cache_entry_t e = { PA_CACHE_MAGIC, r->status, r->request_time, 0, 0 };
+    apr_table_t *h = apr_table_copy(r->pool, r->headers_out);
+    pa_hdr_buf_t hb;
+    apr_size_t hlen = 0;
+    char *val;
+    const char *tags[APR_SHM_CACHE_MAX_TAGS];
+    int ntags = 0;
+    apr_status_t rv;
+
+    if (r->content_type) {
+        apr_table_setn(h, "Content-Type", r->content_type);
+    }
+    apr_table_unset(h, "Content-Length");
+    apr_table_do(header_size, &hlen, h, NULL);
+    val = apr_palloc(r->pool, sizeof(e) + hlen + ctx->len);
+    hb.buf = val + sizeof(e);
+    hb.len = 0;
+    apr_table_do(header_copy, &hb, h, NULL);
+    e.headers_len = (apr_uint32_t)hb.len;
+    e.body_len = (apr_uint32_t)ctx->len;
+    memcpy(val, &e, sizeof(e));
+    if (ctx->len) {
+        memcpy(val + sizeof(e) + hb.len, ctx->body, ctx->len);
+    }
+
+    if (ctx->tags) {
+        char *list = apr_pstrdup(r->pool, ctx->tags), *state, *tok;
+
+        for (tok = apr_strtok(list, ", ", &state);
+             tok && ntags < APR_SHM_CACHE_MAX_TAGS;
+             tok = apr_strtok(NULL, ", ", &state)) {
+            tags[ntags++] = tok;
+        }
+    }
+    rv = apr_shm_cache_set_tagged(zone, ctx->key, val,
+                                  sizeof(e) + hb.len + ctx->len, ctx->ttl,
+                                  tags, ntags);
+    if (rv != APR_SUCCESS) {
+        char err[128];
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00602)
+                      "app %s: response not cached: %s", ctx->app->name,
+                      apr_shm_cache_strerror(rv, err, sizeof(err)));
+    }
+}
+
+static apr_status_t save_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    request_rec *r = f->r;
+    pa_cache_save_t *ctx = f->ctx;
+    apr_bucket *b;
+
+    if (!ctx->decided) {
+        ctx->decided = 1;
+        ctx->tags = apr_table_get(r->headers_out, PA_CACHE_TAGS_HEADER);
+        apr_table_unset(r->headers_out, PA_CACHE_TAGS_HEADER);
+        ctx->ttl = r->header_only ? 0 : response_ttl(r);
+        if (!ctx->ttl) {
+            ap_remove_output_filter(f);
+            return ap_pass_brigade(f->next, bb);
+        }
+        apr_table_setn(r->headers_out, "X-Prefork-App-Cache", "MISS");
+    }
+    for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb) && ctx->ttl;
+         b = APR_BUCKET_NEXT(b)) {
+        const char *data;
+        apr_size_t n;
+
+        if (APR_BUCKET_IS_EOS(b)) {
+            store(r, ctx);
+            ctx->ttl = 0;
+            break;
+        }
+        if (APR_BUCKET_IS_METADATA(b)) {
+            continue;
+        }
+        if (apr_bucket_read(b, &data, &n, APR_BLOCK_READ) != APR_SUCCESS
+            || ctx->len + n > PA_CACHE_MAX_BODY) {
+            ctx->ttl = 0;       /* give up on this one, pass it through */
+            break;
+        }
+        if (ctx->len + n > ctx->cap) {
+            char *grown;
+            ctx->cap = (ctx->len + n) * 2;
+            grown = apr_palloc(r->pool, ctx->cap);
+            if (ctx->len) {
+                memcpy(grown, ctx->body, ctx->len);
+            }
+            ctx->body = grown;
+        }
+        memcpy(ctx->body + ctx->len, data, n);
+        ctx->len += n;
+    }
+    if (!ctx->ttl) {
+        ap_remove_output_filter(f);
+    }
+    return ap_pass_brigade(f->next, bb);
+}
+
+/* Answer from a stored entry; DECLINED if it is unusable. */
+static int serve(request_rec *r, const char *val, apr_size_t len)
+{
+    pa_cache_entry_t e;
+    const char *h, *end;
+    apr_bucket_brigade *bb;
+    int rc;
+
+    if (len < sizeof(e)) {
+        return DECLINED;
+    }
+    memcpy(&e, val, sizeof(e));
+    if (e.magic != PA_CACHE_MAGIC
+        || (apr_size_t)e.headers_len + e.body_len + sizeof(e) != len) {
+        return DECLINED;
+    }
+    h = val + sizeof(e);
+    end = h + e.headers_len;
+    while (h < end) {
+        const char *v = h + strlen(h) + 1;
+
+        if (!strcasecmp(h, "Content-Type")) {
+            ap_set_content_type(r, apr_pstrdup(r->pool, v));
+        }
+        else {
+            apr_table_addn(r->headers_out, h, v);
+        }
+        h = v + strlen(v) + 1;
+    }
+    r->status = e.status;
+    apr_table_setn(r->headers_out, "Age", apr_psprintf(r->pool, "%" APR_TIME_T_FMT,
+                   apr_time_sec(r->request_time - e.stored)));
+    apr_table_setn(r->headers_out, "X-Prefork-App-Cache", "HIT");
+    if ((rc = ap_meets_conditions(r)) != OK) {
+        return rc;
+    }
+    ap_set_content_length(r, e.body_len);
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    if (!r->header_only && e.body_len) {
+        APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_pool_create(end, e.body_len,
+                                r->pool, r->connection->bucket_alloc));
+    }
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(r->connection->bucket_alloc));
+    return ap_pass_brigade(r->output_filters, bb) == APR_SUCCESS
+           ? OK : AP_FILTER_ERROR;
+}
+
+int pa_cache_handle(request_rec *r, pa_app_t *app)
+{
+    const char *cc = apr_table_get(r->headers_in, "Cache-Control");
+    pa_cache_save_t *ctx;
+    const char *key;
+    void *val;
+    apr_size_t len;
+
+    if (!app->cache || !app->cache->handle || !request_cacheable(r)) {
+        return DECLINED;
+    }
+    key = cache_key(r, app);
+    if (!cc_has(cc, "no-cache")
+        && apr_shm_cache_get(app->cache->handle, key, &val, &len, NULL,
+                             r->pool) == APR_SUCCESS) {
+        int rc = serve(r, val, len);
+
+        if (rc != DECLINED) {
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00603)
+                          "app %s: served from cache zone %s",
+                          app->name, app->cache->name);
+            return rc;
+        }
+    }
+    ctx = apr_pcalloc(r->pool, sizeof(*ctx));
+    ctx->app = app;
+    ctx->key = key;
+    ap_add_output_filter(PA_CACHE_FILTER, ctx, r, r->connection);
+    return DECLINED;
+}
+
+void pa_cache_register_filter(void)
+{
+    /* RESOURCE: right after the handler, before content-set filters such as
+     * mod_deflate, so the copy is the app's own bytes. */
+    ap_register_output_filter(PA_CACHE_FILTER, save_filter, NULL,
+                              AP_FTYPE_RESOURCE);
+}

@@ -1,0 +1,29 @@
+/* Response cache glue: PreforkAppCache zones (apr_shm_cache) and the
+ * caching of app responses for apps with cache=ZONE. */
+#ifndef PA_CACHE_H
+#define PA_CACHE_H
+
+#include "mod_prefork_app.h"
+#include "apr_shm_cache.h"
+
+/* Environment variable naming a zone's segment for the app's workers, which
+ * attach with apr_shm_cache_attach(getenv(PA_CACHE_ENV), ...). */
+#define PA_CACHE_ENV "PREFORK_APP_CACHE"
+/* Response header an app sets to tag a cached response ("a, b"); it is
+ * removed before the response leaves httpd. */
+#define PA_CACHE_TAGS_HEADER "X-Prefork-App-Cache-Tags"
+
+/* Parent, post_config (real pass): create every zone as a named segment
+ * owned by httpd's User (so workers can attach), destroyed with pconf. */
+apr_status_t pa_cache_create_zones(pa_server_conf_t *conf, apr_pool_t *pconf,
+                                   server_rec *s);
+
+/* Handler, before a worker is claimed: answer from the app's zone if a
+ * fresh entry exists (returns OK); otherwise arrange for a cacheable
+ * response to be stored and return DECLINED. */
+int pa_cache_handle(request_rec *r, pa_app_t *app);
+
+/* Output filter registration (register_hooks). */
+void pa_cache_register_filter(void);
+
+#endif
