@@ -15,6 +15,7 @@
 #include "scoreboard.h"
 #include "manager.h"
 #include "fcgi.h"
+#include "cache.h"
 
 #include "http_core.h"
 #include "http_protocol.h"
@@ -85,11 +86,6 @@ typedef struct pa_req_t {
     char errline[PA_STDERR_LINE_MAX];
     apr_size_t errline_len;
 } pa_req_t;
-
-static void bump(volatile apr_uint64_t *counter)
-{
-    apr_atomic_inc64(counter);
-}
 
 static apr_status_t close_fd(void *data)
 {
@@ -709,7 +705,6 @@ static int attempt(pa_req_t *q, const char *what, const char *begin,
                       " ms (queue-timeout %ds)", q->app->name,
                       apr_time_as_msec(apr_time_now() - asked),
                       q->app->queue_timeout);
-        bump(&q->sba->c.status_503);
         apr_table_setn(r->err_headers_out, "Retry-After",
                        apr_itoa(r->pool, q->app->queue_timeout > 0
                                          ? q->app->queue_timeout : 1));
@@ -780,6 +775,9 @@ int pa_app_handler(request_rec *r)
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     q->sba = pa_sb_app(pa_scoreboard, q->app->index);
+    if ((rc = pa_cache_handle(r, q->app)) != DECLINED) {
+        return rc;
+    }
 
     ap_add_common_vars(r);
     ap_add_cgi_vars(r);
@@ -821,7 +819,7 @@ int pa_app_handler(request_rec *r)
                       "retrying on another worker", q->app->name,
                       (long)q->claim.pid);
         release(q, PA_RELEASE_BROKEN);
-        bump(&q->sba->c.retries);
+        apr_atomic_inc64(&q->sba->c.retries);
     }
 
     switch (q->fail) {
@@ -839,9 +837,6 @@ int pa_app_handler(request_rec *r)
             return OK;
         }
         rc = q->status ? q->status : OK;
-        if (rc == HTTP_BAD_GATEWAY) {
-            bump(&q->sba->c.status_502);
-        }
         break;
     case PA_FAIL_CONNECT:
     case PA_FAIL_DEAD:
@@ -850,7 +845,6 @@ int pa_app_handler(request_rec *r)
                       q->app->name, (long)q->claim.pid,
                       tries ? " (twice)" : "; the request cannot be replayed");
         release(q, PA_RELEASE_BROKEN);
-        bump(&q->sba->c.status_502);
         rc = HTTP_BAD_GATEWAY;
         break;
     case PA_FAIL_BROKEN:
@@ -858,11 +852,13 @@ int pa_app_handler(request_rec *r)
         release(q, PA_RELEASE_BROKEN);
         rc = q->fail == PA_FAIL_TIMEOUT ? HTTP_GATEWAY_TIME_OUT
                                         : HTTP_BAD_GATEWAY;
-        bump(rc == HTTP_GATEWAY_TIME_OUT ? &q->sba->c.status_504
-                                         : &q->sba->c.status_502);
         if (q->passed) {
+            /* Counted as the failure it was, though the client got the
+             * status line of the reply already. */
             abort_client(q);
-            rc = OK;
+            pa_sb_record(pa_scoreboard, q->app->index, rc,
+                         apr_time_now() - q->start);
+            return OK;
         }
         break;
     case PA_FAIL_CLIENT:
