@@ -15,6 +15,7 @@
 #include "scoreboard.h"
 #include "manager.h"
 #include "status.h"
+#include "apr_shm_cache.h"
 
 #include "http_core.h"
 #include "http_protocol.h"
@@ -135,13 +136,22 @@ apr_array_header_t *pa_status_cache_zones(apr_pool_t *p,
         const pa_cache_zone_t *z = APR_ARRAY_IDX(conf->zones, i,
                                                  pa_cache_zone_t *);
         pa_status_zone_t *sz = apr_array_push(zones);
+        apr_shm_cache_stats_t st;
 
         memset(sz, 0, sizeof(*sz));
         sz->name = z->name;
         sz->size = z->size;
-        /* Statistics: filled by the cache glue once zones are attached in
-         * httpd's children (apr_shm_cache stats call). */
-        sz->have_stats = 0;
+        /* The zone's lock is held only while the library copies a few
+         * words; hits and misses are read without it. */
+        if (z->handle && apr_shm_cache_stats(z->handle, &st) == APR_SUCCESS) {
+            sz->have_stats = 1;
+            sz->used = st.bytes_used;
+            sz->entries = st.entries;
+            sz->hits = st.hits;
+            sz->misses = st.misses;
+            sz->evictions = st.evictions;
+            sz->expired = st.expirations;
+        }
     }
     return zones;
 }

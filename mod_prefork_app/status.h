@@ -19,8 +19,8 @@ typedef struct pa_status_zone_t {
 } pa_status_zone_t;
 
 /* Every PreforkAppCache zone of conf, in configuration order, as an array
- * of pa_status_zone_t allocated from p. The cache glue fills in the
- * statistics of the zones this process has attached. */
+ * of pa_status_zone_t allocated from p, with the statistics of the zones
+ * that exist in this generation (have_stats). */
 apr_array_header_t *pa_status_cache_zones(apr_pool_t *p,
                                           const pa_server_conf_t *conf);
 

@@ -12,6 +12,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use Apache::TestRequest qw(GET);
 use IO::Socket::INET ();
+use Time::HiRes ();
 use PATest qw(:all);
 use PAStatus qw(:all);
 
@@ -133,13 +134,16 @@ my $marker = q{held-<b>"q"&amp;};
 my $sock = IO::Socket::INET->new(PeerAddr => Apache::TestRequest::hostport(),
                                  Timeout => 60)
     or die "connect: $!";
+my $sent = Time::HiRes::time();
 print $sock "GET /$APP/$marker?hold=$hold HTTP/1.0\r\nHost: localhost\r\n\r\n";
 
+# Held until the page shows it has run for a while, so that it stands out
+# from the 10 quick ones in the duration histogram.
 my $busy = wait_for(sub {
     my $a = app_status($APP) or return;
     my ($w) = grep { $_->{state} eq 'busy' && $_->{request} } @{ $a->{workers} };
-    return $w ? [$a, $w] : undef;
-}, timeout => 60);
+    return $w && $w->{request}{seconds} >= 0.25 ? [$a, $w] : undef;
+}, timeout => 50);
 ok($busy, 'JSON: a busy worker while the request is held');
 my ($app_busy, $w) = $busy ? @$busy : ({}, {});
 ok(index($w->{request}{uri} || '', $marker) >= 0, 'JSON: its request URI, unescaped')
@@ -163,9 +167,21 @@ close $sock;
 unlink $file;
 like($reply || '', qr{^HTTP/1\.\d 200.*status_app pid \Q$w->{pid}\E\b}s,
      'the held request was served by the worker shown as busy');
-ok(wait_for(sub {
+my $held_for = Time::HiRes::time() - $sent;     # what the client saw
+my $done = wait_for(sub {
     my $a = app_status($APP) or return;
-    return $a->{processes}{busy} == 0 && $a->{counters}{accepted} == $c0{accepted} + 11;
-}), 'JSON: idle again, accepted +11 in all');
+    return $a->{processes}{busy} == 0 && $a->{counters}{accepted} == $c0{accepted} + 11 ? $a : undef;
+});
+ok($done, 'JSON: idle again, accepted +11 in all');
+
+# The held request is the slowest of the 11 in the window, so p99 lies in its
+# histogram bucket, [d/2, 2d) for its duration d: at least half of what the
+# page showed while it ran, below twice what the client measured.
+SKIP: {
+    skip 'the requests are more than a minute old', 2 if time - $t0 > 50;
+    my $p99 = ($done || {})->{last_minute}{p99_seconds};
+    cmp_ok($p99 || 0, '>=', $w->{request}{seconds} / 2, 'JSON: p99 reflects the held request (lower bound)');
+    cmp_ok($p99 || 0, '<', 2 * $held_for, 'JSON: p99 reflects the held request (upper bound)');
+}
 
 done_testing();

@@ -6,7 +6,8 @@
 #
 # A request whose query has hold=NAME stays in flight (its worker busy) until
 # the file HOLD_DIR/NAME exists, so a test can look at a busy worker without
-# betting on timing. Any other request answers at once with the worker's pid.
+# betting on timing. cache=N makes the answer shareable for N seconds
+# (Cache-Control: public, max-age=N). Every answer names the worker's pid.
 use strict;
 use warnings;
 use FCGI;
@@ -16,7 +17,9 @@ my %env;
 my $req = FCGI::Request(\*STDIN, \*STDOUT, \*STDERR, \%env);
 
 while ($req->Accept() >= 0) {
-    my ($hold) = ($env{QUERY_STRING} || '') =~ /(?:^|&)hold=(\w+)/;
+    my $query = $env{QUERY_STRING} || '';
+    my ($hold) = $query =~ /(?:^|&)hold=(\w+)/;
+    my ($ttl) = $query =~ /(?:^|&)cache=(\d+)/;
     if ($hold) {
         # Bounded (60 s) so that a failed test cannot leave it stuck.
         for (1 .. 1200) {
@@ -24,5 +27,7 @@ while ($req->Accept() >= 0) {
             select(undef, undef, undef, 0.05);
         }
     }
-    print "Content-Type: text/plain\r\n\r\nstatus_app pid $$\n";
+    print "Content-Type: text/plain\r\n",
+          $ttl ? "Cache-Control: public, max-age=$ttl\r\n" : '',
+          "\r\nstatus_app pid $$\n";
 }
