@@ -16,6 +16,7 @@
 #include "manager.h"
 #include "fcgi.h"
 #include "cache.h"
+#include "cache.h"
 
 #include "http_core.h"
 #include "http_protocol.h"
@@ -768,6 +769,11 @@ int pa_app_handler(request_rec *r)
                       "%s: only protocol=fastcgi is implemented so far",
                       q->app->name);
         return HTTP_NOT_IMPLEMENTED;
+    }
+    /* A fresh cached response needs no worker (and no manager). */
+    rc = pa_cache_handle(r, q->app);
+    if (rc != DECLINED) {
+        return rc;
     }
     if (!pa_scoreboard) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00303)

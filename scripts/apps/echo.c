@@ -13,6 +13,7 @@
  *                    so only the first attempt dies; die=always always dies
  *   stderr=a|b       write lines "a" and "b" to FCGI_STDERR
  *   nohead=1         answer nothing at all
+ *   whoami=1         the body is "pid=P served=N" (N: requests this process served)
  * The default body: "method=...", every variable sorted, then the request
  * body's length and FNV-1a hash.
  */
@@ -122,6 +123,8 @@ static unsigned long fnv1a(const char *p, size_t len)
     return h;
 }
 
+static unsigned long served;
+
 static void respond(FCGX_Request *rq)
 {
     const char *qs = FCGX_GetParam("QUERY_STRING", rq->envp);
@@ -201,6 +204,9 @@ static void respond(FCGX_Request *rq)
         FCGX_PutS("second\n", rq->out);
         free(file);
     }
+    else if (param(qs, "whoami")) {
+        FCGX_FPrintF(rq->out, "pid=%ld served=%lu\n", (long)getpid(), served);
+    }
     else if (echo_body) {
         FCGX_PutStr(body, (int)body_len, rq->out);
     }
@@ -242,6 +248,7 @@ int main(void)
     FCGX_Init();
     FCGX_InitRequest(&rq, 0, 0);
     while (FCGX_Accept_r(&rq) >= 0) {
+        served++;
         respond(&rq);
         FCGX_Finish_r(&rq);
     }

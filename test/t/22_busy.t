@@ -1,0 +1,56 @@
+# Busy pool: with one worker, concurrent requests wait for it in a FIFO
+# queue and are all served, in order, with no 503 while they wait less than
+# queue-timeout; past it the client gets 503 with Retry-After.
+# The worker is held busy by ?slowstream=FILE (the app waits for FILE).
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use PATest qw(:all);
+use PADispatch qw(:all);
+
+plan tests => 13;
+
+my $logs = Apache::Test::vars('t_logs');
+my $app = 'dbusy';
+
+sub busy  { my $s = app_status($app); $s && $s->{processes}{busy} }
+sub queue { my $s = app_status($app); $s && $s->{queue}{length} }
+
+ok(wait_for(sub { (app_status($app) || {})->{processes}{idle} }), 'the worker is up');
+
+# ---- in order, no 503 ----------------------------------------------------------
+my $hold = "$logs/dbusy_hold1";
+unlink $hold;
+my $ja = bg_request('GET', "/dbusy?slowstream=$hold");
+ok(wait_for(sub { busy() == 1 }), 'first request holds the only worker');
+my $jb = bg_request('GET', '/dbusy?whoami=1');
+ok(wait_for(sub { queue() == 1 }), 'second request waits');
+my $jc = bg_request('GET', '/dbusy?whoami=1');
+ok(wait_for(sub { queue() == 2 }), 'third request waits behind it');
+open my $fh, '>', $hold or die "$hold: $!";
+close $fh;
+my ($ra, $rb, $rc) = map { bg_result($_) } $ja, $jb, $jc;
+is(join(' ', map { $_->{status} } $ra, $rb, $rc), '200 200 200', 'all three served');
+my ($pb, $nb) = $rb->{content} =~ /pid=(\d+) served=(\d+)/;
+my ($pc, $nc) = $rc->{content} =~ /pid=(\d+) served=(\d+)/;
+is($pb, $pc, 'by the same worker');
+is($nc, $nb + 1, 'in the order they came (FIFO)')
+    or diag("second: $rb->{content} third: $rc->{content}");
+is($ra->{content}, "first\nsecond\n", 'the held request got its whole reply');
+
+# ---- past queue-timeout: 503 ----------------------------------------------------
+my $before = counter($app, 'http_503') || 0;
+$hold = "$logs/dbusy_hold2";
+unlink $hold;
+$ja = bg_request('GET', "/dbusy?slowstream=$hold");
+ok(wait_for(sub { busy() == 1 }), 'the worker is held again');
+my $res = http()->get(base_url() . '/dbusy?whoami=1');
+is($res->{status}, 503, 'waiting longer than queue-timeout: 503');
+is($res->{headers}{'retry-after'}, '3', 'with Retry-After: queue-timeout');
+open $fh, '>', $hold or die "$hold: $!";
+close $fh;
+is(bg_result($ja)->{status}, 200, 'the holding request still completes');
+ok(wait_for(sub { (counter($app, 'http_503') || 0) == $before + 1 }),
+   'the 503 is counted');

@@ -1,0 +1,83 @@
+# A worker that goes away before answering: a GET (nothing to replay but the
+# request) is retried once on another worker and succeeds; a POST may have
+# been acted upon, so it gets 502. Nothing hangs, no worker stays busy, and
+# a client that leaves mid-response frees its worker too.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use IO::Socket::INET ();
+use PATest qw(:all);
+use PADispatch qw(:all);
+
+plan tests => 17;
+
+my $logs = Apache::Test::vars('t_logs');
+my $app = 'dretry';
+my $http = http();
+my $base = base_url();
+
+sub st { app_status($app) || { processes => {}, counters => {} } }
+sub busy_pid {
+    my ($uri_re) = @_;
+    for my $w (@{ st()->{workers} || [] }) {
+        return $w->{pid} if $w->{state} eq 'busy' && $w->{request}
+                            && $w->{request}{uri} =~ $uri_re;
+    }
+    return undef;
+}
+
+ok(wait_for(sub { (st()->{processes}{idle} || 0) == 2 }), 'two workers up');
+
+# ---- the app exits before answering, on the first attempt only -------------------
+my $marker = "$logs/dretry_die_get";
+unlink $marker;
+my $retries = st()->{counters}{retries} || 0;
+my $off = error_log_offset();
+my $res = $http->get("$base/dretry?die=$marker");
+is($res->{status}, 200, 'GET: retried on another worker, served');
+ok(-e $marker, 'the first worker did die on it');
+ok(wait_for(sub { (st()->{counters}{retries} || 0) == $retries + 1 }), 'retry counted');
+ok(wait_for_log(qr/PA00308: dretry: worker pid \d+ went away before answering; retrying/, $off),
+   'retry logged (debug)');
+
+$marker = "$logs/dretry_die_post";
+unlink $marker;
+$off = error_log_offset();
+$res = $http->post_form("$base/dretry?die=$marker", { a => 1 });
+is($res->{status}, 502, 'POST: not replayed, 502');
+ok(wait_for_log(qr/PA00309: dretry: worker pid \d+ went away before answering; the request cannot be replayed/, $off),
+   '502 logged');
+
+# ---- a worker killed while it works on a request ---------------------------------
+ok(wait_for(sub { (st()->{processes}{idle} || 0) == 2 }), 'both workers back');
+my $job = bg_request('GET', '/dretry?sleep=2&kill=get');
+my $victim = wait_for(sub { busy_pid(qr/kill=get/) });
+ok($victim && kill('KILL', $victim), 'killed the worker serving a GET');
+$res = bg_result($job);
+is($res->{status}, 200, 'the GET was retried and served');
+
+ok(wait_for(sub { (st()->{processes}{idle} || 0) == 2 }), 'both workers back again');
+$job = bg_request('POST', '/dretry?sleep=2&kill=post',
+                  { content => 'x=1', headers => { 'Content-Type' => 'application/x-www-form-urlencoded' } });
+$victim = wait_for(sub { busy_pid(qr/kill=post/) });
+ok($victim && kill('KILL', $victim), 'killed the worker serving a POST');
+is(bg_result($job)->{status}, 502, 'the POST got 502');
+
+# ---- the client leaves in the middle of the response ------------------------------
+ok(wait_for(sub { (st()->{processes}{idle} || 0) == 2 }), 'both workers idle');
+my $hold = "$logs/dretry_hold";
+unlink $hold;
+my $sock = IO::Socket::INET->new(PeerAddr => Apache::TestRequest::hostport(), Timeout => 30)
+    or die "connect: $!";
+print $sock "GET /dretry?slowstream=$hold HTTP/1.1\r\nHost: localhost\r\n\r\n";
+my $got = '';
+wait_for(sub { sysread($sock, $got, 4096, length $got); $got =~ /first/ });
+like($got, qr/first/, 'the first part of the reply arrived');
+close $sock;
+open my $fh, '>', $hold or die "$hold: $!";
+close $fh;
+ok(wait_for(sub { (st()->{processes}{busy} // 1) == 0 && (st()->{processes}{idle} || 0) == 2 }),
+   'no worker left busy');
+is($http->get("$base/dretry?whoami=1")->{status}, 200, 'the app still serves');

@@ -1,0 +1,58 @@
+# Malformed FastCGI output (scripts/apps/bad.c, mode=X): 502 and one log
+# line saying what was wrong; the worker is replaced and the app keeps
+# serving. FCGI_STDERR lines go to the error log, one line each.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use PATest qw(:all);
+use PADispatch qw(:all);
+
+my @cases = (
+    [ version     => qr/PA00401: dbad: bad FastCGI reply from worker pid \d+: bad record version 2/ ],
+    [ eof         => qr/PA00401: dbad: .*connection closed in the middle of a record's content/ ],
+    [ garbage     => qr/PA00401: dbad: .*bad record version/ ],
+    [ badid       => qr/PA00401: dbad: .*record for request id 2 \(expected 1\)/ ],
+    [ badtype     => qr/PA00401: dbad: .*unexpected record type 10/ ],
+    [ hugeheader  => qr/PA00402: dbad: bad CGI headers from worker pid \d+: a header line longer than 8189 bytes/ ],
+    [ manyheaders => qr/PA00402: dbad: .*headers longer than 65536 bytes/ ],
+    [ badheader   => qr/PA00402: dbad: .*unparsable header block/ ],
+    [ nothing     => qr/PA00309: dbad: worker pid \d+ went away before answering \(twice\)/ ],
+);
+
+plan tests => 3 * @cases + 7;
+
+my $http = http();
+my $base = base_url();
+sub idle { ((app_status('dbad') || {})->{processes} || {})->{idle} }
+
+for my $case (@cases) {
+    my ($mode, $log) = @$case;
+    ok(wait_for(sub { idle() }), "$mode: a worker is idle");
+    my $off = error_log_offset();
+    my $res = $http->get("$base/dbad?mode=$mode");
+    is($res->{status}, 502, "$mode: 502");
+    ok(wait_for_log($log, $off), "$mode: logged what was wrong")
+        or diag(error_log_since($off));
+}
+
+# The reply breaks after its headers went out: the client sees a truncated
+# response (HTTP::Tiny: 599), not a complete one.
+ok(wait_for(sub { idle() }), 'noend: a worker is idle');
+my $off = error_log_offset();
+my $res = $http->get("$base/dbad?mode=noend");
+is($res->{status}, 599, 'noend: the client sees the response cut short')
+    or diag(explain($res));
+ok(wait_for_log(qr/PA00401: dbad: .*connection closed before FCGI_END_REQUEST/, $off),
+   'noend: logged');
+
+ok(wait_for(sub { idle() }), 'stderr: a worker is idle');
+$off = error_log_offset();
+$res = $http->get("$base/dbad?mode=stderr");
+is($res->{status}, 200, 'stderr: the reply is served');
+my $log = wait_for_log(qr/third line/, $off) || '';
+my @lines = $log =~ /PA00310: dbad: stderr: (.*)$/mg;
+is_deeply(\@lines, ['first line', 'second line', 'third line'],
+          'stderr: one log line per line, tagged with the app');
+is($http->get("$base/dbad?mode=ok")->{status}, 200, 'the app still serves');
