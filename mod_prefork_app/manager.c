@@ -8,7 +8,6 @@
 #include "http_main.h"
 #include "ap_listen.h"
 #include "ap_mpm.h"
-#include "mpm_common.h"
 #include "unixd.h"
 #include "apr_atomic.h"
 #include "apr_strings.h"
@@ -67,13 +66,23 @@ typedef struct pa_manager_t {
     pa_worker_t **pfd_worker;
 } pa_manager_t;
 
-/* The httpd parent's handle on the running manager. */
+/* A manager of an earlier generation still draining after a restart. Kept
+ * in the process pool (it outlives pconf): every generation watches these
+ * as its own other children, so httpd reaps them quietly and a stop stops
+ * them too. Entries are reused: nothing grows with restarts. */
+typedef struct pa_retired_t {
+    pid_t pid;                  /* 0 = free entry */
+    char sockdir[PA_SOCKDIR_MAX];
+} pa_retired_t;
+
+/* The httpd parent's handle on a manager. */
 typedef struct pa_mgr_proc_t {
     apr_proc_t proc;
-    pa_sb_t *sb;
+    pa_sb_t *sb;                /* NULL for a retired manager */
+    pa_retired_t *retired;      /* set for a retired manager */
     server_rec *s;
     apr_pool_t *pconf;
-    int gone;                   /* reaped or unregistered: never signal it */
+    int gone;                   /* reaped or handed over: never signal it */
 } pa_mgr_proc_t;
 
 static const char *pa_pidfile_path(apr_pool_t *p, pa_sb_t *sb)
@@ -95,7 +104,7 @@ static void pa_mgr_exit(pa_manager_t *m, int code)
             pa_worker_unlisten(&m->apps[i].w[j]);
         }
     }
-    pa_sb_remove_sockdir(m->sb, m->pool);
+    pa_sb_remove_sockdir(m->pool, m->sb->hdr->sockdir);
     /* The next generation's manager may own the pid file by now. */
     fd = open(m->pidfile, O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
@@ -847,16 +856,31 @@ static int pa_httpd_exiting(void)
                && st == AP_MPMQ_STOPPING);
 }
 
-/* httpd stops: SIGTERM the manager and wait for it (it gives its workers
+static apr_array_header_t *pa_retired_list(server_rec *s)
+{
+    static const char key[] = "mod_prefork_app_retired_managers";
+    void *list = NULL;
+
+    apr_pool_userdata_get(&list, key, s->process->pool);
+    if (!list) {
+        list = apr_array_make(s->process->pool, 4, sizeof(pa_retired_t));
+        apr_pool_userdata_set(list, key, apr_pool_cleanup_null,
+                              s->process->pool);
+    }
+    return list;
+}
+
+/* httpd stops: SIGTERM a manager and wait for it (it gives its workers
  * die-timeout), so nothing outlives httpd. */
 static void pa_manager_stop(pa_mgr_proc_t *mp)
 {
+    pa_server_conf_t *conf = pa_get_conf(mp->s);
     apr_interval_time_t wait = apr_time_from_sec(2);
     apr_time_t until;
     int i, status;
 
-    for (i = 0; i < mp->sb->conf->apps->nelts; i++) {
-        pa_app_t *app = APR_ARRAY_IDX(mp->sb->conf->apps, i, pa_app_t *);
+    for (i = 0; i < conf->apps->nelts; i++) {
+        pa_app_t *app = APR_ARRAY_IDX(conf->apps, i, pa_app_t *);
 
         if (apr_time_from_sec(app->die_timeout + 2) > wait) {
             wait = apr_time_from_sec(app->die_timeout + 2);
@@ -871,11 +895,35 @@ static void pa_manager_stop(pa_mgr_proc_t *mp)
                          "killing it", mp->proc.pid);
             kill(mp->proc.pid, SIGKILL);    /* its workers die with it */
             waitpid(mp->proc.pid, &status, 0);
-            pa_sb_remove_sockdir(mp->sb, mp->pconf);
+            pa_sb_remove_sockdir(mp->pconf, mp->sb ? mp->sb->hdr->sockdir
+                                                   : mp->retired->sockdir);
             break;
         }
         apr_sleep(apr_time_from_msec(20));
     }
+}
+
+/* Restart: the manager drains its generation, watched by the next one. */
+static void pa_manager_retire(pa_mgr_proc_t *mp)
+{
+    apr_array_header_t *list = pa_retired_list(mp->s);
+    pa_retired_t *r = NULL;
+    int i;
+
+    for (i = 0; i < list->nelts && !r; i++) {
+        if (APR_ARRAY_IDX(list, i, pa_retired_t).pid == 0) {
+            r = &APR_ARRAY_IDX(list, i, pa_retired_t);
+        }
+    }
+    if (!r) {
+        r = apr_array_push(list);
+    }
+    r->pid = mp->proc.pid;
+    apr_cpystrn(r->sockdir, mp->sb->hdr->sockdir, sizeof(r->sockdir));
+    kill(mp->proc.pid, SIGUSR1);
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, mp->s, PALOGNO(00123)
+                 "told manager pid %" APR_PID_T_FMT " to retire",
+                 mp->proc.pid);
 }
 
 static void pa_manager_maint(int reason, void *data, apr_wait_t status)
@@ -887,6 +935,10 @@ static void pa_manager_maint(int reason, void *data, apr_wait_t status)
     case APR_OC_REASON_LOST:
         mp->gone = 1;
         apr_proc_other_child_unregister(mp);
+        if (mp->retired) {
+            mp->retired->pid = 0;
+            break;
+        }
         if (pa_httpd_exiting()) {
             break;
         }
@@ -910,15 +962,14 @@ static void pa_manager_maint(int reason, void *data, apr_wait_t status)
         mp->gone = 1;
         if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_EXITING) {
             pa_manager_stop(mp);
+            if (mp->retired) {
+                mp->retired->pid = 0;
+            }
         }
-        else {
-            ap_generation_t gen = 0;
-
-            /* Restart: the next generation's MPM reaps it quietly. */
-            ap_mpm_query(AP_MPMQ_GENERATION, &gen);
-            ap_register_extra_mpm_process(mp->proc.pid, gen);
-            kill(mp->proc.pid, SIGUSR1);
+        else if (!mp->retired) {
+            pa_manager_retire(mp);
         }
+        /* else: still draining; the next generation adopts it again. */
         break;
     default:
         break;
@@ -944,6 +995,29 @@ static apr_status_t pa_manager_fork(pa_mgr_proc_t *mp)
     return APR_SUCCESS;
 }
 
+/* Watch the managers of earlier generations that are still draining. */
+static void pa_manager_adopt_retired(apr_pool_t *pconf, server_rec *s)
+{
+    apr_array_header_t *list = pa_retired_list(s);
+    int i;
+
+    for (i = 0; i < list->nelts; i++) {
+        pa_retired_t *r = &APR_ARRAY_IDX(list, i, pa_retired_t);
+        pa_mgr_proc_t *mp;
+
+        if (r->pid == 0) {
+            continue;
+        }
+        mp = apr_pcalloc(pconf, sizeof(*mp));
+        mp->proc.pid = r->pid;
+        mp->retired = r;
+        mp->s = s;
+        mp->pconf = pconf;
+        apr_proc_other_child_register(&mp->proc, pa_manager_maint, mp, NULL,
+                                      pconf);
+    }
+}
+
 apr_status_t pa_manager_start(pa_sb_t *sb, apr_pool_t *pconf, server_rec *s)
 {
     pa_mgr_proc_t *mp = apr_pcalloc(pconf, sizeof(*mp));
@@ -951,5 +1025,6 @@ apr_status_t pa_manager_start(pa_sb_t *sb, apr_pool_t *pconf, server_rec *s)
     mp->sb = sb;
     mp->s = s;
     mp->pconf = pconf;
+    pa_manager_adopt_retired(pconf, s);
     return pa_manager_fork(mp);
 }

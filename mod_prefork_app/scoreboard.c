@@ -347,8 +347,12 @@ void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how)
         slot->client_pid = 0;
         poke = 1;
     }
-    else if (how == PA_RELEASE_BROKEN || slot->retire != PA_RETIRE_NONE) {
-        if (slot->retire == PA_RETIRE_NONE) {
+    else if (how != PA_RELEASE_OK || slot->retire != PA_RETIRE_NONE) {
+        if (how == PA_RELEASE_TIMEOUT && slot->retire != PA_RETIRE_TIMEOUT) {
+            slot->retire = PA_RETIRE_TIMEOUT;
+            apr_atomic_inc64(&a->c.killed_timeout);
+        }
+        else if (slot->retire == PA_RETIRE_NONE) {
             slot->retire = PA_RETIRE_BROKEN;
         }
         slot->state = PA_SLOT_STOPPING;
@@ -417,7 +421,7 @@ static apr_status_t pa_sb_close_fd(void *data)
     return APR_SUCCESS;
 }
 
-static void pa_sb_remove_dir(apr_pool_t *p, const char *dir)
+void pa_sb_remove_sockdir(apr_pool_t *p, const char *dir)
 {
     struct stat st;
     apr_dir_t *d;
@@ -435,11 +439,6 @@ static void pa_sb_remove_dir(apr_pool_t *p, const char *dir)
         apr_dir_close(d);
     }
     rmdir(dir);
-}
-
-void pa_sb_remove_sockdir(pa_sb_t *sb, apr_pool_t *p)
-{
-    pa_sb_remove_dir(p, sb->hdr->sockdir);
 }
 
 static apr_status_t pa_sb_make_sockdir(pa_sb_header_t *hdr,
@@ -477,7 +476,7 @@ static apr_status_t pa_sb_make_sockdir(pa_sb_header_t *hdr,
         return APR_ENAMETOOLONG;
     }
     /* What a crashed httpd with the same pid and generation left. */
-    pa_sb_remove_dir(ptemp, dir);
+    pa_sb_remove_sockdir(ptemp, dir);
     if (mkdir(dir, 0700) != 0) {
         apr_status_t rv = errno;
 

@@ -152,7 +152,9 @@ typedef struct pa_claim_t {
 
 typedef enum {
     PA_RELEASE_OK = 0,              /* worker is fine, back to idle */
-    PA_RELEASE_BROKEN               /* stream state unknown: kill and replace it */
+    PA_RELEASE_BROKEN,              /* stream state unknown: kill and replace it */
+    PA_RELEASE_TIMEOUT              /* gave up after request-timeout: kill and
+                                     * replace it, counted as killed_timeout */
 } pa_release_e;
 
 /* ---- both sides ---------------------------------------------------------- */
@@ -196,8 +198,8 @@ void pa_sb_slot_ready_locked(pa_sb_t *sb, pa_sb_app_t *a, int slot_index);
 /* Free the records of waiters whose process died; returns how many requests
  * are still waiting. Caller holds the app lock. */
 apr_uint32_t pa_sb_sweep_waiters_locked(pa_sb_t *sb, pa_sb_app_t *a);
-/* Remove the socket directory and whatever is in it. */
-void pa_sb_remove_sockdir(pa_sb_t *sb, apr_pool_t *p);
+/* Remove a socket directory and whatever is in it. */
+void pa_sb_remove_sockdir(apr_pool_t *p, const char *dir);
 /* Drain the wake eventfd (manager, after poll() said it is readable). */
 void pa_sb_wake_drain(pa_sb_t *sb);
 

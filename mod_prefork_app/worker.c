@@ -1,5 +1,6 @@
 /* worker: a slot's listen socket and the fork + exec of its occupants. */
 #include "worker.h"
+#include "cache.h"
 
 #include "unixd.h"
 #include "apr_strings.h"
@@ -64,7 +65,7 @@ void pa_worker_unlisten(pa_worker_t *w)
 
 const char **pa_worker_env(apr_pool_t *p, const pa_app_t *app)
 {
-    const char **envp = apr_pcalloc(p, (app->env->nelts + 2) * sizeof(char *));
+    const char **envp = apr_pcalloc(p, (app->env->nelts + 3) * sizeof(char *));
     int i, n = 0, has_path = 0;
 
     for (i = 0; i < app->env->nelts; i++) {
@@ -75,6 +76,10 @@ const char **pa_worker_env(apr_pool_t *p, const pa_app_t *app)
     }
     if (!has_path) {
         envp[n++] = PA_DEFAULT_PATH;
+    }
+    if (app->cache && app->cache->path) {
+        /* The app's zone, for apr_shm_cache_attach(). */
+        envp[n++] = apr_pstrcat(p, PA_CACHE_ENV "=", app->cache->path, NULL);
     }
     envp[n] = NULL;
     return envp;
@@ -123,11 +128,6 @@ static void pa_child_exec(pa_worker_t *w, int out_fd, const char **envp,
     sigset_t none;
     int sig;
 
-    /* Never outlive the manager, even a SIGKILLed one. */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != manager) {
-        _exit(127);
-    }
     for (sig = 1; sig < NSIG; sig++) {
         signal(sig, SIG_DFL);
     }
@@ -152,6 +152,12 @@ static void pa_child_exec(pa_worker_t *w, int out_fd, const char **envp,
         pa_child_fail("chdir to", w->app->dir);
     }
     pa_child_drop_privileges(w->app);
+    /* Never outlive the manager, even a SIGKILLed one. After the setuid:
+     * a credential change clears the parent-death signal. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != manager) {
+        _exit(127);
+    }
     execve(w->app->argv[0], (char *const *)w->app->argv, (char *const *)envp);
     pa_child_fail("execute", w->app->argv[0]);
 }
