@@ -967,7 +967,7 @@ static void st_html_zones(request_rec *r, const st_snapshot_t *snap)
                        100.0 * st_hit_ratio(z), z->evictions, z->expired);
         }
         else {
-            ap_rputs("<td colspan=\"5\">not attached</td></tr>\n", r);
+            ap_rputs("<td colspan=\"5\">unavailable</td></tr>\n", r);
         }
     }
     ap_rputs("</table>\n", r);
