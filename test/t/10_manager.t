@@ -1,0 +1,146 @@
+# The process manager keeps pools alive: N workers per static app, a killed
+# worker replaced in its slot, a crash loop backed off (and logged once)
+# without hurting httpd or other apps, recycling by max-requests and
+# lifetime without a failed request, dynamic pools growing with demand and
+# shrinking when idle. A private httpd, so that kills and crash loops stay
+# out of the shared test server.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use File::Basename qw(dirname);
+use Apache::Test qw(-withtestmore);
+use PATest qw(:all);
+use PALoad;
+use HTTP::Tiny ();
+use POSIX ();
+
+plan tests => 30;
+
+my $hello = hello_path();
+my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
+my $h = PATest::Httpd->new(conf => <<"EOF");
+PreforkApp mstatic "$hello" processes=3
+PreforkApp mcrash "/bin/false" processes=2 start-delay=1
+PreforkApp mrecycle "$hello" processes=2 max-requests=10
+PreforkApp mlife "$hello" processes=2 lifetime=1
+PreforkApp mdyn "$echo" processes=1-4 spare=0-1 idle-timeout=1
+<Location /mstatic>
+    SetHandler prefork-app:mstatic
+</Location>
+<Location /mcrash>
+    SetHandler prefork-app:mcrash
+</Location>
+<Location /mrecycle>
+    SetHandler prefork-app:mrecycle
+</Location>
+<Location /mlife>
+    SetHandler prefork-app:mlife
+</Location>
+<Location /mdyn>
+    SetHandler prefork-app:mdyn
+</Location>
+<Location /app-status>
+    SetHandler prefork-app-status
+</Location>
+EOF
+ok($h->start, 'private httpd started') or diag($h->error_log);
+my $base = $h->url;
+my $dir = $h->dir;
+
+sub app { app_status($_[0], $base) }
+sub pids { worker_pids($_[0], $base) }
+sub counter { my $a = app($_[0]); $a ? $a->{counters}{$_[1]} : undef }
+sub slot_of {
+    my ($name, $pid) = @_;
+    my ($w) = grep { $_->{pid} == $pid } @{ (app($name) || {})->{workers} || [] };
+    return $w ? $w->{slot} : undef;
+}
+sub manager_pid {
+    open my $fh, '<', "$dir/prefork_app_manager.pid" or return undef;
+    my ($pid) = <$fh> =~ /(\d+)/;
+    return $pid;
+}
+
+# ---- N workers, children of the manager --------------------------------
+ok(wait_for(sub { pids('mstatic') == 3 }), 'processes=3: three workers');
+my $mgr = manager_pid();
+ok($mgr && pid_alive($mgr), 'manager pid file names a live process');
+my %children = map { $_->{pid} => $_ } ps_children($mgr);
+my @pids = pids('mstatic');
+is(scalar(grep { $children{$_} && $children{$_}{args} =~ /\Q$hello\E/ } @pids), 3,
+   'ps: the three workers are children of the manager, running the command');
+my ($mrow) = grep { $_->{pid} == $mgr } ps_table();
+like($mrow->{args}, qr/mod_prefork_app manager/, 'manager process title');
+my ($sockdir) = glob("$dir/pa-*");
+ok($sockdir && -d $sockdir && (stat $sockdir)[2] % 01000 == 0700,
+   'private socket directory, mode 0700');
+ok(-S "$sockdir/mstatic.0.sock" && (stat "$sockdir/mstatic.0.sock")[2] % 01000 == 0600,
+   'one socket per slot, mode 0600');
+
+# ---- kill -9 a worker: replaced in its slot -------------------------------
+my $victim = $pids[1];
+my $slot = slot_of('mstatic', $victim);
+my $spawned = counter('mstatic', 'spawned');
+my $off = error_log_offset($h->log_file);
+kill 'KILL', $victim;
+my $new = wait_for(sub {
+    my ($w) = grep { $_->{slot} == $slot } @{ app('mstatic')->{workers} };
+    return $w && $w->{pid} != $victim ? $w->{pid} : undef;
+});
+ok($new, "killed worker replaced in slot $slot");
+ok(!pid_alive($victim), 'the killed worker is gone (reaped)');
+is(counter('mstatic', 'spawned'), $spawned + 1, 'spawned counter +1');
+ok(counter('mstatic', 'crashed') >= 1 && counter('mstatic', 'exited') >= 1,
+   'exited and crashed counters');
+ok(wait_for_log(qr/PA00103: app mstatic slot $slot pid $victim killed by signal 9/,
+                $off, file => $h->log_file), 'the death is logged');
+is(scalar(pids('mstatic')), 3, 'still three workers');
+
+# ---- a crash loop backs off; nothing else suffers ---------------------------
+ok(wait_for(sub { (counter('mcrash', 'crashed') || 0) >= 4 }, timeout => 60),
+   'crashing app: its workers are respawned (with backoff)');
+my $crash = app('mcrash');
+ok($crash->{crash_backoff_level} >= 1, 'backoff level visible in the status');
+my $log = error_log_since(0, $h->log_file);
+my @entering = $log =~ /PA00105: app mcrash/g;
+is(scalar @entering, 1, 'entering the backoff is logged once, not once per crash');
+is($h->get('/mcrash')->{status}, 503, 'a request to the crashing app: 503');
+is($h->get('/mstatic')->{status}, 200, 'other apps still serve');
+ok(pid_alive($h->pid) && pid_alive($mgr), 'httpd and the manager stay up');
+
+# ---- recycling: max-requests and lifetime, not one request lost -------------
+my $load = PALoad->start("$base/mrecycle", clients => 4);
+wait_for(sub { (counter('mrecycle', 'recycled_max_requests') || 0) >= 10 }, timeout => 60);
+my %st = $load->stop;
+ok(counter('mrecycle', 'recycled_max_requests') >= 10, 'max-requests recycles workers');
+is_deeply([keys %st], ['200'], 'no failed request while recycling by max-requests')
+    or diag(PALoad::describe(%st));
+ok(wait_for(sub { pids('mrecycle') == 2 }), 'two workers after the load');
+
+$load = PALoad->start("$base/mlife", clients => 4);
+wait_for(sub { (counter('mlife', 'recycled_lifetime') || 0) >= 4 }, timeout => 60);
+%st = $load->stop;
+ok(counter('mlife', 'recycled_lifetime') >= 4, 'lifetime recycles workers');
+is_deeply([keys %st], ['200'], 'no failed request while recycling by lifetime')
+    or diag(PALoad::describe(%st));
+
+# ---- a dynamic pool grows with waiting requests and shrinks when idle -------
+ok(wait_for(sub { pids('mdyn') == 1 }), 'dynamic pool starts at its minimum');
+my @slow = map {
+    my $pid = fork;
+    if (!$pid) {
+        my $res = HTTP::Tiny->new(timeout => 60)->get("$base/mdyn?sleep=2");
+        POSIX::_exit($res->{status} == 200 ? 0 : 1);
+    }
+    $pid;
+} 1 .. 3;
+ok(wait_for(sub { pids('mdyn') >= 3 }), 'waiting requests make it spawn');
+my $fails = 0;
+for (@slow) { waitpid $_, 0; $fails++ if $? }
+is($fails, 0, 'the concurrent slow requests all succeed');
+ok(wait_for(sub { pids('mdyn') == 1 }, timeout => 60),
+   'surplus idle workers are stopped after idle-timeout');
+ok(counter('mdyn', 'recycled_idle') >= 2, 'recycled_idle counted');
+
+ok($h->stop, 'stopped');
