@@ -15,9 +15,20 @@
 #define SHC_READ_TRIES 4           /* optimistic reads before locking */
 #define SHC_ITER_BATCH 256         /* buckets copied per lock hold */
 
+#define SHC_LOCK_SPINS 200         /* trylocks before sleeping on the lock */
+
 typedef enum {
     SHC_SET, SHC_ADD, SHC_REPLACE, SHC_CAS
 } shc_mode_e;
+
+static APR_INLINE void shc_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
 
 /* Which hit/miss counter line this process bumps (fork changes it). */
 static apr_uint32_t stat_slot;
@@ -163,8 +174,17 @@ static apr_status_t shc_lock(apr_shm_cache_t *c, int writing)
     int rv = pthread_mutex_trylock(&hdr->lock);
 
     if (rv == EBUSY) {
+        int spins = SHC_LOCK_SPINS;
         __atomic_fetch_add(&hdr->lock_waits, 1, __ATOMIC_RELAXED);
-        rv = pthread_mutex_lock(&hdr->lock);
+        /* Holders stay a few hundred nanoseconds: spinning a little beats
+         * a futex sleep and wake-up. */
+        while (rv == EBUSY && spins--) {
+            shc_cpu_relax();
+            rv = pthread_mutex_trylock(&hdr->lock);
+        }
+        if (rv == EBUSY) {
+            rv = pthread_mutex_lock(&hdr->lock);
+        }
     }
     if (rv == EOWNERDEAD) {
         /* The holder died.  If it was changing anything, nothing in the
