@@ -115,7 +115,6 @@ typedef struct {
 } st_app_t;
 
 typedef struct {
-    request_rec *r;
     apr_time_t now;
     const pa_sb_header_t *hdr;      /* NULL: no app configured */
     apr_array_header_t *apps;       /* st_app_t */
@@ -345,7 +344,6 @@ static void st_snapshot(st_snapshot_t *snap, request_rec *r)
     const pa_server_conf_t *conf = sb ? sb->conf : pa_get_conf(r->server);
     int napps = 0, i;
 
-    snap->r = r;
     snap->now = apr_time_now();
     snap->hdr = sb ? sb->hdr : NULL;
     if (sb) {
@@ -358,15 +356,13 @@ static void st_snapshot(st_snapshot_t *snap, request_rec *r)
     for (i = 0; i < napps; i++) {
         pa_sb_app_t *a = pa_sb_app(sb, i);
         st_app_t *sa = apr_array_push(snap->apps);
-        pa_app_counters_t c;
 
         memset(sa, 0, sizeof(*sa));
         sa->app = APR_ARRAY_IDX(conf->apps, i, pa_app_t *);
         sa->nslots = a->nslots;
         sa->queue_len = a->queue_len;
         sa->backoff_level = a->backoff_level;
-        memcpy(&c, &a->c, sizeof(c));
-        st_app_counters(sa, &c);
+        st_app_counters(sa, &a->c);
         st_window(sa, a, sb->hdr, snap->now);
         st_app_workers(sa, sb, a, snap->now, r->pool);
     }
