@@ -118,6 +118,15 @@ static int request_cacheable(request_rec *r)
         && !r->user;
 }
 
+/* The app's headers land in err_headers_out (ap_scan_script_header keeps
+ * them across error responses), httpd's own in headers_out. */
+static const char *out_header(request_rec *r, const char *name)
+{
+    const char *v = apr_table_get(r->err_headers_out, name);
+
+    return v ? v : apr_table_get(r->headers_out, name);
+}
+
 static int cc_has(const char *cc, const char *token)
 {
     const char *p = cc ? ap_strcasestr(cc, token) : NULL;
@@ -128,13 +137,12 @@ static int cc_has(const char *cc, const char *token)
 /* How long the app says this response may be shared; 0 = not at all. */
 static apr_interval_time_t response_ttl(request_rec *r)
 {
-    const char *cc = apr_table_get(r->headers_out, "Cache-Control");
-    const char *vary = apr_table_get(r->headers_out, "Vary");
+    const char *cc = out_header(r, "Cache-Control");
+    const char *vary = out_header(r, "Vary");
     const char *expires, *age;
 
     if (r->status != HTTP_OK
-        || apr_table_get(r->headers_out, "Set-Cookie")
-        || apr_table_get(r->err_headers_out, "Set-Cookie")
+        || out_header(r, "Set-Cookie")
         || cc_has(cc, "no-store") || cc_has(cc, "private")
         || cc_has(cc, "no-cache")
         || (vary && strcasecmp(vary, "Accept-Encoding"))) {
@@ -145,7 +153,7 @@ static apr_interval_time_t response_ttl(request_rec *r)
         apr_int64_t sec = apr_atoi64(strchr(age, '=') + 1);
         return sec > 0 ? apr_time_from_sec(sec) : 0;
     }
-    if ((expires = apr_table_get(r->headers_out, "Expires"))) {
+    if ((expires = out_header(r, "Expires"))) {
         apr_time_t when = apr_date_parse_http(expires);
         return when > r->request_time ? when - r->request_time : 0;
     }
@@ -175,7 +183,8 @@ static void store(request_rec *r, pa_cache_save_t *ctx)
 {
     apr_shm_cache_t *zone = ctx->app->cache->handle;
     pa_cache_entry_t e = { PA_CACHE_MAGIC, r->status, r->request_time, 0, 0 };
-    apr_table_t *h = apr_table_copy(r->pool, r->headers_out);
+    apr_table_t *h = apr_table_overlay(r->pool, r->headers_out,
+                                       r->err_headers_out);
     pa_hdr_buf_t hb;
     apr_size_t hlen = 0;
     char *val;
@@ -227,8 +236,9 @@ static apr_status_t save_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 
     if (!ctx->decided) {
         ctx->decided = 1;
-        ctx->tags = apr_table_get(r->headers_out, PA_CACHE_TAGS_HEADER);
+        ctx->tags = out_header(r, PA_CACHE_TAGS_HEADER);
         apr_table_unset(r->headers_out, PA_CACHE_TAGS_HEADER);
+        apr_table_unset(r->err_headers_out, PA_CACHE_TAGS_HEADER);
         ctx->ttl = r->header_only ? 0 : response_ttl(r);
         if (!ctx->ttl) {
             ap_remove_output_filter(f);

@@ -1,0 +1,79 @@
+# The response cache (cache=ZONE): what the app marks as shareable is
+# answered from the zone without reaching a worker; nothing that carries a
+# user's identity is ever stored or served; tags set by the app are
+# invalidated by the app itself through the apr_shm_cache C API.
+use strict;
+use warnings FATAL => 'all';
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use Apache::Test qw(-withtestmore);
+use Apache::TestRequest qw(GET);
+use PATest qw(:all);
+
+# "page X pid P served N": who answered, and how often that worker had.
+sub fetch {
+    my ($url, @headers) = @_;
+    my $res = GET($url, @headers);
+    return ($res, $res->content, $res->header('X-Prefork-App-Cache') // '');
+}
+
+my ($res, $body, $state) = fetch('/cached/a?page=a&maxage=300&tag=t1');
+is($res->code, 200, 'first request of a cacheable page: 200');
+is($state, 'MISS', 'first request: a miss, stored');
+like($body, qr/^page a pid \d+ served \d+$/m, 'the worker answered');
+ok(!defined $res->header('X-Prefork-App-Cache-Tags'),
+   'the tags header does not leave httpd');
+
+my ($res2, $body2, $state2) = fetch('/cached/a?page=a&maxage=300&tag=t1');
+is($state2, 'HIT', 'second request: a hit');
+is($body2, $body, 'a hit returns the stored body byte for byte');
+like($res2->header('Cache-Control') // '', qr/max-age=300/,
+     'stored headers are replayed');
+ok(defined $res2->header('Age'), 'a hit carries Age');
+
+my $h = GET('/cached/a?page=a&maxage=300&tag=t1', 'Authorization' => 'Basic dTpw');
+isnt($h->header('X-Prefork-App-Cache') // '', 'HIT',
+     'a request with Authorization is never answered from the cache');
+isnt($h->content, $body, 'it reached a worker');
+$h = GET('/cached/a?page=a&maxage=300&tag=t1', 'Cookie' => 'session=1');
+isnt($h->content, $body, 'a request with a Cookie reaches a worker');
+
+# Set-Cookie: never stored, so the next anonymous request is answered fresh.
+my ($c1, $cb1) = fetch('/cached/c?page=c&maxage=300&cookie=sid%3D42');
+like($c1->header('Set-Cookie') // '', qr/sid/, 'the app set a cookie');
+my ($c2, $cb2, $cs2) = fetch('/cached/c?page=c&maxage=300&cookie=sid%3D42');
+isnt($cs2, 'HIT', 'a response with Set-Cookie is not cached');
+isnt($cb2, $cb1, 'the second one came from a worker again');
+
+# No freshness information: not cached.
+my (undef, $n1) = fetch('/cached/n?page=n');
+my (undef, $n2) = fetch('/cached/n?page=n');
+isnt($n2, $n1, 'a response without max-age/Expires is not cached');
+
+# An app without cache= never caches.
+my (undef, $u1) = fetch('/uncached/u?page=u&maxage=300');
+my (undef, $u2, $us2) = fetch('/uncached/u?page=u&maxage=300');
+isnt($u2, $u1, 'an app without cache= is never cached');
+is($us2, '', 'and says nothing about the cache');
+
+# Tags: the app drops its tagged pages through the C API.
+my $inv = GET('/cached/x?invalidate=t1');
+is($inv->code, 200, 'the app attached the zone by name');
+like($inv->content, qr/^removed 1$/m, 'invalidating t1 removed the one tagged page') or diag($inv->content);
+my (undef, $b3, $s3) = fetch('/cached/a?page=a&maxage=300&tag=t1');
+is($s3, 'MISS', 'after invalidation the page is fetched again');
+isnt($b3, $body, 'from a worker');
+
+# The zone is shared by every worker of the app: a counter adds up.
+my @n = map { GET('/cached/k?count=hits')->content =~ /^(-?\d+)$/m ? $1 : -1 } 1 .. 6;
+is_deeply(\@n, [1 .. 6], 'both workers count in the same zone');
+
+# The status page sees the zone.
+my $st = status_json();
+my ($z) = grep { $_->{name} eq 'cachezone' } @{ $st->{cache_zones} || [] };
+ok($z, 'the zone is on the status page');
+ok($z && $z->{stats} && $z->{stats}{hits} >= 1, 'with its hits') or diag(explain($z));
+
+done_testing();
