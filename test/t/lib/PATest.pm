@@ -124,6 +124,8 @@ sub worker_pids {
 # ps_table(): list of { pid, ppid, stat, args } for every process.
 sub ps_table {
     my @rows;
+    # Callers often run this inside grep/map: keep their $_ (an alias).
+    local $_;
     open my $ps, '-|', 'ps', '-eo', 'pid=,ppid=,stat=,args=' or die "ps: $!";
     while (<$ps>) {
         chomp;

@@ -1,0 +1,105 @@
+# The manager's life follows httpd's: graceful restart under load loses no
+# request and the old generation's manager and workers go away once done;
+# a SIGKILLed manager is replaced and takes its workers with it; stop leaves
+# no process, socket or pid file behind.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use File::Basename qw(dirname);
+use HTTP::Tiny ();
+use POSIX ();
+use Apache::Test qw(-withtestmore);
+use PATest qw(:all);
+use PALoad;
+
+plan tests => 22;
+
+my $hello = hello_path();
+my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
+my $h = PATest::Httpd->new(conf => <<"EOF");
+PreforkApp lhello "$hello" processes=2
+PreforkApp lslow "$echo" processes=1 die-timeout=2
+<Location /lhello>
+    SetHandler prefork-app:lhello
+</Location>
+<Location /lslow>
+    SetHandler prefork-app:lslow
+</Location>
+<Location /app-status>
+    SetHandler prefork-app-status
+</Location>
+EOF
+ok($h->start, 'private httpd started') or diag($h->error_log);
+my $base = $h->url;
+my $dir = $h->dir;
+
+sub manager_pid {
+    open my $fh, '<', "$dir/prefork_app_manager.pid" or return undef;
+    my ($pid) = <$fh> =~ /(\d+)/;
+    return $pid;
+}
+sub all_pids { map { worker_pids($_, $base) } qw(lhello lslow) }
+
+ok(wait_for(sub { all_pids() == 3 }), 'workers up');
+my $mgr = manager_pid();
+
+# ---- graceful restart under load ---------------------------------------------
+my @old = all_pids();
+my ($old_sockdir) = glob("$dir/pa-*");
+my $load = PALoad->start("$base/lhello", clients => 4);
+sleep 1;
+ok($h->graceful, 'graceful restart');
+my $mgr2 = wait_for(sub { my $p = manager_pid(); $p && $p != $mgr ? $p : undef });
+ok($mgr2, 'a new manager for the new generation');
+ok($h->graceful, 'a second graceful restart');
+my $mgr3 = wait_for(sub { my $p = manager_pid(); $p && $p != $mgr2 ? $p : undef });
+sleep 1;
+my %st = $load->stop;
+is_deeply([keys %st], ['200'], 'no failed request across two graceful restarts')
+    or diag(PALoad::describe(%st));
+ok(wait_for(sub { !pid_alive($mgr) && !pid_alive($mgr2) }),
+   'the old generations\' managers exit');
+ok(wait_for(sub { !grep { pid_alive($_) } @old }), 'and their workers');
+ok(wait_for(sub { !-e $old_sockdir }), 'and their socket directory');
+unlike(error_log_since(0, $h->log_file), qr/long lost child/,
+       'httpd reaps old managers quietly');
+
+# ---- graceful restart with a request in flight ---------------------------------
+my $slow = fork;
+if (!$slow) {
+    my $res = HTTP::Tiny->new(timeout => 60)->get("$base/lslow?sleep=2");
+    POSIX::_exit($res->{status} == 200 ? 0 : 1);
+}
+wait_for(sub { my $a = app_status('lslow', $base);
+               $a && $a->{processes}{busy} == 1 });
+my $draining = manager_pid();
+ok($h->graceful, 'graceful restart while a slow request runs');
+waitpid $slow, 0;
+is($?, 0, 'the in-flight request completes with 200');
+ok(wait_for(sub { !pid_alive($draining) }), 'then its manager exits');
+
+# ---- the manager is SIGKILLed ------------------------------------------------
+ok(wait_for(sub { all_pids() == 3 }), 'workers of the current generation up');
+$mgr = manager_pid();
+@old = all_pids();
+my $off = error_log_offset($h->log_file);
+kill 'KILL', $mgr;
+my $new = wait_for(sub { my $p = manager_pid(); $p && $p != $mgr && pid_alive($p) ? $p : undef });
+ok($new, 'httpd starts a new manager');
+ok(wait_for_log(qr/PA00119: manager pid $mgr died/, $off, file => $h->log_file),
+   'and says so');
+ok(wait_for(sub { !grep { pid_alive($_) } @old }), 'the old manager\'s workers do not linger');
+my %was = map { $_ => 1 } @old;
+ok(wait_for(sub { my @now = all_pids(); @now == 3 && !grep { $was{$_} } @now }),
+   'fresh workers took their slots');
+is($h->get('/lhello')->{status}, 200, 'requests are served again');
+
+# ---- stop: nothing left ----------------------------------------------------------
+$mgr = manager_pid();
+@old = all_pids();
+ok($h->stop, 'httpd stopped');
+ok(wait_for(sub { !pid_alive($mgr) && !grep { pid_alive($_) } @old }),
+   'no manager or worker process left');
+ok(!glob("$dir/pa-*") && !-e "$dir/prefork_app_manager.pid",
+   'no socket directory and no manager pid file left');
