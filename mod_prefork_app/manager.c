@@ -45,7 +45,9 @@ typedef enum { PA_MODE_RUN, PA_MODE_RETIRE, PA_MODE_STOP } pa_mode_e;
 typedef struct pa_mapp_t {
     pa_app_t *app;
     pa_sb_app_t *a;
-    pa_worker_t *w;             /* a->nslots */
+    pa_worker_t *w;             /* nslots */
+    apr_uint32_t nslots;        /* trusted copy (pa_sb_layout_t) */
+    int *spawn;                 /* nslots: slots to spawn into, per pass */
     const char **envp;
     int at_max;                 /* in a "demand but at max processes" episode */
     apr_time_t stop_deadline;   /* SIGKILL what is left after this (stopping) */
@@ -100,7 +102,7 @@ static void pa_mgr_exit(pa_manager_t *m, int code)
     int fd;
 
     for (i = 0; i < m->napps; i++) {
-        for (j = 0; j < (int)m->apps[i].a->nslots; j++) {
+        for (j = 0; j < (int)m->apps[i].nslots; j++) {
             pa_worker_unlisten(&m->apps[i].w[j]);
         }
     }
@@ -203,7 +205,7 @@ static void pa_mgr_reset_slots(pa_manager_t *m, pa_mapp_t *ma)
     apr_uint32_t i;
 
     pa_sb_lock(m->sb, ma->a);
-    for (i = 0; i < ma->a->nslots; i++) {
+    for (i = 0; i < ma->nslots; i++) {
         pa_slot_t *slot = pa_sb_slot(m->sb, ma->a, i);
 
         if (slot->state != PA_SLOT_EMPTY || slot->pid) {
@@ -227,7 +229,7 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
     apr_pool_create(&m->pool, pconf);
     m->sb = sb;
     m->s = s;
-    m->napps = sb->hdr->napps;
+    m->napps = sb->napps;
     m->apps = apr_pcalloc(m->pool, m->napps * sizeof(*m->apps));
     m->pidfile = pa_pidfile_path(m->pool, sb);
     m->alive_open = 1;
@@ -240,16 +242,18 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
 
         ma->app = APR_ARRAY_IDX(sb->conf->apps, i, pa_app_t *);
         ma->a = pa_sb_app(sb, i);
-        ma->w = apr_pcalloc(m->pool, ma->a->nslots * sizeof(pa_worker_t));
+        ma->nslots = sb->layout[i].nslots;
+        ma->spawn = apr_pcalloc(m->pool, ma->nslots * sizeof(int));
+        ma->w = apr_pcalloc(m->pool, ma->nslots * sizeof(pa_worker_t));
         ma->envp = pa_worker_env(m->pool, ma->app);
-        for (j = 0; j < ma->a->nslots; j++) {
+        for (j = 0; j < ma->nslots; j++) {
             ma->w[j].app = ma->app;
             ma->w[j].slot_index = j;
             ma->w[j].sock_path = pa_sb_socket_path(m->pool, sb, ma->app, j);
             ma->w[j].listen_fd = -1;
             ma->w[j].err_fd = -1;
         }
-        nfds += ma->a->nslots;
+        nfds += ma->nslots;
     }
     m->pfd = apr_pcalloc(m->pool, nfds * sizeof(*m->pfd));
     m->pfd_worker = apr_pcalloc(m->pool, nfds * sizeof(*m->pfd_worker));
@@ -266,7 +270,7 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
         pa_mapp_t *ma = &m->apps[i];
 
         pa_mgr_reset_slots(m, ma);
-        for (j = 0; j < ma->a->nslots; j++) {
+        for (j = 0; j < ma->nslots; j++) {
             if (pa_worker_listen(&ma->w[j], s) != APR_SUCCESS) {
                 pa_mgr_exit(m, PA_MANAGER_STARTUP_ERROR);
             }
@@ -395,7 +399,7 @@ static void pa_mgr_reap(pa_manager_t *m)
         for (i = 0; i < m->napps; i++) {
             pa_mapp_t *ma = &m->apps[i];
 
-            for (j = 0; j < ma->a->nslots; j++) {
+            for (j = 0; j < ma->nslots; j++) {
                 if (ma->w[j].pid == pid) {
                     pa_mgr_exited(m, ma, &ma->w[j], status);
                     i = m->napps;
@@ -490,8 +494,8 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
     pa_sb_app_t *a = ma->a;
     const pa_app_t *app = ma->app;
     apr_interval_time_t die = apr_time_from_sec(app->die_timeout);
-    int spawn[64], nspawn = 0, live = 0, idle = 0, serving_retirees = 0;
-    int target, i, n = (int)a->nslots;
+    int *spawn = ma->spawn, nspawn = 0, live = 0, idle = 0;
+    int serving_retirees = 0, target, i, n = (int)ma->nslots;
     apr_uint32_t waiting;
 
     pa_sb_lock(sb, a);
@@ -540,8 +544,7 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
             if (st != PA_SLOT_EMPTY && st != PA_SLOT_BUSY) {
                 slot->state = PA_SLOT_EMPTY;        /* repair a stray write */
             }
-            if (slot->state == PA_SLOT_EMPTY && m->mode != PA_MODE_STOP
-                && nspawn < (int)(sizeof(spawn) / sizeof(spawn[0]))) {
+            if (slot->state == PA_SLOT_EMPTY && m->mode != PA_MODE_STOP) {
                 spawn[nspawn++] = i;                /* candidate */
             }
             continue;
@@ -655,7 +658,7 @@ static void pa_mgr_enter_stop(pa_manager_t *m, const char *why)
 
         ma->stop_deadline = now + apr_time_from_sec(ma->app->die_timeout);
         pa_sb_lock(m->sb, ma->a);
-        for (j = 0; j < ma->a->nslots; j++) {
+        for (j = 0; j < ma->nslots; j++) {
             pa_slot_t *slot = pa_sb_slot(m->sb, ma->a, j);
 
             if (ma->w[j].pid) {
@@ -681,7 +684,7 @@ static int pa_mgr_stop_tick(pa_manager_t *m, apr_time_t now)
     for (i = 0; i < m->napps; i++) {
         pa_mapp_t *ma = &m->apps[i];
 
-        for (j = 0; j < ma->a->nslots; j++) {
+        for (j = 0; j < ma->nslots; j++) {
             pa_worker_t *w = &ma->w[j];
 
             if (!w->pid) {
@@ -742,7 +745,7 @@ static void pa_mgr_poll(pa_manager_t *m, int *reap)
     m->pfd[nfds].fd = m->alive_open ? m->sb->alive_rd : -1;
     m->pfd[nfds++].events = POLLIN;
     for (i = 0; i < m->napps; i++) {
-        for (j = 0; j < m->apps[i].a->nslots; j++) {
+        for (j = 0; j < m->apps[i].nslots; j++) {
             pa_worker_t *w = &m->apps[i].w[j];
 
             if (w->err_fd >= 0) {

@@ -42,17 +42,26 @@ static long pa_futex(volatile apr_uint32_t *word, int op, apr_uint32_t val,
 
 pa_sb_app_t *pa_sb_app(pa_sb_t *sb, int app_index)
 {
-    return (pa_sb_app_t *)((char *)sb->hdr + sb->hdr->app_off[app_index]);
+    return sb->layout[app_index].app;
+}
+
+pa_sb_layout_t *pa_sb_layout(pa_sb_t *sb, pa_sb_app_t *a)
+{
+    apr_uint32_t i = a->index;
+    int j;
+
+    if (i < (apr_uint32_t)sb->napps && sb->layout[i].app == a) {
+        return &sb->layout[i];
+    }
+    for (j = 0; j < sb->napps && sb->layout[j].app != a; j++) {
+        continue;           /* a->index was overwritten: search */
+    }
+    return &sb->layout[j < sb->napps ? j : 0];
 }
 
 pa_slot_t *pa_sb_slot(pa_sb_t *sb, pa_sb_app_t *a, int slot_index)
 {
-    return (pa_slot_t *)((char *)sb->hdr + a->slots_off) + slot_index;
-}
-
-static pa_waiter_t *pa_sb_waiter(pa_sb_t *sb, pa_sb_app_t *a, apr_uint32_t i)
-{
-    return (pa_waiter_t *)((char *)sb->hdr + a->waiters_off) + i;
+    return pa_sb_layout(sb, a)->slots + slot_index;
 }
 
 const char *pa_sb_socket_path(apr_pool_t *p, pa_sb_t *sb, const pa_app_t *app,
@@ -70,16 +79,15 @@ const char *pa_sb_socket_path(apr_pool_t *p, pa_sb_t *sb, const pa_app_t *app,
  * by the manager's dead-claimant check. */
 static void pa_sb_repair_locked(pa_sb_t *sb, pa_sb_app_t *a)
 {
+    pa_sb_layout_t *l = pa_sb_layout(sb, a);
     apr_uint32_t i, n = 0;
 
-    for (i = 0; i < a->waiters_hw && i < a->nwaiters; i++) {
-        if (pa_sb_waiter(sb, a, i)->state == PA_WAIT_WAITING) {
+    for (i = 0; i < l->nwaiters; i++) {
+        if (l->waiters[i].state == PA_WAIT_WAITING) {
             n++;
         }
     }
-    if (a->waiters_hw > a->nwaiters) {
-        a->waiters_hw = a->nwaiters;
-    }
+    a->waiters_hw = l->nwaiters;
     a->queue_len = n;
 }
 
@@ -156,16 +164,22 @@ int pa_sb_pid_alive(pid_t pid)
 
 /* The oldest live waiter, or NULL. Records of dead waiters are freed on the
  * way: a crashed httpd child must not be handed a worker. */
+static apr_uint32_t pa_sb_waiters_hw(pa_sb_layout_t *l, pa_sb_app_t *a)
+{
+    return a->waiters_hw < l->nwaiters ? a->waiters_hw : l->nwaiters;
+}
+
 static pa_waiter_t *pa_sb_oldest_waiter_locked(pa_sb_t *sb, pa_sb_app_t *a)
 {
+    pa_sb_layout_t *l = pa_sb_layout(sb, a);
+    apr_uint32_t i, hw = pa_sb_waiters_hw(l, a);
     pa_waiter_t *best = NULL;
-    apr_uint32_t i;
 
     if (a->queue_len == 0) {
         return NULL;
     }
-    for (i = 0; i < a->waiters_hw; i++) {
-        pa_waiter_t *w = pa_sb_waiter(sb, a, i);
+    for (i = 0; i < hw; i++) {
+        pa_waiter_t *w = &l->waiters[i];
 
         if (w->state != PA_WAIT_WAITING) {
             continue;
@@ -204,21 +218,24 @@ void pa_sb_slot_ready_locked(pa_sb_t *sb, pa_sb_app_t *a, int slot_index)
 
 apr_uint32_t pa_sb_sweep_waiters_locked(pa_sb_t *sb, pa_sb_app_t *a)
 {
-    apr_uint32_t i, hw = 0;
+    pa_sb_layout_t *l = pa_sb_layout(sb, a);
+    apr_uint32_t i, n = pa_sb_waiters_hw(l, a), hw = 0, waiting = 0;
 
-    for (i = 0; i < a->waiters_hw; i++) {
-        pa_waiter_t *w = pa_sb_waiter(sb, a, i);
+    for (i = 0; i < n; i++) {
+        pa_waiter_t *w = &l->waiters[i];
 
         if (w->state == PA_WAIT_WAITING && !pa_sb_pid_alive(w->pid)) {
             w->state = PA_WAIT_FREE;
-            a->queue_len--;
         }
+        waiting += w->state == PA_WAIT_WAITING;
         if (w->state != PA_WAIT_FREE) {
             hw = i + 1;
         }
     }
+    /* Recounted, so a stray write to the queue length heals here. */
     a->waiters_hw = hw;
-    return a->queue_len;
+    a->queue_len = waiting;
+    return waiting;
 }
 
 static void pa_sb_fill_claim(pa_sb_app_t *a, pa_slot_t *slot, int slot_index,
@@ -236,16 +253,17 @@ static void pa_sb_fill_claim(pa_sb_app_t *a, pa_slot_t *slot, int slot_index,
 
 static pa_waiter_t *pa_sb_enqueue_locked(pa_sb_t *sb, pa_sb_app_t *a)
 {
+    pa_sb_layout_t *l = pa_sb_layout(sb, a);
     apr_uint32_t i;
-    pa_waiter_t *w;
+    pa_waiter_t *w = NULL;
 
-    for (i = 0; i < a->nwaiters; i++) {
-        w = pa_sb_waiter(sb, a, i);
+    for (i = 0; i < l->nwaiters; i++) {
+        w = &l->waiters[i];
         if (w->state == PA_WAIT_FREE) {
             break;
         }
     }
-    if (i == a->nwaiters) {
+    if (i == l->nwaiters) {
         return NULL;
     }
     if (i >= a->waiters_hw) {
@@ -264,7 +282,8 @@ static pa_waiter_t *pa_sb_enqueue_locked(pa_sb_t *sb, pa_sb_app_t *a)
 apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
                          apr_interval_time_t queue_timeout, pa_claim_t *claim)
 {
-    pa_sb_app_t *a = pa_sb_app(sb, app_index);
+    pa_sb_layout_t *l = &sb->layout[app_index];
+    pa_sb_app_t *a = l->app;
     apr_time_t deadline;
     pa_waiter_t *w;
     apr_uint32_t i, live = 0;
@@ -273,8 +292,8 @@ apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
     pa_sb_lock(sb, a);
     /* Lowest index first: the high slots of a dynamic pool go idle and are
      * the ones reaped, and the low ones stay hot. */
-    for (i = 0; i < a->nslots; i++) {
-        pa_slot_t *slot = pa_sb_slot(sb, a, i);
+    for (i = 0; i < l->nslots; i++) {
+        pa_slot_t *slot = &l->slots[i];
 
         if (slot->state == PA_SLOT_IDLE) {
             pa_sb_take_locked(sb, a, slot, getpid());
@@ -322,7 +341,11 @@ apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
     }
     idx = w->slot;
     w->state = PA_WAIT_FREE;
-    pa_sb_fill_claim(a, pa_sb_slot(sb, a, idx), idx, what, claim);
+    if (idx < 0 || (apr_uint32_t)idx >= l->nslots) {
+        pa_sb_unlock(sb, a);
+        return APR_EGENERAL;            /* not something we wrote */
+    }
+    pa_sb_fill_claim(a, &l->slots[idx], idx, what, claim);
     pa_sb_unlock(sb, a);
     return APR_SUCCESS;
 }
@@ -563,6 +586,8 @@ apr_status_t pa_sb_create(pa_sb_t **sbp, pa_server_conf_t *conf,
 
     sb = apr_pcalloc(pconf, sizeof(*sb));
     sb->conf = conf;
+    sb->napps = napps;
+    sb->layout = apr_pcalloc(pconf, napps * sizeof(*sb->layout));
     sb->wake_fd = sb->alive_rd = sb->alive_wr = -1;
     /* Anonymous: inherited by fork, never a file left behind. */
     rv = apr_shm_create(&sb->shm, size, NULL, pconf);
@@ -598,8 +623,13 @@ apr_status_t pa_sb_create(pa_sb_t **sbp, pa_server_conf_t *conf,
         off += PA_SB_ALIGN(a->nslots * sizeof(pa_slot_t));
         a->waiters_off = off;
         off += PA_SB_ALIGN(nwaiters * sizeof(pa_waiter_t));
+        sb->layout[i].app = a;
+        sb->layout[i].slots = (pa_slot_t *)((char *)hdr + a->slots_off);
+        sb->layout[i].waiters = (pa_waiter_t *)((char *)hdr + a->waiters_off);
+        sb->layout[i].nslots = a->nslots;
+        sb->layout[i].nwaiters = nwaiters;
         for (j = 0; j < a->nslots; j++) {
-            pa_sb_slot(sb, a, j)->last_exit_status = -1;
+            sb->layout[i].slots[j].last_exit_status = -1;
         }
         if ((rc = pa_sb_init_lock(a)) != 0) {
             rv = rc;

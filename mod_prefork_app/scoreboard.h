@@ -130,11 +130,25 @@ typedef struct pa_sb_header_t {
     apr_size_t app_off[1];                  /* napps offsets, really */
 } pa_sb_header_t;
 
+/* Where one app's parts of the segment are and how big they are, computed
+ * by the parent before anything else maps the segment: the manager (often
+ * root) never follows an offset or a size that an httpd child could have
+ * overwritten. */
+typedef struct pa_sb_layout_t {
+    pa_sb_app_t *app;
+    pa_slot_t *slots;
+    struct pa_waiter_t *waiters;
+    apr_uint32_t nslots;
+    apr_uint32_t nwaiters;
+} pa_sb_layout_t;
+
 /* Process-local handle, inherited by fork. */
 typedef struct pa_sb_t {
     apr_shm_t *shm;
     pa_sb_header_t *hdr;
     pa_server_conf_t *conf;
+    int napps;
+    pa_sb_layout_t *layout;         /* napps entries */
     int wake_fd;                    /* eventfd: pa_sb_wake_manager() writes, the manager polls */
     int alive_rd;                   /* generation pipe: EOF once the parent and every httpd */
     int alive_wr;                   /*   child of this generation are gone (the manager keeps only rd) */
@@ -166,6 +180,8 @@ apr_status_t pa_sb_create(pa_sb_t **sb, pa_server_conf_t *conf,
                           apr_pool_t *pconf, server_rec *s);
 pa_sb_app_t *pa_sb_app(pa_sb_t *sb, int app_index);
 pa_slot_t *pa_sb_slot(pa_sb_t *sb, pa_sb_app_t *a, int slot_index);
+/* The layout entry of an app (its trusted slot and waiter counts). */
+pa_sb_layout_t *pa_sb_layout(pa_sb_t *sb, pa_sb_app_t *a);
 /* "<sockdir>/<app>.<slot>.sock" */
 const char *pa_sb_socket_path(apr_pool_t *p, pa_sb_t *sb, const pa_app_t *app, int slot_index);
 /* Lock an app's mutex; recovers from a dead owner (EOWNERDEAD). */
