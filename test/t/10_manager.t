@@ -12,15 +12,25 @@ use File::Basename qw(dirname);
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PALoad;
+use File::Temp ();
 use HTTP::Tiny ();
 use POSIX ();
 
-plan tests => 30;
+plan tests => 35;
 
 my $hello = hello_path();
 my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
+# A worker that only talks on stderr, then sleeps.
+my $tmp = File::Temp::tempdir('pa-mgr-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+open my $sh, '>', "$tmp/chatty" or die "$tmp/chatty: $!";
+print $sh "#!/bin/sh\necho \"chatty says FOO=\$FOO\" >&2\nexec sleep 3600\n";
+close $sh;
+chmod 0755, "$tmp/chatty";
 my $h = PATest::Httpd->new(conf => <<"EOF");
 PreforkApp mstatic "$hello" processes=3
+PreforkAppEnv mstatic PA_TEST_VAR hello
+PreforkApp mchatty "$tmp/chatty" processes=1
+PreforkAppEnv mchatty FOO bar
 PreforkApp mcrash "/bin/false" processes=2 start-delay=1
 PreforkApp mrecycle "$hello" processes=2 max-requests=10
 PreforkApp mlife "$hello" processes=2 lifetime=1
@@ -72,6 +82,17 @@ is(scalar(grep { $children{$_} && $children{$_}{args} =~ /\Q$hello\E/ } @pids), 
    'ps: the three workers are children of the manager, running the command');
 my ($mrow) = grep { $_->{pid} == $mgr } ps_table();
 like($mrow->{args}, qr/mod_prefork_app manager/, 'manager process title');
+# What a worker gets: a clean environment, the command's directory, fds 0-2.
+open my $env, '<', "/proc/$pids[0]/environ";
+my @env = sort split /\0/, do { local $/; <$env> };
+is_deeply(\@env, ['PATH=/usr/local/bin:/usr/bin:/bin', 'PA_TEST_VAR=hello'],
+          'worker environment: PreforkAppEnv and PATH only');
+is(readlink("/proc/$pids[0]/cwd"), dirname($hello), 'worker cwd: the command\'s directory');
+opendir my $fds, "/proc/$pids[0]/fd";
+is_deeply([sort grep { /^\d+$/ } readdir $fds], [0, 1, 2], 'worker inherits fds 0-2 only');
+ok(-S "/proc/$pids[0]/fd/0", 'fd 0 is its listen socket');
+ok(wait_for_log(qr/PA00121: app mchatty pid \d+: chatty says FOO=bar/, 0,
+                file => $h->log_file), 'stderr lines logged, tagged with app and pid');
 my ($sockdir) = glob("$dir/pa-*");
 ok($sockdir && -d $sockdir && (stat $sockdir)[2] % 01000 == 0700,
    'private socket directory, mode 0700');
