@@ -31,6 +31,10 @@ pa_sb_t *pa_scoreboard;
 
 #define PA_TICK_MS 250                  /* timeouts are checked this often */
 #define PA_BACKOFF_MAX apr_time_from_sec(60)
+/* Dispatch answers 504 at request-timeout and releases the worker; the
+ * manager's own check, a little later, is the backstop for a request whose
+ * httpd thread is stuck or gone. */
+#define PA_TIMEOUT_GRACE apr_time_from_sec(1)
 /* A retiring manager whose generation saw no request for this long stops,
  * even if some process forked from the parent still holds the generation
  * pipe open. */
@@ -529,7 +533,8 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
             else if (w->pid && app->request_timeout && slot->req_start
                      && !w->term_at
                      && now - slot->req_start
-                        > apr_time_from_sec(app->request_timeout)) {
+                        > apr_time_from_sec(app->request_timeout)
+                          + PA_TIMEOUT_GRACE) {
                 slot->retire = PA_RETIRE_TIMEOUT;
                 apr_atomic_inc64(&a->c.killed_timeout);
                 ap_log_error(APLOG_MARK, APLOG_WARNING, 0, m->s, PALOGNO(00110)
