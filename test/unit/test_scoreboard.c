@@ -1,0 +1,378 @@
+/* Unit tests of the scoreboard (mod_prefork_app/scoreboard.c): claim and
+ * release of worker slots, the FIFO wait queue with direct hand-off across
+ * processes, and recovery of a lock whose holder died. Runs without httpd:
+ * the few httpd symbols the file uses are stubbed below. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "scoreboard.h"
+#include "ap_mpm.h"
+#include "unixd.h"
+#include "apr_strings.h"
+
+/* ---- httpd stubs ---------------------------------------------------------- */
+
+module AP_MODULE_DECLARE_DATA prefork_app_module;
+AP_DECLARE_DATA server_rec *ap_server_conf;
+AP_DECLARE_DATA unixd_config_rec ap_unixd_config;
+static int logged;
+
+AP_DECLARE(void) ap_log_error_(const char *file, int line, int module_index,
+                               int level, apr_status_t status,
+                               const server_rec *s, const char *fmt, ...)
+{
+    logged++;
+}
+
+AP_DECLARE(apr_status_t) ap_mpm_query(int query_code, int *result)
+{
+    *result = query_code == AP_MPMQ_HARD_LIMIT_THREADS ? 8 : 2;
+    return APR_SUCCESS;
+}
+
+AP_DECLARE(int) ap_state_query(int query_code)
+{
+    return 1;
+}
+
+AP_DECLARE(char *) ap_runtime_dir_relative(apr_pool_t *p, const char *fname)
+{
+    return apr_pstrcat(p, "/tmp/", fname, NULL);
+}
+
+/* ---- fixture: one app, processes=2, a scoreboard ------------------------- */
+
+typedef struct fixture_t {
+    apr_pool_t *pool;
+    pa_app_t app;
+    pa_server_conf_t conf;
+    pa_sb_t *sb;
+    pa_sb_app_t *a;
+    char dir[64];
+} fixture_t;
+
+static int setup(void **state)
+{
+    fixture_t *f = calloc(1, sizeof(*f));
+
+    apr_pool_create(&f->pool, NULL);
+    strcpy(f->dir, "/tmp/pa-sb-test-XXXXXX");
+    if (!mkdtemp(f->dir)) {
+        return -1;
+    }
+    f->app.name = "t";
+    f->app.min_procs = f->app.max_procs = 2;
+    f->app.max_requests = 3;
+    f->conf.apps = apr_array_make(f->pool, 1, sizeof(pa_app_t *));
+    APR_ARRAY_PUSH(f->conf.apps, pa_app_t *) = &f->app;
+    f->conf.sockdir = f->dir;
+    if (pa_sb_create(&f->sb, &f->conf, f->pool, NULL) != APR_SUCCESS) {
+        return -1;
+    }
+    f->a = pa_sb_app(f->sb, 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+
+    pa_sb_remove_sockdir(f->pool, f->sb->hdr->sockdir);
+    rmdir(f->dir);
+    apr_pool_destroy(f->pool);
+    free(f);
+    return 0;
+}
+
+/* What the manager does once a worker is forked into slot i. */
+static void worker_up(fixture_t *f, int i, pid_t pid)
+{
+    pa_slot_t *slot = pa_sb_slot(f->sb, f->a, i);
+
+    pa_sb_lock(f->sb, f->a);
+    slot->seq++;
+    slot->pid = pid;
+    slot->requests = 0;
+    slot->retire = PA_RETIRE_NONE;
+    pa_sb_slot_ready_locked(f->sb, f->a, i);
+    pa_sb_unlock(f->sb, f->a);
+}
+
+static void wait_queue_len(fixture_t *f, apr_uint32_t n)
+{
+    int tries = 5000;
+
+    while (f->a->queue_len != n && tries-- > 0) {
+        usleep(1000);
+    }
+    assert_int_equal(f->a->queue_len, n);
+}
+
+static int wake_pending(fixture_t *f)
+{
+    struct pollfd p = { f->sb->wake_fd, POLLIN, 0 };
+    int n = poll(&p, 1, 0);
+
+    pa_sb_wake_drain(f->sb);
+    return n == 1;
+}
+
+/* ---- tests ------------------------------------------------------------------ */
+
+static void test_layout(void **state)
+{
+    fixture_t *f = *state;
+
+    assert_int_equal(f->sb->hdr->magic, PA_SB_MAGIC);
+    assert_int_equal(f->sb->layout[0].nslots, 3);      /* 2 + headroom 1 */
+    assert_int_equal(f->sb->layout[0].nwaiters, 16);   /* 2 daemons x 8 threads */
+    assert_string_equal(f->sb->hdr->sockdir,
+                        apr_psprintf(f->pool, "%s/pa-%ld.1", f->dir, (long)getpid()));
+    assert_int_equal(pa_sb_slot(f->sb, f->a, 2)->last_exit_status, -1);
+    assert_string_equal(pa_sb_socket_path(f->pool, f->sb, &f->app, 2),
+                        apr_pstrcat(f->pool, f->sb->hdr->sockdir, "/t.2.sock", NULL));
+}
+
+static void test_claim_lowest_idle_and_release(void **state)
+{
+    fixture_t *f = *state;
+    pa_claim_t c1, c2;
+
+    worker_up(f, 1, 1001);
+    worker_up(f, 0, 1000);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "GET /a", apr_time_from_sec(1), &c1),
+                     APR_SUCCESS);
+    assert_int_equal(c1.slot_index, 0);
+    assert_int_equal(c1.pid, 1000);
+    assert_int_equal(c1.slot->state, PA_SLOT_BUSY);
+    assert_int_equal(c1.slot->client_pid, getpid());
+    assert_string_equal(c1.slot->uri, "GET /a");
+    assert_true(c1.slot->req_start > 0);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "GET /b", apr_time_from_sec(1), &c2),
+                     APR_SUCCESS);
+    assert_int_equal(c2.slot_index, 1);
+    assert_int_equal(f->a->c.accepted, 2);
+
+    pa_sb_release(f->sb, &c1, PA_RELEASE_OK);
+    assert_int_equal(c1.slot->state, PA_SLOT_IDLE);
+    assert_int_equal(c1.slot->client_pid, 0);
+    assert_int_equal(c1.slot->req_start, 0);
+    assert_int_equal(c1.slot->requests, 1);
+    pa_sb_release(f->sb, &c2, PA_RELEASE_BROKEN);
+    assert_int_equal(c2.slot->state, PA_SLOT_STOPPING);
+    assert_int_equal(c2.slot->retire, PA_RETIRE_BROKEN);
+    assert_true(wake_pending(f));
+}
+
+static void test_queue_timeout(void **state)
+{
+    fixture_t *f = *state;
+    pa_claim_t c;
+
+    assert_int_equal(pa_sb_claim(f->sb, 0, "x", apr_time_from_msec(50), &c),
+                     APR_TIMEUP);
+    assert_int_equal(f->a->queue_len, 0);
+    assert_int_equal(f->a->c.queue_max, 1);
+    assert_int_equal(pa_sb_sweep_waiters_locked(f->sb, f->a), 0);
+    assert_int_equal(f->a->waiters_hw, 0);       /* the record was freed */
+}
+
+/* Three processes queue in order; one worker is handed from each release
+ * straight to the next waiter, oldest first. */
+static void test_fifo_handoff(void **state)
+{
+    fixture_t *f = *state;
+    pid_t kids[3];
+    int fds[2], k;
+    char order[4] = { 0 };
+
+    f->a->max_requests = 0;
+    assert_int_equal(pipe(fds), 0);
+    for (k = 0; k < 3; k++) {
+        kids[k] = fork();
+        if (kids[k] == 0) {
+            pa_claim_t c;
+            char me = (char)('0' + k);
+
+            if (pa_sb_claim(f->sb, 0, "q", apr_time_from_sec(20), &c) != APR_SUCCESS
+                || write(fds[1], &me, 1) != 1) {
+                _exit(1);
+            }
+            usleep(20000);
+            pa_sb_release(f->sb, &c, PA_RELEASE_OK);
+            _exit(0);
+        }
+        wait_queue_len(f, k + 1);
+    }
+    worker_up(f, 0, 1000);
+    assert_int_equal(read(fds[0], order, 1), 1);
+    assert_int_equal(read(fds[0], order + 1, 1), 1);
+    assert_int_equal(read(fds[0], order + 2, 1), 1);
+    assert_string_equal(order, "012");
+    for (k = 0; k < 3; k++) {
+        int st;
+
+        assert_int_equal(waitpid(kids[k], &st, 0), kids[k]);
+        assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    }
+    assert_int_equal(pa_sb_slot(f->sb, f->a, 0)->state, PA_SLOT_IDLE);
+    assert_int_equal(pa_sb_slot(f->sb, f->a, 0)->requests, 3);
+    assert_int_equal(f->a->queue_len, 0);
+    close(fds[0]);
+    close(fds[1]);
+}
+
+/* A waiter whose process died is never handed a worker. */
+static void test_dead_waiter_skipped(void **state)
+{
+    fixture_t *f = *state;
+    pid_t kid = fork();
+    int st;
+
+    if (kid == 0) {
+        pa_claim_t c;
+
+        pa_sb_claim(f->sb, 0, "q", apr_time_from_sec(30), &c);
+        _exit(0);
+    }
+    wait_queue_len(f, 1);
+    kill(kid, SIGKILL);
+    waitpid(kid, &st, 0);
+    worker_up(f, 0, 1000);
+    assert_int_equal(pa_sb_slot(f->sb, f->a, 0)->state, PA_SLOT_IDLE);
+    assert_int_equal(f->a->queue_len, 0);
+}
+
+static void test_max_requests_retires(void **state)
+{
+    fixture_t *f = *state;
+    pa_claim_t c;
+    int i;
+
+    worker_up(f, 0, 1000);
+    for (i = 0; i < 2; i++) {
+        assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c), APR_SUCCESS);
+        pa_sb_release(f->sb, &c, PA_RELEASE_OK);
+    }
+    wake_pending(f);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c), APR_SUCCESS);
+    /* Known at claim time, so the manager can start the replacement now. */
+    assert_int_equal(c.slot->retire, PA_RETIRE_MAX_REQUESTS);
+    assert_true(wake_pending(f));
+    pa_sb_release(f->sb, &c, PA_RELEASE_OK);
+    assert_int_equal(c.slot->state, PA_SLOT_STOPPING);
+}
+
+static void test_release_after_worker_died_or_replaced(void **state)
+{
+    fixture_t *f = *state;
+    pa_claim_t c;
+
+    worker_up(f, 0, 1000);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c), APR_SUCCESS);
+    c.slot->pid = 0;                    /* the manager reaped its worker */
+    pa_sb_release(f->sb, &c, PA_RELEASE_OK);
+    assert_int_equal(c.slot->state, PA_SLOT_EMPTY);
+
+    worker_up(f, 0, 1002);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c), APR_SUCCESS);
+    worker_up(f, 0, 1003);              /* a restarted manager re-filled it */
+    pa_sb_release(f->sb, &c, PA_RELEASE_BROKEN);
+    assert_int_equal(c.slot->state, PA_SLOT_IDLE);     /* not ours any more */
+    assert_int_equal(c.slot->pid, 1003);
+}
+
+static void test_release_timeout_counts(void **state)
+{
+    fixture_t *f = *state;
+    pa_claim_t c;
+
+    worker_up(f, 0, 1000);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c), APR_SUCCESS);
+    pa_sb_release(f->sb, &c, PA_RELEASE_TIMEOUT);
+    assert_int_equal(c.slot->state, PA_SLOT_STOPPING);
+    assert_int_equal(c.slot->retire, PA_RETIRE_TIMEOUT);
+    assert_int_equal(f->a->c.killed_timeout, 1);
+}
+
+static void test_crash_loop_fails_fast(void **state)
+{
+    fixture_t *f = *state;
+    pa_claim_t c;
+
+    f->a->backoff_until = apr_time_now() + apr_time_from_sec(30);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "r", apr_time_from_sec(30), &c),
+                     APR_EAGAIN);
+    assert_int_equal(f->a->queue_len, 0);
+}
+
+/* A process killed while holding the lock: the next locker repairs. */
+static void test_lock_owner_died(void **state)
+{
+    fixture_t *f = *state;
+    pid_t kid = fork();
+    int st, before = logged;
+
+    if (kid == 0) {
+        pa_sb_lock(f->sb, f->a);
+        f->a->queue_len = 42;           /* half-done work */
+        _exit(0);
+    }
+    waitpid(kid, &st, 0);
+    pa_sb_lock(f->sb, f->a);
+    assert_int_equal(f->a->queue_len, 0);
+    pa_sb_unlock(f->sb, f->a);
+    assert_int_equal(logged, before + 1);
+    pa_sb_lock(f->sb, f->a);            /* consistent again */
+    pa_sb_unlock(f->sb, f->a);
+}
+
+static void test_record(void **state)
+{
+    fixture_t *f = *state;
+    apr_uint32_t count = 0, in_bucket9 = 0;
+    int i;
+
+    pa_sb_record(f->sb, 0, 200, 1000);
+    pa_sb_record(f->sb, 0, 504, 3000);
+    pa_sb_record(f->sb, 0, 502, 1);
+    for (i = 0; i < PA_STATS_SECONDS; i++) {
+        count += f->a->stats[i].count;
+        in_bucket9 += f->a->stats[i].hist[9];
+    }
+    assert_int_equal(count, 3);
+    assert_int_equal(in_bucket9, 1);        /* 1000 us: 2^9 <= x < 2^10 */
+    assert_int_equal(f->a->c.status_504, 1);
+    assert_int_equal(f->a->c.status_502, 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_layout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_claim_lowest_idle_and_release, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queue_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fifo_handoff, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dead_waiter_skipped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_max_requests_retires, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_release_after_worker_died_or_replaced, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_release_timeout_counts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_crash_loop_fails_fast, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lock_owner_died, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_record, setup, teardown),
+    };
+
+    apr_initialize();
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
