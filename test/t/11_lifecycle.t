@@ -13,7 +13,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PALoad;
 
-plan tests => 22;
+plan tests => 25;
 
 my $hello = hello_path();
 my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
@@ -103,3 +103,25 @@ ok(wait_for(sub { !pid_alive($mgr) && !grep { pid_alive($_) } @old }),
    'no manager or worker process left');
 ok(!glob("$dir/pa-*") && !-e "$dir/prefork_app_manager.pid",
    'no socket directory and no manager pid file left');
+
+# ---- the httpd parent is SIGKILLed: the manager takes its workers down -------
+my $h2 = PATest::Httpd->new(conf => <<"EOF");
+PreforkApp kparent "$hello" processes=2
+<Location /app-status>
+    SetHandler prefork-app-status
+</Location>
+EOF
+ok($h2->start, 'second private httpd started') or diag($h2->error_log);
+my @w2;
+wait_for(sub { @w2 = worker_pids('kparent', $h2->url); @w2 == 2 });
+my $parent2 = $h2->pid;
+open my $mfh, '<', $h2->dir . '/prefork_app_manager.pid';
+my ($mgr2p) = <$mfh> =~ /(\d+)/;
+my @httpd_children = grep { $_ != $mgr2p } map { $_->{pid} } ps_children($parent2);
+kill 'KILL', $parent2;
+ok(wait_for(sub { @w2 == 2 && !grep { pid_alive($_) } @w2 }),
+   'parent SIGKILLed: the workers are stopped');
+ok(wait_for(sub { !pid_alive($mgr2p) && !glob($h2->dir . '/pa-*') }),
+   'the manager exits and removes the sockets');
+# httpd's own children may outlive a SIGKILLed parent: not ours to test.
+kill 'KILL', grep { pid_alive($_) } @httpd_children;
