@@ -41,6 +41,7 @@ pa_sb_t *pa_scoreboard;
 #define PA_RETIRE_QUIET apr_time_from_sec(10)
 /* Exit status of a manager that could not set up: do not restart it. */
 #define PA_MANAGER_STARTUP_ERROR 254
+#define PA_MANAGER_QUICK_DEATHS 5
 #define PA_TITLE "httpd (mod_prefork_app manager)"
 
 typedef enum { PA_MODE_RUN, PA_MODE_RETIRE, PA_MODE_STOP } pa_mode_e;
@@ -89,6 +90,8 @@ typedef struct pa_mgr_proc_t {
     server_rec *s;
     apr_pool_t *pconf;
     int gone;                   /* reaped or handed over: never signal it */
+    apr_time_t started;
+    int quick_deaths;           /* in a row, each within a second of start */
 } pa_mgr_proc_t;
 
 static const char *pa_pidfile_path(apr_pool_t *p, pa_sb_t *sb)
@@ -957,6 +960,18 @@ static void pa_manager_maint(int reason, void *data, apr_wait_t status)
                          mp->proc.pid);
             break;
         }
+        /* A manager that dies at once would be restarted in a tight loop. */
+        mp->quick_deaths = apr_time_now() - mp->started < apr_time_from_sec(1)
+                           ? mp->quick_deaths + 1 : 0;
+        if (mp->quick_deaths >= PA_MANAGER_QUICK_DEATHS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, mp->s, PALOGNO(00124)
+                         "manager pid %" APR_PID_T_FMT " died (status %d), "
+                         "the %dth time in a row right after it started; "
+                         "giving up: applications are unavailable until "
+                         "httpd restarts", mp->proc.pid, (int)status,
+                         mp->quick_deaths);
+            break;
+        }
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, mp->s, PALOGNO(00119)
                      "manager pid %" APR_PID_T_FMT " died (status %d); "
                      "starting a new one", mp->proc.pid, (int)status);
@@ -998,6 +1013,7 @@ static apr_status_t pa_manager_fork(pa_mgr_proc_t *mp)
     mp->proc.pid = pid;
     mp->proc.in = mp->proc.out = mp->proc.err = NULL;
     mp->gone = 0;
+    mp->started = apr_time_now();
     apr_proc_other_child_register(&mp->proc, pa_manager_maint, mp, NULL,
                                   mp->pconf);
     return APR_SUCCESS;
