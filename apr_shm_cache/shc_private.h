@@ -96,16 +96,19 @@ typedef struct {
     shc_off_t buckets_off, tag_buckets_off, tags_off, access_off, rmm_off;
     apr_uint32_t rmm_size;
     apr_uint32_t max_pages;
+    char pad0[64];               /* keep what readers use off writers' lines */
+    pthread_mutex_t lock;
+    volatile apr_uint32_t dirty; /* a writer is mid-change */
     apr_uint32_t pages;
     apr_uint32_t tag_free;
     apr_uint32_t tags_used;
-    volatile apr_uint32_t dirty;  /* a writer is mid-change */
     apr_uint64_t next_version;
     apr_uint64_t entries, bytes_data;
     apr_uint64_t sets, deletes, evictions, expirations, invalidations;
-    apr_uint64_t lock_waits, recoveries, clears;
-    pthread_mutex_t lock;
+    apr_uint64_t recoveries, clears;
+    char pad1[64];
     apr_uint32_t seq[SHC_STRIPES];
+    apr_uint64_t lock_waits;     /* bumped by waiters, not by the holder */
     shc_hitmiss_t hm[SHC_STAT_SLOTS];    /* 64-byte strides: few shared lines */
     shc_class_t classes[SHC_MAX_CLASSES];
 } shc_header_t;
