@@ -70,11 +70,11 @@ for my $case (@cases) {
     my $file = $r{file};
     my $detail = "$what: httpd -t said (exit $r{rc}):\n$r{out}";
 
-    ok($r{rc} != 0) or diag($detail);
+    ok($r{rc} != 0, "$what: rejected") or diag($detail);
     # httpd: "Syntax error on line N of FILE:"; checks after parsing: "FILE:N:"
-    ok($r{out} =~ /(?:line $line of \Q$file\E|\Q$file\E:$line\b)/)
+    ok($r{out} =~ /(?:line $line of \Q$file\E|\Q$file\E:$line\b)/, "$what: file and line $line")
         or diag("$what: no $file line $line in the message\n$detail");
-    ok($r{out} =~ $reason) or diag("$what: reason should match $reason\n$detail");
+    ok($r{out} =~ $reason, "$what: reason") or diag("$what: reason should match $reason\n$detail");
 }
 
 # Every directive and key at once, valid.
@@ -95,5 +95,5 @@ my %r = configtest(
     '    Require local',
     '</Location>',
 );
-ok($r{rc} == 0) or diag("valid config rejected (exit $r{rc}):\n$r{out}");
-ok($r{out} =~ /Syntax OK/) or diag("no 'Syntax OK':\n$r{out}");
+ok($r{rc} == 0, 'a valid config passes') or diag("valid config rejected (exit $r{rc}):\n$r{out}");
+ok($r{out} =~ /Syntax OK/, 'Syntax OK') or diag("no 'Syntax OK':\n$r{out}");

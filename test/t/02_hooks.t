@@ -57,7 +57,7 @@ my $n = 2;
 $n += 1 + @{ $_->[1] } + @{ $_->[2] } for @hooks;
 plan tests => $n;
 
-ok(scalar @hooks) or diag("no ap_hook_*() calls found in $src/*.c");
+ok(scalar @hooks, 'ap_hook_*() calls found in the source') or diag("no ap_hook_*() calls found in $src/*.c");
 
 # ---- what the server does ---------------------------------------------------
 my $html = GET('/server-info?hooks')->content;
@@ -76,24 +76,24 @@ for my $h (@hooks) {
             unless $t;
         my @list = @{ $order{$t} || [] };
         my ($me) = grep { $list[$_][1] eq 'mod_prefork_app.c' } 0 .. $#list;
-        ok(defined $me && $list[$me][0] == $pos)
+        ok(defined $me && $list[$me][0] == $pos, "ap_hook_$hook at position $pos")
             or diag("ap_hook_$hook: expected mod_prefork_app.c at $pos in '$t': "
                     . join(', ', map { "$_->[0] $_->[1]" } @list));
         for my $p (@$preds) {
             my ($i) = grep { $list[$_][1] eq $p } 0 .. $#list;
-            ok(!defined $i || (defined $me && $i < $me))
+            ok(!defined $i || (defined $me && $i < $me), "ap_hook_$hook after $p")
                 or diag("ap_hook_$hook: $p should run before mod_prefork_app.c");
         }
         for my $s (@$succs) {
             my ($i) = grep { $list[$_][1] eq $s } 0 .. $#list;
-            ok(!defined $i || (defined $me && $i > $me))
+            ok(!defined $i || (defined $me && $i > $me), "ap_hook_$hook before $s")
                 or diag("ap_hook_$hook: $s should run after mod_prefork_app.c");
         }
     }
 }
 
 # The module says so itself at startup (LogLevel prefork_app:debug).
-ok(error_log_since(0) =~ /PA00903: hook order: /)
+ok(error_log_since(0) =~ /PA00903: hook order: /, 'PA00903 hook order logged')
     or diag('no "PA00903: hook order:" debug line in ' . error_log_path());
 
 sub _pairs { my @p; push @p, [ splice @_, 0, 2 ] while @_; @p }
