@@ -53,6 +53,7 @@ typedef struct pa_mapp_t {
     pa_worker_t *w;             /* nslots */
     apr_uint32_t nslots;        /* trusted copy (pa_sb_layout_t) */
     int *spawn;                 /* nslots: slots to spawn into, per pass */
+    int *under;                 /* nslots: BUSY slots to respawn, per pass */
     const char **envp;
     int at_max;                 /* in a "demand but at max processes" episode */
     apr_time_t stop_deadline;   /* SIGKILL what is left after this (stopping) */
@@ -251,6 +252,7 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
         ma->a = pa_sb_app(sb, i);
         ma->nslots = sb->layout[i].nslots;
         ma->spawn = apr_pcalloc(m->pool, ma->nslots * sizeof(int));
+        ma->under = apr_pcalloc(m->pool, ma->nslots * sizeof(int));
         ma->w = apr_pcalloc(m->pool, ma->nslots * sizeof(pa_worker_t));
         ma->envp = pa_worker_env(m->pool, ma->app);
         for (j = 0; j < ma->nslots; j++) {
@@ -324,6 +326,12 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
     if (slot->state != PA_SLOT_BUSY) {
         slot->state = PA_SLOT_EMPTY;
         slot->retire = PA_RETIRE_NONE;
+    }
+    else if (!asked) {
+        /* Its claimant may have a connection waiting in the slot's backlog
+         * (the worker died idle just as it was claimed, e.g. php-cgi after
+         * PHP_FCGI_MAX_REQUESTS): put a fresh worker in place. */
+        w->respawn_busy = 1;
     }
     /* else its claimant still holds it: pa_sb_release() frees it. */
     pa_sb_unlock(m->sb, a);
@@ -417,17 +425,21 @@ static void pa_mgr_reap(pa_manager_t *m)
     }
 }
 
-/* Fork the occupant of an EMPTY slot the caller marked STARTING. */
+/* Fork the occupant of an EMPTY slot the caller marked STARTING, or of a
+ * BUSY one whose worker died under its claimant. */
 static void pa_mgr_spawn(pa_manager_t *m, pa_mapp_t *ma, int idx)
 {
     pa_worker_t *w = &ma->w[idx];
     pa_sb_app_t *a = ma->a;
     pa_slot_t *slot = pa_sb_slot(m->sb, a, idx);
     apr_status_t rv = pa_worker_spawn(w, ma->envp, m->s);
+    int in_place;
 
     pa_sb_lock(m->sb, a);
     if (rv != APR_SUCCESS) {
-        slot->state = PA_SLOT_EMPTY;
+        if (slot->state != PA_SLOT_BUSY) {
+            slot->state = PA_SLOT_EMPTY;
+        }
         pa_sb_unlock(m->sb, a);
         /* Out of processes or memory: try again after start-delay. */
         a->backoff_until = apr_time_now()
@@ -439,13 +451,24 @@ static void pa_mgr_spawn(pa_manager_t *m, pa_mapp_t *ma, int idx)
     }
     slot->pid = w->pid;
     slot->started_at = w->spawned;
-    /* The socket already listens: the worker can be handed a request now. */
-    pa_sb_slot_ready_locked(m->sb, a, idx);
+    in_place = slot->state == PA_SLOT_BUSY;
+    if (in_place) {
+        /* In place under its claimant (same seq): it takes the waiting
+         * connection, and the claimant's release makes it idle. */
+        slot->requests = 1;
+        slot->retire = PA_RETIRE_NONE;
+    }
+    else {
+        /* The socket already listens: it can be handed a request now. */
+        pa_sb_slot_ready_locked(m->sb, a, idx);
+    }
     pa_sb_unlock(m->sb, a);
     apr_atomic_inc64(&a->c.spawned);
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, m->s, PALOGNO(00108)
-                 "app %s slot %d: started worker pid %" APR_PID_T_FMT,
-                 ma->app->name, idx, w->pid);
+                 "app %s slot %d: started worker pid %" APR_PID_T_FMT "%s",
+                 ma->app->name, idx, w->pid,
+                 in_place ? " (in place, for the request holding the slot)"
+                          : "");
 }
 
 /* How many workers the app should have now. */
@@ -502,6 +525,7 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
     const pa_app_t *app = ma->app;
     apr_interval_time_t die = apr_time_from_sec(app->die_timeout);
     int *spawn = ma->spawn, nspawn = 0, live = 0, idle = 0;
+    int *under = ma->under, nunder = 0;
     int serving_retirees = 0, target, i, n = (int)ma->nslots;
     apr_uint32_t waiting;
 
@@ -549,6 +573,14 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
             }
         }
         if (!w->pid) {
+            if (st == PA_SLOT_BUSY && w->respawn_busy
+                && m->mode != PA_MODE_STOP && now >= a->backoff_until) {
+                under[nunder++] = i;
+                live++;
+            }
+            if (st != PA_SLOT_BUSY) {
+                w->respawn_busy = 0;
+            }
             if (st != PA_SLOT_EMPTY && st != PA_SLOT_BUSY) {
                 slot->state = PA_SLOT_EMPTY;        /* repair a stray write */
             }
@@ -647,6 +679,9 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
 
     for (i = 0; i < nspawn; i++) {
         pa_mgr_spawn(m, ma, spawn[i]);
+    }
+    for (i = 0; i < nunder; i++) {
+        pa_mgr_spawn(m, ma, under[i]);
     }
 }
 

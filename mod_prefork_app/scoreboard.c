@@ -370,6 +370,11 @@ void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how)
         slot->client_pid = 0;
         poke = 1;
     }
+    else if (slot->pid != claim->pid) {
+        /* Our worker died and the manager put a fresh one in the slot
+         * under us: whatever went wrong went with the old one. */
+        pa_sb_slot_ready_locked(sb, a, claim->slot_index);
+    }
     else if (how != PA_RELEASE_OK || slot->retire != PA_RETIRE_NONE) {
         if (how == PA_RELEASE_TIMEOUT && slot->retire != PA_RETIRE_TIMEOUT) {
             slot->retire = PA_RETIRE_TIMEOUT;

@@ -16,8 +16,10 @@
  * manager; a BUSY slot belongs to the request that claimed it, and only its
  * pa_sb_release() moves it out of BUSY. The manager may set retire on a BUSY
  * slot, kill its worker (request-timeout) and, once the worker is reaped,
- * set pid to 0; the release then frees the slot. The one exception is a BUSY
- * slot whose claimant process died: the manager takes it back.
+ * set pid to 0; the release then frees the slot. A worker that died by
+ * itself under a claim is replaced in place (same seq, new pid), so that a
+ * connection waiting in the slot's backlog is served. The one exception is a
+ * BUSY slot whose claimant process died: the manager takes it back.
  *
  * Everything in the segment is writable by the httpd children, so the
  * manager never signals a pid read from it: it keeps its own table.

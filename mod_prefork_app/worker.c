@@ -190,6 +190,7 @@ apr_status_t pa_worker_spawn(pa_worker_t *w, const char **envp, server_rec *s)
     w->spawned = apr_time_now();
     w->term_at = 0;
     w->killed = 0;
+    w->respawn_busy = 0;
     return APR_SUCCESS;
 }
 

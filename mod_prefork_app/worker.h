@@ -19,6 +19,7 @@ typedef struct pa_worker_t {
     apr_time_t spawned;
     apr_time_t term_at;         /* when SIGTERM was sent, 0 = not asked to go */
     int killed;                 /* SIGKILL sent */
+    int respawn_busy;           /* died unasked under a claim: replace in place */
     apr_size_t errlen;
     char errbuf[PA_ERRLINE_MAX];
 } pa_worker_t;

@@ -16,7 +16,7 @@ use File::Temp ();
 use HTTP::Tiny ();
 use POSIX ();
 
-plan tests => 35;
+plan tests => 38;
 
 my $hello = hello_path();
 my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
@@ -26,7 +26,22 @@ open my $sh, '>', "$tmp/chatty" or die "$tmp/chatty: $!";
 print $sh "#!/bin/sh\necho \"chatty says FOO=\$FOO\" >&2\nexec sleep 3600\n";
 close $sh;
 chmod 0755, "$tmp/chatty";
+open my $php, '>', "$tmp/hello.php" or die "$tmp/hello.php: $!";
+print $php "<?php echo 'php ', getmypid(), \"\\n\";\n";
+close $php;
+my $lib = libexecdir();
 my $h = PATest::Httpd->new(conf => <<"EOF");
+LoadModule alias_module "$lib/mod_alias.so"
+# php-cgi leaves after PHP_FCGI_MAX_REQUESTS requests, by itself.
+PreforkApp mphp "/usr/bin/php-cgi" processes=2
+PreforkAppEnv mphp PHP_FCGI_MAX_REQUESTS 2
+Alias /mphp/ "$tmp/"
+<Directory "$tmp">
+    Require all granted
+</Directory>
+<Location /mphp/>
+    SetHandler prefork-app:mphp
+</Location>
 PreforkApp mstatic "$hello" processes=3
 PreforkAppEnv mstatic PA_TEST_VAR hello
 PreforkApp mchatty "$tmp/chatty" processes=1
@@ -145,6 +160,16 @@ wait_for(sub { (counter('mlife', 'recycled_lifetime') || 0) >= 4 }, timeout => 6
 ok(counter('mlife', 'recycled_lifetime') >= 4, 'lifetime recycles workers');
 is_deeply([keys %st], ['200'], 'no failed request while recycling by lifetime')
     or diag(PALoad::describe(%st));
+
+# Workers that exit by themselves between requests (php-cgi): a request that
+# claimed one just before it left is served by its replacement.
+$load = PALoad->start("$base/mphp/hello.php", clients => 4);
+wait_for(sub { (counter('mphp', 'exited') || 0) >= 40 }, timeout => 60);
+%st = $load->stop;
+ok(counter('mphp', 'exited') >= 40, 'php-cgi workers leave by themselves and are replaced');
+is_deeply([keys %st], ['200'], 'no failed request meanwhile')
+    or diag(PALoad::describe(%st));
+is(counter('mphp', 'crashed'), 0, 'leaving after serving requests is not a crash');
 
 # ---- a dynamic pool grows with waiting requests and shrinks when idle -------
 ok(wait_for(sub { pids('mdyn') == 1 }), 'dynamic pool starts at its minimum');

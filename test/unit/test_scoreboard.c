@@ -285,6 +285,15 @@ static void test_release_after_worker_died_or_replaced(void **state)
     pa_sb_release(f->sb, &c, PA_RELEASE_OK);
     assert_int_equal(c.slot->state, PA_SLOT_EMPTY);
 
+    /* Replaced in place under the claim (same seq): the release, however
+     * bad, makes the fresh worker idle. */
+    worker_up(f, 0, 1001);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c), APR_SUCCESS);
+    c.slot->pid = 1004;
+    pa_sb_release(f->sb, &c, PA_RELEASE_BROKEN);
+    assert_int_equal(c.slot->state, PA_SLOT_IDLE);
+    assert_int_equal(c.slot->retire, PA_RETIRE_NONE);
+
     worker_up(f, 0, 1002);
     assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c), APR_SUCCESS);
     worker_up(f, 0, 1003);              /* a restarted manager re-filled it */
