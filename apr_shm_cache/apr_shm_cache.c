@@ -6,12 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apr_file_info.h"
+#include "apr_general.h"
 #include "apr_strings.h"
 #include "apr_tables.h"
 #include "shc_private.h"
 
-#define SHC_KEY_SEED   0x5bd1e9955bd1e995ULL
-#define SHC_TAG_SEED   0x9e3779b97f4a7c15ULL
+#define SHC_TAG_SEED   0x9e3779b97f4a7c15ULL  /* tags hash apart from keys */
 #define SHC_READ_TRIES 4           /* optimistic reads before locking */
 #define SHC_ITER_BATCH 256         /* buckets copied per lock hold */
 
@@ -235,7 +236,7 @@ static apr_uint32_t tag_acquire(apr_shm_cache_t *c, const char *name)
 {
     shc_header_t *hdr = c->hdr;
     apr_size_t nlen = strlen(name);
-    apr_uint32_t h = shc_hash(name, nlen, SHC_TAG_SEED);
+    apr_uint32_t h = shc_hash(name, nlen, c->seed ^ SHC_TAG_SEED);
     apr_uint32_t i = tag_find(c, name, nlen, h), *b;
     shc_tag_t *t;
 
@@ -384,7 +385,6 @@ static int read_optimistic(apr_shm_cache_t *c, const char *key,
     apr_uint32_t b = h & (hdr->nbuckets - 1);
     apr_uint32_t *seq = &hdr->seq[b & (SHC_STRIPES - 1)];
     apr_uint64_t limit = hdr->size;
-    apr_uint32_t steps_max = hdr->max_pages * (hdr->page_size / SHC_MIN_SLOT);
     int tries;
 
     for (tries = 0; tries < SHC_READ_TRIES; tries++) {
@@ -402,7 +402,7 @@ static int read_optimistic(apr_shm_cache_t *c, const char *key,
         while (off) {
             shc_entry_t *x;
             if (off < hdr->rmm_off || off + sizeof(*x) > limit || (off & 7)
-                || ++steps > steps_max) {
+                || ++steps > c->max_chain) {
                 e = NULL;
                 break;
             }
@@ -520,6 +520,8 @@ static apr_status_t handle_init(apr_shm_cache_t **cache, apr_shm_t *shm,
     c->tag_buckets = SHC_AT(c, c->hdr->tag_buckets_off);
     c->tags = SHC_AT(c, c->hdr->tags_off);
     c->access = SHC_AT(c, c->hdr->access_off);
+    c->seed = c->hdr->seed;
+    c->max_chain = c->hdr->rmm_size / SHC_MIN_SLOT;
     c->test_kill = kill && *kill == '1';
     rv = apr_pool_create(&c->rmm_pool, pool);
     *cache = c;
@@ -556,11 +558,23 @@ APR_DECLARE(apr_status_t) apr_shm_cache_create(apr_shm_cache_t **cache,
     if (rv != APR_SUCCESS) {
         return rv;
     }
+#if APR_USE_SHMEM_MMAP_TMP || APR_USE_SHMEM_SHMGET
+    /* There the name is a file that APR creates with default modes. */
+    if (fname) {
+        apr_file_perms_set(fname, APR_FPROT_UREAD | APR_FPROT_UWRITE);
+    }
+#endif
     hdr = apr_shm_baseaddr_get(shm);
     memcpy(hdr, &probe, sizeof(probe));
     hdr->size = apr_shm_size_get(shm);
     hdr->layout = SHC_LAYOUT;
     hdr->next_version = 1;
+    /* A secret seed, so that nobody can choose keys that share a chain. */
+    if ((rv = apr_generate_random_bytes((unsigned char *)&hdr->seed,
+                                        sizeof(hdr->seed))) != APR_SUCCESS) {
+        apr_shm_destroy(shm);
+        return rv;
+    }
     pthread_mutexattr_init(&attr);
     pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
     pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
@@ -656,7 +670,7 @@ APR_DECLARE(apr_status_t) apr_shm_cache_get(apr_shm_cache_t *c,
     if ((rv = check_key(key, &klen)) != APR_SUCCESS) {
         return rv;
     }
-    h = shc_hash(key, klen, SHC_KEY_SEED);
+    h = shc_hash(key, klen, c->seed);
     r = read_optimistic(c, key, klen, h, &buf, &bufsize, &vlen, &ver, pool);
     if (r < 0) {
         if ((rv = shc_lock(c, 1)) != APR_SUCCESS) {
@@ -801,7 +815,7 @@ static apr_status_t store(apr_shm_cache_t *c, shc_mode_e mode,
                                  + ntags * sizeof(shc_link_t))) < 0) {
         return APR_SHM_CACHE_ETOOBIG;
     }
-    h = shc_hash(key, klen, SHC_KEY_SEED);
+    h = shc_hash(key, klen, c->seed);
     if ((rv = shc_lock(c, 1)) != APR_SUCCESS) {
         return rv;
     }
@@ -873,7 +887,7 @@ APR_DECLARE(apr_status_t) apr_shm_cache_delete(apr_shm_cache_t *c,
     if ((rv = check_key(key, &klen)) != APR_SUCCESS) {
         return rv;
     }
-    h = shc_hash(key, klen, SHC_KEY_SEED);
+    h = shc_hash(key, klen, c->seed);
     if ((rv = shc_lock(c, 1)) != APR_SUCCESS) {
         return rv;
     }
@@ -928,7 +942,7 @@ APR_DECLARE(apr_status_t) apr_shm_cache_incr(apr_shm_cache_t *c,
     if ((rv = check_key(key, &klen)) != APR_SUCCESS) {
         return rv;
     }
-    h = shc_hash(key, klen, SHC_KEY_SEED);
+    h = shc_hash(key, klen, c->seed);
     if ((rv = shc_lock(c, 1)) != APR_SUCCESS) {
         return rv;
     }
@@ -1002,7 +1016,7 @@ APR_DECLARE(apr_status_t) apr_shm_cache_invalidate_tag(apr_shm_cache_t *c,
     if ((rv = shc_lock(c, 1)) != APR_SUCCESS) {
         return rv;
     }
-    i = tag_find(c, tag, nlen, shc_hash(tag, nlen, SHC_TAG_SEED));
+    i = tag_find(c, tag, nlen, shc_hash(tag, nlen, c->seed ^ SHC_TAG_SEED));
     /* The record is released with its last entry. */
     while (i && c->tags[i - 1].count) {
         shc_tag_t *t = &c->tags[i - 1];

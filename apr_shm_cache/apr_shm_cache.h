@@ -25,6 +25,13 @@
  * once with the same or different handles.  Keys are NUL-terminated
  * strings; values are binary.
  *
+ * Memory: an entry takes a 56-byte header, 16 bytes per tag, its key and
+ * its value, rounded up to its size class (classes grow by 1/4, so at most
+ * a quarter is lost to rounding).  Key + value + 16 x tags may not exceed
+ * apr_shm_cache_stats_t::max_entry (about the page size: 4 KB to 1 MB,
+ * 1/64 of the zone).  The zone also holds a hash index (4 bytes per 256
+ * bytes of zone) and a tag table.
+ *
  * Offsets are 32 bits, so a zone is at most 4 GB.
  */
 #ifndef APR_SHM_CACHE_H
@@ -117,7 +124,7 @@ typedef struct apr_shm_cache_stats_t {
     apr_uint64_t clears;       /**< clears, explicit or by recovery */
     apr_size_t size;           /**< zone size in bytes */
     apr_size_t page_size;      /**< slab page size */
-    apr_size_t max_entry;      /**< largest key + value + tags stored */
+    apr_size_t max_entry;      /**< largest key + value + 16 x tags */
     apr_uint32_t pages;        /**< pages in use */
     apr_uint32_t max_pages;    /**< pages the zone can hold */
 } apr_shm_cache_stats_t;

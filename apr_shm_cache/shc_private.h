@@ -96,6 +96,7 @@ typedef struct {
     shc_off_t buckets_off, tag_buckets_off, tags_off, access_off, rmm_off;
     apr_uint32_t rmm_size;
     apr_uint32_t max_pages;
+    apr_uint64_t seed;           /* of the key hash, random per zone */
     char pad0[64];               /* keep what readers use off writers' lines */
     pthread_mutex_t lock;
     volatile apr_uint32_t dirty; /* a writer is mid-change */
@@ -125,6 +126,8 @@ struct apr_shm_cache_t {
     apr_rmm_t *rmm;
     apr_pool_t *rmm_pool;        /* holds rmm; cleared when rmm is rebuilt */
     apr_uint64_t open;           /* stripes made odd by the current writer */
+    apr_uint64_t seed;           /* copy of the header's */
+    apr_uint32_t max_chain;      /* longer chains are read mid-change */
     int test_kill;               /* test hook: die in the middle of a set */
 };
 

@@ -950,6 +950,72 @@ static void test_multiprocess(void **state)
     apr_pool_destroy(p);
 }
 
+typedef struct {
+    apr_shm_cache_t *cache;
+    mp_counts_t counts;
+    unsigned seed;
+} thread_job_t;
+
+static void *APR_THREAD_FUNC thread_main(apr_thread_t *t, void *data)
+{
+    thread_job_t *job = data;
+
+    mp_child(job->cache, &job->counts, job->seed);
+    apr_thread_exit(t, APR_SUCCESS);
+    return NULL;
+}
+
+/* Threads of one process sharing one handle. */
+static void test_threads(void **state)
+{
+    fixture_t *f = *state;
+    thread_job_t jobs[4];
+    apr_thread_t *threads[4];
+    apr_shm_cache_stats_t st0, st;
+    apr_uint64_t sets = 0, hits = 0, misses = 0, bad = 0;
+    char key[32];
+    int i;
+
+    for (i = 0; i < MP_COUNTERS; i++) {
+        snprintf(key, sizeof(key), "counter%d", i);
+        assert_int_equal(apr_shm_cache_set(f->cache, key, "0", 1, 0),
+                         APR_SUCCESS);
+    }
+    st0 = stats_of(f->cache);
+    for (i = 0; i < 4; i++) {
+        memset(&jobs[i], 0, sizeof(jobs[i]));
+        jobs[i].cache = f->cache;
+        jobs[i].seed = 777u + (unsigned)i;
+        assert_int_equal(apr_thread_create(&threads[i], NULL, thread_main,
+                                           &jobs[i], f->pool), APR_SUCCESS);
+    }
+    for (i = 0; i < 4; i++) {
+        apr_status_t rv;
+        assert_int_equal(apr_thread_join(&rv, threads[i]), APR_SUCCESS);
+        sets += jobs[i].counts.sets;
+        hits += jobs[i].counts.hits;
+        misses += jobs[i].counts.misses;
+        bad += jobs[i].counts.bad;
+    }
+    st = stats_of(f->cache);
+    assert_int_equal(bad, 0);
+    assert_int_equal(st.sets - st0.sets, sets);
+    assert_int_equal(st.hits - st0.hits, hits);
+    assert_int_equal(st.misses - st0.misses, misses);
+    for (i = 0; i < MP_COUNTERS; i++) {
+        apr_int64_t want = 0;
+        void *val;
+        int j;
+        for (j = 0; j < 4; j++) {
+            want += jobs[j].counts.incr[i];
+        }
+        snprintf(key, sizeof(key), "counter%d", i);
+        assert_int_equal(apr_shm_cache_get(f->cache, key, &val, NULL, NULL,
+                                           f->pool), APR_SUCCESS);
+        assert_int_equal(apr_atoi64(val), want);
+    }
+}
+
 static void test_crash_while_locked(void **state)
 {
     apr_pool_t *p;
@@ -1132,6 +1198,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_attach_not_a_cache),
         cmocka_unit_test(test_stale_segment_and_mode),
         cmocka_unit_test(test_multiprocess),
+        cmocka_unit_test_setup_teardown(test_threads, setup_anon, teardown),
         cmocka_unit_test(test_crash_while_locked),
         cmocka_unit_test(test_eviction_lru),
         cmocka_unit_test(test_eviction_other_class),
