@@ -48,7 +48,7 @@ pa_install_deps() {
 
 # Generates ./configure in a git checkout (a release tarball has one).
 pa_autoreconf() {
-    if [ ! -x "$PA_TOP/configure" ] \
+    if [ ! -x "$PA_TOP/configure" ] || [ ! -f "$PA_TOP/build-aux/install-sh" ] \
             || [ "$PA_TOP/configure.ac" -nt "$PA_TOP/configure" ]; then
         pa_say "autoreconf -fi"
         (cd "$PA_TOP" && autoreconf -fi) || pa_die "autoreconf failed"
