@@ -482,7 +482,7 @@ static int layout(shc_header_t *hdr, apr_uint64_t size)
     apr_uint32_t page = pow2_floor(size / 64);
 
     hdr->page_size = page < 4096 ? 4096 : page > (1u << 20) ? 1u << 20 : page;
-    hdr->nbuckets = pow2_floor(size / 256);
+    hdr->nbuckets = pow2_floor(size / 128);
     ntags = size / 16384;
     hdr->ntags = ntags < 64 ? 64 : ntags > 65536 ? 65536 : (apr_uint32_t)ntags;
     hdr->ntag_buckets = pow2_floor(hdr->ntags);

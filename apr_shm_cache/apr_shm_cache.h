@@ -29,7 +29,7 @@
  * its value, rounded up to its size class (classes grow by 1/4, so at most
  * a quarter is lost to rounding).  Key + value + 16 x tags may not exceed
  * apr_shm_cache_stats_t::max_entry (about the page size: 4 KB to 1 MB,
- * 1/64 of the zone).  The zone also holds a hash index (4 bytes per 256
+ * 1/64 of the zone).  The zone also holds a hash index (4 bytes per 128
  * bytes of zone) and a tag table.
  *
  * Offsets are 32 bits, so a zone is at most 4 GB.
