@@ -16,7 +16,6 @@
 #include "manager.h"
 #include "fcgi.h"
 #include "cache.h"
-#include "cache.h"
 
 #include "http_core.h"
 #include "http_protocol.h"
@@ -781,9 +780,6 @@ int pa_app_handler(request_rec *r)
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     q->sba = pa_sb_app(pa_scoreboard, q->app->index);
-    if ((rc = pa_cache_handle(r, q->app)) != DECLINED) {
-        return rc;
-    }
 
     ap_add_common_vars(r);
     ap_add_cgi_vars(r);
@@ -868,7 +864,9 @@ int pa_app_handler(request_rec *r)
         }
         break;
     case PA_FAIL_CLIENT:
-        release(q, PA_RELEASE_BROKEN);
+        /* A worker that got to the end of its reply is fine; one cut off
+         * in the middle is in an unknown state. */
+        release(q, q->ended ? PA_RELEASE_OK : PA_RELEASE_BROKEN);
         rc = (q->status && !q->passed) ? q->status : OK;
         break;
     }
