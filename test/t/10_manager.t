@@ -146,7 +146,7 @@ is($h->get('/mstatic')->{status}, 200, 'other apps still serve');
 ok(pid_alive($h->pid) && pid_alive($mgr), 'httpd and the manager stay up');
 
 # ---- recycling: max-requests and lifetime, not one request lost -------------
-my $load = PALoad->start("$base/mrecycle", clients => 4);
+my $load = PALoad->start("$base/mrecycle", clients => 4, expect => qr/^Hello/);
 wait_for(sub { (counter('mrecycle', 'recycled_max_requests') || 0) >= 10 }, timeout => 60);
 my %st = $load->stop;
 ok(counter('mrecycle', 'recycled_max_requests') >= 10, 'max-requests recycles workers');
@@ -154,7 +154,7 @@ is_deeply([keys %st], ['200'], 'no failed request while recycling by max-request
     or diag(PALoad::describe(%st));
 ok(wait_for(sub { pids('mrecycle') == 2 }), 'two workers after the load');
 
-$load = PALoad->start("$base/mlife", clients => 4);
+$load = PALoad->start("$base/mlife", clients => 4, expect => qr/^Hello/);
 wait_for(sub { (counter('mlife', 'recycled_lifetime') || 0) >= 4 }, timeout => 60);
 %st = $load->stop;
 ok(counter('mlife', 'recycled_lifetime') >= 4, 'lifetime recycles workers');
@@ -163,7 +163,7 @@ is_deeply([keys %st], ['200'], 'no failed request while recycling by lifetime')
 
 # Workers that exit by themselves between requests (php-cgi): a request that
 # claimed one just before it left is served by its replacement.
-$load = PALoad->start("$base/mphp/hello.php", clients => 4);
+$load = PALoad->start("$base/mphp/hello.php", clients => 4, expect => qr/^php \d+$/);
 wait_for(sub { (counter('mphp', 'exited') || 0) >= 40 }, timeout => 60);
 %st = $load->stop;
 ok(counter('mphp', 'exited') >= 40, 'php-cgi workers leave by themselves and are replaced');

@@ -13,7 +13,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PALoad;
 
-plan tests => 25;
+plan tests => 29;
 
 my $hello = hello_path();
 my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
@@ -47,7 +47,7 @@ my $mgr = manager_pid();
 # ---- graceful restart under load ---------------------------------------------
 my @old = all_pids();
 my ($old_sockdir) = glob("$dir/pa-*");
-my $load = PALoad->start("$base/lhello", clients => 4);
+my $load = PALoad->start("$base/lhello", clients => 4, expect => qr/^Hello/);
 sleep 1;
 ok($h->graceful, 'graceful restart');
 my $mgr2 = wait_for(sub { my $p = manager_pid(); $p && $p != $mgr ? $p : undef });
@@ -94,6 +94,30 @@ my %was = map { $_ => 1 } @old;
 ok(wait_for(sub { my @now = all_pids(); @now == 3 && !grep { $was{$_} } @now }),
    'fresh workers took their slots');
 is($h->get('/lhello')->{status}, 200, 'requests are served again');
+
+# ---- the httpd child serving a request dies: its worker is not leaked ---------
+my $client = fork;
+if (!$client) {
+    # POST: HTTP::Tiny would retry an idempotent request on a dropped
+    # connection, and this one is going to be dropped.
+    HTTP::Tiny->new(timeout => 60)->request('POST', "$base/lslow?sleep=30",
+                                            { content => '' });
+    POSIX::_exit(0);
+}
+ok(wait_for(sub { my $a = app_status('lslow', $base);
+                  $a && $a->{processes}{busy} == 1 }), 'a slow request is running');
+my ($busy) = worker_pids('lslow', $base);
+$mgr = manager_pid();
+$off = error_log_offset($h->log_file);
+kill 'KILL', grep { $_ != $mgr } map { $_->{pid} } ps_children($h->pid);
+ok(wait_for_log(qr/PA00109: app lslow slot 0: the httpd process \d+ serving/, $off,
+                file => $h->log_file), 'the manager notices its claimant died');
+ok(wait_for(sub { !pid_alive($busy) }), 'and replaces its worker');
+ok(wait_for(sub { my $a = app_status('lslow', $base);
+                  $a && $a->{processes}{idle} == 1 && $a->{processes}{busy} == 0 }),
+   'the slot is idle again, not leaked as busy');
+kill 'KILL', $client;
+waitpid $client, 0;
 
 # ---- stop: nothing left ----------------------------------------------------------
 $mgr = manager_pid();
