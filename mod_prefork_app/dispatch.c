@@ -337,6 +337,9 @@ static void on_end(pa_req_t *q)
 
     q->ended = 1;
     stderr_flush(q);
+    /* Free the worker before the last write to the client: the next request
+     * in the queue gets it meanwhile. */
+    release(q, PA_RELEASE_OK);
     if (q->parser.protocol_status != PA_FCGI_REQUEST_COMPLETE) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00403)
                       "%s: worker pid %ld refused the request (FastCGI "
