@@ -93,6 +93,7 @@ my @requests = (
     [ 'Status 201',       'GET',    '?status=201' ],
     [ 'Status with text', 'GET',    '?status=418%20Short%20and%20Stout' ],
     [ '302 + Location',   'GET',    '?status=302&redirect=%2Fsomewhere' ],
+    [ 'conditional GET',  'GET',    '?etag=v1', { 'If-None-Match' => '"v1"' } ],
 );
 
 my %skip_header = map { $_ => 1 } qw(date server connection keep-alive
@@ -125,7 +126,7 @@ sub normalized {
     return ($res->{status}, \%h, $body);
 }
 
-plan tests => 3 * 3 * @requests + 8;
+plan tests => 3 * 3 * @requests + 9;
 
 for my $app (qw(c pl php)) {
     for my $req (@requests) {
@@ -163,3 +164,7 @@ for my $app (qw(c pl php)) {
     is($res->{status}, 302, 'URL in Location: 302');
     is($res->{headers}{location}, 'http://example.com/elsewhere', 'URL in Location: kept');
 }
+
+# The app's ETag matches If-None-Match: 304, its body dropped.
+is($http->get("$base/pa-c?etag=v1", { headers => { 'If-None-Match' => '"v1"' } })->{status},
+   304, 'conditional GET: 304');
