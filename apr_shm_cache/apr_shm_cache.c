@@ -46,26 +46,79 @@ static void stat_slot_init(void)
     pthread_atfork(NULL, NULL, stat_slot_pick);
 }
 
-static apr_uint32_t shc_hash(const void *data, apr_size_t n, apr_uint64_t seed)
+static APR_INLINE apr_uint64_t rotl64(apr_uint64_t x, int r)
 {
-    const unsigned char *s = data;
-    apr_uint64_t h = seed ^ ((apr_uint64_t)n * 0xff51afd7ed558ccdULL);
-    apr_uint64_t w;
+    return (x << r) | (x >> (64 - r));
+}
 
-    while (n >= 8) {
-        memcpy(&w, s, 8);
-        h = (h ^ w) * 0x87c37b91114253d5ULL;
-        h ^= h >> 31;
-        s += 8;
-        n -= 8;
+static APR_INLINE apr_uint64_t load_tail(const unsigned char *s, apr_size_t n)
+{
+    apr_uint64_t w = 0;
+
+    while (n--) {
+        w = (w << 8) | s[n];
     }
-    w = 0;
-    memcpy(&w, s, n);
-    h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+    return w;
+}
+
+static APR_INLINE apr_uint32_t final_mix(apr_uint64_t h)
+{
     h ^= h >> 29;
     h *= 0xbf58476d1ce4e5b9ULL;
     h ^= h >> 32;
     return (apr_uint32_t)h;
+}
+
+/* Key hash: two independent multiply lanes, so short keys cost a few
+ * cycles; seeded per zone. */
+static apr_uint32_t shc_hash(const void *data, apr_size_t n, apr_uint64_t seed)
+{
+    const unsigned char *s = data;
+    apr_uint64_t a = seed ^ ((apr_uint64_t)n * 0xff51afd7ed558ccdULL);
+    apr_uint64_t b = rotl64(seed, 32) + n;
+    apr_uint64_t w0, w1;
+
+    while (n >= 16) {
+        memcpy(&w0, s, 8);
+        memcpy(&w1, s + 8, 8);
+        a = rotl64((a ^ w0) * 0x87c37b91114253d5ULL, 31);
+        b = rotl64((b ^ w1) * 0x4cf5ad432745937fULL, 29);
+        s += 16;
+        n -= 16;
+    }
+    if (n >= 8) {
+        memcpy(&w0, s, 8);
+        a = rotl64((a ^ w0) * 0x87c37b91114253d5ULL, 31);
+        s += 8;
+        n -= 8;
+    }
+    b = (b ^ load_tail(s, n)) * 0xc4ceb9fe1a85ec53ULL;
+    return final_mix(a ^ rotl64(b, 27));
+}
+
+/* Checksum of a value: detects a torn or half-written copy, so speed
+ * matters more than mixing (one add and rotate per word and lane). */
+static apr_uint32_t shc_sum(const void *data, apr_size_t n, apr_uint64_t seed)
+{
+    const unsigned char *s = data;
+    apr_uint64_t a = seed, b = n, w0, w1;
+
+    while (n >= 16) {
+        memcpy(&w0, s, 8);
+        memcpy(&w1, s + 8, 8);
+        a = rotl64(a + w0, 29);
+        b = rotl64(b ^ w1, 31);
+        s += 16;
+        n -= 16;
+    }
+    if (n >= 8) {
+        memcpy(&w0, s, 8);
+        a = rotl64(a + w0, 29);
+        s += 8;
+        n -= 8;
+    }
+    b ^= load_tail(s, n);
+    return final_mix((a ^ rotl64(b, 17)) * 0x9e3779b97f4a7c15ULL);
 }
 
 static APR_INLINE shc_link_t *entry_links(shc_entry_t *e)
@@ -85,7 +138,7 @@ static APR_INLINE char *entry_val(shc_entry_t *e)
 
 static APR_INLINE apr_uint32_t entry_sum(shc_entry_t *e)
 {
-    return shc_hash(entry_val(e), e->vlen, e->hash);
+    return shc_sum(entry_val(e), e->vlen, e->hash);
 }
 
 static apr_status_t check_key(const char *key, apr_size_t *klen)
@@ -440,7 +493,7 @@ static int read_optimistic(apr_shm_cache_t *c, const char *key,
             return 0;
         }
         if ((expires && expires <= apr_time_now())
-            || sum != shc_hash(*buf, n, h)) {
+            || sum != shc_sum(*buf, n, h)) {
             return -1;
         }
         (*buf)[n] = '\0';
