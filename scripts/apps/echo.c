@@ -8,6 +8,7 @@
  *   bytes=N          the body is N bytes of a fixed pattern instead of the dump
  *   echo=body        the body is the request body, as received
  *   sleep=S          sleep S seconds (fractions allowed) before answering
+ *   wait=FILE        answer once FILE exists (at most 60 s)
  *   slowstream=FILE  send "first\n", flush, wait until FILE exists, send "second\n"
  *   die=FILE         exit without answering if FILE does not exist (creating it):
  *                    so only the first attempt dies; die=always always dies
@@ -87,6 +88,16 @@ static void sleep_seconds(double s)
     }
 }
 
+/* Bounded, so that a failed test cannot leave a worker stuck. */
+static void wait_for_file(const char *file)
+{
+    int waited = 0;
+
+    while (access(file, F_OK) != 0 && waited++ < 6000) {
+        sleep_seconds(0.01);
+    }
+}
+
 static int by_string(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -152,6 +163,9 @@ static void respond(FCGX_Request *rq)
     if ((v = param(qs, "sleep")) != NULL) {
         sleep_seconds(atof(v));
     }
+    if ((v = param(qs, "wait")) != NULL) {
+        wait_for_file(v);
+    }
     if ((v = param(qs, "stderr")) != NULL) {
         copy = strdup(v);
         for (i = 0; copy[i]; i++) {
@@ -194,13 +208,10 @@ static void respond(FCGX_Request *rq)
 
     if ((v = param(qs, "slowstream")) != NULL) {
         char *file = strdup(v);
-        int waited = 0;
 
         FCGX_PutS("first\n", rq->out);
         FCGX_FFlush(rq->out);
-        while (access(file, F_OK) != 0 && waited++ < 6000) {
-            sleep_seconds(0.01);
-        }
+        wait_for_file(file);
         FCGX_PutS("second\n", rq->out);
         free(file);
     }

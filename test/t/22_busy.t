@@ -10,7 +10,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PADispatch qw(:all);
 
-plan tests => 13;
+plan tests => 14;
 
 my $logs = Apache::Test::vars('t_logs');
 my $app = 'dbusy';
@@ -40,15 +40,17 @@ is($nc, $nb + 1, 'in the order they came (FIFO)')
     or diag("second: $rb->{content} third: $rc->{content}");
 is($ra->{content}, "first\nsecond\n", 'the held request got its whole reply');
 
-# ---- past queue-timeout: 503 ----------------------------------------------------
+# ---- past queue-timeout: 503 (dbusy2: queue-timeout=2) ---------------------------
+$app = 'dbusy2';
+ok(wait_for(sub { (app_status($app) || {})->{processes}{idle} }), 'dbusy2 is up');
 my $before = counter($app, 'http_503') || 0;
 $hold = "$logs/dbusy_hold2";
 unlink $hold;
-$ja = bg_request('GET', "/dbusy?slowstream=$hold");
-ok(wait_for(sub { busy() == 1 }), 'the worker is held again');
-my $res = http()->get(base_url() . '/dbusy?whoami=1');
+$ja = bg_request('GET', "/dbusy2?slowstream=$hold");
+ok(wait_for(sub { busy() == 1 }), 'its only worker is held');
+my $res = http()->get(base_url() . '/dbusy2?whoami=1');
 is($res->{status}, 503, 'waiting longer than queue-timeout: 503');
-is($res->{headers}{'retry-after'}, '3', 'with Retry-After: queue-timeout');
+is($res->{headers}{'retry-after'}, '2', 'with Retry-After: queue-timeout');
 open $fh, '>', $hold or die "$hold: $!";
 close $fh;
 is(bg_result($ja)->{status}, 200, 'the holding request still completes');

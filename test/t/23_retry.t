@@ -11,7 +11,7 @@ use IO::Socket::INET ();
 use PATest qw(:all);
 use PADispatch qw(:all);
 
-plan tests => 17;
+plan tests => 18;
 
 my $logs = Apache::Test::vars('t_logs');
 my $app = 'dretry';
@@ -51,19 +51,31 @@ ok(wait_for_log(qr/PA00309: dretry: worker pid \d+ went away before answering; t
    '502 logged');
 
 # ---- a worker killed while it works on a request ---------------------------------
+# ?wait=FILE: the app answers once FILE exists, so the worker is surely
+# still working on the request when it is killed.
 ok(wait_for(sub { (st()->{processes}{idle} || 0) == 2 }), 'both workers back');
-my $job = bg_request('GET', '/dretry?sleep=2&kill=get');
+my $go = "$logs/dretry_go_get";
+unlink $go;
+my $job = bg_request('GET', "/dretry?wait=$go&kill=get");
 my $victim = wait_for(sub { busy_pid(qr/kill=get/) });
 ok($victim && kill('KILL', $victim), 'killed the worker serving a GET');
+ok(wait_for(sub { my $p = busy_pid(qr/kill=get/); $p && $p != $victim }),
+   'the GET went to another worker');
+open my $fh, '>', $go or die "$go: $!";
+close $fh;
 $res = bg_result($job);
 is($res->{status}, 200, 'the GET was retried and served');
 
 ok(wait_for(sub { (st()->{processes}{idle} || 0) == 2 }), 'both workers back again');
-$job = bg_request('POST', '/dretry?sleep=2&kill=post',
+$go = "$logs/dretry_go_post";
+unlink $go;
+$job = bg_request('POST', "/dretry?wait=$go&kill=post",
                   { content => 'x=1', headers => { 'Content-Type' => 'application/x-www-form-urlencoded' } });
 $victim = wait_for(sub { busy_pid(qr/kill=post/) });
 ok($victim && kill('KILL', $victim), 'killed the worker serving a POST');
 is(bg_result($job)->{status}, 502, 'the POST got 502');
+open $fh, '>', $go or die "$go: $!";
+close $fh;
 
 # ---- the client leaves in the middle of the response ------------------------------
 ok(wait_for(sub { (st()->{processes}{idle} || 0) == 2 }), 'both workers idle');
@@ -76,7 +88,7 @@ my $got = '';
 wait_for(sub { sysread($sock, $got, 4096, length $got); $got =~ /first/ });
 like($got, qr/first/, 'the first part of the reply arrived');
 close $sock;
-open my $fh, '>', $hold or die "$hold: $!";
+open $fh, '>', $hold or die "$hold: $!";
 close $fh;
 ok(wait_for(sub { (st()->{processes}{busy} // 1) == 0 && (st()->{processes}{idle} || 0) == 2 }),
    'no worker left busy');
