@@ -311,7 +311,9 @@ apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
     if (!w) {
         return APR_EAGAIN;
     }
-    if (a->dynamic) {
+    /* A dynamic pool can grow: tell the manager. At its maximum, waking it
+     * for every queued request would only burn CPU. */
+    if (a->dynamic && live < a->max_procs) {
         pa_sb_wake_manager(sb);
     }
 
@@ -623,6 +625,7 @@ apr_status_t pa_sb_create(pa_sb_t **sbp, pa_server_conf_t *conf,
         a->nwaiters = nwaiters;
         a->max_requests = app->max_requests > 0 ? app->max_requests : 0;
         a->dynamic = app->min_procs < app->max_procs;
+        a->max_procs = app->max_procs;
         off += PA_SB_ALIGN(sizeof(pa_sb_app_t));
         a->slots_off = off;
         off += PA_SB_ALIGN(a->nslots * sizeof(pa_slot_t));

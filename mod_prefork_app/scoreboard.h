@@ -111,6 +111,7 @@ typedef struct pa_sb_app_t {
     apr_uint32_t waiters_hw;        /* records [0, waiters_hw) may be in use */
     apr_uint32_t max_requests;      /* copy of the app's max-requests (claim checks it) */
     apr_uint32_t dynamic;           /* min_procs < max_procs: waiters poke the manager */
+    apr_uint32_t max_procs;         /* ... while fewer workers than this are up */
     volatile apr_uint32_t queue_len;
     volatile apr_uint32_t next_ticket;
     volatile apr_uint32_t backoff_level;    /* crash-loop backoff, 0 = none */
