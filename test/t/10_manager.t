@@ -16,7 +16,7 @@ use File::Temp ();
 use HTTP::Tiny ();
 use POSIX ();
 
-plan tests => 38;
+plan tests => 40;
 
 my $hello = hello_path();
 my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
@@ -180,11 +180,13 @@ my @slow = map {
         POSIX::_exit($res->{status} == 200 ? 0 : 1);
     }
     $pid;
-} 1 .. 3;
-ok(wait_for(sub { pids('mdyn') >= 3 }), 'waiting requests make it spawn');
+} 1 .. 6;
+ok(wait_for(sub { pids('mdyn') == 4 }), 'waiting requests make it spawn, up to its maximum');
 my $fails = 0;
 for (@slow) { waitpid $_, 0; $fails++ if $? }
-is($fails, 0, 'the concurrent slow requests all succeed');
+is($fails, 0, 'the concurrent slow requests all succeed (two of them queued)');
+ok(counter('mdyn', 'max_processes_reached') >= 1, 'hitting the maximum is counted');
+ok(counter('mdyn', 'spawned') <= 4 + counter('mdyn', 'exited'), 'never more than 4 at once');
 ok(wait_for(sub { pids('mdyn') == 1 }, timeout => 60),
    'surplus idle workers are stopped after idle-timeout');
 ok(counter('mdyn', 'recycled_idle') >= 2, 'recycled_idle counted');
