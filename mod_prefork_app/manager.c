@@ -114,6 +114,7 @@ static void pa_mgr_exit(pa_manager_t *m, int code)
             pa_worker_unlisten(&m->apps[i].w[j]);
         }
     }
+    m->sb->hdr->stopped = 1;
     pa_sb_remove_sockdir(m->pool, m->sb->hdr->sockdir);
     /* The next generation's manager may own the pid file by now. */
     fd = open(m->pidfile, O_RDONLY | O_CLOEXEC);
@@ -244,6 +245,7 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
     m->mode = PA_MODE_RUN;
     sb->hdr->manager_pid = getpid();
     sb->hdr->retiring = 0;
+    sb->hdr->stopped = 0;
 
     for (i = 0; i < m->napps; i++) {
         pa_mapp_t *ma = &m->apps[i];

@@ -303,9 +303,10 @@ apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
         }
         live += slot->state == PA_SLOT_BUSY || slot->state == PA_SLOT_STARTING;
     }
-    /* A crash-looping app with no worker at all: fail now, not after the
-     * queue timeout. */
-    w = live == 0 && a->backoff_until > apr_time_now()
+    /* No worker will come (the manager is gone, or a crash-looping app has
+     * none up): fail now, not after the queue timeout. */
+    w = sb->hdr->stopped
+        || (live == 0 && a->backoff_until > apr_time_now())
         ? NULL : pa_sb_enqueue_locked(sb, a);
     pa_sb_unlock(sb, a);
     if (!w) {

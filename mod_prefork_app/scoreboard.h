@@ -128,6 +128,7 @@ typedef struct pa_sb_header_t {
     apr_uint32_t generation;                /* httpd config generation */
     volatile pid_t manager_pid;
     volatile apr_uint32_t retiring;         /* old generation draining after a restart */
+    volatile apr_uint32_t stopped;          /* its manager has exited for good */
     apr_time_t created;
     char sockdir[PA_SOCKDIR_MAX];           /* private 0700 directory of worker sockets */
     apr_size_t app_off[1];                  /* napps offsets, really */
@@ -199,8 +200,8 @@ int pa_sb_pid_alive(pid_t pid);
 
 /* Claim an idle worker of app_index for this request, or wait FIFO until one
  * is released or queue_timeout passes. Returns APR_SUCCESS, APR_TIMEUP (queue
- * timeout: 503) or APR_EAGAIN (wait queue full, or the app is crash-looping
- * with no worker up: 503 at once). */
+ * timeout: 503) or APR_EAGAIN (wait queue full, the app is crash-looping
+ * with no worker up, or the generation's manager is gone: 503 at once). */
 apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
                          apr_interval_time_t queue_timeout, pa_claim_t *claim);
 /* Give the worker back; hands it straight to the first waiter if any. */

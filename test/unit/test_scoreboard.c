@@ -315,7 +315,7 @@ static void test_release_timeout_counts(void **state)
     assert_int_equal(f->a->c.killed_timeout, 1);
 }
 
-static void test_crash_loop_fails_fast(void **state)
+static void test_no_worker_coming_fails_fast(void **state)
 {
     fixture_t *f = *state;
     pa_claim_t c;
@@ -324,6 +324,10 @@ static void test_crash_loop_fails_fast(void **state)
     assert_int_equal(pa_sb_claim(f->sb, 0, "r", apr_time_from_sec(30), &c),
                      APR_EAGAIN);
     assert_int_equal(f->a->queue_len, 0);
+    f->a->backoff_until = 0;
+    f->sb->hdr->stopped = 1;            /* the manager exited for good */
+    assert_int_equal(pa_sb_claim(f->sb, 0, "r", apr_time_from_sec(30), &c),
+                     APR_EAGAIN);
 }
 
 /* A process killed while holding the lock: the next locker repairs. */
@@ -377,7 +381,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_max_requests_retires, setup, teardown),
         cmocka_unit_test_setup_teardown(test_release_after_worker_died_or_replaced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_release_timeout_counts, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_crash_loop_fails_fast, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_worker_coming_fails_fast, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lock_owner_died, setup, teardown),
         cmocka_unit_test_setup_teardown(test_record, setup, teardown),
     };
