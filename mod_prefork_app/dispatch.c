@@ -83,7 +83,7 @@ typedef struct pa_req_t {
     apr_bucket_brigade *out;        /* to the client */
     char *buf;                      /* socket reads */
     char *stdin_buf;                /* one STDIN record (+ the empty one) */
-    char errline[PA_STDERR_LINE_MAX];
+    char *errline;                  /* a stderr line being collected */
     apr_size_t errline_len;
 } pa_req_t;
 
@@ -324,7 +324,10 @@ static void on_stderr(pa_req_t *q, const char *data, apr_size_t len)
             stderr_flush(q);
             continue;
         }
-        if (q->errline_len == sizeof(q->errline)) {
+        if (!q->errline) {
+            q->errline = apr_palloc(q->r->pool, PA_STDERR_LINE_MAX);
+        }
+        else if (q->errline_len == PA_STDERR_LINE_MAX) {
             stderr_flush(q);
         }
         q->errline[q->errline_len++] = data[i];
