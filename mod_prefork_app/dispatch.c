@@ -239,7 +239,9 @@ static void headers_done(pa_req_t *q)
         return;
     }
     if (rc != OK) {
-        /* httpd logged the offending line. */
+        /* httpd logged the offending line, and noted it for the error page:
+         * the client has no business seeing the app's output. */
+        apr_table_unset(r->notes, "error-notes");
         broken(q, 0, "unparsable header block");
         return;
     }

@@ -21,7 +21,7 @@ my @cases = (
     [ nothing     => qr/PA00309: dbad: worker pid \d+ went away before answering \(twice\)/ ],
 );
 
-plan tests => 3 * @cases + 7;
+plan tests => 3 * @cases + 9;
 
 my $http = http();
 my $base = base_url();
@@ -36,6 +36,11 @@ for my $case (@cases) {
     ok(wait_for_log($log, $off), "$mode: logged what was wrong")
         or diag(error_log_since($off));
 }
+
+# What the app sent is not shown to the client on the error page.
+ok(wait_for(sub { idle() }), 'badheader again: a worker is idle');
+unlike($http->get("$base/dbad?mode=badheader")->{content}, qr/no header|Bad header/,
+       'badheader: the error page does not show the app output');
 
 # The reply breaks after its headers went out: the client sees a truncated
 # response (HTTP::Tiny: 599), not a complete one.
