@@ -576,9 +576,19 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
         }
         if (!w->pid) {
             if (st == PA_SLOT_BUSY && w->respawn_busy
-                && m->mode != PA_MODE_STOP && now >= a->backoff_until) {
-                under[nunder++] = i;
-                live++;
+                && m->mode != PA_MODE_STOP) {
+                if (now >= a->backoff_until) {
+                    under[nunder++] = i;
+                    live++;
+                }
+                else {
+                    /* No replacement for now (crash loop): reset the
+                     * connection waiting in the backlog, so its request
+                     * fails at once rather than at request-timeout. */
+                    pa_worker_unlisten(w);
+                    pa_worker_listen(w, m->s);
+                    w->respawn_busy = 0;
+                }
             }
             if (st != PA_SLOT_BUSY) {
                 w->respawn_busy = 0;

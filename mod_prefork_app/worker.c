@@ -167,14 +167,18 @@ apr_status_t pa_worker_spawn(pa_worker_t *w, const char **envp, server_rec *s)
     pid_t manager = getpid();
     int fds[2];
     pid_t pid;
+    apr_status_t rv;
 
+    /* Its socket failed to come back after a reset: try again. */
+    if (w->listen_fd < 0 && (rv = pa_worker_listen(w, s)) != APR_SUCCESS) {
+        return rv;
+    }
     if (pipe2(fds, O_CLOEXEC) != 0) {
         return errno;
     }
     pid = fork();
     if (pid < 0) {
-        apr_status_t rv = errno;
-
+        rv = errno;
         close(fds[0]);
         close(fds[1]);
         return rv;

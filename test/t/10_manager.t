@@ -16,7 +16,7 @@ use File::Temp ();
 use HTTP::Tiny ();
 use POSIX ();
 
-plan tests => 40;
+plan tests => 42;
 
 my $hello = hello_path();
 my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
@@ -26,6 +26,11 @@ open my $sh, '>', "$tmp/chatty" or die "$tmp/chatty: $!";
 print $sh "#!/bin/sh\necho \"chatty says FOO=\$FOO\" >&2\nexec sleep 3600\n";
 close $sh;
 chmod 0755, "$tmp/chatty";
+# A worker that dies a while after it starts, without serving anything.
+open $sh, '>', "$tmp/slowcrash" or die "$tmp/slowcrash: $!";
+print $sh "#!/bin/sh\nsleep 2\nexit 1\n";
+close $sh;
+chmod 0755, "$tmp/slowcrash";
 open my $php, '>', "$tmp/hello.php" or die "$tmp/hello.php: $!";
 print $php "<?php echo 'php ', getmypid(), \"\\n\";\n";
 close $php;
@@ -41,6 +46,10 @@ Alias /mphp/ "$tmp/"
 </Directory>
 <Location /mphp/>
     SetHandler prefork-app:mphp
+</Location>
+PreforkApp mslowcrash "$tmp/slowcrash" processes=1 start-delay=30 request-timeout=60
+<Location /mslowcrash>
+    SetHandler prefork-app:mslowcrash
 </Location>
 PreforkApp mstatic "$hello" processes=3
 PreforkAppEnv mstatic PA_TEST_VAR hello
@@ -144,6 +153,12 @@ is(scalar @entering, 1, 'entering the backoff is logged once, not once per crash
 is($h->get('/mcrash')->{status}, 503, 'a request to the crashing app: 503');
 is($h->get('/mstatic')->{status}, 200, 'other apps still serve');
 ok(pid_alive($h->pid) && pid_alive($mgr), 'httpd and the manager stay up');
+
+# A request waiting on a worker that then dies, in a crash loop (no
+# replacement for now): it fails at once, not at request-timeout (504).
+ok(wait_for(sub { pids('mslowcrash') == 1 }), 'slowly crashing app: a worker up');
+like($h->get('/mslowcrash')->{status}, qr/^50[23]$/,
+     'its request fails with 502/503 when the worker dies, not 504');
 
 # ---- recycling: max-requests and lifetime, not one request lost -------------
 my $load = PALoad->start("$base/mrecycle", clients => 4, expect => qr/^Hello/);
