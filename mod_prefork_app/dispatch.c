@@ -410,6 +410,14 @@ static int timed_out(pa_req_t *q)
            || q->claim.slot->retire == PA_RETIRE_TIMEOUT;
 }
 
+static void timeout(pa_req_t *q)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, PALOGNO(00311)
+                  "%s: worker pid %ld exceeded request-timeout (%ds)",
+                  q->app->name, (long)q->claim.pid, q->app->request_timeout);
+    q->fail = PA_FAIL_TIMEOUT;
+}
+
 /* The worker closed (or reset) the connection. */
 static void worker_eof(pa_req_t *q)
 {
@@ -419,7 +427,7 @@ static void worker_eof(pa_req_t *q)
     stderr_flush(q);
     if (timed_out(q)) {
         /* The manager killed it for request-timeout just before we gave up. */
-        q->fail = PA_FAIL_TIMEOUT;
+        timeout(q);
     }
     else if (q->received == 0) {
         q->fail = PA_FAIL_DEAD;
@@ -456,14 +464,6 @@ static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
             return APR_FROM_OS_ERROR(errno);
         }
     }
-}
-
-static void timeout(pa_req_t *q)
-{
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, PALOGNO(00311)
-                  "%s: worker pid %ld exceeded request-timeout (%ds)",
-                  q->app->name, (long)q->claim.pid, q->app->request_timeout);
-    q->fail = PA_FAIL_TIMEOUT;
 }
 
 /* Read what the worker has sent and process it. With block, wait (up to the
