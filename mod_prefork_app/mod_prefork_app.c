@@ -69,6 +69,15 @@ static int pa_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
+/* Each httpd child inherits the scoreboard mapping from the parent; it only
+ * notes who it is for its claims. */
+static void pa_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    if (pa_scoreboard) {
+        pa_sb_child_init(pa_scoreboard);
+    }
+}
+
 static int pa_handler(request_rec *r)
 {
     if (!r->handler) {
@@ -97,6 +106,8 @@ static void pa_register_hooks(apr_pool_t *p)
     /* post_config: LAST among the normal ones, after mod_unixd: we fork the
      * manager, which must see every other module's finished configuration. */
     ap_hook_post_config(pa_post_config, post_after, NULL, APR_HOOK_LAST);
+    /* child_init: MIDDLE; it depends on no other module's child state. */
+    ap_hook_child_init(pa_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     /* handler: FIRST; we only answer our own handler names and decline fast,
      * so other handlers lose nothing. */
     ap_hook_handler(pa_handler, NULL, NULL, APR_HOOK_FIRST);

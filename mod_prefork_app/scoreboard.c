@@ -251,6 +251,13 @@ static void pa_sb_fill_claim(pa_sb_app_t *a, pa_slot_t *slot, int slot_index,
     apr_cpystrn(slot->uri, what ? what : "", sizeof(slot->uri));
 }
 
+/* The claimant: the httpd child's pid noted at child_init (anything else
+ * that claims, such as the unit tests, asks the kernel). */
+static pid_t pa_sb_self(const pa_sb_t *sb)
+{
+    return sb->self ? sb->self : getpid();
+}
+
 static pa_waiter_t *pa_sb_enqueue_locked(pa_sb_t *sb, pa_sb_app_t *a)
 {
     pa_sb_layout_t *l = pa_sb_layout(sb, a);
@@ -269,7 +276,7 @@ static pa_waiter_t *pa_sb_enqueue_locked(pa_sb_t *sb, pa_sb_app_t *a)
     if (i >= a->waiters_hw) {
         a->waiters_hw = i + 1;
     }
-    w->pid = getpid();
+    w->pid = pa_sb_self(sb);
     w->slot = -1;
     w->ticket = a->next_ticket++;
     w->state = PA_WAIT_WAITING;
@@ -277,6 +284,11 @@ static pa_waiter_t *pa_sb_enqueue_locked(pa_sb_t *sb, pa_sb_app_t *a)
         a->c.queue_max = a->queue_len;
     }
     return w;
+}
+
+void pa_sb_child_init(pa_sb_t *sb)
+{
+    sb->self = getpid();
 }
 
 apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
@@ -296,7 +308,7 @@ apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
         pa_slot_t *slot = &l->slots[i];
 
         if (slot->state == PA_SLOT_IDLE) {
-            pa_sb_take_locked(sb, a, slot, getpid());
+            pa_sb_take_locked(sb, a, slot, pa_sb_self(sb));
             pa_sb_fill_claim(a, slot, i, what, claim);
             pa_sb_unlock(sb, a);
             return APR_SUCCESS;

@@ -156,6 +156,7 @@ typedef struct pa_sb_t {
     int wake_fd;                    /* eventfd: pa_sb_wake_manager() writes, the manager polls */
     int alive_rd;                   /* generation pipe: EOF once the parent and every httpd */
     int alive_wr;                   /*   child of this generation are gone (the manager keeps only rd) */
+    pid_t self;                     /* this httpd child, set by pa_sb_child_init(); 0 elsewhere */
 } pa_sb_t;
 
 /* A claimed worker, held by one request in one httpd child. */
@@ -197,6 +198,10 @@ void pa_sb_wake_manager(pa_sb_t *sb);
 int pa_sb_pid_alive(pid_t pid);
 
 /* ---- request side (httpd children) ---------------------------------------- */
+
+/* child_init: note this child's pid once, so claims do not ask the kernel
+ * on every request. */
+void pa_sb_child_init(pa_sb_t *sb);
 
 /* Claim an idle worker of app_index for this request, or wait FIFO until one
  * is released or queue_timeout passes. Returns APR_SUCCESS, APR_TIMEUP (queue
