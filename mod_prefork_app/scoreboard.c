@@ -173,28 +173,29 @@ static pa_waiter_t *pa_sb_oldest_waiter_locked(pa_sb_t *sb, pa_sb_app_t *a)
 {
     pa_sb_layout_t *l = pa_sb_layout(sb, a);
     apr_uint32_t i, hw = pa_sb_waiters_hw(l, a);
-    pa_waiter_t *best = NULL;
 
-    if (a->queue_len == 0) {
-        return NULL;
-    }
-    for (i = 0; i < hw; i++) {
-        pa_waiter_t *w = &l->waiters[i];
+    /* Only the waiter about to be granted is checked for life: one kill(0)
+     * per hand-off, not one per queued request under the lock (the
+     * manager's sweep clears the other dead ones). */
+    while (a->queue_len) {
+        pa_waiter_t *best = NULL;
 
-        if (w->state != PA_WAIT_WAITING) {
-            continue;
+        for (i = 0; i < hw; i++) {
+            pa_waiter_t *w = &l->waiters[i];
+
+            /* Tickets wrap: compare by signed difference. */
+            if (w->state == PA_WAIT_WAITING
+                && (!best || (apr_int32_t)(w->ticket - best->ticket) < 0)) {
+                best = w;
+            }
         }
-        if (!pa_sb_pid_alive(w->pid)) {
-            w->state = PA_WAIT_FREE;
-            a->queue_len--;
-            continue;
+        if (!best || pa_sb_pid_alive(best->pid)) {
+            return best;
         }
-        /* Tickets wrap: compare by signed difference. */
-        if (!best || (apr_int32_t)(w->ticket - best->ticket) < 0) {
-            best = w;
-        }
+        best->state = PA_WAIT_FREE;
+        a->queue_len--;
     }
-    return best;
+    return NULL;
 }
 
 void pa_sb_slot_ready_locked(pa_sb_t *sb, pa_sb_app_t *a, int slot_index)
