@@ -709,8 +709,11 @@ static int attempt(pa_req_t *q, const char *what, const char *begin,
         int busy = APR_STATUS_IS_TIMEUP(rv) || APR_STATUS_IS_EAGAIN(rv);
 
         ap_log_rerror(APLOG_MARK, busy ? APLOG_WARNING : APLOG_ERR, rv, r,
-                      PALOGNO(00304) "%s: no worker free after %" APR_TIME_T_FMT
+                      PALOGNO(00304) "%s: %s after %" APR_TIME_T_FMT
                       " ms (queue-timeout %ds)", q->app->name,
+                      APR_STATUS_IS_TIMEUP(rv) ? "no worker free"
+                      : "no worker can come (wait queue full, app crash-"
+                        "looping with none up, or manager gone)",
                       apr_time_as_msec(apr_time_now() - asked),
                       q->app->queue_timeout);
         apr_table_setn(r->err_headers_out, "Retry-After",
@@ -859,7 +862,8 @@ int pa_app_handler(request_rec *r)
         break;
     case PA_FAIL_BROKEN:
     case PA_FAIL_TIMEOUT:
-        release(q, PA_RELEASE_BROKEN);
+        release(q, q->fail == PA_FAIL_TIMEOUT ? PA_RELEASE_TIMEOUT
+                                              : PA_RELEASE_BROKEN);
         rc = q->fail == PA_FAIL_TIMEOUT ? HTTP_GATEWAY_TIME_OUT
                                         : HTTP_BAD_GATEWAY;
         if (q->passed) {
