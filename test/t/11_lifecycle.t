@@ -13,12 +13,18 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PALoad;
 
-plan tests => 29;
+plan tests => 31;
 
 my $hello = hello_path();
 my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
+# Shared memory segments (APR names them in /dev/shm) that exist before this
+# file's httpd: whatever it adds must be gone after its stop.
+sub shm_entries { opendir(my $d, '/dev/shm') or return (); grep { !/^\./ } readdir $d }
+my %shm_before = map { $_ => 1 } shm_entries();
+
 my $h = PATest::Httpd->new(conf => <<"EOF");
-PreforkApp lhello "$hello" processes=2
+PreforkAppCache lzone 1M
+PreforkApp lhello "$hello" processes=2 cache=lzone
 PreforkApp lslow "$echo" processes=1 die-timeout=2
 <Location /lhello>
     SetHandler prefork-app:lhello
@@ -43,6 +49,8 @@ sub all_pids { map { worker_pids($_, $base) } qw(lhello lslow) }
 
 ok(wait_for(sub { all_pids() == 3 }), 'workers up');
 my $mgr = manager_pid();
+ok(scalar(grep { !$shm_before{$_} } shm_entries()),
+   'the cache zone is a named segment while httpd runs');
 
 # ---- graceful restart under load ---------------------------------------------
 my @old = all_pids();
@@ -127,6 +135,8 @@ ok(wait_for(sub { !pid_alive($mgr) && !grep { pid_alive($_) } @old }),
    'no manager or worker process left');
 ok(!glob("$dir/pa-*") && !-e "$dir/prefork_app_manager.pid",
    'no socket directory and no manager pid file left');
+my @shm_left = grep { !$shm_before{$_} } shm_entries();
+ok(!@shm_left, 'no shared memory segment left') or diag("left: @shm_left");
 
 # ---- the httpd parent is SIGKILLed: the manager takes its workers down -------
 my $h2 = PATest::Httpd->new(conf => <<"EOF");
