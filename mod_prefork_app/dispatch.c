@@ -774,12 +774,6 @@ int pa_app_handler(request_rec *r)
                       r->handler);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if (q->app->protocol != PA_PROTO_FASTCGI) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00302)
-                      "%s: only protocol=fastcgi is implemented so far",
-                      q->app->name);
-        return HTTP_NOT_IMPLEMENTED;
-    }
     /* A fresh cached response needs no worker (and no manager). */
     rc = pa_cache_handle(r, q->app);
     if (rc != DECLINED) {
