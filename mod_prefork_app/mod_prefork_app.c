@@ -8,8 +8,6 @@
 #include "http_core.h"
 #include "ap_mpm.h"
 
-static const char pa_userdata_key[] = "mod_prefork_app_init";
-
 /* Runs before the configuration is read: nothing from an earlier
  * generation may survive into this one's config. */
 static int pa_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
@@ -28,18 +26,11 @@ static int pa_check_config(apr_pool_t *pconf, apr_pool_t *plog,
 static int pa_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp, server_rec *s)
 {
-    void *data = NULL;
     pa_server_conf_t *conf = pa_get_conf(s);
     apr_status_t rv;
 
     /* httpd runs post_config twice at startup; the first pass is a dry run
-     * that must not fork anything (as in mod_cgid). */
-    apr_pool_userdata_get(&data, pa_userdata_key, s->process->pool);
-    if (data == NULL) {
-        apr_pool_userdata_set((const void *)1, pa_userdata_key,
-                              apr_pool_cleanup_null, s->process->pool);
-        return OK;
-    }
+     * that must not fork anything (mod_cgid skips it too). */
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
     }
