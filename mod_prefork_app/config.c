@@ -187,6 +187,18 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
         app->group = val;
         return NULL;
     }
+    if (!strcmp(key, "keep-conn")) {
+        if (!strcasecmp(val, "on")) {
+            app->keep_conn = 1;
+        }
+        else if (!strcasecmp(val, "off")) {
+            app->keep_conn = 0;
+        }
+        else {
+            return apr_psprintf(p, "keep-conn=%s: must be on or off", val);
+        }
+        return NULL;
+    }
     if (!strcmp(key, "cache")) {
         if (!valid_name(val)) {
             return apr_psprintf(p, "cache=%s: not a valid zone name", val);
@@ -197,7 +209,7 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
     return apr_psprintf(p, "unknown key '%s' (known: protocol, processes, "
                         "spare, max-requests, lifetime, idle-timeout, "
                         "request-timeout, queue-timeout, die-timeout, "
-                        "start-delay, user, group, cache)", key);
+                        "start-delay, keep-conn, user, group, cache)", key);
 }
 
 /* The command is one argument, split on blanks and never given to a shell;
@@ -266,6 +278,7 @@ static const char *cmd_prefork_app(cmd_parms *cmd, void *dummy,
     app->spare_max = 4;
     app->idle_timeout = 60;
     app->request_timeout = 60;
+    app->keep_conn = 1;
     app->queue_timeout = 30;
     app->die_timeout = 10;
     app->start_delay = 1;
@@ -462,6 +475,37 @@ static int check_handlers(pa_server_conf_t *conf, apr_pool_t *ptemp,
     return OK;
 }
 
+/* php-cgi leaves by itself after PHP_FCGI_MAX_REQUESTS requests (500 when
+ * unset). Leaving between two requests on a kept connection, it would take
+ * a request it never reads with it; so the manager does the recycling: a
+ * smaller PHP_FCGI_MAX_REQUESTS from PreforkAppEnv becomes max-requests,
+ * and a php* command without one is told max-requests (0 = never). */
+static void php_max_requests(apr_pool_t *pconf, pa_app_t *app)
+{
+    static const char var[] = "PHP_FCGI_MAX_REQUESTS=";
+    const char *base = strrchr(app->argv[0], '/');
+    int i;
+
+    for (i = 0; i < app->env->nelts; i++) {
+        const char *e = APR_ARRAY_IDX(app->env, i, const char *);
+
+        if (!strncmp(e, var, sizeof(var) - 1)) {
+            apr_int64_t n = apr_atoi64(e + sizeof(var) - 1);
+
+            if (n > 0 && n <= INT_MAX
+                && (app->max_requests == 0 || n < app->max_requests)) {
+                app->max_requests = (int)n;
+            }
+            return;
+        }
+    }
+    base = base ? base + 1 : app->argv[0];
+    if (!strncmp(base, "php", 3)) {
+        APR_ARRAY_PUSH(app->env, const char *) =
+            apr_psprintf(pconf, "%s%d", var, app->max_requests);
+    }
+}
+
 int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
 {
     pa_server_conf_t *conf = pa_get_conf(s);
@@ -488,6 +532,7 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
                          app->file, app->line, app->name);
             return !OK;
         }
+        php_max_requests(pconf, app);
     }
     return check_handlers(conf, ptemp, ap_conftree, s);
 }

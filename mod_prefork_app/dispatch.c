@@ -1,21 +1,19 @@
 /* dispatch: the request path of "SetHandler prefork-app:NAME".
  *
  * One request: build the CGI/1.1 variables, read the first part of the body,
- * claim a worker from the scoreboard (waiting FIFO if all are busy), connect
- * to its unix socket, send BEGIN_REQUEST + PARAMS (+ the buffered body) in
- * one sendmsg, stream the rest of the body, and stream the reply to the
- * client as it arrives. A worker that goes away before answering is replaced
- * transparently once when the request can be replayed.
- *
- * Connect-per-request: libfcgi closes after every request unless
- * FCGI_KEEP_CONN is set, and a kept connection would tie one worker to one
- * httpd child, defeating the shared queue.
+ * claim a worker from the scoreboard (waiting FIFO if all are busy), take
+ * its kept connection (conn.h) or connect to its unix socket, send
+ * BEGIN_REQUEST + PARAMS (+ the buffered body) in one sendmsg, stream the
+ * rest of the body, and stream the reply to the client as it arrives. A
+ * worker that goes away before answering is replaced transparently once
+ * when the request can be replayed.
  */
 #include "mod_prefork_app.h"
 #include "scoreboard.h"
 #include "manager.h"
 #include "fcgi.h"
 #include "cache.h"
+#include "conn.h"
 
 #include "http_core.h"
 #include "http_protocol.h"
@@ -29,7 +27,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 APLOG_USE_MODULE(prefork_app);
@@ -67,6 +64,8 @@ typedef struct pa_req_t {
     pa_claim_t claim;
     int claimed;
     int fd;
+    int kept;                       /* fd is the worker's shared kept connection */
+    int sent;                       /* some of the request went out */
     apr_time_t deadline;            /* claim + request-timeout */
     pa_fcgi_parser_t parser;
     pa_fcgi_head_t head;
@@ -92,7 +91,12 @@ static apr_status_t close_fd(void *data)
     pa_req_t *q = data;
 
     if (q->fd >= 0) {
-        close(q->fd);
+        if (q->kept) {
+            pa_conn_put(q->app, &q->claim, q->fd, 0);
+        }
+        else {
+            close(q->fd);
+        }
         q->fd = -1;
     }
     return APR_SUCCESS;
@@ -100,6 +104,12 @@ static apr_status_t close_fd(void *data)
 
 static void release(pa_req_t *q, pa_release_e how)
 {
+    if (q->fd >= 0 && q->kept && how == PA_RELEASE_OK && q->ended) {
+        /* Read to its FCGI_END_REQUEST: clean for the next request. */
+        apr_pool_cleanup_kill(q->r->pool, q, close_fd);
+        pa_conn_put(q->app, &q->claim, q->fd, 1);
+        q->fd = -1;
+    }
     apr_pool_cleanup_run(q->r->pool, q, close_fd);
     if (q->claimed) {
         q->claimed = 0;
@@ -538,6 +548,12 @@ static void send_all(pa_req_t *q, struct iovec *iov, int n)
             if (errno == EINTR) {
                 continue;
             }
+            if (!q->sent && (errno == EPIPE || errno == ECONNRESET)) {
+                /* Gone before a byte of this request reached it (a kept
+                 * connection to a worker that died idle). */
+                q->fail = PA_FAIL_CONNECT;
+                return;
+            }
             if (errno != EAGAIN && errno != EWOULDBLOCK) {
                 /* Gone: whatever it answered is still to be read. */
                 while (!q->fail && !q->ended) {
@@ -554,6 +570,7 @@ static void send_all(pa_req_t *q, struct iovec *iov, int n)
             }
             continue;
         }
+        q->sent = 1;
         while (n > 0 && (apr_size_t)w >= iov->iov_len) {
             w -= iov->iov_len;
             iov++;
@@ -653,35 +670,12 @@ static void send_request(pa_req_t *q, const char *begin, apr_size_t begin_len)
 
 static int connect_worker(pa_req_t *q)
 {
-    request_rec *r = q->r;
-    const char *path = pa_sb_socket_path(r->pool, pa_scoreboard, q->app,
-                                         q->claim.slot_index);
-    struct sockaddr_un sa;
-    apr_size_t plen = strlen(path);
-
-    if (plen >= sizeof(sa.sun_path)) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00316)
-                      "%s: socket path too long: %s", q->app->name, path);
-        return -1;
-    }
-    memset(&sa, 0, sizeof(sa));
-    sa.sun_family = AF_UNIX;
-    memcpy(sa.sun_path, path, plen + 1);
-    q->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    q->fd = pa_conn_get(q->r, q->app, &q->claim, q->app->keep_conn,
+                        q->deadline, &q->kept);
     if (q->fd < 0) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, errno, r, PALOGNO(00317)
-                      "%s: socket() failed", q->app->name);
         return -1;
     }
-    apr_pool_cleanup_register(r->pool, q, close_fd, apr_pool_cleanup_null);
-    while (connect(q->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        if (errno != EINTR) {
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, errno, r, PALOGNO(00307)
-                          "%s: cannot connect to worker pid %ld at %s",
-                          q->app->name, (long)q->claim.pid, path);
-            return -1;
-        }
-    }
+    apr_pool_cleanup_register(q->r->pool, q, close_fd, apr_pool_cleanup_null);
     return 0;
 }
 
@@ -696,6 +690,7 @@ static int attempt(pa_req_t *q, const char *what, const char *begin,
     apr_status_t rv;
 
     q->fd = -1;
+    q->kept = q->sent = 0;
     q->fail = PA_FAIL_NONE;
     q->received = 0;
     q->headers_done = q->ended = q->discard = 0;
@@ -790,7 +785,9 @@ int pa_app_handler(request_rec *r)
     ap_add_cgi_vars(r);
     /* httpoxy: a client's "Proxy:" header must not become HTTP_PROXY. */
     apr_table_unset(r->subprocess_env, "HTTP_PROXY");
-    begin = pa_fcgi_build_begin(r->pool, PA_REQUEST_ID, 0, r->subprocess_env,
+    begin = pa_fcgi_build_begin(r->pool, PA_REQUEST_ID,
+                                q->app->keep_conn ? PA_FCGI_KEEP_CONN : 0,
+                                r->subprocess_env,
                                 &begin_len, &dropped);
     if (dropped) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, PALOGNO(00314)

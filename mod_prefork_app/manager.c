@@ -3,6 +3,7 @@
  * event loop: reap and replace workers, scale, recycle, enforce timeouts. */
 #include "manager.h"
 #include "worker.h"
+#include "conn.h"
 
 #include "http_core.h"
 #include "http_main.h"
@@ -66,11 +67,12 @@ typedef struct pa_manager_t {
     pa_mapp_t *apps;
     int napps;
     int sig_fd;
+    int conn_fd;                /* service socket handing out kept connections, -1 = none */
     int alive_open;             /* generation pipe not at EOF yet */
     pa_mode_e mode;
     apr_time_t quiet_since;     /* no busy slot and no waiter since, 0 = busy */
     const char *pidfile;
-    struct pollfd *pfd;         /* 3 + every slot: sized once */
+    struct pollfd *pfd;         /* 4 + every slot: sized once */
     pa_worker_t **pfd_worker;
 } pa_manager_t;
 
@@ -232,7 +234,7 @@ static void pa_mgr_reset_slots(pa_manager_t *m, pa_mapp_t *ma)
 static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
                         server_rec *s)
 {
-    int i, nfds = 3;
+    int i, nfds = 4, keep = 0;
     apr_uint32_t j;
 
     apr_pool_create(&m->pool, pconf);
@@ -263,8 +265,10 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
             ma->w[j].sock_path = pa_sb_socket_path(m->pool, sb, ma->app, j);
             ma->w[j].listen_fd = -1;
             ma->w[j].err_fd = -1;
+            ma->w[j].conn_fd = -1;
         }
         nfds += ma->nslots;
+        keep |= ma->app->keep_conn;
     }
     m->pfd = apr_pcalloc(m->pool, nfds * sizeof(*m->pfd));
     m->pfd_worker = apr_pcalloc(m->pool, nfds * sizeof(*m->pfd_worker));
@@ -277,6 +281,8 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
                      "cannot give socket directory %s to User",
                      sb->hdr->sockdir);
     }
+    m->conn_fd = keep ? pa_conn_service_open(sb->hdr->sockdir, m->pool, s)
+                      : -1;
     for (i = 0; i < m->napps; i++) {
         pa_mapp_t *ma = &m->apps[i];
 
@@ -516,6 +522,7 @@ static void pa_mgr_retire_idle_locked(pa_manager_t *m, pa_mapp_t *ma, int idx,
     }
     slot->state = PA_SLOT_STOPPING;
     pa_worker_signal(&ma->w[idx], SIGTERM);
+    pa_worker_hangup(&ma->w[idx]);
 }
 
 /* One pass over an app: health checks, timeouts, then scaling. */
@@ -606,6 +613,7 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
         }
         if (st == PA_SLOT_STOPPING && !w->term_at) {
             pa_worker_signal(w, SIGTERM);           /* released retiree */
+            pa_worker_hangup(w);
         }
         if (w->term_at && !w->killed && now - w->term_at >= die) {
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, m->s, PALOGNO(00111)
@@ -720,10 +728,12 @@ static void pa_mgr_enter_stop(pa_manager_t *m, const char *why)
                 if (slot->retire == PA_RETIRE_NONE) {
                     slot->retire = PA_RETIRE_SHUTDOWN;
                 }
-                if (slot->state != PA_SLOT_BUSY) {
-                    slot->state = PA_SLOT_STOPPING;
-                }
                 pa_worker_signal(&ma->w[j], SIGTERM);
+                if (slot->state != PA_SLOT_BUSY) {
+                    /* A busy one finishes its request first. */
+                    slot->state = PA_SLOT_STOPPING;
+                    pa_worker_hangup(&ma->w[j]);
+                }
             }
         }
         pa_sb_unlock(m->sb, ma->a);
@@ -786,7 +796,39 @@ static void pa_mgr_handle_signals(pa_manager_t *m, int *reap)
     }
 }
 
-/* Wait for something to do: a signal, a poke, worker output, or the tick. */
+/* pa_conn_lookup_fn: the kept connection of (app, slot), for an httpd
+ * child that claimed it. Made on the first ask, not at spawn: the child
+ * sends its request at once, and libfcgi drops a unix connection on which
+ * nothing arrives within 2 s of its accept(). */
+static int pa_mgr_kept_conn(void *baton, apr_uint32_t app, apr_uint32_t slot,
+                            pid_t *pid)
+{
+    pa_manager_t *m = baton;
+    pa_worker_t *w;
+
+    if (app >= (apr_uint32_t)m->napps || slot >= m->apps[app].nslots
+        || !m->apps[app].app->keep_conn) {
+        return -1;
+    }
+    w = &m->apps[app].w[slot];
+    *pid = w->pid;
+    if (!w->pid || w->term_at) {
+        return -1;
+    }
+    if (w->conn_fd < 0) {
+        w->conn_fd = pa_conn_open(w->sock_path);
+        if (w->conn_fd < 0) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, errno, m->s, PALOGNO(00126)
+                         "app %s slot %d: cannot connect to worker pid %"
+                         APR_PID_T_FMT "; its requests connect one by one",
+                         m->apps[app].app->name, (int)slot, w->pid);
+        }
+    }
+    return w->conn_fd;
+}
+
+/* Wait for something to do: a signal, a poke, worker output, a request for
+ * a kept connection, or the tick. */
 static void pa_mgr_poll(pa_manager_t *m, int *reap)
 {
     int i, nfds = 0, k;
@@ -798,6 +840,8 @@ static void pa_mgr_poll(pa_manager_t *m, int *reap)
     m->pfd[nfds].fd = m->sb->wake_fd;
     m->pfd[nfds++].events = POLLIN;
     m->pfd[nfds].fd = m->alive_open ? m->sb->alive_rd : -1;
+    m->pfd[nfds++].events = POLLIN;
+    m->pfd[nfds].fd = m->conn_fd;
     m->pfd[nfds++].events = POLLIN;
     for (i = 0; i < m->napps; i++) {
         for (j = 0; j < m->apps[i].nslots; j++) {
@@ -823,7 +867,10 @@ static void pa_mgr_poll(pa_manager_t *m, int *reap)
         /* Nobody writes: readable means EOF, the generation is gone. */
         m->alive_open = 0;
     }
-    for (k = 3; k < nfds; k++) {
+    if (m->pfd[3].revents) {
+        pa_conn_serve(m->conn_fd, pa_mgr_kept_conn, m);
+    }
+    for (k = 4; k < nfds; k++) {
         if (m->pfd[k].revents) {
             pa_worker_read_output(m->pfd_worker[k], m->s, 0);
         }

@@ -4,6 +4,7 @@
 #include "scoreboard.h"
 #include "manager.h"
 #include "cache.h"
+#include "conn.h"
 
 #include "http_core.h"
 #include "ap_mpm.h"
@@ -60,12 +61,13 @@ static int pa_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
-/* Each httpd child inherits the scoreboard mapping from the parent; it only
- * notes who it is for its claims. */
+/* Each httpd child inherits the scoreboard mapping from the parent; it
+ * notes who it is for its claims and starts with no kept connections. */
 static void pa_child_init(apr_pool_t *pchild, server_rec *s)
 {
     if (pa_scoreboard) {
         pa_sb_child_init(pa_scoreboard);
+        pa_conn_child_init(pchild, pa_scoreboard);
     }
 }
 

@@ -55,6 +55,7 @@ typedef struct pa_app_t {
     int queue_timeout;
     int die_timeout;
     int start_delay;
+    int keep_conn;              /* keep-conn=on: FCGI_KEEP_CONN, shared kept connections */
     const char *user;           /* NULL = httpd's User */
     const char *group;
     uid_t uid;

@@ -267,9 +267,20 @@ void pa_worker_read_output(pa_worker_t *w, server_rec *s, int final)
     }
 }
 
+void pa_worker_hangup(pa_worker_t *w)
+{
+    if (w->conn_fd >= 0) {
+        shutdown(w->conn_fd, SHUT_RDWR);
+    }
+}
+
 void pa_worker_gone(pa_worker_t *w, server_rec *s)
 {
     pa_worker_read_output(w, s, 1);
+    if (w->conn_fd >= 0) {
+        close(w->conn_fd);
+        w->conn_fd = -1;
+    }
     w->pid = 0;
     w->term_at = 0;
     w->killed = 0;

@@ -16,6 +16,7 @@ typedef struct pa_worker_t {
     int listen_fd;              /* kept across occupants: the backlog survives */
     pid_t pid;                  /* current occupant, 0 = none */
     int err_fd;                 /* read end of its stdout/stderr pipe, -1 = none */
+    int conn_fd;                /* the kept connection to it (conn.h), -1 = none */
     apr_time_t spawned;
     apr_time_t term_at;         /* when SIGTERM was sent, 0 = not asked to go */
     int killed;                 /* SIGKILL sent */
@@ -35,6 +36,9 @@ const char **pa_worker_env(apr_pool_t *p, const pa_app_t *app);
 apr_status_t pa_worker_spawn(pa_worker_t *w, const char **envp, server_rec *s);
 /* Ask the occupant to go (SIGTERM, remembered) or force it (SIGKILL). */
 void pa_worker_signal(pa_worker_t *w, int sig);
+/* Shut the kept connection down (for every httpd child holding it): an idle
+ * app blocked reading it gets EOF and goes back to accept(). */
+void pa_worker_hangup(pa_worker_t *w);
 /* Log the complete lines the occupant wrote; all of it once final. */
 void pa_worker_read_output(pa_worker_t *w, server_rec *s, int final);
 /* The occupant was reaped: log the rest of its output, forget it. */

@@ -14,7 +14,8 @@
  *                    so only the first attempt dies; die=always always dies
  *   stderr=a|b       write lines "a" and "b" to FCGI_STDERR
  *   nohead=1         answer nothing at all
- *   whoami=1         the body is "pid=P served=N" (N: requests this process served)
+ *   whoami=1         the body is "pid=P served=N conn=I" (N: requests this process
+ *                    served, I: the inode of the connection it came on)
  * The default body: "method=...", every variable sorted, then the request
  * body's length and FNV-1a hash.
  */
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -216,7 +218,11 @@ static void respond(FCGX_Request *rq)
         free(file);
     }
     else if (param(qs, "whoami")) {
-        FCGX_FPrintF(rq->out, "pid=%ld served=%lu\n", (long)getpid(), served);
+        struct stat st;
+
+        FCGX_FPrintF(rq->out, "pid=%ld served=%lu conn=%lu\n", (long)getpid(),
+                     served, fstat(rq->ipcFd, &st) == 0
+                             ? (unsigned long)st.st_ino : 0UL);
     }
     else if (echo_body) {
         FCGX_PutStr(body, (int)body_len, rq->out);

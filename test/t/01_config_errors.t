@@ -30,6 +30,7 @@ my @cases = (
     [ 'spare=5-2',              [ "$app processes=2-8 spare=5-2" ], qr/spare=5-2: the maximum is below the minimum/ ],
     [ 'spare in a static pool', [ "$app processes=4 spare=1-2" ], qr/spare= needs a dynamic pool/ ],
     [ 'bad protocol',           [ "$app protocol=gopher" ],  qr/protocol=gopher: must be fastcgi, scgi or cgi/ ],
+    [ 'bad keep-conn',          [ "$app keep-conn=maybe" ],  qr/keep-conn=maybe: must be on or off/ ],
     [ 'unknown user',           [ "$app user=no-such-user-pa" ], qr/user=no-such-user-pa: no such user/ ],
     [ 'group without user',     [ "$app group=root" ],       qr/group= needs user=/ ],
     [ 'duplicate app name',     [ $app, $app ],              qr/duplicate app name 'a'/ ],
@@ -86,7 +87,7 @@ my %r = configtest(
     'PreforkAppCache main 1M',
     qq{PreforkApp hello "$hello --flag x" processes=2-4 spare=1-2 max-requests=100 }
         . 'lifetime=60 idle-timeout=10 request-timeout=5 queue-timeout=5 '
-        . 'die-timeout=2 start-delay=1 protocol=fastcgi cache=main',
+        . 'die-timeout=2 start-delay=1 protocol=fastcgi keep-conn=off cache=main',
     qq{PreforkApp two "$hello" processes=1},
     'PreforkAppEnv hello APP_ENV test',
     'PreforkAppPidFile pa.pid',

@@ -176,8 +176,9 @@ ok(counter('mlife', 'recycled_lifetime') >= 4, 'lifetime recycles workers');
 is_deeply([keys %st], ['200'], 'no failed request while recycling by lifetime')
     or diag(PALoad::describe(%st));
 
-# Workers that exit by themselves between requests (php-cgi): a request that
-# claimed one just before it left is served by its replacement.
+# php-cgi leaves by itself after PHP_FCGI_MAX_REQUESTS requests: that value
+# becomes the app's max-requests, so the manager recycles it first and no
+# request is ever sent to a worker on its way out.
 $load = PALoad->start("$base/mphp/hello.php", clients => 4, expect => qr/^php \d+$/);
 wait_for(sub { (counter('mphp', 'exited') || 0) >= 40 }, timeout => 60);
 %st = $load->stop;

@@ -42,9 +42,11 @@ for my $name (sort keys %backend) {
     my $sock = "$logs/px_$name.sock";
     my $pidfile = "$logs/px_$name.pid";
     unlink $sock;
-    # The workers of mod_prefork_app get no environment but PATH: the same
-    # here, since php-cgi shows its environment in $_SERVER.
-    system('env', '-i', 'PATH=/usr/local/bin:/usr/bin:/bin', 'spawn-fcgi',
+    # The workers of mod_prefork_app get no environment but PATH (and a
+    # php* command PHP_FCGI_MAX_REQUESTS=0): the same here, since php-cgi
+    # shows its environment in $_SERVER.
+    system('env', '-i', 'PATH=/usr/local/bin:/usr/bin:/bin',
+           ($name eq 'php' ? ('PHP_FCGI_MAX_REQUESTS=0') : ()), 'spawn-fcgi',
            '-s', $sock, '-P', $pidfile, '--', @{ $backend{$name} }) == 0
         or die "spawn-fcgi for $name failed\n";
     push @pidfiles, $pidfile;

@@ -164,11 +164,13 @@ sub httpd_pid {
 }
 
 # ---- private configurations -------------------------------------------------
-# base_config($dir, $port): the lines every private httpd config starts with
-# (paths inside $dir, our module loaded). $port defaults to a free one.
+# base_config($dir, $port, $mpm): the lines every private httpd config starts
+# with (paths inside $dir, our module loaded). $port defaults to a free one,
+# $mpm to event.
 sub base_config {
-    my ($dir, $port) = @_;
+    my ($dir, $port, $mpm) = @_;
     $port ||= free_port();
+    $mpm ||= 'event';
     my $lib = libexecdir();
     my $mod = module_path();
     return <<"EOF";
@@ -179,7 +181,7 @@ PidFile "$dir/httpd.pid"
 ErrorLog "$dir/error_log"
 LogLevel info prefork_app:debug
 DefaultRuntimeDir "$dir"
-LoadModule mpm_event_module "$lib/mod_mpm_event.so"
+LoadModule mpm_${mpm}_module "$lib/mod_mpm_${mpm}.so"
 LoadModule authz_core_module "$lib/mod_authz_core.so"
 LoadModule authz_host_module "$lib/mod_authz_host.so"
 LoadModule mime_module "$lib/mod_mime.so"
@@ -218,7 +220,8 @@ sub free_port {
 # For tests that stop, restart or break the server: the shared Apache::Test
 # server must stay up for the other test files.
 #
-#   my $h = PATest::Httpd->new(conf => qq{PreforkApp hello "$hello"\n...});
+#   my $h = PATest::Httpd->new(conf => qq{PreforkApp hello "$hello"\n...},
+#                              mpm => 'prefork');   # default: event
 #   $h->start or die $h->error_log;
 #   my $res = $h->get('/hello');       # HTTP::Tiny response hash
 #   $h->graceful; $h->stop;            # both wait until done
@@ -232,7 +235,8 @@ sub new {
     $self->{port} = PATest::free_port();
     my $file = "$self->{dir}/httpd.conf";
     open my $fh, '>', $file or die "$file: $!";
-    print $fh PATest::base_config($self->{dir}, $self->{port}), $o{conf} || '', "\n";
+    print $fh PATest::base_config($self->{dir}, $self->{port}, $o{mpm}),
+              $o{conf} || '', "\n";
     close $fh;
     $self->{conf_file} = $file;
     return $self;

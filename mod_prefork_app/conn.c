@@ -1,0 +1,348 @@
+/* conn: connections to workers; see conn.h for why kept ones are shared. */
+#include "conn.h"
+#include "manager.h"
+
+#include "unixd.h"
+#include "apr_strings.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+APLOG_USE_MODULE(prefork_app);
+
+#define PA_CONN_MAGIC       0x50414b43u     /* "PAKC" */
+/* Longest an httpd child waits for the manager's answer: it answers between
+ * two spawns, so only a stuck manager takes this long. */
+#define PA_CONN_FETCH_MAX   apr_time_from_sec(10)
+
+/* Request and answer on the service socket; the answer carries the
+ * connection as SCM_RIGHTS when the manager has one for that pid. */
+typedef struct pa_conn_msg_t {
+    apr_uint32_t magic;
+    apr_uint32_t app;
+    apr_uint32_t slot;
+    apr_int32_t pid;                /* answer: the slot's occupant, 0 = none */
+} pa_conn_msg_t;
+
+/* One kept connection in an httpd child. */
+typedef struct pa_conn_kept_t {
+    int fd;                         /* -1 = none */
+    pid_t pid;                      /* the occupant it leads to */
+} pa_conn_kept_t;
+
+static pa_conn_kept_t **pa_kept;    /* [app][slot], this child only */
+static const char *pa_service_path;
+
+static int pa_conn_addr(struct sockaddr_un *sa, const char *path)
+{
+    apr_size_t len = strlen(path);
+
+    if (len >= sizeof(sa->sun_path)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memset(sa, 0, sizeof(*sa));
+    sa->sun_family = AF_UNIX;
+    memcpy(sa->sun_path, path, len + 1);
+    return 0;
+}
+
+int pa_conn_open(const char *sock_path)
+{
+    struct sockaddr_un sa;
+    int fd;
+
+    if (pa_conn_addr(&sa, sock_path) != 0) {
+        return -1;
+    }
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        return -1;
+    }
+    /* A listening unix socket takes the connection into its backlog at
+     * once (or refuses it): EINPROGRESS does not happen here. */
+    while (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+        if (errno != EINTR) {
+            int e = errno;
+
+            close(fd);
+            errno = e;
+            return -1;
+        }
+    }
+    return fd;
+}
+
+/* ---- manager side ------------------------------------------------------------ */
+
+int pa_conn_service_open(const char *sockdir, apr_pool_t *p, server_rec *s)
+{
+    const char *path = apr_pstrcat(p, sockdir, "/" PA_CONN_SERVICE, NULL);
+    struct sockaddr_un sa;
+    int fd;
+
+    fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0 || pa_conn_addr(&sa, path) != 0) {
+        goto fail;
+    }
+    /* A previous manager of this generation (it died) left the file. */
+    unlink(path);
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0
+        || chmod(path, 0600) != 0
+        || (geteuid() == 0
+            && chown(path, ap_unixd_config.user_id,
+                     ap_unixd_config.group_id) != 0)) {
+        goto fail;
+    }
+    return fd;
+
+fail:
+    ap_log_error(APLOG_MARK, APLOG_ERR, errno, s, PALOGNO(00125)
+                 "cannot create %s: kept worker connections are off, every "
+                 "request connects anew", path);
+    if (fd >= 0) {
+        close(fd);
+    }
+    return -1;
+}
+
+void pa_conn_serve(int fd, pa_conn_lookup_fn lookup, void *baton)
+{
+    for (;;) {
+        struct sockaddr_un from;
+        socklen_t fromlen = sizeof(from);
+        pa_conn_msg_t m;
+        struct msghdr mh;
+        struct iovec iov;
+        union {
+            struct cmsghdr align;
+            char buf[CMSG_SPACE(sizeof(int))];
+        } cm;
+        pid_t pid = 0;
+        int conn;
+        ssize_t n;
+
+        n = recvfrom(fd, &m, sizeof(m), 0, (struct sockaddr *)&from, &fromlen);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return;                 /* EAGAIN: all answered */
+        }
+        if (n != sizeof(m) || m.magic != PA_CONN_MAGIC || fromlen == 0) {
+            continue;
+        }
+        conn = lookup(baton, m.app, m.slot, &pid);
+        m.pid = pid;
+        iov.iov_base = &m;
+        iov.iov_len = sizeof(m);
+        memset(&mh, 0, sizeof(mh));
+        mh.msg_name = &from;
+        mh.msg_namelen = fromlen;
+        mh.msg_iov = &iov;
+        mh.msg_iovlen = 1;
+        if (conn >= 0) {
+            struct cmsghdr *c;
+
+            memset(&cm, 0, sizeof(cm));
+            mh.msg_control = cm.buf;
+            mh.msg_controllen = sizeof(cm.buf);
+            c = CMSG_FIRSTHDR(&mh);
+            c->cmsg_level = SOL_SOCKET;
+            c->cmsg_type = SCM_RIGHTS;
+            c->cmsg_len = CMSG_LEN(sizeof(int));
+            memcpy(CMSG_DATA(c), &conn, sizeof(int));
+        }
+        /* The asker waits for this: a full queue means it is gone. */
+        while (sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0
+               && errno == EINTR) {
+        }
+    }
+}
+
+/* ---- request side ----------------------------------------------------------- */
+
+void pa_conn_child_init(apr_pool_t *pchild, pa_sb_t *sb)
+{
+    int i;
+    apr_uint32_t j;
+
+    pa_kept = apr_palloc(pchild, sb->napps * sizeof(*pa_kept));
+    for (i = 0; i < sb->napps; i++) {
+        pa_kept[i] = apr_palloc(pchild, sb->layout[i].nslots
+                                        * sizeof(**pa_kept));
+        for (j = 0; j < sb->layout[i].nslots; j++) {
+            pa_kept[i][j].fd = -1;
+            pa_kept[i][j].pid = 0;
+        }
+    }
+    pa_service_path = apr_pstrcat(pchild, sb->hdr->sockdir,
+                                  "/" PA_CONN_SERVICE, NULL);
+}
+
+/* Ask the manager for its connection to the worker of claim. Returns the
+ * fd, or -1: *pid then says whether the manager has none for that occupant
+ * (the claimed pid) or the occupant changed (anything else). */
+static int pa_conn_fetch(request_rec *r, const pa_app_t *app,
+                         const pa_claim_t *claim, apr_time_t deadline,
+                         pid_t *pid)
+{
+    struct sockaddr_un sa;
+    pa_conn_msg_t m;
+    struct msghdr mh;
+    struct iovec iov;
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } cm;
+    struct cmsghdr *c;
+    sa_family_t autobind = AF_UNIX;
+    apr_time_t until = apr_time_now() + PA_CONN_FETCH_MAX;
+    int s, rc, conn = -1;
+    ssize_t n = -1;
+
+    *pid = 0;
+    if (deadline < until) {
+        until = deadline;
+    }
+    if (pa_conn_addr(&sa, pa_service_path) != 0) {
+        return -1;
+    }
+    s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    /* An autobound (abstract) address, for the manager to answer to. */
+    if (s < 0 || bind(s, (struct sockaddr *)&autobind, sizeof(autobind)) != 0) {
+        goto fail;
+    }
+    m.magic = PA_CONN_MAGIC;
+    m.app = app->index;
+    m.slot = claim->slot_index;
+    m.pid = claim->pid;
+    if (sendto(s, &m, sizeof(m), 0, (struct sockaddr *)&sa, sizeof(sa))
+        != sizeof(m)) {
+        if (errno == ENOENT || errno == ECONNREFUSED) {
+            /* The manager keeps no connections (it logged why). */
+            close(s);
+            *pid = claim->pid;
+            return -1;
+        }
+        goto fail;
+    }
+    for (;;) {
+        struct pollfd pfd;
+        apr_interval_time_t left = until - apr_time_now();
+
+        pfd.fd = s;
+        pfd.events = POLLIN;
+        if (left <= 0) {
+            errno = ETIMEDOUT;
+            goto fail;
+        }
+        rc = poll(&pfd, 1, (int)((left + 999) / 1000));
+        if (rc > 0) {
+            break;
+        }
+        if (rc < 0 && errno != EINTR) {
+            goto fail;
+        }
+    }
+    iov.iov_base = &m;
+    iov.iov_len = sizeof(m);
+    memset(&mh, 0, sizeof(mh));
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = cm.buf;
+    mh.msg_controllen = sizeof(cm.buf);
+    do {
+        n = recvmsg(s, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n != sizeof(m) || m.magic != PA_CONN_MAGIC) {
+        goto fail;
+    }
+    c = CMSG_FIRSTHDR(&mh);
+    if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS
+        && c->cmsg_len == CMSG_LEN(sizeof(int))) {
+        memcpy(&conn, CMSG_DATA(c), sizeof(int));
+    }
+    close(s);
+    *pid = m.pid;
+    if (conn >= 0 && m.pid != claim->pid) {
+        close(conn);
+        conn = -1;
+    }
+    return conn;
+
+fail:
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, errno, r, PALOGNO(00318)
+                  "%s: no answer from the manager about worker pid %ld "
+                  "(%s)", app->name, (long)claim->pid, pa_service_path);
+    if (s >= 0) {
+        close(s);
+    }
+    *pid = -1;
+    return -1;
+}
+
+int pa_conn_get(request_rec *r, const pa_app_t *app, const pa_claim_t *claim,
+                int keep, apr_time_t deadline, int *kept)
+{
+    pa_conn_kept_t *k = &pa_kept[app->index][claim->slot_index];
+    const char *path;
+    pid_t pid;
+    int fd;
+
+    *kept = 0;
+    if (keep) {
+        if (k->fd >= 0 && k->pid == claim->pid) {
+            *kept = 1;
+            return k->fd;
+        }
+        if (k->fd >= 0) {
+            close(k->fd);           /* to an earlier occupant */
+            k->fd = -1;
+        }
+        fd = pa_conn_fetch(r, app, claim, deadline, &pid);
+        if (fd >= 0) {
+            k->fd = fd;
+            k->pid = claim->pid;
+            *kept = 1;
+            return fd;
+        }
+        if (pid != claim->pid) {
+            /* Gone or replaced since the claim: its socket leads to
+             * another occupant, or to nobody. */
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00319)
+                          "%s: worker pid %ld was replaced before the "
+                          "request reached it", app->name, (long)claim->pid);
+            return -1;
+        }
+        /* The manager holds no connection to it: connect as usual. */
+    }
+    path = pa_sb_socket_path(r->pool, pa_scoreboard, app, claim->slot_index);
+    fd = pa_conn_open(path);
+    if (fd < 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, errno, r, PALOGNO(00307)
+                      "%s: cannot connect to worker pid %ld at %s",
+                      app->name, (long)claim->pid, path);
+    }
+    return fd;
+}
+
+void pa_conn_put(const pa_app_t *app, const pa_claim_t *claim, int fd,
+                 int reusable)
+{
+    pa_conn_kept_t *k = &pa_kept[app->index][claim->slot_index];
+
+    if (reusable) {
+        return;                     /* stays in the table */
+    }
+    close(fd);
+    if (k->fd == fd) {
+        k->fd = -1;
+        k->pid = 0;
+    }
+}

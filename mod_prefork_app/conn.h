@@ -1,0 +1,65 @@
+/* conn: connections to workers, and the kept ones shared by every httpd
+ * child (keep-conn=on, the default).
+ *
+ * A libfcgi app that is not asked to keep its connection shuts it down after
+ * every reply and waits for httpd to close its end before it accepts the
+ * next one: two more wake-ups per request on top of connect + accept. With
+ * FCGI_KEEP_CONN it simply reads the next request from the same connection.
+ * But a worker then reads only that connection, so it has to be the *same*
+ * socket in every httpd child, or one child's kept connection would lock out
+ * all the others. Hence: the manager connects to each worker it spawns and
+ * keeps that connection; an httpd child that claims the worker fetches a
+ * duplicate once (SCM_RIGHTS over the manager's datagram socket
+ * "<sockdir>/conn.sock") and keeps it until the worker changes. The claim
+ * makes the use exclusive, so one socket serves requests from every child in
+ * turn; a request that ends in an unknown stream state has its worker
+ * recycled (as before), never its connection reused.
+ *
+ * To stop an idle worker the manager shuts the shared connection down: the
+ * app reads EOF, goes back to accept() and sees its SIGTERM there.
+ */
+#ifndef PA_CONN_H
+#define PA_CONN_H
+
+#include "scoreboard.h"
+
+#define PA_CONN_SERVICE "conn.sock"
+
+/* ---- both sides ---------------------------------------------------------- */
+
+/* A new connection to a worker's listen socket (non-blocking, close-on-exec):
+ * the fd, or -1 with errno set. */
+int pa_conn_open(const char *sock_path);
+
+/* ---- manager side ---------------------------------------------------------- */
+
+/* Where the manager finds the kept connection of (app, slot): the current
+ * occupant's pid (0 = none) and its connection (-1 = none). Indexes come
+ * from an httpd child: the callee checks them against its own counts. */
+typedef int (*pa_conn_lookup_fn)(void *baton, apr_uint32_t app,
+                                 apr_uint32_t slot, pid_t *pid);
+
+/* Create the manager's datagram socket in sockdir (0600, owned by httpd's
+ * User when run as root). Returns the fd or -1 (logged). */
+int pa_conn_service_open(const char *sockdir, apr_pool_t *p, server_rec *s);
+/* Answer every pending request on the service socket; never blocks. */
+void pa_conn_serve(int fd, pa_conn_lookup_fn lookup, void *baton);
+
+/* ---- request side (httpd children) --------------------------------------- */
+
+/* child_init: the table of this child's kept connections, in pchild. */
+void pa_conn_child_init(apr_pool_t *pchild, pa_sb_t *sb);
+
+/* A connection to the worker held by claim. With keep (the app's
+ * keep-conn), the shared kept connection, fetched from the manager the
+ * first time this child uses this occupant (*kept = 1); otherwise, or when
+ * the manager has none, a fresh one (*kept = 0). Returns the fd, or -1 when
+ * the worker cannot be reached (logged; it cannot have seen the request). */
+int pa_conn_get(request_rec *r, const pa_app_t *app, const pa_claim_t *claim,
+                int keep, apr_time_t deadline, int *kept);
+/* Done with a kept connection (before the claim is released): reusable
+ * keeps it for the next request on this worker, otherwise it is closed. */
+void pa_conn_put(const pa_app_t *app, const pa_claim_t *claim, int fd,
+                 int reusable);
+
+#endif
