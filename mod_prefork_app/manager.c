@@ -441,6 +441,7 @@ static void pa_mgr_spawn(pa_manager_t *m, pa_mapp_t *ma, int idx)
     pa_sb_app_t *a = ma->a;
     pa_slot_t *slot = pa_sb_slot(m->sb, a, idx);
     apr_status_t rv = pa_worker_spawn(w, ma->envp, m->s);
+    pa_waiter_t *granted = NULL;
     int in_place;
 
     pa_sb_lock(m->sb, a);
@@ -468,9 +469,10 @@ static void pa_mgr_spawn(pa_manager_t *m, pa_mapp_t *ma, int idx)
     }
     else {
         /* The socket already listens: it can be handed a request now. */
-        pa_sb_slot_ready_locked(m->sb, a, idx);
+        granted = pa_sb_slot_ready_locked(m->sb, a, idx);
     }
     pa_sb_unlock(m->sb, a);
+    pa_sb_wake_waiter(granted);
     apr_atomic_inc64(&a->c.spawned);
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, m->s, PALOGNO(00108)
                  "app %s slot %d: started worker pid %" APR_PID_T_FMT "%s",

@@ -189,7 +189,8 @@ static pa_waiter_t *pa_sb_oldest_waiter_locked(pa_sb_t *sb, pa_sb_app_t *a)
                 best = w;
             }
         }
-        if (!best || pa_sb_pid_alive(best->pid)) {
+        /* A waiter of this very process is alive: no kill(0) needed. */
+        if (!best || best->pid == sb->self || pa_sb_pid_alive(best->pid)) {
             return best;
         }
         best->state = PA_WAIT_FREE;
@@ -198,7 +199,8 @@ static pa_waiter_t *pa_sb_oldest_waiter_locked(pa_sb_t *sb, pa_sb_app_t *a)
     return NULL;
 }
 
-void pa_sb_slot_ready_locked(pa_sb_t *sb, pa_sb_app_t *a, int slot_index)
+pa_waiter_t *pa_sb_slot_ready_locked(pa_sb_t *sb, pa_sb_app_t *a,
+                                     int slot_index)
 {
     pa_slot_t *slot = pa_sb_slot(sb, a, slot_index);
     pa_waiter_t *w = pa_sb_oldest_waiter_locked(sb, a);
@@ -208,13 +210,23 @@ void pa_sb_slot_ready_locked(pa_sb_t *sb, pa_sb_app_t *a, int slot_index)
     slot->uri[0] = '\0';
     if (!w) {
         slot->state = PA_SLOT_IDLE;
-        return;
+        return NULL;
     }
     pa_sb_take_locked(sb, a, slot, w->pid);
     w->slot = slot_index;
-    w->state = PA_WAIT_GRANTED;
+    /* The waiter reads the slot without the lock once it sees this. */
+    __atomic_store_n(&w->state, PA_WAIT_GRANTED, __ATOMIC_RELEASE);
     a->queue_len--;
-    pa_futex(&w->state, FUTEX_WAKE, 1, NULL);
+    return w;
+}
+
+void pa_sb_wake_waiter(pa_waiter_t *w)
+{
+    /* The record may be free or reused by now: a waiter woken for nothing
+     * re-checks its word and waits on. */
+    if (w) {
+        pa_futex(&w->state, FUTEX_WAKE, 1, NULL);
+    }
 }
 
 apr_uint32_t pa_sb_sweep_waiters_locked(pa_sb_t *sb, pa_sb_app_t *a)
@@ -345,31 +357,35 @@ apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
         pa_futex(&w->state, FUTEX_WAIT, PA_WAIT_WAITING, &ts);
     }
 
-    /* Re-check under the lock: a grant may race with the timeout. */
-    pa_sb_lock(sb, a);
-    if (w->state != PA_WAIT_GRANTED) {
-        if (w->state == PA_WAIT_WAITING) {
-            a->queue_len--;
+    if (__atomic_load_n(&w->state, __ATOMIC_ACQUIRE) != PA_WAIT_GRANTED) {
+        /* Timed out, but a grant may race with it: decide under the lock. */
+        pa_sb_lock(sb, a);
+        if (w->state != PA_WAIT_GRANTED) {
+            if (w->state == PA_WAIT_WAITING) {
+                a->queue_len--;
+            }
+            w->state = PA_WAIT_FREE;
+            pa_sb_unlock(sb, a);
+            return APR_TIMEUP;
         }
-        w->state = PA_WAIT_FREE;
         pa_sb_unlock(sb, a);
-        return APR_TIMEUP;
     }
+    /* Granted: the record and the slot are ours alone now; no lock (one
+     * contended lock less per queued request). */
     idx = w->slot;
-    w->state = PA_WAIT_FREE;
-    if (idx < 0 || (apr_uint32_t)idx >= l->nslots) {
-        pa_sb_unlock(sb, a);
-        return APR_EGENERAL;            /* not something we wrote */
+    if (idx >= 0 && (apr_uint32_t)idx < l->nslots) {
+        pa_sb_fill_claim(a, &l->slots[idx], idx, what, claim);
     }
-    pa_sb_fill_claim(a, &l->slots[idx], idx, what, claim);
-    pa_sb_unlock(sb, a);
-    return APR_SUCCESS;
+    __atomic_store_n(&w->state, PA_WAIT_FREE, __ATOMIC_RELEASE);
+    return idx >= 0 && (apr_uint32_t)idx < l->nslots
+           ? APR_SUCCESS : APR_EGENERAL;        /* not something we wrote */
 }
 
 void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how)
 {
     pa_sb_app_t *a = claim->app;
     pa_slot_t *slot = claim->slot;
+    pa_waiter_t *granted = NULL;
     int poke = 0;
 
     pa_sb_lock(sb, a);
@@ -389,7 +405,7 @@ void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how)
     else if (slot->pid != claim->pid) {
         /* Our worker died and the manager put a fresh one in the slot
          * under us: whatever went wrong went with the old one. */
-        pa_sb_slot_ready_locked(sb, a, claim->slot_index);
+        granted = pa_sb_slot_ready_locked(sb, a, claim->slot_index);
     }
     else if (how != PA_RELEASE_OK || slot->retire != PA_RETIRE_NONE) {
         if (how == PA_RELEASE_TIMEOUT && slot->retire != PA_RETIRE_TIMEOUT) {
@@ -405,9 +421,12 @@ void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how)
         poke = 1;
     }
     else {
-        pa_sb_slot_ready_locked(sb, a, claim->slot_index);
+        granted = pa_sb_slot_ready_locked(sb, a, claim->slot_index);
     }
     pa_sb_unlock(sb, a);
+    /* After the unlock: the woken waiter may preempt us at once, and must
+     * not find the lock held. */
+    pa_sb_wake_waiter(granted);
     if (poke) {
         pa_sb_wake_manager(sb);
     }

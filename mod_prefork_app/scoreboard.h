@@ -217,9 +217,12 @@ void pa_sb_record(pa_sb_t *sb, int app_index, int http_status,
 
 /* ---- manager side ----------------------------------------------------------- */
 
-/* Mark a slot IDLE (its occupant can take a request) and hand it straight to
- * the oldest live waiter if any. Caller holds the app lock. */
-void pa_sb_slot_ready_locked(pa_sb_t *sb, pa_sb_app_t *a, int slot_index);
+/* Mark a slot IDLE (its occupant can take a request) or hand it straight to
+ * the oldest live waiter, returned (NULL if none) to be woken with
+ * pa_sb_wake_waiter() once the caller, who holds the app lock, released it. */
+struct pa_waiter_t *pa_sb_slot_ready_locked(pa_sb_t *sb, pa_sb_app_t *a,
+                                            int slot_index);
+void pa_sb_wake_waiter(struct pa_waiter_t *w);
 /* Free the records of waiters whose process died; returns how many requests
  * are still waiting. Caller holds the app lock. */
 apr_uint32_t pa_sb_sweep_waiters_locked(pa_sb_t *sb, pa_sb_app_t *a);

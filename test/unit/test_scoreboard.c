@@ -99,14 +99,16 @@ static int teardown(void **state)
 static void worker_up(fixture_t *f, int i, pid_t pid)
 {
     pa_slot_t *slot = pa_sb_slot(f->sb, f->a, i);
+    pa_waiter_t *granted;
 
     pa_sb_lock(f->sb, f->a);
     slot->seq++;
     slot->pid = pid;
     slot->requests = 0;
     slot->retire = PA_RETIRE_NONE;
-    pa_sb_slot_ready_locked(f->sb, f->a, i);
+    granted = pa_sb_slot_ready_locked(f->sb, f->a, i);
     pa_sb_unlock(f->sb, f->a);
+    pa_sb_wake_waiter(granted);
 }
 
 static void wait_queue_len(fixture_t *f, apr_uint32_t n)
