@@ -1,0 +1,137 @@
+# Kept connections (keep-conn=on, the default): a worker is reached over one
+# connection that every httpd child shares, so requests served by different
+# httpd children arrive on the same connection, in turn. keep-conn=off
+# connects per request. A worker blocked on its kept connection still leaves
+# at once when it is recycled or httpd stops (no SIGKILL after die-timeout).
+# A private httpd with the prefork MPM and two children: while one child is
+# held by a request on a keep-alive client connection, the next request is
+# served by the other child.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use File::Basename qw(dirname);
+use Apache::Test qw(-withtestmore);
+use PATest qw(:all);
+use HTTP::Tiny ();
+use POSIX ();
+
+plan tests => 19;
+
+my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
+my $h = PATest::Httpd->new(mpm => 'prefork', conf => <<"EOF");
+StartServers 2
+ServerLimit 2
+MaxRequestWorkers 2
+MinSpareServers 2
+MaxSpareServers 2
+KeepAlive On
+PreforkApp kkeep "$echo" processes=1 die-timeout=60
+PreforkApp khold "$echo" processes=1
+PreforkApp koff "$echo" processes=1 keep-conn=off
+PreforkApp krecycle "$echo" processes=1 max-requests=3 die-timeout=60
+<Location /kkeep>
+    SetHandler prefork-app:kkeep
+</Location>
+<Location /khold>
+    SetHandler prefork-app:khold
+</Location>
+<Location /koff>
+    SetHandler prefork-app:koff
+</Location>
+<Location /krecycle>
+    SetHandler prefork-app:krecycle
+</Location>
+EOF
+ok($h->start, 'private httpd started') or diag($h->error_log);
+
+# whoami(HTTP::Tiny, app): status, the worker's pid, requests it served, the
+# inode of the connection the request came on, and the httpd child that
+# claimed the worker for it (from the PA00306 debug line).
+sub whoami {
+    my ($ua, $app) = @_;
+    my $offset = error_log_offset($h->log_file);
+    my $res = $ua->get($h->url("/$app?whoami=1"));
+    my %r = (status => $res->{status}, $res->{content} =~ /(\w+)=(\d+)/g);
+    my $log = wait_for_log(qr/pid (\d+):tid \d+\].*PA00306: $app:/, $offset,
+                           file => $h->log_file, timeout => 5) || '';
+    ($r{httpd}) = $log =~ /pid (\d+):tid \d+\].*PA00306: $app:/;
+    return \%r;
+}
+
+my $ua = HTTP::Tiny->new(timeout => 60);
+ok(wait_for(sub { $h->get('/kkeep?whoami=1')->{status} == 200
+                  && $h->get('/khold?whoami=1')->{status} == 200 }),
+   'the apps answer');
+
+# ---- one connection, shared by both httpd children -------------------------------
+my $tmp = $h->dir;
+my $hold = "$tmp/hold";
+pipe my $rd, my $wr or die "pipe: $!";
+my $kid = fork // die "fork: $!";
+if (!$kid) {
+    # One keep-alive client connection: first a request to kkeep, then one
+    # that holds the httpd child serving this connection.
+    close $rd;
+    my $kua = HTTP::Tiny->new(timeout => 60, keep_alive => 1);
+    my $r = whoami($kua, 'kkeep');
+    print $wr join(' ', map { "$_=" . ($r->{$_} // '') } sort keys %$r), "\n";
+    close $wr;
+    $kua->get($h->url("/khold?slowstream=$hold"));
+    POSIX::_exit(0);
+}
+close $wr;
+my %r1 = <$rd> =~ /(\w+)=(\d*)/g;
+close $rd;
+my $busy = wait_for_log(qr/PA00306: khold:/, 0, file => $h->log_file);
+ok($busy, 'one httpd child is held');
+my $r2 = whoami($ua, 'kkeep');
+open my $fh, '>', $hold or die "$hold: $!";
+close $fh;
+waitpid $kid, 0;
+my $r3 = whoami($ua, 'kkeep');
+
+is("$r1{status} $r2->{status} $r3->{status}", '200 200 200', 'all answered');
+ok($r1{httpd} && $r2->{httpd} && $r1{httpd} != $r2->{httpd},
+   'two different httpd children served them')
+    or diag("httpd children: $r1{httpd} $r2->{httpd}; hold: "
+            . join(' ', ($busy // '') =~ /pid (\d+):tid \d+\].*PA00306: khold:/g));
+is($r2->{pid}, $r1{pid}, 'one worker');
+ok($r1{conn} && $r1{conn} == $r2->{conn} && $r2->{conn} == $r3->{conn},
+   'the worker saw one connection for all of them')
+    or diag("connections: $r1{conn} $r2->{conn} $r3->{conn}");
+is($r3->{served} - $r1{served}, 2, 'it served each once');
+
+# ---- keep-conn=off: a connection per request -------------------------------------
+my $o1 = whoami($ua, 'koff');
+my $o2 = whoami($ua, 'koff');
+is("$o1->{status} $o2->{status}", '200 200', 'keep-conn=off: answered');
+is($o1->{pid}, $o2->{pid}, 'keep-conn=off: one worker');
+ok($o1->{conn} && $o2->{conn} && $o1->{conn} != $o2->{conn},
+   'keep-conn=off: a new connection for every request');
+
+# ---- recycling a worker that waits on its kept connection ------------------------
+my $offset = error_log_offset($h->log_file);
+my (%pids, @status);
+for (1 .. 7) {
+    my $r = whoami($ua, 'krecycle');
+    push @status, $r->{status};
+    $pids{$r->{pid}}++ if $r->{pid};
+}
+is_deeply([sort { $a <=> $b } values %pids], [1, 3, 3], 'max-requests=3: workers replaced after 3 requests')
+    or diag(join ' ', %pids);
+is_deeply(\@status, [(200) x 7], 'no request lost');
+my $log = wait_for_log(qr/(?:PA00104: app krecycle .*){2}/s, $offset, file => $h->log_file);
+my @left = ($log // '') =~ /PA00104: app krecycle slot \d+ pid \d+ exited with status (\d+) after 3 requests \(max-requests reached\)/g;
+is_deeply(\@left, [0, 0], 'recycled workers left by themselves, promptly, status 0')
+    or diag($log // 'nothing logged');
+unlike($log // '', qr/PA00111: app krecycle/, 'no SIGKILL after die-timeout');
+
+# ---- stop: idle workers on kept connections leave at SIGTERM ---------------------
+my @workers = map { $_->{pid} } whoami($ua, 'kkeep'), whoami($ua, 'khold');
+$offset = error_log_offset($h->log_file);
+ok($h->stop, 'httpd stops');
+$log = error_log_since($offset, $h->log_file);
+ok(!grep({ PATest::pid_alive($_) } @workers), 'its workers are gone');
+like($log, qr/PA00104: app kkeep .*exited with status 0/, 'kkeep\'s worker exited by itself');
+unlike($log, qr/killed by signal 9/, 'nothing needed SIGKILL');
