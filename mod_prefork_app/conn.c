@@ -27,6 +27,8 @@ typedef struct pa_conn_msg_t {
     apr_uint32_t app;
     apr_uint32_t slot;
     apr_int32_t pid;                /* answer: the slot's occupant, 0 = none */
+    apr_uint32_t kept;              /* answer: the manager holds a connection
+                                     * to it (attached) */
 } pa_conn_msg_t;
 
 /* One kept connection in an httpd child. */
@@ -139,6 +141,7 @@ void pa_conn_serve(int fd, pa_conn_lookup_fn lookup, void *baton)
         }
         conn = lookup(baton, m.app, m.slot, &pid);
         m.pid = pid;
+        m.kept = conn >= 0;
         iov.iov_base = &m;
         iov.iov_len = sizeof(m);
         memset(&mh, 0, sizeof(mh));
@@ -218,6 +221,7 @@ static int pa_conn_fetch(request_rec *r, const pa_app_t *app,
     if (s < 0 || bind(s, (struct sockaddr *)&autobind, sizeof(autobind)) != 0) {
         goto fail;
     }
+    memset(&m, 0, sizeof(m));
     m.magic = PA_CONN_MAGIC;
     m.app = app->index;
     m.slot = claim->slot_index;
@@ -269,7 +273,14 @@ static int pa_conn_fetch(request_rec *r, const pa_app_t *app,
         memcpy(&conn, CMSG_DATA(c), sizeof(int));
     }
     close(s);
+    s = -1;
     *pid = m.pid;
+    if (m.kept && conn < 0) {
+        /* Sent but not received: out of descriptors (MSG_CTRUNC). A new
+         * connection would wait behind the kept one for good. */
+        errno = (mh.msg_flags & MSG_CTRUNC) ? EMFILE : EPROTO;
+        goto fail;
+    }
     if (conn >= 0 && m.pid != claim->pid) {
         close(conn);
         conn = -1;
@@ -278,8 +289,9 @@ static int pa_conn_fetch(request_rec *r, const pa_app_t *app,
 
 fail:
     ap_log_rerror(APLOG_MARK, APLOG_ERR, errno, r, PALOGNO(00318)
-                  "%s: no answer from the manager about worker pid %ld "
-                  "(%s)", app->name, (long)claim->pid, pa_service_path);
+                  "%s: cannot get the kept connection to worker pid %ld "
+                  "from the manager (%s)", app->name, (long)claim->pid,
+                  pa_service_path);
     if (s >= 0) {
         close(s);
     }
@@ -311,6 +323,9 @@ int pa_conn_get(request_rec *r, const pa_app_t *app, const pa_claim_t *claim,
             k->pid = claim->pid;
             *kept = 1;
             return fd;
+        }
+        if (pid == -1) {
+            return -1;              /* logged */
         }
         if (pid != claim->pid) {
             /* Gone or replaced since the claim: its socket leads to
