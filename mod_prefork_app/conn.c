@@ -31,6 +31,17 @@ typedef struct pa_conn_msg_t {
                                      * to it (attached) */
 } pa_conn_msg_t;
 
+/* A message as sent and received, with room for one descriptor. */
+typedef struct pa_conn_io_t {
+    pa_conn_msg_t m;
+    struct iovec iov;
+    struct msghdr mh;
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } cm;
+} pa_conn_io_t;
+
 /* One kept connection in an httpd child. */
 typedef struct pa_conn_kept_t {
     int fd;                         /* -1 = none */
@@ -52,6 +63,17 @@ static int pa_conn_addr(struct sockaddr_un *sa, const char *path)
     sa->sun_family = AF_UNIX;
     memcpy(sa->sun_path, path, len + 1);
     return 0;
+}
+
+static void pa_conn_io_init(pa_conn_io_t *io)
+{
+    memset(io, 0, sizeof(*io));
+    io->iov.iov_base = &io->m;
+    io->iov.iov_len = sizeof(io->m);
+    io->mh.msg_iov = &io->iov;
+    io->mh.msg_iovlen = 1;
+    io->mh.msg_control = io->cm.buf;
+    io->mh.msg_controllen = sizeof(io->cm.buf);
 }
 
 int pa_conn_open(const char *sock_path)
@@ -118,51 +140,42 @@ void pa_conn_serve(int fd, pa_conn_lookup_fn lookup, void *baton)
     for (;;) {
         struct sockaddr_un from;
         socklen_t fromlen = sizeof(from);
-        pa_conn_msg_t m;
-        struct msghdr mh;
-        struct iovec iov;
-        union {
-            struct cmsghdr align;
-            char buf[CMSG_SPACE(sizeof(int))];
-        } cm;
+        pa_conn_io_t io;
         pid_t pid = 0;
         int conn;
         ssize_t n;
 
-        n = recvfrom(fd, &m, sizeof(m), 0, (struct sockaddr *)&from, &fromlen);
+        pa_conn_io_init(&io);
+        n = recvfrom(fd, &io.m, sizeof(io.m), 0, (struct sockaddr *)&from,
+                     &fromlen);
         if (n < 0) {
             if (errno == EINTR) {
                 continue;
             }
             return;                 /* EAGAIN: all answered */
         }
-        if (n != sizeof(m) || m.magic != PA_CONN_MAGIC || fromlen == 0) {
+        if (n != sizeof(io.m) || io.m.magic != PA_CONN_MAGIC || fromlen == 0) {
             continue;
         }
-        conn = lookup(baton, m.app, m.slot, &pid);
-        m.pid = pid;
-        m.kept = conn >= 0;
-        iov.iov_base = &m;
-        iov.iov_len = sizeof(m);
-        memset(&mh, 0, sizeof(mh));
-        mh.msg_name = &from;
-        mh.msg_namelen = fromlen;
-        mh.msg_iov = &iov;
-        mh.msg_iovlen = 1;
+        conn = lookup(baton, io.m.app, io.m.slot, &pid);
+        io.m.pid = pid;
+        io.m.kept = conn >= 0;
+        io.mh.msg_name = &from;
+        io.mh.msg_namelen = fromlen;
         if (conn >= 0) {
-            struct cmsghdr *c;
+            struct cmsghdr *c = CMSG_FIRSTHDR(&io.mh);
 
-            memset(&cm, 0, sizeof(cm));
-            mh.msg_control = cm.buf;
-            mh.msg_controllen = sizeof(cm.buf);
-            c = CMSG_FIRSTHDR(&mh);
             c->cmsg_level = SOL_SOCKET;
             c->cmsg_type = SCM_RIGHTS;
             c->cmsg_len = CMSG_LEN(sizeof(int));
             memcpy(CMSG_DATA(c), &conn, sizeof(int));
         }
+        else {
+            io.mh.msg_control = NULL;
+            io.mh.msg_controllen = 0;
+        }
         /* The asker waits for this: a full queue means it is gone. */
-        while (sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0
+        while (sendmsg(fd, &io.mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0
                && errno == EINTR) {
         }
     }
@@ -196,13 +209,7 @@ static int pa_conn_fetch(request_rec *r, const pa_app_t *app,
                          pid_t *pid)
 {
     struct sockaddr_un sa;
-    pa_conn_msg_t m;
-    struct msghdr mh;
-    struct iovec iov;
-    union {
-        struct cmsghdr align;
-        char buf[CMSG_SPACE(sizeof(int))];
-    } cm;
+    pa_conn_io_t io;
     struct cmsghdr *c;
     sa_family_t autobind = AF_UNIX;
     apr_time_t until = apr_time_now() + PA_CONN_FETCH_MAX;
@@ -221,13 +228,13 @@ static int pa_conn_fetch(request_rec *r, const pa_app_t *app,
     if (s < 0 || bind(s, (struct sockaddr *)&autobind, sizeof(autobind)) != 0) {
         goto fail;
     }
-    memset(&m, 0, sizeof(m));
-    m.magic = PA_CONN_MAGIC;
-    m.app = app->index;
-    m.slot = claim->slot_index;
-    m.pid = claim->pid;
-    if (sendto(s, &m, sizeof(m), 0, (struct sockaddr *)&sa, sizeof(sa))
-        != sizeof(m)) {
+    pa_conn_io_init(&io);
+    io.m.magic = PA_CONN_MAGIC;
+    io.m.app = app->index;
+    io.m.slot = claim->slot_index;
+    io.m.pid = claim->pid;
+    if (sendto(s, &io.m, sizeof(io.m), 0, (struct sockaddr *)&sa, sizeof(sa))
+        != sizeof(io.m)) {
         if (errno == ENOENT || errno == ECONNREFUSED) {
             /* The manager keeps no connections (it logged why). */
             close(s);
@@ -254,34 +261,28 @@ static int pa_conn_fetch(request_rec *r, const pa_app_t *app,
             goto fail;
         }
     }
-    iov.iov_base = &m;
-    iov.iov_len = sizeof(m);
-    memset(&mh, 0, sizeof(mh));
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    mh.msg_control = cm.buf;
-    mh.msg_controllen = sizeof(cm.buf);
     do {
-        n = recvmsg(s, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+        n = recvmsg(s, &io.mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
     } while (n < 0 && errno == EINTR);
-    if (n != sizeof(m) || m.magic != PA_CONN_MAGIC) {
+    if (n != sizeof(io.m) || io.m.magic != PA_CONN_MAGIC) {
+        errno = n < 0 ? errno : EPROTO;
         goto fail;
     }
-    c = CMSG_FIRSTHDR(&mh);
+    c = CMSG_FIRSTHDR(&io.mh);
     if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS
         && c->cmsg_len == CMSG_LEN(sizeof(int))) {
         memcpy(&conn, CMSG_DATA(c), sizeof(int));
     }
     close(s);
     s = -1;
-    *pid = m.pid;
-    if (m.kept && conn < 0) {
+    *pid = io.m.pid;
+    if (io.m.kept && conn < 0) {
         /* Sent but not received: out of descriptors (MSG_CTRUNC). A new
          * connection would wait behind the kept one for good. */
-        errno = (mh.msg_flags & MSG_CTRUNC) ? EMFILE : EPROTO;
+        errno = (io.mh.msg_flags & MSG_CTRUNC) ? EMFILE : EPROTO;
         goto fail;
     }
-    if (conn >= 0 && m.pid != claim->pid) {
+    if (conn >= 0 && io.m.pid != claim->pid) {
         close(conn);
         conn = -1;
     }

@@ -479,9 +479,11 @@ static void st_json_app(request_rec *r, const st_snapshot_t *snap,
     apr_pool_t *p = r->pool;
     int i;
 
-    ap_rprintf(r, "{\"name\":%s,\"protocol\":\"%s\",\"command\":%s,",
+    ap_rprintf(r, "{\"name\":%s,\"protocol\":\"%s\",\"command\":%s,"
+               "\"connections\":\"%s\",",
                st_json_str(p, app->name), st_protocol_name(app),
-               st_json_str(p, app->cmdline));
+               st_json_str(p, app->cmdline),
+               app->keep_conn ? "kept" : "per_request");
     ap_rprintf(r, "\"pool\":{\"mode\":\"%s\",\"min\":%d,\"max\":%d,"
                "\"spare_min\":%d,\"spare_max\":%d,\"max_requests\":%d,"
                "\"lifetime\":%d,\"idle_timeout\":%d,\"request_timeout\":%d,"
@@ -890,6 +892,10 @@ static void st_html_app(request_rec *r, const st_snapshot_t *snap,
                st_limit(p, app->lifetime, " s"),
                st_limit(p, app->request_timeout, " s"),
                st_limit(p, app->queue_timeout, " s"));
+    ap_rprintf(r, "<dt>Connections: %s</dt>\n", app->keep_conn
+               ? "one kept per worker, shared by the httpd children "
+                 "(keep-conn=on)"
+               : "a new one per request (keep-conn=off)");
     ap_rprintf(r, "<dt>Workers: %d total, %u starting, %u idle, %u busy, "
                "%u stopping (%u slots)</dt>\n", sa->workers->nelts,
                sa->nstate[PA_SLOT_STARTING], sa->nstate[PA_SLOT_IDLE],

@@ -59,7 +59,8 @@ check_keys('manager', $doc->{manager}, pid => 'int', generation => 'int',
            started => 'num', uptime_seconds => 'num');
 my ($app) = grep { $_->{name} eq $APP } @{ $doc->{apps} || [] };
 ok($app, "JSON: $APP listed") or $app = {};
-check_keys('app', $app, name => 'str', protocol => 'str', command => 'str', pool => 'obj',
+check_keys('app', $app, name => 'str', protocol => 'str', command => 'str',
+           connections => 'str', pool => 'obj',
            processes => 'obj', queue => 'obj', crash_backoff_level => 'int',
            last_minute => 'obj', counters => 'obj', workers => 'arr');
 check_keys('app.pool', $app->{pool}, mode => 'str', map { $_ => 'int' }
@@ -82,6 +83,7 @@ for my $w (@{ $app->{workers} || [] }) {
 }
 is($app->{protocol}, 'fastcgi', 'JSON: protocol');
 like($app->{command}, qr{/apps/status_app\.pl }, 'JSON: command as configured');
+is($app->{connections}, 'kept', 'JSON: kept connections (the default)');
 is_deeply([ @{ $app->{pool} }{qw(mode min max)} ], [ 'static', 2, 2 ], 'JSON: static pool of 2');
 is($app->{processes}{total}, scalar @{ $app->{workers} }, 'JSON: total = workers listed');
 
