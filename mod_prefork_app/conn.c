@@ -309,6 +309,10 @@ int pa_conn_get(request_rec *r, const pa_app_t *app, const pa_claim_t *claim,
     int fd;
 
     *kept = 0;
+    if (!keep && k->fd >= 0) {
+        close(k->fd);               /* the app no longer keeps connections */
+        k->fd = -1;
+    }
     if (keep) {
         if (k->fd >= 0 && k->pid == claim->pid) {
             *kept = 1;

@@ -51,7 +51,8 @@ void pa_conn_serve(int fd, pa_conn_lookup_fn lookup, void *baton);
 void pa_conn_child_init(apr_pool_t *pchild, pa_sb_t *sb);
 
 /* A connection to the worker held by claim. With keep (the app's
- * keep-conn), the shared kept connection, fetched from the manager the
+ * keep-conn, unless the manager found that the app closes them), the
+ * shared kept connection, fetched from the manager the
  * first time this child uses this occupant (*kept = 1); otherwise, or when
  * the manager has none, a fresh one (*kept = 0). Returns the fd, or -1 when
  * the worker cannot be reached (logged; it cannot have seen the request). */

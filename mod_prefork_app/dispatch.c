@@ -63,6 +63,7 @@ typedef struct pa_req_t {
     /* The current attempt. */
     pa_claim_t claim;
     int claimed;
+    int keep;                       /* kept connections for this request */
     int fd;
     int kept;                       /* fd is the worker's shared kept connection */
     int sent;                       /* some of the request went out */
@@ -670,7 +671,7 @@ static void send_request(pa_req_t *q, const char *begin, apr_size_t begin_len)
 
 static int connect_worker(pa_req_t *q)
 {
-    q->fd = pa_conn_get(q->r, q->app, &q->claim, q->app->keep_conn,
+    q->fd = pa_conn_get(q->r, q->app, &q->claim, q->keep,
                         q->deadline, &q->kept);
     if (q->fd < 0) {
         return -1;
@@ -690,6 +691,9 @@ static int attempt(pa_req_t *q, const char *what, const char *begin,
     apr_status_t rv;
 
     q->fd = -1;
+    /* Again for a retry: the manager may have found that the app closes
+     * kept connections. */
+    q->keep = q->app->keep_conn && !q->sba->keep_off;
     q->kept = q->sent = 0;
     q->fail = PA_FAIL_NONE;
     q->received = 0;
@@ -732,6 +736,14 @@ static int attempt(pa_req_t *q, const char *what, const char *begin,
         receive(q, 1);
     }
     return OK;
+}
+
+/* How to release a worker that went away before answering. On a kept
+ * connection that may also be an app that closes connections it was asked
+ * to keep: the manager tells the two apart (is it still running?). */
+static pa_release_e gone(pa_req_t *q)
+{
+    return q->kept ? PA_RELEASE_CLOSED : PA_RELEASE_BROKEN;
 }
 
 /* May a request whose worker vanished be sent to another one? */
@@ -781,12 +793,13 @@ int pa_app_handler(request_rec *r)
     }
     q->sba = pa_sb_app(pa_scoreboard, q->app->index);
 
+    q->keep = q->app->keep_conn && !q->sba->keep_off;
     ap_add_common_vars(r);
     ap_add_cgi_vars(r);
     /* httpoxy: a client's "Proxy:" header must not become HTTP_PROXY. */
     apr_table_unset(r->subprocess_env, "HTTP_PROXY");
     begin = pa_fcgi_build_begin(r->pool, PA_REQUEST_ID,
-                                q->app->keep_conn ? PA_FCGI_KEEP_CONN : 0,
+                                q->keep ? PA_FCGI_KEEP_CONN : 0,
                                 r->subprocess_env,
                                 &begin_len, &dropped);
     if (dropped) {
@@ -822,7 +835,7 @@ int pa_app_handler(request_rec *r)
                       "%s: worker pid %ld went away before answering; "
                       "retrying on another worker", q->app->name,
                       (long)q->claim.pid);
-        release(q, PA_RELEASE_BROKEN);
+        release(q, gone(q));
         apr_atomic_inc64(&q->sba->c.retries);
     }
 
@@ -848,7 +861,7 @@ int pa_app_handler(request_rec *r)
                       "%s: worker pid %ld went away before answering%s",
                       q->app->name, (long)q->claim.pid,
                       tries ? " (twice)" : "; the request cannot be replayed");
-        release(q, PA_RELEASE_BROKEN);
+        release(q, gone(q));
         rc = HTTP_BAD_GATEWAY;
         break;
     case PA_FAIL_BROKEN:

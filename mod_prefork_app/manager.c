@@ -305,6 +305,7 @@ static const char *pa_retire_reason(apr_uint32_t retire)
     case PA_RETIRE_BROKEN:       return "connection broken";
     case PA_RETIRE_TIMEOUT:      return "request-timeout";
     case PA_RETIRE_SHUTDOWN:     return "shutdown";
+    case PA_RETIRE_CLOSED:       return "kept connection closed";
     default:                     return "unexpected";
     }
 }
@@ -527,6 +528,36 @@ static void pa_mgr_retire_idle_locked(pa_manager_t *m, pa_mapp_t *ma, int idx,
     pa_worker_hangup(&ma->w[idx]);
 }
 
+/* The app closes its kept connections: say so once, drop them (idle
+ * workers read EOF and go back to accept(); a busy one's request finishes
+ * on its connection), connect per request. Caller holds the app lock. */
+static void pa_mgr_keep_off(pa_manager_t *m, pa_mapp_t *ma)
+{
+    apr_uint32_t j;
+
+    if (!ma->a->keep_off) {
+        ma->a->keep_off = 1;
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, m->s, PALOGNO(00127)
+                     "app %s closes its FastCGI connection after a request "
+                     "although FCGI_KEEP_CONN asks it to keep it: connecting "
+                     "per request from now on (set keep-conn=off to say so)",
+                     ma->app->name);
+    }
+    for (j = 0; j < ma->nslots; j++) {
+        pa_worker_t *w = &ma->w[j];
+
+        if (pa_sb_slot(m->sb, ma->a, j)->state == PA_SLOT_BUSY) {
+            if (w->conn_fd >= 0) {
+                close(w->conn_fd);
+                w->conn_fd = -1;
+            }
+        }
+        else {
+            pa_worker_unkeep(w);
+        }
+    }
+}
+
 /* One pass over an app: health checks, timeouts, then scaling. */
 static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
                             int *busy_total)
@@ -612,6 +643,18 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
         }
         if (st == PA_SLOT_EMPTY) {
             slot->state = st = PA_SLOT_STOPPING;    /* repair a stray write */
+        }
+        if (st == PA_SLOT_STOPPING && !w->term_at
+            && slot->retire == PA_RETIRE_CLOSED && pa_worker_running(w)) {
+            /* Alive, yet its kept connection was closed: the app closes
+             * connections although FCGI_KEEP_CONN asks it not to. Connect
+             * per request from now on; the worker is fine. */
+            pa_mgr_keep_off(m, ma);
+            slot->retire = PA_RETIRE_NONE;
+            pa_sb_wake_waiter(pa_sb_slot_ready_locked(sb, a, i));
+            live++;
+            idle += slot->state == PA_SLOT_IDLE;
+            continue;
         }
         if (st == PA_SLOT_STOPPING && !w->term_at) {
             pa_worker_signal(w, SIGTERM);           /* released retiree */
@@ -808,14 +851,14 @@ static int pa_mgr_kept_conn(void *baton, apr_uint32_t app, apr_uint32_t slot,
     pa_manager_t *m = baton;
     pa_worker_t *w;
 
-    if (app >= (apr_uint32_t)m->napps || slot >= m->apps[app].nslots
-        || !m->apps[app].app->keep_conn) {
+    if (app >= (apr_uint32_t)m->napps || slot >= m->apps[app].nslots) {
         return -1;
     }
     w = &m->apps[app].w[slot];
     *pid = w->pid;
-    if (!w->pid || w->term_at) {
-        return -1;
+    if (!w->pid || w->term_at || !m->apps[app].app->keep_conn
+        || m->apps[app].a->keep_off) {
+        return -1;                  /* it connects by itself */
     }
     if (w->conn_fd < 0) {
         w->conn_fd = pa_conn_open(w->sock_path);

@@ -413,7 +413,8 @@ void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how)
             apr_atomic_inc64(&a->c.killed_timeout);
         }
         else if (slot->retire == PA_RETIRE_NONE) {
-            slot->retire = PA_RETIRE_BROKEN;
+            slot->retire = how == PA_RELEASE_CLOSED ? PA_RETIRE_CLOSED
+                                                    : PA_RETIRE_BROKEN;
         }
         slot->state = PA_SLOT_STOPPING;
         slot->req_start = 0;

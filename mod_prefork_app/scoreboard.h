@@ -53,7 +53,9 @@ typedef enum {
     PA_RETIRE_IDLE,         /* surplus idle worker of a dynamic pool */
     PA_RETIRE_BROKEN,       /* dispatch saw garbage / an abort: stream state unknown */
     PA_RETIRE_TIMEOUT,      /* request-timeout */
-    PA_RETIRE_SHUTDOWN      /* generation stopping */
+    PA_RETIRE_SHUTDOWN,     /* generation stopping */
+    PA_RETIRE_CLOSED        /* its kept connection was found closed: the
+                             * manager looks whether it is still running */
 } pa_retire_e;
 
 typedef struct pa_slot_t {
@@ -115,6 +117,8 @@ typedef struct pa_sb_app_t {
     volatile apr_uint32_t queue_len;
     volatile apr_uint32_t next_ticket;
     volatile apr_uint32_t backoff_level;    /* crash-loop backoff, 0 = none */
+    volatile apr_uint32_t keep_off;         /* the app closes kept connections:
+                                             * one per request from now on */
     volatile apr_time_t backoff_until;
     pa_app_counters_t c;
     pa_stats_second_t stats[PA_STATS_SECONDS];
@@ -172,8 +176,11 @@ typedef struct pa_claim_t {
 typedef enum {
     PA_RELEASE_OK = 0,              /* worker is fine, back to idle */
     PA_RELEASE_BROKEN,              /* stream state unknown: kill and replace it */
-    PA_RELEASE_TIMEOUT              /* gave up after request-timeout: kill and
+    PA_RELEASE_TIMEOUT,             /* gave up after request-timeout: kill and
                                      * replace it, counted as killed_timeout */
+    PA_RELEASE_CLOSED               /* its kept connection was closed before a
+                                     * reply: dead, or an app that does not
+                                     * keep connections (the manager tells) */
 } pa_release_e;
 
 /* ---- both sides ---------------------------------------------------------- */

@@ -106,6 +106,7 @@ typedef struct {
     apr_uint32_t queue_len;
     apr_uint32_t queue_max;
     apr_uint32_t backoff_level;
+    int kept;                       /* workers reached over kept connections */
     apr_uint64_t minute_requests;   /* finished in the window */
     double rps;
     double p50, p99;                /* seconds, < 0 = no request in the window */
@@ -362,6 +363,7 @@ static void st_snapshot(st_snapshot_t *snap, request_rec *r)
         sa->nslots = a->nslots;
         sa->queue_len = a->queue_len;
         sa->backoff_level = a->backoff_level;
+        sa->kept = sa->app->keep_conn && !a->keep_off;
         st_app_counters(sa, &a->c);
         st_window(sa, a, sb->hdr, snap->now);
         st_app_workers(sa, sb, a, snap->now, r->pool);
@@ -483,7 +485,7 @@ static void st_json_app(request_rec *r, const st_snapshot_t *snap,
                "\"connections\":\"%s\",",
                st_json_str(p, app->name), st_protocol_name(app),
                st_json_str(p, app->cmdline),
-               app->keep_conn ? "kept" : "per_request");
+               sa->kept ? "kept" : "per_request");
     ap_rprintf(r, "\"pool\":{\"mode\":\"%s\",\"min\":%d,\"max\":%d,"
                "\"spare_min\":%d,\"spare_max\":%d,\"max_requests\":%d,"
                "\"lifetime\":%d,\"idle_timeout\":%d,\"request_timeout\":%d,"
@@ -892,9 +894,11 @@ static void st_html_app(request_rec *r, const st_snapshot_t *snap,
                st_limit(p, app->lifetime, " s"),
                st_limit(p, app->request_timeout, " s"),
                st_limit(p, app->queue_timeout, " s"));
-    ap_rprintf(r, "<dt>Connections: %s</dt>\n", app->keep_conn
+    ap_rprintf(r, "<dt>Connections: %s</dt>\n", sa->kept
                ? "one kept per worker, shared by the httpd children "
                  "(keep-conn=on)"
+               : app->keep_conn ? "a new one per request (the app closes "
+                                  "kept connections)"
                : "a new one per request (keep-conn=off)");
     ap_rprintf(r, "<dt>Workers: %d total, %u starting, %u idle, %u busy, "
                "%u stopping (%u slots)</dt>\n", sa->workers->nelts,

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 APLOG_USE_MODULE(prefork_app);
@@ -274,13 +275,29 @@ void pa_worker_hangup(pa_worker_t *w)
     }
 }
 
-void pa_worker_gone(pa_worker_t *w, server_rec *s)
+int pa_worker_running(const pa_worker_t *w)
 {
-    pa_worker_read_output(w, s, 1);
+    siginfo_t info;
+
+    memset(&info, 0, sizeof(info));
+    return w->pid > 0
+           && waitid(P_PID, w->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0
+           && info.si_pid == 0;
+}
+
+void pa_worker_unkeep(pa_worker_t *w)
+{
     if (w->conn_fd >= 0) {
+        shutdown(w->conn_fd, SHUT_RDWR);
         close(w->conn_fd);
         w->conn_fd = -1;
     }
+}
+
+void pa_worker_gone(pa_worker_t *w, server_rec *s)
+{
+    pa_worker_read_output(w, s, 1);
+    pa_worker_unkeep(w);
     w->pid = 0;
     w->term_at = 0;
     w->killed = 0;

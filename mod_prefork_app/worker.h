@@ -39,6 +39,10 @@ void pa_worker_signal(pa_worker_t *w, int sig);
 /* Shut the kept connection down (for every httpd child holding it): an idle
  * app blocked reading it gets EOF and goes back to accept(). */
 void pa_worker_hangup(pa_worker_t *w);
+/* Still running (not exited, even unreaped)? Leaves an exit to be reaped. */
+int pa_worker_running(const pa_worker_t *w);
+/* Shut down and close the kept connection. */
+void pa_worker_unkeep(pa_worker_t *w);
 /* Log the complete lines the occupant wrote; all of it once final. */
 void pa_worker_read_output(pa_worker_t *w, server_rec *s, int final);
 /* The occupant was reaped: log the rest of its output, forget it. */

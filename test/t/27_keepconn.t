@@ -3,6 +3,8 @@
 # httpd children arrive on the same connection, in turn. keep-conn=off
 # connects per request. A worker blocked on its kept connection still leaves
 # at once when it is recycled or httpd stops (no SIGKILL after die-timeout).
+# An app that closes its connection although asked to keep it is noticed
+# (once), connected to per request from then on, and loses no request.
 # A private httpd with the prefork MPM and two children: while one child is
 # held by a request on a keep-alive client connection, the next request is
 # served by the other child.
@@ -16,9 +18,10 @@ use PATest qw(:all);
 use HTTP::Tiny ();
 use POSIX ();
 
-plan tests => 19;
+plan tests => 26;
 
-my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
+my $apps = $ENV{PA_APPS} || dirname(hello_path());
+my $echo = "$apps/echo";
 my $h = PATest::Httpd->new(mpm => 'prefork', conf => <<"EOF");
 StartServers 2
 ServerLimit 2
@@ -30,6 +33,14 @@ PreforkApp kkeep "$echo" processes=1 die-timeout=60
 PreforkApp khold "$echo" processes=1
 PreforkApp koff "$echo" processes=1 keep-conn=off
 PreforkApp krecycle "$echo" processes=1 max-requests=3 die-timeout=60
+# Answers, then closes the connection whatever FCGI_KEEP_CONN says.
+PreforkApp kclose "$apps/bad --mode=ok" processes=2
+<Location /kclose>
+    SetHandler prefork-app:kclose
+</Location>
+<Location /app-status>
+    SetHandler prefork-app-status
+</Location>
 <Location /kkeep>
     SetHandler prefork-app:kkeep
 </Location>
@@ -126,6 +137,27 @@ my @left = ($log // '') =~ /PA00104: app krecycle slot \d+ pid \d+ exited with s
 is_deeply(\@left, [0, 0], 'recycled workers left by themselves, promptly, status 0')
     or diag($log // 'nothing logged');
 unlike($log // '', qr/PA00111: app krecycle/, 'no SIGKILL after die-timeout');
+
+# ---- an app that does not keep connections ----------------------------------------
+$offset = error_log_offset($h->log_file);
+my @got = map { $ua->get($h->url('/kclose'))->{status} } 1 .. 8;
+is_deeply(\@got, [(200) x 8], 'an app that closes kept connections: all answered');
+$log = wait_for_log(qr/PA00127: app kclose closes its FastCGI connection/, $offset,
+                    file => $h->log_file);
+ok($log, 'noticed and logged');
+my $kc = app_status('kclose', $h->url) || {};
+is($kc->{connections}, 'per_request', 'status: connected per request now');
+my $spawned = $kc->{counters}{spawned};
+@got = map { $ua->get($h->url('/kclose'))->{status} } 1 .. 10;
+push @got, map { $ua->request('POST', $h->url('/kclose'),
+                              { content => "n=$_",
+                                headers => { 'content-type' => 'application/x-www-form-urlencoded' } })->{status} } 1 .. 5;
+is_deeply(\@got, [(200) x 15], 'then GETs and POSTs all answered');
+is((app_status('kclose', $h->url) || {})->{counters}{spawned}, $spawned,
+   'by the same workers (none recycled)');
+my @said = error_log_since($offset, $h->log_file) =~ /PA00127/g;
+is(scalar @said, 1, 'logged once');
+unlike(error_log_since($offset, $h->log_file), qr/PA00309: kclose/, 'no 502');
 
 # ---- stop: idle workers on kept connections leave at SIGTERM ---------------------
 my @workers = map { $_->{pid} } whoami($ua, 'kkeep'), whoami($ua, 'khold');
