@@ -4,7 +4,9 @@
 # connects per request. A worker blocked on its kept connection still leaves
 # at once when it is recycled or httpd stops (no SIGKILL after die-timeout).
 # An app that closes its connection although asked to keep it is noticed
-# (once), connected to per request from then on, and loses no request.
+# (once), connected to per request from then on, and loses no request. A
+# worker killed while idle costs no request either, not even a POST: the
+# write to its dead connection fails, so the request never left.
 # A private httpd with the prefork MPM and two children: while one child is
 # held by a request on a keep-alive client connection, the next request is
 # served by the other child.
@@ -18,7 +20,7 @@ use PATest qw(:all);
 use HTTP::Tiny ();
 use POSIX ();
 
-plan tests => 26;
+plan tests => 33;
 
 my $apps = $ENV{PA_APPS} || dirname(hello_path());
 my $echo = "$apps/echo";
@@ -35,6 +37,10 @@ PreforkApp koff "$echo" processes=1 keep-conn=off
 PreforkApp krecycle "$echo" processes=1 max-requests=3 die-timeout=60
 # Answers, then closes the connection whatever FCGI_KEEP_CONN says.
 PreforkApp kclose "$apps/bad --mode=ok" processes=2
+PreforkApp kkill "$echo" processes=2
+<Location /kkill>
+    SetHandler prefork-app:kkill
+</Location>
 <Location /kclose>
     SetHandler prefork-app:kclose
 </Location>
@@ -158,6 +164,46 @@ is((app_status('kclose', $h->url) || {})->{counters}{spawned}, $spawned,
 my @said = error_log_since($offset, $h->log_file) =~ /PA00127/g;
 is(scalar @said, 1, 'logged once');
 unlike(error_log_since($offset, $h->log_file), qr/PA00309: kclose/, 'no 502');
+
+# ---- a worker killed while idle ------------------------------------------------------
+# One httpd child (a keep-alive client connection stays with it) gets the
+# kept connections of both workers; then, the manager stopped so that the
+# dead worker is not replaced yet, slot 0's worker is killed and a POST goes
+# to that child: it finds the connection dead at its first write.
+my $ka = HTTP::Tiny->new(timeout => 60, keep_alive => 1);
+my $hold2 = "$tmp/hold2";
+my $kid2 = fork // die "fork: $!";
+if (!$kid2) {
+    HTTP::Tiny->new(timeout => 60)->get($h->url("/kkill?slowstream=$hold2"));
+    POSIX::_exit(0);
+}
+ok(wait_for(sub { ((app_status('kkill', $h->url) || {})->{processes} || {})->{busy} }),
+   'kkill: slot 0 held');
+my $w1 = whoami($ka, 'kkill');
+open $fh, '>', $hold2 or die "$hold2: $!";
+close $fh;
+waitpid $kid2, 0;
+my $w0 = whoami($ka, 'kkill');
+ok($w0->{pid} && $w1->{pid} && $w0->{pid} != $w1->{pid} && $w0->{httpd} == $w1->{httpd},
+   'one httpd child talked to both workers');
+open my $mp, '<', "$tmp/prefork_app_manager.pid" or die "manager pid file: $!";
+my ($mgr) = <$mp> =~ /(\d+)/;
+close $mp;
+$offset = error_log_offset($h->log_file);
+kill 'STOP', $mgr;
+kill 'KILL', $w0->{pid};
+ok(wait_for(sub { !PATest::pid_alive($w0->{pid}) || (do { open my $st, '<', "/proc/$w0->{pid}/stat"; (<$st> // '') =~ /^\d+ \(.*\) Z/ }) }),
+   'slot 0\'s worker is dead');
+my $post = $ka->request('POST', $h->url('/kkill?whoami=1'),
+                        { content => 'k=1',
+                          headers => { 'content-type' => 'application/x-www-form-urlencoded' } });
+kill 'CONT', $mgr;
+is($post->{status}, 200, 'a POST to the dead worker\'s connection: answered by the other');
+like($post->{content}, qr/pid=$w1->{pid} /, 'by the live worker');
+$log = wait_for_log(qr/PA00108: app kkill slot 0/, $offset, file => $h->log_file) // '';
+like($log, qr/PA00308: kkill: worker pid $w0->{pid} went away before answering; retrying/,
+     'retried (the request never reached the dead one)');
+unlike($log, qr/PA00127|PA00309/, 'not taken for an app that closes connections, no 502');
 
 # ---- stop: idle workers on kept connections leave at SIGTERM ---------------------
 my @workers = map { $_->{pid} } whoami($ua, 'kkeep'), whoami($ua, 'khold');
