@@ -1,7 +1,8 @@
 /* Unit tests of the scoreboard (mod_prefork_app/scoreboard.c): claim and
  * release of worker slots, the FIFO wait queue with direct hand-off across
- * processes, and recovery of a lock whose holder died. Runs without httpd:
- * the few httpd symbols the file uses are stubbed below. */
+ * processes, and recovery of a lock whose holder died; and of the hand-out
+ * of kept worker connections (mod_prefork_app/conn.c). Runs without httpd:
+ * the few httpd symbols the files use are stubbed below. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -16,6 +17,9 @@
 #include <unistd.h>
 
 #include "scoreboard.h"
+#include "conn.h"
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include "ap_mpm.h"
 #include "unixd.h"
 #include "apr_strings.h"
@@ -23,6 +27,7 @@
 /* ---- httpd stubs ---------------------------------------------------------- */
 
 module AP_MODULE_DECLARE_DATA prefork_app_module;
+pa_sb_t *pa_scoreboard;
 AP_DECLARE_DATA server_rec *ap_server_conf;
 AP_DECLARE_DATA unixd_config_rec ap_unixd_config;
 static int logged;
@@ -30,6 +35,13 @@ static int logged;
 AP_DECLARE(void) ap_log_error_(const char *file, int line, int module_index,
                                int level, apr_status_t status,
                                const server_rec *s, const char *fmt, ...)
+{
+    logged++;
+}
+
+AP_DECLARE(void) ap_log_rerror_(const char *file, int line, int module_index,
+                                int level, apr_status_t status,
+                                const request_rec *r, const char *fmt, ...)
 {
     logged++;
 }
@@ -372,6 +384,159 @@ static void test_record(void **state)
     assert_int_equal(f->a->c.status_502, 1);
 }
 
+/* ---- kept connections (conn.c) ------------------------------------------ */
+
+static int kept_conn = -1;
+static pid_t kept_pid;
+/* ap_log_rerror() looks at r->log before it calls the stub. */
+static struct ap_logconf all_levels = { NULL, APLOG_TRACE8 };
+
+/* The manager's side: (0, 0) is kept_conn to kept_pid; nothing else. */
+static int lookup(void *baton, apr_uint32_t app, apr_uint32_t slot, pid_t *pid)
+{
+    if (app != 0 || slot != 0) {
+        return -1;
+    }
+    *pid = kept_pid;
+    return kept_conn;
+}
+
+/* A forked "manager" answering on the service socket until killed. */
+static pid_t start_service(fixture_t *f, int conn, pid_t pid)
+{
+    int fd = pa_conn_service_open(f->sb->hdr->sockdir, f->pool, NULL);
+    pid_t kid;
+
+    assert_true(fd >= 0);
+    kid = fork();
+    assert_true(kid >= 0);
+    if (kid == 0) {
+        struct pollfd pfd = { fd, POLLIN, 0 };
+
+        /* Never outlive a test that failed before stop_service(): it would
+         * hold the test driver's output open. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        alarm(60);
+        kept_conn = conn;
+        kept_pid = pid;
+        for (;;) {
+            if (poll(&pfd, 1, -1) > 0) {
+                pa_conn_serve(fd, lookup, NULL);
+            }
+        }
+    }
+    close(fd);
+    return kid;
+}
+
+static void stop_service(pid_t kid)
+{
+    int status;
+
+    kill(kid, SIGKILL);
+    waitpid(kid, &status, 0);
+}
+
+/* An httpd child fetches the manager's connection once, keeps it for that
+ * occupant, and is told when the slot has another one. */
+static void test_conn_kept_shared(void **state)
+{
+    fixture_t *f = *state;
+    request_rec r;
+    pa_claim_t claim;
+    int sv[2], fd, again, kept = 0;
+    char buf[8];
+    pid_t svc;
+
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    svc = start_service(f, sv[0], 4242);
+    close(sv[0]);                       /* the manager's now */
+    memset(&r, 0, sizeof(r));
+    r.pool = f->pool;
+    r.log = &all_levels;
+    pa_scoreboard = f->sb;
+    pa_conn_child_init(f->pool, f->sb);
+    f->app.keep_conn = 1;
+    memset(&claim, 0, sizeof(claim));
+    claim.slot_index = 0;
+    claim.pid = 4242;
+
+    fd = pa_conn_get(&r, &f->app, &claim, 1, apr_time_now()
+                     + apr_time_from_sec(10), &kept);
+    assert_true(fd >= 0);
+    assert_int_equal(kept, 1);
+    /* The same socket as the manager's. */
+    assert_int_equal(write(fd, "ping", 4), 4);
+    assert_int_equal(read(sv[1], buf, sizeof(buf)), 4);
+    assert_memory_equal(buf, "ping", 4);
+
+    /* Kept: no second question (the manager is gone now). */
+    stop_service(svc);
+    pa_conn_put(&f->app, &claim, fd, 1);
+    again = pa_conn_get(&r, &f->app, &claim, 1, apr_time_now()
+                        + apr_time_from_sec(10), &kept);
+    assert_int_equal(again, fd);
+    assert_int_equal(kept, 1);
+    pa_conn_put(&f->app, &claim, fd, 0);            /* not reusable: closed */
+    assert_int_equal(read(sv[1], buf, 1), 0);       /* the last copy */
+
+    /* Another occupant since the claim: not reachable. */
+    svc = start_service(f, -1, 4343);
+    claim.pid = 4242;
+    logged = 0;
+    assert_int_equal(pa_conn_get(&r, &f->app, &claim, 1, apr_time_now()
+                                 + apr_time_from_sec(10), &kept), -1);
+    assert_int_equal(kept, 0);
+    assert_int_equal(logged, 1);
+    stop_service(svc);
+    close(sv[1]);
+}
+
+/* Garbage on the service socket is ignored: the manager keeps answering. */
+static void test_conn_service_ignores_garbage(void **state)
+{
+    fixture_t *f = *state;
+    char path[256], junk[300];
+    struct sockaddr_un sa;
+    request_rec r;
+    pa_claim_t claim;
+    int s, sv[2], fd, kept = 0;
+    size_t sizes[] = { 1, 3, 19, 20, 21, 299 };
+    unsigned i;
+    pid_t svc;
+
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    svc = start_service(f, sv[0], 77);
+    close(sv[0]);
+    snprintf(path, sizeof(path), "%s/%s", f->sb->hdr->sockdir,
+             PA_CONN_SERVICE);
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    strcpy(sa.sun_path, path);
+    s = socket(AF_UNIX, SOCK_DGRAM, 0);
+    memset(junk, 0xa5, sizeof(junk));
+    for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        assert_int_equal(sendto(s, junk, sizes[i], 0, (struct sockaddr *)&sa,
+                                sizeof(sa)), (ssize_t)sizes[i]);
+    }
+    close(s);
+
+    memset(&r, 0, sizeof(r));
+    r.pool = f->pool;
+    r.log = &all_levels;
+    pa_scoreboard = f->sb;
+    pa_conn_child_init(f->pool, f->sb);
+    memset(&claim, 0, sizeof(claim));
+    claim.pid = 77;
+    fd = pa_conn_get(&r, &f->app, &claim, 1, apr_time_now()
+                     + apr_time_from_sec(10), &kept);
+    assert_true(fd >= 0);
+    assert_int_equal(kept, 1);
+    pa_conn_put(&f->app, &claim, fd, 0);
+    stop_service(svc);
+    close(sv[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -386,6 +551,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_no_worker_coming_fails_fast, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lock_owner_died, setup, teardown),
         cmocka_unit_test_setup_teardown(test_record, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_conn_kept_shared, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_conn_service_ignores_garbage, setup, teardown),
     };
 
     apr_initialize();
