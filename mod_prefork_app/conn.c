@@ -309,18 +309,16 @@ int pa_conn_get(request_rec *r, const pa_app_t *app, const pa_claim_t *claim,
     int fd;
 
     *kept = 0;
-    if (!keep && k->fd >= 0) {
-        close(k->fd);               /* the app no longer keeps connections */
+    if (k->fd >= 0 && (!keep || k->pid != claim->pid)) {
+        /* The app no longer keeps connections, or it leads to an earlier
+         * occupant. */
+        close(k->fd);
         k->fd = -1;
     }
     if (keep) {
-        if (k->fd >= 0 && k->pid == claim->pid) {
+        if (k->fd >= 0) {
             *kept = 1;
             return k->fd;
-        }
-        if (k->fd >= 0) {
-            close(k->fd);           /* to an earlier occupant */
-            k->fd = -1;
         }
         fd = pa_conn_fetch(r, app, claim, deadline, &pid);
         if (fd >= 0) {
@@ -352,14 +350,10 @@ int pa_conn_get(request_rec *r, const pa_app_t *app, const pa_claim_t *claim,
     return fd;
 }
 
-void pa_conn_put(const pa_app_t *app, const pa_claim_t *claim, int fd,
-                 int reusable)
+void pa_conn_drop(const pa_app_t *app, const pa_claim_t *claim, int fd)
 {
     pa_conn_kept_t *k = &pa_kept[app->index][claim->slot_index];
 
-    if (reusable) {
-        return;                     /* stays in the table */
-    }
     close(fd);
     if (k->fd == fd) {
         k->fd = -1;

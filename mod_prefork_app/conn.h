@@ -58,9 +58,8 @@ void pa_conn_child_init(apr_pool_t *pchild, pa_sb_t *sb);
  * the worker cannot be reached (logged; it cannot have seen the request). */
 int pa_conn_get(request_rec *r, const pa_app_t *app, const pa_claim_t *claim,
                 int keep, apr_time_t deadline, int *kept);
-/* Done with a kept connection (before the claim is released): reusable
- * keeps it for the next request on this worker, otherwise it is closed. */
-void pa_conn_put(const pa_app_t *app, const pa_claim_t *claim, int fd,
-                 int reusable);
+/* Close a kept connection whose stream is in an unknown state (before the
+ * claim is released). One left alone serves the next request on it. */
+void pa_conn_drop(const pa_app_t *app, const pa_claim_t *claim, int fd);
 
 #endif

@@ -63,7 +63,6 @@ typedef struct pa_req_t {
     /* The current attempt. */
     pa_claim_t claim;
     int claimed;
-    int keep;                       /* kept connections for this request */
     int fd;
     int kept;                       /* fd is the worker's shared kept connection */
     int sent;                       /* some of the request went out */
@@ -87,13 +86,20 @@ typedef struct pa_req_t {
     apr_size_t errline_len;
 } pa_req_t;
 
+/* Kept connections for this app, asked again for every attempt: the
+ * manager may have found that the app closes them (keep_off). */
+static int keeps_conn(const pa_req_t *q)
+{
+    return q->app->keep_conn && !q->sba->keep_off;
+}
+
 static apr_status_t close_fd(void *data)
 {
     pa_req_t *q = data;
 
     if (q->fd >= 0) {
         if (q->kept) {
-            pa_conn_put(q->app, &q->claim, q->fd, 0);
+            pa_conn_drop(q->app, &q->claim, q->fd);
         }
         else {
             close(q->fd);
@@ -106,9 +112,9 @@ static apr_status_t close_fd(void *data)
 static void release(pa_req_t *q, pa_release_e how)
 {
     if (q->fd >= 0 && q->kept && how == PA_RELEASE_OK && q->ended) {
-        /* Read to its FCGI_END_REQUEST: clean for the next request. */
+        /* Read to its FCGI_END_REQUEST: clean, it stays in this child's
+         * table for the next request on this worker. */
         apr_pool_cleanup_kill(q->r->pool, q, close_fd);
-        pa_conn_put(q->app, &q->claim, q->fd, 1);
         q->fd = -1;
     }
     apr_pool_cleanup_run(q->r->pool, q, close_fd);
@@ -671,7 +677,7 @@ static void send_request(pa_req_t *q, const char *begin, apr_size_t begin_len)
 
 static int connect_worker(pa_req_t *q)
 {
-    q->fd = pa_conn_get(q->r, q->app, &q->claim, q->keep,
+    q->fd = pa_conn_get(q->r, q->app, &q->claim, keeps_conn(q),
                         q->deadline, &q->kept);
     if (q->fd < 0) {
         return -1;
@@ -691,9 +697,6 @@ static int attempt(pa_req_t *q, const char *what, const char *begin,
     apr_status_t rv;
 
     q->fd = -1;
-    /* Again for a retry: the manager may have found that the app closes
-     * kept connections. */
-    q->keep = q->app->keep_conn && !q->sba->keep_off;
     q->kept = q->sent = 0;
     q->fail = PA_FAIL_NONE;
     q->received = 0;
@@ -793,13 +796,12 @@ int pa_app_handler(request_rec *r)
     }
     q->sba = pa_sb_app(pa_scoreboard, q->app->index);
 
-    q->keep = q->app->keep_conn && !q->sba->keep_off;
     ap_add_common_vars(r);
     ap_add_cgi_vars(r);
     /* httpoxy: a client's "Proxy:" header must not become HTTP_PROXY. */
     apr_table_unset(r->subprocess_env, "HTTP_PROXY");
     begin = pa_fcgi_build_begin(r->pool, PA_REQUEST_ID,
-                                q->keep ? PA_FCGI_KEEP_CONN : 0,
+                                keeps_conn(q) ? PA_FCGI_KEEP_CONN : 0,
                                 r->subprocess_env,
                                 &begin_len, &dropped);
     if (dropped) {

@@ -524,8 +524,7 @@ static void pa_mgr_retire_idle_locked(pa_manager_t *m, pa_mapp_t *ma, int idx,
         slot->retire = why;
     }
     slot->state = PA_SLOT_STOPPING;
-    pa_worker_signal(&ma->w[idx], SIGTERM);
-    pa_worker_hangup(&ma->w[idx]);
+    pa_worker_dismiss(&ma->w[idx], 1);
 }
 
 /* The app closes its kept connections: say so once, drop them (idle
@@ -544,17 +543,10 @@ static void pa_mgr_keep_off(pa_manager_t *m, pa_mapp_t *ma)
                      ma->app->name);
     }
     for (j = 0; j < ma->nslots; j++) {
-        pa_worker_t *w = &ma->w[j];
-
-        if (pa_sb_slot(m->sb, ma->a, j)->state == PA_SLOT_BUSY) {
-            if (w->conn_fd >= 0) {
-                close(w->conn_fd);
-                w->conn_fd = -1;
-            }
+        if (pa_sb_slot(m->sb, ma->a, j)->state != PA_SLOT_BUSY) {
+            pa_worker_hangup(&ma->w[j]);
         }
-        else {
-            pa_worker_unkeep(w);
-        }
+        pa_worker_unkeep(&ma->w[j]);
     }
 }
 
@@ -657,8 +649,7 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
             continue;
         }
         if (st == PA_SLOT_STOPPING && !w->term_at) {
-            pa_worker_signal(w, SIGTERM);           /* released retiree */
-            pa_worker_hangup(w);
+            pa_worker_dismiss(w, 1);                /* released retiree */
         }
         if (w->term_at && !w->killed && now - w->term_at >= die) {
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, m->s, PALOGNO(00111)
@@ -773,12 +764,10 @@ static void pa_mgr_enter_stop(pa_manager_t *m, const char *why)
                 if (slot->retire == PA_RETIRE_NONE) {
                     slot->retire = PA_RETIRE_SHUTDOWN;
                 }
-                pa_worker_signal(&ma->w[j], SIGTERM);
                 if (slot->state != PA_SLOT_BUSY) {
-                    /* A busy one finishes its request first. */
                     slot->state = PA_SLOT_STOPPING;
-                    pa_worker_hangup(&ma->w[j]);
                 }
+                pa_worker_dismiss(&ma->w[j], slot->state != PA_SLOT_BUSY);
             }
         }
         pa_sb_unlock(m->sb, ma->a);

@@ -275,6 +275,14 @@ void pa_worker_hangup(pa_worker_t *w)
     }
 }
 
+void pa_worker_dismiss(pa_worker_t *w, int idle)
+{
+    pa_worker_signal(w, SIGTERM);
+    if (idle) {
+        pa_worker_hangup(w);
+    }
+}
+
 int pa_worker_running(const pa_worker_t *w)
 {
     siginfo_t info;
@@ -288,7 +296,6 @@ int pa_worker_running(const pa_worker_t *w)
 void pa_worker_unkeep(pa_worker_t *w)
 {
     if (w->conn_fd >= 0) {
-        shutdown(w->conn_fd, SHUT_RDWR);
         close(w->conn_fd);
         w->conn_fd = -1;
     }

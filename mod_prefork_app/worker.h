@@ -36,13 +36,16 @@ const char **pa_worker_env(apr_pool_t *p, const pa_app_t *app);
 apr_status_t pa_worker_spawn(pa_worker_t *w, const char **envp, server_rec *s);
 /* Ask the occupant to go (SIGTERM, remembered) or force it (SIGKILL). */
 void pa_worker_signal(pa_worker_t *w, int sig);
-/* Shut the kept connection down (for every httpd child holding it): an idle
- * app blocked reading it gets EOF and goes back to accept(). */
+/* Ask the occupant to go: SIGTERM and, when it is idle, a shutdown of its
+ * kept connection, so that an app blocked reading it gets EOF, goes back to
+ * accept() and sees the signal there. A busy one finishes its request. */
+void pa_worker_dismiss(pa_worker_t *w, int idle);
+/* Shut the kept connection down, for every httpd child holding it. */
 void pa_worker_hangup(pa_worker_t *w);
+/* Close the manager's copy of the kept connection. */
+void pa_worker_unkeep(pa_worker_t *w);
 /* Still running (not exited, even unreaped)? Leaves an exit to be reaped. */
 int pa_worker_running(const pa_worker_t *w);
-/* Shut down and close the kept connection. */
-void pa_worker_unkeep(pa_worker_t *w);
 /* Log the complete lines the occupant wrote; all of it once final. */
 void pa_worker_read_output(pa_worker_t *w, server_rec *s, int final);
 /* The occupant was reaped: log the rest of its output, forget it. */

@@ -472,12 +472,11 @@ static void test_conn_kept_shared(void **state)
 
     /* Kept: no second question (the manager is gone now). */
     stop_service(svc);
-    pa_conn_put(&f->app, &claim, fd, 1);
     again = pa_conn_get(&r, &f->app, &claim, 1, apr_time_now()
                         + apr_time_from_sec(10), &kept);
     assert_int_equal(again, fd);
     assert_int_equal(kept, 1);
-    pa_conn_put(&f->app, &claim, fd, 0);            /* not reusable: closed */
+    pa_conn_drop(&f->app, &claim, fd);
     assert_int_equal(read(sv[1], buf, 1), 0);       /* the last copy */
 
     /* Another occupant since the claim: not reachable. */
@@ -532,7 +531,7 @@ static void test_conn_service_ignores_garbage(void **state)
                      + apr_time_from_sec(10), &kept);
     assert_true(fd >= 0);
     assert_int_equal(kept, 1);
-    pa_conn_put(&f->app, &claim, fd, 0);
+    pa_conn_drop(&f->app, &claim, fd);
     stop_service(svc);
     close(sv[1]);
 }
