@@ -90,15 +90,10 @@ sub slot_of {
     my ($w) = grep { $_->{pid} == $pid } @{ (app($name) || {})->{workers} || [] };
     return $w ? $w->{slot} : undef;
 }
-sub manager_pid {
-    open my $fh, '<', "$dir/prefork_app_manager.pid" or return undef;
-    my ($pid) = <$fh> =~ /(\d+)/;
-    return $pid;
-}
 
 # ---- N workers, children of the manager --------------------------------
 ok(wait_for(sub { pids('mstatic') == 3 }), 'processes=3: three workers');
-my $mgr = manager_pid();
+my $mgr = $h->manager_pid;
 ok($mgr && pid_alive($mgr), 'manager pid file names a live process');
 my %children = map { $_->{pid} => $_ } ps_children($mgr);
 my @pids = pids('mstatic');

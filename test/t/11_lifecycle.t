@@ -40,15 +40,10 @@ ok($h->start, 'private httpd started') or diag($h->error_log);
 my $base = $h->url;
 my $dir = $h->dir;
 
-sub manager_pid {
-    open my $fh, '<', "$dir/prefork_app_manager.pid" or return undef;
-    my ($pid) = <$fh> =~ /(\d+)/;
-    return $pid;
-}
 sub all_pids { map { worker_pids($_, $base) } qw(lhello lslow) }
 
 ok(wait_for(sub { all_pids() == 3 }), 'workers up');
-my $mgr = manager_pid();
+my $mgr = $h->manager_pid;
 ok(scalar(grep { !$shm_before{$_} } shm_entries()),
    'the cache zone is a named segment while httpd runs');
 
@@ -58,10 +53,10 @@ my ($old_sockdir) = glob("$dir/pa-*");
 my $load = PALoad->start("$base/lhello", clients => 4, expect => qr/^Hello/);
 sleep 1;
 ok($h->graceful, 'graceful restart');
-my $mgr2 = wait_for(sub { my $p = manager_pid(); $p && $p != $mgr ? $p : undef });
+my $mgr2 = wait_for(sub { my $p = $h->manager_pid; $p && $p != $mgr ? $p : undef });
 ok($mgr2, 'a new manager for the new generation');
 ok($h->graceful, 'a second graceful restart');
-my $mgr3 = wait_for(sub { my $p = manager_pid(); $p && $p != $mgr2 ? $p : undef });
+my $mgr3 = wait_for(sub { my $p = $h->manager_pid; $p && $p != $mgr2 ? $p : undef });
 sleep 1;
 my %st = $load->stop;
 is_deeply([keys %st], ['200'], 'no failed request across two graceful restarts')
@@ -81,7 +76,7 @@ if (!$slow) {
 }
 wait_for(sub { my $a = app_status('lslow', $base);
                $a && $a->{processes}{busy} == 1 });
-my $draining = manager_pid();
+my $draining = $h->manager_pid;
 ok($h->graceful, 'graceful restart while a slow request runs');
 waitpid $slow, 0;
 is($?, 0, 'the in-flight request completes with 200');
@@ -89,11 +84,11 @@ ok(wait_for(sub { !pid_alive($draining) }), 'then its manager exits');
 
 # ---- the manager is SIGKILLed ------------------------------------------------
 ok(wait_for(sub { all_pids() == 3 }), 'workers of the current generation up');
-$mgr = manager_pid();
+$mgr = $h->manager_pid;
 @old = all_pids();
 my $off = error_log_offset($h->log_file);
 kill 'KILL', $mgr;
-my $new = wait_for(sub { my $p = manager_pid(); $p && $p != $mgr && pid_alive($p) ? $p : undef });
+my $new = wait_for(sub { my $p = $h->manager_pid; $p && $p != $mgr && pid_alive($p) ? $p : undef });
 ok($new, 'httpd starts a new manager');
 ok(wait_for_log(qr/PA00119: manager pid $mgr died/, $off, file => $h->log_file),
    'and says so');
@@ -115,7 +110,7 @@ if (!$client) {
 ok(wait_for(sub { my $a = app_status('lslow', $base);
                   $a && $a->{processes}{busy} == 1 }), 'a slow request is running');
 my ($busy) = worker_pids('lslow', $base);
-$mgr = manager_pid();
+$mgr = $h->manager_pid;
 $off = error_log_offset($h->log_file);
 kill 'KILL', grep { $_ != $mgr } map { $_->{pid} } ps_children($h->pid);
 ok(wait_for_log(qr/PA00109: app lslow slot 0: the httpd process \d+ serving/, $off,
@@ -128,7 +123,7 @@ kill 'KILL', $client;
 waitpid $client, 0;
 
 # ---- stop: nothing left ----------------------------------------------------------
-$mgr = manager_pid();
+$mgr = $h->manager_pid;
 @old = all_pids();
 ok($h->stop, 'httpd stopped');
 ok(wait_for(sub { !pid_alive($mgr) && !grep { pid_alive($_) } @old }),
@@ -149,8 +144,7 @@ ok($h2->start, 'second private httpd started') or diag($h2->error_log);
 my @w2;
 wait_for(sub { @w2 = worker_pids('kparent', $h2->url); @w2 == 2 });
 my $parent2 = $h2->pid;
-open my $mfh, '<', $h2->dir . '/prefork_app_manager.pid';
-my ($mgr2p) = <$mfh> =~ /(\d+)/;
+my $mgr2p = $h2->manager_pid;
 my @httpd_children = grep { $_ != $mgr2p } map { $_->{pid} } ps_children($parent2);
 kill 'KILL', $parent2;
 ok(wait_for(sub { @w2 == 2 && !grep { pid_alive($_) } @w2 }),

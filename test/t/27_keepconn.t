@@ -76,6 +76,12 @@ sub whoami {
     return \%r;
 }
 
+sub post_form {
+    my ($client, $path, $body) = @_;
+    return $client->request('POST', $h->url($path), { content => $body,
+        headers => { 'content-type' => 'application/x-www-form-urlencoded' } });
+}
+
 my $ua = HTTP::Tiny->new(timeout => 60);
 ok(wait_for(sub { $h->get('/kkeep?whoami=1')->{status} == 200
                   && $h->get('/khold?whoami=1')->{status} == 200 }),
@@ -155,9 +161,7 @@ my $kc = app_status('kclose', $h->url) || {};
 is($kc->{connections}, 'per_request', 'status: connected per request now');
 my $spawned = $kc->{counters}{spawned};
 @got = map { $ua->get($h->url('/kclose'))->{status} } 1 .. 10;
-push @got, map { $ua->request('POST', $h->url('/kclose'),
-                              { content => "n=$_",
-                                headers => { 'content-type' => 'application/x-www-form-urlencoded' } })->{status} } 1 .. 5;
+push @got, map { post_form($ua, '/kclose', "n=$_")->{status} } 1 .. 5;
 is_deeply(\@got, [(200) x 15], 'then GETs and POSTs all answered');
 is((app_status('kclose', $h->url) || {})->{counters}{spawned}, $spawned,
    'by the same workers (none recycled)');
@@ -186,17 +190,13 @@ waitpid $kid2, 0;
 my $w0 = whoami($ka, 'kkill');
 ok($w0->{pid} && $w1->{pid} && $w0->{pid} != $w1->{pid} && $w0->{httpd} == $w1->{httpd},
    'one httpd child talked to both workers');
-open my $mp, '<', "$tmp/prefork_app_manager.pid" or die "manager pid file: $!";
-my ($mgr) = <$mp> =~ /(\d+)/;
-close $mp;
+my $mgr = $h->manager_pid or die "no manager pid file";
 $offset = error_log_offset($h->log_file);
 kill 'STOP', $mgr;
 kill 'KILL', $w0->{pid};
 ok(wait_for(sub { !PATest::pid_alive($w0->{pid}) || (do { open my $st, '<', "/proc/$w0->{pid}/stat"; (<$st> // '') =~ /^\d+ \(.*\) Z/ }) }),
    'slot 0\'s worker is dead');
-my $post = $ka->request('POST', $h->url('/kkill?whoami=1'),
-                        { content => 'k=1',
-                          headers => { 'content-type' => 'application/x-www-form-urlencoded' } });
+my $post = post_form($ka, '/kkill?whoami=1', 'k=1');
 kill 'CONT', $mgr;
 is($post->{status}, 200, 'a POST to the dead worker\'s connection: answered by the other');
 like($post->{content}, qr/pid=$w1->{pid} /, 'by the live worker');

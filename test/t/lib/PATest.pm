@@ -225,6 +225,7 @@ sub free_port {
 #   $h->start or die $h->error_log;
 #   my $res = $h->get('/hello');       # HTTP::Tiny response hash
 #   $h->graceful; $h->stop;            # both wait until done
+#   $h->pid; $h->manager_pid;          # from their pid files
 package PATest::Httpd;
 
 sub new {
@@ -248,12 +249,15 @@ sub url      { my ($self, $path) = @_; "http://127.0.0.1:$self->{port}" . ($path
 sub log_file { "$_[0]{dir}/error_log" }
 sub error_log { PATest::error_log_since(0, $_[0]->log_file) }
 
-sub pid {
-    my $self = shift;
-    open my $fh, '<', "$self->{dir}/httpd.pid" or return undef;
-    my ($pid) = <$fh> =~ /(\d+)/;
+# The pid in one of the server's pid files, or undef.
+sub _pidfile {
+    my ($self, $name) = @_;
+    open my $fh, '<', "$self->{dir}/$name" or return undef;
+    my ($pid) = (<$fh> // '') =~ /(\d+)/;
     return $pid;
 }
+sub pid         { $_[0]->_pidfile('httpd.pid') }
+sub manager_pid { $_[0]->_pidfile('prefork_app_manager.pid') }
 
 sub _k {
     my ($self, $what) = @_;
