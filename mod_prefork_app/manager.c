@@ -31,6 +31,10 @@ APLOG_USE_MODULE(prefork_app);
 pa_sb_t *pa_scoreboard;
 
 #define PA_TICK_MS 250                  /* timeouts are checked this often */
+/* A worker that crashes closes its connections a moment before it can be
+ * reaped: one whose kept connection was found closed is judged this long
+ * after (the next tick), not at once. */
+#define PA_CLOSED_GRACE apr_time_from_msec(200)
 #define PA_BACKOFF_MAX apr_time_from_sec(60)
 /* Dispatch answers 504 at request-timeout and releases the worker; the
  * manager's own check, a little later, is the backstop for a request whose
@@ -527,9 +531,21 @@ static void pa_mgr_retire_idle_locked(pa_manager_t *m, pa_mapp_t *ma, int idx,
     pa_worker_dismiss(&ma->w[idx], 1);
 }
 
-/* The app closes its kept connections: say so once, drop them (idle
- * workers read EOF and go back to accept(); a busy one's request finishes
- * on its connection), connect per request. Caller holds the app lock. */
+/* An app that closes kept connections (keep_off): drop a worker's kept
+ * connection once no request is on it, so that the worker reads EOF and
+ * goes back to accept() for the connections made per request from now on.
+ * Caller holds the app lock. */
+static void pa_mgr_unkeep_idle(pa_manager_t *m, pa_mapp_t *ma, apr_uint32_t j)
+{
+    if (pa_sb_slot(m->sb, ma->a, j)->state != PA_SLOT_BUSY) {
+        pa_worker_hangup(&ma->w[j]);
+        pa_worker_unkeep(&ma->w[j]);
+    }
+}
+
+/* The app closes its kept connections: say so once and connect per
+ * request from now on. A busy worker's connection is dropped once its
+ * request is over (pa_mgr_maintain). Caller holds the app lock. */
 static void pa_mgr_keep_off(pa_manager_t *m, pa_mapp_t *ma)
 {
     apr_uint32_t j;
@@ -543,10 +559,7 @@ static void pa_mgr_keep_off(pa_manager_t *m, pa_mapp_t *ma)
                      ma->app->name);
     }
     for (j = 0; j < ma->nslots; j++) {
-        if (pa_sb_slot(m->sb, ma->a, j)->state != PA_SLOT_BUSY) {
-            pa_worker_hangup(&ma->w[j]);
-        }
-        pa_worker_unkeep(&ma->w[j]);
+        pa_mgr_unkeep_idle(m, ma, j);
     }
 }
 
@@ -636,17 +649,30 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
         if (st == PA_SLOT_EMPTY) {
             slot->state = st = PA_SLOT_STOPPING;    /* repair a stray write */
         }
+        if (a->keep_off && w->conn_fd >= 0) {
+            pa_mgr_unkeep_idle(m, ma, (apr_uint32_t)i);
+        }
         if (st == PA_SLOT_STOPPING && !w->term_at
-            && slot->retire == PA_RETIRE_CLOSED && pa_worker_running(w)) {
-            /* Alive, yet its kept connection was closed: the app closes
-             * connections although FCGI_KEEP_CONN asks it not to. Connect
-             * per request from now on; the worker is fine. */
-            pa_mgr_keep_off(m, ma);
-            slot->retire = PA_RETIRE_NONE;
-            pa_sb_wake_waiter(pa_sb_slot_ready_locked(sb, a, i));
-            live++;
-            idle += slot->state == PA_SLOT_IDLE;
-            continue;
+            && slot->retire == PA_RETIRE_CLOSED) {
+            if (!w->closed_seen) {
+                w->closed_seen = now;
+            }
+            if (now - w->closed_seen < PA_CLOSED_GRACE) {
+                continue;                   /* judged at the next tick */
+            }
+            if (pa_worker_running(w)) {
+                /* Alive, yet its kept connection was closed: the app
+                 * closes connections although FCGI_KEEP_CONN asks it not
+                 * to. Connect per request from now on; the worker is
+                 * fine. */
+                pa_mgr_keep_off(m, ma);
+                w->closed_seen = 0;
+                slot->retire = PA_RETIRE_NONE;
+                pa_sb_wake_waiter(pa_sb_slot_ready_locked(sb, a, i));
+                live++;
+                idle += slot->state == PA_SLOT_IDLE;
+                continue;
+            }
         }
         if (st == PA_SLOT_STOPPING && !w->term_at) {
             pa_worker_dismiss(w, 1);                /* released retiree */

@@ -196,6 +196,7 @@ apr_status_t pa_worker_spawn(pa_worker_t *w, const char **envp, server_rec *s)
     w->term_at = 0;
     w->killed = 0;
     w->respawn_busy = 0;
+    w->closed_seen = 0;
     return APR_SUCCESS;
 }
 

@@ -20,6 +20,7 @@ typedef struct pa_worker_t {
     apr_time_t spawned;
     apr_time_t term_at;         /* when SIGTERM was sent, 0 = not asked to go */
     int killed;                 /* SIGKILL sent */
+    apr_time_t closed_seen;     /* its kept connection was reported closed, 0 = not */
     int respawn_busy;           /* died unasked under a claim: replace in place */
     apr_size_t errlen;
     char errbuf[PA_ERRLINE_MAX];

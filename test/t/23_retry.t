@@ -11,7 +11,7 @@ use IO::Socket::INET ();
 use PATest qw(:all);
 use PADispatch qw(:all);
 
-plan tests => 18;
+plan tests => 19;
 
 my $logs = Apache::Test::vars('t_logs');
 my $app = 'dretry';
@@ -35,6 +35,7 @@ my $marker = "$logs/dretry_die_get";
 unlink $marker;
 my $retries = st()->{counters}{retries} || 0;
 my $off = error_log_offset();
+my $start = $off;
 my $res = $http->get("$base/dretry?die=$marker");
 is($res->{status}, 200, 'GET: retried on another worker, served');
 ok(-e $marker, 'the first worker did die on it');
@@ -93,3 +94,8 @@ close $fh;
 ok(wait_for(sub { (st()->{processes}{busy} // 1) == 0 && (st()->{processes}{idle} || 0) == 2 }),
    'no worker left busy');
 is($http->get("$base/dretry?whoami=1")->{status}, 200, 'the app still serves');
+# Workers that died on requests above closed their kept connections a moment
+# before they could be reaped: not to be taken for an app that closes its
+# connections by itself (that would switch dretry to a connection per request).
+unlike(error_log_since($start), qr/PA00127: app dretry/,
+       'dying workers are not taken for an app that closes its connections');
