@@ -278,7 +278,7 @@ static const char *cmd_prefork_app(cmd_parms *cmd, void *dummy,
     app->spare_max = 4;
     app->idle_timeout = 60;
     app->request_timeout = 60;
-    app->keep_conn = 1;
+    app->keep_conn = -1;                /* decided by the protocol */
     app->queue_timeout = 30;
     app->die_timeout = 10;
     app->start_delay = 1;
@@ -525,12 +525,22 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
                 return !OK;
             }
         }
-        if (app->protocol != PA_PROTO_FASTCGI) {
+        if (app->protocol == PA_PROTO_CGI) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
-                         PALOGNO(00003) "%s:%d: PreforkApp %s: only "
-                         "protocol=fastcgi is implemented so far",
+                         PALOGNO(00003) "%s:%d: PreforkApp %s: protocol=cgi "
+                         "is not implemented yet (fastcgi and scgi are)",
                          app->file, app->line, app->name);
             return !OK;
+        }
+        if (app->protocol == PA_PROTO_SCGI && app->keep_conn == 1) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                         PALOGNO(00004) "%s:%d: PreforkApp %s: keep-conn=on "
+                         "needs protocol=fastcgi (SCGI is one request per "
+                         "connection)", app->file, app->line, app->name);
+            return !OK;
+        }
+        if (app->keep_conn < 0) {
+            app->keep_conn = app->protocol == PA_PROTO_FASTCGI;
         }
         php_max_requests(pconf, app);
     }

@@ -7,11 +7,17 @@
  * rest of the body, and stream the reply to the client as it arrives. A
  * worker that goes away before answering is replaced transparently once
  * when the request can be replayed.
+ *
+ * protocol=scgi takes the same path with other framing: the header
+ * netstring (scgi.h) instead of BEGIN_REQUEST + PARAMS, the body as is
+ * instead of STDIN records, and the reply read to EOF instead of up to
+ * FCGI_END_REQUEST, one connection per request.
  */
 #include "mod_prefork_app.h"
 #include "scoreboard.h"
 #include "manager.h"
 #include "fcgi.h"
+#include "scgi.h"
 #include "cache.h"
 #include "conn.h"
 
@@ -75,6 +81,7 @@ typedef struct pa_req_t {
     int passed;                     /* something went to the client */
     int unflushed;                  /* passed without a FLUSH since */
     apr_size_t received;            /* reply bytes from this worker */
+    apr_off_t body_in;              /* of which body (after the headers) */
     pa_fail_e fail;
     int status;                     /* to return from the handler, 0 = OK */
     const char *redirect;           /* local redirect after the reply */
@@ -85,6 +92,11 @@ typedef struct pa_req_t {
     char *errline;                  /* a stderr line being collected */
     apr_size_t errline_len;
 } pa_req_t;
+
+static int is_scgi(const pa_req_t *q)
+{
+    return q->app->protocol == PA_PROTO_SCGI;
+}
 
 /* Kept connections for this app, asked again for every attempt: the
  * manager may have found that the app closes them (keep_off). */
@@ -180,6 +192,32 @@ static int read_body_prefix(pa_req_t *q)
     return OK;
 }
 
+/* SCGI sends the body's length first: known for a body read whole, else
+ * taken from Content-Length (HTTP_IN then delivers exactly that much). A
+ * longer chunked body cannot be announced: 411, as mod_proxy_scgi says. */
+static int scgi_begin(pa_req_t *q, const char **begin, apr_size_t *len)
+{
+    request_rec *r = q->r;
+    apr_off_t cl = (apr_off_t)q->body_len;
+
+    if (!q->body_complete) {
+        const char *h = apr_table_get(r->headers_in, "Content-Length");
+        char *end;
+
+        if (!h || apr_table_get(r->headers_in, "Transfer-Encoding")
+            || apr_strtoff(&cl, h, &end, 10) != APR_SUCCESS || *end
+            || cl < 0) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PALOGNO(00320)
+                          "%s: a chunked request body over %d KB cannot be "
+                          "sent over SCGI, which needs its length first",
+                          q->app->name, PA_BODY_BUFFER_MAX / 1024);
+            return HTTP_LENGTH_REQUIRED;
+        }
+    }
+    *begin = pa_scgi_build_header(r->pool, r->subprocess_env, cl, len);
+    return OK;
+}
+
 /* ---- talking to the client ---------------------------------------------- */
 
 static void pass(pa_req_t *q, int flush)
@@ -222,13 +260,19 @@ static void abort_client(pa_req_t *q)
 
 /* ---- the reply ------------------------------------------------------------ */
 
-static void broken(pa_req_t *q, int logno_is_protocol, const char *what)
+/* What broken() found wrong: the FastCGI records, the CGI header block,
+ * or an SCGI reply's end. */
+enum { PA_BAD_HEADERS = 0, PA_BAD_FCGI, PA_BAD_SCGI };
+
+static void broken(pa_req_t *q, int kind, const char *what)
 {
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r,
-                  logno_is_protocol ? PALOGNO(00401) "%s: bad FastCGI reply "
-                                      "from worker pid %ld: %s"
-                                    : PALOGNO(00402) "%s: bad CGI headers "
-                                      "from worker pid %ld: %s",
+                  kind == PA_BAD_FCGI ? PALOGNO(00401) "%s: bad FastCGI reply "
+                                        "from worker pid %ld: %s"
+                  : kind == PA_BAD_SCGI ? PALOGNO(00405) "%s: bad SCGI reply "
+                                          "from worker pid %ld: %s"
+                  : PALOGNO(00402) "%s: bad CGI headers from worker pid %ld: "
+                    "%s",
                   q->app->name, (long)q->claim.pid, what);
     q->fail = PA_FAIL_BROKEN;
 }
@@ -259,11 +303,12 @@ static void headers_done(pa_req_t *q)
         /* httpd logged the offending line, and noted it for the error page:
          * the client has no business seeing the app's output. */
         apr_table_unset(r->notes, "error-notes");
-        broken(q, 0, "unparsable header block");
+        broken(q, PA_BAD_HEADERS, "unparsable header block");
         return;
     }
     if (!ap_is_HTTP_VALID_RESPONSE(r->status)) {
-        broken(q, 0, apr_psprintf(r->pool, "invalid Status %d", r->status));
+        broken(q, PA_BAD_HEADERS,
+               apr_psprintf(r->pool, "invalid Status %d", r->status));
         return;
     }
     location = apr_table_get(r->headers_out, "Location");
@@ -289,12 +334,14 @@ static void on_stdout(pa_req_t *q, const char *data, apr_size_t len)
 
         switch (pa_fcgi_head_scan(&q->head, data, len, &used)) {
         case PA_FCGI_HEAD_LINE_TOO_LONG:
-            broken(q, 0, apr_psprintf(q->r->pool, "a header line longer than "
-                                      "%d bytes", PA_FCGI_HEAD_LINE_MAX));
+            broken(q, PA_BAD_HEADERS,
+                   apr_psprintf(q->r->pool, "a header line longer than %d "
+                                "bytes", PA_FCGI_HEAD_LINE_MAX));
             return;
         case PA_FCGI_HEAD_TOO_LONG:
-            broken(q, 0, apr_psprintf(q->r->pool, "headers longer than %d "
-                                      "bytes", PA_FCGI_HEAD_MAX));
+            broken(q, PA_BAD_HEADERS,
+                   apr_psprintf(q->r->pool, "headers longer than %d bytes",
+                                PA_FCGI_HEAD_MAX));
             return;
         case PA_FCGI_HEAD_MORE:
             /* The read buffer is reused: keep a copy. */
@@ -313,6 +360,7 @@ static void on_stdout(pa_req_t *q, const char *data, apr_size_t len)
             return;
         }
     }
+    q->body_in += len;
     if (len && !q->discard) {
         APR_BRIGADE_INSERT_TAIL(q->out,
             apr_bucket_transient_create(data, len, ba));
@@ -362,7 +410,7 @@ static void on_end(pa_req_t *q)
     /* Free the worker before the last write to the client: the next request
      * in the queue gets it meanwhile. */
     release(q, PA_RELEASE_OK);
-    if (q->parser.protocol_status != PA_FCGI_REQUEST_COMPLETE) {
+    if (!is_scgi(q) && q->parser.protocol_status != PA_FCGI_REQUEST_COMPLETE) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00403)
                       "%s: worker pid %ld refused the request (FastCGI "
                       "protocol status %d)", q->app->name, (long)q->claim.pid,
@@ -386,13 +434,12 @@ static void on_end(pa_req_t *q)
     }
 }
 
-/* Run the parser over n freshly read bytes. */
-static void process(pa_req_t *q, apr_size_t n)
+/* Run the FastCGI parser over n freshly read bytes. */
+static void fcgi_records(pa_req_t *q, apr_size_t n)
 {
     const char *in = q->buf;
     apr_size_t left = n;
 
-    q->received += n;
     while (!q->fail && !q->ended) {
         const char *data = NULL;
         apr_size_t dlen = 0;
@@ -408,12 +455,24 @@ static void process(pa_req_t *q, apr_size_t n)
             on_end(q);
             break;
         case PA_FCGI_EV_ERROR:
-            broken(q, 1, q->parser.error);
+            broken(q, PA_BAD_FCGI, q->parser.error);
             break;
         case PA_FCGI_EV_MORE:
             break;
         }
         break;
+    }
+}
+
+/* n freshly read bytes of the reply. */
+static void process(pa_req_t *q, apr_size_t n)
+{
+    q->received += n;
+    if (is_scgi(q)) {
+        on_stdout(q, q->buf, n);        /* no framing: it is all reply */
+    }
+    else {
+        fcgi_records(q, n);
     }
     /* Transient buckets point into q->buf: pass them before the next read. */
     if (!q->fail && !APR_BRIGADE_EMPTY(q->out)) {
@@ -435,8 +494,23 @@ static void timeout(pa_req_t *q)
     q->fail = PA_FAIL_TIMEOUT;
 }
 
-/* The worker closed (or reset) the connection. */
-static void worker_eof(pa_req_t *q)
+/* Body bytes still owed by a reply that gave a Content-Length, or 0. */
+static apr_off_t short_of_length(pa_req_t *q)
+{
+    const char *h = apr_table_get(q->r->headers_out, "Content-Length");
+    apr_off_t cl;
+    char *end;
+
+    if (!h || apr_strtoff(&cl, h, &end, 10) != APR_SUCCESS || *end
+        || cl <= q->body_in) {
+        return 0;
+    }
+    return cl - q->body_in;
+}
+
+/* The worker closed (reset: with unread input, as when it dies) the
+ * connection. */
+static void worker_eof(pa_req_t *q, int reset)
 {
     if (q->ended) {
         return;
@@ -449,8 +523,27 @@ static void worker_eof(pa_req_t *q)
     else if (q->received == 0) {
         q->fail = PA_FAIL_DEAD;
     }
+    else if (!is_scgi(q)) {
+        broken(q, PA_BAD_FCGI, pa_fcgi_parser_eof_reason(&q->parser));
+    }
+    else if (reset) {
+        broken(q, PA_BAD_SCGI, "connection reset in the middle of the reply");
+    }
+    else if (!q->headers_done) {
+        broken(q, PA_BAD_HEADERS, "the reply ended within its header block");
+    }
+    else if (short_of_length(q)) {
+        /* Nothing else tells a worker that died mid-reply from the end. */
+        broken(q, PA_BAD_SCGI,
+               apr_psprintf(q->r->pool, "the reply ended %" APR_OFF_T_FMT
+                            " bytes short of its Content-Length",
+                            short_of_length(q)));
+    }
     else {
-        broken(q, 1, pa_fcgi_parser_eof_reason(&q->parser));
+        on_end(q);                      /* SCGI: EOF ends the reply */
+        if (!APR_BRIGADE_EMPTY(q->out)) {
+            pass(q, 0);
+        }
     }
 }
 
@@ -505,7 +598,7 @@ static void receive(pa_req_t *q, int block)
             return;
         }
         if (n == 0 || errno == ECONNRESET) {
-            worker_eof(q);
+            worker_eof(q, n < 0);
             return;
         }
         if (errno == EINTR) {
@@ -515,7 +608,7 @@ static void receive(pa_req_t *q, int block)
             ap_log_rerror(APLOG_MARK, APLOG_ERR, errno, q->r, PALOGNO(00315)
                           "%s: reading from worker pid %ld failed",
                           q->app->name, (long)q->claim.pid);
-            worker_eof(q);
+            worker_eof(q, 1);
             return;
         }
         if (!block) {
@@ -590,7 +683,8 @@ static void send_all(pa_req_t *q, struct iovec *iov, int n)
     }
 }
 
-/* Stream the body beyond the buffered part, one STDIN record per read. */
+/* Stream the body beyond the buffered part, one STDIN record per read
+ * (SCGI: as it comes; the worker knows its length). */
 static void send_body_rest(pa_req_t *q)
 {
     request_rec *r = q->r;
@@ -624,6 +718,14 @@ static void send_body_rest(pa_req_t *q)
             q->fail = PA_FAIL_CLIENT;
             return;
         }
+        if (is_scgi(q)) {
+            iov.iov_base = q->stdin_buf + PA_FCGI_HEADER_LEN;
+            iov.iov_len = len;
+            if (len) {
+                send_all(q, &iov, 1);
+            }
+            continue;
+        }
         pa_fcgi_header_put((unsigned char *)q->stdin_buf, PA_FCGI_STDIN,
                            PA_REQUEST_ID, (apr_uint16_t)len, 0);
         iov.iov_base = q->stdin_buf;
@@ -640,7 +742,8 @@ static void send_body_rest(pa_req_t *q)
     }
 }
 
-/* BEGIN_REQUEST + PARAMS + the buffered body (+ its end) in one sendmsg. */
+/* BEGIN_REQUEST + PARAMS + the buffered body (+ its end) in one sendmsg
+ * (SCGI: the header netstring + the buffered body). */
 static void send_request(pa_req_t *q, const char *begin, apr_size_t begin_len)
 {
     unsigned char hdrs[3][PA_FCGI_HEADER_LEN];
@@ -650,7 +753,11 @@ static void send_request(pa_req_t *q, const char *begin, apr_size_t begin_len)
 
     iov[n].iov_base = (void *)begin;
     iov[n++].iov_len = begin_len;
-    while (off < q->body_len) {
+    if (is_scgi(q) && q->body_len) {
+        iov[n].iov_base = q->body;
+        iov[n++].iov_len = q->body_len;
+    }
+    while (!is_scgi(q) && off < q->body_len) {
         apr_size_t len = q->body_len - off;
 
         if (len > PA_STDIN_CHUNK) {
@@ -664,7 +771,7 @@ static void send_request(pa_req_t *q, const char *begin, apr_size_t begin_len)
         iov[n++].iov_len = len;
         off += len;
     }
-    if (q->body_complete) {
+    if (q->body_complete && !is_scgi(q)) {
         pa_fcgi_header_put(hdrs[h], PA_FCGI_STDIN, PA_REQUEST_ID, 0, 0);
         iov[n].iov_base = hdrs[h];
         iov[n++].iov_len = PA_FCGI_HEADER_LEN;
@@ -700,6 +807,7 @@ static int attempt(pa_req_t *q, const char *what, const char *begin,
     q->kept = q->sent = 0;
     q->fail = PA_FAIL_NONE;
     q->received = 0;
+    q->body_in = 0;
     q->headers_done = q->ended = q->discard = 0;
     pa_fcgi_parser_init(&q->parser, PA_REQUEST_ID);
     pa_fcgi_head_init(&q->head);
@@ -800,19 +908,25 @@ int pa_app_handler(request_rec *r)
     ap_add_cgi_vars(r);
     /* httpoxy: a client's "Proxy:" header must not become HTTP_PROXY. */
     apr_table_unset(r->subprocess_env, "HTTP_PROXY");
-    begin = pa_fcgi_build_begin(r->pool, PA_REQUEST_ID,
-                                keeps_conn(q) ? PA_FCGI_KEEP_CONN : 0,
-                                r->subprocess_env,
-                                &begin_len, &dropped);
-    if (dropped) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, PALOGNO(00314)
-                      "%s: %d variable(s) longer than a FastCGI record "
-                      "left out", q->app->name, dropped);
-    }
-
     rc = read_body_prefix(q);
     if (rc != OK) {
         return rc;
+    }
+    if (is_scgi(q)) {
+        rc = scgi_begin(q, &begin, &begin_len);
+        if (rc != OK) {
+            return rc;
+        }
+    }
+    else {
+        begin = pa_fcgi_build_begin(r->pool, PA_REQUEST_ID,
+                                    keeps_conn(q) ? PA_FCGI_KEEP_CONN : 0,
+                                    r->subprocess_env, &begin_len, &dropped);
+        if (dropped) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, PALOGNO(00314)
+                          "%s: %d variable(s) longer than a FastCGI record "
+                          "left out", q->app->name, dropped);
+        }
     }
 
     what = apr_pstrcat(r->pool, r->method, " ", r->unparsed_uri, NULL);

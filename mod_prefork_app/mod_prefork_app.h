@@ -55,7 +55,8 @@ typedef struct pa_app_t {
     int queue_timeout;
     int die_timeout;
     int start_delay;
-    int keep_conn;              /* keep-conn=on: FCGI_KEEP_CONN, shared kept connections */
+    int keep_conn;              /* keep-conn=on: FCGI_KEEP_CONN, shared kept connections
+                                 * (-1 until pa_config_check: on for fastcgi) */
     const char *user;           /* NULL = httpd's User */
     const char *group;
     uid_t uid;

@@ -1,5 +1,7 @@
 /* echo: a libfcgi test app that shows what it was given and answers as told.
- * Its listen socket is fd 0. Query parameters (combine freely):
+ * Its listen socket is fd 0. With --scgi it speaks SCGI instead (its own
+ * small server: one request per connection, stderr lines on fd 2).
+ * Query parameters (combine freely):
  *   status=N         send "Status: N"
  *   redirect=URL     send "Location: URL" (a local redirect when it starts with /)
  *   header=Name:val  an extra response header (one)
@@ -14,6 +16,8 @@
  *                    so only the first attempt dies; die=always always dies
  *   stderr=a|b       write lines "a" and "b" to FCGI_STDERR
  *   nohead=1         answer nothing at all
+ *   bigheader=N      an extra header "X-Big: " with N bytes of value
+ *   cut=1            promise Content-Length: 1000, send 10 bytes and exit
  *   whoami=1         the body is "pid=P served=N conn=I" (N: requests this process
  *                    served, I: the inode of the connection it came on)
  * The default body: "method=...", every variable sorted, then the request
@@ -21,10 +25,14 @@
  */
 #include <fcgiapp.h>
 
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -105,7 +113,74 @@ static int by_string(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static char *read_body(FCGX_Stream *in, size_t *len)
+/* One request, whichever protocol brought it. */
+typedef struct conv_t {
+    char **envp;                /* NAME=VALUE, NULL-terminated */
+    char *body;
+    size_t body_len;
+    int fd;                     /* the connection */
+    FCGX_Request *fcgi;         /* NULL under SCGI */
+    FILE *out;                  /* SCGI: the connection, buffered */
+} conv_t;
+
+static void put(conv_t *c, const char *s, size_t n)
+{
+    if (c->fcgi) {
+        FCGX_PutStr(s, (int)n, c->fcgi->out);
+    }
+    else {
+        fwrite(s, 1, n, c->out);
+    }
+}
+
+static void say(conv_t *c, const char *fmt, ...)
+{
+    char buf[8192];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    put(c, buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
+static void flush(conv_t *c)
+{
+    if (c->fcgi) {
+        FCGX_FFlush(c->fcgi->out);
+    }
+    else {
+        fflush(c->out);
+    }
+}
+
+/* FastCGI: FCGI_STDERR; SCGI: the process's stderr (the server's log). */
+static void complain(conv_t *c, const char *s)
+{
+    if (c->fcgi) {
+        FCGX_PutS(s, c->fcgi->err);
+    }
+    else {
+        fputs(s, stderr);
+        fflush(stderr);
+    }
+}
+
+static const char *getparam(conv_t *c, const char *name)
+{
+    size_t n = strlen(name);
+    int i;
+
+    for (i = 0; c->envp[i]; i++) {
+        if (!strncmp(c->envp[i], name, n) && c->envp[i][n] == '=') {
+            return c->envp[i] + n + 1;
+        }
+    }
+    return NULL;
+}
+
+static char *fcgi_body(FCGX_Stream *in, size_t *len)
 {
     size_t cap = 65536;
     char *buf = malloc(cap);
@@ -138,20 +213,19 @@ static unsigned long fnv1a(const char *p, size_t len)
 
 static unsigned long served;
 
-static void respond(FCGX_Request *rq)
+static void respond(conv_t *c)
 {
-    const char *qs = FCGX_GetParam("QUERY_STRING", rq->envp);
+    const char *qs = getparam(c, "QUERY_STRING");
     const char *v;
-    char *body, *copy;
+    char *body = c->body, *copy;
     char **vars;
-    size_t body_len, n, i;
+    size_t body_len = c->body_len, n, i;
     long bytes = -1;
     int echo_body;
 
     if (!qs) {
         qs = "";
     }
-    body = read_body(rq->in, &body_len);
 
     if ((v = param(qs, "die")) != NULL) {
         if (!strcmp(v, "always")) {
@@ -175,11 +249,11 @@ static void respond(FCGX_Request *rq)
                 copy[i] = '\n';
             }
         }
-        FCGX_FPrintF(rq->err, "%s\n", copy);
+        complain(c, copy);
+        complain(c, "\n");
         free(copy);
     }
     if (param(qs, "nohead")) {
-        free(body);
         return;
     }
 
@@ -187,45 +261,58 @@ static void respond(FCGX_Request *rq)
     if ((v = param(qs, "bytes")) != NULL) {
         bytes = atol(v);
     }
-    FCGX_PutS(echo_body || bytes >= 0 ? "Content-Type: application/octet-stream\r\n"
-                                      : "Content-Type: text/plain; charset=utf-8\r\n",
-              rq->out);
+    say(c, "%s", echo_body || bytes >= 0
+                 ? "Content-Type: application/octet-stream\r\n"
+                 : "Content-Type: text/plain; charset=utf-8\r\n");
     if ((v = param(qs, "status")) != NULL) {
-        FCGX_FPrintF(rq->out, "Status: %s\r\n", v);
+        say(c, "Status: %s\r\n", v);
     }
     if ((v = param(qs, "redirect")) != NULL) {
-        FCGX_FPrintF(rq->out, "Location: %s\r\n", v);
+        say(c, "Location: %s\r\n", v);
     }
     if ((v = param(qs, "header")) != NULL) {
-        FCGX_FPrintF(rq->out, "%s\r\n", v);
+        say(c, "%s\r\n", v);
     }
     if ((v = param(qs, "etag")) != NULL) {
-        FCGX_FPrintF(rq->out, "ETag: \"%s\"\r\n", v);
+        say(c, "ETag: \"%s\"\r\n", v);
+    }
+    if ((v = param(qs, "bigheader")) != NULL) {
+        long k = atol(v);
+
+        say(c, "X-Big: ");
+        while (k-- > 0) {
+            put(c, "b", 1);
+        }
+        say(c, "\r\n");
+    }
+    if (param(qs, "cut")) {
+        say(c, "Content-Length: 1000\r\n\r\n0123456789");
+        flush(c);
+        _exit(3);
     }
     if (param(qs, "cl")) {
-        FCGX_FPrintF(rq->out, "Content-Length: %ld\r\n",
-                     echo_body ? (long)body_len : bytes >= 0 ? bytes : 0L);
+        say(c, "Content-Length: %ld\r\n",
+            echo_body ? (long)body_len : bytes >= 0 ? bytes : 0L);
     }
-    FCGX_PutS("\r\n", rq->out);
+    say(c, "\r\n");
 
     if ((v = param(qs, "slowstream")) != NULL) {
         char *file = strdup(v);
 
-        FCGX_PutS("first\n", rq->out);
-        FCGX_FFlush(rq->out);
+        say(c, "first\n");
+        flush(c);
         wait_for_file(file);
-        FCGX_PutS("second\n", rq->out);
+        say(c, "second\n");
         free(file);
     }
     else if (param(qs, "whoami")) {
         struct stat st;
 
-        FCGX_FPrintF(rq->out, "pid=%ld served=%lu conn=%lu\n", (long)getpid(),
-                     served, fstat(rq->ipcFd, &st) == 0
-                             ? (unsigned long)st.st_ino : 0UL);
+        say(c, "pid=%ld served=%lu conn=%lu\n", (long)getpid(), served,
+            fstat(c->fd, &st) == 0 ? (unsigned long)st.st_ino : 0UL);
     }
     else if (echo_body) {
-        FCGX_PutStr(body, (int)body_len, rq->out);
+        put(c, body, body_len);
     }
     else if (bytes >= 0) {
         static const char pattern[] = "0123456789abcdefghijklmnopqrstuvwxyz\n";
@@ -235,38 +322,162 @@ static void respond(FCGX_Request *rq)
             int k = left < (long)sizeof(pattern) - 1 ? (int)left
                                                       : (int)sizeof(pattern) - 1;
 
-            FCGX_PutStr(pattern, k, rq->out);
+            put(c, pattern, (size_t)k);
             left -= k;
         }
     }
     else {
-        for (n = 0; rq->envp[n]; n++) {
+        for (n = 0; c->envp[n]; n++) {
             continue;
         }
         vars = malloc(sizeof(*vars) * (n + 1));
-        memcpy(vars, rq->envp, sizeof(*vars) * n);
+        memcpy(vars, c->envp, sizeof(*vars) * n);
         qsort(vars, n, sizeof(*vars), by_string);
-        FCGX_FPrintF(rq->out, "method=%s\n",
-                     FCGX_GetParam("REQUEST_METHOD", rq->envp));
+        v = getparam(c, "REQUEST_METHOD");
+        say(c, "method=%s\n", v ? v : "(null)");
         for (i = 0; i < n; i++) {
-            FCGX_FPrintF(rq->out, "%s\n", vars[i]);
+            put(c, vars[i], strlen(vars[i]));
+            put(c, "\n", 1);
         }
-        FCGX_FPrintF(rq->out, "body_length=%lu\nbody_fnv=%08lx\n",
-                     (unsigned long)body_len, fnv1a(body, body_len));
+        say(c, "body_length=%lu\nbody_fnv=%08lx\n",
+            (unsigned long)body_len, fnv1a(body, body_len));
         free(vars);
     }
-    free(body);
 }
 
-int main(void)
+/* ---- SCGI ------------------------------------------------------------------ */
+
+static volatile sig_atomic_t stopping;
+
+static void on_term(int sig)
+{
+    (void)sig;
+    stopping = 1;
+}
+
+/* Exactly len bytes from fd, or -1. */
+static int read_full(int fd, char *buf, size_t len)
+{
+    while (len) {
+        ssize_t n = read(fd, buf, len);
+
+        if (n <= 0) {
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            return -1;
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Read the header netstring and the body from fd into c; 0 on success. */
+static int scgi_read(int fd, conv_t *c, char **hbuf)
+{
+    size_t hlen = 0, i, n = 0, pairs;
+    const char *cl;
+    char ch;
+
+    for (;;) {
+        if (read_full(fd, &ch, 1) != 0) {
+            return -1;
+        }
+        if (ch == ':') {
+            break;
+        }
+        if (ch < '0' || ch > '9' || hlen > 10000000) {
+            return -1;
+        }
+        hlen = hlen * 10 + (size_t)(ch - '0');
+    }
+    *hbuf = malloc(hlen + 1);
+    if (!*hbuf || read_full(fd, *hbuf, hlen + 1) != 0 || (*hbuf)[hlen] != ',') {
+        return -1;
+    }
+    (*hbuf)[hlen] = '\0';               /* a stray last pair stops here */
+    for (i = 0; i < hlen; i++) {
+        n += (*hbuf)[i] == '\0';
+    }
+    c->envp = calloc(n / 2 + 1, sizeof(char *));
+    for (i = 0, pairs = n / 2, n = 0; i < hlen && n < pairs; n++) {
+        char *name = *hbuf + i, *value = name + strlen(name) + 1;
+        size_t nl = strlen(name), vl = strlen(value);
+
+        c->envp[n] = malloc(nl + vl + 2);
+        sprintf(c->envp[n], "%s=%s", name, value);
+        i += nl + vl + 2;
+    }
+    cl = getparam(c, "CONTENT_LENGTH");
+    c->body_len = cl ? (size_t)strtoul(cl, NULL, 10) : 0;
+    if (c->body_len > MAX_BODY) {
+        return -1;
+    }
+    c->body = malloc(c->body_len + 1);
+    return c->body ? read_full(fd, c->body, c->body_len) : -1;
+}
+
+static int scgi_main(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_term;            /* no SA_RESTART: accept() returns */
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    while (!stopping) {
+        conv_t c;
+        char *hbuf = NULL;
+        int fd = accept(0, NULL, NULL);
+
+        if (fd < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return 1;
+        }
+        memset(&c, 0, sizeof(c));
+        c.fd = fd;
+        served++;
+        if (scgi_read(fd, &c, &hbuf) == 0) {
+            c.out = fdopen(fd, "w");
+            respond(&c);
+            fclose(c.out);              /* closes fd: the end of the reply */
+        }
+        else {
+            close(fd);
+        }
+        for (size_t i = 0; c.envp && c.envp[i]; i++) {
+            free(c.envp[i]);
+        }
+        free(c.envp);
+        free(c.body);
+        free(hbuf);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
 {
     FCGX_Request rq;
 
+    if (argc > 1 && !strcmp(argv[1], "--scgi")) {
+        return scgi_main();
+    }
     FCGX_Init();
     FCGX_InitRequest(&rq, 0, 0);
     while (FCGX_Accept_r(&rq) >= 0) {
+        conv_t c;
+
+        memset(&c, 0, sizeof(c));
+        c.fcgi = &rq;
+        c.envp = rq.envp;
+        c.fd = rq.ipcFd;
         served++;
-        respond(&rq);
+        c.body = fcgi_body(rq.in, &c.body_len);
+        respond(&c);
+        free(c.body);
         FCGX_Finish_r(&rq);
     }
     return 0;
