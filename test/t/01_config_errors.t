@@ -31,6 +31,9 @@ my @cases = (
     [ 'spare in a static pool', [ "$app processes=4 spare=1-2" ], qr/spare= needs a dynamic pool/ ],
     [ 'bad protocol',           [ "$app protocol=gopher" ],  qr/protocol=gopher: must be fastcgi, scgi or cgi/ ],
     [ 'bad keep-conn',          [ "$app keep-conn=maybe" ],  qr/keep-conn=maybe: must be on or off/ ],
+    [ 'keep-conn=on with scgi', [ "$app protocol=scgi keep-conn=on" ],
+                                qr/keep-conn=on needs protocol=fastcgi/ ],
+    [ 'protocol=cgi',           [ "$app protocol=cgi" ],     qr/protocol=cgi is not implemented yet/ ],
     [ 'unknown user',           [ "$app user=no-such-user-pa" ], qr/user=no-such-user-pa: no such user/ ],
     [ 'group without user',     [ "$app group=root" ],       qr/group= needs user=/ ],
     [ 'duplicate app name',     [ $app, $app ],              qr/duplicate app name 'a'/ ],
@@ -89,6 +92,7 @@ my %r = configtest(
         . 'lifetime=60 idle-timeout=10 request-timeout=5 queue-timeout=5 '
         . 'die-timeout=2 start-delay=1 protocol=fastcgi keep-conn=off cache=main',
     qq{PreforkApp two "$hello" processes=1},
+    qq{PreforkApp three "$hello" processes=1 protocol=scgi keep-conn=off},
     'PreforkAppEnv hello APP_ENV test',
     'PreforkAppPidFile pa.pid',
     'PreforkAppSocketDir pa-sockets',

@@ -1,4 +1,5 @@
-/* Unit tests of the FastCGI client protocol code (mod_prefork_app/fcgi.c). */
+/* Unit tests of the FastCGI and SCGI client protocol code
+ * (mod_prefork_app/fcgi.c, scgi.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -8,6 +9,7 @@
 #include "apr_general.h"
 #include "apr_strings.h"
 #include "fcgi.h"
+#include "scgi.h"
 
 static apr_pool_t *pool;
 
@@ -475,6 +477,57 @@ static void test_head_limits(void **state)
                      PA_FCGI_HEAD_TOO_LONG);
 }
 
+/* ---- SCGI ------------------------------------------------------------------ */
+
+static void test_scgi_header_exact(void **state)
+{
+    static const char want[] = "52:CONTENT_LENGTH\0" "42\0SCGI\0" "1\0"
+                               "REQUEST_METHOD\0POST\0EMPTY\0\0,";
+    apr_table_t *env = apr_table_make(pool, 4);
+    apr_size_t len;
+    char *buf;
+
+    apr_table_setn(env, "REQUEST_METHOD", "POST");
+    apr_table_setn(env, "CONTENT_LENGTH", "7");     /* ours wins, sent once */
+    apr_table_setn(env, "SCGI", "2");
+    apr_table_setn(env, "EMPTY", "");
+    buf = pa_scgi_build_header(pool, env, 42, &len);
+    assert_int_equal(len, sizeof(want) - 1);
+    assert_memory_equal(buf, want, len);
+}
+
+/* The netstring's length is the bytes between ':' and ','; every name and
+ * value comes back in order, however long. */
+static void test_scgi_header_roundtrip(void **state)
+{
+    apr_table_t *env = apr_table_make(pool, 64);
+    apr_size_t len, n, i;
+    char *buf, *colon, *p;
+    int k;
+
+    for (k = 0; k < 50; k++) {
+        apr_table_setn(env, apr_psprintf(pool, "VAR_%d", k),
+                       filled((apr_size_t)k * 97, 'a' + k % 26));
+    }
+    buf = pa_scgi_build_header(pool, env, 0, &len);
+    colon = memchr(buf, ':', len);
+    assert_non_null(colon);
+    n = (apr_size_t)apr_atoi64(buf);
+    assert_int_equal((apr_size_t)(colon - buf) + 1 + n + 1, len);
+    assert_int_equal(buf[len - 1], ',');
+    p = colon + 1;
+    assert_string_equal(p, "CONTENT_LENGTH");
+    assert_string_equal(p + 15, "0");
+    p += 17 + 7;                                    /* past "SCGI\01\0" */
+    for (i = 0; i < 50; i++) {
+        assert_string_equal(p, apr_psprintf(pool, "VAR_%d", (int)i));
+        p += strlen(p) + 1;
+        assert_string_equal(p, filled(i * 97, 'a' + i % 26));
+        p += strlen(p) + 1;
+    }
+    assert_ptr_equal(p, buf + len - 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -489,6 +542,8 @@ int main(void)
         cmocka_unit_test(test_parse_eof_reasons),
         cmocka_unit_test(test_head_scan),
         cmocka_unit_test(test_head_limits),
+        cmocka_unit_test(test_scgi_header_exact),
+        cmocka_unit_test(test_scgi_header_roundtrip),
     };
 
     apr_initialize();

@@ -1,0 +1,187 @@
+# protocol=scgi: the C echo app (scripts/apps/echo --scgi) behind
+# mod_prefork_app (/pa-s) and behind mod_proxy_scgi (/px-s, started here by
+# spawn-fcgi) gives the same status, headers and body; then what only the
+# pool does: chunked bodies, retry, malformed and cut-short replies,
+# request-timeout, the app's stderr, the status page.
+#
+# Expected differences, left out of the comparison:
+# - Date, Server, Connection, Keep-Alive, Content-Length vs chunked (as in
+#   t/21_differential.t);
+# - the variables REMOTE_PORT, SCRIPT_FILENAME ("proxy:scgi://..." there),
+#   GATEWAY_INTERFACE (mod_proxy_scgi sends none) and proxy-nokeepalive;
+# - a chunked body: mod_proxy_scgi answers 411, mod_prefork_app sends one
+#   that fits its 64 KB buffer (checked below).
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use PATest qw(:all);
+use PADispatch qw(:all);
+
+my $logs = Apache::Test::vars('t_logs');
+my $apps = $ENV{PA_APPS} or die "PA_APPS is not set (run through t/TEST.PL)\n";
+my $app = 'dscgi';
+my $http = http();
+my $base = base_url();
+
+# ---- the mod_proxy_scgi side ---------------------------------------------------
+my $sock = "$logs/px_s.sock";
+my $pidfile = "$logs/px_s.pid";
+unlink $sock;
+system('env', '-i', 'PATH=/usr/local/bin:/usr/bin:/bin', 'spawn-fcgi', '-s', $sock,
+       '-P', $pidfile, '--', "$apps/echo", '--scgi') == 0
+    or die "spawn-fcgi for the SCGI echo failed\n";
+END {
+    if (open my $fh, '<', $pidfile) {
+        my ($pid) = <$fh> =~ /(\d+)/;
+        kill 'TERM', $pid if $pid;
+    }
+}
+
+my $binary = join '', map { chr } (0 .. 255) x 4;
+my $seed = 54321;
+my $noise = pack 'N*', map { $seed = ($seed * 1103515245 + 12345) % 2**31 } 1 .. 262144;
+
+# [ name, method, path suffix + query, { headers }, body ]
+my @requests = (
+    [ 'GET query',        'GET',    '?a=1&b=two%20three&c=%C3%A9' ],
+    [ 'GET PATH_INFO',    'GET',    '/path/info/x%20y?q=1' ],
+    [ 'HEAD',             'HEAD',   '?a=1' ],
+    [ 'GET headers',      'GET',    '?h=1', { 'X-Custom' => 'foo bar',
+                                              'Cookie' => 'a=b; c=d',
+                                              'Authorization' => 'Basic Zm9vOmJhcg==',
+                                              'Proxy' => 'http://evil.example/' } ],
+    [ 'POST form',        'POST',   '?f=1', { 'Content-Type' => 'application/x-www-form-urlencoded' },
+                                    'a=1&b=%20two' ],
+    [ 'POST binary',      'POST',   '?echo=body', { 'Content-Type' => 'application/octet-stream' },
+                                    $binary ],
+    [ 'POST 1 MB',        'POST',   '?echo=body', { 'Content-Type' => 'application/octet-stream' },
+                                    $noise ],
+    [ 'PUT',              'PUT',    '?echo=body', { 'Content-Type' => 'text/plain' }, "put body\n" ],
+    [ 'DELETE',           'DELETE', '?d=1' ],
+    [ 'OPTIONS',          'OPTIONS','?o=1' ],
+    [ 'large response',   'GET',    '?bytes=1500000' ],
+    [ 'empty response',   'GET',    '?bytes=0' ],
+    [ 'Status 404',       'GET',    '?status=404' ],
+    [ 'Status with text', 'GET',    '?status=418%20Short%20and%20Stout' ],
+    [ '302 + Location',   'GET',    '?status=302&redirect=%2Fsomewhere' ],
+    [ 'conditional GET',  'GET',    '?etag=v1', { 'If-None-Match' => '"v1"' } ],
+);
+
+my %skip_header = map { $_ => 1 } qw(date server connection keep-alive
+                                      content-length transfer-encoding);
+
+sub fetch {
+    my ($side, $req) = @_;
+    my ($name, $method, $suffix, $headers, $body) = @$req;
+    my %o = (headers => { %{ $headers || {} } });
+    $o{content} = $body if defined $body;
+    return $http->request($method, "$base/$side-s$suffix", \%o);
+}
+
+sub normalized {
+    my ($res) = @_;
+    my %h = map { $_ => $res->{headers}{$_} }
+            grep { !$skip_header{$_} } keys %{ $res->{headers} };
+    my $body = defined $res->{content} ? $res->{content} : q{};
+    if (($res->{headers}{'content-type'} || '') =~ m{^text/}) {
+        $body =~ s/\bpa-/px-/g;
+        $body =~ s/^(?:REMOTE_PORT|SCRIPT_FILENAME|GATEWAY_INTERFACE|proxy-nokeepalive)=.*\n//mg;
+    }
+    for (values %h) {
+        $_ = join "\n", @$_ if ref eq 'ARRAY';
+        s/\bpa-/px-/g;
+    }
+    return ($res->{status}, \%h, $body);
+}
+
+plan tests => 3 * @requests + 26;
+
+sub st { app_status($app) || { processes => {}, counters => {} } }
+ok(wait_for(sub { (st()->{processes}{idle} || 0) == 2 }), 'two SCGI workers up');
+
+for my $req (@requests) {
+    my $what = "scgi: $req->[0]";
+    my ($ps, $ph, $pb) = normalized(fetch('pa', $req));
+    my ($xs, $xh, $xb) = normalized(fetch('px', $req));
+    is($ps, $xs, "$what: status") or diag(substr($pb, 0, 2000));
+    is_deeply($ph, $xh, "$what: headers");
+    ok($pb eq $xb, "$what: body (" . length($pb) . " bytes)")
+        or diag("mod_prefork_app:\n" . substr($pb, 0, 3000)
+                . "\nmod_proxy_scgi:\n" . substr($xb, 0, 3000));
+}
+
+# What the app saw: SCGI=1, CONTENT_LENGTH, the CGI variables, no HTTP_PROXY.
+{
+    my $res = $http->get("$base/pa-s/p/i?x=1", { headers => { Proxy => 'http://evil/' } });
+    my %env = $res->{content} =~ /^([A-Za-z_][\w-]*)=(.*)$/mg;
+    is_deeply([ @env{qw(SCGI CONTENT_LENGTH PATH_INFO QUERY_STRING)} ], [ 1, 0, '/p/i', 'x=1' ],
+              'SCGI=1, CONTENT_LENGTH, PATH_INFO, QUERY_STRING');
+    ok(!exists $env{HTTP_PROXY}, 'no HTTP_PROXY (httpoxy)');
+}
+
+# ---- chunked request bodies ----------------------------------------------------------
+# SCGI announces the body's length first: a chunked body that fits the
+# 64 KB buffer is sent with its length, a longer one gets 411.
+{
+    my @parts = unpack '(a1000)*', substr($noise, 0, 5000);
+    my $res = $http->request('POST', "$base/pa-s?c=1",
+                             { content => sub { shift @parts } });
+    is($res->{status}, 200, 'small chunked body: 200');
+    like($res->{content}, qr/^CONTENT_LENGTH=5000$/m, 'small chunked body: its length announced');
+    like($res->{content}, qr/^body_length=5000$/m, 'small chunked body: all of it arrived');
+
+    my $off = error_log_offset();
+    @parts = unpack '(a65000)*', substr($noise, 0, 300000);
+    $res = $http->request('POST', "$base/pa-s?c=2", { content => sub { shift @parts } });
+    is($res->{status}, 411, 'chunked body over 64 KB: 411');
+    ok(wait_for_log(qr/PA00320: dscgi: a chunked request body over 64 KB cannot be sent over SCGI/, $off),
+       '411 logged (info)');
+}
+is($http->post("$base/dscgi-limit", { content => 'x' x 5000 })->{status}, 413,
+   'LimitRequestBody: 413');
+
+# ---- retry and failures ---------------------------------------------------------------
+my $marker = "$logs/dscgi_die_get";
+unlink $marker;
+is($http->get("$base/pa-s?die=$marker")->{status}, 200, 'worker gone before answering: GET retried');
+ok(-e $marker, 'the first worker did die on it');
+my $off = error_log_offset();
+is($http->post_form("$base/pa-s?die=always", { a => 1 })->{status}, 502, 'POST not replayed: 502');
+ok(wait_for_log(qr/PA00309: dscgi: worker pid \d+ went away before answering; the request cannot be replayed/, $off),
+   '502 logged');
+
+ok(wait_for(sub { (st()->{processes}{idle} || 0) == 2 }), 'workers replaced');
+$off = error_log_offset();
+is($http->get("$base/pa-s?header=Bad%20line")->{status}, 502, 'unparsable header: 502');
+ok(wait_for_log(qr/PA00402: dscgi: bad CGI headers from worker pid \d+: unparsable header block/, $off),
+   'unparsable header logged');
+$off = error_log_offset();
+is($http->get("$base/pa-s?bigheader=70000")->{status}, 502, 'oversized header line: 502');
+ok(wait_for_log(qr/PA00402: dscgi: .*a header line longer than 8189 bytes/, $off),
+   'oversized header logged');
+
+# A worker that dies mid-reply looks like the end of an SCGI reply; its own
+# Content-Length tells: the client sees a cut connection, not a short body.
+$off = error_log_offset();
+my $res = $http->get("$base/pa-s?cut=1");
+ok($res->{status} == 599 || length($res->{content} || '') < 1000,
+   'reply short of its Content-Length: not passed off as complete');
+ok(wait_for_log(qr/PA00405: dscgi: bad SCGI reply from worker pid \d+: the reply ended 990 bytes short of its Content-Length/, $off),
+   'short reply logged');
+
+$off = error_log_offset();
+is($http->get("$base/pa-s?sleep=30")->{status}, 504, 'request-timeout: 504');
+ok(wait_for_log(qr/PA00311: dscgi: worker pid \d+ exceeded request-timeout/, $off),
+   'timeout logged');
+
+# The app's stderr: no FCGI_STDERR here, the manager logs the process's.
+$off = error_log_offset();
+is($http->get("$base/pa-s?stderr=scgi-one%7Cscgi-two")->{status}, 200, 'stderr: 200');
+ok(wait_for_log(qr/app dscgi pid \d+: scgi-one.*\n.*app dscgi pid \d+: scgi-two/, $off),
+   'stderr lines logged with the app name');
+
+my $st = st();
+is($st->{protocol}, 'scgi', 'status: protocol scgi');
+is($st->{connections}, 'per_request', 'status: a connection per request');
