@@ -525,24 +525,31 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
                 return !OK;
             }
         }
-        if (app->protocol == PA_PROTO_CGI) {
+        if (app->protocol == PA_PROTO_CGI && app->max_requests > 1) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
-                         PALOGNO(00003) "%s:%d: PreforkApp %s: protocol=cgi "
-                         "is not implemented yet (fastcgi and scgi are)",
-                         app->file, app->line, app->name);
+                         PALOGNO(00003) "%s:%d: PreforkApp %s: max-requests=%d "
+                         "with protocol=cgi, which serves one request per "
+                         "process", app->file, app->line, app->name,
+                         app->max_requests);
             return !OK;
         }
-        if (app->protocol == PA_PROTO_SCGI && app->keep_conn == 1) {
+        if (app->protocol == PA_PROTO_CGI) {
+            app->max_requests = 1;  /* the next launcher starts at the claim */
+        }
+        if (app->protocol != PA_PROTO_FASTCGI && app->keep_conn == 1) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
                          PALOGNO(00004) "%s:%d: PreforkApp %s: keep-conn=on "
-                         "needs protocol=fastcgi (SCGI is one request per "
-                         "connection)", app->file, app->line, app->name);
+                         "needs protocol=fastcgi (SCGI and CGI are one "
+                         "request per connection)", app->file, app->line,
+                         app->name);
             return !OK;
         }
         if (app->keep_conn < 0) {
             app->keep_conn = app->protocol == PA_PROTO_FASTCGI;
         }
-        php_max_requests(pconf, app);
+        if (app->protocol == PA_PROTO_FASTCGI) {
+            php_max_requests(pconf, app);
+        }
     }
     return check_handlers(conf, ptemp, ap_conftree, s);
 }

@@ -11,7 +11,9 @@
  * protocol=scgi takes the same path with other framing: the header
  * netstring (scgi.h) instead of BEGIN_REQUEST + PARAMS, the body as is
  * instead of STDIN records, and the reply read to EOF instead of up to
- * FCGI_END_REQUEST, one connection per request.
+ * FCGI_END_REQUEST, one connection per request. protocol=cgi speaks SCGI to
+ * the launcher that becomes the program (cgi.h), and ends the body with a
+ * shutdown, so that the program reads EOF after it.
  */
 #include "mod_prefork_app.h"
 #include "scoreboard.h"
@@ -93,9 +95,10 @@ typedef struct pa_req_t {
     apr_size_t errline_len;
 } pa_req_t;
 
+/* SCGI framing: protocol=scgi, and protocol=cgi (its launcher reads it). */
 static int is_scgi(const pa_req_t *q)
 {
-    return q->app->protocol == PA_PROTO_SCGI;
+    return q->app->protocol != PA_PROTO_FASTCGI;
 }
 
 /* Kept connections for this app, asked again for every attempt: the
@@ -843,6 +846,9 @@ static int attempt(pa_req_t *q, const char *what, const char *begin,
         return OK;
     }
     send_request(q, begin, begin_len);
+    if (q->app->protocol == PA_PROTO_CGI && !q->fail && !q->ended) {
+        shutdown(q->fd, SHUT_WR);       /* stdin's EOF, as mod_cgi gives */
+    }
     while (!q->fail && !q->ended) {
         receive(q, 1);
     }

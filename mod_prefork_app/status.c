@@ -901,6 +901,8 @@ static void st_html_app(request_rec *r, const st_snapshot_t *snap,
                                   "kept connections)"
                : app->protocol == PA_PROTO_SCGI ? "a new one per request "
                                                   "(SCGI)"
+               : app->protocol == PA_PROTO_CGI ? "a new one per request, "
+                                                 "and a process (CGI)"
                : "a new one per request (keep-conn=off)");
     ap_rprintf(r, "<dt>Workers: %d total, %u starting, %u idle, %u busy, "
                "%u stopping (%u slots)</dt>\n", sa->workers->nelts,

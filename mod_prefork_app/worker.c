@@ -1,6 +1,7 @@
 /* worker: a slot's listen socket and the fork + exec of its occupants. */
 #include "worker.h"
 #include "cache.h"
+#include "cgi.h"
 
 #include "unixd.h"
 #include "apr_strings.h"
@@ -135,7 +136,8 @@ static void pa_child_exec(pa_worker_t *w, int out_fd, const char **envp,
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
 
-    /* FastCGI convention: the listen socket is fd 0. */
+    /* FastCGI convention (SCGI and the CGI launcher too): the listen
+     * socket is fd 0. */
     if (dup2(w->listen_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0) {
         _exit(127);
     }
@@ -158,6 +160,9 @@ static void pa_child_exec(pa_worker_t *w, int out_fd, const char **envp,
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != manager) {
         _exit(127);
+    }
+    if (w->app->protocol == PA_PROTO_CGI) {
+        pa_cgi_serve(w->app, envp);     /* execs once a request came */
     }
     execve(w->app->argv[0], (char *const *)w->app->argv, (char *const *)envp);
     pa_child_fail("execute", w->app->argv[0]);

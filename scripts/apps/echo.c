@@ -1,6 +1,8 @@
 /* echo: a libfcgi test app that shows what it was given and answers as told.
  * Its listen socket is fd 0. With --scgi it speaks SCGI instead (its own
- * small server: one request per connection, stderr lines on fd 2).
+ * small server: one request per connection, stderr lines on fd 2). With
+ * --cgi it is a CGI program: one request from its environment and stdin
+ * (read to EOF), answered on stdout.
  * Query parameters (combine freely):
  *   status=N         send "Status: N"
  *   redirect=URL     send "Location: URL" (a local redirect when it starts with /)
@@ -418,6 +420,36 @@ static int scgi_read(int fd, conv_t *c, char **hbuf)
     return c->body ? read_full(fd, c->body, c->body_len) : -1;
 }
 
+static int cgi_main(void)
+{
+    extern char **environ;
+    conv_t c;
+    size_t cap = 65536;
+    ssize_t n;
+
+    memset(&c, 0, sizeof(c));
+    c.envp = environ;
+    c.fd = 1;
+    c.out = stdout;
+    c.body = malloc(cap);
+    /* To EOF, not CONTENT_LENGTH: the server must end stdin after the body. */
+    while (c.body && (n = read(0, c.body + c.body_len, cap - c.body_len)) > 0) {
+        c.body_len += (size_t)n;
+        if (c.body_len == cap) {
+            if (cap >= MAX_BODY) {
+                break;
+            }
+            cap *= 2;
+            c.body = realloc(c.body, cap);
+        }
+    }
+    served = 1;
+    respond(&c);
+    fflush(stdout);
+    free(c.body);
+    return 0;
+}
+
 static int scgi_main(void)
 {
     struct sigaction sa;
@@ -464,6 +496,9 @@ int main(int argc, char **argv)
 
     if (argc > 1 && !strcmp(argv[1], "--scgi")) {
         return scgi_main();
+    }
+    if (argc > 1 && !strcmp(argv[1], "--cgi")) {
+        return cgi_main();
     }
     FCGX_Init();
     FCGX_InitRequest(&rq, 0, 0);

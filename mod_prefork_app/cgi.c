@@ -1,0 +1,153 @@
+/* cgi: the launcher a protocol=cgi worker runs until it becomes the CGI
+ * program; see cgi.h. Runs in a freshly forked process about to exec: plain
+ * libc, malloc, no pools and no logging but its stderr. */
+#include "cgi.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Larger than any header block httpd can have built (its request line and
+ * header limits); a longer netstring is not ours. */
+#define PA_CGI_HEADER_MAX (1024 * 1024)
+
+static void pa_cgi_fail(const char *what, const char *arg)
+{
+    char buf[512];
+    int n = snprintf(buf, sizeof(buf), "cgi launcher: %s%s%s\n", what,
+                     arg ? ": " : "", arg ? arg : "");
+
+    if (n > 0 && write(2, buf, (size_t)n) < 0) {
+        _exit(127);
+    }
+    _exit(127);
+}
+
+/* Exactly len bytes: the body that follows must stay in the socket for the
+ * program, so nothing is read ahead. */
+static int pa_cgi_read(int fd, char *buf, size_t len)
+{
+    while (len) {
+        ssize_t n = read(fd, buf, len);
+
+        if (n <= 0) {
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            return -1;
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* The netstring "LEN:" NAME NUL VALUE NUL ... ","; returns the pairs'
+ * bytes (NUL-terminated after them) and their length, or NULL. */
+static char *pa_cgi_header(int fd, size_t *len)
+{
+    size_t n = 0, digits = 0;
+    char c, *buf;
+
+    for (;;) {
+        if (pa_cgi_read(fd, &c, 1) != 0) {
+            return NULL;
+        }
+        if (c == ':' && digits) {
+            break;
+        }
+        if (c < '0' || c > '9' || ++digits > 8) {
+            return NULL;
+        }
+        n = n * 10 + (size_t)(c - '0');
+    }
+    if (n > PA_CGI_HEADER_MAX || !(buf = malloc(n + 1))
+        || pa_cgi_read(fd, buf, n + 1) != 0 || buf[n] != ','
+        || (n && buf[n - 1] != '\0')) {
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+static int pa_cgi_has(const char **envp, const char *name, size_t nl)
+{
+    for (; *envp; envp++) {
+        if (!strncmp(*envp, name, nl) && (*envp)[nl] == '=') {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void pa_cgi_serve(const pa_app_t *app, const char **envp)
+{
+    size_t len, i, nenv, npairs = 0;
+    char **env, *hdr;
+    int fd, k = 0;
+
+    do {
+        fd = accept(0, NULL, NULL);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+        pa_cgi_fail("accept failed", strerror(errno));
+    }
+    hdr = pa_cgi_header(fd, &len);
+    if (!hdr) {
+        pa_cgi_fail("bad request header from httpd", NULL);
+    }
+    for (i = 0; i < len; i++) {
+        npairs += hdr[i] == '\0';
+    }
+    for (nenv = 0; envp[nenv]; nenv++) {
+        continue;
+    }
+    env = malloc((nenv + npairs / 2 + 1) * sizeof(char *));
+    if (!env) {
+        pa_cgi_fail("out of memory", NULL);
+    }
+    for (i = 0; i < nenv; i++) {
+        env[k++] = (char *)envp[i];
+    }
+    for (i = 0; i + 1 < len; ) {
+        const char *name = hdr + i, *value = name + strlen(name) + 1;
+        size_t nl = strlen(name), vl;
+
+        if (value >= hdr + len) {
+            pa_cgi_fail("bad request header from httpd", NULL);
+        }
+        vl = strlen(value);
+        i += nl + vl + 2;
+        /* SCGI=1 is the wire's, not the program's; the app's own
+         * environment (PreforkAppEnv, PATH) wins over httpd's variables. */
+        if (!nl || !strcmp(name, "SCGI") || pa_cgi_has(envp, name, nl)) {
+            continue;
+        }
+        env[k] = malloc(nl + vl + 2);
+        if (!env[k]) {
+            pa_cgi_fail("out of memory", NULL);
+        }
+        memcpy(env[k], name, nl);
+        env[k][nl] = '=';
+        memcpy(env[k] + nl + 1, value, vl + 1);
+        k++;
+    }
+    env[k] = NULL;
+    if (dup2(fd, 0) < 0 || dup2(fd, 1) < 0) {
+        pa_cgi_fail("dup2 failed", strerror(errno));
+    }
+    if (fd > 2) {
+        close(fd);
+    }
+    execve(app->argv[0], (char *const *)app->argv, env);
+    {
+        char why[300];
+
+        snprintf(why, sizeof(why), "%s (%s)", app->argv[0], strerror(errno));
+        pa_cgi_fail("cannot execute", why);
+    }
+}
