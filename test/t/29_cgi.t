@@ -1,0 +1,114 @@
+# protocol=cgi: a CGI program (scripts/apps/echo --cgi) behind preforked
+# launchers: the CGI variables in its environment, the body on its stdin up
+# to EOF, its stdout the response, one process per request with the next
+# one started ahead; then the failures, as for the other protocols.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use Digest::MD5 qw(md5_hex);
+use PATest qw(:all);
+use PADispatch qw(:all);
+
+plan tests => 34;
+
+my $logs = Apache::Test::vars('t_logs');
+my $app = 'dcgi';
+my $http = http();
+my $base = base_url();
+my $url = "$base/pa-cgi";
+
+sub st { app_status($app) || { processes => {}, counters => {} } }
+sub settle { wait_for(sub { (st()->{processes}{idle} || 0) == 2 }) }
+
+ok(settle(), 'two launchers waiting');
+
+# ---- what the program is given ------------------------------------------------
+{
+    my $res = $http->get("$url/p/i?x=1", { headers => { Proxy => 'http://evil/',
+                                                        'X-Custom' => 'foo bar' } });
+    is($res->{status}, 200, 'GET: 200');
+    my @lines = split /\n/, $res->{content};
+    my %env = map { /^([A-Za-z_][\w-]*)=(.*)$/ ? ($1 => $2) : () } @lines;
+    is($env{GATEWAY_INTERFACE}, 'CGI/1.1', 'GATEWAY_INTERFACE');
+    is_deeply([ @env{qw(PATH_INFO QUERY_STRING SCRIPT_NAME REQUEST_METHOD HTTP_X_CUSTOM)} ],
+              [ '/p/i', 'x=1', '/pa-cgi', 'GET', 'foo bar' ], 'the CGI variables');
+    ok(!exists $env{HTTP_PROXY}, 'no HTTP_PROXY (httpoxy)');
+    ok(!exists $env{SCGI}, 'no SCGI: that is the launcher\'s');
+    is($env{CGI_MARK}, 'from-prefork-app-env', 'PreforkAppEnv');
+    is(scalar(grep { /^PATH=/ } @lines), 1, 'one PATH: the app\'s, not httpd\'s');
+    is($env{PATH}, '/usr/local/bin:/usr/bin:/bin', 'PATH is the app\'s');
+}
+
+# The program reads stdin to EOF: the body arrives whole and ends there.
+{
+    my $seed = 777;
+    my $body = pack 'N*', map { $seed = ($seed * 1103515245 + 12345) % 2**31 } 1 .. 262144;
+    my $res = $http->post("$url?echo=body", { content => $body,
+                                              headers => { 'Content-Type' => 'application/octet-stream' } });
+    is($res->{status}, 200, 'POST 1 MB: 200');
+    is(md5_hex($res->{content}), md5_hex($body), 'POST 1 MB: echoed whole (stdin ended after it)');
+
+    my @parts = unpack '(a1000)*', substr($body, 0, 5000);
+    $res = $http->request('POST', "$url?c=1", { content => sub { shift @parts } });
+    like($res->{content}, qr/^body_length=5000$/m, 'chunked body: all of it on stdin');
+    like($res->{content}, qr/^CONTENT_LENGTH=5000$/m, 'chunked body: CONTENT_LENGTH');
+}
+
+# ---- one process per request -----------------------------------------------------
+{
+    my %pids;
+    for (1 .. 4) {
+        my $res = $http->get("$url?whoami=1");
+        $pids{$1}++ if $res->{content} =~ /^pid=(\d+) served=1 /;
+    }
+    is(scalar(keys %pids), 4, 'four requests, four processes, each serving one');
+    ok(settle(), 'launchers waiting again');
+    my $c = st()->{counters};
+    ok(($c->{crashed} || 0) == 0, 'programs that exit after their request are not crashes');
+}
+
+# ---- the response --------------------------------------------------------------
+is($http->get("$url?status=404")->{status}, 404, 'Status: 404');
+{
+    my $res = $http->get("$url?bytes=1500000");
+    is(length($res->{content}), 1500000, 'a 1.5 MB response');
+    $res = $http->get("$url?redirect=%2Fpa-cgi%3Ffrom%3Dredirect");
+    like($res->{content}, qr/^QUERY_STRING=from=redirect$/m, 'local redirect: served internally');
+    is($http->get("$url?etag=v1", { headers => { 'If-None-Match' => '"v1"' } })->{status},
+       304, 'conditional GET: 304');
+}
+
+# ---- failures --------------------------------------------------------------------
+my $marker = "$logs/dcgi_die_get";
+unlink $marker;
+is($http->get("$url?die=$marker")->{status}, 200, 'program gone before answering: GET retried');
+ok(-e $marker, 'the first program did die on it');
+my $off = error_log_offset();
+is($http->post_form("$url?die=always", { a => 1 })->{status}, 502, 'POST not replayed: 502');
+ok(wait_for_log(qr/PA00309: dcgi: worker pid \d+ went away before answering; the request cannot be replayed/, $off),
+   '502 logged');
+
+ok(settle(), 'launchers back after the crashes');
+$off = error_log_offset();
+my $res = $http->get("$url?cut=1");
+ok($res->{status} == 599 || length($res->{content} || '') < 1000,
+   'died mid-reply: not passed off as complete');
+ok(wait_for_log(qr/PA00405: dcgi: bad SCGI reply from worker pid \d+: the reply ended 990 bytes short/, $off),
+   'short reply logged');
+
+ok(settle(), 'launchers back after the crash');
+$off = error_log_offset();
+is($http->get("$url?sleep=30")->{status}, 504, 'request-timeout: 504');
+ok(wait_for_log(qr/PA00311: dcgi: worker pid \d+ exceeded request-timeout/, $off),
+   'timeout logged');
+
+$off = error_log_offset();
+is($http->get("$url?stderr=cgi-one%7Ccgi-two")->{status}, 200, 'stderr: 200');
+ok(wait_for_log(qr/app dcgi pid \d+: cgi-one\n(?:.*\n)*?.*app dcgi pid \d+: cgi-two/, $off),
+   'the program\'s stderr logged with the app name');
+
+my $st = st();
+is($st->{protocol}, 'cgi', 'status: protocol cgi');
+is($st->{connections}, 'per_request', 'status: a connection per request');
