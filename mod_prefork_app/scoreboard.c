@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -505,6 +506,43 @@ void pa_sb_remove_sockdir(apr_pool_t *p, const char *dir)
     rmdir(dir);
 }
 
+/* Directories "pa-PID.GEN" in base left by an httpd that is gone (killed
+ * together with its manager, so that nobody cleaned up). One whose pid is
+ * alive, even as someone else's process, is left alone. */
+static void pa_sb_remove_stale(apr_pool_t *p, const char *base, server_rec *s)
+{
+    apr_dir_t *d;
+    apr_finfo_t fi;
+
+    if (apr_dir_open(&d, base, p) != APR_SUCCESS) {
+        return;
+    }
+    while (apr_dir_read(&fi, APR_FINFO_NAME, d) == APR_SUCCESS) {
+        const char *dir;
+        struct stat st;
+        unsigned int gen;
+        long pid;
+        char tail;
+
+        if (sscanf(fi.name, "pa-%ld.%u%c", &pid, &gen, &tail) != 2
+            || pid <= 0 || pid == (long)getpid()
+            || pa_sb_pid_alive((pid_t)pid)) {
+            continue;
+        }
+        dir = apr_pstrcat(p, base, "/", fi.name, NULL);
+        if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode)
+            || (st.st_uid != geteuid()
+                && st.st_uid != ap_unixd_config.user_id)) {
+            continue;
+        }
+        pa_sb_remove_sockdir(p, dir);
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, PALOGNO(00210)
+                     "removed socket directory %s, left by httpd pid %ld, "
+                     "which is gone", dir, pid);
+    }
+    apr_dir_close(d);
+}
+
 static apr_status_t pa_sb_make_sockdir(pa_sb_header_t *hdr,
                                        pa_server_conf_t *conf,
                                        apr_pool_t *pconf, apr_pool_t *ptemp,
@@ -539,8 +577,10 @@ static apr_status_t pa_sb_make_sockdir(pa_sb_header_t *hdr,
                      "set a shorter PreforkAppSocketDir", dir);
         return APR_ENAMETOOLONG;
     }
-    /* What a crashed httpd with the same pid and generation left. */
+    /* What a crashed httpd with the same pid and generation left, and
+     * what crashed ones with other pids left. */
     pa_sb_remove_sockdir(ptemp, dir);
+    pa_sb_remove_stale(ptemp, base, s);
     if (mkdir(dir, 0700) != 0) {
         apr_status_t rv = errno;
 

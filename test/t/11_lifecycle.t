@@ -13,7 +13,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PALoad;
 
-plan tests => 31;
+plan tests => 34;
 
 my $hello = hello_path();
 my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
@@ -140,7 +140,24 @@ PreforkApp kparent "$hello" processes=2
     SetHandler prefork-app-status
 </Location>
 EOF
+# Socket directories that httpds killed together with their managers left
+# behind are removed at startup, unless their pid is alive.
+my $dir2 = $h2->dir;
+my $dead = fork() // die "fork: $!";
+POSIX::_exit(0) unless $dead;
+waitpid($dead, 0);
+for my $d ("$dir2/pa-$dead.3", "$dir2/pa-$$.1") {
+    mkdir $d or die "$d: $!";
+    open my $fh, '>', "$d/x.0.sock" or die "$d/x.0.sock: $!";
+    close $fh;
+}
 ok($h2->start, 'second private httpd started') or diag($h2->error_log);
+ok(!-e "$dir2/pa-$dead.3", 'a gone httpd\'s socket directory removed at startup');
+ok(-e "$dir2/pa-$$.1/x.0.sock", 'one whose pid is alive left alone');
+ok(wait_for_log(qr/PA00210: removed socket directory \S+pa-$dead\.3, left by httpd pid $dead/, 0,
+                file => $h2->log_file), 'removal logged');
+unlink "$dir2/pa-$$.1/x.0.sock";
+rmdir "$dir2/pa-$$.1";
 my @w2;
 wait_for(sub { @w2 = worker_pids('kparent', $h2->url); @w2 == 2 });
 my $parent2 = $h2->pid;
