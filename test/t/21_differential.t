@@ -3,7 +3,7 @@
 # by spawn-fcgi) give the same status, headers and body. Three apps: the C
 # echo (libfcgi), a Perl FCGI.pm echo and a PHP echo run by php-cgi.
 #
-# Differences that are expected, and left out of the comparison:
+# Differences that are expected, and left out of the comparison (PADiff):
 # - Date, Server, Connection, Keep-Alive;
 # - Content-Length vs Transfer-Encoding: chunked: mod_prefork_app passes a
 #   reply that arrives whole (with the end of the request) in one brigade, so
@@ -23,6 +23,7 @@ use Apache::Test qw(-withtestmore);
 use Apache::TestRequest ();
 use HTTP::Tiny ();
 use PATest qw(:all);
+use PADiff;
 
 my $logs = Apache::Test::vars('t_logs');
 my $tdir = Apache::Test::vars('serverroot');
@@ -60,86 +61,14 @@ END {
 }
 
 my $http = HTTP::Tiny->new(timeout => 60, max_redirect => 0, keep_alive => 0);
-
-# Deterministic bodies: every byte value, and a megabyte of noise.
-my $binary = join '', map { chr } (0 .. 255) x 4;
-my $seed = 12345;
-my $noise = pack 'N*', map { $seed = ($seed * 1103515245 + 12345) % 2**31 } 1 .. 262144;
-
-# [ name, method, path suffix + query, { headers }, body ]
-# A code ref body is sent chunked (HTTP::Tiny does when there is no length).
-my @requests = (
-    [ 'GET query',        'GET',    '?a=1&b=two%20three&c=%C3%A9' ],
-    [ 'GET PATH_INFO',    'GET',    '/path/info/x%20y?q=1' ],
-    [ 'HEAD',             'HEAD',   '?a=1' ],
-    [ 'GET headers',      'GET',    '?h=1', { 'X-Custom' => 'foo bar',
-                                              'Cookie' => 'a=b; c=d',
-                                              'Accept-Language' => 'fr, en;q=0.5',
-                                              'Authorization' => 'Basic Zm9vOmJhcg==',
-                                              'Proxy' => 'http://evil.example/' } ],
-    [ 'POST form',        'POST',   '?f=1', { 'Content-Type' => 'application/x-www-form-urlencoded' },
-                                    'a=1&b=%20two' ],
-    [ 'POST binary',      'POST',   '?echo=body', { 'Content-Type' => 'application/octet-stream' },
-                                    $binary ],
-    [ 'POST 1 MB',        'POST',   '?echo=body', { 'Content-Type' => 'application/octet-stream' },
-                                    $noise ],
-    [ 'POST chunked',     'POST',   '?echo=body', { 'Content-Type' => 'application/octet-stream' },
-                                    sub { my @parts = unpack '(a65000)*', substr($noise, 0, 300000);
-                                          return sub { shift @parts } } ],
-    [ 'PUT',              'PUT',    '?echo=body', { 'Content-Type' => 'text/plain' }, "put body\n" ],
-    [ 'DELETE',           'DELETE', '?d=1' ],
-    [ 'OPTIONS',          'OPTIONS','?o=1' ],
-    [ 'large response',   'GET',    '?bytes=1500000' ],
-    [ 'empty response',   'GET',    '?bytes=0' ],
-    [ 'Status 404',       'GET',    '?status=404' ],
-    [ 'Status 201',       'GET',    '?status=201' ],
-    [ 'Status with text', 'GET',    '?status=418%20Short%20and%20Stout' ],
-    [ '302 + Location',   'GET',    '?status=302&redirect=%2Fsomewhere' ],
-    [ 'conditional GET',  'GET',    '?etag=v1', { 'If-None-Match' => '"v1"' } ],
-);
-
-my %skip_header = map { $_ => 1 } qw(date server connection keep-alive
-                                      content-length transfer-encoding);
-
-sub fetch {
-    my ($side, $app, $req) = @_;
-    my ($name, $method, $suffix, $headers, $body) = @$req;
-    my $url = "$base/$side-$path{$app}$suffix";
-    my %o = (headers => { %{ $headers || {} } });
-    if (defined $body) {
-        $o{content} = ref $body eq 'CODE' ? $body->() : $body;
-    }
-    return $http->request($method, $url, \%o);
-}
-
-sub normalized {
-    my ($res) = @_;
-    my %h = map { $_ => $res->{headers}{$_} }
-            grep { !$skip_header{$_} } keys %{ $res->{headers} };
-    my $body = defined $res->{content} ? $res->{content} : q{};
-    if (($res->{headers}{'content-type'} || '') =~ m{^text/}) {
-        $body =~ s/\bpa-/px-/g;
-        $body =~ s/^(?:REMOTE_PORT|SCRIPT_FILENAME|proxy-nokeepalive)=.*\n//mg;
-    }
-    for (values %h) {
-        $_ = join "\n", @$_ if ref eq 'ARRAY';
-        s/\bpa-/px-/g;
-    }
-    return ($res->{status}, \%h, $body);
-}
+my @requests = PADiff::requests(chunked => 1);
 
 plan tests => 3 * 3 * @requests + 9;
 
 for my $app (qw(c pl php)) {
     for my $req (@requests) {
-        my $what = "$app: $req->[0]";
-        my ($ps, $ph, $pb) = normalized(fetch('pa', $app, $req));
-        my ($xs, $xh, $xb) = normalized(fetch('px', $app, $req));
-        is($ps, $xs, "$what: status") or diag(substr($pb, 0, 2000));
-        is_deeply($ph, $xh, "$what: headers");
-        ok($pb eq $xb, "$what: body (" . length($pb) . " bytes)")
-            or diag("mod_prefork_app:\n" . substr($pb, 0, 3000)
-                    . "\nmod_proxy_fcgi:\n" . substr($xb, 0, 3000));
+        PADiff::compare($http, $base, $app, "/pa-$path{$app}", "/px-$path{$app}", $req,
+                        qw(REMOTE_PORT SCRIPT_FILENAME proxy-nokeepalive));
     }
 }
 

@@ -4,9 +4,8 @@
 # pool does: chunked bodies, retry, malformed and cut-short replies,
 # request-timeout, the app's stderr, the status page.
 #
-# Expected differences, left out of the comparison:
-# - Date, Server, Connection, Keep-Alive, Content-Length vs chunked (as in
-#   t/21_differential.t);
+# Expected differences, left out of the comparison (PADiff):
+# - Date, Server, Connection, Keep-Alive, Content-Length vs chunked;
 # - the variables REMOTE_PORT, SCRIPT_FILENAME ("proxy:scgi://..." there),
 #   GATEWAY_INTERFACE (mod_proxy_scgi sends none) and proxy-nokeepalive;
 # - a chunked body: mod_proxy_scgi answers 411, mod_prefork_app sends one
@@ -18,6 +17,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PADispatch qw(:all);
+use PADiff;
 
 my $logs = Apache::Test::vars('t_logs');
 my $apps = $ENV{PA_APPS} or die "PA_APPS is not set (run through t/TEST.PL)\n";
@@ -39,62 +39,8 @@ END {
     }
 }
 
-my $binary = join '', map { chr } (0 .. 255) x 4;
-my $seed = 54321;
-my $noise = pack 'N*', map { $seed = ($seed * 1103515245 + 12345) % 2**31 } 1 .. 262144;
-
-# [ name, method, path suffix + query, { headers }, body ]
-my @requests = (
-    [ 'GET query',        'GET',    '?a=1&b=two%20three&c=%C3%A9' ],
-    [ 'GET PATH_INFO',    'GET',    '/path/info/x%20y?q=1' ],
-    [ 'HEAD',             'HEAD',   '?a=1' ],
-    [ 'GET headers',      'GET',    '?h=1', { 'X-Custom' => 'foo bar',
-                                              'Cookie' => 'a=b; c=d',
-                                              'Authorization' => 'Basic Zm9vOmJhcg==',
-                                              'Proxy' => 'http://evil.example/' } ],
-    [ 'POST form',        'POST',   '?f=1', { 'Content-Type' => 'application/x-www-form-urlencoded' },
-                                    'a=1&b=%20two' ],
-    [ 'POST binary',      'POST',   '?echo=body', { 'Content-Type' => 'application/octet-stream' },
-                                    $binary ],
-    [ 'POST 1 MB',        'POST',   '?echo=body', { 'Content-Type' => 'application/octet-stream' },
-                                    $noise ],
-    [ 'PUT',              'PUT',    '?echo=body', { 'Content-Type' => 'text/plain' }, "put body\n" ],
-    [ 'DELETE',           'DELETE', '?d=1' ],
-    [ 'OPTIONS',          'OPTIONS','?o=1' ],
-    [ 'large response',   'GET',    '?bytes=1500000' ],
-    [ 'empty response',   'GET',    '?bytes=0' ],
-    [ 'Status 404',       'GET',    '?status=404' ],
-    [ 'Status with text', 'GET',    '?status=418%20Short%20and%20Stout' ],
-    [ '302 + Location',   'GET',    '?status=302&redirect=%2Fsomewhere' ],
-    [ 'conditional GET',  'GET',    '?etag=v1', { 'If-None-Match' => '"v1"' } ],
-);
-
-my %skip_header = map { $_ => 1 } qw(date server connection keep-alive
-                                      content-length transfer-encoding);
-
-sub fetch {
-    my ($side, $req) = @_;
-    my ($name, $method, $suffix, $headers, $body) = @$req;
-    my %o = (headers => { %{ $headers || {} } });
-    $o{content} = $body if defined $body;
-    return $http->request($method, "$base/$side-s$suffix", \%o);
-}
-
-sub normalized {
-    my ($res) = @_;
-    my %h = map { $_ => $res->{headers}{$_} }
-            grep { !$skip_header{$_} } keys %{ $res->{headers} };
-    my $body = defined $res->{content} ? $res->{content} : q{};
-    if (($res->{headers}{'content-type'} || '') =~ m{^text/}) {
-        $body =~ s/\bpa-/px-/g;
-        $body =~ s/^(?:REMOTE_PORT|SCRIPT_FILENAME|GATEWAY_INTERFACE|proxy-nokeepalive)=.*\n//mg;
-    }
-    for (values %h) {
-        $_ = join "\n", @$_ if ref eq 'ARRAY';
-        s/\bpa-/px-/g;
-    }
-    return ($res->{status}, \%h, $body);
-}
+my @requests = PADiff::requests();
+my $noise = PADiff::noise();
 
 plan tests => 3 * @requests + 27;
 
@@ -102,14 +48,8 @@ sub st { app_status($app) || { processes => {}, counters => {} } }
 ok(wait_for(sub { (st()->{processes}{idle} || 0) == 2 }), 'two SCGI workers up');
 
 for my $req (@requests) {
-    my $what = "scgi: $req->[0]";
-    my ($ps, $ph, $pb) = normalized(fetch('pa', $req));
-    my ($xs, $xh, $xb) = normalized(fetch('px', $req));
-    is($ps, $xs, "$what: status") or diag(substr($pb, 0, 2000));
-    is_deeply($ph, $xh, "$what: headers");
-    ok($pb eq $xb, "$what: body (" . length($pb) . " bytes)")
-        or diag("mod_prefork_app:\n" . substr($pb, 0, 3000)
-                . "\nmod_proxy_scgi:\n" . substr($xb, 0, 3000));
+    PADiff::compare($http, $base, 'scgi', '/pa-s', '/px-s', $req,
+                    qw(REMOTE_PORT SCRIPT_FILENAME GATEWAY_INTERFACE proxy-nokeepalive));
 }
 
 # What the app saw: SCGI=1, CONTENT_LENGTH, the CGI variables, no HTTP_PROXY.
