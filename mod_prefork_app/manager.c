@@ -1173,8 +1173,7 @@ static apr_status_t pa_manager_fork(pa_mgr_proc_t *mp)
     return APR_SUCCESS;
 }
 
-/* Watch the managers of earlier generations that are still draining. */
-static void pa_manager_adopt_retired(apr_pool_t *pconf, server_rec *s)
+void pa_manager_adopt_retired(apr_pool_t *pconf, server_rec *s)
 {
     apr_array_header_t *list = pa_retired_list(s);
     int i;

@@ -29,4 +29,9 @@ extern pa_sb_t *pa_scoreboard;
  * generations. */
 apr_status_t pa_manager_start(pa_sb_t *sb, apr_pool_t *pconf, server_rec *s);
 
+/* Parent, post_config (real pass) of a generation without apps: watch the
+ * managers of earlier generations that are still draining, so that httpd
+ * reaps them as its own (pa_manager_start does this too). */
+void pa_manager_adopt_retired(apr_pool_t *pconf, server_rec *s);
+
 #endif

@@ -40,6 +40,8 @@ static int pa_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     if (conf->apps->nelts == 0) {
+        /* Apps removed by a restart: their draining managers stay ours. */
+        pa_manager_adopt_retired(pconf, s);
         return OK;
     }
 

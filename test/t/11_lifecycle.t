@@ -13,7 +13,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PALoad;
 
-plan tests => 34;
+plan tests => 40;
 
 my $hello = hello_path();
 my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
@@ -170,3 +170,33 @@ ok(wait_for(sub { !pid_alive($mgr2p) && !glob($h2->dir . '/pa-*') }),
    'the manager exits and removes the sockets');
 # httpd's own children may outlive a SIGKILLed parent: not ours to test.
 kill 'KILL', grep { pid_alive($_) } @httpd_children;
+
+# ---- a graceful restart that removes every app ------------------------------------
+# The draining manager is still watched by httpd (no "long lost child"),
+# and it takes its workers and sockets away once its generation is done.
+my $h3 = PATest::Httpd->new(conf => <<"EOF3");
+PreforkApp gone "$hello" processes=2
+<Location /app-status>
+    SetHandler prefork-app-status
+</Location>
+EOF3
+ok($h3->start, 'third private httpd started') or diag($h3->error_log);
+my @w3;
+wait_for(sub { @w3 = worker_pids('gone', $h3->url); @w3 == 2 });
+my $mgr3p = $h3->manager_pid;
+open my $cf, '<', $h3->{conf_file} or die "$h3->{conf_file}: $!";
+my $conf3 = do { local $/; <$cf> };
+close $cf;
+$conf3 =~ s/^PreforkApp gone .*\n//m;
+open $cf, '>', $h3->{conf_file} or die "$h3->{conf_file}: $!";
+print $cf $conf3;
+close $cf;
+my $off3 = error_log_offset($h3->log_file);
+ok($h3->graceful, 'graceful restart without any PreforkApp');
+ok(wait_for(sub { !pid_alive($mgr3p) && !grep { pid_alive($_) } @w3 }, timeout => 60),
+   'the old manager and its workers are gone');
+ok(wait_for(sub { !glob($h3->dir . '/pa-*') }), 'its socket directory is gone');
+sleep 1;
+unlike(error_log_since($off3, $h3->log_file), qr/long lost child/,
+       'httpd reaped the old manager as its own');
+ok($h3->stop, 'third httpd stopped');
