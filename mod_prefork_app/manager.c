@@ -327,7 +327,7 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
     int clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
     apr_uint64_t requests;
     apr_uint32_t retire;
-    int quick, loglevel;
+    int quick, loglevel, served_cgi;
 
     /* Its last words come before the line about its death. */
     pa_worker_read_output(w, m->s, 1);
@@ -349,8 +349,17 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
     /* else its claimant still holds it: pa_sb_release() frees it. */
     pa_sb_unlock(m->sb, a);
 
+    /* A CGI program that had its request: its exit status is its own
+     * business (mod_cgi ignores it too), and even a program that crashes
+     * does not stop the launchers (only a launcher that cannot exec, 127,
+     * is a crash loop). */
+    served_cgi = ma->app->protocol == PA_PROTO_CGI && requests > 0
+                 && !(WIFEXITED(status) && WEXITSTATUS(status) == 127);
+    if (served_cgi && WIFEXITED(status)) {
+        clean = 1;
+    }
     apr_atomic_inc64(&a->c.exited);
-    quick = !asked && ma->app->start_delay > 0
+    quick = !asked && !served_cgi && ma->app->start_delay > 0
             && lived < apr_time_from_sec(ma->app->start_delay)
             && (requests == 0 || !clean);
     if (!asked && (!clean || quick)) {
@@ -751,6 +760,14 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
         else if (app->min_procs < app->max_procs && idle > app->spare_max
                  && live > app->min_procs
                  && now - used >= apr_time_from_sec(app->idle_timeout)) {
+            idle--;
+            live--;
+            pa_mgr_retire_idle_locked(m, ma, i, PA_RETIRE_IDLE);
+        }
+        else if (app->min_procs == app->max_procs && live > target) {
+            /* A static pool over its size: a worker that died under its
+             * last request was replaced in place while its successor was
+             * already starting. */
             idle--;
             live--;
             pa_mgr_retire_idle_locked(m, ma, i, PA_RETIRE_IDLE);

@@ -16,7 +16,7 @@ use File::Temp ();
 use HTTP::Tiny ();
 use POSIX ();
 
-plan tests => 42;
+plan tests => 46;
 
 my $hello = hello_path();
 my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
@@ -57,6 +57,7 @@ PreforkApp mchatty "$tmp/chatty" processes=1
 PreforkAppEnv mchatty FOO bar
 PreforkApp mcrash "/bin/false" processes=2 start-delay=1
 PreforkApp mrecycle "$hello" processes=2 max-requests=10
+PreforkApp mlast "$echo" processes=1 max-requests=2
 PreforkApp mlife "$hello" processes=2 lifetime=1
 PreforkApp mdyn "$echo" processes=1-4 spare=0-1 idle-timeout=1
 <Location /mstatic>
@@ -64,6 +65,9 @@ PreforkApp mdyn "$echo" processes=1-4 spare=0-1 idle-timeout=1
 </Location>
 <Location /mcrash>
     SetHandler prefork-app:mcrash
+</Location>
+<Location /mlast>
+    SetHandler prefork-app:mlast
 </Location>
 <Location /mrecycle>
     SetHandler prefork-app:mrecycle
@@ -201,5 +205,16 @@ ok(counter('mdyn', 'spawned') <= 4 + counter('mdyn', 'exited'), 'never more than
 ok(wait_for(sub { pids('mdyn') == 1 }, timeout => 60),
    'surplus idle workers are stopped after idle-timeout');
 ok(counter('mdyn', 'recycled_idle') >= 2, 'recycled_idle counted');
+
+# A worker that dies under its last request: its successor was already
+# starting when it is replaced in place; the static pool goes back to its size.
+ok(wait_for(sub { pids('mlast') == 1 }), 'mlast: one worker');
+is($h->get('/mlast?a=1')->{status}, 200, 'mlast: first request');
+is(HTTP::Tiny->new(timeout => 60)->post_form($h->url('/mlast?die=always'), { a => 1 })->{status},
+   502, 'mlast: the worker dies under its last request');
+# (Whether it is replaced in place depends on who is first: the manager
+# reaping it or the request releasing it. Either way: one worker in the end.)
+ok(wait_for(sub { (counter('mlast', 'spawned') || 0) >= 2 && pids('mlast') == 1 }),
+   'mlast: back to one worker');
 
 ok($h->stop, 'stopped');

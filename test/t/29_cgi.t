@@ -11,7 +11,7 @@ use Digest::MD5 qw(md5_hex);
 use PATest qw(:all);
 use PADispatch qw(:all);
 
-plan tests => 34;
+plan tests => 36;
 
 my $logs = Apache::Test::vars('t_logs');
 my $app = 'dcgi';
@@ -90,7 +90,9 @@ is($http->post_form("$url?die=always", { a => 1 })->{status}, 502, 'POST not rep
 ok(wait_for_log(qr/PA00309: dcgi: worker pid \d+ went away before answering; the request cannot be replayed/, $off),
    '502 logged');
 
-ok(settle(), 'launchers back after the crashes');
+ok(settle(), 'launchers waiting after those');
+is(st()->{counters}{crashed} || 0, 0, 'a program\'s exit status is not a crash');
+unlike(error_log_since(0), qr/PA00105: app dcgi/, 'no crash-loop backoff');
 $off = error_log_offset();
 my $res = $http->get("$url?cut=1");
 ok($res->{status} == 599 || length($res->{content} || '') < 1000,
@@ -98,7 +100,7 @@ ok($res->{status} == 599 || length($res->{content} || '') < 1000,
 ok(wait_for_log(qr/PA00405: dcgi: bad SCGI reply from worker pid \d+: the reply ended 990 bytes short/, $off),
    'short reply logged');
 
-ok(settle(), 'launchers back after the crash');
+ok(settle(), 'launchers waiting again');
 $off = error_log_offset();
 is($http->get("$url?sleep=30")->{status}, 504, 'request-timeout: 504');
 ok(wait_for_log(qr/PA00311: dcgi: worker pid \d+ exceeded request-timeout/, $off),
