@@ -2,6 +2,7 @@
  * program; see cgi.h. Runs in a freshly forked process about to exec: plain
  * libc, malloc, no pools and no logging but its stderr. */
 #include "cgi.h"
+#include "manager.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -89,7 +90,11 @@ void pa_cgi_serve(const pa_app_t *app, const char **envp)
     size_t len, i, nenv, npairs = 0;
     char **env, *hdr;
     int fd, k = 0;
+    char title[128];
 
+    snprintf(title, sizeof(title), "httpd (mod_prefork_app cgi launcher: %s)",
+             app->name);
+    pa_set_title(title, "pa-cgi");
     do {
         fd = accept(0, NULL, NULL);
     } while (fd < 0 && errno == EINTR);

@@ -139,16 +139,16 @@ static void pa_mgr_exit(pa_manager_t *m, int code)
     _exit(code);
 }
 
-/* ps shows the manager by what it does. The argv strings are contiguous
- * from arg_start to arg_end (fields 48 and 49 of /proc/self/stat). */
-static void pa_mgr_set_title(void)
+/* The argv strings are contiguous from arg_start to arg_end (fields 48
+ * and 49 of /proc/self/stat). */
+void pa_set_title(const char *title, const char *comm)
 {
     char buf[1024], *p;
     unsigned long start = 0, end = 0;
     ssize_t n;
     int fd, field;
 
-    prctl(PR_SET_NAME, "pa-manager");
+    prctl(PR_SET_NAME, comm);
     fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         return;
@@ -174,7 +174,7 @@ static void pa_mgr_set_title(void)
         apr_size_t len = end - start;
 
         memset((void *)start, 0, len);
-        apr_cpystrn((char *)start, PA_TITLE, len);
+        apr_cpystrn((char *)start, title, len);
     }
 }
 
@@ -238,7 +238,8 @@ static void pa_mgr_reset_slots(pa_manager_t *m, pa_mapp_t *ma)
 static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
                         server_rec *s)
 {
-    int i, nfds = 4, keep = 0;
+    int i, nfds = 4, keep = 0, ngroups;
+    const gid_t *groups;
     apr_uint32_t j;
 
     apr_pool_create(&m->pool, pconf);
@@ -263,8 +264,11 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
         ma->under = apr_pcalloc(m->pool, ma->nslots * sizeof(int));
         ma->w = apr_pcalloc(m->pool, ma->nslots * sizeof(pa_worker_t));
         ma->envp = pa_worker_env(m->pool, ma->app);
+        pa_worker_groups(m->pool, ma->app, &groups, &ngroups);
         for (j = 0; j < ma->nslots; j++) {
             ma->w[j].app = ma->app;
+            ma->w[j].groups = groups;
+            ma->w[j].ngroups = ngroups;
             ma->w[j].slot_index = j;
             ma->w[j].sock_path = pa_sb_socket_path(m->pool, sb, ma->app, j);
             ma->w[j].listen_fd = -1;
@@ -1010,7 +1014,7 @@ static void pa_mgr_main(pa_sb_t *sb, apr_pool_t *pconf, server_rec *s,
     sb->alive_wr = -1;
     ap_close_listeners();
     m.sig_fd = pa_mgr_signals();
-    pa_mgr_set_title();
+    pa_set_title(PA_TITLE, "pa-manager");
     pa_mgr_init(&m, sb, pconf, s);
     if (m.sig_fd < 0) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, errno, s, PALOGNO(00115)

@@ -101,11 +101,43 @@ static void pa_child_fail(const char *what, const char *arg)
     _exit(127);
 }
 
-static void pa_child_drop_privileges(const pa_app_t *app)
+static uid_t pa_app_uid(const pa_app_t *app)
 {
-    uid_t uid = app->uid != (uid_t)-1 ? app->uid : ap_unixd_config.user_id;
-    gid_t gid = app->gid != (gid_t)-1 ? app->gid : ap_unixd_config.group_id;
+    return app->uid != (uid_t)-1 ? app->uid : ap_unixd_config.user_id;
+}
+
+static gid_t pa_app_gid(const pa_app_t *app)
+{
+    return app->gid != (gid_t)-1 ? app->gid : ap_unixd_config.group_id;
+}
+
+void pa_worker_groups(apr_pool_t *p, const pa_app_t *app, const gid_t **groups,
+                      int *n)
+{
     const char *name = app->user ? app->user : ap_unixd_config.user_name;
+    int count = 32;
+    gid_t *g;
+
+    *groups = NULL;
+    *n = 0;
+    if (geteuid() != 0 || !name || name[0] == '#') {
+        return;
+    }
+    g = apr_palloc(p, count * sizeof(gid_t));
+    if (getgrouplist(name, pa_app_gid(app), g, &count) < 0) {
+        g = apr_palloc(p, count * sizeof(gid_t));   /* count: the size needed */
+        if (getgrouplist(name, pa_app_gid(app), g, &count) < 0) {
+            return;
+        }
+    }
+    *groups = g;
+    *n = count;
+}
+
+static void pa_child_drop_privileges(const pa_worker_t *w)
+{
+    const pa_app_t *app = w->app;
+    gid_t gid = pa_app_gid(app);
 
     if (geteuid() != 0) {
         return;                 /* httpd runs unprivileged: so do workers */
@@ -113,11 +145,11 @@ static void pa_child_drop_privileges(const pa_app_t *app)
     if (setgid(gid) != 0) {
         pa_child_fail("setgid for", app->name);
     }
-    if ((!name || name[0] == '#' || initgroups(name, gid) != 0)
-        && setgroups(1, &gid) != 0) {
+    if ((w->ngroups > 0 ? setgroups((size_t)w->ngroups, w->groups)
+                        : setgroups(1, &gid)) != 0) {
         pa_child_fail("set supplementary groups for", app->name);
     }
-    if (setuid(uid) != 0) {
+    if (setuid(pa_app_uid(app)) != 0) {
         pa_child_fail("setuid for", app->name);
     }
 }
@@ -154,7 +186,7 @@ static void pa_child_exec(pa_worker_t *w, int out_fd, const char **envp,
     if (chdir(w->app->dir) != 0) {
         pa_child_fail("chdir to", w->app->dir);
     }
-    pa_child_drop_privileges(w->app);
+    pa_child_drop_privileges(w);
     /* Never outlive the manager, even a SIGKILLed one. After the setuid:
      * a credential change clears the parent-death signal. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);

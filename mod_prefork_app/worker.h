@@ -11,6 +11,8 @@
 
 typedef struct pa_worker_t {
     const pa_app_t *app;
+    const gid_t *groups;        /* supplementary groups when root (pa_worker_groups) */
+    int ngroups;
     int slot_index;
     const char *sock_path;
     int listen_fd;              /* kept across occupants: the backlog survives */
@@ -32,6 +34,11 @@ apr_status_t pa_worker_listen(pa_worker_t *w, server_rec *s);
 void pa_worker_unlisten(pa_worker_t *w);
 /* The environment of an app's workers: PreforkAppEnv entries and PATH. */
 const char **pa_worker_env(apr_pool_t *p, const pa_app_t *app);
+/* The supplementary groups of app's workers, looked up once in the manager,
+ * so that a fork sets them with one setgroups() and no NSS lookup (which
+ * may load libraries: costly per CGI request). None unless root. */
+void pa_worker_groups(apr_pool_t *p, const pa_app_t *app, const gid_t **groups,
+                      int *n);
 /* Fork + exec an occupant: listen socket on fd 0, stdout/stderr to a pipe,
  * clean environment, cwd, user/group when root, nothing else inherited. */
 apr_status_t pa_worker_spawn(pa_worker_t *w, const char **envp, server_rec *s);

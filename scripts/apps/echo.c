@@ -1,8 +1,8 @@
 /* echo: a libfcgi test app that shows what it was given and answers as told.
  * Its listen socket is fd 0. With --scgi it speaks SCGI instead (its own
  * small server: one request per connection, stderr lines on fd 2). With
- * --cgi it is a CGI program: one request from its environment and stdin
- * (read to EOF), answered on stdout.
+ * --cgi, or GATEWAY_INTERFACE in its environment, it is a CGI program: one
+ * request from its environment and stdin (read to EOF), answered on stdout.
  * Query parameters (combine freely):
  *   status=N         send "Status: N"
  *   redirect=URL     send "Location: URL" (a local redirect when it starts with /)
@@ -497,7 +497,8 @@ int main(int argc, char **argv)
     if (argc > 1 && !strcmp(argv[1], "--scgi")) {
         return scgi_main();
     }
-    if (argc > 1 && !strcmp(argv[1], "--cgi")) {
+    /* Run by a CGI server as is (mod_cgid): GATEWAY_INTERFACE says so. */
+    if ((argc > 1 && !strcmp(argv[1], "--cgi")) || getenv("GATEWAY_INTERFACE")) {
         return cgi_main();
     }
     FCGX_Init();

@@ -11,7 +11,7 @@ use Digest::MD5 qw(md5_hex);
 use PATest qw(:all);
 use PADispatch qw(:all);
 
-plan tests => 36;
+plan tests => 37;
 
 my $logs = Apache::Test::vars('t_logs');
 my $app = 'dcgi';
@@ -23,6 +23,11 @@ sub st { app_status($app) || { processes => {}, counters => {} } }
 sub settle { wait_for(sub { (st()->{processes}{idle} || 0) == 2 }) }
 
 ok(settle(), 'two launchers waiting');
+{
+    my @titles = map { $_->{args} } grep { $_->{args} =~ /cgi launcher/ } ps_table();
+    ok(scalar(grep { /^httpd \(mod_prefork_app cgi launcher: dcgi\)/ } @titles) >= 2,
+       'ps shows the launchers as such') or diag("@titles");
+}
 
 # ---- what the program is given ------------------------------------------------
 {
