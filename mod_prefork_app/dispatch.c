@@ -497,14 +497,18 @@ static void timeout(pa_req_t *q)
     q->fail = PA_FAIL_TIMEOUT;
 }
 
-/* Body bytes still owed by a reply that gave a Content-Length, or 0. */
+/* Body bytes still owed by a reply that gave a Content-Length, or 0. A
+ * reply to HEAD, a 204 or a 304 may give one and no body. */
 static apr_off_t short_of_length(pa_req_t *q)
 {
-    const char *h = apr_table_get(q->r->headers_out, "Content-Length");
+    request_rec *r = q->r;
+    const char *h = apr_table_get(r->headers_out, "Content-Length");
     apr_off_t cl;
     char *end;
 
-    if (!h || apr_strtoff(&cl, h, &end, 10) != APR_SUCCESS || *end
+    if (!h || r->header_only || r->status == HTTP_NO_CONTENT
+        || r->status == HTTP_NOT_MODIFIED
+        || apr_strtoff(&cl, h, &end, 10) != APR_SUCCESS || *end
         || cl <= q->body_in) {
         return 0;
     }

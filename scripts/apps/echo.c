@@ -20,6 +20,7 @@
  *   nohead=1         answer nothing at all
  *   bigheader=N      an extra header "X-Big: " with N bytes of value
  *   cut=1            promise Content-Length: 1000, send 10 bytes and exit
+ *   nobody=1         headers only (as for HEAD), whatever else was asked
  *   whoami=1         the body is "pid=P served=N conn=I" (N: requests this process
  *                    served, I: the inode of the connection it came on)
  * The default body: "method=...", every variable sorted, then the request
@@ -298,6 +299,9 @@ static void respond(conv_t *c)
     }
     say(c, "\r\n");
 
+    if (param(qs, "nobody")) {
+        return;
+    }
     if ((v = param(qs, "slowstream")) != NULL) {
         char *file = strdup(v);
 

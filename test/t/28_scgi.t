@@ -42,7 +42,7 @@ END {
 my @requests = PADiff::requests();
 my $noise = PADiff::noise();
 
-plan tests => 3 * @requests + 27;
+plan tests => 3 * @requests + 30;
 
 sub st { app_status($app) || { processes => {}, counters => {} } }
 ok(wait_for(sub { (st()->{processes}{idle} || 0) == 2 }), 'two SCGI workers up');
@@ -113,6 +113,15 @@ ok(wait_for_log(qr/PA00405: dscgi: bad SCGI reply from worker pid \d+: the reply
 
 # The crashes above may have put the app in its crash-loop backoff.
 ok(wait_for(sub { (st()->{processes}{idle} || 0) == 2 }), 'workers back after the crashes');
+# A reply to HEAD may give a Content-Length and no body.
+{
+    my $res = $http->request('HEAD', "$base/pa-s?bytes=100&cl=1&nobody=1");
+    is($res->{status}, 200, 'HEAD: Content-Length without a body is fine');
+    is($res->{headers}{'content-length'}, 100, 'HEAD: the Content-Length passed on');
+    is($http->get("$base/pa-s?bytes=100&cl=1&nobody=1")->{status}, 502,
+       'the same reply to a GET is short of its Content-Length');
+}
+
 $off = error_log_offset();
 is($http->get("$base/pa-s?sleep=30")->{status}, 504, 'request-timeout: 504');
 ok(wait_for_log(qr/PA00311: dscgi: worker pid \d+ exceeded request-timeout/, $off),
