@@ -61,6 +61,7 @@ typedef struct pa_mapp_t {
     int *under;                 /* nslots: BUSY slots to respawn, per pass */
     const char **envp;
     int at_max;                 /* in a "demand but at max processes" episode */
+    apr_time_t swept;           /* waiters last checked for life */
     apr_time_t stop_deadline;   /* SIGKILL what is left after this (stopping) */
 } pa_mapp_t;
 
@@ -588,9 +589,13 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
     int *under = ma->under, nunder = 0;
     int serving_retirees = 0, target, i, n = (int)ma->nslots;
     apr_uint32_t waiting;
+    int check = now - ma->swept >= apr_time_from_msec(PA_TICK_MS);
 
     pa_sb_lock(sb, a);
-    waiting = pa_sb_sweep_waiters_locked(sb, a);
+    waiting = pa_sb_sweep_waiters_locked(sb, a, check);
+    if (check) {
+        ma->swept = now;
+    }
     for (i = 0; i < n; i++) {
         pa_slot_t *slot = pa_sb_slot(sb, a, i);
         pa_worker_t *w = &ma->w[i];

@@ -230,7 +230,8 @@ void pa_sb_wake_waiter(pa_waiter_t *w)
     }
 }
 
-apr_uint32_t pa_sb_sweep_waiters_locked(pa_sb_t *sb, pa_sb_app_t *a)
+apr_uint32_t pa_sb_sweep_waiters_locked(pa_sb_t *sb, pa_sb_app_t *a,
+                                        int check_alive)
 {
     pa_sb_layout_t *l = pa_sb_layout(sb, a);
     apr_uint32_t i, n = pa_sb_waiters_hw(l, a), hw = 0, waiting = 0;
@@ -238,7 +239,8 @@ apr_uint32_t pa_sb_sweep_waiters_locked(pa_sb_t *sb, pa_sb_app_t *a)
     for (i = 0; i < n; i++) {
         pa_waiter_t *w = &l->waiters[i];
 
-        if (w->state == PA_WAIT_WAITING && !pa_sb_pid_alive(w->pid)) {
+        if (check_alive && w->state == PA_WAIT_WAITING
+            && !pa_sb_pid_alive(w->pid)) {
             w->state = PA_WAIT_FREE;
         }
         waiting += w->state == PA_WAIT_WAITING;

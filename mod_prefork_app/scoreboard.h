@@ -230,9 +230,12 @@ void pa_sb_record(pa_sb_t *sb, int app_index, int http_status,
 struct pa_waiter_t *pa_sb_slot_ready_locked(pa_sb_t *sb, pa_sb_app_t *a,
                                             int slot_index);
 void pa_sb_wake_waiter(struct pa_waiter_t *w);
-/* Free the records of waiters whose process died; returns how many requests
- * are still waiting. Caller holds the app lock. */
-apr_uint32_t pa_sb_sweep_waiters_locked(pa_sb_t *sb, pa_sb_app_t *a);
+/* Count the requests waiting and return it; with check_alive, first free
+ * the records of waiters whose process died (a kill(0) each: not on every
+ * pass of a busy manager, since the lock is held). Caller holds the app
+ * lock. */
+apr_uint32_t pa_sb_sweep_waiters_locked(pa_sb_t *sb, pa_sb_app_t *a,
+                                        int check_alive);
 /* Remove a socket directory and whatever is in it. */
 void pa_sb_remove_sockdir(apr_pool_t *p, const char *dir);
 /* Drain the wake eventfd (manager, after poll() said it is readable). */

@@ -198,7 +198,7 @@ static void test_queue_timeout(void **state)
                      APR_TIMEUP);
     assert_int_equal(f->a->queue_len, 0);
     assert_int_equal(f->a->c.queue_max, 1);
-    assert_int_equal(pa_sb_sweep_waiters_locked(f->sb, f->a), 0);
+    assert_int_equal(pa_sb_sweep_waiters_locked(f->sb, f->a, 1), 0);
     assert_int_equal(f->a->waiters_hw, 0);       /* the record was freed */
 }
 
@@ -266,6 +266,31 @@ static void test_dead_waiter_skipped(void **state)
     worker_up(f, 0, 1000);
     assert_int_equal(pa_sb_slot(f->sb, f->a, 0)->state, PA_SLOT_IDLE);
     assert_int_equal(f->a->queue_len, 0);
+}
+
+/* The manager's sweep counts waiters on every pass and frees dead ones'
+ * records only when asked to check (a kill(0) each, under the lock). */
+static void test_sweep_checks_life_when_asked(void **state)
+{
+    fixture_t *f = *state;
+    pid_t kid = fork();
+    int st;
+
+    if (kid == 0) {
+        pa_claim_t c;
+
+        pa_sb_claim(f->sb, 0, "q", apr_time_from_sec(30), &c);
+        _exit(0);
+    }
+    wait_queue_len(f, 1);
+    kill(kid, SIGKILL);
+    waitpid(kid, &st, 0);
+    pa_sb_lock(f->sb, f->a);
+    assert_int_equal(pa_sb_sweep_waiters_locked(f->sb, f->a, 0), 1);
+    assert_int_equal(pa_sb_sweep_waiters_locked(f->sb, f->a, 1), 0);
+    pa_sb_unlock(f->sb, f->a);
+    assert_int_equal(f->a->queue_len, 0);
+    assert_int_equal(f->a->waiters_hw, 0);
 }
 
 static void test_max_requests_retires(void **state)
@@ -544,6 +569,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_queue_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fifo_handoff, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dead_waiter_skipped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sweep_checks_life_when_asked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_max_requests_retires, setup, teardown),
         cmocka_unit_test_setup_teardown(test_release_after_worker_died_or_replaced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_release_timeout_counts, setup, teardown),
