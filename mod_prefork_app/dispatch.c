@@ -515,9 +515,9 @@ static apr_off_t short_of_length(pa_req_t *q)
     return cl - q->body_in;
 }
 
-/* The worker closed (reset: with unread input, as when it dies) the
- * connection. */
-static void worker_eof(pa_req_t *q, int reset)
+/* The worker closed (or reset) the connection. A reset says only that it
+ * left input unread: a CGI program need not read all of its body. */
+static void worker_eof(pa_req_t *q)
 {
     if (q->ended) {
         return;
@@ -532,9 +532,6 @@ static void worker_eof(pa_req_t *q, int reset)
     }
     else if (!is_scgi(q)) {
         broken(q, PA_BAD_FCGI, pa_fcgi_parser_eof_reason(&q->parser));
-    }
-    else if (reset) {
-        broken(q, PA_BAD_SCGI, "connection reset in the middle of the reply");
     }
     else if (!q->headers_done) {
         broken(q, PA_BAD_HEADERS, "the reply ended within its header block");
@@ -605,7 +602,7 @@ static void receive(pa_req_t *q, int block)
             return;
         }
         if (n == 0 || errno == ECONNRESET) {
-            worker_eof(q, n < 0);
+            worker_eof(q);
             return;
         }
         if (errno == EINTR) {
@@ -615,7 +612,7 @@ static void receive(pa_req_t *q, int block)
             ap_log_rerror(APLOG_MARK, APLOG_ERR, errno, q->r, PALOGNO(00315)
                           "%s: reading from worker pid %ld failed",
                           q->app->name, (long)q->claim.pid);
-            worker_eof(q, 1);
+            worker_eof(q);
             return;
         }
         if (!block) {

@@ -21,6 +21,7 @@
  *   bigheader=N      an extra header "X-Big: " with N bytes of value
  *   cut=1            promise Content-Length: 1000, send 10 bytes and exit
  *   nobody=1         headers only (as for HEAD), whatever else was asked
+ *   readmax=N        (--cgi) read at most N bytes of stdin, leave the rest
  *   whoami=1         the body is "pid=P served=N conn=I" (N: requests this process
  *                    served, I: the inode of the connection it came on)
  * The default body: "method=...", every variable sorted, then the request
@@ -428,7 +429,8 @@ static int cgi_main(void)
 {
     extern char **environ;
     conv_t c;
-    size_t cap = 65536;
+    size_t cap = 65536, max = MAX_BODY;
+    const char *v;
     ssize_t n;
 
     memset(&c, 0, sizeof(c));
@@ -436,8 +438,13 @@ static int cgi_main(void)
     c.fd = 1;
     c.out = stdout;
     c.body = malloc(cap);
+    if ((v = param(getenv("QUERY_STRING"), "readmax")) != NULL) {
+        max = (size_t)atol(v);
+    }
     /* To EOF, not CONTENT_LENGTH: the server must end stdin after the body. */
-    while (c.body && (n = read(0, c.body + c.body_len, cap - c.body_len)) > 0) {
+    while (c.body && c.body_len < max
+           && (n = read(0, c.body + c.body_len,
+                        (cap < max ? cap : max) - c.body_len)) > 0) {
         c.body_len += (size_t)n;
         if (c.body_len == cap) {
             if (cap >= MAX_BODY) {

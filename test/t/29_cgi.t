@@ -11,7 +11,7 @@ use Digest::MD5 qw(md5_hex);
 use PATest qw(:all);
 use PADispatch qw(:all);
 
-plan tests => 37;
+plan tests => 41;
 
 my $logs = Apache::Test::vars('t_logs');
 my $app = 'dcgi';
@@ -59,6 +59,16 @@ ok(settle(), 'two launchers waiting');
     $res = $http->request('POST', "$url?c=1", { content => sub { shift @parts } });
     like($res->{content}, qr/^body_length=5000$/m, 'chunked body: all of it on stdin');
     like($res->{content}, qr/^CONTENT_LENGTH=5000$/m, 'chunked body: CONTENT_LENGTH');
+
+    # A program that reads only part of its body and exits: the kernel
+    # resets the connection, which is still the end of a complete reply.
+    my $off = error_log_offset();
+    my $e502 = st()->{counters}{http_502} || 0;
+    $res = $http->post("$url?readmax=10&echo=body", { content => substr($body, 0, 300000) });
+    is($res->{status}, 200, 'body left mostly unread: 200');
+    is($res->{content}, substr($body, 0, 10), 'body left mostly unread: the reply whole');
+    is(st()->{counters}{http_502} || 0, $e502, 'body left mostly unread: not a 502');
+    unlike(error_log_since($off), qr/PA00405/, 'body left mostly unread: nothing logged');
 }
 
 # ---- one process per request -----------------------------------------------------
