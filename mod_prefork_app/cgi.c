@@ -3,6 +3,7 @@
  * libc, malloc, no pools and no logging but its stderr. */
 #include "cgi.h"
 #include "manager.h"
+#include "worker.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -15,18 +16,6 @@
  * header limits); a longer netstring is not ours. */
 #define PA_CGI_HEADER_MAX (1024 * 1024)
 
-static void pa_cgi_fail(const char *what, const char *arg)
-{
-    char buf[512];
-    int n = snprintf(buf, sizeof(buf), "cgi launcher: %s%s%s\n", what,
-                     arg ? ": " : "", arg ? arg : "");
-
-    if (n > 0 && write(2, buf, (size_t)n) < 0) {
-        _exit(127);
-    }
-    _exit(127);
-}
-
 /* Exactly len bytes: the body that follows must stay in the socket for the
  * program, so nothing is read ahead. */
 static int pa_cgi_read(int fd, char *buf, size_t len)
@@ -38,6 +27,9 @@ static int pa_cgi_read(int fd, char *buf, size_t len)
             if (n < 0 && errno == EINTR) {
                 continue;
             }
+            if (n == 0) {
+                errno = ECONNRESET;         /* httpd left before the end */
+            }
             return -1;
         }
         buf += n;
@@ -47,7 +39,8 @@ static int pa_cgi_read(int fd, char *buf, size_t len)
 }
 
 /* The netstring "LEN:" NAME NUL VALUE NUL ... ","; returns the pairs'
- * bytes (NUL-terminated after them) and their length, or NULL. */
+ * bytes (NUL-terminated after them) and their length, or NULL with errno
+ * set (EPROTO: not a netstring of ours). */
 static char *pa_cgi_header(int fd, size_t *len)
 {
     size_t n = 0, digits = 0;
@@ -61,13 +54,20 @@ static char *pa_cgi_header(int fd, size_t *len)
             break;
         }
         if (c < '0' || c > '9' || ++digits > 8) {
+            errno = EPROTO;
             return NULL;
         }
         n = n * 10 + (size_t)(c - '0');
     }
-    if (n > PA_CGI_HEADER_MAX || !(buf = malloc(n + 1))
-        || pa_cgi_read(fd, buf, n + 1) != 0 || buf[n] != ','
-        || (n && buf[n - 1] != '\0')) {
+    if (n > PA_CGI_HEADER_MAX) {
+        errno = EPROTO;
+        return NULL;
+    }
+    if (!(buf = malloc(n + 1)) || pa_cgi_read(fd, buf, n + 1) != 0) {
+        return NULL;
+    }
+    if (buf[n] != ',' || (n && buf[n - 1] != '\0')) {
+        errno = EPROTO;
         return NULL;
     }
     buf[n] = '\0';
@@ -99,11 +99,11 @@ void pa_cgi_serve(const pa_app_t *app, const char **envp)
         fd = accept(0, NULL, NULL);
     } while (fd < 0 && errno == EINTR);
     if (fd < 0) {
-        pa_cgi_fail("accept failed", strerror(errno));
+        pa_child_fail("accept a request for", app->name);
     }
     hdr = pa_cgi_header(fd, &len);
     if (!hdr) {
-        pa_cgi_fail("bad request header from httpd", NULL);
+        pa_child_fail("read the request header from httpd for", app->name);
     }
     for (i = 0; i < len; i++) {
         npairs += hdr[i] == '\0';
@@ -113,7 +113,7 @@ void pa_cgi_serve(const pa_app_t *app, const char **envp)
     }
     env = malloc((nenv + npairs / 2 + 1) * sizeof(char *));
     if (!env) {
-        pa_cgi_fail("out of memory", NULL);
+        pa_child_fail("allocate the environment for", app->name);
     }
     for (i = 0; i < nenv; i++) {
         env[k++] = (char *)envp[i];
@@ -123,7 +123,8 @@ void pa_cgi_serve(const pa_app_t *app, const char **envp)
         size_t nl = strlen(name), vl;
 
         if (value >= hdr + len) {
-            pa_cgi_fail("bad request header from httpd", NULL);
+            errno = EPROTO;
+            pa_child_fail("read the request header from httpd for", app->name);
         }
         vl = strlen(value);
         i += nl + vl + 2;
@@ -134,7 +135,7 @@ void pa_cgi_serve(const pa_app_t *app, const char **envp)
         }
         env[k] = malloc(nl + vl + 2);
         if (!env[k]) {
-            pa_cgi_fail("out of memory", NULL);
+            pa_child_fail("allocate the environment for", app->name);
         }
         memcpy(env[k], name, nl);
         env[k][nl] = '=';
@@ -143,16 +144,11 @@ void pa_cgi_serve(const pa_app_t *app, const char **envp)
     }
     env[k] = NULL;
     if (dup2(fd, 0) < 0 || dup2(fd, 1) < 0) {
-        pa_cgi_fail("dup2 failed", strerror(errno));
+        pa_child_fail("connect stdin and stdout for", app->name);
     }
     if (fd > 2) {
         close(fd);
     }
     execve(app->argv[0], (char *const *)app->argv, env);
-    {
-        char why[300];
-
-        snprintf(why, sizeof(why), "%s (%s)", app->argv[0], strerror(errno));
-        pa_cgi_fail("cannot execute", why);
-    }
+    pa_child_fail("execute", app->argv[0]);
 }

@@ -87,9 +87,7 @@ const char **pa_worker_env(apr_pool_t *p, const pa_app_t *app)
     return envp;
 }
 
-/* In the forked child: report why exec could not happen on the stderr
- * pipe (the manager logs it) and leave. */
-static void pa_child_fail(const char *what, const char *arg)
+void pa_child_fail(const char *what, const char *arg)
 {
     char buf[512];
     int n = snprintf(buf, sizeof(buf), "cannot %s %s: %s\n", what, arg,

@@ -39,6 +39,13 @@ const char **pa_worker_env(apr_pool_t *p, const pa_app_t *app);
  * may load libraries: costly per CGI request). None unless root. */
 void pa_worker_groups(apr_pool_t *p, const pa_app_t *app, const gid_t **groups,
                       int *n);
+/* In a forked worker, before or instead of its exec (the CGI launcher):
+ * write "cannot WHAT ARG: <errno's text>" to the stderr pipe (the manager
+ * logs it) and exit 127. */
+#ifdef __GNUC__
+__attribute__((noreturn))
+#endif
+void pa_child_fail(const char *what, const char *arg);
 /* Fork + exec an occupant: listen socket on fd 0, stdout/stderr to a pipe,
  * clean environment, cwd, user/group when root, nothing else inherited. */
 apr_status_t pa_worker_spawn(pa_worker_t *w, const char **envp, server_rec *s);
