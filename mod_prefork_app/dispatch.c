@@ -519,6 +519,8 @@ static apr_off_t short_of_length(pa_req_t *q)
  * left input unread: a CGI program need not read all of its body. */
 static void worker_eof(pa_req_t *q)
 {
+    apr_off_t owed;
+
     if (q->ended) {
         return;
     }
@@ -536,12 +538,11 @@ static void worker_eof(pa_req_t *q)
     else if (!q->headers_done) {
         broken(q, PA_BAD_HEADERS, "the reply ended within its header block");
     }
-    else if (short_of_length(q)) {
+    else if ((owed = short_of_length(q)) > 0) {
         /* Nothing else tells a worker that died mid-reply from the end. */
         broken(q, PA_BAD_SCGI,
                apr_psprintf(q->r->pool, "the reply ended %" APR_OFF_T_FMT
-                            " bytes short of its Content-Length",
-                            short_of_length(q)));
+                            " bytes short of its Content-Length", owed));
     }
     else {
         on_end(q);                      /* SCGI: EOF ends the reply */
