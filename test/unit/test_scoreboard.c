@@ -247,10 +247,10 @@ static void test_fifo_handoff(void **state)
     close(fds[1]);
 }
 
-/* A waiter whose process died is never handed a worker. */
-static void test_dead_waiter_skipped(void **state)
+/* A process queues for a worker and is SIGKILLed there: its waiter record
+ * stays behind. */
+static void leave_dead_waiter(fixture_t *f)
 {
-    fixture_t *f = *state;
     pid_t kid = fork();
     int st;
 
@@ -263,6 +263,14 @@ static void test_dead_waiter_skipped(void **state)
     wait_queue_len(f, 1);
     kill(kid, SIGKILL);
     waitpid(kid, &st, 0);
+}
+
+/* A waiter whose process died is never handed a worker. */
+static void test_dead_waiter_skipped(void **state)
+{
+    fixture_t *f = *state;
+
+    leave_dead_waiter(f);
     worker_up(f, 0, 1000);
     assert_int_equal(pa_sb_slot(f->sb, f->a, 0)->state, PA_SLOT_IDLE);
     assert_int_equal(f->a->queue_len, 0);
@@ -273,18 +281,8 @@ static void test_dead_waiter_skipped(void **state)
 static void test_sweep_checks_life_when_asked(void **state)
 {
     fixture_t *f = *state;
-    pid_t kid = fork();
-    int st;
 
-    if (kid == 0) {
-        pa_claim_t c;
-
-        pa_sb_claim(f->sb, 0, "q", apr_time_from_sec(30), &c);
-        _exit(0);
-    }
-    wait_queue_len(f, 1);
-    kill(kid, SIGKILL);
-    waitpid(kid, &st, 0);
+    leave_dead_waiter(f);
     pa_sb_lock(f->sb, f->a);
     assert_int_equal(pa_sb_sweep_waiters_locked(f->sb, f->a, 0), 1);
     assert_int_equal(pa_sb_sweep_waiters_locked(f->sb, f->a, 1), 0);
