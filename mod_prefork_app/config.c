@@ -15,6 +15,7 @@
 #include "apr_user.h"
 
 #include <limits.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #define PA_NAME_MAX       32    /* app and zone names end up in socket paths */
@@ -199,6 +200,30 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
         }
         return NULL;
     }
+    if (!strcmp(key, "sched")) {
+        if (!strcmp(val, "batch")) {
+            app->sched_batch = 1;
+        }
+        else if (!strcmp(val, "normal")) {
+            app->sched_batch = 0;
+        }
+        else {
+            return apr_psprintf(p, "sched=%s: must be batch or normal", val);
+        }
+        return NULL;
+    }
+    if (!strcmp(key, "nice")) {
+        int neg = val[0] == '-';
+        const char *err = parse_uint(p, key, val + neg, 0, neg ? 20 : 19,
+                                     &app->nice);
+
+        if (err) {
+            return apr_psprintf(p, "nice=%s: must be a whole number from -20 "
+                                "to 19", val);
+        }
+        app->nice = neg ? -app->nice : app->nice;
+        return NULL;
+    }
     if (!strcmp(key, "cache")) {
         if (!valid_name(val)) {
             return apr_psprintf(p, "cache=%s: not a valid zone name", val);
@@ -209,7 +234,19 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
     return apr_psprintf(p, "unknown key '%s' (known: protocol, processes, "
                         "spare, max-requests, lifetime, idle-timeout, "
                         "request-timeout, queue-timeout, die-timeout, "
-                        "start-delay, keep-conn, user, group, cache)", key);
+                        "start-delay, keep-conn, sched, nice, user, group, "
+                        "cache)", key);
+}
+
+/* Whether workers forked by this process may run at a negative nice. */
+static int may_raise_priority(int nice)
+{
+    struct rlimit rl;
+
+    return geteuid() == 0
+           || (getrlimit(RLIMIT_NICE, &rl) == 0
+               && (rl.rlim_cur == RLIM_INFINITY
+                   || (rlim_t)(20 - nice) <= rl.rlim_cur));
 }
 
 /* The command is one argument, split on blanks and never given to a shell;
@@ -282,6 +319,7 @@ static const char *cmd_prefork_app(cmd_parms *cmd, void *dummy,
     app->queue_timeout = 30;
     app->die_timeout = 10;
     app->start_delay = 1;
+    app->sched_batch = 1;
     app->uid = (uid_t)-1;
     app->gid = (gid_t)-1;
     app->env = apr_array_make(cmd->pool, 4, sizeof(const char *));
@@ -312,6 +350,11 @@ static const char *cmd_prefork_app(cmd_parms *cmd, void *dummy,
     if (app->group && !app->user) {
         return apr_psprintf(cmd->pool, "PreforkApp %s: group= needs user=",
                             app->name);
+    }
+    if (app->nice < 0 && !may_raise_priority(app->nice)) {
+        return apr_psprintf(cmd->pool, "PreforkApp %s: nice=%d: raising the "
+                            "priority needs httpd started as root (or "
+                            "RLIMIT_NICE)", app->name, app->nice);
     }
 
     app->index = conf->apps->nelts;

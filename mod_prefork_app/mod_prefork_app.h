@@ -57,6 +57,8 @@ typedef struct pa_app_t {
     int start_delay;
     int keep_conn;              /* keep-conn=on: FCGI_KEEP_CONN, shared kept connections
                                  * (-1 until pa_config_check: on for fastcgi) */
+    int sched_batch;            /* sched=batch: workers run SCHED_BATCH (default) */
+    int nice;                   /* nice=N: -20 to 19, 0 = httpd's */
     const char *user;           /* NULL = httpd's User */
     const char *group;
     uid_t uid;

@@ -16,7 +16,7 @@ use File::Temp ();
 use HTTP::Tiny ();
 use POSIX ();
 
-plan tests => 46;
+plan tests => 50;
 
 my $hello = hello_path();
 my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
@@ -60,6 +60,7 @@ PreforkApp mrecycle "$hello" processes=2 max-requests=10
 PreforkApp mlast "$echo" processes=1 max-requests=2
 PreforkApp mlife "$hello" processes=2 lifetime=1
 PreforkApp mdyn "$echo" processes=1-4 spare=0-1 idle-timeout=1
+PreforkApp mnice "$hello" processes=1 sched=normal nice=5
 <Location /mstatic>
     SetHandler prefork-app:mstatic
 </Location>
@@ -114,6 +115,24 @@ is(readlink("/proc/$pids[0]/cwd"), dirname($hello), 'worker cwd: the command\'s 
 opendir my $fds, "/proc/$pids[0]/fd";
 is_deeply([sort grep { /^\d+$/ } readdir $fds], [0, 1, 2], 'worker inherits fds 0-2 only');
 ok(-S "/proc/$pids[0]/fd/0", 'fd 0 is its listen socket');
+# Scheduling: SCHED_BATCH by default (policy 3 in /proc/PID/stat), or as
+# sched= and nice= say.
+sub sched_of {
+    open my $st, '<', "/proc/$_[0]/stat" or return ();
+    my ($rest) = <$st> =~ /\)\s(.*)/;
+    my @f = split ' ', $rest;           # f[0] is field 3 (state)
+    return (policy => $f[38], nice => $f[16]);
+}
+is_deeply({ sched_of($pids[0]) }, { policy => 3, nice => 0 },
+          'worker: SCHED_BATCH, nice 0 by default');
+ok(wait_for(sub { pids('mnice') == 1 }), 'mnice: one worker');
+my ($nice_pid) = pids('mnice');
+is_deeply({ sched_of($nice_pid) }, { policy => 0, nice => 5 },
+          'sched=normal nice=5: SCHED_OTHER at nice 5');
+kill 'KILL', $nice_pid;
+ok(wait_for(sub { my ($p) = pids('mnice'); my %s = sched_of($p || 0);
+                  $p && $p != $nice_pid && $s{nice} == 5 }),
+   'its replacement too');
 ok(wait_for_log(qr/PA00121: app mchatty pid \d+: chatty says FOO=bar/, 0,
                 file => $h->log_file), 'stderr lines logged, tagged with app and pid');
 my ($sockdir) = glob("$dir/pa-*");
