@@ -73,6 +73,8 @@ typedef struct pa_req_t {
     int claimed;
     int fd;
     int kept;                       /* fd is the worker's shared kept connection */
+    apr_uint32_t unread;            /* the previous reply's tail, still to drop */
+    apr_uint32_t peeked;            /* bytes of the last read left in the socket */
     int sent;                       /* some of the request went out */
     apr_time_t deadline;            /* claim + request-timeout */
     pa_fcgi_parser_t parser;
@@ -126,6 +128,8 @@ static apr_status_t close_fd(void *data)
 
 static void release(pa_req_t *q, pa_release_e how)
 {
+    q->claim.unread = q->kept && how == PA_RELEASE_OK && q->ended
+                      ? q->peeked : 0;
     if (q->fd >= 0 && q->kept && how == PA_RELEASE_OK && q->ended) {
         /* Read to its FCGI_END_REQUEST: clean, it stays in this child's
          * table for the next request on this worker. */
@@ -581,13 +585,52 @@ static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
     }
 }
 
+/* Read and drop n bytes that are in the socket already. */
+static int skip_bytes(pa_req_t *q, apr_size_t n)
+{
+    while (n > 0) {
+        ssize_t got = recv(q->fd, q->buf, n < PA_READ_BUF ? n : PA_READ_BUF,
+                           MSG_DONTWAIT);
+
+        if (got > 0) {
+            n -= got;
+        }
+        else if (got < 0 && errno == EINTR) {
+            continue;
+        }
+        else {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Read what the worker has sent and process it. With block, wait (up to the
  * deadline) until something arrives; first flushing what the client has not
- * been sent yet, so a slow reply reaches it progressively. */
+ * been sent yet, so a slow reply reaches it progressively.
+ *
+ * On a kept connection the bytes are peeked, and consumed only once they are
+ * known not to end the reply. The read that ends it leaves them in the
+ * socket, and the next request on this worker drops them after it has sent
+ * its own (q->unread). Consuming them now would free the worker's send
+ * buffer while it sleeps in read() for its next request, and the kernel
+ * wakes a writer for that (unix_write_space) although there is nothing to
+ * read: a context switch per request for nothing. Once the worker has been
+ * woken by the next request, the drop finds nobody asleep. */
 static void receive(pa_req_t *q, int block)
 {
     short revents;
     ssize_t n;
+    int peek = q->kept ? MSG_PEEK : 0;
+
+    if (q->unread) {
+        if (skip_bytes(q, q->unread) != 0) {
+            broken(q, PA_BAD_FCGI, "the previous reply's end was not on the "
+                   "kept connection");
+            return;
+        }
+        q->unread = 0;
+    }
 
     /* Nothing has come yet: the reply is unlikely to be there already. */
     if (block && q->received == 0) {
@@ -597,9 +640,16 @@ static void receive(pa_req_t *q, int block)
         }
     }
     for (;;) {
-        n = recv(q->fd, q->buf, PA_READ_BUF, MSG_DONTWAIT);
+        n = recv(q->fd, q->buf, PA_READ_BUF, MSG_DONTWAIT | peek);
         if (n > 0) {
+            q->peeked = peek ? (apr_uint32_t)n : 0;
             process(q, (apr_size_t)n);
+            if (q->peeked && !q->ended && !q->fail) {
+                if (skip_bytes(q, q->peeked) != 0) {
+                    broken(q, PA_BAD_FCGI, "peeked reply bytes could not be read");
+                }
+                q->peeked = 0;
+            }
             return;
         }
         if (n == 0 || errno == ECONNRESET) {
@@ -810,6 +860,7 @@ static int attempt(pa_req_t *q, const char *what, const char *begin,
 
     q->fd = -1;
     q->kept = q->sent = 0;
+    q->unread = q->peeked = 0;
     q->fail = PA_FAIL_NONE;
     q->received = 0;
     q->body_in = 0;
@@ -847,6 +898,7 @@ static int attempt(pa_req_t *q, const char *what, const char *begin,
         q->fail = PA_FAIL_CONNECT;
         return OK;
     }
+    q->unread = q->kept ? q->claim.unread : 0;
     send_request(q, begin, begin_len);
     if (q->app->protocol == PA_PROTO_CGI && !q->fail && !q->ended) {
         shutdown(q->fd, SHUT_WR);       /* stdin's EOF, as mod_cgi gives */

@@ -479,6 +479,7 @@ static void pa_mgr_spawn(pa_manager_t *m, pa_mapp_t *ma, int idx)
     }
     slot->pid = w->pid;
     slot->started_at = w->spawned;
+    slot->unread = 0;
     in_place = slot->state == PA_SLOT_BUSY;
     if (in_place) {
         /* In place under its claimant (same seq): it takes the waiting

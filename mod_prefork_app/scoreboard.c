@@ -263,6 +263,7 @@ static void pa_sb_fill_claim(pa_sb_app_t *a, pa_slot_t *slot, int slot_index,
     claim->seq = slot->seq;
     claim->pid = slot->pid;
     claim->start = slot->req_start;
+    claim->unread = slot->unread;
     /* Display only: written by the claimant alone while it holds the slot. */
     apr_cpystrn(slot->uri, what ? what : "", sizeof(slot->uri));
 }
@@ -398,6 +399,7 @@ void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how)
         return;
     }
     slot->last_used = apr_time_now();
+    slot->unread = 0;
     if (slot->pid == 0) {
         /* The worker died under this request and was reaped already. */
         slot->state = PA_SLOT_EMPTY;
@@ -425,6 +427,7 @@ void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how)
         poke = 1;
     }
     else {
+        slot->unread = claim->unread;
         granted = pa_sb_slot_ready_locked(sb, a, claim->slot_index);
     }
     pa_sb_unlock(sb, a);

@@ -68,6 +68,8 @@ typedef struct pa_slot_t {
     volatile apr_time_t req_start;  /* start of the current request, 0 = none */
     volatile apr_time_t last_used;  /* end of its last request */
     volatile pid_t client_pid;      /* httpd child serving the current request, 0 = none */
+    apr_uint32_t unread;            /* bytes of the last reply left unread on the
+                                     * kept connection (see dispatch.c) */
     int last_exit_status;           /* wait status of the previous occupant, -1 = none */
     char uri[PA_URI_MAX];           /* current request (method + URI), NUL-terminated */
 } pa_slot_t;
@@ -171,6 +173,8 @@ typedef struct pa_claim_t {
     apr_uint32_t seq;               /* occupant we claimed */
     pid_t pid;                      /* its pid */
     apr_time_t start;
+    apr_uint32_t unread;            /* claim: the slot's unread bytes; release
+                                     * (PA_RELEASE_OK): what this request left */
 } pa_claim_t;
 
 typedef enum {

@@ -20,7 +20,7 @@ use PATest qw(:all);
 use HTTP::Tiny ();
 use POSIX ();
 
-plan tests => 33;
+plan tests => 37;
 
 my $apps = $ENV{PA_APPS} || dirname(hello_path());
 my $echo = "$apps/echo";
@@ -204,6 +204,31 @@ $log = wait_for_log(qr/PA00108: app kkill slot 0/, $offset, file => $h->log_file
 like($log, qr/PA00308: kkill: worker pid $w0->{pid} went away before answering; retrying/,
      'retried (the request never reached the dead one)');
 unlike($log, qr/PA00127|PA00309/, 'not taken for an app that closes connections, no 502');
+
+# ---- the end of a reply stays in the socket until the next request ---------------
+# Each reply's last read is left in the kept connection and dropped by the
+# next request, which may come from the other httpd child: replies of every
+# size (around the 64 KB read buffer too), served in turn by both children,
+# must each arrive whole and alone.
+my @ka = map { HTTP::Tiny->new(timeout => 60, keep_alive => 1) } 1 .. 2;
+my @who = map { whoami($_, 'kkeep') } @ka;
+ok($who[0]{httpd} && $who[1]{httpd} && $who[0]{httpd} != $who[1]{httpd},
+   'two keep-alive clients, two httpd children');
+my $pattern = join '', '0' .. '9', 'a' .. 'z', "\n";
+my @sizes = (0, 1, 37, 4095, 65535, 65536, 65537, 3, 200000, 1, 1000000, 5, 131072, 0);
+my @bad;
+for my $i (0 .. $#sizes) {
+    my $n = $sizes[$i];
+    my $res = $ka[$i % 2]->get($h->url("/kkeep?bytes=$n"));
+    my $want = substr($pattern x (int($n / 37) + 1), 0, $n);
+    push @bad, "$n: $res->{status}, " . length($res->{content}) . ' bytes'
+        unless $res->{status} == 200 && $res->{content} eq $want;
+}
+is_deeply(\@bad, [], 'every reply whole, from both children in turn');
+my @after = map { whoami($_, 'kkeep') } @ka;
+ok($after[1]{pid} == $who[0]{pid} && $after[1]{conn} == $who[0]{conn},
+   'one worker, one connection throughout');
+is($after[1]{served} - $who[1]{served}, @sizes + 2, 'it served each request once');
 
 # ---- stop: idle workers on kept connections leave at SIGTERM ---------------------
 my @workers = map { $_->{pid} } whoami($ua, 'kkeep'), whoami($ua, 'khold');
