@@ -489,11 +489,13 @@ static void st_json_app(request_rec *r, const st_snapshot_t *snap,
     ap_rprintf(r, "\"pool\":{\"mode\":\"%s\",\"min\":%d,\"max\":%d,"
                "\"spare_min\":%d,\"spare_max\":%d,\"max_requests\":%d,"
                "\"lifetime\":%d,\"idle_timeout\":%d,\"request_timeout\":%d,"
-               "\"queue_timeout\":%d,\"slots\":%u},",
+               "\"queue_timeout\":%d,\"slots\":%u,\"sched\":\"%s\","
+               "\"nice\":%d},",
                st_dynamic(app) ? "dynamic" : "static", app->min_procs,
                app->max_procs, app->spare_min, app->spare_max,
                app->max_requests, app->lifetime, app->idle_timeout,
-               app->request_timeout, app->queue_timeout, sa->nslots);
+               app->request_timeout, app->queue_timeout, sa->nslots,
+               app->sched_batch ? "batch" : "normal", app->nice);
     ap_rprintf(r, "\"processes\":{\"total\":%u,\"starting\":%u,\"idle\":%u,"
                "\"busy\":%u,\"stopping\":%u},",
                (unsigned)sa->workers->nelts,
@@ -894,6 +896,8 @@ static void st_html_app(request_rec *r, const st_snapshot_t *snap,
                st_limit(p, app->lifetime, " s"),
                st_limit(p, app->request_timeout, " s"),
                st_limit(p, app->queue_timeout, " s"));
+    ap_rprintf(r, "<dt>Scheduling: sched=%s, nice %d</dt>\n",
+               app->sched_batch ? "batch" : "normal", app->nice);
     ap_rprintf(r, "<dt>Connections: %s</dt>\n", sa->kept
                ? "one kept per worker, shared by the httpd children "
                  "(keep-conn=on)"

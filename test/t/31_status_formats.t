@@ -63,9 +63,10 @@ check_keys('app', $app, name => 'str', protocol => 'str', command => 'str',
            connections => 'str', pool => 'obj',
            processes => 'obj', queue => 'obj', crash_backoff_level => 'int',
            last_minute => 'obj', counters => 'obj', workers => 'arr');
-check_keys('app.pool', $app->{pool}, mode => 'str', map { $_ => 'int' }
+check_keys('app.pool', $app->{pool}, mode => 'str', sched => 'str', map { $_ => 'int' }
            qw(min max spare_min spare_max max_requests lifetime idle_timeout
-              request_timeout queue_timeout slots));
+              request_timeout queue_timeout slots nice));
+is("$app->{pool}{sched} $app->{pool}{nice}", 'batch 0', 'JSON: sched=batch, nice 0 by default');
 check_keys('app.processes', $app->{processes}, map { $_ => 'int' }
            qw(total starting idle busy stopping));
 check_keys('app.queue', $app->{queue}, length => 'int', max => 'int');
