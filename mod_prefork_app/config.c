@@ -112,6 +112,23 @@ static const char *parse_range(apr_pool_t *p, const char *key, const char *val,
     return NULL;
 }
 
+/* One of two words: *out = 1 for yes, 0 for no. */
+static const char *parse_choice(apr_pool_t *p, const char *key,
+                                const char *val, const char *yes,
+                                const char *no, int *out)
+{
+    if (!strcasecmp(val, yes)) {
+        *out = 1;
+    }
+    else if (!strcasecmp(val, no)) {
+        *out = 0;
+    }
+    else {
+        return apr_psprintf(p, "%s=%s: must be %s or %s", key, val, yes, no);
+    }
+    return NULL;
+}
+
 /* The plain numeric keys of PreforkApp and where they go. */
 static const struct {
     const char *name;
@@ -189,28 +206,10 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
         return NULL;
     }
     if (!strcmp(key, "keep-conn")) {
-        if (!strcasecmp(val, "on")) {
-            app->keep_conn = 1;
-        }
-        else if (!strcasecmp(val, "off")) {
-            app->keep_conn = 0;
-        }
-        else {
-            return apr_psprintf(p, "keep-conn=%s: must be on or off", val);
-        }
-        return NULL;
+        return parse_choice(p, key, val, "on", "off", &app->keep_conn);
     }
     if (!strcmp(key, "sched")) {
-        if (!strcmp(val, "batch")) {
-            app->sched_batch = 1;
-        }
-        else if (!strcmp(val, "normal")) {
-            app->sched_batch = 0;
-        }
-        else {
-            return apr_psprintf(p, "sched=%s: must be batch or normal", val);
-        }
-        return NULL;
+        return parse_choice(p, key, val, "batch", "normal", &app->sched_batch);
     }
     if (!strcmp(key, "nice")) {
         int neg = val[0] == '-';
