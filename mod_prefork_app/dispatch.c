@@ -41,6 +41,10 @@ APLOG_USE_MODULE(prefork_app);
 
 #define PA_REQUEST_ID       1
 #define PA_READ_BUF         (64 * 1024)
+/* A reply's end is left in a kept connection (see receive()) only if it
+ * came in a read this small: what an idle worker pins in the kernel. */
+#define PA_PEEK_MAX         (32 * 1024)
+#define PA_PEEK_LOST        "peeked reply bytes could not be read"
 /* Bodies up to this size are read whole before a worker is claimed: a slow
  * upload does not hold a worker, and the request stays replayable. */
 #define PA_BODY_BUFFER_MAX  (64 * 1024)
@@ -75,6 +79,7 @@ typedef struct pa_req_t {
     int kept;                       /* fd is the worker's shared kept connection */
     apr_uint32_t unread;            /* the previous reply's tail, still to drop */
     apr_uint32_t peeked;            /* bytes of the last read left in the socket */
+    int plain;                      /* a long reply: read without peeking */
     int sent;                       /* some of the request went out */
     apr_time_t deadline;            /* claim + request-timeout */
     pa_fcgi_parser_t parser;
@@ -585,11 +590,15 @@ static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
     }
 }
 
-/* Read and drop n bytes that are in the socket already. */
-static int skip_bytes(pa_req_t *q, apr_size_t n)
+/* Read and drop n bytes that are in the socket already, into the part of
+ * q->buf a peek never fills (so peeked bytes there stay as they are). On
+ * failure the stream is not what we counted: broken. */
+static int skip_bytes(pa_req_t *q, apr_size_t n, const char *what)
 {
+    const apr_size_t room = PA_READ_BUF - PA_PEEK_MAX;
+
     while (n > 0) {
-        ssize_t got = recv(q->fd, q->buf, n < PA_READ_BUF ? n : PA_READ_BUF,
+        ssize_t got = recv(q->fd, q->buf + PA_PEEK_MAX, n < room ? n : room,
                            MSG_DONTWAIT);
 
         if (got > 0) {
@@ -599,6 +608,7 @@ static int skip_bytes(pa_req_t *q, apr_size_t n)
             continue;
         }
         else {
+            broken(q, PA_BAD_FCGI, what);
             return -1;
         }
     }
@@ -616,17 +626,18 @@ static int skip_bytes(pa_req_t *q, apr_size_t n)
  * buffer while it sleeps in read() for its next request, and the kernel
  * wakes a writer for that (unix_write_space) although there is nothing to
  * read: a context switch per request for nothing. Once the worker has been
- * woken by the next request, the drop finds nobody asleep. */
+ * woken by the next request, the drop finds nobody asleep. Peeks read at
+ * most PA_PEEK_MAX; one that fills it starts a long reply, which is then
+ * read plainly (a peek + read of each part would copy it twice). */
 static void receive(pa_req_t *q, int block)
 {
     short revents;
     ssize_t n;
-    int peek = q->kept ? MSG_PEEK : 0;
+    int peek = q->kept && !q->plain ? MSG_PEEK : 0;
 
     if (q->unread) {
-        if (skip_bytes(q, q->unread) != 0) {
-            broken(q, PA_BAD_FCGI, "the previous reply's end was not on the "
-                   "kept connection");
+        if (skip_bytes(q, q->unread, "the previous reply's end was not on "
+                       "the kept connection") != 0) {
             return;
         }
         q->unread = 0;
@@ -640,16 +651,22 @@ static void receive(pa_req_t *q, int block)
         }
     }
     for (;;) {
-        n = recv(q->fd, q->buf, PA_READ_BUF, MSG_DONTWAIT | peek);
+        n = recv(q->fd, q->buf, peek ? PA_PEEK_MAX : PA_READ_BUF,
+                 MSG_DONTWAIT | peek);
+        if (n == PA_PEEK_MAX && peek) {
+            q->plain = 1;
+            peek = 0;
+            if (skip_bytes(q, n, PA_PEEK_LOST) != 0) {
+                return;
+            }
+        }
         if (n > 0) {
             q->peeked = peek ? (apr_uint32_t)n : 0;
             process(q, (apr_size_t)n);
             if (q->peeked && !q->ended && !q->fail) {
-                if (skip_bytes(q, q->peeked) != 0) {
-                    broken(q, PA_BAD_FCGI, "peeked reply bytes could not be read");
-                }
-                q->peeked = 0;
+                skip_bytes(q, q->peeked, PA_PEEK_LOST);
             }
+            q->peeked = 0;
             return;
         }
         if (n == 0 || errno == ECONNRESET) {
@@ -861,6 +878,7 @@ static int attempt(pa_req_t *q, const char *what, const char *begin,
     q->fd = -1;
     q->kept = q->sent = 0;
     q->unread = q->peeked = 0;
+    q->plain = 0;
     q->fail = PA_FAIL_NONE;
     q->received = 0;
     q->body_in = 0;
