@@ -208,8 +208,8 @@ unlike($log, qr/PA00127|PA00309/, 'not taken for an app that closes connections,
 # ---- the end of a reply stays in the socket until the next request ---------------
 # Each reply's last read is left in the kept connection and dropped by the
 # next request, which may come from the other httpd child: replies of every
-# size (around the 32 KB peek and the 64 KB read buffer too), served in turn by both children,
-# must each arrive whole and alone.
+# size (around the 32 KB peek and the 64 KB read buffer too), served in turn
+# by both children, must each arrive whole and alone.
 my @ka = map { HTTP::Tiny->new(timeout => 60, keep_alive => 1) } 1 .. 2;
 my @who = map { whoami($_, 'kkeep') } @ka;
 ok($who[0]{httpd} && $who[1]{httpd} && $who[0]{httpd} != $who[1]{httpd},
