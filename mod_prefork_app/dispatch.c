@@ -77,7 +77,6 @@ typedef struct pa_req_t {
     int claimed;
     int fd;
     int kept;                       /* fd is the worker's shared kept connection */
-    apr_uint32_t unread;            /* the previous reply's tail, still to drop */
     apr_uint32_t peeked;            /* bytes of the last read left in the socket */
     int plain;                      /* a long reply: read without peeking */
     int sent;                       /* some of the request went out */
@@ -133,9 +132,10 @@ static apr_status_t close_fd(void *data)
 
 static void release(pa_req_t *q, pa_release_e how)
 {
-    q->claim.unread = q->kept && how == PA_RELEASE_OK && q->ended
-                      ? q->peeked : 0;
-    if (q->fd >= 0 && q->kept && how == PA_RELEASE_OK && q->ended) {
+    int clean = q->kept && how == PA_RELEASE_OK && q->ended;
+
+    q->claim.unread = clean ? q->peeked : 0;
+    if (q->fd >= 0 && clean) {
         /* Read to its FCGI_END_REQUEST: clean, it stays in this child's
          * table for the next request on this worker. */
         apr_pool_cleanup_kill(q->r->pool, q, close_fd);
@@ -622,7 +622,7 @@ static int skip_bytes(pa_req_t *q, apr_size_t n, const char *what)
  * On a kept connection the bytes are peeked, and consumed only once they are
  * known not to end the reply. The read that ends it leaves them in the
  * socket, and the next request on this worker drops them after it has sent
- * its own (q->unread). Consuming them now would free the worker's send
+ * its own (q->claim.unread). Consuming them now would free the worker's send
  * buffer while it sleeps in read() for its next request, and the kernel
  * wakes a writer for that (unix_write_space) although there is nothing to
  * read: a context switch per request for nothing. Once the worker has been
@@ -635,12 +635,12 @@ static void receive(pa_req_t *q, int block)
     ssize_t n;
     int peek = q->kept && !q->plain ? MSG_PEEK : 0;
 
-    if (q->unread) {
-        if (skip_bytes(q, q->unread, "the previous reply's end was not on "
-                       "the kept connection") != 0) {
+    if (q->claim.unread) {
+        if (skip_bytes(q, q->claim.unread, "the previous reply's end was not "
+                       "on the kept connection") != 0) {
             return;
         }
-        q->unread = 0;
+        q->claim.unread = 0;
     }
 
     /* Nothing has come yet: the reply is unlikely to be there already. */
@@ -877,7 +877,7 @@ static int attempt(pa_req_t *q, const char *what, const char *begin,
 
     q->fd = -1;
     q->kept = q->sent = 0;
-    q->unread = q->peeked = 0;
+    q->peeked = 0;
     q->plain = 0;
     q->fail = PA_FAIL_NONE;
     q->received = 0;
@@ -916,7 +916,9 @@ static int attempt(pa_req_t *q, const char *what, const char *begin,
         q->fail = PA_FAIL_CONNECT;
         return OK;
     }
-    q->unread = q->kept ? q->claim.unread : 0;
+    if (!q->kept) {
+        q->claim.unread = 0;            /* counted on the kept connection */
+    }
     send_request(q, begin, begin_len);
     if (q->app->protocol == PA_PROTO_CGI && !q->fail && !q->ended) {
         shutdown(q->fd, SHUT_WR);       /* stdin's EOF, as mod_cgi gives */
