@@ -378,6 +378,11 @@ static const char *st_state_name(apr_uint32_t state)
     return state < ST_NSTATES ? st_state_names[state] : "unknown";
 }
 
+static const char *st_sched_name(const pa_app_t *app)
+{
+    return app->sched_batch ? "batch" : "normal";
+}
+
 static const char *st_protocol_name(const pa_app_t *app)
 {
     return (unsigned)app->protocol < sizeof(st_protocol_names)
@@ -495,7 +500,7 @@ static void st_json_app(request_rec *r, const st_snapshot_t *snap,
                app->max_procs, app->spare_min, app->spare_max,
                app->max_requests, app->lifetime, app->idle_timeout,
                app->request_timeout, app->queue_timeout, sa->nslots,
-               app->sched_batch ? "batch" : "normal", app->nice);
+               st_sched_name(app), app->nice);
     ap_rprintf(r, "\"processes\":{\"total\":%u,\"starting\":%u,\"idle\":%u,"
                "\"busy\":%u,\"stopping\":%u},",
                (unsigned)sa->workers->nelts,
@@ -897,7 +902,7 @@ static void st_html_app(request_rec *r, const st_snapshot_t *snap,
                st_limit(p, app->request_timeout, " s"),
                st_limit(p, app->queue_timeout, " s"));
     ap_rprintf(r, "<dt>Scheduling: sched=%s, nice %d</dt>\n",
-               app->sched_batch ? "batch" : "normal", app->nice);
+               st_sched_name(app), app->nice);
     ap_rprintf(r, "<dt>Connections: %s</dt>\n", sa->kept
                ? "one kept per worker, shared by the httpd children "
                  "(keep-conn=on)"
