@@ -331,13 +331,14 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
     int asked = w->term_at != 0;
     int clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
     apr_uint64_t requests;
-    apr_uint32_t retire;
+    apr_uint32_t retire, answered;
     int quick, loglevel, served_cgi;
 
     /* Its last words come before the line about its death. */
     pa_worker_read_output(w, m->s, 1);
     pa_sb_lock(m->sb, a);
     requests = slot->requests;
+    answered = slot->answered;
     retire = slot->retire;
     slot->last_exit_status = status;
     slot->pid = 0;
@@ -364,9 +365,12 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
         clean = 1;
     }
     apr_atomic_inc64(&a->c.exited);
+    /* A crash loop is a fresh worker that dies before it has answered a
+     * request. One that has answered shows that the app starts: its death
+     * (a request that crashes it, the OOM killer) is replaced at once. */
     quick = !asked && !served_cgi && ma->app->start_delay > 0
             && lived < apr_time_from_sec(ma->app->start_delay)
-            && (requests == 0 || !clean);
+            && answered == 0 && (requests == 0 || !clean);
     if (!asked && (!clean || quick)) {
         apr_atomic_inc64(&a->c.crashed);
     }
@@ -485,6 +489,7 @@ static void pa_mgr_spawn(pa_manager_t *m, pa_mapp_t *ma, int idx)
         /* In place under its claimant (same seq): it takes the waiting
          * connection, and the claimant's release makes it idle. */
         slot->requests = 1;
+        slot->answered = 0;
         slot->retire = PA_RETIRE_NONE;
     }
     else {
@@ -748,6 +753,7 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
         slot->seq++;
         slot->retire = PA_RETIRE_NONE;
         slot->requests = 0;
+        slot->answered = 0;
         slot->last_used = now;
     }
     live += nspawn;

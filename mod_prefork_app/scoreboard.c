@@ -400,6 +400,9 @@ void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how)
     }
     slot->last_used = apr_time_now();
     slot->unread = 0;
+    if (how == PA_RELEASE_OK && slot->pid == claim->pid) {
+        slot->answered++;           /* the app starts: see pa_mgr_exited() */
+    }
     if (slot->pid == 0) {
         /* The worker died under this request and was reaped already. */
         slot->state = PA_SLOT_EMPTY;

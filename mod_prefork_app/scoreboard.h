@@ -65,6 +65,7 @@ typedef struct pa_slot_t {
     volatile apr_uint32_t seq;      /* bumped for every new occupant */
     apr_time_t started_at;          /* occupant's spawn time */
     volatile apr_uint64_t requests; /* served by the current occupant */
+    apr_uint32_t answered;          /* ... of which it answered (released OK) */
     volatile apr_time_t req_start;  /* start of the current request, 0 = none */
     volatile apr_time_t last_used;  /* end of its last request */
     volatile pid_t client_pid;      /* httpd child serving the current request, 0 = none */

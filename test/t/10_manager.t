@@ -16,7 +16,7 @@ use File::Temp ();
 use HTTP::Tiny ();
 use POSIX ();
 
-plan tests => 50;
+plan tests => 57;
 
 my $hello = hello_path();
 my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
@@ -50,6 +50,10 @@ Alias /mphp/ "$tmp/"
 PreforkApp mslowcrash "$tmp/slowcrash" processes=1 start-delay=30 request-timeout=60
 <Location /mslowcrash>
     SetHandler prefork-app:mslowcrash
+</Location>
+PreforkApp mkill "$echo" processes=1 start-delay=60
+<Location /mkill>
+    SetHandler prefork-app:mkill
 </Location>
 PreforkApp mstatic "$hello" processes=3
 PreforkAppEnv mstatic PA_TEST_VAR hello
@@ -177,6 +181,26 @@ ok(pid_alive($h->pid) && pid_alive($mgr), 'httpd and the manager stay up');
 ok(wait_for(sub { pids('mslowcrash') == 1 }), 'slowly crashing app: a worker up');
 like($h->get('/mslowcrash')->{status}, qr/^50[23]$/,
      'its request fails with 502/503 when the worker dies, not 504');
+
+# ---- a young worker that has answered is no crash loop ----------------------
+# Killed well within start-delay (60 s) after answering, it is replaced at
+# once; a backoff would leave the pool short for a minute.
+ok(wait_for(sub { pids('mkill') == 1 }), 'mkill: a worker up');
+my ($killed) = $h->get('/mkill?whoami=1')->{content} =~ /pid=(\d+)/;
+kill 'KILL', $killed;
+my $next = wait_for(sub { my @p = pids('mkill'); @p == 1 && $p[0] != $killed },
+                    timeout => 15);
+ok($next, 'a worker killed after answering a request: replaced at once');
+is(app('mkill')->{crash_backoff_level}, 0, '... with no backoff');
+is($h->get('/mkill?whoami=1')->{status}, 200, '... and the app serves');
+# The GET is retried on the replacement, which dies in its first request:
+# that one is a fresh worker that never answered, a crash loop.
+$off = error_log_offset($h->log_file);
+is($h->get('/mkill?die=always')->{status}, 502,
+   'a request that kills the worker and its replacement: 502');
+ok(wait_for_log(qr/PA00105: app mkill/, $off, file => $h->log_file),
+   'a replacement dying in its first request starts the backoff');
+ok(app('mkill')->{crash_backoff_level} >= 1, '... shown in the status');
 
 # ---- recycling: max-requests and lifetime, not one request lost -------------
 my $load = PALoad->start("$base/mrecycle", clients => 4, expect => qr/^Hello/);
