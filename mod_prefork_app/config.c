@@ -142,6 +142,7 @@ static const struct {
     { "queue-timeout",   APR_OFFSETOF(pa_app_t, queue_timeout),   0 },
     { "die-timeout",     APR_OFFSETOF(pa_app_t, die_timeout),     0 },
     { "start-delay",     APR_OFFSETOF(pa_app_t, start_delay),     0 },
+    { "slowlog",         APR_OFFSETOF(pa_app_t, slowlog),         0 },
     { NULL, 0, 0 }
 };
 
@@ -233,8 +234,8 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
     return apr_psprintf(p, "unknown key '%s' (known: protocol, processes, "
                         "spare, max-requests, lifetime, idle-timeout, "
                         "request-timeout, queue-timeout, die-timeout, "
-                        "start-delay, keep-conn, sched, nice, user, group, "
-                        "cache)", key);
+                        "start-delay, slowlog, keep-conn, sched, nice, user, "
+                        "group, cache)", key);
 }
 
 /* Whether workers forked by this process may run at a negative nice. */

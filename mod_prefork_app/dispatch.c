@@ -66,6 +66,7 @@ typedef struct pa_req_t {
     pa_app_t *app;
     pa_sb_app_t *sba;
     apr_time_t start;               /* handler entry */
+    apr_interval_time_t waited;     /* in the wait queue, all attempts */
 
     /* The request body's first part, kept for a replay. */
     char *body;
@@ -906,6 +907,7 @@ static int attempt(pa_req_t *q, const char *what, const char *begin,
         return HTTP_SERVICE_UNAVAILABLE;
     }
     q->claimed = 1;
+    q->waited += apr_time_now() - asked;
     q->deadline = apr_time_now() + apr_time_from_sec(q->app->request_timeout);
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00306)
                   "%s: slot %d (pid %ld) after waiting %" APR_TIME_T_FMT " us",
@@ -950,6 +952,29 @@ static int replayable(pa_req_t *q)
     return q->fail == PA_FAIL_DEAD && q->body_complete
            && (r->method_number == M_GET || r->method_number == M_OPTIONS
                || r->header_only);
+}
+
+/* The request's outcome for the status page, and the slowlog line. */
+static void record(pa_req_t *q, int status)
+{
+    request_rec *r = q->r;
+    apr_interval_time_t took = apr_time_now() - q->start;
+
+    pa_sb_record(pa_scoreboard, q->app->index, status, took);
+    if (q->app->slowlog && took >= apr_time_from_sec(q->app->slowlog)) {
+        apr_atomic_inc64(&q->sba->c.slow);
+        /* The path only: a query string may carry secrets. */
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, PALOGNO(00321)
+                      "%s: slow request %s %s: %.3f s, of which %.3f s "
+                      "waiting for a worker; %s, status %d (slowlog=%d)",
+                      q->app->name, ap_escape_logitem(r->pool, r->method),
+                      ap_escape_logitem(r->pool, r->uri),
+                      (double)took / APR_USEC_PER_SEC,
+                      (double)q->waited / APR_USEC_PER_SEC,
+                      q->claim.pid ? apr_psprintf(r->pool, "worker pid %ld",
+                                                  (long)q->claim.pid)
+                                   : "no worker", status, q->app->slowlog);
+    }
 }
 
 int pa_app_handler(request_rec *r)
@@ -1019,8 +1044,7 @@ int pa_app_handler(request_rec *r)
     for (tries = 0; ; tries++) {
         rc = attempt(q, what, begin, begin_len);
         if (rc != OK) {
-            pa_sb_record(pa_scoreboard, q->app->index, rc,
-                         apr_time_now() - q->start);
+            record(q, rc);
             return rc;
         }
         if ((q->fail != PA_FAIL_CONNECT && q->fail != PA_FAIL_DEAD)
@@ -1041,11 +1065,10 @@ int pa_app_handler(request_rec *r)
         if (q->redirect) {
             /* The reply was a local redirect: serve it as a GET, as mod_cgi
              * does, now that the worker is free (it may be this app). */
+            record(q, HTTP_OK);
             r->method = "GET";
             r->method_number = M_GET;
             apr_table_unset(r->headers_in, "Content-Length");
-            pa_sb_record(pa_scoreboard, q->app->index, HTTP_OK,
-                         apr_time_now() - q->start);
             ap_internal_redirect_handler(q->redirect, r);
             return OK;
         }
@@ -1070,8 +1093,7 @@ int pa_app_handler(request_rec *r)
             /* Counted as the failure it was, though the client got the
              * status line of the reply already. */
             abort_client(q);
-            pa_sb_record(pa_scoreboard, q->app->index, rc,
-                         apr_time_now() - q->start);
+            record(q, rc);
             return OK;
         }
         break;
@@ -1082,7 +1104,6 @@ int pa_app_handler(request_rec *r)
         rc = (q->status && !q->passed) ? q->status : OK;
         break;
     }
-    pa_sb_record(pa_scoreboard, q->app->index,
-                 rc == OK ? r->status : rc, apr_time_now() - q->start);
+    record(q, rc == OK ? r->status : rc);
     return rc;
 }

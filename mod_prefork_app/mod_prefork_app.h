@@ -55,6 +55,7 @@ typedef struct pa_app_t {
     int queue_timeout;
     int die_timeout;
     int start_delay;
+    int slowlog;                /* log requests taking this many seconds, 0 = off */
     int keep_conn;              /* keep-conn=on: FCGI_KEEP_CONN, shared kept connections
                                  * (-1 until pa_config_check: on for fastcgi) */
     int sched_batch;            /* sched=batch: workers run SCHED_BATCH (default) */

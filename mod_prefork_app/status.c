@@ -35,7 +35,7 @@ typedef enum {
     C_ACCEPTED, C_SPAWNED, C_EXITED, C_CRASHED,
     C_RECYCLED_REQUESTS, C_RECYCLED_LIFETIME, C_RECYCLED_IDLE,
     C_KILLED_TIMEOUT, C_MAX_REACHED, C_502, C_503, C_504, C_RETRIES,
-    C_COUNT
+    C_SLOW, C_COUNT
 } st_counter_e;
 
 typedef struct {
@@ -55,7 +55,8 @@ static const st_counter_t st_counters[C_COUNT] = {
     { "exited", "Workers exited", "prefork_app_workers_exited_total", NULL,
       "Worker processes that went away, for any reason." },
     { "crashed", "Workers crashed", "prefork_app_workers_crashed_total", NULL,
-      "Workers that died by a signal, exited non-zero or died within start-delay." },
+      "Workers that died by a signal, exited non-zero, or exited within "
+      "start-delay before answering a request." },
     { "recycled_max_requests", "Recycled by max-requests",
       "prefork_app_workers_recycled_total", "reason=\"max-requests\"",
       "Workers stopped on purpose, by reason." },
@@ -76,7 +77,10 @@ static const st_counter_t st_counters[C_COUNT] = {
     { "http_504", "504 Gateway Timeout sent", "prefork_app_errors_total",
       "code=\"504\"", NULL },
     { "retries", "Retried on another worker", "prefork_app_retries_total", NULL,
-      "Requests retried on another worker after the first one died." }
+      "Requests retried on another worker after the first one died." },
+    { "slow_requests", "Slow requests (slowlog)",
+      "prefork_app_slow_requests_total", NULL,
+      "Requests that took slowlog seconds or more (each one logged)." }
 };
 
 static const char *const st_state_names[] = {
@@ -292,6 +296,7 @@ static void st_app_counters(st_app_t *sa, const pa_app_counters_t *c)
     sa->c[C_503] = c->status_503;
     sa->c[C_504] = c->status_504;
     sa->c[C_RETRIES] = c->retries;
+    sa->c[C_SLOW] = c->slow;
     sa->queue_max = c->queue_max;
 }
 
@@ -494,13 +499,13 @@ static void st_json_app(request_rec *r, const st_snapshot_t *snap,
     ap_rprintf(r, "\"pool\":{\"mode\":\"%s\",\"min\":%d,\"max\":%d,"
                "\"spare_min\":%d,\"spare_max\":%d,\"max_requests\":%d,"
                "\"lifetime\":%d,\"idle_timeout\":%d,\"request_timeout\":%d,"
-               "\"queue_timeout\":%d,\"slots\":%u,\"sched\":\"%s\","
-               "\"nice\":%d},",
+               "\"queue_timeout\":%d,\"slowlog\":%d,\"slots\":%u,"
+               "\"sched\":\"%s\",\"nice\":%d},",
                st_dynamic(app) ? "dynamic" : "static", app->min_procs,
                app->max_procs, app->spare_min, app->spare_max,
                app->max_requests, app->lifetime, app->idle_timeout,
-               app->request_timeout, app->queue_timeout, sa->nslots,
-               st_sched_name(app), app->nice);
+               app->request_timeout, app->queue_timeout, app->slowlog,
+               sa->nslots, st_sched_name(app), app->nice);
     ap_rprintf(r, "\"processes\":{\"total\":%u,\"starting\":%u,\"idle\":%u,"
                "\"busy\":%u,\"stopping\":%u},",
                (unsigned)sa->workers->nelts,
@@ -896,11 +901,12 @@ static void st_html_app(request_rec *r, const st_snapshot_t *snap,
                    app->max_procs);
     }
     ap_rprintf(r, "<dt>Limits: max-requests %s, lifetime %s, "
-               "request-timeout %s, queue-timeout %s</dt>\n",
+               "request-timeout %s, queue-timeout %s, slowlog %s</dt>\n",
                st_limit(p, app->max_requests, ""),
                st_limit(p, app->lifetime, " s"),
                st_limit(p, app->request_timeout, " s"),
-               st_limit(p, app->queue_timeout, " s"));
+               st_limit(p, app->queue_timeout, " s"),
+               st_limit(p, app->slowlog, " s"));
     ap_rprintf(r, "<dt>Scheduling: sched=%s, nice %d</dt>\n",
                st_sched_name(app), app->nice);
     ap_rprintf(r, "<dt>Connections: %s</dt>\n", sa->kept

@@ -1,0 +1,61 @@
+# slowlog=N: a request that takes N seconds or more gets one log line (app,
+# method and path without the query string, total time, the part of it spent
+# waiting for a worker, the worker's pid, the status) and is counted on the
+# status page; a quick one gets neither.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use PATest qw(:all);
+use PADispatch qw(:all);
+
+plan tests => 14;
+
+my $app = 'dslowlog';
+my $logs = Apache::Test::vars('t_logs');
+my $line = qr/PA00321: dslowlog: slow request (\S+) (\S+): (\d+\.\d{3}) s, of which (\d+\.\d{3}) s waiting for a worker; worker pid (\d+), status (\d+) \(slowlog=1\)/;
+
+ok(wait_for(sub { (app_status($app) || {})->{processes}{idle} }), 'the worker is up');
+is((app_status($app) || {})->{pool}{slowlog}, 1, 'status: pool.slowlog');
+my $before = counter($app, 'slow_requests');
+ok(defined $before, 'status: a slow_requests counter');
+
+# ---- quick requests: nothing --------------------------------------------------
+my $off = error_log_offset();
+is(join(' ', map { http()->get(base_url() . "/$app?whoami=1")->{status} } 1 .. 5),
+   '200 200 200 200 200', 'five quick requests');
+is(counter($app, 'slow_requests'), $before, 'quick requests are not counted as slow');
+
+# ---- a slow one: one line ---------------------------------------------------------
+my ($pid) = (app_status($app)->{workers}[0] || {})->{pid};
+my $res = http()->get(base_url() . "/$app?sleep=1.3&secret=xyzzy");
+is($res->{status}, 200, 'a request the app takes 1.3 s over');
+my $text = wait_for_log($line, $off);
+my @lines = ($text || '') =~ /(PA00321: [^\n]*)/g;
+is(scalar @lines, 1, 'one slowlog line, for the slow request only') or diag(join "\n", @lines);
+my ($method, $path, $took, $waited, $wpid, $status) = ($lines[0] || '') =~ $line;
+is("$method $path $status", "GET /$app 200", 'the line names the request and its status');
+ok($took >= 1.3 && $waited < $took, "it took $took s, of which $waited s waiting");
+is($wpid, $pid, 'the worker that served it');
+unlike($lines[0] || '', qr/xyzzy|sleep/, 'the query string is left out');
+ok(wait_for(sub { counter($app, 'slow_requests') == $before + 1 }), 'counted once');
+
+# ---- time in the queue counts, and is shown apart ----------------------------------
+my $hold = "$logs/dslowlog_hold";
+unlink $hold;
+my $ja = bg_request('GET', "/$app?slowstream=$hold");
+ok(wait_for(sub { (app_status($app) || {})->{processes}{busy} == 1 }), 'the worker is held');
+$off = error_log_offset();
+my $jb = bg_request('GET', "/$app?whoami=1");
+wait_for(sub { (app_status($app) || {})->{queue}{length} == 1 });
+select undef, undef, undef, 1.5;
+open my $fh, '>', $hold or die "$hold: $!";
+close $fh;
+bg_result($_) for $ja, $jb;
+# Two lines: the holding request (hardly any wait) and the queued one.
+$text = wait_for_log(qr/PA00321(?s:.*)PA00321/, $off) || '';
+my @waited = map { ($_ =~ $line)[3] } $text =~ /(PA00321: [^\n]*)/g;
+ok((grep { defined && $_ >= 1.5 } @waited),
+   'the queued request: its 1.5 s or more in the queue shown as waiting')
+    or diag($text);
