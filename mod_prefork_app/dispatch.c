@@ -873,7 +873,7 @@ static int attempt(pa_req_t *q, const char *what, const char *begin,
                    apr_size_t begin_len)
 {
     request_rec *r = q->r;
-    apr_time_t asked = apr_time_now();
+    apr_time_t asked = apr_time_now(), now;
     apr_status_t rv;
 
     q->fd = -1;
@@ -907,12 +907,13 @@ static int attempt(pa_req_t *q, const char *what, const char *begin,
         return HTTP_SERVICE_UNAVAILABLE;
     }
     q->claimed = 1;
-    q->waited += apr_time_now() - asked;
-    q->deadline = apr_time_now() + apr_time_from_sec(q->app->request_timeout);
+    now = apr_time_now();
+    q->waited += now - asked;
+    q->deadline = now + apr_time_from_sec(q->app->request_timeout);
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00306)
                   "%s: slot %d (pid %ld) after waiting %" APR_TIME_T_FMT " us",
                   q->app->name, q->claim.slot_index, (long)q->claim.pid,
-                  apr_time_now() - asked);
+                  now - asked);
 
     if (connect_worker(q) != 0) {
         q->fail = PA_FAIL_CONNECT;
