@@ -539,6 +539,7 @@ static void php_max_requests(apr_pool_t *pconf, pa_app_t *app)
                 && (app->max_requests == 0 || n < app->max_requests)) {
                 app->max_requests = (int)n;
             }
+            app->exits_itself = n > 0;
             return;
         }
     }
@@ -546,6 +547,7 @@ static void php_max_requests(apr_pool_t *pconf, pa_app_t *app)
     if (!strncmp(base, "php", 3)) {
         APR_ARRAY_PUSH(app->env, const char *) =
             apr_psprintf(pconf, "%s%d", var, app->max_requests);
+        app->exits_itself = app->max_requests > 0;
     }
 }
 
@@ -578,6 +580,7 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
         }
         if (app->protocol == PA_PROTO_CGI) {
             app->max_requests = 1;  /* the next launcher starts at the claim */
+            app->exits_itself = 1;
         }
         if (app->protocol != PA_PROTO_FASTCGI && app->keep_conn == 1) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,

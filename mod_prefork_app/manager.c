@@ -62,6 +62,7 @@ typedef struct pa_mapp_t {
     const char **envp;
     int at_max;                 /* in a "demand but at max processes" episode */
     apr_time_t swept;           /* waiters last checked for life */
+    apr_time_t loop_began;      /* the crash-loop backoff started (level 0 -> 1) */
     apr_time_t stop_deadline;   /* SIGKILL what is left after this (stopping) */
 } pa_mapp_t;
 
@@ -399,11 +400,16 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
         a->backoff_level = level;
         a->backoff_until = now + delay;
         if (level == 1) {
+            ma->loop_began = now;
+            int recycles = ma->app->max_requests || ma->app->lifetime;
+
             ap_log_error(APLOG_MARK, APLOG_ERR, 0, m->s, PALOGNO(00105)
                          "app %s: workers exit right after they start; "
                          "backing off (next spawn in %" APR_TIME_T_FMT
-                         " ms, growing up to 60 s)", ma->app->name,
-                         apr_time_as_msec(delay));
+                         " ms, growing up to 60 s)%s", ma->app->name,
+                         apr_time_as_msec(delay),
+                         recycles && a->stretch ? "; workers up meanwhile "
+                         "serve past max-requests / lifetime" : "");
         }
         else {
             ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, m->s, PALOGNO(00106)
@@ -708,10 +714,18 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
                          w->pid, app->die_timeout);
             pa_worker_signal(w, SIGKILL);
         }
-        if (app->lifetime && slot->retire == PA_RETIRE_NONE
+        if (slot->retire == PA_RETIRE_NONE
             && (st == PA_SLOT_IDLE || st == PA_SLOT_BUSY)
-            && now - w->spawned >= apr_time_from_sec(app->lifetime)) {
-            slot->retire = PA_RETIRE_LIFETIME;
+            && !pa_sb_recycling_paused(a, now)) {
+            if (app->lifetime
+                && now - w->spawned >= apr_time_from_sec(app->lifetime)) {
+                slot->retire = PA_RETIRE_LIFETIME;
+            }
+            else if (app->max_requests
+                     && slot->requests >= (apr_uint64_t)app->max_requests) {
+                /* Served past it through a backoff: replace it now. */
+                slot->retire = PA_RETIRE_MAX_REQUESTS;
+            }
         }
         if (st == PA_SLOT_IDLE || st == PA_SLOT_BUSY) {
             if (slot->retire == PA_RETIRE_NONE) {
@@ -724,11 +738,14 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
         }
     }
 
-    /* A worker that outlived start-delay ends a crash loop. */
+    /* A worker started since the loop began that outlived start-delay ends
+     * it (one from before proves nothing about the app as it is now). */
     if (a->backoff_level) {
         for (i = 0; i < n; i++) {
-            if (ma->w[i].pid && !ma->w[i].term_at && now - ma->w[i].spawned
-                                >= apr_time_from_sec(app->start_delay)) {
+            if (ma->w[i].pid && !ma->w[i].term_at
+                && ma->w[i].spawned >= ma->loop_began
+                && now - ma->w[i].spawned
+                   >= apr_time_from_sec(app->start_delay)) {
                 a->backoff_level = 0;
                 a->backoff_until = 0;
                 ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, m->s, PALOGNO(00112)

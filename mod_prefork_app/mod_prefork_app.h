@@ -49,6 +49,8 @@ typedef struct pa_app_t {
     int spare_min;
     int spare_max;
     int max_requests;           /* 0 = never recycle by count */
+    int exits_itself;           /* the app leaves after max-requests by itself
+                                 * (php-cgi, a CGI launcher): never stretched */
     int lifetime;               /* 0 = never recycle by age */
     int idle_timeout;
     int request_timeout;

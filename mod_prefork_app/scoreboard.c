@@ -150,12 +150,18 @@ static void pa_sb_take_locked(pa_sb_t *sb, pa_sb_app_t *a, pa_slot_t *slot,
     slot->requests++;
     apr_atomic_inc64(&a->c.accepted);
     if (a->max_requests && slot->requests >= a->max_requests
-        && slot->retire == PA_RETIRE_NONE) {
+        && slot->retire == PA_RETIRE_NONE
+        && !pa_sb_recycling_paused(a, slot->req_start)) {
         /* This is the occupant's last request: tell the manager now, so the
          * replacement starts while it is still being served. */
         slot->retire = PA_RETIRE_MAX_REQUESTS;
         pa_sb_wake_manager(sb);
     }
+}
+
+int pa_sb_recycling_paused(const pa_sb_app_t *a, apr_time_t now)
+{
+    return a->stretch && now < a->backoff_until;
 }
 
 int pa_sb_pid_alive(pid_t pid)
@@ -402,6 +408,11 @@ void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how)
     slot->unread = 0;
     if (how == PA_RELEASE_OK && slot->pid == claim->pid) {
         slot->answered++;           /* the app starts: see pa_mgr_exited() */
+        if ((slot->retire == PA_RETIRE_MAX_REQUESTS
+             || slot->retire == PA_RETIRE_LIFETIME)
+            && pa_sb_recycling_paused(a, slot->last_used)) {
+            slot->retire = PA_RETIRE_NONE;  /* marked before the backoff */
+        }
     }
     if (slot->pid == 0) {
         /* The worker died under this request and was reaped already. */
@@ -706,6 +717,7 @@ apr_status_t pa_sb_create(pa_sb_t **sbp, pa_server_conf_t *conf,
         a->nslots = pa_sb_nslots(app);
         a->nwaiters = nwaiters;
         a->max_requests = app->max_requests > 0 ? app->max_requests : 0;
+        a->stretch = !app->exits_itself;
         a->dynamic = app->min_procs < app->max_procs;
         a->max_procs = app->max_procs;
         off += PA_SB_ALIGN(sizeof(pa_sb_app_t));

@@ -116,6 +116,7 @@ typedef struct pa_sb_app_t {
     apr_uint32_t nwaiters;          /* waiter records: the MPM's most concurrent requests */
     apr_uint32_t waiters_hw;        /* records [0, waiters_hw) may be in use */
     apr_uint32_t max_requests;      /* copy of the app's max-requests (claim checks it) */
+    apr_uint32_t stretch;           /* recycling may wait out a backoff (not exits_itself) */
     apr_uint32_t dynamic;           /* min_procs < max_procs: waiters poke the manager */
     apr_uint32_t max_procs;         /* ... while fewer workers than this are up */
     volatile apr_uint32_t queue_len;
@@ -209,6 +210,11 @@ void pa_sb_unlock(pa_sb_t *sb, pa_sb_app_t *a);
 void pa_sb_wake_manager(pa_sb_t *sb);
 /* kill(pid, 0) says the process exists (EPERM counts as alive). */
 int pa_sb_pid_alive(pid_t pid);
+
+/* Whether recycling (max-requests, lifetime) waits: the app is in a
+ * crash-loop backoff, so a retiree would not be replaced, and serving past
+ * the limit beats answering 503. Never for an app that leaves by itself. */
+int pa_sb_recycling_paused(const pa_sb_app_t *a, apr_time_t now);
 
 /* ---- request side (httpd children) ---------------------------------------- */
 

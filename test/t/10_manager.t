@@ -16,7 +16,7 @@ use File::Temp ();
 use HTTP::Tiny ();
 use POSIX ();
 
-plan tests => 57;
+plan tests => 67;
 
 my $hello = hello_path();
 my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
@@ -31,6 +31,11 @@ open $sh, '>', "$tmp/slowcrash" or die "$tmp/slowcrash: $!";
 print $sh "#!/bin/sh\nsleep 2\nexit 1\n";
 close $sh;
 chmod 0755, "$tmp/slowcrash";
+# A deploy that can go bad: while $tmp/broken exists, new workers exit at once.
+open $sh, '>', "$tmp/deploy" or die "$tmp/deploy: $!";
+print $sh "#!/bin/sh\n[ -e '$tmp/broken' ] && exit 1\nexec '$echo'\n";
+close $sh;
+chmod 0755, "$tmp/deploy";
 open my $php, '>', "$tmp/hello.php" or die "$tmp/hello.php: $!";
 print $php "<?php echo 'php ', getmypid(), \"\\n\";\n";
 close $php;
@@ -54,6 +59,10 @@ PreforkApp mslowcrash "$tmp/slowcrash" processes=1 start-delay=30 request-timeou
 PreforkApp mkill "$echo" processes=1 start-delay=60
 <Location /mkill>
     SetHandler prefork-app:mkill
+</Location>
+PreforkApp mdeploy "$tmp/deploy" processes=2 max-requests=3 start-delay=10
+<Location /mdeploy>
+    SetHandler prefork-app:mdeploy
 </Location>
 PreforkApp mstatic "$hello" processes=3
 PreforkAppEnv mstatic PA_TEST_VAR hello
@@ -201,6 +210,53 @@ is($h->get('/mkill?die=always')->{status}, 502,
 ok(wait_for_log(qr/PA00105: app mkill/, $off, file => $h->log_file),
    'a replacement dying in its first request starts the backoff');
 ok(app('mkill')->{crash_backoff_level} >= 1, '... shown in the status');
+
+# ---- a bad deploy: the workers up serve on through the backoff --------------
+# Its replacements exit at once, so the app backs off; recycling by
+# max-requests then would drain the pool (503s) for the whole backoff.
+# Workers older than start-delay, as in a pool that has been up a while.
+ok(wait_for(sub { my @w = @{ (app('mdeploy') || {})->{workers} || [] };
+                  @w == 2 && !grep { $_->{age_seconds} < 11 } @w }, timeout => 40),
+   'mdeploy: two workers up for longer than start-delay');
+open my $bad, '>', "$tmp/broken" or die "$tmp/broken: $!";
+close $bad;
+$off = error_log_offset($h->log_file);
+my @first = map { $h->get('/mdeploy?whoami=1') } 1 .. 3;
+is_deeply([map { $_->{status} } @first], [200, 200, 200],
+          'the first worker serves its max-requests');
+my ($retired) = $first[2]{content} =~ /pid=(\d+)/;
+ok(wait_for(sub { app('mdeploy')->{crash_backoff_level} >= 1 }, timeout => 20),
+   'its replacement exits at once: the app backs off');
+ok(wait_for(sub { !pid_alive($retired) }), '... and the retiree has left');
+my ($backoff) = (wait_for_log(qr/PA00105: app mdeploy/, $off, file => $h->log_file)
+                 || '') =~ /(PA00105: app mdeploy[^\n]*)/;
+like($backoff || '', qr/serve past max-requests/,
+     'the log line says the workers up serve on');
+my @on = map { $h->get('/mdeploy?whoami=1') } 1 .. 8;
+is_deeply([map { $_->{status} } @on], [(200) x 8],
+          'during the backoff, requests are served (not 503)');
+my %served;
+for (@on) {
+    my ($pid, $n) = $_->{content} =~ /pid=(\d+) served=(\d+)/;
+    $served{$pid} = $n if defined $pid;
+}
+my ($kept) = keys %served;
+ok(keys %served == 1 && $served{$kept} >= 8,
+   'by the other worker, past its max-requests of 3')
+    or diag(explain(\%served));
+# That worker outlived start-delay, but before the loop began: it does not
+# end it (no replacement is due before start-delay, 10 s, has passed).
+my $crashed = counter('mdeploy', 'crashed');
+sleep 2;
+is(counter('mdeploy', 'crashed'), $crashed,
+   'a worker from before the loop does not end the backoff (no new spawn)');
+# Fixed: once the backoff is over a replacement starts and the worker kept
+# past its limit is recycled without anyone asking it for another request.
+unlink "$tmp/broken";
+ok(wait_for(sub { my @p = pids('mdeploy');
+                  @p == 2 && !grep { $_ == $kept } @p }, timeout => 60),
+   'after the backoff, the worker kept past max-requests is replaced');
+is($h->get('/mdeploy')->{status}, 200, '... and the app serves');
 
 # ---- recycling: max-requests and lifetime, not one request lost -------------
 my $load = PALoad->start("$base/mrecycle", clients => 4, expect => qr/^Hello/);
