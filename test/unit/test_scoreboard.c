@@ -311,6 +311,50 @@ static void test_max_requests_retires(void **state)
     assert_int_equal(c.slot->state, PA_SLOT_STOPPING);
 }
 
+static void claim_release(fixture_t *f, int n, pa_release_e how)
+{
+    pa_claim_t c;
+
+    while (n-- > 0) {
+        assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c), APR_SUCCESS);
+        pa_sb_release(f->sb, &c, how);
+    }
+}
+
+/* In a crash-loop backoff recycling waits (its replacement would not start):
+ * no claim marks the worker, and a mark from before the backoff is dropped
+ * at release. Not for an app that leaves by itself, nor for a failure. */
+static void test_recycling_waits_out_backoff(void **state)
+{
+    fixture_t *f = *state;
+    pa_slot_t *slot = pa_sb_slot(f->sb, f->a, 0);
+    pa_claim_t c;
+
+    f->a->stretch = 0;                      /* php-cgi: leaves at its limit */
+    f->a->backoff_until = apr_time_now() + apr_time_from_sec(60);
+    worker_up(f, 0, 1000);
+    claim_release(f, 3, PA_RELEASE_OK);
+    assert_int_equal(slot->state, PA_SLOT_STOPPING);
+
+    f->a->stretch = 1;
+    f->a->backoff_until = 0;
+    worker_up(f, 0, 1001);
+    claim_release(f, 2, PA_RELEASE_OK);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c), APR_SUCCESS);
+    assert_int_equal(slot->retire, PA_RETIRE_MAX_REQUESTS);
+    f->a->backoff_until = apr_time_now() + apr_time_from_sec(60);
+    pa_sb_release(f->sb, &c, PA_RELEASE_OK);
+    assert_int_equal(slot->state, PA_SLOT_IDLE);
+    assert_int_equal(slot->retire, PA_RETIRE_NONE);
+    wake_pending(f);
+    claim_release(f, 2, PA_RELEASE_OK);
+    assert_int_equal(slot->state, PA_SLOT_IDLE);
+    assert_int_equal(slot->requests, 5);
+    assert_false(wake_pending(f));
+    claim_release(f, 1, PA_RELEASE_BROKEN);
+    assert_int_equal(slot->state, PA_SLOT_STOPPING);
+}
+
 static void test_release_after_worker_died_or_replaced(void **state)
 {
     fixture_t *f = *state;
@@ -569,6 +613,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dead_waiter_skipped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sweep_checks_life_when_asked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_max_requests_retires, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_recycling_waits_out_backoff, setup, teardown),
         cmocka_unit_test_setup_teardown(test_release_after_worker_died_or_replaced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_release_timeout_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_worker_coming_fails_fast, setup, teardown),
