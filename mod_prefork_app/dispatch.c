@@ -78,6 +78,8 @@ typedef struct pa_req_t {
     int claimed;
     int fd;
     int kept;                       /* fd is the worker's shared kept connection */
+    int client_fd;                  /* watched for a hang-up while the worker
+                                     * works, -1 = not (see watch_client()) */
     apr_uint32_t peeked;            /* bytes of the last read left in the socket */
     int plain;                      /* a long reply: read without peeking */
     int sent;                       /* some of the request went out */
@@ -562,10 +564,12 @@ static void worker_eof(pa_req_t *q)
     }
 }
 
-/* Wait for events on the worker socket until the attempt's deadline. */
+/* Wait for events on the worker socket until the attempt's deadline; or
+ * until the client hangs up (APR_ECONNABORTED), if it is watched. */
 static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
 {
-    struct pollfd pfd;
+    struct pollfd pfd[2];
+    nfds_t n = q->client_fd >= 0 ? 2 : 1;
 
     for (;;) {
         apr_interval_time_t left = q->deadline - apr_time_now();
@@ -574,13 +578,19 @@ static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
         if (left <= 0) {
             return APR_TIMEUP;
         }
-        pfd.fd = q->fd;
-        pfd.events = events;
-        pfd.revents = 0;
-        rc = poll(&pfd, 1, (int)((left + 999) / 1000));
-        if (rc > 0) {
-            *revents = pfd.revents;
+        pfd[0].fd = q->fd;
+        pfd[0].events = events;
+        pfd[0].revents = 0;
+        pfd[1].fd = q->client_fd;
+        pfd[1].events = POLLRDHUP;
+        pfd[1].revents = 0;
+        rc = poll(pfd, n, (int)((left + 999) / 1000));
+        if (rc > 0 && pfd[0].revents) {
+            *revents = pfd[0].revents;
             return APR_SUCCESS;
+        }
+        if (rc > 0) {
+            return APR_ECONNABORTED;
         }
         if (rc == 0) {
             return APR_TIMEUP;
@@ -589,6 +599,22 @@ static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
             return APR_FROM_OS_ERROR(errno);
         }
     }
+}
+
+/* wait_worker() gave up: the deadline passed, or the client left. */
+static void wait_failed(pa_req_t *q, apr_status_t rv)
+{
+    if (rv != APR_ECONNABORTED) {
+        timeout(q);
+        return;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, PALOGNO(00322)
+                  "%s: client went away while worker pid %ld was working "
+                  "on its request; replacing the worker", q->app->name,
+                  (long)q->claim.pid);
+    apr_atomic_inc64(&q->sba->c.killed_client_gone);
+    q->r->connection->aborted = 1;
+    q->fail = PA_FAIL_CLIENT;
 }
 
 /* Read and drop n bytes that are in the socket already, into the part of
@@ -635,6 +661,7 @@ static void receive(pa_req_t *q, int block)
     short revents;
     ssize_t n;
     int peek = q->kept && !q->plain ? MSG_PEEK : 0;
+    apr_status_t rv;
 
     if (q->claim.unread) {
         if (skip_bytes(q, q->claim.unread, "the previous reply's end was not "
@@ -646,8 +673,9 @@ static void receive(pa_req_t *q, int block)
 
     /* Nothing has come yet: the reply is unlikely to be there already. */
     if (block && q->received == 0) {
-        if (wait_worker(q, POLLIN, &revents) != APR_SUCCESS) {
-            timeout(q);
+        rv = wait_worker(q, POLLIN, &revents);
+        if (rv != APR_SUCCESS) {
+            wait_failed(q, rv);
             return;
         }
     }
@@ -693,8 +721,9 @@ static void receive(pa_req_t *q, int block)
                 return;
             }
         }
-        if (wait_worker(q, POLLIN, &revents) != APR_SUCCESS) {
-            timeout(q);
+        rv = wait_worker(q, POLLIN, &revents);
+        if (rv != APR_SUCCESS) {
+            wait_failed(q, rv);
             return;
         }
     }
@@ -717,6 +746,7 @@ static void send_all(pa_req_t *q, struct iovec *iov, int n)
         w = sendmsg(q->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
         if (w < 0) {
             short revents = 0;
+            apr_status_t rv;
 
             if (errno == EINTR) {
                 continue;
@@ -734,8 +764,9 @@ static void send_all(pa_req_t *q, struct iovec *iov, int n)
                 }
                 return;
             }
-            if (wait_worker(q, POLLIN | POLLOUT, &revents) != APR_SUCCESS) {
-                timeout(q);
+            rv = wait_worker(q, POLLIN | POLLOUT, &revents);
+            if (rv != APR_SUCCESS) {
+                wait_failed(q, rv);
                 return;
             }
             if (revents & (POLLIN | POLLHUP | POLLERR)) {
@@ -941,18 +972,37 @@ static pa_release_e gone(pa_req_t *q)
 }
 
 /* May a request whose worker vanished be sent to another one? */
+/* GET, HEAD, OPTIONS: an app acts on them without harm, or ought to. */
+static int safe_method(const request_rec *r)
+{
+    return r->method_number == M_GET || r->method_number == M_OPTIONS
+           || r->header_only;
+}
+
 static int replayable(pa_req_t *q)
 {
-    request_rec *r = q->r;
-
     if (q->fail == PA_FAIL_CONNECT) {
         /* Not a byte reached the app; the body is still ours. */
         return 1;
     }
     /* It may have acted on the request: only if that is harmless. */
-    return q->fail == PA_FAIL_DEAD && q->body_complete
-           && (r->method_number == M_GET || r->method_number == M_OPTIONS
-               || r->header_only);
+    return q->fail == PA_FAIL_DEAD && q->body_complete && safe_method(q->r);
+}
+
+/* The client's socket, to notice a hang-up while the worker is silent: a
+ * long poll whose client left would hold its worker until request-timeout.
+ * Only for a safe method, as the worker is then killed mid-request; the app
+ * finishes anything else. Not for HTTP/2, whose streams share a socket. */
+static int watch_client(request_rec *r)
+{
+    apr_socket_t *sock = ap_get_conn_socket(r->connection);
+    apr_os_sock_t fd;
+
+    if (!safe_method(r) || r->connection->master || !sock
+        || apr_os_sock_get(&fd, sock) != APR_SUCCESS) {
+        return -1;
+    }
+    return fd;
 }
 
 /* The request's outcome for the status page, and the slowlog line. */
@@ -990,6 +1040,7 @@ int pa_app_handler(request_rec *r)
     q = apr_pcalloc(r->pool, sizeof(*q));
     q->r = r;
     q->fd = -1;
+    q->client_fd = watch_client(r);
     q->start = apr_time_now();
     q->app = pa_find_app(conf, name);
     if (!q->app) {

@@ -93,6 +93,7 @@ typedef struct pa_app_counters_t {
     volatile apr_uint64_t recycled_lifetime;
     volatile apr_uint64_t recycled_idle;
     volatile apr_uint64_t killed_timeout;
+    volatile apr_uint64_t killed_client_gone; /* its client hung up (safe method) */
     volatile apr_uint64_t max_reached;      /* times the pool hit max processes with demand */
     volatile apr_uint64_t status_502;
     volatile apr_uint64_t status_503;

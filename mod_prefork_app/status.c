@@ -34,7 +34,7 @@ typedef enum { ST_HTML, ST_JSON, ST_METRICS } st_format_e;
 typedef enum {
     C_ACCEPTED, C_SPAWNED, C_EXITED, C_CRASHED,
     C_RECYCLED_REQUESTS, C_RECYCLED_LIFETIME, C_RECYCLED_IDLE,
-    C_KILLED_TIMEOUT, C_MAX_REACHED, C_502, C_503, C_504, C_RETRIES,
+    C_KILLED_TIMEOUT, C_KILLED_CLIENT, C_MAX_REACHED, C_502, C_503, C_504, C_RETRIES,
     C_SLOW, C_COUNT
 } st_counter_e;
 
@@ -67,6 +67,10 @@ static const st_counter_t st_counters[C_COUNT] = {
     { "killed_timeout", "Killed by request-timeout",
       "prefork_app_workers_killed_timeout_total", NULL,
       "Workers killed because a request outlived request-timeout." },
+    { "killed_client_gone", "Killed as their client left",
+      "prefork_app_workers_killed_client_gone_total", NULL,
+      "Workers killed in a GET/HEAD/OPTIONS whose client hung up before "
+      "the reply." },
     { "max_processes_reached", "Times max processes reached",
       "prefork_app_max_processes_reached_total", NULL,
       "Times the pool was at its maximum size while requests waited." },
@@ -291,6 +295,7 @@ static void st_app_counters(st_app_t *sa, const pa_app_counters_t *c)
     sa->c[C_RECYCLED_LIFETIME] = c->recycled_lifetime;
     sa->c[C_RECYCLED_IDLE] = c->recycled_idle;
     sa->c[C_KILLED_TIMEOUT] = c->killed_timeout;
+    sa->c[C_KILLED_CLIENT] = c->killed_client_gone;
     sa->c[C_MAX_REACHED] = c->max_reached;
     sa->c[C_502] = c->status_502;
     sa->c[C_503] = c->status_503;

@@ -1,0 +1,59 @@
+# A client that hangs up while its GET waits for a silent worker (a long
+# poll whose tab was closed) frees the worker at once: it is killed and
+# replaced, not held until request-timeout. Any other method is left to
+# finish, as the app may be acting on it.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use Apache::TestRequest ();
+use PATest qw(:all);
+use PADispatch qw(:all);
+use IO::Socket::INET ();
+
+plan tests => 11;
+
+my $app = 'dgone';
+
+# Sends a request on a socket of its own; returns the socket.
+sub send_raw {
+    my ($head, $body) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => Apache::TestRequest::hostport(),
+                                  Timeout => 30) or die "connect: $!";
+    print $s $head, "Host: localhost\r\n",
+             defined $body ? ("Content-Length: " . length($body) . "\r\n\r\n", $body)
+                           : "\r\n";
+    return $s;
+}
+sub busy { (app_status($app) || {})->{processes}{busy} }
+sub idle { (app_status($app) || {})->{processes}{idle} }
+
+ok(wait_for(sub { idle() }), 'the worker is up');
+my ($pid) = worker_pids($app);
+my $killed = counter($app, 'killed_client_gone');
+ok(defined $killed, 'status: a killed_client_gone counter');
+
+# ---- a GET whose client hangs up: the worker is freed at once ---------------------
+my $off = error_log_offset();
+my $s = send_raw("GET /$app?sleep=30 HTTP/1.1\r\n");
+ok(wait_for(sub { busy() }), 'a GET the app takes 30 s over: the worker is busy');
+close $s;
+ok(wait_for(sub { my ($p) = worker_pids($app); $p && $p != $pid && !pid_alive($pid) },
+            timeout => 20),
+   'the client hangs up: its worker is replaced, not held for 30 s');
+ok(wait_for_log(qr/PA00322: $app: client went away while worker pid $pid was working/, $off),
+   'one line in the log, naming the worker');
+is(counter($app, 'killed_client_gone'), $killed + 1, 'counted');
+my $res = http()->get(base_url() . "/$app?whoami=1");
+is($res->{status}, 200, 'the app serves again');
+
+# ---- a POST whose client hangs up: the app finishes it ----------------------------
+ok(wait_for(sub { idle() }), 'worker idle');
+($pid) = worker_pids($app);
+$s = send_raw("POST /$app?sleep=1.5 HTTP/1.1\r\n", 'x=1');
+ok(wait_for(sub { busy() }), 'a POST the app takes 1.5 s over: busy');
+close $s;
+ok(wait_for(sub { idle() }, timeout => 20), 'its client hangs up: the app finishes it');
+is(join(' ', worker_pids($app), counter($app, 'killed_client_gone')), "$pid " . ($killed + 1),
+   'the same worker, nothing killed');
