@@ -50,6 +50,9 @@ APLOG_USE_MODULE(prefork_app);
 #define PA_BODY_BUFFER_MAX  (64 * 1024)
 #define PA_STDIN_CHUNK      (PA_FCGI_MAX_CONTENT & ~7)
 #define PA_STDERR_LINE_MAX  4096
+/* A request that waited this long for a worker looks whether its client is
+ * still there before it is sent (a quick one is not worth the syscall). */
+#define PA_QUEUE_RECHECK    apr_time_from_msec(100)
 
 /* How an attempt on one worker ended. */
 typedef enum {
@@ -78,8 +81,8 @@ typedef struct pa_req_t {
     int claimed;
     int fd;
     int kept;                       /* fd is the worker's shared kept connection */
-    int client_fd;                  /* watched for a hang-up while the worker
-                                     * works, -1 = not (see watch_client()) */
+    int client_fd;                  /* the client's socket, -1 = none (HTTP/2) */
+    int watch;                      /* watch it while the worker works */
     apr_uint32_t peeked;            /* bytes of the last read left in the socket */
     int plain;                      /* a long reply: read without peeking */
     int sent;                       /* some of the request went out */
@@ -137,7 +140,11 @@ static void release(pa_req_t *q, pa_release_e how)
 {
     int clean = q->kept && how == PA_RELEASE_OK && q->ended;
 
-    q->claim.unread = clean ? q->peeked : 0;
+    /* What the next request on this worker must drop of an earlier reply:
+     * what this one left; or, if it sent nothing, what it found. */
+    if (q->sent || how != PA_RELEASE_OK) {
+        q->claim.unread = clean ? q->peeked : 0;
+    }
     if (q->fd >= 0 && clean) {
         /* Read to its FCGI_END_REQUEST: clean, it stays in this child's
          * table for the next request on this worker. */
@@ -564,12 +571,39 @@ static void worker_eof(pa_req_t *q)
     }
 }
 
+/* The client's socket, to notice a hang-up: a request that waited long for
+ * a worker is not sent if its client left meanwhile, and a long poll whose
+ * client left would hold its worker until request-timeout. -1 for HTTP/2,
+ * whose streams share a socket. */
+static int client_socket(request_rec *r)
+{
+    apr_socket_t *sock = ap_get_conn_socket(r->connection);
+    apr_os_sock_t fd;
+
+    if (r->connection->master || !sock
+        || apr_os_sock_get(&fd, sock) != APR_SUCCESS) {
+        return -1;
+    }
+    return fd;
+}
+
+/* The client has hung up (or half-closed: the same to us, as to nginx). */
+static int client_left(pa_req_t *q)
+{
+    struct pollfd pfd;
+
+    pfd.fd = q->client_fd;
+    pfd.events = POLLRDHUP;
+    pfd.revents = 0;
+    return q->client_fd >= 0 && poll(&pfd, 1, 0) == 1;
+}
+
 /* Wait for events on the worker socket until the attempt's deadline; or
  * until the client hangs up (APR_ECONNABORTED), if it is watched. */
 static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
 {
     struct pollfd pfd[2];
-    nfds_t n = q->client_fd >= 0 ? 2 : 1;
+    nfds_t n = q->watch && q->client_fd >= 0 ? 2 : 1;
 
     for (;;) {
         apr_interval_time_t left = q->deadline - apr_time_now();
@@ -945,6 +979,17 @@ static int attempt(pa_req_t *q, const char *what, const char *begin,
                   "%s: slot %d (pid %ld) after waiting %" APR_TIME_T_FMT " us",
                   q->app->name, q->claim.slot_index, (long)q->claim.pid,
                   now - asked);
+    if (now - asked >= PA_QUEUE_RECHECK && client_left(q)) {
+        /* Nobody would read the reply: the worker is not even told. */
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PALOGNO(00323)
+                      "%s: client went away while its request waited %"
+                      APR_TIME_T_FMT " ms for a worker; not sent",
+                      q->app->name, apr_time_as_msec(now - asked));
+        apr_atomic_inc64(&q->sba->c.abandoned);
+        r->connection->aborted = 1;
+        q->fail = PA_FAIL_CLIENT;
+        return OK;
+    }
 
     if (connect_worker(q) != 0) {
         q->fail = PA_FAIL_CONNECT;
@@ -971,7 +1016,6 @@ static pa_release_e gone(pa_req_t *q)
     return q->kept ? PA_RELEASE_CLOSED : PA_RELEASE_BROKEN;
 }
 
-/* May a request whose worker vanished be sent to another one? */
 /* GET, HEAD, OPTIONS: an app acts on them without harm, or ought to. */
 static int safe_method(const request_rec *r)
 {
@@ -979,6 +1023,7 @@ static int safe_method(const request_rec *r)
            || r->header_only;
 }
 
+/* May a request whose worker vanished be sent to another one? */
 static int replayable(pa_req_t *q)
 {
     if (q->fail == PA_FAIL_CONNECT) {
@@ -987,22 +1032,6 @@ static int replayable(pa_req_t *q)
     }
     /* It may have acted on the request: only if that is harmless. */
     return q->fail == PA_FAIL_DEAD && q->body_complete && safe_method(q->r);
-}
-
-/* The client's socket, to notice a hang-up while the worker is silent: a
- * long poll whose client left would hold its worker until request-timeout.
- * Only for a safe method, as the worker is then killed mid-request; the app
- * finishes anything else. Not for HTTP/2, whose streams share a socket. */
-static int watch_client(request_rec *r)
-{
-    apr_socket_t *sock = ap_get_conn_socket(r->connection);
-    apr_os_sock_t fd;
-
-    if (!safe_method(r) || r->connection->master || !sock
-        || apr_os_sock_get(&fd, sock) != APR_SUCCESS) {
-        return -1;
-    }
-    return fd;
 }
 
 /* The request's outcome for the status page, and the slowlog line. */
@@ -1040,7 +1069,10 @@ int pa_app_handler(request_rec *r)
     q = apr_pcalloc(r->pool, sizeof(*q));
     q->r = r;
     q->fd = -1;
-    q->client_fd = watch_client(r);
+    q->client_fd = client_socket(r);
+    /* Only a safe method's worker is killed when its client leaves; the
+     * app finishes anything else, as it may be acting on it. */
+    q->watch = safe_method(r);
     q->start = apr_time_now();
     q->app = pa_find_app(conf, name);
     if (!q->app) {
@@ -1150,9 +1182,9 @@ int pa_app_handler(request_rec *r)
         }
         break;
     case PA_FAIL_CLIENT:
-        /* A worker that got to the end of its reply is fine; one cut off
-         * in the middle is in an unknown state. */
-        release(q, q->ended ? PA_RELEASE_OK : PA_RELEASE_BROKEN);
+        /* A worker that got to the end of its reply, or was sent nothing,
+         * is fine; one cut off in the middle is in an unknown state. */
+        release(q, q->ended || !q->sent ? PA_RELEASE_OK : PA_RELEASE_BROKEN);
         rc = (q->status && !q->passed) ? q->status : OK;
         break;
     }

@@ -35,6 +35,7 @@ typedef enum {
     C_ACCEPTED, C_SPAWNED, C_EXITED, C_CRASHED,
     C_RECYCLED_REQUESTS, C_RECYCLED_LIFETIME, C_RECYCLED_IDLE,
     C_KILLED_TIMEOUT, C_KILLED_CLIENT, C_MAX_REACHED, C_502, C_503, C_504, C_RETRIES,
+    C_ABANDONED,
     C_SLOW, C_COUNT
 } st_counter_e;
 
@@ -82,6 +83,10 @@ static const st_counter_t st_counters[C_COUNT] = {
       "code=\"504\"", NULL },
     { "retries", "Retried on another worker", "prefork_app_retries_total", NULL,
       "Requests retried on another worker after the first one died." },
+    { "abandoned_in_queue", "Left while queued (not sent)",
+      "prefork_app_requests_abandoned_total", NULL,
+      "Requests not sent to a worker: their client hung up while they "
+      "waited in the queue." },
     { "slow_requests", "Slow requests (slowlog)",
       "prefork_app_slow_requests_total", NULL,
       "Requests that took slowlog seconds or more (each one logged)." }
@@ -301,6 +306,7 @@ static void st_app_counters(st_app_t *sa, const pa_app_counters_t *c)
     sa->c[C_503] = c->status_503;
     sa->c[C_504] = c->status_504;
     sa->c[C_RETRIES] = c->retries;
+    sa->c[C_ABANDONED] = c->abandoned;
     sa->c[C_SLOW] = c->slow;
     sa->queue_max = c->queue_max;
 }

@@ -1,7 +1,8 @@
 # A client that hangs up while its GET waits for a silent worker (a long
 # poll whose tab was closed) frees the worker at once: it is killed and
 # replaced, not held until request-timeout. Any other method is left to
-# finish, as the app may be acting on it.
+# finish, as the app may be acting on it. A request whose client left while
+# it waited in the queue is not sent at all, whatever its method.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -12,7 +13,7 @@ use PATest qw(:all);
 use PADispatch qw(:all);
 use IO::Socket::INET ();
 
-plan tests => 11;
+plan tests => 18;
 
 my $app = 'dgone';
 
@@ -57,3 +58,22 @@ close $s;
 ok(wait_for(sub { idle() }, timeout => 20), 'its client hangs up: the app finishes it');
 is(join(' ', worker_pids($app), counter($app, 'killed_client_gone')), "$pid " . ($killed + 1),
    'the same worker, nothing killed');
+
+# ---- a request whose client left while it was queued: not sent --------------------
+ok(wait_for(sub { idle() }), 'worker idle again');
+my ($served) = http()->get(base_url() . "/$app?whoami=1")->{content} =~ /served=(\d+)/;
+my $abandoned = counter($app, 'abandoned_in_queue');
+$off = error_log_offset();
+my $hold = bg_request('GET', "/$app?sleep=2");
+ok(wait_for(sub { busy() }), 'the worker is held for 2 s');
+$s = send_raw("POST /$app?whoami=1 HTTP/1.1\r\n", 'x=1');
+ok(wait_for(sub { (app_status($app) || {})->{queue}{length} }), 'a POST waits in the queue');
+close $s;
+is(bg_result($hold)->{status}, 200, 'the held request is answered');
+ok(wait_for_log(qr/PA00323: $app: client went away while its request waited \d+ ms for a worker; not sent/, $off),
+   'the queued one: one line, not sent');
+is(counter($app, 'abandoned_in_queue'), $abandoned + 1, 'counted');
+# Also: the kept connection still holds the end of the held request's reply,
+# which the next request must drop, not take for its own.
+my ($now) = http()->get(base_url() . "/$app?whoami=1")->{content} =~ /served=(\d+)/;
+is($now, $served + 2, 'the worker served the held request and this one only');
