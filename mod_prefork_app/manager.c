@@ -400,9 +400,9 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
         a->backoff_level = level;
         a->backoff_until = now + delay;
         if (level == 1) {
-            ma->loop_began = now;
             int recycles = ma->app->max_requests || ma->app->lifetime;
 
+            ma->loop_began = now;
             ap_log_error(APLOG_MARK, APLOG_ERR, 0, m->s, PALOGNO(00105)
                          "app %s: workers exit right after they start; "
                          "backing off (next spawn in %" APR_TIME_T_FMT
