@@ -53,6 +53,9 @@ APLOG_USE_MODULE(prefork_app);
 /* A request that waited this long for a worker looks whether its client is
  * still there before it is sent (a quick one is not worth the syscall). */
 #define PA_QUEUE_RECHECK    apr_time_from_msec(100)
+/* How long a worker whose client hung up may take to finish the reply
+ * (dropped) before it is killed: a respawn costs more than a short wait. */
+#define PA_GONE_GRACE       apr_time_from_sec(1)
 
 /* How an attempt on one worker ended. */
 typedef enum {
@@ -83,6 +86,7 @@ typedef struct pa_req_t {
     int kept;                       /* fd is the worker's shared kept connection */
     int client_fd;                  /* the client's socket, -1 = none (HTTP/2) */
     int watch;                      /* watch it while the worker works */
+    int gone;                       /* it hung up: the reply is read and dropped */
     apr_uint32_t peeked;            /* bytes of the last read left in the socket */
     int plain;                      /* a long reply: read without peeking */
     int sent;                       /* some of the request went out */
@@ -247,6 +251,11 @@ static void pass(pa_req_t *q, int flush)
     request_rec *r = q->r;
     apr_status_t rv;
 
+    if (q->gone) {
+        apr_brigade_cleanup(q->out);
+        q->unflushed = 0;
+        return;
+    }
     if (flush) {
         APR_BRIGADE_INSERT_TAIL(q->out,
             apr_bucket_flush_create(r->connection->bucket_alloc));
@@ -510,6 +519,17 @@ static int timed_out(pa_req_t *q)
 
 static void timeout(pa_req_t *q)
 {
+    if (q->gone) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, PALOGNO(00322)
+                      "%s: client went away while worker pid %ld was working "
+                      "on its request, which it did not finish within %d s; "
+                      "replacing the worker", q->app->name,
+                      (long)q->claim.pid, (int)apr_time_sec(PA_GONE_GRACE));
+        apr_atomic_inc64(&q->sba->c.killed_client_gone);
+        q->r->connection->aborted = 1;
+        q->fail = PA_FAIL_CLIENT;
+        return;
+    }
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, PALOGNO(00311)
                   "%s: worker pid %ld exceeded request-timeout (%ds)",
                   q->app->name, (long)q->claim.pid, q->app->request_timeout);
@@ -635,20 +655,22 @@ static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
     }
 }
 
-/* wait_worker() gave up: the deadline passed, or the client left. */
+/* wait_worker() gave up: the deadline passed; or the client left, and the
+ * worker gets PA_GONE_GRACE to finish a reply nobody reads (timeout() then
+ * has it replaced). */
 static void wait_failed(pa_req_t *q, apr_status_t rv)
 {
+    apr_time_t cut = apr_time_now() + PA_GONE_GRACE;
+
     if (rv != APR_ECONNABORTED) {
         timeout(q);
         return;
     }
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, PALOGNO(00322)
-                  "%s: client went away while worker pid %ld was working "
-                  "on its request; replacing the worker", q->app->name,
-                  (long)q->claim.pid);
-    apr_atomic_inc64(&q->sba->c.killed_client_gone);
-    q->r->connection->aborted = 1;
-    q->fail = PA_FAIL_CLIENT;
+    q->gone = 1;
+    q->watch = 0;
+    if (q->deadline > cut) {
+        q->deadline = cut;
+    }
 }
 
 /* Read and drop n bytes that are in the socket already, into the part of
@@ -801,7 +823,7 @@ static void send_all(pa_req_t *q, struct iovec *iov, int n)
             rv = wait_worker(q, POLLIN | POLLOUT, &revents);
             if (rv != APR_SUCCESS) {
                 wait_failed(q, rv);
-                return;
+                continue;
             }
             if (revents & (POLLIN | POLLHUP | POLLERR)) {
                 receive(q, 0);
@@ -1026,6 +1048,9 @@ static int safe_method(const request_rec *r)
 /* May a request whose worker vanished be sent to another one? */
 static int replayable(pa_req_t *q)
 {
+    if (q->gone) {
+        return 0;                       /* nobody waits for it */
+    }
     if (q->fail == PA_FAIL_CONNECT) {
         /* Not a byte reached the app; the body is still ours. */
         return 1;

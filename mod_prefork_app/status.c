@@ -70,8 +70,8 @@ static const st_counter_t st_counters[C_COUNT] = {
       "Workers killed because a request outlived request-timeout." },
     { "killed_client_gone", "Killed as their client left",
       "prefork_app_workers_killed_client_gone_total", NULL,
-      "Workers killed in a GET/HEAD/OPTIONS whose client hung up before "
-      "the reply." },
+      "Workers killed in a GET/HEAD/OPTIONS whose client hung up, as they "
+      "did not finish within a second." },
     { "max_processes_reached", "Times max processes reached",
       "prefork_app_max_processes_reached_total", NULL,
       "Times the pool was at its maximum size while requests waited." },

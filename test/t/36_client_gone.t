@@ -1,6 +1,6 @@
 # A client that hangs up while its GET waits for a silent worker (a long
-# poll whose tab was closed) frees the worker at once: it is killed and
-# replaced, not held until request-timeout. Any other method is left to
+# poll whose tab was closed) frees the worker: if it does not finish within
+# a second, it is killed and replaced, not held until request-timeout. Any other method is left to
 # finish, as the app may be acting on it. A request whose client left while
 # it waited in the queue is not sent at all, whatever its method.
 use strict;
@@ -13,7 +13,7 @@ use PATest qw(:all);
 use PADispatch qw(:all);
 use IO::Socket::INET ();
 
-plan tests => 18;
+plan tests => 23;
 
 my $app = 'dgone';
 
@@ -42,12 +42,24 @@ ok(wait_for(sub { busy() }), 'a GET the app takes 30 s over: the worker is busy'
 close $s;
 ok(wait_for(sub { my ($p) = worker_pids($app); $p && $p != $pid && !pid_alive($pid) },
             timeout => 20),
-   'the client hangs up: its worker is replaced, not held for 30 s');
-ok(wait_for_log(qr/PA00322: $app: client went away while worker pid $pid was working/, $off),
+   'the client hangs up: its worker is replaced a second later, not held for 30 s');
+ok(wait_for_log(qr/PA00322: $app: client went away while worker pid $pid was working on its request, which it did not finish within 1 s/, $off),
    'one line in the log, naming the worker');
 is(counter($app, 'killed_client_gone'), $killed + 1, 'counted');
 my $res = http()->get(base_url() . "/$app?whoami=1");
 is($res->{status}, 200, 'the app serves again');
+
+# ---- a GET the worker finishes soon after its client left: not killed ------------
+ok(wait_for(sub { idle() }), 'worker idle');
+($pid) = worker_pids($app);
+$s = send_raw("GET /$app?sleep=0.4 HTTP/1.1\r\n");
+ok(wait_for(sub { busy() }), 'a GET the app takes 0.4 s over: busy');
+close $s;
+ok(wait_for(sub { idle() }, timeout => 20), 'its client hangs up: the worker finishes');
+is(join(' ', worker_pids($app), counter($app, 'killed_client_gone')), "$pid " . ($killed + 1),
+   'within a second: the same worker, not killed (its reply is dropped)');
+my ($after) = http()->get(base_url() . "/$app?whoami=1")->{content} =~ /pid=(\d+)/;
+is($after, $pid, 'and it serves the next request');
 
 # ---- a POST whose client hangs up: the app finishes it ----------------------------
 ok(wait_for(sub { idle() }), 'worker idle');
