@@ -56,6 +56,7 @@ APLOG_USE_MODULE(prefork_app);
 /* How long a worker whose client hung up may take to finish the reply
  * (dropped) before it is killed: a respawn costs more than a short wait. */
 #define PA_GONE_GRACE       apr_time_from_sec(1)
+#define PA_WATCH_AFTER      apr_time_from_msec(50)
 
 /* How an attempt on one worker ended. */
 typedef enum {
@@ -619,11 +620,14 @@ static int client_left(pa_req_t *q)
 }
 
 /* Wait for events on the worker socket until the attempt's deadline; or
- * until the client hangs up (APR_ECONNABORTED), if it is watched. */
+ * until the client hangs up (APR_ECONNABORTED), if it is watched. The
+ * client joins the poll only once the worker has kept us PA_WATCH_AFTER
+ * (most replies come sooner: no need to touch its socket). */
 static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
 {
     struct pollfd pfd[2];
-    nfds_t n = q->watch && q->client_fd >= 0 ? 2 : 1;
+    int watch = q->watch && q->client_fd >= 0;
+    nfds_t n = 1;
 
     for (;;) {
         apr_interval_time_t left = q->deadline - apr_time_now();
@@ -638,6 +642,9 @@ static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
         pfd[1].fd = q->client_fd;
         pfd[1].events = POLLRDHUP;
         pfd[1].revents = 0;
+        if (watch && n == 1 && left > PA_WATCH_AFTER) {
+            left = PA_WATCH_AFTER;
+        }
         rc = poll(pfd, n, (int)((left + 999) / 1000));
         if (rc > 0 && pfd[0].revents) {
             *revents = pfd[0].revents;
@@ -645,6 +652,10 @@ static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
         }
         if (rc > 0) {
             return APR_ECONNABORTED;
+        }
+        if (rc == 0 && watch && n == 1) {
+            n = 2;
+            continue;
         }
         if (rc == 0) {
             return APR_TIMEUP;
