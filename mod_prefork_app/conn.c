@@ -6,10 +6,12 @@
 #include "apr_strings.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -103,6 +105,25 @@ int pa_conn_open(const char *sock_path)
 }
 
 /* ---- manager side ------------------------------------------------------------ */
+
+int pa_conn_open_kept(const char *sock_path)
+{
+    struct timeval tv;
+    int fd = pa_conn_open(sock_path);
+
+    tv.tv_sec = 0;
+    tv.tv_usec = PA_CONN_RECV_WAIT_MS * 1000;
+    if (fd >= 0
+        && (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0
+            || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0)) {
+        int e = errno;
+
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
 
 int pa_conn_service_open(const char *sockdir, apr_pool_t *p, server_rec *s)
 {

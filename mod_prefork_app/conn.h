@@ -25,6 +25,10 @@
 
 #define PA_CONN_SERVICE "conn.sock"
 
+/* How long a recv() without MSG_DONTWAIT blocks on a kept connection (its
+ * SO_RCVTIMEO); every other call on one passes MSG_DONTWAIT. */
+#define PA_CONN_RECV_WAIT_MS 50
+
 /* ---- both sides ---------------------------------------------------------- */
 
 /* A new connection to a worker's listen socket (non-blocking, close-on-exec):
@@ -38,6 +42,11 @@ int pa_conn_open(const char *sock_path);
  * from an httpd child: the callee checks them against its own counts. */
 typedef int (*pa_conn_lookup_fn)(void *baton, apr_uint32_t app,
                                  apr_uint32_t slot, pid_t *pid);
+
+/* A new kept connection to a worker (pa_conn_open()): made blocking with
+ * receives bounded by PA_CONN_RECV_WAIT_MS, so that the first wait for a
+ * reply can be one recv() rather than poll() + recv(). The fd, or -1. */
+int pa_conn_open_kept(const char *sock_path);
 
 /* Create the manager's datagram socket in sockdir (0600, owned by httpd's
  * User when run as root). Returns the fd or -1 (logged). */

@@ -56,7 +56,7 @@ APLOG_USE_MODULE(prefork_app);
 /* How long a worker whose client hung up may take to finish the reply
  * (dropped) before it is killed: a respawn costs more than a short wait. */
 #define PA_GONE_GRACE       apr_time_from_sec(1)
-#define PA_WATCH_AFTER      apr_time_from_msec(50)
+#define PA_WATCH_AFTER      apr_time_from_msec(PA_CONN_RECV_WAIT_MS)
 
 /* How an attempt on one worker ended. */
 typedef enum {
@@ -86,7 +86,8 @@ typedef struct pa_req_t {
     int fd;
     int kept;                       /* fd is the worker's shared kept connection */
     int client_fd;                  /* the client's socket, -1 = none (HTTP/2) */
-    int watch;                      /* watch it while the worker works */
+    int watch;                      /* watch it while the worker works ... */
+    apr_time_t watch_from;          /* ... from then on (see wait_worker()) */
     int gone;                       /* it hung up: the reply is read and dropped */
     apr_uint32_t peeked;            /* bytes of the last read left in the socket */
     int plain;                      /* a long reply: read without peeking */
@@ -621,16 +622,17 @@ static int client_left(pa_req_t *q)
 
 /* Wait for events on the worker socket until the attempt's deadline; or
  * until the client hangs up (APR_ECONNABORTED), if it is watched. The
- * client joins the poll only once the worker has kept us PA_WATCH_AFTER
- * (most replies come sooner: no need to touch its socket). */
+ * client joins the poll only from q->watch_from on (most replies come
+ * sooner: no need to touch its socket). */
 static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
 {
     struct pollfd pfd[2];
     int watch = q->watch && q->client_fd >= 0;
-    nfds_t n = 1;
 
     for (;;) {
-        apr_interval_time_t left = q->deadline - apr_time_now();
+        apr_time_t now = apr_time_now();
+        apr_interval_time_t left = q->deadline - now;
+        nfds_t n = watch && now >= q->watch_from ? 2 : 1;
         int rc;
 
         if (left <= 0) {
@@ -642,8 +644,8 @@ static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
         pfd[1].fd = q->client_fd;
         pfd[1].events = POLLRDHUP;
         pfd[1].revents = 0;
-        if (watch && n == 1 && left > PA_WATCH_AFTER) {
-            left = PA_WATCH_AFTER;
+        if (watch && n == 1 && left > q->watch_from - now) {
+            left = q->watch_from - now;
         }
         rc = poll(pfd, n, (int)((left + 999) / 1000));
         if (rc > 0 && pfd[0].revents) {
@@ -653,9 +655,8 @@ static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
         if (rc > 0) {
             return APR_ECONNABORTED;
         }
-        if (rc == 0 && watch && n == 1) {
-            n = 2;
-            continue;
+        if (rc == 0 && n == 1 && watch) {
+            continue;                   /* the client joins */
         }
         if (rc == 0) {
             return APR_TIMEUP;
@@ -728,6 +729,7 @@ static void receive(pa_req_t *q, int block)
     short revents;
     ssize_t n;
     int peek = q->kept && !q->plain ? MSG_PEEK : 0;
+    int dontwait = MSG_DONTWAIT;
     apr_status_t rv;
 
     if (q->claim.unread) {
@@ -738,17 +740,25 @@ static void receive(pa_req_t *q, int block)
         q->claim.unread = 0;
     }
 
-    /* Nothing has come yet: the reply is unlikely to be there already. */
+    /* Nothing has come yet: the reply is unlikely to be there already. On a
+     * kept connection the first recv() waits for it (PA_CONN_RECV_WAIT_MS at
+     * most, then the poll() below), one syscall instead of two. */
     if (block && q->received == 0) {
-        rv = wait_worker(q, POLLIN, &revents);
-        if (rv != APR_SUCCESS) {
-            wait_failed(q, rv);
-            return;
+        if (q->kept) {
+            dontwait = 0;
+        }
+        else {
+            rv = wait_worker(q, POLLIN, &revents);
+            if (rv != APR_SUCCESS) {
+                wait_failed(q, rv);
+                return;
+            }
         }
     }
     for (;;) {
         n = recv(q->fd, q->buf, peek ? PA_PEEK_MAX : PA_READ_BUF,
-                 MSG_DONTWAIT | peek);
+                 dontwait | peek);
+        dontwait = MSG_DONTWAIT;
         if (n == PA_PEEK_MAX && peek) {
             q->plain = 1;
             peek = 0;
@@ -1008,6 +1018,7 @@ static int attempt(pa_req_t *q, const char *what, const char *begin,
     now = apr_time_now();
     q->waited += now - asked;
     q->deadline = now + apr_time_from_sec(q->app->request_timeout);
+    q->watch_from = now + PA_WATCH_AFTER;
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00306)
                   "%s: slot %d (pid %ld) after waiting %" APR_TIME_T_FMT " us",
                   q->app->name, q->claim.slot_index, (long)q->claim.pid,

@@ -926,7 +926,7 @@ static int pa_mgr_kept_conn(void *baton, apr_uint32_t app, apr_uint32_t slot,
         return -1;                  /* it connects by itself */
     }
     if (w->conn_fd < 0) {
-        w->conn_fd = pa_conn_open(w->sock_path);
+        w->conn_fd = pa_conn_open_kept(w->sock_path);
         if (w->conn_fd < 0) {
             ap_log_error(APLOG_MARK, APLOG_WARNING, errno, m->s, PALOGNO(00126)
                          "app %s slot %d: cannot connect to worker pid %"
