@@ -224,6 +224,13 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
         app->nice = neg ? -app->nice : app->nice;
         return NULL;
     }
+    if (!strcmp(key, "touch-reload")) {
+        app->touch_reload = *val ? ap_server_root_relative(p, val) : NULL;
+        if (!app->touch_reload) {
+            return apr_psprintf(p, "touch-reload=%s: not a valid path", val);
+        }
+        return NULL;
+    }
     if (!strcmp(key, "cache")) {
         if (!valid_name(val)) {
             return apr_psprintf(p, "cache=%s: not a valid zone name", val);
@@ -234,8 +241,8 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
     return apr_psprintf(p, "unknown key '%s' (known: protocol, processes, "
                         "spare, max-requests, lifetime, idle-timeout, "
                         "request-timeout, queue-timeout, die-timeout, "
-                        "start-delay, slowlog, keep-conn, sched, nice, user, "
-                        "group, cache)", key);
+                        "start-delay, slowlog, touch-reload, keep-conn, "
+                        "sched, nice, user, group, cache)", key);
 }
 
 /* Whether workers forked by this process may run at a negative nice. */

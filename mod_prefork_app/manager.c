@@ -63,6 +63,10 @@ typedef struct pa_mapp_t {
     int at_max;                 /* in a "demand but at max processes" episode */
     apr_time_t swept;           /* waiters last checked for life */
     apr_time_t loop_began;      /* the crash-loop backoff started (level 0 -> 1) */
+    apr_time_t reload_mtime;    /* of the touch-reload file, 0 = missing */
+    apr_uint32_t reload_gen;    /* times it changed: older workers are replaced */
+    int reload_marked;          /* older workers marked since it last changed */
+    int reload_proven;          /* a worker started since has proven itself */
     apr_time_t stop_deadline;   /* SIGKILL what is left after this (stopping) */
 } pa_mapp_t;
 
@@ -237,6 +241,38 @@ static void pa_mgr_reset_slots(pa_manager_t *m, pa_mapp_t *ma)
     pa_sb_unlock(m->sb, ma->a);
 }
 
+/* The touch-reload file's mtime, 0 if it is not there (or not readable). */
+static apr_time_t pa_mgr_reload_mtime(const pa_app_t *app)
+{
+    struct stat st;
+
+    if (stat(app->touch_reload, &st) != 0) {
+        return 0;
+    }
+    return apr_time_from_sec(st.st_mtim.tv_sec) + st.st_mtim.tv_nsec / 1000;
+}
+
+/* Every tick: a touch-reload file that changed (touched, created, replaced)
+ * starts a rolling replacement of the app's workers. */
+static void pa_mgr_check_reload(pa_manager_t *m, pa_mapp_t *ma)
+{
+    apr_time_t mtime = pa_mgr_reload_mtime(ma->app);
+
+    if (mtime == ma->reload_mtime) {
+        return;
+    }
+    ma->reload_mtime = mtime;
+    if (!mtime) {
+        return;                     /* removed: nothing new to load */
+    }
+    ma->reload_gen++;
+    ma->reload_marked = ma->reload_proven = 0;
+    ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, m->s, PALOGNO(00128)
+                 "app %s: %s changed; replacing its workers, one first, "
+                 "then the others once it has proven itself",
+                 ma->app->name, ma->app->touch_reload);
+}
+
 static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
                         server_rec *s)
 {
@@ -266,6 +302,9 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
         ma->under = apr_pcalloc(m->pool, ma->nslots * sizeof(int));
         ma->w = apr_pcalloc(m->pool, ma->nslots * sizeof(pa_worker_t));
         ma->envp = pa_worker_env(m->pool, ma->app);
+        if (ma->app->touch_reload) {
+            ma->reload_mtime = pa_mgr_reload_mtime(ma->app);
+        }
         pa_worker_groups(m->pool, ma->app, &groups, &ngroups);
         for (j = 0; j < ma->nslots; j++) {
             ma->w[j].app = ma->app;
@@ -306,11 +345,49 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
     pa_mgr_write_pidfile(m);
 }
 
+/* How many workers started before the last touch-reload may be marked now.
+ * The first batch is one worker, to try the new code; the next ones (a
+ * spare slot's worth each) wait until every worker started since has proven
+ * itself (answered a request, or stayed up start-delay) and the last batch
+ * has left. So a deploy that does not start costs one worker, not the pool.
+ * Caller holds the app's lock. */
+static int pa_mgr_reload_batch(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now)
+{
+    int i, spares = (int)ma->nslots - ma->app->max_procs;
+
+    if (pa_sb_backing_off(ma->a, now)) {
+        return 0;
+    }
+    for (i = 0; i < (int)ma->nslots; i++) {
+        pa_worker_t *w = &ma->w[i];
+        pa_slot_t *slot = pa_sb_slot(m->sb, ma->a, i);
+
+        if (!w->pid || w->term_at) {
+            continue;
+        }
+        if (slot->retire == PA_RETIRE_RELOAD) {
+            return 0;                   /* the last batch is still serving */
+        }
+        if (w->reload_gen == ma->reload_gen) {
+            if (!slot->answered && now - w->spawned
+                                   < apr_time_from_sec(ma->app->start_delay)) {
+                return 0;               /* on probation */
+            }
+            ma->reload_proven = 1;
+        }
+    }
+    if (!ma->reload_marked) {
+        return 1;
+    }
+    return ma->reload_proven ? (spares > 0 ? spares : 1) : 0;
+}
+
 static const char *pa_retire_reason(apr_uint32_t retire)
 {
     switch (retire) {
     case PA_RETIRE_MAX_REQUESTS: return "max-requests reached";
     case PA_RETIRE_LIFETIME:     return "lifetime reached";
+    case PA_RETIRE_RELOAD:       return "touch-reload";
     case PA_RETIRE_IDLE:         return "surplus idle worker";
     case PA_RETIRE_BROKEN:       return "connection broken";
     case PA_RETIRE_TIMEOUT:      return "request-timeout";
@@ -385,6 +462,9 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
         else if (retire == PA_RETIRE_IDLE) {
             apr_atomic_inc64(&a->c.recycled_idle);
         }
+        else if (retire == PA_RETIRE_RELOAD) {
+            apr_atomic_inc64(&a->c.recycled_reload);
+        }
     }
 
     /* One backoff step per round of spawns, however many workers of the
@@ -400,7 +480,8 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
         a->backoff_level = level;
         a->backoff_until = now + delay;
         if (level == 1) {
-            int recycles = ma->app->max_requests || ma->app->lifetime;
+            int recycles = (ma->app->max_requests && a->stretch)
+                           || ma->app->lifetime || ma->app->touch_reload;
 
             ma->loop_began = now;
             ap_log_error(APLOG_MARK, APLOG_ERR, 0, m->s, PALOGNO(00105)
@@ -408,8 +489,8 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
                          "backing off (next spawn in %" APR_TIME_T_FMT
                          " ms, growing up to 60 s)%s", ma->app->name,
                          apr_time_as_msec(delay),
-                         recycles && a->stretch ? "; workers up meanwhile "
-                         "serve past max-requests / lifetime" : "");
+                         recycles ? "; the workers up serve on meanwhile, "
+                         "recycling waits" : "");
         }
         else {
             ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, m->s, PALOGNO(00106)
@@ -487,6 +568,7 @@ static void pa_mgr_spawn(pa_manager_t *m, pa_mapp_t *ma, int idx)
                      "app %s: cannot fork a worker", ma->app->name);
         return;
     }
+    w->reload_gen = ma->reload_gen;
     slot->pid = w->pid;
     slot->started_at = w->spawned;
     slot->unread = 0;
@@ -600,10 +682,17 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
     int *spawn = ma->spawn, nspawn = 0, live = 0, idle = 0;
     int *under = ma->under, nunder = 0;
     int serving_retirees = 0, target, i, n = (int)ma->nslots;
+    int reload_batch = 0;
     apr_uint32_t waiting;
     int check = now - ma->swept >= apr_time_from_msec(PA_TICK_MS);
 
+    if (check && app->touch_reload) {
+        pa_mgr_check_reload(m, ma);
+    }
     pa_sb_lock(sb, a);
+    if (ma->reload_gen) {
+        reload_batch = pa_mgr_reload_batch(m, ma, now);
+    }
     waiting = pa_sb_sweep_waiters_locked(sb, a, check);
     if (check) {
         ma->swept = now;
@@ -716,10 +805,15 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
         }
         if (slot->retire == PA_RETIRE_NONE
             && (st == PA_SLOT_IDLE || st == PA_SLOT_BUSY)
-            && !pa_sb_recycling_paused(a, now)) {
+            && !pa_sb_backing_off(a, now)) {
             if (app->lifetime
                 && now - w->spawned >= apr_time_from_sec(app->lifetime)) {
                 slot->retire = PA_RETIRE_LIFETIME;
+            }
+            else if (w->reload_gen != ma->reload_gen && reload_batch > 0) {
+                slot->retire = PA_RETIRE_RELOAD;
+                reload_batch--;
+                ma->reload_marked++;
             }
             else if (app->max_requests
                      && slot->requests >= (apr_uint64_t)app->max_requests) {

@@ -58,6 +58,8 @@ typedef struct pa_app_t {
     int die_timeout;
     int start_delay;
     int slowlog;                /* log requests taking this many seconds, 0 = off */
+    const char *touch_reload;   /* touch-reload=PATH: its mtime changing replaces
+                                 * the workers, NULL = off */
     int keep_conn;              /* keep-conn=on: FCGI_KEEP_CONN, shared kept connections
                                  * (-1 until pa_config_check: on for fastcgi) */
     int sched_batch;            /* sched=batch: workers run SCHED_BATCH (default) */

@@ -151,7 +151,7 @@ static void pa_sb_take_locked(pa_sb_t *sb, pa_sb_app_t *a, pa_slot_t *slot,
     apr_atomic_inc64(&a->c.accepted);
     if (a->max_requests && slot->requests >= a->max_requests
         && slot->retire == PA_RETIRE_NONE
-        && !pa_sb_recycling_paused(a, slot->req_start)) {
+        && !(a->stretch && pa_sb_backing_off(a, slot->req_start))) {
         /* This is the occupant's last request: tell the manager now, so the
          * replacement starts while it is still being served. */
         slot->retire = PA_RETIRE_MAX_REQUESTS;
@@ -159,9 +159,9 @@ static void pa_sb_take_locked(pa_sb_t *sb, pa_sb_app_t *a, pa_slot_t *slot,
     }
 }
 
-int pa_sb_recycling_paused(const pa_sb_app_t *a, apr_time_t now)
+int pa_sb_backing_off(const pa_sb_app_t *a, apr_time_t now)
 {
-    return a->stretch && now < a->backoff_until;
+    return now < a->backoff_until;
 }
 
 int pa_sb_pid_alive(pid_t pid)
@@ -408,9 +408,10 @@ void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how)
     slot->unread = 0;
     if (how == PA_RELEASE_OK && slot->pid == claim->pid) {
         slot->answered++;           /* the app starts: see pa_mgr_exited() */
-        if ((slot->retire == PA_RETIRE_MAX_REQUESTS
-             || slot->retire == PA_RETIRE_LIFETIME)
-            && pa_sb_recycling_paused(a, slot->last_used)) {
+        if (pa_sb_backing_off(a, slot->last_used)
+            && ((slot->retire == PA_RETIRE_MAX_REQUESTS && a->stretch)
+                || slot->retire == PA_RETIRE_LIFETIME
+                || slot->retire == PA_RETIRE_RELOAD)) {
             slot->retire = PA_RETIRE_NONE;  /* marked before the backoff */
         }
     }

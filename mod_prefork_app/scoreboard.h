@@ -50,6 +50,7 @@ typedef enum {
     PA_RETIRE_NONE = 0,
     PA_RETIRE_MAX_REQUESTS,
     PA_RETIRE_LIFETIME,
+    PA_RETIRE_RELOAD,       /* touch-reload: the app's file was touched */
     PA_RETIRE_IDLE,         /* surplus idle worker of a dynamic pool */
     PA_RETIRE_BROKEN,       /* dispatch saw garbage / an abort: stream state unknown */
     PA_RETIRE_TIMEOUT,      /* request-timeout */
@@ -92,6 +93,7 @@ typedef struct pa_app_counters_t {
     volatile apr_uint64_t recycled_requests;
     volatile apr_uint64_t recycled_lifetime;
     volatile apr_uint64_t recycled_idle;
+    volatile apr_uint64_t recycled_reload;  /* touch-reload */
     volatile apr_uint64_t killed_timeout;
     volatile apr_uint64_t killed_client_gone; /* its client hung up (safe method) */
     volatile apr_uint64_t max_reached;      /* times the pool hit max processes with demand */
@@ -118,7 +120,7 @@ typedef struct pa_sb_app_t {
     apr_uint32_t nwaiters;          /* waiter records: the MPM's most concurrent requests */
     apr_uint32_t waiters_hw;        /* records [0, waiters_hw) may be in use */
     apr_uint32_t max_requests;      /* copy of the app's max-requests (claim checks it) */
-    apr_uint32_t stretch;           /* recycling may wait out a backoff (not exits_itself) */
+    apr_uint32_t stretch;           /* max-requests may wait out a backoff (not exits_itself) */
     apr_uint32_t dynamic;           /* min_procs < max_procs: waiters poke the manager */
     apr_uint32_t max_procs;         /* ... while fewer workers than this are up */
     volatile apr_uint32_t queue_len;
@@ -213,10 +215,10 @@ void pa_sb_wake_manager(pa_sb_t *sb);
 /* kill(pid, 0) says the process exists (EPERM counts as alive). */
 int pa_sb_pid_alive(pid_t pid);
 
-/* Whether recycling (max-requests, lifetime) waits: the app is in a
- * crash-loop backoff, so a retiree would not be replaced, and serving past
- * the limit beats answering 503. Never for an app that leaves by itself. */
-int pa_sb_recycling_paused(const pa_sb_app_t *a, apr_time_t now);
+/* Whether the app is in a crash-loop backoff. Recycling (lifetime,
+ * touch-reload; max-requests if a->stretch) waits then: a retiree would not
+ * be replaced, and serving on beats answering 503. */
+int pa_sb_backing_off(const pa_sb_app_t *a, apr_time_t now);
 
 /* ---- request side (httpd children) ---------------------------------------- */
 

@@ -33,7 +33,7 @@ typedef enum { ST_HTML, ST_JSON, ST_METRICS } st_format_e;
 /* Counters every format shows, in display order. */
 typedef enum {
     C_ACCEPTED, C_SPAWNED, C_EXITED, C_CRASHED,
-    C_RECYCLED_REQUESTS, C_RECYCLED_LIFETIME, C_RECYCLED_IDLE,
+    C_RECYCLED_REQUESTS, C_RECYCLED_LIFETIME, C_RECYCLED_IDLE, C_RECYCLED_RELOAD,
     C_KILLED_TIMEOUT, C_KILLED_CLIENT, C_MAX_REACHED, C_502, C_503, C_504, C_RETRIES,
     C_ABANDONED,
     C_SLOW, C_COUNT
@@ -65,6 +65,8 @@ static const st_counter_t st_counters[C_COUNT] = {
       "prefork_app_workers_recycled_total", "reason=\"lifetime\"", NULL },
     { "recycled_idle", "Recycled as surplus idle",
       "prefork_app_workers_recycled_total", "reason=\"idle\"", NULL },
+    { "recycled_touch_reload", "Recycled by touch-reload",
+      "prefork_app_workers_recycled_total", "reason=\"touch-reload\"", NULL },
     { "killed_timeout", "Killed by request-timeout",
       "prefork_app_workers_killed_timeout_total", NULL,
       "Workers killed because a request outlived request-timeout." },
@@ -299,6 +301,7 @@ static void st_app_counters(st_app_t *sa, const pa_app_counters_t *c)
     sa->c[C_RECYCLED_REQUESTS] = c->recycled_requests;
     sa->c[C_RECYCLED_LIFETIME] = c->recycled_lifetime;
     sa->c[C_RECYCLED_IDLE] = c->recycled_idle;
+    sa->c[C_RECYCLED_RELOAD] = c->recycled_reload;
     sa->c[C_KILLED_TIMEOUT] = c->killed_timeout;
     sa->c[C_KILLED_CLIENT] = c->killed_client_gone;
     sa->c[C_MAX_REACHED] = c->max_reached;
@@ -510,12 +513,13 @@ static void st_json_app(request_rec *r, const st_snapshot_t *snap,
     ap_rprintf(r, "\"pool\":{\"mode\":\"%s\",\"min\":%d,\"max\":%d,"
                "\"spare_min\":%d,\"spare_max\":%d,\"max_requests\":%d,"
                "\"lifetime\":%d,\"idle_timeout\":%d,\"request_timeout\":%d,"
-               "\"queue_timeout\":%d,\"slowlog\":%d,\"slots\":%u,"
-               "\"sched\":\"%s\",\"nice\":%d},",
+               "\"queue_timeout\":%d,\"slowlog\":%d,\"touch_reload\":%s,"
+               "\"slots\":%u,\"sched\":\"%s\",\"nice\":%d},",
                st_dynamic(app) ? "dynamic" : "static", app->min_procs,
                app->max_procs, app->spare_min, app->spare_max,
                app->max_requests, app->lifetime, app->idle_timeout,
                app->request_timeout, app->queue_timeout, app->slowlog,
+               app->touch_reload ? st_json_str(p, app->touch_reload) : "null",
                sa->nslots, st_sched_name(app), app->nice);
     ap_rprintf(r, "\"processes\":{\"total\":%u,\"starting\":%u,\"idle\":%u,"
                "\"busy\":%u,\"stopping\":%u},",
@@ -918,6 +922,10 @@ static void st_html_app(request_rec *r, const st_snapshot_t *snap,
                st_limit(p, app->request_timeout, " s"),
                st_limit(p, app->queue_timeout, " s"),
                st_limit(p, app->slowlog, " s"));
+    if (app->touch_reload) {
+        ap_rprintf(r, "<dt>touch-reload: %s</dt>\n",
+                   ap_escape_html(p, app->touch_reload));
+    }
     ap_rprintf(r, "<dt>Scheduling: sched=%s, nice %d</dt>\n",
                st_sched_name(app), app->nice);
     ap_rprintf(r, "<dt>Connections: %s</dt>\n", sa->kept

@@ -20,6 +20,7 @@ typedef struct pa_worker_t {
     int err_fd;                 /* read end of its stdout/stderr pipe, -1 = none */
     int conn_fd;                /* the kept connection to it (conn.h), -1 = none */
     apr_time_t spawned;
+    apr_uint32_t reload_gen;    /* the app's touch-reload count when spawned */
     apr_time_t term_at;         /* when SIGTERM was sent, 0 = not asked to go */
     int killed;                 /* SIGKILL sent */
     apr_time_t closed_seen;     /* its kept connection was reported closed, 0 = not */

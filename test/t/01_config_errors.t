@@ -28,6 +28,7 @@ my @cases = (
     [ 'fractional idle-timeout', [ "$app idle-timeout=1.5" ], qr/idle-timeout=1\.5: must be a whole number/ ],
     [ 'request-timeout=0',      [ "$app request-timeout=0" ], qr/request-timeout=0: must be at least 1/ ],
     [ 'negative slowlog',       [ "$app slowlog=-1" ],      qr/slowlog=-1: not a number/ ],
+    [ 'empty touch-reload',     [ "$app touch-reload=" ],   qr/touch-reload=: not a valid path/ ],
     [ 'spare=5-2',              [ "$app processes=2-8 spare=5-2" ], qr/spare=5-2: the maximum is below the minimum/ ],
     [ 'spare in a static pool', [ "$app processes=4 spare=1-2" ], qr/spare= needs a dynamic pool/ ],
     [ 'bad protocol',           [ "$app protocol=gopher" ],  qr/protocol=gopher: must be fastcgi, scgi or cgi/ ],
@@ -98,7 +99,8 @@ my %r = configtest(
     'PreforkAppCache main 1M',
     qq{PreforkApp hello "$hello --flag x" processes=2-4 spare=1-2 max-requests=100 }
         . 'lifetime=60 idle-timeout=10 request-timeout=5 queue-timeout=5 '
-        . 'die-timeout=2 start-delay=1 slowlog=3 protocol=fastcgi keep-conn=off cache=main',
+        . 'die-timeout=2 start-delay=1 slowlog=3 protocol=fastcgi keep-conn=off cache=main '
+        . 'touch-reload=restart.txt',
     qq{PreforkApp two "$hello" processes=1},
     qq{PreforkApp three "$hello" processes=1 protocol=scgi keep-conn=off},
     qq{PreforkApp four "$hello" processes=1 protocol=cgi max-requests=1},

@@ -16,7 +16,7 @@ use File::Temp ();
 use HTTP::Tiny ();
 use POSIX ();
 
-plan tests => 67;
+plan tests => 83;
 
 my $hello = hello_path();
 my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
@@ -31,9 +31,10 @@ open $sh, '>', "$tmp/slowcrash" or die "$tmp/slowcrash: $!";
 print $sh "#!/bin/sh\nsleep 2\nexit 1\n";
 close $sh;
 chmod 0755, "$tmp/slowcrash";
-# A deploy that can go bad: while $tmp/broken exists, new workers exit at once.
+# A deploy that can go bad: while the file named by its argument exists, new
+# workers exit at once.
 open $sh, '>', "$tmp/deploy" or die "$tmp/deploy: $!";
-print $sh "#!/bin/sh\n[ -e '$tmp/broken' ] && exit 1\nexec '$echo'\n";
+print $sh "#!/bin/sh\n[ -e \"\$1\" ] && exit 1\nexec '$echo'\n";
 close $sh;
 chmod 0755, "$tmp/deploy";
 open my $php, '>', "$tmp/hello.php" or die "$tmp/hello.php: $!";
@@ -60,9 +61,17 @@ PreforkApp mkill "$echo" processes=1 start-delay=60
 <Location /mkill>
     SetHandler prefork-app:mkill
 </Location>
-PreforkApp mdeploy "$tmp/deploy" processes=2 max-requests=3 start-delay=10
+PreforkApp mdeploy "$tmp/deploy $tmp/broken" processes=2 max-requests=3 start-delay=10
 <Location /mdeploy>
     SetHandler prefork-app:mdeploy
+</Location>
+PreforkApp mreload "$hello" processes=2 touch-reload=$tmp/restart.txt
+<Location /mreload>
+    SetHandler prefork-app:mreload
+</Location>
+PreforkApp mroll "$tmp/deploy $tmp/broken-roll" processes=3 start-delay=1 touch-reload=$tmp/roll.txt
+<Location /mroll>
+    SetHandler prefork-app:mroll
 </Location>
 PreforkApp mstatic "$hello" processes=3
 PreforkAppEnv mstatic PA_TEST_VAR hello
@@ -230,7 +239,7 @@ ok(wait_for(sub { app('mdeploy')->{crash_backoff_level} >= 1 }, timeout => 20),
 ok(wait_for(sub { !pid_alive($retired) }), '... and the retiree has left');
 my ($backoff) = (wait_for_log(qr/PA00105: app mdeploy/, $off, file => $h->log_file)
                  || '') =~ /(PA00105: app mdeploy[^\n]*)/;
-like($backoff || '', qr/serve past max-requests/,
+like($backoff || '', qr/the workers up serve on meanwhile, recycling waits/,
      'the log line says the workers up serve on');
 my @on = map { $h->get('/mdeploy?whoami=1') } 1 .. 8;
 is_deeply([map { $_->{status} } @on], [(200) x 8],
@@ -257,6 +266,55 @@ ok(wait_for(sub { my @p = pids('mdeploy');
                   @p == 2 && !grep { $_ == $kept } @p }, timeout => 60),
    'after the backoff, the worker kept past max-requests is replaced');
 is($h->get('/mdeploy')->{status}, 200, '... and the app serves');
+
+# ---- touch-reload: a rolling replacement, not one request lost ---------------
+ok(wait_for(sub { pids('mreload') == 2 }), 'mreload: two workers up');
+is(app('mreload')->{pool}{touch_reload}, "$tmp/restart.txt", 'status: pool.touch_reload');
+for my $round (1, 2) {
+    my @old = pids('mreload');
+    my $recycled = counter('mreload', 'recycled_touch_reload');
+    $off = error_log_offset($h->log_file);
+    my $load = PALoad->start("$base/mreload", clients => 4, expect => qr/^Hello/);
+    sleep 1;
+    # Created the first time (it was not there), touched the second.
+    open my $f, '>>', "$tmp/restart.txt" or die "$tmp/restart.txt: $!";
+    close $f;
+    utime time, time + $round, "$tmp/restart.txt";
+    my $done = wait_for(sub { my @p = pids('mreload');
+                              my %old = map { $_ => 1 } @old;
+                              @p == 2 && !grep { $old{$_} } @p }, timeout => 30);
+    my %st = $load->stop;
+    ok($done, "touch-reload ($round): both workers replaced");
+    is_deeply([keys %st], ['200'], "touch-reload ($round): no failed request meanwhile")
+        or diag(PALoad::describe(%st));
+    is(counter('mreload', 'recycled_touch_reload'), $recycled + 2,
+       "touch-reload ($round): counted as recycled by touch-reload");
+    my @lines = (error_log_since($off, $h->log_file) =~ /(PA00128: app mreload[^\n]*)/g);
+    is(scalar @lines, 1, "touch-reload ($round): logged once") or diag(join "\n", @lines);
+}
+
+# A bad deploy: the first new worker exits at once, and the others stay.
+ok(wait_for(sub { pids('mroll') == 3 }), 'mroll: three workers up');
+my @before = pids('mroll');
+$off = error_log_offset($h->log_file);
+open $bad, '>', "$tmp/broken-roll" or die "$tmp/broken-roll: $!";
+close $bad;
+open $bad, '>', "$tmp/roll.txt" or die "$tmp/roll.txt: $!";
+close $bad;
+ok(wait_for(sub { app('mroll')->{crash_backoff_level} >= 1 }, timeout => 20),
+   'touch-reload to a deploy that does not start: the app backs off');
+sleep 3;
+my %was = map { $_ => 1 } @before;
+is(scalar(grep { $was{$_} } pids('mroll')), 2,
+   'the first old worker went to try it; the two others stay');
+is(join(' ', map { $h->get('/mroll')->{status} } 1 .. 6), '200 200 200 200 200 200',
+   'and serve');
+unlink "$tmp/broken-roll";
+my $roll = PALoad->start("$base/mroll", clients => 2, expect => qr/^method=GET/);
+ok(wait_for(sub { my @p = pids('mroll'); @p == 3 && !grep { $was{$_} } @p }, timeout => 60),
+   'fixed: the reload goes on, all three replaced');
+my %rst = $roll->stop;
+is_deeply([keys %rst], ['200'], 'no failed request meanwhile') or diag(PALoad::describe(%rst));
 
 # ---- recycling: max-requests and lifetime, not one request lost -------------
 my $load = PALoad->start("$base/mrecycle", clients => 4, expect => qr/^Hello/);

@@ -109,7 +109,7 @@ ok($healed, 'JSON: spawned +1, exited +1, the dead worker replaced')
 $healed ||= app_status($APP);
 is($healed->{counters}{crashed}, $c0{crashed} + 1, 'JSON: crashed +1 (killed by a signal)');
 is($healed->{counters}{accepted}, $c0{accepted} + 10, 'JSON: accepted still +10');
-for my $k (qw(recycled_max_requests recycled_lifetime recycled_idle killed_timeout
+for my $k (qw(recycled_max_requests recycled_lifetime recycled_idle recycled_touch_reload killed_timeout
                 killed_client_gone)) {
     is($healed->{counters}{$k}, $c0{$k}, "JSON: $k unchanged: a crash is no recycle");
 }

@@ -323,7 +323,8 @@ static void claim_release(fixture_t *f, int n, pa_release_e how)
 
 /* In a crash-loop backoff recycling waits (its replacement would not start):
  * no claim marks the worker, and a mark from before the backoff is dropped
- * at release. Not for an app that leaves by itself, nor for a failure. */
+ * at release. Not max-requests for an app that leaves by itself after its
+ * requests (lifetime and touch-reload do wait for it), nor a failure. */
 static void test_recycling_waits_out_backoff(void **state)
 {
     fixture_t *f = *state;
@@ -353,6 +354,14 @@ static void test_recycling_waits_out_backoff(void **state)
     assert_false(wake_pending(f));
     claim_release(f, 1, PA_RELEASE_BROKEN);
     assert_int_equal(slot->state, PA_SLOT_STOPPING);
+
+    f->a->stretch = 0;
+    worker_up(f, 0, 1002);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c), APR_SUCCESS);
+    slot->retire = PA_RETIRE_RELOAD;        /* marked by the manager */
+    pa_sb_release(f->sb, &c, PA_RELEASE_OK);
+    assert_int_equal(slot->state, PA_SLOT_IDLE);
+    assert_int_equal(slot->retire, PA_RETIRE_NONE);
 }
 
 static void test_release_after_worker_died_or_replaced(void **state)
