@@ -672,12 +672,13 @@ static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
  * has it replaced). */
 static void wait_failed(pa_req_t *q, apr_status_t rv)
 {
-    apr_time_t cut = apr_time_now() + PA_GONE_GRACE;
+    apr_time_t cut;
 
     if (rv != APR_ECONNABORTED) {
         timeout(q);
         return;
     }
+    cut = apr_time_now() + PA_GONE_GRACE;
     q->gone = 1;
     q->watch = 0;
     if (q->deadline > cut) {
