@@ -52,8 +52,8 @@ is($res->{status}, 200, 'the app serves again');
 # ---- a GET the worker finishes soon after its client left: not killed ------------
 ok(wait_for(sub { idle() }), 'worker idle');
 ($pid) = worker_pids($app);
-$s = send_raw("GET /$app?sleep=0.4 HTTP/1.1\r\n");
-ok(wait_for(sub { busy() }), 'a GET the app takes 0.4 s over: busy');
+$s = send_raw("GET /$app?sleep=0.7 HTTP/1.1\r\n");
+ok(wait_for(sub { busy() }), 'a GET the app takes 0.7 s over: busy');
 close $s;
 ok(wait_for(sub { idle() }, timeout => 20), 'its client hangs up: the worker finishes');
 is(join(' ', worker_pids($app), counter($app, 'killed_client_gone')), "$pid " . ($killed + 1),
