@@ -1,8 +1,9 @@
 # A client that hangs up while its GET waits for a silent worker (a long
 # poll whose tab was closed) frees the worker: if it does not finish within
-# a second, it is killed and replaced, not held until request-timeout. Any other method is left to
-# finish, as the app may be acting on it. A request whose client left while
-# it waited in the queue is not sent at all, whatever its method.
+# a second, it is killed and replaced, not held until request-timeout. Any
+# other method is left to finish, as the app may be acting on it. A request
+# whose client left while it waited in the queue is not sent at all,
+# whatever its method.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
