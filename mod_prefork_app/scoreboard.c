@@ -495,6 +495,51 @@ void pa_sb_record(pa_sb_t *sb, int app_index, int http_status,
 
 /* ---- creation (httpd parent, post_config) -------------------------------- */
 
+/* Each app's counters outlive a restart, as mod_status' totals do: when the
+ * configuration pool goes (restart, stop), they are copied by app name into
+ * the process pool, which the next generation's scoreboard starts from.
+ * What the old generation counts after that (its last requests) is lost. */
+#define PA_SB_CARRY_KEY "mod_prefork_app_counters"
+
+typedef struct pa_sb_carry_t {
+    pa_sb_t *sb;
+    apr_pool_t *keep;               /* the process pool */
+} pa_sb_carry_t;
+
+static apr_hash_t *pa_sb_carried(apr_pool_t *keep)
+{
+    void *carry = NULL;
+
+    apr_pool_userdata_get(&carry, PA_SB_CARRY_KEY, keep);
+    return carry;
+}
+
+static apr_status_t pa_sb_carry_counters(void *data)
+{
+    pa_sb_carry_t *cy = data;
+    apr_hash_t *carry = pa_sb_carried(cy->keep);
+    int i;
+
+    if (!carry) {
+        carry = apr_hash_make(cy->keep);
+        apr_pool_userdata_set(carry, PA_SB_CARRY_KEY, apr_pool_cleanup_null,
+                              cy->keep);
+    }
+    for (i = 0; i < cy->sb->napps; i++) {
+        const pa_app_t *app = APR_ARRAY_IDX(cy->sb->conf->apps, i, pa_app_t *);
+        pa_app_counters_t *c = apr_hash_get(carry, app->name,
+                                            APR_HASH_KEY_STRING);
+
+        if (!c) {
+            c = apr_palloc(cy->keep, sizeof(*c));
+            apr_hash_set(carry, apr_pstrdup(cy->keep, app->name),
+                         APR_HASH_KEY_STRING, c);
+        }
+        memcpy(c, (const void *)&pa_sb_app(cy->sb, i)->c, sizeof(*c));
+    }
+    return APR_SUCCESS;
+}
+
 static apr_status_t pa_sb_close_fd(void *data)
 {
     int *fd = data;
@@ -671,6 +716,7 @@ apr_status_t pa_sb_create(pa_sb_t **sbp, pa_server_conf_t *conf,
     apr_pool_t *ptemp;
     pa_sb_t *sb;
     pa_sb_header_t *hdr;
+    apr_hash_t *carry = NULL;
     apr_status_t rv;
     int i, fds[2];
 
@@ -704,12 +750,23 @@ apr_status_t pa_sb_create(pa_sb_t **sbp, pa_server_conf_t *conf,
     hdr->napps = napps;
     hdr->generation = (apr_uint32_t)ap_state_query(AP_SQ_CONFIG_GEN);
     hdr->created = apr_time_now();
+    if (s) {
+        /* Registered after the segment: runs before it is unmapped. */
+        pa_sb_carry_t *cy = apr_palloc(pconf, sizeof(*cy));
+
+        cy->sb = sb;
+        cy->keep = s->process->pool;
+        carry = pa_sb_carried(cy->keep);
+        apr_pool_cleanup_register(pconf, cy, pa_sb_carry_counters,
+                                  apr_pool_cleanup_null);
+    }
 
     off = PA_SB_ALIGN(offsetof(pa_sb_header_t, app_off)
                       + napps * sizeof(apr_size_t));
     for (i = 0; i < napps; i++) {
         pa_app_t *app = APR_ARRAY_IDX(conf->apps, i, pa_app_t *);
         pa_sb_app_t *a = (pa_sb_app_t *)((char *)hdr + off);
+        const pa_app_counters_t *c;
         apr_uint32_t j;
         int rc;
 
@@ -733,6 +790,9 @@ apr_status_t pa_sb_create(pa_sb_t **sbp, pa_server_conf_t *conf,
         sb->layout[i].nwaiters = nwaiters;
         for (j = 0; j < a->nslots; j++) {
             sb->layout[i].slots[j].last_exit_status = -1;
+        }
+        if (carry && (c = apr_hash_get(carry, app->name, APR_HASH_KEY_STRING))) {
+            memcpy((void *)&a->c, c, sizeof(*c));
         }
         if ((rc = pa_sb_init_lock(a)) != 0) {
             rv = rc;

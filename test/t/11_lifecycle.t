@@ -13,7 +13,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PALoad;
 
-plan tests => 40;
+plan tests => 44;
 
 my $hello = hello_path();
 my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
@@ -81,6 +81,22 @@ ok($h->graceful, 'graceful restart while a slow request runs');
 waitpid $slow, 0;
 is($?, 0, 'the in-flight request completes with 200');
 ok(wait_for(sub { !pid_alive($draining) }), 'then its manager exits');
+
+# ---- the counters carry over a restart, as mod_status' totals do --------------
+is(join(' ', map { $h->get('/lhello')->{status} } 1 .. 5), '200 200 200 200 200',
+   'five requests');
+my $before = status_json(undef, $base) || {};
+my ($counted) = map { $_->{counters} } grep { $_->{name} eq 'lhello' } @{ $before->{apps} || [] };
+ok($h->graceful, 'graceful restart, idle');
+my $after = wait_for(sub { my $d = status_json(undef, $base);
+                           $d && $d->{manager}{generation} > $before->{manager}{generation}
+                              ? $d : undef });
+my ($carried) = map { $_->{counters} } grep { $_->{name} eq 'lhello' } @{ ($after || {})->{apps} || [] };
+is(($carried || {})->{accepted}, ($counted || {})->{accepted},
+   'the new generation\'s counters go on from the old one\'s (accepted)');
+# Its workers are spawned on top of the old count (whether yet or not).
+cmp_ok(($carried || {})->{spawned} || 0, '>=', ($counted || {})->{spawned} || 1,
+       '... and spawned');
 
 # ---- the manager is SIGKILLed ------------------------------------------------
 ok(wait_for(sub { all_pids() == 3 }), 'workers of the current generation up');
