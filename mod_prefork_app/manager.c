@@ -350,14 +350,12 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
  * spare slot's worth each) wait until every worker started since has proven
  * itself (answered a request, or stayed up start-delay) and the last batch
  * has left. So a deploy that does not start costs one worker, not the pool.
- * Caller holds the app's lock. */
+ * (During a backoff the caller marks nothing, as for all recycling.) Caller
+ * holds the app's lock. */
 static int pa_mgr_reload_batch(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now)
 {
     int i, spares = (int)ma->nslots - ma->app->max_procs;
 
-    if (pa_sb_backing_off(ma->a, now)) {
-        return 0;
-    }
     for (i = 0; i < (int)ma->nslots; i++) {
         pa_worker_t *w = &ma->w[i];
         pa_slot_t *slot = pa_sb_slot(m->sb, ma->a, i);
