@@ -112,6 +112,13 @@ my $dir = $h->dir;
 sub app { app_status($_[0], $base) }
 sub pids { worker_pids($_[0], $base) }
 sub counter { my $a = app($_[0]); $a ? $a->{counters}{$_[1]} : undef }
+# touch(PATH[, MTIME]): create PATH if missing; set its mtime if given.
+sub touch {
+    my ($path, $mtime) = @_;
+    open my $f, '>>', $path or die "$path: $!";
+    close $f;
+    utime time, $mtime, $path if defined $mtime;
+}
 sub slot_of {
     my ($name, $pid) = @_;
     my ($w) = grep { $_->{pid} == $pid } @{ (app($name) || {})->{workers} || [] };
@@ -227,8 +234,7 @@ ok(app('mkill')->{crash_backoff_level} >= 1, '... shown in the status');
 ok(wait_for(sub { my @w = @{ (app('mdeploy') || {})->{workers} || [] };
                   @w == 2 && !grep { $_->{age_seconds} < 11 } @w }, timeout => 40),
    'mdeploy: two workers up for longer than start-delay');
-open my $bad, '>', "$tmp/broken" or die "$tmp/broken: $!";
-close $bad;
+touch("$tmp/broken");
 $off = error_log_offset($h->log_file);
 my @first = map { $h->get('/mdeploy?whoami=1') } 1 .. 3;
 is_deeply([map { $_->{status} } @first], [200, 200, 200],
@@ -277,9 +283,7 @@ for my $round (1, 2) {
     my $load = PALoad->start("$base/mreload", clients => 4, expect => qr/^Hello/);
     sleep 1;
     # Created the first time (it was not there), touched the second.
-    open my $f, '>>', "$tmp/restart.txt" or die "$tmp/restart.txt: $!";
-    close $f;
-    utime time, time + $round, "$tmp/restart.txt";
+    touch("$tmp/restart.txt", time + $round);
     my $done = wait_for(sub { my @p = pids('mreload');
                               my %old = map { $_ => 1 } @old;
                               @p == 2 && !grep { $old{$_} } @p }, timeout => 30);
@@ -297,10 +301,8 @@ for my $round (1, 2) {
 ok(wait_for(sub { pids('mroll') == 3 }), 'mroll: three workers up');
 my @before = pids('mroll');
 $off = error_log_offset($h->log_file);
-open $bad, '>', "$tmp/broken-roll" or die "$tmp/broken-roll: $!";
-close $bad;
-open $bad, '>', "$tmp/roll.txt" or die "$tmp/roll.txt: $!";
-close $bad;
+touch("$tmp/broken-roll");
+touch("$tmp/roll.txt");
 ok(wait_for(sub { app('mroll')->{crash_backoff_level} >= 1 }, timeout => 20),
    'touch-reload to a deploy that does not start: the app backs off');
 sleep 3;
