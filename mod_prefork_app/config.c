@@ -168,8 +168,17 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
         }
     }
     if (!strcmp(key, "processes")) {
-        return parse_range(p, key, val, 1, PA_PROCS_LIMIT,
-                           &app->min_procs, &app->max_procs);
+        /* A dynamic pool may start empty (0-N: on demand); any pool needs
+         * room for one worker. */
+        const char *err = parse_range(p, key, val, 0, PA_PROCS_LIMIT,
+                                      &app->min_procs, &app->max_procs);
+
+        if (!err && app->max_procs < 1) {
+            err = apr_psprintf(p, "processes=%s: must be at least 1 "
+                               "(processes=0-N starts workers on demand)",
+                               val);
+        }
+        return err;
     }
     if (!strcmp(key, "spare")) {
         *spare_given = 1;
@@ -341,6 +350,11 @@ static const char *cmd_prefork_app(cmd_parms *cmd, void *dummy,
             return apr_pstrcat(cmd->pool, "PreforkApp ", app->name, ": ", err,
                                NULL);
         }
+    }
+    if (!spare_given && app->min_procs == 0) {
+        /* On demand: no idle worker is kept, so the pool goes back to
+         * none once each has been idle for idle-timeout. */
+        app->spare_min = app->spare_max = 0;
     }
     if (spare_given && app->min_procs == app->max_procs) {
         return apr_psprintf(cmd->pool, "PreforkApp %s: spare= needs a dynamic "

@@ -21,6 +21,7 @@ my @cases = (
     [ 'unknown key',            [ "$app colour=blue" ],      qr/unknown key 'colour'/ ],
     [ 'not key=value',          [ "$app processes" ],        qr/'processes': expected key=value/ ],
     [ 'processes=0',            [ "$app processes=0" ],      qr/processes=0: must be at least 1/ ],
+    [ 'processes=0-0',          [ "$app processes=0-0" ],    qr/processes=0-0: must be at least 1 \(processes=0-N starts workers on demand\)/ ],
     [ 'processes=9-3',          [ "$app processes=9-3" ],    qr/processes=9-3: the maximum is below the minimum/ ],
     [ 'processes not a number', [ "$app processes=four" ],   qr/processes=four: not a number/ ],
     [ 'max-requests not a number', [ "$app max-requests=lots" ], qr/max-requests=lots: not a number/ ],

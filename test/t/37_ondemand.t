@@ -1,0 +1,109 @@
+# processes=0-N: a pool that starts with no worker, starts them as requests
+# come (php-fpm's pm = ondemand, mod_fcgid's default) and goes back to none
+# once each has been idle for idle-timeout. Many rarely used apps then cost
+# no memory. A private httpd, so that the pools' sizes are this test's own.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use File::Basename qw(dirname);
+use Apache::Test qw(-withtestmore);
+use PATest qw(:all);
+use HTTP::Tiny ();
+use POSIX ();
+
+plan tests => 29;
+
+my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
+my $h = PATest::Httpd->new(conf => <<"EOF");
+PreforkApp od "$echo" processes=0-3 idle-timeout=1
+PreforkApp odspare "$echo" processes=0-3 spare=1-1 idle-timeout=1
+PreforkApp odcrash "/bin/false" processes=0-2 start-delay=30
+<Location /od>
+    SetHandler prefork-app:od
+</Location>
+<Location /odspare>
+    SetHandler prefork-app:odspare
+</Location>
+<Location /odcrash>
+    SetHandler prefork-app:odcrash
+</Location>
+<Location /app-status>
+    SetHandler prefork-app-status
+</Location>
+EOF
+ok($h->start, 'private httpd started') or diag($h->error_log);
+my $base = $h->url;
+
+sub app { app_status($_[0], $base) }
+sub pids { worker_pids($_[0], $base) }
+sub counter { my $a = app($_[0]); $a ? $a->{counters}{$_[1]} : undef }
+# GET path on a connection of its own (HTTP::Tiny would keep one).
+sub get { HTTP::Tiny->new(timeout => 60)->get("$base$_[0]") }
+# n GETs of path at once, each in a child process; returns their statuses.
+sub concurrent {
+    my ($n, $path) = @_;
+    my @kids = map {
+        my $pid = fork;
+        if (!$pid) {
+            POSIX::_exit(get($path)->{status} == 200 ? 0 : 1);
+        }
+        $pid;
+    } 1 .. $n;
+    return sub { my $fails = 0; for (@kids) { waitpid $_, 0; $fails++ if $? } $fails };
+}
+
+# ---- configuration -----------------------------------------------------------
+my $pool = (app('od') || {})->{pool} || {};
+is($pool->{min}, 0, 'status: min 0');
+is("$pool->{spare_min}-$pool->{spare_max}", '0-0', 'no idle spare by default when MIN is 0');
+is((app('odspare') || {})->{pool}{spare_max}, 1, 'an explicit spare= is kept');
+
+# ---- nothing runs until a request comes -------------------------------------------
+# odspare keeps one idle worker: once it has it, the manager has looked at
+# every pool at least once.
+ok(wait_for(sub { pids('odspare') == 1 }), 'spare=1-1: one idle worker kept');
+is(scalar(pids('od')), 0, 'processes=0-3: no worker at start');
+is(counter('od', 'spawned'), 0, 'none spawned');
+is(scalar(grep { $_->{ppid} == $h->manager_pid && $_->{args} =~ /\Q$echo\E/ } ps_table()),
+   1, 'ps: the only app process under the manager is the spare one');
+
+# ---- the first request starts a worker ------------------------------------------
+my $res = get('/od?x=1');
+is($res->{status}, 200, 'the first request is served');
+like($res->{content}, qr/^method=GET$/m, 'by the app');
+my ($first) = pids('od');
+ok($first, 'one worker now');
+is(counter('od', 'spawned'), 1, 'spawned for that request');
+
+# ---- and goes back to none when idle ------------------------------------------------
+ok(wait_for(sub { pids('od') == 0 }, timeout => 30), 'idle for idle-timeout: back to no worker');
+ok(wait_for(sub { !pid_alive($first) }), 'its process is gone');
+is(counter('od', 'recycled_idle'), 1, 'counted as recycled_idle');
+is(counter('od', 'crashed'), 0, 'not as a crash');
+
+# ---- a burst: up to MAX workers, the rest queued, nothing refused ---------------
+my $done = concurrent(5, '/od?sleep=1');
+ok(wait_for(sub { pids('od') == 3 }), 'five slow requests at once: three workers (the maximum)');
+is($done->(), 0, 'all five served (two waited in the queue)');
+ok(counter('od', 'spawned') <= 1 + 3, 'never more than the maximum started');
+ok(counter('od', 'max_processes_reached') >= 1, 'hitting the maximum is counted');
+ok(wait_for(sub { pids('od') == 0 }, timeout => 30), 'then back to none');
+
+# ---- a spare keeps the pool from emptying -------------------------------------------
+is(get('/odspare')->{status}, 200, 'odspare serves');
+sleep 3;    # three idle-timeouts
+is(scalar(pids('odspare')), 1, 'odspare: its one spare stays after idle-timeout');
+
+# ---- an app that cannot start: 503 at once, httpd unharmed ----------------------
+my $off = error_log_offset($h->log_file);
+$res = get('/odcrash');
+is($res->{status}, 503, 'an app that exits at once: 503 for the request that started it');
+ok(wait_for_log(qr/PA00105: app odcrash: workers exit right after they start; backing off/,
+                $off, file => $h->log_file), 'the crash loop is logged');
+$res = get('/odcrash');
+is($res->{status}, 503, 'the next request: 503 at once, no worker can come during the backoff');
+ok($res->{headers}{'retry-after'}, 'with Retry-After');
+is(get('/od')->{status}, 200, 'the other pools serve on');
+
+ok($h->stop, 'stopped');
