@@ -866,6 +866,11 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
         slot->last_used = now;
     }
     live += nspawn;
+    if (waiting && live + serving_retirees == 0 && now < a->backoff_until) {
+        /* None up and none to start before the backoff ends: what waits
+         * gets its 503 now, as a request arriving now would. */
+        pa_sb_refuse_waiters_locked(sb, a);
+    }
 
     /* Retirees (lifetime, max-requests) leave once their replacement is up;
      * scale-down takes the highest idle slots first. */

@@ -281,6 +281,24 @@ static pid_t pa_sb_self(const pa_sb_t *sb)
     return sb->self ? sb->self : getpid();
 }
 
+void pa_sb_refuse_waiters_locked(pa_sb_t *sb, pa_sb_app_t *a)
+{
+    pa_sb_layout_t *l = pa_sb_layout(sb, a);
+    apr_uint32_t i, hw = pa_sb_waiters_hw(l, a);
+
+    for (i = 0; i < hw; i++) {
+        pa_waiter_t *w = &l->waiters[i];
+
+        if (w->state == PA_WAIT_WAITING) {
+            /* The record is the waiter's once it sees this: it takes no
+             * lock, so waking it here cannot contend. */
+            __atomic_store_n(&w->state, PA_WAIT_REFUSED, __ATOMIC_RELEASE);
+            a->queue_len--;
+            pa_futex(&w->state, FUTEX_WAKE, 1, NULL);
+        }
+    }
+}
+
 static pa_waiter_t *pa_sb_enqueue_locked(pa_sb_t *sb, pa_sb_app_t *a)
 {
     pa_sb_layout_t *l = pa_sb_layout(sb, a);
@@ -358,7 +376,7 @@ apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
         apr_time_t left = deadline - apr_time_now();
         struct timespec ts;
 
-        if (w->state == PA_WAIT_GRANTED || left <= 0) {
+        if (w->state != PA_WAIT_WAITING || left <= 0) {
             break;
         }
         ts.tv_sec = apr_time_sec(left);
@@ -367,16 +385,24 @@ apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
         pa_futex(&w->state, FUTEX_WAIT, PA_WAIT_WAITING, &ts);
     }
 
+    if (__atomic_load_n(&w->state, __ATOMIC_ACQUIRE) == PA_WAIT_REFUSED) {
+        __atomic_store_n(&w->state, PA_WAIT_FREE, __ATOMIC_RELEASE);
+        return APR_EAGAIN;
+    }
     if (__atomic_load_n(&w->state, __ATOMIC_ACQUIRE) != PA_WAIT_GRANTED) {
-        /* Timed out, but a grant may race with it: decide under the lock. */
+        /* Timed out, but a grant or a refusal may race with it: decide
+         * under the lock. */
         pa_sb_lock(sb, a);
         if (w->state != PA_WAIT_GRANTED) {
+            apr_status_t rv = w->state == PA_WAIT_REFUSED ? APR_EAGAIN
+                                                         : APR_TIMEUP;
+
             if (w->state == PA_WAIT_WAITING) {
                 a->queue_len--;
             }
             w->state = PA_WAIT_FREE;
             pa_sb_unlock(sb, a);
-            return APR_TIMEUP;
+            return rv;
         }
         pa_sb_unlock(sb, a);
     }

@@ -77,7 +77,11 @@ typedef struct pa_slot_t {
 } pa_slot_t;
 
 /* A request waiting for a free worker. state is a futex word. */
-typedef enum { PA_WAIT_FREE = 0, PA_WAIT_WAITING, PA_WAIT_GRANTED } pa_wait_state_e;
+/* REFUSED: no worker can come (crash-loop backoff with none up); the
+ * waiter gives up at once rather than at queue-timeout. */
+typedef enum {
+    PA_WAIT_FREE = 0, PA_WAIT_WAITING, PA_WAIT_GRANTED, PA_WAIT_REFUSED
+} pa_wait_state_e;
 typedef struct pa_waiter_t {
     volatile apr_uint32_t state;
     volatile apr_int32_t slot;      /* granted slot */
@@ -229,7 +233,8 @@ void pa_sb_child_init(pa_sb_t *sb);
 /* Claim an idle worker of app_index for this request, or wait FIFO until one
  * is released or queue_timeout passes. Returns APR_SUCCESS, APR_TIMEUP (queue
  * timeout: 503) or APR_EAGAIN (wait queue full, the app is crash-looping
- * with no worker up, or the generation's manager is gone: 503 at once). */
+ * with no worker up, which also sends away requests already waiting, or the
+ * generation's manager is gone: 503 at once). */
 apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
                          apr_interval_time_t queue_timeout, pa_claim_t *claim);
 /* Give the worker back; hands it straight to the first waiter if any. */
@@ -252,6 +257,10 @@ void pa_sb_wake_waiter(struct pa_waiter_t *w);
  * lock. */
 apr_uint32_t pa_sb_sweep_waiters_locked(pa_sb_t *sb, pa_sb_app_t *a,
                                         int check_alive);
+/* Send every waiting request away (pa_sb_claim() returns APR_EAGAIN): the
+ * app has no worker and none will start before its backoff ends. Caller
+ * holds the app lock. */
+void pa_sb_refuse_waiters_locked(pa_sb_t *sb, pa_sb_app_t *a);
 /* Remove a socket directory and whatever is in it. */
 void pa_sb_remove_sockdir(apr_pool_t *p, const char *dir);
 /* Drain the wake eventfd (manager, after poll() said it is readable). */

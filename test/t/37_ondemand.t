@@ -11,14 +11,26 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use HTTP::Tiny ();
 use POSIX ();
+use File::Temp ();
 
-plan tests => 29;
+plan tests => 33;
 
 my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
+# An app that dies a second after it starts, having answered nothing.
+my $tmp = File::Temp::tempdir('pa-od-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+open my $sh, '>', "$tmp/slowcrash" or die "$tmp/slowcrash: $!";
+print $sh "#!/bin/sh\nsleep 1\nexit 1\n";
+close $sh;
+chmod 0755, "$tmp/slowcrash";
+chmod 0755, $tmp;
 my $h = PATest::Httpd->new(conf => <<"EOF");
 PreforkApp od "$echo" processes=0-3 idle-timeout=1
 PreforkApp odspare "$echo" processes=0-3 spare=1-1 idle-timeout=1
 PreforkApp odcrash "/bin/false" processes=0-2 start-delay=30
+PreforkApp odslow "$tmp/slowcrash" processes=0-1 start-delay=30 queue-timeout=60
+<Location /odslow>
+    SetHandler prefork-app:odslow
+</Location>
 <Location /od>
     SetHandler prefork-app:od
 </Location>
@@ -105,5 +117,30 @@ $res = get('/odcrash');
 is($res->{status}, 503, 'the next request: 503 at once, no worker can come during the backoff');
 ok($res->{headers}{'retry-after'}, 'with Retry-After');
 is(get('/od')->{status}, 200, 'the other pools serve on');
+
+# ---- requests queued when the app turns out not to start: 503 now, not at
+# queue-timeout -----------------------------------------------------------------
+$off = error_log_offset($h->log_file);
+my @st;
+my @kids = map {
+    pipe(my $r, my $w) or die "pipe: $!";
+    my $pid = fork;
+    if (!$pid) {
+        close $r;
+        print $w get("/odslow")->{status};
+        close $w;
+        POSIX::_exit(0);
+    }
+    close $w;
+    [$pid, $r];
+} 1 .. 3;
+ok(wait_for(sub { ((app('odslow') || {})->{queue}{length} // 0) == 2 }),
+   'three requests to an empty pool of one: one has the new worker, two wait');
+for (@kids) { my ($pid, $r) = @$_; push @st, scalar <$r>; waitpid $pid, 0; }
+is("@st", '503 503 503', 'the worker dies without answering: all three get 503');
+my @refused = error_log_since($off, $h->log_file) =~ /PA00304: odslow: no worker can come/g;
+is(scalar(@refused), 3, 'each because no worker can come during the backoff');
+unlike(error_log_since($off, $h->log_file), qr/PA00304: odslow: no worker free/,
+       'none waited for its queue-timeout');
 
 ok($h->stop, 'stopped');

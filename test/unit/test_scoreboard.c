@@ -420,6 +420,43 @@ static void test_no_worker_coming_fails_fast(void **state)
                      APR_EAGAIN);
 }
 
+/* Requests already waiting when the app turns out to have no worker coming
+ * are sent away at once (APR_EAGAIN), not at their queue timeout; a worker
+ * that comes later is not handed to them. */
+static void test_waiters_refused(void **state)
+{
+    fixture_t *f = *state;
+    pid_t kids[2];
+    int k;
+
+    for (k = 0; k < 2; k++) {
+        kids[k] = fork();
+        if (kids[k] == 0) {
+            pa_claim_t c;
+
+            _exit(pa_sb_claim(f->sb, 0, "q", apr_time_from_sec(30), &c)
+                  == APR_EAGAIN ? 0 : 1);
+        }
+        wait_queue_len(f, k + 1);
+    }
+    pa_sb_lock(f->sb, f->a);
+    pa_sb_refuse_waiters_locked(f->sb, f->a);
+    assert_int_equal(f->a->queue_len, 0);
+    pa_sb_unlock(f->sb, f->a);
+    for (k = 0; k < 2; k++) {
+        int st;
+
+        assert_int_equal(waitpid(kids[k], &st, 0), kids[k]);
+        assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    }
+    pa_sb_lock(f->sb, f->a);
+    assert_int_equal(pa_sb_sweep_waiters_locked(f->sb, f->a, 1), 0);
+    assert_int_equal(f->a->waiters_hw, 0);      /* both records freed */
+    pa_sb_unlock(f->sb, f->a);
+    worker_up(f, 0, 1000);
+    assert_int_equal(pa_sb_slot(f->sb, f->a, 0)->state, PA_SLOT_IDLE);
+}
+
 /* A process killed while holding the lock: the next locker repairs. */
 static void test_lock_owner_died(void **state)
 {
@@ -626,6 +663,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_release_after_worker_died_or_replaced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_release_timeout_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_worker_coming_fails_fast, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_waiters_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lock_owner_died, setup, teardown),
         cmocka_unit_test_setup_teardown(test_record, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conn_kept_shared, setup, teardown),
