@@ -112,6 +112,34 @@ static const char *parse_range(apr_pool_t *p, const char *key, const char *val,
     return NULL;
 }
 
+/* A size in bytes, or with a K, M or G suffix ("64M"). Returns NULL, or
+ * what is wrong with it. */
+static const char *parse_size(const char *val, apr_off_t *out)
+{
+    apr_off_t n;
+    char *end;
+    int shift = 0;
+
+    if (!apr_isdigit(*val) || apr_strtoff(&n, val, &end, 10) != APR_SUCCESS) {
+        return "is not a number (e.g. 64M)";
+    }
+    switch (apr_tolower(*end)) {
+    case 'g': shift = 30; end++; break;
+    case 'm': shift = 20; end++; break;
+    case 'k': shift = 10; end++; break;
+    case '\0': break;
+    default: return "has an unknown unit (use K, M or G)";
+    }
+    if (*end) {
+        return "has an unknown unit (use K, M or G)";
+    }
+    if (n > (APR_INT64_MAX >> 40)) {
+        return "is too large";
+    }
+    *out = n << shift;
+    return NULL;
+}
+
 /* One of two words: *out = 1 for yes, 0 for no. */
 static const char *parse_choice(apr_pool_t *p, const char *key,
                                 const char *val, const char *yes,
@@ -240,6 +268,18 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
         }
         return NULL;
     }
+    if (!strcmp(key, "max-memory")) {
+        const char *err = parse_size(val, &app->max_memory);
+
+        if (err) {
+            return apr_psprintf(p, "max-memory=%s %s", val, err);
+        }
+        if (app->max_memory && app->max_memory < ((apr_off_t)1 << 20)) {
+            return apr_psprintf(p, "max-memory=%s: must be 0 (off) or at "
+                                "least 1M", val);
+        }
+        return NULL;
+    }
     if (!strcmp(key, "cache")) {
         if (!valid_name(val)) {
             return apr_psprintf(p, "cache=%s: not a valid zone name", val);
@@ -248,7 +288,8 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
         return NULL;
     }
     return apr_psprintf(p, "unknown key '%s' (known: protocol, processes, "
-                        "spare, max-requests, lifetime, idle-timeout, "
+                        "spare, max-requests, lifetime, max-memory, "
+                        "idle-timeout, "
                         "request-timeout, queue-timeout, die-timeout, "
                         "start-delay, slowlog, touch-reload, keep-conn, "
                         "sched, nice, user, group, cache)", key);
@@ -426,7 +467,6 @@ static const char *cmd_prefork_app_cache(cmd_parms *cmd, void *dummy,
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
     pa_cache_zone_t *zone;
     apr_off_t bytes;
-    char *end;
 
     if (err) {
         return err;
@@ -439,21 +479,9 @@ static const char *cmd_prefork_app_cache(cmd_parms *cmd, void *dummy,
         return apr_psprintf(cmd->pool, "PreforkAppCache: duplicate zone '%s'",
                             name);
     }
-    if (!apr_isdigit(*size)
-        || apr_strtoff(&bytes, size, &end, 10) != APR_SUCCESS) {
-        return apr_psprintf(cmd->pool, "PreforkAppCache %s: size '%s' is not "
-                            "a number (e.g. 64M)", name, size);
-    }
-    switch (apr_tolower(*end)) {
-    case 'g': bytes <<= 10; /* fall through */
-    case 'm': bytes <<= 10; /* fall through */
-    case 'k': bytes <<= 10; end++; break;
-    case '\0': break;
-    default: end = "x";
-    }
-    if (*end) {
-        return apr_psprintf(cmd->pool, "PreforkAppCache %s: size '%s': unknown "
-                            "unit (use K, M or G)", name, size);
+    if ((err = parse_size(size, &bytes)) != NULL) {
+        return apr_psprintf(cmd->pool, "PreforkAppCache %s: size '%s' %s",
+                            name, size, err);
     }
     if (bytes < PA_ZONE_MIN || bytes > ((apr_off_t)64 << 30)) {
         return apr_psprintf(cmd->pool, "PreforkAppCache %s: size '%s' must be "

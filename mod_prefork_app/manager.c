@@ -36,6 +36,8 @@ pa_sb_t *pa_scoreboard;
  * after (the next tick), not at once. */
 #define PA_CLOSED_GRACE apr_time_from_msec(200)
 #define PA_BACKOFF_MAX apr_time_from_sec(60)
+/* max-memory: each worker's resident memory is read this often. */
+#define PA_RSS_EVERY apr_time_from_sec(1)
 /* Dispatch answers 504 at request-timeout and releases the worker; the
  * manager's own check, a little later, is the backstop for a request whose
  * httpd thread is stuck or gone. */
@@ -62,6 +64,7 @@ typedef struct pa_mapp_t {
     const char **envp;
     int at_max;                 /* in a "demand but at max processes" episode */
     apr_time_t swept;           /* waiters last checked for life */
+    apr_time_t rss_read;        /* workers' memory last read (max-memory) */
     apr_time_t loop_began;      /* the crash-loop backoff started (level 0 -> 1) */
     apr_time_t reload_mtime;    /* of the touch-reload file, 0 = missing */
     apr_uint32_t reload_gen;    /* times it changed: older workers are replaced */
@@ -386,6 +389,7 @@ static const char *pa_retire_reason(apr_uint32_t retire)
     case PA_RETIRE_MAX_REQUESTS: return "max-requests reached";
     case PA_RETIRE_LIFETIME:     return "lifetime reached";
     case PA_RETIRE_RELOAD:       return "touch-reload";
+    case PA_RETIRE_MEMORY:       return "max-memory exceeded";
     case PA_RETIRE_IDLE:         return "surplus idle worker";
     case PA_RETIRE_BROKEN:       return "connection broken";
     case PA_RETIRE_TIMEOUT:      return "request-timeout";
@@ -463,6 +467,9 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
         else if (retire == PA_RETIRE_RELOAD) {
             apr_atomic_inc64(&a->c.recycled_reload);
         }
+        else if (retire == PA_RETIRE_MEMORY) {
+            apr_atomic_inc64(&a->c.recycled_memory);
+        }
     }
 
     /* One backoff step per round of spawns, however many workers of the
@@ -479,7 +486,8 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
         a->backoff_until = now + delay;
         if (level == 1) {
             int recycles = (ma->app->max_requests && a->stretch)
-                           || ma->app->lifetime || ma->app->touch_reload;
+                           || ma->app->lifetime || ma->app->touch_reload
+                           || ma->app->max_memory;
 
             ma->loop_began = now;
             ap_log_error(APLOG_MARK, APLOG_ERR, 0, m->s, PALOGNO(00105)
@@ -567,6 +575,7 @@ static void pa_mgr_spawn(pa_manager_t *m, pa_mapp_t *ma, int idx)
         return;
     }
     w->reload_gen = ma->reload_gen;
+    w->rss = -1;
     slot->pid = w->pid;
     slot->started_at = w->spawned;
     slot->unread = 0;
@@ -686,6 +695,15 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
 
     if (check && app->touch_reload) {
         pa_mgr_check_reload(m, ma);
+    }
+    if (app->max_memory && now - ma->rss_read >= PA_RSS_EVERY) {
+        /* Before the lock: /proc reads are system calls. */
+        for (i = 0; i < n; i++) {
+            if (ma->w[i].pid && !ma->w[i].term_at) {
+                ma->w[i].rss = pa_worker_rss(ma->w[i].pid);
+            }
+        }
+        ma->rss_read = now;
     }
     pa_sb_lock(sb, a);
     if (ma->reload_gen) {
@@ -817,6 +835,16 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
                      && slot->requests >= (apr_uint64_t)app->max_requests) {
                 /* Served past it through a backoff: replace it now. */
                 slot->retire = PA_RETIRE_MAX_REQUESTS;
+            }
+            else if (app->max_memory && w->rss > app->max_memory) {
+                /* As for max-requests: its replacement starts now, and it
+                 * leaves once idle (a request it is serving finishes). */
+                slot->retire = PA_RETIRE_MEMORY;
+                ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, m->s, PALOGNO(00129)
+                             "app %s slot %d pid %" APR_PID_T_FMT ": resident "
+                             "memory %" APR_INT64_T_FMT " KB is over max-memory "
+                             "(%" APR_OFF_T_FMT " KB); replacing it", app->name,
+                             i, w->pid, w->rss >> 10, app->max_memory >> 10);
             }
         }
         if (st == PA_SLOT_IDLE || st == PA_SLOT_BUSY) {

@@ -52,6 +52,8 @@ typedef struct pa_app_t {
     int exits_itself;           /* the app leaves after max-requests by itself
                                  * (php-cgi, a CGI launcher): never stretched */
     int lifetime;               /* 0 = never recycle by age */
+    apr_off_t max_memory;       /* recycle a worker whose RSS exceeds this
+                                 * many bytes, 0 = never */
     int idle_timeout;
     int request_timeout;
     int queue_timeout;

@@ -437,7 +437,8 @@ void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how)
         if (pa_sb_backing_off(a, slot->last_used)
             && ((slot->retire == PA_RETIRE_MAX_REQUESTS && a->stretch)
                 || slot->retire == PA_RETIRE_LIFETIME
-                || slot->retire == PA_RETIRE_RELOAD)) {
+                || slot->retire == PA_RETIRE_RELOAD
+                || slot->retire == PA_RETIRE_MEMORY)) {
             slot->retire = PA_RETIRE_NONE;  /* marked before the backoff */
         }
     }

@@ -51,6 +51,7 @@ typedef enum {
     PA_RETIRE_MAX_REQUESTS,
     PA_RETIRE_LIFETIME,
     PA_RETIRE_RELOAD,       /* touch-reload: the app's file was touched */
+    PA_RETIRE_MEMORY,       /* max-memory: its resident memory grew past it */
     PA_RETIRE_IDLE,         /* surplus idle worker of a dynamic pool */
     PA_RETIRE_BROKEN,       /* dispatch saw garbage / an abort: stream state unknown */
     PA_RETIRE_TIMEOUT,      /* request-timeout */
@@ -98,6 +99,7 @@ typedef struct pa_app_counters_t {
     volatile apr_uint64_t recycled_lifetime;
     volatile apr_uint64_t recycled_idle;
     volatile apr_uint64_t recycled_reload;  /* touch-reload */
+    volatile apr_uint64_t recycled_memory;  /* max-memory */
     volatile apr_uint64_t killed_timeout;
     volatile apr_uint64_t killed_client_gone; /* its client hung up (safe method) */
     volatile apr_uint64_t max_reached;      /* times the pool hit max processes with demand */

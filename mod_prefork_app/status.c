@@ -15,6 +15,7 @@
 #include "scoreboard.h"
 #include "manager.h"
 #include "status.h"
+#include "worker.h"
 #include "apr_shm_cache.h"
 
 #include "http_core.h"
@@ -34,6 +35,7 @@ typedef enum { ST_HTML, ST_JSON, ST_METRICS } st_format_e;
 typedef enum {
     C_ACCEPTED, C_SPAWNED, C_EXITED, C_CRASHED,
     C_RECYCLED_REQUESTS, C_RECYCLED_LIFETIME, C_RECYCLED_IDLE, C_RECYCLED_RELOAD,
+    C_RECYCLED_MEMORY,
     C_KILLED_TIMEOUT, C_KILLED_CLIENT, C_MAX_REACHED, C_502, C_503, C_504, C_RETRIES,
     C_ABANDONED,
     C_SLOW, C_COUNT
@@ -67,6 +69,8 @@ static const st_counter_t st_counters[C_COUNT] = {
       "prefork_app_workers_recycled_total", "reason=\"idle\"", NULL },
     { "recycled_touch_reload", "Recycled by touch-reload",
       "prefork_app_workers_recycled_total", "reason=\"touch-reload\"", NULL },
+    { "recycled_max_memory", "Recycled by max-memory",
+      "prefork_app_workers_recycled_total", "reason=\"max-memory\"", NULL },
     { "killed_timeout", "Killed by request-timeout",
       "prefork_app_workers_killed_timeout_total", NULL,
       "Workers killed because a request outlived request-timeout." },
@@ -191,22 +195,17 @@ static int st_read_proc(apr_pool_t *p, const char *path, char *buf,
     return n > 0;
 }
 
-/* RSS from /proc/<pid>/statm (pages), CPU time from /proc/<pid>/stat
- * (utime + stime, clock ticks). Both are world-readable by default, so this
- * works although the httpd child does not own the worker. */
+/* RSS (pa_worker_rss), CPU time from /proc/<pid>/stat (utime + stime,
+ * clock ticks). Both are world-readable by default, so this works although
+ * the httpd child does not own the worker. */
 static void st_proc_usage(apr_pool_t *p, st_worker_t *w)
 {
     char buf[512];
-    unsigned long pages, utime, stime;
+    unsigned long utime, stime;
     const char *paren;
 
-    w->rss = -1;
+    w->rss = pa_worker_rss(w->pid);
     w->cpu = -1.0;
-    if (st_read_proc(p, apr_psprintf(p, "/proc/%ld/statm", (long)w->pid),
-                     buf, sizeof(buf))
-        && sscanf(buf, "%*u %lu", &pages) == 1) {
-        w->rss = (apr_int64_t)pages * sysconf(_SC_PAGESIZE);
-    }
     /* The command name (field 2) may hold blanks and ')': fields are
      * counted from the last ')'. utime and stime are fields 14 and 15. */
     if (st_read_proc(p, apr_psprintf(p, "/proc/%ld/stat", (long)w->pid),
@@ -302,6 +301,7 @@ static void st_app_counters(st_app_t *sa, const pa_app_counters_t *c)
     sa->c[C_RECYCLED_LIFETIME] = c->recycled_lifetime;
     sa->c[C_RECYCLED_IDLE] = c->recycled_idle;
     sa->c[C_RECYCLED_RELOAD] = c->recycled_reload;
+    sa->c[C_RECYCLED_MEMORY] = c->recycled_memory;
     sa->c[C_KILLED_TIMEOUT] = c->killed_timeout;
     sa->c[C_KILLED_CLIENT] = c->killed_client_gone;
     sa->c[C_MAX_REACHED] = c->max_reached;
@@ -512,12 +512,14 @@ static void st_json_app(request_rec *r, const st_snapshot_t *snap,
                sa->kept ? "kept" : "per_request");
     ap_rprintf(r, "\"pool\":{\"mode\":\"%s\",\"min\":%d,\"max\":%d,"
                "\"spare_min\":%d,\"spare_max\":%d,\"max_requests\":%d,"
-               "\"lifetime\":%d,\"idle_timeout\":%d,\"request_timeout\":%d,"
+               "\"lifetime\":%d,\"max_memory\":%" APR_OFF_T_FMT ","
+               "\"idle_timeout\":%d,\"request_timeout\":%d,"
                "\"queue_timeout\":%d,\"slowlog\":%d,\"touch_reload\":%s,"
                "\"slots\":%u,\"sched\":\"%s\",\"nice\":%d},",
                st_dynamic(app) ? "dynamic" : "static", app->min_procs,
                app->max_procs, app->spare_min, app->spare_max,
-               app->max_requests, app->lifetime, app->idle_timeout,
+               app->max_requests, app->lifetime, app->max_memory,
+               app->idle_timeout,
                app->request_timeout, app->queue_timeout, app->slowlog,
                app->touch_reload ? st_json_str(p, app->touch_reload) : "null",
                sa->nslots, st_sched_name(app), app->nice);
@@ -915,10 +917,11 @@ static void st_html_app(request_rec *r, const st_snapshot_t *snap,
         ap_rprintf(r, "<dt>Pool: static, %d processes</dt>\n",
                    app->max_procs);
     }
-    ap_rprintf(r, "<dt>Limits: max-requests %s, lifetime %s, "
+    ap_rprintf(r, "<dt>Limits: max-requests %s, lifetime %s, max-memory %s, "
                "request-timeout %s, queue-timeout %s, slowlog %s</dt>\n",
                st_limit(p, app->max_requests, ""),
                st_limit(p, app->lifetime, " s"),
+               app->max_memory ? st_human_bytes(p, app->max_memory) : "off",
                st_limit(p, app->request_timeout, " s"),
                st_limit(p, app->queue_timeout, " s"),
                st_limit(p, app->slowlog, " s"));

@@ -58,6 +58,31 @@ apr_status_t pa_worker_listen(pa_worker_t *w, server_rec *s)
     return APR_SUCCESS;
 }
 
+apr_int64_t pa_worker_rss(pid_t pid)
+{
+    char path[64], buf[128];
+    unsigned long pages;
+    ssize_t n;
+    int fd;
+
+    apr_snprintf(path, sizeof(path), "/proc/%ld/statm", (long)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return -1;
+    }
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0) {
+        return -1;
+    }
+    buf[n] = '\0';
+    /* size resident shared text lib data dt, in pages */
+    if (sscanf(buf, "%*u %lu", &pages) != 1) {
+        return -1;
+    }
+    return (apr_int64_t)pages * sysconf(_SC_PAGESIZE);
+}
+
 void pa_worker_unlisten(pa_worker_t *w)
 {
     if (w->listen_fd >= 0) {

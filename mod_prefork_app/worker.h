@@ -21,6 +21,7 @@ typedef struct pa_worker_t {
     int conn_fd;                /* the kept connection to it (conn.h), -1 = none */
     apr_time_t spawned;
     apr_uint32_t reload_gen;    /* the app's touch-reload count when spawned */
+    apr_int64_t rss;            /* resident bytes when last looked at, -1 = unknown */
     apr_time_t term_at;         /* when SIGTERM was sent, 0 = not asked to go */
     int killed;                 /* SIGKILL sent */
     apr_time_t closed_seen;     /* its kept connection was reported closed, 0 = not */
@@ -29,6 +30,9 @@ typedef struct pa_worker_t {
     char errbuf[PA_ERRLINE_MAX];
 } pa_worker_t;
 
+/* Resident memory of process pid in bytes (/proc/<pid>/statm, readable by
+ * any user), or -1 if it cannot be read. */
+apr_int64_t pa_worker_rss(pid_t pid);
 /* Create the slot's unix socket (0600, owned by httpd's User) and listen. */
 apr_status_t pa_worker_listen(pa_worker_t *w, server_rec *s);
 /* Close the listen socket and remove its file. */

@@ -11,6 +11,7 @@
  *   cl=1             send Content-Length
  *   bytes=N          the body is N bytes of a fixed pattern instead of the dump
  *   echo=body        the body is the request body, as received
+ *   grow=M           allocate and touch M MiB that are never freed (a leak)
  *   sleep=S          sleep S seconds (fractions allowed) before answering
  *   wait=FILE        answer once FILE exists (at most 60 s)
  *   slowstream=FILE  send "first\n", flush, wait until FILE exists, send "second\n"
@@ -42,6 +43,8 @@
 #include <unistd.h>
 
 #define MAX_BODY (64 * 1024 * 1024)
+
+static void *volatile leaked;       /* grow= */
 
 static int hexval(int c)
 {
@@ -238,6 +241,15 @@ static void respond(conv_t *c)
         if (access(v, F_OK) != 0) {
             close(open(v, O_WRONLY | O_CREAT, 0644));
             _exit(3);
+        }
+    }
+    if ((v = param(qs, "grow")) != NULL) {
+        size_t len = (size_t)atol(v) << 20;
+        char *leak = len ? malloc(len) : NULL;
+
+        if (leak) {
+            memset(leak, 1, len);
+            leaked = leak;          /* reachable: not optimised away */
         }
     }
     if ((v = param(qs, "sleep")) != NULL) {

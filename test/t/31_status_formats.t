@@ -65,7 +65,7 @@ check_keys('app', $app, name => 'str', protocol => 'str', command => 'str',
            last_minute => 'obj', counters => 'obj', workers => 'arr');
 check_keys('app.pool', $app->{pool}, mode => 'str', sched => 'str', touch_reload => 'str|null',
            map { $_ => 'int' }
-           qw(min max spare_min spare_max max_requests lifetime idle_timeout
+           qw(min max spare_min spare_max max_requests lifetime max_memory idle_timeout
               request_timeout queue_timeout slowlog slots nice));
 is("$app->{pool}{sched} $app->{pool}{nice}", 'batch 0', 'JSON: sched=batch, nice 0 by default');
 check_keys('app.processes', $app->{processes}, map { $_ => 'int' }
@@ -75,7 +75,7 @@ check_keys('app.last_minute', $app->{last_minute}, requests => 'int', per_second
            p50_seconds => 'num|null', p99_seconds => 'num|null');
 check_keys('app.counters', $app->{counters}, map { $_ => 'int' }
            qw(accepted spawned exited crashed recycled_max_requests recycled_lifetime
-              recycled_idle recycled_touch_reload killed_timeout killed_client_gone max_processes_reached http_502 http_503
+              recycled_idle recycled_touch_reload recycled_max_memory killed_timeout killed_client_gone max_processes_reached http_502 http_503
               http_504 retries abandoned_in_queue slow_requests));
 for my $w (@{ $app->{workers} || [] }) {
     check_keys("worker $w->{slot}", $w, slot => 'int', pid => 'int', state => 'str',

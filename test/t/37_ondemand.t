@@ -23,7 +23,7 @@ print $sh "#!/bin/sh\nsleep 1\nexit 1\n";
 close $sh;
 chmod 0755, "$tmp/slowcrash";
 chmod 0755, $tmp;
-my $h = PATest::Httpd->new(conf => <<"EOF");
+my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
 PreforkApp od "$echo" processes=0-3 idle-timeout=1
 PreforkApp odspare "$echo" processes=0-3 spare=1-1 idle-timeout=1
 PreforkApp odcrash "/bin/false" processes=0-2 start-delay=30
@@ -40,19 +40,13 @@ PreforkApp odslow "$tmp/slowcrash" processes=0-1 start-delay=30 queue-timeout=60
 <Location /odcrash>
     SetHandler prefork-app:odcrash
 </Location>
-<Location /app-status>
-    SetHandler prefork-app-status
-</Location>
 EOF
 ok($h->start, 'private httpd started') or diag($h->error_log);
-my $base = $h->url;
 
-sub app { app_status($_[0], $base) }
-sub pids { worker_pids($_[0], $base) }
-sub counter { my $a = app($_[0]); $a ? $a->{counters}{$_[1]} : undef }
 # GET path on a connection of its own (HTTP::Tiny would keep one).
-sub get { HTTP::Tiny->new(timeout => 60)->get("$base$_[0]") }
-# n GETs of path at once, each in a child process; returns their statuses.
+sub get { HTTP::Tiny->new(timeout => 60)->get($h->url($_[0])) }
+# Starts n GETs of path at once, each in a child process; returns a sub
+# that waits for them and returns how many did not get a 200.
 sub concurrent {
     my ($n, $path) = @_;
     my @kids = map {
@@ -66,17 +60,17 @@ sub concurrent {
 }
 
 # ---- configuration -----------------------------------------------------------
-my $pool = (app('od') || {})->{pool} || {};
+my $pool = ($h->app('od') || {})->{pool} || {};
 is($pool->{min}, 0, 'status: min 0');
 is("$pool->{spare_min}-$pool->{spare_max}", '0-0', 'no idle spare by default when MIN is 0');
-is((app('odspare') || {})->{pool}{spare_max}, 1, 'an explicit spare= is kept');
+is(($h->app('odspare') || {})->{pool}{spare_max}, 1, 'an explicit spare= is kept');
 
 # ---- nothing runs until a request comes -------------------------------------------
 # odspare keeps one idle worker: once it has it, the manager has looked at
 # every pool at least once.
-ok(wait_for(sub { pids('odspare') == 1 }), 'spare=1-1: one idle worker kept');
-is(scalar(pids('od')), 0, 'processes=0-3: no worker at start');
-is(counter('od', 'spawned'), 0, 'none spawned');
+ok(wait_for(sub { $h->pids('odspare') == 1 }), 'spare=1-1: one idle worker kept');
+is(scalar($h->pids('od')), 0, 'processes=0-3: no worker at start');
+is($h->counter('od', 'spawned'), 0, 'none spawned');
 is(scalar(grep { $_->{ppid} == $h->manager_pid && $_->{args} =~ /\Q$echo\E/ } ps_table()),
    1, 'ps: the only app process under the manager is the spare one');
 
@@ -84,28 +78,28 @@ is(scalar(grep { $_->{ppid} == $h->manager_pid && $_->{args} =~ /\Q$echo\E/ } ps
 my $res = get('/od?x=1');
 is($res->{status}, 200, 'the first request is served');
 like($res->{content}, qr/^method=GET$/m, 'by the app');
-my ($first) = pids('od');
+my ($first) = $h->pids('od');
 ok($first, 'one worker now');
-is(counter('od', 'spawned'), 1, 'spawned for that request');
+is($h->counter('od', 'spawned'), 1, 'spawned for that request');
 
 # ---- and goes back to none when idle ------------------------------------------------
-ok(wait_for(sub { pids('od') == 0 }, timeout => 30), 'idle for idle-timeout: back to no worker');
+ok(wait_for(sub { $h->pids('od') == 0 }, timeout => 30), 'idle for idle-timeout: back to no worker');
 ok(wait_for(sub { !pid_alive($first) }), 'its process is gone');
-is(counter('od', 'recycled_idle'), 1, 'counted as recycled_idle');
-is(counter('od', 'crashed'), 0, 'not as a crash');
+is($h->counter('od', 'recycled_idle'), 1, 'counted as recycled_idle');
+is($h->counter('od', 'crashed'), 0, 'not as a crash');
 
 # ---- a burst: up to MAX workers, the rest queued, nothing refused ---------------
 my $done = concurrent(5, '/od?sleep=1');
-ok(wait_for(sub { pids('od') == 3 }), 'five slow requests at once: three workers (the maximum)');
+ok(wait_for(sub { $h->pids('od') == 3 }), 'five slow requests at once: three workers (the maximum)');
 is($done->(), 0, 'all five served (two waited in the queue)');
-ok(counter('od', 'spawned') <= 1 + 3, 'never more than the maximum started');
-ok(counter('od', 'max_processes_reached') >= 1, 'hitting the maximum is counted');
-ok(wait_for(sub { pids('od') == 0 }, timeout => 30), 'then back to none');
+ok($h->counter('od', 'spawned') <= 1 + 3, 'never more than the maximum started');
+ok($h->counter('od', 'max_processes_reached') >= 1, 'hitting the maximum is counted');
+ok(wait_for(sub { $h->pids('od') == 0 }, timeout => 30), 'then back to none');
 
 # ---- a spare keeps the pool from emptying -------------------------------------------
 is(get('/odspare')->{status}, 200, 'odspare serves');
 sleep 3;    # three idle-timeouts
-is(scalar(pids('odspare')), 1, 'odspare: its one spare stays after idle-timeout');
+is(scalar($h->pids('odspare')), 1, 'odspare: its one spare stays after idle-timeout');
 
 # ---- an app that cannot start: 503 at once, httpd unharmed ----------------------
 my $off = error_log_offset($h->log_file);
@@ -134,7 +128,7 @@ my @kids = map {
     close $w;
     [$pid, $r];
 } 1 .. 3;
-ok(wait_for(sub { ((app('odslow') || {})->{queue}{length} // 0) == 2 }),
+ok(wait_for(sub { (($h->app('odslow') || {})->{queue}{length} // 0) == 2 }),
    'three requests to an empty pool of one: one has the new worker, two wait');
 for (@kids) { my ($pid, $r) = @$_; push @st, scalar <$r>; waitpid $pid, 0; }
 is("@st", '503 503 503', 'the worker dies without answering: all three get 503');

@@ -238,6 +238,9 @@ sub new {
     open my $fh, '>', $file or die "$file: $!";
     print $fh PATest::base_config($self->{dir}, $self->{port}, $o{mpm}),
               $o{conf} || '', "\n";
+    # status => 1: the status page at /app-status, for the methods below.
+    print $fh "<Location /app-status>\n    SetHandler prefork-app-status\n</Location>\n"
+        if $o{status};
     close $fh;
     $self->{conf_file} = $file;
     return $self;
@@ -292,6 +295,12 @@ sub stop {
     $self->_k($how || 'stop') or return 0;
     return PATest::wait_for(sub { !PATest::pid_alive($pid) }, timeout => 60);
 }
+
+# This server's status page (new(status => 1)): an app's JSON object, the
+# pids of its workers, one of its counters.
+sub app     { PATest::app_status($_[1], $_[0]->url) }
+sub pids    { PATest::worker_pids($_[1], $_[0]->url) }
+sub counter { my $a = $_[0]->app($_[1]); $a ? $a->{counters}{$_[2]} : undef }
 
 sub get {
     my ($self, $path, %o) = @_;
