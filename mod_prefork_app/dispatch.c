@@ -57,6 +57,8 @@ APLOG_USE_MODULE(prefork_app);
  * (dropped) before it is killed: a respawn costs more than a short wait. */
 #define PA_GONE_GRACE       apr_time_from_sec(1)
 #define PA_WATCH_AFTER      apr_time_from_msec(PA_CONN_RECV_WAIT_MS)
+/* An HTTP/2 stream's reset is seen this often (it has no socket to poll). */
+#define PA_STREAM_CHECK     apr_time_from_msec(200)
 
 /* How an attempt on one worker ended. */
 typedef enum {
@@ -623,20 +625,27 @@ static int client_left(pa_req_t *q)
 /* Wait for events on the worker socket until the attempt's deadline; or
  * until the client hangs up (APR_ECONNABORTED), if it is watched. The
  * client joins the poll only from q->watch_from on (most replies come
- * sooner: no need to touch its socket). */
+ * sooner: no need to touch its socket). An HTTP/2 stream has no socket of
+ * its own: mod_http2 marks its connection aborted when the client resets
+ * it or goes, which is looked at every PA_STREAM_CHECK instead. */
 static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
 {
     struct pollfd pfd[2];
     int watch = q->watch && q->client_fd >= 0;
+    int stream = q->watch && q->client_fd < 0 && q->r->connection->master;
 
     for (;;) {
         apr_time_t now = apr_time_now();
-        apr_interval_time_t left = q->deadline - now;
-        nfds_t n = watch && now >= q->watch_from ? 2 : 1;
+        apr_interval_time_t left = q->deadline - now, slice = left;
+        int watching = now >= q->watch_from;
+        nfds_t n = watch && watching ? 2 : 1;
         int rc;
 
         if (left <= 0) {
             return APR_TIMEUP;
+        }
+        if (stream && watching && q->r->connection->aborted) {
+            return APR_ECONNABORTED;
         }
         pfd[0].fd = q->fd;
         pfd[0].events = events;
@@ -644,10 +653,16 @@ static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
         pfd[1].fd = q->client_fd;
         pfd[1].events = POLLRDHUP;
         pfd[1].revents = 0;
-        if (watch && n == 1 && left > q->watch_from - now) {
-            left = q->watch_from - now;
+        if ((watch || stream) && !watching) {
+            slice = q->watch_from - now;        /* then the client joins */
         }
-        rc = poll(pfd, n, (int)((left + 999) / 1000));
+        else if (stream) {
+            slice = PA_STREAM_CHECK;
+        }
+        if (slice > left) {
+            slice = left;
+        }
+        rc = poll(pfd, n, (int)((slice + 999) / 1000));
         if (rc > 0 && pfd[0].revents) {
             *revents = pfd[0].revents;
             return APR_SUCCESS;
@@ -655,8 +670,8 @@ static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
         if (rc > 0) {
             return APR_ECONNABORTED;
         }
-        if (rc == 0 && n == 1 && watch) {
-            continue;                   /* the client joins */
+        if (rc == 0 && slice < left) {
+            continue;
         }
         if (rc == 0) {
             return APR_TIMEUP;

@@ -1,0 +1,90 @@
+# Requests that come over HTTP/2 (mod_http2, cleartext h2c here): served
+# like any other, bodies both ways; and a GET whose stream the client
+# resets (a browser tab closed, the connection kept for the other tabs)
+# frees its worker as a hang-up does over HTTP/1.1 (t/36): the stream has
+# no socket of its own to watch, so its connection's aborted flag is. Other
+# streams on the connection go on. A private httpd with mod_http2.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use File::Basename qw(dirname);
+use Apache::Test qw(-withtestmore);
+use PATest qw(:all);
+use PAH2;
+
+plan tests => 17;
+
+my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
+my $lib = libexecdir();
+my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
+LoadModule http2_module "$lib/mod_http2.so"
+Protocols h2c http/1.1
+PreforkApp h2app "$echo" processes=1
+<Location /h2app>
+    SetHandler prefork-app:h2app
+</Location>
+EOF
+ok($h->start, 'private httpd started') or diag($h->error_log);
+
+# ---- served over HTTP/2 ---------------------------------------------------------
+my $c = PAH2->connect($h->port);
+$c->request(1, 'GET', '/h2app?x=1');
+my $data = $c->read_data(1);
+like($data // '', qr/^SERVER_PROTOCOL=HTTP\/2\.0$/m, 'a GET over HTTP/2 reaches the app as HTTP/2.0');
+like($data // '', qr/^QUERY_STRING=x=1$/m, 'with its query string');
+my $body = join '', map { chr(($_ * 7) % 256) } 1 .. 60_000;
+$c->request(3, 'POST', '/h2app?echo=body', $body);
+$data = $c->read_data(3);
+ok(defined $data && $data eq $body, 'a 60 KB binary POST body (4 DATA frames) comes back whole');
+$c->request(5, 'GET', '/h2app?bytes=3000000');
+$data = $c->read_data(5, 60);
+is(length($data // ''), 3_000_000, 'a 3 MB response arrives whole');
+
+# ---- a reset stream frees its worker --------------------------------------------
+my ($pid) = $h->pids('h2app');
+my $killed = $h->counter('h2app', 'killed_client_gone');
+is($killed, 0, 'nothing killed yet');
+my $off = error_log_offset($h->log_file);
+$c->request(7, 'GET', '/h2app?sleep=30');
+ok(wait_for(sub { (($h->app('h2app') || {})->{processes}{busy} // 0) == 1 }),
+   'a GET the app takes 30 s over: its worker is busy');
+$c->reset(7);
+# Another stream at once: it waits for the one worker.
+$c->request(9, 'GET', '/h2app?whoami=1');
+ok(wait_for(sub { my ($p) = $h->pids('h2app'); $p && $p != $pid && !pid_alive($pid) },
+            timeout => 20),
+   'the client resets the stream: the worker is replaced a second later, not held for 30 s');
+ok(wait_for_log(qr/PA00322: h2app: client went away while worker pid $pid was working on its request/,
+                $off, file => $h->log_file), 'one line in the log, naming the worker');
+is($h->counter('h2app', 'killed_client_gone'), $killed + 1, 'counted as killed_client_gone');
+like($c->read_data(9) // '', qr/^pid=\d+ /, 'the stream sent after the reset one is served');
+
+$c->close;
+
+# ---- a POST is left to finish ------------------------------------------------------
+# (A new connection: the old one idled past KeepAliveTimeout while the
+# killed worker took its die-timeout to go.)
+$c = PAH2->connect($h->port);
+($pid) = $h->pids('h2app');
+$c->request(11, 'POST', '/h2app?sleep=2&whoami=1', 'a=1');
+ok(wait_for(sub { (($h->app('h2app') || {})->{processes}{busy} // 0) == 1 }),
+   'a POST the app takes 2 s over: busy');
+$c->reset(11);
+ok(wait_for(sub { (($h->app('h2app') || {})->{processes}{idle} // 0) == 1 }, timeout => 20),
+   'its stream is reset: the worker finishes it');
+is(join(' ', $h->pids('h2app'), $h->counter('h2app', 'killed_client_gone')),
+   "$pid " . ($killed + 1), 'the same worker, nothing killed');
+$c->close;
+
+# ---- the whole connection goes -----------------------------------------------------
+$c = PAH2->connect($h->port);
+$c->request(1, 'GET', '/h2app?sleep=30');
+ok(wait_for(sub { (($h->app('h2app') || {})->{processes}{busy} // 0) == 1 }),
+   'a slow GET on a new connection: busy');
+$c->close;
+ok(wait_for(sub { my ($p) = $h->pids('h2app'); $p && $p != $pid && !pid_alive($pid) },
+            timeout => 20),
+   'the client closes the connection: the worker is replaced');
+
+ok($h->stop, 'stopped');
