@@ -611,15 +611,19 @@ static int client_socket(request_rec *r)
     return fd;
 }
 
-/* The client has hung up (or half-closed: the same to us, as to nginx). */
+/* The client has hung up (or half-closed: the same to us, as to nginx);
+ * for an HTTP/2 stream, reset it or dropped the connection. */
 static int client_left(pa_req_t *q)
 {
     struct pollfd pfd;
 
+    if (q->client_fd < 0) {
+        return q->r->connection->master && q->r->connection->aborted;
+    }
     pfd.fd = q->client_fd;
     pfd.events = POLLRDHUP;
     pfd.revents = 0;
-    return q->client_fd >= 0 && poll(&pfd, 1, 0) == 1;
+    return poll(&pfd, 1, 0) == 1;
 }
 
 /* Wait for events on the worker socket until the attempt's deadline; or

@@ -1,9 +1,10 @@
 # Requests that come over HTTP/2 (mod_http2, cleartext h2c here): served
 # like any other, bodies both ways; and a GET whose stream the client
 # resets (a browser tab closed, the connection kept for the other tabs)
-# frees its worker as a hang-up does over HTTP/1.1 (t/36): the stream has
-# no socket of its own to watch, so its connection's aborted flag is. Other
-# streams on the connection go on. A private httpd with mod_http2.
+# frees its worker as a hang-up does over HTTP/1.1 (t/36), and one reset
+# while it waits in the queue is not sent: the stream has no socket of its
+# own to watch, so its connection's aborted flag is. Other streams on the
+# connection go on. A private httpd with mod_http2.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -13,7 +14,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PAH2;
 
-plan tests => 17;
+plan tests => 22;
 
 my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
 my $lib = libexecdir();
@@ -75,6 +76,23 @@ ok(wait_for(sub { (($h->app('h2app') || {})->{processes}{idle} // 0) == 1 }, tim
    'its stream is reset: the worker finishes it');
 is(join(' ', $h->pids('h2app'), $h->counter('h2app', 'killed_client_gone')),
    "$pid " . ($killed + 1), 'the same worker, nothing killed');
+$c->close;
+
+# ---- a stream reset while it waits for a worker is not sent -------------------------
+$c = PAH2->connect($h->port);
+my $abandoned = $h->counter('h2app', 'abandoned_in_queue');
+$off = error_log_offset($h->log_file);
+$c->request(13, 'GET', '/h2app?sleep=1&whoami=1');
+ok(wait_for(sub { (($h->app('h2app') || {})->{processes}{busy} // 0) == 1 }),
+   'one stream has the worker for a second');
+$c->request(15, 'GET', '/h2app?whoami=1');
+ok(wait_for(sub { (($h->app('h2app') || {})->{queue}{length} // 0) == 1 }),
+   'another waits in the queue');
+$c->reset(15);
+like($c->read_data(13) // '', qr/^pid=$pid /, 'the first is served');
+ok(wait_for_log(qr/PA00323: h2app: client went away while its request waited \d+ ms for a worker; not sent/,
+                $off, file => $h->log_file), 'the reset one is dropped when its turn comes');
+is($h->counter('h2app', 'abandoned_in_queue'), $abandoned + 1, 'counted as abandoned_in_queue');
 $c->close;
 
 # ---- the whole connection goes -----------------------------------------------------
