@@ -522,6 +522,29 @@ static const char *cmd_prefork_app_path(cmd_parms *cmd, void *dummy,
     return NULL;
 }
 
+static const char *cmd_prefork_app_max_procs(cmd_parms *cmd, void *dummy,
+                                             const char *arg)
+{
+    pa_server_conf_t *conf = ap_get_module_config(cmd->server->module_config,
+                                                  &prefork_app_module);
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    char *end;
+    apr_int64_t n;
+
+    if (err) {
+        return err;
+    }
+    n = apr_strtoi64(arg, &end, 10);
+    if (!apr_isdigit(*arg) || *end || n < 1 || n > 1000000) {
+        return apr_psprintf(cmd->pool, "PreforkAppMaxProcesses %s: must be a "
+                            "whole number from 1 to 1000000", arg);
+    }
+    conf->max_procs = (int)n;
+    conf->max_procs_file = cmd->directive->filename;
+    conf->max_procs_line = cmd->directive->line_num;
+    return NULL;
+}
+
 const command_rec pa_cmds[] = {
     AP_INIT_TAKE_ARGV("PreforkApp", cmd_prefork_app, NULL, RSRC_CONF,
         "NAME \"COMMAND [ARGS]\" [key=value ...]: an application pool"),
@@ -534,6 +557,9 @@ const command_rec pa_cmds[] = {
     AP_INIT_TAKE1("PreforkAppSocketDir", cmd_prefork_app_path, (void *)1,
         RSRC_CONF, "where each httpd makes its private worker socket "
         "directory (relative: under DefaultRuntimeDir)"),
+    AP_INIT_TAKE1("PreforkAppMaxProcesses", cmd_prefork_app_max_procs, NULL,
+        RSRC_CONF, "N: at most N workers of all apps together (idle ones of "
+        "other apps make room for an app with requests waiting)"),
     { NULL }
 };
 
@@ -603,7 +629,7 @@ static void php_max_requests(apr_pool_t *pconf, pa_app_t *app)
 int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
 {
     pa_server_conf_t *conf = pa_get_conf(s);
-    int i;
+    int i, mins = 0;
 
     for (i = 0; i < conf->apps->nelts; i++) {
         pa_app_t *app = APR_ARRAY_IDX(conf->apps, i, pa_app_t *);
@@ -645,6 +671,16 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
         if (app->protocol == PA_PROTO_FASTCGI) {
             php_max_requests(pconf, app);
         }
+        mins += app->min_procs;
+    }
+    if (conf->max_procs && mins > conf->max_procs) {
+        /* Every pool's minimum must fit, or one would starve. */
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                     PALOGNO(00005) "%s:%d: PreforkAppMaxProcesses %d: the "
+                     "pools' minimums add up to %d (processes=N counts N, "
+                     "processes=MIN-MAX counts MIN)", conf->max_procs_file,
+                     conf->max_procs_line, conf->max_procs, mins);
+        return !OK;
     }
     return check_handlers(conf, ptemp, ap_conftree, s);
 }

@@ -70,6 +70,8 @@ typedef struct pa_mapp_t {
     apr_uint32_t reload_gen;    /* times it changed: older workers are replaced */
     int reload_marked;          /* older workers marked since it last changed */
     int reload_proven;          /* a worker started since has proven itself */
+    int needy;                  /* below its minimum, or requests wait and it
+                                 * may grow (PreforkAppMaxProcesses) */
     apr_time_t stop_deadline;   /* SIGKILL what is left after this (stopping) */
 } pa_mapp_t;
 
@@ -85,6 +87,10 @@ typedef struct pa_manager_t {
     pa_mode_e mode;
     apr_time_t quiet_since;     /* no busy slot and no waiter since, 0 = busy */
     const char *pidfile;
+    int max_procs;              /* PreforkAppMaxProcesses, 0 = no limit */
+    int nprocs;                 /* worker processes of all apps, this pass */
+    int contended;              /* at max_procs with an app in need: only
+                                 * apps in need start workers */
     struct pollfd *pfd;         /* 4 + every slot: sized once */
     pa_worker_t **pfd_worker;
 } pa_manager_t;
@@ -289,6 +295,7 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
     m->napps = sb->napps;
     m->apps = apr_pcalloc(m->pool, m->napps * sizeof(*m->apps));
     m->pidfile = pa_pidfile_path(m->pool, sb);
+    m->max_procs = sb->conf->max_procs;
     m->alive_open = 1;
     m->mode = PA_MODE_RUN;
     sb->hdr->manager_pid = getpid();
@@ -883,6 +890,13 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
     else if (nspawn > target - live) {
         nspawn = target - live > 0 ? target - live : 0;
     }
+    if (m->max_procs && nspawn > m->max_procs - m->nprocs) {
+        nspawn = m->max_procs > m->nprocs ? m->max_procs - m->nprocs : 0;
+    }
+    if (m->contended && !ma->needy) {
+        nspawn = 0;                     /* a spare would take the room back */
+    }
+    m->nprocs += nspawn + nunder;
     for (i = 0; i < nspawn; i++) {
         pa_slot_t *slot = pa_sb_slot(sb, a, spawn[i]);
 
@@ -910,7 +924,10 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
             continue;
         }
         if (slot->retire != PA_RETIRE_NONE) {
-            if (live + serving_retirees > target) {
+            /* At PreforkAppMaxProcesses the replacement can only start
+             * once the retiree has left. */
+            if (live + serving_retirees > target
+                || (m->max_procs && m->nprocs >= m->max_procs)) {
                 serving_retirees--;
                 pa_mgr_retire_idle_locked(m, ma, i, slot->retire);
             }
@@ -939,6 +956,116 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
     }
     for (i = 0; i < nunder; i++) {
         pa_mgr_spawn(m, ma, under[i]);
+    }
+}
+
+/* Workers of an app that serve or can serve (retirees excluded). */
+static int pa_mgr_live(const pa_manager_t *m, const pa_mapp_t *ma)
+{
+    apr_uint32_t j;
+    int live = 0;
+
+    for (j = 0; j < ma->nslots; j++) {
+        const pa_slot_t *slot = pa_sb_slot(m->sb, ma->a, (int)j);
+        apr_uint32_t st = slot->state;
+
+        live += ma->w[j].pid && slot->retire == PA_RETIRE_NONE
+                && (st == PA_SLOT_STARTING || st == PA_SLOT_IDLE
+                    || st == PA_SLOT_BUSY);
+    }
+    return live;
+}
+
+/* The idle worker another app than needy can spare (its pool stays at its
+ * minimum) that has been idle longest, as an app index and slot; -1 if
+ * none. Read without the locks: pa_mgr_make_room() checks it under one. */
+static int pa_mgr_spare_worker(pa_manager_t *m, int needy, int *slot_out)
+{
+    apr_time_t oldest = 0;
+    int i, best = -1;
+    apr_uint32_t j;
+
+    for (i = 0; i < m->napps; i++) {
+        pa_mapp_t *ma = &m->apps[i];
+
+        if (i == needy || pa_mgr_live(m, ma) <= ma->app->min_procs) {
+            continue;
+        }
+        for (j = 0; j < ma->nslots; j++) {
+            const pa_slot_t *slot = pa_sb_slot(m->sb, ma->a, (int)j);
+
+            if (ma->w[j].pid && !ma->w[j].term_at
+                && slot->state == PA_SLOT_IDLE
+                && slot->retire == PA_RETIRE_NONE
+                && (best < 0 || slot->last_used < oldest)) {
+                best = i;
+                *slot_out = (int)j;
+                oldest = slot->last_used;
+            }
+        }
+    }
+    return best;
+}
+
+/* PreforkAppMaxProcesses reached: an app below its minimum, or with
+ * requests waiting and room under its maximum, would wait for another
+ * app's idle workers to time out. Stop the longest idle one another app
+ * can spare instead, one per such app, unless enough workers are already
+ * on their way out. */
+static void pa_mgr_make_room(pa_manager_t *m, apr_time_t now)
+{
+    int i, j, leaving = 0;
+
+    m->nprocs = 0;
+    m->contended = 0;
+    if (!m->max_procs) {
+        return;
+    }
+    for (i = 0; i < m->napps; i++) {
+        pa_mapp_t *ma = &m->apps[i];
+        int live = pa_mgr_live(m, ma);
+
+        for (j = 0; j < (int)ma->nslots; j++) {
+            m->nprocs += ma->w[j].pid != 0;
+            leaving += ma->w[j].pid && ma->w[j].term_at;
+        }
+        ma->needy = live < ma->app->min_procs
+                    || (ma->a->queue_len && live < ma->app->max_procs
+                        && !pa_sb_backing_off(ma->a, now));
+    }
+    if (m->nprocs < m->max_procs || m->mode != PA_MODE_RUN) {
+        return;
+    }
+    for (i = 0; i < m->napps; i++) {
+        pa_mapp_t *ma = &m->apps[i];
+        int victim, slot;
+        pa_mapp_t *mv;
+
+        if (!ma->needy) {
+            continue;
+        }
+        m->contended = 1;
+        if (leaving > 0) {
+            leaving--;                  /* its exit makes the room */
+            continue;
+        }
+        victim = pa_mgr_spare_worker(m, i, &slot);
+        if (victim < 0) {
+            return;                     /* all busy: the next pass looks again */
+        }
+        mv = &m->apps[victim];
+        pa_sb_lock(m->sb, mv->a);
+        if (pa_sb_slot(m->sb, mv->a, slot)->state == PA_SLOT_IDLE
+            && pa_sb_slot(m->sb, mv->a, slot)->retire == PA_RETIRE_NONE) {
+            ap_log_error(APLOG_MARK, APLOG_INFO, 0, m->s, PALOGNO(00130)
+                         "app %s slot %d pid %" APR_PID_T_FMT ": stopped, "
+                         "idle, to make room for app %s "
+                         "(PreforkAppMaxProcesses %d reached)",
+                         mv->app->name, slot, mv->w[slot].pid, ma->app->name,
+                         m->max_procs);
+            pa_mgr_retire_idle_locked(m, mv, slot, PA_RETIRE_IDLE);
+        }
+        pa_sb_unlock(m->sb, mv->a);
     }
 }
 
@@ -1129,6 +1256,7 @@ static void pa_mgr_loop(pa_manager_t *m)
             }
             continue;
         }
+        pa_mgr_make_room(m, now);
         for (i = 0; i < m->napps; i++) {
             pa_mgr_maintain(m, &m->apps[i], now, &busy);
         }

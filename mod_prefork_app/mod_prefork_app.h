@@ -86,6 +86,10 @@ typedef struct pa_server_conf_t {
     apr_hash_t *zones_by_name;
     const char *pidfile;        /* PreforkAppPidFile, NULL = default */
     const char *sockdir;        /* PreforkAppSocketDir, NULL = default */
+    int max_procs;              /* PreforkAppMaxProcesses: workers of all apps
+                                 * together, 0 = no limit */
+    const char *max_procs_file; /* where it was set, for errors */
+    int max_procs_line;
 } pa_server_conf_t;
 
 /* config.c */

@@ -139,6 +139,7 @@ typedef struct {
     const pa_sb_header_t *hdr;      /* NULL: no app configured */
     apr_array_header_t *apps;       /* st_app_t */
     apr_array_header_t *zones;      /* pa_status_zone_t */
+    int max_procs;                  /* PreforkAppMaxProcesses, 0 = none */
 } st_snapshot_t;
 
 /* ---- cache zones ----------------------------------------------------------- */
@@ -388,6 +389,7 @@ static void st_snapshot(st_snapshot_t *snap, request_rec *r)
         st_app_workers(sa, sb, a, snap->now, r->pool);
     }
     snap->zones = pa_status_cache_zones(r->pool, conf);
+    snap->max_procs = conf->max_procs;
 }
 
 /* ---- shared formatting ------------------------------------------------------ */
@@ -572,10 +574,13 @@ static void st_json(request_rec *r, const st_snapshot_t *snap)
     ap_rprintf(r, "{\"version\":1,\"time\":%.6f,", st_seconds(snap->now));
     if (snap->hdr) {
         ap_rprintf(r, "\"manager\":{\"pid\":%ld,\"generation\":%u,"
-                   "\"started\":%.6f,\"uptime_seconds\":%.3f},",
+                   "\"started\":%.6f,\"uptime_seconds\":%.3f,"
+                   "\"max_processes\":%s},",
                    (long)snap->hdr->manager_pid, snap->hdr->generation,
                    st_seconds(snap->hdr->created),
-                   st_seconds(snap->now - snap->hdr->created));
+                   st_seconds(snap->now - snap->hdr->created),
+                   snap->max_procs ? apr_itoa(r->pool, snap->max_procs)
+                                   : "null");
     }
     else {
         ap_rputs("\"manager\":null,", r);
@@ -1044,6 +1049,10 @@ static void st_html(request_rec *r, const st_snapshot_t *snap, int refresh)
                    st_human_seconds(r->pool,
                                     st_seconds(snap->now - snap->hdr->created)),
                    snap->hdr->retiring ? " (retiring)" : "");
+        if (snap->max_procs) {
+            ap_rprintf(r, "<dt>PreforkAppMaxProcesses: %d workers of all "
+                       "apps together</dt>\n", snap->max_procs);
+        }
     }
     ap_rputs("<dt>Also as <a href=\"?json\">JSON</a> and "
              "<a href=\"?metrics\">Prometheus metrics</a>", r);

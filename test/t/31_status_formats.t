@@ -56,7 +56,7 @@ check_keys('top level', $doc, version => 'int', time => 'num', manager => 'obj',
            apps => 'arr', cache_zones => 'arr');
 is($doc->{version}, 1, 'JSON: version 1');
 check_keys('manager', $doc->{manager}, pid => 'int', generation => 'int',
-           started => 'num', uptime_seconds => 'num');
+           started => 'num', uptime_seconds => 'num', max_processes => 'int|null');
 my ($app) = grep { $_->{name} eq $APP } @{ $doc->{apps} || [] };
 ok($app, "JSON: $APP listed") or $app = {};
 check_keys('app', $app, name => 'str', protocol => 'str', command => 'str',

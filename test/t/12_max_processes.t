@@ -1,0 +1,93 @@
+# PreforkAppMaxProcesses N: at most N workers of all apps together (as
+# mod_fcgid's FcgidMaxProcesses), for a server with many on-demand apps.
+# An app with requests waiting does not wait for other apps' idle workers
+# to time out: the one idle longest is stopped to make room. Every pool
+# keeps its minimum; recycling goes on at the limit. A private httpd.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use File::Basename qw(dirname);
+use Apache::Test qw(-withtestmore);
+use PATest qw(:all);
+use HTTP::Tiny ();
+use POSIX ();
+
+plan tests => 18;
+
+my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
+
+# ---- configuration ---------------------------------------------------------------
+my %ct = configtest(qq{PreforkApp a "$echo" processes=2},
+                    qq{PreforkApp b "$echo" processes=1-4},
+                    'PreforkAppMaxProcesses 2');
+isnt($ct{rc}, 0, 'minimums over PreforkAppMaxProcesses: configtest fails');
+like($ct{out}, qr/:\Q@{[$ct{first} + 2]}\E: PreforkAppMaxProcesses 2: the pools' minimums add up to 3/,
+     'with file:line and the sum');
+%ct = configtest('PreforkAppMaxProcesses none');
+like($ct{out}, qr/PreforkAppMaxProcesses none: must be a whole number from 1 to 1000000/,
+     'not a number: configtest fails and says so');
+
+my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
+PreforkAppMaxProcesses 3
+PreforkApp fixed "$echo" processes=2 max-requests=3
+PreforkApp od1 "$echo" processes=0-3 idle-timeout=300
+PreforkApp od2 "$echo" processes=0-3 idle-timeout=300
+<Location /fixed>
+    SetHandler prefork-app:fixed
+</Location>
+<Location /od1>
+    SetHandler prefork-app:od1
+</Location>
+<Location /od2>
+    SetHandler prefork-app:od2
+</Location>
+EOF
+ok($h->start, 'private httpd started') or diag($h->error_log);
+my $mgr = $h->manager_pid;
+# The app processes under the manager now.
+sub nprocs { scalar grep { $_->{ppid} == $mgr && $_->{args} =~ /\Q$echo\E/ } ps_table() }
+sub get { HTTP::Tiny->new(timeout => 60)->get($h->url($_[0])) }
+my $most = 0;
+sub sample { my $n = nprocs(); $most = $n if $n > $most; $n }
+
+ok(wait_for(sub { $h->pids('fixed') == 2 }), 'the static pool has its two');
+is((status_json(undef, $h->url) || {})->{manager}{max_processes}, 3, 'status: manager.max_processes');
+
+# ---- the third worker goes to whoever asks; then it moves ----------------------
+is(get('/od1?x=1')->{status}, 200, 'od1 gets the third worker');
+my ($od1) = $h->pids('od1');
+my $off = error_log_offset($h->log_file);
+is(get('/od2?x=1')->{status}, 200, 'od2 is served too, at the limit');
+ok(wait_for_log(qr/PA00130: app od1 slot 0 pid $od1: stopped, idle, to make room for app od2 \(PreforkAppMaxProcesses 3 reached\)/,
+                $off, file => $h->log_file), "od1's idle worker made room (not after its 300 s idle-timeout)");
+ok(wait_for(sub { !pid_alive($od1) }), 'and is gone');
+is(scalar($h->pids('od1')) . ' ' . scalar($h->pids('od2')), '0 1', 'od1 none, od2 one');
+
+# ---- a burst at the limit: queued, served one at a time, never over ---------------
+my @kids = map {
+    my $pid = fork;
+    if (!$pid) {
+        POSIX::_exit(get('/od1?sleep=0.5')->{status} == 200 ? 0 : 1);
+    }
+    $pid;
+} 1 .. 4;
+my $fails = 0;
+for (@kids) {
+    while (waitpid($_, POSIX::WNOHANG()) == 0) { sample(); select undef, undef, undef, 0.05; }
+    $fails++ if $?;
+}
+is($fails, 0, 'four slow requests to od1 all served');
+ok($most <= 3, "never more than 3 app processes (most seen: $most)");
+
+# ---- recycling at the limit: a retiree leaves before its successor starts -------
+my $recycled = $h->counter('fixed', 'recycled_max_requests');
+my $bad = 0;
+for (1 .. 12) { $bad++ if get('/fixed?x=1')->{status} != 200; sample(); }
+is($bad, 0, 'twelve requests to the static pool (max-requests=3) all served');
+ok(wait_for(sub { $h->counter('fixed', 'recycled_max_requests') >= $recycled + 3 }),
+   'its workers were recycled meanwhile');
+ok(wait_for(sub { $h->pids('fixed') == 2 }), 'and it is back to its two');
+ok($most <= 3, "still never more than 3 (most seen: $most)");
+
+ok($h->stop, 'stopped');
