@@ -289,10 +289,9 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
     }
     return apr_psprintf(p, "unknown key '%s' (known: protocol, processes, "
                         "spare, max-requests, lifetime, max-memory, "
-                        "idle-timeout, "
-                        "request-timeout, queue-timeout, die-timeout, "
-                        "start-delay, slowlog, touch-reload, keep-conn, "
-                        "sched, nice, user, group, cache)", key);
+                        "idle-timeout, request-timeout, queue-timeout, "
+                        "die-timeout, start-delay, slowlog, touch-reload, "
+                        "keep-conn, sched, nice, user, group, cache)", key);
 }
 
 /* Whether workers forked by this process may run at a negative nice. */

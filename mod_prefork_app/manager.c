@@ -1051,7 +1051,7 @@ static void pa_mgr_make_room(pa_manager_t *m, apr_time_t now)
         }
         victim = pa_mgr_spare_worker(m, i, &slot);
         if (victim < 0) {
-            return;                     /* all busy: the next pass looks again */
+            continue;                   /* all busy: the next pass looks again */
         }
         mv = &m->apps[victim];
         pa_sb_lock(m->sb, mv->a);
