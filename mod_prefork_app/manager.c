@@ -36,6 +36,10 @@ pa_sb_t *pa_scoreboard;
  * after (the next tick), not at once. */
 #define PA_CLOSED_GRACE apr_time_from_msec(200)
 #define PA_BACKOFF_MAX apr_time_from_sec(60)
+/* PreforkAppMaxProcesses: a worker idle this long is of no use to its app
+ * and may be stopped for any app with requests waiting; and an app with
+ * none may take one that has been up this long (a time slice). */
+#define PA_STEAL_AFTER apr_time_from_sec(1)
 /* max-memory: each worker's resident memory is read this often. */
 #define PA_RSS_EVERY apr_time_from_sec(1)
 /* Dispatch answers 504 at request-timeout and releases the worker; the
@@ -72,6 +76,8 @@ typedef struct pa_mapp_t {
     int reload_proven;          /* a worker started since has proven itself */
     int needy;                  /* below its minimum, or requests wait and it
                                  * may grow (PreforkAppMaxProcesses) */
+    int owed;                   /* a worker of another app leaves for it: it
+                                 * is maintained first, to take the room */
     apr_time_t stop_deadline;   /* SIGKILL what is left after this (stopping) */
 } pa_mapp_t;
 
@@ -398,6 +404,7 @@ static const char *pa_retire_reason(apr_uint32_t retire)
     case PA_RETIRE_RELOAD:       return "touch-reload";
     case PA_RETIRE_MEMORY:       return "max-memory exceeded";
     case PA_RETIRE_IDLE:         return "surplus idle worker";
+    case PA_RETIRE_ROOM:         return "room made for another app";
     case PA_RETIRE_BROKEN:       return "connection broken";
     case PA_RETIRE_TIMEOUT:      return "request-timeout";
     case PA_RETIRE_SHUTDOWN:     return "shutdown";
@@ -468,7 +475,7 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
         else if (retire == PA_RETIRE_LIFETIME) {
             apr_atomic_inc64(&a->c.recycled_lifetime);
         }
-        else if (retire == PA_RETIRE_IDLE) {
+        else if (retire == PA_RETIRE_IDLE || retire == PA_RETIRE_ROOM) {
             apr_atomic_inc64(&a->c.recycled_idle);
         }
         else if (retire == PA_RETIRE_RELOAD) {
@@ -959,46 +966,65 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
     }
 }
 
-/* Workers of an app that serve or can serve (retirees excluded). */
+/* Workers of an app that serve or can serve. A retiree counts until it
+ * is told to go: at the limit its own exit makes the room for its
+ * replacement, nothing needs to be taken from another app for that. */
 static int pa_mgr_live(const pa_manager_t *m, const pa_mapp_t *ma)
 {
     apr_uint32_t j;
     int live = 0;
 
     for (j = 0; j < ma->nslots; j++) {
-        const pa_slot_t *slot = pa_sb_slot(m->sb, ma->a, (int)j);
-        apr_uint32_t st = slot->state;
+        apr_uint32_t st = pa_sb_slot(m->sb, ma->a, (int)j)->state;
 
-        live += ma->w[j].pid && slot->retire == PA_RETIRE_NONE
+        live += ma->w[j].pid && !ma->w[j].term_at
                 && (st == PA_SLOT_STARTING || st == PA_SLOT_IDLE
                     || st == PA_SLOT_BUSY);
     }
     return live;
 }
 
-/* The idle worker another app than needy can spare (its pool stays at its
- * minimum) that has been idle longest, as an app index and slot; -1 if
- * none. Read without the locks: pa_mgr_make_room() checks it under one. */
-static int pa_mgr_spare_worker(pa_manager_t *m, int needy, int *slot_out)
+/* The worker another app than needy can spare, as an app index and slot;
+ * -1 if none. Its app stays at its minimum. One idle PA_STEAL_AFTER is of
+ * no use to its app. Otherwise, idle or busy (then it leaves after its
+ * request), it is taken only from an app with two more than the needy one,
+ * or by an app with none once it has been up PA_STEAL_AFTER: busy apps at
+ * the limit keep about even shares, or take turns of a second, instead of
+ * taking a worker from each other between two requests, or one starving
+ * while the other's worker never goes idle. Read without the locks:
+ * pa_mgr_make_room() checks it under one. */
+static int pa_mgr_spare_worker(pa_manager_t *m, int needy, apr_time_t now,
+                               int *slot_out)
 {
     apr_time_t oldest = 0;
-    int i, best = -1;
+    int i, best = -1, best_idle = 0, has = pa_mgr_live(m, &m->apps[needy]);
     apr_uint32_t j;
 
     for (i = 0; i < m->napps; i++) {
         pa_mapp_t *ma = &m->apps[i];
+        int live = pa_mgr_live(m, ma), share;
 
-        if (i == needy || pa_mgr_live(m, ma) <= ma->app->min_procs) {
+        if (i == needy || live <= ma->app->min_procs) {
             continue;
         }
         for (j = 0; j < ma->nslots; j++) {
             const pa_slot_t *slot = pa_sb_slot(m->sb, ma->a, (int)j);
+            int idle = slot->state == PA_SLOT_IDLE;
 
-            if (ma->w[j].pid && !ma->w[j].term_at
-                && slot->state == PA_SLOT_IDLE
-                && slot->retire == PA_RETIRE_NONE
-                && (best < 0 || slot->last_used < oldest)) {
+            if (!ma->w[j].pid || ma->w[j].term_at
+                || slot->retire != PA_RETIRE_NONE
+                || (!idle && slot->state != PA_SLOT_BUSY)) {
+                continue;
+            }
+            share = live > has + 1
+                    || (has == 0 && now - ma->w[j].spawned >= PA_STEAL_AFTER);
+            /* Idle ones first, the longest idle of them; a busy one (its
+             * app is as busy) only for a share or a turn. */
+            if ((share || (idle && now - slot->last_used >= PA_STEAL_AFTER))
+                && (best < 0 || idle > best_idle
+                    || (idle == best_idle && slot->last_used < oldest))) {
                 best = i;
+                best_idle = idle;
                 *slot_out = (int)j;
                 oldest = slot->last_used;
             }
@@ -1026,12 +1052,19 @@ static void pa_mgr_make_room(pa_manager_t *m, apr_time_t now)
         int live = pa_mgr_live(m, ma);
 
         for (j = 0; j < (int)ma->nslots; j++) {
+            /* Told to go, or released to STOPPING and about to be. */
             m->nprocs += ma->w[j].pid != 0;
-            leaving += ma->w[j].pid && ma->w[j].term_at;
+            leaving += ma->w[j].pid
+                       && (ma->w[j].term_at
+                           || pa_sb_slot(m->sb, ma->a, j)->state
+                              == PA_SLOT_STOPPING
+                           || pa_sb_slot(m->sb, ma->a, j)->retire
+                              == PA_RETIRE_ROOM);
         }
         ma->needy = live < ma->app->min_procs
                     || (ma->a->queue_len && live < ma->app->max_procs
                         && !pa_sb_backing_off(ma->a, now));
+        ma->owed &= ma->needy;
     }
     if (m->nprocs < m->max_procs || m->mode != PA_MODE_RUN) {
         return;
@@ -1040,6 +1073,7 @@ static void pa_mgr_make_room(pa_manager_t *m, apr_time_t now)
         pa_mapp_t *ma = &m->apps[i];
         int victim, slot;
         pa_mapp_t *mv;
+        pa_slot_t *vs;
 
         if (!ma->needy) {
             continue;
@@ -1049,21 +1083,29 @@ static void pa_mgr_make_room(pa_manager_t *m, apr_time_t now)
             leaving--;                  /* its exit makes the room */
             continue;
         }
-        victim = pa_mgr_spare_worker(m, i, &slot);
+        victim = pa_mgr_spare_worker(m, i, now, &slot);
         if (victim < 0) {
             continue;                   /* all busy: the next pass looks again */
         }
         mv = &m->apps[victim];
         pa_sb_lock(m->sb, mv->a);
-        if (pa_sb_slot(m->sb, mv->a, slot)->state == PA_SLOT_IDLE
-            && pa_sb_slot(m->sb, mv->a, slot)->retire == PA_RETIRE_NONE) {
+        vs = pa_sb_slot(m->sb, mv->a, slot);
+        if ((vs->state == PA_SLOT_IDLE || vs->state == PA_SLOT_BUSY)
+            && vs->retire == PA_RETIRE_NONE) {
             ap_log_error(APLOG_MARK, APLOG_INFO, 0, m->s, PALOGNO(00130)
-                         "app %s slot %d pid %" APR_PID_T_FMT ": stopped, "
-                         "idle, to make room for app %s "
-                         "(PreforkAppMaxProcesses %d reached)",
-                         mv->app->name, slot, mv->w[slot].pid, ma->app->name,
-                         m->max_procs);
-            pa_mgr_retire_idle_locked(m, mv, slot, PA_RETIRE_IDLE);
+                         "app %s slot %d pid %" APR_PID_T_FMT ": %s, to make "
+                         "room for app %s (PreforkAppMaxProcesses %d "
+                         "reached)", mv->app->name, slot, mv->w[slot].pid,
+                         vs->state == PA_SLOT_IDLE
+                         ? "stopped (idle)" : "leaves after its request",
+                         ma->app->name, m->max_procs);
+            if (vs->state == PA_SLOT_IDLE) {
+                pa_mgr_retire_idle_locked(m, mv, slot, PA_RETIRE_ROOM);
+            }
+            else {
+                vs->retire = PA_RETIRE_ROOM;    /* its release stops it */
+            }
+            ma->owed = 1;
         }
         pa_sb_unlock(m->sb, mv->a);
     }
@@ -1257,8 +1299,16 @@ static void pa_mgr_loop(pa_manager_t *m)
             continue;
         }
         pa_mgr_make_room(m, now);
+        /* An app a worker was stopped for goes first, to take its room. */
         for (i = 0; i < m->napps; i++) {
-            pa_mgr_maintain(m, &m->apps[i], now, &busy);
+            if (m->apps[i].owed) {
+                pa_mgr_maintain(m, &m->apps[i], now, &busy);
+            }
+        }
+        for (i = 0; i < m->napps; i++) {
+            if (!m->apps[i].owed) {
+                pa_mgr_maintain(m, &m->apps[i], now, &busy);
+            }
         }
         if (busy) {
             m->quiet_since = 0;

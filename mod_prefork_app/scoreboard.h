@@ -52,6 +52,7 @@ typedef enum {
     PA_RETIRE_LIFETIME,
     PA_RETIRE_RELOAD,       /* touch-reload: the app's file was touched */
     PA_RETIRE_MEMORY,       /* max-memory: its resident memory grew past it */
+    PA_RETIRE_ROOM,         /* PreforkAppMaxProcesses: room for another app */
     PA_RETIRE_IDLE,         /* surplus idle worker of a dynamic pool */
     PA_RETIRE_BROKEN,       /* dispatch saw garbage / an abort: stream state unknown */
     PA_RETIRE_TIMEOUT,      /* request-timeout */

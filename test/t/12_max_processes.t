@@ -1,8 +1,9 @@
 # PreforkAppMaxProcesses N: at most N workers of all apps together (as
 # mod_fcgid's FcgidMaxProcesses), for a server with many on-demand apps.
 # An app with requests waiting does not wait for other apps' idle workers
-# to time out: the one idle longest is stopped to make room. Every pool
-# keeps its minimum; recycling goes on at the limit. A private httpd.
+# to time out: the one idle longest is stopped to make room; busy apps keep
+# even shares or take turns. Every pool keeps its minimum; recycling goes
+# on at the limit. A private httpd.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -12,8 +13,9 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use HTTP::Tiny ();
 use POSIX ();
+use PALoad;
 
-plan tests => 18;
+plan tests => 20;
 
 my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
 
@@ -59,7 +61,7 @@ is(get('/od1?x=1')->{status}, 200, 'od1 gets the third worker');
 my ($od1) = $h->pids('od1');
 my $off = error_log_offset($h->log_file);
 is(get('/od2?x=1')->{status}, 200, 'od2 is served too, at the limit');
-ok(wait_for_log(qr/PA00130: app od1 slot 0 pid $od1: stopped, idle, to make room for app od2 \(PreforkAppMaxProcesses 3 reached\)/,
+ok(wait_for_log(qr/PA00130: app od1 slot 0 pid $od1: stopped \(idle\), to make room for app od2 \(PreforkAppMaxProcesses 3 reached\)/,
                 $off, file => $h->log_file), "od1's idle worker made room (not after its 300 s idle-timeout)");
 ok(wait_for(sub { !pid_alive($od1) }), 'and is gone');
 is(scalar($h->pids('od1')) . ' ' . scalar($h->pids('od2')), '0 1', 'od1 none, od2 one');
@@ -89,5 +91,25 @@ ok(wait_for(sub { $h->counter('fixed', 'recycled_max_requests') >= $recycled + 3
    'its workers were recycled meanwhile');
 ok(wait_for(sub { $h->pids('fixed') == 2 }), 'and it is back to its two');
 ok($most <= 3, "still never more than 3 (most seen: $most)");
+
+# ---- two busy apps at the limit share it, without taking workers back and forth --
+# (od1 and od2 have one worker between them at most now: the static pool
+# holds two of the three.)
+$off = error_log_offset($h->log_file);
+my $t0 = time;
+my $l1 = PALoad->start($h->url('/od1?whoami=1'), clients => 3, expect => qr/^pid=/);
+my $l2 = PALoad->start($h->url('/od2?whoami=1'), clients => 3, expect => qr/^pid=/);
+sleep 4;
+my %s1 = $l1->stop;
+my %s2 = $l2->stop;
+my $secs = time - $t0 + 1;
+is_deeply([sort keys %s1, keys %s2], ['200', '200'], 'both loaded apps: only 200s')
+    or diag(PALoad::describe(%s1), ' / ', PALoad::describe(%s2));
+my @moves = error_log_since($off, $h->log_file) =~ /PA00130/g;
+# They take turns of a second or more; taking it whenever it was idle
+# between two requests made it move 28 times in 5 s.
+ok(@moves >= 1 && @moves <= $secs + 1,
+   'the worker they share changes hands about once a second, not between '
+   . 'every two requests (' . scalar(@moves) . " moves in $secs s)");
 
 ok($h->stop, 'stopped');
