@@ -1034,10 +1034,10 @@ static int pa_mgr_spare_worker(pa_manager_t *m, int needy, apr_time_t now,
 }
 
 /* PreforkAppMaxProcesses reached: an app below its minimum, or with
- * requests waiting and room under its maximum, would wait for another
- * app's idle workers to time out. Stop the longest idle one another app
- * can spare instead, one per such app, unless enough workers are already
- * on their way out. */
+ * requests waiting and room under its maximum, would wait for other apps'
+ * workers to time out. Take one another app can spare instead
+ * (pa_mgr_spare_worker), one per such app, unless enough workers are
+ * already on their way out. */
 static void pa_mgr_make_room(pa_manager_t *m, apr_time_t now)
 {
     int i, j, leaving = 0;
