@@ -164,6 +164,17 @@ int pa_sb_backing_off(const pa_sb_app_t *a, apr_time_t now)
     return now < a->backoff_until;
 }
 
+const char *pa_sb_retire_name(apr_uint32_t retire)
+{
+    static const char *const names[] = {
+        NULL, "max-requests", "lifetime", "touch-reload", "max-memory",
+        "room", "idle", "broken", "request-timeout", "shutdown", "closed"
+    };
+
+    return retire < sizeof(names) / sizeof(names[0]) ? names[retire]
+                                                      : "unknown";
+}
+
 int pa_sb_pid_alive(pid_t pid)
 {
     return pid > 0 && (kill(pid, 0) == 0 || errno != ESRCH);

@@ -45,7 +45,8 @@ typedef enum {
     PA_SLOT_STOPPING        /* told to exit (recycle, scale down, stop) */
 } pa_slot_state_e;
 
-/* Why the previous occupant of a slot left (pa_slot_t.retire while alive). */
+/* Why the previous occupant of a slot left (pa_slot_t.retire while alive).
+ * pa_sb_retire_name() names them in this order. */
 typedef enum {
     PA_RETIRE_NONE = 0,
     PA_RETIRE_MAX_REQUESTS,
@@ -226,6 +227,9 @@ int pa_sb_pid_alive(pid_t pid);
  * touch-reload; max-requests if a->stretch) waits then: a retiree would not
  * be replaced, and serving on beats answering 503. */
 int pa_sb_backing_off(const pa_sb_app_t *a, apr_time_t now);
+/* Why a worker marked to leave will (pa_retire_e), as the status page
+ * names it: "max-requests", "max-memory", ...; NULL for PA_RETIRE_NONE. */
+const char *pa_sb_retire_name(apr_uint32_t retire);
 
 /* ---- request side (httpd children) ---------------------------------------- */
 

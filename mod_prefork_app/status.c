@@ -109,6 +109,7 @@ typedef struct {
     int slot;
     pid_t pid;
     apr_uint32_t state;
+    apr_uint32_t retire;            /* pa_retire_e: why it is to leave */
     apr_time_t started_at;
     apr_uint64_t requests;
     apr_time_t req_start;           /* 0: no request in flight */
@@ -338,6 +339,7 @@ static void st_app_workers(st_app_t *sa, pa_sb_t *sb, pa_sb_app_t *a,
         w->slot = (int)i;
         w->pid = pid;
         w->state = state;
+        w->retire = slot->retire;
         w->started_at = slot->started_at;
         if (w->started_at <= 0 || w->started_at > now) {
             w->started_at = now;    /* caught between pid and spawn time */
@@ -559,10 +561,12 @@ static void st_json_app(request_rec *r, const st_snapshot_t *snap,
         else {
             ap_rputs("\"request\":null,", r);
         }
-        ap_rprintf(r, "\"rss_bytes\":%s,\"cpu_seconds\":%s}",
+        ap_rprintf(r, "\"rss_bytes\":%s,\"cpu_seconds\":%s,\"leaving\":%s}",
                    w->rss < 0 ? "null"
                    : apr_psprintf(p, "%" APR_INT64_T_FMT, w->rss),
-                   st_json_seconds(p, w->cpu));
+                   st_json_seconds(p, w->cpu),
+                   w->retire ? st_json_str(p, pa_sb_retire_name(w->retire))
+                             : "null");
     }
     ap_rputs("]}", r);
 }
@@ -980,7 +984,12 @@ static void st_html_app(request_rec *r, const st_snapshot_t *snap,
         ap_rprintf(r, "<tr><td>%d</td><td>%ld</td><td>%s</td><td>%s</td>"
                    "<td>%" APR_UINT64_T_FMT "</td><td>%s</td><td>%s</td>"
                    "<td>%s</td><td>%s</td></tr>\n",
-                   w->slot, (long)w->pid, st_state_name(w->state),
+                   w->slot, (long)w->pid,
+                   w->retire ? apr_pstrcat(p, st_state_name(w->state),
+                                           " (leaving: ",
+                                           pa_sb_retire_name(w->retire), ")",
+                                           NULL)
+                             : st_state_name(w->state),
                    st_human_seconds(p, st_seconds(snap->now - w->started_at)),
                    w->requests,
                    w->cpu < 0 ? "-" : apr_psprintf(p, "%.2f s", w->cpu),

@@ -80,7 +80,7 @@ check_keys('app.counters', $app->{counters}, map { $_ => 'int' }
 for my $w (@{ $app->{workers} || [] }) {
     check_keys("worker $w->{slot}", $w, slot => 'int', pid => 'int', state => 'str',
                age_seconds => 'num', requests => 'int', request => 'obj|null',
-               rss_bytes => 'int|null', cpu_seconds => 'num|null');
+               rss_bytes => 'int|null', cpu_seconds => 'num|null', leaving => 'str|null');
     like($w->{state}, qr/^(starting|idle|busy|stopping)$/, "JSON: worker $w->{slot} state");
 }
 is($app->{protocol}, 'fastcgi', 'JSON: protocol');

@@ -11,7 +11,7 @@ use PATest qw(:all);
 use HTTP::Tiny ();
 use POSIX ();
 
-plan tests => 19;
+plan tests => 20;
 
 my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
@@ -46,9 +46,25 @@ is(served_by('/mem?whoami=1'), $pid, 'and still the one that answers');
 
 # ---- past it while busy: the request finishes, then the worker is replaced ------
 my $off = error_log_offset($h->log_file);
-my $res = get('/mem?grow=64&sleep=3&whoami=1');
-is($res->{status}, 200, 'the request that took it past max-memory (and then 3 s) succeeds');
-like($res->{content}, qr/^pid=$pid /, 'served to the end by the same worker');
+pipe(my $rd, my $wr) or die "pipe: $!";
+my $kid = fork;
+if (!$kid) {
+    close $rd;
+    my $r = get('/mem?grow=64&sleep=3&whoami=1');
+    print $wr "$r->{status} $r->{content}";
+    close $wr;
+    POSIX::_exit(0);
+}
+close $wr;
+# While it sleeps: marked, still busy with the request.
+ok(wait_for(sub {
+        my ($w) = grep { $_->{pid} == $pid } @{ ($h->app('mem') || {})->{workers} || [] };
+        $w && $w->{state} eq 'busy' && ($w->{leaving} // '') eq 'max-memory';
+    }), 'status: the worker, busy, is shown leaving for max-memory');
+my $res = do { local $/; <$rd> } // '';
+waitpid $kid, 0;
+like($res, qr/^200 /, 'the request that took it past max-memory (and then 3 s) succeeds');
+like($res, qr/^200 pid=$pid /, 'served to the end by the same worker');
 ok(wait_for(sub { !pid_alive($pid) }, timeout => 30), 'then that worker is gone');
 ok(wait_for_log(qr/PA00129: app mem slot \d+ pid $pid: resident memory \d+ KB is over max-memory \(49152 KB\); replacing it/,
                 $off, file => $h->log_file), 'one line in the log, with the sizes');

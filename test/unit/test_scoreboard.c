@@ -457,6 +457,20 @@ static void test_waiters_refused(void **state)
     assert_int_equal(pa_sb_slot(f->sb, f->a, 0)->state, PA_SLOT_IDLE);
 }
 
+/* The status page's names for why a worker leaves follow pa_retire_e. */
+static void test_retire_names(void **state)
+{
+    (void)state;
+    assert_null(pa_sb_retire_name(PA_RETIRE_NONE));
+    assert_string_equal(pa_sb_retire_name(PA_RETIRE_MAX_REQUESTS), "max-requests");
+    assert_string_equal(pa_sb_retire_name(PA_RETIRE_RELOAD), "touch-reload");
+    assert_string_equal(pa_sb_retire_name(PA_RETIRE_MEMORY), "max-memory");
+    assert_string_equal(pa_sb_retire_name(PA_RETIRE_ROOM), "room");
+    assert_string_equal(pa_sb_retire_name(PA_RETIRE_TIMEOUT), "request-timeout");
+    assert_string_equal(pa_sb_retire_name(PA_RETIRE_CLOSED), "closed");
+    assert_string_equal(pa_sb_retire_name(PA_RETIRE_CLOSED + 1), "unknown");
+}
+
 /* A process killed while holding the lock: the next locker repairs. */
 static void test_lock_owner_died(void **state)
 {
@@ -664,6 +678,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_release_timeout_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_worker_coming_fails_fast, setup, teardown),
         cmocka_unit_test_setup_teardown(test_waiters_refused, setup, teardown),
+        cmocka_unit_test(test_retire_names),
         cmocka_unit_test_setup_teardown(test_lock_owner_died, setup, teardown),
         cmocka_unit_test_setup_teardown(test_record, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conn_kept_shared, setup, teardown),
