@@ -836,6 +836,12 @@ static void st_metrics(request_rec *r, const st_snapshot_t *snap)
         ap_rprintf(r, "prefork_app_manager_generation %u\n",
                    snap->hdr->generation);
     }
+    if (snap->hdr && snap->max_procs) {
+        st_prom_family(r, "prefork_app_manager_max_workers", "gauge",
+                       "PreforkAppMaxProcesses: workers of all apps together "
+                       "at most.");
+        ap_rprintf(r, "prefork_app_manager_max_workers %d\n", snap->max_procs);
+    }
     if (snap->apps->nelts) {
         st_metrics_apps(r, snap, labels);
     }

@@ -15,7 +15,7 @@ use HTTP::Tiny ();
 use POSIX ();
 use PALoad;
 
-plan tests => 20;
+plan tests => 21;
 
 my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
 
@@ -55,6 +55,8 @@ sub sample { my $n = nprocs(); $most = $n if $n > $most; $n }
 
 ok(wait_for(sub { $h->pids('fixed') == 2 }), 'the static pool has its two');
 is((status_json(undef, $h->url) || {})->{manager}{max_processes}, 3, 'status: manager.max_processes');
+like(get('/app-status?metrics')->{content} // '', qr/^prefork_app_manager_max_workers 3$/m,
+     'metrics: prefork_app_manager_max_workers');
 
 # ---- the third worker goes to whoever asks; then it moves ----------------------
 is(get('/od1?x=1')->{status}, 200, 'od1 gets the third worker');
