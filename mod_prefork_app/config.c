@@ -124,11 +124,12 @@ static const char *parse_size(const char *val, apr_off_t *out)
         return "is not a number (e.g. 64M)";
     }
     switch (apr_tolower(*end)) {
-    case 'g': shift = 30; end++; break;
-    case 'm': shift = 20; end++; break;
-    case 'k': shift = 10; end++; break;
-    case '\0': break;
-    default: return "has an unknown unit (use K, M or G)";
+    case 'g': shift = 30; break;
+    case 'm': shift = 20; break;
+    case 'k': shift = 10; break;
+    }
+    if (shift) {
+        end++;
     }
     if (*end) {
         return "has an unknown unit (use K, M or G)";
