@@ -140,6 +140,21 @@ void pa_sb_wake_drain(pa_sb_t *sb)
 
 /* ---- claim / release --------------------------------------------------- */
 
+int pa_sb_backing_off(const pa_sb_app_t *a, apr_time_t now)
+{
+    return now < a->backoff_until;
+}
+
+/* Whether recycling for this reason waits out the app's backoff now. */
+static int pa_sb_stretched(const pa_sb_app_t *a, apr_uint32_t retire,
+                           apr_time_t now)
+{
+    return pa_sb_backing_off(a, now)
+           && (retire == PA_RETIRE_LIFETIME || retire == PA_RETIRE_RELOAD
+               || retire == PA_RETIRE_MEMORY
+               || (retire == PA_RETIRE_MAX_REQUESTS && a->stretch));
+}
+
 /* Hand slot i to a request of process client. Caller holds the lock. */
 static void pa_sb_take_locked(pa_sb_t *sb, pa_sb_app_t *a, pa_slot_t *slot,
                               pid_t client)
@@ -151,7 +166,7 @@ static void pa_sb_take_locked(pa_sb_t *sb, pa_sb_app_t *a, pa_slot_t *slot,
     apr_atomic_inc64(&a->c.accepted);
     if (a->max_requests && slot->requests >= a->max_requests
         && slot->retire == PA_RETIRE_NONE
-        && !(a->stretch && pa_sb_backing_off(a, slot->req_start))) {
+        && !pa_sb_stretched(a, PA_RETIRE_MAX_REQUESTS, slot->req_start)) {
         /* This is the occupant's last request: tell the manager now, so the
          * replacement starts while it is still being served. */
         slot->retire = PA_RETIRE_MAX_REQUESTS;
@@ -159,10 +174,6 @@ static void pa_sb_take_locked(pa_sb_t *sb, pa_sb_app_t *a, pa_slot_t *slot,
     }
 }
 
-int pa_sb_backing_off(const pa_sb_app_t *a, apr_time_t now)
-{
-    return now < a->backoff_until;
-}
 
 const char *pa_sb_retire_name(apr_uint32_t retire)
 {
@@ -445,11 +456,7 @@ void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how)
     slot->unread = 0;
     if (how == PA_RELEASE_OK && slot->pid == claim->pid) {
         slot->answered++;           /* the app starts: see pa_mgr_exited() */
-        if (pa_sb_backing_off(a, slot->last_used)
-            && ((slot->retire == PA_RETIRE_MAX_REQUESTS && a->stretch)
-                || slot->retire == PA_RETIRE_LIFETIME
-                || slot->retire == PA_RETIRE_RELOAD
-                || slot->retire == PA_RETIRE_MEMORY)) {
+        if (pa_sb_stretched(a, slot->retire, slot->last_used)) {
             slot->retire = PA_RETIRE_NONE;  /* marked before the backoff */
         }
     }

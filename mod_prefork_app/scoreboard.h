@@ -224,8 +224,8 @@ void pa_sb_wake_manager(pa_sb_t *sb);
 int pa_sb_pid_alive(pid_t pid);
 
 /* Whether the app is in a crash-loop backoff. Recycling (lifetime,
- * touch-reload; max-requests if a->stretch) waits then: a retiree would not
- * be replaced, and serving on beats answering 503. */
+ * touch-reload, max-memory; max-requests if a->stretch) waits then: a
+ * retiree would not be replaced, and serving on beats answering 503. */
 int pa_sb_backing_off(const pa_sb_app_t *a, apr_time_t now);
 /* Why a worker marked to leave will (pa_retire_e), as the status page
  * names it: "max-requests", "max-memory", ...; NULL for PA_RETIRE_NONE. */
