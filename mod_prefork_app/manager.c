@@ -74,6 +74,8 @@ typedef struct pa_mapp_t {
     apr_uint32_t reload_gen;    /* times it changed: older workers are replaced */
     int reload_marked;          /* older workers marked since it last changed */
     int reload_proven;          /* a worker started since has proven itself */
+    int live;                   /* pa_mgr_live() this pass, less the workers
+                                 * taken from it (PreforkAppMaxProcesses) */
     int needy;                  /* below its minimum, or requests wait and it
                                  * may grow (PreforkAppMaxProcesses) */
     int owed;                   /* a worker of another app leaves for it: it
@@ -997,12 +999,12 @@ static int pa_mgr_spare_worker(pa_manager_t *m, int needy, apr_time_t now,
                                int *slot_out)
 {
     apr_time_t oldest = 0;
-    int i, best = -1, best_idle = 0, has = pa_mgr_live(m, &m->apps[needy]);
+    int i, best = -1, best_idle = 0, has = m->apps[needy].live;
     apr_uint32_t j;
 
     for (i = 0; i < m->napps; i++) {
         pa_mapp_t *ma = &m->apps[i];
-        int live = pa_mgr_live(m, ma), share;
+        int live = ma->live, share;
 
         if (i == needy || live <= ma->app->min_procs) {
             continue;
@@ -1049,7 +1051,7 @@ static void pa_mgr_make_room(pa_manager_t *m, apr_time_t now)
     }
     for (i = 0; i < m->napps; i++) {
         pa_mapp_t *ma = &m->apps[i];
-        int live = pa_mgr_live(m, ma);
+        int live = ma->live = pa_mgr_live(m, ma);
 
         for (j = 0; j < (int)ma->nslots; j++) {
             /* Told to go, or released to STOPPING and about to be. */
@@ -1101,6 +1103,7 @@ static void pa_mgr_make_room(pa_manager_t *m, apr_time_t now)
                          ma->app->name, m->max_procs);
             if (vs->state == PA_SLOT_IDLE) {
                 pa_mgr_retire_idle_locked(m, mv, slot, PA_RETIRE_ROOM);
+                mv->live--;         /* told to go: pa_mgr_live() skips it */
             }
             else {
                 vs->retire = PA_RETIRE_ROOM;    /* its release stops it */
