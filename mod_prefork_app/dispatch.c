@@ -108,6 +108,8 @@ typedef struct pa_req_t {
     int status;                     /* to return from the handler, 0 = OK */
     const char *redirect;           /* local redirect after the reply */
     apr_bucket_brigade *hdr;        /* header block being collected */
+    apr_table_t *headers_before;    /* r->headers_out and err_headers_out */
+    apr_table_t *err_before;        /* before the app's headers went in */
     apr_bucket_brigade *out;        /* to the client */
     char *buf;                      /* socket reads */
     char *stdin_buf;                /* one STDIN record (+ the empty one) */
@@ -312,14 +314,65 @@ static void broken(pa_req_t *q, int kind, const char *what)
     q->fail = PA_FAIL_BROKEN;
 }
 
+/* httpd's output filter refuses a response header whose name is not a token
+ * (any visible character under HttpProtocolOptions Unsafe) or whose value
+ * holds a control character other than a tab, with a 500 that names no
+ * app. Looked at here first, so that it is the app's bad reply: 502. */
+typedef struct pa_field_check_t {
+    request_rec *r;
+    int strict;
+    const char *bad;
+} pa_field_check_t;
+
+static int field_ok(void *baton, const char *name, const char *value)
+{
+    pa_field_check_t *fc = baton;
+    const char *end = fc->strict ? ap_scan_http_token(name)
+                                 : ap_scan_vchar_obstext(name);
+
+    if (!*name || *end) {
+        fc->bad = apr_psprintf(fc->r->pool, "a header name with a character "
+                               "HTTP does not allow (%s)",
+                               ap_escape_logitem(fc->r->pool, name));
+        return 0;
+    }
+    if (*ap_scan_http_field_content(value)) {
+        fc->bad = apr_psprintf(fc->r->pool, "header %s with a control "
+                               "character in its value",
+                               ap_escape_logitem(fc->r->pool, name));
+        return 0;
+    }
+    return 1;
+}
+
+static const char *bad_field(request_rec *r)
+{
+    core_server_config *core = ap_get_core_module_config(r->server->module_config);
+    pa_field_check_t fc;
+
+    fc.r = r;
+    fc.strict = core->http_conformance != AP_HTTP_CONFORMANCE_UNSAFE;
+    fc.bad = NULL;
+    /* Content-Type is kept apart, in r->content_type. */
+    if (r->content_type) {
+        field_ok(&fc, "Content-Type", r->content_type);
+    }
+    if (!fc.bad && apr_table_do(field_ok, &fc, r->headers_out, NULL)) {
+        apr_table_do(field_ok, &fc, r->err_headers_out, NULL);
+    }
+    return fc.bad;
+}
+
 /* The header block is complete in q->hdr: apply it to the response. */
 static void headers_done(pa_req_t *q)
 {
     request_rec *r = q->r;
-    const char *location;
+    const char *location, *bad;
     int rc;
 
     q->headers_done = 1;
+    q->headers_before = apr_table_copy(r->pool, r->headers_out);
+    q->err_before = apr_table_copy(r->pool, r->err_headers_out);
     rc = ap_scan_script_header_err_brigade_ex(r, q->hdr, NULL,
                                               APLOG_MODULE_INDEX);
     apr_brigade_cleanup(q->hdr);
@@ -344,6 +397,10 @@ static void headers_done(pa_req_t *q)
     if (!ap_is_HTTP_VALID_RESPONSE(r->status)) {
         broken(q, PA_BAD_HEADERS,
                apr_psprintf(r->pool, "invalid Status %d", r->status));
+        return;
+    }
+    if ((bad = bad_field(r)) != NULL) {
+        broken(q, PA_BAD_HEADERS, bad);
         return;
     }
     location = apr_table_get(r->headers_out, "Location");
@@ -1246,6 +1303,12 @@ int pa_app_handler(request_rec *r)
             abort_client(q);
             record(q, rc);
             return OK;
+        }
+        if (q->headers_done) {
+            /* The error page carries none of the broken reply's headers
+             * (its cookies, or the bad field httpd would make a 500 of). */
+            r->headers_out = q->headers_before;
+            r->err_headers_out = q->err_before;
         }
         break;
     case PA_FAIL_CLIENT:

@@ -11,9 +11,15 @@
  *   badid       a STDOUT record for request id 2
  *   badtype     an FCGI_GET_VALUES_RESULT record mid-reply
  *   badheader   a header block whose line has no colon
+ *   ctlheader   a header value with a control character (\001) in it
+ *   badstatus   Status: 999, after a Set-Cookie
  *   noend       a correct reply without FCGI_END_REQUEST, then close
  *   nothing     close without a byte
  *   stderr      three stderr lines split across records, then ok
+ *   fuzz        a correct reply whose record framing is then damaged at
+ *               random (a header field changed, bytes cut, noise put in,
+ *               a stretch repeated), written in random pieces; seed=N in
+ *               the query string picks the damage, the same for the same N
  */
 #include <errno.h>
 #include <stdio.h>
@@ -102,7 +108,28 @@ static size_t len_get(const unsigned char **p)
     return n;
 }
 
-/* Read one whole request; return its mode= value (or def). */
+/* The value of NAME= in the query string QS, copied into buf. */
+static int query_value(const char *qs, const char *name, char *buf, size_t size)
+{
+    size_t nl = strlen(name);
+    const char *p = qs;
+
+    while (p && *p) {
+        if (!strncmp(p, name, nl) && p[nl] == '=') {
+            p += nl + 1;
+            snprintf(buf, size, "%.*s", (int)strcspn(p, "&"), p);
+            return 1;
+        }
+        p = strchr(p, '&');
+        p = p ? p + 1 : NULL;
+    }
+    return 0;
+}
+
+static unsigned long seed;
+
+/* Read one whole request; return its mode= value (or def); seed= goes to
+ * seed. */
 static char *read_request(int fd, const char *def)
 {
     static unsigned char params[1 << 20];
@@ -142,20 +169,128 @@ static char *read_request(int fd, const char *def)
             size_t nl = len_get(&p), vl = len_get(&p);
 
             if (nl == 12 && !memcmp(p, "QUERY_STRING", 12)) {
-                char qs[1024], *m;
+                char qs[1024], n[32];
 
                 snprintf(qs, sizeof(qs), "%.*s", (int)vl, (const char *)p + nl);
-                m = !strncmp(qs, "mode=", 5) ? qs : strstr(qs, "&mode=");
-                if (m) {
-                    m += *m == '&' ? 6 : 5;
-                    m[strcspn(m, "&")] = '\0';
-                    snprintf(mode, sizeof(mode), "%s", m);
-                }
+                query_value(qs, "mode", mode, sizeof(mode));
+                seed = query_value(qs, "seed", n, sizeof(n))
+                       ? strtoul(n, NULL, 10) : 0;
             }
             p += nl + vl;
         }
     }
     return mode;
+}
+
+/* xorshift: the same damage for the same seed on every machine. */
+static unsigned long rnd(unsigned long n)
+{
+    static unsigned long x;
+
+    if (n == 0) {
+        x = seed * 2654435761UL + 88172645463325252UL;
+        return 0;
+    }
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x % n;
+}
+
+/* Append one record with random (valid) padding; returns the new length. */
+static size_t put_record(unsigned char *buf, size_t at, int type,
+                         const char *data, size_t len)
+{
+    size_t pad = rnd(8);
+
+    buf[at] = 1;
+    buf[at + 1] = (unsigned char)type;
+    buf[at + 2] = 0;
+    buf[at + 3] = 1;
+    buf[at + 4] = (unsigned char)(len >> 8);
+    buf[at + 5] = (unsigned char)len;
+    buf[at + 6] = (unsigned char)pad;
+    buf[at + 7] = 0;
+    memcpy(buf + at + 8, data, len);
+    memset(buf + at + 8 + len, 0, pad);
+    return at + 8 + len + pad;
+}
+
+/* Move buf[at..len) up by cut bytes, if there is room. */
+static int widen(unsigned char *buf, size_t size, size_t *len, size_t at,
+                 size_t cut)
+{
+    if (at > *len || *len + cut > size) {
+        return 0;
+    }
+    memmove(buf + at + cut, buf + at, *len - at);
+    *len += cut;
+    return 1;
+}
+
+static void fuzz(int fd)
+{
+    static const char head[] = "Status: 200 OK\r\nContent-Type: text/plain\r\n"
+                               "X-Fuzz: yes\r\n\r\n";
+    static const char body[] = "a body in three records, of which any may be hurt\n";
+    static const char endbody[8] = { 0 };
+    unsigned char buf[4096];
+    size_t len = 0, starts[8], n = 0, cut, i, damage;
+
+    rnd(0);
+    starts[n++] = len;
+    len = put_record(buf, len, 6, head, sizeof(head) - 1);
+    for (i = 0; i < 3; i++) {
+        starts[n++] = len;
+        len = put_record(buf, len, 6, body + i * 17, i < 2 ? 17 : sizeof(body) - 1 - 34);
+    }
+    if (rnd(4) == 0) {
+        starts[n++] = len;
+        len = put_record(buf, len, 7, "fuzz stderr\n", 12);
+    }
+    starts[n++] = len;
+    len = put_record(buf, len, 6, "", 0);
+    starts[n++] = len;
+    len = put_record(buf, len, 3, endbody, 8);
+
+    for (damage = 1 + rnd(3); damage > 0; damage--) {
+        size_t at = starts[rnd(n)];
+
+        switch (rnd(5)) {
+        case 0:     /* a header field of a record */
+            buf[at + rnd(8)] = (unsigned char)rnd(256);
+            break;
+        case 1:     /* the reply cut short */
+            len = rnd(len);
+            break;
+        case 2:     /* noise put in */
+            cut = 1 + rnd(16);
+            at = rnd(len + 1);
+            if (widen(buf, sizeof(buf), &len, at, cut)) {
+                for (i = 0; i < cut; i++) {
+                    buf[at + i] = (unsigned char)rnd(256);
+                }
+            }
+            break;
+        case 3:     /* a stretch repeated (the gap keeps a copy of it) */
+            cut = 1 + rnd(64);
+            at = rnd(len + 1);
+            if (at + cut <= len) {
+                widen(buf, sizeof(buf), &len, at, cut);
+            }
+            break;
+        default:    /* the record's type: early end, stderr, management */
+            buf[at + 1] = (unsigned char)(rnd(2) ? 3 : 7 + rnd(5));
+            break;
+        }
+    }
+    for (i = 0; i < len; i += cut) {
+        cut = 1 + rnd(len - i);
+        full_write(fd, buf + i, cut);
+        if (rnd(2)) {
+            usleep(1000);   /* its own read on the other side */
+        }
+    }
 }
 
 static void answer(int fd, const char *mode)
@@ -220,11 +355,22 @@ static void answer(int fd, const char *mode)
         out(fd, "this is no header\r\n\r\nok\n");
         end(fd);
     }
+    else if (!strcmp(mode, "badstatus")) {
+        out(fd, "Set-Cookie: session=app\r\nStatus: 999\r\n\r\nok\n");
+        end(fd);
+    }
+    else if (!strcmp(mode, "ctlheader")) {
+        out(fd, "Content-Type: text/plain\r\nX-Bad: a\001b\r\n\r\nok\n");
+        end(fd);
+    }
     else if (!strcmp(mode, "noend")) {
         out(fd, ok);
     }
     else if (!strcmp(mode, "nothing")) {
         /* close at once */
+    }
+    else if (!strcmp(mode, "fuzz")) {
+        fuzz(fd);
     }
     else if (!strcmp(mode, "stderr")) {
         record(fd, 1, 7, 1, "first line\nsecond ", 18);

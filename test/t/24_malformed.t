@@ -18,10 +18,12 @@ my @cases = (
     [ hugeheader  => qr/PA00402: dbad: bad CGI headers from worker pid \d+: a header line longer than 8189 bytes/ ],
     [ manyheaders => qr/PA00402: dbad: .*headers longer than 65536 bytes/ ],
     [ badheader   => qr/PA00402: dbad: .*unparsable header block/ ],
+    [ ctlheader   => qr/PA00402: dbad: .*header X-Bad with a control character in its value/ ],
+    [ badstatus   => qr/PA00402: dbad: .*invalid Status 999/ ],
     [ nothing     => qr/PA00309: dbad: worker pid \d+ went away before answering \(twice\)/ ],
 );
 
-plan tests => 3 * @cases + 9;
+plan tests => 3 * @cases + 11;
 
 my $http = http();
 my $base = base_url();
@@ -36,6 +38,11 @@ for my $case (@cases) {
     ok(wait_for_log($log, $off), "$mode: logged what was wrong")
         or diag(error_log_since($off));
 }
+
+# The error page carries none of the broken reply's headers.
+ok(wait_for(sub { idle() }), 'badstatus again: a worker is idle');
+ok(!exists $http->get("$base/dbad?mode=badstatus")->{headers}{'set-cookie'},
+   'badstatus: the 502 does not set the cookie of the broken reply');
 
 # What the app sent is not shown to the client on the error page.
 ok(wait_for(sub { idle() }), 'badheader again: a worker is idle');
