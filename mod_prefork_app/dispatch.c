@@ -493,15 +493,24 @@ static void on_stderr(pa_req_t *q, const char *data, apr_size_t len)
     }
 }
 
-static void on_end(pa_req_t *q)
+/* after: bytes the worker sent past its FCGI_END_REQUEST (in this read). */
+static void on_end(pa_req_t *q, apr_size_t after)
 {
     request_rec *r = q->r;
 
     q->ended = 1;
     stderr_flush(q);
+    if (after) {
+        /* The reply is whole, but the next one on this connection would
+         * begin with them: the worker's stream is not to be trusted. */
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00406)
+                      "%s: worker pid %ld sent %" APR_SIZE_T_FMT " bytes after "
+                      "FCGI_END_REQUEST; it is replaced", q->app->name,
+                      (long)q->claim.pid, after);
+    }
     /* Free the worker before the last write to the client: the next request
      * in the queue gets it meanwhile. */
-    release(q, PA_RELEASE_OK);
+    release(q, after ? PA_RELEASE_BROKEN : PA_RELEASE_OK);
     if (!is_scgi(q) && q->parser.protocol_status != PA_FCGI_REQUEST_COMPLETE) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00403)
                       "%s: worker pid %ld refused the request (FastCGI "
@@ -544,7 +553,9 @@ static void fcgi_records(pa_req_t *q, apr_size_t n)
             on_stderr(q, data, dlen);
             continue;
         case PA_FCGI_EV_END:
-            on_end(q);
+            /* Its padding aside, nothing may follow it. */
+            on_end(q, left > q->parser.padding_left
+                      ? left - q->parser.padding_left : 0);
             break;
         case PA_FCGI_EV_ERROR:
             broken(q, PA_BAD_FCGI, q->parser.error);
@@ -645,7 +656,7 @@ static void worker_eof(pa_req_t *q)
                             " bytes short of its Content-Length", owed));
     }
     else {
-        on_end(q);                      /* SCGI: EOF ends the reply */
+        on_end(q, 0);                   /* SCGI: EOF ends the reply */
         if (!APR_BRIGADE_EMPTY(q->out)) {
             pass(q, 0);
         }

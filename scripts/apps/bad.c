@@ -13,6 +13,7 @@
  *   badheader   a header block whose line has no colon
  *   ctlheader   a header value with a control character (\001) in it
  *   badstatus   Status: 999, after a Set-Cookie
+ *   trailing    a correct reply and 5 more bytes, in one write
  *   noend       a correct reply without FCGI_END_REQUEST, then close
  *   nothing     close without a byte
  *   stderr      three stderr lines split across records, then ok
@@ -86,11 +87,12 @@ static void out(int fd, const char *s)
     record(fd, 1, 6, 1, s, strlen(s));
 }
 
+/* FCGI_END_REQUEST's body: app status 0, FCGI_REQUEST_COMPLETE. */
+static const char end_body[8] = { 0 };
+
 static void end(int fd)
 {
-    static const char body[8] = { 0 };
-
-    record(fd, 1, 3, 1, body, 8);
+    record(fd, 1, 3, 1, end_body, 8);
 }
 
 static size_t len_get(const unsigned char **p)
@@ -233,7 +235,6 @@ static void fuzz(int fd)
     static const char head[] = "Status: 200 OK\r\nContent-Type: text/plain\r\n"
                                "X-Fuzz: yes\r\n\r\n";
     static const char body[] = "a body in three records, of which any may be hurt\n";
-    static const char endbody[8] = { 0 };
     unsigned char buf[4096];
     size_t len = 0, starts[8], n = 0, cut, i, damage;
 
@@ -251,7 +252,7 @@ static void fuzz(int fd)
     starts[n++] = len;
     len = put_record(buf, len, 6, "", 0);
     starts[n++] = len;
-    len = put_record(buf, len, 3, endbody, 8);
+    len = put_record(buf, len, 3, end_body, 8);
 
     for (damage = 1 + rnd(3); damage > 0; damage--) {
         size_t at = starts[rnd(n)];
@@ -354,6 +355,16 @@ static void answer(int fd, const char *mode)
     else if (!strcmp(mode, "badheader")) {
         out(fd, "this is no header\r\n\r\nok\n");
         end(fd);
+    }
+    else if (!strcmp(mode, "trailing")) {
+        unsigned char buf[256];
+        size_t len;
+
+        rnd(0);
+        len = put_record(buf, 0, 6, ok, sizeof(ok) - 1);
+        len = put_record(buf, len, 3, end_body, 8);
+        memcpy(buf + len, "junk!", 5);
+        full_write(fd, buf, len + 5);
     }
     else if (!strcmp(mode, "badstatus")) {
         out(fd, "Set-Cookie: session=app\r\nStatus: 999\r\n\r\nok\n");

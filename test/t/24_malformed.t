@@ -23,7 +23,7 @@ my @cases = (
     [ nothing     => qr/PA00309: dbad: worker pid \d+ went away before answering \(twice\)/ ],
 );
 
-plan tests => 3 * @cases + 11;
+plan tests => 3 * @cases + 15;
 
 my $http = http();
 my $base = base_url();
@@ -38,6 +38,18 @@ for my $case (@cases) {
     ok(wait_for_log($log, $off), "$mode: logged what was wrong")
         or diag(error_log_since($off));
 }
+
+# Bytes after FCGI_END_REQUEST: the reply is whole and served, but the
+# worker's stream cannot be trusted for the next one: it is replaced.
+ok(wait_for(sub { idle() }), 'trailing: a worker is idle');
+my ($before) = worker_pids('dbad');
+my $toff = error_log_offset();
+my $tres = $http->get("$base/dbad?mode=trailing");
+is("$tres->{status} $tres->{content}", "200 ok\n", 'trailing: the reply is served');
+ok(wait_for_log(qr/PA00406: dbad: worker pid $before sent 5 bytes after FCGI_END_REQUEST/, $toff),
+   'trailing: logged');
+ok(wait_for(sub { my ($p) = worker_pids('dbad'); $p && $p != $before && idle() }),
+   'trailing: the worker is replaced');
 
 # The error page carries none of the broken reply's headers.
 ok(wait_for(sub { idle() }), 'badstatus again: a worker is idle');
