@@ -108,8 +108,8 @@ typedef struct pa_req_t {
     int status;                     /* to return from the handler, 0 = OK */
     const char *redirect;           /* local redirect after the reply */
     apr_bucket_brigade *hdr;        /* header block being collected */
-    apr_table_t *headers_before;    /* r->headers_out and err_headers_out */
-    apr_table_t *err_before;        /* before the app's headers went in */
+    apr_table_t *out_before;        /* r->headers_out and err_headers_out */
+    apr_table_t *err_out_before;    /* as they were before the app's headers */
     apr_bucket_brigade *out;        /* to the client */
     char *buf;                      /* socket reads */
     char *stdin_buf;                /* one STDIN record (+ the empty one) */
@@ -371,8 +371,8 @@ static void headers_done(pa_req_t *q)
     int rc;
 
     q->headers_done = 1;
-    q->headers_before = apr_table_copy(r->pool, r->headers_out);
-    q->err_before = apr_table_copy(r->pool, r->err_headers_out);
+    q->out_before = apr_table_copy(r->pool, r->headers_out);
+    q->err_out_before = apr_table_copy(r->pool, r->err_headers_out);
     rc = ap_scan_script_header_err_brigade_ex(r, q->hdr, NULL,
                                               APLOG_MODULE_INDEX);
     apr_brigade_cleanup(q->hdr);
@@ -1318,8 +1318,8 @@ int pa_app_handler(request_rec *r)
         if (q->headers_done) {
             /* The error page carries none of the broken reply's headers
              * (its cookies, or the bad field httpd would make a 500 of). */
-            r->headers_out = q->headers_before;
-            r->err_headers_out = q->err_before;
+            r->headers_out = q->out_before;
+            r->err_headers_out = q->err_out_before;
         }
         break;
     case PA_FAIL_CLIENT:
