@@ -415,6 +415,22 @@ static const char *pa_retire_reason(apr_uint32_t retire)
     }
 }
 
+/* Whether workers other than w run code from before the app's last
+ * touch-reload: their answers then say nothing of the code w ran. */
+static int pa_mgr_mixed_code(const pa_mapp_t *ma, const pa_worker_t *w)
+{
+    apr_uint32_t i;
+
+    for (i = 0; i < ma->nslots; i++) {
+        const pa_worker_t *o = &ma->w[i];
+
+        if (o != w && o->pid && o->reload_gen != ma->reload_gen) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* An occupant was reaped: account, log, free or hand back its slot, and
  * start or extend the crash-loop backoff. */
 static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
@@ -428,13 +444,15 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
     int clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
     apr_uint64_t requests;
     apr_uint32_t retire, answered;
-    int quick, loglevel, served_cgi;
+    apr_time_t app_answered;
+    int quick, broke, loglevel, served_cgi;
 
     /* Its last words come before the line about its death. */
     pa_worker_read_output(w, m->s, 1);
     pa_sb_lock(m->sb, a);
     requests = slot->requests;
     answered = slot->answered;
+    app_answered = a->answered_at;
     retire = slot->retire;
     slot->last_exit_status = status;
     slot->pid = 0;
@@ -463,10 +481,21 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
     apr_atomic_inc64(&a->c.exited);
     /* A crash loop is a fresh worker that dies before it has answered a
      * request. One that has answered shows that the app starts: its death
-     * (a request that crashes it, the OOM killer) is replaced at once. */
-    quick = !asked && !served_cgi && ma->app->start_delay > 0
+     * (a request that crashes it, the OOM killer) is replaced at once; and
+     * so is one that died under its first request (or was killed for its
+     * reply: the same, whichever of its exit and the kill came first)
+     * while other workers have answered since it started: that
+     * request is the trouble, not the app, whose other pages must not get
+     * the 503s of a backoff. Not if those others run the code from before a
+     * touch-reload, nor if it died before any request: new code that does
+     * not work backs off. */
+    broke = asked && retire == PA_RETIRE_BROKEN;    /* its reply's doing */
+    quick = (!asked || broke) && !served_cgi && ma->app->start_delay > 0
             && lived < apr_time_from_sec(ma->app->start_delay)
-            && answered == 0 && (requests == 0 || !clean);
+            && answered == 0
+            && (requests == 0
+                || ((!clean || broke) && (app_answered < w->spawned
+                                          || pa_mgr_mixed_code(ma, w))));
     if (!asked && (!clean || quick)) {
         apr_atomic_inc64(&a->c.crashed);
     }

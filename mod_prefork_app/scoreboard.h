@@ -137,6 +137,7 @@ typedef struct pa_sb_app_t {
     volatile apr_uint32_t keep_off;         /* the app closes kept connections:
                                              * one per request from now on */
     volatile apr_time_t backoff_until;
+    volatile apr_time_t answered_at;        /* a worker last answered a request */
     pa_app_counters_t c;
     pa_stats_second_t stats[PA_STATS_SECONDS];
     apr_size_t slots_off;           /* from the start of the segment */

@@ -26,7 +26,9 @@
  *   whoami=1         the body is "pid=P served=N conn=I" (N: requests this process
  *                    served, I: the inode of the connection it came on)
  * The default body: "method=...", every variable sorted, then the request
- * body's length and FNV-1a hash.
+ * body's length and FNV-1a hash. With --crash (FastCGI) it exits with status
+ * 3 half a second into every request: a build that starts but does not
+ * work.
  */
 #include <fcgiapp.h>
 
@@ -528,6 +530,11 @@ int main(int argc, char **argv)
     FCGX_InitRequest(&rq, 0, 0);
     while (FCGX_Accept_r(&rq) >= 0) {
         conv_t c;
+
+        if (argc > 1 && !strcmp(argv[1], "--crash")) {
+            usleep(500000);
+            _exit(3);
+        }
 
         memset(&c, 0, sizeof(c));
         c.fcgi = &rq;

@@ -23,11 +23,12 @@ sub http {
     return HTTP::Tiny->new(timeout => 120, max_redirect => 0, keep_alive => 0);
 }
 
-# Runs the request in a child process; returns a job for bg_result.
+# Runs the request in a child process; returns a job for bg_result. The
+# path may be a whole URL (a private server's).
 sub bg_request {
     my ($method, $path, $opts) = @_;
     my $file = File::Temp->new(TMPDIR => 1);
-    my $url = base_url() . $path;
+    my $url = $path =~ m{^http://} ? $path : base_url() . $path;
     my $pid = fork();
     die "fork: $!" unless defined $pid;
     if ($pid == 0) {

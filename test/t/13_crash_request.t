@@ -1,0 +1,123 @@
+# A fresh worker that dies under its first request is a crash loop (the app
+# backs off) only if no other worker of the app has answered a request
+# since it started. If one has, the app starts and serves: that request is
+# the trouble, and the worker is replaced at once, with no backoff and no
+# 503s for the app's other pages. A private httpd (start-delay=30, so that
+# every worker here is young enough to count).
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use File::Basename qw(dirname);
+use Apache::Test qw(-withtestmore);
+use PATest qw(:all);
+use PADispatch qw(bg_request bg_result);
+use PALoad;
+use HTTP::Tiny ();
+use File::Temp ();
+
+plan tests => 18;
+
+my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
+# A deploy that can go bad: while $tmp/broken exists, new workers start but
+# die under every request.
+my $tmp = File::Temp::tempdir('pa-cr-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+chmod 0755, $tmp;
+open my $sh, '>', "$tmp/deploy" or die "$tmp/deploy: $!";
+print $sh "#!/bin/sh
+[ -e '$tmp/broken' ] && exec '$echo' --crash
+exec '$echo'
+";
+close $sh;
+chmod 0755, "$tmp/deploy";
+my $h = PATest::Httpd->new(status => 1, conf => <<"EOF2");
+PreforkApp two "$echo" processes=2 start-delay=30
+PreforkApp one "$echo" processes=1 start-delay=30
+PreforkApp roll "$tmp/deploy" processes=2 start-delay=30 touch-reload=$tmp/reload
+<Location /roll>
+    SetHandler prefork-app:roll
+</Location>
+<Location /two>
+    SetHandler prefork-app:two
+</Location>
+<Location /one>
+    SetHandler prefork-app:one
+</Location>
+EOF2
+ok($h->start, 'private httpd started') or diag($h->error_log);
+
+# The worker in each slot, once every slot's worker is idle.
+sub idle_slots {
+    my $app = shift;
+    return PATest::wait_for(sub {
+        my $st = $h->app($app) or return undef;
+        my @w = grep { $_->{pid} } @{ $st->{workers} };
+        return undef unless @w == $st->{processes}{total}
+                            && $st->{processes}{idle} == @w && @w;
+        return { map { ($_->{slot} => $_->{pid}) } @w };
+    });
+}
+# GET on a connection of its own.
+sub get { HTTP::Tiny->new(timeout => 60)->get($h->url($_[0])) }
+# A request that makes its worker exit mid-reply: a POST, which HTTP::Tiny
+# does not send again when the response is cut short (a GET it would).
+sub kill_one { HTTP::Tiny->new(timeout => 60)->post($h->url("$_[0]?cut=1")) }
+
+# Two workers, each of which has answered a request. Slot 1's worker dies
+# under a request; its fresh replacement is then left unanswered while slot
+# 0's worker (busy meanwhile) answers.
+my $off = PATest::error_log_offset($h->log_file);
+my $before = idle_slots('two');
+my @warm = map { bg_request('GET', $h->url('/two?sleep=1')) } 1 .. 2;
+is(join(' ', map { bg_result($_)->{status} } @warm), '200 200',
+   'two: both workers idle, then each answered a request');
+my $slow = bg_request('GET', $h->url('/two?sleep=3'));
+ok(PATest::wait_for(sub { (($h->app('two') || {})->{processes} || {})->{busy} == 1 }),
+   'two: slot 0 busy with a slow request');
+isnt(kill_one('/two')->{status}, 200, 'two: the request that kills slot 1 fails');
+my %old = reverse %$before;
+my $fresh = PATest::wait_for(sub {
+    my ($w) = grep { $_->{pid} && !$old{$_->{pid}} && $_->{state} eq 'idle' }
+              @{ ($h->app('two') || {})->{workers} || [] };
+    $w ? $w->{pid} : undef;
+});
+ok($fresh, 'two: a fresh worker in its place');
+is(bg_result($slow)->{status}, 200, 'two: slot 0 answered its slow request after that');
+# Slot 0 busy again, so that the next request goes to the fresh worker.
+$slow = bg_request('GET', $h->url('/two?sleep=2'));
+ok(PATest::wait_for(sub { (($h->app('two') || {})->{processes} || {})->{busy} == 1 }),
+   'two: slot 0 busy again');
+isnt(kill_one('/two')->{status}, 200, 'two: the request that kills the fresh worker fails');
+bg_result($slow);
+my $after = idle_slots('two');
+ok($after && keys %$after == 2 && !grep({ $_ == $fresh } values %$after),
+   'two: replaced at once') or diag(explain($after));
+is(get('/two')->{status}, 200, 'two: the other pages are served');
+is($h->app('two')->{crash_backoff_level}, 0, 'two: no crash-loop backoff');
+unlike(PATest::error_log_since($off, $h->log_file), qr/PA00105: app two/,
+       'two: no crash loop logged');
+
+# One worker: nothing else answers, so a fresh worker dying under its first
+# request is what an app that does not work looks like: it backs off.
+$off = PATest::error_log_offset($h->log_file);
+isnt(kill_one('/one')->{status}, 200, 'one: the first worker dies (it had answered nothing either)');
+kill_one('/one');
+ok(PATest::wait_for_log(qr/PA00105: app one/, $off, file => $h->log_file),
+   'one: the fresh worker dying under its first request is a crash loop');
+
+# touch-reload to a build that dies half a second into every request: the
+# old workers answering meanwhile (GETs, replayed on them when a new worker
+# dies) say nothing of the new code, which backs off.
+ok(idle_slots('roll'), 'roll: two workers up');
+$off = PATest::error_log_offset($h->log_file);
+my $load = PALoad->start($h->url('/roll'), clients => 2, expect => qr/^method=GET/);
+open my $b, '>', "$tmp/broken" or die "$tmp/broken: $!";
+close $b;
+open my $r, '>', "$tmp/reload" or die "$tmp/reload: $!";
+close $r;
+ok(PATest::wait_for_log(qr/PA00128: app roll/, $off, file => $h->log_file),
+   'roll: the reload began');
+ok(PATest::wait_for(sub { ($h->app('roll') || {})->{crash_backoff_level} }, timeout => 20),
+   'roll: the new code backs off');
+my %st = $load->stop;
+ok($st{200}, 'roll: the old workers serve meanwhile') or diag(PALoad::describe(%st));
