@@ -176,7 +176,7 @@ static apr_status_t release_cleanup(void *data)
 
     if (q->claimed) {
         q->claimed = 0;
-        pa_sb_release(pa_scoreboard, &q->claim, PA_RELEASE_BROKEN);
+        pa_sb_release(pa_scoreboard, &q->claim, PA_RELEASE_ABANDONED);
     }
     return APR_SUCCESS;
 }
@@ -1325,7 +1325,7 @@ int pa_app_handler(request_rec *r)
     case PA_FAIL_CLIENT:
         /* A worker that got to the end of its reply, or was sent nothing,
          * is fine; one cut off in the middle is in an unknown state. */
-        release(q, q->ended || !q->sent ? PA_RELEASE_OK : PA_RELEASE_BROKEN);
+        release(q, q->ended || !q->sent ? PA_RELEASE_OK : PA_RELEASE_ABANDONED);
         rc = (q->status && !q->passed) ? q->status : OK;
         break;
     }

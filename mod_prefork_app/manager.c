@@ -411,6 +411,7 @@ static const char *pa_retire_reason(apr_uint32_t retire)
     case PA_RETIRE_TIMEOUT:      return "request-timeout";
     case PA_RETIRE_SHUTDOWN:     return "shutdown";
     case PA_RETIRE_CLOSED:       return "kept connection closed";
+    case PA_RETIRE_ABANDONED:    return "its request abandoned mid-reply";
     default:                     return "unexpected";
     }
 }
@@ -775,7 +776,7 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
                 slot->client_pid = 0;
                 slot->req_start = 0;
                 if (w->pid) {
-                    slot->retire = PA_RETIRE_BROKEN;
+                    slot->retire = PA_RETIRE_ABANDONED;
                     slot->state = st = PA_SLOT_STOPPING;
                 }
                 else {

@@ -179,7 +179,8 @@ const char *pa_sb_retire_name(apr_uint32_t retire)
 {
     static const char *const names[] = {
         NULL, "max-requests", "lifetime", "touch-reload", "max-memory",
-        "room", "idle", "broken", "request-timeout", "shutdown", "closed"
+        "room", "idle", "broken", "request-timeout", "shutdown", "closed",
+        "abandoned"
     };
 
     return retire < sizeof(names) / sizeof(names[0]) ? names[retire]
@@ -480,7 +481,8 @@ void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how)
         }
         else if (slot->retire == PA_RETIRE_NONE) {
             slot->retire = how == PA_RELEASE_CLOSED ? PA_RETIRE_CLOSED
-                                                    : PA_RETIRE_BROKEN;
+                           : how == PA_RELEASE_ABANDONED ? PA_RETIRE_ABANDONED
+                           : PA_RETIRE_BROKEN;
         }
         slot->state = PA_SLOT_STOPPING;
         slot->req_start = 0;

@@ -58,8 +58,11 @@ typedef enum {
     PA_RETIRE_BROKEN,       /* dispatch saw garbage / an abort: stream state unknown */
     PA_RETIRE_TIMEOUT,      /* request-timeout */
     PA_RETIRE_SHUTDOWN,     /* generation stopping */
-    PA_RETIRE_CLOSED        /* its kept connection was found closed: the
+    PA_RETIRE_CLOSED,       /* its kept connection was found closed: the
                              * manager looks whether it is still running */
+    PA_RETIRE_ABANDONED     /* its request was given up mid-reply (the client
+                             * left, or the httpd child died): stream state
+                             * unknown, but not the worker's doing */
 } pa_retire_e;
 
 typedef struct pa_slot_t {
@@ -198,9 +201,11 @@ typedef enum {
     PA_RELEASE_BROKEN,              /* stream state unknown: kill and replace it */
     PA_RELEASE_TIMEOUT,             /* gave up after request-timeout: kill and
                                      * replace it, counted as killed_timeout */
-    PA_RELEASE_CLOSED               /* its kept connection was closed before a
+    PA_RELEASE_CLOSED,              /* its kept connection was closed before a
                                      * reply: dead, or an app that does not
                                      * keep connections (the manager tells) */
+    PA_RELEASE_ABANDONED            /* the client left mid-reply: kill and
+                                     * replace it, not counted against the app */
 } pa_release_e;
 
 /* ---- both sides ---------------------------------------------------------- */

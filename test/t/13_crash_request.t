@@ -15,8 +15,9 @@ use PADispatch qw(bg_request bg_result);
 use PALoad;
 use HTTP::Tiny ();
 use File::Temp ();
+use IO::Socket::INET ();
 
-plan tests => 18;
+plan tests => 21;
 
 my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
 # A deploy that can go bad: while $tmp/broken exists, new workers start but
@@ -33,6 +34,10 @@ chmod 0755, "$tmp/deploy";
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF2");
 PreforkApp two "$echo" processes=2 start-delay=30
 PreforkApp one "$echo" processes=1 start-delay=30
+PreforkApp gone "$echo" processes=1 start-delay=30
+<Location /gone>
+    SetHandler prefork-app:gone
+</Location>
 PreforkApp roll "$tmp/deploy" processes=2 start-delay=30 touch-reload=$tmp/reload
 <Location /roll>
     SetHandler prefork-app:roll
@@ -104,6 +109,21 @@ isnt(kill_one('/one')->{status}, 200, 'one: the first worker dies (it had answer
 kill_one('/one');
 ok(PATest::wait_for_log(qr/PA00105: app one/, $off, file => $h->log_file),
    'one: the fresh worker dying under its first request is a crash loop');
+
+# A client that leaves in the middle of a fresh worker's first (long) reply:
+# the worker is replaced (its stream is cut), which is no fault of the app.
+ok(my $gone = idle_slots('gone'), 'gone: a worker up');
+$off = PATest::error_log_offset($h->log_file);
+my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $h->port)
+    or die "connect: $!";
+print $sock "GET /gone?bytes=50000000 HTTP/1.1\r\nHost: localhost\r\n\r\n";
+my $got = '';
+sysread($sock, $got, 4096, length $got) while length $got < 4096;
+close $sock;
+my ($first) = values %$gone;
+ok(PATest::wait_for(sub { my $w = idle_slots('gone'); $w && !grep { $_ == $first } values %$w }),
+   'gone: the worker whose reply was cut off is replaced');
+is($h->app('gone')->{crash_backoff_level}, 0, 'gone: no crash-loop backoff');
 
 # touch-reload to a build that dies half a second into every request: the
 # old workers answering meanwhile (GETs, replayed on them when a new worker

@@ -186,6 +186,13 @@ static void test_claim_lowest_idle_and_release(void **state)
     pa_sb_release(f->sb, &c2, PA_RELEASE_BROKEN);
     assert_int_equal(c2.slot->state, PA_SLOT_STOPPING);
     assert_int_equal(c2.slot->retire, PA_RETIRE_BROKEN);
+    /* Given up for the client's sake: replaced, but said apart (the
+     * crash-loop backoff counts only the worker's own doing). */
+    c2.slot->retire = PA_RETIRE_NONE;
+    c2.slot->state = PA_SLOT_BUSY;
+    pa_sb_release(f->sb, &c2, PA_RELEASE_ABANDONED);
+    assert_int_equal(c2.slot->state, PA_SLOT_STOPPING);
+    assert_int_equal(c2.slot->retire, PA_RETIRE_ABANDONED);
     assert_true(wake_pending(f));
 }
 
@@ -468,7 +475,8 @@ static void test_retire_names(void **state)
     assert_string_equal(pa_sb_retire_name(PA_RETIRE_ROOM), "room");
     assert_string_equal(pa_sb_retire_name(PA_RETIRE_TIMEOUT), "request-timeout");
     assert_string_equal(pa_sb_retire_name(PA_RETIRE_CLOSED), "closed");
-    assert_string_equal(pa_sb_retire_name(PA_RETIRE_CLOSED + 1), "unknown");
+    assert_string_equal(pa_sb_retire_name(PA_RETIRE_ABANDONED), "abandoned");
+    assert_string_equal(pa_sb_retire_name(PA_RETIRE_ABANDONED + 1), "unknown");
 }
 
 /* A process killed while holding the lock: the next locker repairs. */
