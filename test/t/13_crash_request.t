@@ -2,8 +2,10 @@
 # backs off) only if no other worker of the app has answered a request
 # since it started. If one has, the app starts and serves: that request is
 # the trouble, and the worker is replaced at once, with no backoff and no
-# 503s for the app's other pages. A private httpd (start-delay=30, so that
-# every worker here is young enough to count).
+# 503s for the app's other pages. Answers from workers that run the code
+# from before a touch-reload do not count. A worker replaced because its
+# client left mid-reply never counts. A private httpd (start-delay=30, so
+# that every worker here is young enough to count).
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -25,10 +27,7 @@ my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
 my $tmp = File::Temp::tempdir('pa-cr-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 chmod 0755, $tmp;
 open my $sh, '>', "$tmp/deploy" or die "$tmp/deploy: $!";
-print $sh "#!/bin/sh
-[ -e '$tmp/broken' ] && exec '$echo' --crash
-exec '$echo'
-";
+print $sh "#!/bin/sh\n[ -e '$tmp/broken' ] && exec '$echo' --crash\nexec '$echo'\n";
 close $sh;
 chmod 0755, "$tmp/deploy";
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF2");
