@@ -349,6 +349,8 @@ static const char *bad_field(request_rec *r)
 {
     core_server_config *core = ap_get_core_module_config(r->server->module_config);
     pa_field_check_t fc;
+    const char *length;
+    apr_off_t len;
 
     fc.r = r;
     fc.strict = core->http_conformance != AP_HTTP_CONFORMANCE_UNSAFE;
@@ -359,6 +361,14 @@ static const char *bad_field(request_rec *r)
     }
     if (!fc.bad && apr_table_do(field_ok, &fc, r->headers_out, NULL)) {
         apr_table_do(field_ok, &fc, r->err_headers_out, NULL);
+    }
+    /* One that is not a number would have whatever sits between httpd and
+     * the client (and the client) read the body otherwise. (httpd keeps
+     * the last of several.) */
+    length = apr_table_get(r->headers_out, "Content-Length");
+    if (!fc.bad && length && !ap_parse_strict_length(&len, length)) {
+        fc.bad = apr_psprintf(r->pool, "an invalid Content-Length (%s)",
+                              ap_escape_logitem(r->pool, length));
     }
     return fc.bad;
 }
@@ -493,6 +503,39 @@ static void on_stderr(pa_req_t *q, const char *data, apr_size_t len)
     }
 }
 
+/* Body bytes still owed by a reply that gave a Content-Length, or 0. A
+ * reply to HEAD, a 204 or a 304 may give one and no body. */
+static apr_off_t short_of_length(pa_req_t *q)
+{
+    request_rec *r = q->r;
+    const char *h = apr_table_get(r->headers_out, "Content-Length");
+    apr_off_t cl;
+    char *end;
+
+    if (!h || r->header_only || r->status == HTTP_NO_CONTENT
+        || r->status == HTTP_NOT_MODIFIED
+        || apr_strtoff(&cl, h, &end, 10) != APR_SUCCESS || *end
+        || cl <= q->body_in) {
+        return 0;
+    }
+    return cl - q->body_in;
+}
+
+/* The reply ended short of its Content-Length: the client would wait for
+ * the rest. Nothing else tells an SCGI worker that died mid-reply from the
+ * end; a FastCGI one said it was done. */
+static int ended_short(pa_req_t *q)
+{
+    apr_off_t owed = short_of_length(q);
+
+    if (owed > 0) {
+        broken(q, is_scgi(q) ? PA_BAD_SCGI : PA_BAD_FCGI,
+               apr_psprintf(q->r->pool, "the reply ended %" APR_OFF_T_FMT
+                            " bytes short of its Content-Length", owed));
+    }
+    return owed > 0;
+}
+
 /* after: bytes the worker sent past its FCGI_END_REQUEST (in this read). */
 static void on_end(pa_req_t *q, apr_size_t after)
 {
@@ -528,6 +571,9 @@ static void on_end(pa_req_t *q, apr_size_t after)
         q->status = HTTP_BAD_GATEWAY;
         q->discard = 1;
         return;
+    }
+    if (!is_scgi(q) && !q->discard && ended_short(q)) {
+        return;         /* the worker is fine: released above */
     }
     if (!q->discard || r->status == HTTP_NOT_MODIFIED) {
         APR_BRIGADE_INSERT_TAIL(q->out,
@@ -608,30 +654,10 @@ static void timeout(pa_req_t *q)
     q->fail = PA_FAIL_TIMEOUT;
 }
 
-/* Body bytes still owed by a reply that gave a Content-Length, or 0. A
- * reply to HEAD, a 204 or a 304 may give one and no body. */
-static apr_off_t short_of_length(pa_req_t *q)
-{
-    request_rec *r = q->r;
-    const char *h = apr_table_get(r->headers_out, "Content-Length");
-    apr_off_t cl;
-    char *end;
-
-    if (!h || r->header_only || r->status == HTTP_NO_CONTENT
-        || r->status == HTTP_NOT_MODIFIED
-        || apr_strtoff(&cl, h, &end, 10) != APR_SUCCESS || *end
-        || cl <= q->body_in) {
-        return 0;
-    }
-    return cl - q->body_in;
-}
-
 /* The worker closed (or reset) the connection. A reset says only that it
  * left input unread: a CGI program need not read all of its body. */
 static void worker_eof(pa_req_t *q)
 {
-    apr_off_t owed;
-
     if (q->ended) {
         return;
     }
@@ -649,13 +675,7 @@ static void worker_eof(pa_req_t *q)
     else if (!q->headers_done) {
         broken(q, PA_BAD_HEADERS, "the reply ended within its header block");
     }
-    else if ((owed = short_of_length(q)) > 0) {
-        /* Nothing else tells a worker that died mid-reply from the end. */
-        broken(q, PA_BAD_SCGI,
-               apr_psprintf(q->r->pool, "the reply ended %" APR_OFF_T_FMT
-                            " bytes short of its Content-Length", owed));
-    }
-    else {
+    else if (!ended_short(q)) {
         on_end(q, 0);                   /* SCGI: EOF ends the reply */
         if (!APR_BRIGADE_EMPTY(q->out)) {
             pass(q, 0);

@@ -446,7 +446,7 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
     apr_uint64_t requests;
     apr_uint32_t retire, answered;
     apr_time_t app_answered;
-    int quick, broke, loglevel, served_cgi;
+    int quick, loglevel, served_cgi;
 
     /* Its last words come before the line about its death. */
     pa_worker_read_output(w, m->s, 1);
@@ -483,20 +483,17 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
     /* A crash loop is a fresh worker that dies before it has answered a
      * request. One that has answered shows that the app starts: its death
      * (a request that crashes it, the OOM killer) is replaced at once; and
-     * so is one that died under its first request (or was killed for its
-     * reply: the same, whichever of its exit and the kill came first)
-     * while other workers have answered since it started: that
-     * request is the trouble, not the app, whose other pages must not get
-     * the 503s of a backoff. Not if those others run the code from before a
-     * touch-reload, nor if it died before any request: new code that does
-     * not work backs off. */
-    broke = asked && retire == PA_RETIRE_BROKEN;    /* its reply's doing */
-    quick = (!asked || broke) && !served_cgi && ma->app->start_delay > 0
+     * so is one that crashed under its first request while other workers
+     * have answered since it started: that request is the trouble, not the
+     * app, whose other pages must not get the 503s of a backoff. Not if
+     * those others run the code from before a touch-reload, nor if it died
+     * before any request: new code that does not work backs off. */
+    quick = !asked && !served_cgi && ma->app->start_delay > 0
             && lived < apr_time_from_sec(ma->app->start_delay)
             && answered == 0
             && (requests == 0
-                || ((!clean || broke) && (app_answered < w->spawned
-                                          || pa_mgr_mixed_code(ma, w))));
+                || (!clean && (app_answered < w->spawned
+                               || pa_mgr_mixed_code(ma, w))));
     if (!asked && (!clean || quick)) {
         apr_atomic_inc64(&a->c.crashed);
     }

@@ -14,6 +14,8 @@
  *   ctlheader   a header value with a control character (\001) in it
  *   badstatus   Status: 999, after a Set-Cookie
  *   trailing    a correct reply and 5 more bytes, in one write
+ *   shortcl     Content-Length: 100 and a 3-byte body, then a clean end
+ *   badcl       Content-Length: 3x
  *   noend       a correct reply without FCGI_END_REQUEST, then close
  *   nothing     close without a byte
  *   stderr      three stderr lines split across records, then ok
@@ -21,6 +23,8 @@
  *               random (a header field changed, bytes cut, noise put in,
  *               a stretch repeated), written in random pieces; seed=N in
  *               the query string picks the damage, the same for the same N
+ * With --scgi it speaks SCGI: a correct reply with a Content-Length, or with
+ * mode=fuzz the same reply cut, with noise put in or a stretch repeated.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -230,20 +234,78 @@ static int widen(unsigned char *buf, size_t size, size_t *len, size_t at,
     return 1;
 }
 
+/* Damage the reply in buf at random: 1 to 3 of a record header's field or
+ * type changed (FastCGI: n record starts), the reply cut short, noise put
+ * in, a stretch repeated. */
+static void damage(unsigned char *buf, size_t size, size_t *len,
+                   const size_t *starts, size_t n)
+{
+    size_t hurt, at, cut, i;
+
+    for (hurt = 1 + rnd(3); hurt > 0; hurt--) {
+        switch (rnd(n ? 5 : 3) + (n ? 0 : 1)) {
+        case 0:     /* a header field of a record */
+            buf[starts[rnd(n)] + rnd(8)] = (unsigned char)rnd(256);
+            break;
+        case 1:     /* the reply cut short */
+            *len = rnd(*len);
+            break;
+        case 2:     /* noise put in */
+            cut = 1 + rnd(16);
+            at = rnd(*len + 1);
+            if (widen(buf, size, len, at, cut)) {
+                for (i = 0; i < cut; i++) {
+                    buf[at + i] = (unsigned char)rnd(256);
+                }
+            }
+            break;
+        case 3:     /* a stretch repeated (the gap keeps a copy of it) */
+            cut = 1 + rnd(64);
+            at = rnd(*len + 1);
+            if (at + cut <= *len) {
+                widen(buf, size, len, at, cut);
+            }
+            break;
+        default:    /* the record's type: early end, stderr, management */
+            buf[starts[rnd(n)] + 1] = (unsigned char)(rnd(2) ? 3 : 7 + rnd(5));
+            break;
+        }
+    }
+}
+
+/* Write buf in random pieces, some with a pause between them, so that the
+ * other side reads them one by one. */
+static void write_pieces(int fd, const unsigned char *buf, size_t len)
+{
+    size_t i, cut;
+
+    for (i = 0; i < len; i += cut) {
+        cut = 1 + rnd(len - i);
+        full_write(fd, buf + i, cut);
+        if (rnd(2)) {
+            usleep(1000);
+        }
+    }
+}
+
+static const char fuzz_head[] = "Status: 200 OK\r\nContent-Type: text/plain\r\n"
+                                "X-Fuzz: yes\r\n";
+static const char fuzz_body[] = "a body in three records, of which any may be hurt\n";
+
 static void fuzz(int fd)
 {
-    static const char head[] = "Status: 200 OK\r\nContent-Type: text/plain\r\n"
-                               "X-Fuzz: yes\r\n\r\n";
-    static const char body[] = "a body in three records, of which any may be hurt\n";
     unsigned char buf[4096];
-    size_t len = 0, starts[8], n = 0, cut, i, damage;
+    size_t len = 0, starts[8], n = 0, i;
 
     rnd(0);
     starts[n++] = len;
-    len = put_record(buf, len, 6, head, sizeof(head) - 1);
+    len = put_record(buf, len, 6, fuzz_head, sizeof(fuzz_head) - 1);
+    starts[n++] = len;
+    len = put_record(buf, len, 6, "\r\n", 2);
     for (i = 0; i < 3; i++) {
         starts[n++] = len;
-        len = put_record(buf, len, 6, body + i * 17, i < 2 ? 17 : sizeof(body) - 1 - 34);
+        len = put_record(buf, len, 6, fuzz_body + i * 17,
+                         i < 2 ? 17 : sizeof(fuzz_body) - 1 - 34);
     }
     if (rnd(4) == 0) {
         starts[n++] = len;
@@ -253,45 +315,64 @@ static void fuzz(int fd)
     len = put_record(buf, len, 6, "", 0);
     starts[n++] = len;
     len = put_record(buf, len, 3, end_body, 8);
+    damage(buf, sizeof(buf), &len, starts, n);
+    write_pieces(fd, buf, len);
+}
 
-    for (damage = 1 + rnd(3); damage > 0; damage--) {
-        size_t at = starts[rnd(n)];
+/* SCGI (--scgi): read one request (netstring of headers, then the body);
+ * its mode= value (or def), seed= to seed. */
+static char *read_scgi_request(int fd, const char *def)
+{
+    static char head[65536], mode[64];
+    size_t hlen = 0, body = 0, i;
+    char c, n[32], *p;
 
-        switch (rnd(5)) {
-        case 0:     /* a header field of a record */
-            buf[at + rnd(8)] = (unsigned char)rnd(256);
-            break;
-        case 1:     /* the reply cut short */
-            len = rnd(len);
-            break;
-        case 2:     /* noise put in */
-            cut = 1 + rnd(16);
-            at = rnd(len + 1);
-            if (widen(buf, sizeof(buf), &len, at, cut)) {
-                for (i = 0; i < cut; i++) {
-                    buf[at + i] = (unsigned char)rnd(256);
-                }
-            }
-            break;
-        case 3:     /* a stretch repeated (the gap keeps a copy of it) */
-            cut = 1 + rnd(64);
-            at = rnd(len + 1);
-            if (at + cut <= len) {
-                widen(buf, sizeof(buf), &len, at, cut);
-            }
-            break;
-        default:    /* the record's type: early end, stderr, management */
-            buf[at + 1] = (unsigned char)(rnd(2) ? 3 : 7 + rnd(5));
-            break;
+    snprintf(mode, sizeof(mode), "%s", def);
+    seed = 0;
+    while (full_read(fd, (unsigned char *)&c, 1) == 0 && c != ':') {
+        if (c < '0' || c > '9' || hlen > sizeof(head) / 10) {
+            return NULL;
+        }
+        hlen = hlen * 10 + (size_t)(c - '0');
+    }
+    if (hlen + 1 > sizeof(head) || full_read(fd, (unsigned char *)head, hlen + 1) != 0) {
+        return NULL;
+    }
+    head[hlen] = '\0';                 /* the netstring's ',' */
+    p = head;
+    while (p < head + hlen) {           /* name NUL value NUL ... */
+        const char *v = p + strlen(p) + 1;
+
+        if (!strcmp(p, "CONTENT_LENGTH")) {
+            body = strtoul(v, NULL, 10);
+        }
+        else if (!strcmp(p, "QUERY_STRING")) {
+            query_value(v, "mode", mode, sizeof(mode));
+            seed = query_value(v, "seed", n, sizeof(n)) ? strtoul(n, NULL, 10) : 0;
+        }
+        p = (char *)v + strlen(v) + 1;
+    }
+    for (i = 0; i < body; i++) {
+        if (full_read(fd, (unsigned char *)&c, 1) != 0) {
+            return NULL;
         }
     }
-    for (i = 0; i < len; i += cut) {
-        cut = 1 + rnd(len - i);
-        full_write(fd, buf + i, cut);
-        if (rnd(2)) {
-            usleep(1000);   /* its own read on the other side */
-        }
+    return mode;
+}
+
+/* The SCGI reply: mode=fuzz damages it as fuzz() does, without records. */
+static void scgi_answer(int fd, const char *mode)
+{
+    unsigned char buf[4096];
+    int len = snprintf((char *)buf, sizeof(buf), "%sContent-Length: %d\r\n\r\n%s",
+                       fuzz_head, (int)sizeof(fuzz_body) - 1, fuzz_body);
+    size_t n = (size_t)len;
+
+    if (!strcmp(mode, "fuzz")) {
+        rnd(0);
+        damage(buf, sizeof(buf), &n, NULL, 0);
     }
+    write_pieces(fd, buf, n);
 }
 
 static void answer(int fd, const char *mode)
@@ -366,6 +447,14 @@ static void answer(int fd, const char *mode)
         memcpy(buf + len, "junk!", 5);
         full_write(fd, buf, len + 5);
     }
+    else if (!strcmp(mode, "shortcl")) {
+        out(fd, "Content-Type: text/plain\r\nContent-Length: 100\r\n\r\nok\n");
+        end(fd);
+    }
+    else if (!strcmp(mode, "badcl")) {
+        out(fd, "Content-Type: text/plain\r\nContent-Length: 3x\r\n\r\nok\n");
+        end(fd);
+    }
     else if (!strcmp(mode, "badstatus")) {
         out(fd, "Set-Cookie: session=app\r\nStatus: 999\r\n\r\nok\n");
         end(fd);
@@ -398,12 +487,13 @@ static void answer(int fd, const char *mode)
 int main(int argc, char **argv)
 {
     const char *def = "ok";
-    int i;
+    int i, scgi = 0;
 
     for (i = 1; i < argc; i++) {
         if (!strncmp(argv[i], "--mode=", 7)) {
             def = argv[i] + 7;
         }
+        scgi |= !strcmp(argv[i], "--scgi");
     }
     for (;;) {
         int fd = accept(0, NULL, NULL);
@@ -415,8 +505,11 @@ int main(int argc, char **argv)
             }
             return 1;
         }
-        mode = read_request(fd, def);
-        if (mode) {
+        mode = scgi ? read_scgi_request(fd, def) : read_request(fd, def);
+        if (mode && scgi) {
+            scgi_answer(fd, mode);
+        }
+        else if (mode) {
             answer(fd, mode);
         }
         close(fd);

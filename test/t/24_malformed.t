@@ -20,6 +20,8 @@ my @cases = (
     [ badheader   => qr/PA00402: dbad: .*unparsable header block/ ],
     [ ctlheader   => qr/PA00402: dbad: .*header X-Bad with a control character in its value/ ],
     [ badstatus   => qr/PA00402: dbad: .*invalid Status 999/ ],
+    [ shortcl     => qr/PA00401: dbad: .*the reply ended 97 bytes short of its Content-Length/ ],
+    [ badcl       => qr/PA00402: dbad: .*an invalid Content-Length \(3x\)/ ],
     [ nothing     => qr/PA00309: dbad: worker pid \d+ went away before answering \(twice\)/ ],
 );
 
