@@ -20,12 +20,11 @@ my @cases = (
     [ badheader   => qr/PA00402: dbad: .*unparsable header block/ ],
     [ ctlheader   => qr/PA00402: dbad: .*header X-Bad with a control character in its value/ ],
     [ badstatus   => qr/PA00402: dbad: .*invalid Status 999/ ],
-    [ shortcl     => qr/PA00401: dbad: .*the reply ended 97 bytes short of its Content-Length/ ],
     [ badcl       => qr/PA00402: dbad: .*an invalid Content-Length \(3x\)/ ],
     [ nothing     => qr/PA00309: dbad: worker pid \d+ went away before answering \(twice\)/ ],
 );
 
-plan tests => 3 * @cases + 15;
+plan tests => 3 * @cases + 18;
 
 my $http = http();
 my $base = base_url();
@@ -52,6 +51,17 @@ ok(wait_for_log(qr/PA00406: dbad: worker pid $before sent 5 bytes after FCGI_END
    'trailing: logged');
 ok(wait_for(sub { my ($p) = worker_pids('dbad'); $p && $p != $before && idle() }),
    'trailing: the worker is replaced');
+
+# A reply that ends short of its Content-Length: the client must not wait
+# for the rest. A 502 if it all came in one read, else a response cut off
+# after its headers went out (HTTP::Tiny: 599).
+ok(wait_for(sub { idle() }), 'shortcl: a worker is idle');
+$toff = error_log_offset();
+my $sres = $http->get("$base/dbad?mode=shortcl");
+ok($sres->{status} == 502 || $sres->{status} == 599 && $sres->{content} !~ /timed out/i,
+   'shortcl: a 502 or a cut-off response, at once') or diag(explain($sres));
+ok(wait_for_log(qr/PA00401: dbad: .*the reply ended 97 bytes short of its Content-Length/, $toff),
+   'shortcl: logged');
 
 # The error page carries none of the broken reply's headers.
 ok(wait_for(sub { idle() }), 'badstatus again: a worker is idle');
