@@ -205,7 +205,8 @@ typedef enum {
                                      * reply: dead, or an app that does not
                                      * keep connections (the manager tells) */
     PA_RELEASE_ABANDONED            /* the client left mid-reply: kill and
-                                     * replace it, not counted against the app */
+                                     * replace it (status: abandoned, not
+                                     * broken: no fault of the app) */
 } pa_release_e;
 
 /* ---- both sides ---------------------------------------------------------- */

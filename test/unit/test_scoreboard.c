@@ -186,8 +186,8 @@ static void test_claim_lowest_idle_and_release(void **state)
     pa_sb_release(f->sb, &c2, PA_RELEASE_BROKEN);
     assert_int_equal(c2.slot->state, PA_SLOT_STOPPING);
     assert_int_equal(c2.slot->retire, PA_RETIRE_BROKEN);
-    /* Given up for the client's sake: replaced, but said apart (the
-     * crash-loop backoff counts only the worker's own doing). */
+    /* Given up for the client's sake: replaced too, but the status page
+     * says why apart from a broken reply. */
     c2.slot->retire = PA_RETIRE_NONE;
     c2.slot->state = PA_SLOT_BUSY;
     pa_sb_release(f->sb, &c2, PA_RELEASE_ABANDONED);
