@@ -17,7 +17,7 @@ use PALoad;
 use HTTP::Tiny ();
 use File::Temp ();
 
-plan tests => 18;
+plan tests => 19;
 
 my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
 # A deploy that can go bad: while $tmp/broken exists, new workers start but
@@ -118,3 +118,4 @@ ok(PATest::wait_for(sub { ($h->app('roll') || {})->{crash_backoff_level} }, time
    'roll: the new code backs off');
 my %st = $load->stop;
 ok($st{200}, 'roll: the old workers serve meanwhile') or diag(PALoad::describe(%st));
+ok($h->stop, 'stopped');

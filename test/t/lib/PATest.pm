@@ -272,10 +272,12 @@ sub _k {
 sub start {
     my $self = shift;
     $self->_k('start') or return 0;
-    return PATest::wait_for(sub {
+    my $up = PATest::wait_for(sub {
         my $res = HTTP::Tiny->new(timeout => 5)->get($self->url('/'));
         return $res->{status} != 599;   # 599: HTTP::Tiny could not connect
     });
+    $self->{started_pid} = $self->pid;  # for DESTROY, if the dir is gone
+    return $up;
 }
 
 # Graceful restart; true once a new generation is serving.
@@ -307,9 +309,14 @@ sub get {
     return HTTP::Tiny->new(timeout => $o{timeout} || 60)->get($self->url($path));
 }
 
+# A test that did not stop its server: at exit File::Temp may have removed
+# the directory (pid file, config) already, so the pid from the start.
 sub DESTROY {
     my $self = shift;
-    $self->stop if $self->pid && PATest::pid_alive($self->pid);
+    my $pid = $self->pid || $self->{started_pid};
+    return unless $pid && PATest::pid_alive($pid);
+    kill 'TERM', $pid;
+    PATest::wait_for(sub { !PATest::pid_alive($pid) }, timeout => 60);
 }
 
 1;
