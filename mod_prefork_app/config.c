@@ -528,18 +528,15 @@ static const char *cmd_prefork_app_max_procs(cmd_parms *cmd, void *dummy,
     pa_server_conf_t *conf = ap_get_module_config(cmd->server->module_config,
                                                   &prefork_app_module);
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
-    char *end;
-    apr_int64_t n;
 
     if (err) {
         return err;
     }
-    n = apr_strtoi64(arg, &end, 10);
-    if (!apr_isdigit(*arg) || *end || n < 1 || n > 1000000) {
+    if (parse_uint(cmd->pool, "PreforkAppMaxProcesses", arg, 1, 1000000,
+                   &conf->max_procs)) {
         return apr_psprintf(cmd->pool, "PreforkAppMaxProcesses %s: must be a "
                             "whole number from 1 to 1000000", arg);
     }
-    conf->max_procs = (int)n;
     conf->max_procs_file = cmd->directive->filename;
     conf->max_procs_line = cmd->directive->line_num;
     return NULL;
