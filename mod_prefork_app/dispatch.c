@@ -504,18 +504,17 @@ static void on_stderr(pa_req_t *q, const char *data, apr_size_t len)
 }
 
 /* Body bytes still owed by a reply that gave a Content-Length, or 0. A
- * reply to HEAD, a 204 or a 304 may give one and no body. */
+ * reply to HEAD, a 204 or a 304 may give one and no body. (bad_field()
+ * let only a valid one through, read the same way.) */
 static apr_off_t short_of_length(pa_req_t *q)
 {
     request_rec *r = q->r;
     const char *h = apr_table_get(r->headers_out, "Content-Length");
     apr_off_t cl;
-    char *end;
 
     if (!h || r->header_only || r->status == HTTP_NO_CONTENT
         || r->status == HTTP_NOT_MODIFIED
-        || apr_strtoff(&cl, h, &end, 10) != APR_SUCCESS || *end
-        || cl <= q->body_in) {
+        || !ap_parse_strict_length(&cl, h) || cl <= q->body_in) {
         return 0;
     }
     return cl - q->body_in;
