@@ -1081,14 +1081,13 @@ static void pa_mgr_make_room(pa_manager_t *m, apr_time_t now)
         int live = ma->live = pa_mgr_live(m, ma);
 
         for (j = 0; j < (int)ma->nslots; j++) {
+            const pa_slot_t *slot = pa_sb_slot(m->sb, ma->a, j);
+
             /* Told to go, or released to STOPPING and about to be. */
             m->nprocs += ma->w[j].pid != 0;
             leaving += ma->w[j].pid
-                       && (ma->w[j].term_at
-                           || pa_sb_slot(m->sb, ma->a, j)->state
-                              == PA_SLOT_STOPPING
-                           || pa_sb_slot(m->sb, ma->a, j)->retire
-                              == PA_RETIRE_ROOM);
+                       && (ma->w[j].term_at || slot->state == PA_SLOT_STOPPING
+                           || slot->retire == PA_RETIRE_ROOM);
         }
         ma->needy = live < ma->app->min_procs
                     || (ma->a->queue_len && live < ma->app->max_procs

@@ -174,7 +174,6 @@ static void pa_sb_take_locked(pa_sb_t *sb, pa_sb_app_t *a, pa_slot_t *slot,
     }
 }
 
-
 const char *pa_sb_retire_name(apr_uint32_t retire)
 {
     static const char *const names[] = {

@@ -518,6 +518,7 @@ static int scgi_main(void)
 int main(int argc, char **argv)
 {
     FCGX_Request rq;
+    int crash = argc > 1 && !strcmp(argv[1], "--crash");
 
     if (argc > 1 && !strcmp(argv[1], "--scgi")) {
         return scgi_main();
@@ -531,7 +532,7 @@ int main(int argc, char **argv)
     while (FCGX_Accept_r(&rq) >= 0) {
         conv_t c;
 
-        if (argc > 1 && !strcmp(argv[1], "--crash")) {
+        if (crash) {
             usleep(500000);
             _exit(3);
         }
