@@ -13,7 +13,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PALoad;
 
-plan tests => 44;
+plan tests => 50;
 
 my $hello = hello_path();
 my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
@@ -216,3 +216,35 @@ sleep 1;
 unlike(error_log_since($off3, $h3->log_file), qr/long lost child/,
        'httpd reaped the old manager as its own');
 ok($h3->stop, 'third httpd stopped');
+
+# ---- graceful-stop finishes what is in flight and what waits for a worker ------
+# httpd's children finish their requests (GracefulShutdownTimeout); the
+# manager is stopped only after them, so the worker must serve both.
+my $h4 = PATest::Httpd->new(status => 1, conf => <<"EOF4");
+GracefulShutdownTimeout 60
+PreforkApp gstop "$echo" processes=1 die-timeout=2
+<Location /gstop>
+    SetHandler prefork-app:gstop
+</Location>
+EOF4
+ok($h4->start, 'fourth private httpd started') or diag($h4->error_log);
+my @inflight;
+for my $n (1, 2) {
+    my $kid = fork() // die "fork: $!";
+    if (!$kid) {
+        my $res = HTTP::Tiny->new(timeout => 60)->get($h4->url("/gstop?sleep=2&n=$n"));
+        POSIX::_exit($res->{status} == 200 && $res->{content} =~ /n=$n/ ? 0 : 1);
+    }
+    push @inflight, $kid;
+}
+ok(wait_for(sub { my $a = $h4->app('gstop');
+                  $a && $a->{processes}{busy} == 1 && $a->{queue}{length} == 1 }),
+   'one request at the worker, one waiting for it');
+my ($gpid) = $h4->pids('gstop');
+my $mgr4p = $h4->manager_pid;
+ok($h4->stop('graceful-stop'), 'graceful-stop');
+my @rc = map { waitpid($_, 0); $? >> 8 } @inflight;
+is("@rc", '0 0', 'both requests are answered (200, each its own reply)');
+ok(wait_for(sub { !pid_alive($mgr4p) && !pid_alive($gpid) }),
+   'then the manager and the worker are gone');
+ok(!glob($h4->dir . '/pa-*'), 'and the socket directory');
