@@ -79,6 +79,12 @@ my @cases = (
                                 qr/duplicate zone 'main'/ ],
     [ 'PreforkApp inside <Location>', [ '<Location /x>', "    $app", '</Location>' ],
                                 qr/not allowed in <Location> context|cannot occur within <Location/, 1 ],
+    [ 'PreforkApp inside <VirtualHost>', [ '<VirtualHost *>', "    $app", '</VirtualHost>' ],
+                                qr/cannot occur within <VirtualHost> section/, 1 ],
+    [ 'unknown app in a virtual host', [ $app, '<VirtualHost *>', '    ServerName vh.example',
+                                         '    <Location /x>', '        SetHandler prefork-app:vnosuch',
+                                         '    </Location>', '</VirtualHost>' ],
+                                qr/no PreforkApp named 'vnosuch'/, 4 ],
 );
 
 plan tests => 3 * @cases + 2;

@@ -1,0 +1,54 @@
+# Name-based virtual hosts: an app declared once (PreforkApp is main-server
+# only) serves the hosts whose sections map it, gets each request's own
+# SERVER_NAME, and what the app writes to FCGI_STDERR goes to the error log
+# of the host that served the request, as httpd's own messages do.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use File::Basename qw(dirname);
+use IO::Socket::INET ();
+use Apache::Test qw(-withtestmore);
+use PATest qw(:all);
+
+plan tests => 8;
+
+my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
+my $h = PATest::Httpd->new(conf => <<"EOF2");
+PreforkApp vapp "$echo" processes=1
+<VirtualHost *>
+    ServerName a.example
+</VirtualHost>
+<VirtualHost *>
+    ServerName b.example
+    ErrorLog "logs-b"
+    <Location /vapp>
+        SetHandler prefork-app:vapp
+    </Location>
+</VirtualHost>
+EOF2
+ok($h->start, 'private httpd with two virtual hosts started') or diag($h->error_log);
+my $blog = $h->dir . '/logs-b';
+
+# HTTP::Tiny will not send a Host header of our choosing: HTTP/1.0 by hand.
+sub get_host {
+    my ($host, $path) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $h->port,
+                                  Timeout => 60) or return { status => 599 };
+    print $s "GET $path HTTP/1.0\r\nHost: $host\r\n\r\n";
+    my $reply = do { local $/; <$s> } // '';
+    my ($status) = $reply =~ m{^HTTP/1\.\d (\d+)};
+    my ($content) = $reply =~ /\r\n\r\n(.*)\z/s;
+    return { status => $status || 599, content => $content // '' };
+}
+
+my $res = get_host('b.example', '/vapp?stderr=from-b-app');
+is($res->{status}, 200, 'the host that maps the app serves it');
+like($res->{content}, qr/^SERVER_NAME=b\.example$/m, 'with that host\'s SERVER_NAME');
+is(get_host('a.example', '/vapp')->{status}, 404, 'the other host does not');
+ok(wait_for(sub { -s $blog && PATest::error_log_since(0, $blog) =~ /from-b-app/ }),
+   'the app\'s stderr line is in that host\'s error log');
+like(PATest::error_log_since(0, $blog), qr/PA00310: vapp: stderr: from-b-app/,
+     'named after the app');
+unlike($h->error_log, qr/from-b-app/, 'and not in the main server\'s');
+ok($h->stop, 'stopped');
