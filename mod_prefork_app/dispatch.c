@@ -80,7 +80,10 @@ typedef struct pa_req_t {
     /* The request body's first part, kept for a replay. */
     char *body;
     apr_size_t body_len;
-    int body_complete;              /* EOS seen: the whole body is in body */
+    int body_complete;              /* EOS seen: body (+ spool) is all of it */
+    apr_file_t *spool;              /* the rest of a body without a length */
+    apr_off_t spool_len;
+    apr_off_t spool_left;           /* of it still to send in this attempt */
 
     /* The current attempt. */
     pa_claim_t claim;
@@ -183,6 +186,70 @@ static apr_status_t release_cleanup(void *data)
 
 /* ---- request body ------------------------------------------------------- */
 
+/* The rest of a body that came without a Content-Length (chunked, or an
+ * HTTP/2 stream), into a temporary file (0600, unlinked at once, so nothing
+ * is left behind even by a crash): the app is told CONTENT_LENGTH, which PHP
+ * needs to read any body at all and SCGI must announce, and the body stays
+ * replayable. A slow upload still holds no worker. */
+static int spool_body(pa_req_t *q)
+{
+    request_rec *r = q->r;
+    apr_bucket_brigade *bb = apr_brigade_create(r->pool,
+                                                r->connection->bucket_alloc);
+    const char *tmp;
+    char *path;
+    apr_status_t rv;
+
+    if ((rv = apr_temp_dir_get(&tmp, r->pool)) != APR_SUCCESS
+        || (rv = apr_filepath_merge(&path, tmp, "pa-body.XXXXXX",
+                                    APR_FILEPATH_NATIVE, r->pool))
+           != APR_SUCCESS
+        || (rv = apr_file_mktemp(&q->spool, path, APR_FOPEN_CREATE
+                                 | APR_FOPEN_READ | APR_FOPEN_WRITE
+                                 | APR_FOPEN_EXCL, r->pool)) != APR_SUCCESS
+        || (rv = apr_file_remove(path, r->pool)) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, PALOGNO(00324)
+                      "%s: cannot create a temporary file for a request "
+                      "body without a length", q->app->name);
+        q->spool = NULL;
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    while (!q->body_complete) {
+        apr_bucket *e;
+
+        rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES,
+                            APR_BLOCK_READ, PA_BODY_BUFFER_MAX);
+        if (rv != APR_SUCCESS) {
+            return ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
+        }
+        for (e = APR_BRIGADE_FIRST(bb); e != APR_BRIGADE_SENTINEL(bb);
+             e = APR_BUCKET_NEXT(e)) {
+            const char *data;
+            apr_size_t len;
+
+            if (APR_BUCKET_IS_EOS(e)) {
+                q->body_complete = 1;
+                break;
+            }
+            rv = apr_bucket_read(e, &data, &len, APR_BLOCK_READ);
+            if (rv != APR_SUCCESS) {
+                return ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
+            }
+            if (len && (rv = apr_file_write_full(q->spool, data, len, NULL))
+                       != APR_SUCCESS) {
+                ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, PALOGNO(00325)
+                              "%s: writing a request body to its temporary "
+                              "file failed after %" APR_OFF_T_FMT " bytes",
+                              q->app->name, q->spool_len);
+                return HTTP_INTERNAL_SERVER_ERROR;
+            }
+            q->spool_len += len;
+        }
+        apr_brigade_cleanup(bb);
+    }
+    return OK;
+}
+
 /* Read up to PA_BODY_BUFFER_MAX of the body (HTTP_IN undoes chunking and
  * enforces LimitRequestBody). Returns OK or the HTTP error to answer. */
 static int read_body_prefix(pa_req_t *q)
@@ -221,33 +288,34 @@ static int read_body_prefix(pa_req_t *q)
         }
         apr_brigade_cleanup(bb);
     }
+    if (!q->body_complete && !apr_table_get(r->headers_in, "Content-Length")) {
+        return spool_body(q);
+    }
     return OK;
 }
 
-/* SCGI sends the body's length first: known for a body read whole, else
- * taken from Content-Length (HTTP_IN then delivers exactly that much). A
- * longer chunked body cannot be announced: 411, as mod_proxy_scgi says. */
-static int scgi_begin(pa_req_t *q, const char **begin, apr_size_t *len)
+/* The whole body's length, once it is all in hand (body_complete). */
+static apr_off_t body_total(const pa_req_t *q)
+{
+    return (apr_off_t)q->body_len + q->spool_len;
+}
+
+/* SCGI sends the body's length first: known for a body read whole (or
+ * spooled), else the Content-Length that HTTP_IN delivers exactly. */
+static void scgi_begin(pa_req_t *q, const char **begin, apr_size_t *len)
 {
     request_rec *r = q->r;
-    apr_off_t cl = (apr_off_t)q->body_len;
+    apr_off_t cl = body_total(q);
 
     if (!q->body_complete) {
         const char *h = apr_table_get(r->headers_in, "Content-Length");
-        char *end;
 
-        if (!h || apr_table_get(r->headers_in, "Transfer-Encoding")
-            || apr_strtoff(&cl, h, &end, 10) != APR_SUCCESS || *end
-            || cl < 0) {
-            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PALOGNO(00320)
-                          "%s: a chunked request body over %d KB cannot be "
-                          "sent over SCGI, which needs its length first",
-                          q->app->name, PA_BODY_BUFFER_MAX / 1024);
-            return HTTP_LENGTH_REQUIRED;
+        /* read_body_prefix() spools a body without one. */
+        if (!h || !ap_parse_strict_length(&cl, h)) {
+            cl = 0;
         }
     }
     *begin = pa_scgi_build_header(r->pool, r->subprocess_env, cl, len);
-    return OK;
 }
 
 /* ---- talking to the client ---------------------------------------------- */
@@ -971,6 +1039,42 @@ static void send_all(pa_req_t *q, struct iovec *iov, int n)
     }
 }
 
+static void spool_failed(pa_req_t *q, apr_status_t rv)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, q->r, PALOGNO(00326)
+                  "%s: reading the request body back from its temporary "
+                  "file failed", q->app->name);
+    q->status = HTTP_INTERNAL_SERVER_ERROR;
+    q->fail = PA_FAIL_CLIENT;
+}
+
+/* The next part of the body beyond the buffered one, at most *len bytes
+ * into buf: from the spool file, or as it comes from the client. */
+static apr_status_t body_part(pa_req_t *q, apr_bucket_brigade *bb, char *buf,
+                              apr_size_t *len, int *eos)
+{
+    apr_status_t rv;
+
+    if (q->spool) {
+        if ((apr_off_t)*len > q->spool_left) {
+            *len = (apr_size_t)q->spool_left;
+        }
+        rv = *len ? apr_file_read_full(q->spool, buf, *len, NULL)
+                  : APR_SUCCESS;
+        q->spool_left -= *len;
+        *eos = q->spool_left == 0;
+        return rv;
+    }
+    rv = ap_get_brigade(q->r->input_filters, bb, AP_MODE_READBYTES,
+                        APR_BLOCK_READ, *len);
+    if (rv == APR_SUCCESS) {
+        *eos = !APR_BRIGADE_EMPTY(bb) && APR_BUCKET_IS_EOS(APR_BRIGADE_LAST(bb));
+        rv = apr_brigade_flatten(bb, buf, len);
+        apr_brigade_cleanup(bb);
+    }
+    return rv;
+}
+
 /* Stream the body beyond the buffered part, one STDIN record per read
  * (SCGI: as it comes; the worker knows its length). */
 static void send_body_rest(pa_req_t *q)
@@ -989,14 +1093,10 @@ static void send_body_rest(pa_req_t *q)
         apr_size_t len = PA_STDIN_CHUNK;
         apr_status_t rv;
 
-        rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES,
-                            APR_BLOCK_READ, PA_STDIN_CHUNK);
-        if (rv == APR_SUCCESS) {
-            eos = !APR_BRIGADE_EMPTY(bb)
-                  && APR_BUCKET_IS_EOS(APR_BRIGADE_LAST(bb));
-            rv = apr_brigade_flatten(bb, q->stdin_buf + PA_FCGI_HEADER_LEN,
-                                     &len);
-            apr_brigade_cleanup(bb);
+        rv = body_part(q, bb, q->stdin_buf + PA_FCGI_HEADER_LEN, &len, &eos);
+        if (rv != APR_SUCCESS && q->spool) {
+            spool_failed(q, rv);
+            return;
         }
         if (rv != APR_SUCCESS) {
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rv, r, PALOGNO(00313)
@@ -1059,13 +1159,24 @@ static void send_request(pa_req_t *q, const char *begin, apr_size_t begin_len)
         iov[n++].iov_len = len;
         off += len;
     }
-    if (q->body_complete && !is_scgi(q)) {
+    if (q->body_complete && !q->spool && !is_scgi(q)) {
         pa_fcgi_header_put(hdrs[h], PA_FCGI_STDIN, PA_REQUEST_ID, 0, 0);
         iov[n].iov_base = hdrs[h];
         iov[n++].iov_len = PA_FCGI_HEADER_LEN;
     }
     send_all(q, iov, n);
-    if (!q->body_complete) {
+    if (q->spool) {
+        /* From its start: this may be a replay. */
+        apr_off_t zero = 0;
+        apr_status_t rv = apr_file_seek(q->spool, APR_SET, &zero);
+
+        if (rv != APR_SUCCESS) {
+            spool_failed(q, rv);
+            return;
+        }
+        q->spool_left = q->spool_len;
+    }
+    if (q->spool || !q->body_complete) {
         send_body_rest(q);
     }
 }
@@ -1255,11 +1366,16 @@ int pa_app_handler(request_rec *r)
     if (rc != OK) {
         return rc;
     }
+    /* A body that came without a length has one now: the app is told, as
+     * for any other (PHP reads none without it). */
+    if (q->body_complete && !apr_table_get(r->headers_in, "Content-Length")
+        && (body_total(q) || apr_table_get(r->headers_in,
+                                           "Transfer-Encoding"))) {
+        apr_table_setn(r->subprocess_env, "CONTENT_LENGTH",
+                       apr_off_t_toa(r->pool, body_total(q)));
+    }
     if (is_scgi(q)) {
-        rc = scgi_begin(q, &begin, &begin_len);
-        if (rc != OK) {
-            return rc;
-        }
+        scgi_begin(q, &begin, &begin_len);
     }
     else {
         begin = pa_fcgi_build_begin(r->pool, PA_REQUEST_ID,

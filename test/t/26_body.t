@@ -1,6 +1,7 @@
 # Request bodies: LimitRequestBody is honoured for plain and chunked bodies
-# (413 before a worker is involved), and a body larger than what is buffered
-# is streamed to the app whole.
+# (413 before a worker is involved), a body larger than what is buffered
+# is streamed to the app whole, and a chunked one reaches it whole with its
+# CONTENT_LENGTH.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -9,7 +10,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PADispatch qw(:all);
 
-plan tests => 5;
+plan tests => 10;
 
 my $http = http();
 my $base = base_url();
@@ -28,3 +29,19 @@ my $big = join '', map { pack 'N', $_ } 1 .. 1310720;
 $res = $http->post("$base/dretry?echo=body", { headers => $ct, content => $big });
 is($res->{status}, 200, '5 MB body: served');
 ok($res->{content} eq $big, '5 MB body: the app got all of it');
+
+# Chunked, over the 64 KiB buffer: spooled, then sent with its length.
+@parts = unpack '(a65000)*', substr($big, 0, 300000);
+$res = $http->post("$base/dretry?echo=body", { headers => $ct, content => sub { shift @parts } });
+is($res->{status}, 200, 'chunked 300 KB body: served');
+ok($res->{content} eq substr($big, 0, 300000), 'chunked 300 KB body: the app got all of it');
+@parts = unpack '(a65000)*', substr($big, 0, 300000);
+$res = $http->post("$base/dretry", { headers => $ct, content => sub { shift @parts } });
+like($res->{content}, qr/^CONTENT_LENGTH=300000$/m, 'chunked 300 KB body: CONTENT_LENGTH told');
+@parts = unpack '(a65000)*', substr($big, 0, 300000);
+$res = $http->post("$base/dlimit-big?echo=body", { headers => $ct, content => sub { shift @parts } });
+is($res->{status}, 413, 'chunked body over LimitRequestBody past the buffer: 413');
+@parts = unpack '(a65000)*', substr($big, 0, 90000);
+$res = $http->post("$base/dlimit-big?echo=body", { headers => $ct, content => sub { shift @parts } });
+ok($res->{status} == 200 && $res->{content} eq substr($big, 0, 90000),
+   'chunked body past the buffer, under the limit: served whole');
