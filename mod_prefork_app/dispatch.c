@@ -59,6 +59,7 @@ APLOG_USE_MODULE(prefork_app);
 #define PA_WATCH_AFTER      apr_time_from_msec(PA_CONN_RECV_WAIT_MS)
 /* An HTTP/2 stream's reset is seen this often (it has no socket to poll). */
 #define PA_STREAM_CHECK     apr_time_from_msec(200)
+#define PA_POLL_MAX         apr_time_from_sec(3600)
 
 /* How an attempt on one worker ended. */
 typedef enum {
@@ -84,6 +85,7 @@ typedef struct pa_req_t {
     apr_file_t *spool;              /* the rest of a body without a length */
     apr_off_t spool_len;
     apr_off_t spool_left;           /* of it still to send in this attempt */
+    apr_bucket_brigade *rest;       /* what a filter gave beyond what was asked */
 
     /* The current attempt. */
     pa_claim_t claim;
@@ -97,6 +99,8 @@ typedef struct pa_req_t {
     apr_uint32_t peeked;            /* bytes of the last read left in the socket */
     int plain;                      /* a long reply: read without peeking */
     int sent;                       /* some of the request went out */
+    int req_sent;                   /* all of it did, its end included */
+    int cut;                        /* the worker stopped taking it */
     apr_time_t deadline;            /* claim + request-timeout */
     pa_fcgi_parser_t parser;
     pa_fcgi_head_t head;
@@ -107,6 +111,8 @@ typedef struct pa_req_t {
     int unflushed;                  /* passed without a FLUSH since */
     apr_size_t received;            /* reply bytes from this worker */
     apr_off_t body_in;              /* of which body (after the headers) */
+    apr_off_t reply_cl;             /* the reply's Content-Length, -1 = none */
+    int overlong;                   /* its body went past it */
     pa_fail_e fail;
     int status;                     /* to return from the handler, 0 = OK */
     const char *redirect;           /* local redirect after the reply */
@@ -151,7 +157,17 @@ static apr_status_t close_fd(void *data)
 
 static void release(pa_req_t *q, pa_release_e how)
 {
-    int clean = q->kept && how == PA_RELEASE_OK && q->ended;
+    int clean;
+
+    if (how == PA_RELEASE_OK && q->kept && q->sent && !q->req_sent) {
+        /* It answered before it had all of its request (an app refusing an
+         * upload): the shared connection stops inside it, and the next
+         * request on it would be read as the rest of this one's body.
+         * Sending the rest would not do: libfcgi takes leftover stdin for
+         * a broken stream and closes the connection. */
+        how = PA_RELEASE_ABANDONED;
+    }
+    clean = q->kept && how == PA_RELEASE_OK && q->ended;
 
     /* What the next request on this worker must drop of an earlier reply:
      * what this one left; or, if it sent nothing, what it found. */
@@ -186,6 +202,44 @@ static apr_status_t release_cleanup(void *data)
 
 /* ---- request body ------------------------------------------------------- */
 
+/* At most max bytes of the request body into bb (and its EOS once there),
+ * from what an earlier read left over, else from the input filters. A
+ * filter may hand over more than it was asked for (mod_ext_filter does):
+ * the excess waits in q->rest for the next call. */
+static apr_status_t get_body(pa_req_t *q, apr_bucket_brigade *bb,
+                             apr_size_t max)
+{
+    apr_bucket *e;
+    apr_status_t rv;
+
+    if (!APR_BRIGADE_EMPTY(q->rest)) {
+        APR_BRIGADE_CONCAT(bb, q->rest);
+    }
+    else {
+        rv = ap_get_brigade(q->r->input_filters, bb, AP_MODE_READBYTES,
+                            APR_BLOCK_READ, max);
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
+    }
+    rv = apr_brigade_partition(bb, (apr_off_t)max, &e);
+    if (rv == APR_INCOMPLETE || e == APR_BRIGADE_SENTINEL(bb)) {
+        return APR_SUCCESS;             /* it all fits */
+    }
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    apr_brigade_split_ex(bb, e, q->rest);
+    for (e = APR_BRIGADE_FIRST(q->rest); e != APR_BRIGADE_SENTINEL(q->rest);
+         e = APR_BUCKET_NEXT(e)) {
+        if ((rv = apr_bucket_setaside(e, q->r->pool)) != APR_SUCCESS
+            && rv != APR_ENOTIMPL) {
+            return rv;
+        }
+    }
+    return APR_SUCCESS;
+}
+
 /* The rest of a body that came without a Content-Length (chunked, or an
  * HTTP/2 stream), into a temporary file (0600, unlinked at once, so nothing
  * is left behind even by a crash): the app is told CONTENT_LENGTH, which PHP
@@ -217,8 +271,7 @@ static int spool_body(pa_req_t *q)
     while (!q->body_complete) {
         apr_bucket *e;
 
-        rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES,
-                            APR_BLOCK_READ, PA_BODY_BUFFER_MAX);
+        rv = get_body(q, bb, PA_BODY_BUFFER_MAX);
         if (rv != APR_SUCCESS) {
             return ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
         }
@@ -262,8 +315,7 @@ static int read_body_prefix(pa_req_t *q)
         apr_bucket *e;
         apr_status_t rv;
 
-        rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES,
-                            APR_BLOCK_READ, PA_BODY_BUFFER_MAX - q->body_len);
+        rv = get_body(q, bb, PA_BODY_BUFFER_MAX - q->body_len);
         if (rv != APR_SUCCESS) {
             return ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
         }
@@ -442,6 +494,21 @@ static const char *bad_field(request_rec *r)
 }
 
 /* The header block is complete in q->hdr: apply it to the response. */
+/* The body length the reply's headers promise, or -1: none given, or a
+ * reply to HEAD, a 204 or a 304, which may give one and no body.
+ * (bad_field() let only a valid one through, read the same way.) */
+static apr_off_t reply_length(request_rec *r)
+{
+    const char *h = apr_table_get(r->headers_out, "Content-Length");
+    apr_off_t cl;
+
+    if (!h || r->header_only || r->status == HTTP_NO_CONTENT
+        || r->status == HTTP_NOT_MODIFIED || !ap_parse_strict_length(&cl, h)) {
+        return -1;
+    }
+    return cl;
+}
+
 static void headers_done(pa_req_t *q)
 {
     request_rec *r = q->r;
@@ -472,7 +539,9 @@ static void headers_done(pa_req_t *q)
         broken(q, PA_BAD_HEADERS, "unparsable header block");
         return;
     }
-    if (!ap_is_HTTP_VALID_RESPONSE(r->status)) {
+    if (!ap_is_HTTP_VALID_RESPONSE(r->status) || ap_is_HTTP_INFO(r->status)) {
+        /* A 1xx is interim: the client would read the body as the next
+         * response. */
         broken(q, PA_BAD_HEADERS,
                apr_psprintf(r->pool, "invalid Status %d", r->status));
         return;
@@ -481,6 +550,10 @@ static void headers_done(pa_req_t *q)
         broken(q, PA_BAD_HEADERS, bad);
         return;
     }
+    /* The framing is httpd's: an app's "chunked" over a plain body would
+     * have the client read the body as chunks. */
+    apr_table_unset(r->headers_out, "Transfer-Encoding");
+    q->reply_cl = reply_length(r);
     location = apr_table_get(r->headers_out, "Location");
     if (location && r->status == HTTP_OK) {
         /* As mod_cgi: a local path is served by an internal redirect once
@@ -531,6 +604,21 @@ static void on_stdout(pa_req_t *q, const char *data, apr_size_t len)
         }
     }
     q->body_in += len;
+    if (q->reply_cl >= 0 && q->body_in > q->reply_cl) {
+        /* The client takes the promised length and reads what follows as
+         * the next response: cut there, as nginx does. */
+        apr_off_t over = q->body_in - q->reply_cl;
+
+        if (!q->overlong) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, PALOGNO(00407)
+                          "%s: worker pid %ld sent more body than its "
+                          "Content-Length (%" APR_OFF_T_FMT "); the rest is "
+                          "dropped", q->app->name, (long)q->claim.pid,
+                          q->reply_cl);
+            q->overlong = 1;
+        }
+        len = over >= (apr_off_t)len ? 0 : len - (apr_size_t)over;
+    }
     if (len && !q->discard) {
         APR_BRIGADE_INSERT_TAIL(q->out,
             apr_bucket_transient_create(data, len, ba));
@@ -571,21 +659,10 @@ static void on_stderr(pa_req_t *q, const char *data, apr_size_t len)
     }
 }
 
-/* Body bytes still owed by a reply that gave a Content-Length, or 0. A
- * reply to HEAD, a 204 or a 304 may give one and no body. (bad_field()
- * let only a valid one through, read the same way.) */
+/* Body bytes still owed by a reply that gave a Content-Length, or 0. */
 static apr_off_t short_of_length(pa_req_t *q)
 {
-    request_rec *r = q->r;
-    const char *h = apr_table_get(r->headers_out, "Content-Length");
-    apr_off_t cl;
-
-    if (!h || r->header_only || r->status == HTTP_NO_CONTENT
-        || r->status == HTTP_NOT_MODIFIED
-        || !ap_parse_strict_length(&cl, h) || cl <= q->body_in) {
-        return 0;
-    }
-    return cl - q->body_in;
+    return q->reply_cl > q->body_in ? q->reply_cl - q->body_in : 0;
 }
 
 /* The reply ended short of its Content-Length: the client would wait for
@@ -821,6 +898,9 @@ static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
         if (slice > left) {
             slice = left;
         }
+        if (slice > PA_POLL_MAX) {
+            slice = PA_POLL_MAX;        /* poll() takes an int of ms */
+        }
         rc = poll(pfd, n, (int)((slice + 999) / 1000));
         if (rc > 0 && pfd[0].revents) {
             *revents = pfd[0].revents;
@@ -983,14 +1063,22 @@ static void receive(pa_req_t *q, int block)
 
 /* ---- the request ------------------------------------------------------------ */
 
-/* Send iov[0..n) whole. While the worker takes no more input, read its
- * reply: an app may answer before it has read the whole body. */
-static void send_all(pa_req_t *q, struct iovec *iov, int n)
+/* Whether the request goes on being sent: not once the worker has
+ * answered, failed or stopped taking it. */
+static int sending(const pa_req_t *q)
+{
+    return !q->fail && !q->ended && !q->cut;
+}
+
+/* Send iov[0..n) whole; true if it all went out. While the worker takes no
+ * more input, read its reply: an app may answer before it has read the
+ * whole body. */
+static int send_all(pa_req_t *q, struct iovec *iov, int n)
 {
     struct msghdr mh;
 
     memset(&mh, 0, sizeof(mh));
-    while (n > 0 && !q->fail && !q->ended) {
+    while (n > 0 && sending(q)) {
         ssize_t w;
 
         mh.msg_iov = iov;
@@ -1007,14 +1095,15 @@ static void send_all(pa_req_t *q, struct iovec *iov, int n)
                 /* Gone before a byte of this request reached it (a kept
                  * connection to a worker that died idle). */
                 q->fail = PA_FAIL_CONNECT;
-                return;
+                return 0;
             }
             if (errno != EAGAIN && errno != EWOULDBLOCK) {
                 /* Gone: whatever it answered is still to be read. */
                 while (!q->fail && !q->ended) {
                     receive(q, 1);
                 }
-                return;
+                q->cut = 1;
+                return 0;
             }
             rv = wait_worker(q, POLLIN | POLLOUT, &revents);
             if (rv != APR_SUCCESS) {
@@ -1037,6 +1126,7 @@ static void send_all(pa_req_t *q, struct iovec *iov, int n)
             iov->iov_len -= w;
         }
     }
+    return n == 0;
 }
 
 static void spool_failed(pa_req_t *q, apr_status_t rv)
@@ -1065,8 +1155,7 @@ static apr_status_t body_part(pa_req_t *q, apr_bucket_brigade *bb, char *buf,
         *eos = q->spool_left == 0;
         return rv;
     }
-    rv = ap_get_brigade(q->r->input_filters, bb, AP_MODE_READBYTES,
-                        APR_BLOCK_READ, *len);
+    rv = get_body(q, bb, *len);
     if (rv == APR_SUCCESS) {
         *eos = !APR_BRIGADE_EMPTY(bb) && APR_BUCKET_IS_EOS(APR_BRIGADE_LAST(bb));
         rv = apr_brigade_flatten(bb, buf, len);
@@ -1088,7 +1177,7 @@ static void send_body_rest(pa_req_t *q)
         q->stdin_buf = apr_palloc(r->pool, 2 * PA_FCGI_HEADER_LEN
                                            + PA_STDIN_CHUNK);
     }
-    while (!eos && !q->fail && !q->ended) {
+    while (!eos && sending(q)) {
         struct iovec iov;
         apr_size_t len = PA_STDIN_CHUNK;
         apr_status_t rv;
@@ -1109,9 +1198,7 @@ static void send_body_rest(pa_req_t *q)
         if (is_scgi(q)) {
             iov.iov_base = q->stdin_buf + PA_FCGI_HEADER_LEN;
             iov.iov_len = len;
-            if (len) {
-                send_all(q, &iov, 1);
-            }
+            q->req_sent = (!len || send_all(q, &iov, 1)) && eos;
             continue;
         }
         pa_fcgi_header_put((unsigned char *)q->stdin_buf, PA_FCGI_STDIN,
@@ -1125,7 +1212,7 @@ static void send_body_rest(pa_req_t *q)
             iov.iov_len += PA_FCGI_HEADER_LEN;
         }
         if (len || eos) {
-            send_all(q, &iov, 1);
+            q->req_sent = send_all(q, &iov, 1) && eos;
         }
     }
 }
@@ -1164,7 +1251,7 @@ static void send_request(pa_req_t *q, const char *begin, apr_size_t begin_len)
         iov[n].iov_base = hdrs[h];
         iov[n++].iov_len = PA_FCGI_HEADER_LEN;
     }
-    send_all(q, iov, n);
+    q->req_sent = send_all(q, iov, n) && q->body_complete && !q->spool;
     if (q->spool) {
         /* From its start: this may be a replay. */
         apr_off_t zero = 0;
@@ -1176,7 +1263,7 @@ static void send_request(pa_req_t *q, const char *begin, apr_size_t begin_len)
         }
         q->spool_left = q->spool_len;
     }
-    if (q->spool || !q->body_complete) {
+    if ((q->spool || !q->body_complete) && sending(q)) {
         send_body_rest(q);
     }
 }
@@ -1209,6 +1296,9 @@ static int attempt(pa_req_t *q, const char *what, const char *begin,
     q->fail = PA_FAIL_NONE;
     q->received = 0;
     q->body_in = 0;
+    q->reply_cl = -1;
+    q->overlong = 0;
+    q->req_sent = q->cut = 0;
     q->headers_done = q->ended = q->discard = 0;
     pa_fcgi_parser_init(&q->parser, PA_REQUEST_ID);
     pa_fcgi_head_init(&q->head);
@@ -1358,6 +1448,7 @@ int pa_app_handler(request_rec *r)
     }
     q->sba = pa_sb_app(pa_scoreboard, q->app->index);
 
+    q->rest = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     ap_add_common_vars(r);
     ap_add_cgi_vars(r);
     /* httpoxy: a client's "Proxy:" header must not become HTTP_PROXY. */
@@ -1427,6 +1518,11 @@ int pa_app_handler(request_rec *r)
             return OK;
         }
         rc = q->status ? q->status : OK;
+        if (q->gone) {
+            /* Its reply was dropped: httpd must not finish the response
+             * as an empty one (a cache could keep that). */
+            r->connection->aborted = 1;
+        }
         break;
     case PA_FAIL_CONNECT:
     case PA_FAIL_DEAD:

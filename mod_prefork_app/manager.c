@@ -411,7 +411,7 @@ static const char *pa_retire_reason(apr_uint32_t retire)
     case PA_RETIRE_TIMEOUT:      return "request-timeout";
     case PA_RETIRE_SHUTDOWN:     return "shutdown";
     case PA_RETIRE_CLOSED:       return "kept connection closed";
-    case PA_RETIRE_ABANDONED:    return "its request abandoned mid-reply";
+    case PA_RETIRE_ABANDONED:    return "its request abandoned midway";
     default:                     return "unexpected";
     }
 }

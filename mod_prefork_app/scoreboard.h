@@ -60,9 +60,10 @@ typedef enum {
     PA_RETIRE_SHUTDOWN,     /* generation stopping */
     PA_RETIRE_CLOSED,       /* its kept connection was found closed: the
                              * manager looks whether it is still running */
-    PA_RETIRE_ABANDONED     /* its request was given up mid-reply (the client
-                             * left, or the httpd child died): stream state
-                             * unknown, but not the worker's doing */
+    PA_RETIRE_ABANDONED     /* its request was given up midway (the client
+                             * left, the httpd child died, or it answered
+                             * before it had all of its request): stream
+                             * state unknown, but not the worker's doing */
 } pa_retire_e;
 
 typedef struct pa_slot_t {
@@ -204,9 +205,10 @@ typedef enum {
     PA_RELEASE_CLOSED,              /* its kept connection was closed before a
                                      * reply: dead, or an app that does not
                                      * keep connections (the manager tells) */
-    PA_RELEASE_ABANDONED            /* the client left mid-reply: kill and
-                                     * replace it (status: abandoned, not
-                                     * broken: no fault of the app) */
+    PA_RELEASE_ABANDONED            /* the client left mid-reply, or the app
+                                     * answered before it had all of its
+                                     * request: kill and replace it (status:
+                                     * abandoned, not broken) */
 } pa_release_e;
 
 /* ---- both sides ---------------------------------------------------------- */

@@ -15,6 +15,9 @@
  *   badstatus   Status: 999, after a Set-Cookie
  *   trailing    a correct reply and 5 more bytes, in one write
  *   shortcl     Content-Length: 100 and a 3-byte body, then a clean end
+ *   longcl      Content-Length: 3, "ok\n", and a moment later more body
+ *   interim     Status: 100, as if it were the final one
+ *   tehdr       Transfer-Encoding: chunked over a plain body
  *   badcl       Content-Length: 3x
  *   noend       a correct reply without FCGI_END_REQUEST, then close
  *   nothing     close without a byte
@@ -449,6 +452,20 @@ static void answer(int fd, const char *mode)
     }
     else if (!strcmp(mode, "shortcl")) {
         out(fd, "Content-Type: text/plain\r\nContent-Length: 100\r\n\r\nok\n");
+        end(fd);
+    }
+    else if (!strcmp(mode, "longcl")) {
+        out(fd, "Content-Type: text/plain\r\nContent-Length: 3\r\n\r\nok\n");
+        usleep(50000);                  /* a read of its own */
+        out(fd, "and this, which was not promised\n");
+        end(fd);
+    }
+    else if (!strcmp(mode, "interim")) {
+        out(fd, "Status: 100 Continue\r\nContent-Type: text/plain\r\n\r\nok\n");
+        end(fd);
+    }
+    else if (!strcmp(mode, "tehdr")) {
+        out(fd, "Content-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\nok\n");
         end(fd);
     }
     else if (!strcmp(mode, "badcl")) {

@@ -22,7 +22,8 @@
  *   bigheader=N      an extra header "X-Big: " with N bytes of value
  *   cut=1            promise Content-Length: 1000, send 10 bytes and exit
  *   nobody=1         headers only (as for HEAD), whatever else was asked
- *   readmax=N        (--cgi) read at most N bytes of stdin, leave the rest
+ *   readmax=N        read at most N bytes of the body and answer, leaving the
+ *                    rest unread (as an app that refuses an upload does)
  *   whoami=1         the body is "pid=P served=N conn=I" (N: requests this process
  *                    served, I: the inode of the connection it came on)
  * The default body: "method=...", every variable sorted, then the request
@@ -189,14 +190,16 @@ static const char *getparam(conv_t *c, const char *name)
     return NULL;
 }
 
-static char *fcgi_body(FCGX_Stream *in, size_t *len)
+static char *fcgi_body(FCGX_Stream *in, size_t max, size_t *len)
 {
     size_t cap = 65536;
     char *buf = malloc(cap);
     int n;
 
     *len = 0;
-    while (buf && (n = FCGX_GetStr(buf + *len, (int)(cap - *len), in)) > 0) {
+    while (buf && *len < max
+           && (n = FCGX_GetStr(buf + *len, (int)((cap < max ? cap : max) - *len),
+                               in)) > 0) {
         *len += (size_t)n;
         if (*len == cap) {
             if (cap >= MAX_BODY) {
@@ -531,6 +534,7 @@ int main(int argc, char **argv)
     FCGX_InitRequest(&rq, 0, 0);
     while (FCGX_Accept_r(&rq) >= 0) {
         conv_t c;
+        const char *v;
 
         if (crash) {
             usleep(500000);
@@ -542,7 +546,8 @@ int main(int argc, char **argv)
         c.envp = rq.envp;
         c.fd = rq.ipcFd;
         served++;
-        c.body = fcgi_body(rq.in, &c.body_len);
+        v = param(getparam(&c, "QUERY_STRING"), "readmax");
+        c.body = fcgi_body(rq.in, v ? (size_t)atol(v) : MAX_BODY, &c.body_len);
         respond(&c);
         free(c.body);
         FCGX_Finish_r(&rq);

@@ -8,6 +8,8 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PADispatch qw(:all);
+use Apache::TestRequest ();
+use IO::Socket::INET ();
 
 my @cases = (
     [ version     => qr/PA00401: dbad: bad FastCGI reply from worker pid \d+: bad record version 2/ ],
@@ -21,10 +23,11 @@ my @cases = (
     [ ctlheader   => qr/PA00402: dbad: .*header X-Bad with a control character in its value/ ],
     [ badstatus   => qr/PA00402: dbad: .*invalid Status 999/ ],
     [ badcl       => qr/PA00402: dbad: .*an invalid Content-Length \(3x\)/ ],
+    [ interim     => qr/PA00402: dbad: .*invalid Status 100/ ],
     [ nothing     => qr/PA00309: dbad: worker pid \d+ went away before answering \(twice\)/ ],
 );
 
-plan tests => 3 * @cases + 18;
+plan tests => 3 * @cases + 18 + 5;
 
 my $http = http();
 my $base = base_url();
@@ -62,6 +65,30 @@ ok($sres->{status} == 502 || $sres->{status} == 599 && $sres->{content} !~ /time
    'shortcl: a 502 or a cut-off response, at once') or diag(explain($sres));
 ok(wait_for_log(qr/PA00401: dbad: .*the reply ended 97 bytes short of its Content-Length/, $toff),
    'shortcl: logged');
+
+# HTTP/1.0 by hand: what goes over the wire, framing included.
+sub raw_get {
+    my ($path) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => Apache::TestRequest::hostport(), Timeout => 30)
+        or return '';
+    print $s "GET $path HTTP/1.0\r\nHost: localhost\r\n\r\n";
+    return do { local $/; <$s> } // '';
+}
+
+# A body longer than its Content-Length: cut there (the client would read
+# the rest as the next response), logged.
+ok(wait_for(sub { idle() }), 'longcl: a worker is idle');
+$toff = error_log_offset();
+my ($head, $body) = split /\r\n\r\n/, raw_get('/dbad?mode=longcl'), 2;
+is($body, "ok\n", 'longcl: the body stops at its Content-Length');
+ok(wait_for_log(qr/PA00407: dbad: worker pid \d+ sent more body than its Content-Length \(3\); the rest is dropped/, $toff),
+   'longcl: logged');
+
+# The framing is httpd's: an app's Transfer-Encoding does not reach the client.
+ok(wait_for(sub { idle() }), 'tehdr: a worker is idle');
+($head, $body) = split /\r\n\r\n/, raw_get('/dbad?mode=tehdr'), 2;
+ok($head =~ m{^HTTP/1\.\d 200} && $head !~ /^Transfer-Encoding/mi && $body eq "ok\n",
+   'tehdr: served without the app\'s Transfer-Encoding') or diag($head);
 
 # The error page carries none of the broken reply's headers.
 ok(wait_for(sub { idle() }), 'badstatus again: a worker is idle');

@@ -10,7 +10,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PADispatch qw(:all);
 
-plan tests => 10;
+plan tests => 18;
 
 my $http = http();
 my $base = base_url();
@@ -45,3 +45,29 @@ is($res->{status}, 413, 'chunked body over LimitRequestBody past the buffer: 413
 $res = $http->post("$base/dlimit-big?echo=body", { headers => $ct, content => sub { shift @parts } });
 ok($res->{status} == 200 && $res->{content} eq substr($big, 0, 90000),
    'chunked body past the buffer, under the limit: served whole');
+
+# An input filter that gives more than it was asked for (mod_ext_filter):
+# nothing is lost or written past the buffer (the sanitized run would say).
+$res = $http->post("$base/dexpand?echo=body", { headers => $ct, content => 'x' x 60000 });
+is($res->{status}, 200, 'body through an expanding input filter: served');
+ok($res->{content} eq 'x' x 480000, 'body through an expanding input filter: all of it, expanded')
+    or diag('got ' . length($res->{content}) . ' bytes');
+
+# An app that answers before reading its body (as when it refuses an
+# upload): its kept connection stops inside the request, so the worker is
+# replaced, and the next request on it is served as usual (before, it was
+# read as the rest of the upload: a retry, or a 504), without the app being
+# taken for one that closes its connections.
+my $off = error_log_offset();
+for my $round (1 .. 3) {
+    $res = $http->post("$base/dslow?readmax=0&whoami=1", { headers => $ct, content => $big });
+    my ($early) = ($res->{content} // '') =~ /pid=(\d+)/;
+    my $next = $http->get("$base/dslow?whoami=1");
+    my ($pid) = ($next->{content} // '') =~ /pid=(\d+)/;
+    if ($round == 1) {
+        is($res->{status}, 200, 'an early answer to a 5 MB POST: 200');
+        is($next->{status}, 200, 'the next request: 200');
+    }
+    ok($early && $pid && $pid != $early, "round $round: served by the replacement ($early, then $pid)");
+}
+unlike(error_log_since($off), qr/PA00127/, 'the app is not taken for one that closes its connections');

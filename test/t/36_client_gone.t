@@ -14,7 +14,7 @@ use PATest qw(:all);
 use PADispatch qw(:all);
 use IO::Socket::INET ();
 
-plan tests => 23;
+plan tests => 25;
 
 my $app = 'dgone';
 
@@ -90,3 +90,12 @@ is(counter($app, 'abandoned_in_queue'), $abandoned + 1, 'counted');
 # which the next request must drop, not take for its own.
 my ($now) = http()->get(base_url() . "/$app?whoami=1")->{content} =~ /served=(\d+)/;
 is($now, $served + 2, 'the worker served the held request and this one only');
+
+# ---- a GET whose client only half-closed: no made-up empty response -----------------
+# Its reply is dropped once the hang-up is seen; httpd must not then send a
+# well-formed empty 200 (a cache in between could keep it).
+ok(wait_for(sub { idle() }), 'worker idle once more');
+$s = send_raw("GET /$app?sleep=0.3&bytes=20 HTTP/1.1\r\n");
+shutdown($s, 1);
+my $reply = do { local $/; <$s> } // '';
+unlike($reply, qr{^HTTP/1\.\d 200}, 'the half-closed client gets no empty 200') or diag($reply);
