@@ -47,7 +47,8 @@ typedef struct pa_conn_io_t {
 /* One kept connection in an httpd child. */
 typedef struct pa_conn_kept_t {
     int fd;                         /* -1 = none */
-    pid_t pid;                      /* the occupant it leads to */
+    pid_t pid;                      /* the occupant it leads to: its pid */
+    apr_uint32_t seq;               /* and its slot seq (pids get reused) */
 } pa_conn_kept_t;
 
 static pa_conn_kept_t **pa_kept;    /* [app][slot], this child only */
@@ -330,7 +331,7 @@ int pa_conn_get(request_rec *r, const pa_app_t *app, const pa_claim_t *claim,
     int fd;
 
     *kept = 0;
-    if (k->fd >= 0 && (!keep || k->pid != claim->pid)) {
+    if (k->fd >= 0 && (!keep || k->pid != claim->pid || k->seq != claim->seq)) {
         /* The app no longer keeps connections, or it leads to an earlier
          * occupant. */
         close(k->fd);
@@ -345,6 +346,7 @@ int pa_conn_get(request_rec *r, const pa_app_t *app, const pa_claim_t *claim,
         if (fd >= 0) {
             k->fd = fd;
             k->pid = claim->pid;
+            k->seq = claim->seq;
             *kept = 1;
             return fd;
         }

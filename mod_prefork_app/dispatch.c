@@ -132,6 +132,13 @@ static int is_scgi(const pa_req_t *q)
     return q->app->protocol != PA_PROTO_FASTCGI;
 }
 
+/* GET, HEAD, OPTIONS: an app acts on them without harm, or ought to. */
+static int safe_method(const request_rec *r)
+{
+    return r->method_number == M_GET || r->method_number == M_OPTIONS
+           || r->header_only;
+}
+
 /* Kept connections for this app, asked again for every attempt: the
  * manager may have found that the app closes them (keep_off). */
 static int keeps_conn(const pa_req_t *q)
@@ -372,6 +379,21 @@ static void scgi_begin(pa_req_t *q, const char **begin, apr_size_t *len)
 
 /* ---- talking to the client ---------------------------------------------- */
 
+/* Its client is gone: the rest of the reply is read and dropped. A safe
+ * method's worker gets PA_GONE_GRACE to finish, then timeout() has it
+ * replaced (a long download nobody reads would hold it); any other may be
+ * acting on its request, and keeps its request-timeout. */
+static void client_gone(pa_req_t *q)
+{
+    apr_time_t cut = apr_time_now() + PA_GONE_GRACE;
+
+    q->gone = 1;
+    q->watch = 0;
+    if (safe_method(q->r) && q->deadline > cut) {
+        q->deadline = cut;
+    }
+}
+
 static void pass(pa_req_t *q, int flush)
 {
     request_rec *r = q->r;
@@ -394,7 +416,8 @@ static void pass(pa_req_t *q, int flush)
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rv, r, PALOGNO(00312)
                       "%s: client went away during the response",
                       q->app->name);
-        q->fail = PA_FAIL_CLIENT;
+        r->connection->aborted = 1;
+        client_gone(q);
     }
 }
 
@@ -781,7 +804,7 @@ static int timed_out(pa_req_t *q)
 
 static void timeout(pa_req_t *q)
 {
-    if (q->gone) {
+    if (q->gone && safe_method(q->r)) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, PALOGNO(00322)
                       "%s: client went away while worker pid %ld was working "
                       "on its request, which it did not finish within %d s; "
@@ -926,18 +949,11 @@ static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
  * has it replaced). */
 static void wait_failed(pa_req_t *q, apr_status_t rv)
 {
-    apr_time_t cut;
-
     if (rv != APR_ECONNABORTED) {
         timeout(q);
         return;
     }
-    cut = apr_time_now() + PA_GONE_GRACE;
-    q->gone = 1;
-    q->watch = 0;
-    if (q->deadline > cut) {
-        q->deadline = cut;
-    }
+    client_gone(q);
 }
 
 /* Read and drop n bytes that are in the socket already, into the part of
@@ -1366,13 +1382,6 @@ static int attempt(pa_req_t *q, const char *what, const char *begin,
 static pa_release_e gone(pa_req_t *q)
 {
     return q->kept ? PA_RELEASE_CLOSED : PA_RELEASE_BROKEN;
-}
-
-/* GET, HEAD, OPTIONS: an app acts on them without harm, or ought to. */
-static int safe_method(const request_rec *r)
-{
-    return r->method_number == M_GET || r->method_number == M_OPTIONS
-           || r->header_only;
 }
 
 /* May a request whose worker vanished be sent to another one? */

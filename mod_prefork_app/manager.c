@@ -592,6 +592,17 @@ static void pa_mgr_reap(pa_manager_t *m)
     }
 }
 
+/* A slot's figures for an occupant about to be forked. Caller holds the
+ * app lock. */
+static void pa_mgr_new_occupant(pa_slot_t *slot, apr_time_t now)
+{
+    slot->seq++;
+    slot->retire = PA_RETIRE_NONE;
+    slot->requests = 0;
+    slot->answered = 0;
+    slot->last_used = now;
+}
+
 /* Fork the occupant of an EMPTY slot the caller marked STARTING, or of a
  * BUSY one whose worker died under its claimant. */
 static void pa_mgr_spawn(pa_manager_t *m, pa_mapp_t *ma, int idx)
@@ -631,6 +642,12 @@ static void pa_mgr_spawn(pa_manager_t *m, pa_mapp_t *ma, int idx)
         slot->retire = PA_RETIRE_NONE;
     }
     else {
+        if (slot->state != PA_SLOT_STARTING) {
+            /* Meant to start under a claimant that has released the slot
+             * meanwhile: a new occupant like any other, not its
+             * predecessor's requests and retire mark. */
+            pa_mgr_new_occupant(slot, w->spawned);
+        }
         /* The socket already listens: it can be handed a request now. */
         granted = pa_sb_slot_ready_locked(m->sb, a, idx);
     }
@@ -937,11 +954,7 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
         pa_slot_t *slot = pa_sb_slot(sb, a, spawn[i]);
 
         slot->state = PA_SLOT_STARTING;
-        slot->seq++;
-        slot->retire = PA_RETIRE_NONE;
-        slot->requests = 0;
-        slot->answered = 0;
-        slot->last_used = now;
+        pa_mgr_new_occupant(slot, now);
     }
     live += nspawn;
     if (waiting && live + serving_retirees == 0 && now < a->backoff_until) {
@@ -1173,7 +1186,11 @@ static void pa_mgr_enter_stop(pa_manager_t *m, const char *why)
     }
 }
 
-/* Stopping: SIGKILL after die-timeout; returns how many workers are left. */
+/* Stopping: SIGKILL after die-timeout; returns how many workers are left.
+ * A worker that was busy when told to stop waits on its kept connection
+ * for the next request once this one is over, and would see its SIGTERM
+ * only in accept(): the connection is shut down as soon as its request is
+ * released, or its claimant is gone. */
 static int pa_mgr_stop_tick(pa_manager_t *m, apr_time_t now)
 {
     int i, left = 0;
@@ -1184,11 +1201,17 @@ static int pa_mgr_stop_tick(pa_manager_t *m, apr_time_t now)
 
         for (j = 0; j < ma->nslots; j++) {
             pa_worker_t *w = &ma->w[j];
+            pa_slot_t *slot = pa_sb_slot(m->sb, ma->a, j);
 
             if (!w->pid) {
                 continue;
             }
             left++;
+            if (w->conn_fd >= 0 && (slot->state != PA_SLOT_BUSY
+                                    || !pa_sb_pid_alive(slot->client_pid))) {
+                pa_worker_hangup(w);
+                pa_worker_unkeep(w);
+            }
             if (!w->killed && now >= ma->stop_deadline) {
                 pa_worker_signal(w, SIGKILL);
             }
@@ -1482,11 +1505,14 @@ static void pa_manager_maint(int reason, void *data, apr_wait_t status)
     case APR_OC_REASON_LOST:
         mp->gone = 1;
         apr_proc_other_child_unregister(mp);
-        if (mp->retired) {
-            mp->retired->pid = 0;
-            break;
-        }
-        if (pa_httpd_exiting()) {
+        if (mp->retired || pa_httpd_exiting()) {
+            /* Nobody takes its place: what a manager killed outright left
+             * behind goes now, not when httpd stops. */
+            pa_sb_remove_sockdir(mp->pconf, mp->retired ? mp->retired->sockdir
+                                                        : mp->sb->hdr->sockdir);
+            if (mp->retired) {
+                mp->retired->pid = 0;
+            }
             break;
         }
         if (reason == APR_OC_REASON_DEATH && status == PA_MANAGER_STARTUP_ERROR) {
@@ -1494,6 +1520,7 @@ static void pa_manager_maint(int reason, void *data, apr_wait_t status)
                          "manager pid %" APR_PID_T_FMT " could not start "
                          "(see above); applications are unavailable",
                          mp->proc.pid);
+            pa_sb_remove_sockdir(mp->pconf, mp->sb->hdr->sockdir);
             break;
         }
         /* A manager that dies at once would be restarted in a tight loop. */
@@ -1506,6 +1533,7 @@ static void pa_manager_maint(int reason, void *data, apr_wait_t status)
                          "giving up: applications are unavailable until "
                          "httpd restarts", mp->proc.pid, (int)status,
                          mp->quick_deaths);
+            pa_sb_remove_sockdir(mp->pconf, mp->sb->hdr->sockdir);
             break;
         }
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, mp->s, PALOGNO(00119)

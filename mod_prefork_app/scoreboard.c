@@ -267,7 +267,10 @@ apr_uint32_t pa_sb_sweep_waiters_locked(pa_sb_t *sb, pa_sb_app_t *a,
     for (i = 0; i < n; i++) {
         pa_waiter_t *w = &l->waiters[i];
 
-        if (check_alive && w->state == PA_WAIT_WAITING
+        /* Also a grant or refusal its waiter died before taking (a zombie
+         * passes the kill(0) of the hand-off): only the waiter frees those,
+         * and this one never will. */
+        if (check_alive && w->state != PA_WAIT_FREE
             && !pa_sb_pid_alive(w->pid)) {
             w->state = PA_WAIT_FREE;
         }

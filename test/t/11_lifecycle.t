@@ -13,7 +13,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PALoad;
 
-plan tests => 50;
+plan tests => 58;
 
 my $hello = hello_path();
 my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
@@ -81,6 +81,24 @@ ok($h->graceful, 'graceful restart while a slow request runs');
 waitpid $slow, 0;
 is($?, 0, 'the in-flight request completes with 200');
 ok(wait_for(sub { !pid_alive($draining) }), 'then its manager exits');
+
+# ---- a retiring manager SIGKILLed: its socket directory goes too ----------------
+my $kslow = fork;
+if (!$kslow) {
+    HTTP::Tiny->new(timeout => 60)->get("$base/lslow?sleep=2");
+    POSIX::_exit(0);
+}
+wait_for(sub { my $a = app_status('lslow', $base);
+               $a && $a->{processes}{busy} == 1 });
+my $doomed = $h->manager_pid;
+my ($doomed_dir) = error_log_since(0, $h->log_file)
+    =~ /PA00116: manager pid $doomed started for generation \d+ \(\d+ apps, sockets in (\S+)\)/;
+ok($doomed_dir && -d $doomed_dir, 'the manager\'s socket directory') or diag($doomed_dir);
+ok($h->graceful, 'graceful restart, a request in flight');
+kill 'KILL', $doomed;
+ok(wait_for(sub { !-e $doomed_dir }),
+   'its manager SIGKILLed while draining: the socket directory is removed');
+waitpid $kslow, 0;
 
 # ---- the counters carry over a restart, as mod_status' totals do --------------
 is(join(' ', map { $h->get('/lhello')->{status} } 1 .. 5), '200 200 200 200 200',
@@ -248,3 +266,33 @@ is("@rc", '0 0', 'both requests are answered (200, each its own reply)');
 ok(wait_for(sub { !pid_alive($mgr4p) && !pid_alive($gpid) }),
    'then the manager and the worker are gone');
 ok(!glob($h4->dir . '/pa-*'), 'and the socket directory');
+
+# ---- stop with a request whose httpd child is killed: the worker leaves cleanly ---
+# httpd kills its children that do not stop (here: one waiting 15 s for its
+# worker to answer a POST) before it stops the manager. The worker then finishes a request
+# nobody waits for and reads its kept connection for the next: it is shut
+# down, so the worker sees its SIGTERM, not a SIGKILL after die-timeout.
+my $h5 = PATest::Httpd->new(status => 1, conf => <<"EOF5");
+PreforkApp kstop "$echo" processes=1 die-timeout=60
+<Location /kstop>
+    SetHandler prefork-app:kstop
+</Location>
+EOF5
+ok($h5->start, 'fifth private httpd started') or diag($h5->error_log);
+my $kid5 = fork() // die "fork: $!";
+if (!$kid5) {
+    # A POST: a GET's worker would be killed once its client is seen gone.
+    HTTP::Tiny->new(timeout => 60)->request('POST', $h5->url('/kstop?sleep=15'),
+                                            { content => 'x=1' });
+    POSIX::_exit(0);
+}
+ok(wait_for(sub { my $a = $h5->app('kstop'); $a && $a->{processes}{busy} == 1 }),
+   'a request at the worker');
+my ($wpid5) = $h5->pids('kstop');
+my $mgr5 = $h5->manager_pid;
+ok($h5->stop, 'stop');
+waitpid $kid5, 0;
+ok(wait_for(sub { !pid_alive($mgr5) }, timeout => 90), 'the manager is gone');
+like(error_log_since(0, $h5->log_file),
+     qr/PA00104: app kstop slot 0 pid $wpid5 exited with status 0 after 1 requests \(shutdown\)/,
+     'the worker exited by itself once its request was over (not SIGKILLed at die-timeout)');

@@ -14,7 +14,7 @@ use PATest qw(:all);
 use PADispatch qw(:all);
 use IO::Socket::INET ();
 
-plan tests => 25;
+plan tests => 28;
 
 my $app = 'dgone';
 
@@ -71,6 +71,15 @@ close $s;
 ok(wait_for(sub { idle() }, timeout => 20), 'its client hangs up: the app finishes it');
 is(join(' ', worker_pids($app), counter($app, 'killed_client_gone')), "$pid " . ($killed + 1),
    'the same worker, nothing killed');
+
+# ---- a POST whose client leaves mid-reply: the app finishes, the worker stays -------
+ok(wait_for(sub { idle() }), 'worker idle for a long reply');
+($pid) = worker_pids($app);
+$s = send_raw("POST /$app?bytes=20000000 HTTP/1.1\r\n", 'x=1');
+read($s, my $first, 1000);
+close $s;
+ok(wait_for(sub { idle() }, timeout => 30), 'its client leaves mid-reply: the reply is read to its end');
+is(join(' ', worker_pids($app)), $pid, 'by the same worker, not replaced');
 
 # ---- a request whose client left while it was queued: not sent --------------------
 ok(wait_for(sub { idle() }), 'worker idle again');

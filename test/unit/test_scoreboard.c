@@ -255,11 +255,10 @@ static void test_fifo_handoff(void **state)
 }
 
 /* A process queues for a worker and is SIGKILLed there: its waiter record
- * stays behind. */
-static void leave_dead_waiter(fixture_t *f)
+ * stays behind. Its pid, not reaped yet: a zombie. */
+static pid_t leave_zombie_waiter(fixture_t *f)
 {
     pid_t kid = fork();
-    int st;
 
     if (kid == 0) {
         pa_claim_t c;
@@ -269,7 +268,15 @@ static void leave_dead_waiter(fixture_t *f)
     }
     wait_queue_len(f, 1);
     kill(kid, SIGKILL);
-    waitpid(kid, &st, 0);
+    usleep(100000);
+    return kid;
+}
+
+static void leave_dead_waiter(fixture_t *f)
+{
+    int st;
+
+    waitpid(leave_zombie_waiter(f), &st, 0);
 }
 
 /* A waiter whose process died is never handed a worker. */
@@ -281,6 +288,29 @@ static void test_dead_waiter_skipped(void **state)
     worker_up(f, 0, 1000);
     assert_int_equal(pa_sb_slot(f->sb, f->a, 0)->state, PA_SLOT_IDLE);
     assert_int_equal(f->a->queue_len, 0);
+}
+
+/* A zombie passes the hand-off's kill(0) and is granted the worker; once
+ * it is reaped, the manager's checking sweep frees its record, which no
+ * waiter would ever free. */
+static void test_sweep_frees_grant_of_dead_waiter(void **state)
+{
+    fixture_t *f = *state;
+    pa_sb_layout_t *l = pa_sb_layout(f->sb, f->a);
+    pid_t kid = leave_zombie_waiter(f);
+    apr_uint32_t i;
+    int st;
+
+    worker_up(f, 0, 1000);
+    assert_int_equal(pa_sb_slot(f->sb, f->a, 0)->client_pid, kid);
+    waitpid(kid, &st, 0);
+    pa_sb_lock(f->sb, f->a);
+    pa_sb_sweep_waiters_locked(f->sb, f->a, 1);
+    pa_sb_unlock(f->sb, f->a);
+    for (i = 0; i < l->nwaiters; i++) {
+        assert_int_equal(l->waiters[i].state, PA_WAIT_FREE);
+    }
+    assert_int_equal(f->a->waiters_hw, 0);
 }
 
 /* The manager's sweep counts waiters on every pass and frees dead ones'
@@ -679,6 +709,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_queue_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fifo_handoff, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dead_waiter_skipped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sweep_frees_grant_of_dead_waiter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sweep_checks_life_when_asked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_max_requests_retires, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recycling_waits_out_backoff, setup, teardown),
