@@ -247,6 +247,62 @@ static apr_status_t get_body(pa_req_t *q, apr_bucket_brigade *bb,
     return APR_SUCCESS;
 }
 
+/* Hand the data in bb to put(), up to its EOS (body_complete), and empty
+ * it. Returns OK or the HTTP error to answer. */
+static int drain_body(pa_req_t *q, apr_bucket_brigade *bb,
+                      int (*put)(pa_req_t *, const char *, apr_size_t))
+{
+    apr_bucket *e;
+    int rc = OK;
+
+    for (e = APR_BRIGADE_FIRST(bb);
+         rc == OK && e != APR_BRIGADE_SENTINEL(bb); e = APR_BUCKET_NEXT(e)) {
+        const char *data;
+        apr_size_t len;
+        apr_status_t rv;
+
+        if (APR_BUCKET_IS_EOS(e)) {
+            q->body_complete = 1;
+            break;
+        }
+        rv = apr_bucket_read(e, &data, &len, APR_BLOCK_READ);
+        if (rv != APR_SUCCESS) {
+            rc = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
+        }
+        else if (len) {
+            rc = put(q, data, len);
+        }
+    }
+    apr_brigade_cleanup(bb);
+    return rc;
+}
+
+/* Into the body buffer: get_body() never gives more than fits. */
+static int put_prefix(pa_req_t *q, const char *data, apr_size_t len)
+{
+    if (!q->body) {
+        q->body = apr_palloc(q->r->pool, PA_BODY_BUFFER_MAX);
+    }
+    memcpy(q->body + q->body_len, data, len);
+    q->body_len += len;
+    return OK;
+}
+
+static int put_spool(pa_req_t *q, const char *data, apr_size_t len)
+{
+    apr_status_t rv = apr_file_write_full(q->spool, data, len, NULL);
+
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, q->r, PALOGNO(00325)
+                      "%s: writing a request body to its temporary file "
+                      "failed after %" APR_OFF_T_FMT " bytes", q->app->name,
+                      q->spool_len);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    q->spool_len += len;
+    return OK;
+}
+
 /* The rest of a body that came without a Content-Length (chunked, or an
  * HTTP/2 stream), into a temporary file (0600, unlinked at once, so nothing
  * is left behind even by a crash): the app is told CONTENT_LENGTH, which PHP
@@ -276,36 +332,15 @@ static int spool_body(pa_req_t *q)
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     while (!q->body_complete) {
-        apr_bucket *e;
+        int rc;
 
         rv = get_body(q, bb, PA_BODY_BUFFER_MAX);
         if (rv != APR_SUCCESS) {
             return ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
         }
-        for (e = APR_BRIGADE_FIRST(bb); e != APR_BRIGADE_SENTINEL(bb);
-             e = APR_BUCKET_NEXT(e)) {
-            const char *data;
-            apr_size_t len;
-
-            if (APR_BUCKET_IS_EOS(e)) {
-                q->body_complete = 1;
-                break;
-            }
-            rv = apr_bucket_read(e, &data, &len, APR_BLOCK_READ);
-            if (rv != APR_SUCCESS) {
-                return ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
-            }
-            if (len && (rv = apr_file_write_full(q->spool, data, len, NULL))
-                       != APR_SUCCESS) {
-                ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, PALOGNO(00325)
-                              "%s: writing a request body to its temporary "
-                              "file failed after %" APR_OFF_T_FMT " bytes",
-                              q->app->name, q->spool_len);
-                return HTTP_INTERNAL_SERVER_ERROR;
-            }
-            q->spool_len += len;
+        if ((rc = drain_body(q, bb, put_spool)) != OK) {
+            return rc;
         }
-        apr_brigade_cleanup(bb);
     }
     return OK;
 }
@@ -319,33 +354,16 @@ static int read_body_prefix(pa_req_t *q)
                                                 r->connection->bucket_alloc);
 
     while (!q->body_complete && q->body_len < PA_BODY_BUFFER_MAX) {
-        apr_bucket *e;
         apr_status_t rv;
+        int rc;
 
         rv = get_body(q, bb, PA_BODY_BUFFER_MAX - q->body_len);
         if (rv != APR_SUCCESS) {
             return ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
         }
-        for (e = APR_BRIGADE_FIRST(bb); e != APR_BRIGADE_SENTINEL(bb);
-             e = APR_BUCKET_NEXT(e)) {
-            const char *data;
-            apr_size_t len;
-
-            if (APR_BUCKET_IS_EOS(e)) {
-                q->body_complete = 1;
-                break;
-            }
-            rv = apr_bucket_read(e, &data, &len, APR_BLOCK_READ);
-            if (rv != APR_SUCCESS) {
-                return ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
-            }
-            if (len && !q->body) {
-                q->body = apr_palloc(r->pool, PA_BODY_BUFFER_MAX);
-            }
-            memcpy(q->body + q->body_len, data, len);
-            q->body_len += len;
+        if ((rc = drain_body(q, bb, put_prefix)) != OK) {
+            return rc;
         }
-        apr_brigade_cleanup(bb);
     }
     if (!q->body_complete && !apr_table_get(r->headers_in, "Content-Length")) {
         return spool_body(q);
