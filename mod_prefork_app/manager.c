@@ -1566,13 +1566,23 @@ static void pa_manager_maint(int reason, void *data, apr_wait_t status)
 static apr_status_t pa_manager_fork(pa_mgr_proc_t *mp)
 {
     pid_t parent = getpid();
-    pid_t pid = fork();
+    sigset_t all, old;
+    pid_t pid;
+    int err;
 
-    if (pid < 0) {
-        return errno;
-    }
+    /* Until the manager reads its signals from its signalfd
+     * (pa_mgr_signals()), one sent to it (a retire, a stop) must wait
+     * there, not run httpd's handlers in it or kill it. */
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &old);
+    pid = fork();
+    err = errno;
     if (pid == 0) {
         pa_mgr_main(mp->sb, mp->pconf, mp->s, parent);
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    if (pid < 0) {
+        return err;
     }
     mp->proc.pid = pid;
     mp->proc.in = mp->proc.out = mp->proc.err = NULL;
