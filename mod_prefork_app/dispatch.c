@@ -100,7 +100,6 @@ typedef struct pa_req_t {
     int plain;                      /* a long reply: read without peeking */
     int sent;                       /* some of the request went out */
     int req_sent;                   /* all of it did, its end included */
-    int cut;                        /* the worker stopped taking it */
     apr_time_t deadline;            /* claim + request-timeout */
     pa_fcgi_parser_t parser;
     pa_fcgi_head_t head;
@@ -230,10 +229,10 @@ static apr_status_t get_body(pa_req_t *q, apr_bucket_brigade *bb,
         }
     }
     rv = apr_brigade_partition(bb, (apr_off_t)max, &e);
-    if (rv == APR_INCOMPLETE || e == APR_BRIGADE_SENTINEL(bb)) {
+    if (rv == APR_INCOMPLETE) {
         return APR_SUCCESS;             /* it all fits */
     }
-    if (rv != APR_SUCCESS) {
+    if (rv != APR_SUCCESS || e == APR_BRIGADE_SENTINEL(bb)) {
         return rv;
     }
     apr_brigade_split_ex(bb, e, q->rest);
@@ -534,7 +533,6 @@ static const char *bad_field(request_rec *r)
     return fc.bad;
 }
 
-/* The header block is complete in q->hdr: apply it to the response. */
 /* The body length the reply's headers promise, or -1: none given, or a
  * reply to HEAD, a 204 or a 304, which may give one and no body.
  * (bad_field() let only a valid one through, read the same way.) */
@@ -550,6 +548,7 @@ static apr_off_t reply_length(request_rec *r)
     return cl;
 }
 
+/* The header block is complete in q->hdr: apply it to the response. */
 static void headers_done(pa_req_t *q)
 {
     request_rec *r = q->r;
@@ -1098,10 +1097,10 @@ static void receive(pa_req_t *q, int block)
 /* ---- the request ------------------------------------------------------------ */
 
 /* Whether the request goes on being sent: not once the worker has
- * answered, failed or stopped taking it. */
+ * answered or failed. */
 static int sending(const pa_req_t *q)
 {
-    return !q->fail && !q->ended && !q->cut;
+    return !q->fail && !q->ended;
 }
 
 /* Send iov[0..n) whole; true if it all went out. While the worker takes no
@@ -1136,7 +1135,6 @@ static int send_all(pa_req_t *q, struct iovec *iov, int n)
                 while (!q->fail && !q->ended) {
                     receive(q, 1);
                 }
-                q->cut = 1;
                 return 0;
             }
             rv = wait_worker(q, POLLIN | POLLOUT, &revents);
@@ -1332,7 +1330,7 @@ static int attempt(pa_req_t *q, const char *what, const char *begin,
     q->body_in = 0;
     q->reply_cl = -1;
     q->overlong = 0;
-    q->req_sent = q->cut = 0;
+    q->req_sent = 0;
     q->headers_done = q->ended = q->discard = 0;
     pa_fcgi_parser_init(&q->parser, PA_REQUEST_ID);
     pa_fcgi_head_init(&q->head);
