@@ -14,7 +14,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PAH2;
 
-plan tests => 22;
+plan tests => 24;
 
 my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
 my $lib = libexecdir();
@@ -38,8 +38,12 @@ my $body = join '', map { chr(($_ * 7) % 256) } 1 .. 60_000;
 $c->request(3, 'POST', '/h2app?echo=body', $body);
 $data = $c->read_data(3);
 ok(defined $data && $data eq $body, 'a 60 KB binary POST body (4 DATA frames) comes back whole');
-$c->request(5, 'GET', '/h2app?bytes=3000000');
-$data = $c->read_data(5, 60);
+$c->request(5, 'POST', '/h2app', substr($body, 0, 5000), 'nolength');
+$data = $c->read_data(5);
+like($data // '', qr/^CONTENT_LENGTH=5000$/m, 'a POST body without a content-length: the app is told its length');
+like($data // '', qr/^body_length=5000$/m, '... and gets all of it');
+$c->request(7, 'GET', '/h2app?bytes=3000000');
+$data = $c->read_data(7, 60);
 is(length($data // ''), 3_000_000, 'a 3 MB response arrives whole');
 
 # ---- a reset stream frees its worker --------------------------------------------
@@ -47,19 +51,19 @@ my ($pid) = $h->pids('h2app');
 my $killed = $h->counter('h2app', 'killed_client_gone');
 is($killed, 0, 'nothing killed yet');
 my $off = error_log_offset($h->log_file);
-$c->request(7, 'GET', '/h2app?sleep=30');
+$c->request(9, 'GET', '/h2app?sleep=30');
 ok(wait_for(sub { (($h->app('h2app') || {})->{processes}{busy} // 0) == 1 }),
    'a GET the app takes 30 s over: its worker is busy');
-$c->reset(7);
+$c->reset(9);
 # Another stream at once: it waits for the one worker.
-$c->request(9, 'GET', '/h2app?whoami=1');
+$c->request(11, 'GET', '/h2app?whoami=1');
 ok(wait_for(sub { my ($p) = $h->pids('h2app'); $p && $p != $pid && !pid_alive($pid) },
             timeout => 20),
    'the client resets the stream: the worker is replaced a second later, not held for 30 s');
 ok(wait_for_log(qr/PA00322: h2app: client went away while worker pid $pid was working on its request/,
                 $off, file => $h->log_file), 'one line in the log, naming the worker');
 is($h->counter('h2app', 'killed_client_gone'), $killed + 1, 'counted as killed_client_gone');
-like($c->read_data(9) // '', qr/^pid=\d+ /, 'the stream sent after the reset one is served');
+like($c->read_data(11) // '', qr/^pid=\d+ /, 'the stream sent after the reset one is served');
 
 $c->close;
 

@@ -47,12 +47,14 @@ sub _send {
     print { $self->{s} } $bytes or die "send: $!";
 }
 
-# request($stream_id, $method, $path[, $body]): odd stream ids, increasing.
+# request($stream_id, $method, $path[, $body[, 'nolength']]): odd stream
+# ids, increasing. With 'nolength' the body goes without a content-length
+# (HTTP/2 needs none).
 sub request {
-    my ($self, $sid, $method, $path, $body) = @_;
+    my ($self, $sid, $method, $path, $body, $nolength) = @_;
     my $block = _literal(':method', $method) . _literal(':scheme', 'http')
               . _literal(':path', $path) . _literal(':authority', '127.0.0.1');
-    $block .= _literal('content-length', length $body) if defined $body;
+    $block .= _literal('content-length', length $body) if defined $body && !$nolength;
     # END_HEADERS, and END_STREAM when there is no body.
     $self->_send(_frame(1, defined $body ? 0x4 : 0x5, $sid, $block));
     return unless defined $body;
