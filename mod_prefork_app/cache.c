@@ -45,6 +45,7 @@ typedef struct pa_cache_save_t {
     pa_app_t *app;
     const char *key;
     int decided;
+    apr_table_t *headers;           /* as they were when it was decided */
     apr_interval_time_t ttl;
     const char *tags;
     char *body;
@@ -101,12 +102,20 @@ apr_status_t pa_cache_create_zones(pa_server_conf_t *conf, apr_pool_t *pconf,
     return APR_SUCCESS;
 }
 
+/* The Host header (and its port, under UseCanonicalName Off) is the
+ * client's to choose: the virtual host that serves the request (where its
+ * section is defined) and the local port are part of the key, so that one
+ * host's pages never answer for another's, whose access rules may differ. */
 static const char *cache_key(request_rec *r, pa_app_t *app)
 {
-    return apr_pstrcat(r->pool, app->name, " ", ap_http_scheme(r), "://",
-                       r->hostname ? r->hostname : r->server->server_hostname,
-                       ":", apr_itoa(r->pool, ap_get_server_port(r)),
-                       r->unparsed_uri, NULL);
+    server_rec *s = r->server;
+
+    return apr_psprintf(r->pool, "%s %s:%d :%u %s://%s:%u%s", app->name,
+                        s->defn_name ? s->defn_name : "-", s->defn_line_number,
+                        (unsigned)r->connection->local_addr->port,
+                        ap_http_scheme(r),
+                        r->hostname ? r->hostname : s->server_hostname,
+                        (unsigned)ap_get_server_port(r), r->unparsed_uri);
 }
 
 /* Only anonymous GET/HEAD requests may see or fill the shared cache. */
@@ -118,42 +127,69 @@ static int request_cacheable(request_rec *r)
         && !r->user;
 }
 
-/* The app's headers land in err_headers_out (ap_scan_script_header keeps
- * them across error responses), httpd's own in headers_out. */
-static const char *out_header(request_rec *r, const char *name)
+/* The response's headers as they stand before any filter after this one
+ * has run: the app's (in err_headers_out: ap_scan_script_header keeps them
+ * across error responses) and those of modules that ran before it, a
+ * header set in both merged into one value, so that a check sees all of
+ * it. Later filters (mod_deflate, httpd's framing) are not the app's and
+ * are not stored. */
+static apr_table_t *reply_headers(request_rec *r)
 {
-    const char *v = apr_table_get(r->err_headers_out, name);
+    apr_table_t *h = apr_table_overlay(r->pool, r->headers_out,
+                                       r->err_headers_out);
 
-    return v ? v : apr_table_get(r->headers_out, name);
+    apr_table_compress(h, APR_OVERLAP_TABLES_MERGE);
+    return h;
+}
+
+/* Where directive token (e.g. "max-age=", "private") starts in a
+ * Cache-Control value, or NULL: a whole list item, not part of another
+ * ("x-private"). */
+static const char *cc_find(const char *cc, const char *token)
+{
+    apr_size_t n = strlen(token);
+    const char *p = cc;
+
+    while (p && (p = ap_strcasestr(p, token)) != NULL) {
+        char next = p[n];
+
+        if ((p == cc || p[-1] == ',' || apr_isspace(p[-1]))
+            && (token[n - 1] == '=' || next == '\0' || next == ','
+                || next == '=' || apr_isspace(next))) {
+            return p;
+        }
+        p += n;
+    }
+    return NULL;
 }
 
 static int cc_has(const char *cc, const char *token)
 {
-    const char *p = cc ? ap_strcasestr(cc, token) : NULL;
-
-    return p && (p == cc || (!apr_isalnum(p[-1]) && p[-1] != '-'));
+    return cc_find(cc, token) != NULL;
 }
 
 /* How long the app says this response may be shared; 0 = not at all. */
-static apr_interval_time_t response_ttl(request_rec *r)
+static apr_interval_time_t response_ttl(request_rec *r, apr_table_t *h)
 {
-    const char *cc = out_header(r, "Cache-Control");
-    const char *vary = out_header(r, "Vary");
+    const char *cc = apr_table_get(h, "Cache-Control");
+    const char *vary = apr_table_get(h, "Vary");
     const char *expires, *age;
 
+    /* The key does not hold the client's Accept-Encoding: only an identity
+     * body, which suits every client, is shared. */
     if (r->status != HTTP_OK
-        || out_header(r, "Set-Cookie")
+        || apr_table_get(h, "Set-Cookie")
+        || apr_table_get(h, "Content-Encoding")
         || cc_has(cc, "no-store") || cc_has(cc, "private")
         || cc_has(cc, "no-cache")
         || (vary && strcasecmp(vary, "Accept-Encoding"))) {
         return 0;
     }
-    if ((age = cc ? ap_strcasestr(cc, "s-maxage=") : NULL)
-        || (age = cc_has(cc, "max-age=") ? ap_strcasestr(cc, "max-age=") : NULL)) {
+    if ((age = cc_find(cc, "s-maxage=")) || (age = cc_find(cc, "max-age="))) {
         apr_int64_t sec = apr_atoi64(strchr(age, '=') + 1);
         return sec > 0 ? apr_time_from_sec(sec) : 0;
     }
-    if ((expires = out_header(r, "Expires"))) {
+    if ((expires = apr_table_get(h, "Expires"))) {
         apr_time_t when = apr_date_parse_http(expires);
         return when > r->request_time ? when - r->request_time : 0;
     }
@@ -183,8 +219,7 @@ static void store(request_rec *r, pa_cache_save_t *ctx)
 {
     apr_shm_cache_t *zone = ctx->app->cache->handle;
     pa_cache_entry_t e = { PA_CACHE_MAGIC, r->status, r->request_time, 0, 0 };
-    apr_table_t *h = apr_table_overlay(r->pool, r->headers_out,
-                                       r->err_headers_out);
+    apr_table_t *h = ctx->headers;
     pa_hdr_buf_t hb;
     apr_size_t hlen = 0;
     char *val;
@@ -195,7 +230,11 @@ static void store(request_rec *r, pa_cache_save_t *ctx)
     if (r->content_type) {
         apr_table_setn(h, "Content-Type", r->content_type);
     }
+    /* The framing is the answering request's own. */
     apr_table_unset(h, "Content-Length");
+    apr_table_unset(h, "Transfer-Encoding");
+    apr_table_unset(h, "Connection");
+    apr_table_unset(h, "Keep-Alive");
     apr_table_do(header_size, &hlen, h, NULL);
     val = apr_palloc(r->pool, sizeof(e) + hlen + ctx->len);
     hb.buf = val + sizeof(e);
@@ -211,9 +250,15 @@ static void store(request_rec *r, pa_cache_save_t *ctx)
     if (ctx->tags) {
         char *list = apr_pstrdup(r->pool, ctx->tags), *state, *tok;
 
-        for (tok = apr_strtok(list, ", ", &state);
-             tok && ntags < APR_SHM_CACHE_MAX_TAGS;
+        for (tok = apr_strtok(list, ", ", &state); tok;
              tok = apr_strtok(NULL, ", ", &state)) {
+            if (ntags == APR_SHM_CACHE_MAX_TAGS) {
+                /* Invalidating a tag left out would miss this page. */
+                ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00604)
+                              "app %s: response not cached: more than %d "
+                              "tags", ctx->app->name, APR_SHM_CACHE_MAX_TAGS);
+                return;
+            }
             tags[ntags++] = tok;
         }
     }
@@ -236,10 +281,12 @@ static apr_status_t save_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 
     if (!ctx->decided) {
         ctx->decided = 1;
-        ctx->tags = out_header(r, PA_CACHE_TAGS_HEADER);
+        ctx->headers = reply_headers(r);
+        ctx->tags = apr_table_get(ctx->headers, PA_CACHE_TAGS_HEADER);
+        apr_table_unset(ctx->headers, PA_CACHE_TAGS_HEADER);
         apr_table_unset(r->headers_out, PA_CACHE_TAGS_HEADER);
         apr_table_unset(r->err_headers_out, PA_CACHE_TAGS_HEADER);
-        ctx->ttl = r->header_only ? 0 : response_ttl(r);
+        ctx->ttl = r->header_only ? 0 : response_ttl(r, ctx->headers);
         if (!ctx->ttl) {
             ap_remove_output_filter(f);
             return ap_pass_brigade(f->next, bb);
@@ -252,8 +299,16 @@ static apr_status_t save_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         apr_size_t n;
 
         if (APR_BUCKET_IS_EOS(b)) {
-            store(r, ctx);
+            /* Not a reply that was cut off, or whose client left (the rest
+             * of it was dropped): only a whole one. */
+            if (!f->c->aborted) {
+                store(r, ctx);
+            }
             ctx->ttl = 0;
+            break;
+        }
+        if (AP_BUCKET_IS_ERROR(b)) {
+            ctx->ttl = 0;       /* the reply broke: pass it on, keep nothing */
             break;
         }
         if (APR_BUCKET_IS_METADATA(b)) {

@@ -6,7 +6,7 @@
  * Query parameters (combine freely):
  *   status=N         send "Status: N"
  *   redirect=URL     send "Location: URL" (a local redirect when it starts with /)
- *   header=Name:val  an extra response header (one)
+ *   header=Name:val  an extra response header (header2= for a second one)
  *   etag=X           send ETag: "X" (for conditional requests)
  *   cl=1             send Content-Length
  *   bytes=N          the body is N bytes of a fixed pattern instead of the dump
@@ -292,6 +292,9 @@ static void respond(conv_t *c)
         say(c, "Location: %s\r\n", v);
     }
     if ((v = param(qs, "header")) != NULL) {
+        say(c, "%s\r\n", v);
+    }
+    if ((v = param(qs, "header2")) != NULL) {
         say(c, "%s\r\n", v);
     }
     if ((v = param(qs, "etag")) != NULL) {

@@ -11,6 +11,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use Apache::TestRequest qw(GET);
 use PATest qw(:all);
+use IO::Socket::INET ();
 
 # "page X pid P served N": who answered, and how often that worker had.
 sub fetch {
@@ -75,5 +76,51 @@ my $st = status_json();
 my ($z) = grep { $_->{name} eq 'cachezone' } @{ $st->{cache_zones} || [] };
 ok($z, 'the zone is on the status page');
 ok($z && $z->{stats} && $z->{stats}{hits} >= 1, 'with its hits') or diag(explain($z));
+
+# What is stored is the app's whole reply, nothing else: not one cut off
+# (a 10-byte body for a promised 1000, its worker gone), not the framing or
+# encoding later filters put on a long reply (it comes in several pieces),
+# not a compressed body whose key does not say which encoding; and a
+# Cache-Control item is read whole ("x-no-cache-hint" is not "no-cache",
+# nor does it hide the "no-cache" after it).
+my $cc = 'header=Cache-Control:%20max-age%3D60';
+my $long = GET("/cecho?$cc&bytes=200000&n=2");
+is($long->header('X-Prefork-App-Cache') // '', 'MISS', 'a 200 KB reply: stored');
+my $long2 = GET("/cecho?$cc&bytes=200000&n=2");
+is($long2->header('X-Prefork-App-Cache') // '', 'HIT', 'then served from the zone');
+ok($long2->content eq $long->content && length($long->content) == 200000,
+   'whole, with its framing the answering request\'s own') or diag(length($long2->content));
+ok(!defined $long2->header('Client-Transfer-Encoding'), 'not replayed as chunked');
+GET("/cecho?$cc&header2=Content-Encoding:%20gzip&bytes=10&n=3");
+isnt(GET("/cecho?$cc&header2=Content-Encoding:%20gzip&bytes=10&n=3")->header('X-Prefork-App-Cache') // '',
+     'HIT', 'a reply with a Content-Encoding is not shared');
+my $hint = 'header=Cache-Control:%20max-age%3D60,%20x-no-cache-hint,%20no-cache';
+GET("/cecho?$hint&n=4");
+isnt(GET("/cecho?$hint&n=4")->header('X-Prefork-App-Cache') // '', 'HIT',
+     'no-cache after an item that merely contains it: not stored');
+my $xp = 'header=Cache-Control:%20max-age%3D60,%20x-private';
+GET("/cecho?$xp&n=5");
+is(GET("/cecho?$xp&n=5")->header('X-Prefork-App-Cache') // '', 'HIT',
+   'an item that merely contains "private" does not stop it');
+
+# A reply whose client left halfway: the rest was read and dropped, and
+# what went out is not a page to keep.
+my $flag = Apache::Test::vars('t_logs') . '/cecho_second';
+unlink $flag;
+my $sock = IO::Socket::INET->new(PeerAddr => Apache::TestRequest::hostport(), Timeout => 30)
+    or die "connect: $!";
+print $sock "GET /cecho?$cc&slowstream=$flag&n=6 HTTP/1.1\r\nHost: localhost\r\n\r\n";
+my $got = '';
+while ($got !~ /first\n/ && sysread($sock, my $chunk, 4096)) {
+    $got .= $chunk;
+}
+close $sock;
+sleep 1;                        # the module sees its client gone
+open my $fh, '>', $flag or die "$flag: $!";
+close $fh;
+sleep 1;                        # the app sends the rest, which is dropped
+my $again = GET("/cecho?$cc&slowstream=$flag&n=6");
+like($again->content, qr/first\nsecond\n/, 'a reply whose client left halfway is not stored')
+    or diag($again->header('X-Prefork-App-Cache'));
 
 done_testing();
