@@ -1,0 +1,55 @@
+# The response cache and virtual hosts: the Host header (and, under
+# UseCanonicalName Off, its port) is the client's to choose, so a page one
+# host stored must not answer a request that another host serves, even when
+# it names the first host: their access rules may differ.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use File::Basename qw(dirname);
+use IO::Socket::INET ();
+use Apache::Test qw(-withtestmore);
+use PATest qw(:all);
+
+plan tests => 6;
+
+my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
+my $port2 = PATest::free_port();
+my $h = PATest::Httpd->new(conf => <<"EOF2");
+Listen 127.0.0.1:$port2
+PreforkAppCache vzone 1M
+PreforkApp vcache "$echo" processes=1 cache=vzone
+<Location /v>
+    SetHandler prefork-app:vcache
+</Location>
+<VirtualHost 127.0.0.1:$port2>
+    ServerName admin.example
+    <Location /v>
+        SetHandler prefork-app:vcache
+    </Location>
+</VirtualHost>
+EOF2
+ok($h->start, 'private httpd with a second port for a virtual host') or diag($h->error_log);
+
+# HTTP/1.0 with a Host header of our choosing; the cache state and body.
+sub get_via {
+    my ($port, $host, $path) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port, Timeout => 60)
+        or return ('', '');
+    print $s "GET $path HTTP/1.0\r\nHost: $host\r\n\r\n";
+    my $reply = do { local $/; <$s> } // '';
+    my ($state) = $reply =~ /^X-Prefork-App-Cache: (\w+)/mi;
+    my ($body) = $reply =~ /\r\n\r\n(.*)\z/s;
+    return ($state // '', $body // '');
+}
+
+my $path = '/v?header=Cache-Control:%20max-age%3D60&whoami=1';
+my ($s1) = get_via($port2, "admin.example:$port2", $path);
+is($s1, 'MISS', 'the virtual host stores its page');
+my ($s2) = get_via($port2, "admin.example:$port2", $path);
+is($s2, 'HIT', 'and answers it from the zone');
+my ($s3) = get_via($h->port, "admin.example:$port2", $path);
+isnt($s3, 'HIT', 'the main server, asked with the same Host, does not get that page');
+my ($s4, $b4) = get_via($h->port, "admin.example:$port2", $path);
+is($s4, 'HIT', 'it has a page of its own');
+ok($h->stop, 'stopped');
