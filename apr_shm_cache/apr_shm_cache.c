@@ -444,6 +444,7 @@ static int read_optimistic(apr_shm_cache_t *c, const char *key,
         apr_uint32_t v1 = __atomic_load_n(seq, __ATOMIC_ACQUIRE), steps = 0;
         shc_off_t off = __atomic_load_n(&c->buckets[b], __ATOMIC_RELAXED);
         shc_entry_t *e = NULL;
+        const char *val = NULL;
         apr_int64_t expires = 0;
         apr_uint32_t sum = 0, n = 0;
 
@@ -451,36 +452,45 @@ static int read_optimistic(apr_shm_cache_t *c, const char *key,
             continue;
         }
         /* Anything may change under us: check every offset and length
-         * before using it, and trust nothing until the word is unchanged. */
+         * before using it, and trust nothing until the word is unchanged.
+         * Each length is read once: the pointers are made from the values
+         * that were checked, not from a second read a writer may have
+         * changed in between (entry_key() and entry_val() read them). */
         while (off) {
             shc_entry_t *x;
+            apr_uint32_t xtags, xklen;
+
             if (off < hdr->rmm_off || off + sizeof(*x) > limit || (off & 7)
                 || ++steps > c->max_chain) {
                 e = NULL;
                 break;
             }
             x = SHC_ENTRY(c, off);
-            if (x->hash == h && x->klen == klen
-                && x->ntags <= APR_SHM_CACHE_MAX_TAGS
-                && off + sizeof(*x) + x->ntags * sizeof(shc_link_t) + klen
+            xtags = __atomic_load_n(&x->ntags, __ATOMIC_RELAXED);
+            xklen = __atomic_load_n(&x->klen, __ATOMIC_RELAXED);
+            if (x->hash == h && xklen == klen
+                && xtags <= APR_SHM_CACHE_MAX_TAGS
+                && off + sizeof(*x) + xtags * sizeof(shc_link_t) + klen
                    <= limit
-                && !memcmp(entry_key(x), key, klen)) {
+                && !memcmp((const char *)(entry_links(x) + xtags), key,
+                           klen)) {
                 e = x;
+                val = (const char *)(entry_links(x) + xtags) + klen;
                 break;
             }
             off = x->next;
         }
         if (e) {
-            n = e->vlen;
+            n = __atomic_load_n(&e->vlen, __ATOMIC_RELAXED);
             if (n > hdr->page_size
-                || (apr_uint64_t)(entry_val(e) - c->base) + n > limit) {
+                || (apr_uint64_t)(val - c->base) + n > limit) {
                 continue;
             }
             if (n >= *bufsize) {
                 *bufsize = n + 1;
                 *buf = apr_palloc(pool, *bufsize);
             }
-            memcpy(*buf, entry_val(e), n);
+            memcpy(*buf, val, n);
             sum = e->sum;
             expires = e->expires;
             *version = e->version;

@@ -280,7 +280,9 @@ APR_DECLARE(apr_status_t) apr_shm_cache_replace(apr_shm_cache_t *cache,
 
 /**
  * Compare and set: store a value only if the entry still has the version
- * a previous apr_shm_cache_get() returned.
+ * a previous apr_shm_cache_get() returned.  As for apr_shm_cache_set(), a
+ * store that fails once the version matched (no room) leaves no entry: a
+ * stale value is never kept.
  * @param cache The zone
  * @param key The key
  * @param val The value
