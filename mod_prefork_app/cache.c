@@ -139,6 +139,9 @@ static apr_table_t *reply_headers(request_rec *r)
                                        r->err_headers_out);
 
     apr_table_compress(h, APR_OVERLAP_TABLES_MERGE);
+    if (r->content_type) {
+        apr_table_setn(h, "Content-Type", r->content_type);
+    }
     return h;
 }
 
@@ -227,9 +230,6 @@ static void store(request_rec *r, pa_cache_save_t *ctx)
     int ntags = 0;
     apr_status_t rv;
 
-    if (r->content_type) {
-        apr_table_setn(h, "Content-Type", r->content_type);
-    }
     /* The framing is the answering request's own. */
     apr_table_unset(h, "Content-Length");
     apr_table_unset(h, "Transfer-Encoding");
