@@ -660,6 +660,32 @@ APR_DECLARE(apr_status_t) apr_shm_cache_create(apr_shm_cache_t **cache,
     return APR_SUCCESS;
 }
 
+static int same_layout(const shc_header_t *hdr)
+{
+    shc_header_t scratch, *want = &scratch;     /* a few KB */
+    int same;
+    unsigned i;
+
+    memset(want, 0, sizeof(*want));
+    same = layout(want, hdr->size)
+           && want->page_size == hdr->page_size
+           && want->nbuckets == hdr->nbuckets
+           && want->ntag_buckets == hdr->ntag_buckets
+           && want->ntags == hdr->ntags
+           && want->nclasses == hdr->nclasses
+           && want->buckets_off == hdr->buckets_off
+           && want->tag_buckets_off == hdr->tag_buckets_off
+           && want->tags_off == hdr->tags_off
+           && want->access_off == hdr->access_off
+           && want->rmm_off == hdr->rmm_off
+           && want->rmm_size == hdr->rmm_size;
+    for (i = 0; same && i < want->nclasses; i++) {
+        same = want->classes[i].size == hdr->classes[i].size
+               && want->classes[i].per_page == hdr->classes[i].per_page;
+    }
+    return same;
+}
+
 static apr_status_t check_segment(apr_shm_t *shm)
 {
     const shc_header_t *hdr = apr_shm_baseaddr_get(shm);
@@ -674,6 +700,12 @@ static apr_status_t check_segment(apr_shm_t *shm)
     if (size < sizeof(*hdr) || hdr->size != size
         || (apr_uint64_t)hdr->rmm_off + hdr->rmm_size != size
         || hdr->nclasses > SHC_MAX_CLASSES) {
+        return APR_SHM_CACHE_EBADSIZE;
+    }
+    /* Every region and table size follows from the size: a header whose
+     * figures differ from what layout() makes of it would have this process
+     * index outside the segment. */
+    if (!same_layout(hdr)) {
         return APR_SHM_CACHE_EBADSIZE;
     }
     return APR_SUCCESS;

@@ -640,6 +640,7 @@ static void test_attach_not_a_cache(void **state)
     const char *name;
     apr_uint32_t *w, saved;
     apr_uint64_t *size, saved_size;
+    int i;
 
     apr_pool_create(&p, NULL);
     /* A zeroed segment, and a tiny one. */
@@ -675,6 +676,16 @@ static void test_attach_not_a_cache(void **state)
     assert_int_equal(apr_shm_cache_attach(&a, name, p),
                      APR_SHM_CACHE_EBADSIZE);
     *size = saved_size;
+    /* A figure derived from the size: the page size (bytes 16..19), then
+     * the hash bucket count (20..23), as a stray write could leave them. */
+    for (i = 4; i <= 5; i++) {
+        w = (apr_uint32_t *)apr_shm_baseaddr_get(raw) + i;
+        saved = *w;
+        *w = saved * 2;
+        assert_int_equal(apr_shm_cache_attach(&a, name, p),
+                         APR_SHM_CACHE_EBADSIZE);
+        *w = saved;
+    }
     assert_int_equal(apr_shm_cache_attach(&a, name, p), APR_SUCCESS);
     check_value(a, "still", "here", p);
     apr_shm_detach(raw);
