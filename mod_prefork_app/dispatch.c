@@ -396,14 +396,17 @@ static void scgi_begin(pa_req_t *q, const char **begin, apr_size_t *len)
 
 /* ---- talking to the client ---------------------------------------------- */
 
-/* Its client is gone: the rest of the reply is read and dropped. A safe
- * method's worker gets PA_GONE_GRACE to finish, then timeout() has it
- * replaced (a long download nobody reads would hold it); any other may be
- * acting on its request, and keeps its request-timeout. */
+/* Its client is gone: the rest of the reply is read and dropped, and the
+ * connection marked aborted, so that httpd does not finish the response as
+ * an empty one either (a cache could keep that). A safe method's worker
+ * gets PA_GONE_GRACE to finish, then timeout() has it replaced (a long
+ * download nobody reads would hold it); any other may be acting on its
+ * request, and keeps its request-timeout. */
 static void client_gone(pa_req_t *q)
 {
     apr_time_t cut = apr_time_now() + PA_GONE_GRACE;
 
+    q->r->connection->aborted = 1;
     q->gone = 1;
     q->watch = 0;
     if (safe_method(q->r) && q->deadline > cut) {
@@ -433,7 +436,6 @@ static void pass(pa_req_t *q, int flush)
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rv, r, PALOGNO(00312)
                       "%s: client went away during the response",
                       q->app->name);
-        r->connection->aborted = 1;
         client_gone(q);
     }
 }
@@ -505,12 +507,13 @@ static int field_ok(void *baton, const char *name, const char *value)
     return 1;
 }
 
-static const char *bad_field(request_rec *r)
+/* What is wrong with the reply's header fields, or NULL; *cl: its
+ * Content-Length, -1 if it gives none. */
+static const char *bad_field(request_rec *r, apr_off_t *cl)
 {
     core_server_config *core = ap_get_core_module_config(r->server->module_config);
     pa_field_check_t fc;
     const char *length;
-    apr_off_t len;
 
     fc.r = r;
     fc.strict = core->http_conformance != AP_HTTP_CONFORMANCE_UNSAFE;
@@ -526,26 +529,12 @@ static const char *bad_field(request_rec *r)
      * the client (and the client) read the body otherwise. (httpd keeps
      * the last of several.) */
     length = apr_table_get(r->headers_out, "Content-Length");
-    if (!fc.bad && length && !ap_parse_strict_length(&len, length)) {
+    *cl = -1;
+    if (!fc.bad && length && !ap_parse_strict_length(cl, length)) {
         fc.bad = apr_psprintf(r->pool, "an invalid Content-Length (%s)",
                               ap_escape_logitem(r->pool, length));
     }
     return fc.bad;
-}
-
-/* The body length the reply's headers promise, or -1: none given, or a
- * reply to HEAD, a 204 or a 304, which may give one and no body.
- * (bad_field() let only a valid one through, read the same way.) */
-static apr_off_t reply_length(request_rec *r)
-{
-    const char *h = apr_table_get(r->headers_out, "Content-Length");
-    apr_off_t cl;
-
-    if (!h || r->header_only || r->status == HTTP_NO_CONTENT
-        || r->status == HTTP_NOT_MODIFIED || !ap_parse_strict_length(&cl, h)) {
-        return -1;
-    }
-    return cl;
 }
 
 /* The header block is complete in q->hdr: apply it to the response. */
@@ -553,6 +542,7 @@ static void headers_done(pa_req_t *q)
 {
     request_rec *r = q->r;
     const char *location, *bad;
+    apr_off_t cl;
     int rc;
 
     q->headers_done = 1;
@@ -586,14 +576,17 @@ static void headers_done(pa_req_t *q)
                apr_psprintf(r->pool, "invalid Status %d", r->status));
         return;
     }
-    if ((bad = bad_field(r)) != NULL) {
+    if ((bad = bad_field(r, &cl)) != NULL) {
         broken(q, PA_BAD_HEADERS, bad);
         return;
     }
     /* The framing is httpd's: an app's "chunked" over a plain body would
      * have the client read the body as chunks. */
     apr_table_unset(r->headers_out, "Transfer-Encoding");
-    q->reply_cl = reply_length(r);
+    /* The body length it promises; a reply to HEAD, a 204 or a 304 may
+     * give one and no body. */
+    q->reply_cl = r->header_only || r->status == HTTP_NO_CONTENT
+                  || r->status == HTTP_NOT_MODIFIED ? -1 : cl;
     location = apr_table_get(r->headers_out, "Location");
     if (location && r->status == HTTP_OK) {
         /* As mod_cgi: a local path is served by an internal redirect once
@@ -828,7 +821,6 @@ static void timeout(pa_req_t *q)
                       "replacing the worker", q->app->name,
                       (long)q->claim.pid, (int)apr_time_sec(PA_GONE_GRACE));
         apr_atomic_inc64(&q->sba->c.killed_client_gone);
-        q->r->connection->aborted = 1;
         q->fail = PA_FAIL_CLIENT;
         return;
     }
@@ -1543,11 +1535,6 @@ int pa_app_handler(request_rec *r)
             return OK;
         }
         rc = q->status ? q->status : OK;
-        if (q->gone) {
-            /* Its reply was dropped: httpd must not finish the response
-             * as an empty one (a cache could keep that). */
-            r->connection->aborted = 1;
-        }
         break;
     case PA_FAIL_CONNECT:
     case PA_FAIL_DEAD:
