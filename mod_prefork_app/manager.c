@@ -1496,6 +1496,40 @@ static void pa_manager_retire(pa_mgr_proc_t *mp)
                  mp->proc.pid);
 }
 
+/* A manager died: whether another takes its place (said in the log). Not
+ * for a retired one, nor while httpd exits, nor for one that could not
+ * start or keeps dying right after it starts. */
+static int pa_manager_replaceable(pa_mgr_proc_t *mp, int reason,
+                                  apr_wait_t status)
+{
+    if (mp->retired || pa_httpd_exiting()) {
+        return 0;
+    }
+    if (reason == APR_OC_REASON_DEATH && status == PA_MANAGER_STARTUP_ERROR) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, mp->s, PALOGNO(00118)
+                     "manager pid %" APR_PID_T_FMT " could not start "
+                     "(see above); applications are unavailable",
+                     mp->proc.pid);
+        return 0;
+    }
+    /* A manager that dies at once would be restarted in a tight loop. */
+    mp->quick_deaths = apr_time_now() - mp->started < apr_time_from_sec(1)
+                       ? mp->quick_deaths + 1 : 0;
+    if (mp->quick_deaths >= PA_MANAGER_QUICK_DEATHS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, mp->s, PALOGNO(00124)
+                     "manager pid %" APR_PID_T_FMT " died (status %d), "
+                     "the %dth time in a row right after it started; "
+                     "giving up: applications are unavailable until "
+                     "httpd restarts", mp->proc.pid, (int)status,
+                     mp->quick_deaths);
+        return 0;
+    }
+    ap_log_error(APLOG_MARK, APLOG_ERR, 0, mp->s, PALOGNO(00119)
+                 "manager pid %" APR_PID_T_FMT " died (status %d); "
+                 "starting a new one", mp->proc.pid, (int)status);
+    return 1;
+}
+
 static void pa_manager_maint(int reason, void *data, apr_wait_t status)
 {
     pa_mgr_proc_t *mp = data;
@@ -1505,41 +1539,17 @@ static void pa_manager_maint(int reason, void *data, apr_wait_t status)
     case APR_OC_REASON_LOST:
         mp->gone = 1;
         apr_proc_other_child_unregister(mp);
-        if (mp->retired || pa_httpd_exiting()) {
-            /* Nobody takes its place: what a manager killed outright left
-             * behind goes now, not when httpd stops. */
-            pa_sb_remove_sockdir(mp->pconf, mp->retired ? mp->retired->sockdir
-                                                        : mp->sb->hdr->sockdir);
-            if (mp->retired) {
-                mp->retired->pid = 0;
-            }
+        if (pa_manager_replaceable(mp, reason, status)) {
+            pa_manager_fork(mp);
             break;
         }
-        if (reason == APR_OC_REASON_DEATH && status == PA_MANAGER_STARTUP_ERROR) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, mp->s, PALOGNO(00118)
-                         "manager pid %" APR_PID_T_FMT " could not start "
-                         "(see above); applications are unavailable",
-                         mp->proc.pid);
-            pa_sb_remove_sockdir(mp->pconf, mp->sb->hdr->sockdir);
-            break;
+        /* Nobody takes its place: what a manager killed outright left
+         * behind goes now, not when httpd stops. */
+        pa_sb_remove_sockdir(mp->pconf, mp->retired ? mp->retired->sockdir
+                                                    : mp->sb->hdr->sockdir);
+        if (mp->retired) {
+            mp->retired->pid = 0;
         }
-        /* A manager that dies at once would be restarted in a tight loop. */
-        mp->quick_deaths = apr_time_now() - mp->started < apr_time_from_sec(1)
-                           ? mp->quick_deaths + 1 : 0;
-        if (mp->quick_deaths >= PA_MANAGER_QUICK_DEATHS) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, mp->s, PALOGNO(00124)
-                         "manager pid %" APR_PID_T_FMT " died (status %d), "
-                         "the %dth time in a row right after it started; "
-                         "giving up: applications are unavailable until "
-                         "httpd restarts", mp->proc.pid, (int)status,
-                         mp->quick_deaths);
-            pa_sb_remove_sockdir(mp->pconf, mp->sb->hdr->sockdir);
-            break;
-        }
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, mp->s, PALOGNO(00119)
-                     "manager pid %" APR_PID_T_FMT " died (status %d); "
-                     "starting a new one", mp->proc.pid, (int)status);
-        pa_manager_fork(mp);
         break;
     case APR_OC_REASON_UNREGISTER:
         /* pconf is being cleaned up: httpd restarts or stops. */
