@@ -12,6 +12,7 @@ use POSIX ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PALoad;
+use PADispatch qw(bg_request bg_result);
 
 plan tests => 58;
 
@@ -83,11 +84,7 @@ is($?, 0, 'the in-flight request completes with 200');
 ok(wait_for(sub { !pid_alive($draining) }), 'then its manager exits');
 
 # ---- a retiring manager SIGKILLed: its socket directory goes too ----------------
-my $kslow = fork;
-if (!$kslow) {
-    HTTP::Tiny->new(timeout => 60)->get("$base/lslow?sleep=2");
-    POSIX::_exit(0);
-}
+my $kslow = bg_request('GET', "$base/lslow?sleep=2");
 wait_for(sub { my $a = app_status('lslow', $base);
                $a && $a->{processes}{busy} == 1 });
 my $doomed = $h->manager_pid;
@@ -98,7 +95,7 @@ ok($h->graceful, 'graceful restart, a request in flight');
 kill 'KILL', $doomed;
 ok(wait_for(sub { !-e $doomed_dir }),
    'its manager SIGKILLed while draining: the socket directory is removed');
-waitpid $kslow, 0;
+bg_result($kslow);
 
 # ---- the counters carry over a restart, as mod_status' totals do --------------
 is(join(' ', map { $h->get('/lhello')->{status} } 1 .. 5), '200 200 200 200 200',
@@ -246,22 +243,15 @@ PreforkApp gstop "$echo" processes=1 die-timeout=2
 </Location>
 EOF4
 ok($h4->start, 'fourth private httpd started') or diag($h4->error_log);
-my @inflight;
-for my $n (1, 2) {
-    my $kid = fork() // die "fork: $!";
-    if (!$kid) {
-        my $res = HTTP::Tiny->new(timeout => 60)->get($h4->url("/gstop?sleep=2&n=$n"));
-        POSIX::_exit($res->{status} == 200 && $res->{content} =~ /n=$n/ ? 0 : 1);
-    }
-    push @inflight, $kid;
-}
+my @inflight = map { bg_request('GET', $h4->url("/gstop?sleep=2&n=$_")) } 1, 2;
 ok(wait_for(sub { my $a = $h4->app('gstop');
                   $a && $a->{processes}{busy} == 1 && $a->{queue}{length} == 1 }),
    'one request at the worker, one waiting for it');
 my ($gpid) = $h4->pids('gstop');
 my $mgr4p = $h4->manager_pid;
 ok($h4->stop('graceful-stop'), 'graceful-stop');
-my @rc = map { waitpid($_, 0); $? >> 8 } @inflight;
+my @rc = map { my $res = bg_result($inflight[$_ - 1]);
+                $res->{status} == 200 && $res->{content} =~ /n=$_/ ? 0 : 1 } 1, 2;
 is("@rc", '0 0', 'both requests are answered (200, each its own reply)');
 ok(wait_for(sub { !pid_alive($mgr4p) && !pid_alive($gpid) }),
    'then the manager and the worker are gone');
@@ -279,19 +269,14 @@ PreforkApp kstop "$echo" processes=1 die-timeout=60
 </Location>
 EOF5
 ok($h5->start, 'fifth private httpd started') or diag($h5->error_log);
-my $kid5 = fork() // die "fork: $!";
-if (!$kid5) {
-    # A POST: a GET's worker would be killed once its client is seen gone.
-    HTTP::Tiny->new(timeout => 60)->request('POST', $h5->url('/kstop?sleep=15'),
-                                            { content => 'x=1' });
-    POSIX::_exit(0);
-}
+# A POST: a GET's worker would be killed once its client is seen gone.
+my $kid5 = bg_request('POST', $h5->url('/kstop?sleep=15'), { content => 'x=1' });
 ok(wait_for(sub { my $a = $h5->app('kstop'); $a && $a->{processes}{busy} == 1 }),
    'a request at the worker');
 my ($wpid5) = $h5->pids('kstop');
 my $mgr5 = $h5->manager_pid;
 ok($h5->stop, 'stop');
-waitpid $kid5, 0;
+bg_result($kid5);
 ok(wait_for(sub { !pid_alive($mgr5) }, timeout => 90), 'the manager is gone');
 like(error_log_since(0, $h5->log_file),
      qr/PA00104: app kstop slot 0 pid $wpid5 exited with status 0 after 1 requests \(shutdown\)/,
