@@ -378,9 +378,30 @@ static void scgi_answer(int fd, const char *mode)
     write_pieces(fd, buf, n);
 }
 
+/* Modes whose reply is one STDOUT record (a bad header block) and a
+ * clean end. */
+static const struct { const char *mode, *reply; } one_record[] = {
+    { "badheader", "this is no header\r\n\r\nok\n" },
+    { "ctlheader", "Content-Type: text/plain\r\nX-Bad: a\001b\r\n\r\nok\n" },
+    { "badstatus", "Set-Cookie: session=app\r\nStatus: 999\r\n\r\nok\n" },
+    { "interim", "Status: 100 Continue\r\nContent-Type: text/plain\r\n\r\nok\n" },
+    { "tehdr", "Content-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\nok\n" },
+    { "shortcl", "Content-Type: text/plain\r\nContent-Length: 100\r\n\r\nok\n" },
+    { "badcl", "Content-Type: text/plain\r\nContent-Length: 3x\r\n\r\nok\n" },
+};
+
 static void answer(int fd, const char *mode)
 {
     static const char ok[] = "Content-Type: text/plain\r\n\r\nok\n";
+    size_t i;
+
+    for (i = 0; i < sizeof(one_record) / sizeof(one_record[0]); i++) {
+        if (!strcmp(mode, one_record[i].mode)) {
+            out(fd, one_record[i].reply);
+            end(fd);
+            return;
+        }
+    }
 
     if (!strcmp(mode, "version")) {
         record(fd, 2, 6, 1, ok, sizeof(ok) - 1);
@@ -436,10 +457,6 @@ static void answer(int fd, const char *mode)
         record(fd, 1, 10, 0, "", 0);
         end(fd);
     }
-    else if (!strcmp(mode, "badheader")) {
-        out(fd, "this is no header\r\n\r\nok\n");
-        end(fd);
-    }
     else if (!strcmp(mode, "trailing")) {
         unsigned char buf[256];
         size_t len;
@@ -450,34 +467,10 @@ static void answer(int fd, const char *mode)
         memcpy(buf + len, "junk!", 5);
         full_write(fd, buf, len + 5);
     }
-    else if (!strcmp(mode, "shortcl")) {
-        out(fd, "Content-Type: text/plain\r\nContent-Length: 100\r\n\r\nok\n");
-        end(fd);
-    }
     else if (!strcmp(mode, "longcl")) {
         out(fd, "Content-Type: text/plain\r\nContent-Length: 3\r\n\r\nok\n");
         usleep(50000);                  /* a read of its own */
         out(fd, "and this, which was not promised\n");
-        end(fd);
-    }
-    else if (!strcmp(mode, "interim")) {
-        out(fd, "Status: 100 Continue\r\nContent-Type: text/plain\r\n\r\nok\n");
-        end(fd);
-    }
-    else if (!strcmp(mode, "tehdr")) {
-        out(fd, "Content-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\nok\n");
-        end(fd);
-    }
-    else if (!strcmp(mode, "badcl")) {
-        out(fd, "Content-Type: text/plain\r\nContent-Length: 3x\r\n\r\nok\n");
-        end(fd);
-    }
-    else if (!strcmp(mode, "badstatus")) {
-        out(fd, "Set-Cookie: session=app\r\nStatus: 999\r\n\r\nok\n");
-        end(fd);
-    }
-    else if (!strcmp(mode, "ctlheader")) {
-        out(fd, "Content-Type: text/plain\r\nX-Bad: a\001b\r\n\r\nok\n");
         end(fd);
     }
     else if (!strcmp(mode, "noend")) {
