@@ -97,6 +97,7 @@ typedef struct pa_req_t {
     apr_time_t watch_from;          /* ... from then on (see wait_worker()) */
     int gone;                       /* it hung up: the reply is read and dropped */
     apr_uint32_t peeked;            /* bytes of the last read left in the socket */
+    apr_uint32_t owed;              /* FCGI_END_REQUEST padding still to come */
     int plain;                      /* a long reply: read without peeking */
     int sent;                       /* some of the request went out */
     int req_sent;                   /* all of it did, its end included */
@@ -178,7 +179,7 @@ static void release(pa_req_t *q, pa_release_e how)
     /* What the next request on this worker must drop of an earlier reply:
      * what this one left; or, if it sent nothing, what it found. */
     if (q->sent || how != PA_RELEASE_OK) {
-        q->claim.unread = clean ? q->peeked : 0;
+        q->claim.unread = clean ? q->peeked + q->owed : 0;
     }
     if (q->fd >= 0 && clean) {
         /* Read to its FCGI_END_REQUEST: clean, it stays in this child's
@@ -776,7 +777,11 @@ static void fcgi_records(pa_req_t *q, apr_size_t n)
             on_stderr(q, data, dlen);
             continue;
         case PA_FCGI_EV_END:
-            /* Its padding aside, nothing may follow it. */
+            /* Its padding aside, nothing may follow it. Padding not read
+             * yet is the next request's to drop. */
+            if (left < q->parser.padding_left) {
+                q->owed = (apr_uint32_t)(q->parser.padding_left - left);
+            }
             on_end(q, left > q->parser.padding_left
                       ? left - q->parser.padding_left : 0);
             break;
@@ -965,9 +970,10 @@ static void wait_failed(pa_req_t *q, apr_status_t rv)
     client_gone(q);
 }
 
-/* Read and drop n bytes that are in the socket already, into the part of
- * q->buf a peek never fills (so peeked bytes there stay as they are). On
- * failure the stream is not what we counted: broken. */
+/* Read and drop n bytes the worker owes, into the part of q->buf a peek
+ * never fills (so peeked bytes there stay as they are). Peeked ones are in
+ * the socket; the padding of an earlier FCGI_END_REQUEST may still be on
+ * its way. On failure the stream is not what we counted: broken. */
 static int skip_bytes(pa_req_t *q, apr_size_t n, const char *what)
 {
     const apr_size_t room = PA_READ_BUF - PA_PEEK_MAX;
@@ -975,12 +981,21 @@ static int skip_bytes(pa_req_t *q, apr_size_t n, const char *what)
     while (n > 0) {
         ssize_t got = recv(q->fd, q->buf + PA_PEEK_MAX, n < room ? n : room,
                            MSG_DONTWAIT);
+        apr_status_t rv;
+        short revents;
 
         if (got > 0) {
             n -= got;
         }
         else if (got < 0 && errno == EINTR) {
             continue;
+        }
+        else if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            rv = wait_worker(q, POLLIN, &revents);
+            if (rv != APR_SUCCESS) {
+                wait_failed(q, rv);
+                return -1;
+            }
         }
         else {
             broken(q, PA_BAD_FCGI, what);
@@ -1315,7 +1330,7 @@ static int attempt(pa_req_t *q, const char *what, const char *begin,
 
     q->fd = -1;
     q->kept = q->sent = 0;
-    q->peeked = 0;
+    q->peeked = q->owed = 0;
     q->plain = 0;
     q->fail = PA_FAIL_NONE;
     q->received = 0;

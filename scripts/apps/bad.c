@@ -22,10 +22,14 @@
  *   noend       a correct reply without FCGI_END_REQUEST, then close
  *   nothing     close without a byte
  *   stderr      three stderr lines split across records, then ok
+ *   padend      ok, ended by an FCGI_END_REQUEST with 8 bytes of padding
+ *               that come in a write of their own a moment later
  *   fuzz        a correct reply whose record framing is then damaged at
  *               random (a header field changed, bytes cut, noise put in,
  *               a stretch repeated), written in random pieces; seed=N in
  *               the query string picks the damage, the same for the same N
+ * With --keep it honours FCGI_KEEP_CONN after a correct reply (ok, padend)
+ * as libfcgi does; otherwise it closes the connection after each request.
  * With --scgi it speaks SCGI: a correct reply with a Content-Length, or with
  * mode=fuzz the same reply cut, with noise put in or a stretch repeated.
  */
@@ -136,6 +140,7 @@ static int query_value(const char *qs, const char *name, char *buf, size_t size)
 }
 
 static unsigned long seed;
+static int keep_conn;               /* this request's FCGI_KEEP_CONN */
 
 /* Read one whole request; return its mode= value (or def); seed= goes to
  * seed. */
@@ -158,7 +163,10 @@ static char *read_request(int fd, const char *def)
         if (full_read(fd, content, clen + h[6]) != 0) {
             return NULL;
         }
-        if (h[1] == 4) {
+        if (h[1] == 1 && clen >= 3) {
+            keep_conn = content[2] & 1;
+        }
+        else if (h[1] == 4) {
             if (clen == 0) {
                 params_done = 1;
             }
@@ -390,7 +398,9 @@ static const struct { const char *mode, *reply; } one_record[] = {
     { "badcl", "Content-Type: text/plain\r\nContent-Length: 3x\r\n\r\nok\n" },
 };
 
-static void answer(int fd, const char *mode)
+/* Returns whether the reply was a correct one, after which a kept
+ * connection may carry the next request. */
+static int answer(int fd, const char *mode)
 {
     static const char ok[] = "Content-Type: text/plain\r\n\r\nok\n";
     size_t i;
@@ -399,7 +409,7 @@ static void answer(int fd, const char *mode)
         if (!strcmp(mode, one_record[i].mode)) {
             out(fd, one_record[i].reply);
             end(fd);
-            return;
+            return 0;
         }
     }
 
@@ -488,22 +498,36 @@ static void answer(int fd, const char *mode)
         out(fd, ok);
         end(fd);
     }
+    else if (!strcmp(mode, "padend")) {
+        static const char pad[8] = { 0 };
+        unsigned char h[8] = { 1, 3, 0, 1, 0, 8, 8, 0 };
+
+        out(fd, ok);
+        full_write(fd, h, 8);
+        full_write(fd, end_body, 8);
+        usleep(50000);                  /* a read of its own */
+        full_write(fd, pad, 8);
+        return 1;
+    }
     else {
         out(fd, ok);
         end(fd);
+        return !strcmp(mode, "ok");
     }
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
     const char *def = "ok";
-    int i, scgi = 0;
+    int i, scgi = 0, keep = 0;
 
     for (i = 1; i < argc; i++) {
         if (!strncmp(argv[i], "--mode=", 7)) {
             def = argv[i] + 7;
         }
         scgi |= !strcmp(argv[i], "--scgi");
+        keep |= !strcmp(argv[i], "--keep");
     }
     for (;;) {
         int fd = accept(0, NULL, NULL);
@@ -515,13 +539,16 @@ int main(int argc, char **argv)
             }
             return 1;
         }
-        mode = scgi ? read_scgi_request(fd, def) : read_request(fd, def);
-        if (mode && scgi) {
-            scgi_answer(fd, mode);
-        }
-        else if (mode) {
-            answer(fd, mode);
-        }
+        do {
+            keep_conn = 0;
+            mode = scgi ? read_scgi_request(fd, def) : read_request(fd, def);
+            if (mode && scgi) {
+                scgi_answer(fd, mode);
+            }
+            else if (mode && !answer(fd, mode)) {
+                keep_conn = 0;
+            }
+        } while (mode && keep && keep_conn);
         close(fd);
     }
 }

@@ -20,7 +20,7 @@ use PATest qw(:all);
 use HTTP::Tiny ();
 use POSIX ();
 
-plan tests => 37;
+plan tests => 40;
 
 my $apps = $ENV{PA_APPS} || dirname(hello_path());
 my $echo = "$apps/echo";
@@ -38,6 +38,11 @@ PreforkApp krecycle "$echo" processes=1 max-requests=3 die-timeout=60
 # Answers, then closes the connection whatever FCGI_KEEP_CONN says.
 PreforkApp kclose "$apps/bad --mode=ok" processes=2
 PreforkApp kkill "$echo" processes=2
+# Keeps its connection; pads FCGI_END_REQUEST, the padding a moment later.
+PreforkApp kpad "$apps/bad --keep --mode=padend" processes=1
+<Location /kpad>
+    SetHandler prefork-app:kpad
+</Location>
 <Location /kkill>
     SetHandler prefork-app:kkill
 </Location>
@@ -230,6 +235,19 @@ my @after = map { whoami($_, 'kkeep') } @ka;
 ok($after[1]{pid} == $who[0]{pid} && $after[1]{conn} == $who[0]{conn},
    'one worker, one connection throughout');
 is($after[1]{served} - $who[1]{served}, @sizes + 2, 'it served each request once');
+
+# ---- FCGI_END_REQUEST's padding in a read of its own -----------------------------
+# The padding belongs to the reply that ended: the next request on the
+# connection waits for it and drops it, rather than reading it as its own
+# reply's start.
+$offset = error_log_offset($h->log_file);
+my @pad = map { $ua->get($h->url('/kpad')) } 1 .. 4;
+is(join(' ', map { "$_->{status}:$_->{content}" } @pad), join(' ', ("200:ok\n") x 4),
+   'END_REQUEST padded late: every request answered');
+$log = error_log_since($offset, $h->log_file);
+my %padpids = map { $_ => 1 } $log =~ /PA00306: kpad: slot \d+ \(pid (\d+)\)/g;
+is(scalar keys %padpids, 1, 'by one worker, never replaced') or diag($log);
+unlike($log, qr/PA00127|PA00309|PA0040\d/, 'no error, not taken for an app that closes');
 
 # ---- stop: idle workers on kept connections leave at SIGTERM ---------------------
 my @workers = map { $_->{pid} } whoami($ua, 'kkeep'), whoami($ua, 'khold');
