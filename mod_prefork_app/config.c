@@ -46,7 +46,17 @@ pa_server_conf_t *pa_get_conf(server_rec *s)
 
 pa_app_t *pa_find_app(pa_server_conf_t *conf, const char *name)
 {
-    return apr_hash_get(conf->apps_by_name, name, APR_HASH_KEY_STRING);
+    char key[PA_NAME_MAX + 1];
+    apr_size_t i;
+
+    for (i = 0; name[i] && i < PA_NAME_MAX; i++) {
+        key[i] = (char)apr_tolower(name[i]);
+    }
+    if (name[i]) {
+        return NULL;                    /* longer than any app's name */
+    }
+    key[i] = '\0';
+    return apr_hash_get(conf->apps_by_name, key, APR_HASH_KEY_STRING);
 }
 
 static int valid_name(const char *name)
@@ -231,8 +241,17 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
         return NULL;
     }
     if (!strcmp(key, "user")) {
-        if (apr_uid_get(&app->uid, &app->gid, val, p) != APR_SUCCESS) {
+        gid_t primary;
+
+        if (apr_uid_get(&app->uid, &primary, val, p) != APR_SUCCESS) {
             return apr_psprintf(p, "user=%s: no such user", val);
+        }
+        if (app->uid == 0) {
+            return apr_psprintf(p, "user=%s: workers may not run as root "
+                                "(httpd's User may not either)", val);
+        }
+        if (!app->group) {
+            app->gid = primary;         /* group= wins, before or after */
         }
         app->user = val;
         return NULL;
@@ -360,8 +379,9 @@ static const char *cmd_prefork_app(cmd_parms *cmd, void *dummy,
                             argv[0], PA_NAME_MAX);
     }
     if (pa_find_app(conf, argv[0])) {
-        return apr_psprintf(cmd->pool, "PreforkApp: duplicate app name '%s'",
-                            argv[0]);
+        return apr_psprintf(cmd->pool, "PreforkApp: duplicate app name '%s' "
+                            "(names are told apart without regard to case, "
+                            "as httpd does handler names)", argv[0]);
     }
 
     app = apr_pcalloc(cmd->pool, sizeof(*app));
@@ -421,7 +441,12 @@ static const char *cmd_prefork_app(cmd_parms *cmd, void *dummy,
 
     app->index = conf->apps->nelts;
     APR_ARRAY_PUSH(conf->apps, pa_app_t *) = app;
-    apr_hash_set(conf->apps_by_name, app->name, APR_HASH_KEY_STRING, app);
+    {
+        char *key = apr_pstrdup(cmd->pool, app->name);
+
+        ap_str_tolower(key);
+        apr_hash_set(conf->apps_by_name, key, APR_HASH_KEY_STRING, app);
+    }
     return NULL;
 }
 

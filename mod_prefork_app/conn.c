@@ -2,7 +2,6 @@
 #include "conn.h"
 #include "manager.h"
 
-#include "unixd.h"
 #include "apr_strings.h"
 
 #include <errno.h>
@@ -129,20 +128,10 @@ int pa_conn_open_kept(const char *sock_path)
 int pa_conn_service_open(const char *sockdir, apr_pool_t *p, server_rec *s)
 {
     const char *path = apr_pstrcat(p, sockdir, "/" PA_CONN_SERVICE, NULL);
-    struct sockaddr_un sa;
     int fd;
 
     fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0 || pa_conn_addr(&sa, path) != 0) {
-        goto fail;
-    }
-    /* A previous manager of this generation (it died) left the file. */
-    unlink(path);
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0
-        || chmod(path, 0600) != 0
-        || (geteuid() == 0
-            && chown(path, ap_unixd_config.user_id,
-                     ap_unixd_config.group_id) != 0)) {
+    if (fd < 0 || pa_sb_bind(fd, path) != 0) {
         goto fail;
     }
     return fd;

@@ -293,7 +293,7 @@ static void pa_mgr_check_reload(pa_manager_t *m, pa_mapp_t *ma)
 static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
                         server_rec *s)
 {
-    int i, nfds = 4, keep = 0, ngroups;
+    int i, nfds = 4, keep = 0, ngroups, rv;
     const gid_t *groups;
     apr_uint32_t j;
 
@@ -341,12 +341,10 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
     m->pfd_worker = apr_pcalloc(m->pool, nfds * sizeof(*m->pfd_worker));
 
     /* A manager that died cleanly took the directory with it. */
-    if (mkdir(sb->hdr->sockdir, 0700) == 0 && geteuid() == 0
-        && chown(sb->hdr->sockdir, ap_unixd_config.user_id,
-                 ap_unixd_config.group_id) != 0) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, errno, s, PALOGNO(00122)
-                     "cannot give socket directory %s to User",
-                     sb->hdr->sockdir);
+    rv = pa_sb_sockdir_create(sb->hdr->sockdir);
+    if (rv != 0 && rv != EEXIST) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, PALOGNO(00122)
+                     "cannot create socket directory %s", sb->hdr->sockdir);
     }
     m->conn_fd = keep ? pa_conn_service_open(sb->hdr->sockdir, m->pool, s)
                       : -1;

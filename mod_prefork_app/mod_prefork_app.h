@@ -81,7 +81,8 @@ typedef struct pa_app_t {
 /* Global (main server) configuration: apps are one pool per httpd. */
 typedef struct pa_server_conf_t {
     apr_array_header_t *apps;   /* pa_app_t * */
-    apr_hash_t *apps_by_name;
+    apr_hash_t *apps_by_name;   /* by lowercase name: httpd lowercases
+                                 * handler names */
     apr_array_header_t *zones;  /* pa_cache_zone_t * */
     apr_hash_t *zones_by_name;
     const char *pidfile;        /* PreforkAppPidFile, NULL = default */
@@ -96,6 +97,8 @@ typedef struct pa_server_conf_t {
 extern const command_rec pa_cmds[];
 void *pa_create_server_config(apr_pool_t *p, server_rec *s);
 pa_server_conf_t *pa_get_conf(server_rec *s);
+/* The app NAME, matched without regard to case (SetHandler's name reaches
+ * the handler lowercased). */
 pa_app_t *pa_find_app(pa_server_conf_t *conf, const char *name);
 /* Checks what can only be checked once the whole configuration is read
  * (cache names, SetHandler prefork-app:NAME). Logs file:line and returns

@@ -621,6 +621,59 @@ void pa_sb_remove_sockdir(apr_pool_t *p, const char *dir)
     rmdir(dir);
 }
 
+int pa_sb_sockdir_create(const char *dir)
+{
+    int fd, rv = 0;
+
+    if (mkdir(dir, 0700) != 0) {
+        return errno;
+    }
+    if (geteuid() != 0) {
+        return 0;
+    }
+    /* By descriptor: the name may have been swapped since mkdir(). */
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 || fchown(fd, 0, ap_unixd_config.group_id) != 0
+        || fchmod(fd, 0710) != 0) {
+        rv = errno;
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (rv) {
+        rmdir(dir);
+    }
+    return rv;
+}
+
+int pa_sb_bind(int fd, const char *path)
+{
+    struct sockaddr_un sun;
+    mode_t mask;
+    int rc;
+
+    if (strlen(path) >= sizeof(sun.sun_path)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memset(&sun, 0, sizeof(sun));
+    sun.sun_family = AF_UNIX;
+    strcpy(sun.sun_path, path);
+    /* A previous manager of this generation (it died) left the file. */
+    unlink(path);
+    /* The mode comes from the umask at bind(): no chmod() by name after.
+     * Only the manager binds, and it has no other thread. */
+    mask = umask(0177);
+    rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+    umask(mask);
+    if (rc == 0 && geteuid() == 0
+        && lchown(path, ap_unixd_config.user_id,
+                  ap_unixd_config.group_id) != 0) {
+        rc = -1;
+    }
+    return rc;
+}
+
 /* Directories "pa-PID.GEN" in base left by an httpd that is gone (killed
  * together with its manager, so that nobody cleaned up). One whose pid is
  * alive, even as someone else's process, is left alone. */
@@ -669,7 +722,7 @@ static apr_status_t pa_sb_make_sockdir(pa_sb_header_t *hdr,
     const char *dir;
     struct sockaddr_un sun;
     apr_size_t longest = 0;
-    int i;
+    int i, rv;
 
     while (blen > 1 && base[blen - 1] == '/') {
         base[--blen] = '\0';
@@ -696,24 +749,12 @@ static apr_status_t pa_sb_make_sockdir(pa_sb_header_t *hdr,
      * what crashed ones with other pids left. */
     pa_sb_remove_sockdir(ptemp, dir);
     pa_sb_remove_stale(ptemp, base, s);
-    if (mkdir(dir, 0700) != 0) {
-        apr_status_t rv = errno;
-
+    rv = pa_sb_sockdir_create(dir);
+    if (rv != 0) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PALOGNO(00204)
                      "cannot create socket directory %s", dir);
         return rv;
     }
-    /* The httpd children (running as User) connect to the sockets. */
-    if (geteuid() == 0
-        && chown(dir, ap_unixd_config.user_id, ap_unixd_config.group_id) != 0) {
-        apr_status_t rv = errno;
-
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PALOGNO(00205)
-                     "cannot give socket directory %s to User", dir);
-        rmdir(dir);
-        return rv;
-    }
-    chmod(dir, 0700);
     apr_cpystrn(hdr->sockdir, dir, sizeof(hdr->sockdir));
     return APR_SUCCESS;
 }

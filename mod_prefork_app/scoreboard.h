@@ -279,6 +279,15 @@ apr_uint32_t pa_sb_sweep_waiters_locked(pa_sb_t *sb, pa_sb_app_t *a,
 void pa_sb_refuse_waiters_locked(pa_sb_t *sb, pa_sb_app_t *a);
 /* Remove a socket directory and whatever is in it. */
 void pa_sb_remove_sockdir(apr_pool_t *p, const char *dir);
+/* Create the socket directory dir (an existing one is fine). httpd's User
+ * may enter it to connect, but when httpd starts as root it belongs to root
+ * (0710, group User's Group): no process running as User, an app's worker
+ * included, can swap a socket in it for a symlink or an impostor. Returns 0
+ * or an errno (EEXIST if it is there). */
+int pa_sb_sockdir_create(const char *dir);
+/* Bind fd (AF_UNIX) to path in the socket directory: mode 0600, owned by
+ * User, without a moment at another mode. Returns 0 or -1 with errno. */
+int pa_sb_bind(int fd, const char *path);
 /* Drain the wake eventfd (manager, after poll() said it is readable). */
 void pa_sb_wake_drain(pa_sb_t *sb);
 

@@ -430,9 +430,12 @@ static double st_hit_ratio(const pa_status_zone_t *z)
     return lookups ? (double)z->hits / (double)lookups : 0.0;
 }
 
-/* The length of a well-formed UTF-8 sequence at s, 0 if it is not one. */
+/* The length of a well-formed UTF-8 sequence at s, 0 if it is not one
+ * (RFC 3629's table: no overlong form, no surrogate, nothing past
+ * U+10FFFF). */
 static int st_utf8_len(const unsigned char *s)
 {
+    unsigned char lo = 0x80, hi = 0xBF;
     int n, i;
 
     if (s[0] >= 0xC2 && s[0] <= 0xDF) {
@@ -440,14 +443,21 @@ static int st_utf8_len(const unsigned char *s)
     }
     else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
         n = 3;
+        lo = s[0] == 0xE0 ? 0xA0 : 0x80;
+        hi = s[0] == 0xED ? 0x9F : 0xBF;
     }
     else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
         n = 4;
+        lo = s[0] == 0xF0 ? 0x90 : 0x80;
+        hi = s[0] == 0xF4 ? 0x8F : 0xBF;
     }
     else {
         return 0;
     }
-    for (i = 1; i < n; i++) {
+    if (s[1] < lo || s[1] > hi) {
+        return 0;
+    }
+    for (i = 2; i < n; i++) {
         if ((s[i] & 0xC0) != 0x80) {
             return 0;
         }

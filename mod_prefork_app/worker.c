@@ -2,6 +2,7 @@
 #include "worker.h"
 #include "cache.h"
 #include "cgi.h"
+#include "scoreboard.h"
 
 #include "unixd.h"
 #include "apr_strings.h"
@@ -18,7 +19,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,24 +28,13 @@ APLOG_USE_MODULE(prefork_app);
 
 apr_status_t pa_worker_listen(pa_worker_t *w, server_rec *s)
 {
-    struct sockaddr_un sun;
     int fd;
 
-    memset(&sun, 0, sizeof(sun));
-    sun.sun_family = AF_UNIX;
-    apr_cpystrn(sun.sun_path, w->sock_path, sizeof(sun.sun_path));
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         return errno;
     }
-    /* A previous manager of this generation (it died) left the file. */
-    unlink(w->sock_path);
-    if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0
-        || chmod(w->sock_path, 0600) != 0
-        || (geteuid() == 0
-            && chown(w->sock_path, ap_unixd_config.user_id,
-                     ap_unixd_config.group_id) != 0)
-        || listen(fd, SOMAXCONN) != 0) {
+    if (pa_sb_bind(fd, w->sock_path) != 0 || listen(fd, SOMAXCONN) != 0) {
         apr_status_t rv = errno;
 
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PALOGNO(00120)

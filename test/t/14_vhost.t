@@ -2,6 +2,8 @@
 # only) serves the hosts whose sections map it, gets each request's own
 # SERVER_NAME, and what the app writes to FCGI_STDERR goes to the error log
 # of the host that served the request, as httpd's own messages do.
+# The app's name has capitals: httpd lowercases SetHandler's argument, and
+# the app is found all the same.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -15,7 +17,7 @@ plan tests => 8;
 
 my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
 my $h = PATest::Httpd->new(conf => <<"EOF2");
-PreforkApp vapp "$echo" processes=1
+PreforkApp VApp "$echo" processes=1
 <VirtualHost *>
     ServerName a.example
 </VirtualHost>
@@ -23,7 +25,7 @@ PreforkApp vapp "$echo" processes=1
     ServerName b.example
     ErrorLog "logs-b"
     <Location /vapp>
-        SetHandler prefork-app:vapp
+        SetHandler prefork-app:VApp
     </Location>
 </VirtualHost>
 EOF2
@@ -48,7 +50,7 @@ like($res->{content}, qr/^SERVER_NAME=b\.example$/m, 'with that host\'s SERVER_N
 is(get_host('a.example', '/vapp')->{status}, 404, 'the other host does not');
 ok(wait_for(sub { -s $blog && PATest::error_log_since(0, $blog) =~ /from-b-app/ }),
    'the app\'s stderr line is in that host\'s error log');
-like(PATest::error_log_since(0, $blog), qr/PA00310: vapp: stderr: from-b-app/,
+like(PATest::error_log_since(0, $blog), qr/PA00310: VApp: stderr: from-b-app/,
      'named after the app');
 unlike($h->error_log, qr/from-b-app/, 'and not in the main server\'s');
 ok($h->stop, 'stopped');

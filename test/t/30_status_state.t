@@ -13,6 +13,7 @@ use Apache::Test qw(-withtestmore);
 use Apache::TestRequest qw(GET);
 use IO::Socket::INET ();
 use Time::HiRes ();
+use Encode ();
 use PATest qw(:all);
 use PAStatus qw(:all);
 
@@ -129,14 +130,17 @@ is(metric_value($m, 'prefork_app_workers_exited_total', app => $APP), $c0{exited
 
 # ---- a request in flight ---------------------------------------------------
 # Raw socket: the path carries markup characters, which the HTML page must
-# escape and the JSON must carry intact.
+# escape and the JSON must carry intact; and bytes that are no UTF-8 (a
+# surrogate's encoding, an overlong '/'), which must not reach the JSON as
+# they came, beside a real character, which must.
 my $hold = "hold$$";
 my $marker = q{held-<b>"q"&amp;};
+my $ill = "\xed\xa0\x80-\xc0\xaf-\xc3\xa9";
 my $sock = IO::Socket::INET->new(PeerAddr => Apache::TestRequest::hostport(),
                                  Timeout => 60)
     or die "connect: $!";
 my $sent = Time::HiRes::time();
-print $sock "GET /$APP/$marker?hold=$hold HTTP/1.0\r\nHost: localhost\r\n\r\n";
+print $sock "GET /$APP/$marker$ill?hold=$hold HTTP/1.0\r\nHost: localhost\r\n\r\n";
 
 # Held until the page shows it has run for a while, so that it stands out
 # from the 10 quick ones in the duration histogram.
@@ -149,6 +153,12 @@ ok($busy, 'JSON: a busy worker while the request is held');
 my ($app_busy, $w) = $busy ? @$busy : ({}, {});
 ok(index($w->{request}{uri} || '', $marker) >= 0, 'JSON: its request URI, unescaped')
     or diag("uri: ", $w->{request}{uri});
+my $raw = GET('/app-status?json')->content;
+ok(defined eval { Encode::decode('UTF-8', $raw, Encode::FB_CROAK) },
+   'JSON: strict UTF-8, whatever bytes the path had') or diag($@);
+ok(index($w->{request}{uri} || '', "\x{fffd}" x 3 . "-" . "\x{fffd}" x 2 . "-\x{e9}") >= 0,
+   'JSON: each ill-formed byte a U+FFFD, the real character kept')
+    or diag("uri: ", explain($w->{request}{uri}));
 cmp_ok($w->{request}{seconds} || 0, '>=', 0, 'JSON: its request duration');
 is($app_busy->{processes}{busy}, 1, 'JSON: one busy, counted');
 

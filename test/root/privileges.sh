@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# test/root/privileges.sh BUILD: what only httpd started as root shows, which
+# Apache::Test (it refuses root) cannot: a private httpd on a loopback port,
+# User www-data, with apps under user=/group=. TAP on stdout ("ok N - ...").
+#   - the socket directory is root's (0710, group www-data): the children
+#     reach the sockets, but no process running as www-data (an app's worker)
+#     can swap a socket for a symlink or an impostor; the sockets are 0600,
+#     www-data's
+#   - group= holds whether it comes before user= or after it
+#   - nothing is left after stop
+# Run by scripts/test when it runs as root.
+set -uo pipefail
+. "$(dirname "$0")/../../scripts/lib.sh"
+
+BUILD=${1:?usage: $0 BUILD}
+pa_is_root || pa_die "$0 needs root"
+HTTPD=$(/usr/bin/apxs -q SBINDIR)/$(/usr/bin/apxs -q TARGET)
+
+n=0
+fails=0
+refused() { ! "$@" 2>/dev/null; }
+check() {       # check DESCRIPTION COMMAND...
+    local what=$1
+    shift
+    n=$((n + 1))
+    if "$@"; then
+        echo "ok $n - $what"
+    else
+        echo "not ok $n - $what"
+        fails=$((fails + 1))
+    fi
+}
+
+dir=$(mktemp -d /tmp/pa-root.XXXXXX)
+chmod 755 "$dir"
+conf=$dir/httpd.conf
+cleanup() {
+    [ -f "$dir/httpd.pid" ] && "$HTTPD" -f "$conf" -k stop 2>/dev/null
+    for _ in $(seq 1 100); do
+        [ -f "$dir/httpd.pid" ] || break
+        sleep 0.1
+    done
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+
+cp "$BUILD/mod_prefork_app/.libs/mod_prefork_app.so" "$BUILD/scripts/apps/echo" "$dir/"
+port=$(pa_free_port 18900)
+nogroup_gid=$(getent group nogroup | cut -d: -f3)
+www_gid=$(getent group www-data | cut -d: -f3)
+cat >"$conf" <<EOF
+ServerRoot "$dir"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+PidFile "$dir/httpd.pid"
+ErrorLog "$dir/error_log"
+DefaultRuntimeDir "$dir"
+DocumentRoot "$dir"
+TypesConfig /etc/mime.types
+User www-data
+Group www-data
+$(pa_load_modules)
+LoadModule prefork_app_module "$dir/mod_prefork_app.so"
+PreforkApp plain "$dir/echo" processes=1
+PreforkApp before "$dir/echo" processes=1 group=nogroup user=www-data
+PreforkApp after "$dir/echo" processes=1 user=www-data group=nogroup
+EOF
+for app in plain before after; do
+    printf '<Location /%s>\n    SetHandler prefork-app:%s\n</Location>\n' "$app" "$app" >>"$conf"
+done
+
+get() { curl -s --max-time 30 "http://127.0.0.1:$port$1"; }
+
+check "httpd as root starts" "$HTTPD" -f "$conf" -k start
+up() { [ "$(get '/plain?whoami=1' | cut -c1-4)" = "pid=" ]; }
+for _ in $(seq 1 100); do up && break; sleep 0.2; done
+first=$(get '/plain?whoami=1')
+second=$(get '/plain?whoami=1')
+check "the children reach the workers' sockets" \
+    test "${first%% *}" = "${second%% *}" -a "${first#pid=}" != "$first"
+conn1=$(sed -n 's/.*conn=\([0-9]*\).*/\1/p' <<<"$first")
+conn2=$(sed -n 's/.*conn=\([0-9]*\).*/\1/p' <<<"$second")
+check "over one kept connection (the service socket is reachable)" \
+    test -n "$conn1" -a "$conn1" = "$conn2"
+
+sockdir=$(ls -d "$dir"/pa-* 2>/dev/null | head -n 1)
+check "the socket directory is root's, group www-data, 0710" \
+    test -n "$sockdir" -a "$(stat -c '%u %g %a' "$sockdir" 2>/dev/null)" = "0 $www_gid 710"
+socks_ok=1
+for s in "${sockdir:-/nonexistent}"/*.sock; do
+    [ "$(stat -c '%U %a %F' "$s")" = "www-data 600 socket" ] || socks_ok=0
+done
+check "every socket in it is www-data's, 0600" test "$socks_ok" = 1 -a -S "$sockdir/plain.0.sock"
+check "www-data cannot move a socket away" \
+    refused runuser -u www-data -- mv "$sockdir/plain.0.sock" "$sockdir/moved"
+check "nor put a symlink in its place" \
+    refused runuser -u www-data -- ln -s /etc/passwd "$sockdir/planted"
+check "www-data can enter it but not list it" \
+    runuser -u www-data -- sh -c "test -S '$sockdir/plain.0.sock' && ! ls '$sockdir' >/dev/null 2>&1"
+
+for app in before after; do
+    pid=$(get "/$app?whoami=1" | sed -n 's/^pid=\([0-9]*\).*/\1/p')
+    ids=$(awk '/^Uid:/ {u = $2} /^Gid:/ {g = $2} END {print u, g}' "/proc/${pid:-0}/status" 2>/dev/null)
+    check "group=nogroup $app user=www-data: the worker runs as www-data:nogroup" \
+        test "$ids" = "$(id -u www-data) $nogroup_gid"
+done
+
+"$HTTPD" -f "$conf" -k stop
+for _ in $(seq 1 200); do [ -f "$dir/httpd.pid" ] || break; sleep 0.1; done
+check "stopped" test ! -f "$dir/httpd.pid"
+# The manager cleans up after httpd's parent has gone: give it its time.
+left() { ls -d "$dir"/pa-* 2>/dev/null; pgrep -f "$dir/echo"; }
+for _ in $(seq 1 150); do [ -z "$(left)" ] && break; sleep 0.1; done
+check "no socket directory left" test -z "$(ls -d "$dir"/pa-* 2>/dev/null)"
+check "no worker left" test -z "$(pgrep -f "$dir/echo")"
+if [ "$fails" -gt 0 ]; then
+    sed 's/^/# /' "$dir/error_log" | tail -n 30
+fi
+echo "1..$n"
+exit $((fails > 0))
