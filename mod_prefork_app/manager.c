@@ -453,27 +453,29 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
     answered = slot->answered;
     app_answered = a->answered_at;
     retire = slot->retire;
+    /* A CGI program that had its request (a launcher's own failures exit
+     * 127): its exit status is its own business (mod_cgi ignores it too),
+     * and even a program that crashes does not stop the launchers (only a
+     * launcher that cannot exec is a crash loop). */
+    served_cgi = ma->app->protocol == PA_PROTO_CGI && requests > 0
+                 && !(WIFEXITED(status) && WEXITSTATUS(status) == 127);
     slot->last_exit_status = status;
     slot->pid = 0;
     if (slot->state != PA_SLOT_BUSY) {
         slot->state = PA_SLOT_EMPTY;
         slot->retire = PA_RETIRE_NONE;
     }
-    else if (!asked) {
+    else if (!asked && !(served_cgi && WIFEXITED(status))) {
         /* Its claimant may have a connection waiting in the slot's backlog
          * (the worker died idle just as it was claimed, e.g. php-cgi after
-         * PHP_FCGI_MAX_REQUESTS): put a fresh worker in place. */
+         * PHP_FCGI_MAX_REQUESTS): put a fresh worker in place. Not for a
+         * CGI program that exited: it took the connection, and usually
+         * leaves before its claimant has read all of the reply. */
         w->respawn_busy = 1;
     }
     /* else its claimant still holds it: pa_sb_release() frees it. */
     pa_sb_unlock(m->sb, a);
 
-    /* A CGI program that had its request: its exit status is its own
-     * business (mod_cgi ignores it too), and even a program that crashes
-     * does not stop the launchers (only a launcher that cannot exec, 127,
-     * is a crash loop). */
-    served_cgi = ma->app->protocol == PA_PROTO_CGI && requests > 0
-                 && !(WIFEXITED(status) && WEXITSTATUS(status) == 127);
     if (served_cgi && WIFEXITED(status)) {
         clean = 1;
     }

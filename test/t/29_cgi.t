@@ -11,7 +11,7 @@ use Digest::MD5 qw(md5_hex);
 use PATest qw(:all);
 use PADispatch qw(:all);
 
-plan tests => 41;
+plan tests => 42;
 
 my $logs = Apache::Test::vars('t_logs');
 my $app = 'dcgi';
@@ -74,6 +74,7 @@ ok(settle(), 'two launchers waiting');
 # ---- one process per request -----------------------------------------------------
 {
     my %pids;
+    my $c0 = st()->{counters};
     for (1 .. 4) {
         my $res = $http->get("$url?whoami=1");
         $pids{$1}++ if $res->{content} =~ /^pid=(\d+) served=1 /;
@@ -82,6 +83,10 @@ ok(settle(), 'two launchers waiting');
     ok(settle(), 'launchers waiting again');
     my $c = st()->{counters};
     ok(($c->{crashed} || 0) == 0, 'programs that exit after their request are not crashes');
+    # A program usually exits before its reply has all been read: no
+    # launcher is started in its place for a request that has one already.
+    is(join(' ', map { ($c->{$_} || 0) - ($c0->{$_} || 0) } qw(spawned recycled_max_requests)),
+       '4 0', 'one launcher started per request, none recycled unused');
 }
 
 # ---- the response --------------------------------------------------------------
