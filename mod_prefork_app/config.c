@@ -6,6 +6,7 @@
  * checked in pa_config_check() from the check_config hook, which logs
  * FILE:LINE itself. */
 #include "mod_prefork_app.h"
+#include "scoreboard.h"
 
 #include "http_core.h"
 #include "http_main.h"
@@ -540,6 +541,8 @@ static const char *cmd_prefork_app_path(cmd_parms *cmd, void *dummy,
     }
     if (cmd->info) {
         conf->sockdir = path;
+        conf->sockdir_file = cmd->directive->filename;
+        conf->sockdir_line = cmd->directive->line_num;
     }
     else {
         conf->pidfile = path;
@@ -611,6 +614,38 @@ static int check_handlers(pa_server_conf_t *conf, apr_pool_t *ptemp,
                               != OK) {
             return !OK;
         }
+    }
+    return OK;
+}
+
+/* The socket directory: there, and short enough for socket paths with any
+ * pid (pid_max is at most 4194304) and generation. */
+static int check_sockdir(pa_server_conf_t *conf, apr_pool_t *ptemp,
+                         server_rec *s)
+{
+    const char *worst = pa_sb_sockdir_name(ptemp, conf, 4194304, UINT_MAX);
+    apr_finfo_t fi;
+
+    if (conf->sockdir
+        && (apr_stat(&fi, conf->sockdir, APR_FINFO_TYPE, ptemp) != APR_SUCCESS
+            || fi.filetype != APR_DIR)) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                     PALOGNO(00006) "%s:%d: PreforkAppSocketDir %s: no such "
+                     "directory", conf->sockdir_file, conf->sockdir_line,
+                     conf->sockdir);
+        return !OK;
+    }
+    if (!pa_sb_sockdir_fits(conf, worst)) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                     PALOGNO(00007) "%s: too long for unix socket paths "
+                     "(%s/<app>.<slot>.sock must stay under 108 bytes)",
+                     conf->sockdir
+                     ? apr_psprintf(ptemp, "%s:%d: PreforkAppSocketDir %s",
+                                    conf->sockdir_file, conf->sockdir_line,
+                                    conf->sockdir)
+                     : "DefaultRuntimeDir (set a shorter PreforkAppSocketDir)",
+                     worst);
+        return !OK;
     }
     return OK;
 }
@@ -702,6 +737,9 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
                      "pools' minimums add up to %d (processes=N counts N, "
                      "processes=MIN-MAX counts MIN)", conf->max_procs_file,
                      conf->max_procs_line, conf->max_procs, mins);
+        return !OK;
+    }
+    if (conf->apps->nelts && check_sockdir(conf, ptemp, s) != OK) {
         return !OK;
     }
     return check_handlers(conf, ptemp, ap_conftree, s);

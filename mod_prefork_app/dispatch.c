@@ -1348,6 +1348,8 @@ static int attempt(pa_req_t *q, const char *what, const char *begin,
     if (rv != APR_SUCCESS) {
         int busy = APR_STATUS_IS_TIMEUP(rv) || APR_STATUS_IS_EAGAIN(rv);
 
+        q->waited += apr_time_now() - asked;    /* for the slowlog */
+
         ap_log_rerror(APLOG_MARK, busy ? APLOG_WARNING : APLOG_ERR, rv, r,
                       PALOGNO(00304) "%s: %s after %" APR_TIME_T_FMT
                       " ms (queue-timeout %ds)", q->app->name,

@@ -739,6 +739,16 @@ static void pa_mgr_keep_off(pa_manager_t *m, pa_mapp_t *ma)
 }
 
 /* One pass over an app: health checks, timeouts, then scaling. */
+/* die-timeout passed since its SIGTERM (or since the stop began). */
+static void pa_mgr_kill_late(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w)
+{
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, m->s, PALOGNO(00111)
+                 "app %s slot %d pid %" APR_PID_T_FMT " still there %d s "
+                 "after SIGTERM; sending SIGKILL", ma->app->name,
+                 w->slot_index, w->pid, ma->app->die_timeout);
+    pa_worker_signal(w, SIGKILL);
+}
+
 static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
                             int *busy_total)
 {
@@ -873,11 +883,7 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
             pa_worker_dismiss(w, 1);                /* released retiree */
         }
         if (w->term_at && !w->killed && now - w->term_at >= die) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, m->s, PALOGNO(00111)
-                         "app %s slot %d pid %" APR_PID_T_FMT " still there "
-                         "%d s after SIGTERM; sending SIGKILL", app->name, i,
-                         w->pid, app->die_timeout);
-            pa_worker_signal(w, SIGKILL);
+            pa_mgr_kill_late(m, ma, w);
         }
         if (slot->retire == PA_RETIRE_NONE
             && (st == PA_SLOT_IDLE || st == PA_SLOT_BUSY)
@@ -1213,7 +1219,7 @@ static int pa_mgr_stop_tick(pa_manager_t *m, apr_time_t now)
                 pa_worker_unkeep(w);
             }
             if (!w->killed && now >= ma->stop_deadline) {
-                pa_worker_signal(w, SIGKILL);
+                pa_mgr_kill_late(m, ma, w);
             }
         }
     }

@@ -48,7 +48,8 @@ static int pa_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     rv = pa_sb_create(&pa_scoreboard, conf, pconf, s);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PALOGNO(00901)
-                     "cannot create the scoreboard shared memory");
+                     "cannot set up the scoreboard (its shared memory "
+                     "or the socket directory)");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     rv = pa_manager_start(pa_scoreboard, pconf, s);

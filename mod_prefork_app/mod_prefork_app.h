@@ -87,6 +87,8 @@ typedef struct pa_server_conf_t {
     apr_hash_t *zones_by_name;
     const char *pidfile;        /* PreforkAppPidFile, NULL = default */
     const char *sockdir;        /* PreforkAppSocketDir, NULL = default */
+    const char *sockdir_file;   /* where it was set, for errors */
+    int sockdir_line;
     int max_procs;              /* PreforkAppMaxProcesses: workers of all apps
                                  * together, 0 = no limit */
     const char *max_procs_file; /* where it was set, for errors */

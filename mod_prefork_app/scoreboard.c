@@ -711,26 +711,34 @@ static void pa_sb_remove_stale(apr_pool_t *p, const char *base, server_rec *s)
     apr_dir_close(d);
 }
 
-static apr_status_t pa_sb_make_sockdir(pa_sb_header_t *hdr,
-                                       pa_server_conf_t *conf,
-                                       apr_pool_t *pconf, apr_pool_t *ptemp,
-                                       server_rec *s)
+/* PreforkAppSocketDir, or DefaultRuntimeDir; no trailing slash. */
+static char *pa_sb_sockdir_base(apr_pool_t *p, const pa_server_conf_t *conf)
 {
-    char *base = apr_pstrdup(ptemp, conf->sockdir ? conf->sockdir
-                                    : ap_runtime_dir_relative(ptemp, ""));
+    char *base = apr_pstrdup(p, conf->sockdir ? conf->sockdir
+                                : ap_runtime_dir_relative(p, ""));
     apr_size_t blen = strlen(base);
-    const char *dir;
-    struct sockaddr_un sun;
-    apr_size_t longest = 0;
-    int i, rv;
 
     while (blen > 1 && base[blen - 1] == '/') {
         base[--blen] = '\0';
     }
+    return base;
+}
+
+const char *pa_sb_sockdir_name(apr_pool_t *p, const pa_server_conf_t *conf,
+                               long pid, unsigned int generation)
+{
     /* Parent pid + generation: two httpd instances, or two generations of
      * one, never share a directory. */
-    dir = apr_psprintf(ptemp, "%s/pa-%" APR_PID_T_FMT ".%u", base, getpid(),
-                       hdr->generation);
+    return apr_psprintf(p, "%s/pa-%ld.%u", pa_sb_sockdir_base(p, conf), pid,
+                        generation);
+}
+
+int pa_sb_sockdir_fits(const pa_server_conf_t *conf, const char *dir)
+{
+    struct sockaddr_un sun;
+    apr_size_t longest = 0;
+    int i;
+
     for (i = 0; i < conf->apps->nelts; i++) {
         pa_app_t *app = APR_ARRAY_IDX(conf->apps, i, pa_app_t *);
         apr_size_t n = strlen(app->name);
@@ -738,8 +746,22 @@ static apr_status_t pa_sb_make_sockdir(pa_sb_header_t *hdr,
         longest = n > longest ? n : longest;
     }
     /* "/<name>.<slot>.sock" must fit a unix socket address. */
-    if (strlen(dir) >= sizeof(hdr->sockdir)
-        || strlen(dir) + longest + 18 >= sizeof(sun.sun_path)) {
+    return strlen(dir) < PA_SOCKDIR_MAX
+           && strlen(dir) + longest + 18 < sizeof(sun.sun_path);
+}
+
+static apr_status_t pa_sb_make_sockdir(pa_sb_header_t *hdr,
+                                       pa_server_conf_t *conf,
+                                       apr_pool_t *pconf, apr_pool_t *ptemp,
+                                       server_rec *s)
+{
+    const char *base = pa_sb_sockdir_base(ptemp, conf);
+    const char *dir = pa_sb_sockdir_name(ptemp, conf, (long)getpid(),
+                                         hdr->generation);
+    int rv;
+
+    if (!pa_sb_sockdir_fits(conf, dir)) {
+        /* configtest allowed for the longest pid: not reached */
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PALOGNO(00203)
                      "socket directory %s is too long for unix socket paths; "
                      "set a shorter PreforkAppSocketDir", dir);

@@ -29,7 +29,8 @@
  * The default body: "method=...", every variable sorted, then the request
  * body's length and FNV-1a hash. With --crash (FastCGI) it exits with status
  * 3 half a second into every request: a build that starts but does not
- * work.
+ * work. With --linger it ignores SIGTERM and, told to go, hangs instead of
+ * leaving (a worker stuck in its shutdown: SIGKILLed at die-timeout).
  */
 #include <fcgiapp.h>
 
@@ -525,6 +526,7 @@ int main(int argc, char **argv)
 {
     FCGX_Request rq;
     int crash = argc > 1 && !strcmp(argv[1], "--crash");
+    int linger = argc > 1 && !strcmp(argv[1], "--linger");
 
     if (argc > 1 && !strcmp(argv[1], "--scgi")) {
         return scgi_main();
@@ -532,6 +534,9 @@ int main(int argc, char **argv)
     /* Run by a CGI server as is (mod_cgid): GATEWAY_INTERFACE says so. */
     if ((argc > 1 && !strcmp(argv[1], "--cgi")) || getenv("GATEWAY_INTERFACE")) {
         return cgi_main();
+    }
+    if (linger) {
+        signal(SIGTERM, SIG_IGN);
     }
     FCGX_Init();
     FCGX_InitRequest(&rq, 0, 0);
@@ -554,6 +559,9 @@ int main(int argc, char **argv)
         respond(&c);
         free(c.body);
         FCGX_Finish_r(&rq);
+    }
+    while (linger) {
+        pause();
     }
     return 0;
 }

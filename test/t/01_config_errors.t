@@ -15,6 +15,8 @@ my $plain = File::Temp->new(SUFFIX => '.txt');   # mode 0600: not executable
 print $plain "not a program\n";
 close $plain;
 my $app = qq{PreforkApp a "$hello"};
+# A directory whose socket paths would not fit in 108 bytes.
+my $longdir = File::Temp->newdir('pa-' . ('d' x 80) . 'XXXX', TMPDIR => 1);
 
 # [ what, config lines, reason regex, index of the bad line (default: last) ]
 my @cases = (
@@ -67,6 +69,10 @@ my @cases = (
                                 qr/no PreforkApp named 'NOSUCH'/, 2 ],
     [ 'unknown app in AddHandler', [ $app, 'AddHandler prefork-app:other .php' ],
                                 qr/no PreforkApp named 'other'/ ],
+    [ 'PreforkAppSocketDir missing', [ $app, 'PreforkAppSocketDir /nonexistent-pa-dir' ],
+                                qr{PreforkAppSocketDir /nonexistent-pa-dir: no such directory} ],
+    [ 'PreforkAppSocketDir too long', [ $app, "PreforkAppSocketDir $longdir" ],
+                                qr{PreforkAppSocketDir \Q$longdir\E: too long for unix socket paths} ],
     [ 'PreforkAppEnv for an unknown app', [ 'PreforkAppEnv nosuch FOO bar' ],
                                 qr/PreforkAppEnv: no PreforkApp named 'nosuch'/ ],
     [ 'PreforkAppEnv bad variable name', [ $app, 'PreforkAppEnv a 1FOO bar' ],
@@ -119,7 +125,7 @@ my %r = configtest(
     qq{PreforkApp four "$hello" processes=1 protocol=cgi max-requests=1},
     'PreforkAppEnv hello APP_ENV test',
     'PreforkAppPidFile pa.pid',
-    'PreforkAppSocketDir pa-sockets',
+    'PreforkAppSocketDir .',                  # relative: DefaultRuntimeDir itself
     '<Location /hello>',
     '    SetHandler prefork-app:hello',
     '</Location>',

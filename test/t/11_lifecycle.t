@@ -14,7 +14,7 @@ use PATest qw(:all);
 use PALoad;
 use PADispatch qw(bg_request bg_result);
 
-plan tests => 58;
+plan tests => 59;
 
 my $hello = hello_path();
 my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
@@ -238,6 +238,7 @@ ok($h3->stop, 'third httpd stopped');
 my $h4 = PATest::Httpd->new(status => 1, conf => <<"EOF4");
 GracefulShutdownTimeout 60
 PreforkApp gstop "$echo" processes=1 die-timeout=2
+PreforkApp gdeaf "$echo --linger" processes=1 die-timeout=1
 <Location /gstop>
     SetHandler prefork-app:gstop
 </Location>
@@ -248,6 +249,7 @@ ok(wait_for(sub { my $a = $h4->app('gstop');
                   $a && $a->{processes}{busy} == 1 && $a->{queue}{length} == 1 }),
    'one request at the worker, one waiting for it');
 my ($gpid) = $h4->pids('gstop');
+my ($deaf) = $h4->pids('gdeaf');
 my $mgr4p = $h4->manager_pid;
 ok($h4->stop('graceful-stop'), 'graceful-stop');
 my @rc = map { my $res = bg_result($inflight[$_ - 1]);
@@ -256,6 +258,9 @@ is("@rc", '0 0', 'both requests are answered (200, each its own reply)');
 ok(wait_for(sub { !pid_alive($mgr4p) && !pid_alive($gpid) }),
    'then the manager and the worker are gone');
 ok(!glob($h4->dir . '/pa-*'), 'and the socket directory');
+like(error_log_since(0, $h4->log_file),
+     qr/PA00111: app gdeaf slot 0 pid $deaf still there 1 s after SIGTERM; sending SIGKILL/,
+     'a worker that ignores SIGTERM: SIGKILLed at die-timeout, and said so');
 
 # ---- stop with a request whose httpd child is killed: the worker leaves cleanly ---
 # httpd kills its children that do not stop (here: one waiting 15 s for its

@@ -10,7 +10,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PADispatch qw(:all);
 
-plan tests => 14;
+plan tests => 17;
 
 my $app = 'dslowlog';
 my $logs = Apache::Test::vars('t_logs');
@@ -59,3 +59,18 @@ my @waited = map { ($_ =~ $line)[3] } $text =~ /(PA00321: [^\n]*)/g;
 ok((grep { defined && $_ >= 1.5 } @waited),
    'the queued request: its 1.5 s or more in the queue shown as waiting')
     or diag($text);
+
+# ---- a request that gives up in the queue: all its time was waiting ------------
+unlink $hold;
+$ja = bg_request('GET', "/$app?slowstream=$hold");
+ok(wait_for(sub { (app_status($app) || {})->{processes}{busy} == 1 }), 'the worker is held again');
+$off = error_log_offset();
+is(http()->get(base_url() . "/$app?whoami=1")->{status}, 503, 'queue-timeout=3: 503');
+open $fh, '>', $hold or die "$hold: $!";
+close $fh;
+bg_result($ja);
+$text = wait_for_log(qr/PA00321: [^\n]*status 503/, $off) || '';
+my ($all, $queued) = $text =~ /PA00321: dslowlog: slow request GET \/dslowlog: (\d+\.\d{3}) s, of which (\d+\.\d{3}) s waiting for a worker; no worker, status 503/;
+ok($all && $queued >= 2.9 && $queued <= $all,
+   'the 503\'s line: its time in the queue shown as waiting') or diag($text);
+unlink $hold;
