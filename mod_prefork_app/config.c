@@ -7,6 +7,8 @@
  * FILE:LINE itself. */
 #include "mod_prefork_app.h"
 #include "scoreboard.h"
+#include "worker.h"
+#include "unixd.h"
 
 #include "http_core.h"
 #include "http_main.h"
@@ -326,6 +328,22 @@ static int may_raise_priority(int nice)
                    || (rlim_t)(20 - nice) <= rl.rlim_cur));
 }
 
+/* A key=value whose key an earlier one of argv[2..i) has already set: the
+ * admin meant one of them, and which is not for us to guess. */
+static const char *repeated_key(apr_pool_t *p, char *const argv[], int i)
+{
+    apr_size_t klen = strcspn(argv[i], "=");
+    int j;
+
+    for (j = 2; j < i; j++) {
+        if (strcspn(argv[j], "=") == klen && !strncmp(argv[j], argv[i], klen)) {
+            return apr_psprintf(p, "'%.*s' given twice (%s, %s)", (int)klen,
+                                argv[i], argv[j], argv[i]);
+        }
+    }
+    return NULL;
+}
+
 /* The command is one argument, split on blanks and never given to a shell;
  * its program must exist and be executable now, not at the first request. */
 static const char *set_app_command(cmd_parms *cmd, pa_app_t *app,
@@ -408,7 +426,8 @@ static const char *cmd_prefork_app(cmd_parms *cmd, void *dummy,
         return apr_pstrcat(cmd->pool, "PreforkApp ", app->name, ": ", err, NULL);
     }
     for (i = 2; i < argc; i++) {
-        if ((err = set_app_key(cmd, app, argv[i], &spare_given))) {
+        if ((err = repeated_key(cmd->pool, argv, i))
+            || (err = set_app_key(cmd, app, argv[i], &spare_given))) {
             return apr_pstrcat(cmd->pool, "PreforkApp ", app->name, ": ", err,
                                NULL);
         }
@@ -421,6 +440,12 @@ static const char *cmd_prefork_app(cmd_parms *cmd, void *dummy,
     if (spare_given && app->min_procs == app->max_procs) {
         return apr_psprintf(cmd->pool, "PreforkApp %s: spare= needs a dynamic "
                             "pool (processes=MIN-MAX)", app->name);
+    }
+    if (spare_given && app->spare_min > app->max_procs) {
+        return apr_psprintf(cmd->pool, "PreforkApp %s: spare=%d-%d: more idle "
+                            "workers than processes=%d-%d allows",
+                            app->name, app->spare_min, app->spare_max,
+                            app->min_procs, app->max_procs);
     }
     if (app->min_procs != app->max_procs && app->spare_max > app->max_procs) {
         app->spare_max = app->max_procs;
@@ -727,6 +752,18 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
         }
         if (app->protocol == PA_PROTO_FASTCGI) {
             php_max_requests(pconf, app);
+        }
+        if (!pa_worker_may_run(ptemp, app)) {
+            /* Else a crash loop at startup (PA00121 per attempt). */
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                         PALOGNO(00008) "%s:%d: PreforkApp %s: its workers "
+                         "(user %s) cannot execute '%s': a directory on the "
+                         "way is closed to them, or the file is not "
+                         "executable for them", app->file, app->line,
+                         app->name, app->user ? app->user
+                                              : ap_unixd_config.user_name,
+                         app->argv[0]);
+            return !OK;
         }
         mins += app->min_procs;
     }

@@ -1354,8 +1354,9 @@ static int attempt(pa_req_t *q, const char *what, const char *begin,
                       PALOGNO(00304) "%s: %s after %" APR_TIME_T_FMT
                       " ms (queue-timeout %ds)", q->app->name,
                       APR_STATUS_IS_TIMEUP(rv) ? "no worker free"
-                      : "no worker can come (wait queue full, app crash-"
-                        "looping with none up, or manager gone)",
+                      : apr_pstrcat(r->pool, "no worker can come: ",
+                                    pa_sb_refusal(pa_scoreboard,
+                                                  q->app->index), NULL),
                       apr_time_as_msec(apr_time_now() - asked),
                       q->app->queue_timeout);
         apr_table_setn(r->err_headers_out, "Retry-After",

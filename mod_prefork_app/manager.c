@@ -1413,8 +1413,8 @@ static void pa_mgr_main(pa_sb_t *sb, apr_pool_t *pconf, server_rec *s,
     }
     ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, PALOGNO(00116)
                  "manager pid %" APR_PID_T_FMT " started for generation %u "
-                 "(%d apps, sockets in %s)", getpid(), sb->hdr->generation,
-                 m.napps, sb->hdr->sockdir);
+                 "(%d app%s, sockets in %s)", getpid(), sb->hdr->generation,
+                 m.napps, m.napps == 1 ? "" : "s", sb->hdr->sockdir);
     pa_mgr_loop(&m);
     pa_mgr_exit(&m, 0);
 }
@@ -1523,7 +1523,7 @@ static int pa_manager_replaceable(pa_mgr_proc_t *mp, int reason,
                        ? mp->quick_deaths + 1 : 0;
     if (mp->quick_deaths >= PA_MANAGER_QUICK_DEATHS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, mp->s, PALOGNO(00124)
-                     "manager pid %" APR_PID_T_FMT " died (status %d), "
+                     "manager pid %" APR_PID_T_FMT " died (exit status or signal %d), "
                      "the %dth time in a row right after it started; "
                      "giving up: applications are unavailable until "
                      "httpd restarts", mp->proc.pid, (int)status,
@@ -1531,7 +1531,8 @@ static int pa_manager_replaceable(pa_mgr_proc_t *mp, int reason,
         return 0;
     }
     ap_log_error(APLOG_MARK, APLOG_ERR, 0, mp->s, PALOGNO(00119)
-                 "manager pid %" APR_PID_T_FMT " died (status %d); "
+                 "manager pid %" APR_PID_T_FMT " died (exit status or "
+                 "signal %d); "
                  "starting a new one", mp->proc.pid, (int)status);
     return 1;
 }

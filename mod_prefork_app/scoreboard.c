@@ -357,6 +357,19 @@ void pa_sb_child_init(pa_sb_t *sb)
     sb->self = getpid();
 }
 
+const char *pa_sb_refusal(pa_sb_t *sb, int app_index)
+{
+    const pa_sb_app_t *a = sb->layout[app_index].app;
+
+    if (sb->hdr->stopped) {
+        return "its process manager is gone";
+    }
+    if (a->backoff_until > apr_time_now()) {
+        return "the app is crash-looping with no worker up (backing off)";
+    }
+    return "the wait queue is full";
+}
+
 apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
                          apr_interval_time_t queue_timeout, pa_claim_t *claim)
 {

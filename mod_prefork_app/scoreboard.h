@@ -251,6 +251,9 @@ void pa_sb_child_init(pa_sb_t *sb);
  * timeout: 503) or APR_EAGAIN (wait queue full, the app is crash-looping
  * with no worker up, which also sends away requests already waiting, or the
  * generation's manager is gone: 503 at once). */
+/* Why pa_sb_claim() returned APR_EAGAIN, as far as the state now tells
+ * (for the log line). */
+const char *pa_sb_refusal(pa_sb_t *sb, int app_index);
 apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
                          apr_interval_time_t queue_timeout, pa_claim_t *claim);
 /* Give the worker back; hands it straight to the first waiter if any. */

@@ -185,6 +185,33 @@ static void pa_child_drop_privileges(const pa_worker_t *w)
     }
 }
 
+int pa_worker_may_run(apr_pool_t *p, const pa_app_t *app)
+{
+    pa_worker_t w;
+    pid_t pid;
+    int status;
+
+    if (geteuid() != 0) {
+        return 1;       /* the workers are us: access() said so already */
+    }
+    memset(&w, 0, sizeof(w));
+    w.app = app;
+    pa_worker_groups(p, app, &w.groups, &w.ngroups);
+    /* As the workers will be, groups included: modes, ACLs and all. */
+    pid = fork();
+    if (pid == 0) {
+        pa_child_drop_privileges(&w);
+        _exit(access(app->argv[0], X_OK) == 0 ? 0 : 1);
+    }
+    if (pid < 0) {
+        return 1;       /* cannot tell: the manager will say */
+    }
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        continue;
+    }
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 /* In the forked child, never returns. The manager is single-threaded, so
  * everything here is safe after fork. */
 static void pa_child_exec(pa_worker_t *w, int out_fd, const char **envp,

@@ -44,6 +44,10 @@ const char **pa_worker_env(apr_pool_t *p, const pa_app_t *app);
  * may load libraries: costly per CGI request). None unless root. */
 void pa_worker_groups(apr_pool_t *p, const pa_app_t *app, const gid_t **groups,
                       int *n);
+/* Whether app's workers (its user, group and supplementary groups) may
+ * execute its program, tried in a child that takes their identity. Always
+ * true unless httpd runs as root. */
+int pa_worker_may_run(apr_pool_t *p, const pa_app_t *app);
 /* In a forked worker, before or instead of its exec (the CGI launcher):
  * write "cannot WHAT ARG: <errno's text>" to the stderr pipe (the manager
  * logs it) and exit 127. */

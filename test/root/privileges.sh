@@ -7,6 +7,7 @@
 #     can swap a socket for a symlink or an impostor; the sockets are 0600,
 #     www-data's
 #   - group= holds whether it comes before user= or after it
+#   - a program the workers' user cannot execute fails the configuration test
 #   - nothing is left after stop
 # Run by scripts/test when it runs as root.
 set -uo pipefail
@@ -19,6 +20,7 @@ HTTPD=$(/usr/bin/apxs -q SBINDIR)/$(/usr/bin/apxs -q TARGET)
 n=0
 fails=0
 refused() { ! "$@" 2>/dev/null; }
+quiet() { "$@" >/dev/null 2>&1; }
 check() {       # check DESCRIPTION COMMAND...
     local what=$1
     shift
@@ -70,6 +72,16 @@ for app in plain before after; do
 done
 
 get() { curl -s --max-time 30 "http://127.0.0.1:$port$1"; }
+
+# A program www-data cannot reach (under a 0700 directory of root's): the
+# configuration test says so, rather than the workers crash-looping later.
+mkdir -m 700 "$dir/closed"
+cp "$dir/echo" "$dir/closed/echo"
+{ cat "$conf"; echo "PreforkApp hidden \"$dir/closed/echo\" processes=1"; } >"$dir/closed.conf"
+out=$("$HTTPD" -t -f "$dir/closed.conf" 2>&1)
+check "a program www-data cannot execute fails the configuration test" \
+    grep -q "closed.conf:[0-9]*: PreforkApp hidden: its workers (user www-data) cannot execute '$dir/closed/echo'" <<<"$out"
+check "one it can passes" quiet "$HTTPD" -t -f "$conf"
 
 check "httpd as root starts" "$HTTPD" -f "$conf" -k start
 up() { [ "$(get '/plain?whoami=1' | cut -c1-4)" = "pid=" ]; }

@@ -89,7 +89,7 @@ wait_for(sub { my $a = app_status('lslow', $base);
                $a && $a->{processes}{busy} == 1 });
 my $doomed = $h->manager_pid;
 my ($doomed_dir) = error_log_since(0, $h->log_file)
-    =~ /PA00116: manager pid $doomed started for generation \d+ \(\d+ apps, sockets in (\S+)\)/;
+    =~ /PA00116: manager pid $doomed started for generation \d+ \(\d+ apps?, sockets in (\S+)\)/;
 ok($doomed_dir && -d $doomed_dir, 'the manager\'s socket directory') or diag($doomed_dir);
 ok($h->graceful, 'graceful restart, a request in flight');
 kill 'KILL', $doomed;

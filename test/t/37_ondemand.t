@@ -132,7 +132,8 @@ ok(wait_for(sub { (($h->app('odslow') || {})->{queue}{length} // 0) == 2 }),
    'three requests to an empty pool of one: one has the new worker, two wait');
 for (@kids) { my ($pid, $r) = @$_; push @st, scalar <$r>; waitpid $pid, 0; }
 is("@st", '503 503 503', 'the worker dies without answering: all three get 503');
-my @refused = error_log_since($off, $h->log_file) =~ /PA00304: odslow: no worker can come/g;
+my @refused = error_log_since($off, $h->log_file)
+    =~ /PA00304: odslow: no worker can come: the app is crash-looping with no worker up/g;
 is(scalar(@refused), 3, 'each because no worker can come during the backoff');
 unlike(error_log_since($off, $h->log_file), qr/PA00304: odslow: no worker free/,
        'none waited for its queue-timeout');
