@@ -485,6 +485,7 @@ static const char *cmd_prefork_app_env(cmd_parms *cmd, void *dummy,
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
     pa_app_t *app;
     const char *c;
+    int i;
 
     if (err) {
         return err;
@@ -504,7 +505,19 @@ static const char *cmd_prefork_app_env(cmd_parms *cmd, void *dummy,
         return apr_psprintf(cmd->pool, "PreforkAppEnv %s: '%s' is not a valid "
                             "environment variable name", name, var);
     }
-    APR_ARRAY_PUSH(app->env, const char *) =
+    /* Set again: the later line wins, as with SetEnv (a duplicate entry
+     * would leave the choice to each program's getenv()). */
+    for (i = 0; i < app->env->nelts; i++) {
+        const char *e = APR_ARRAY_IDX(app->env, i, const char *);
+
+        if (!strncmp(e, var, c - var) && e[c - var] == '=') {
+            break;
+        }
+    }
+    if (i == app->env->nelts) {
+        apr_array_push(app->env);
+    }
+    APR_ARRAY_IDX(app->env, i, const char *) =
         apr_pstrcat(cmd->pool, var, "=", value, NULL);
     return NULL;
 }

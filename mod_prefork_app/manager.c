@@ -519,11 +519,14 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
      * round die. */
     if (quick && now >= a->backoff_until) {
         apr_interval_time_t delay = apr_time_from_sec(ma->app->start_delay);
+        /* start-delay is the least time between spawns, even above it. */
+        apr_interval_time_t cap = delay > PA_BACKOFF_MAX ? delay
+                                                          : PA_BACKOFF_MAX;
         apr_uint32_t level = a->backoff_level + 1;
 
         delay <<= level - 1 < 16 ? level - 1 : 16;
-        if (delay > PA_BACKOFF_MAX) {
-            delay = PA_BACKOFF_MAX;
+        if (delay > cap) {
+            delay = cap;
         }
         a->backoff_level = level;
         a->backoff_until = now + delay;
@@ -536,8 +539,9 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
             ap_log_error(APLOG_MARK, APLOG_ERR, 0, m->s, PALOGNO(00105)
                          "app %s: workers exit right after they start; "
                          "backing off (next spawn in %" APR_TIME_T_FMT
-                         " ms, growing up to 60 s)%s", ma->app->name,
-                         apr_time_as_msec(delay),
+                         " ms, growing up to %" APR_TIME_T_FMT " s)%s",
+                         ma->app->name, apr_time_as_msec(delay),
+                         apr_time_sec(cap),
                          recycles ? "; the workers up serve on meanwhile, "
                          "recycling waits" : "");
         }

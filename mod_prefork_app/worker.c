@@ -90,6 +90,10 @@ const char **pa_worker_env(apr_pool_t *p, const pa_app_t *app)
         const char *e = APR_ARRAY_IDX(app->env, i, const char *);
 
         has_path |= !strncmp(e, "PATH=", 5);
+        if (app->cache && app->cache->path
+            && !strncmp(e, PA_CACHE_ENV "=", sizeof(PA_CACHE_ENV))) {
+            continue;           /* cache= names the zone: it wins */
+        }
         envp[n++] = e;
     }
     if (!has_path) {

@@ -16,7 +16,7 @@ use File::Temp ();
 use HTTP::Tiny ();
 use POSIX ();
 
-plan tests => 83;
+plan tests => 84;
 
 my $hello = hello_path();
 my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
@@ -78,6 +78,7 @@ PreforkAppEnv mstatic PA_TEST_VAR hello
 PreforkApp mchatty "$tmp/chatty" processes=1
 PreforkAppEnv mchatty FOO bar
 PreforkApp mcrash "/bin/false" processes=2 start-delay=1
+PreforkApp mlongdelay "/bin/false" processes=1 start-delay=90
 PreforkApp mrecycle "$hello" processes=2 max-requests=10
 PreforkApp mlast "$echo" processes=1 max-requests=2
 PreforkApp mlife "$hello" processes=2 lifetime=1
@@ -197,6 +198,9 @@ ok($crash->{crash_backoff_level} >= 1, 'backoff level visible in the status');
 my $log = error_log_since(0, $h->log_file);
 my @entering = $log =~ /PA00105: app mcrash/g;
 is(scalar @entering, 1, 'entering the backoff is logged once, not once per crash');
+ok(wait_for_log(qr/PA00105: app mlongdelay: .*next spawn in 90000 ms, growing up to 90 s/,
+                0, file => $h->log_file),
+   'start-delay=90: the backoff starts there, above the usual 60 s cap');
 is($h->get('/mcrash')->{status}, 503, 'a request to the crashing app: 503');
 is($h->get('/mstatic')->{status}, 200, 'other apps still serve');
 ok(pid_alive($h->pid) && pid_alive($mgr), 'httpd and the manager stay up');
