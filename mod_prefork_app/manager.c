@@ -742,7 +742,6 @@ static void pa_mgr_keep_off(pa_manager_t *m, pa_mapp_t *ma)
     }
 }
 
-/* One pass over an app: health checks, timeouts, then scaling. */
 /* die-timeout passed since its SIGTERM (or since the stop began). */
 static void pa_mgr_kill_late(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w)
 {
@@ -753,6 +752,7 @@ static void pa_mgr_kill_late(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w)
     pa_worker_signal(w, SIGKILL);
 }
 
+/* One pass over an app: health checks, timeouts, then scaling. */
 static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
                             int *busy_total)
 {
@@ -1527,17 +1527,16 @@ static int pa_manager_replaceable(pa_mgr_proc_t *mp, int reason,
                        ? mp->quick_deaths + 1 : 0;
     if (mp->quick_deaths >= PA_MANAGER_QUICK_DEATHS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, mp->s, PALOGNO(00124)
-                     "manager pid %" APR_PID_T_FMT " died (exit status or signal %d), "
-                     "the %dth time in a row right after it started; "
-                     "giving up: applications are unavailable until "
-                     "httpd restarts", mp->proc.pid, (int)status,
+                     "manager pid %" APR_PID_T_FMT " died (exit status or "
+                     "signal %d), the %dth time in a row right after it "
+                     "started; giving up: applications are unavailable "
+                     "until httpd restarts", mp->proc.pid, (int)status,
                      mp->quick_deaths);
         return 0;
     }
     ap_log_error(APLOG_MARK, APLOG_ERR, 0, mp->s, PALOGNO(00119)
                  "manager pid %" APR_PID_T_FMT " died (exit status or "
-                 "signal %d); "
-                 "starting a new one", mp->proc.pid, (int)status);
+                 "signal %d); starting a new one", mp->proc.pid, (int)status);
     return 1;
 }
 

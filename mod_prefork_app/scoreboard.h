@@ -246,14 +246,14 @@ const char *pa_sb_retire_name(apr_uint32_t retire);
  * on every request. */
 void pa_sb_child_init(pa_sb_t *sb);
 
+/* Why pa_sb_claim() returned APR_EAGAIN, as far as the state now tells
+ * (for the log line). */
+const char *pa_sb_refusal(pa_sb_t *sb, int app_index);
 /* Claim an idle worker of app_index for this request, or wait FIFO until one
  * is released or queue_timeout passes. Returns APR_SUCCESS, APR_TIMEUP (queue
  * timeout: 503) or APR_EAGAIN (wait queue full, the app is crash-looping
  * with no worker up, which also sends away requests already waiting, or the
  * generation's manager is gone: 503 at once). */
-/* Why pa_sb_claim() returned APR_EAGAIN, as far as the state now tells
- * (for the log line). */
-const char *pa_sb_refusal(pa_sb_t *sb, int app_index);
 apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
                          apr_interval_time_t queue_timeout, pa_claim_t *claim);
 /* Give the worker back; hands it straight to the first waiter if any. */
@@ -288,7 +288,7 @@ const char *pa_sb_sockdir_name(apr_pool_t *p, const pa_server_conf_t *conf,
 int pa_sb_sockdir_fits(const pa_server_conf_t *conf, const char *dir);
 /* Remove a socket directory and whatever is in it. */
 void pa_sb_remove_sockdir(apr_pool_t *p, const char *dir);
-/* Create the socket directory dir (an existing one is fine). httpd's User
+/* Create the socket directory dir. httpd's User
  * may enter it to connect, but when httpd starts as root it belongs to root
  * (0710, group User's Group): no process running as User, an app's worker
  * included, can swap a socket in it for a symlink or an impostor. Returns 0
