@@ -132,11 +132,38 @@ static const char *pa_pidfile_path(apr_pool_t *p, pa_sb_t *sb)
 
 /* ==== inside the manager process ======================================== */
 
+/* The next generation's manager may own the pid file by now, and may be
+ * writing it at this very moment (an idle graceful restart: the old one
+ * leaves as the new one starts): a check and then an unlink() by name could
+ * remove the new one's file. Whatever is there is taken aside in one step,
+ * and what is not ours goes back unless a newer file took its place. */
+static void pa_mgr_remove_pidfile(pa_manager_t *m)
+{
+    const char *aside = apr_psprintf(m->pool, "%s.%" APR_PID_T_FMT ".gone",
+                                     m->pidfile, getpid());
+    char buf[32];
+    ssize_t n = 0;
+    int fd;
+
+    if (rename(m->pidfile, aside) != 0) {
+        return;
+    }
+    fd = open(aside, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        n = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+    }
+    if (!(n > 0 && (buf[n] = '\0', atol(buf) == (long)getpid()))
+        && link(aside, m->pidfile) != 0 && errno != EEXIST) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, errno, m->s, PALOGNO(00131)
+                     "cannot put back manager pid file %s", m->pidfile);
+    }
+    unlink(aside);
+}
+
 static void pa_mgr_exit(pa_manager_t *m, int code)
 {
     int i, j;
-    char buf[32];
-    int fd;
 
     for (i = 0; i < m->napps; i++) {
         for (j = 0; j < (int)m->apps[i].nslots; j++) {
@@ -145,16 +172,7 @@ static void pa_mgr_exit(pa_manager_t *m, int code)
     }
     m->sb->hdr->stopped = 1;
     pa_sb_remove_sockdir(m->pool, m->sb->hdr->sockdir);
-    /* The next generation's manager may own the pid file by now. */
-    fd = open(m->pidfile, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        ssize_t n = read(fd, buf, sizeof(buf) - 1);
-
-        close(fd);
-        if (n > 0 && (buf[n] = '\0', atol(buf) == (long)getpid())) {
-            unlink(m->pidfile);
-        }
-    }
+    pa_mgr_remove_pidfile(m);
     ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, m->s, PALOGNO(00101)
                  "manager pid %" APR_PID_T_FMT " of generation %u exiting",
                  getpid(), m->sb->hdr->generation);
@@ -203,7 +221,9 @@ void pa_set_title(const char *title, const char *comm)
 
 static void pa_mgr_write_pidfile(pa_manager_t *m)
 {
-    const char *tmp = apr_pstrcat(m->pool, m->pidfile, ".tmp", NULL);
+    /* Two generations' managers may write at once: a name of its own. */
+    const char *tmp = apr_psprintf(m->pool, "%s.%" APR_PID_T_FMT ".tmp",
+                                   m->pidfile, getpid());
     char buf[32];
     int fd, len;
 
