@@ -18,7 +18,9 @@
 #include "apr_user.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define PA_NAME_MAX       32    /* app and zone names end up in socket paths */
@@ -656,33 +658,58 @@ static int check_handlers(pa_server_conf_t *conf, apr_pool_t *ptemp,
     return OK;
 }
 
-/* The socket directory: there, and short enough for socket paths with any
- * pid (pid_max is at most 4194304) and generation. */
+/* The largest pid this machine hands out. */
+static long pid_limit(void)
+{
+    FILE *f = fopen("/proc/sys/kernel/pid_max", "r");
+    long max = 0;
+
+    if (f) {
+        if (fscanf(f, "%ld", &max) != 1) {
+            max = 0;
+        }
+        fclose(f);
+    }
+    return max > 1 ? max - 1 : 4194303;
+}
+
+/* The socket directory's base: there; short enough for socket paths with
+ * any pid and a million restarts; and, for an httpd started as root, not
+ * open to User, who could rename the socket directory in it and put one of
+ * its own in its place. */
 static int check_sockdir(pa_server_conf_t *conf, apr_pool_t *ptemp,
                          server_rec *s)
 {
-    const char *worst = pa_sb_sockdir_name(ptemp, conf, 4194304, UINT_MAX);
-    apr_finfo_t fi;
+    const char *worst = pa_sb_sockdir_name(ptemp, conf, pid_limit(), 999999);
+    const char *base = conf->sockdir ? conf->sockdir
+                                     : ap_runtime_dir_relative(ptemp, "");
+    const char *where = conf->sockdir
+        ? apr_psprintf(ptemp, "%s:%d: PreforkAppSocketDir %s",
+                       conf->sockdir_file, conf->sockdir_line, conf->sockdir)
+        : apr_pstrcat(ptemp, "DefaultRuntimeDir ", base, NULL);
+    struct stat st;
 
-    if (conf->sockdir
-        && (apr_stat(&fi, conf->sockdir, APR_FINFO_TYPE, ptemp) != APR_SUCCESS
-            || fi.filetype != APR_DIR)) {
+    if (conf->sockdir && (stat(base, &st) != 0 || !S_ISDIR(st.st_mode))) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
-                     PALOGNO(00006) "%s:%d: PreforkAppSocketDir %s: no such "
-                     "directory", conf->sockdir_file, conf->sockdir_line,
-                     conf->sockdir);
+                     PALOGNO(00006) "%s: no such directory", where);
         return !OK;
     }
     if (!pa_sb_sockdir_fits(conf, worst)) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
                      PALOGNO(00007) "%s: too long for unix socket paths "
-                     "(%s/<app>.<slot>.sock must stay under 108 bytes)",
-                     conf->sockdir
-                     ? apr_psprintf(ptemp, "%s:%d: PreforkAppSocketDir %s",
-                                    conf->sockdir_file, conf->sockdir_line,
-                                    conf->sockdir)
-                     : "DefaultRuntimeDir (set a shorter PreforkAppSocketDir)",
-                     worst);
+                     "(%s/<app>.<slot>.sock must stay under 108 bytes)%s",
+                     where, worst, conf->sockdir ? ""
+                     : "; set a shorter PreforkAppSocketDir");
+        return !OK;
+    }
+    if (geteuid() == 0 && stat(base, &st) == 0
+        && (st.st_uid != 0
+            || ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)))) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                     PALOGNO(00009) "%s: must belong to root and be writable "
+                     "by root alone (or be sticky, as /tmp): httpd starts as "
+                     "root, and a process running as User could replace the "
+                     "socket directory in it", where);
         return !OK;
     }
     return OK;

@@ -970,22 +970,24 @@ static void wait_failed(pa_req_t *q, apr_status_t rv)
     client_gone(q);
 }
 
-/* Read and drop n bytes the worker owes, into the part of q->buf a peek
- * never fills (so peeked bytes there stay as they are). Peeked ones are in
- * the socket; the padding of an earlier FCGI_END_REQUEST may still be on
- * its way. On failure the stream is not what we counted: broken. */
-static int skip_bytes(pa_req_t *q, apr_size_t n, const char *what)
+/* Read and drop the *n bytes the worker owes, into the part of q->buf a
+ * peek never fills (so peeked bytes there stay as they are), counting *n
+ * down. Peeked ones are in the socket; the padding of an earlier
+ * FCGI_END_REQUEST may still be on its way: a wait for it that ends (the
+ * client left) leaves in *n what is still owed, for the next call. On
+ * failure the stream is not what we counted: broken. */
+static int skip_bytes(pa_req_t *q, apr_uint32_t *n, const char *what)
 {
     const apr_size_t room = PA_READ_BUF - PA_PEEK_MAX;
 
-    while (n > 0) {
-        ssize_t got = recv(q->fd, q->buf + PA_PEEK_MAX, n < room ? n : room,
-                           MSG_DONTWAIT);
+    while (*n > 0) {
+        ssize_t got = recv(q->fd, q->buf + PA_PEEK_MAX,
+                           *n < room ? *n : room, MSG_DONTWAIT);
         apr_status_t rv;
         short revents;
 
         if (got > 0) {
-            n -= got;
+            *n -= (apr_uint32_t)got;
         }
         else if (got < 0 && errno == EINTR) {
             continue;
@@ -1028,11 +1030,10 @@ static void receive(pa_req_t *q, int block)
     apr_status_t rv;
 
     if (q->claim.unread) {
-        if (skip_bytes(q, q->claim.unread, "the previous reply's end was not "
-                       "on the kept connection") != 0) {
+        if (skip_bytes(q, &q->claim.unread, "the previous reply's end was "
+                       "not on the kept connection") != 0) {
             return;
         }
-        q->claim.unread = 0;
     }
 
     /* Nothing has come yet: the reply is unlikely to be there already. On a
@@ -1055,9 +1056,11 @@ static void receive(pa_req_t *q, int block)
                  dontwait | peek);
         dontwait = MSG_DONTWAIT;
         if (n == PA_PEEK_MAX && peek) {
+            apr_uint32_t all = (apr_uint32_t)n;
+
             q->plain = 1;
             peek = 0;
-            if (skip_bytes(q, n, PA_PEEK_LOST) != 0) {
+            if (skip_bytes(q, &all, PA_PEEK_LOST) != 0) {
                 return;
             }
         }
@@ -1065,7 +1068,7 @@ static void receive(pa_req_t *q, int block)
             q->peeked = peek ? (apr_uint32_t)n : 0;
             process(q, (apr_size_t)n);
             if (q->peeked && !q->ended && !q->fail) {
-                skip_bytes(q, q->peeked, PA_PEEK_LOST);
+                skip_bytes(q, &q->peeked, PA_PEEK_LOST);
             }
             q->peeked = 0;
             return;

@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -132,33 +133,47 @@ static const char *pa_pidfile_path(apr_pool_t *p, pa_sb_t *sb)
 
 /* ==== inside the manager process ======================================== */
 
-/* The next generation's manager may own the pid file by now, and may be
- * writing it at this very moment (an idle graceful restart: the old one
- * leaves as the new one starts): a check and then an unlink() by name could
- * remove the new one's file. Whatever is there is taken aside in one step,
- * and what is not ours goes back unless a newer file took its place. */
-static void pa_mgr_remove_pidfile(pa_manager_t *m)
+/* The managers of two generations write and remove the pid file in turn,
+ * under a lock on its directory: on an idle graceful restart the old one
+ * leaves as the new one starts, and its check ("does the file name me?")
+ * and unlink() must not straddle the new one's write. Released by close(),
+ * or by death. Where the directory cannot be locked (NFS), they go ahead
+ * unlocked. */
+static int pa_mgr_lock_piddir(pa_manager_t *m)
 {
-    const char *aside = apr_psprintf(m->pool, "%s.%" APR_PID_T_FMT ".gone",
-                                     m->pidfile, getpid());
-    char buf[32];
-    ssize_t n = 0;
+    char *dir = apr_pstrdup(m->pool, m->pidfile);
+    char *slash = strrchr(dir, '/');
     int fd;
 
-    if (rename(m->pidfile, aside) != 0) {
-        return;
+    if (slash) {
+        slash[slash == dir ? 1 : 0] = '\0';
     }
-    fd = open(aside, O_RDONLY | O_CLOEXEC);
+    fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    while (fd >= 0 && flock(fd, LOCK_EX) != 0 && errno == EINTR) {
+        continue;
+    }
+    return fd;
+}
+
+static void pa_mgr_remove_pidfile(pa_manager_t *m)
+{
+    int lock = pa_mgr_lock_piddir(m);
+    char buf[32];
+    int fd;
+
+    /* The next generation's manager may own the pid file by now. */
+    fd = open(m->pidfile, O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
-        n = read(fd, buf, sizeof(buf) - 1);
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
         close(fd);
+        if (n > 0 && (buf[n] = '\0', atol(buf) == (long)getpid())) {
+            unlink(m->pidfile);
+        }
     }
-    if (!(n > 0 && (buf[n] = '\0', atol(buf) == (long)getpid()))
-        && link(aside, m->pidfile) != 0 && errno != EEXIST) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, errno, m->s, PALOGNO(00131)
-                     "cannot put back manager pid file %s", m->pidfile);
+    if (lock >= 0) {
+        close(lock);
     }
-    unlink(aside);
 }
 
 static void pa_mgr_exit(pa_manager_t *m, int code)
@@ -225,7 +240,7 @@ static void pa_mgr_write_pidfile(pa_manager_t *m)
     const char *tmp = apr_psprintf(m->pool, "%s.%" APR_PID_T_FMT ".tmp",
                                    m->pidfile, getpid());
     char buf[32];
-    int fd, len;
+    int fd, len, lock = pa_mgr_lock_piddir(m);
 
     len = apr_snprintf(buf, sizeof(buf), "%" APR_PID_T_FMT "\n", getpid());
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -234,6 +249,9 @@ static void pa_mgr_write_pidfile(pa_manager_t *m)
         ap_log_error(APLOG_MARK, APLOG_ERR, errno, m->s, PALOGNO(00102)
                      "cannot write manager pid file %s", m->pidfile);
         unlink(tmp);
+    }
+    if (lock >= 0) {
+        close(lock);
     }
 }
 

@@ -193,10 +193,13 @@ int pa_worker_may_run(apr_pool_t *p, const pa_app_t *app)
 {
     pa_worker_t w;
     pid_t pid;
-    int status;
+    int status = 0;
 
-    if (geteuid() != 0) {
-        return 1;       /* the workers are us: access() said so already */
+    if (geteuid() != 0 || pa_app_uid(app) == (uid_t)-1) {
+        /* The workers are us (access() said so already); or no User is
+         * set, as for an httpd that will not start as root, though this
+         * configtest does. */
+        return 1;
     }
     memset(&w, 0, sizeof(w));
     w.app = app;
@@ -204,16 +207,16 @@ int pa_worker_may_run(apr_pool_t *p, const pa_app_t *app)
     /* As the workers will be, groups included: modes, ACLs and all. */
     pid = fork();
     if (pid == 0) {
-        pa_child_drop_privileges(&w);
+        pa_child_drop_privileges(&w);           /* exits 127 if it cannot */
         _exit(access(app->argv[0], X_OK) == 0 ? 0 : 1);
     }
-    if (pid < 0) {
-        return 1;       /* cannot tell: the manager will say */
+    while (pid > 0 && waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            pid = -1;
+        }
     }
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-        continue;
-    }
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    /* Only a clear "no" is one; what cannot be told, the manager will. */
+    return pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 1;
 }
 
 /* In the forked child, never returns. The manager is single-threaded, so

@@ -23,7 +23,7 @@
  *   nothing     close without a byte
  *   stderr      three stderr lines split across records, then ok
  *   padend      ok, ended by an FCGI_END_REQUEST with 8 bytes of padding
- *               that come in a write of their own a moment later
+ *               that come in a write of their own pad=MS later (50)
  *   fuzz        a correct reply whose record framing is then damaged at
  *               random (a header field changed, bytes cut, noise put in,
  *               a stretch repeated), written in random pieces; seed=N in
@@ -140,6 +140,7 @@ static int query_value(const char *qs, const char *name, char *buf, size_t size)
 }
 
 static unsigned long seed;
+static long pad_ms;                 /* padend: how late the padding comes */
 static int keep_conn;               /* this request's FCGI_KEEP_CONN */
 
 /* Read one whole request; return its mode= value (or def); seed= goes to
@@ -152,6 +153,7 @@ static char *read_request(int fd, const char *def)
     int params_done = 0, stdin_done = 0;
 
     snprintf(mode, sizeof(mode), "%s", def);
+    pad_ms = 50;
     while (!params_done || !stdin_done) {
         unsigned char h[8], content[65535 + 255];
         size_t clen;
@@ -192,6 +194,9 @@ static char *read_request(int fd, const char *def)
                 query_value(qs, "mode", mode, sizeof(mode));
                 seed = query_value(qs, "seed", n, sizeof(n))
                        ? strtoul(n, NULL, 10) : 0;
+                if (query_value(qs, "pad", n, sizeof(n))) {
+                    pad_ms = strtol(n, NULL, 10);
+                }
             }
             p += nl + vl;
         }
@@ -505,7 +510,7 @@ static int answer(int fd, const char *mode)
         out(fd, ok);
         full_write(fd, h, 8);
         full_write(fd, end_body, 8);
-        usleep(50000);                  /* a read of its own */
+        usleep(pad_ms * 1000);          /* a read of its own */
         full_write(fd, pad, 8);
         return 1;
     }

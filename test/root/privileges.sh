@@ -7,7 +7,8 @@
 #     can swap a socket for a symlink or an impostor; the sockets are 0600,
 #     www-data's
 #   - group= holds whether it comes before user= or after it
-#   - a program the workers' user cannot execute fails the configuration test
+#   - a program the workers' user cannot execute fails the configuration
+#     test, and so does a PreforkAppSocketDir that www-data may write to
 #   - nothing is left after stop
 # Run by scripts/test when it runs as root.
 set -uo pipefail
@@ -82,6 +83,14 @@ out=$("$HTTPD" -t -f "$dir/closed.conf" 2>&1)
 check "a program www-data cannot execute fails the configuration test" \
     grep -q "closed.conf:[0-9]*: PreforkApp hidden: its workers (user www-data) cannot execute '$dir/closed/echo'" <<<"$out"
 check "one it can passes" quiet "$HTTPD" -t -f "$conf"
+# A PreforkAppSocketDir www-data may write to: it could rename the socket
+# directory in it and put its own in its place.
+mkdir "$dir/wsock"
+chown www-data: "$dir/wsock"
+{ cat "$conf"; echo "PreforkAppSocketDir \"$dir/wsock\""; } >"$dir/wsock.conf"
+out=$("$HTTPD" -t -f "$dir/wsock.conf" 2>&1)
+check "a socket directory base open to www-data fails the configuration test" \
+    grep -q "PA00009: .*wsock.conf:[0-9]*: PreforkAppSocketDir $dir/wsock: must belong to root" <<<"$out"
 
 check "httpd as root starts" "$HTTPD" -f "$conf" -k start
 up() { [ "$(get '/plain?whoami=1' | cut -c1-4)" = "pid=" ]; }

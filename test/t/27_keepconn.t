@@ -18,9 +18,10 @@ use File::Basename qw(dirname);
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use HTTP::Tiny ();
+use IO::Socket::INET ();
 use POSIX ();
 
-plan tests => 40;
+plan tests => 43;
 
 my $apps = $ENV{PA_APPS} || dirname(hello_path());
 my $echo = "$apps/echo";
@@ -248,6 +249,24 @@ $log = error_log_since($offset, $h->log_file);
 my %padpids = map { $_ => 1 } $log =~ /PA00306: kpad: slot \d+ \(pid (\d+)\)/g;
 is(scalar keys %padpids, 1, 'by one worker, never replaced') or diag($log);
 unlike($log, qr/PA00127|PA00309|PA0040\d/, 'no error, not taken for an app that closes');
+
+# The client of the next request hangs up while that request still waits
+# for the padding (400 ms late): it goes on dropping only what is owed, so
+# its own reply is read whole and the worker stays.
+$offset = error_log_offset($h->log_file);
+is($ua->get($h->url('/kpad?pad=400'))->{content}, "ok\n", 'a reply whose padding comes 400 ms late');
+{
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $h->port, Timeout => 10)
+        or die "connect: $!";
+    print $s "GET /kpad HTTP/1.0\r\nHost: localhost\r\n\r\n";
+    select undef, undef, undef, 0.1;
+    close $s;                                   # gone while the padding is awaited
+}
+sleep 1;
+is($ua->get($h->url('/kpad'))->{content}, "ok\n", 'the request after it: answered');
+$log = error_log_since($offset, $h->log_file);
+%padpids = map { $_ => 1 } $log =~ /PA00306: kpad: slot \d+ \(pid (\d+)\)/g;
+is(scalar keys %padpids, 1, 'by the same worker: none killed or replaced') or diag($log);
 
 # ---- stop: idle workers on kept connections leave at SIGTERM ---------------------
 my @workers = map { $_->{pid} } whoami($ua, 'kkeep'), whoami($ua, 'khold');
