@@ -535,7 +535,9 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
     if (!asked && (!clean || quick)) {
         apr_atomic_inc64(&a->c.crashed);
     }
-    if (asked) {
+    /* A CGI program that ran counts as a recycle by max-requests (1)
+     * whether it left before its claimant released it or was asked to. */
+    if (asked || served_cgi) {
         if (retire == PA_RETIRE_MAX_REQUESTS) {
             apr_atomic_inc64(&a->c.recycled_requests);
         }

@@ -87,7 +87,8 @@ ok(settle(), 'two launchers waiting');
     ok(($c->{crashed} || 0) == 0, 'programs that exit after their request are not crashes');
     # A program usually exits before its reply has all been read: no
     # launcher is started in its place for a request that has one already.
-    is(($c->{spawned} || 0) - ($c0->{spawned} || 0), 4, 'one launcher started per request');
+    is(join(' ', map { ($c->{$_} || 0) - ($c0->{$_} || 0) } qw(spawned recycled_max_requests)),
+       '4 4', 'one launcher started per request, each program counted once as recycled (max-requests 1)');
 }
 
 # ---- the response --------------------------------------------------------------
