@@ -680,16 +680,16 @@ static long pid_limit(void)
 static int check_sockdir(pa_server_conf_t *conf, apr_pool_t *ptemp,
                          server_rec *s)
 {
-    const char *worst = pa_sb_sockdir_name(ptemp, conf, pid_limit(), 999999);
-    const char *base = conf->sockdir ? conf->sockdir
-                                     : ap_runtime_dir_relative(ptemp, "");
+    const char *base = pa_sb_sockdir_base(ptemp, conf);
+    const char *worst = pa_sb_sockdir_name(ptemp, base, pid_limit(), 999999);
     const char *where = conf->sockdir
         ? apr_psprintf(ptemp, "%s:%d: PreforkAppSocketDir %s",
                        conf->sockdir_file, conf->sockdir_line, conf->sockdir)
         : apr_pstrcat(ptemp, "DefaultRuntimeDir ", base, NULL);
     struct stat st;
+    int found = stat(base, &st) == 0;
 
-    if (conf->sockdir && (stat(base, &st) != 0 || !S_ISDIR(st.st_mode))) {
+    if (conf->sockdir && (!found || !S_ISDIR(st.st_mode))) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
                      PALOGNO(00006) "%s: no such directory", where);
         return !OK;
@@ -702,7 +702,7 @@ static int check_sockdir(pa_server_conf_t *conf, apr_pool_t *ptemp,
                      : "; set a shorter PreforkAppSocketDir");
         return !OK;
     }
-    if (geteuid() == 0 && stat(base, &st) == 0
+    if (geteuid() == 0 && found
         && (st.st_uid != 0
             || ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)))) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,

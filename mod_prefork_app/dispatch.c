@@ -1350,9 +1350,9 @@ static int attempt(pa_req_t *q, const char *what, const char *begin,
                      apr_time_from_sec(q->app->queue_timeout), &q->claim);
     if (rv != APR_SUCCESS) {
         int busy = APR_STATUS_IS_TIMEUP(rv) || APR_STATUS_IS_EAGAIN(rv);
+        apr_interval_time_t queued = apr_time_now() - asked;
 
-        q->waited += apr_time_now() - asked;    /* for the slowlog */
-
+        q->waited += queued;                    /* for the slowlog */
         ap_log_rerror(APLOG_MARK, busy ? APLOG_WARNING : APLOG_ERR, rv, r,
                       PALOGNO(00304) "%s: %s after %" APR_TIME_T_FMT
                       " ms (queue-timeout %ds)", q->app->name,
@@ -1360,8 +1360,7 @@ static int attempt(pa_req_t *q, const char *what, const char *begin,
                       : apr_pstrcat(r->pool, "no worker can come: ",
                                     pa_sb_refusal(pa_scoreboard,
                                                   q->app->index), NULL),
-                      apr_time_as_msec(apr_time_now() - asked),
-                      q->app->queue_timeout);
+                      apr_time_as_msec(queued), q->app->queue_timeout);
         apr_table_setn(r->err_headers_out, "Retry-After",
                        apr_itoa(r->pool, q->app->queue_timeout > 0
                                          ? q->app->queue_timeout : 1));

@@ -236,7 +236,7 @@ void pa_set_title(const char *title, const char *comm)
 
 static void pa_mgr_write_pidfile(pa_manager_t *m)
 {
-    /* Two generations' managers may write at once: a name of its own. */
+    /* A name of its own: unlocked (NFS), two managers may write at once. */
     const char *tmp = apr_psprintf(m->pool, "%s.%" APR_PID_T_FMT ".tmp",
                                    m->pidfile, getpid());
     char buf[32];

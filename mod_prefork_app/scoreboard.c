@@ -724,8 +724,7 @@ static void pa_sb_remove_stale(apr_pool_t *p, const char *base, server_rec *s)
     apr_dir_close(d);
 }
 
-/* PreforkAppSocketDir, or DefaultRuntimeDir; no trailing slash. */
-static char *pa_sb_sockdir_base(apr_pool_t *p, const pa_server_conf_t *conf)
+char *pa_sb_sockdir_base(apr_pool_t *p, const pa_server_conf_t *conf)
 {
     char *base = apr_pstrdup(p, conf->sockdir ? conf->sockdir
                                 : ap_runtime_dir_relative(p, ""));
@@ -737,13 +736,12 @@ static char *pa_sb_sockdir_base(apr_pool_t *p, const pa_server_conf_t *conf)
     return base;
 }
 
-const char *pa_sb_sockdir_name(apr_pool_t *p, const pa_server_conf_t *conf,
-                               long pid, unsigned int generation)
+const char *pa_sb_sockdir_name(apr_pool_t *p, const char *base, long pid,
+                               unsigned int generation)
 {
     /* Parent pid + generation: two httpd instances, or two generations of
      * one, never share a directory. */
-    return apr_psprintf(p, "%s/pa-%ld.%u", pa_sb_sockdir_base(p, conf), pid,
-                        generation);
+    return apr_psprintf(p, "%s/pa-%ld.%u", base, pid, generation);
 }
 
 int pa_sb_sockdir_fits(const pa_server_conf_t *conf, const char *dir)
@@ -769,7 +767,7 @@ static apr_status_t pa_sb_make_sockdir(pa_sb_header_t *hdr,
                                        server_rec *s)
 {
     const char *base = pa_sb_sockdir_base(ptemp, conf);
-    const char *dir = pa_sb_sockdir_name(ptemp, conf, (long)getpid(),
+    const char *dir = pa_sb_sockdir_name(ptemp, base, (long)getpid(),
                                          hdr->generation);
     int rv;
 

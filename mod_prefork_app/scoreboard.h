@@ -280,9 +280,12 @@ apr_uint32_t pa_sb_sweep_waiters_locked(pa_sb_t *sb, pa_sb_app_t *a,
  * app has no worker and none will start before its backoff ends. Caller
  * holds the app lock. */
 void pa_sb_refuse_waiters_locked(pa_sb_t *sb, pa_sb_app_t *a);
-/* The socket directory of httpd parent pid for a generation. */
-const char *pa_sb_sockdir_name(apr_pool_t *p, const pa_server_conf_t *conf,
-                               long pid, unsigned int generation);
+/* Where socket directories are made: PreforkAppSocketDir, or
+ * DefaultRuntimeDir; no trailing slash. */
+char *pa_sb_sockdir_base(apr_pool_t *p, const pa_server_conf_t *conf);
+/* The socket directory in base of httpd parent pid for a generation. */
+const char *pa_sb_sockdir_name(apr_pool_t *p, const char *base, long pid,
+                               unsigned int generation);
 /* Whether the socket paths in dir (for every app of conf) fit a unix socket
  * address. */
 int pa_sb_sockdir_fits(const pa_server_conf_t *conf, const char *dir);
