@@ -2,6 +2,7 @@
 #include "conn.h"
 #include "manager.h"
 
+#include "unixd.h"
 #include "apr_strings.h"
 
 #include <errno.h>
@@ -65,6 +66,30 @@ static int pa_conn_addr(struct sockaddr_un *sa, const char *path)
     sa->sun_family = AF_UNIX;
     memcpy(sa->sun_path, path, len + 1);
     return 0;
+}
+
+int pa_conn_bind(int fd, const char *path)
+{
+    struct sockaddr_un sa;
+    mode_t mask;
+    int rc;
+
+    if (pa_conn_addr(&sa, path) != 0) {
+        return -1;
+    }
+    /* A previous manager of this generation (it died) left the file. */
+    unlink(path);
+    /* The mode comes from the umask at bind(): no chmod() by name after.
+     * Only the manager binds, and it has no other thread. */
+    mask = umask(0177);
+    rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+    umask(mask);
+    if (rc == 0 && geteuid() == 0
+        && lchown(path, ap_unixd_config.user_id,
+                  ap_unixd_config.group_id) != 0) {
+        rc = -1;
+    }
+    return rc;
 }
 
 static void pa_conn_io_init(pa_conn_io_t *io)
@@ -131,7 +156,7 @@ int pa_conn_service_open(const char *sockdir, apr_pool_t *p, server_rec *s)
     int fd;
 
     fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0 || pa_sb_bind(fd, path) != 0) {
+    if (fd < 0 || pa_conn_bind(fd, path) != 0) {
         goto fail;
     }
     return fd;

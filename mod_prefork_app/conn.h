@@ -48,6 +48,9 @@ typedef int (*pa_conn_lookup_fn)(void *baton, apr_uint32_t app,
  * reply can be one recv() rather than poll() + recv(). The fd, or -1. */
 int pa_conn_open_kept(const char *sock_path);
 
+/* Bind fd (AF_UNIX) to path in the socket directory: mode 0600, owned by
+ * User, without a moment at another mode. Returns 0 or -1 with errno. */
+int pa_conn_bind(int fd, const char *path);
 /* Create the manager's datagram socket in sockdir (0600, owned by httpd's
  * User when run as root). Returns the fd or -1 (logged). */
 int pa_conn_service_open(const char *sockdir, apr_pool_t *p, server_rec *s);

@@ -659,34 +659,6 @@ int pa_sb_sockdir_create(const char *dir)
     return rv;
 }
 
-int pa_sb_bind(int fd, const char *path)
-{
-    struct sockaddr_un sun;
-    mode_t mask;
-    int rc;
-
-    if (strlen(path) >= sizeof(sun.sun_path)) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    memset(&sun, 0, sizeof(sun));
-    sun.sun_family = AF_UNIX;
-    strcpy(sun.sun_path, path);
-    /* A previous manager of this generation (it died) left the file. */
-    unlink(path);
-    /* The mode comes from the umask at bind(): no chmod() by name after.
-     * Only the manager binds, and it has no other thread. */
-    mask = umask(0177);
-    rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
-    umask(mask);
-    if (rc == 0 && geteuid() == 0
-        && lchown(path, ap_unixd_config.user_id,
-                  ap_unixd_config.group_id) != 0) {
-        rc = -1;
-    }
-    return rc;
-}
-
 /* Directories "pa-PID.GEN" in base left by an httpd that is gone (killed
  * together with its manager, so that nobody cleaned up). One whose pid is
  * alive, even as someone else's process, is left alone. */

@@ -297,9 +297,6 @@ void pa_sb_remove_sockdir(apr_pool_t *p, const char *dir);
  * included, can swap a socket in it for a symlink or an impostor. Returns 0
  * or an errno (EEXIST if it is there). */
 int pa_sb_sockdir_create(const char *dir);
-/* Bind fd (AF_UNIX) to path in the socket directory: mode 0600, owned by
- * User, without a moment at another mode. Returns 0 or -1 with errno. */
-int pa_sb_bind(int fd, const char *path);
 /* Drain the wake eventfd (manager, after poll() said it is readable). */
 void pa_sb_wake_drain(pa_sb_t *sb);
 

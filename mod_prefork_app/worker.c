@@ -2,7 +2,7 @@
 #include "worker.h"
 #include "cache.h"
 #include "cgi.h"
-#include "scoreboard.h"
+#include "conn.h"
 
 #include "unixd.h"
 #include "apr_strings.h"
@@ -34,7 +34,7 @@ apr_status_t pa_worker_listen(pa_worker_t *w, server_rec *s)
     if (fd < 0) {
         return errno;
     }
-    if (pa_sb_bind(fd, w->sock_path) != 0 || listen(fd, SOMAXCONN) != 0) {
+    if (pa_conn_bind(fd, w->sock_path) != 0 || listen(fd, SOMAXCONN) != 0) {
         apr_status_t rv = errno;
 
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PALOGNO(00120)
