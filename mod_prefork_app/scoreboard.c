@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/xattr.h>
 #include <linux/futex.h>
 #include <time.h>
 #include <unistd.h>
@@ -634,20 +635,40 @@ void pa_sb_remove_sockdir(apr_pool_t *p, const char *dir)
     rmdir(dir);
 }
 
+/* An ACL the directory inherited (a default ACL on its parent) would
+ * outlive fchmod(): its group entry, named users and default entries go on
+ * deciding who enters, and what mode the sockets bound in it get. */
+static int pa_sb_drop_acls(int fd)
+{
+    static const char *const names[] = {
+        "system.posix_acl_access", "system.posix_acl_default"
+    };
+    int i;
+
+    for (i = 0; i < 2; i++) {
+        if (fremovexattr(fd, names[i]) != 0 && errno != ENODATA
+            && errno != ENOTSUP && errno != EOPNOTSUPP) {
+            return errno;
+        }
+    }
+    return 0;
+}
+
 int pa_sb_sockdir_create(const char *dir)
 {
-    int fd, rv = 0;
+    int root = geteuid() == 0, fd, rv = 0;
 
     if (mkdir(dir, 0700) != 0) {
         return errno;
     }
-    if (geteuid() != 0) {
-        return 0;
-    }
     /* By descriptor: the name may have been swapped since mkdir(). */
     fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0 || fchown(fd, 0, ap_unixd_config.group_id) != 0
-        || fchmod(fd, 0710) != 0) {
+    if (fd < 0) {
+        rv = errno;
+    }
+    else if ((rv = pa_sb_drop_acls(fd)) == 0
+             && ((root && fchown(fd, 0, ap_unixd_config.group_id) != 0)
+                 || fchmod(fd, root ? 0710 : 0700) != 0)) {
         rv = errno;
     }
     if (fd >= 0) {

@@ -294,7 +294,8 @@ void pa_sb_remove_sockdir(apr_pool_t *p, const char *dir);
 /* Create the socket directory dir. httpd's User
  * may enter it to connect, but when httpd starts as root it belongs to root
  * (0710, group User's Group): no process running as User, an app's worker
- * included, can swap a socket in it for a symlink or an impostor. Returns 0
+ * included, can swap a socket in it for a symlink or an impostor. An ACL
+ * it would inherit is dropped: its mode alone says who may enter. Returns 0
  * or an errno (EEXIST if it is there). */
 int pa_sb_sockdir_create(const char *dir);
 /* Drain the wake eventfd (manager, after poll() said it is readable). */

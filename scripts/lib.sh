@@ -5,11 +5,11 @@ PA_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # Debian 12 packages the build, the demo and the tests need (procps for ps
 # and pgrep, libc6-dev in case gcc came without it: a minimal image has
-# neither).
+# neither; acl for setfacl in test/root).
 PA_DEPS=(apache2 apache2-dev libapr1-dev libaprutil1-dev libcmocka-dev
          libfcgi-dev libfcgi-bin libapache2-mod-perl2 libapache2-mod-fcgid
          php-cgi libfcgi-perl autoconf automake libtool pkg-config make gcc
-         libc6-dev curl valgrind wrk spawn-fcgi procps
+         libc6-dev curl valgrind wrk spawn-fcgi procps acl
          prometheus)   # promtool: t/31_status_formats.t checks ?metrics with it
 
 # The unprivileged user the Apache::Test suite runs as when we are root

@@ -9,6 +9,9 @@
 #   - group= holds whether it comes before user= or after it
 #   - a program the workers' user cannot execute fails the configuration
 #     test, and so does a PreforkAppSocketDir that www-data may write to
+#   - a default ACL on the directory the socket directory is made in (here
+#     one that gives nobody everything and the group nothing) is not
+#     inherited: the mode alone says who enters
 #   - nothing is left after stop
 # Run by scripts/test when it runs as root.
 set -uo pipefail
@@ -92,6 +95,8 @@ out=$("$HTTPD" -t -f "$dir/wsock.conf" 2>&1)
 check "a socket directory base open to www-data fails the configuration test" \
     grep -q "PA00009: .*wsock.conf:[0-9]*: PreforkAppSocketDir $dir/wsock: must belong to root" <<<"$out"
 
+# From here on, what is made in $dir inherits this, unless it drops it.
+setfacl -d -m u:nobody:rwx,g::---,m::rwx "$dir"
 check "httpd as root starts" "$HTTPD" -f "$conf" -k start
 up() { [ "$(get '/plain?whoami=1' | cut -c1-4)" = "pid=" ]; }
 for _ in $(seq 1 100); do up && break; sleep 0.2; done
@@ -112,6 +117,10 @@ for s in "${sockdir:-/nonexistent}"/*.sock; do
     [ "$(stat -c '%U %a %F' "$s")" = "www-data 600 socket" ] || socks_ok=0
 done
 check "every socket in it is www-data's, 0600" test "$socks_ok" = 1 -a -S "$sockdir/plain.0.sock"
+check "neither carries an ACL inherited from the default ACL of $dir" \
+    test -z "$(getfacl -p -s "${sockdir:-/nonexistent}" "$sockdir"/*.sock 2>&1)"
+check "so nobody cannot enter it" \
+    refused runuser -u nobody -- test -S "$sockdir/plain.0.sock"
 check "www-data cannot move a socket away" \
     refused runuser -u www-data -- mv "$sockdir/plain.0.sock" "$sockdir/moved"
 check "nor put a symlink in its place" \
