@@ -96,6 +96,7 @@ typedef struct pa_req_t {
     int watch;                      /* watch it while the worker works ... */
     apr_time_t watch_from;          /* ... from then on (see wait_worker()) */
     int gone;                       /* it hung up: the reply is read and dropped */
+    int answered;                   /* a filter answered: ditto */
     apr_uint32_t peeked;            /* bytes of the last read left in the socket */
     apr_uint32_t owed;              /* FCGI_END_REQUEST padding still to come */
     int plain;                      /* a long reply: read without peeking */
@@ -420,7 +421,7 @@ static void pass(pa_req_t *q, int flush)
     request_rec *r = q->r;
     apr_status_t rv;
 
-    if (q->gone) {
+    if (q->gone || q->answered) {
         apr_brigade_cleanup(q->out);
         q->unflushed = 0;
         return;
@@ -433,6 +434,15 @@ static void pass(pa_req_t *q, int flush)
     apr_brigade_cleanup(q->out);
     q->passed = 1;
     q->unflushed = !flush;
+    if (rv == AP_FILTER_ERROR && !r->connection->aborted) {
+        /* A filter sent its own answer instead, and the response's end
+         * (httpd's byterange filter: a 416 for a range past the body). The
+         * rest of the reply is read and dropped; the client is still
+         * there. */
+        q->answered = 1;
+        q->discard = 1;
+        return;
+    }
     if (rv != APR_SUCCESS || r->connection->aborted) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rv, r, PALOGNO(00312)
                       "%s: client went away during the response",
@@ -552,25 +562,18 @@ static void headers_done(pa_req_t *q)
     rc = ap_scan_script_header_err_brigade_ex(r, q->hdr, NULL,
                                               APLOG_MODULE_INDEX);
     apr_brigade_cleanup(q->hdr);
-    if (rc == HTTP_NOT_MODIFIED) {
-        /* ap_meets_conditions() said so: no body, but read to the end. */
-        r->status = HTTP_NOT_MODIFIED;
-        q->discard = 1;
-        return;
-    }
-    if (rc == HTTP_PRECONDITION_FAILED) {
-        q->status = rc;
-        q->discard = 1;
-        return;
-    }
-    if (rc != OK) {
+    /* A 304 or 412 (ap_meets_conditions() said so) goes out with the app's
+     * headers too: they are checked as for any other reply. */
+    if (rc != OK && rc != HTTP_NOT_MODIFIED
+        && rc != HTTP_PRECONDITION_FAILED) {
         /* httpd logged the offending line, and noted it for the error page:
          * the client has no business seeing the app's output. */
         apr_table_unset(r->notes, "error-notes");
         broken(q, PA_BAD_HEADERS, "unparsable header block");
         return;
     }
-    if (!ap_is_HTTP_VALID_RESPONSE(r->status) || ap_is_HTTP_INFO(r->status)) {
+    if (rc == OK && (!ap_is_HTTP_VALID_RESPONSE(r->status)
+                     || ap_is_HTTP_INFO(r->status))) {
         /* A 1xx is interim: the client would read the body as the next
          * response. */
         broken(q, PA_BAD_HEADERS,
@@ -584,6 +587,17 @@ static void headers_done(pa_req_t *q)
     /* The framing is httpd's: an app's "chunked" over a plain body would
      * have the client read the body as chunks. */
     apr_table_unset(r->headers_out, "Transfer-Encoding");
+    if (rc == HTTP_NOT_MODIFIED) {
+        /* No body, but read to the end. */
+        r->status = HTTP_NOT_MODIFIED;
+        q->discard = 1;
+        return;
+    }
+    if (rc == HTTP_PRECONDITION_FAILED) {
+        q->status = rc;
+        q->discard = 1;
+        return;
+    }
     /* The body length it promises; a reply to HEAD, a 204 or a 304 may
      * give one and no body. */
     q->reply_cl = r->header_only || r->status == HTTP_NO_CONTENT
@@ -1490,6 +1504,11 @@ int pa_app_handler(request_rec *r)
     ap_add_cgi_vars(r);
     /* httpoxy: a client's "Proxy:" header must not become HTTP_PROXY. */
     apr_table_unset(r->subprocess_env, "HTTP_PROXY");
+    /* A Range applies to GET alone (RFC 9110 14.2); httpd's byterange
+     * filter would cut any method's reply that arrives whole. */
+    if (r->method_number != M_GET) {
+        ap_remove_output_filter_byhandle(r->output_filters, "BYTERANGE");
+    }
     rc = read_body_prefix(q);
     if (rc != OK) {
         return rc;
@@ -1501,6 +1520,10 @@ int pa_app_handler(request_rec *r)
                                            "Transfer-Encoding"))) {
         apr_table_setn(r->subprocess_env, "CONTENT_LENGTH",
                        apr_off_t_toa(r->pool, body_total(q)));
+        /* Nor does it come chunked any more: a framework that sees
+         * "chunked" ignores the length and reads to EOF (mod_proxy_fcgi
+         * sends no such pair either). */
+        apr_table_unset(r->subprocess_env, "HTTP_TRANSFER_ENCODING");
     }
     if (is_scgi(q)) {
         scgi_begin(q, &begin, &begin_len);

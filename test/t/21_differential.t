@@ -17,8 +17,10 @@
 #   Checked on their own below.
 # - a chunked body over 64 KB to PHP: mod_prefork_app spools it and tells
 #   the app its CONTENT_LENGTH; mod_proxy_fcgi streams it without one, and
-#   php-cgi, which reads no body without a length, sees none. Checked on its
-#   own below.
+#   php-cgi, which reads no body without a length, sees none. Smaller ones
+#   too, unless the whole body is there when mod_proxy_fcgi first reads it
+#   (timing). mod_prefork_app never sends HTTP_TRANSFER_ENCODING=chunked
+#   beside the length it gives. Checked on its own below.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -67,7 +69,7 @@ END {
 my $http = HTTP::Tiny->new(timeout => 60, max_redirect => 0, keep_alive => 0);
 my @requests = PADiff::requests(chunked => 1);
 
-plan tests => 3 * 3 * @requests - 3 + 9 + 5;
+plan tests => 3 * 3 * @requests - 3 + 9 + 10;
 
 for my $app (qw(c pl php)) {
     for my $req (@requests) {
@@ -89,6 +91,8 @@ for my $app (qw(c pl php)) {
     $res = $http->request('POST', "$base/pa-php/echo.php", { content => sub { shift @parts } });
     is($res->{status}, 200, 'php: small chunked body: 200');
     like($res->{content}, qr/^CONTENT_LENGTH=5000$/m, 'php: small chunked body: CONTENT_LENGTH');
+    unlike($res->{content}, qr/^HTTP_TRANSFER_ENCODING=/m,
+           'php: small chunked body: no HTTP_TRANSFER_ENCODING beside it');
     like($res->{content}, qr/^body_length=5000$/m, 'php: small chunked body: all of it');
 }
 
@@ -119,3 +123,23 @@ for my $app (qw(c pl php)) {
 # The app's ETag matches If-None-Match: 304, its body dropped.
 is($http->get("$base/pa-c?etag=v1", { headers => { 'If-None-Match' => '"v1"' } })->{status},
    304, 'conditional GET: 304');
+# A 304 carries the app's headers: a bad one is the app's bad reply, as
+# without the condition.
+is($http->get("$base/pa-c?etag=v1&header=Bad%20Name:x",
+              { headers => { 'If-None-Match' => '"v1"' } })->{status},
+   502, 'conditional GET, bad header field: 502');
+
+# A range past the end: httpd's byterange filter answers 416 itself when the
+# reply came whole (else the range is not applied: 200), and that answer
+# reaches the client.
+{
+    my $res = $http->get("$base/pa-c?bytes=10", { headers => { Range => 'bytes=500-' } });
+    ok($res->{status} == 416 || ($res->{status} == 200 && length $res->{content} == 10),
+       'range past the end: 416 (or the whole reply)')
+        or diag("$res->{status}: $res->{content}");
+    # Range is for GET alone (RFC 9110 14.2).
+    $res = $http->request('POST', "$base/pa-c?bytes=10",
+                          { headers => { Range => 'bytes=0-1' }, content => 'x' });
+    is($res->{status}, 200, 'range on a POST: ignored (200)');
+    is(length $res->{content}, 10, 'range on a POST: the whole reply');
+}
