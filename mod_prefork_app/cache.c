@@ -43,7 +43,7 @@ typedef struct pa_cache_entry_t {
 
 typedef struct pa_cache_save_t {
     pa_app_t *app;
-    const char *key;
+    const char *key;                /* NULL: the request may not fill it */
     int decided;
     apr_table_t *headers;           /* as they were when it was decided */
     apr_interval_time_t ttl;
@@ -100,6 +100,12 @@ apr_status_t pa_cache_create_zones(pa_server_conf_t *conf, apr_pool_t *pconf,
                                   apr_pool_cleanup_null);
     }
     return APR_SUCCESS;
+}
+
+int pa_cache_workers_attach(const pa_app_t *app)
+{
+    return app->cache && (app->uid == (uid_t)-1
+                          || app->uid == ap_unixd_config.user_id);
 }
 
 /* The Host header (and its port, under UseCanonicalName Off) is the
@@ -286,7 +292,8 @@ static apr_status_t save_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         apr_table_unset(ctx->headers, PA_CACHE_TAGS_HEADER);
         apr_table_unset(r->headers_out, PA_CACHE_TAGS_HEADER);
         apr_table_unset(r->err_headers_out, PA_CACHE_TAGS_HEADER);
-        ctx->ttl = r->header_only ? 0 : response_ttl(r, ctx->headers);
+        ctx->ttl = r->header_only || !ctx->key
+                   ? 0 : response_ttl(r, ctx->headers);
         if (!ctx->ttl) {
             ap_remove_output_filter(f);
             return ap_pass_brigade(f->next, bb);
@@ -392,7 +399,14 @@ int pa_cache_handle(request_rec *r, pa_app_t *app)
     void *val;
     apr_size_t len;
 
-    if (!app->cache || !app->cache->handle || !request_cacheable(r)) {
+    if (!app->cache || !app->cache->handle) {
+        return DECLINED;
+    }
+    ctx = apr_pcalloc(r->pool, sizeof(*ctx));
+    ctx->app = app;
+    if (!request_cacheable(r)) {
+        /* Not stored, but the filter still takes the tags header off. */
+        ap_add_output_filter(PA_CACHE_FILTER, ctx, r, r->connection);
         return DECLINED;
     }
     key = cache_key(r, app);
@@ -408,8 +422,6 @@ int pa_cache_handle(request_rec *r, pa_app_t *app)
             return rc;
         }
     }
-    ctx = apr_pcalloc(r->pool, sizeof(*ctx));
-    ctx->app = app;
     ctx->key = key;
     ap_add_output_filter(PA_CACHE_FILTER, ctx, r, r->connection);
     return DECLINED;

@@ -6,6 +6,7 @@
  * checked in pa_config_check() from the check_config hook, which logs
  * FILE:LINE itself. */
 #include "mod_prefork_app.h"
+#include "cache.h"
 #include "scoreboard.h"
 #include "worker.h"
 #include "unixd.h"
@@ -549,9 +550,10 @@ static const char *cmd_prefork_app_cache(cmd_parms *cmd, void *dummy,
         return apr_psprintf(cmd->pool, "PreforkAppCache %s: size '%s' %s",
                             name, size, err);
     }
-    if (bytes < PA_ZONE_MIN || bytes > ((apr_off_t)64 << 30)) {
+    /* The zone's offsets are 32 bits. */
+    if (bytes < PA_ZONE_MIN || bytes >= ((apr_off_t)4 << 30)) {
         return apr_psprintf(cmd->pool, "PreforkAppCache %s: size '%s' must be "
-                            "between 64K and 64G", name, size);
+                            "at least 64K and less than 4G", name, size);
     }
     zone = apr_pcalloc(cmd->pool, sizeof(*zone));
     zone->name = name;
@@ -792,6 +794,15 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
         }
         if (app->protocol == PA_PROTO_FASTCGI) {
             php_max_requests(pconf, app);
+        }
+        if (app->cache && !pa_cache_workers_attach(app)) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
+                         PALOGNO(00010) "%s:%d: PreforkApp %s: cache=%s with "
+                         "user=%s: its responses are cached, but its workers "
+                         "cannot attach to the zone (User %s's, mode 0600): "
+                         "they get no %s", app->file, app->line, app->name,
+                         app->cache->name, app->user,
+                         ap_unixd_config.user_name, PA_CACHE_ENV);
         }
         if (!pa_worker_may_run(ptemp, app)) {
             /* Else a crash loop at startup (PA00121 per attempt). */

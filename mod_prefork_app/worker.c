@@ -85,13 +85,13 @@ const char **pa_worker_env(apr_pool_t *p, const pa_app_t *app)
 {
     const char **envp = apr_pcalloc(p, (app->env->nelts + 3) * sizeof(char *));
     int i, n = 0, has_path = 0;
+    int zone = app->cache && app->cache->path && pa_cache_workers_attach(app);
 
     for (i = 0; i < app->env->nelts; i++) {
         const char *e = APR_ARRAY_IDX(app->env, i, const char *);
 
         has_path |= !strncmp(e, "PATH=", 5);
-        if (app->cache && app->cache->path
-            && !strncmp(e, PA_CACHE_ENV "=", sizeof(PA_CACHE_ENV))) {
+        if (zone && !strncmp(e, PA_CACHE_ENV "=", sizeof(PA_CACHE_ENV))) {
             continue;           /* cache= names the zone: it wins */
         }
         envp[n++] = e;
@@ -99,7 +99,7 @@ const char **pa_worker_env(apr_pool_t *p, const pa_app_t *app)
     if (!has_path) {
         envp[n++] = PA_DEFAULT_PATH;
     }
-    if (app->cache && app->cache->path) {
+    if (zone) {
         /* The app's zone, for apr_shm_cache_attach(). */
         envp[n++] = apr_pstrcat(p, PA_CACHE_ENV "=", app->cache->path, NULL);
     }

@@ -12,6 +12,8 @@
 #   - a default ACL on the directory the socket directory is made in (here
 #     one that gives nobody everything and the group nothing) is not
 #     inherited: the mode alone says who enters
+#   - cache= with user= another user: a configtest warning, and no
+#     PREFORK_APP_CACHE for workers that could not attach to the zone
 #   - nothing is left after stop
 # Run by scripts/test when it runs as root.
 set -uo pipefail
@@ -67,11 +69,13 @@ User www-data
 Group www-data
 $(pa_load_modules)
 LoadModule prefork_app_module "$dir/mod_prefork_app.so"
-PreforkApp plain "$dir/echo" processes=1
+PreforkAppCache z 1M
+PreforkApp plain "$dir/echo" processes=1 cache=z
+PreforkApp other "$dir/echo" processes=1 cache=z user=nobody
 PreforkApp before "$dir/echo" processes=1 group=nogroup user=www-data
 PreforkApp after "$dir/echo" processes=1 user=www-data group=nogroup
 EOF
-for app in plain before after; do
+for app in plain before after other; do
     printf '<Location /%s>\n    SetHandler prefork-app:%s\n</Location>\n' "$app" "$app" >>"$conf"
 done
 
@@ -85,7 +89,10 @@ cp "$dir/echo" "$dir/closed/echo"
 out=$("$HTTPD" -t -f "$dir/closed.conf" 2>&1)
 check "a program www-data cannot execute fails the configuration test" \
     grep -q "closed.conf:[0-9]*: PreforkApp hidden: its workers (user www-data) cannot execute '$dir/closed/echo'" <<<"$out"
-check "one it can passes" quiet "$HTTPD" -t -f "$conf"
+out=$("$HTTPD" -t -f "$conf" 2>&1)
+check "one it can passes" test $? -eq 0
+check "cache= with user=nobody: a warning that its workers cannot attach to the zone" \
+    grep -q "PA00010: .*httpd.conf:[0-9]*: PreforkApp other: cache=z with user=nobody: its responses are cached, but its workers cannot attach" <<<"$out"
 # A PreforkAppSocketDir www-data may write to: it could rename the socket
 # directory in it and put its own in its place.
 mkdir "$dir/wsock"
@@ -127,6 +134,15 @@ check "nor put a symlink in its place" \
     refused runuser -u www-data -- ln -s /etc/passwd "$sockdir/planted"
 check "www-data can enter it but not list it" \
     runuser -u www-data -- sh -c "test -S '$sockdir/plain.0.sock' && ! ls '$sockdir' >/dev/null 2>&1"
+
+# The zone's name reaches the workers that can attach to it, and only them.
+zone_env() {
+    local pid
+    pid=$(get "/$1?whoami=1" | sed -n 's/^pid=\([0-9]*\).*/\1/p')
+    tr '\0' '\n' <"/proc/${pid:-0}/environ" 2>/dev/null | grep -c '^PREFORK_APP_CACHE='
+}
+check "a worker running as User gets PREFORK_APP_CACHE" test "$(zone_env plain)" = 1
+check "one running as user=nobody does not (it could not attach)" test "$(zone_env other)" = 0
 
 for app in before after; do
     pid=$(get "/$app?whoami=1" | sed -n 's/^pid=\([0-9]*\).*/\1/p')

@@ -40,6 +40,8 @@ isnt($h->header('X-Prefork-App-Cache') // '', 'HIT',
 isnt($h->content, $body, 'it reached a worker');
 $h = GET('/cached/a?page=a&maxage=300&tag=t1', 'Cookie' => 'session=1');
 isnt($h->content, $body, 'a request with a Cookie reaches a worker');
+ok(!defined $h->header('X-Prefork-App-Cache-Tags'),
+   'the tags header does not leave httpd on a request that may not fill the cache');
 
 # Set-Cookie: never stored, so the next anonymous request is answered fresh.
 my ($c1, $cb1) = fetch('/cached/c?page=c&maxage=300&cookie=sid%3D42');
