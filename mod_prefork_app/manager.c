@@ -1323,7 +1323,9 @@ static int pa_mgr_kept_conn(void *baton, apr_uint32_t app, apr_uint32_t slot,
     }
     if (w->conn_fd < 0) {
         w->conn_fd = pa_conn_open_kept(w->sock_path);
-        if (w->conn_fd < 0) {
+        /* Once per occupant: out of descriptors, every ask fails alike. */
+        if (w->conn_fd < 0 && w->conn_failed != w->pid) {
+            w->conn_failed = w->pid;
             ap_log_error(APLOG_MARK, APLOG_WARNING, errno, m->s, PALOGNO(00126)
                          "app %s slot %d: cannot connect to worker pid %"
                          APR_PID_T_FMT "; its requests connect one by one",

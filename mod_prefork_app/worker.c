@@ -31,16 +31,16 @@ apr_status_t pa_worker_listen(pa_worker_t *w, server_rec *s)
     int fd;
 
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        return errno;
-    }
-    if (pa_conn_bind(fd, w->sock_path) != 0 || listen(fd, SOMAXCONN) != 0) {
+    if (fd < 0 || pa_conn_bind(fd, w->sock_path) != 0
+        || listen(fd, SOMAXCONN) != 0) {
         apr_status_t rv = errno;
 
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PALOGNO(00120)
                      "app %s: cannot listen on %s", w->app->name, w->sock_path);
-        close(fd);
-        unlink(w->sock_path);
+        if (fd >= 0) {
+            close(fd);
+            unlink(w->sock_path);
+        }
         return rv;
     }
     w->listen_fd = fd;
