@@ -51,6 +51,8 @@ pa_sb_t *pa_scoreboard;
  * even if some process forked from the parent still holds the generation
  * pipe open. */
 #define PA_RETIRE_QUIET apr_time_from_sec(10)
+/* How often the socket directory is looked for (a cleaner may remove it). */
+#define PA_SOCKDIR_CHECK apr_time_from_sec(1)
 /* Exit status of a manager that could not set up: do not restart it. */
 #define PA_MANAGER_STARTUP_ERROR 254
 #define PA_MANAGER_QUICK_DEATHS 5
@@ -102,6 +104,7 @@ typedef struct pa_manager_t {
                                  * apps in need start workers */
     struct pollfd *pfd;         /* 4 + every slot: sized once */
     pa_worker_t **pfd_worker;
+    apr_time_t sockdir_seen;    /* the socket directory was there then */
 } pa_manager_t;
 
 /* A manager of an earlier generation still draining after a restart. Kept
@@ -448,6 +451,7 @@ static const char *pa_retire_reason(apr_uint32_t retire)
     case PA_RETIRE_SHUTDOWN:     return "shutdown";
     case PA_RETIRE_CLOSED:       return "kept connection closed";
     case PA_RETIRE_ABANDONED:    return "its request abandoned midway";
+    case PA_RETIRE_SOCKDIR:      return "its socket was removed";
     default:                     return "unexpected";
     }
 }
@@ -1236,6 +1240,70 @@ static void pa_mgr_enter_stop(pa_manager_t *m, const char *why)
     }
 }
 
+/* A cleaner of temporary files (systemd-tmpfiles, tmpreaper) may remove the
+ * socket directory: then every connect fails, and is taken for a dead
+ * worker. Make it again with new sockets, and replace every worker: each
+ * listens on a socket nobody can reach any more. A busy one finishes its
+ * request first (its connection still works). */
+static void pa_mgr_check_sockdir(pa_manager_t *m, apr_time_t now)
+{
+    const char *dir = m->sb->hdr->sockdir;
+    struct stat st;
+    apr_uint32_t j;
+    int i, rv;
+
+    if (now - m->sockdir_seen < PA_SOCKDIR_CHECK) {
+        return;
+    }
+    m->sockdir_seen = now;
+    if (lstat(dir, &st) == 0 || errno != ENOENT) {
+        return;
+    }
+    rv = pa_sb_sockdir_create(dir);
+    ap_log_error(APLOG_MARK, APLOG_CRIT, rv, m->s, PALOGNO(00131)
+                 "socket directory %s was removed while in use (by a cleaner "
+                 "of temporary files?): %s", dir,
+                 rv ? "cannot make it again; trying every second"
+                    : "made it again, with new sockets; replacing every "
+                      "worker");
+    if (rv) {
+        m->sockdir_seen = 0;
+        return;
+    }
+    if (m->conn_fd >= 0) {
+        close(m->conn_fd);
+        m->conn_fd = pa_conn_service_open(dir, m->pool, m->s);
+    }
+    for (i = 0; i < m->napps; i++) {
+        pa_mapp_t *ma = &m->apps[i];
+
+        pa_sb_lock(m->sb, ma->a);
+        for (j = 0; j < ma->nslots; j++) {
+            pa_worker_t *w = &ma->w[j];
+            pa_slot_t *slot = pa_sb_slot(m->sb, ma->a, j);
+
+            if (w->listen_fd >= 0) {
+                close(w->listen_fd);
+                w->listen_fd = -1;
+            }
+            /* On failure (logged), its next spawn tries again. */
+            pa_worker_listen(w, m->s);
+            if (!w->pid || w->term_at) {
+                continue;
+            }
+            if (slot->state == PA_SLOT_BUSY) {
+                if (slot->retire == PA_RETIRE_NONE) {
+                    slot->retire = PA_RETIRE_SOCKDIR;
+                }
+            }
+            else {
+                pa_mgr_retire_idle_locked(m, ma, (int)j, PA_RETIRE_SOCKDIR);
+            }
+        }
+        pa_sb_unlock(m->sb, ma->a);
+    }
+}
+
 /* Stopping: SIGKILL after die-timeout; returns how many workers are left.
  * A worker that was busy when told to stop waits on its kept connection
  * for the next request once this one is over, and would see its SIGTERM
@@ -1402,6 +1470,7 @@ static void pa_mgr_loop(pa_manager_t *m)
             }
             continue;
         }
+        pa_mgr_check_sockdir(m, now);
         pa_mgr_make_room(m, now);
         /* An app a worker was stopped for goes first, to take its room. */
         for (i = 0; i < m->napps; i++) {

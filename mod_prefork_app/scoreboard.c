@@ -180,7 +180,7 @@ const char *pa_sb_retire_name(apr_uint32_t retire)
     static const char *const names[] = {
         NULL, "max-requests", "lifetime", "touch-reload", "max-memory",
         "room", "idle", "broken", "request-timeout", "shutdown", "closed",
-        "abandoned"
+        "abandoned", "socket-removed"
     };
 
     return retire < sizeof(names) / sizeof(names[0]) ? names[retire]

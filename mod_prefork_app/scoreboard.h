@@ -60,10 +60,12 @@ typedef enum {
     PA_RETIRE_SHUTDOWN,     /* generation stopping */
     PA_RETIRE_CLOSED,       /* its kept connection was found closed: the
                              * manager looks whether it is still running */
-    PA_RETIRE_ABANDONED     /* its request was given up midway (the client
+    PA_RETIRE_ABANDONED,    /* its request was given up midway (the client
                              * left, the httpd child died, or it answered
                              * before it had all of its request): stream
                              * state unknown, but not the worker's doing */
+    PA_RETIRE_SOCKDIR       /* its socket was removed with the socket
+                             * directory: nobody can reach it any more */
 } pa_retire_e;
 
 typedef struct pa_slot_t {

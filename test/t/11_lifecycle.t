@@ -14,7 +14,7 @@ use PATest qw(:all);
 use PALoad;
 use PADispatch qw(bg_request bg_result);
 
-plan tests => 59;
+plan tests => 64;
 
 my $hello = hello_path();
 my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
@@ -112,6 +112,25 @@ is(($carried || {})->{accepted}, ($counted || {})->{accepted},
 # Its workers are spawned on top of the old count (whether yet or not).
 cmp_ok(($carried || {})->{spawned} || 0, '>=', ($counted || {})->{spawned} || 1,
        '... and spawned');
+
+# ---- the socket directory removed (a cleaner of temporary files) --------------
+{
+    my $cur = $h->manager_pid;
+    my ($sd) = error_log_since(0, $h->log_file)
+        =~ /PA00116: manager pid $cur started for generation \d+ \(\d+ apps?, sockets in (\S+)\)/;
+    ok($sd && -d $sd, 'the current socket directory') or diag($sd);
+    ok(wait_for(sub { all_pids() == 3 }), 'its workers up');
+    my @before = all_pids();
+    my $off = error_log_offset($h->log_file);
+    system('rm', '-rf', $sd) if $sd;
+    ok(wait_for_log(qr/PA00131: socket directory \Q$sd\E was removed while in use.*made it again/,
+                    $off, file => $h->log_file),
+       'the manager notices and makes it again (PA00131)');
+    ok(wait_for(sub { $h->get('/lhello')->{status} == 200 && $h->get('/lslow')->{status} == 200 }),
+       'requests are answered again');
+    ok(wait_for(sub { !grep { pid_alive($_) } @before }),
+       'by new workers: the old ones listened on sockets nobody could reach');
+}
 
 # ---- the manager is SIGKILLed ------------------------------------------------
 ok(wait_for(sub { all_pids() == 3 }), 'workers of the current generation up');
