@@ -329,6 +329,25 @@ static void tag_release(apr_shm_cache_t *c, apr_uint32_t i)
     hdr->tags_used--;
 }
 
+/* Takes a record for each tag, or none: on failure the records taken
+ * are given back, so that a sweep that follows cannot free one of them
+ * under the caller (a record found in use goes with its last entry). */
+static int tags_acquire(apr_shm_cache_t *c, const char *const *tags,
+                        int ntags, apr_uint32_t *ids)
+{
+    int i;
+
+    for (i = 0; i < ntags; i++) {
+        if (!(ids[i] = tag_acquire(c, tags[i]))) {
+            while (i--) {
+                tag_release(c, ids[i]);
+            }
+            return 0;
+        }
+    }
+    return 1;
+}
+
 static apr_status_t check_tags(const char *const *tags, int ntags)
 {
     int i;
@@ -832,14 +851,13 @@ static apr_status_t store_locked(apr_shm_cache_t *c, shc_mode_e mode,
         return APR_SHM_CACHE_ENOSPC;
     }
     e = SHC_ENTRY(c, off);
-    for (i = 0; i < ntags; i++) {
-        if (!(tag_ids[i] = tag_acquire(c, tags[i]))) {
-            while (i--) {
-                tag_release(c, tag_ids[i]);
-            }
-            shc_slab_free(c, e);
-            return APR_SHM_CACHE_ETAGSFULL;
-        }
+    /* Expired entries may hold the tag records: sweep them and try once
+     * more.  The new slot is on no list yet, so the sweep leaves it be. */
+    if (!tags_acquire(c, tags, ntags, tag_ids)
+        && !(shc_sweep_expired(c, apr_time_now())
+             && tags_acquire(c, tags, ntags, tag_ids))) {
+        shc_slab_free(c, e);
+        return APR_SHM_CACHE_ETAGSFULL;
     }
     stripe_open(c, stripe_of(hdr, h));
     e->hash = h;
@@ -847,6 +865,9 @@ static apr_status_t store_locked(apr_shm_cache_t *c, shc_mode_e mode,
     e->vlen = (apr_uint32_t)vlen;
     e->ntags = (apr_byte_t)ntags;
     e->expires = expires;
+    if (expires && expires < hdr->expiry_min) {
+        hdr->expiry_min = expires;
+    }
     e->version = hdr->next_version++;
     l = entry_links(e);
     for (i = 0; i < ntags; i++) {
@@ -894,6 +915,7 @@ static apr_status_t store(apr_shm_cache_t *c, shc_mode_e mode,
                           int ntags, apr_uint64_t cas, apr_uint64_t *version)
 {
     apr_size_t klen;
+    apr_time_t expires = 0;
     apr_uint32_t h;
     apr_status_t rv;
     int cls;
@@ -914,8 +936,11 @@ static apr_status_t store(apr_shm_cache_t *c, shc_mode_e mode,
     if ((rv = shc_lock(c, 1)) != APR_SUCCESS) {
         return rv;
     }
-    rv = store_locked(c, mode, key, klen, h, val, vlen,
-                      ttl ? apr_time_now() + ttl : 0, tags, ntags,
+    /* A TTL that reaches past the end of apr_time_t never expires. */
+    if (ttl && __builtin_add_overflow(apr_time_now(), ttl, &expires)) {
+        expires = APR_INT64_MAX;
+    }
+    rv = store_locked(c, mode, key, klen, h, val, vlen, expires, tags, ntags,
                       (unsigned)cls, cas, version);
     if (rv == APR_SUCCESS) {
         c->hdr->sets++;
@@ -1020,10 +1045,11 @@ static int parse_int64(const char *s, apr_size_t n, apr_int64_t *out)
     return 1;
 }
 
-APR_DECLARE(apr_status_t) apr_shm_cache_incr(apr_shm_cache_t *c,
-                                             const char *key,
-                                             apr_int64_t delta,
-                                             apr_int64_t *result)
+/* incr and decr: subtracting is not adding -delta, which overflows for
+ * APR_INT64_MIN. */
+static apr_status_t count_by(apr_shm_cache_t *c, const char *key,
+                             apr_int64_t delta, int subtract,
+                             apr_int64_t *result)
 {
     char num[24], names[APR_SHM_CACHE_MAX_TAGS][APR_SHM_CACHE_MAX_TAG + 1];
     const char *tags[APR_SHM_CACHE_MAX_TAGS];
@@ -1045,7 +1071,8 @@ APR_DECLARE(apr_status_t) apr_shm_cache_incr(apr_shm_cache_t *c,
         rv = APR_SHM_CACHE_NOTFOUND;
     }
     else if (!parse_int64(entry_val(e), e->vlen, &v)
-             || __builtin_add_overflow(v, delta, &v)) {
+             || (subtract ? __builtin_sub_overflow(v, delta, &v)
+                          : __builtin_add_overflow(v, delta, &v))) {
         rv = APR_SHM_CACHE_ENOTNUM;
     }
     else {
@@ -1085,15 +1112,20 @@ APR_DECLARE(apr_status_t) apr_shm_cache_incr(apr_shm_cache_t *c,
     return rv;
 }
 
+APR_DECLARE(apr_status_t) apr_shm_cache_incr(apr_shm_cache_t *cache,
+                                             const char *key,
+                                             apr_int64_t delta,
+                                             apr_int64_t *result)
+{
+    return count_by(cache, key, delta, 0, result);
+}
+
 APR_DECLARE(apr_status_t) apr_shm_cache_decr(apr_shm_cache_t *cache,
                                              const char *key,
                                              apr_int64_t delta,
                                              apr_int64_t *result)
 {
-    if (delta == APR_INT64_MIN) {
-        return APR_SHM_CACHE_ENOTNUM;
-    }
-    return apr_shm_cache_incr(cache, key, -delta, result);
+    return count_by(cache, key, delta, 1, result);
 }
 
 APR_DECLARE(apr_status_t) apr_shm_cache_invalidate_tag(apr_shm_cache_t *c,

@@ -105,12 +105,19 @@ typedef struct apr_shm_cache_t apr_shm_cache_t;
 #define APR_SHM_CACHE_ENOSPC     (APR_SHM_CACHE_START + 15)
 /** @} */
 
-/** Counters of one zone, as returned by apr_shm_cache_stats(). */
+/**
+ * Counters of one zone, as returned by apr_shm_cache_stats().
+ * entries, tags and the bytes count every entry the zone holds, expired
+ * ones too until they are reclaimed: when their key is accessed (get,
+ * set, delete, ...) or when room is needed (an expired entry at the tail
+ * of its size class, or a sweep of the whole zone that runs at most once a
+ * second when a store finds no memory or no free tag record).
+ */
 typedef struct apr_shm_cache_stats_t {
-    apr_uint64_t entries;      /**< live entries */
+    apr_uint64_t entries;      /**< entries held, expired ones included */
     apr_uint64_t tags;         /**< tags carried by at least one entry */
-    apr_uint64_t bytes_data;   /**< key + value bytes of all entries */
-    apr_uint64_t bytes_used;   /**< slab bytes held by entries */
+    apr_uint64_t bytes_data;   /**< key + value bytes of those entries */
+    apr_uint64_t bytes_used;   /**< slab bytes held by those entries */
     apr_uint64_t bytes_free;   /**< slab bytes free, incl. unused pages */
     apr_uint64_t hits;         /**< gets that found an entry */
     apr_uint64_t misses;       /**< gets that did not */
@@ -125,7 +132,7 @@ typedef struct apr_shm_cache_stats_t {
     apr_size_t size;           /**< zone size in bytes */
     apr_size_t page_size;      /**< slab page size */
     apr_size_t max_entry;      /**< largest key + value + 16 x tags */
-    apr_uint32_t pages;        /**< pages in use */
+    apr_uint32_t pages;        /**< pages holding at least one entry */
     apr_uint32_t max_pages;    /**< pages the zone can hold */
 } apr_shm_cache_stats_t;
 
@@ -148,9 +155,16 @@ typedef apr_status_t (apr_shm_cache_iter_fn)(void *baton, const char *key,
 
 /**
  * Create a cache zone.
- * A named zone left behind by a crashed earlier run is removed and
- * created afresh.  Named segments are readable and writable by the owner
- * only (0600).  The segment is destroyed when @a pool is cleaned up or by
+ * If a segment of that name exists (left behind by a crashed run, or in
+ * use by a live process), its name is removed and a new segment created
+ * under it; nothing checks whether the old one is still in use.  Processes
+ * still attached to the old segment (its creator included) go on using it,
+ * and nobody else sees it: a value they set is not seen here, and the
+ * other way round.  When the old creator destroys its zone, it removes
+ * the name again, so the new zone can no longer be attached by name
+ * (handles on it keep working).  Give each live zone its own name.
+ * Named segments are readable and writable by the owner only (0600).
+ * The segment is destroyed when @a pool is cleaned up or by
  * apr_shm_cache_destroy().
  * @param cache The new handle
  * @param size Zone size in bytes (APR_SHM_CACHE_MIN_SIZE .. 4 GB)
@@ -214,15 +228,21 @@ APR_DECLARE(apr_status_t) apr_shm_cache_get(apr_shm_cache_t *cache,
 
 /**
  * Store a value, replacing any entry with the same key.
- * When memory is short, the least recently used entries of the same size
- * class are evicted.  If the store fails, the previous value is gone.
+ * When memory is short, expired entries are reclaimed first (the whole
+ * zone is swept, at most once a second), then the least recently used
+ * entries of the same size class are evicted; a size class that holds
+ * no entry takes a page from the class that holds the most.  If the store
+ * fails, the previous value is gone.
  * @param cache The zone
  * @param key The key
- * @param val The value
+ * @param val The value (may be NULL when @a len is 0)
  * @param len Length of the value
- * @param ttl Time to live, 0 for no expiry (e.g. apr_time_from_sec(60))
+ * @param ttl Time to live, 0 for no expiry (e.g. apr_time_from_sec(60));
+ *        one that takes the expiry past the largest apr_time_t means no
+ *        expiry either (apr_shm_cache_iterate() reports APR_INT64_MAX)
  * @return APR_SUCCESS, APR_SHM_CACHE_ETOOBIG, APR_SHM_CACHE_ENOSPC,
- *         or a bad-key status
+ *         a bad-key status, or APR_EINVAL when @a ttl < 0 or @a val is
+ *         NULL with @a len > 0
  */
 APR_DECLARE(apr_status_t) apr_shm_cache_set(apr_shm_cache_t *cache,
                                             const char *key,
@@ -235,11 +255,12 @@ APR_DECLARE(apr_status_t) apr_shm_cache_set(apr_shm_cache_t *cache,
  * @param key The key
  * @param val The value
  * @param len Length of the value
- * @param ttl Time to live, 0 for no expiry
+ * @param ttl Time to live, 0 for no expiry (as for apr_shm_cache_set())
  * @param tags Tag names
  * @param ntags Number of tags, at most APR_SHM_CACHE_MAX_TAGS
  * @return as apr_shm_cache_set(), or APR_SHM_CACHE_EBADTAG,
- *         APR_SHM_CACHE_ETAGSFULL
+ *         APR_SHM_CACHE_ETAGSFULL (also after expired entries were swept
+ *         to free their records, which happens at most once a second)
  */
 APR_DECLARE(apr_status_t) apr_shm_cache_set_tagged(apr_shm_cache_t *cache,
                                                    const char *key,
@@ -255,7 +276,7 @@ APR_DECLARE(apr_status_t) apr_shm_cache_set_tagged(apr_shm_cache_t *cache,
  * @param key The key
  * @param val The value
  * @param len Length of the value
- * @param ttl Time to live, 0 for no expiry
+ * @param ttl Time to live, 0 for no expiry (as for apr_shm_cache_set())
  * @return as apr_shm_cache_set(), or APR_SHM_CACHE_EEXIST
  */
 APR_DECLARE(apr_status_t) apr_shm_cache_add(apr_shm_cache_t *cache,
@@ -269,7 +290,7 @@ APR_DECLARE(apr_status_t) apr_shm_cache_add(apr_shm_cache_t *cache,
  * @param key The key
  * @param val The value
  * @param len Length of the value
- * @param ttl Time to live, 0 for no expiry
+ * @param ttl Time to live, 0 for no expiry (as for apr_shm_cache_set())
  * @return as apr_shm_cache_set(), or APR_SHM_CACHE_NOTFOUND
  */
 APR_DECLARE(apr_status_t) apr_shm_cache_replace(apr_shm_cache_t *cache,
@@ -287,7 +308,7 @@ APR_DECLARE(apr_status_t) apr_shm_cache_replace(apr_shm_cache_t *cache,
  * @param key The key
  * @param val The value
  * @param len Length of the value
- * @param ttl Time to live, 0 for no expiry
+ * @param ttl Time to live, 0 for no expiry (as for apr_shm_cache_set())
  * @param version The version the caller saw
  * @param new_version The version of the stored entry (may be NULL)
  * @return as apr_shm_cache_set(), or APR_SHM_CACHE_NOTFOUND,
@@ -325,8 +346,9 @@ APR_DECLARE(apr_status_t) apr_shm_cache_incr(apr_shm_cache_t *cache,
                                              apr_int64_t *result);
 
 /**
- * Subtract @a delta from a value that holds a decimal integer; the same
- * as apr_shm_cache_incr() with -delta.
+ * Subtract @a delta from a value that holds a decimal integer, as
+ * apr_shm_cache_incr() adds; any @a delta whose result fits in 64 bits
+ * works, APR_INT64_MIN included.
  * @param cache The zone
  * @param key The key
  * @param delta The amount to subtract

@@ -15,7 +15,7 @@
 #include "apr_shm_cache.h"
 
 #define SHC_MAGIC        0x43485341u   /* "ASHC" */
-#define SHC_LAYOUT       1u
+#define SHC_LAYOUT       2u
 #define SHC_STRIPES      64            /* reader sequence words */
 #define SHC_STAT_SLOTS   16            /* hit/miss counters, per process */
 #define SHC_MAX_CLASSES  64
@@ -64,7 +64,8 @@ typedef struct {
     apr_uint32_t used;           /* slots holding entries */
     apr_uint32_t carved;         /* slots handed out at least once */
     shc_off_t free;              /* free slots given back */
-    shc_off_t prev, next;        /* list of pages with room */
+    shc_off_t prev, next;        /* list of pages with room, or (next)
+                                  * the zone's list of empty pages */
     apr_uint32_t pad[2];
 } shc_page_t;
 
@@ -100,10 +101,13 @@ typedef struct {
     char pad0[64];               /* keep what readers use off writers' lines */
     pthread_mutex_t lock;
     volatile apr_uint32_t dirty; /* a writer is mid-change */
-    apr_uint32_t pages;
+    apr_uint32_t pages;          /* held by a class, not on empty_pages */
+    shc_off_t empty_pages;       /* pages no class holds, kept from apr_rmm */
     apr_uint32_t tag_free;
     apr_uint32_t tags_used;
     apr_uint64_t next_version;
+    apr_int64_t expiry_min;      /* no entry expires before (a lower bound) */
+    apr_int64_t last_sweep;      /* of shc_sweep_expired() */
     apr_uint64_t entries, bytes_data;
     apr_uint64_t sets, deletes, evictions, expirations, invalidations;
     apr_uint64_t recoveries, clears;
@@ -145,6 +149,7 @@ void shc_lru_push(apr_shm_cache_t *c, shc_entry_t *e);
 void shc_lru_unlink(apr_shm_cache_t *c, shc_entry_t *e);
 void shc_slab_usage(const shc_header_t *hdr, apr_uint64_t *used,
                     apr_uint64_t *free_bytes);
+int shc_sweep_expired(apr_shm_cache_t *c, apr_time_t now);
 
 /* apr_shm_cache.c: removal is needed by eviction in slab.c */
 typedef enum {

@@ -1,15 +1,19 @@
 /* Slab allocator of apr_shm_cache: apr_rmm hands out whole pages (one
  * apr_rmm_malloc per page, never per entry); each page belongs to one size
- * class and is cut into equal slots.  Allocation and release are O(1).
- * When no page is left, a class evicts its least recently used entry
- * (CLOCK style: an entry read since it was last looked at gets a second
- * chance); a class that has no entry at all takes over a whole page from
- * the class holding the most pages.  All functions run under the cache
- * lock.
+ * class and is cut into equal slots.  A page whose last slot is freed
+ * leaves its class for the zone's list of empty pages, which any class
+ * takes from before asking apr_rmm.  Allocation and release are O(1).
+ * When no page is left, expired entries of the whole zone are swept (at
+ * most once a second); failing that, a class evicts its least recently
+ * used entry (CLOCK style: an entry read since it was last looked at gets
+ * a second chance); a class that has no entry at all takes over a whole
+ * page from the class holding the most pages.  All functions run under
+ * the cache lock.
  */
 #include "shc_private.h"
 
 #define SHC_SECOND_CHANCES 8
+#define SHC_SWEEP_EVERY    apr_time_from_sec(1)
 
 static apr_uint32_t align8(apr_uint64_t n)
 {
@@ -68,6 +72,9 @@ apr_status_t shc_slab_reset(apr_shm_cache_t *c)
         cl->entries = 0;
     }
     hdr->pages = 0;
+    hdr->empty_pages = 0;
+    hdr->expiry_min = APR_INT64_MAX;
+    hdr->last_sweep = 0;
     hdr->max_pages = (apr_uint32_t)((hdr->rmm_size - apr_rmm_overhead_get(0))
                                     / per);
     /* A dead writer may have torn apr_rmm's own lists: start them over. */
@@ -117,21 +124,30 @@ static void page_init(apr_shm_cache_t *c, unsigned cls, shc_off_t pg)
     partial_push(c, cl, pg);
 }
 
+/* Gives cls a page: an empty one of the zone, else a new one. */
 static int page_new(apr_shm_cache_t *c, unsigned cls)
 {
     shc_header_t *hdr = c->hdr;
+    shc_off_t pg = hdr->empty_pages;
     apr_rmm_off_t off;
 
-    if (hdr->pages >= hdr->max_pages) {
-        return 0;
+    if (pg) {
+        hdr->empty_pages = SHC_PAGE(c, pg)->next;
     }
-    off = apr_rmm_malloc(c->rmm, hdr->page_size);
-    if (!off) {
-        hdr->max_pages = hdr->pages;    /* do not walk rmm again in vain */
-        return 0;
+    else {
+        /* No empty page: pages is all that apr_rmm handed out. */
+        if (hdr->pages >= hdr->max_pages) {
+            return 0;
+        }
+        off = apr_rmm_malloc(c->rmm, hdr->page_size);
+        if (!off) {
+            hdr->max_pages = hdr->pages;    /* do not walk rmm again in vain */
+            return 0;
+        }
+        pg = (shc_off_t)(hdr->rmm_off + off);
     }
     hdr->pages++;
-    page_init(c, cls, (shc_off_t)(hdr->rmm_off + off));
+    page_init(c, cls, pg);
     return 1;
 }
 
@@ -170,15 +186,19 @@ void shc_lru_unlink(apr_shm_cache_t *c, shc_entry_t *e)
     e->lprev = e->lnext = 0;
 }
 
-static void evict_one(apr_shm_cache_t *c, shc_class_t *cl)
+static int expired(const shc_entry_t *e, apr_time_t now)
 {
-    apr_time_t now = apr_time_now();
+    return e->expires && e->expires <= now;
+}
+
+static void evict_one(apr_shm_cache_t *c, shc_class_t *cl, apr_time_t now)
+{
     int chances = 0;
 
     for (;;) {
         shc_entry_t *e = SHC_ENTRY(c, cl->lru_tail);
 
-        if (e->expires && e->expires <= now) {
+        if (expired(e, now)) {
             shc_entry_remove(c, e, SHC_WHY_EXPIRE);
             return;
         }
@@ -193,7 +213,44 @@ static void evict_one(apr_shm_cache_t *c, shc_class_t *cl)
     }
 }
 
-/* Empties a page of the class with the most pages and gives it to cls. */
+/* Removes every expired entry of the zone.  The walk costs a step per
+ * entry, so it runs only when an entry may have expired and at most once
+ * a second.  Returns whether it removed any. */
+int shc_sweep_expired(apr_shm_cache_t *c, apr_time_t now)
+{
+    shc_header_t *hdr = c->hdr;
+    apr_time_t next = APR_INT64_MAX;
+    int removed = 0;
+    unsigned i;
+
+    if (now < hdr->expiry_min
+        || (now >= hdr->last_sweep
+            && now - hdr->last_sweep < SHC_SWEEP_EVERY)) {
+        return 0;
+    }
+    hdr->last_sweep = now;
+    for (i = 0; i < hdr->nclasses; i++) {
+        shc_off_t off = hdr->classes[i].lru_head;
+
+        while (off) {
+            shc_entry_t *e = SHC_ENTRY(c, off);
+
+            off = e->lnext;
+            if (expired(e, now)) {
+                shc_entry_remove(c, e, SHC_WHY_EXPIRE);
+                removed = 1;
+            }
+            else if (e->expires && e->expires < next) {
+                next = e->expires;
+            }
+        }
+    }
+    hdr->expiry_min = next;
+    return removed;
+}
+
+/* Empties the page of the oldest entry of the class with the most pages;
+ * the page joins the zone's empty list and cls takes it from there. */
 static int page_steal(apr_shm_cache_t *c, unsigned cls)
 {
     shc_header_t *hdr = c->hdr;
@@ -205,15 +262,14 @@ static int page_steal(apr_shm_cache_t *c, unsigned cls)
 
     for (v = 0; v < hdr->nclasses; v++) {
         shc_class_t *cl = &hdr->classes[v];
-        if (v != cls && cl->pages && (!vc || cl->pages > vc->pages)) {
+        if (v != cls && cl->lru_tail && (!vc || cl->pages > vc->pages)) {
             vc = cl;
         }
     }
     if (!vc) {
         return 0;
     }
-    /* The page of the oldest entry, or (no entries) any page: all empty. */
-    pg = vc->lru_tail ? SHC_ENTRY(c, vc->lru_tail)->page : vc->partial;
+    pg = SHC_ENTRY(c, vc->lru_tail)->page;
     p = SHC_PAGE(c, pg);
     for (i = 0; i < p->carved; i++) {
         shc_entry_t *e = SHC_ENTRY(c, pg + sizeof(shc_page_t) + i * vc->size);
@@ -221,10 +277,32 @@ static int page_steal(apr_shm_cache_t *c, unsigned cls)
             shc_entry_remove(c, e, SHC_WHY_EVICT);
         }
     }
-    partial_unlink(c, vc, pg);    /* empty now, so on the partial list */
-    vc->pages--;
-    page_init(c, cls, pg);
-    return 1;
+    return page_new(c, cls);
+}
+
+/* Makes sure cls has a page with a free slot. */
+static int make_room(apr_shm_cache_t *c, unsigned cls)
+{
+    shc_class_t *cl = &c->hdr->classes[cls];
+    apr_time_t now;
+
+    if (cl->partial || page_new(c, cls)) {
+        return 1;
+    }
+    now = apr_time_now();
+    /* An expired tail is reclaimed below at no cost; otherwise dead
+     * entries of other classes may hold the pages. */
+    if (!(cl->lru_tail && expired(SHC_ENTRY(c, cl->lru_tail), now))
+        && shc_sweep_expired(c, now)
+        && (cl->partial || page_new(c, cls))) {
+        return 1;
+    }
+    if (cl->lru_tail) {
+        evict_one(c, cl, now);
+        /* Its page may have emptied and left the class. */
+        return cl->partial || page_new(c, cls);
+    }
+    return page_steal(c, cls);
 }
 
 shc_off_t shc_slab_alloc(apr_shm_cache_t *c, unsigned cls)
@@ -233,13 +311,8 @@ shc_off_t shc_slab_alloc(apr_shm_cache_t *c, unsigned cls)
     shc_page_t *p;
     shc_off_t pg, off;
 
-    if (!cl->partial && !page_new(c, cls)) {
-        if (cl->lru_tail) {
-            evict_one(c, cl);
-        }
-        else if (!page_steal(c, cls)) {
-            return 0;
-        }
+    if (!make_room(c, cls)) {
+        return 0;
     }
     pg = cl->partial;
     p = SHC_PAGE(c, pg);
@@ -263,14 +336,28 @@ shc_off_t shc_slab_alloc(apr_shm_cache_t *c, unsigned cls)
 
 void shc_slab_free(apr_shm_cache_t *c, shc_entry_t *e)
 {
-    shc_page_t *p = SHC_PAGE(c, e->page);
-    shc_class_t *cl = &c->hdr->classes[p->cls];
+    shc_header_t *hdr = c->hdr;
+    shc_off_t pg = e->page;
+    shc_page_t *p = SHC_PAGE(c, pg);
+    shc_class_t *cl = &hdr->classes[p->cls];
+    int was_full = p->used-- == cl->per_page;
 
     e->kind = SHC_KIND_FREE;
+    if (!p->used) {
+        /* Empty: the page leaves its class, so any class may take it. */
+        if (!was_full) {
+            partial_unlink(c, cl, pg);
+        }
+        cl->pages--;
+        hdr->pages--;
+        p->next = hdr->empty_pages;
+        hdr->empty_pages = pg;
+        return;
+    }
     e->next = p->free;
     p->free = shc_off(c, e);
-    if (p->used-- == cl->per_page) {
-        partial_push(c, cl, e->page);
+    if (was_full) {
+        partial_push(c, cl, pg);
     }
 }
 
@@ -285,6 +372,7 @@ void shc_slab_usage(const shc_header_t *hdr, apr_uint64_t *used,
         u += cl->entries * cl->size;
         f += ((apr_uint64_t)cl->pages * cl->per_page - cl->entries) * cl->size;
     }
+    /* empty pages and those apr_rmm has not handed out yet */
     f += (apr_uint64_t)(hdr->max_pages - hdr->pages) * hdr->page_size;
     *used = u;
     *free_bytes = f;

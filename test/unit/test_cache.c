@@ -206,6 +206,31 @@ static void test_ttl(void **state)
     check_value(f->cache, "short", "w", f->pool);
 }
 
+static void test_ttl_huge(void **state)
+{
+    fixture_t *f = *state;
+    apr_uint64_t ver;
+    void *val;
+
+    /* now + ttl does not fit in apr_time_t: the entry never expires. */
+    assert_int_equal(apr_shm_cache_set(f->cache, "k", "abc", 3,
+                                       APR_INT64_MAX), APR_SUCCESS);
+    check_value(f->cache, "k", "abc", f->pool);
+    assert_int_equal(apr_shm_cache_add(f->cache, "a", "x", 1,
+                                       APR_INT64_MAX - 1), APR_SUCCESS);
+    check_value(f->cache, "a", "x", f->pool);
+    assert_int_equal(apr_shm_cache_replace(f->cache, "a", "y", 1,
+                                           APR_INT64_MAX), APR_SUCCESS);
+    check_value(f->cache, "a", "y", f->pool);
+    assert_int_equal(apr_shm_cache_get(f->cache, "a", &val, NULL, &ver,
+                                       f->pool), APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_cas(f->cache, "a", "z", 1, APR_INT64_MAX,
+                                       ver, NULL), APR_SUCCESS);
+    check_value(f->cache, "a", "z", f->pool);
+    assert_int_equal(stats_of(f->cache).expirations, 0);
+    assert_int_equal(stats_of(f->cache).entries, 2);
+}
+
 static void test_incr_decr(void **state)
 {
     fixture_t *f = *state;
@@ -250,6 +275,50 @@ static void test_incr_decr(void **state)
                      APR_SUCCESS);
     assert_int_equal(removed, 1);
     check_missing(f->cache, "g", f->pool);
+}
+
+static void test_incr_decr_limits(void **state)
+{
+    fixture_t *f = *state;
+    apr_int64_t v = 0;
+
+    /* -1 - INT64_MIN is INT64_MAX: it fits. */
+    assert_int_equal(apr_shm_cache_set(f->cache, "n", "-1", 2, 0),
+                     APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_decr(f->cache, "n", APR_INT64_MIN, &v),
+                     APR_SUCCESS);
+    assert_true(v == APR_INT64_MAX);
+    check_value(f->cache, "n", "9223372036854775807", f->pool);
+    assert_int_equal(apr_shm_cache_decr(f->cache, "n", APR_INT64_MAX, &v),
+                     APR_SUCCESS);
+    assert_true(v == 0);
+    /* 0 - INT64_MIN does not fit; the value stays. */
+    assert_int_equal(apr_shm_cache_decr(f->cache, "n", APR_INT64_MIN, &v),
+                     APR_SHM_CACHE_ENOTNUM);
+    check_value(f->cache, "n", "0", f->pool);
+    assert_int_equal(apr_shm_cache_decr(f->cache, "n", -5, &v), APR_SUCCESS);
+    assert_true(v == 5);
+    assert_int_equal(apr_shm_cache_set(f->cache, "n", "-9223372036854775807",
+                                       20, 0), APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_decr(f->cache, "n", 1, &v), APR_SUCCESS);
+    assert_true(v == APR_INT64_MIN);
+    check_value(f->cache, "n", "-9223372036854775808", f->pool);
+    assert_int_equal(apr_shm_cache_decr(f->cache, "n", 1, &v),
+                     APR_SHM_CACHE_ENOTNUM);
+    assert_int_equal(apr_shm_cache_incr(f->cache, "n", APR_INT64_MAX, &v),
+                     APR_SUCCESS);
+    assert_true(v == -1);
+    assert_int_equal(apr_shm_cache_incr(f->cache, "n", APR_INT64_MIN, &v),
+                     APR_SHM_CACHE_ENOTNUM);
+    check_value(f->cache, "n", "-1", f->pool);
+    assert_int_equal(apr_shm_cache_incr(f->cache, "n", 1, &v), APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_incr(f->cache, "n", APR_INT64_MIN, &v),
+                     APR_SUCCESS);
+    assert_true(v == APR_INT64_MIN);
+    assert_int_equal(apr_shm_cache_decr(f->cache, "n", APR_INT64_MIN, &v),
+                     APR_SUCCESS);
+    assert_true(v == 0);
+    check_value(f->cache, "n", "0", f->pool);
 }
 
 static void test_tags(void **state)
@@ -323,6 +392,42 @@ static void test_tag_table_full(void **state)
         assert_int_equal(apr_shm_cache_set_tagged(c, "x", "v", 1, 0, &tag, 1),
                          APR_SUCCESS);
     }
+    apr_pool_destroy(p);
+}
+
+static void test_tags_of_expired(void **state)
+{
+    apr_interval_time_t ttl = apr_time_from_msec(50);
+    apr_time_t start = apr_time_now();
+    apr_shm_cache_t *c;
+    apr_status_t rv;
+    apr_pool_t *p;
+    const char *tag;
+    int i;
+
+    apr_pool_create(&p, NULL);
+    /* A 1 MB zone has 64 tag records: fill them with short-lived entries. */
+    assert_int_equal(apr_shm_cache_create(&c, 1024 * 1024, NULL, p),
+                     APR_SUCCESS);
+    for (i = 0; i < 64; i++) {
+        tag = apr_psprintf(p, "t%d", i);
+        assert_int_equal(apr_shm_cache_set_tagged(c, apr_psprintf(p, "k%d", i),
+                                                  "v", 1, ttl, &tag, 1),
+                         APR_SUCCESS);
+    }
+    tag = "one-more";
+    rv = apr_shm_cache_set_tagged(c, "x", "v", 1, 0, &tag, 1);
+    if (apr_time_now() - start < ttl) {     /* (not so under valgrind) */
+        assert_int_equal(rv, APR_SHM_CACHE_ETAGSFULL);
+    }
+    apr_sleep(ttl + apr_time_from_msec(30));
+    /* Their records are reclaimed when a new tag needs one. */
+    assert_int_equal(apr_shm_cache_set_tagged(c, "x", "v", 1, 0, &tag, 1),
+                     APR_SUCCESS);
+    check_value(c, "x", "v", p);
+    assert_int_equal(stats_of(c).tags, 1);
+    assert_int_equal(stats_of(c).entries, 1);
+    assert_int_equal(stats_of(c).expirations, 64);
     apr_pool_destroy(p);
 }
 
@@ -1189,6 +1294,93 @@ static void test_eviction_other_class(void **state)
     apr_pool_destroy(p);
 }
 
+static void test_expired_give_pages(void **state)
+{
+    apr_interval_time_t ttl = apr_time_from_msec(100);
+    apr_shm_cache_stats_t st;
+    apr_time_t start, end;
+    apr_shm_cache_t *c;
+    apr_pool_t *p;
+    char key[32], small[10], big[8000];
+    int i;
+
+    apr_pool_create(&p, NULL);
+    memset(small, 's', sizeof(small));
+    memset(big, 'B', sizeof(big));
+    assert_int_equal(apr_shm_cache_create(&c, 1024 * 1024, NULL, p),
+                     APR_SUCCESS);
+    start = apr_time_now();
+    for (i = 0; i < 20000; i++) {
+        fill_key(key, sizeof(key), i);
+        assert_int_equal(apr_shm_cache_set(c, key, small, sizeof(small), ttl),
+                         APR_SUCCESS);
+    }
+    end = apr_time_now();
+    st = stats_of(c);
+    assert_int_equal(st.pages, st.max_pages);
+    /* A fill slower than the TTL (valgrind) may have swept already: wait
+     * out the sweep's once-a-second limit as well. */
+    apr_sleep(ttl + apr_time_from_msec(20)
+              + (end - start >= ttl ? apr_time_from_sec(1) : 0));
+    for (i = 0; i < 40; i++) {
+        fill_key(key, sizeof(key), 100000 + i);
+        assert_int_equal(apr_shm_cache_set(c, key, big, sizeof(big), 0),
+                         APR_SUCCESS);
+    }
+    for (i = 0; i < 40; i++) {
+        fill_key(key, sizeof(key), 100000 + i);
+        check_value(c, key, apr_pstrmemdup(p, big, sizeof(big)), p);
+    }
+    st = stats_of(c);
+    assert_int_equal(st.entries, 40);
+    assert_int_equal(st.entries + st.evictions + st.expirations, 20000 + 40);
+    assert_true(st.expirations > 0);
+    assert_int_equal(st.bytes_data, 40 * (strlen(key) + sizeof(big)));
+    apr_pool_destroy(p);
+}
+
+static void test_empty_pages_shared(void **state)
+{
+    apr_shm_cache_stats_t st;
+    apr_shm_cache_t *c;
+    apr_pool_t *p;
+    char key[32], small[10], big[8000];
+    int i;
+
+    apr_pool_create(&p, NULL);
+    memset(small, 's', sizeof(small));
+    memset(big, 'B', sizeof(big));
+    assert_int_equal(apr_shm_cache_create(&c, 1024 * 1024, NULL, p),
+                     APR_SUCCESS);
+    for (i = 0; i < 20000; i++) {
+        fill_key(key, sizeof(key), i);
+        assert_int_equal(apr_shm_cache_set(c, key, small, sizeof(small), 0),
+                         APR_SUCCESS);
+    }
+    assert_int_equal(stats_of(c).pages, stats_of(c).max_pages);
+    for (i = 0; i < 20000; i++) {
+        fill_key(key, sizeof(key), i);
+        apr_shm_cache_delete(c, key);
+    }
+    /* Emptied pages belong to no class any more: all of them are free. */
+    st = stats_of(c);
+    assert_int_equal(st.entries, 0);
+    assert_int_equal(st.pages, 0);
+    assert_int_equal(st.bytes_used, 0);
+    assert_int_equal(st.bytes_free, (apr_uint64_t)st.max_pages * st.page_size);
+    for (i = 0; i < 40; i++) {
+        fill_key(key, sizeof(key), 100000 + i);
+        assert_int_equal(apr_shm_cache_set(c, key, big, sizeof(big), 0),
+                         APR_SUCCESS);
+    }
+    for (i = 0; i < 40; i++) {
+        fill_key(key, sizeof(key), 100000 + i);
+        check_value(c, key, apr_pstrmemdup(p, big, sizeof(big)), p);
+    }
+    assert_int_equal(stats_of(c).evictions, st.evictions);
+    apr_pool_destroy(p);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -1197,9 +1389,13 @@ int main(int argc, char **argv)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_delete, setup_anon, teardown),
         cmocka_unit_test_setup_teardown(test_ttl, setup_anon, teardown),
+        cmocka_unit_test_setup_teardown(test_ttl_huge, setup_anon, teardown),
         cmocka_unit_test_setup_teardown(test_incr_decr, setup_anon, teardown),
+        cmocka_unit_test_setup_teardown(test_incr_decr_limits, setup_anon,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_tags, setup_anon, teardown),
         cmocka_unit_test(test_tag_table_full),
+        cmocka_unit_test(test_tags_of_expired),
         cmocka_unit_test_setup_teardown(test_clear, setup_anon, teardown),
         cmocka_unit_test_setup_teardown(test_iterate, setup_anon, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, setup_anon, teardown),
@@ -1213,6 +1409,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_crash_while_locked),
         cmocka_unit_test(test_eviction_lru),
         cmocka_unit_test(test_eviction_other_class),
+        cmocka_unit_test(test_expired_give_pages),
+        cmocka_unit_test(test_empty_pages_shared),
     };
     apr_pool_t *p;
     char *dir;
