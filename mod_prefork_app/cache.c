@@ -23,7 +23,9 @@
 #include "apr_lib.h"
 #include "apr_date.h"
 #include "util_filter.h"
+#include "scoreboard.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 APLOG_USE_MODULE(prefork_app);
@@ -53,51 +55,180 @@ typedef struct pa_cache_save_t {
     apr_size_t cap;
 } pa_cache_save_t;
 
+/* A zone lives as long as httpd's parent, not one generation: a graceful
+ * restart keeps what the apps stored (and the old generation's workers, still
+ * attached by name, share it with the new one's). Each has its own pool
+ * under the process pool, destroyed when a restart drops the zone or
+ * changes its size, or when httpd exits. */
+#define PA_ZONES_KEY        "mod_prefork_app-zones"
+#define PA_ZONE_OWNER       ".owner"    /* marker: which httpd made it */
+
+typedef struct pa_zone_kept_t {
+    apr_pool_t *pool;
+    const char *name;
+    apr_size_t size;
+    const char *path;
+    const char *owner;              /* the marker file beside it */
+    apr_shm_cache_t *handle;
+    int seen;                       /* configured in this generation */
+} pa_zone_kept_t;
+
 static apr_status_t zone_cleanup(void *data)
 {
-    pa_cache_zone_t *zone = data;
+    pa_zone_kept_t *k = data;
 
-    if (zone->handle) {
-        apr_shm_cache_destroy(zone->handle);
-        zone->handle = NULL;
-    }
+    apr_shm_cache_destroy(k->handle);
+    unlink(k->owner);
     return APR_SUCCESS;
+}
+
+/* The named segment survives a SIGKILL of httpd's parent, and its name
+ * (with that pid in it) is never made again: the marker beside its path
+ * says whose it was, and the next httpd with this runtime directory (dir,
+ * ending with '/') removes those of parents that are gone. */
+static void zone_remove_stale(apr_pool_t *p, const char *dir, server_rec *s)
+{
+    apr_dir_t *d;
+    apr_finfo_t fi;
+
+    if (apr_dir_open(&d, dir, p) != APR_SUCCESS) {
+        return;
+    }
+    while (apr_dir_read(&fi, APR_FINFO_NAME, d) == APR_SUCCESS) {
+        apr_size_t n = strlen(fi.name), tail = sizeof(".cache" PA_ZONE_OWNER) - 1;
+        const char *owner, *dot;
+        struct stat st;
+        char *end;
+        long pid;
+
+        if (strncmp(fi.name, "prefork_app-", 12) || n <= 12 + tail
+            || strcmp(fi.name + n - tail, ".cache" PA_ZONE_OWNER)) {
+            continue;
+        }
+        dot = fi.name + n - tail;
+        while (dot > fi.name && dot[-1] != '.') {
+            dot--;
+        }
+        pid = strtol(dot, &end, 10);
+        if (end != fi.name + n - tail || pid <= 0 || pid == (long)getpid()
+            || pa_sb_pid_alive((pid_t)pid)) {
+            continue;
+        }
+        owner = apr_pstrcat(p, dir, fi.name, NULL);
+        if (lstat(owner, &st) != 0 || !S_ISREG(st.st_mode)
+            || (st.st_uid != geteuid()
+                && st.st_uid != ap_unixd_config.user_id)) {
+            continue;
+        }
+        apr_shm_remove(apr_pstrndup(p, owner, strlen(owner)
+                                              - (sizeof(PA_ZONE_OWNER) - 1)),
+                       p);
+        unlink(owner);
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, PALOGNO(00605)
+                     "removed the cache zone of %s, left by httpd pid %ld, "
+                     "which is gone", owner, pid);
+    }
+    apr_dir_close(d);
+}
+
+static const char *zone_path(apr_pool_t *p, const char *name)
+{
+    return ap_runtime_dir_relative(p, apr_psprintf(p, "prefork_app-%s.%ld.cache",
+                                                   name, (long)getpid()));
+}
+
+/* Create zone z as a named segment owned by httpd's User (workers run as
+ * that user, and the segment is 0600), with its marker. */
+static apr_status_t zone_create(pa_zone_kept_t **out, pa_cache_zone_t *z,
+                                apr_hash_t *kept, server_rec *s)
+{
+    uid_t euid = geteuid();
+    pa_zone_kept_t *k;
+    apr_pool_t *zp;
+    apr_file_t *f;
+    apr_status_t rv;
+
+    apr_pool_create(&zp, s->process->pool);
+    k = apr_pcalloc(zp, sizeof(*k));
+    k->pool = zp;
+    k->name = apr_pstrdup(zp, z->name);
+    k->size = z->size;
+    k->path = zone_path(zp, z->name);
+    k->owner = apr_pstrcat(zp, k->path, PA_ZONE_OWNER, NULL);
+    /* Root can take its euid back afterwards. */
+    if (euid == 0 && seteuid(ap_unixd_config.user_id) != 0) {
+        euid = (uid_t)-1;
+    }
+    rv = apr_shm_cache_create(&k->handle, k->size, k->path, zp);
+    if (euid == 0 && seteuid(0) != 0) {
+        rv = APR_FROM_OS_ERROR(errno);
+    }
+    if (rv != APR_SUCCESS) {
+        apr_pool_destroy(zp);
+        return rv;
+    }
+    if (apr_file_open(&f, k->owner, APR_FOPEN_WRITE | APR_FOPEN_CREATE
+                      | APR_FOPEN_TRUNCATE, APR_FPROT_UREAD
+                      | APR_FPROT_UWRITE, zp) == APR_SUCCESS) {
+        apr_file_close(f);
+    }
+    apr_pool_cleanup_register(zp, k, zone_cleanup, apr_pool_cleanup_null);
+    apr_hash_set(kept, k->name, APR_HASH_KEY_STRING, k);
+    *out = k;
+    return APR_SUCCESS;
+}
+
+static void zone_drop(apr_hash_t *kept, pa_zone_kept_t *k)
+{
+    apr_hash_set(kept, k->name, APR_HASH_KEY_STRING, NULL);
+    apr_pool_destroy(k->pool);
 }
 
 apr_status_t pa_cache_create_zones(pa_server_conf_t *conf, apr_pool_t *pconf,
                                    server_rec *s)
 {
+    apr_hash_t **kept = ap_retained_data_get(PA_ZONES_KEY);
+    apr_hash_index_t *hi;
     int i;
 
+    if (!kept) {
+        kept = ap_retained_data_create(PA_ZONES_KEY, sizeof(*kept));
+        *kept = apr_hash_make(s->process->pool);
+        zone_remove_stale(pconf, ap_make_dirstr_parent(pconf,
+                                                       zone_path(pconf, "-")),
+                          s);
+    }
+    for (hi = apr_hash_first(pconf, *kept); hi; hi = apr_hash_next(hi)) {
+        ((pa_zone_kept_t *)apr_hash_this_val(hi))->seen = 0;
+    }
     for (i = 0; i < conf->zones->nelts; i++) {
-        pa_cache_zone_t *zone = APR_ARRAY_IDX(conf->zones, i,
-                                              pa_cache_zone_t *);
-        uid_t euid = geteuid();
+        pa_cache_zone_t *z = APR_ARRAY_IDX(conf->zones, i, pa_cache_zone_t *);
+        pa_zone_kept_t *k = apr_hash_get(*kept, z->name, APR_HASH_KEY_STRING);
         apr_status_t rv;
         char err[128];
 
-        zone->path = ap_runtime_dir_relative(pconf, apr_psprintf(pconf,
-                         "prefork_app-%s.%ld.cache", zone->name,
-                         (long)getpid()));
-        /* Created as httpd's User: workers run as that user and the segment
-         * is 0600. Root can take its euid back afterwards. */
-        if (euid == 0 && seteuid(ap_unixd_config.user_id) != 0) {
-            euid = (uid_t)-1;
+        if (k && k->size != z->size) {
+            zone_drop(*kept, k);        /* resized: made anew, empty */
+            k = NULL;
         }
-        rv = apr_shm_cache_create(&zone->handle, zone->size, zone->path, pconf);
-        if (euid == 0 && seteuid(0) != 0) {
-            rv = APR_FROM_OS_ERROR(errno);
-        }
-        if (rv != APR_SUCCESS) {
+        if (!k && (rv = zone_create(&k, z, *kept, s)) != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PALOGNO(00601)
                          "%s:%d: PreforkAppCache %s: cannot create the zone "
-                         "(%s): %s", zone->file, zone->line, zone->name,
-                         zone->path, apr_shm_cache_strerror(rv, err,
-                                                            sizeof(err)));
+                         "(%s): %s", z->file, z->line, z->name,
+                         zone_path(pconf, z->name),
+                         apr_shm_cache_strerror(rv, err, sizeof(err)));
             return rv;
         }
-        apr_pool_cleanup_register(pconf, zone, zone_cleanup,
-                                  apr_pool_cleanup_null);
+        k->seen = 1;
+        z->path = k->path;
+        z->handle = k->handle;
+    }
+    for (hi = apr_hash_first(pconf, *kept); hi; hi = apr_hash_next(hi)) {
+        pa_zone_kept_t *k = apr_hash_this_val(hi);
+
+        if (!k->seen) {
+            zone_drop(*kept, k);        /* no longer configured */
+        }
     }
     return APR_SUCCESS;
 }
@@ -196,6 +327,10 @@ static apr_interval_time_t response_ttl(request_rec *r, apr_table_t *h)
     }
     if ((age = cc_find(cc, "s-maxage=")) || (age = cc_find(cc, "max-age="))) {
         apr_int64_t sec = apr_atoi64(strchr(age, '=') + 1);
+        /* A huge one is "for ever", not an overflow. */
+        if (sec > APR_INT64_MAX / APR_USEC_PER_SEC) {
+            sec = APR_INT64_MAX / APR_USEC_PER_SEC;
+        }
         return sec > 0 ? apr_time_from_sec(sec) : 0;
     }
     if ((expires = apr_table_get(h, "Expires"))) {

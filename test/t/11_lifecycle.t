@@ -14,7 +14,7 @@ use PATest qw(:all);
 use PALoad;
 use PADispatch qw(bg_request bg_result);
 
-plan tests => 64;
+plan tests => 66;
 
 my $hello = hello_path();
 my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
@@ -37,9 +37,18 @@ PreforkApp lslow "$echo" processes=1 die-timeout=2
     SetHandler prefork-app-status
 </Location>
 EOF
+# A pid nobody has (a child that has been reaped).
+sub dead_pid { my $p = fork; POSIX::_exit(0) if !$p; waitpid $p, 0; return $p }
+
+# What an httpd SIGKILLed with its manager left: a zone's marker (and its
+# segment, whose name APR derives from the marker's path less ".owner").
+my $stale = $h->dir . '/prefork_app-lzone.' . dead_pid() . '.cache.owner';
+{ open my $fh, '>', $stale or die "$stale: $!"; }
 ok($h->start, 'private httpd started') or diag($h->error_log);
 my $base = $h->url;
 my $dir = $h->dir;
+ok(!-e $stale && $h->error_log =~ /PA00605: removed the cache zone of \Q$stale\E, left by httpd pid \d+, which is gone/,
+   'a cache zone left by an httpd that is gone is removed at start (PA00605)');
 
 sub all_pids { map { worker_pids($_, $base) } qw(lhello lslow) }
 
@@ -112,6 +121,12 @@ is(($carried || {})->{accepted}, ($counted || {})->{accepted},
 # Its workers are spawned on top of the old count (whether yet or not).
 cmp_ok(($carried || {})->{spawned} || 0, '>=', ($counted || {})->{spawned} || 1,
        '... and spawned');
+# The cache zone is the parent's, not the generation's: what the apps stored
+# stays (the five requests above each looked it up and missed).
+my ($zbefore) = map { $_->{stats} } grep { $_->{name} eq 'lzone' } @{ $before->{cache_zones} || [] };
+my ($zafter) = map { $_->{stats} } grep { $_->{name} eq 'lzone' } @{ ($after || {})->{cache_zones} || [] };
+cmp_ok(($zafter || {})->{misses} || 0, '>=', ($zbefore || {})->{misses} || 1,
+       'the cache zone and its counters outlive a graceful restart');
 
 # ---- the socket directory removed (a cleaner of temporary files) --------------
 {
