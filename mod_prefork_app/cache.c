@@ -73,12 +73,21 @@ typedef struct pa_zone_kept_t {
     int seen;                       /* configured in this generation */
 } pa_zone_kept_t;
 
-static apr_status_t zone_cleanup(void *data)
+/* pconf cleanup: at httpd's exit the markers go (APR's own cleanups on the
+ * zones' pools destroy the segments). No cleanup of ours is registered on
+ * those long-lived pools: httpd unloads and reloads this module at every
+ * restart, so a function pointer kept across one may point nowhere. */
+static apr_status_t zones_exit(void *data)
 {
-    pa_zone_kept_t *k = data;
+    apr_hash_t *kept = data;
+    apr_hash_index_t *hi;
 
-    apr_shm_cache_destroy(k->handle);
-    unlink(k->owner);
+    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_EXITING) {
+        return APR_SUCCESS;
+    }
+    for (hi = apr_hash_first(NULL, kept); hi; hi = apr_hash_next(hi)) {
+        unlink(((pa_zone_kept_t *)apr_hash_this_val(hi))->owner);
+    }
     return APR_SUCCESS;
 }
 
@@ -172,15 +181,16 @@ static apr_status_t zone_create(pa_zone_kept_t **out, pa_cache_zone_t *z,
                       | APR_FPROT_UWRITE, zp) == APR_SUCCESS) {
         apr_file_close(f);
     }
-    apr_pool_cleanup_register(zp, k, zone_cleanup, apr_pool_cleanup_null);
     apr_hash_set(kept, k->name, APR_HASH_KEY_STRING, k);
     *out = k;
     return APR_SUCCESS;
 }
 
+/* Its pool's APR cleanup destroys the segment. */
 static void zone_drop(apr_hash_t *kept, pa_zone_kept_t *k)
 {
     apr_hash_set(kept, k->name, APR_HASH_KEY_STRING, NULL);
+    unlink(k->owner);
     apr_pool_destroy(k->pool);
 }
 
@@ -230,6 +240,7 @@ apr_status_t pa_cache_create_zones(pa_server_conf_t *conf, apr_pool_t *pconf,
             zone_drop(*kept, k);        /* no longer configured */
         }
     }
+    apr_pool_cleanup_register(pconf, *kept, zones_exit, apr_pool_cleanup_null);
     return APR_SUCCESS;
 }
 

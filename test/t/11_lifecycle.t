@@ -193,8 +193,8 @@ $mgr = $h->manager_pid;
 ok($h->stop, 'httpd stopped');
 ok(wait_for(sub { !pid_alive($mgr) && !grep { pid_alive($_) } @old }),
    'no manager or worker process left');
-ok(!glob("$dir/pa-*") && !-e "$dir/prefork_app_manager.pid",
-   'no socket directory and no manager pid file left');
+ok(!glob("$dir/pa-*") && !-e "$dir/prefork_app_manager.pid" && !glob("$dir/prefork_app-*"),
+   'no socket directory, manager pid file or cache zone marker left');
 my @shm_left = grep { !$shm_before{$_} } shm_entries();
 ok(!@shm_left, 'no shared memory segment left') or diag("left: @shm_left");
 
