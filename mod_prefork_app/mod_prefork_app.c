@@ -39,6 +39,7 @@ static int pa_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (pa_cache_create_zones(conf, pconf, s) != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    pa_sb_forget_removed(conf, s);
     if (conf->apps->nelts == 0) {
         /* Apps removed by a restart: their draining managers stay ours. */
         pa_manager_adopt_retired(pconf, s);

@@ -604,6 +604,19 @@ static apr_status_t pa_sb_carry_counters(void *data)
     return APR_SUCCESS;
 }
 
+void pa_sb_forget_removed(pa_server_conf_t *conf, server_rec *s)
+{
+    apr_hash_t *carry = pa_sb_carried(s->process->pool);
+    apr_hash_index_t *hi;
+
+    for (hi = carry ? apr_hash_first(NULL, carry) : NULL; hi;
+         hi = apr_hash_next(hi)) {
+        if (!pa_find_app(conf, apr_hash_this_key(hi))) {
+            memset(apr_hash_this_val(hi), 0, sizeof(pa_app_counters_t));
+        }
+    }
+}
+
 static apr_status_t pa_sb_close_fd(void *data)
 {
     int *fd = data;

@@ -291,6 +291,11 @@ const char *pa_sb_sockdir_name(apr_pool_t *p, const char *base, long pid,
 /* Whether the socket paths in dir (for every app of conf) fit a unix socket
  * address. */
 int pa_sb_sockdir_fits(const pa_server_conf_t *conf, const char *dir);
+/* Parent, post_config: the counters carried over restarts (by app name)
+ * of apps this configuration no longer has are zeroed, so that one that
+ * comes back later starts from zero. Its entry stays: one per name ever
+ * configured, not one per restart. */
+void pa_sb_forget_removed(pa_server_conf_t *conf, server_rec *s);
 /* Remove a socket directory and whatever is in it. */
 void pa_sb_remove_sockdir(apr_pool_t *p, const char *dir);
 /* Create the socket directory dir. httpd's User

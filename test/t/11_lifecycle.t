@@ -14,7 +14,7 @@ use PATest qw(:all);
 use PALoad;
 use PADispatch qw(bg_request bg_result);
 
-plan tests => 66;
+plan tests => 69;
 
 my $hello = hello_path();
 my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
@@ -249,9 +249,11 @@ ok($h3->start, 'third private httpd started') or diag($h3->error_log);
 my @w3;
 wait_for(sub { @w3 = worker_pids('gone', $h3->url); @w3 == 2 });
 my $mgr3p = $h3->manager_pid;
+my $spawned3 = $h3->counter('gone', 'spawned') || 0;
 open my $cf, '<', $h3->{conf_file} or die "$h3->{conf_file}: $!";
 my $conf3 = do { local $/; <$cf> };
 close $cf;
+my $with_gone = $conf3;
 $conf3 =~ s/^PreforkApp gone .*\n//m;
 open $cf, '>', $h3->{conf_file} or die "$h3->{conf_file}: $!";
 print $cf $conf3;
@@ -264,6 +266,15 @@ ok(wait_for(sub { !glob($h3->dir . '/pa-*') }), 'its socket directory is gone');
 sleep 1;
 unlike(error_log_since($off3, $h3->log_file), qr/long lost child/,
        'httpd reaped the old manager as its own');
+# The app back again: its counters start afresh, not from before it left.
+open $cf, '>', $h3->{conf_file} or die "$h3->{conf_file}: $!";
+print $cf $with_gone;
+close $cf;
+ok($h3->graceful, 'graceful restart with the app back');
+ok(wait_for(sub { worker_pids('gone', $h3->url) == 2 }), 'its workers up again');
+cmp_ok($h3->counter('gone', 'spawned') || 0, '<', $spawned3 + 2,
+       'an app removed and added back counts from zero')
+    or diag("spawned before: $spawned3");
 ok($h3->stop, 'third httpd stopped');
 
 # ---- graceful-stop finishes what is in flight and what waits for a worker ------
