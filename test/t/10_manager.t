@@ -16,7 +16,7 @@ use File::Temp ();
 use HTTP::Tiny ();
 use POSIX ();
 
-plan tests => 84;
+plan tests => 87;
 
 my $hello = hello_path();
 my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
@@ -381,3 +381,18 @@ ok(wait_for(sub { (counter('mlast', 'spawned') || 0) >= 2 && pids('mlast') == 1 
    'mlast: back to one worker');
 
 ok($h->stop, 'stopped');
+
+# ---- out of descriptors: the manager says why it cannot start ------------------
+# 62 worker sockets under a limit of 40 descriptors: socket() fails.
+{
+    my $hf = PATest::Httpd->new(conf => qq{PreforkApp fdhungry "$hello" processes=60\n});
+    system('sh', '-c', 'ulimit -n 40 && exec "$0" -f "$1" -k start',
+           PATest::httpd_bin(), $hf->{conf_file});
+    ok(wait_for_log(qr/Too many open files: PA00120: app fdhungry: cannot listen on \S+fdhungry\.\d+\.sock/,
+                    0, file => $hf->log_file),
+       'a worker socket that cannot be made for want of descriptors is named, with the reason')
+        or diag($hf->error_log);
+    ok(wait_for_log(qr/PA00118: manager pid \d+ could not start/, 0, file => $hf->log_file),
+       'and the manager could not start');
+    ok($hf->stop, 'that httpd stopped');
+}
