@@ -611,7 +611,16 @@ void pa_sb_forget_removed(pa_server_conf_t *conf, server_rec *s)
 
     for (hi = carry ? apr_hash_first(NULL, carry) : NULL; hi;
          hi = apr_hash_next(hi)) {
-        if (!pa_find_app(conf, apr_hash_this_key(hi))) {
+        const char *name = apr_hash_this_key(hi);
+        int i;
+
+        for (i = 0; i < conf->apps->nelts; i++) {
+            if (!strcmp(APR_ARRAY_IDX(conf->apps, i, pa_app_t *)->name,
+                        name)) {
+                break;
+            }
+        }
+        if (i == conf->apps->nelts) {
             memset(apr_hash_this_val(hi), 0, sizeof(pa_app_counters_t));
         }
     }

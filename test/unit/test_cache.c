@@ -1195,6 +1195,40 @@ static void fill_key(char *buf, apr_size_t size, int i)
     snprintf(buf, size, "evict-%05d", i);
 }
 
+/* n entries of 10 bytes, keys fill_key(0 .. n-1), that fill a 1 MB zone. */
+static void fill_small(apr_shm_cache_t *c, int n, apr_interval_time_t ttl)
+{
+    char key[32], small[10];
+    int i;
+
+    memset(small, 's', sizeof(small));
+    for (i = 0; i < n; i++) {
+        fill_key(key, sizeof(key), i);
+        assert_int_equal(apr_shm_cache_set(c, key, small, sizeof(small), ttl),
+                         APR_SUCCESS);
+    }
+}
+
+/* 40 values of 8000 bytes, all stored and all still there; returns the
+ * length of their keys. */
+static apr_size_t store_big(apr_shm_cache_t *c, apr_pool_t *p)
+{
+    char key[32], big[8000];
+    int i;
+
+    memset(big, 'B', sizeof(big));
+    for (i = 0; i < 40; i++) {
+        fill_key(key, sizeof(key), 100000 + i);
+        assert_int_equal(apr_shm_cache_set(c, key, big, sizeof(big), 0),
+                         APR_SUCCESS);
+    }
+    for (i = 0; i < 40; i++) {
+        fill_key(key, sizeof(key), 100000 + i);
+        check_value(c, key, apr_pstrmemdup(p, big, sizeof(big)), p);
+    }
+    return strlen(key);
+}
+
 static void test_eviction_lru(void **state)
 {
     apr_pool_t *p;
@@ -1301,20 +1335,13 @@ static void test_expired_give_pages(void **state)
     apr_time_t start, end;
     apr_shm_cache_t *c;
     apr_pool_t *p;
-    char key[32], small[10], big[8000];
-    int i;
+    apr_size_t klen;
 
     apr_pool_create(&p, NULL);
-    memset(small, 's', sizeof(small));
-    memset(big, 'B', sizeof(big));
     assert_int_equal(apr_shm_cache_create(&c, 1024 * 1024, NULL, p),
                      APR_SUCCESS);
     start = apr_time_now();
-    for (i = 0; i < 20000; i++) {
-        fill_key(key, sizeof(key), i);
-        assert_int_equal(apr_shm_cache_set(c, key, small, sizeof(small), ttl),
-                         APR_SUCCESS);
-    }
+    fill_small(c, 20000, ttl);
     end = apr_time_now();
     st = stats_of(c);
     assert_int_equal(st.pages, st.max_pages);
@@ -1322,20 +1349,12 @@ static void test_expired_give_pages(void **state)
      * out the sweep's once-a-second limit as well. */
     apr_sleep(ttl + apr_time_from_msec(20)
               + (end - start >= ttl ? apr_time_from_sec(1) : 0));
-    for (i = 0; i < 40; i++) {
-        fill_key(key, sizeof(key), 100000 + i);
-        assert_int_equal(apr_shm_cache_set(c, key, big, sizeof(big), 0),
-                         APR_SUCCESS);
-    }
-    for (i = 0; i < 40; i++) {
-        fill_key(key, sizeof(key), 100000 + i);
-        check_value(c, key, apr_pstrmemdup(p, big, sizeof(big)), p);
-    }
+    klen = store_big(c, p);
     st = stats_of(c);
     assert_int_equal(st.entries, 40);
     assert_int_equal(st.entries + st.evictions + st.expirations, 20000 + 40);
     assert_true(st.expirations > 0);
-    assert_int_equal(st.bytes_data, 40 * (strlen(key) + sizeof(big)));
+    assert_int_equal(st.bytes_data, 40 * (klen + 8000));
     apr_pool_destroy(p);
 }
 
@@ -1344,19 +1363,13 @@ static void test_empty_pages_shared(void **state)
     apr_shm_cache_stats_t st;
     apr_shm_cache_t *c;
     apr_pool_t *p;
-    char key[32], small[10], big[8000];
+    char key[32];
     int i;
 
     apr_pool_create(&p, NULL);
-    memset(small, 's', sizeof(small));
-    memset(big, 'B', sizeof(big));
     assert_int_equal(apr_shm_cache_create(&c, 1024 * 1024, NULL, p),
                      APR_SUCCESS);
-    for (i = 0; i < 20000; i++) {
-        fill_key(key, sizeof(key), i);
-        assert_int_equal(apr_shm_cache_set(c, key, small, sizeof(small), 0),
-                         APR_SUCCESS);
-    }
+    fill_small(c, 20000, 0);
     assert_int_equal(stats_of(c).pages, stats_of(c).max_pages);
     for (i = 0; i < 20000; i++) {
         fill_key(key, sizeof(key), i);
@@ -1368,15 +1381,7 @@ static void test_empty_pages_shared(void **state)
     assert_int_equal(st.pages, 0);
     assert_int_equal(st.bytes_used, 0);
     assert_int_equal(st.bytes_free, (apr_uint64_t)st.max_pages * st.page_size);
-    for (i = 0; i < 40; i++) {
-        fill_key(key, sizeof(key), 100000 + i);
-        assert_int_equal(apr_shm_cache_set(c, key, big, sizeof(big), 0),
-                         APR_SUCCESS);
-    }
-    for (i = 0; i < 40; i++) {
-        fill_key(key, sizeof(key), 100000 + i);
-        check_value(c, key, apr_pstrmemdup(p, big, sizeof(big)), p);
-    }
+    store_big(c, p);
     assert_int_equal(stats_of(c).evictions, st.evictions);
     apr_pool_destroy(p);
 }
