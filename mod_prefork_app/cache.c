@@ -57,26 +57,29 @@ typedef struct pa_cache_save_t {
 
 /* A zone lives as long as httpd's parent, not one generation: a graceful
  * restart keeps what the apps stored (and the old generation's workers, still
- * attached by name, share it with the new one's). Each has its own pool
- * under the process pool, destroyed when a restart drops the zone or
- * changes its size, or when httpd exits. */
+ * attached by name, share it with the new one's). Its segment is held by a
+ * pool of its own under the process pool, destroyed when a restart drops the
+ * zone or changes its size or User, or when httpd exits. Each generation
+ * attaches to it afresh, so that the code of this build checks its layout
+ * (a restart may load another build of the module); no handle, and no
+ * cleanup of ours, is kept across a restart, since httpd reloads the module
+ * then and a function pointer kept across one may point nowhere. */
 #define PA_ZONES_KEY        "mod_prefork_app-zones"
 #define PA_ZONE_OWNER       ".owner"    /* marker: which httpd made it */
 
+/* One per zone name ever configured, in the process pool. */
 typedef struct pa_zone_kept_t {
-    apr_pool_t *pool;
     const char *name;
-    apr_size_t size;
     const char *path;
     const char *owner;              /* the marker file beside it */
-    apr_shm_cache_t *handle;
+    apr_size_t size;
+    uid_t uid;                      /* the User it was made for */
+    apr_pool_t *pool;               /* holds the segment; NULL = none */
     int seen;                       /* configured in this generation */
 } pa_zone_kept_t;
 
 /* pconf cleanup: at httpd's exit the markers go (APR's own cleanups on the
- * zones' pools destroy the segments). No cleanup of ours is registered on
- * those long-lived pools: httpd unloads and reloads this module at every
- * restart, so a function pointer kept across one may point nowhere. */
+ * zones' pools, destroyed before pconf, remove the segments). */
 static apr_status_t zones_exit(void *data)
 {
     apr_hash_t *kept = data;
@@ -86,7 +89,11 @@ static apr_status_t zones_exit(void *data)
         return APR_SUCCESS;
     }
     for (hi = apr_hash_first(NULL, kept); hi; hi = apr_hash_next(hi)) {
-        unlink(((pa_zone_kept_t *)apr_hash_this_val(hi))->owner);
+        pa_zone_kept_t *k = apr_hash_this_val(hi);
+
+        if (k->pool) {
+            unlink(k->owner);
+        }
     }
     return APR_SUCCESS;
 }
@@ -94,7 +101,8 @@ static apr_status_t zones_exit(void *data)
 /* The named segment survives a SIGKILL of httpd's parent, and its name
  * (with that pid in it) is never made again: the marker beside its path
  * says whose it was, and the next httpd with this runtime directory (dir,
- * ending with '/') removes those of parents that are gone. */
+ * ending with '/') removes those of parents that are gone. Only markers of
+ * its own user count (root's, when it starts as root: workers run as User). */
 static void zone_remove_stale(apr_pool_t *p, const char *dir, server_rec *s)
 {
     apr_dir_t *d;
@@ -125,8 +133,7 @@ static void zone_remove_stale(apr_pool_t *p, const char *dir, server_rec *s)
         }
         owner = apr_pstrcat(p, dir, fi.name, NULL);
         if (lstat(owner, &st) != 0 || !S_ISREG(st.st_mode)
-            || (st.st_uid != geteuid()
-                && st.st_uid != ap_unixd_config.user_id)) {
+            || st.st_uid != geteuid()) {
             continue;
         }
         apr_shm_remove(apr_pstrndup(p, owner, strlen(owner)
@@ -146,29 +153,23 @@ static const char *zone_path(apr_pool_t *p, const char *name)
                                                    name, (long)getpid()));
 }
 
-/* Create zone z as a named segment owned by httpd's User (workers run as
- * that user, and the segment is 0600), with its marker. */
-static apr_status_t zone_create(pa_zone_kept_t **out, pa_cache_zone_t *z,
-                                apr_hash_t *kept, server_rec *s)
+/* Make k's segment, owned by httpd's User (workers run as that user, and
+ * the segment is 0600), and its marker. */
+static apr_status_t zone_create(pa_zone_kept_t *k, apr_size_t size,
+                                server_rec *s)
 {
     uid_t euid = geteuid();
-    pa_zone_kept_t *k;
+    apr_shm_cache_t *holder;
     apr_pool_t *zp;
     apr_file_t *f;
     apr_status_t rv;
 
     apr_pool_create(&zp, s->process->pool);
-    k = apr_pcalloc(zp, sizeof(*k));
-    k->pool = zp;
-    k->name = apr_pstrdup(zp, z->name);
-    k->size = z->size;
-    k->path = zone_path(zp, z->name);
-    k->owner = apr_pstrcat(zp, k->path, PA_ZONE_OWNER, NULL);
     /* Root can take its euid back afterwards. */
     if (euid == 0 && seteuid(ap_unixd_config.user_id) != 0) {
         euid = (uid_t)-1;
     }
-    rv = apr_shm_cache_create(&k->handle, k->size, k->path, zp);
+    rv = apr_shm_cache_create(&holder, size, k->path, zp);
     if (euid == 0 && seteuid(0) != 0) {
         rv = APR_FROM_OS_ERROR(errno);
     }
@@ -181,66 +182,79 @@ static apr_status_t zone_create(pa_zone_kept_t **out, pa_cache_zone_t *z,
                       | APR_FPROT_UWRITE, zp) == APR_SUCCESS) {
         apr_file_close(f);
     }
-    apr_hash_set(kept, k->name, APR_HASH_KEY_STRING, k);
-    *out = k;
+    k->pool = zp;
+    k->size = size;
+    k->uid = ap_unixd_config.user_id;
     return APR_SUCCESS;
 }
 
 /* Its pool's APR cleanup destroys the segment. */
-static void zone_drop(apr_hash_t *kept, pa_zone_kept_t *k)
+static void zone_drop(pa_zone_kept_t *k)
 {
-    apr_hash_set(kept, k->name, APR_HASH_KEY_STRING, NULL);
     unlink(k->owner);
     apr_pool_destroy(k->pool);
+    k->pool = NULL;
 }
 
 apr_status_t pa_cache_create_zones(pa_server_conf_t *conf, apr_pool_t *pconf,
                                    server_rec *s)
 {
+    apr_pool_t *keep = s->process->pool;
     apr_hash_t **kept = ap_retained_data_get(PA_ZONES_KEY);
     apr_hash_index_t *hi;
     int i;
 
     if (!kept) {
         kept = ap_retained_data_create(PA_ZONES_KEY, sizeof(*kept));
-        *kept = apr_hash_make(s->process->pool);
+        *kept = apr_hash_make(keep);
         zone_remove_stale(pconf, ap_make_dirstr_parent(pconf,
                                                        zone_path(pconf, "-")),
                           s);
     }
+    apr_pool_cleanup_register(pconf, *kept, zones_exit, apr_pool_cleanup_null);
     for (hi = apr_hash_first(pconf, *kept); hi; hi = apr_hash_next(hi)) {
         ((pa_zone_kept_t *)apr_hash_this_val(hi))->seen = 0;
     }
     for (i = 0; i < conf->zones->nelts; i++) {
         pa_cache_zone_t *z = APR_ARRAY_IDX(conf->zones, i, pa_cache_zone_t *);
         pa_zone_kept_t *k = apr_hash_get(*kept, z->name, APR_HASH_KEY_STRING);
-        apr_status_t rv;
+        apr_status_t rv = APR_SUCCESS;
         char err[128];
 
-        if (k && k->size != z->size) {
-            zone_drop(*kept, k);        /* resized: made anew, empty */
-            k = NULL;
+        if (!k) {
+            k = apr_pcalloc(keep, sizeof(*k));
+            k->name = apr_pstrdup(keep, z->name);
+            k->path = zone_path(keep, z->name);
+            k->owner = apr_pstrcat(keep, k->path, PA_ZONE_OWNER, NULL);
+            apr_hash_set(*kept, k->name, APR_HASH_KEY_STRING, k);
         }
-        if (!k && (rv = zone_create(&k, z, *kept, s)) != APR_SUCCESS) {
+        k->seen = 1;
+        /* Made anew, empty: resized, for another User (it is 0600), or in a
+         * layout this build does not read. */
+        if (k->pool && (k->size != z->size
+                        || k->uid != ap_unixd_config.user_id
+                        || apr_shm_cache_attach(&z->handle, k->path, pconf)
+                           != APR_SUCCESS)) {
+            zone_drop(k);
+        }
+        if (!k->pool && ((rv = zone_create(k, z->size, s)) != APR_SUCCESS
+                         || (rv = apr_shm_cache_attach(&z->handle, k->path,
+                                                       pconf)) != APR_SUCCESS)) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PALOGNO(00601)
                          "%s:%d: PreforkAppCache %s: cannot create the zone "
-                         "(%s): %s", z->file, z->line, z->name,
-                         zone_path(pconf, z->name),
+                         "(%s): %s", z->file, z->line, z->name, k->path,
                          apr_shm_cache_strerror(rv, err, sizeof(err)));
             return rv;
         }
-        k->seen = 1;
         z->path = k->path;
-        z->handle = k->handle;
     }
     for (hi = apr_hash_first(pconf, *kept); hi; hi = apr_hash_next(hi)) {
         pa_zone_kept_t *k = apr_hash_this_val(hi);
 
-        if (!k->seen) {
-            zone_drop(*kept, k);        /* no longer configured */
+        if (!k->seen && k->pool) {
+            zone_drop(k);               /* no longer configured */
         }
     }
-    apr_pool_cleanup_register(pconf, *kept, zones_exit, apr_pool_cleanup_null);
     return APR_SUCCESS;
 }
 

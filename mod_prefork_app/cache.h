@@ -13,8 +13,10 @@
  * removed before the response leaves httpd. */
 #define PA_CACHE_TAGS_HEADER "X-Prefork-App-Cache-Tags"
 
-/* Parent, post_config (real pass): create every zone as a named segment
- * owned by httpd's User (so workers can attach), destroyed with pconf. */
+/* Parent, post_config (real pass): make every zone that is not there yet
+ * as a named segment owned by httpd's User (so workers can attach), and
+ * attach to it for this generation. Zones live as long as httpd's parent:
+ * a restart keeps them, unless it drops one or changes its size or User. */
 apr_status_t pa_cache_create_zones(pa_server_conf_t *conf, apr_pool_t *pconf,
                                    server_rec *s);
 

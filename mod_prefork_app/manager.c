@@ -104,7 +104,10 @@ typedef struct pa_manager_t {
                                  * apps in need start workers */
     struct pollfd *pfd;         /* 4 + every slot: sized once */
     pa_worker_t **pfd_worker;
-    apr_time_t sockdir_seen;    /* the socket directory was there then */
+    apr_time_t sockdir_seen;    /* the socket directory was looked at then */
+    dev_t sockdir_dev;          /* it, as made: another in its place is not */
+    ino_t sockdir_ino;
+    int sockdir_lost;           /* gone (logged), 2: cannot be made (logged) */
 } pa_manager_t;
 
 /* A manager of an earlier generation still draining after a restart. Kept
@@ -331,6 +334,22 @@ static void pa_mgr_check_reload(pa_manager_t *m, pa_mapp_t *ma)
                  ma->app->name, ma->app->touch_reload);
 }
 
+/* Whether the socket directory is the one made for this manager; notes it
+ * when mark is set. */
+static int pa_mgr_sockdir_ours(pa_manager_t *m, int mark)
+{
+    struct stat st;
+
+    if (lstat(m->sb->hdr->sockdir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        return 0;
+    }
+    if (mark) {
+        m->sockdir_dev = st.st_dev;
+        m->sockdir_ino = st.st_ino;
+    }
+    return st.st_dev == m->sockdir_dev && st.st_ino == m->sockdir_ino;
+}
+
 static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
                         server_rec *s)
 {
@@ -387,6 +406,7 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, PALOGNO(00122)
                      "cannot create socket directory %s", sb->hdr->sockdir);
     }
+    pa_mgr_sockdir_ours(m, 1);
     m->conn_fd = keep ? pa_conn_service_open(sb->hdr->sockdir, m->pool, s)
                       : -1;
     for (i = 0; i < m->napps; i++) {
@@ -1244,11 +1264,13 @@ static void pa_mgr_enter_stop(pa_manager_t *m, const char *why)
  * socket directory: then every connect fails, and is taken for a dead
  * worker. Make it again with new sockets, and replace every worker: each
  * listens on a socket nobody can reach any more. A busy one finishes its
- * request first (its connection still works). */
+ * request first (its connection still works). Whatever another user put in
+ * its place meanwhile (a sticky PreforkAppSocketDir) goes first. */
 static void pa_mgr_check_sockdir(pa_manager_t *m, apr_time_t now)
 {
     const char *dir = m->sb->hdr->sockdir;
     struct stat st;
+    apr_pool_t *tmp;
     apr_uint32_t j;
     int i, rv;
 
@@ -1256,20 +1278,39 @@ static void pa_mgr_check_sockdir(pa_manager_t *m, apr_time_t now)
         return;
     }
     m->sockdir_seen = now;
-    if (lstat(dir, &st) == 0 || errno != ENOENT) {
+    if (pa_mgr_sockdir_ours(m, 0)) {
         return;
+    }
+    if (!m->sockdir_lost) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, m->s, PALOGNO(00131)
+                     "socket directory %s was removed or replaced while in "
+                     "use (by a cleaner of temporary files?): making it "
+                     "again, with new sockets, and replacing every worker",
+                     dir);
+        m->sockdir_lost = 1;
+    }
+    if (lstat(dir, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            apr_pool_create(&tmp, m->pool);
+            pa_sb_remove_sockdir(tmp, dir);
+            apr_pool_destroy(tmp);
+        }
+        else {
+            unlink(dir);
+        }
     }
     rv = pa_sb_sockdir_create(dir);
-    ap_log_error(APLOG_MARK, APLOG_CRIT, rv, m->s, PALOGNO(00131)
-                 "socket directory %s was removed while in use (by a cleaner "
-                 "of temporary files?): %s", dir,
-                 rv ? "cannot make it again; trying every second"
-                    : "made it again, with new sockets; replacing every "
-                      "worker");
-    if (rv) {
-        m->sockdir_seen = 0;
+    if (rv != 0) {
+        if (m->sockdir_lost == 1) {
+            ap_log_error(APLOG_MARK, APLOG_ERR, rv, m->s, PALOGNO(00132)
+                         "cannot make socket directory %s again; trying "
+                         "every second", dir);
+            m->sockdir_lost = 2;
+        }
         return;
     }
+    pa_mgr_sockdir_ours(m, 1);
+    m->sockdir_lost = 0;
     if (m->conn_fd >= 0) {
         close(m->conn_fd);
         m->conn_fd = pa_conn_service_open(dir, m->pool, m->s);

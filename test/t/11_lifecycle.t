@@ -14,7 +14,7 @@ use PATest qw(:all);
 use PALoad;
 use PADispatch qw(bg_request bg_result);
 
-plan tests => 69;
+plan tests => 73;
 
 my $hello = hello_path();
 my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
@@ -138,13 +138,25 @@ cmp_ok(($zafter || {})->{misses} || 0, '>=', ($zbefore || {})->{misses} || 1,
     my @before = all_pids();
     my $off = error_log_offset($h->log_file);
     system('rm', '-rf', $sd) if $sd;
-    ok(wait_for_log(qr/PA00131: socket directory \Q$sd\E was removed while in use.*made it again/,
+    ok(wait_for_log(qr/PA00131: socket directory \Q$sd\E was removed or replaced while in use.*making it again/,
                     $off, file => $h->log_file),
        'the manager notices and makes it again (PA00131)');
     ok(wait_for(sub { $h->get('/lhello')->{status} == 200 && $h->get('/lslow')->{status} == 200 }),
        'requests are answered again');
     ok(wait_for(sub { !grep { pid_alive($_) } @before }),
        'by new workers: the old ones listened on sockets nobody could reach');
+    # Another directory put in its place (a sticky PreforkAppSocketDir lets
+    # anyone) is not taken for it: it goes, and the manager's own comes back.
+    ok(wait_for(sub { all_pids() == 3 }), 'the workers up again');
+    $off = error_log_offset($h->log_file);
+    system('rm', '-rf', $sd) if $sd;
+    mkdir $sd;
+    { open my $fh, '>', "$sd/impostor" or die "$sd/impostor: $!"; }
+    ok(wait_for(sub { !-e "$sd/impostor" && -d $sd }), 'a directory put in its place is replaced');
+    like(error_log_since($off, $h->log_file), qr/PA00131: socket directory \Q$sd\E was removed or replaced/,
+         'and said so (PA00131)');
+    ok(wait_for(sub { $h->get('/lhello')->{status} == 200 && $h->get('/lslow')->{status} == 200 }),
+       'requests are answered again');
 }
 
 # ---- the manager is SIGKILLed ------------------------------------------------
