@@ -258,12 +258,6 @@ apr_status_t pa_cache_create_zones(pa_server_conf_t *conf, apr_pool_t *pconf,
     return APR_SUCCESS;
 }
 
-int pa_cache_workers_attach(const pa_app_t *app)
-{
-    return app->cache && (app->uid == (uid_t)-1
-                          || app->uid == ap_unixd_config.user_id);
-}
-
 /* The Host header (and its port, under UseCanonicalName Off) is the
  * client's to choose: the virtual host that serves the request (where its
  * section is defined) and the local port are part of the key, so that one

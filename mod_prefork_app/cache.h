@@ -20,11 +20,6 @@
 apr_status_t pa_cache_create_zones(pa_server_conf_t *conf, apr_pool_t *pconf,
                                    server_rec *s);
 
-/* Whether the app's workers can attach to its zone (and get PA_CACHE_ENV):
- * not when user= runs them as another user than httpd's User, whose the
- * zone is (mode 0600). Its responses are cached all the same. */
-int pa_cache_workers_attach(const pa_app_t *app);
-
 /* Handler, before a worker is claimed: answer from the app's zone if a
  * fresh entry exists (returns OK); otherwise arrange for a cacheable
  * response to be stored and return DECLINED. */

@@ -795,7 +795,7 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
         if (app->protocol == PA_PROTO_FASTCGI) {
             php_max_requests(pconf, app);
         }
-        if (app->cache && !pa_cache_workers_attach(app)) {
+        if (app->cache && !pa_worker_attaches_zone(app)) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
                          PALOGNO(00010) "%s:%d: PreforkApp %s: cache=%s with "
                          "user=%s: its responses are cached, but its workers "

@@ -774,6 +774,21 @@ static void pa_mgr_retire_idle_locked(pa_manager_t *m, pa_mapp_t *ma, int idx,
     pa_worker_dismiss(&ma->w[idx], 1);
 }
 
+/* Retire a worker: now if it is not serving a request, else once its
+ * request is released (pa_sb_release() stops it). Caller holds the lock. */
+static void pa_mgr_retire_locked(pa_manager_t *m, pa_mapp_t *ma, int idx,
+                                 apr_uint32_t why)
+{
+    pa_slot_t *slot = pa_sb_slot(m->sb, ma->a, idx);
+
+    if (slot->state != PA_SLOT_BUSY) {
+        pa_mgr_retire_idle_locked(m, ma, idx, why);
+    }
+    else if (slot->retire == PA_RETIRE_NONE) {
+        slot->retire = why;
+    }
+}
+
 /* An app that closes kept connections (keep_off): drop a worker's kept
  * connection once no request is on it, so that the worker reads EOF and
  * goes back to accept() for the connections made per request from now on.
@@ -1215,12 +1230,9 @@ static void pa_mgr_make_room(pa_manager_t *m, apr_time_t now)
                          ? "stopped (idle)" : "leaves after its request",
                          ma->app->name, m->max_procs);
             if (vs->state == PA_SLOT_IDLE) {
-                pa_mgr_retire_idle_locked(m, mv, slot, PA_RETIRE_ROOM);
                 mv->live--;         /* told to go: pa_mgr_live() skips it */
             }
-            else {
-                vs->retire = PA_RETIRE_ROOM;    /* its release stops it */
-            }
+            pa_mgr_retire_locked(m, mv, slot, PA_RETIRE_ROOM);
             ma->owed = 1;
         }
         pa_sb_unlock(m->sb, mv->a);
@@ -1321,24 +1333,12 @@ static void pa_mgr_check_sockdir(pa_manager_t *m, apr_time_t now)
         pa_sb_lock(m->sb, ma->a);
         for (j = 0; j < ma->nslots; j++) {
             pa_worker_t *w = &ma->w[j];
-            pa_slot_t *slot = pa_sb_slot(m->sb, ma->a, j);
 
-            if (w->listen_fd >= 0) {
-                close(w->listen_fd);
-                w->listen_fd = -1;
-            }
+            pa_worker_unlisten(w);
             /* On failure (logged), its next spawn tries again. */
             pa_worker_listen(w, m->s);
-            if (!w->pid || w->term_at) {
-                continue;
-            }
-            if (slot->state == PA_SLOT_BUSY) {
-                if (slot->retire == PA_RETIRE_NONE) {
-                    slot->retire = PA_RETIRE_SOCKDIR;
-                }
-            }
-            else {
-                pa_mgr_retire_idle_locked(m, ma, (int)j, PA_RETIRE_SOCKDIR);
+            if (w->pid && !w->term_at) {
+                pa_mgr_retire_locked(m, ma, (int)j, PA_RETIRE_SOCKDIR);
             }
         }
         pa_sb_unlock(m->sb, ma->a);

@@ -85,7 +85,7 @@ const char **pa_worker_env(apr_pool_t *p, const pa_app_t *app)
 {
     const char **envp = apr_pcalloc(p, (app->env->nelts + 3) * sizeof(char *));
     int i, n = 0, has_path = 0;
-    int zone = app->cache && app->cache->path && pa_cache_workers_attach(app);
+    int zone = app->cache && app->cache->path && pa_worker_attaches_zone(app);
 
     for (i = 0; i < app->env->nelts; i++) {
         const char *e = APR_ARRAY_IDX(app->env, i, const char *);
@@ -122,6 +122,11 @@ void pa_child_fail(const char *what, const char *arg)
 static uid_t pa_app_uid(const pa_app_t *app)
 {
     return app->uid != (uid_t)-1 ? app->uid : ap_unixd_config.user_id;
+}
+
+int pa_worker_attaches_zone(const pa_app_t *app)
+{
+    return app->cache && pa_app_uid(app) == ap_unixd_config.user_id;
 }
 
 static gid_t pa_app_gid(const pa_app_t *app)

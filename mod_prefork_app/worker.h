@@ -45,6 +45,11 @@ const char **pa_worker_env(apr_pool_t *p, const pa_app_t *app);
  * may load libraries: costly per CGI request). None unless root. */
 void pa_worker_groups(apr_pool_t *p, const pa_app_t *app, const gid_t **groups,
                       int *n);
+/* Whether the app's workers can attach to its cache zone (and get
+ * PREFORK_APP_CACHE): not when user= runs them as another user than httpd's
+ * User, whose the zone is (mode 0600). Its responses are cached all the
+ * same. */
+int pa_worker_attaches_zone(const pa_app_t *app);
 /* Whether app's workers (its user, group and supplementary groups) may
  * execute its program, tried in a child that takes their identity. Always
  * true unless httpd runs as root. */
