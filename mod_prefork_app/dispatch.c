@@ -580,6 +580,12 @@ static void headers_done(pa_req_t *q)
                apr_psprintf(r->pool, "invalid Status %d", r->status));
         return;
     }
+    if (q->head.cl_conflict) {
+        /* httpd kept the last: the body may have been framed by another. */
+        broken(q, PA_BAD_HEADERS, "Content-Length given twice, with "
+               "different values");
+        return;
+    }
     if ((bad = bad_field(r, &cl)) != NULL) {
         broken(q, PA_BAD_HEADERS, bad);
         return;

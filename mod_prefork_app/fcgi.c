@@ -2,6 +2,7 @@
  * See fcgi.h; no I/O and no httpd here. */
 #include "fcgi.h"
 
+#include "apr_lib.h"
 #include "apr_strings.h"
 
 #include <string.h>
@@ -293,6 +294,50 @@ void pa_fcgi_head_init(pa_fcgi_head_t *h)
     memset(h, 0, sizeof(*h));
 }
 
+/* One non-CR byte c of a header line, for the Content-Length check. As
+ * httpd: the name is everything before the first ':', the value starts
+ * after the blanks that follow it. */
+static void head_cl_byte(pa_fcgi_head_t *h, char c)
+{
+    static const char name[] = "content-length:";
+    const int nlen = (int)sizeof(name) - 1;
+
+    if (h->cl_at < 0) {
+        return;
+    }
+    if (h->cl_at < nlen) {
+        h->cl_at = apr_tolower(c) == name[h->cl_at] ? h->cl_at + 1 : -1;
+    }
+    else if (h->cl_len[1] == 0 && apr_isspace(c)) {
+        return;
+    }
+    else if (h->cl_len[1] < PA_FCGI_HEAD_CL_MAX) {
+        h->cl[1][h->cl_len[1]++] = c;
+    }
+    else {
+        h->cl_len[1] = PA_FCGI_HEAD_CL_MAX + 1;     /* too long to compare */
+    }
+}
+
+/* The end of a header line. */
+static void head_cl_line(pa_fcgi_head_t *h)
+{
+    if (h->cl_at == (int)sizeof("content-length:") - 1) {
+        if (!h->cl_seen) {
+            h->cl_seen = 1;
+            h->cl_len[0] = h->cl_len[1];
+            memcpy(h->cl[0], h->cl[1], sizeof(h->cl[0]));
+        }
+        else if (h->cl_len[0] != h->cl_len[1]
+                 || h->cl_len[0] > PA_FCGI_HEAD_CL_MAX
+                 || memcmp(h->cl[0], h->cl[1], h->cl_len[0])) {
+            h->cl_conflict = 1;
+        }
+    }
+    h->cl_at = 0;
+    h->cl_len[1] = 0;
+}
+
 pa_fcgi_head_e pa_fcgi_head_scan(pa_fcgi_head_t *h, const char *data,
                                  apr_size_t len, apr_size_t *used)
 {
@@ -312,6 +357,7 @@ pa_fcgi_head_e pa_fcgi_head_scan(pa_fcgi_head_t *h, const char *data,
             }
             h->in_line = 0;
             h->line_len = 0;
+            head_cl_line(h);
         }
         else if (c != '\r') {
             h->in_line = 1;
@@ -319,6 +365,7 @@ pa_fcgi_head_e pa_fcgi_head_scan(pa_fcgi_head_t *h, const char *data,
                 *used = i;
                 return PA_FCGI_HEAD_LINE_TOO_LONG;
             }
+            head_cl_byte(h, c);
         }
     }
     *used = len;

@@ -107,7 +107,9 @@ const char *pa_fcgi_parser_eof_reason(const pa_fcgi_parser_t *ps);
 /* ---- CGI header block ------------------------------------------------------
  * Finds the blank line that ends the headers at the head of FCGI_STDOUT,
  * line by line as httpd's ap_scan_script_header_err* reads them (a line is
- * ended by LF, CRs are ignored), and enforces the limits above. */
+ * ended by LF, CRs are ignored), and enforces the limits above. It also
+ * notes Content-Length lines that disagree: httpd's scanner keeps only the
+ * last one, and a proxy must not pick one (RFC 9112 6.3). */
 
 typedef enum {
     PA_FCGI_HEAD_MORE = 0,      /* all of data is header, no end yet */
@@ -116,10 +118,21 @@ typedef enum {
     PA_FCGI_HEAD_TOO_LONG
 } pa_fcgi_head_e;
 
+/* Longest Content-Length value compared in full; longer ones are invalid
+ * anyway (and two such count as differing). */
+#define PA_FCGI_HEAD_CL_MAX     24
+
 typedef struct pa_fcgi_head_t {
     int in_line;                /* current line has a non-CR byte */
     apr_size_t line_len;        /* non-CR bytes in the current line */
     apr_size_t total;           /* header bytes so far */
+    int cl_at;                  /* "Content-Length:" bytes matched on this
+                                 * line, -1 = not such a line */
+    apr_size_t cl_len[2];       /* value bytes: [0] the first line's, [1]
+                                 * this line's */
+    char cl[2][PA_FCGI_HEAD_CL_MAX];
+    int cl_seen;                /* a Content-Length line has ended */
+    int cl_conflict;            /* two of them gave different values */
 } pa_fcgi_head_t;
 
 void pa_fcgi_head_init(pa_fcgi_head_t *h);

@@ -19,6 +19,7 @@
  *   interim     Status: 100, as if it were the final one
  *   tehdr       Transfer-Encoding: chunked over a plain body
  *   badcl       Content-Length: 3x
+ *   twocl       two Content-Length lines that disagree (2, then 3)
  *   noend       a correct reply without FCGI_END_REQUEST, then close
  *   nothing     close without a byte
  *   stderr      three stderr lines split across records, then ok
@@ -401,6 +402,8 @@ static const struct { const char *mode, *reply; } one_record[] = {
     { "tehdr", "Content-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\nok\n" },
     { "shortcl", "Content-Type: text/plain\r\nContent-Length: 100\r\n\r\nok\n" },
     { "badcl", "Content-Type: text/plain\r\nContent-Length: 3x\r\n\r\nok\n" },
+    { "twocl", "Content-Type: text/plain\r\nContent-Length: 2\r\n"
+               "Content-Length: 3\r\n\r\nok\n" },
 };
 
 /* Returns whether the reply was a correct one, after which a kept

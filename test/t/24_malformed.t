@@ -23,6 +23,7 @@ my @cases = (
     [ ctlheader   => qr/PA00402: dbad: .*header X-Bad with a control character in its value/ ],
     [ badstatus   => qr/PA00402: dbad: .*invalid Status 999/ ],
     [ badcl       => qr/PA00402: dbad: .*an invalid Content-Length \(3x\)/ ],
+    [ twocl       => qr/PA00402: dbad: .*Content-Length given twice, with different values/ ],
     [ interim     => qr/PA00402: dbad: .*invalid Status 100/ ],
     [ nothing     => qr/PA00309: dbad: worker pid \d+ went away before answering \(twice\)/ ],
 );

@@ -449,6 +449,41 @@ static void test_head_scan(void **state)
     assert_int_equal(used, 7);
 }
 
+/* head_conflict(text): scanned one byte at a time (any split must do), is
+ * a Content-Length conflict noted? */
+static int head_conflict(const char *text)
+{
+    pa_fcgi_head_t h;
+    apr_size_t used, i;
+
+    pa_fcgi_head_init(&h);
+    for (i = 0; text[i]; i++) {
+        if (pa_fcgi_head_scan(&h, text + i, 1, &used) != PA_FCGI_HEAD_MORE) {
+            break;
+        }
+    }
+    return h.cl_conflict;
+}
+
+static void test_head_content_length(void **state)
+{
+    /* Repeated with the same value, or a single one: fine. */
+    assert_false(head_conflict("Content-Length: 5\r\n\r\nhello"));
+    assert_false(head_conflict("Content-Length: 5\r\ncontent-length:5\r\n\r\n"));
+    /* Another header that merely starts alike, or mentions it. */
+    assert_false(head_conflict("Content-Length: 5\nContent-Lengthy: 6\n"
+                               "X: Content-Length: 7\n\n"));
+    /* Different values, in any case and spacing, CRs ignored as httpd does. */
+    assert_true(head_conflict("Content-Length: 5\r\nCONTENT-LENGTH: 50\r\n\r\n"));
+    assert_true(head_conflict("content-length:\t5\nX: y\nContent-Le\rngth: 6\n\n"));
+    assert_true(head_conflict("Content-Length: 5\nContent-Length: 5 \n\n"));
+    /* Too long to compare: two of them differ. */
+    assert_true(head_conflict("Content-Length: 123456789012345678901234567890\n"
+                              "Content-Length: 123456789012345678901234567890\n\n"));
+    /* After the blank line it is body, not a header. */
+    assert_false(head_conflict("Content-Length: 5\n\nContent-Length: 6\n"));
+}
+
 static void test_head_limits(void **state)
 {
     pa_fcgi_head_t h;
@@ -541,6 +576,7 @@ int main(void)
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_parse_eof_reasons),
         cmocka_unit_test(test_head_scan),
+        cmocka_unit_test(test_head_content_length),
         cmocka_unit_test(test_head_limits),
         cmocka_unit_test(test_scgi_header_exact),
         cmocka_unit_test(test_scgi_header_roundtrip),
