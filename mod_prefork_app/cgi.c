@@ -128,9 +128,11 @@ void pa_cgi_serve(const pa_app_t *app, const char **envp)
         }
         vl = strlen(value);
         i += nl + vl + 2;
-        /* SCGI=1 is the wire's, not the program's; the app's own
-         * environment (PreforkAppEnv, PATH) wins over httpd's variables. */
-        if (!nl || !strcmp(name, "SCGI") || pa_cgi_has(envp, name, nl)) {
+        /* SCGI=1 is the wire's, not the program's, and so is an empty
+         * CONTENT_LENGTH (no body); the app's own environment
+         * (PreforkAppEnv, PATH) wins over httpd's variables. */
+        if (!nl || !strcmp(name, "SCGI") || pa_cgi_has(envp, name, nl)
+            || (!vl && !strcmp(name, "CONTENT_LENGTH"))) {
             continue;
         }
         env[k] = malloc(nl + vl + 2);

@@ -393,6 +393,12 @@ static void scgi_begin(pa_req_t *q, const char **begin, apr_size_t *len)
             cl = 0;
         }
     }
+    /* A CGI program is given CONTENT_LENGTH only with a body, as httpd's
+     * ap_add_common_vars() has it (or the length found above). */
+    if (q->app->protocol == PA_PROTO_CGI
+        && !apr_table_get(r->subprocess_env, "CONTENT_LENGTH")) {
+        cl = -1;
+    }
     *begin = pa_scgi_build_header(r->pool, r->subprocess_env, cl, len);
 }
 

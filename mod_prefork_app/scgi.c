@@ -18,7 +18,8 @@ char *pa_scgi_build_header(apr_pool_t *p, const apr_table_t *env,
 {
     const apr_array_header_t *arr = apr_table_elts(env);
     const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
-    const char *cl = apr_off_t_toa(p, content_length);
+    const char *cl = content_length < 0 ? ""
+                     : apr_off_t_toa(p, content_length);
     char prefix[24];
     apr_size_t body, plen, cllen;
     char *buf, *o;

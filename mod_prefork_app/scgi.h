@@ -17,7 +17,9 @@
 /* Build the header netstring for env (entries with a NULL key, and the
  * CONTENT_LENGTH and SCGI entries of env, are left out: this puts its own
  * CONTENT_LENGTH first and SCGI=1 second). Returns the buffer; its length
- * is in *len. */
+ * is in *len. A negative content_length, for protocol=cgi's launcher only
+ * (an SCGI app needs a number), sends an empty CONTENT_LENGTH: a request
+ * without a body, whose program gets no CONTENT_LENGTH (RFC 3875 4.1.2). */
 char *pa_scgi_build_header(apr_pool_t *p, const apr_table_t *env,
                            apr_off_t content_length, apr_size_t *len);
 

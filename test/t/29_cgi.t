@@ -11,7 +11,7 @@ use Digest::MD5 qw(md5_hex);
 use PATest qw(:all);
 use PADispatch qw(:all);
 
-plan tests => 43;
+plan tests => 45;
 
 my $logs = Apache::Test::vars('t_logs');
 my $app = 'dcgi';
@@ -41,11 +41,20 @@ ok(settle(), 'two launchers waiting');
               [ '/p/i', 'x=1', '/pa-cgi', 'GET', 'foo bar' ], 'the CGI variables');
     ok(!exists $env{HTTP_PROXY}, 'no HTTP_PROXY (httpoxy)');
     ok(!exists $env{SCGI}, 'no SCGI: that is the launcher\'s');
+    ok(!exists $env{CONTENT_LENGTH}, 'no CONTENT_LENGTH without a body (RFC 3875 4.1.2)')
+        or diag("CONTENT_LENGTH=$env{CONTENT_LENGTH}");
     is($env{CGI_MARK}, 'from-prefork-app-env', 'PreforkAppEnv');
     is(join(',', grep { /^CGI_TWICE=/ } @lines), 'CGI_TWICE=second',
        'PreforkAppEnv set twice: the later value, once');
     is(scalar(grep { /^PATH=/ } @lines), 1, 'one PATH: the app\'s, not httpd\'s');
     is($env{PATH}, '/usr/local/bin:/usr/bin:/bin', 'PATH is the app\'s');
+}
+
+# A body of no bytes is still a body the client gave a length for.
+{
+    my $res = $http->post($url, { content => '' });
+    like($res->{content}, qr/^CONTENT_LENGTH=0$/m, 'POST with Content-Length: 0: CONTENT_LENGTH=0')
+        or diag($res->{content});
 }
 
 # The program reads stdin to EOF: the body arrives whole and ends there.
