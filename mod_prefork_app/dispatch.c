@@ -39,7 +39,6 @@
 
 APLOG_USE_MODULE(prefork_app);
 
-#define PA_REQUEST_ID       1
 #define PA_READ_BUF         (64 * 1024)
 /* A reply's end is left in a kept connection (see receive()) only if it
  * came in a read this small: what an idle worker pins in the kernel. */
@@ -66,6 +65,8 @@ typedef enum {
     PA_FAIL_NONE = 0,
     PA_FAIL_CONNECT,    /* never reached the worker: it cannot have seen the request */
     PA_FAIL_DEAD,       /* worker went away before the first reply byte */
+    PA_FAIL_STALE,      /* a reply to an earlier request came first: the
+                         * worker's stream is out of step */
     PA_FAIL_BROKEN,     /* reply malformed or truncated: 502 */
     PA_FAIL_TIMEOUT,    /* request-timeout: 504 */
     PA_FAIL_CLIENT      /* client body unreadable, or client gone */
@@ -380,7 +381,7 @@ static apr_off_t body_total(const pa_req_t *q)
 
 /* SCGI sends the body's length first: known for a body read whole (or
  * spooled), else the Content-Length that HTTP_IN delivers exactly. */
-static void scgi_begin(pa_req_t *q, const char **begin, apr_size_t *len)
+static void scgi_begin(pa_req_t *q, char **begin, apr_size_t *len)
 {
     request_rec *r = q->r;
     apr_off_t cl = body_total(q);
@@ -813,6 +814,9 @@ static void fcgi_records(pa_req_t *q, apr_size_t n)
             break;
         case PA_FCGI_EV_ERROR:
             broken(q, PA_BAD_FCGI, q->parser.error);
+            if (q->parser.stale) {
+                q->fail = PA_FAIL_STALE;
+            }
             break;
         case PA_FCGI_EV_MORE:
             break;
@@ -1270,13 +1274,13 @@ static void send_body_rest(pa_req_t *q)
             continue;
         }
         pa_fcgi_header_put((unsigned char *)q->stdin_buf, PA_FCGI_STDIN,
-                           PA_REQUEST_ID, (apr_uint16_t)len, 0);
+                           q->claim.reqid, (apr_uint16_t)len, 0);
         iov.iov_base = q->stdin_buf;
         iov.iov_len = PA_FCGI_HEADER_LEN + len;
         if (eos && len) {
             pa_fcgi_header_put((unsigned char *)q->stdin_buf
                                + PA_FCGI_HEADER_LEN + len,
-                               PA_FCGI_STDIN, PA_REQUEST_ID, 0, 0);
+                               PA_FCGI_STDIN, q->claim.reqid, 0, 0);
             iov.iov_len += PA_FCGI_HEADER_LEN;
         }
         if (len || eos) {
@@ -1306,7 +1310,7 @@ static void send_request(pa_req_t *q, const char *begin, apr_size_t begin_len)
         if (len > PA_STDIN_CHUNK) {
             len = PA_STDIN_CHUNK;
         }
-        pa_fcgi_header_put(hdrs[h], PA_FCGI_STDIN, PA_REQUEST_ID,
+        pa_fcgi_header_put(hdrs[h], PA_FCGI_STDIN, q->claim.reqid,
                            (apr_uint16_t)len, 0);
         iov[n].iov_base = hdrs[h++];
         iov[n++].iov_len = PA_FCGI_HEADER_LEN;
@@ -1315,7 +1319,7 @@ static void send_request(pa_req_t *q, const char *begin, apr_size_t begin_len)
         off += len;
     }
     if (q->body_complete && !q->spool && !is_scgi(q)) {
-        pa_fcgi_header_put(hdrs[h], PA_FCGI_STDIN, PA_REQUEST_ID, 0, 0);
+        pa_fcgi_header_put(hdrs[h], PA_FCGI_STDIN, q->claim.reqid, 0, 0);
         iov[n].iov_base = hdrs[h];
         iov[n++].iov_len = PA_FCGI_HEADER_LEN;
     }
@@ -1350,7 +1354,7 @@ static int connect_worker(pa_req_t *q)
 /* One attempt on one worker. Leaves the outcome in q->fail / q->status and
  * the worker claimed (the caller releases it). Returns OK, or an HTTP error
  * when no worker could be claimed. */
-static int attempt(pa_req_t *q, const char *what, const char *begin,
+static int attempt(pa_req_t *q, const char *what, char *begin,
                    apr_size_t begin_len)
 {
     request_rec *r = q->r;
@@ -1368,7 +1372,6 @@ static int attempt(pa_req_t *q, const char *what, const char *begin,
     q->overlong = 0;
     q->req_sent = 0;
     q->headers_done = q->ended = q->discard = 0;
-    pa_fcgi_parser_init(&q->parser, PA_REQUEST_ID);
     pa_fcgi_head_init(&q->head);
     apr_brigade_cleanup(q->hdr);
 
@@ -1420,6 +1423,10 @@ static int attempt(pa_req_t *q, const char *what, const char *begin,
     if (!q->kept) {
         q->claim.unread = 0;            /* counted on the kept connection */
     }
+    if (!is_scgi(q)) {
+        pa_fcgi_set_request_id(begin, begin_len, q->claim.reqid);
+        pa_fcgi_parser_init(&q->parser, q->claim.reqid);
+    }
     send_request(q, begin, begin_len);
     if (q->app->protocol == PA_PROTO_CGI && !q->fail && !q->ended) {
         shutdown(q->fd, SHUT_WR);       /* stdin's EOF, as mod_cgi gives */
@@ -1449,7 +1456,8 @@ static int replayable(pa_req_t *q)
         return 1;
     }
     /* It may have acted on the request: only if that is harmless. */
-    return q->fail == PA_FAIL_DEAD && q->body_complete && safe_method(q->r);
+    return (q->fail == PA_FAIL_DEAD || q->fail == PA_FAIL_STALE)
+           && q->body_complete && safe_method(q->r);
 }
 
 /* The request's outcome for the status page, and the slowlog line. */
@@ -1479,7 +1487,8 @@ int pa_app_handler(request_rec *r)
 {
     pa_server_conf_t *conf = pa_get_conf(r->server);
     const char *name = r->handler + sizeof(PA_HANDLER_PREFIX) - 1;
-    const char *what, *begin;
+    const char *what;
+    char *begin;
     apr_size_t begin_len;
     pa_req_t *q;
     int dropped, rc, tries;
@@ -1541,7 +1550,8 @@ int pa_app_handler(request_rec *r)
         scgi_begin(q, &begin, &begin_len);
     }
     else {
-        begin = pa_fcgi_build_begin(r->pool, PA_REQUEST_ID,
+        /* Its request id is set for each attempt's worker. */
+        begin = pa_fcgi_build_begin(r->pool, 1,
                                     keeps_conn(q) ? PA_FCGI_KEEP_CONN : 0,
                                     r->subprocess_env, &begin_len, &dropped);
         if (dropped) {
@@ -1564,15 +1574,16 @@ int pa_app_handler(request_rec *r)
             record(q, rc);
             return rc;
         }
-        if ((q->fail != PA_FAIL_CONNECT && q->fail != PA_FAIL_DEAD)
-            || tries > 0 || !replayable(q)) {
+        if ((q->fail != PA_FAIL_CONNECT && q->fail != PA_FAIL_DEAD
+             && q->fail != PA_FAIL_STALE) || tries > 0 || !replayable(q)) {
             break;
         }
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00308)
-                      "%s: worker pid %ld went away before answering; "
-                      "retrying on another worker", q->app->name,
-                      (long)q->claim.pid);
-        release(q, gone(q));
+                      "%s: worker pid %ld %s; retrying on another worker",
+                      q->app->name, (long)q->claim.pid,
+                      q->fail == PA_FAIL_STALE ? "is out of step"
+                                               : "went away before answering");
+        release(q, q->fail == PA_FAIL_STALE ? PA_RELEASE_BROKEN : gone(q));
         apr_atomic_inc64(&q->sba->c.retries);
     }
 
@@ -1601,6 +1612,7 @@ int pa_app_handler(request_rec *r)
         rc = HTTP_BAD_GATEWAY;
         break;
     case PA_FAIL_BROKEN:
+    case PA_FAIL_STALE:
     case PA_FAIL_TIMEOUT:
         release(q, q->fail == PA_FAIL_TIMEOUT ? PA_RELEASE_TIMEOUT
                                               : PA_RELEASE_BROKEN);

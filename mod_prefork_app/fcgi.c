@@ -143,6 +143,25 @@ char *pa_fcgi_build_begin(apr_pool_t *p, apr_uint16_t request_id, int flags,
     return (char *)buf;
 }
 
+void pa_fcgi_set_request_id(char *buf, apr_size_t len, apr_uint16_t id)
+{
+    unsigned char *h = (unsigned char *)buf, *end = h + len;
+
+    while (h + PA_FCGI_HEADER_LEN <= end) {
+        h[2] = (unsigned char)(id >> 8);
+        h[3] = (unsigned char)id;
+        h += PA_FCGI_HEADER_LEN + (((apr_size_t)h[4] << 8) | h[5]) + h[6];
+    }
+}
+
+/* Whether id is one of the few before ours (ids run 1..65535, then wrap). */
+static int recent_id(apr_uint16_t ours, int id)
+{
+    int behind = ((int)ours - id + 0xffff) % 0xffff;
+
+    return id > 0 && behind >= 1 && behind <= 16;
+}
+
 void pa_fcgi_parser_init(pa_fcgi_parser_t *ps, apr_uint16_t request_id)
 {
     memset(ps, 0, sizeof(*ps));
@@ -178,9 +197,13 @@ static pa_fcgi_event_e start_record(pa_fcgi_parser_t *ps)
                            ps->type, id);
     }
     if (id != ps->request_id) {
-        return parse_error(ps, "record for request id %d (expected %d)",
+        ps->stale = !ps->ours && recent_id(ps->request_id, id);
+        return parse_error(ps, ps->stale ? "a reply to an earlier request "
+                           "(request id %d, expected %d) came first"
+                           : "record for request id %d (expected %d)",
                            id, ps->request_id);
     }
+    ps->ours++;
     if (ps->type == PA_FCGI_END_REQUEST && ps->content_left != 8) {
         return parse_error(ps, "FCGI_END_REQUEST of %d bytes (expected %d)",
                            (int)ps->content_left, 8);

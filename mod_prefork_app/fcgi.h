@@ -62,6 +62,10 @@ char *pa_fcgi_build_begin(apr_pool_t *p, apr_uint16_t request_id, int flags,
                           const apr_table_t *env, apr_size_t *len,
                           int *dropped);
 
+/* Set the request id of every record in buf (len bytes of whole records, as
+ * pa_fcgi_build_begin() makes them). */
+void pa_fcgi_set_request_id(char *buf, apr_size_t len, apr_uint16_t id);
+
 /* ---- reply parser ----------------------------------------------------------
  * Incremental: feed whatever the socket gave, in any pieces; it returns one
  * event at a time, with STDOUT/STDERR data pointing into the caller's buffer
@@ -88,6 +92,10 @@ typedef struct pa_fcgi_parser_t {
     apr_uint32_t app_status;    /* valid after PA_FCGI_EV_END */
     int protocol_status;        /* valid after PA_FCGI_EV_END */
     const char *error;          /* valid after PA_FCGI_EV_ERROR */
+    int stale;                  /* the error: before any record of ours, one
+                                 * for a recent earlier request id (a reply
+                                 * that came after its request ended) */
+    int ours;                   /* records of our request id so far */
     char errbuf[96];
 } pa_fcgi_parser_t;
 

@@ -197,6 +197,8 @@ typedef struct pa_claim_t {
     apr_time_t start;
     apr_uint32_t unread;            /* claim: the slot's unread bytes; release
                                      * (PA_RELEASE_OK): what this request left */
+    apr_uint16_t reqid;             /* FastCGI request id: 1..65535, the next
+                                     * one for each request on this worker */
 } pa_claim_t;
 
 typedef enum {

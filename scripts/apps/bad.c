@@ -8,7 +8,7 @@
  *   manyheaders 100 KB of acceptable header lines
  *   eof         a record announcing 100 bytes, 10 sent, then close
  *   garbage     64 bytes of noise, then close
- *   badid       a STDOUT record for request id 2
+ *   badid       a STDOUT record for another request id than the request's
  *   badtype     an FCGI_GET_VALUES_RESULT record mid-reply
  *   badheader   a header block whose line has no colon
  *   ctlheader   a header value with a control character (\001) in it
@@ -23,6 +23,8 @@
  *   noend       a correct reply without FCGI_END_REQUEST, then close
  *   nothing     close without a byte
  *   stderr      three stderr lines split across records, then ok
+ *   late        ok, then pad=MS later (50) a second whole reply (X-Late:
+ *               yes, "late"), as if to the same request
  *   padend      ok, ended by an FCGI_END_REQUEST with 8 bytes of padding
  *               that come in a write of their own pad=MS later (50)
  *   fuzz        a correct reply whose record framing is then damaged at
@@ -77,6 +79,8 @@ static void full_write(int fd, const void *buf, size_t len)
     }
 }
 
+static int req_id = 1;              /* the request's, echoed in each record */
+
 static void record(int fd, int version, int type, int id, const char *data,
                    size_t len)
 {
@@ -96,7 +100,7 @@ static void record(int fd, int version, int type, int id, const char *data,
 
 static void out(int fd, const char *s)
 {
-    record(fd, 1, 6, 1, s, strlen(s));
+    record(fd, 1, 6, req_id, s, strlen(s));
 }
 
 /* FCGI_END_REQUEST's body: app status 0, FCGI_REQUEST_COMPLETE. */
@@ -104,7 +108,7 @@ static const char end_body[8] = { 0 };
 
 static void end(int fd)
 {
-    record(fd, 1, 3, 1, end_body, 8);
+    record(fd, 1, 3, req_id, end_body, 8);
 }
 
 static size_t len_get(const unsigned char **p)
@@ -168,6 +172,7 @@ static char *read_request(int fd, const char *def)
         }
         if (h[1] == 1 && clen >= 3) {
             keep_conn = content[2] & 1;
+            req_id = (h[2] << 8) | h[3];
         }
         else if (h[1] == 4) {
             if (clen == 0) {
@@ -228,8 +233,8 @@ static size_t put_record(unsigned char *buf, size_t at, int type,
 
     buf[at] = 1;
     buf[at + 1] = (unsigned char)type;
-    buf[at + 2] = 0;
-    buf[at + 3] = 1;
+    buf[at + 2] = (unsigned char)(req_id >> 8);
+    buf[at + 3] = (unsigned char)req_id;
     buf[at + 4] = (unsigned char)(len >> 8);
     buf[at + 5] = (unsigned char)len;
     buf[at + 6] = (unsigned char)pad;
@@ -422,7 +427,7 @@ static int answer(int fd, const char *mode)
     }
 
     if (!strcmp(mode, "version")) {
-        record(fd, 2, 6, 1, ok, sizeof(ok) - 1);
+        record(fd, 2, 6, req_id, ok, sizeof(ok) - 1);
         end(fd);
     }
     else if (!strcmp(mode, "hugeheader") || !strcmp(mode, "manyheaders")) {
@@ -437,7 +442,8 @@ static int answer(int fd, const char *mode)
             memset(big + 7, 'a', 20000 - 7);
             memcpy(big + 20000, "\r\n", 2);
             for (i = 0; i < 20002; i += 8000) {
-                record(fd, 1, 6, 1, big + i, 20002 - i < 8000 ? 20002 - i : 8000);
+                record(fd, 1, 6, req_id, big + i,
+                       20002 - i < 8000 ? 20002 - i : 8000);
             }
             free(big);
         }
@@ -452,8 +458,10 @@ static int answer(int fd, const char *mode)
         end(fd);
     }
     else if (!strcmp(mode, "eof")) {
-        unsigned char h[8] = { 1, 6, 0, 1, 0, 100, 0, 0 };
+        unsigned char h[8] = { 1, 6, 0, 0, 0, 100, 0, 0 };
 
+        h[2] = (unsigned char)(req_id >> 8);
+        h[3] = (unsigned char)req_id;
         full_write(fd, h, 8);
         full_write(fd, "Content-Ty", 10);
     }
@@ -467,7 +475,7 @@ static int answer(int fd, const char *mode)
         full_write(fd, junk, sizeof(junk));
     }
     else if (!strcmp(mode, "badid")) {
-        record(fd, 1, 6, 2, ok, sizeof(ok) - 1);
+        record(fd, 1, 6, req_id % 0xffff + 1, ok, sizeof(ok) - 1);
         end(fd);
     }
     else if (!strcmp(mode, "badtype")) {
@@ -501,15 +509,25 @@ static int answer(int fd, const char *mode)
         fuzz(fd);
     }
     else if (!strcmp(mode, "stderr")) {
-        record(fd, 1, 7, 1, "first line\nsecond ", 18);
-        record(fd, 1, 7, 1, "line\nthird line\n", 16);
+        record(fd, 1, 7, req_id, "first line\nsecond ", 18);
+        record(fd, 1, 7, req_id, "line\nthird line\n", 16);
         out(fd, ok);
         end(fd);
     }
+    else if (!strcmp(mode, "late")) {
+        out(fd, ok);
+        end(fd);
+        usleep(pad_ms * 1000);          /* after httpd has read the end */
+        out(fd, "Content-Type: text/plain\r\nX-Late: yes\r\n\r\nlate\n");
+        end(fd);
+        return 1;
+    }
     else if (!strcmp(mode, "padend")) {
         static const char pad[8] = { 0 };
-        unsigned char h[8] = { 1, 3, 0, 1, 0, 8, 8, 0 };
+        unsigned char h[8] = { 1, 3, 0, 0, 0, 8, 8, 0 };
 
+        h[2] = (unsigned char)(req_id >> 8);
+        h[3] = (unsigned char)req_id;
         out(fd, ok);
         full_write(fd, h, 8);
         full_write(fd, end_body, 8);

@@ -21,7 +21,7 @@ use HTTP::Tiny ();
 use IO::Socket::INET ();
 use POSIX ();
 
-plan tests => 43;
+plan tests => 49;
 
 my $apps = $ENV{PA_APPS} || dirname(hello_path());
 my $echo = "$apps/echo";
@@ -41,6 +41,11 @@ PreforkApp kclose "$apps/bad --mode=ok" processes=2
 PreforkApp kkill "$echo" processes=2
 # Keeps its connection; pads FCGI_END_REQUEST, the padding a moment later.
 PreforkApp kpad "$apps/bad --keep --mode=padend" processes=1
+# Keeps its connection; mode=late sends a second reply after the first.
+PreforkApp klate "$apps/bad --keep" processes=1
+<Location /klate>
+    SetHandler prefork-app:klate
+</Location>
 <Location /kpad>
     SetHandler prefork-app:kpad
 </Location>
@@ -267,6 +272,30 @@ is($ua->get($h->url('/kpad'))->{content}, "ok\n", 'the request after it: answere
 $log = error_log_since($offset, $h->log_file);
 %padpids = map { $_ => 1 } $log =~ /PA00306: kpad: slot \d+ \(pid (\d+)\)/g;
 is(scalar keys %padpids, 1, 'by the same worker: none killed or replaced') or diag($log);
+
+# ---- a reply that comes after its request ended -----------------------------------
+# An app that writes again after FCGI_END_REQUEST (a second reply, 50 ms
+# later) puts the connection one reply behind. The next request must not
+# take that reply for its own (it would be another user's): each request on
+# a worker has its own FastCGI request id, the stale reply is seen as such,
+# the worker is replaced and a GET is retried on the next one; a POST, which
+# the app may have acted on, is a 502.
+$offset = error_log_offset($h->log_file);
+my $late = $ua->get($h->url('/klate?mode=late'));
+is("$late->{status}:$late->{content}", "200:ok\n", 'the reply before the late one');
+select undef, undef, undef, 0.3;                # the late reply is there now
+my $next = $ua->get($h->url('/klate?mode=ok&who=bob'));
+is("$next->{status}:$next->{content}", "200:ok\n", 'the next GET gets its own reply');
+ok(!$next->{headers}{'x-late'}, 'with nothing of the late one');
+$log = error_log_since($offset, $h->log_file);
+like($log, qr/PA00401: klate: .*a reply to an earlier request \(request id \d+, expected \d+\) came first/,
+     'the stale reply is logged') or diag($log);
+my %latepids = map { $_ => 1 } $log =~ /PA00306: klate: slot \d+ \(pid (\d+)\)/g;
+is(scalar keys %latepids, 2, 'the out-of-step worker was replaced, the GET retried') or diag($log);
+$ua->get($h->url('/klate?mode=late'));
+select undef, undef, undef, 0.3;
+my $latepost = $ua->post($h->url("/klate?mode=ok"), { content => "x=1" });
+is($latepost->{status}, 502, 'a POST behind a late reply: 502, not the late reply');
 
 # ---- stop: idle workers on kept connections leave at SIGTERM ---------------------
 my @workers = map { $_->{pid} } whoami($ua, 'kkeep'), whoami($ua, 'khold');

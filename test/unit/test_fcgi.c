@@ -385,6 +385,66 @@ static void test_parse_errors(void **state)
     }
 }
 
+/* A reply to one of the last few request ids before ours, before any record
+ * of ours, is a stale one (the connection is out of step); any other wrong id
+ * is just wrong. */
+static void test_parse_stale(void **state)
+{
+    unsigned char b[128];
+    apr_size_t n;
+    pa_fcgi_parser_t ps;
+    collected_t c;
+    static const struct { int ours, theirs, stale; } cases[] = {
+        { 5, 4, 1 }, { 5, 1, 1 }, { 20, 4, 1 }, { 1, 65535, 1 }, { 2, 65535, 1 },
+        { 5, 6, 0 }, { 21, 4, 0 }, { 1, 2, 0 }, { 5, 0, 0 }
+    };
+    int i;
+
+    for (i = 0; i < (int)(sizeof(cases) / sizeof(cases[0])); i++) {
+        n = put_rec(b, PA_FCGI_STDOUT, cases[i].theirs, "late", 4, 0);
+        pa_fcgi_parser_init(&ps, (apr_uint16_t)cases[i].ours);
+        feed(&ps, b, n, n, &c);
+        assert_int_equal(c.last, PA_FCGI_EV_ERROR);
+        assert_int_equal(ps.stale, cases[i].stale);
+        assert_non_null(strstr(ps.error, cases[i].stale ? "an earlier request"
+                                                         : "record for request id"));
+    }
+    /* After a record of ours, an old id is damage, not a stale reply. */
+    n = put_rec(b, PA_FCGI_STDOUT, 5, "ok", 2, 0);
+    n += put_rec(b + n, PA_FCGI_STDOUT, 4, "late", 4, 0);
+    pa_fcgi_parser_init(&ps, 5);
+    feed(&ps, b, n, n, &c);
+    assert_int_equal(c.last, PA_FCGI_EV_ERROR);
+    assert_false(ps.stale);
+}
+
+/* Every record of a request built with id 1 gets the id asked for. */
+static void test_set_request_id(void **state)
+{
+    apr_table_t *env = apr_table_make(pool, 64);
+    apr_size_t len, off = 0;
+    int dropped, i, nrec = 0;
+    char *buf;
+
+    for (i = 0; i < 40; i++) {
+        apr_table_setn(env, apr_psprintf(pool, "HTTP_X_%d", i), filled(4000, 'v'));
+    }
+    buf = pa_fcgi_build_begin(pool, 1, PA_FCGI_KEEP_CONN, env, &len, &dropped);
+    pa_fcgi_set_request_id(buf, len, 0x1234);
+    while (off < len) {
+        const unsigned char *h = (const unsigned char *)buf + off;
+
+        assert_int_equal((h[2] << 8) | h[3], 0x1234);
+        off += 8 + (((apr_size_t)h[4] << 8) | h[5]) + h[6];
+        nrec++;
+    }
+    assert_int_equal(off, len);
+    assert_true(nrec >= 4);             /* BEGIN, PARAMS..., the empty PARAMS */
+    /* Nothing else changed: set back to 1, it reads as built. */
+    pa_fcgi_set_request_id(buf, len, 1);
+    assert_int_equal(apr_table_elts(begin_get(buf, len, &i))->nelts, 40);
+}
+
 static void test_parse_eof_reasons(void **state)
 {
     unsigned char b[64];
@@ -574,6 +634,8 @@ int main(void)
         cmocka_unit_test(test_parse_whole_and_bytewise),
         cmocka_unit_test(test_parse_end_is_sticky),
         cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_parse_stale),
+        cmocka_unit_test(test_set_request_id),
         cmocka_unit_test(test_parse_eof_reasons),
         cmocka_unit_test(test_head_scan),
         cmocka_unit_test(test_head_content_length),
