@@ -337,7 +337,7 @@ static apr_interval_time_t response_ttl(request_rec *r, apr_table_t *h)
     /* The key does not hold the client's Accept-Encoding: only an identity
      * body, which suits every client, is shared. */
     if (r->status != HTTP_OK
-        || apr_table_get(h, "Set-Cookie")
+        || apr_table_get(h, "Set-Cookie") || apr_table_get(h, "Set-Cookie2")
         || apr_table_get(h, "Content-Encoding")
         || cc_has(cc, "no-store") || cc_has(cc, "private")
         || cc_has(cc, "no-cache")
@@ -452,7 +452,7 @@ static apr_status_t save_filter(ap_filter_t *f, apr_bucket_brigade *bb)
             ap_remove_output_filter(f);
             return ap_pass_brigade(f->next, bb);
         }
-        apr_table_setn(r->headers_out, "X-Prefork-App-Cache", "MISS");
+        apr_table_setn(r->headers_out, PA_CACHE_STATUS_HEADER, "MISS");
     }
     for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb) && ctx->ttl;
          b = APR_BUCKET_NEXT(b)) {
@@ -498,11 +498,34 @@ static apr_status_t save_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     return ap_pass_brigade(f->next, bb);
 }
 
-/* Answer from a stored entry; DECLINED if it is unusable. */
+/* Whether a stored header may go out as it is: one store() would have kept
+ * (an entry may have been written by anything that can attach the zone,
+ * such as an app given it with cache=), well formed. */
+static int stored_header_ok(const char *name, const char *value)
+{
+    static const char *const never[] = {
+        "Set-Cookie", "Set-Cookie2", "Content-Length", "Transfer-Encoding",
+        "Connection", "Keep-Alive", "Content-Encoding", PA_CACHE_STATUS_HEADER
+    };
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(never) / sizeof(never[0]); i++) {
+        if (!strcasecmp(name, never[i])) {
+            return 0;
+        }
+    }
+    return *name && !*ap_scan_http_token(name)
+           && !*ap_scan_http_field_content(value);
+}
+
+/* Answer from a stored entry; DECLINED (a miss) if it is not one store()
+ * could have made. */
 static int serve(request_rec *r, const char *val, apr_size_t len)
 {
     pa_cache_entry_t e;
     const char *h, *end;
+    apr_table_t *out;
+    const char *type = NULL;
     apr_bucket_brigade *bb;
     int rc;
 
@@ -510,27 +533,39 @@ static int serve(request_rec *r, const char *val, apr_size_t len)
         return DECLINED;
     }
     memcpy(&e, val, sizeof(e));
-    if (e.magic != PA_CACHE_MAGIC
+    if (e.magic != PA_CACHE_MAGIC || e.status != HTTP_OK
         || (apr_size_t)e.headers_len + e.body_len + sizeof(e) != len) {
         return DECLINED;
     }
+    out = apr_table_make(r->pool, 8);
     h = val + sizeof(e);
     end = h + e.headers_len;
     while (h < end) {
-        const char *v = h + strlen(h) + 1;
+        const char *hz = memchr(h, '\0', end - h), *v, *vz;
 
-        if (!strcasecmp(h, "Content-Type")) {
-            ap_set_content_type(r, apr_pstrdup(r->pool, v));
+        if (!hz || !(vz = memchr(v = hz + 1, '\0', end - hz - 1))) {
+            return DECLINED;            /* not NUL-terminated pairs */
+        }
+        if (!strcasecmp(h, "Content-Type")
+            && !*ap_scan_http_field_content(v)) {
+            type = v;
+        }
+        else if (stored_header_ok(h, v)) {
+            apr_table_addn(out, h, v);
         }
         else {
-            apr_table_addn(r->headers_out, h, v);
+            return DECLINED;
         }
-        h = v + strlen(v) + 1;
+        h = vz + 1;
     }
+    if (type) {
+        ap_set_content_type(r, apr_pstrdup(r->pool, type));
+    }
+    r->headers_out = apr_table_overlay(r->pool, r->headers_out, out);
     r->status = e.status;
     apr_table_setn(r->headers_out, "Age", apr_psprintf(r->pool, "%" APR_TIME_T_FMT,
                    apr_time_sec(r->request_time - e.stored)));
-    apr_table_setn(r->headers_out, "X-Prefork-App-Cache", "HIT");
+    apr_table_setn(r->headers_out, PA_CACHE_STATUS_HEADER, "HIT");
     if ((rc = ap_meets_conditions(r)) != OK) {
         return rc;
     }

@@ -12,6 +12,8 @@
 /* Response header an app sets to tag a cached response ("a, b"); it is
  * removed before the response leaves httpd. */
 #define PA_CACHE_TAGS_HEADER "X-Prefork-App-Cache-Tags"
+/* HIT or MISS, on an answer of an app with cache= (never the app's own). */
+#define PA_CACHE_STATUS_HEADER "X-Prefork-App-Cache"
 
 /* Parent, post_config (real pass): make every zone that is not there yet
  * as a named segment owned by httpd's User (so workers can attach), and

@@ -600,6 +600,9 @@ static void headers_done(pa_req_t *q)
     /* The framing is httpd's: an app's "chunked" over a plain body would
      * have the client read the body as chunks. */
     apr_table_unset(r->headers_out, "Transfer-Encoding");
+    /* Whether an answer came from the response cache is ours to say. */
+    apr_table_unset(r->headers_out, PA_CACHE_STATUS_HEADER);
+    apr_table_unset(r->err_headers_out, PA_CACHE_STATUS_HEADER);
     if (rc == HTTP_NOT_MODIFIED) {
         /* No body, but read to the end. */
         r->status = HTTP_NOT_MODIFIED;

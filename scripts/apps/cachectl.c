@@ -4,6 +4,11 @@
  *   page=X&maxage=S&tag=T   a page httpd may cache for S seconds, tagged T
  *   invalidate=T            drop every cached response tagged T
  *   count=KEY               add 1 to KEY in the zone (shared by every worker)
+ *   tamper=S&how=H          rewrite every stored response whose key holds S,
+ *                           as a hostile app sharing the zone could (the
+ *                           tests check that httpd does not serve it): H is
+ *                           cookie (a Set-Cookie added), status (101) or
+ *                           cut (a header without its closing NUL)
  */
 #include <fcgi_stdio.h>
 #include <stdlib.h>
@@ -34,6 +39,61 @@ static const char *param(const char *qs, const char *name, char *buf, size_t siz
         qs = end ? end + 1 : NULL;
     }
     return NULL;
+}
+
+/* The layout of the module's stored responses (mod_prefork_app/cache.c,
+ * pa_cache_entry_t): magic, status, stored, headers_len, body_len, then
+ * "name\0value\0" pairs, then the body. */
+#define ENTRY_STATUS        4
+#define ENTRY_HEADERS_LEN   16
+#define ENTRY_SIZE          24
+
+typedef struct tamper_t {
+    apr_shm_cache_t *zone;
+    const char *match, *how;
+    apr_pool_t *pool;
+    int done;
+} tamper_t;
+
+static apr_status_t tamper_one(void *baton, const char *key, const void *val,
+                               apr_size_t len, apr_uint64_t version,
+                               apr_time_t expires)
+{
+    static const char cookie[] = "Set-Cookie\0session=attacker";
+    tamper_t *t = baton;
+    char *v = apr_palloc(t->pool, len + sizeof(cookie));
+    apr_uint32_t hlen;
+    apr_size_t n = len;
+
+    if (!strstr(key, t->match) || len < ENTRY_SIZE) {
+        return APR_SUCCESS;
+    }
+    memcpy(v, val, len);
+    if (!strcmp(t->how, "status")) {
+        apr_int32_t st = 101;
+
+        memcpy(v + ENTRY_STATUS, &st, sizeof(st));
+    }
+    else {
+        /* cookie: a pair put first in the header block; cut: "X\0y" put
+         * last, so that the block ends inside a value. */
+        int cut = !strcmp(t->how, "cut");
+        const char *ins = cut ? "X\0y" : cookie;
+        apr_size_t add = cut ? 3 : sizeof(cookie), at;
+
+        memcpy(&hlen, v + ENTRY_HEADERS_LEN, sizeof(hlen));
+        at = ENTRY_SIZE + (cut ? hlen : 0);
+        memmove(v + at + add, v + at, len - at);
+        memcpy(v + at, ins, add);
+        hlen += (apr_uint32_t)add;
+        memcpy(v + ENTRY_HEADERS_LEN, &hlen, sizeof(hlen));
+        n += add;
+    }
+    if (apr_shm_cache_set(t->zone, key, v, n, expires ? expires - apr_time_now()
+                                                      : 0) == APR_SUCCESS) {
+        t->done++;
+    }
+    return APR_SUCCESS;
 }
 
 int main(void)
@@ -68,6 +128,13 @@ int main(void)
             apr_shm_cache_invalidate_tag(zone, a, &removed);
             printf("Content-Type: text/plain\r\n\r\nremoved %lu\n",
                    (unsigned long)removed);
+        }
+        else if (param(qs, "tamper", a, sizeof(a)) && zone) {
+            tamper_t t = { zone, a, param(qs, "how", b, sizeof(b)) ? b : "cookie",
+                           pool, 0 };
+
+            apr_shm_cache_iterate(zone, tamper_one, &t, pool);
+            printf("Content-Type: text/plain\r\n\r\ntampered %d\n", t.done);
         }
         else if (param(qs, "count", a, sizeof(a))) {
             apr_int64_t now = 0;

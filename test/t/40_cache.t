@@ -125,4 +125,24 @@ my $again = GET("/cecho?$cc&slowstream=$flag&n=6");
 like($again->content, qr/first\nsecond\n/, 'a reply whose client left halfway is not stored')
     or diag($again->header('X-Prefork-App-Cache'));
 
+# An entry rewritten by something else that can attach the zone (any app
+# given it with cache=, so any process running as that user): httpd serves
+# only what it could have stored itself. A Set-Cookie added, a status that
+# is not 200, a header block cut inside a value: a miss, fetched again.
+for my $how (qw(cookie status cut)) {
+    my $url = "/cached/t?page=t$how&maxage=300";
+    fetch($url);
+    is((fetch($url))[2], 'HIT', "$how: stored");
+    like(GET("/cached/x?tamper=t$how&how=$how")->content, qr/^tampered 1$/m,
+         "$how: the app rewrote the entry");
+    my ($tr, $tb, $ts) = fetch($url);
+    is("@{[$tr->code]} $ts", '200 MISS', "$how: the rewritten entry is not served");
+    unlike($tr->header('Set-Cookie') // '', qr/attacker/, "$how: nothing of it reaches the client");
+}
+
+# Whether an answer came from the cache is httpd's to say, not the app's.
+my $fake = GET('/pa-c?header=X-Prefork-App-Cache:%20HIT');
+is($fake->code, 200, 'an app that says X-Prefork-App-Cache itself: 200');
+ok(!defined $fake->header('X-Prefork-App-Cache'), 'its header does not reach the client');
+
 done_testing();
