@@ -154,9 +154,12 @@ int pa_conn_service_open(const char *sockdir, apr_pool_t *p, server_rec *s)
 {
     const char *path = apr_pstrcat(p, sockdir, "/" PA_CONN_SERVICE, NULL);
     int fd;
+    int on = 1;
 
     fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0 || pa_conn_bind(fd, path) != 0) {
+    /* Each ask then comes with its sender's pid, checked by the kernel. */
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on))
+        || pa_conn_bind(fd, path) != 0) {
         goto fail;
     }
     return fd;
@@ -175,32 +178,47 @@ void pa_conn_serve(int fd, pa_conn_lookup_fn lookup, void *baton)
 {
     for (;;) {
         struct sockaddr_un from;
-        socklen_t fromlen = sizeof(from);
+        /* Room for the credentials alone: descriptors sent along with an
+         * ask are not taken in (MSG_CTRUNC). */
+        union {
+            struct cmsghdr align;
+            char buf[CMSG_SPACE(sizeof(struct ucred))];
+        } cred;
+        struct cmsghdr *c;
+        struct ucred asker;
         pa_conn_io_t io;
         pid_t pid = 0;
         int conn;
         ssize_t n;
 
         pa_conn_io_init(&io);
-        n = recvfrom(fd, &io.m, sizeof(io.m), 0, (struct sockaddr *)&from,
-                     &fromlen);
+        io.mh.msg_name = &from;
+        io.mh.msg_namelen = sizeof(from);
+        io.mh.msg_control = cred.buf;
+        io.mh.msg_controllen = sizeof(cred.buf);
+        n = recvmsg(fd, &io.mh, MSG_CMSG_CLOEXEC);
         if (n < 0) {
             if (errno == EINTR) {
                 continue;
             }
             return;                 /* EAGAIN: all answered */
         }
-        if (n != sizeof(io.m) || io.m.magic != PA_CONN_MAGIC || fromlen == 0) {
+        c = CMSG_FIRSTHDR(&io.mh);
+        if (n != sizeof(io.m) || io.m.magic != PA_CONN_MAGIC
+            || io.mh.msg_namelen == 0 || !c || c->cmsg_level != SOL_SOCKET
+            || c->cmsg_type != SCM_CREDENTIALS
+            || c->cmsg_len != CMSG_LEN(sizeof(asker))) {
             continue;
         }
-        conn = lookup(baton, io.m.app, io.m.slot, &pid);
+        memcpy(&asker, CMSG_DATA(c), sizeof(asker));
+        conn = lookup(baton, io.m.app, io.m.slot, asker.pid, &pid);
         io.m.pid = pid;
         io.m.kept = conn >= 0;
-        io.mh.msg_name = &from;
-        io.mh.msg_namelen = fromlen;
+        io.mh.msg_control = io.cm.buf;
+        io.mh.msg_controllen = sizeof(io.cm.buf);
+        io.mh.msg_flags = 0;
         if (conn >= 0) {
-            struct cmsghdr *c = CMSG_FIRSTHDR(&io.mh);
-
+            c = CMSG_FIRSTHDR(&io.mh);
             c->cmsg_level = SOL_SOCKET;
             c->cmsg_type = SCM_RIGHTS;
             c->cmsg_len = CMSG_LEN(sizeof(int));

@@ -39,9 +39,12 @@ int pa_conn_open(const char *sock_path);
 
 /* Where the manager finds the kept connection of (app, slot): the current
  * occupant's pid (0 = none) and its connection (-1 = none). Indexes come
- * from an httpd child: the callee checks them against its own counts. */
+ * from the asker, whose pid the kernel vouches for: the callee checks them
+ * against its own counts, and hands a connection only to the process that
+ * holds the claim on that worker (anything else running as User may write
+ * to the service socket). */
 typedef int (*pa_conn_lookup_fn)(void *baton, apr_uint32_t app,
-                                 apr_uint32_t slot, pid_t *pid);
+                                 apr_uint32_t slot, pid_t asker, pid_t *pid);
 
 /* A new kept connection to a worker (pa_conn_open()): made blocking with
  * receives bounded by PA_CONN_RECV_WAIT_MS, so that the first wait for a

@@ -108,6 +108,7 @@ typedef struct pa_manager_t {
     dev_t sockdir_dev;          /* it, as made: another in its place is not */
     ino_t sockdir_ino;
     int sockdir_lost;           /* gone (logged), 2: cannot be made (logged) */
+    apr_time_t stranger_logged; /* PA00133, at most once a minute */
 } pa_manager_t;
 
 /* A manager of an earlier generation still draining after a restart. Kept
@@ -1411,21 +1412,38 @@ static void pa_mgr_handle_signals(pa_manager_t *m, int *reap)
     }
 }
 
-/* pa_conn_lookup_fn: the kept connection of (app, slot), for an httpd
+/* pa_conn_lookup_fn: the kept connection of (app, slot), for the httpd
  * child that claimed it. Made on the first ask, not at spawn: the child
  * sends its request at once, and libfcgi drops a unix connection on which
  * nothing arrives within 2 s of its accept(). */
 static int pa_mgr_kept_conn(void *baton, apr_uint32_t app, apr_uint32_t slot,
-                            pid_t *pid)
+                            pid_t asker, pid_t *pid)
 {
     pa_manager_t *m = baton;
     pa_worker_t *w;
+    pa_slot_t *claimed;
 
     if (app >= (apr_uint32_t)m->napps || slot >= m->apps[app].nslots) {
         return -1;
     }
     w = &m->apps[app].w[slot];
     *pid = w->pid;
+    claimed = pa_sb_slot(m->sb, m->apps[app].a, (int)slot);
+    if (claimed->state != PA_SLOT_BUSY || claimed->client_pid != asker) {
+        /* Not the claimant (an httpd child asks only while it holds the
+         * claim): someone reading or cutting into other requests' replies. */
+        apr_time_t now = apr_time_now();
+
+        if (now - m->stranger_logged >= apr_time_from_sec(60)) {
+            m->stranger_logged = now;
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, m->s, PALOGNO(00133)
+                         "pid %" APR_PID_T_FMT " asked for the connection to "
+                         "a worker of app %s it has not claimed: refused "
+                         "(logged once a minute)", asker,
+                         m->apps[app].app->name);
+        }
+        return -1;
+    }
     if (!w->pid || w->term_at || !m->apps[app].app->keep_conn
         || m->apps[app].a->keep_off) {
         return -1;                  /* it connects by itself */

@@ -31,6 +31,10 @@
  *               random (a header field changed, bytes cut, noise put in,
  *               a stretch repeated), written in random pieces; seed=N in
  *               the query string picks the damage, the same for the same N
+ *   steal       as a hostile process running as User would: ask the manager
+ *               (conn.sock beside its own listen socket) for the kept
+ *               connection of every app and slot; the reply says how many
+ *               it was handed ("stolen N")
  * With --keep it honours FCGI_KEEP_CONN after a correct reply (ok, padend)
  * as libfcgi does; otherwise it closes the connection after each request.
  * With --scgi it speaks SCGI: a correct reply with a Content-Length, or with
@@ -41,6 +45,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static int full_read(int fd, unsigned char *buf, size_t len)
@@ -411,6 +417,68 @@ static const struct { const char *mode, *reply; } one_record[] = {
                "Content-Length: 3\r\n\r\nok\n" },
 };
 
+/* mode=steal: how many kept connections the manager hands a process that
+ * claimed no worker. The ask is mod_prefork_app's (conn.c): magic "PAKC",
+ * app, slot, pid, kept, as five 32-bit words. */
+static int steal(void)
+{
+    struct sockaddr_un me, svc;
+    socklen_t len = sizeof(me);
+    struct timeval tv = { 0, 200000 };
+    sa_family_t autobind = AF_UNIX;
+    char *slash;
+    int s, app, slot, stolen = 0;
+
+    memset(&svc, 0, sizeof(svc));
+    if (getsockname(0, (struct sockaddr *)&me, &len) != 0
+        || !(slash = strrchr(me.sun_path, '/'))) {
+        return -1;
+    }
+    if ((size_t)(slash - me.sun_path) + sizeof("/conn.sock") > sizeof(svc.sun_path)) {
+        return -1;
+    }
+    svc.sun_family = AF_UNIX;
+    memcpy(svc.sun_path, me.sun_path, (size_t)(slash - me.sun_path));
+    memcpy(svc.sun_path + (slash - me.sun_path), "/conn.sock", sizeof("/conn.sock"));
+    s = socket(AF_UNIX, SOCK_DGRAM, 0);
+    if (s < 0 || bind(s, (struct sockaddr *)&autobind, sizeof(autobind)) != 0
+        || setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0) {
+        return -1;
+    }
+    for (app = 0; app < 32; app++) {
+        for (slot = 0; slot < 4; slot++) {
+            unsigned int ask[5] = { 0x50414b43u, (unsigned)app, (unsigned)slot, 0, 0 };
+            union { struct cmsghdr align; char buf[CMSG_SPACE(sizeof(int))]; } cm;
+            struct iovec iov = { ask, sizeof(ask) };
+            struct msghdr mh;
+            struct cmsghdr *c;
+
+            if (sendto(s, ask, sizeof(ask), 0, (struct sockaddr *)&svc,
+                       sizeof(svc)) != sizeof(ask)) {
+                return -1;
+            }
+            memset(&mh, 0, sizeof(mh));
+            mh.msg_iov = &iov;
+            mh.msg_iovlen = 1;
+            mh.msg_control = cm.buf;
+            mh.msg_controllen = sizeof(cm.buf);
+            if (recvmsg(s, &mh, 0) < 0) {
+                continue;
+            }
+            c = CMSG_FIRSTHDR(&mh);
+            if (c && c->cmsg_type == SCM_RIGHTS) {
+                int got;
+
+                memcpy(&got, CMSG_DATA(c), sizeof(got));
+                close(got);
+                stolen++;
+            }
+        }
+    }
+    close(s);
+    return stolen;
+}
+
 /* Returns whether the reply was a correct one, after which a kept
  * connection may carry the next request. */
 static int answer(int fd, const char *mode)
@@ -512,6 +580,14 @@ static int answer(int fd, const char *mode)
         record(fd, 1, 7, req_id, "first line\nsecond ", 18);
         record(fd, 1, 7, req_id, "line\nthird line\n", 16);
         out(fd, ok);
+        end(fd);
+    }
+    else if (!strcmp(mode, "steal")) {
+        char text[64];
+
+        snprintf(text, sizeof(text),
+                 "Content-Type: text/plain\r\n\r\nstolen %d\n", steal());
+        out(fd, text);
         end(fd);
     }
     else if (!strcmp(mode, "late")) {

@@ -21,7 +21,7 @@ use HTTP::Tiny ();
 use IO::Socket::INET ();
 use POSIX ();
 
-plan tests => 49;
+plan tests => 52;
 
 my $apps = $ENV{PA_APPS} || dirname(hello_path());
 my $echo = "$apps/echo";
@@ -296,6 +296,19 @@ $ua->get($h->url('/klate?mode=late'));
 select undef, undef, undef, 0.3;
 my $latepost = $ua->post($h->url("/klate?mode=ok"), { content => "x=1" });
 is($latepost->{status}, 502, 'a POST behind a late reply: 502, not the late reply');
+
+# ---- only the claimant gets a kept connection ------------------------------------
+# Anything running as User can write to the manager's service socket: a
+# worker asks for the connection of every app and slot, as a hostile app
+# could to read other requests' replies. The manager knows the asker's pid
+# from the kernel and hands a connection only to the httpd child that
+# holds the claim on that worker.
+$offset = error_log_offset($h->log_file);
+my $steal = $ua->get($h->url('/klate?mode=steal'));
+is("$steal->{status}:$steal->{content}", "200:stolen 0\n", 'a worker that asks is handed no connection');
+like(error_log_since($offset, $h->log_file), qr/PA00133: pid \d+ asked for the connection to a worker of app \w+ it has not claimed: refused/,
+     'the refusal is logged');
+is($ua->get($h->url('/kkeep'))->{status}, 200, 'the apps serve on');
 
 # ---- stop: idle workers on kept connections leave at SIGTERM ---------------------
 my @workers = map { $_->{pid} } whoami($ua, 'kkeep'), whoami($ua, 'khold');

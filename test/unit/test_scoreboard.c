@@ -557,10 +557,13 @@ static pid_t kept_pid;
 /* ap_log_rerror() looks at r->log before it calls the stub. */
 static struct ap_logconf all_levels = { NULL, APLOG_TRACE8 };
 
-/* The manager's side: (0, 0) is kept_conn to kept_pid; nothing else. */
-static int lookup(void *baton, apr_uint32_t app, apr_uint32_t slot, pid_t *pid)
+/* The manager's side: (0, 0) is kept_conn to kept_pid; nothing else. The
+ * asker's pid, as the kernel gave it, must be the test's (this service's
+ * parent). */
+static int lookup(void *baton, apr_uint32_t app, apr_uint32_t slot,
+                  pid_t asker, pid_t *pid)
 {
-    if (app != 0 || slot != 0) {
+    if (app != 0 || slot != 0 || asker != getppid()) {
         return -1;
     }
     *pid = kept_pid;
