@@ -841,8 +841,9 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
     const pa_app_t *app = ma->app;
     apr_interval_time_t die = apr_time_from_sec(app->die_timeout);
     int *spawn = ma->spawn, nspawn = 0, live = 0, idle = 0;
-    int *under = ma->under, nunder = 0;
+    int *under = ma->under, nunder = 0, busy = 0;
     int serving_retirees = 0, target, i, n = (int)ma->nslots;
+    int retiring = m->mode == PA_MODE_RETIRE;
     int reload_batch = 0;
     apr_uint32_t waiting;
     int check = now - ma->swept >= apr_time_from_msec(PA_TICK_MS);
@@ -972,11 +973,14 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
         if (slot->retire == PA_RETIRE_NONE
             && (st == PA_SLOT_IDLE || st == PA_SLOT_BUSY)
             && !pa_sb_backing_off(a, now)) {
-            if (app->lifetime
+            /* A retiring generation ends anyway: no renewal for age or a
+             * reload (max-requests and max-memory still hold). */
+            if (app->lifetime && !retiring
                 && now - w->spawned >= apr_time_from_sec(app->lifetime)) {
                 slot->retire = PA_RETIRE_LIFETIME;
             }
-            else if (w->reload_gen != ma->reload_gen && reload_batch > 0) {
+            else if (w->reload_gen != ma->reload_gen && reload_batch > 0
+                     && !retiring) {
                 slot->retire = PA_RETIRE_RELOAD;
                 reload_batch--;
                 ma->reload_marked++;
@@ -1001,6 +1005,7 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
             if (slot->retire == PA_RETIRE_NONE) {
                 live++;
                 idle += st == PA_SLOT_IDLE;
+                busy += st == PA_SLOT_BUSY;
             }
             else {
                 serving_retirees++;
@@ -1027,6 +1032,15 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
     }
 
     target = pa_mgr_target(ma, live, idle, waiting);
+    if (retiring) {
+        /* No new connection reaches this generation: what its httpd
+         * children still have in hand, and one spare for a request they
+         * have yet to send (a static pool does not wake the manager for a
+         * waiter). */
+        int want = busy + (int)waiting + 1;
+
+        target = want < app->max_procs ? want : app->max_procs;
+    }
     if (m->mode == PA_MODE_STOP || now < a->backoff_until) {
         nspawn = 0;
     }
@@ -1078,10 +1092,11 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
             live--;
             pa_mgr_retire_idle_locked(m, ma, i, PA_RETIRE_IDLE);
         }
-        else if (app->min_procs == app->max_procs && live > target) {
-            /* A static pool over its size: a worker that died under its
+        else if ((app->min_procs == app->max_procs || retiring)
+                 && live > target) {
+            /* A static pool over its size (a worker that died under its
              * last request was replaced in place while its successor was
-             * already starting. */
+             * already starting), or a retiring generation's idle ones. */
             idle--;
             live--;
             pa_mgr_retire_idle_locked(m, ma, i, PA_RETIRE_IDLE);

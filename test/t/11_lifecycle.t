@@ -14,7 +14,7 @@ use PATest qw(:all);
 use PALoad;
 use PADispatch qw(bg_request bg_result);
 
-plan tests => 73;
+plan tests => 78;
 
 my $hello = hello_path();
 my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
@@ -27,6 +27,10 @@ my $h = PATest::Httpd->new(conf => <<"EOF");
 PreforkAppCache lzone 1M
 PreforkApp lhello "$hello" processes=2 cache=lzone
 PreforkApp lslow "$echo" processes=1 die-timeout=2
+PreforkApp lpool "$echo" processes=4 lifetime=1
+<Location /lpool>
+    SetHandler prefork-app:lpool
+</Location>
 <Location /lhello>
     SetHandler prefork-app:lhello
 </Location>
@@ -91,6 +95,30 @@ ok($h->graceful, 'graceful restart while a slow request runs');
 waitpid $slow, 0;
 is($?, 0, 'the in-flight request completes with 200');
 ok(wait_for(sub { !pid_alive($draining) }), 'then its manager exits');
+
+# ---- a retiring generation keeps only what its requests need ---------------------
+# After a graceful restart no new connection reaches the old generation: its
+# manager keeps a worker per request still in hand plus one spare per app,
+# and renews none for age (lifetime=1 would replace all four every second).
+my $pslow = bg_request('GET', "$base/lpool?sleep=8");
+wait_for(sub { my $a = app_status('lpool', $base);
+               $a && $a->{processes}{busy} == 1 });
+my $retiring = $h->manager_pid;
+ok($h->graceful, 'graceful restart, a request of a 4-worker pool in flight');
+# lhello 1 spare, lslow 1 spare, lpool the busy one and 1 spare.
+# (While the request runs: once it is over, the manager leaves with all.)
+ok(wait_for(sub { pid_alive($retiring) && ps_children($retiring) <= 4 }),
+   'the retiring manager keeps 4 of its 7 workers') or diag(scalar ps_children($retiring));
+my %seen;
+for (1 .. 12) {
+    $seen{$_->{pid}} = 1 for ps_children($retiring);
+    select undef, undef, undef, 0.25;
+}
+ok(pid_alive($retiring) && keys(%seen) <= 4,
+   'and starts none while it drains (no lifetime renewal)')
+    or diag(join ' ', sort keys %seen);
+is(bg_result($pslow)->{status}, 200, 'the request in flight completes with 200');
+ok(wait_for(sub { !pid_alive($retiring) }), 'then that manager exits');
 
 # ---- a retiring manager SIGKILLed: its socket directory goes too ----------------
 my $kslow = bg_request('GET', "$base/lslow?sleep=2");
