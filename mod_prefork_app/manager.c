@@ -1061,7 +1061,9 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
         pa_mgr_new_occupant(slot, now);
     }
     live += nspawn;
-    if (waiting && live + serving_retirees == 0 && now < a->backoff_until) {
+    if (waiting && live + serving_retirees == 0
+        && pa_sb_backoff_outlasts(a, now,
+                                  apr_time_from_sec(app->queue_timeout))) {
         /* None up and none to start before the backoff ends: what waits
          * gets its 503 now, as a request arriving now would. */
         pa_sb_refuse_waiters_locked(sb, a);

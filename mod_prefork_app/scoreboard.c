@@ -146,6 +146,15 @@ int pa_sb_backing_off(const pa_sb_app_t *a, apr_time_t now)
     return now < a->backoff_until;
 }
 
+int pa_sb_backoff_outlasts(const pa_sb_app_t *a, apr_time_t now,
+                           apr_interval_time_t queue_timeout)
+{
+    apr_interval_time_t wait = queue_timeout < PA_BACKOFF_WAIT
+                               ? queue_timeout : PA_BACKOFF_WAIT;
+
+    return a->backoff_until > now + wait;
+}
+
 /* Whether recycling for this reason waits out the app's backoff now. */
 static int pa_sb_stretched(const pa_sb_app_t *a, apr_uint32_t retire,
                            apr_time_t now)
@@ -399,9 +408,11 @@ apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
         live += slot->state == PA_SLOT_BUSY || slot->state == PA_SLOT_STARTING;
     }
     /* No worker will come (the manager is gone, or a crash-looping app has
-     * none up): fail now, not after the queue timeout. */
+     * none up, nor will it for a while): fail now, not after the queue
+     * timeout. */
     w = sb->hdr->stopped
-        || (live == 0 && a->backoff_until > apr_time_now())
+        || (live == 0 && pa_sb_backoff_outlasts(a, apr_time_now(),
+                                                queue_timeout))
         ? NULL : pa_sb_enqueue_locked(sb, a);
     pa_sb_unlock(sb, a);
     if (!w) {

@@ -250,14 +250,23 @@ const char *pa_sb_retire_name(apr_uint32_t retire);
  * on every request. */
 void pa_sb_child_init(pa_sb_t *sb);
 
+/* A request waits out a crash-loop backoff that ends within this (and its
+ * queue-timeout): the first, short steps (start-delay), such as a page that
+ * crashed a few fresh workers of a quiet site gets, cost the app's other
+ * pages a wait, not a 503. A longer one is a crash loop: 503 at once. */
+#define PA_BACKOFF_WAIT apr_time_from_sec(2)
+/* Whether the app's backoff lasts beyond what a request waits for it. */
+int pa_sb_backoff_outlasts(const pa_sb_app_t *a, apr_time_t now,
+                           apr_interval_time_t queue_timeout);
 /* Why pa_sb_claim() returned APR_EAGAIN, as far as the state now tells
  * (for the log line). */
 const char *pa_sb_refusal(pa_sb_t *sb, int app_index);
 /* Claim an idle worker of app_index for this request, or wait FIFO until one
  * is released or queue_timeout passes. Returns APR_SUCCESS, APR_TIMEUP (queue
  * timeout: 503) or APR_EAGAIN (wait queue full, the app is crash-looping
- * with no worker up, which also sends away requests already waiting, or the
- * generation's manager is gone: 503 at once). */
+ * with no worker up and its backoff outlasts the wait, which also sends away
+ * requests already waiting, or the generation's manager is gone: 503 at
+ * once). */
 apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
                          apr_interval_time_t queue_timeout, pa_claim_t *claim);
 /* Give the worker back; hands it straight to the first waiter if any. */

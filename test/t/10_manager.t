@@ -16,7 +16,7 @@ use File::Temp ();
 use HTTP::Tiny ();
 use POSIX ();
 
-plan tests => 87;
+plan tests => 91;
 
 my $hello = hello_path();
 my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
@@ -58,6 +58,10 @@ PreforkApp mslowcrash "$tmp/slowcrash" processes=1 start-delay=30 request-timeou
     SetHandler prefork-app:mslowcrash
 </Location>
 PreforkApp mkill "$echo" processes=1 start-delay=60
+PreforkApp mwait "$echo" processes=1 start-delay=1
+<Location /mwait>
+    SetHandler prefork-app:mwait
+</Location>
 <Location /mkill>
     SetHandler prefork-app:mkill
 </Location>
@@ -230,6 +234,21 @@ is($h->get('/mkill?die=always')->{status}, 502,
 ok(wait_for_log(qr/PA00105: app mkill/, $off, file => $h->log_file),
    'a replacement dying in its first request starts the backoff');
 ok(app('mkill')->{crash_backoff_level} >= 1, '... shown in the status');
+
+# ---- a short backoff is waited out, not answered with 503s ------------------
+# Two POSTs that kill their workers, the second a fresh replacement that
+# had answered nothing: a crash loop for all the module can tell (backoff of
+# start-delay, 1 s). A request of another page then waits for the backoff
+# to end and is served; only a backoff longer than PA_BACKOFF_WAIT (2 s)
+# answers 503 at once.
+ok(wait_for(sub { pids('mwait') == 1 }), 'mwait: a worker up');
+is($h->get('/mwait')->{status}, 200, 'mwait: it answers');
+$off = error_log_offset($h->log_file);
+my $ua1 = HTTP::Tiny->new(timeout => 30);
+$ua1->post($h->url('/mwait?die=always')) for 1 .. 2;
+ok(wait_for_log(qr/PA00105: app mwait: .*next spawn in 1000 ms/, $off, file => $h->log_file),
+   'mwait: its fresh replacement dying in its first request starts the backoff');
+is($h->get('/mwait')->{status}, 200, 'a request during a 1 s backoff waits for it and is served');
 
 # ---- a bad deploy: the workers up serve on through the backoff --------------
 # Its replacements exit at once, so the app backs off; recycling by
