@@ -750,6 +750,30 @@ static void php_max_requests(apr_pool_t *pconf, pa_app_t *app)
     }
 }
 
+/* PHP_FCGI_CHILDREN=N in an app's environment makes php-cgi a master that
+ * forks N children on the worker's one socket: the module still sends one
+ * request at a time per worker, so they only take memory, and the master
+ * alone is what request-timeout and max-memory see. */
+static void php_children(const pa_app_t *app, server_rec *s)
+{
+    static const char var[] = "PHP_FCGI_CHILDREN=";
+    int i;
+
+    for (i = 0; i < app->env->nelts; i++) {
+        const char *e = APR_ARRAY_IDX(app->env, i, const char *);
+
+        if (!strncmp(e, var, sizeof(var) - 1)
+            && apr_atoi64(e + sizeof(var) - 1) > 0) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
+                         PALOGNO(00011) "%s:%d: PreforkApp %s: %s: php-cgi "
+                         "forks its own children, but each worker gets one "
+                         "request at a time: they only take memory (set "
+                         "processes= instead)", app->file, app->line,
+                         app->name, e);
+        }
+    }
+}
+
 int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
 {
     pa_server_conf_t *conf = pa_get_conf(s);
@@ -794,6 +818,7 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
         }
         if (app->protocol == PA_PROTO_FASTCGI) {
             php_max_requests(pconf, app);
+            php_children(app, s);
         }
         if (app->cache && !pa_worker_attaches_zone(app)) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,

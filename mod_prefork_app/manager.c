@@ -37,6 +37,8 @@ pa_sb_t *pa_scoreboard;
  * after (the next tick), not at once. */
 #define PA_CLOSED_GRACE apr_time_from_msec(200)
 #define PA_BACKOFF_MAX apr_time_from_sec(60)
+/* Crashes outside a crash loop: one line at warn per this, per app. */
+#define PA_CRASH_LOG_EVERY apr_time_from_sec(10)
 /* PreforkAppMaxProcesses: a worker idle this long is of no use to its app
  * and may be stopped for any app with requests waiting; and an app with
  * none may take one that has been up this long (a time slice). */
@@ -84,6 +86,9 @@ typedef struct pa_mapp_t {
     int owed;                   /* a worker of another app leaves for it: it
                                  * is maintained first, to take the room */
     apr_time_t stop_deadline;   /* SIGKILL what is left after this (stopping) */
+    apr_time_t crash_logged;    /* a crash was last logged at warn then */
+    apr_uint32_t crash_quiet;   /* crashes logged at info since */
+    int self_exit_warned;       /* PA00134 said */
 } pa_mapp_t;
 
 typedef struct pa_manager_t {
@@ -508,6 +513,7 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
     apr_uint32_t retire, answered;
     apr_time_t app_answered;
     int quick, loglevel, served_cgi;
+    char quiet[96];
 
     /* Its last words come before the line about its death. */
     pa_worker_read_output(w, m->s, 1);
@@ -618,24 +624,54 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
         }
     }
 
-    /* A crash loop is reported once, above, not once per crash. */
+    /* A crash loop is reported once, above, not once per crash; crashes
+     * outside one (start-delay=0, or a page that crashes its worker)
+     * once per PA_CRASH_LOG_EVERY at warn, the others at info. */
     loglevel = asked || (clean && !quick) || a->backoff_level ? APLOG_INFO
                                                               : APLOG_WARNING;
+    quiet[0] = '\0';
+    if (loglevel == APLOG_WARNING && now - ma->crash_logged < PA_CRASH_LOG_EVERY) {
+        loglevel = APLOG_INFO;
+        ma->crash_quiet++;
+    }
+    else if (loglevel == APLOG_WARNING) {
+        if (ma->crash_quiet) {
+            apr_snprintf(quiet, sizeof(quiet), "; %u more crashes since the "
+                         "last such line, logged at info", ma->crash_quiet);
+        }
+        ma->crash_logged = now;
+        ma->crash_quiet = 0;
+    }
+    if (clean && !asked && !quick && !served_cgi && requests > 0
+        && retire == PA_RETIRE_NONE && !ma->self_exit_warned) {
+        /* php-cgi under a wrapper that sets PHP_FCGI_MAX_REQUESTS, say: a
+         * request sent just as it leaves fails (a POST is not sent again). */
+        ma->self_exit_warned = 1;
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, m->s, PALOGNO(00134)
+                     "app %s: worker pid %" APR_PID_T_FMT " exited by itself "
+                     "after %" APR_UINT64_T_FMT " requests: a request sent to "
+                     "it just then fails. If the app limits its requests "
+                     "(PHP_FCGI_MAX_REQUESTS, e.g. in a wrapper), set "
+                     "max-requests= below that limit, so that the manager "
+                     "replaces it first (said once)", ma->app->name, w->pid,
+                     requests);
+    }
     if (WIFSIGNALED(status)) {
         ap_log_error(APLOG_MARK, loglevel, 0, m->s, PALOGNO(00103)
                      "app %s slot %d pid %" APR_PID_T_FMT " killed by signal "
-                     "%d after %" APR_UINT64_T_FMT " requests (%s)",
+                     "%d after %" APR_UINT64_T_FMT " requests (%s)%s",
                      ma->app->name, w->slot_index, w->pid, WTERMSIG(status),
-                     requests, asked ? pa_retire_reason(retire) : "crashed");
+                     requests, asked ? pa_retire_reason(retire) : "crashed",
+                     quiet);
     }
     else {
         ap_log_error(APLOG_MARK, loglevel, 0, m->s, PALOGNO(00104)
                      "app %s slot %d pid %" APR_PID_T_FMT " exited with "
-                     "status %d after %" APR_UINT64_T_FMT " requests (%s)",
+                     "status %d after %" APR_UINT64_T_FMT " requests (%s)%s",
                      ma->app->name, w->slot_index, w->pid, WEXITSTATUS(status),
                      requests, asked ? pa_retire_reason(retire)
                                : clean && !quick ? "exited by itself"
-                               : "crashed");
+                               : "crashed", quiet);
     }
     pa_worker_gone(w, m->s);
 }

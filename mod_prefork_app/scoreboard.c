@@ -152,7 +152,7 @@ int pa_sb_backoff_outlasts(const pa_sb_app_t *a, apr_time_t now,
     apr_interval_time_t wait = queue_timeout < PA_BACKOFF_WAIT
                                ? queue_timeout : PA_BACKOFF_WAIT;
 
-    return a->backoff_until > now + wait;
+    return a->backoff_until > now + (a->backoff_level > 1 ? 0 : wait);
 }
 
 /* Whether recycling for this reason waits out the app's backoff now. */

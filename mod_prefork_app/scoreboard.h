@@ -250,10 +250,11 @@ const char *pa_sb_retire_name(apr_uint32_t retire);
  * on every request. */
 void pa_sb_child_init(pa_sb_t *sb);
 
-/* A request waits out a crash-loop backoff that ends within this (and its
- * queue-timeout): the first, short steps (start-delay), such as a page that
- * crashed a few fresh workers of a quiet site gets, cost the app's other
- * pages a wait, not a 503. A longer one is a crash loop: 503 at once. */
+/* A request waits out the first step of a crash-loop backoff (start-delay)
+ * if it ends within this (and its queue-timeout): a page that crashed a few
+ * fresh workers of a quiet site costs the app's other pages a wait, not a
+ * 503; a worker that then serves them ends the backoff. Past the first
+ * step it is a crash loop: 503 at once. */
 #define PA_BACKOFF_WAIT apr_time_from_sec(2)
 /* Whether the app's backoff lasts beyond what a request waits for it. */
 int pa_sb_backoff_outlasts(const pa_sb_app_t *a, apr_time_t now,

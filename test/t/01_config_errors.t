@@ -101,7 +101,7 @@ my @cases = (
                                 qr/no PreforkApp named 'vnosuch'/, 4 ],
 );
 
-plan tests => 3 * @cases + 2;
+plan tests => 3 * @cases + 5;
 
 for my $case (@cases) {
     my ($what, $lines, $reason, $bad) = @$case;
@@ -141,3 +141,13 @@ my %r = configtest(
 );
 ok($r{rc} == 0, 'a valid config passes') or diag("valid config rejected (exit $r{rc}):\n$r{out}");
 ok($r{out} =~ /Syntax OK/, 'Syntax OK') or diag("no 'Syntax OK':\n$r{out}");
+
+# A warning, not an error: php-cgi told to fork children of its own.
+%r = configtest(qq{PreforkApp php "$hello" processes=2},
+                'PreforkAppEnv php PHP_FCGI_CHILDREN 4',
+                'PreforkAppEnv php PHP_FCGI_MAX_REQUESTS 500');
+ok($r{rc} == 0, 'PHP_FCGI_CHILDREN: passes') or diag($r{out});
+like($r{out}, qr/PA00011: \Q$r{file}\E:$r{first}: PreforkApp php: PHP_FCGI_CHILDREN=4: php-cgi forks its own children, but each worker gets one request at a time/,
+     'PHP_FCGI_CHILDREN: warned, with file and line');
+%r = configtest(qq{PreforkApp php "$hello" processes=2}, 'PreforkAppEnv php PHP_FCGI_CHILDREN 0');
+unlike($r{out}, qr/PA00011/, 'PHP_FCGI_CHILDREN=0: no warning');

@@ -16,7 +16,7 @@ use File::Temp ();
 use HTTP::Tiny ();
 use POSIX ();
 
-plan tests => 91;
+plan tests => 97;
 
 my $hello = hello_path();
 my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
@@ -37,6 +37,12 @@ open $sh, '>', "$tmp/deploy" or die "$tmp/deploy: $!";
 print $sh "#!/bin/sh\n[ -e \"\$1\" ] && exit 1\nexec '$echo'\n";
 close $sh;
 chmod 0755, "$tmp/deploy";
+# php-cgi under a wrapper that limits its requests where the module cannot
+# see it.
+open $sh, '>', "$tmp/php-wrapper" or die "$tmp/php-wrapper: $!";
+print $sh "#!/bin/sh\nPHP_FCGI_MAX_REQUESTS=2 exec /usr/bin/php-cgi\n";
+close $sh;
+chmod 0755, "$tmp/php-wrapper";
 open my $php, '>', "$tmp/hello.php" or die "$tmp/hello.php: $!";
 print $php "<?php echo 'php ', getmypid(), \"\\n\";\n";
 close $php;
@@ -52,6 +58,11 @@ Alias /mphp/ "$tmp/"
 </Directory>
 <Location /mphp/>
     SetHandler prefork-app:mphp
+</Location>
+PreforkApp mwrap "$tmp/php-wrapper" processes=1
+Alias /mwrap/ "$tmp/"
+<Location /mwrap/>
+    SetHandler prefork-app:mwrap
 </Location>
 PreforkApp mslowcrash "$tmp/slowcrash" processes=1 start-delay=30 request-timeout=60
 <Location /mslowcrash>
@@ -368,6 +379,17 @@ is_deeply([keys %st], ['200'], 'no failed request meanwhile')
     or diag(PALoad::describe(%st));
 is(counter('mphp', 'crashed'), 0, 'leaving after serving requests is not a crash');
 
+# Under a wrapper the limit is the app's secret: the first worker that
+# leaves by itself is worth a warning (once) that says what to set.
+$off = error_log_offset($h->log_file);
+my @wrapped = map { $h->get('/mwrap/hello.php')->{status} } 1 .. 6;
+ok(wait_for_log(qr/PA00134: app mwrap: worker pid \d+ exited by itself after 2 requests: .*set max-requests= below that limit/,
+                $off, file => $h->log_file),
+   'a worker that leaves by itself: PA00134 says to set max-requests') or diag("@wrapped");
+ok(wait_for(sub { (counter('mwrap', 'exited') || 0) >= 2 }), 'more than one has left');
+my @said = error_log_since($off, $h->log_file) =~ /PA00134/g;
+is(scalar @said, 1, 'said once');
+
 # ---- a dynamic pool grows with waiting requests and shrinks when idle -------
 ok(wait_for(sub { pids('mdyn') == 1 }), 'dynamic pool starts at its minimum');
 my @slow = map {
@@ -414,4 +436,20 @@ ok($h->stop, 'stopped');
     ok(wait_for_log(qr/PA00118: manager pid \d+ could not start/, 0, file => $hf->log_file),
        'and the manager could not start');
     ok($hf->stop, 'that httpd stopped');
+}
+
+# ---- crashes outside a crash loop: one warn line per 10 s ----------------------
+# start-delay=0: no backoff, the app is restarted at once, every time (about
+# fifty times a second here). Each crash is logged, but at warn only once per
+# 10 s per app (that line counts the others, logged at info).
+{
+    my $hc = PATest::Httpd->new(conf => qq{PreforkApp mflood "/bin/false" processes=1 start-delay=0\n});
+    ok($hc->start, 'an httpd with an app that exits at once, start-delay=0') or diag($hc->error_log);
+    sleep 3;
+    my $log = $hc->error_log;
+    my $crashes = () = $log =~ /PA00104: app mflood /g;
+    my $warned = () = $log =~ /\[prefork_app:warn\][^\n]*PA00104: app mflood /g;
+    ok($crashes >= 10 && $warned == 1,
+       'every crash is logged, at warn once in 3 s') or diag("$crashes crashes, $warned at warn");
+    ok($hc->stop, 'that httpd stopped');
 }
