@@ -105,6 +105,7 @@ typedef struct pa_req_t {
     int req_sent;                   /* all of it did, its end included */
     apr_time_t deadline;            /* claim + request-timeout */
     pa_fcgi_parser_t parser;
+    apr_uint16_t reqid;             /* this attempt's FastCGI request id */
     pa_fcgi_head_t head;
     int headers_done;
     int ended;                      /* FCGI_END_REQUEST seen */
@@ -751,6 +752,17 @@ static void on_end(pa_req_t *q, apr_size_t after)
 
     q->ended = 1;
     stderr_flush(q);
+    if (q->parser.adopted
+        && apr_atomic_cas32(&q->sba->fixed_ids, 1, 0) == 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, PALOGNO(00408)
+                      "%s: worker pid %ld answered request id %u with id 1: "
+                      "the app answers every request with id 1, so its kept "
+                      "connections are sent id 1 from now on, and a reply "
+                      "it sends after its request ended would reach the "
+                      "next request on that worker (fix the app, or set "
+                      "keep-conn=off)", q->app->name, (long)q->claim.pid,
+                      (unsigned)q->reqid);
+    }
     if (after) {
         /* The reply is whole, but the next one on this connection would
          * begin with them: the worker's stream is not to be trusted. */
@@ -1277,13 +1289,13 @@ static void send_body_rest(pa_req_t *q)
             continue;
         }
         pa_fcgi_header_put((unsigned char *)q->stdin_buf, PA_FCGI_STDIN,
-                           q->claim.reqid, (apr_uint16_t)len, 0);
+                           q->reqid, (apr_uint16_t)len, 0);
         iov.iov_base = q->stdin_buf;
         iov.iov_len = PA_FCGI_HEADER_LEN + len;
         if (eos && len) {
             pa_fcgi_header_put((unsigned char *)q->stdin_buf
                                + PA_FCGI_HEADER_LEN + len,
-                               PA_FCGI_STDIN, q->claim.reqid, 0, 0);
+                               PA_FCGI_STDIN, q->reqid, 0, 0);
             iov.iov_len += PA_FCGI_HEADER_LEN;
         }
         if (len || eos) {
@@ -1313,7 +1325,7 @@ static void send_request(pa_req_t *q, const char *begin, apr_size_t begin_len)
         if (len > PA_STDIN_CHUNK) {
             len = PA_STDIN_CHUNK;
         }
-        pa_fcgi_header_put(hdrs[h], PA_FCGI_STDIN, q->claim.reqid,
+        pa_fcgi_header_put(hdrs[h], PA_FCGI_STDIN, q->reqid,
                            (apr_uint16_t)len, 0);
         iov[n].iov_base = hdrs[h++];
         iov[n++].iov_len = PA_FCGI_HEADER_LEN;
@@ -1322,7 +1334,7 @@ static void send_request(pa_req_t *q, const char *begin, apr_size_t begin_len)
         off += len;
     }
     if (q->body_complete && !q->spool && !is_scgi(q)) {
-        pa_fcgi_header_put(hdrs[h], PA_FCGI_STDIN, q->claim.reqid, 0, 0);
+        pa_fcgi_header_put(hdrs[h], PA_FCGI_STDIN, q->reqid, 0, 0);
         iov[n].iov_base = hdrs[h];
         iov[n++].iov_len = PA_FCGI_HEADER_LEN;
     }
@@ -1427,8 +1439,15 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
         q->claim.unread = 0;            /* counted on the kept connection */
     }
     if (!is_scgi(q)) {
-        pa_fcgi_set_request_id(begin, begin_len, q->claim.reqid);
-        pa_fcgi_parser_init(&q->parser, q->claim.reqid);
+        /* A fresh connection carries nothing but this reply: id 1, as
+         * other FastCGI clients send. On a kept one each request has an id
+         * of its own (the first 2), so that a reply sent after its request
+         * ended is not taken for the next one's; unless the app answers
+         * every request with id 1 (found on a first request). */
+        q->reqid = q->kept && !q->sba->fixed_ids ? q->claim.reqid : 1;
+        pa_fcgi_set_request_id(begin, begin_len, q->reqid);
+        pa_fcgi_parser_init(&q->parser, q->reqid);
+        q->parser.one_ok = q->kept && q->claim.first;
     }
     send_request(q, begin, begin_len);
     if (q->app->protocol == PA_PROTO_CGI && !q->fail && !q->ended) {

@@ -196,6 +196,10 @@ static pa_fcgi_event_e start_record(pa_fcgi_parser_t *ps)
         return parse_error(ps, "unexpected record type %d (request id %d)",
                            ps->type, id);
     }
+    if (id != ps->request_id && id == 1 && ps->one_ok && !ps->ours) {
+        ps->request_id = 1;
+        ps->adopted = 1;
+    }
     if (id != ps->request_id) {
         ps->stale = !ps->ours && recent_id(ps->request_id, id);
         return parse_error(ps, ps->stale ? "a reply to an earlier request "
@@ -203,7 +207,7 @@ static pa_fcgi_event_e start_record(pa_fcgi_parser_t *ps)
                            : "record for request id %d (expected %d)",
                            id, ps->request_id);
     }
-    ps->ours++;
+    ps->ours = 1;
     if (ps->type == PA_FCGI_END_REQUEST && ps->content_left != 8) {
         return parse_error(ps, "FCGI_END_REQUEST of %d bytes (expected %d)",
                            (int)ps->content_left, 8);

@@ -95,7 +95,13 @@ typedef struct pa_fcgi_parser_t {
     int stale;                  /* the error: before any record of ours, one
                                  * for a recent earlier request id (a reply
                                  * that came after its request ended) */
-    int ours;                   /* records of our request id so far */
+    int ours;                   /* a record of our request id came */
+    int one_ok;                 /* set by the caller: nothing can come before
+                                 * our reply (the connection's first request),
+                                 * so a first record for request id 1 is an
+                                 * app that answers every request with 1:
+                                 * taken as ours */
+    int adopted;                /* that happened */
     char errbuf[96];
 } pa_fcgi_parser_t;
 

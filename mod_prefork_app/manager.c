@@ -630,7 +630,8 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
     loglevel = asked || (clean && !quick) || a->backoff_level ? APLOG_INFO
                                                               : APLOG_WARNING;
     quiet[0] = '\0';
-    if (loglevel == APLOG_WARNING && now - ma->crash_logged < PA_CRASH_LOG_EVERY) {
+    if (loglevel == APLOG_WARNING
+        && now - ma->crash_logged < PA_CRASH_LOG_EVERY) {
         loglevel = APLOG_INFO;
         ma->crash_quiet++;
     }
@@ -884,7 +885,7 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
     apr_uint32_t waiting;
     int check = now - ma->swept >= apr_time_from_msec(PA_TICK_MS);
 
-    if (check && app->touch_reload) {
+    if (check && app->touch_reload && m->mode != PA_MODE_RETIRE) {
         pa_mgr_check_reload(m, ma);
     }
     if (app->max_memory && now - ma->rss_read >= PA_RSS_EVERY) {
@@ -1070,10 +1071,10 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
     target = pa_mgr_target(ma, live, idle, waiting);
     if (retiring) {
         /* No new connection reaches this generation: what its httpd
-         * children still have in hand, and one spare for a request they
-         * have yet to send (a static pool does not wake the manager for a
-         * waiter). */
-        int want = busy + (int)waiting + 1;
+         * children still have in hand, and one spare kept (never started)
+         * for a request they have yet to send (a static pool does not wake
+         * the manager for a waiter). */
+        int want = busy + (int)waiting + (live > busy ? 1 : 0);
 
         target = want < app->max_procs ? want : app->max_procs;
     }

@@ -142,6 +142,9 @@ typedef struct pa_sb_app_t {
     volatile apr_uint32_t backoff_level;    /* crash-loop backoff, 0 = none */
     volatile apr_uint32_t keep_off;         /* the app closes kept connections:
                                              * one per request from now on */
+    volatile apr_uint32_t fixed_ids;        /* the app answers every request
+                                             * with one request id, whatever
+                                             * it is sent: 1 is sent */
     volatile apr_time_t backoff_until;
     volatile apr_time_t answered_at;        /* a worker last answered a request */
     pa_app_counters_t c;
@@ -197,8 +200,10 @@ typedef struct pa_claim_t {
     apr_time_t start;
     apr_uint32_t unread;            /* claim: the slot's unread bytes; release
                                      * (PA_RELEASE_OK): what this request left */
-    apr_uint16_t reqid;             /* FastCGI request id: 1..65535, the next
-                                     * one for each request on this worker */
+    apr_uint16_t reqid;             /* FastCGI request id for a kept
+                                     * connection: 2 for the occupant's first
+                                     * request, then the next (1..65535) */
+    int first;                      /* the occupant's first request */
 } pa_claim_t;
 
 typedef enum {
@@ -253,8 +258,7 @@ void pa_sb_child_init(pa_sb_t *sb);
 /* A request waits out the first step of a crash-loop backoff (start-delay)
  * if it ends within this (and its queue-timeout): a page that crashed a few
  * fresh workers of a quiet site costs the app's other pages a wait, not a
- * 503; a worker that then serves them ends the backoff. Past the first
- * step it is a crash loop: 503 at once. */
+ * 503. Past the first step it is a crash loop: 503 at once. */
 #define PA_BACKOFF_WAIT apr_time_from_sec(2)
 /* Whether the app's backoff lasts beyond what a request waits for it. */
 int pa_sb_backoff_outlasts(const pa_sb_app_t *a, apr_time_t now,

@@ -23,8 +23,9 @@
  *   noend       a correct reply without FCGI_END_REQUEST, then close
  *   nothing     close without a byte
  *   stderr      three stderr lines split across records, then ok
- *   late        ok, then pad=MS later (50) a second whole reply (X-Late:
- *               yes, "late"), as if to the same request
+ *   late        ok, then, once the next request has arrived (before it is
+ *               read), a second whole reply (X-Late: yes, "late") with the
+ *               first one's request id
  *   padend      ok, ended by an FCGI_END_REQUEST with 8 bytes of padding
  *               that come in a write of their own pad=MS later (50)
  *   fuzz        a correct reply whose record framing is then damaged at
@@ -35,12 +36,15 @@
  *               (conn.sock beside its own listen socket) for the kept
  *               connection of every app and slot; the reply says how many
  *               it was handed ("stolen N")
+ * With --id1 it answers every request with request id 1, whatever it was
+ * sent (as some FastCGI libraries do).
  * With --keep it honours FCGI_KEEP_CONN after a correct reply (ok, padend)
  * as libfcgi does; otherwise it closes the connection after each request.
  * With --scgi it speaks SCGI: a correct reply with a Content-Length, or with
  * mode=fuzz the same reply cut, with noise put in or a stretch repeated.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +90,7 @@ static void full_write(int fd, const void *buf, size_t len)
 }
 
 static int req_id = 1;              /* the request's, echoed in each record */
+static int id1;                     /* --id1: answer with 1 whatever it is */
 
 static void record(int fd, int version, int type, int id, const char *data,
                    size_t len)
@@ -178,7 +183,7 @@ static char *read_request(int fd, const char *def)
         }
         if (h[1] == 1 && clen >= 3) {
             keep_conn = content[2] & 1;
-            req_id = (h[2] << 8) | h[3];
+            req_id = id1 ? 1 : (h[2] << 8) | h[3];
         }
         else if (h[1] == 4) {
             if (clen == 0) {
@@ -591,9 +596,12 @@ static int answer(int fd, const char *mode)
         end(fd);
     }
     else if (!strcmp(mode, "late")) {
+        struct pollfd next = { fd, POLLIN, 0 };
+
         out(fd, ok);
         end(fd);
-        usleep(pad_ms * 1000);          /* after httpd has read the end */
+        /* Once httpd has read the end (it sent the next request since). */
+        poll(&next, 1, 60000);
         out(fd, "Content-Type: text/plain\r\nX-Late: yes\r\n\r\nlate\n");
         end(fd);
         return 1;
@@ -630,6 +638,7 @@ int main(int argc, char **argv)
         }
         scgi |= !strcmp(argv[i], "--scgi");
         keep |= !strcmp(argv[i], "--keep");
+        id1 |= !strcmp(argv[i], "--id1");
     }
     for (;;) {
         int fd = accept(0, NULL, NULL);

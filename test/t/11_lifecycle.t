@@ -14,7 +14,7 @@ use PATest qw(:all);
 use PALoad;
 use PADispatch qw(bg_request bg_result);
 
-plan tests => 78;
+plan tests => 79;
 
 my $hello = hello_path();
 my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
@@ -28,6 +28,7 @@ PreforkAppCache lzone 1M
 PreforkApp lhello "$hello" processes=2 cache=lzone
 PreforkApp lslow "$echo" processes=1 die-timeout=2
 PreforkApp lpool "$echo" processes=4 lifetime=1
+PreforkApp lzero "$echo" processes=0-2
 <Location /lpool>
     SetHandler prefork-app:lpool
 </Location>
@@ -104,6 +105,7 @@ my $pslow = bg_request('GET', "$base/lpool?sleep=8");
 wait_for(sub { my $a = app_status('lpool', $base);
                $a && $a->{processes}{busy} == 1 });
 my $retiring = $h->manager_pid;
+my $roff = error_log_offset($h->log_file);
 ok($h->graceful, 'graceful restart, a request of a 4-worker pool in flight');
 # lhello 1 spare, lslow 1 spare, lpool the busy one and 1 spare.
 # (While the request runs: once it is over, the manager leaves with all.)
@@ -117,6 +119,8 @@ for (1 .. 12) {
 ok(pid_alive($retiring) && keys(%seen) <= 4,
    'and starts none while it drains (no lifetime renewal)')
     or diag(join ' ', sort keys %seen);
+unlike(error_log_since($roff, $h->log_file), qr/\[pid $retiring:[^\]]*\][^\n]*PA00108: app lzero/,
+       'an app scaled to zero gets no spare started');
 is(bg_result($pslow)->{status}, 200, 'the request in flight completes with 200');
 ok(wait_for(sub { !pid_alive($retiring) }), 'then that manager exits');
 

@@ -21,7 +21,7 @@ use HTTP::Tiny ();
 use IO::Socket::INET ();
 use POSIX ();
 
-plan tests => 52;
+plan tests => 57;
 
 my $apps = $ENV{PA_APPS} || dirname(hello_path());
 my $echo = "$apps/echo";
@@ -43,6 +43,15 @@ PreforkApp kkill "$echo" processes=2
 PreforkApp kpad "$apps/bad --keep --mode=padend" processes=1
 # Keeps its connection; mode=late sends a second reply after the first.
 PreforkApp klate "$apps/bad --keep" processes=1
+# Answer every request with request id 1, as some FastCGI libraries do.
+PreforkApp kid1 "$apps/bad --keep --id1" processes=1
+PreforkApp kid1off "$apps/bad --id1" processes=1 keep-conn=off
+<Location /kid1>
+    SetHandler prefork-app:kid1
+</Location>
+<Location /kid1off>
+    SetHandler prefork-app:kid1off
+</Location>
 <Location /klate>
     SetHandler prefork-app:klate
 </Location>
@@ -296,6 +305,25 @@ $ua->get($h->url('/klate?mode=late'));
 select undef, undef, undef, 0.3;
 my $latepost = $ua->post($h->url("/klate?mode=ok"), { content => "x=1" });
 is($latepost->{status}, 502, 'a POST behind a late reply: 502, not the late reply');
+
+# ---- apps that answer every request with request id 1 ------------------------------
+# mod_proxy_fcgi and mod_fcgid always send id 1, so some apps never look at
+# it. A connection per request is sent id 1. On a kept one the first request
+# (id 2) finds out: its reply is taken, the app is sent id 1 from then on,
+# and a warning says what protection that costs.
+$offset = error_log_offset($h->log_file);
+my @id1 = map { $ua->get($h->url('/kid1')) } 1 .. 3;
+is(join(' ', map { "$_->{status}:$_->{content}" } @id1), join(' ', ("200:ok\n") x 3),
+   'an app that answers with id 1 on a kept connection: served');
+$log = error_log_since($offset, $h->log_file);
+my @said1 = $log =~ /PA00408: kid1: worker pid \d+ answered request id 2 with id 1/g;
+is(scalar @said1, 1, 'found out on the first request, said once') or diag($log);
+my %id1pids = map { $_ => 1 } $log =~ /PA00306: kid1: slot \d+ \(pid (\d+)\)/g;
+is(scalar keys %id1pids, 1, 'by one worker, never replaced') or diag($log);
+is(join(' ', map { $ua->get($h->url('/kid1off'))->{status} } 1 .. 2), '200 200',
+   'keep-conn=off: a connection per request is sent id 1');
+unlike(error_log_since($offset, $h->log_file), qr/PA00408: kid1off|PA0040[1-7]: kid1/,
+       'nothing else logged');
 
 # ---- only the claimant gets a kept connection ------------------------------------
 # Anything running as User can write to the manager's service socket: a

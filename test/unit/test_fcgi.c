@@ -418,6 +418,37 @@ static void test_parse_stale(void **state)
     assert_false(ps.stale);
 }
 
+/* On a connection's first request, a reply for id 1 is an app that answers
+ * every request with 1: taken as ours (and said); any other id is not. */
+static void test_parse_one_ok(void **state)
+{
+    unsigned char b[128];
+    apr_size_t n;
+    pa_fcgi_parser_t ps;
+    collected_t c;
+
+    n = put_rec(b, PA_FCGI_STDOUT, 1, "ok", 2, 0);
+    n += put_end(b + n, 1, 0, PA_FCGI_REQUEST_COMPLETE);
+    pa_fcgi_parser_init(&ps, 2);
+    ps.one_ok = 1;
+    feed(&ps, b, n, 1, &c);
+    assert_int_equal(c.last, PA_FCGI_EV_END);
+    assert_true(ps.adopted);
+    assert_memory_equal(c.out, "ok", 2);
+
+    pa_fcgi_parser_init(&ps, 2);            /* not a first request */
+    feed(&ps, b, n, n, &c);
+    assert_int_equal(c.last, PA_FCGI_EV_ERROR);
+    assert_true(ps.stale);
+
+    n = put_rec(b, PA_FCGI_STDOUT, 3, "ok", 2, 0);
+    pa_fcgi_parser_init(&ps, 2);            /* only 1 is taken */
+    ps.one_ok = 1;
+    feed(&ps, b, n, n, &c);
+    assert_int_equal(c.last, PA_FCGI_EV_ERROR);
+    assert_false(ps.adopted);
+}
+
 /* Every record of a request built with id 1 gets the id asked for. */
 static void test_set_request_id(void **state)
 {
@@ -635,6 +666,7 @@ int main(void)
         cmocka_unit_test(test_parse_end_is_sticky),
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_parse_stale),
+        cmocka_unit_test(test_parse_one_ok),
         cmocka_unit_test(test_set_request_id),
         cmocka_unit_test(test_parse_eof_reasons),
         cmocka_unit_test(test_head_scan),
