@@ -65,7 +65,11 @@ typedef struct pa_cache_save_t {
  * cleanup of ours, is kept across a restart, since httpd reloads the module
  * then and a function pointer kept across one may point nowhere. */
 #define PA_ZONES_KEY        "mod_prefork_app-zones"
-#define PA_ZONE_OWNER       ".owner"    /* marker: which httpd made it */
+/* A zone's segment: PREFIX NAME "." PID SUFFIX in DefaultRuntimeDir, and
+ * its marker (which httpd made it) that name + OWNER. */
+#define PA_ZONE_PREFIX      "prefork_app-"
+#define PA_ZONE_SUFFIX      ".cache"
+#define PA_ZONE_OWNER       ".owner"
 
 /* One per zone name ever configured, in the process pool. */
 typedef struct pa_zone_kept_t {
@@ -112,14 +116,16 @@ static void zone_remove_stale(apr_pool_t *p, const char *dir, server_rec *s)
         return;
     }
     while (apr_dir_read(&fi, APR_FINFO_NAME, d) == APR_SUCCESS) {
-        apr_size_t n = strlen(fi.name), tail = sizeof(".cache" PA_ZONE_OWNER) - 1;
+        const apr_size_t head = sizeof(PA_ZONE_PREFIX) - 1,
+                         tail = sizeof(PA_ZONE_SUFFIX PA_ZONE_OWNER) - 1;
+        apr_size_t n = strlen(fi.name);
         const char *owner, *dot;
         struct stat st;
         char *end;
         long pid;
 
-        if (strncmp(fi.name, "prefork_app-", 12) || n <= 12 + tail
-            || strcmp(fi.name + n - tail, ".cache" PA_ZONE_OWNER)) {
+        if (strncmp(fi.name, PA_ZONE_PREFIX, head) || n <= head + tail
+            || strcmp(fi.name + n - tail, PA_ZONE_SUFFIX PA_ZONE_OWNER)) {
             continue;
         }
         dot = fi.name + n - tail;
@@ -127,8 +133,7 @@ static void zone_remove_stale(apr_pool_t *p, const char *dir, server_rec *s)
             dot--;
         }
         pid = strtol(dot, &end, 10);
-        if (end != fi.name + n - tail || pid <= 0 || pid == (long)getpid()
-            || pa_sb_pid_alive((pid_t)pid)) {
+        if (end != fi.name + n - tail || !pa_sb_pid_gone(pid)) {
             continue;
         }
         owner = apr_pstrcat(p, dir, fi.name, NULL);
@@ -149,8 +154,9 @@ static void zone_remove_stale(apr_pool_t *p, const char *dir, server_rec *s)
 
 static const char *zone_path(apr_pool_t *p, const char *name)
 {
-    return ap_runtime_dir_relative(p, apr_psprintf(p, "prefork_app-%s.%ld.cache",
-                                                   name, (long)getpid()));
+    return ap_runtime_dir_relative(p, apr_psprintf(p, PA_ZONE_PREFIX "%s.%ld"
+                                                   PA_ZONE_SUFFIX, name,
+                                                   (long)getpid()));
 }
 
 /* Make k's segment, owned by httpd's User (workers run as that user, and

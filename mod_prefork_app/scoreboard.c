@@ -201,6 +201,11 @@ int pa_sb_pid_alive(pid_t pid)
     return pid > 0 && (kill(pid, 0) == 0 || errno != ESRCH);
 }
 
+int pa_sb_pid_gone(long pid)
+{
+    return pid > 0 && pid != (long)getpid() && !pa_sb_pid_alive((pid_t)pid);
+}
+
 /* The oldest live waiter, or NULL. Records of dead waiters are freed on the
  * way: a crashed httpd child must not be handed a worker. */
 static apr_uint32_t pa_sb_waiters_hw(pa_sb_layout_t *l, pa_sb_app_t *a)
@@ -736,8 +741,7 @@ static void pa_sb_remove_stale(apr_pool_t *p, const char *base, server_rec *s)
         char tail;
 
         if (sscanf(fi.name, "pa-%ld.%u%c", &pid, &gen, &tail) != 2
-            || pid <= 0 || pid == (long)getpid()
-            || pa_sb_pid_alive((pid_t)pid)) {
+            || !pa_sb_pid_gone(pid)) {
             continue;
         }
         dir = apr_pstrcat(p, base, "/", fi.name, NULL);

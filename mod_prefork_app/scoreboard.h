@@ -240,6 +240,10 @@ void pa_sb_unlock(pa_sb_t *sb, pa_sb_app_t *a);
 void pa_sb_wake_manager(pa_sb_t *sb);
 /* kill(pid, 0) says the process exists (EPERM counts as alive). */
 int pa_sb_pid_alive(pid_t pid);
+/* Whether pid, read from the name of something an httpd left behind (a
+ * socket directory, a cache zone), is of one that is gone: neither this
+ * process nor any live one. */
+int pa_sb_pid_gone(long pid);
 
 /* Whether the app is in a crash-loop backoff. Recycling (lifetime,
  * touch-reload, max-memory; max-requests if a->stretch) waits then: a
