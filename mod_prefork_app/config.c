@@ -479,6 +479,31 @@ static const char *cmd_prefork_app(cmd_parms *cmd, void *dummy,
     return NULL;
 }
 
+/* Where NAME (nlen bytes) is in app's PreforkAppEnv entries, or -1. */
+static int app_env_index(const pa_app_t *app, const char *name,
+                         apr_size_t nlen)
+{
+    int i;
+
+    for (i = 0; i < app->env->nelts; i++) {
+        const char *e = APR_ARRAY_IDX(app->env, i, const char *);
+
+        if (!strncmp(e, name, nlen) && e[nlen] == '=') {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* NAME's value in app's PreforkAppEnv entries, or NULL. */
+static const char *app_env_get(const pa_app_t *app, const char *name)
+{
+    apr_size_t nlen = strlen(name);
+    int i = app_env_index(app, name, nlen);
+
+    return i < 0 ? NULL : APR_ARRAY_IDX(app->env, i, const char *) + nlen + 1;
+}
+
 static const char *cmd_prefork_app_env(cmd_parms *cmd, void *dummy,
                                        const char *name, const char *var,
                                        const char *value)
@@ -510,14 +535,9 @@ static const char *cmd_prefork_app_env(cmd_parms *cmd, void *dummy,
     }
     /* Set again: the later line wins, as with SetEnv (a duplicate entry
      * would leave the choice to each program's getenv()). */
-    for (i = 0; i < app->env->nelts; i++) {
-        const char *e = APR_ARRAY_IDX(app->env, i, const char *);
-
-        if (!strncmp(e, var, c - var) && e[c - var] == '=') {
-            break;
-        }
-    }
-    if (i == app->env->nelts) {
+    i = app_env_index(app, var, (apr_size_t)(c - var));
+    if (i < 0) {
+        i = app->env->nelts;
         apr_array_push(app->env);
     }
     APR_ARRAY_IDX(app->env, i, const char *) =
@@ -724,28 +744,23 @@ static int check_sockdir(pa_server_conf_t *conf, apr_pool_t *ptemp,
  * and a php* command without one is told max-requests (0 = never). */
 static void php_max_requests(apr_pool_t *pconf, pa_app_t *app)
 {
-    static const char var[] = "PHP_FCGI_MAX_REQUESTS=";
     const char *base = strrchr(app->argv[0], '/');
-    int i;
+    const char *v = app_env_get(app, "PHP_FCGI_MAX_REQUESTS");
 
-    for (i = 0; i < app->env->nelts; i++) {
-        const char *e = APR_ARRAY_IDX(app->env, i, const char *);
+    if (v) {
+        apr_int64_t n = apr_atoi64(v);
 
-        if (!strncmp(e, var, sizeof(var) - 1)) {
-            apr_int64_t n = apr_atoi64(e + sizeof(var) - 1);
-
-            if (n > 0 && n <= INT_MAX
-                && (app->max_requests == 0 || n < app->max_requests)) {
-                app->max_requests = (int)n;
-            }
-            app->exits_itself = n > 0;
-            return;
+        if (n > 0 && n <= INT_MAX
+            && (app->max_requests == 0 || n < app->max_requests)) {
+            app->max_requests = (int)n;
         }
+        app->exits_itself = n > 0;
+        return;
     }
     base = base ? base + 1 : app->argv[0];
     if (!strncmp(base, "php", 3)) {
         APR_ARRAY_PUSH(app->env, const char *) =
-            apr_psprintf(pconf, "%s%d", var, app->max_requests);
+            apr_psprintf(pconf, "PHP_FCGI_MAX_REQUESTS=%d", app->max_requests);
         app->exits_itself = app->max_requests > 0;
     }
 }
@@ -756,21 +771,15 @@ static void php_max_requests(apr_pool_t *pconf, pa_app_t *app)
  * alone is what request-timeout and max-memory see. */
 static void php_children(const pa_app_t *app, server_rec *s)
 {
-    static const char var[] = "PHP_FCGI_CHILDREN=";
-    int i;
+    const char *v = app_env_get(app, "PHP_FCGI_CHILDREN");
 
-    for (i = 0; i < app->env->nelts; i++) {
-        const char *e = APR_ARRAY_IDX(app->env, i, const char *);
-
-        if (!strncmp(e, var, sizeof(var) - 1)
-            && apr_atoi64(e + sizeof(var) - 1) > 0) {
-            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
-                         PALOGNO(00011) "%s:%d: PreforkApp %s: %s: php-cgi "
-                         "forks its own children, but each worker gets one "
-                         "request at a time: they only take memory (set "
-                         "processes= instead)", app->file, app->line,
-                         app->name, e);
-        }
+    if (v && apr_atoi64(v) > 0) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
+                     PALOGNO(00011) "%s:%d: PreforkApp %s: PHP_FCGI_CHILDREN="
+                     "%s: php-cgi forks its own children, but each worker "
+                     "gets one request at a time: they only take memory (set "
+                     "processes= instead)", app->file, app->line, app->name,
+                     v);
     }
 }
 
