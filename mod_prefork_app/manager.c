@@ -878,14 +878,14 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
     const pa_app_t *app = ma->app;
     apr_interval_time_t die = apr_time_from_sec(app->die_timeout);
     int *spawn = ma->spawn, nspawn = 0, live = 0, idle = 0;
-    int *under = ma->under, nunder = 0, busy = 0;
+    int *under = ma->under, nunder = 0;
     int serving_retirees = 0, target, i, n = (int)ma->nslots;
     int retiring = m->mode == PA_MODE_RETIRE;
     int reload_batch = 0;
     apr_uint32_t waiting;
     int check = now - ma->swept >= apr_time_from_msec(PA_TICK_MS);
 
-    if (check && app->touch_reload && m->mode != PA_MODE_RETIRE) {
+    if (check && app->touch_reload && !retiring) {
         pa_mgr_check_reload(m, ma);
     }
     if (app->max_memory && now - ma->rss_read >= PA_RSS_EVERY) {
@@ -1042,7 +1042,6 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
             if (slot->retire == PA_RETIRE_NONE) {
                 live++;
                 idle += st == PA_SLOT_IDLE;
-                busy += st == PA_SLOT_BUSY;
             }
             else {
                 serving_retirees++;
@@ -1068,15 +1067,17 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
         }
     }
 
-    target = pa_mgr_target(ma, live, idle, waiting);
     if (retiring) {
         /* No new connection reaches this generation: what its httpd
-         * children still have in hand, and one spare kept (never started)
-         * for a request they have yet to send (a static pool does not wake
-         * the manager for a waiter). */
-        int want = busy + (int)waiting + (live > busy ? 1 : 0);
+         * children still have in hand (busy and waiting), and one idle
+         * spare kept (never started) for a request they have yet to send
+         * (a static pool does not wake the manager for a waiter). */
+        int want = live - idle + (int)waiting + (idle > 0);
 
         target = want < app->max_procs ? want : app->max_procs;
+    }
+    else {
+        target = pa_mgr_target(ma, live, idle, waiting);
     }
     if (m->mode == PA_MODE_STOP || now < a->backoff_until) {
         nspawn = 0;
