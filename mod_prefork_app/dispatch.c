@@ -1441,13 +1441,15 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
     if (!is_scgi(q)) {
         /* A fresh connection carries nothing but this reply: id 1, as
          * other FastCGI clients send. On a kept one each request has an id
-         * of its own (the first 2), so that a reply sent after its request
-         * ended is not taken for the next one's; unless the app answers
-         * every request with id 1 (found on a first request). */
-        q->reqid = q->kept && !q->sba->fixed_ids ? q->claim.reqid : 1;
+         * of its own (the occupant's first 2, then the next in 1..65535), so
+         * that a reply sent after its request ended is not taken for the
+         * next one's; unless the app answers every request with id 1 (found
+         * on a first request). */
+        q->reqid = q->kept && !q->sba->fixed_ids
+                   ? (apr_uint16_t)(q->claim.nth % 0xffff + 1) : 1;
         pa_fcgi_set_request_id(begin, begin_len, q->reqid);
         pa_fcgi_parser_init(&q->parser, q->reqid);
-        q->parser.one_ok = q->kept && q->claim.first;
+        q->parser.one_ok = q->kept && q->claim.nth == 1;
     }
     send_request(q, begin, begin_len);
     if (q->app->protocol == PA_PROTO_CGI && !q->fail && !q->ended) {

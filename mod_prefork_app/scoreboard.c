@@ -310,10 +310,7 @@ static void pa_sb_fill_claim(pa_sb_app_t *a, pa_slot_t *slot, int slot_index,
     claim->pid = slot->pid;
     claim->start = slot->req_start;
     claim->unread = slot->unread;
-    /* Consecutive requests on a kept connection differ: a reply that comes
-     * late, after a request's end, is not taken for the next one's. */
-    claim->reqid = (apr_uint16_t)(slot->requests % 0xffff + 1);
-    claim->first = slot->requests == 1;
+    claim->nth = slot->requests;
     /* Display only: written by the claimant alone while it holds the slot. */
     apr_cpystrn(slot->uri, what ? what : "", sizeof(slot->uri));
 }

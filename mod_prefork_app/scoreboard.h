@@ -200,10 +200,8 @@ typedef struct pa_claim_t {
     apr_time_t start;
     apr_uint32_t unread;            /* claim: the slot's unread bytes; release
                                      * (PA_RELEASE_OK): what this request left */
-    apr_uint16_t reqid;             /* FastCGI request id for a kept
-                                     * connection: 2 for the occupant's first
-                                     * request, then the next (1..65535) */
-    int first;                      /* the occupant's first request */
+    apr_uint64_t nth;               /* this request's count on the occupant,
+                                     * 1 for its first */
 } pa_claim_t;
 
 typedef enum {
