@@ -431,7 +431,9 @@ static int steal(void)
     socklen_t len = sizeof(me);
     struct timeval tv = { 0, 200000 };
     sa_family_t autobind = AF_UNIX;
+    static const char svcname[] = "/conn.sock";
     char *slash;
+    size_t dlen;
     int s, app, slot, stolen = 0;
 
     memset(&svc, 0, sizeof(svc));
@@ -439,12 +441,13 @@ static int steal(void)
         || !(slash = strrchr(me.sun_path, '/'))) {
         return -1;
     }
-    if ((size_t)(slash - me.sun_path) + sizeof("/conn.sock") > sizeof(svc.sun_path)) {
+    dlen = (size_t)(slash - me.sun_path);
+    if (dlen + sizeof(svcname) > sizeof(svc.sun_path)) {
         return -1;
     }
     svc.sun_family = AF_UNIX;
-    memcpy(svc.sun_path, me.sun_path, (size_t)(slash - me.sun_path));
-    memcpy(svc.sun_path + (slash - me.sun_path), "/conn.sock", sizeof("/conn.sock"));
+    memcpy(svc.sun_path, me.sun_path, dlen);
+    memcpy(svc.sun_path + dlen, svcname, sizeof(svcname));
     s = socket(AF_UNIX, SOCK_DGRAM, 0);
     if (s < 0 || bind(s, (struct sockaddr *)&autobind, sizeof(autobind)) != 0
         || setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0) {
@@ -452,8 +455,12 @@ static int steal(void)
     }
     for (app = 0; app < 32; app++) {
         for (slot = 0; slot < 4; slot++) {
-            unsigned int ask[5] = { 0x50414b43u, (unsigned)app, (unsigned)slot, 0, 0 };
-            union { struct cmsghdr align; char buf[CMSG_SPACE(sizeof(int))]; } cm;
+            unsigned int ask[5] = { 0x50414b43u, (unsigned)app,
+                                    (unsigned)slot, 0, 0 };
+            union {
+                struct cmsghdr align;
+                char buf[CMSG_SPACE(sizeof(int))];
+            } cm;
             struct iovec iov = { ask, sizeof(ask) };
             struct msghdr mh;
             struct cmsghdr *c;
