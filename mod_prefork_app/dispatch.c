@@ -926,7 +926,11 @@ static int client_socket(request_rec *r)
 }
 
 /* The client has hung up (or half-closed: the same to us, as to nginx);
- * for an HTTP/2 stream, reset it or dropped the connection. */
+ * for an HTTP/2 stream, reset it or dropped the connection. Or
+ * PA_CLIENT_CUT: httpd closed the socket under us, as the event and worker
+ * MPMs do to every connection of a child they stop at once (restart,
+ * stop). */
+#define PA_CLIENT_CUT 2
 static int client_left(pa_req_t *q)
 {
     struct pollfd pfd;
@@ -934,10 +938,19 @@ static int client_left(pa_req_t *q)
     if (q->client_fd < 0) {
         return q->r->connection->master && q->r->connection->aborted;
     }
+    if (client_socket(q->r) != q->client_fd) {
+        return PA_CLIENT_CUT;
+    }
     pfd.fd = q->client_fd;
     pfd.events = POLLRDHUP;
     pfd.revents = 0;
     return poll(&pfd, 1, 0) == 1;
+}
+
+/* For the wait queue: a request whose client left stops waiting. */
+static int queued_client_left(void *baton)
+{
+    return client_left(baton);
 }
 
 /* Wait for events on the worker socket until the attempt's deadline; or
@@ -1375,6 +1388,7 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
     request_rec *r = q->r;
     apr_time_t asked = apr_time_now(), now;
     apr_status_t rv;
+    int left;
 
     q->fd = -1;
     q->kept = q->sent = 0;
@@ -1391,7 +1405,34 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
     apr_brigade_cleanup(q->hdr);
 
     rv = pa_sb_claim(pa_scoreboard, q->app->index, what,
-                     apr_time_from_sec(q->app->queue_timeout), &q->claim);
+                     apr_time_from_sec(q->app->queue_timeout), &q->claim,
+                     queued_client_left, q);
+    now = apr_time_now();
+    left = rv == APR_ECONNABORTED
+           || (rv == APR_SUCCESS && now - asked >= PA_QUEUE_RECHECK)
+           ? client_left(q) : 0;
+    if (left || rv == APR_ECONNABORTED) {
+        /* Nobody would read the reply: the worker is not even told. */
+        if (left == PA_CLIENT_CUT) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PALOGNO(00327)
+                          "%s: httpd closed the client's connection (this "
+                          "child is stopping) while its request waited %"
+                          APR_TIME_T_FMT " ms for a worker; not sent",
+                          q->app->name, apr_time_as_msec(now - asked));
+        }
+        else {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PALOGNO(00323)
+                          "%s: client went away while its request waited %"
+                          APR_TIME_T_FMT " ms for a worker; not sent",
+                          q->app->name, apr_time_as_msec(now - asked));
+        }
+        apr_atomic_inc64(&q->sba->c.abandoned);
+        q->claimed = rv == APR_SUCCESS;
+        q->waited += now - asked;
+        r->connection->aborted = 1;
+        q->fail = PA_FAIL_CLIENT;
+        return OK;
+    }
     if (rv != APR_SUCCESS) {
         int busy = APR_STATUS_IS_TIMEUP(rv) || APR_STATUS_IS_EAGAIN(rv);
         apr_interval_time_t queued = apr_time_now() - asked;
@@ -1411,7 +1452,6 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
         return HTTP_SERVICE_UNAVAILABLE;
     }
     q->claimed = 1;
-    now = apr_time_now();
     q->waited += now - asked;
     q->deadline = now + apr_time_from_sec(q->app->request_timeout);
     q->watch_from = now + PA_WATCH_AFTER;
@@ -1419,17 +1459,6 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
                   "%s: slot %d (pid %ld) after waiting %" APR_TIME_T_FMT " us",
                   q->app->name, q->claim.slot_index, (long)q->claim.pid,
                   now - asked);
-    if (now - asked >= PA_QUEUE_RECHECK && client_left(q)) {
-        /* Nobody would read the reply: the worker is not even told. */
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PALOGNO(00323)
-                      "%s: client went away while its request waited %"
-                      APR_TIME_T_FMT " ms for a worker; not sent",
-                      q->app->name, apr_time_as_msec(now - asked));
-        apr_atomic_inc64(&q->sba->c.abandoned);
-        r->connection->aborted = 1;
-        q->fail = PA_FAIL_CLIENT;
-        return OK;
-    }
 
     if (connect_worker(q) != 0) {
         q->fail = PA_FAIL_CONNECT;

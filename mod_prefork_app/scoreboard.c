@@ -387,14 +387,15 @@ const char *pa_sb_refusal(pa_sb_t *sb, int app_index)
 }
 
 apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
-                         apr_interval_time_t queue_timeout, pa_claim_t *claim)
+                         apr_interval_time_t queue_timeout, pa_claim_t *claim,
+                         int (*gone)(void *baton), void *baton)
 {
     pa_sb_layout_t *l = &sb->layout[app_index];
     pa_sb_app_t *a = l->app;
     apr_time_t deadline;
     pa_waiter_t *w;
     apr_uint32_t i, live = 0;
-    int idx;
+    int idx, left_queue = 0;
 
     pa_sb_lock(sb, a);
     /* Lowest index first: the high slots of a dynamic pool go idle and are
@@ -435,10 +436,19 @@ apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
         if (w->state != PA_WAIT_WAITING || left <= 0) {
             break;
         }
+        if (gone && left > PA_SB_GONE_CHECK) {
+            left = PA_SB_GONE_CHECK;
+        }
         ts.tv_sec = apr_time_sec(left);
         ts.tv_nsec = apr_time_usec(left) * 1000;
         /* Returns at once if a release already changed the word. */
-        pa_futex(&w->state, FUTEX_WAIT, PA_WAIT_WAITING, &ts);
+        if (pa_futex(&w->state, FUTEX_WAIT, PA_WAIT_WAITING, &ts) != 0
+            && errno == ETIMEDOUT && gone
+            && __atomic_load_n(&w->state, __ATOMIC_ACQUIRE) == PA_WAIT_WAITING
+            && gone(baton)) {
+            left_queue = 1;
+            break;
+        }
     }
 
     if (__atomic_load_n(&w->state, __ATOMIC_ACQUIRE) == PA_WAIT_REFUSED) {
@@ -451,7 +461,7 @@ apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
         pa_sb_lock(sb, a);
         if (w->state != PA_WAIT_GRANTED) {
             apr_status_t rv = w->state == PA_WAIT_REFUSED ? APR_EAGAIN
-                                                         : APR_TIMEUP;
+                              : left_queue ? APR_ECONNABORTED : APR_TIMEUP;
 
             if (w->state == PA_WAIT_WAITING) {
                 a->queue_len--;

@@ -273,9 +273,13 @@ const char *pa_sb_refusal(pa_sb_t *sb, int app_index);
  * timeout: 503) or APR_EAGAIN (wait queue full, the app is crash-looping
  * with no worker up and its backoff outlasts the wait, which also sends away
  * requests already waiting, or the generation's manager is gone: 503 at
- * once). */
+ * once). While it waits, gone(baton) (if not NULL) is asked every
+ * PA_SB_GONE_CHECK whether the request still wants a worker; once it says
+ * no, the request leaves the queue: APR_ECONNABORTED. */
+#define PA_SB_GONE_CHECK apr_time_from_msec(500)
 apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
-                         apr_interval_time_t queue_timeout, pa_claim_t *claim);
+                         apr_interval_time_t queue_timeout, pa_claim_t *claim,
+                         int (*gone)(void *baton), void *baton);
 /* Give the worker back; hands it straight to the first waiter if any. */
 void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how);
 /* Account one finished request (status code, duration) in the stats ring. */

@@ -14,7 +14,7 @@ use PATest qw(:all);
 use PALoad;
 use PADispatch qw(bg_request bg_result);
 
-plan tests => 79;
+plan tests => 86;
 
 my $hello = hello_path();
 my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
@@ -206,6 +206,27 @@ my %was = map { $_ => 1 } @old;
 ok(wait_for(sub { my @now = all_pids(); @now == 3 && !grep { $was{$_} } @now }),
    'fresh workers took their slots');
 is($h->get('/lhello')->{status}, 200, 'requests are served again');
+
+# ---- restart (SIGHUP) with a request queued: it leaves at once -----------------
+# httpd closes every connection of a child it stops at once; a request
+# waiting in the queue sees that and goes (PA00327), instead of holding the
+# child until a worker is free to take it to nobody.
+ok(wait_for(sub { my $a = app_status('lslow', $base);
+                  $a && $a->{processes}{idle} == 1 }), 'lslow idle');
+my $held = bg_request('GET', "$base/lslow?sleep=30");
+ok(wait_for(sub { my $a = app_status('lslow', $base);
+                  $a && $a->{processes}{busy} == 1 }), 'a slow GET holds its one worker');
+my $queued = bg_request('POST', "$base/lslow?whoami=1", { content => 'x=1' });
+ok(wait_for(sub { my $a = app_status('lslow', $base);
+                  $a && $a->{queue}{length} }), 'a POST waits in the queue');
+$off = error_log_offset($h->log_file);
+ok($h->_k('restart'), 'restart (SIGHUP)');
+ok(wait_for_log(qr/PA00327: lslow: httpd closed the client's connection \(this child is stopping\) while its request waited \d+ ms for a worker; not sent/,
+                $off, file => $h->log_file),
+   'the queued request leaves the queue, one line (PA00327)');
+unlike(error_log_since($off, $h->log_file), qr/PA00323/, 'not taken for a client that left');
+bg_result($_) for $held, $queued;
+ok(wait_for(sub { $h->get('/lslow')->{status} == 200 }), 'the new generation serves');
 
 # ---- the httpd child serving a request dies: its worker is not leaked ---------
 my $client = fork;

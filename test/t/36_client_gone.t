@@ -14,7 +14,7 @@ use PATest qw(:all);
 use PADispatch qw(:all);
 use IO::Socket::INET ();
 
-plan tests => 28;
+plan tests => 35;
 
 my $app = 'dgone';
 
@@ -99,6 +99,27 @@ is(counter($app, 'abandoned_in_queue'), $abandoned + 1, 'counted');
 # which the next request must drop, not take for its own.
 my ($now) = http()->get(base_url() . "/$app?whoami=1")->{content} =~ /served=(\d+)/;
 is($now, $served + 2, 'the worker served the held request and this one only');
+
+# ---- ... and leaves the queue then, not once a worker is free ----------------------
+ok(wait_for(sub { idle() }), 'worker idle');
+($pid) = worker_pids($app);
+$abandoned = counter($app, 'abandoned_in_queue');
+$off = error_log_offset();
+my $long = send_raw("GET /$app?sleep=30 HTTP/1.1\r\n");
+ok(wait_for(sub { busy() }), 'the worker is held for 30 s');
+$s = send_raw("GET /$app?whoami=1 HTTP/1.1\r\n");
+ok(wait_for(sub { (app_status($app) || {})->{queue}{length} }), 'a GET waits in the queue');
+close $s;
+ok(wait_for(sub { my $a = app_status($app) || {};
+                  !$a->{queue}{length} && $a->{processes}{busy} }, timeout => 10),
+   'its client hangs up: it leaves the queue while the worker is still held');
+ok(wait_for_log(qr/PA00323: $app: client went away while its request waited \d+ ms for a worker; not sent/, $off),
+   'one line');
+is(counter($app, 'abandoned_in_queue'), $abandoned + 1, 'counted');
+close $long;
+ok(wait_for(sub { my ($p) = worker_pids($app); $p && $p != $pid && !pid_alive($pid) },
+            timeout => 20),
+   'the held GET\'s client hangs up too: its worker is replaced');
 
 # ---- a GET whose client only half-closed: no made-up empty response -----------------
 # Its reply is dropped once the hang-up is seen; httpd must not then send a

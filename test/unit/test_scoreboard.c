@@ -165,7 +165,7 @@ static void test_claim_lowest_idle_and_release(void **state)
 
     worker_up(f, 1, 1001);
     worker_up(f, 0, 1000);
-    assert_int_equal(pa_sb_claim(f->sb, 0, "GET /a", apr_time_from_sec(1), &c1),
+    assert_int_equal(pa_sb_claim(f->sb, 0, "GET /a", apr_time_from_sec(1), &c1, NULL, NULL),
                      APR_SUCCESS);
     assert_int_equal(c1.slot_index, 0);
     assert_int_equal(c1.pid, 1000);
@@ -173,7 +173,7 @@ static void test_claim_lowest_idle_and_release(void **state)
     assert_int_equal(c1.slot->client_pid, getpid());
     assert_string_equal(c1.slot->uri, "GET /a");
     assert_true(c1.slot->req_start > 0);
-    assert_int_equal(pa_sb_claim(f->sb, 0, "GET /b", apr_time_from_sec(1), &c2),
+    assert_int_equal(pa_sb_claim(f->sb, 0, "GET /b", apr_time_from_sec(1), &c2, NULL, NULL),
                      APR_SUCCESS);
     assert_int_equal(c2.slot_index, 1);
     assert_int_equal(f->a->c.accepted, 2);
@@ -201,12 +201,38 @@ static void test_queue_timeout(void **state)
     fixture_t *f = *state;
     pa_claim_t c;
 
-    assert_int_equal(pa_sb_claim(f->sb, 0, "x", apr_time_from_msec(50), &c),
+    assert_int_equal(pa_sb_claim(f->sb, 0, "x", apr_time_from_msec(50), &c, NULL, NULL),
                      APR_TIMEUP);
     assert_int_equal(f->a->queue_len, 0);
     assert_int_equal(f->a->c.queue_max, 1);
     assert_int_equal(pa_sb_sweep_waiters_locked(f->sb, f->a, 1), 0);
     assert_int_equal(f->a->waiters_hw, 0);       /* the record was freed */
+}
+
+static int gone_on_second_ask(void *baton)
+{
+    return ++*(int *)baton == 2;
+}
+
+/* A waiter whose request no longer wants a worker (its client left) leaves
+ * the queue when asked, long before its queue timeout; the worker released
+ * next goes idle, not to it. */
+static void test_queue_waiter_gone(void **state)
+{
+    fixture_t *f = *state;
+    pa_claim_t busy, c;
+    int asked = 0;
+
+    worker_up(f, 0, 1000);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "a", 0, &busy, NULL, NULL),
+                     APR_SUCCESS);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "b", apr_time_from_sec(60), &c,
+                                 gone_on_second_ask, &asked),
+                     APR_ECONNABORTED);
+    assert_int_equal(asked, 2);
+    assert_int_equal(f->a->queue_len, 0);
+    pa_sb_release(f->sb, &busy, PA_RELEASE_OK);
+    assert_int_equal(busy.slot->state, PA_SLOT_IDLE);
 }
 
 /* Three processes queue in order; one worker is handed from each release
@@ -226,7 +252,7 @@ static void test_fifo_handoff(void **state)
             pa_claim_t c;
             char me = (char)('0' + k);
 
-            if (pa_sb_claim(f->sb, 0, "q", apr_time_from_sec(20), &c) != APR_SUCCESS
+            if (pa_sb_claim(f->sb, 0, "q", apr_time_from_sec(20), &c, NULL, NULL) != APR_SUCCESS
                 || write(fds[1], &me, 1) != 1) {
                 _exit(1);
             }
@@ -263,7 +289,7 @@ static pid_t leave_zombie_waiter(fixture_t *f)
     if (kid == 0) {
         pa_claim_t c;
 
-        pa_sb_claim(f->sb, 0, "q", apr_time_from_sec(30), &c);
+        pa_sb_claim(f->sb, 0, "q", apr_time_from_sec(30), &c, NULL, NULL);
         _exit(0);
     }
     wait_queue_len(f, 1);
@@ -336,11 +362,11 @@ static void test_max_requests_retires(void **state)
 
     worker_up(f, 0, 1000);
     for (i = 0; i < 2; i++) {
-        assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c), APR_SUCCESS);
+        assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL), APR_SUCCESS);
         pa_sb_release(f->sb, &c, PA_RELEASE_OK);
     }
     wake_pending(f);
-    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c), APR_SUCCESS);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL), APR_SUCCESS);
     /* Known at claim time, so the manager can start the replacement now. */
     assert_int_equal(c.slot->retire, PA_RETIRE_MAX_REQUESTS);
     assert_true(wake_pending(f));
@@ -353,7 +379,7 @@ static void claim_release(fixture_t *f, int n, pa_release_e how)
     pa_claim_t c;
 
     while (n-- > 0) {
-        assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c), APR_SUCCESS);
+        assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL), APR_SUCCESS);
         pa_sb_release(f->sb, &c, how);
     }
 }
@@ -378,7 +404,7 @@ static void test_recycling_waits_out_backoff(void **state)
     f->a->backoff_until = 0;
     worker_up(f, 0, 1001);
     claim_release(f, 2, PA_RELEASE_OK);
-    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c), APR_SUCCESS);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL), APR_SUCCESS);
     assert_int_equal(slot->retire, PA_RETIRE_MAX_REQUESTS);
     f->a->backoff_until = apr_time_now() + apr_time_from_sec(60);
     pa_sb_release(f->sb, &c, PA_RELEASE_OK);
@@ -394,7 +420,7 @@ static void test_recycling_waits_out_backoff(void **state)
 
     f->a->stretch = 0;
     worker_up(f, 0, 1002);
-    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c), APR_SUCCESS);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL), APR_SUCCESS);
     slot->retire = PA_RETIRE_RELOAD;        /* marked by the manager */
     pa_sb_release(f->sb, &c, PA_RELEASE_OK);
     assert_int_equal(slot->state, PA_SLOT_IDLE);
@@ -407,7 +433,7 @@ static void test_release_after_worker_died_or_replaced(void **state)
     pa_claim_t c;
 
     worker_up(f, 0, 1000);
-    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c), APR_SUCCESS);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL), APR_SUCCESS);
     c.slot->pid = 0;                    /* the manager reaped its worker */
     pa_sb_release(f->sb, &c, PA_RELEASE_OK);
     assert_int_equal(c.slot->state, PA_SLOT_EMPTY);
@@ -415,14 +441,14 @@ static void test_release_after_worker_died_or_replaced(void **state)
     /* Replaced in place under the claim (same seq): the release, however
      * bad, makes the fresh worker idle. */
     worker_up(f, 0, 1001);
-    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c), APR_SUCCESS);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL), APR_SUCCESS);
     c.slot->pid = 1004;
     pa_sb_release(f->sb, &c, PA_RELEASE_BROKEN);
     assert_int_equal(c.slot->state, PA_SLOT_IDLE);
     assert_int_equal(c.slot->retire, PA_RETIRE_NONE);
 
     worker_up(f, 0, 1002);
-    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c), APR_SUCCESS);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL), APR_SUCCESS);
     worker_up(f, 0, 1003);              /* a restarted manager re-filled it */
     pa_sb_release(f->sb, &c, PA_RELEASE_BROKEN);
     assert_int_equal(c.slot->state, PA_SLOT_IDLE);     /* not ours any more */
@@ -435,7 +461,7 @@ static void test_release_timeout_counts(void **state)
     pa_claim_t c;
 
     worker_up(f, 0, 1000);
-    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c), APR_SUCCESS);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL), APR_SUCCESS);
     pa_sb_release(f->sb, &c, PA_RELEASE_TIMEOUT);
     assert_int_equal(c.slot->state, PA_SLOT_STOPPING);
     assert_int_equal(c.slot->retire, PA_RETIRE_TIMEOUT);
@@ -448,12 +474,12 @@ static void test_no_worker_coming_fails_fast(void **state)
     pa_claim_t c;
 
     f->a->backoff_until = apr_time_now() + apr_time_from_sec(30);
-    assert_int_equal(pa_sb_claim(f->sb, 0, "r", apr_time_from_sec(30), &c),
+    assert_int_equal(pa_sb_claim(f->sb, 0, "r", apr_time_from_sec(30), &c, NULL, NULL),
                      APR_EAGAIN);
     assert_int_equal(f->a->queue_len, 0);
     f->a->backoff_until = 0;
     f->sb->hdr->stopped = 1;            /* the manager exited for good */
-    assert_int_equal(pa_sb_claim(f->sb, 0, "r", apr_time_from_sec(30), &c),
+    assert_int_equal(pa_sb_claim(f->sb, 0, "r", apr_time_from_sec(30), &c, NULL, NULL),
                      APR_EAGAIN);
 }
 
@@ -471,7 +497,7 @@ static void test_waiters_refused(void **state)
         if (kids[k] == 0) {
             pa_claim_t c;
 
-            _exit(pa_sb_claim(f->sb, 0, "q", apr_time_from_sec(30), &c)
+            _exit(pa_sb_claim(f->sb, 0, "q", apr_time_from_sec(30), &c, NULL, NULL)
                   == APR_EAGAIN ? 0 : 1);
         }
         wait_queue_len(f, k + 1);
@@ -711,6 +737,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_layout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_claim_lowest_idle_and_release, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queue_waiter_gone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fifo_handoff, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dead_waiter_skipped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sweep_frees_grant_of_dead_waiter, setup, teardown),
