@@ -1283,6 +1283,14 @@ static void send_body_rest(pa_req_t *q)
         apr_status_t rv;
 
         rv = body_part(q, bb, q->stdin_buf + PA_FCGI_HEADER_LEN, &len, &eos);
+        if (timed_out(q)) {
+            /* A client trickling its body holds the worker: request-timeout
+             * holds for the upload too. The manager's kill may also have
+             * cut the app's stdin short, and a reply to part of a request
+             * must not pass for the answer to all of it. */
+            timeout(q);
+            return;
+        }
         if (rv != APR_SUCCESS && q->spool) {
             spool_failed(q, rv);
             return;

@@ -7,8 +7,9 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PADispatch qw(:all);
+use IO::Socket::INET ();
 
-plan tests => 7;
+plan tests => 11;
 
 my $app = 'dslow';
 my $http = http();
@@ -29,3 +30,28 @@ ok(wait_for(sub { (counter($app, 'http_504') || 0) == $before + 1 }), '504 count
 ok(wait_for(sub { (counter($app, 'killed_timeout') || 0) == $killed + 1 }),
    'counted once as killed by request-timeout');
 is($http->get("$base/dslow?whoami=1")->{status}, 200, 'the app serves again');
+
+# ---- an upload that trickles past request-timeout --------------------------------
+# The time a worker is held counts the upload: 504, not the app's answer to
+# the part it got before the manager stopped it.
+ok(wait_for(sub { worker_pids($app) == 1 }), 'worker up again');
+($pid) = worker_pids($app);
+$off = error_log_offset();
+{
+    local $SIG{PIPE} = 'IGNORE';
+    my $total = 300000;
+    my $s = IO::Socket::INET->new(PeerAddr => Apache::TestRequest::hostport(),
+                                  Timeout => 60) or die "connect: $!";
+    print $s "POST /$app HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n",
+             "Content-Length: $total\r\n\r\n";
+    for (1 .. $total / 20000) {
+        last unless print $s 'x' x 20000;
+        select undef, undef, undef, 0.3;            # 15 x 0.3 s: past 2 s
+    }
+    my $reply = do { local $/; <$s> } // '';
+    like($reply, qr{^HTTP/1\.1 504 }, 'a POST whose body comes slower than request-timeout: 504')
+        or diag(substr($reply, 0, 300));
+    unlike($reply, qr/body_length=/, 'the app\'s answer to part of the body is not passed on');
+}
+ok(wait_for_log(qr/PA00311: $app: worker pid $pid exceeded request-timeout/, $off),
+   'logged');
