@@ -113,6 +113,7 @@ typedef struct pa_manager_t {
     dev_t sockdir_dev;          /* it, as made: another in its place is not */
     ino_t sockdir_ino;
     int sockdir_lost;           /* gone (logged), 2: cannot be made (logged) */
+    int keep_conn;              /* an app keeps connections: conn.sock */
     apr_time_t stranger_logged; /* PA00133, at most once a minute */
 } pa_manager_t;
 
@@ -407,22 +408,31 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
     m->pfd_worker = apr_pcalloc(m->pool, nfds * sizeof(*m->pfd_worker));
 
     /* A manager that died cleanly took the directory with it. */
+    m->keep_conn = keep;
+    m->conn_fd = -1;
     rv = pa_sb_sockdir_create(sb->hdr->sockdir);
     if (rv != 0 && rv != EEXIST) {
+        /* pa_mgr_check_sockdir() tries again every second; no worker can
+         * start until then. */
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, PALOGNO(00122)
-                     "cannot create socket directory %s", sb->hdr->sockdir);
+                     "cannot create socket directory %s; trying every "
+                     "second", sb->hdr->sockdir);
+        m->sockdir_lost = 2;
     }
-    pa_mgr_sockdir_ours(m, 1);
-    m->conn_fd = keep ? pa_conn_service_open(sb->hdr->sockdir, m->pool, s)
-                      : -1;
+    else {
+        pa_mgr_sockdir_ours(m, 1);
+        m->conn_fd = keep ? pa_conn_service_open(sb->hdr->sockdir, m->pool,
+                                                 s)
+                          : -1;
+    }
     for (i = 0; i < m->napps; i++) {
         pa_mapp_t *ma = &m->apps[i];
 
         pa_mgr_reset_slots(m, ma);
-        for (j = 0; j < ma->nslots; j++) {
-            if (pa_worker_listen(&ma->w[j], s) != APR_SUCCESS) {
-                pa_mgr_exit(m, PA_MANAGER_STARTUP_ERROR);
-            }
+        for (j = 0; j < ma->nslots && !m->sockdir_lost; j++) {
+            /* On failure (logged) its spawns try again: a full file
+             * system may have room later. */
+            pa_worker_listen(&ma->w[j], s);
         }
     }
     pa_mgr_write_pidfile(m);
@@ -1381,8 +1391,9 @@ static void pa_mgr_check_sockdir(pa_manager_t *m, apr_time_t now)
     m->sockdir_lost = 0;
     if (m->conn_fd >= 0) {
         close(m->conn_fd);
-        m->conn_fd = pa_conn_service_open(dir, m->pool, m->s);
     }
+    m->conn_fd = m->keep_conn ? pa_conn_service_open(dir, m->pool, m->s)
+                              : -1;
     for (i = 0; i < m->napps; i++) {
         pa_mapp_t *ma = &m->apps[i];
 

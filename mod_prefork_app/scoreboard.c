@@ -823,13 +823,23 @@ static apr_status_t pa_sb_make_sockdir(pa_sb_header_t *hdr,
      * what crashed ones with other pids left. */
     pa_sb_remove_sockdir(ptemp, dir);
     pa_sb_remove_stale(ptemp, base, s);
+    apr_cpystrn(hdr->sockdir, dir, sizeof(hdr->sockdir));
     rv = pa_sb_sockdir_create(dir);
+    if (rv != 0 && ap_state_query(AP_SQ_CONFIG_GEN) > 0) {
+        /* A restart: failing here would take all of httpd down (a full or
+         * read-only /run at logrotate's graceful); the manager makes it
+         * once it can, and until then only the apps answer 503. */
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, PALOGNO(00211)
+                     "cannot create socket directory %s; the apps answer "
+                     "503 until the process manager can (it tries every "
+                     "second)", dir);
+        return APR_SUCCESS;
+    }
     if (rv != 0) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PALOGNO(00204)
                      "cannot create socket directory %s", dir);
         return rv;
     }
-    apr_cpystrn(hdr->sockdir, dir, sizeof(hdr->sockdir));
     return APR_SUCCESS;
 }
 

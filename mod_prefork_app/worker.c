@@ -35,8 +35,11 @@ apr_status_t pa_worker_listen(pa_worker_t *w, server_rec *s)
         || listen(fd, SOMAXCONN) != 0) {
         apr_status_t rv = errno;
 
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PALOGNO(00120)
-                     "app %s: cannot listen on %s", w->app->name, w->sock_path);
+        /* Each spawn tries again: said once until it works. */
+        ap_log_error(APLOG_MARK, w->listen_failed ? APLOG_DEBUG : APLOG_CRIT,
+                     rv, s, PALOGNO(00120) "app %s: cannot listen on %s",
+                     w->app->name, w->sock_path);
+        w->listen_failed = 1;
         if (fd >= 0) {
             close(fd);
             unlink(w->sock_path);
@@ -44,6 +47,7 @@ apr_status_t pa_worker_listen(pa_worker_t *w, server_rec *s)
         return rv;
     }
     w->listen_fd = fd;
+    w->listen_failed = 0;
     return APR_SUCCESS;
 }
 

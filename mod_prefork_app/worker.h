@@ -16,6 +16,7 @@ typedef struct pa_worker_t {
     int slot_index;
     const char *sock_path;
     int listen_fd;              /* kept across occupants: the backlog survives */
+    int listen_failed;          /* the last listen failed (logged) */
     pid_t pid;                  /* current occupant, 0 = none */
     int err_fd;                 /* read end of its stdout/stderr pipe, -1 = none */
     int conn_fd;                /* the kept connection to it (conn.h), -1 = none */

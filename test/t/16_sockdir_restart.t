@@ -1,0 +1,53 @@
+# A socket directory that cannot be made at a restart (a read-only or full
+# /run at logrotate's graceful) costs the apps a 503 until it can, not all
+# of httpd: the rest of the server goes on serving, and the manager makes
+# the directory once it can.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use File::Basename qw(dirname);
+use File::Temp ();
+use Apache::Test qw(-withtestmore);
+use PATest qw(:all);
+
+if ($> == 0) {
+    plan skip_all => 'root can make the directory whatever its mode';
+}
+plan tests => 11;
+
+my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
+my $top = File::Temp::tempdir('pa-sockdir-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+my ($socks, $docs) = ("$top/socks", "$top/htdocs");
+mkdir $_ or die "$_: $!" for $socks, $docs;
+{ open my $fh, '>', "$docs/index.html" or die $!; print $fh "static\n"; }
+my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
+DocumentRoot "$docs"
+PreforkAppSocketDir "$socks"
+PreforkApp sdir "$echo" processes=1 queue-timeout=2
+<Location /sdir>
+    SetHandler prefork-app:sdir
+</Location>
+EOF
+ok($h->start, 'private httpd started') or diag($h->error_log);
+ok(wait_for(sub { $h->get('/sdir?whoami=1')->{status} == 200 }), 'the app serves');
+my $parent = $h->pid;
+
+chmod 0555, $socks;
+my $off = error_log_offset($h->log_file);
+ok($h->graceful, 'graceful restart with the socket directory not writable');
+ok(pid_alive($parent), 'httpd is still running');
+ok(wait_for_log(qr/PA00211: cannot create socket directory \Q$socks\E\S*; the apps answer 503/,
+                $off, file => $h->log_file), 'said so (PA00211)');
+unlike(error_log_since($off, $h->log_file), qr/AH00020|Configuration Failed/,
+       'not a failed configuration');
+is($h->get('/index.html')->{content}, "static\n", 'the rest of the server serves');
+is($h->get('/sdir?whoami=1')->{status}, 503, 'the app answers 503');
+
+chmod 0755, $socks;
+ok(wait_for(sub { $h->get('/sdir?whoami=1')->{status} == 200 }, timeout => 30),
+   'once the directory can be made, the app serves again');
+my $mgr = $h->manager_pid;
+ok($h->stop, 'httpd stopped');
+ok(wait_for(sub { !pid_alive($mgr) && !glob("$socks/pa-*") }),
+   'no manager or socket directory left');
