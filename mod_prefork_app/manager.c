@@ -360,7 +360,7 @@ static int pa_mgr_sockdir_ours(pa_manager_t *m, int mark)
 static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
                         server_rec *s)
 {
-    int i, nfds = 4, keep = 0, ngroups, rv;
+    int i, nfds = 4, keep = 0, ngroups, rv, failed = 0;
     const gid_t *groups;
     apr_uint32_t j;
 
@@ -429,10 +429,14 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
         pa_mapp_t *ma = &m->apps[i];
 
         pa_mgr_reset_slots(m, ma);
-        for (j = 0; j < ma->nslots && !m->sockdir_lost; j++) {
-            /* On failure (logged) its spawns try again: a full file
-             * system may have room later. */
-            pa_worker_listen(&ma->w[j], s);
+        for (j = 0; j < ma->nslots && !m->sockdir_lost && !failed; j++) {
+            rv = pa_worker_listen(&ma->w[j], s);
+            if (rv == EMFILE || rv == ENFILE) {
+                /* Too small a ulimit -n: no worker could start either. */
+                pa_mgr_exit(m, PA_MANAGER_STARTUP_ERROR);
+            }
+            /* Else (a full file system) each spawn tries again. */
+            failed = rv != APR_SUCCESS;
         }
     }
     pa_mgr_write_pidfile(m);
