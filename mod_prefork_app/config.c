@@ -734,6 +734,15 @@ static int check_sockdir(pa_server_conf_t *conf, apr_pool_t *ptemp,
                      "socket directory in it", where);
         return !OK;
     }
+    if (found && !pa_worker_may_access(ptemp, NULL, base, X_OK)) {
+        /* Else every request fails to reach the manager's conn.sock. */
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                     PALOGNO(00012) "%s: httpd's User %s cannot enter it (a "
+                     "directory on the way is closed to it), so its "
+                     "children could not reach the workers' sockets", where,
+                     ap_unixd_config.user_name);
+        return !OK;
+    }
     return OK;
 }
 
@@ -838,7 +847,7 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
                          app->cache->name, app->user,
                          ap_unixd_config.user_name, PA_CACHE_ENV);
         }
-        if (!pa_worker_may_run(ptemp, app)) {
+        if (!pa_worker_may_access(ptemp, app, app->argv[0], X_OK)) {
             /* Else a crash loop at startup (PA00121 per attempt). */
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
                          PALOGNO(00008) "%s:%d: PreforkApp %s: its workers "

@@ -198,12 +198,22 @@ static void pa_child_drop_privileges(const pa_worker_t *w)
     }
 }
 
-int pa_worker_may_run(apr_pool_t *p, const pa_app_t *app)
+int pa_worker_may_access(apr_pool_t *p, const pa_app_t *app,
+                         const char *path, int mode)
 {
     pa_worker_t w;
+    pa_app_t user;
     pid_t pid;
     int status = 0;
 
+    if (!app) {
+        /* httpd's User: what an app without user= runs as. */
+        memset(&user, 0, sizeof(user));
+        user.name = "(httpd's User)";
+        user.uid = (uid_t)-1;
+        user.gid = (gid_t)-1;
+        app = &user;
+    }
     if (geteuid() != 0 || pa_app_uid(app) == (uid_t)-1) {
         /* The workers are us (access() said so already); or no User is
          * set, as for an httpd that will not start as root, though this
@@ -217,7 +227,7 @@ int pa_worker_may_run(apr_pool_t *p, const pa_app_t *app)
     pid = fork();
     if (pid == 0) {
         pa_child_drop_privileges(&w);           /* exits 127 if it cannot */
-        _exit(access(app->argv[0], X_OK) == 0 ? 0 : 1);
+        _exit(access(path, mode) == 0 ? 0 : 1);
     }
     while (pid > 0 && waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) {

@@ -51,10 +51,11 @@ void pa_worker_groups(apr_pool_t *p, const pa_app_t *app, const gid_t **groups,
  * User, whose the zone is (mode 0600). Its responses are cached all the
  * same. */
 int pa_worker_attaches_zone(const pa_app_t *app);
-/* Whether app's workers (its user, group and supplementary groups) may
- * execute its program, tried in a child that takes their identity. Always
- * true unless httpd runs as root. */
-int pa_worker_may_run(apr_pool_t *p, const pa_app_t *app);
+/* Whether app's workers (its user, group and supplementary groups; httpd's
+ * User for app NULL) may access(path, mode), tried in a child that takes
+ * their identity. Always true unless httpd runs as root. */
+int pa_worker_may_access(apr_pool_t *p, const pa_app_t *app,
+                         const char *path, int mode);
 /* In a forked worker, before or instead of its exec (the CGI launcher):
  * write "cannot WHAT ARG: <errno's text>" to the stderr pipe (the manager
  * logs it) and exit 127. */

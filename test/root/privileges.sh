@@ -8,7 +8,8 @@
 #     www-data's
 #   - group= holds whether it comes before user= or after it
 #   - a program the workers' user cannot execute fails the configuration
-#     test, and so does a PreforkAppSocketDir that www-data may write to
+#     test, and so does a PreforkAppSocketDir that www-data may write to,
+#     or cannot enter
 #   - a default ACL on the directory the socket directory is made in (here
 #     one that gives nobody everything and the group nothing) is not
 #     inherited: the mode alone says who enters
@@ -101,6 +102,13 @@ chown www-data: "$dir/wsock"
 out=$("$HTTPD" -t -f "$dir/wsock.conf" 2>&1)
 check "a socket directory base open to www-data fails the configuration test" \
     grep -q "PA00009: .*wsock.conf:[0-9]*: PreforkAppSocketDir $dir/wsock: must belong to root" <<<"$out"
+# One www-data cannot enter (root's, 0700): its children could not reach
+# the manager's socket, and every request would fail.
+mkdir -m 700 "$dir/csock"
+{ cat "$conf"; echo "PreforkAppSocketDir \"$dir/csock\""; } >"$dir/csock.conf"
+out=$("$HTTPD" -t -f "$dir/csock.conf" 2>&1)
+check "a socket directory base www-data cannot enter fails the configuration test" \
+    grep -q "PA00012: .*csock.conf:[0-9]*: PreforkAppSocketDir $dir/csock: httpd's User www-data cannot enter it" <<<"$out"
 
 # From here on, what is made in $dir inherits this, unless it drops it.
 setfacl -d -m u:nobody:rwx,g::---,m::rwx "$dir"
