@@ -11,7 +11,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
 plan skip_all => 'php-cgi not installed' unless -x '/usr/bin/php-cgi';
-plan tests => 11;
+plan tests => 14;
 
 my $h = PATest::Httpd->new(conf => '');
 my $docs = $h->dir . '/docs';
@@ -28,6 +28,9 @@ PreforkApp php "/usr/bin/php-cgi" processes=0-2 idle-timeout=60 max-requests=500
 <FilesMatch "\\.php\$">
     SetHandler prefork-app:php
 </FilesMatch>
+<Directory "$docs/strict">
+    AcceptPathInfo Off
+</Directory>
 EOF2
 close $cf;
 ok($h->start, 'private httpd with php-cgi on .php files started') or diag($h->error_log);
@@ -49,5 +52,14 @@ like($res->{content}, qr/No input file specified/, 'as php-cgi says it');
 $res = $h->get('/upload.txt/x.php');
 isnt($res->{content} // '', 'ran as PHP', 'a text file with ".php" path info is not run as PHP');
 is($res->{status}, 404, '... it is a 404 (AcceptPathInfo default for a file)');
+
+# AcceptPathInfo Off (a common PHP hardening) holds, as for mod_cgi and
+# mod_fcgid: path info after a script is a 404, not a run of the script.
+mkdir "$docs/strict" or die "$docs/strict: $!";
+put('strict/info.php', '<?php echo "ran\n";');
+is($h->get('/strict/info.php')->{content}, "ran\n", 'AcceptPathInfo Off: the script alone runs');
+$res = $h->get('/strict/info.php/extra');
+is($res->{status}, 404, 'with path info: 404');
+isnt($res->{content} // '', "ran\n", '... and the script did not run');
 
 ok($h->stop, 'stopped');
