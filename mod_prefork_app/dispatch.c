@@ -58,6 +58,7 @@ APLOG_USE_MODULE(prefork_app);
 #define PA_WATCH_AFTER      apr_time_from_msec(PA_CONN_RECV_WAIT_MS)
 /* An HTTP/2 stream's reset is seen this often (it has no socket to poll). */
 #define PA_STREAM_CHECK     apr_time_from_msec(200)
+#define PA_CUT_CHECK        apr_time_from_sec(1)
 #define PA_POLL_MAX         apr_time_from_sec(3600)
 
 /* How an attempt on one worker ended. */
@@ -97,6 +98,7 @@ typedef struct pa_req_t {
     int watch;                      /* watch it while the worker works ... */
     apr_time_t watch_from;          /* ... from then on (see wait_worker()) */
     int gone;                       /* it hung up: the reply is read and dropped */
+    int cut;                        /* httpd closed it: this child is stopping */
     int answered;                   /* a filter answered: ditto */
     apr_uint32_t peeked;            /* bytes of the last read left in the socket */
     apr_uint32_t owed;              /* FCGI_END_REQUEST padding still to come */
@@ -419,7 +421,9 @@ static void client_gone(pa_req_t *q)
     q->r->connection->aborted = 1;
     q->gone = 1;
     q->watch = 0;
-    if (safe_method(q->r) && q->deadline > cut) {
+    /* A stopping child waits for no app: httpd would kill it meanwhile,
+     * and the manager stops the workers anyway. */
+    if ((safe_method(q->r) || q->cut) && q->deadline > cut) {
         q->deadline = cut;
     }
 }
@@ -864,6 +868,15 @@ static int timed_out(pa_req_t *q)
 
 static void timeout(pa_req_t *q)
 {
+    if (q->cut) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, PALOGNO(00329)
+                      "%s: httpd closed the client's connection (this child "
+                      "is stopping) while worker pid %ld was working on its "
+                      "request; replacing the worker", q->app->name,
+                      (long)q->claim.pid);
+        q->fail = PA_FAIL_CLIENT;
+        return;
+    }
     if (q->gone && safe_method(q->r)) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, PALOGNO(00322)
                       "%s: client went away while worker pid %ld was working "
@@ -990,6 +1003,16 @@ static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
         else if (stream) {
             slice = PA_STREAM_CHECK;
         }
+        if (q->client_fd >= 0 && !q->gone) {
+            /* httpd closing the socket under a poll() does not wake it. */
+            if (client_socket(q->r) != q->client_fd) {
+                q->cut = 1;
+                return APR_ECONNABORTED;
+            }
+            if (slice > PA_CUT_CHECK) {
+                slice = PA_CUT_CHECK;
+            }
+        }
         if (slice > left) {
             slice = left;
         }
@@ -1002,6 +1025,7 @@ static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
             return APR_SUCCESS;
         }
         if (rc > 0) {
+            q->cut = client_socket(q->r) != q->client_fd;
             return APR_ECONNABORTED;
         }
         if (rc == 0 && slice < left) {

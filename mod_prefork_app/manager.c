@@ -1706,6 +1706,10 @@ static void pa_manager_stop(pa_mgr_proc_t *mp)
             wait = apr_time_from_sec(app->die_timeout + 2);
         }
     }
+    /* Its workers may take die-timeout: meanwhile the port must not
+     * accept what no child serves, and a new httpd must be able to bind
+     * it (httpd has removed its pid file already). */
+    ap_close_listeners();
     kill(mp->proc.pid, SIGTERM);
     until = apr_time_now() + wait;
     while (waitpid(mp->proc.pid, &status, WNOHANG) == 0) {

@@ -14,7 +14,7 @@ use PATest qw(:all);
 use PALoad;
 use PADispatch qw(bg_request bg_result);
 
-plan tests => 86;
+plan tests => 90;
 
 my $hello = hello_path();
 my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
@@ -253,9 +253,24 @@ kill 'KILL', $client;
 waitpid $client, 0;
 
 # ---- stop: nothing left ----------------------------------------------------------
+# With a GET in flight: httpd closes its connection, and the thread waiting
+# for the app sees that (PA00329) rather than holding the child until httpd
+# kills it.
+ok(wait_for(sub { my $a = app_status('lslow', $base);
+                  $a && $a->{processes}{idle} == 1 }), 'lslow idle');
+my $inflight = bg_request('GET', "$base/lslow?sleep=30");
+ok(wait_for(sub { my $a = app_status('lslow', $base);
+                  $a && $a->{processes}{busy} == 1 }), 'a slow GET is in flight');
 $mgr = $h->manager_pid;
 @old = all_pids();
+$off = error_log_offset($h->log_file);
 ok($h->stop, 'httpd stopped');
+bg_result($inflight);
+like(error_log_since($off, $h->log_file),
+     qr/PA00329: lslow: httpd closed the client's connection \(this child is stopping\) while worker pid \d+/,
+     'the child gives its request up (PA00329)');
+unlike(error_log_since($off, $h->log_file), qr/AH0004[56]/,
+       'httpd did not have to kill its child');
 ok(wait_for(sub { !pid_alive($mgr) && !grep { pid_alive($_) } @old }),
    'no manager or worker process left');
 ok(!glob("$dir/pa-*") && !-e "$dir/prefork_app_manager.pid" && !glob("$dir/prefork_app-*"),
@@ -372,11 +387,12 @@ like(error_log_since(0, $h4->log_file),
      qr/PA00111: app gdeaf slot 0 pid $deaf still there 1 s after SIGTERM; sending SIGKILL/,
      'a worker that ignores SIGTERM: SIGKILLed at die-timeout, and said so');
 
-# ---- stop with a request whose httpd child is killed: the worker leaves cleanly ---
-# httpd kills its children that do not stop (here: one waiting 15 s for its
-# worker to answer a POST) before it stops the manager. The worker then finishes a request
-# nobody waits for and reads its kept connection for the next: it is shut
-# down, so the worker sees its SIGTERM, not a SIGKILL after die-timeout.
+# ---- stop with a request whose httpd child gives it up: the worker leaves cleanly --
+# A stopping httpd child stops waiting for its worker (here: a POST the app
+# takes 15 s over), and httpd then stops the manager. The worker finishes a
+# request nobody waits for and reads its kept connection for the next: it
+# is shut down, so the worker sees its SIGTERM, not a SIGKILL after
+# die-timeout.
 my $h5 = PATest::Httpd->new(status => 1, conf => <<"EOF5");
 PreforkApp kstop "$echo" processes=1 die-timeout=60
 <Location /kstop>
@@ -394,5 +410,6 @@ ok($h5->stop, 'stop');
 bg_result($kid5);
 ok(wait_for(sub { !pid_alive($mgr5) }, timeout => 90), 'the manager is gone');
 like(error_log_since(0, $h5->log_file),
-     qr/PA00104: app kstop slot 0 pid $wpid5 exited with status 0 after 1 requests \(shutdown\)/,
-     'the worker exited by itself once its request was over (not SIGKILLed at die-timeout)');
+     qr/PA00104: app kstop slot 0 pid $wpid5 exited with status 0 after 1 requests \((?:shutdown|its request abandoned midway)\)/,
+     'the worker exited by itself once its request was over (not SIGKILLed at die-timeout)')
+    or diag(join "\n", grep { /PA001|PA003/ } split /\n/, error_log_since(0, $h5->log_file));
