@@ -229,10 +229,15 @@ APR_DECLARE(apr_status_t) apr_shm_cache_get(apr_shm_cache_t *cache,
 /**
  * Store a value, replacing any entry with the same key.
  * When memory is short, expired entries are reclaimed first (the whole
- * zone is swept, at most once a second), then the least recently used
- * entries of the same size class are evicted; a size class that holds
- * no entry takes a page from the class that holds the most.  If the store
- * fails, the previous value is gone.
+ * zone is swept, at most once a second).  Then, as a rule, the least
+ * recently used entry of the same size class is evicted.  But when the
+ * least recently used entry of another class has gone unused more than 4
+ * times as long, counted in stores and weighted by entry size, every
+ * entry of its slab page is evicted instead and the page goes to the new
+ * entry's class: pages follow the sizes in use rather than staying with
+ * the classes that filled the zone first, and small entries are kept
+ * longer than large ones.  A class that holds no entry takes a page this
+ * way in any case.  If the store fails, the previous value is gone.
  * @param cache The zone
  * @param key The key
  * @param val The value (may be NULL when @a len is 0)

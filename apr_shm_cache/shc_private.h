@@ -38,7 +38,7 @@ typedef struct {
     apr_byte_t ntags;
     apr_byte_t cls;
     apr_uint32_t sum;            /* checksum of key and value */
-    apr_uint32_t pad;
+    apr_uint32_t stamp;          /* next_version when put at the LRU head */
     apr_uint64_t version;
     apr_int64_t expires;         /* apr_time_t, 0 = never */
 } shc_entry_t;

@@ -4,11 +4,11 @@
  * leaves its class for the zone's list of empty pages, which any class
  * takes from before asking apr_rmm.  Allocation and release are O(1).
  * When no page is left, expired entries of the whole zone are swept (at
- * most once a second); failing that, a class evicts its least recently
- * used entry (CLOCK style: an entry read since it was last looked at gets
- * a second chance); a class that has no entry at all takes over a whole
- * page from the class holding the most pages.  All functions run under
- * the cache lock.
+ * most once a second); failing that, a class either evicts its least
+ * recently used entry (CLOCK style: an entry read since it was last looked
+ * at gets a second chance) or, when another class's LRU tail has waited
+ * far longer, empties that tail's page and takes it over (page_move()).
+ * All functions run under the cache lock.
  */
 #include "shc_private.h"
 
@@ -156,6 +156,7 @@ void shc_lru_push(apr_shm_cache_t *c, shc_entry_t *e)
     shc_class_t *cl = &c->hdr->classes[e->cls];
     shc_off_t off = shc_off(c, e);
 
+    e->stamp = (apr_uint32_t)c->hdr->next_version;
     e->lprev = 0;
     e->lnext = cl->lru_head;
     if (cl->lru_head) {
@@ -191,26 +192,32 @@ static int expired(const shc_entry_t *e, apr_time_t now)
     return e->expires && e->expires <= now;
 }
 
-static void evict_one(apr_shm_cache_t *c, shc_class_t *cl, apr_time_t now)
+/* Stores since e was last put at the head of its LRU.  The stamp keeps
+ * the low 32 bits of the store counter: an entry left alone for 2^32
+ * stores looks new again, which only delays page_move() taking its page. */
+static apr_uint32_t lru_age(const apr_shm_cache_t *c, const shc_entry_t *e)
 {
-    int chances = 0;
+    return (apr_uint32_t)c->hdr->next_version - e->stamp;
+}
 
-    for (;;) {
+/* The entry cl would evict: its LRU tail, once entries read since they
+ * were last looked at went back to the head (CLOCK style).  NULL when
+ * SHC_SECOND_CHANCES of them were read: the tail may well be read too. */
+static shc_entry_t *lru_victim(apr_shm_cache_t *c, shc_class_t *cl,
+                               apr_time_t now)
+{
+    int chances;
+
+    for (chances = 0; chances < SHC_SECOND_CHANCES; chances++) {
         shc_entry_t *e = SHC_ENTRY(c, cl->lru_tail);
 
-        if (expired(e, now)) {
-            shc_entry_remove(c, e, SHC_WHY_EXPIRE);
-            return;
+        if (expired(e, now) || !shc_access_take(c, cl->lru_tail)) {
+            return e;
         }
-        if (chances++ < SHC_SECOND_CHANCES
-            && shc_access_take(c, cl->lru_tail) && e->lprev) {
-            shc_lru_unlink(c, e);
-            shc_lru_push(c, e);
-            continue;
-        }
-        shc_entry_remove(c, e, SHC_WHY_EVICT);
-        return;
+        shc_lru_unlink(c, e);
+        shc_lru_push(c, e);
     }
+    return NULL;
 }
 
 /* Removes every expired entry of the zone.  The walk costs a step per
@@ -249,34 +256,60 @@ int shc_sweep_expired(apr_shm_cache_t *c, apr_time_t now)
     return removed;
 }
 
-/* Empties the page of the oldest entry of the class with the most pages;
- * the page joins the zone's empty list and cls takes it from there. */
-static int page_steal(apr_shm_cache_t *c, unsigned cls)
+/* How long the entry has waited, weighted by its slot size: an entry is
+ * worth a hit whatever its size, so the zone keeps small ones longer,
+ * as Greedy-Dual-Size would.  Waiting the same for every class would
+ * hand most pages to the largest values, which pack the worst. */
+static apr_uint64_t lru_cost(const apr_shm_cache_t *c, const shc_entry_t *e)
+{
+    return (apr_uint64_t)lru_age(c, e) * c->hdr->classes[e->cls].size;
+}
+
+/* Gives cls a page taken from the class whose LRU tail has the highest
+ * lru_cost(): every entry of that tail's page goes.  When cls holds
+ * entries, own is its victim, and the page moves only if the other
+ * victim's cost is more than 4 times own's: so a class that started late
+ * is not held to the pages it found (the cold class's cost grows with
+ * every store), while noise in the tails of classes of a few entries does
+ * not make pages go back and forth.  A class whose tail is being read
+ * gives up nothing to a class that holds entries. */
+static int page_move(apr_shm_cache_t *c, unsigned cls,
+                     const shc_entry_t *own, apr_time_t now)
 {
     shc_header_t *hdr = c->hdr;
-    shc_class_t *vc = NULL;
+    shc_class_t *dc = NULL;
+    shc_entry_t *e;
     shc_page_t *p;
     shc_off_t pg;
+    apr_uint64_t cost = 0;
     apr_uint32_t i;
     unsigned v;
 
     for (v = 0; v < hdr->nclasses; v++) {
-        shc_class_t *cl = &hdr->classes[v];
-        if (v != cls && cl->lru_tail && (!vc || cl->pages > vc->pages)) {
-            vc = cl;
+        shc_class_t *vc = &hdr->classes[v];
+        if (v != cls && vc->lru_tail
+            && (!dc || lru_cost(c, SHC_ENTRY(c, vc->lru_tail)) > cost)) {
+            dc = vc;
+            cost = lru_cost(c, SHC_ENTRY(c, vc->lru_tail));
         }
     }
-    if (!vc) {
+    if (!dc) {
         return 0;
     }
-    pg = SHC_ENTRY(c, vc->lru_tail)->page;
+    e = lru_victim(c, dc, now);
+    if (own && (!e || lru_cost(c, e) / 4 <= lru_cost(c, own))) {
+        return 0;
+    }
+    pg = e ? e->page : SHC_ENTRY(c, dc->lru_tail)->page;
     p = SHC_PAGE(c, pg);
     for (i = 0; i < p->carved; i++) {
-        shc_entry_t *e = SHC_ENTRY(c, pg + sizeof(shc_page_t) + i * vc->size);
+        e = SHC_ENTRY(c, pg + sizeof(shc_page_t) + i * dc->size);
         if (e->kind == SHC_KIND_ENTRY) {
-            shc_entry_remove(c, e, SHC_WHY_EVICT);
+            shc_entry_remove(c, e, expired(e, now) ? SHC_WHY_EXPIRE
+                                                   : SHC_WHY_EVICT);
         }
     }
+    /* The page went to the head of the zone's empty list. */
     return page_new(c, cls);
 }
 
@@ -284,6 +317,7 @@ static int page_steal(apr_shm_cache_t *c, unsigned cls)
 static int make_room(apr_shm_cache_t *c, unsigned cls)
 {
     shc_class_t *cl = &c->hdr->classes[cls];
+    shc_entry_t *e = NULL;
     apr_time_t now;
 
     if (cl->partial || page_new(c, cls)) {
@@ -298,11 +332,23 @@ static int make_room(apr_shm_cache_t *c, unsigned cls)
         return 1;
     }
     if (cl->lru_tail) {
-        evict_one(c, cl, now);
-        /* Its page may have emptied and left the class. */
-        return cl->partial || page_new(c, cls);
+        if (!(e = lru_victim(c, cl, now))) {
+            e = SHC_ENTRY(c, cl->lru_tail);
+        }
+        if (expired(e, now)) {
+            shc_entry_remove(c, e, SHC_WHY_EXPIRE);
+            return cl->partial || page_new(c, cls);
+        }
     }
-    return page_steal(c, cls);
+    if (page_move(c, cls, e, now)) {
+        return 1;
+    }
+    if (!e) {
+        return 0;
+    }
+    shc_entry_remove(c, e, SHC_WHY_EVICT);
+    /* Its page may have emptied and left the class. */
+    return cl->partial || page_new(c, cls);
 }
 
 shc_off_t shc_slab_alloc(apr_shm_cache_t *c, unsigned cls)

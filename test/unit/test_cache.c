@@ -1,6 +1,7 @@
 /* cmocka tests of apr_shm_cache: every API call, every bad input, several
  * processes at once, an exec'd process attaching by name, a writer killed
- * while holding the lock, and LRU eviction.  Named segments live under a
+ * while holding the lock, LRU eviction and pages moving between size
+ * classes, checked against the zone's own structure.  Named segments live under a
  * mkdtemp directory that is removed at the end.
  */
 #include <stdarg.h>
@@ -21,10 +22,12 @@
 #include <unistd.h>
 
 #include "apr_general.h"
+#include "apr_hash.h"
 #include "apr_shm.h"
 #include "apr_strings.h"
 #include "apr_thread_proc.h"
 #include "apr_shm_cache.h"
+#include "shc_private.h"       /* zone_check() walks the layout */
 
 static const char *helper_path;     /* cache_attach_helper, next to us */
 static char tmpdir[] = "/tmp/test_cache.XXXXXX";
@@ -1386,6 +1389,319 @@ static void test_empty_pages_shared(void **state)
     apr_pool_destroy(p);
 }
 
+/* ---- pages moving between size classes ------------------------------- */
+
+static unsigned xorshift(unsigned *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 17;
+    *s ^= *s << 5;
+    return *s;
+}
+
+/* Checks a page of class cls that holds an entry: its count of used slots
+ * is right, and says whether it has a free slot. */
+static int page_check(apr_shm_cache_t *c, shc_off_t pg, unsigned cls)
+{
+    shc_page_t *pp = SHC_PAGE(c, pg);
+    shc_class_t *cl = &c->hdr->classes[cls];
+    apr_uint32_t i, used = 0;
+
+    assert_int_equal(pp->cls, cls);
+    assert_true(pp->carved <= cl->per_page);
+    for (i = 0; i < pp->carved; i++) {
+        used += SHC_ENTRY(c, pg + sizeof(shc_page_t) + i * cl->size)->kind
+                == SHC_KIND_ENTRY;
+    }
+    assert_int_equal(used, pp->used);
+    assert_true(used > 0);
+    return used < cl->per_page;
+}
+
+/* Walks a quiescent zone: each entry is on its class's LRU and its hash
+ * chain, and nowhere else; counts and bytes add up; each page a class
+ * holds has an entry, is counted once, and is on the class's list of
+ * pages with room if and only if it has a free slot; no stripe word is
+ * left odd. */
+static void zone_check(apr_shm_cache_t *c)
+{
+    shc_header_t *hdr = c->hdr;
+    apr_shm_cache_stats_t st = stats_of(c);
+    apr_pool_t *p;
+    apr_hash_t *seen;
+    apr_uint64_t entries = 0, chained = 0, data = 0;
+    apr_uint32_t pages = 0, empty = 0, i;
+    shc_off_t off, prev, pg;
+
+    apr_pool_create(&p, NULL);
+    seen = apr_hash_make(p);
+    for (i = 0; i < hdr->nclasses; i++) {
+        shc_class_t *cl = &hdr->classes[i];
+        apr_uint32_t cpages = 0, roomy = 0;
+        apr_uint64_t n = 0;
+
+        for (prev = 0, off = cl->lru_head; off;
+             prev = off, off = SHC_ENTRY(c, off)->lnext) {
+            shc_entry_t *e = SHC_ENTRY(c, off);
+            shc_off_t *b = &c->buckets[e->hash & (hdr->nbuckets - 1)];
+
+            assert_true(++n <= cl->entries);
+            assert_int_equal(e->kind, SHC_KIND_ENTRY);
+            assert_int_equal(e->cls, i);
+            assert_int_equal(e->lprev, prev);
+            while (*b && *b != off) {
+                b = &SHC_ENTRY(c, *b)->next;
+            }
+            assert_int_equal(*b, off);
+            data += e->klen + e->vlen;
+            if (!apr_hash_get(seen, &e->page, sizeof(e->page))) {
+                apr_hash_set(seen, &e->page, sizeof(e->page), "");
+                roomy += page_check(c, e->page, i);
+                cpages++;
+            }
+        }
+        assert_int_equal(prev, cl->lru_tail);
+        assert_int_equal(n, cl->entries);
+        assert_int_equal(cpages, cl->pages);
+        for (pg = cl->partial; pg; pg = SHC_PAGE(c, pg)->next) {
+            assert_non_null(apr_hash_get(seen, &pg, sizeof(pg)));
+            assert_true(page_check(c, pg, i));
+            assert_true(roomy-- > 0);
+        }
+        assert_int_equal(roomy, 0);
+        entries += n;
+        pages += cpages;
+    }
+    for (i = 0; i < hdr->nbuckets; i++) {
+        for (off = c->buckets[i]; off; off = SHC_ENTRY(c, off)->next) {
+            assert_true(++chained <= entries);
+        }
+    }
+    for (pg = hdr->empty_pages; pg; pg = SHC_PAGE(c, pg)->next) {
+        assert_null(apr_hash_get(seen, &pg, sizeof(pg)));
+        assert_true(++empty <= hdr->max_pages);
+    }
+    assert_int_equal(chained, entries);
+    assert_int_equal(entries, st.entries);
+    assert_int_equal(data, st.bytes_data);
+    assert_int_equal(pages, st.pages);
+    assert_true(pages + empty <= st.max_pages);
+    assert_true(st.bytes_data <= st.bytes_used);
+    assert_true(st.bytes_used + st.bytes_free <= st.size);
+    for (i = 0; i < SHC_STRIPES; i++) {
+        assert_int_equal(hdr->seq[i] & 1, 0);
+    }
+    assert_int_equal(hdr->dirty, 0);
+    apr_pool_destroy(p);
+}
+
+static const char zeros[8192];
+
+/* Gets key, storing a value of len bytes on a miss; says whether it hit. */
+static int read_through(apr_shm_cache_t *c, const char *key, apr_size_t len,
+                        apr_pool_t *p)
+{
+    void *got;
+    apr_size_t glen;
+
+    if (apr_shm_cache_get(c, key, &got, &glen, NULL, p) == APR_SUCCESS) {
+        assert_int_equal(glen, len);
+        return 1;
+    }
+    assert_int_equal(apr_shm_cache_set(c, key, zeros, len, 0), APR_SUCCESS);
+    return 0;
+}
+
+/* A zone full of small values nobody reads again, then a working set of
+ * larger values far smaller than the zone, read through: their class
+ * takes pages from the cold one, so the working set ends up held.  (It
+ * used to keep the one page it found: 4 of 25 held, and no hit at all.) */
+static void test_pages_follow_working_set(void **state)
+{
+    apr_shm_cache_stats_t st;
+    apr_shm_cache_t *c;
+    apr_pool_t *p, *q;
+    apr_uint64_t cold, sets;
+    char key[32], val[200];
+    int i, pass, hits = 0;
+
+    apr_pool_create(&p, NULL);
+    apr_pool_create(&q, p);
+    assert_int_equal(apr_shm_cache_create(&c, 1024 * 1024, NULL, p),
+                     APR_SUCCESS);
+    memset(val, 'c', sizeof(val));
+    for (i = 0; !stats_of(c).evictions; i++) {
+        fill_key(key, sizeof(key), i);
+        assert_int_equal(apr_shm_cache_set(c, key, val, sizeof(val), 0),
+                         APR_SUCCESS);
+    }
+    cold = stats_of(c).entries;
+    sets = (apr_uint64_t)i;
+    for (pass = 0; pass < 6; pass++) {
+        for (i = 0; i < 25; i++) {
+            fill_key(key, sizeof(key), 100000 + i);
+            if (read_through(c, key, 3000, q)) {
+                hits += pass == 5;
+            }
+            else {
+                sets++;
+            }
+            apr_pool_clear(q);
+        }
+    }
+    assert_true(hits >= 23);
+    st = stats_of(c);
+    assert_int_equal(st.entries + st.evictions, sets);
+    /* Only the pages needed went: most cold entries are still there. */
+    assert_true(st.entries - 25 >= cold * 3 / 4);
+    zone_check(c);
+    apr_pool_destroy(p);
+}
+
+/* Values of one range of sizes, then of another over a few keys: the
+ * pages go to the new sizes, which end up all but fully held.  (A class
+ * used to take a page only when it held no entry: 68 of 100 held.) */
+static void test_pages_follow_sizes(void **state)
+{
+    apr_shm_cache_t *c;
+    apr_pool_t *p, *q;
+    unsigned seed = 1;
+    char key[32];
+    int i, held = 0;
+
+    apr_pool_create(&p, NULL);
+    apr_pool_create(&q, p);
+    assert_int_equal(apr_shm_cache_create(&c, 1024 * 1024, NULL, p),
+                     APR_SUCCESS);
+    for (i = 0; i < 20000; i++) {
+        fill_key(key, sizeof(key), (int)(xorshift(&seed) % 5000));
+        assert_int_equal(apr_shm_cache_set(c, key, zeros,
+                                           50 + xorshift(&seed) % 350, 0),
+                         APR_SUCCESS);
+    }
+    zone_check(c);
+    for (i = 0; i < 20000; i++) {
+        snprintf(key, sizeof(key), "shift-%u", xorshift(&seed) % 100);
+        assert_int_equal(apr_shm_cache_set(c, key, zeros,
+                                           2000 + xorshift(&seed) % 2000, 0),
+                         APR_SUCCESS);
+    }
+    zone_check(c);
+    for (i = 0; i < 100; i++) {
+        void *got;
+        apr_size_t len;
+
+        snprintf(key, sizeof(key), "shift-%d", i);
+        held += apr_shm_cache_get(c, key, &got, &len, NULL, q)
+                == APR_SUCCESS;
+        apr_pool_clear(q);
+    }
+    assert_true(held >= 90);
+    apr_pool_destroy(p);
+}
+
+/* Stores keys from .. to - 1, with values of 3000 bytes for odd keys
+ * and 200 for even ones if both, else of 200. */
+static void store_turns(apr_shm_cache_t *c, int from, int to, int both)
+{
+    char key[32];
+    int i;
+
+    for (i = from; i < to; i++) {
+        fill_key(key, sizeof(key), i);
+        assert_int_equal(apr_shm_cache_set(c, key, zeros,
+                                           both && i % 2 ? 3000 : 200, 0),
+                         APR_SUCCESS);
+    }
+}
+
+/* A zone full of small values, then small and large ones stored in turn
+ * under fresh keys, far past capacity: the large ones take pages over,
+ * and once the pages are shared out each store evicts one entry: no
+ * page keeps moving between the two classes. */
+static void test_pages_settle(void **state)
+{
+    apr_shm_cache_t *c;
+    apr_pool_t *p, *q;
+    apr_uint64_t before;
+    char key[32];
+    void *got;
+    apr_size_t len;
+    int i, held = 0;
+
+    apr_pool_create(&p, NULL);
+    apr_pool_create(&q, p);
+    assert_int_equal(apr_shm_cache_create(&c, 1024 * 1024, NULL, p),
+                     APR_SUCCESS);
+    store_turns(c, 0, 10000, 0);
+    store_turns(c, 10000, 50000, 1);
+    before = stats_of(c).evictions;
+    store_turns(c, 50000, 70000, 1);
+    assert_int_equal(stats_of(c).evictions - before, 20000);
+    for (i = 69001; i < 70000; i += 2) {
+        fill_key(key, sizeof(key), i);
+        held += apr_shm_cache_get(c, key, &got, &len, NULL, q)
+                == APR_SUCCESS;
+        apr_pool_clear(q);
+    }
+    assert_true(held >= 40);      /* of 500; 4 when pages never moved */
+    zone_check(c);
+    apr_pool_destroy(p);
+}
+
+/* Random keys, sizes from a few bytes to a page, deletes, reads and
+ * short TTLs: pages keep moving, and the zone stays sound and every value
+ * read is the one stored. */
+static void test_pages_churn(void **state)
+{
+    apr_shm_cache_t *c;
+    apr_pool_t *p, *q;
+    apr_size_t max_entry;
+    unsigned seed = 7;
+    char key[32], *val;
+    int i;
+
+    apr_pool_create(&p, NULL);
+    apr_pool_create(&q, p);
+    assert_int_equal(apr_shm_cache_create(&c, 1024 * 1024, NULL, p),
+                     APR_SUCCESS);
+    max_entry = stats_of(c).max_entry - 32;
+    val = apr_palloc(p, max_entry);
+    for (i = 1; i <= 100000; i++) {
+        unsigned k = xorshift(&seed) % 3000, r = xorshift(&seed) % 100;
+        apr_size_t len = r < 70 ? 20 + xorshift(&seed) % 300
+                         : r < 95 ? 500 + xorshift(&seed) % 3000
+                         : 5000 + xorshift(&seed) % (max_entry - 5000);
+        void *got;
+        apr_size_t glen;
+
+        fill_key(key, sizeof(key), (int)k);
+        r = xorshift(&seed) % 10;
+        if (r == 0) {
+            apr_shm_cache_delete(c, key);
+        }
+        else if (r < 3) {
+            if (apr_shm_cache_get(c, key, &got, &glen, NULL, q)
+                == APR_SUCCESS) {
+                memset(val, (char)(k + glen), glen);
+                assert_memory_equal(got, val, glen);
+            }
+            apr_pool_clear(q);
+        }
+        else {
+            memset(val, (char)(k + len), len);
+            assert_int_equal(apr_shm_cache_set(c, key, val, len,
+                                               r == 3 ? 1000 : 0),
+                             APR_SUCCESS);
+        }
+        if (i % 20000 == 0) {
+            zone_check(c);
+        }
+    }
+    assert_true(stats_of(c).evictions > 0);
+    apr_pool_destroy(p);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -1416,6 +1732,10 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_eviction_other_class),
         cmocka_unit_test(test_expired_give_pages),
         cmocka_unit_test(test_empty_pages_shared),
+        cmocka_unit_test(test_pages_follow_working_set),
+        cmocka_unit_test(test_pages_follow_sizes),
+        cmocka_unit_test(test_pages_settle),
+        cmocka_unit_test(test_pages_churn),
     };
     apr_pool_t *p;
     char *dir;
