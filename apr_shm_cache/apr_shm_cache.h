@@ -232,7 +232,7 @@ APR_DECLARE(apr_status_t) apr_shm_cache_get(apr_shm_cache_t *cache,
  * zone is swept, at most once a second).  Then, as a rule, the least
  * recently used entry of the same size class is evicted.  But when the
  * least recently used entry of another class has gone unused more than 4
- * times as long, counted in stores and weighted by entry size, every
+ * times as long, counted in stores and weighted by slot size, every
  * entry of its slab page is evicted instead and the page goes to the new
  * entry's class: pages follow the sizes in use rather than staying with
  * the classes that filled the zone first, and small entries are kept

@@ -7,7 +7,8 @@
  * most once a second); failing that, a class either evicts its least
  * recently used entry (CLOCK style: an entry read since it was last looked
  * at gets a second chance) or, when another class's LRU tail has waited
- * far longer, empties that tail's page and takes it over (page_move()).
+ * far longer (weighted by slot size), empties that tail's page and takes
+ * it over (page_move()).
  * All functions run under the cache lock.
  */
 #include "shc_private.h"
@@ -287,10 +288,15 @@ static int page_move(apr_shm_cache_t *c, unsigned cls,
 
     for (v = 0; v < hdr->nclasses; v++) {
         shc_class_t *vc = &hdr->classes[v];
-        if (v != cls && vc->lru_tail
-            && (!dc || lru_cost(c, SHC_ENTRY(c, vc->lru_tail)) > cost)) {
+        apr_uint64_t vcost;
+
+        if (v == cls || !vc->lru_tail) {
+            continue;
+        }
+        vcost = lru_cost(c, SHC_ENTRY(c, vc->lru_tail));
+        if (!dc || vcost > cost) {
             dc = vc;
-            cost = lru_cost(c, SHC_ENTRY(c, vc->lru_tail));
+            cost = vcost;
         }
     }
     if (!dc) {

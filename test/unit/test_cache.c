@@ -1,8 +1,8 @@
 /* cmocka tests of apr_shm_cache: every API call, every bad input, several
  * processes at once, an exec'd process attaching by name, a writer killed
- * while holding the lock, LRU eviction and pages moving between size
- * classes, checked against the zone's own structure.  Named segments live under a
- * mkdtemp directory that is removed at the end.
+ * while holding the lock, LRU eviction, and pages moving between size
+ * classes (checked against the zone's own structure).  Named segments
+ * live under a mkdtemp directory that is removed at the end.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -1600,6 +1600,51 @@ static void test_pages_follow_sizes(void **state)
     apr_pool_destroy(p);
 }
 
+/* A zone full of small values that are all read between bursts of large
+ * values stored once: the small ones have been read since they were last
+ * looked at, so they keep their pages, and the large ones make do with
+ * the one page they took when they had none. */
+static void test_pages_stay_with_read_class(void **state)
+{
+    apr_shm_cache_t *c;
+    apr_pool_t *p, *q;
+    char key[32];
+    void *got;
+    apr_size_t len;
+    int i, n, round, large = 0;
+
+    apr_pool_create(&p, NULL);
+    apr_pool_create(&q, p);
+    assert_int_equal(apr_shm_cache_create(&c, 1024 * 1024, NULL, p),
+                     APR_SUCCESS);
+    for (n = 0; !stats_of(c).evictions; n++) {
+        fill_key(key, sizeof(key), n);
+        assert_int_equal(apr_shm_cache_set(c, key, zeros, 200, 0),
+                         APR_SUCCESS);
+    }
+    for (round = 0; round < 10; round++) {
+        for (i = 0; i < n; i++) {
+            fill_key(key, sizeof(key), i);
+            read_through(c, key, 200, q);
+            apr_pool_clear(q);
+        }
+        for (i = 0; i < 100; i++) {
+            fill_key(key, sizeof(key), 100000 + round * 100 + i);
+            assert_int_equal(apr_shm_cache_set(c, key, zeros, 3000, 0),
+                             APR_SUCCESS);
+        }
+    }
+    for (i = 0; i < 1000; i++) {
+        fill_key(key, sizeof(key), 100000 + i);
+        large += apr_shm_cache_get(c, key, &got, &len, NULL, q)
+                 == APR_SUCCESS;
+        apr_pool_clear(q);
+    }
+    assert_true(large <= (int)(stats_of(c).page_size / 3000));
+    zone_check(c);
+    apr_pool_destroy(p);
+}
+
 /* Stores keys from .. to - 1, with values of 3000 bytes for odd keys
  * and 200 for even ones if both, else of 200. */
 static void store_turns(apr_shm_cache_t *c, int from, int to, int both)
@@ -1734,6 +1779,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_empty_pages_shared),
         cmocka_unit_test(test_pages_follow_working_set),
         cmocka_unit_test(test_pages_follow_sizes),
+        cmocka_unit_test(test_pages_stay_with_read_class),
         cmocka_unit_test(test_pages_settle),
         cmocka_unit_test(test_pages_churn),
     };
