@@ -79,25 +79,19 @@ typedef struct pa_zone_kept_t {
     apr_size_t size;
     uid_t uid;                      /* the User it was made for */
     apr_pool_t *pool;               /* holds the segment; NULL = none */
+    pid_t maker;                    /* the parent that made it */
     int seen;                       /* configured in this generation */
 } pa_zone_kept_t;
 
-/* pconf cleanup: at httpd's exit the markers go (APR's own cleanups on the
- * zones' pools, destroyed before pconf, remove the segments). */
-static apr_status_t zones_exit(void *data)
+/* The marker goes with its segment (the zone's pool): when the zone is
+ * dropped, and at any exit of the parent that made it, a failed reload's
+ * included; not in a forked process that cleans the pool up. */
+static apr_status_t zone_marker_remove(void *data)
 {
-    apr_hash_t *kept = data;
-    apr_hash_index_t *hi;
+    pa_zone_kept_t *k = data;
 
-    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_EXITING) {
-        return APR_SUCCESS;
-    }
-    for (hi = apr_hash_first(NULL, kept); hi; hi = apr_hash_next(hi)) {
-        pa_zone_kept_t *k = apr_hash_this_val(hi);
-
-        if (k->pool) {
-            unlink(k->owner);
-        }
+    if (getpid() == k->maker) {
+        unlink(k->owner);
     }
     return APR_SUCCESS;
 }
@@ -171,6 +165,16 @@ static apr_status_t zone_create(pa_zone_kept_t *k, apr_size_t size,
     apr_status_t rv;
 
     apr_pool_create(&zp, s->process->pool);
+    /* The marker first: a parent that dies while it makes the segment
+     * leaves it for the next start to find. */
+    if (apr_file_open(&f, k->owner, APR_FOPEN_WRITE | APR_FOPEN_CREATE
+                      | APR_FOPEN_TRUNCATE, APR_FPROT_UREAD
+                      | APR_FPROT_UWRITE, zp) == APR_SUCCESS) {
+        apr_file_close(f);
+    }
+    k->maker = getpid();
+    apr_pool_cleanup_register(zp, k, zone_marker_remove,
+                              apr_pool_cleanup_null);
     /* Root can take its euid back afterwards. */
     if (euid == 0 && seteuid(ap_unixd_config.user_id) != 0) {
         euid = (uid_t)-1;
@@ -183,21 +187,15 @@ static apr_status_t zone_create(pa_zone_kept_t *k, apr_size_t size,
         apr_pool_destroy(zp);
         return rv;
     }
-    if (apr_file_open(&f, k->owner, APR_FOPEN_WRITE | APR_FOPEN_CREATE
-                      | APR_FOPEN_TRUNCATE, APR_FPROT_UREAD
-                      | APR_FPROT_UWRITE, zp) == APR_SUCCESS) {
-        apr_file_close(f);
-    }
     k->pool = zp;
     k->size = size;
     k->uid = ap_unixd_config.user_id;
     return APR_SUCCESS;
 }
 
-/* Its pool's APR cleanup destroys the segment. */
+/* Its pool's cleanups destroy the segment and remove the marker. */
 static void zone_drop(pa_zone_kept_t *k)
 {
-    unlink(k->owner);
     apr_pool_destroy(k->pool);
     k->pool = NULL;
 }
@@ -217,7 +215,6 @@ apr_status_t pa_cache_create_zones(pa_server_conf_t *conf, apr_pool_t *pconf,
                                                        zone_path(pconf, "-")),
                           s);
     }
-    apr_pool_cleanup_register(pconf, *kept, zones_exit, apr_pool_cleanup_null);
     for (hi = apr_hash_first(pconf, *kept); hi; hi = apr_hash_next(hi)) {
         ((pa_zone_kept_t *)apr_hash_this_val(hi))->seen = 0;
     }

@@ -1,12 +1,15 @@
-# A socket directory that cannot be made at a restart (a read-only or full
-# /run at logrotate's graceful) costs the apps a 503 until it can, not all
-# of httpd: the rest of the server goes on serving, and the manager makes
-# the directory once it can.
+# Restarts that go wrong. A socket directory that cannot be made at a
+# restart (a read-only or full /run at logrotate's graceful) costs the apps
+# a 503 until it can, not all of httpd: the rest of the server goes on
+# serving, and the manager makes the directory once it can. A reload whose
+# configuration fails ends httpd (httpd's own rule) and leaves nothing of
+# ours behind, the cache zone's marker included.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use File::Basename qw(dirname);
+use File::Copy qw(copy);
 use File::Temp ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
@@ -14,7 +17,7 @@ use PATest qw(:all);
 if ($> == 0) {
     plan skip_all => 'root can make the directory whatever its mode';
 }
-plan tests => 11;
+plan tests => 15;
 
 my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
 my $top = File::Temp::tempdir('pa-sockdir-XXXXXX', TMPDIR => 1, CLEANUP => 1);
@@ -51,3 +54,23 @@ my $mgr = $h->manager_pid;
 ok($h->stop, 'httpd stopped');
 ok(wait_for(sub { !pid_alive($mgr) && !glob("$socks/pa-*") }),
    'no manager or socket directory left');
+
+# ---- a reload whose configuration fails --------------------------------------------
+my $app = "$top/app";
+copy($echo, $app) or die "copy: $!";
+chmod 0755, $app;
+my $h2 = PATest::Httpd->new(status => 1, conf => <<"EOF");
+PreforkAppCache rzone 1M
+PreforkApp rel "$app" processes=1 cache=rzone
+<Location /rel>
+    SetHandler prefork-app:rel
+</Location>
+EOF
+ok($h2->start, 'an httpd with a cache zone') or diag($h2->error_log);
+my @markers = glob($h2->dir . '/prefork_app-rzone.*.cache.owner');
+is(scalar @markers, 1, 'the zone has its marker');
+my $parent2 = $h2->pid;
+unlink $app;                            # the next configuration fails
+kill 'USR1', $parent2;
+ok(wait_for(sub { !pid_alive($parent2) }, timeout => 60), 'the reload fails: httpd exits');
+ok(!glob($h2->dir . '/prefork_app-rzone.*.cache.owner'), 'and leaves no zone marker');
