@@ -705,18 +705,24 @@ static int same_layout(const shc_header_t *hdr)
     return same;
 }
 
+/* Checks the mapping before anything in it is read.  A segment whose
+ * creator has not set its size yet is mapped by APR 1.7 without a check
+ * of mmap(): size (apr_size_t)-8 at address 7.  Until the magic shows,
+ * the creator is still writing the header. */
 static apr_status_t check_segment(apr_shm_t *shm)
 {
     const shc_header_t *hdr = apr_shm_baseaddr_get(shm);
     apr_size_t size = apr_shm_size_get(shm);
 
-    if (size < 16 || hdr->magic != SHC_MAGIC) {
+    if (size < sizeof(*hdr) || (apr_uint64_t)size > 0xffffffffULL
+        || ((apr_uintptr_t)hdr & 7)
+        || __atomic_load_n(&hdr->magic, __ATOMIC_ACQUIRE) != SHC_MAGIC) {
         return APR_SHM_CACHE_ENOTCACHE;
     }
     if (hdr->layout != SHC_LAYOUT) {
         return APR_SHM_CACHE_EVERSION;
     }
-    if (size < sizeof(*hdr) || hdr->size != size
+    if (hdr->size != size
         || (apr_uint64_t)hdr->rmm_off + hdr->rmm_size != size
         || hdr->nclasses > SHC_MAX_CLASSES) {
         return APR_SHM_CACHE_EBADSIZE;
@@ -741,9 +747,14 @@ APR_DECLARE(apr_status_t) apr_shm_cache_attach(apr_shm_cache_t **cache,
     if (!fname) {
         return APR_EINVAL;
     }
-    if ((rv = apr_shm_attach(&shm, fname, pool)) != APR_SUCCESS) {
+    rv = apr_shm_attach(&shm, fname, pool);
+    if (APR_STATUS_IS_EOF(rv)) {
+        return APR_SHM_CACHE_ENOTCACHE;   /* its size is not written yet */
+    }
+    if (rv != APR_SUCCESS) {
         return rv;
     }
+    /* Detaching a failed mapping is harmless: munmap() refuses it. */
     if ((rv = check_segment(shm)) != APR_SUCCESS
         || (rv = handle_init(&c, shm, pool)) != APR_SUCCESS
         || (rv = apr_rmm_attach(&c->rmm, NULL, c->base + c->hdr->rmm_off,
@@ -1278,7 +1289,7 @@ APR_DECLARE(char *) apr_shm_cache_strerror(apr_status_t status, char *buf,
         "cache entry is larger than the largest size class",
         "cache zone is smaller than APR_SHM_CACHE_MIN_SIZE",
         "cache zone is larger than 4 GB",
-        "shared memory segment is not an apr_shm_cache zone",
+        "shared memory segment is not (yet) a complete apr_shm_cache zone",
         "cache zone has another layout version",
         "cache zone size disagrees with its header",
         "no such cache entry",

@@ -81,7 +81,9 @@ typedef struct apr_shm_cache_t apr_shm_cache_t;
 #define APR_SHM_CACHE_ETOOSMALL  (APR_SHM_CACHE_START + 4)
 /** The zone is larger than the 4 GB that 32-bit offsets address. */
 #define APR_SHM_CACHE_ETOOLARGE  (APR_SHM_CACHE_START + 5)
-/** The segment does not start with the cache's magic number. */
+/** The segment is not a complete cache zone: no cache's magic number,
+ *  or a size no zone has; also one still being made (see
+ *  apr_shm_cache_attach()). */
 #define APR_SHM_CACHE_ENOTCACHE  (APR_SHM_CACHE_START + 6)
 /** The segment is a cache of another layout version. */
 #define APR_SHM_CACHE_EVERSION   (APR_SHM_CACHE_START + 7)
@@ -181,12 +183,18 @@ APR_DECLARE(apr_status_t) apr_shm_cache_create(apr_shm_cache_t **cache,
 
 /**
  * Attach to a named zone created by another process.
- * The segment is checked (magic, layout version, size) before use.
+ * The segment is checked (size, magic, layout version) before use.  A
+ * segment that is not (yet) a complete zone gives
+ * APR_SHM_CACHE_ENOTCACHE: one that is not a cache, and also one whose
+ * creator is still inside apr_shm_cache_create(), so a process that may
+ * start before the creator is done should retry on that status.  A zone
+ * is attachable once apr_shm_cache_create() has returned.
  * @param cache The new handle
  * @param fname The name given to apr_shm_cache_create()
  * @param pool Pool of the handle; cleaning it up detaches
  * @return APR_SUCCESS, APR_SHM_CACHE_ENOTCACHE, APR_SHM_CACHE_EVERSION,
  *         APR_SHM_CACHE_EBADSIZE, or the error of apr_shm_attach()
+ *         (APR_ENOENT when no segment has that name)
  */
 APR_DECLARE(apr_status_t) apr_shm_cache_attach(apr_shm_cache_t **cache,
                                                const char *fname,

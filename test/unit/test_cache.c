@@ -828,6 +828,84 @@ static int in_list(apr_array_header_t *a, const char *s)
     return 0;
 }
 
+#if APR_USE_SHMEM_MMAP_SHM
+/* The /dev/shm file of the segment a create added to those in before:
+ * the new one of this odd size (plus APR's size word); other processes
+ * may create segments meanwhile.  NULL unless exactly one matches. */
+static const char *new_shm_file(apr_pool_t *p, apr_array_header_t *before,
+                                apr_size_t size)
+{
+    apr_array_header_t *after = shm_entries(p);
+    const char *found = NULL;
+    int i, n = 0;
+
+    for (i = 0; i < after->nelts; i++) {
+        const char *name = APR_ARRAY_IDX(after, i, char *);
+        const char *path = apr_pstrcat(p, "/dev/shm/", name, NULL);
+        struct stat sb;
+
+        if (name[0] != '.' && !in_list(before, name) && !stat(path, &sb)
+            && sb.st_size == (off_t)(size + sizeof(apr_size_t))) {
+            found = path;
+            n++;
+        }
+    }
+    return n == 1 ? found : NULL;
+}
+
+/* Attaches in a child, which a bad mapping may crash: 0 if it got
+ * ENOTCACHE, 1 for any other status, -1 if it died. */
+static int attach_in_child(const char *name)
+{
+    int status;
+    pid_t pid = fork();
+
+    if (pid == 0) {
+        apr_pool_t *cp;
+        apr_shm_cache_t *a;
+        /* A crash ends the child, not in cmocka's handler. */
+        signal(SIGSEGV, SIG_DFL);
+        signal(SIGBUS, SIG_DFL);
+        apr_pool_create(&cp, NULL);
+        _exit(apr_shm_cache_attach(&a, name, cp) == APR_SHM_CACHE_ENOTCACHE
+              ? 0 : 1);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+#define HALF_SIZE (128 * 1024 + 5 * 4096)
+
+/* The states an attach can find a segment in while its creator is still
+ * making it (apr_shm_create(), then the header): each is "not a cache
+ * yet", never a crash. */
+static void test_attach_half_made(void **state)
+{
+    apr_array_header_t *before;
+    const char *name, *file;
+    apr_shm_t *raw;
+    apr_pool_t *p;
+
+    apr_pool_create(&p, NULL);
+    name = seg_name(p);
+    before = shm_entries(p);
+    assert_int_equal(apr_shm_create(&raw, HALF_SIZE, name, p), APR_SUCCESS);
+    file = new_shm_file(p, before, HALF_SIZE);
+    assert_non_null(file);
+    /* Sized, header not written yet. */
+    memset(apr_shm_baseaddr_get(raw), 0, HALF_SIZE);
+    assert_int_equal(attach_in_child(name), 0);
+    /* Sized, but APR's size word not written yet: APR maps nothing and
+     * says it worked. */
+    ((apr_size_t *)apr_shm_baseaddr_get(raw))[-1] = 0;
+    assert_int_equal(attach_in_child(name), 0);
+    /* Not even sized: APR cannot read the size word. */
+    assert_int_equal(truncate(file, 0), 0);
+    assert_int_equal(attach_in_child(name), 0);
+    apr_pool_destroy(p);
+}
+#endif
+
 #define STALE_SIZE (256 * 1024 + 3 * 4096)
 
 static void test_stale_segment_and_mode(void **state)
@@ -1769,6 +1847,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_exec_attach),
         cmocka_unit_test(test_attach_detach),
         cmocka_unit_test(test_attach_not_a_cache),
+#if APR_USE_SHMEM_MMAP_SHM
+        cmocka_unit_test(test_attach_half_made),
+#endif
         cmocka_unit_test(test_stale_segment_and_mode),
         cmocka_unit_test(test_multiprocess),
         cmocka_unit_test_setup_teardown(test_threads, setup_anon, teardown),
