@@ -610,6 +610,40 @@ static apr_status_t handle_init(apr_shm_cache_t **cache, apr_shm_t *shm,
     return rv;
 }
 
+/* Cleanup of a created zone on the caller's pool.  APR's own cleanup of
+ * the segment removes its name in any process that cleans the pool (a
+ * forked child at exit() too), so the segment lives in a pool that no
+ * exit cleans, and only its creator destroys it; other processes unmap
+ * it. */
+static apr_status_t zone_cleanup(void *data)
+{
+    apr_shm_cache_t *c = data;
+    apr_status_t rv;
+
+    if (getpid() != c->creator) {
+        /* An anonymous segment is left mapped: apr_shm_detach() refuses
+         * it (exit unmaps it). */
+        apr_shm_detach(c->shm);
+        return APR_SUCCESS;
+    }
+    rv = apr_shm_destroy(c->shm);
+    apr_pool_destroy(c->shm_pool);
+    return rv;
+}
+
+static apr_status_t shm_create(apr_shm_t **shm, apr_size_t size,
+                               const char *fname, apr_pool_t *pool)
+{
+    apr_status_t rv = apr_shm_create(shm, size, fname, pool);
+
+    if (APR_STATUS_IS_EEXIST(rv) && fname) {
+        /* Left behind by a run that crashed: nobody owns it any more. */
+        apr_shm_remove(fname, pool);
+        rv = apr_shm_create(shm, size, fname, pool);
+    }
+    return rv;
+}
+
 APR_DECLARE(apr_status_t) apr_shm_cache_create(apr_shm_cache_t **cache,
                                                apr_size_t size,
                                                const char *fname,
@@ -617,6 +651,7 @@ APR_DECLARE(apr_status_t) apr_shm_cache_create(apr_shm_cache_t **cache,
 {
     pthread_mutexattr_t attr;
     shc_header_t probe, *hdr;
+    apr_pool_t *shm_pool;
     apr_shm_cache_t *c;
     apr_shm_t *shm;
     apr_status_t rv;
@@ -631,13 +666,12 @@ APR_DECLARE(apr_status_t) apr_shm_cache_create(apr_shm_cache_t **cache,
     if (!layout(&probe, size)) {
         return APR_SHM_CACHE_ETOOSMALL;
     }
-    rv = apr_shm_create(&shm, size, fname, pool);
-    if (APR_STATUS_IS_EEXIST(rv) && fname) {
-        /* Left behind by a run that crashed: nobody owns it any more. */
-        apr_shm_remove(fname, pool);
-        rv = apr_shm_create(&shm, size, fname, pool);
+    if ((rv = apr_pool_create_unmanaged_ex(&shm_pool, NULL, NULL))
+        != APR_SUCCESS) {
+        return rv;
     }
-    if (rv != APR_SUCCESS) {
+    if ((rv = shm_create(&shm, size, fname, shm_pool)) != APR_SUCCESS) {
+        apr_pool_destroy(shm_pool);
         return rv;
     }
 #if APR_USE_SHMEM_MMAP_TMP || APR_USE_SHMEM_SHMGET
@@ -654,8 +688,7 @@ APR_DECLARE(apr_status_t) apr_shm_cache_create(apr_shm_cache_t **cache,
     /* A secret seed, so that nobody can choose keys that share a chain. */
     if ((rv = apr_generate_random_bytes((unsigned char *)&hdr->seed,
                                         sizeof(hdr->seed))) != APR_SUCCESS) {
-        apr_shm_destroy(shm);
-        return rv;
+        goto failed;
     }
     pthread_mutexattr_init(&attr);
     pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
@@ -663,20 +696,27 @@ APR_DECLARE(apr_status_t) apr_shm_cache_create(apr_shm_cache_t **cache,
     rv = pthread_mutex_init(&hdr->lock, &attr);
     pthread_mutexattr_destroy(&attr);
     if (rv) {
-        apr_shm_destroy(shm);
-        return APR_FROM_OS_ERROR(rv);
+        rv = APR_FROM_OS_ERROR(rv);
+        goto failed;
     }
     if ((rv = handle_init(&c, shm, pool)) != APR_SUCCESS
         || (rv = reset_all(c)) != APR_SUCCESS) {
-        apr_shm_destroy(shm);
-        return rv;
+        goto failed;
     }
     c->open = 0;              /* nobody reads yet: leave the words even */
     hdr->clears = 0;
     /* Published last: attach refuses a segment without it. */
     __atomic_store_n(&hdr->magic, SHC_MAGIC, __ATOMIC_RELEASE);
+    c->shm_pool = shm_pool;
+    c->creator = getpid();
+    apr_pool_cleanup_register(pool, c, zone_cleanup, apr_pool_cleanup_null);
     *cache = c;
     return APR_SUCCESS;
+
+failed:
+    apr_shm_destroy(shm);
+    apr_pool_destroy(shm_pool);
+    return rv;
 }
 
 static int same_layout(const shc_header_t *hdr)
@@ -773,7 +813,10 @@ APR_DECLARE(apr_status_t) apr_shm_cache_detach(apr_shm_cache_t *cache)
 
 APR_DECLARE(apr_status_t) apr_shm_cache_destroy(apr_shm_cache_t *cache)
 {
-    return apr_shm_destroy(cache->shm);
+    if (!cache->shm_pool) {
+        return apr_shm_destroy(cache->shm);
+    }
+    return apr_pool_cleanup_run(cache->pool, cache, zone_cleanup);
 }
 
 /* ---- operations ------------------------------------------------------------ */

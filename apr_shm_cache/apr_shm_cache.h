@@ -166,8 +166,11 @@ typedef apr_status_t (apr_shm_cache_iter_fn)(void *baton, const char *key,
  * the name again, so the new zone can no longer be attached by name
  * (handles on it keep working).  Give each live zone its own name.
  * Named segments are readable and writable by the owner only (0600).
- * The segment is destroyed when @a pool is cleaned up or by
- * apr_shm_cache_destroy().
+ * The segment is destroyed (unmapped, its name removed) when @a pool is
+ * cleaned up or by apr_shm_cache_destroy(), in the process that created
+ * it only: a forked child that cleans up @a pool (as exit() does through
+ * apr_terminate()) or calls apr_shm_cache_destroy() only unmaps a named
+ * segment, and the zone stays for the others.
  * @param cache The new handle
  * @param size Zone size in bytes (APR_SHM_CACHE_MIN_SIZE .. 4 GB)
  * @param fname Segment name (a path) that other processes attach to,
@@ -210,7 +213,11 @@ APR_DECLARE(apr_status_t) apr_shm_cache_detach(apr_shm_cache_t *cache);
 
 /**
  * Destroy a zone: unmap it and remove its name.  Processes still
- * attached keep their mapping until they detach.
+ * attached keep their mapping until they detach.  Called in another
+ * process than the creator (a child that inherited the handle through
+ * fork()), it only unmaps a named segment (an anonymous one stays
+ * mapped) and removes nothing: the zone lives on for the creator and the
+ * others.  Either way its pool no longer destroys it.
  * The handle must not be used afterwards.
  * @param cache A handle from apr_shm_cache_create()
  * @return APR_SUCCESS or the error of apr_shm_destroy()

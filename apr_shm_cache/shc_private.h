@@ -10,6 +10,7 @@
 #define SHC_PRIVATE_H
 
 #include <pthread.h>
+#include <unistd.h>
 #include "apr_shm.h"
 #include "apr_rmm.h"
 #include "apr_shm_cache.h"
@@ -121,6 +122,8 @@ typedef struct {
 struct apr_shm_cache_t {
     apr_pool_t *pool;
     apr_shm_t *shm;
+    apr_pool_t *shm_pool;        /* create: holds shm, out of APR's reach */
+    pid_t creator;               /* create: the process that removes it */
     char *base;
     shc_header_t *hdr;
     shc_off_t *buckets;

@@ -800,6 +800,45 @@ static void test_attach_not_a_cache(void **state)
     apr_pool_destroy(p);
 }
 
+static void test_child_exit_keeps_zone(void **state)
+{
+    apr_pool_t *p, *p2;
+    apr_shm_cache_t *c, *a;
+    const char *name;
+    pid_t pid;
+    int status, i;
+
+    apr_pool_create(&p, NULL);
+    apr_pool_create(&p2, NULL);
+    name = seg_name(p2);
+    assert_int_equal(apr_shm_cache_create(&c, 256 * 1024, name, p),
+                     APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_set(c, "k", "v", 1, 0), APR_SUCCESS);
+    /* A child that exits the APR way (apr_terminate() cleans every pool,
+     * the zone's too), then one that destroys its copy of the handle. */
+    for (i = 0; i < 2; i++) {
+        pid = fork();
+        if (pid == 0) {
+            if (i == 0) {
+                apr_terminate();
+                _exit(0);
+            }
+            _exit(apr_shm_cache_destroy(c) == APR_SUCCESS ? 0 : 1);
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        /* The zone keeps its name, and the creator's handle works. */
+        assert_int_equal(apr_shm_cache_attach(&a, name, p2), APR_SUCCESS);
+        check_value(a, "k", "v", p2);
+        assert_int_equal(apr_shm_cache_detach(a), APR_SUCCESS);
+        assert_int_equal(apr_shm_cache_set(c, "k", "v", 1, 0), APR_SUCCESS);
+    }
+    /* The creator's pool cleanup removes it. */
+    apr_pool_destroy(p);
+    assert_true(APR_STATUS_IS_ENOENT(apr_shm_cache_attach(&a, name, p2)));
+    apr_pool_destroy(p2);
+}
+
 /* Names of /dev/shm entries, to spot the one a create adds. */
 static apr_array_header_t *shm_entries(apr_pool_t *p)
 {
@@ -1847,6 +1886,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_exec_attach),
         cmocka_unit_test(test_attach_detach),
         cmocka_unit_test(test_attach_not_a_cache),
+        cmocka_unit_test(test_child_exit_keeps_zone),
 #if APR_USE_SHMEM_MMAP_SHM
         cmocka_unit_test(test_attach_half_made),
 #endif
