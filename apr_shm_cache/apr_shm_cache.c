@@ -872,13 +872,14 @@ APR_DECLARE(apr_status_t) apr_shm_cache_get(apr_shm_cache_t *c,
     return APR_SUCCESS;
 }
 
-/* Stores under the lock.  tags were checked, cls fits key, value, tags. */
+/* Stores under the lock.  tags were checked, cls fits key, value, tags,
+ * or is -1 when no class does. */
 static apr_status_t store_locked(apr_shm_cache_t *c, shc_mode_e mode,
                                  const char *key, apr_size_t klen,
                                  apr_uint32_t h, const void *val,
                                  apr_size_t vlen, apr_time_t expires,
                                  const char *const *tags, int ntags,
-                                 unsigned cls, apr_uint64_t cas,
+                                 int cls, apr_uint64_t cas,
                                  apr_uint64_t *version)
 {
     shc_header_t *hdr = c->hdr;
@@ -898,10 +899,15 @@ static apr_status_t store_locked(apr_shm_cache_t *c, shc_mode_e mode,
     if (mode == SHC_CAS && e->version != cas) {
         return APR_SHM_CACHE_ECHANGED;
     }
+    /* From here on a store that fails leaves no entry: the old value
+     * would be stale. */
     if (e) {
         shc_entry_remove(c, e, SHC_WHY_REPLACE);
     }
-    if (!(off = shc_slab_alloc(c, cls))) {
+    if (cls < 0) {
+        return APR_SHM_CACHE_ETOOBIG;
+    }
+    if (!(off = shc_slab_alloc(c, (unsigned)cls))) {
         return APR_SHM_CACHE_ENOSPC;
     }
     e = SHC_ENTRY(c, off);
@@ -981,11 +987,11 @@ static apr_status_t store(apr_shm_cache_t *c, shc_mode_e mode,
     if ((!val && vlen) || ttl < 0) {
         return APR_EINVAL;
     }
-    if (vlen > c->hdr->page_size
-        || (cls = shc_slab_class(c->hdr, sizeof(shc_entry_t) + klen + vlen
-                                 + ntags * sizeof(shc_link_t))) < 0) {
-        return APR_SHM_CACHE_ETOOBIG;
-    }
+    /* Too big is decided under the lock, where the entry it replaces
+     * goes too. */
+    cls = vlen > c->hdr->page_size ? -1
+          : shc_slab_class(c->hdr, sizeof(shc_entry_t) + klen + vlen
+                                   + ntags * sizeof(shc_link_t));
     h = shc_hash(key, klen, c->seed);
     if ((rv = shc_lock(c, 1)) != APR_SUCCESS) {
         return rv;
@@ -995,7 +1001,7 @@ static apr_status_t store(apr_shm_cache_t *c, shc_mode_e mode,
         expires = APR_INT64_MAX;
     }
     rv = store_locked(c, mode, key, klen, h, val, vlen, expires, tags, ntags,
-                      (unsigned)cls, cas, version);
+                      cls, cas, version);
     if (rv == APR_SUCCESS) {
         c->hdr->sets++;
     }
@@ -1156,7 +1162,7 @@ static apr_status_t count_by(apr_shm_cache_t *c, const char *key,
             }
             shc_entry_remove(c, e, SHC_WHY_REPLACE);
             rv = store_locked(c, SHC_SET, key, klen, h, num, nlen, expires,
-                              tags, ntags, (unsigned)cls, 0, NULL);
+                              tags, ntags, cls, 0, NULL);
         }
     }
     shc_unlock(c);

@@ -252,7 +252,12 @@ APR_DECLARE(apr_status_t) apr_shm_cache_get(apr_shm_cache_t *cache,
  * entry's class: pages follow the sizes in use rather than staying with
  * the classes that filled the zone first, and small entries are kept
  * longer than large ones.  A class that holds no entry takes a page this
- * way in any case.  If the store fails, the previous value is gone.
+ * way in any case.
+ * A store refused for its arguments (a bad-key status, APR_EINVAL,
+ * APR_SHM_CACHE_EBADTAG) changes nothing.  A store that fails for want
+ * of room (APR_SHM_CACHE_ETOOBIG, APR_SHM_CACHE_ENOSPC,
+ * APR_SHM_CACHE_ETAGSFULL) leaves no entry for the key: the previous
+ * value is removed, as memcached does, so a stale value is never served.
  * @param cache The zone
  * @param key The key
  * @param val The value (may be NULL when @a len is 0)
@@ -291,7 +296,8 @@ APR_DECLARE(apr_status_t) apr_shm_cache_set_tagged(apr_shm_cache_t *cache,
                                                    int ntags);
 
 /**
- * Store a value only if the key has no live entry.
+ * Store a value only if the key has no live entry.  When it has one,
+ * nothing changes (APR_SHM_CACHE_EEXIST, even if the value is too big).
  * @param cache The zone
  * @param key The key
  * @param val The value
@@ -305,7 +311,10 @@ APR_DECLARE(apr_status_t) apr_shm_cache_add(apr_shm_cache_t *cache,
                                             apr_interval_time_t ttl);
 
 /**
- * Store a value only if the key has a live entry.
+ * Store a value only if the key has a live entry.  As for
+ * apr_shm_cache_set(), a store refused for its arguments changes nothing,
+ * and one that fails for room once the entry was found
+ * (APR_SHM_CACHE_ETOOBIG, APR_SHM_CACHE_ENOSPC) leaves no entry.
  * @param cache The zone
  * @param key The key
  * @param val The value
@@ -321,9 +330,11 @@ APR_DECLARE(apr_status_t) apr_shm_cache_replace(apr_shm_cache_t *cache,
 
 /**
  * Compare and set: store a value only if the entry still has the version
- * a previous apr_shm_cache_get() returned.  As for apr_shm_cache_set(), a
- * store that fails once the version matched (no room) leaves no entry: a
- * stale value is never kept.
+ * a previous apr_shm_cache_get() returned.  No entry, or another version,
+ * changes nothing.  As for apr_shm_cache_set(), a store refused for its
+ * arguments changes nothing, and one that fails for room once the version
+ * matched (APR_SHM_CACHE_ETOOBIG, APR_SHM_CACHE_ENOSPC) leaves no entry:
+ * a stale value is never kept.
  * @param cache The zone
  * @param key The key
  * @param val The value

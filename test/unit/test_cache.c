@@ -626,6 +626,54 @@ static void test_bad_input(void **state)
     assert_int_equal(after.bytes_data, before.bytes_data);
 }
 
+/* A store that fails for room leaves no stale entry; one refused for its
+ * arguments, or for add/replace/cas's condition, changes nothing. */
+static void test_failed_store(void **state)
+{
+    fixture_t *f = *state;
+    apr_size_t big = stats_of(f->cache).max_entry + 1;
+    char *huge = apr_pcalloc(f->pool, big);
+    const char *empty_tag = "";
+    apr_uint64_t ver;
+    void *val;
+
+    assert_int_equal(apr_shm_cache_set(f->cache, "k", "old", 3, 0),
+                     APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_set_tagged(f->cache, "k", "new", 3, 0,
+                                              &empty_tag, 1),
+                     APR_SHM_CACHE_EBADTAG);
+    assert_int_equal(apr_shm_cache_set(f->cache, "k", NULL, 3, 0),
+                     APR_EINVAL);
+    assert_int_equal(apr_shm_cache_set(f->cache, "k", "new", 3, -1),
+                     APR_EINVAL);
+    assert_int_equal(apr_shm_cache_add(f->cache, "k", huge, big, 0),
+                     APR_SHM_CACHE_EEXIST);
+    check_value(f->cache, "k", "old", f->pool);
+    assert_int_equal(apr_shm_cache_set(f->cache, "k", huge, big, 0),
+                     APR_SHM_CACHE_ETOOBIG);
+    check_missing(f->cache, "k", f->pool);
+
+    assert_int_equal(apr_shm_cache_replace(f->cache, "k", huge, big, 0),
+                     APR_SHM_CACHE_NOTFOUND);
+    assert_int_equal(apr_shm_cache_set(f->cache, "k", "old", 3, 0),
+                     APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_replace(f->cache, "k", huge, big, 0),
+                     APR_SHM_CACHE_ETOOBIG);
+    check_missing(f->cache, "k", f->pool);
+
+    assert_int_equal(apr_shm_cache_set(f->cache, "k", "old", 3, 0),
+                     APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_get(f->cache, "k", &val, NULL, &ver,
+                                       f->pool), APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_cas(f->cache, "k", huge, big, 0, ver + 1,
+                                       NULL), APR_SHM_CACHE_ECHANGED);
+    check_value(f->cache, "k", "old", f->pool);
+    assert_int_equal(apr_shm_cache_cas(f->cache, "k", huge, big, 0, ver,
+                                       NULL), APR_SHM_CACHE_ETOOBIG);
+    check_missing(f->cache, "k", f->pool);
+    assert_int_equal(stats_of(f->cache).entries, 0);
+}
+
 static void test_strerror(void **state)
 {
     static const apr_status_t codes[] = {
@@ -1882,6 +1930,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_clear, setup_anon, teardown),
         cmocka_unit_test_setup_teardown(test_iterate, setup_anon, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, setup_anon, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_store, setup_anon,
+                                        teardown),
         cmocka_unit_test(test_strerror),
         cmocka_unit_test(test_exec_attach),
         cmocka_unit_test(test_attach_detach),
