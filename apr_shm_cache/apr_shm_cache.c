@@ -2,9 +2,11 @@
  * API.  Slab pages and LRU live in slab.c; the layout in shc_private.h.
  */
 #include <errno.h>
+#include <string.h>
+#ifdef APR_SHM_CACHE_TESTING
 #include <signal.h>
 #include <stdlib.h>
-#include <string.h>
+#endif
 
 #include "apr_file_info.h"
 #include "apr_general.h"
@@ -590,7 +592,9 @@ static apr_status_t handle_init(apr_shm_cache_t **cache, apr_shm_t *shm,
                                 apr_pool_t *pool)
 {
     apr_shm_cache_t *c = apr_pcalloc(pool, sizeof(*c));
+#ifdef APR_SHM_CACHE_TESTING
     const char *kill = getenv("APR_SHM_CACHE_TEST_KILL_IN_SET");
+#endif
     apr_status_t rv;
 
     pthread_once(&stat_once, stat_slot_init);
@@ -604,7 +608,9 @@ static apr_status_t handle_init(apr_shm_cache_t **cache, apr_shm_t *shm,
     c->access = SHC_AT(c, c->hdr->access_off);
     c->seed = c->hdr->seed;
     c->max_chain = c->hdr->rmm_size / SHC_MIN_SLOT;
+#ifdef APR_SHM_CACHE_TESTING
     c->test_kill = kill && *kill == '1';
+#endif
     rv = apr_pool_create(&c->rmm_pool, pool);
     *cache = c;
     return rv;
@@ -951,10 +957,12 @@ static apr_status_t store_locked(apr_shm_cache_t *c, shc_mode_e mode,
     if (vlen) {
         memcpy(entry_val(e), val, half);
     }
+#ifdef APR_SHM_CACHE_TESTING
     if (c->test_kill) {
         /* Test hook: die holding the lock with a half-written entry. */
         raise(SIGKILL);
     }
+#endif
     if (vlen) {
         memcpy(entry_val(e) + half, (const char *)val + half, vlen - half);
     }

@@ -135,7 +135,9 @@ struct apr_shm_cache_t {
     apr_uint64_t open;           /* stripes made odd by the current writer */
     apr_uint64_t seed;           /* copy of the header's */
     apr_uint32_t max_chain;      /* longer chains are read mid-change */
+#ifdef APR_SHM_CACHE_TESTING
     int test_kill;               /* test hook: die in the middle of a set */
+#endif
 };
 
 #define SHC_AT(c, off)    ((void *)((c)->base + (off)))

@@ -705,8 +705,8 @@ static void test_strerror(void **state)
 
 /* ---- named zones ---------------------------------------------------- */
 
-static int run_helper(apr_pool_t *p, const char *const *args, char *out,
-                      apr_size_t outsize)
+static int run_helper(apr_pool_t *p, const char *const *args,
+                      const char *const *env, char *out, apr_size_t outsize)
 {
     apr_procattr_t *attr;
     apr_proc_t proc;
@@ -718,7 +718,7 @@ static int run_helper(apr_pool_t *p, const char *const *args, char *out,
     assert_int_equal(apr_procattr_io_set(attr, APR_NO_PIPE, APR_FULL_BLOCK,
                                          APR_NO_PIPE), APR_SUCCESS);
     assert_int_equal(apr_procattr_cmdtype_set(attr, APR_PROGRAM), APR_SUCCESS);
-    assert_int_equal(apr_proc_create(&proc, helper_path, args, NULL, attr, p),
+    assert_int_equal(apr_proc_create(&proc, helper_path, args, env, attr, p),
                      APR_SUCCESS);
     apr_file_read_full(proc.out, out, n, &n);    /* APR_EOF when short */
     out[n] = '\0';
@@ -748,18 +748,46 @@ static void test_exec_attach(void **state)
     args[3] = "reply";
     args[4] = "hello parent";
     args[5] = NULL;
-    assert_int_equal(run_helper(p, args, out, sizeof(out)), 0);
+    assert_int_equal(run_helper(p, args, NULL, out, sizeof(out)), 0);
     assert_string_equal(out, "hello child");
     check_value(c, "reply", "hello parent", p);
 
     /* A miss in the other process is reported as one. */
     args[2] = "absent";
     args[3] = NULL;
-    assert_int_equal(run_helper(p, args, out, sizeof(out)), 3);
+    assert_int_equal(run_helper(p, args, NULL, out, sizeof(out)), 3);
     assert_int_equal(apr_shm_cache_destroy(c), APR_SUCCESS);
     /* Gone: the helper cannot attach any more. */
     args[2] = "greeting";
-    assert_int_equal(run_helper(p, args, out, sizeof(out)), 2);
+    assert_int_equal(run_helper(p, args, NULL, out, sizeof(out)), 2);
+    apr_pool_destroy(p);
+}
+
+/* The hook test_crash_while_locked uses is in the test build of the
+ * library only: the helper, linked with the library that is installed
+ * and embedded in the module, ignores it. */
+static void test_no_test_hook(void **state)
+{
+    const char *name, *args[6];
+    const char *env[] = { "APR_SHM_CACHE_TEST_KILL_IN_SET=1", NULL };
+    apr_shm_cache_t *c;
+    apr_pool_t *p;
+    char out[256];
+
+    apr_pool_create(&p, NULL);
+    name = seg_name(p);
+    assert_int_equal(apr_shm_cache_create(&c, 256 * 1024, name, p),
+                     APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_set(c, "k", "v", 1, 0), APR_SUCCESS);
+    args[0] = helper_path;
+    args[1] = name;
+    args[2] = "k";
+    args[3] = "set-by-helper";
+    args[4] = "done";
+    args[5] = NULL;
+    assert_int_equal(run_helper(p, args, env, out, sizeof(out)), 0);
+    check_value(c, "set-by-helper", "done", p);
+    assert_int_equal(stats_of(c).recoveries, 0);
     apr_pool_destroy(p);
 }
 
@@ -1934,6 +1962,7 @@ int main(int argc, char **argv)
                                         teardown),
         cmocka_unit_test(test_strerror),
         cmocka_unit_test(test_exec_attach),
+        cmocka_unit_test(test_no_test_hook),
         cmocka_unit_test(test_attach_detach),
         cmocka_unit_test(test_attach_not_a_cache),
         cmocka_unit_test(test_child_exit_keeps_zone),
