@@ -20,6 +20,10 @@
 
 #define SHC_LOCK_SPINS 200         /* trylocks before sleeping on the lock */
 
+#define SHC_TAG_EVICT  64          /* evictions to free tag records (the
+                                    * header documents it) */
+#define SHC_TAG_SCAN   16          /* entries looked at from each LRU tail */
+
 typedef enum {
     SHC_SET, SHC_ADD, SHC_REPLACE, SHC_CAS
 } shc_mode_e;
@@ -348,6 +352,55 @@ static int tags_acquire(apr_shm_cache_t *c, const char *const *tags,
         }
     }
     return 1;
+}
+
+/* The oldest tagged entry near the tails of the LRU lists: of the first
+ * tagged entry within SHC_TAG_SCAN of each class's tail, the one stored
+ * first (versions grow with each store). */
+static shc_entry_t *oldest_tagged(apr_shm_cache_t *c)
+{
+    shc_header_t *hdr = c->hdr;
+    shc_entry_t *oldest = NULL;
+    unsigned i;
+
+    for (i = 0; i < hdr->nclasses; i++) {
+        shc_off_t off = hdr->classes[i].lru_tail;
+        int n;
+
+        for (n = 0; off && n < SHC_TAG_SCAN; n++) {
+            shc_entry_t *e = SHC_ENTRY(c, off);
+            if (e->ntags) {
+                if (!oldest || e->version < oldest->version) {
+                    oldest = e;
+                }
+                break;
+            }
+            off = e->lprev;
+        }
+    }
+    return oldest;
+}
+
+/* The tag table is full: evicts the oldest tagged entries, at most
+ * SHC_TAG_EVICT, until a record is free for each tag (a record is freed
+ * with the last entry that carries its tag). */
+static int tags_evict(apr_shm_cache_t *c, const char *const *tags,
+                      int ntags, apr_uint32_t *ids)
+{
+    int n;
+
+    for (n = 0; n < SHC_TAG_EVICT; n++) {
+        shc_entry_t *e = oldest_tagged(c);
+
+        if (!e) {
+            return 0;
+        }
+        shc_entry_remove(c, e, SHC_WHY_EVICT);
+        if (c->hdr->tag_free && tags_acquire(c, tags, ntags, ids)) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 static apr_status_t check_tags(const char *const *tags, int ntags)
@@ -918,10 +971,12 @@ static apr_status_t store_locked(apr_shm_cache_t *c, shc_mode_e mode,
     }
     e = SHC_ENTRY(c, off);
     /* Expired entries may hold the tag records: sweep them and try once
-     * more.  The new slot is on no list yet, so the sweep leaves it be. */
+     * more, then evict.  The new slot is on no list yet, so neither the
+     * sweep nor eviction takes it. */
     if (!tags_acquire(c, tags, ntags, tag_ids)
         && !(shc_sweep_expired(c, apr_time_now())
-             && tags_acquire(c, tags, ntags, tag_ids))) {
+             && tags_acquire(c, tags, ntags, tag_ids))
+        && !tags_evict(c, tags, ntags, tag_ids)) {
         shc_slab_free(c, e);
         return APR_SHM_CACHE_ETAGSFULL;
     }
@@ -1331,6 +1386,7 @@ APR_DECLARE(apr_status_t) apr_shm_cache_stats(apr_shm_cache_t *c,
     st->max_entry = hdr->classes[hdr->nclasses - 1].size - sizeof(shc_entry_t);
     st->pages = hdr->pages;
     st->max_pages = hdr->max_pages;
+    st->max_tags = hdr->ntags;
     shc_unlock(c);
     st->lock_waits = __atomic_load_n(&hdr->lock_waits, __ATOMIC_RELAXED);
     return APR_SUCCESS;

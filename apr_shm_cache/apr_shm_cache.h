@@ -30,7 +30,11 @@
  * a quarter is lost to rounding).  Key + value + 16 x tags may not exceed
  * apr_shm_cache_stats_t::max_entry (about the page size: 4 KB to 1 MB,
  * 1/64 of the zone).  The zone also holds a hash index (4 bytes per 128
- * bytes of zone) and a tag table.
+ * bytes of zone) and a tag table: one 84-byte record per distinct tag
+ * carried by at least one entry, size / 16384 records but at least 64 and
+ * at most 65536 (apr_shm_cache_stats_t::max_tags), so a 64 MB zone holds
+ * 4096 distinct tags.  A tagged store that finds no free record evicts
+ * tagged entries to free one (see apr_shm_cache_set_tagged()).
  *
  * Offsets are 32 bits, so a zone is at most 4 GB.
  */
@@ -101,7 +105,7 @@ typedef struct apr_shm_cache_t apr_shm_cache_t;
 /** A tag is NULL, empty, longer than APR_SHM_CACHE_MAX_TAG, given twice,
  *  or there are more than APR_SHM_CACHE_MAX_TAGS of them. */
 #define APR_SHM_CACHE_EBADTAG    (APR_SHM_CACHE_START + 13)
-/** The zone's tag table is full. */
+/** The zone's tag table is full, even after eviction. */
 #define APR_SHM_CACHE_ETAGSFULL  (APR_SHM_CACHE_START + 14)
 /** No memory could be found for the entry, even by eviction. */
 #define APR_SHM_CACHE_ENOSPC     (APR_SHM_CACHE_START + 15)
@@ -136,6 +140,7 @@ typedef struct apr_shm_cache_stats_t {
     apr_size_t max_entry;      /**< largest key + value + 16 x tags */
     apr_uint32_t pages;        /**< pages holding at least one entry */
     apr_uint32_t max_pages;    /**< pages the zone can hold */
+    apr_uint32_t max_tags;     /**< distinct tags the zone can hold */
 } apr_shm_cache_stats_t;
 
 /**
@@ -276,6 +281,15 @@ APR_DECLARE(apr_status_t) apr_shm_cache_set(apr_shm_cache_t *cache,
 
 /**
  * Store a value that carries tags (see apr_shm_cache_invalidate_tag()).
+ * Each distinct tag takes a record of the zone's tag table until its last
+ * entry goes.  When a new tag finds the table full, expired entries are
+ * swept (at most once a second), then tagged entries are evicted, oldest
+ * first from the least recently used end of each size class (counted in
+ * evictions), at most 64 per store, until a record is free for each new
+ * tag; only if that fails is the
+ * store refused with APR_SHM_CACHE_ETAGSFULL (the entries evicted stay
+ * evicted).  A tag carried by many entries frees its record only when
+ * all of them are gone.
  * @param cache The zone
  * @param key The key
  * @param val The value
@@ -284,8 +298,7 @@ APR_DECLARE(apr_status_t) apr_shm_cache_set(apr_shm_cache_t *cache,
  * @param tags Tag names
  * @param ntags Number of tags, at most APR_SHM_CACHE_MAX_TAGS
  * @return as apr_shm_cache_set(), or APR_SHM_CACHE_EBADTAG,
- *         APR_SHM_CACHE_ETAGSFULL (also after expired entries were swept
- *         to free their records, which happens at most once a second)
+ *         APR_SHM_CACHE_ETAGSFULL
  */
 APR_DECLARE(apr_status_t) apr_shm_cache_set_tagged(apr_shm_cache_t *cache,
                                                    const char *key,
