@@ -16,7 +16,7 @@
 #include "apr_shm_cache.h"
 
 #define SHC_MAGIC        0x43485341u   /* "ASHC" */
-#define SHC_LAYOUT       2u
+#define SHC_LAYOUT       3u
 #define SHC_STRIPES      64            /* reader sequence words */
 #define SHC_STAT_SLOTS   16            /* hit/miss counters, per process */
 #define SHC_MAX_CLASSES  64
