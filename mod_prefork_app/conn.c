@@ -31,6 +31,8 @@ typedef struct pa_conn_msg_t {
     apr_int32_t pid;                /* answer: the slot's occupant, 0 = none */
     apr_uint32_t kept;              /* answer: the manager holds a connection
                                      * to it (attached) */
+    apr_uint32_t seq;               /* ask: the claim (seq, nth), so that */
+    apr_uint64_t nth;               /* one the asker gave up is told apart */
 } pa_conn_msg_t;
 
 /* A message as sent and received, with room for one descriptor. */
@@ -211,7 +213,8 @@ void pa_conn_serve(int fd, pa_conn_lookup_fn lookup, void *baton)
             continue;
         }
         memcpy(&asker, CMSG_DATA(c), sizeof(asker));
-        conn = lookup(baton, io.m.app, io.m.slot, asker.pid, &pid);
+        conn = lookup(baton, io.m.app, io.m.slot, io.m.seq, io.m.nth,
+                      asker.pid, &pid);
         io.m.pid = pid;
         io.m.kept = conn >= 0;
         io.mh.msg_control = io.cm.buf;
@@ -255,9 +258,36 @@ void pa_conn_child_init(apr_pool_t *pchild, pa_sb_t *sb)
                                   "/" PA_CONN_SERVICE, NULL);
 }
 
+/* Wait until fd is ready for events, at most until then: 0, or -1 with
+ * errno (ETIMEDOUT). */
+static int pa_conn_wait(int fd, short events, apr_time_t until)
+{
+    struct pollfd pfd;
+    int rc;
+
+    pfd.fd = fd;
+    pfd.events = events;
+    for (;;) {
+        apr_interval_time_t left = until - apr_time_now();
+
+        if (left <= 0) {
+            errno = ETIMEDOUT;
+            return -1;
+        }
+        rc = poll(&pfd, 1, (int)((left + 999) / 1000));
+        if (rc > 0) {
+            return 0;
+        }
+        if (rc < 0 && errno != EINTR) {
+            return -1;
+        }
+    }
+}
+
 /* Ask the manager for its connection to the worker of claim. Returns the
  * fd, or -1: *pid then says whether the manager has none for that occupant
- * (the claimed pid) or the occupant changed (anything else). */
+ * (the claimed pid), the occupant changed (another pid), or the connection
+ * could not be had (-1, logged). */
 static int pa_conn_fetch(request_rec *r, const pa_app_t *app,
                          const pa_claim_t *claim, apr_time_t deadline,
                          pid_t *pid)
@@ -266,8 +296,9 @@ static int pa_conn_fetch(request_rec *r, const pa_app_t *app,
     pa_conn_io_t io;
     struct cmsghdr *c;
     sa_family_t autobind = AF_UNIX;
-    apr_time_t until = apr_time_now() + PA_CONN_FETCH_MAX;
-    int s, rc, conn = -1;
+    apr_time_t asked = apr_time_now();
+    apr_time_t until = asked + PA_CONN_FETCH_MAX;
+    int s, conn = -1;
     ssize_t n = -1;
 
     *pid = 0;
@@ -277,43 +308,31 @@ static int pa_conn_fetch(request_rec *r, const pa_app_t *app,
     if (pa_conn_addr(&sa, pa_service_path) != 0) {
         return -1;
     }
-    s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    /* An autobound (abstract) address, for the manager to answer to. */
-    if (s < 0 || bind(s, (struct sockaddr *)&autobind, sizeof(autobind)) != 0) {
-        goto fail;
+    s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    /* An autobound (abstract) address, for the manager to answer to; and
+     * connected, so that poll() says when its queue has room again (a
+     * blocking send would wait for that without limit). */
+    if (s < 0 || bind(s, (struct sockaddr *)&autobind, sizeof(autobind)) != 0
+        || connect(s, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+        goto gone;
     }
     pa_conn_io_init(&io);
     io.m.magic = PA_CONN_MAGIC;
     io.m.app = app->index;
     io.m.slot = claim->slot_index;
     io.m.pid = claim->pid;
-    if (sendto(s, &io.m, sizeof(io.m), 0, (struct sockaddr *)&sa, sizeof(sa))
-        != sizeof(io.m)) {
-        if (errno == ENOENT || errno == ECONNREFUSED) {
-            /* The manager keeps no connections (it logged why). */
-            close(s);
-            *pid = claim->pid;
-            return -1;
+    io.m.seq = claim->seq;
+    io.m.nth = claim->nth;
+    while (send(s, &io.m, sizeof(io.m), MSG_NOSIGNAL) != sizeof(io.m)) {
+        if (errno != EAGAIN && errno != EINTR) {
+            goto gone;
         }
-        goto fail;
+        if (errno == EAGAIN && pa_conn_wait(s, POLLOUT, until) != 0) {
+            goto fail;
+        }
     }
-    for (;;) {
-        struct pollfd pfd;
-        apr_interval_time_t left = until - apr_time_now();
-
-        pfd.fd = s;
-        pfd.events = POLLIN;
-        if (left <= 0) {
-            errno = ETIMEDOUT;
-            goto fail;
-        }
-        rc = poll(&pfd, 1, (int)((left + 999) / 1000));
-        if (rc > 0) {
-            break;
-        }
-        if (rc < 0 && errno != EINTR) {
-            goto fail;
-        }
+    if (pa_conn_wait(s, POLLIN, until) != 0) {
+        goto fail;
     }
     do {
         n = recvmsg(s, &io.mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
@@ -342,11 +361,29 @@ static int pa_conn_fetch(request_rec *r, const pa_app_t *app,
     }
     return conn;
 
+gone:
+    if (errno == ENOENT || errno == ECONNREFUSED) {
+        /* The manager keeps no connections (it logged why). */
+        close(s);
+        *pid = claim->pid;
+        return -1;
+    }
 fail:
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, errno, r, PALOGNO(00318)
-                  "%s: cannot get the kept connection to worker pid %ld "
-                  "from the manager (%s)", app->name, (long)claim->pid,
-                  pa_service_path);
+    if (errno == ETIMEDOUT) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, PALOGNO(00328)
+                      "%s: the manager did not answer within %" APR_TIME_T_FMT
+                      " ms (stopped or overloaded?) when asked for the kept "
+                      "connection to worker pid %ld: 503, the worker is "
+                      "left as it was", app->name,
+                      apr_time_as_msec(apr_time_now() - asked),
+                      (long)claim->pid);
+    }
+    else {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, errno, r, PALOGNO(00318)
+                      "%s: cannot get the kept connection to worker pid %ld "
+                      "from the manager (%s): 503, the worker is left as it "
+                      "was", app->name, (long)claim->pid, pa_service_path);
+    }
     if (s >= 0) {
         close(s);
     }
@@ -383,7 +420,7 @@ int pa_conn_get(request_rec *r, const pa_app_t *app, const pa_claim_t *claim,
             return fd;
         }
         if (pid == -1) {
-            return -1;              /* logged */
+            return PA_CONN_UNAVAILABLE;     /* logged */
         }
         if (pid != claim->pid) {
             /* Gone or replaced since the claim: its socket leads to

@@ -42,9 +42,11 @@ int pa_conn_open(const char *sock_path);
  * from the asker, whose pid the kernel vouches for: the callee checks them
  * against its own counts, and hands a connection only to the process that
  * holds the claim on that worker (anything else running as User may write
- * to the service socket). */
+ * to the service socket). seq and nth name the claim the asker held when
+ * it asked: an ask it gave up on (a stalled manager) names an older one. */
 typedef int (*pa_conn_lookup_fn)(void *baton, apr_uint32_t app,
-                                 apr_uint32_t slot, pid_t asker, pid_t *pid);
+                                 apr_uint32_t slot, apr_uint32_t seq,
+                                 apr_uint64_t nth, pid_t asker, pid_t *pid);
 
 /* A new kept connection to a worker (pa_conn_open()): made blocking with
  * receives bounded by PA_CONN_RECV_WAIT_MS, so that the first wait for a
@@ -65,12 +67,18 @@ void pa_conn_serve(int fd, pa_conn_lookup_fn lookup, void *baton);
 /* child_init: the table of this child's kept connections, in pchild. */
 void pa_conn_child_init(apr_pool_t *pchild, pa_sb_t *sb);
 
+/* pa_conn_get(): the worker is fine, but its kept connection could not be
+ * had from the manager (it did not answer in time, or this child is out of
+ * descriptors). A fresh connection would wait behind the kept one. */
+#define PA_CONN_UNAVAILABLE (-2)
+
 /* A connection to the worker held by claim. With keep (the app's
  * keep-conn, unless the manager found that the app closes them), the
  * shared kept connection, fetched from the manager the
  * first time this child uses this occupant (*kept = 1); otherwise, or when
- * the manager has none, a fresh one (*kept = 0). Returns the fd, or -1 when
- * the worker cannot be reached (logged; it cannot have seen the request). */
+ * the manager has none, a fresh one (*kept = 0). Returns the fd, -1 when
+ * the worker cannot be reached, or PA_CONN_UNAVAILABLE (both logged; the
+ * worker cannot have seen the request). */
 int pa_conn_get(request_rec *r, const pa_app_t *app, const pa_claim_t *claim,
                 int keep, apr_time_t deadline, int *kept);
 /* Close a kept connection whose stream is in an unknown state (before the

@@ -65,6 +65,8 @@ APLOG_USE_MODULE(prefork_app);
 typedef enum {
     PA_FAIL_NONE = 0,
     PA_FAIL_CONNECT,    /* never reached the worker: it cannot have seen the request */
+    PA_FAIL_MANAGER,    /* its kept connection could not be had from the
+                         * manager: the worker is fine, the request unsent */
     PA_FAIL_DEAD,       /* worker went away before the first reply byte */
     PA_FAIL_STALE,      /* a reply to an earlier request came first: the
                          * worker's stream is out of step */
@@ -1400,15 +1402,27 @@ static void send_request(pa_req_t *q, const char *begin, apr_size_t begin_len)
     }
 }
 
-static int connect_worker(pa_req_t *q)
+/* PA_FAIL_NONE, or how the worker could not be reached. */
+static pa_fail_e connect_worker(pa_req_t *q)
 {
-    q->fd = pa_conn_get(q->r, q->app, &q->claim, keeps_conn(q),
-                        q->deadline, &q->kept);
-    if (q->fd < 0) {
-        return -1;
+    int fd = pa_conn_get(q->r, q->app, &q->claim, keeps_conn(q),
+                         q->deadline, &q->kept);
+
+    if (fd < 0) {
+        return fd == PA_CONN_UNAVAILABLE ? PA_FAIL_MANAGER : PA_FAIL_CONNECT;
     }
+    q->fd = fd;
     apr_pool_cleanup_register(q->r->pool, q, close_fd, apr_pool_cleanup_null);
-    return 0;
+    return PA_FAIL_NONE;
+}
+
+/* 503: try again later (no worker, or none reachable now). */
+static int unavailable(pa_req_t *q)
+{
+    apr_table_setn(q->r->err_headers_out, "Retry-After",
+                   apr_itoa(q->r->pool, q->app->queue_timeout > 0
+                                        ? q->app->queue_timeout : 1));
+    return HTTP_SERVICE_UNAVAILABLE;
 }
 
 /* One attempt on one worker. Leaves the outcome in q->fail / q->status and
@@ -1478,10 +1492,7 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
                                     pa_sb_refusal(pa_scoreboard,
                                                   q->app->index), NULL),
                       apr_time_as_msec(queued), q->app->queue_timeout);
-        apr_table_setn(r->err_headers_out, "Retry-After",
-                       apr_itoa(r->pool, q->app->queue_timeout > 0
-                                         ? q->app->queue_timeout : 1));
-        return HTTP_SERVICE_UNAVAILABLE;
+        return unavailable(q);
     }
     q->claimed = 1;
     q->waited += now - asked;
@@ -1492,8 +1503,8 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
                   q->app->name, q->claim.slot_index, (long)q->claim.pid,
                   now - asked);
 
-    if (connect_worker(q) != 0) {
-        q->fail = PA_FAIL_CONNECT;
+    q->fail = connect_worker(q);
+    if (q->fail) {
         return OK;
     }
     if (!q->kept) {
@@ -1694,6 +1705,11 @@ int pa_app_handler(request_rec *r)
             return OK;
         }
         rc = q->status ? q->status : OK;
+        break;
+    case PA_FAIL_MANAGER:
+        /* Untouched: its stream is where the last request left it. */
+        release(q, PA_RELEASE_OK);
+        rc = unavailable(q);
         break;
     case PA_FAIL_CONNECT:
     case PA_FAIL_DEAD:

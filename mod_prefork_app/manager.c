@@ -1482,12 +1482,34 @@ static void pa_mgr_handle_signals(pa_manager_t *m, int *reap)
     }
 }
 
+/* Whether pid is one of httpd's children, as the manager is: its parent
+ * is ours. Read from /proc, for the log's sake only. */
+static int pa_mgr_sibling(pid_t pid)
+{
+    char path[64], buf[512], *p;
+    long ppid;
+    ssize_t n;
+    int fd;
+
+    apr_snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return 0;
+    }
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    /* "pid (comm) state ppid ...", comm may hold anything. */
+    return n > 0 && (buf[n] = '\0', p = strrchr(buf, ')'))
+           && sscanf(p, ") %*c %ld", &ppid) == 1 && ppid == (long)getppid();
+}
+
 /* pa_conn_lookup_fn: the kept connection of (app, slot), for the httpd
  * child that claimed it. Made on the first ask, not at spawn: the child
  * sends its request at once, and libfcgi drops a unix connection on which
  * nothing arrives within 2 s of its accept(). */
 static int pa_mgr_kept_conn(void *baton, apr_uint32_t app, apr_uint32_t slot,
-                            pid_t asker, pid_t *pid)
+                            apr_uint32_t seq, apr_uint64_t nth, pid_t asker,
+                            pid_t *pid)
 {
     pa_manager_t *m = baton;
     pa_worker_t *w;
@@ -1501,10 +1523,20 @@ static int pa_mgr_kept_conn(void *baton, apr_uint32_t app, apr_uint32_t slot,
     claimed = pa_sb_slot(m->sb, m->apps[app].a, (int)slot);
     if (claimed->state != PA_SLOT_BUSY || claimed->client_pid != asker) {
         /* Not the claimant (an httpd child asks only while it holds the
-         * claim): someone reading or cutting into other requests' replies. */
+         * claim): someone reading or cutting into other requests' replies;
+         * or an httpd child whose ask of a claim it gave up (this manager
+         * was stopped or slow) waited in the queue. */
         apr_time_t now = apr_time_now();
 
-        if (now - m->stranger_logged >= apr_time_from_sec(60)) {
+        if ((claimed->state != PA_SLOT_BUSY || seq != claimed->seq
+             || nth != claimed->requests) && pa_mgr_sibling(asker)) {
+            ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, m->s, PALOGNO(00135)
+                         "httpd child pid %" APR_PID_T_FMT " asked late for "
+                         "the connection to app %s slot %u after its claim "
+                         "ended: refused", asker,
+                         m->apps[app].app->name, slot);
+        }
+        else if (now - m->stranger_logged >= apr_time_from_sec(60)) {
             m->stranger_logged = now;
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, m->s, PALOGNO(00133)
                          "pid %" APR_PID_T_FMT " asked for the connection to "

@@ -424,7 +424,8 @@ static const struct { const char *mode, *reply; } one_record[] = {
 
 /* mode=steal: how many kept connections the manager hands a process that
  * claimed no worker. The ask is mod_prefork_app's (conn.c): magic "PAKC",
- * app, slot, pid, kept, as five 32-bit words. */
+ * app, slot, pid, kept, the claim's seq as six 32-bit words, then its nth
+ * as a 64-bit one (a stranger knows no claim: zeros). */
 static int steal(void)
 {
     struct sockaddr_un me, svc;
@@ -455,8 +456,8 @@ static int steal(void)
     }
     for (app = 0; app < 32; app++) {
         for (slot = 0; slot < 4; slot++) {
-            unsigned int ask[5] = { 0x50414b43u, (unsigned)app,
-                                    (unsigned)slot, 0, 0 };
+            unsigned int ask[8] = { 0x50414b43u, (unsigned)app,
+                                    (unsigned)slot, 0, 0, 0, 0, 0 };
             union {
                 struct cmsghdr align;
                 char buf[CMSG_SPACE(sizeof(int))];

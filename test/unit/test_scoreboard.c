@@ -587,7 +587,7 @@ static struct ap_logconf all_levels = { NULL, APLOG_TRACE8 };
  * asker's pid, as the kernel gave it, must be the test's (this service's
  * parent). */
 static int lookup(void *baton, apr_uint32_t app, apr_uint32_t slot,
-                  pid_t asker, pid_t *pid)
+                  apr_uint32_t seq, apr_uint64_t nth, pid_t asker, pid_t *pid)
 {
     if (app != 0 || slot != 0 || asker != getppid()) {
         return -1;
@@ -695,7 +695,7 @@ static void test_conn_service_ignores_garbage(void **state)
     request_rec r;
     pa_claim_t claim;
     int s, sv[2], fd, kept = 0;
-    size_t sizes[] = { 1, 3, 19, 20, 21, 299 };
+    size_t sizes[] = { 1, 3, 19, 20, 21, 32, 299 };
     unsigned i;
     pid_t svc;
 
@@ -731,6 +731,61 @@ static void test_conn_service_ignores_garbage(void **state)
     close(sv[1]);
 }
 
+/* A manager that does not answer (stopped): the ask gives up at the
+ * deadline, also when the service's queue is full (a blocking send would
+ * wait there for good), and says that the worker is fine. */
+static void test_conn_manager_stalled(void **state)
+{
+    fixture_t *f = *state;
+    int fd = pa_conn_service_open(f->sb->hdr->sockdir, f->pool, NULL);
+    pid_t kid;
+    int status;
+
+    assert_true(fd >= 0);
+    kid = fork();
+    assert_true(kid >= 0);
+    if (kid == 0) {
+        struct sockaddr_un sa;
+        request_rec r;
+        pa_claim_t claim;
+        char junk[32] = { 0 };
+        int s, i, kept, rc;
+
+        alarm(60);                      /* fails the test, not hang it */
+        memset(&r, 0, sizeof(r));
+        r.pool = f->pool;
+        r.log = &all_levels;
+        pa_scoreboard = f->sb;
+        pa_conn_child_init(f->pool, f->sb);
+        memset(&claim, 0, sizeof(claim));
+        claim.pid = 4242;
+        rc = pa_conn_get(&r, &f->app, &claim, 1, apr_time_now()
+                         + apr_time_from_msec(200), &kept);
+        if (rc != PA_CONN_UNAVAILABLE) {
+            _exit(1);
+        }
+        memset(&sa, 0, sizeof(sa));
+        sa.sun_family = AF_UNIX;
+        apr_snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s",
+                     f->sb->hdr->sockdir, PA_CONN_SERVICE);
+        s = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+        for (i = 0; i < 1000 && sendto(s, junk, sizeof(junk), 0,
+                                       (struct sockaddr *)&sa,
+                                       sizeof(sa)) > 0; i++) {
+        }
+        if (errno != EAGAIN) {
+            _exit(2);
+        }
+        rc = pa_conn_get(&r, &f->app, &claim, 1, apr_time_now()
+                         + apr_time_from_msec(200), &kept);
+        _exit(rc == PA_CONN_UNAVAILABLE ? 0 : 3);
+    }
+    assert_int_equal(waitpid(kid, &status, 0), kid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    close(fd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -753,6 +808,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_record, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conn_kept_shared, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conn_service_ignores_garbage, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_conn_manager_stalled, setup, teardown),
     };
 
     apr_initialize();
