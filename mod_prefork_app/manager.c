@@ -37,8 +37,9 @@ pa_sb_t *pa_scoreboard;
  * after (the next tick), not at once. */
 #define PA_CLOSED_GRACE apr_time_from_msec(200)
 #define PA_BACKOFF_MAX apr_time_from_sec(60)
-/* Crashes outside a crash loop: one line at warn per this, per app. */
-#define PA_CRASH_LOG_EVERY apr_time_from_sec(10)
+/* Lines that can come many times a second (crashes outside a crash loop,
+ * failed spawns): one at warn or error per this, per app and kind. */
+#define PA_LOUD_LOG_EVERY apr_time_from_sec(10)
 /* PreforkAppMaxProcesses: a worker idle this long is of no use to its app
  * and may be stopped for any app with requests waiting; and an app with
  * none may take one that has been up this long (a time slice). */
@@ -61,6 +62,12 @@ pa_sb_t *pa_scoreboard;
 #define PA_TITLE "httpd (mod_prefork_app manager)"
 
 typedef enum { PA_MODE_RUN, PA_MODE_RETIRE, PA_MODE_STOP } pa_mode_e;
+
+/* One kind of line logged at most once per PA_LOUD_LOG_EVERY. */
+typedef struct pa_loud_t {
+    apr_time_t logged;          /* last logged at its level then */
+    apr_uint32_t quiet;         /* logged at info since */
+} pa_loud_t;
 
 /* One app inside the manager process. */
 typedef struct pa_mapp_t {
@@ -86,8 +93,8 @@ typedef struct pa_mapp_t {
     int owed;                   /* a worker of another app leaves for it: it
                                  * is maintained first, to take the room */
     apr_time_t stop_deadline;   /* SIGKILL what is left after this (stopping) */
-    apr_time_t crash_logged;    /* a crash was last logged at warn then */
-    apr_uint32_t crash_quiet;   /* crashes logged at info since */
+    pa_loud_t crash_log;        /* crashes outside a crash loop */
+    pa_loud_t spawn_log;        /* failed spawns */
     int self_exit_warned;       /* PA00134 said */
 } pa_mapp_t;
 
@@ -512,6 +519,63 @@ static int pa_mgr_mixed_code(const pa_mapp_t *ma, const pa_worker_t *w)
     return 0;
 }
 
+/* The level for a line of a loud kind: level once per PA_LOUD_LOG_EVERY,
+ * info in between; tail (size bytes) then counts the lines at info. */
+static int pa_mgr_loud(pa_loud_t *l, int level, apr_time_t now,
+                       const char *what, char *tail, apr_size_t size)
+{
+    tail[0] = '\0';
+    if (now - l->logged < PA_LOUD_LOG_EVERY) {
+        l->quiet++;
+        return APLOG_INFO;
+    }
+    if (l->quiet) {
+        apr_snprintf(tail, size, "; %u more %s since the last such line, "
+                     "logged at info", l->quiet, what);
+    }
+    l->logged = now;
+    l->quiet = 0;
+    return level;
+}
+
+/* One step of the crash-loop backoff: base, doubling per step, at most
+ * PA_BACKOFF_MAX (or base, if longer). why: what the workers do. */
+static void pa_mgr_back_off(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
+                            apr_interval_time_t base, const char *why)
+{
+    pa_sb_app_t *a = ma->a;
+    apr_interval_time_t delay = base;
+    apr_interval_time_t cap = base > PA_BACKOFF_MAX ? base : PA_BACKOFF_MAX;
+    apr_uint32_t level = a->backoff_level + 1;
+
+    delay <<= level - 1 < 16 ? level - 1 : 16;
+    if (delay > cap) {
+        delay = cap;
+    }
+    a->backoff_level = level;
+    a->backoff_until = now + delay;
+    if (level == 1) {
+        int recycles = (ma->app->max_requests && a->stretch)
+                       || ma->app->lifetime || ma->app->touch_reload
+                       || ma->app->max_memory;
+
+        ma->loop_began = now;
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, m->s, PALOGNO(00105)
+                     "app %s: %s; backing off (next spawn in %"
+                     APR_TIME_T_FMT " ms, growing up to %" APR_TIME_T_FMT
+                     " s)%s", ma->app->name, why, apr_time_as_msec(delay),
+                     apr_time_sec(cap),
+                     recycles ? "; the workers up serve on meanwhile, "
+                     "recycling waits" : "");
+    }
+    else {
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, m->s, PALOGNO(00106)
+                     "app %s: still backing off (%s), level %u, next spawn "
+                     "in %" APR_TIME_T_FMT " ms", ma->app->name, why, level,
+                     apr_time_as_msec(delay));
+    }
+}
+
 /* An occupant was reaped: account, log, free or hand back its slot, and
  * start or extend the crash-loop backoff. */
 static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
@@ -603,60 +667,19 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
     /* One backoff step per round of spawns, however many workers of the
      * round die. */
     if (quick && now >= a->backoff_until) {
-        apr_interval_time_t delay = apr_time_from_sec(ma->app->start_delay);
         /* start-delay is the least time between spawns, even above it. */
-        apr_interval_time_t cap = delay > PA_BACKOFF_MAX ? delay
-                                                          : PA_BACKOFF_MAX;
-        apr_uint32_t level = a->backoff_level + 1;
-
-        delay <<= level - 1 < 16 ? level - 1 : 16;
-        if (delay > cap) {
-            delay = cap;
-        }
-        a->backoff_level = level;
-        a->backoff_until = now + delay;
-        if (level == 1) {
-            int recycles = (ma->app->max_requests && a->stretch)
-                           || ma->app->lifetime || ma->app->touch_reload
-                           || ma->app->max_memory;
-
-            ma->loop_began = now;
-            ap_log_error(APLOG_MARK, APLOG_ERR, 0, m->s, PALOGNO(00105)
-                         "app %s: workers exit right after they start; "
-                         "backing off (next spawn in %" APR_TIME_T_FMT
-                         " ms, growing up to %" APR_TIME_T_FMT " s)%s",
-                         ma->app->name, apr_time_as_msec(delay),
-                         apr_time_sec(cap),
-                         recycles ? "; the workers up serve on meanwhile, "
-                         "recycling waits" : "");
-        }
-        else {
-            ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, m->s, PALOGNO(00106)
-                         "app %s: still crash-looping, backoff level %u, "
-                         "next spawn in %" APR_TIME_T_FMT " ms",
-                         ma->app->name, level, apr_time_as_msec(delay));
-        }
+        pa_mgr_back_off(m, ma, now, apr_time_from_sec(ma->app->start_delay),
+                        "workers exit right after they start");
     }
 
     /* A crash loop is reported once, above, not once per crash; crashes
      * outside one (start-delay=0, or a page that crashes its worker)
-     * once per PA_CRASH_LOG_EVERY at warn, the others at info. */
-    loglevel = asked || (clean && !quick) || a->backoff_level ? APLOG_INFO
-                                                              : APLOG_WARNING;
+     * once per PA_LOUD_LOG_EVERY at warn, the others at info. */
     quiet[0] = '\0';
-    if (loglevel == APLOG_WARNING
-        && now - ma->crash_logged < PA_CRASH_LOG_EVERY) {
-        loglevel = APLOG_INFO;
-        ma->crash_quiet++;
-    }
-    else if (loglevel == APLOG_WARNING) {
-        if (ma->crash_quiet) {
-            apr_snprintf(quiet, sizeof(quiet), "; %u more crashes since the "
-                         "last such line, logged at info", ma->crash_quiet);
-        }
-        ma->crash_logged = now;
-        ma->crash_quiet = 0;
-    }
+    loglevel = asked || (clean && !quick) || a->backoff_level
+               ? APLOG_INFO
+               : pa_mgr_loud(&ma->crash_log, APLOG_WARNING, now, "crashes",
+                             quiet, sizeof(quiet));
     if (clean && !asked && !quick && !served_cgi && requests > 0
         && retire == PA_RETIRE_NONE && !ma->self_exit_warned) {
         /* php-cgi under a wrapper that sets PHP_FCGI_MAX_REQUESTS, say: a
@@ -723,31 +746,51 @@ static void pa_mgr_new_occupant(pa_slot_t *slot, apr_time_t now)
     slot->last_used = now;
 }
 
+/* A slot the pass meant to fork an occupant into, and did not: EMPTY
+ * again, or left BUSY to its claimant. */
+static void pa_mgr_unstart(pa_manager_t *m, pa_mapp_t *ma, int idx)
+{
+    pa_slot_t *slot = pa_sb_slot(m->sb, ma->a, idx);
+
+    pa_sb_lock(m->sb, ma->a);
+    if (slot->state != PA_SLOT_BUSY) {
+        slot->state = PA_SLOT_EMPTY;
+    }
+    pa_sb_unlock(m->sb, ma->a);
+}
+
 /* Fork the occupant of an EMPTY slot the caller marked STARTING, or of a
- * BUSY one whose worker died under its claimant. */
-static void pa_mgr_spawn(pa_manager_t *m, pa_mapp_t *ma, int idx)
+ * BUSY one whose worker died under its claimant. Returns whether it did:
+ * if not (out of descriptors, processes or memory), the app backs off as
+ * for a crash loop, so that its requests get 503 rather than wait for
+ * nothing when no worker is up. */
+static int pa_mgr_spawn(pa_manager_t *m, pa_mapp_t *ma, int idx)
 {
     pa_worker_t *w = &ma->w[idx];
     pa_sb_app_t *a = ma->a;
     pa_slot_t *slot = pa_sb_slot(m->sb, a, idx);
-    apr_status_t rv = pa_worker_spawn(w, ma->envp, m->s);
+    const char *failed;
+    apr_status_t rv = pa_worker_spawn(w, ma->envp, m->s, &failed);
     pa_waiter_t *granted = NULL;
     int in_place;
 
-    pa_sb_lock(m->sb, a);
     if (rv != APR_SUCCESS) {
-        if (slot->state != PA_SLOT_BUSY) {
-            slot->state = PA_SLOT_EMPTY;
-        }
-        pa_sb_unlock(m->sb, a);
-        /* Out of processes or memory: try again after start-delay. */
-        a->backoff_until = apr_time_now()
-                           + apr_time_from_sec(ma->app->start_delay > 0
-                                               ? ma->app->start_delay : 1);
-        ap_log_error(APLOG_MARK, APLOG_ERR, rv, m->s, PALOGNO(00107)
-                     "app %s: cannot fork a worker", ma->app->name);
-        return;
+        apr_time_t now = apr_time_now();
+        char quiet[96];
+        int level = pa_mgr_loud(&ma->spawn_log, APLOG_ERR, now, "failures",
+                                quiet, sizeof(quiet));
+
+        pa_mgr_unstart(m, ma, idx);
+        ap_log_error(APLOG_MARK, level, rv, m->s, PALOGNO(00107)
+                     "app %s: cannot start a worker: %s failed%s",
+                     ma->app->name, failed, quiet);
+        pa_mgr_back_off(m, ma, now,
+                        apr_time_from_sec(ma->app->start_delay > 0
+                                          ? ma->app->start_delay : 1),
+                        "workers cannot be started");
+        return 0;
     }
+    pa_sb_lock(m->sb, a);
     w->reload_gen = ma->reload_gen;
     w->rss = -1;
     slot->pid = w->pid;
@@ -779,6 +822,7 @@ static void pa_mgr_spawn(pa_manager_t *m, pa_mapp_t *ma, int idx)
                  ma->app->name, idx, w->pid,
                  in_place ? " (in place, for the request holding the slot)"
                           : "");
+    return 1;
 }
 
 /* How many workers the app should have now. */
@@ -895,7 +939,7 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
     int *under = ma->under, nunder = 0;
     int serving_retirees = 0, target, i, n = (int)ma->nslots;
     int retiring = m->mode == PA_MODE_RETIRE;
-    int reload_batch = 0;
+    int reload_batch = 0, spawned = 1;
     apr_uint32_t waiting;
     int check = now - ma->swept >= apr_time_from_msec(PA_TICK_MS);
 
@@ -1159,11 +1203,16 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
     *busy_total += a->queue_len;
     pa_sb_unlock(sb, a);
 
-    for (i = 0; i < nspawn; i++) {
-        pa_mgr_spawn(m, ma, spawn[i]);
-    }
-    for (i = 0; i < nunder; i++) {
-        pa_mgr_spawn(m, ma, under[i]);
+    /* After a failed spawn the others of the pass would fail alike. */
+    for (i = 0; i < nspawn + nunder; i++) {
+        int idx = i < nspawn ? spawn[i] : under[i - nspawn];
+
+        if (spawned) {
+            spawned = pa_mgr_spawn(m, ma, idx);
+        }
+        else {
+            pa_mgr_unstart(m, ma, idx);
+        }
     }
 }
 

@@ -285,7 +285,8 @@ static void pa_child_exec(pa_worker_t *w, int out_fd, const char **envp,
     pa_child_fail("execute", w->app->argv[0]);
 }
 
-apr_status_t pa_worker_spawn(pa_worker_t *w, const char **envp, server_rec *s)
+apr_status_t pa_worker_spawn(pa_worker_t *w, const char **envp, server_rec *s,
+                             const char **failed)
 {
     pid_t manager = getpid();
     int fds[2];
@@ -294,9 +295,11 @@ apr_status_t pa_worker_spawn(pa_worker_t *w, const char **envp, server_rec *s)
 
     /* Its socket failed to come back after a reset: try again. */
     if (w->listen_fd < 0 && (rv = pa_worker_listen(w, s)) != APR_SUCCESS) {
+        *failed = "listen() on its socket";
         return rv;
     }
     if (pipe2(fds, O_CLOEXEC) != 0) {
+        *failed = "pipe() for its output";
         return errno;
     }
     pid = fork();
@@ -304,6 +307,7 @@ apr_status_t pa_worker_spawn(pa_worker_t *w, const char **envp, server_rec *s)
         rv = errno;
         close(fds[0]);
         close(fds[1]);
+        *failed = "fork()";
         return rv;
     }
     if (pid == 0) {

@@ -64,8 +64,10 @@ __attribute__((noreturn))
 #endif
 void pa_child_fail(const char *what, const char *arg);
 /* Fork + exec an occupant: listen socket on fd 0, stdout/stderr to a pipe,
- * clean environment, cwd, user/group when root, nothing else inherited. */
-apr_status_t pa_worker_spawn(pa_worker_t *w, const char **envp, server_rec *s);
+ * clean environment, cwd, user/group when root, nothing else inherited.
+ * On failure, *failed names the call that failed (for the log). */
+apr_status_t pa_worker_spawn(pa_worker_t *w, const char **envp, server_rec *s,
+                             const char **failed);
 /* Ask the occupant to go (SIGTERM, remembered) or force it (SIGKILL). */
 void pa_worker_signal(pa_worker_t *w, int sig);
 /* Ask the occupant to go: SIGTERM and, when it is idle, a shutdown of its
