@@ -917,13 +917,15 @@ static void pa_mgr_keep_off(pa_manager_t *m, pa_mapp_t *ma)
     }
 }
 
-/* die-timeout passed since its SIGTERM (or since the stop began). */
-static void pa_mgr_kill_late(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w)
+/* secs (die-timeout, or a second for a timed-out request) passed since
+ * its SIGTERM (or since the stop began). */
+static void pa_mgr_kill_late(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
+                             int secs)
 {
     ap_log_error(APLOG_MARK, APLOG_WARNING, 0, m->s, PALOGNO(00111)
                  "app %s slot %d pid %" APR_PID_T_FMT " still there %d s "
                  "after SIGTERM; sending SIGKILL", ma->app->name,
-                 w->slot_index, w->pid, ma->app->die_timeout);
+                 w->slot_index, w->pid, secs);
     pa_worker_signal(w, SIGKILL);
 }
 
@@ -1062,8 +1064,15 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
         if (st == PA_SLOT_STOPPING && !w->term_at) {
             pa_worker_dismiss(w, 1);                /* released retiree */
         }
-        if (w->term_at && !w->killed && now - w->term_at >= die) {
-            pa_mgr_kill_late(m, ma, w);
+        /* A worker whose request timed out gets a second, not
+         * die-timeout: libfcgi apps wait until their request is over to
+         * act on SIGTERM. */
+        if (w->term_at && !w->killed
+            && now - w->term_at >= (slot->retire == PA_RETIRE_TIMEOUT
+                                    ? PA_TIMEOUT_GRACE : die)) {
+            pa_mgr_kill_late(m, ma, w, slot->retire == PA_RETIRE_TIMEOUT
+                                       ? (int)apr_time_sec(PA_TIMEOUT_GRACE)
+                                       : app->die_timeout);
         }
         if (slot->retire == PA_RETIRE_NONE
             && (st == PA_SLOT_IDLE || st == PA_SLOT_BUSY)
@@ -1492,7 +1501,7 @@ static int pa_mgr_stop_tick(pa_manager_t *m, apr_time_t now)
                 pa_worker_unkeep(w);
             }
             if (!w->killed && now >= ma->stop_deadline) {
-                pa_mgr_kill_late(m, ma, w);
+                pa_mgr_kill_late(m, ma, w, ma->app->die_timeout);
             }
         }
     }

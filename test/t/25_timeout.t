@@ -1,5 +1,7 @@
 # request-timeout: a request that takes longer gets 504, and its worker is
-# killed and replaced.
+# killed and replaced: SIGTERM, then SIGKILL a second later (a libfcgi app
+# acts on SIGTERM only once its request is over), not after die-timeout
+# (60 s here).
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -9,7 +11,7 @@ use PATest qw(:all);
 use PADispatch qw(:all);
 use IO::Socket::INET ();
 
-plan tests => 11;
+plan tests => 12;
 
 my $app = 'dslow';
 my $http = http();
@@ -25,7 +27,9 @@ is($res->{status}, 504, 'longer than request-timeout: 504');
 ok(wait_for_log(qr/PA00311: dslow: worker pid $pid exceeded request-timeout \(2s\)/, $off),
    'logged');
 ok(wait_for(sub { my ($p) = worker_pids($app); $p && $p != $pid && !pid_alive($pid) }),
-   'the worker was replaced');
+   'the worker was replaced (well before die-timeout)');
+like(error_log_since($off), qr/PA00111: app dslow slot 0 pid $pid still there 1 s after SIGTERM; sending SIGKILL/,
+     'SIGKILL a second after its SIGTERM');
 ok(wait_for(sub { (counter($app, 'http_504') || 0) == $before + 1 }), '504 counted');
 ok(wait_for(sub { (counter($app, 'killed_timeout') || 0) == $killed + 1 }),
    'counted once as killed by request-timeout');
