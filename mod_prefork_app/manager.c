@@ -145,10 +145,11 @@ typedef struct pa_mgr_proc_t {
     int quick_deaths;           /* in a row, each within a second of start */
 } pa_mgr_proc_t;
 
-static const char *pa_pidfile_path(apr_pool_t *p, pa_sb_t *sb)
+static const char *pa_pidfile_path(apr_pool_t *p,
+                                   const pa_server_conf_t *conf)
 {
-    return sb->conf->pidfile ? sb->conf->pidfile
-                             : ap_runtime_dir_relative(p, "prefork_app_manager.pid");
+    return conf->pidfile ? conf->pidfile
+                         : ap_runtime_dir_relative(p, "prefork_app_manager.pid");
 }
 
 /* ==== inside the manager process ======================================== */
@@ -159,9 +160,9 @@ static const char *pa_pidfile_path(apr_pool_t *p, pa_sb_t *sb)
  * and unlink() must not straddle the new one's write. Released by close(),
  * or by death. Where the directory cannot be locked (NFS), they go ahead
  * unlocked. */
-static int pa_mgr_lock_piddir(pa_manager_t *m)
+static int pa_lock_piddir(apr_pool_t *p, const char *pidfile)
 {
-    char *dir = apr_pstrdup(m->pool, m->pidfile);
+    char *dir = apr_pstrdup(p, pidfile);
     char *slash = strrchr(dir, '/');
     int fd;
 
@@ -175,20 +176,22 @@ static int pa_mgr_lock_piddir(pa_manager_t *m)
     return fd;
 }
 
-static void pa_mgr_remove_pidfile(pa_manager_t *m)
+/* Remove the pid file if it names pid: by the manager as it exits, or by
+ * httpd's parent for one it had to SIGKILL. */
+static void pa_remove_pidfile(apr_pool_t *p, const char *pidfile, pid_t pid)
 {
-    int lock = pa_mgr_lock_piddir(m);
+    int lock = pa_lock_piddir(p, pidfile);
     char buf[32];
     int fd;
 
     /* The next generation's manager may own the pid file by now. */
-    fd = open(m->pidfile, O_RDONLY | O_CLOEXEC);
+    fd = open(pidfile, O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
         ssize_t n = read(fd, buf, sizeof(buf) - 1);
 
         close(fd);
-        if (n > 0 && (buf[n] = '\0', atol(buf) == (long)getpid())) {
-            unlink(m->pidfile);
+        if (n > 0 && (buf[n] = '\0', atol(buf) == (long)pid)) {
+            unlink(pidfile);
         }
     }
     if (lock >= 0) {
@@ -207,7 +210,7 @@ static void pa_mgr_exit(pa_manager_t *m, int code)
     }
     m->sb->hdr->stopped = 1;
     pa_sb_remove_sockdir(m->pool, m->sb->hdr->sockdir);
-    pa_mgr_remove_pidfile(m);
+    pa_remove_pidfile(m->pool, m->pidfile, getpid());
     ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, m->s, PALOGNO(00101)
                  "manager pid %" APR_PID_T_FMT " of generation %u exiting",
                  getpid(), m->sb->hdr->generation);
@@ -260,7 +263,7 @@ static void pa_mgr_write_pidfile(pa_manager_t *m)
     const char *tmp = apr_psprintf(m->pool, "%s.%" APR_PID_T_FMT ".tmp",
                                    m->pidfile, getpid());
     char buf[32];
-    int fd, len, lock = pa_mgr_lock_piddir(m);
+    int fd, len, lock = pa_lock_piddir(m->pool, m->pidfile);
 
     len = apr_snprintf(buf, sizeof(buf), "%" APR_PID_T_FMT "\n", getpid());
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -376,7 +379,7 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
     m->s = s;
     m->napps = sb->napps;
     m->apps = apr_pcalloc(m->pool, m->napps * sizeof(*m->apps));
-    m->pidfile = pa_pidfile_path(m->pool, sb);
+    m->pidfile = pa_pidfile_path(m->pool, sb->conf);
     m->max_procs = sb->conf->max_procs;
     m->alive_open = 1;
     m->mode = PA_MODE_RUN;
@@ -1809,6 +1812,9 @@ static void pa_manager_stop(pa_mgr_proc_t *mp)
                          "killing it", mp->proc.pid);
             kill(mp->proc.pid, SIGKILL);    /* its workers die with it */
             waitpid(mp->proc.pid, &status, 0);
+            /* What it would have removed itself. */
+            pa_remove_pidfile(mp->pconf, pa_pidfile_path(mp->pconf, conf),
+                              mp->proc.pid);
             pa_sb_remove_sockdir(mp->pconf, mp->sb ? mp->sb->hdr->sockdir
                                                    : mp->retired->sockdir);
             break;

@@ -5,7 +5,8 @@
 # back); its worker is fine and is left as it was (not retired, not
 # retried on: that drained the pool). Once the manager runs again, the asks
 # those requests gave up on are refused quietly (PA00135, debug), not
-# logged as a stranger's (PA00133).
+# logged as a stranger's (PA00133). httpd stopped while its manager is
+# stopped kills it (PA00117) and removes its pid file for it.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -17,7 +18,7 @@ use IO::Socket::INET ();
 use Socket qw(PF_UNIX SOCK_DGRAM MSG_DONTWAIT pack_sockaddr_un);
 use POSIX ();
 
-plan tests => 16;
+plan tests => 18;
 
 my $apps = $ENV{PA_APPS} || dirname(hello_path());
 my $echo = "$apps/echo";
@@ -28,7 +29,7 @@ MaxRequestWorkers 4
 MinSpareServers 4
 MaxSpareServers 4
 KeepAlive Off
-PreforkApp stall "$echo" processes=2 request-timeout=2 queue-timeout=1
+PreforkApp stall "$echo" processes=2 request-timeout=2 queue-timeout=1 die-timeout=1
 <Location /stall>
     SetHandler prefork-app:stall
 </Location>
@@ -100,5 +101,11 @@ like(error_log_since($off, $h->log_file), qr/PA00328: stall: the manager did not
 kill 'CONT', $mgr;
 is($h->get('/stall')->{status}, 200, 'the manager answers again: served');
 
+# ---- httpd stops while the manager is stopped -------------------------------------
+$off = error_log_offset($h->log_file);
+kill 'STOP', $mgr;
 ok($h->stop, 'httpd stopped');
+like(error_log_since($off, $h->log_file), qr/PA00117: manager pid $mgr did not stop; killing it/,
+     'the manager was killed');
+ok(!-e $h->dir . '/prefork_app_manager.pid', 'and its pid file removed');
 $mgr = undef;
