@@ -1607,7 +1607,7 @@ int pa_app_handler(request_rec *r)
     if (r->used_path_info == AP_REQ_REJECT_PATH_INFO && r->path_info
         && *r->path_info) {
         /* AcceptPathInfo Off, as mod_cgi and mod_fcgid honour it. */
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PALOGNO(00328)
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PALOGNO(00330)
                       "%s: AcceptPathInfo Off refuses the path info %s",
                       q->app->name, r->path_info);
         return HTTP_NOT_FOUND;
