@@ -3,6 +3,8 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #ifdef APR_SHM_CACHE_TESTING
 #include <signal.h>
 #include <stdlib.h>
@@ -690,6 +692,27 @@ static apr_status_t zone_cleanup(void *data)
     return rv;
 }
 
+/* The segment's pages are made on first touch: with /dev/shm (or memory)
+ * full, the process touching one dies of SIGBUS, be it the creator setting
+ * the zone up or any process storing later. Have them all now, or fail
+ * here. Kernels before 5.14 know no MADV_POPULATE_WRITE: there the pages
+ * still come on first touch. */
+static apr_status_t shm_populate(apr_shm_t *shm)
+{
+#ifdef MADV_POPULATE_WRITE
+    apr_uintptr_t page = (apr_uintptr_t)sysconf(_SC_PAGESIZE);
+    char *base = apr_shm_baseaddr_get(shm);
+    char *start = (char *)((apr_uintptr_t)base & ~(page - 1));
+
+    if (madvise(start, apr_shm_size_get(shm) + (apr_size_t)(base - start),
+                MADV_POPULATE_WRITE) != 0 && errno != EINVAL) {
+        /* EFAULT: a page would have been a SIGBUS. */
+        return errno == EFAULT ? APR_ENOSPC : APR_FROM_OS_ERROR(errno);
+    }
+#endif
+    return APR_SUCCESS;
+}
+
 static apr_status_t shm_create(apr_shm_t **shm, apr_size_t size,
                                const char *fname, apr_pool_t *pool)
 {
@@ -699,6 +722,9 @@ static apr_status_t shm_create(apr_shm_t **shm, apr_size_t size,
         /* Left behind by a run that crashed: nobody owns it any more. */
         apr_shm_remove(fname, pool);
         rv = apr_shm_create(shm, size, fname, pool);
+    }
+    if (rv == APR_SUCCESS && (rv = shm_populate(*shm)) != APR_SUCCESS) {
+        apr_shm_destroy(*shm);
     }
     return rv;
 }

@@ -181,8 +181,12 @@ typedef apr_status_t (apr_shm_cache_iter_fn)(void *baton, const char *key,
  * @param fname Segment name (a path) that other processes attach to,
  *        or NULL for an anonymous zone shared only with forked children
  * @param pool Pool of the handle and lifetime of the segment
+ * The zone's memory is all taken here (Linux 5.14 and later): the pages
+ * of a shared segment are otherwise made on first touch, and with
+ * /dev/shm or memory full a process touching one later dies of SIGBUS.
  * @return APR_SUCCESS, APR_SHM_CACHE_ETOOSMALL, APR_SHM_CACHE_ETOOLARGE,
- *         or the error of apr_shm_create()
+ *         APR_ENOSPC (no room for the whole zone), or the error of
+ *         apr_shm_create()
  */
 APR_DECLARE(apr_status_t) apr_shm_cache_create(apr_shm_cache_t **cache,
                                                apr_size_t size,
