@@ -208,7 +208,9 @@ static void pa_mgr_exit(pa_manager_t *m, int code)
             pa_worker_unlisten(&m->apps[i].w[j]);
         }
     }
-    m->sb->hdr->stopped = 1;
+    /* A request still waiting (a manager that could not start) gets its
+     * 503 now, not at queue-timeout. */
+    pa_sb_stop(m->sb);
     pa_sb_remove_sockdir(m->pool, m->sb->hdr->sockdir);
     pa_remove_pidfile(m->pool, m->pidfile, getpid());
     ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, m->s, PALOGNO(00101)
@@ -1893,8 +1895,12 @@ static void pa_manager_maint(int reason, void *data, apr_wait_t status)
             pa_manager_fork(mp);
             break;
         }
-        /* Nobody takes its place: what a manager killed outright left
-         * behind goes now, not when httpd stops. */
+        /* Nobody takes its place: requests waiting for its workers get
+         * their 503 now, and what a manager killed outright left behind
+         * goes now, not when httpd stops. */
+        if (!mp->retired) {
+            pa_sb_stop(mp->sb);
+        }
         pa_sb_remove_sockdir(mp->pconf, mp->retired ? mp->retired->sockdir
                                                     : mp->sb->hdr->sockdir);
         if (mp->retired) {

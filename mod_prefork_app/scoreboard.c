@@ -340,6 +340,18 @@ void pa_sb_refuse_waiters_locked(pa_sb_t *sb, pa_sb_app_t *a)
     }
 }
 
+void pa_sb_stop(pa_sb_t *sb)
+{
+    int i;
+
+    sb->hdr->stopped = 1;
+    for (i = 0; i < sb->napps; i++) {
+        pa_sb_lock(sb, sb->layout[i].app);
+        pa_sb_refuse_waiters_locked(sb, sb->layout[i].app);
+        pa_sb_unlock(sb, sb->layout[i].app);
+    }
+}
+
 static pa_waiter_t *pa_sb_enqueue_locked(pa_sb_t *sb, pa_sb_app_t *a)
 {
     pa_sb_layout_t *l = pa_sb_layout(sb, a);

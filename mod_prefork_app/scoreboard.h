@@ -304,6 +304,9 @@ apr_uint32_t pa_sb_sweep_waiters_locked(pa_sb_t *sb, pa_sb_app_t *a,
  * app has no worker and none will start before its backoff ends. Caller
  * holds the app lock. */
 void pa_sb_refuse_waiters_locked(pa_sb_t *sb, pa_sb_app_t *a);
+/* No manager will serve this scoreboard any more: mark it stopped and send
+ * every waiting request away (each app's lock taken in turn). */
+void pa_sb_stop(pa_sb_t *sb);
 /* Where socket directories are made: PreforkAppSocketDir, or
  * DefaultRuntimeDir; no trailing slash. */
 char *pa_sb_sockdir_base(apr_pool_t *p, const pa_server_conf_t *conf);

@@ -520,6 +520,28 @@ static void test_waiters_refused(void **state)
     assert_int_equal(pa_sb_slot(f->sb, f->a, 0)->state, PA_SLOT_IDLE);
 }
 
+/* A manager that cannot start (or is gone for good): requests already
+ * waiting get their 503 at once, and later ones are not queued. */
+static void test_stop_sends_waiters_away(void **state)
+{
+    fixture_t *f = *state;
+    pa_claim_t c;
+    pid_t kid = fork();
+    int st;
+
+    if (kid == 0) {
+        _exit(pa_sb_claim(f->sb, 0, "q", apr_time_from_sec(30), &c, NULL,
+                          NULL) == APR_EAGAIN ? 0 : 1);
+    }
+    wait_queue_len(f, 1);
+    pa_sb_stop(f->sb);
+    assert_int_equal(waitpid(kid, &st, 0), kid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    assert_int_equal(f->a->queue_len, 0);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "r", apr_time_from_sec(30), &c,
+                                 NULL, NULL), APR_EAGAIN);
+}
+
 /* The status page's names for why a worker leaves follow pa_retire_e. */
 static void test_retire_names(void **state)
 {
@@ -803,6 +825,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_release_timeout_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_worker_coming_fails_fast, setup, teardown),
         cmocka_unit_test_setup_teardown(test_waiters_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stop_sends_waiters_away, setup, teardown),
         cmocka_unit_test(test_retire_names),
         cmocka_unit_test_setup_teardown(test_lock_owner_died, setup, teardown),
         cmocka_unit_test_setup_teardown(test_record, setup, teardown),
