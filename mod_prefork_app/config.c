@@ -109,6 +109,11 @@ static const char *parse_range(apr_pool_t *p, const char *key, const char *val,
     const char *dash = strchr(val, '-');
     const char *err;
 
+    if (dash && (dash == val || !dash[1])) {
+        /* "-1", "3-": the whole value is what was meant. */
+        return apr_psprintf(p, "%s=%s: not a number or a MIN-MAX range",
+                            key, val);
+    }
     if (!dash) {
         if ((err = parse_uint(p, key, val, min, max, lo))) {
             return err;

@@ -26,6 +26,7 @@ my @cases = (
     [ 'processes=0-0',          [ "$app processes=0-0" ],    qr/processes=0-0: must be at least 1 \(processes=0-N starts workers on demand\)/ ],
     [ 'processes=9-3',          [ "$app processes=9-3" ],    qr/processes=9-3: the maximum is below the minimum/ ],
     [ 'processes not a number', [ "$app processes=four" ],   qr/processes=four: not a number/ ],
+    [ 'processes=-1',           [ "$app processes=-1" ],     qr/processes=-1: not a number or a MIN-MAX range/ ],
     [ 'max-requests not a number', [ "$app max-requests=lots" ], qr/max-requests=lots: not a number/ ],
     [ 'negative lifetime',      [ "$app lifetime=-5" ],      qr/lifetime=-5: not a number/ ],
     [ 'fractional idle-timeout', [ "$app idle-timeout=1.5" ], qr/idle-timeout=1\.5: must be a whole number/ ],
