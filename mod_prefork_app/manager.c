@@ -1744,6 +1744,7 @@ static void pa_mgr_main(pa_sb_t *sb, apr_pool_t *pconf, server_rec *s,
     ap_close_listeners();
     m.sig_fd = pa_mgr_signals();
     pa_set_title(PA_TITLE, "pa-manager");
+    pa_worker_raise_nofile();
     pa_mgr_init(&m, sb, pconf, s);
     if (m.sig_fd < 0) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, errno, s, PALOGNO(00115)

@@ -238,6 +238,24 @@ int pa_worker_may_access(apr_pool_t *p, const pa_app_t *app,
     return pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 1;
 }
 
+/* The descriptor limit the manager started with, which its workers get
+ * back; 0 = it was not raised. */
+static rlim_t pa_nofile_given;
+
+void pa_worker_raise_nofile(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rlim_t given = rl.rlim_cur;
+
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) == 0) {
+            pa_nofile_given = given;
+        }
+    }
+}
+
 /* In the forked child, never returns. The manager is single-threaded, so
  * everything here is safe after fork. */
 static void pa_child_exec(pa_worker_t *w, int out_fd, const char **envp,
@@ -265,6 +283,16 @@ static void pa_child_exec(pa_worker_t *w, int out_fd, const char **envp,
 
         for (fd = 3; fd < (max > 0 ? max : 65536); fd++) {
             close(fd);
+        }
+    }
+    if (pa_nofile_given) {
+        /* Some programs select() or close every possible descriptor: the
+         * limit they would have had under httpd. */
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+            rl.rlim_cur = pa_nofile_given;
+            setrlimit(RLIMIT_NOFILE, &rl);
         }
     }
     if (chdir(w->app->dir) != 0) {

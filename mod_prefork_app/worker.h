@@ -35,6 +35,10 @@ typedef struct pa_worker_t {
 /* Resident memory of process pid in bytes (/proc/<pid>/statm, readable by
  * any user), or -1 if it cannot be read. */
 apr_int64_t pa_worker_rss(pid_t pid);
+/* In the manager: raise its descriptor limit to the hard one (three per
+ * worker slot add up: a default 1024 holds about 300); the workers it
+ * starts get the limit it was given back. */
+void pa_worker_raise_nofile(void);
 /* Create the slot's unix socket (0600, owned by httpd's User) and listen. */
 apr_status_t pa_worker_listen(pa_worker_t *w, server_rec *s);
 /* Close the listen socket and remove its file. */

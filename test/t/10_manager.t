@@ -16,7 +16,7 @@ use File::Temp ();
 use HTTP::Tiny ();
 use POSIX ();
 
-plan tests => 97;
+plan tests => 100;
 
 my $hello = hello_path();
 my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
@@ -436,6 +436,25 @@ ok($h->stop, 'stopped');
     ok(wait_for_log(qr/PA00118: manager pid \d+ could not start/, 0, file => $hf->log_file),
        'and the manager could not start');
     ok($hf->stop, 'that httpd stopped');
+}
+
+# ---- a low soft descriptor limit under a higher hard one (systemd's 1024 and
+# 524288): the manager raises its own, and its workers get the soft one back.
+SKIP: {
+    my $hard = `sh -c 'ulimit -Hn'`;
+    chomp $hard;
+    skip 'the hard descriptor limit is too low here', 3
+        unless $hard eq 'unlimited' || $hard > 400;
+    my $hs = PATest::Httpd->new(status => 1, conf => qq{PreforkApp fdsoft "$hello" processes=60\n});
+    system('sh', '-c', 'ulimit -Sn 48 && exec "$0" -f "$1" -k start',
+           PATest::httpd_bin(), $hs->{conf_file});
+    ok(wait_for(sub { scalar($hs->pids('fdsoft')) == 60 }, timeout => 60),
+       'soft limit 48, 60 workers: the manager starts them all')
+        or diag($hs->error_log);
+    my ($w) = $hs->pids('fdsoft');
+    my ($soft) = (`cat /proc/$w/limits 2>/dev/null` =~ /^Max open files\s+(\d+)/m);
+    is($soft, 48, 'a worker has the soft limit httpd was given');
+    ok($hs->stop, 'that httpd stopped');
 }
 
 # ---- crashes outside a crash loop: one warn line per 10 s ----------------------
