@@ -154,6 +154,8 @@ static const char *pa_pidfile_path(apr_pool_t *p,
 
 /* ==== inside the manager process ======================================== */
 
+static int pa_mgr_sibling(pid_t pid);
+
 /* The managers of two generations write and remove the pid file in turn,
  * under a lock on its directory: on an idle graceful restart the old one
  * leaves as the new one starts, and its check ("does the file name me?")
@@ -176,23 +178,29 @@ static int pa_lock_piddir(apr_pool_t *p, const char *pidfile)
     return fd;
 }
 
+/* The pid the pid file names, 0 if none. */
+static long pa_read_pidfile(const char *pidfile)
+{
+    char buf[32];
+    ssize_t n = 0;
+    int fd = open(pidfile, O_RDONLY | O_CLOEXEC);
+
+    if (fd >= 0) {
+        n = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+    }
+    return n > 0 ? (buf[n] = '\0', atol(buf)) : 0;
+}
+
 /* Remove the pid file if it names pid: by the manager as it exits, or by
  * httpd's parent for one it had to SIGKILL. */
 static void pa_remove_pidfile(apr_pool_t *p, const char *pidfile, pid_t pid)
 {
     int lock = pa_lock_piddir(p, pidfile);
-    char buf[32];
-    int fd;
 
     /* The next generation's manager may own the pid file by now. */
-    fd = open(pidfile, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        ssize_t n = read(fd, buf, sizeof(buf) - 1);
-
-        close(fd);
-        if (n > 0 && (buf[n] = '\0', atol(buf) == (long)pid)) {
-            unlink(pidfile);
-        }
+    if (pa_read_pidfile(pidfile) == (long)pid) {
+        unlink(pidfile);
     }
     if (lock >= 0) {
         close(lock);
@@ -266,7 +274,21 @@ static void pa_mgr_write_pidfile(pa_manager_t *m)
                                    m->pidfile, getpid());
     char buf[32];
     int fd, len, lock = pa_lock_piddir(m->pool, m->pidfile);
+    long other;
 
+    other = pa_read_pidfile(m->pidfile);
+    if (other > 0 && other != (long)getpid()
+        && (kill((pid_t)other, 0) == 0 || errno == EPERM)
+        && !pa_mgr_sibling((pid_t)other)) {
+        /* Two httpds with one DefaultRuntimeDir: the file names one of
+         * them, and its stop removes it under the other's manager. */
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, m->s, PALOGNO(00136)
+                     "manager pid file %s names pid %ld, which runs but is "
+                     "not a manager of this httpd (another httpd with the "
+                     "same DefaultRuntimeDir?); it now names this one: give "
+                     "each httpd a DefaultRuntimeDir or PreforkAppPidFile "
+                     "of its own", m->pidfile, other);
+    }
     len = apr_snprintf(buf, sizeof(buf), "%" APR_PID_T_FMT "\n", getpid());
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0 || write(fd, buf, len) != len || close(fd) != 0

@@ -3,7 +3,9 @@
 # a 503 until it can, not all of httpd: the rest of the server goes on
 # serving, and the manager makes the directory once it can. A reload whose
 # configuration fails ends httpd (httpd's own rule) and leaves nothing of
-# ours behind, the cache zone's marker included.
+# ours behind, the cache zone's marker included. A second httpd given the
+# first one's DefaultRuntimeDir says that the manager pid file there was
+# the other's.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -17,7 +19,7 @@ use PATest qw(:all);
 if ($> == 0) {
     plan skip_all => 'root can make the directory whatever its mode';
 }
-plan tests => 15;
+plan tests => 19;
 
 my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
 my $top = File::Temp::tempdir('pa-sockdir-XXXXXX', TMPDIR => 1, CLEANUP => 1);
@@ -74,3 +76,13 @@ unlink $app;                            # the next configuration fails
 kill 'USR1', $parent2;
 ok(wait_for(sub { !pid_alive($parent2) }, timeout => 60), 'the reload fails: httpd exits');
 ok(!glob($h2->dir . '/prefork_app-rzone.*.cache.owner'), 'and leaves no zone marker');
+
+# ---- two httpds with one DefaultRuntimeDir ----------------------------------------
+my $ha = PATest::Httpd->new(conf => qq{PreforkApp two "$echo" processes=1\n});
+my $hb = PATest::Httpd->new(conf => 'DefaultRuntimeDir "' . $ha->dir . qq{"\nPreforkApp two "$echo" processes=1\n});
+ok($ha->start && $hb->start, 'two httpds, the second with the first one\'s runtime directory')
+    or diag($hb->error_log);
+ok(wait_for_log(qr/PA00136: manager pid file \S+ names pid \d+, which runs but is not a manager of this httpd/,
+                0, file => $hb->log_file), 'the second one\'s manager says whose the pid file was');
+unlike($ha->error_log, qr/PA00136/, 'the first one has nothing to say');
+ok($hb->stop && $ha->stop, 'both stopped');
