@@ -216,9 +216,9 @@ static void pa_mgr_exit(pa_manager_t *m, int code)
             pa_worker_unlisten(&m->apps[i].w[j]);
         }
     }
-    /* A request still waiting (a manager that could not start) gets its
-     * 503 now, not at queue-timeout. */
-    pa_sb_stop(m->sb);
+    /* Requests still waiting (a manager that could not start) leave
+     * within PA_SB_GONE_CHECK, not at queue-timeout. */
+    m->sb->hdr->stopped = 1;
     pa_sb_remove_sockdir(m->pool, m->sb->hdr->sockdir);
     pa_remove_pidfile(m->pool, m->pidfile, getpid());
     ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, m->s, PALOGNO(00101)
@@ -452,9 +452,11 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
                      "cannot create socket directory %s; trying every "
                      "second", sb->hdr->sockdir);
         m->sockdir_lost = 2;
+        sb->hdr->no_sockdir = 1;        /* requests: 503 at once */
     }
     else {
         pa_mgr_sockdir_ours(m, 1);
+        sb->hdr->no_sockdir = 0;        /* (the parent could not make it) */
         m->conn_fd = keep ? pa_conn_service_open(sb->hdr->sockdir, m->pool,
                                                  s)
                           : -1;
@@ -1036,7 +1038,7 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
         if (!w->pid) {
             if (st == PA_SLOT_BUSY && w->respawn_busy
                 && m->mode != PA_MODE_STOP) {
-                if (now >= a->backoff_until) {
+                if (now >= a->backoff_until && !m->sockdir_lost) {
                     under[nunder++] = i;
                     live++;
                 }
@@ -1173,8 +1175,9 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
     else {
         target = pa_mgr_target(ma, live, idle, waiting);
     }
-    if (m->mode == PA_MODE_STOP || now < a->backoff_until) {
-        nspawn = 0;
+    if (m->mode == PA_MODE_STOP || now < a->backoff_until
+        || m->sockdir_lost) {
+        nspawn = 0;                     /* (no socket to give a worker) */
     }
     else if (nspawn > target - live) {
         nspawn = target - live > 0 ? target - live : 0;
@@ -1473,11 +1476,13 @@ static void pa_mgr_check_sockdir(pa_manager_t *m, apr_time_t now)
                          "cannot make socket directory %s again; trying "
                          "every second", dir);
             m->sockdir_lost = 2;
+            m->sb->hdr->no_sockdir = 1;
         }
         return;
     }
     pa_mgr_sockdir_ours(m, 1);
     m->sockdir_lost = 0;
+    m->sb->hdr->no_sockdir = 0;
     if (m->conn_fd >= 0) {
         close(m->conn_fd);
     }
@@ -1487,6 +1492,9 @@ static void pa_mgr_check_sockdir(pa_manager_t *m, apr_time_t now)
         pa_mapp_t *ma = &m->apps[i];
 
         pa_sb_lock(m->sb, ma->a);
+        /* What failed meanwhile failed for want of the directory. */
+        ma->a->backoff_level = 0;
+        ma->a->backoff_until = 0;
         for (j = 0; j < ma->nslots; j++) {
             pa_worker_t *w = &ma->w[j];
 
@@ -1922,7 +1930,7 @@ static void pa_manager_maint(int reason, void *data, apr_wait_t status)
          * their 503 now, and what a manager killed outright left behind
          * goes now, not when httpd stops. */
         if (!mp->retired) {
-            pa_sb_stop(mp->sb);
+            mp->sb->hdr->stopped = 1;
         }
         pa_sb_remove_sockdir(mp->pconf, mp->retired ? mp->retired->sockdir
                                                     : mp->sb->hdr->sockdir);

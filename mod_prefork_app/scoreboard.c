@@ -340,18 +340,6 @@ void pa_sb_refuse_waiters_locked(pa_sb_t *sb, pa_sb_app_t *a)
     }
 }
 
-void pa_sb_stop(pa_sb_t *sb)
-{
-    int i;
-
-    sb->hdr->stopped = 1;
-    for (i = 0; i < sb->napps; i++) {
-        pa_sb_lock(sb, sb->layout[i].app);
-        pa_sb_refuse_waiters_locked(sb, sb->layout[i].app);
-        pa_sb_unlock(sb, sb->layout[i].app);
-    }
-}
-
 static pa_waiter_t *pa_sb_enqueue_locked(pa_sb_t *sb, pa_sb_app_t *a)
 {
     pa_sb_layout_t *l = pa_sb_layout(sb, a);
@@ -392,6 +380,10 @@ const char *pa_sb_refusal(pa_sb_t *sb, int app_index)
     if (sb->hdr->stopped) {
         return "its process manager is gone";
     }
+    if (sb->hdr->no_sockdir) {
+        return "the socket directory cannot be made (PA00211, PA00122, "
+               "PA00132)";
+    }
     if (a->backoff_until > apr_time_now()) {
         return "the app is crash-looping with no worker up (backing off)";
     }
@@ -407,7 +399,8 @@ apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
     apr_time_t deadline;
     pa_waiter_t *w;
     apr_uint32_t i, live = 0;
-    int idx, left_queue = 0;
+    apr_status_t left_queue = APR_SUCCESS;
+    int idx;
 
     pa_sb_lock(sb, a);
     /* Lowest index first: the high slots of a dynamic pool go idle and are
@@ -427,8 +420,9 @@ apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
      * none up, nor will it for a while): fail now, not after the queue
      * timeout. */
     w = sb->hdr->stopped
-        || (live == 0 && pa_sb_backoff_outlasts(a, apr_time_now(),
-                                                queue_timeout))
+        || (live == 0 && (sb->hdr->no_sockdir
+                          || pa_sb_backoff_outlasts(a, apr_time_now(),
+                                                    queue_timeout)))
         ? NULL : pa_sb_enqueue_locked(sb, a);
     pa_sb_unlock(sb, a);
     if (!w) {
@@ -448,18 +442,27 @@ apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
         if (w->state != PA_WAIT_WAITING || left <= 0) {
             break;
         }
-        if (gone && left > PA_SB_GONE_CHECK) {
+        if (left > PA_SB_GONE_CHECK) {
             left = PA_SB_GONE_CHECK;
         }
         ts.tv_sec = apr_time_sec(left);
         ts.tv_nsec = apr_time_usec(left) * 1000;
         /* Returns at once if a release already changed the word. */
         if (pa_futex(&w->state, FUTEX_WAIT, PA_WAIT_WAITING, &ts) != 0
-            && errno == ETIMEDOUT && gone
-            && __atomic_load_n(&w->state, __ATOMIC_ACQUIRE) == PA_WAIT_WAITING
-            && gone(baton)) {
-            left_queue = 1;
-            break;
+            && errno == ETIMEDOUT
+            && __atomic_load_n(&w->state, __ATOMIC_ACQUIRE)
+               == PA_WAIT_WAITING) {
+            /* The manager gone for good (nobody sends the waiters away:
+             * the parent takes no lock), or the request no longer wants
+             * a worker. */
+            if (sb->hdr->stopped) {
+                left_queue = APR_EAGAIN;
+                break;
+            }
+            if (gone && gone(baton)) {
+                left_queue = APR_ECONNABORTED;
+                break;
+            }
         }
     }
 
@@ -473,7 +476,7 @@ apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
         pa_sb_lock(sb, a);
         if (w->state != PA_WAIT_GRANTED) {
             apr_status_t rv = w->state == PA_WAIT_REFUSED ? APR_EAGAIN
-                              : left_queue ? APR_ECONNABORTED : APR_TIMEUP;
+                              : left_queue ? left_queue : APR_TIMEUP;
 
             if (w->state == PA_WAIT_WAITING) {
                 a->queue_len--;
@@ -837,10 +840,11 @@ static apr_status_t pa_sb_make_sockdir(pa_sb_header_t *hdr,
     pa_sb_remove_stale(ptemp, base, s);
     apr_cpystrn(hdr->sockdir, dir, sizeof(hdr->sockdir));
     rv = pa_sb_sockdir_create(dir);
-    if (rv != 0 && ap_state_query(AP_SQ_CONFIG_GEN) > 0) {
+    if (rv != 0 && ap_state_query(AP_SQ_CONFIG_GEN) > 1) {
         /* A restart: failing here would take all of httpd down (a full or
          * read-only /run at logrotate's graceful); the manager makes it
          * once it can, and until then only the apps answer 503. */
+        hdr->no_sockdir = 1;
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, PALOGNO(00211)
                      "cannot create socket directory %s; the apps answer "
                      "503 until the process manager can (it tries every "

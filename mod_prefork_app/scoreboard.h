@@ -160,6 +160,8 @@ typedef struct pa_sb_header_t {
     volatile pid_t manager_pid;
     volatile apr_uint32_t retiring;         /* old generation draining after a restart */
     volatile apr_uint32_t stopped;          /* its manager has exited for good */
+    volatile apr_uint32_t no_sockdir;       /* the socket directory cannot be
+                                             * made: no worker can start */
     apr_time_t created;
     char sockdir[PA_SOCKDIR_MAX];           /* private 0700 directory of worker sockets */
     apr_size_t app_off[1];                  /* napps offsets, really */
@@ -273,9 +275,10 @@ const char *pa_sb_refusal(pa_sb_t *sb, int app_index);
  * timeout: 503) or APR_EAGAIN (wait queue full, the app is crash-looping
  * with no worker up and its backoff outlasts the wait, which also sends away
  * requests already waiting, or the generation's manager is gone: 503 at
- * once). While it waits, gone(baton) (if not NULL) is asked every
- * PA_SB_GONE_CHECK whether the request still wants a worker; once it says
- * no, the request leaves the queue: APR_ECONNABORTED. */
+ * once). While it waits, it looks every PA_SB_GONE_CHECK whether the
+ * generation's manager is gone for good (the header's stopped: APR_EAGAIN)
+ * and asks gone(baton) (if not NULL) whether the request still wants a
+ * worker; once it says no, the request leaves the queue: APR_ECONNABORTED. */
 #define PA_SB_GONE_CHECK apr_time_from_msec(500)
 apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
                          apr_interval_time_t queue_timeout, pa_claim_t *claim,
@@ -304,9 +307,7 @@ apr_uint32_t pa_sb_sweep_waiters_locked(pa_sb_t *sb, pa_sb_app_t *a,
  * app has no worker and none will start before its backoff ends. Caller
  * holds the app lock. */
 void pa_sb_refuse_waiters_locked(pa_sb_t *sb, pa_sb_app_t *a);
-/* No manager will serve this scoreboard any more: mark it stopped and send
- * every waiting request away (each app's lock taken in turn). */
-void pa_sb_stop(pa_sb_t *sb);
+
 /* Where socket directories are made: PreforkAppSocketDir, or
  * DefaultRuntimeDir; no trailing slash. */
 char *pa_sb_sockdir_base(apr_pool_t *p, const pa_server_conf_t *conf);

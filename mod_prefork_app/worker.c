@@ -7,12 +7,14 @@
 #include "unixd.h"
 #include "apr_strings.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -279,9 +281,22 @@ static void pa_child_exec(pa_worker_t *w, int out_fd, const char **envp,
     if (syscall(SYS_close_range, 3, ~0U, 0) != 0)
 #endif
     {
+        /* Before Linux 5.9: the open ones, as /proc lists them (the limit
+         * may be the raised one, a million close() calls). */
+        DIR *d = opendir("/proc/self/fd");
+        struct dirent *de;
         long fd, max = sysconf(_SC_OPEN_MAX);
 
-        for (fd = 3; fd < (max > 0 ? max : 65536); fd++) {
+        while (d && (de = readdir(d)) != NULL) {
+            fd = atol(de->d_name);
+            if (fd >= 3 && fd != dirfd(d)) {
+                close((int)fd);
+            }
+        }
+        if (d) {
+            closedir(d);
+        }
+        for (fd = 3; !d && fd < (max > 0 ? max : 65536); fd++) {
             close(fd);
         }
     }

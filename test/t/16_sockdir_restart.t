@@ -19,7 +19,7 @@ use PATest qw(:all);
 if ($> == 0) {
     plan skip_all => 'root can make the directory whatever its mode';
 }
-plan tests => 19;
+plan tests => 22;
 
 my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
 my $top = File::Temp::tempdir('pa-sockdir-XXXXXX', TMPDIR => 1, CLEANUP => 1);
@@ -34,6 +34,15 @@ PreforkApp sdir "$echo" processes=1 queue-timeout=2
     SetHandler prefork-app:sdir
 </Location>
 EOF
+# At first start the same fault stops httpd, as any bad set-up does.
+chmod 0555, $socks;
+system(PATest::httpd_bin(), '-f', $h->{conf_file}, '-k', 'start');
+ok(wait_for_log(qr/PA00204: cannot create socket directory \Q$socks\E/, 0, file => $h->log_file),
+   'first start, socket directory not writable: PA00204');
+ok(wait_for(sub { !$h->pid || !pid_alive($h->pid) }), 'and httpd does not start')
+    or diag($h->error_log);
+chmod 0755, $socks;
+
 ok($h->start, 'private httpd started') or diag($h->error_log);
 ok(wait_for(sub { $h->get('/sdir?whoami=1')->{status} == 200 }), 'the app serves');
 my $parent = $h->pid;
@@ -47,7 +56,10 @@ ok(wait_for_log(qr/PA00211: cannot create socket directory \Q$socks\E\S*; the ap
 unlike(error_log_since($off, $h->log_file), qr/AH00020|Configuration Failed/,
        'not a failed configuration');
 is($h->get('/index.html')->{content}, "static\n", 'the rest of the server serves');
-is($h->get('/sdir?whoami=1')->{status}, 503, 'the app answers 503');
+my $res = $h->get('/sdir?whoami=1');
+is($res->{status}, 503, 'the app answers 503');
+ok(wait_for_log(qr/PA00304: sdir: no worker can come: the socket directory cannot be made/,
+                $off, file => $h->log_file), 'and says why (PA00304)');
 
 chmod 0755, $socks;
 ok(wait_for(sub { $h->get('/sdir?whoami=1')->{status} == 200 }, timeout => 30),
