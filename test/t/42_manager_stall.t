@@ -18,7 +18,7 @@ use IO::Socket::INET ();
 use Socket qw(PF_UNIX SOCK_DGRAM MSG_DONTWAIT pack_sockaddr_un);
 use POSIX ();
 
-plan tests => 18;
+plan tests => 20;
 
 my $apps = $ENV{PA_APPS} || dirname(hello_path());
 my $echo = "$apps/echo";
@@ -86,6 +86,13 @@ is(join(' ', sort { $a <=> $b } $h->pids('stall')), join(' ', @pids),
    'the same two workers: none was retired');
 
 # ---- its queue full: the ask does not block in send -----------------------------
+# A new generation first: its children hold no kept connection yet, so the
+# request below must ask (a child that served the one above may hold one).
+my $old_mgr = $mgr;
+ok($h->graceful, 'graceful restart: no child holds a kept connection yet');
+ok(wait_for(sub { my $p = $h->manager_pid; $p && $p != $old_mgr && idle() == 2 }),
+   'the new generation\'s workers idle');
+$mgr = $h->manager_pid;
 $off = error_log_offset($h->log_file);
 kill 'STOP', $mgr;
 my ($svc) = glob($h->dir . '/pa-*/conn.sock');
