@@ -1609,7 +1609,7 @@ int pa_app_handler(request_rec *r)
         /* AcceptPathInfo Off, as mod_cgi and mod_fcgid honour it. */
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PALOGNO(00330)
                       "%s: AcceptPathInfo Off refuses the path info %s",
-                      q->app->name, r->path_info);
+                      q->app->name, ap_escape_logitem(r->pool, r->path_info));
         return HTTP_NOT_FOUND;
     }
     /* A fresh cached response needs no worker (and no manager). */

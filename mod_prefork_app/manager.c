@@ -947,11 +947,14 @@ static void pa_mgr_keep_off(pa_manager_t *m, pa_mapp_t *ma)
 }
 
 /* secs (die-timeout, or a second for a timed-out request) passed since
- * its SIGTERM (or since the stop began). */
+ * its SIGTERM (or since the stop began). For a timed-out request that is
+ * what a libfcgi app does (it reads SIGTERM once its request is over): the
+ * timeout was logged already, this is no news. */
 static void pa_mgr_kill_late(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
-                             int secs)
+                             int secs, int timed_out)
 {
-    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, m->s, PALOGNO(00111)
+    ap_log_error(APLOG_MARK, timed_out ? APLOG_INFO : APLOG_WARNING, 0, m->s,
+                 PALOGNO(00111)
                  "app %s slot %d pid %" APR_PID_T_FMT " still there %d s "
                  "after SIGTERM; sending SIGKILL", ma->app->name,
                  w->slot_index, w->pid, secs);
@@ -1099,9 +1102,11 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
         if (w->term_at && !w->killed
             && now - w->term_at >= (slot->retire == PA_RETIRE_TIMEOUT
                                     ? PA_TIMEOUT_GRACE : die)) {
-            pa_mgr_kill_late(m, ma, w, slot->retire == PA_RETIRE_TIMEOUT
+            int timed_out = slot->retire == PA_RETIRE_TIMEOUT;
+
+            pa_mgr_kill_late(m, ma, w, timed_out
                                        ? (int)apr_time_sec(PA_TIMEOUT_GRACE)
-                                       : app->die_timeout);
+                                       : app->die_timeout, timed_out);
         }
         if (slot->retire == PA_RETIRE_NONE
             && (st == PA_SLOT_IDLE || st == PA_SLOT_BUSY)
@@ -1536,7 +1541,7 @@ static int pa_mgr_stop_tick(pa_manager_t *m, apr_time_t now)
                 pa_worker_unkeep(w);
             }
             if (!w->killed && now >= ma->stop_deadline) {
-                pa_mgr_kill_late(m, ma, w, ma->app->die_timeout);
+                pa_mgr_kill_late(m, ma, w, ma->app->die_timeout, 0);
             }
         }
     }
