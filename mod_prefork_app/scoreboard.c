@@ -311,6 +311,7 @@ static void pa_sb_fill_claim(pa_sb_app_t *a, pa_slot_t *slot, int slot_index,
     claim->start = slot->req_start;
     claim->unread = slot->unread;
     claim->nth = slot->requests;
+    claim->unsent = 0;
     /* Display only: written by the claimant alone while it holds the slot. */
     apr_cpystrn(slot->uri, what ? what : "", sizeof(slot->uri));
 }
@@ -513,7 +514,7 @@ void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how)
     }
     slot->last_used = apr_time_now();
     slot->unread = 0;
-    if (how == PA_RELEASE_OK && slot->pid == claim->pid) {
+    if (how == PA_RELEASE_OK && slot->pid == claim->pid && !claim->unsent) {
         slot->answered++;           /* the app starts: see pa_mgr_exited() */
         a->answered_at = slot->last_used;
         if (pa_sb_stretched(a, slot->retire, slot->last_used)) {

@@ -204,6 +204,8 @@ typedef struct pa_claim_t {
                                      * (PA_RELEASE_OK): what this request left */
     apr_uint64_t nth;               /* this request's count on the occupant,
                                      * 1 for its first */
+    int unsent;                     /* release: the worker was sent nothing,
+                                     * so it proved nothing (see answered) */
 } pa_claim_t;
 
 typedef enum {

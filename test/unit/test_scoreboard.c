@@ -209,6 +209,30 @@ static void test_queue_timeout(void **state)
     assert_int_equal(f->a->waiters_hw, 0);       /* the record was freed */
 }
 
+/* A request that sent its worker nothing (its client left, the manager did
+ * not hand out the connection) gives it back idle, but not as a worker that
+ * answered: that ends a crash loop's backoff. */
+static void test_release_unsent(void **state)
+{
+    fixture_t *f = *state;
+    pa_claim_t c;
+    pa_slot_t *slot;
+
+    worker_up(f, 0, 1000);
+    slot = pa_sb_slot(f->sb, f->a, 0);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "a", 0, &c, NULL, NULL),
+                     APR_SUCCESS);
+    c.unsent = 1;
+    pa_sb_release(f->sb, &c, PA_RELEASE_OK);
+    assert_int_equal(slot->state, PA_SLOT_IDLE);
+    assert_int_equal(slot->answered, 0);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "b", 0, &c, NULL, NULL),
+                     APR_SUCCESS);
+    assert_int_equal(c.unsent, 0);              /* each claim starts sent */
+    pa_sb_release(f->sb, &c, PA_RELEASE_OK);
+    assert_int_equal(slot->answered, 1);
+}
+
 static int gone_on_second_ask(void *baton)
 {
     return ++*(int *)baton == 2;
@@ -814,6 +838,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_layout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_claim_lowest_idle_and_release, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_release_unsent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_waiter_gone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fifo_handoff, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dead_waiter_skipped, setup, teardown),
