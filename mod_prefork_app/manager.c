@@ -232,22 +232,16 @@ static void pa_mgr_exit(pa_manager_t *m, int code)
  * and 49 of /proc/self/stat). */
 void pa_set_title(const char *title, const char *comm)
 {
-    char buf[1024], *p;
+    char buf[1024];
+    const char *p;
     unsigned long start = 0, end = 0;
-    ssize_t n;
-    int fd, field;
+    int field;
 
     prctl(PR_SET_NAME, comm);
-    fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
+    if (!(p = pa_proc_stat(getpid(), buf, sizeof(buf)))) {
         return;
     }
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0 || !(buf[n] = '\0', p = strrchr(buf, ')'))) {
-        return;
-    }
-    /* Field 2 (comm) ends at the last ')'; count fields after it. */
+    /* Count the fields after field 2 (comm). */
     for (field = 2; *p && field < 49; p++) {
         if (*p == ' ') {
             field++;
@@ -1584,21 +1578,12 @@ static void pa_mgr_handle_signals(pa_manager_t *m, int *reap)
  * is ours. Read from /proc, for the log's sake only. */
 static int pa_mgr_sibling(pid_t pid)
 {
-    char path[64], buf[512], *p;
+    char buf[512];
+    const char *p = pa_proc_stat(pid, buf, sizeof(buf));
     long ppid;
-    ssize_t n;
-    int fd;
 
-    apr_snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return 0;
-    }
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    /* "pid (comm) state ppid ...", comm may hold anything. */
-    return n > 0 && (buf[n] = '\0', p = strrchr(buf, ')'))
-           && sscanf(p, ") %*c %ld", &ppid) == 1 && ppid == (long)getppid();
+    return p && sscanf(p, " %*c %ld", &ppid) == 1
+           && ppid == (long)getppid();
 }
 
 /* pa_conn_lookup_fn: the kept connection of (app, slot), for the httpd

@@ -179,41 +179,20 @@ apr_array_header_t *pa_status_cache_zones(apr_pool_t *p,
 
 /* ---- snapshot --------------------------------------------------------------- */
 
-/* Reads a small /proc file whole; 0 if it cannot (process gone, hidepid). */
-static int st_read_proc(apr_pool_t *p, const char *path, char *buf,
-                        apr_size_t size)
-{
-    apr_file_t *f;
-    apr_size_t n = 0;
-
-    if (apr_file_open(&f, path, APR_FOPEN_READ, APR_OS_DEFAULT, p)
-        != APR_SUCCESS) {
-        return 0;
-    }
-    /* APR_EOF with a short count is the normal case for /proc. */
-    apr_file_read_full(f, buf, size - 1, &n);
-    apr_file_close(f);
-    buf[n] = '\0';
-    return n > 0;
-}
-
 /* RSS (pa_worker_rss), CPU time from /proc/<pid>/stat (utime + stime,
  * clock ticks). Both are world-readable by default, so this works although
  * the httpd child does not own the worker. */
-static void st_proc_usage(apr_pool_t *p, st_worker_t *w)
+static void st_proc_usage(st_worker_t *w)
 {
     char buf[512];
     unsigned long utime, stime;
-    const char *paren;
+    const char *fields = pa_proc_stat(w->pid, buf, sizeof(buf));
 
     w->rss = pa_worker_rss(w->pid);
     w->cpu = -1.0;
-    /* The command name (field 2) may hold blanks and ')': fields are
-     * counted from the last ')'. utime and stime are fields 14 and 15. */
-    if (st_read_proc(p, apr_psprintf(p, "/proc/%ld/stat", (long)w->pid),
-                     buf, sizeof(buf))
-        && (paren = strrchr(buf, ')')) != NULL
-        && sscanf(paren + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u"
+    /* utime and stime are fields 14 and 15. */
+    if (fields
+        && sscanf(fields, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u"
                   " %lu %lu", &utime, &stime) == 2) {
         w->cpu = (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
     }
@@ -351,7 +330,7 @@ static void st_app_workers(st_app_t *sa, pa_sb_t *sb, pa_sb_app_t *a,
         if (!w->req_start) {
             w->uri[0] = '\0';
         }
-        st_proc_usage(p, w);
+        st_proc_usage(w);
         if (w->rss >= 0) {
             sa->rss = (sa->rss < 0 ? 0 : sa->rss) + w->rss;
         }

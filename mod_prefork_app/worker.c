@@ -53,6 +53,28 @@ apr_status_t pa_worker_listen(pa_worker_t *w, server_rec *s)
     return APR_SUCCESS;
 }
 
+const char *pa_proc_stat(pid_t pid, char *buf, apr_size_t size)
+{
+    char path[64];
+    const char *paren;
+    ssize_t n;
+    int fd;
+
+    apr_snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return NULL;
+    }
+    n = read(fd, buf, size - 1);
+    close(fd);
+    if (n <= 0) {
+        return NULL;
+    }
+    buf[n] = '\0';
+    paren = strrchr(buf, ')');
+    return paren ? paren + 1 : NULL;
+}
+
 apr_int64_t pa_worker_rss(pid_t pid)
 {
     char path[64], buf[128];

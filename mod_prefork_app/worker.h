@@ -35,6 +35,10 @@ typedef struct pa_worker_t {
 /* Resident memory of process pid in bytes (/proc/<pid>/statm, readable by
  * any user), or -1 if it cannot be read. */
 apr_int64_t pa_worker_rss(pid_t pid);
+/* The fields of /proc/<pid>/stat after the command name (" S ppid ...",
+ * read into buf), or NULL if it cannot be read. The name may hold blanks
+ * and ')': it ends at the last ')'. */
+const char *pa_proc_stat(pid_t pid, char *buf, apr_size_t size);
 /* In the manager: raise its descriptor limit to the hard one (three per
  * worker slot add up: a default 1024 holds about 300); the workers it
  * starts get the limit it was given back. */
