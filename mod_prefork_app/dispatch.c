@@ -1482,17 +1482,25 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
     }
     if (rv != APR_SUCCESS) {
         int busy = APR_STATUS_IS_TIMEUP(rv) || APR_STATUS_IS_EAGAIN(rv);
-        apr_interval_time_t queued = apr_time_now() - asked;
+        apr_time_t end = apr_time_now();
+        apr_interval_time_t queued = end - asked;
+        char quiet[96];
+        /* An overload or an outage sends every request here: one line per
+         * PA_LOUD_EVERY_SEC at warn tells the admin, the rest go at info. */
+        int level = pa_loud(&q->sba->refused_log,
+                            busy ? APLOG_WARNING : APLOG_ERR, end,
+                            "requests sent away", quiet, sizeof(quiet));
 
         q->waited += queued;                    /* for the slowlog */
-        ap_log_rerror(APLOG_MARK, busy ? APLOG_WARNING : APLOG_ERR, rv, r,
+        ap_log_rerror(APLOG_MARK, level, rv, r,
                       PALOGNO(00304) "%s: %s after %" APR_TIME_T_FMT
-                      " ms (queue-timeout %ds)", q->app->name,
+                      " ms (queue-timeout %ds)%s", q->app->name,
                       APR_STATUS_IS_TIMEUP(rv) ? "no worker free"
                       : apr_pstrcat(r->pool, "no worker can come: ",
                                     pa_sb_refusal(pa_scoreboard,
                                                   q->app->index), NULL),
-                      apr_time_as_msec(queued), q->app->queue_timeout);
+                      apr_time_as_msec(queued), q->app->queue_timeout,
+                      quiet);
         return unavailable(q);
     }
     q->claimed = 1;

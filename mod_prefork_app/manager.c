@@ -39,7 +39,6 @@ pa_sb_t *pa_scoreboard;
 #define PA_BACKOFF_MAX apr_time_from_sec(60)
 /* Lines that can come many times a second (crashes outside a crash loop,
  * failed spawns): one at warn or error per this, per app and kind. */
-#define PA_LOUD_LOG_EVERY apr_time_from_sec(10)
 /* PreforkAppMaxProcesses: a worker idle this long is of no use to its app
  * and may be stopped for any app with requests waiting; and an app with
  * none may take one that has been up this long (a time slice). */
@@ -62,12 +61,6 @@ pa_sb_t *pa_scoreboard;
 #define PA_TITLE "httpd (mod_prefork_app manager)"
 
 typedef enum { PA_MODE_RUN, PA_MODE_RETIRE, PA_MODE_STOP } pa_mode_e;
-
-/* One kind of line logged at most once per PA_LOUD_LOG_EVERY. */
-typedef struct pa_loud_t {
-    apr_time_t logged;          /* last logged at its level then */
-    apr_uint32_t quiet;         /* logged at info since */
-} pa_loud_t;
 
 /* One app inside the manager process. */
 typedef struct pa_mapp_t {
@@ -542,25 +535,6 @@ static int pa_mgr_mixed_code(const pa_mapp_t *ma, const pa_worker_t *w)
     return 0;
 }
 
-/* The level for a line of a loud kind: level once per PA_LOUD_LOG_EVERY,
- * info in between; tail (size bytes) then counts the lines at info. */
-static int pa_mgr_loud(pa_loud_t *l, int level, apr_time_t now,
-                       const char *what, char *tail, apr_size_t size)
-{
-    tail[0] = '\0';
-    if (now - l->logged < PA_LOUD_LOG_EVERY) {
-        l->quiet++;
-        return APLOG_INFO;
-    }
-    if (l->quiet) {
-        apr_snprintf(tail, size, "; %u more %s since the last such line, "
-                     "logged at info", l->quiet, what);
-    }
-    l->logged = now;
-    l->quiet = 0;
-    return level;
-}
-
 /* One step of the crash-loop backoff: base, doubling per step, at most
  * PA_BACKOFF_MAX (or base, if longer). why: what the workers do. */
 static void pa_mgr_back_off(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
@@ -697,11 +671,11 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
 
     /* A crash loop is reported once, above, not once per crash; crashes
      * outside one (start-delay=0, or a page that crashes its worker)
-     * once per PA_LOUD_LOG_EVERY at warn, the others at info. */
+     * once per PA_LOUD_EVERY_SEC at warn, the others at info. */
     quiet[0] = '\0';
     loglevel = asked || (clean && !quick) || a->backoff_level
                ? APLOG_INFO
-               : pa_mgr_loud(&ma->crash_log, APLOG_WARNING, now, "crashes",
+               : pa_loud(&ma->crash_log, APLOG_WARNING, now, "crashes",
                              quiet, sizeof(quiet));
     if (clean && !asked && !quick && !served_cgi && requests > 0
         && retire == PA_RETIRE_NONE && !ma->self_exit_warned) {
@@ -800,7 +774,7 @@ static int pa_mgr_spawn(pa_manager_t *m, pa_mapp_t *ma, int idx)
     if (rv != APR_SUCCESS) {
         apr_time_t now = apr_time_now();
         char quiet[96];
-        int level = pa_mgr_loud(&ma->spawn_log, APLOG_ERR, now, "failures",
+        int level = pa_loud(&ma->spawn_log, APLOG_ERR, now, "failures",
                                 quiet, sizeof(quiet));
 
         pa_mgr_unstart(m, ma, idx);

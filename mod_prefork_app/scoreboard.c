@@ -206,6 +206,28 @@ int pa_sb_pid_gone(long pid)
     return pid > 0 && pid != (long)getpid() && !pa_sb_pid_alive((pid_t)pid);
 }
 
+int pa_loud(pa_loud_t *l, int level, apr_time_t now, const char *what,
+            char *tail, apr_size_t size)
+{
+    apr_uint32_t sec = (apr_uint32_t)apr_time_sec(now);
+    apr_uint32_t last = apr_atomic_read32(&l->logged);
+    apr_uint32_t quiet;
+
+    tail[0] = '\0';
+    /* Of racing processes, the one whose swap lands logs at level. */
+    if ((last && sec - last < PA_LOUD_EVERY_SEC)
+        || apr_atomic_cas32(&l->logged, sec, last) != last) {
+        apr_atomic_inc32(&l->quiet);
+        return APLOG_INFO;
+    }
+    quiet = apr_atomic_xchg32(&l->quiet, 0);
+    if (quiet) {
+        apr_snprintf(tail, size, "; %u more %s since the last such line, "
+                     "logged at info", quiet, what);
+    }
+    return level;
+}
+
 /* The oldest live waiter, or NULL. Records of dead waiters are freed on the
  * way: a crashed httpd child must not be handed a worker. */
 static apr_uint32_t pa_sb_waiters_hw(pa_sb_layout_t *l, pa_sb_app_t *a)

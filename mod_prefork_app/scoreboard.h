@@ -127,6 +127,15 @@ typedef struct pa_stats_second_t {
     volatile apr_uint32_t hist[PA_STATS_BUCKETS];
 } pa_stats_second_t;
 
+/* One kind of log line that can come at request rate: logged at its level
+ * at most once per PA_LOUD_EVERY_SEC, at info in between (counted). Shared
+ * memory or not: updated with atomics, by any number of processes. */
+#define PA_LOUD_EVERY_SEC 10
+typedef struct pa_loud_t {
+    volatile apr_uint32_t logged;   /* second of the last line at its level, 0 = none */
+    volatile apr_uint32_t quiet;    /* lines at info since */
+} pa_loud_t;
+
 typedef struct pa_sb_app_t {
     pthread_mutex_t lock;
     apr_uint32_t index;
@@ -147,6 +156,7 @@ typedef struct pa_sb_app_t {
                                              * it is sent: 1 is sent */
     volatile apr_time_t backoff_until;
     volatile apr_time_t answered_at;        /* a worker last answered a request */
+    pa_loud_t refused_log;          /* PA00304: requests sent away with 503 */
     pa_app_counters_t c;
     pa_stats_second_t stats[PA_STATS_SECONDS];
     apr_size_t slots_off;           /* from the start of the segment */
@@ -246,6 +256,12 @@ int pa_sb_pid_alive(pid_t pid);
  * socket directory, a cache zone), is of one that is gone: neither this
  * process nor any live one. */
 int pa_sb_pid_gone(long pid);
+
+/* The level to log a line of kind l at: level, or APLOG_INFO if one went
+ * out at its level less than PA_LOUD_EVERY_SEC ago. A line at level gets in
+ * tail (size bytes, else "") how many went at info since, as "what". */
+int pa_loud(pa_loud_t *l, int level, apr_time_t now, const char *what,
+            char *tail, apr_size_t size);
 
 /* Whether the app is in a crash-loop backoff. Recycling (lifetime,
  * touch-reload, max-memory; max-requests if a->stretch) waits then: a

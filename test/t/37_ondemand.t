@@ -13,7 +13,7 @@ use HTTP::Tiny ();
 use POSIX ();
 use File::Temp ();
 
-plan tests => 33;
+plan tests => 34;
 
 my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
 # An app that dies a second after it starts, having answered nothing.
@@ -135,6 +135,10 @@ is("@st", '503 503 503', 'the worker dies without answering: all three get 503')
 my @refused = error_log_since($off, $h->log_file)
     =~ /PA00304: odslow: no worker can come: the app is crash-looping with no worker up/g;
 is(scalar(@refused), 3, 'each because no worker can come during the backoff');
+my @levels = error_log_since($off, $h->log_file)
+    =~ /\[prefork_app:(\w+)\][^\n]*PA00304: odslow:/g;
+is("@levels", 'warn info info',
+   'one line at warn, the others at info: a flood of 503s is not a flood of warnings');
 unlike(error_log_since($off, $h->log_file), qr/PA00304: odslow: no worker free/,
        'none waited for its queue-timeout');
 

@@ -832,6 +832,38 @@ static void test_conn_manager_stalled(void **state)
     close(fd);
 }
 
+/* A line that can come at request rate: at its level once per
+ * PA_LOUD_EVERY_SEC, at info in between, and the next one at its level
+ * counts those. */
+static void test_loud(void **state)
+{
+    pa_loud_t l = { 0, 0 };
+    apr_time_t t = apr_time_from_sec(1000000);
+    char tail[96];
+
+    (void)state;
+    assert_int_equal(pa_loud(&l, APLOG_WARNING, t, "requests sent away",
+                             tail, sizeof(tail)), APLOG_WARNING);
+    assert_string_equal(tail, "");
+    assert_int_equal(pa_loud(&l, APLOG_WARNING, t + apr_time_from_sec(1),
+                             "requests sent away", tail, sizeof(tail)),
+                     APLOG_INFO);
+    assert_int_equal(pa_loud(&l, APLOG_WARNING,
+                             t + apr_time_from_sec(PA_LOUD_EVERY_SEC) - 1,
+                             "requests sent away", tail, sizeof(tail)),
+                     APLOG_INFO);
+    assert_int_equal(pa_loud(&l, APLOG_WARNING,
+                             t + apr_time_from_sec(PA_LOUD_EVERY_SEC),
+                             "requests sent away", tail, sizeof(tail)),
+                     APLOG_WARNING);
+    assert_string_equal(tail, "; 2 more requests sent away since the last "
+                        "such line, logged at info");
+    assert_int_equal(pa_loud(&l, APLOG_ERR,
+                             t + apr_time_from_sec(3 * PA_LOUD_EVERY_SEC),
+                             "x", tail, sizeof(tail)), APLOG_ERR);
+    assert_string_equal(tail, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -854,6 +886,7 @@ int main(void)
         cmocka_unit_test(test_retire_names),
         cmocka_unit_test_setup_teardown(test_lock_owner_died, setup, teardown),
         cmocka_unit_test_setup_teardown(test_record, setup, teardown),
+        cmocka_unit_test(test_loud),
         cmocka_unit_test_setup_teardown(test_conn_kept_shared, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conn_service_ignores_garbage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conn_manager_stalled, setup, teardown),
