@@ -277,10 +277,12 @@ static const char *cache_key(request_rec *r, pa_app_t *app)
                         (unsigned)ap_get_server_port(r), r->unparsed_uri);
 }
 
-/* Only anonymous GET/HEAD requests may see or fill the shared cache. */
+/* Only anonymous GET/HEAD requests may see or fill the shared cache, and
+ * not an ErrorDocument's internal redirect: it comes with the error's
+ * status, which a stored 200 would replace, and its page is not the URL's. */
 static int request_cacheable(request_rec *r)
 {
-    return (r->method_number == M_GET)
+    return (r->method_number == M_GET) && r->status == HTTP_OK
         && !apr_table_get(r->headers_in, "Authorization")
         && !apr_table_get(r->headers_in, "Cookie")
         && !r->user;

@@ -105,6 +105,15 @@ GET("/cecho?$xp&n=5");
 is(GET("/cecho?$xp&n=5")->header('X-Prefork-App-Cache') // '', 'HIT',
    'an item that merely contains "private" does not stop it');
 
+# An ErrorDocument answered by the cached app keeps the error's status,
+# also when its page is in the zone (the 404 is the URL's, the page is not).
+GET("/cecho?$cc&n=7");
+is(GET("/cecho?$cc&n=7")->header('X-Prefork-App-Cache') // '', 'HIT',
+   'the error page, asked for directly: stored');
+my $nf = GET('/cmissing/nothing');
+is($nf->code, 404, 'a missing page whose ErrorDocument is in the zone: still 404')
+    or diag($nf->as_string);
+
 # A reply whose client left halfway: the rest was read and dropped, and
 # what went out is not a page to keep.
 my $flag = Apache::Test::vars('t_logs') . '/cecho_second';
