@@ -524,8 +524,9 @@ static int stored_header_ok(const char *name, const char *value)
 }
 
 /* Answer from a stored entry; DECLINED (a miss) if it is not one store()
- * could have made. */
-static int serve(request_rec *r, const char *val, apr_size_t len)
+ * could have made, or is not younger than the client's max-age (-1: none). */
+static int serve(request_rec *r, const char *val, apr_size_t len,
+                 apr_int64_t max_age)
 {
     pa_cache_entry_t e;
     const char *h, *end;
@@ -540,6 +541,9 @@ static int serve(request_rec *r, const char *val, apr_size_t len)
     memcpy(&e, val, sizeof(e));
     if (e.magic != PA_CACHE_MAGIC || e.status != HTTP_OK
         || (apr_size_t)e.headers_len + e.body_len + sizeof(e) != len) {
+        return DECLINED;
+    }
+    if (max_age >= 0 && apr_time_sec(r->request_time - e.stored) >= max_age) {
         return DECLINED;
     }
     out = apr_table_make(r->pool, 8);
@@ -585,11 +589,36 @@ static int serve(request_rec *r, const char *val, apr_size_t len)
            ? OK : AP_FILTER_ERROR;
 }
 
-int pa_cache_handle(request_rec *r, pa_app_t *app)
+/* What the client's request allows (RFC 9111 5.2.1, 5.4, as mod_cache
+ * reads them): *max_age is the oldest answer it takes from the zone in
+ * seconds (-1: any fresh one, 0: none); the return value whether its answer
+ * may be stored. */
+static int request_directives(request_rec *r, apr_int64_t *max_age)
 {
     const char *cc = apr_table_get(r->headers_in, "Cache-Control");
+    const char *age;
+
+    *max_age = -1;
+    if (cc_has(cc, "no-cache")
+        || (!cc && cc_has(apr_table_get(r->headers_in, "Pragma"),
+                          "no-cache"))) {
+        *max_age = 0;
+    }
+    else if ((age = cc_find(cc, "max-age="))) {
+        *max_age = apr_atoi64(strchr(age, '=') + 1);
+        if (*max_age < 0) {
+            *max_age = 0;
+        }
+    }
+    return !cc_has(cc, "no-store");
+}
+
+int pa_cache_handle(request_rec *r, pa_app_t *app)
+{
     pa_cache_save_t *ctx;
     const char *key;
+    apr_int64_t max_age;
+    int storable;
     void *val;
     apr_size_t len;
 
@@ -604,10 +633,11 @@ int pa_cache_handle(request_rec *r, pa_app_t *app)
         return DECLINED;
     }
     key = cache_key(r, app);
-    if (!cc_has(cc, "no-cache")
+    storable = request_directives(r, &max_age);
+    if (max_age != 0
         && apr_shm_cache_get(app->cache->handle, key, &val, &len, NULL,
                              r->pool) == APR_SUCCESS) {
-        int rc = serve(r, val, len);
+        int rc = serve(r, val, len, max_age);
 
         if (rc != DECLINED) {
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00603)
@@ -616,7 +646,7 @@ int pa_cache_handle(request_rec *r, pa_app_t *app)
             return rc;
         }
     }
-    ctx->key = key;
+    ctx->key = storable ? key : NULL;
     ap_add_output_filter(PA_CACHE_FILTER, ctx, r, r->connection);
     return DECLINED;
 }

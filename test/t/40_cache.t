@@ -114,6 +114,28 @@ my $nf = GET('/cmissing/nothing');
 is($nf->code, 404, 'a missing page whose ErrorDocument is in the zone: still 404')
     or diag($nf->as_string);
 
+# The client's own directives, read as mod_cache reads them (RFC 9111
+# 5.2.1, 5.4): max-age=0 and Pragma: no-cache (without Cache-Control) are
+# answered by a worker; max-age=N takes an entry younger than N; no-store
+# is not stored.
+my $rq = "/cecho?$cc&whoami=1&n=8";
+GET($rq);
+is(GET($rq)->header('X-Prefork-App-Cache') // '', 'HIT', 'a page to ask again: stored');
+for my $hdr (['Cache-Control' => 'max-age=0'], ['Pragma' => 'no-cache'],
+             ['Cache-Control' => 'no-cache']) {
+    isnt(GET($rq, @$hdr)->header('X-Prefork-App-Cache') // '', 'HIT',
+         "a request with $hdr->[0]: $hdr->[1] is not answered from the zone");
+}
+is(GET($rq, 'Cache-Control' => 'max-age=3600')->header('X-Prefork-App-Cache') // '',
+   'HIT', 'one with max-age=3600 is');
+is(GET($rq, 'Pragma' => 'no-cache', 'Cache-Control' => 'max-age=3600')
+       ->header('X-Prefork-App-Cache') // '', 'HIT',
+   'Pragma is ignored beside a Cache-Control');
+my $ns = "/cecho?$cc&whoami=1&n=9";
+GET($ns, 'Cache-Control' => 'no-store');
+isnt(GET($ns)->header('X-Prefork-App-Cache') // '', 'HIT',
+     'the answer to a request with no-store is not stored');
+
 # A reply whose client left halfway: the rest was read and dropped, and
 # what went out is not a page to keep.
 my $flag = Apache::Test::vars('t_logs') . '/cecho_second';
