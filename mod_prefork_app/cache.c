@@ -11,7 +11,8 @@
  * may be shared (Cache-Control max-age / s-maxage or Expires, no
  * Set-Cookie, no private/no-store/no-cache, no Vary but Accept-Encoding).
  * Requests carrying Authorization or Cookie never read or fill the cache,
- * so one user's page cannot reach another.
+ * so one user's page cannot reach another. Any other method's success
+ * drops the entry of its URI.
  */
 #include "cache.h"
 
@@ -46,6 +47,7 @@ typedef struct pa_cache_entry_t {
 typedef struct pa_cache_save_t {
     pa_app_t *app;
     const char *key;                /* NULL: the request may not fill it */
+    const char *invalidate;         /* an unsafe request's target, or NULL */
     int decided;
     apr_table_t *headers;           /* as they were when it was decided */
     apr_interval_time_t ttl;
@@ -288,6 +290,14 @@ static int request_cacheable(request_rec *r)
         && !r->user;
 }
 
+/* Whether a request may change what its URI serves (RFC 9110 9.2.1: any
+ * method not known to be safe). */
+static int unsafe_method(request_rec *r)
+{
+    return r->method_number != M_GET && r->method_number != M_OPTIONS
+           && r->method_number != M_TRACE;
+}
+
 /* The response's headers as they stand before any filter after this one
  * has run: the app's (in err_headers_out: ap_scan_script_header keeps them
  * across error responses) and those of modules that ran before it, a
@@ -451,6 +461,12 @@ static apr_status_t save_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         apr_table_unset(ctx->headers, PA_CACHE_TAGS_HEADER);
         apr_table_unset(r->headers_out, PA_CACHE_TAGS_HEADER);
         apr_table_unset(r->err_headers_out, PA_CACHE_TAGS_HEADER);
+        /* RFC 9111 4.4: a non-error answer to an unsafe request means the
+         * page may have changed; a 303 to the page (POST, redirect, GET)
+         * included. */
+        if (ctx->invalidate && r->status < 400) {
+            apr_shm_cache_delete(ctx->app->cache->handle, ctx->invalidate);
+        }
         ctx->ttl = r->header_only || !ctx->key
                    ? 0 : response_ttl(r, ctx->headers);
         if (!ctx->ttl) {
@@ -628,7 +644,11 @@ int pa_cache_handle(request_rec *r, pa_app_t *app)
     ctx = apr_pcalloc(r->pool, sizeof(*ctx));
     ctx->app = app;
     if (!request_cacheable(r)) {
-        /* Not stored, but the filter still takes the tags header off. */
+        /* Not stored, but the filter still takes the tags header off, and
+         * drops the entry of an unsafe request's URI, whoever sent it. */
+        if (unsafe_method(r)) {
+            ctx->invalidate = cache_key(r, app);
+        }
         ap_add_output_filter(PA_CACHE_FILTER, ctx, r, r->connection);
         return DECLINED;
     }

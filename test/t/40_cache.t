@@ -9,7 +9,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use Apache::Test qw(-withtestmore);
-use Apache::TestRequest qw(GET);
+use Apache::TestRequest qw(GET POST PUT);
 use PATest qw(:all);
 use IO::Socket::INET ();
 
@@ -135,6 +135,19 @@ my $ns = "/cecho?$cc&whoami=1&n=9";
 GET($ns, 'Cache-Control' => 'no-store');
 isnt(GET($ns)->header('X-Prefork-App-Cache') // '', 'HIT',
      'the answer to a request with no-store is not stored');
+
+# A successful unsafe request invalidates its target URI (RFC 9111 4.4,
+# as mod_cache does): the GET after it is answered by a worker. Also from a
+# user with a Cookie (who may not read the cache, but changed the page).
+my $pu = "/cecho?$cc&whoami=1&n=10";
+for my $how (['POST', sub { POST($pu, content => 'x=1') }],
+             ['PUT', sub { PUT($pu, content => 'x=1') }],
+             ['POST with a Cookie', sub { POST($pu, 'Cookie' => 's=1', content => 'x=1') }]) {
+    GET($pu);
+    is(GET($pu)->header('X-Prefork-App-Cache') // '', 'HIT', "before a $how->[0]: stored");
+    is($how->[1]->()->code, 200, "$how->[0] to the same URI: 200");
+    is(GET($pu)->header('X-Prefork-App-Cache') // '', 'MISS', "after it: fetched again");
+}
 
 # A reply whose client left halfway: the rest was read and dropped, and
 # what went out is not a page to keep.
