@@ -39,7 +39,7 @@ APLOG_USE_MODULE(prefork_app);
 typedef struct pa_cache_entry_t {
     apr_uint32_t magic;
     apr_int32_t status;
-    apr_time_t stored;
+    apr_time_t stored;              /* when its age was 0 */
     apr_uint32_t headers_len;
     apr_uint32_t body_len;
 } pa_cache_entry_t;
@@ -402,9 +402,29 @@ static void store(request_rec *r, pa_cache_save_t *ctx)
     apr_size_t hlen = 0;
     char *val;
     const char *tags[APR_SHM_CACHE_MAX_TAGS];
+    const char *age = apr_table_get(h, "Age");
+    apr_int64_t had = age ? apr_atoi64(age) : 0;
+    apr_interval_time_t left;
     int ntags = 0;
     apr_status_t rv;
 
+    /* Its age counts from the request that asked for it, plus the Age the
+     * app gave it (RFC 9111 4.2.3), not from now: a slow reply has aged
+     * meanwhile. It leaves the zone once stale, and one stale already is
+     * not stored (a TTL of 0 would keep it for ever). */
+    left = 0;
+    had = had > 0 ? had : 0;
+    if (had < apr_time_sec(ctx->ttl)) {
+        e.stored = r->request_time - apr_time_from_sec(had);
+        left = ctx->ttl - (apr_time_now() - e.stored);
+    }
+    if (left <= 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00606)
+                      "app %s: response not cached: stale once it ended",
+                      ctx->app->name);
+        return;
+    }
+    apr_table_unset(h, "Age");      /* a hit says its own */
     /* The framing is the answering request's own. */
     apr_table_unset(h, "Content-Length");
     apr_table_unset(h, "Transfer-Encoding");
@@ -438,7 +458,7 @@ static void store(request_rec *r, pa_cache_save_t *ctx)
         }
     }
     rv = apr_shm_cache_set_tagged(zone, ctx->key, val,
-                                  sizeof(e) + hb.len + ctx->len, ctx->ttl,
+                                  sizeof(e) + hb.len + ctx->len, left,
                                   tags, ntags);
     if (rv != APR_SUCCESS) {
         char err[128];

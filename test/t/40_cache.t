@@ -149,6 +149,26 @@ for my $how (['POST', sub { POST($pu, content => 'x=1') }],
     is(GET($pu)->header('X-Prefork-App-Cache') // '', 'MISS', "after it: fetched again");
 }
 
+# A page's age counts from its request (RFC 9111 4.2.3), plus the Age the
+# app gives it, not from when its reply ended: max-age=2 with 2.5 s to
+# answer is stale once whole; an Age of 90 with max-age=60 already was; an
+# Age of 30 is part of the Age of a hit.
+my $slow = '/cecho?header=Cache-Control:%20max-age%3D2&sleep=2.5&whoami=1&n=11';
+GET($slow);
+my $sr = GET($slow);
+ok(($sr->header('X-Prefork-App-Cache') // '') ne 'HIT' || ($sr->header('Age') // 99) < 2,
+   'a slow reply is not served older than its max-age')
+    or diag('Age: ' . ($sr->header('Age') // ''));
+my $old = "/cecho?$cc&header2=Age:%2090&whoami=1&n=12";
+GET($old);
+isnt(GET($old)->header('X-Prefork-App-Cache') // '', 'HIT',
+     'a reply older than its max-age (Age: 90) is not stored');
+my $aged = "/cecho?$cc&header2=Age:%2030&whoami=1&n=13";
+GET($aged);
+my $ar = GET($aged);
+is($ar->header('X-Prefork-App-Cache') // '', 'HIT', 'one with Age: 30 is');
+cmp_ok($ar->header('Age') // 0, '>=', 30, 'and its hit says it is at least 30 s old');
+
 # A reply whose client left halfway: the rest was read and dropped, and
 # what went out is not a page to keep.
 my $flag = Apache::Test::vars('t_logs') . '/cecho_second';
