@@ -616,7 +616,9 @@ static int serve(request_rec *r, const char *val, apr_size_t len,
     }
     ap_set_content_length(r, e.body_len);
     bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    if (!r->header_only && e.body_len) {
+    /* A HEAD's too: filters such as mod_deflate set the headers from it,
+     * and httpd sends none of it. */
+    if (e.body_len) {
         APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_pool_create(end, e.body_len,
                                 r->pool, r->connection->bucket_alloc));
     }

@@ -9,7 +9,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use Apache::Test qw(-withtestmore);
-use Apache::TestRequest qw(GET POST PUT);
+use Apache::TestRequest qw(GET HEAD POST PUT);
 use PATest qw(:all);
 use IO::Socket::INET ();
 
@@ -168,6 +168,19 @@ GET($aged);
 my $ar = GET($aged);
 is($ar->header('X-Prefork-App-Cache') // '', 'HIT', 'one with Age: 30 is');
 cmp_ok($ar->header('Age') // 0, '>=', 30, 'and its hit says it is at least 30 s old');
+
+# A HEAD answered from the zone goes through the filters a GET does: behind
+# mod_deflate, it says the Content-Encoding, Vary and length of the GET.
+my $dz = "/cdeflate?$cc&n=14";
+GET($dz, 'Accept-Encoding' => 'gzip');
+my $dg = GET($dz, 'Accept-Encoding' => 'gzip');
+is(($dg->header('X-Prefork-App-Cache') // '') . ' ' . ($dg->header('Content-Encoding') // ''),
+   'HIT gzip', 'behind mod_deflate: a hit, compressed');
+my $dh = HEAD($dz, 'Accept-Encoding' => 'gzip');
+is(join(' ', map { $dh->header($_) // '-' } qw(X-Prefork-App-Cache Content-Encoding Vary Content-Length)),
+   join(' ', map { $dg->header($_) // '-' } qw(X-Prefork-App-Cache Content-Encoding Vary Content-Length)),
+   'a HEAD from the zone has the headers of the GET');
+is($dh->content, '', 'and no body');
 
 # A reply whose client left halfway: the rest was read and dropped, and
 # what went out is not a page to keep.
