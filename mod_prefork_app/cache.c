@@ -487,7 +487,13 @@ static apr_status_t save_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         if (ctx->invalidate && r->status < 400) {
             apr_shm_cache_delete(ctx->app->cache->handle, ctx->invalidate);
         }
+        /* An SCGI or CGI reply ends where its worker closes the
+         * connection, as one killed mid-reply does too: only one that
+         * gives its Content-Length (dispatch.c breaks off one that falls
+         * short) is known to be whole. */
         ctx->ttl = r->header_only || !ctx->key
+                   || (ctx->app->protocol != PA_PROTO_FASTCGI
+                       && !apr_table_get(ctx->headers, "Content-Length"))
                    ? 0 : response_ttl(r, ctx->headers);
         if (!ctx->ttl) {
             ap_remove_output_filter(f);
