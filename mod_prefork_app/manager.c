@@ -597,12 +597,13 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
     answered = slot->answered;
     app_answered = a->answered_at;
     retire = slot->retire;
-    /* A CGI program that had its request (a launcher's own failures exit
-     * 127): its exit status is its own business (mod_cgi ignores it too),
-     * and even a program that crashes does not stop the launchers (only a
-     * launcher that cannot exec is a crash loop). */
+    /* A CGI program that had its request: its exit status is its own
+     * business (mod_cgi ignores it too; a shell script whose last command
+     * is not found exits 127), and even a program that crashes does not
+     * stop the launchers. Only a launcher that failed itself (cannot exec
+     * the program: it marks its slot) is a crash loop. */
     served_cgi = ma->app->protocol == PA_PROTO_CGI && requests > 0
-                 && !(WIFEXITED(status) && WEXITSTATUS(status) == 127);
+                 && !slot->child_failed;
     slot->last_exit_status = status;
     slot->pid = 0;
     if (slot->state != PA_SLOT_BUSY) {
@@ -767,10 +768,14 @@ static int pa_mgr_spawn(pa_manager_t *m, pa_mapp_t *ma, int idx)
     pa_sb_app_t *a = ma->a;
     pa_slot_t *slot = pa_sb_slot(m->sb, a, idx);
     const char *failed;
-    apr_status_t rv = pa_worker_spawn(w, ma->envp, m->s, &failed);
+    apr_status_t rv;
     pa_waiter_t *granted = NULL;
     int in_place;
 
+    /* Before the fork: the child may fail at once. */
+    slot->child_failed = 0;
+    w->child_failed = &slot->child_failed;
+    rv = pa_worker_spawn(w, ma->envp, m->s, &failed);
     if (rv != APR_SUCCESS) {
         apr_time_t now = apr_time_now();
         char quiet[96];

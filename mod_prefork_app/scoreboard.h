@@ -82,6 +82,9 @@ typedef struct pa_slot_t {
     apr_uint32_t unread;            /* bytes of the last reply left unread on the
                                      * kept connection (see dispatch.c) */
     int last_exit_status;           /* wait status of the previous occupant, -1 = none */
+    volatile apr_uint32_t child_failed; /* the occupant failed before its exec
+                                     * (pa_child_fail()): a CGI launcher's
+                                     * 127 is not its program's */
     char uri[PA_URI_MAX];           /* current request (method + URI), NUL-terminated */
 } pa_slot_t;
 

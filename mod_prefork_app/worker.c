@@ -135,12 +135,18 @@ const char **pa_worker_env(apr_pool_t *p, const pa_app_t *app)
     return envp;
 }
 
+/* In a forked occupant: its slot's child_failed (pa_child_fail()). */
+static volatile apr_uint32_t *pa_child_failed;
+
 void pa_child_fail(const char *what, const char *arg)
 {
     char buf[512];
     int n = snprintf(buf, sizeof(buf), "cannot %s %s: %s\n", what, arg,
                      strerror(errno));
 
+    if (pa_child_failed) {
+        *pa_child_failed = 1;
+    }
     if (n > 0 && write(2, buf, n) < 0) {
         _exit(127);
     }
@@ -288,6 +294,7 @@ static void pa_child_exec(pa_worker_t *w, int out_fd, const char **envp,
     sigset_t none;
     int sig;
 
+    pa_child_failed = w->child_failed;
     for (sig = 1; sig < NSIG; sig++) {
         signal(sig, SIG_DFL);
     }

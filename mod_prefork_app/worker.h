@@ -28,6 +28,8 @@ typedef struct pa_worker_t {
     int killed;                 /* SIGKILL sent */
     apr_time_t closed_seen;     /* its kept connection was reported closed, 0 = not */
     int respawn_busy;           /* died unasked under a claim: replace in place */
+    volatile apr_uint32_t *child_failed;    /* set by an occupant that fails
+                                             * before its exec (the slot's) */
     apr_size_t errlen;
     char errbuf[PA_ERRLINE_MAX];
 } pa_worker_t;
@@ -66,7 +68,8 @@ int pa_worker_may_access(apr_pool_t *p, const pa_app_t *app,
                          const char *path, int mode);
 /* In a forked worker, before or instead of its exec (the CGI launcher):
  * write "cannot WHAT ARG: <errno's text>" to the stderr pipe (the manager
- * logs it) and exit 127. */
+ * logs it), mark its slot's child_failed (a CGI program may exit 127 as
+ * well) and exit 127. */
 #ifdef __GNUC__
 __attribute__((noreturn))
 #endif

@@ -26,6 +26,7 @@
  *                    rest unread (as an app that refuses an upload does)
  *   whoami=1         the body is "pid=P served=N conn=I" (N: requests this process
  *                    served, I: the inode of the connection it came on)
+ *   exit=N           CGI only: exit with status N once the reply is written
  * The default body: "method=...", every variable sorted, then the request
  * body's length and FNV-1a hash. With --crash (FastCGI) it exits with status
  * 3 half a second into every request: a build that starts but does not
@@ -479,7 +480,8 @@ static int cgi_main(void)
     respond(&c);
     fflush(stdout);
     free(c.body);
-    return 0;
+    v = param(getenv("QUERY_STRING"), "exit");
+    return v ? atoi(v) : 0;
 }
 
 static int scgi_main(void)

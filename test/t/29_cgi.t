@@ -10,8 +10,9 @@ use Apache::Test qw(-withtestmore);
 use Digest::MD5 qw(md5_hex);
 use PATest qw(:all);
 use PADispatch qw(:all);
+use PALoad;
 
-plan tests => 45;
+plan tests => 49;
 
 my $logs = Apache::Test::vars('t_logs');
 my $app = 'dcgi';
@@ -124,6 +125,22 @@ ok(wait_for_log(qr/PA00309: dcgi: worker pid \d+ went away before answering; the
 ok(settle(), 'launchers waiting after those');
 is(st()->{counters}{crashed} || 0, 0, 'a program\'s exit status is not a crash');
 unlike(error_log_since(0), qr/PA00105: app dcgi/, 'no crash-loop backoff');
+
+# A program that answers and exits 127 (a shell script whose last command is
+# not found does): that status is the program's, not a launcher's that
+# could not exec it, which is what starts a crash-loop backoff.
+{
+    my $off = error_log_offset();
+    my $c0 = st()->{counters}{crashed} || 0;
+    my $load = PALoad->start("$url?exit=127&bytes=3", clients => 3);
+    sleep 3;
+    my %status = $load->stop;
+    ok(($status{200} || 0) > 0 && keys %status == 1, 'programs that exit 127, three clients: only 200s')
+        or diag(PALoad::describe(%status));
+    ok(settle(), 'launchers waiting after them');
+    is((st()->{counters}{crashed} || 0) - $c0, 0, 'a program that exits 127 is not a crash');
+    unlike(error_log_since($off), qr/PA00105: app dcgi/, 'nor a crash-loop backoff');
+}
 $off = error_log_offset();
 my $res = $http->get("$url?cut=1");
 ok($res->{status} == 599 || length($res->{content} || '') < 1000,
