@@ -568,13 +568,17 @@ static void headers_done(pa_req_t *q)
 {
     request_rec *r = q->r;
     const char *location, *bad;
+    char line[MAX_STRING_LEN];
     apr_off_t cl;
     int rc;
 
     q->headers_done = 1;
     q->out_before = apr_table_copy(r->pool, r->headers_out);
     q->err_out_before = apr_table_copy(r->pool, r->err_headers_out);
-    rc = ap_scan_script_header_err_brigade_ex(r, q->hdr, NULL,
+    /* With a buffer of ours, httpd logs the bad line it found; without,
+     * it first reads on to the end of the block into its own and logs
+     * that ("Bad header: " and nothing). */
+    rc = ap_scan_script_header_err_brigade_ex(r, q->hdr, line,
                                               APLOG_MODULE_INDEX);
     apr_brigade_cleanup(q->hdr);
     /* A 304 or 412 (ap_meets_conditions() said so) goes out with the app's

@@ -42,7 +42,7 @@ END {
 my @requests = PADiff::requests();
 my $noise = PADiff::noise();
 
-plan tests => 3 * @requests + 33;
+plan tests => 3 * @requests + 34;
 
 sub st { app_status($app) || { processes => {}, counters => {} } }
 ok(wait_for(sub { (st()->{processes}{idle} || 0) == 2 }), 'two SCGI workers up');
@@ -104,6 +104,8 @@ $off = error_log_offset();
 is($http->get("$base/pa-s?header=Bad%20line")->{status}, 502, 'unparsable header: 502');
 ok(wait_for_log(qr/PA00402: dscgi: bad CGI headers from worker pid \d+: unparsable header block/, $off),
    'unparsable header logged');
+like(error_log_since($off), qr/malformed header from script '[^']*': Bad header: Bad line$/m,
+     'httpd names the bad line');
 $off = error_log_offset();
 is($http->get("$base/pa-s?bigheader=70000")->{status}, 502, 'oversized header line: 502');
 ok(wait_for_log(qr/PA00402: dscgi: .*a header line longer than 8189 bytes/, $off),
