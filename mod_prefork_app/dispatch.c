@@ -1554,6 +1554,16 @@ static pa_release_e gone(pa_req_t *q)
     return q->kept ? PA_RELEASE_CLOSED : PA_RELEASE_BROKEN;
 }
 
+/* A CGI launcher that read its request became the program (a launcher
+ * that dies idle, even as it is claimed, is replaced in place and the
+ * request waits for that one): an end without output is the program's,
+ * which ran, and runs once, as under mod_cgi (a script that dies of a
+ * syntax error is not run twice, nor its traceback logged twice). */
+static int ran_without_output(const pa_req_t *q)
+{
+    return q->app->protocol == PA_PROTO_CGI && q->fail == PA_FAIL_DEAD;
+}
+
 /* May a request whose worker vanished be sent to another one? */
 static int replayable(pa_req_t *q)
 {
@@ -1563,6 +1573,9 @@ static int replayable(pa_req_t *q)
     if (q->fail == PA_FAIL_CONNECT) {
         /* Not a byte reached the app; the body is still ours. */
         return 1;
+    }
+    if (ran_without_output(q)) {
+        return 0;
     }
     /* It may have acted on the request: only if that is harmless. */
     return (q->fail == PA_FAIL_DEAD || q->fail == PA_FAIL_STALE)
@@ -1726,10 +1739,19 @@ int pa_app_handler(request_rec *r)
         break;
     case PA_FAIL_CONNECT:
     case PA_FAIL_DEAD:
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00309)
-                      "%s: worker pid %ld went away before answering%s",
-                      q->app->name, (long)q->claim.pid,
-                      tries ? " (twice)" : "; the request cannot be replayed");
+        if (ran_without_output(q)) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00309)
+                          "%s: no output from CGI program pid %ld: it "
+                          "ended without any, or could not be executed",
+                          q->app->name, (long)q->claim.pid);
+        }
+        else {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00309)
+                          "%s: worker pid %ld went away before answering%s",
+                          q->app->name, (long)q->claim.pid,
+                          tries ? " (twice)"
+                                : "; the request cannot be replayed");
+        }
         release(q, gone(q));
         rc = HTTP_BAD_GATEWAY;
         break;

@@ -12,7 +12,7 @@ use PATest qw(:all);
 use PADispatch qw(:all);
 use PALoad;
 
-plan tests => 49;
+plan tests => 50;
 
 my $logs = Apache::Test::vars('t_logs');
 my $app = 'dcgi';
@@ -115,11 +115,18 @@ is($http->get("$url?status=404")->{status}, 404, 'Status: 404');
 # ---- failures --------------------------------------------------------------------
 my $marker = "$logs/dcgi_die_get";
 unlink $marker;
-is($http->get("$url?die=$marker")->{status}, 200, 'program gone before answering: GET retried');
-ok(-e $marker, 'the first program did die on it');
+# A program that ends without a byte of output ran: it is not run again,
+# even for a GET, as under mod_cgi (die=FILE dies the first time only: a
+# second run would answer).
 my $off = error_log_offset();
-is($http->post_form("$url?die=always", { a => 1 })->{status}, 502, 'POST not replayed: 502');
-ok(wait_for_log(qr/PA00309: dcgi: worker pid \d+ went away before answering; the request cannot be replayed/, $off),
+is($http->get("$url?die=$marker")->{status}, 502,
+   'program ended without output: 502, not run again for a GET');
+ok(-e $marker, 'the program did run');
+ok(wait_for_log(qr/PA00309: dcgi: no output from CGI program pid \d+: it ended without any, or could not be executed/, $off),
+   'logged as a program that ended without output');
+$off = error_log_offset();
+is($http->post_form("$url?die=always", { a => 1 })->{status}, 502, 'POST: 502');
+ok(wait_for_log(qr/PA00309: dcgi: no output from CGI program pid \d+: it ended without any, or could not be executed/, $off),
    '502 logged');
 
 ok(settle(), 'launchers waiting after those');
@@ -162,3 +169,4 @@ ok(wait_for_log(qr/app dcgi pid \d+: cgi-one\n(?:.*\n)*?.*app dcgi pid \d+: cgi-
 my $st = st();
 is($st->{protocol}, 'cgi', 'status: protocol cgi');
 is($st->{connections}, 'per_request', 'status: a connection per request');
+
