@@ -12,7 +12,7 @@ use PATest qw(:all);
 use PADispatch qw(:all);
 use PALoad;
 
-plan tests => 50;
+plan tests => 55;
 
 my $logs = Apache::Test::vars('t_logs');
 my $app = 'dcgi';
@@ -170,3 +170,31 @@ my $st = st();
 is($st->{protocol}, 'cgi', 'status: protocol cgi');
 is($st->{connections}, 'per_request', 'status: a connection per request');
 
+# A launcher that cannot exec its program (made non-executable after the
+# start: configtest checked it then) is a launcher failure, unlike a
+# program's own exit status: 502 at once, the reason logged, and the app
+# backs off as for a crash loop instead of burning a launcher per request.
+{
+    my $h = PATest::Httpd->new(status => 1, conf => '');
+    my $prog = $h->dir . '/prog.sh';
+    open my $fh, '>', $prog or die "$prog: $!";
+    print $fh "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nok\\n'\n";
+    close $fh;
+    chmod 0755, $prog;
+    open $fh, '>>', $h->dir . '/httpd.conf' or die $!;
+    print $fh qq{PreforkApp cx "$prog" protocol=cgi processes=2\n},
+              qq{<Location /cx>\n    SetHandler prefork-app:cx\n</Location>\n};
+    close $fh;
+    ok($h->start && $h->get('/cx')->{status} == 200, 'a private httpd: the program answers')
+        or diag($h->error_log);
+    chmod 0644, $prog;
+    my @codes = map { $h->get('/cx', timeout => 30)->{status} } 1 .. 6;
+    ok(!grep({ $_ == 200 } @codes), 'not executable any more: no 200') or diag("@codes");
+    ok(wait_for_log(qr/PA00121: app cx pid \d+: cannot execute \Q$prog\E: Permission denied/, 0,
+                    file => $h->log_file), 'the reason logged');
+    ok(wait_for_log(qr/PA00105: app cx: workers exit right after they start; backing off/, 0,
+                    file => $h->log_file), 'the app backs off');
+    ok(($h->counter('cx', 'crashed') || 0) > 0, 'counted as crashes');
+    chmod 0755, $prog;                  # for -k stop's configuration check
+    $h->stop;
+}
