@@ -714,21 +714,40 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
 
 static void pa_mgr_reap(pa_manager_t *m)
 {
+    siginfo_t info;
     int status, i;
     apr_uint32_t j;
     pid_t pid;
 
-    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-        for (i = 0; i < m->napps; i++) {
-            pa_mapp_t *ma = &m->apps[i];
+    for (;;) {
+        pa_mapp_t *ma = NULL;
+        pa_worker_t *w = NULL;
 
-            for (j = 0; j < ma->nslots; j++) {
-                if (ma->w[j].pid == pid) {
-                    pa_mgr_exited(m, ma, &ma->w[j], status);
-                    i = m->napps;
+        /* Looked at before it is reaped: while its zombie is there, its
+         * process group's id cannot be another's. */
+        memset(&info, 0, sizeof(info));
+        if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0
+            || info.si_pid <= 0) {
+            break;
+        }
+        pid = info.si_pid;
+        for (i = 0; i < m->napps && !w; i++) {
+            for (j = 0; j < m->apps[i].nslots; j++) {
+                if (m->apps[i].w[j].pid == pid) {
+                    ma = &m->apps[i];
+                    w = &ma->w[j];
                     break;
                 }
             }
+        }
+        if (w) {
+            pa_worker_kill_leftovers(w);
+        }
+        if (waitpid(pid, &status, WNOHANG) != pid) {
+            break;
+        }
+        if (w) {
+            pa_mgr_exited(m, ma, w, status);
         }
     }
 }

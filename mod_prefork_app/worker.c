@@ -286,6 +286,17 @@ void pa_worker_raise_nofile(void)
     }
 }
 
+/* A FastCGI or SCGI worker leads a process group of its own, so that what
+ * it forks leaves with it: children that share its socket and accept on it
+ * (FCGI::ProcManager, fcgiwrap -c, php-cgi's PHP_FCGI_CHILDREN) would
+ * otherwise outlive a worker that is SIGKILLed or dies first, and take
+ * connections meant for its successor. A CGI program's background jobs
+ * are its own business, as under mod_cgi. */
+static int pa_worker_grouped(const pa_worker_t *w)
+{
+    return w->app->protocol != PA_PROTO_CGI;
+}
+
 /* In the forked child, never returns. The manager is single-threaded, so
  * everything here is safe after fork. */
 static void pa_child_exec(pa_worker_t *w, int out_fd, const char **envp,
@@ -338,6 +349,9 @@ static void pa_child_exec(pa_worker_t *w, int out_fd, const char **envp,
             rl.rlim_cur = pa_nofile_given;
             setrlimit(RLIMIT_NOFILE, &rl);
         }
+    }
+    if (pa_worker_grouped(w)) {
+        setpgid(0, 0);
     }
     if (chdir(w->app->dir) != 0) {
         pa_child_fail("chdir to", w->app->dir);
@@ -405,11 +419,21 @@ void pa_worker_signal(pa_worker_t *w, int sig)
     }
     if (sig == SIGKILL) {
         w->killed = 1;
+        if (pa_worker_grouped(w)) {
+            kill(-w->pid, SIGKILL);     /* its children too */
+        }
     }
     else if (!w->term_at) {
         w->term_at = apr_time_now();
     }
     kill(w->pid, sig);
+}
+
+void pa_worker_kill_leftovers(const pa_worker_t *w)
+{
+    if (w->pid > 0 && pa_worker_grouped(w)) {
+        kill(-w->pid, SIGKILL);
+    }
 }
 
 static void pa_worker_log_line(pa_worker_t *w, server_rec *s, const char *line,

@@ -79,8 +79,14 @@ void pa_child_fail(const char *what, const char *arg);
  * On failure, *failed names the call that failed (for the log). */
 apr_status_t pa_worker_spawn(pa_worker_t *w, const char **envp, server_rec *s,
                              const char **failed);
-/* Ask the occupant to go (SIGTERM, remembered) or force it (SIGKILL). */
+/* Ask the occupant to go (SIGTERM, remembered) or force it (SIGKILL, with
+ * whatever it forked: a FastCGI or SCGI occupant leads a process group). */
 void pa_worker_signal(pa_worker_t *w, int sig);
+/* The occupant has exited and is not reaped yet (its zombie keeps its
+ * process group's id from being reused): SIGKILL what is left of its
+ * group, children it forked that would go on accepting on the slot's
+ * socket. */
+void pa_worker_kill_leftovers(const pa_worker_t *w);
 /* Ask the occupant to go: SIGTERM and, when it is idle, a shutdown of its
  * kept connection, so that an app blocked reading it gets EOF, goes back to
  * accept() and sees the signal there. A busy one finishes its request. */

@@ -1,0 +1,87 @@
+# An app that forks its own children, all accepting on the socket it was
+# given (FCGI::ProcManager, fcgiwrap -c N, php-cgi with PHP_FCGI_CHILDREN):
+# a worker leads a process group, and what it forked leaves with it, whether
+# the worker ends by itself at SIGTERM and leaves its children behind
+# (fcgiwrap -c) or waits for them until it is SIGKILLed after die-timeout
+# (FCGI::ProcManager). Left behind, they would go on accepting on the slot's
+# socket (which outlives its occupants) and answer for their successors, and
+# outlive httpd.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use PATest qw(:all);
+
+plan tests => 10;
+
+my $forking = "$FindBin::Bin/apps/forking.pl";
+my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
+PreforkApp fwrap "$forking 2" processes=1 max-requests=2
+PreforkApp fhold "$forking 2 --hold" processes=1 die-timeout=1
+<Location /fwrap>
+    SetHandler prefork-app:fwrap
+</Location>
+<Location /fhold>
+    SetHandler prefork-app:fhold
+</Location>
+EOF
+ok($h->start) or diag($h->error_log);
+
+my @seen;       # every child seen, killed at the end whatever happened
+sub children_of {
+    my $pid = shift;
+    my @c = map { $_->{pid} } ps_children($pid);
+    push @seen, @c;
+    return @c;
+}
+sub ask {
+    my $res = $h->get(shift);
+    return $res->{status} == 200 && $res->{content} =~ /pid=(\d+) ppid=(\d+)/
+        ? ($1, $2) : ();
+}
+sub alive { grep { pid_alive($_) } @_ }
+
+# Recycled by max-requests: its parent leaves at SIGTERM, its children go
+# with it.
+sub only_worker {
+    my $app = shift;
+    return wait_for(sub { my @p = $h->pids($app); @p == 1 ? $p[0] : undef });
+}
+my $w = only_worker('fwrap');
+my @kids;
+wait_for(sub { @kids = children_of($w); @kids == 2 });
+ok(@kids == 2) or diag("children of $w: @kids");
+my ($pid, $ppid) = ask('/fwrap');
+ok($ppid && $ppid == $w) or diag("answered by $pid (parent $ppid), worker $w");
+ask('/fwrap');                                  # its max-requests
+ok(wait_for(sub { !pid_alive($w) })) or diag($h->error_log);
+ok(wait_for(sub { !alive(@kids) }, timeout => 10))
+    or diag("left behind: @{[alive(@kids)]}");
+
+# Every answer after that comes from a child of the current worker, also
+# once the recycling has come back to the first slot (and its socket).
+my $strays = 0;
+for (1 .. 6) {
+    my @before = $h->pids('fwrap');
+    my ($p, $pp) = ask('/fwrap');
+    my @after = $h->pids('fwrap');
+    children_of($_) for @before, @after;
+    # A child left behind has lost its parent (getppid() is 1 or a
+    # subreaper): no worker of the app.
+    $strays++ unless $pp && grep { $_ == $pp } @before, @after;
+}
+ok($strays == 0) or diag("$strays answers from a process no worker forked");
+
+# Stopped: a parent that waits for its children until SIGKILL takes them
+# with it.
+my $hw = only_worker('fhold');
+my @hkids;
+wait_for(sub { @hkids = children_of($hw); @hkids == 2 });
+ok(@hkids == 2) or diag("children of $hw: @hkids");
+ok($h->stop);
+ok(wait_for(sub { !alive(@hkids, $hw) }, timeout => 10))
+    or diag("left behind: @{[alive(@hkids, $hw)]}");
+ok(wait_for(sub { !alive(@seen) }, timeout => 10))
+    or diag("left behind: @{[alive(@seen)]}");
+send_signal('KILL', alive(@seen));
