@@ -59,6 +59,12 @@ APLOG_USE_MODULE(prefork_app);
 /* An HTTP/2 stream's reset is seen this often (it has no socket to poll). */
 #define PA_STREAM_CHECK     apr_time_from_msec(200)
 #define PA_CUT_CHECK        apr_time_from_sec(1)
+/* How long after a worker's first reply on its kept connection the second
+ * request looks whether the app closed it, until the app has shown that it
+ * keeps them: one that closes anyway (node-fastcgi, ruby-fcgi) does so a
+ * moment after its FCGI_END_REQUEST. */
+#define PA_KEEP_PROBE       apr_time_from_msec(50)
+#define PA_CLOSED_RETRIES   4
 #define PA_POLL_MAX         apr_time_from_sec(3600)
 
 /* How an attempt on one worker ended. */
@@ -96,6 +102,8 @@ typedef struct pa_req_t {
     int claimed;
     int fd;
     int kept;                       /* fd is the worker's shared kept connection */
+    int closed_first;               /* it was closed after its first reply:
+                                     * this attempt sent nothing */
     int client_fd;                  /* the client's socket, -1 = none (HTTP/2) */
     int watch;                      /* watch it while the worker works ... */
     apr_time_t watch_from;          /* ... from then on (see wait_worker()) */
@@ -782,6 +790,9 @@ static void on_end(pa_req_t *q, apr_size_t after)
                       "FCGI_END_REQUEST; it is replaced", q->app->name,
                       (long)q->claim.pid, after);
     }
+    if (q->kept && q->claim.nth >= 2 && !after && !q->sba->keep_proven) {
+        apr_atomic_set32(&q->sba->keep_proven, 1);
+    }
     /* Free the worker before the last write to the client: the next request
      * in the queue gets it meanwhile. */
     release(q, after ? PA_RELEASE_BROKEN : PA_RELEASE_OK);
@@ -1421,6 +1432,33 @@ static pa_fail_e connect_worker(pa_req_t *q)
     return PA_FAIL_NONE;
 }
 
+/* The second request on a kept connection of an app not known to keep
+ * them: did the app close it after its first reply, although asked to keep
+ * it? Sent into that close, a request is lost once the app has read it (a
+ * POST cannot be sent again); seen here, it was never sent. The close comes
+ * a moment after the reply's end: waited for until PA_KEEP_PROBE after it. */
+static int closed_after_first(pa_req_t *q)
+{
+    struct pollfd pfd;
+    apr_interval_time_t left;
+    int rc;
+
+    if (!q->kept || q->claim.nth != 2 || q->sba->keep_proven) {
+        return 0;
+    }
+    left = q->claim.slot->last_used + PA_KEEP_PROBE - apr_time_now();
+    if (left > PA_KEEP_PROBE) {
+        left = PA_KEEP_PROBE;           /* the clock went back */
+    }
+    pfd.fd = q->fd;
+    pfd.events = POLLRDHUP;     /* the end of its reply may be unread */
+    do {
+        pfd.revents = 0;
+        rc = poll(&pfd, 1, left > 0 ? (int)((left + 999) / 1000) : 0);
+    } while (rc < 0 && errno == EINTR);
+    return rc == 1 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
 /* 503: try again later (no worker, or none reachable now). */
 static int unavailable(pa_req_t *q)
 {
@@ -1442,7 +1480,7 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
     int left;
 
     q->fd = -1;
-    q->kept = q->sent = 0;
+    q->kept = q->sent = q->closed_first = 0;
     q->peeked = q->owed = 0;
     q->plain = 0;
     q->fail = PA_FAIL_NONE;
@@ -1535,6 +1573,15 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
         pa_fcgi_set_request_id(begin, begin_len, q->reqid);
         pa_fcgi_parser_init(&q->parser, q->reqid);
         q->parser.one_ok = q->kept && q->claim.nth == 1;
+        q->closed_first = closed_after_first(q);
+        if (q->closed_first) {
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00350)
+                          "%s: worker pid %ld closed its kept connection "
+                          "after its first reply; not sent", q->app->name,
+                          (long)q->claim.pid);
+            q->fail = PA_FAIL_CONNECT;
+            return OK;
+        }
     }
     send_request(q, begin, begin_len);
     if (q->app->protocol == PA_PROTO_CGI && !q->fail && !q->ended) {
@@ -1613,7 +1660,7 @@ int pa_app_handler(request_rec *r)
     char *begin;
     apr_size_t begin_len;
     pa_req_t *q;
-    int dropped, rc, tries;
+    int dropped, rc, tries, closes = 0;
 
     q = apr_pcalloc(r->pool, sizeof(*q));
     q->r = r;
@@ -1715,6 +1762,12 @@ int pa_app_handler(request_rec *r)
                                                : "went away before answering");
         release(q, q->fail == PA_FAIL_STALE ? PA_RELEASE_BROKEN : gone(q));
         apr_atomic_inc64(&q->sba->c.retries);
+        if (q->closed_first && ++closes <= PA_CLOSED_RETRIES) {
+            /* Nothing was sent: no try spent. The retry may meet another
+             * worker at its second request before the manager has found
+             * that the app closes its connections. */
+            tries--;
+        }
     }
 
     switch (q->fail) {

@@ -154,6 +154,9 @@ typedef struct pa_sb_app_t {
     volatile apr_uint32_t backoff_level;    /* crash-loop backoff, 0 = none */
     volatile apr_uint32_t keep_off;         /* the app closes kept connections:
                                              * one per request from now on */
+    volatile apr_uint32_t keep_proven;      /* a kept connection carried a
+                                             * second request: the app keeps
+                                             * them (see dispatch.c) */
     volatile apr_uint32_t fixed_ids;        /* the app answers every request
                                              * with one request id, whatever
                                              * it is sent: 1 is sent */
