@@ -764,6 +764,8 @@ static int ended_short(pa_req_t *q)
     return owed > 0;
 }
 
+static int unavailable(pa_req_t *q);
+
 /* after: bytes the worker sent past its FCGI_END_REQUEST (in this read). */
 static void on_end(pa_req_t *q, apr_size_t after)
 {
@@ -797,7 +799,10 @@ static void on_end(pa_req_t *q, apr_size_t after)
      * in the queue gets it meanwhile. */
     release(q, after ? PA_RELEASE_BROKEN : PA_RELEASE_OK);
     if (!is_scgi(q) && q->parser.protocol_status != PA_FCGI_REQUEST_COMPLETE) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00403)
+        ap_log_rerror(APLOG_MARK, q->parser.protocol_status
+                                  == PA_FCGI_OVERLOADED ? APLOG_WARNING
+                                                        : APLOG_ERR,
+                      0, r, PALOGNO(00403)
                       "%s: worker pid %ld refused the request (FastCGI "
                       "protocol status %d)", q->app->name, (long)q->claim.pid,
                       q->parser.protocol_status);
@@ -809,8 +814,10 @@ static void on_end(pa_req_t *q, apr_size_t after)
                           "complete header block", q->app->name,
                           (long)q->claim.pid);
         }
-        /* A clean end of request: the worker itself is fine. */
-        q->status = HTTP_BAD_GATEWAY;
+        /* A clean end of request: the worker itself is fine. An app that
+         * says it is overloaded asks to be tried again later. */
+        q->status = q->parser.protocol_status == PA_FCGI_OVERLOADED
+                    ? unavailable(q) : HTTP_BAD_GATEWAY;
         q->discard = 1;
         return;
     }

@@ -22,6 +22,8 @@
  *   twocl       two Content-Length lines that disagree (2, then 3)
  *   noend       a correct reply without FCGI_END_REQUEST, then close
  *   nothing     close without a byte
+ *   overloaded  FCGI_END_REQUEST alone, protocolStatus FCGI_OVERLOADED
+ *   unknownrole FCGI_END_REQUEST alone, protocolStatus FCGI_UNKNOWN_ROLE
  *   stderr      three stderr lines split across records, then ok
  *   late        ok, then, once the next request has arrived (before it is
  *               read), a second whole reply (X-Late: yes, "late") with the
@@ -582,6 +584,14 @@ static int answer(int fd, const char *mode)
     }
     else if (!strcmp(mode, "noend")) {
         out(fd, ok);
+    }
+    else if (!strcmp(mode, "overloaded") || !strcmp(mode, "unknownrole")) {
+        /* Refused: FCGI_END_REQUEST alone, FCGI_OVERLOADED (2) or
+         * FCGI_UNKNOWN_ROLE (3). */
+        char body[8] = { 0 };
+
+        body[4] = !strcmp(mode, "overloaded") ? 2 : 3;
+        record(fd, 1, 3, req_id, body, 8);
     }
     else if (!strcmp(mode, "nothing")) {
         /* close at once */

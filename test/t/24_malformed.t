@@ -28,7 +28,7 @@ my @cases = (
     [ nothing     => qr/PA00309: dbad: worker pid \d+ went away before answering \(twice\)/ ],
 );
 
-plan tests => 3 * @cases + 18 + 5;
+plan tests => 3 * @cases + 18 + 5 + 8;
 
 my $http = http();
 my $base = base_url();
@@ -110,6 +110,26 @@ is($res->{status}, 599, 'noend: the client sees the response cut short')
     or diag(explain($res));
 ok(wait_for_log(qr/PA00401: dbad: .*connection closed before FCGI_END_REQUEST/, $off),
    'noend: logged');
+
+# An app that refuses the request in FCGI_END_REQUEST's protocolStatus:
+# FCGI_OVERLOADED asks to be tried later (503, Retry-After), the others
+# are a 502. Its stream is fine: the worker stays.
+for my $case ([overloaded => 503, 2], [unknownrole => 502, 3]) {
+    my ($mode, $code, $ps) = @$case;
+    ok(wait_for(sub { idle() }), "$mode: a worker is idle");
+    my ($was) = worker_pids('dbad');
+    my $roff = error_log_offset();
+    my $rres = $http->get("$base/dbad?mode=$mode");
+    ok($rres->{status} == $code
+       && ($code != 503 || $rres->{headers}{'retry-after'}), "$mode: $code")
+        or diag(explain($rres));
+    ok(wait_for_log(qr/PA00403: dbad: worker pid $was refused the request \(FastCGI protocol status $ps\)/, $roff),
+       "$mode: logged");
+    my $okres = $http->get("$base/dbad?mode=ok");
+    my ($now) = worker_pids('dbad');
+    ok($okres->{status} == 200 && $now == $was,
+       "$mode: the same worker serves on") or diag("$okres->{status}: $was, now $now");
+}
 
 ok(wait_for(sub { idle() }), 'stderr: a worker is idle');
 $off = error_log_offset();
