@@ -1804,6 +1804,25 @@ static apr_array_header_t *pa_retired_list(server_rec *s)
     return list;
 }
 
+/* A manager died without stopping its workers: they die with it
+ * (PR_SET_PDEATHSIG), not what they forked (FCGI::ProcManager's or
+ * fcgiwrap's children), which would live on, orphaned. (One that exited
+ * cleanly had its workers' process groups killed; what is left in its
+ * session then left them on purpose, such as a CGI program's background
+ * job, and is let be.) */
+static void pa_manager_leftovers(pa_mgr_proc_t *mp)
+{
+    int n = pa_worker_kill_session(mp->proc.pid);
+
+    if (n) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, mp->s, PALOGNO(00150)
+                     "manager pid %" APR_PID_T_FMT " died; killed %d "
+                     "process(es) left in its session (its workers and "
+                     "what they forked)",
+                     mp->proc.pid, n);
+    }
+}
+
 /* httpd stops: SIGTERM a manager and wait for it (it gives its workers
  * die-timeout), so nothing outlives httpd. */
 static void pa_manager_stop(pa_mgr_proc_t *mp)
@@ -1833,6 +1852,7 @@ static void pa_manager_stop(pa_mgr_proc_t *mp)
                          "killing it", mp->proc.pid);
             kill(mp->proc.pid, SIGKILL);    /* its workers die with it */
             waitpid(mp->proc.pid, &status, 0);
+            pa_manager_leftovers(mp);
             /* What it would have removed itself. */
             pa_remove_pidfile(mp->pconf, pa_pidfile_path(mp->pconf, conf),
                               mp->proc.pid);
@@ -1910,6 +1930,9 @@ static void pa_manager_maint(int reason, void *data, apr_wait_t status)
     case APR_OC_REASON_LOST:
         mp->gone = 1;
         apr_proc_other_child_unregister(mp);
+        if (reason != APR_OC_REASON_DEATH || status != 0) {
+            pa_manager_leftovers(mp);       /* not a clean exit */
+        }
         if (pa_manager_replaceable(mp, reason, status)) {
             pa_manager_fork(mp);
             break;

@@ -75,6 +75,33 @@ const char *pa_proc_stat(pid_t pid, char *buf, apr_size_t size)
     return paren ? paren + 1 : NULL;
 }
 
+int pa_worker_kill_session(pid_t manager)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *de;
+    char buf[512];
+    int n = 0;
+
+    /* The manager led its session (setsid), and nothing outside its tree
+     * can join it; while a process is in it, its id is not reused. */
+    while (d && (de = readdir(d)) != NULL) {
+        pid_t pid = (pid_t)atol(de->d_name);
+        const char *f;
+        long sid;
+
+        if (pid <= 0 || pid == manager
+            || !(f = pa_proc_stat(pid, buf, sizeof(buf)))
+            || sscanf(f, " %*c %*d %*d %ld", &sid) != 1 || sid != manager) {
+            continue;
+        }
+        n += kill(pid, SIGKILL) == 0;
+    }
+    if (d) {
+        closedir(d);
+    }
+    return n;
+}
+
 apr_int64_t pa_worker_rss(pid_t pid)
 {
     char path[64], buf[128];

@@ -41,6 +41,10 @@ apr_int64_t pa_worker_rss(pid_t pid);
  * read into buf), or NULL if it cannot be read. The name may hold blanks
  * and ')': it ends at the last ')'. */
 const char *pa_proc_stat(pid_t pid, char *buf, apr_size_t size);
+/* In httpd's parent, once a manager it forked is reaped: SIGKILL every
+ * process still in that manager's session (its workers' children, which
+ * the parent-death signal does not reach). Returns how many. */
+int pa_worker_kill_session(pid_t manager);
 /* In the manager: raise its descriptor limit to the hard one (three per
  * worker slot add up: a default 1024 holds about 300); the workers it
  * starts get the limit it was given back. */

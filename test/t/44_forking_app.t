@@ -5,7 +5,7 @@
 # (fcgiwrap -c) or waits for them until it is SIGKILLed after die-timeout
 # (FCGI::ProcManager). Left behind, they would go on accepting on the slot's
 # socket (which outlives its occupants) and answer for their successors, and
-# outlive httpd.
+# outlive httpd. Nor do they outlive a manager that is SIGKILLed.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -13,7 +13,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 10;
+plan tests => 14;
 
 my $forking = "$FindBin::Bin/apps/forking.pl";
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
@@ -72,6 +72,23 @@ for (1 .. 6) {
     $strays++ unless $pp && grep { $_ == $pp } @before, @after;
 }
 ok($strays == 0) or diag("$strays answers from a process no worker forked");
+
+# The manager SIGKILLed: its workers die with it, and what they forked is
+# killed when httpd's parent finds it dead.
+my ($fw) = $h->pids('fwrap');
+my ($ohw) = $h->pids('fhold');
+my @fkids;
+wait_for(sub { @fkids = (children_of($fw), children_of($ohw)); @fkids == 4 });
+my $mgr = $h->manager_pid;
+my $moff = PATest::error_log_offset($h->log_file);
+ok(@fkids == 4 && $mgr && kill('KILL', $mgr))
+    or diag("children of $fw and $ohw: @fkids");
+ok(PATest::wait_for_log(qr/PA00119/, $moff, file => $h->log_file))
+    or diag($h->error_log);
+ok(wait_for(sub { !alive(@fkids) }, timeout => 10))
+    or diag("left behind: @{[alive(@fkids)]}");
+ok(wait_for(sub { my ($p) = ask('/fwrap'); $p }))
+    or diag($h->error_log);
 
 # Stopped: a parent that waits for its children until SIGKILL takes them
 # with it.
