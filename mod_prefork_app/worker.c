@@ -83,7 +83,15 @@ int pa_worker_kill_session(pid_t manager)
     int n = 0;
 
     /* The manager led its session (setsid), and nothing outside its tree
-     * can join it; while a process is in it, its id is not reused. */
+     * can join it; while a process is in it, its id is not reused. So a
+     * live process with the manager's pid took it over: the session with
+     * that id is a stranger's, and ours is empty. */
+    if (kill(manager, 0) == 0 || errno != ESRCH) {
+        if (d) {
+            closedir(d);
+        }
+        return 0;
+    }
     while (d && (de = readdir(d)) != NULL) {
         pid_t pid = (pid_t)atol(de->d_name);
         const char *f;
