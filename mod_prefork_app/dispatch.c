@@ -1800,7 +1800,7 @@ int pa_app_handler(request_rec *r)
     case PA_FAIL_CONNECT:
     case PA_FAIL_DEAD:
         if (ran_without_output(q)) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00309)
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00331)
                           "%s: no output from CGI program pid %ld: it "
                           "ended without any, or could not be executed",
                           q->app->name, (long)q->claim.pid);

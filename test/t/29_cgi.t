@@ -122,11 +122,11 @@ my $off = error_log_offset();
 is($http->get("$url?die=$marker")->{status}, 502,
    'program ended without output: 502, not run again for a GET');
 ok(-e $marker, 'the program did run');
-ok(wait_for_log(qr/PA00309: dcgi: no output from CGI program pid \d+: it ended without any, or could not be executed/, $off),
+ok(wait_for_log(qr/PA00331: dcgi: no output from CGI program pid \d+: it ended without any, or could not be executed/, $off),
    'logged as a program that ended without output');
 $off = error_log_offset();
 is($http->post_form("$url?die=always", { a => 1 })->{status}, 502, 'POST: 502');
-ok(wait_for_log(qr/PA00309: dcgi: no output from CGI program pid \d+: it ended without any, or could not be executed/, $off),
+ok(wait_for_log(qr/PA00331: dcgi: no output from CGI program pid \d+: it ended without any, or could not be executed/, $off),
    '502 logged');
 
 ok(settle(), 'launchers waiting after those');
