@@ -799,13 +799,18 @@ static void on_end(pa_req_t *q, apr_size_t after)
      * in the queue gets it meanwhile. */
     release(q, after ? PA_RELEASE_BROKEN : PA_RELEASE_OK);
     if (!is_scgi(q) && q->parser.protocol_status != PA_FCGI_REQUEST_COMPLETE) {
-        ap_log_rerror(APLOG_MARK, q->parser.protocol_status
-                                  == PA_FCGI_OVERLOADED ? APLOG_WARNING
-                                                        : APLOG_ERR,
-                      0, r, PALOGNO(00403)
+        char quiet[96] = "";
+        int level = APLOG_ERR;
+
+        if (q->parser.protocol_status == PA_FCGI_OVERLOADED) {
+            /* Said to every request while it lasts: as PA00304. */
+            level = pa_loud(&q->sba->overloaded_log, APLOG_WARNING,
+                            apr_time_now(), "refusals", quiet, sizeof(quiet));
+        }
+        ap_log_rerror(APLOG_MARK, level, 0, r, PALOGNO(00403)
                       "%s: worker pid %ld refused the request (FastCGI "
-                      "protocol status %d)", q->app->name, (long)q->claim.pid,
-                      q->parser.protocol_status);
+                      "protocol status %d)%s", q->app->name,
+                      (long)q->claim.pid, q->parser.protocol_status, quiet);
     }
     if (!q->headers_done) {
         if (q->parser.protocol_status == PA_FCGI_REQUEST_COMPLETE) {

@@ -163,6 +163,7 @@ typedef struct pa_sb_app_t {
     volatile apr_time_t backoff_until;
     volatile apr_time_t answered_at;        /* a worker last answered a request */
     pa_loud_t refused_log;          /* PA00304: requests sent away with 503 */
+    pa_loud_t overloaded_log;       /* PA00403: FCGI_OVERLOADED from the app */
     pa_app_counters_t c;
     pa_stats_second_t stats[PA_STATS_SECONDS];
     apr_size_t slots_off;           /* from the start of the segment */

@@ -28,7 +28,7 @@ my @cases = (
     [ nothing     => qr/PA00309: dbad: worker pid \d+ went away before answering \(twice\)/ ],
 );
 
-plan tests => 3 * @cases + 18 + 5 + 8;
+plan tests => 3 * @cases + 18 + 5 + 8 + 1;
 
 my $http = http();
 my $base = base_url();
@@ -129,6 +129,19 @@ for my $case ([overloaded => 503, 2], [unknownrole => 502, 3]) {
     my ($now) = worker_pids('dbad');
     ok($okres->{status} == 200 && $now == $was,
        "$mode: the same worker serves on") or diag("$okres->{status}: $was, now $now");
+}
+
+# An app that stays overloaded says so to every request: PA00403 at warn
+# at most once per 10 s, as PA00304, the others at info.
+{
+    my $loff = error_log_offset();
+    $http->get("$base/dbad?mode=overloaded") for 1 .. 3;
+    wait_for_log(qr/(?s:PA00403: dbad:.*?){3}/, $loff);
+    my @levels = error_log_since($loff)
+        =~ /\[prefork_app:(\w+)\][^\n]*PA00403: dbad:/g;
+    ok(@levels == 3 && (grep { $_ eq 'warn' } @levels) <= 1,
+       'overloaded again and again: one warning at most, the others at info')
+        or diag("@levels");
 }
 
 ok(wait_for(sub { idle() }), 'stderr: a worker is idle');
