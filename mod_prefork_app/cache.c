@@ -699,6 +699,13 @@ int pa_cache_handle(request_rec *r, pa_app_t *app)
     return DECLINED;
 }
 
+void pa_cache_local_redirect(request_rec *r, pa_app_t *app)
+{
+    if (app->cache && app->cache->handle && unsafe_method(r)) {
+        apr_shm_cache_delete(app->cache->handle, cache_key(r, app));
+    }
+}
+
 void pa_cache_register_filter(void)
 {
     /* RESOURCE: right after the handler, before content-set filters such as

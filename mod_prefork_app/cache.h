@@ -27,6 +27,11 @@ apr_status_t pa_cache_create_zones(pa_server_conf_t *conf, apr_pool_t *pconf,
  * response to be stored and return DECLINED. */
 int pa_cache_handle(request_rec *r, pa_app_t *app);
 
+/* Handler, an app's reply was a local redirect, before it is followed:
+ * its output filters (the cache's among them) never see that reply, so an
+ * unsafe request's target is invalidated here. */
+void pa_cache_local_redirect(request_rec *r, pa_app_t *app);
+
 /* Output filter registration (register_hooks). */
 void pa_cache_register_filter(void);
 

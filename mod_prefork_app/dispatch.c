@@ -1789,6 +1789,7 @@ int pa_app_handler(request_rec *r)
             /* The reply was a local redirect: serve it as a GET, as mod_cgi
              * does, now that the worker is free (it may be this app). */
             record(q, HTTP_OK);
+            pa_cache_local_redirect(r, q->app);
             r->method = "GET";
             r->method_number = M_GET;
             apr_table_unset(r->headers_in, "Content-Length");

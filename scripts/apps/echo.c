@@ -6,6 +6,7 @@
  * Query parameters (combine freely):
  *   status=N         send "Status: N"
  *   redirect=URL     send "Location: URL" (a local redirect when it starts with /)
+ *   postredirect=URL the same, to a POST only
  *   header=Name:val  an extra response header (header2= for a second one)
  *   etag=X           send ETag: "X" (for conditional requests)
  *   cl=1             send Content-Length
@@ -230,7 +231,7 @@ static unsigned long served;
 static void respond(conv_t *c)
 {
     const char *qs = getparam(c, "QUERY_STRING");
-    const char *v;
+    const char *v, *m;
     char *body = c->body, *copy;
     char **vars;
     size_t body_len = c->body_len, n, i;
@@ -290,7 +291,9 @@ static void respond(conv_t *c)
     if ((v = param(qs, "status")) != NULL) {
         say(c, "Status: %s\r\n", v);
     }
-    if ((v = param(qs, "redirect")) != NULL) {
+    if ((v = param(qs, "redirect")) != NULL
+        || ((v = param(qs, "postredirect")) != NULL
+            && (m = getparam(c, "REQUEST_METHOD")) && !strcmp(m, "POST"))) {
         say(c, "Location: %s\r\n", v);
     }
     if ((v = param(qs, "header")) != NULL) {

@@ -149,6 +149,17 @@ for my $how (['POST', sub { POST($pu, content => 'x=1') }],
     is(GET($pu)->header('X-Prefork-App-Cache') // '', 'MISS', "after it: fetched again");
 }
 
+# A POST answered by a local redirect (Location: /path, no Status), which
+# httpd follows as a GET from its protocol filters on: its target is
+# invalidated all the same.
+my $lr = "/cecho?$cc&whoami=1&n=15&postredirect=/cecho%3Fn%3D16";
+GET($lr);
+is(GET($lr)->header('X-Prefork-App-Cache') // '', 'HIT', 'before a POST answered by a local redirect: stored');
+my $lrp = POST($lr, content => 'x=1');
+ok($lrp->code == 200 && $lrp->content =~ /QUERY_STRING=n=16/,
+   'the POST: its local redirect followed') or diag($lrp->as_string);
+is(GET($lr)->header('X-Prefork-App-Cache') // '', 'MISS', 'after it: fetched again');
+
 # A page's age counts from its request (RFC 9111 4.2.3), plus the Age the
 # app gives it, not from when its reply ended: max-age=2 with 2.5 s to
 # answer is stale once whole; an Age of 90 with max-age=60 already was; an
