@@ -37,8 +37,6 @@ pa_sb_t *pa_scoreboard;
  * after (the next tick), not at once. */
 #define PA_CLOSED_GRACE apr_time_from_msec(200)
 #define PA_BACKOFF_MAX apr_time_from_sec(60)
-/* Lines that can come many times a second (crashes outside a crash loop,
- * failed spawns): one at warn or error per this, per app and kind. */
 /* PreforkAppMaxProcesses: a worker idle this long is of no use to its app
  * and may be stopped for any app with requests waiting; and an app with
  * none may take one that has been up this long (a time slice). */
@@ -677,7 +675,7 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
     loglevel = asked || (clean && !quick) || a->backoff_level
                ? APLOG_INFO
                : pa_loud(&ma->crash_log, APLOG_WARNING, now, "crashes",
-                             quiet, sizeof(quiet));
+                         quiet, sizeof(quiet));
     if (clean && !asked && !quick && !served_cgi && requests > 0
         && retire == PA_RETIRE_NONE && !ma->self_exit_warned) {
         /* php-cgi under a wrapper that sets PHP_FCGI_MAX_REQUESTS, say: a
@@ -799,7 +797,7 @@ static int pa_mgr_spawn(pa_manager_t *m, pa_mapp_t *ma, int idx)
         apr_time_t now = apr_time_now();
         char quiet[96];
         int level = pa_loud(&ma->spawn_log, APLOG_ERR, now, "failures",
-                                quiet, sizeof(quiet));
+                            quiet, sizeof(quiet));
 
         pa_mgr_unstart(m, ma, idx);
         ap_log_error(APLOG_MARK, level, rv, m->s, PALOGNO(00107)
