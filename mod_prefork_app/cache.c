@@ -571,6 +571,7 @@ static int serve(request_rec *r, const char *val, apr_size_t len,
                  apr_int64_t max_age)
 {
     pa_cache_entry_t e;
+    apr_time_t age;
     const char *h, *end;
     apr_table_t *out;
     const char *type = NULL;
@@ -585,7 +586,11 @@ static int serve(request_rec *r, const char *val, apr_size_t len,
         || (apr_size_t)e.headers_len + e.body_len + sizeof(e) != len) {
         return DECLINED;
     }
-    if (max_age >= 0 && apr_time_sec(r->request_time - e.stored) >= max_age) {
+    /* A request whose header block came slowly may have begun before the
+     * entry's own request: an age is never negative. */
+    age = r->request_time > e.stored ? apr_time_sec(r->request_time - e.stored)
+                                     : 0;
+    if (max_age >= 0 && age >= max_age) {
         return DECLINED;
     }
     out = apr_table_make(r->pool, 8);
@@ -614,8 +619,8 @@ static int serve(request_rec *r, const char *val, apr_size_t len,
     }
     r->headers_out = apr_table_overlay(r->pool, r->headers_out, out);
     r->status = e.status;
-    apr_table_setn(r->headers_out, "Age", apr_psprintf(r->pool, "%" APR_TIME_T_FMT,
-                   apr_time_sec(r->request_time - e.stored)));
+    apr_table_setn(r->headers_out, "Age",
+                   apr_psprintf(r->pool, "%" APR_TIME_T_FMT, age));
     apr_table_setn(r->headers_out, PA_CACHE_STATUS_HEADER, "HIT");
     if ((rc = ap_meets_conditions(r)) != OK) {
         return rc;

@@ -180,6 +180,26 @@ my $ar = GET($aged);
 is($ar->header('X-Prefork-App-Cache') // '', 'HIT', 'one with Age: 30 is');
 cmp_ok($ar->header('Age') // 0, '>=', 30, 'and its hit says it is at least 30 s old');
 
+# A hit's age counts from its request's start: one whose header block came
+# slowly started before an entry stored meanwhile, and says Age: 0, not a
+# negative one (RFC 9111 5.1: a non-negative integer).
+my $young = "/cecho?$cc&whoami=1&n=17";
+GET($young);
+my $slowreq = IO::Socket::INET->new(PeerAddr => Apache::TestRequest::hostport(), Timeout => 30)
+    or die "connect: $!";
+print $slowreq "GET $young HTTP/1.0\r\n";
+select(undef, undef, undef, 1.2);
+GET($young, 'Cache-Control' => 'no-cache');     # stored anew
+select(undef, undef, undef, 1.2);
+print $slowreq "Host: localhost\r\n\r\n";
+my $yr = do { local $/; <$slowreq> } // '';
+close $slowreq;
+my ($ystate) = $yr =~ /^X-Prefork-App-Cache: (\w+)/mi;
+my ($yage) = $yr =~ /^Age: (\S+)/mi;
+ok(($ystate // '') eq 'HIT' && defined $yage && $yage =~ /^\d+$/,
+   'a hit for a request older than its entry: a valid Age')
+    or diag($yr);
+
 # A HEAD answered from the zone goes through the filters a GET does: behind
 # mod_deflate, it says the Content-Encoding, Vary and length of the GET.
 my $dz = "/cdeflate?$cc&n=14";
