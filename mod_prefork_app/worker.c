@@ -75,38 +75,49 @@ const char *pa_proc_stat(pid_t pid, char *buf, apr_size_t size)
     return paren ? paren + 1 : NULL;
 }
 
+/* Whether process pid is in session sid, by /proc/<pid>/stat. */
+static int pa_in_session(pid_t pid, pid_t sid)
+{
+    char buf[512];
+    const char *f = pa_proc_stat(pid, buf, sizeof(buf));
+    long s;
+
+    return f && sscanf(f, " %*c %*d %*d %ld", &s) == 1 && s == (long)sid;
+}
+
 int pa_worker_kill_session(pid_t manager)
 {
-    DIR *d = opendir("/proc");
+    DIR *d;
     struct dirent *de;
-    char buf[512];
     int n = 0;
 
     /* The manager led its session (setsid), and nothing outside its tree
      * can join it; while a process is in it, its id is not reused. So a
      * live process with the manager's pid took it over: the session with
      * that id is a stranger's, and ours is empty. */
-    if (kill(manager, 0) == 0 || errno != ESRCH) {
-        if (d) {
-            closedir(d);
-        }
+    if (kill(manager, 0) == 0 || errno != ESRCH || !(d = opendir("/proc"))) {
         return 0;
     }
-    while (d && (de = readdir(d)) != NULL) {
+    while ((de = readdir(d)) != NULL) {
         pid_t pid = (pid_t)atol(de->d_name);
-        const char *f;
-        long sid;
+        int pfd;
 
-        if (pid <= 0 || pid == manager
-            || !(f = pa_proc_stat(pid, buf, sizeof(buf)))
-            || sscanf(f, " %*c %*d %*d %ld", &sid) != 1 || sid != manager) {
+        if (pid <= 0 || pid == manager || !pa_in_session(pid, manager)) {
             continue;
         }
-        n += kill(pid, SIGKILL) == 0;
+        /* Pinned, then looked at again: a pid reused in between is not
+         * signalled (root's SIGKILL must not reach a stranger). */
+        pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        if (pfd < 0) {
+            n += errno == ENOSYS && kill(pid, SIGKILL) == 0;
+            continue;
+        }
+        if (pa_in_session(pid, manager)) {
+            n += syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0) == 0;
+        }
+        close(pfd);
     }
-    if (d) {
-        closedir(d);
-    }
+    closedir(d);
     return n;
 }
 

@@ -13,7 +13,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 14;
+plan tests => 15;
 
 my $forking = "$FindBin::Bin/apps/forking.pl";
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
@@ -87,6 +87,9 @@ ok(PATest::wait_for_log(qr/PA00119/, $moff, file => $h->log_file))
     or diag($h->error_log);
 ok(wait_for(sub { !alive(@fkids) }, timeout => 10))
     or diag("left behind: @{[alive(@fkids)]}");
+ok(PATest::wait_for_log(qr/PA00150: manager pid $mgr died; killed [1-9]\d* process/, $moff,
+                        file => $h->log_file), 'PA00150 says what was killed')
+    or diag($h->error_log);
 ok(wait_for(sub { my ($p) = ask('/fwrap'); $p }))
     or diag($h->error_log);
 
