@@ -24,7 +24,7 @@ PreforkApp closer "$closer" processes=1
     SetHandler prefork-app:closer
 </Location>
 EOF
-ok($h->start) or diag($h->error_log);
+ok($h->start, 'private httpd with an app that closes kept connections late') or diag($h->error_log);
 
 # n POSTs at once: their statuses.
 sub posts {
@@ -55,9 +55,9 @@ sub posts {
 
 # Each generation finds out anew.
 for my $round (1 .. $rounds) {
-    ok($round == 1 || $h->graceful) or diag($h->error_log);
+    ok($round == 1 || $h->graceful, "round $round: a new generation finds out anew") or diag($h->error_log);
     my @st = posts(4);
-    ok(!grep { $_ ne '200' } @st) or diag("round $round: @st");
+    ok(!grep({ $_ ne '200' } @st), "round $round: four POSTs at once, none lost") or diag("round $round: @st");
 }
 my $log = $h->error_log;
-ok($log =~ /PA00127/ && $log !~ /PA00309/) or diag($log);
+ok($log =~ /PA00127/ && $log !~ /PA00309/, 'the close is found (PA00127), no request went away unanswered (PA00309)') or diag($log);
