@@ -263,7 +263,7 @@ static void pa_mgr_write_pidfile(pa_manager_t *m)
 
     other = pa_read_pidfile(m->pidfile);
     if (other > 0 && other != (long)getpid()
-        && (kill((pid_t)other, 0) == 0 || errno == EPERM)
+        && pa_sb_pid_alive((pid_t)other)
         && !pa_mgr_sibling((pid_t)other)) {
         /* Two httpds with one DefaultRuntimeDir: the file names one of
          * them, and its stop removes it under the other's manager. */
@@ -376,6 +376,15 @@ static int pa_mgr_sockdir_ours(pa_manager_t *m, int mark)
     return st.st_dev == m->sockdir_dev && st.st_ino == m->sockdir_ino;
 }
 
+/* The socket directory: 0 ours, 1 gone (logged), 2 cannot be made
+ * (logged). The httpd children see 2: no worker can start, so requests get
+ * 503 at once. */
+static void pa_mgr_sockdir_lost(pa_manager_t *m, int lost)
+{
+    m->sockdir_lost = lost;
+    m->sb->hdr->no_sockdir = lost == 2;
+}
+
 static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
                         server_rec *s)
 {
@@ -436,12 +445,11 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, PALOGNO(00122)
                      "cannot create socket directory %s; trying every "
                      "second", sb->hdr->sockdir);
-        m->sockdir_lost = 2;
-        sb->hdr->no_sockdir = 1;        /* requests: 503 at once */
+        pa_mgr_sockdir_lost(m, 2);
     }
     else {
         pa_mgr_sockdir_ours(m, 1);
-        sb->hdr->no_sockdir = 0;        /* (the parent could not make it) */
+        pa_mgr_sockdir_lost(m, 0);      /* (the parent could not make it) */
         m->conn_fd = keep ? pa_conn_service_open(sb->hdr->sockdir, m->pool,
                                                  s)
                           : -1;
@@ -739,7 +747,7 @@ static void pa_mgr_reap(pa_manager_t *m)
             }
         }
         if (w) {
-            pa_worker_kill_leftovers(w);
+            pa_worker_kill_group(w);    /* what it forked goes with it */
         }
         if (waitpid(pid, &status, WNOHANG) != pid) {
             break;
@@ -1452,7 +1460,7 @@ static void pa_mgr_check_sockdir(pa_manager_t *m, apr_time_t now)
                      "use (by a cleaner of temporary files?): making it "
                      "again, with new sockets, and replacing every worker",
                      dir);
-        m->sockdir_lost = 1;
+        pa_mgr_sockdir_lost(m, 1);
     }
     if (lstat(dir, &st) == 0) {
         if (S_ISDIR(st.st_mode)) {
@@ -1470,14 +1478,12 @@ static void pa_mgr_check_sockdir(pa_manager_t *m, apr_time_t now)
             ap_log_error(APLOG_MARK, APLOG_ERR, rv, m->s, PALOGNO(00132)
                          "cannot make socket directory %s again; trying "
                          "every second", dir);
-            m->sockdir_lost = 2;
-            m->sb->hdr->no_sockdir = 1;
+            pa_mgr_sockdir_lost(m, 2);
         }
         return;
     }
     pa_mgr_sockdir_ours(m, 1);
-    m->sockdir_lost = 0;
-    m->sb->hdr->no_sockdir = 0;
+    pa_mgr_sockdir_lost(m, 0);
     if (m->conn_fd >= 0) {
         close(m->conn_fd);
     }
@@ -1574,12 +1580,7 @@ static void pa_mgr_handle_signals(pa_manager_t *m, int *reap)
  * is ours. Read from /proc, for the log's sake only. */
 static int pa_mgr_sibling(pid_t pid)
 {
-    char buf[512];
-    const char *p = pa_proc_stat(pid, buf, sizeof(buf));
-    long ppid;
-
-    return p && sscanf(p, " %*c %ld", &ppid) == 1
-           && ppid == (long)getppid();
+    return pa_proc_id(pid, PA_PROC_PPID) == (long)getppid();
 }
 
 /* pa_conn_lookup_fn: the kept connection of (app, slot), for the httpd

@@ -75,14 +75,20 @@ const char *pa_proc_stat(pid_t pid, char *buf, apr_size_t size)
     return paren ? paren + 1 : NULL;
 }
 
-/* Whether process pid is in session sid, by /proc/<pid>/stat. */
-static int pa_in_session(pid_t pid, pid_t sid)
+long pa_proc_id(pid_t pid, pa_proc_id_e which)
 {
     char buf[512];
     const char *f = pa_proc_stat(pid, buf, sizeof(buf));
-    long s;
+    long id[3];
 
-    return f && sscanf(f, " %*c %*d %*d %ld", &s) == 1 && s == (long)sid;
+    /* Fields 4 to 6: ppid, pgrp, session. */
+    return f && sscanf(f, " %*c %ld %ld %ld", &id[0], &id[1], &id[2]) == 3
+           ? id[which] : -1;
+}
+
+static int pa_in_session(pid_t pid, pid_t sid)
+{
+    return pa_proc_id(pid, PA_PROC_SESSION) == (long)sid;
 }
 
 int pa_worker_kill_session(pid_t manager)
@@ -95,7 +101,7 @@ int pa_worker_kill_session(pid_t manager)
      * can join it; while a process is in it, its id is not reused. So a
      * live process with the manager's pid took it over: the session with
      * that id is a stranger's, and ours is empty. */
-    if (kill(manager, 0) == 0 || errno != ESRCH || !(d = opendir("/proc"))) {
+    if (pa_sb_pid_alive(manager) || !(d = opendir("/proc"))) {
         return 0;
     }
     while ((de = readdir(d)) != NULL) {
@@ -465,17 +471,16 @@ void pa_worker_signal(pa_worker_t *w, int sig)
     }
     if (sig == SIGKILL) {
         w->killed = 1;
-        if (pa_worker_grouped(w)) {
-            kill(-w->pid, SIGKILL);     /* its children too */
-        }
+        pa_worker_kill_group(w);        /* its children too */
     }
     else if (!w->term_at) {
         w->term_at = apr_time_now();
     }
+    /* Also one just forked, which may not lead its group yet. */
     kill(w->pid, sig);
 }
 
-void pa_worker_kill_leftovers(const pa_worker_t *w)
+void pa_worker_kill_group(const pa_worker_t *w)
 {
     if (w->pid > 0 && pa_worker_grouped(w)) {
         kill(-w->pid, SIGKILL);

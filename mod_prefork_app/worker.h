@@ -41,6 +41,9 @@ apr_int64_t pa_worker_rss(pid_t pid);
  * read into buf), or NULL if it cannot be read. The name may hold blanks
  * and ')': it ends at the last ')'. */
 const char *pa_proc_stat(pid_t pid, char *buf, apr_size_t size);
+/* An id of process pid from /proc/<pid>/stat, -1 if it cannot be read. */
+typedef enum { PA_PROC_PPID, PA_PROC_PGRP, PA_PROC_SESSION } pa_proc_id_e;
+long pa_proc_id(pid_t pid, pa_proc_id_e which);
 /* In httpd's parent, once a manager it forked is reaped: SIGKILL every
  * process still in that manager's session (its workers' children, which
  * the parent-death signal does not reach). Returns how many. */
@@ -86,11 +89,11 @@ apr_status_t pa_worker_spawn(pa_worker_t *w, const char **envp, server_rec *s,
 /* Ask the occupant to go (SIGTERM, remembered) or force it (SIGKILL, with
  * whatever it forked: a FastCGI or SCGI occupant leads a process group). */
 void pa_worker_signal(pa_worker_t *w, int sig);
-/* The occupant has exited and is not reaped yet (its zombie keeps its
- * process group's id from being reused): SIGKILL what is left of its
- * group, children it forked that would go on accepting on the slot's
- * socket. */
-void pa_worker_kill_leftovers(const pa_worker_t *w);
+/* SIGKILL the occupant's process group (a FastCGI or SCGI occupant leads
+ * one): what it forked, children that would go on accepting on the slot's
+ * socket. Only while the occupant is alive or not reaped yet (its zombie
+ * keeps the group's id from being reused). */
+void pa_worker_kill_group(const pa_worker_t *w);
 /* Ask the occupant to go: SIGTERM and, when it is idle, a shutdown of its
  * kept connection, so that an app blocked reading it gets EOF, goes back to
  * accept() and sees the signal there. A busy one finishes its request. */
