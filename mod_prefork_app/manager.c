@@ -684,19 +684,23 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
                ? APLOG_INFO
                : pa_loud(&ma->crash_log, APLOG_WARNING, now, "crashes",
                          quiet, sizeof(quiet));
-    if (clean && !asked && !quick && !served_cgi && requests > 0
-        && retire == PA_RETIRE_NONE && !ma->self_exit_warned) {
-        /* php-cgi under a wrapper that sets PHP_FCGI_MAX_REQUESTS, say: a
-         * request sent just as it leaves fails (a POST is not sent again). */
+    /* php-cgi under a wrapper that sets PHP_FCGI_MAX_REQUESTS, say: a
+     * request sent just as it leaves fails (a POST is not sent again). That
+     * request may be claimed already (its claimant may even have found the
+     * connection closed): the worker's limit is what it answered, not what
+     * it was sent. */
+    if (clean && !asked && !quick && !served_cgi && answered > 0
+        && (retire == PA_RETIRE_NONE || retire == PA_RETIRE_CLOSED)
+        && !ma->self_exit_warned) {
         ma->self_exit_warned = 1;
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, m->s, PALOGNO(00134)
                      "app %s: worker pid %" APR_PID_T_FMT " exited by itself "
-                     "after %" APR_UINT64_T_FMT " requests: a request sent to "
-                     "it just then fails. If the app limits its requests "
+                     "after answering %u requests: a request sent to it just "
+                     "then fails. If the app limits its requests "
                      "(PHP_FCGI_MAX_REQUESTS, e.g. in a wrapper), set "
                      "max-requests= below that limit, so that the manager "
                      "replaces it first (said once)", ma->app->name, w->pid,
-                     requests);
+                     answered);
     }
     if (WIFSIGNALED(status)) {
         ap_log_error(APLOG_MARK, loglevel, 0, m->s, PALOGNO(00103)

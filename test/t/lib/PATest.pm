@@ -243,6 +243,7 @@ sub new {
         if $o{status};
     close $fh;
     $self->{conf_file} = $file;
+    $self->{has_apps} = ($o{conf} || '') =~ /^\s*PreforkApp\s/m;
     return $self;
 }
 
@@ -277,6 +278,10 @@ sub start {
         return $res->{status} != 599;   # 599: HTTP::Tiny could not connect
     });
     $self->{started_pid} = $self->pid;  # for DESTROY, if the dir is gone
+    # httpd can answer before its manager has written its pid file (slow
+    # under ASan): a test that reads it next must find it.
+    PATest::wait_for(sub { defined $self->manager_pid }, timeout => 10)
+        if $up && $self->{has_apps};
     return $up;
 }
 
