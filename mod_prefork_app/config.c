@@ -655,34 +655,144 @@ const command_rec pa_cmds[] = {
     { NULL }
 };
 
+/* Which virtual hosts may use an app. An app runs as its own user= and
+ * reads the files httpd maps, so a host that could route its requests to
+ * another customer's app (SetHandler in an .htaccess, RewriteRule [H=])
+ * would run its own scripts as that customer. So an app named only inside
+ * <VirtualHost> sections serves those hosts alone; one named outside them
+ * (the main server's sections apply to every host), or nowhere in the
+ * configuration files (left to .htaccess), serves any host. */
+typedef struct handler_walk_t {
+    pa_server_conf_t *conf;
+    apr_pool_t *ptemp;
+    apr_hash_t *vhosts;         /* "file:line" of <VirtualHost> -> server_rec */
+    apr_hash_t *anywhere;       /* apps named outside any <VirtualHost> */
+    server_rec *s;
+} handler_walk_t;
+
+/* Every prefork-app:NAME in a directive's arguments (SetHandler, AddHandler,
+ * RewriteRule's H= flag, ...) binds NAME to vhost, or to every host. */
+static void bind_mentions(handler_walk_t *w, const char *args,
+                          server_rec *vhost)
+{
+    static const apr_size_t plen = sizeof(PA_HANDLER_PREFIX) - 1;
+    const char *p;
+
+    for (p = args; p && *p; p++) {
+        const char *end;
+        pa_app_t *app;
+
+        if (strncasecmp(p, PA_HANDLER_PREFIX, plen)) {
+            continue;
+        }
+        p += plen;
+        for (end = p; apr_isalnum(*end) || *end == '_' || *end == '-'
+                      || *end == '.'; end++) {
+        }
+        app = pa_find_app(w->conf, apr_pstrmemdup(w->ptemp, p, end - p));
+        if (app && !vhost) {
+            apr_hash_set(w->anywhere, app, sizeof(app), app);
+        }
+        else if (app) {
+            if (!app->vhosts) {
+                app->vhosts = apr_array_make(w->conf->apps->pool, 1,
+                                             sizeof(server_rec *));
+            }
+            APR_ARRAY_PUSH(app->vhosts, server_rec *) = vhost;
+        }
+        p = end - 1;
+    }
+}
+
 /* Every SetHandler/AddHandler naming prefork-app:NAME in the whole tree,
- * wherever it sits (vhost, Location, Directory, .conf includes). */
-static int check_handlers(pa_server_conf_t *conf, apr_pool_t *ptemp,
-                          const ap_directive_t *d, server_rec *s)
+ * wherever it sits (vhost, Location, Directory, .conf includes), names an
+ * app; and who names it where (bind_mentions()). */
+static int check_handlers(handler_walk_t *w, const ap_directive_t *d,
+                          server_rec *vhost)
 {
     static const apr_size_t plen = sizeof(PA_HANDLER_PREFIX) - 1;
 
     for (; d; d = d->next) {
+        server_rec *in = vhost;
+
         if (!strcasecmp(d->directive, "SetHandler")
             || !strcasecmp(d->directive, "AddHandler")) {
             const char *args = d->args;
-            const char *word = ap_getword_conf(ptemp, &args);
+            const char *word = ap_getword_conf(w->ptemp, &args);
 
             if (!strncasecmp(word, PA_HANDLER_PREFIX, plen)
-                && !pa_find_app(conf, word + plen)) {
-                ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                && !pa_find_app(w->conf, word + plen)) {
+                ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, w->s,
                              PALOGNO(00001) "%s:%d: %s %s: no PreforkApp "
                              "named '%s'", d->filename, d->line_num,
                              d->directive, word, word + plen);
                 return !OK;
             }
         }
-        if (d->first_child && check_handlers(conf, ptemp, d->first_child, s)
-                              != OK) {
+        if (!strcasecmp(d->directive, "<VirtualHost")) {
+            in = apr_hash_get(w->vhosts, apr_psprintf(w->ptemp, "%s:%d",
+                                                      d->filename,
+                                                      d->line_num),
+                              APR_HASH_KEY_STRING);
+        }
+        else {
+            bind_mentions(w, d->args, vhost);
+        }
+        if (d->first_child && check_handlers(w, d->first_child, in) != OK) {
             return !OK;
         }
     }
     return OK;
+}
+
+static int check_handlers_all(pa_server_conf_t *conf, apr_pool_t *ptemp,
+                              server_rec *s)
+{
+    handler_walk_t w;
+    server_rec *v;
+    int i;
+
+    w.conf = conf;
+    w.ptemp = ptemp;
+    w.s = s;
+    w.vhosts = apr_hash_make(ptemp);
+    w.anywhere = apr_hash_make(ptemp);
+    for (v = s->next; v; v = v->next) {
+        if (v->defn_name) {
+            apr_hash_set(w.vhosts, apr_psprintf(ptemp, "%s:%d", v->defn_name,
+                                                v->defn_line_number),
+                         APR_HASH_KEY_STRING, v);
+        }
+    }
+    for (i = 0; i < conf->apps->nelts; i++) {
+        APR_ARRAY_IDX(conf->apps, i, pa_app_t *)->vhosts = NULL;
+    }
+    if (check_handlers(&w, ap_conftree, NULL) != OK) {
+        return !OK;
+    }
+    for (i = 0; i < conf->apps->nelts; i++) {
+        pa_app_t *app = APR_ARRAY_IDX(conf->apps, i, pa_app_t *);
+
+        if (apr_hash_get(w.anywhere, app, sizeof(app))) {
+            app->vhosts = NULL;
+        }
+    }
+    return OK;
+}
+
+int pa_app_allowed(const pa_app_t *app, const server_rec *s)
+{
+    int i;
+
+    if (!app->vhosts) {
+        return 1;
+    }
+    for (i = 0; i < app->vhosts->nelts; i++) {
+        if (APR_ARRAY_IDX(app->vhosts, i, server_rec *) == s) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /* The largest pid this machine hands out. */
@@ -878,5 +988,5 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
     if (conf->apps->nelts && check_sockdir(conf, ptemp, s) != OK) {
         return !OK;
     }
-    return check_handlers(conf, ptemp, ap_conftree, s);
+    return check_handlers_all(conf, ptemp, s);
 }

@@ -1689,6 +1689,19 @@ int pa_app_handler(request_rec *r)
                       r->handler);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    if (!pa_app_allowed(q->app, r->server)) {
+        /* Another host's app (an .htaccess naming it): it would run this
+         * host's scripts as its own user. */
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00332)
+                      "%s: refused to virtual host %s:%d (%s): only the "
+                      "virtual hosts whose configuration sections name the "
+                      "app may use it", q->app->name,
+                      r->server->defn_name ? r->server->defn_name : "?",
+                      r->server->defn_line_number,
+                      r->server->server_hostname
+                      ? r->server->server_hostname : "?");
+        return HTTP_FORBIDDEN;
+    }
     if (r->used_path_info == AP_REQ_REJECT_PATH_INFO && r->path_info
         && *r->path_info) {
         /* AcceptPathInfo Off, as mod_cgi and mod_fcgid honour it. */

@@ -74,6 +74,9 @@ typedef struct pa_app_t {
     pa_cache_zone_t *cache;     /* resolved in check_config */
     apr_array_header_t *env;    /* const char * "NAME=value" from PreforkAppEnv */
     int index;                  /* position in pa_server_conf_t.apps = scoreboard index */
+    apr_array_header_t *vhosts; /* server_rec *: the virtual hosts whose
+                                 * sections name the app, when no directive
+                                 * outside them does; NULL = any host */
     const char *file;           /* where it was defined, for errors */
     int line;
 } pa_app_t;
@@ -102,6 +105,9 @@ pa_server_conf_t *pa_get_conf(server_rec *s);
 /* The app NAME, matched without regard to case (SetHandler's name reaches
  * the handler lowercased). */
 pa_app_t *pa_find_app(pa_server_conf_t *conf, const char *name);
+/* May a request served by s use app? Only the virtual hosts whose sections
+ * name it may, when the main server's directives do not (see config.c). */
+int pa_app_allowed(const pa_app_t *app, const server_rec *s);
 /* Checks what can only be checked once the whole configuration is read
  * (cache names, SetHandler prefork-app:NAME). Logs file:line and returns
  * !OK on the first problem. Runs from check_config, so also at -t. */

@@ -1,0 +1,90 @@
+# Shared hosting: each customer's virtual host has its app, running as the
+# customer's user=. An app named only inside virtual hosts' sections serves
+# those hosts alone: another host's .htaccess (SetHandler, AllowOverride
+# FileInfo) naming it is refused with 403, or that host's scripts would run
+# as the other customer (php-cgi runs whatever SCRIPT_FILENAME httpd maps).
+# An app named in the main server's sections, or nowhere in the
+# configuration files, still serves every host.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use File::Basename qw(dirname);
+use File::Temp ();
+use IO::Socket::INET ();
+use Apache::Test qw(-withtestmore);
+use PATest qw(:all);
+
+plan tests => 10;
+
+my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
+my $docs = File::Temp::tempdir('pa-docs-XXXXXX', TMPDIR => 1,
+                               CLEANUP => !$ENV{PA_KEEP_TMP});
+chmod 0755, $docs;
+# In a.example's tree: one directory per app its .htaccess names.
+for my $app (qw(va vb vg vn)) {
+    mkdir "$docs/a/$app" or mkdir("$docs/a") && mkdir("$docs/a/$app") or die $!;
+    open my $fh, '>', "$docs/a/$app/.htaccess" or die $!;
+    print $fh "SetHandler prefork-app:$app\n";
+    close $fh;
+    open $fh, '>', "$docs/a/$app/f" or die $!;
+    close $fh;
+}
+mkdir "$docs/b";
+my $h = PATest::Httpd->new(conf => <<"EOF2");
+PreforkApp va "$echo" processes=0-1
+PreforkApp vb "$echo" processes=0-1
+PreforkApp vg "$echo" processes=0-1
+PreforkApp vn "$echo" processes=0-1
+<Location /vg>
+    SetHandler prefork-app:vg
+</Location>
+<VirtualHost *>
+    ServerName a.example
+    DocumentRoot "$docs/a"
+    <Directory "$docs/a">
+        AllowOverride FileInfo
+        Require all granted
+    </Directory>
+    <Location /va-own>
+        SetHandler prefork-app:va
+    </Location>
+</VirtualHost>
+<VirtualHost *>
+    ServerName b.example
+    DocumentRoot "$docs/b"
+    <Location /vb>
+        SetHandler prefork-app:vb
+    </Location>
+</VirtualHost>
+EOF2
+ok($h->start, 'private httpd with two customers\' hosts started') or diag($h->error_log);
+
+sub get_host {
+    my ($host, $path) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $h->port,
+                                  Timeout => 60) or return { status => 599 };
+    print $s "GET $path HTTP/1.0\r\nHost: $host\r\n\r\n";
+    my $reply = do { local $/; <$s> } // '';
+    my ($status) = $reply =~ m{^HTTP/1\.\d (\d+)};
+    my ($content) = $reply =~ /\r\n\r\n(.*)\z/s;
+    return { status => $status || 599, content => $content // '' };
+}
+
+is(get_host('b.example', '/vb')->{status}, 200, 'b.example uses its own app');
+my $offset = error_log_offset($h->log_file);
+my $res = get_host('a.example', '/vb/f');
+is($res->{status}, 403, 'a.example\'s .htaccess naming b.example\'s app: 403');
+unlike($res->{content}, qr/SERVER_NAME=/, 'the app never saw the request');
+like(error_log_since($offset, $h->log_file),
+     qr/PA00332: vb: refused to virtual host .*\(a\.example\)/,
+     'PA00332 names the app and the host');
+is(get_host('a.example', '/va/f')->{status}, 200,
+   'a.example\'s .htaccess naming its own app is served');
+is(get_host('a.example', '/va-own')->{status}, 200, 'and so is its Location');
+is(get_host('a.example', '/vg/f')->{status}, 200,
+   'an app named in the main server\'s sections serves every host');
+is(get_host('b.example', '/vg')->{status}, 200, '(also through that Location)');
+is(get_host('a.example', '/vn/f')->{status}, 200,
+   'an app named nowhere in the configuration files serves every host');
+$h->stop;
