@@ -3,6 +3,7 @@
 #include "manager.h"
 
 #include "unixd.h"
+#include "apr_atomic.h"
 #include "apr_strings.h"
 
 #include <errno.h>
@@ -55,6 +56,10 @@ typedef struct pa_conn_kept_t {
 
 static pa_conn_kept_t **pa_kept;    /* [app][slot], this child only */
 static const char *pa_service_path;
+static pa_sb_t *pa_conn_sb;
+/* Second of this child's last sweep of kept connections to workers that
+ * are gone (pa_conn_sweep()). */
+static volatile apr_uint32_t pa_swept;
 
 static int pa_conn_addr(struct sockaddr_un *sa, const char *path)
 {
@@ -256,6 +261,60 @@ void pa_conn_child_init(apr_pool_t *pchild, pa_sb_t *sb)
     }
     pa_service_path = apr_pstrcat(pchild, sb->hdr->sockdir,
                                   "/" PA_CONN_SERVICE, NULL);
+    pa_conn_sb = sb;
+}
+
+/* A kept connection is closed when this child next claims its slot and
+ * finds another occupant there; with many on-demand apps most slots are
+ * not claimed again for hours, and the connections to their gone workers
+ * piled up to one per slot of every app (1500 for 500 apps of processes=
+ * 0-2), past a ulimit -n of 1024 or 8192 with enough apps. So before it
+ * takes a new one, at most once a second, the child closes those whose
+ * worker has left or is leaving. An entry is written only by the thread
+ * whose claim holds its slot (pa_conn_get(), pa_conn_drop() before the
+ * release); under the app's lock no claim starts, so a slot not busy for
+ * this child is nobody's to touch but ours. */
+static void pa_conn_sweep(void)
+{
+    pa_sb_t *sb = pa_conn_sb;
+    apr_uint32_t now = (apr_uint32_t)apr_time_sec(apr_time_now());
+    apr_uint32_t last = pa_swept;
+    int i;
+    apr_uint32_t j;
+
+    if (now == last || apr_atomic_cas32(&pa_swept, now, last) != last) {
+        return;
+    }
+    for (i = 0; i < sb->napps; i++) {
+        pa_sb_app_t *a = sb->layout[i].app;
+        int held = 0;
+
+        for (j = 0; j < sb->layout[i].nslots && !held; j++) {
+            held = pa_kept[i][j].fd >= 0;
+        }
+        if (!held) {
+            continue;
+        }
+        pa_sb_lock(sb, a);
+        for (j = 0; j < sb->layout[i].nslots; j++) {
+            pa_conn_kept_t *k = &pa_kept[i][j];
+            pa_slot_t *slot = pa_sb_slot(sb, a, j);
+
+            if (k->fd < 0 || (slot->state == PA_SLOT_BUSY
+                              && slot->client_pid == sb->self)) {
+                continue;
+            }
+            if (slot->pid == k->pid && slot->seq == k->seq
+                && slot->state != PA_SLOT_STOPPING
+                && slot->state != PA_SLOT_EMPTY) {
+                continue;
+            }
+            close(k->fd);
+            k->fd = -1;
+            k->pid = 0;
+        }
+        pa_sb_unlock(sb, a);
+    }
 }
 
 /* Wait until fd is ready for events, at most until then: 0, or -1 with
@@ -411,6 +470,7 @@ int pa_conn_get(request_rec *r, const pa_app_t *app, const pa_claim_t *claim,
             *kept = 1;
             return k->fd;
         }
+        pa_conn_sweep();
         fd = pa_conn_fetch(r, app, claim, deadline, &pid);
         if (fd >= 0) {
             k->fd = fd;

@@ -10,7 +10,8 @@
  * all the others. Hence: the manager connects to each worker it spawns and
  * keeps that connection; an httpd child that claims the worker fetches a
  * duplicate once (SCM_RIGHTS over the manager's datagram socket
- * "<sockdir>/conn.sock") and keeps it until the worker changes. The claim
+ * "<sockdir>/conn.sock") and keeps it until the worker changes, or has
+ * left (closed before the child takes another, at most once a second). The claim
  * makes the use exclusive, so one socket serves requests from every child in
  * turn; a request that ends in an unknown stream state has its worker
  * recycled (as before), never its connection reused.
