@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# test/root/vhost_users.sh BUILD: shared hosting, httpd started as root. Two
+# customers' virtual hosts, each with its app under its own user= (a.test:
+# www-data, b.test: nobody), AllowOverride FileInfo in a.test's tree. An
+# .htaccess of a.test naming b.test's app must not get a.test's request
+# served by a worker running as nobody (the script would run as the other
+# customer: php-cgi runs whatever SCRIPT_FILENAME httpd maps). TAP on stdout.
+# Run by scripts/test when it runs as root.
+set -uo pipefail
+. "$(dirname "$0")/../../scripts/lib.sh"
+
+BUILD=${1:?usage: $0 BUILD}
+pa_is_root || pa_die "$0 needs root"
+HTTPD=$(/usr/bin/apxs -q SBINDIR)/$(/usr/bin/apxs -q TARGET)
+
+n=0
+fails=0
+check() {       # check DESCRIPTION COMMAND...
+    local what=$1
+    shift
+    n=$((n + 1))
+    if "$@"; then
+        echo "ok $n - $what"
+    else
+        echo "not ok $n - $what"
+        fails=$((fails + 1))
+    fi
+}
+
+dir=$(mktemp -d /tmp/pa-root.XXXXXX)
+chmod 755 "$dir"
+conf=$dir/httpd.conf
+cleanup() {
+    [ -f "$dir/httpd.pid" ] && "$HTTPD" -f "$conf" -k stop 2>/dev/null
+    for _ in $(seq 1 100); do
+        [ -f "$dir/httpd.pid" ] || break
+        sleep 0.1
+    done
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+
+cp "$BUILD/mod_prefork_app/.libs/mod_prefork_app.so" "$BUILD/scripts/apps/echo" "$dir/"
+mkdir -p "$dir/a/own" "$dir/a/other" "$dir/b"
+echo "SetHandler prefork-app:shopa" >"$dir/a/own/.htaccess"
+echo "SetHandler prefork-app:shopb" >"$dir/a/other/.htaccess"
+touch "$dir/a/own/f" "$dir/a/other/f"
+chmod -R a+rX "$dir/a" "$dir/b"
+port=$(pa_free_port 18950)
+cat >"$conf" <<CONF
+ServerRoot "$dir"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+PidFile "$dir/httpd.pid"
+ErrorLog "$dir/error_log"
+DefaultRuntimeDir "$dir"
+TypesConfig /etc/mime.types
+User www-data
+Group www-data
+$(pa_load_modules)
+LoadModule prefork_app_module "$dir/mod_prefork_app.so"
+PreforkApp shopa "$dir/echo" processes=0-1 user=www-data
+PreforkApp shopb "$dir/echo" processes=0-1 user=nobody group=nogroup
+<VirtualHost 127.0.0.1:$port>
+    ServerName a.test
+    DocumentRoot "$dir/a"
+    <Directory "$dir/a">
+        AllowOverride FileInfo
+        Require all granted
+    </Directory>
+    <Location /shop>
+        SetHandler prefork-app:shopa
+    </Location>
+</VirtualHost>
+<VirtualHost 127.0.0.1:$port>
+    ServerName b.test
+    DocumentRoot "$dir/b"
+    <Location /shop>
+        SetHandler prefork-app:shopb
+    </Location>
+</VirtualHost>
+CONF
+
+# status HOST PATH: the HTTP status; uid HOST PATH: the uid of the worker
+# that answered (echo's whoami=1 gives its pid), or "none".
+status() { curl -s -o /dev/null -w '%{http_code}' --max-time 30 -H "Host: $1" "http://127.0.0.1:$port$2"; }
+uid() {
+    local pid
+    pid=$(curl -s --max-time 30 -H "Host: $1" "http://127.0.0.1:$port$2?whoami=1" \
+          | sed -n 's/^pid=\([0-9]*\).*/\1/p')
+    awk '/^Uid:/ {print $2}' "/proc/${pid:-0}/status" 2>/dev/null || echo none
+}
+
+check "httpd as root starts" "$HTTPD" -f "$conf" -k start
+for _ in $(seq 1 100); do [ "$(status b.test /shop)" = 200 ] && break; sleep 0.2; done
+check "b.test's app runs as nobody" test "$(uid b.test /shop)" = "$(id -u nobody)"
+check "a.test's own app runs as www-data" test "$(uid a.test /shop)" = "$(id -u www-data)"
+check "a.test's .htaccess naming a.test's app: served by it" \
+    test "$(uid a.test /own/f)" = "$(id -u www-data)"
+check "a.test's .htaccess naming b.test's app: 403" test "$(status a.test /other/f)" = 403
+check "no worker running as nobody answered it" test "$(uid a.test /other/f)" = none
+check "PA00332 says so" grep -q "PA00332: shopb: refused to virtual host .*(a.test)" "$dir/error_log"
+
+"$HTTPD" -f "$conf" -k stop
+for _ in $(seq 1 200); do [ -f "$dir/httpd.pid" ] || break; sleep 0.1; done
+check "stopped" test ! -f "$dir/httpd.pid"
+if [ "$fails" -gt 0 ]; then
+    sed 's/^/# /' "$dir/error_log" | tail -n 30
+fi
+echo "1..$n"
+exit $((fails > 0))
