@@ -285,6 +285,10 @@ int pa_worker_may_access(apr_pool_t *p, const pa_app_t *app,
 {
     pa_worker_t w;
     pa_app_t user;
+    apr_hash_t *seen;
+    void *v = NULL;
+    const char *key;
+    int *known;
     pid_t pid;
     int status = 0;
 
@@ -302,6 +306,21 @@ int pa_worker_may_access(apr_pool_t *p, const pa_app_t *app,
          * configtest does. */
         return 1;
     }
+    /* Many apps share a user and a command (php-cgi as User): one fork per
+     * pair, not per app (500 apps took 0.29 s of every graceful restart).
+     * The cache lives as long as p, one configuration pass. */
+    apr_pool_userdata_get(&v, "pa_worker_may_access", p);
+    seen = v;
+    if (!seen) {
+        seen = apr_hash_make(p);
+        apr_pool_userdata_setn(seen, "pa_worker_may_access", NULL, p);
+    }
+    key = apr_psprintf(p, "%s\n%ld\n%d\n%s", app->user ? app->user
+                       : ap_unixd_config.user_name ? ap_unixd_config.user_name
+                       : "", (long)pa_app_gid(app), mode, path);
+    if ((known = apr_hash_get(seen, key, APR_HASH_KEY_STRING))) {
+        return *known;
+    }
     memset(&w, 0, sizeof(w));
     w.app = app;
     pa_worker_groups(p, app, &w.groups, &w.ngroups);
@@ -317,7 +336,10 @@ int pa_worker_may_access(apr_pool_t *p, const pa_app_t *app,
         }
     }
     /* Only a clear "no" is one; what cannot be told, the manager will. */
-    return pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 1;
+    known = apr_palloc(p, sizeof(*known));
+    *known = pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 1;
+    apr_hash_set(seen, key, APR_HASH_KEY_STRING, known);
+    return *known;
 }
 
 /* The descriptor limit the manager started with, which its workers get
