@@ -666,7 +666,8 @@ typedef struct handler_walk_t {
     pa_server_conf_t *conf;
     apr_pool_t *ptemp;
     apr_hash_t *vhosts;         /* "file:line" of <VirtualHost> -> server_rec */
-    apr_hash_t *anywhere;       /* apps named outside any <VirtualHost> */
+    char *anywhere;             /* by app index: named outside any
+                                 * <VirtualHost> */
     server_rec *s;
 } handler_walk_t;
 
@@ -691,14 +692,18 @@ static void bind_mentions(handler_walk_t *w, const char *args,
         }
         app = pa_find_app(w->conf, apr_pstrmemdup(w->ptemp, p, end - p));
         if (app && !vhost) {
-            apr_hash_set(w->anywhere, app, sizeof(app), app);
+            w->anywhere[app->index] = 1;
         }
         else if (app) {
             if (!app->vhosts) {
                 app->vhosts = apr_array_make(w->conf->apps->pool, 1,
                                              sizeof(server_rec *));
             }
-            APR_ARRAY_PUSH(app->vhosts, server_rec *) = vhost;
+            if (!app->vhosts->nelts
+                || APR_ARRAY_IDX(app->vhosts, app->vhosts->nelts - 1,
+                                 server_rec *) != vhost) {
+                APR_ARRAY_PUSH(app->vhosts, server_rec *) = vhost;
+            }
         }
         p = end - 1;
     }
@@ -730,6 +735,7 @@ static int check_handlers(handler_walk_t *w, const ap_directive_t *d,
             }
         }
         if (!strcasecmp(d->directive, "<VirtualHost")) {
+            /* (Not found, it counts as the main server's: no binding.) */
             in = apr_hash_get(w->vhosts, apr_psprintf(w->ptemp, "%s:%d",
                                                       d->filename,
                                                       d->line_num),
@@ -756,7 +762,7 @@ static int check_handlers_all(pa_server_conf_t *conf, apr_pool_t *ptemp,
     w.ptemp = ptemp;
     w.s = s;
     w.vhosts = apr_hash_make(ptemp);
-    w.anywhere = apr_hash_make(ptemp);
+    w.anywhere = apr_pcalloc(ptemp, conf->apps->nelts + 1);
     for (v = s->next; v; v = v->next) {
         if (v->defn_name) {
             apr_hash_set(w.vhosts, apr_psprintf(ptemp, "%s:%d", v->defn_name,
@@ -773,7 +779,7 @@ static int check_handlers_all(pa_server_conf_t *conf, apr_pool_t *ptemp,
     for (i = 0; i < conf->apps->nelts; i++) {
         pa_app_t *app = APR_ARRAY_IDX(conf->apps, i, pa_app_t *);
 
-        if (apr_hash_get(w.anywhere, app, sizeof(app))) {
+        if (w.anywhere[i]) {
             app->vhosts = NULL;
         }
     }
