@@ -709,6 +709,23 @@ static void bind_mentions(handler_walk_t *w, const char *args,
     }
 }
 
+/* Whether the section holding d says who may see it (a Require of its own,
+ * or the older Allow/Deny, or authentication). */
+static int section_guarded(const ap_directive_t *d)
+{
+    for (d = d->parent ? d->parent->first_child : ap_conftree; d;
+         d = d->next) {
+        if (!strncasecmp(d->directive, "Require", 7)
+            || !strncasecmp(d->directive, "<Require", 8)
+            || !strcasecmp(d->directive, "Allow")
+            || !strcasecmp(d->directive, "Deny")
+            || !strcasecmp(d->directive, "AuthType")) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* Every SetHandler/AddHandler naming prefork-app:NAME in the whole tree,
  * wherever it sits (vhost, Location, Directory, .conf includes), names an
  * app; and who names it where (bind_mentions()). */
@@ -732,6 +749,18 @@ static int check_handlers(handler_walk_t *w, const ap_directive_t *d,
                              "named '%s'", d->filename, d->line_num,
                              d->directive, word, word + plen);
                 return !OK;
+            }
+            if (!strcasecmp(word, PA_STATUS_HANDLER) && !section_guarded(d)) {
+                /* It shows every app's command line and the URI of every
+                 * request in flight; the enclosing sections often let
+                 * everyone in (Debian's <Directory /var/www/>). */
+                ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0,
+                             w->s, PALOGNO(00013) "%s:%d: %s %s with no "
+                             "Require in its section: whoever the enclosing "
+                             "sections let in sees the status page (add "
+                             "'Require local', or 'Require ip' for a "
+                             "monitoring host)", d->filename, d->line_num,
+                             d->directive, word);
             }
         }
         if (!strcasecmp(d->directive, "<VirtualHost")) {

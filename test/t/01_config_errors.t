@@ -102,7 +102,7 @@ my @cases = (
                                 qr/no PreforkApp named 'vnosuch'/, 4 ],
 );
 
-plan tests => 3 * @cases + 5;
+plan tests => 3 * @cases + 8;
 
 for my $case (@cases) {
     my ($what, $lines, $reason, $bad) = @$case;
@@ -152,3 +152,14 @@ like($r{out}, qr/PA00011: \Q$r{file}\E:$r{first}: PreforkApp php: PHP_FCGI_CHILD
      'PHP_FCGI_CHILDREN: warned, with file and line');
 %r = configtest(qq{PreforkApp php "$hello" processes=2}, 'PreforkAppEnv php PHP_FCGI_CHILDREN 0');
 unlike($r{out}, qr/PA00011/, 'PHP_FCGI_CHILDREN=0: no warning');
+
+# The status page where its own section says nothing of who may see it: a
+# warning (the enclosing sections often let everyone in), with file and line.
+%r = configtest('<Location /app-status>', '    SetHandler prefork-app-status', '</Location>');
+ok($r{rc} == 0, 'status page without Require: passes') or diag($r{out});
+like($r{out}, qr/PA00013: \Q$r{file}\E:@{[$r{first} + 1]}: SetHandler prefork-app-status with no Require in its section/,
+     'status page without Require: warned, with file and line');
+%r = configtest('<Location /app-status>', '    SetHandler prefork-app-status', '    Require local', '</Location>',
+                '<Location /s2>', '    SetHandler prefork-app-status', '    <RequireAny>',
+                '        Require ip 192.0.2.1', '    </RequireAny>', '</Location>');
+unlike($r{out}, qr/PA00013/, 'status page behind Require or <RequireAny>: no warning');

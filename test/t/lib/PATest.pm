@@ -239,7 +239,7 @@ sub new {
     print $fh PATest::base_config($self->{dir}, $self->{port}, $o{mpm}),
               $o{conf} || '', "\n";
     # status => 1: the status page at /app-status, for the methods below.
-    print $fh "<Location /app-status>\n    SetHandler prefork-app-status\n</Location>\n"
+    print $fh "<Location /app-status>\n    SetHandler prefork-app-status\n    Require local\n</Location>\n"
         if $o{status};
     close $fh;
     $self->{conf_file} = $file;
