@@ -18,7 +18,7 @@ use IO::Socket::INET ();
 use Socket qw(PF_UNIX SOCK_DGRAM MSG_DONTWAIT pack_sockaddr_un);
 use POSIX ();
 
-plan tests => 20;
+plan tests => 21;
 
 my $apps = $ENV{PA_APPS} || dirname(hello_path());
 my $echo = "$apps/echo";
@@ -95,7 +95,14 @@ ok(wait_for(sub { my $p = $h->manager_pid; $p && $p != $old_mgr && idle() == 2 }
 $mgr = $h->manager_pid;
 $off = error_log_offset($h->log_file);
 kill 'STOP', $mgr;
-my ($svc) = glob($h->dir . '/pa-*/conn.sock');
+# This manager's own socket: the old generation's directory may still be
+# there (its manager drains for a while, and reads its conn.sock meanwhile),
+# and sorts first.
+my ($sockdir) = (wait_for_log(qr/PA00116: manager pid $mgr started for generation \d+ \(\d+ apps?, sockets in \S+\)/,
+                              0, file => $h->log_file) // '')
+    =~ /PA00116: manager pid $mgr started for generation \d+ \(\d+ apps?, sockets in (\S+)\)/;
+ok($sockdir && -S "$sockdir/conn.sock", "the new manager's conn.sock") or diag($sockdir);
+my $svc = "$sockdir/conn.sock";
 socket(my $u, PF_UNIX, SOCK_DGRAM, 0) or die "socket: $!";
 my $queued = 0;
 $queued++ while $queued < 1000
