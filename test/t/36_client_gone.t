@@ -86,14 +86,21 @@ ok(wait_for(sub { idle() }), 'worker idle again');
 my ($served) = http()->get(base_url() . "/$app?whoami=1")->{content} =~ /served=(\d+)/;
 my $abandoned = counter($app, 'abandoned_in_queue');
 $off = error_log_offset();
-my $hold = bg_request('GET', "/$app?sleep=2");
-ok(wait_for(sub { busy() }), 'the worker is held for 2 s');
+# The worker is held until $go exists, not for a fixed time: a hold that
+# ended before the POST below was queued and its client gone (a slow
+# machine) would have the POST sent, as it should be.
+my $go = Apache::Test::vars('t_logs') . '/dgone_go';
+unlink $go;
+my $hold = bg_request('GET', "/$app?wait=$go");
+ok(wait_for(sub { busy() }), 'the worker is held');
 $s = send_raw("POST /$app?whoami=1 HTTP/1.1\r\n", 'x=1');
 ok(wait_for(sub { (app_status($app) || {})->{queue}{length} }), 'a POST waits in the queue');
 close $s;
-is(bg_result($hold)->{status}, 200, 'the held request is answered');
 ok(wait_for_log(qr/PA00323: $app: client went away while its request waited \d+ ms for a worker; not sent/, $off),
    'the queued one: one line, not sent');
+open my $gofh, '>', $go or die "$go: $!";
+close $gofh;
+is(bg_result($hold)->{status}, 200, 'the held request is answered');
 is(counter($app, 'abandoned_in_queue'), $abandoned + 1, 'counted');
 # Also: the kept connection still holds the end of the held request's reply,
 # which the next request must drop, not take for its own.
