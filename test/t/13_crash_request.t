@@ -17,7 +17,7 @@ use PALoad;
 use HTTP::Tiny ();
 use File::Temp ();
 
-plan tests => 19;
+plan tests => 20;
 
 my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
 # A deploy that can go bad: while $tmp/broken exists, new workers start but
@@ -64,14 +64,22 @@ sub kill_one { HTTP::Tiny->new(timeout => 60)->post($h->url("$_[0]?die=always"))
 # Two workers, each of which has answered a request. Slot 1's worker dies
 # under a request; its fresh replacement is then left unanswered while slot
 # 0's worker (busy meanwhile) answers.
+# Requests with ?wait=$go hold their worker until the test creates $go: held
+# for a fixed time instead, a slow machine could see a hold end before the
+# next step (slot 0 free again takes the request meant for slot 1).
+my $go = "$tmp/go";
+sub release { open my $fh, '>', $go or die "$go: $!"; close $fh }
+sub busy { (($h->app('two') || {})->{processes} || {})->{busy} // 0 }
 my $off = PATest::error_log_offset($h->log_file);
 my $before = idle_slots('two');
-my @warm = map { bg_request('GET', $h->url('/two?sleep=1')) } 1 .. 2;
+my @warm = map { bg_request('GET', $h->url("/two?wait=$go")) } 1 .. 2;
+ok(PATest::wait_for(sub { busy() == 2 }), 'two: both workers busy at once');
+release();
 is(join(' ', map { bg_result($_)->{status} } @warm), '200 200',
    'two: both workers idle, then each answered a request');
-my $slow = bg_request('GET', $h->url('/two?sleep=3'));
-ok(PATest::wait_for(sub { (($h->app('two') || {})->{processes} || {})->{busy} == 1 }),
-   'two: slot 0 busy with a slow request');
+unlink $go;
+my $slow = bg_request('GET', $h->url("/two?wait=$go"));
+ok(PATest::wait_for(sub { busy() == 1 }), 'two: slot 0 busy with a slow request');
 isnt(kill_one('/two')->{status}, 200, 'two: the request that kills slot 1 fails');
 my %old = reverse %$before;
 my $fresh = PATest::wait_for(sub {
@@ -80,12 +88,14 @@ my $fresh = PATest::wait_for(sub {
     $w ? $w->{pid} : undef;
 });
 ok($fresh, 'two: a fresh worker in its place');
+release();
 is(bg_result($slow)->{status}, 200, 'two: slot 0 answered its slow request after that');
 # Slot 0 busy again, so that the next request goes to the fresh worker.
-$slow = bg_request('GET', $h->url('/two?sleep=2'));
-ok(PATest::wait_for(sub { (($h->app('two') || {})->{processes} || {})->{busy} == 1 }),
-   'two: slot 0 busy again');
+unlink $go;
+$slow = bg_request('GET', $h->url("/two?wait=$go"));
+ok(PATest::wait_for(sub { busy() == 1 }), 'two: slot 0 busy again');
 isnt(kill_one('/two')->{status}, 200, 'two: the request that kills the fresh worker fails');
+release();
 bg_result($slow);
 my $after = idle_slots('two');
 ok($after && keys %$after == 2 && !grep({ $_ == $fresh } values %$after),
