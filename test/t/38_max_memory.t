@@ -45,12 +45,16 @@ ok(pid_alive($pid), 'below max-memory: kept');
 is(served_by('/mem?whoami=1'), $pid, 'and still the one that answers');
 
 # ---- past it while busy: the request finishes, then the worker is replaced ------
+# The request holds its worker until the test creates $go (echo's wait=):
+# held for a fixed time instead, a slow machine could see it end before the
+# manager's next look at the worker's size.
+my $go = $h->dir . '/go';
 my $off = error_log_offset($h->log_file);
 pipe(my $rd, my $wr) or die "pipe: $!";
 my $kid = fork;
 if (!$kid) {
     close $rd;
-    my $r = get('/mem?grow=64&sleep=3&whoami=1');
+    my $r = get("/mem?grow=64&wait=$go&whoami=1");
     print $wr "$r->{status} $r->{content}";
     close $wr;
     POSIX::_exit(0);
@@ -61,9 +65,11 @@ ok(wait_for(sub {
         my ($w) = grep { $_->{pid} == $pid } @{ ($h->app('mem') || {})->{workers} || [] };
         $w && $w->{state} eq 'busy' && ($w->{leaving} // '') eq 'max-memory';
     }), 'status: the worker, busy, is shown leaving for max-memory');
+open my $gofh, '>', $go or die "$go: $!";
+close $gofh;
 my $res = do { local $/; <$rd> } // '';
 waitpid $kid, 0;
-like($res, qr/^200 /, 'the request that took it past max-memory (and then 3 s) succeeds');
+like($res, qr/^200 /, 'the request that took it past max-memory (and then waited) succeeds');
 like($res, qr/^200 pid=$pid /, 'served to the end by the same worker');
 ok(wait_for(sub { !pid_alive($pid) }, timeout => 30), 'then that worker is gone');
 ok(wait_for_log(qr/PA00129: app mem slot \d+ pid $pid: resident memory \d+ KB is over max-memory \(49152 KB\); replacing it/,
