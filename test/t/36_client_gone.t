@@ -51,11 +51,17 @@ my $res = http()->get(base_url() . "/$app?whoami=1");
 is($res->{status}, 200, 'the app serves again');
 
 # ---- a GET the worker finishes soon after its client left: not killed ------------
+# The app answers once the test creates $go (echo's wait=): with a fixed
+# ?sleep=, a slow machine could miss the worker busy, or see it only late.
+my $go = Apache::Test::vars('t_logs') . '/dgone_go';
+sub release { open my $fh, '>', $go or die "$go: $!"; close $fh }
 ok(wait_for(sub { idle() }), 'worker idle');
 ($pid) = worker_pids($app);
-$s = send_raw("GET /$app?sleep=0.7 HTTP/1.1\r\n");
-ok(wait_for(sub { busy() }), 'a GET the app takes 0.7 s over: busy');
+unlink $go;
+$s = send_raw("GET /$app?wait=$go HTTP/1.1\r\n");
+ok(wait_for(sub { busy() }), 'a GET the app holds: busy');
 close $s;
+release();
 ok(wait_for(sub { idle() }, timeout => 20), 'its client hangs up: the worker finishes');
 is(join(' ', worker_pids($app), counter($app, 'killed_client_gone')), "$pid " . ($killed + 1),
    'within a second: the same worker, not killed (its reply is dropped)');
@@ -65,9 +71,13 @@ is($after, $pid, 'and it serves the next request');
 # ---- a POST whose client hangs up: the app finishes it ----------------------------
 ok(wait_for(sub { idle() }), 'worker idle');
 ($pid) = worker_pids($app);
-$s = send_raw("POST /$app?sleep=1.5 HTTP/1.1\r\n", 'x=1');
-ok(wait_for(sub { busy() }), 'a POST the app takes 1.5 s over: busy');
+unlink $go;
+$s = send_raw("POST /$app?wait=$go HTTP/1.1\r\n", 'x=1');
+ok(wait_for(sub { busy() }), 'a POST the app holds: busy');
 close $s;
+# Longer than the second a GET's worker would get.
+select undef, undef, undef, 1.5;
+release();
 ok(wait_for(sub { idle() }, timeout => 20), 'its client hangs up: the app finishes it');
 is(join(' ', worker_pids($app), counter($app, 'killed_client_gone')), "$pid " . ($killed + 1),
    'the same worker, nothing killed');
@@ -89,7 +99,6 @@ $off = error_log_offset();
 # The worker is held until $go exists, not for a fixed time: a hold that
 # ended before the POST below was queued and its client gone (a slow
 # machine) would have the POST sent, as it should be.
-my $go = Apache::Test::vars('t_logs') . '/dgone_go';
 unlink $go;
 my $hold = bg_request('GET', "/$app?wait=$go");
 ok(wait_for(sub { busy() }), 'the worker is held');
@@ -98,8 +107,7 @@ ok(wait_for(sub { (app_status($app) || {})->{queue}{length} }), 'a POST waits in
 close $s;
 ok(wait_for_log(qr/PA00323: $app: client went away while its request waited \d+ ms for a worker; not sent/, $off),
    'the queued one: one line, not sent');
-open my $gofh, '>', $go or die "$go: $!";
-close $gofh;
+release();
 is(bg_result($hold)->{status}, 200, 'the held request is answered');
 is(counter($app, 'abandoned_in_queue'), $abandoned + 1, 'counted');
 # Also: the kept connection still holds the end of the held request's reply,
