@@ -113,7 +113,10 @@ ok(wait_for(sub { !pid_alive($draining) }), 'then its manager exits');
 # After a graceful restart no new connection reaches the old generation: its
 # manager keeps a worker per request still in hand plus one spare per app,
 # and renews none for age (lifetime=1 would replace all four every second).
-my $pslow = bg_request('GET', "$base/lpool?sleep=8");
+# The request holds its worker until the test creates $pgo (echo's wait=),
+# not for a fixed time: the checks below must run while it is in flight.
+my $pgo = "$dir/lpool_go";
+my $pslow = bg_request('GET', "$base/lpool?wait=$pgo");
 wait_for(sub { my $a = app_status('lpool', $base);
                $a && $a->{processes}{busy} == 1 });
 my $retiring = $h->manager_pid;
@@ -133,6 +136,8 @@ ok(pid_alive($retiring) && keys(%seen) <= 4,
     or diag(join ' ', sort keys %seen);
 unlike(error_log_since($roff, $h->log_file), qr/\[pid $retiring:[^\]]*\][^\n]*PA00108: app lzero/,
        'an app scaled to zero gets no spare started');
+open my $pgofh, '>', $pgo or die "$pgo: $!";
+close $pgofh;
 is(bg_result($pslow)->{status}, 200, 'the request in flight completes with 200');
 ok(wait_for(sub { !pid_alive($retiring) }), 'then that manager exits');
 
@@ -382,14 +387,24 @@ PreforkApp gdeaf "$echo --linger" processes=1 die-timeout=1
 </Location>
 EOF4
 ok($h4->start, 'fourth private httpd started') or diag($h4->error_log);
-my @inflight = map { bg_request('GET', $h4->url("/gstop?sleep=2&n=$_")) } 1, 2;
+# Both requests wait for $ggo (echo's wait=), which the test creates once
+# httpd is stopping: held for a fixed time instead, the first could be done
+# before the test saw one at the worker and one queued, or before the stop.
+my $ggo = $h4->dir . '/gstop_go';
+my @inflight = map { bg_request('GET', $h4->url("/gstop?wait=$ggo&n=$_")) } 1, 2;
 ok(wait_for(sub { my $a = $h4->app('gstop');
                   $a && $a->{processes}{busy} == 1 && $a->{queue}{length} == 1 }),
    'one request at the worker, one waiting for it');
 my ($gpid) = $h4->pids('gstop');
 my ($deaf) = $h4->pids('gdeaf');
 my $mgr4p = $h4->manager_pid;
-ok($h4->stop('graceful-stop'), 'graceful-stop');
+my $parent4 = $h4->pid;
+my $off4 = error_log_offset($h4->log_file);
+ok($h4->_k('graceful-stop')
+   && wait_for_log(qr/AH00492/, $off4, file => $h4->log_file)
+   && do { open my $g, '>', $ggo or die "$ggo: $!"; close $g; 1 }
+   && wait_for(sub { !pid_alive($parent4) }, timeout => 60),
+   'graceful-stop');
 my @rc = map { my $res = bg_result($inflight[$_ - 1]);
                 $res->{status} == 200 && $res->{content} =~ /n=$_/ ? 0 : 1 } 1, 2;
 is("@rc", '0 0', 'both requests are answered (200, each its own reply)');
