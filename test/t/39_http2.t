@@ -70,12 +70,21 @@ $c->close;
 # ---- a POST is left to finish ------------------------------------------------------
 # (A new connection: the old one idled past KeepAliveTimeout while the
 # killed worker took its die-timeout to go.)
+# Requests with ?wait=$go hold the worker until the test creates $go (echo's
+# wait=): with a fixed ?sleep=, a slow machine could see the hold end
+# before the test's next step (then nothing is left to test).
+my $go = $h->dir . '/h2go';
+sub release { open my $fh, '>', $go or die "$go: $!"; close $fh }
 $c = PAH2->connect($h->port);
 ($pid) = $h->pids('h2app');
-$c->request(11, 'POST', '/h2app?sleep=2&whoami=1', 'a=1');
+unlink $go;
+$c->request(11, 'POST', "/h2app?wait=$go&whoami=1", 'a=1');
 ok(wait_for(sub { (($h->app('h2app') || {})->{processes}{busy} // 0) == 1 }),
-   'a POST the app takes 2 s over: busy');
+   'a POST the app holds: busy');
 $c->reset(11);
+# Longer than the second a GET's worker would get.
+select undef, undef, undef, 1.5;
+release();
 ok(wait_for(sub { (($h->app('h2app') || {})->{processes}{idle} // 0) == 1 }, timeout => 20),
    'its stream is reset: the worker finishes it');
 is(join(' ', $h->pids('h2app'), $h->counter('h2app', 'killed_client_gone')),
@@ -86,16 +95,22 @@ $c->close;
 $c = PAH2->connect($h->port);
 my $abandoned = $h->counter('h2app', 'abandoned_in_queue');
 $off = error_log_offset($h->log_file);
-$c->request(13, 'GET', '/h2app?sleep=1&whoami=1');
+unlink $go;
+$c->request(13, 'GET', "/h2app?wait=$go&whoami=1");
 ok(wait_for(sub { (($h->app('h2app') || {})->{processes}{busy} // 0) == 1 }),
-   'one stream has the worker for a second');
+   'one stream has the worker');
 $c->request(15, 'GET', '/h2app?whoami=1');
 ok(wait_for(sub { (($h->app('h2app') || {})->{queue}{length} // 0) == 1 }),
    'another waits in the queue');
 $c->reset(15);
+# The first is let go once the reset one has left the queue (mod_http2 marks
+# its stream aborted, which the waiting request looks at): else the reset
+# might not have reached the stream yet when the worker is free.
+wait_for(sub { (($h->app('h2app') || {})->{queue}{length} // 1) == 0 });
+release();
 like($c->read_data(13) // '', qr/^pid=$pid /, 'the first is served');
 ok(wait_for_log(qr/PA00323: h2app: client went away while its request waited \d+ ms for a worker; not sent/,
-                $off, file => $h->log_file), 'the reset one is dropped when its turn comes');
+                $off, file => $h->log_file), 'the reset one is dropped, not sent');
 is($h->counter('h2app', 'abandoned_in_queue'), $abandoned + 1, 'counted as abandoned_in_queue');
 $c->close;
 
