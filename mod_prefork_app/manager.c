@@ -1050,9 +1050,13 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
                 else {
                     /* No replacement for now (crash loop): reset the
                      * connection waiting in the backlog, so its request
-                     * fails at once rather than at request-timeout. */
+                     * fails at once rather than at request-timeout. And
+                     * listen again only at the next spawn
+                     * (pa_worker_spawn() does): a claimant that connects
+                     * later still (it was granted the slot but had not
+                     * run yet) must find no socket, not a fresh backlog
+                     * that no worker will take from. */
                     pa_worker_unlisten(w);
-                    pa_worker_listen(w, m->s);
                     w->respawn_busy = 0;
                 }
             }

@@ -13,13 +13,15 @@ use HTTP::Tiny ();
 use POSIX ();
 use File::Temp ();
 
-plan tests => 34;
+plan tests => 37;
 
 my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
 # An app that dies a second after it starts, having answered nothing.
 my $tmp = File::Temp::tempdir('pa-od-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 open my $sh, '>', "$tmp/slowcrash" or die "$tmp/slowcrash: $!";
-print $sh "#!/bin/sh\nsleep 1\nexit 1\n";
+# It exits (without answering) once the test creates $tmp/go: the test must
+# first see requests queued for it, however slow the machine.
+print $sh "#!/bin/sh\nwhile [ ! -e '$tmp/go' ]; do sleep 0.05; done\nexit 1\n";
 close $sh;
 chmod 0755, "$tmp/slowcrash";
 chmod 0755, $tmp;
@@ -75,10 +77,12 @@ is(scalar(grep { $_->{ppid} == $h->manager_pid && $_->{args} =~ /\Q$echo\E/ } ps
    1, 'ps: the only app process under the manager is the spare one');
 
 # ---- the first request starts a worker ------------------------------------------
-my $res = get('/od?x=1');
+# The worker's pid from its reply: idle-timeout=1 may take it away before a
+# look at the status page on a slow machine.
+my $res = get('/od?x=1&whoami=1');
 is($res->{status}, 200, 'the first request is served');
-like($res->{content}, qr/^method=GET$/m, 'by the app');
-my ($first) = $h->pids('od');
+like($res->{content}, qr/^pid=\d+ served=1 /, 'by the app');
+my ($first) = $res->{content} =~ /^pid=(\d+)/;
 ok($first, 'one worker now');
 is($h->counter('od', 'spawned'), 1, 'spawned for that request');
 
@@ -89,11 +93,21 @@ is($h->counter('od', 'recycled_idle'), 1, 'counted as recycled_idle');
 is($h->counter('od', 'crashed'), 0, 'not as a crash');
 
 # ---- a burst: up to MAX workers, the rest queued, nothing refused ---------------
-my $done = concurrent(5, '/od?sleep=1');
-ok(wait_for(sub { $h->pids('od') == 3 }), 'five slow requests at once: three workers (the maximum)');
+# Held until the test creates $go (echo's wait=), not for a fixed time: the
+# three workers must be seen while they are busy.
+my $go = "$tmp/od_go";
+my $done = concurrent(5, "/od?wait=$go");
+ok(wait_for(sub { my $a = $h->app('od') || {};
+                  ($a->{processes}{busy} // 0) == 3 && ($a->{queue}{length} // 0) == 2 }),
+   'five slow requests at once: three workers (the maximum), two queued');
+# Counted by the manager's next pass (every 250 ms) that finds requests
+# waiting beyond the maximum: before the test lets the workers go.
+ok(wait_for(sub { ($h->counter('od', 'max_processes_reached') // 0) >= 1 }),
+   'hitting the maximum is counted');
+open my $gofh, '>', $go or die "$go: $!";
+close $gofh;
 is($done->(), 0, 'all five served (two waited in the queue)');
 ok($h->counter('od', 'spawned') <= 1 + 3, 'never more than the maximum started');
-ok($h->counter('od', 'max_processes_reached') >= 1, 'hitting the maximum is counted');
 ok(wait_for(sub { $h->pids('od') == 0 }, timeout => 30), 'then back to none');
 
 # ---- a spare keeps the pool from emptying -------------------------------------------
@@ -130,6 +144,8 @@ my @kids = map {
 } 1 .. 3;
 ok(wait_for(sub { (($h->app('odslow') || {})->{queue}{length} // 0) == 2 }),
    'three requests to an empty pool of one: one has the new worker, two wait');
+open my $slowgo, '>', "$tmp/go" or die "$tmp/go: $!";
+close $slowgo;
 for (@kids) { my ($pid, $r) = @$_; push @st, scalar <$r>; waitpid $pid, 0; }
 is("@st", '503 503 503', 'the worker dies without answering: all three get 503');
 my @refused = error_log_since($off, $h->log_file)
@@ -144,3 +160,49 @@ unlike(error_log_since($off, $h->log_file), qr/PA00304: odslow: no worker free/,
        'none waited for its queue-timeout');
 
 ok($h->stop, 'stopped');
+
+# ---- a request granted the worker of a crash loop, but run only after it died ------
+# The manager resets the connection a claimant left in the slot's backlog
+# when no worker will come; a claimant that connects only after that (it
+# was granted the slot, then had no CPU until the worker had died and the
+# backoff had begun) must not find a fresh backlog that nobody takes from,
+# and wait for request-timeout (504). Here the httpd children are stopped
+# while the manager starts the worker, which exits at once.
+{
+    my $hp = PATest::Httpd->new(mpm => 'prefork', status => 1, conf => <<"EOC");
+StartServers 2
+MinSpareServers 2
+MaxSpareServers 2
+ServerLimit 2
+MaxRequestWorkers 2
+PreforkApp odlate "/bin/false" processes=0-1 start-delay=30 request-timeout=10
+<Location /odlate>
+    SetHandler prefork-app:odlate
+</Location>
+EOC
+    ok($hp->start, 'a private httpd (prefork, two children)') or diag($hp->error_log);
+    my $pmgr = $hp->manager_pid;
+    my @kids = grep { $_ != $pmgr } map { $_->{pid} } ps_children($hp->pid);
+    my $poff = error_log_offset($hp->log_file);
+    kill 'STOP', $pmgr;
+    my $late = fork;
+    if (!$late) {
+        my $st = $hp->get('/odlate')->{status} // 0;
+        POSIX::_exit($st == 503 ? 3 : $st == 504 ? 4 : 1);
+    }
+    my $queued = wait_for(sub { (($hp->app('odlate') || {})->{queue}{length} // 0) == 1 });
+    kill 'STOP', @kids;
+    kill 'CONT', $pmgr;
+    my $dead = wait_for_log(qr/PA00104: app odlate slot 0 pid \d+ exited/, $poff,
+                            file => $hp->log_file);
+    # The manager's next pass (every 250 ms) sees the slot's worker gone
+    # for good.
+    select undef, undef, undef, 1;
+    kill 'CONT', @kids;
+    waitpid $late, 0;
+    ok($queued && $dead && ($? >> 8) == 3,
+       'it gets its 503 at once, not a 504 at request-timeout')
+        or diag("queued: " . ($queued ? 1 : 0) . ", exit: " . ($? >> 8) . "\n"
+                . error_log_since($poff, $hp->log_file));
+    ok($hp->stop, 'stopped');
+}
