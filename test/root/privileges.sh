@@ -19,41 +19,9 @@
 #     clear line, not a SIGBUS
 #   - nothing is left after stop
 # Run by scripts/test when it runs as root.
-set -uo pipefail
-. "$(dirname "$0")/../../scripts/lib.sh"
-
-BUILD=${1:?usage: $0 BUILD}
-pa_is_root || pa_die "$0 needs root"
-HTTPD=$(/usr/bin/apxs -q SBINDIR)/$(/usr/bin/apxs -q TARGET)
-
-n=0
-fails=0
+. "$(dirname "$0")/common" "$@"
 refused() { ! "$@" 2>/dev/null; }
 quiet() { "$@" >/dev/null 2>&1; }
-check() {       # check DESCRIPTION COMMAND...
-    local what=$1
-    shift
-    n=$((n + 1))
-    if "$@"; then
-        echo "ok $n - $what"
-    else
-        echo "not ok $n - $what"
-        fails=$((fails + 1))
-    fi
-}
-
-dir=$(mktemp -d /tmp/pa-root.XXXXXX)
-chmod 755 "$dir"
-conf=$dir/httpd.conf
-cleanup() {
-    [ -f "$dir/httpd.pid" ] && "$HTTPD" -f "$conf" -k stop 2>/dev/null
-    for _ in $(seq 1 100); do
-        [ -f "$dir/httpd.pid" ] || break
-        sleep 0.1
-    done
-    rm -rf "$dir"
-}
-trap cleanup EXIT
 
 cp "$BUILD/mod_prefork_app/.libs/mod_prefork_app.so" "$BUILD/scripts/apps/echo" "$dir/"
 port=$(pa_free_port 18900)
@@ -186,8 +154,4 @@ else
     n=$((n + 1)); echo "ok $n # skip no mount namespace here"
     n=$((n + 1)); echo "ok $n # skip no mount namespace here"
 fi
-if [ "$fails" -gt 0 ]; then
-    sed 's/^/# /' "$dir/error_log" | tail -n 30
-fi
-echo "1..$n"
-exit $((fails > 0))
+finish

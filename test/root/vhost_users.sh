@@ -6,39 +6,7 @@
 # served by a worker running as nobody (the script would run as the other
 # customer: php-cgi runs whatever SCRIPT_FILENAME httpd maps). TAP on stdout.
 # Run by scripts/test when it runs as root.
-set -uo pipefail
-. "$(dirname "$0")/../../scripts/lib.sh"
-
-BUILD=${1:?usage: $0 BUILD}
-pa_is_root || pa_die "$0 needs root"
-HTTPD=$(/usr/bin/apxs -q SBINDIR)/$(/usr/bin/apxs -q TARGET)
-
-n=0
-fails=0
-check() {       # check DESCRIPTION COMMAND...
-    local what=$1
-    shift
-    n=$((n + 1))
-    if "$@"; then
-        echo "ok $n - $what"
-    else
-        echo "not ok $n - $what"
-        fails=$((fails + 1))
-    fi
-}
-
-dir=$(mktemp -d /tmp/pa-root.XXXXXX)
-chmod 755 "$dir"
-conf=$dir/httpd.conf
-cleanup() {
-    [ -f "$dir/httpd.pid" ] && "$HTTPD" -f "$conf" -k stop 2>/dev/null
-    for _ in $(seq 1 100); do
-        [ -f "$dir/httpd.pid" ] || break
-        sleep 0.1
-    done
-    rm -rf "$dir"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/common" "$@"
 
 cp "$BUILD/mod_prefork_app/.libs/mod_prefork_app.so" "$BUILD/scripts/apps/echo" "$dir/"
 mkdir -p "$dir/a/own" "$dir/a/other" "$dir/b"
@@ -104,8 +72,4 @@ check "PA00332 says so" grep -q "PA00332: shopb: refused to virtual host .*(a.te
 "$HTTPD" -f "$conf" -k stop
 for _ in $(seq 1 200); do [ -f "$dir/httpd.pid" ] || break; sleep 0.1; done
 check "stopped" test ! -f "$dir/httpd.pid"
-if [ "$fails" -gt 0 ]; then
-    sed 's/^/# /' "$dir/error_log" | tail -n 30
-fi
-echo "1..$n"
-exit $((fails > 0))
+finish
