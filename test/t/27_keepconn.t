@@ -91,7 +91,7 @@ sub whoami {
     my $res = $ua->get($h->url("/$app?whoami=1"));
     my %r = (status => $res->{status}, $res->{content} =~ /(\w+)=(\d+)/g);
     my $log = wait_for_log(qr/pid (\d+):tid \d+\].*PA00306: $app:/, $offset,
-                           file => $h->log_file, timeout => 5) || '';
+                           file => $h->log_file, timeout => 30) || '';
     ($r{httpd}) = $log =~ /pid (\d+):tid \d+\].*PA00306: $app:/;
     return \%r;
 }
