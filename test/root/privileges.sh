@@ -28,12 +28,7 @@ port=$(pa_free_port 18900)
 nogroup_gid=$(getent group nogroup | cut -d: -f3)
 www_gid=$(getent group www-data | cut -d: -f3)
 cat >"$conf" <<EOF
-ServerRoot "$dir"
-ServerName 127.0.0.1
-Listen 127.0.0.1:$port
-PidFile "$dir/httpd.pid"
-ErrorLog "$dir/error_log"
-DefaultRuntimeDir "$dir"
+$(conf_head "$port")
 DocumentRoot "$dir"
 TypesConfig /etc/mime.types
 User www-data

@@ -16,12 +16,7 @@ touch "$dir/a/own/f" "$dir/a/other/f"
 chmod -R a+rX "$dir/a" "$dir/b"
 port=$(pa_free_port 18950)
 cat >"$conf" <<CONF
-ServerRoot "$dir"
-ServerName 127.0.0.1
-Listen 127.0.0.1:$port
-PidFile "$dir/httpd.pid"
-ErrorLog "$dir/error_log"
-DefaultRuntimeDir "$dir"
+$(conf_head "$port")
 TypesConfig /etc/mime.types
 User www-data
 Group www-data

@@ -9,7 +9,6 @@ use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use File::Basename qw(dirname);
-use IO::Socket::INET ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
@@ -32,22 +31,10 @@ EOF2
 ok($h->start, 'private httpd with two virtual hosts started') or diag($h->error_log);
 my $blog = $h->dir . '/logs-b';
 
-# HTTP::Tiny will not send a Host header of our choosing: HTTP/1.0 by hand.
-sub get_host {
-    my ($host, $path) = @_;
-    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $h->port,
-                                  Timeout => 60) or return { status => 599 };
-    print $s "GET $path HTTP/1.0\r\nHost: $host\r\n\r\n";
-    my $reply = do { local $/; <$s> } // '';
-    my ($status) = $reply =~ m{^HTTP/1\.\d (\d+)};
-    my ($content) = $reply =~ /\r\n\r\n(.*)\z/s;
-    return { status => $status || 599, content => $content // '' };
-}
-
-my $res = get_host('b.example', '/vapp?stderr=from-b-app');
+my $res = $h->get_host('b.example', '/vapp?stderr=from-b-app');
 is($res->{status}, 200, 'the host that maps the app serves it');
 like($res->{content}, qr/^SERVER_NAME=b\.example$/m, 'with that host\'s SERVER_NAME');
-is(get_host('a.example', '/vapp')->{status}, 404, 'the other host does not');
+is($h->get_host('a.example', '/vapp')->{status}, 404, 'the other host does not');
 ok(wait_for(sub { -s $blog && PATest::error_log_since(0, $blog) =~ /from-b-app/ }),
    'the app\'s stderr line is in that host\'s error log');
 like(PATest::error_log_since(0, $blog), qr/PA00310: VApp: stderr: from-b-app/,

@@ -11,7 +11,6 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use File::Basename qw(dirname);
 use File::Temp ();
-use IO::Socket::INET ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
@@ -60,31 +59,20 @@ PreforkApp vn "$echo" processes=0-1
 EOF2
 ok($h->start, 'private httpd with two customers\' hosts started') or diag($h->error_log);
 
-sub get_host {
-    my ($host, $path) = @_;
-    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $h->port,
-                                  Timeout => 60) or return { status => 599 };
-    print $s "GET $path HTTP/1.0\r\nHost: $host\r\n\r\n";
-    my $reply = do { local $/; <$s> } // '';
-    my ($status) = $reply =~ m{^HTTP/1\.\d (\d+)};
-    my ($content) = $reply =~ /\r\n\r\n(.*)\z/s;
-    return { status => $status || 599, content => $content // '' };
-}
-
-is(get_host('b.example', '/vb')->{status}, 200, 'b.example uses its own app');
+is($h->get_host('b.example', '/vb')->{status}, 200, 'b.example uses its own app');
 my $offset = error_log_offset($h->log_file);
-my $res = get_host('a.example', '/vb/f');
+my $res = $h->get_host('a.example', '/vb/f');
 is($res->{status}, 403, 'a.example\'s .htaccess naming b.example\'s app: 403');
 unlike($res->{content}, qr/SERVER_NAME=/, 'the app never saw the request');
 like(error_log_since($offset, $h->log_file),
      qr/PA00332: vb: refused to virtual host .*\(a\.example\)/,
      'PA00332 names the app and the host');
-is(get_host('a.example', '/va/f')->{status}, 200,
+is($h->get_host('a.example', '/va/f')->{status}, 200,
    'a.example\'s .htaccess naming its own app is served');
-is(get_host('a.example', '/va-own')->{status}, 200, 'and so is its Location');
-is(get_host('a.example', '/vg/f')->{status}, 200,
+is($h->get_host('a.example', '/va-own')->{status}, 200, 'and so is its Location');
+is($h->get_host('a.example', '/vg/f')->{status}, 200,
    'an app named in the main server\'s sections serves every host');
-is(get_host('b.example', '/vg')->{status}, 200, '(also through that Location)');
-is(get_host('a.example', '/vn/f')->{status}, 200,
+is($h->get_host('b.example', '/vg')->{status}, 200, '(also through that Location)');
+is($h->get_host('a.example', '/vn/f')->{status}, 200,
    'an app named nowhere in the configuration files serves every host');
 $h->stop;

@@ -250,6 +250,19 @@ sub new {
 sub dir      { $_[0]{dir} }
 sub port     { $_[0]{port} }
 sub url      { my ($self, $path) = @_; "http://127.0.0.1:$self->{port}" . ($path || '') }
+
+# A GET with the Host header of our choosing (name-based virtual hosts):
+# HTTP::Tiny will not send one, so HTTP/1.0 by hand. { status, content }.
+sub get_host {
+    my ($self, $host, $path) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $self->{port},
+                                  Timeout => 60) or return { status => 599 };
+    print $s "GET $path HTTP/1.0\r\nHost: $host\r\n\r\n";
+    my $reply = do { local $/; <$s> } // '';
+    my ($status) = $reply =~ m{^HTTP/1\.\d (\d+)};
+    my ($content) = $reply =~ /\r\n\r\n(.*)\z/s;
+    return { status => $status || 599, content => $content // '' };
+}
 sub log_file { "$_[0]{dir}/error_log" }
 sub error_log { PATest::error_log_since(0, $_[0]->log_file) }
 
