@@ -220,10 +220,16 @@ static gid_t pa_app_gid(const pa_app_t *app)
     return app->gid != (gid_t)-1 ? app->gid : ap_unixd_config.group_id;
 }
 
+/* The user name whose groups the workers get, NULL if none is set. */
+static const char *pa_app_user(const pa_app_t *app)
+{
+    return app->user ? app->user : ap_unixd_config.user_name;
+}
+
 void pa_worker_groups(apr_pool_t *p, const pa_app_t *app, const gid_t **groups,
                       int *n)
 {
-    const char *name = app->user ? app->user : ap_unixd_config.user_name;
+    const char *name = pa_app_user(app);
     int count = 32;
     gid_t *g;
 
@@ -315,9 +321,9 @@ int pa_worker_may_access(apr_pool_t *p, const pa_app_t *app,
         seen = apr_hash_make(p);
         apr_pool_userdata_setn(seen, "pa_worker_may_access", NULL, p);
     }
-    key = apr_psprintf(p, "%s\n%ld\n%d\n%s", app->user ? app->user
-                       : ap_unixd_config.user_name ? ap_unixd_config.user_name
-                       : "", (long)pa_app_gid(app), mode, path);
+    key = apr_psprintf(p, "%s\n%ld\n%d\n%s",
+                       pa_app_user(app) ? pa_app_user(app) : "",
+                       (long)pa_app_gid(app), mode, path);
     if ((known = apr_hash_get(seen, key, APR_HASH_KEY_STRING))) {
         return *known;
     }
