@@ -69,17 +69,16 @@ sub kill_one { HTTP::Tiny->new(timeout => 60)->post($h->url("$_[0]?die=always"))
 # next step (slot 0 free again takes the request meant for slot 1).
 my $go = "$tmp/go";
 sub release { open my $fh, '>', $go or die "$go: $!"; close $fh }
-sub busy { (($h->app('two') || {})->{processes} || {})->{busy} // 0 }
 my $off = PATest::error_log_offset($h->log_file);
 my $before = idle_slots('two');
 my @warm = map { bg_request('GET', $h->url("/two?wait=$go")) } 1 .. 2;
-ok(PATest::wait_for(sub { busy() == 2 }), 'two: both workers busy at once');
+ok(PATest::wait_for(sub { $h->busy('two') == 2 }), 'two: both workers busy at once');
 release();
 is(join(' ', map { bg_result($_)->{status} } @warm), '200 200',
    'two: both workers idle, then each answered a request');
 unlink $go;
 my $slow = bg_request('GET', $h->url("/two?wait=$go"));
-ok(PATest::wait_for(sub { busy() == 1 }), 'two: slot 0 busy with a slow request');
+ok(PATest::wait_for(sub { $h->busy('two') == 1 }), 'two: slot 0 busy with a slow request');
 isnt(kill_one('/two')->{status}, 200, 'two: the request that kills slot 1 fails');
 my %old = reverse %$before;
 my $fresh = PATest::wait_for(sub {
@@ -93,7 +92,7 @@ is(bg_result($slow)->{status}, 200, 'two: slot 0 answered its slow request after
 # Slot 0 busy again, so that the next request goes to the fresh worker.
 unlink $go;
 $slow = bg_request('GET', $h->url("/two?wait=$go"));
-ok(PATest::wait_for(sub { busy() == 1 }), 'two: slot 0 busy again');
+ok(PATest::wait_for(sub { $h->busy('two') == 1 }), 'two: slot 0 busy again');
 isnt(kill_one('/two')->{status}, 200, 'two: the request that kills the fresh worker fails');
 release();
 bg_result($slow);

@@ -15,20 +15,17 @@ plan tests => 14;
 my $logs = Apache::Test::vars('t_logs');
 my $app = 'dbusy';
 
-sub busy  { my $s = app_status($app); $s && $s->{processes}{busy} }
-sub queue { my $s = app_status($app); $s && $s->{queue}{length} }
-
 ok(wait_for(sub { (app_status($app) || {})->{processes}{idle} }), 'the worker is up');
 
 # ---- in order, no 503 ----------------------------------------------------------
 my $hold = "$logs/dbusy_hold1";
 unlink $hold;
 my $ja = bg_request('GET', "/dbusy?slowstream=$hold");
-ok(wait_for(sub { busy() == 1 }), 'first request holds the only worker');
+ok(wait_for(sub { app_busy($app) == 1 }), 'first request holds the only worker');
 my $jb = bg_request('GET', '/dbusy?whoami=1');
-ok(wait_for(sub { queue() == 1 }), 'second request waits');
+ok(wait_for(sub { app_queued($app) == 1 }), 'second request waits');
 my $jc = bg_request('GET', '/dbusy?whoami=1');
-ok(wait_for(sub { queue() == 2 }), 'third request waits behind it');
+ok(wait_for(sub { app_queued($app) == 2 }), 'third request waits behind it');
 open my $fh, '>', $hold or die "$hold: $!";
 close $fh;
 my ($ra, $rb, $rc) = map { bg_result($_) } $ja, $jb, $jc;
@@ -47,7 +44,7 @@ my $before = counter($app, 'http_503') || 0;
 $hold = "$logs/dbusy_hold2";
 unlink $hold;
 $ja = bg_request('GET', "/dbusy2?slowstream=$hold");
-ok(wait_for(sub { busy() == 1 }), 'its only worker is held');
+ok(wait_for(sub { app_busy($app) == 1 }), 'its only worker is held');
 my $res = http()->get(base_url() . '/dbusy2?whoami=1');
 is($res->{status}, 503, 'waiting longer than queue-timeout: 503');
 is($res->{headers}{'retry-after'}, '2', 'with Retry-After: queue-timeout');

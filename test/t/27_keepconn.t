@@ -201,7 +201,7 @@ if (!$kid2) {
     HTTP::Tiny->new(timeout => 60)->get($h->url("/kkill?slowstream=$hold2"));
     POSIX::_exit(0);
 }
-ok(wait_for(sub { ((app_status('kkill', $h->url) || {})->{processes} || {})->{busy} }),
+ok(wait_for(sub { $h->busy('kkill') }),
    'kkill: slot 0 held');
 my $w1 = whoami($ka, 'kkill');
 open $fh, '>', $hold2 or die "$hold2: $!";

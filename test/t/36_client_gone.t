@@ -28,7 +28,6 @@ sub send_raw {
                            : "\r\n";
     return $s;
 }
-sub busy { (app_status($app) || {})->{processes}{busy} }
 sub idle { (app_status($app) || {})->{processes}{idle} }
 
 ok(wait_for(sub { idle() }), 'the worker is up');
@@ -39,7 +38,7 @@ ok(defined $killed, 'status: a killed_client_gone counter');
 # ---- a GET whose client hangs up: the worker is freed at once ---------------------
 my $off = error_log_offset();
 my $s = send_raw("GET /$app?sleep=30 HTTP/1.1\r\n");
-ok(wait_for(sub { busy() }), 'a GET the app takes 30 s over: the worker is busy');
+ok(wait_for(sub { app_busy($app) }), 'a GET the app takes 30 s over: the worker is busy');
 close $s;
 ok(wait_for(sub { my ($p) = worker_pids($app); $p && $p != $pid && !pid_alive($pid) },
             timeout => 20),
@@ -59,7 +58,7 @@ ok(wait_for(sub { idle() }), 'worker idle');
 ($pid) = worker_pids($app);
 unlink $go;
 $s = send_raw("GET /$app?wait=$go HTTP/1.1\r\n");
-ok(wait_for(sub { busy() }), 'a GET the app holds: busy');
+ok(wait_for(sub { app_busy($app) }), 'a GET the app holds: busy');
 close $s;
 release();
 ok(wait_for(sub { idle() }, timeout => 20), 'its client hangs up: the worker finishes');
@@ -73,7 +72,7 @@ ok(wait_for(sub { idle() }), 'worker idle');
 ($pid) = worker_pids($app);
 unlink $go;
 $s = send_raw("POST /$app?wait=$go HTTP/1.1\r\n", 'x=1');
-ok(wait_for(sub { busy() }), 'a POST the app holds: busy');
+ok(wait_for(sub { app_busy($app) }), 'a POST the app holds: busy');
 close $s;
 # Longer than the second a GET's worker would get.
 select undef, undef, undef, 1.5;
@@ -101,7 +100,7 @@ $off = error_log_offset();
 # machine) would have the POST sent, as it should be.
 unlink $go;
 my $hold = bg_request('GET', "/$app?wait=$go");
-ok(wait_for(sub { busy() }), 'the worker is held');
+ok(wait_for(sub { app_busy($app) }), 'the worker is held');
 $s = send_raw("POST /$app?whoami=1 HTTP/1.1\r\n", 'x=1');
 ok(wait_for(sub { (app_status($app) || {})->{queue}{length} }), 'a POST waits in the queue');
 close $s;
@@ -121,7 +120,7 @@ ok(wait_for(sub { idle() }), 'worker idle');
 $abandoned = counter($app, 'abandoned_in_queue');
 $off = error_log_offset();
 my $long = send_raw("GET /$app?sleep=30 HTTP/1.1\r\n");
-ok(wait_for(sub { busy() }), 'the worker is held for 30 s');
+ok(wait_for(sub { app_busy($app) }), 'the worker is held for 30 s');
 $s = send_raw("GET /$app?whoami=1 HTTP/1.1\r\n");
 ok(wait_for(sub { (app_status($app) || {})->{queue}{length} }), 'a GET waits in the queue');
 close $s;

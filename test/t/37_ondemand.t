@@ -142,7 +142,7 @@ my @kids = map {
     close $w;
     [$pid, $r];
 } 1 .. 3;
-ok(wait_for(sub { (($h->app('odslow') || {})->{queue}{length} // 0) == 2 }),
+ok(wait_for(sub { $h->queued('odslow') == 2 }),
    'three requests to an empty pool of one: one has the new worker, two wait');
 open my $slowgo, '>', "$tmp/go" or die "$tmp/go: $!";
 close $slowgo;
@@ -190,7 +190,7 @@ EOC
         my $st = $hp->get('/odlate')->{status} // 0;
         POSIX::_exit($st == 503 ? 3 : $st == 504 ? 4 : 1);
     }
-    my $queued = wait_for(sub { (($hp->app('odlate') || {})->{queue}{length} // 0) == 1 });
+    my $queued = wait_for(sub { $hp->queued('odlate') == 1 });
     kill 'STOP', @kids;
     kill 'CONT', $pmgr;
     my $dead = wait_for_log(qr/PA00104: app odlate slot 0 pid \d+ exited/, $poff,

@@ -52,7 +52,7 @@ my $killed = $h->counter('h2app', 'killed_client_gone');
 is($killed, 0, 'nothing killed yet');
 my $off = error_log_offset($h->log_file);
 $c->request(9, 'GET', '/h2app?sleep=30');
-ok(wait_for(sub { (($h->app('h2app') || {})->{processes}{busy} // 0) == 1 }),
+ok(wait_for(sub { $h->busy('h2app') == 1 }),
    'a GET the app takes 30 s over: its worker is busy');
 $c->reset(9);
 # Another stream at once: it waits for the one worker.

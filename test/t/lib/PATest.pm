@@ -24,7 +24,7 @@ our @EXPORT_OK = qw(
     httpd_bin module_path hello_path libexecdir
     wait_for
     error_log_path error_log_offset error_log_since wait_for_log
-    status_json app_status worker_pids
+    status_json app_status app_busy app_queued worker_pids
     ps_table ps_children pid_alive send_signal httpd_pid
     base_config configtest free_port
 );
@@ -112,6 +112,12 @@ sub app_status {
     }
     return undef;
 }
+
+# app_busy('hello') / app_queued('hello'): how many of that app's workers
+# are busy, how many requests wait for one; 0 while the status page does not
+# show the app.
+sub app_busy   { ((app_status(@_) || {})->{processes} || {})->{busy} // 0 }
+sub app_queued { ((app_status(@_) || {})->{queue} || {})->{length} // 0 }
 
 # worker_pids('hello'): the pids the status page shows for that app's workers.
 sub worker_pids {
@@ -320,6 +326,8 @@ sub stop {
 # pids of its workers, one of its counters.
 sub app     { PATest::app_status($_[1], $_[0]->url) }
 sub pids    { PATest::worker_pids($_[1], $_[0]->url) }
+sub busy    { PATest::app_busy($_[1], $_[0]->url) }
+sub queued  { PATest::app_queued($_[1], $_[0]->url) }
 sub counter { my $a = $_[0]->app($_[1]); $a ? $a->{counters}{$_[2]} : undef }
 
 sub get {
