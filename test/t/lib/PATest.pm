@@ -269,6 +269,13 @@ sub get_host {
     my ($content) = $reply =~ /\r\n\r\n(.*)\z/s;
     return { status => $status || 599, content => $content // '' };
 }
+# True while something accepts connections on our port: an httpd that
+# failed at start holds it until its last process is gone.
+sub listening {
+    my $self = shift;
+    return IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $self->{port},
+                                 Timeout => 5) ? 1 : 0;
+}
 sub log_file { "$_[0]{dir}/error_log" }
 sub error_log { PATest::error_log_since(0, $_[0]->log_file) }
 
