@@ -31,6 +31,14 @@
 
 typedef enum { ST_HTML, ST_JSON, ST_METRICS } st_format_e;
 
+/* What the query string asks for. */
+typedef struct {
+    st_format_e fmt;
+    int refresh;                    /* HTML reload period, 0: none */
+    apr_table_t *only;              /* app=NAME names, or NULL: every app */
+    const char *keep;               /* those app=NAME words, for the links */
+} st_args_t;
+
 /* Counters every format shows, in display order. */
 typedef enum {
     C_ACCEPTED, C_SPAWNED, C_EXITED, C_CRASHED,
@@ -340,10 +348,18 @@ static void st_app_workers(st_app_t *sa, pa_sb_t *sb, pa_sb_app_t *a,
     }
 }
 
-static void st_snapshot(st_snapshot_t *snap, request_rec *r)
+/* The configuration the scoreboard was made from (that of the generation
+ * this child belongs to), or before there is one, the server's. */
+static const pa_server_conf_t *st_conf(request_rec *r)
+{
+    return pa_scoreboard ? pa_scoreboard->conf : pa_get_conf(r->server);
+}
+
+static void st_snapshot(st_snapshot_t *snap, request_rec *r,
+                        const apr_table_t *only)
 {
     pa_sb_t *sb = pa_scoreboard;
-    const pa_server_conf_t *conf = sb ? sb->conf : pa_get_conf(r->server);
+    const pa_server_conf_t *conf = st_conf(r);
     int napps = 0, i;
 
     snap->now = apr_time_now();
@@ -357,10 +373,15 @@ static void st_snapshot(st_snapshot_t *snap, request_rec *r)
     snap->apps = apr_array_make(r->pool, napps ? napps : 1, sizeof(st_app_t));
     for (i = 0; i < napps; i++) {
         pa_sb_app_t *a = pa_sb_app(sb, i);
-        st_app_t *sa = apr_array_push(snap->apps);
+        const pa_app_t *app = APR_ARRAY_IDX(conf->apps, i, pa_app_t *);
+        st_app_t *sa;
 
+        if (only && !apr_table_get(only, app->name)) {
+            continue;
+        }
+        sa = apr_array_push(snap->apps);
         memset(sa, 0, sizeof(*sa));
-        sa->app = APR_ARRAY_IDX(conf->apps, i, pa_app_t *);
+        sa->app = app;
         sa->nslots = a->nslots;
         sa->queue_len = a->queue_len;
         sa->backoff_level = a->backoff_level;
@@ -1029,8 +1050,10 @@ static void st_html_zones(request_rec *r, const st_snapshot_t *snap)
     ap_rputs("</table>\n", r);
 }
 
-static void st_html(request_rec *r, const st_snapshot_t *snap, int refresh)
+static void st_html(request_rec *r, const st_snapshot_t *snap,
+                    const st_args_t *args)
 {
+    int refresh = args->refresh;
     const char *host = st_html_text(r->pool, ap_get_server_name(r));
     int i;
 
@@ -1058,8 +1081,9 @@ static void st_html(request_rec *r, const st_snapshot_t *snap, int refresh)
                        "apps together</dt>\n", snap->max_procs);
         }
     }
-    ap_rputs("<dt>Also as <a href=\"?json\">JSON</a> and "
-             "<a href=\"?metrics\">Prometheus metrics</a>", r);
+    ap_rprintf(r, "<dt>Also as <a href=\"?json%s\">JSON</a> and "
+               "<a href=\"?metrics%s\">Prometheus metrics</a>",
+               args->keep, args->keep);
     if (refresh) {
         ap_rprintf(r, "; refreshing every %d s", refresh);
     }
@@ -1076,16 +1100,18 @@ static void st_html(request_rec *r, const st_snapshot_t *snap, int refresh)
 
 /* ---- the handler ----------------------------------------------------------- */
 
-/* Query words, separated by '&' or ';': "json", "metrics", "refresh[=N]".
- * Others are ignored, so links with extra parameters still work. */
-static st_format_e st_parse_args(request_rec *r, int *refresh)
+/* Query words, separated by '&' or ';': "json", "metrics", "refresh[=N]",
+ * "app=NAME" (repeatable). Others are ignored, so links with extra
+ * parameters still work. */
+static void st_parse_args(request_rec *r, st_args_t *a)
 {
-    st_format_e fmt = ST_HTML;
     char *args, *word, *state;
 
-    *refresh = 0;
+    memset(a, 0, sizeof(*a));
+    a->fmt = ST_HTML;
+    a->keep = "";
     if (!r->args) {
-        return fmt;
+        return;
     }
     args = apr_pstrdup(r->pool, r->args);
     for (word = apr_strtok(args, "&;", &state); word;
@@ -1096,10 +1122,10 @@ static st_format_e st_parse_args(request_rec *r, int *refresh)
             *eq++ = '\0';
         }
         if (!strcmp(word, "json")) {
-            fmt = ST_JSON;
+            a->fmt = ST_JSON;
         }
         else if (!strcmp(word, "metrics")) {
-            fmt = ST_METRICS;
+            a->fmt = ST_METRICS;
         }
         else if (!strcmp(word, "refresh")) {
             char *end = eq;
@@ -1108,10 +1134,42 @@ static st_format_e st_parse_args(request_rec *r, int *refresh)
             if (end == eq) {
                 n = ST_REFRESH_DEFAULT;     /* "refresh" alone or no number */
             }
-            *refresh = n < 1 ? 1 : n > ST_REFRESH_MAX ? ST_REFRESH_MAX : (int)n;
+            a->refresh = n < 1 ? 1 : n > ST_REFRESH_MAX ? ST_REFRESH_MAX : (int)n;
+        }
+        else if (!strcmp(word, "app") && eq) {
+            a->keep = apr_pstrcat(r->pool, a->keep, "&amp;app=",
+                                  ap_escape_html(r->pool, eq), NULL);
+            if (ap_unescape_url(eq) != OK) {
+                eq = "";                    /* names no app */
+            }
+            if (!a->only) {
+                a->only = apr_table_make(r->pool, 4);
+            }
+            apr_table_setn(a->only, eq, "");
         }
     }
-    return fmt;
+}
+
+/* The first app=NAME that names no configured app, or NULL. */
+static const char *st_unknown_app(request_rec *r, const apr_table_t *only)
+{
+    const apr_array_header_t *names = apr_table_elts(only);
+    const pa_server_conf_t *conf = st_conf(r);
+    int i, j;
+
+    for (i = 0; i < names->nelts; i++) {
+        const char *name = APR_ARRAY_IDX(names, i, apr_table_entry_t).key;
+
+        for (j = 0; j < conf->apps->nelts; j++) {
+            if (!strcmp(APR_ARRAY_IDX(conf->apps, j, pa_app_t *)->name, name)) {
+                break;
+            }
+        }
+        if (j == conf->apps->nelts) {
+            return name;
+        }
+    }
+    return NULL;
 }
 
 int pa_status_handler(request_rec *r)
@@ -1122,22 +1180,24 @@ int pa_status_handler(request_rec *r)
         "text/plain; version=0.0.4; charset=utf-8"
     };
     st_snapshot_t snap;
-    st_format_e fmt;
-    int refresh;
+    st_args_t args;
 
     if (r->method_number != M_GET) {
         /* Allow: GET, HEAD (HEAD follows GET). */
         ap_allow_standard_methods(r, REPLACE_ALLOW, M_GET, -1);
         return HTTP_METHOD_NOT_ALLOWED;
     }
-    fmt = st_parse_args(r, &refresh);
-    ap_set_content_type(r, types[fmt]);
+    st_parse_args(r, &args);
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    if (args.only && st_unknown_app(r, args.only)) {
+        return HTTP_NOT_FOUND;
+    }
+    ap_set_content_type(r, types[args.fmt]);
     if (r->header_only) {
         return OK;
     }
-    st_snapshot(&snap, r);
-    switch (fmt) {
+    st_snapshot(&snap, r, args.only);
+    switch (args.fmt) {
     case ST_JSON:
         st_json(r, &snap);
         break;
@@ -1145,7 +1205,7 @@ int pa_status_handler(request_rec *r)
         st_metrics(r, &snap);
         break;
     default:
-        st_html(r, &snap, refresh);
+        st_html(r, &snap, &args);
         break;
     }
     return OK;

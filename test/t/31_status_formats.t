@@ -144,6 +144,30 @@ for my $case ([ 'refresh=5', 5 ], [ 'refresh=0', 1 ], [ 'refresh=-3', 1 ],
          "HTML: ?$args refreshes every $want s");
 }
 
+# ---- app=NAME: only the apps named -------------------------------------------------
+sub app_names { map { $_->{name} } @{ (eval { JSON::PP->new->utf8->decode($_[0]->content) } || {})->{apps} || [] } }
+my @all = app_names(GET('/app-status?json'));
+ok(@all > 2, 'every app without app=') or diag("@all");
+is(join(',', app_names(GET("/app-status?json&app=$APP"))), $APP, 'JSON: app=NAME shows that app only');
+is(join(',', sort(app_names(GET("/app-status?json&app=statuscached;app=$APP")))),
+   "$APP,statuscached", 'JSON: app= twice shows both');
+is(join(',', app_names(GET('/app-status?json&app=stat%75sapp'))), $APP, 'JSON: app= is URL-decoded');
+($m, @errors) = parse_metrics(GET("/app-status?metrics&app=$APP")->content);
+ok(!@errors, 'metrics: app=NAME, strict 0.0.4 parse') or diag(join "\n", @errors);
+my %apps_seen;
+for my $fam (values %$m) {
+    $apps_seen{$_->{labels}{app}} = 1 for grep { defined $_->{labels}{app} } @{ $fam->{samples} || [] };
+}
+is(join(',', keys %apps_seen), $APP, 'metrics: app=NAME has samples of that app only');
+is(metric_value($m, 'prefork_app_cache_size_bytes', zone => 'statuszone'), 1024 * 1024,
+   'metrics: app=NAME still has the cache zones');
+$html = GET("/app-status?app=$APP")->content;
+is(scalar(() = $html =~ /<h2>/g) - scalar(() = $html =~ /<h2>Cache zones/g), 1, 'HTML: app=NAME has one app section');
+like($html, qr{href="\?json&amp;app=\Q$APP\E"}, 'HTML: its links keep app=NAME');
+for my $args ('app=nosuchapp', "json&app=$APP&app=nosuchapp", 'metrics&app=%00', 'app=') {
+    is(GET("/app-status?$args")->code, 404, "?$args: 404 (names no app)");
+}
+
 # ---- never the environment --------------------------------------------------------
 for my $fmt ('', '?json', '?metrics', '?refresh=5') {
     my $out = GET("/app-status$fmt")->content;
