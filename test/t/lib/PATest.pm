@@ -212,14 +212,21 @@ sub configtest {
     return (rc => $? >> 8, out => $out, file => $file, first => $first);
 }
 
-# A TCP port nothing listens on at 127.0.0.1 (the kernel picks it).
+# A TCP port nothing listens on at 127.0.0.1 (the kernel picks it), and
+# none this process was given before: a test may take ports for two
+# httpds (or a second Listen) before either is bound, and the kernel may
+# hand out a port it has just freed again.
+my %given;
 sub free_port {
-    my $sock = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                     Listen => 1, ReuseAddr => 1)
-        or die "no free port: $!";
-    my $port = $sock->sockport;
-    close $sock;
-    return $port;
+    for (1 .. 100) {
+        my $sock = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                         Listen => 1, ReuseAddr => 1)
+            or die "no free port: $!";
+        my $port = $sock->sockport;
+        close $sock;
+        return $port unless $given{$port}++;
+    }
+    die "no free port that this test has not used already\n";
 }
 
 # ---- a private httpd --------------------------------------------------------
