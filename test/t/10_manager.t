@@ -142,7 +142,10 @@ sub slot_of {
 }
 
 # ---- N workers, children of the manager --------------------------------
-ok(wait_for(sub { pids('mstatic') == 3 }), 'processes=3: three workers');
+# Each one exec'd: before that, /proc shows the manager's command line,
+# environment, directory and descriptors in it.
+ok(wait_for(sub { my @p = pids('mstatic'); @p == 3 && !grep { !pid_runs($_, $hello) } @p }),
+   'processes=3: three workers');
 my $mgr = $h->manager_pid;
 ok($mgr && pid_alive($mgr), 'manager pid file names a live process');
 my %children = map { $_->{pid} => $_ } ps_children($mgr);
@@ -170,7 +173,7 @@ sub sched_of {
 }
 is_deeply({ sched_of($pids[0]) }, { policy => 3, nice => 0 },
           'worker: SCHED_BATCH, nice 0 by default');
-ok(wait_for(sub { pids('mnice') == 1 }), 'mnice: one worker');
+ok(wait_for(sub { my @p = pids('mnice'); @p == 1 && pid_runs($p[0], $hello) }), 'mnice: one worker');
 my ($nice_pid) = pids('mnice');
 is_deeply({ sched_of($nice_pid) }, { policy => 0, nice => 5 },
           'sched=normal nice=5: SCHED_OTHER at nice 5');

@@ -70,7 +70,9 @@ is(($h->app('odspare') || {})->{pool}{spare_max}, 1, 'an explicit spare= is kept
 # ---- nothing runs until a request comes -------------------------------------------
 # odspare keeps one idle worker: once it has it, the manager has looked at
 # every pool at least once.
-ok(wait_for(sub { $h->pids('odspare') == 1 }), 'spare=1-1: one idle worker kept');
+# (Exec'd: until then ps shows it with the manager's title.)
+ok(wait_for(sub { my @p = $h->pids('odspare'); @p == 1 && pid_runs($p[0], $echo) }),
+   'spare=1-1: one idle worker kept');
 is(scalar($h->pids('od')), 0, 'processes=0-3: no worker at start');
 is($h->counter('od', 'spawned'), 0, 'none spawned');
 is(scalar(grep { $_->{ppid} == $h->manager_pid && $_->{args} =~ /\Q$echo\E/ } ps_table()),

@@ -25,7 +25,7 @@ our @EXPORT_OK = qw(
     wait_for
     error_log_path error_log_offset error_log_since wait_for_log
     status_json app_status app_busy app_queued worker_pids
-    ps_table ps_children pid_alive send_signal httpd_pid
+    ps_table ps_children pid_alive pid_runs send_signal httpd_pid
     base_config configtest free_port
 );
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
@@ -153,6 +153,16 @@ sub pid_alive {
     return 0 unless $pid && kill(0, $pid);
     my ($row) = grep { $_->{pid} == $pid } ps_table();
     return $row && $row->{stat} !~ /^Z/ ? 1 : 0;
+}
+
+# pid_runs($pid, $command): true once that process runs $command. The
+# status page shows a worker's pid as soon as the manager has forked it,
+# before its exec: until then its command line, environment, directory,
+# descriptors and scheduling are still the manager's.
+sub pid_runs {
+    my ($pid, $command) = @_;
+    my ($row) = grep { $_->{pid} == $pid } ps_table();
+    return $row && $row->{args} =~ /\Q$command\E/ ? 1 : 0;
 }
 
 # send_signal('TERM', @pids): number of processes signalled.
