@@ -25,8 +25,11 @@ sub settle { wait_for(sub { (st()->{processes}{idle} || 0) == 2 }) }
 
 ok(settle(), 'two launchers waiting');
 {
-    my @titles = map { $_->{args} } grep { $_->{args} =~ /cgi launcher/ } ps_table();
-    ok(scalar(grep { /^httpd \(mod_prefork_app cgi launcher: dcgi\)/ } @titles) >= 2,
+    # A launcher's slot is idle from its fork on; it sets its title after.
+    my @titles;
+    ok(wait_for(sub {
+           @titles = map { $_->{args} } grep { $_->{args} =~ /cgi launcher/ } ps_table();
+           grep({ /^httpd \(mod_prefork_app cgi launcher: dcgi\)/ } @titles) >= 2 }),
        'ps shows the launchers as such') or diag("@titles");
 }
 
