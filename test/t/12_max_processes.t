@@ -65,7 +65,9 @@ my $off = error_log_offset($h->log_file);
 is(get('/od2?x=1')->{status}, 200, 'od2 is served too, at the limit');
 ok(wait_for_log(qr/PA00130: app od1 slot 0 pid $od1: stopped \(idle\), to make room for app od2 \(PreforkAppMaxProcesses 3 reached\)/,
                 $off, file => $h->log_file), "od1's idle worker made room (not after its 300 s idle-timeout)");
-ok(wait_for(sub { !pid_alive($od1) }), 'and is gone');
+# Gone from the status page too: it shows the pid until the manager has
+# reaped it, and a zombie is no longer pid_alive().
+ok(wait_for(sub { !pid_alive($od1) && !grep { $_ == $od1 } $h->pids('od1') }), 'and is gone');
 is(scalar($h->pids('od1')) . ' ' . scalar($h->pids('od2')), '0 1', 'od1 none, od2 one');
 
 # ---- a burst at the limit: queued, served one at a time, never over ---------------
