@@ -198,10 +198,18 @@ cmp_ok(($zafter || {})->{misses} || 0, '>=', ($zbefore || {})->{misses} || 1,
     # anyone) is not taken for it: it goes, and the manager's own comes back.
     ok(wait_for(sub { all_pids() == 3 }), 'the workers up again');
     $off = error_log_offset($h->log_file);
-    system('rm', '-rf', $sd) if $sd;
-    mkdir $sd;
-    { open my $fh, '>', "$sd/impostor" or die "$sd/impostor: $!"; }
-    ok(wait_for(sub { !-e "$sd/impostor" && -d $sd }), 'a directory put in its place is replaced');
+    # Made beside it and renamed into its place: the manager looks every
+    # second, and may make its own between a removal and a mkdir (then the
+    # impostor file would go into the manager's directory and stay).
+    my $fake = "$dir/impostor-dir";
+    mkdir $fake or die "$fake: $!";
+    { open my $fh, '>', "$fake/impostor" or die "$fake/impostor: $!"; }
+    my $placed;
+    for (1 .. 10) {
+        system('rm', '-rf', $sd) if $sd;
+        last if $placed = $sd && rename $fake, $sd;
+    }
+    ok($placed && wait_for(sub { !-e "$sd/impostor" && -d $sd }), 'a directory put in its place is replaced');
     like(error_log_since($off, $h->log_file), qr/PA00131: socket directory \Q$sd\E was removed or replaced/,
          'and said so (PA00131)');
     ok(wait_for(sub { $h->get('/lhello')->{status} == 200 && $h->get('/lslow')->{status} == 200 }),
