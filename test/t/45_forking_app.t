@@ -75,14 +75,18 @@ ok($strays == 0) or diag("$strays answers from a process no worker forked");
 
 # The manager SIGKILLed: its workers die with it, and what they forked is
 # killed when httpd's parent finds it dead.
-my ($fw) = $h->pids('fwrap');
-my ($ohw) = $h->pids('fhold');
-my @fkids;
-wait_for(sub { @fkids = (children_of($fw), children_of($ohw)); @fkids == 4 });
+# The last answer above was fwrap's worker's max-requests: it may be on its
+# way out, or its slot empty, as the loop ends. Its successor's, then.
+my ($fw, $ohw, @fkids);
+wait_for(sub {
+    ($fw) = $h->pids('fwrap');
+    ($ohw) = $h->pids('fhold');
+    @fkids = $fw && $ohw ? (children_of($fw), children_of($ohw)) : ();
+    @fkids == 4 });
 my $mgr = $h->manager_pid;
 my $moff = PATest::error_log_offset($h->log_file);
 ok(@fkids == 4 && $mgr && kill('KILL', $mgr))
-    or diag("children of $fw and $ohw: @fkids");
+    or diag("children of " . ($fw // "-") . " and " . ($ohw // "-") . ": @fkids");
 ok(PATest::wait_for_log(qr/PA00119/, $moff, file => $h->log_file))
     or diag($h->error_log);
 ok(wait_for(sub { !alive(@fkids) }, timeout => 10))
