@@ -139,8 +139,14 @@ if unshare -m true 2>/dev/null; then
     sed -e 's/^PreforkAppCache z 1M/PreforkAppCache z 64M/' \
         -e "s#^ErrorLog .*#ErrorLog \"$dir/shm_log\"#" \
         -e "s#^PidFile .*#PidFile \"$dir/shm.pid\"#" "$conf" >"$dir/shm.conf"
+    # httpd sets the zone up after it has detached (the second configuration
+    # pass): -k start returns first, and the httpd that fails writes no pid
+    # file. /dev/shm is looked at once that httpd is gone (in the namespace,
+    # which the tmpfs does not outlive).
     unshare -m sh -c 'mount --make-rprivate / && mount -t tmpfs -o size=2M tmpfs /dev/shm &&
-        "$0" -f "$1" -k start; sleep 1; ls /dev/shm >"$2"' "$HTTPD" "$dir/shm.conf" "$dir/shm_left"
+        "$0" -f "$1" -k start
+        for _ in $(seq 1 300); do pgrep -f -- "-f $1 -k start" >/dev/null || break; sleep 0.1; done
+        ls /dev/shm >"$2"' "$HTTPD" "$dir/shm.conf" "$dir/shm_left"
     check "a zone /dev/shm cannot hold: httpd does not start, and says why" \
         grep -q "PA00601: .*PreforkAppCache z: cannot create the zone .*No space left on device" "$dir/shm_log"
     check "nothing is left in /dev/shm, nor a zone marker" \
