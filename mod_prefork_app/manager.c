@@ -259,6 +259,8 @@ static void pa_mgr_write_pidfile(pa_manager_t *m)
                                    m->pidfile, getpid());
     char buf[32];
     int fd, len, lock = pa_lock_piddir(m->pool, m->pidfile);
+    apr_status_t rv = APR_SUCCESS;
+    ssize_t n;
     long other;
 
     other = pa_read_pidfile(m->pidfile);
@@ -276,9 +278,24 @@ static void pa_mgr_write_pidfile(pa_manager_t *m)
     }
     len = apr_snprintf(buf, sizeof(buf), "%" APR_PID_T_FMT "\n", getpid());
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 || write(fd, buf, len) != len || close(fd) != 0
-        || rename(tmp, m->pidfile) != 0) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, errno, m->s, PALOGNO(00102)
+    if (fd < 0) {
+        rv = errno;
+    }
+    else {
+        /* Closed whatever the write did: the manager lives as long as
+         * httpd. A short write sets no errno: the disk is full. */
+        if ((n = write(fd, buf, len)) != len) {
+            rv = n < 0 ? errno : ENOSPC;
+        }
+        if (close(fd) != 0 && rv == APR_SUCCESS) {
+            rv = errno;
+        }
+    }
+    if (rv == APR_SUCCESS && rename(tmp, m->pidfile) != 0) {
+        rv = errno;
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, m->s, PALOGNO(00102)
                      "cannot write manager pid file %s", m->pidfile);
         unlink(tmp);
     }
