@@ -605,7 +605,7 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
     pa_slot_t *slot = pa_sb_slot(m->sb, a, w->slot_index);
     apr_time_t now = apr_time_now();
     apr_interval_time_t lived = now - w->spawned;
-    int asked = w->term_at != 0;
+    int asked;
     int clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
     apr_uint64_t requests;
     apr_uint32_t retire, answered;
@@ -627,6 +627,10 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
      * the program: it marks its slot) is a crash loop. */
     served_cgi = ma->app->protocol == PA_PROTO_CGI && requests > 0
                  && !slot->child_failed;
+    /* One that failed itself failed, even if asked to leave meanwhile: a
+     * CGI launcher that cannot exec is retired by its one request (the
+     * claimant's release can come before the manager sees the exit). */
+    asked = w->term_at != 0 && !slot->child_failed;
     slot->last_exit_status = status;
     slot->pid = 0;
     if (slot->state != PA_SLOT_BUSY) {
