@@ -21,6 +21,10 @@
  *   badcl       Content-Length: 3x
  *   twocl       two Content-Length lines that disagree (2, then 3)
  *   noend       a correct reply without FCGI_END_REQUEST, then close
+ *   nohead      an empty FCGI_STDOUT and a clean FCGI_END_REQUEST: no header
+ *               block at all
+ *   halfhead    a header line without the blank line that ends the block,
+ *               then a clean FCGI_END_REQUEST
  *   nothing     close without a byte
  *   overloaded  FCGI_END_REQUEST alone, protocolStatus FCGI_OVERLOADED
  *   unknownrole FCGI_END_REQUEST alone, protocolStatus FCGI_UNKNOWN_ROLE
@@ -422,6 +426,8 @@ static const struct { const char *mode, *reply; } one_record[] = {
     { "badcl", "Content-Type: text/plain\r\nContent-Length: 3x\r\n\r\nok\n" },
     { "twocl", "Content-Type: text/plain\r\nContent-Length: 2\r\n"
                "Content-Length: 3\r\n\r\nok\n" },
+    { "nohead", "" },
+    { "halfhead", "Content-Type: text/plain\r\n" },
 };
 
 /* mode=steal: how many kept connections the manager hands a process that

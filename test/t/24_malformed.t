@@ -28,7 +28,7 @@ my @cases = (
     [ nothing     => qr/PA00309: dbad: worker pid \d+ went away before answering \(twice\)/ ],
 );
 
-plan tests => 3 * @cases + 18 + 5 + 8 + 1;
+plan tests => 3 * @cases + 18 + 5 + 8 + 1 + 8;
 
 my $http = http();
 my $base = base_url();
@@ -125,6 +125,23 @@ for my $case ([overloaded => 503, 2], [unknownrole => 502, 3]) {
         or diag(explain($rres));
     ok(wait_for_log(qr/PA00403: dbad: worker pid $was refused the request \(FastCGI protocol status $ps\)/, $roff),
        "$mode: logged");
+    my $okres = $http->get("$base/dbad?mode=ok");
+    my ($now) = worker_pids('dbad');
+    ok($okres->{status} == 200 && $now == $was,
+       "$mode: the same worker serves on") or diag("$okres->{status}: $was, now $now");
+}
+
+# A request ended cleanly (FCGI_END_REQUEST, FCGI_REQUEST_COMPLETE) without
+# a whole header block: nothing to answer with, a 502 (PA00404). The stream
+# itself is fine: the same worker serves on.
+for my $mode (qw(nohead halfhead)) {
+    ok(wait_for(sub { idle() }), "$mode: a worker is idle");
+    my ($was) = worker_pids('dbad');
+    my $hoff = error_log_offset();
+    my $hres = $http->get("$base/dbad?mode=$mode");
+    is($hres->{status}, 502, "$mode: 502") or diag(explain($hres));
+    ok(wait_for_log(qr/PA00404: dbad: worker pid $was ended the request without a complete header block/, $hoff),
+       "$mode: logged (PA00404)") or diag(error_log_since($hoff));
     my $okres = $http->get("$base/dbad?mode=ok");
     my ($now) = worker_pids('dbad');
     ok($okres->{status} == 200 && $now == $was,
