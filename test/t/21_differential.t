@@ -69,7 +69,7 @@ END {
 my $http = HTTP::Tiny->new(timeout => 60, max_redirect => 0, keep_alive => 0);
 my @requests = PADiff::requests(chunked => 1);
 
-plan tests => 3 * 3 * @requests - 3 + 9 + 10;
+plan tests => 3 * 3 * @requests - 3 + 9 + 10 + 5;
 
 for my $app (qw(c pl php)) {
     for my $req (@requests) {
@@ -128,6 +128,21 @@ is($http->get("$base/pa-c?etag=v1", { headers => { 'If-None-Match' => '"v1"' } }
 is($http->get("$base/pa-c?etag=v1&header=Bad%20Name:x",
               { headers => { 'If-None-Match' => '"v1"' } })->{status},
    502, 'conditional GET, bad header field: 502');
+
+# If-Match that the app's ETag does not match: 412 (ap_meets_conditions(),
+# as for a static file), the app's body dropped; one it matches: its reply.
+# A 412 carries the app's headers like a 304: a bad one is still a 502.
+{
+    my $res = $http->get("$base/pa-c?etag=v1", { headers => { 'If-Match' => '"v2"' } });
+    is($res->{status}, 412, 'If-Match not matching the app\'s ETag: 412');
+    unlike($res->{content}, qr/^method=GET$/m, '412: the app\'s body is not sent');
+    $res = $http->get("$base/pa-c?etag=v1", { headers => { 'If-Match' => '"v1"' } });
+    is($res->{status}, 200, 'If-Match matching the app\'s ETag: 200');
+    like($res->{content}, qr/^method=GET$/m, 'and the app\'s reply');
+    is($http->get("$base/pa-c?etag=v1&header=Bad%20Name:x",
+                  { headers => { 'If-Match' => '"v2"' } })->{status},
+       502, 'failed If-Match, bad header field: 502');
+}
 
 # A range past the end: httpd's byterange filter answers 416 itself when the
 # reply came whole (else the range is not applied: 200), and that answer
