@@ -253,6 +253,60 @@ for my $how (qw(cookie status cut)) {
     unlike($tr->header('Set-Cookie') // '', qr/attacker/, "$how: nothing of it reaches the client");
 }
 
+# A future Expires, without max-age, is freshness enough (RFC 9111 4.2.1);
+# one in the past is not.
+{
+    # (Day and month names by hand: strftime's follow the locale.)
+    my $http_date = sub {
+        my @t = gmtime(shift);
+        return sprintf('%s, %02d %s %d %02d:%02d:%02d GMT',
+                       (qw(Sun Mon Tue Wed Thu Fri Sat))[$t[6]], $t[3],
+                       (qw(Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec))[$t[4]],
+                       $t[5] + 1900, $t[2], $t[1], $t[0]);
+    };
+    my $enc = sub { (my $v = shift) =~ s/([^A-Za-z0-9_.-])/sprintf('%%%02X', ord $1)/ge; $v };
+    my $fut = '/cecho?header=' . $enc->('Expires: ' . $http_date->(time + 3600)) . '&whoami=1&n=15';
+    is(GET($fut)->header('X-Prefork-App-Cache') // '', 'MISS', 'a future Expires: a miss, stored');
+    is(GET($fut)->header('X-Prefork-App-Cache') // '', 'HIT', 'then a hit');
+    my $past = '/cecho?header=' . $enc->('Expires: ' . $http_date->(time - 3600)) . '&whoami=1&n=16';
+    GET($past);
+    isnt(GET($past)->header('X-Prefork-App-Cache') // '', 'HIT', 'an Expires in the past: not stored');
+}
+
+# A conditional request answered from the zone: the stored ETag is
+# compared, 304 (or 412 for If-Match), and no worker is asked.
+{
+    my $cond = "/cecho?$cc&etag=ce1&whoami=1&n=17";
+    GET($cond);
+    is(GET($cond)->header('X-Prefork-App-Cache') // '', 'HIT', 'a page with an ETag: stored');
+    my $accepted = sub { ((app_status('cacheecho') || {})->{counters} || {})->{accepted} };
+    my $before = $accepted->();
+    my $nm = GET($cond, 'If-None-Match' => '"ce1"');
+    is($nm->code, 304, 'If-None-Match with the stored ETag: 304') or diag($nm->as_string);
+    is($nm->content, '', 'without the body');
+    is(GET($cond, 'If-Match' => '"other"')->code, 412, 'If-Match with another ETag: 412');
+    my $other = GET($cond, 'If-None-Match' => '"other"');
+    is("@{[$other->code]} @{[$other->header('X-Prefork-App-Cache') // '']}", '200 HIT',
+       'If-None-Match with another ETag: the stored page');
+    is($accepted->(), $before, 'all of them answered from the zone, no worker asked');
+}
+
+# The client's max-age=N takes no entry N seconds old or older: the page is
+# fetched from a worker (RFC 9111 5.2.1.1).
+{
+    my $ma = "/cecho?$cc&whoami=1&n=18";
+    GET($ma);
+    my $hit;
+    ok(wait_for(sub { my $r = GET($ma);
+                      ($r->header('X-Prefork-App-Cache') // '') eq 'HIT'
+                          && ($r->header('Age') // 0) >= 1 ? ($hit = $r) : undef }),
+       'an entry a second old') or diag('no hit with an Age of 1 or more');
+    my $fresh = GET($ma, 'Cache-Control' => 'max-age=1');
+    is($fresh->header('X-Prefork-App-Cache') // '', 'MISS',
+       'a request with max-age=1 does not take it');
+    isnt($fresh->content, $hit ? $hit->content : '', 'it is answered by a worker');
+}
+
 # Whether an answer came from the cache is httpd's to say, not the app's.
 my $fake = GET('/pa-c?header=X-Prefork-App-Cache:%20HIT');
 is($fake->code, 200, 'an app that says X-Prefork-App-Cache itself: 200');
