@@ -14,7 +14,7 @@ use File::Temp ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 10;
+plan tests => 13;
 
 my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
 my $docs = File::Temp::tempdir('pa-docs-XXXXXX', TMPDIR => 1,
@@ -27,6 +27,16 @@ for my $app (qw(va vb vg vn)) {
     print $fh "SetHandler prefork-app:$app\n";
     close $fh;
     open $fh, '>', "$docs/a/$app/f" or die $!;
+    close $fh;
+}
+# And one naming an app that does not exist: .htaccess is not read at
+# startup, so only the request can find out.
+mkdir "$docs/a/vnone" or die $!;
+{
+    open my $fh, '>', "$docs/a/vnone/.htaccess" or die $!;
+    print $fh "SetHandler prefork-app:nosuch\n";
+    close $fh;
+    open $fh, '>', "$docs/a/vnone/f" or die $!;
     close $fh;
 }
 mkdir "$docs/b";
@@ -75,4 +85,11 @@ is($h->get_host('a.example', '/vg/f')->{status}, 200,
 is($h->get_host('b.example', '/vg')->{status}, 200, '(also through that Location)');
 is($h->get_host('a.example', '/vn/f')->{status}, 200,
    'an app named nowhere in the configuration files serves every host');
+$offset = error_log_offset($h->log_file);
+$res = $h->get_host('a.example', '/vnone/f');
+is($res->{status}, 500, 'a .htaccess naming no PreforkApp: 500');
+unlike($res->{content}, qr/SERVER_NAME=/, 'no app saw the request');
+like(error_log_since($offset, $h->log_file),
+     qr/PA00301: no PreforkApp named 'nosuch' \(SetHandler prefork-app:nosuch\)/,
+     'PA00301 names the missing app');
 $h->stop;
