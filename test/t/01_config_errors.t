@@ -96,6 +96,21 @@ my @cases = (
                                 qr/not allowed in <Location> context|cannot occur within <Location/, 1 ],
     [ 'PreforkApp inside <VirtualHost>', [ '<VirtualHost *>', "    $app", '</VirtualHost>' ],
                                 qr/cannot occur within <VirtualHost> section/, 1 ],
+    [ 'app name of 33 characters', [ qq{PreforkApp xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx "$hello"} ],
+                                qr/'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is not a valid app name \(letters, digits, '_', '-', '\.'; at most 32\)/ ],
+    [ 'bad end of a range',     [ "$app processes=2-x" ],   qr/processes=x: not a number \(in range 2-x\)/ ],
+    [ 'max-memory too large',   [ "$app max-memory=99999999999999G" ],
+                                qr/max-memory=99999999999999G is too large/ ],
+    [ 'cache= bad zone name',   [ "$app cache=a/b" ],       qr{cache=a/b: not a valid zone name} ],
+    [ 'PreforkAppCache bad zone name', [ 'PreforkAppCache a/b 1M' ],
+                                qr{PreforkAppCache: 'a/b' is not a valid zone name} ],
+    # The pools are one per httpd: none of the directives belongs in a
+    # virtual host.
+    (map { [ "$_->[0] inside <VirtualHost>", [ $app, '<VirtualHost *>', "    @$_", '</VirtualHost>' ],
+             qr/$_->[0] cannot occur within <VirtualHost> section/, 2 ] }
+         [ 'PreforkAppEnv', 'a FOO bar' ], [ 'PreforkAppCache', 'main 1M' ],
+         [ 'PreforkAppPidFile', 'pa.pid' ], [ 'PreforkAppSocketDir', '/tmp' ],
+         [ 'PreforkAppMaxProcesses', '8' ]),
     [ 'unknown app in a virtual host', [ $app, '<VirtualHost *>', '    ServerName vh.example',
                                          '    <Location /x>', '        SetHandler prefork-app:vnosuch',
                                          '    </Location>', '</VirtualHost>' ],
