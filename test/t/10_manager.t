@@ -17,7 +17,7 @@ use HTTP::Tiny ();
 use Time::HiRes ();
 use POSIX ();
 
-plan tests => 100;
+plan tests => 103;
 
 my $hello = hello_path();
 my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
@@ -438,7 +438,10 @@ ok($h->stop, 'stopped');
 # ---- out of descriptors: the manager says why it cannot start ------------------
 # 62 worker sockets under a limit of 40 descriptors: socket() fails.
 {
-    my $hf = PATest::Httpd->new(conf => qq{PreforkApp fdhungry "$hello" processes=60\n});
+    # queue-timeout=600: a request that waited for a worker instead of
+    # being refused at once would outlast the client's 60 s.
+    my $hf = PATest::Httpd->new(conf => qq{PreforkApp fdhungry "$hello" processes=60 queue-timeout=600\n}
+                                        . qq{<Location /fdhungry>\n    SetHandler prefork-app:fdhungry\n</Location>\n});
     system('sh', '-c', 'ulimit -n 40 && exec "$0" -f "$1" -k start',
            PATest::httpd_bin(), $hf->{conf_file});
     ok(wait_for_log(qr/Too many open files: PA00120: app fdhungry: cannot listen on \S+fdhungry\.\d+\.sock/,
@@ -447,6 +450,15 @@ ok($h->stop, 'stopped');
         or diag($hf->error_log);
     ok(wait_for_log(qr/PA00118: manager pid \d+ could not start/, 0, file => $hf->log_file),
        'and the manager could not start');
+    # No manager will come: a request is refused at once, not queued.
+    my $moff = error_log_offset($hf->log_file);
+    my $res = $hf->get('/fdhungry');
+    ok($res->{status} == 503 && $res->{headers}{'retry-after'},
+       'a request for its app: 503 with Retry-After') or diag(explain($res));
+    ok(wait_for_log(qr/PA00304: fdhungry: no worker can come: its process manager is gone/,
+                    $moff, file => $hf->log_file),
+       'which says the manager is gone (PA00304)') or diag(error_log_since($moff, $hf->log_file));
+    is($hf->get('/fdhungry')->{status}, 503, 'and so is the next one');
     ok($hf->stop, 'that httpd stopped');
 }
 
