@@ -29,6 +29,8 @@
  *   overloaded  FCGI_END_REQUEST alone, protocolStatus FCGI_OVERLOADED
  *   unknownrole FCGI_END_REQUEST alone, protocolStatus FCGI_UNKNOWN_ROLE
  *   stderr      three stderr lines split across records, then ok
+ *   longstderr  one stderr line of 10000 bytes ("0123456789" repeated,
+ *               in records of 1000), then ok
  *   late        ok, then, once the next request has arrived (before it is
  *               read), a second whole reply (X-Late: yes, "late") with the
  *               first one's request id
@@ -604,6 +606,20 @@ static int answer(int fd, const char *mode)
     }
     else if (!strcmp(mode, "fuzz")) {
         fuzz(fd);
+    }
+    else if (!strcmp(mode, "longstderr")) {
+        char chunk[1000];
+        int i;
+
+        for (i = 0; i < 1000; i++) {
+            chunk[i] = (char)('0' + i % 10);
+        }
+        for (i = 0; i < 10; i++) {
+            record(fd, 1, 7, req_id, chunk, sizeof(chunk));
+        }
+        record(fd, 1, 7, req_id, "\n", 1);
+        out(fd, ok);
+        end(fd);
     }
     else if (!strcmp(mode, "stderr")) {
         record(fd, 1, 7, req_id, "first line\nsecond ", 18);

@@ -28,7 +28,7 @@ my @cases = (
     [ nothing     => qr/PA00309: dbad: worker pid \d+ went away before answering \(twice\)/ ],
 );
 
-plan tests => 3 * @cases + 18 + 5 + 8 + 1 + 8;
+plan tests => 3 * @cases + 18 + 5 + 8 + 1 + 8 + 3;
 
 my $http = http();
 my $base = base_url();
@@ -170,3 +170,14 @@ my @lines = $log =~ /PA00310: dbad: stderr: (.*)$/mg;
 is_deeply(\@lines, ['first line', 'second line', 'third line'],
           'stderr: one log line per line, tagged with the app');
 is($http->get("$base/dbad?mode=ok")->{status}, 200, 'the app still serves');
+
+# A stderr line longer than the 4096 bytes kept for one: logged in pieces
+# of 4096, none lost, none longer.
+ok(wait_for(sub { idle() }), 'longstderr: a worker is idle');
+$off = error_log_offset();
+is($http->get("$base/dbad?mode=longstderr")->{status}, 200, 'longstderr: the reply is served');
+$log = wait_for_log(qr/(?s:PA00310: dbad: stderr: .*){3}/, $off) || '';
+my @parts = $log =~ /PA00310: dbad: stderr: ([0-9]+)$/mg;
+is_deeply([map { length } @parts], [4096, 4096, 1808],
+          'longstderr: 10000 bytes logged as 4096 + 4096 + 1808')
+    or diag(error_log_since($off));

@@ -307,6 +307,17 @@ for my $how (qw(cookie status cut)) {
     isnt($fresh->content, $hit ? $hit->content : '', 'it is answered by a worker');
 }
 
+# A reply too big to keep, for the zone's page (16M / 64: 256 KB) or for
+# the 1 MiB limit of a body, is passed on whole and not stored.
+for my $size (300_000, 1_100_000) {
+    my $big = "/cecho?$cc&bytes=$size&n=19";
+    my $r1 = GET($big);
+    is(length $r1->content, $size, "a $size-byte reply: sent whole");
+    my $r2 = GET($big);
+    isnt($r2->header('X-Prefork-App-Cache') // '', 'HIT', "a $size-byte reply: not stored");
+    is(length $r2->content, $size, "a $size-byte reply: sent whole again");
+}
+
 # Whether an answer came from the cache is httpd's to say, not the app's.
 my $fake = GET('/pa-c?header=X-Prefork-App-Cache:%20HIT');
 is($fake->code, 200, 'an app that says X-Prefork-App-Cache itself: 200');
