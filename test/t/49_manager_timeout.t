@@ -1,0 +1,64 @@
+# request-timeout is kept by the manager too: when the httpd process that
+# holds a request cannot give it up itself (stopped, stuck), the manager
+# kills the worker once the request has run request-timeout plus a
+# second's grace (PA00110, counted in killed_timeout). The httpd process,
+# once it runs again, finds its worker gone past the deadline and answers
+# 504, and the app serves again with a fresh worker.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use File::Basename qw(dirname);
+use Apache::Test qw(-withtestmore);
+use PATest qw(:all);
+use PADispatch qw(bg_request bg_result);
+
+plan tests => 11;
+
+my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
+# request-timeout=10: the test must stop the httpd children before their
+# own deadline, 10 s after the request began (they have it checked below).
+my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
+PreforkApp mto "$echo" processes=1 request-timeout=10 die-timeout=2
+<Location /mto>
+    SetHandler prefork-app:mto
+</Location>
+EOF
+ok($h->start, 'private httpd started') or diag($h->error_log);
+my $base = $h->url;
+ok(wait_for(sub { scalar($h->pids('mto')) == 1 }), 'one worker');
+my ($w) = $h->pids('mto');
+
+my $job = bg_request('GET', "$base/mto?sleep=60");
+my $running = wait_for(sub {
+    my $a = $h->app('mto') or return undef;
+    my ($slot) = @{ $a->{workers} || [] };
+    return $slot && $slot->{request} ? [ $slot->{request}{seconds} // 0 ] : undef;
+});
+my $seconds = $running ? $running->[0] : 99;
+
+# Every httpd child stopped (the manager, also httpd's child, aside): the
+# one waiting for the worker cannot give up at its deadline.
+my $mgr = $h->manager_pid;
+my @kids = grep { $_ != $mgr } map { $_->{pid} } ps_children($h->pid);
+my $off = error_log_offset($h->log_file);
+kill 'STOP', @kids;
+ok($seconds < 8, 'the httpd children are stopped well before request-timeout')
+    or diag("the request had run $seconds s");
+my $log = wait_for_log(qr/PA00110: app mto slot 0 pid $w: request "GET \/mto\?sleep=60" exceeded request-timeout \(10 s\); killing the worker/,
+                       $off, file => $h->log_file, timeout => 60);
+ok($log, 'the manager kills the worker of a request past request-timeout (PA00110)')
+    or diag(error_log_since($off, $h->log_file));
+ok(wait_for(sub { !pid_alive($w) }), 'the worker is gone');
+kill 'CONT', @kids;
+
+my $res = bg_result($job);
+is($res->{status}, 504, 'the client gets 504 once its httpd process runs again')
+    or diag(explain($res));
+ok(wait_for(sub { ($h->counter('mto', 'killed_timeout') // 0) == 1 }), 'counted in killed_timeout');
+my $new = wait_for(sub { my ($p) = $h->pids('mto'); $p && $p != $w ? $p : undef });
+ok($new, 'a fresh worker takes the slot');
+is($h->get('/mto')->{status}, 200, 'the app serves again');
+unlike(error_log_since($off, $h->log_file), qr/AH00052|Segmentation/,
+       'no httpd child crashed meanwhile');
+ok($h->stop, 'stopped');
