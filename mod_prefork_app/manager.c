@@ -610,8 +610,8 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
     apr_uint64_t requests;
     apr_uint32_t retire, answered;
     apr_time_t app_answered;
-    int quick, loglevel, served_cgi;
-    char quiet[96];
+    int quick, loglevel, served_cgi, in_flight;
+    char quiet[96], count[48];
 
     /* Its last words come before the line about its death. */
     pa_worker_read_output(w, m->s, 1);
@@ -620,6 +620,9 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
     answered = slot->answered;
     app_answered = a->answered_at;
     retire = slot->retire;
+    /* A request's claimant has not released it yet: whether the worker
+     * answered it is not known here. */
+    in_flight = slot->state == PA_SLOT_BUSY;
     /* A CGI program that had its request: its exit status is its own
      * business (mod_cgi ignores it too; a shell script whose last command
      * is not found exits 127), and even a program that crashes does not
@@ -714,14 +717,21 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
         && (retire == PA_RETIRE_NONE || retire == PA_RETIRE_CLOSED)
         && !ma->self_exit_warned) {
         ma->self_exit_warned = 1;
+        if (in_flight) {
+            apr_snprintf(count, sizeof(count), "%u or %u", answered,
+                         answered + 1);
+        }
+        else {
+            apr_snprintf(count, sizeof(count), "%u", answered);
+        }
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, m->s, PALOGNO(00134)
                      "app %s: worker pid %" APR_PID_T_FMT " exited by itself "
-                     "after answering %u requests: a request sent to it just "
+                     "after answering %s requests: a request sent to it just "
                      "then fails. If the app limits its requests "
                      "(PHP_FCGI_MAX_REQUESTS, e.g. in a wrapper), set "
                      "max-requests= below that limit, so that the manager "
                      "replaces it first (said once)", ma->app->name, w->pid,
-                     answered);
+                     count);
     }
     if (WIFSIGNALED(status)) {
         ap_log_error(APLOG_MARK, loglevel, 0, m->s, PALOGNO(00103)

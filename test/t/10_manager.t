@@ -395,7 +395,9 @@ is(counter('mphp', 'crashed'), 0, 'leaving after serving requests is not a crash
 # leaves by itself is worth a warning (once) that says what to set.
 $off = error_log_offset($h->log_file);
 my @wrapped = map { $h->get('/mwrap/hello.php')->{status} } 1 .. 6;
-ok(wait_for_log(qr/PA00134: app mwrap: worker pid \d+ exited by itself after answering 2 requests: .*set max-requests= below that limit/,
+# The limit, 2, or a range that holds it when a request was in flight as
+# the manager saw the worker leave (answered or not: its claimant knows).
+ok(wait_for_log(qr/PA00134: app mwrap: worker pid \d+ exited by itself after answering (?:2|1 or 2|2 or 3) requests: .*set max-requests= below that limit/,
                 $off, file => $h->log_file),
    'a worker that leaves by itself: PA00134 says to set max-requests') or diag("@wrapped");
 ok(wait_for(sub { (counter('mwrap', 'exited') || 0) >= 2 }), 'more than one has left');
