@@ -50,7 +50,7 @@ pa_server_conf_t *pa_get_conf(server_rec *s)
     return ap_get_module_config(s->module_config, &prefork_app_module);
 }
 
-pa_app_t *pa_find_app(pa_server_conf_t *conf, const char *name)
+pa_app_t *pa_find_app(const pa_server_conf_t *conf, const char *name)
 {
     char key[PA_NAME_MAX + 1];
     apr_size_t i;

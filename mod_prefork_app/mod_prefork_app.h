@@ -104,7 +104,7 @@ void *pa_create_server_config(apr_pool_t *p, server_rec *s);
 pa_server_conf_t *pa_get_conf(server_rec *s);
 /* The app NAME, matched without regard to case (SetHandler's name reaches
  * the handler lowercased). */
-pa_app_t *pa_find_app(pa_server_conf_t *conf, const char *name);
+pa_app_t *pa_find_app(const pa_server_conf_t *conf, const char *name);
 /* May a request served by s use app? Only the virtual hosts whose sections
  * name it may, when the main server's directives do not (see config.c). */
 int pa_app_allowed(const pa_app_t *app, const server_rec *s);

@@ -1150,26 +1150,19 @@ static void st_parse_args(request_rec *r, st_args_t *a)
     }
 }
 
-/* The first app=NAME that names no configured app, or NULL. */
-static const char *st_unknown_app(request_rec *r, const apr_table_t *only)
+/* Whether every app=NAME names a configured app. */
+static int st_all_apps(request_rec *r, const apr_table_t *only)
 {
     const apr_array_header_t *names = apr_table_elts(only);
-    const pa_server_conf_t *conf = st_conf(r);
-    int i, j;
+    int i;
 
     for (i = 0; i < names->nelts; i++) {
-        const char *name = APR_ARRAY_IDX(names, i, apr_table_entry_t).key;
-
-        for (j = 0; j < conf->apps->nelts; j++) {
-            if (!strcmp(APR_ARRAY_IDX(conf->apps, j, pa_app_t *)->name, name)) {
-                break;
-            }
-        }
-        if (j == conf->apps->nelts) {
-            return name;
+        if (!pa_find_app(st_conf(r),
+                         APR_ARRAY_IDX(names, i, apr_table_entry_t).key)) {
+            return 0;
         }
     }
-    return NULL;
+    return 1;
 }
 
 int pa_status_handler(request_rec *r)
@@ -1189,7 +1182,7 @@ int pa_status_handler(request_rec *r)
     }
     st_parse_args(r, &args);
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    if (args.only && st_unknown_app(r, args.only)) {
+    if (args.only && !st_all_apps(r, args.only)) {
         return HTTP_NOT_FOUND;
     }
     ap_set_content_type(r, types[args.fmt]);

@@ -152,6 +152,8 @@ is(join(',', app_names(GET("/app-status?json&app=$APP"))), $APP, 'JSON: app=NAME
 is(join(',', sort(app_names(GET("/app-status?json&app=statuscached;app=$APP")))),
    "$APP,statuscached", 'JSON: app= twice shows both');
 is(join(',', app_names(GET('/app-status?json&app=stat%75sapp'))), $APP, 'JSON: app= is URL-decoded');
+is(join(',', app_names(GET('/app-status?json&app=StatusApp'))), $APP,
+   'JSON: app= without regard to case, as app names are told apart');
 ($m, @errors) = parse_metrics(GET("/app-status?metrics&app=$APP")->content);
 ok(!@errors, 'metrics: app=NAME, strict 0.0.4 parse') or diag(join "\n", @errors);
 my %apps_seen;
