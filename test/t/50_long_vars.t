@@ -7,7 +7,6 @@ use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use File::Basename qw(dirname);
-use IO::Socket::INET ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
@@ -23,16 +22,9 @@ PreforkApp lvars "$echo" processes=1
 EOF
 ok($h->start, 'private httpd started') or diag($h->error_log);
 
-# HTTP/1.0 by hand, with the headers of our choosing.
 sub get_with {
-    my (@headers) = @_;
-    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $h->port,
-                                  Timeout => 60) or return (599, '');
-    print $s "GET /lvars HTTP/1.0\r\nHost: 127.0.0.1\r\n", (map { "$_\r\n" } @headers), "\r\n";
-    my $reply = do { local $/; <$s> } // '';
-    my ($status) = $reply =~ m{^HTTP/1\.\d (\d+)};
-    my ($body) = $reply =~ /\r\n\r\n(.*)\z/s;
-    return ($status || 599, $body // '');
+    my $res = $h->get_host('127.0.0.1', '/lvars', @_);
+    return ($res->{status}, $res->{content});
 }
 
 my $off = error_log_offset($h->log_file);

@@ -274,13 +274,14 @@ sub dir      { $_[0]{dir} }
 sub port     { $_[0]{port} }
 sub url      { my ($self, $path) = @_; "http://127.0.0.1:$self->{port}" . ($path || '') }
 
-# A GET with the Host header of our choosing (name-based virtual hosts):
-# HTTP::Tiny will not send one, so HTTP/1.0 by hand. { status, content }.
+# A GET with the Host header of our choosing (name-based virtual hosts),
+# and any other header lines given: HTTP::Tiny will not send such, so
+# HTTP/1.0 by hand. { status, content }.
 sub get_host {
-    my ($self, $host, $path) = @_;
+    my ($self, $host, $path, @headers) = @_;
     my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $self->{port},
                                   Timeout => 60) or return { status => 599 };
-    print $s "GET $path HTTP/1.0\r\nHost: $host\r\n\r\n";
+    print $s "GET $path HTTP/1.0\r\nHost: $host\r\n", (map { "$_\r\n" } @headers), "\r\n";
     my $reply = do { local $/; <$s> } // '';
     my ($status) = $reply =~ m{^HTTP/1\.\d (\d+)};
     my ($content) = $reply =~ /\r\n\r\n(.*)\z/s;
