@@ -56,6 +56,11 @@ pa_sb_t *pa_scoreboard;
 /* Exit status of a manager that could not set up: do not restart it. */
 #define PA_MANAGER_STARTUP_ERROR 254
 #define PA_MANAGER_QUICK_DEATHS 5
+/* A death this soon after the start counts as quick. httpd's parent reaps
+ * its children once a second (the MPM's maintenance tick), so a manager
+ * that dies at once is seen dead a second after it was forked: one second
+ * would count none. */
+#define PA_MANAGER_QUICK_LIFE apr_time_from_sec(2)
 #define PA_TITLE "httpd (mod_prefork_app manager)"
 
 typedef enum { PA_MODE_RUN, PA_MODE_RETIRE, PA_MODE_STOP } pa_mode_e;
@@ -1942,7 +1947,7 @@ static int pa_manager_replaceable(pa_mgr_proc_t *mp, int reason,
         return 0;
     }
     /* A manager that dies at once would be restarted in a tight loop. */
-    mp->quick_deaths = apr_time_now() - mp->started < apr_time_from_sec(1)
+    mp->quick_deaths = apr_time_now() - mp->started < PA_MANAGER_QUICK_LIFE
                        ? mp->quick_deaths + 1 : 0;
     if (mp->quick_deaths >= PA_MANAGER_QUICK_DEATHS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, mp->s, PALOGNO(00124)
