@@ -249,6 +249,7 @@ sub free_port {
 #   my $res = $h->get('/hello');       # HTTP::Tiny response hash
 #   $h->graceful; $h->stop;            # both wait until done
 #   $h->pid; $h->manager_pid;          # from their pid files
+#   new(env => { TMPDIR => $d }, ulimit => '-f 4096')  # httpd's environment, limits
 package PATest::Httpd;
 
 sub new {
@@ -307,9 +308,17 @@ sub _pidfile {
 sub pid         { $_[0]->_pidfile('httpd.pid') }
 sub manager_pid { $_[0]->_pidfile('prefork_app_manager.pid') }
 
+# new(env => { TMPDIR => ... }): httpd (and so its children, manager and
+# workers) runs with these variables set; new(ulimit => '-f 2048'): under
+# that shell ulimit (e.g. a file size limit, as a full disk would be).
 sub _k {
     my ($self, $what) = @_;
-    system(PATest::httpd_bin(), '-f', $self->{conf_file}, '-k', $what);
+    my %env = %{ $self->{env} || {} };
+    local @ENV{keys %env} = values %env;
+    my @cmd = (PATest::httpd_bin(), '-f', $self->{conf_file}, '-k', $what);
+    @cmd = ('sh', '-c', "ulimit $self->{ulimit} && exec \"\$@\"", 'sh', @cmd)
+        if $self->{ulimit};
+    system(@cmd);
     return $? == 0;
 }
 
