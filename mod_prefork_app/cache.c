@@ -447,6 +447,15 @@ static void store(request_rec *r, pa_cache_save_t *ctx)
 
         for (tok = apr_strtok(list, ", ", &state); tok;
              tok = apr_strtok(NULL, ", ", &state)) {
+            int i;
+
+            /* A tag named twice is one tag (the library refuses a list
+             * that repeats one, and the page would go uncached). */
+            for (i = 0; i < ntags && strcmp(tags[i], tok); i++) {
+            }
+            if (i < ntags) {
+                continue;
+            }
             if (ntags == APR_SHM_CACHE_MAX_TAGS) {
                 /* Invalidating a tag left out would miss this page. */
                 ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00604)

@@ -318,6 +318,39 @@ for my $size (300_000, 1_100_000) {
     is(length $r2->content, $size, "a $size-byte reply: sent whole again");
 }
 
+# Tags: an entry carries at most 8 (APR_SHM_CACHE_MAX_TAGS). With 8 it is
+# stored and any of them drops it; with more it is not stored (invalidating
+# a tag left out would miss it), said at debug once per such response
+# (PA00604). A tag the app names twice is one tag.
+{
+    my $eight = join ',', map { "e$_" } 1 .. 8;
+    my $p8 = "/cached/t8?page=t8&maxage=300&tag=$eight";
+    is(GET($p8)->header('X-Prefork-App-Cache') // '', 'MISS', '8 tags: fetched');
+    is(GET($p8)->header('X-Prefork-App-Cache') // '', 'HIT', '8 tags: stored');
+    like(GET('/cached/x?invalidate=e8')->content, qr/^removed 1$/m,
+         'its eighth tag drops it');
+    my $nine = join ',', map { "n$_" } 1 .. 9;
+    my $p9 = "/cached/t9?page=t9&maxage=300&tag=$nine";
+    my $off = error_log_offset();
+    my $r1 = GET($p9);
+    is($r1->code, 200, '9 tags: answered');
+    ok(!defined $r1->header('X-Prefork-App-Cache-Tags'), 'without the tags header');
+    my $r2 = GET($p9);
+    isnt($r2->header('X-Prefork-App-Cache') // '', 'HIT', '9 tags: not stored');
+    isnt($r2->content, $r1->content, 'the second request reached a worker too');
+    my $re = qr/PA00604: app cachectl: response not cached: more than 8 tags/;
+    wait_for(sub { (() = error_log_since($off) =~ /$re/g) >= 2 });
+    my @said = error_log_since($off) =~ /$re/g;
+    is(scalar @said, 2, 'PA00604 said once for each of the two responses')
+        or diag(error_log_since($off));
+    my $twice = "/cached/td?page=td&maxage=300&tag=d1,d2,d1";
+    GET($twice);
+    is(GET($twice)->header('X-Prefork-App-Cache') // '', 'HIT',
+       'a tag named twice: stored all the same');
+    like(GET('/cached/x?invalidate=d1')->content, qr/^removed 1$/m,
+         'and dropped by that tag');
+}
+
 # Whether an answer came from the cache is httpd's to say, not the app's.
 my $fake = GET('/pa-c?header=X-Prefork-App-Cache:%20HIT');
 is($fake->code, 200, 'an app that says X-Prefork-App-Cache itself: 200');
