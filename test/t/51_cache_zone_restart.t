@@ -1,0 +1,122 @@
+# A cache zone across graceful restarts (README, "A zone lives as long as
+# httpd's parent process"): kept as it is, it keeps its entries; resized, it
+# is made anew, empty, and the new generation's workers attach the new one
+# (httpd and the app share it again); its PreforkAppCache line removed, it
+# is removed, and the app that used it is no longer cached and its workers
+# get no zone. No segment is left behind: the parent maps no unlinked one,
+# and a removed zone's segment is gone from /dev/shm.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use File::Basename qw(dirname);
+use Apache::Test qw(-withtestmore);
+use PATest qw(:all);
+
+plan tests => 27;
+
+my $cachectl = ($ENV{PA_APPS} || dirname(hello_path())) . '/cachectl';
+
+my %apps = (rz => 'rzapp', gz => 'gzapp');
+sub conf {
+    my (%zones) = @_;   # zone => size (undef: no such zone)
+    my $c = '';
+    for my $z (sort keys %apps) {
+        $c .= "PreforkAppCache $z $zones{$z}\n" if $zones{$z};
+        $c .= qq{PreforkApp $apps{$z} "$cachectl" processes=1}
+              . ($zones{$z} ? " cache=$z" : '') . "\n"
+              . "<Location /$z>\n    SetHandler prefork-app:$apps{$z}\n</Location>\n";
+    }
+    return $c;
+}
+
+my $h = PATest::Httpd->new(status => 1, conf => conf(rz => '1M', gz => '2M'));
+sub rewrite {
+    my $conf = shift;
+    open my $cf, '>', $h->{conf_file} or die "$h->{conf_file}: $!";
+    print $cf PATest::base_config($h->dir, $h->port), $conf,
+        "\n<Location /app-status>\n    SetHandler prefork-app-status\n    Require local\n</Location>\n";
+    close $cf;
+}
+
+# The /dev/shm segments a process maps: name => 1 if it is unlinked.
+sub shm_maps {
+    my $pid = shift;
+    my %m;
+    open my $fh, '<', "/proc/$pid/maps" or return %m;
+    while (<$fh>) {
+        $m{$1} = /\(deleted\)\s*$/ ? 1 : 0 if m{ /dev/shm/([^/\s]+)};
+    }
+    return %m;
+}
+# The segment the parent maps whose size is SIZE (plus APR's small header).
+sub segment_of_size {
+    my $size = shift;
+    my %m = shm_maps($h->pid);
+    my @n = grep { !$m{$_} && (-s "/dev/shm/$_" // 0) >= $size
+                   && (-s "/dev/shm/$_") < $size + 4096 } keys %m;
+    return @n == 1 ? $n[0] : undef;
+}
+sub zone {
+    my $name = shift;
+    my $st = status_json(undef, $h->url) or return undef;
+    my ($z) = grep { $_->{name} eq $name } @{ $st->{cache_zones} || [] };
+    return $z;
+}
+sub state_of { $_[0]->{headers}{'x-prefork-app-cache'} // '' }
+
+ok($h->start, 'httpd with two cache zones') or diag($h->error_log);
+ok(wait_for(sub { $h->pids('rzapp') == 1 && $h->pids('gzapp') == 1 }), 'their apps are up');
+
+my $page = '/rz/p?page=p&maxage=300&tag=tp';
+is(state_of($h->get($page)), 'MISS', 'a page stored in zone rz');
+is(state_of($h->get($page)), 'HIT', 'and served from it');
+is(state_of($h->get('/gz/q?page=q&maxage=300')), 'MISS', 'a page stored in zone gz');
+is($h->get('/rz/k?count=c')->{content}, "1\n", 'the app counts in zone rz');
+is($h->get('/rz/k?count=c')->{content}, "2\n", '... twice');
+my $rz_seg = segment_of_size(1024 * 1024);
+my $gz_seg = segment_of_size(2 * 1024 * 1024);
+ok($rz_seg && $gz_seg, 'httpd maps a named segment for each zone')
+    or diag(explain({ shm_maps($h->pid) }));
+
+# ---- unchanged: kept with what is in it ---------------------------------------
+ok($h->graceful, 'graceful restart, zones unchanged');
+is(state_of($h->get($page)), 'HIT', 'the stored page is still served from the zone');
+is($h->get('/rz/k?count=c')->{content}, "3\n", 'the new workers count on in the same zone');
+
+# ---- rz resized, gz removed (and its app's cache= with it) --------------------
+rewrite(conf(rz => '2M'));
+my $off = error_log_offset($h->log_file);
+ok($h->graceful, 'graceful restart, rz resized to 2M, gz removed');
+unlike(error_log_since($off, $h->log_file), qr/PA00601/, 'no zone creation failed');
+my $rz = zone('rz');
+is(($rz || {})->{size_bytes}, 2 * 1024 * 1024, 'the status page shows rz at its new size');
+is((($rz || {})->{stats} || {})->{entries}, 0, 'rz was made anew, empty');
+ok(!zone('gz'), 'gz is no longer on the status page');
+is(state_of($h->get($page)), 'MISS', 'the page stored before is gone: fetched again');
+is(state_of($h->get($page)), 'HIT', 'and stored in the new zone');
+ok(wait_for(sub { $h->pids('rzapp') == 1 }), 'rz\'s app has a worker of the new generation');
+is($h->get('/rz/k?count=c')->{content}, "1\n",
+   'its workers attached the new zone, not the old one (the counter starts afresh)');
+like($h->get('/rz/x?invalidate=tp')->{content}, qr/^removed 1$/m,
+     'the app drops the page httpd stored in the new zone: they share it');
+my $g1 = $h->get('/gz/q?page=q&maxage=300');
+ok($g1->{status} == 200 && state_of($g1) eq '', 'gz\'s former app is answered, not cached')
+    or diag(explain($g1));
+is($h->get('/gz/k?count=c')->{status}, 500, 'and its workers get no zone (no PREFORK_APP_CACHE)');
+
+# The old generation's children leave; then only the parent maps segments.
+my $rz_seg2;
+ok(wait_for(sub {
+        my %m = shm_maps($h->pid);
+        $rz_seg2 = segment_of_size(2 * 1024 * 1024);
+        return !grep({ $_ } values %m) && $rz_seg2;
+    }), 'httpd maps the resized zone, and no segment that was removed')
+    or diag(explain({ shm_maps($h->pid) }));
+ok(!-e "/dev/shm/$gz_seg" || $gz_seg eq ($rz_seg2 // ''),
+   'the removed zone\'s segment is gone from /dev/shm');
+
+ok($h->stop, 'httpd stopped');
+ok(wait_for(sub { !-e "/dev/shm/$rz_seg2" && !glob($h->dir . '/prefork_app-*') }),
+   'and its zone\'s segment and marker are gone')
+    or diag(join ' ', glob($h->dir . '/prefork_app-*'));
