@@ -479,9 +479,9 @@ SKIP: {
     chomp $hard;
     skip 'the hard descriptor limit is too low here', 3
         unless $hard eq 'unlimited' || $hard > 400;
-    my $hs = PATest::Httpd->new(status => 1, conf => qq{PreforkApp fdsoft "$hello" processes=60\n});
-    system('sh', '-c', 'ulimit -Sn 48 && exec "$0" -f "$1" -k start',
-           PATest::httpd_bin(), $hs->{conf_file});
+    my $hs = PATest::Httpd->new(status => 1, conf => qq{PreforkApp fdsoft "$hello" processes=60\n},
+                                ulimit => '-Sn 48');
+    $hs->start;
     ok(wait_for(sub { scalar($hs->pids('fdsoft')) == 60 }, timeout => 60),
        'soft limit 48, 60 workers: the manager starts them all')
         or diag($hs->error_log);

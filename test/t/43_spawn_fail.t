@@ -21,10 +21,8 @@ PreforkApp a$_ "$echo" processes=8 queue-timeout=60
     SetHandler prefork-app:a$_
 </Location>
 EOF
-my $h = PATest::Httpd->new(status => 1, conf => $conf);
-system('sh', '-c', 'ulimit -n 64 && exec "$0" -f "$1" -k start',
-       httpd_bin(), $h->dir . '/httpd.conf');
-ok(wait_for(sub { $h->get('/app-status?json', timeout => 5)->{status} == 200 }),
+my $h = PATest::Httpd->new(status => 1, conf => $conf, ulimit => '-n 64');
+ok($h->start && wait_for(sub { $h->get('/app-status?json', timeout => 5)->{status} == 200 }),
    'httpd started with 64 descriptors') or diag($h->error_log);
 
 my $log = wait_for_log(qr/PA00107: app (a\d): cannot start a worker: pipe\(\) for its output failed/,
