@@ -115,7 +115,7 @@ static void zone_remove_stale(apr_pool_t *p, const char *dir, server_rec *s)
         const apr_size_t head = sizeof(PA_ZONE_PREFIX) - 1,
                          tail = sizeof(PA_ZONE_SUFFIX PA_ZONE_OWNER) - 1;
         apr_size_t n = strlen(fi.name);
-        const char *owner, *dot;
+        const char *owner, *zone, *dot;
         struct stat st;
         char *end;
         long pid;
@@ -137,13 +137,13 @@ static void zone_remove_stale(apr_pool_t *p, const char *dir, server_rec *s)
             || st.st_uid != geteuid()) {
             continue;
         }
-        apr_shm_remove(apr_pstrndup(p, owner, strlen(owner)
-                                              - (sizeof(PA_ZONE_OWNER) - 1)),
-                       p);
+        zone = apr_pstrndup(p, owner, strlen(owner)
+                                      - (sizeof(PA_ZONE_OWNER) - 1));
+        apr_shm_remove(zone, p);
         unlink(owner);
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, PALOGNO(00605)
-                     "removed the cache zone of %s, left by httpd pid %ld, "
-                     "which is gone", owner, pid);
+                     "removed the cache zone %s, left by httpd pid %ld, "
+                     "which is gone", zone, pid);
     }
     apr_dir_close(d);
 }

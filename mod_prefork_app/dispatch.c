@@ -1544,15 +1544,17 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
         int level = pa_loud(&q->sba->refused_log,
                             busy ? APLOG_WARNING : APLOG_ERR, end,
                             "requests sent away", quiet, sizeof(quiet));
+        const char *why = APR_STATUS_IS_TIMEUP(rv) ? "no worker free"
+            : busy ? apr_pstrcat(r->pool, "no worker can come: ",
+                                 pa_sb_refusal(pa_scoreboard, q->app->index),
+                                 NULL)
+            : "the wait queue granted no valid worker slot (shared memory "
+              "damaged)";
 
         q->waited += queued;                    /* for the slowlog */
         ap_log_rerror(APLOG_MARK, level, rv, r,
                       PALOGNO(00304) "%s: %s after %" APR_TIME_T_FMT
-                      " ms (queue-timeout %ds)%s", q->app->name,
-                      APR_STATUS_IS_TIMEUP(rv) ? "no worker free"
-                      : apr_pstrcat(r->pool, "no worker can come: ",
-                                    pa_sb_refusal(pa_scoreboard,
-                                                  q->app->index), NULL),
+                      " ms (queue-timeout %ds)%s", q->app->name, why,
                       apr_time_as_msec(queued), q->app->queue_timeout,
                       quiet);
         return unavailable(q);
@@ -1685,7 +1687,7 @@ int pa_app_handler(request_rec *r)
     q->app = pa_find_app(conf, name);
     if (!q->app) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00301)
-                      "no PreforkApp named '%s' (SetHandler %s)", name,
+                      "no PreforkApp named '%s' (handler %s)", name,
                       r->handler);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -1717,7 +1719,8 @@ int pa_app_handler(request_rec *r)
     }
     if (!pa_scoreboard) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00303)
-                      "%s: the process manager is not running", q->app->name);
+                      "%s: no scoreboard: the process manager was not "
+                      "started", q->app->name);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     q->sba = pa_sb_app(pa_scoreboard, q->app->index);

@@ -90,6 +90,6 @@ $res = $h->get_host('a.example', '/vnone/f');
 is($res->{status}, 500, 'a .htaccess naming no PreforkApp: 500');
 unlike($res->{content}, qr/SERVER_NAME=/, 'no app saw the request');
 like(error_log_since($offset, $h->log_file),
-     qr/PA00301: no PreforkApp named 'nosuch' \(SetHandler prefork-app:nosuch\)/,
+     qr/PA00301: no PreforkApp named 'nosuch' \(handler prefork-app:nosuch\)/,
      'PA00301 names the missing app');
 $h->stop;
