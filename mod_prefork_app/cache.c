@@ -32,7 +32,7 @@
 APLOG_USE_MODULE(prefork_app);
 
 #define PA_CACHE_FILTER     "PREFORK_APP_CACHE_SAVE"
-#define PA_CACHE_MAGIC      0x50414352u     /* "PACR" */
+#define PA_CACHE_MAGIC      0x50414353u     /* "PACS": with its lifetime */
 #define PA_CACHE_MAX_BODY   (1024 * 1024)   /* larger responses pass uncached */
 
 /* A stored response: this header, then "name\0value\0" pairs, then body. */
@@ -40,6 +40,7 @@ typedef struct pa_cache_entry_t {
     apr_uint32_t magic;
     apr_int32_t status;
     apr_time_t stored;              /* when its age was 0 */
+    apr_interval_time_t lifetime;   /* fresh until stored + lifetime */
     apr_uint32_t headers_len;
     apr_uint32_t body_len;
 } pa_cache_entry_t;
@@ -396,7 +397,8 @@ static int header_copy(void *baton, const char *key, const char *val)
 static void store(request_rec *r, pa_cache_save_t *ctx)
 {
     apr_shm_cache_t *zone = ctx->app->cache->handle;
-    pa_cache_entry_t e = { PA_CACHE_MAGIC, r->status, r->request_time, 0, 0 };
+    pa_cache_entry_t e = { PA_CACHE_MAGIC, r->status, r->request_time,
+                           ctx->ttl, 0, 0 };
     apr_table_t *h = ctx->headers;
     pa_hdr_buf_t hb;
     apr_size_t hlen = 0;
@@ -574,10 +576,18 @@ static int stored_header_ok(const char *name, const char *value)
            && !*ap_scan_http_field_content(value);
 }
 
+/* What the client's Cache-Control asks of a stored answer, in seconds
+ * (-1: nothing). */
+typedef struct pa_cache_ask_t {
+    apr_int64_t max_age;            /* at most this old (0: none from the zone) */
+    apr_int64_t min_fresh;          /* still fresh for at least this long */
+    int only_cached;                /* only-if-cached: never the app */
+} pa_cache_ask_t;
+
 /* Answer from a stored entry; DECLINED (a miss) if it is not one store()
- * could have made, or is not younger than the client's max-age (-1: none). */
+ * could have made, or is not what the client's directives allow. */
 static int serve(request_rec *r, const char *val, apr_size_t len,
-                 apr_int64_t max_age)
+                 const pa_cache_ask_t *ask)
 {
     pa_cache_entry_t e;
     apr_time_t age;
@@ -599,7 +609,9 @@ static int serve(request_rec *r, const char *val, apr_size_t len,
      * entry's own request: an age is never negative. */
     age = r->request_time > e.stored ? apr_time_sec(r->request_time - e.stored)
                                      : 0;
-    if (max_age >= 0 && age >= max_age) {
+    if ((ask->max_age >= 0 && age >= ask->max_age)
+        || (ask->min_fresh >= 0
+            && apr_time_sec(e.lifetime) - age < ask->min_fresh)) {
         return DECLINED;
     }
     out = apr_table_make(r->pool, 8);
@@ -647,27 +659,35 @@ static int serve(request_rec *r, const char *val, apr_size_t len,
            ? OK : AP_FILTER_ERROR;
 }
 
+/* The seconds of a "name=N" directive in cc, -1 if it has none (a
+ * negative N counts as 0). */
+static apr_int64_t cc_seconds(const char *cc, const char *name)
+{
+    const char *d = cc_find(cc, name);
+    apr_int64_t n;
+
+    if (!d) {
+        return -1;
+    }
+    n = apr_atoi64(strchr(d, '=') + 1);
+    return n < 0 ? 0 : n;
+}
+
 /* What the client's request allows (RFC 9111 5.2.1, 5.4, as mod_cache
- * reads them): *max_age is the oldest answer it takes from the zone in
- * seconds (-1: any fresh one, 0: none); the return value whether its answer
- * may be stored. */
-static int request_directives(request_rec *r, apr_int64_t *max_age)
+ * reads them), into ask; the return value whether its answer may be
+ * stored. max-stale needs nothing: a stale entry has left the zone. */
+static int request_directives(request_rec *r, pa_cache_ask_t *ask)
 {
     const char *cc = apr_table_get(r->headers_in, "Cache-Control");
-    const char *age;
 
-    *max_age = -1;
+    ask->max_age = cc_seconds(cc, "max-age=");
     if (cc_has(cc, "no-cache")
         || (!cc && cc_has(apr_table_get(r->headers_in, "Pragma"),
                           "no-cache"))) {
-        *max_age = 0;
+        ask->max_age = 0;
     }
-    else if ((age = cc_find(cc, "max-age="))) {
-        *max_age = apr_atoi64(strchr(age, '=') + 1);
-        if (*max_age < 0) {
-            *max_age = 0;
-        }
-    }
+    ask->min_fresh = cc_seconds(cc, "min-fresh=");
+    ask->only_cached = cc_has(cc, "only-if-cached");
     return !cc_has(cc, "no-store");
 }
 
@@ -675,7 +695,7 @@ int pa_cache_handle(request_rec *r, pa_app_t *app)
 {
     pa_cache_save_t *ctx;
     const char *key;
-    apr_int64_t max_age;
+    pa_cache_ask_t ask;
     int storable;
     void *val;
     apr_size_t len;
@@ -695,11 +715,11 @@ int pa_cache_handle(request_rec *r, pa_app_t *app)
         return DECLINED;
     }
     key = cache_key(r, app);
-    storable = request_directives(r, &max_age);
-    if (max_age != 0
+    storable = request_directives(r, &ask);
+    if (ask.max_age != 0
         && apr_shm_cache_get(app->cache->handle, key, &val, &len, NULL,
                              r->pool) == APR_SUCCESS) {
-        int rc = serve(r, val, len, max_age);
+        int rc = serve(r, val, len, &ask);
 
         if (rc != DECLINED) {
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00603)
@@ -707,6 +727,13 @@ int pa_cache_handle(request_rec *r, pa_app_t *app)
                           app->name, app->cache->name);
             return rc;
         }
+    }
+    if (ask.only_cached) {
+        /* The client takes a stored answer or none (RFC 9111 5.2.1.7). */
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00607)
+                      "app %s: only-if-cached and nothing fit in cache zone "
+                      "%s: 504", app->name, app->cache->name);
+        return HTTP_GATEWAY_TIME_OUT;
     }
     ctx->key = storable ? key : NULL;
     ap_add_output_filter(PA_CACHE_FILTER, ctx, r, r->connection);

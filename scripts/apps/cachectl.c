@@ -42,11 +42,11 @@ static const char *param(const char *qs, const char *name, char *buf, size_t siz
 }
 
 /* The layout of the module's stored responses (mod_prefork_app/cache.c,
- * pa_cache_entry_t): magic, status, stored, headers_len, body_len, then
+ * pa_cache_entry_t): magic, status, stored, lifetime, headers_len, body_len, then
  * "name\0value\0" pairs, then the body. */
 #define ENTRY_STATUS        4
-#define ENTRY_HEADERS_LEN   16
-#define ENTRY_SIZE          24
+#define ENTRY_HEADERS_LEN   24
+#define ENTRY_SIZE          32
 
 typedef struct tamper_t {
     apr_shm_cache_t *zone;
@@ -82,6 +82,9 @@ static apr_status_t tamper_one(void *baton, const char *key, const void *val,
         apr_size_t add = cut ? 3 : sizeof(cookie), at;
 
         memcpy(&hlen, v + ENTRY_HEADERS_LEN, sizeof(hlen));
+        if (hlen > len - ENTRY_SIZE) {
+            return APR_SUCCESS;     /* not the layout above: left alone */
+        }
         at = ENTRY_SIZE + (cut ? hlen : 0);
         memmove(v + at + add, v + at, len - at);
         memcpy(v + at, ins, add);

@@ -136,6 +136,29 @@ GET($ns, 'Cache-Control' => 'no-store');
 isnt(GET($ns)->header('X-Prefork-App-Cache') // '', 'HIT',
      'the answer to a request with no-store is not stored');
 
+# only-if-cached (RFC 9111 5.2.1.7): a stored answer or a 504, never the
+# app; min-fresh=N: only an entry that stays fresh N seconds more.
+sub accepted { ((app_status('cacheecho') || {})->{counters} || {})->{accepted} // -1 }
+my $oc = "/cecho?$cc&whoami=1&n=20";
+my $before = accepted();
+my $ocr = GET($oc, 'Cache-Control' => 'only-if-cached');
+is($ocr->code, 504, 'only-if-cached with nothing stored: 504');
+is(accepted(), $before, 'and the app was not asked');
+is(GET($oc)->header('X-Prefork-App-Cache') // '', 'MISS', 'nor was anything stored');
+my $ochit = GET($oc, 'Cache-Control' => 'only-if-cached');
+is($ochit->code . ' ' . ($ochit->header('X-Prefork-App-Cache') // ''), '200 HIT',
+   'only-if-cached once stored: the stored answer');
+is(GET($oc, 'Cache-Control' => 'only-if-cached, max-age=0')->code, 504,
+   'only-if-cached with max-age=0: 504, the zone cannot answer');
+$before = accepted();
+is(GET($oc, 'Cache-Control' => 'min-fresh=3600')->header('X-Prefork-App-Cache') // '',
+   'MISS', 'min-fresh=3600 beyond the 60 s lifetime: fetched from the app');
+is(accepted(), $before + 1, 'by a worker');
+is(GET($oc, 'Cache-Control' => 'min-fresh=5')->header('X-Prefork-App-Cache') // '',
+   'HIT', 'min-fresh=5 within it: from the zone');
+is(GET($oc, 'Cache-Control' => 'max-stale=600')->header('X-Prefork-App-Cache') // '',
+   'HIT', 'max-stale on a fresh entry: from the zone');
+
 # A successful unsafe request invalidates its target URI (RFC 9111 4.4,
 # as mod_cache does): the GET after it is answered by a worker. Also from a
 # user with a Cookie (who may not read the cache, but changed the page).
