@@ -8,8 +8,9 @@
  * Responses: for an app with cache=ZONE, a GET without credentials is
  * answered from the zone when a fresh copy exists; otherwise an output
  * filter right after the handler keeps a copy of a response that says it
- * may be shared (Cache-Control max-age / s-maxage or Expires, no
- * Set-Cookie, no private/no-store/no-cache, no Vary but Accept-Encoding).
+ * may be shared (a status cacheable by default, Cache-Control max-age /
+ * s-maxage or Expires, no Set-Cookie, no private/no-store/no-cache, no
+ * Vary but Accept-Encoding).
  * Requests carrying Authorization or Cookie never read or fill the cache,
  * so one user's page cannot reach another. Any other method's success
  * drops the entry of its URI.
@@ -343,6 +344,29 @@ static int cc_has(const char *cc, const char *token)
     return cc_find(cc, token) != NULL;
 }
 
+/* The statuses a stored answer may have: those cacheable by default (RFC
+ * 9110 15.1), with the explicit lifetime every stored answer has; not 206
+ * (a part of one) nor 204 (nothing to keep). A temporary redirect or an
+ * error is the app's state of the moment: never stored. */
+static int status_storable(int status)
+{
+    switch (status) {
+    case HTTP_OK:
+    case HTTP_NON_AUTHORITATIVE:
+    case HTTP_MULTIPLE_CHOICES:
+    case HTTP_MOVED_PERMANENTLY:
+    case HTTP_PERMANENT_REDIRECT:
+    case HTTP_NOT_FOUND:
+    case HTTP_METHOD_NOT_ALLOWED:
+    case HTTP_GONE:
+    case HTTP_REQUEST_URI_TOO_LARGE:
+    case HTTP_NOT_IMPLEMENTED:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /* How long the app says this response may be shared; 0 = not at all. */
 static apr_interval_time_t response_ttl(request_rec *r, apr_table_t *h)
 {
@@ -352,7 +376,7 @@ static apr_interval_time_t response_ttl(request_rec *r, apr_table_t *h)
 
     /* The key does not hold the client's Accept-Encoding: only an identity
      * body, which suits every client, is shared. */
-    if (r->status != HTTP_OK
+    if (!status_storable(r->status)
         || apr_table_get(h, "Set-Cookie") || apr_table_get(h, "Set-Cookie2")
         || apr_table_get(h, "Content-Encoding")
         || cc_has(cc, "no-store") || cc_has(cc, "private")
@@ -601,7 +625,7 @@ static int serve(request_rec *r, const char *val, apr_size_t len,
         return DECLINED;
     }
     memcpy(&e, val, sizeof(e));
-    if (e.magic != PA_CACHE_MAGIC || e.status != HTTP_OK
+    if (e.magic != PA_CACHE_MAGIC || !status_storable(e.status)
         || (apr_size_t)e.headers_len + e.body_len + sizeof(e) != len) {
         return DECLINED;
     }
@@ -643,7 +667,9 @@ static int serve(request_rec *r, const char *val, apr_size_t len,
     apr_table_setn(r->headers_out, "Age",
                    apr_psprintf(r->pool, "%" APR_TIME_T_FMT, age));
     apr_table_setn(r->headers_out, PA_CACHE_STATUS_HEADER, "HIT");
-    if ((rc = ap_meets_conditions(r)) != OK) {
+    /* Conditions are for a 2xx alone (RFC 9110 13.2.1): a stored 404 stays
+     * a 404, whatever the client's If-None-Match. */
+    if (ap_is_HTTP_SUCCESS(e.status) && (rc = ap_meets_conditions(r)) != OK) {
         return rc;
     }
     ap_set_content_length(r, e.body_len);

@@ -159,6 +159,33 @@ is(GET($oc, 'Cache-Control' => 'min-fresh=5')->header('X-Prefork-App-Cache') // 
 is(GET($oc, 'Cache-Control' => 'max-stale=600')->header('X-Prefork-App-Cache') // '',
    'HIT', 'max-stale on a fresh entry: from the zone');
 
+# Statuses cacheable by default (RFC 9110 15.1) are stored with their
+# explicit lifetime, and served as they were: a 404, a 301 with its
+# Location; conditions apply to a 2xx only. A temporary redirect or a 5xx
+# is never stored.
+my $nf4 = "/cecho?$cc&status=404&etag=%22e4%22&whoami=1&n=21";
+my $m4 = GET($nf4);
+is($m4->code . ' ' . ($m4->header('X-Prefork-App-Cache') // ''), '404 MISS', 'a 404 with max-age: stored');
+$before = accepted();
+my $h4 = GET($nf4, 'If-None-Match' => '"e4"');
+is($h4->code . ' ' . ($h4->header('X-Prefork-App-Cache') // ''), '404 HIT',
+   'then served from the zone, still a 404 despite a matching If-None-Match');
+is($h4->content, $m4->content, 'with the body the app gave');
+is(accepted(), $before, 'without a worker');
+my $mv = "/cecho?$cc&status=301&header2=Location:%20http://example.com/moved&n=22";
+GET($mv, redirect_ok => 0);
+my $h301 = GET($mv, redirect_ok => 0);
+is($h301->code . ' ' . ($h301->header('X-Prefork-App-Cache') // '') . ' '
+   . ($h301->header('Location') // ''), '301 HIT http://example.com/moved',
+   'a 301: served from the zone with its Location');
+for my $st (302, 307, 503) {
+    my $u = "/cecho?$cc&status=$st&header2=Location:%20http://example.com/t&n=23";
+    GET($u, redirect_ok => 0);
+    my $again = GET($u, redirect_ok => 0);
+    is($again->code . ' ' . ($again->header('X-Prefork-App-Cache') // ''), "$st ",
+       "a $st with max-age: never stored");
+}
+
 # A successful unsafe request invalidates its target URI (RFC 9111 4.4,
 # as mod_cache does): the GET after it is answered by a worker. Also from a
 # user with a Cookie (who may not read the cache, but changed the page).
