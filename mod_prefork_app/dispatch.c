@@ -1643,13 +1643,15 @@ static int replayable(pa_req_t *q)
            && q->body_complete && safe_method(q->r);
 }
 
-/* The request's outcome for the status page, and the slowlog line. */
-static void record(pa_req_t *q, int status)
+/* The request's outcome for the status page, and the slowlog line. status
+ * is what the client got; the error counters count it only if it is the
+ * module's own (ours), not a 503 the app answered itself (maintenance). */
+static void record(pa_req_t *q, int status, int ours)
 {
     request_rec *r = q->r;
     apr_interval_time_t took = apr_time_now() - q->start;
 
-    pa_sb_record(pa_scoreboard, q->app->index, status, took);
+    pa_sb_record(pa_scoreboard, q->app->index, ours ? status : 0, took);
     if (q->app->slowlog && took >= apr_time_from_sec(q->app->slowlog)) {
         apr_atomic_inc64(&q->sba->c.slow);
         /* The path only: a query string may carry secrets. */
@@ -1776,7 +1778,7 @@ int pa_app_handler(request_rec *r)
     for (tries = 0; ; tries++) {
         rc = attempt(q, what, begin, begin_len);
         if (rc != OK) {
-            record(q, rc);
+            record(q, rc, 1);
             return rc;
         }
         if ((q->fail != PA_FAIL_CONNECT && q->fail != PA_FAIL_DEAD
@@ -1804,7 +1806,7 @@ int pa_app_handler(request_rec *r)
         if (q->redirect) {
             /* The reply was a local redirect: serve it as a GET, as mod_cgi
              * does, now that the worker is free (it may be this app). */
-            record(q, HTTP_OK);
+            record(q, HTTP_OK, 1);
             pa_cache_local_redirect(r, q->app);
             r->method = "GET";
             r->method_number = M_GET;
@@ -1848,7 +1850,7 @@ int pa_app_handler(request_rec *r)
             /* Counted as the failure it was, though the client got the
              * status line of the reply already. */
             abort_client(q);
-            record(q, rc);
+            record(q, rc, 1);
             return OK;
         }
         if (q->headers_done) {
@@ -1865,6 +1867,6 @@ int pa_app_handler(request_rec *r)
         rc = (q->status && !q->passed) ? q->status : OK;
         break;
     }
-    record(q, rc == OK ? r->status : rc);
+    record(q, rc == OK ? r->status : rc, rc != OK);
     return rc;
 }

@@ -310,7 +310,9 @@ apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
                          int (*gone)(void *baton), void *baton);
 /* Give the worker back; hands it straight to the first waiter if any. */
 void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how);
-/* Account one finished request (status code, duration) in the stats ring. */
+/* Account one finished request in the stats ring: its duration, and the
+ * error status the module answered with (502, 503 and 504 are counted; 0
+ * or any other: none). */
 void pa_sb_record(pa_sb_t *sb, int app_index, int http_status,
                   apr_interval_time_t duration);
 

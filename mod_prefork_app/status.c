@@ -88,7 +88,8 @@ static const st_counter_t st_counters[C_COUNT] = {
       "did not finish within a second." },
     { "max_processes_reached", "Times max processes reached",
       "prefork_app_max_processes_reached_total", NULL,
-      "Times the pool was at its maximum size while requests waited." },
+      "Times a dynamic pool would have grown past its maximum (requests "
+      "waiting, or fewer idle workers than spare= asks), once per episode." },
     { "http_502", "502 Bad Gateway sent", "prefork_app_errors_total",
       "code=\"502\"", "Error responses the module produced, by status code." },
     { "http_503", "503 Service Unavailable sent", "prefork_app_errors_total",
@@ -948,7 +949,9 @@ static void st_html_app(request_rec *r, const st_snapshot_t *snap,
                st_limit(p, app->lifetime, " s"),
                app->max_memory ? st_human_bytes(p, app->max_memory) : "off",
                st_limit(p, app->request_timeout, " s"),
-               st_limit(p, app->queue_timeout, " s"),
+               app->queue_timeout ? apr_psprintf(p, "%d s",
+                                                 app->queue_timeout)
+                                  : "0 (no wait)",
                st_limit(p, app->slowlog, " s"));
     if (app->touch_reload) {
         ap_rprintf(r, "<dt>touch-reload: %s</dt>\n",
@@ -1175,13 +1178,14 @@ int pa_status_handler(request_rec *r)
     st_snapshot_t snap;
     st_args_t args;
 
+    /* err_headers_out: a 404 or 405 goes out with it too. */
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
     if (r->method_number != M_GET) {
         /* Allow: GET, HEAD (HEAD follows GET). */
         ap_allow_standard_methods(r, REPLACE_ALLOW, M_GET, -1);
         return HTTP_METHOD_NOT_ALLOWED;
     }
     st_parse_args(r, &args);
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     if (args.only && !st_all_apps(r, args.only)) {
         return HTTP_NOT_FOUND;
     }

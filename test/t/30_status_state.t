@@ -195,4 +195,16 @@ SKIP: {
     cmp_ok($p99 || 0, '<', 2 * $held_for, 'JSON: p99 reflects the held request (upper bound)');
 }
 
+# A 503 the app answers itself (a maintenance page) is the app's: the error
+# counters count the module's own alone (t/22 counts a queue-timeout's).
+my $own = GET('/statusapp/x?status=503');
+is($own->code, 503, "the app's own 503 reaches the client");
+my $after503 = wait_for(sub {
+    my $a = app_status($APP) or return;
+    return $a->{counters}{accepted} == $c0{accepted} + 12 ? $a : undef;
+});
+ok($after503, 'a worker answered it');
+is(($after503 || {})->{counters}{http_503}, $c0{http_503},
+   "JSON: http_503 does not count the app's own 503");
+
 done_testing();

@@ -167,7 +167,9 @@ $html = GET("/app-status?app=$APP")->content;
 is(scalar(() = $html =~ /<h2>/g) - scalar(() = $html =~ /<h2>Cache zones/g), 1, 'HTML: app=NAME has one app section');
 like($html, qr{href="\?json&amp;app=\Q$APP\E"}, 'HTML: its links keep app=NAME');
 for my $args ('app=nosuchapp', "json&app=$APP&app=nosuchapp", 'metrics&app=%00', 'app=') {
-    is(GET("/app-status?$args")->code, 404, "?$args: 404 (names no app)");
+    my $nf = GET("/app-status?$args");
+    is($nf->code . ' ' . ($nf->header('Cache-Control') // ''), '404 no-store',
+       "?$args: 404 (names no app), not to be stored");
 }
 
 # ---- never the environment --------------------------------------------------------

@@ -31,6 +31,7 @@ for my $fmt ('', '?json', '?metrics') {
 # Methods: GET and HEAD only.
 $res = POST('/app-status', content => 'x=1');
 is($res->code, 405, 'POST: 405');
+is($res->header('Cache-Control') // '', 'no-store', 'POST: its 405 is not to be stored either');
 like($res->header('Allow') || '', qr/\bGET\b/, 'POST: Allow lists GET');
 like($res->header('Allow') || '', qr/\bHEAD\b/, 'POST: Allow lists HEAD');
 ok($res->content !~ /statusapp/, 'POST: no status in the body');

@@ -7,7 +7,8 @@
 # A request whose query has hold=NAME stays in flight (its worker busy) until
 # the file HOLD_DIR/NAME exists, so a test can look at a busy worker without
 # betting on timing. cache=N makes the answer shareable for N seconds
-# (Cache-Control: public, max-age=N). Every answer names the worker's pid.
+# (Cache-Control: public, max-age=N); status=NNN answers with that status.
+# Every answer names the worker's pid.
 use strict;
 use warnings;
 use FCGI;
@@ -20,6 +21,7 @@ while ($req->Accept() >= 0) {
     my $query = $env{QUERY_STRING} || '';
     my ($hold) = $query =~ /(?:^|&)hold=(\w+)/;
     my ($ttl) = $query =~ /(?:^|&)cache=(\d+)/;
+    my ($status) = $query =~ /(?:^|&)status=(\d{3})(?:&|$)/;
     if ($hold) {
         # Bounded (60 s) so that a failed test cannot leave it stuck.
         for (1 .. 1200) {
@@ -28,6 +30,7 @@ while ($req->Accept() >= 0) {
         }
     }
     print "Content-Type: text/plain\r\n",
+          $status ? "Status: $status\r\n" : '',
           $ttl ? "Cache-Control: public, max-age=$ttl\r\n" : '',
           "\r\nstatus_app pid $$\n";
 }
