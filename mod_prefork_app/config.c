@@ -942,11 +942,33 @@ static void php_children(const pa_app_t *app, server_rec *s)
     }
 }
 
+/* The largest H2MaxWorkers anywhere in the tree (-1: none). Any section's
+ * counts, even one whose condition is false: too many waiter records cost
+ * little, too few send requests away. */
+static int h2_max_workers(const ap_directive_t *d)
+{
+    int n = -1;
+
+    for (; d; d = d->next) {
+        int here = !strcasecmp(d->directive, "H2MaxWorkers")
+                   ? atoi(d->args) : h2_max_workers(d->first_child);
+
+        if (here > n) {
+            n = here;
+        }
+    }
+    return n;
+}
+
 int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
 {
     pa_server_conf_t *conf = pa_get_conf(s);
     int i, mins = 0;
 
+    /* Its threads serve requests besides the MPM's: the wait queue must
+     * have room for them too (scoreboard.c). */
+    conf->h2_workers = ap_find_linked_module("mod_http2.c")
+                       ? h2_max_workers(ap_conftree) : 0;
     for (i = 0; i < conf->apps->nelts; i++) {
         pa_app_t *app = APR_ARRAY_IDX(conf->apps, i, pa_app_t *);
 

@@ -96,6 +96,9 @@ typedef struct pa_server_conf_t {
                                  * together, 0 = no limit */
     const char *max_procs_file; /* where it was set, for errors */
     int max_procs_line;
+    int h2_workers;             /* mod_http2's request threads per httpd
+                                 * child: its H2MaxWorkers; -1 = loaded,
+                                 * default; 0 = not loaded (config check) */
 } pa_server_conf_t;
 
 /* config.c */

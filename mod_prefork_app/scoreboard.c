@@ -882,15 +882,22 @@ static apr_status_t pa_sb_make_sockdir(pa_sb_header_t *hdr,
     return APR_SUCCESS;
 }
 
-/* How many requests can wait at once: every thread of every httpd child. */
-static apr_uint32_t pa_sb_max_waiters(void)
+/* How many requests can wait at once: every thread of every httpd child,
+ * and with mod_http2 its own request threads (H2MaxWorkers per child; its
+ * default is 3/2 of ThreadsPerChild, at least 4: counted from ThreadLimit,
+ * which is not less). */
+static apr_uint32_t pa_sb_max_waiters(const pa_server_conf_t *conf)
 {
-    int daemons = 0, threads = 0;
+    int daemons = 0, threads = 0, h2 = conf->h2_workers;
     apr_uint64_t n;
 
     ap_mpm_query(AP_MPMQ_HARD_LIMIT_DAEMONS, &daemons);
     ap_mpm_query(AP_MPMQ_HARD_LIMIT_THREADS, &threads);
-    n = (apr_uint64_t)(daemons > 0 ? daemons : 1) * (threads > 0 ? threads : 1);
+    threads = threads > 0 ? threads : 1;
+    if (h2 < 0) {
+        h2 = 3 * threads / 2 > 4 ? 3 * threads / 2 : 4;
+    }
+    n = (apr_uint64_t)(daemons > 0 ? daemons : 1) * (threads + h2);
     if (n < PA_WAITERS_MIN) {
         n = PA_WAITERS_MIN;
     }
@@ -925,7 +932,7 @@ apr_status_t pa_sb_create(pa_sb_t **sbp, pa_server_conf_t *conf,
                           apr_pool_t *pconf, server_rec *s)
 {
     int napps = conf->apps->nelts;
-    apr_uint32_t nwaiters = pa_sb_max_waiters();
+    apr_uint32_t nwaiters = pa_sb_max_waiters(conf);
     apr_size_t size, off;
     apr_pool_t *ptemp;
     pa_sb_t *sb;

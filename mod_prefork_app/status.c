@@ -133,6 +133,7 @@ typedef struct {
     apr_uint32_t nstate[ST_NSTATES];
     apr_uint32_t nslots;
     apr_uint32_t queue_len;
+    apr_uint32_t queue_room;        /* waiter records: most that can wait */
     apr_uint32_t queue_max;
     apr_uint32_t backoff_level;
     int kept;                       /* workers reached over kept connections */
@@ -385,6 +386,7 @@ static void st_snapshot(st_snapshot_t *snap, request_rec *r,
         sa->app = app;
         sa->nslots = a->nslots;
         sa->queue_len = a->queue_len;
+        sa->queue_room = a->nwaiters;
         sa->backoff_level = a->backoff_level;
         sa->kept = sa->app->keep_conn && !a->keep_off;
         st_app_counters(sa, &a->c);
@@ -543,9 +545,10 @@ static void st_json_app(request_rec *r, const st_snapshot_t *snap,
                (unsigned)sa->workers->nelts,
                sa->nstate[PA_SLOT_STARTING], sa->nstate[PA_SLOT_IDLE],
                sa->nstate[PA_SLOT_BUSY], sa->nstate[PA_SLOT_STOPPING]);
-    ap_rprintf(r, "\"queue\":{\"length\":%u,\"max\":%u},"
+    ap_rprintf(r, "\"queue\":{\"length\":%u,\"max\":%u,\"capacity\":%u},"
                "\"crash_backoff_level\":%u,",
-               sa->queue_len, sa->queue_max, sa->backoff_level);
+               sa->queue_len, sa->queue_max, sa->queue_room,
+               sa->backoff_level);
     ap_rprintf(r, "\"last_minute\":{\"requests\":%" APR_UINT64_T_FMT ","
                "\"per_second\":%.3f,\"p50_seconds\":%s,\"p99_seconds\":%s},",
                sa->minute_requests, sa->rps, st_json_seconds(p, sa->p50),
@@ -691,6 +694,7 @@ static double st_v_min(const st_app_t *sa) { return sa->app->min_procs; }
 static double st_v_max(const st_app_t *sa) { return sa->app->max_procs; }
 static double st_v_queue(const st_app_t *sa) { return sa->queue_len; }
 static double st_v_queue_max(const st_app_t *sa) { return sa->queue_max; }
+static double st_v_queue_room(const st_app_t *sa) { return sa->queue_room; }
 static double st_v_rps(const st_app_t *sa) { return sa->rps; }
 static double st_v_backoff(const st_app_t *sa) { return sa->backoff_level; }
 static double st_v_rss(const st_app_t *sa) { return sa->rss < 0 ? 0 : sa->rss; }
@@ -729,6 +733,9 @@ static void st_metrics_apps(request_rec *r, const st_snapshot_t *snap,
                       "Requests waiting for a free worker now.", st_v_queue);
     st_prom_app_gauge(r, snap, labels, "prefork_app_queue_length_max",
                       "Longest wait queue seen.", st_v_queue_max);
+    st_prom_app_gauge(r, snap, labels, "prefork_app_queue_capacity",
+                      "Most requests that can wait at once; beyond, 503.",
+                      st_v_queue_room);
     st_prom_app_gauge(r, snap, labels, "prefork_app_requests_per_second",
                       "Finished requests per second over the last minute.",
                       st_v_rps);
@@ -974,8 +981,8 @@ static void st_html_app(request_rec *r, const st_snapshot_t *snap,
                sa->nstate[PA_SLOT_STARTING], sa->nstate[PA_SLOT_IDLE],
                sa->nstate[PA_SLOT_BUSY], sa->nstate[PA_SLOT_STOPPING],
                sa->nslots);
-    ap_rprintf(r, "<dt>Queue: %u waiting, %u at most</dt>\n",
-               sa->queue_len, sa->queue_max);
+    ap_rprintf(r, "<dt>Queue: %u waiting, %u at most, room for %u</dt>\n",
+               sa->queue_len, sa->queue_max, sa->queue_room);
     ap_rprintf(r, "<dt>Last minute: %" APR_UINT64_T_FMT " requests, "
                "%.2f requests/s, p50 %s, p99 %s</dt>\n", sa->minute_requests,
                sa->rps, sa->p50 < 0 ? "-" : st_human_seconds(p, sa->p50),

@@ -70,7 +70,7 @@ check_keys('app.pool', $app->{pool}, mode => 'str', sched => 'str', touch_reload
 is("$app->{pool}{sched} $app->{pool}{nice}", 'batch 0', 'JSON: sched=batch, nice 0 by default');
 check_keys('app.processes', $app->{processes}, map { $_ => 'int' }
            qw(total starting idle busy stopping));
-check_keys('app.queue', $app->{queue}, length => 'int', max => 'int');
+check_keys('app.queue', $app->{queue}, length => 'int', max => 'int', capacity => 'int');
 check_keys('app.last_minute', $app->{last_minute}, requests => 'int', per_second => 'num',
            p50_seconds => 'num|null', p99_seconds => 'num|null');
 check_keys('app.counters', $app->{counters}, map { $_ => 'int' }

@@ -14,7 +14,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PAH2;
 
-plan tests => 24;
+plan tests => 30;
 
 my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
 my $lib = libexecdir();
@@ -125,3 +125,26 @@ ok(wait_for(sub { my ($p) = $h->pids('h2app'); $p && $p != $pid && !pid_alive($p
    'the client closes the connection: the worker is replaced');
 
 ok($h->stop, 'stopped');
+
+# ---- room in the wait queue for mod_http2's own request threads ---------------------
+# Under mod_http2 a request may also run in one of its threads (H2MaxWorkers
+# per child), not only in an MPM thread: the queue has room for both, or it
+# would send requests away as full while threads wait.
+for my $case ([ 'H2MaxWorkers 40', 2 * (32 + 40) ], [ '', 2 * (32 + 48) ]) {
+    my ($line, $want) = @$case;
+    my $q = PATest::Httpd->new(status => 1, conf => <<"EOF2");
+LoadModule http2_module "$lib/mod_http2.so"
+Protocols h2c http/1.1
+ServerLimit 2
+ThreadLimit 32
+ThreadsPerChild 25
+MaxRequestWorkers 50
+$line
+PreforkApp h2q "$echo" processes=1
+EOF2
+    ok($q->start, 'private httpd started' . ($line ? " with $line" : '')) or diag($q->error_log);
+    is((($q->app('h2q') || {})->{queue} || {})->{capacity}, $want,
+       'queue capacity: ServerLimit x (ThreadLimit + '
+       . ($line ? 'H2MaxWorkers' : "mod_http2's default, 3/2 ThreadLimit") . ')');
+    ok($q->stop, 'stopped');
+}
