@@ -311,6 +311,19 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
         }
         return NULL;
     }
+    if (!strcmp(key, "reply-buffer")) {
+        apr_off_t n;
+        const char *err = parse_size(val, &n);
+
+        if (err) {
+            return apr_psprintf(p, "reply-buffer=%s %s", val, err);
+        }
+        if (n > PA_REPLY_BUFFER_MAX) {
+            return apr_psprintf(p, "reply-buffer=%s: at most 1G", val);
+        }
+        app->reply_buffer = (apr_size_t)n;
+        return NULL;
+    }
     if (!strcmp(key, "cache")) {
         if (!valid_name(val)) {
             return apr_psprintf(p, "cache=%s: not a valid zone name", val);
@@ -322,7 +335,8 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
                         "spare, max-requests, lifetime, max-memory, "
                         "idle-timeout, request-timeout, queue-timeout, "
                         "die-timeout, start-delay, slowlog, touch-reload, "
-                        "keep-conn, sched, nice, user, group, cache)", key);
+                        "keep-conn, sched, nice, user, group, cache, "
+                        "reply-buffer)", key);
 }
 
 /* Whether workers forked by this process may run at a negative nice. */
@@ -424,6 +438,7 @@ static const char *cmd_prefork_app(cmd_parms *cmd, void *dummy,
     app->die_timeout = 10;
     app->start_delay = 1;
     app->sched_batch = 1;
+    app->reply_buffer = PA_REPLY_BUFFER_DEFAULT;
     app->uid = (uid_t)-1;
     app->gid = (gid_t)-1;
     app->env = apr_array_make(cmd->pool, 4, sizeof(const char *));

@@ -43,6 +43,9 @@ APLOG_USE_MODULE(prefork_app);
 /* A reply's end is left in a kept connection (see receive()) only if it
  * came in a read this small: what an idle worker pins in the kernel. */
 #define PA_PEEK_MAX         (32 * 1024)
+/* What drain() hands on at a time of a reply held for a slow client: well
+ * below the 64 KB at which httpd's core would block on the client. */
+#define PA_HELD_SLICE       (32 * 1024)
 #define PA_PEEK_LOST        "peeked reply bytes could not be read"
 /* Bodies up to this size are read whole before a worker is claimed: a slow
  * upload does not hold a worker, and the request stays replayable. */
@@ -124,6 +127,7 @@ typedef struct pa_req_t {
     int discard;                    /* read the reply to its end, drop it */
     int passed;                     /* something went to the client */
     int unflushed;                  /* passed without a FLUSH since */
+    int held_once;                  /* some of the reply was held (logged) */
     apr_size_t received;            /* reply bytes from this worker */
     apr_off_t body_in;              /* of which body (after the headers) */
     apr_off_t reply_cl;             /* the reply's Content-Length, -1 = none */
@@ -135,6 +139,9 @@ typedef struct pa_req_t {
     apr_table_t *out_before;        /* r->headers_out and err_headers_out */
     apr_table_t *err_out_before;    /* as they were before the app's headers */
     apr_bucket_brigade *out;        /* to the client */
+    apr_bucket_brigade *held;       /* reply held for a slow client */
+    apr_size_t held_len;
+    apr_bucket_brigade *slice;      /* scratch: held handed on in slices */
     char *buf;                      /* socket reads */
     char *stdin_buf;                /* one STDIN record (+ the empty one) */
     char *errline;                  /* a stderr line being collected */
@@ -439,16 +446,20 @@ static void client_gone(pa_req_t *q)
     }
 }
 
-static void pass(pa_req_t *q, int flush)
+/* The client went away while the reply went to it. */
+static void client_lost(pa_req_t *q, apr_status_t rv)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rv, q->r, PALOGNO(00312)
+                  "%s: client went away during the response", q->app->name);
+    client_gone(q);
+}
+
+/* q->out to the output filters, as it is (see pass()). */
+static void send_out(pa_req_t *q, int flush)
 {
     request_rec *r = q->r;
     apr_status_t rv;
 
-    if (q->gone || q->answered) {
-        apr_brigade_cleanup(q->out);
-        q->unflushed = 0;
-        return;
-    }
     if (flush) {
         APR_BRIGADE_INSERT_TAIL(q->out,
             apr_bucket_flush_create(r->connection->bucket_alloc));
@@ -467,10 +478,123 @@ static void pass(pa_req_t *q, int flush)
         return;
     }
     if (rv != APR_SUCCESS || r->connection->aborted) {
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rv, r, PALOGNO(00312)
-                      "%s: client went away during the response",
-                      q->app->name);
-        client_gone(q);
+        client_lost(q, rv);
+    }
+}
+
+/* Whether the reply is held here rather than passed on: the client takes
+ * it slower than the app sends it (httpd's core still has some of what
+ * went, or we hold some), and the worker should not wait on the client's
+ * pace (reply-buffer=). Never for an HTTP/2 stream (no socket of its own
+ * to watch), nor before the first pass: the headers go, and a reply that
+ * came whole goes in one brigade (and gets its Content-Length). */
+static int holding(const pa_req_t *q)
+{
+    return q->app->reply_buffer && q->client_fd >= 0 && q->passed
+           && !q->gone && !q->answered
+           && (q->held_len || q->r->connection->data_in_output_filters);
+}
+
+/* Sets q->out aside into q->held, if it fits reply-buffer: 1 if it did. */
+static int hold(pa_req_t *q)
+{
+    apr_off_t len = 0;
+    apr_bucket *b;
+
+    apr_brigade_length(q->out, 0, &len);
+    if (len < 0 || q->held_len + (apr_size_t)len > q->app->reply_buffer) {
+        return 0;
+    }
+    /* Transient buckets point into q->buf, which the next read reuses. */
+    for (b = APR_BRIGADE_FIRST(q->out); b != APR_BRIGADE_SENTINEL(q->out);
+         b = APR_BUCKET_NEXT(b)) {
+        if (apr_bucket_setaside(b, q->r->pool) != APR_SUCCESS) {
+            return 0;
+        }
+    }
+    if (!q->held_len && !q->held_once) {
+        q->held_once = 1;
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, q->r, PALOGNO(00351)
+                      "%s: the client takes the reply slower than worker "
+                      "pid %ld sends it: holding up to %" APR_SIZE_T_FMT
+                      " bytes of it here", q->app->name, (long)q->claim.pid,
+                      q->app->reply_buffer);
+    }
+    APR_BRIGADE_CONCAT(q->held, q->out);
+    q->held_len += (apr_size_t)len;
+    return 1;
+}
+
+static void drop_held(pa_req_t *q)
+{
+    apr_brigade_cleanup(q->held);
+    q->held_len = 0;
+}
+
+/* What the app sent, to the client. While the client is slower than the
+ * app, up to reply-buffer of it is held here (drain() hands it on as the
+ * client takes it), so that the worker can finish; beyond that, or at the
+ * reply's end, all of it goes on at the client's pace. */
+static void pass(pa_req_t *q, int flush)
+{
+    if (q->gone || q->answered) {
+        apr_brigade_cleanup(q->out);
+        drop_held(q);
+        q->unflushed = 0;
+        return;
+    }
+    if (!q->ended && holding(q) && hold(q)) {
+        return;
+    }
+    if (q->held_len) {
+        APR_BRIGADE_PREPEND(q->out, q->held);
+        q->held_len = 0;
+    }
+    send_out(q, flush);
+}
+
+/* The client's socket is writable: httpd's core writes what it holds for
+ * it (as the MPM's write completion does: the core filter called with no
+ * brigade); once that is out, the next slice of what we hold goes on, and
+ * once all is out, a FLUSH pushes what other filters keep (mod_deflate). */
+static void drain(pa_req_t *q)
+{
+    conn_rec *c = q->r->connection;
+    ap_filter_t *core = c->output_filters;
+
+    while (core->next) {
+        core = core->next;
+    }
+    if (c->data_in_output_filters) {
+        apr_status_t rv = core->frec->filter_func.out_func(core, NULL);
+
+        if (rv != APR_SUCCESS) {
+            client_lost(q, rv);
+            drop_held(q);
+            return;
+        }
+        if (c->data_in_output_filters) {
+            return;
+        }
+    }
+    if (q->held_len) {
+        apr_size_t n = q->held_len < PA_HELD_SLICE ? q->held_len
+                                                   : PA_HELD_SLICE;
+        apr_bucket *e;
+
+        if (apr_brigade_partition(q->held, (apr_off_t)n, &e) != APR_SUCCESS) {
+            n = q->held_len;
+            e = APR_BRIGADE_SENTINEL(q->held);
+        }
+        q->slice = apr_brigade_split_ex(q->held, e, q->slice);
+        APR_BRIGADE_CONCAT(q->out, q->held);
+        APR_BRIGADE_CONCAT(q->held, q->slice);
+        q->held_len -= n;
+        send_out(q, 0);
+    }
+    if (!q->held_len && !c->data_in_output_filters && q->unflushed
+        && !q->gone) {
+        send_out(q, 1);
     }
 }
 
@@ -482,6 +606,7 @@ static void abort_client(pa_req_t *q)
     conn_rec *c = r->connection;
 
     apr_brigade_cleanup(q->out);
+    drop_held(q);
     APR_BRIGADE_INSERT_TAIL(q->out, ap_bucket_error_create(HTTP_BAD_GATEWAY,
                                                            NULL, r->pool,
                                                            c->bucket_alloc));
@@ -1012,7 +1137,9 @@ static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
         apr_time_t now = apr_time_now();
         apr_interval_time_t left = q->deadline - now, slice = left;
         int watching = now >= q->watch_from;
-        nfds_t n = watch && watching ? 2 : 1;
+        /* A reply held for a slow client goes on as it can take it. */
+        int draining = holding(q);
+        nfds_t n = (watch && watching) || draining ? 2 : 1;
         int rc;
 
         if (left <= 0) {
@@ -1025,7 +1152,8 @@ static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
         pfd[0].events = events;
         pfd[0].revents = 0;
         pfd[1].fd = q->client_fd;
-        pfd[1].events = POLLRDHUP;
+        pfd[1].events = (watch && watching ? POLLRDHUP : 0)
+                        | (draining ? POLLOUT : 0);
         pfd[1].revents = 0;
         if ((watch || stream) && !watching) {
             slice = q->watch_from - now;        /* then the client joins */
@@ -1054,9 +1182,20 @@ static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
             *revents = pfd[0].revents;
             return APR_SUCCESS;
         }
-        if (rc > 0) {
+        if (rc > 0 && (pfd[1].revents & ~POLLOUT)) {
             q->cut = client_socket(q->r) != q->client_fd;
-            return APR_ECONNABORTED;
+            if (q->cut || (watch && watching)) {
+                return APR_ECONNABORTED;
+            }
+            /* Not watched (the app finishes any other method): what is
+             * held is dropped, the rest of the reply read and dropped. */
+            client_gone(q);
+            drop_held(q);
+            continue;
+        }
+        if (rc > 0) {
+            drain(q);
+            continue;
         }
         if (rc == 0 && slice < left) {
             continue;
@@ -1202,7 +1341,7 @@ static void receive(pa_req_t *q, int block)
         if (!block) {
             return;
         }
-        if (q->unflushed) {
+        if (q->unflushed && !holding(q)) {
             pass(q, 1);
             if (q->fail) {
                 return;
@@ -1771,6 +1910,8 @@ int pa_app_handler(request_rec *r)
     what = apr_pstrcat(r->pool, r->method, " ", r->unparsed_uri, NULL);
     q->hdr = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     q->out = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    q->held = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    q->slice = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     q->buf = apr_palloc(r->pool, PA_READ_BUF);
     apr_pool_cleanup_register(r->pool, q, release_cleanup,
                               apr_pool_cleanup_null);

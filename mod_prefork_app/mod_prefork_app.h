@@ -17,6 +17,9 @@
 
 #define PA_HANDLER_PREFIX "prefork-app:"
 #define PA_STATUS_HANDLER "prefork-app-status"
+/* reply-buffer=: its default and its largest value. */
+#define PA_REPLY_BUFFER_DEFAULT (1024 * 1024)
+#define PA_REPLY_BUFFER_MAX     (1024 * 1024 * 1024)
 
 extern module AP_MODULE_DECLARE_DATA prefork_app_module;
 
@@ -54,6 +57,8 @@ typedef struct pa_app_t {
     int lifetime;               /* 0 = never recycle by age */
     apr_off_t max_memory;       /* recycle a worker whose RSS exceeds this
                                  * many bytes, 0 = never */
+    apr_size_t reply_buffer;    /* reply-buffer=: bytes of a reply held for a
+                                 * client slower than the app, 0 = none */
     int idle_timeout;
     int request_timeout;
     int queue_timeout;

@@ -530,13 +530,14 @@ static void st_json_app(request_rec *r, const st_snapshot_t *snap,
     ap_rprintf(r, "\"pool\":{\"mode\":\"%s\",\"min\":%d,\"max\":%d,"
                "\"spare_min\":%d,\"spare_max\":%d,\"max_requests\":%d,"
                "\"lifetime\":%d,\"max_memory\":%" APR_OFF_T_FMT ","
+               "\"reply_buffer\":%" APR_SIZE_T_FMT ","
                "\"idle_timeout\":%d,\"request_timeout\":%d,"
                "\"queue_timeout\":%d,\"slowlog\":%d,\"touch_reload\":%s,"
                "\"slots\":%u,\"sched\":\"%s\",\"nice\":%d},",
                st_dynamic(app) ? "dynamic" : "static", app->min_procs,
                app->max_procs, app->spare_min, app->spare_max,
                app->max_requests, app->lifetime, app->max_memory,
-               app->idle_timeout,
+               app->reply_buffer, app->idle_timeout,
                app->request_timeout, app->queue_timeout, app->slowlog,
                app->touch_reload ? st_json_str(p, app->touch_reload) : "null",
                sa->nslots, st_sched_name(app), app->nice);
@@ -951,10 +952,13 @@ static void st_html_app(request_rec *r, const st_snapshot_t *snap,
                    app->max_procs);
     }
     ap_rprintf(r, "<dt>Limits: max-requests %s, lifetime %s, max-memory %s, "
-               "request-timeout %s, queue-timeout %s, slowlog %s</dt>\n",
+               "reply-buffer %s, request-timeout %s, queue-timeout %s, "
+               "slowlog %s</dt>\n",
                st_limit(p, app->max_requests, ""),
                st_limit(p, app->lifetime, " s"),
                app->max_memory ? st_human_bytes(p, app->max_memory) : "off",
+               app->reply_buffer
+               ? st_human_bytes(p, (apr_off_t)app->reply_buffer) : "off",
                st_limit(p, app->request_timeout, " s"),
                app->queue_timeout ? apr_psprintf(p, "%d s",
                                                  app->queue_timeout)
