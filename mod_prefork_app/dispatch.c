@@ -514,6 +514,7 @@ static int hold(pa_req_t *q)
     }
     if (!q->held_len && !q->held_once) {
         q->held_once = 1;
+        apr_atomic_inc64(&q->sba->c.held);
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, q->r, PALOGNO(00351)
                       "%s: the client takes the reply slower than worker "
                       "pid %ld sends it: holding up to %" APR_SIZE_T_FMT

@@ -120,6 +120,8 @@ typedef struct pa_app_counters_t {
     volatile apr_uint64_t retries;
     volatile apr_uint64_t abandoned;        /* client left while queued: not sent */
     volatile apr_uint64_t slow;             /* took slowlog seconds or more */
+    volatile apr_uint64_t held;             /* replies partly held for a slow
+                                             * client (reply-buffer) */
     volatile apr_uint32_t queue_max;        /* longest queue seen */
 } pa_app_counters_t;
 

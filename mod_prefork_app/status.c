@@ -46,7 +46,7 @@ typedef enum {
     C_RECYCLED_MEMORY,
     C_KILLED_TIMEOUT, C_KILLED_CLIENT, C_MAX_REACHED, C_502, C_503, C_504, C_RETRIES,
     C_ABANDONED,
-    C_SLOW, C_COUNT
+    C_SLOW, C_HELD, C_COUNT
 } st_counter_e;
 
 typedef struct {
@@ -104,7 +104,11 @@ static const st_counter_t st_counters[C_COUNT] = {
       "waited in the queue." },
     { "slow_requests", "Slow requests (slowlog)",
       "prefork_app_slow_requests_total", NULL,
-      "Requests that took slowlog seconds or more (each one logged)." }
+      "Requests that took slowlog seconds or more (each one logged)." },
+    { "replies_held", "Replies held for a slow client",
+      "prefork_app_replies_held_total", NULL,
+      "Replies partly held in httpd (reply-buffer) because the client took "
+      "them slower than the app sent them." }
 };
 
 static const char *const st_state_names[] = {
@@ -302,6 +306,7 @@ static void st_app_counters(st_app_t *sa, const pa_app_counters_t *c)
     sa->c[C_RETRIES] = c->retries;
     sa->c[C_ABANDONED] = c->abandoned;
     sa->c[C_SLOW] = c->slow;
+    sa->c[C_HELD] = c->held;
     sa->queue_max = c->queue_max;
 }
 

@@ -16,7 +16,7 @@ use Socket qw(SOL_SOCKET SO_RCVBUF);
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 21;
+plan tests => 23;
 
 my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
@@ -61,6 +61,7 @@ sub read_all {
     return ($status // 0, $body // '');
 }
 
+my $held0 = $h->counter('rbuf', 'replies_held') // 0;
 for my $case (['rbuf', 200, 'held for the slow client'],
               ['rbufoff', 503, 'reply-buffer=0: the worker waits on the client'],
               ['rbufcap', 503, 'past reply-buffer=128K: the worker waits on the client']) {
@@ -81,6 +82,8 @@ for my $case (['rbuf', 200, 'held for the slow client'],
        "$app: and the whole reply, byte for byte")
         or diag('got ' . length($body) . ' bytes');
 }
+is($h->counter('rbuf', 'replies_held'), $held0 + 1, 'counted once (replies_held)');
+is($h->counter('rbufoff', 'replies_held'), 0, 'none with reply-buffer=0');
 like($h->error_log, qr/PA00351: rbuf: the client takes the reply slower than worker pid \d+ sends it: holding up to 1048576 bytes of it here/,
      'PA00351 (debug) says a reply was held');
 
