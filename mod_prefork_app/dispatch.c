@@ -426,12 +426,19 @@ static void scgi_begin(pa_req_t *q, char **begin, apr_size_t *len)
 
 /* ---- talking to the client ---------------------------------------------- */
 
-/* Its client is gone: the rest of the reply is read and dropped, and the
- * connection marked aborted, so that httpd does not finish the response as
- * an empty one either (a cache could keep that). A safe method's worker
- * gets PA_GONE_GRACE to finish, then timeout() has it replaced (a long
- * download nobody reads would hold it); any other may be acting on its
- * request, and keeps its request-timeout. */
+/* What is held of the reply for a slow client (see pass()) goes. */
+static void drop_held(pa_req_t *q)
+{
+    apr_brigade_cleanup(q->held);
+    q->held_len = 0;
+}
+
+/* Its client is gone: the rest of the reply is read and dropped (what is
+ * held of it too), and the connection marked aborted, so that httpd does
+ * not finish the response as an empty one either (a cache could keep it). A
+ * safe method's worker gets PA_GONE_GRACE to finish, then timeout() has it
+ * replaced (a long download nobody reads would hold it); any other may be
+ * acting on its request, and keeps its request-timeout. */
 static void client_gone(pa_req_t *q)
 {
     apr_time_t cut = apr_time_now() + PA_GONE_GRACE;
@@ -444,6 +451,7 @@ static void client_gone(pa_req_t *q)
     if ((safe_method(q->r) || q->cut) && q->deadline > cut) {
         q->deadline = cut;
     }
+    drop_held(q);
 }
 
 /* The client went away while the reply went to it. */
@@ -526,12 +534,6 @@ static int hold(pa_req_t *q)
     return 1;
 }
 
-static void drop_held(pa_req_t *q)
-{
-    apr_brigade_cleanup(q->held);
-    q->held_len = 0;
-}
-
 /* What the app sent, to the client. While the client is slower than the
  * app, up to reply-buffer of it is held here (drain() hands it on as the
  * client takes it), so that the worker can finish; beyond that, or at the
@@ -571,7 +573,6 @@ static void drain(pa_req_t *q)
 
         if (rv != APR_SUCCESS) {
             client_lost(q, rv);
-            drop_held(q);
             return;
         }
         if (c->data_in_output_filters) {
@@ -1191,7 +1192,6 @@ static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
             /* Not watched (the app finishes any other method): what is
              * held is dropped, the rest of the reply read and dropped. */
             client_gone(q);
-            drop_held(q);
             continue;
         }
         if (rc > 0) {
