@@ -344,6 +344,20 @@ static int cc_has(const char *cc, const char *token)
     return cc_find(cc, token) != NULL;
 }
 
+/* The seconds of a "name=N" directive in cc, -1 if it has none (a
+ * negative N counts as 0). */
+static apr_int64_t cc_seconds(const char *cc, const char *name)
+{
+    const char *d = cc_find(cc, name);
+    apr_int64_t n;
+
+    if (!d) {
+        return -1;
+    }
+    n = apr_atoi64(strchr(d, '=') + 1);
+    return n < 0 ? 0 : n;
+}
+
 /* The statuses a stored answer may have: those cacheable by default (RFC
  * 9110 15.1), with the explicit lifetime every stored answer has; not 206
  * (a part of one) nor 204 (nothing to keep). A temporary redirect or an
@@ -372,7 +386,8 @@ static apr_interval_time_t response_ttl(request_rec *r, apr_table_t *h)
 {
     const char *cc = apr_table_get(h, "Cache-Control");
     const char *vary = apr_table_get(h, "Vary");
-    const char *expires, *age;
+    const char *expires;
+    apr_int64_t sec = cc_seconds(cc, "s-maxage=");
 
     /* The key does not hold the client's Accept-Encoding: only an identity
      * body, which suits every client, is shared. */
@@ -384,8 +399,10 @@ static apr_interval_time_t response_ttl(request_rec *r, apr_table_t *h)
         || (vary && strcasecmp(vary, "Accept-Encoding"))) {
         return 0;
     }
-    if ((age = cc_find(cc, "s-maxage=")) || (age = cc_find(cc, "max-age="))) {
-        apr_int64_t sec = apr_atoi64(strchr(age, '=') + 1);
+    if (sec < 0) {
+        sec = cc_seconds(cc, "max-age=");
+    }
+    if (sec >= 0) {
         /* A huge one is "for ever", not an overflow. */
         if (sec > APR_INT64_MAX / APR_USEC_PER_SEC) {
             sec = APR_INT64_MAX / APR_USEC_PER_SEC;
@@ -683,20 +700,6 @@ static int serve(request_rec *r, const char *val, apr_size_t len,
     APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(r->connection->bucket_alloc));
     return ap_pass_brigade(r->output_filters, bb) == APR_SUCCESS
            ? OK : AP_FILTER_ERROR;
-}
-
-/* The seconds of a "name=N" directive in cc, -1 if it has none (a
- * negative N counts as 0). */
-static apr_int64_t cc_seconds(const char *cc, const char *name)
-{
-    const char *d = cc_find(cc, name);
-    apr_int64_t n;
-
-    if (!d) {
-        return -1;
-    }
-    n = apr_atoi64(strchr(d, '=') + 1);
-    return n < 0 ? 0 : n;
 }
 
 /* What the client's request allows (RFC 9111 5.2.1, 5.4, as mod_cache
