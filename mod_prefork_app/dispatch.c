@@ -70,6 +70,13 @@ APLOG_USE_MODULE(prefork_app);
 #define PA_CLOSED_RETRIES   4
 #define PA_POLL_MAX         apr_time_from_sec(3600)
 
+/* r->notes for the access log: %{prefork-app-wait}n etc. (README,
+ * "Access log"). The wait is in microseconds, as %D. */
+#define PA_NOTE_APP         "prefork-app"
+#define PA_NOTE_WORKER      "prefork-app-worker"
+#define PA_NOTE_WAIT        "prefork-app-wait"
+#define PA_NOTE_ERROR       "prefork-app-error"
+
 /* How an attempt on one worker ended. */
 typedef enum {
     PA_FAIL_NONE = 0,
@@ -133,6 +140,7 @@ typedef struct pa_req_t {
     apr_off_t reply_cl;             /* the reply's Content-Length, -1 = none */
     int overlong;                   /* its body went past it */
     pa_fail_e fail;
+    const char *why;                /* what failed it, for the access log */
     int status;                     /* to return from the handler, 0 = OK */
     const char *redirect;           /* local redirect after the reply */
     apr_bucket_brigade *hdr;        /* header block being collected */
@@ -948,8 +956,14 @@ static void on_end(pa_req_t *q, apr_size_t after)
         }
         /* A clean end of request: the worker itself is fine. An app that
          * says it is overloaded asks to be tried again later. */
-        q->status = q->parser.protocol_status == PA_FCGI_OVERLOADED
-                    ? unavailable(q) : HTTP_BAD_GATEWAY;
+        if (q->parser.protocol_status == PA_FCGI_OVERLOADED) {
+            q->status = unavailable(q);
+            q->why = "overloaded";
+        }
+        else {
+            q->status = HTTP_BAD_GATEWAY;
+            q->why = "bad-reply";
+        }
         q->discard = 1;
         return;
     }
@@ -1430,6 +1444,7 @@ static void spool_failed(pa_req_t *q, apr_status_t rv)
                   "file failed", q->app->name);
     q->status = HTTP_INTERNAL_SERVER_ERROR;
     q->fail = PA_FAIL_CLIENT;
+    q->why = "spool";
 }
 
 /* The next part of the body beyond the buffered one, at most *len bytes
@@ -1692,6 +1707,7 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
               "damaged)";
 
         q->waited += queued;                    /* for the slowlog */
+        q->why = APR_STATUS_IS_TIMEUP(rv) ? "queue-timeout" : "refused";
         ap_log_rerror(APLOG_MARK, level, rv, r,
                       PALOGNO(00304) "%s: %s after %" APR_TIME_T_FMT
                       " ms (queue-timeout %ds)%s", q->app->name, why,
@@ -1783,15 +1799,24 @@ static int replayable(pa_req_t *q)
            && q->body_complete && safe_method(q->r);
 }
 
-/* The request's outcome for the status page, and the slowlog line. status
- * is what the client got; the error counters count it only if it is the
- * module's own (ours), not a 503 the app answered itself (maintenance). */
+/* The request's outcome for the status page, the slowlog line and the
+ * access log (r->notes). status is what the client got; the error counters
+ * count it only if it is the module's own (ours), not a 503 the app
+ * answered itself (maintenance). */
 static void record(pa_req_t *q, int status, int ours)
 {
     request_rec *r = q->r;
     apr_interval_time_t took = apr_time_now() - q->start;
 
     pa_sb_record(pa_scoreboard, q->app->index, ours ? status : 0, took);
+    if (q->claim.pid) {
+        apr_table_setn(r->notes, PA_NOTE_WORKER,
+                       apr_ltoa(r->pool, (long)q->claim.pid));
+    }
+    apr_table_setn(r->notes, PA_NOTE_WAIT, apr_off_t_toa(r->pool, q->waited));
+    if (q->why) {
+        apr_table_setn(r->notes, PA_NOTE_ERROR, q->why);
+    }
     if (q->app->slowlog && took >= apr_time_from_sec(q->app->slowlog)) {
         apr_atomic_inc64(&q->sba->c.slow);
         /* The path only: a query string may carry secrets. */
@@ -1833,6 +1858,7 @@ int pa_app_handler(request_rec *r)
                       r->handler);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    apr_table_setn(r->notes, PA_NOTE_APP, q->app->name);
     if (!pa_app_allowed(q->app, r->server)) {
         /* Another host's app (an .htaccess naming it): it would run this
          * host's scripts as its own user. */
@@ -1962,6 +1988,7 @@ int pa_app_handler(request_rec *r)
         /* Untouched: its stream is where the last request left it. */
         release(q, PA_RELEASE_OK);
         rc = unavailable(q);
+        q->why = "manager";
         break;
     case PA_FAIL_CONNECT:
     case PA_FAIL_DEAD:
@@ -1980,6 +2007,7 @@ int pa_app_handler(request_rec *r)
         }
         release(q, gone(q));
         rc = HTTP_BAD_GATEWAY;
+        q->why = "worker-gone";
         break;
     case PA_FAIL_BROKEN:
     case PA_FAIL_STALE:
@@ -1988,6 +2016,7 @@ int pa_app_handler(request_rec *r)
                                               : PA_RELEASE_BROKEN);
         rc = q->fail == PA_FAIL_TIMEOUT ? HTTP_GATEWAY_TIME_OUT
                                         : HTTP_BAD_GATEWAY;
+        q->why = q->fail == PA_FAIL_TIMEOUT ? "request-timeout" : "bad-reply";
         if (q->passed) {
             /* Counted as the failure it was, though the client got the
              * status line of the reply already. */
@@ -2006,6 +2035,9 @@ int pa_app_handler(request_rec *r)
         /* A worker that got to the end of its reply, or was sent nothing,
          * is fine; one cut off in the middle is in an unknown state. */
         release(q, q->ended || !q->sent ? PA_RELEASE_OK : PA_RELEASE_ABANDONED);
+        if (!q->why) {
+            q->why = "client";          /* gone, or its body unreadable */
+        }
         rc = (q->status && !q->passed) ? q->status : OK;
         break;
     }
