@@ -324,6 +324,14 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
         app->reply_buffer = (apr_size_t)n;
         return NULL;
     }
+    if (!strcmp(key, "reply-spool")) {
+        const char *err = parse_size(val, &app->reply_spool);
+
+        if (err) {
+            return apr_psprintf(p, "reply-spool=%s %s", val, err);
+        }
+        return NULL;
+    }
     if (!strcmp(key, "cache")) {
         if (!valid_name(val)) {
             return apr_psprintf(p, "cache=%s: not a valid zone name", val);
@@ -336,7 +344,7 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
                         "idle-timeout, request-timeout, queue-timeout, "
                         "die-timeout, start-delay, slowlog, touch-reload, "
                         "keep-conn, sched, nice, user, group, cache, "
-                        "reply-buffer)", key);
+                        "reply-buffer, reply-spool)", key);
 }
 
 /* Whether workers forked by this process may run at a negative nice. */

@@ -149,6 +149,12 @@ typedef struct pa_req_t {
     apr_bucket_brigade *out;        /* to the client */
     apr_bucket_brigade *held;       /* reply held for a slow client */
     apr_size_t held_len;
+    apr_file_t *rfile;              /* and past reply-buffer, in this file */
+    apr_off_t rfile_rd;             /* from here */
+    apr_off_t rfile_wr;             /* to here */
+    apr_off_t spilled;              /* all the reply's bytes put in files */
+    int no_spill;                   /* the file failed, or was handed on:
+                                     * no more of the reply goes to one */
     apr_bucket_brigade *slice;      /* scratch: held handed on in slices */
     char *buf;                      /* socket reads */
     char *stdin_buf;                /* one STDIN record (+ the empty one) */
@@ -334,32 +340,46 @@ static int put_spool(pa_req_t *q, const char *data, apr_size_t len)
     return OK;
 }
 
+/* A temporary file in r->pool (0600, unlinked at once, so nothing is left
+ * behind even by a crash); NULL and *rv if none could be made. */
+static apr_file_t *temp_file(request_rec *r, const char *name,
+                             apr_status_t *rv)
+{
+    apr_file_t *f = NULL;
+    const char *tmp;
+    char *path;
+
+    if ((*rv = apr_temp_dir_get(&tmp, r->pool)) != APR_SUCCESS
+        || (*rv = apr_filepath_merge(&path, tmp, name, APR_FILEPATH_NATIVE,
+                                     r->pool)) != APR_SUCCESS
+        || (*rv = apr_file_mktemp(&f, path, APR_FOPEN_CREATE
+                                  | APR_FOPEN_READ | APR_FOPEN_WRITE
+                                  | APR_FOPEN_EXCL, r->pool)) != APR_SUCCESS) {
+        return NULL;
+    }
+    if ((*rv = apr_file_remove(path, r->pool)) != APR_SUCCESS) {
+        apr_file_close(f);
+        return NULL;
+    }
+    return f;
+}
+
 /* The rest of a body that came without a Content-Length (chunked, or an
- * HTTP/2 stream), into a temporary file (0600, unlinked at once, so nothing
- * is left behind even by a crash): the app is told CONTENT_LENGTH, which PHP
- * needs to read any body at all and SCGI must announce, and the body stays
- * replayable. A slow upload still holds no worker. */
+ * HTTP/2 stream), into a temporary file: the app is told CONTENT_LENGTH,
+ * which PHP needs to read any body at all and SCGI must announce, and the
+ * body stays replayable. A slow upload still holds no worker. */
 static int spool_body(pa_req_t *q)
 {
     request_rec *r = q->r;
     apr_bucket_brigade *bb = apr_brigade_create(r->pool,
                                                 r->connection->bucket_alloc);
-    const char *tmp;
-    char *path;
     apr_status_t rv;
 
-    if ((rv = apr_temp_dir_get(&tmp, r->pool)) != APR_SUCCESS
-        || (rv = apr_filepath_merge(&path, tmp, "pa-body.XXXXXX",
-                                    APR_FILEPATH_NATIVE, r->pool))
-           != APR_SUCCESS
-        || (rv = apr_file_mktemp(&q->spool, path, APR_FOPEN_CREATE
-                                 | APR_FOPEN_READ | APR_FOPEN_WRITE
-                                 | APR_FOPEN_EXCL, r->pool)) != APR_SUCCESS
-        || (rv = apr_file_remove(path, r->pool)) != APR_SUCCESS) {
+    q->spool = temp_file(r, "pa-body.XXXXXX", &rv);
+    if (!q->spool) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, PALOGNO(00324)
                       "%s: cannot create a temporary file for a request "
                       "body without a length", q->app->name);
-        q->spool = NULL;
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     while (!q->body_complete) {
@@ -439,6 +459,7 @@ static void drop_held(pa_req_t *q)
 {
     apr_brigade_cleanup(q->held);
     q->held_len = 0;
+    q->rfile_rd = q->rfile_wr;
 }
 
 /* Its client is gone: the rest of the reply is read and dropped (what is
@@ -498,6 +519,12 @@ static void send_out(pa_req_t *q, int flush)
     }
 }
 
+/* How much of the reply is held in its temporary file (reply-spool=). */
+static apr_off_t spooled(const pa_req_t *q)
+{
+    return q->rfile_wr - q->rfile_rd;
+}
+
 /* Whether the reply is held here rather than passed on: the client takes
  * it slower than the app sends it (httpd's core still has some of what
  * went, or we hold some), and the worker should not wait on the client's
@@ -506,29 +533,102 @@ static void send_out(pa_req_t *q, int flush)
  * came whole goes in one brigade (and gets its Content-Length). */
 static int holding(const pa_req_t *q)
 {
-    return q->app->reply_buffer && q->client_fd >= 0 && q->passed
-           && !q->gone && !q->answered
-           && (q->held_len || q->r->connection->data_in_output_filters);
+    return (q->app->reply_buffer || q->app->reply_spool)
+           && q->client_fd >= 0 && q->passed && !q->gone && !q->answered
+           && (q->held_len || spooled(q)
+               || q->r->connection->data_in_output_filters);
 }
 
-/* Sets q->out aside into q->held, if it fits reply-buffer: 1 if it did. */
+/* The reply's temporary file failed (creating, writing or reading it). */
+static void spool_error(pa_req_t *q, apr_status_t rv, const char *doing)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, q->r, PALOGNO(00352)
+                  "%s: %s a temporary file for the reply to a slow client "
+                  "(reply-spool) failed", q->app->name, doing);
+    q->no_spill = 1;
+}
+
+/* Appends q->out to the reply's temporary file, if it fits reply-spool: 1
+ * if it did. */
+static int spill(pa_req_t *q, apr_off_t len)
+{
+    apr_status_t rv = APR_SUCCESS;
+    apr_off_t at;
+    apr_bucket *b;
+
+    if (q->no_spill || q->spilled + len > q->app->reply_spool) {
+        return 0;
+    }
+    if (!q->rfile) {
+        q->rfile = temp_file(q->r, "pa-reply.XXXXXX", &rv);
+        if (!q->rfile) {
+            spool_error(q, rv, "creating");
+            return 0;
+        }
+        q->rfile_rd = q->rfile_wr = 0;
+    }
+    /* Reads of the slices before moved the offset. */
+    at = q->rfile_wr;
+    rv = apr_file_seek(q->rfile, APR_SET, &at);
+    for (b = APR_BRIGADE_FIRST(q->out);
+         rv == APR_SUCCESS && b != APR_BRIGADE_SENTINEL(q->out);
+         b = APR_BUCKET_NEXT(b)) {
+        const char *data;
+        apr_size_t n;
+
+        if (!APR_BUCKET_IS_METADATA(b)
+            && (rv = apr_bucket_read(b, &data, &n, APR_BLOCK_READ))
+               == APR_SUCCESS) {
+            rv = apr_file_write_full(q->rfile, data, n, NULL);
+        }
+    }
+    if (rv != APR_SUCCESS) {
+        spool_error(q, rv, "writing");
+        return 0;
+    }
+    if (!q->spilled) {
+        apr_atomic_inc64(&q->sba->c.spooled);
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, q->r, PALOGNO(00353)
+                      "%s: more than reply-buffer of the reply held for a "
+                      "slow client: holding up to %" APR_OFF_T_FMT " bytes "
+                      "more of it in a temporary file", q->app->name,
+                      q->app->reply_spool);
+    }
+    q->rfile_wr += len;
+    q->spilled += len;
+    apr_brigade_cleanup(q->out);
+    return 1;
+}
+
+/* Sets q->out aside: into q->held if it fits reply-buffer (and nothing is
+ * in the temporary file, which comes after), else into the file if it fits
+ * reply-spool. 1 if it did. */
 static int hold(pa_req_t *q)
 {
     apr_off_t len = 0;
     apr_bucket *b;
 
     apr_brigade_length(q->out, 0, &len);
-    if (len < 0 || q->held_len + (apr_size_t)len > q->app->reply_buffer) {
+    if (len < 0) {
         return 0;
     }
-    /* Transient buckets point into q->buf, which the next read reuses. */
-    for (b = APR_BRIGADE_FIRST(q->out); b != APR_BRIGADE_SENTINEL(q->out);
-         b = APR_BUCKET_NEXT(b)) {
-        if (apr_bucket_setaside(b, q->r->pool) != APR_SUCCESS) {
+    if (spooled(q) || q->held_len + (apr_size_t)len > q->app->reply_buffer) {
+        if (!spill(q, len)) {
             return 0;
         }
     }
-    if (!q->held_len && !q->held_once) {
+    else {
+        /* Transient buckets point into q->buf, which the next read reuses. */
+        for (b = APR_BRIGADE_FIRST(q->out); b != APR_BRIGADE_SENTINEL(q->out);
+             b = APR_BUCKET_NEXT(b)) {
+            if (apr_bucket_setaside(b, q->r->pool) != APR_SUCCESS) {
+                return 0;
+            }
+        }
+        APR_BRIGADE_CONCAT(q->held, q->out);
+        q->held_len += (apr_size_t)len;
+    }
+    if (!q->held_once) {
         q->held_once = 1;
         apr_atomic_inc64(&q->sba->c.held);
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, q->r, PALOGNO(00351)
@@ -537,8 +637,48 @@ static int hold(pa_req_t *q)
                       " bytes of it here", q->app->name, (long)q->claim.pid,
                       q->app->reply_buffer);
     }
-    APR_BRIGADE_CONCAT(q->held, q->out);
-    q->held_len += (apr_size_t)len;
+    return 1;
+}
+
+/* All that is held goes before q->out: what is in memory, then the file's
+ * part, as a file bucket. The file is the core's from then on (it sets
+ * the bucket aside with the file, if it cannot send it at once): the rest
+ * of the reply is held in memory alone, one file per request at most. */
+static void unhold(pa_req_t *q)
+{
+    if (spooled(q)) {
+        apr_brigade_insert_file(q->slice, q->rfile, q->rfile_rd, spooled(q),
+                                q->r->pool);
+        APR_BRIGADE_PREPEND(q->out, q->slice);
+        q->rfile_rd = q->rfile_wr;
+        q->no_spill = 1;
+    }
+    APR_BRIGADE_PREPEND(q->out, q->held);
+    q->held_len = 0;
+}
+
+/* The next slice of the file's part into q->out; 0 if it cannot be read. */
+static int unspool(pa_req_t *q)
+{
+    apr_bucket_alloc_t *ba = q->r->connection->bucket_alloc;
+    apr_size_t n = spooled(q) < PA_HELD_SLICE ? (apr_size_t)spooled(q)
+                                              : PA_HELD_SLICE;
+    char *buf = apr_bucket_alloc(n, ba);
+    apr_off_t at = q->rfile_rd;
+    apr_status_t rv = apr_file_seek(q->rfile, APR_SET, &at);
+
+    if (rv == APR_SUCCESS) {
+        rv = apr_file_read_full(q->rfile, buf, n, NULL);
+    }
+    if (rv != APR_SUCCESS) {
+        apr_bucket_free(buf);
+        spool_error(q, rv, "reading");
+        return 0;
+    }
+    APR_BRIGADE_INSERT_TAIL(q->out, apr_bucket_heap_create(buf, n,
+                                                           apr_bucket_free,
+                                                           ba));
+    q->rfile_rd += n;
     return 1;
 }
 
@@ -557,11 +697,26 @@ static void pass(pa_req_t *q, int flush)
     if (!q->ended && holding(q) && hold(q)) {
         return;
     }
-    if (q->held_len) {
-        APR_BRIGADE_PREPEND(q->out, q->held);
-        q->held_len = 0;
-    }
+    unhold(q);
     send_out(q, flush);
+}
+
+/* The reply broke after the headers went out: make the client see a
+ * truncated response (no last chunk, connection closed), as mod_proxy does. */
+static void abort_client(pa_req_t *q)
+{
+    request_rec *r = q->r;
+    conn_rec *c = r->connection;
+
+    apr_brigade_cleanup(q->out);
+    drop_held(q);
+    APR_BRIGADE_INSERT_TAIL(q->out, ap_bucket_error_create(HTTP_BAD_GATEWAY,
+                                                           NULL, r->pool,
+                                                           c->bucket_alloc));
+    APR_BRIGADE_INSERT_TAIL(q->out, apr_bucket_eos_create(c->bucket_alloc));
+    ap_pass_brigade(r->output_filters, q->out);
+    apr_brigade_cleanup(q->out);
+    c->keepalive = AP_CONN_CLOSE;
 }
 
 /* The client's socket is writable: httpd's core writes what it holds for
@@ -602,28 +757,20 @@ static void drain(pa_req_t *q)
         q->held_len -= n;
         send_out(q, 0);
     }
-    if (!q->held_len && !c->data_in_output_filters && q->unflushed
-        && !q->gone) {
+    else if (spooled(q)) {
+        if (!unspool(q)) {
+            /* The rest of the reply is lost: the client sees it cut. */
+            q->why = "spool";
+            abort_client(q);
+            client_gone(q);
+            return;
+        }
+        send_out(q, 0);
+    }
+    if (!q->held_len && !spooled(q) && !c->data_in_output_filters
+        && q->unflushed && !q->gone) {
         send_out(q, 1);
     }
-}
-
-/* The reply broke after the headers went out: make the client see a
- * truncated response (no last chunk, connection closed), as mod_proxy does. */
-static void abort_client(pa_req_t *q)
-{
-    request_rec *r = q->r;
-    conn_rec *c = r->connection;
-
-    apr_brigade_cleanup(q->out);
-    drop_held(q);
-    APR_BRIGADE_INSERT_TAIL(q->out, ap_bucket_error_create(HTTP_BAD_GATEWAY,
-                                                           NULL, r->pool,
-                                                           c->bucket_alloc));
-    APR_BRIGADE_INSERT_TAIL(q->out, apr_bucket_eos_create(c->bucket_alloc));
-    ap_pass_brigade(r->output_filters, q->out);
-    apr_brigade_cleanup(q->out);
-    c->keepalive = AP_CONN_CLOSE;
 }
 
 /* ---- the reply ------------------------------------------------------------ */

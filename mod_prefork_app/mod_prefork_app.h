@@ -59,6 +59,8 @@ typedef struct pa_app_t {
                                  * many bytes, 0 = never */
     apr_size_t reply_buffer;    /* reply-buffer=: bytes of a reply held for a
                                  * client slower than the app, 0 = none */
+    apr_off_t reply_spool;      /* reply-spool=: bytes more of it held in a
+                                 * temporary file, 0 = none */
     int idle_timeout;
     int request_timeout;
     int queue_timeout;

@@ -122,6 +122,8 @@ typedef struct pa_app_counters_t {
     volatile apr_uint64_t slow;             /* took slowlog seconds or more */
     volatile apr_uint64_t held;             /* replies partly held for a slow
                                              * client (reply-buffer) */
+    volatile apr_uint64_t spooled;          /* of which some in a temporary
+                                             * file (reply-spool) */
     volatile apr_uint32_t queue_max;        /* longest queue seen */
 } pa_app_counters_t;
 

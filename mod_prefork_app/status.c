@@ -46,7 +46,7 @@ typedef enum {
     C_RECYCLED_MEMORY,
     C_KILLED_TIMEOUT, C_KILLED_CLIENT, C_MAX_REACHED, C_502, C_503, C_504, C_RETRIES,
     C_ABANDONED,
-    C_SLOW, C_HELD, C_COUNT
+    C_SLOW, C_HELD, C_SPOOLED, C_COUNT
 } st_counter_e;
 
 typedef struct {
@@ -108,7 +108,11 @@ static const st_counter_t st_counters[C_COUNT] = {
     { "replies_held", "Replies held for a slow client",
       "prefork_app_replies_held_total", NULL,
       "Replies partly held in httpd (reply-buffer) because the client took "
-      "them slower than the app sent them." }
+      "them slower than the app sent them." },
+    { "replies_spooled", "Replies held in a temporary file",
+      "prefork_app_replies_spooled_total", NULL,
+      "Replies held for a slow client of which more than reply-buffer went "
+      "to a temporary file (reply-spool)." }
 };
 
 static const char *const st_state_names[] = {
@@ -307,6 +311,7 @@ static void st_app_counters(st_app_t *sa, const pa_app_counters_t *c)
     sa->c[C_ABANDONED] = c->abandoned;
     sa->c[C_SLOW] = c->slow;
     sa->c[C_HELD] = c->held;
+    sa->c[C_SPOOLED] = c->spooled;
     sa->queue_max = c->queue_max;
 }
 
@@ -536,13 +541,14 @@ static void st_json_app(request_rec *r, const st_snapshot_t *snap,
                "\"spare_min\":%d,\"spare_max\":%d,\"max_requests\":%d,"
                "\"lifetime\":%d,\"max_memory\":%" APR_OFF_T_FMT ","
                "\"reply_buffer\":%" APR_SIZE_T_FMT ","
+               "\"reply_spool\":%" APR_OFF_T_FMT ","
                "\"idle_timeout\":%d,\"request_timeout\":%d,"
                "\"queue_timeout\":%d,\"slowlog\":%d,\"touch_reload\":%s,"
                "\"slots\":%u,\"sched\":\"%s\",\"nice\":%d},",
                st_dynamic(app) ? "dynamic" : "static", app->min_procs,
                app->max_procs, app->spare_min, app->spare_max,
                app->max_requests, app->lifetime, app->max_memory,
-               app->reply_buffer, app->idle_timeout,
+               app->reply_buffer, app->reply_spool, app->idle_timeout,
                app->request_timeout, app->queue_timeout, app->slowlog,
                app->touch_reload ? st_json_str(p, app->touch_reload) : "null",
                sa->nslots, st_sched_name(app), app->nice);
@@ -957,13 +963,14 @@ static void st_html_app(request_rec *r, const st_snapshot_t *snap,
                    app->max_procs);
     }
     ap_rprintf(r, "<dt>Limits: max-requests %s, lifetime %s, max-memory %s, "
-               "reply-buffer %s, request-timeout %s, queue-timeout %s, "
-               "slowlog %s</dt>\n",
+               "reply-buffer %s, reply-spool %s, request-timeout %s, "
+               "queue-timeout %s, slowlog %s</dt>\n",
                st_limit(p, app->max_requests, ""),
                st_limit(p, app->lifetime, " s"),
                app->max_memory ? st_human_bytes(p, app->max_memory) : "off",
                app->reply_buffer
                ? st_human_bytes(p, (apr_off_t)app->reply_buffer) : "off",
+               app->reply_spool ? st_human_bytes(p, app->reply_spool) : "off",
                st_limit(p, app->request_timeout, " s"),
                app->queue_timeout ? apr_psprintf(p, "%d s",
                                                  app->queue_timeout)

@@ -16,6 +16,8 @@
  *   sleep=S          sleep S seconds (fractions allowed) before answering
  *   wait=FILE        answer once FILE exists (at most 60 s)
  *   slowstream=FILE  send "first\n", flush, wait until FILE exists, send "second\n"
+ *   after=FILE       with bytes=N: send the N bytes, flush, end the reply
+ *                    only once FILE exists (at most 60 s)
  *   die=FILE         exit without answering if FILE does not exist (creating it):
  *                    so only the first attempt dies; die=always always dies
  *   stderr=a|b       write lines "a" and "b" to FCGI_STDERR
@@ -356,6 +358,13 @@ static void respond(conv_t *c)
 
             put(c, pattern, (size_t)k);
             left -= k;
+        }
+        if ((v = param(qs, "after")) != NULL) {
+            char *file = strdup(v);
+
+            flush(c);
+            wait_for_file(file);
+            free(file);
         }
     }
     else {

@@ -65,10 +65,11 @@ check_keys('app', $app, name => 'str', protocol => 'str', command => 'str',
            last_minute => 'obj', counters => 'obj', workers => 'arr');
 check_keys('app.pool', $app->{pool}, mode => 'str', sched => 'str', touch_reload => 'str|null',
            map { $_ => 'int' }
-           qw(min max spare_min spare_max max_requests lifetime max_memory reply_buffer idle_timeout
+           qw(min max spare_min spare_max max_requests lifetime max_memory reply_buffer reply_spool idle_timeout
               request_timeout queue_timeout slowlog slots nice));
 is("$app->{pool}{sched} $app->{pool}{nice}", 'batch 0', 'JSON: sched=batch, nice 0 by default');
-is($app->{pool}{reply_buffer}, 1048576, 'JSON: reply-buffer 1M by default');
+is("$app->{pool}{reply_buffer} $app->{pool}{reply_spool}", '1048576 0',
+   'JSON: reply-buffer 1M, reply-spool off by default');
 check_keys('app.processes', $app->{processes}, map { $_ => 'int' }
            qw(total starting idle busy stopping));
 check_keys('app.queue', $app->{queue}, length => 'int', max => 'int', capacity => 'int');
@@ -77,7 +78,8 @@ check_keys('app.last_minute', $app->{last_minute}, requests => 'int', per_second
 check_keys('app.counters', $app->{counters}, map { $_ => 'int' }
            qw(accepted spawned exited crashed recycled_max_requests recycled_lifetime
               recycled_idle recycled_touch_reload recycled_max_memory killed_timeout killed_client_gone max_processes_reached http_502 http_503
-              http_504 retries abandoned_in_queue slow_requests replies_held));
+              http_504 retries abandoned_in_queue slow_requests replies_held
+              replies_spooled));
 for my $w (@{ $app->{workers} || [] }) {
     check_keys("worker $w->{slot}", $w, slot => 'int', pid => 'int', state => 'str',
                age_seconds => 'num', requests => 'int', request => 'obj|null',

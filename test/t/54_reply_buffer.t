@@ -4,19 +4,23 @@
 # leaves the one worker free for the next request while httpd holds the rest
 # for it; then it gets the whole reply. Without it (reply-buffer=0), or past
 # it (reply-buffer=128K), the worker waits on the client and the next
-# request gets 503 at queue-timeout. Nothing here reads a clock.
+# request gets 503 at queue-timeout. With reply-spool= what is past
+# reply-buffer goes to a temporary file, and the worker is free again; past
+# both (reply-buffer=64K reply-spool=128K) it waits on the client. Nothing
+# here reads a clock.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use File::Basename qw(dirname);
 use Digest::MD5 qw(md5_hex);
+use IO::Select ();
 use IO::Socket::INET ();
 use Socket qw(SOL_SOCKET SO_RCVBUF);
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 23;
+plan tests => 45;
 
 my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
@@ -25,6 +29,9 @@ LogLevel warn prefork_app:debug
 PreforkApp rbuf "$echo" processes=1 queue-timeout=3
 PreforkApp rbufoff "$echo" processes=1 queue-timeout=3 reply-buffer=0
 PreforkApp rbufcap "$echo" processes=1 queue-timeout=3 reply-buffer=128K
+PreforkApp rspool "$echo" processes=1 queue-timeout=3 reply-buffer=64K reply-spool=4M
+PreforkApp rspoolcap "$echo" processes=1 queue-timeout=3 reply-buffer=64K reply-spool=128K
+PreforkApp rdisk "$echo" processes=1 queue-timeout=3 reply-buffer=0 reply-spool=1M
 <Location /rbuf>
     SetHandler prefork-app:rbuf
 </Location>
@@ -33,6 +40,15 @@ PreforkApp rbufcap "$echo" processes=1 queue-timeout=3 reply-buffer=128K
 </Location>
 <Location /rbufcap>
     SetHandler prefork-app:rbufcap
+</Location>
+<Location /rspool>
+    SetHandler prefork-app:rspool
+</Location>
+<Location /rspoolcap>
+    SetHandler prefork-app:rspoolcap
+</Location>
+<Location /rdisk>
+    SetHandler prefork-app:rdisk
 </Location>
 EOF
 ok($h->start, 'private httpd started') or diag($h->error_log);
@@ -64,7 +80,10 @@ sub read_all {
 my $held0 = $h->counter('rbuf', 'replies_held') // 0;
 for my $case (['rbuf', 200, 'held for the slow client'],
               ['rbufoff', 503, 'reply-buffer=0: the worker waits on the client'],
-              ['rbufcap', 503, 'past reply-buffer=128K: the worker waits on the client']) {
+              ['rbufcap', 503, 'past reply-buffer=128K: the worker waits on the client'],
+              ['rspool', 200, 'past reply-buffer=64K, held in a temporary file'],
+              ['rspoolcap', 503, 'past reply-buffer=64K and reply-spool=128K: the worker waits on the client'],
+              ['rdisk', 200, 'reply-buffer=0 reply-spool=1M: held in a temporary file']) {
     my ($app, $next, $what) = @$case;
     my $accepted = $h->counter($app, 'accepted') // 0;
     my $s = slow_client("/$app?bytes=$bytes");
@@ -84,8 +103,40 @@ for my $case (['rbuf', 200, 'held for the slow client'],
 }
 is($h->counter('rbuf', 'replies_held'), $held0 + 1, 'counted once (replies_held)');
 is($h->counter('rbufoff', 'replies_held'), 0, 'none with reply-buffer=0');
+is($h->counter('rbuf', 'replies_spooled'), 0, 'none spooled without reply-spool');
+is($h->counter('rspool', 'replies_spooled'), 1, 'spooled once (replies_spooled)');
+is($h->counter('rdisk', 'replies_spooled'), 1, 'reply-buffer=0: spooled too');
+like($h->error_log, qr/PA00353: rspool: more than reply-buffer of the reply held for a slow client: holding up to 4194304 bytes more of it in a temporary file/,
+     'PA00353 (debug) says a reply went to a temporary file');
 like($h->error_log, qr/PA00351: rbuf: the client takes the reply slower than worker pid \d+ sends it: holding up to 1048576 bytes of it here/,
      'PA00351 (debug) says a reply was held');
+
+# A client that reads while the reply still goes on (the app ends it only
+# when told): what went to the temporary file reaches it slice by slice
+# (read back while the worker is still in the reply), in order after what
+# was held in memory.
+my $end = $h->dir . '/rspool_end';
+unlink $end;
+my $spooled = $h->counter('rspool', 'replies_spooled');
+my $r = slow_client("/rspool?bytes=$bytes&after=$end");
+ok(wait_for(sub { ($h->counter('rspool', 'replies_spooled') // 0) == $spooled + 1 }),
+   'a reply not yet ended goes to a temporary file too');
+my ($got, $sel) = ('', IO::Select->new($r));
+while ($sel->can_read(60)) {
+    last unless sysread($r, $got, 65536, length $got);
+    my $at = index($got, "\r\n\r\n");
+    last if $at >= 0 && length($got) - $at - 4 >= $bytes;
+}
+my ($body) = $got =~ /\r\n\r\n(.*)\z/s;
+ok(defined $body && length($body) == $bytes && md5_hex($body) eq md5_hex($want),
+   'the client reading gets all of it, byte for byte, while the reply is still going')
+    or diag('got ' . length($body // '') . ' bytes');
+is($h->app('rspool')->{processes}{busy}, 1, '... its worker still in the reply');
+open my $fh, '>', $end or die "$end: $!";
+close $fh;
+my $rest = do { local $/; <$r> } // '';
+close $r;
+is($rest, '', 'then the reply ends, nothing more');
 
 # A slow client that leaves while its reply is held: nothing is lost but
 # its reply; the worker serves on.
