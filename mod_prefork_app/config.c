@@ -190,6 +190,7 @@ static const struct {
     { "idle-timeout",    APR_OFFSETOF(pa_app_t, idle_timeout),    1 },
     { "request-timeout", APR_OFFSETOF(pa_app_t, request_timeout), 1 },
     { "queue-timeout",   APR_OFFSETOF(pa_app_t, queue_timeout),   0 },
+    { "queue-limit",     APR_OFFSETOF(pa_app_t, queue_limit),     0 },
     { "die-timeout",     APR_OFFSETOF(pa_app_t, die_timeout),     0 },
     { "start-delay",     APR_OFFSETOF(pa_app_t, start_delay),     0 },
     { "slowlog",         APR_OFFSETOF(pa_app_t, slowlog),         0 },
@@ -342,6 +343,7 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
     return apr_psprintf(p, "unknown key '%s' (known: protocol, processes, "
                         "spare, max-requests, lifetime, max-memory, "
                         "idle-timeout, request-timeout, queue-timeout, "
+                        "queue-limit, "
                         "die-timeout, start-delay, slowlog, touch-reload, "
                         "keep-conn, sched, nice, user, group, cache, "
                         "reply-buffer, reply-spool)", key);

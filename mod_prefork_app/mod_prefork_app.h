@@ -64,6 +64,8 @@ typedef struct pa_app_t {
     int idle_timeout;
     int request_timeout;
     int queue_timeout;
+    int queue_limit;            /* queue-limit=: at most this many requests wait
+                                 * for a worker, 0 = as many as may come */
     int die_timeout;
     int start_delay;
     int slowlog;                /* log requests taking this many seconds, 0 = off */

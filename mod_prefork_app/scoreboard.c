@@ -410,6 +410,9 @@ const char *pa_sb_refusal(pa_sb_t *sb, int app_index)
     if (a->backoff_until > apr_time_now()) {
         return "the app is crash-looping with no worker up (backing off)";
     }
+    if (a->queue_limit && a->queue_len >= a->queue_limit) {
+        return "queue-limit requests wait already";
+    }
     return "the wait queue is full";
 }
 
@@ -441,11 +444,13 @@ apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
     }
     /* No worker will come (the manager is gone, or a crash-looping app has
      * none up, nor will it for a while): fail now, not after the queue
-     * timeout. */
+     * timeout. Nor wait behind queue-limit others: a stalled app must not
+     * hold every httpd thread. */
     w = sb->hdr->stopped
         || (live == 0 && (sb->hdr->no_sockdir
                           || pa_sb_backoff_outlasts(a, apr_time_now(),
                                                     queue_timeout)))
+        || (a->queue_limit && a->queue_len >= a->queue_limit)
         ? NULL : pa_sb_enqueue_locked(sb, a);
     pa_sb_unlock(sb, a);
     if (!w) {
@@ -999,6 +1004,7 @@ apr_status_t pa_sb_create(pa_sb_t **sbp, pa_server_conf_t *conf,
         a->stretch = !app->exits_itself;
         a->dynamic = app->min_procs < app->max_procs;
         a->max_procs = app->max_procs;
+        a->queue_limit = (apr_uint32_t)app->queue_limit;
         off += PA_SB_ALIGN(sizeof(pa_sb_app_t));
         a->slots_off = off;
         off += PA_SB_ALIGN(a->nslots * sizeof(pa_slot_t));

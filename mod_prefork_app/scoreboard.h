@@ -153,6 +153,7 @@ typedef struct pa_sb_app_t {
     apr_uint32_t stretch;           /* max-requests may wait out a backoff (not exits_itself) */
     apr_uint32_t dynamic;           /* min_procs < max_procs: waiters poke the manager */
     apr_uint32_t max_procs;         /* ... while fewer workers than this are up */
+    apr_uint32_t queue_limit;       /* copy of queue-limit, 0 = none */
     volatile apr_uint32_t queue_len;
     volatile apr_uint32_t next_ticket;
     volatile apr_uint32_t backoff_level;    /* crash-loop backoff, 0 = none */

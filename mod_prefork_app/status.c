@@ -396,7 +396,9 @@ static void st_snapshot(st_snapshot_t *snap, request_rec *r,
         sa->app = app;
         sa->nslots = a->nslots;
         sa->queue_len = a->queue_len;
-        sa->queue_room = a->nwaiters;
+        /* queue-limit makes it smaller. */
+        sa->queue_room = a->queue_limit && a->queue_limit < a->nwaiters
+                         ? a->queue_limit : a->nwaiters;
         sa->backoff_level = a->backoff_level;
         sa->kept = sa->app->keep_conn && !a->keep_off;
         st_app_counters(sa, &a->c);
@@ -543,13 +545,15 @@ static void st_json_app(request_rec *r, const st_snapshot_t *snap,
                "\"reply_buffer\":%" APR_SIZE_T_FMT ","
                "\"reply_spool\":%" APR_OFF_T_FMT ","
                "\"idle_timeout\":%d,\"request_timeout\":%d,"
-               "\"queue_timeout\":%d,\"slowlog\":%d,\"touch_reload\":%s,"
+               "\"queue_timeout\":%d,\"queue_limit\":%d,\"slowlog\":%d,"
+               "\"touch_reload\":%s,"
                "\"slots\":%u,\"sched\":\"%s\",\"nice\":%d},",
                st_dynamic(app) ? "dynamic" : "static", app->min_procs,
                app->max_procs, app->spare_min, app->spare_max,
                app->max_requests, app->lifetime, app->max_memory,
                app->reply_buffer, app->reply_spool, app->idle_timeout,
-               app->request_timeout, app->queue_timeout, app->slowlog,
+               app->request_timeout, app->queue_timeout, app->queue_limit,
+               app->slowlog,
                app->touch_reload ? st_json_str(p, app->touch_reload) : "null",
                sa->nslots, st_sched_name(app), app->nice);
     ap_rprintf(r, "\"processes\":{\"total\":%u,\"starting\":%u,\"idle\":%u,"

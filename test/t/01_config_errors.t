@@ -36,6 +36,7 @@ my @cases = (
     [ 'max-memory too small',   [ "$app max-memory=100K" ],  qr/max-memory=100K: must be 0 \(off\) or at least 1M/ ],
     [ 'reply-buffer not a size', [ "$app reply-buffer=big" ], qr/reply-buffer=big is not a number \(e\.g\. 64M\)/ ],
     [ 'reply-buffer too large', [ "$app reply-buffer=2G" ],  qr/reply-buffer=2G: at most 1G/ ],
+    [ 'queue-limit negative',   [ "$app queue-limit=-1" ],   qr/queue-limit=-1: not a number/ ],
     [ 'reply-spool bad unit',   [ "$app reply-spool=5T" ],   qr/reply-spool=5T has an unknown unit \(use K, M or G\)/ ],
     [ 'negative slowlog',       [ "$app slowlog=-1" ],      qr/slowlog=-1: not a number/ ],
     [ 'empty touch-reload',     [ "$app touch-reload=" ],   qr/touch-reload=: not a valid path/ ],

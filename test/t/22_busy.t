@@ -10,7 +10,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PADispatch qw(:all);
 
-plan tests => 14;
+plan tests => 22;
 
 my $logs = Apache::Test::vars('t_logs');
 my $app = 'dbusy';
@@ -53,3 +53,28 @@ close $fh;
 is(bg_result($ja)->{status}, 200, 'the holding request still completes');
 ok(wait_for(sub { (counter($app, 'http_503') || 0) == $before + 1 }),
    'the 503 is counted');
+
+# ---- queue-limit=1: one request waits, the next is sent away at once -------------
+$app = 'dqlimit';
+ok(wait_for(sub { (app_status($app) || {})->{processes}{idle} }), 'dqlimit is up');
+my $st = app_status($app) || {};
+is("$st->{pool}{queue_limit} $st->{queue}{capacity}", '1 1',
+   'JSON: queue_limit 1, and the queue has room for 1');
+$hold = "$logs/dqlimit_hold";
+unlink $hold;
+my $off = error_log_offset();
+$ja = bg_request('GET', "/dqlimit?slowstream=$hold");
+ok(wait_for(sub { app_busy($app) == 1 }), 'its only worker is held');
+$jb = bg_request('GET', '/dqlimit?whoami=1');
+ok(wait_for(sub { app_queued($app) == 1 }), 'one request waits');
+$res = http()->get(base_url() . '/dqlimit?whoami=2');
+is("$res->{status} $res->{headers}{'retry-after'}", '503 60',
+   'the next one: 503 with Retry-After, not a wait of queue-timeout 60 s');
+is(app_queued($app), 1, 'while the first still waits');
+ok(wait_for_log(qr/PA00304: dqlimit: no worker can come: queue-limit requests wait already/, $off),
+   'PA00304 says why');
+open $fh, '>', $hold or die "$hold: $!";
+close $fh;
+bg_result($ja);
+is(bg_result($jb)->{status}, 200, 'the waiting request is served');
+unlink $hold;

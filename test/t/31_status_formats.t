@@ -66,6 +66,7 @@ check_keys('app', $app, name => 'str', protocol => 'str', command => 'str',
 check_keys('app.pool', $app->{pool}, mode => 'str', sched => 'str', touch_reload => 'str|null',
            map { $_ => 'int' }
            qw(min max spare_min spare_max max_requests lifetime max_memory reply_buffer reply_spool idle_timeout
+              queue_limit
               request_timeout queue_timeout slowlog slots nice));
 is("$app->{pool}{sched} $app->{pool}{nice}", 'batch 0', 'JSON: sched=batch, nice 0 by default');
 is("$app->{pool}{reply_buffer} $app->{pool}{reply_spool}", '1048576 0',
