@@ -259,6 +259,37 @@ static void test_queue_waiter_gone(void **state)
     assert_int_equal(busy.slot->state, PA_SLOT_IDLE);
 }
 
+/* queue-limit: with one request waiting, the next is sent away at once
+ * (APR_EAGAIN, not its queue timeout); the waiting one still gets the
+ * worker released next. */
+static void test_queue_limit(void **state)
+{
+    fixture_t *f = *state;
+    pa_claim_t busy, c;
+    pid_t kid;
+    int st;
+
+    f->a->queue_limit = 1;
+    worker_up(f, 0, 1000);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "a", 0, &busy, NULL, NULL),
+                     APR_SUCCESS);
+    kid = fork();
+    if (kid == 0) {
+        _exit(pa_sb_claim(f->sb, 0, "b", apr_time_from_sec(30), &c, NULL,
+                          NULL) == APR_SUCCESS ? 0 : 1);
+    }
+    wait_queue_len(f, 1);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "c", apr_time_from_sec(60), &c,
+                                 NULL, NULL), APR_EAGAIN);
+    assert_string_equal(pa_sb_refusal(f->sb, 0),
+                        "queue-limit requests wait already");
+    assert_int_equal(f->a->queue_len, 1);
+    pa_sb_release(f->sb, &busy, PA_RELEASE_OK);
+    assert_int_equal(waitpid(kid, &st, 0), kid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    assert_int_equal(f->a->queue_len, 0);
+}
+
 /* Three processes queue in order; one worker is handed from each release
  * straight to the next waiter, oldest first. */
 static void test_fifo_handoff(void **state)
@@ -870,6 +901,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_layout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_claim_lowest_idle_and_release, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queue_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_release_unsent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_waiter_gone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fifo_handoff, setup, teardown),
