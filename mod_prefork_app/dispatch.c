@@ -565,7 +565,6 @@ static int spill(pa_req_t *q, apr_off_t len)
             spool_error(q, rv, "creating");
             return 0;
         }
-        q->rfile_rd = q->rfile_wr = 0;
     }
     /* Reads of the slices before moved the offset. */
     at = q->rfile_wr;

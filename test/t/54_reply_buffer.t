@@ -15,8 +15,6 @@ use lib "$FindBin::Bin/lib";
 use File::Basename qw(dirname);
 use Digest::MD5 qw(md5_hex);
 use IO::Select ();
-use IO::Socket::INET ();
-use Socket qw(SOL_SOCKET SO_RCVBUF);
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
@@ -57,26 +55,6 @@ my $bytes = 600_000;
 my $want = $h->get_host('localhost', "/rbuf?bytes=$bytes")->{content};
 is(length $want, $bytes, 'a 600 KB reply to a client that reads it at once');
 
-# A client that sends its request and reads nothing until told to.
-sub slow_client {
-    my ($path) = @_;
-    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $h->port,
-                                  Timeout => 60) or die "connect: $!";
-    setsockopt($s, SOL_SOCKET, SO_RCVBUF, 4096);
-    print $s "GET $path HTTP/1.0\r\nHost: localhost\r\n\r\n";
-    return $s;
-}
-
-# Then all of it: status and body.
-sub read_all {
-    my ($s) = @_;
-    my $reply = do { local $/; <$s> } // '';
-    close $s;
-    my ($status) = $reply =~ m{^HTTP/1\.\d (\d+)};
-    my ($body) = $reply =~ /\r\n\r\n(.*)\z/s;
-    return ($status // 0, $body // '');
-}
-
 my $held0 = $h->counter('rbuf', 'replies_held') // 0;
 for my $case (['rbuf', 200, 'held for the slow client'],
               ['rbufoff', 503, 'reply-buffer=0: the worker waits on the client'],
@@ -86,7 +64,7 @@ for my $case (['rbuf', 200, 'held for the slow client'],
               ['rdisk', 200, 'reply-buffer=0 reply-spool=1M: held in a temporary file']) {
     my ($app, $next, $what) = @$case;
     my $accepted = $h->counter($app, 'accepted') // 0;
-    my $s = slow_client("/$app?bytes=$bytes");
+    my $s = $h->slow_client("/$app?bytes=$bytes");
     ok(wait_for(sub { ($h->counter($app, 'accepted') // 0) == $accepted + 1 }),
        "$app: the slow client's request has the worker");
     if ($next == 200) {
@@ -95,7 +73,7 @@ for my $case (['rbuf', 200, 'held for the slow client'],
     }
     my $r = $h->get_host('localhost', "/$app?whoami=1");
     is($r->{status}, $next, "$app: the next request gets $next ($what)");
-    my ($status, $body) = read_all($s);
+    my ($status, $body) = $h->read_reply($s);
     is($status, 200, "$app: the slow client gets 200");
     ok(length($body) == $bytes && md5_hex($body) eq md5_hex($want),
        "$app: and the whole reply, byte for byte")
@@ -118,7 +96,7 @@ like($h->error_log, qr/PA00351: rbuf: the client takes the reply slower than wor
 my $end = $h->dir . '/rspool_end';
 unlink $end;
 my $spooled = $h->counter('rspool', 'replies_spooled');
-my $r = slow_client("/rspool?bytes=$bytes&after=$end");
+my $r = $h->slow_client("/rspool?bytes=$bytes&after=$end");
 ok(wait_for(sub { ($h->counter('rspool', 'replies_spooled') // 0) == $spooled + 1 }),
    'a reply not yet ended goes to a temporary file too');
 my ($got, $sel) = ('', IO::Select->new($r));
@@ -140,7 +118,7 @@ is($rest, '', 'then the reply ends, nothing more');
 
 # A slow client that leaves while its reply is held: nothing is lost but
 # its reply; the worker serves on.
-my $s = slow_client("/rbuf?bytes=$bytes");
+my $s = $h->slow_client("/rbuf?bytes=$bytes");
 ok(wait_for(sub { ($h->app('rbuf') || {})->{processes}{idle} }),
    'another held reply: the worker is free');
 close $s;
@@ -150,8 +128,8 @@ is($after->{status}, 200, 'its client left: the next request is served');
 # A reply that comes whole in one read goes on in one brigade, as before:
 # nothing of it is held.
 my $off = error_log_offset($h->log_file);
-my $small = slow_client('/rbuf?bytes=1000');
-my ($st, $sb) = read_all($small);
+my $small = $h->slow_client('/rbuf?bytes=1000');
+my ($st, $sb) = $h->read_reply($small);
 is("$st " . length $sb, '200 1000', 'a small reply to a slow client: whole');
 ok(error_log_since($off, $h->log_file) !~ /PA00351/, '... and not held');
 

@@ -10,7 +10,6 @@ use lib "$FindBin::Bin/lib";
 use File::Basename qw(dirname);
 use Digest::MD5 qw(md5_hex);
 use IO::Socket::INET ();
-use Socket qw(SOL_SOCKET SO_RCVBUF);
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
@@ -32,22 +31,16 @@ my $bytes = 600_000;
 my $want = $h->get_host('localhost', "/sfull?bytes=$bytes")->{content};
 is(length $want, $bytes, 'a 600 KB reply to a client that reads it at once');
 
-my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $h->port,
-                              Timeout => 60) or die "connect: $!";
-setsockopt($s, SOL_SOCKET, SO_RCVBUF, 4096);
-print $s "GET /sfull?bytes=$bytes HTTP/1.0\r\nHost: localhost\r\n\r\n";
+my $s = $h->slow_client("/sfull?bytes=$bytes");
 ok(wait_for(sub { $h->error_log =~ /PA00352: sfull: writing a temporary file for the reply to a slow client \(reply-spool\) failed/ }),
    'PA00352: writing the temporary file failed');
 my $next = $h->get_host('localhost', '/sfull?whoami=1');
 is($next->{status}, 503, 'the worker waits on the slow client, as without reply-spool');
-my $reply = do { local $/; <$s> } // '';
-close $s;
-my ($status) = $reply =~ m{^HTTP/1\.\d (\d+)};
-my ($body) = $reply =~ /\r\n\r\n(.*)\z/s;
+my ($status, $body) = $h->read_reply($s);
 is($status, 200, 'the slow client gets 200');
-ok(defined $body && length($body) == $bytes && md5_hex($body) eq md5_hex($want),
+ok(length($body) == $bytes && md5_hex($body) eq md5_hex($want),
    '... and the whole reply, byte for byte, nothing lost')
-    or diag('got ' . length($body // '') . ' bytes');
+    or diag('got ' . length($body) . ' bytes');
 
 # A chunked body of 600 KB: spooled to a file, which fails past 128 KB.
 my $c = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $h->port,

@@ -16,6 +16,7 @@ use File::Temp ();
 use HTTP::Tiny ();
 use IO::Socket::INET ();
 use JSON::PP ();
+use Socket ();
 use Time::HiRes ();
 use Apache::Test ();
 use Apache::TestRequest ();
@@ -363,6 +364,27 @@ sub pids    { PATest::worker_pids($_[1], $_[0]->url) }
 sub busy    { PATest::app_busy($_[1], $_[0]->url) }
 sub queued  { PATest::app_queued($_[1], $_[0]->url) }
 sub counter { my $a = $_[0]->app($_[1]); $a ? $a->{counters}{$_[2]} : undef }
+
+# A client slower than any app (t/54, t/56): it sends its GET and reads
+# nothing until read_reply(), with a small receive buffer, so that what
+# httpd cannot send stays with httpd.
+sub slow_client {
+    my ($self, $path) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $self->{port},
+                                  Timeout => 60) or die "connect: $!";
+    setsockopt($s, Socket::SOL_SOCKET(), Socket::SO_RCVBUF(), 4096);
+    print $s "GET $path HTTP/1.0\r\nHost: localhost\r\n\r\n";
+    return $s;
+}
+# Then all of its reply: (status, body).
+sub read_reply {
+    my ($self, $s) = @_;
+    my $reply = do { local $/; <$s> } // '';
+    close $s;
+    my ($status) = $reply =~ m{^HTTP/1\.\d (\d+)};
+    my ($body) = $reply =~ /\r\n\r\n(.*)\z/s;
+    return ($status // 0, $body // '');
+}
 
 sub get {
     my ($self, $path, %o) = @_;
