@@ -751,9 +751,41 @@ static int section_guarded(const ap_directive_t *d)
     return 0;
 }
 
-/* Every SetHandler/AddHandler naming prefork-app:NAME in the whole tree,
- * wherever it sits (vhost, Location, Directory, .conf includes), names an
- * app; and who names it where (bind_mentions()). */
+/* The handler a directive sets: SetHandler's or AddHandler's first word,
+ * a RewriteRule's H= (handler=) flag; "" if none. */
+static const char *handler_set(apr_pool_t *p, const ap_directive_t *d)
+{
+    const char *args = d->args;
+    char *flags, *state, *flag;
+
+    if (!strcasecmp(d->directive, "SetHandler")
+        || !strcasecmp(d->directive, "AddHandler")) {
+        return ap_getword_conf(p, &args);
+    }
+    if (strcasecmp(d->directive, "RewriteRule")) {
+        return "";
+    }
+    ap_getword_conf(p, &args);                  /* the pattern */
+    ap_getword_conf(p, &args);                  /* the substitution */
+    flags = ap_getword_conf(p, &args);
+    if (*flags != '[') {
+        return "";
+    }
+    for (flag = apr_strtok(flags + 1, ",]", &state); flag;
+         flag = apr_strtok(NULL, ",]", &state)) {
+        if (!strncasecmp(flag, "H=", 2)) {
+            return flag + 2;
+        }
+        if (!strncasecmp(flag, "handler=", 8)) {
+            return flag + 8;
+        }
+    }
+    return "";
+}
+
+/* Every SetHandler/AddHandler/RewriteRule [H=] naming prefork-app:NAME in
+ * the whole tree, wherever it sits (vhost, Location, Directory, .conf
+ * includes), names an app; and who names it where (bind_mentions()). */
 static int check_handlers(handler_walk_t *w, const ap_directive_t *d,
                           server_rec *vhost)
 {
@@ -761,13 +793,12 @@ static int check_handlers(handler_walk_t *w, const ap_directive_t *d,
 
     for (; d; d = d->next) {
         server_rec *in = vhost;
+        const char *word = handler_set(w->ptemp, d);
 
-        if (!strcasecmp(d->directive, "SetHandler")
-            || !strcasecmp(d->directive, "AddHandler")) {
-            const char *args = d->args;
-            const char *word = ap_getword_conf(w->ptemp, &args);
-
+        if (*word) {
+            /* (A name with a variable in it is mod_rewrite's to expand.) */
             if (!strncasecmp(word, PA_HANDLER_PREFIX, plen)
+                && !strpbrk(word + plen, "%$")
                 && !pa_find_app(w->conf, word + plen)) {
                 ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, w->s,
                              PALOGNO(00001) "%s:%d: %s %s: no PreforkApp "

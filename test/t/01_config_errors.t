@@ -36,6 +36,10 @@ my @cases = (
     [ 'max-memory too small',   [ "$app max-memory=100K" ],  qr/max-memory=100K: must be 0 \(off\) or at least 1M/ ],
     [ 'reply-buffer not a size', [ "$app reply-buffer=big" ], qr/reply-buffer=big is not a number \(e\.g\. 64M\)/ ],
     [ 'reply-buffer too large', [ "$app reply-buffer=2G" ],  qr/reply-buffer=2G: at most 1G/ ],
+    [ 'unknown app in RewriteRule [handler=]',
+      [ $app, qq{LoadModule rewrite_module "@{[libexecdir()]}/mod_rewrite.so"}, 'RewriteEngine On',
+        'RewriteRule ^/x - [L,handler=prefork-app:rwnosuch,PT]' ],
+                                qr/RewriteRule prefork-app:rwnosuch: no PreforkApp named 'rwnosuch'/ ],
     [ 'queue-limit negative',   [ "$app queue-limit=-1" ],   qr/queue-limit=-1: not a number/ ],
     [ 'reply-spool bad unit',   [ "$app reply-spool=5T" ],   qr/reply-spool=5T has an unknown unit \(use K, M or G\)/ ],
     [ 'negative slowlog',       [ "$app slowlog=-1" ],      qr/slowlog=-1: not a number/ ],
@@ -144,7 +148,7 @@ my %r = configtest(
     qq{PreforkApp hello "$hello --flag x" processes=2-4 spare=1-2 max-requests=100 }
         . 'lifetime=60 idle-timeout=10 request-timeout=5 queue-timeout=5 '
         . 'die-timeout=2 start-delay=1 slowlog=3 protocol=fastcgi keep-conn=off cache=main '
-        . 'touch-reload=restart.txt',
+        . 'touch-reload=restart.txt queue-limit=4 reply-buffer=64K reply-spool=16M',
     qq{PreforkApp two "$hello" processes=1},
     qq{PreforkApp three "$hello" processes=1 protocol=scgi keep-conn=off},
     qq{PreforkApp four "$hello" processes=1 protocol=cgi max-requests=1},
@@ -158,6 +162,11 @@ my %r = configtest(
     '    SetHandler prefork-app-status',
     '    Require local',
     '</Location>',
+    # The handler a rewrite sets: a known app, or a name mod_rewrite expands.
+    qq{LoadModule rewrite_module "@{[libexecdir()]}/mod_rewrite.so"},
+    'RewriteEngine On',
+    'RewriteRule ^/h - [H=prefork-app:hello]',
+    'RewriteRule ^/v - [H=prefork-app:%{ENV:APP}]',
 );
 ok($r{rc} == 0, 'a valid config passes') or diag("valid config rejected (exit $r{rc}):\n$r{out}");
 ok($r{out} =~ /Syntax OK/, 'Syntax OK') or diag("no 'Syntax OK':\n$r{out}");
