@@ -182,10 +182,10 @@ static int keeps_conn(const pa_req_t *q)
     return q->app->keep_conn && !q->sba->keep_off;
 }
 
-static apr_status_t close_fd(void *data)
+/* The attempt's connection goes: a kept one is dropped from this child's
+ * table (its stream state is unknown). */
+static void close_fd(pa_req_t *q)
 {
-    pa_req_t *q = data;
-
     if (q->fd >= 0) {
         if (q->kept) {
             pa_conn_drop(q->app, &q->claim, q->fd);
@@ -195,7 +195,6 @@ static apr_status_t close_fd(void *data)
         }
         q->fd = -1;
     }
-    return APR_SUCCESS;
 }
 
 static void release(pa_req_t *q, pa_release_e how)
@@ -218,13 +217,12 @@ static void release(pa_req_t *q, pa_release_e how)
     if (q->sent || how != PA_RELEASE_OK) {
         q->claim.unread = clean ? q->peeked + q->owed : 0;
     }
-    if (q->fd >= 0 && clean) {
+    if (clean) {
         /* Read to its FCGI_END_REQUEST: clean, it stays in this child's
          * table for the next request on this worker. */
-        apr_pool_cleanup_kill(q->r->pool, q, close_fd);
         q->fd = -1;
     }
-    apr_pool_cleanup_run(q->r->pool, q, close_fd);
+    close_fd(q);
     if (q->claimed) {
         q->claimed = 0;
         pa_sb_release(pa_scoreboard, &q->claim, how);
@@ -232,11 +230,13 @@ static void release(pa_req_t *q, pa_release_e how)
 }
 
 /* Safety net: whatever path leaves the handler, the worker is never leaked
- * as busy. Unknown stream state, so it is recycled. */
+ * as busy, nor its connection left open. Unknown stream state, so it is
+ * recycled. */
 static apr_status_t release_cleanup(void *data)
 {
     pa_req_t *q = data;
 
+    close_fd(q);
     if (q->claimed) {
         q->claimed = 0;
         pa_sb_release(pa_scoreboard, &q->claim, PA_RELEASE_ABANDONED);
@@ -1741,7 +1741,6 @@ static pa_fail_e connect_worker(pa_req_t *q)
         return fd == PA_CONN_UNAVAILABLE ? PA_FAIL_MANAGER : PA_FAIL_CONNECT;
     }
     q->fd = fd;
-    apr_pool_cleanup_register(q->r->pool, q, close_fd, apr_pool_cleanup_null);
     return PA_FAIL_NONE;
 }
 
