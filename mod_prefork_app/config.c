@@ -752,10 +752,11 @@ static int section_guarded(const ap_directive_t *d)
 }
 
 /* The handler a directive sets: SetHandler's or AddHandler's first word,
- * a RewriteRule's H= (handler=) flag; "" if none. */
+ * a RewriteRule's H= (handler=) flag (the last, as mod_rewrite takes it);
+ * "" if none. */
 static const char *handler_set(apr_pool_t *p, const ap_directive_t *d)
 {
-    const char *args = d->args;
+    const char *args = d->args, *handler = "";
     char *flags, *state, *flag;
 
     if (!strcasecmp(d->directive, "SetHandler")
@@ -774,13 +775,13 @@ static const char *handler_set(apr_pool_t *p, const ap_directive_t *d)
     for (flag = apr_strtok(flags + 1, ",]", &state); flag;
          flag = apr_strtok(NULL, ",]", &state)) {
         if (!strncasecmp(flag, "H=", 2)) {
-            return flag + 2;
+            handler = flag + 2;
         }
-        if (!strncasecmp(flag, "handler=", 8)) {
-            return flag + 8;
+        else if (!strncasecmp(flag, "handler=", 8)) {
+            handler = flag + 8;
         }
     }
-    return "";
+    return handler;
 }
 
 /* Every SetHandler/AddHandler/RewriteRule [H=] naming prefork-app:NAME in

@@ -36,9 +36,10 @@ my @cases = (
     [ 'max-memory too small',   [ "$app max-memory=100K" ],  qr/max-memory=100K: must be 0 \(off\) or at least 1M/ ],
     [ 'reply-buffer not a size', [ "$app reply-buffer=big" ], qr/reply-buffer=big is not a number \(e\.g\. 64M\)/ ],
     [ 'reply-buffer too large', [ "$app reply-buffer=2G" ],  qr/reply-buffer=2G: at most 1G/ ],
+    # (The last H= counts, as in mod_rewrite.)
     [ 'unknown app in RewriteRule [handler=]',
       [ $app, qq{LoadModule rewrite_module "@{[libexecdir()]}/mod_rewrite.so"}, 'RewriteEngine On',
-        'RewriteRule ^/x - [L,handler=prefork-app:rwnosuch,PT]' ],
+        'RewriteRule ^/x - [H=prefork-app:a,L,handler=prefork-app:rwnosuch,PT]' ],
                                 qr/RewriteRule prefork-app:rwnosuch: no PreforkApp named 'rwnosuch'/ ],
     [ 'queue-limit negative',   [ "$app queue-limit=-1" ],   qr/queue-limit=-1: not a number/ ],
     [ 'reply-spool bad unit',   [ "$app reply-spool=5T" ],   qr/reply-spool=5T has an unknown unit \(use K, M or G\)/ ],
