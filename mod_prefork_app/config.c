@@ -642,6 +642,26 @@ static const char *cmd_prefork_app_path(cmd_parms *cmd, void *dummy,
     return NULL;
 }
 
+static const char *cmd_prefork_app_tempdir(cmd_parms *cmd, void *dummy,
+                                           const char *arg)
+{
+    pa_server_conf_t *conf = ap_get_module_config(cmd->server->module_config,
+                                                  &prefork_app_module);
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+
+    if (err) {
+        return err;
+    }
+    conf->tempdir = ap_server_root_relative(cmd->pool, arg);
+    if (!conf->tempdir) {
+        return apr_pstrcat(cmd->pool, "PreforkAppTempDir: bad path ", arg,
+                           NULL);
+    }
+    conf->tempdir_file = cmd->directive->filename;
+    conf->tempdir_line = cmd->directive->line_num;
+    return NULL;
+}
+
 static const char *cmd_prefork_app_max_procs(cmd_parms *cmd, void *dummy,
                                              const char *arg)
 {
@@ -674,6 +694,10 @@ const command_rec pa_cmds[] = {
     AP_INIT_TAKE1("PreforkAppSocketDir", cmd_prefork_app_path, (void *)1,
         RSRC_CONF, "where each httpd makes its private worker socket "
         "directory (relative: under DefaultRuntimeDir)"),
+    AP_INIT_TAKE1("PreforkAppTempDir", cmd_prefork_app_tempdir, NULL,
+        RSRC_CONF, "where request bodies without a length and replies held "
+        "for slow clients (reply-spool=) are spooled (relative: under "
+        "ServerRoot; default TMPDIR or /tmp)"),
     AP_INIT_TAKE1("PreforkAppMaxProcesses", cmd_prefork_app_max_procs, NULL,
         RSRC_CONF, "N: at most N workers of all apps together (idle ones of "
         "other apps make room for an app with requests waiting)"),
@@ -953,6 +977,43 @@ static int check_sockdir(pa_server_conf_t *conf, apr_pool_t *ptemp,
     return OK;
 }
 
+/* A warning, not an error, as httpd gives for a missing DocumentRoot: the
+ * directory is the machine's state, not the configuration's, and an error
+ * would also refuse `apachectl stop` (which reads the configuration) once
+ * a tmp cleaner has taken it away. */
+static void check_tempdir(pa_server_conf_t *conf, apr_pool_t *ptemp,
+                          server_rec *s)
+{
+    apr_finfo_t fi;
+    apr_status_t rv;
+    char msg[120];
+    const char *why = NULL;
+
+    if (!conf->tempdir) {
+        return;
+    }
+    rv = apr_stat(&fi, conf->tempdir, APR_FINFO_TYPE, ptemp);
+    if (rv != APR_SUCCESS) {
+        why = apr_strerror(rv, msg, sizeof(msg));
+    }
+    else if (fi.filetype != APR_DIR) {
+        why = "not a directory";
+    }
+    else if (!pa_worker_may_access(ptemp, NULL, conf->tempdir,
+                                   W_OK | X_OK)) {
+        why = apr_psprintf(ptemp, "httpd's User %s cannot write there",
+                           ap_unixd_config.user_name);
+    }
+    if (why) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
+                     PALOGNO(00014) "%s:%d: PreforkAppTempDir %s: %s; until "
+                     "that is mended, a request body without a length gets "
+                     "500 (PA00324) and reply-spool= is not used (PA00352)",
+                     conf->tempdir_file, conf->tempdir_line, conf->tempdir,
+                     why);
+    }
+}
+
 /* php-cgi leaves by itself after PHP_FCGI_MAX_REQUESTS requests (500 when
  * unset). Leaving between two requests on a kept connection, it would take
  * a request it never reads with it; so the manager does the recycling: a
@@ -1102,5 +1163,6 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
     if (conf->apps->nelts && check_sockdir(conf, ptemp, s) != OK) {
         return !OK;
     }
+    check_tempdir(conf, ptemp, s);
     return check_handlers_all(conf, ptemp, s);
 }

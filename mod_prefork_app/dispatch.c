@@ -341,15 +341,16 @@ static int put_spool(pa_req_t *q, const char *data, apr_size_t len)
 }
 
 /* A temporary file in r->pool (0600, unlinked at once, so nothing is left
- * behind even by a crash); NULL and *rv if none could be made. */
+ * behind even by a crash), in PreforkAppTempDir, else where APR finds one;
+ * NULL and *rv if none could be made. */
 static apr_file_t *temp_file(request_rec *r, const char *name,
                              apr_status_t *rv)
 {
     apr_file_t *f = NULL;
-    const char *tmp;
+    const char *tmp = pa_get_conf(r->server)->tempdir;
     char *path;
 
-    if ((*rv = apr_temp_dir_get(&tmp, r->pool)) != APR_SUCCESS
+    if ((!tmp && (*rv = apr_temp_dir_get(&tmp, r->pool)) != APR_SUCCESS)
         || (*rv = apr_filepath_merge(&path, tmp, name, APR_FILEPATH_NATIVE,
                                      r->pool)) != APR_SUCCESS
         || (*rv = apr_file_mktemp(&f, path, APR_FOPEN_CREATE

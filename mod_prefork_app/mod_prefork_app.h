@@ -101,6 +101,9 @@ typedef struct pa_server_conf_t {
     const char *sockdir;        /* PreforkAppSocketDir, NULL = default */
     const char *sockdir_file;   /* where it was set, for errors */
     int sockdir_line;
+    const char *tempdir;        /* PreforkAppTempDir, NULL = TMPDIR or /tmp */
+    const char *tempdir_file;   /* where it was set, for errors */
+    int tempdir_line;
     int max_procs;              /* PreforkAppMaxProcesses: workers of all apps
                                  * together, 0 = no limit */
     const char *max_procs_file; /* where it was set, for errors */

@@ -119,14 +119,14 @@ my @cases = (
              qr/$_->[0] cannot occur within <VirtualHost> section/, 2 ] }
          [ 'PreforkAppEnv', 'a FOO bar' ], [ 'PreforkAppCache', 'main 1M' ],
          [ 'PreforkAppPidFile', 'pa.pid' ], [ 'PreforkAppSocketDir', '/tmp' ],
-         [ 'PreforkAppMaxProcesses', '8' ]),
+         [ 'PreforkAppMaxProcesses', '8' ], [ 'PreforkAppTempDir', '/tmp' ]),
     [ 'unknown app in a virtual host', [ $app, '<VirtualHost *>', '    ServerName vh.example',
                                          '    <Location /x>', '        SetHandler prefork-app:vnosuch',
                                          '    </Location>', '</VirtualHost>' ],
                                 qr/no PreforkApp named 'vnosuch'/, 4 ],
 );
 
-plan tests => 3 * @cases + 8;
+plan tests => 3 * @cases + 12;
 
 for my $case (@cases) {
     my ($what, $lines, $reason, $bad) = @$case;
@@ -156,6 +156,7 @@ my %r = configtest(
     'PreforkAppEnv hello APP_ENV test',
     'PreforkAppPidFile pa.pid',
     'PreforkAppSocketDir .',                  # relative: DefaultRuntimeDir itself
+    'PreforkAppTempDir /tmp',
     '<Location /hello>',
     '    SetHandler prefork-app:hello',
     '</Location>',
@@ -181,6 +182,18 @@ like($r{out}, qr/PA00011: \Q$r{file}\E:$r{first}: PreforkApp php: PHP_FCGI_CHILD
      'PHP_FCGI_CHILDREN: warned, with file and line');
 %r = configtest(qq{PreforkApp php "$hello" processes=2}, 'PreforkAppEnv php PHP_FCGI_CHILDREN 0');
 unlike($r{out}, qr/PA00011/, 'PHP_FCGI_CHILDREN=0: no warning');
+
+# PreforkAppTempDir where nothing can be written: a warning (a missing
+# directory is the machine's state, as for DocumentRoot; an error would
+# also refuse `apachectl stop`), with file and line.
+%r = configtest(qq{PreforkApp a "$hello"}, 'PreforkAppTempDir /nonexistent-pa-tmp');
+ok($r{rc} == 0, 'PreforkAppTempDir missing: passes') or diag($r{out});
+like($r{out}, qr{PA00014: \Q$r{file}\E:@{[$r{first} + 1]}: PreforkAppTempDir /nonexistent-pa-tmp: No such file or directory; until that is mended, a request body without a length gets 500},
+     'PreforkAppTempDir missing: warned, with file and line');
+%r = configtest(qq{PreforkApp a "$hello"}, "PreforkAppTempDir $plain");
+like($r{out}, qr{PA00014: .*PreforkAppTempDir \Q$plain\E: not a directory}, 'PreforkAppTempDir a file: warned');
+%r = configtest(qq{PreforkApp a "$hello"}, 'PreforkAppTempDir /tmp');
+unlike($r{out}, qr/PA00014/, 'PreforkAppTempDir /tmp: no warning');
 
 # The status page where its own section says nothing of who may see it: a
 # warning (the enclosing sections often let everyone in), with file and line.

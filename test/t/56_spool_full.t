@@ -3,6 +3,9 @@
 # (reply-spool=) goes on to it whole, its worker waiting on the client as
 # without reply-spool (PA00352); a chunked request body that cannot be
 # spooled gets 500 (PA00325). Nothing else is lost, nothing crashes.
+# Then PreforkAppTempDir: both files go there; once it is removed under a
+# running httpd (a tmp cleaner), a chunked body gets 500 (PA00324), a reply
+# for a slow client goes on whole without its file (PA00352 "creating").
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -13,7 +16,7 @@ use IO::Socket::INET ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 11;
+plan tests => 22;
 
 my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
 # 256 blocks of 512 bytes (sh's unit): 128 KB per file, error_log included.
@@ -60,3 +63,70 @@ my $after = $h->get_host('localhost', '/sfull?whoami=1');
 is($after->{status}, 200, 'the app serves on');
 unlike($h->error_log, qr/AH00052|segmentation|exit signal/i, 'no httpd child died');
 ok($h->stop, 'stopped');
+
+# PreforkAppTempDir: where both kinds of temporary file go. One httpd
+# process (prefork), so that the slow client below holds the one /proc/PID/fd
+# to look at.
+my $tmp = File::Temp::tempdir('pa-tmpdir-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+my $g = PATest::Httpd->new(mpm => 'prefork', conf => <<"EOF");
+StartServers 1
+MinSpareServers 1
+MaxSpareServers 1
+ServerLimit 1
+MaxRequestWorkers 1
+SendBufferSize 8192
+PreforkAppTempDir "$tmp"
+PreforkApp tgone "$echo" processes=1 reply-buffer=0 reply-spool=4M
+<Location /tgone>
+    SetHandler prefork-app:tgone
+</Location>
+EOF
+ok($g->start, 'private httpd started, with PreforkAppTempDir') or diag($g->error_log);
+sub chunked_post {
+    my ($port, $path, $chunks) = @_;
+    my $c = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
+                                  Timeout => 60) or die "connect: $!";
+    print $c "POST $path HTTP/1.0\r\nHost: localhost\r\n"
+           . "Transfer-Encoding: chunked\r\n\r\n";
+    printf $c "%x\r\n%s\r\n", length $_, $_ for @$chunks;
+    print $c "0\r\n\r\n";
+    my $reply = do { local $/; <$c> } // '';
+    close $c;
+    return $reply;
+}
+# Longer than what is read before the worker is claimed: spooled.
+my @chunks = map { chr(ord('a') + $_ % 26) x 10_000 } 0 .. 59;
+my $spooled = chunked_post($g->port, '/tgone?echo=body', \@chunks);
+ok($spooled =~ /^HTTP\/1\.1 200 .*?\r\n\r\n(.*)\z/s && $1 eq join('', @chunks),
+   'a chunked body of 600 KB, spooled, reaches the app whole')
+    or diag(substr($spooled, 0, 300));
+# The reply's file, open (and unlinked) while the slow client holds it.
+sub spool_fds {
+    my @in;
+    for my $fd (glob '/proc/[0-9]*/fd/*') {
+        my $to = readlink($fd) // next;
+        push @in, $to if index($to, "$tmp/pa-reply.") == 0;
+    }
+    return @in;
+}
+my $held = $g->slow_client("/tgone?bytes=$bytes");
+ok(wait_for(sub { spool_fds() }), "a slow client's reply is held in a file in PreforkAppTempDir");
+my ($st, $got) = $g->read_reply($held);
+ok($st == 200 && length($got) == $bytes && md5_hex($got) eq md5_hex($want),
+   '... and reaches the client whole') or diag("status $st, " . length($got) . ' bytes');
+
+# The directory gone under the running httpd (a tmp cleaner): no other is
+# taken in its place.
+ok(rmdir($tmp), 'PreforkAppTempDir removed') or diag("rmdir $tmp: $!");
+like(chunked_post($g->port, '/tgone?echo=body', \@chunks), qr{^HTTP/1\.1 500 },
+     'a chunked body with no temporary file to go to: 500');
+like($g->error_log, qr/PA00324: tgone: cannot create a temporary file for a request body without a length/,
+     'PA00324 says so');
+($st, $got) = $g->read_reply($g->slow_client("/tgone?bytes=$bytes"));
+ok($st == 200 && length($got) == $bytes && md5_hex($got) eq md5_hex($want),
+   'a slow client gets the whole reply without the temporary file')
+    or diag("status $st, " . length($got) . ' bytes');
+like($g->error_log, qr/PA00352: tgone: creating a temporary file for the reply to a slow client \(reply-spool\) failed/,
+     'PA00352: creating the file failed');
+unlike($g->error_log, qr/AH00052|segmentation|exit signal/i, 'no httpd child died');
+ok($g->stop, 'stopped') or diag($g->error_log);
