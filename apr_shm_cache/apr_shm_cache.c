@@ -692,6 +692,37 @@ static apr_status_t zone_cleanup(void *data)
     return rv;
 }
 
+/* The whole segment, from its page boundary (APR's size word precedes the
+ * base it hands out). */
+static char *shm_span(apr_shm_t *shm, apr_size_t *len)
+{
+    apr_uintptr_t page = (apr_uintptr_t)sysconf(_SC_PAGESIZE);
+    char *base = apr_shm_baseaddr_get(shm);
+    char *start = (char *)((apr_uintptr_t)base & ~(page - 1));
+
+    *len = apr_shm_size_get(shm) + (apr_size_t)(base - start);
+    return start;
+}
+
+/* Asks for 2 MB pages, in each process that maps the segment (a mapping
+ * without the advice maps even huge pages 4 KB at a time). A big zone is
+ * touched all over: with 4 KB pages most gets of a million entries miss
+ * the TLB (scripts/bench/cache). The system decides: shmem_enabled of
+ * /sys/kernel/mm/transparent_hugepage for an anonymous zone, the huge=
+ * mount option of /dev/shm for a named one; "advise" grants it. Advice
+ * only: a kernel without THP says EINVAL, and nothing changes. */
+static void shm_advise_huge(apr_shm_t *shm)
+{
+#ifdef MADV_HUGEPAGE
+    apr_size_t len;
+    char *start = shm_span(shm, &len);
+
+    (void)madvise(start, len, MADV_HUGEPAGE);
+#else
+    (void)shm;
+#endif
+}
+
 /* The segment's pages are made on first touch: with /dev/shm (or memory)
  * full, the process touching one dies of SIGBUS, be it the creator setting
  * the zone up or any process storing later. Have them all now, or fail
@@ -700,15 +731,15 @@ static apr_status_t zone_cleanup(void *data)
 static apr_status_t shm_populate(apr_shm_t *shm)
 {
 #ifdef MADV_POPULATE_WRITE
-    apr_uintptr_t page = (apr_uintptr_t)sysconf(_SC_PAGESIZE);
-    char *base = apr_shm_baseaddr_get(shm);
-    char *start = (char *)((apr_uintptr_t)base & ~(page - 1));
+    apr_size_t len;
+    char *start = shm_span(shm, &len);
 
-    if (madvise(start, apr_shm_size_get(shm) + (apr_size_t)(base - start),
-                MADV_POPULATE_WRITE) != 0 && errno != EINVAL) {
+    if (madvise(start, len, MADV_POPULATE_WRITE) != 0 && errno != EINVAL) {
         /* EFAULT: a page would have been a SIGBUS. */
         return errno == EFAULT ? APR_ENOSPC : APR_FROM_OS_ERROR(errno);
     }
+#else
+    (void)shm;
 #endif
     return APR_SUCCESS;
 }
@@ -722,6 +753,9 @@ static apr_status_t shm_create(apr_shm_t **shm, apr_size_t size,
         /* Left behind by a run that crashed: nobody owns it any more. */
         apr_shm_remove(fname, pool);
         rv = apr_shm_create(shm, size, fname, pool);
+    }
+    if (rv == APR_SUCCESS) {
+        shm_advise_huge(*shm);          /* before the pages are made */
     }
     if (rv == APR_SUCCESS && (rv = shm_populate(*shm)) != APR_SUCCESS) {
         apr_shm_destroy(*shm);
@@ -879,6 +913,7 @@ APR_DECLARE(apr_status_t) apr_shm_cache_attach(apr_shm_cache_t **cache,
     if (rv != APR_SUCCESS) {
         return rv;
     }
+    shm_advise_huge(shm);
     /* Detaching a failed mapping is harmless: munmap() refuses it. */
     if ((rv = check_segment(shm)) != APR_SUCCESS
         || (rv = handle_init(&c, shm, pool)) != APR_SUCCESS

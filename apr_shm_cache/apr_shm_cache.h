@@ -184,6 +184,10 @@ typedef apr_status_t (apr_shm_cache_iter_fn)(void *baton, const char *key,
  * The zone's memory is all taken here (Linux 5.14 and later): the pages
  * of a shared segment are otherwise made on first touch, and with
  * /dev/shm or memory full a process touching one later dies of SIGBUS.
+ * The creator and every attacher ask for 2 MB pages (MADV_HUGEPAGE), which
+ * Linux grants a named zone when /dev/shm is mounted with huge=advise (or
+ * always), an anonymous one when transparent_hugepage/shmem_enabled says
+ * advise (or always); lookups in a big zone miss the TLB less.
  * @return APR_SUCCESS, APR_SHM_CACHE_ETOOSMALL, APR_SHM_CACHE_ETOOLARGE,
  *         APR_ENOSPC (no room for the whole zone), or the error of
  *         apr_shm_create()

@@ -850,6 +850,86 @@ static void test_attach_detach(void **state)
     apr_pool_destroy(p);
 }
 
+/* Mappings of this process of at least min_kb, advised MADV_HUGEPAGE
+ * ("hg" in smaps' VmFlags); *pmd_kb: how much of them 2 MB pages map. */
+static int huge_advised(long min_kb, long *pmd_kb)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    char line[512];
+    long size = 0, pmd = 0;
+    int n = 0;
+
+    *pmd_kb = 0;
+    if (!f) {
+        return -1;
+    }
+    while (fgets(line, sizeof(line), f)) {
+        if (sscanf(line, "Size: %ld kB", &size) == 1) {
+            pmd = 0;
+        }
+        else if (sscanf(line, "ShmemPmdMapped: %ld kB", &pmd) == 1) {
+            continue;
+        }
+        else if (strncmp(line, "VmFlags:", 8) == 0 && size >= min_kb
+                 && strstr(line, " hg")) {
+            n++;
+            *pmd_kb += pmd;
+        }
+    }
+    fclose(f);
+    return n;
+}
+
+/* Does the system give 2 MB pages to anonymous shared memory that asks? */
+static int shmem_thp_granted(void)
+{
+    char buf[128] = "";
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/shmem_enabled",
+                    "r");
+
+    if (f) {
+        if (!fgets(buf, sizeof(buf), f)) {
+            buf[0] = '\0';
+        }
+        fclose(f);
+    }
+    return strstr(buf, "[always]") || strstr(buf, "[within_size]")
+           || strstr(buf, "[advise]") || strstr(buf, "[force]");
+}
+
+/* Every mapping of a zone asks for huge pages: the creator's (anonymous or
+ * named) and an attacher's; where the system grants them, an anonymous
+ * zone gets them. */
+static void test_huge_pages_advised(void **state)
+{
+    enum { ZONE = 8 << 20 };
+    apr_pool_t *p, *p2;
+    apr_shm_cache_t *anon, *named, *att;
+    const char *name;
+    long pmd;
+    int before;
+
+    apr_pool_create(&p, NULL);
+    apr_pool_create(&p2, NULL);
+    name = seg_name(p);
+    before = huge_advised(ZONE / 1024, &pmd);
+    assert_true(before >= 0);
+    assert_int_equal(apr_shm_cache_create(&anon, ZONE, NULL, p), APR_SUCCESS);
+    assert_int_equal(huge_advised(ZONE / 1024, &pmd), before + 1);
+    if (shmem_thp_granted()) {
+        assert_true(pmd >= 2048);
+    }
+    assert_int_equal(apr_shm_cache_create(&named, ZONE, name, p), APR_SUCCESS);
+    assert_int_equal(huge_advised(ZONE / 1024, &pmd), before + 2);
+    assert_int_equal(apr_shm_cache_attach(&att, name, p2), APR_SUCCESS);
+    assert_int_equal(huge_advised(ZONE / 1024, &pmd), before + 3);
+    assert_int_equal(apr_shm_cache_set(att, "k", "v", 1, 0), APR_SUCCESS);
+    check_value(named, "k", "v", p);
+    apr_pool_destroy(p2);
+    apr_pool_destroy(p);
+    assert_int_equal(huge_advised(ZONE / 1024, &pmd), before);
+}
+
 static void test_attach_not_a_cache(void **state)
 {
     apr_pool_t *p;
@@ -1998,6 +2078,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_exec_attach),
         cmocka_unit_test(test_no_test_hook),
         cmocka_unit_test(test_attach_detach),
+        cmocka_unit_test(test_huge_pages_advised),
         cmocka_unit_test(test_attach_not_a_cache),
         cmocka_unit_test(test_child_exit_keeps_zone),
 #if APR_USE_SHMEM_MMAP_SHM
