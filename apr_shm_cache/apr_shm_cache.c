@@ -1050,6 +1050,9 @@ static apr_status_t store_locked(apr_shm_cache_t *c, shc_mode_e mode,
     if (expires && expires < hdr->expiry_min) {
         hdr->expiry_min = expires;
     }
+    if (expires && expires < hdr->sweep_min) {
+        hdr->sweep_min = expires;   /* a sweep under way may have passed it */
+    }
     e->version = hdr->next_version++;
     l = entry_links(e);
     for (i = 0; i < ntags; i++) {

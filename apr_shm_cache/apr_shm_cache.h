@@ -116,8 +116,10 @@ typedef struct apr_shm_cache_t apr_shm_cache_t;
  * entries, tags and the bytes count every entry the zone holds, expired
  * ones too until they are reclaimed: when their key is accessed (get,
  * set, delete, ...) or when room is needed (an expired entry at the tail
- * of its size class, or a sweep of the whole zone that runs at most once a
- * second when a store finds no memory or no free tag record).
+ * of its size class, or a sweep over the whole zone when a store finds no
+ * memory or no free tag record: a pass starts at most once a second and
+ * looks at 4096 entries per such store, so that no store holds the lock
+ * for a walk of a million entries).
  */
 typedef struct apr_shm_cache_stats_t {
     apr_uint64_t entries;      /**< entries held, expired ones included */

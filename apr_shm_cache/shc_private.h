@@ -16,7 +16,7 @@
 #include "apr_shm_cache.h"
 
 #define SHC_MAGIC        0x43485341u   /* "ASHC" */
-#define SHC_LAYOUT       3u
+#define SHC_LAYOUT       4u
 #define SHC_STRIPES      64            /* reader sequence words */
 #define SHC_STAT_SLOTS   16            /* hit/miss counters, per process */
 #define SHC_MAX_CLASSES  64
@@ -108,7 +108,11 @@ typedef struct {
     apr_uint32_t tags_used;
     apr_uint64_t next_version;
     apr_int64_t expiry_min;      /* no entry expires before (a lower bound) */
-    apr_int64_t last_sweep;      /* of shc_sweep_expired() */
+    apr_int64_t last_sweep;      /* start of shc_sweep_expired()'s last pass */
+    apr_int64_t sweep_min;       /* expiry_min of what this pass has seen */
+    apr_uint32_t sweeping;       /* a pass is under way, at: */
+    apr_uint32_t sweep_cls;      /* this class's LRU list, */
+    shc_off_t sweep_at;          /* this entry next (0: the class's end) */
     apr_uint64_t entries, bytes_data;
     apr_uint64_t sets, deletes, evictions, expirations, invalidations;
     apr_uint64_t recoveries, clears;

@@ -3,8 +3,10 @@
  * class and is cut into equal slots.  A page whose last slot is freed
  * leaves its class for the zone's list of empty pages, which any class
  * takes from before asking apr_rmm.  Allocation and release are O(1).
- * When no page is left, expired entries of the whole zone are swept (at
- * most once a second); failing that, a class either evicts its least
+ * When no page is left, expired entries of the whole zone are swept (a
+ * pass starts at most once a second and looks at SHC_SWEEP_STEP entries
+ * per call, so that no store holds the lock for a walk of a million
+ * entries); failing that, a class either evicts its least
  * recently used entry (CLOCK style: an entry read since it was last looked
  * at gets a second chance) or, when another class's LRU tail has waited
  * far longer (weighted by slot size), empties that tail's page and takes
@@ -15,6 +17,7 @@
 
 #define SHC_SECOND_CHANCES 8
 #define SHC_SWEEP_EVERY    apr_time_from_sec(1)
+#define SHC_SWEEP_STEP     4096
 
 static apr_uint32_t align8(apr_uint64_t n)
 {
@@ -76,6 +79,7 @@ apr_status_t shc_slab_reset(apr_shm_cache_t *c)
     hdr->empty_pages = 0;
     hdr->expiry_min = APR_INT64_MAX;
     hdr->last_sweep = 0;
+    hdr->sweeping = 0;
     hdr->max_pages = (apr_uint32_t)((hdr->rmm_size - apr_rmm_overhead_get(0))
                                     / per);
     /* A dead writer may have torn apr_rmm's own lists: start them over. */
@@ -173,6 +177,9 @@ void shc_lru_unlink(apr_shm_cache_t *c, shc_entry_t *e)
 {
     shc_class_t *cl = &c->hdr->classes[e->cls];
 
+    if (c->hdr->sweeping && c->hdr->sweep_at == shc_off(c, e)) {
+        c->hdr->sweep_at = e->lnext;    /* the sweep's place stays valid */
+    }
     if (e->lprev) {
         SHC_ENTRY(c, e->lprev)->lnext = e->lnext;
     }
@@ -221,39 +228,52 @@ static shc_entry_t *lru_victim(apr_shm_cache_t *c, shc_class_t *cl,
     return NULL;
 }
 
-/* Removes every expired entry of the zone.  The walk costs a step per
- * entry, so it runs only when an entry may have expired and at most once
- * a second.  Returns whether it removed any. */
+/* Removes the expired entries among the next SHC_SWEEP_STEP of a pass
+ * over every class's LRU list.  A pass starts only when an entry may have
+ * expired, at most once a second, and goes on at the next calls (an entry
+ * unlinked meanwhile moves its place on: shc_lru_unlink()).  Expired
+ * entries it has not reached yet wait for it, or for a get of their key.
+ * Returns whether it removed any. */
 int shc_sweep_expired(apr_shm_cache_t *c, apr_time_t now)
 {
     shc_header_t *hdr = c->hdr;
-    apr_time_t next = APR_INT64_MAX;
-    int removed = 0;
-    unsigned i;
+    int removed = 0, budget = SHC_SWEEP_STEP;
 
-    if (now < hdr->expiry_min
-        || (now >= hdr->last_sweep
-            && now - hdr->last_sweep < SHC_SWEEP_EVERY)) {
-        return 0;
+    if (!hdr->sweeping) {
+        if (now < hdr->expiry_min
+            || (now >= hdr->last_sweep
+                && now - hdr->last_sweep < SHC_SWEEP_EVERY)) {
+            return 0;
+        }
+        hdr->last_sweep = now;
+        hdr->sweep_min = APR_INT64_MAX;
+        hdr->sweep_cls = 0;
+        hdr->sweep_at = hdr->classes[0].lru_head;
+        hdr->sweeping = 1;
     }
-    hdr->last_sweep = now;
-    for (i = 0; i < hdr->nclasses; i++) {
-        shc_off_t off = hdr->classes[i].lru_head;
+    while (budget-- > 0) {
+        shc_entry_t *e;
 
-        while (off) {
-            shc_entry_t *e = SHC_ENTRY(c, off);
-
-            off = e->lnext;
-            if (expired(e, now)) {
-                shc_entry_remove(c, e, SHC_WHY_EXPIRE);
-                removed = 1;
+        if (!hdr->sweep_at) {
+            if (++hdr->sweep_cls >= hdr->nclasses) {
+                /* Whole: what it saw, and what was stored meanwhile. */
+                hdr->expiry_min = hdr->sweep_min;
+                hdr->sweeping = 0;
+                break;
             }
-            else if (e->expires && e->expires < next) {
-                next = e->expires;
-            }
+            hdr->sweep_at = hdr->classes[hdr->sweep_cls].lru_head;
+            continue;
+        }
+        e = SHC_ENTRY(c, hdr->sweep_at);
+        hdr->sweep_at = e->lnext;
+        if (expired(e, now)) {
+            shc_entry_remove(c, e, SHC_WHY_EXPIRE);
+            removed = 1;
+        }
+        else if (e->expires && e->expires < hdr->sweep_min) {
+            hdr->sweep_min = e->expires;
         }
     }
-    hdr->expiry_min = next;
     return removed;
 }
 

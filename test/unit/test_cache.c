@@ -1645,7 +1645,9 @@ static void test_expired_give_pages(void **state)
     apr_time_t start, end;
     apr_shm_cache_t *c;
     apr_pool_t *p;
-    apr_size_t klen;
+    apr_uint64_t evicted;
+    char key[32];
+    int i;
 
     apr_pool_create(&p, NULL);
     assert_int_equal(apr_shm_cache_create(&c, 1024 * 1024, NULL, p),
@@ -1655,16 +1657,61 @@ static void test_expired_give_pages(void **state)
     end = apr_time_now();
     st = stats_of(c);
     assert_int_equal(st.pages, st.max_pages);
+    evicted = st.evictions;
     /* A fill slower than the TTL (valgrind) may have swept already: wait
      * out the sweep's once-a-second limit as well. */
     apr_sleep(ttl + apr_time_from_msec(20)
               + (end - start >= ttl ? apr_time_from_sec(1) : 0));
-    klen = store_big(c, p);
+    store_big(c, p);
     st = stats_of(c);
-    assert_int_equal(st.entries, 40);
-    assert_int_equal(st.entries + st.evictions + st.expirations, 20000 + 40);
+    /* The pages came from expired entries: nothing live was evicted. */
+    assert_int_equal(st.evictions, evicted);
     assert_true(st.expirations > 0);
-    assert_int_equal(st.bytes_data, 40 * (klen + 8000));
+    assert_int_equal(st.entries + st.evictions + st.expirations, 20000 + 40);
+    /* Those the sweep has not reached yet are gone all the same. */
+    for (i = 0; i < 20000; i++) {
+        fill_key(key, sizeof(key), i);
+        check_missing(c, key, p);
+    }
+    assert_int_equal(stats_of(c).entries, 40);
+    apr_pool_destroy(p);
+}
+
+/* A store that needs room walks a bounded part of a big zone's expired
+ * entries, not all of them under the lock; the stores after it go on
+ * where it stopped, and still evict nothing live. */
+static void test_sweep_bounded(void **state)
+{
+    apr_interval_time_t ttl = apr_time_from_msec(100);
+    apr_shm_cache_stats_t before, st;
+    apr_time_t start, end;
+    apr_shm_cache_t *c;
+    apr_pool_t *p;
+    char big[8000];
+
+    apr_pool_create(&p, NULL);
+    assert_int_equal(apr_shm_cache_create(&c, 4 * 1024 * 1024, NULL, p),
+                     APR_SUCCESS);
+    start = apr_time_now();
+    fill_small(c, 60000, ttl);
+    end = apr_time_now();
+    apr_sleep(ttl + apr_time_from_msec(20)
+              + (end - start >= ttl ? apr_time_from_sec(1) : 0));
+    before = stats_of(c);
+    assert_true(before.entries > 20000);
+    memset(big, 'B', sizeof(big));
+    assert_int_equal(apr_shm_cache_set(c, "first-big", big, sizeof(big), 0),
+                     APR_SUCCESS);
+    st = stats_of(c);
+    assert_true(st.expirations > before.expirations);
+    /* Thousands of expired entries left for later. */
+    assert_true(st.entries > before.entries / 2);
+    assert_int_equal(st.evictions, before.evictions);
+    store_big(c, p);
+    st = stats_of(c);
+    assert_int_equal(st.evictions, before.evictions);
+    assert_int_equal(st.entries + st.expirations,
+                     before.entries + before.expirations + 41);
     apr_pool_destroy(p);
 }
 
@@ -2091,6 +2138,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_eviction_lru),
         cmocka_unit_test(test_eviction_other_class),
         cmocka_unit_test(test_expired_give_pages),
+        cmocka_unit_test(test_sweep_bounded),
         cmocka_unit_test(test_empty_pages_shared),
         cmocka_unit_test(test_pages_follow_working_set),
         cmocka_unit_test(test_pages_follow_sizes),
