@@ -69,7 +69,7 @@ END {
 my $http = HTTP::Tiny->new(timeout => 60, max_redirect => 0, keep_alive => 0);
 my @requests = PADiff::requests(chunked => 1);
 
-plan tests => 3 * 3 * @requests - 3 + 9 + 10 + 5;
+plan tests => 3 * 3 * @requests - 3 + 9 + 10 + 7;
 
 for my $app (qw(c pl php)) {
     for my $req (@requests) {
@@ -103,6 +103,16 @@ for my $app (qw(c pl php)) {
     is($env{PATH_INFO}, '/p/i', 'PATH_INFO');
     is($env{QUERY_STRING}, 'x=1', 'QUERY_STRING');
     ok(!exists $env{HTTP_PROXY}, 'no HTTP_PROXY (httpoxy)');
+}
+
+# The Authorization header is not handed to the app, as under mod_cgi and
+# mod_proxy_fcgi, unless CGIPassAuth On (PHP's PHP_AUTH_USER needs it).
+{
+    my %auth = (headers => { Authorization => 'Basic dXNlcjpzZWNyZXQ=' });
+    my %env = $http->get("$base/pa-c", \%auth)->{content} =~ /^([A-Za-z_][\w-]*)=(.*)$/mg;
+    ok(!exists $env{HTTP_AUTHORIZATION}, 'no HTTP_AUTHORIZATION by default');
+    %env = $http->get("$base/pa-auth", \%auth)->{content} =~ /^([A-Za-z_][\w-]*)=(.*)$/mg;
+    is($env{HTTP_AUTHORIZATION}, 'Basic dXNlcjpzZWNyZXQ=', 'HTTP_AUTHORIZATION with CGIPassAuth On');
 }
 
 # A local redirect is served internally, as a GET, like mod_cgi does.
