@@ -999,6 +999,30 @@ static void pa_mgr_kill_late(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
     pa_worker_signal(w, SIGKILL);
 }
 
+/* A request past slowlog= seconds on its worker, logged while it still
+ * runs (php-fpm's slowlog fires then too), once: the admin can look at the
+ * worker (strace, gdb, py-spy) before request-timeout ends it. The line at
+ * its end (PA00321) follows, with its whole time. The path only: a query
+ * string may carry secrets. */
+static void pa_mgr_note_slow(pa_manager_t *m, const pa_app_t *app, int i,
+                             pa_worker_t *w, const pa_slot_t *slot,
+                             apr_time_t now)
+{
+    char what[sizeof(slot->uri)];
+    char *q;
+
+    w->slow_noted = slot->req_start;
+    apr_cpystrn(what, slot->uri, sizeof(what));
+    if ((q = strchr(what, '?'))) {
+        *q = '\0';
+    }
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, m->s, PALOGNO(00137)
+                 "app %s slot %d pid %" APR_PID_T_FMT ": request \"%s\" "
+                 "still running after %" APR_TIME_T_FMT " s on this worker "
+                 "(slowlog=%d)", app->name, i, w->pid, what,
+                 apr_time_sec(now - slot->req_start), app->slowlog);
+}
+
 /* One pass over an app: health checks, timeouts, then scaling. */
 static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
                             int *busy_total)
@@ -1074,6 +1098,12 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
                              "the worker", app->name, i, w->pid, slot->uri,
                              app->request_timeout);
                 pa_worker_signal(w, SIGTERM);
+            }
+            else if (w->pid && app->slowlog && slot->req_start
+                     && w->slow_noted != slot->req_start
+                     && now - slot->req_start
+                        >= apr_time_from_sec(app->slowlog)) {
+                pa_mgr_note_slow(m, app, i, w, slot, now);
             }
         }
         if (!w->pid) {

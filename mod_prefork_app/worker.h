@@ -28,6 +28,8 @@ typedef struct pa_worker_t {
     int killed;                 /* SIGKILL sent */
     apr_time_t closed_seen;     /* its kept connection was reported closed, 0 = not */
     int respawn_busy;           /* died unasked under a claim: replace in place */
+    apr_time_t slow_noted;      /* req_start of the request logged as still
+                                 * running past slowlog= (PA00137) */
     volatile apr_uint32_t *child_failed;    /* set by an occupant that fails
                                              * before its exec (the slot's) */
     apr_size_t errlen;

@@ -1,7 +1,8 @@
 # slowlog=N: a request that takes N seconds or more gets one log line (app,
 # method and path without the query string, total time, the part of it spent
 # waiting for a worker, the worker's pid, the status) and is counted on the
-# status page; a quick one gets neither.
+# status page; a quick one gets neither. One still running past N seconds
+# is logged while it runs too (PA00137), once, with its worker's pid.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -10,7 +11,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PADispatch qw(:all);
 
-plan tests => 17;
+plan tests => 22;
 
 my $app = 'dslowlog';
 my $logs = Apache::Test::vars('t_logs');
@@ -73,4 +74,22 @@ $text = wait_for_log(qr/PA00321: [^\n]*status 503/, $off) || '';
 my ($all, $queued) = $text =~ /PA00321: dslowlog: slow request GET \/dslowlog: (\d+\.\d{3}) s, of which (\d+\.\d{3}) s waiting for a worker; no worker, status 503/;
 ok($all && $queued >= 2.9 && $queued <= $all,
    'the 503\'s line: its time in the queue shown as waiting') or diag($text);
+unlink $hold;
+
+# ---- still running past slowlog=: a line while it runs -----------------------
+$off = error_log_offset();
+$ja = bg_request('GET', "/$app?slowstream=$hold&secret=xyzzy");
+my $running = qr/PA00137: app dslowlog slot 0 pid (\d+): request "([^"]*)" still running after (\d+) s on this worker \(slowlog=1\)/;
+$text = wait_for_log($running, $off) || '';
+my ($rpid, $what, $secs) = $text =~ $running;
+ok($what eq 'GET /dslowlog' && $secs >= 1, 'a line while the request runs: the request, its time so far') or diag($text);
+is($rpid, (app_status($app)->{workers}[0] || {})->{pid}, '... and the worker serving it');
+is((app_status($app) || {})->{processes}{busy}, 1, 'the request still runs');
+open $fh, '>', $hold or die "$hold: $!";
+close $fh;
+bg_result($ja);
+$text = wait_for_log(qr/PA00321: [^\n]*\(slowlog=1\)/, $off) || '';
+my @running = $text =~ /(PA00137: [^\n]*)/g;
+is(scalar @running, 1, 'once per request, then the line at its end');
+unlike(join("\n", @running), qr/xyzzy|slowstream/, 'the query string is left out');
 unlink $hold;
