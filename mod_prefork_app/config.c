@@ -376,6 +376,44 @@ static const char *repeated_key(apr_pool_t *p, char *const argv[], int i)
     return NULL;
 }
 
+/* `httpd -k stop` (and graceful-stop: apachectl, systemd) reads the
+ * configuration only to find the pid file, and stops nothing if it finds
+ * an error there. The machine's state (an app's program uninstalled, a
+ * socket directory cleaned away) must not keep the server from stopping:
+ * such checks are left to the commands that start one. httpd takes -k out
+ * of process->argv before reading the configuration: the kernel's copy of
+ * the command line still has it. */
+static int stopping(apr_pool_t *p)
+{
+    static int known = -1;
+    apr_file_t *f;
+    char buf[4096];
+    apr_size_t len = sizeof(buf) - 1;
+    const char *a, *end;
+
+    if (known >= 0) {
+        return known;
+    }
+    known = 0;
+    if (apr_file_open(&f, "/proc/self/cmdline", APR_FOPEN_READ, 0, p)
+        != APR_SUCCESS) {
+        return known;
+    }
+    apr_file_read_full(f, buf, len, &len);
+    apr_file_close(f);
+    buf[len] = '\0';
+    /* NUL-separated arguments: "-k" "stop", or "-kstop". */
+    for (a = buf, end = buf + len; a < end; a += strlen(a) + 1) {
+        if (!strncmp(a, "-k", 2)) {
+            const char *k = a[2] ? a + 2 : a + 3 < end ? a + 3 : "";
+
+            known = !strcmp(k, "stop") || !strcmp(k, "graceful-stop");
+            break;
+        }
+    }
+    return known;
+}
+
 /* The command is one argument, split on blanks and never given to a shell;
  * its program must exist and be executable now, not at the first request. */
 static const char *set_app_command(cmd_parms *cmd, pa_app_t *app,
@@ -394,11 +432,14 @@ static const char *set_app_command(cmd_parms *cmd, pa_app_t *app,
     if (!exe) {
         return apr_psprintf(p, "bad command path '%s'", argv[0]);
     }
-    if (apr_stat(&fi, exe, APR_FINFO_TYPE, p) != APR_SUCCESS) {
-        return apr_psprintf(p, "command '%s' does not exist", exe);
-    }
-    if (fi.filetype != APR_REG || access(exe, X_OK) != 0) {
-        return apr_psprintf(p, "command '%s' is not an executable file", exe);
+    if (!stopping(cmd->temp_pool)) {
+        if (apr_stat(&fi, exe, APR_FINFO_TYPE, p) != APR_SUCCESS) {
+            return apr_psprintf(p, "command '%s' does not exist", exe);
+        }
+        if (fi.filetype != APR_REG || access(exe, X_OK) != 0) {
+            return apr_psprintf(p, "command '%s' is not an executable file",
+                                exe);
+        }
     }
     argv[0] = (char *)exe;
     app->cmdline = cmdline;
@@ -977,12 +1018,10 @@ static int check_sockdir(pa_server_conf_t *conf, apr_pool_t *ptemp,
     return OK;
 }
 
-/* A warning, not an error, as httpd gives for a missing DocumentRoot: the
- * directory is the machine's state, not the configuration's, and an error
- * would also refuse `apachectl stop` (which reads the configuration) once
- * a tmp cleaner has taken it away. */
-static void check_tempdir(pa_server_conf_t *conf, apr_pool_t *ptemp,
-                          server_rec *s)
+/* Else every body spooled would be a 500. (One taken away while httpd
+ * runs fails that request alone: PA00324, PA00352.) */
+static int check_tempdir(pa_server_conf_t *conf, apr_pool_t *ptemp,
+                         server_rec *s)
 {
     apr_finfo_t fi;
     apr_status_t rv;
@@ -990,7 +1029,7 @@ static void check_tempdir(pa_server_conf_t *conf, apr_pool_t *ptemp,
     const char *why = NULL;
 
     if (!conf->tempdir) {
-        return;
+        return OK;
     }
     rv = apr_stat(&fi, conf->tempdir, APR_FINFO_TYPE, ptemp);
     if (rv != APR_SUCCESS) {
@@ -1005,13 +1044,13 @@ static void check_tempdir(pa_server_conf_t *conf, apr_pool_t *ptemp,
                            ap_unixd_config.user_name);
     }
     if (why) {
-        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
-                     PALOGNO(00014) "%s:%d: PreforkAppTempDir %s: %s; until "
-                     "that is mended, a request body without a length gets "
-                     "500 (PA00324) and reply-spool= is not used (PA00352)",
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                     PALOGNO(00014) "%s:%d: PreforkAppTempDir %s: %s",
                      conf->tempdir_file, conf->tempdir_line, conf->tempdir,
                      why);
+        return !OK;
     }
+    return OK;
 }
 
 /* php-cgi leaves by itself after PHP_FCGI_MAX_REQUESTS requests (500 when
@@ -1083,6 +1122,9 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
     pa_server_conf_t *conf = pa_get_conf(s);
     int i, mins = 0;
 
+    if (stopping(ptemp)) {
+        return OK;
+    }
     /* Its threads serve requests besides the MPM's: the wait queue must
      * have room for them too (scoreboard.c). */
     conf->h2_workers = ap_find_linked_module("mod_http2.c")
@@ -1163,6 +1205,8 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
     if (conf->apps->nelts && check_sockdir(conf, ptemp, s) != OK) {
         return !OK;
     }
-    check_tempdir(conf, ptemp, s);
+    if (check_tempdir(conf, ptemp, s) != OK) {
+        return !OK;
+    }
     return check_handlers_all(conf, ptemp, s);
 }

@@ -87,6 +87,10 @@ my @cases = (
                                 qr{PreforkAppSocketDir /nonexistent-pa-dir: no such directory} ],
     [ 'PreforkAppSocketDir too long', [ $app, "PreforkAppSocketDir $longdir" ],
                                 qr{PreforkAppSocketDir \Q$longdir\E: too long for unix socket paths} ],
+    [ 'PreforkAppTempDir missing', [ $app, 'PreforkAppTempDir /nonexistent-pa-tmp' ],
+                                qr{PA00014: .*PreforkAppTempDir /nonexistent-pa-tmp: No such file or directory} ],
+    [ 'PreforkAppTempDir a file', [ $app, "PreforkAppTempDir $plain" ],
+                                qr{PA00014: .*PreforkAppTempDir \Q$plain\E: not a directory} ],
     [ 'PreforkAppEnv for an unknown app', [ 'PreforkAppEnv nosuch FOO bar' ],
                                 qr/PreforkAppEnv: no PreforkApp named 'nosuch'/ ],
     [ 'PreforkAppEnv bad variable name', [ $app, 'PreforkAppEnv a 1FOO bar' ],
@@ -126,7 +130,7 @@ my @cases = (
                                 qr/no PreforkApp named 'vnosuch'/, 4 ],
 );
 
-plan tests => 3 * @cases + 12;
+plan tests => 3 * @cases + 8;
 
 for my $case (@cases) {
     my ($what, $lines, $reason, $bad) = @$case;
@@ -182,18 +186,6 @@ like($r{out}, qr/PA00011: \Q$r{file}\E:$r{first}: PreforkApp php: PHP_FCGI_CHILD
      'PHP_FCGI_CHILDREN: warned, with file and line');
 %r = configtest(qq{PreforkApp php "$hello" processes=2}, 'PreforkAppEnv php PHP_FCGI_CHILDREN 0');
 unlike($r{out}, qr/PA00011/, 'PHP_FCGI_CHILDREN=0: no warning');
-
-# PreforkAppTempDir where nothing can be written: a warning (a missing
-# directory is the machine's state, as for DocumentRoot; an error would
-# also refuse `apachectl stop`), with file and line.
-%r = configtest(qq{PreforkApp a "$hello"}, 'PreforkAppTempDir /nonexistent-pa-tmp');
-ok($r{rc} == 0, 'PreforkAppTempDir missing: passes') or diag($r{out});
-like($r{out}, qr{PA00014: \Q$r{file}\E:@{[$r{first} + 1]}: PreforkAppTempDir /nonexistent-pa-tmp: No such file or directory; until that is mended, a request body without a length gets 500},
-     'PreforkAppTempDir missing: warned, with file and line');
-%r = configtest(qq{PreforkApp a "$hello"}, "PreforkAppTempDir $plain");
-like($r{out}, qr{PA00014: .*PreforkAppTempDir \Q$plain\E: not a directory}, 'PreforkAppTempDir a file: warned');
-%r = configtest(qq{PreforkApp a "$hello"}, 'PreforkAppTempDir /tmp');
-unlike($r{out}, qr/PA00014/, 'PreforkAppTempDir /tmp: no warning');
 
 # The status page where its own section says nothing of who may see it: a
 # warning (the enclosing sections often let everyone in), with file and line.
