@@ -14,7 +14,7 @@ use File::Temp ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 8;
+plan tests => 9;
 
 my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
 my $bin = File::Temp::tempdir('pa-bin-XXXXXX', TMPDIR => 1, CLEANUP => 1);
@@ -46,7 +46,9 @@ ok($h->stop, 'httpd -k stop stops it all the same') or diag($h->error_log);
 ok(wait_for(sub { !grep { pid_alive($_) } @pids }), 'and its workers');
 unlike($h->error_log, qr/AH00052|segmentation|exit signal/i, 'no httpd child died');
 # The same for graceful-stop, with only the program gone.
-copy($echo, "$bin/app") && chmod(0755, "$bin/app") && mkdir($sock) && mkdir($tmp);
-$h->start;
+copy($echo, "$bin/app") && chmod(0755, "$bin/app") && mkdir($sock) && mkdir($tmp)
+    or die "setting up again: $!";
+ok($h->start && $h->pid, 'started again') or diag($h->error_log);
 unlink "$bin/app";
-ok($h->stop('graceful-stop'), 'httpd -k graceful-stop too') or diag($h->error_log);
+ok($h->stop('graceful-stop') && !pid_alive($h->{started_pid}), 'httpd -k graceful-stop too')
+    or diag($h->error_log);
