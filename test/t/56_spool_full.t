@@ -12,7 +12,6 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use File::Basename qw(dirname);
 use Digest::MD5 qw(md5_hex);
-use IO::Socket::INET ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
@@ -46,17 +45,8 @@ ok(length($body) == $bytes && md5_hex($body) eq md5_hex($want),
     or diag('got ' . length($body) . ' bytes');
 
 # A chunked body of 600 KB: spooled to a file, which fails past 128 KB.
-my $c = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $h->port,
-                              Timeout => 60) or die "connect: $!";
-print $c "POST /sfull?echo=body HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-       . "Transfer-Encoding: chunked\r\n\r\n";
-for (1 .. 60) {
-    printf $c "%x\r\n%s\r\n", 10_000, 'x' x 10_000;
-}
-print $c "0\r\n\r\n";
-my $post = do { local $/; <$c> } // '';
-close $c;
-like($post, qr{^HTTP/1\.1 500 }, 'a chunked body that cannot be spooled: 500');
+like($h->chunked_post('/sfull?echo=body', [('x' x 10_000) x 60]), qr{^HTTP/1\.1 500 },
+     'a chunked body that cannot be spooled: 500');
 like($h->error_log, qr/PA00325: sfull: writing a request body to its temporary file failed after \d+ bytes/,
      'PA00325 says so');
 my $after = $h->get_host('localhost', '/sfull?whoami=1');
@@ -82,21 +72,9 @@ PreforkApp tgone "$echo" processes=1 reply-buffer=0 reply-spool=4M
 </Location>
 EOF
 ok($g->start, 'private httpd started, with PreforkAppTempDir') or diag($g->error_log);
-sub chunked_post {
-    my ($port, $path, $chunks) = @_;
-    my $c = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
-                                  Timeout => 60) or die "connect: $!";
-    print $c "POST $path HTTP/1.0\r\nHost: localhost\r\n"
-           . "Transfer-Encoding: chunked\r\n\r\n";
-    printf $c "%x\r\n%s\r\n", length $_, $_ for @$chunks;
-    print $c "0\r\n\r\n";
-    my $reply = do { local $/; <$c> } // '';
-    close $c;
-    return $reply;
-}
 # Longer than what is read before the worker is claimed: spooled.
 my @chunks = map { chr(ord('a') + $_ % 26) x 10_000 } 0 .. 59;
-my $spooled = chunked_post($g->port, '/tgone?echo=body', \@chunks);
+my $spooled = $g->chunked_post('/tgone?echo=body', \@chunks);
 ok($spooled =~ /^HTTP\/1\.1 200 .*?\r\n\r\n(.*)\z/s && $1 eq join('', @chunks),
    'a chunked body of 600 KB, spooled, reaches the app whole')
     or diag(substr($spooled, 0, 300));
@@ -118,7 +96,7 @@ ok($st == 200 && length($got) == $bytes && md5_hex($got) eq md5_hex($want),
 # The directory gone under the running httpd (a tmp cleaner): no other is
 # taken in its place.
 ok(rmdir($tmp), 'PreforkAppTempDir removed') or diag("rmdir $tmp: $!");
-like(chunked_post($g->port, '/tgone?echo=body', \@chunks), qr{^HTTP/1\.1 500 },
+like($g->chunked_post('/tgone?echo=body', \@chunks), qr{^HTTP/1\.1 500 },
      'a chunked body with no temporary file to go to: 500');
 like($g->error_log, qr/PA00324: tgone: cannot create a temporary file for a request body without a length/,
      'PA00324 says so');

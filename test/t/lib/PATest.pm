@@ -386,6 +386,22 @@ sub read_reply {
     return ($status // 0, $body // '');
 }
 
+# A POST of the given chunks with Transfer-Encoding: chunked (no length:
+# the module spools it, t/56); the raw reply, status line first. HTTP/1.0,
+# so that the reply's body comes whole, not chunked.
+sub chunked_post {
+    my ($self, $path, $chunks) = @_;
+    my $c = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $self->{port},
+                                  Timeout => 60) or die "connect: $!";
+    print $c "POST $path HTTP/1.0\r\nHost: localhost\r\n"
+           . "Transfer-Encoding: chunked\r\n\r\n";
+    printf $c "%x\r\n%s\r\n", length $_, $_ for @$chunks;
+    print $c "0\r\n\r\n";
+    my $reply = do { local $/; <$c> } // '';
+    close $c;
+    return $reply;
+}
+
 sub get {
     my ($self, $path, %o) = @_;
     return HTTP::Tiny->new(timeout => $o{timeout} || 60)->get($self->url($path));
