@@ -13,6 +13,8 @@
 
 #include "http_core.h"
 #include "http_main.h"
+#include "ap_provider.h"
+#include "mod_auth.h"
 #include "apr_strings.h"
 #include "apr_lib.h"
 #include "apr_file_info.h"
@@ -816,6 +818,78 @@ static int section_guarded(const ap_directive_t *d)
     return 0;
 }
 
+/* The Require pa_config_guard_status() adds: known by its args' address. */
+static const char guard_local[] = "local";
+
+static int guard_added(const ap_directive_t *d)
+{
+    for (d = d->parent ? d->parent->first_child : ap_conftree; d;
+         d = d->next) {
+        if (d->args == guard_local) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The sections a Require may go in (not a <VirtualHost>, nor the server's
+ * top level). */
+static int directory_section(const ap_directive_t *s)
+{
+    static const char *const names[] = {
+        "<Location", "<LocationMatch", "<Directory", "<DirectoryMatch",
+        "<Files", "<FilesMatch"
+    };
+    apr_size_t i;
+
+    for (i = 0; s && i < sizeof(names) / sizeof(names[0]); i++) {
+        if (!strcasecmp(s->directive, names[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void guard_status(apr_pool_t *pconf, apr_pool_t *ptemp,
+                         ap_directive_t *d)
+{
+    for (; d; d = d->next) {
+        const char *args = d->args;
+
+        if (!strcasecmp(d->directive, "SetHandler")
+            && directory_section(d->parent)
+            && !strcasecmp(ap_getword_conf(ptemp, &args), PA_STATUS_HANDLER)
+            && !section_guarded(d)) {
+            ap_directive_t *g = apr_pcalloc(pconf, sizeof(*g)), *last;
+
+            g->directive = "Require";
+            g->args = guard_local;
+            g->parent = d->parent;
+            g->filename = d->filename;
+            g->line_num = d->line_num;
+            for (last = d; last->next; last = last->next) {
+            }
+            last->next = g;
+        }
+        if (d->first_child) {
+            guard_status(pconf, ptemp, d->first_child);
+        }
+    }
+}
+
+void pa_config_guard_status(apr_pool_t *pconf, apr_pool_t *ptemp)
+{
+    module *m = ap_top_module;
+
+    /* Without mod_authz_core and mod_authz_host the line would not parse:
+     * check_handlers() warns of the open page instead. */
+    if (ap_find_command_in_modules("Require", &m)
+        && ap_lookup_provider(AUTHZ_PROVIDER_GROUP, guard_local,
+                              AUTHZ_PROVIDER_VERSION)) {
+        guard_status(pconf, ptemp, ap_conftree);
+    }
+}
+
 /* The handler a directive sets: SetHandler's or AddHandler's first word,
  * a RewriteRule's H= (handler=) flag (the last, as mod_rewrite takes it);
  * "" if none. */
@@ -872,7 +946,18 @@ static int check_handlers(handler_walk_t *w, const ap_directive_t *d,
                              d->directive, word, word + plen);
                 return !OK;
             }
-            if (!strcasecmp(word, PA_STATUS_HANDLER) && !section_guarded(d)) {
+            if (!strcasecmp(word, PA_STATUS_HANDLER) && guard_added(d)) {
+                ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_NOTICE, 0,
+                             w->s, PALOGNO(00015) "%s:%d: %s %s with no "
+                             "Require in its section: only local clients "
+                             "see the status page, as if 'Require local' "
+                             "were there (write a Require of your own to "
+                             "let others in, e.g. 'Require ip' for a "
+                             "monitoring host)", d->filename, d->line_num,
+                             d->directive, word);
+            }
+            else if (!strcasecmp(word, PA_STATUS_HANDLER)
+                     && !section_guarded(d)) {
                 /* It shows every app's command line and the URI of every
                  * request in flight; the enclosing sections often let
                  * everyone in (Debian's <Directory /var/www/>). */

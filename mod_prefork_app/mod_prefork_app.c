@@ -9,11 +9,13 @@
 #include "http_core.h"
 #include "ap_mpm.h"
 
-/* Runs before the configuration is read: nothing from an earlier
- * generation may survive into this one's config. */
+/* Runs once the configuration files are read, before httpd builds its
+ * configuration from them: nothing from an earlier generation may survive
+ * into this one's, and an unguarded status page is made local-only. */
 static int pa_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
     pa_scoreboard = NULL;
+    pa_config_guard_status(pconf, ptemp);
     return OK;
 }
 

@@ -127,6 +127,11 @@ int pa_app_allowed(const pa_app_t *app, const server_rec *s);
  * (cache names, SetHandler prefork-app:NAME). Logs file:line and returns
  * !OK on the first problem. Runs from check_config, so also at -t. */
 int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s);
+/* pre_config, before httpd builds its sections from the configuration
+ * tree: a SetHandler prefork-app-status whose own <Location>, <Directory> or
+ * <Files> section has no Require, Allow, Deny or AuthType gets a
+ * "Require local" there (PA00015 at the check). */
+void pa_config_guard_status(apr_pool_t *pconf, apr_pool_t *ptemp);
 
 /* dispatch.c */
 int pa_app_handler(request_rec *r);

@@ -130,7 +130,7 @@ my @cases = (
                                 qr/no PreforkApp named 'vnosuch'/, 4 ],
 );
 
-plan tests => 3 * @cases + 8;
+plan tests => 3 * @cases + 12;
 
 for my $case (@cases) {
     my ($what, $lines, $reason, $bad) = @$case;
@@ -187,13 +187,22 @@ like($r{out}, qr/PA00011: \Q$r{file}\E:$r{first}: PreforkApp php: PHP_FCGI_CHILD
 %r = configtest(qq{PreforkApp php "$hello" processes=2}, 'PreforkAppEnv php PHP_FCGI_CHILDREN 0');
 unlike($r{out}, qr/PA00011/, 'PHP_FCGI_CHILDREN=0: no warning');
 
-# The status page where its own section says nothing of who may see it: a
-# warning (the enclosing sections often let everyone in), with file and line.
+# The status page where its own section says nothing of who may see it (the
+# enclosing sections often let everyone in): local clients only, as if
+# "Require local" were there (t/58), said with file and line. Where no
+# Require can be added for it (AddHandler: the section holds other files),
+# a warning.
 %r = configtest('<Location /app-status>', '    SetHandler prefork-app-status', '</Location>');
 ok($r{rc} == 0, 'status page without Require: passes') or diag($r{out});
-like($r{out}, qr/PA00013: \Q$r{file}\E:@{[$r{first} + 1]}: SetHandler prefork-app-status with no Require in its section/,
-     'status page without Require: warned, with file and line');
+like($r{out}, qr/PA00015: \Q$r{file}\E:@{[$r{first} + 1]}: SetHandler prefork-app-status with no Require in its section: only local clients see the status page/,
+     'status page without Require: local only, said with file and line');
+unlike($r{out}, qr/PA00013/, '... and not warned of as open');
+%r = configtest('<Directory /srv>', '    AddHandler prefork-app-status .status', '</Directory>');
+ok($r{rc} == 0, 'status page by AddHandler without Require: passes') or diag($r{out});
+like($r{out}, qr/PA00013: \Q$r{file}\E:@{[$r{first} + 1]}: AddHandler prefork-app-status with no Require in its section/,
+     '... warned of as open, with file and line');
+unlike($r{out}, qr/PA00015/, '... no Require added to the <Directory>');
 %r = configtest('<Location /app-status>', '    SetHandler prefork-app-status', '    Require local', '</Location>',
                 '<Location /s2>', '    SetHandler prefork-app-status', '    <RequireAny>',
                 '        Require ip 192.0.2.1', '    </RequireAny>', '</Location>');
-unlike($r{out}, qr/PA00013/, 'status page behind Require or <RequireAny>: no warning');
+unlike($r{out}, qr/PA0001[35]/, 'status page behind Require or <RequireAny>: no warning, nothing added');

@@ -1,0 +1,80 @@
+# The status page shows every app's command line and every request in
+# flight. Where the admin put it in a section that says nothing of who may
+# see it, only local clients get it ("Require local" is added there); a
+# Require of the admin's own decides otherwise. A client from elsewhere is
+# stood in for by mod_remoteip: X-Forwarded-For from the loopback proxy
+# makes the request's client that address, as a real one would be.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use PATest qw(:all);
+
+plan tests => 15;
+
+my $hello = hello_path();
+my $lib = libexecdir();
+my $docs = File::Temp::tempdir('pa-docs-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+mkdir "$docs/dir" or die "mkdir: $!";
+chmod 0755, $docs, "$docs/dir";
+my $remote = 'X-Forwarded-For: 203.0.113.9';
+
+my $h = PATest::Httpd->new(conf => <<"EOF2");
+LoadModule remoteip_module "$lib/mod_remoteip.so"
+RemoteIPHeader X-Forwarded-For
+RemoteIPInternalProxy 127.0.0.1
+DocumentRoot "$docs"
+<Directory "$docs">
+    Require all granted
+</Directory>
+PreforkApp guarded "$hello" processes=1
+<Location /open-by-default>
+    SetHandler prefork-app-status
+</Location>
+<Location /by-ip>
+    SetHandler prefork-app-status
+    Require ip 203.0.113.9
+</Location>
+<Location /granted>
+    SetHandler prefork-app-status
+    Require all granted
+</Location>
+<Directory "$docs/dir">
+    SetHandler prefork-app-status
+</Directory>
+EOF2
+ok($h->start, 'private httpd started') or diag($h->error_log);
+
+my $r = $h->get_host('127.0.0.1', '/open-by-default?json');
+is($r->{status}, 200, 'no Require of its own: a local client gets the page');
+like($r->{content}, qr/"guarded"/, '... with the apps');
+$r = $h->get_host('127.0.0.1', '/open-by-default?json', $remote);
+is($r->{status}, 403, '... a client from elsewhere gets 403');
+unlike($r->{content}, qr/guarded/, '... and nothing of the status');
+like($h->error_log, qr/AH01630: client denied by server configuration: .*open-by-default/,
+     '... refused by authorization, as a Require local does');
+
+$r = $h->get_host('127.0.0.1', '/dir/?json', $remote);
+is($r->{status}, 403, 'in a <Directory> with no Require: 403 from elsewhere');
+is($h->get_host('127.0.0.1', '/dir/?json')->{status}, 200, '... 200 locally');
+
+$r = $h->get_host('127.0.0.1', '/by-ip?json', $remote);
+is($r->{status}, 200, "Require ip of the admin's: the client it names gets the page");
+like($r->{content}, qr/"guarded"/, '... with the apps');
+is($h->get_host('127.0.0.1', '/by-ip?json', 'X-Forwarded-For: 203.0.113.10')->{status}, 403,
+   '... another does not');
+is($h->get_host('127.0.0.1', '/granted?json', $remote)->{status}, 200,
+   'Require all granted: open, as written');
+
+my $t = qx{"@{[httpd_bin()]}" -t -f "$h->{conf_file}" 2>&1};
+my @lines = $t =~ /PA00015: \Q$h->{conf_file}\E:(\d+): SetHandler prefork-app-status with no Require in its section: only local clients see the status page/g;
+open my $fh, '<', $h->{conf_file} or die "$h->{conf_file}: $!";
+my @conf = <$fh>;
+# The SetHandler lines whose next line is not a Require: the two unguarded.
+my @want = grep { $conf[$_ - 1] =~ /SetHandler prefork-app-status/ && $conf[$_] !~ /Require/ }
+           1 .. $#conf;
+is(scalar @want, 2, 'two sections without a Require in the configuration');
+is("@lines", "@want", 'httpd -t: PA00015 with the file and line of each such SetHandler, none for the others')
+    or diag($t);
+ok($h->stop, 'stopped');
