@@ -26,6 +26,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+APLOG_USE_MODULE(prefork_app);
+
 #define PA_NAME_MAX       32    /* app and zone names end up in socket paths */
 #define PA_PROCS_LIMIT    1024
 #define PA_SECONDS_LIMIT  (10 * 365 * 86400)
@@ -39,6 +41,20 @@ void *pa_create_server_config(apr_pool_t *p, server_rec *s)
     conf->apps_by_name = apr_hash_make(p);
     conf->zones = apr_array_make(p, 2, sizeof(pa_cache_zone_t *));
     conf->zones_by_name = apr_hash_make(p);
+    return conf;
+}
+
+void *pa_create_dir_config(apr_pool_t *p, char *dir)
+{
+    return apr_pcalloc(p, sizeof(pa_dir_conf_t));
+}
+
+void *pa_merge_dir_config(apr_pool_t *p, void *base, void *add)
+{
+    pa_dir_conf_t *conf = apr_palloc(p, sizeof(*conf));
+
+    conf->status_placed = ((pa_dir_conf_t *)base)->status_placed
+                          || ((pa_dir_conf_t *)add)->status_placed;
     return conf;
 }
 
@@ -725,6 +741,12 @@ static const char *cmd_prefork_app_max_procs(cmd_parms *cmd, void *dummy,
     return NULL;
 }
 
+static const char *cmd_status_placed(cmd_parms *cmd, void *dconf)
+{
+    ((pa_dir_conf_t *)dconf)->status_placed = 1;
+    return NULL;
+}
+
 const command_rec pa_cmds[] = {
     AP_INIT_TAKE_ARGV("PreforkApp", cmd_prefork_app, NULL, RSRC_CONF,
         "NAME \"COMMAND [ARGS]\" [key=value ...]: an application pool"),
@@ -744,6 +766,9 @@ const command_rec pa_cmds[] = {
     AP_INIT_TAKE1("PreforkAppMaxProcesses", cmd_prefork_app_max_procs, NULL,
         RSRC_CONF, "N: at most N workers of all apps together (idle ones of "
         "other apps make room for an app with requests waiting)"),
+    AP_INIT_NO_ARGS(PA_STATUS_PLACED, cmd_status_placed, NULL,
+        RSRC_CONF | ACCESS_CONF, "added by the module where the "
+        "configuration files set the status handler; not for hand use"),
     { NULL }
 };
 
@@ -818,78 +843,6 @@ static int section_guarded(const ap_directive_t *d)
     return 0;
 }
 
-/* The Require pa_config_guard_status() adds: known by its args' address. */
-static const char guard_local[] = "local";
-
-static int guard_added(const ap_directive_t *d)
-{
-    for (d = d->parent ? d->parent->first_child : ap_conftree; d;
-         d = d->next) {
-        if (d->args == guard_local) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* The sections a Require may go in (not a <VirtualHost>, nor the server's
- * top level). */
-static int directory_section(const ap_directive_t *s)
-{
-    static const char *const names[] = {
-        "<Location", "<LocationMatch", "<Directory", "<DirectoryMatch",
-        "<Files", "<FilesMatch"
-    };
-    apr_size_t i;
-
-    for (i = 0; s && i < sizeof(names) / sizeof(names[0]); i++) {
-        if (!strcasecmp(s->directive, names[i])) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-static void guard_status(apr_pool_t *pconf, apr_pool_t *ptemp,
-                         ap_directive_t *d)
-{
-    for (; d; d = d->next) {
-        const char *args = d->args;
-
-        if (!strcasecmp(d->directive, "SetHandler")
-            && directory_section(d->parent)
-            && !strcasecmp(ap_getword_conf(ptemp, &args), PA_STATUS_HANDLER)
-            && !section_guarded(d)) {
-            ap_directive_t *g = apr_pcalloc(pconf, sizeof(*g)), *last;
-
-            g->directive = "Require";
-            g->args = guard_local;
-            g->parent = d->parent;
-            g->filename = d->filename;
-            g->line_num = d->line_num;
-            for (last = d; last->next; last = last->next) {
-            }
-            last->next = g;
-        }
-        if (d->first_child) {
-            guard_status(pconf, ptemp, d->first_child);
-        }
-    }
-}
-
-void pa_config_guard_status(apr_pool_t *pconf, apr_pool_t *ptemp)
-{
-    module *m = ap_top_module;
-
-    /* Without mod_authz_core and mod_authz_host the line would not parse:
-     * check_handlers() warns of the open page instead. */
-    if (ap_find_command_in_modules("Require", &m)
-        && ap_lookup_provider(AUTHZ_PROVIDER_GROUP, guard_local,
-                              AUTHZ_PROVIDER_VERSION)) {
-        guard_status(pconf, ptemp, ap_conftree);
-    }
-}
-
 /* The handler a directive sets: SetHandler's or AddHandler's first word,
  * a RewriteRule's H= (handler=) flag (the last, as mod_rewrite takes it);
  * "" if none. */
@@ -923,6 +876,88 @@ static const char *handler_set(apr_pool_t *p, const ap_directive_t *d)
     return handler;
 }
 
+/* The Require pa_config_guard_status() adds: known by its args' address. */
+static const char guard_local[] = "local";
+
+/* Whether d's section has a directive added by pa_config_guard_status():
+ * the Require (by its args) or the marker (name). */
+static int section_has(const ap_directive_t *d, const char *name,
+                       const char *args)
+{
+    for (d = d->parent ? d->parent->first_child : ap_conftree; d;
+         d = d->next) {
+        if (args ? d->args == args : !strcasecmp(d->directive, name)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The sections a Require may go in (not a <VirtualHost>, nor the server's
+ * top level). */
+static int directory_section(const ap_directive_t *s)
+{
+    static const char *const names[] = {
+        "<Location", "<LocationMatch", "<Directory", "<DirectoryMatch",
+        "<Files", "<FilesMatch"
+    };
+    apr_size_t i;
+
+    for (i = 0; s && i < sizeof(names) / sizeof(names[0]); i++) {
+        if (!strcasecmp(s->directive, names[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Appends NAME ARGS to d's section, as if written at d's line. */
+static void section_add(apr_pool_t *pconf, ap_directive_t *d,
+                        const char *name, const char *args)
+{
+    ap_directive_t *add = apr_pcalloc(pconf, sizeof(*add)), *last;
+
+    add->directive = name;
+    add->args = args;
+    add->parent = d->parent;
+    add->filename = d->filename;
+    add->line_num = d->line_num;
+    for (last = d; last->next; last = last->next) {
+    }
+    last->next = add;
+}
+
+static void guard_status(apr_pool_t *pconf, apr_pool_t *ptemp,
+                         ap_directive_t *d, int can_require)
+{
+    for (; d; d = d->next) {
+        if (!strcasecmp(handler_set(ptemp, d), PA_STATUS_HANDLER)) {
+            if (can_require && !strcasecmp(d->directive, "SetHandler")
+                && directory_section(d->parent) && !section_guarded(d)) {
+                section_add(pconf, d, "Require", guard_local);
+            }
+            if (!section_has(d, PA_STATUS_PLACED, NULL)) {
+                section_add(pconf, d, PA_STATUS_PLACED, "");
+            }
+        }
+        if (d->first_child) {
+            guard_status(pconf, ptemp, d->first_child, can_require);
+        }
+    }
+}
+
+void pa_config_guard_status(apr_pool_t *pconf, apr_pool_t *ptemp)
+{
+    module *m = ap_top_module;
+
+    /* Without mod_authz_core and mod_authz_host a Require local would not
+     * parse: check_handlers() warns of the open page instead. */
+    guard_status(pconf, ptemp, ap_conftree,
+                 ap_find_command_in_modules("Require", &m)
+                 && ap_lookup_provider(AUTHZ_PROVIDER_GROUP, guard_local,
+                                       AUTHZ_PROVIDER_VERSION));
+}
+
 /* Every SetHandler/AddHandler/RewriteRule [H=] naming prefork-app:NAME in
  * the whole tree, wherever it sits (vhost, Location, Directory, .conf
  * includes), names an app; and who names it where (bind_mentions()). */
@@ -946,7 +981,8 @@ static int check_handlers(handler_walk_t *w, const ap_directive_t *d,
                              d->directive, word, word + plen);
                 return !OK;
             }
-            if (!strcasecmp(word, PA_STATUS_HANDLER) && guard_added(d)) {
+            if (!strcasecmp(word, PA_STATUS_HANDLER)
+                && section_has(d, NULL, guard_local)) {
                 ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_NOTICE, 0,
                              w->s, PALOGNO(00015) "%s:%d: %s %s with no "
                              "Require in its section: only local clients "

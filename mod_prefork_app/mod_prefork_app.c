@@ -115,8 +115,8 @@ static void pa_register_hooks(apr_pool_t *p)
 
 AP_DECLARE_MODULE(prefork_app) = {
     STANDARD20_MODULE_STUFF,
-    NULL,                       /* per-directory config creator */
-    NULL,                       /* dir config merger */
+    pa_create_dir_config,       /* per-directory config creator */
+    pa_merge_dir_config,        /* dir config merger */
     pa_create_server_config,    /* server config creator */
     NULL,                       /* server config merger: apps are global */
     pa_cmds,                    /* command table */

@@ -113,9 +113,22 @@ typedef struct pa_server_conf_t {
                                  * default; 0 = not loaded (config check) */
 } pa_server_conf_t;
 
+/* Per directory: only what the configuration files decide for a section. */
+typedef struct pa_dir_conf_t {
+    int status_placed;          /* the configuration files put the status
+                                 * handler here (PA_STATUS_PLACED) */
+} pa_dir_conf_t;
+
+/* Added by pa_config_guard_status() next to each mention of the status
+ * handler in the configuration files: where an .htaccess alone sets it, the
+ * handler refuses. Allowed in no .htaccess. */
+#define PA_STATUS_PLACED "PreforkAppStatusPlaced"
+
 /* config.c */
 extern const command_rec pa_cmds[];
 void *pa_create_server_config(apr_pool_t *p, server_rec *s);
+void *pa_create_dir_config(apr_pool_t *p, char *dir);
+void *pa_merge_dir_config(apr_pool_t *p, void *base, void *add);
 pa_server_conf_t *pa_get_conf(server_rec *s);
 /* The app NAME, matched without regard to case (SetHandler's name reaches
  * the handler lowercased). */
@@ -128,9 +141,11 @@ int pa_app_allowed(const pa_app_t *app, const server_rec *s);
  * !OK on the first problem. Runs from check_config, so also at -t. */
 int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s);
 /* pre_config, before httpd builds its sections from the configuration
- * tree: a SetHandler prefork-app-status whose own <Location>, <Directory> or
- * <Files> section has no Require, Allow, Deny or AuthType gets a
- * "Require local" there (PA00015 at the check). */
+ * tree: each section that names the status handler (SetHandler, AddHandler,
+ * RewriteRule [H=]) gets PA_STATUS_PLACED; a SetHandler prefork-app-status
+ * whose own <Location>, <Directory> or <Files> section has no Require,
+ * Allow, Deny or AuthType also gets a "Require local" there (PA00015 at the
+ * check). */
 void pa_config_guard_status(apr_pool_t *pconf, apr_pool_t *ptemp);
 
 /* dispatch.c */

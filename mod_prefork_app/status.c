@@ -26,6 +26,8 @@
 
 #include <unistd.h>
 
+APLOG_USE_MODULE(prefork_app);
+
 #define ST_REFRESH_DEFAULT 10
 #define ST_REFRESH_MAX     3600
 
@@ -1202,11 +1204,22 @@ int pa_status_handler(request_rec *r)
         "application/json",
         "text/plain; version=0.0.4; charset=utf-8"
     };
+    const pa_dir_conf_t *dconf = ap_get_module_config(r->per_dir_config,
+                                                      &prefork_app_module);
     st_snapshot_t snap;
     st_args_t args;
 
-    /* err_headers_out: a 404 or 405 goes out with it too. */
+    /* err_headers_out: a 403, 404 or 405 goes out with it too. */
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    if (!dconf || !dconf->status_placed) {
+        /* A customer's .htaccess would show every host's apps and the
+         * requests in flight (server-status does). */
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00501)
+                      "status page refused: its handler is set here by an "
+                      ".htaccess file, not by the server's configuration "
+                      "files");
+        return HTTP_FORBIDDEN;
+    }
     if (r->method_number != M_GET) {
         /* Allow: GET, HEAD (HEAD follows GET). */
         ap_allow_standard_methods(r, REPLACE_ALLOW, M_GET, -1);

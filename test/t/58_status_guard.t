@@ -1,9 +1,10 @@
 # The status page shows every app's command line and every request in
 # flight. Where the admin put it in a section that says nothing of who may
 # see it, only local clients get it ("Require local" is added there); a
-# Require of the admin's own decides otherwise. A client from elsewhere is
-# stood in for by mod_remoteip: X-Forwarded-For from the loopback proxy
-# makes the request's client that address, as a real one would be.
+# Require of the admin's own decides otherwise. Where only an .htaccess
+# sets it (a customer's), nobody gets it. A client from elsewhere is stood
+# in for by mod_remoteip: X-Forwarded-For from the loopback proxy makes the
+# request's client that address, as a real one would be.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -11,13 +12,20 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 15;
+plan tests => 20;
 
 my $hello = hello_path();
 my $lib = libexecdir();
 my $docs = File::Temp::tempdir('pa-docs-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-mkdir "$docs/dir" or die "mkdir: $!";
-chmod 0755, $docs, "$docs/dir";
+mkdir "$docs/$_" or die "mkdir: $!" for qw(dir cust addh);
+chmod 0755, $docs, map { "$docs/$_" } qw(dir cust addh);
+for (['cust/.htaccess', "SetHandler prefork-app-status\n"], ['cust/page', "a customer's page\n"],
+     ['addh/x.status', ''], ['addh/.htaccess', "SetHandler prefork-app-status\n"]) {
+    open my $fh, '>', "$docs/$_->[0]" or die "$_->[0]: $!";
+    print $fh $_->[1];
+    close $fh;
+    chmod 0644, "$docs/$_->[0]";
+}
 my $remote = 'X-Forwarded-For: 203.0.113.9';
 
 my $h = PATest::Httpd->new(conf => <<"EOF2");
@@ -26,7 +34,12 @@ RemoteIPHeader X-Forwarded-For
 RemoteIPInternalProxy 127.0.0.1
 DocumentRoot "$docs"
 <Directory "$docs">
+    AllowOverride FileInfo
     Require all granted
+</Directory>
+<Directory "$docs/addh">
+    AddHandler prefork-app-status .status
+    Require local
 </Directory>
 PreforkApp guarded "$hello" processes=1
 <Location /open-by-default>
@@ -66,6 +79,20 @@ is($h->get_host('127.0.0.1', '/by-ip?json', 'X-Forwarded-For: 203.0.113.10')->{s
    '... another does not');
 is($h->get_host('127.0.0.1', '/granted?json', $remote)->{status}, 200,
    'Require all granted: open, as written');
+
+# An .htaccess of a customer's: refused, to local clients too, one log line.
+my $off = PATest::error_log_offset($h->log_file);
+$r = $h->get_host('127.0.0.1', '/cust/page?json');
+is($r->{status}, 403, 'set by an .htaccess alone: 403, to a local client too');
+unlike($r->{content}, qr/guarded/, '... nothing of the status');
+like(PATest::error_log_since($off, $h->log_file),
+     qr/PA00501: status page refused: its handler is set here by an \.htaccess file/,
+     '... PA00501 says why');
+# Below a section of the configuration files that names the handler, an
+# .htaccess may set it (the admin already allows *.status pages there).
+$r = $h->get_host('127.0.0.1', '/addh/anything?json');
+is($r->{status}, 200, 'an .htaccess below an AddHandler of the configuration: served');
+like($r->{content}, qr/"guarded"/, '... the page');
 
 my $t = qx{"@{[httpd_bin()]}" -t -f "$h->{conf_file}" 2>&1};
 my @lines = $t =~ /PA00015: \Q$h->{conf_file}\E:(\d+): SetHandler prefork-app-status with no Require in its section: only local clients see the status page/g;
