@@ -15,6 +15,8 @@
  *   grow=M           allocate and touch M MiB that are never freed (a leak)
  *   sleep=S          sleep S seconds (fractions allowed) before answering
  *   wait=FILE        answer once FILE exists (at most 60 s)
+ *   started=FILE     create FILE once the request is read (a test then
+ *                    knows that the app has it)
  *   slowstream=FILE  send "first\n", flush, wait until FILE exists, send "second\n"
  *   after=FILE       with bytes=N: send the N bytes, flush, end the reply
  *                    only once FILE exists (at most 60 s)
@@ -244,6 +246,9 @@ static void respond(conv_t *c)
         qs = "";
     }
 
+    if ((v = param(qs, "started")) != NULL) {
+        close(open(v, O_WRONLY | O_CREAT, 0644));
+    }
     if ((v = param(qs, "die")) != NULL) {
         if (!strcmp(v, "always")) {
             _exit(3);

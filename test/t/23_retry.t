@@ -55,10 +55,14 @@ ok(wait_for_log(qr/PA00309: dretry: worker pid \d+ went away before answering; t
 # ?wait=FILE: the app answers once FILE exists, so the worker is surely
 # still working on the request when it is killed.
 ok(wait_for(sub { (st()->{processes}{idle} || 0) == 2 }), 'both workers back');
+# A worker shows busy once claimed, before the request is sent to it: the
+# kill waits until the app has the request (started=), or the request never
+# reached it and is replayed, rightly, whatever its method.
 my $go = "$logs/dretry_go_get";
-unlink $go;
-my $job = bg_request('GET', "/dretry?wait=$go&kill=get");
-my $victim = wait_for(sub { busy_pid(qr/kill=get/) });
+my $started = "$logs/dretry_started";
+unlink $go, $started;
+my $job = bg_request('GET', "/dretry?wait=$go&started=$started&kill=get");
+my $victim = wait_for(sub { -e $started && busy_pid(qr/kill=get/) });
 ok($victim && kill('KILL', $victim), 'killed the worker serving a GET');
 ok(wait_for(sub { my $p = busy_pid(qr/kill=get/); $p && $p != $victim }),
    'the GET went to another worker');
@@ -69,10 +73,10 @@ is($res->{status}, 200, 'the GET was retried and served');
 
 ok(wait_for(sub { (st()->{processes}{idle} || 0) == 2 }), 'both workers back again');
 $go = "$logs/dretry_go_post";
-unlink $go;
-$job = bg_request('POST', "/dretry?wait=$go&kill=post",
+unlink $go, $started;
+$job = bg_request('POST', "/dretry?wait=$go&started=$started&kill=post",
                   { content => 'x=1', headers => { 'Content-Type' => 'application/x-www-form-urlencoded' } });
-$victim = wait_for(sub { busy_pid(qr/kill=post/) });
+$victim = wait_for(sub { -e $started && busy_pid(qr/kill=post/) });
 ok($victim && kill('KILL', $victim), 'killed the worker serving a POST');
 is(bg_result($job)->{status}, 502, 'the POST got 502');
 open $fh, '>', $go or die "$go: $!";
