@@ -52,7 +52,6 @@ typedef struct pa_conn_kept_t {
     int fd;                         /* -1 = none */
     pid_t pid;                      /* the occupant it leads to: its pid */
     apr_uint32_t seq;               /* and its slot seq (pids get reused) */
-    int peekoff;                    /* it has a peek offset: PA_CONN_PEEKOFF */
 } pa_conn_kept_t;
 
 static pa_conn_kept_t **pa_kept;    /* [app][slot], this child only */
@@ -155,15 +154,6 @@ int pa_conn_open_kept(const char *sock_path)
         errno = e;
         return -1;
     }
-#ifdef SO_PEEK_OFF
-    if (fd >= 0) {
-        int zero = 0;
-
-        /* Unix stream sockets have one since Linux 4.4; without it the
-         * reader drops each reply's end before the next (see dispatch.c). */
-        (void)setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero));
-    }
-#endif
     return fd;
 }
 
@@ -477,7 +467,7 @@ int pa_conn_get(request_rec *r, const pa_app_t *app, const pa_claim_t *claim,
     }
     if (keep) {
         if (k->fd >= 0) {
-            *kept = PA_CONN_KEPT | k->peekoff;
+            *kept = 1;
             return k->fd;
         }
         pa_conn_sweep();
@@ -486,21 +476,7 @@ int pa_conn_get(request_rec *r, const pa_app_t *app, const pa_claim_t *claim,
             k->fd = fd;
             k->pid = claim->pid;
             k->seq = claim->seq;
-            k->peekoff = 0;
-#ifdef SO_PEEK_OFF
-            {
-                /* -1: none (the manager's kernel said no); the offset
-                 * itself may be past bytes other children left. */
-                int off = -1;
-                socklen_t len = sizeof(off);
-
-                if (getsockopt(fd, SOL_SOCKET, SO_PEEK_OFF, &off, &len) == 0
-                    && off >= 0) {
-                    k->peekoff = PA_CONN_PEEKOFF;
-                }
-            }
-#endif
-            *kept = PA_CONN_KEPT | k->peekoff;
+            *kept = 1;
             return fd;
         }
         if (pid == -1) {

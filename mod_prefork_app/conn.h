@@ -51,8 +51,7 @@ typedef int (*pa_conn_lookup_fn)(void *baton, apr_uint32_t app,
 
 /* A new kept connection to a worker (pa_conn_open()): made blocking with
  * receives bounded by PA_CONN_RECV_WAIT_MS, so that the first wait for a
- * reply can be one recv() rather than poll() + recv(); and with a peek
- * offset (SO_PEEK_OFF) where the kernel has one. The fd, or -1. */
+ * reply can be one recv() rather than poll() + recv(). The fd, or -1. */
 int pa_conn_open_kept(const char *sock_path);
 
 /* Bind fd (AF_UNIX) to path in the socket directory: mode 0600, owned by
@@ -74,16 +73,10 @@ void pa_conn_child_init(apr_pool_t *pchild, pa_sb_t *sb);
  * descriptors). A fresh connection would wait behind the kept one. */
 #define PA_CONN_UNAVAILABLE (-2)
 
-/* pa_conn_get()'s *kept: the worker's shared kept connection, and one whose
- * MSG_PEEK reads start past the bytes peeked before (SO_PEEK_OFF). */
-#define PA_CONN_KEPT    1
-#define PA_CONN_PEEKOFF 2
-
 /* A connection to the worker held by claim. With keep (the app's
  * keep-conn, unless the manager found that the app closes them), the
  * shared kept connection, fetched from the manager the
- * first time this child uses this occupant (*kept = PA_CONN_KEPT, with
- * PA_CONN_PEEKOFF if it has a peek offset); otherwise, or when
+ * first time this child uses this occupant (*kept = 1); otherwise, or when
  * the manager has none, a fresh one (*kept = 0). Returns the fd, -1 when
  * the worker cannot be reached, or PA_CONN_UNAVAILABLE (both logged; the
  * worker cannot have seen the request). */

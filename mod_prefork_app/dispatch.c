@@ -47,14 +47,6 @@ APLOG_USE_MODULE(prefork_app);
  * below the 64 KB at which httpd's core would block on the client. */
 #define PA_HELD_SLICE       (32 * 1024)
 #define PA_PEEK_LOST        "peeked reply bytes could not be read"
-/* With a peek offset, the ends of earlier replies stay in a kept connection
- * (skipped by the next peeks) until there are this many bytes of them; then
- * the next request drops them all at once. Kept small: each reply is its
- * own buffer, counted against the worker's send buffer. */
-#define PA_SKIP_MAX         2048
-/* In the slot's unread word (pa_claim_t.unread): those bytes are skipped by
- * the connection's peek offset, not to be dropped before the next reply. */
-#define PA_UNREAD_SKIPPED   0x80000000u
 /* Bodies up to this size are read whole before a worker is claimed: a slow
  * upload does not hold a worker, and the request stays replayable. */
 #define PA_BODY_BUFFER_MAX  (64 * 1024)
@@ -129,8 +121,6 @@ typedef struct pa_req_t {
     int cut;                        /* httpd closed it: this child is stopping */
     int answered;                   /* a filter answered: ditto */
     apr_uint32_t peeked;            /* bytes of the last read left in the socket */
-    apr_uint32_t skipped;           /* ends of earlier replies before them, which
-                                     * the peek offset skips (PA_CONN_PEEKOFF) */
     apr_uint32_t owed;              /* FCGI_END_REQUEST padding still to come */
     int plain;                      /* a long reply: read without peeking */
     int sent;                       /* some of the request went out */
@@ -223,18 +213,9 @@ static void release(pa_req_t *q, pa_release_e how)
 
     q->claim.unsent = !q->sent;         /* (proves nothing of the app) */
     /* What the next request on this worker must drop of an earlier reply:
-     * what this one left; or, if it sent nothing, what it found. Bytes
-     * past the peek offset stay skipped; padding still to come must be
-     * dropped, and with it all before. */
+     * what this one left; or, if it sent nothing, what it found. */
     if (q->sent || how != PA_RELEASE_OK) {
-        apr_uint32_t left = q->skipped + q->peeked + q->owed;
-
-        q->claim.unread = !clean ? 0
-                          : (q->kept & PA_CONN_PEEKOFF) && !q->owed && left
-                          ? PA_UNREAD_SKIPPED | left : left;
-    }
-    else if (q->skipped) {
-        q->claim.unread = PA_UNREAD_SKIPPED | q->skipped;
+        q->claim.unread = clean ? q->peeked + q->owed : 0;
     }
     if (clean) {
         /* Read to its FCGI_END_REQUEST: clean, it stays in this child's
@@ -1439,17 +1420,6 @@ static int skip_bytes(pa_req_t *q, apr_uint32_t *n, const char *what)
     return 0;
 }
 
-/* Read and drop the skipped ends of earlier replies and the next more bytes
- * (peeked ones): reads consume from the socket's head, whatever the peek
- * offset, which goes back by as much. */
-static int drop_skipped(pa_req_t *q, apr_uint32_t more)
-{
-    apr_uint32_t n = q->skipped + more;
-
-    q->skipped = 0;
-    return skip_bytes(q, &n, PA_PEEK_LOST);
-}
-
 /* Read what the worker has sent and process it. With block, wait (up to the
  * deadline) until something arrives; first flushing what the client has not
  * been sent yet, so a slow reply reaches it progressively.
@@ -1461,10 +1431,7 @@ static int drop_skipped(pa_req_t *q, apr_uint32_t more)
  * buffer while it sleeps in read() for its next request, and the kernel
  * wakes a writer for that (unix_write_space) although there is nothing to
  * read: a context switch per request for nothing. Once the worker has been
- * woken by the next request, the drop finds nobody asleep. With a peek
- * offset (PA_CONN_PEEKOFF) they stay longer: the next peeks start past
- * them (q->skipped), and they are dropped together once PA_SKIP_MAX bytes
- * have gathered, one recv() for many requests. Peeks read at
+ * woken by the next request, the drop finds nobody asleep. Peeks read at
  * most PA_PEEK_MAX; one that fills it starts a long reply, which is then
  * read plainly (a peek + read of each part would copy it twice). */
 static void receive(pa_req_t *q, int block)
@@ -1480,9 +1447,6 @@ static void receive(pa_req_t *q, int block)
                        "not on the kept connection") != 0) {
             return;
         }
-    }
-    if (q->skipped > PA_SKIP_MAX && drop_skipped(q, 0) != 0) {
-        return;
     }
 
     /* Nothing has come yet: the reply is unlikely to be there already. On a
@@ -1505,9 +1469,11 @@ static void receive(pa_req_t *q, int block)
                  dontwait | peek);
         dontwait = MSG_DONTWAIT;
         if (n == PA_PEEK_MAX && peek) {
+            apr_uint32_t all = (apr_uint32_t)n;
+
             q->plain = 1;
             peek = 0;
-            if (drop_skipped(q, (apr_uint32_t)n) != 0) {
+            if (skip_bytes(q, &all, PA_PEEK_LOST) != 0) {
                 return;
             }
         }
@@ -1515,7 +1481,7 @@ static void receive(pa_req_t *q, int block)
             q->peeked = peek ? (apr_uint32_t)n : 0;
             process(q, (apr_size_t)n);
             if (q->peeked && !q->ended && !q->fail) {
-                drop_skipped(q, q->peeked);
+                skip_bytes(q, &q->peeked, PA_PEEK_LOST);
             }
             q->peeked = 0;
             return;
@@ -1542,10 +1508,6 @@ static void receive(pa_req_t *q, int block)
             if (q->fail) {
                 return;
             }
-        }
-        /* Skipped bytes would make the socket readable at once. */
-        if (q->skipped && drop_skipped(q, 0) != 0) {
-            return;
         }
         rv = wait_worker(q, POLLIN, &revents);
         if (rv != APR_SUCCESS) {
@@ -1596,9 +1558,6 @@ static int send_all(pa_req_t *q, struct iovec *iov, int n)
                 while (!q->fail && !q->ended) {
                     receive(q, 1);
                 }
-                return 0;
-            }
-            if (q->skipped && drop_skipped(q, 0) != 0) {
                 return 0;
             }
             rv = wait_worker(q, POLLIN | POLLOUT, &revents);
@@ -1835,7 +1794,7 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
 
     q->fd = -1;
     q->kept = q->sent = q->closed_first = 0;
-    q->peeked = q->owed = q->skipped = 0;
+    q->peeked = q->owed = 0;
     q->plain = 0;
     q->fail = PA_FAIL_NONE;
     q->received = 0;
@@ -1917,13 +1876,6 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
     }
     if (!q->kept) {
         q->claim.unread = 0;            /* counted on the kept connection */
-    }
-    else if (q->claim.unread & PA_UNREAD_SKIPPED) {
-        q->claim.unread &= ~PA_UNREAD_SKIPPED;
-        if (q->kept & PA_CONN_PEEKOFF) {
-            q->skipped = q->claim.unread;
-            q->claim.unread = 0;
-        }
     }
     if (!is_scgi(q)) {
         /* A fresh connection carries nothing but this reply: id 1, as

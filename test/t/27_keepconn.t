@@ -244,10 +244,9 @@ for (1 .. 5) {
 ok($who[0]{httpd} && $who[1]{httpd} && $who[0]{httpd} != $who[1]{httpd},
    'two keep-alive clients, two httpd children') or diag(explain(\@who));
 my $pattern = join '', '0' .. '9', 'a' .. 'z', "\n";
-# Short replies leave their ends in the connection, skipped by its peek
-# offset, until a few KB have gathered; hundreds of them, from both children
-# in turn, and long ones (read plainly) among them: were they never dropped,
-# the worker would block on its full send buffer and the requests time out.
+# Each short reply's end stays in the connection until the next request
+# drops it: hundreds of them, from both children in turn, with long ones
+# (read plainly) among them.
 my @sizes = (0, 1, 37, 4095, 32700, 32740, 32768, 32800, 65535, 65536, 65537, 3,
              200000, 1, 1000000, 5, 131072, 0, (map { $_ * 7 % 61 } 1 .. 400),
              2000, 2100, 32700, 5, 32768, 1, (map { $_ % 3 } 1 .. 100), 40000);
