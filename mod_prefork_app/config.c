@@ -826,21 +826,28 @@ static void bind_mentions(handler_walk_t *w, const char *args,
     }
 }
 
-/* Whether the section holding d says who may see it (a Require of its own,
- * or the older Allow/Deny, or authentication). */
-static int section_guarded(const ap_directive_t *d)
+/* Whether the directives from d on say who may see the section (a Require,
+ * or the older Allow/Deny, or authentication; also inside <Limit>). */
+static int says_who(const ap_directive_t *d)
 {
-    for (d = d->parent ? d->parent->first_child : ap_conftree; d;
-         d = d->next) {
+    for (; d; d = d->next) {
         if (!strncasecmp(d->directive, "Require", 7)
             || !strncasecmp(d->directive, "<Require", 8)
             || !strcasecmp(d->directive, "Allow")
             || !strcasecmp(d->directive, "Deny")
-            || !strcasecmp(d->directive, "AuthType")) {
+            || !strcasecmp(d->directive, "AuthType")
+            || (!strncasecmp(d->directive, "<Limit", 6)
+                && says_who(d->first_child))) {
             return 1;
         }
     }
     return 0;
+}
+
+/* Whether the section holding d says who may see it. */
+static int section_guarded(const ap_directive_t *d)
+{
+    return says_who(d->parent ? d->parent->first_child : ap_conftree);
 }
 
 /* The handler a directive sets: SetHandler's or AddHandler's first word,

@@ -204,5 +204,7 @@ like($r{out}, qr/PA00013: \Q$r{file}\E:@{[$r{first} + 1]}: AddHandler prefork-ap
 unlike($r{out}, qr/PA00015/, '... no Require added to the <Directory>');
 %r = configtest('<Location /app-status>', '    SetHandler prefork-app-status', '    Require local', '</Location>',
                 '<Location /s2>', '    SetHandler prefork-app-status', '    <RequireAny>',
-                '        Require ip 192.0.2.1', '    </RequireAny>', '</Location>');
-unlike($r{out}, qr/PA0001[35]/, 'status page behind Require or <RequireAny>: no warning, nothing added');
+                '        Require ip 192.0.2.1', '    </RequireAny>', '</Location>',
+                '<Location /s3>', '    SetHandler prefork-app-status', '    <Limit GET>',
+                '        Require ip 192.0.2.1', '    </Limit>', '</Location>');
+unlike($r{out}, qr/PA0001[35]/, 'status page behind Require, <RequireAny> or <Limit>: no warning, nothing added');
