@@ -57,11 +57,12 @@ ok(wait_for_log(qr/PA00309: dretry: worker pid \d+ went away before answering; t
 ok(wait_for(sub { (st()->{processes}{idle} || 0) == 2 }), 'both workers back');
 # A worker shows busy once claimed, before the request is sent to it: the
 # kill waits until the app has the request (started=), or the request never
-# reached it and is replayed, rightly, whatever its method.
+# reached it and is replayed, rightly, whatever its method. (kill= first:
+# the status page shows a request's first 127 bytes, and t_logs may be long.)
 my $go = "$logs/dretry_go_get";
 my $started = "$logs/dretry_started";
 unlink $go, $started;
-my $job = bg_request('GET', "/dretry?wait=$go&started=$started&kill=get");
+my $job = bg_request('GET', "/dretry?kill=get&wait=$go&started=$started");
 my $victim = wait_for(sub { -e $started && busy_pid(qr/kill=get/) });
 ok($victim && kill('KILL', $victim), 'killed the worker serving a GET');
 ok(wait_for(sub { my $p = busy_pid(qr/kill=get/); $p && $p != $victim }),
@@ -74,7 +75,7 @@ is($res->{status}, 200, 'the GET was retried and served');
 ok(wait_for(sub { (st()->{processes}{idle} || 0) == 2 }), 'both workers back again');
 $go = "$logs/dretry_go_post";
 unlink $go, $started;
-$job = bg_request('POST', "/dretry?wait=$go&started=$started&kill=post",
+$job = bg_request('POST', "/dretry?kill=post&wait=$go&started=$started",
                   { content => 'x=1', headers => { 'Content-Type' => 'application/x-www-form-urlencoded' } });
 $victim = wait_for(sub { -e $started && busy_pid(qr/kill=post/) });
 ok($victim && kill('KILL', $victim), 'killed the worker serving a POST');
