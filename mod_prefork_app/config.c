@@ -844,10 +844,16 @@ static int says_who(const ap_directive_t *d)
     return 0;
 }
 
+/* The first directive of the section holding d (the top level's, if none). */
+static ap_directive_t *section_first(const ap_directive_t *d)
+{
+    return d->parent ? d->parent->first_child : ap_conftree;
+}
+
 /* Whether the section holding d says who may see it. */
 static int section_guarded(const ap_directive_t *d)
 {
-    return says_who(d->parent ? d->parent->first_child : ap_conftree);
+    return says_who(section_first(d));
 }
 
 /* The handler a directive sets: SetHandler's or AddHandler's first word,
@@ -891,8 +897,7 @@ static const char guard_local[] = "local";
 static int section_has(const ap_directive_t *d, const char *name,
                        const char *args)
 {
-    for (d = d->parent ? d->parent->first_child : ap_conftree; d;
-         d = d->next) {
+    for (d = section_first(d); d; d = d->next) {
         if (args ? d->args == args : !strcasecmp(d->directive, name)) {
             return 1;
         }
@@ -965,6 +970,34 @@ void pa_config_guard_status(apr_pool_t *pconf, apr_pool_t *ptemp)
                                        AUTHZ_PROVIDER_VERSION));
 }
 
+/* Who sees a status page a configuration file sets at d: only local
+ * clients (the Require pa_config_guard_status() added), or whoever the
+ * enclosing sections let in (no Require could be added there). */
+static void say_status_access(handler_walk_t *w, const ap_directive_t *d,
+                              const char *word)
+{
+    if (section_has(d, NULL, guard_local)) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_NOTICE, 0, w->s,
+                     PALOGNO(00015) "%s:%d: %s %s with no Require in its "
+                     "section: only local clients see the status page, as "
+                     "if 'Require local' were there (write a Require of "
+                     "your own to let others in, e.g. 'Require ip' for a "
+                     "monitoring host)", d->filename, d->line_num,
+                     d->directive, word);
+    }
+    else if (!section_guarded(d)) {
+        /* It shows every app's command line and the URI of every request
+         * in flight; the enclosing sections often let everyone in
+         * (Debian's <Directory /var/www/>). */
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, w->s,
+                     PALOGNO(00013) "%s:%d: %s %s with no Require in its "
+                     "section: whoever the enclosing sections let in sees "
+                     "the status page (add 'Require local', or 'Require ip' "
+                     "for a monitoring host)", d->filename, d->line_num,
+                     d->directive, word);
+    }
+}
+
 /* Every SetHandler/AddHandler/RewriteRule [H=] naming prefork-app:NAME in
  * the whole tree, wherever it sits (vhost, Location, Directory, .conf
  * includes), names an app; and who names it where (bind_mentions()). */
@@ -988,29 +1021,8 @@ static int check_handlers(handler_walk_t *w, const ap_directive_t *d,
                              d->directive, word, word + plen);
                 return !OK;
             }
-            if (!strcasecmp(word, PA_STATUS_HANDLER)
-                && section_has(d, NULL, guard_local)) {
-                ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_NOTICE, 0,
-                             w->s, PALOGNO(00015) "%s:%d: %s %s with no "
-                             "Require in its section: only local clients "
-                             "see the status page, as if 'Require local' "
-                             "were there (write a Require of your own to "
-                             "let others in, e.g. 'Require ip' for a "
-                             "monitoring host)", d->filename, d->line_num,
-                             d->directive, word);
-            }
-            else if (!strcasecmp(word, PA_STATUS_HANDLER)
-                     && !section_guarded(d)) {
-                /* It shows every app's command line and the URI of every
-                 * request in flight; the enclosing sections often let
-                 * everyone in (Debian's <Directory /var/www/>). */
-                ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0,
-                             w->s, PALOGNO(00013) "%s:%d: %s %s with no "
-                             "Require in its section: whoever the enclosing "
-                             "sections let in sees the status page (add "
-                             "'Require local', or 'Require ip' for a "
-                             "monitoring host)", d->filename, d->line_num,
-                             d->directive, word);
+            if (!strcasecmp(word, PA_STATUS_HANDLER)) {
+                say_status_access(w, d, word);
             }
         }
         if (!strcasecmp(d->directive, "<VirtualHost")) {
