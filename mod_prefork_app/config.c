@@ -215,6 +215,44 @@ static const struct {
     { NULL, 0, 0 }
 };
 
+/* `httpd -k stop` (and graceful-stop: apachectl, systemd) reads the
+ * configuration only to find the pid file, and stops nothing if it finds
+ * an error there. The machine's state (an app's program uninstalled, its
+ * user= deleted, a socket directory cleaned away) must not keep the server
+ * from stopping: such checks are left to the commands that start one.
+ * httpd takes -k out of process->argv before reading the configuration:
+ * the kernel's copy of the command line still has it. */
+static int stopping(apr_pool_t *p)
+{
+    static int known = -1;
+    apr_file_t *f;
+    char buf[4096];
+    apr_size_t len = sizeof(buf) - 1;
+    const char *a, *end;
+
+    if (known >= 0) {
+        return known;
+    }
+    known = 0;
+    if (apr_file_open(&f, "/proc/self/cmdline", APR_FOPEN_READ, 0, p)
+        != APR_SUCCESS) {
+        return known;
+    }
+    apr_file_read_full(f, buf, len, &len);
+    apr_file_close(f);
+    buf[len] = '\0';
+    /* NUL-separated arguments: "-k" "stop", or "-kstop". */
+    for (a = buf, end = buf + len; a < end; a += strlen(a) + 1) {
+        if (!strncmp(a, "-k", 2)) {
+            const char *k = a[2] ? a + 2 : a + 3 < end ? a + 3 : "";
+
+            known = !strcmp(k, "stop") || !strcmp(k, "graceful-stop");
+            break;
+        }
+    }
+    return known;
+}
+
 static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
                                int *spare_given)
 {
@@ -274,6 +312,10 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
         gid_t primary;
 
         if (apr_uid_get(&app->uid, &primary, val, p) != APR_SUCCESS) {
+            if (stopping(cmd->temp_pool)) {
+                app->user = val;        /* deleted since the start */
+                return NULL;
+            }
             return apr_psprintf(p, "user=%s: no such user", val);
         }
         if (app->uid == 0) {
@@ -287,7 +329,8 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
         return NULL;
     }
     if (!strcmp(key, "group")) {
-        if (apr_gid_get(&app->gid, val, p) != APR_SUCCESS) {
+        if (apr_gid_get(&app->gid, val, p) != APR_SUCCESS
+            && !stopping(cmd->temp_pool)) {
             return apr_psprintf(p, "group=%s: no such group", val);
         }
         app->group = val;
@@ -392,44 +435,6 @@ static const char *repeated_key(apr_pool_t *p, char *const argv[], int i)
         }
     }
     return NULL;
-}
-
-/* `httpd -k stop` (and graceful-stop: apachectl, systemd) reads the
- * configuration only to find the pid file, and stops nothing if it finds
- * an error there. The machine's state (an app's program uninstalled, a
- * socket directory cleaned away) must not keep the server from stopping:
- * such checks are left to the commands that start one. httpd takes -k out
- * of process->argv before reading the configuration: the kernel's copy of
- * the command line still has it. */
-static int stopping(apr_pool_t *p)
-{
-    static int known = -1;
-    apr_file_t *f;
-    char buf[4096];
-    apr_size_t len = sizeof(buf) - 1;
-    const char *a, *end;
-
-    if (known >= 0) {
-        return known;
-    }
-    known = 0;
-    if (apr_file_open(&f, "/proc/self/cmdline", APR_FOPEN_READ, 0, p)
-        != APR_SUCCESS) {
-        return known;
-    }
-    apr_file_read_full(f, buf, len, &len);
-    apr_file_close(f);
-    buf[len] = '\0';
-    /* NUL-separated arguments: "-k" "stop", or "-kstop". */
-    for (a = buf, end = buf + len; a < end; a += strlen(a) + 1) {
-        if (!strncmp(a, "-k", 2)) {
-            const char *k = a[2] ? a + 2 : a + 3 < end ? a + 3 : "";
-
-            known = !strcmp(k, "stop") || !strcmp(k, "graceful-stop");
-            break;
-        }
-    }
-    return known;
 }
 
 /* The command is one argument, split on blanks and never given to a shell;

@@ -17,6 +17,8 @@
 #     PREFORK_APP_CACHE for workers that could not attach to the zone
 #   - a cache zone /dev/shm has no room for stops httpd's start with a
 #     clear line, not a SIGBUS
+#   - an app's user= and group= deleted while httpd runs: the configuration
+#     test says so, but httpd -k stop still stops it
 #   - nothing is left after stop
 # Run by scripts/test when it runs as root.
 . "$(dirname "$0")/common" "$@"
@@ -161,5 +163,33 @@ if unshare -m true 2>/dev/null; then
 else
     n=$((n + 1)); echo "ok $n # skip no mount namespace here"
     n=$((n + 1)); echo "ok $n # skip no mount namespace here"
+fi
+# An app's user and group deleted while httpd runs (a customer removed):
+# starting from that configuration fails, stopping must not.
+gone=pagone$$
+pid_up() { kill -0 "$1" 2>/dev/null; }
+if groupadd -r "$gone" 2>/dev/null && useradd -r -M -g "$gone" -s /usr/sbin/nologin "$gone" 2>/dev/null; then
+    gport=$(pa_free_port $((port + 1)))
+    sed -e "s#^Listen .*#Listen 127.0.0.1:$gport#" -e "s#^PidFile .*#PidFile \"$dir/gone.pid\"#" \
+        -e "s#^ErrorLog .*#ErrorLog \"$dir/gone_log\"#" -e '/^PreforkApp/d' -e '/^PreforkAppCache/d' \
+        -e '/^<Location/,/^<\/Location>/d' "$conf" >"$dir/gone.conf"
+    printf 'PreforkApp gone "%s/echo" processes=1 user=%s group=%s\n<Location /gone>\n    SetHandler prefork-app:gone\n</Location>\n' \
+        "$dir" "$gone" "$gone" >>"$dir/gone.conf"
+    "$HTTPD" -f "$dir/gone.conf" -k start
+    gpid=$(curl -s --max-time 30 "http://127.0.0.1:$gport/gone?whoami=1" | sed -n 's/^pid=\([0-9]*\).*/\1/p')
+    check "user=$gone: its worker runs as that user" \
+        test "$(awk '/^Uid:/ {print $2}' "/proc/${gpid:-0}/status" 2>/dev/null)" = "$(id -u "$gone")"
+    userdel -f "$gone" 2>/dev/null
+    groupdel "$gone" 2>/dev/null
+    out=$("$HTTPD" -t -f "$dir/gone.conf" 2>&1)
+    check "user= deleted: the configuration test says so" grep -q "user=$gone: no such user" <<<"$out"
+    "$HTTPD" -f "$dir/gone.conf" -k stop
+    for _ in $(seq 1 200); do [ -f "$dir/gone.pid" ] || break; sleep 0.1; done
+    check "httpd -k stop stops it all the same" test ! -f "$dir/gone.pid"
+    for _ in $(seq 1 150); do pid_up "$gpid" || break; sleep 0.1; done
+    check "and its worker" refused pid_up "$gpid"
+    [ -f "$dir/gone.pid" ] && kill "$(cat "$dir/gone.pid")"
+else
+    for _ in 1 2 3 4; do n=$((n + 1)); echo "ok $n # skip cannot add a user here"; done
 fi
 finish
