@@ -340,19 +340,28 @@ static int put_spool(pa_req_t *q, const char *data, apr_size_t len)
     return OK;
 }
 
-/* A temporary file in r->pool (0600, unlinked at once, so nothing is left
- * behind even by a crash), in PreforkAppTempDir, else where APR finds one;
- * NULL and *rv if none could be made. */
-static apr_file_t *temp_file(request_rec *r, const char *name,
-                             apr_status_t *rv)
+/* Where APR finds a temporary directory, looked up once per httpd child:
+ * APR probes each candidate by creating a file in it, on every call. */
+static const char *child_tmpdir;
+
+void pa_dispatch_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    if (!pa_get_conf(s)->tempdir
+        && apr_temp_dir_get(&child_tmpdir, pchild) != APR_SUCCESS) {
+        child_tmpdir = NULL;    /* asked again per file, failing with why */
+    }
+}
+
+/* A temporary file in r->pool in DIR (0600, unlinked at once, so nothing
+ * is left behind even by a crash); NULL and *rv if it could not be made. */
+static apr_file_t *temp_file_in(request_rec *r, const char *dir,
+                                const char *name, apr_status_t *rv)
 {
     apr_file_t *f = NULL;
-    const char *tmp = pa_get_conf(r->server)->tempdir;
     char *path;
 
-    if ((!tmp && (*rv = apr_temp_dir_get(&tmp, r->pool)) != APR_SUCCESS)
-        || (*rv = apr_filepath_merge(&path, tmp, name, APR_FILEPATH_NATIVE,
-                                     r->pool)) != APR_SUCCESS
+    if ((*rv = apr_filepath_merge(&path, dir, name, APR_FILEPATH_NATIVE,
+                                  r->pool)) != APR_SUCCESS
         || (*rv = apr_file_mktemp(&f, path, APR_FOPEN_CREATE
                                   | APR_FOPEN_READ | APR_FOPEN_WRITE
                                   | APR_FOPEN_EXCL, r->pool)) != APR_SUCCESS) {
@@ -363,6 +372,26 @@ static apr_file_t *temp_file(request_rec *r, const char *name,
         return NULL;
     }
     return f;
+}
+
+/* A temporary file in PreforkAppTempDir, else where APR found one at the
+ * child's start, else (that one unwritable since) where APR finds one now. */
+static apr_file_t *temp_file(request_rec *r, const char *name,
+                             apr_status_t *rv)
+{
+    const char *tmp = pa_get_conf(r->server)->tempdir;
+    apr_file_t *f;
+
+    if (tmp) {
+        return temp_file_in(r, tmp, name, rv);
+    }
+    if (child_tmpdir && (f = temp_file_in(r, child_tmpdir, name, rv))) {
+        return f;
+    }
+    if ((*rv = apr_temp_dir_get(&tmp, r->pool)) != APR_SUCCESS) {
+        return NULL;
+    }
+    return temp_file_in(r, tmp, name, rv);
 }
 
 /* The rest of a body that came without a Content-Length (chunked, or an

@@ -74,6 +74,7 @@ static void pa_child_init(apr_pool_t *pchild, server_rec *s)
     if (pa_scoreboard) {
         pa_sb_child_init(pa_scoreboard);
         pa_conn_child_init(pchild, pa_scoreboard);
+        pa_dispatch_child_init(pchild, s);
     }
 }
 

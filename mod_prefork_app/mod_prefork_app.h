@@ -150,6 +150,9 @@ void pa_config_guard_status(apr_pool_t *pconf, apr_pool_t *ptemp);
 
 /* dispatch.c */
 int pa_app_handler(request_rec *r);
+/* child_init: finds the temporary directory for spooled bodies and replies
+ * once (unless PreforkAppTempDir names it). */
+void pa_dispatch_child_init(apr_pool_t *pchild, server_rec *s);
 
 /* status.c */
 int pa_status_handler(request_rec *r);
