@@ -259,7 +259,7 @@ void pa_conn_child_init(apr_pool_t *pchild, pa_sb_t *sb)
             pa_kept[i][j].pid = 0;
         }
     }
-    pa_service_path = apr_pstrcat(pchild, sb->hdr->sockdir,
+    pa_service_path = apr_pstrcat(pchild, sb->sockdir,
                                   "/" PA_CONN_SERVICE, NULL);
     pa_conn_sb = sb;
 }

@@ -215,7 +215,7 @@ static void pa_mgr_exit(pa_manager_t *m, int code)
     /* Requests still waiting (a manager that could not start) leave
      * within PA_SB_GONE_CHECK, not at queue-timeout. */
     m->sb->hdr->stopped = 1;
-    pa_sb_remove_sockdir(m->pool, m->sb->hdr->sockdir);
+    pa_sb_remove_sockdir(m->pool, m->sb->sockdir);
     pa_remove_pidfile(m->pool, m->pidfile, getpid());
     ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, m->s, PALOGNO(00101)
                  "manager pid %" APR_PID_T_FMT " of generation %u exiting",
@@ -388,7 +388,7 @@ static int pa_mgr_sockdir_ours(pa_manager_t *m, int mark)
 {
     struct stat st;
 
-    if (lstat(m->sb->hdr->sockdir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    if (lstat(m->sb->sockdir, &st) != 0 || !S_ISDIR(st.st_mode)) {
         return 0;
     }
     if (mark) {
@@ -460,19 +460,19 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
     /* A manager that died cleanly took the directory with it. */
     m->keep_conn = keep;
     m->conn_fd = -1;
-    rv = pa_sb_sockdir_create(sb->hdr->sockdir);
+    rv = pa_sb_sockdir_create(sb->sockdir);
     if (rv != 0 && rv != EEXIST) {
         /* pa_mgr_check_sockdir() tries again every second; no worker can
          * start until then. */
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, PALOGNO(00122)
                      "cannot create socket directory %s; trying every "
-                     "second", sb->hdr->sockdir);
+                     "second", sb->sockdir);
         pa_mgr_sockdir_lost(m, 2);
     }
     else {
         pa_mgr_sockdir_ours(m, 1);
         pa_mgr_sockdir_lost(m, 0);      /* (the parent could not make it) */
-        m->conn_fd = keep ? pa_conn_service_open(sb->hdr->sockdir, m->pool,
+        m->conn_fd = keep ? pa_conn_service_open(sb->sockdir, m->pool,
                                                  s)
                           : -1;
     }
@@ -1515,7 +1515,7 @@ static void pa_mgr_enter_stop(pa_manager_t *m, const char *why)
  * its place meanwhile (a sticky PreforkAppSocketDir) goes first. */
 static void pa_mgr_check_sockdir(pa_manager_t *m, apr_time_t now)
 {
-    const char *dir = m->sb->hdr->sockdir;
+    const char *dir = m->sb->sockdir;
     struct stat st;
     apr_pool_t *tmp;
     apr_uint32_t j;
@@ -1845,7 +1845,7 @@ static void pa_mgr_main(pa_sb_t *sb, apr_pool_t *pconf, server_rec *s,
     ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, PALOGNO(00116)
                  "manager pid %" APR_PID_T_FMT " started for generation %u "
                  "(%d app%s, sockets in %s)", getpid(), sb->hdr->generation,
-                 m.napps, m.napps == 1 ? "" : "s", sb->hdr->sockdir);
+                 m.napps, m.napps == 1 ? "" : "s", sb->sockdir);
     pa_mgr_loop(&m);
     pa_mgr_exit(&m, 0);
 }
@@ -1929,7 +1929,7 @@ static void pa_manager_stop(pa_mgr_proc_t *mp)
             /* What it would have removed itself. */
             pa_remove_pidfile(mp->pconf, pa_pidfile_path(mp->pconf, conf),
                               mp->proc.pid);
-            pa_sb_remove_sockdir(mp->pconf, mp->sb ? mp->sb->hdr->sockdir
+            pa_sb_remove_sockdir(mp->pconf, mp->sb ? mp->sb->sockdir
                                                    : mp->retired->sockdir);
             break;
         }
@@ -1953,7 +1953,7 @@ static void pa_manager_retire(pa_mgr_proc_t *mp)
         r = apr_array_push(list);
     }
     r->pid = mp->proc.pid;
-    apr_cpystrn(r->sockdir, mp->sb->hdr->sockdir, sizeof(r->sockdir));
+    apr_cpystrn(r->sockdir, mp->sb->sockdir, sizeof(r->sockdir));
     kill(mp->proc.pid, SIGUSR1);
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, mp->s, PALOGNO(00123)
                  "told manager pid %" APR_PID_T_FMT " to retire",
@@ -2017,7 +2017,7 @@ static void pa_manager_maint(int reason, void *data, apr_wait_t status)
             mp->sb->hdr->stopped = 1;
         }
         pa_sb_remove_sockdir(mp->pconf, mp->retired ? mp->retired->sockdir
-                                                    : mp->sb->hdr->sockdir);
+                                                    : mp->sb->sockdir);
         if (mp->retired) {
             mp->retired->pid = 0;
         }

@@ -69,7 +69,7 @@ pa_slot_t *pa_sb_slot(pa_sb_t *sb, pa_sb_app_t *a, int slot_index)
 const char *pa_sb_socket_path(apr_pool_t *p, pa_sb_t *sb, const pa_app_t *app,
                               int slot_index)
 {
-    return apr_psprintf(p, "%s/%s.%d.sock", sb->hdr->sockdir, app->name,
+    return apr_psprintf(p, "%s/%s.%d.sock", sb->sockdir, app->name,
                         slot_index);
 }
 
@@ -845,17 +845,16 @@ int pa_sb_sockdir_fits(const pa_server_conf_t *conf, const char *dir)
            && strlen(dir) + longest + 18 < sizeof(sun.sun_path);
 }
 
-static apr_status_t pa_sb_make_sockdir(pa_sb_header_t *hdr,
-                                       pa_server_conf_t *conf,
-                                       apr_pool_t *pconf, apr_pool_t *ptemp,
-                                       server_rec *s)
+static apr_status_t pa_sb_make_sockdir(pa_sb_t *sb, apr_pool_t *pconf,
+                                       apr_pool_t *ptemp, server_rec *s)
 {
-    const char *base = pa_sb_sockdir_base(ptemp, conf);
-    const char *dir = pa_sb_sockdir_name(ptemp, base, (long)getpid(),
+    pa_sb_header_t *hdr = sb->hdr;
+    const char *base = pa_sb_sockdir_base(ptemp, sb->conf);
+    const char *dir = pa_sb_sockdir_name(pconf, base, (long)getpid(),
                                          hdr->generation);
     int rv;
 
-    if (!pa_sb_sockdir_fits(conf, dir)) {
+    if (!pa_sb_sockdir_fits(sb->conf, dir)) {
         /* configtest allowed for the longest pid: not reached */
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PALOGNO(00203)
                      "socket directory %s is too long for unix socket paths; "
@@ -866,7 +865,7 @@ static apr_status_t pa_sb_make_sockdir(pa_sb_header_t *hdr,
      * what crashed ones with other pids left. */
     pa_sb_remove_sockdir(ptemp, dir);
     pa_sb_remove_stale(ptemp, base, s);
-    apr_cpystrn(hdr->sockdir, dir, sizeof(hdr->sockdir));
+    sb->sockdir = dir;
     rv = pa_sb_sockdir_create(dir);
     if (rv != 0 && ap_state_query(AP_SQ_CONFIG_GEN) > 1) {
         /* A restart: failing here would take all of httpd down (a full or
@@ -977,14 +976,7 @@ apr_status_t pa_sb_create(pa_sb_t **sbp, pa_server_conf_t *conf,
     hdr->generation = (apr_uint32_t)ap_state_query(AP_SQ_CONFIG_GEN);
     hdr->created = apr_time_now();
     if (s) {
-        /* Registered after the segment: runs before it is unmapped. */
-        pa_sb_carry_t *cy = apr_palloc(pconf, sizeof(*cy));
-
-        cy->sb = sb;
-        cy->keep = s->process->pool;
-        carry = pa_sb_carried(cy->keep);
-        apr_pool_cleanup_register(pconf, cy, pa_sb_carry_counters,
-                                  apr_pool_cleanup_null);
+        carry = pa_sb_carried(s->process->pool);
     }
 
     off = PA_SB_ALIGN(offsetof(pa_sb_header_t, app_off)
@@ -1029,6 +1021,16 @@ apr_status_t pa_sb_create(pa_sb_t **sbp, pa_server_conf_t *conf,
             goto out;
         }
     }
+    if (s) {
+        /* Registered after the segment (runs before it is unmapped) and
+         * once every app's part of it is laid out. */
+        pa_sb_carry_t *cy = apr_palloc(pconf, sizeof(*cy));
+
+        cy->sb = sb;
+        cy->keep = s->process->pool;
+        apr_pool_cleanup_register(pconf, cy, pa_sb_carry_counters,
+                                  apr_pool_cleanup_null);
+    }
 
     sb->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (sb->wake_fd >= 0) {
@@ -1048,13 +1050,13 @@ apr_status_t pa_sb_create(pa_sb_t **sbp, pa_server_conf_t *conf,
     apr_pool_cleanup_register(pconf, &sb->alive_wr, pa_sb_close_fd,
                               apr_pool_cleanup_null);
 
-    rv = pa_sb_make_sockdir(hdr, conf, pconf, ptemp, s);
+    rv = pa_sb_make_sockdir(sb, pconf, ptemp, s);
     if (rv == APR_SUCCESS) {
         *sbp = sb;
         ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, PALOGNO(00209)
                      "scoreboard: %d apps, %" APR_SIZE_T_FMT " bytes, "
                      "%u waiter records per app, sockets in %s",
-                     napps, size, nwaiters, hdr->sockdir);
+                     napps, size, nwaiters, sb->sockdir);
     }
 out:
     apr_pool_destroy(ptemp);

@@ -185,7 +185,6 @@ typedef struct pa_sb_header_t {
     volatile apr_uint32_t no_sockdir;       /* the socket directory cannot be
                                              * made: no worker can start */
     apr_time_t created;
-    char sockdir[PA_SOCKDIR_MAX];           /* private 0700 directory of worker sockets */
     apr_size_t app_off[1];                  /* napps offsets, really */
 } pa_sb_header_t;
 
@@ -212,6 +211,9 @@ typedef struct pa_sb_t {
     int alive_rd;                   /* generation pipe: EOF once the parent and every httpd */
     int alive_wr;                   /*   child of this generation are gone (the manager keeps only rd) */
     pid_t self;                     /* this httpd child, set by pa_sb_child_init(); 0 elsewhere */
+    const char *sockdir;            /* private directory of worker sockets: here,
+                                     * not in the segment, whose every byte the
+                                     * children may write, as root acts on it */
 } pa_sb_t;
 
 /* A claimed worker, held by one request in one httpd child. */
