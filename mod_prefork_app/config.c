@@ -173,7 +173,7 @@ static const char *parse_size(const char *val, apr_off_t *out)
     if (*end) {
         return "has an unknown unit (use K, M or G)";
     }
-    if (n > (APR_INT64_MAX >> 40)) {
+    if (n > (APR_INT64_MAX >> shift)) {
         return "is too large";
     }
     *out = n << shift;
@@ -831,8 +831,31 @@ static void bind_mentions(handler_walk_t *w, const char *args,
     }
 }
 
+/* Whether a <Limit>'s or <LimitExcept>'s arguments ("GET POST>") name GET,
+ * which covers HEAD too (method names are case-sensitive there). */
+static int lists_get(const char *args)
+{
+    const char *t = args;
+
+    while (*t && *t != '>') {
+        apr_size_t n;
+
+        while (apr_isspace(*t)) {
+            t++;
+        }
+        n = strcspn(t, " \t>");
+        if (n == 3 && !strncmp(t, "GET", 3)) {
+            return 1;
+        }
+        t += n;
+    }
+    return 0;
+}
+
 /* Whether the directives from d on say who may see the section (a Require,
- * or the older Allow/Deny, or authentication; also inside <Limit>). */
+ * or the older Allow/Deny, or authentication; also inside a <Limit> that
+ * covers GET, the status page's method, or a <LimitExcept> that does not
+ * leave it out). */
 static int says_who(const ap_directive_t *d)
 {
     for (; d; d = d->next) {
@@ -841,8 +864,10 @@ static int says_who(const ap_directive_t *d)
             || !strcasecmp(d->directive, "Allow")
             || !strcasecmp(d->directive, "Deny")
             || !strcasecmp(d->directive, "AuthType")
-            || (!strncasecmp(d->directive, "<Limit", 6)
-                && says_who(d->first_child))) {
+            || (!strcasecmp(d->directive, "<Limit") && lists_get(d->args)
+                && says_who(d->first_child))
+            || (!strcasecmp(d->directive, "<LimitExcept")
+                && !lists_get(d->args) && says_who(d->first_child))) {
             return 1;
         }
     }

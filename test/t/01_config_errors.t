@@ -130,7 +130,7 @@ my @cases = (
                                 qr/no PreforkApp named 'vnosuch'/, 4 ],
 );
 
-plan tests => 3 * @cases + 12;
+plan tests => 3 * @cases + 14;
 
 for my $case (@cases) {
     my ($what, $lines, $reason, $bad) = @$case;
@@ -147,13 +147,14 @@ for my $case (@cases) {
     ok($r{out} =~ $reason, "$what: reason") or diag("$what: reason should match $reason\n$detail");
 }
 
-# Every directive and key at once, valid.
+# Every directive and key at once, valid (sizes in plain bytes too).
 my %r = configtest(
-    'PreforkAppCache main 1M',
+    'PreforkAppCache main 16777216',
     qq{PreforkApp hello "$hello --flag x" processes=2-4 spare=1-2 max-requests=100 }
         . 'lifetime=60 idle-timeout=10 request-timeout=5 queue-timeout=5 '
         . 'die-timeout=2 start-delay=1 slowlog=3 protocol=fastcgi keep-conn=off cache=main '
-        . 'touch-reload=restart.txt queue-limit=4 reply-buffer=64K reply-spool=16M',
+        . 'touch-reload=restart.txt queue-limit=4 reply-buffer=65536 reply-spool=16M '
+        . 'max-memory=536870912',
     qq{PreforkApp two "$hello" processes=1},
     qq{PreforkApp three "$hello" processes=1 protocol=scgi keep-conn=off},
     qq{PreforkApp four "$hello" processes=1 protocol=cgi max-requests=1},
@@ -208,3 +209,16 @@ unlike($r{out}, qr/PA00015/, '... no Require added to the <Directory>');
                 '<Location /s3>', '    SetHandler prefork-app-status', '    <Limit GET>',
                 '        Require ip 192.0.2.1', '    </Limit>', '</Location>');
 unlike($r{out}, qr/PA0001[35]/, 'status page behind Require, <RequireAny> or <Limit>: no warning, nothing added');
+# A <Limit> that leaves GET (and so HEAD) out says nothing of who sees the
+# page; nor does a <LimitExcept GET>. A <LimitExcept POST> covers GET.
+%r = configtest('<Location /s4>', '    SetHandler prefork-app-status', '    <Limit POST PUT>',
+                '        Require ip 192.0.2.1', '    </Limit>', '</Location>',
+                '<Location /s5>', '    SetHandler prefork-app-status', '    <LimitExcept GET>',
+                '        Require ip 192.0.2.1', '    </LimitExcept>', '</Location>',
+                '<Location /s6>', '    SetHandler prefork-app-status', '    <LimitExcept POST>',
+                '        Require ip 192.0.2.1', '    </LimitExcept>', '</Location>');
+ok($r{rc} == 0, 'status page behind <Limit POST PUT>: passes') or diag($r{out});
+my @guarded = $r{out} =~ /PA00015: \Q$r{file}\E:(\d+):/g;
+is("@guarded", join(' ', $r{first} + 1, $r{first} + 7),
+   '<Limit POST PUT> and <LimitExcept GET>: local only (PA00015); <LimitExcept POST>: as written')
+    or diag($r{out});
