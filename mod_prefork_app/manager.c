@@ -215,7 +215,7 @@ static void pa_mgr_exit(pa_manager_t *m, int code)
     /* Requests still waiting (a manager that could not start) leave
      * within PA_SB_GONE_CHECK, not at queue-timeout. */
     m->sb->hdr->stopped = 1;
-    pa_sb_remove_sockdir(m->pool, m->sb->sockdir);
+    pa_sb_remove_sockdir(m->sb->sockdir);
     pa_remove_pidfile(m->pool, m->pidfile, getpid());
     ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, m->s, PALOGNO(00101)
                  "manager pid %" APR_PID_T_FMT " of generation %u exiting",
@@ -1517,7 +1517,6 @@ static void pa_mgr_check_sockdir(pa_manager_t *m, apr_time_t now)
 {
     const char *dir = m->sb->sockdir;
     struct stat st;
-    apr_pool_t *tmp;
     apr_uint32_t j;
     int i, rv;
 
@@ -1538,9 +1537,7 @@ static void pa_mgr_check_sockdir(pa_manager_t *m, apr_time_t now)
     }
     if (lstat(dir, &st) == 0) {
         if (S_ISDIR(st.st_mode)) {
-            apr_pool_create(&tmp, m->pool);
-            pa_sb_remove_sockdir(tmp, dir);
-            apr_pool_destroy(tmp);
+            pa_sb_remove_sockdir(dir);
         }
         else {
             unlink(dir);
@@ -1929,7 +1926,7 @@ static void pa_manager_stop(pa_mgr_proc_t *mp)
             /* What it would have removed itself. */
             pa_remove_pidfile(mp->pconf, pa_pidfile_path(mp->pconf, conf),
                               mp->proc.pid);
-            pa_sb_remove_sockdir(mp->pconf, mp->sb ? mp->sb->sockdir
+            pa_sb_remove_sockdir(mp->sb ? mp->sb->sockdir
                                                    : mp->retired->sockdir);
             break;
         }
@@ -2016,7 +2013,7 @@ static void pa_manager_maint(int reason, void *data, apr_wait_t status)
         if (!mp->retired) {
             mp->sb->hdr->stopped = 1;
         }
-        pa_sb_remove_sockdir(mp->pconf, mp->retired ? mp->retired->sockdir
+        pa_sb_remove_sockdir(mp->retired ? mp->retired->sockdir
                                                     : mp->sb->sockdir);
         if (mp->retired) {
             mp->retired->pid = 0;

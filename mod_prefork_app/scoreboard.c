@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stddef.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -707,23 +708,29 @@ static apr_status_t pa_sb_close_fd(void *data)
     return APR_SUCCESS;
 }
 
-void pa_sb_remove_sockdir(apr_pool_t *p, const char *dir)
+void pa_sb_remove_sockdir(const char *dir)
 {
-    struct stat st;
-    apr_dir_t *d;
-    apr_finfo_t fi;
+    struct dirent *e;
+    DIR *d;
+    int fd;
 
-    if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    /* By descriptor, never through a symlink: the name may be someone
+     * else's by now (a base such as /tmp, a tmp cleaner), swapped for a
+     * link to a directory of the system's while this runs as root. */
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
         return;
     }
-    if (apr_dir_open(&d, dir, p) == APR_SUCCESS) {
-        while (apr_dir_read(&fi, APR_FINFO_NAME, d) == APR_SUCCESS) {
-            if (strcmp(fi.name, ".") && strcmp(fi.name, "..")) {
-                unlink(apr_pstrcat(p, dir, "/", fi.name, NULL));
-            }
-        }
-        apr_dir_close(d);
+    if (!(d = fdopendir(fd))) {
+        close(fd);
+        return;
     }
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+            unlinkat(fd, e->d_name, 0);
+        }
+    }
+    closedir(d);                /* closes fd */
     rmdir(dir);
 }
 
@@ -800,7 +807,7 @@ static void pa_sb_remove_stale(apr_pool_t *p, const char *base, server_rec *s)
                 && st.st_uid != ap_unixd_config.user_id)) {
             continue;
         }
-        pa_sb_remove_sockdir(p, dir);
+        pa_sb_remove_sockdir(dir);
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, PALOGNO(00210)
                      "removed socket directory %s, left by httpd pid %ld, "
                      "which is gone", dir, pid);
@@ -863,7 +870,7 @@ static apr_status_t pa_sb_make_sockdir(pa_sb_t *sb, apr_pool_t *pconf,
     }
     /* What a crashed httpd with the same pid and generation left, and
      * what crashed ones with other pids left. */
-    pa_sb_remove_sockdir(ptemp, dir);
+    pa_sb_remove_sockdir(dir);
     pa_sb_remove_stale(ptemp, base, s);
     sb->sockdir = dir;
     rv = pa_sb_sockdir_create(dir);

@@ -357,7 +357,7 @@ int pa_sb_sockdir_fits(const pa_server_conf_t *conf, const char *dir);
  * configured, not one per restart. */
 void pa_sb_forget_removed(pa_server_conf_t *conf, server_rec *s);
 /* Remove a socket directory and whatever is in it. */
-void pa_sb_remove_sockdir(apr_pool_t *p, const char *dir);
+void pa_sb_remove_sockdir(const char *dir);
 /* Create the socket directory dir. httpd's User
  * may enter it to connect, but when httpd starts as root it belongs to root
  * (0710, group User's Group): no process running as User, an app's worker

@@ -100,7 +100,7 @@ static int teardown(void **state)
 {
     fixture_t *f = *state;
 
-    pa_sb_remove_sockdir(f->pool, f->sb->sockdir);
+    pa_sb_remove_sockdir(f->sb->sockdir);
     rmdir(f->dir);
     apr_pool_destroy(f->pool);
     free(f);
