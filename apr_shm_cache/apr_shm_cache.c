@@ -248,11 +248,16 @@ static apr_status_t shc_lock(apr_shm_cache_t *c, int writing)
             rv = pthread_mutex_lock(&hdr->lock);
         }
     }
+    if (rv == 0 || rv == EOWNERDEAD) {
+        /* No stripe is open for this hold yet, whatever this handle's
+         * record says: a child forked while another thread of its parent
+         * held the lock inherited that thread's. */
+        c->open = 0;
+    }
     if (rv == EOWNERDEAD) {
         /* The holder died.  If it was changing anything, nothing in the
          * index can be trusted: start over rather than serve torn data. */
         hdr->recoveries++;
-        c->open = 0;
         if (hdr->dirty) {
             reset_all(c);
         }
@@ -822,7 +827,7 @@ APR_DECLARE(apr_status_t) apr_shm_cache_create(apr_shm_cache_t **cache,
         || (rv = reset_all(c)) != APR_SUCCESS) {
         goto failed;
     }
-    c->open = 0;              /* nobody reads yet: leave the words even */
+    stripes_close(c);         /* leave the words even: readers go lock-free */
     hdr->clears = 0;
     /* Published last: attach refuses a segment without it. */
     __atomic_store_n(&hdr->magic, SHC_MAGIC, __ATOMIC_RELEASE);
@@ -934,7 +939,7 @@ APR_DECLARE(apr_status_t) apr_shm_cache_detach(apr_shm_cache_t *cache)
 APR_DECLARE(apr_status_t) apr_shm_cache_destroy(apr_shm_cache_t *cache)
 {
     if (!cache->shm_pool) {
-        return apr_shm_destroy(cache->shm);
+        return apr_shm_cache_detach(cache);     /* attached: not ours */
     }
     return apr_pool_cleanup_run(cache->pool, cache, zone_cleanup);
 }
@@ -1049,9 +1054,6 @@ static apr_status_t store_locked(apr_shm_cache_t *c, shc_mode_e mode,
     e->expires = expires;
     if (expires && expires < hdr->expiry_min) {
         hdr->expiry_min = expires;
-    }
-    if (expires && expires < hdr->sweep_min) {
-        hdr->sweep_min = expires;   /* a sweep under way may have passed it */
     }
     e->version = hdr->next_version++;
     l = entry_links(e);

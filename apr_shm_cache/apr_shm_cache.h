@@ -232,7 +232,8 @@ APR_DECLARE(apr_status_t) apr_shm_cache_detach(apr_shm_cache_t *cache);
  * process than the creator (a child that inherited the handle through
  * fork()), it only unmaps a named segment (an anonymous one stays
  * mapped) and removes nothing: the zone lives on for the creator and the
- * others.  Either way its pool no longer destroys it.
+ * others.  Either way its pool no longer destroys it.  Given a handle
+ * from apr_shm_cache_attach(), it detaches, as apr_shm_cache_detach().
  * The handle must not be used afterwards.
  * @param cache A handle from apr_shm_cache_create()
  * @return APR_SUCCESS or the error of apr_shm_destroy()

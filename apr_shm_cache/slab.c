@@ -162,6 +162,12 @@ void shc_lru_push(apr_shm_cache_t *c, shc_entry_t *e)
     shc_off_t off = shc_off(c, e);
 
     e->stamp = (apr_uint32_t)c->hdr->next_version;
+    if (e->expires && e->expires < c->hdr->sweep_min) {
+        /* A pass under way may be past the head (a store, or a read tail
+         * entry given a second chance): what it finds must still bound
+         * every expiry. */
+        c->hdr->sweep_min = e->expires;
+    }
     e->lprev = 0;
     e->lnext = cl->lru_head;
     if (cl->lru_head) {

@@ -1715,6 +1715,121 @@ static void test_sweep_bounded(void **state)
     apr_pool_destroy(p);
 }
 
+/* The earliest expiry among the entries that have one. */
+static apr_int64_t min_expires(apr_shm_cache_t *c)
+{
+    apr_int64_t m = APR_INT64_MAX;
+    apr_uint32_t b;
+    shc_off_t o;
+
+    for (b = 0; b < c->hdr->nbuckets; b++) {
+        for (o = c->buckets[b]; o; o = SHC_ENTRY(c, o)->next) {
+            const shc_entry_t *e = SHC_ENTRY(c, o);
+
+            if (e->expires && e->expires < m) {
+                m = e->expires;
+            }
+        }
+    }
+    return m;
+}
+
+/* Entries of the class a pass is sweeping that were read, and so given a
+ * second chance at the head of their LRU list (behind the pass) when an
+ * eviction reached them, still bound what the pass records as the earliest
+ * expiry: else no pass starts again until some store lowers it, and
+ * expired entries hold memory while live ones are evicted. */
+static void test_sweep_bound_holds(void **state)
+{
+    apr_shm_cache_t *c;
+    apr_pool_t *p, *vp;
+    char key[32], other[150];
+    void *v;
+    apr_size_t len;
+    int i;
+
+    apr_pool_create(&p, NULL);
+    apr_pool_create(&vp, p);
+    assert_int_equal(apr_shm_cache_create(&c, 4 * 1024 * 1024, NULL, p),
+                     APR_SUCCESS);
+    memset(other, 'o', sizeof(other));
+    /* Another class's entry, expired at once: a pass will start. */
+    assert_int_equal(apr_shm_cache_set(c, "trigger", other, sizeof(other), 1000),
+                     APR_SUCCESS);
+    for (i = 0; i < 8; i++) {
+        snprintf(key, sizeof(key), "readx-%05d", i);     /* fill_key's class */
+        assert_int_equal(apr_shm_cache_set(c, key, "v", 1, apr_time_from_sec(60)),
+                         APR_SUCCESS);
+    }
+    for (i = 0; i < 8; i++) {
+        snprintf(key, sizeof(key), "readx-%05d", i);
+        assert_int_equal(apr_shm_cache_get(c, key, &v, &len, NULL, vp),
+                         APR_SUCCESS);
+    }
+    apr_sleep(apr_time_from_msec(2));
+    /* Fill the zone with entries of no expiry until a pass has started
+     * and ended (the read ones are evicted last: second chances). */
+    for (i = 0; !c->hdr->sweeping && i < 2000000; i++) {
+        fill_key(key, sizeof(key), i);
+        apr_shm_cache_set(c, key, "v", 1, 0);
+    }
+    assert_true(c->hdr->sweeping);
+    for (; c->hdr->sweeping && i < 4000000; i++) {
+        fill_key(key, sizeof(key), i);
+        apr_shm_cache_set(c, key, "v", 1, 0);
+    }
+    assert_false(c->hdr->sweeping);
+    assert_true(min_expires(c) < APR_INT64_MAX);  /* read ones still there */
+    assert_true(c->hdr->expiry_min <= min_expires(c));
+    apr_pool_destroy(p);
+}
+
+/* After create, and after any write, every reader word is even: readers
+ * go lock-free. Also for a handle whose record of open stripes is stale:
+ * a child forked while another thread of its parent held the lock. */
+static void test_reader_words_even(void **state)
+{
+    apr_shm_cache_t *c;
+    apr_pool_t *p;
+    unsigned s;
+
+    apr_pool_create(&p, NULL);
+    assert_int_equal(apr_shm_cache_create(&c, 256 * 1024, NULL, p),
+                     APR_SUCCESS);
+    for (s = 0; s < SHC_STRIPES; s++) {
+        assert_int_equal(c->hdr->seq[s] & 1, 0);
+    }
+    c->open = ~(apr_uint64_t)0;
+    assert_int_equal(apr_shm_cache_set(c, "k", "v", 1, 0), APR_SUCCESS);
+    for (s = 0; s < SHC_STRIPES; s++) {
+        assert_int_equal(c->hdr->seq[s] & 1, 0);
+    }
+    check_value(c, "k", "v", p);
+    apr_pool_destroy(p);
+}
+
+/* destroy() of an attached handle detaches: the zone and its name stay. */
+static void test_destroy_attached(void **state)
+{
+    apr_pool_t *p, *p2;
+    apr_shm_cache_t *c, *a;
+    const char *name;
+
+    apr_pool_create(&p, NULL);
+    apr_pool_create(&p2, NULL);
+    name = seg_name(p);
+    assert_int_equal(apr_shm_cache_create(&c, 256 * 1024, name, p),
+                     APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_set(c, "k", "v", 1, 0), APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_attach(&a, name, p2), APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_destroy(a), APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_attach(&a, name, p2), APR_SUCCESS);
+    check_value(a, "k", "v", p2);
+    apr_pool_destroy(p2);
+    check_value(c, "k", "v", p);
+    apr_pool_destroy(p);
+}
+
 static void test_empty_pages_shared(void **state)
 {
     apr_shm_cache_stats_t st;
@@ -2145,6 +2260,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_pages_stay_with_read_class),
         cmocka_unit_test(test_pages_settle),
         cmocka_unit_test(test_pages_churn),
+        cmocka_unit_test(test_sweep_bound_holds),
+        cmocka_unit_test(test_reader_words_even),
+        cmocka_unit_test(test_destroy_attached),
     };
     apr_pool_t *p;
     char *dir;
