@@ -183,7 +183,11 @@ fail:
 
 void pa_conn_serve(int fd, pa_conn_lookup_fn lookup, void *baton)
 {
-    for (;;) {
+    int asks;
+
+    /* A bounded number a turn: any process running as User can send here,
+     * and a flood must not keep the manager from its other work. */
+    for (asks = 0; asks < PA_CONN_ASKS_A_TURN; asks++) {
         struct sockaddr_un from;
         /* Room for the credentials alone: descriptors sent along with an
          * ask are not taken in (MSG_CTRUNC). */
@@ -396,14 +400,17 @@ static int pa_conn_fetch(request_rec *r, const pa_app_t *app,
     do {
         n = recvmsg(s, &io.mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
     } while (n < 0 && errno == EINTR);
-    if (n != sizeof(io.m) || io.m.magic != PA_CONN_MAGIC) {
-        errno = n < 0 ? errno : EPROTO;
-        goto fail;
-    }
-    c = CMSG_FIRSTHDR(&io.mh);
+    c = n >= 0 ? CMSG_FIRSTHDR(&io.mh) : NULL;
     if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS
         && c->cmsg_len == CMSG_LEN(sizeof(int))) {
         memcpy(&conn, CMSG_DATA(c), sizeof(int));
+    }
+    if (n != sizeof(io.m) || io.m.magic != PA_CONN_MAGIC) {
+        if (conn >= 0) {
+            close(conn);            /* not ours to keep open */
+        }
+        errno = n < 0 ? errno : EPROTO;
+        goto fail;
     }
     close(s);
     s = -1;

@@ -60,7 +60,9 @@ int pa_conn_bind(int fd, const char *path);
 /* Create the manager's datagram socket in sockdir (0600, owned by httpd's
  * User when run as root). Returns the fd or -1 (logged). */
 int pa_conn_service_open(const char *sockdir, apr_pool_t *p, server_rec *s);
-/* Answer every pending request on the service socket; never blocks. */
+/* Answer the pending requests on the service socket, at most
+ * PA_CONN_ASKS_A_TURN (the poll that called finds the rest); never blocks. */
+#define PA_CONN_ASKS_A_TURN 64
 void pa_conn_serve(int fd, pa_conn_lookup_fn lookup, void *baton);
 
 /* ---- request side (httpd children) --------------------------------------- */

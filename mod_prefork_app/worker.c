@@ -484,6 +484,8 @@ apr_status_t pa_worker_spawn(pa_worker_t *w, const char **envp, server_rec *s,
     w->pid = pid;
     w->err_fd = fds[0];
     w->errlen = 0;
+    w->out_second = 0;
+    w->out_lines = w->out_dropped = 0;
     w->spawned = apr_time_now();
     w->term_at = 0;
     w->killed = 0;
@@ -521,15 +523,44 @@ static void pa_worker_log_line(pa_worker_t *w, server_rec *s, const char *line,
     if (len > 0 && line[len - 1] == '\r') {
         len--;
     }
-    if (len > 0) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PALOGNO(00121)
-                     "app %s pid %" APR_PID_T_FMT ": %.*s", w->app->name,
-                     w->pid, (int)len, line);
+    if (len == 0) {
+        return;
     }
+    if (w->out_lines >= PA_OUTPUT_LINES) {
+        w->out_dropped++;
+        return;
+    }
+    w->out_lines++;
+    ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PALOGNO(00121)
+                 "app %s pid %" APR_PID_T_FMT ": %.*s", w->app->name,
+                 w->pid, (int)len, line);
+}
+
+/* An app that writes without pause (a retry loop logging each failure)
+ * must neither fill the error log nor keep the manager from its other
+ * work: so many lines a second are logged, the rest counted. */
+static void pa_worker_output_second(pa_worker_t *w, server_rec *s,
+                                    apr_time_t now, int over)
+{
+    if (!over && now - w->out_second < apr_time_from_sec(1)) {
+        return;
+    }
+    if (w->out_dropped) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, PALOGNO(00138)
+                     "app %s pid %" APR_PID_T_FMT ": %u lines of its output "
+                     "not logged (more than %d a second)", w->app->name,
+                     w->pid, w->out_dropped, PA_OUTPUT_LINES);
+    }
+    w->out_second = now;
+    w->out_lines = w->out_dropped = 0;
 }
 
 void pa_worker_read_output(pa_worker_t *w, server_rec *s, int final)
 {
+    /* Final: a full pipe's worth, not what a grandchild still writes. */
+    int reads = 0, max = final ? 4 * PA_OUTPUT_READS : PA_OUTPUT_READS;
+
+    pa_worker_output_second(w, s, apr_time_now(), 0);
     for (;;) {
         ssize_t n;
         char *nl;
@@ -537,8 +568,16 @@ void pa_worker_read_output(pa_worker_t *w, server_rec *s, int final)
         if (w->err_fd < 0) {
             return;
         }
-        n = read(w->err_fd, w->errbuf + w->errlen,
-                 sizeof(w->errbuf) - w->errlen);
+        if (reads++ < max) {
+            n = read(w->err_fd, w->errbuf + w->errlen,
+                     sizeof(w->errbuf) - w->errlen);
+        }
+        else if (!final) {
+            return;                 /* the rest at the manager's next turn */
+        }
+        else {
+            n = 0;                  /* closed as at EOF */
+        }
         if (n < 0 && errno == EINTR) {
             continue;
         }
@@ -565,6 +604,7 @@ void pa_worker_read_output(pa_worker_t *w, server_rec *s, int final)
             w->errlen = 0;
             close(w->err_fd);
             w->err_fd = -1;
+            pa_worker_output_second(w, s, apr_time_now(), 1);
         }
         return;
     }

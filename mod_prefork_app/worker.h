@@ -8,6 +8,9 @@
 #include "mod_prefork_app.h"
 
 #define PA_ERRLINE_MAX 1024     /* longer stderr lines are logged in pieces */
+#define PA_OUTPUT_LINES 100     /* a worker's output lines logged a second; the
+                                 * rest are counted (PA00138), not logged */
+#define PA_OUTPUT_READS 64      /* reads of its pipe per turn of the manager */
 
 typedef struct pa_worker_t {
     const pa_app_t *app;
@@ -32,6 +35,9 @@ typedef struct pa_worker_t {
                                  * running past slowlog= (PA00137) */
     volatile apr_uint32_t *child_failed;    /* set by an occupant that fails
                                              * before its exec (the slot's) */
+    apr_time_t out_second;      /* start of the second its output lines count in */
+    apr_uint32_t out_lines;     /* lines logged in it */
+    apr_uint32_t out_dropped;   /* lines over PA_OUTPUT_LINES dropped in it */
     apr_size_t errlen;
     char errbuf[PA_ERRLINE_MAX];
 } pa_worker_t;
