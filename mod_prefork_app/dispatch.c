@@ -1613,13 +1613,31 @@ static int send_all(pa_req_t *q, struct iovec *iov, int n)
     return n == 0;
 }
 
+/* An error page carries none of the headers of a reply it replaces (its
+ * cookies, or a bad field httpd would make a 500 of). */
+static void drop_reply_headers(pa_req_t *q)
+{
+    if (q->headers_done) {
+        q->r->headers_out = q->out_before;
+        q->r->err_headers_out = q->err_out_before;
+    }
+}
+
+/* The request body could not be had: status for the client, whatever the
+ * app may have answered already. */
+static void client_failed(pa_req_t *q, int status)
+{
+    q->status = status;
+    q->fail = PA_FAIL_CLIENT;
+    drop_reply_headers(q);
+}
+
 static void spool_failed(pa_req_t *q, apr_status_t rv)
 {
     ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, q->r, PALOGNO(00326)
                   "%s: reading the request body back from its temporary "
                   "file failed", q->app->name);
-    q->status = HTTP_INTERNAL_SERVER_ERROR;
-    q->fail = PA_FAIL_CLIENT;
+    client_failed(q, HTTP_INTERNAL_SERVER_ERROR);
     q->why = "spool";
 }
 
@@ -1684,8 +1702,7 @@ static void send_body_rest(pa_req_t *q)
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rv, r, PALOGNO(00313)
                           "%s: reading the request body failed",
                           q->app->name);
-            q->status = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
-            q->fail = PA_FAIL_CLIENT;
+            client_failed(q, ap_map_http_request_error(rv, HTTP_BAD_REQUEST));
             return;
         }
         if (is_scgi(q)) {
@@ -1745,7 +1762,7 @@ static void send_request(pa_req_t *q, const char *begin, apr_size_t begin_len)
         iov[n++].iov_len = PA_FCGI_HEADER_LEN;
     }
     q->req_sent = send_all(q, iov, n) && q->body_complete && !q->spool;
-    if (q->spool) {
+    if (q->spool && sending(q)) {
         /* From its start: this may be a replay. */
         apr_off_t zero = 0;
         apr_status_t rv = apr_file_seek(q->spool, APR_SET, &zero);
@@ -2199,12 +2216,7 @@ int pa_app_handler(request_rec *r)
             record(q, rc, 1);
             return OK;
         }
-        if (q->headers_done) {
-            /* The error page carries none of the broken reply's headers
-             * (its cookies, or the bad field httpd would make a 500 of). */
-            r->headers_out = q->out_before;
-            r->err_headers_out = q->err_out_before;
-        }
+        drop_reply_headers(q);
         break;
     case PA_FAIL_CLIENT:
         /* A worker that got to the end of its reply, or was sent nothing,

@@ -29,6 +29,9 @@
  *   nobody=1         headers only (as for HEAD), whatever else was asked
  *   readmax=N        read at most N bytes of the body and answer, leaving the
  *                    rest unread (as an app that refuses an upload does)
+ *   headfirst=S      FastCGI: send the header block (Content-Type, header=,
+ *                    header2=) before reading the body, flush, sleep S
+ *                    seconds, then read the body and answer as whoami=1
  *   whoami=1         the body is "pid=P served=N conn=I" (N: requests this process
  *                    served, I: the inode of the connection it came on)
  *   exit=N           CGI only: exit with status N once the reply is written
@@ -138,6 +141,7 @@ typedef struct conv_t {
     int fd;                     /* the connection */
     FCGX_Request *fcgi;         /* NULL under SCGI */
     FILE *out;                  /* SCGI: the connection, buffered */
+    int head_sent;              /* headfirst=: the header block went already */
 } conv_t;
 
 static void put(conv_t *c, const char *s, size_t n)
@@ -232,6 +236,25 @@ static unsigned long fnv1a(const char *p, size_t len)
 
 static unsigned long served;
 
+/* headfirst=S: the header block before the body is read, then a pause. */
+static void head_first(conv_t *c, double seconds)
+{
+    const char *qs = getparam(c, "QUERY_STRING");
+    const char *v;
+
+    say(c, "Content-Type: text/plain; charset=utf-8\r\n");
+    if ((v = param(qs, "header")) != NULL) {
+        say(c, "%s\r\n", v);
+    }
+    if ((v = param(qs, "header2")) != NULL) {
+        say(c, "%s\r\n", v);
+    }
+    say(c, "\r\n");
+    flush(c);
+    sleep_seconds(seconds);
+    c->head_sent = 1;
+}
+
 static void respond(conv_t *c)
 {
     const char *qs = getparam(c, "QUERY_STRING");
@@ -240,7 +263,7 @@ static void respond(conv_t *c)
     char **vars;
     size_t body_len = c->body_len, n, i;
     long bytes = -1;
-    int echo_body;
+    int echo_body = 0;
 
     if (!qs) {
         qs = "";
@@ -286,6 +309,9 @@ static void respond(conv_t *c)
     }
     if (param(qs, "nohead")) {
         return;
+    }
+    if (c->head_sent) {
+        goto body;
     }
 
     echo_body = (v = param(qs, "echo")) != NULL && !strcmp(v, "body");
@@ -335,6 +361,7 @@ static void respond(conv_t *c)
     if (param(qs, "nobody")) {
         return;
     }
+body:
     if ((v = param(qs, "slowstream")) != NULL) {
         char *file = strdup(v);
 
@@ -344,7 +371,7 @@ static void respond(conv_t *c)
         say(c, "second\n");
         free(file);
     }
-    else if (param(qs, "whoami")) {
+    else if (param(qs, "whoami") || c->head_sent) {
         struct stat st;
 
         say(c, "pid=%ld served=%lu conn=%lu\n", (long)getpid(), served,
@@ -573,6 +600,9 @@ int main(int argc, char **argv)
         c.envp = rq.envp;
         c.fd = rq.ipcFd;
         served++;
+        if ((v = param(getparam(&c, "QUERY_STRING"), "headfirst")) != NULL) {
+            head_first(&c, atof(v));
+        }
         v = param(getparam(&c, "QUERY_STRING"), "readmax");
         c.body = fcgi_body(rq.in, v ? (size_t)atol(v) : MAX_BODY, &c.body_len);
         respond(&c);

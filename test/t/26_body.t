@@ -9,8 +9,9 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PADispatch qw(:all);
+use IO::Socket::INET ();
 
-plan tests => 18;
+plan tests => 20;
 
 my $http = http();
 my $base = base_url();
@@ -71,3 +72,20 @@ for my $round (1 .. 3) {
     ok($early && $pid && $pid != $early, "round $round: served by the replacement ($early, then $pid)");
 }
 unlike(error_log_since($off), qr/PA00127/, 'the app is not taken for one that closes its connections');
+
+# The app sends its header block (a cookie among them) before it reads its
+# body, and then the client's body ends short: the client gets 400, and
+# none of the app's headers (httpd keeps err_headers_out, where a
+# Set-Cookie goes, on an error page).
+my $sock = IO::Socket::INET->new(PeerAddr => Apache::TestRequest::hostport(), Timeout => 30)
+    or die "connect: $!";
+print $sock "POST /dslow?headfirst=1&header=Set-Cookie:sid%3Dapp HTTP/1.1\r\nHost: localhost\r\n"
+    . "Content-Type: application/octet-stream\r\nContent-Length: 5000000\r\n"
+    . "Connection: close\r\n\r\n";
+print $sock substr($big, 0, 1_000_000);
+shutdown($sock, 1);
+my $reply = '';
+1 while sysread($sock, $reply, 65536, length $reply);
+like($reply, qr{^HTTP/1\.1 400 }, 'a body that ends short after the app sent its headers: 400')
+    or diag(substr($reply, 0, 300));
+unlike($reply, qr/sid=app/, '... without the headers of the app (its cookie)');
