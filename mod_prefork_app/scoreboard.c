@@ -12,6 +12,7 @@
 #include "apr_strings.h"
 #include "apr_file_info.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -19,7 +20,6 @@
 #include <stdio.h>
 #include <stddef.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
