@@ -126,7 +126,10 @@ typedef struct pa_manager_t {
  * them too. Entries are reused: nothing grows with restarts. */
 typedef struct pa_retired_t {
     pid_t pid;                  /* 0 = free entry */
+    apr_interval_time_t wait;   /* how long its stop may take (its generation's
+                                 * die-timeouts, not the next one's) */
     char sockdir[PA_SOCKDIR_MAX];
+    char pidfile[APR_PATH_MAX]; /* its generation's PreforkAppPidFile */
 } pa_retired_t;
 
 /* The httpd parent's handle on a manager. */
@@ -1860,16 +1863,17 @@ static int pa_httpd_exiting(void)
                && st == AP_MPMQ_STOPPING);
 }
 
-static apr_array_header_t *pa_retired_list(server_rec *s)
+/* The list, in the process pool (pconf's parent). */
+static apr_array_header_t *pa_retired_list(apr_pool_t *pconf)
 {
     static const char key[] = "mod_prefork_app_retired_managers";
+    apr_pool_t *keep = apr_pool_parent_get(pconf);
     void *list = NULL;
 
-    apr_pool_userdata_get(&list, key, s->process->pool);
+    apr_pool_userdata_get(&list, key, keep);
     if (!list) {
-        list = apr_array_make(s->process->pool, 4, sizeof(pa_retired_t));
-        apr_pool_userdata_set(list, key, apr_pool_cleanup_null,
-                              s->process->pool);
+        list = apr_array_make(keep, 4, sizeof(pa_retired_t));
+        apr_pool_userdata_set(list, key, apr_pool_cleanup_null, keep);
     }
     return list;
 }
@@ -1893,14 +1897,12 @@ static void pa_manager_leftovers(pa_mgr_proc_t *mp)
     }
 }
 
-/* httpd stops: SIGTERM a manager and wait for it (it gives its workers
- * die-timeout), so nothing outlives httpd. */
-static void pa_manager_stop(pa_mgr_proc_t *mp)
+/* How long a manager of conf's generation may take to stop: its workers'
+ * longest die-timeout, and a little. */
+static apr_interval_time_t pa_manager_stop_wait(const pa_server_conf_t *conf)
 {
-    pa_server_conf_t *conf = pa_get_conf(mp->s);
     apr_interval_time_t wait = apr_time_from_sec(2);
-    apr_time_t until;
-    int i, status;
+    int i;
 
     for (i = 0; i < conf->apps->nelts; i++) {
         pa_app_t *app = APR_ARRAY_IDX(conf->apps, i, pa_app_t *);
@@ -1909,6 +1911,29 @@ static void pa_manager_stop(pa_mgr_proc_t *mp)
             wait = apr_time_from_sec(app->die_timeout + 2);
         }
     }
+    return wait;
+}
+
+/* What a manager that is gone for good would have removed itself: its pid
+ * file (if it still names it) and its socket directory. */
+static void pa_manager_remains(pa_mgr_proc_t *mp)
+{
+    pa_remove_pidfile(mp->pconf, mp->retired ? mp->retired->pidfile
+                      : pa_pidfile_path(mp->pconf, mp->sb->conf),
+                      mp->proc.pid);
+    pa_sb_remove_sockdir(mp->retired ? mp->retired->sockdir
+                                     : mp->sb->sockdir);
+}
+
+/* httpd stops: SIGTERM a manager and wait for it (it gives its workers
+ * die-timeout), so nothing outlives httpd. */
+static void pa_manager_stop(pa_mgr_proc_t *mp)
+{
+    apr_interval_time_t wait = mp->retired ? mp->retired->wait
+                               : pa_manager_stop_wait(mp->sb->conf);
+    apr_time_t until;
+    int status;
+
     /* Its workers may take die-timeout: meanwhile the port must not
      * accept what no child serves, and a new httpd must be able to bind
      * it (httpd has removed its pid file already). */
@@ -1923,11 +1948,7 @@ static void pa_manager_stop(pa_mgr_proc_t *mp)
             kill(mp->proc.pid, SIGKILL);    /* its workers die with it */
             waitpid(mp->proc.pid, &status, 0);
             pa_manager_leftovers(mp);
-            /* What it would have removed itself. */
-            pa_remove_pidfile(mp->pconf, pa_pidfile_path(mp->pconf, conf),
-                              mp->proc.pid);
-            pa_sb_remove_sockdir(mp->sb ? mp->sb->sockdir
-                                                   : mp->retired->sockdir);
+            pa_manager_remains(mp);
             break;
         }
         apr_sleep(apr_time_from_msec(20));
@@ -1937,7 +1958,7 @@ static void pa_manager_stop(pa_mgr_proc_t *mp)
 /* Restart: the manager drains its generation, watched by the next one. */
 static void pa_manager_retire(pa_mgr_proc_t *mp)
 {
-    apr_array_header_t *list = pa_retired_list(mp->s);
+    apr_array_header_t *list = pa_retired_list(mp->pconf);
     pa_retired_t *r = NULL;
     int i;
 
@@ -1950,7 +1971,10 @@ static void pa_manager_retire(pa_mgr_proc_t *mp)
         r = apr_array_push(list);
     }
     r->pid = mp->proc.pid;
+    r->wait = pa_manager_stop_wait(mp->sb->conf);
     apr_cpystrn(r->sockdir, mp->sb->sockdir, sizeof(r->sockdir));
+    apr_cpystrn(r->pidfile, pa_pidfile_path(mp->pconf, mp->sb->conf),
+                sizeof(r->pidfile));
     kill(mp->proc.pid, SIGUSR1);
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, mp->s, PALOGNO(00123)
                  "told manager pid %" APR_PID_T_FMT " to retire",
@@ -2004,8 +2028,14 @@ static void pa_manager_maint(int reason, void *data, apr_wait_t status)
             pa_manager_leftovers(mp);       /* not a clean exit */
         }
         if (pa_manager_replaceable(mp, reason, status)) {
-            pa_manager_fork(mp);
-            break;
+            apr_status_t rv = pa_manager_fork(mp);
+
+            if (rv == APR_SUCCESS) {
+                break;
+            }
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, mp->s, PALOGNO(00139)
+                         "cannot fork a new manager; applications are "
+                         "unavailable until httpd restarts");
         }
         /* Nobody takes its place: requests waiting for its workers get
          * their 503 now, and what a manager killed outright left behind
@@ -2013,8 +2043,7 @@ static void pa_manager_maint(int reason, void *data, apr_wait_t status)
         if (!mp->retired) {
             mp->sb->hdr->stopped = 1;
         }
-        pa_sb_remove_sockdir(mp->retired ? mp->retired->sockdir
-                                                    : mp->sb->sockdir);
+        pa_manager_remains(mp);
         if (mp->retired) {
             mp->retired->pid = 0;
         }
@@ -2071,9 +2100,9 @@ static apr_status_t pa_manager_fork(pa_mgr_proc_t *mp)
     return APR_SUCCESS;
 }
 
-void pa_manager_adopt_retired(apr_pool_t *pconf, server_rec *s)
+void pa_manager_adopt_retired(apr_pool_t *pconf)
 {
-    apr_array_header_t *list = pa_retired_list(s);
+    apr_array_header_t *list = pa_retired_list(pconf);
     int i;
 
     for (i = 0; i < list->nelts; i++) {
@@ -2086,7 +2115,7 @@ void pa_manager_adopt_retired(apr_pool_t *pconf, server_rec *s)
         mp = apr_pcalloc(pconf, sizeof(*mp));
         mp->proc.pid = r->pid;
         mp->retired = r;
-        mp->s = s;
+        mp->s = NULL;               /* the main error log */
         mp->pconf = pconf;
         apr_proc_other_child_register(&mp->proc, pa_manager_maint, mp, NULL,
                                       pconf);
@@ -2100,6 +2129,5 @@ apr_status_t pa_manager_start(pa_sb_t *sb, apr_pool_t *pconf, server_rec *s)
     mp->sb = sb;
     mp->s = s;
     mp->pconf = pconf;
-    pa_manager_adopt_retired(pconf, s);
     return pa_manager_fork(mp);
 }

@@ -24,15 +24,16 @@
  * post_config and inherited by the manager and the httpd children. */
 extern pa_sb_t *pa_scoreboard;
 
-/* Parent, post_config (real pass): fork the manager for this generation,
- * register it with httpd, and adopt the still-draining managers of earlier
- * generations. */
+/* Parent, post_config (real pass): fork the manager for this generation
+ * and register it with httpd. */
 apr_status_t pa_manager_start(pa_sb_t *sb, apr_pool_t *pconf, server_rec *s);
 
-/* Parent, post_config (real pass) of a generation without apps: watch the
- * managers of earlier generations that are still draining, so that httpd
- * reaps them as its own (pa_manager_start does this too). */
-void pa_manager_adopt_retired(apr_pool_t *pconf, server_rec *s);
+/* Parent, pre_config of every generation (before its directives are
+ * processed, so before anything of it but the parsing of its files can
+ * fail): watch the managers of earlier generations that are still
+ * draining, so that httpd reaps them as its own and a stop, or an exit
+ * after a failed restart, stops them. */
+void pa_manager_adopt_retired(apr_pool_t *pconf);
 
 /* ps shows a process of ours by what it does: title replaces the command
  * line (as far as it fits), comm the short name (15 bytes). */

@@ -11,10 +11,16 @@
 
 /* Runs once the configuration files are read, before httpd builds its
  * configuration from them: nothing from an earlier generation may survive
- * into this one's, and an unguarded status page is made local-only. */
+ * into this one's, and an unguarded status page is made local-only. The
+ * draining managers of earlier generations are this one's from the start:
+ * if anything of it fails from here on (a bad directive, a check, another
+ * module's post_config), httpd stops them before it exits. (A file httpd
+ * cannot parse fails before any module runs: they stop when httpd has
+ * exited, by PR_SET_PDEATHSIG, without httpd waiting for them.) */
 static int pa_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
     pa_scoreboard = NULL;
+    pa_manager_adopt_retired(pconf);
     pa_config_guard_status(pconf, ptemp);
     return OK;
 }
@@ -43,8 +49,6 @@ static int pa_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     }
     pa_sb_forget_removed(conf, s);
     if (conf->apps->nelts == 0) {
-        /* Apps removed by a restart: their draining managers stay ours. */
-        pa_manager_adopt_retired(pconf, s);
         return OK;
     }
 
