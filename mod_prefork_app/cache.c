@@ -268,17 +268,27 @@ apr_status_t pa_cache_create_zones(pa_server_conf_t *conf, apr_pool_t *pconf,
 /* The Host header (and its port, under UseCanonicalName Off) is the
  * client's to choose: the virtual host that serves the request (where its
  * section is defined) and the local port are part of the key, so that one
- * host's pages never answer for another's, whose access rules may differ. */
+ * host's pages never answer for another's, whose access rules may differ.
+ * After an internal redirect (a per-directory RewriteRule to a front
+ * controller) or in a subrequest, the app is also told the client's own
+ * request (REQUEST_URI), by which it tells its pages apart: the key has
+ * it too. */
 static const char *cache_key(request_rec *r, pa_app_t *app)
 {
     server_rec *s = r->server;
+    request_rec *first = r;
 
-    return apr_psprintf(r->pool, "%s %s:%d :%u %s://%s:%u%s", app->name,
+    while (first->prev || first->main) {
+        first = first->prev ? first->prev : first->main;
+    }
+    return apr_psprintf(r->pool, "%s %s:%d :%u %s://%s:%u%s%s%s", app->name,
                         s->defn_name ? s->defn_name : "-", s->defn_line_number,
                         (unsigned)r->connection->local_addr->port,
                         ap_http_scheme(r),
                         r->hostname ? r->hostname : s->server_hostname,
-                        (unsigned)ap_get_server_port(r), r->unparsed_uri);
+                        (unsigned)ap_get_server_port(r), r->unparsed_uri,
+                        first == r ? "" : " < ",
+                        first == r ? "" : first->unparsed_uri);
 }
 
 /* Only anonymous GET/HEAD requests may see or fill the shared cache, and
