@@ -5,6 +5,8 @@
 #include "manager.h"
 #include "worker.h"
 
+#include "unixd.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,9 +14,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* Larger than any header block httpd can have built (its request line and
- * header limits); a longer netstring is not ours. */
-#define PA_CGI_HEADER_MAX (1024 * 1024)
+/* Larger than any header block httpd can build: 100 header lines of up to
+ * 64 KB (LimitRequestFieldSize raised), twice after an internal redirect
+ * (REDIRECT_*); a longer netstring is not ours. */
+#define PA_CGI_HEADER_MAX (16 * 1024 * 1024)
 
 /* Exactly len bytes: the body that follows must stay in the socket for the
  * program, so nothing is read ahead. */
@@ -85,8 +88,44 @@ static int pa_cgi_has(const char **envp, const char *name, size_t nl)
     return 0;
 }
 
+/* Whether a variable may reach a program that runs as another user than
+ * httpd's (user=): any process running as User can reach the launcher's
+ * socket, and must not set LD_PRELOAD, BASH_ENV, PERL5OPT and the like for
+ * it. As suexec: CGI/1.1's variables and httpd's, HTTP_*, SSL_* and
+ * REDIRECT_* (the names httpd makes of the client's headers and of an
+ * earlier request's variables). */
+static int pa_cgi_var_safe(const char *name)
+{
+    static const char *const prefixes[] = { "HTTP_", "SSL_", "REDIRECT_" };
+    static const char *const names[] = {
+        "AUTH_TYPE", "CONTENT_LENGTH", "CONTENT_TYPE",
+        "CONTEXT_DOCUMENT_ROOT", "CONTEXT_PREFIX", "DOCUMENT_ROOT",
+        "GATEWAY_INTERFACE", "HTTPS", "PATH_INFO", "PATH_TRANSLATED",
+        "QUERY_STRING", "REMOTE_ADDR", "REMOTE_HOST", "REMOTE_IDENT",
+        "REMOTE_PORT", "REMOTE_USER", "REQUEST_METHOD", "REQUEST_SCHEME",
+        "REQUEST_URI", "SCRIPT_FILENAME", "SCRIPT_NAME", "SCRIPT_URI",
+        "SCRIPT_URL", "SERVER_ADDR", "SERVER_ADMIN", "SERVER_NAME",
+        "SERVER_PORT", "SERVER_PROTOCOL", "SERVER_SIGNATURE",
+        "SERVER_SOFTWARE", "TZ", "UNIQUE_ID"
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+        if (!strncmp(name, prefixes[i], strlen(prefixes[i]))) {
+            return 1;
+        }
+    }
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (!strcmp(name, names[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void pa_cgi_serve(const pa_app_t *app, const char **envp)
 {
+    int other_user = getuid() != ap_unixd_config.user_id;
     size_t len, i, nenv, npairs = 0;
     char **env, *hdr;
     int fd, k = 0;
@@ -132,7 +171,8 @@ void pa_cgi_serve(const pa_app_t *app, const char **envp)
          * CONTENT_LENGTH (no body); the app's own environment
          * (PreforkAppEnv, PATH) wins over httpd's variables. */
         if (!nl || !strcmp(name, "SCGI") || pa_cgi_has(envp, name, nl)
-            || (!vl && !strcmp(name, "CONTENT_LENGTH"))) {
+            || (!vl && !strcmp(name, "CONTENT_LENGTH"))
+            || (other_user && !pa_cgi_var_safe(name))) {
             continue;
         }
         env[k] = malloc(nl + vl + 2);

@@ -19,6 +19,8 @@
 #     clear line, not a SIGBUS
 #   - an app's user= and group= deleted while httpd runs: the configuration
 #     test says so, but httpd -k stop still stops it
+#   - a CGI launcher of a user= app passes on only CGI's and httpd's
+#     variables, whoever connects to its socket (not LD_LIBRARY_PATH)
 #   - nothing is left after stop
 # Run by scripts/test when it runs as root.
 . "$(dirname "$0")/common" "$@"
@@ -42,8 +44,9 @@ PreforkApp plain "$dir/echo" processes=1 cache=z
 PreforkApp other "$dir/echo" processes=1 cache=z user=nobody
 PreforkApp before "$dir/echo" processes=1 group=nogroup user=www-data
 PreforkApp after "$dir/echo" processes=1 user=www-data group=nogroup
+PreforkApp cgiother "$dir/echo --cgi" protocol=cgi processes=1 user=nobody
 EOF
-for app in plain before after other; do
+for app in plain before after other cgiother; do
     printf '<Location /%s>\n    SetHandler prefork-app:%s\n</Location>\n' "$app" "$app" >>"$conf"
 done
 
@@ -116,6 +119,25 @@ check "nor put a symlink in its place" \
     refused runuser -u www-data -- ln -s /etc/passwd "$sockdir/planted"
 check "www-data can enter it but not list it" \
     runuser -u www-data -- sh -c "test -S '$sockdir/plain.0.sock' && ! ls '$sockdir' >/dev/null 2>&1"
+
+# A CGI launcher whose program runs as another user (user=nobody): any
+# process running as www-data can reach its socket, but sets no variable
+# outside CGI's and httpd's for the program (LD_LIBRARY_PATH, LD_PRELOAD,
+# PERL5OPT would run its code as nobody).
+injected=$(runuser -u www-data -- perl -MIO::Socket::UNIX -e '
+    my $s = IO::Socket::UNIX->new(Peer => $ARGV[0]) or die "connect: $!\n";
+    my $h = join "", map { "$_\0" } CONTENT_LENGTH => 0, REQUEST_METHOD => "GET",
+        SCRIPT_NAME => "/cgiother", HTTP_X_PA => "ok", LD_LIBRARY_PATH => "/pa-injected";
+    print $s length($h), ":", $h, ",";
+    shutdown($s, 1);
+    local $/;
+    print scalar <$s>;' "$sockdir/cgiother.0.sock" 2>&1)
+check "user= CGI program: a request sent to its launcher's socket directly is served" \
+    grep -q '^REQUEST_METHOD=GET' <<<"$injected"
+check "with the variables of CGI and httpd (HTTP_*)" grep -q '^HTTP_X_PA=ok' <<<"$injected"
+check "but not one outside them (LD_LIBRARY_PATH)" refused grep -q 'pa-injected' <<<"$injected"
+check "through httpd it serves as usual" \
+    grep -q '^REQUEST_URI=/cgiother?x=1' <<<"$(get '/cgiother?x=1')"
 
 # The zone's name reaches the workers that can attach to it, and only them.
 zone_env() {
