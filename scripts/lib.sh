@@ -3,14 +3,20 @@
 
 PA_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-# Debian 12 packages the build, the demo and the tests need (procps for ps
-# and pgrep, libc6-dev in case gcc came without it: a minimal image has
-# neither; acl for setfacl in test/root).
-PA_DEPS=(apache2 apache2-dev libapr1-dev libaprutil1-dev libcmocka-dev
-         libfcgi-dev libfcgi-bin libapache2-mod-perl2 libapache2-mod-fcgid
-         php-cgi libfcgi-perl autoconf automake libtool pkg-config make gcc
-         libc6-dev curl valgrind wrk spawn-fcgi procps acl
-         prometheus)   # promtool: t/31_status_formats.t checks ?metrics with it
+# Debian 12 packages the build and the demo need: httpd's binary and
+# modules (apache2-bin: no service, nothing in /etc/apache2), procps for
+# pgrep, libc6-dev in case gcc came without it (a minimal image has
+# neither), media-types for /etc/mime.types.
+PA_DEMO_DEPS=(apache2-bin apache2-dev libapr1-dev libaprutil1-dev libfcgi-dev
+              autoconf automake libtool pkg-config make gcc libc6-dev curl
+              procps media-types)
+# What the tests need besides: the apache2 package (Apache::Test reads
+# its configuration; installing it starts Debian's apache2 service, as
+# prometheus's starts its own), the peers they compare with, acl for
+# setfacl in test/root, promtool (t/31_status_formats.t checks ?metrics).
+PA_DEPS=("${PA_DEMO_DEPS[@]}" apache2 libcmocka-dev libfcgi-bin
+         libapache2-mod-perl2 libapache2-mod-fcgid php-cgi libfcgi-perl
+         valgrind wrk spawn-fcgi acl prometheus)
 
 # The unprivileged user the Apache::Test suite runs as when we are root
 # (Apache::Test refuses to run as root).
@@ -21,11 +27,13 @@ pa_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 pa_is_root() { [ "$(id -u)" -eq 0 ]; }
 
-# Installs whichever of PA_DEPS is missing, saying which; runs apt-get
-# update only when something is missing. Not root: names what to install.
+# pa_install_deps [PACKAGE...]: installs whichever of them (default:
+# PA_DEPS) is missing, saying which; runs apt-get update only when something
+# is missing. Not root: names what to install.
 pa_install_deps() {
     local missing=() pkg
-    for pkg in "${PA_DEPS[@]}"; do
+    [ $# -gt 0 ] || set -- "${PA_DEPS[@]}"
+    for pkg in "$@"; do
         if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null \
                 | grep -q 'install ok installed'; then
             missing+=("$pkg")
@@ -60,6 +68,9 @@ pa_autoreconf() {
 pa_build() {
     local dir=$1
     shift
+    if [ -f "$PA_TOP/config.status" ]; then
+        pa_die "the source tree is configured in place (./configure ran in $PA_TOP), so it cannot be built out of tree in $dir: run 'make distclean' in $PA_TOP first"
+    fi
     pa_autoreconf
     mkdir -p "$dir"
     if [ ! -f "$dir/Makefile" ]; then
