@@ -54,6 +54,17 @@ pa_install_deps() {
         || pa_die "apt-get install failed"
 }
 
+# After a run under sudo, what it made in the checkout (configure and the
+# rest of autoreconf's output, build/) goes back to the user who owns the
+# checkout, so that their own autoreconf, make or next run can go on.
+pa_give_back() {
+    local uid=${SUDO_UID:-} gid=${SUDO_GID:-}
+    if pa_is_root && [ -n "$uid" ] && [ "$(stat -c %u "$PA_TOP")" = "$uid" ]; then
+        chown -R "$uid:$gid" "$PA_TOP" 2>/dev/null || true
+    fi
+    return 0
+}
+
 # Generates ./configure in a git checkout (a release tarball has one).
 pa_autoreconf() {
     if [ ! -x "$PA_TOP/configure" ] || [ ! -f "$PA_TOP/build-aux/install-sh" ] \
