@@ -2168,6 +2168,8 @@ int pa_app_handler(request_rec *r)
              * does, now that the worker is free (it may be this app). */
             record(q, HTTP_OK, 1);
             pa_cache_local_redirect(r, q->app);
+            /* What the app left unread of the body is not the GET's. */
+            ap_discard_request_body(r);
             r->method = "GET";
             r->method_number = M_GET;
             apr_table_unset(r->headers_in, "Content-Length");

@@ -11,7 +11,7 @@ use PATest qw(:all);
 use PADispatch qw(:all);
 use IO::Socket::INET ();
 
-plan tests => 20;
+plan tests => 22;
 
 my $http = http();
 my $base = base_url();
@@ -72,6 +72,14 @@ for my $round (1 .. 3) {
     ok($early && $pid && $pid != $early, "round $round: served by the replacement ($early, then $pid)");
 }
 unlike(error_log_since($off), qr/PA00127/, 'the app is not taken for one that closes its connections');
+
+# A local redirect from an app that left most of a POST body unread: the
+# GET it becomes gets none of the rest (as with mod_cgi).
+$res = $http->post("$base/dslow?readmax=0&redirect=/dslow", { headers => $ct, content => $big });
+is($res->{status}, 200, 'a local redirect answered before the body was read: 200');
+ok($res->{content} =~ /^method=GET$/m && $res->{content} =~ /^body_length=0$/m
+   && $res->{content} !~ /^CONTENT_LENGTH=/m,
+   '... and the GET it became gets no body') or diag(substr($res->{content} // '', 0, 2000));
 
 # The app sends its header block (a cookie among them) before it reads its
 # body, and then the client's body ends short: the client gets 400, and
