@@ -415,6 +415,7 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
 {
     int i, nfds = 4, keep = 0, ngroups, rv, failed = 0;
     const gid_t *groups;
+    sigset_t pending;
     apr_uint32_t j;
 
     apr_pool_create(&m->pool, pconf);
@@ -493,7 +494,13 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
             failed = rv != APR_SUCCESS;
         }
     }
-    pa_mgr_write_pidfile(m);
+    /* Told to retire meanwhile (a graceful restart during this start-up:
+     * the signal waits, blocked): the next generation's manager may have
+     * written the file already, and it must keep naming that one. */
+    sigemptyset(&pending);
+    if (sigpending(&pending) != 0 || !sigismember(&pending, SIGUSR1)) {
+        pa_mgr_write_pidfile(m);
+    }
 }
 
 /* How many workers started before the last touch-reload may be marked now.
