@@ -22,6 +22,13 @@ PA_DEPS=("${PA_DEMO_DEPS[@]}" apache2 libcmocka-dev libfcgi-bin
 # (Apache::Test refuses to run as root).
 PA_TEST_USER=${PA_TEST_USER:-patest}
 
+# The longest path of a directory that sockets are made under (the
+# module's socket directory in it, then the app's sockets) that still fits
+# a unix socket address (108 bytes) with the longest pid; a deeper one goes
+# to /tmp (pa_sock_room).
+PA_SOCK_ROOM=40
+pa_sock_room() { [ ${#1} -le "$PA_SOCK_ROOM" ]; }
+
 pa_say() { printf '==> %s\n' "$*" >&2; }
 pa_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
