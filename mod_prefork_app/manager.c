@@ -994,6 +994,20 @@ static void pa_mgr_keep_off(pa_manager_t *m, pa_mapp_t *ma)
     }
 }
 
+/* The request a slot serves, as logged: method and path, without the
+ * query string (it may carry secrets: tokens, passwords). what has room
+ * for slot->uri. */
+static const char *pa_mgr_slot_request(const pa_slot_t *slot, char *what)
+{
+    char *q;
+
+    apr_cpystrn(what, slot->uri, sizeof(slot->uri));
+    if ((q = strchr(what, '?'))) {
+        *q = '\0';
+    }
+    return what;
+}
+
 /* secs (die-timeout, or a second for a timed-out request) passed since
  * its SIGTERM (or since the stop began). For a timed-out request that is
  * what a libfcgi app does (it reads SIGTERM once its request is over): the
@@ -1012,24 +1026,19 @@ static void pa_mgr_kill_late(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
 /* A request past slowlog= seconds on its worker, logged while it still
  * runs (php-fpm's slowlog fires then too), once: the admin can look at the
  * worker (strace, gdb, py-spy) before request-timeout ends it. The line at
- * its end (PA00321) follows, with its whole time. The path only: a query
- * string may carry secrets. */
+ * its end (PA00321) follows, with its whole time. */
 static void pa_mgr_note_slow(pa_manager_t *m, const pa_app_t *app, int i,
                              pa_worker_t *w, const pa_slot_t *slot,
                              apr_time_t now)
 {
     char what[sizeof(slot->uri)];
-    char *q;
 
     w->slow_noted = slot->req_start;
-    apr_cpystrn(what, slot->uri, sizeof(what));
-    if ((q = strchr(what, '?'))) {
-        *q = '\0';
-    }
     ap_log_error(APLOG_MARK, APLOG_WARNING, 0, m->s, PALOGNO(00137)
                  "app %s slot %d pid %" APR_PID_T_FMT ": request \"%s\" "
                  "still running after %" APR_TIME_T_FMT " s on this worker "
-                 "(slowlog=%d)", app->name, i, w->pid, what,
+                 "(slowlog=%d)", app->name, i, w->pid,
+                 pa_mgr_slot_request(slot, what),
                  apr_time_sec(now - slot->req_start), app->slowlog);
 }
 
@@ -1100,12 +1109,15 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
                      && now - slot->req_start
                         > apr_time_from_sec(app->request_timeout)
                           + PA_TIMEOUT_GRACE) {
+                char what[sizeof(slot->uri)];
+
                 slot->retire = PA_RETIRE_TIMEOUT;
                 apr_atomic_inc64(&a->c.killed_timeout);
                 ap_log_error(APLOG_MARK, APLOG_WARNING, 0, m->s, PALOGNO(00110)
                              "app %s slot %d pid %" APR_PID_T_FMT ": request "
                              "\"%s\" exceeded request-timeout (%d s); killing "
-                             "the worker", app->name, i, w->pid, slot->uri,
+                             "the worker", app->name, i, w->pid,
+                             pa_mgr_slot_request(slot, what),
                              app->request_timeout);
                 pa_worker_signal(w, SIGTERM);
             }

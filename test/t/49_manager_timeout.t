@@ -50,9 +50,10 @@ SKIP: {
         bg_result($job);
         skip 'the httpd child reached its own deadline before it was stopped', 7;
     }
-    my $log = wait_for_log(qr/PA00110: app mto slot 0 pid $w: request "GET \/mto\?sleep=60" exceeded request-timeout \(10 s\); killing the worker/,
+    my $log = wait_for_log(qr/PA00110: app mto slot 0 pid $w: request "GET \/mto" exceeded request-timeout \(10 s\); killing the worker/,
                            $off, file => $h->log_file, timeout => 60);
-    ok($log, 'the manager kills the worker of a request past request-timeout (PA00110)')
+    # Its path only: a query string may carry secrets (sleep=60 here).
+    ok($log, 'the manager kills the worker of a request past request-timeout (PA00110), its query left out')
         or diag(error_log_since($off, $h->log_file));
     ok(wait_for(sub { !pid_alive($w) }), 'the worker is gone');
     kill 'CONT', @kids;
