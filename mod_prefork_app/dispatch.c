@@ -334,6 +334,7 @@ static int put_spool(pa_req_t *q, const char *data, apr_size_t len)
                       "%s: writing a request body to its temporary file "
                       "failed after %" APR_OFF_T_FMT " bytes", q->app->name,
                       q->spool_len);
+        q->why = "spool";
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     q->spool_len += len;
@@ -410,6 +411,7 @@ static int spool_body(pa_req_t *q)
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, PALOGNO(00324)
                       "%s: cannot create a temporary file for a request "
                       "body without a length", q->app->name);
+        q->why = "spool";
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     while (!q->body_complete) {
@@ -2097,6 +2099,13 @@ int pa_app_handler(request_rec *r)
     }
     rc = read_body_prefix(q);
     if (rc != OK) {
+        /* No worker was involved, but the request counts, is logged if
+         * slow (a slow upload that failed is what slowlog is for) and has
+         * its note, as one that fails later. */
+        if (!q->why) {
+            q->why = "client";
+        }
+        record(q, rc, 1);
         return rc;
     }
     /* A body that came without a length has one now: the app is told, as

@@ -2,16 +2,18 @@
 # method and path without the query string, total time, the part of it spent
 # waiting for a worker, the worker's pid, the status) and is counted on the
 # status page; a quick one gets neither. One still running past N seconds
-# is logged while it runs too (PA00137), once, with its worker's pid.
+# is logged while it runs too (PA00137), once, with its worker's pid. A slow
+# upload the client gives up on is logged too, though no worker saw it.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
+use IO::Socket::INET ();
 use PATest qw(:all);
 use PADispatch qw(:all);
 
-plan tests => 22;
+plan tests => 24;
 
 my $app = 'dslowlog';
 my $logs = Apache::Test::vars('t_logs');
@@ -75,6 +77,20 @@ my ($all, $queued) = $text =~ /PA00321: dslowlog: slow request GET \/dslowlog: (
 ok($all && $queued >= 2.9 && $queued <= $all,
    'the 503\'s line: its time in the queue shown as waiting') or diag($text);
 unlink $hold;
+
+# ---- a slow upload the client abandons: no worker, still logged ------------------
+$off = error_log_offset();
+$before = counter($app, 'slow_requests');
+my $sock = IO::Socket::INET->new(PeerAddr => Apache::TestRequest::hostport(), Timeout => 30)
+    or die "connect: $!";
+print $sock "POST /$app?secret=xyzzy HTTP/1.1\r\nHost: localhost\r\n"
+          . "Content-Length: 100000\r\n\r\n0123456789";
+select undef, undef, undef, 1.5;
+close $sock;
+$text = wait_for_log(qr/PA00321: [^\n]*POST/, $off) || '';
+like($text, qr/PA00321: dslowlog: slow request POST \/dslowlog: \d+\.\d{3} s, of which 0\.000 s waiting for a worker; no worker, status 400 \(slowlog=1\)/,
+     'an upload cut after 1.5 s: its slowlog line, no worker, 400') or diag($text);
+ok(wait_for(sub { counter($app, 'slow_requests') == $before + 1 }), '... and counted');
 
 # ---- still running past slowlog=: a line while it runs -----------------------
 $off = error_log_offset();

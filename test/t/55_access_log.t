@@ -8,10 +8,11 @@ use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
+use IO::Socket::INET ();
 use PATest qw(:all);
 use PADispatch qw(:all);
 
-plan tests => 28;
+plan tests => 30;
 
 my $logs = Apache::Test::vars('t_logs');
 my $log = "$logs/pa_notes_log";
@@ -112,6 +113,15 @@ $res = $http->get("$base/dlogbad/full?mode=overloaded");
 $f = fields(line_of('/dlogbad/full'));
 is($res->{status} . ' ' . $f->{error}, '503 overloaded',
    'FCGI_OVERLOADED: 503, overloaded');
+
+# ---- the client leaves before its body is read: no worker was claimed --------
+my $sock = IO::Socket::INET->new(PeerAddr => Apache::TestRequest::hostport(), Timeout => 30)
+    or die "connect: $!";
+print $sock "POST /dlog/cut HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\n\r\n0123456789";
+close $sock;
+$f = fields(line_of('/dlog/cut'));
+is("$f->{status} $f->{app} $f->{error}", "400 $app client", 'a body cut short: 400, the app, client');
+is("$f->{worker} $f->{wait}", '- 0', 'a body cut short: no worker, no wait');
 
 # ---- the app's own 503 is no error of the module's ---------------------------
 $res = $http->get("$base/dlog/own?status=503");
