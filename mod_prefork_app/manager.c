@@ -416,6 +416,7 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
     int i, nfds = 4, keep = 0, ngroups, rv, failed = 0;
     const gid_t *groups;
     sigset_t pending;
+    struct stat st;
     apr_uint32_t j;
 
     apr_pool_create(&m->pool, pconf);
@@ -465,7 +466,19 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
     m->keep_conn = keep;
     m->conn_fd = -1;
     rv = pa_sb_sockdir_create(sb->sockdir);
-    if (rv != 0 && rv != EEXIST) {
+    if (rv == EEXIST && !pa_sb_sockdir_made(sb->sockdir, &st)) {
+        /* pa_mgr_check_sockdir() tries to remove and make it every
+         * second, and never takes one it did not make. */
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PALOGNO(00140)
+                     "socket directory %s was there already, and is not "
+                     "one this server made (owner uid %ld, mode %04o): "
+                     "someone else made it first; not using it, and no "
+                     "worker starts until it can be made anew",
+                     sb->sockdir, (long)st.st_uid,
+                     (unsigned int)(st.st_mode & 07777));
+        pa_mgr_sockdir_lost(m, 2);
+    }
+    else if (rv != 0 && rv != EEXIST) {
         /* pa_mgr_check_sockdir() tries again every second; no worker can
          * start until then. */
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, PALOGNO(00122)
