@@ -53,6 +53,8 @@ pa_sb_t *pa_scoreboard;
 #define PA_RETIRE_QUIET apr_time_from_sec(10)
 /* How often the socket directory is looked for (a cleaner may remove it). */
 #define PA_SOCKDIR_CHECK apr_time_from_sec(1)
+/* How long the lock on the pid file's directory is waited for. */
+#define PA_PIDLOCK_WAIT apr_time_from_sec(2)
 /* Exit status of a manager that could not set up: do not restart it. */
 #define PA_MANAGER_STARTUP_ERROR 254
 #define PA_MANAGER_QUICK_DEATHS 5
@@ -159,20 +161,28 @@ static int pa_mgr_sibling(pid_t pid);
  * under a lock on its directory: on an idle graceful restart the old one
  * leaves as the new one starts, and its check ("does the file name me?")
  * and unlink() must not straddle the new one's write. Released by close(),
- * or by death. Where the directory cannot be locked (NFS), they go ahead
- * unlocked. */
+ * or by death; -1 if not had. Where the directory cannot be locked (NFS),
+ * they go ahead unlocked; so they do after PA_PIDLOCK_WAIT: any user who
+ * may read the directory (/run/apache2 is 0755) can hold its lock, and
+ * must not be able to hold up a manager's start or httpd's stop. */
 static int pa_lock_piddir(apr_pool_t *p, const char *pidfile)
 {
     char *dir = apr_pstrdup(p, pidfile);
     char *slash = strrchr(dir, '/');
+    apr_time_t until = apr_time_now() + PA_PIDLOCK_WAIT;
     int fd;
 
     if (slash) {
         slash[slash == dir ? 1 : 0] = '\0';
     }
     fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    while (fd >= 0 && flock(fd, LOCK_EX) != 0 && errno == EINTR) {
-        continue;
+    while (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        if ((errno != EWOULDBLOCK && errno != EINTR)
+            || apr_time_now() >= until) {
+            close(fd);
+            return -1;
+        }
+        apr_sleep(apr_time_from_msec(10));
     }
     return fd;
 }
@@ -182,7 +192,7 @@ static long pa_read_pidfile(const char *pidfile)
 {
     char buf[32];
     ssize_t n = 0;
-    int fd = open(pidfile, O_RDONLY | O_CLOEXEC);
+    int fd = open(pidfile, O_RDONLY | O_NONBLOCK | O_CLOEXEC);  /* a FIFO */
 
     if (fd >= 0) {
         n = read(fd, buf, sizeof(buf) - 1);
@@ -285,7 +295,10 @@ static void pa_mgr_write_pidfile(pa_manager_t *m)
                      "of its own", m->pidfile, other);
     }
     len = apr_snprintf(buf, sizeof(buf), "%" APR_PID_T_FMT "\n", getpid());
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /* A file of that name is not followed or written through (a link
+     * put there, where the directory is another user's to write too). */
+    unlink(tmp);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) {
         rv = errno;
     }

@@ -8,8 +8,12 @@
 #     in it (its owner could swap them for listeners of their own), the
 #     apps answer 503 and the manager says why; once it is removed, the
 #     manager makes its own and the apps serve again
+#   - a lock held on the pid file's directory (DefaultRuntimeDir, which
+#     every user may read, and so lock) holds up neither the graceful
+#     restart's new manager nor httpd's stop
 # Run by scripts/test when it runs as root.
 . "$(dirname "$0")/common" "$@"
+refused() { ! "$@"; }
 
 cp "$BUILD/mod_prefork_app/.libs/mod_prefork_app.so" "$BUILD/scripts/apps/echo" "$dir/"
 port=$(pa_free_port 18950)
@@ -53,7 +57,25 @@ rm -rf "$next"
 check "once it is removed, the manager makes its own and the app serves" wait_status 200
 check "root's, 0710, with the app's socket in it" \
     test "$(stat -c '%U %a' "$next" 2>/dev/null)" = "root 710" -a -S "$next/plain.0.sock"
+
+# nobody locks the directory the managers' pid file is in, for longer than
+# anything below waits.
+runuser -u nobody -- flock "$dir" sleep 300.5 &
+locked() { ! flock -n "$dir" true; }
+for _ in $(seq 1 100); do locked && break; sleep 0.1; done
+check "nobody holds a lock on the pid file's directory" locked
+mgr=$(cat "$dir/prefork_app_manager.pid" 2>/dev/null)
+"$HTTPD" -f "$conf" -k graceful
+new_mgr() { local p; p=$(cat "$dir/prefork_app_manager.pid" 2>/dev/null); [ -n "$p" ] && [ "$p" != "$mgr" ]; }
+served_by_new() { new_mgr && [ "$(status)" = 200 ]; }
+for _ in $(seq 1 150); do served_by_new && break; sleep 0.2; done
+check "the graceful restart's manager starts, writes its pid file and serves meanwhile" served_by_new
+check "(the lock still held)" locked
 "$HTTPD" -f "$conf" -k stop
-for _ in $(seq 1 200); do [ -f "$dir/httpd.pid" ] || break; sleep 0.1; done
-check "stopped" test ! -f "$dir/httpd.pid"
+# (httpd removes its pid file first, then stops the manager.)
+parent_up() { kill -0 "$ppid" 2>/dev/null; }
+for _ in $(seq 1 300); do parent_up || break; sleep 0.1; done
+check "httpd -k stop stops it meanwhile: its parent process exits" refused parent_up
+check "(the lock still held)" locked
+pkill -u nobody -f '^sleep 300.5$'
 finish
