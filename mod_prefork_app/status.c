@@ -396,7 +396,8 @@ static void st_snapshot(st_snapshot_t *snap, request_rec *r,
         sa = apr_array_push(snap->apps);
         memset(sa, 0, sizeof(*sa));
         sa->app = app;
-        sa->nslots = a->nslots;
+        /* The layout's count, not the segment's: a child may write that. */
+        sa->nslots = sb->layout[i].nslots;
         sa->queue_len = a->queue_len;
         /* queue-limit makes it smaller. */
         sa->queue_room = a->queue_limit && a->queue_limit < a->nwaiters

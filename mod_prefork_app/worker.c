@@ -433,11 +433,13 @@ static void pa_child_exec(pa_worker_t *w, int out_fd, const char **envp,
     if (pa_worker_grouped(w)) {
         setpgid(0, 0);
     }
+    pa_child_schedule(w->app);
+    pa_child_drop_privileges(w);
+    /* As the app's user, as suexec does: the directory may be that user's,
+     * who could swap it for a link into a tree only root may enter. */
     if (chdir(w->app->dir) != 0) {
         pa_child_fail("chdir to", w->app->dir);
     }
-    pa_child_schedule(w->app);
-    pa_child_drop_privileges(w);
     /* Never outlive the manager, even a SIGKILLed one. After the setuid:
      * a credential change clears the parent-death signal. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
