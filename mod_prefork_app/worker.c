@@ -212,7 +212,10 @@ static uid_t pa_app_uid(const pa_app_t *app)
 
 int pa_worker_attaches_zone(const pa_app_t *app)
 {
-    return app->cache && pa_app_uid(app) == ap_unixd_config.user_id;
+    /* Not root: user= is not applied, every worker runs as httpd's own
+     * user, whose the zone is. */
+    return app->cache && (geteuid() != 0
+                          || pa_app_uid(app) == ap_unixd_config.user_id);
 }
 
 static gid_t pa_app_gid(const pa_app_t *app)
