@@ -175,6 +175,14 @@ static int safe_method(const request_rec *r)
            || r->header_only;
 }
 
+/* Idempotent (RFC 9110 9.2.2): done twice, as done once. mod_proxy_http
+ * and nginx replay these on another backend too. */
+static int idempotent_method(const request_rec *r)
+{
+    return safe_method(r) || r->method_number == M_PUT
+           || r->method_number == M_DELETE;
+}
+
 /* Kept connections for this app, asked again for every attempt: the
  * manager may have found that the app closes them (keep_off). */
 static int keeps_conn(const pa_req_t *q)
@@ -1988,9 +1996,9 @@ static int replayable(pa_req_t *q)
     if (ran_without_output(q)) {
         return 0;
     }
-    /* It may have acted on the request: only if that is harmless. */
+    /* It may have acted on the request: only if doing so again is. */
     return (q->fail == PA_FAIL_DEAD || q->fail == PA_FAIL_STALE)
-           && q->body_complete && safe_method(q->r);
+           && q->body_complete && idempotent_method(q->r);
 }
 
 /* The request's outcome for the status page, the slowlog line and the

@@ -1,6 +1,6 @@
-# A worker that goes away before answering: a GET (nothing to replay but the
-# request) is retried once on another worker and succeeds; a POST may have
-# been acted upon, so it gets 502. Nothing hangs, no worker stays busy, and
+# A worker that goes away before answering: a GET, PUT or DELETE (done twice,
+# as done once) is retried once on another worker and succeeds; a POST may
+# have been acted upon, so it gets 502. Nothing hangs, no worker stays busy, and
 # a client that leaves mid-response frees its worker too.
 use strict;
 use warnings FATAL => 'all';
@@ -11,7 +11,7 @@ use IO::Socket::INET ();
 use PATest qw(:all);
 use PADispatch qw(:all);
 
-plan tests => 19;
+plan tests => 21;
 
 my $logs = Apache::Test::vars('t_logs');
 my $app = 'dretry';
@@ -42,6 +42,18 @@ ok(-e $marker, 'the first worker did die on it');
 ok(wait_for(sub { (st()->{counters}{retries} || 0) == $retries + 1 }), 'retry counted');
 ok(wait_for_log(qr/PA00308: dretry: worker pid \d+ went away before answering; retrying/, $off),
    'retry logged (debug)');
+
+# PUT and DELETE are idempotent too (RFC 9110): done again, no harm.
+$marker = "$logs/dretry_die_put";
+unlink $marker;
+$res = $http->request('PUT', "$base/dretry?die=$marker", { content => 'x=1' });
+ok($res->{status} == 200 && -e $marker, 'PUT: the worker died on it, retried, served')
+    or diag(explain($res));
+$marker = "$logs/dretry_die_delete";
+unlink $marker;
+$res = $http->request('DELETE', "$base/dretry?die=$marker");
+ok($res->{status} == 200 && -e $marker, 'DELETE: the worker died on it, retried, served')
+    or diag(explain($res));
 
 $marker = "$logs/dretry_die_post";
 unlink $marker;
