@@ -910,13 +910,14 @@ static void headers_done(pa_req_t *q)
     rc = ap_scan_script_header_err_brigade_ex(r, q->hdr, line,
                                               APLOG_MODULE_INDEX);
     apr_brigade_cleanup(q->hdr);
+    /* httpd logs an offending line, and notes it for the error page, also
+     * an invalid Status for which it still says OK: the client has no
+     * business seeing the app's output (or its script's name). */
+    apr_table_unset(r->notes, "error-notes");
     /* A 304 or 412 (ap_meets_conditions() said so) goes out with the app's
      * headers too: they are checked as for any other reply. */
     if (rc != OK && rc != HTTP_NOT_MODIFIED
         && rc != HTTP_PRECONDITION_FAILED) {
-        /* httpd logged the offending line, and noted it for the error page:
-         * the client has no business seeing the app's output. */
-        apr_table_unset(r->notes, "error-notes");
         broken(q, PA_BAD_HEADERS, "unparsable header block");
         return;
     }
