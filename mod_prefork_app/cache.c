@@ -265,6 +265,31 @@ apr_status_t pa_cache_create_zones(pa_server_conf_t *conf, apr_pool_t *pconf,
     return APR_SUCCESS;
 }
 
+/* A part of the key that may hold any byte but NUL (a rewrite's
+ * substitution may put a space in it): with its length, so that no two
+ * keys read alike. */
+static const char *key_part(apr_pool_t *p, const char *s)
+{
+    s = s ? s : "";
+    return apr_psprintf(p, " %" APR_SIZE_T_FMT ":%s", strlen(s), s);
+}
+
+/* What a server-level rewrite ([PT], or a plain RewriteRule in server
+ * context) may have made of req's request line, from anything (the
+ * client's address, a header in its substitution, for which mod_rewrite
+ * adds no Vary): the path the app gets (SCRIPT_NAME and PATH_INFO, or
+ * REDIRECT_URL) and its query (QUERY_STRING, or REDIRECT_QUERY_STRING).
+ * The query only when it is not the request line's, which the key has
+ * already: a long one would take twice its room (keys are bounded). */
+static const char *key_rewritten(apr_pool_t *p, request_rec *req)
+{
+    const char *args = req->args ? req->args : "",
+               *line = req->parsed_uri.query ? req->parsed_uri.query : "";
+
+    return apr_pstrcat(p, key_part(p, req->uri),
+                       strcmp(args, line) ? key_part(p, args) : " =", NULL);
+}
+
 /* The Host header (and its port, under UseCanonicalName Off) is the
  * client's to choose: the virtual host that serves the request (where its
  * section is defined) and the local port are part of the key, so that one
@@ -272,7 +297,9 @@ apr_status_t pa_cache_create_zones(pa_server_conf_t *conf, apr_pool_t *pconf,
  * After an internal redirect (a per-directory RewriteRule to a front
  * controller) or in a subrequest, the app is also told the client's own
  * request (REQUEST_URI), by which it tells its pages apart: the key has
- * it too. */
+ * it too. Each request with what a rewrite made of it, and the file the
+ * app is asked to run (SCRIPT_FILENAME) with the path after it (PATH_INFO:
+ * the part of a rewritten file that does not exist). */
 static const char *cache_key(request_rec *r, pa_app_t *app)
 {
     server_rec *s = r->server;
@@ -281,14 +308,19 @@ static const char *cache_key(request_rec *r, pa_app_t *app)
     while (first->prev || first->main) {
         first = first->prev ? first->prev : first->main;
     }
-    return apr_psprintf(r->pool, "%s %s:%d :%u %s://%s:%u%s%s%s", app->name,
+    return apr_psprintf(r->pool, "%s %s:%d :%u %s://%s:%u%s%s%s%s%s%s%s",
+                        app->name,
                         s->defn_name ? s->defn_name : "-", s->defn_line_number,
                         (unsigned)r->connection->local_addr->port,
                         ap_http_scheme(r),
                         r->hostname ? r->hostname : s->server_hostname,
                         (unsigned)ap_get_server_port(r), r->unparsed_uri,
+                        key_rewritten(r->pool, r),
+                        key_part(r->pool, r->filename),
+                        key_part(r->pool, r->path_info),
                         first == r ? "" : " < ",
-                        first == r ? "" : first->unparsed_uri);
+                        first == r ? "" : first->unparsed_uri,
+                        first == r ? "" : key_rewritten(r->pool, first));
 }
 
 /* Only anonymous GET/HEAD requests may see or fill the shared cache, and
