@@ -12,7 +12,8 @@
  * s-maxage or Expires, no Set-Cookie, no private/no-store/no-cache, no
  * Vary but Accept-Encoding).
  * Requests carrying Authorization or Cookie never read or fill the cache,
- * so one user's page cannot reach another. Any other method's success
+ * so one user's page cannot reach another, nor do those with a body. Any
+ * other method's success
  * drops the entry of its URI.
  */
 #include "cache.h"
@@ -323,15 +324,27 @@ static const char *cache_key(request_rec *r, pa_app_t *app)
                         first == r ? "" : key_rewritten(r->pool, first));
 }
 
-/* Only anonymous GET/HEAD requests may see or fill the shared cache, and
- * not an ErrorDocument's internal redirect: it comes with the error's
- * status, which a stored 200 would replace, and its page is not the URL's. */
+/* Whether the request carries a body (chunked, or a Content-Length that
+ * is not 0): the app reads it, the key does not hold it. */
+static int request_has_body(request_rec *r)
+{
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+    apr_off_t len;
+
+    return apr_table_get(r->headers_in, "Transfer-Encoding")
+           || (cl && (!ap_parse_strict_length(&len, cl) || len > 0));
+}
+
+/* Only anonymous GET/HEAD requests without a body may see or fill the
+ * shared cache, and not an ErrorDocument's internal redirect: it comes
+ * with the error's status, which a stored 200 would replace, and its page
+ * is not the URL's. */
 static int request_cacheable(request_rec *r)
 {
     return (r->method_number == M_GET) && r->status == HTTP_OK
         && !apr_table_get(r->headers_in, "Authorization")
         && !apr_table_get(r->headers_in, "Cookie")
-        && !r->user;
+        && !r->user && !request_has_body(r);
 }
 
 /* Whether a request may change what its URI serves (RFC 9110 9.2.1: any

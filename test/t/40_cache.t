@@ -12,6 +12,7 @@ use Apache::Test qw(-withtestmore);
 use Apache::TestRequest qw(GET HEAD POST PUT);
 use PATest qw(:all);
 use IO::Socket::INET ();
+use HTTP::Tiny ();
 
 # "page X pid P served N": who answered, and how often that worker had.
 sub fetch {
@@ -399,6 +400,31 @@ for my $size (300_000, 1_100_000) {
        'a tag named twice: stored all the same');
     like(GET('/cached/x?invalidate=d1')->content, qr/^removed 1$/m,
          'and dropped by that tag');
+}
+
+# A GET or HEAD with a body, which the app reads (a search or GraphQL-style
+# GET) but the key does not hold, neither fills the zone (the plain GET
+# after it is the app's answer to that one) nor is answered from it. An
+# empty one (Content-Length: 0) is a plain GET.
+{
+    my $tiny = HTTP::Tiny->new(timeout => 120, keep_alive => 0);
+    my $url = 'http://' . Apache::TestRequest::hostport() . "/cecho?$cc&n=24";
+    # "STATUS CACHE body_length" of a request with that body.
+    my $with = sub {
+        my ($method, $content) = @_;
+        my $r = $tiny->request($method, $url, defined $content ? { content => $content } : {});
+        my ($len) = ($r->{content} // '') =~ /^body_length=(\d+)$/m;
+        return "$r->{status} " . ($r->{headers}{'x-prefork-app-cache'} // '-') . ' ' . ($len // '-');
+    };
+    is($with->('GET', 'poison'), '200 - 6', 'a GET with a body: the app\'s answer, no cache');
+    is($with->('GET'), '200 MISS 0', 'the plain GET after it: a miss, the app\'s answer to it');
+    is($with->('GET'), '200 HIT 0', 'which is stored');
+    is($with->('GET', 'poison'), '200 - 6', 'a GET with a body on a stored page: the app\'s answer');
+    my @parts = ('poi', 'son');
+    is($with->('GET', sub { shift @parts }), '200 - 6',
+       'one with a chunked body too');
+    is($with->('HEAD', 'poison'), '200 - -', 'a HEAD with a body: not from the zone either');
+    is($with->('GET', ''), '200 HIT 0', 'a GET with Content-Length: 0: from the zone');
 }
 
 # Whether an answer came from the cache is httpd's to say, not the app's.
