@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -60,6 +61,10 @@ static pa_sb_t *pa_conn_sb;
 /* Second of this child's last sweep of kept connections to workers that
  * are gone (pa_conn_sweep()). */
 static volatile apr_uint32_t pa_swept;
+/* How many this child holds, and how many it may: half its descriptor
+ * limit, the rest left to httpd (clients, files, logs). */
+static volatile apr_uint32_t pa_kept_count;
+static apr_uint32_t pa_kept_max;
 
 static int pa_conn_addr(struct sockaddr_un *sa, const char *path)
 {
@@ -251,6 +256,7 @@ void pa_conn_serve(int fd, pa_conn_lookup_fn lookup, void *baton)
 
 void pa_conn_child_init(apr_pool_t *pchild, pa_sb_t *sb)
 {
+    struct rlimit rl;
     int i;
     apr_uint32_t j;
 
@@ -266,6 +272,20 @@ void pa_conn_child_init(apr_pool_t *pchild, pa_sb_t *sb)
     pa_service_path = apr_pstrcat(pchild, sb->sockdir,
                                   "/" PA_CONN_SERVICE, NULL);
     pa_conn_sb = sb;
+    pa_kept_max = APR_UINT32_MAX;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+        && rl.rlim_cur / 2 < APR_UINT32_MAX) {
+        pa_kept_max = (apr_uint32_t)(rl.rlim_cur / 2);
+    }
+}
+
+/* Close a kept connection of this child's (the manager keeps its own). */
+static void pa_conn_unkeep(pa_conn_kept_t *k)
+{
+    close(k->fd);
+    k->fd = -1;
+    k->pid = 0;
+    apr_atomic_dec32(&pa_kept_count);
 }
 
 /* A kept connection is closed when this child next claims its slot and
@@ -274,11 +294,14 @@ void pa_conn_child_init(apr_pool_t *pchild, pa_sb_t *sb)
  * piled up to one per slot of every app (1500 for 500 apps of processes=
  * 0-2), past a ulimit -n of 1024 or 8192 with enough apps. So before it
  * takes a new one, at most once a second, the child closes those whose
- * worker has left or is leaving. An entry is written only by the thread
+ * worker has left or is leaving. With all set (it holds pa_kept_max: many
+ * workers alive, each used by this child once), it closes every one it is
+ * not using now; the next request to such a worker fetches it again.
+ * An entry is written only by the thread
  * whose claim holds its slot (pa_conn_get(), pa_conn_drop() before the
  * release); under the app's lock no claim starts, so a slot not busy for
  * this child is nobody's to touch but ours. */
-static void pa_conn_sweep(void)
+static void pa_conn_sweep(int all)
 {
     pa_sb_t *sb = pa_conn_sb;
     apr_uint32_t now = (apr_uint32_t)apr_time_sec(apr_time_now());
@@ -286,7 +309,8 @@ static void pa_conn_sweep(void)
     int i;
     apr_uint32_t j;
 
-    if (now == last || apr_atomic_cas32(&pa_swept, now, last) != last) {
+    if (!all && (now == last
+                 || apr_atomic_cas32(&pa_swept, now, last) != last)) {
         return;
     }
     for (i = 0; i < sb->napps; i++) {
@@ -308,14 +332,12 @@ static void pa_conn_sweep(void)
                               && slot->client_pid == sb->self)) {
                 continue;
             }
-            if (slot->pid == k->pid && slot->seq == k->seq
+            if (!all && slot->pid == k->pid && slot->seq == k->seq
                 && slot->state != PA_SLOT_STOPPING
                 && slot->state != PA_SLOT_EMPTY) {
                 continue;
             }
-            close(k->fd);
-            k->fd = -1;
-            k->pid = 0;
+            pa_conn_unkeep(k);
         }
         pa_sb_unlock(sb, a);
     }
@@ -469,20 +491,23 @@ int pa_conn_get(request_rec *r, const pa_app_t *app, const pa_claim_t *claim,
     if (k->fd >= 0 && (!keep || k->pid != claim->pid || k->seq != claim->seq)) {
         /* The app no longer keeps connections, or it leads to an earlier
          * occupant. */
-        close(k->fd);
-        k->fd = -1;
+        pa_conn_unkeep(k);
     }
     if (keep) {
         if (k->fd >= 0) {
             *kept = 1;
             return k->fd;
         }
-        pa_conn_sweep();
+        pa_conn_sweep(0);
+        if (apr_atomic_read32(&pa_kept_count) >= pa_kept_max) {
+            pa_conn_sweep(1);
+        }
         fd = pa_conn_fetch(r, app, claim, deadline, &pid);
         if (fd >= 0) {
             k->fd = fd;
             k->pid = claim->pid;
             k->seq = claim->seq;
+            apr_atomic_inc32(&pa_kept_count);
             *kept = 1;
             return fd;
         }
@@ -513,9 +538,10 @@ void pa_conn_drop(const pa_app_t *app, const pa_claim_t *claim, int fd)
 {
     pa_conn_kept_t *k = &pa_kept[app->index][claim->slot_index];
 
-    close(fd);
     if (k->fd == fd) {
-        k->fd = -1;
-        k->pid = 0;
+        pa_conn_unkeep(k);
+    }
+    else {
+        close(fd);
     }
 }
