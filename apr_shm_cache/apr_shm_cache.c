@@ -676,6 +676,18 @@ static apr_status_t handle_init(apr_shm_cache_t **cache, apr_shm_t *shm,
     return rv;
 }
 
+/* What a handle holds beyond its own few hundred bytes of the caller's
+ * pool (apr_rmm's lists, a few KB): freed when it is let go, not left to
+ * pile up in a pool that attaches and detaches again and again. Not at the
+ * pool's cleanup: APR destroyed the subpool before. */
+static void handle_free(apr_shm_cache_t *c)
+{
+    if (c->rmm_pool) {
+        apr_pool_destroy(c->rmm_pool);
+        c->rmm_pool = NULL;
+    }
+}
+
 /* Cleanup of a created zone on the caller's pool.  APR's own cleanup of
  * the segment removes its name in any process that cleans the pool (a
  * forked child at exit() too), so the segment lives in a pool that no
@@ -825,6 +837,7 @@ APR_DECLARE(apr_status_t) apr_shm_cache_create(apr_shm_cache_t **cache,
     }
     if ((rv = handle_init(&c, shm, pool)) != APR_SUCCESS
         || (rv = reset_all(c)) != APR_SUCCESS) {
+        handle_free(c);
         goto failed;
     }
     stripes_close(c);         /* leave the words even: readers go lock-free */
@@ -920,10 +933,14 @@ APR_DECLARE(apr_status_t) apr_shm_cache_attach(apr_shm_cache_t **cache,
     }
     shm_advise_huge(shm);
     /* Detaching a failed mapping is harmless: munmap() refuses it. */
-    if ((rv = check_segment(shm)) != APR_SUCCESS
-        || (rv = handle_init(&c, shm, pool)) != APR_SUCCESS
+    if ((rv = check_segment(shm)) != APR_SUCCESS) {
+        apr_shm_detach(shm);
+        return rv;
+    }
+    if ((rv = handle_init(&c, shm, pool)) != APR_SUCCESS
         || (rv = apr_rmm_attach(&c->rmm, NULL, c->base + c->hdr->rmm_off,
                                 c->rmm_pool)) != APR_SUCCESS) {
+        handle_free(c);
         apr_shm_detach(shm);
         return rv;
     }
@@ -933,6 +950,7 @@ APR_DECLARE(apr_status_t) apr_shm_cache_attach(apr_shm_cache_t **cache,
 
 APR_DECLARE(apr_status_t) apr_shm_cache_detach(apr_shm_cache_t *cache)
 {
+    handle_free(cache);
     return apr_shm_detach(cache->shm);
 }
 
@@ -941,6 +959,7 @@ APR_DECLARE(apr_status_t) apr_shm_cache_destroy(apr_shm_cache_t *cache)
     if (!cache->shm_pool) {
         return apr_shm_cache_detach(cache);     /* attached: not ours */
     }
+    handle_free(cache);
     return apr_pool_cleanup_run(cache->pool, cache, zone_cleanup);
 }
 

@@ -220,7 +220,8 @@ APR_DECLARE(apr_status_t) apr_shm_cache_attach(apr_shm_cache_t **cache,
 
 /**
  * Unmap a zone from this process without destroying it.
- * The handle must not be used afterwards.
+ * The handle must not be used afterwards.  What it held is freed, but for
+ * a few hundred bytes of its pool, which stay until that pool is cleaned.
  * @param cache A handle from apr_shm_cache_attach()
  * @return APR_SUCCESS or the error of apr_shm_detach()
  */

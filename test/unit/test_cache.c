@@ -825,11 +825,18 @@ static void test_no_test_hook(void **state)
     apr_pool_destroy(p);
 }
 
+static apr_status_t note_cleared(void *data)
+{
+    *(int *)data = 1;
+    return APR_SUCCESS;
+}
+
 static void test_attach_detach(void **state)
 {
     apr_pool_t *p, *p2;
     apr_shm_cache_t *c, *a;
     const char *name;
+    int freed = 0;
 
     apr_pool_create(&p, NULL);
     apr_pool_create(&p2, NULL);
@@ -842,7 +849,12 @@ static void test_attach_detach(void **state)
                      APR_SUCCESS);
     check_value(c, "via-attach", "1", p);
     assert_int_equal(stats_of(a).entries, 1);
+    /* What the handle holds goes with it, not with p2 (a process that
+     * attaches and detaches again and again in one pool). */
+    apr_pool_cleanup_register(a->rmm_pool, &freed, note_cleared,
+                              apr_pool_cleanup_null);
     assert_int_equal(apr_shm_cache_detach(a), APR_SUCCESS);
+    assert_int_equal(freed, 1);
     check_value(c, "via-attach", "1", p);
     /* destroy() of an attached handle detaches: the zone and its name stay. */
     assert_int_equal(apr_shm_cache_attach(&a, name, p2), APR_SUCCESS);
@@ -850,7 +862,11 @@ static void test_attach_detach(void **state)
     assert_int_equal(apr_shm_cache_attach(&a, name, p2), APR_SUCCESS);
     check_value(a, "via-attach", "1", p2);
     assert_int_equal(apr_shm_cache_detach(a), APR_SUCCESS);
+    freed = 0;
+    apr_pool_cleanup_register(c->rmm_pool, &freed, note_cleared,
+                              apr_pool_cleanup_null);
     assert_int_equal(apr_shm_cache_destroy(c), APR_SUCCESS);
+    assert_int_equal(freed, 1);
     assert_true(APR_STATUS_IS_ENOENT(apr_shm_cache_attach(&a, name, p2)));
     apr_pool_destroy(p2);
     apr_pool_destroy(p);
