@@ -205,8 +205,11 @@ APR_DECLARE(apr_status_t) apr_shm_cache_create(apr_shm_cache_t **cache,
  * segment that is not (yet) a complete zone gives
  * APR_SHM_CACHE_ENOTCACHE: one that is not a cache, and also one whose
  * creator is still inside apr_shm_cache_create(), so a process that may
- * start before the creator is done should retry on that status.  A zone
- * is attachable once apr_shm_cache_create() has returned.
+ * start before the creator is done should retry on that status, a few
+ * times and not in a tight loop: APR 1.7's apr_shm_attach() leaves a
+ * descriptor open each time it finds a segment whose size is not written
+ * yet (a creator that died at that point leaves such a segment for good).
+ * A zone is attachable once apr_shm_cache_create() has returned.
  * @param cache The new handle
  * @param fname The name given to apr_shm_cache_create()
  * @param pool Pool of the handle; cleaning it up detaches
