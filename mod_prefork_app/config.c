@@ -394,6 +394,14 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
         }
         return NULL;
     }
+    if (!strcmp(key, "body-spool")) {
+        const char *err = parse_size(val, &app->body_spool);
+
+        if (err) {
+            return apr_psprintf(p, "body-spool=%s %s", val, err);
+        }
+        return NULL;
+    }
     if (!strcmp(key, "cache")) {
         if (!valid_name(val)) {
             return apr_psprintf(p, "cache=%s: not a valid zone name", val);
@@ -407,7 +415,7 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
                         "queue-limit, "
                         "die-timeout, start-delay, slowlog, touch-reload, "
                         "keep-conn, sched, nice, user, group, cache, "
-                        "reply-buffer, reply-spool)", key);
+                        "reply-buffer, reply-spool, body-spool)", key);
 }
 
 /* Whether workers forked by this process may run at a negative nice. */

@@ -406,7 +406,8 @@ static apr_file_t *temp_file(request_rec *r, const char *name,
 /* The rest of a body that came without a Content-Length (chunked, or an
  * HTTP/2 stream), into a temporary file: the app is told CONTENT_LENGTH,
  * which PHP needs to read any body at all and SCGI must announce, and the
- * body stays replayable. A slow upload still holds no worker. */
+ * body stays replayable. A slow upload still holds no worker. So for one
+ * with a length up to body-spool=. */
 static int spool_body(pa_req_t *q)
 {
     request_rec *r = q->r;
@@ -443,6 +444,8 @@ static int read_body_prefix(pa_req_t *q)
     request_rec *r = q->r;
     apr_bucket_brigade *bb = apr_brigade_create(r->pool,
                                                 r->connection->bucket_alloc);
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+    apr_off_t len;
 
     while (!q->body_complete && q->body_len < PA_BODY_BUFFER_MAX) {
         apr_status_t rv;
@@ -456,7 +459,8 @@ static int read_body_prefix(pa_req_t *q)
             return rc;
         }
     }
-    if (!q->body_complete && !apr_table_get(r->headers_in, "Content-Length")) {
+    if (!q->body_complete && (!cl || (ap_parse_strict_length(&len, cl)
+                                      && len <= q->app->body_spool))) {
         return spool_body(q);
     }
     return OK;

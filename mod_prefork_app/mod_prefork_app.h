@@ -61,6 +61,9 @@ typedef struct pa_app_t {
                                  * client slower than the app, 0 = none */
     apr_off_t reply_spool;      /* reply-spool=: bytes more of it held in a
                                  * temporary file, 0 = none */
+    apr_off_t body_spool;       /* body-spool=: request bodies with a length
+                                 * up to this are read whole before a worker
+                                 * is claimed, 0 = streamed */
     int idle_timeout;
     int request_timeout;
     int queue_timeout;

@@ -547,6 +547,7 @@ static void st_json_app(request_rec *r, const st_snapshot_t *snap,
                "\"lifetime\":%d,\"max_memory\":%" APR_OFF_T_FMT ","
                "\"reply_buffer\":%" APR_SIZE_T_FMT ","
                "\"reply_spool\":%" APR_OFF_T_FMT ","
+               "\"body_spool\":%" APR_OFF_T_FMT ","
                "\"idle_timeout\":%d,\"request_timeout\":%d,"
                "\"queue_timeout\":%d,\"queue_limit\":%d,\"slowlog\":%d,"
                "\"touch_reload\":%s,"
@@ -554,7 +555,8 @@ static void st_json_app(request_rec *r, const st_snapshot_t *snap,
                st_dynamic(app) ? "dynamic" : "static", app->min_procs,
                app->max_procs, app->spare_min, app->spare_max,
                app->max_requests, app->lifetime, app->max_memory,
-               app->reply_buffer, app->reply_spool, app->idle_timeout,
+               app->reply_buffer, app->reply_spool, app->body_spool,
+               app->idle_timeout,
                app->request_timeout, app->queue_timeout, app->queue_limit,
                app->slowlog,
                app->touch_reload ? st_json_str(p, app->touch_reload) : "null",
@@ -970,7 +972,8 @@ static void st_html_app(request_rec *r, const st_snapshot_t *snap,
                    app->max_procs);
     }
     ap_rprintf(r, "<dt>Limits: max-requests %s, lifetime %s, max-memory %s, "
-               "reply-buffer %s, reply-spool %s, request-timeout %s, "
+               "reply-buffer %s, reply-spool %s, body-spool %s, "
+               "request-timeout %s, "
                "queue-timeout %s, slowlog %s</dt>\n",
                st_limit(p, app->max_requests, ""),
                st_limit(p, app->lifetime, " s"),
@@ -978,6 +981,7 @@ static void st_html_app(request_rec *r, const st_snapshot_t *snap,
                app->reply_buffer
                ? st_human_bytes(p, (apr_off_t)app->reply_buffer) : "off",
                app->reply_spool ? st_human_bytes(p, app->reply_spool) : "off",
+               app->body_spool ? st_human_bytes(p, app->body_spool) : "off",
                st_limit(p, app->request_timeout, " s"),
                app->queue_timeout ? apr_psprintf(p, "%d s",
                                                  app->queue_timeout)

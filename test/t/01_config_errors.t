@@ -43,6 +43,7 @@ my @cases = (
                                 qr/RewriteRule prefork-app:rwnosuch: no PreforkApp named 'rwnosuch'/ ],
     [ 'queue-limit negative',   [ "$app queue-limit=-1" ],   qr/queue-limit=-1: not a number/ ],
     [ 'reply-spool bad unit',   [ "$app reply-spool=5T" ],   qr/reply-spool=5T has an unknown unit \(use K, M or G\)/ ],
+    [ 'body-spool not a size',  [ "$app body-spool=lots" ],  qr/body-spool=lots is not a number \(e.g. 64M\)/ ],
     [ 'negative slowlog',       [ "$app slowlog=-1" ],      qr/slowlog=-1: not a number/ ],
     [ 'empty touch-reload',     [ "$app touch-reload=" ],   qr/touch-reload=: not a valid path/ ],
     [ 'spare=5-2',              [ "$app processes=2-8 spare=5-2" ], qr/spare=5-2: the maximum is below the minimum/ ],

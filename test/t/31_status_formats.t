@@ -65,12 +65,12 @@ check_keys('app', $app, name => 'str', protocol => 'str', command => 'str',
            last_minute => 'obj', counters => 'obj', workers => 'arr');
 check_keys('app.pool', $app->{pool}, mode => 'str', sched => 'str', touch_reload => 'str|null',
            map { $_ => 'int' }
-           qw(min max spare_min spare_max max_requests lifetime max_memory reply_buffer reply_spool idle_timeout
+           qw(min max spare_min spare_max max_requests lifetime max_memory reply_buffer reply_spool body_spool idle_timeout
               queue_limit
               request_timeout queue_timeout slowlog slots nice));
 is("$app->{pool}{sched} $app->{pool}{nice}", 'batch 0', 'JSON: sched=batch, nice 0 by default');
-is("$app->{pool}{reply_buffer} $app->{pool}{reply_spool}", '1048576 0',
-   'JSON: reply-buffer 1M, reply-spool off by default');
+is("$app->{pool}{reply_buffer} $app->{pool}{reply_spool} $app->{pool}{body_spool}", '1048576 0 0',
+   'JSON: reply-buffer 1M, reply-spool and body-spool off by default');
 check_keys('app.processes', $app->{processes}, map { $_ => 'int' }
            qw(total starting idle busy stopping));
 check_keys('app.queue', $app->{queue}, length => 'int', max => 'int', capacity => 'int');
