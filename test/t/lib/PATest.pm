@@ -23,7 +23,7 @@ use Apache::TestRequest ();
 
 our @EXPORT_OK = qw(
     httpd_bin module_path hello_path libexecdir
-    wait_for
+    wait_for read_all
     error_log_path error_log_offset error_log_since wait_for_log
     status_json app_status app_busy app_queued worker_pids
     ps_table ps_children pid_alive pid_runs send_signal httpd_pid
@@ -51,6 +51,32 @@ sub wait_for {
         Time::HiRes::sleep($interval);
     }
     return undef;
+}
+
+# read_all($sock, timeout => 60): what the peer sends until it closes, read
+# with sysread under select, so that a reply that never ends cannot hang the
+# test: after timeout seconds (from the call) it returns what it has. In list
+# context also how it ended: 'eof', 'timeout' or 'error' (a failed read, $!).
+# Only for a handle not read with <$sock> before (PerlIO's buffer is not
+# seen by select).
+sub read_all {
+    my ($sock, %o) = @_;
+    my $timeout = $o{timeout} || 60;
+    my $until = Time::HiRes::time() + $timeout;
+    my ($data, $how) = ('', 'timeout');
+    while ((my $left = $until - Time::HiRes::time()) > 0) {
+        my $rin = '';
+        vec($rin, fileno($sock), 1) = 1;
+        my $n = select(my $rout = $rin, undef, undef, $left);
+        if ($n < 0) { next if $!{EINTR}; $how = 'error'; last }
+        next unless $n;
+        my $got = sysread($sock, $data, 65536, length $data);
+        if (!defined $got) { next if $!{EINTR} || $!{EAGAIN}; $how = 'error'; last }
+        if (!$got) { $how = 'eof'; last }
+    }
+    warn "# read_all: the reply did not end within $timeout s\n"
+        if $how eq 'timeout' && !$o{quiet};
+    return wantarray ? ($data, $how) : $data;
 }
 
 # ---- the Apache::Test server's error log ------------------------------------
