@@ -102,8 +102,7 @@ unlink $hold;
 my $sock = IO::Socket::INET->new(PeerAddr => Apache::TestRequest::hostport(), Timeout => 30)
     or die "connect: $!";
 print $sock "GET /dretry?slowstream=$hold HTTP/1.1\r\nHost: localhost\r\n\r\n";
-my $got = '';
-wait_for(sub { sysread($sock, $got, 4096, length $got); $got =~ /first/ });
+my $got = read_until($sock, qr/first/);
 like($got, qr/first/, 'the first part of the reply arrived');
 close $sock;
 open $fh, '>', $hold or die "$hold: $!";

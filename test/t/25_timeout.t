@@ -52,7 +52,7 @@ $off = error_log_offset();
         last unless print $s 'x' x 20000;
         select undef, undef, undef, 0.3;            # 15 x 0.3 s: past 2 s
     }
-    my $reply = do { local $/; <$s> } // '';
+    my $reply = read_all($s);
     like($reply, qr{^HTTP/1\.1 504 }, 'a POST whose body comes slower than request-timeout: 504')
         or diag(substr($reply, 0, 300));
     unlike($reply, qr/body_length=/, 'the app\'s answer to part of the body is not passed on');

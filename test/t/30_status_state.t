@@ -173,7 +173,7 @@ is(metric_value($m, 'prefork_app_workers', app => $APP, state => 'busy'), 1,
 my $file = Apache::Test::vars('t_logs') . "/$hold";
 open my $fh, '>', $file or die "$file: $!";
 close $fh;
-my $reply = do { local $/; <$sock> };
+my $reply = read_all($sock);
 close $sock;
 unlink $file;
 like($reply || '', qr{^HTTP/1\.\d 200.*status_app pid \Q$w->{pid}\E\b}s,

@@ -141,5 +141,5 @@ ok(wait_for(sub { my ($p) = worker_pids($app); $p && $p != $pid && !pid_alive($p
 ok(wait_for(sub { idle() }), 'worker idle once more');
 $s = send_raw("GET /$app?sleep=0.3&bytes=20 HTTP/1.1\r\n");
 shutdown($s, 1);
-my $reply = do { local $/; <$s> } // '';
+my $reply = read_all($s);
 unlike($reply, qr{^HTTP/1\.\d 200}, 'the half-closed client gets no empty 200') or diag($reply);

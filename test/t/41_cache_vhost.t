@@ -37,7 +37,7 @@ sub get_via {
     my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port, Timeout => 60)
         or return ('', '');
     print $s "GET $path HTTP/1.0\r\nHost: $host\r\n\r\n";
-    my $reply = do { local $/; <$s> } // '';
+    my $reply = read_all($s);
     my ($state) = $reply =~ /^X-Prefork-App-Cache: (\w+)/mi;
     my ($body) = $reply =~ /\r\n\r\n(.*)\z/s;
     return ($state // '', $body // '');

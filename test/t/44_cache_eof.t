@@ -33,7 +33,7 @@ sub get {
     my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $h->port, Timeout => 60)
         or return ('', '');
     print $s "GET $path HTTP/1.0\r\nHost: localhost\r\n\r\n";
-    my $reply = do { local $/; <$s> } // '';
+    my $reply = read_all($s);
     my ($state) = $reply =~ /^X-Prefork-App-Cache: (\w+)/mi;
     my ($body) = $reply =~ /\r\n\r\n(.*)\z/s;
     return ($state // '', $body // '');
@@ -49,12 +49,9 @@ for my $app (qw(escgi ecgi)) {
     my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $h->port, Timeout => 60)
         or die "connect: $!";
     print $s "GET $path HTTP/1.0\r\nHost: localhost\r\n\r\n";
-    my $got = '';
-    while ($got !~ /first\n/ && sysread($s, my $chunk, 4096)) {
-        $got .= $chunk;
-    }
+    my $got = read_until($s, qr/first\n/);
     kill 'KILL', $pid;
-    $got .= do { local $/; <$s> } // '';
+    $got .= read_all($s);
     close $s;
     like($got, qr/\r\n\r\nfirst\n\z/, "$app: its worker killed after the first line");
     open my $fh, '>', $flag or die "$flag: $!";

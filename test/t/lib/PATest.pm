@@ -23,7 +23,7 @@ use Apache::TestRequest ();
 
 our @EXPORT_OK = qw(
     httpd_bin module_path hello_path libexecdir
-    wait_for read_all
+    wait_for read_all read_until
     error_log_path error_log_offset error_log_since wait_for_log
     status_json app_status app_busy app_queued worker_pids
     ps_table ps_children pid_alive pid_runs send_signal httpd_pid
@@ -77,6 +77,27 @@ sub read_all {
     warn "# read_all: the reply did not end within $timeout s\n"
         if $how eq 'timeout' && !$o{quiet};
     return wantarray ? ($data, $how) : $data;
+}
+
+# read_until($sock, qr/first\n/, timeout => 60): reads (sysread under
+# select) until what came matches, the peer closes or the bound runs out;
+# returns all it read. Call it with the text read so far in $o{got} to go on.
+sub read_until {
+    my ($sock, $re, %o) = @_;
+    my $until = Time::HiRes::time() + ($o{timeout} || 60);
+    my $data = $o{got} // '';
+    while ($data !~ $re && (my $left = $until - Time::HiRes::time()) > 0) {
+        my $rin = '';
+        vec($rin, fileno($sock), 1) = 1;
+        my $n = select(my $rout = $rin, undef, undef, $left);
+        next if $n < 0 && $!{EINTR};
+        last if $n < 0;
+        next unless $n;
+        my $got = sysread($sock, $data, 4096, length $data);
+        next if !defined $got && $!{EINTR};
+        last unless $got;
+    }
+    return $data;
 }
 
 # ---- the Apache::Test server's error log ------------------------------------
@@ -294,6 +315,12 @@ sub new {
         if $o{status};
     close $fh;
     $self->{conf_file} = $file;
+    # scripts/test stops the httpds of a run it had to cut off: it finds
+    # them by their configuration file, listed here.
+    if ($ENV{PA_HTTPD_LIST} && open my $list, '>>', $ENV{PA_HTTPD_LIST}) {
+        print $list "$file\n";
+        close $list;
+    }
     $self->{has_apps} = ($o{conf} || '') =~ /^\s*PreforkApp\s/m;
     return $self;
 }
@@ -310,7 +337,7 @@ sub get_host {
     my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $self->{port},
                                   Timeout => 60) or return { status => 599 };
     print $s "GET $path HTTP/1.0\r\nHost: $host\r\n", (map { "$_\r\n" } @headers), "\r\n";
-    my $reply = do { local $/; <$s> } // '';
+    my $reply = PATest::read_all($s);
     my ($status) = $reply =~ m{^HTTP/1\.\d (\d+)};
     my ($content) = $reply =~ /\r\n\r\n(.*)\z/s;
     return { status => $status || 599, content => $content // '' };
@@ -402,10 +429,10 @@ sub slow_client {
     print $s "GET $path HTTP/1.0\r\nHost: localhost\r\n\r\n";
     return $s;
 }
-# Then all of its reply: (status, body).
+# Then all of its reply: (status, body); what came within 60 s.
 sub read_reply {
     my ($self, $s) = @_;
-    my $reply = do { local $/; <$s> } // '';
+    my $reply = PATest::read_all($s);
     close $s;
     my ($status) = $reply =~ m{^HTTP/1\.\d (\d+)};
     my ($body) = $reply =~ /\r\n\r\n(.*)\z/s;
@@ -423,7 +450,7 @@ sub chunked_post {
            . "Transfer-Encoding: chunked\r\n\r\n";
     printf $c "%x\r\n%s\r\n", length $_, $_ for @$chunks;
     print $c "0\r\n\r\n";
-    my $reply = do { local $/; <$c> } // '';
+    my $reply = PATest::read_all($c);
     close $c;
     return $reply;
 }
