@@ -140,10 +140,13 @@ check "through httpd it serves as usual" \
     grep -q '^REQUEST_URI=/cgiother?x=1' <<<"$(get '/cgiother?x=1')"
 
 # The zone's name reaches the workers that can attach to it, and only them.
+# zone_env APP: how many PREFORK_APP_CACHE= its worker has; "none" if no
+# worker answered or its environment cannot be read (not a vacuous 0).
 zone_env() {
-    local pid
+    local pid env
     pid=$(get "/$1?whoami=1" | sed -n 's/^pid=\([0-9]*\).*/\1/p')
-    tr '\0' '\n' <"/proc/${pid:-0}/environ" 2>/dev/null | grep -c '^PREFORK_APP_CACHE='
+    [ -n "$pid" ] && env=$(tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ") || { echo none; return; }
+    grep -c '^PREFORK_APP_CACHE=' <<<"$env"
 }
 check "a worker running as User gets PREFORK_APP_CACHE" test "$(zone_env plain)" = 1
 check "one running as user=nobody does not (it could not attach)" test "$(zone_env other)" = 0
