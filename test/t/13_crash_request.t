@@ -79,7 +79,7 @@ is(join(' ', map { bg_result($_)->{status} } @warm), '200 200',
 unlink $go;
 my $slow = bg_request('GET', $h->url("/two?wait=$go"));
 ok(PATest::wait_for(sub { $h->busy('two') == 1 }), 'two: slot 0 busy with a slow request');
-isnt(kill_one('/two')->{status}, 200, 'two: the request that kills slot 1 fails');
+is(kill_one('/two')->{status}, 502, 'two: the request that kills slot 1 fails: 502');
 my %old = reverse %$before;
 my $fresh = PATest::wait_for(sub {
     my ($w) = grep { $_->{pid} && !$old{$_->{pid}} && $_->{state} eq 'idle' }
@@ -93,7 +93,7 @@ is(bg_result($slow)->{status}, 200, 'two: slot 0 answered its slow request after
 unlink $go;
 $slow = bg_request('GET', $h->url("/two?wait=$go"));
 ok(PATest::wait_for(sub { $h->busy('two') == 1 }), 'two: slot 0 busy again');
-isnt(kill_one('/two')->{status}, 200, 'two: the request that kills the fresh worker fails');
+is(kill_one('/two')->{status}, 502, 'two: the request that kills the fresh worker fails: 502');
 release();
 bg_result($slow);
 my $after = idle_slots('two');
@@ -107,7 +107,7 @@ unlike(PATest::error_log_since($off, $h->log_file), qr/PA00105: app two/,
 # A build that dies under every request (one worker): nothing answers, so
 # that is an app that does not work: it backs off.
 $off = PATest::error_log_offset($h->log_file);
-isnt(kill_one('/one')->{status}, 200, 'one: the worker dies under its first request');
+is(kill_one('/one')->{status}, 502, 'one: the worker dies under its first request: 502');
 ok(PATest::wait_for_log(qr/PA00105: app one/, $off, file => $h->log_file),
    'one: with no answer from any worker, a crash loop');
 
