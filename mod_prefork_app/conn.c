@@ -10,9 +10,9 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -296,11 +296,11 @@ static void pa_conn_unkeep(pa_conn_kept_t *k)
  * takes a new one, at most once a second, the child closes those whose
  * worker has left or is leaving. With all set (it holds pa_kept_max: many
  * workers alive, each used by this child once), it closes every one it is
- * not using now; the next request to such a worker fetches it again.
- * An entry is written only by the thread
- * whose claim holds its slot (pa_conn_get(), pa_conn_drop() before the
- * release); under the app's lock no claim starts, so a slot not busy for
- * this child is nobody's to touch but ours. */
+ * not using now; the next request to such a worker fetches it again. An
+ * entry is written only by the thread whose claim holds its slot
+ * (pa_conn_get(), pa_conn_drop() before the release); under the app's lock
+ * no claim starts, so a slot not busy for this child is nobody's to touch
+ * but ours. */
 static void pa_conn_sweep(int all)
 {
     pa_sb_t *sb = pa_conn_sb;
