@@ -773,7 +773,7 @@ const command_rec pa_cmds[] = {
         RSRC_CONF, "where each httpd makes its private worker socket "
         "directory (relative: under DefaultRuntimeDir)"),
     AP_INIT_TAKE1("PreforkAppTempDir", cmd_prefork_app_tempdir, NULL,
-        RSRC_CONF, "where request bodies without a length and replies held "
+        RSRC_CONF, "where request bodies read whole and replies held "
         "for slow clients (reply-spool=) are spooled (relative: under "
         "ServerRoot; default TMPDIR or /tmp)"),
     AP_INIT_TAKE1("PreforkAppMaxProcesses", cmd_prefork_app_max_procs, NULL,

@@ -102,7 +102,7 @@ typedef struct pa_req_t {
     char *body;
     apr_size_t body_len;
     int body_complete;              /* EOS seen: body (+ spool) is all of it */
-    apr_file_t *spool;              /* the rest of a body without a length */
+    apr_file_t *spool;              /* the rest of a body read whole */
     apr_off_t spool_len;
     apr_off_t spool_left;           /* of it still to send in this attempt */
     apr_bucket_brigade *rest;       /* what a filter gave beyond what was asked */
@@ -419,7 +419,8 @@ static int spool_body(pa_req_t *q)
     if (!q->spool) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, PALOGNO(00324)
                       "%s: cannot create a temporary file for a request "
-                      "body without a length", q->app->name);
+                      "body read whole (without a length, or body-spool)",
+                      q->app->name);
         q->why = "spool";
         return HTTP_INTERNAL_SERVER_ERROR;
     }
