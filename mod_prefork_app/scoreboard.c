@@ -753,19 +753,12 @@ static int pa_sb_drop_acls(int fd)
     return 0;
 }
 
-/* The mode pa_sb_sockdir_create() gives a socket directory. */
-static mode_t pa_sb_sockdir_mode(void)
-{
-    return geteuid() == 0 ? 0710 : 0700;
-}
-
 int pa_sb_sockdir_made(const char *dir, struct stat *st)
 {
     if (lstat(dir, st) != 0) {
         return 0;
     }
-    return S_ISDIR(st->st_mode) && st->st_uid == geteuid()
-           && (st->st_mode & 07777) == pa_sb_sockdir_mode();
+    return S_ISDIR(st->st_mode) && st->st_uid == geteuid();
 }
 
 int pa_sb_sockdir_create(const char *dir)
@@ -782,7 +775,7 @@ int pa_sb_sockdir_create(const char *dir)
     }
     else if ((rv = pa_sb_drop_acls(fd)) == 0
              && ((root && fchown(fd, 0, ap_unixd_config.group_id) != 0)
-                 || fchmod(fd, pa_sb_sockdir_mode()) != 0)) {
+                 || fchmod(fd, root ? 0710 : 0700) != 0)) {
         rv = errno;
     }
     if (fd >= 0) {

@@ -366,11 +366,11 @@ void pa_sb_remove_sockdir(const char *dir);
  * it would inherit is dropped: its mode alone says who may enter. Returns 0
  * or an errno (EEXIST if it is there). */
 int pa_sb_sockdir_create(const char *dir);
-/* Whether dir (lstat()ed into st) is a directory as pa_sb_sockdir_create()
- * makes them: not a link, this process's user's, with the mode it sets.
- * One of that name that someone else made first, in a base shared with
- * other users (a sticky /tmp), is theirs: they could swap the sockets in
- * it for their own listeners. */
+/* Whether dir (lstat()ed into st) is a directory this process's user made
+ * (or root): not a link, its own. One of that name that someone else made
+ * first, in a base shared with other users (a sticky /tmp), is theirs:
+ * they could swap the sockets in it for their own listeners. (Its mode is
+ * its owner's business: an admin may have changed it.) */
 int pa_sb_sockdir_made(const char *dir, struct stat *st);
 /* Drain the wake eventfd (manager, after poll() said it is readable). */
 void pa_sb_wake_drain(pa_sb_t *sb);
