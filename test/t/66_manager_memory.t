@@ -1,9 +1,9 @@
 # Nothing per request, per worker started or per worker lost grows the
-# manager: its private memory (RssAnon: heap and pools, not the shared
-# segments it maps) and its open descriptors are the same after thousands
-# of requests, a worker recycled every 50 of them, and workers killed, as
-# they were once warmed up (within 64 KB: a leak of 25 bytes a request or
-# 1 KB a worker would pass it).
+# manager: after thousands of requests, a worker recycled every 50 of them
+# and workers killed, its private memory (RssAnon: heap and pools, not the
+# shared segments it maps) is what it was once warmed up, within 64 KB (a
+# leak of 25 bytes a request or 1 KB a worker exceeds that), and so are its
+# open descriptors, give or take a kept connection per worker.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -57,5 +57,7 @@ is($bad, 0, 'three more rounds: every request served');
 my ($anon2, $fds2) = (anon_kb(), fds());
 cmp_ok($anon2 - $anon, "<=", 64,
        "the manager's private memory: $anon kB, then $anon2 kB after 3000 requests, 60 recycled and 30 killed workers");
-is($fds2, $fds, "its open descriptors: $fds, then the same");
+# Give or take one per worker: the kept connection the manager holds for
+# a worker is made at its first request, which a fresh one may not have had.
+cmp_ok($fds2, '<=', $fds + 2, "its open descriptors: $fds, then $fds2");
 ok($h->stop, 'stopped');
