@@ -21,11 +21,6 @@ mkdir -m 1777 "$dir/stk"
 cat >"$conf" <<CONF
 $(conf_head "$port")
 DocumentRoot "$dir"
-TypesConfig /etc/mime.types
-User www-data
-Group www-data
-$(pa_load_modules)
-LoadModule prefork_app_module "$dir/mod_prefork_app.so"
 PreforkAppSocketDir "$dir/stk"
 PreforkApp plain "$dir/echo" processes=1 queue-timeout=2
 <Location /plain>

@@ -34,11 +34,6 @@ www_gid=$(getent group www-data | cut -d: -f3)
 cat >"$conf" <<EOF
 $(conf_head "$port")
 DocumentRoot "$dir"
-TypesConfig /etc/mime.types
-User www-data
-Group www-data
-$(pa_load_modules)
-LoadModule prefork_app_module "$dir/mod_prefork_app.so"
 PreforkAppCache z 1M
 PreforkApp plain "$dir/echo" processes=1 cache=z
 PreforkApp other "$dir/echo" processes=1 cache=z user=nobody

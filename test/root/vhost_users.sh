@@ -17,11 +17,6 @@ chmod -R a+rX "$dir/a" "$dir/b"
 port=$(pa_free_port 18950)
 cat >"$conf" <<CONF
 $(conf_head "$port")
-TypesConfig /etc/mime.types
-User www-data
-Group www-data
-$(pa_load_modules)
-LoadModule prefork_app_module "$dir/mod_prefork_app.so"
 PreforkApp shopa "$dir/echo" processes=0-1 user=www-data
 PreforkApp shopb "$dir/echo" processes=0-1 user=nobody group=nogroup
 <VirtualHost 127.0.0.1:$port>
