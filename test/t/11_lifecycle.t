@@ -14,7 +14,7 @@ use PATest qw(:all);
 use PALoad;
 use PADispatch qw(bg_request bg_result);
 
-plan tests => 90;
+plan tests => 91;
 
 my $hello = hello_path();
 my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
@@ -180,7 +180,12 @@ cmp_ok(($zafter || {})->{misses} || 0, '>=', ($zbefore || {})->{misses} || 1,
 
 # ---- the socket directory removed (a cleaner of temporary files) --------------
 {
-    my $cur = $h->manager_pid;
+    # (Read after the idle restart: a CI run once found no pid file here,
+    # and the test died on it; now a failure that shows the log.)
+    my $cur = wait_for(sub { $h->manager_pid }, timeout => 10);
+    ok($cur, 'the pid file names the current manager')
+        or diag(join "\n", error_log_since(0, $h->log_file) =~ /^(.*PA001(?:0[12]|1[369]|23).*)$/mg);
+    $cur //= 0;
     my ($sd) = error_log_since(0, $h->log_file)
         =~ /PA00116: manager pid $cur started for generation \d+ \(\d+ apps?, sockets in (\S+)\)/;
     ok($sd && -d $sd, 'the current socket directory') or diag($sd);
