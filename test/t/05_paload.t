@@ -77,7 +77,6 @@ unlink "$dir/got";
 ($spid, $port) = server('never');
 $load = PALoad->start("http://127.0.0.1:$port/x", clients => 1, timeout => 2);
 wait_file("$dir/got");
-my $t0 = Time::HiRes::time();
 %st = eval {
     local $SIG{ALRM} = sub { die "stop() did not return\n" };
     alarm 60;
