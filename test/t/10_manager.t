@@ -20,7 +20,7 @@ use POSIX ();
 plan tests => 103;
 
 my $hello = hello_path();
-my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
+my $echo = app_path('echo');
 # A worker that only talks on stderr, then sleeps.
 my $tmp = File::Temp::tempdir('pa-mgr-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 open my $sh, '>', "$tmp/chatty" or die "$tmp/chatty: $!";

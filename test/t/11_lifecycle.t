@@ -17,7 +17,7 @@ use PADispatch qw(bg_request bg_result);
 plan tests => 91;
 
 my $hello = hello_path();
-my $echo = ($ENV{PA_APPS} || dirname($hello)) . '/echo';
+my $echo = app_path('echo');
 # Shared memory segments (APR names them in /dev/shm) that exist before this
 # file's httpd: whatever it adds must be gone after its stop.
 sub shm_entries { opendir(my $d, '/dev/shm') or return (); grep { !/^\./ } readdir $d }

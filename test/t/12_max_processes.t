@@ -8,7 +8,6 @@ use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use File::Basename qw(dirname);
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use HTTP::Tiny ();
@@ -17,7 +16,7 @@ use PALoad;
 
 plan tests => 21;
 
-my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
+my $echo = app_path('echo');
 
 # ---- configuration ---------------------------------------------------------------
 my %ct = configtest(qq{PreforkApp a "$echo" processes=2},

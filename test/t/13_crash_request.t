@@ -9,7 +9,6 @@ use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use File::Basename qw(dirname);
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PADispatch qw(bg_request bg_result);
@@ -19,7 +18,7 @@ use File::Temp ();
 
 plan tests => 20;
 
-my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
+my $echo = app_path('echo');
 # A deploy that can go bad: while $tmp/broken exists, new workers start but
 # die under every request.
 my $tmp = File::Temp::tempdir('pa-cr-XXXXXX', TMPDIR => 1, CLEANUP => 1);

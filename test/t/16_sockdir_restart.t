@@ -10,7 +10,6 @@ use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use File::Basename qw(dirname);
 use File::Copy qw(copy);
 use File::Temp ();
 use Apache::Test qw(-withtestmore);
@@ -21,7 +20,7 @@ if ($> == 0) {
 }
 plan tests => 22;
 
-my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
+my $echo = app_path('echo');
 my $top = File::Temp::tempdir('pa-sockdir-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 my ($socks, $docs) = ("$top/socks", "$top/htdocs");
 mkdir $_ or die "$_: $!" for $socks, $docs;

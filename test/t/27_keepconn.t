@@ -14,7 +14,6 @@ use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use File::Basename qw(dirname);
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use HTTP::Tiny ();
@@ -23,7 +22,7 @@ use POSIX ();
 
 plan tests => 57;
 
-my $apps = $ENV{PA_APPS} || dirname(hello_path());
+my $apps = app_path();
 my $echo = "$apps/echo";
 my $h = PATest::Httpd->new(mpm => 'prefork', conf => <<"EOF");
 StartServers 2

@@ -6,7 +6,6 @@ use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use File::Basename qw(dirname);
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use HTTP::Tiny ();
@@ -15,7 +14,7 @@ use File::Temp ();
 
 plan tests => 37;
 
-my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
+my $echo = app_path('echo');
 # An app that dies a second after it starts, having answered nothing.
 my $tmp = File::Temp::tempdir('pa-od-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 open my $sh, '>', "$tmp/slowcrash" or die "$tmp/slowcrash: $!";

@@ -5,7 +5,6 @@ use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use File::Basename qw(dirname);
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use HTTP::Tiny ();
@@ -13,7 +12,7 @@ use POSIX ();
 
 plan tests => 20;
 
-my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
+my $echo = app_path('echo');
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
 PreforkApp mem "$echo" processes=2 max-memory=48M
 PreforkApp nomem "$echo" processes=1

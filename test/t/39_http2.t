@@ -9,14 +9,13 @@ use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use File::Basename qw(dirname);
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PAH2;
 
 plan tests => 30;
 
-my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
+my $echo = app_path('echo');
 my $lib = libexecdir();
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
 LoadModule http2_module "$lib/mod_http2.so"

@@ -6,14 +6,13 @@ use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use File::Basename qw(dirname);
 use IO::Socket::INET ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
 plan tests => 6;
 
-my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
+my $echo = app_path('echo');
 my $port2 = PATest::free_port();
 my $h = PATest::Httpd->new(conf => <<"EOF2");
 Listen 127.0.0.1:$port2

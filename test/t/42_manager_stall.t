@@ -11,7 +11,6 @@ use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use File::Basename qw(dirname);
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use IO::Socket::INET ();
@@ -20,7 +19,7 @@ use POSIX ();
 
 plan tests => 21;
 
-my $apps = $ENV{PA_APPS} || dirname(hello_path());
+my $apps = app_path();
 my $echo = "$apps/echo";
 my $h = PATest::Httpd->new(mpm => 'prefork', status => 1, conf => <<"EOF");
 StartServers 4

@@ -7,13 +7,12 @@ use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use File::Basename qw(dirname);
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
 plan tests => 6;
 
-my $apps = $ENV{PA_APPS} || dirname(hello_path());
+my $apps = app_path();
 my $echo = "$apps/echo";
 my $conf = join '', map { <<"EOF" } 1 .. 5;
 PreforkApp a$_ "$echo" processes=8 queue-timeout=60

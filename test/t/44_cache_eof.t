@@ -6,14 +6,13 @@ use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use File::Basename qw(dirname);
 use IO::Socket::INET ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
 plan tests => 12;
 
-my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
+my $echo = app_path('echo');
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF2");
 PreforkAppCache eofzone 1M
 PreforkApp escgi "$echo --scgi" protocol=scgi processes=1 start-delay=0 cache=eofzone

@@ -9,14 +9,13 @@ use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use File::Basename qw(dirname);
 use File::Temp ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
 plan tests => 13;
 
-my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
+my $echo = app_path('echo');
 my $docs = File::Temp::tempdir('pa-docs-XXXXXX', TMPDIR => 1,
                                CLEANUP => !$ENV{PA_KEEP_TMP});
 chmod 0755, $docs;

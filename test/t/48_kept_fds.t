@@ -9,13 +9,12 @@ use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use File::Basename qw(dirname);
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
 plan tests => 6;
 
-my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
+my $echo = app_path('echo');
 my $n = 20;
 my $conf = "StartServers 1\nServerLimit 1\nThreadsPerChild 8\n"
          . "MaxRequestWorkers 8\nMinSpareThreads 1\nMaxSpareThreads 8\n"

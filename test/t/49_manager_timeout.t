@@ -8,14 +8,13 @@ use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use File::Basename qw(dirname);
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PADispatch qw(bg_request bg_result);
 
 plan tests => 11;
 
-my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
+my $echo = app_path('echo');
 # request-timeout=10: the test must stop the httpd children before their
 # own deadline, 10 s after the request began (they have it checked below).
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");

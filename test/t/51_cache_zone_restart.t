@@ -9,13 +9,12 @@ use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use File::Basename qw(dirname);
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
 plan tests => 27;
 
-my $cachectl = ($ENV{PA_APPS} || dirname(hello_path())) . '/cachectl';
+my $cachectl = app_path('cachectl');
 
 my %apps = (rz => 'rzapp', gz => 'gzapp');
 sub conf {

@@ -7,7 +7,6 @@ use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use File::Basename qw(dirname);
 use File::Temp ();
 use HTTP::Tiny ();
 use Apache::Test qw(-withtestmore);
@@ -15,7 +14,7 @@ use PATest qw(:all);
 
 plan tests => 12;
 
-my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
+my $echo = app_path('echo');
 my $tmp = File::Temp::tempdir('pa-tmpdir-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 # One child, so that the worker and counters seen are the only ones;
 # files up to 2 MiB (dash counts ulimit -f in 512-byte blocks).

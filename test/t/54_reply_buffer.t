@@ -12,7 +12,6 @@ use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use File::Basename qw(dirname);
 use Digest::MD5 qw(md5_hex);
 use IO::Select ();
 use Apache::Test qw(-withtestmore);
@@ -20,7 +19,7 @@ use PATest qw(:all);
 
 plan tests => 45;
 
-my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
+my $echo = app_path('echo');
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
 SendBufferSize 8192
 LogLevel warn prefork_app:debug

@@ -10,14 +10,13 @@ use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use File::Basename qw(dirname);
 use Digest::MD5 qw(md5_hex);
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
 plan tests => 22;
 
-my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
+my $echo = app_path('echo');
 # 256 blocks of 512 bytes (sh's unit): 128 KB per file, error_log included.
 my $h = PATest::Httpd->new(status => 1, ulimit => '-f 256', conf => <<"EOF");
 SendBufferSize 8192

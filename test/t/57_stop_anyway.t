@@ -7,7 +7,6 @@ use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use File::Basename qw(dirname);
 use File::Copy qw(copy);
 use File::Path qw(remove_tree);
 use File::Temp ();
@@ -16,7 +15,7 @@ use PATest qw(:all);
 
 plan tests => 9;
 
-my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
+my $echo = app_path('echo');
 my $bin = File::Temp::tempdir('pa-bin-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 my $sock = File::Temp::tempdir('pa-sock-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 my $tmp = File::Temp::tempdir('pa-tmp-XXXXXX', TMPDIR => 1, CLEANUP => 1);

@@ -8,7 +8,6 @@ use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use File::Basename qw(dirname);
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
@@ -16,7 +15,7 @@ my $yes = -x '/usr/bin/yes' ? '/usr/bin/yes' : '/bin/yes';
 plan skip_all => 'no yes(1)' unless -x $yes;
 plan tests => 8;
 
-my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
+my $echo = app_path('echo');
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
 PreforkApp flood "$yes flooding" processes=1
 PreforkApp calm "$echo" processes=1

@@ -8,7 +8,6 @@ use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use File::Basename qw(dirname);
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
@@ -19,7 +18,7 @@ my @broken = (
 );
 plan tests => 5 * @broken;
 
-my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
+my $echo = app_path('echo');
 for my $case (@broken) {
     my ($what, $line, $waits) = @$case;
     # A worker that ignores SIGTERM: its manager takes die-timeout to stop.

@@ -7,14 +7,13 @@ use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use File::Basename qw(dirname);
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
 plan skip_all => 'httpd runs as root here' if $> == 0;
 plan tests => 5;
 
-my $cachectl = ($ENV{PA_APPS} || dirname(hello_path())) . '/cachectl';
+my $cachectl = app_path('cachectl');
 my $conf = qq{PreforkAppCache uz 1M\n}
          . qq{PreforkApp uzapp "$cachectl" processes=1 cache=uz user=nobody group=nogroup\n}
          . qq{<Location /uz>\n    SetHandler prefork-app:uzapp\n</Location>\n};

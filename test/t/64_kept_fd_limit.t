@@ -8,7 +8,6 @@
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
-use File::Basename qw(dirname);
 use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
@@ -16,7 +15,7 @@ use PADispatch qw(:all);
 
 plan tests => 8;
 
-my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
+my $echo = app_path('echo');
 my @apps = map { "fd$_" } 1 .. 4;
 my $conf = "ServerLimit 1\nStartServers 1\nThreadLimit 40\nThreadsPerChild 40\n"
          . "MaxRequestWorkers 40\nMinSpareThreads 1\nMaxSpareThreads 80\n";

@@ -8,7 +8,6 @@ use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use File::Basename qw(dirname);
 use IO::Select ();
 use IO::Socket::INET ();
 use Apache::Test qw(-withtestmore);
@@ -16,7 +15,7 @@ use PATest qw(:all);
 
 plan tests => 11;
 
-my $echo = ($ENV{PA_APPS} || dirname(hello_path())) . '/echo';
+my $echo = app_path('echo');
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF2");
 PreforkApp bs "$echo" processes=1 body-spool=1M
 PreforkApp bn "$echo" processes=1

@@ -13,6 +13,7 @@ use warnings;
 use Exporter 'import';
 use File::Spec::Functions qw(catfile);
 use File::Temp ();
+use File::Basename ();
 use HTTP::Tiny ();
 use IO::Socket::INET ();
 use JSON::PP ();
@@ -22,7 +23,7 @@ use Apache::Test ();
 use Apache::TestRequest ();
 
 our @EXPORT_OK = qw(
-    httpd_bin module_path hello_path libexecdir
+    httpd_bin module_path hello_path app_path libexecdir
     wait_for read_all read_until
     error_log_path error_log_offset error_log_since wait_for_log
     status_json app_status app_busy app_queued worker_pids
@@ -36,6 +37,12 @@ our %EXPORT_TAGS = (all => \@EXPORT_OK);
 sub httpd_bin   { Apache::Test::vars('httpd') }
 sub module_path { $ENV{PA_MODULE} or die "PA_MODULE is not set (run through t/TEST.PL)\n" }
 sub hello_path  { $ENV{PA_HELLO}  or die "PA_HELLO is not set (run through t/TEST.PL)\n" }
+# A program of scripts/apps (echo, cachectl, ...), or without a name their
+# directory: where the run put them (PA_APPS), else beside hello.
+sub app_path {
+    my $dir = $ENV{PA_APPS} || File::Basename::dirname(hello_path());
+    return @_ ? "$dir/$_[0]" : $dir;
+}
 sub libexecdir  { $ENV{PA_LIBEXECDIR} or die "PA_LIBEXECDIR is not set (run through t/TEST.PL)\n" }
 
 # ---- polling ----------------------------------------------------------------
