@@ -160,6 +160,11 @@ typedef struct pa_req_t {
     char *stdin_buf;                /* one STDIN record (+ the empty one) */
     char *errline;                  /* a stderr line being collected */
     apr_size_t errline_len;
+    char *whole;                    /* the whole request, to be sent at a
+                                     * hand-off (see forward()) */
+    apr_size_t whole_len;
+    int fwd_fd;                     /* release: the kept connection a
+                                     * waiter's request may be sent on */
 } pa_req_t;
 
 /* SCGI framing: protocol=scgi, and protocol=cgi (its launcher reads it). */
@@ -188,6 +193,35 @@ static int idempotent_method(const request_rec *r)
 static int keeps_conn(const pa_req_t *q)
 {
     return q->app->keep_conn && !q->sba->keep_off;
+}
+
+/* The request id of the nth request on a worker: see attempt(). */
+static apr_uint16_t request_id(const pa_req_t *q, int kept, apr_uint64_t nth)
+{
+    return kept && !q->sba->fixed_ids ? (apr_uint16_t)(nth % 0xffff + 1) : 1;
+}
+
+/* pa_sb_forward_fn: a clean release sends the request of the waiter it
+ * hands the worker to on the kept connection it read its own reply from,
+ * so that the worker is at work while the waiter wakes up (one sleep of
+ * the waiter, for its reply, less: docs/dispatch.md). The end of our reply
+ * stays for the waiter to drop, as it would. Not the second request of an
+ * app not yet known to keep connections (closed_after_first()). */
+static apr_size_t forward(void *baton, char *req, apr_size_t len,
+                          apr_uint64_t nth, apr_uint32_t *id)
+{
+    pa_req_t *q = baton;
+    ssize_t n;
+
+    if (nth == 2 && !q->sba->keep_proven) {
+        return 0;
+    }
+    *id = request_id(q, 1, nth);
+    pa_fcgi_set_request_id(req, len, (apr_uint16_t)*id);
+    do {
+        n = send(q->fwd_fd, req, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    return n > 0 ? (apr_size_t)n : 0;
 }
 
 /* The attempt's connection goes: a kept one is dropped from this child's
@@ -225,6 +259,7 @@ static void release(pa_req_t *q, pa_release_e how)
     if (q->sent || how != PA_RELEASE_OK) {
         q->claim.unread = clean ? q->peeked + q->owed : 0;
     }
+    q->fwd_fd = clean && !is_scgi(q) ? q->fd : -1;
     if (clean) {
         /* Read to its FCGI_END_REQUEST: clean, it stays in this child's
          * table for the next request on this worker. */
@@ -233,7 +268,8 @@ static void release(pa_req_t *q, pa_release_e how)
     close_fd(q);
     if (q->claimed) {
         q->claimed = 0;
-        pa_sb_release(pa_scoreboard, &q->claim, how);
+        pa_sb_release(pa_scoreboard, &q->claim, how,
+                      q->fwd_fd >= 0 ? forward : NULL, q);
     }
 }
 
@@ -247,7 +283,8 @@ static apr_status_t release_cleanup(void *data)
     close_fd(q);
     if (q->claimed) {
         q->claimed = 0;
-        pa_sb_release(pa_scoreboard, &q->claim, PA_RELEASE_ABANDONED);
+        pa_sb_release(pa_scoreboard, &q->claim, PA_RELEASE_ABANDONED, NULL,
+                      NULL);
     }
     return APR_SUCCESS;
 }
@@ -1843,6 +1880,38 @@ static int unavailable(pa_req_t *q)
     return HTTP_SERVICE_UNAVAILABLE;
 }
 
+/* The whole request as a waiter leaves it to be sent at the hand-off
+ * (pa_sb_claim()): FastCGI on a kept connection, its body (if any) all in
+ * hand, PA_SB_REQ_MAX bytes at most; else NULL. Made once, its request id
+ * set for each worker. */
+static char *whole_request(pa_req_t *q, const char *begin,
+                           apr_size_t begin_len)
+{
+    apr_size_t len = begin_len + q->body_len
+                     + PA_FCGI_HEADER_LEN * (q->body_len ? 2 : 1);
+    unsigned char *p;
+
+    if (is_scgi(q) || !keeps_conn(q) || !q->body_complete || q->spool
+        || len > PA_SB_REQ_MAX) {
+        return NULL;
+    }
+    if (!q->whole) {
+        p = apr_palloc(q->r->pool, len);
+        q->whole = (char *)p;
+        q->whole_len = len;
+        memcpy(p, begin, begin_len);
+        p += begin_len;
+        if (q->body_len) {
+            pa_fcgi_header_put(p, PA_FCGI_STDIN, 1, (apr_uint16_t)q->body_len,
+                               0);
+            memcpy(p + PA_FCGI_HEADER_LEN, q->body, q->body_len);
+            p += PA_FCGI_HEADER_LEN + q->body_len;
+        }
+        pa_fcgi_header_put(p, PA_FCGI_STDIN, 1, 0, 0);
+    }
+    return q->whole;
+}
+
 /* One attempt on one worker. Leaves the outcome in q->fail / q->status and
  * the worker claimed (the caller releases it). Returns OK, or an HTTP error
  * when no worker could be claimed. */
@@ -1852,6 +1921,7 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
     request_rec *r = q->r;
     apr_time_t asked = apr_time_now(), now;
     apr_status_t rv;
+    char *whole;
     int left;
 
     q->fd = -1;
@@ -1868,12 +1938,16 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
     pa_fcgi_head_init(&q->head);
     apr_brigade_cleanup(q->hdr);
 
+    whole = whole_request(q, begin, begin_len);
     rv = pa_sb_claim(pa_scoreboard, q->app->index, what,
                      apr_time_from_sec(q->app->queue_timeout), &q->claim,
-                     queued_client_left, q);
+                     queued_client_left, q, whole, whole ? q->whole_len : 0);
+    /* Its releaser sent it (or its start): the worker may be at it, and
+     * its reply is read, client or not (the worker stays clean). */
+    q->sent = rv == APR_SUCCESS && q->claim.sent > 0;
     now = apr_time_now();
     left = rv == APR_ECONNABORTED
-           || (rv == APR_SUCCESS && now - asked >= PA_QUEUE_RECHECK)
+           || (rv == APR_SUCCESS && !q->sent && now - asked >= PA_QUEUE_RECHECK)
            ? client_left(q) : 0;
     if (left || rv == APR_ECONNABORTED) {
         /* Nobody would read the reply: the worker is not even told. */
@@ -1933,6 +2007,19 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
                   now - asked);
 
     q->fail = connect_worker(q);
+    if (q->sent && !q->fail && !q->kept) {
+        /* Sent on the kept connection, which the manager no longer has
+         * (the app was just found to close them): its reply is out of
+         * reach. */
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, PALOGNO(00354)
+                      "%s: request sent to worker pid %ld at its hand-off, "
+                      "but its kept connection cannot be had",
+                      q->app->name, (long)q->claim.pid);
+        q->fail = PA_FAIL_DEAD;
+    }
+    if (q->sent && q->fail == PA_FAIL_CONNECT) {
+        q->fail = PA_FAIL_DEAD;         /* it may have read it */
+    }
     if (q->fail) {
         return OK;
     }
@@ -1946,12 +2033,12 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
          * that a reply sent after its request ended is not taken for the
          * next one's; unless the app answers every request with id 1 (found
          * on a first request). */
-        q->reqid = q->kept && !q->sba->fixed_ids
-                   ? (apr_uint16_t)(q->claim.nth % 0xffff + 1) : 1;
+        q->reqid = q->sent ? (apr_uint16_t)q->claim.sent_id
+                   : request_id(q, q->kept, q->claim.nth);
         pa_fcgi_set_request_id(begin, begin_len, q->reqid);
         pa_fcgi_parser_init(&q->parser, q->reqid);
         q->parser.one_ok = q->kept && q->claim.nth == 1;
-        q->closed_first = closed_after_first(q);
+        q->closed_first = !q->sent && closed_after_first(q);
         if (q->closed_first) {
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00350)
                           "%s: worker pid %ld closed its kept connection "
@@ -1961,7 +2048,17 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
             return OK;
         }
     }
-    send_request(q, begin, begin_len);
+    if (q->sent) {
+        struct iovec iov;
+
+        pa_fcgi_set_request_id(q->whole, q->whole_len, q->reqid);
+        iov.iov_base = q->whole + q->claim.sent;
+        iov.iov_len = q->whole_len - q->claim.sent;
+        q->req_sent = iov.iov_len == 0 || send_all(q, &iov, 1);
+    }
+    else {
+        send_request(q, begin, begin_len);
+    }
     if (q->app->protocol == PA_PROTO_CGI && !q->fail && !q->ended) {
         shutdown(q->fd, SHUT_WR);       /* stdin's EOF, as mod_cgi gives */
     }
@@ -2202,8 +2299,9 @@ int pa_app_handler(request_rec *r)
         rc = q->status ? q->status : OK;
         break;
     case PA_FAIL_MANAGER:
-        /* Untouched: its stream is where the last request left it. */
-        release(q, PA_RELEASE_OK);
+        /* Untouched, its stream where the last request left it; unless
+         * this request was sent at the hand-off: its reply is unread. */
+        release(q, q->sent ? PA_RELEASE_BROKEN : PA_RELEASE_OK);
         rc = unavailable(q);
         q->why = "manager";
         break;

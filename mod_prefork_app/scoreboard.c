@@ -266,9 +266,12 @@ static pa_waiter_t *pa_sb_oldest_waiter_locked(pa_sb_t *sb, pa_sb_app_t *a)
     return NULL;
 }
 
-pa_waiter_t *pa_sb_slot_ready_locked(pa_sb_t *sb, pa_sb_app_t *a,
-                                     int slot_index)
+static pa_waiter_t *pa_sb_grant_locked(pa_sb_t *sb, pa_sb_app_t *a,
+                                       int slot_index,
+                                       pa_sb_forward_fn forward,
+                                       void *forward_baton)
 {
+    pa_sb_layout_t *l = pa_sb_layout(sb, a);
     pa_slot_t *slot = pa_sb_slot(sb, a, slot_index);
     pa_waiter_t *w = pa_sb_oldest_waiter_locked(sb, a);
 
@@ -281,10 +284,30 @@ pa_waiter_t *pa_sb_slot_ready_locked(pa_sb_t *sb, pa_sb_app_t *a,
     }
     pa_sb_take_locked(sb, a, slot, w->pid);
     w->slot = slot_index;
+    w->req_sent = w->req_id = 0;
+    if (forward && w->req_len && w->req_len <= PA_SB_REQ_MAX
+        && (apr_uint32_t)(w - l->waiters) < l->nreqs) {
+        apr_uint32_t id = 0;
+
+        w->req_sent = (apr_uint32_t)forward(
+            forward_baton,
+            l->reqs + (apr_size_t)(w - l->waiters) * PA_SB_REQ_MAX,
+            w->req_len, slot->requests, &id);
+        w->req_id = w->req_sent ? id : 0;
+        if (w->req_sent) {
+            apr_atomic_inc64(&a->c.sent_at_handoff);
+        }
+    }
     /* The waiter reads the slot without the lock once it sees this. */
     __atomic_store_n(&w->state, PA_WAIT_GRANTED, __ATOMIC_RELEASE);
     a->queue_len--;
     return w;
+}
+
+pa_waiter_t *pa_sb_slot_ready_locked(pa_sb_t *sb, pa_sb_app_t *a,
+                                     int slot_index)
+{
+    return pa_sb_grant_locked(sb, a, slot_index, NULL, NULL);
 }
 
 void pa_sb_wake_waiter(pa_waiter_t *w)
@@ -335,6 +358,7 @@ static void pa_sb_fill_claim(pa_sb_app_t *a, pa_slot_t *slot, int slot_index,
     claim->unread = slot->unread;
     claim->nth = slot->requests;
     claim->unsent = 0;
+    claim->sent = claim->sent_id = 0;
     /* Display only: written by the claimant alone while it holds the slot. */
     apr_cpystrn(slot->uri, what ? what : "", sizeof(slot->uri));
 }
@@ -364,7 +388,8 @@ void pa_sb_refuse_waiters_locked(pa_sb_t *sb, pa_sb_app_t *a)
     }
 }
 
-static pa_waiter_t *pa_sb_enqueue_locked(pa_sb_t *sb, pa_sb_app_t *a)
+static pa_waiter_t *pa_sb_enqueue_locked(pa_sb_t *sb, pa_sb_app_t *a,
+                                         const char *req, apr_size_t req_len)
 {
     pa_sb_layout_t *l = pa_sb_layout(sb, a);
     apr_uint32_t i;
@@ -385,6 +410,11 @@ static pa_waiter_t *pa_sb_enqueue_locked(pa_sb_t *sb, pa_sb_app_t *a)
     w->pid = pa_sb_self(sb);
     w->slot = -1;
     w->ticket = a->next_ticket++;
+    w->req_len = 0;
+    if (req && req_len <= PA_SB_REQ_MAX && i < l->nreqs) {
+        memcpy(l->reqs + (apr_size_t)i * PA_SB_REQ_MAX, req, req_len);
+        w->req_len = (apr_uint32_t)req_len;
+    }
     w->state = PA_WAIT_WAITING;
     if (++a->queue_len > a->c.queue_max) {
         a->c.queue_max = a->queue_len;
@@ -419,7 +449,8 @@ const char *pa_sb_refusal(pa_sb_t *sb, int app_index)
 
 apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
                          apr_interval_time_t queue_timeout, pa_claim_t *claim,
-                         int (*gone)(void *baton), void *baton)
+                         int (*gone)(void *baton), void *baton,
+                         const char *req, apr_size_t req_len)
 {
     pa_sb_layout_t *l = &sb->layout[app_index];
     pa_sb_app_t *a = l->app;
@@ -452,7 +483,7 @@ apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
                           || pa_sb_backoff_outlasts(a, apr_time_now(),
                                                     queue_timeout)))
         || (a->queue_limit && a->queue_len >= a->queue_limit)
-        ? NULL : pa_sb_enqueue_locked(sb, a);
+        ? NULL : pa_sb_enqueue_locked(sb, a, req, req_len);
     pa_sb_unlock(sb, a);
     if (!w) {
         return APR_EAGAIN;
@@ -521,13 +552,16 @@ apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
     idx = w->slot;
     if (idx >= 0 && (apr_uint32_t)idx < l->nslots) {
         pa_sb_fill_claim(a, &l->slots[idx], idx, what, claim);
+        claim->sent = w->req_sent < w->req_len ? w->req_sent : w->req_len;
+        claim->sent_id = w->req_id;
     }
     __atomic_store_n(&w->state, PA_WAIT_FREE, __ATOMIC_RELEASE);
     return idx >= 0 && (apr_uint32_t)idx < l->nslots
            ? APR_SUCCESS : APR_EGENERAL;        /* not something we wrote */
 }
 
-void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how)
+void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how,
+                   pa_sb_forward_fn forward, void *forward_baton)
 {
     pa_sb_app_t *a = claim->app;
     pa_slot_t *slot = claim->slot;
@@ -578,7 +612,8 @@ void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how)
     }
     else {
         slot->unread = claim->unread;
-        granted = pa_sb_slot_ready_locked(sb, a, claim->slot_index);
+        granted = pa_sb_grant_locked(sb, a, claim->slot_index, forward,
+                                     forward_baton);
     }
     pa_sb_unlock(sb, a);
     /* After the unlock: the woken waiter may preempt us at once, and must
@@ -951,8 +986,8 @@ apr_status_t pa_sb_create(pa_sb_t **sbp, pa_server_conf_t *conf,
                           apr_pool_t *pconf, server_rec *s)
 {
     int napps = conf->apps->nelts;
-    apr_uint32_t nwaiters = pa_sb_max_waiters(conf);
-    apr_size_t size, off;
+    apr_uint32_t nwaiters = pa_sb_max_waiters(conf), nreqs;
+    apr_size_t size, off, zeroed;
     apr_pool_t *ptemp;
     pa_sb_t *sb;
     pa_sb_header_t *hdr;
@@ -970,6 +1005,12 @@ apr_status_t pa_sb_create(pa_sb_t **sbp, pa_server_conf_t *conf,
                 + PA_SB_ALIGN(pa_sb_nslots(app) * sizeof(pa_slot_t))
                 + PA_SB_ALIGN(nwaiters * sizeof(pa_waiter_t));
     }
+    /* The request buffers come last and are not cleared: a fresh mapping
+     * is zeroes already, and only the pages of the records in use (the
+     * lowest, enqueue takes the first free) are ever touched. */
+    zeroed = size;
+    nreqs = nwaiters < PA_SB_REQ_RECORDS ? nwaiters : PA_SB_REQ_RECORDS;
+    size += (apr_size_t)napps * nreqs * PA_SB_REQ_MAX;
 
     sb = apr_pcalloc(pconf, sizeof(*sb));
     sb->conf = conf;
@@ -985,7 +1026,7 @@ apr_status_t pa_sb_create(pa_sb_t **sbp, pa_server_conf_t *conf,
         goto out;
     }
     hdr = sb->hdr = apr_shm_baseaddr_get(sb->shm);
-    memset(hdr, 0, size);
+    memset(hdr, 0, zeroed);
     hdr->magic = PA_SB_MAGIC;
     hdr->napps = napps;
     hdr->generation = (apr_uint32_t)ap_state_query(AP_SQ_CONFIG_GEN);
@@ -1020,6 +1061,9 @@ apr_status_t pa_sb_create(pa_sb_t **sbp, pa_server_conf_t *conf,
         sb->layout[i].app = a;
         sb->layout[i].slots = (pa_slot_t *)((char *)hdr + a->slots_off);
         sb->layout[i].waiters = (pa_waiter_t *)((char *)hdr + a->waiters_off);
+        a->reqs_off = zeroed + (apr_size_t)i * nreqs * PA_SB_REQ_MAX;
+        sb->layout[i].reqs = (char *)hdr + a->reqs_off;
+        sb->layout[i].nreqs = nreqs;
         sb->layout[i].nslots = a->nslots;
         sb->layout[i].nwaiters = nwaiters;
         for (j = 0; j < a->nslots; j++) {

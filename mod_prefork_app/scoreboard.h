@@ -95,11 +95,23 @@ typedef struct pa_slot_t {
 typedef enum {
     PA_WAIT_FREE = 0, PA_WAIT_WAITING, PA_WAIT_GRANTED, PA_WAIT_REFUSED
 } pa_wait_state_e;
+/* A waiter may leave its whole request (at most PA_SB_REQ_MAX bytes, in
+ * the app's request buffers, one per record) for the request that releases
+ * a worker to send on the worker's connection as it hands it over: the
+ * worker starts on it while the waiter wakes up. The first PA_SB_REQ_RECORDS
+ * records have one. */
+#define PA_SB_REQ_MAX 4096
+#define PA_SB_REQ_RECORDS 256
 typedef struct pa_waiter_t {
     volatile apr_uint32_t state;
     volatile apr_int32_t slot;      /* granted slot */
     volatile pid_t pid;             /* the waiting httpd child */
     volatile apr_uint32_t ticket;   /* FIFO order */
+    apr_uint32_t req_len;           /* its request's bytes in its buffer (0:
+                                     * none left to send for it) */
+    apr_uint32_t req_sent;          /* of which the releaser sent: set with
+                                     * the grant */
+    apr_uint32_t req_id;            /* ... carrying this FastCGI request id */
 } pa_waiter_t;
 
 typedef struct pa_app_counters_t {
@@ -125,6 +137,9 @@ typedef struct pa_app_counters_t {
                                              * client (reply-buffer) */
     volatile apr_uint64_t spooled;          /* of which some in a temporary
                                              * file (reply-spool) */
+    volatile apr_uint64_t sent_at_handoff;  /* requests sent to their worker
+                                             * by the request that released
+                                             * it (PA_SB_REQ_MAX) */
     volatile apr_uint32_t queue_max;        /* longest queue seen */
 } pa_app_counters_t;
 
@@ -174,6 +189,7 @@ typedef struct pa_sb_app_t {
     pa_stats_second_t stats[PA_STATS_SECONDS];
     apr_size_t slots_off;           /* from the start of the segment */
     apr_size_t waiters_off;
+    apr_size_t reqs_off;            /* request buffers (PA_SB_REQ_MAX each) */
 } pa_sb_app_t;
 
 typedef struct pa_sb_header_t {
@@ -197,6 +213,8 @@ typedef struct pa_sb_layout_t {
     pa_sb_app_t *app;
     pa_slot_t *slots;
     struct pa_waiter_t *waiters;
+    char *reqs;                     /* waiter i's request: reqs + i * PA_SB_REQ_MAX */
+    apr_uint32_t nreqs;             /* ... for i < nreqs */
     apr_uint32_t nslots;
     apr_uint32_t nwaiters;
 } pa_sb_layout_t;
@@ -231,6 +249,9 @@ typedef struct pa_claim_t {
                                      * 1 for its first */
     int unsent;                     /* release: the worker was sent nothing,
                                      * so it proved nothing (see answered) */
+    apr_uint32_t sent;              /* claim: bytes of the caller's request
+                                     * that its releaser sent (0: none) */
+    apr_uint32_t sent_id;           /* ... with this FastCGI request id */
 } pa_claim_t;
 
 typedef enum {
@@ -311,13 +332,28 @@ const char *pa_sb_refusal(pa_sb_t *sb, int app_index);
  * once). While it waits, it looks every PA_SB_GONE_CHECK whether the
  * generation's manager is gone for good (the header's stopped: APR_EAGAIN)
  * and asks gone(baton) (if not NULL) whether the request still wants a
- * worker; once it says no, the request leaves the queue: APR_ECONNABORTED. */
+ * worker; once it says no, the request leaves the queue: APR_ECONNABORTED.
+ * req (req_len bytes, or NULL): the whole request, for the releaser that
+ * hands the worker over to send (pa_sb_forward_fn); claim->sent says how
+ * much of it went (the caller sends the rest), claim->sent_id with what id.
+ * Longer than PA_SB_REQ_MAX: not left. */
 #define PA_SB_GONE_CHECK apr_time_from_msec(500)
 apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
                          apr_interval_time_t queue_timeout, pa_claim_t *claim,
-                         int (*gone)(void *baton), void *baton);
-/* Give the worker back; hands it straight to the first waiter if any. */
-void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how);
+                         int (*gone)(void *baton), void *baton,
+                         const char *req, apr_size_t req_len);
+/* Sends a waiter's request (req, len bytes; its request id may be set in
+ * place) on the connection of the worker being handed to it, which serves
+ * it as its nth request; under the app lock, so it must not block. Returns
+ * the bytes sent (0: none, the waiter sends it) and their request id. */
+typedef apr_size_t (*pa_sb_forward_fn)(void *baton, char *req,
+                                       apr_size_t len, apr_uint64_t nth,
+                                       apr_uint32_t *id);
+/* Give the worker back; hands it straight to the first waiter if any, with
+ * (how PA_RELEASE_OK and forward not NULL) its request sent by
+ * forward(forward_baton, ...). */
+void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how,
+                   pa_sb_forward_fn forward, void *forward_baton);
 /* Account one finished request in the stats ring: its duration, and the
  * error status the module answered with (502, 503 and 504 are counted; 0
  * or any other: none). */

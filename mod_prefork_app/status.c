@@ -48,7 +48,7 @@ typedef enum {
     C_RECYCLED_MEMORY,
     C_KILLED_TIMEOUT, C_KILLED_CLIENT, C_MAX_REACHED, C_502, C_503, C_504, C_RETRIES,
     C_ABANDONED,
-    C_SLOW, C_HELD, C_SPOOLED, C_COUNT
+    C_SLOW, C_HELD, C_SPOOLED, C_SENT_AT_HANDOFF, C_COUNT
 } st_counter_e;
 
 typedef struct {
@@ -114,7 +114,11 @@ static const st_counter_t st_counters[C_COUNT] = {
     { "replies_spooled", "Replies held in a temporary file",
       "prefork_app_replies_spooled_total", NULL,
       "Replies held for a slow client of which more than reply-buffer went "
-      "to a temporary file (reply-spool)." }
+      "to a temporary file (reply-spool)." },
+    { "sent_at_handoff", "Sent by the request before (hand-off)",
+      "prefork_app_requests_sent_at_handoff_total", NULL,
+      "Queued requests that the request releasing their worker sent to it "
+      "as it handed it over." }
 };
 
 static const char *const st_state_names[] = {
@@ -314,6 +318,7 @@ static void st_app_counters(st_app_t *sa, const pa_app_counters_t *c)
     sa->c[C_SLOW] = c->slow;
     sa->c[C_HELD] = c->held;
     sa->c[C_SPOOLED] = c->spooled;
+    sa->c[C_SENT_AT_HANDOFF] = c->sent_at_handoff;
     sa->queue_max = c->queue_max;
 }
 

@@ -44,6 +44,7 @@
  *               (conn.sock beside its own listen socket) for the kept
  *               connection of every app and slot; the reply says how many
  *               it was handed ("stolen N")
+ * With wait=FILE (FastCGI) it answers only once FILE exists (at most 60 s).
  * With --id1 it answers every request with request id 1, whatever it was
  * sent (as some FastCGI libraries do).
  * With --keep it honours FCGI_KEEP_CONN after a correct reply (ok, padend)
@@ -166,6 +167,7 @@ static int query_value(const char *qs, const char *name, char *buf, size_t size)
 static unsigned long seed;
 static long pad_ms;                 /* padend: how late the padding comes */
 static int keep_conn;               /* this request's FCGI_KEEP_CONN */
+static char wait_file[512];         /* wait=: answer once it exists */
 
 /* Read one whole request; return its mode= value (or def); seed= goes to
  * seed. */
@@ -177,6 +179,7 @@ static char *read_request(int fd, const char *def)
     int params_done = 0, stdin_done = 0;
 
     snprintf(mode, sizeof(mode), "%s", def);
+    wait_file[0] = '\0';
     pad_ms = 50;
     while (!params_done || !stdin_done) {
         unsigned char h[8], content[65535 + 255];
@@ -217,6 +220,9 @@ static char *read_request(int fd, const char *def)
 
                 snprintf(qs, sizeof(qs), "%.*s", (int)vl, (const char *)p + nl);
                 query_value(qs, "mode", mode, sizeof(mode));
+                if (!query_value(qs, "wait", wait_file, sizeof(wait_file))) {
+                    wait_file[0] = '\0';
+                }
                 seed = query_value(qs, "seed", n, sizeof(n))
                        ? strtoul(n, NULL, 10) : 0;
                 if (query_value(qs, "pad", n, sizeof(n))) {
@@ -502,6 +508,15 @@ static int steal(void)
     return stolen;
 }
 
+static void wait_until(const char *file)
+{
+    int i;
+
+    for (i = 0; file[0] && i < 6000 && access(file, F_OK) != 0; i++) {
+        usleep(10000);
+    }
+}
+
 /* Returns whether the reply was a correct one, after which a kept
  * connection may carry the next request. */
 static int answer(int fd, const char *mode)
@@ -696,7 +711,7 @@ int main(int argc, char **argv)
             if (mode && scgi) {
                 scgi_answer(fd, mode);
             }
-            else if (mode && !answer(fd, mode)) {
+            else if (mode && (wait_until(wait_file), !answer(fd, mode))) {
                 keep_conn = 0;
             }
         } while (mode && keep && keep_conn);

@@ -170,7 +170,7 @@ static void test_claim_lowest_idle_and_release(void **state)
 
     worker_up(f, 1, 1001);
     worker_up(f, 0, 1000);
-    assert_int_equal(pa_sb_claim(f->sb, 0, "GET /a", apr_time_from_sec(1), &c1, NULL, NULL),
+    assert_int_equal(pa_sb_claim(f->sb, 0, "GET /a", apr_time_from_sec(1), &c1, NULL, NULL, NULL, 0),
                      APR_SUCCESS);
     assert_int_equal(c1.slot_index, 0);
     assert_int_equal(c1.pid, 1000);
@@ -178,24 +178,24 @@ static void test_claim_lowest_idle_and_release(void **state)
     assert_int_equal(c1.slot->client_pid, getpid());
     assert_string_equal(c1.slot->uri, "GET /a");
     assert_true(c1.slot->req_start > 0);
-    assert_int_equal(pa_sb_claim(f->sb, 0, "GET /b", apr_time_from_sec(1), &c2, NULL, NULL),
+    assert_int_equal(pa_sb_claim(f->sb, 0, "GET /b", apr_time_from_sec(1), &c2, NULL, NULL, NULL, 0),
                      APR_SUCCESS);
     assert_int_equal(c2.slot_index, 1);
     assert_int_equal(f->a->c.accepted, 2);
 
-    pa_sb_release(f->sb, &c1, PA_RELEASE_OK);
+    pa_sb_release(f->sb, &c1, PA_RELEASE_OK, NULL, NULL);
     assert_int_equal(c1.slot->state, PA_SLOT_IDLE);
     assert_int_equal(c1.slot->client_pid, 0);
     assert_int_equal(c1.slot->req_start, 0);
     assert_int_equal(c1.slot->requests, 1);
-    pa_sb_release(f->sb, &c2, PA_RELEASE_BROKEN);
+    pa_sb_release(f->sb, &c2, PA_RELEASE_BROKEN, NULL, NULL);
     assert_int_equal(c2.slot->state, PA_SLOT_STOPPING);
     assert_int_equal(c2.slot->retire, PA_RETIRE_BROKEN);
     /* Given up for the client's sake: replaced too, but the status page
      * says why apart from a broken reply. */
     c2.slot->retire = PA_RETIRE_NONE;
     c2.slot->state = PA_SLOT_BUSY;
-    pa_sb_release(f->sb, &c2, PA_RELEASE_ABANDONED);
+    pa_sb_release(f->sb, &c2, PA_RELEASE_ABANDONED, NULL, NULL);
     assert_int_equal(c2.slot->state, PA_SLOT_STOPPING);
     assert_int_equal(c2.slot->retire, PA_RETIRE_ABANDONED);
     assert_true(wake_pending(f));
@@ -206,7 +206,7 @@ static void test_queue_timeout(void **state)
     fixture_t *f = *state;
     pa_claim_t c;
 
-    assert_int_equal(pa_sb_claim(f->sb, 0, "x", apr_time_from_msec(50), &c, NULL, NULL),
+    assert_int_equal(pa_sb_claim(f->sb, 0, "x", apr_time_from_msec(50), &c, NULL, NULL, NULL, 0),
                      APR_TIMEUP);
     assert_int_equal(f->a->queue_len, 0);
     assert_int_equal(f->a->c.queue_max, 1);
@@ -225,16 +225,16 @@ static void test_release_unsent(void **state)
 
     worker_up(f, 0, 1000);
     slot = pa_sb_slot(f->sb, f->a, 0);
-    assert_int_equal(pa_sb_claim(f->sb, 0, "a", 0, &c, NULL, NULL),
+    assert_int_equal(pa_sb_claim(f->sb, 0, "a", 0, &c, NULL, NULL, NULL, 0),
                      APR_SUCCESS);
     c.unsent = 1;
-    pa_sb_release(f->sb, &c, PA_RELEASE_OK);
+    pa_sb_release(f->sb, &c, PA_RELEASE_OK, NULL, NULL);
     assert_int_equal(slot->state, PA_SLOT_IDLE);
     assert_int_equal(slot->answered, 0);
-    assert_int_equal(pa_sb_claim(f->sb, 0, "b", 0, &c, NULL, NULL),
+    assert_int_equal(pa_sb_claim(f->sb, 0, "b", 0, &c, NULL, NULL, NULL, 0),
                      APR_SUCCESS);
     assert_int_equal(c.unsent, 0);              /* each claim starts sent */
-    pa_sb_release(f->sb, &c, PA_RELEASE_OK);
+    pa_sb_release(f->sb, &c, PA_RELEASE_OK, NULL, NULL);
     assert_int_equal(slot->answered, 1);
 }
 
@@ -253,14 +253,14 @@ static void test_queue_waiter_gone(void **state)
     int asked = 0;
 
     worker_up(f, 0, 1000);
-    assert_int_equal(pa_sb_claim(f->sb, 0, "a", 0, &busy, NULL, NULL),
+    assert_int_equal(pa_sb_claim(f->sb, 0, "a", 0, &busy, NULL, NULL, NULL, 0),
                      APR_SUCCESS);
     assert_int_equal(pa_sb_claim(f->sb, 0, "b", apr_time_from_sec(60), &c,
-                                 gone_on_second_ask, &asked),
+                                 gone_on_second_ask, &asked, NULL, 0),
                      APR_ECONNABORTED);
     assert_int_equal(asked, 2);
     assert_int_equal(f->a->queue_len, 0);
-    pa_sb_release(f->sb, &busy, PA_RELEASE_OK);
+    pa_sb_release(f->sb, &busy, PA_RELEASE_OK, NULL, NULL);
     assert_int_equal(busy.slot->state, PA_SLOT_IDLE);
 }
 
@@ -276,23 +276,109 @@ static void test_queue_limit(void **state)
 
     f->a->queue_limit = 1;
     worker_up(f, 0, 1000);
-    assert_int_equal(pa_sb_claim(f->sb, 0, "a", 0, &busy, NULL, NULL),
+    assert_int_equal(pa_sb_claim(f->sb, 0, "a", 0, &busy, NULL, NULL, NULL, 0),
                      APR_SUCCESS);
     kid = fork();
     if (kid == 0) {
         _exit(pa_sb_claim(f->sb, 0, "b", apr_time_from_sec(30), &c, NULL,
-                          NULL) == APR_SUCCESS ? 0 : 1);
+                          NULL, NULL, 0) == APR_SUCCESS ? 0 : 1);
     }
     wait_queue_len(f, 1);
     assert_int_equal(pa_sb_claim(f->sb, 0, "c", apr_time_from_sec(60), &c,
-                                 NULL, NULL), APR_EAGAIN);
+                                 NULL, NULL, NULL, 0), APR_EAGAIN);
     assert_string_equal(pa_sb_refusal(f->sb, 0),
                         "queue-limit requests wait already");
     assert_int_equal(f->a->queue_len, 1);
-    pa_sb_release(f->sb, &busy, PA_RELEASE_OK);
+    pa_sb_release(f->sb, &busy, PA_RELEASE_OK, NULL, NULL);
     assert_int_equal(waitpid(kid, &st, 0), kid);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     assert_int_equal(f->a->queue_len, 0);
+}
+
+/* pa_sb_forward_fn for test_release_forwards: takes up to *baton bytes
+ * (the rest is the waiter's to send) and remembers what it was given. */
+static char fwd_seen[64];
+static apr_size_t fwd_len;
+static apr_uint64_t fwd_nth;
+
+static apr_size_t take_some(void *baton, char *req, apr_size_t len,
+                            apr_uint64_t nth, apr_uint32_t *id)
+{
+    apr_size_t take = *(apr_size_t *)baton;
+
+    memcpy(fwd_seen, req, len < sizeof(fwd_seen) ? len : sizeof(fwd_seen));
+    fwd_len = len;
+    fwd_nth = nth;
+    *id = 7;
+    return take < len ? take : len;
+}
+
+/* A waiter's request goes to the releaser's forward function with the
+ * grant (only on a clean release), which says how much it sent; a request
+ * longer than PA_SB_REQ_MAX, or none, is not offered. */
+static void test_release_forwards(void **state)
+{
+    fixture_t *f = *state;
+    static char big[PA_SB_REQ_MAX + 1];
+    struct { const char *req; apr_size_t len, take; pa_release_e how;
+             apr_uint32_t sent, id; apr_size_t offered; } cases[] = {
+        { "GET /a", 6, 4, PA_RELEASE_OK, 4, 7, 6 },
+        { "GET /b", 6, 0, PA_RELEASE_OK, 0, 0, 6 },
+        { big, sizeof(big), 100, PA_RELEASE_OK, 0, 0, 0 },
+        { NULL, 0, 100, PA_RELEASE_OK, 0, 0, 0 },
+        { "GET /c", 6, 6, PA_RELEASE_BROKEN, 0, 0, 0 },
+    };
+    apr_size_t i;
+
+    f->a->max_requests = 0;
+    worker_up(f, 0, 1000);
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        pa_claim_t busy;
+        apr_uint64_t before = f->a->c.sent_at_handoff;
+        int fds[2], st;
+        apr_uint32_t got[2] = { 99, 99 };
+        pid_t kid;
+
+        assert_int_equal(pa_sb_claim(f->sb, 0, "a", 0, &busy, NULL, NULL,
+                                     NULL, 0), APR_SUCCESS);
+        assert_int_equal(busy.sent, 0);
+        assert_int_equal(pipe(fds), 0);
+        kid = fork();
+        if (kid == 0) {
+            pa_claim_t c;
+            apr_status_t rv = pa_sb_claim(f->sb, 0, "b", apr_time_from_sec(30),
+                                          &c, NULL, NULL, cases[i].req,
+                                          cases[i].len);
+            apr_uint32_t out[2] = { c.sent, c.sent_id };
+
+            if (rv != APR_SUCCESS || write(fds[1], out, sizeof(out)) != sizeof(out)) {
+                _exit(1);
+            }
+            pa_sb_release(f->sb, &c, PA_RELEASE_OK, NULL, NULL);
+            _exit(0);
+        }
+        close(fds[1]);
+        wait_queue_len(f, 1);
+        fwd_len = 0;
+        pa_sb_release(f->sb, &busy, cases[i].how, take_some, &cases[i].take);
+        if (cases[i].how != PA_RELEASE_OK) {
+            /* Stopped, not handed over: the manager's fresh worker is,
+             * with nothing sent. */
+            worker_up(f, 0, 1001);
+        }
+        assert_int_equal(read(fds[0], got, sizeof(got)), sizeof(got));
+        close(fds[0]);
+        assert_int_equal(fwd_len, cases[i].offered);
+        if (cases[i].offered) {
+            assert_memory_equal(fwd_seen, cases[i].req, cases[i].len);
+            assert_int_equal(fwd_nth, pa_sb_slot(f->sb, f->a, 0)->requests);
+        }
+        assert_int_equal(got[0], cases[i].sent);
+        assert_int_equal(got[1], cases[i].id);
+        assert_int_equal(f->a->c.sent_at_handoff - before, cases[i].sent ? 1 : 0);
+        assert_int_equal(waitpid(kid, &st, 0), kid);
+        assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    }
 }
 
 /* Three processes queue in order; one worker is handed from each release
@@ -312,12 +398,12 @@ static void test_fifo_handoff(void **state)
             pa_claim_t c;
             char me = (char)('0' + k);
 
-            if (pa_sb_claim(f->sb, 0, "q", apr_time_from_sec(20), &c, NULL, NULL) != APR_SUCCESS
+            if (pa_sb_claim(f->sb, 0, "q", apr_time_from_sec(20), &c, NULL, NULL, NULL, 0) != APR_SUCCESS
                 || write(fds[1], &me, 1) != 1) {
                 _exit(1);
             }
             usleep(20000);
-            pa_sb_release(f->sb, &c, PA_RELEASE_OK);
+            pa_sb_release(f->sb, &c, PA_RELEASE_OK, NULL, NULL);
             _exit(0);
         }
         wait_queue_len(f, k + 1);
@@ -349,7 +435,7 @@ static pid_t leave_zombie_waiter(fixture_t *f)
     if (kid == 0) {
         pa_claim_t c;
 
-        pa_sb_claim(f->sb, 0, "q", apr_time_from_sec(30), &c, NULL, NULL);
+        pa_sb_claim(f->sb, 0, "q", apr_time_from_sec(30), &c, NULL, NULL, NULL, 0);
         _exit(0);
     }
     wait_queue_len(f, 1);
@@ -422,15 +508,15 @@ static void test_max_requests_retires(void **state)
 
     worker_up(f, 0, 1000);
     for (i = 0; i < 2; i++) {
-        assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL), APR_SUCCESS);
-        pa_sb_release(f->sb, &c, PA_RELEASE_OK);
+        assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL, NULL, 0), APR_SUCCESS);
+        pa_sb_release(f->sb, &c, PA_RELEASE_OK, NULL, NULL);
     }
     wake_pending(f);
-    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL), APR_SUCCESS);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL, NULL, 0), APR_SUCCESS);
     /* Known at claim time, so the manager can start the replacement now. */
     assert_int_equal(c.slot->retire, PA_RETIRE_MAX_REQUESTS);
     assert_true(wake_pending(f));
-    pa_sb_release(f->sb, &c, PA_RELEASE_OK);
+    pa_sb_release(f->sb, &c, PA_RELEASE_OK, NULL, NULL);
     assert_int_equal(c.slot->state, PA_SLOT_STOPPING);
 }
 
@@ -439,8 +525,8 @@ static void claim_release(fixture_t *f, int n, pa_release_e how)
     pa_claim_t c;
 
     while (n-- > 0) {
-        assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL), APR_SUCCESS);
-        pa_sb_release(f->sb, &c, how);
+        assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL, NULL, 0), APR_SUCCESS);
+        pa_sb_release(f->sb, &c, how, NULL, NULL);
     }
 }
 
@@ -464,10 +550,10 @@ static void test_recycling_waits_out_backoff(void **state)
     f->a->backoff_until = 0;
     worker_up(f, 0, 1001);
     claim_release(f, 2, PA_RELEASE_OK);
-    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL), APR_SUCCESS);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL, NULL, 0), APR_SUCCESS);
     assert_int_equal(slot->retire, PA_RETIRE_MAX_REQUESTS);
     f->a->backoff_until = apr_time_now() + apr_time_from_sec(60);
-    pa_sb_release(f->sb, &c, PA_RELEASE_OK);
+    pa_sb_release(f->sb, &c, PA_RELEASE_OK, NULL, NULL);
     assert_int_equal(slot->state, PA_SLOT_IDLE);
     assert_int_equal(slot->retire, PA_RETIRE_NONE);
     wake_pending(f);
@@ -480,9 +566,9 @@ static void test_recycling_waits_out_backoff(void **state)
 
     f->a->stretch = 0;
     worker_up(f, 0, 1002);
-    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL), APR_SUCCESS);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL, NULL, 0), APR_SUCCESS);
     slot->retire = PA_RETIRE_RELOAD;        /* marked by the manager */
-    pa_sb_release(f->sb, &c, PA_RELEASE_OK);
+    pa_sb_release(f->sb, &c, PA_RELEASE_OK, NULL, NULL);
     assert_int_equal(slot->state, PA_SLOT_IDLE);
     assert_int_equal(slot->retire, PA_RETIRE_NONE);
 }
@@ -493,24 +579,24 @@ static void test_release_after_worker_died_or_replaced(void **state)
     pa_claim_t c;
 
     worker_up(f, 0, 1000);
-    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL), APR_SUCCESS);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL, NULL, 0), APR_SUCCESS);
     c.slot->pid = 0;                    /* the manager reaped its worker */
-    pa_sb_release(f->sb, &c, PA_RELEASE_OK);
+    pa_sb_release(f->sb, &c, PA_RELEASE_OK, NULL, NULL);
     assert_int_equal(c.slot->state, PA_SLOT_EMPTY);
 
     /* Replaced in place under the claim (same seq): the release, however
      * bad, makes the fresh worker idle. */
     worker_up(f, 0, 1001);
-    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL), APR_SUCCESS);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL, NULL, 0), APR_SUCCESS);
     c.slot->pid = 1004;
-    pa_sb_release(f->sb, &c, PA_RELEASE_BROKEN);
+    pa_sb_release(f->sb, &c, PA_RELEASE_BROKEN, NULL, NULL);
     assert_int_equal(c.slot->state, PA_SLOT_IDLE);
     assert_int_equal(c.slot->retire, PA_RETIRE_NONE);
 
     worker_up(f, 0, 1002);
-    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL), APR_SUCCESS);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL, NULL, 0), APR_SUCCESS);
     worker_up(f, 0, 1003);              /* a restarted manager re-filled it */
-    pa_sb_release(f->sb, &c, PA_RELEASE_BROKEN);
+    pa_sb_release(f->sb, &c, PA_RELEASE_BROKEN, NULL, NULL);
     assert_int_equal(c.slot->state, PA_SLOT_IDLE);     /* not ours any more */
     assert_int_equal(c.slot->pid, 1003);
 }
@@ -521,8 +607,8 @@ static void test_release_timeout_counts(void **state)
     pa_claim_t c;
 
     worker_up(f, 0, 1000);
-    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL), APR_SUCCESS);
-    pa_sb_release(f->sb, &c, PA_RELEASE_TIMEOUT);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL, NULL, 0), APR_SUCCESS);
+    pa_sb_release(f->sb, &c, PA_RELEASE_TIMEOUT, NULL, NULL);
     assert_int_equal(c.slot->state, PA_SLOT_STOPPING);
     assert_int_equal(c.slot->retire, PA_RETIRE_TIMEOUT);
     assert_int_equal(f->a->c.killed_timeout, 1);
@@ -534,12 +620,12 @@ static void test_no_worker_coming_fails_fast(void **state)
     pa_claim_t c;
 
     f->a->backoff_until = apr_time_now() + apr_time_from_sec(30);
-    assert_int_equal(pa_sb_claim(f->sb, 0, "r", apr_time_from_sec(30), &c, NULL, NULL),
+    assert_int_equal(pa_sb_claim(f->sb, 0, "r", apr_time_from_sec(30), &c, NULL, NULL, NULL, 0),
                      APR_EAGAIN);
     assert_int_equal(f->a->queue_len, 0);
     f->a->backoff_until = 0;
     f->sb->hdr->stopped = 1;            /* the manager exited for good */
-    assert_int_equal(pa_sb_claim(f->sb, 0, "r", apr_time_from_sec(30), &c, NULL, NULL),
+    assert_int_equal(pa_sb_claim(f->sb, 0, "r", apr_time_from_sec(30), &c, NULL, NULL, NULL, 0),
                      APR_EAGAIN);
 }
 
@@ -557,7 +643,7 @@ static void test_waiters_refused(void **state)
         if (kids[k] == 0) {
             pa_claim_t c;
 
-            _exit(pa_sb_claim(f->sb, 0, "q", apr_time_from_sec(30), &c, NULL, NULL)
+            _exit(pa_sb_claim(f->sb, 0, "q", apr_time_from_sec(30), &c, NULL, NULL, NULL, 0)
                   == APR_EAGAIN ? 0 : 1);
         }
         wait_queue_len(f, k + 1);
@@ -591,7 +677,7 @@ static void test_stop_sends_waiters_away(void **state)
 
     if (kid == 0) {
         _exit(pa_sb_claim(f->sb, 0, "q", apr_time_from_sec(30), &c, NULL,
-                          NULL) == APR_EAGAIN ? 0 : 1);
+                          NULL, NULL, 0) == APR_EAGAIN ? 0 : 1);
     }
     wait_queue_len(f, 1);
     f->sb->hdr->stopped = 1;
@@ -599,7 +685,7 @@ static void test_stop_sends_waiters_away(void **state)
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     assert_int_equal(f->a->queue_len, 0);
     assert_int_equal(pa_sb_claim(f->sb, 0, "r", apr_time_from_sec(30), &c,
-                                 NULL, NULL), APR_EAGAIN);
+                                 NULL, NULL, NULL, 0), APR_EAGAIN);
 }
 
 /* The status page's names for why a worker leaves follow pa_retire_e. */
@@ -910,6 +996,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_release_unsent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_waiter_gone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fifo_handoff, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_release_forwards, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dead_waiter_skipped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sweep_frees_grant_of_dead_waiter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sweep_checks_life_when_asked, setup, teardown),
