@@ -369,6 +369,15 @@ static int pa_conn_wait(int fd, short events, apr_time_t until)
     }
 }
 
+/* What the request does without its kept connection (see dispatch.c). */
+static const char *pa_conn_outcome(const pa_claim_t *claim)
+{
+    return claim->sent ? "the request was sent at the hand-off: the worker "
+                         "is recycled, the request replayed if it can be, "
+                         "else 502"
+                       : "503, the worker is left as it was";
+}
+
 /* Ask the manager for its connection to the worker of claim. Returns the
  * fd, or -1: *pid then says whether the manager has none for that occupant
  * (the claimed pid), the occupant changed (another pid), or the connection
@@ -461,16 +470,15 @@ fail:
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, PALOGNO(00328)
                       "%s: the manager did not answer within %" APR_TIME_T_FMT
                       " ms (stopped or overloaded?) when asked for the kept "
-                      "connection to worker pid %ld: 503, the worker is "
-                      "left as it was", app->name,
+                      "connection to worker pid %ld: %s", app->name,
                       apr_time_as_msec(apr_time_now() - asked),
-                      (long)claim->pid);
+                      (long)claim->pid, pa_conn_outcome(claim));
     }
     else {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, errno, r, PALOGNO(00318)
                       "%s: cannot get the kept connection to worker pid %ld "
-                      "from the manager (%s): 503, the worker is left as it "
-                      "was", app->name, (long)claim->pid, pa_service_path);
+                      "from the manager (%s): %s", app->name, (long)claim->pid,
+                      pa_service_path, pa_conn_outcome(claim));
     }
     if (s >= 0) {
         close(s);

@@ -206,14 +206,15 @@ static apr_uint16_t request_id(const pa_req_t *q, int kept, apr_uint64_t nth)
  * so that the worker is at work while the waiter wakes up (one sleep of
  * the waiter, for its reply, less: docs/dispatch.md). The end of our reply
  * stays for the waiter to drop, as it would. Not the second request of an
- * app not yet known to keep connections (closed_after_first()). */
+ * app not yet known to keep connections (closed_after_first()), nor once
+ * the app is found to close them (keep_off, set under the same lock). */
 static apr_size_t forward(void *baton, char *req, apr_size_t len,
                           apr_uint64_t nth, apr_uint32_t *id)
 {
     pa_req_t *q = baton;
     ssize_t n;
 
-    if (nth == 2 && !q->sba->keep_proven) {
+    if ((nth == 2 && !q->sba->keep_proven) || q->sba->keep_off) {
         return 0;
     }
     *id = request_id(q, 1, nth);
@@ -1834,7 +1835,8 @@ static void send_request(pa_req_t *q, const char *begin, apr_size_t begin_len)
 /* PA_FAIL_NONE, or how the worker could not be reached. */
 static pa_fail_e connect_worker(pa_req_t *q)
 {
-    int fd = pa_conn_get(q->r, q->app, &q->claim, keeps_conn(q),
+    /* A request sent at the hand-off is on the kept connection. */
+    int fd = pa_conn_get(q->r, q->app, &q->claim, keeps_conn(q) || q->sent,
                          q->deadline, &q->kept);
 
     if (fd < 0) {
@@ -1883,7 +1885,10 @@ static int unavailable(pa_req_t *q)
 /* The whole request as a waiter leaves it to be sent at the hand-off
  * (pa_sb_claim()): FastCGI on a kept connection, its body (if any) all in
  * hand, PA_SB_REQ_MAX bytes at most; else NULL. Made once, its request id
- * set for each worker. */
+ * set for each worker. Once a worker of the app has left by itself, only
+ * requests that can be replayed: sent at once, one may reach a worker on
+ * its way out, where the waiter's own send, later, would have found the
+ * connection closed and gone elsewhere. */
 static char *whole_request(pa_req_t *q, const char *begin,
                            apr_size_t begin_len)
 {
@@ -1892,7 +1897,8 @@ static char *whole_request(pa_req_t *q, const char *begin,
     unsigned char *p;
 
     if (is_scgi(q) || !keeps_conn(q) || !q->body_complete || q->spool
-        || len > PA_SB_REQ_MAX) {
+        || len > PA_SB_REQ_MAX
+        || (q->sba->self_exits && !idempotent_method(q->r))) {
         return NULL;
     }
     if (!q->whole) {
@@ -2008,17 +2014,17 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
 
     q->fail = connect_worker(q);
     if (q->sent && !q->fail && !q->kept) {
-        /* Sent on the kept connection, which the manager no longer has
-         * (the app was just found to close them): its reply is out of
-         * reach. */
+        /* Sent on the kept connection, which the manager would not hand
+         * this child (the worker is being stopped, or the app closes its
+         * connections): its reply is out of reach. */
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, PALOGNO(00354)
                       "%s: request sent to worker pid %ld at its hand-off, "
                       "but its kept connection cannot be had",
                       q->app->name, (long)q->claim.pid);
         q->fail = PA_FAIL_DEAD;
     }
-    if (q->sent && q->fail == PA_FAIL_CONNECT) {
-        q->fail = PA_FAIL_DEAD;         /* it may have read it */
+    if (q->sent && (q->fail == PA_FAIL_CONNECT || q->fail == PA_FAIL_MANAGER)) {
+        q->fail = PA_FAIL_DEAD;         /* it may have read it (PA00318) */
     }
     if (q->fail) {
         return OK;
@@ -2299,9 +2305,9 @@ int pa_app_handler(request_rec *r)
         rc = q->status ? q->status : OK;
         break;
     case PA_FAIL_MANAGER:
-        /* Untouched, its stream where the last request left it; unless
-         * this request was sent at the hand-off: its reply is unread. */
-        release(q, q->sent ? PA_RELEASE_BROKEN : PA_RELEASE_OK);
+        /* Untouched: its stream is where the last request left it (a
+         * request sent at the hand-off is PA_FAIL_DEAD). */
+        release(q, PA_RELEASE_OK);
         rc = unavailable(q);
         q->why = "manager";
         break;

@@ -758,6 +758,7 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
         && (retire == PA_RETIRE_NONE || retire == PA_RETIRE_CLOSED)
         && !ma->self_exit_warned) {
         ma->self_exit_warned = 1;
+        a->self_exits = 1;              /* see whole_request() */
         if (in_flight) {
             apr_snprintf(count, sizeof(count), "%u or %u", answered,
                          answered + 1);

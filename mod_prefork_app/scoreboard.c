@@ -669,7 +669,20 @@ void pa_sb_record(pa_sb_t *sb, int app_index, int http_status,
  * configuration pool goes (restart, stop), they are copied by app name into
  * the process pool, which the next generation's scoreboard starts from.
  * What the old generation counts after that (its last requests) is lost. */
-#define PA_SB_CARRY_KEY "mod_prefork_app_counters"
+/* The counters' layout is in the key: a module upgraded at a graceful
+ * restart starts afresh rather than read or write blocks of another size. */
+#define PA_SB_CARRY_KEY_FMT "mod_prefork_app_counters/%" APR_SIZE_T_FMT
+
+static const char *pa_sb_carry_key(void)
+{
+    static char key[64];
+
+    if (!key[0]) {
+        apr_snprintf(key, sizeof(key), PA_SB_CARRY_KEY_FMT,
+                     sizeof(pa_app_counters_t));
+    }
+    return key;
+}
 
 typedef struct pa_sb_carry_t {
     pa_sb_t *sb;
@@ -680,7 +693,7 @@ static apr_hash_t *pa_sb_carried(apr_pool_t *keep)
 {
     void *carry = NULL;
 
-    apr_pool_userdata_get(&carry, PA_SB_CARRY_KEY, keep);
+    apr_pool_userdata_get(&carry, pa_sb_carry_key(), keep);
     return carry;
 }
 
@@ -692,7 +705,7 @@ static apr_status_t pa_sb_carry_counters(void *data)
 
     if (!carry) {
         carry = apr_hash_make(cy->keep);
-        apr_pool_userdata_set(carry, PA_SB_CARRY_KEY, apr_pool_cleanup_null,
+        apr_pool_userdata_set(carry, pa_sb_carry_key(), apr_pool_cleanup_null,
                               cy->keep);
     }
     for (i = 0; i < cy->sb->napps; i++) {
@@ -966,6 +979,19 @@ static apr_uint32_t pa_sb_nslots(const pa_app_t *app)
     return app->max_procs + (headroom > 0 ? headroom : 1);
 }
 
+/* Waiter records with a request buffer (see PA_SB_REQ_MAX). */
+static apr_uint32_t pa_sb_nreqs(const pa_app_t *app, apr_uint32_t nwaiters)
+{
+    apr_uint32_t n = 4 * (apr_uint32_t)app->max_procs;
+
+    if (app->protocol != PA_PROTO_FASTCGI || !app->keep_conn) {
+        return 0;
+    }
+    n = n < PA_SB_REQ_RECORDS_MIN ? PA_SB_REQ_RECORDS_MIN
+        : n > PA_SB_REQ_RECORDS_MAX ? PA_SB_REQ_RECORDS_MAX : n;
+    return n < nwaiters ? n : nwaiters;
+}
+
 static apr_status_t pa_sb_init_lock(pa_sb_app_t *a)
 {
     pthread_mutexattr_t attr;
@@ -986,8 +1012,8 @@ apr_status_t pa_sb_create(pa_sb_t **sbp, pa_server_conf_t *conf,
                           apr_pool_t *pconf, server_rec *s)
 {
     int napps = conf->apps->nelts;
-    apr_uint32_t nwaiters = pa_sb_max_waiters(conf), nreqs;
-    apr_size_t size, off, zeroed;
+    apr_uint32_t nwaiters = pa_sb_max_waiters(conf);
+    apr_size_t size, off, zeroed, reqs_off;
     apr_pool_t *ptemp;
     pa_sb_t *sb;
     pa_sb_header_t *hdr;
@@ -1009,8 +1035,11 @@ apr_status_t pa_sb_create(pa_sb_t **sbp, pa_server_conf_t *conf,
      * is zeroes already, and only the pages of the records in use (the
      * lowest, enqueue takes the first free) are ever touched. */
     zeroed = size;
-    nreqs = nwaiters < PA_SB_REQ_RECORDS ? nwaiters : PA_SB_REQ_RECORDS;
-    size += (apr_size_t)napps * nreqs * PA_SB_REQ_MAX;
+    for (i = 0; i < napps; i++) {
+        size += (apr_size_t)pa_sb_nreqs(APR_ARRAY_IDX(conf->apps, i,
+                                                      pa_app_t *), nwaiters)
+                * PA_SB_REQ_MAX;
+    }
 
     sb = apr_pcalloc(pconf, sizeof(*sb));
     sb->conf = conf;
@@ -1037,6 +1066,7 @@ apr_status_t pa_sb_create(pa_sb_t **sbp, pa_server_conf_t *conf,
 
     off = PA_SB_ALIGN(offsetof(pa_sb_header_t, app_off)
                       + napps * sizeof(apr_size_t));
+    reqs_off = zeroed;
     for (i = 0; i < napps; i++) {
         pa_app_t *app = APR_ARRAY_IDX(conf->apps, i, pa_app_t *);
         pa_sb_app_t *a = (pa_sb_app_t *)((char *)hdr + off);
@@ -1061,9 +1091,10 @@ apr_status_t pa_sb_create(pa_sb_t **sbp, pa_server_conf_t *conf,
         sb->layout[i].app = a;
         sb->layout[i].slots = (pa_slot_t *)((char *)hdr + a->slots_off);
         sb->layout[i].waiters = (pa_waiter_t *)((char *)hdr + a->waiters_off);
-        a->reqs_off = zeroed + (apr_size_t)i * nreqs * PA_SB_REQ_MAX;
-        sb->layout[i].reqs = (char *)hdr + a->reqs_off;
-        sb->layout[i].nreqs = nreqs;
+        a->reqs_off = reqs_off;
+        sb->layout[i].reqs = (char *)hdr + reqs_off;
+        sb->layout[i].nreqs = pa_sb_nreqs(app, nwaiters);
+        reqs_off += (apr_size_t)sb->layout[i].nreqs * PA_SB_REQ_MAX;
         sb->layout[i].nslots = a->nslots;
         sb->layout[i].nwaiters = nwaiters;
         for (j = 0; j < a->nslots; j++) {

@@ -98,10 +98,12 @@ typedef enum {
 /* A waiter may leave its whole request (at most PA_SB_REQ_MAX bytes, in
  * the app's request buffers, one per record) for the request that releases
  * a worker to send on the worker's connection as it hands it over: the
- * worker starts on it while the waiter wakes up. The first PA_SB_REQ_RECORDS
- * records have one. */
+ * worker starts on it while the waiter wakes up. The first records of an app
+ * have one (FastCGI with kept connections only): 4 per worker of its
+ * largest pool, at least PA_SB_REQ_RECORDS_MIN, at most _MAX. */
 #define PA_SB_REQ_MAX 4096
-#define PA_SB_REQ_RECORDS 256
+#define PA_SB_REQ_RECORDS_MIN 16
+#define PA_SB_REQ_RECORDS_MAX 256
 typedef struct pa_waiter_t {
     volatile apr_uint32_t state;
     volatile apr_int32_t slot;      /* granted slot */
@@ -181,6 +183,10 @@ typedef struct pa_sb_app_t {
     volatile apr_uint32_t fixed_ids;        /* the app answers every request
                                              * with one request id, whatever
                                              * it is sent: 1 is sent */
+    volatile apr_uint32_t self_exits;       /* a worker left by itself
+                                             * (PA00134): only requests that
+                                             * can be replayed are sent at a
+                                             * hand-off */
     volatile apr_time_t backoff_until;
     volatile apr_time_t answered_at;        /* a worker last answered a request */
     pa_loud_t refused_log;          /* PA00304: requests sent away with 503 */

@@ -45,6 +45,8 @@
  *               connection of every app and slot; the reply says how many
  *               it was handed ("stolen N")
  * With wait=FILE (FastCGI) it answers only once FILE exists (at most 60 s).
+ * With --exit-after=N it exits after its Nth request (as php-cgi does
+ * under PHP_FCGI_MAX_REQUESTS).
  * With --id1 it answers every request with request id 1, whatever it was
  * sent (as some FastCGI libraries do).
  * With --keep it honours FCGI_KEEP_CONN after a correct reply (ok, padend)
@@ -686,6 +688,7 @@ int main(int argc, char **argv)
 {
     const char *def = "ok";
     int i, scgi = 0, keep = 0;
+    long served = 0, exit_after = 0;
 
     for (i = 1; i < argc; i++) {
         if (!strncmp(argv[i], "--mode=", 7)) {
@@ -694,6 +697,9 @@ int main(int argc, char **argv)
         scgi |= !strcmp(argv[i], "--scgi");
         keep |= !strcmp(argv[i], "--keep");
         id1 |= !strcmp(argv[i], "--id1");
+        if (!strncmp(argv[i], "--exit-after=", 13)) {
+            exit_after = strtol(argv[i] + 13, NULL, 10);
+        }
     }
     for (;;) {
         int fd = accept(0, NULL, NULL);
@@ -713,6 +719,9 @@ int main(int argc, char **argv)
             }
             else if (mode && (wait_until(wait_file), !answer(fd, mode))) {
                 keep_conn = 0;
+            }
+            if (mode && exit_after && ++served >= exit_after) {
+                _exit(0);
             }
         } while (mode && keep && keep_conn);
         close(fd);

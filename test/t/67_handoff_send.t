@@ -4,8 +4,8 @@
 # bodies, HEAD), also with an app that answers every request with id 1; a
 # body too large for the hand-off (4 KB) and SCGI are sent by their own
 # request. A forwarded GET whose worker dies is replayed, a POST gets 502.
-# A queued client that leaves before its request is sent for it costs the
-# worker nothing. Counted as sent_at_handoff on the status page.
+# A queued client that leaves costs the worker nothing. Counted as
+# sent_at_handoff on the status page.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -16,7 +16,7 @@ use PADispatch qw(:all);
 use File::Temp ();
 use IO::Socket::INET ();
 
-plan tests => 27;
+plan tests => 31;
 
 my $apps = app_path();
 my $echo = "$apps/echo";
@@ -24,6 +24,11 @@ my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
 PreforkApp hq "$echo" processes=1
 PreforkApp hqid1 "$apps/bad --keep --id1" processes=1
 PreforkApp hqscgi "$echo --scgi" processes=1 protocol=scgi
+# Leaves by itself after its third request (PA00134).
+PreforkApp hqexit "$apps/bad --keep --exit-after=3" processes=1
+<Location /hqexit>
+    SetHandler prefork-app:hqexit
+</Location>
 <Location /hq>
     SetHandler prefork-app:hq
 </Location>
@@ -125,10 +130,25 @@ ok(wait_for(sub { $h->pids('hq') == 1 && !$h->busy('hq') }), 'a fresh worker is 
 my $pid2 = ($h->pids('hq'))[0];
 isnt($pid2, $pid, 'the worker was replaced');
 
-# A queued client that leaves: its request, sent at the hand-off, is read
-# to its end; the worker stays.
+# Once a worker has left by itself (PA00134), a request sent at once could
+# reach the next one on its way out: only those that can be replayed are
+# sent at the hand-off. The second worker's first request holds it; a POST
+# and a GET queue behind it (its second and third: it leaves after that).
+$h->get("/hqexit?warm=$_") for 1 .. 3;
+ok(wait_for_log(qr/PA00134: app hqexit: worker pid \d+ exited by itself after answering 3 requests/,
+                0, file => $h->log_file), 'the first worker left by itself: PA00134');
+ok(wait_for(sub { $h->pids('hqexit') == 1 && !$h->busy('hqexit') }), 'its replacement is up');
+my (undef, $xpost, $xget) = queued_behind_hold('hqexit', ['POST', '/hqexit?n=p', 'body'],
+                                               ['GET', '/hqexit?n=g']);
+is(join(' ', map { $_ ? $_->{status} : 0 } $xpost, $xget), '200 200', 'both answered');
+is($h->counter('hqexit', 'sent_at_handoff'), 1, 'the GET was sent at the hand-off, the POST was not');
+
+# A queued client that leaves: its request, if sent at the hand-off, is
+# read to its end; if the queue saw it leave first (it looks every 500 ms),
+# it is not sent. Either way the worker stays and the next reply is right.
 my $exited = $h->counter('hq', 'exited');
 my $sent2 = $h->counter('hq', 'sent_at_handoff');
+my $left2 = $h->counter('hq', 'abandoned_in_queue');
 my $file = "$tmp/hold-gone";
 my $hold3 = bg_request('GET', $h->url("/hq?wait=$file"));
 ok(wait_for(sub { $h->busy('hq') == 1 }), 'worker held');
@@ -141,7 +161,8 @@ open my $fh, '>', $file or die "$file: $!";
 close $fh;
 is(bg_result($hold3)->{status}, 200, 'the holding request is answered');
 ok(wait_for(sub { !$h->busy('hq') }), 'the worker is idle again');
-is($h->counter('hq', 'sent_at_handoff') - $sent2, 1, 'the gone client\'s request was sent');
+is(($h->counter('hq', 'sent_at_handoff') - $sent2) + ($h->counter('hq', 'abandoned_in_queue') - $left2),
+   1, 'the gone client\'s request was sent at the hand-off, or left the queue');
 my $next = $h->get('/hq?n=next');
 ok($next->{status} == 200 && $next->{content} =~ /^QUERY_STRING=n=next$/m,
    'the next request gets its own reply');

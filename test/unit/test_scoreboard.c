@@ -85,6 +85,7 @@ static int setup(void **state)
     f->app.name = "t";
     f->app.min_procs = f->app.max_procs = 2;
     f->app.max_requests = 3;
+    f->app.keep_conn = 1;
     f->conf.apps = apr_array_make(f->pool, 1, sizeof(pa_app_t *));
     APR_ARRAY_PUSH(f->conf.apps, pa_app_t *) = &f->app;
     f->conf.sockdir = f->dir;
@@ -293,6 +294,57 @@ static void test_queue_limit(void **state)
     assert_int_equal(waitpid(kid, &st, 0), kid);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     assert_int_equal(f->a->queue_len, 0);
+}
+
+/* Request buffers (PA_SB_REQ_MAX each): 4 per worker of the largest pool,
+ * within [PA_SB_REQ_RECORDS_MIN, _MAX] and the records; none for apps that
+ * cannot use them (SCGI, CGI, keep-conn=off). Each app's lie after every
+ * app's records, one after the other, inside the segment. */
+static void test_request_buffers(void **state)
+{
+    fixture_t *f = *state;
+    static const struct { int procs, proto, keep; apr_uint32_t nreqs; } apps[] = {
+        { 2, PA_PROTO_FASTCGI, 1, 16 },
+        { 10, PA_PROTO_FASTCGI, 1, 40 },
+        { 100, PA_PROTO_FASTCGI, 1, 256 },
+        { 10, PA_PROTO_SCGI, 1, 0 },
+        { 10, PA_PROTO_CGI, 1, 0 },
+        { 10, PA_PROTO_FASTCGI, 0, 0 },
+    };
+    const int n = (int)(sizeof(apps) / sizeof(apps[0]));
+    pa_server_conf_t conf;
+    pa_sb_t *sb;
+    char *end;
+    int i;
+
+    memset(&conf, 0, sizeof(conf));
+    conf.apps = apr_array_make(f->pool, n, sizeof(pa_app_t *));
+    conf.sockdir = f->dir;
+    conf.h2_workers = 200;              /* 2 x (8 + 200) = 416 records */
+    for (i = 0; i < n; i++) {
+        pa_app_t *app = apr_pcalloc(f->pool, sizeof(*app));
+
+        app->name = apr_psprintf(f->pool, "r%d", i);
+        app->min_procs = app->max_procs = apps[i].procs;
+        app->protocol = apps[i].proto;
+        app->keep_conn = apps[i].keep;
+        APR_ARRAY_PUSH(conf.apps, pa_app_t *) = app;
+    }
+    assert_int_equal(pa_sb_create(&sb, &conf, f->pool, NULL), APR_SUCCESS);
+    assert_int_equal(sb->layout[0].nwaiters, 416);
+    end = (char *)sb->hdr + apr_shm_size_get(sb->shm);
+    for (i = 0; i < n; i++) {
+        assert_int_equal(sb->layout[i].nreqs, apps[i].nreqs);
+        assert_true(sb->layout[i].reqs
+                    >= (char *)(sb->layout[n - 1].waiters + sb->layout[n - 1].nwaiters));
+        if (i > 0) {
+            assert_ptr_equal(sb->layout[i].reqs, sb->layout[i - 1].reqs
+                             + (apr_size_t)sb->layout[i - 1].nreqs * PA_SB_REQ_MAX);
+        }
+        assert_true(sb->layout[i].reqs + (apr_size_t)apps[i].nreqs * PA_SB_REQ_MAX <= end);
+    }
+    /* The fixture's app (processes=2, 16 records): 16 buffers. */
+    assert_int_equal(f->sb->layout[0].nreqs, 16);
 }
 
 /* pa_sb_forward_fn for test_release_forwards: takes up to *baton bytes
@@ -997,6 +1049,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_queue_waiter_gone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fifo_handoff, setup, teardown),
         cmocka_unit_test_setup_teardown(test_release_forwards, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_request_buffers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dead_waiter_skipped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sweep_frees_grant_of_dead_waiter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sweep_checks_life_when_asked, setup, teardown),
