@@ -668,9 +668,9 @@ void pa_sb_record(pa_sb_t *sb, int app_index, int http_status,
 /* Each app's counters outlive a restart, as mod_status' totals do: when the
  * configuration pool goes (restart, stop), they are copied by app name into
  * the process pool, which the next generation's scoreboard starts from.
- * What the old generation counts after that (its last requests) is lost. */
-/* The counters' layout is in the key: a module upgraded at a graceful
- * restart starts afresh rather than read or write blocks of another size. */
+ * What the old generation counts after that (its last requests) is lost.
+ * The key names the counters' size: a module upgraded at a graceful restart
+ * starts afresh rather than read or write blocks of another size. */
 #define PA_SB_CARRY_KEY_FMT "mod_prefork_app_counters/%" APR_SIZE_T_FMT
 
 static const char *pa_sb_carry_key(void)
@@ -1091,7 +1091,6 @@ apr_status_t pa_sb_create(pa_sb_t **sbp, pa_server_conf_t *conf,
         sb->layout[i].app = a;
         sb->layout[i].slots = (pa_slot_t *)((char *)hdr + a->slots_off);
         sb->layout[i].waiters = (pa_waiter_t *)((char *)hdr + a->waiters_off);
-        a->reqs_off = reqs_off;
         sb->layout[i].reqs = (char *)hdr + reqs_off;
         sb->layout[i].nreqs = pa_sb_nreqs(app, nwaiters);
         reqs_off += (apr_size_t)sb->layout[i].nreqs * PA_SB_REQ_MAX;

@@ -195,7 +195,6 @@ typedef struct pa_sb_app_t {
     pa_stats_second_t stats[PA_STATS_SECONDS];
     apr_size_t slots_off;           /* from the start of the segment */
     apr_size_t waiters_off;
-    apr_size_t reqs_off;            /* request buffers (PA_SB_REQ_MAX each) */
 } pa_sb_app_t;
 
 typedef struct pa_sb_header_t {
