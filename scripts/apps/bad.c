@@ -63,6 +63,7 @@
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include "wait_file.h"
 
 static int full_read(int fd, unsigned char *buf, size_t len)
 {
@@ -222,9 +223,7 @@ static char *read_request(int fd, const char *def)
 
                 snprintf(qs, sizeof(qs), "%.*s", (int)vl, (const char *)p + nl);
                 query_value(qs, "mode", mode, sizeof(mode));
-                if (!query_value(qs, "wait", wait_file, sizeof(wait_file))) {
-                    wait_file[0] = '\0';
-                }
+                query_value(qs, "wait", wait_file, sizeof(wait_file));
                 seed = query_value(qs, "seed", n, sizeof(n))
                        ? strtoul(n, NULL, 10) : 0;
                 if (query_value(qs, "pad", n, sizeof(n))) {
@@ -510,15 +509,6 @@ static int steal(void)
     return stolen;
 }
 
-static void wait_until(const char *file)
-{
-    int i;
-
-    for (i = 0; file[0] && i < 6000 && access(file, F_OK) != 0; i++) {
-        usleep(10000);
-    }
-}
-
 /* Returns whether the reply was a correct one, after which a kept
  * connection may carry the next request. */
 static int answer(int fd, const char *mode)
@@ -526,6 +516,9 @@ static int answer(int fd, const char *mode)
     static const char ok[] = "Content-Type: text/plain\r\n\r\nok\n";
     size_t i;
 
+    if (wait_file[0]) {
+        wait_for_file(wait_file);
+    }
     for (i = 0; i < sizeof(one_record) / sizeof(one_record[0]); i++) {
         if (!strcmp(mode, one_record[i].mode)) {
             out(fd, one_record[i].reply);
@@ -717,7 +710,7 @@ int main(int argc, char **argv)
             if (mode && scgi) {
                 scgi_answer(fd, mode);
             }
-            else if (mode && (wait_until(wait_file), !answer(fd, mode))) {
+            else if (mode && !answer(fd, mode)) {
                 keep_conn = 0;
             }
             if (mode && exit_after && ++served >= exit_after) {

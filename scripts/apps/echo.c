@@ -54,6 +54,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "wait_file.h"
 
 #define MAX_BODY (64 * 1024 * 1024)
 
@@ -115,16 +116,6 @@ static void sleep_seconds(double s)
     ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
     while (nanosleep(&ts, &ts) != 0) {
         continue;
-    }
-}
-
-/* Bounded, so that a failed test cannot leave a worker stuck. */
-static void wait_for_file(const char *file)
-{
-    int waited = 0;
-
-    while (access(file, F_OK) != 0 && waited++ < 6000) {
-        sleep_seconds(0.01);
     }
 }
 
