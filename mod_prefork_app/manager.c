@@ -202,14 +202,31 @@ static long pa_read_pidfile(const char *pidfile)
 }
 
 /* Remove the pid file if it names pid: by the manager as it exits, or by
- * httpd's parent for one it had to SIGKILL. */
+ * httpd's parent for one it had to SIGKILL. The next generation's manager
+ * may own the file by now, or write it between the check and the removal
+ * when the lock was not had (both gave up waiting at the same moment): so
+ * the file is first taken aside, which is atomic, and put back unless it
+ * named pid or a newer one is there already. */
 static void pa_remove_pidfile(apr_pool_t *p, const char *pidfile, pid_t pid)
 {
     int lock = pa_lock_piddir(p, pidfile);
+    const char *aside = apr_psprintf(p, "%s.%" APR_PID_T_FMT ".gone",
+                                     pidfile, getpid());
 
-    /* The next generation's manager may own the pid file by now. */
-    if (pa_read_pidfile(pidfile) == (long)pid) {
-        unlink(pidfile);
+    if (pa_read_pidfile(pidfile) != (long)pid) {
+        /* (the common case: the next one has written it) */
+    }
+    else if (rename(pidfile, aside) != 0) {
+        if (errno != ENOENT) {
+            unlink(pidfile);    /* (a directory of that name in the way) */
+        }
+    }
+    else {
+        if (pa_read_pidfile(aside) != (long)pid
+            && link(aside, pidfile) != 0 && errno != EEXIST) {
+            rename(aside, pidfile);     /* (no hard links here) */
+        }
+        unlink(aside);
     }
     if (lock >= 0) {
         close(lock);
