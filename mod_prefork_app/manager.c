@@ -213,20 +213,18 @@ static void pa_remove_pidfile(apr_pool_t *p, const char *pidfile, pid_t pid)
     const char *aside = apr_psprintf(p, "%s.%" APR_PID_T_FMT ".gone",
                                      pidfile, getpid());
 
-    if (pa_read_pidfile(pidfile) != (long)pid) {
-        /* (the common case: the next one has written it) */
-    }
-    else if (rename(pidfile, aside) != 0) {
-        if (errno != ENOENT) {
-            unlink(pidfile);    /* (a directory of that name in the way) */
+    /* (Most often the next one has written it already.) */
+    if (pa_read_pidfile(pidfile) == (long)pid) {
+        if (rename(pidfile, aside) == 0) {
+            if (pa_read_pidfile(aside) != (long)pid
+                && link(aside, pidfile) != 0 && errno != EEXIST) {
+                rename(aside, pidfile);     /* (no hard links here) */
+            }
+            unlink(aside);
         }
-    }
-    else {
-        if (pa_read_pidfile(aside) != (long)pid
-            && link(aside, pidfile) != 0 && errno != EEXIST) {
-            rename(aside, pidfile);     /* (no hard links here) */
+        else if (errno != ENOENT) {
+            unlink(pidfile);    /* (the aside name taken by a directory) */
         }
-        unlink(aside);
     }
     if (lock >= 0) {
         close(lock);
