@@ -289,6 +289,9 @@ static pa_waiter_t *pa_sb_grant_locked(pa_sb_t *sb, pa_sb_app_t *a,
         && (apr_uint32_t)(w - l->waiters) < l->nreqs) {
         apr_uint32_t id = 0;
 
+        w->req_pid = slot->pid;
+        w->req_unread = slot->unread;
+        w->req_nth = slot->requests;
         w->req_sent = (apr_uint32_t)forward(
             forward_baton,
             l->reqs + (apr_size_t)(w - l->waiters) * PA_SB_REQ_MAX,
@@ -554,6 +557,16 @@ apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
         pa_sb_fill_claim(a, &l->slots[idx], idx, what, claim);
         claim->sent = w->req_sent < w->req_len ? w->req_sent : w->req_len;
         claim->sent_id = w->req_id;
+        if (claim->sent) {
+            /* Claimed as the occupant the request went to. The manager may
+             * have put a fresh one in the slot since, under this claim (that
+             * one answered and left by itself, or died, before we woke):
+             * the reply is on the gone one's connection or nowhere, and the
+             * release leaves the fresh one idle (pa_sb_release()). */
+            claim->pid = w->req_pid;
+            claim->unread = w->req_unread;
+            claim->nth = w->req_nth;
+        }
     }
     __atomic_store_n(&w->state, PA_WAIT_FREE, __ATOMIC_RELEASE);
     return idx >= 0 && (apr_uint32_t)idx < l->nslots

@@ -114,6 +114,9 @@ typedef struct pa_waiter_t {
     apr_uint32_t req_sent;          /* of which the releaser sent: set with
                                      * the grant */
     apr_uint32_t req_id;            /* ... carrying this FastCGI request id */
+    pid_t req_pid;                  /* ... to this occupant, */
+    apr_uint32_t req_unread;        /* ... which left these bytes unread */
+    apr_uint64_t req_nth;           /* ... as its nth request */
 } pa_waiter_t;
 
 typedef struct pa_app_counters_t {

@@ -433,6 +433,78 @@ static void test_release_forwards(void **state)
     }
 }
 
+/* pa_sb_forward_fn for test_handoff_occupant_replaced: sends it all, then
+ * does what the manager does when the worker answers and leaves (or dies)
+ * before its waiter wakes: a fresh one in the slot, in place under the
+ * claim (same seq). */
+static apr_size_t send_then_replace(void *baton, char *req, apr_size_t len,
+                                    apr_uint64_t nth, apr_uint32_t *id)
+{
+    pa_slot_t *slot = baton;
+
+    (void)req;
+    (void)nth;
+    *id = 5;
+    slot->pid = 2000;
+    slot->unread = 0;
+    slot->requests = 1;
+    return len;
+}
+
+/* A waiter whose request was sent at the hand-off claims the occupant it was
+ * sent to, as it was then, even if another is in the slot by the time it
+ * wakes: its reply is not on the fresh one's connection. Its release leaves
+ * the fresh one idle. */
+static void test_handoff_occupant_replaced(void **state)
+{
+    fixture_t *f = *state;
+    pa_slot_t *slot = pa_sb_slot(f->sb, f->a, 0);
+    pa_claim_t busy;
+    apr_uint64_t got[4] = { 0, 0, 0, 0 };
+    int fds[2], st;
+    pid_t kid;
+
+    f->a->max_requests = 0;
+    worker_up(f, 0, 1000);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "a", 0, &busy, NULL, NULL, NULL, 0),
+                     APR_SUCCESS);
+    assert_int_equal(busy.slot_index, 0);
+    busy.unread = 24;                   /* the end of its reply, left */
+    assert_int_equal(pipe(fds), 0);
+    kid = fork();
+    if (kid == 0) {
+        pa_claim_t c;
+        apr_status_t rv = pa_sb_claim(f->sb, 0, "w", apr_time_from_sec(30),
+                                      &c, NULL, NULL, "GET /w", 6);
+        apr_uint64_t out[4];
+
+        out[0] = (apr_uint64_t)c.pid;
+        out[1] = c.unread;
+        out[2] = c.nth;
+        out[3] = c.sent;
+        if (rv != APR_SUCCESS || c.slot_index != 0
+            || write(fds[1], out, sizeof(out)) != sizeof(out)) {
+            _exit(1);
+        }
+        pa_sb_release(f->sb, &c, PA_RELEASE_OK, NULL, NULL);
+        _exit(0);
+    }
+    close(fds[1]);
+    wait_queue_len(f, 1);
+    pa_sb_release(f->sb, &busy, PA_RELEASE_OK, send_then_replace, slot);
+    assert_int_equal(read(fds[0], got, sizeof(got)), sizeof(got));
+    close(fds[0]);
+    assert_int_equal(waitpid(kid, &st, 0), kid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    assert_int_equal(got[0], 1000);     /* the one it was sent to */
+    assert_int_equal(got[1], 24);
+    assert_int_equal(got[2], 2);
+    assert_int_equal(got[3], 6);
+    assert_int_equal(slot->state, PA_SLOT_IDLE);
+    assert_int_equal(slot->pid, 2000);
+    assert_int_equal(slot->retire, PA_RETIRE_NONE);
+}
+
 /* Three processes queue in order; one worker is handed from each release
  * straight to the next waiter, oldest first. */
 static void test_fifo_handoff(void **state)
@@ -1049,6 +1121,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_queue_waiter_gone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fifo_handoff, setup, teardown),
         cmocka_unit_test_setup_teardown(test_release_forwards, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_handoff_occupant_replaced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_buffers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dead_waiter_skipped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sweep_frees_grant_of_dead_waiter, setup, teardown),
