@@ -227,6 +227,7 @@ void pa_conn_serve(int fd, pa_conn_lookup_fn lookup, void *baton)
             continue;
         }
         memcpy(&asker, CMSG_DATA(c), sizeof(asker));
+        pid = io.m.pid;
         conn = lookup(baton, io.m.app, io.m.slot, io.m.seq, io.m.nth,
                       asker.pid, &pid);
         io.m.pid = pid;

@@ -39,7 +39,8 @@ int pa_conn_open(const char *sock_path);
 /* ---- manager side ---------------------------------------------------------- */
 
 /* Where the manager finds the kept connection of (app, slot): the current
- * occupant's pid (0 = none) and its connection (-1 = none). Indexes come
+ * occupant's pid (0 = none) in *pid, which comes in as the occupant the
+ * asker claimed, and its connection (-1 = none). Indexes come
  * from the asker, whose pid the kernel vouches for: the callee checks them
  * against its own counts, and hands a connection only to the process that
  * holds the claim on that worker (anything else running as User may write

@@ -1729,6 +1729,7 @@ static int pa_mgr_kept_conn(void *baton, apr_uint32_t app, apr_uint32_t slot,
     pa_manager_t *m = baton;
     pa_worker_t *w;
     pa_slot_t *claimed;
+    pid_t asked = *pid;
 
     if (app >= (apr_uint32_t)m->napps || slot >= m->apps[app].nslots) {
         return -1;
@@ -1764,6 +1765,13 @@ static int pa_mgr_kept_conn(void *baton, apr_uint32_t app, apr_uint32_t slot,
     if (!w->pid || w->term_at || !m->apps[app].app->keep_conn
         || m->apps[app].a->keep_off) {
         return -1;                  /* it connects by itself */
+    }
+    if (asked != w->pid) {
+        /* Its worker was replaced under its claim: it gives up on that
+         * one, and a connection opened to the fresh one now would sit idle
+         * (libfcgi drops it after 2 s: a closed kept connection, as of an
+         * app that closes them). */
+        return -1;
     }
     if (w->conn_fd < 0) {
         w->conn_fd = pa_conn_open_kept(w->sock_path);

@@ -16,7 +16,7 @@ use PADispatch qw(:all);
 use File::Temp ();
 use IO::Socket::INET ();
 
-plan tests => 22;
+plan tests => 23;
 
 my $apps = app_path();
 # prefork: the holding request and the queued one are in two processes.
@@ -110,6 +110,13 @@ is($status, 502, 'POST: 502 (the worker may have acted on it)');
 ok(wait_for(sub { !$h->busy('hr') }), 'POST: the worker is idle again');
 is(join(' ', $h->pids('hr')), $post // '', 'POST: the fresh worker stays');
 is($h->counter('hr', 'exited') - $exited, 2, 'two workers went: the two that died');
+# Nobody connected to the fresh worker for the POST that gave up on it:
+# libfcgi drops a connection on which nothing comes within 2 s, which the
+# next request would find closed (as of an app that closes them).
+sleep 3;
+my $after = $h->get('/hr?n=after');
+ok($after->{status} == 200 && $after->{content} =~ /^QUERY_STRING=n=after$/m,
+   'POST: 3 s later, the fresh worker answers the next request');
 
 # A worker that answers the sent request and leaves by itself (its last
 # request), before the request's child wakes up: its reply went with it.
