@@ -255,6 +255,7 @@ static void release(pa_req_t *q, pa_release_e how)
     clean = q->kept && how == PA_RELEASE_OK && q->ended;
 
     q->claim.unsent = !q->sent;         /* (proves nothing of the app) */
+    q->claim.kept = q->kept;
     /* What the next request on this worker must drop of an earlier reply:
      * what this one left; or, if it sent nothing, what it found. */
     if (q->sent || how != PA_RELEASE_OK) {

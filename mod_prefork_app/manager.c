@@ -1212,7 +1212,9 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
             if (!w->closed_seen) {
                 w->closed_seen = now;
             }
-            if (now - w->closed_seen < PA_CLOSED_GRACE) {
+            /* (Once the app is known to close them, a kept connection
+             * handed back is one to hang up, done just above.) */
+            if (now - w->closed_seen < PA_CLOSED_GRACE && !a->keep_off) {
                 continue;                   /* judged at the next tick */
             }
             if (pa_worker_running(w)) {
@@ -1762,8 +1764,7 @@ static int pa_mgr_kept_conn(void *baton, apr_uint32_t app, apr_uint32_t slot,
         }
         return -1;
     }
-    if (!w->pid || w->term_at || !m->apps[app].app->keep_conn
-        || m->apps[app].a->keep_off) {
+    if (!w->pid || w->term_at || !m->apps[app].app->keep_conn) {
         return -1;                  /* it connects by itself */
     }
     if (asked != w->pid) {
@@ -1772,6 +1773,12 @@ static int pa_mgr_kept_conn(void *baton, apr_uint32_t app, apr_uint32_t slot,
          * (libfcgi drops it after 2 s: a closed kept connection, as of an
          * app that closes them). */
         return -1;
+    }
+    if (m->apps[app].a->keep_off) {
+        /* Only a request sent at the hand-off before the app was found to
+         * close its connections asks now: its reply is on the one still
+         * open, if any. None is opened. */
+        return w->conn_fd;
     }
     if (w->conn_fd < 0) {
         w->conn_fd = pa_conn_open_kept(w->sock_path);

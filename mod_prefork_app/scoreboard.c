@@ -360,7 +360,7 @@ static void pa_sb_fill_claim(pa_sb_app_t *a, pa_slot_t *slot, int slot_index,
     claim->start = slot->req_start;
     claim->unread = slot->unread;
     claim->nth = slot->requests;
-    claim->unsent = 0;
+    claim->unsent = claim->kept = 0;
     claim->sent = claim->sent_id = 0;
     /* Display only: written by the claimant alone while it holds the slot. */
     apr_cpystrn(slot->uri, what ? what : "", sizeof(slot->uri));
@@ -608,13 +608,20 @@ void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how,
          * under us: whatever went wrong went with the old one. */
         granted = pa_sb_slot_ready_locked(sb, a, claim->slot_index);
     }
-    else if (how != PA_RELEASE_OK || slot->retire != PA_RETIRE_NONE) {
+    else if (how != PA_RELEASE_OK || slot->retire != PA_RETIRE_NONE
+             || (claim->kept && a->keep_off)) {
         if (how == PA_RELEASE_TIMEOUT && slot->retire != PA_RETIRE_TIMEOUT) {
             slot->retire = PA_RETIRE_TIMEOUT;
             apr_atomic_inc64(&a->c.killed_timeout);
         }
         else if (slot->retire == PA_RETIRE_NONE) {
-            slot->retire = how == PA_RELEASE_CLOSED ? PA_RETIRE_CLOSED
+            /* PA_RELEASE_OK here: the app was found to close its kept
+             * connections while this one was in use. A request handed the
+             * worker now would connect anew, and wait behind the kept
+             * connection the worker reads: the manager hangs that up first
+             * (pa_mgr_maintain()). */
+            slot->retire = how == PA_RELEASE_CLOSED || how == PA_RELEASE_OK
+                           ? PA_RETIRE_CLOSED
                            : how == PA_RELEASE_ABANDONED ? PA_RETIRE_ABANDONED
                            : PA_RETIRE_BROKEN;
         }

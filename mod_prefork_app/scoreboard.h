@@ -257,6 +257,8 @@ typedef struct pa_claim_t {
                                      * 1 for its first */
     int unsent;                     /* release: the worker was sent nothing,
                                      * so it proved nothing (see answered) */
+    int kept;                       /* release: on the worker's kept
+                                     * connection */
     apr_uint32_t sent;              /* claim: bytes of the caller's request
                                      * that its releaser sent (0: none) */
     apr_uint32_t sent_id;           /* ... with this FastCGI request id */

@@ -37,23 +37,6 @@ ok(wait_for(sub { $h->pids('hr') == 1 && $h->pids('hx') == 1 }), 'one worker eac
 my $tmp = File::Temp->newdir;
 my $n = 0;
 
-# The pid of the process (other than this one) holding the server side of
-# client socket $c: its inode from /proc/net/tcp, then whose fd it is.
-sub conn_owner {
-    my ($c) = @_;
-    my $want = sprintf '0100007F:%04X 0100007F:%04X', $h->port, $c->sockport;
-    open my $tcp, '<', '/proc/net/tcp' or return;
-    my ($inode) = map { (split ' ')[9] } grep { /^\s*\d+: \Q$want\E / } <$tcp>;
-    return unless $inode;
-    for my $fd (glob '/proc/[0-9]*/fd/*') {
-        my ($pid) = $fd =~ m{^/proc/(\d+)/};
-        next if $pid == $$;
-        my $to = readlink $fd;
-        return $pid if defined $to && $to eq "socket:[$inode]";
-    }
-    return;
-}
-
 # Holds app's only worker, queues one raw request behind it, stops the
 # httpd child that holds that request, lets the worker go (its release
 # sends the queued request), waits for the manager to put a fresh worker
@@ -70,7 +53,7 @@ sub stopped_waiter {
     print $c "$method $path HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n",
         defined $body ? ("Content-Length: ", length $body, "\r\n\r\n", $body) : "\r\n";
     wait_for(sub { $h->queued($app) == 1 }) or return;
-    my $child = conn_owner($c) or return;
+    my $child = conn_owner($h->port, $c) or return;
     my $mark = -s $h->log_file;
     kill 'STOP', $child;
     open my $fh, '>', $file or die "$file: $!";

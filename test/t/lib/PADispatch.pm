@@ -14,7 +14,7 @@ use HTTP::Tiny ();
 use JSON::PP ();
 use Apache::TestRequest ();
 
-our @EXPORT_OK = qw(base_url http bg_request bg_result counter);
+our @EXPORT_OK = qw(base_url http bg_request bg_result counter conn_owner);
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
 sub base_url { 'http://' . Apache::TestRequest::hostport() }
@@ -58,6 +58,24 @@ sub counter {
     my ($app, $name) = @_;
     my $st = PATest::app_status($app) or return undef;
     return $st->{counters}{$name};
+}
+
+# conn_owner($port, $sock): the pid of the process (other than this one)
+# that holds the server side of $sock, our client socket to 127.0.0.1:$port
+# (its inode from /proc/net/tcp, then whose descriptor it is); or undef.
+sub conn_owner {
+    my ($port, $sock) = @_;
+    my $want = sprintf '0100007F:%04X 0100007F:%04X', $port, $sock->sockport;
+    open my $tcp, '<', '/proc/net/tcp' or return;
+    my ($inode) = map { (split ' ')[9] } grep { /^\s*\d+: \Q$want\E / } <$tcp>;
+    return unless $inode;
+    for my $fd (glob '/proc/[0-9]*/fd/*') {
+        my ($pid) = $fd =~ m{^/proc/(\d+)/};
+        next if $pid == $$;
+        my $to = readlink $fd;
+        return $pid if defined $to && $to eq "socket:[$inode]";
+    }
+    return;
 }
 
 1;
