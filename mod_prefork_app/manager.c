@@ -1212,9 +1212,7 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
             if (!w->closed_seen) {
                 w->closed_seen = now;
             }
-            /* (Once the app is known to close them, a kept connection
-             * handed back is one to hang up, done just above.) */
-            if (now - w->closed_seen < PA_CLOSED_GRACE && !a->keep_off) {
+            if (now - w->closed_seen < PA_CLOSED_GRACE) {
                 continue;                   /* judged at the next tick */
             }
             if (pa_worker_running(w)) {

@@ -573,6 +573,28 @@ apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
            ? APR_SUCCESS : APR_EGENERAL;        /* not something we wrote */
 }
 
+/* Why a worker released as how (not PA_RELEASE_OK, or on a kept
+ * connection the app is now known to close: see pa_sb_release()) goes,
+ * unless it was marked already. */
+static void pa_sb_retire_mark(pa_sb_app_t *a, pa_slot_t *slot,
+                              pa_release_e how)
+{
+    if (how == PA_RELEASE_TIMEOUT && slot->retire != PA_RETIRE_TIMEOUT) {
+        slot->retire = PA_RETIRE_TIMEOUT;
+        apr_atomic_inc64(&a->c.killed_timeout);
+    }
+    else if (slot->retire == PA_RETIRE_NONE) {
+        /* PA_RELEASE_OK: the app was found to close its kept connections
+         * while this one was in use. A request handed the worker now would
+         * connect anew, and wait behind the kept connection the worker
+         * reads: the manager hangs that up first (pa_mgr_maintain()). */
+        slot->retire = how == PA_RELEASE_CLOSED || how == PA_RELEASE_OK
+                       ? PA_RETIRE_CLOSED
+                       : how == PA_RELEASE_ABANDONED ? PA_RETIRE_ABANDONED
+                       : PA_RETIRE_BROKEN;
+    }
+}
+
 void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how,
                    pa_sb_forward_fn forward, void *forward_baton)
 {
@@ -603,27 +625,18 @@ void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how,
         slot->client_pid = 0;
         poke = 1;
     }
-    else if (slot->pid != claim->pid) {
+    else if (slot->pid != claim->pid && slot->retire == PA_RETIRE_NONE) {
         /* Our worker died and the manager put a fresh one in the slot
          * under us: whatever went wrong went with the old one. */
         granted = pa_sb_slot_ready_locked(sb, a, claim->slot_index);
     }
-    else if (how != PA_RELEASE_OK || slot->retire != PA_RETIRE_NONE
+    else if (slot->pid != claim->pid || how != PA_RELEASE_OK
+             || slot->retire != PA_RETIRE_NONE
              || (claim->kept && a->keep_off)) {
-        if (how == PA_RELEASE_TIMEOUT && slot->retire != PA_RETIRE_TIMEOUT) {
-            slot->retire = PA_RETIRE_TIMEOUT;
-            apr_atomic_inc64(&a->c.killed_timeout);
-        }
-        else if (slot->retire == PA_RETIRE_NONE) {
-            /* PA_RELEASE_OK here: the app was found to close its kept
-             * connections while this one was in use. A request handed the
-             * worker now would connect anew, and wait behind the kept
-             * connection the worker reads: the manager hangs that up first
-             * (pa_mgr_maintain()). */
-            slot->retire = how == PA_RELEASE_CLOSED || how == PA_RELEASE_OK
-                           ? PA_RETIRE_CLOSED
-                           : how == PA_RELEASE_ABANDONED ? PA_RETIRE_ABANDONED
-                           : PA_RETIRE_BROKEN;
+        /* (A fresh one put in under us that was told to go meanwhile, at
+         * a stop or at the claim's request-timeout, keeps its mark.) */
+        if (slot->pid == claim->pid) {
+            pa_sb_retire_mark(a, slot, how);
         }
         slot->state = PA_SLOT_STOPPING;
         slot->req_start = 0;

@@ -505,6 +505,72 @@ static void test_handoff_occupant_replaced(void **state)
     assert_int_equal(slot->retire, PA_RETIRE_NONE);
 }
 
+/* Once the app is known to close its kept connections (keep_off), a clean
+ * release on a kept one is not handed to a waiter (it would connect anew
+ * behind the kept connection the worker still reads): closed, for the
+ * manager to hang up. On a connection of its own, it is handed on. */
+static void test_release_kept_under_keep_off(void **state)
+{
+    fixture_t *f = *state;
+    pa_slot_t *slot = pa_sb_slot(f->sb, f->a, 0);
+    pa_claim_t busy;
+    pa_waiter_t *granted;
+    int st;
+    pid_t kid;
+
+    f->a->max_requests = 0;
+    worker_up(f, 0, 1000);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "a", 0, &busy, NULL, NULL, NULL, 0),
+                     APR_SUCCESS);
+    kid = fork();
+    if (kid == 0) {
+        pa_claim_t c;
+
+        if (pa_sb_claim(f->sb, 0, "w", apr_time_from_sec(30), &c, NULL, NULL,
+                        NULL, 0) != APR_SUCCESS) {
+            _exit(1);
+        }
+        pa_sb_release(f->sb, &c, PA_RELEASE_OK, NULL, NULL);
+        _exit(0);
+    }
+    wait_queue_len(f, 1);
+    f->a->keep_off = 1;
+    pa_sb_wake_drain(f->sb);
+    busy.kept = 1;
+    pa_sb_release(f->sb, &busy, PA_RELEASE_OK, NULL, NULL);
+    assert_int_equal(slot->state, PA_SLOT_STOPPING);
+    assert_int_equal(slot->retire, PA_RETIRE_CLOSED);
+    assert_int_equal(f->a->queue_len, 1);       /* not handed on */
+    assert_true(wake_pending(f));
+    /* The manager, once it has hung up: the worker is fine. */
+    pa_sb_lock(f->sb, f->a);
+    slot->retire = PA_RETIRE_NONE;
+    granted = pa_sb_slot_ready_locked(f->sb, f->a, 0);
+    pa_sb_unlock(f->sb, f->a);
+    assert_non_null(granted);
+    pa_sb_wake_waiter(granted);
+    assert_int_equal(waitpid(kid, &st, 0), kid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    assert_int_equal(slot->state, PA_SLOT_IDLE);
+
+    /* Not kept (connected per request): handed on as usual. */
+    assert_int_equal(pa_sb_claim(f->sb, 0, "a", 0, &busy, NULL, NULL, NULL, 0),
+                     APR_SUCCESS);
+    kid = fork();
+    if (kid == 0) {
+        pa_claim_t c;
+
+        _exit(pa_sb_claim(f->sb, 0, "w", apr_time_from_sec(30), &c, NULL,
+                          NULL, NULL, 0) == APR_SUCCESS && c.slot_index == 0
+              ? 0 : 1);
+    }
+    wait_queue_len(f, 1);
+    pa_sb_release(f->sb, &busy, PA_RELEASE_OK, NULL, NULL);
+    assert_int_equal(waitpid(kid, &st, 0), kid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    assert_int_equal(slot->state, PA_SLOT_BUSY);    /* the waiter's now */
+}
+
 /* Three processes queue in order; one worker is handed from each release
  * straight to the next waiter, oldest first. */
 static void test_fifo_handoff(void **state)
@@ -716,6 +782,27 @@ static void test_release_after_worker_died_or_replaced(void **state)
     pa_sb_release(f->sb, &c, PA_RELEASE_BROKEN, NULL, NULL);
     assert_int_equal(c.slot->state, PA_SLOT_IDLE);
     assert_int_equal(c.slot->retire, PA_RETIRE_NONE);
+
+    /* ... but one told to go meanwhile (a stop: SIGTERM, marked) is not
+     * handed out, and a timeout counted for it is not counted again. */
+    worker_up(f, 0, 1005);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL, NULL, 0), APR_SUCCESS);
+    c.slot->pid = 1006;
+    c.slot->retire = PA_RETIRE_SHUTDOWN;
+    pa_sb_release(f->sb, &c, PA_RELEASE_OK, NULL, NULL);
+    assert_int_equal(c.slot->state, PA_SLOT_STOPPING);
+    assert_int_equal(c.slot->retire, PA_RETIRE_SHUTDOWN);
+    worker_up(f, 0, 1007);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL, NULL, 0), APR_SUCCESS);
+    c.slot->pid = 1008;
+    c.slot->retire = PA_RETIRE_TIMEOUT;
+    {
+        apr_uint64_t killed = f->a->c.killed_timeout;
+
+        pa_sb_release(f->sb, &c, PA_RELEASE_TIMEOUT, NULL, NULL);
+        assert_int_equal(c.slot->state, PA_SLOT_STOPPING);
+        assert_int_equal(f->a->c.killed_timeout, killed);
+    }
 
     worker_up(f, 0, 1002);
     assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL, NULL, 0), APR_SUCCESS);
@@ -1122,6 +1209,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fifo_handoff, setup, teardown),
         cmocka_unit_test_setup_teardown(test_release_forwards, setup, teardown),
         cmocka_unit_test_setup_teardown(test_handoff_occupant_replaced, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_release_kept_under_keep_off, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_buffers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dead_waiter_skipped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sweep_frees_grant_of_dead_waiter, setup, teardown),
