@@ -284,6 +284,7 @@ static pa_waiter_t *pa_sb_grant_locked(pa_sb_t *sb, pa_sb_app_t *a,
     }
     pa_sb_take_locked(sb, a, slot, w->pid);
     w->slot = slot_index;
+    w->seq = slot->seq;
     w->req_sent = w->req_id = 0;
     if (forward && w->req_len && w->req_len <= PA_SB_REQ_MAX
         && (apr_uint32_t)(w - l->waiters) < l->nreqs) {
@@ -555,6 +556,9 @@ apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
     idx = w->slot;
     if (idx >= 0 && (apr_uint32_t)idx < l->nslots) {
         pa_sb_fill_claim(a, &l->slots[idx], idx, what, claim);
+        /* The grant's: a manager that took the slot back since (a new one,
+         * pa_mgr_reset_slots()) made it someone else's. */
+        claim->seq = w->seq;
         claim->sent = w->req_sent < w->req_len ? w->req_sent : w->req_len;
         claim->sent_id = w->req_id;
         if (claim->sent) {

@@ -107,6 +107,7 @@ typedef enum {
 typedef struct pa_waiter_t {
     volatile apr_uint32_t state;
     volatile apr_int32_t slot;      /* granted slot */
+    apr_uint32_t seq;               /* ... its occupant's seq then */
     volatile pid_t pid;             /* the waiting httpd child */
     volatile apr_uint32_t ticket;   /* FIFO order */
     apr_uint32_t req_len;           /* its request's bytes in its buffer (0:

@@ -505,6 +505,57 @@ static void test_handoff_occupant_replaced(void **state)
     assert_int_equal(slot->retire, PA_RETIRE_NONE);
 }
 
+/* pa_sb_forward_fn for test_grant_then_taken_back: sends nothing; then, as
+ * a new manager does (pa_mgr_reset_slots()), takes the slot back and puts
+ * another request's worker in it. */
+static apr_size_t take_back(void *baton, char *req, apr_size_t len,
+                            apr_uint64_t nth, apr_uint32_t *id)
+{
+    pa_slot_t *slot = baton;
+
+    (void)req;
+    (void)len;
+    (void)nth;
+    (void)id;
+    slot->seq++;
+    slot->pid = 3000;
+    return 0;
+}
+
+/* A waiter granted a slot that is taken back before it wakes holds a claim
+ * on the occupant it was granted: its release leaves the slot, someone
+ * else's now, alone. */
+static void test_grant_then_taken_back(void **state)
+{
+    fixture_t *f = *state;
+    pa_slot_t *slot = pa_sb_slot(f->sb, f->a, 0);
+    pa_claim_t busy;
+    int st;
+    pid_t kid;
+
+    f->a->max_requests = 0;
+    worker_up(f, 0, 1000);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "a", 0, &busy, NULL, NULL, NULL, 0),
+                     APR_SUCCESS);
+    kid = fork();
+    if (kid == 0) {
+        pa_claim_t c;
+
+        if (pa_sb_claim(f->sb, 0, "w", apr_time_from_sec(30), &c, NULL, NULL,
+                        "GET /w", 6) != APR_SUCCESS) {
+            _exit(1);
+        }
+        pa_sb_release(f->sb, &c, PA_RELEASE_BROKEN, NULL, NULL);
+        _exit(0);
+    }
+    wait_queue_len(f, 1);
+    pa_sb_release(f->sb, &busy, PA_RELEASE_OK, take_back, slot);
+    assert_int_equal(waitpid(kid, &st, 0), kid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    assert_int_equal(slot->state, PA_SLOT_BUSY);
+    assert_int_equal(slot->retire, PA_RETIRE_NONE);
+}
+
 /* Once the app is known to close its kept connections (keep_off), a clean
  * release on a kept one is not handed to a waiter (it would connect anew
  * behind the kept connection the worker still reads): closed, for the
@@ -1209,6 +1260,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fifo_handoff, setup, teardown),
         cmocka_unit_test_setup_teardown(test_release_forwards, setup, teardown),
         cmocka_unit_test_setup_teardown(test_handoff_occupant_replaced, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_grant_then_taken_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_release_kept_under_keep_off, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_buffers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dead_waiter_skipped, setup, teardown),
