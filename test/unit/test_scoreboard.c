@@ -143,6 +143,34 @@ static int wake_pending(fixture_t *f)
     return n == 1;
 }
 
+/* Slot 0's worker (pid 1000) claimed into *busy, and a forked waiter
+ * queued behind it, with req (if any) left to be sent at the hand-off; the
+ * waiter releases what it is granted as how. Returns the waiter's pid: it
+ * exits 0 once it has. */
+static pid_t queue_behind(fixture_t *f, pa_claim_t *busy, const char *req,
+                          apr_size_t req_len, pa_release_e how)
+{
+    pid_t kid;
+
+    f->a->max_requests = 0;
+    worker_up(f, 0, 1000);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "a", 0, busy, NULL, NULL, NULL, 0),
+                     APR_SUCCESS);
+    kid = fork();
+    if (kid == 0) {
+        pa_claim_t c;
+
+        if (pa_sb_claim(f->sb, 0, "w", apr_time_from_sec(30), &c, NULL, NULL,
+                        req, req_len) != APR_SUCCESS) {
+            _exit(1);
+        }
+        pa_sb_release(f->sb, &c, how, NULL, NULL);
+        _exit(0);
+    }
+    wait_queue_len(f, 1);
+    return kid;
+}
+
 /* ---- tests ------------------------------------------------------------------ */
 
 static void test_layout(void **state)
@@ -530,25 +558,9 @@ static void test_grant_then_taken_back(void **state)
     fixture_t *f = *state;
     pa_slot_t *slot = pa_sb_slot(f->sb, f->a, 0);
     pa_claim_t busy;
+    pid_t kid = queue_behind(f, &busy, "GET /w", 6, PA_RELEASE_BROKEN);
     int st;
-    pid_t kid;
 
-    f->a->max_requests = 0;
-    worker_up(f, 0, 1000);
-    assert_int_equal(pa_sb_claim(f->sb, 0, "a", 0, &busy, NULL, NULL, NULL, 0),
-                     APR_SUCCESS);
-    kid = fork();
-    if (kid == 0) {
-        pa_claim_t c;
-
-        if (pa_sb_claim(f->sb, 0, "w", apr_time_from_sec(30), &c, NULL, NULL,
-                        "GET /w", 6) != APR_SUCCESS) {
-            _exit(1);
-        }
-        pa_sb_release(f->sb, &c, PA_RELEASE_BROKEN, NULL, NULL);
-        _exit(0);
-    }
-    wait_queue_len(f, 1);
     pa_sb_release(f->sb, &busy, PA_RELEASE_OK, take_back, slot);
     assert_int_equal(waitpid(kid, &st, 0), kid);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
@@ -566,25 +578,9 @@ static void test_release_kept_under_keep_off(void **state)
     pa_slot_t *slot = pa_sb_slot(f->sb, f->a, 0);
     pa_claim_t busy;
     pa_waiter_t *granted;
+    pid_t kid = queue_behind(f, &busy, NULL, 0, PA_RELEASE_OK);
     int st;
-    pid_t kid;
 
-    f->a->max_requests = 0;
-    worker_up(f, 0, 1000);
-    assert_int_equal(pa_sb_claim(f->sb, 0, "a", 0, &busy, NULL, NULL, NULL, 0),
-                     APR_SUCCESS);
-    kid = fork();
-    if (kid == 0) {
-        pa_claim_t c;
-
-        if (pa_sb_claim(f->sb, 0, "w", apr_time_from_sec(30), &c, NULL, NULL,
-                        NULL, 0) != APR_SUCCESS) {
-            _exit(1);
-        }
-        pa_sb_release(f->sb, &c, PA_RELEASE_OK, NULL, NULL);
-        _exit(0);
-    }
-    wait_queue_len(f, 1);
     f->a->keep_off = 1;
     pa_sb_wake_drain(f->sb);
     busy.kept = 1;
@@ -816,8 +812,18 @@ static void test_recycling_waits_out_backoff(void **state)
 
 static void test_release_after_worker_died_or_replaced(void **state)
 {
+    static const struct {
+        apr_uint32_t retire;
+        pa_release_e how;
+        apr_uint32_t state;
+    } replaced[] = {
+        { PA_RETIRE_NONE, PA_RELEASE_BROKEN, PA_SLOT_IDLE },
+        { PA_RETIRE_SHUTDOWN, PA_RELEASE_OK, PA_SLOT_STOPPING },
+        { PA_RETIRE_TIMEOUT, PA_RELEASE_TIMEOUT, PA_SLOT_STOPPING },
+    };
     fixture_t *f = *state;
     pa_claim_t c;
+    apr_size_t i;
 
     worker_up(f, 0, 1000);
     assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL, NULL, 0), APR_SUCCESS);
@@ -826,32 +832,20 @@ static void test_release_after_worker_died_or_replaced(void **state)
     assert_int_equal(c.slot->state, PA_SLOT_EMPTY);
 
     /* Replaced in place under the claim (same seq): the release, however
-     * bad, makes the fresh worker idle. */
-    worker_up(f, 0, 1001);
-    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL, NULL, 0), APR_SUCCESS);
-    c.slot->pid = 1004;
-    pa_sb_release(f->sb, &c, PA_RELEASE_BROKEN, NULL, NULL);
-    assert_int_equal(c.slot->state, PA_SLOT_IDLE);
-    assert_int_equal(c.slot->retire, PA_RETIRE_NONE);
-
-    /* ... but one told to go meanwhile (a stop: SIGTERM, marked) is not
-     * handed out, and a timeout counted for it is not counted again. */
-    worker_up(f, 0, 1005);
-    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL, NULL, 0), APR_SUCCESS);
-    c.slot->pid = 1006;
-    c.slot->retire = PA_RETIRE_SHUTDOWN;
-    pa_sb_release(f->sb, &c, PA_RELEASE_OK, NULL, NULL);
-    assert_int_equal(c.slot->state, PA_SLOT_STOPPING);
-    assert_int_equal(c.slot->retire, PA_RETIRE_SHUTDOWN);
-    worker_up(f, 0, 1007);
-    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL, NULL, 0), APR_SUCCESS);
-    c.slot->pid = 1008;
-    c.slot->retire = PA_RETIRE_TIMEOUT;
-    {
+     * bad, makes the fresh worker idle; unless it was told to go meanwhile
+     * (a stop or the claim's request-timeout: SIGTERM, marked), and a
+     * timeout counted for it is not counted again. */
+    for (i = 0; i < sizeof(replaced) / sizeof(replaced[0]); i++) {
         apr_uint64_t killed = f->a->c.killed_timeout;
 
-        pa_sb_release(f->sb, &c, PA_RELEASE_TIMEOUT, NULL, NULL);
-        assert_int_equal(c.slot->state, PA_SLOT_STOPPING);
+        worker_up(f, 0, 1010 + 2 * (pid_t)i);
+        assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL, NULL, 0),
+                         APR_SUCCESS);
+        c.slot->pid = 1011 + 2 * (pid_t)i;
+        c.slot->retire = replaced[i].retire;
+        pa_sb_release(f->sb, &c, replaced[i].how, NULL, NULL);
+        assert_int_equal(c.slot->state, replaced[i].state);
+        assert_int_equal(c.slot->retire, replaced[i].retire);
         assert_int_equal(f->a->c.killed_timeout, killed);
     }
 
