@@ -210,11 +210,12 @@ static long pa_read_pidfile(const char *pidfile)
 static void pa_remove_pidfile(apr_pool_t *p, const char *pidfile, pid_t pid)
 {
     int lock = pa_lock_piddir(p, pidfile);
-    const char *aside = apr_psprintf(p, "%s.%" APR_PID_T_FMT ".gone",
-                                     pidfile, getpid());
 
     /* (Most often the next one has written it already.) */
     if (pa_read_pidfile(pidfile) == (long)pid) {
+        const char *aside = apr_psprintf(p, "%s.%" APR_PID_T_FMT ".gone",
+                                         pidfile, getpid());
+
         if (rename(pidfile, aside) == 0) {
             if (pa_read_pidfile(aside) != (long)pid
                 && link(aside, pidfile) != 0 && errno != EEXIST) {
