@@ -14,7 +14,6 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PADispatch qw(:all);
 use File::Temp ();
-use IO::Socket::INET ();
 
 plan tests => 23;
 
@@ -48,10 +47,7 @@ sub stopped_waiter {
     my $file = "$tmp/hold" . ++$n;
     my $hold = bg_request('GET', $h->url("/$app?wait=$file"));
     wait_for(sub { $h->busy($app) == 1 }) or return;
-    my $c = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $h->port,
-                                  Timeout => 60) or die "connect: $!";
-    print $c "$method $path HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n",
-        defined $body ? ("Content-Length: ", length $body, "\r\n\r\n", $body) : "\r\n";
+    my $c = $h->send_raw($method, $path, $body);
     wait_for(sub { $h->queued($app) == 1 }) or return;
     my $child = conn_owner($h->port, $c) or return;
     my $mark = -s $h->log_file;
@@ -62,11 +58,7 @@ sub stopped_waiter {
                            $mark, file => $h->log_file);
     kill 'CONT', $child;
     my ($fresh) = ($log // '') =~ /started worker pid (\d+) \(in place/;
-    local $/;
-    my $reply = <$c> // '';
-    my ($status) = $reply =~ m{^HTTP/1\.1 (\d+)};
-    my ($content) = $reply =~ /\r\n\r\n(.*)\z/s;
-    return (bg_result($hold), $status // 0, $content // '', $fresh);
+    return (bg_result($hold), $h->read_reply($c), $fresh);
 }
 
 # Warm-up: the app is seen to keep its connections (needed for a worker's

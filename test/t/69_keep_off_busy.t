@@ -15,7 +15,6 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PADispatch qw(:all);
 use File::Temp ();
-use IO::Socket::INET ();
 
 plan tests => 23;
 
@@ -99,9 +98,7 @@ my $pid_a = do {
 };
 $hold_b = bg_request('POST', $h->url("/kf?wait=$tmp/fb&mode=nothing"), { content => 'x' });
 ok(wait_for(sub { $h->busy('kf') == 2 }), 'kf: worker B held');
-my $c = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $h->port, Timeout => 60)
-    or die "connect: $!";
-print $c "GET /kf?n=w HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+my $c = $h->send_raw('GET', '/kf?n=w');
 ok(wait_for(sub { $h->queued('kf') == 1 }), 'kf: a request queued');
 my $child = conn_owner($h->port, $c);
 ok($child, "kf: its httpd child found");
@@ -116,9 +113,7 @@ touch("$tmp/fb");
 is(bg_result($hold_b)->{status}, 502, 'kf: B closed without a reply: 502');
 ok(wait_for_log(qr/PA00127: app kf closes/, $mark, file => $h->log_file), 'kf: PA00127');
 kill 'CONT', $child if $child;
-my $reply = do { local $/; <$c> } // '';
-like($reply, qr{^HTTP/1\.1 200 .*\r\n\r\nok\n\z}s, "kf: the sent request gets A's reply")
-    or diag($reply);
+is(join(' ', $h->read_reply($c)), "200 ok\n", "kf: the sent request gets A's reply");
 unlike(error_log_since($mark, $h->log_file), qr/PA00354/, 'kf: its kept connection was had (no PA00354)');
 ok(wait_for(sub { !$h->busy('kf') }) && (grep { $_ == $pid_a } $h->pids('kf')),
    'kf: A stays');

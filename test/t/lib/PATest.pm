@@ -446,6 +446,18 @@ sub read_reply {
     return ($status // 0, $body // '');
 }
 
+# A request sent on a connection of its own (HTTP/1.1, Connection: close),
+# read later with read_reply(): the test may look at the connection's
+# httpd process meanwhile (PADispatch::conn_owner()).
+sub send_raw {
+    my ($self, $method, $path, $body) = @_;
+    my $c = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $self->{port},
+                                  Timeout => 60) or die "connect: $!";
+    print $c "$method $path HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n",
+        defined $body ? ("Content-Length: ", length $body, "\r\n\r\n", $body) : "\r\n";
+    return $c;
+}
+
 # A POST of the given chunks with Transfer-Encoding: chunked (no length:
 # the module spools it, t/56); the raw reply, status line first. HTTP/1.0,
 # so that the reply's body comes whole, not chunked.
