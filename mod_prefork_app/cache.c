@@ -37,6 +37,10 @@ APLOG_USE_MODULE(prefork_app);
 #define PA_CACHE_MAGIC      0x50414353u     /* "PACS": with its lifetime */
 #define PA_CACHE_MAX_BODY   (1024 * 1024)   /* larger responses pass uncached */
 
+/* The largest delta-seconds (max-age, Age) taken as given: RFC 9111
+ * 1.2.2's 2^31, far from where time sums in microseconds overflow. */
+#define PA_CACHE_SECS_MAX APR_INT64_C(2147483648)
+
 /* A stored response: this header, then "name\0value\0" pairs, then body. */
 typedef struct pa_cache_entry_t {
     apr_uint32_t magic;
@@ -458,9 +462,9 @@ static apr_interval_time_t response_ttl(request_rec *r, apr_table_t *h)
         sec = cc_seconds(cc, "max-age=");
     }
     if (sec >= 0) {
-        /* A huge one is "for ever", not an overflow. */
-        if (sec > APR_INT64_MAX / APR_USEC_PER_SEC) {
-            sec = APR_INT64_MAX / APR_USEC_PER_SEC;
+        /* A huge one is 2^31 s (RFC 9111 1.2.2), not an overflow. */
+        if (sec > PA_CACHE_SECS_MAX) {
+            sec = PA_CACHE_SECS_MAX;
         }
         return sec > 0 ? apr_time_from_sec(sec) : 0;
     }
@@ -511,7 +515,7 @@ static void store(request_rec *r, pa_cache_save_t *ctx)
      * meanwhile. It leaves the zone once stale, and one stale already is
      * not stored (a TTL of 0 would keep it for ever). */
     left = 0;
-    had = had > 0 ? had : 0;
+    had = had > 0 ? (had < PA_CACHE_SECS_MAX ? had : PA_CACHE_SECS_MAX) : 0;
     if (had < apr_time_sec(ctx->ttl)) {
         e.stored = r->request_time - apr_time_from_sec(had);
         left = ctx->ttl - (apr_time_now() - e.stored);
@@ -584,10 +588,7 @@ static apr_status_t save_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     if (!ctx->decided) {
         ctx->decided = 1;
         ctx->headers = reply_headers(r);
-        ctx->tags = apr_table_get(ctx->headers, PA_CACHE_TAGS_HEADER);
-        apr_table_unset(ctx->headers, PA_CACHE_TAGS_HEADER);
-        apr_table_unset(r->headers_out, PA_CACHE_TAGS_HEADER);
-        apr_table_unset(r->err_headers_out, PA_CACHE_TAGS_HEADER);
+        ctx->tags = apr_table_get(r->notes, PA_CACHE_TAGS_NOTE);
         /* RFC 9111 4.4: a non-error answer to an unsafe request means the
          * page may have changed; a 303 to the page (POST, redirect, GET)
          * included. */
@@ -824,17 +825,39 @@ int pa_cache_handle(request_rec *r, pa_app_t *app)
     return DECLINED;
 }
 
-void pa_cache_local_redirect(request_rec *r, pa_app_t *app)
+void pa_cache_take_tags(request_rec *r, pa_app_t *app)
 {
-    if (app->cache && app->cache->handle && unsafe_method(r)) {
+    const char *out, *err;
+
+    if (!app->cache) {
+        return;
+    }
+    out = apr_table_getm(r->pool, r->headers_out, PA_CACHE_TAGS_HEADER);
+    err = apr_table_getm(r->pool, r->err_headers_out, PA_CACHE_TAGS_HEADER);
+    if (out || err) {
+        apr_table_setn(r->notes, PA_CACHE_TAGS_NOTE,
+                       out && err ? apr_pstrcat(r->pool, out, ", ", err, NULL)
+                                  : out ? out : err);
+        apr_table_unset(r->headers_out, PA_CACHE_TAGS_HEADER);
+        apr_table_unset(r->err_headers_out, PA_CACHE_TAGS_HEADER);
+    }
+}
+
+void pa_cache_unfiltered(request_rec *r, pa_app_t *app, int status)
+{
+    /* RFC 9111 4.4, as in save_filter(). */
+    if (app->cache && app->cache->handle && unsafe_method(r)
+        && status < 400) {
         apr_shm_cache_delete(app->cache->handle, cache_key(r, app));
     }
 }
 
 void pa_cache_register_filter(void)
 {
-    /* RESOURCE: right after the handler, before content-set filters such as
-     * mod_deflate, so the copy is the app's own bytes. */
+    /* Ahead of every resource filter (INCLUDES, SUBSTITUTE, SED...) and of
+     * content-set ones such as mod_deflate, so the copy is the app's own
+     * bytes: a hit goes through those filters again, as a miss did, and
+     * what they make per request (SSI's REMOTE_ADDR) is never stored. */
     ap_register_output_filter(PA_CACHE_FILTER, save_filter, NULL,
-                              AP_FTYPE_RESOURCE);
+                              AP_FTYPE_RESOURCE - 1);
 }

@@ -12,6 +12,9 @@
 /* Response header an app sets to tag a cached response ("a, b"); it is
  * removed before the response leaves httpd. */
 #define PA_CACHE_TAGS_HEADER "X-Prefork-App-Cache-Tags"
+/* The request note that carries those tags from the header scan to the
+ * cache's output filter. */
+#define PA_CACHE_TAGS_NOTE "prefork-app-cache-tags"
 /* HIT or MISS, on an answer of an app with cache= (never the app's own). */
 #define PA_CACHE_STATUS_HEADER "X-Prefork-App-Cache"
 
@@ -27,10 +30,17 @@ apr_status_t pa_cache_create_zones(pa_server_conf_t *conf, apr_pool_t *pconf,
  * response to be stored and return DECLINED. */
 int pa_cache_handle(request_rec *r, pa_app_t *app);
 
-/* Handler, an app's reply was a local redirect, before it is followed:
- * its output filters (the cache's among them) never see that reply, so an
- * unsafe request's target is invalidated here. */
-void pa_cache_local_redirect(request_rec *r, pa_app_t *app);
+/* Header scan of an app's reply: take the tags header off (on every path,
+ * an error or a redirect included) and leave it in a note for the cache's
+ * output filter. Nothing for an app without cache=. */
+void pa_cache_take_tags(request_rec *r, pa_app_t *app);
+
+/* Handler, an app's reply that goes no further than the handler (a local
+ * redirect, before it is followed; a redirect to a URL or a 412, returned
+ * as a status): the output filters (the cache's among them) never see it,
+ * so an unsafe request's target is invalidated here unless status is an
+ * error. */
+void pa_cache_unfiltered(request_rec *r, pa_app_t *app, int status);
 
 /* Output filter registration (register_hooks). */
 void pa_cache_register_filter(void);

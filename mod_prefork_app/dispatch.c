@@ -989,6 +989,7 @@ static void headers_done(pa_req_t *q)
     /* Whether an answer came from the response cache is ours to say. */
     apr_table_unset(r->headers_out, PA_CACHE_STATUS_HEADER);
     apr_table_unset(r->err_headers_out, PA_CACHE_STATUS_HEADER);
+    pa_cache_take_tags(r, q->app);
     if (rc == HTTP_NOT_MODIFIED) {
         /* No body, but read to the end. */
         r->status = HTTP_NOT_MODIFIED;
@@ -2294,7 +2295,7 @@ int pa_app_handler(request_rec *r)
             /* The reply was a local redirect: serve it as a GET, as mod_cgi
              * does, now that the worker is free (it may be this app). */
             record(q, HTTP_OK, 1);
-            pa_cache_local_redirect(r, q->app);
+            pa_cache_unfiltered(r, q->app, HTTP_OK);
             /* What the app left unread of the body is not the GET's. */
             ap_discard_request_body(r);
             r->method = "GET";
@@ -2304,6 +2305,9 @@ int pa_app_handler(request_rec *r)
             return OK;
         }
         rc = q->status ? q->status : OK;
+        if (q->status) {
+            pa_cache_unfiltered(r, q->app, q->status);
+        }
         break;
     case PA_FAIL_MANAGER:
         /* Untouched: its stream is where the last request left it (a
