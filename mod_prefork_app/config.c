@@ -620,6 +620,12 @@ static const char *cmd_prefork_app_env(cmd_parms *cmd, void *dummy,
     if (err) {
         return err;
     }
+    if (!value) {
+        /* TAKE23: httpd counts an empty word ("") as none under TAKE3, and
+         * an empty value is a common need (PHP_INI_SCAN_DIR ""). */
+        return "PreforkAppEnv takes three arguments, APP NAME VALUE (\"\" "
+               "for an empty value)";
+    }
     app = pa_find_app(conf, name);
     if (!app) {
         return apr_psprintf(cmd->pool, "PreforkAppEnv: no PreforkApp named "
@@ -710,6 +716,8 @@ static const char *cmd_prefork_app_path(cmd_parms *cmd, void *dummy,
     }
     else {
         conf->pidfile = path;
+        conf->pidfile_file = cmd->directive->filename;
+        conf->pidfile_line = cmd->directive->line_num;
     }
     return NULL;
 }
@@ -763,8 +771,9 @@ static const char *cmd_status_placed(cmd_parms *cmd, void *dconf)
 const command_rec pa_cmds[] = {
     AP_INIT_TAKE_ARGV("PreforkApp", cmd_prefork_app, NULL, RSRC_CONF,
         "NAME \"COMMAND [ARGS]\" [key=value ...]: an application pool"),
-    AP_INIT_TAKE3("PreforkAppEnv", cmd_prefork_app_env, NULL, RSRC_CONF,
-        "APP NAME VALUE: an environment variable for APP's workers"),
+    AP_INIT_TAKE23("PreforkAppEnv", cmd_prefork_app_env, NULL, RSRC_CONF,
+        "APP NAME VALUE: an environment variable for APP's workers (\"\" "
+        "for an empty value)"),
     AP_INIT_TAKE2("PreforkAppCache", cmd_prefork_app_cache, NULL, RSRC_CONF,
         "NAME SIZE: a shared-memory cache zone (e.g. main 64M)"),
     AP_INIT_TAKE1("PreforkAppPidFile", cmd_prefork_app_path, NULL, RSRC_CONF,
@@ -1231,6 +1240,29 @@ static int check_tempdir(pa_server_conf_t *conf, apr_pool_t *ptemp,
     return OK;
 }
 
+/* Else the manager could not write it, said only in the error log
+ * (PA00102) once httpd runs. The directory alone: the file is the
+ * manager's to make. */
+static int check_pidfile(pa_server_conf_t *conf, apr_pool_t *ptemp,
+                         server_rec *s)
+{
+    char *dir;
+    struct stat st;
+
+    if (!conf->pidfile) {
+        return OK;
+    }
+    dir = ap_make_dirstr_parent(ptemp, conf->pidfile);
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                     PALOGNO(00016) "%s:%d: PreforkAppPidFile %s: no such "
+                     "directory %s", conf->pidfile_file, conf->pidfile_line,
+                     conf->pidfile, dir);
+        return !OK;
+    }
+    return OK;
+}
+
 /* php-cgi leaves by itself after PHP_FCGI_MAX_REQUESTS requests (500 when
  * unset). Leaving between two requests on a kept connection, it would take
  * a request it never reads with it; so the manager does the recycling: a
@@ -1383,7 +1415,8 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
     if (conf->apps->nelts && check_sockdir(conf, ptemp, s) != OK) {
         return !OK;
     }
-    if (check_tempdir(conf, ptemp, s) != OK) {
+    if (check_tempdir(conf, ptemp, s) != OK
+        || (conf->apps->nelts && check_pidfile(conf, ptemp, s) != OK)) {
         return !OK;
     }
     return check_handlers_all(conf, ptemp, s);

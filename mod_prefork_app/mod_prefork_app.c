@@ -87,10 +87,13 @@ static int pa_handler(request_rec *r)
     if (!r->handler) {
         return DECLINED;
     }
-    if (!strncmp(r->handler, PA_HANDLER_PREFIX, sizeof(PA_HANDLER_PREFIX) - 1)) {
+    /* Either case, as configtest checks them: SetHandler lowercases its
+     * name, mod_rewrite's [H=] does not. */
+    if (!strncasecmp(r->handler, PA_HANDLER_PREFIX,
+                     sizeof(PA_HANDLER_PREFIX) - 1)) {
         return pa_app_handler(r);
     }
-    if (!strcmp(r->handler, PA_STATUS_HANDLER)) {
+    if (!strcasecmp(r->handler, PA_STATUS_HANDLER)) {
         return pa_status_handler(r);
     }
     return DECLINED;

@@ -101,6 +101,8 @@ typedef struct pa_server_conf_t {
     apr_array_header_t *zones;  /* pa_cache_zone_t * */
     apr_hash_t *zones_by_name;
     const char *pidfile;        /* PreforkAppPidFile, NULL = default */
+    const char *pidfile_file;   /* where it was set, for errors */
+    int pidfile_line;
     const char *sockdir;        /* PreforkAppSocketDir, NULL = default */
     const char *sockdir_file;   /* where it was set, for errors */
     int sockdir_line;

@@ -98,6 +98,8 @@ my @cases = (
                                 qr/'1FOO' is not a valid environment variable name/ ],
     [ 'PreforkAppEnv without a value', [ $app, 'PreforkAppEnv a FOO' ],
                                 qr/PreforkAppEnv takes three arguments/ ],
+    [ 'PreforkAppPidFile in a missing directory', [ $app, 'PreforkAppPidFile /nonexistent-pa-run/pa.pid' ],
+                                qr{PA00016: .*PreforkAppPidFile /nonexistent-pa-run/pa\.pid: no such directory /nonexistent-pa-run/} ],
     [ 'PreforkAppCache without a size', [ 'PreforkAppCache main' ],
                                 qr/PreforkAppCache takes two arguments/ ],
     [ 'PreforkAppCache bad size', [ 'PreforkAppCache main 12X' ], qr/size '12X' has an unknown unit/ ],

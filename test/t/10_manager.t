@@ -91,6 +91,7 @@ PreforkApp mroll "$tmp/deploy $tmp/broken-roll" processes=3 start-delay=1 touch-
 </Location>
 PreforkApp mstatic "$hello" processes=3
 PreforkAppEnv mstatic PA_TEST_VAR hello
+PreforkAppEnv mstatic PA_EMPTY ""
 PreforkApp mchatty "$tmp/chatty" processes=1
 PreforkAppEnv mchatty FOO bar
 PreforkApp mcrash "/bin/false" processes=2 start-delay=1
@@ -158,8 +159,8 @@ like($mrow->{args}, qr/mod_prefork_app manager/, 'manager process title');
 # What a worker gets: a clean environment, the command's directory, fds 0-2.
 open my $env, '<', "/proc/$pids[0]/environ";
 my @env = sort split /\0/, do { local $/; <$env> };
-is_deeply(\@env, ['PATH=/usr/local/bin:/usr/bin:/bin', 'PA_TEST_VAR=hello'],
-          'worker environment: PreforkAppEnv and PATH only');
+is_deeply(\@env, ['PATH=/usr/local/bin:/usr/bin:/bin', 'PA_EMPTY=', 'PA_TEST_VAR=hello'],
+          'worker environment: PreforkAppEnv (an empty value too) and PATH only');
 is(readlink("/proc/$pids[0]/cwd"), dirname($hello), 'worker cwd: the command\'s directory');
 opendir my $fds, "/proc/$pids[0]/fd";
 is_deeply([sort grep { /^\d+$/ } readdir $fds], [0, 1, 2], 'worker inherits fds 0-2 only');
