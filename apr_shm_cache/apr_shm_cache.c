@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #ifdef APR_SHM_CACHE_TESTING
 #include <signal.h>
@@ -764,6 +765,10 @@ static apr_status_t shm_populate(apr_shm_t *shm)
 static apr_status_t shm_create(apr_shm_t **shm, apr_size_t size,
                                const char *fname, apr_pool_t *pool)
 {
+    /* APR before 1.7.5 makes a shm_open() segment 0644 (CVE-2023-49582),
+     * and a file-backed one with default modes: a umask of 077 makes
+     * either 0600 from the start, with no moment at a wider mode. */
+    mode_t mask = umask(077);
     apr_status_t rv = apr_shm_create(shm, size, fname, pool);
 
     if (APR_STATUS_IS_EEXIST(rv) && fname) {
@@ -771,6 +776,7 @@ static apr_status_t shm_create(apr_shm_t **shm, apr_size_t size,
         apr_shm_remove(fname, pool);
         rv = apr_shm_create(shm, size, fname, pool);
     }
+    umask(mask);
     if (rv == APR_SUCCESS) {
         shm_advise_huge(*shm);          /* before the pages are made */
     }

@@ -172,7 +172,10 @@ typedef apr_status_t (apr_shm_cache_iter_fn)(void *baton, const char *key,
  * other way round.  When the old creator destroys its zone, it removes
  * the name again, so the new zone can no longer be attached by name
  * (handles on it keep working).  Give each live zone its own name.
- * Named segments are readable and writable by the owner only (0600).
+ * Named segments are readable and writable by the owner only (0600),
+ * whatever APR's version: the process's umask is 077 while the segment
+ * is made (a file another thread creates in that moment gets no group
+ * or other permissions either).
  * The segment is destroyed (unmapped, its name removed) when @a pool is
  * cleaned up or by apr_shm_cache_destroy(), in the process that created
  * it only: a forked child that cleans up @a pool (as exit() does through

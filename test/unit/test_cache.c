@@ -1167,6 +1167,7 @@ static void test_stale_segment_and_mode(void **state)
     const char *name;
     pid_t pid;
     int status, i, fresh = 0;
+    mode_t mask;
 
     apr_pool_create(&p, NULL);
     name = seg_name(p);
@@ -1185,8 +1186,12 @@ static void test_stale_segment_and_mode(void **state)
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
+    /* Under an open umask: the zone must not depend on the caller's (nor
+     * on APR's own mode, 0644 before 1.7.5), and the caller's is kept. */
+    mask = umask(0);
     assert_int_equal(apr_shm_cache_create(&c, STALE_SIZE, name, p),
                      APR_SUCCESS);
+    assert_int_equal(umask(mask), 0);
     check_missing(c, "old", p);
     assert_int_equal(stats_of(c).entries, 0);
     assert_int_equal(stats_of(c).size, STALE_SIZE);
