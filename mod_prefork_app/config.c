@@ -127,8 +127,8 @@ static const char *parse_range(apr_pool_t *p, const char *key, const char *val,
     const char *dash = strchr(val, '-');
     const char *err;
 
-    if (dash && (dash == val || !dash[1])) {
-        /* "-1", "3-": the whole value is what was meant. */
+    if (dash && (dash == val || !dash[1] || strchr(dash + 1, '-'))) {
+        /* "-1", "3-", "1-2-3": the whole value is what was meant. */
         return apr_psprintf(p, "%s=%s: not a number or a MIN-MAX range",
                             key, val);
     }
@@ -159,8 +159,11 @@ static const char *parse_size(const char *val, apr_off_t *out)
     char *end;
     int shift = 0;
 
-    if (!apr_isdigit(*val) || apr_strtoff(&n, val, &end, 10) != APR_SUCCESS) {
+    if (!apr_isdigit(*val)) {
         return "is not a number (e.g. 64M)";
+    }
+    if (apr_strtoff(&n, val, &end, 10) != APR_SUCCESS) {
+        return "is too large";          /* digits past what fits */
     }
     switch (apr_tolower(*end)) {
     case 'g': shift = 30; break;
@@ -436,6 +439,9 @@ static const char *repeated_key(apr_pool_t *p, char *const argv[], int i)
     apr_size_t klen = strcspn(argv[i], "=");
     int j;
 
+    if (!argv[i][klen]) {
+        return NULL;            /* not key=value: set_app_key() says so */
+    }
     for (j = 2; j < i; j++) {
         if (strcspn(argv[j], "=") == klen && !strncmp(argv[j], argv[i], klen)) {
             return apr_psprintf(p, "'%.*s' given twice (%s, %s)", (int)klen,
