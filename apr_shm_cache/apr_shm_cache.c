@@ -767,8 +767,9 @@ static apr_status_t shm_create(apr_shm_t **shm, apr_size_t size,
 {
     /* APR before 1.7.5 makes a shm_open() segment 0644 (CVE-2023-49582),
      * and a file-backed one with default modes: a umask of 077 makes
-     * either 0600 from the start, with no moment at a wider mode. */
-    mode_t mask = umask(077);
+     * either 0600 from the start, with no moment at a wider mode. An
+     * anonymous zone has no name to protect. */
+    mode_t mask = fname ? umask(077) : 0;
     apr_status_t rv = apr_shm_create(shm, size, fname, pool);
 
     if (APR_STATUS_IS_EEXIST(rv) && fname) {
@@ -776,7 +777,9 @@ static apr_status_t shm_create(apr_shm_t **shm, apr_size_t size,
         apr_shm_remove(fname, pool);
         rv = apr_shm_create(shm, size, fname, pool);
     }
-    umask(mask);
+    if (fname) {
+        umask(mask);
+    }
     if (rv == APR_SUCCESS) {
         shm_advise_huge(*shm);          /* before the pages are made */
     }

@@ -854,10 +854,11 @@ void pa_cache_unfiltered(request_rec *r, pa_app_t *app, int status)
 
 void pa_cache_register_filter(void)
 {
-    /* Ahead of every resource filter (INCLUDES, SUBSTITUTE, SED...) and of
-     * content-set ones such as mod_deflate, so the copy is the app's own
-     * bytes: a hit goes through those filters again, as a miss did, and
-     * what they make per request (SSI's REMOTE_ADDR) is never stored. */
+    /* Ahead of the resource filters (INCLUDES, SUBSTITUTE, SED...; not of
+     * INFLATE, one step earlier too) and the content-set ones such as
+     * mod_deflate, so the copy is the app's own bytes: a hit goes through
+     * those filters again, as a miss did, and what they make per request
+     * (SSI's REMOTE_ADDR) is never stored. */
     ap_register_output_filter(PA_CACHE_FILTER, save_filter, NULL,
                               AP_FTYPE_RESOURCE - 1);
 }

@@ -612,13 +612,16 @@ static const char *app_env_get(const pa_app_t *app, const char *name)
     return i < 0 ? NULL : APR_ARRAY_IDX(app->env, i, const char *) + nlen + 1;
 }
 
+/* RAW_ARGS: httpd's TAKE3 counts an empty word ("") as a missing one,
+ * TAKE_ARGV drops a last one, and an empty value is a common need
+ * (PHP_INI_SCAN_DIR ""). */
 static const char *cmd_prefork_app_env(cmd_parms *cmd, void *dummy,
-                                       const char *name, const char *var,
-                                       const char *value)
+                                       const char *args)
 {
     pa_server_conf_t *conf = ap_get_module_config(cmd->server->module_config,
                                                   &prefork_app_module);
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    const char *name, *var, *value;
     pa_app_t *app;
     const char *c;
     int i;
@@ -626,9 +629,10 @@ static const char *cmd_prefork_app_env(cmd_parms *cmd, void *dummy,
     if (err) {
         return err;
     }
-    if (!value) {
-        /* TAKE23: httpd counts an empty word ("") as none under TAKE3, and
-         * an empty value is a common need (PHP_INI_SCAN_DIR ""). */
+    name = ap_getword_conf(cmd->pool, &args);
+    var = ap_getword_conf(cmd->pool, &args);
+    value = *args ? ap_getword_conf(cmd->pool, &args) : NULL;
+    if (!*name || !value || *args) {
         return "PreforkAppEnv takes three arguments, APP NAME VALUE (\"\" "
                "for an empty value)";
     }
@@ -777,7 +781,7 @@ static const char *cmd_status_placed(cmd_parms *cmd, void *dconf)
 const command_rec pa_cmds[] = {
     AP_INIT_TAKE_ARGV("PreforkApp", cmd_prefork_app, NULL, RSRC_CONF,
         "NAME \"COMMAND [ARGS]\" [key=value ...]: an application pool"),
-    AP_INIT_TAKE23("PreforkAppEnv", cmd_prefork_app_env, NULL, RSRC_CONF,
+    AP_INIT_RAW_ARGS("PreforkAppEnv", cmd_prefork_app_env, NULL, RSRC_CONF,
         "APP NAME VALUE: an environment variable for APP's workers (\"\" "
         "for an empty value)"),
     AP_INIT_TAKE2("PreforkAppCache", cmd_prefork_app_cache, NULL, RSRC_CONF,
@@ -1254,16 +1258,23 @@ static int check_pidfile(pa_server_conf_t *conf, apr_pool_t *ptemp,
 {
     char *dir;
     struct stat st;
+    const char *why = NULL;
 
     if (!conf->pidfile) {
         return OK;
     }
     dir = ap_make_dirstr_parent(ptemp, conf->pidfile);
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    if (stat(dir, &st) != 0) {
+        why = strerror(errno);
+    }
+    else if (!S_ISDIR(st.st_mode)) {
+        why = "not a directory";
+    }
+    if (why) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
-                     PALOGNO(00016) "%s:%d: PreforkAppPidFile %s: no such "
-                     "directory %s", conf->pidfile_file, conf->pidfile_line,
-                     conf->pidfile, dir);
+                     PALOGNO(00016) "%s:%d: PreforkAppPidFile %s: its "
+                     "directory %s: %s", conf->pidfile_file,
+                     conf->pidfile_line, conf->pidfile, dir, why);
         return !OK;
     }
     return OK;
