@@ -959,6 +959,11 @@ APR_DECLARE(apr_status_t) apr_shm_cache_attach(apr_shm_cache_t **cache,
 
 APR_DECLARE(apr_status_t) apr_shm_cache_detach(apr_shm_cache_t *cache)
 {
+    if (cache->shm_pool) {
+        /* The creator's: its pool would unmap the address again later,
+         * by then perhaps someone else's mapping. */
+        return APR_EINVAL;
+    }
     handle_free(cache);
     return apr_shm_detach(cache->shm);
 }

@@ -229,7 +229,9 @@ APR_DECLARE(apr_status_t) apr_shm_cache_attach(apr_shm_cache_t **cache,
  * The handle must not be used afterwards.  What it held is freed, but for
  * a few hundred bytes of its pool, which stay until that pool is cleaned.
  * @param cache A handle from apr_shm_cache_attach()
- * @return APR_SUCCESS or the error of apr_shm_detach()
+ * @return APR_SUCCESS or the error of apr_shm_detach(); APR_EINVAL for a
+ *         handle from apr_shm_cache_create(), which stays as it was (the
+ *         creator's zone goes with apr_shm_cache_destroy() or its pool)
  */
 APR_DECLARE(apr_status_t) apr_shm_cache_detach(apr_shm_cache_t *cache);
 

@@ -862,6 +862,9 @@ static void test_attach_detach(void **state)
     assert_int_equal(apr_shm_cache_attach(&a, name, p2), APR_SUCCESS);
     check_value(a, "via-attach", "1", p2);
     assert_int_equal(apr_shm_cache_detach(a), APR_SUCCESS);
+    /* The creator's handle is not detached: it stays whole. */
+    assert_int_equal(apr_shm_cache_detach(c), APR_EINVAL);
+    check_value(c, "via-attach", "1", p);
     freed = 0;
     apr_pool_cleanup_register(c->rmm_pool, &freed, note_cleared,
                               apr_pool_cleanup_null);
