@@ -54,7 +54,7 @@ void *pa_merge_dir_config(apr_pool_t *p, void *base, void *add)
     pa_dir_conf_t *conf = apr_palloc(p, sizeof(*conf));
 
     conf->status_placed = ((pa_dir_conf_t *)base)->status_placed
-                          || ((pa_dir_conf_t *)add)->status_placed;
+                          | ((pa_dir_conf_t *)add)->status_placed;
     return conf;
 }
 
@@ -772,9 +772,13 @@ static const char *cmd_prefork_app_max_procs(cmd_parms *cmd, void *dummy,
     return NULL;
 }
 
-static const char *cmd_status_placed(cmd_parms *cmd, void *dconf)
+/* by: PA_PLACED_BY_SET next to a SetHandler, "" next to the others. */
+static const char *cmd_status_placed(cmd_parms *cmd, void *dconf,
+                                     const char *by)
 {
-    ((pa_dir_conf_t *)dconf)->status_placed = 1;
+    ((pa_dir_conf_t *)dconf)->status_placed |= cmd->path || *by
+                                               ? PA_PLACED_SECTION
+                                               : PA_PLACED_TOP;
     return NULL;
 }
 
@@ -798,7 +802,7 @@ const command_rec pa_cmds[] = {
     AP_INIT_TAKE1("PreforkAppMaxProcesses", cmd_prefork_app_max_procs, NULL,
         RSRC_CONF, "N: at most N workers of all apps together (idle ones of "
         "other apps make room for an app with requests waiting)"),
-    AP_INIT_NO_ARGS(PA_STATUS_PLACED, cmd_status_placed, NULL,
+    AP_INIT_RAW_ARGS(PA_STATUS_PLACED, cmd_status_placed, NULL,
         RSRC_CONF | ACCESS_CONF, "added by the module where the "
         "configuration files set the status handler; not for hand use"),
     { NULL }
@@ -946,16 +950,19 @@ static const char *handler_set(apr_pool_t *p, const ap_directive_t *d)
     return handler;
 }
 
-/* The Require pa_config_guard_status() adds: known by its args' address. */
+/* What pa_config_guard_status() adds, known by their args' addresses:
+ * the Require, and the marker next to a SetHandler or next to another
+ * directive. */
 static const char guard_local[] = "local";
+static const char placed_by_set[] = PA_PLACED_BY_SET;
+static const char placed_by_other[] = "";
 
-/* Whether d's section has a directive added by pa_config_guard_status():
- * the Require (by its args) or the marker (name). */
-static int section_has(const ap_directive_t *d, const char *name,
-                       const char *args)
+/* Whether d's section has a directive added by pa_config_guard_status(),
+ * known by its args. */
+static int section_has(const ap_directive_t *d, const char *args)
 {
     for (d = section_first(d); d; d = d->next) {
-        if (args ? d->args == args : !strcasecmp(d->directive, name)) {
+        if (d->args == args) {
             return 1;
         }
     }
@@ -1001,12 +1008,15 @@ static void guard_status(apr_pool_t *pconf, apr_pool_t *ptemp,
 {
     for (; d; d = d->next) {
         if (!strcasecmp(handler_set(ptemp, d), PA_STATUS_HANDLER)) {
-            if (can_require && !strcasecmp(d->directive, "SetHandler")
-                && directory_section(d->parent) && !section_guarded(d)) {
+            int set = !strcasecmp(d->directive, "SetHandler");
+            const char *by = set ? placed_by_set : placed_by_other;
+
+            if (can_require && set && directory_section(d->parent)
+                && !section_guarded(d)) {
                 section_add(pconf, d, "Require", guard_local);
             }
-            if (!section_has(d, PA_STATUS_PLACED, NULL)) {
-                section_add(pconf, d, PA_STATUS_PLACED, "");
+            if (!section_has(d, by)) {
+                section_add(pconf, d, PA_STATUS_PLACED, by);
             }
         }
         if (d->first_child) {
@@ -1033,7 +1043,7 @@ void pa_config_guard_status(apr_pool_t *pconf, apr_pool_t *ptemp)
 static void say_status_access(handler_walk_t *w, const ap_directive_t *d,
                               const char *word)
 {
-    if (section_has(d, NULL, guard_local)) {
+    if (section_has(d, guard_local)) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_NOTICE, 0, w->s,
                      PALOGNO(00015) "%s:%d: %s %s with no Require in its "
                      "section: only local clients see the status page, as "

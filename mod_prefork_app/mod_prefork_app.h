@@ -121,13 +121,21 @@ typedef struct pa_server_conf_t {
 /* Per directory: only what the configuration files decide for a section. */
 typedef struct pa_dir_conf_t {
     int status_placed;          /* the configuration files put the status
-                                 * handler here (PA_STATUS_PLACED) */
+                                 * handler here (PA_STATUS_PLACED): bits */
 } pa_dir_conf_t;
+
+/* status_placed: by a section (or any SetHandler), or only by a RewriteRule
+ * [H=] or an AddHandler at the server's or a host's top level, which every
+ * directory inherits. */
+#define PA_PLACED_SECTION 1
+#define PA_PLACED_TOP     2
 
 /* Added by pa_config_guard_status() next to each mention of the status
  * handler in the configuration files: where an .htaccess alone sets it, the
  * handler refuses. Allowed in no .htaccess. */
 #define PA_STATUS_PLACED "PreforkAppStatusPlaced"
+/* Its argument next to a SetHandler. */
+#define PA_PLACED_BY_SET "sethandler"
 
 /* config.c */
 extern const command_rec pa_cmds[];

@@ -1207,6 +1207,19 @@ static int st_all_apps(request_rec *r, const apr_table_t *only)
     return 1;
 }
 
+/* Whether a SetHandler that applies here names the status handler. */
+static int st_sethandler(request_rec *r)
+{
+    core_dir_config *cd = ap_get_core_module_config(r->per_dir_config);
+    const char *err = NULL, *h;
+
+    if (!cd->expr_handler) {
+        return 0;
+    }
+    h = ap_expr_str_exec(r, cd->expr_handler, &err);
+    return !err && h && !strcasecmp(h, PA_STATUS_HANDLER);
+}
+
 int pa_status_handler(request_rec *r)
 {
     static const char *const types[] = {
@@ -1218,10 +1231,17 @@ int pa_status_handler(request_rec *r)
                                                       &prefork_app_module);
     st_snapshot_t snap;
     st_args_t args;
+    int placed = 1;
 
     /* err_headers_out: a 403, 404 or 405 goes out with it too. */
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
-    if (!dconf || !dconf->status_placed) {
+    if (!dconf || !(dconf->status_placed & PA_PLACED_SECTION)) {
+        /* Placed at a top level alone (a RewriteRule [H=], an AddHandler),
+         * which every directory inherits: a SetHandler here is then an
+         * .htaccess file's. */
+        placed = dconf && dconf->status_placed && !st_sethandler(r);
+    }
+    if (!placed) {
         /* A customer's .htaccess would show every host's apps and the
          * requests in flight (server-status does). */
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00501)

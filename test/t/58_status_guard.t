@@ -12,7 +12,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 20;
+plan tests => 22;
 
 my $hello = hello_path();
 my $lib = libexecdir();
@@ -28,8 +28,17 @@ for (['cust/.htaccess', "SetHandler prefork-app-status\n"], ['cust/page', "a cus
 }
 my $remote = 'X-Forwarded-For: 203.0.113.9';
 
+# The server's top level also names the handler (a RewriteRule [H=], as
+# an AddHandler would be), which every directory inherits: the customer's
+# .htaccess below must still be refused.
 my $h = PATest::Httpd->new(conf => <<"EOF2");
 LoadModule remoteip_module "$lib/mod_remoteip.so"
+LoadModule rewrite_module "$lib/mod_rewrite.so"
+RewriteEngine On
+RewriteRule ^/st\$ - [H=prefork-app-status]
+<Location /st>
+    Require local
+</Location>
 RemoteIPHeader X-Forwarded-For
 RemoteIPInternalProxy 127.0.0.1
 DocumentRoot "$docs"
@@ -80,7 +89,12 @@ is($h->get_host('127.0.0.1', '/by-ip?json', 'X-Forwarded-For: 203.0.113.10')->{s
 is($h->get_host('127.0.0.1', '/granted?json', $remote)->{status}, 200,
    'Require all granted: open, as written');
 
-# An .htaccess of a customer's: refused, to local clients too, one log line.
+$r = $h->get_host('127.0.0.1', '/st?json');
+is($r->{status}, 200, 'a RewriteRule [H=] at the top level: served');
+like($r->{content}, qr/"guarded"/, '... the page');
+
+# An .htaccess of a customer's: refused, to local clients too, one log line
+# (though the top level names the handler too).
 my $off = PATest::error_log_offset($h->log_file);
 $r = $h->get_host('127.0.0.1', '/cust/page?json');
 is($r->{status}, 403, 'set by an .htaccess alone: 403, to a local client too');
