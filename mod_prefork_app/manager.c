@@ -667,7 +667,7 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
     apr_uint64_t requests;
     apr_uint32_t retire, answered;
     apr_time_t app_answered;
-    int quick, loglevel, served_cgi, in_flight;
+    int quick, loglevel, served_cgi, in_flight, failed;
     char quiet[96], count[48];
 
     /* Its last words come before the line about its death. */
@@ -685,12 +685,13 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
      * is not found exits 127), and even a program that crashes does not
      * stop the launchers. Only a launcher that failed itself (cannot exec
      * the program: it marks its slot) is a crash loop. */
+    failed = slot->child_failed != 0;
     served_cgi = ma->app->protocol == PA_PROTO_CGI && requests > 0
-                 && !slot->child_failed;
+                 && !failed;
     /* One that failed itself failed, even if asked to leave meanwhile: a
      * CGI launcher that cannot exec is retired by its one request (the
      * claimant's release can come before the manager sees the exit). */
-    asked = w->term_at != 0 && !slot->child_failed;
+    asked = w->term_at != 0 && !failed;
     slot->last_exit_status = status;
     slot->pid = 0;
     if (slot->state != PA_SLOT_BUSY) {
@@ -719,13 +720,18 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
      * have answered since it started: that request is the trouble, not the
      * app, whose other pages must not get the 503s of a backoff. Not if
      * those others run the code from before a touch-reload, nor if it died
-     * before any request: new code that does not work backs off. */
-    quick = !asked && !served_cgi && ma->app->start_delay > 0
-            && lived < apr_time_from_sec(ma->app->start_delay)
-            && answered == 0
-            && (requests == 0
-                || (!clean && (app_answered < w->spawned
-                               || pa_mgr_mixed_code(ma, w))));
+     * before any request: new code that does not work backs off. One
+     * that could not even exec the app (it marked its slot) is one with
+     * start-delay=0 too: else it is forked again at once, hundreds of
+     * times a second, each time logging why. */
+    quick = !asked && !served_cgi
+            && ((failed && answered == 0)
+                || (ma->app->start_delay > 0
+                    && lived < apr_time_from_sec(ma->app->start_delay)
+                    && answered == 0
+                    && (requests == 0
+                        || (!clean && (app_answered < w->spawned
+                                       || pa_mgr_mixed_code(ma, w))))));
     if (!asked && (!clean || quick)) {
         apr_atomic_inc64(&a->c.crashed);
     }
@@ -752,8 +758,11 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
     /* One backoff step per round of spawns, however many workers of the
      * round die. */
     if (quick && now >= a->backoff_until) {
-        /* start-delay is the least time between spawns, even above it. */
-        pa_mgr_back_off(m, ma, now, apr_time_from_sec(ma->app->start_delay),
+        /* start-delay is the least time between spawns, even above it;
+         * a second with start-delay=0. */
+        pa_mgr_back_off(m, ma, now,
+                        apr_time_from_sec(ma->app->start_delay > 0
+                                          ? ma->app->start_delay : 1),
                         "workers exit right after they start");
     }
 

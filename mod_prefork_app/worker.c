@@ -193,8 +193,17 @@ static volatile apr_uint32_t *pa_child_failed;
 void pa_child_fail(const char *what, const char *arg)
 {
     char buf[512];
-    int n = snprintf(buf, sizeof(buf), "cannot %s %s: %s\n", what, arg,
-                     strerror(errno));
+    const char *why = strerror(errno);
+    /* A long path is cut, not the reason; and snprintf() returns what
+     * would have been written, which write() must not go past. */
+    int room = (int)sizeof(buf) - (int)strlen(what) - (int)strlen(why) - 12;
+    int n = snprintf(buf, sizeof(buf), "cannot %s %.*s: %s\n", what,
+                     room > 0 ? room : 0, arg, why);
+
+    if (n >= (int)sizeof(buf)) {
+        n = (int)sizeof(buf) - 1;
+        buf[n - 1] = '\n';
+    }
 
     if (pa_child_failed) {
         *pa_child_failed = 1;
