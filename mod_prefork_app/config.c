@@ -884,9 +884,9 @@ static int lists_get(const char *args)
 }
 
 /* Whether the directives from d on say who may see the section (a Require,
- * or the older Allow/Deny, or authentication; also inside a <Limit> that
- * covers GET, the status page's method, or a <LimitExcept> that does not
- * leave it out). */
+ * or the older Allow/Deny; also inside a <Limit> that covers GET, the
+ * status page's method, or a <LimitExcept> that does not leave it out).
+ * Not AuthType: without a Require, httpd 2.4 asks nobody to log in. */
 static int says_who(const ap_directive_t *d)
 {
     for (; d; d = d->next) {
@@ -894,7 +894,6 @@ static int says_who(const ap_directive_t *d)
             || !strncasecmp(d->directive, "<Require", 8)
             || !strcasecmp(d->directive, "Allow")
             || !strcasecmp(d->directive, "Deny")
-            || !strcasecmp(d->directive, "AuthType")
             || (!strcasecmp(d->directive, "<Limit") && lists_get(d->args)
                 && says_who(d->first_child))
             || (!strcasecmp(d->directive, "<LimitExcept")

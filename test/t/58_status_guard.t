@@ -12,7 +12,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 22;
+plan tests => 23;
 
 my $hello = hello_path();
 my $lib = libexecdir();
@@ -34,6 +34,7 @@ my $remote = 'X-Forwarded-For: 203.0.113.9';
 my $h = PATest::Httpd->new(conf => <<"EOF2");
 LoadModule remoteip_module "$lib/mod_remoteip.so"
 LoadModule rewrite_module "$lib/mod_rewrite.so"
+LoadModule authn_core_module "$lib/mod_authn_core.so"
 RewriteEngine On
 RewriteRule ^/st\$ - [H=prefork-app-status]
 <Location /st>
@@ -57,6 +58,11 @@ PreforkApp guarded "$hello" processes=1
 <Location /by-ip>
     SetHandler prefork-app-status
     Require ip 203.0.113.9
+</Location>
+<Location /auth-only>
+    SetHandler prefork-app-status
+    AuthType Basic
+    AuthName status
 </Location>
 <Location /granted>
     SetHandler prefork-app-status
@@ -88,6 +94,9 @@ is($h->get_host('127.0.0.1', '/by-ip?json', 'X-Forwarded-For: 203.0.113.10')->{s
    '... another does not');
 is($h->get_host('127.0.0.1', '/granted?json', $remote)->{status}, 200,
    'Require all granted: open, as written');
+# AuthType without a Require asks nobody to log in: no guard of its own.
+is($h->get_host('127.0.0.1', '/auth-only?json', $remote)->{status}, 403,
+   'AuthType alone: 403 from elsewhere (Require local added)');
 
 $r = $h->get_host('127.0.0.1', '/st?json');
 is($r->{status}, 200, 'a RewriteRule [H=] at the top level: served');
@@ -112,10 +121,10 @@ my $t = qx{"@{[httpd_bin()]}" -t -f "$h->{conf_file}" 2>&1};
 my @lines = $t =~ /PA00015: \Q$h->{conf_file}\E:(\d+): SetHandler prefork-app-status with no Require in its section: only local clients see the status page/g;
 open my $fh, '<', $h->{conf_file} or die "$h->{conf_file}: $!";
 my @conf = <$fh>;
-# The SetHandler lines whose next line is not a Require: the two unguarded.
+# The SetHandler lines whose next line is not a Require: the three unguarded.
 my @want = grep { $conf[$_ - 1] =~ /SetHandler prefork-app-status/ && $conf[$_] !~ /Require/ }
            1 .. $#conf;
-is(scalar @want, 2, 'two sections without a Require in the configuration');
+is(scalar @want, 3, 'three sections without a Require in the configuration');
 is("@lines", "@want", 'httpd -t: PA00015 with the file and line of each such SetHandler, none for the others')
     or diag($t);
 ok($h->stop, 'stopped');
