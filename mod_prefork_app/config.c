@@ -1224,28 +1224,33 @@ static int check_sockdir(pa_server_conf_t *conf, apr_pool_t *ptemp,
     return OK;
 }
 
+/* Why path is not a directory that is there (the error of stat(), or
+ * "not a directory"); NULL if it is one. */
+static const char *not_a_dir(apr_pool_t *p, const char *path)
+{
+    apr_finfo_t fi;
+    apr_status_t rv = apr_stat(&fi, path, APR_FINFO_TYPE, p);
+    char msg[120];
+
+    if (rv != APR_SUCCESS) {
+        return apr_pstrdup(p, apr_strerror(rv, msg, sizeof(msg)));
+    }
+    return fi.filetype != APR_DIR ? "not a directory" : NULL;
+}
+
 /* Else every body spooled would be a 500. (One taken away while httpd
  * runs fails that request alone: PA00324, PA00352.) */
 static int check_tempdir(pa_server_conf_t *conf, apr_pool_t *ptemp,
                          server_rec *s)
 {
-    apr_finfo_t fi;
-    apr_status_t rv;
-    char msg[120];
-    const char *why = NULL;
+    const char *why;
 
     if (!conf->tempdir) {
         return OK;
     }
-    rv = apr_stat(&fi, conf->tempdir, APR_FINFO_TYPE, ptemp);
-    if (rv != APR_SUCCESS) {
-        why = apr_strerror(rv, msg, sizeof(msg));
-    }
-    else if (fi.filetype != APR_DIR) {
-        why = "not a directory";
-    }
-    else if (!pa_worker_may_access(ptemp, NULL, conf->tempdir,
-                                   W_OK | X_OK)) {
+    why = not_a_dir(ptemp, conf->tempdir);
+    if (!why && !pa_worker_may_access(ptemp, NULL, conf->tempdir,
+                                      W_OK | X_OK)) {
         why = apr_psprintf(ptemp, "httpd's User %s cannot write there",
                            ap_unixd_config.user_name);
     }
@@ -1266,20 +1271,13 @@ static int check_pidfile(pa_server_conf_t *conf, apr_pool_t *ptemp,
                          server_rec *s)
 {
     char *dir;
-    struct stat st;
-    const char *why = NULL;
+    const char *why;
 
     if (!conf->pidfile) {
         return OK;
     }
     dir = ap_make_dirstr_parent(ptemp, conf->pidfile);
-    if (stat(dir, &st) != 0) {
-        why = strerror(errno);
-    }
-    else if (!S_ISDIR(st.st_mode)) {
-        why = "not a directory";
-    }
-    if (why) {
+    if ((why = not_a_dir(ptemp, dir)) != NULL) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
                      PALOGNO(00016) "%s:%d: PreforkAppPidFile %s: its "
                      "directory %s: %s", conf->pidfile_file,

@@ -724,11 +724,10 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
      * that could not even exec the app (it marked its slot) is one with
      * start-delay=0 too: else it is forked again at once, hundreds of
      * times a second, each time logging why. */
-    quick = !asked && !served_cgi
-            && ((failed && answered == 0)
+    quick = !asked && !served_cgi && answered == 0
+            && (failed
                 || (ma->app->start_delay > 0
                     && lived < apr_time_from_sec(ma->app->start_delay)
-                    && answered == 0
                     && (requests == 0
                         || (!clean && (app_answered < w->spawned
                                        || pa_mgr_mixed_code(ma, w))))));
