@@ -1078,6 +1078,7 @@ static void on_stdout(pa_req_t *q, const char *data, apr_size_t len)
 
 static void stderr_flush(pa_req_t *q)
 {
+    char text[PA_LOG_TEXT_SIZE(PA_STDERR_LINE_MAX)];
     apr_size_t n = q->errline_len;
 
     if (n && q->errline[n - 1] == '\r') {
@@ -1085,7 +1086,8 @@ static void stderr_flush(pa_req_t *q)
     }
     if (n) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, q->r, PALOGNO(00310)
-                      "%s: stderr: %.*s", q->app->name, (int)n, q->errline);
+                      "%s: stderr: %s", q->app->name,
+                      pa_log_text(text, q->errline, n));
     }
     q->errline_len = 0;
 }

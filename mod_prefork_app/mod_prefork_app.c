@@ -1,5 +1,6 @@
 /* mod_prefork_app: a prefork process manager for FastCGI applications.
- * This file: the hooks and the module record. */
+ * This file: the hooks and the module record, and pa_log_text(), which
+ * both the manager and the request path use. */
 #include "mod_prefork_app.h"
 #include "scoreboard.h"
 #include "manager.h"
@@ -8,6 +9,24 @@
 
 #include "http_core.h"
 #include "ap_mpm.h"
+
+char *pa_log_text(char *out, const char *line, apr_size_t len)
+{
+    char *o = out;
+    apr_size_t i;
+
+    for (i = 0; i < len; i++) {
+        if (line[i] == '\0') {
+            memcpy(o, "\\x00", 4);
+            o += 4;
+        }
+        else {
+            *o++ = line[i];
+        }
+    }
+    *o = '\0';
+    return out;
+}
 
 /* Runs once the configuration files are read, before httpd builds its
  * configuration from them: nothing from an earlier generation may survive

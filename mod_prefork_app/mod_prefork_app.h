@@ -137,6 +137,14 @@ typedef struct pa_dir_conf_t {
 /* Its argument next to a SetHandler. */
 #define PA_PLACED_BY_SET "sethandler"
 
+/* mod_prefork_app.c */
+/* An app's output line (stderr, a FastCGI STDERR record) as a C string for
+ * the error log: each NUL, which would end the line there, written as
+ * \x00 (httpd's log escapes the other control bytes itself, and shows this
+ * backslash doubled). out holds PA_LOG_TEXT_SIZE(len) bytes; returns out. */
+#define PA_LOG_TEXT_SIZE(len) (4 * (len) + 1)
+char *pa_log_text(char *out, const char *line, apr_size_t len);
+
 /* config.c */
 extern const command_rec pa_cmds[];
 void *pa_create_server_config(apr_pool_t *p, server_rec *s);

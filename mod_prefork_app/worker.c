@@ -534,6 +534,8 @@ void pa_worker_kill_group(const pa_worker_t *w)
 static void pa_worker_log_line(pa_worker_t *w, server_rec *s, const char *line,
                                apr_size_t len)
 {
+    char text[PA_LOG_TEXT_SIZE(PA_ERRLINE_MAX)];
+
     if (len > 0 && line[len - 1] == '\r') {
         len--;
     }
@@ -546,8 +548,8 @@ static void pa_worker_log_line(pa_worker_t *w, server_rec *s, const char *line,
     }
     w->out_lines++;
     ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PALOGNO(00121)
-                 "app %s pid %" APR_PID_T_FMT ": %.*s", w->app->name,
-                 w->pid, (int)len, line);
+                 "app %s pid %" APR_PID_T_FMT ": %s", w->app->name,
+                 w->pid, pa_log_text(text, line, len));
 }
 
 /* An app that writes without pause (a retry loop logging each failure)

@@ -28,7 +28,8 @@
  *   nothing     close without a byte
  *   overloaded  FCGI_END_REQUEST alone, protocolStatus FCGI_OVERLOADED
  *   unknownrole FCGI_END_REQUEST alone, protocolStatus FCGI_UNKNOWN_ROLE
- *   stderr      three stderr lines split across records, then ok
+ *   stderr      three stderr lines split across records, a fourth with a
+ *               NUL and a terminal escape in it, then ok
  *   longstderr  one stderr line of 10000 bytes ("0123456789" repeated,
  *               in records of 1000), then ok
  *   late        ok, then, once the next request has arrived (before it is
@@ -634,6 +635,7 @@ static int answer(int fd, const char *mode)
     else if (!strcmp(mode, "stderr")) {
         record(fd, 1, 7, req_id, "first line\nsecond ", 18);
         record(fd, 1, 7, req_id, "line\nthird line\n", 16);
+        record(fd, 1, 7, req_id, "nul\0 esc\033[31m\ttab\n", 18);
         out(fd, ok);
         end(fd);
     }

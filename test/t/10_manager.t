@@ -17,14 +17,15 @@ use HTTP::Tiny ();
 use Time::Local ();
 use POSIX ();
 
-plan tests => 103;
+plan tests => 104;
 
 my $hello = hello_path();
 my $echo = app_path('echo');
 # A worker that only talks on stderr, then sleeps.
 my $tmp = File::Temp::tempdir('pa-mgr-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 open my $sh, '>', "$tmp/chatty" or die "$tmp/chatty: $!";
-print $sh "#!/bin/sh\necho \"chatty says FOO=\$FOO\" >&2\nexec sleep 3600\n";
+print $sh "#!/bin/sh\necho \"chatty says FOO=\$FOO\" >&2\n",
+          "printf 'nul\\000 bell\\007 end\\n' >&2\nexec sleep 3600\n";
 close $sh;
 chmod 0755, "$tmp/chatty";
 # A worker that dies a while after it starts, without serving anything.
@@ -185,6 +186,8 @@ ok(wait_for(sub { my ($p) = pids('mnice'); my %s = sched_of($p || 0);
    'its replacement too');
 ok(wait_for_log(qr/PA00121: app mchatty pid \d+: chatty says FOO=bar/, 0,
                 file => $h->log_file), 'stderr lines logged, tagged with app and pid');
+ok(wait_for_log(qr/PA00121: app mchatty pid \d+: nul\\\\x00 bell\\x07 end$/m, 0,
+                file => $h->log_file), 'a NUL and a control byte in a line: escaped, the line whole');
 my ($sockdir) = glob("$dir/pa-*");
 ok($sockdir && -d $sockdir && (stat $sockdir)[2] % 01000 == 0700,
    'private socket directory, mode 0700');
