@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #ifdef APR_SHM_CACHE_TESTING
 #include <signal.h>
@@ -231,6 +232,47 @@ static apr_status_t reset_all(apr_shm_cache_t *c)
     return shc_slab_reset(c);
 }
 
+static apr_int64_t monotonic_usec(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (apr_int64_t)ts.tv_sec * APR_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+/* The mutex is still taken after the spins: wait, but not for a holder
+ * that is stopped (SIGSTOP, a debugger) rather than dead.  While one
+ * locker has found it stuck, the others give up without waiting. */
+static int shc_lock_wait(shc_header_t *hdr)
+{
+    apr_int64_t now = monotonic_usec();
+    struct timespec until;
+    int rv;
+
+    if (now < __atomic_load_n(&hdr->stuck_until, __ATOMIC_RELAXED)) {
+        rv = ETIMEDOUT;
+    }
+    else {
+        clock_gettime(CLOCK_REALTIME, &until);  /* timedlock's clock */
+        until.tv_sec += APR_SHM_CACHE_LOCK_TIMEOUT / APR_USEC_PER_SEC;
+        until.tv_nsec += (APR_SHM_CACHE_LOCK_TIMEOUT % APR_USEC_PER_SEC) * 1000;
+        if (until.tv_nsec >= 1000000000) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000;
+        }
+        rv = pthread_mutex_timedlock(&hdr->lock, &until);
+        if (rv == ETIMEDOUT) {
+            __atomic_store_n(&hdr->stuck_until,
+                             monotonic_usec() + APR_SHM_CACHE_LOCK_TIMEOUT,
+                             __ATOMIC_RELAXED);
+        }
+    }
+    if (rv == ETIMEDOUT) {
+        __atomic_fetch_add(&hdr->lock_timeouts, 1, __ATOMIC_RELAXED);
+    }
+    return rv;
+}
+
 static apr_status_t shc_lock(apr_shm_cache_t *c, int writing)
 {
     shc_header_t *hdr = c->hdr;
@@ -246,8 +288,11 @@ static apr_status_t shc_lock(apr_shm_cache_t *c, int writing)
             rv = pthread_mutex_trylock(&hdr->lock);
         }
         if (rv == EBUSY) {
-            rv = pthread_mutex_lock(&hdr->lock);
+            rv = shc_lock_wait(hdr);
         }
+    }
+    if (rv == ETIMEDOUT) {
+        return APR_SHM_CACHE_ELOCKED;
     }
     if (rv == 0 || rv == EOWNERDEAD) {
         /* No stripe is open for this hold yet, whatever this handle's
@@ -670,7 +715,8 @@ static apr_status_t handle_init(apr_shm_cache_t **cache, apr_shm_t *shm,
     c->seed = c->hdr->seed;
     c->max_chain = c->hdr->rmm_size / SHC_MIN_SLOT;
 #ifdef APR_SHM_CACHE_TESTING
-    c->test_kill = kill && *kill == '1';
+    c->test_kill = !kill ? 0 : *kill == '1' ? SIGKILL
+                   : !strcmp(kill, "stop") ? SIGSTOP : 0;
 #endif
     rv = apr_pool_create(&c->rmm_pool, pool);
     *cache = c;
@@ -1000,6 +1046,7 @@ APR_DECLARE(apr_status_t) apr_shm_cache_get(apr_shm_cache_t *c,
     r = read_optimistic(c, key, klen, h, &buf, &bufsize, &vlen, &ver, pool);
     if (r < 0) {
         if ((rv = shc_lock(c, 1)) != APR_SUCCESS) {
+            count_get(c, 0);
             return rv;
         }
         e = find_live(c, key, klen, h);
@@ -1113,8 +1160,9 @@ static apr_status_t store_locked(apr_shm_cache_t *c, shc_mode_e mode,
     }
 #ifdef APR_SHM_CACHE_TESTING
     if (c->test_kill) {
-        /* Test hook: die holding the lock with a half-written entry. */
-        raise(SIGKILL);
+        /* Test hook: die (or stop) holding the lock with a half-written
+         * entry. */
+        raise(c->test_kill);
     }
 #endif
     if (vlen) {
@@ -1488,6 +1536,7 @@ APR_DECLARE(apr_status_t) apr_shm_cache_stats(apr_shm_cache_t *c,
     st->max_tags = hdr->ntags;
     shc_unlock(c);
     st->lock_waits = __atomic_load_n(&hdr->lock_waits, __ATOMIC_RELAXED);
+    st->lock_timeouts = __atomic_load_n(&hdr->lock_timeouts, __ATOMIC_RELAXED);
     return APR_SUCCESS;
 }
 
@@ -1510,7 +1559,8 @@ APR_DECLARE(char *) apr_shm_cache_strerror(apr_status_t status, char *buf,
         "cache value is not a 64-bit decimal integer",
         "bad cache tag (NULL, empty, too long, or too many)",
         "cache tag table is full",
-        "no room in the cache zone, even after eviction"
+        "no room in the cache zone, even after eviction",
+        "cache zone's lock held too long by another process"
     };
     apr_status_t i = status - APR_SHM_CACHE_START;
 

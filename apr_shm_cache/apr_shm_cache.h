@@ -19,7 +19,12 @@
  * stripe, and a reader retries (or falls back to the mutex) when the word
  * moved under it.  If a process dies holding the mutex in the middle of a
  * change, the next locker sees EOWNERDEAD, finds the write-in-progress
- * word set and clears the cache; a torn entry is never returned.
+ * word set and clears the cache; a torn entry is never returned.  If a
+ * process holds it without dying (stopped by SIGSTOP or a debugger), a
+ * locker waits at most APR_SHM_CACHE_LOCK_TIMEOUT and returns
+ * APR_SHM_CACHE_ELOCKED; for a second after that, lockers that find the
+ * mutex still taken give up at once, so that one stuck process costs the
+ * others a cache miss, not a wait each.
  *
  * All functions are safe to call from several threads and processes at
  * once with the same or different handles.  Keys are NUL-terminated
@@ -67,6 +72,9 @@ typedef struct apr_shm_cache_t apr_shm_cache_t;
 /** Smallest zone apr_shm_cache_create() accepts, in bytes. */
 #define APR_SHM_CACHE_MIN_SIZE     (64 * 1024)
 
+/** How long a call waits for the zone's lock (microseconds). */
+#define APR_SHM_CACHE_LOCK_TIMEOUT APR_USEC_PER_SEC
+
 /**
  * @defgroup APR_SHM_CACHE_Error Error codes
  * Statuses of the cache itself, in the APR_OS_START_USERERR range.
@@ -109,6 +117,10 @@ typedef struct apr_shm_cache_t apr_shm_cache_t;
 #define APR_SHM_CACHE_ETAGSFULL  (APR_SHM_CACHE_START + 14)
 /** No memory could be found for the entry, even by eviction. */
 #define APR_SHM_CACHE_ENOSPC     (APR_SHM_CACHE_START + 15)
+/** The zone's lock was held by another process for longer than
+ *  APR_SHM_CACHE_LOCK_TIMEOUT (a stopped or hung process): the call gave
+ *  up and changed nothing.  A get that returns it is a miss. */
+#define APR_SHM_CACHE_ELOCKED    (APR_SHM_CACHE_START + 16)
 /** @} */
 
 /**
@@ -136,6 +148,7 @@ typedef struct apr_shm_cache_stats_t {
     apr_uint64_t invalidations;/**< entries dropped by tag invalidation */
     apr_uint64_t lock_waits;   /**< times a locker found the mutex taken */
     apr_uint64_t recoveries;   /**< lock holders found dead */
+    apr_uint64_t lock_timeouts;/**< calls that gave up: APR_SHM_CACHE_ELOCKED */
     apr_uint64_t clears;       /**< clears, explicit or by recovery */
     apr_size_t size;           /**< zone size in bytes */
     apr_size_t page_size;      /**< slab page size */

@@ -116,7 +116,11 @@ typedef struct {
     apr_uint64_t entries, bytes_data;
     apr_uint64_t sets, deletes, evictions, expirations, invalidations;
     apr_uint64_t recoveries, clears;
-    char pad1[64];
+    /* Taken from pad1 (the layout stays; older zones hold zeros there). */
+    apr_int64_t stuck_until;     /* CLOCK_MONOTONIC us: a locker timed out,
+                                  * others give up at once until then */
+    apr_uint64_t lock_timeouts;
+    char pad1[48];
     apr_uint32_t seq[SHC_STRIPES];
     apr_uint64_t lock_waits;     /* bumped by waiters, not by the holder */
     shc_hitmiss_t hm[SHC_STAT_SLOTS];    /* 64-byte strides: few shared lines */
@@ -140,7 +144,8 @@ struct apr_shm_cache_t {
     apr_uint64_t seed;           /* copy of the header's */
     apr_uint32_t max_chain;      /* longer chains are read mid-change */
 #ifdef APR_SHM_CACHE_TESTING
-    int test_kill;               /* test hook: die in the middle of a set */
+    int test_kill;               /* test hook: signal to raise in the
+                                  * middle of a set (SIGKILL, SIGSTOP) */
 #endif
 };
 

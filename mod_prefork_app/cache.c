@@ -579,6 +579,22 @@ static void store(request_rec *r, pa_cache_save_t *ctx)
     }
 }
 
+/* RFC 9111 4.4: the page at key may have changed. Dropping it fails only
+ * when another process holds the zone's lock too long: the old page is
+ * then served until its max-age, which the admin must hear of. */
+static void drop_page(request_rec *r, const pa_app_t *app, const char *key)
+{
+    apr_status_t rv = apr_shm_cache_delete(app->cache->handle, key);
+
+    if (rv != APR_SUCCESS && rv != APR_SHM_CACHE_NOTFOUND) {
+        char err[128];
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, PALOGNO(00608)
+                      "app %s: stored page not dropped from cache zone %s "
+                      "after %s: %s", app->name, app->cache->name, r->method,
+                      apr_shm_cache_strerror(rv, err, sizeof(err)));
+    }
+}
+
 static apr_status_t save_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 {
     request_rec *r = f->r;
@@ -593,7 +609,7 @@ static apr_status_t save_filter(ap_filter_t *f, apr_bucket_brigade *bb)
          * page may have changed; a 303 to the page (POST, redirect, GET)
          * included. */
         if (ctx->invalidate && r->status < 400) {
-            apr_shm_cache_delete(ctx->app->cache->handle, ctx->invalidate);
+            drop_page(r, ctx->app, ctx->invalidate);
         }
         /* An SCGI or CGI reply ends where its worker closes the
          * connection, as one killed mid-reply does too: only one that
@@ -848,7 +864,7 @@ void pa_cache_unfiltered(request_rec *r, pa_app_t *app, int status)
     /* RFC 9111 4.4, as in save_filter(). */
     if (app->cache && app->cache->handle && unsafe_method(r)
         && status < 400) {
-        apr_shm_cache_delete(app->cache->handle, cache_key(r, app));
+        drop_page(r, app, cache_key(r, app));
     }
 }
 

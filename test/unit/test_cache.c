@@ -716,7 +716,7 @@ static void test_strerror(void **state)
         APR_SHM_CACHE_ENOTCACHE, APR_SHM_CACHE_EVERSION,
         APR_SHM_CACHE_EBADSIZE, APR_SHM_CACHE_NOTFOUND, APR_SHM_CACHE_EEXIST,
         APR_SHM_CACHE_ECHANGED, APR_SHM_CACHE_ENOTNUM, APR_SHM_CACHE_EBADTAG,
-        APR_SHM_CACHE_ETAGSFULL, APR_SHM_CACHE_ENOSPC
+        APR_SHM_CACHE_ETAGSFULL, APR_SHM_CACHE_ENOSPC, APR_SHM_CACHE_ELOCKED
     };
     char msgs[sizeof(codes) / sizeof(codes[0])][128], buf[128], buf2[128];
     size_t i, j, n = sizeof(codes) / sizeof(codes[0]);
@@ -1528,6 +1528,71 @@ static void test_crash_while_locked(void **state)
     apr_pool_destroy(p);
 }
 
+/* A writer stopped (not dead) while it holds the lock: the others give up
+ * with APR_SHM_CACHE_ELOCKED instead of waiting for ever, and change
+ * nothing; once it goes on, its entry is whole and all works as before. */
+static void test_stopped_while_locked(void **state)
+{
+    apr_pool_t *p;
+    apr_shm_cache_t *c;
+    apr_shm_cache_stats_t st;
+    static char v[3000];
+    char msg[128];
+    pid_t pid;
+    int status;
+
+    const char *name;
+
+    apr_pool_create(&p, NULL);
+    name = seg_name(p);
+    assert_int_equal(apr_shm_cache_create(&c, 1024 * 1024, name, p),
+                     APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_set(c, "pre", "ok", 2, 0), APR_SUCCESS);
+    memset(v, 'x', sizeof(v));
+    pid = fork();
+    if (pid == 0) {
+        apr_pool_t *cp;
+        apr_shm_cache_t *a;
+
+        apr_pool_create(&cp, NULL);
+        setenv("APR_SHM_CACHE_TEST_KILL_IN_SET", "stop", 1);
+        if (apr_shm_cache_attach(&a, name, cp) != APR_SUCCESS) {
+            _exit(1);
+        }
+        /* the hook stops us here, holding the lock; SIGCONT goes on */
+        _exit(apr_shm_cache_set(a, "held", v, sizeof(v), 0) == APR_SUCCESS
+              ? 0 : 2);
+    }
+    assert_int_equal(waitpid(pid, &status, WUNTRACED), pid);
+    assert_true(WIFSTOPPED(status));
+
+    /* the first waits its timeout, the second gives up at once; neither
+     * changes anything */
+    assert_int_equal(apr_shm_cache_set(c, "a", "1", 1, 0),
+                     APR_SHM_CACHE_ELOCKED);
+    assert_int_equal(apr_shm_cache_delete(c, "pre"), APR_SHM_CACHE_ELOCKED);
+    assert_int_equal(apr_shm_cache_stats(c, &st), APR_SHM_CACHE_ELOCKED);
+    assert_string_equal(apr_shm_cache_strerror(APR_SHM_CACHE_ELOCKED, msg,
+                                               sizeof(msg)),
+                        "cache zone's lock held too long by another process");
+
+    kill(pid, SIGCONT);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    /* within the stuck window still, but the lock is free: taken */
+    check_value(c, "held", apr_pstrmemdup(p, v, sizeof(v)), p);
+    check_value(c, "pre", "ok", p);
+    check_missing(c, "a", p);
+    assert_int_equal(apr_shm_cache_set(c, "a", "1", 1, 0), APR_SUCCESS);
+    st = stats_of(c);
+    assert_int_equal(st.lock_timeouts, 3);
+    assert_int_equal(st.recoveries, 0);
+    assert_int_equal(st.clears, 0);
+    assert_int_equal(st.entries, 3);
+    apr_pool_destroy(p);
+}
+
 /* ---- eviction ---------------------------------------------------------- */
 
 static void fill_key(char *buf, apr_size_t size, int i)
@@ -2258,6 +2323,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_multiprocess),
         cmocka_unit_test_setup_teardown(test_threads, setup_anon, teardown),
         cmocka_unit_test(test_crash_while_locked),
+        cmocka_unit_test(test_stopped_while_locked),
         cmocka_unit_test(test_eviction_lru),
         cmocka_unit_test(test_eviction_other_class),
         cmocka_unit_test(test_expired_give_pages),
