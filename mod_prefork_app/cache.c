@@ -11,8 +11,9 @@
  * may be shared (a status cacheable by default, Cache-Control max-age /
  * s-maxage or Expires, no Set-Cookie, no private/no-store/no-cache, no
  * Vary but Accept-Encoding).
- * Requests carrying Authorization or Cookie never read or fill the cache,
- * so one user's page cannot reach another, nor do those with a body. Any
+ * Requests carrying Authorization or Cookie, or a TLS client certificate,
+ * never read or fill the cache, so one user's page cannot reach another,
+ * nor do those with a body. Any
  * other method's success
  * drops the entry of its URI.
  */
@@ -21,6 +22,7 @@
 #include "http_core.h"
 #include "http_protocol.h"
 #include "http_request.h"
+#include "http_ssl.h"
 #include "unixd.h"
 #include "apr_strings.h"
 #include "apr_lib.h"
@@ -339,6 +341,22 @@ static int request_has_body(request_rec *r)
            || (cl && (!ap_parse_strict_length(&len, cl) || len > 0));
 }
 
+/* The client showed a TLS certificate (accepted or not): the app can tell
+ * who it is (SSL_CLIENT_S_DN) as surely as by a password, without r->user
+ * being set. An HTTP/2 stream's TLS is its master connection's. */
+static int client_certified(request_rec *r)
+{
+    conn_rec *c = r->connection->master ? r->connection->master
+                                        : r->connection;
+    const char *verify;
+
+    if (!ap_ssl_conn_is_ssl(c)) {
+        return 0;
+    }
+    verify = ap_ssl_var_lookup(r->pool, r->server, c, r, "SSL_CLIENT_VERIFY");
+    return verify && strcmp(verify, "NONE") != 0;
+}
+
 /* Only anonymous GET/HEAD requests without a body may see or fill the
  * shared cache, and not an ErrorDocument's internal redirect: it comes
  * with the error's status, which a stored 200 would replace, and its page
@@ -348,7 +366,7 @@ static int request_cacheable(request_rec *r)
     return (r->method_number == M_GET) && r->status == HTTP_OK
         && !apr_table_get(r->headers_in, "Authorization")
         && !apr_table_get(r->headers_in, "Cookie")
-        && !r->user && !request_has_body(r);
+        && !r->user && !request_has_body(r) && !client_certified(r);
 }
 
 /* Whether a request may change what its URI serves (RFC 9110 9.2.1: any
