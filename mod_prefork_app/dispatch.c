@@ -2361,6 +2361,13 @@ int pa_app_handler(request_rec *r)
         if (!q->why) {
             q->why = "client";          /* gone, or its body unreadable */
         }
+        /* The client has the start of a reply that did not reach it
+         * whole: it must not end as if it had (a last chunk). */
+        if (q->passed && !r->connection->aborted
+            && (!q->ended || !APR_BRIGADE_EMPTY(q->out) || q->held_len
+                || spooled(q))) {
+            abort_client(q);
+        }
         rc = (q->status && !q->passed) ? q->status : OK;
         break;
     }

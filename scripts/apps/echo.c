@@ -32,6 +32,9 @@
  *   headfirst=S      FastCGI: send the header block (Content-Type, header=,
  *                    header2=) before reading the body, flush, sleep S
  *                    seconds, then read the body and answer as whoami=1
+ *   progress=S       with headfirst=: while the body is read, a line
+ *                    "got N" (bytes read so far) after each read, flushed,
+ *                    then a pause of S seconds (a slow reader)
  *   whoami=1         the body is "pid=P served=N conn=I" (N: requests this process
  *                    served, I: the inode of the connection it came on)
  *   exit=N           CGI only: exit with status N once the reply is written
@@ -192,7 +195,10 @@ static const char *getparam(conv_t *c, const char *name)
     return NULL;
 }
 
-static char *fcgi_body(FCGX_Stream *in, size_t max, size_t *len)
+/* progress: the reply goes on while the body comes in (progress=S: the
+ * pause after each read, or < 0 for none of that). */
+static char *fcgi_body(conv_t *c, FCGX_Stream *in, size_t max, size_t *len,
+                       double progress)
 {
     size_t cap = 65536;
     char *buf = malloc(cap);
@@ -203,6 +209,11 @@ static char *fcgi_body(FCGX_Stream *in, size_t max, size_t *len)
            && (n = FCGX_GetStr(buf + *len, (int)((cap < max ? cap : max) - *len),
                                in)) > 0) {
         *len += (size_t)n;
+        if (progress >= 0) {
+            say(c, "got %zu\n", *len);
+            flush(c);
+            sleep_seconds(progress);
+        }
         if (*len == cap) {
             if (cap >= MAX_BODY) {
                 break;
@@ -579,7 +590,7 @@ int main(int argc, char **argv)
     FCGX_InitRequest(&rq, 0, 0);
     while (FCGX_Accept_r(&rq) >= 0) {
         conv_t c;
-        const char *v;
+        const char *v, *progress;
 
         if (crash) {
             usleep(500000);
@@ -594,8 +605,11 @@ int main(int argc, char **argv)
         if ((v = param(getparam(&c, "QUERY_STRING"), "headfirst")) != NULL) {
             head_first(&c, atof(v));
         }
+        progress = c.head_sent
+                   ? param(getparam(&c, "QUERY_STRING"), "progress") : NULL;
         v = param(getparam(&c, "QUERY_STRING"), "readmax");
-        c.body = fcgi_body(rq.in, v ? (size_t)atol(v) : MAX_BODY, &c.body_len);
+        c.body = fcgi_body(&c, rq.in, v ? (size_t)atol(v) : MAX_BODY, &c.body_len,
+                           progress ? atof(progress) : -1);
         respond(&c);
         free(c.body);
         FCGX_Finish_r(&rq);

@@ -11,7 +11,7 @@ use PATest qw(:all);
 use PADispatch qw(:all);
 use IO::Socket::INET ();
 
-plan tests => 22;
+plan tests => 24;
 
 my $http = http();
 my $base = base_url();
@@ -96,3 +96,21 @@ my $reply = read_all($sock);
 like($reply, qr{^HTTP/1\.1 400 }, 'a body that ends short after the app sent its headers: 400')
     or diag(substr($reply, 0, 300));
 unlike($reply, qr/sid=app/, '... without the headers of the app (its cookie)');
+
+# The app answers while it reads the body, so the client has the start of
+# the reply, and then the body ends short: the reply is cut (no last
+# chunk), not ended as if it were whole.
+$sock = IO::Socket::INET->new(PeerAddr => Apache::TestRequest::hostport(), Timeout => 30)
+    or die "connect: $!";
+print $sock "POST /dslow?headfirst=0&progress=0.01 HTTP/1.1\r\nHost: localhost\r\n"
+    . "Content-Type: application/octet-stream\r\nContent-Length: 5000000\r\n"
+    . "Connection: close\r\n\r\n";
+# More than the worker's socket holds: httpd reads the reply meanwhile.
+print $sock substr($big, 0, 2_000_000);
+shutdown($sock, 1);
+$reply = read_all($sock);
+like($reply, qr{^HTTP/1\.1 200 .*Transfer-Encoding: chunked.*got \d+}s,
+     'an app that answers while the body comes in: its lines reach the client')
+    or diag(substr($reply, 0, 300));
+unlike($reply, qr{\r\n0\r\n\r\n\z}, '... and the body ending short cuts the reply: no last chunk')
+    or diag(substr($reply, -300));
