@@ -1707,6 +1707,9 @@ static void pa_mgr_handle_signals(pa_manager_t *m, int *reap)
             if (m->mode == PA_MODE_RUN) {
                 m->mode = PA_MODE_RETIRE;
                 m->sb->hdr->retiring = 1;
+                /* Idle counts from now: a request its generation's children
+                 * still read the body of may claim a worker yet. */
+                m->quiet_since = 0;
                 ap_log_error(APLOG_MARK, APLOG_INFO, 0, m->s, PALOGNO(00114)
                              "manager pid %" APR_PID_T_FMT " of generation "
                              "%u retiring: it stops once the httpd children "
