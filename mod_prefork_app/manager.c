@@ -120,6 +120,8 @@ typedef struct pa_manager_t {
     int sockdir_lost;           /* gone (logged), 2: cannot be made (logged) */
     int keep_conn;              /* an app keeps connections: conn.sock */
     apr_time_t stranger_logged; /* PA00133, at most once a minute */
+    pid_t parent;               /* httpd's parent, which replaces us */
+    int retired;                /* SIGUSR1 came: nobody replaces us */
 } pa_manager_t;
 
 /* A manager of an earlier generation still draining after a restart. Kept
@@ -241,9 +243,14 @@ static void pa_mgr_exit(pa_manager_t *m, int code)
             pa_worker_unlisten(&m->apps[i].w[j]);
         }
     }
-    /* Requests still waiting (a manager that could not start) leave
-     * within PA_SB_GONE_CHECK, not at queue-timeout. */
-    m->sb->hdr->stopped = 1;
+    /* Requests still waiting leave within PA_SB_GONE_CHECK, not at
+     * queue-timeout, when nobody takes our place: we could not start, we
+     * retired, or httpd's parent is gone. One that anybody else told to
+     * stop is replaced by the parent (which marks the scoreboard stopped
+     * itself if it cannot): its requests wait for the next one. */
+    if (code != 0 || m->retired || getppid() != m->parent) {
+        m->sb->hdr->stopped = 1;
+    }
     pa_sb_remove_sockdir(m->sb->sockdir);
     pa_remove_pidfile(m->pool, m->pidfile, getpid());
     ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, m->s, PALOGNO(00101)
@@ -1706,6 +1713,7 @@ static void pa_mgr_handle_signals(pa_manager_t *m, int *reap)
         case SIGUSR1:
             if (m->mode == PA_MODE_RUN) {
                 m->mode = PA_MODE_RETIRE;
+                m->retired = 1;
                 m->sb->hdr->retiring = 1;
                 /* Idle counts from now: a request its generation's children
                  * still read the body of may claim a worker yet. */
@@ -1907,6 +1915,7 @@ static void pa_mgr_main(pa_sb_t *sb, apr_pool_t *pconf, server_rec *s,
     pa_manager_t m;
 
     memset(&m, 0, sizeof(m));
+    m.parent = parent;
     /* Own session: signals httpd sends its process group (prefork's
      * SIGHUP/SIGUSR1 to children) must not reach the workers. */
     setsid();
