@@ -35,6 +35,7 @@ APLOG_USE_MODULE(prefork_app);
 #define PA_SB_ALIGN(x) (((x) + 63) & ~((apr_size_t)63))
 #define PA_WAITERS_MIN 16
 #define PA_WAITERS_MAX 65536
+#define PA_STATS_SPINS 1000     /* looks at a bucket another request clears */
 
 static long pa_futex(volatile apr_uint32_t *word, int op, apr_uint32_t val,
                      const struct timespec *timeout)
@@ -663,6 +664,54 @@ void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how,
 
 /* ---- request statistics ------------------------------------------------ */
 
+/* The first request of a new second in a bucket forgets the second a
+ * minute ago there. The bucket says PA_STATS_CLEARING meanwhile, which
+ * readers skip: naming the new second before its counts were cleared, it
+ * showed the old second's counts as this one's. Returns 1 once the bucket
+ * is now's, 0 if it is not after a moment (a sample lost: statistics). */
+static int pa_sb_stats_clear(pa_stats_second_t *st, apr_uint32_t seen,
+                             apr_uint32_t now)
+{
+    int spins;
+
+    for (spins = 0; spins < PA_STATS_SPINS; spins++) {
+        if (seen == now) {
+            return 1;
+        }
+        if (seen != PA_STATS_CLEARING
+            && apr_atomic_cas32(&st->second, PA_STATS_CLEARING, seen) == seen) {
+            break;
+        }
+        seen = __atomic_load_n(&st->second, __ATOMIC_ACQUIRE);
+    }
+    /* Still clearing after the spins: its clearer was killed at it. */
+    if (spins == PA_STATS_SPINS && seen != PA_STATS_CLEARING) {
+        return seen == now;
+    }
+    memset((void *)st->hist, 0, sizeof(st->hist));
+    apr_atomic_set32(&st->count, 0);
+    __atomic_store_n(&st->second, now, __ATOMIC_RELEASE);
+    return 1;
+}
+
+int pa_sb_stats_second(const pa_stats_second_t *st, apr_uint32_t now_sec,
+                       apr_uint32_t *count, apr_uint32_t hist[PA_STATS_BUCKETS])
+{
+    apr_uint32_t sec = __atomic_load_n(&st->second, __ATOMIC_ACQUIRE);
+    int b;
+
+    if (sec > now_sec || now_sec - sec >= PA_STATS_SECONDS) {
+        return 0;                   /* older, or PA_STATS_CLEARING */
+    }
+    *count = st->count;
+    for (b = 0; b < PA_STATS_BUCKETS; b++) {
+        hist[b] = st->hist[b];
+    }
+    /* Cleared for a later second while we copied: not this window's. */
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    return st->second == sec;
+}
+
 void pa_sb_record(pa_sb_t *sb, int app_index, int http_status,
                   apr_interval_time_t duration)
 {
@@ -677,14 +726,12 @@ void pa_sb_record(pa_sb_t *sb, int app_index, int http_status,
         us >>= 1;
         b++;
     }
-    if (seen != now && apr_atomic_cas32(&st->second, now, seen) == seen) {
-        /* First request of a new second in this bucket: forget the one a
-         * minute ago. A concurrent add may be lost; these are statistics. */
-        memset((void *)st->hist, 0, sizeof(st->hist));
-        apr_atomic_set32(&st->count, 0);
+    if (seen != now && !pa_sb_stats_clear(st, seen, now)) {
+        goto counted;           /* a sample lost; these are statistics */
     }
     apr_atomic_inc32(&st->count);
     apr_atomic_inc32(&st->hist[b]);
+counted:
     switch (http_status) {
     case HTTP_BAD_GATEWAY:
         apr_atomic_inc64(&a->c.status_502);

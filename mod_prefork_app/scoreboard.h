@@ -37,6 +37,9 @@
 #define PA_SOCKDIR_MAX  200
 #define PA_STATS_SECONDS 60             /* window for req/s and p50/p99 */
 #define PA_STATS_BUCKETS 32             /* log2(microseconds) histogram */
+#define PA_STATS_CLEARING 0xffffffffu   /* a bucket's second while the first
+                                         * request of a new second clears it
+                                         * (later than any second: skipped) */
 
 typedef enum {
     PA_SLOT_EMPTY = 0,      /* no process */
@@ -151,7 +154,8 @@ typedef struct pa_app_counters_t {
 
 /* One second of request timings (ring of PA_STATS_SECONDS). */
 typedef struct pa_stats_second_t {
-    volatile apr_uint32_t second;           /* apr_time_sec() this bucket belongs to */
+    volatile apr_uint32_t second;           /* apr_time_sec() this bucket belongs
+                                             * to, or PA_STATS_CLEARING */
     volatile apr_uint32_t count;
     volatile apr_uint32_t hist[PA_STATS_BUCKETS];
 } pa_stats_second_t;
@@ -370,6 +374,12 @@ void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how,
  * or any other: none). */
 void pa_sb_record(pa_sb_t *sb, int app_index, int http_status,
                   apr_interval_time_t duration);
+/* A copy of one bucket of the ring, for a reader at second now_sec: 1 if it
+ * belongs to the last PA_STATS_SECONDS (count and hist then hold its
+ * numbers), 0 if it is older, being cleared, or was cleared while it was
+ * copied. */
+int pa_sb_stats_second(const pa_stats_second_t *st, apr_uint32_t now_sec,
+                       apr_uint32_t *count, apr_uint32_t hist[PA_STATS_BUCKETS]);
 
 /* ---- manager side ----------------------------------------------------------- */
 

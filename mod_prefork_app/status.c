@@ -254,8 +254,7 @@ static double st_quantile(const apr_uint64_t *hist, apr_uint64_t total,
 }
 
 /* req/s, p50 and p99 over the seconds of the ring that are within the
- * last PA_STATS_SECONDS. A second being reset by a writer while we copy it
- * (its .second changes) is skipped. */
+ * last PA_STATS_SECONDS (pa_sb_stats_second() skips one being cleared). */
 static void st_window(st_app_t *sa, const pa_sb_app_t *a,
                       const pa_sb_header_t *hdr, apr_time_t now)
 {
@@ -267,18 +266,10 @@ static void st_window(st_app_t *sa, const pa_sb_app_t *a,
 
     sa->minute_requests = 0;
     for (i = 0; i < PA_STATS_SECONDS; i++) {
-        const pa_stats_second_t *s = &a->stats[i];
-        apr_uint32_t sec = s->second;
         apr_uint32_t h[PA_STATS_BUCKETS];
-        apr_uint32_t count = s->count;
+        apr_uint32_t count;
 
-        if (sec > now_sec || now_sec - sec >= PA_STATS_SECONDS) {
-            continue;
-        }
-        for (b = 0; b < PA_STATS_BUCKETS; b++) {
-            h[b] = s->hist[b];
-        }
-        if (s->second != sec) {
+        if (!pa_sb_stats_second(&a->stats[i], now_sec, &count, h)) {
             continue;
         }
         sa->minute_requests += count;

@@ -1000,6 +1000,59 @@ static void test_record(void **state)
     assert_int_equal(f->a->c.status_502, 1);
 }
 
+/* The stats ring's bucket of the current second, as a request finds it
+ * holding the same slot a minute ago (1000 requests there). */
+static pa_stats_second_t *stale_bucket(fixture_t *f, apr_uint32_t *now)
+{
+    pa_stats_second_t *st;
+
+    *now = (apr_uint32_t)apr_time_sec(apr_time_now());
+    st = &f->a->stats[*now % PA_STATS_SECONDS];
+    st->second = *now - PA_STATS_SECONDS;
+    st->count = 1000;
+    memset((void *)st->hist, 0, sizeof(st->hist));
+    st->hist[9] = 1000;
+    return st;
+}
+
+/* A reader never counts a minute-old second as the current one: not while
+ * the first request of the new second clears it (PA_STATS_CLEARING), and
+ * not a bucket whose clearer was killed at it, which the next request
+ * clears. */
+static void test_record_new_second(void **state)
+{
+    fixture_t *f = *state;
+    apr_uint32_t now, count = 0, h[PA_STATS_BUCKETS];
+    pa_stats_second_t *st = stale_bucket(f, &now);
+
+    assert_int_equal(pa_sb_stats_second(st, now, &count, h), 0);   /* too old */
+    st->second = PA_STATS_CLEARING;                 /* a writer at it */
+    assert_int_equal(pa_sb_stats_second(st, now, &count, h), 0);
+
+    st = stale_bucket(f, &now);
+    pa_sb_record(f->sb, 0, 200, 1000);
+    if (st->second != now) {                        /* the second turned */
+        st = stale_bucket(f, &now);
+        pa_sb_record(f->sb, 0, 200, 1000);
+    }
+    assert_int_equal(pa_sb_stats_second(st, now, &count, h), 1);
+    assert_int_equal(count, 1);
+    assert_int_equal(h[9], 1);
+
+    /* left at PA_STATS_CLEARING by a writer killed at it: taken over */
+    st = stale_bucket(f, &now);
+    st->second = PA_STATS_CLEARING;
+    pa_sb_record(f->sb, 0, 200, 1000);
+    if (st->second != now) {
+        st = stale_bucket(f, &now);
+        st->second = PA_STATS_CLEARING;
+        pa_sb_record(f->sb, 0, 200, 1000);
+    }
+    assert_int_equal(pa_sb_stats_second(st, now, &count, h), 1);
+    assert_int_equal(count, 1);
+    assert_int_equal(h[9], 1);
+}
+
 /* ---- kept connections (conn.c) ------------------------------------------ */
 
 static int kept_conn = -1;
@@ -1270,6 +1323,7 @@ int main(void)
         cmocka_unit_test(test_retire_names),
         cmocka_unit_test_setup_teardown(test_lock_owner_died, setup, teardown),
         cmocka_unit_test_setup_teardown(test_record, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_record_new_second, setup, teardown),
         cmocka_unit_test(test_loud),
         cmocka_unit_test_setup_teardown(test_conn_kept_shared, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conn_service_ignores_garbage, setup, teardown),
