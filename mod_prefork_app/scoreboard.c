@@ -80,11 +80,25 @@ const char *pa_sb_socket_path(apr_pool_t *p, pa_sb_t *sb, const pa_app_t *app,
 /* The previous holder died inside a critical section. Slot states are
  * single stores, so they are the truth; the queue length is derived. A BUSY
  * slot half-claimed by the dead holder (client_pid 0 or dead) is taken back
- * by the manager's dead-claimant check. */
+ * by the manager's dead-claimant check; one it was handing to a live
+ * waiter (client_pid that waiter's) is stopped here: its worker may hold
+ * part of the waiter's request, and the waiter, not granted, waits on. */
 static void pa_sb_repair_locked(pa_sb_t *sb, pa_sb_app_t *a)
 {
     pa_sb_layout_t *l = pa_sb_layout(sb, a);
-    apr_uint32_t i, n = 0;
+    apr_uint32_t i, n = 0, s = a->handoff_slot, w = a->handoff_waiter;
+
+    a->handoff_slot = 0;
+    if (s && s <= l->nslots && w && w <= l->nwaiters
+        && l->waiters[w - 1].state != PA_WAIT_GRANTED) {
+        pa_slot_t *slot = &l->slots[s - 1];
+
+        slot->client_pid = 0;
+        slot->req_start = 0;
+        slot->retire = PA_RETIRE_ABANDONED;
+        slot->state = PA_SLOT_STOPPING;
+        pa_sb_wake_manager(sb);
+    }
 
     for (i = 0; i < l->nwaiters; i++) {
         if (l->waiters[i].state == PA_WAIT_WAITING) {
@@ -283,6 +297,8 @@ static pa_waiter_t *pa_sb_grant_locked(pa_sb_t *sb, pa_sb_app_t *a,
         slot->state = PA_SLOT_IDLE;
         return NULL;
     }
+    a->handoff_waiter = (apr_uint32_t)(w - l->waiters) + 1;
+    a->handoff_slot = (apr_uint32_t)slot_index + 1;
     pa_sb_take_locked(sb, a, slot, w->pid);
     w->slot = slot_index;
     w->seq = slot->seq;
@@ -305,6 +321,7 @@ static pa_waiter_t *pa_sb_grant_locked(pa_sb_t *sb, pa_sb_app_t *a,
     }
     /* The waiter reads the slot without the lock once it sees this. */
     __atomic_store_n(&w->state, PA_WAIT_GRANTED, __ATOMIC_RELEASE);
+    a->handoff_slot = 0;
     a->queue_len--;
     return w;
 }

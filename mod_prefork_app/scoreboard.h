@@ -195,6 +195,11 @@ typedef struct pa_sb_app_t {
                                              * (PA00134): only requests that
                                              * can be replayed are sent at a
                                              * hand-off */
+    volatile apr_uint32_t handoff_slot;     /* slot + 1 a lock holder is handing
+                                             * to waiter handoff_waiter - 1,
+                                             * 0 = none: one killed at it
+                                             * leaves them to the repair */
+    volatile apr_uint32_t handoff_waiter;
     volatile apr_time_t backoff_until;
     volatile apr_time_t answered_at;        /* a worker last answered a request */
     pa_loud_t refused_log;          /* PA00304: requests sent away with 503 */

@@ -981,6 +981,67 @@ static void test_lock_owner_died(void **state)
     pa_sb_unlock(f->sb, f->a);
 }
 
+/* pa_sb_forward_fn for test_handoff_holder_killed: the releasing process
+ * dies in the middle of the hand-off, holding the lock. */
+static apr_size_t die_forwarding(void *baton, char *req, apr_size_t len,
+                                 apr_uint64_t nth, apr_uint32_t *id)
+{
+    _exit(0);
+}
+
+/* A process killed while it hands its worker to a waiter (the slot marked
+ * BUSY for the waiter, the request half sent): the repair stops that
+ * worker rather than leave the slot BUSY for a live waiter that was never
+ * told, and the waiter, still queued, gets the next worker. */
+static void test_handoff_holder_killed(void **state)
+{
+    fixture_t *f = *state;
+    pa_slot_t *slot = pa_sb_slot(f->sb, f->a, 0);
+    pa_claim_t busy;
+    pid_t waiter, releaser;
+    int st;
+
+    f->a->max_requests = 0;
+    worker_up(f, 0, 1000);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "a", 0, &busy, NULL, NULL, NULL, 0),
+                     APR_SUCCESS);
+    waiter = fork();
+    if (waiter == 0) {
+        pa_claim_t c;
+
+        if (pa_sb_claim(f->sb, 0, "b", apr_time_from_sec(30), &c, NULL, NULL,
+                        "GET /b", 6) != APR_SUCCESS || c.slot_index != 0
+            || c.sent != 0) {
+            _exit(1);
+        }
+        pa_sb_release(f->sb, &c, PA_RELEASE_OK, NULL, NULL);
+        _exit(0);
+    }
+    wait_queue_len(f, 1);
+    releaser = fork();
+    if (releaser == 0) {
+        pa_sb_release(f->sb, &busy, PA_RELEASE_OK, die_forwarding, NULL);
+        _exit(1);                       /* not reached */
+    }
+    assert_int_equal(waitpid(releaser, &st, 0), releaser);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+
+    pa_sb_lock(f->sb, f->a);            /* repairs */
+    assert_int_equal(slot->state, PA_SLOT_STOPPING);
+    assert_int_equal(slot->client_pid, 0);
+    assert_int_equal(slot->retire, PA_RETIRE_ABANDONED);
+    assert_int_equal(f->a->queue_len, 1);
+    assert_int_equal(f->a->handoff_slot, 0);
+    pa_sb_unlock(f->sb, f->a);
+    assert_true(wake_pending(f));       /* the manager is told */
+
+    worker_up(f, 0, 1001);              /* the manager's replacement */
+    assert_int_equal(waitpid(waiter, &st, 0), waiter);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    assert_int_equal(slot->state, PA_SLOT_IDLE);
+    assert_int_equal(f->a->queue_len, 0);
+}
+
 static void test_record(void **state)
 {
     fixture_t *f = *state;
@@ -1324,6 +1385,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lock_owner_died, setup, teardown),
         cmocka_unit_test_setup_teardown(test_record, setup, teardown),
         cmocka_unit_test_setup_teardown(test_record_new_second, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_handoff_holder_killed, setup, teardown),
         cmocka_unit_test(test_loud),
         cmocka_unit_test_setup_teardown(test_conn_kept_shared, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conn_service_ignores_garbage, setup, teardown),
