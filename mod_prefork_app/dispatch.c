@@ -1238,7 +1238,11 @@ static void fcgi_records(pa_req_t *q, apr_size_t n)
             break;
         case PA_FCGI_EV_ERROR:
             broken(q, PA_BAD_FCGI, q->parser.error);
-            if (q->parser.stale) {
+            /* Before any record of ours on a connection that carried
+             * requests before, what is wrong is more likely what an
+             * earlier reply left on it: out of step, as a late reply. */
+            if (q->parser.stale
+                || (!q->parser.ours && q->kept && q->claim.nth >= 2)) {
                 q->fail = PA_FAIL_STALE;
             }
             break;

@@ -35,6 +35,8 @@
  *   late        ok, then, once the next request has arrived (before it is
  *               read), a second whole reply (X-Late: yes, "late") with the
  *               first one's request id
+ *   latejunk    as late, but 8 bytes of zeros instead of the second
+ *               reply (no record at all)
  *   padend      ok, ended by an FCGI_END_REQUEST with 8 bytes of padding
  *               that come in a write of their own pad=MS later (50)
  *   fuzz        a correct reply whose record framing is then damaged at
@@ -647,13 +649,20 @@ static int answer(int fd, const char *mode)
         out(fd, text);
         end(fd);
     }
-    else if (!strcmp(mode, "late")) {
+    else if (!strcmp(mode, "late") || !strcmp(mode, "latejunk")) {
         struct pollfd next = { fd, POLLIN, 0 };
+        static const char junk[8] = { 0 };
 
         out(fd, ok);
         end(fd);
         /* Once httpd has read the end (it sent the next request since). */
         poll(&next, 1, 60000);
+        if (!strcmp(mode, "latejunk")) {
+            if (write(fd, junk, sizeof(junk)) < 0) {
+                return 0;
+            }
+            return 1;
+        }
         out(fd, "Content-Type: text/plain\r\nX-Late: yes\r\n\r\nlate\n");
         end(fd);
         return 1;

@@ -20,7 +20,7 @@ use HTTP::Tiny ();
 use IO::Socket::INET ();
 use POSIX ();
 
-plan tests => 57;
+plan tests => 59;
 
 my $apps = app_path();
 my $echo = "$apps/echo";
@@ -317,6 +317,17 @@ $ua->get($h->url('/klate?mode=late'));
 select undef, undef, undef, 0.3;
 my $latepost = $ua->post($h->url("/klate?mode=ok"), { content => "x=1" });
 is($latepost->{status}, 502, 'a POST behind a late reply: 502, not the late reply');
+# Bytes that are no record at all after a reply's end: the next request
+# cannot tell them from a broken reply of its own, but before any record of
+# its own on a connection that carried others, they are more likely the
+# earlier reply's: a GET is retried as behind a late reply.
+$offset = error_log_offset($h->log_file);
+$ua->get($h->url('/klate?mode=latejunk'));
+select undef, undef, undef, 0.3;
+$next = $ua->get($h->url('/klate?mode=ok&who=carol'));
+is("$next->{status}:$next->{content}", "200:ok\n", 'a GET behind junk after a reply: retried, 200');
+like(error_log_since($offset, $h->log_file), qr/PA00401: klate: .*bad record version 0/,
+     'the junk is logged');
 
 # ---- apps that answer every request with request id 1 ------------------------------
 # mod_proxy_fcgi and mod_fcgid always send id 1, so some apps never look at
