@@ -743,12 +743,10 @@ void pa_sb_record(pa_sb_t *sb, int app_index, int http_status,
         us >>= 1;
         b++;
     }
-    if (seen != now && !pa_sb_stats_clear(st, seen, now)) {
-        goto counted;           /* a sample lost; these are statistics */
+    if (seen == now || pa_sb_stats_clear(st, seen, now)) {
+        apr_atomic_inc32(&st->count);
+        apr_atomic_inc32(&st->hist[b]);
     }
-    apr_atomic_inc32(&st->count);
-    apr_atomic_inc32(&st->hist[b]);
-counted:
     switch (http_status) {
     case HTTP_BAD_GATEWAY:
         apr_atomic_inc64(&a->c.status_502);
