@@ -1025,11 +1025,11 @@ APR_DECLARE(apr_status_t) apr_shm_cache_destroy(apr_shm_cache_t *cache)
 
 /* ---- operations ------------------------------------------------------------ */
 
-APR_DECLARE(apr_status_t) apr_shm_cache_get(apr_shm_cache_t *c,
-                                            const char *key,
-                                            void **val, apr_size_t *len,
-                                            apr_uint64_t *version,
-                                            apr_pool_t *pool)
+/* counted: in the zone's hits and misses (apr_shm_cache_peek() is not). */
+static apr_status_t get_entry(apr_shm_cache_t *c, const char *key,
+                              void **val, apr_size_t *len,
+                              apr_uint64_t *version, apr_pool_t *pool,
+                              int counted)
 {
     apr_size_t klen, vlen = 0, bufsize = 0;
     apr_uint64_t ver = 0;
@@ -1046,7 +1046,9 @@ APR_DECLARE(apr_status_t) apr_shm_cache_get(apr_shm_cache_t *c,
     r = read_optimistic(c, key, klen, h, &buf, &bufsize, &vlen, &ver, pool);
     if (r < 0) {
         if ((rv = shc_lock(c, 1)) != APR_SUCCESS) {
-            count_get(c, 0);
+            if (counted) {
+                count_get(c, 0);
+            }
             return rv;
         }
         e = find_live(c, key, klen, h);
@@ -1063,7 +1065,9 @@ APR_DECLARE(apr_status_t) apr_shm_cache_get(apr_shm_cache_t *c,
         shc_unlock(c);
         r = e != NULL;
     }
-    count_get(c, r);
+    if (counted) {
+        count_get(c, r);
+    }
     if (!r) {
         return APR_SHM_CACHE_NOTFOUND;
     }
@@ -1075,6 +1079,24 @@ APR_DECLARE(apr_status_t) apr_shm_cache_get(apr_shm_cache_t *c,
         *version = ver;
     }
     return APR_SUCCESS;
+}
+
+APR_DECLARE(apr_status_t) apr_shm_cache_get(apr_shm_cache_t *c,
+                                            const char *key,
+                                            void **val, apr_size_t *len,
+                                            apr_uint64_t *version,
+                                            apr_pool_t *pool)
+{
+    return get_entry(c, key, val, len, version, pool, 1);
+}
+
+APR_DECLARE(apr_status_t) apr_shm_cache_peek(apr_shm_cache_t *c,
+                                             const char *key,
+                                             void **val, apr_size_t *len,
+                                             apr_uint64_t *version,
+                                             apr_pool_t *pool)
+{
+    return get_entry(c, key, val, len, version, pool, 0);
 }
 
 /* Stores under the lock.  tags were checked, cls fits key, value, tags,

@@ -280,6 +280,17 @@ APR_DECLARE(apr_status_t) apr_shm_cache_get(apr_shm_cache_t *cache,
                                             apr_pool_t *pool);
 
 /**
+ * As apr_shm_cache_get(), but not counted in the zone's hits and misses
+ * (apr_shm_cache_stats_t): for a program's own bookkeeping entries kept
+ * beside the ones its users look up, which would blur the hit rate.
+ */
+APR_DECLARE(apr_status_t) apr_shm_cache_peek(apr_shm_cache_t *cache,
+                                             const char *key,
+                                             void **val, apr_size_t *len,
+                                             apr_uint64_t *version,
+                                             apr_pool_t *pool);
+
+/**
  * Store a value, replacing any entry with the same key.
  * When memory is short, expired entries are reclaimed first (the whole
  * zone is swept, at most once a second).  Then, as a rule, the least

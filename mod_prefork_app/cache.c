@@ -28,6 +28,7 @@
 #include "apr_lib.h"
 #include "apr_date.h"
 #include "util_filter.h"
+#include "util_md5.h"
 #include "scoreboard.h"
 
 #include <sys/stat.h>
@@ -37,6 +38,10 @@ APLOG_USE_MODULE(prefork_app);
 
 #define PA_CACHE_FILTER     "PREFORK_APP_CACHE_SAVE"
 #define PA_CACHE_MAGIC      0x50414353u     /* "PACS": with its lifetime */
+/* How long drop_page()'s note stays: past queue-timeout + request-timeout
+ * by this, or this long for an app without request-timeout. */
+#define PA_CACHE_DROP_SLACK   10
+#define PA_CACHE_DROP_UNBOUND apr_time_from_sec(3600)
 #define PA_CACHE_MAX_BODY   (1024 * 1024)   /* larger responses pass uncached */
 
 /* The largest delta-seconds (max-age, Age) taken as given: RFC 9111
@@ -512,6 +517,32 @@ static int header_copy(void *baton, const char *key, const char *val)
     return 1;
 }
 
+/* The key of the note drop_page() leaves beside the page at key: no page's
+ * (app names start page keys), whatever key's length. */
+static const char *dropped_key(apr_pool_t *p, const char *key)
+{
+    return apr_pstrcat(p, "!dropped ",
+                       ap_md5(p, (const unsigned char *)key), NULL);
+}
+
+/* Whether the page at key was dropped (an unsafe request to it succeeded)
+ * since the request r that made a copy of it arrived: that copy may be
+ * the old page. */
+static int dropped_since(apr_shm_cache_t *zone, request_rec *r,
+                         const char *key)
+{
+    void *val;
+    apr_size_t len;
+    apr_time_t at;
+
+    if (apr_shm_cache_peek(zone, dropped_key(r->pool, key), &val, &len, NULL,
+                           r->pool) != APR_SUCCESS || len != sizeof(at)) {
+        return 0;
+    }
+    memcpy(&at, val, sizeof(at));
+    return at >= r->request_time;
+}
+
 static void store(request_rec *r, pa_cache_save_t *ctx)
 {
     apr_shm_cache_t *zone = ctx->app->cache->handle;
@@ -586,10 +617,19 @@ static void store(request_rec *r, pa_cache_save_t *ctx)
             tags[ntags++] = tok;
         }
     }
+    if (dropped_since(zone, r, ctx->key)) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00609)
+                      "app %s: response not cached: the page was dropped "
+                      "while it was made", ctx->app->name);
+        return;
+    }
     rv = apr_shm_cache_set_tagged(zone, ctx->key, val,
                                   sizeof(e) + hb.len + ctx->len, left,
                                   tags, ntags);
-    if (rv != APR_SUCCESS) {
+    if (rv == APR_SUCCESS && dropped_since(zone, r, ctx->key)) {
+        apr_shm_cache_delete(zone, ctx->key);   /* dropped meanwhile */
+    }
+    else if (rv != APR_SUCCESS) {
         char err[128];
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00602)
                       "app %s: response not cached: %s", ctx->app->name,
@@ -597,13 +637,28 @@ static void store(request_rec *r, pa_cache_save_t *ctx)
     }
 }
 
-/* RFC 9111 4.4: the page at key may have changed. Dropping it fails only
- * when another process holds the zone's lock too long: the old page is
- * then served until its max-age, which the admin must hear of. */
+/* RFC 9111 4.4: the page at key may have changed. A GET in flight may
+ * still bring the old page: a note beside the page ("dropped at T", in
+ * the zone for as long as a request can take) tells it not to store it
+ * (dropped_since()). The note goes first: a GET that stores between it and
+ * the delete has its page deleted, one that stores after finds the note.
+ * Either fails only when another process holds the zone's lock too long:
+ * the old page is then served until its max-age, which the admin must
+ * hear of. */
 static void drop_page(request_rec *r, const pa_app_t *app, const char *key)
 {
-    apr_status_t rv = apr_shm_cache_delete(app->cache->handle, key);
+    apr_shm_cache_t *zone = app->cache->handle;
+    apr_time_t now = apr_time_now();
+    apr_interval_time_t lasts = app->request_timeout
+        ? apr_time_from_sec(app->queue_timeout + app->request_timeout
+                            + PA_CACHE_DROP_SLACK)
+        : PA_CACHE_DROP_UNBOUND;
+    apr_status_t rv = apr_shm_cache_set(zone, dropped_key(r->pool, key), &now,
+                                        sizeof(now), lasts);
 
+    if (rv == APR_SUCCESS) {
+        rv = apr_shm_cache_delete(zone, key);
+    }
     if (rv != APR_SUCCESS && rv != APR_SHM_CACHE_NOTFOUND) {
         char err[128];
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, PALOGNO(00608)

@@ -15,6 +15,7 @@
  *   grow=M           allocate and touch M MiB that are never freed (a leak)
  *   sleep=S          sleep S seconds (fractions allowed) before answering
  *   wait=FILE        answer once FILE exists (at most 60 s)
+ *   waitget=FILE     the same, to a GET only
  *   started=FILE     create FILE once the request is read (a test then
  *                    knows that the app has it)
  *   slowstream=FILE  send "first\n", flush, wait until FILE exists, send "second\n"
@@ -296,6 +297,10 @@ static void respond(conv_t *c)
         sleep_seconds(atof(v));
     }
     if ((v = param(qs, "wait")) != NULL) {
+        wait_for_file(v);
+    }
+    if ((v = param(qs, "waitget")) != NULL
+        && (m = getparam(c, "REQUEST_METHOD")) && !strcmp(m, "GET")) {
         wait_for_file(v);
     }
     if ((v = param(qs, "stderr")) != NULL) {

@@ -136,6 +136,33 @@ static void test_set_get(void **state)
     assert_int_equal(st.size, 1024 * 1024);
 }
 
+/* A peek finds what a get finds, and is not counted as a hit or a miss. */
+static void test_peek(void **state)
+{
+    fixture_t *f = *state;
+    apr_shm_cache_stats_t before, after;
+    void *val;
+    apr_size_t len;
+    apr_uint64_t gv, pv;
+
+    assert_int_equal(apr_shm_cache_set(f->cache, "k", "v1", 2, 0), APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_get(f->cache, "k", &val, &len, &gv, f->pool),
+                     APR_SUCCESS);
+    before = stats_of(f->cache);
+    assert_int_equal(apr_shm_cache_peek(f->cache, "k", &val, &len, &pv, f->pool),
+                     APR_SUCCESS);
+    assert_int_equal(len, 2);
+    assert_memory_equal(val, "v1", 2);
+    assert_int_equal(pv, gv);
+    assert_int_equal(apr_shm_cache_peek(f->cache, "none", &val, &len, NULL,
+                                        f->pool), APR_SHM_CACHE_NOTFOUND);
+    assert_int_equal(apr_shm_cache_peek(f->cache, "", &val, &len, NULL, f->pool),
+                     APR_SHM_CACHE_EBADKEY);
+    after = stats_of(f->cache);
+    assert_int_equal(after.hits, before.hits);
+    assert_int_equal(after.misses, before.misses);
+}
+
 static void test_add_replace_cas(void **state)
 {
     fixture_t *f = *state;
@@ -2293,6 +2320,7 @@ int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_set_get, setup_anon, teardown),
+        cmocka_unit_test_setup_teardown(test_peek, setup_anon, teardown),
         cmocka_unit_test_setup_teardown(test_add_replace_cas, setup_anon,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_delete, setup_anon, teardown),
