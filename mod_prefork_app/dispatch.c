@@ -1070,7 +1070,10 @@ static void on_stdout(pa_req_t *q, const char *data, apr_size_t len)
         }
         len = over >= (apr_off_t)len ? 0 : len - (apr_size_t)over;
     }
-    if (len && !q->discard) {
+    /* A reply to HEAD is counted, not passed: mod_http2 would send what
+     * it is given as DATA after HEADERS, which clients take as a protocol
+     * error (on HTTP/1.1 httpd drops it after the headers). */
+    if (len && !q->discard && !q->r->header_only) {
         APR_BRIGADE_INSERT_TAIL(q->out,
             apr_bucket_transient_create(data, len, ba));
     }
@@ -1203,6 +1206,12 @@ static void on_end(pa_req_t *q, apr_size_t after)
     }
     if (!is_scgi(q) && !q->discard && ended_short(q)) {
         return;         /* the worker is fine: released above */
+    }
+    if (r->header_only && q->body_in && !q->passed && !q->discard
+        && !apr_table_get(r->headers_out, "Content-Length")) {
+        /* The length a GET's reply of the same body gets, as httpd's
+         * content length filter would have counted it. */
+        ap_set_content_length(r, q->body_in);
     }
     if (!q->discard || r->status == HTTP_NOT_MODIFIED) {
         APR_BRIGADE_INSERT_TAIL(q->out,

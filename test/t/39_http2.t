@@ -13,7 +13,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PAH2;
 
-plan tests => 30;
+plan tests => 33;
 
 my $echo = app_path('echo');
 my $lib = libexecdir();
@@ -44,6 +44,28 @@ like($data // '', qr/^body_length=5000$/m, '... and gets all of it');
 $c->request(7, 'GET', '/h2app?bytes=3000000');
 $data = $c->read_data(7, 60);
 is(length($data // ''), 3_000_000, 'a 3 MB response arrives whole');
+
+# ---- HEAD: the headers, no DATA ---------------------------------------------------
+# A reply the app sends in many records: the body it sends to HEAD too is
+# not passed on, or mod_http2 sends it as DATA, which clients take as a
+# protocol error (nghttp2: RST_STREAM PROTOCOL_ERROR).
+my $hc = PAH2->connect($h->port);
+$hc->request(1, 'HEAD', '/h2app?bytes=300000');
+is(length($hc->read_data(1) // 'undef'), 0,
+   'HEAD over HTTP/2 of a reply sent in many records: no DATA');
+$hc->close;
+sub head {
+    my @how = @_;
+    open my $curl, '-|', 'curl', '-sS', '-I', @how,
+                         'http://127.0.0.1:' . $h->port . '/h2app?bytes=300000'
+        or die "curl: $!";
+    my $out = do { local $/; <$curl> } // '';
+    close $curl;
+    return $out;
+}
+like(head('--http2-prior-knowledge'), qr/^content-length: 300000\r?$/mi,
+     '... and the length the body has');
+like(head(), qr/^Content-Length: 300000\r?$/m, 'the same over HTTP/1.1');
 
 # ---- a reset stream frees its worker --------------------------------------------
 my ($pid) = $h->pids('h2app');
