@@ -717,8 +717,9 @@ static int hold(pa_req_t *q)
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, q->r, PALOGNO(00351)
                       "%s: the client takes the reply slower than worker "
                       "pid %ld sends it: holding up to %" APR_SIZE_T_FMT
-                      " bytes of it here", q->app->name, (long)q->claim.pid,
-                      q->app->reply_buffer);
+                      " bytes of it in memory and %" APR_OFF_T_FMT " in a "
+                      "temporary file", q->app->name, (long)q->claim.pid,
+                      q->app->reply_buffer, q->app->reply_spool);
     }
     return 1;
 }

@@ -17,7 +17,7 @@ use IO::Select ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 45;
+plan tests => 46;
 
 my $echo = app_path('echo');
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
@@ -85,8 +85,10 @@ is($h->counter('rspool', 'replies_spooled'), 1, 'spooled once (replies_spooled)'
 is($h->counter('rdisk', 'replies_spooled'), 1, 'reply-buffer=0: spooled too');
 like($h->error_log, qr/PA00353: rspool: more than reply-buffer of the reply held for a slow client: holding up to 4194304 bytes more of it in a temporary file/,
      'PA00353 (debug) says a reply went to a temporary file');
-like($h->error_log, qr/PA00351: rbuf: the client takes the reply slower than worker pid \d+ sends it: holding up to 1048576 bytes of it here/,
+like($h->error_log, qr/PA00351: rbuf: the client takes the reply slower than worker pid \d+ sends it: holding up to 1048576 bytes of it in memory and 0 in a temporary file/,
      'PA00351 (debug) says a reply was held');
+like($h->error_log, qr/PA00351: rdisk: .* holding up to 0 bytes of it in memory and 1048576 in a temporary file/,
+     '... and where: with reply-buffer=0, in a temporary file alone');
 
 # A client that reads while the reply still goes on (the app ends it only
 # when told): what went to the temporary file reaches it slice by slice
