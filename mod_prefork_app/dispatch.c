@@ -477,6 +477,15 @@ static int spool_body(pa_req_t *q)
     return OK;
 }
 
+/* The request's Content-Length if it is the length of what the handler
+ * reads: not once an input filter above HTTP_IN changes the body (INFLATE,
+ * which unsets it only as it starts), as mod_proxy_http judges it. */
+static const char *body_length_header(request_rec *r)
+{
+    return r->input_filters == r->proto_input_filters
+           ? apr_table_get(r->headers_in, "Content-Length") : NULL;
+}
+
 /* Read up to PA_BODY_BUFFER_MAX of the body (HTTP_IN undoes chunking and
  * enforces LimitRequestBody). Returns OK or the HTTP error to answer. */
 static int read_body_prefix(pa_req_t *q)
@@ -484,7 +493,7 @@ static int read_body_prefix(pa_req_t *q)
     request_rec *r = q->r;
     apr_bucket_brigade *bb = apr_brigade_create(r->pool,
                                                 r->connection->bucket_alloc);
-    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+    const char *cl;
     apr_off_t len;
 
     while (!q->body_complete && q->body_len < PA_BODY_BUFFER_MAX) {
@@ -499,6 +508,8 @@ static int read_body_prefix(pa_req_t *q)
             return rc;
         }
     }
+    /* Looked at once the filters have seen the body's start. */
+    cl = body_length_header(r);
     if (!q->body_complete && (!cl || (ap_parse_strict_length(&len, cl)
                                       && len <= q->app->body_spool))) {
         return spool_body(q);
@@ -520,7 +531,7 @@ static void scgi_begin(pa_req_t *q, char **begin, apr_size_t *len)
     apr_off_t cl = body_total(q);
 
     if (!q->body_complete) {
-        const char *h = apr_table_get(r->headers_in, "Content-Length");
+        const char *h = body_length_header(r);
 
         /* read_body_prefix() spools a body without one. */
         if (!h || !ap_parse_strict_length(&cl, h)) {
@@ -2223,10 +2234,6 @@ int pa_app_handler(request_rec *r)
     q->sba = pa_sb_app(pa_scoreboard, q->app->index);
 
     q->rest = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    ap_add_common_vars(r);
-    ap_add_cgi_vars(r);
-    /* httpoxy: a client's "Proxy:" header must not become HTTP_PROXY. */
-    apr_table_unset(r->subprocess_env, "HTTP_PROXY");
     /* A Range applies to GET alone (RFC 9110 14.2); httpd's byterange
      * filter would cut any method's reply that arrives whole. */
     if (r->method_number != M_GET) {
@@ -2243,11 +2250,17 @@ int pa_app_handler(request_rec *r)
         record(q, rc, 1);
         return rc;
     }
-    /* A body that came without a length has one now: the app is told, as
-     * for any other (PHP reads none without it). */
-    if (q->body_complete && !apr_table_get(r->headers_in, "Content-Length")
-        && (body_total(q) || apr_table_get(r->headers_in,
-                                           "Transfer-Encoding"))) {
+    /* After the body's start: INFLATE takes its Content-Encoding off. */
+    ap_add_common_vars(r);
+    ap_add_cgi_vars(r);
+    /* httpoxy: a client's "Proxy:" header must not become HTTP_PROXY. */
+    apr_table_unset(r->subprocess_env, "HTTP_PROXY");
+    /* A body that came without a length it keeps has one now: the app is
+     * told, as for any other (PHP reads none without it). */
+    if (q->body_complete && !body_length_header(r)
+        && (body_total(q)
+            || apr_table_get(r->subprocess_env, "CONTENT_LENGTH")
+            || apr_table_get(r->headers_in, "Transfer-Encoding"))) {
         apr_table_setn(r->subprocess_env, "CONTENT_LENGTH",
                        apr_off_t_toa(r->pool, body_total(q)));
         /* Nor does it come chunked any more: a framework that sees

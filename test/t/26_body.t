@@ -10,8 +10,9 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PADispatch qw(:all);
 use IO::Socket::INET ();
+use IO::Compress::Gzip ();
 
-plan tests => 24;
+plan tests => 28;
 
 my $http = http();
 my $base = base_url();
@@ -53,6 +54,28 @@ $res = $http->post("$base/dexpand?echo=body", { headers => $ct, content => 'x' x
 is($res->{status}, 200, 'body through an expanding input filter: served');
 ok($res->{content} eq 'x' x 480000, 'body through an expanding input filter: all of it, expanded')
     or diag('got ' . length($res->{content}) . ' bytes');
+$res = $http->post("$base/dexpand", { headers => $ct, content => 'x' x 60000 });
+like($res->{content}, qr/^CONTENT_LENGTH=480000\r?$/m,
+     '... and told its length, not the one the client sent');
+
+# A gzip body that mod_deflate inflates (SetInputFilter DEFLATE): the app
+# is told the length it reads (the client's Content-Length is the gzip's,
+# and INFLATE unsets it once it starts), and no Content-Encoding; over
+# SCGI a body past the 64 KiB read first was announced as 0 bytes and lost.
+my $plain = join '', map { "line $_ of a form post\n" } 1 .. 20000;
+my $gz;
+IO::Compress::Gzip::gzip(\$plain => \$gz) or die 'gzip failed';
+for my $case ([ 'dinflate', 'FastCGI' ], [ 'dinflate-s', 'SCGI' ], [ 'dinflate-c', 'CGI' ]) {
+    my ($where, $proto) = @$case;
+    $res = $http->post("$base/$where",
+                       { headers => { %$ct, 'Content-Encoding' => 'gzip' }, content => $gz });
+    my $c = $res->{content} // '';
+    my $n = length $plain;
+    ok($res->{status} == 200 && $c =~ /^CONTENT_LENGTH=$n\r?$/m && $c =~ /^body_length=$n\r?$/m
+       && $c !~ /^HTTP_CONTENT_ENCODING=/m,
+       "$proto: a gzip body inflated on its way in reaches the app whole, with its length")
+        or diag(join "\n", grep { /CONTENT_|body_length|status/ } split /\n/, $c);
+}
 
 # An app that answers before reading its body (as when it refuses an
 # upload): its kept connection stops inside the request, so the worker is
