@@ -8,16 +8,21 @@
 #include "unixd.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 /* Larger than any header block httpd can build: 100 header lines of up to
  * 64 KB (LimitRequestFieldSize raised), twice after an internal redirect
  * (REDIRECT_*); a longer netstring is not ours. */
 #define PA_CGI_HEADER_MAX (16 * 1024 * 1024)
+/* httpd sends the header as it connects: a connection silent this long
+ * (seconds) is not httpd's, and the launcher takes the next. */
+#define PA_CGI_HEADER_WAIT 10
 
 /* Exactly len bytes: the body that follows must stay in the socket for the
  * program, so nothing is read ahead. */
@@ -46,7 +51,7 @@ static int pa_cgi_read(int fd, char *buf, size_t len)
  * set (EPROTO: not a netstring of ours). */
 static char *pa_cgi_header(int fd, size_t *len)
 {
-    size_t n = 0, digits = 0;
+    size_t n = 0, digits = 0, i, nuls = 0;
     char c, *buf;
 
     for (;;) {
@@ -66,16 +71,80 @@ static char *pa_cgi_header(int fd, size_t *len)
         errno = EPROTO;
         return NULL;
     }
-    if (!(buf = malloc(n + 1)) || pa_cgi_read(fd, buf, n + 1) != 0) {
+    if (!(buf = malloc(n + 1))) {
         return NULL;
     }
-    if (buf[n] != ',' || (n && buf[n - 1] != '\0')) {
+    if (pa_cgi_read(fd, buf, n + 1) != 0) {
+        free(buf);
+        return NULL;
+    }
+    for (i = 0; i < n; i++) {
+        nuls += buf[i] == '\0';
+    }
+    /* Names and values in pairs, each ended. */
+    if (buf[n] != ',' || (n && buf[n - 1] != '\0') || nuls % 2) {
+        free(buf);
         errno = EPROTO;
         return NULL;
     }
     buf[n] = '\0';
     *len = n;
     return buf;
+}
+
+/* One line to the manager (which logs it) about a connection dropped. */
+static void pa_cgi_dropped(const pa_app_t *app, const char *what)
+{
+    char buf[256];
+    int n = snprintf(buf, sizeof(buf), "cgi launcher of %s: dropped a "
+                     "connection that %s (%s); waiting for the next\n",
+                     app->name, what, strerror(errno));
+
+    if (n > 0 && write(2, buf, n < (int)sizeof(buf) ? (size_t)n
+                                                     : sizeof(buf) - 1) < 0) {
+        return;                         /* nobody to tell */
+    }
+}
+
+/* The next request httpd sends: its connection, with its header read.
+ * Anything else that reaches the socket (any process running as User can)
+ * is dropped, not taken for a failure to start: one bad connection would
+ * otherwise put the app in crash-loop backoff, a silent one stop it. */
+static int pa_cgi_next(const pa_app_t *app, char **hdr, size_t *len)
+{
+    struct timeval wait = { PA_CGI_HEADER_WAIT, 0 }, none = { 0, 0 };
+
+    for (;;) {
+        struct pollfd p;
+        int fd;
+
+        do {
+            fd = accept(0, NULL, NULL);
+        } while (fd < 0 && (errno == EINTR || errno == ECONNABORTED));
+        if (fd < 0) {
+            pa_child_fail("accept a request for", app->name);
+        }
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait));
+        if (!(*hdr = pa_cgi_header(fd, len))) {
+            pa_cgi_dropped(app, "sent no request header of httpd's");
+            close(fd);
+            continue;
+        }
+        /* Closed, not just ended its body: httpd gave up on the request
+         * while it waited here (queue-timeout); nobody reads the reply. */
+        p.fd = fd;
+        p.events = POLLIN;
+        if (poll(&p, 1, 0) == 1 && (p.revents & POLLHUP)) {
+            errno = ECONNRESET;
+            pa_cgi_dropped(app, "httpd closed before it was served");
+            free(*hdr);
+            close(fd);
+            continue;
+        }
+        /* The program's reads of its body block as they would on a pipe. */
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof(none));
+        return fd;
+    }
 }
 
 static int pa_cgi_has(const char **envp, const char *name, size_t nl)
@@ -88,8 +157,8 @@ static int pa_cgi_has(const char **envp, const char *name, size_t nl)
     return 0;
 }
 
-/* Whether a variable may reach a program that runs as another user than
- * httpd's (user=): any process running as User can reach the launcher's
+/* Whether a variable may reach a program that runs with other rights than
+ * httpd's (user=, group=): any process running as User can reach the launcher's
  * socket, and must not set LD_PRELOAD, BASH_ENV, PERL5OPT and the like for
  * it. As suexec: CGI/1.1's variables and httpd's, HTTP_*, SSL_* and
  * REDIRECT_* (the names httpd makes of the client's headers and of an
@@ -123,9 +192,8 @@ static int pa_cgi_var_safe(const char *name)
     return 0;
 }
 
-void pa_cgi_serve(const pa_app_t *app, const char **envp)
+void pa_cgi_serve(const pa_app_t *app, const char **envp, int other_rights)
 {
-    int other_user = getuid() != ap_unixd_config.user_id;
     size_t len, i, nenv, npairs = 0;
     char **env, *hdr;
     int fd, k = 0;
@@ -134,16 +202,7 @@ void pa_cgi_serve(const pa_app_t *app, const char **envp)
     snprintf(title, sizeof(title), "httpd (mod_prefork_app cgi launcher: %s)",
              app->name);
     pa_set_title(title, "pa-cgi");
-    do {
-        fd = accept(0, NULL, NULL);
-    } while (fd < 0 && errno == EINTR);
-    if (fd < 0) {
-        pa_child_fail("accept a request for", app->name);
-    }
-    hdr = pa_cgi_header(fd, &len);
-    if (!hdr) {
-        pa_child_fail("read the request header from httpd for", app->name);
-    }
+    fd = pa_cgi_next(app, &hdr, &len);
     for (i = 0; i < len; i++) {
         npairs += hdr[i] == '\0';
     }
@@ -158,21 +217,17 @@ void pa_cgi_serve(const pa_app_t *app, const char **envp)
         env[k++] = (char *)envp[i];
     }
     for (i = 0; i + 1 < len; ) {
+        /* pa_cgi_header() saw that each name has its value. */
         const char *name = hdr + i, *value = name + strlen(name) + 1;
-        size_t nl = strlen(name), vl;
+        size_t nl = strlen(name), vl = strlen(value);
 
-        if (value >= hdr + len) {
-            errno = EPROTO;
-            pa_child_fail("read the request header from httpd for", app->name);
-        }
-        vl = strlen(value);
         i += nl + vl + 2;
         /* SCGI=1 is the wire's, not the program's, and so is an empty
          * CONTENT_LENGTH (no body); the app's own environment
          * (PreforkAppEnv, PATH) wins over httpd's variables. */
         if (!nl || !strcmp(name, "SCGI") || pa_cgi_has(envp, name, nl)
             || (!vl && !strcmp(name, "CONTENT_LENGTH"))
-            || (other_user && !pa_cgi_var_safe(name))) {
+            || (other_rights && !pa_cgi_var_safe(name))) {
             continue;
         }
         env[k] = malloc(nl + vl + 2);

@@ -18,7 +18,9 @@
 /* In the forked worker, set up as for an exec (fd 0 the listen socket, fd 2
  * the manager's pipe, identity and directory switched): serve one request
  * by becoming app's program. envp: the app's own environment (PreforkAppEnv,
- * PATH), to which the request's variables are added. Never returns. */
-void pa_cgi_serve(const pa_app_t *app, const char **envp);
+ * PATH), to which the request's variables are added; other_rights: the
+ * program runs with other rights than httpd's User and Group, so only
+ * CGI's variables are taken. Never returns. */
+void pa_cgi_serve(const pa_app_t *app, const char **envp, int other_rights);
 
 #endif

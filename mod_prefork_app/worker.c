@@ -278,6 +278,19 @@ static void pa_child_schedule(const pa_app_t *app)
     }
 }
 
+/* Whether the workers run with other rights than httpd's User and Group
+ * (user= or group=, httpd started as root): its children, and whatever
+ * else runs as User, must not choose such a program's environment. */
+static int pa_app_other_rights(const pa_app_t *app)
+{
+    return geteuid() == 0
+           && (pa_app_uid(app) != ap_unixd_config.user_id
+               || pa_app_gid(app) != ap_unixd_config.group_id
+               || (app->user && (!ap_unixd_config.user_name
+                                 || strcmp(app->user,
+                                           ap_unixd_config.user_name))));
+}
+
 static void pa_child_drop_privileges(const pa_worker_t *w)
 {
     const pa_app_t *app = w->app;
@@ -395,7 +408,7 @@ static void pa_child_exec(pa_worker_t *w, int out_fd, const char **envp,
                           pid_t manager)
 {
     sigset_t none;
-    int sig;
+    int sig, other_rights;
 
     pa_child_failed = w->child_failed;
     for (sig = 1; sig < NSIG; sig++) {
@@ -446,6 +459,7 @@ static void pa_child_exec(pa_worker_t *w, int out_fd, const char **envp,
         setpgid(0, 0);
     }
     pa_child_schedule(w->app);
+    other_rights = pa_app_other_rights(w->app);
     pa_child_drop_privileges(w);
     /* As the app's user, as suexec does: the directory may be that user's,
      * who could swap it for a link into a tree only root may enter. */
@@ -459,7 +473,8 @@ static void pa_child_exec(pa_worker_t *w, int out_fd, const char **envp,
         _exit(127);
     }
     if (w->app->protocol == PA_PROTO_CGI) {
-        pa_cgi_serve(w->app, envp);     /* execs once a request came */
+        /* execs once a request came */
+        pa_cgi_serve(w->app, envp, other_rights);
     }
     execve(w->app->argv[0], (char *const *)w->app->argv, (char *const *)envp);
     pa_child_fail("execute", w->app->argv[0]);

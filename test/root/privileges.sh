@@ -19,8 +19,9 @@
 #     clear line, not a SIGBUS
 #   - an app's user= and group= deleted while httpd runs: the configuration
 #     test says so, but httpd -k stop still stops it
-#   - a CGI launcher of a user= app passes on only CGI's and httpd's
-#     variables, whoever connects to its socket (not LD_LIBRARY_PATH)
+#   - a CGI launcher of a user= app (or group= alone) passes on only CGI's
+#     and httpd's variables, whoever connects to its socket (not
+#     LD_LIBRARY_PATH)
 #   - nothing is left after stop
 # Run by scripts/test when it runs as root.
 . "$(dirname "$0")/common" "$@"
@@ -40,8 +41,9 @@ PreforkApp other "$dir/echo" processes=1 cache=z user=nobody
 PreforkApp before "$dir/echo" processes=1 group=nogroup user=www-data
 PreforkApp after "$dir/echo" processes=1 user=www-data group=nogroup
 PreforkApp cgiother "$dir/echo --cgi" protocol=cgi processes=1 user=nobody
+PreforkApp cgigroup "$dir/echo --cgi" protocol=cgi processes=1 user=www-data group=nogroup
 EOF
-for app in plain before after other cgiother; do
+for app in plain before after other cgiother cgigroup; do
     printf '<Location /%s>\n    SetHandler prefork-app:%s\n</Location>\n' "$app" "$app" >>"$conf"
 done
 
@@ -119,20 +121,29 @@ check "www-data can enter it but not list it" \
 # process running as www-data can reach its socket, but sets no variable
 # outside CGI's and httpd's for the program (LD_LIBRARY_PATH, LD_PRELOAD,
 # PERL5OPT would run its code as nobody).
-injected=$(runuser -u www-data -- perl -MIO::Socket::UNIX -e '
+inject() {
+    runuser -u www-data -- perl -MIO::Socket::UNIX -e '
     my $s = IO::Socket::UNIX->new(Peer => $ARGV[0]) or die "connect: $!\n";
     my $h = join "", map { "$_\0" } CONTENT_LENGTH => 0, REQUEST_METHOD => "GET",
         SCRIPT_NAME => "/cgiother", HTTP_X_PA => "ok", LD_LIBRARY_PATH => "/pa-injected";
     print $s length($h), ":", $h, ",";
     shutdown($s, 1);
     local $/;
-    print scalar <$s>;' "$sockdir/cgiother.0.sock" 2>&1)
+    print scalar <$s>;' "$sockdir/$1.0.sock" 2>&1
+}
+injected=$(inject cgiother)
 check "user= CGI program: a request sent to its launcher's socket directly is served" \
     grep -q '^REQUEST_METHOD=GET' <<<"$injected"
 check "with the variables of CGI and httpd (HTTP_*)" grep -q '^HTTP_X_PA=ok' <<<"$injected"
 check "but not one outside them (LD_LIBRARY_PATH)" refused grep -q 'pa-injected' <<<"$injected"
 check "through httpd it serves as usual" \
     grep -q '^REQUEST_URI=/cgiother?x=1' <<<"$(get '/cgiother?x=1')"
+# The same user as httpd's but another group (group=nogroup): www-data
+# does not have that group's rights either.
+injected=$(inject cgigroup)
+check "user=www-data group=nogroup CGI program: served when sent to directly" \
+    grep -q '^REQUEST_METHOD=GET' <<<"$injected"
+check "but not given LD_LIBRARY_PATH either" refused grep -q 'pa-injected' <<<"$injected"
 
 # The zone's name reaches the workers that can attach to it, and only them.
 # zone_env APP: how many PREFORK_APP_CACHE= its worker has; "none" if no

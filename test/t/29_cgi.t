@@ -11,8 +11,9 @@ use Digest::MD5 qw(md5_hex);
 use PATest qw(:all);
 use PADispatch qw(:all);
 use PALoad;
+use IO::Socket::UNIX ();
 
-plan tests => 55;
+plan tests => 62;
 
 my $logs = Apache::Test::vars('t_logs');
 my $app = 'dcgi';
@@ -199,5 +200,43 @@ is($st->{connections}, 'per_request', 'status: a connection per request');
                     file => $h->log_file), 'the app backs off') or diag($h->error_log);
     ok(($h->counter('cx', 'crashed') || 0) > 0, 'counted as crashes');
     chmod 0755, $prog;                  # for -k stop's configuration check
+    $h->stop;
+}
+
+# The launcher's socket can be reached by any process running as httpd's
+# User: a connection that sends no request of httpd's (garbage, or nothing)
+# is dropped and the launcher waits for the next, rather than failing to
+# start (a crash loop: 503 for everyone) or waiting on it for ever.
+{
+    my $h = PATest::Httpd->new(status => 1, conf => '');
+    my $prog = $h->dir . '/prog.sh';
+    open my $fh, '>', $prog or die "$prog: $!";
+    print $fh "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nok\\n'\n";
+    close $fh;
+    chmod 0755, $prog;
+    open $fh, '>>', $h->dir . '/httpd.conf' or die $!;
+    print $fh qq{PreforkApp cy "$prog" protocol=cgi processes=1 request-timeout=40\n},
+              qq{<Location /cy>\n    SetHandler prefork-app:cy\n</Location>\n};
+    close $fh;
+    ok($h->start && $h->get('/cy')->{status} == 200, 'a private httpd: the program answers')
+        or diag($h->error_log);
+    my ($sockdir) = glob($h->dir . '/pa-*');
+    my $sock = "$sockdir/cy.0.sock";
+    ok(wait_for(sub { (($h->app('cy') || {})->{processes}{idle} // 0) == 1 }),
+       'its next launcher waits');
+    my $c = IO::Socket::UNIX->new(Peer => $sock) or die "$sock: $!";
+    print $c 'x';
+    close $c;
+    my @codes = map { $h->get('/cy', timeout => 60)->{status} } 1 .. 3;
+    is("@codes", '200 200 200', 'a connection that sent garbage to a launcher: requests still served');
+    ok(wait_for_log(qr/PA00121: app cy pid \d+: cgi launcher of cy: dropped a connection that sent no request header of httpd's/,
+                    0, file => $h->log_file), 'the launcher says it dropped it');
+    is($h->counter('cy', 'crashed') || 0, 0, 'no crash counted');
+    ok(wait_for(sub { (($h->app('cy') || {})->{processes}{idle} // 0) == 1 }),
+       'its next launcher waits');
+    $c = IO::Socket::UNIX->new(Peer => $sock) or die "$sock: $!";
+    my $r = $h->get('/cy', timeout => 60);
+    is($r->{status}, 200, 'one that holds a connection open and says nothing: the next request is served');
+    close $c;
     $h->stop;
 }
