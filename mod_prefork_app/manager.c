@@ -1898,7 +1898,14 @@ static void pa_mgr_loop(pa_manager_t *m)
         else if (!m->quiet_since) {
             m->quiet_since = now;
         }
-        if (m->mode == PA_MODE_RETIRE) {
+        /* Its parent-death signal does not come from an httpd that was
+         * root when it forked us and is User's when it exits (httpd -X):
+         * the kernel drops it as a signal User may not send. */
+        if (m->mode == PA_MODE_RUN && !m->alive_open
+            && getppid() != m->parent) {
+            pa_mgr_enter_stop(m, "httpd is gone");
+        }
+        else if (m->mode == PA_MODE_RETIRE) {
             if (!m->alive_open) {
                 pa_mgr_enter_stop(m, "its generation's httpd processes are gone");
             }
@@ -2033,7 +2040,16 @@ static void pa_manager_stop(pa_mgr_proc_t *mp)
      * accept what no child serves, and a new httpd must be able to bind
      * it (httpd has removed its pid file already). */
     ap_close_listeners();
-    kill(mp->proc.pid, SIGTERM);
+    if (kill(mp->proc.pid, SIGTERM) != 0) {
+        /* httpd -X started as root: this process is User's now and may not
+         * signal root's manager, which stops on its own once we are gone
+         * (its parent-death signal); waiting for it would be for ever. */
+        ap_log_error(APLOG_MARK, APLOG_INFO, errno, mp->s, PALOGNO(00141)
+                     "manager pid %" APR_PID_T_FMT " cannot be told to stop "
+                     "by this process; it stops as httpd exits",
+                     mp->proc.pid);
+        return;
+    }
     until = apr_time_now() + wait;
     while (waitpid(mp->proc.pid, &status, WNOHANG) == 0) {
         if (apr_time_now() >= until) {

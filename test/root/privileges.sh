@@ -23,6 +23,7 @@
 #     and httpd's variables, whoever connects to its socket (not
 #     LD_LIBRARY_PATH)
 #   - nothing is left after stop
+#   - httpd -X as root stops on SIGTERM, its manager and workers with it
 # Run by scripts/test when it runs as root.
 . "$(dirname "$0")/common" "$@"
 refused() { ! "$@" 2>/dev/null; }
@@ -223,4 +224,30 @@ if groupadd -r "$gone" 2>/dev/null && useradd -r -M -g "$gone" -s /usr/sbin/nolo
 else
     for _ in 1 2 3 4; do n=$((n + 1)); echo "ok $n # skip cannot add a user here"; done
 fi
+# httpd -X (one process, for debugging) started as root: that process
+# becomes www-data, the manager stays root's. Stopping it must not hang
+# (it waited for ever for a manager it may not signal), and the manager
+# and its workers go with it.
+xport=$(pa_free_port $((port + 2)))
+sed -e "s#^Listen .*#Listen 127.0.0.1:$xport#" -e "s#^PidFile .*#PidFile \"$dir/x.pid\"#" \
+    -e "s#^ErrorLog .*#ErrorLog \"$dir/x_log\"#" -e '/^PreforkApp/d' -e '/^PreforkAppCache/d' \
+    -e '/^<Location/,/^<\/Location>/d' "$conf" >"$dir/x.conf"
+printf 'PreforkApp xone "%s/echo" processes=1\n<Location /xone>\n    SetHandler prefork-app:xone\n</Location>\n' \
+    "$dir" >>"$dir/x.conf"
+"$HTTPD" -X -f "$dir/x.conf" </dev/null >/dev/null 2>&1 &
+xpid=$!
+xworker=
+for _ in $(seq 1 100); do
+    xworker=$(curl -s --max-time 10 "http://127.0.0.1:$xport/xone?whoami=1" | sed -n 's/^pid=\([0-9]*\).*/\1/p')
+    [ -n "$xworker" ] && break
+    sleep 0.2
+done
+check "httpd -X as root serves" test -n "$xworker"
+kill -TERM "$xpid"
+for _ in $(seq 1 300); do pid_up "$xpid" || break; sleep 0.1; done
+check "kill -TERM stops it" refused pid_up "$xpid"
+pid_up "$xpid" && kill -KILL "$xpid"
+wait "$xpid" 2>/dev/null
+for _ in $(seq 1 300); do pid_up "${xworker:-0}" || break; sleep 0.1; done
+check "and its app's worker with it" refused pid_up "${xworker:-0}"
 finish
