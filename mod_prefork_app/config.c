@@ -68,6 +68,23 @@ pa_server_conf_t *pa_get_conf(server_rec *s)
     return ap_get_module_config(s->module_config, &prefork_app_module);
 }
 
+int pa_handler_lookalike(const char *name)
+{
+    const char *p = name + 7;
+
+    /* prefork-app, prefork_app, preforkapp, any case, then anything. */
+    if (strncasecmp(name, "prefork", 7)) {
+        return 0;
+    }
+    if (*p == '-' || *p == '_') {
+        p++;
+    }
+    return !strncasecmp(p, "app", 3)
+           && strncasecmp(name, PA_HANDLER_PREFIX,
+                          sizeof(PA_HANDLER_PREFIX) - 1)
+           && strcasecmp(name, PA_STATUS_HANDLER);
+}
+
 pa_app_t *pa_find_app(const pa_server_conf_t *conf, const char *name)
 {
     char key[PA_NAME_MAX + 1];
@@ -1085,6 +1102,15 @@ static int check_handlers(handler_walk_t *w, const ap_directive_t *d,
                              PALOGNO(00001) "%s:%d: %s %s: no PreforkApp "
                              "named '%s'", d->filename, d->line_num,
                              d->directive, word, word + plen);
+                return !OK;
+            }
+            if (pa_handler_lookalike(word)) {
+                ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, w->s,
+                             PALOGNO(00017) "%s:%d: %s %s: not a handler of "
+                             "mod_prefork_app (prefork-app:NAME, "
+                             "prefork-app-status): the files there would be "
+                             "served as they are", d->filename, d->line_num,
+                             d->directive, word);
                 return !OK;
             }
             if (!strcasecmp(word, PA_STATUS_HANDLER)) {

@@ -115,6 +115,16 @@ static int pa_handler(request_rec *r)
     if (!strcasecmp(r->handler, PA_STATUS_HANDLER)) {
         return pa_status_handler(r);
     }
+    if (pa_handler_lookalike(r->handler)) {
+        /* Configtest refuses it in the configuration files; in .htaccess
+         * it comes to light here. */
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00302)
+                      "handler %s is not one of mod_prefork_app's "
+                      "(prefork-app:NAME, prefork-app-status): not serving "
+                      "%s as it is", r->handler,
+                      r->filename ? r->filename : r->uri);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     return DECLINED;
 }
 

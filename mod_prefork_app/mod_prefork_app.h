@@ -151,6 +151,10 @@ void *pa_create_server_config(apr_pool_t *p, server_rec *s);
 void *pa_create_dir_config(apr_pool_t *p, char *dir);
 void *pa_merge_dir_config(apr_pool_t *p, void *base, void *add);
 pa_server_conf_t *pa_get_conf(server_rec *s);
+/* Whether a handler name looks like one of ours and is not (prefork_app:X,
+ * prefork-app, prefork-app-stats): a typo that would have httpd serve the
+ * files (a PHP script's source) as they are. */
+int pa_handler_lookalike(const char *name);
 /* The app NAME, matched without regard to case (SetHandler's name reaches
  * the handler lowercased). */
 pa_app_t *pa_find_app(const pa_server_conf_t *conf, const char *name);

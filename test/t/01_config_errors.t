@@ -84,6 +84,14 @@ my @cases = (
                                 qr/no PreforkApp named 'NOSUCH'/, 2 ],
     [ 'unknown app in AddHandler', [ $app, 'AddHandler prefork-app:other .php' ],
                                 qr/no PreforkApp named 'other'/ ],
+    # Typos that no module would claim: httpd would serve the files (a PHP
+    # script's source) as they are.
+    [ 'prefork_app: in SetHandler', [ $app, '<Location /x>', '    SetHandler prefork_app:a', '</Location>' ],
+                                qr/SetHandler prefork_app:a: not a handler of mod_prefork_app \(prefork-app:NAME, prefork-app-status\): the files there would be served as they are/, 2 ],
+    [ 'prefork-app without a name in AddHandler', [ $app, 'AddHandler prefork-app .php' ],
+                                qr/AddHandler prefork-app: not a handler of mod_prefork_app/ ],
+    [ 'prefork-app-stats', [ $app, '<Location /s>', '    SetHandler prefork-app-stats', '</Location>' ],
+                                qr/SetHandler prefork-app-stats: not a handler of mod_prefork_app/, 2 ],
     [ 'PreforkAppSocketDir missing', [ $app, 'PreforkAppSocketDir /nonexistent-pa-dir' ],
                                 qr{PreforkAppSocketDir /nonexistent-pa-dir: no such directory} ],
     [ 'PreforkAppSocketDir too long', [ $app, "PreforkAppSocketDir $longdir" ],

@@ -12,15 +12,17 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 23;
+plan tests => 26;
 
 my $hello = hello_path();
 my $lib = libexecdir();
 my $docs = File::Temp::tempdir('pa-docs-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-mkdir "$docs/$_" or die "mkdir: $!" for qw(dir cust addh);
-chmod 0755, $docs, map { "$docs/$_" } qw(dir cust addh);
+mkdir "$docs/$_" or die "mkdir: $!" for qw(dir cust addh typo);
+chmod 0755, $docs, map { "$docs/$_" } qw(dir cust addh typo);
 for (['cust/.htaccess', "SetHandler prefork-app-status\n"], ['cust/page', "a customer's page\n"],
-     ['addh/x.status', ''], ['addh/.htaccess', "SetHandler prefork-app-status\n"]) {
+     ['addh/x.status', ''], ['addh/.htaccess', "SetHandler prefork-app-status\n"],
+     ['typo/.htaccess', "SetHandler prefork_app:guarded\n"],
+     ['typo/page.php', "<?php \$password = 'pa-secret'; ?>\n"]) {
     open my $fh, '>', "$docs/$_->[0]" or die "$_->[0]: $!";
     print $fh $_->[1];
     close $fh;
@@ -116,6 +118,17 @@ like(PATest::error_log_since($off, $h->log_file),
 $r = $h->get_host('127.0.0.1', '/addh/anything?json');
 is($r->{status}, 200, 'an .htaccess below an AddHandler of the configuration: served');
 like($r->{content}, qr/"guarded"/, '... the page');
+
+# A handler name mistyped in an .htaccess (prefork_app:): not ours, so no
+# module would claim it and httpd would send the script's source. The
+# configuration files are refused such a name by httpd -t (t/01).
+$off = PATest::error_log_offset($h->log_file);
+$r = $h->get_host('127.0.0.1', '/typo/page.php');
+is($r->{status}, 500, 'an .htaccess naming prefork_app:guarded (a typo): 500');
+unlike($r->{content}, qr/pa-secret/, '... not the file as it is');
+like(PATest::error_log_since($off, $h->log_file),
+     qr/PA00302: handler prefork_app:guarded is not one of mod_prefork_app's/,
+     '... PA00302 says why');
 
 my $t = qx{"@{[httpd_bin()]}" -t -f "$h->{conf_file}" 2>&1};
 my @lines = $t =~ /PA00015: \Q$h->{conf_file}\E:(\d+): SetHandler prefork-app-status with no Require in its section: only local clients see the status page/g;
