@@ -82,7 +82,6 @@ typedef struct pa_mapp_t {
     apr_time_t loop_began;      /* the crash-loop backoff started (level 0 -> 1) */
     apr_time_t reload_mtime;    /* of the touch-reload file, 0 = missing */
     apr_uint32_t reload_gen;    /* times it changed: older workers are replaced */
-    int reload_marked;          /* older workers marked since it last changed */
     int reload_proven;          /* a worker started since has proven itself */
     int live;                   /* pa_mgr_live() this pass, less the workers
                                  * taken from it (PreforkAppMaxProcesses) */
@@ -414,7 +413,7 @@ static void pa_mgr_check_reload(pa_manager_t *m, pa_mapp_t *ma)
         return;                     /* removed: nothing new to load */
     }
     ma->reload_gen++;
-    ma->reload_marked = ma->reload_proven = 0;
+    ma->reload_proven = 0;
     ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, m->s, PALOGNO(00128)
                  "app %s: %s changed; replacing its workers, one first, "
                  "then the others once it has proven itself",
@@ -552,11 +551,21 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
     }
 }
 
+/* Whether a worker has shown that the app starts: it answered a request,
+ * or stayed up start-delay. */
+static int pa_mgr_proven(const pa_mapp_t *ma, const pa_slot_t *slot,
+                         const pa_worker_t *w, apr_time_t now)
+{
+    return slot->answered
+           || now - w->spawned >= apr_time_from_sec(ma->app->start_delay);
+}
+
 /* How many workers started before the last touch-reload may be marked now.
  * The first batch is one worker, to try the new code; the next ones (a
  * spare slot's worth each) wait until every worker started since has proven
  * itself (answered a request, or stayed up start-delay) and the last batch
- * has left. So a deploy that does not start costs one worker, not the pool.
+ * has left. So a deploy that does not start costs no worker (the first
+ * one marked waits for its replacement to prove itself).
  * (During a backoff the caller marks nothing, as for all recycling.) Caller
  * holds the app's lock. */
 static int pa_mgr_reload_batch(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now)
@@ -574,17 +583,16 @@ static int pa_mgr_reload_batch(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now)
             return 0;                   /* the last batch is still serving */
         }
         if (w->reload_gen == ma->reload_gen) {
-            if (!slot->answered && now - w->spawned
-                                   < apr_time_from_sec(ma->app->start_delay)) {
+            if (!pa_mgr_proven(ma, slot, w, now)) {
                 return 0;               /* on probation */
             }
             ma->reload_proven = 1;
         }
     }
-    if (!ma->reload_marked) {
-        return 1;
-    }
-    return ma->reload_proven ? (spares > 0 ? spares : 1) : 0;
+    /* One at a time until the new code has proven itself: the first, or
+     * one more once a backoff kept the one marked before (its replacement
+     * crashed; it serves on, unmarked). */
+    return ma->reload_proven && spares > 0 ? spares : 1;
 }
 
 static const char *pa_retire_reason(apr_uint32_t retire)
@@ -1100,6 +1108,36 @@ static void pa_mgr_note_slow(pa_manager_t *m, const pa_app_t *app, int i,
                  apr_time_sec(now - slot->req_start), app->slowlog);
 }
 
+/* Workers released after their last request (max-requests, or a
+ * lifetime, reload or max-memory mark that came while they were busy) and
+ * only renewed: each leaves once no replacement is on probation; if the
+ * app cannot start any more (the program removed, a deploy that crashes),
+ * the backoff that follows finds it still there, and it serves on (as the
+ * workers still up do) rather than leave the pool empty. Caller holds the
+ * app's lock. */
+static void pa_mgr_hold_retirees(pa_manager_t *m, pa_mapp_t *ma,
+                                 apr_time_t now, int unproven)
+{
+    int i;
+
+    for (i = 0; i < (int)ma->nslots; i++) {
+        pa_slot_t *slot = pa_sb_slot(m->sb, ma->a, i);
+        pa_worker_t *w = &ma->w[i];
+
+        if (!w->pid || w->term_at || slot->state != PA_SLOT_STOPPING
+            || !pa_sb_renewal(ma->a, slot->retire)) {
+            continue;
+        }
+        if (pa_sb_stretched(ma->a, slot->retire, now)) {
+            slot->retire = PA_RETIRE_NONE;
+            pa_sb_wake_waiter(pa_sb_slot_ready_locked(m->sb, ma->a, i));
+        }
+        else if (!unproven) {
+            pa_worker_dismiss(w, 1);
+        }
+    }
+}
+
 /* One pass over an app: health checks, timeouts, then scaling. */
 static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
                             int *busy_total)
@@ -1111,6 +1149,7 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
     int *spawn = ma->spawn, nspawn = 0, live = 0, idle = 0;
     int *under = ma->under, nunder = 0;
     int serving_retirees = 0, target, i, n = (int)ma->nslots;
+    int unproven = 0, held = 0;
     int retiring = m->mode == PA_MODE_RETIRE;
     int reload_batch = 0, spawned = 1;
     apr_uint32_t waiting;
@@ -1246,7 +1285,14 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
             }
         }
         if (st == PA_SLOT_STOPPING && !w->term_at) {
-            pa_worker_dismiss(w, 1);                /* released retiree */
+            /* A released retiree that is only renewed waits for its
+             * replacement (below); any other goes now. */
+            if (!retiring && pa_sb_renewal(a, slot->retire)) {
+                held++;
+            }
+            else {
+                pa_worker_dismiss(w, 1);
+            }
         }
         /* A worker whose request timed out gets a second, not
          * die-timeout: libfcgi apps wait until their request is over to
@@ -1273,7 +1319,6 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
                      && !retiring) {
                 slot->retire = PA_RETIRE_RELOAD;
                 reload_batch--;
-                ma->reload_marked++;
             }
             else if (app->max_requests
                      && slot->requests >= (apr_uint64_t)app->max_requests) {
@@ -1295,6 +1340,7 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
             if (slot->retire == PA_RETIRE_NONE) {
                 live++;
                 idle += st == PA_SLOT_IDLE;
+                unproven += !w->term_at && !pa_mgr_proven(ma, slot, w, now);
             }
             else {
                 serving_retirees++;
@@ -1353,6 +1399,10 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
         pa_mgr_new_occupant(slot, now);
     }
     live += nspawn;
+    unproven += nspawn + nunder;
+    if (held) {
+        pa_mgr_hold_retirees(m, ma, now, unproven);
+    }
     if (waiting && live + serving_retirees == 0
         && pa_sb_backoff_outlasts(a, now,
                                   apr_time_from_sec(app->queue_timeout))) {
@@ -1372,8 +1422,10 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
         }
         if (slot->retire != PA_RETIRE_NONE) {
             /* At PreforkAppMaxProcesses the replacement can only start
-             * once the retiree has left. */
-            if (live + serving_retirees > target
+             * once the retiree has left. A renewed one serves on until
+             * its replacement has shown that the app starts. */
+            if ((live + serving_retirees > target
+                 && !(unproven && pa_sb_renewal(a, slot->retire)))
                 || (m->max_procs && m->nprocs >= m->max_procs)) {
                 serving_retirees--;
                 pa_mgr_retire_idle_locked(m, ma, i, slot->retire);

@@ -171,14 +171,16 @@ int pa_sb_backoff_outlasts(const pa_sb_app_t *a, apr_time_t now,
     return a->backoff_until > now + (a->backoff_level > 1 ? 0 : wait);
 }
 
-/* Whether recycling for this reason waits out the app's backoff now. */
-static int pa_sb_stretched(const pa_sb_app_t *a, apr_uint32_t retire,
-                           apr_time_t now)
+int pa_sb_renewal(const pa_sb_app_t *a, apr_uint32_t retire)
 {
-    return pa_sb_backing_off(a, now)
-           && (retire == PA_RETIRE_LIFETIME || retire == PA_RETIRE_RELOAD
-               || retire == PA_RETIRE_MEMORY
-               || (retire == PA_RETIRE_MAX_REQUESTS && a->stretch));
+    return retire == PA_RETIRE_LIFETIME || retire == PA_RETIRE_RELOAD
+           || retire == PA_RETIRE_MEMORY
+           || (retire == PA_RETIRE_MAX_REQUESTS && a->stretch);
+}
+
+int pa_sb_stretched(const pa_sb_app_t *a, apr_uint32_t retire, apr_time_t now)
+{
+    return pa_sb_backing_off(a, now) && pa_sb_renewal(a, retire);
 }
 
 /* Hand slot i to a request of process client. Caller holds the lock. */

@@ -323,6 +323,12 @@ int pa_loud(pa_loud_t *l, int level, apr_time_t now, const char *what,
  * touch-reload, max-memory; max-requests if a->stretch) waits then: a
  * retiree would not be replaced, and serving on beats answering 503. */
 int pa_sb_backing_off(const pa_sb_app_t *a, apr_time_t now);
+/* Whether a worker leaves for this reason only to be renewed (lifetime,
+ * touch-reload, max-memory; max-requests if a->stretch): it can wait for
+ * its replacement, and serve on if none can start. */
+int pa_sb_renewal(const pa_sb_app_t *a, apr_uint32_t retire);
+/* Whether such recycling waits out a backoff now (pa_sb_backing_off()). */
+int pa_sb_stretched(const pa_sb_app_t *a, apr_uint32_t retire, apr_time_t now);
 /* Why a worker marked to leave will (pa_retire_e), as the status page
  * names it: "max-requests", "max-memory", ...; NULL for PA_RETIRE_NONE. */
 const char *pa_sb_retire_name(apr_uint32_t retire);

@@ -294,7 +294,9 @@ is_deeply([map { $_->{status} } @first], [200, 200, 200],
 my ($retired) = $first[2]{content} =~ /pid=(\d+)/;
 ok(wait_for(sub { app('mdeploy')->{crash_backoff_level} >= 1 }, timeout => 20),
    'its replacement exits at once: the app backs off');
-ok(wait_for(sub { !pid_alive($retired) }), '... and the retiree has left');
+# It waits for its replacement to prove itself, which never happens.
+sleep 2;
+ok(pid_alive($retired), '... and the worker at max-requests has not left the pool');
 my ($backoff_line, $backoff) = (wait_for_log(qr/PA00105: app mdeploy/, $off, file => $h->log_file)
                                 || '') =~ /^(.*(PA00105: app mdeploy[^\n]*))$/m;
 like($backoff || '', qr/the workers up serve on meanwhile, recycling waits/,
@@ -365,8 +367,8 @@ ok(wait_for(sub { app('mroll')->{crash_backoff_level} >= 1 }, timeout => 20),
    'touch-reload to a deploy that does not start: the app backs off');
 sleep 3;
 my %was = map { $_ => 1 } @before;
-is(scalar(grep { $was{$_} } pids('mroll')), 2,
-   'the first old worker went to try it; the two others stay');
+is(scalar(grep { $was{$_} } pids('mroll')), 3,
+   'the old workers stay, the one marked first too (its replacement never proved itself)');
 is(join(' ', map { $h->get('/mroll')->{status} } 1 .. 6), '200 200 200 200 200 200',
    'and serve');
 unlink "$tmp/broken-roll";
