@@ -22,6 +22,7 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -126,6 +127,11 @@ static const char *parse_uint(apr_pool_t *p, const char *key, const char *val,
         return apr_psprintf(p, "%s=%s: not a number", key, val);
     }
     n = apr_strtoi64(val, &end, 10);
+    if (apr_isalpha(*end)) {
+        /* "60s", "1m": php-fpm's and nginx's habit. */
+        return apr_psprintf(p, "%s=%s: a plain number, without a unit "
+                            "(times are in seconds)", key, val);
+    }
     if (*end || n > max) {
         return apr_psprintf(p, "%s=%s: must be a whole number up to %d",
                             key, val, max);
@@ -189,6 +195,9 @@ static const char *parse_size(const char *val, apr_off_t *out)
     }
     if (shift) {
         end++;
+    }
+    if (*end == '.') {
+        return "is not a whole number (e.g. 1536K, not 1.5M)";
     }
     if (*end) {
         return "has an unknown unit (use K, M or G)";
@@ -1041,16 +1050,26 @@ static void guard_status(apr_pool_t *pconf, apr_pool_t *ptemp,
     }
 }
 
-void pa_config_guard_status(apr_pool_t *pconf, apr_pool_t *ptemp)
+/* The module a "Require local" needs that is not loaded, NULL if none. */
+static const char *require_local_missing(void)
 {
     module *m = ap_top_module;
 
+    if (!ap_find_command_in_modules("Require", &m)) {
+        return "mod_authz_core";
+    }
+    if (!ap_lookup_provider(AUTHZ_PROVIDER_GROUP, guard_local,
+                            AUTHZ_PROVIDER_VERSION)) {
+        return "mod_authz_host";
+    }
+    return NULL;
+}
+
+void pa_config_guard_status(apr_pool_t *pconf, apr_pool_t *ptemp)
+{
     /* Without mod_authz_core and mod_authz_host a Require local would not
      * parse: check_handlers() warns of the open page instead. */
-    guard_status(pconf, ptemp, ap_conftree,
-                 ap_find_command_in_modules("Require", &m)
-                 && ap_lookup_provider(AUTHZ_PROVIDER_GROUP, guard_local,
-                                       AUTHZ_PROVIDER_VERSION));
+    guard_status(pconf, ptemp, ap_conftree, !require_local_missing());
 }
 
 /* Who sees a status page a configuration file sets at d: only local
@@ -1072,12 +1091,15 @@ static void say_status_access(handler_walk_t *w, const ap_directive_t *d,
         /* It shows every app's command line and the URI of every request
          * in flight; the enclosing sections often let everyone in
          * (Debian's <Directory /var/www/>). */
+        const char *missing = require_local_missing();
+
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, w->s,
                      PALOGNO(00013) "%s:%d: %s %s with no Require in its "
                      "section: whoever the enclosing sections let in sees "
                      "the status page (add 'Require local', or 'Require ip' "
-                     "for a monitoring host)", d->filename, d->line_num,
-                     d->directive, word);
+                     "for a monitoring host%s%s)", d->filename, d->line_num,
+                     d->directive, word,
+                     missing ? "; it needs " : "", missing ? missing : "");
     }
 }
 
@@ -1359,6 +1381,53 @@ static void php_children(const pa_app_t *app, server_rec *s)
     }
 }
 
+/* PHP's command-line interpreter (/usr/bin/php, a link to php8.2) speaks
+ * no FastCGI: each worker would exit at once, a crash loop in the log with
+ * nothing to say it is the wrong program. */
+static void php_cli(apr_pool_t *ptemp, const pa_app_t *app, server_rec *s)
+{
+    char *real = realpath(app->argv[0], NULL);
+    const char *base, *c;
+
+    if (!real) {
+        return;
+    }
+    base = strrchr(real, '/');
+    base = base ? base + 1 : real;
+    for (c = base + 3; *c && (apr_isdigit(*c) || *c == '.'); c++) {
+        continue;
+    }
+    if (!strncmp(base, "php", 3) && !*c) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
+                     PALOGNO(00018) "%s:%d: PreforkApp %s: '%s' is PHP's "
+                     "command-line interpreter (%s), which does not speak "
+                     "FastCGI: its workers would exit at once (use php-cgi)",
+                     app->file, app->line, app->name, app->argv[0],
+                     real);
+    }
+    free(real);
+}
+
+/* A touch-reload file in a directory that is not there can never be
+ * touched: the reloads would silently never happen. */
+static void touch_reload_dir(apr_pool_t *ptemp, const pa_app_t *app,
+                             server_rec *s)
+{
+    const char *dir, *why;
+
+    if (!app->touch_reload) {
+        return;
+    }
+    dir = ap_make_dirstr_parent(ptemp, app->touch_reload);
+    if ((why = not_a_dir(ptemp, dir)) != NULL) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
+                     PALOGNO(00019) "%s:%d: PreforkApp %s: touch-reload=%s: "
+                     "its directory %s: %s (no reload until it is there)",
+                     app->file, app->line, app->name, app->touch_reload, dir,
+                     why);
+    }
+}
+
 /* The largest H2MaxWorkers anywhere in the tree (-1: none). Any section's
  * counts, even one whose condition is false: too many waiter records cost
  * little, too few send requests away. */
@@ -1429,7 +1498,9 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
         if (app->protocol == PA_PROTO_FASTCGI) {
             php_max_requests(pconf, app);
             php_children(app, s);
+            php_cli(ptemp, app, s);
         }
+        touch_reload_dir(ptemp, app, s);
         if (app->cache && !pa_worker_attaches_zone(app)) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
                          PALOGNO(00010) "%s:%d: PreforkApp %s: cache=%s with "

@@ -2025,7 +2025,7 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
 
         q->waited += queued;                    /* for the slowlog */
         q->why = APR_STATUS_IS_TIMEUP(rv) ? "queue-timeout" : "refused";
-        ap_log_rerror(APLOG_MARK, level, rv, r,
+        ap_log_rerror(APLOG_MARK, level, busy ? 0 : rv, r,
                       PALOGNO(00304) "%s: %s after %" APR_TIME_T_FMT
                       " ms (queue-timeout %ds)%s", q->app->name, why,
                       apr_time_as_msec(queued), q->app->queue_timeout,

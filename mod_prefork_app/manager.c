@@ -64,6 +64,7 @@ pa_sb_t *pa_scoreboard;
  * would count none. */
 #define PA_MANAGER_QUICK_LIFE apr_time_from_sec(2)
 #define PA_TITLE "httpd (mod_prefork_app manager)"
+#define PA_MANAGER_COMM "pa-manager"    /* its name in /proc/PID/comm */
 
 typedef enum { PA_MODE_RUN, PA_MODE_RETIRE, PA_MODE_STOP } pa_mode_e;
 
@@ -292,6 +293,24 @@ void pa_set_title(const char *title, const char *comm)
     }
 }
 
+/* Whether pid is a manager (of any httpd): its name, as pa_mgr_main()
+ * sets it. */
+static int pa_mgr_is_manager(long pid)
+{
+    char path[64], comm[32];
+    ssize_t n;
+    int fd;
+
+    apr_snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+        return 0;
+    }
+    n = read(fd, comm, sizeof(comm) - 1);
+    close(fd);
+    return n == sizeof(PA_MANAGER_COMM)
+           && !memcmp(comm, PA_MANAGER_COMM "\n", sizeof(PA_MANAGER_COMM));
+}
+
 static void pa_mgr_write_pidfile(pa_manager_t *m)
 {
     /* A name of its own: unlocked (NFS), two managers may write at once. */
@@ -306,15 +325,20 @@ static void pa_mgr_write_pidfile(pa_manager_t *m)
     other = pa_read_pidfile(m->pidfile);
     if (other > 0 && other != (long)getpid()
         && pa_sb_pid_alive((pid_t)other)
-        && !pa_mgr_sibling((pid_t)other)) {
-        /* Two httpds with one DefaultRuntimeDir: the file names one of
-         * them, and its stop removes it under the other's manager. */
+        && !pa_mgr_sibling((pid_t)other) && pa_mgr_is_manager(other)) {
+        /* Two httpds with one DefaultRuntimeDir (a private one beside the
+         * system's): the file is the other's, which would lose it to us
+         * and then, at our stop, lose it altogether. */
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, m->s, PALOGNO(00136)
-                     "manager pid file %s names pid %ld, which runs but is "
-                     "not a manager of this httpd (another httpd with the "
-                     "same DefaultRuntimeDir?); it now names this one: give "
-                     "each httpd a DefaultRuntimeDir or PreforkAppPidFile "
-                     "of its own", m->pidfile, other);
+                     "manager pid file %s names pid %ld, the manager of "
+                     "another httpd (the same DefaultRuntimeDir?): left as "
+                     "it is, and this manager has none: give each httpd a "
+                     "DefaultRuntimeDir or PreforkAppPidFile of its own",
+                     m->pidfile, other);
+        if (lock >= 0) {
+            close(lock);
+        }
+        return;
     }
     len = apr_snprintf(buf, sizeof(buf), "%" APR_PID_T_FMT "\n", getpid());
     /* A file of that name is not followed or written through (a link
@@ -1988,7 +2012,7 @@ static void pa_mgr_main(pa_sb_t *sb, apr_pool_t *pconf, server_rec *s,
     sb->alive_wr = -1;
     ap_close_listeners();
     m.sig_fd = pa_mgr_signals();
-    pa_set_title(PA_TITLE, "pa-manager");
+    pa_set_title(PA_TITLE, PA_MANAGER_COMM);
     pa_worker_raise_nofile();
     pa_mgr_init(&m, sb, pconf, s);
     if (m.sig_fd < 0) {

@@ -9,6 +9,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use File::Temp ();
+use File::Copy ();
 
 my $hello = hello_path();
 my $plain = File::Temp->new(SUFFIX => '.txt');   # mode 0600: not executable
@@ -30,6 +31,9 @@ my @cases = (
     [ 'max-requests not a number', [ "$app max-requests=lots" ], qr/max-requests=lots: not a number/ ],
     [ 'negative lifetime',      [ "$app lifetime=-5" ],      qr/lifetime=-5: not a number/ ],
     [ 'fractional idle-timeout', [ "$app idle-timeout=1.5" ], qr/idle-timeout=1\.5: must be a whole number/ ],
+    [ 'idle-timeout with a unit', [ "$app idle-timeout=60s" ], qr/idle-timeout=60s: a plain number, without a unit \(times are in seconds\)/ ],
+    [ 'request-timeout in minutes', [ "$app request-timeout=1m" ], qr/request-timeout=1m: a plain number, without a unit/ ],
+    [ 'fractional reply-buffer', [ "$app reply-buffer=1.5M" ], qr/reply-buffer=1\.5M is not a whole number \(e\.g\. 1536K, not 1\.5M\)/ ],
     [ 'request-timeout=0',      [ "$app request-timeout=0" ], qr/request-timeout=0: must be at least 1/ ],
     [ 'max-memory not a size',  [ "$app max-memory=lots" ],  qr/max-memory=lots is not a number \(e\.g\. 64M\)/ ],
     [ 'max-memory bad unit',    [ "$app max-memory=5T" ],    qr/max-memory=5T has an unknown unit \(use K, M or G\)/ ],
@@ -147,7 +151,7 @@ my @cases = (
                                 qr/no PreforkApp named 'vnosuch'/, 4 ],
 );
 
-plan tests => 3 * @cases + 14;
+plan tests => 3 * @cases + 20;
 
 for my $case (@cases) {
     my ($what, $lines, $reason, $bad) = @$case;
@@ -207,6 +211,26 @@ like($r{out}, qr/PA00011: \Q$r{file}\E:$r{first}: PreforkApp php: PHP_FCGI_CHILD
 ok($r{rc} == 0 && $r{out} !~ /PA00011/, 'PHP_FCGI_CHILDREN=0: passes, with no warning')
     or diag("exit $r{rc}:\n$r{out}");
 
+# PHP's command-line interpreter (php, php8.2: a copy of hello stands in
+# for it, as for php-cgi above) speaks no FastCGI: a warning that names it.
+my $phpdir = File::Temp->newdir();
+for my $name ('php8.2', 'php-cgi8.2') {
+    File::Copy::copy($hello, "$phpdir/$name") or die "copy: $!";
+    chmod 0755, "$phpdir/$name";
+}
+symlink "$phpdir/php8.2", "$phpdir/php" or die "symlink: $!";
+%r = configtest(qq{PreforkApp cli "$phpdir/php"});
+ok($r{rc} == 0, 'PreforkApp naming php (the CLI): passes') or diag($r{out});
+like($r{out}, qr/PA00018: \Q$r{file}\E:$r{first}: PreforkApp cli: '\Q$phpdir\E\/php' is PHP's command-line interpreter \(\Q$phpdir\E\/php8\.2\), which does not speak FastCGI: its workers would exit at once \(use php-cgi\)/,
+     '... warned that it is PHP\'s command-line interpreter, with file and line');
+%r = configtest(qq{PreforkApp cgi "$phpdir/php-cgi8.2"});
+ok($r{rc} == 0 && $r{out} !~ /PA00018/, 'php-cgi8.2: no such warning') or diag($r{out});
+# A touch-reload file in a directory that is not there: never touched.
+%r = configtest(qq{PreforkApp tr "$hello" touch-reload=/nonexistent-pa-dir/restart.txt});
+ok($r{rc} == 0, 'touch-reload in a missing directory: passes') or diag($r{out});
+like($r{out}, qr{PA00019: \Q$r{file}\E:$r{first}: PreforkApp tr: touch-reload=/nonexistent-pa-dir/restart\.txt: its directory /nonexistent-pa-dir/: No such file or directory \(no reload until it is there\)},
+     '... warned, with file and line');
+
 # The status page where its own section says nothing of who may see it (the
 # enclosing sections often let everyone in): local clients only, as if
 # "Require local" were there (t/58), said with file and line. Where no
@@ -222,6 +246,18 @@ ok($r{rc} == 0, 'status page by AddHandler without Require: passes') or diag($r{
 like($r{out}, qr/PA00013: \Q$r{file}\E:@{[$r{first} + 1]}: AddHandler prefork-app-status with no Require in its section/,
      '... warned of as open, with file and line');
 unlike($r{out}, qr/PA00015/, '... no Require added to the <Directory>');
+# Without mod_authz_host no "Require local" can be added: the warning
+# says what is missing.
+{
+    my $dir = File::Temp::tempdir('pa-conf-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+    (my $base = base_config($dir, 1)) =~ s/^LoadModule authz_host_module[^\n]*\n//m;
+    open my $fh, '>', "$dir/httpd.conf" or die "$dir/httpd.conf: $!";
+    print $fh $base, "<Location /app-status>\n    SetHandler prefork-app-status\n</Location>\n";
+    close $fh;
+    my $out = qx{"@{[httpd_bin()]}" -t -f "$dir/httpd.conf" 2>&1};
+    like($out, qr/PA00013: .*SetHandler prefork-app-status with no Require in its section: .*for a monitoring host; it needs mod_authz_host\)/,
+         'status page without mod_authz_host: warned of as open, saying that Require local needs it');
+}
 %r = configtest('<Location /app-status>', '    SetHandler prefork-app-status', '    Require local', '</Location>',
                 '<Location /s2>', '    SetHandler prefork-app-status', '    <RequireAny>',
                 '        Require ip 192.0.2.1', '    </RequireAny>', '</Location>',

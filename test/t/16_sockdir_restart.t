@@ -4,8 +4,8 @@
 # serving, and the manager makes the directory once it can. A reload whose
 # configuration fails ends httpd (httpd's own rule) and leaves nothing of
 # ours behind, the cache zone's marker included. A second httpd given the
-# first one's DefaultRuntimeDir says that the manager pid file there was
-# the other's.
+# first one's DefaultRuntimeDir says that the manager pid file there is
+# the other's, and leaves it to it.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -18,7 +18,7 @@ use PATest qw(:all);
 if ($> == 0) {
     plan skip_all => 'root can make the directory whatever its mode';
 }
-plan tests => 22;
+plan tests => 24;
 
 my $echo = app_path('echo');
 my $top = File::Temp::tempdir('pa-sockdir-XXXXXX', TMPDIR => 1, CLEANUP => 1);
@@ -95,7 +95,10 @@ my $ha = PATest::Httpd->new(conf => qq{PreforkApp two "$echo" processes=1\n});
 my $hb = PATest::Httpd->new(conf => 'DefaultRuntimeDir "' . $ha->dir . qq{"\nPreforkApp two "$echo" processes=1\n});
 ok($ha->start && $hb->start, 'two httpds, the second with the first one\'s runtime directory')
     or diag($hb->error_log);
-ok(wait_for_log(qr/PA00136: manager pid file \S+ names pid \d+, which runs but is not a manager of this httpd/,
-                0, file => $hb->log_file), 'the second one\'s manager says whose the pid file was');
+my $amgr = $ha->manager_pid;
+ok(wait_for_log(qr/PA00136: manager pid file \S+ names pid $amgr, the manager of another httpd \(the same DefaultRuntimeDir\?\): left as it is, and this manager has none/,
+                0, file => $hb->log_file), 'the second one\'s manager says whose the pid file is, and leaves it');
 unlike($ha->error_log, qr/PA00136/, 'the first one has nothing to say');
-ok($hb->stop && $ha->stop, 'both stopped');
+ok($hb->stop, 'the second one stopped');
+is($ha->manager_pid, $amgr, 'the first one\'s manager pid file still names its manager (it was taken over, then removed)');
+ok($ha->stop, 'the first one stopped');

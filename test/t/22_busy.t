@@ -10,7 +10,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PADispatch qw(:all);
 
-plan tests => 22;
+plan tests => 23;
 
 my $logs = Apache::Test::vars('t_logs');
 my $app = 'dbusy';
@@ -71,8 +71,10 @@ $res = http()->get(base_url() . '/dqlimit?whoami=2');
 is("$res->{status} $res->{headers}{'retry-after'}", '503 60',
    'the next one: 503 with Retry-After, not a wait of queue-timeout 60 s');
 is(app_queued($app), 1, 'while the first still waits');
-ok(wait_for_log(qr/PA00304: dqlimit: no worker can come: queue-limit requests wait already/, $off),
-   'PA00304 says why');
+my ($line) = (wait_for_log(qr/PA00304: dqlimit: no worker can come: queue-limit requests wait already/, $off) // '')
+    =~ /^([^\n]*PA00304: dqlimit[^\n]*)/m;
+ok($line, 'PA00304 says why');
+unlike($line // '', qr/\(\d+\)[^\[]*\[client/, '... with no system error before it (there is none)');
 open $fh, '>', $hold or die "$hold: $!";
 close $fh;
 bg_result($ja);
