@@ -661,6 +661,11 @@ void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how,
          * a stop or at the claim's request-timeout, keeps its mark.) */
         if (slot->pid == claim->pid) {
             pa_sb_retire_mark(a, slot, how);
+            /* A renewed one may serve again (the manager's backoff keeps
+             * it): what its kept connection still holds of this reply. */
+            if (how == PA_RELEASE_OK) {
+                slot->unread = claim->unread;
+            }
         }
         slot->state = PA_SLOT_STOPPING;
         slot->req_start = 0;

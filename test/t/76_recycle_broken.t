@@ -13,7 +13,7 @@ use File::Copy ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 8;
+plan tests => 9;
 
 my $h = PATest::Httpd->new(status => 1, conf => '');
 my $prog = $h->dir . '/app';
@@ -40,6 +40,8 @@ is("@seen", join(' ', ('200:same') x 5),
 ok(wait_for_log(qr/PA00105: app rb: workers exit right after they start; backing off/, 0,
                 file => $h->log_file), 'the replacement cannot start: the app backs off');
 ok(pid_alive($pid), 'the worker is still there');
+unlike($h->error_log, qr/PA0040[16]|PA00318/,
+       'its kept connection carried on cleanly (no reply of an earlier request found first)');
 
 File::Copy::copy(app_path('echo'), $prog) or die "copy: $!";
 chmod 0755, $prog;
