@@ -660,10 +660,17 @@ void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how,
         /* (A fresh one put in under us that was told to go meanwhile, at
          * a stop or at the claim's request-timeout, keeps its mark.) */
         if (slot->pid == claim->pid) {
+            int clean = how == PA_RELEASE_OK && !(claim->kept && a->keep_off);
+
+            /* A worker marked only for renewal may serve again (the
+             * manager's backoff keeps it), with what its kept connection
+             * still holds of this reply; one whose request went wrong
+             * goes for that. */
+            if (!clean && pa_sb_renewal(a, slot->retire)) {
+                slot->retire = PA_RETIRE_NONE;
+            }
             pa_sb_retire_mark(a, slot, how);
-            /* A renewed one may serve again (the manager's backoff keeps
-             * it): what its kept connection still holds of this reply. */
-            if (how == PA_RELEASE_OK) {
+            if (clean) {
                 slot->unread = claim->unread;
             }
         }

@@ -757,6 +757,40 @@ static void test_max_requests_retires(void **state)
     assert_int_equal(c.slot->state, PA_SLOT_STOPPING);
 }
 
+/* A worker marked for renewal only (max-requests, lifetime, ...) that is
+ * released clean keeps that mark, and what its kept connection still holds
+ * of the reply: the manager may let it serve again (a backoff). One whose
+ * request went wrong is marked for that instead: never served again. */
+static void test_renewal_mark_and_failure(void **state)
+{
+    fixture_t *f = *state;
+    pa_slot_t *slot = pa_sb_slot(f->sb, f->a, 0);
+    pa_claim_t c;
+
+    f->a->stretch = 1;
+    worker_up(f, 0, 1000);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL, NULL, 0), APR_SUCCESS);
+    slot->retire = PA_RETIRE_LIFETIME;      /* marked by the manager */
+    c.unread = 8;
+    pa_sb_release(f->sb, &c, PA_RELEASE_OK, NULL, NULL);
+    assert_int_equal(slot->state, PA_SLOT_STOPPING);
+    assert_int_equal(slot->retire, PA_RETIRE_LIFETIME);
+    assert_int_equal(slot->unread, 8);
+
+    worker_up(f, 0, 1001);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL, NULL, 0), APR_SUCCESS);
+    slot->retire = PA_RETIRE_LIFETIME;
+    pa_sb_release(f->sb, &c, PA_RELEASE_BROKEN, NULL, NULL);
+    assert_int_equal(slot->state, PA_SLOT_STOPPING);
+    assert_int_equal(slot->retire, PA_RETIRE_BROKEN);
+
+    worker_up(f, 0, 1002);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL, NULL, 0), APR_SUCCESS);
+    slot->retire = PA_RETIRE_MAX_REQUESTS;
+    pa_sb_release(f->sb, &c, PA_RELEASE_ABANDONED, NULL, NULL);
+    assert_int_equal(slot->retire, PA_RETIRE_ABANDONED);
+}
+
 static void claim_release(fixture_t *f, int n, pa_release_e how)
 {
     pa_claim_t c;
@@ -1375,6 +1409,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sweep_frees_grant_of_dead_waiter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sweep_checks_life_when_asked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_max_requests_retires, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_renewal_mark_and_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recycling_waits_out_backoff, setup, teardown),
         cmocka_unit_test_setup_teardown(test_release_after_worker_died_or_replaced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_release_timeout_counts, setup, teardown),
