@@ -120,6 +120,8 @@ typedef struct pa_manager_t {
     int sockdir_lost;           /* gone (logged), 2: cannot be made (logged) */
     int keep_conn;              /* an app keeps connections: conn.sock */
     apr_time_t stranger_logged; /* PA00133, at most once a minute */
+    apr_time_t pidfile_wait;    /* the pid file named another httpd's
+                                 * manager then: tried again each second */
     pid_t parent;               /* httpd's parent, which replaces us */
     int retired;                /* SIGUSR1 came: nobody replaces us */
 } pa_manager_t;
@@ -328,18 +330,23 @@ static void pa_mgr_write_pidfile(pa_manager_t *m)
         && !pa_mgr_sibling((pid_t)other) && pa_mgr_is_manager(other)) {
         /* Two httpds with one DefaultRuntimeDir (a private one beside the
          * system's): the file is the other's, which would lose it to us
-         * and then, at our stop, lose it altogether. */
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, m->s, PALOGNO(00136)
-                     "manager pid file %s names pid %ld, the manager of "
-                     "another httpd (the same DefaultRuntimeDir?): left as "
-                     "it is, and this manager has none: give each httpd a "
-                     "DefaultRuntimeDir or PreforkAppPidFile of its own",
-                     m->pidfile, other);
+         * and then, at our stop, lose it altogether. Or the manager of an
+         * httpd we replace, still stopping: ours once it is gone. */
+        if (!m->pidfile_wait) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, m->s, PALOGNO(00136)
+                         "manager pid file %s names pid %ld, the manager of "
+                         "another httpd (the same DefaultRuntimeDir?): left "
+                         "as it is while that one runs, and this manager has "
+                         "none: give each httpd a DefaultRuntimeDir or "
+                         "PreforkAppPidFile of its own", m->pidfile, other);
+        }
+        m->pidfile_wait = apr_time_now();
         if (lock >= 0) {
             close(lock);
         }
         return;
     }
+    m->pidfile_wait = 0;
     len = apr_snprintf(buf, sizeof(buf), "%" APR_PID_T_FMT "\n", getpid());
     /* A file of that name is not followed or written through (a link
      * put there, where the directory is another user's to write too). */
@@ -1137,12 +1144,12 @@ static void pa_mgr_note_slow(pa_manager_t *m, const pa_app_t *app, int i,
  * only renewed: each leaves once no replacement is on probation; if the
  * app cannot start any more (the program removed, a deploy that crashes),
  * the backoff that follows finds it still there, and it serves on (as the
- * workers still up do) rather than leave the pool empty. Caller holds the
- * app's lock. */
-static void pa_mgr_hold_retirees(pa_manager_t *m, pa_mapp_t *ma,
-                                 apr_time_t now, int unproven)
+ * workers still up do) rather than leave the pool empty. Returns how many
+ * serve again. Caller holds the app's lock. */
+static int pa_mgr_hold_retirees(pa_manager_t *m, pa_mapp_t *ma,
+                                apr_time_t now, int unproven)
 {
-    int i;
+    int i, revived = 0;
 
     for (i = 0; i < (int)ma->nslots; i++) {
         pa_slot_t *slot = pa_sb_slot(m->sb, ma->a, i);
@@ -1155,11 +1162,13 @@ static void pa_mgr_hold_retirees(pa_manager_t *m, pa_mapp_t *ma,
         if (pa_sb_stretched(ma->a, slot->retire, now)) {
             slot->retire = PA_RETIRE_NONE;
             pa_sb_wake_waiter(pa_sb_slot_ready_locked(m->sb, ma->a, i));
+            revived++;
         }
         else if (!unproven) {
             pa_worker_dismiss(w, 1);
         }
     }
+    return revived;
 }
 
 /* One pass over an app: health checks, timeouts, then scaling. */
@@ -1425,7 +1434,7 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
     live += nspawn;
     unproven += nspawn + nunder;
     if (held) {
-        pa_mgr_hold_retirees(m, ma, now, unproven);
+        live += pa_mgr_hold_retirees(m, ma, now, unproven);
     }
     if (waiting && live + serving_retirees == 0
         && pa_sb_backoff_outlasts(a, now,
@@ -1973,6 +1982,10 @@ static void pa_mgr_loop(pa_manager_t *m)
         }
         else if (!m->quiet_since) {
             m->quiet_since = now;
+        }
+        if (m->mode == PA_MODE_RUN && m->pidfile_wait
+            && now - m->pidfile_wait >= apr_time_from_sec(1)) {
+            pa_mgr_write_pidfile(m);
         }
         /* Its parent-death signal does not come from an httpd that was
          * root when it forked us and is User's when it exits (httpd -X):

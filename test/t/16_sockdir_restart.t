@@ -18,7 +18,7 @@ use PATest qw(:all);
 if ($> == 0) {
     plan skip_all => 'root can make the directory whatever its mode';
 }
-plan tests => 24;
+plan tests => 25;
 
 my $echo = app_path('echo');
 my $top = File::Temp::tempdir('pa-sockdir-XXXXXX', TMPDIR => 1, CLEANUP => 1);
@@ -96,9 +96,12 @@ my $hb = PATest::Httpd->new(conf => 'DefaultRuntimeDir "' . $ha->dir . qq{"\nPre
 ok($ha->start && $hb->start, 'two httpds, the second with the first one\'s runtime directory')
     or diag($hb->error_log);
 my $amgr = $ha->manager_pid;
-ok(wait_for_log(qr/PA00136: manager pid file \S+ names pid $amgr, the manager of another httpd \(the same DefaultRuntimeDir\?\): left as it is, and this manager has none/,
+ok(wait_for_log(qr/PA00136: manager pid file \S+ names pid $amgr, the manager of another httpd \(the same DefaultRuntimeDir\?\): left as it is while that one runs, and this manager has none/,
                 0, file => $hb->log_file), 'the second one\'s manager says whose the pid file is, and leaves it');
 unlike($ha->error_log, qr/PA00136/, 'the first one has nothing to say');
-ok($hb->stop, 'the second one stopped');
-is($ha->manager_pid, $amgr, 'the first one\'s manager pid file still names its manager (it was taken over, then removed)');
+is($ha->manager_pid, $amgr, 'the first one\'s manager pid file still names its manager (it was taken over)');
 ok($ha->stop, 'the first one stopped');
+# The file is the second one's once the first one's manager is gone.
+ok(wait_for(sub { my $p = $ha->manager_pid; $p && $p != $amgr && pid_alive($p) }, timeout => 30),
+   'then the second one\'s manager writes its own there');
+ok($hb->stop, 'the second one stopped');
