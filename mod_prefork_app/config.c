@@ -71,12 +71,13 @@ pa_server_conf_t *pa_get_conf(server_rec *s)
 
 int pa_handler_lookalike(const char *name)
 {
-    const char *p = name + 7;
+    const char *p;
 
     /* prefork-app, prefork_app, preforkapp, any case, then anything. */
     if (strncasecmp(name, "prefork", 7)) {
         return 0;
     }
+    p = name + 7;
     if (*p == '-' || *p == '_') {
         p++;
     }
@@ -1386,18 +1387,20 @@ static void php_children(const pa_app_t *app, server_rec *s)
  * nothing to say it is the wrong program. */
 static void php_cli(apr_pool_t *ptemp, const pa_app_t *app, server_rec *s)
 {
-    char *real = realpath(app->argv[0], NULL);
+    char *real;
     const char *base, *c;
 
-    if (!real) {
+    /* (With a script to run, it may be a FastCGI daemon written in PHP.) */
+    if (app->argv[1] || !(real = realpath(app->argv[0], NULL))) {
         return;
     }
     base = strrchr(real, '/');
     base = base ? base + 1 : real;
-    for (c = base + 3; *c && (apr_isdigit(*c) || *c == '.'); c++) {
-        continue;
+    c = strncmp(base, "php", 3) ? "-" : base + 3;
+    while (apr_isdigit(*c) || *c == '.') {
+        c++;
     }
-    if (!strncmp(base, "php", 3) && !*c) {
+    if (!*c) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
                      PALOGNO(00018) "%s:%d: PreforkApp %s: '%s' is PHP's "
                      "command-line interpreter (%s), which does not speak "
