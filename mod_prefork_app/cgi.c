@@ -147,6 +147,26 @@ static int pa_cgi_next(const pa_app_t *app, char **hdr, size_t *len)
     }
 }
 
+/* A variable's name as mod_cgi and mod_cgid give it to a program (httpd's
+ * ap_create_environment()): a leading digit and anything not a letter or
+ * digit become '_'. SetEnv and SetEnvIf names such as no-gzip or
+ * force-response-1.0 would otherwise reach the program under names a shell
+ * drops, or a script written for mod_cgi does not look for. */
+static void pa_cgi_env_name(char *name, size_t nl)
+{
+    size_t i;
+
+    for (i = 0; i < nl; i++) {
+        unsigned char c = (unsigned char)name[i];
+
+        if ((i == 0 && c >= '0' && c <= '9')
+            || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+                 || (c >= '0' && c <= '9'))) {
+            name[i] = '_';
+        }
+    }
+}
+
 static int pa_cgi_has(const char **envp, const char *name, size_t nl)
 {
     for (; *envp; envp++) {
@@ -218,10 +238,13 @@ void pa_cgi_serve(const pa_app_t *app, const char **envp, int other_rights)
     }
     for (i = 0; i + 1 < len; ) {
         /* pa_cgi_header() saw that each name has its value. */
-        const char *name = hdr + i, *value = name + strlen(name) + 1;
+        char *name = hdr + i;
+        const char *value = name + strlen(name) + 1;
         size_t nl = strlen(name), vl = strlen(value);
 
         i += nl + vl + 2;
+        /* Looked at by the name the program gets. */
+        pa_cgi_env_name(name, nl);
         /* SCGI=1 is the wire's, not the program's, and so is an empty
          * CONTENT_LENGTH (no body); the app's own environment
          * (PreforkAppEnv, PATH) wins over httpd's variables. */

@@ -13,7 +13,7 @@ use PADispatch qw(:all);
 use PALoad;
 use IO::Socket::UNIX ();
 
-plan tests => 62;
+plan tests => 64;
 
 my $logs = Apache::Test::vars('t_logs');
 my $app = 'dcgi';
@@ -53,6 +53,13 @@ ok(settle(), 'two launchers waiting');
        'PreforkAppEnv set twice: the later value, once');
     is(scalar(grep { /^PATH=/ } @lines), 1, 'one PATH: the app\'s, not httpd\'s');
     is($env{PATH}, '/usr/local/bin:/usr/bin:/bin', 'PATH is the app\'s');
+    # As mod_cgi and mod_cgid name them (ap_create_environment()): a shell
+    # drops a name with - or . from the environment it passes on.
+    ok(grep({ $_ eq 'pa_flag_v1=on' } @lines) && !grep({ /^pa-flag/ } @lines),
+       'SetEnv pa-flag.v1: the program gets pa_flag_v1')
+        or diag(join("\n", grep { /flag/ } @lines));
+    ok(grep({ $_ eq '_lives=yes' } @lines) && !grep({ /^9lives/ } @lines),
+       'SetEnv 9lives: the program gets _lives');
 }
 
 # A body of no bytes is still a body the client gave a length for.
