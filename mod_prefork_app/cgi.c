@@ -199,6 +199,12 @@ static int pa_cgi_var_safe(const char *name)
     };
     size_t i;
 
+    /* httpd never sends it (httpoxy: dispatch takes a client's Proxy:
+     * header out): one that comes would point the program's own HTTP
+     * requests at a proxy of the sender's. */
+    if (!strcmp(name, "HTTP_PROXY")) {
+        return 0;
+    }
     for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
         if (!strncmp(name, prefixes[i], strlen(prefixes[i]))) {
             return 1;

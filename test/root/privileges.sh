@@ -21,7 +21,7 @@
 #     test says so, but httpd -k stop still stops it
 #   - a CGI launcher of a user= app (or group= alone) passes on only CGI's
 #     and httpd's variables, whoever connects to its socket (not
-#     LD_LIBRARY_PATH)
+#     LD_LIBRARY_PATH, nor HTTP_PROXY)
 #   - nothing is left after stop
 #   - httpd -X as root stops on SIGTERM, its manager and workers with it
 # Run by scripts/test when it runs as root.
@@ -126,7 +126,8 @@ inject() {
     runuser -u www-data -- perl -MIO::Socket::UNIX -e '
     my $s = IO::Socket::UNIX->new(Peer => $ARGV[0]) or die "connect: $!\n";
     my $h = join "", map { "$_\0" } CONTENT_LENGTH => 0, REQUEST_METHOD => "GET",
-        SCRIPT_NAME => "/cgiother", HTTP_X_PA => "ok", LD_LIBRARY_PATH => "/pa-injected";
+        SCRIPT_NAME => "/cgiother", HTTP_X_PA => "ok", LD_LIBRARY_PATH => "/pa-injected",
+        HTTP_PROXY => "http://pa-proxy/";
     print $s length($h), ":", $h, ",";
     shutdown($s, 1);
     local $/;
@@ -137,6 +138,10 @@ check "user= CGI program: a request sent to its launcher's socket directly is se
     grep -q '^REQUEST_METHOD=GET' <<<"$injected"
 check "with the variables of CGI and httpd (HTTP_*)" grep -q '^HTTP_X_PA=ok' <<<"$injected"
 check "but not one outside them (LD_LIBRARY_PATH)" refused grep -q 'pa-injected' <<<"$injected"
+# httpd never sends HTTP_PROXY (httpoxy): one that comes is not httpd's,
+# and would send the program's own HTTP requests through www-data's proxy.
+check "nor HTTP_PROXY, although it is named like a header's" \
+    refused grep -q 'pa-proxy' <<<"$injected"
 check "through httpd it serves as usual" \
     grep -q '^REQUEST_URI=/cgiother?x=1' <<<"$(get '/cgiother?x=1')"
 # The same user as httpd's but another group (group=nogroup): www-data
