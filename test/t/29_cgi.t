@@ -104,7 +104,11 @@ ok(settle(), 'two launchers waiting');
     }
     is(scalar(keys %pids), 4, 'four requests, four processes, each serving one');
     ok(settle(), 'launchers waiting again');
-    my $c = st()->{counters};
+    # A program is counted once the manager has reaped it, which may come
+    # after its next launcher is up.
+    my $c;
+    wait_for(sub { $c = st()->{counters};
+                   ($c->{recycled_max_requests} || 0) - ($c0->{recycled_max_requests} || 0) >= 4 });
     ok(($c->{crashed} || 0) == 0, 'programs that exit after their request are not crashes');
     # A program usually exits before its reply has all been read: no
     # launcher is started in its place for a request that has one already.
