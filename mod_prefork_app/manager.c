@@ -138,6 +138,9 @@ typedef struct pa_retired_t {
     char pidfile[APR_PATH_MAX]; /* its generation's PreforkAppPidFile */
 } pa_retired_t;
 
+/* pconf userdata: the generation's managers, pa_mgr_proc_t pointers. */
+#define PA_GENERATION_KEY "mod_prefork_app_generation_managers"
+
 /* The httpd parent's handle on a manager. */
 typedef struct pa_mgr_proc_t {
     apr_proc_t proc;
@@ -2270,6 +2273,63 @@ static void pa_manager_maint(int reason, void *data, apr_wait_t status)
     }
 }
 
+/* httpd exits: its process pool goes, and with it first plog, which holds
+ * a piped ErrorLog's program (rotatelogs, logger), then pconf, whose
+ * cleanups would only now stop the managers: everything they log while
+ * stopping (PA00113, PA00111, PA00101; and PA00117, PA00150 here) went to a
+ * logger already told to quit. So the managers are stopped first thing,
+ * before any of the process pool's subpools. */
+static apr_status_t pa_managers_stop_first(void *data)
+{
+    apr_pool_t *pconf = data;
+    apr_array_header_t *list = NULL;
+    int i;
+
+    apr_pool_userdata_get((void **)&list, PA_GENERATION_KEY, pconf);
+    if (!list || ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_EXITING) {
+        return APR_SUCCESS;
+    }
+    for (i = 0; i < list->nelts; i++) {
+        pa_mgr_proc_t *mp = APR_ARRAY_IDX(list, i, pa_mgr_proc_t *);
+
+        if (!mp->gone) {
+            mp->gone = 1;           /* its pconf cleanup has nothing left */
+            pa_manager_stop(mp);
+            if (mp->retired) {
+                mp->retired->pid = 0;
+            }
+        }
+    }
+    return APR_SUCCESS;
+}
+
+/* A restart: the next generation hooks its own (this module's code may be
+ * mapped elsewhere by then). */
+static apr_status_t pa_managers_unhook(void *data)
+{
+    apr_pool_cleanup_kill(apr_pool_parent_get(data), data,
+                          pa_managers_stop_first);
+    return APR_SUCCESS;
+}
+
+/* This generation's managers (its own and the retired ones it watches). */
+static void pa_generation_add(pa_mgr_proc_t *mp)
+{
+    apr_array_header_t *list = NULL;
+
+    apr_pool_userdata_get((void **)&list, PA_GENERATION_KEY, mp->pconf);
+    if (!list) {
+        list = apr_array_make(mp->pconf, 4, sizeof(pa_mgr_proc_t *));
+        apr_pool_userdata_set(list, PA_GENERATION_KEY, apr_pool_cleanup_null,
+                              mp->pconf);
+        apr_pool_pre_cleanup_register(apr_pool_parent_get(mp->pconf),
+                                      mp->pconf, pa_managers_stop_first);
+        apr_pool_cleanup_register(mp->pconf, mp->pconf, pa_managers_unhook,
+                                  apr_pool_cleanup_null);
+    }
+    APR_ARRAY_PUSH(list, pa_mgr_proc_t *) = mp;
+}
+
 static apr_status_t pa_manager_fork(pa_mgr_proc_t *mp)
 {
     pid_t parent = getpid();
@@ -2319,15 +2379,21 @@ void pa_manager_adopt_retired(apr_pool_t *pconf)
         mp->pconf = pconf;
         apr_proc_other_child_register(&mp->proc, pa_manager_maint, mp, NULL,
                                       pconf);
+        pa_generation_add(mp);
     }
 }
 
 apr_status_t pa_manager_start(pa_sb_t *sb, apr_pool_t *pconf, server_rec *s)
 {
     pa_mgr_proc_t *mp = apr_pcalloc(pconf, sizeof(*mp));
+    apr_status_t rv;
 
     mp->sb = sb;
     mp->s = s;
     mp->pconf = pconf;
-    return pa_manager_fork(mp);
+    rv = pa_manager_fork(mp);
+    if (rv == APR_SUCCESS) {
+        pa_generation_add(mp);      /* never a pid 0 to signal at exit */
+    }
+    return rv;
 }
