@@ -684,14 +684,29 @@ static void pa_mgr_back_off(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
         int recycles = (ma->app->max_requests && a->stretch)
                        || ma->app->lifetime || ma->app->touch_reload
                        || ma->app->max_memory;
+        int serving = 0;
+        apr_uint32_t i;
 
+        /* Workers proven (answered, or up start-delay), the ones that
+         * serve on: after a graceful restart onto a program that does not
+         * start there are none, and saying otherwise hid the outage. Read
+         * without the lock: only for the line below. */
+        for (i = 0; i < ma->nslots && !serving; i++) {
+            const pa_slot_t *o = pa_sb_slot(m->sb, a, (int)i);
+
+            serving = ma->w[i].pid
+                      && (o->answered > 0
+                          || now - ma->w[i].spawned
+                             >= apr_time_from_sec(ma->app->start_delay));
+        }
         ma->loop_began = now;
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, m->s, PALOGNO(00105)
                      "app %s: %s; backing off (next spawn in %"
                      APR_TIME_T_FMT " ms, growing up to %" APR_TIME_T_FMT
                      " s)%s", ma->app->name, why, apr_time_as_msec(delay),
                      apr_time_sec(cap),
-                     recycles ? "; the workers up serve on meanwhile, "
+                     !serving ? "; no worker is up to serve meanwhile"
+                     : recycles ? "; the workers up serve on meanwhile, "
                      "recycling waits" : "");
     }
     else {

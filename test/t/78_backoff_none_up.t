@@ -1,0 +1,35 @@
+# A crash loop with no worker up (a graceful restart, or a start, onto a
+# program that exits at once): PA00105 said "the workers up serve on
+# meanwhile" for an app with touch-reload=, lifetime=, max-requests= or
+# max-memory=, while the app answered 503. It says no worker is up now.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use File::Temp ();
+use Apache::Test qw(-withtestmore);
+use PATest qw(:all);
+
+plan tests => 3;
+
+my $dir = File::Temp::tempdir('pa-noneup-XXXXXX', TMPDIR => 1,
+                              CLEANUP => !$ENV{PA_KEEP_TMP});
+chmod 0755, $dir;
+open my $fh, '>', "$dir/broken" or die "$dir/broken: $!";
+print $fh "#!/bin/sh\necho 'cannot load its settings' >&2\nexit 1\n";
+close $fh;
+chmod 0755, "$dir/broken";
+
+my $h = PATest::Httpd->new(conf => <<"EOF");
+PreforkApp noneup "$dir/broken" processes=1 touch-reload=$dir/reload lifetime=3600
+<Location /n>
+    SetHandler prefork-app:noneup
+</Location>
+EOF
+ok($h->start, 'private httpd with an app that exits at start') or diag($h->error_log);
+my ($line) = (wait_for_log(qr/PA00105: app noneup[^\n]*/, 0, file => $h->log_file)
+              || '') =~ /(PA00105: app noneup[^\n]*)/;
+like($line || '', qr/no worker is up/, 'PA00105 says no worker is up')
+    or diag($h->error_log);
+unlike($line || '', qr/serve on meanwhile/, '... not that workers serve on');
+$h->stop;
