@@ -391,12 +391,13 @@ void pa_worker_raise_nofile(void)
     }
 }
 
-/* A FastCGI or SCGI worker leads a process group of its own, so that what
- * it forks leaves with it: children that share its socket and accept on it
+/* Every worker leads a process group of its own (pa_child_exec()); a
+ * FastCGI or SCGI worker's group is killed with it, so that what it forks
+ * leaves with it: children that share its socket and accept on it
  * (FCGI::ProcManager, fcgiwrap -c, php-cgi's PHP_FCGI_CHILDREN) would
  * otherwise outlive a worker that is SIGKILLed or dies first, and take
  * connections meant for its successor. A CGI program's background jobs
- * are its own business, as under mod_cgi. */
+ * are its own business, as under mod_cgi: its group is let be. */
 static int pa_worker_grouped(const pa_worker_t *w)
 {
     return w->app->protocol != PA_PROTO_CGI;
@@ -455,9 +456,11 @@ static void pa_child_exec(pa_worker_t *w, int out_fd, const char **envp,
             setrlimit(RLIMIT_NOFILE, &rl);
         }
     }
-    if (pa_worker_grouped(w)) {
-        setpgid(0, 0);
-    }
+    /* A group of its own, CGI launchers too: a kill(0, sig) in a program
+     * (a shell's `trap 'kill 0' EXIT`, to stop its background jobs) must
+     * not reach the manager's group, the other apps' idle launchers and
+     * their programs in the middle of their requests. */
+    setpgid(0, 0);
     pa_child_schedule(w->app);
     other_rights = pa_app_other_rights(w->app);
     pa_child_drop_privileges(w);

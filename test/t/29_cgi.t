@@ -13,7 +13,7 @@ use PADispatch qw(:all);
 use PALoad;
 use IO::Socket::UNIX ();
 
-plan tests => 64;
+plan tests => 70;
 
 my $logs = Apache::Test::vars('t_logs');
 my $app = 'dcgi';
@@ -249,5 +249,59 @@ is($st->{connections}, 'per_request', 'status: a connection per request');
     my $r = $h->get('/cy', timeout => 60);
     is($r->{status}, 200, 'one that holds a connection open and says nothing: the next request is served');
     close $c;
+    $h->stop;
+}
+
+# A program that signals its process group (kill 0: a shell's way to stop
+# its background jobs, as in trap 'kill 0' EXIT) reaches what it started,
+# not the manager's group: that took the manager itself (SIGTERM: every
+# app's workers stopped, a new manager started), the other apps' idle
+# launchers (crashes, a crash-loop backoff) and their programs in the
+# middle of a request (502).
+{
+    my $h = PATest::Httpd->new(status => 1, conf => '');
+    my $dir = $h->dir;
+    my %prog = (
+        'kill.sh' => "#!/bin/sh\ntrap '' TERM\nprintf 'Content-Type: text/plain\\r\\n\\r\\nsent\\n'\nkill -TERM 0\n",
+        'wait.sh' => "#!/bin/sh\n: >\"\$0.started\"\ni=0\nwhile [ ! -e \"\$0.go\" ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i + 1)); done\n"
+                   . "printf 'Content-Type: text/plain\\r\\n\\r\\ndone\\n'\n",
+    );
+    for my $name (keys %prog) {
+        open my $fh, '>', "$dir/$name" or die "$dir/$name: $!";
+        print $fh $prog{$name};
+        close $fh;
+        chmod 0755, "$dir/$name";
+    }
+    my $hello = hello_path();
+    open my $fh, '>>', "$dir/httpd.conf" or die $!;
+    print $fh qq{PreforkApp ck "$dir/kill.sh" protocol=cgi processes=1\n},
+              qq{PreforkApp cw "$dir/wait.sh" protocol=cgi processes=2\n},
+              qq{PreforkApp cf "$hello" processes=1\n};
+    print $fh "<Location /$_>\n    SetHandler prefork-app:$_\n</Location>\n" for qw(ck cw cf);
+    close $fh;
+    ok($h->start && $h->get('/cf')->{status} == 200, 'a private httpd: a FastCGI app answers')
+        or diag($h->error_log);
+    my $manager = $h->manager_pid;
+    my @fcgi = $h->pids('cf');
+    my $busy = $h->send_raw('GET', '/cw');
+    ok(wait_for(sub { -e "$dir/wait.sh.started" }), 'a CGI program of another app is at its request');
+    my $off = error_log_offset($h->log_file);
+    my $res = $h->get('/ck');
+    is("$res->{status} $res->{content}", "200 sent\n", 'a program that sent SIGTERM to its process group answers')
+        or diag($h->error_log);
+    # Its launcher replaced: the manager has seen it leave (and any signal
+    # sent before that).
+    ok(wait_for(sub { (($h->app('ck') || {})->{processes}{idle} // 0) == 1 })
+       && $h->get('/cf')->{status} == 200
+       && ($h->manager_pid // 0) == $manager && "@{[ $h->pids('cf') ]}" eq "@fcgi"
+       && error_log_since($off, $h->log_file) !~ /PA00113/,
+       'the manager and the other apps\' workers did not get it') or diag(error_log_since($off, $h->log_file));
+    open my $go, '>', "$dir/wait.sh.go" or die $!;
+    close $go;
+    my ($status, $body) = $h->read_reply($busy);
+    ok($status == 200 && $body =~ /^done$/m, 'nor the other app\'s program in the middle of its request')
+        or diag("$status $body");
+    is($h->counter('cw', 'crashed') || 0, 0, 'nor its waiting launcher: no crash counted')
+        or diag(error_log_since($off, $h->log_file));
     $h->stop;
 }
