@@ -24,6 +24,18 @@
 
 #define SHC_LOCK_SPINS 200         /* trylocks before sleeping on the lock */
 
+/* The lock wait's deadline: on the monotonic clock where glibc can wait on
+ * it (2.30), since one on the wall clock moves with it: set back an hour
+ * while a holder is stopped, it made every locker wait an hour. */
+#if defined(__GLIBC__) \
+    && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 30))
+#define SHC_LOCK_CLOCK CLOCK_MONOTONIC
+#define shc_mutex_waitlock(m, t) pthread_mutex_clocklock(m, CLOCK_MONOTONIC, t)
+#else
+#define SHC_LOCK_CLOCK CLOCK_REALTIME
+#define shc_mutex_waitlock(m, t) pthread_mutex_timedlock(m, t)
+#endif
+
 #define SHC_TAG_EVICT  64          /* evictions to free tag records (the
                                     * header documents it) */
 #define SHC_TAG_SCAN   16          /* entries looked at from each LRU tail */
@@ -253,14 +265,14 @@ static int shc_lock_wait(shc_header_t *hdr)
         rv = ETIMEDOUT;
     }
     else {
-        clock_gettime(CLOCK_REALTIME, &until);  /* timedlock's clock */
+        clock_gettime(SHC_LOCK_CLOCK, &until);
         until.tv_sec += APR_SHM_CACHE_LOCK_TIMEOUT / APR_USEC_PER_SEC;
         until.tv_nsec += (APR_SHM_CACHE_LOCK_TIMEOUT % APR_USEC_PER_SEC) * 1000;
         if (until.tv_nsec >= 1000000000) {
             until.tv_sec++;
             until.tv_nsec -= 1000000000;
         }
-        rv = pthread_mutex_timedlock(&hdr->lock, &until);
+        rv = shc_mutex_waitlock(&hdr->lock, &until);
         if (rv == ETIMEDOUT) {
             __atomic_store_n(&hdr->stuck_until,
                              monotonic_usec() + APR_SHM_CACHE_LOCK_TIMEOUT,

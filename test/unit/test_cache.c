@@ -18,7 +18,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "apr_general.h"
@@ -30,6 +32,7 @@
 #include "shc_private.h"       /* zone_check() walks the layout */
 
 static const char *helper_path;     /* cache_attach_helper, next to us */
+static volatile time_t realtime_skew;   /* see clock_gettime() below */
 static char tmpdir[] = "/tmp/test_cache.XXXXXX";
 static int name_seq;
 
@@ -1620,6 +1623,69 @@ static void test_stopped_while_locked(void **state)
     apr_pool_destroy(p);
 }
 
+/* The library's view of the wall clock: realtime_skew seconds ahead of
+ * the kernel's, as if the clock were set back by that much right after a
+ * deadline was read from it (the library is linked into this program, so
+ * its calls come here). */
+int clock_gettime(clockid_t id, struct timespec *ts)
+{
+    int rv = (int)syscall(SYS_clock_gettime, id, ts);
+
+    if (rv == 0 && id == CLOCK_REALTIME) {
+        ts->tv_sec += realtime_skew;
+    }
+    return rv;
+}
+
+/* The wait for a stopped holder is a second whatever the wall clock does:
+ * with the clock set back an hour meanwhile, a locker still gives up after
+ * a second, not an hour and a second (a deadline on CLOCK_REALTIME). */
+static void test_lock_wait_clock_set_back(void **state)
+{
+    apr_pool_t *p;
+    apr_shm_cache_t *c;
+    const char *name;
+    pid_t holder, locker;
+    int status;
+
+    apr_pool_create(&p, NULL);
+    name = seg_name(p);
+    assert_int_equal(apr_shm_cache_create(&c, 1024 * 1024, name, p),
+                     APR_SUCCESS);
+    holder = fork();
+    if (holder == 0) {
+        apr_pool_t *cp;
+        apr_shm_cache_t *a;
+
+        apr_pool_create(&cp, NULL);
+        setenv("APR_SHM_CACHE_TEST_KILL_IN_SET", "stop", 1);
+        if (apr_shm_cache_attach(&a, name, cp) != APR_SUCCESS) {
+            _exit(1);
+        }
+        _exit(apr_shm_cache_set(a, "held", "v", 1, 0) == APR_SUCCESS
+              ? 0 : 2);
+    }
+    assert_int_equal(waitpid(holder, &status, WUNTRACED), holder);
+    assert_true(WIFSTOPPED(status));
+
+    locker = fork();
+    if (locker == 0) {
+        realtime_skew = 3600;
+        alarm(10);              /* SIGALRM: still waiting, the test fails */
+        _exit(apr_shm_cache_set(c, "a", "1", 1, 0) == APR_SHM_CACHE_ELOCKED
+              ? 0 : 1);
+    }
+    assert_int_equal(waitpid(locker, &status, 0), locker);
+    kill(holder, SIGCONT);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(waitpid(holder, &status, 0), holder);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    check_value(c, "held", "v", p);
+    apr_pool_destroy(p);
+}
+
 /* ---- eviction ---------------------------------------------------------- */
 
 static void fill_key(char *buf, apr_size_t size, int i)
@@ -2352,6 +2418,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_threads, setup_anon, teardown),
         cmocka_unit_test(test_crash_while_locked),
         cmocka_unit_test(test_stopped_while_locked),
+        cmocka_unit_test(test_lock_wait_clock_set_back),
         cmocka_unit_test(test_eviction_lru),
         cmocka_unit_test(test_eviction_other_class),
         cmocka_unit_test(test_expired_give_pages),
