@@ -272,7 +272,9 @@ APR_DECLARE(apr_status_t) apr_shm_cache_destroy(apr_shm_cache_t *cache);
  * @param len Length of the value (may be NULL)
  * @param version The entry's version, for apr_shm_cache_cas() (may be NULL)
  * @param pool Pool for the copy
- * @return APR_SUCCESS, APR_SHM_CACHE_NOTFOUND, or a bad-key status
+ * @return APR_SUCCESS, APR_SHM_CACHE_NOTFOUND, a bad-key status, or
+ *         APR_SHM_CACHE_ELOCKED (counted a miss: the read without the
+ *         lock met a writer, or an expired entry, and the lock was held)
  */
 APR_DECLARE(apr_status_t) apr_shm_cache_get(apr_shm_cache_t *cache,
                                             const char *key,
@@ -316,8 +318,9 @@ APR_DECLARE(apr_status_t) apr_shm_cache_peek(apr_shm_cache_t *cache,
  *        one that takes the expiry past the largest apr_time_t means no
  *        expiry either (apr_shm_cache_iterate() reports APR_INT64_MAX)
  * @return APR_SUCCESS, APR_SHM_CACHE_ETOOBIG, APR_SHM_CACHE_ENOSPC,
- *         a bad-key status, or APR_EINVAL when @a ttl < 0 or @a val is
- *         NULL with @a len > 0
+ *         a bad-key status, APR_EINVAL when @a ttl < 0 or @a val is
+ *         NULL with @a len > 0, or APR_SHM_CACHE_ELOCKED (nothing
+ *         changed: the previous value, if any, is still served)
  */
 APR_DECLARE(apr_status_t) apr_shm_cache_set(apr_shm_cache_t *cache,
                                             const char *key,
@@ -414,7 +417,8 @@ APR_DECLARE(apr_status_t) apr_shm_cache_cas(apr_shm_cache_t *cache,
  * Remove an entry.
  * @param cache The zone
  * @param key The key
- * @return APR_SUCCESS, APR_SHM_CACHE_NOTFOUND, or a bad-key status
+ * @return APR_SUCCESS, APR_SHM_CACHE_NOTFOUND, a bad-key status, or
+ *         APR_SHM_CACHE_ELOCKED (the entry, if any, is still there)
  */
 APR_DECLARE(apr_status_t) apr_shm_cache_delete(apr_shm_cache_t *cache,
                                                const char *key);
@@ -427,7 +431,7 @@ APR_DECLARE(apr_status_t) apr_shm_cache_delete(apr_shm_cache_t *cache,
  * @param delta The amount to add
  * @param result The new value (may be NULL)
  * @return APR_SUCCESS, APR_SHM_CACHE_NOTFOUND, APR_SHM_CACHE_ENOTNUM,
- *         or a bad-key status
+ *         a bad-key status, or APR_SHM_CACHE_ELOCKED (nothing changed)
  */
 APR_DECLARE(apr_status_t) apr_shm_cache_incr(apr_shm_cache_t *cache,
                                              const char *key,
@@ -454,8 +458,9 @@ APR_DECLARE(apr_status_t) apr_shm_cache_decr(apr_shm_cache_t *cache,
  * @param cache The zone
  * @param tag The tag name
  * @param removed How many entries were removed (may be NULL)
- * @return APR_SUCCESS (also when no entry carried the tag) or
- *         APR_SHM_CACHE_EBADTAG
+ * @return APR_SUCCESS (also when no entry carried the tag),
+ *         APR_SHM_CACHE_EBADTAG, or APR_SHM_CACHE_ELOCKED (nothing was
+ *         removed)
  */
 APR_DECLARE(apr_status_t) apr_shm_cache_invalidate_tag(apr_shm_cache_t *cache,
                                                        const char *tag,
@@ -464,7 +469,7 @@ APR_DECLARE(apr_status_t) apr_shm_cache_invalidate_tag(apr_shm_cache_t *cache,
 /**
  * Remove every entry.  Counters other than entries and bytes are kept.
  * @param cache The zone
- * @return APR_SUCCESS
+ * @return APR_SUCCESS or APR_SHM_CACHE_ELOCKED (nothing was removed)
  */
 APR_DECLARE(apr_status_t) apr_shm_cache_clear(apr_shm_cache_t *cache);
 
@@ -478,7 +483,9 @@ APR_DECLARE(apr_status_t) apr_shm_cache_clear(apr_shm_cache_t *cache);
  * @param baton Passed to @a fn
  * @param pool Scratch pool (cleared as the walk goes; copies do not
  *        outlive the call of @a fn)
- * @return APR_SUCCESS or what @a fn returned to stop the walk
+ * @return APR_SUCCESS, what @a fn returned to stop the walk, or
+ *         APR_SHM_CACHE_ELOCKED when a batch could not take the lock (the
+ *         walk stops there: @a fn may have seen some entries)
  */
 APR_DECLARE(apr_status_t) apr_shm_cache_iterate(apr_shm_cache_t *cache,
                                                 apr_shm_cache_iter_fn *fn,
@@ -489,7 +496,8 @@ APR_DECLARE(apr_status_t) apr_shm_cache_iterate(apr_shm_cache_t *cache,
  * Read the zone's counters.
  * @param cache The zone
  * @param stats Filled in
- * @return APR_SUCCESS
+ * @return APR_SUCCESS or APR_SHM_CACHE_ELOCKED (@a stats is then not
+ *         valid: only hits and misses are read without the lock)
  */
 APR_DECLARE(apr_status_t) apr_shm_cache_stats(apr_shm_cache_t *cache,
                                               apr_shm_cache_stats_t *stats);

@@ -1566,6 +1566,7 @@ static void test_stopped_while_locked(void **state)
     apr_pool_t *p;
     apr_shm_cache_t *c;
     apr_shm_cache_stats_t st;
+    iter_state_t seen;
     static char v[3000];
     char msg[128];
     pid_t pid;
@@ -1602,6 +1603,13 @@ static void test_stopped_while_locked(void **state)
                      APR_SHM_CACHE_ELOCKED);
     assert_int_equal(apr_shm_cache_delete(c, "pre"), APR_SHM_CACHE_ELOCKED);
     assert_int_equal(apr_shm_cache_stats(c, &st), APR_SHM_CACHE_ELOCKED);
+    assert_int_equal(apr_shm_cache_clear(c), APR_SHM_CACHE_ELOCKED);
+    assert_int_equal(apr_shm_cache_invalidate_tag(c, "t", NULL),
+                     APR_SHM_CACHE_ELOCKED);
+    memset(&seen, 0, sizeof(seen));
+    assert_int_equal(apr_shm_cache_iterate(c, iter_cb, &seen, p),
+                     APR_SHM_CACHE_ELOCKED);
+    assert_int_equal(seen.calls, 0);
     assert_string_equal(apr_shm_cache_strerror(APR_SHM_CACHE_ELOCKED, msg,
                                                sizeof(msg)),
                         "cache zone's lock held too long by another process");
@@ -1616,7 +1624,7 @@ static void test_stopped_while_locked(void **state)
     check_missing(c, "a", p);
     assert_int_equal(apr_shm_cache_set(c, "a", "1", 1, 0), APR_SUCCESS);
     st = stats_of(c);
-    assert_int_equal(st.lock_timeouts, 3);
+    assert_int_equal(st.lock_timeouts, 6);
     assert_int_equal(st.recoveries, 0);
     assert_int_equal(st.clears, 0);
     assert_int_equal(st.entries, 3);
