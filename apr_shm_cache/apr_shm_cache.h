@@ -33,7 +33,11 @@
  *
  * Memory: an entry takes a 56-byte header, 16 bytes per tag, its key and
  * its value, rounded up to its size class (classes grow by 1/4, so at most
- * a quarter is lost to rounding).  Key + value + 16 x tags may not exceed
+ * a quarter is lost to rounding), but for the largest entries: one bigger
+ * than the largest class that fits twice in a page (about 40% of a page)
+ * takes a page of its own, so up to 60% of it is lost (in a 1 MB zone,
+ * whose pages are 16 KB, an entry of 6.5 KB does; in a 64 MB zone, with
+ * 1 MB pages, one of 450 KB).  Key + value + 16 x tags may not exceed
  * apr_shm_cache_stats_t::max_entry (about the page size: 4 KB to 1 MB,
  * 1/64 of the zone).  The zone also holds a hash index (4 bytes per 128
  * bytes of zone) and a tag table: one 84-byte record per distinct tag
@@ -42,7 +46,7 @@
  * 4096 distinct tags.  A tagged store that finds no free record evicts
  * tagged entries to free one (see apr_shm_cache_set_tagged()).
  *
- * Offsets are 32 bits, so a zone is at most 4 GB.
+ * Offsets are 32 bits, so a zone is less than 4 GB (4 GB - 1 at most).
  */
 #ifndef APR_SHM_CACHE_H
 #define APR_SHM_CACHE_H
@@ -92,7 +96,7 @@ typedef struct apr_shm_cache_t apr_shm_cache_t;
 #define APR_SHM_CACHE_ETOOBIG    (APR_SHM_CACHE_START + 3)
 /** The zone is smaller than APR_SHM_CACHE_MIN_SIZE. */
 #define APR_SHM_CACHE_ETOOSMALL  (APR_SHM_CACHE_START + 4)
-/** The zone is larger than the 4 GB that 32-bit offsets address. */
+/** The zone is 4 GB or more: 32-bit offsets address less. */
 #define APR_SHM_CACHE_ETOOLARGE  (APR_SHM_CACHE_START + 5)
 /** The segment is not a complete cache zone: no cache's magic number,
  *  or a size no zone has; also one still being made (see
@@ -196,7 +200,7 @@ typedef apr_status_t (apr_shm_cache_iter_fn)(void *baton, const char *key,
  * apr_terminate()) or calls apr_shm_cache_destroy() only unmaps a named
  * segment, and the zone stays for the others.
  * @param cache The new handle
- * @param size Zone size in bytes (APR_SHM_CACHE_MIN_SIZE .. 4 GB)
+ * @param size Zone size in bytes (APR_SHM_CACHE_MIN_SIZE .. 4 GB - 1)
  * @param fname Segment name (a path) that other processes attach to,
  *        or NULL for an anonymous zone shared only with forked children
  * @param pool Pool of the handle and lifetime of the segment

@@ -680,6 +680,8 @@ static void test_bad_input(void **state)
 #if APR_SIZEOF_VOIDP > 4
     assert_int_equal(apr_shm_cache_create(&c, (apr_size_t)5 << 30, NULL,
                                           f->pool), APR_SHM_CACHE_ETOOLARGE);
+    assert_int_equal(apr_shm_cache_create(&c, (apr_size_t)4 << 30, NULL,
+                                          f->pool), APR_SHM_CACHE_ETOOLARGE);
 #endif
     assert_int_equal(apr_shm_cache_attach(&c, NULL, f->pool), APR_EINVAL);
 
