@@ -254,7 +254,8 @@ static apr_int64_t monotonic_usec(void)
 
 /* The mutex is still taken after the spins: wait, but not for a holder
  * that is stopped (SIGSTOP, a debugger) rather than dead.  While one
- * locker has found it stuck, the others give up without waiting. */
+ * locker has found it stuck, the others give up without waiting (for a
+ * second, or until shc_lock() takes it again). */
 static int shc_lock_wait(shc_header_t *hdr)
 {
     apr_int64_t now = monotonic_usec();
@@ -311,6 +312,11 @@ static apr_status_t shc_lock(apr_shm_cache_t *c, int writing)
          * record says: a child forked while another thread of its parent
          * held the lock inherited that thread's. */
         c->open = 0;
+        /* Whoever was stuck has let go: lockers wait for holders again
+         * rather than give up at once for the rest of the second. */
+        if (__atomic_load_n(&hdr->stuck_until, __ATOMIC_RELAXED)) {
+            __atomic_store_n(&hdr->stuck_until, 0, __ATOMIC_RELAXED);
+        }
     }
     if (rv == EOWNERDEAD) {
         /* The holder died.  If it was changing anything, nothing in the

@@ -23,9 +23,10 @@
  * process holds it without dying (stopped by SIGSTOP or a debugger), a
  * locker waits at most APR_SHM_CACHE_LOCK_TIMEOUT (on the monotonic clock
  * with glibc 2.30 or later: setting the system's clock does not stretch
- * it) and returns APR_SHM_CACHE_ELOCKED; for a second after that, lockers
- * that find the mutex still taken give up at once, so that one stuck
- * process costs the others a cache miss, not a wait each.
+ * it) and returns APR_SHM_CACHE_ELOCKED; after that, lockers that find
+ * the mutex still taken give up at once, so that one stuck process costs
+ * the others a cache miss, not a wait each: for a second, or until the
+ * mutex is taken again (the stuck process has let go).
  *
  * All functions are safe to call from several threads and processes at
  * once with the same or different handles.  Keys are NUL-terminated

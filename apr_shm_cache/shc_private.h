@@ -118,7 +118,8 @@ typedef struct {
     apr_uint64_t recoveries, clears;
     /* Taken from pad1 (the layout stays; older zones hold zeros there). */
     apr_int64_t stuck_until;     /* CLOCK_MONOTONIC us: a locker timed out,
-                                  * others give up at once until then */
+                                  * others give up at once until then (0
+                                  * again once the lock is taken) */
     apr_uint64_t lock_timeouts;
     char pad1[48];
     apr_uint32_t seq[SHC_STRIPES];

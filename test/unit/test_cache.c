@@ -1633,6 +1633,76 @@ static void test_stopped_while_locked(void **state)
     apr_pool_destroy(p);
 }
 
+/* A child that attaches to name and stops in the middle of a set, holding
+ * the lock; SIGCONT lets it finish. */
+static pid_t stopped_holder(const char *name, const char *key)
+{
+    pid_t pid = fork();
+    int status;
+
+    if (pid == 0) {
+        apr_pool_t *cp;
+        apr_shm_cache_t *a;
+
+        apr_pool_create(&cp, NULL);
+        setenv("APR_SHM_CACHE_TEST_KILL_IN_SET", "stop", 1);
+        if (apr_shm_cache_attach(&a, name, cp) != APR_SUCCESS) {
+            _exit(1);
+        }
+        _exit(apr_shm_cache_set(a, key, "v", 1, 0) == APR_SUCCESS ? 0 : 2);
+    }
+    assert_int_equal(waitpid(pid, &status, WUNTRACED), pid);
+    assert_true(WIFSTOPPED(status));
+    return pid;
+}
+
+static void holder_finish(pid_t pid)
+{
+    int status;
+
+    kill(pid, SIGCONT);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* Once the stuck holder has let go and the lock was taken again, lockers
+ * wait for a holder as before: they gave up at once for the rest of the
+ * second, however briefly the lock was held (a delete refused while
+ * nothing was stuck any more). */
+static void test_stuck_window_ends(void **state)
+{
+    apr_pool_t *p;
+    apr_shm_cache_t *c;
+    const char *name;
+    pid_t holder, waker;
+
+    apr_pool_create(&p, NULL);
+    name = seg_name(p);
+    assert_int_equal(apr_shm_cache_create(&c, 1024 * 1024, name, p),
+                     APR_SUCCESS);
+    holder = stopped_holder(name, "first");
+    assert_int_equal(apr_shm_cache_set(c, "a", "1", 1, 0),
+                     APR_SHM_CACHE_ELOCKED);
+    holder_finish(holder);
+    /* Within the second still: another holder takes the lock and keeps it
+     * 100 ms; a locker waits for it. */
+    holder = stopped_holder(name, "second");
+    waker = fork();
+    if (waker == 0) {
+        usleep(100000);
+        kill(holder, SIGCONT);
+        _exit(0);
+    }
+    assert_int_equal(apr_shm_cache_set(c, "a", "1", 1, 0), APR_SUCCESS);
+    assert_int_equal(waitpid(waker, NULL, 0), waker);
+    holder_finish(holder);
+    check_value(c, "second", "v", p);
+    check_value(c, "a", "1", p);
+    assert_int_equal(stats_of(c).lock_timeouts, 1);
+    apr_pool_destroy(p);
+}
+
 /* The library's view of the wall clock: realtime_skew seconds ahead of
  * the kernel's, as if the clock were set back by that much right after a
  * deadline was read from it (the library is linked into this program, so
@@ -2429,6 +2499,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_crash_while_locked),
         cmocka_unit_test(test_stopped_while_locked),
         cmocka_unit_test(test_lock_wait_clock_set_back),
+        cmocka_unit_test(test_stuck_window_ends),
         cmocka_unit_test(test_eviction_lru),
         cmocka_unit_test(test_eviction_other_class),
         cmocka_unit_test(test_expired_give_pages),
