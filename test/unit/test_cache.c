@@ -1732,22 +1732,7 @@ static void test_lock_wait_clock_set_back(void **state)
     name = seg_name(p);
     assert_int_equal(apr_shm_cache_create(&c, 1024 * 1024, name, p),
                      APR_SUCCESS);
-    holder = fork();
-    if (holder == 0) {
-        apr_pool_t *cp;
-        apr_shm_cache_t *a;
-
-        apr_pool_create(&cp, NULL);
-        setenv("APR_SHM_CACHE_TEST_KILL_IN_SET", "stop", 1);
-        if (apr_shm_cache_attach(&a, name, cp) != APR_SUCCESS) {
-            _exit(1);
-        }
-        _exit(apr_shm_cache_set(a, "held", "v", 1, 0) == APR_SUCCESS
-              ? 0 : 2);
-    }
-    assert_int_equal(waitpid(holder, &status, WUNTRACED), holder);
-    assert_true(WIFSTOPPED(status));
-
+    holder = stopped_holder(name, "held");
     locker = fork();
     if (locker == 0) {
         realtime_skew = 3600;
@@ -1756,10 +1741,7 @@ static void test_lock_wait_clock_set_back(void **state)
               ? 0 : 1);
     }
     assert_int_equal(waitpid(locker, &status, 0), locker);
-    kill(holder, SIGCONT);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
-    assert_int_equal(waitpid(holder, &status, 0), holder);
+    holder_finish(holder);
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
     check_value(c, "held", "v", p);
