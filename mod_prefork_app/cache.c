@@ -653,9 +653,15 @@ static void drop_page(request_rec *r, const pa_app_t *app, const char *key)
         ? apr_time_from_sec(app->queue_timeout + app->request_timeout
                             + PA_CACHE_DROP_SLACK)
         : PA_CACHE_DROP_UNBOUND;
-    apr_status_t rv = apr_shm_cache_set(zone, dropped_key(r->pool, key), &now,
-                                        sizeof(now), lasts);
+    apr_status_t rv;
 
+    /* No page is stored under a key the zone refuses (a long URL), nor can
+     * a GET in flight store one: nothing to drop, nothing to warn of. */
+    if (strlen(key) > APR_SHM_CACHE_MAX_KEY) {
+        return;
+    }
+    rv = apr_shm_cache_set(zone, dropped_key(r->pool, key), &now, sizeof(now),
+                           lasts);
     if (rv == APR_SUCCESS) {
         rv = apr_shm_cache_delete(zone, key);
     }

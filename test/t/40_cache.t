@@ -260,6 +260,19 @@ ok($lrp->code == 200 && $lrp->content =~ /QUERY_STRING=n=16/,
    'the POST: its local redirect followed') or diag($lrp->as_string);
 is(GET($lr)->header('X-Prefork-App-Cache') // '', 'MISS', 'after it: fetched again');
 
+# A URL whose key is too long to store (README: past 1024 bytes) has no
+# page to drop: a POST to it is answered without a warning that one could
+# not be dropped (PA00608 is for a zone that refuses).
+{
+    my $lu = "/cecho?$cc&whoami=1&n=25&pad=" . ('p' x 1100);
+    GET($lu);
+    is(GET($lu)->header('X-Prefork-App-Cache') // '', 'MISS', 'a URL with a key too long: never stored');
+    my $off = error_log_offset();
+    is(POST($lu, content => 'x=1')->code, 200, 'a POST to it: 200');
+    unlike(error_log_since($off), qr/PA00608/, 'and no PA00608: there was no page to drop')
+        or diag(error_log_since($off));
+}
+
 # A page's age counts from its request (RFC 9111 4.2.3), plus the Age the
 # app gives it, not from when its reply ended: max-age=2 with 2.5 s to
 # answer is stale once whole; an Age of 90 with max-age=60 already was; an
