@@ -362,6 +362,17 @@ static int client_certified(request_rec *r)
     return verify && strcmp(verify, "NONE") != 0;
 }
 
+/* Whether the client asked with GET or HEAD: its request line's method,
+ * which internal redirects and subrequests keep. An app's local redirect
+ * has its page asked for as a GET (as mod_cgi does) in answer to any
+ * method, and the answer to a POST is not a stored page. */
+static int client_asked_get(const request_rec *r)
+{
+    const char *line = r->the_request;
+
+    return !line || !strncmp(line, "GET ", 4) || !strncmp(line, "HEAD ", 5);
+}
+
 /* Only anonymous GET/HEAD requests without a body may see or fill the
  * shared cache, and not an ErrorDocument's internal redirect: it comes
  * with the error's status, which a stored 200 would replace, and its page
@@ -369,6 +380,7 @@ static int client_certified(request_rec *r)
 static int request_cacheable(request_rec *r)
 {
     return (r->method_number == M_GET) && r->status == HTTP_OK
+        && client_asked_get(r)
         && !apr_table_get(r->headers_in, "Authorization")
         && !apr_table_get(r->headers_in, "Cookie")
         && !r->user && !request_has_body(r) && !client_certified(r);

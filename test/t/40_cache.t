@@ -260,6 +260,22 @@ ok($lrp->code == 200 && $lrp->content =~ /QUERY_STRING=n=16/,
    'the POST: its local redirect followed') or diag($lrp->as_string);
 is(GET($lr)->header('X-Prefork-App-Cache') // '', 'MISS', 'after it: fetched again');
 
+# The page a local redirect names is asked for as a GET (mod_cgi's way),
+# whatever the client's method: for a POST, that GET's answer is the
+# answer to the POST, which no stored page is (the app tells them apart by
+# REDIRECT_REQUEST_METHOD; the key holds the client's URI, not its method).
+{
+    my $target = '/cecho%3Fheader%3DCache-Control:%2520max-age%253D60%26whoami%3D1%26n%3D27';
+    my $f = "/cecho?redirect=$target&n=26";
+    GET($f);
+    is(GET($f)->header('X-Prefork-App-Cache') // '', 'HIT',
+       'the page a GET\'s local redirect names: stored');
+    my $p = POST($f, content => 'x=1');
+    is($p->code . ' ' . ($p->header('X-Prefork-App-Cache') // '-'), '200 -',
+       'a POST with the same local redirect: answered by the app, not from the zone')
+        or diag($p->as_string);
+}
+
 # A URL whose key is too long to store (README: past 1024 bytes) has no
 # page to drop: a POST to it is answered without a warning that one could
 # not be dropped (PA00608 is for a zone that refuses).
