@@ -780,6 +780,18 @@ static int stored_header_ok(const char *name, const char *value)
            && !*ap_scan_http_field_content(value);
 }
 
+/* Whether httpd's reading of an app's header block puts this header in
+ * headers_out (the few it handles itself) rather than err_headers_out: a
+ * hit puts each stored one where the miss had it, so that mod_headers'
+ * "Header always", with which an admin edits an app's headers, acts on it
+ * too. */
+static int stored_in_headers_out(const char *name)
+{
+    return !strcasecmp(name, "ETag") || !strcasecmp(name, "Last-Modified")
+           || !strcasecmp(name, "Location")
+           || !strcasecmp(name, "Content-Range");
+}
+
 /* What the client's Cache-Control asks of a stored answer, in seconds
  * (-1: nothing). */
 typedef struct pa_cache_ask_t {
@@ -796,7 +808,7 @@ static int serve(request_rec *r, const char *val, apr_size_t len,
     pa_cache_entry_t e;
     apr_time_t age;
     const char *h, *end;
-    apr_table_t *out;
+    apr_table_t *out, *err_out;
     const char *type = NULL;
     apr_bucket_brigade *bb;
     int rc;
@@ -818,7 +830,8 @@ static int serve(request_rec *r, const char *val, apr_size_t len,
             && apr_time_sec(e.lifetime) - age < ask->min_fresh)) {
         return DECLINED;
     }
-    out = apr_table_make(r->pool, 8);
+    out = apr_table_make(r->pool, 4);
+    err_out = apr_table_make(r->pool, 8);
     h = val + sizeof(e);
     end = h + e.headers_len;
     while (h < end) {
@@ -832,7 +845,7 @@ static int serve(request_rec *r, const char *val, apr_size_t len,
             type = v;
         }
         else if (stored_header_ok(h, v)) {
-            apr_table_addn(out, h, v);
+            apr_table_addn(stored_in_headers_out(h) ? out : err_out, h, v);
         }
         else {
             return DECLINED;
@@ -843,6 +856,8 @@ static int serve(request_rec *r, const char *val, apr_size_t len,
         ap_set_content_type(r, apr_pstrdup(r->pool, type));
     }
     r->headers_out = apr_table_overlay(r->pool, r->headers_out, out);
+    r->err_headers_out = apr_table_overlay(r->pool, r->err_headers_out,
+                                           err_out);
     r->status = e.status;
     apr_table_setn(r->headers_out, "Age",
                    apr_psprintf(r->pool, "%" APR_TIME_T_FMT, age));

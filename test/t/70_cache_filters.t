@@ -7,7 +7,9 @@
 # - the cache's tags header never reaches a client, on a redirect or a 412
 #   either;
 # - the handler names match in any case, as configtest checks them:
-#   mod_rewrite's [H=] passes them on as written.
+#   mod_rewrite's [H=] passes them on as written;
+# - mod_headers' "Header always", which acts on the table httpd keeps an
+#   app's headers in (err_headers_out), acts on them on a hit as on a miss.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -16,13 +18,14 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use HTTP::Tiny ();
 
-plan tests => 13;
+plan tests => 16;
 
 my $echo = app_path('echo');
 my $lib = libexecdir();
 my $h = PATest::Httpd->new(conf => <<"EOF");
 LoadModule rewrite_module "$lib/mod_rewrite.so"
 LoadModule substitute_module "$lib/mod_substitute.so"
+LoadModule headers_module "$lib/mod_headers.so"
 PreforkAppCache fz 1M
 PreforkApp fecho "$echo" processes=1 cache=fz
 <Location /e>
@@ -32,6 +35,11 @@ PreforkApp fecho "$echo" processes=1 cache=fz
     SetHandler prefork-app:fecho
     SetOutputFilter SUBSTITUTE
     Substitute "s|method=|[added]method=|"
+</Location>
+<Location /hd>
+    SetHandler prefork-app:fecho
+    Header always unset X-Powered-By
+    Header always set X-Frame-Options DENY
 </Location>
 RewriteEngine On
 RewriteRule ^/mixed - [H=Prefork-App:fecho]
@@ -78,6 +86,22 @@ my ($ts, undef, undef, $th) = fetch(GET => "/e/t2?$tag&etag=a", headers => { 'If
 is($ts, 412, 'a 412 (If-Match against the app\'s ETag) with the tags header');
 ok(!exists $th->{'x-prefork-app-cache-tags'}, '... goes out without it')
     or diag("X-Prefork-App-Cache-Tags: $th->{'x-prefork-app-cache-tags'}");
+
+# ---- mod_headers' "always" on a hit -------------------------------------------------------
+# httpd's docs: an app's headers are in the table of "Header always", so
+# that is how an admin unsets or overrides them; a hit must put the stored
+# ones there too, not beside it (where X-Powered-By got out, and the app's
+# X-Frame-Options went out with the admin's: two values, which browsers
+# ignore).
+my $hv = sub { my $v = shift; defined $v ? (ref $v ? join(', ', @$v) : $v) : '-' };
+my $xh = "/hd/x?$cc&header2=X-Powered-By:%20PHP/8%0D%0AX-Frame-Options:%20SAMEORIGIN";
+my (undef, $hc1, undef, $hh1) = fetch(GET => $xh);
+my (undef, $hc2, undef, $hh2) = fetch(GET => $xh);
+is("$hc1 $hc2", 'MISS HIT', 'Header always: a miss, then a hit');
+is($hv->($hh1->{'x-powered-by'}) . ' | ' . $hv->($hh1->{'x-frame-options'}), '- | DENY',
+   'the miss: X-Powered-By unset, X-Frame-Options the admin\'s');
+is($hv->($hh2->{'x-powered-by'}) . ' | ' . $hv->($hh2->{'x-frame-options'}), '- | DENY',
+   'the hit: the same');
 
 # ---- handler names in another case ------------------------------------------------------------
 my ($ms, undef, $mb) = fetch(GET => '/mixed');
