@@ -419,6 +419,14 @@ for my $how (qw(cookie status cut)) {
     is("@{[$other->code]} @{[$other->header('X-Prefork-App-Cache') // '']}", '200 HIT',
        'If-None-Match with another ETag: the stored page');
     is($accepted->(), $before, 'all of them answered from the zone, no worker asked');
+    # By date: httpd compares the Last-Modified the hit has in headers_out.
+    my $lm = "/cecho?$cc&header2=Last-Modified:%20Tue,%2001%20Dec%202026%2010:00:00%20GMT&whoami=1&n=28";
+    GET($lm);
+    is(GET($lm)->header('X-Prefork-App-Cache') // '', 'HIT', 'a page with a Last-Modified: stored');
+    is(GET($lm, 'If-Modified-Since' => 'Tue, 01 Dec 2026 10:00:00 GMT')->code, 304,
+       'If-Modified-Since its Last-Modified: 304 from the zone');
+    is(GET($lm, 'If-Modified-Since' => 'Mon, 30 Nov 2026 10:00:00 GMT')->code, 200,
+       'If-Modified-Since a day before: 200');
 }
 
 # The client's max-age=N takes no entry N seconds old or older: the page is
