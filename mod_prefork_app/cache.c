@@ -686,6 +686,14 @@ static void drop_page(request_rec *r, const pa_app_t *app, const char *key)
     }
 }
 
+/* mod_cache's way for an admin to keep a section's answers out of a cache
+ * (SetEnvIf ... no-cache), which the app's headers cannot say when the
+ * app is not the admin's: stored never, served as before. */
+static int admin_no_store(const request_rec *r)
+{
+    return r->no_cache || apr_table_get(r->subprocess_env, "no-cache");
+}
+
 static apr_status_t save_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 {
     request_rec *r = f->r;
@@ -706,7 +714,7 @@ static apr_status_t save_filter(ap_filter_t *f, apr_bucket_brigade *bb)
          * connection, as one killed mid-reply does too: only one that
          * gives its Content-Length (dispatch.c breaks off one that falls
          * short) is known to be whole. */
-        ctx->ttl = r->header_only || !ctx->key
+        ctx->ttl = r->header_only || !ctx->key || admin_no_store(r)
                    || (ctx->app->protocol != PA_PROTO_FASTCGI
                        && !apr_table_get(ctx->headers, "Content-Length"))
                    ? 0 : response_ttl(r, ctx->headers);

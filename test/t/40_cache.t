@@ -514,6 +514,18 @@ for my $size (300_000, 1_100_000) {
     is($with->('GET', ''), '200 HIT 0', 'a GET with Content-Length: 0: from the zone');
 }
 
+# An admin's SetEnv no-cache (mod_cache's variable): the app's shareable
+# answer is not stored, each request reaches a worker.
+{
+    my ($r1, $b1) = fetch('/cached/nostore?page=ns&maxage=300');
+    my ($r2, $b2) = fetch('/cached/nostore?page=ns&maxage=300');
+    is(seen($r1) . ' / ' . seen($r2), '200 - / 200 -', 'no-cache set: neither answer is from or for the zone');
+    isnt($b2, $b1, 'the second request reached a worker');
+    my ($r3) = fetch('/cached/nostorex?page=ns&maxage=300');
+    my ($r4) = fetch('/cached/nostorex?page=ns&maxage=300');
+    is(seen($r3) . ' / ' . seen($r4), '200 MISS / 200 HIT', 'beside it, the same page is stored');
+}
+
 # Whether an answer came from the cache is httpd's to say, not the app's.
 my $fake = GET('/pa-c?header=X-Prefork-App-Cache:%20HIT');
 is($fake->code, 200, 'an app that says X-Prefork-App-Cache itself: 200');
