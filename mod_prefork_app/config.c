@@ -53,9 +53,12 @@ void *pa_create_dir_config(apr_pool_t *p, char *dir)
 void *pa_merge_dir_config(apr_pool_t *p, void *base, void *add)
 {
     pa_dir_conf_t *conf = apr_palloc(p, sizeof(*conf));
+    const pa_dir_conf_t *b = base, *a = add;
 
-    conf->status_placed = ((pa_dir_conf_t *)base)->status_placed
-                          | ((pa_dir_conf_t *)add)->status_placed;
+    conf->status_placed = b->status_placed | a->status_placed;
+    conf->status_exts = !b->status_exts ? a->status_exts
+                        : !a->status_exts ? b->status_exts
+                        : apr_array_append(p, b->status_exts, a->status_exts);
     return conf;
 }
 
@@ -799,13 +802,34 @@ static const char *cmd_prefork_app_max_procs(cmd_parms *cmd, void *dummy,
     return NULL;
 }
 
-/* by: PA_PLACED_BY_SET next to a SetHandler, "" next to the others. */
+/* by: PA_PLACED_BY_SET next to a SetHandler, PA_PLACED_BY_ADD and the
+ * extensions next to an AddHandler, "" next to a RewriteRule. */
 static const char *cmd_status_placed(cmd_parms *cmd, void *dconf,
                                      const char *by)
 {
-    ((pa_dir_conf_t *)dconf)->status_placed |= cmd->path || *by
-                                               ? PA_PLACED_SECTION
-                                               : PA_PLACED_TOP;
+    pa_dir_conf_t *conf = dconf;
+    apr_size_t alen = sizeof(PA_PLACED_BY_ADD) - 1;
+
+    if (cmd->path || !strcmp(by, PA_PLACED_BY_SET)) {
+        conf->status_placed |= PA_PLACED_SECTION;
+        return NULL;
+    }
+    conf->status_placed |= PA_PLACED_TOP;
+    if (!strncmp(by, PA_PLACED_BY_ADD, alen) && apr_isspace(by[alen])) {
+        /* Which files the top level makes status pages: where another
+         * file has the handler, an .htaccess gave it (status.c). */
+        const char *args = by + alen;
+        char *ext;
+
+        if (!conf->status_exts) {
+            conf->status_exts = apr_array_make(cmd->pool, 2, sizeof(char *));
+        }
+        while (*(ext = ap_getword_conf(cmd->pool, &args))) {
+            ext += *ext == '.';
+            ap_str_tolower(ext);
+            APR_ARRAY_PUSH(conf->status_exts, char *) = ext;
+        }
+    }
     return NULL;
 }
 
@@ -977,8 +1001,8 @@ static const char *handler_set(apr_pool_t *p, const ap_directive_t *d)
 }
 
 /* What pa_config_guard_status() adds, known by their args' addresses:
- * the Require, and the marker next to a SetHandler or next to another
- * directive. */
+ * the Require, and the marker next to a SetHandler or next to a
+ * RewriteRule (an AddHandler's names its extensions). */
 static const char guard_local[] = "local";
 static const char placed_by_set[] = PA_PLACED_BY_SET;
 static const char placed_by_other[] = "";
@@ -1036,6 +1060,14 @@ static void guard_status(apr_pool_t *pconf, apr_pool_t *ptemp,
         if (!strcasecmp(handler_set(ptemp, d), PA_STATUS_HANDLER)) {
             int set = !strcasecmp(d->directive, "SetHandler");
             const char *by = set ? placed_by_set : placed_by_other;
+
+            if (!strcasecmp(d->directive, "AddHandler")) {
+                /* Its extensions, one marker each. */
+                const char *args = d->args;
+
+                ap_getword_conf(ptemp, &args);
+                by = apr_pstrcat(pconf, PA_PLACED_BY_ADD " ", args, NULL);
+            }
 
             if (can_require && set && directory_section(d->parent)
                 && !section_guarded(d)) {

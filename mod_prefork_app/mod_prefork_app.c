@@ -8,6 +8,7 @@
 #include "conn.h"
 
 #include "http_core.h"
+#include "http_request.h"
 #include "ap_mpm.h"
 
 char *pa_log_text(char *out, const char *line, apr_size_t len)
@@ -147,6 +148,9 @@ static void pa_register_hooks(apr_pool_t *p)
     /* handler: FIRST; we only answer our own handler names and decline fast,
      * so other handlers lose nothing. */
     ap_hook_handler(pa_handler, NULL, NULL, APR_HOOK_FIRST);
+    /* fixups: REALLY_FIRST, before mod_rewrite's (FIRST) runs the rules of
+     * an .htaccess: what the status page's top-level placement gave. */
+    ap_hook_fixups(pa_status_fixups, NULL, NULL, APR_HOOK_REALLY_FIRST);
     pa_cache_register_filter();
 }
 

@@ -122,6 +122,9 @@ typedef struct pa_server_conf_t {
 typedef struct pa_dir_conf_t {
     int status_placed;          /* the configuration files put the status
                                  * handler here (PA_STATUS_PLACED): bits */
+    apr_array_header_t *status_exts; /* the extensions (char *, lowercase,
+                                 * no dot) a top-level AddHandler gives it,
+                                 * or NULL */
 } pa_dir_conf_t;
 
 /* status_placed: by a section (or any SetHandler), or only by a RewriteRule
@@ -136,6 +139,8 @@ typedef struct pa_dir_conf_t {
 #define PA_STATUS_PLACED "PreforkAppStatusPlaced"
 /* Its argument next to a SetHandler. */
 #define PA_PLACED_BY_SET "sethandler"
+/* Next to an AddHandler: this word, then the AddHandler's extensions. */
+#define PA_PLACED_BY_ADD "addhandler"
 
 /* mod_prefork_app.c */
 /* An app's output line (stderr, a FastCGI STDERR record) as a C string for
@@ -181,5 +186,8 @@ void pa_dispatch_child_init(apr_pool_t *pchild, server_rec *s);
 
 /* status.c */
 int pa_status_handler(request_rec *r);
+/* fixups, before any .htaccess RewriteRule runs: notes whether the
+ * server's or a host's own RewriteRule [H=] gave r the status handler. */
+int pa_status_fixups(request_rec *r);
 
 #endif

@@ -1211,6 +1211,63 @@ static int st_sethandler(request_rec *r)
     return !err && h && !strcasecmp(h, PA_STATUS_HANDLER);
 }
 
+/* mod_rewrite's note of the handler a RewriteRule [H=] gave the request:
+ * the server's and the hosts' rules write it at translate_name, those of
+ * an .htaccess in their fixup. */
+#define ST_REWRITE_NOTE "rewrite-forced-handler"
+
+int pa_status_fixups(request_rec *r)
+{
+    const char *h = apr_table_get(r->notes, ST_REWRITE_NOTE);
+
+    if (h && !strcasecmp(h, PA_STATUS_HANDLER)) {
+        ap_set_module_config(r->request_config, &prefork_app_module,
+                             (void *)PA_STATUS_HANDLER);
+    }
+    return DECLINED;
+}
+
+/* Whether name's last path segment has one of exts as an extension, as
+ * mod_mime reads them: each part after its first dot, in any case. */
+static int st_has_ext(const char *name, const apr_array_header_t *exts)
+{
+    const char *part = name ? strrchr(name, '/') : NULL;
+    int i;
+
+    part = part ? part + 1 : name;
+    while (part && (part = strchr(part, '.'))) {
+        apr_size_t n = strcspn(++part, ".");
+
+        for (i = 0; n && i < exts->nelts; i++) {
+            const char *ext = APR_ARRAY_IDX(exts, i, const char *);
+
+            if (strlen(ext) == n && !strncasecmp(part, ext, n)) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Whether the top level's own RewriteRule [H=] or AddHandler gave r the
+ * handler. Other directives also give it where an .htaccess may have
+ * (AddHandler, a RewriteRule [H=], or a type: httpd takes the content
+ * type as the handler when none is set, so ForceType or AddType do too);
+ * then the top level does not vouch for it. */
+static int st_top_placed(request_rec *r, const pa_dir_conf_t *dconf)
+{
+    if (ap_get_module_config(r->request_config, &prefork_app_module)) {
+        return 1;
+    }
+    /* ModMimeUsePathInfo: mod_mime reads PATH_INFO too. */
+    return dconf->status_exts
+           && (st_has_ext(r->filename, dconf->status_exts)
+               || (r->filename && r->path_info && *r->path_info
+                   && st_has_ext(apr_pstrcat(r->pool, r->filename,
+                                             r->path_info, NULL),
+                                 dconf->status_exts)));
+}
+
 int pa_status_handler(request_rec *r)
 {
     static const char *const types[] = {
@@ -1229,8 +1286,9 @@ int pa_status_handler(request_rec *r)
     if (!dconf || !(dconf->status_placed & PA_PLACED_SECTION)) {
         /* Placed at a top level alone (a RewriteRule [H=], an AddHandler),
          * which every directory inherits: a SetHandler here is then an
-         * .htaccess file's. */
-        placed = dconf && dconf->status_placed && !st_sethandler(r);
+         * .htaccess file's, and so is a handler those did not give. */
+        placed = dconf && dconf->status_placed && !st_sethandler(r)
+                 && st_top_placed(r, dconf);
     }
     if (!placed) {
         /* A customer's .htaccess would show every host's apps and the

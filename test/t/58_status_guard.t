@@ -12,17 +12,24 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 26;
+plan tests => 35;
 
 my $hello = hello_path();
 my $lib = libexecdir();
 my $docs = File::Temp::tempdir('pa-docs-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-mkdir "$docs/$_" or die "mkdir: $!" for qw(dir cust addh typo);
-chmod 0755, $docs, map { "$docs/$_" } qw(dir cust addh typo);
+mkdir "$docs/$_" or die "mkdir: $!" for qw(dir cust addh typo cadd ctype crw);
+chmod 0755, $docs, map { "$docs/$_" } qw(dir cust addh typo cadd ctype crw);
 for (['cust/.htaccess', "SetHandler prefork-app-status\n"], ['cust/page', "a customer's page\n"],
      ['addh/x.status', ''], ['addh/.htaccess', "SetHandler prefork-app-status\n"],
      ['typo/.htaccess', "SetHandler prefork_app:guarded\n"],
-     ['typo/page.php', "<?php \$password = 'pa-secret'; ?>\n"]) {
+     ['typo/page.php', "<?php \$password = 'pa-secret'; ?>\n"],
+     # Other ways an .htaccess gives a file a handler: AddHandler, a type
+     # (httpd takes the content type as the handler when none is set), a
+     # RewriteRule [H=] of its own.
+     ['cadd/.htaccess', "AddHandler prefork-app-status .txt\n"], ['cadd/page.txt', "a customer's page\n"],
+     ['ctype/.htaccess', "ForceType prefork-app-status\n"], ['ctype/page', "a customer's page\n"],
+     ['crw/.htaccess', "RewriteEngine On\nRewriteRule ^page\$ - [H=prefork-app-status]\n"],
+     ['crw/page', "a customer's page\n"]) {
     open my $fh, '>', "$docs/$_->[0]" or die "$_->[0]: $!";
     print $fh $_->[1];
     close $fh;
@@ -39,6 +46,7 @@ LoadModule rewrite_module "$lib/mod_rewrite.so"
 LoadModule authn_core_module "$lib/mod_authn_core.so"
 RewriteEngine On
 RewriteRule ^/st\$ - [H=prefork-app-status]
+AddHandler prefork-app-status .pastatus
 <Location /st>
     Require local
 </Location>
@@ -113,6 +121,20 @@ unlike($r->{content}, qr/guarded/, '... nothing of the status');
 like(PATest::error_log_since($off, $h->log_file),
      qr/PA00501: status page refused: its handler is set here by an \.htaccess file/,
      '... PA00501 says why');
+# Nor by the other ways an .htaccess has of giving a file a handler.
+for my $case ([ 'AddHandler', '/cadd/page.txt' ], [ 'ForceType', '/ctype/page' ],
+              [ 'RewriteRule [H=]', '/crw/page' ]) {
+    my ($how, $path) = @$case;
+    $r = $h->get_host('127.0.0.1', "$path?json");
+    isnt($r->{status}, 200, "set by an .htaccess $how alone: not served (status $r->{status})");
+    unlike($r->{content}, qr/guarded/, '... nothing of the status');
+}
+# The top level's own AddHandler and RewriteRule still put the page where
+# they say, beside those .htaccess files.
+$r = $h->get_host('127.0.0.1', '/cadd/x.pastatus?json');
+is($r->{status}, 200, 'an AddHandler at the top level: served where its extension is');
+like($r->{content}, qr/"guarded"/, '... the page');
+is($h->get_host('127.0.0.1', '/st?json')->{status}, 200, '... and the RewriteRule [H=] still is');
 # Below a section of the configuration files that names the handler, an
 # .htaccess may set it (the admin already allows *.status pages there).
 $r = $h->get_host('127.0.0.1', '/addh/anything?json');
