@@ -33,6 +33,9 @@ APLOG_USE_MODULE(prefork_app);
 #define PA_PROCS_LIMIT    1024
 #define PA_SECONDS_LIMIT  (10 * 365 * 86400)
 #define PA_ZONE_MIN       (64 * 1024)
+/* What valid_name() takes, for the errors. */
+#define PA_NAME_RULE      "(letters, digits, '_', '-', '.'; at most " \
+                          APR_STRINGIFY(PA_NAME_MAX) ")"
 
 void *pa_create_server_config(apr_pool_t *p, server_rec *s)
 {
@@ -437,7 +440,8 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
     }
     if (!strcmp(key, "cache")) {
         if (!valid_name(val)) {
-            return apr_psprintf(p, "cache=%s: not a valid zone name", val);
+            return apr_psprintf(p, "cache=%s: not a valid zone name "
+                                PA_NAME_RULE, val);
         }
         app->cache_name = val;
         return NULL;
@@ -534,8 +538,7 @@ static const char *cmd_prefork_app(cmd_parms *cmd, void *dummy,
     }
     if (!valid_name(argv[0])) {
         return apr_psprintf(cmd->pool, "PreforkApp: '%s' is not a valid app "
-                            "name (letters, digits, '_', '-', '.'; at most %d)",
-                            argv[0], PA_NAME_MAX);
+                            "name " PA_NAME_RULE, argv[0]);
     }
     if (pa_find_app(conf, argv[0])) {
         return apr_psprintf(cmd->pool, "PreforkApp: duplicate app name '%s' "
@@ -708,7 +711,7 @@ static const char *cmd_prefork_app_cache(cmd_parms *cmd, void *dummy,
     }
     if (!valid_name(name)) {
         return apr_psprintf(cmd->pool, "PreforkAppCache: '%s' is not a valid "
-                            "zone name", name);
+                            "zone name " PA_NAME_RULE, name);
     }
     if (apr_hash_get(conf->zones_by_name, name, APR_HASH_KEY_STRING)) {
         return apr_psprintf(cmd->pool, "PreforkAppCache: duplicate zone '%s'",

@@ -135,9 +135,11 @@ my @cases = (
     [ 'a key, then the word alone', [ "$app processes=2 processes" ], qr/'processes': expected key=value/ ],
     [ 'max-memory too large',   [ "$app max-memory=99999999999999G" ],
                                 qr/max-memory=99999999999999G is too large/ ],
-    [ 'cache= bad zone name',   [ "$app cache=a/b" ],       qr{cache=a/b: not a valid zone name} ],
+    [ 'cache= bad zone name',   [ "$app cache=a/b" ],       qr{cache=a/b: not a valid zone name \(letters, digits, '_', '-', '\.'; at most 32\)} ],
     [ 'PreforkAppCache bad zone name', [ 'PreforkAppCache a/b 1M' ],
-                                qr{PreforkAppCache: 'a/b' is not a valid zone name} ],
+                                qr{PreforkAppCache: 'a/b' is not a valid zone name \(letters, digits, '_', '-', '\.'; at most 32\)} ],
+    [ 'zone name of 33 characters', [ 'PreforkAppCache ' . ('z' x 33) . ' 1M' ],
+                                qr{PreforkAppCache: 'z{33}' is not a valid zone name \(letters, digits, '_', '-', '\.'; at most 32\)} ],
     # The pools are one per httpd: none of the directives belongs in a
     # virtual host.
     (map { [ "$_->[0] inside <VirtualHost>", [ $app, '<VirtualHost *>', "    @$_", '</VirtualHost>' ],
