@@ -582,8 +582,11 @@ static const char *cmd_prefork_app(cmd_parms *cmd, void *dummy,
         app->spare_min = app->spare_max = 0;
     }
     if (spare_given && app->min_procs == app->max_procs) {
+        /* (processes=4-4 is MIN-MAX too, and static.) */
         return apr_psprintf(cmd->pool, "PreforkApp %s: spare= needs a dynamic "
-                            "pool (processes=MIN-MAX)", app->name);
+                            "pool (processes=MIN-MAX with MIN below MAX; "
+                            "processes=%d-%d is static)", app->name,
+                            app->min_procs, app->max_procs);
     }
     if (spare_given && app->spare_min > app->max_procs) {
         return apr_psprintf(cmd->pool, "PreforkApp %s: spare=%d-%d: more idle "

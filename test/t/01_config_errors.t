@@ -56,6 +56,9 @@ my @cases = (
     [ 'a key given twice',      [ "$app processes=2 max-requests=5 processes=3" ],
                                 qr/'processes' given twice \(processes=2, processes=3\)/ ],
     [ 'spare in a static pool', [ "$app processes=4 spare=1-2" ], qr/spare= needs a dynamic pool/ ],
+    # MIN-MAX with MIN = MAX is a static pool: say so, not "use MIN-MAX".
+    [ 'spare with processes=4-4', [ "$app processes=4-4 spare=1-2" ],
+                                qr/spare= needs a dynamic pool \(processes=MIN-MAX with MIN below MAX; processes=4-4 is static\)/ ],
     [ 'bad protocol',           [ "$app protocol=gopher" ],  qr/protocol=gopher: must be fastcgi, scgi or cgi/ ],
     [ 'bad keep-conn',          [ "$app keep-conn=maybe" ],  qr/keep-conn=maybe: must be on or off/ ],
     [ 'keep-conn=on with scgi', [ "$app protocol=scgi keep-conn=on" ],
