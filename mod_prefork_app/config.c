@@ -19,6 +19,7 @@
 #include "apr_lib.h"
 #include "apr_file_info.h"
 #include "apr_user.h"
+#include "apr_fnmatch.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -1142,6 +1143,116 @@ static void say_status_access(handler_walk_t *w, const ap_directive_t *d,
     }
 }
 
+/* A section's arguments without the closing '>'. */
+static const char *section_args(apr_pool_t *p, const ap_directive_t *s)
+{
+    const char *end = strrchr(s->args, '>');
+
+    return end ? apr_pstrmemdup(p, s->args, end - s->args) : s->args;
+}
+
+/* Whether s, a <Location> or <LocationMatch> section, covers the URL path
+ * url, as httpd's location walk matches them (a plain path at a '/'
+ * boundary: /app is not /app-status), and more than that page: a section
+ * for the page alone (the same path, or a pattern that does not take "/")
+ * is one written for it, such as its Require kept in another file. */
+static int location_covers(apr_pool_t *p, const ap_directive_t *s,
+                           const char *url)
+{
+    const char *args = section_args(p, s);
+    const char *path = ap_getword_conf(p, &args);
+    apr_size_t len = strlen(path), ulen = strlen(url);
+
+    if (!strcasecmp(s->directive, "<LocationMatch") || !strcmp(path, "~")) {
+        ap_regex_t *re;
+
+        if (!strcmp(path, "~")) {
+            path = ap_getword_conf(p, &args);
+        }
+        re = ap_pregcomp(p, path, AP_REG_EXTENDED);
+        return re && !ap_regexec(re, url, 0, NULL, 0)
+               && !ap_regexec(re, "/", 0, NULL, 0);
+    }
+    if (apr_fnmatch_test(path)) {
+        return apr_fnmatch(path, url, APR_FNM_PATHNAME) == APR_SUCCESS
+               && apr_fnmatch(path, "/", APR_FNM_PATHNAME) == APR_SUCCESS;
+    }
+    while (len > 1 && path[len - 1] == '/') {
+        len--;
+    }
+    while (ulen > 1 && url[ulen - 1] == '/') {
+        ulen--;
+    }
+    return len < ulen && !strncmp(path, url, len)
+           && (path[len - 1] == '/' || url[len] == '/');
+}
+
+/* Whether the directives from d on merge their authorization with the
+ * sections before (AuthMerging And or Or) rather than replace it. */
+static int merges_authz(const ap_directive_t *d)
+{
+    for (; d; d = d->next) {
+        if (!strcasecmp(d->directive, "AuthMerging")
+            && strcasecmp(d->args, "Off")) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The <Location> sections from d on (and, with vhosts, those of every
+ * <VirtualHost> in the tree: httpd merges a host's after all of the main
+ * server's) that cover the status page's URL url and have a Require of
+ * their own: for the page, theirs replaces its section's sec. */
+static void later_locations(handler_walk_t *w, const ap_directive_t *sec,
+                            const char *url, const ap_directive_t *d,
+                            int vhosts)
+{
+    for (; d; d = d->next) {
+        if ((!strcasecmp(d->directive, "<Location")
+             || !strcasecmp(d->directive, "<LocationMatch"))
+            && says_who(d->first_child) && !merges_authz(d->first_child)
+            && location_covers(w->ptemp, d, url)) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, w->s,
+                         PALOGNO(00190) "%s:%d: %s %s> after the status "
+                         "page's section (%s:%d) covers its URL %s and has "
+                         "a Require of its own, which replaces the page's "
+                         "(write the page's section after it)", d->filename,
+                         d->line_num, d->directive, section_args(w->ptemp, d),
+                         sec->filename, sec->line_num, url);
+        }
+    }
+    if (vhosts) {
+        for (d = ap_conftree; d; d = d->next) {
+            if (!strcasecmp(d->directive, "<VirtualHost")) {
+                later_locations(w, sec, url, d->first_child, 0);
+            }
+        }
+    }
+}
+
+/* For a SetHandler of the status page in a <Location PATH> (a plain path:
+ * that is the page's URL), the sections written after it that take its
+ * Require away (the one added for it too: PA00015). */
+static void check_later_locations(handler_walk_t *w, const ap_directive_t *d)
+{
+    const ap_directive_t *sec = d->parent;
+    const char *args, *url;
+
+    if (!sec || strcasecmp(sec->directive, "<Location")
+        || strcasecmp(d->directive, "SetHandler")) {
+        return;
+    }
+    args = section_args(w->ptemp, sec);
+    url = ap_getword_conf(w->ptemp, &args);
+    if (*url != '/' || apr_fnmatch_test(url)) {
+        return;                         /* a pattern, "~ regex": no URL */
+    }
+    /* A <Location> of the main server's: later ones of its own, then the
+     * hosts'; one of a host's: later ones of that host's. */
+    later_locations(w, sec, url, sec->next, !sec->parent);
+}
+
 /* Every SetHandler/AddHandler/RewriteRule [H=] naming prefork-app:NAME in
  * the whole tree, wherever it sits (vhost, Location, Directory, .conf
  * includes), names an app; and who names it where (bind_mentions()). */
@@ -1176,6 +1287,7 @@ static int check_handlers(handler_walk_t *w, const ap_directive_t *d,
             }
             if (!strcasecmp(word, PA_STATUS_HANDLER)) {
                 say_status_access(w, d, word);
+                check_later_locations(w, d);
             }
         }
         if (!strcasecmp(d->directive, "<VirtualHost")) {

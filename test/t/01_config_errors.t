@@ -156,7 +156,7 @@ my @cases = (
                                 qr/no PreforkApp named 'vnosuch'/, 4 ],
 );
 
-plan tests => 3 * @cases + 20;
+plan tests => 3 * @cases + 22;
 
 for my $case (@cases) {
     my ($what, $lines, $reason, $bad) = @$case;
@@ -283,4 +283,27 @@ ok($r{rc} == 0, 'status page behind <Limit POST PUT>: passes') or diag($r{out});
 my @guarded = $r{out} =~ /PA00015: \Q$r{file}\E:(\d+):/g;
 is("@guarded", join(' ', $r{first} + 1, $r{first} + 7),
    '<Limit POST PUT> and <LimitExcept GET>: local only (PA00015); <LimitExcept POST>: as written')
+    or diag($r{out});
+# A <Location> written after the status page's that covers its URL (and
+# more) and has a Require of its own replaces the page's (the added Require
+# local too): httpd merges sections in their order. Said with both places;
+# a section before it, one for another path (/app is not /app-status), one
+# that merges (AuthMerging And) or one for the page alone (its Require kept
+# apart) is no such thing. A virtual host's sections come after all of the
+# main server's.
+%r = configtest('<Location /app>', '    Require all granted', '</Location>',
+                '<Location />', '    Require all granted', '</Location>',
+                '<Location /app-status>', '    SetHandler prefork-app-status', '</Location>',
+                '<Location /app>', '    Require all granted', '</Location>',
+                '<Location /app-status/>', '    Require ip 192.0.2.1', '</Location>',
+                '<LocationMatch "^/app-stat">', '    AuthMerging And', '    Require all granted', '</LocationMatch>',
+                '<Location />', '    Require all granted', '</Location>',
+                '<VirtualHost *>', '    ServerName vh.example',
+                '    <LocationMatch "^/">', '        Require ip 192.0.2.1', '    </LocationMatch>',
+                '</VirtualHost>');
+ok($r{rc} == 0, 'a later <Location /> with a Require: passes') or diag($r{out});
+my $st = $r{first} + 6;
+my @later = $r{out} =~ /PA00190: \Q$r{file}\E:(\d+): <Location(?:Match)? [^\n]*> after the status page's section \(\Q$r{file}\E:$st\) covers its URL \/app-status and has a Require of its own, which replaces the page's \(write the page's section after it\)/g;
+is("@later", join(' ', $r{first} + 19, $r{first} + 24),
+   '... warned of (PA00190) for the later <Location /> and the virtual host\'s <LocationMatch>, with both places')
     or diag($r{out});
