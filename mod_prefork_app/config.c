@@ -124,9 +124,9 @@ static int valid_name(const char *name)
     return 1;
 }
 
-/* A whole non-negative decimal number, bounded. */
+/* A whole non-negative decimal number, bounded; seconds: a time. */
 static const char *parse_uint(apr_pool_t *p, const char *key, const char *val,
-                              int min, int max, int *out)
+                              int min, int max, int seconds, int *out)
 {
     char *end;
     apr_int64_t n;
@@ -137,8 +137,8 @@ static const char *parse_uint(apr_pool_t *p, const char *key, const char *val,
     n = apr_strtoi64(val, &end, 10);
     if (apr_isalpha(*end)) {
         /* "60s", "1m": php-fpm's and nginx's habit. */
-        return apr_psprintf(p, "%s=%s: a plain number, without a unit "
-                            "(times are in seconds)", key, val);
+        return apr_psprintf(p, "%s=%s: a plain number, without a unit%s",
+                            key, val, seconds ? " (times are in seconds)" : "");
     }
     if (*end || n > max) {
         return apr_psprintf(p, "%s=%s: must be a whole number up to %d",
@@ -164,15 +164,15 @@ static const char *parse_range(apr_pool_t *p, const char *key, const char *val,
                             key, val);
     }
     if (!dash) {
-        if ((err = parse_uint(p, key, val, min, max, lo))) {
+        if ((err = parse_uint(p, key, val, min, max, 0, lo))) {
             return err;
         }
         *hi = *lo;
         return NULL;
     }
     if ((err = parse_uint(p, key, apr_pstrmemdup(p, val, dash - val),
-                          min, max, lo))
-        || (err = parse_uint(p, key, dash + 1, min, max, hi))) {
+                          min, max, 0, lo))
+        || (err = parse_uint(p, key, dash + 1, min, max, 0, hi))) {
         return apr_psprintf(p, "%s (in range %s)", err, val);
     }
     if (*hi < *lo) {
@@ -308,7 +308,12 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
         if (!strcmp(key, pa_int_keys[i].name)) {
             int *field = (int *)((char *)app + pa_int_keys[i].offset);
             int max = strcmp(key, "max-requests") ? PA_SECONDS_LIMIT : INT_MAX;
-            return parse_uint(p, key, val, pa_int_keys[i].min, max, field);
+            /* All but the two counts are times. */
+            int seconds = strcmp(key, "max-requests")
+                          && strcmp(key, "queue-limit");
+
+            return parse_uint(p, key, val, pa_int_keys[i].min, max, seconds,
+                              field);
         }
     }
     if (!strcmp(key, "processes")) {
@@ -381,7 +386,7 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
     }
     if (!strcmp(key, "nice")) {
         int neg = val[0] == '-';
-        const char *err = parse_uint(p, key, val + neg, 0, neg ? 20 : 19,
+        const char *err = parse_uint(p, key, val + neg, 0, neg ? 20 : 19, 0,
                                      &app->nice);
 
         if (err) {
@@ -799,7 +804,7 @@ static const char *cmd_prefork_app_max_procs(cmd_parms *cmd, void *dummy,
     if (err) {
         return err;
     }
-    if (parse_uint(cmd->pool, "PreforkAppMaxProcesses", arg, 1, 1000000,
+    if (parse_uint(cmd->pool, "PreforkAppMaxProcesses", arg, 1, 1000000, 0,
                    &conf->max_procs)) {
         return apr_psprintf(cmd->pool, "PreforkAppMaxProcesses %s: must be a "
                             "whole number from 1 to 1000000", arg);

@@ -33,6 +33,9 @@ my @cases = (
     [ 'fractional idle-timeout', [ "$app idle-timeout=1.5" ], qr/idle-timeout=1\.5: must be a whole number/ ],
     [ 'idle-timeout with a unit', [ "$app idle-timeout=60s" ], qr/idle-timeout=60s: a plain number, without a unit \(times are in seconds\)/ ],
     [ 'request-timeout in minutes', [ "$app request-timeout=1m" ], qr/request-timeout=1m: a plain number, without a unit/ ],
+    # Counts are no times.
+    [ 'max-requests with a unit', [ "$app max-requests=10k" ], qr/max-requests=10k: a plain number, without a unit\n/ ],
+    [ 'processes with a unit',  [ "$app processes=4x" ],      qr/processes=4x: a plain number, without a unit\n/ ],
     [ 'fractional reply-buffer', [ "$app reply-buffer=1.5M" ], qr/reply-buffer=1\.5M is not a whole number \(e\.g\. 1536K, not 1\.5M\)/ ],
     [ 'request-timeout=0',      [ "$app request-timeout=0" ], qr/request-timeout=0: must be at least 1/ ],
     [ 'max-memory not a size',  [ "$app max-memory=lots" ],  qr/max-memory=lots is not a number \(e\.g\. 64M\)/ ],
