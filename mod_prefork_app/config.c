@@ -1589,13 +1589,16 @@ static void touch_reload_dir(apr_pool_t *ptemp, const pa_app_t *app,
 /* The largest H2MaxWorkers anywhere in the tree (-1: none). Any section's
  * counts, even one whose condition is false: too many waiter records cost
  * little, too few send requests away. */
-static int h2_max_workers(const ap_directive_t *d)
+static int h2_max_workers(apr_pool_t *ptemp, const ap_directive_t *d)
 {
     int n = -1;
 
     for (; d; d = d->next) {
+        const char *args = d->args;
+        /* Its word as mod_http2 reads it: H2MaxWorkers "64" is 64. */
         int here = !strcasecmp(d->directive, "H2MaxWorkers")
-                   ? atoi(d->args) : h2_max_workers(d->first_child);
+                   ? atoi(ap_getword_conf(ptemp, &args))
+                   : h2_max_workers(ptemp, d->first_child);
 
         if (here > n) {
             n = here;
@@ -1615,7 +1618,7 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
     /* Its threads serve requests besides the MPM's: the wait queue must
      * have room for them too (scoreboard.c). */
     conf->h2_workers = ap_find_linked_module("mod_http2.c")
-                       ? h2_max_workers(ap_conftree) : 0;
+                       ? h2_max_workers(ptemp, ap_conftree) : 0;
     for (i = 0; i < conf->apps->nelts; i++) {
         pa_app_t *app = APR_ARRAY_IDX(conf->apps, i, pa_app_t *);
 

@@ -13,7 +13,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PAH2;
 
-plan tests => 33;
+plan tests => 36;
 
 my $echo = app_path('echo');
 my $lib = libexecdir();
@@ -151,7 +151,8 @@ ok($h->stop, 'stopped');
 # Under mod_http2 a request may also run in one of its threads (H2MaxWorkers
 # per child), not only in an MPM thread: the queue has room for both, or it
 # would send requests away as full while threads wait.
-for my $case ([ 'H2MaxWorkers 40', 2 * (32 + 40) ], [ '', 2 * (32 + 48) ]) {
+for my $case ([ 'H2MaxWorkers 40', 2 * (32 + 40) ], [ 'H2MaxWorkers "40"', 2 * (32 + 40) ],
+              [ '', 2 * (32 + 48) ]) {
     my ($line, $want) = @$case;
     my $q = PATest::Httpd->new(status => 1, conf => <<"EOF2");
 LoadModule http2_module "$lib/mod_http2.so"
