@@ -985,7 +985,7 @@ static void st_html_app(request_rec *r, const st_snapshot_t *snap,
                st_limit(p, app->slowlog, " s"));
     if (app->touch_reload) {
         ap_rprintf(r, "<dt>touch-reload: %s</dt>\n",
-                   ap_escape_html(p, app->touch_reload));
+                   st_html_text(p, app->touch_reload));
     }
     ap_rprintf(r, "<dt>Scheduling: sched=%s, nice %d</dt>\n",
                st_sched_name(app), app->nice);

@@ -13,6 +13,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use Apache::TestRequest qw(GET);
 use JSON::PP ();
+use Encode ();
 use PATest qw(:all);
 use PAStatus qw(:all);
 
@@ -181,6 +182,27 @@ for my $fmt ('', '?json', '?metrics', '?refresh=5') {
     my $out = GET("/app-status$fmt")->content;
     ok(index($out, $SECRET) < 0 && index($out, 'STATUS_SECRET') < 0,
        "page$fmt shows no environment variable");
+}
+
+# ---- a touch-reload path that is no UTF-8 ---------------------------------------
+# The HTML page is UTF-8: a path's ill-formed byte (a Latin-1 name) is a
+# U+FFFD there, as in the JSON, and its markup escaped.
+{
+    my $h = PATest::Httpd->new(status => 1, conf => '');
+    my $dir = $h->dir;
+    my $hello = hello_path();
+    open my $fh, '>>:raw', "$dir/httpd.conf" or die $!;
+    print $fh qq{PreforkApp trl "$hello" processes=1 "touch-reload=$dir/r\xe9<b>.txt"\n};
+    close $fh;
+    ok($h->start, 'a private httpd: an app whose touch-reload= path has a Latin-1 byte')
+        or diag($h->error_log);
+    my $res = $h->get('/app-status');
+    my $page = $res->{content} // '';
+    ok(defined eval { Encode::decode('UTF-8', $page, Encode::FB_CROAK | Encode::LEAVE_SRC) },
+       'HTML: strict UTF-8') or diag($@);
+    ok(index($page, "touch-reload: $dir/r\xef\xbf\xbd&lt;b&gt;.txt") >= 0,
+       'HTML: the byte a U+FFFD, the markup escaped') or diag("$res->{status} $page");
+    $h->stop;
 }
 
 done_testing();
