@@ -156,6 +156,8 @@ typedef struct {
     double p50, p99;                /* seconds, < 0 = no request in the window */
     apr_int64_t rss;                /* sum over live workers, -1 = none known */
     double cpu;
+    int usage_unknown;              /* live workers, none of whose /proc
+                                     * could be read (hidepid=) */
     apr_array_header_t *workers;    /* st_worker_t, live slots only */
 } st_app_t;
 
@@ -320,6 +322,7 @@ static void st_app_workers(st_app_t *sa, pa_sb_t *sb, pa_sb_app_t *a,
 
     sa->rss = -1;
     sa->cpu = 0.0;
+    sa->usage_unknown = 0;
     sa->workers = apr_array_make(p, sa->nslots ? sa->nslots : 1,
                                  sizeof(st_worker_t));
     for (i = 0; i < sa->nslots; i++) {
@@ -356,6 +359,8 @@ static void st_app_workers(st_app_t *sa, pa_sb_t *sb, pa_sb_app_t *a,
             sa->cpu += w->cpu;
         }
     }
+    /* One that has just left is not read, and rightly not counted. */
+    sa->usage_unknown = sa->workers->nelts > 0 && sa->rss < 0;
 }
 
 /* The configuration the scoreboard was made from (that of the generation
@@ -696,6 +701,9 @@ static void st_prom_app_gauge(request_rec *r, const st_snapshot_t *snap,
     for (i = 0; i < snap->apps->nelts; i++) {
         double v = value(&APR_ARRAY_IDX(snap->apps, i, st_app_t));
 
+        if (v < 0) {
+            continue;           /* not known: no sample rather than a 0 */
+        }
         /* Whole numbers (sizes, counts) in full, not rounded by %g. */
         if (v == (double)(apr_int64_t)v) {
             ap_rprintf(r, "%s{app=\"%s\"} %" APR_INT64_T_FMT "\n", name,
@@ -714,8 +722,14 @@ static double st_v_queue_max(const st_app_t *sa) { return sa->queue_max; }
 static double st_v_queue_room(const st_app_t *sa) { return sa->queue_room; }
 static double st_v_rps(const st_app_t *sa) { return sa->rps; }
 static double st_v_backoff(const st_app_t *sa) { return sa->backoff_level; }
-static double st_v_rss(const st_app_t *sa) { return sa->rss < 0 ? 0 : sa->rss; }
-static double st_v_cpu(const st_app_t *sa) { return sa->cpu; }
+static double st_v_rss(const st_app_t *sa)
+{
+    return sa->usage_unknown ? -1 : sa->rss < 0 ? 0 : sa->rss;
+}
+static double st_v_cpu(const st_app_t *sa)
+{
+    return sa->usage_unknown ? -1 : sa->cpu;
+}
 
 static void st_metrics_apps(request_rec *r, const st_snapshot_t *snap,
                             const char **labels)
