@@ -1586,6 +1586,24 @@ static void touch_reload_dir(apr_pool_t *ptemp, const pa_app_t *app,
     }
 }
 
+/* A zone whose name differs from name only in case, or NULL. */
+static const char *zone_in_other_case(apr_pool_t *p,
+                                      const pa_server_conf_t *conf,
+                                      const char *name)
+{
+    apr_hash_index_t *hi;
+
+    for (hi = apr_hash_first(p, conf->zones_by_name); hi;
+         hi = apr_hash_next(hi)) {
+        const char *key = apr_hash_this_key(hi);
+
+        if (!strcasecmp(key, name)) {
+            return key;
+        }
+    }
+    return NULL;
+}
+
 /* The largest H2MaxWorkers anywhere in the tree (-1: none). Any section's
  * counts, even one whose condition is false: too many waiter records cost
  * little, too few send requests away. */
@@ -1626,10 +1644,16 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
             app->cache = apr_hash_get(conf->zones_by_name, app->cache_name,
                                       APR_HASH_KEY_STRING);
             if (!app->cache) {
+                const char *other = zone_in_other_case(ptemp, conf,
+                                                       app->cache_name);
+
                 ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
                              PALOGNO(00002) "%s:%d: PreforkApp %s: cache=%s: "
-                             "no PreforkAppCache zone of that name",
-                             app->file, app->line, app->name, app->cache_name);
+                             "no PreforkAppCache zone of that name%s%s%s",
+                             app->file, app->line, app->name, app->cache_name,
+                             other ? " (zone names are told apart by case: "
+                                     "there is '" : "",
+                             other ? other : "", other ? "')" : "");
                 return !OK;
             }
         }

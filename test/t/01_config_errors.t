@@ -90,6 +90,8 @@ my @cases = (
     [ 'directory as command',   [ 'PreforkApp a "/tmp"' ],
                                 qr{'/tmp' is not an executable file} ],
     [ 'unknown cache name',     [ "$app cache=nosuch" ],     qr/cache=nosuch: no PreforkAppCache zone of that name/ ],
+    [ 'cache= in another case', [ 'PreforkAppCache Main 1M', "$app cache=main" ],
+      qr/cache=main: no PreforkAppCache zone of that name \(zone names are told apart by case: there is 'Main'\)/ ],
     [ 'unknown app in SetHandler', [ $app, '<Location /x>', '    SetHandler prefork-app:NOSUCH', '</Location>' ],
                                 qr/no PreforkApp named 'NOSUCH'/, 2 ],
     [ 'unknown app in AddHandler', [ $app, 'AddHandler prefork-app:other .php' ],
