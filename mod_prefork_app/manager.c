@@ -150,7 +150,7 @@ typedef struct pa_mgr_proc_t {
     apr_pool_t *pconf;
     int gone;                   /* reaped or handed over: never signal it */
     apr_time_t started;
-    int quick_deaths;           /* in a row, each within a second of start */
+    int quick_deaths;           /* in a row, each within 2 s of start */
 } pa_mgr_proc_t;
 
 static const char *pa_pidfile_path(apr_pool_t *p,
