@@ -1686,6 +1686,19 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
             php_cli(ptemp, app, s);
         }
         touch_reload_dir(ptemp, app, s);
+        if (app->user && geteuid() != 0
+            && (app->uid != geteuid() || app->gid != getegid())) {
+            /* Only root can give workers another identity: the app would
+             * run as the admin believes it does not. */
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
+                         PALOGNO(00020) "%s:%d: PreforkApp %s: user=%s%s%s "
+                         "is ignored: httpd is not started as root, so its "
+                         "workers run as httpd does (uid %ld, gid %ld)",
+                         app->file, app->line, app->name, app->user,
+                         app->group ? " group=" : "",
+                         app->group ? app->group : "", (long)geteuid(),
+                         (long)getegid());
+        }
         if (app->cache && !pa_worker_attaches_zone(app)) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
                          PALOGNO(00010) "%s:%d: PreforkApp %s: cache=%s with "

@@ -161,7 +161,7 @@ my @cases = (
                                 qr/no PreforkApp named 'vnosuch'/, 4 ],
 );
 
-plan tests => 3 * @cases + 22;
+plan tests => 3 * @cases + 25;
 
 for my $case (@cases) {
     my ($what, $lines, $reason, $bad) = @$case;
@@ -240,6 +240,16 @@ ok($r{rc} == 0 && $r{out} !~ /PA00018/, 'php-cgi8.2: no such warning') or diag($
 ok($r{rc} == 0, 'touch-reload in a missing directory: passes') or diag($r{out});
 like($r{out}, qr{PA00019: \Q$r{file}\E:$r{first}: PreforkApp tr: touch-reload=/nonexistent-pa-dir/restart\.txt: its directory /nonexistent-pa-dir/: No such file or directory \(no reload until it is there\)},
      '... warned, with file and line');
+
+# user= where httpd does not start as root (as here: Apache::Test refuses
+# root): the workers run as httpd does, which configtest says.
+%r = configtest(qq{PreforkApp other "$hello" user=nobody});
+ok($r{rc} == 0, 'user=nobody, httpd not root: passes') or diag($r{out});
+like($r{out}, qr/PA00020: \Q$r{file}\E:$r{first}: PreforkApp other: user=nobody is ignored: httpd is not started as root, so its workers run as httpd does \(uid $>, gid \d+\)/,
+     '... warned that user= is ignored, with file and line');
+my $me = getpwuid($>);
+%r = configtest(qq{PreforkApp mine "$hello" user=$me});
+ok($r{rc} == 0 && $r{out} !~ /PA00020/, 'user= naming httpd\'s own user: no such warning') or diag($r{out});
 
 # The status page where its own section says nothing of who may see it (the
 # enclosing sections often let everyone in): local clients only, as if
