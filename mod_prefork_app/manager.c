@@ -1442,7 +1442,7 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
     if (m->contended && !ma->needy) {
         nspawn = 0;                     /* a spare would take the room back */
     }
-    m->nprocs += nspawn + nunder;
+    m->nprocs += nspawn;            /* (nunder: counted already) */
     for (i = 0; i < nspawn; i++) {
         pa_slot_t *slot = pa_sb_slot(sb, a, spawn[i]);
 
@@ -1517,7 +1517,9 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
 
 /* Workers of an app that serve or can serve. A retiree counts until it
  * is told to go: at the limit its own exit makes the room for its
- * replacement, nothing needs to be taken from another app for that. */
+ * replacement, nothing needs to be taken from another app for that. So
+ * does one that died under a claim: it is replaced in place, in the room
+ * kept for it. */
 static int pa_mgr_live(const pa_manager_t *m, const pa_mapp_t *ma)
 {
     apr_uint32_t j;
@@ -1526,9 +1528,11 @@ static int pa_mgr_live(const pa_manager_t *m, const pa_mapp_t *ma)
     for (j = 0; j < ma->nslots; j++) {
         apr_uint32_t st = pa_sb_slot(m->sb, ma->a, (int)j)->state;
 
-        live += ma->w[j].pid && !ma->w[j].term_at
-                && (st == PA_SLOT_STARTING || st == PA_SLOT_IDLE
-                    || st == PA_SLOT_BUSY);
+        live += (ma->w[j].pid && !ma->w[j].term_at
+                 && (st == PA_SLOT_STARTING || st == PA_SLOT_IDLE
+                     || st == PA_SLOT_BUSY))
+                || (!ma->w[j].pid && ma->w[j].respawn_busy
+                    && st == PA_SLOT_BUSY);
     }
     return live;
 }
@@ -1603,8 +1607,14 @@ static void pa_mgr_make_room(pa_manager_t *m, apr_time_t now)
         for (j = 0; j < (int)ma->nslots; j++) {
             const pa_slot_t *slot = pa_sb_slot(m->sb, ma->a, j);
 
+            /* A worker that died under a claim counts until it is
+             * replaced in place (its request waits for that one, which
+             * starts whatever the limit): other apps must not take its
+             * room meanwhile. */
+            m->nprocs += ma->w[j].pid != 0
+                         || (ma->w[j].respawn_busy
+                             && slot->state == PA_SLOT_BUSY);
             /* Told to go, or released to STOPPING and about to be. */
-            m->nprocs += ma->w[j].pid != 0;
             leaving += ma->w[j].pid
                        && (ma->w[j].term_at || slot->state == PA_SLOT_STOPPING
                            || slot->retire == PA_RETIRE_ROOM);

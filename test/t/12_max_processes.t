@@ -13,8 +13,10 @@ use PATest qw(:all);
 use HTTP::Tiny ();
 use POSIX ();
 use PALoad;
+use PADispatch qw(conn_owner bg_request);
+use File::Temp ();
 
-plan tests => 21;
+plan tests => 27;
 
 my $echo = app_path('echo');
 
@@ -116,3 +118,50 @@ ok(@moves >= 1 && @moves <= $secs + 1,
    . 'every two requests (' . scalar(@moves) . " moves in $secs s)");
 
 ok($h->stop, 'stopped');
+
+# ---- a worker replaced in place keeps its room ----------------------------------
+# A worker that dies under a request is replaced in place, for the request
+# holding its slot, whatever the limit. Its room was not counted until
+# then, so another app with a request waiting (maintained first: it comes
+# first in the configuration) started a worker into it in the same pass:
+# three workers under a limit of two, for as long as the new one stayed.
+# The request's httpd child is stopped, so that the manager, not its
+# release, finds the dead worker's slot held. prefork: the requests are in
+# processes of their own.
+my $tmp = File::Temp->newdir;
+my $h2 = PATest::Httpd->new(status => 1, mpm => 'prefork', conf => <<"EOF2");
+PreforkAppMaxProcesses 2
+PreforkApp first "$echo" processes=0-1 queue-timeout=60
+PreforkApp held "$echo" processes=2 start-delay=0
+<Location /first>
+    SetHandler prefork-app:first
+</Location>
+<Location /held>
+    SetHandler prefork-app:held
+</Location>
+EOF2
+ok($h2->start, 'second private httpd started') or diag($h2->error_log);
+ok(wait_for(sub { $h2->pids('held') == 2 }), 'held has its two: the limit');
+my $c = $h2->send_raw('GET', "/held?wait=$tmp/never");
+my ($victim, $child);
+wait_for(sub {
+    my ($w) = grep { $_->{state} eq 'busy' } @{($h2->app('held') || {})->{workers} || []};
+    $victim = $w && $w->{pid};
+});
+$child = conn_owner($h2->port, $c) if $victim;
+ok($victim && $child, 'a request holds one of held\'s workers');
+kill 'STOP', $child if $child;
+my $waiter = bg_request('GET', $h2->url('/first?x=1'));
+ok(wait_for(sub { $h2->queued('first') == 1 }), 'a request to first waits: no room');
+my $off2 = error_log_offset($h2->log_file);
+kill 'KILL', $victim if $victim;
+my $inplace = wait_for_log(qr/PA00108: app held slot \d+: started worker pid \d+ \(in place/,
+                           $off2, file => $h2->log_file);
+ok($inplace, 'the dead worker is replaced in place') or diag($h2->error_log);
+unlike(error_log_since($off2, $h2->log_file), qr/PA00108: app first /,
+       'first started no worker into its room');
+kill 'CONT', $child if $child;
+kill 'KILL', $waiter->{pid};
+waitpid $waiter->{pid}, 0;
+close $c;
+$h2->stop;
