@@ -86,6 +86,9 @@ typedef struct pa_mapp_t {
     int reload_proven;          /* a worker started since has proven itself */
     int live;                   /* pa_mgr_live() this pass, less the workers
                                  * taken from it (PreforkAppMaxProcesses) */
+    int staying;                /* of live, those not marked to leave: what
+                                 * may be taken from it stays above its
+                                 * minimum (PreforkAppMaxProcesses) */
     int needy;                  /* below its minimum, or requests wait and it
                                  * may grow (PreforkAppMaxProcesses) */
     int owed;                   /* a worker of another app leaves for it: it
@@ -1555,8 +1558,10 @@ static int pa_mgr_spare_worker(pa_manager_t *m, int needy, apr_time_t now,
 
     for (i = 0; i < m->napps; i++) {
         pa_mapp_t *ma = &m->apps[i];
-        int live = ma->live, share;
+        int live = ma->staying, share;
 
+        /* Its retirees and the workers taken already leave: they are not
+         * above its minimum. */
         if (i == needy || live <= ma->app->min_procs) {
             continue;
         }
@@ -1604,8 +1609,15 @@ static void pa_mgr_make_room(pa_manager_t *m, apr_time_t now)
         pa_mapp_t *ma = &m->apps[i];
         int live = ma->live = pa_mgr_live(m, ma);
 
+        ma->staying = 0;
         for (j = 0; j < (int)ma->nslots; j++) {
             const pa_slot_t *slot = pa_sb_slot(m->sb, ma->a, j);
+
+            ma->staying += ma->w[j].pid && !ma->w[j].term_at
+                           && slot->retire == PA_RETIRE_NONE
+                           && (slot->state == PA_SLOT_STARTING
+                               || slot->state == PA_SLOT_IDLE
+                               || slot->state == PA_SLOT_BUSY);
 
             /* A worker that died under a claim counts until it is
              * replaced in place (its request waits for that one, which
@@ -1660,6 +1672,7 @@ static void pa_mgr_make_room(pa_manager_t *m, apr_time_t now)
             if (vs->state == PA_SLOT_IDLE) {
                 mv->live--;         /* told to go: pa_mgr_live() skips it */
             }
+            mv->staying--;          /* idle or busy, it is going */
             pa_mgr_retire_locked(m, mv, slot, PA_RETIRE_ROOM);
             ma->owed = 1;
         }

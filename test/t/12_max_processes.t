@@ -13,10 +13,10 @@ use PATest qw(:all);
 use HTTP::Tiny ();
 use POSIX ();
 use PALoad;
-use PADispatch qw(conn_owner bg_request);
+use PADispatch qw(conn_owner bg_request bg_result);
 use File::Temp ();
 
-plan tests => 27;
+plan tests => 34;
 
 my $echo = app_path('echo');
 
@@ -165,3 +165,47 @@ kill 'KILL', $waiter->{pid};
 waitpid $waiter->{pid}, 0;
 close $c;
 $h2->stop;
+
+# ---- what is taken leaves its app at its minimum ------------------------------------
+# Two apps in need in one pass, and one app above its minimum by one, both
+# of its workers busy: the first took one (it leaves after its request),
+# and the second, which still counted it as the app's, took the other too,
+# leaving the app below its minimum (then it took a worker back). The
+# manager is stopped while the two requests queue, so that one pass finds
+# both.
+my $h3 = PATest::Httpd->new(status => 1, conf => <<"EOF3");
+PreforkAppMaxProcesses 2
+PreforkApp v "$echo" processes=1-2 spare=0-0 idle-timeout=300
+PreforkApp n1 "$echo" processes=0-1 queue-timeout=60
+PreforkApp n2 "$echo" processes=0-1 queue-timeout=60
+<Location /v>
+    SetHandler prefork-app:v
+</Location>
+<Location /n1>
+    SetHandler prefork-app:n1
+</Location>
+<Location /n2>
+    SetHandler prefork-app:n2
+</Location>
+EOF3
+ok($h3->start, 'third private httpd started') or diag($h3->error_log);
+my @v = map { bg_request('GET', $h3->url("/v?wait=$tmp/v&n=$_")) } 1 .. 2;
+ok(wait_for(sub { $h3->busy('v') == 2 }), 'v: two workers, both busy: the limit');
+my $mgr3 = $h3->manager_pid;
+kill 'STOP', $mgr3;
+my @n = map { bg_request('GET', $h3->url("/$_?x=1")) } qw(n1 n2);
+my $queued = wait_for(sub { $h3->queued('n1') == 1 && $h3->queued('n2') == 1 });
+my $off3 = error_log_offset($h3->log_file);
+kill 'CONT', $mgr3;
+ok($queued, 'n1 and n2 each have a request waiting');
+ok(wait_for_log(qr/PA00130: app v slot \d+ pid \d+: leaves after its request, to make room for app n1/,
+                $off3, file => $h3->log_file), 'a worker of v leaves for n1');
+open my $vf, '>', "$tmp/v" or die "$tmp/v: $!";
+close $vf;
+is(join(' ', map { bg_result($_)->{status} } @v), '200 200', 'v\'s requests are answered');
+ok(wait_for_log(qr/PA00108: app n1 /, $off3, file => $h3->log_file), 'n1 gets the room');
+unlike(error_log_since($off3, $h3->log_file), qr/PA00130: app v .*room for app n2/,
+       'v\'s other worker was not taken too: v keeps its minimum');
+kill 'KILL', $_->{pid} for @n;
+waitpid $_->{pid}, 0 for @n;
+$h3->stop;
