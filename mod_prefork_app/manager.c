@@ -1631,9 +1631,11 @@ static void pa_mgr_make_room(pa_manager_t *m, apr_time_t now)
                        && (ma->w[j].term_at || slot->state == PA_SLOT_STOPPING
                            || slot->retire == PA_RETIRE_ROOM);
         }
-        ma->needy = live < ma->app->min_procs
-                    || (ma->a->queue_len && live < ma->app->max_procs
-                        && !pa_sb_backing_off(ma->a, now));
+        /* Not while it backs off: it could start no worker in the room
+         * taken for it. */
+        ma->needy = !pa_sb_backing_off(ma->a, now)
+                    && (live < ma->app->min_procs
+                        || (ma->a->queue_len && live < ma->app->max_procs));
         ma->owed &= ma->needy;
     }
     if (m->nprocs < m->max_procs || m->mode != PA_MODE_RUN) {

@@ -16,7 +16,7 @@ use PALoad;
 use PADispatch qw(conn_owner bg_request bg_result);
 use File::Temp ();
 
-plan tests => 34;
+plan tests => 40;
 
 my $echo = app_path('echo');
 
@@ -209,3 +209,29 @@ unlike(error_log_since($off3, $h3->log_file), qr/PA00130: app v .*room for app n
 kill 'KILL', $_->{pid} for @n;
 waitpid $_->{pid}, 0 for @n;
 $h3->stop;
+
+# ---- an app backing off takes no room it cannot use ----------------------------------
+# A pool below its minimum because its workers crash at start was in need
+# all through its backoff (start-delay=60: a minute), though it may start
+# none then: at the limit it took a worker from another app every time
+# none was leaving, for a room it left empty (and no pool could start a
+# spare meanwhile).
+my $h4 = PATest::Httpd->new(status => 1, conf => <<"EOF4");
+PreforkAppMaxProcesses 3
+PreforkApp crash "/bin/false" processes=1 start-delay=60
+PreforkApp o "$echo" processes=0-3 idle-timeout=1
+<Location /o>
+    SetHandler prefork-app:o
+</Location>
+EOF4
+ok($h4->start, 'fourth private httpd started') or diag($h4->error_log);
+ok(wait_for_log(qr/PA00105: app crash: /, 0, file => $h4->log_file), 'crash backs off');
+my @o = map { bg_request('GET', $h4->url("/o?wait=$tmp/o&n=$_")) } 1 .. 3;
+ok(wait_for(sub { $h4->busy('o') == 3 }), 'o: three workers, all busy: the limit');
+open my $of, '>', "$tmp/o" or die "$tmp/o: $!";
+close $of;
+is(join(' ', map { bg_result($_)->{status} } @o), '200 200 200', 'o\'s requests are answered');
+ok(wait_for(sub { $h4->pids('o') == 0 }, timeout => 30), 'o goes back to none (idle-timeout)');
+unlike(error_log_since(0, $h4->log_file), qr/PA00130: .*room for app crash/,
+       'no worker of o was taken for crash while it backs off');
+$h4->stop;
