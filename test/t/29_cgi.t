@@ -13,7 +13,7 @@ use PADispatch qw(:all);
 use PALoad;
 use IO::Socket::UNIX ();
 
-plan tests => 70;
+plan tests => 76;
 
 my $logs = Apache::Test::vars('t_logs');
 my $app = 'dcgi';
@@ -303,5 +303,35 @@ is($st->{connections}, 'per_request', 'status: a connection per request');
         or diag("$status $body");
     is($h->counter('cw', 'crashed') || 0, 0, 'nor its waiting launcher: no crash counted')
         or diag(error_log_since($off, $h->log_file));
+    $h->stop;
+}
+
+# A request whose variables exec() refuses (E2BIG: one over 128 KiB, a
+# header under a raised LimitRequestFieldSize) fails alone, as under
+# mod_cgid: the launcher had marked its slot, as for a program it cannot
+# exec, so that any client could put the app in crash-loop backoff (503
+# for everyone) with one such header.
+{
+    my $h = PATest::Httpd->new(status => 1, conf => "LimitRequestFieldSize 200000\n");
+    my $prog = $h->dir . '/prog.sh';
+    open my $fh, '>', $prog or die "$prog: $!";
+    print $fh "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nok\\n'\n";
+    close $fh;
+    chmod 0755, $prog;
+    open $fh, '>>', $h->dir . '/httpd.conf' or die $!;
+    print $fh qq{PreforkApp cz "$prog" protocol=cgi processes=1\n},
+              qq{<Location /cz>\n    SetHandler prefork-app:cz\n</Location>\n};
+    close $fh;
+    ok($h->start && $h->get('/cz')->{status} == 200, 'a private httpd: the program answers')
+        or diag($h->error_log);
+    my $big = HTTP::Tiny->new(timeout => 30);
+    my @codes = map { $big->get($h->url('/cz'), { headers => { 'X-Big' => 'x' x 140000 } })->{status} } 1 .. 3;
+    is("@codes", '502 502 502', 'a header too long for exec(): 502');
+    ok(wait_for_log(qr/PA00121: app cz pid \d+: cannot execute \Q$prog\E for this request: its variables are too long/,
+                    0, file => $h->log_file), 'the reason logged') or diag($h->error_log);
+    @codes = map { $h->get('/cz', timeout => 30)->{status} } 1 .. 3;
+    is("@codes", '200 200 200', 'the requests after it are served');
+    is($h->counter('cz', 'crashed') || 0, 0, 'no crash counted');
+    ok($h->error_log !~ /PA00105/, 'no backoff') or diag($h->error_log);
     $h->stop;
 }
