@@ -281,16 +281,8 @@ void pa_cgi_serve(const pa_app_t *app, const char **envp, int other_rights)
          * 128 KiB: a header under a raised LimitRequestFieldSize): the
          * request fails alone, as under mod_cgid. Marking the slot would
          * let any client put the app in crash-loop backoff. */
-        char buf[512];
-        int n = snprintf(buf, sizeof(buf), "cannot execute %.300s for this "
-                         "request: its variables are too long for exec() "
-                         "(%s)\n", app->argv[0], strerror(E2BIG));
-
-        if (n > 0 && write(2, buf, n < (int)sizeof(buf) ? (size_t)n
-                                                         : sizeof(buf) - 1) < 0) {
-            _exit(127);
-        }
-        _exit(127);
+        pa_child_fail_request("execute", app->argv[0], " for this request, "
+                              "its variables are too long for exec()");
     }
     pa_child_fail("execute", app->argv[0]);
 }

@@ -190,28 +190,46 @@ const char **pa_worker_env(apr_pool_t *p, const pa_app_t *app)
 /* In a forked occupant: its slot's child_failed (pa_child_fail()). */
 static volatile apr_uint32_t *pa_child_failed;
 
-void pa_child_fail(const char *what, const char *arg)
+/* Says "cannot WHAT ARG[NOTE]: reason" on stderr (the manager logs it)
+ * and exits; blame marks the slot as one whose occupant cannot start. */
+#ifdef __GNUC__
+__attribute__((noreturn))
+#endif
+static void pa_child_say_exit(const char *what, const char *arg,
+                              const char *note, int blame)
 {
     char buf[512];
     const char *why = strerror(errno);
     /* A long path is cut, not the reason; and snprintf() returns what
      * would have been written, which write() must not go past. */
-    int room = (int)sizeof(buf) - (int)strlen(what) - (int)strlen(why) - 12;
-    int n = snprintf(buf, sizeof(buf), "cannot %s %.*s: %s\n", what,
-                     room > 0 ? room : 0, arg, why);
+    int room = (int)sizeof(buf) - (int)strlen(what) - (int)strlen(note)
+               - (int)strlen(why) - 12;
+    int n = snprintf(buf, sizeof(buf), "cannot %s %.*s%s: %s\n", what,
+                     room > 0 ? room : 0, arg, note, why);
 
     if (n >= (int)sizeof(buf)) {
         n = (int)sizeof(buf) - 1;
         buf[n - 1] = '\n';
     }
 
-    if (pa_child_failed) {
+    if (blame && pa_child_failed) {
         *pa_child_failed = 1;
     }
     if (n > 0 && write(2, buf, n) < 0) {
         _exit(127);
     }
     _exit(127);
+}
+
+void pa_child_fail(const char *what, const char *arg)
+{
+    pa_child_say_exit(what, arg, "", 1);
+}
+
+void pa_child_fail_request(const char *what, const char *arg,
+                           const char *note)
+{
+    pa_child_say_exit(what, arg, note, 0);
 }
 
 static uid_t pa_app_uid(const pa_app_t *app)

@@ -89,6 +89,14 @@ int pa_worker_may_access(apr_pool_t *p, const pa_app_t *app,
 __attribute__((noreturn))
 #endif
 void pa_child_fail(const char *what, const char *arg);
+/* The same for what failed for one request alone (a CGI program whose
+ * variables exec() refuses): "cannot WHAT ARG NOTE: reason", the slot not
+ * marked, so the app does not back off. */
+#ifdef __GNUC__
+__attribute__((noreturn))
+#endif
+void pa_child_fail_request(const char *what, const char *arg,
+                           const char *note);
 /* Fork + exec an occupant: listen socket on fd 0, stdout/stderr to a pipe,
  * clean environment, cwd, user/group when root, nothing else inherited.
  * On failure, *failed names the call that failed (for the log). */

@@ -327,7 +327,7 @@ is($st->{connections}, 'per_request', 'status: a connection per request');
     my $big = HTTP::Tiny->new(timeout => 30);
     my @codes = map { $big->get($h->url('/cz'), { headers => { 'X-Big' => 'x' x 140000 } })->{status} } 1 .. 3;
     is("@codes", '502 502 502', 'a header too long for exec(): 502');
-    ok(wait_for_log(qr/PA00121: app cz pid \d+: cannot execute \Q$prog\E for this request: its variables are too long/,
+    ok(wait_for_log(qr/PA00121: app cz pid \d+: cannot execute \Q$prog\E for this request, its variables are too long/,
                     0, file => $h->log_file), 'the reason logged') or diag($h->error_log);
     @codes = map { $h->get('/cz', timeout => 30)->{status} } 1 .. 3;
     is("@codes", '200 200 200', 'the requests after it are served');
