@@ -185,23 +185,31 @@ my $st = st();
 is($st->{protocol}, 'cgi', 'status: protocol cgi');
 is($st->{connections}, 'per_request', 'status: a connection per request');
 
-# A launcher that cannot exec its program (made non-executable after the
-# start: configtest checked it then) is a launcher failure, unlike a
-# program's own exit status: 502 at once, the reason logged, and the app
-# backs off as for a crash loop instead of burning a launcher per request.
-{
-    my $h = PATest::Httpd->new(status => 1, conf => '');
+# A private httpd whose app NAME (with OPTS) runs a CGI program that
+# answers "ok", up and answering; CONF goes before the app.
+sub cgi_httpd {
+    my ($name, $opts, $conf) = @_;
+    my $h = PATest::Httpd->new(status => 1, conf => $conf);
     my $prog = $h->dir . '/prog.sh';
     open my $fh, '>', $prog or die "$prog: $!";
     print $fh "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nok\\n'\n";
     close $fh;
     chmod 0755, $prog;
     open $fh, '>>', $h->dir . '/httpd.conf' or die $!;
-    print $fh qq{PreforkApp cx "$prog" protocol=cgi processes=2\n},
-              qq{<Location /cx>\n    SetHandler prefork-app:cx\n</Location>\n};
+    print $fh qq{PreforkApp $name "$prog" protocol=cgi $opts\n},
+              qq{<Location /$name>\n    SetHandler prefork-app:$name\n</Location>\n};
     close $fh;
-    ok($h->start && $h->get('/cx')->{status} == 200, 'a private httpd: the program answers')
+    ok($h->start && $h->get("/$name")->{status} == 200, 'a private httpd: the program answers')
         or diag($h->error_log);
+    return ($h, $prog);
+}
+
+# A launcher that cannot exec its program (made non-executable after the
+# start: configtest checked it then) is a launcher failure, unlike a
+# program's own exit status: 502 at once, the reason logged, and the app
+# backs off as for a crash loop instead of burning a launcher per request.
+{
+    my ($h, $prog) = cgi_httpd('cx', 'processes=2', '');
     chmod 0644, $prog;
     my @codes = map { $h->get('/cx', timeout => 30)->{status} } 1 .. 6;
     ok(!grep({ $_ == 200 } @codes), 'not executable any more: no 200') or diag("@codes");
@@ -219,18 +227,7 @@ is($st->{connections}, 'per_request', 'status: a connection per request');
 # is dropped and the launcher waits for the next, rather than failing to
 # start (a crash loop: 503 for everyone) or waiting on it for ever.
 {
-    my $h = PATest::Httpd->new(status => 1, conf => '');
-    my $prog = $h->dir . '/prog.sh';
-    open my $fh, '>', $prog or die "$prog: $!";
-    print $fh "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nok\\n'\n";
-    close $fh;
-    chmod 0755, $prog;
-    open $fh, '>>', $h->dir . '/httpd.conf' or die $!;
-    print $fh qq{PreforkApp cy "$prog" protocol=cgi processes=1 request-timeout=40\n},
-              qq{<Location /cy>\n    SetHandler prefork-app:cy\n</Location>\n};
-    close $fh;
-    ok($h->start && $h->get('/cy')->{status} == 200, 'a private httpd: the program answers')
-        or diag($h->error_log);
+    my ($h, $prog) = cgi_httpd('cy', 'processes=1 request-timeout=40', '');
     my ($sockdir) = glob($h->dir . '/pa-*');
     my $sock = "$sockdir/cy.0.sock";
     ok(wait_for(sub { (($h->app('cy') || {})->{processes}{idle} // 0) == 1 }),
@@ -312,18 +309,7 @@ is($st->{connections}, 'per_request', 'status: a connection per request');
 # exec, so that any client could put the app in crash-loop backoff (503
 # for everyone) with one such header.
 {
-    my $h = PATest::Httpd->new(status => 1, conf => "LimitRequestFieldSize 200000\n");
-    my $prog = $h->dir . '/prog.sh';
-    open my $fh, '>', $prog or die "$prog: $!";
-    print $fh "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nok\\n'\n";
-    close $fh;
-    chmod 0755, $prog;
-    open $fh, '>>', $h->dir . '/httpd.conf' or die $!;
-    print $fh qq{PreforkApp cz "$prog" protocol=cgi processes=1\n},
-              qq{<Location /cz>\n    SetHandler prefork-app:cz\n</Location>\n};
-    close $fh;
-    ok($h->start && $h->get('/cz')->{status} == 200, 'a private httpd: the program answers')
-        or diag($h->error_log);
+    my ($h, $prog) = cgi_httpd('cz', 'processes=1', "LimitRequestFieldSize 200000\n");
     my $big = HTTP::Tiny->new(timeout => 30);
     my @codes = map { $big->get($h->url('/cz'), { headers => { 'X-Big' => 'x' x 140000 } })->{status} } 1 .. 3;
     is("@codes", '502 502 502', 'a header too long for exec(): 502');
