@@ -746,51 +746,47 @@ static const char *cmd_prefork_app_cache(cmd_parms *cmd, void *dummy,
     return NULL;
 }
 
+/* Which path a path directive sets: its cmd->info. */
+enum { PA_PATH_PIDFILE, PA_PATH_SOCKDIR, PA_PATH_TEMPDIR };
+
 static const char *cmd_prefork_app_path(cmd_parms *cmd, void *dummy,
                                         const char *arg)
 {
     pa_server_conf_t *conf = ap_get_module_config(cmd->server->module_config,
                                                   &prefork_app_module);
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
-    const char *path;
+    int which = (int)(apr_uintptr_t)cmd->info;
+    const char *path, **file;
+    int *line;
 
     if (err) {
         return err;
     }
-    path = ap_runtime_dir_relative(cmd->pool, arg);
+    /* The pid file and sockets are run-time files, under
+     * DefaultRuntimeDir; the spool directory is under ServerRoot, as
+     * httpd's other paths are. */
+    path = which == PA_PATH_TEMPDIR ? ap_server_root_relative(cmd->pool, arg)
+                                    : ap_runtime_dir_relative(cmd->pool, arg);
     if (!path) {
         return apr_pstrcat(cmd->pool, cmd->cmd->name, ": bad path ", arg, NULL);
     }
-    if (cmd->info) {
+    if (which == PA_PATH_SOCKDIR) {
         conf->sockdir = path;
-        conf->sockdir_file = cmd->directive->filename;
-        conf->sockdir_line = cmd->directive->line_num;
+        file = &conf->sockdir_file;
+        line = &conf->sockdir_line;
+    }
+    else if (which == PA_PATH_TEMPDIR) {
+        conf->tempdir = path;
+        file = &conf->tempdir_file;
+        line = &conf->tempdir_line;
     }
     else {
         conf->pidfile = path;
-        conf->pidfile_file = cmd->directive->filename;
-        conf->pidfile_line = cmd->directive->line_num;
+        file = &conf->pidfile_file;
+        line = &conf->pidfile_line;
     }
-    return NULL;
-}
-
-static const char *cmd_prefork_app_tempdir(cmd_parms *cmd, void *dummy,
-                                           const char *arg)
-{
-    pa_server_conf_t *conf = ap_get_module_config(cmd->server->module_config,
-                                                  &prefork_app_module);
-    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
-
-    if (err) {
-        return err;
-    }
-    conf->tempdir = ap_server_root_relative(cmd->pool, arg);
-    if (!conf->tempdir) {
-        return apr_pstrcat(cmd->pool, "PreforkAppTempDir: bad path ", arg,
-                           NULL);
-    }
-    conf->tempdir_file = cmd->directive->filename;
-    conf->tempdir_line = cmd->directive->line_num;
+    *file = cmd->directive->filename;
+    *line = cmd->directive->line_num;
     return NULL;
 }
 
@@ -853,13 +849,14 @@ const command_rec pa_cmds[] = {
         "for an empty value)"),
     AP_INIT_TAKE2("PreforkAppCache", cmd_prefork_app_cache, NULL, RSRC_CONF,
         "NAME SIZE: a shared-memory cache zone (e.g. main 64M)"),
-    AP_INIT_TAKE1("PreforkAppPidFile", cmd_prefork_app_path, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("PreforkAppPidFile", cmd_prefork_app_path,
+        (void *)PA_PATH_PIDFILE, RSRC_CONF,
         "the process manager's pid file (relative: under DefaultRuntimeDir)"),
-    AP_INIT_TAKE1("PreforkAppSocketDir", cmd_prefork_app_path, (void *)1,
-        RSRC_CONF, "where each httpd makes its private worker socket "
+    AP_INIT_TAKE1("PreforkAppSocketDir", cmd_prefork_app_path,
+        (void *)PA_PATH_SOCKDIR, RSRC_CONF, "where each httpd makes its private worker socket "
         "directory (relative: under DefaultRuntimeDir)"),
-    AP_INIT_TAKE1("PreforkAppTempDir", cmd_prefork_app_tempdir, NULL,
-        RSRC_CONF, "where request bodies read whole and replies held "
+    AP_INIT_TAKE1("PreforkAppTempDir", cmd_prefork_app_path,
+        (void *)PA_PATH_TEMPDIR, RSRC_CONF, "where request bodies read whole and replies held "
         "for slow clients (reply-spool=) are spooled (relative: under "
         "ServerRoot; default TMPDIR or /tmp)"),
     AP_INIT_TAKE1("PreforkAppMaxProcesses", cmd_prefork_app_max_procs, NULL,
