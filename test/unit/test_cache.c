@@ -1560,6 +1560,40 @@ static void test_crash_while_locked(void **state)
     apr_pool_destroy(p);
 }
 
+/* A child that attaches to name and stops in the middle of setting key to
+ * val, holding the lock; SIGCONT lets it finish. */
+static pid_t stopped_holder(const char *name, const char *key,
+                            const char *val, apr_size_t len)
+{
+    pid_t pid = fork();
+    int status;
+
+    if (pid == 0) {
+        apr_pool_t *cp;
+        apr_shm_cache_t *a;
+
+        apr_pool_create(&cp, NULL);
+        setenv("APR_SHM_CACHE_TEST_KILL_IN_SET", "stop", 1);
+        if (apr_shm_cache_attach(&a, name, cp) != APR_SUCCESS) {
+            _exit(1);
+        }
+        _exit(apr_shm_cache_set(a, key, val, len, 0) == APR_SUCCESS ? 0 : 2);
+    }
+    assert_int_equal(waitpid(pid, &status, WUNTRACED), pid);
+    assert_true(WIFSTOPPED(status));
+    return pid;
+}
+
+static void holder_finish(pid_t pid)
+{
+    int status;
+
+    kill(pid, SIGCONT);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* A writer stopped (not dead) while it holds the lock: the others give up
  * with APR_SHM_CACHE_ELOCKED instead of waiting for ever, and change
  * nothing; once it goes on, its entry is whole and all works as before. */
@@ -1572,7 +1606,6 @@ static void test_stopped_while_locked(void **state)
     static char v[3000];
     char msg[128];
     pid_t pid;
-    int status;
 
     const char *name;
 
@@ -1582,22 +1615,7 @@ static void test_stopped_while_locked(void **state)
                      APR_SUCCESS);
     assert_int_equal(apr_shm_cache_set(c, "pre", "ok", 2, 0), APR_SUCCESS);
     memset(v, 'x', sizeof(v));
-    pid = fork();
-    if (pid == 0) {
-        apr_pool_t *cp;
-        apr_shm_cache_t *a;
-
-        apr_pool_create(&cp, NULL);
-        setenv("APR_SHM_CACHE_TEST_KILL_IN_SET", "stop", 1);
-        if (apr_shm_cache_attach(&a, name, cp) != APR_SUCCESS) {
-            _exit(1);
-        }
-        /* the hook stops us here, holding the lock; SIGCONT goes on */
-        _exit(apr_shm_cache_set(a, "held", v, sizeof(v), 0) == APR_SUCCESS
-              ? 0 : 2);
-    }
-    assert_int_equal(waitpid(pid, &status, WUNTRACED), pid);
-    assert_true(WIFSTOPPED(status));
+    pid = stopped_holder(name, "held", v, sizeof(v));
 
     /* the first waits its timeout, the second gives up at once; neither
      * changes anything */
@@ -1616,10 +1634,7 @@ static void test_stopped_while_locked(void **state)
                                                sizeof(msg)),
                         "cache zone's lock held too long by another process");
 
-    kill(pid, SIGCONT);
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
+    holder_finish(pid);
     /* within the stuck window still, but the lock is free: taken */
     check_value(c, "held", apr_pstrmemdup(p, v, sizeof(v)), p);
     check_value(c, "pre", "ok", p);
@@ -1631,39 +1646,6 @@ static void test_stopped_while_locked(void **state)
     assert_int_equal(st.clears, 0);
     assert_int_equal(st.entries, 3);
     apr_pool_destroy(p);
-}
-
-/* A child that attaches to name and stops in the middle of a set, holding
- * the lock; SIGCONT lets it finish. */
-static pid_t stopped_holder(const char *name, const char *key)
-{
-    pid_t pid = fork();
-    int status;
-
-    if (pid == 0) {
-        apr_pool_t *cp;
-        apr_shm_cache_t *a;
-
-        apr_pool_create(&cp, NULL);
-        setenv("APR_SHM_CACHE_TEST_KILL_IN_SET", "stop", 1);
-        if (apr_shm_cache_attach(&a, name, cp) != APR_SUCCESS) {
-            _exit(1);
-        }
-        _exit(apr_shm_cache_set(a, key, "v", 1, 0) == APR_SUCCESS ? 0 : 2);
-    }
-    assert_int_equal(waitpid(pid, &status, WUNTRACED), pid);
-    assert_true(WIFSTOPPED(status));
-    return pid;
-}
-
-static void holder_finish(pid_t pid)
-{
-    int status;
-
-    kill(pid, SIGCONT);
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 /* Once the stuck holder has let go and the lock was taken again, lockers
@@ -1681,13 +1663,13 @@ static void test_stuck_window_ends(void **state)
     name = seg_name(p);
     assert_int_equal(apr_shm_cache_create(&c, 1024 * 1024, name, p),
                      APR_SUCCESS);
-    holder = stopped_holder(name, "first");
+    holder = stopped_holder(name, "first", "v", 1);
     assert_int_equal(apr_shm_cache_set(c, "a", "1", 1, 0),
                      APR_SHM_CACHE_ELOCKED);
     holder_finish(holder);
     /* Within the second still: another holder takes the lock and keeps it
      * 100 ms; a locker waits for it. */
-    holder = stopped_holder(name, "second");
+    holder = stopped_holder(name, "second", "v", 1);
     waker = fork();
     if (waker == 0) {
         usleep(100000);
@@ -1732,7 +1714,7 @@ static void test_lock_wait_clock_set_back(void **state)
     name = seg_name(p);
     assert_int_equal(apr_shm_cache_create(&c, 1024 * 1024, name, p),
                      APR_SUCCESS);
-    holder = stopped_holder(name, "held");
+    holder = stopped_holder(name, "held", "v", 1);
     locker = fork();
     if (locker == 0) {
         realtime_skew = 3600;
