@@ -502,6 +502,7 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
     m->mode = PA_MODE_RUN;
     sb->hdr->manager_pid = getpid();
     sb->hdr->retiring = 0;
+    sb->hdr->retired = 0;
     sb->hdr->stopped = 0;
 
     for (i = 0; i < m->napps; i++) {
@@ -1843,6 +1844,7 @@ static void pa_mgr_handle_signals(pa_manager_t *m, int *reap)
                 m->mode = PA_MODE_RETIRE;
                 m->retired = 1;
                 m->sb->hdr->retiring = 1;
+                m->sb->hdr->retired = 1;
                 /* Idle counts from now: a request its generation's children
                  * still read the body of may claim a worker yet. */
                 m->quiet_since = 0;

@@ -451,11 +451,27 @@ void pa_sb_child_init(pa_sb_t *sb)
     sb->self = getpid();
 }
 
+/* Whether the generation's manager is gone for good. It marks the header
+ * stopped as it exits, and the parent does for one it cannot replace; but a
+ * retired manager killed outright (SIGKILL, the OOM killer) does neither,
+ * and the parent no longer maps its generation's scoreboard: without this,
+ * its generation's requests waited out their queue-timeout for workers
+ * nobody would start. A retired manager is never replaced, so once its pid
+ * is gone, so is any worker of its generation. */
+static int pa_sb_manager_gone(const pa_sb_t *sb)
+{
+    pid_t pid = sb->hdr->manager_pid;
+
+    return sb->hdr->stopped
+           || (sb->hdr->retired && pid > 0 && kill(pid, 0) != 0
+               && errno == ESRCH);
+}
+
 const char *pa_sb_refusal(pa_sb_t *sb, int app_index)
 {
     const pa_sb_app_t *a = sb->layout[app_index].app;
 
-    if (sb->hdr->stopped) {
+    if (pa_sb_manager_gone(sb)) {
         return "its process manager is gone";
     }
     if (sb->hdr->no_sockdir) {
@@ -502,7 +518,7 @@ apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
      * none up, nor will it for a while): fail now, not after the queue
      * timeout. Nor wait behind queue-limit others: a stalled app must not
      * hold every httpd thread. */
-    w = sb->hdr->stopped
+    w = pa_sb_manager_gone(sb)
         || (live == 0 && (sb->hdr->no_sockdir
                           || pa_sb_backoff_outlasts(a, apr_time_now(),
                                                     queue_timeout)))
@@ -539,7 +555,7 @@ apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
             /* The manager gone for good (nobody sends the waiters away:
              * the parent takes no lock), or the request no longer wants
              * a worker. */
-            if (sb->hdr->stopped) {
+            if (pa_sb_manager_gone(sb)) {
                 left_queue = APR_EAGAIN;
                 break;
             }

@@ -216,6 +216,8 @@ typedef struct pa_sb_header_t {
     apr_uint32_t generation;                /* httpd config generation */
     volatile pid_t manager_pid;
     volatile apr_uint32_t retiring;         /* old generation draining after a restart */
+    volatile apr_uint32_t retired;          /* its manager retired (a restart):
+                                             * nobody takes its place */
     volatile apr_uint32_t stopped;          /* its manager has exited for good */
     volatile apr_uint32_t no_sockdir;       /* the socket directory cannot be
                                              * made: no worker can start */
@@ -356,7 +358,8 @@ const char *pa_sb_refusal(pa_sb_t *sb, int app_index);
  * with no worker up and its backoff outlasts the wait, which also sends away
  * requests already waiting, or the generation's manager is gone: 503 at
  * once). While it waits, it looks every PA_SB_GONE_CHECK whether the
- * generation's manager is gone for good (the header's stopped: APR_EAGAIN)
+ * generation's manager is gone for good (the header's stopped, or a retired
+ * manager's pid gone: APR_EAGAIN)
  * and asks gone(baton) (if not NULL) whether the request still wants a
  * worker; once it says no, the request leaves the queue: APR_ECONNABORTED.
  * req (req_len bytes, or NULL): the whole request, for the releaser that

@@ -14,7 +14,7 @@ use PATest qw(:all);
 use PALoad;
 use PADispatch qw(bg_request bg_result);
 
-plan tests => 91;
+plan tests => 93;
 
 my $hello = hello_path();
 my $echo = app_path('echo');
@@ -151,10 +151,16 @@ my ($doomed_dir) = error_log_since(0, $h->log_file)
     =~ /PA00116: manager pid $doomed started for generation \d+ \(\d+ apps?, sockets in (\S+)\)/;
 ok($doomed_dir && -d $doomed_dir, 'the manager\'s socket directory') or diag($doomed_dir);
 ok($h->graceful, 'graceful restart, a request in flight');
+my $koff = error_log_offset($h->log_file);
 kill 'KILL', $doomed;
 ok(wait_for(sub { !-e $doomed_dir }),
    'its manager SIGKILLed while draining: the socket directory is removed');
-bg_result($kslow);
+# Its workers went with it (PA00150), and nobody starts more for that
+# generation: the GET, retried there, is sent away at once, not held to
+# its queue-timeout.
+is(bg_result($kslow)->{status}, 503, 'the request in flight: 503, no worker of its generation is left');
+like(error_log_since($koff, $h->log_file), qr/PA00304: lslow: no worker can come: its process manager is gone after \d+ ms/,
+     '... at once, and said so (PA00304), not after queue-timeout');
 
 # ---- the counters carry over a restart, as mod_status' totals do --------------
 is(join(' ', map { $h->get('/lhello')->{status} } 1 .. 5), '200 200 200 200 200',

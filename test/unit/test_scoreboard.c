@@ -978,6 +978,49 @@ static void test_stop_sends_waiters_away(void **state)
                                  NULL, NULL, NULL, 0), APR_EAGAIN);
 }
 
+/* A retired manager (a restart) killed outright marks nothing, and nobody
+ * takes its place: its generation's waiters leave, and new requests are
+ * sent away, once its pid is gone; a live one is waited for. */
+static void test_retired_manager_killed(void **state)
+{
+    fixture_t *f = *state;
+    pa_claim_t busy, c;
+    pid_t mgr, kid;
+    int st;
+
+    worker_up(f, 0, 1000);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "a", 0, &busy, NULL, NULL, NULL, 0),
+                     APR_SUCCESS);
+    mgr = fork();
+    if (mgr == 0) {
+        pause();
+        _exit(0);
+    }
+    f->sb->hdr->manager_pid = mgr;
+    f->sb->hdr->retiring = 1;
+    f->sb->hdr->retired = 1;
+    assert_int_equal(pa_sb_claim(f->sb, 0, "b", apr_time_from_msec(50), &c,
+                                 NULL, NULL, NULL, 0), APR_TIMEUP);
+    kid = fork();
+    if (kid == 0) {
+        _exit(pa_sb_claim(f->sb, 0, "q", apr_time_from_sec(30), &c, NULL,
+                          NULL, NULL, 0) == APR_EAGAIN ? 0 : 1);
+    }
+    wait_queue_len(f, 1);
+    kill(mgr, SIGKILL);
+    assert_int_equal(waitpid(mgr, &st, 0), mgr);
+    assert_int_equal(waitpid(kid, &st, 0), kid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    assert_int_equal(f->a->queue_len, 0);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "r", apr_time_from_sec(30), &c,
+                                 NULL, NULL, NULL, 0), APR_EAGAIN);
+    assert_string_equal(pa_sb_refusal(f->sb, 0), "its process manager is gone");
+    /* Told to stop (not retired): the parent starts another in its place. */
+    f->sb->hdr->retired = 0;
+    assert_int_equal(pa_sb_claim(f->sb, 0, "s", apr_time_from_msec(50), &c,
+                                 NULL, NULL, NULL, 0), APR_TIMEUP);
+}
+
 /* The status page's names for why a worker leaves follow pa_retire_e. */
 static void test_retire_names(void **state)
 {
@@ -1416,6 +1459,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_no_worker_coming_fails_fast, setup, teardown),
         cmocka_unit_test_setup_teardown(test_waiters_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_sends_waiters_away, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_retired_manager_killed, setup, teardown),
         cmocka_unit_test(test_retire_names),
         cmocka_unit_test_setup_teardown(test_lock_owner_died, setup, teardown),
         cmocka_unit_test_setup_teardown(test_record, setup, teardown),
