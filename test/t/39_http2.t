@@ -20,7 +20,7 @@ my $lib = libexecdir();
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
 LoadModule http2_module "$lib/mod_http2.so"
 Protocols h2c http/1.1
-PreforkApp h2app "$echo" processes=1
+PreforkApp h2app "$echo" processes=1 die-timeout=2
 <Location /h2app>
     SetHandler prefork-app:h2app
 </Location>
