@@ -101,7 +101,10 @@ sub post_form {
         headers => { 'content-type' => 'application/x-www-form-urlencoded' } });
 }
 
-my $ua = HTTP::Tiny->new(timeout => 60);
+# Not keep-alive, nor any client below longer than it needs to be: each
+# idle one holds one of the two httpd children for KeepAliveTimeout, and the
+# next connection (the status page's) waited 5 s for it.
+my $ua = HTTP::Tiny->new(timeout => 60, keep_alive => 0);
 ok(wait_for(sub { $h->get('/kkeep?whoami=1')->{status} == 200
                   && $h->get('/khold?whoami=1')->{status} == 200 }),
    'the apps answer');
@@ -225,6 +228,7 @@ $log = wait_for_log(qr/PA00108: app kkill slot 0/, $offset, file => $h->log_file
 like($log, qr/PA00308: kkill: worker pid $w0->{pid} went away before answering; retrying/,
      'retried (the request never reached the dead one)');
 unlike($log, qr/PA00127|PA00309/, 'not taken for an app that closes connections, no 502');
+undef $ka;
 
 # ---- the end of a reply stays in the socket until the next request ---------------
 # Each reply's last read is left in the kept connection and dropped by the
@@ -262,6 +266,7 @@ my @after = map { whoami($_, 'kkeep') } @ka;
 ok($after[1]{pid} == $who[0]{pid} && $after[1]{conn} == $who[0]{conn},
    'one worker, one connection throughout');
 is($after[1]{served} - $who[1]{served}, @sizes + 2, 'it served each request once');
+@ka = ();
 
 # ---- FCGI_END_REQUEST's padding in a read of its own -----------------------------
 # The padding belongs to the reply that ended: the next request on the
