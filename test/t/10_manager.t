@@ -78,7 +78,7 @@ PreforkApp mwait "$echo" processes=1 start-delay=1
 <Location /mkill>
     SetHandler prefork-app:mkill
 </Location>
-PreforkApp mdeploy "$tmp/deploy $tmp/broken" processes=2 max-requests=3 start-delay=10
+PreforkApp mdeploy "$tmp/deploy $tmp/broken" processes=2 max-requests=3 start-delay=5
 <Location /mdeploy>
     SetHandler prefork-app:mdeploy
 </Location>
@@ -284,7 +284,7 @@ sub log_time {
 # max-requests then would drain the pool (503s) for the whole backoff.
 # Workers older than start-delay, as in a pool that has been up a while.
 ok(wait_for(sub { my @w = @{ (app('mdeploy') || {})->{workers} || [] };
-                  @w == 2 && !grep { $_->{age_seconds} < 11 } @w }, timeout => 40),
+                  @w == 2 && !grep { $_->{age_seconds} < 6 } @w }, timeout => 40),
    'mdeploy: two workers up for longer than start-delay');
 touch("$tmp/broken");
 $off = error_log_offset($h->log_file);
