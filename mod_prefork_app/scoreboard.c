@@ -460,11 +460,8 @@ void pa_sb_child_init(pa_sb_t *sb)
  * is gone, so is any worker of its generation. */
 static int pa_sb_manager_gone(const pa_sb_t *sb)
 {
-    pid_t pid = sb->hdr->manager_pid;
-
     return sb->hdr->stopped
-           || (sb->hdr->retired && pid > 0 && kill(pid, 0) != 0
-               && errno == ESRCH);
+           || (sb->hdr->retired && pa_sb_pid_gone(sb->hdr->manager_pid));
 }
 
 const char *pa_sb_refusal(pa_sb_t *sb, int app_index)

@@ -171,6 +171,22 @@ static pid_t queue_behind(fixture_t *f, pa_claim_t *busy, const char *req,
     return kid;
 }
 
+/* A forked waiter queued (no worker idle) that exits 0 once it is sent
+ * away (APR_EAGAIN) before its 30 s queue timeout; its pid. */
+static pid_t queue_refused(fixture_t *f)
+{
+    pid_t kid = fork();
+
+    if (kid == 0) {
+        pa_claim_t c;
+
+        _exit(pa_sb_claim(f->sb, 0, "q", apr_time_from_sec(30), &c, NULL,
+                          NULL, NULL, 0) == APR_EAGAIN ? 0 : 1);
+    }
+    wait_queue_len(f, 1);
+    return kid;
+}
+
 /* ---- tests ------------------------------------------------------------------ */
 
 static void test_layout(void **state)
@@ -962,14 +978,9 @@ static void test_stop_sends_waiters_away(void **state)
 {
     fixture_t *f = *state;
     pa_claim_t c;
-    pid_t kid = fork();
+    pid_t kid = queue_refused(f);
     int st;
 
-    if (kid == 0) {
-        _exit(pa_sb_claim(f->sb, 0, "q", apr_time_from_sec(30), &c, NULL,
-                          NULL, NULL, 0) == APR_EAGAIN ? 0 : 1);
-    }
-    wait_queue_len(f, 1);
     f->sb->hdr->stopped = 1;
     assert_int_equal(waitpid(kid, &st, 0), kid);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
@@ -1001,12 +1012,7 @@ static void test_retired_manager_killed(void **state)
     f->sb->hdr->retired = 1;
     assert_int_equal(pa_sb_claim(f->sb, 0, "b", apr_time_from_msec(50), &c,
                                  NULL, NULL, NULL, 0), APR_TIMEUP);
-    kid = fork();
-    if (kid == 0) {
-        _exit(pa_sb_claim(f->sb, 0, "q", apr_time_from_sec(30), &c, NULL,
-                          NULL, NULL, 0) == APR_EAGAIN ? 0 : 1);
-    }
-    wait_queue_len(f, 1);
+    kid = queue_refused(f);
     kill(mgr, SIGKILL);
     assert_int_equal(waitpid(mgr, &st, 0), mgr);
     assert_int_equal(waitpid(kid, &st, 0), kid);
