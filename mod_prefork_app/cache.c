@@ -43,12 +43,16 @@ APLOG_USE_MODULE(prefork_app);
 #define PA_CACHE_DROP_SLACK   10
 #define PA_CACHE_DROP_UNBOUND apr_time_from_sec(3600)
 #define PA_CACHE_MAX_BODY   (1024 * 1024)   /* larger responses pass uncached */
+/* The name of the pair that keeps the app's own status line ("Status: 200
+ * Fine"): no header can have it (':' is not a token character). */
+#define PA_CACHE_STATUS_LINE ":status-line"
 
 /* The largest delta-seconds (max-age, Age) taken as given: RFC 9111
  * 1.2.2's 2^31, far from where time sums in microseconds overflow. */
 #define PA_CACHE_SECS_MAX APR_INT64_C(2147483648)
 
-/* A stored response: this header, then "name\0value\0" pairs, then body. */
+/* A stored response: this header, then "name\0value\0" pairs (first the
+ * app's own status line, if it gave one), then body. */
 typedef struct pa_cache_entry_t {
     apr_uint32_t magic;
     apr_int32_t status;
@@ -565,7 +569,7 @@ static void store(request_rec *r, pa_cache_save_t *ctx)
     apr_size_t hlen = 0;
     char *val;
     const char *tags[APR_SHM_CACHE_MAX_TAGS];
-    const char *age = apr_table_get(h, "Age");
+    const char *age = apr_table_get(h, "Age"), *line;
     apr_int64_t had = age ? apr_atoi64(age) : 0;
     apr_interval_time_t left;
     int ntags = 0;
@@ -593,10 +597,21 @@ static void store(request_rec *r, pa_cache_save_t *ctx)
     apr_table_unset(h, "Transfer-Encoding");
     apr_table_unset(h, "Connection");
     apr_table_unset(h, "Keep-Alive");
+    /* A reason phrase of the app's own goes with it: a hit is the same
+     * answer as the miss. */
+    line = r->status_line && strcmp(r->status_line,
+                                     ap_get_status_line(r->status))
+           ? r->status_line : NULL;
+    if (line) {
+        header_size(&hlen, PA_CACHE_STATUS_LINE, line);
+    }
     apr_table_do(header_size, &hlen, h, NULL);
     val = apr_palloc(r->pool, sizeof(e) + hlen + ctx->len);
     hb.buf = val + sizeof(e);
     hb.len = 0;
+    if (line) {
+        header_copy(&hb, PA_CACHE_STATUS_LINE, line);
+    }
     apr_table_do(header_copy, &hb, h, NULL);
     e.headers_len = (apr_uint32_t)hb.len;
     e.body_len = (apr_uint32_t)ctx->len;
@@ -817,7 +832,7 @@ static int serve(request_rec *r, const char *val, apr_size_t len,
     apr_time_t age;
     const char *h, *end;
     apr_table_t *out, *err_out;
-    const char *type = NULL;
+    const char *type = NULL, *line = NULL;
     apr_bucket_brigade *bb;
     int rc;
 
@@ -852,6 +867,11 @@ static int serve(request_rec *r, const char *val, apr_size_t len,
             && !*ap_scan_http_field_content(v)) {
             type = v;
         }
+        else if (!strcmp(h, PA_CACHE_STATUS_LINE) && !line
+                 && apr_isdigit(v[0]) && atoi(v) == e.status
+                 && !*ap_scan_http_field_content(v)) {
+            line = v;
+        }
         else if (stored_header_ok(h, v)) {
             apr_table_addn(stored_in_headers_out(h) ? out : err_out, h, v);
         }
@@ -874,6 +894,9 @@ static int serve(request_rec *r, const char *val, apr_size_t len,
      * a 404, whatever the client's If-None-Match. */
     if (ap_is_HTTP_SUCCESS(e.status) && (rc = ap_meets_conditions(r)) != OK) {
         return rc;
+    }
+    if (line) {
+        r->status_line = apr_pstrdup(r->pool, line);    /* not a 304's */
     }
     ap_set_content_length(r, e.body_len);
     bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);

@@ -222,6 +222,22 @@ is($h4->code . ' ' . ($h4->header('X-Prefork-App-Cache') // ''), '404 HIT',
    'then served from the zone, still a 404 despite a matching If-None-Match');
 is($h4->content, $m4->content, 'with the body the app gave');
 is(accepted(), $before, 'without a worker');
+# The app's own reason phrase is the hit's too, but not a 304's.
+my $rp = "/cecho?$cc&status=200%20Fine&etag=e5&n=24";
+my $rp1 = GET($rp);
+is($rp1->code . ' ' . $rp1->message . ' ' . ($rp1->header('X-Prefork-App-Cache') // ''),
+   '200 Fine MISS', 'a reason phrase of the app\'s own: stored');
+my $rp2 = GET($rp);
+is($rp2->code . ' ' . $rp2->message . ' ' . ($rp2->header('X-Prefork-App-Cache') // ''),
+   '200 Fine HIT', 'a hit has the reason phrase the app gave');
+my $rp3 = GET($rp, 'If-None-Match' => '"e5"');
+is($rp3->code . ' ' . $rp3->message, '304 Not Modified',
+   'a 304 from the zone has its own');
+my $np = "/cecho?$cc&status=404%20No%20Such%20Page&n=25";
+GET($np);
+my $np2 = GET($np);
+is($np2->code . ' ' . $np2->message . ' ' . ($np2->header('X-Prefork-App-Cache') // ''),
+   '404 No Such Page HIT', 'so has a stored 404');
 my $mv = "/cecho?$cc&status=301&header2=Location:%20http://example.com/moved&n=22";
 GET($mv, redirect_ok => 0);
 my $h301 = GET($mv, redirect_ok => 0);
