@@ -51,8 +51,8 @@ APLOG_USE_MODULE(prefork_app);
  * 1.2.2's 2^31, far from where time sums in microseconds overflow. */
 #define PA_CACHE_SECS_MAX APR_INT64_C(2147483648)
 
-/* A stored response: this header, then "name\0value\0" pairs (first the
- * app's own status line, if it gave one), then body. */
+/* A stored response: this header, then "name\0value\0" pairs (among them
+ * the app's own status line, if it gave one), then body. */
 typedef struct pa_cache_entry_t {
     apr_uint32_t magic;
     apr_int32_t status;
@@ -569,7 +569,7 @@ static void store(request_rec *r, pa_cache_save_t *ctx)
     apr_size_t hlen = 0;
     char *val;
     const char *tags[APR_SHM_CACHE_MAX_TAGS];
-    const char *age = apr_table_get(h, "Age"), *line;
+    const char *age = apr_table_get(h, "Age");
     apr_int64_t had = age ? apr_atoi64(age) : 0;
     apr_interval_time_t left;
     int ntags = 0;
@@ -599,19 +599,14 @@ static void store(request_rec *r, pa_cache_save_t *ctx)
     apr_table_unset(h, "Keep-Alive");
     /* A reason phrase of the app's own goes with it: a hit is the same
      * answer as the miss. */
-    line = r->status_line && strcmp(r->status_line,
-                                     ap_get_status_line(r->status))
-           ? r->status_line : NULL;
-    if (line) {
-        header_size(&hlen, PA_CACHE_STATUS_LINE, line);
+    if (r->status_line
+        && strcmp(r->status_line, ap_get_status_line(r->status))) {
+        apr_table_setn(h, PA_CACHE_STATUS_LINE, r->status_line);
     }
     apr_table_do(header_size, &hlen, h, NULL);
     val = apr_palloc(r->pool, sizeof(e) + hlen + ctx->len);
     hb.buf = val + sizeof(e);
     hb.len = 0;
-    if (line) {
-        header_copy(&hb, PA_CACHE_STATUS_LINE, line);
-    }
     apr_table_do(header_copy, &hb, h, NULL);
     e.headers_len = (apr_uint32_t)hb.len;
     e.body_len = (apr_uint32_t)ctx->len;
