@@ -6,16 +6,16 @@
  * that user) can attach by name (PREFORK_APP_CACHE in their environment).
  *
  * Responses: for an app with cache=ZONE, a GET without credentials is
- * answered from the zone when a fresh copy exists; otherwise an output
- * filter right after the handler keeps a copy of a response that says it
- * may be shared (a status cacheable by default, Cache-Control max-age /
- * s-maxage or Expires, no Set-Cookie, no private/no-store/no-cache, no
- * Vary but Accept-Encoding).
+ * answered from the zone when a fresh copy exists (or a stale one the
+ * app allows, RFC 5861, while another request refreshes it); otherwise an
+ * output filter right after the handler keeps a copy of a response that
+ * says it may be shared (a status cacheable by default, Cache-Control
+ * max-age / s-maxage or Expires, no Set-Cookie, no
+ * private/no-store/no-cache, no Vary but Accept-Encoding).
  * Requests carrying Authorization or Cookie, or a TLS client certificate,
  * never read or fill the cache, so one user's page cannot reach another,
- * nor do those with a body. Any
- * other method's success
- * drops the entry of its URI.
+ * nor do those with a body. Any other method's success drops the entry of
+ * its URI.
  */
 #include "cache.h"
 
@@ -37,7 +37,7 @@
 APLOG_USE_MODULE(prefork_app);
 
 #define PA_CACHE_FILTER     "PREFORK_APP_CACHE_SAVE"
-#define PA_CACHE_MAGIC      0x50414353u     /* "PACS": with its lifetime */
+#define PA_CACHE_MAGIC      0x50414354u     /* "PACT": with its stale window */
 /* How long drop_page()'s note stays: past queue-timeout + request-timeout
  * by this, or this long for an app without request-timeout. */
 #define PA_CACHE_DROP_SLACK   10
@@ -58,6 +58,8 @@ typedef struct pa_cache_entry_t {
     apr_int32_t status;
     apr_time_t stored;              /* when its age was 0 */
     apr_interval_time_t lifetime;   /* fresh until stored + lifetime */
+    apr_interval_time_t stale;      /* then served stale, while one request
+                                     * fetches it anew, this long */
     apr_uint32_t headers_len;
     apr_uint32_t body_len;
 } pa_cache_entry_t;
@@ -73,6 +75,9 @@ typedef struct pa_cache_save_t {
     char *body;
     apr_size_t len;
     apr_size_t cap;
+    const char *refresh;            /* the refresh note this request holds */
+    int stored;                     /* its answer went into the zone */
+    int stale_hit;                  /* answered with a stale entry */
 } pa_cache_save_t;
 
 /* A zone lives as long as httpd's parent, not one generation: a graceful
@@ -514,6 +519,22 @@ static apr_interval_time_t response_ttl(request_rec *r, apr_table_t *h)
     return 0;
 }
 
+/* How long past its lifetime the app lets a stale copy be served while
+ * one request fetches a fresh one (RFC 5861 stale-while-revalidate); 0
+ * when a stale copy must not be used unchecked (must-revalidate,
+ * proxy-revalidate, or s-maxage, which implies it: RFC 9111 5.2.2). */
+static apr_interval_time_t response_swr(apr_table_t *h)
+{
+    const char *cc = apr_table_get(h, "Cache-Control");
+    apr_int64_t sec = cc_seconds(cc, "stale-while-revalidate=");
+
+    if (sec <= 0 || cc_has(cc, "must-revalidate")
+        || cc_has(cc, "proxy-revalidate") || cc_has(cc, "s-maxage=")) {
+        return 0;
+    }
+    return apr_time_from_sec(sec < PA_CACHE_SECS_MAX ? sec : PA_CACHE_SECS_MAX);
+}
+
 typedef struct { char *buf; apr_size_t len; } pa_hdr_buf_t;
 
 static int header_size(void *baton, const char *key, const char *val)
@@ -563,7 +584,7 @@ static void store(request_rec *r, pa_cache_save_t *ctx)
 {
     apr_shm_cache_t *zone = ctx->app->cache->handle;
     pa_cache_entry_t e = { PA_CACHE_MAGIC, r->status, r->request_time,
-                           ctx->ttl, 0, 0 };
+                           ctx->ttl, 0, 0, 0 };
     apr_table_t *h = ctx->headers;
     pa_hdr_buf_t hb;
     apr_size_t hlen = 0;
@@ -577,8 +598,9 @@ static void store(request_rec *r, pa_cache_save_t *ctx)
 
     /* Its age counts from the request that asked for it, plus the Age the
      * app gave it (RFC 9111 4.2.3), not from now: a slow reply has aged
-     * meanwhile. It leaves the zone once stale, and one stale already is
-     * not stored (a TTL of 0 would keep it for ever). */
+     * meanwhile. It leaves the zone once stale (past its
+     * stale-while-revalidate), and one stale already is not stored (a TTL
+     * of 0 would keep it for ever). */
     left = 0;
     had = had > 0 ? (had < PA_CACHE_SECS_MAX ? had : PA_CACHE_SECS_MAX) : 0;
     if (had < apr_time_sec(ctx->ttl)) {
@@ -591,6 +613,7 @@ static void store(request_rec *r, pa_cache_save_t *ctx)
                       ctx->app->name);
         return;
     }
+    e.stale = response_swr(h);
     apr_table_unset(h, "Age");      /* a hit says its own */
     /* The framing is the answering request's own. */
     apr_table_unset(h, "Content-Length");
@@ -646,12 +669,15 @@ static void store(request_rec *r, pa_cache_save_t *ctx)
         return;
     }
     rv = apr_shm_cache_set_tagged(zone, ctx->key, val,
-                                  sizeof(e) + hb.len + ctx->len, left,
-                                  tags, ntags);
+                                  sizeof(e) + hb.len + ctx->len,
+                                  left + e.stale, tags, ntags);
     if (rv == APR_SUCCESS && dropped_since(zone, r, ctx->key)) {
         apr_shm_cache_delete(zone, ctx->key);   /* dropped meanwhile */
     }
-    else if (rv != APR_SUCCESS) {
+    else if (rv == APR_SUCCESS) {
+        ctx->stored = 1;
+    }
+    else {
         char err[128];
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00602)
                       "app %s: response not cached: %s", ctx->app->name,
@@ -818,10 +844,72 @@ typedef struct pa_cache_ask_t {
     int only_cached;                /* only-if-cached: never the app */
 } pa_cache_ask_t;
 
+static const char *refresh_key(apr_pool_t *p, const char *key)
+{
+    return apr_pstrcat(p, "!refresh ",
+                       ap_md5(p, (const unsigned char *)key), NULL);
+}
+
+/* The request that refreshed a stale entry is over. If it stored no fresh
+ * copy (the app's answer may no longer be shared, or failed, or its client
+ * left), the stale one goes too: the next request asks the app. */
+static apr_status_t refresh_end(void *data)
+{
+    pa_cache_save_t *ctx = data;
+    apr_shm_cache_t *zone = ctx->app->cache->handle;
+
+    if (!ctx->stored) {
+        apr_shm_cache_delete(zone, ctx->key);
+    }
+    apr_shm_cache_delete(zone, ctx->refresh);
+    return APR_SUCCESS;
+}
+
+/* Whether a stale entry e, still within its stale-while-revalidate, is
+ * served (RFC 5861): only while another request asks the app for a fresh
+ * one. The first GET that finds it stale and may store the answer takes
+ * the refresh (a note in the zone for as long as the entry may be served,
+ * removed when the request ends) and is a miss; the others get the stale
+ * copy meanwhile. A HEAD, only-if-cached or no-store request never
+ * refreshes (ctx->key NULL), nor does a conditional one: none would store
+ * the answer (a 304 from the app), and the stale copy would go with it. */
+static int stale_usable(request_rec *r, pa_cache_save_t *ctx, const char *key,
+                        const pa_cache_entry_t *e)
+{
+    apr_shm_cache_t *zone = ctx->app->cache->handle;
+    apr_interval_time_t left = e->stored + e->lifetime + e->stale
+                               - apr_time_now();
+    const char *note = refresh_key(r->pool, key);
+    void *val;
+    apr_size_t len;
+    apr_status_t rv;
+
+    if (left <= 0) {
+        return 0;
+    }
+    if (!ctx->key || r->header_only
+        || apr_table_get(r->headers_in, "If-None-Match")
+        || apr_table_get(r->headers_in, "If-Modified-Since")
+        || apr_table_get(r->headers_in, "If-Match")
+        || apr_table_get(r->headers_in, "If-Unmodified-Since")
+        || apr_table_get(r->headers_in, "If-Range")) {
+        return apr_shm_cache_peek(zone, note, &val, &len, NULL, r->pool)
+               == APR_SUCCESS;
+    }
+    rv = apr_shm_cache_add(zone, note, "1", 1, left);
+    if (rv == APR_SUCCESS) {
+        ctx->refresh = note;
+        apr_pool_cleanup_register(r->pool, ctx, refresh_end,
+                                  apr_pool_cleanup_null);
+    }
+    return rv == APR_SHM_CACHE_EEXIST;
+}
+
 /* Answer from a stored entry; DECLINED (a miss) if it is not one store()
- * could have made, or is not what the client's directives allow. */
-static int serve(request_rec *r, const char *val, apr_size_t len,
-                 const pa_cache_ask_t *ask)
+ * could have made, is not what the client's directives allow, or is stale
+ * and not to be served so (stale_usable()). */
+static int serve(request_rec *r, pa_cache_save_t *ctx, const char *key,
+                 const char *val, apr_size_t len, const pa_cache_ask_t *ask)
 {
     pa_cache_entry_t e;
     apr_time_t age;
@@ -847,6 +935,12 @@ static int serve(request_rec *r, const char *val, apr_size_t len,
         || (ask->min_fresh >= 0
             && apr_time_sec(e.lifetime) - age < ask->min_fresh)) {
         return DECLINED;
+    }
+    if (r->request_time - e.stored >= e.lifetime) {
+        if (!stale_usable(r, ctx, key, &e)) {
+            return DECLINED;
+        }
+        ctx->stale_hit = 1;
     }
     out = apr_table_make(r->pool, 4);
     err_out = apr_table_make(r->pool, 8);
@@ -884,7 +978,8 @@ static int serve(request_rec *r, const char *val, apr_size_t len,
     r->status = e.status;
     apr_table_setn(r->headers_out, "Age",
                    apr_psprintf(r->pool, "%" APR_TIME_T_FMT, age));
-    apr_table_setn(r->headers_out, PA_CACHE_STATUS_HEADER, "HIT");
+    apr_table_setn(r->headers_out, PA_CACHE_STATUS_HEADER,
+                   ctx->stale_hit ? "STALE" : "HIT");
     /* Conditions are for a 2xx alone (RFC 9110 13.2.1): a stored 404 stays
      * a 404, whatever the client's If-None-Match. */
     if (ap_is_HTTP_SUCCESS(e.status) && (rc = ap_meets_conditions(r)) != OK) {
@@ -908,7 +1003,8 @@ static int serve(request_rec *r, const char *val, apr_size_t len,
 
 /* What the client's request allows (RFC 9111 5.2.1, 5.4, as mod_cache
  * reads them), into ask; the return value whether its answer may be
- * stored. max-stale needs nothing: a stale entry has left the zone. */
+ * stored. max-stale is not taken: a stale entry is served only as its
+ * stale-while-revalidate allows (stale_usable()). */
 static int request_directives(request_rec *r, pa_cache_ask_t *ask)
 {
     const char *cc = apr_table_get(r->headers_in, "Cache-Control");
@@ -949,15 +1045,24 @@ int pa_cache_handle(request_rec *r, pa_app_t *app)
     }
     key = cache_key(r, app);
     storable = request_directives(r, &ask);
+    ctx->key = storable && !ask.only_cached ? key : NULL;
     if (ask.max_age != 0
         && apr_shm_cache_get(app->cache->handle, key, &val, &len, NULL,
                              r->pool) == APR_SUCCESS) {
-        int rc = serve(r, val, len, &ask);
+        int rc = serve(r, ctx, key, val, len, &ask);
 
         if (rc != DECLINED) {
-            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00603)
-                          "app %s: served from cache zone %s",
-                          app->name, app->cache->name);
+            if (ctx->stale_hit) {
+                ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00610)
+                              "app %s: served stale from cache zone %s "
+                              "while another request refreshes it",
+                              app->name, app->cache->name);
+            }
+            else {
+                ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00603)
+                              "app %s: served from cache zone %s",
+                              app->name, app->cache->name);
+            }
             return rc;
         }
     }
@@ -968,7 +1073,6 @@ int pa_cache_handle(request_rec *r, pa_app_t *app)
                       "%s: 504", app->name, app->cache->name);
         return HTTP_GATEWAY_TIME_OUT;
     }
-    ctx->key = storable ? key : NULL;
     ap_add_output_filter(PA_CACHE_FILTER, ctx, r, r->connection);
     return DECLINED;
 }

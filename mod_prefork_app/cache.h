@@ -15,7 +15,8 @@
 /* The request note that carries those tags from the header scan to the
  * cache's output filter. */
 #define PA_CACHE_TAGS_NOTE "prefork-app-cache-tags"
-/* HIT or MISS, on an answer of an app with cache= (never the app's own). */
+/* HIT, STALE or MISS, on an answer of an app with cache= (never the app's
+ * own). */
 #define PA_CACHE_STATUS_HEADER "X-Prefork-App-Cache"
 
 /* Parent, post_config (real pass): make every zone that is not there yet
@@ -26,8 +27,9 @@ apr_status_t pa_cache_create_zones(pa_server_conf_t *conf, apr_pool_t *pconf,
                                    server_rec *s);
 
 /* Handler, before a worker is claimed: answer from the app's zone if a
- * fresh entry exists (returns OK); otherwise arrange for a cacheable
- * response to be stored and return DECLINED. */
+ * fresh entry exists, or a stale one within its stale-while-revalidate
+ * while another request refreshes it (returns OK); otherwise arrange for
+ * a cacheable response to be stored and return DECLINED. */
 int pa_cache_handle(request_rec *r, pa_app_t *app);
 
 /* Header scan of an app's reply: take the tags header off (on every path,

@@ -1,0 +1,174 @@
+# The response cache and stale-while-revalidate (RFC 5861): once a page
+# the app lets be served stale has expired, the first GET asks the app
+# for a fresh one and the requests meanwhile get the stale copy
+# (X-Prefork-App-Cache: STALE), instead of all going to the app at once.
+# Without stale-while-revalidate, or with must-revalidate, nothing is
+# served stale; a refresh that stores nothing takes the stale copy away.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use File::Temp ();
+use IO::Socket::INET ();
+use HTTP::Tiny ();
+use Apache::Test qw(-withtestmore);
+use PATest qw(:all);
+
+plan tests => 38;
+
+my $echo = app_path('echo');
+my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
+PreforkAppCache sz 1M
+PreforkApp secho "$echo" processes=3 cache=sz
+<Location /e>
+    SetHandler prefork-app:secho
+</Location>
+PreforkAppCache tz 1M
+PreforkApp techo "$echo" processes=1 request-timeout=1 cache=tz
+<Location /t>
+    SetHandler prefork-app:techo
+</Location>
+EOF
+ok($h->start, 'private httpd: a cached app with three workers, one with request-timeout=1')
+    or diag($h->error_log);
+
+my $dir = File::Temp::tempdir('pa-stale-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+chmod 0777, $dir;
+my $go = "$dir/go";
+sub go   { open my $fh, '>', $go or die "$go: $!"; close $fh }
+sub stop { unlink $go }
+
+# (cache state, body, Age) of a GET or HEAD with these request headers.
+sub ask {
+    my ($path, %hdr) = @_;
+    my $method = delete $hdr{method} || 'GET';
+    my $r = HTTP::Tiny->new(timeout => 60)->request($method, $h->url($path), { headers => \%hdr });
+    return ($r->{headers}{'x-prefork-app-cache'} // '-', $r->{content}, $r->{headers}{age},
+            $r->{status});
+}
+# A GET (with a header line, if given) on a connection of its own, read
+# later with done().
+sub send_get {
+    my ($path, $hdr) = @_;
+    my $c = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $h->port, Timeout => 60)
+        or die "connect: $!";
+    print $c "GET $path HTTP/1.0\r\nHost: 127.0.0.1:" . $h->port . "\r\n"
+        . ($hdr ? "$hdr\r\n" : '') . "\r\n";
+    return $c;
+}
+sub done {
+    my $reply = read_all($_[0]);
+    close $_[0];
+    my ($state) = $reply =~ /^X-Prefork-App-Cache: (\S+)/mi;
+    my ($body) = $reply =~ /\r\n\r\n(.*)\z/s;
+    my ($status) = $reply =~ m{^HTTP/1\.\d (\d+)};
+    return ($state // '-', $body // '', $status // 0);
+}
+sub entries {
+    my $doc = status_json(undef, $h->url) or return -1;
+    my ($z) = grep { $_->{name} eq $_[0] } @{ $doc->{cache_zones} || [] };
+    return $z ? $z->{stats}{entries} : -1;
+}
+# Until the page stored at 0 s (max-age=1) is stale.
+sub age_out { sleep 2 }
+
+# max-age=1, then 60 s more stale while revalidating; the app answers once
+# $go exists; whoami=1 tells the copies apart (each answer counts up).
+my $page = "/e/p?header=Cache-Control:%20max-age%3D1%2C%20stale-while-revalidate%3D60"
+         . "&wait=$go&whoami=1";
+go();
+my ($s1, $b1) = ask($page);
+is($s1, 'MISS', 'a page with stale-while-revalidate: a miss, stored');
+my ($s2, $b2) = ask($page);
+is($s2, 'HIT', 'then a hit');
+is($b2, $b1, 'of the stored copy');
+
+age_out();
+stop();
+my $refresh = send_get($page);
+ok(wait_for(sub { $h->busy('secho') == 1 }), 'once stale, the first GET goes to the app (held there)');
+my ($s3, $b3, $age3) = ask($page);
+is($s3, 'STALE', 'a GET meanwhile is answered from the zone: STALE');
+is($b3, $b1, 'with the stale copy');
+cmp_ok($age3 // 0, '>=', 1, 'whose Age is past its max-age');
+my ($s4, undef, undef, $st4) = ask($page, method => 'HEAD');
+is("$st4 $s4", '200 STALE', 'a HEAD meanwhile too');
+is($h->busy('secho'), 1, 'still one request at the app');
+go();
+my ($rs, $rb) = done($refresh);
+is($rs, 'MISS', 'the refreshing GET ends: a miss');
+isnt($rb, $b1, 'with a fresh answer');
+my ($s6, $b6) = ask($page);
+is($s6, 'HIT', 'the next GET: a hit');
+is($b6, $rb, 'of the fresh copy');
+
+# The refresh's note went with its request: the next time the page is
+# stale, the first GET refreshes it again.
+age_out();
+my ($s7, $b7) = ask($page);
+is($s7, 'MISS', 'stale again: the first GET refreshes it');
+isnt($b7, $rb, 'from the app');
+is((ask($page))[0], 'HIT', 'and stores it');
+
+# A client that takes no stale copy goes to the app.
+age_out();
+stop();
+$refresh = send_get($page);
+ok(wait_for(sub { $h->busy('secho') == 1 }), 'stale; a refresh held at the app');
+my $nocache = send_get($page, 'Cache-Control: max-age=0');
+my $fresh = send_get($page, 'Cache-Control: min-fresh=1');
+ok(wait_for(sub { $h->busy('secho') == 3 }),
+   'a GET with max-age=0 and one with min-fresh=1 meanwhile go to the app too');
+is((ask($page, 'Cache-Control' => 'only-if-cached'))[0], 'STALE',
+   'only-if-cached meanwhile gets the stale copy');
+go();
+is((done($refresh))[0], 'MISS', 'the refresh: a miss');
+is(join(' ', map { (done($_))[0] } $nocache, $fresh), 'MISS MISS', 'so are the other two');
+
+# A refresh that stores nothing (the app took longer than its
+# request-timeout) takes the stale copy away with it: the app is asked
+# again, not answered for with the stale copy until it is long gone.
+my $tpage = "/t/p?header=Cache-Control:%20max-age%3D1%2C%20stale-while-revalidate%3D60"
+          . "&wait=$go&whoami=1";
+go();
+ask($tpage);
+is((ask($tpage))[0], 'HIT', 'a page of the app with request-timeout=1: stored');
+age_out();
+stop();
+is(entries('tz'), 1, 'once stale, it is still in its zone');
+$refresh = send_get($tpage);
+is((done($refresh))[2], 504, 'the GET that refreshes it takes too long: 504');
+ok(wait_for(sub { entries('tz') == 0 }), 'nothing stored, and the stale copy is gone');
+go();
+
+# A conditional GET does not refresh a stale page: the app's 304 would
+# store nothing, and take the stale copy away.
+my $cpage = "/t/c?header=Cache-Control:%20max-age%3D1%2C%20stale-while-revalidate%3D60"
+          . "&etag=v1&whoami=1";
+ask($cpage);
+is((ask($cpage))[0], 'HIT', 'a page with an ETag: stored');
+age_out();
+is((ask($cpage, 'If-None-Match' => '"v1"'))[3], 304, 'once stale, a GET with its ETag: 304 from the app');
+is(entries('tz'), 1, 'the stale copy is still there');
+is((ask($cpage))[0], 'MISS', 'a plain GET then refreshes it');
+is((ask($cpage))[0], 'HIT', 'and stores it');
+
+# Without stale-while-revalidate, or with must-revalidate, an expired page
+# is never served: concurrent GETs all go to the app.
+for my $cc ('max-age%3D1', 'max-age%3D1%2C%20stale-while-revalidate%3D60%2C%20must-revalidate') {
+    my $p = "/e/q?header=Cache-Control:%20$cc&wait=$go&whoami=1";
+    go();
+    ask($p);
+    is((ask($p))[0], 'HIT', "Cache-Control: $cc: stored");
+    age_out();
+    stop();
+    my @c = (send_get($p), send_get($p));
+    ok(wait_for(sub { $h->busy('secho') == 2 }), "once expired, two GETs both go to the app");
+    go();
+    is(join(' ', map { (done($_))[0] } @c), 'MISS MISS', 'both misses');
+}
+
+unlike($h->error_log, qr/\[(crit|alert|emerg)\]|AddressSanitizer|runtime error/,
+       'no crit line, no sanitizer report');
+$h->stop;
+
