@@ -37,7 +37,7 @@
 APLOG_USE_MODULE(prefork_app);
 
 #define PA_CACHE_FILTER     "PREFORK_APP_CACHE_SAVE"
-#define PA_CACHE_MAGIC      0x50414354u     /* "PACT": with its stale window */
+#define PA_CACHE_MAGIC      0x50414354u     /* "PACT": with its stale windows */
 /* How long drop_page()'s note stays: past queue-timeout + request-timeout
  * by this, or this long for an app without request-timeout. */
 #define PA_CACHE_DROP_SLACK   10
@@ -60,11 +60,12 @@ typedef struct pa_cache_entry_t {
     apr_interval_time_t lifetime;   /* fresh until stored + lifetime */
     apr_interval_time_t stale;      /* then served stale, while one request
                                      * fetches it anew, this long */
+    apr_interval_time_t if_error;   /* and for an error, this long */
     apr_uint32_t headers_len;
     apr_uint32_t body_len;
 } pa_cache_entry_t;
 
-typedef struct pa_cache_save_t {
+struct pa_cache_save_t {
     pa_app_t *app;
     const char *key;                /* NULL: the request may not fill it */
     const char *invalidate;         /* an unsafe request's target, or NULL */
@@ -76,9 +77,12 @@ typedef struct pa_cache_save_t {
     apr_size_t len;
     apr_size_t cap;
     const char *refresh;            /* the refresh note this request holds */
-    int stored;                     /* its answer went into the zone */
+    int keep;                       /* the entry stays: its answer went
+                                     * into the zone, or the stale one out */
     int stale_hit;                  /* answered with a stale entry */
-} pa_cache_save_t;
+    const char *fallback;           /* a stale entry for an error, or NULL */
+    apr_size_t fallback_len;
+};
 
 /* A zone lives as long as httpd's parent, not one generation: a graceful
  * restart keeps what the apps stored (and the old generation's workers, still
@@ -519,14 +523,15 @@ static apr_interval_time_t response_ttl(request_rec *r, apr_table_t *h)
     return 0;
 }
 
-/* How long past its lifetime the app lets a stale copy be served while
- * one request fetches a fresh one (RFC 5861 stale-while-revalidate); 0
- * when a stale copy must not be used unchecked (must-revalidate,
+/* How long past its lifetime the app lets a stale copy be served (RFC
+ * 5861): while one request fetches a fresh one (name
+ * "stale-while-revalidate="), or instead of an error ("stale-if-error=");
+ * 0 when a stale copy must not be used unchecked (must-revalidate,
  * proxy-revalidate, or s-maxage, which implies it: RFC 9111 5.2.2). */
-static apr_interval_time_t response_swr(apr_table_t *h)
+static apr_interval_time_t response_stale(apr_table_t *h, const char *name)
 {
     const char *cc = apr_table_get(h, "Cache-Control");
-    apr_int64_t sec = cc_seconds(cc, "stale-while-revalidate=");
+    apr_int64_t sec = cc_seconds(cc, name);
 
     if (sec <= 0 || cc_has(cc, "must-revalidate")
         || cc_has(cc, "proxy-revalidate") || cc_has(cc, "s-maxage=")) {
@@ -584,7 +589,7 @@ static void store(request_rec *r, pa_cache_save_t *ctx)
 {
     apr_shm_cache_t *zone = ctx->app->cache->handle;
     pa_cache_entry_t e = { PA_CACHE_MAGIC, r->status, r->request_time,
-                           ctx->ttl, 0, 0, 0 };
+                           ctx->ttl, 0, 0, 0, 0 };
     apr_table_t *h = ctx->headers;
     pa_hdr_buf_t hb;
     apr_size_t hlen = 0;
@@ -592,15 +597,15 @@ static void store(request_rec *r, pa_cache_save_t *ctx)
     const char *tags[APR_SHM_CACHE_MAX_TAGS];
     const char *age = apr_table_get(h, "Age");
     apr_int64_t had = age ? apr_atoi64(age) : 0;
-    apr_interval_time_t left;
+    apr_interval_time_t left, lasts;
     int ntags = 0;
     apr_status_t rv;
 
     /* Its age counts from the request that asked for it, plus the Age the
      * app gave it (RFC 9111 4.2.3), not from now: a slow reply has aged
-     * meanwhile. It leaves the zone once stale (past its
-     * stale-while-revalidate), and one stale already is not stored (a TTL
-     * of 0 would keep it for ever). */
+     * meanwhile. It leaves the zone once stale (past its stale windows),
+     * and one stale already is not stored (a TTL of 0 would keep it for
+     * ever). */
     left = 0;
     had = had > 0 ? (had < PA_CACHE_SECS_MAX ? had : PA_CACHE_SECS_MAX) : 0;
     if (had < apr_time_sec(ctx->ttl)) {
@@ -613,7 +618,9 @@ static void store(request_rec *r, pa_cache_save_t *ctx)
                       ctx->app->name);
         return;
     }
-    e.stale = response_swr(h);
+    e.stale = response_stale(h, "stale-while-revalidate=");
+    e.if_error = response_stale(h, "stale-if-error=");
+    lasts = left + (e.stale > e.if_error ? e.stale : e.if_error);
     apr_table_unset(h, "Age");      /* a hit says its own */
     /* The framing is the answering request's own. */
     apr_table_unset(h, "Content-Length");
@@ -670,12 +677,12 @@ static void store(request_rec *r, pa_cache_save_t *ctx)
     }
     rv = apr_shm_cache_set_tagged(zone, ctx->key, val,
                                   sizeof(e) + hb.len + ctx->len,
-                                  left + e.stale, tags, ntags);
+                                  lasts, tags, ntags);
     if (rv == APR_SUCCESS && dropped_since(zone, r, ctx->key)) {
         apr_shm_cache_delete(zone, ctx->key);   /* dropped meanwhile */
     }
     else if (rv == APR_SUCCESS) {
-        ctx->stored = 1;
+        ctx->keep = 1;
     }
     else {
         char err[128];
@@ -750,7 +757,8 @@ static apr_status_t save_filter(ap_filter_t *f, apr_bucket_brigade *bb)
          * connection, as one killed mid-reply does too: only one that
          * gives its Content-Length (dispatch.c breaks off one that falls
          * short) is known to be whole. */
-        ctx->ttl = r->header_only || !ctx->key || admin_no_store(r)
+        ctx->ttl = r->header_only || !ctx->key || ctx->stale_hit
+                   || admin_no_store(r)
                    || (ctx->app->protocol != PA_PROTO_FASTCGI
                        && !apr_table_get(ctx->headers, "Content-Length"))
                    ? 0 : response_ttl(r, ctx->headers);
@@ -852,13 +860,14 @@ static const char *refresh_key(apr_pool_t *p, const char *key)
 
 /* The request that refreshed a stale entry is over. If it stored no fresh
  * copy (the app's answer may no longer be shared, or failed, or its client
- * left), the stale one goes too: the next request asks the app. */
+ * left) nor answered with the stale one for an error, the stale one goes
+ * too: the next request asks the app. */
 static apr_status_t refresh_end(void *data)
 {
     pa_cache_save_t *ctx = data;
     apr_shm_cache_t *zone = ctx->app->cache->handle;
 
-    if (!ctx->stored) {
+    if (!ctx->keep) {
         apr_shm_cache_delete(zone, ctx->key);
     }
     apr_shm_cache_delete(zone, ctx->refresh);
@@ -905,43 +914,75 @@ static int stale_usable(request_rec *r, pa_cache_save_t *ctx, const char *key,
     return rv == APR_SHM_CACHE_EEXIST;
 }
 
+/* The entry in val (len bytes) if it is one store() could have made. */
+static int entry_ok(const char *val, apr_size_t len, pa_cache_entry_t *e)
+{
+    if (len < sizeof(*e)) {
+        return 0;
+    }
+    memcpy(e, val, sizeof(*e));
+    return e->magic == PA_CACHE_MAGIC && status_storable(e->status)
+           && (apr_size_t)e->headers_len + e->body_len + sizeof(*e) == len;
+}
+
+/* A request whose header block came slowly may have begun before the
+ * entry's own request: an age is never negative. */
+static apr_time_t entry_age(const request_rec *r, const pa_cache_entry_t *e)
+{
+    return r->request_time > e->stored ? apr_time_sec(r->request_time
+                                                      - e->stored) : 0;
+}
+
+static int emit(request_rec *r, pa_cache_save_t *ctx, const char *val,
+                int stale);
+
 /* Answer from a stored entry; DECLINED (a miss) if it is not one store()
  * could have made, is not what the client's directives allow, or is stale
- * and not to be served so (stale_usable()). */
+ * and not to be served so (stale_usable()). A stale one the app lets
+ * stand in for an error is kept for pa_cache_stale_on_error(). */
 static int serve(request_rec *r, pa_cache_save_t *ctx, const char *key,
                  const char *val, apr_size_t len, const pa_cache_ask_t *ask)
 {
     pa_cache_entry_t e;
     apr_time_t age;
-    const char *h, *end;
-    apr_table_t *out, *err_out;
-    const char *type = NULL, *line = NULL;
-    apr_bucket_brigade *bb;
-    int rc;
+    int stale = 0;
 
-    if (len < sizeof(e)) {
+    if (!entry_ok(val, len, &e)) {
         return DECLINED;
     }
-    memcpy(&e, val, sizeof(e));
-    if (e.magic != PA_CACHE_MAGIC || !status_storable(e.status)
-        || (apr_size_t)e.headers_len + e.body_len + sizeof(e) != len) {
-        return DECLINED;
-    }
-    /* A request whose header block came slowly may have begun before the
-     * entry's own request: an age is never negative. */
-    age = r->request_time > e.stored ? apr_time_sec(r->request_time - e.stored)
-                                     : 0;
+    age = entry_age(r, &e);
     if ((ask->max_age >= 0 && age >= ask->max_age)
         || (ask->min_fresh >= 0
             && apr_time_sec(e.lifetime) - age < ask->min_fresh)) {
         return DECLINED;
     }
     if (r->request_time - e.stored >= e.lifetime) {
+        if (r->request_time - e.stored < e.lifetime + e.if_error) {
+            ctx->fallback = val;
+            ctx->fallback_len = len;
+        }
         if (!stale_usable(r, ctx, key, &e)) {
             return DECLINED;
         }
-        ctx->stale_hit = 1;
+        stale = 1;
     }
+    return emit(r, ctx, val, stale);
+}
+
+/* Answer with the entry in val (stale or not), checked by entry_ok(): its
+ * pairs are checked here, and one that is not well formed is DECLINED
+ * before anything of r or ctx changed. */
+static int emit(request_rec *r, pa_cache_save_t *ctx, const char *val,
+                int stale)
+{
+    pa_cache_entry_t e;
+    const char *h, *end;
+    apr_table_t *out, *err_out;
+    const char *type = NULL, *line = NULL;
+    apr_bucket_brigade *bb;
+    int rc;
+
+    memcpy(&e, val, sizeof(e));
     out = apr_table_make(r->pool, 4);
     err_out = apr_table_make(r->pool, 8);
     h = val + sizeof(e);
@@ -969,6 +1010,7 @@ static int serve(request_rec *r, pa_cache_save_t *ctx, const char *key,
         }
         h = vz + 1;
     }
+    ctx->stale_hit = stale;
     if (type) {
         ap_set_content_type(r, apr_pstrdup(r->pool, type));
     }
@@ -977,7 +1019,8 @@ static int serve(request_rec *r, pa_cache_save_t *ctx, const char *key,
                                            err_out);
     r->status = e.status;
     apr_table_setn(r->headers_out, "Age",
-                   apr_psprintf(r->pool, "%" APR_TIME_T_FMT, age));
+                   apr_psprintf(r->pool, "%" APR_TIME_T_FMT,
+                                entry_age(r, &e)));
     apr_table_setn(r->headers_out, PA_CACHE_STATUS_HEADER,
                    ctx->stale_hit ? "STALE" : "HIT");
     /* Conditions are for a 2xx alone (RFC 9110 13.2.1): a stored 404 stays
@@ -1004,7 +1047,7 @@ static int serve(request_rec *r, pa_cache_save_t *ctx, const char *key,
 /* What the client's request allows (RFC 9111 5.2.1, 5.4, as mod_cache
  * reads them), into ask; the return value whether its answer may be
  * stored. max-stale is not taken: a stale entry is served only as its
- * stale-while-revalidate allows (stale_usable()). */
+ * stale-while-revalidate or stale-if-error allows. */
 static int request_directives(request_rec *r, pa_cache_ask_t *ask)
 {
     const char *cc = apr_table_get(r->headers_in, "Cache-Control");
@@ -1020,7 +1063,7 @@ static int request_directives(request_rec *r, pa_cache_ask_t *ask)
     return !cc_has(cc, "no-store");
 }
 
-int pa_cache_handle(request_rec *r, pa_app_t *app)
+int pa_cache_handle(request_rec *r, pa_app_t *app, pa_cache_save_t **lookup)
 {
     pa_cache_save_t *ctx;
     const char *key;
@@ -1034,6 +1077,7 @@ int pa_cache_handle(request_rec *r, pa_app_t *app)
     }
     ctx = apr_pcalloc(r->pool, sizeof(*ctx));
     ctx->app = app;
+    *lookup = ctx;
     if (!request_cacheable(r)) {
         /* Not stored, but the filter still takes the tags header off, and
          * drops the entry of an unsafe request's URI, whoever sent it. */
@@ -1075,6 +1119,37 @@ int pa_cache_handle(request_rec *r, pa_app_t *app)
     }
     ap_add_output_filter(PA_CACHE_FILTER, ctx, r, r->connection);
     return DECLINED;
+}
+
+int pa_cache_stale_on_error(request_rec *r, pa_cache_save_t *lookup,
+                            int status)
+{
+    pa_cache_entry_t e;
+    const char *retry;
+    int rc;
+
+    if (!lookup || !lookup->fallback
+        || !entry_ok(lookup->fallback, lookup->fallback_len, &e)
+        || apr_time_now() - e.stored >= e.lifetime + e.if_error) {
+        return DECLINED;
+    }
+    /* The error's Retry-After (a 503's) is not the page's. */
+    retry = apr_table_get(r->err_headers_out, "Retry-After");
+    apr_table_unset(r->err_headers_out, "Retry-After");
+    /* Not stored again (the cache's filter lets a stale hit pass), nor
+     * dropped when a refresh this request took ends (keep, below). */
+    rc = emit(r, lookup, lookup->fallback, 1);
+    if (rc == DECLINED && retry) {
+        apr_table_setn(r->err_headers_out, "Retry-After", retry);
+    }
+    if (rc != DECLINED) {
+        lookup->keep = 1;
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PALOGNO(00611)
+                      "app %s: answered with a stale copy from cache zone "
+                      "%s instead of a %d (stale-if-error)",
+                      lookup->app->name, lookup->app->cache->name, status);
+    }
+    return rc;
 }
 
 void pa_cache_take_tags(request_rec *r, pa_app_t *app)

@@ -26,11 +26,24 @@
 apr_status_t pa_cache_create_zones(pa_server_conf_t *conf, apr_pool_t *pconf,
                                    server_rec *s);
 
+/* What the cache knows of one request (its lookup). */
+typedef struct pa_cache_save_t pa_cache_save_t;
+
 /* Handler, before a worker is claimed: answer from the app's zone if a
  * fresh entry exists, or a stale one within its stale-while-revalidate
  * while another request refreshes it (returns OK); otherwise arrange for
- * a cacheable response to be stored and return DECLINED. */
-int pa_cache_handle(request_rec *r, pa_app_t *app);
+ * a cacheable response to be stored and return DECLINED. *lookup is set
+ * for pa_cache_stale_on_error() (left alone for an app without cache=). */
+int pa_cache_handle(request_rec *r, pa_app_t *app, pa_cache_save_t **lookup);
+
+/* Handler, the app could not be had or failed (status: the module's own
+ * 502, 503 or 504), before anything of a reply went out: answer with the
+ * stale copy of the page the lookup found, if the page lets a stale copy
+ * stand in for an error (stale-if-error=N, RFC 5861) for that long still.
+ * Returns what serving it returned (OK), or DECLINED (none: the error
+ * stands). lookup may be NULL. */
+int pa_cache_stale_on_error(request_rec *r, pa_cache_save_t *lookup,
+                            int status);
 
 /* Header scan of an app's reply: take the tags header off (on every path,
  * an error or a redirect included) and leave it in a note for the cache's

@@ -165,6 +165,7 @@ typedef struct pa_req_t {
     apr_size_t whole_len;
     int fwd_fd;                     /* release: the kept connection a
                                      * waiter's request may be sent on */
+    pa_cache_save_t *cache;         /* the cache's lookup (apps with cache=) */
 } pa_req_t;
 
 /* SCGI framing: protocol=scgi, and protocol=cgi (its launcher reads it). */
@@ -1911,6 +1912,22 @@ static int unavailable(pa_req_t *q)
     return HTTP_SERVICE_UNAVAILABLE;
 }
 
+/* The app could not be had, or failed before anything of its reply went
+ * out (502, 503, 504): a page the cache holds a stale copy of that may
+ * stand in for an error gets it instead (the error is logged and counted
+ * all the same). */
+static int stale_if_error(pa_req_t *q, int status)
+{
+    int rc;
+
+    if ((status != HTTP_BAD_GATEWAY && status != HTTP_SERVICE_UNAVAILABLE
+         && status != HTTP_GATEWAY_TIME_OUT) || q->passed) {
+        return status;
+    }
+    rc = pa_cache_stale_on_error(q->r, q->cache, status);
+    return rc == DECLINED ? status : rc;
+}
+
 /* The whole request as a waiter leaves it to be sent at the hand-off
  * (pa_sb_claim()): FastCGI on a kept connection, its body (if any) all in
  * hand, PA_SB_REQ_MAX bytes at most; else NULL. Made once, its request id
@@ -2221,7 +2238,7 @@ int pa_app_handler(request_rec *r)
         return HTTP_NOT_FOUND;
     }
     /* A fresh cached response needs no worker (and no manager). */
-    rc = pa_cache_handle(r, q->app);
+    rc = pa_cache_handle(r, q->app, &q->cache);
     if (rc != DECLINED) {
         return rc;
     }
@@ -2296,7 +2313,7 @@ int pa_app_handler(request_rec *r)
         rc = attempt(q, what, begin, begin_len);
         if (rc != OK) {
             record(q, rc, 1);
-            return rc;
+            return stale_if_error(q, rc);
         }
         if ((q->fail != PA_FAIL_CONNECT && q->fail != PA_FAIL_DEAD
              && q->fail != PA_FAIL_STALE) || tries > 0 || !replayable(q)) {
@@ -2399,5 +2416,5 @@ int pa_app_handler(request_rec *r)
         break;
     }
     record(q, rc == OK ? r->status : rc, rc != OK);
-    return rc;
+    return stale_if_error(q, rc);
 }

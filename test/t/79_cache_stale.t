@@ -14,7 +14,7 @@ use HTTP::Tiny ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 38;
+plan tests => 53;
 
 my $echo = app_path('echo');
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
@@ -24,12 +24,12 @@ PreforkApp secho "$echo" processes=3 cache=sz
     SetHandler prefork-app:secho
 </Location>
 PreforkAppCache tz 1M
-PreforkApp techo "$echo" processes=1 request-timeout=1 cache=tz
+PreforkApp techo "$echo" processes=1 request-timeout=3 queue-timeout=1 cache=tz
 <Location /t>
     SetHandler prefork-app:techo
 </Location>
 EOF
-ok($h->start, 'private httpd: a cached app with three workers, one with request-timeout=1')
+ok($h->start, 'private httpd: a cached app with three workers, one with one and short timeouts')
     or diag($h->error_log);
 
 my $dir = File::Temp::tempdir('pa-stale-XXXXXX', TMPDIR => 1, CLEANUP => 1);
@@ -132,7 +132,7 @@ my $tpage = "/t/p?header=Cache-Control:%20max-age%3D1%2C%20stale-while-revalidat
           . "&wait=$go&whoami=1";
 go();
 ask($tpage);
-is((ask($tpage))[0], 'HIT', 'a page of the app with request-timeout=1: stored');
+is((ask($tpage))[0], 'HIT', 'a page of the app with short timeouts: stored');
 age_out();
 stop();
 is(entries('tz'), 1, 'once stale, it is still in its zone');
@@ -152,6 +152,53 @@ is((ask($cpage, 'If-None-Match' => '"v1"'))[3], 304, 'once stale, a GET with its
 is(entries('tz'), 1, 'the stale copy is still there');
 is((ask($cpage))[0], 'MISS', 'a plain GET then refreshes it');
 is((ask($cpage))[0], 'HIT', 'and stores it');
+
+# stale-if-error: when the app cannot answer (past its request-timeout, or
+# no worker within queue-timeout), an expired page that allows it gets its
+# stale copy instead of the 504 or 503; with must-revalidate the error
+# stands. A refresh that fails so keeps the stale copy.
+my $epage = "/t/e?header=Cache-Control:%20max-age%3D1%2C%20stale-if-error%3D60"
+          . "&wait=$go&whoami=1";
+go();
+my (undef, $eb) = ask($epage);
+is((ask($epage))[0], 'HIT', 'a page with stale-if-error: stored');
+age_out();
+stop();
+my ($es, $ebody, undef, $est) = ask($epage);
+is("$est $es", '200 STALE', 'expired, and the app past its request-timeout: the stale copy, not a 504');
+is($ebody, $eb, 'the stored one');
+like($h->error_log, qr/PA00611: app techo: answered with a stale copy from cache zone tz instead of a 504/,
+     'logged (PA00611)');
+my $hold = send_get("/t/hold?wait=$go");
+ok(wait_for(sub { $h->busy('techo') == 1 }), "the app's one worker held");
+($es, undef, undef, $est) = ask($epage);
+is("$est $es", '200 STALE', 'a GET with no worker within queue-timeout: the stale copy, not a 503');
+like($h->error_log, qr/PA00611: [^\n]* instead of a 503/, 'logged');
+go();
+is((done($hold))[2], 200, 'the held request ends');
+
+my $mpage = "/t/m?header=Cache-Control:%20max-age%3D1%2C%20stale-if-error%3D60%2C%20must-revalidate"
+          . "&wait=$go&whoami=1";
+ask($mpage);
+is((ask($mpage))[0], 'HIT', 'a page with stale-if-error and must-revalidate: stored');
+age_out();
+stop();
+is((ask($mpage))[3], 504, 'expired, and the app fails: the 504');
+go();
+
+my $bpage = "/t/b?header=Cache-Control:%20max-age%3D1%2C%20stale-while-revalidate%3D60"
+          . "%2C%20stale-if-error%3D60&wait=$go&whoami=1";
+ask($bpage);
+is((ask($bpage))[0], 'HIT', 'a page with both: stored');
+age_out();
+stop();
+($es, undef, undef, $est) = ask($bpage);
+is("$est $es", '200 STALE', 'the GET that refreshes it fails: it gets the stale copy too');
+$refresh = send_get($bpage);
+ok(wait_for(sub { $h->busy('techo') == 1 }), 'the next GET refreshes it (held at the app)');
+is((ask($bpage))[0], 'STALE', 'and one meanwhile gets the copy, which stayed in the zone');
+go();
+is((done($refresh))[0], 'MISS', 'the refresh ends: a miss');
 
 # Without stale-while-revalidate, or with must-revalidate, an expired page
 # is never served: concurrent GETs all go to the app.
