@@ -933,42 +933,6 @@ static apr_time_t entry_age(const request_rec *r, const pa_cache_entry_t *e)
                                                       - e->stored) : 0;
 }
 
-static int emit(request_rec *r, pa_cache_save_t *ctx, const char *val,
-                int stale);
-
-/* Answer from a stored entry; DECLINED (a miss) if it is not one store()
- * could have made, is not what the client's directives allow, or is stale
- * and not to be served so (stale_usable()). A stale one the app lets
- * stand in for an error is kept for pa_cache_stale_on_error(). */
-static int serve(request_rec *r, pa_cache_save_t *ctx, const char *key,
-                 const char *val, apr_size_t len, const pa_cache_ask_t *ask)
-{
-    pa_cache_entry_t e;
-    apr_time_t age;
-    int stale = 0;
-
-    if (!entry_ok(val, len, &e)) {
-        return DECLINED;
-    }
-    age = entry_age(r, &e);
-    if ((ask->max_age >= 0 && age >= ask->max_age)
-        || (ask->min_fresh >= 0
-            && apr_time_sec(e.lifetime) - age < ask->min_fresh)) {
-        return DECLINED;
-    }
-    if (r->request_time - e.stored >= e.lifetime) {
-        if (r->request_time - e.stored < e.lifetime + e.if_error) {
-            ctx->fallback = val;
-            ctx->fallback_len = len;
-        }
-        if (!stale_usable(r, ctx, key, &e)) {
-            return DECLINED;
-        }
-        stale = 1;
-    }
-    return emit(r, ctx, val, stale);
-}
-
 /* Answer with the entry in val (stale or not), checked by entry_ok(): its
  * pairs are checked here, and one that is not well formed is DECLINED
  * before anything of r or ctx changed. */
@@ -1042,6 +1006,39 @@ static int emit(request_rec *r, pa_cache_save_t *ctx, const char *val,
     APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(r->connection->bucket_alloc));
     return ap_pass_brigade(r->output_filters, bb) == APR_SUCCESS
            ? OK : AP_FILTER_ERROR;
+}
+
+/* Answer from a stored entry; DECLINED (a miss) if it is not one store()
+ * could have made, is not what the client's directives allow, or is stale
+ * and not to be served so (stale_usable()). A stale one the app lets
+ * stand in for an error is kept for pa_cache_stale_on_error(). */
+static int serve(request_rec *r, pa_cache_save_t *ctx, const char *key,
+                 const char *val, apr_size_t len, const pa_cache_ask_t *ask)
+{
+    pa_cache_entry_t e;
+    apr_time_t age;
+    int stale = 0;
+
+    if (!entry_ok(val, len, &e)) {
+        return DECLINED;
+    }
+    age = entry_age(r, &e);
+    if ((ask->max_age >= 0 && age >= ask->max_age)
+        || (ask->min_fresh >= 0
+            && apr_time_sec(e.lifetime) - age < ask->min_fresh)) {
+        return DECLINED;
+    }
+    if (r->request_time - e.stored >= e.lifetime) {
+        if (r->request_time - e.stored < e.lifetime + e.if_error) {
+            ctx->fallback = val;
+            ctx->fallback_len = len;
+        }
+        if (!stale_usable(r, ctx, key, &e)) {
+            return DECLINED;
+        }
+        stale = 1;
+    }
+    return emit(r, ctx, val, stale);
 }
 
 /* What the client's request allows (RFC 9111 5.2.1, 5.4, as mod_cache
