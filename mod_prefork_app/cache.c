@@ -79,7 +79,7 @@ struct pa_cache_save_t {
     const char *refresh;            /* the refresh note this request holds */
     int keep;                       /* the entry stays: its answer went
                                      * into the zone, or the stale one out */
-    int stale_hit;                  /* answered with a stale entry */
+    pa_cache_served_e served;       /* what the zone answered with */
     const char *fallback;           /* a stale entry for an error, or NULL */
     apr_size_t fallback_len;
 };
@@ -757,7 +757,7 @@ static apr_status_t save_filter(ap_filter_t *f, apr_bucket_brigade *bb)
          * connection, as one killed mid-reply does too: only one that
          * gives its Content-Length (dispatch.c breaks off one that falls
          * short) is known to be whole. */
-        ctx->ttl = r->header_only || !ctx->key || ctx->stale_hit
+        ctx->ttl = r->header_only || !ctx->key || ctx->served
                    || admin_no_store(r)
                    || (ctx->app->protocol != PA_PROTO_FASTCGI
                        && !apr_table_get(ctx->headers, "Content-Length"))
@@ -933,11 +933,11 @@ static apr_time_t entry_age(const request_rec *r, const pa_cache_entry_t *e)
                                                       - e->stored) : 0;
 }
 
-/* Answer with the entry in val (stale or not), checked by entry_ok(): its
- * pairs are checked here, and one that is not well formed is DECLINED
- * before anything of r or ctx changed. */
+/* Answer with the entry in val, checked by entry_ok(), as served says:
+ * its pairs are checked here, and one that is not well formed is
+ * DECLINED before anything of r or ctx changed. */
 static int emit(request_rec *r, pa_cache_save_t *ctx, const char *val,
-                int stale)
+                pa_cache_served_e served)
 {
     pa_cache_entry_t e;
     const char *h, *end;
@@ -974,7 +974,7 @@ static int emit(request_rec *r, pa_cache_save_t *ctx, const char *val,
         }
         h = vz + 1;
     }
-    ctx->stale_hit = stale;
+    ctx->served = served;
     if (type) {
         ap_set_content_type(r, apr_pstrdup(r->pool, type));
     }
@@ -986,7 +986,7 @@ static int emit(request_rec *r, pa_cache_save_t *ctx, const char *val,
                    apr_psprintf(r->pool, "%" APR_TIME_T_FMT,
                                 entry_age(r, &e)));
     apr_table_setn(r->headers_out, PA_CACHE_STATUS_HEADER,
-                   ctx->stale_hit ? "STALE" : "HIT");
+                   served == PA_CACHE_HIT ? "HIT" : "STALE");
     /* Conditions are for a 2xx alone (RFC 9110 13.2.1): a stored 404 stays
      * a 404, whatever the client's If-None-Match. */
     if (ap_is_HTTP_SUCCESS(e.status) && (rc = ap_meets_conditions(r)) != OK) {
@@ -1017,7 +1017,7 @@ static int serve(request_rec *r, pa_cache_save_t *ctx, const char *key,
 {
     pa_cache_entry_t e;
     apr_time_t age;
-    int stale = 0;
+    pa_cache_served_e served = PA_CACHE_HIT;
 
     if (!entry_ok(val, len, &e)) {
         return DECLINED;
@@ -1036,9 +1036,9 @@ static int serve(request_rec *r, pa_cache_save_t *ctx, const char *key,
         if (!stale_usable(r, ctx, key, &e)) {
             return DECLINED;
         }
-        stale = 1;
+        served = PA_CACHE_STALE;
     }
-    return emit(r, ctx, val, stale);
+    return emit(r, ctx, val, served);
 }
 
 /* What the client's request allows (RFC 9111 5.2.1, 5.4, as mod_cache
@@ -1093,7 +1093,7 @@ int pa_cache_handle(request_rec *r, pa_app_t *app, pa_cache_save_t **lookup)
         int rc = serve(r, ctx, key, val, len, &ask);
 
         if (rc != DECLINED) {
-            if (ctx->stale_hit) {
+            if (ctx->served == PA_CACHE_STALE) {
                 ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00610)
                               "app %s: served stale from cache zone %s "
                               "while another request refreshes it",
@@ -1135,7 +1135,7 @@ int pa_cache_stale_on_error(request_rec *r, pa_cache_save_t *lookup,
     apr_table_unset(r->err_headers_out, "Retry-After");
     /* Not stored again (the cache's filter lets a stale hit pass), nor
      * dropped when a refresh this request took ends (keep, below). */
-    rc = emit(r, lookup, lookup->fallback, 1);
+    rc = emit(r, lookup, lookup->fallback, PA_CACHE_STALE_IF_ERROR);
     if (rc == DECLINED && retry) {
         apr_table_setn(r->err_headers_out, "Retry-After", retry);
     }
@@ -1147,6 +1147,11 @@ int pa_cache_stale_on_error(request_rec *r, pa_cache_save_t *lookup,
                       lookup->app->name, lookup->app->cache->name, status);
     }
     return rc;
+}
+
+pa_cache_served_e pa_cache_served(const pa_cache_save_t *lookup)
+{
+    return lookup ? lookup->served : PA_CACHE_NONE;
 }
 
 void pa_cache_take_tags(request_rec *r, pa_app_t *app)

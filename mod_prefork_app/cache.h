@@ -29,6 +29,15 @@ apr_status_t pa_cache_create_zones(pa_server_conf_t *conf, apr_pool_t *pconf,
 /* What the cache knows of one request (its lookup). */
 typedef struct pa_cache_save_t pa_cache_save_t;
 
+/* What a request was answered with from the zone. */
+typedef enum {
+    PA_CACHE_NONE = 0,              /* nothing: the app's answer, or an error */
+    PA_CACHE_HIT,                   /* a fresh copy */
+    PA_CACHE_STALE,                 /* a stale one, while another request
+                                     * refreshes it */
+    PA_CACHE_STALE_IF_ERROR         /* a stale one, for the app's failure */
+} pa_cache_served_e;
+
 /* Handler, before a worker is claimed: answer from the app's zone if a
  * fresh entry exists, or a stale one within its stale-while-revalidate
  * while another request refreshes it (returns OK); otherwise arrange for
@@ -44,6 +53,10 @@ int pa_cache_handle(request_rec *r, pa_app_t *app, pa_cache_save_t **lookup);
  * stands). lookup may be NULL. */
 int pa_cache_stale_on_error(request_rec *r, pa_cache_save_t *lookup,
                             int status);
+
+/* What the request was answered with from the zone so far (lookup may be
+ * NULL: nothing). */
+pa_cache_served_e pa_cache_served(const pa_cache_save_t *lookup);
 
 /* Header scan of an app's reply: take the tags header off (on every path,
  * an error or a redirect included) and leave it in a note for the cache's

@@ -1925,7 +1925,11 @@ static int stale_if_error(pa_req_t *q, int status)
         return status;
     }
     rc = pa_cache_stale_on_error(q->r, q->cache, status);
-    return rc == DECLINED ? status : rc;
+    if (rc == DECLINED) {
+        return status;
+    }
+    apr_atomic_inc64(&q->sba->c.cache_stale_if_error);
+    return rc;
 }
 
 /* The whole request as a waiter leaves it to be sent at the hand-off
@@ -2240,6 +2244,12 @@ int pa_app_handler(request_rec *r)
     /* A fresh cached response needs no worker (and no manager). */
     rc = pa_cache_handle(r, q->app, &q->cache);
     if (rc != DECLINED) {
+        if (pa_scoreboard && pa_cache_served(q->cache) != PA_CACHE_NONE) {
+            pa_sb_app_t *a = pa_sb_app(pa_scoreboard, q->app->index);
+
+            apr_atomic_inc64(pa_cache_served(q->cache) == PA_CACHE_HIT
+                             ? &a->c.cache_hits : &a->c.cache_stale);
+        }
         return rc;
     }
     if (!pa_scoreboard) {

@@ -149,6 +149,9 @@ typedef struct pa_app_counters_t {
     volatile apr_uint64_t sent_at_handoff;  /* requests sent to their worker
                                              * by the request that released
                                              * it (PA_SB_REQ_MAX) */
+    volatile apr_uint64_t cache_hits;       /* answered from the cache zone */
+    volatile apr_uint64_t cache_stale;      /* ... stale, while refreshed */
+    volatile apr_uint64_t cache_stale_if_error; /* ... stale, for a failure */
     volatile apr_uint32_t queue_max;        /* longest queue seen */
 } pa_app_counters_t;
 

@@ -48,7 +48,8 @@ typedef enum {
     C_RECYCLED_MEMORY,
     C_KILLED_TIMEOUT, C_KILLED_CLIENT, C_MAX_REACHED, C_502, C_503, C_504, C_RETRIES,
     C_ABANDONED,
-    C_SLOW, C_HELD, C_SPOOLED, C_SENT_AT_HANDOFF, C_COUNT
+    C_SLOW, C_HELD, C_SPOOLED, C_SENT_AT_HANDOFF,
+    C_CACHE_HIT, C_CACHE_STALE, C_CACHE_STALE_ERROR, C_COUNT
 } st_counter_e;
 
 typedef struct {
@@ -118,7 +119,17 @@ static const st_counter_t st_counters[C_COUNT] = {
     { "sent_at_handoff", "Sent by the request before (hand-off)",
       "prefork_app_requests_sent_at_handoff_total", NULL,
       "Queued requests that the request releasing their worker sent to it "
-      "as it handed it over." }
+      "as it handed it over." },
+    { "cache_hits", "Answered from the cache zone",
+      "prefork_app_cache_answers_total", "how=\"hit\"",
+      "Requests answered from the app's cache zone without a worker: a "
+      "fresh copy (hit), a stale one while another request refreshed the "
+      "page (stale), a stale one instead of a 502, 503 or 504 "
+      "(stale_if_error)." },
+    { "cache_stale", "Answered stale (page being refreshed)",
+      "prefork_app_cache_answers_total", "how=\"stale\"", NULL },
+    { "cache_stale_if_error", "Answered stale instead of an error",
+      "prefork_app_cache_answers_total", "how=\"stale_if_error\"", NULL }
 };
 
 static const char *const st_state_names[] = {
@@ -312,6 +323,9 @@ static void st_app_counters(st_app_t *sa, const pa_app_counters_t *c)
     sa->c[C_HELD] = c->held;
     sa->c[C_SPOOLED] = c->spooled;
     sa->c[C_SENT_AT_HANDOFF] = c->sent_at_handoff;
+    sa->c[C_CACHE_HIT] = c->cache_hits;
+    sa->c[C_CACHE_STALE] = c->cache_stale;
+    sa->c[C_CACHE_STALE_ERROR] = c->cache_stale_if_error;
     sa->queue_max = c->queue_max;
 }
 

@@ -14,7 +14,7 @@ use HTTP::Tiny ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 53;
+plan tests => 56;
 
 my $echo = app_path('echo');
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
@@ -214,6 +214,16 @@ for my $cc ('max-age%3D1', 'max-age%3D1%2C%20stale-while-revalidate%3D60%2C%20mu
     go();
     is(join(' ', map { (done($_))[0] } @c), 'MISS MISS', 'both misses');
 }
+
+# The status page counts what the zones answered with, per app; and the
+# failures the stale copies stood in for.
+my $sc = $h->app('secho')->{counters};
+is(join(' ', map { $sc->{$_} // '-' } qw(cache_hits cache_stale cache_stale_if_error)), '5 3 0',
+   'status page: secho answered 5 fresh copies, 3 stale ones');
+my $tc = $h->app('techo')->{counters};
+is(join(' ', map { $tc->{$_} // '-' } qw(cache_hits cache_stale cache_stale_if_error)), '6 1 3',
+   'techo: 6 fresh, 1 stale, 3 stale instead of an error');
+is(join(' ', map { $tc->{$_} // '-' } qw(http_503 http_504)), '1 4', 'whose failures count as well');
 
 unlike($h->error_log, qr/\[(crit|alert|emerg)\]|AddressSanitizer|runtime error/,
        'no crit line, no sanitizer report');
