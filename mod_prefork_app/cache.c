@@ -989,6 +989,7 @@ static int emit(request_rec *r, pa_cache_save_t *ctx, const char *val,
                    served == PA_CACHE_HIT ? "HIT" : "STALE");
     /* Conditions are for a 2xx alone (RFC 9110 13.2.1): a stored 404 stays
      * a 404, whatever the client's If-None-Match. */
+    r->status_line = NULL;          /* (an app's error had its own) */
     if (ap_is_HTTP_SUCCESS(e.status) && (rc = ap_meets_conditions(r)) != OK) {
         return rc;
     }
@@ -1118,21 +1119,28 @@ int pa_cache_handle(request_rec *r, pa_app_t *app, pa_cache_save_t **lookup)
     return DECLINED;
 }
 
+int pa_cache_can_stand_in(const pa_cache_save_t *lookup)
+{
+    pa_cache_entry_t e;
+
+    return lookup && lookup->fallback
+           && entry_ok(lookup->fallback, lookup->fallback_len, &e)
+           && apr_time_now() - e.stored < e.lifetime + e.if_error;
+}
+
 int pa_cache_stale_on_error(request_rec *r, pa_cache_save_t *lookup,
                             int status)
 {
-    pa_cache_entry_t e;
     const char *retry;
     int rc;
 
-    if (!lookup || !lookup->fallback
-        || !entry_ok(lookup->fallback, lookup->fallback_len, &e)
-        || apr_time_now() - e.stored >= e.lifetime + e.if_error) {
+    if (!pa_cache_can_stand_in(lookup)) {
         return DECLINED;
     }
-    /* The error's Retry-After (a 503's) is not the page's. */
+    /* The error's Retry-After (a 503's) and type are not the page's. */
     retry = apr_table_get(r->err_headers_out, "Retry-After");
     apr_table_unset(r->err_headers_out, "Retry-After");
+    r->content_type = NULL;
     /* Not stored again (the cache's filter lets a stale hit pass), nor
      * dropped when a refresh this request took ends (keep, below). */
     rc = emit(r, lookup, lookup->fallback, PA_CACHE_STALE_IF_ERROR);

@@ -45,12 +45,16 @@ typedef enum {
  * for pa_cache_stale_on_error() (left alone for an app without cache=). */
 int pa_cache_handle(request_rec *r, pa_app_t *app, pa_cache_save_t **lookup);
 
+/* Whether the lookup found a stale copy of the page that may stand in for
+ * an error now (stale-if-error=N, RFC 5861). lookup may be NULL. */
+int pa_cache_can_stand_in(const pa_cache_save_t *lookup);
+
 /* Handler, the app could not be had or failed (status: the module's own
- * 502, 503 or 504), before anything of a reply went out: answer with the
- * stale copy of the page the lookup found, if the page lets a stale copy
- * stand in for an error (stale-if-error=N, RFC 5861) for that long still.
- * Returns what serving it returned (OK), or DECLINED (none: the error
- * stands). lookup may be NULL. */
+ * 500, 502, 503 or 504, or the app's own, whose reply was dropped), before
+ * anything of a reply went out: answer with the stale copy of the page the
+ * lookup found, if pa_cache_can_stand_in(). Returns what serving it
+ * returned (OK), or DECLINED (none: the error stands). lookup may be
+ * NULL. */
 int pa_cache_stale_on_error(request_rec *r, pa_cache_save_t *lookup,
                             int status);
 

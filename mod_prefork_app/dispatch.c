@@ -132,6 +132,8 @@ typedef struct pa_req_t {
     int headers_done;
     int ended;                      /* FCGI_END_REQUEST seen */
     int discard;                    /* read the reply to its end, drop it */
+    int app_error;                  /* the app's own 5xx, dropped for a
+                                     * stale copy (stale_if_error()) */
     int passed;                     /* something went to the client */
     int unflushed;                  /* passed without a FLUSH since */
     int held_once;                  /* some of the reply was held (logged) */
@@ -1011,6 +1013,13 @@ static void headers_done(pa_req_t *q)
     }
     if (rc == HTTP_PRECONDITION_FAILED) {
         q->status = rc;
+        q->discard = 1;
+        return;
+    }
+    if (r->status >= 500 && r->status <= 504 && r->status != 501
+        && pa_cache_can_stand_in(q->cache)) {
+        /* The app's own error, for which a stale copy is sent instead. */
+        q->app_error = r->status;
         q->discard = 1;
         return;
     }
@@ -1913,17 +1922,20 @@ static int unavailable(pa_req_t *q)
 }
 
 /* The app could not be had, or failed before anything of its reply went
- * out (502, 503, 504): a page the cache holds a stale copy of that may
- * stand in for an error gets it instead (the error is logged and counted
- * all the same). */
+ * out (500, 502, 503, 504: ours, or the app's own, whose reply was
+ * dropped for this): a page the cache holds a stale copy of that may stand
+ * in for an error gets it instead (the error is logged and counted all
+ * the same). */
 static int stale_if_error(pa_req_t *q, int status)
 {
     int rc;
 
-    if ((status != HTTP_BAD_GATEWAY && status != HTTP_SERVICE_UNAVAILABLE
-         && status != HTTP_GATEWAY_TIME_OUT) || q->passed) {
+    if (status < HTTP_INTERNAL_SERVER_ERROR
+        || status > HTTP_GATEWAY_TIME_OUT || status == HTTP_NOT_IMPLEMENTED
+        || q->passed) {
         return status;
     }
+    drop_reply_headers(q);
     rc = pa_cache_stale_on_error(q->r, q->cache, status);
     if (rc == DECLINED) {
         return status;
@@ -2426,5 +2438,5 @@ int pa_app_handler(request_rec *r)
         break;
     }
     record(q, rc == OK ? r->status : rc, rc != OK);
-    return stale_if_error(q, rc);
+    return stale_if_error(q, rc == OK && q->app_error ? q->app_error : rc);
 }

@@ -124,8 +124,7 @@ static const st_counter_t st_counters[C_COUNT] = {
       "prefork_app_cache_answers_total", "how=\"hit\"",
       "Requests answered from the app's cache zone without a worker: a "
       "fresh copy (hit), a stale one while another request refreshed the "
-      "page (stale), a stale one instead of a 502, 503 or 504 "
-      "(stale_if_error)." },
+      "page (stale), a stale one instead of an error (stale_if_error)." },
     { "cache_stale", "Answered stale (page being refreshed)",
       "prefork_app_cache_answers_total", "how=\"stale\"", NULL },
     { "cache_stale_if_error", "Answered stale instead of an error",

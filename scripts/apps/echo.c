@@ -5,6 +5,8 @@
  * request from its environment and stdin (read to EOF), answered on stdout.
  * Query parameters (combine freely):
  *   status=N         send "Status: N"
+ *   failif=FILE      while FILE exists, send "Status: 500 App Broke" and
+ *                    "X-App-Error: yes" (an app failing for a while)
  *   redirect=URL     send "Location: URL" (a local redirect when it starts with /)
  *   postredirect=URL the same, to a POST only
  *   header=Name:val  an extra response header (header2= for a second one)
@@ -330,6 +332,9 @@ static void respond(conv_t *c)
                  : "Content-Type: text/plain; charset=utf-8\r\n");
     if ((v = param(qs, "status")) != NULL) {
         say(c, "Status: %s\r\n", v);
+    }
+    if ((v = param(qs, "failif")) != NULL && access(v, F_OK) == 0) {
+        say(c, "Status: 500 App Broke\r\nX-App-Error: yes\r\n");
     }
     if ((v = param(qs, "redirect")) != NULL
         || ((v = param(qs, "postredirect")) != NULL

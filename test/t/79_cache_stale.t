@@ -14,7 +14,7 @@ use HTTP::Tiny ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 56;
+plan tests => 63;
 
 my $echo = app_path('echo');
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
@@ -215,15 +215,42 @@ for my $cc ('max-age%3D1', 'max-age%3D1%2C%20stale-while-revalidate%3D60%2C%20mu
     is(join(' ', map { (done($_))[0] } @c), 'MISS MISS', 'both misses');
 }
 
+# The app's own error (500, 502, 503, 504) is stood in for too: its reply,
+# headers and status line included, is dropped for the stale copy.
+my $bad = "$dir/bad";
+for my $cc ('max-age%3D1%2C%20stale-if-error%3D60', 'max-age%3D1') {
+    my $p = "/t/f?header=Cache-Control:%20$cc&failif=$bad&whoami=1";
+    unlink $bad;
+    my (undef, $fb) = ask($p);
+    is((ask($p))[0], 'HIT', "Cache-Control: $cc: stored");
+    age_out();
+    open my $fh, '>', $bad or die "$bad: $!";
+    close $fh;
+    my $r = HTTP::Tiny->new(timeout => 60)->get($h->url($p));
+    if ($cc =~ /stale-if-error/) {
+        is("$r->{status} $r->{reason} " . ($r->{headers}{'x-prefork-app-cache'} // '-'), '200 OK STALE',
+           'the app answers 500: the stale copy instead, with its own status line');
+        is($r->{content}, $fb, 'the stored body');
+        ok(!defined $r->{headers}{'x-app-error'}, "none of the error's headers");
+        like($h->error_log, qr/PA00611: [^\n]* instead of a 500/, 'logged');
+    }
+    else {
+        is("$r->{status} $r->{reason} " . ($r->{headers}{'x-app-error'} // '-'), '500 App Broke yes',
+           'without stale-if-error, the app\'s own 500 goes out');
+    }
+}
+unlink $bad;
+
 # The status page counts what the zones answered with, per app; and the
 # failures the stale copies stood in for.
 my $sc = $h->app('secho')->{counters};
 is(join(' ', map { $sc->{$_} // '-' } qw(cache_hits cache_stale cache_stale_if_error)), '5 3 0',
    'status page: secho answered 5 fresh copies, 3 stale ones');
 my $tc = $h->app('techo')->{counters};
-is(join(' ', map { $tc->{$_} // '-' } qw(cache_hits cache_stale cache_stale_if_error)), '6 1 3',
-   'techo: 6 fresh, 1 stale, 3 stale instead of an error');
-is(join(' ', map { $tc->{$_} // '-' } qw(http_503 http_504)), '1 4', 'whose failures count as well');
+is(join(' ', map { $tc->{$_} // '-' } qw(cache_hits cache_stale cache_stale_if_error)), '8 1 4',
+   'techo: 8 fresh, 1 stale, 4 stale instead of an error');
+is(join(' ', map { $tc->{$_} // '-' } qw(http_503 http_504)), '1 4',
+   'whose failures count as well (the 503 and 504 of the module, not the app\'s 500s)');
 
 unlike($h->error_log, qr/\[(crit|alert|emerg)\]|AddressSanitizer|runtime error/,
        'no crit line, no sanitizer report');
