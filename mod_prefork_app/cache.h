@@ -42,7 +42,7 @@ typedef enum {
  * fresh entry exists, or a stale one within its stale-while-revalidate
  * while another request refreshes it (returns OK); otherwise arrange for
  * a cacheable response to be stored and return DECLINED. *lookup is set
- * for pa_cache_stale_on_error() (left alone for an app without cache=). */
+ * for the calls below (left alone for an app without cache=). */
 int pa_cache_handle(request_rec *r, pa_app_t *app, pa_cache_save_t **lookup);
 
 /* Whether the lookup found a stale copy of the page that may stand in for

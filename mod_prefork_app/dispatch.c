@@ -951,6 +951,14 @@ static const char *bad_field(request_rec *r, apr_off_t *cl)
     return fc.bad;
 }
 
+/* The errors a stale copy may stand in for (RFC 5861 section 4). */
+static int stand_in_status(int status)
+{
+    return status == HTTP_INTERNAL_SERVER_ERROR || status == HTTP_BAD_GATEWAY
+           || status == HTTP_SERVICE_UNAVAILABLE
+           || status == HTTP_GATEWAY_TIME_OUT;
+}
+
 /* The header block is complete in q->hdr: apply it to the response. */
 static void headers_done(pa_req_t *q)
 {
@@ -1016,8 +1024,7 @@ static void headers_done(pa_req_t *q)
         q->discard = 1;
         return;
     }
-    if (r->status >= 500 && r->status <= 504 && r->status != 501
-        && pa_cache_can_stand_in(q->cache)) {
+    if (stand_in_status(r->status) && pa_cache_can_stand_in(q->cache)) {
         /* The app's own error, for which a stale copy is sent instead. */
         q->app_error = r->status;
         q->discard = 1;
@@ -1930,9 +1937,7 @@ static int stale_if_error(pa_req_t *q, int status)
 {
     int rc;
 
-    if (status < HTTP_INTERNAL_SERVER_ERROR
-        || status > HTTP_GATEWAY_TIME_OUT || status == HTTP_NOT_IMPLEMENTED
-        || q->passed) {
+    if (!stand_in_status(status) || q->passed) {
         return status;
     }
     drop_reply_headers(q);
