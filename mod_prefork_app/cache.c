@@ -526,13 +526,18 @@ static apr_interval_time_t response_ttl(request_rec *r, apr_table_t *h)
 /* How long past its lifetime the app lets a stale copy be served (RFC
  * 5861): while one request fetches a fresh one (name
  * "stale-while-revalidate="), or instead of an error ("stale-if-error=");
+ * where its Cache-Control does not say, the admin's default (seconds);
  * 0 when a stale copy must not be used unchecked (must-revalidate,
  * proxy-revalidate, or s-maxage, which implies it: RFC 9111 5.2.2). */
-static apr_interval_time_t response_stale(apr_table_t *h, const char *name)
+static apr_interval_time_t response_stale(apr_table_t *h, const char *name,
+                                          int dflt)
 {
     const char *cc = apr_table_get(h, "Cache-Control");
     apr_int64_t sec = cc_seconds(cc, name);
 
+    if (sec < 0) {
+        sec = dflt;
+    }
     if (sec <= 0 || cc_has(cc, "must-revalidate")
         || cc_has(cc, "proxy-revalidate") || cc_has(cc, "s-maxage=")) {
         return 0;
@@ -618,8 +623,10 @@ static void store(request_rec *r, pa_cache_save_t *ctx)
                       ctx->app->name);
         return;
     }
-    e.stale = response_stale(h, "stale-while-revalidate=");
-    e.if_error = response_stale(h, "stale-if-error=");
+    e.stale = response_stale(h, "stale-while-revalidate=",
+                             ctx->app->stale_while_revalidate);
+    e.if_error = response_stale(h, "stale-if-error=",
+                                ctx->app->stale_if_error);
     lasts = left + (e.stale > e.if_error ? e.stale : e.if_error);
     apr_table_unset(h, "Age");      /* a hit says its own */
     /* The framing is the answering request's own. */

@@ -249,6 +249,9 @@ static const struct {
     { "die-timeout",     APR_OFFSETOF(pa_app_t, die_timeout),     0 },
     { "start-delay",     APR_OFFSETOF(pa_app_t, start_delay),     0 },
     { "slowlog",         APR_OFFSETOF(pa_app_t, slowlog),         0 },
+    { "stale-while-revalidate",
+      APR_OFFSETOF(pa_app_t, stale_while_revalidate),               0 },
+    { "stale-if-error",  APR_OFFSETOF(pa_app_t, stale_if_error),  0 },
     { NULL, 0, 0 }
 };
 
@@ -458,6 +461,7 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
                         "queue-limit, "
                         "die-timeout, start-delay, slowlog, touch-reload, "
                         "keep-conn, sched, nice, user, group, cache, "
+                        "stale-while-revalidate, stale-if-error, "
                         "reply-buffer, reply-spool, body-spool)", key);
 }
 
@@ -1653,6 +1657,17 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
                              other ? other : "", other ? "')" : "");
                 return !OK;
             }
+        }
+        else if (app->stale_while_revalidate || app->stale_if_error) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                         PALOGNO(00021) "%s:%d: PreforkApp %s: %s=%d "
+                         "without cache=ZONE: there is no stored page to "
+                         "serve stale", app->file, app->line, app->name,
+                         app->stale_while_revalidate
+                         ? "stale-while-revalidate" : "stale-if-error",
+                         app->stale_while_revalidate
+                         ? app->stale_while_revalidate : app->stale_if_error);
+            return !OK;
         }
         if (app->protocol == PA_PROTO_CGI && app->max_requests > 1) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,

@@ -90,6 +90,10 @@ my @cases = (
     [ 'directory as command',   [ 'PreforkApp a "/tmp"' ],
                                 qr{'/tmp' is not an executable file} ],
     [ 'unknown cache name',     [ "$app cache=nosuch" ],     qr/cache=nosuch: no PreforkAppCache zone of that name/ ],
+    [ 'stale-if-error= without cache=', [ "$app stale-if-error=60" ],
+      qr/PreforkApp a: stale-if-error=60 without cache=ZONE: there is no stored page to serve stale/ ],
+    [ 'stale-while-revalidate= bad', [ 'PreforkAppCache main 1M', "$app cache=main stale-while-revalidate=1m" ],
+      qr/stale-while-revalidate=1m/ ],
     [ 'cache= in another case', [ 'PreforkAppCache Main 1M', "$app cache=main" ],
       qr/cache=main: no PreforkAppCache zone of that name \(zone names are told apart by case: there is 'Main'\)/ ],
     [ 'unknown app in SetHandler', [ $app, '<Location /x>', '    SetHandler prefork-app:NOSUCH', '</Location>' ],
@@ -185,7 +189,7 @@ my %r = configtest(
         . 'lifetime=60 idle-timeout=10 request-timeout=5 queue-timeout=5 '
         . 'die-timeout=2 start-delay=1 slowlog=3 protocol=fastcgi keep-conn=off cache=main '
         . 'touch-reload=restart.txt queue-limit=4 reply-buffer=65536 reply-spool=16M '
-        . 'max-memory=536870912',
+        . 'max-memory=536870912 stale-while-revalidate=30 stale-if-error=600',
     qq{PreforkApp two "$hello" processes=1},
     qq{PreforkApp three "$hello" processes=1 protocol=scgi keep-conn=off},
     qq{PreforkApp four "$hello" processes=1 protocol=cgi max-requests=1},

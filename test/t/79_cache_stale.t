@@ -14,7 +14,7 @@ use HTTP::Tiny ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 63;
+plan tests => 73;
 
 my $echo = app_path('echo');
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
@@ -27,6 +27,10 @@ PreforkAppCache tz 1M
 PreforkApp techo "$echo" processes=1 request-timeout=3 queue-timeout=1 cache=tz
 <Location /t>
     SetHandler prefork-app:techo
+</Location>
+PreforkApp aecho "$echo" processes=1 request-timeout=3 queue-timeout=1 cache=tz stale-while-revalidate=60 stale-if-error=60
+<Location /a>
+    SetHandler prefork-app:aecho
 </Location>
 EOF
 ok($h->start, 'private httpd: a cached app with three workers, one with one and short timeouts')
@@ -240,6 +244,39 @@ for my $cc ('max-age%3D1%2C%20stale-if-error%3D60', 'max-age%3D1') {
     }
 }
 unlink $bad;
+
+# The app's keys stale-while-revalidate= and stale-if-error= stand for
+# what a page's Cache-Control does not say; what it says wins, 0 too.
+my $apage = "/a/p?header=Cache-Control:%20max-age%3D1&wait=$go&whoami=1";
+go();
+my (undef, $ab) = ask($apage);
+is((ask($apage))[0], 'HIT', 'app with stale keys, a page with max-age only: stored');
+age_out();
+stop();
+$refresh = send_get($apage);
+ok(wait_for(sub { $h->busy('aecho') == 1 }), 'once stale, the first GET refreshes it');
+my ($as, $abody) = ask($apage);
+is("$as $abody", "STALE $ab", 'one meanwhile gets the stale copy (the app\'s stale-while-revalidate=)');
+go();
+is((done($refresh))[0], 'MISS', 'the refresh: a miss');
+age_out();
+stop();
+my (undef, undef, undef, $ast) = ask($apage);
+my $alog = $h->error_log;
+is($ast, 200, "a refresh past the app's request-timeout gets the stale copy (its stale-if-error=)");
+like($alog, qr/PA00611: app aecho: [^\n]* instead of a 504/, 'logged');
+go();
+my $zpage = "/a/z?header=Cache-Control:%20max-age%3D1%2C%20stale-while-revalidate%3D0"
+          . "%2C%20stale-if-error%3D0&wait=$go&whoami=1";
+ask($zpage);
+is((ask($zpage))[0], 'HIT', 'a page that says stale-while-revalidate=0, stale-if-error=0: stored');
+age_out();
+stop();
+$hold = send_get("/a/hold?wait=$go");
+ok(wait_for(sub { $h->busy('aecho') == 1 }), "the app's one worker held");
+is((ask($zpage))[3], 503, 'once expired, no worker within queue-timeout: the 503 (the page\'s 0 wins)');
+go();
+is((done($hold))[2], 200, 'the held request ends');
 
 # The status page counts what the zones answered with, per app; and the
 # failures the stale copies stood in for.
