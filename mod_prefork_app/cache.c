@@ -895,7 +895,7 @@ static int stale_usable(request_rec *r, pa_cache_save_t *ctx, const char *key,
     apr_shm_cache_t *zone = ctx->app->cache->handle;
     apr_interval_time_t left = e->stored + e->lifetime + e->stale
                                - apr_time_now();
-    const char *note = refresh_key(r->pool, key);
+    const char *note;
     void *val;
     apr_size_t len;
     apr_status_t rv;
@@ -903,6 +903,7 @@ static int stale_usable(request_rec *r, pa_cache_save_t *ctx, const char *key,
     if (left <= 0) {
         return 0;
     }
+    note = refresh_key(r->pool, key);
     if (!ctx->key || r->header_only
         || apr_table_get(r->headers_in, "If-None-Match")
         || apr_table_get(r->headers_in, "If-Modified-Since")
@@ -1151,16 +1152,17 @@ int pa_cache_stale_on_error(request_rec *r, pa_cache_save_t *lookup,
     /* Not stored again (the cache's filter lets a stale hit pass), nor
      * dropped when a refresh this request took ends (keep, below). */
     rc = emit(r, lookup, lookup->fallback, PA_CACHE_STALE_IF_ERROR);
-    if (rc == DECLINED && retry) {
-        apr_table_setn(r->err_headers_out, "Retry-After", retry);
+    if (rc == DECLINED) {
+        if (retry) {
+            apr_table_setn(r->err_headers_out, "Retry-After", retry);
+        }
+        return DECLINED;
     }
-    if (rc != DECLINED) {
-        lookup->keep = 1;
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PALOGNO(00611)
-                      "app %s: answered with a stale copy from cache zone "
-                      "%s instead of a %d (stale-if-error)",
-                      lookup->app->name, lookup->app->cache->name, status);
-    }
+    lookup->keep = 1;
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PALOGNO(00611)
+                  "app %s: answered with a stale copy from cache zone %s "
+                  "instead of a %d (stale-if-error)",
+                  lookup->app->name, lookup->app->cache->name, status);
     return rc;
 }
 
