@@ -75,6 +75,18 @@ sub entries {
 }
 # Until the page stored at 0 s (max-age=1) is stale.
 sub age_out { sleep 2 }
+# Has the app answer PATH at once and checks that the next GET is a hit
+# (WHAT: stored), then lets the page expire and holds the app's answers
+# that wait for $go (until go()). The stored body.
+sub stored_then_expired {
+    my ($path, $what) = @_;
+    go();
+    my (undef, $body) = ask($path);
+    is((ask($path))[0], 'HIT', "$what: stored");
+    age_out();
+    stop();
+    return $body;
+}
 
 # max-age=1, then 60 s more stale while revalidating; the app answers once
 # $go exists; whoami=1 tells the copies apart (each answer counts up).
@@ -134,11 +146,7 @@ is(join(' ', map { (done($_))[0] } $nocache, $fresh), 'MISS MISS', 'so are the o
 # again, not answered for with the stale copy until it is long gone.
 my $tpage = "/t/p?header=Cache-Control:%20max-age%3D1%2C%20stale-while-revalidate%3D60"
           . "&wait=$go&whoami=1";
-go();
-ask($tpage);
-is((ask($tpage))[0], 'HIT', 'a page of the app with short timeouts: stored');
-age_out();
-stop();
+stored_then_expired($tpage, 'a page of the app with short timeouts');
 is(entries('tz'), 1, 'once stale, it is still in its zone');
 $refresh = send_get($tpage);
 is((done($refresh))[2], 504, 'the GET that refreshes it takes too long: 504');
@@ -149,9 +157,7 @@ go();
 # store nothing, and take the stale copy away.
 my $cpage = "/t/c?header=Cache-Control:%20max-age%3D1%2C%20stale-while-revalidate%3D60"
           . "&etag=v1&whoami=1";
-ask($cpage);
-is((ask($cpage))[0], 'HIT', 'a page with an ETag: stored');
-age_out();
+stored_then_expired($cpage, 'a page with an ETag');
 is((ask($cpage, 'If-None-Match' => '"v1"'))[3], 304, 'once stale, a GET with its ETag: 304 from the app');
 is(entries('tz'), 1, 'the stale copy is still there');
 is((ask($cpage))[0], 'MISS', 'a plain GET then refreshes it');
@@ -163,11 +169,7 @@ is((ask($cpage))[0], 'HIT', 'and stores it');
 # stands. A refresh that fails so keeps the stale copy.
 my $epage = "/t/e?header=Cache-Control:%20max-age%3D1%2C%20stale-if-error%3D60"
           . "&wait=$go&whoami=1";
-go();
-my (undef, $eb) = ask($epage);
-is((ask($epage))[0], 'HIT', 'a page with stale-if-error: stored');
-age_out();
-stop();
+my $eb = stored_then_expired($epage, 'a page with stale-if-error');
 my ($es, $ebody, undef, $est) = ask($epage);
 is("$est $es", '200 STALE', 'expired, and the app past its request-timeout: the stale copy, not a 504');
 is($ebody, $eb, 'the stored one');
@@ -183,19 +185,13 @@ is((done($hold))[2], 200, 'the held request ends');
 
 my $mpage = "/t/m?header=Cache-Control:%20max-age%3D1%2C%20stale-if-error%3D60%2C%20must-revalidate"
           . "&wait=$go&whoami=1";
-ask($mpage);
-is((ask($mpage))[0], 'HIT', 'a page with stale-if-error and must-revalidate: stored');
-age_out();
-stop();
+stored_then_expired($mpage, 'a page with stale-if-error and must-revalidate');
 is((ask($mpage))[3], 504, 'expired, and the app fails: the 504');
 go();
 
 my $bpage = "/t/b?header=Cache-Control:%20max-age%3D1%2C%20stale-while-revalidate%3D60"
           . "%2C%20stale-if-error%3D60&wait=$go&whoami=1";
-ask($bpage);
-is((ask($bpage))[0], 'HIT', 'a page with both: stored');
-age_out();
-stop();
+stored_then_expired($bpage, 'a page with both');
 ($es, undef, undef, $est) = ask($bpage);
 is("$est $es", '200 STALE', 'the GET that refreshes it fails: it gets the stale copy too');
 $refresh = send_get($bpage);
@@ -208,11 +204,7 @@ is((done($refresh))[0], 'MISS', 'the refresh ends: a miss');
 # is never served: concurrent GETs all go to the app.
 for my $cc ('max-age%3D1', 'max-age%3D1%2C%20stale-while-revalidate%3D60%2C%20must-revalidate') {
     my $p = "/e/q?header=Cache-Control:%20$cc&wait=$go&whoami=1";
-    go();
-    ask($p);
-    is((ask($p))[0], 'HIT', "Cache-Control: $cc: stored");
-    age_out();
-    stop();
+    stored_then_expired($p, "Cache-Control: $cc");
     my @c = (send_get($p), send_get($p));
     ok(wait_for(sub { $h->busy('secho') == 2 }), "once expired, two GETs both go to the app");
     go();
@@ -225,9 +217,7 @@ my $bad = "$dir/bad";
 for my $cc ('max-age%3D1%2C%20stale-if-error%3D60', 'max-age%3D1') {
     my $p = "/t/f?header=Cache-Control:%20$cc&failif=$bad&whoami=1";
     unlink $bad;
-    my (undef, $fb) = ask($p);
-    is((ask($p))[0], 'HIT', "Cache-Control: $cc: stored");
-    age_out();
+    my $fb = stored_then_expired($p, "Cache-Control: $cc");
     open my $fh, '>', $bad or die "$bad: $!";
     close $fh;
     my $r = HTTP::Tiny->new(timeout => 60)->get($h->url($p));
@@ -248,11 +238,7 @@ unlink $bad;
 # The app's keys stale-while-revalidate= and stale-if-error= stand for
 # what a page's Cache-Control does not say; what it says wins, 0 too.
 my $apage = "/a/p?header=Cache-Control:%20max-age%3D1&wait=$go&whoami=1";
-go();
-my (undef, $ab) = ask($apage);
-is((ask($apage))[0], 'HIT', 'app with stale keys, a page with max-age only: stored');
-age_out();
-stop();
+my $ab = stored_then_expired($apage, 'app with stale keys, a page with max-age only');
 $refresh = send_get($apage);
 ok(wait_for(sub { $h->busy('aecho') == 1 }), 'once stale, the first GET refreshes it');
 my ($as, $abody) = ask($apage);
@@ -268,10 +254,7 @@ like($alog, qr/PA00611: app aecho: [^\n]* instead of a 504/, 'logged');
 go();
 my $zpage = "/a/z?header=Cache-Control:%20max-age%3D1%2C%20stale-while-revalidate%3D0"
           . "%2C%20stale-if-error%3D0&wait=$go&whoami=1";
-ask($zpage);
-is((ask($zpage))[0], 'HIT', 'a page that says stale-while-revalidate=0, stale-if-error=0: stored');
-age_out();
-stop();
+stored_then_expired($zpage, 'a page that says stale-while-revalidate=0, stale-if-error=0');
 $hold = send_get("/a/hold?wait=$go");
 ok(wait_for(sub { $h->busy('aecho') == 1 }), "the app's one worker held");
 is((ask($zpage))[3], 503, 'once expired, no worker within queue-timeout: the 503 (the page\'s 0 wins)');
