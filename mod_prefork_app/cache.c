@@ -29,6 +29,7 @@
 #include "apr_date.h"
 #include "util_filter.h"
 #include "util_md5.h"
+#include "manager.h"
 #include "scoreboard.h"
 
 #include <sys/stat.h>
@@ -46,6 +47,13 @@ APLOG_USE_MODULE(prefork_app);
 /* The name of the pair that keeps the app's own status line ("Status: 200
  * Fine"): no header can have it (':' is not a token character). */
 #define PA_CACHE_STATUS_LINE ":status-line"
+
+/* cache-lock=: a fetch that stored nothing leaves a note for this long, so
+ * that the page's next misses ask the app at once; a waiter looks at the
+ * fetch's note at least this often (a fetch of an older generation, whose
+ * end wakes nobody here). */
+#define PA_CACHE_PASS_TIME  apr_time_from_sec(30)
+#define PA_CACHE_FILL_LOOK  apr_time_from_msec(100)
 
 /* The largest delta-seconds (max-age, Age) taken as given: RFC 9111
  * 1.2.2's 2^31, far from where time sums in microseconds overflow. */
@@ -77,6 +85,9 @@ struct pa_cache_save_t {
     apr_size_t len;
     apr_size_t cap;
     const char *refresh;            /* the refresh note this request holds */
+    const char *fill;               /* the fetch note (cache-lock=) it holds */
+    const char *pass;               /* ... and the note it leaves if it
+                                     * stores nothing */
     int keep;                       /* the entry stays: its answer went
                                      * into the zone, or the stale one out */
     pa_cache_served_e served;       /* what the zone answered with */
@@ -564,12 +575,13 @@ static int header_copy(void *baton, const char *key, const char *val)
     return 1;
 }
 
-/* The key of the note drop_page() leaves beside the page at key: no page's
- * (app names start page keys), whatever key's length. */
-static const char *dropped_key(apr_pool_t *p, const char *key)
+/* The key of a note of this kind ("!dropped", "!refresh", "!fill",
+ * "!pass") beside the page at key: no page's (app names start page keys),
+ * whatever key's length. */
+static const char *note_key(apr_pool_t *p, const char *kind, const char *key)
 {
-    return apr_pstrcat(p, "!dropped ",
-                       ap_md5(p, (const unsigned char *)key), NULL);
+    return apr_pstrcat(p, kind, " ", ap_md5(p, (const unsigned char *)key),
+                       NULL);
 }
 
 /* Whether the page at key was dropped (an unsafe request to it succeeded)
@@ -582,8 +594,9 @@ static int dropped_since(apr_shm_cache_t *zone, request_rec *r,
     apr_size_t len;
     apr_time_t at;
 
-    if (apr_shm_cache_peek(zone, dropped_key(r->pool, key), &val, &len, NULL,
-                           r->pool) != APR_SUCCESS || len != sizeof(at)) {
+    if (apr_shm_cache_peek(zone, note_key(r->pool, "!dropped", key), &val,
+                           &len, NULL, r->pool) != APR_SUCCESS
+        || len != sizeof(at)) {
         return 0;
     }
     memcpy(&at, val, sizeof(at));
@@ -722,8 +735,8 @@ static void drop_page(request_rec *r, const pa_app_t *app, const char *key)
     if (strlen(key) > APR_SHM_CACHE_MAX_KEY) {
         return;
     }
-    rv = apr_shm_cache_set(zone, dropped_key(r->pool, key), &now, sizeof(now),
-                           lasts);
+    rv = apr_shm_cache_set(zone, note_key(r->pool, "!dropped", key), &now,
+                           sizeof(now), lasts);
     if (rv == APR_SUCCESS) {
         rv = apr_shm_cache_delete(zone, key);
     }
@@ -859,12 +872,6 @@ typedef struct pa_cache_ask_t {
     int only_cached;                /* only-if-cached: never the app */
 } pa_cache_ask_t;
 
-static const char *refresh_key(apr_pool_t *p, const char *key)
-{
-    return apr_pstrcat(p, "!refresh ",
-                       ap_md5(p, (const unsigned char *)key), NULL);
-}
-
 /* The request that refreshed a stale entry is over. If it stored no fresh
  * copy (the app's answer may no longer be shared, or failed, or its client
  * left) nor answered with the stale one for an error, the stale one goes
@@ -879,6 +886,19 @@ static apr_status_t refresh_end(void *data)
     }
     apr_shm_cache_delete(zone, ctx->refresh);
     return APR_SUCCESS;
+}
+
+/* Whether r asks the app for the page in a way whose answer is stored: an
+ * unconditional GET that may store it (a conditional one may get a 304,
+ * which stores nothing). */
+static int may_fetch(const request_rec *r, const pa_cache_save_t *ctx)
+{
+    return ctx->key && !r->header_only
+           && !apr_table_get(r->headers_in, "If-None-Match")
+           && !apr_table_get(r->headers_in, "If-Modified-Since")
+           && !apr_table_get(r->headers_in, "If-Match")
+           && !apr_table_get(r->headers_in, "If-Unmodified-Since")
+           && !apr_table_get(r->headers_in, "If-Range");
 }
 
 /* Whether a stale entry e, still within its stale-while-revalidate, is
@@ -903,13 +923,8 @@ static int stale_usable(request_rec *r, pa_cache_save_t *ctx, const char *key,
     if (left <= 0) {
         return 0;
     }
-    note = refresh_key(r->pool, key);
-    if (!ctx->key || r->header_only
-        || apr_table_get(r->headers_in, "If-None-Match")
-        || apr_table_get(r->headers_in, "If-Modified-Since")
-        || apr_table_get(r->headers_in, "If-Match")
-        || apr_table_get(r->headers_in, "If-Unmodified-Since")
-        || apr_table_get(r->headers_in, "If-Range")) {
+    note = note_key(r->pool, "!refresh", key);
+    if (!may_fetch(r, ctx)) {
         return apr_shm_cache_peek(zone, note, &val, &len, NULL, r->pool)
                == APR_SUCCESS;
     }
@@ -1050,6 +1065,103 @@ static int serve(request_rec *r, pa_cache_save_t *ctx, const char *key,
     return emit(r, ctx, val, served);
 }
 
+/* The request that fetched a page for cache-lock='s waiters is over. If
+ * it stored nothing (the app's answer may not be shared, or it failed), a
+ * note says so for PA_CACHE_PASS_TIME: the page's misses meanwhile ask the
+ * app at once, instead of each waiting for one fetch that stores nothing
+ * (with the page as it was: served stale for an error, it was kept). */
+static apr_status_t fill_end(void *data)
+{
+    pa_cache_save_t *ctx = data;
+    apr_shm_cache_t *zone = ctx->app->cache->handle;
+
+    if (!ctx->keep) {
+        apr_shm_cache_set(zone, ctx->pass, "1", 1, PA_CACHE_PASS_TIME);
+    }
+    apr_shm_cache_delete(zone, ctx->fill);
+    pa_sb_fill_ended(pa_scoreboard, ctx->app->index);
+    return APR_SUCCESS;
+}
+
+/* cache-lock=N, after a miss: whether to look in the zone again (1), as
+ * another request that fetched the page from the app has ended, or to ask
+ * the app (0). The first miss whose answer would be stored (may_fetch())
+ * takes the fetch: a note in the zone, removed when its request ends, or
+ * N seconds on (a fetch that takes longer, or whose process died, is no
+ * longer waited for: the next miss fetches the page too, and the others
+ * wait for that one); misses meanwhile wait for it, all their waits
+ * together N seconds at most (*until). None waits for a page whose
+ * last fetch stored nothing (its pass note), nor does a request that holds
+ * the refresh of a stale copy (it fetches the page already). */
+static int fill_pending(request_rec *r, pa_cache_save_t *ctx, const char *key,
+                        apr_time_t *until)
+{
+    const pa_app_t *app = ctx->app;
+    apr_shm_cache_t *zone = app->cache->handle;
+    const char *fill, *pass;
+    void *val;
+    apr_size_t len;
+    apr_status_t rv;
+
+    if (!app->cache_lock || ctx->refresh || !pa_scoreboard) {
+        return 0;
+    }
+    pass = note_key(r->pool, "!pass", key);
+    if (apr_shm_cache_peek(zone, pass, &val, &len, NULL, r->pool)
+        == APR_SUCCESS) {
+        return 0;
+    }
+    fill = note_key(r->pool, "!fill", key);
+    if (may_fetch(r, ctx)) {
+        rv = apr_shm_cache_add(zone, fill, "1", 1,
+                               apr_time_from_sec(app->cache_lock));
+        if (rv == APR_SUCCESS) {
+            ctx->fill = fill;
+            ctx->pass = pass;
+            apr_pool_cleanup_register(r->pool, ctx, fill_end,
+                                      apr_pool_cleanup_null);
+            if (*until) {
+                ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00614)
+                              "app %s: the fetch of the page it waited for "
+                              "ended without storing it, or outlasted "
+                              "cache-lock=%d s: fetches it itself",
+                              app->name, app->cache_lock);
+            }
+        }
+        if (rv != APR_SHM_CACHE_EEXIST) {
+            return 0;           /* it fetches the page (or the zone failed) */
+        }
+    }
+    else if (apr_shm_cache_peek(zone, fill, &val, &len, NULL, r->pool)
+             != APR_SUCCESS) {
+        return 0;               /* nobody fetches it */
+    }
+    if (!*until) {
+        *until = apr_time_now() + apr_time_from_sec(app->cache_lock);
+    }
+    for (;;) {
+        /* Read before the note is: a fetch that ends in between has
+         * counted, and the wait returns at once. */
+        apr_uint32_t seen = pa_sb_fills(pa_scoreboard, app->index);
+        apr_interval_time_t left;
+
+        if (apr_shm_cache_peek(zone, fill, &val, &len, NULL, r->pool)
+            != APR_SUCCESS) {
+            return 1;
+        }
+        left = *until - apr_time_now();
+        if (left <= 0) {
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00613)
+                          "app %s: waited cache-lock=%d s for another "
+                          "request to fetch the page: asks the app itself",
+                          app->name, app->cache_lock);
+            return 0;
+        }
+        pa_sb_fill_wait(pa_scoreboard, app->index, seen,
+                        left < PA_CACHE_FILL_LOOK ? left : PA_CACHE_FILL_LOOK);
+    }
+}
+
 /* What the client's request allows (RFC 9111 5.2.1, 5.4, as mod_cache
  * reads them), into ask; the return value whether its answer may be
  * stored. max-stale is not taken: a stale entry is served only as its
@@ -1096,11 +1208,16 @@ int pa_cache_handle(request_rec *r, pa_app_t *app, pa_cache_save_t **lookup)
     key = cache_key(r, app);
     storable = request_directives(r, &ask);
     ctx->key = storable && !ask.only_cached ? key : NULL;
-    if (ask.max_age != 0
-        && apr_shm_cache_get(app->cache->handle, key, &val, &len, NULL,
-                             r->pool) == APR_SUCCESS) {
-        int rc = serve(r, ctx, key, val, len, &ask);
+    if (ask.max_age != 0) {
+        apr_time_t until = 0;
+        int rc;
 
+        do {
+            rc = apr_shm_cache_get(app->cache->handle, key, &val, &len, NULL,
+                                   r->pool) == APR_SUCCESS
+                 ? serve(r, ctx, key, val, len, &ask) : DECLINED;
+        } while (rc == DECLINED && !ask.only_cached
+                 && fill_pending(r, ctx, key, &until));
         if (rc != DECLINED) {
             if (ctx->served == PA_CACHE_STALE) {
                 ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00610)
@@ -1110,8 +1227,10 @@ int pa_cache_handle(request_rec *r, pa_app_t *app, pa_cache_save_t **lookup)
             }
             else {
                 ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00603)
-                              "app %s: served from cache zone %s",
-                              app->name, app->cache->name);
+                              "app %s: served from cache zone %s%s",
+                              app->name, app->cache->name,
+                              until ? ", stored by another request it "
+                                      "waited for (cache-lock)" : "");
             }
             return rc;
         }

@@ -252,6 +252,7 @@ static const struct {
     { "stale-while-revalidate",
       APR_OFFSETOF(pa_app_t, stale_while_revalidate),               0 },
     { "stale-if-error",  APR_OFFSETOF(pa_app_t, stale_if_error),  0 },
+    { "cache-lock",      APR_OFFSETOF(pa_app_t, cache_lock),      0 },
     { NULL, 0, 0 }
 };
 
@@ -1658,15 +1659,24 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
                 return !OK;
             }
         }
-        else if (app->stale_while_revalidate || app->stale_if_error) {
+        else if (app->stale_while_revalidate || app->stale_if_error
+                 || app->cache_lock) {
+            const char *key = "cache-lock";
+            int val = app->cache_lock;
+
+            if (app->stale_while_revalidate) {
+                key = "stale-while-revalidate";
+                val = app->stale_while_revalidate;
+            }
+            else if (app->stale_if_error) {
+                key = "stale-if-error";
+                val = app->stale_if_error;
+            }
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
                          PALOGNO(00021) "%s:%d: PreforkApp %s: %s=%d "
-                         "without cache=ZONE: there is no stored page to "
-                         "serve stale", app->file, app->line, app->name,
-                         app->stale_while_revalidate
-                         ? "stale-while-revalidate" : "stale-if-error",
-                         app->stale_while_revalidate
-                         ? app->stale_while_revalidate : app->stale_if_error);
+                         "without cache=ZONE: it is about stored pages, and "
+                         "the app has none", app->file, app->line, app->name,
+                         key, val);
             return !OK;
         }
         if (app->protocol == PA_PROTO_CGI && app->max_requests > 1) {

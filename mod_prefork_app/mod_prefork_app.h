@@ -74,6 +74,8 @@ typedef struct pa_app_t {
     int slowlog;                /* log requests taking this many seconds, 0 = off */
     int stale_while_revalidate; /* cache=: a stored page's stale windows (s) */
     int stale_if_error;         /* where its Cache-Control says none */
+    int cache_lock;             /* cache-lock=: a miss waits this long for a
+                                 * page another request fetches, 0 = off */
     const char *touch_reload;   /* touch-reload=PATH: its mtime changing replaces
                                  * the workers, NULL = off */
     int keep_conn;              /* keep-conn=on: FCGI_KEEP_CONN, shared kept connections

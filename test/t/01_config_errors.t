@@ -91,7 +91,11 @@ my @cases = (
                                 qr{'/tmp' is not an executable file} ],
     [ 'unknown cache name',     [ "$app cache=nosuch" ],     qr/cache=nosuch: no PreforkAppCache zone of that name/ ],
     [ 'stale-if-error= without cache=', [ "$app stale-if-error=60" ],
-      qr/PreforkApp a: stale-if-error=60 without cache=ZONE: there is no stored page to serve stale/ ],
+      qr/PreforkApp a: stale-if-error=60 without cache=ZONE: it is about stored pages, and the app has none/ ],
+    [ 'cache-lock= without cache=', [ "$app cache-lock=5" ],
+      qr/PreforkApp a: cache-lock=5 without cache=ZONE: it is about stored pages, and the app has none/ ],
+    [ 'cache-lock= bad', [ 'PreforkAppCache main 1M', "$app cache=main cache-lock=-1" ],
+      qr/cache-lock=-1/ ],
     [ 'stale-while-revalidate= bad', [ 'PreforkAppCache main 1M', "$app cache=main stale-while-revalidate=1m" ],
       qr/stale-while-revalidate=1m/ ],
     [ 'cache= in another case', [ 'PreforkAppCache Main 1M', "$app cache=main" ],
@@ -189,7 +193,7 @@ my %r = configtest(
         . 'lifetime=60 idle-timeout=10 request-timeout=5 queue-timeout=5 '
         . 'die-timeout=2 start-delay=1 slowlog=3 protocol=fastcgi keep-conn=off cache=main '
         . 'touch-reload=restart.txt queue-limit=4 reply-buffer=65536 reply-spool=16M '
-        . 'max-memory=536870912 stale-while-revalidate=30 stale-if-error=600',
+        . 'max-memory=536870912 stale-while-revalidate=30 stale-if-error=600 cache-lock=5',
     qq{PreforkApp two "$hello" processes=1},
     qq{PreforkApp three "$hello" processes=1 protocol=scgi keep-conn=off},
     qq{PreforkApp four "$hello" processes=1 protocol=cgi max-requests=1},
