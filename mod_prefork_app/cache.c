@@ -1103,7 +1103,9 @@ static int fill_pending(request_rec *r, pa_cache_save_t *ctx, const char *key,
     apr_size_t len;
     apr_status_t rv;
 
-    if (!app->cache_lock || ctx->refresh || !pa_scoreboard) {
+    /* A key the zone refuses is never stored: nothing to wait for. */
+    if (!app->cache_lock || ctx->refresh || !pa_scoreboard
+        || strlen(key) > APR_SHM_CACHE_MAX_KEY) {
         return 0;
     }
     pass = note_key(r->pool, "!pass", key);
