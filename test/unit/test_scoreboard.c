@@ -1439,6 +1439,52 @@ static void test_loud(void **state)
     assert_string_equal(tail, "");
 }
 
+/* cache-lock='s waiters sleep on the app's count of ended fetches: a
+ * fetch's end wakes them, a count that moved before the wait does not
+ * let them sleep, and the wait ends by itself after at most its time. */
+static void test_fill_wait(void **state)
+{
+    fixture_t *f = *state;
+    apr_uint32_t seen = pa_sb_fills(f->sb, 0);
+    int fds[2];
+    pid_t kid;
+    int st;
+    char up;
+    apr_time_t t;
+
+    assert_int_equal(pipe(fds), 0);
+    kid = fork();
+    if (kid == 0) {
+        apr_time_t start = apr_time_now();
+        char c = 1;
+
+        if (write(fds[1], &c, 1) != 1) {
+            _exit(2);
+        }
+        pa_sb_fill_wait(f->sb, 0, seen, apr_time_from_sec(30));
+        /* Woken by the fetch's end, not out of time. */
+        _exit(pa_sb_fills(f->sb, 0) == seen + 1
+              && apr_time_now() - start < apr_time_from_sec(30) ? 0 : 1);
+    }
+    assert_int_equal(read(fds[0], &up, 1), 1);
+    usleep(50000);
+    assert_int_equal(waitpid(kid, &st, WNOHANG), 0);    /* asleep */
+    pa_sb_fill_ended(f->sb, 0);
+    assert_int_equal(waitpid(kid, &st, 0), kid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    assert_int_equal(pa_sb_fills(f->sb, 0), seen + 1);
+
+    /* A count already moved: no sleep; nothing ends: back after most. */
+    t = apr_time_now();
+    pa_sb_fill_wait(f->sb, 0, seen, apr_time_from_sec(30));
+    assert_true(apr_time_now() - t < apr_time_from_sec(30));
+    t = apr_time_now();
+    pa_sb_fill_wait(f->sb, 0, seen + 1, apr_time_from_msec(20));
+    assert_true(apr_time_now() - t >= apr_time_from_msec(20));
+    close(fds[0]);
+    close(fds[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1475,6 +1521,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_conn_kept_shared, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conn_service_ignores_garbage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conn_manager_stalled, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fill_wait, setup, teardown),
     };
 
     apr_initialize();
