@@ -26,6 +26,7 @@
 #include "unixd.h"
 #include "apr_strings.h"
 #include "apr_lib.h"
+#include "apr_atomic.h"
 #include "apr_date.h"
 #include "util_filter.h"
 #include "util_md5.h"
@@ -1140,6 +1141,8 @@ static int fill_pending(request_rec *r, pa_cache_save_t *ctx, const char *key,
     }
     if (!*until) {
         *until = apr_time_now() + apr_time_from_sec(app->cache_lock);
+        apr_atomic_inc64(&pa_sb_app(pa_scoreboard, app->index)
+                          ->c.cache_lock_waits);
     }
     for (;;) {
         /* Read before the note is: a fetch that ends in between has

@@ -152,6 +152,8 @@ typedef struct pa_app_counters_t {
     volatile apr_uint64_t cache_hits;       /* answered from the cache zone */
     volatile apr_uint64_t cache_stale;      /* ... stale, while refreshed */
     volatile apr_uint64_t cache_stale_if_error; /* ... stale, for a failure */
+    volatile apr_uint64_t cache_lock_waits; /* misses that waited for another
+                                             * request's fetch (cache-lock=) */
     volatile apr_uint32_t queue_max;        /* longest queue seen */
 } pa_app_counters_t;
 

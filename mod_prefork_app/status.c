@@ -49,7 +49,8 @@ typedef enum {
     C_KILLED_TIMEOUT, C_KILLED_CLIENT, C_MAX_REACHED, C_502, C_503, C_504, C_RETRIES,
     C_ABANDONED,
     C_SLOW, C_HELD, C_SPOOLED, C_SENT_AT_HANDOFF,
-    C_CACHE_HIT, C_CACHE_STALE, C_CACHE_STALE_ERROR, C_COUNT
+    C_CACHE_HIT, C_CACHE_STALE, C_CACHE_STALE_ERROR, C_CACHE_LOCK_WAITS,
+    C_COUNT
 } st_counter_e;
 
 typedef struct {
@@ -128,7 +129,11 @@ static const st_counter_t st_counters[C_COUNT] = {
     { "cache_stale", "Answered stale (page being refreshed)",
       "prefork_app_cache_answers_total", "how=\"stale\"", NULL },
     { "cache_stale_if_error", "Answered stale instead of an error",
-      "prefork_app_cache_answers_total", "how=\"stale_if_error\"", NULL }
+      "prefork_app_cache_answers_total", "how=\"stale_if_error\"", NULL },
+    { "cache_lock_waits", "Waited for another request's fetch (cache-lock)",
+      "prefork_app_cache_lock_waits_total", NULL,
+      "Requests for a page the cache zone did not hold that waited for "
+      "another request to fetch it from the app (cache-lock=)." }
 };
 
 static const char *const st_state_names[] = {
@@ -325,6 +330,7 @@ static void st_app_counters(st_app_t *sa, const pa_app_counters_t *c)
     sa->c[C_CACHE_HIT] = c->cache_hits;
     sa->c[C_CACHE_STALE] = c->cache_stale;
     sa->c[C_CACHE_STALE_ERROR] = c->cache_stale_if_error;
+    sa->c[C_CACHE_LOCK_WAITS] = c->cache_lock_waits;
     sa->queue_max = c->queue_max;
 }
 

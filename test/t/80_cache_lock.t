@@ -13,7 +13,7 @@ use HTTP::Tiny ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 32;
+plan tests => 33;
 
 my $echo = app_path('echo');
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
@@ -64,13 +64,14 @@ sub done {
 # from the zone (its status page counters).
 sub answered { $h->counter($_[0], 'accepted') // -1 }
 sub hits     { $h->counter($_[0], 'cache_hits') // -1 }
+sub waits    { $h->counter($_[0], 'cache_lock_waits') // -1 }
 
 # A page the zone does not hold: the first GET fetches it (held at the
 # app until go()); a GET, a HEAD and a conditional GET meanwhile wait, and
 # get the copy it stored.
 stop();
 my $page = "/l/p?header=Cache-Control:%20max-age%3D60&etag=v1&wait=$go&whoami=1";
-my ($before, $hits) = (answered('lecho'), hits('lecho'));
+my ($before, $hits, $waits) = (answered('lecho'), hits('lecho'), waits('lecho'));
 my $fetch = send_req($page);
 ok(wait_for(sub { $h->busy('lecho') == 1 }), 'a page not in the zone: the first GET goes to the app (held)');
 my @waiting = (send_req($page), send_req("HEAD $page"), send_req($page, 'If-None-Match: "v1"'));
@@ -87,6 +88,7 @@ is("$w[1][0] $w[1][1] " . length($w[1][2]), '200 HIT 0', 'the HEAD: a hit, no bo
 is("$w[2][0] $w[2][1]", '304 HIT', 'the conditional GET: 304 from the zone');
 is(answered('lecho') - $before, 1, 'the app was sent one request of the four');
 is(hits('lecho') - $hits, 3, 'three answered from the zone');
+is(waits('lecho') - $waits, 3, 'the status page counts three waits (cache_lock_waits)');
 like($h->error_log, qr/PA00603: app lecho: served from cache zone lz, stored by another request it waited for \(cache-lock\)/,
      'logged at debug (PA00603)');
 
