@@ -33,6 +33,8 @@
 #include "manager.h"
 #include "scoreboard.h"
 
+#include <setjmp.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -106,8 +108,11 @@ struct pa_cache_save_t {
  * cleanup of ours, is kept across a restart, since httpd reloads the module
  * then and a function pointer kept across one may point nowhere. */
 #define PA_ZONES_KEY        "mod_prefork_app-zones"
-/* A zone's segment: PREFIX NAME "." PID SUFFIX in DefaultRuntimeDir, and
- * its marker (which httpd made it) that name + OWNER. */
+/* A zone's segment: PREFIX NAME "." RANDOM "." PID SUFFIX in
+ * DefaultRuntimeDir, and its marker (which httpd made it) that name +
+ * OWNER. The shm object's name follows from the path: the random part
+ * keeps another local user from making it first (the segment would then
+ * not be made: PA00601). */
 #define PA_ZONE_PREFIX      "prefork_app-"
 #define PA_ZONE_SUFFIX      ".cache"
 #define PA_ZONE_OWNER       ".owner"
@@ -189,13 +194,63 @@ static void zone_remove_stale(apr_pool_t *p, const char *dir, server_rec *s)
 
 static const char *zone_path(apr_pool_t *p, const char *name)
 {
-    return ap_runtime_dir_relative(p, apr_psprintf(p, PA_ZONE_PREFIX "%s.%ld"
-                                                   PA_ZONE_SUFFIX, name,
-                                                   (long)getpid()));
+    unsigned char rnd[8];
+    char hex[2 * sizeof(rnd) + 1];
+
+    if (apr_generate_random_bytes(rnd, sizeof(rnd)) != APR_SUCCESS) {
+        apr_time_t now = apr_time_now();
+
+        memcpy(rnd, &now, sizeof(rnd));     /* no entropy: still unique */
+    }
+    ap_bin2hex(rnd, sizeof(rnd), hex);
+    return ap_runtime_dir_relative(p, apr_psprintf(p, PA_ZONE_PREFIX
+                                                   "%s.%s.%ld" PA_ZONE_SUFFIX,
+                                                   name, hex, (long)getpid()));
+}
+
+/* Any process running as User can shrink a zone's segment (ftruncate() on
+ * its shm object); a page of the mapping past the new end then raises
+ * SIGBUS where it is read or written. httpd's parent maps each zone again
+ * at every restart: there that would end httpd. So the parent makes and
+ * maps a zone only under a handler that turns SIGBUS into an error, and
+ * the zone is made anew (PA00615). httpd's children are not guarded: such
+ * a process, running as their User, can kill them anyway. */
+static sigjmp_buf zone_fault_at;
+
+static void zone_fault(int sig)
+{
+    (void)sig;
+    siglongjmp(zone_fault_at, 1);
+}
+
+/* apr_shm_cache_create() of size bytes (0: apr_shm_cache_attach()) at
+ * path, in the parent, under that handler: APR_SHM_CACHE_EBADSIZE if the
+ * segment turned out shorter than its mapping. What it left in p goes
+ * with p. */
+static apr_status_t zone_map(apr_shm_cache_t **h, const char *path,
+                             apr_size_t size, apr_pool_t *p)
+{
+    struct sigaction sa, old;
+    apr_status_t rv;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = zone_fault;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGBUS, &sa, &old);
+    if (sigsetjmp(zone_fault_at, 1) == 0) {
+        rv = size ? apr_shm_cache_create(h, size, path, p)
+                  : apr_shm_cache_attach(h, path, p);
+    }
+    else {
+        rv = APR_SHM_CACHE_EBADSIZE;
+    }
+    sigaction(SIGBUS, &old, NULL);
+    return rv;
 }
 
 /* Make k's segment, owned by httpd's User (workers run as that user, and
- * the segment is 0600), and its marker. */
+ * the segment is 0600), and its marker; under a name of its own each time
+ * (one dropped may be known to others by now). */
 static apr_status_t zone_create(pa_zone_kept_t *k, apr_size_t size,
                                 server_rec *s)
 {
@@ -205,6 +260,8 @@ static apr_status_t zone_create(pa_zone_kept_t *k, apr_size_t size,
     apr_file_t *f;
     apr_status_t rv;
 
+    k->path = zone_path(s->process->pool, k->name);
+    k->owner = apr_pstrcat(s->process->pool, k->path, PA_ZONE_OWNER, NULL);
     apr_pool_create(&zp, s->process->pool);
     /* The marker first: a parent that dies while it makes the segment
      * leaves it for the next start to find. */
@@ -220,7 +277,7 @@ static apr_status_t zone_create(pa_zone_kept_t *k, apr_size_t size,
     if (euid == 0 && seteuid(ap_unixd_config.user_id) != 0) {
         euid = (uid_t)-1;
     }
-    rv = apr_shm_cache_create(&holder, size, k->path, zp);
+    rv = zone_map(&holder, k->path, size, zp);
     if (euid == 0 && seteuid(0) != 0) {
         rv = APR_FROM_OS_ERROR(errno);
     }
@@ -268,22 +325,31 @@ apr_status_t pa_cache_create_zones(pa_server_conf_t *conf, apr_pool_t *pconf,
         if (!k) {
             k = apr_pcalloc(keep, sizeof(*k));
             k->name = apr_pstrdup(keep, z->name);
-            k->path = zone_path(keep, z->name);
-            k->owner = apr_pstrcat(keep, k->path, PA_ZONE_OWNER, NULL);
             apr_hash_set(*kept, k->name, APR_HASH_KEY_STRING, k);
         }
         k->seen = 1;
-        /* Made anew, empty: resized, for another User (it is 0600), or in a
-         * layout this build does not read. */
+        /* Made anew, empty: resized, for another User (it is 0600), in a
+         * layout this build does not read, or damaged. */
         if (k->pool && (k->size != z->size
-                        || k->uid != ap_unixd_config.user_id
-                        || apr_shm_cache_attach(&z->handle, k->path, pconf)
-                           != APR_SUCCESS)) {
+                        || k->uid != ap_unixd_config.user_id)) {
+            zone_drop(k);
+        }
+        else if (k->pool
+                 && (rv = zone_map(&z->handle, k->path, 0, pconf))
+                    != APR_SUCCESS) {
+            if (rv != APR_SHM_CACHE_EVERSION) {
+                ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PALOGNO(00615)
+                             "PreforkAppCache %s: the zone %s is no longer "
+                             "whole (%s; shrunk or overwritten by a process "
+                             "running as User?): made anew, empty", z->name,
+                             k->path, apr_shm_cache_strerror(rv, err,
+                                                             sizeof(err)));
+            }
             zone_drop(k);
         }
         if (!k->pool && ((rv = zone_create(k, z->size, s)) != APR_SUCCESS
-                         || (rv = apr_shm_cache_attach(&z->handle, k->path,
-                                                       pconf)) != APR_SUCCESS)) {
+                         || (rv = zone_map(&z->handle, k->path, 0, pconf))
+                            != APR_SUCCESS)) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PALOGNO(00601)
                          "%s:%d: PreforkAppCache %s: cannot create the zone "
                          "(%s): %s", z->file, z->line, z->name, k->path,

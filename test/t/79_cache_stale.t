@@ -8,8 +8,6 @@ use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use File::Temp ();
-use IO::Socket::INET ();
 use HTTP::Tiny ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
@@ -36,11 +34,9 @@ EOF
 ok($h->start, 'private httpd: a cached app with three workers, one with one and short timeouts')
     or diag($h->error_log);
 
-my $dir = File::Temp::tempdir('pa-stale-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-chmod 0777, $dir;
-my $go = "$dir/go";
-sub go   { open my $fh, '>', $go or die "$go: $!"; close $fh }
-sub stop { unlink $go }
+my $go = gate();
+sub go   { open_gate($go) }
+sub stop { close_gate($go) }
 
 # (cache state, body, Age) of a GET or HEAD with these request headers.
 sub ask {
@@ -49,24 +45,6 @@ sub ask {
     my $r = HTTP::Tiny->new(timeout => 60)->request($method, $h->url($path), { headers => \%hdr });
     return ($r->{headers}{'x-prefork-app-cache'} // '-', $r->{content}, $r->{headers}{age},
             $r->{status});
-}
-# A GET (with a header line, if given) on a connection of its own, read
-# later with done().
-sub send_get {
-    my ($path, $hdr) = @_;
-    my $c = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $h->port, Timeout => 60)
-        or die "connect: $!";
-    print $c "GET $path HTTP/1.0\r\nHost: 127.0.0.1:" . $h->port . "\r\n"
-        . ($hdr ? "$hdr\r\n" : '') . "\r\n";
-    return $c;
-}
-sub done {
-    my $reply = read_all($_[0]);
-    close $_[0];
-    my ($state) = $reply =~ /^X-Prefork-App-Cache: (\S+)/mi;
-    my ($body) = $reply =~ /\r\n\r\n(.*)\z/s;
-    my ($status) = $reply =~ m{^HTTP/1\.\d (\d+)};
-    return ($state // '-', $body // '', $status // 0);
 }
 sub entries {
     my $doc = status_json(undef, $h->url) or return -1;
@@ -101,7 +79,7 @@ is($b2, $b1, 'of the stored copy');
 
 age_out();
 stop();
-my $refresh = send_get($page);
+my $refresh = $h->send_request($page);
 ok(wait_for(sub { $h->busy('secho') == 1 }), 'once stale, the first GET goes to the app (held there)');
 my ($s3, $b3, $age3) = ask($page);
 is($s3, 'STALE', 'a GET meanwhile is answered from the zone: STALE');
@@ -111,7 +89,7 @@ my ($s4, undef, undef, $st4) = ask($page, method => 'HEAD');
 is("$st4 $s4", '200 STALE', 'a HEAD meanwhile too');
 is($h->busy('secho'), 1, 'still one request at the app');
 go();
-my ($rs, $rb) = done($refresh);
+my (undef, $rs, $rb) = $h->cache_reply($refresh);
 is($rs, 'MISS', 'the refreshing GET ends: a miss');
 isnt($rb, $b1, 'with a fresh answer');
 my ($s6, $b6) = ask($page);
@@ -129,17 +107,17 @@ is((ask($page))[0], 'HIT', 'and stores it');
 # A client that takes no stale copy goes to the app.
 age_out();
 stop();
-$refresh = send_get($page);
+$refresh = $h->send_request($page);
 ok(wait_for(sub { $h->busy('secho') == 1 }), 'stale; a refresh held at the app');
-my $nocache = send_get($page, 'Cache-Control: max-age=0');
-my $fresh = send_get($page, 'Cache-Control: min-fresh=1');
+my $nocache = $h->send_request($page, 'Cache-Control: max-age=0');
+my $fresh = $h->send_request($page, 'Cache-Control: min-fresh=1');
 ok(wait_for(sub { $h->busy('secho') == 3 }),
    'a GET with max-age=0 and one with min-fresh=1 meanwhile go to the app too');
 is((ask($page, 'Cache-Control' => 'only-if-cached'))[0], 'STALE',
    'only-if-cached meanwhile gets the stale copy');
 go();
-is((done($refresh))[0], 'MISS', 'the refresh: a miss');
-is(join(' ', map { (done($_))[0] } $nocache, $fresh), 'MISS MISS', 'so are the other two');
+is(($h->cache_reply($refresh))[1], 'MISS', 'the refresh: a miss');
+is(join(' ', map { ($h->cache_reply($_))[1] } $nocache, $fresh), 'MISS MISS', 'so are the other two');
 
 # A refresh that stores nothing (the app took longer than its
 # request-timeout) takes the stale copy away with it: the app is asked
@@ -148,8 +126,8 @@ my $tpage = "/t/p?header=Cache-Control:%20max-age%3D1%2C%20stale-while-revalidat
           . "&wait=$go&whoami=1";
 stored_then_expired($tpage, 'a page of the app with short timeouts');
 is(entries('tz'), 1, 'once stale, it is still in its zone');
-$refresh = send_get($tpage);
-is((done($refresh))[2], 504, 'the GET that refreshes it takes too long: 504');
+$refresh = $h->send_request($tpage);
+is(($h->cache_reply($refresh))[0], 504, 'the GET that refreshes it takes too long: 504');
 ok(wait_for(sub { entries('tz') == 0 }), 'nothing stored, and the stale copy is gone');
 go();
 
@@ -175,13 +153,13 @@ is("$est $es", '200 STALE', 'expired, and the app past its request-timeout: the 
 is($ebody, $eb, 'the stored one');
 like($h->error_log, qr/PA00611: app techo: answered with a stale copy from cache zone tz instead of a 504/,
      'logged (PA00611)');
-my $hold = send_get("/t/hold?wait=$go");
+my $hold = $h->send_request("/t/hold?wait=$go");
 ok(wait_for(sub { $h->busy('techo') == 1 }), "the app's one worker held");
 ($es, undef, undef, $est) = ask($epage);
 is("$est $es", '200 STALE', 'a GET with no worker within queue-timeout: the stale copy, not a 503');
 like($h->error_log, qr/PA00611: [^\n]* instead of a 503/, 'logged');
 go();
-is((done($hold))[2], 200, 'the held request ends');
+is(($h->cache_reply($hold))[0], 200, 'the held request ends');
 
 my $mpage = "/t/m?header=Cache-Control:%20max-age%3D1%2C%20stale-if-error%3D60%2C%20must-revalidate"
           . "&wait=$go&whoami=1";
@@ -194,26 +172,26 @@ my $bpage = "/t/b?header=Cache-Control:%20max-age%3D1%2C%20stale-while-revalidat
 stored_then_expired($bpage, 'a page with both');
 ($es, undef, undef, $est) = ask($bpage);
 is("$est $es", '200 STALE', 'the GET that refreshes it fails: it gets the stale copy too');
-$refresh = send_get($bpage);
+$refresh = $h->send_request($bpage);
 ok(wait_for(sub { $h->busy('techo') == 1 }), 'the next GET refreshes it (held at the app)');
 is((ask($bpage))[0], 'STALE', 'and one meanwhile gets the copy, which stayed in the zone');
 go();
-is((done($refresh))[0], 'MISS', 'the refresh ends: a miss');
+is(($h->cache_reply($refresh))[1], 'MISS', 'the refresh ends: a miss');
 
 # Without stale-while-revalidate, or with must-revalidate, an expired page
 # is never served: concurrent GETs all go to the app.
 for my $cc ('max-age%3D1', 'max-age%3D1%2C%20stale-while-revalidate%3D60%2C%20must-revalidate') {
     my $p = "/e/q?header=Cache-Control:%20$cc&wait=$go&whoami=1";
     stored_then_expired($p, "Cache-Control: $cc");
-    my @c = (send_get($p), send_get($p));
+    my @c = ($h->send_request($p), $h->send_request($p));
     ok(wait_for(sub { $h->busy('secho') == 2 }), "once expired, two GETs both go to the app");
     go();
-    is(join(' ', map { (done($_))[0] } @c), 'MISS MISS', 'both misses');
+    is(join(' ', map { ($h->cache_reply($_))[1] } @c), 'MISS MISS', 'both misses');
 }
 
 # The app's own error (500, 502, 503, 504) is stood in for too: its reply,
 # headers and status line included, is dropped for the stale copy.
-my $bad = "$dir/bad";
+my $bad = "$go-bad";
 for my $cc ('max-age%3D1%2C%20stale-if-error%3D60', 'max-age%3D1') {
     my $p = "/t/f?header=Cache-Control:%20$cc&failif=$bad&whoami=1";
     unlink $bad;
@@ -239,12 +217,12 @@ unlink $bad;
 # what a page's Cache-Control does not say; what it says wins, 0 too.
 my $apage = "/a/p?header=Cache-Control:%20max-age%3D1&wait=$go&whoami=1";
 my $ab = stored_then_expired($apage, 'app with stale keys, a page with max-age only');
-$refresh = send_get($apage);
+$refresh = $h->send_request($apage);
 ok(wait_for(sub { $h->busy('aecho') == 1 }), 'once stale, the first GET refreshes it');
 my ($as, $abody) = ask($apage);
 is("$as $abody", "STALE $ab", 'one meanwhile gets the stale copy (the app\'s stale-while-revalidate=)');
 go();
-is((done($refresh))[0], 'MISS', 'the refresh: a miss');
+is(($h->cache_reply($refresh))[1], 'MISS', 'the refresh: a miss');
 age_out();
 stop();
 my (undef, undef, undef, $ast) = ask($apage);
@@ -255,11 +233,11 @@ go();
 my $zpage = "/a/z?header=Cache-Control:%20max-age%3D1%2C%20stale-while-revalidate%3D0"
           . "%2C%20stale-if-error%3D0&wait=$go&whoami=1";
 stored_then_expired($zpage, 'a page that says stale-while-revalidate=0, stale-if-error=0');
-$hold = send_get("/a/hold?wait=$go");
+$hold = $h->send_request("/a/hold?wait=$go");
 ok(wait_for(sub { $h->busy('aecho') == 1 }), "the app's one worker held");
 is((ask($zpage))[3], 503, 'once expired, no worker within queue-timeout: the 503 (the page\'s 0 wins)');
 go();
-is((done($hold))[2], 200, 'the held request ends');
+is(($h->cache_reply($hold))[0], 200, 'the held request ends');
 
 # The status page counts what the zones answered with, per app; and the
 # failures the stale copies stood in for.

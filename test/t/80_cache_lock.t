@@ -7,9 +7,6 @@ use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use File::Temp ();
-use IO::Socket::INET ();
-use HTTP::Tiny ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
@@ -34,32 +31,12 @@ EOF
 ok($h->start, 'private httpd: cached apps with cache-lock=30, cache-lock=1 and none')
     or diag($h->error_log);
 
-my $dir = File::Temp::tempdir('pa-lock-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-chmod 0777, $dir;
-my $go = "$dir/go";
-sub go   { open my $fh, '>', $go or die "$go: $!"; close $fh }
-sub stop { unlink $go }
+my $go = gate();
+sub go   { open_gate($go) }
+sub stop { close_gate($go) }
+sub send_req { $h->send_request(@_) }
+sub done     { $h->cache_reply(@_) }
 
-# A request (GET unless a method is given; header lines) on a connection of
-# its own, read later with done().
-sub send_req {
-    my ($path, @hdr) = @_;
-    my $method = $path =~ s/^(HEAD|GET) // ? $1 : 'GET';
-    my $c = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $h->port, Timeout => 60)
-        or die "connect: $!";
-    print $c "$method $path HTTP/1.0\r\nHost: 127.0.0.1:" . $h->port . "\r\n"
-        . join('', map { "$_\r\n" } @hdr) . "\r\n";
-    return $c;
-}
-# (status, cache state, body) of a request sent with send_req().
-sub done {
-    my $reply = read_all($_[0]);
-    close $_[0];
-    my ($state) = $reply =~ /^X-Prefork-App-Cache: (\S+)/mi;
-    my ($body) = $reply =~ /\r\n\r\n(.*)\z/s;
-    my ($status) = $reply =~ m{^HTTP/1\.\d (\d+)};
-    return ($status // 0, $state // '-', $body // '');
-}
 # How many requests went to the app's workers, and how many it answered
 # from the zone (its status page counters).
 sub answered { $h->counter($_[0], 'accepted') // -1 }

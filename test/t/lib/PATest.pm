@@ -28,9 +28,22 @@ our @EXPORT_OK = qw(
     error_log_path error_log_offset error_log_since wait_for_log
     status_json app_status app_busy app_queued worker_pids
     ps_table ps_children pid_alive pid_runs send_signal httpd_pid
-    base_config configtest free_port
+    base_config configtest free_port gate open_gate close_gate
 );
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
+
+# ---- gates ------------------------------------------------------------------
+# A file the echo app's answers wait for (wait=FILE): gate() names one in a
+# directory of its own that every user may write (the app may run as
+# another), removed at exit; open_gate() lets the answers go, close_gate()
+# holds the next ones.
+sub gate {
+    my $dir = File::Temp::tempdir('pa-gate-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+    chmod 0777, $dir;
+    return "$dir/go";
+}
+sub open_gate  { open my $fh, '>', $_[0] or die "$_[0]: $!"; close $fh }
+sub close_gate { unlink $_[0] }
 
 # ---- paths ------------------------------------------------------------------
 # t/TEST.PL puts them in the environment (PA_MODULE, PA_HELLO, PA_LIBEXECDIR).
@@ -474,6 +487,29 @@ sub chunked_post {
     my $reply = PATest::read_all($c);
     close $c;
     return $reply;
+}
+
+# A request ("PATH" for a GET, or "HEAD PATH"; then header lines) on a
+# connection of its own (HTTP/1.0), read later with cache_reply(): one held
+# at an app (wait=FILE) while others come.
+sub send_request {
+    my ($self, $path, @hdr) = @_;
+    my $method = $path =~ s/^(HEAD|GET) // ? $1 : 'GET';
+    my $c = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $self->{port},
+                                  Timeout => 60) or die "connect: $!";
+    print $c "$method $path HTTP/1.0\r\nHost: 127.0.0.1:$self->{port}\r\n"
+        . join('', map { "$_\r\n" } @hdr) . "\r\n";
+    return $c;
+}
+# Then its reply: (status, X-Prefork-App-Cache or '-', body).
+sub cache_reply {
+    my ($self, $c) = @_;
+    my $reply = PATest::read_all($c);
+    close $c;
+    my ($state) = $reply =~ /^X-Prefork-App-Cache: (\S+)/mi;
+    my ($body) = $reply =~ /\r\n\r\n(.*)\z/s;
+    my ($status) = $reply =~ m{^HTTP/1\.\d (\d+)};
+    return ($status // 0, $state // '-', $body // '');
 }
 
 sub get {
