@@ -400,6 +400,20 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
         app->nice = neg ? -app->nice : app->nice;
         return NULL;
     }
+    if (!strcmp(key, "rlimit-files")) {
+        return parse_uint(p, key, val, 1, INT_MAX, 0, &app->rlimit_files);
+    }
+    if (!strcmp(key, "rlimit-core")) {
+        const char *err;
+
+        if (!strcmp(val, "unlimited")) {
+            app->rlimit_core = PA_RLIMIT_UNLIMITED;
+            return NULL;
+        }
+        err = parse_size(val, &app->rlimit_core);
+        return err ? apr_psprintf(p, "rlimit-core=%s %s (or unlimited)", val,
+                                  err) : NULL;
+    }
     if (!strcmp(key, "touch-reload")) {
         app->touch_reload = *val ? ap_server_root_relative(p, val) : NULL;
         if (!app->touch_reload) {
@@ -461,9 +475,10 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
                         "idle-timeout, request-timeout, queue-timeout, "
                         "queue-limit, "
                         "die-timeout, start-delay, slowlog, touch-reload, "
-                        "keep-conn, sched, nice, user, group, cache, "
-                        "stale-while-revalidate, stale-if-error, "
-                        "reply-buffer, reply-spool, body-spool)", key);
+                        "keep-conn, sched, nice, rlimit-files, rlimit-core, "
+                        "user, group, cache, stale-while-revalidate, "
+                        "stale-if-error, cache-lock, reply-buffer, "
+                        "reply-spool, body-spool)", key);
 }
 
 /* Whether workers forked by this process may run at a negative nice. */
@@ -475,6 +490,22 @@ static int may_raise_priority(int nice)
            || (getrlimit(RLIMIT_NICE, &rl) == 0
                && (rl.rlim_cur == RLIM_INFINITY
                    || (rlim_t)(20 - nice) <= rl.rlim_cur));
+}
+
+/* Why workers forked by this process may not have limit resource at want
+ * (raising a hard limit needs root), or NULL. */
+static const char *limit_refused(apr_pool_t *p, int resource, rlim_t want,
+                                 const char *key, const char *val)
+{
+    struct rlimit rl;
+
+    if (geteuid() == 0 || getrlimit(resource, &rl) != 0
+        || rl.rlim_max == RLIM_INFINITY || want <= rl.rlim_max) {
+        return NULL;
+    }
+    return apr_psprintf(p, "%s=%s: above httpd's hard limit (%" APR_UINT64_T_FMT
+                        "); raising it needs httpd started as root", key, val,
+                        (apr_uint64_t)rl.rlim_max);
 }
 
 /* A key=value whose key an earlier one of argv[2..i) has already set: the
@@ -570,6 +601,7 @@ static const char *cmd_prefork_app(cmd_parms *cmd, void *dummy,
     app->die_timeout = 10;
     app->start_delay = 1;
     app->sched_batch = 1;
+    app->rlimit_core = -1;
     app->reply_buffer = PA_REPLY_BUFFER_DEFAULT;
     app->uid = (uid_t)-1;
     app->gid = (gid_t)-1;
@@ -616,6 +648,23 @@ static const char *cmd_prefork_app(cmd_parms *cmd, void *dummy,
     if (app->group && !app->user) {
         return apr_psprintf(cmd->pool, "PreforkApp %s: group= needs user=",
                             app->name);
+    }
+    if (app->rlimit_files
+        && (err = limit_refused(cmd->pool, RLIMIT_NOFILE, app->rlimit_files,
+                                "rlimit-files",
+                                apr_itoa(cmd->pool, app->rlimit_files)))) {
+        return apr_psprintf(cmd->pool, "PreforkApp %s: %s", app->name, err);
+    }
+    if (app->rlimit_core >= 0
+        && (err = limit_refused(cmd->pool, RLIMIT_CORE,
+                                app->rlimit_core == PA_RLIMIT_UNLIMITED
+                                ? RLIM_INFINITY : (rlim_t)app->rlimit_core,
+                                "rlimit-core",
+                                app->rlimit_core == PA_RLIMIT_UNLIMITED
+                                ? "unlimited"
+                                : apr_off_t_toa(cmd->pool,
+                                                app->rlimit_core)))) {
+        return apr_psprintf(cmd->pool, "PreforkApp %s: %s", app->name, err);
     }
     if (app->nice < 0 && !may_raise_priority(app->nice)) {
         return apr_psprintf(cmd->pool, "PreforkApp %s: nice=%d: raising the "

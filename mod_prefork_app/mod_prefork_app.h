@@ -41,6 +41,9 @@ typedef struct pa_cache_zone_t {
 
 /* One PreforkApp line. Times are in seconds as typed (0 = off where the
  * directive table says so). */
+/* rlimit-core=unlimited */
+#define PA_RLIMIT_UNLIMITED APR_INT64_MAX
+
 typedef struct pa_app_t {
     const char *name;
     const char *cmdline;        /* the quoted command as typed */
@@ -82,6 +85,10 @@ typedef struct pa_app_t {
                                  * (-1 until pa_config_check: on for fastcgi) */
     int sched_batch;            /* sched=batch: workers run SCHED_BATCH (default) */
     int nice;                   /* nice=N: -20 to 19, 0 = httpd's */
+    int rlimit_files;           /* rlimit-files=N: the workers' RLIMIT_NOFILE,
+                                 * 0 = httpd's */
+    apr_off_t rlimit_core;      /* rlimit-core=: their RLIMIT_CORE in bytes,
+                                 * -1 = httpd's, PA_RLIMIT_UNLIMITED */
     const char *user;           /* NULL = httpd's User */
     const char *group;
     uid_t uid;

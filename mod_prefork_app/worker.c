@@ -296,6 +296,28 @@ static void pa_child_schedule(const pa_app_t *app)
     }
 }
 
+/* rlimit-files=, rlimit-core= (php-fpm's rlimit_files, rlimit_core): soft
+ * and hard alike, before the setuid (raising a hard limit needs root). */
+static void pa_child_limits(const pa_app_t *app)
+{
+    struct rlimit rl;
+
+    if (app->rlimit_files) {
+        rl.rlim_cur = rl.rlim_max = (rlim_t)app->rlimit_files;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+            pa_child_fail("set rlimit-files for", app->name);
+        }
+    }
+    if (app->rlimit_core >= 0) {
+        rl.rlim_cur = rl.rlim_max = app->rlimit_core == PA_RLIMIT_UNLIMITED
+                                    ? RLIM_INFINITY
+                                    : (rlim_t)app->rlimit_core;
+        if (setrlimit(RLIMIT_CORE, &rl) != 0) {
+            pa_child_fail("set rlimit-core for", app->name);
+        }
+    }
+}
+
 /* Whether the workers run with other rights than httpd's User and Group
  * (user= or group=, httpd started as root): its children, and whatever
  * else runs as User, must not choose such a program's environment. */
@@ -479,6 +501,7 @@ static void pa_child_exec(pa_worker_t *w, int out_fd, const char **envp,
      * not reach the manager's group, the other apps' idle launchers and
      * their programs in the middle of their requests. */
     setpgid(0, 0);
+    pa_child_limits(w->app);
     pa_child_schedule(w->app);
     other_rights = pa_app_other_rights(w->app);
     pa_child_drop_privileges(w);

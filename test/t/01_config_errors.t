@@ -94,6 +94,9 @@ my @cases = (
       qr/PreforkApp a: stale-if-error=60 without cache=ZONE: it is about stored pages, and the app has none/ ],
     [ 'cache-lock= without cache=', [ "$app cache-lock=5" ],
       qr/PreforkApp a: cache-lock=5 without cache=ZONE: it is about stored pages, and the app has none/ ],
+    [ 'rlimit-files=0',         [ "$app rlimit-files=0" ],   qr/rlimit-files=0: must be at least 1/ ],
+    [ 'rlimit-core bad',        [ "$app rlimit-core=lots" ],
+      qr/rlimit-core=lots is not a number \(e\.g\. 64M\) \(or unlimited\)/ ],
     [ 'cache-lock= bad', [ 'PreforkAppCache main 1M', "$app cache=main cache-lock=-1" ],
       qr/cache-lock=-1/ ],
     [ 'stale-while-revalidate= bad', [ 'PreforkAppCache main 1M', "$app cache=main stale-while-revalidate=1m" ],
@@ -193,7 +196,8 @@ my %r = configtest(
         . 'lifetime=60 idle-timeout=10 request-timeout=5 queue-timeout=5 '
         . 'die-timeout=2 start-delay=1 slowlog=3 protocol=fastcgi keep-conn=off cache=main '
         . 'touch-reload=restart.txt queue-limit=4 reply-buffer=65536 reply-spool=16M '
-        . 'max-memory=536870912 stale-while-revalidate=30 stale-if-error=600 cache-lock=5',
+        . 'max-memory=536870912 stale-while-revalidate=30 stale-if-error=600 cache-lock=5 '
+        . 'rlimit-files=64 rlimit-core=0',
     qq{PreforkApp two "$hello" processes=1},
     qq{PreforkApp three "$hello" processes=1 protocol=scgi keep-conn=off},
     qq{PreforkApp four "$hello" processes=1 protocol=cgi max-requests=1},
