@@ -493,12 +493,24 @@ static int may_raise_priority(int nice)
 }
 
 /* Why workers forked by this process may not have limit resource at want
- * (raising a hard limit needs root), or NULL. */
+ * (raising a hard limit needs root; no process may have more open files
+ * than fs.nr_open), or NULL. */
 static const char *limit_refused(apr_pool_t *p, int resource, rlim_t want,
                                  const char *key, const char *val)
 {
     struct rlimit rl;
+    FILE *f;
+    unsigned long nr_open;
 
+    if (resource == RLIMIT_NOFILE && (f = fopen("/proc/sys/fs/nr_open", "r"))) {
+        int got = fscanf(f, "%lu", &nr_open);
+
+        fclose(f);
+        if (got == 1 && want > (rlim_t)nr_open) {
+            return apr_psprintf(p, "%s=%s: above the system's most (%lu, "
+                                "sysctl fs.nr_open)", key, val, nr_open);
+        }
+    }
     if (geteuid() == 0 || getrlimit(resource, &rl) != 0
         || rl.rlim_max == RLIM_INFINITY || want <= rl.rlim_max) {
         return NULL;

@@ -95,6 +95,8 @@ my @cases = (
     [ 'cache-lock= without cache=', [ "$app cache-lock=5" ],
       qr/PreforkApp a: cache-lock=5 without cache=ZONE: it is about stored pages, and the app has none/ ],
     [ 'rlimit-files=0',         [ "$app rlimit-files=0" ],   qr/rlimit-files=0: must be at least 1/ ],
+    [ 'rlimit-files past nr_open', [ "$app rlimit-files=2147483647" ],
+      qr/rlimit-files=2147483647: above the system's most \(\d+, sysctl fs\.nr_open\)/ ],
     [ 'rlimit-core bad',        [ "$app rlimit-core=lots" ],
       qr/rlimit-core=lots is not a number \(e\.g\. 64M\) \(or unlimited\)/ ],
     [ 'cache-lock= bad', [ 'PreforkAppCache main 1M', "$app cache=main cache-lock=-1" ],
