@@ -502,7 +502,8 @@ static const char *limit_refused(apr_pool_t *p, int resource, rlim_t want,
     FILE *f;
     unsigned long nr_open;
 
-    if (resource == RLIMIT_NOFILE && (f = fopen("/proc/sys/fs/nr_open", "r"))) {
+    if (resource == RLIMIT_NOFILE
+        && (f = fopen("/proc/sys/fs/nr_open", "r")) != NULL) {
         int got = fscanf(f, "%lu", &nr_open);
 
         fclose(f);
