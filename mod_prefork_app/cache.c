@@ -1150,18 +1150,27 @@ static apr_status_t fill_end(void *data)
     return APR_SUCCESS;
 }
 
-/* cache-lock=N, after a miss: whether to look in the zone again (1), as
+/* What a miss does next (cache-lock=). */
+typedef enum {
+    PA_FILL_ASK_APP = 0,            /* fetch the page from the app */
+    PA_FILL_LOOK_AGAIN,             /* another's fetch has ended */
+    PA_FILL_CLIENT_GONE             /* the client left while it waited */
+} pa_fill_e;
+
+/* cache-lock=N, after a miss: whether to look in the zone again, as
  * another request that fetched the page from the app has ended, or to ask
- * the app (0). The first miss whose answer would be stored (may_fetch())
+ * the app. The first miss whose answer would be stored (may_fetch())
  * takes the fetch: a note in the zone, removed when its request ends, or
  * N seconds on (a fetch that takes longer, or whose process died, is no
  * longer waited for: the next miss fetches the page too, and the others
  * wait for that one); misses meanwhile wait for it, all their waits
  * together N seconds at most (*until). None waits for a page whose
  * last fetch stored nothing (its pass note), nor does a request that holds
- * the refresh of a stale copy (it fetches the page already). */
-static int fill_pending(request_rec *r, pa_cache_save_t *ctx, const char *key,
-                        apr_time_t *until)
+ * the refresh of a stale copy (it fetches the page already). A waiter
+ * asks gone(baton) each time it looks at the note. */
+static pa_fill_e fill_pending(request_rec *r, pa_cache_save_t *ctx,
+                              const char *key, apr_time_t *until,
+                              int (*gone)(void *baton), void *baton)
 {
     const pa_app_t *app = ctx->app;
     apr_shm_cache_t *zone = app->cache->handle;
@@ -1173,12 +1182,12 @@ static int fill_pending(request_rec *r, pa_cache_save_t *ctx, const char *key,
     /* A key the zone refuses is never stored: nothing to wait for. */
     if (!app->cache_lock || ctx->refresh || !pa_scoreboard
         || strlen(key) > APR_SHM_CACHE_MAX_KEY) {
-        return 0;
+        return PA_FILL_ASK_APP;
     }
     pass = note_key(r->pool, "!pass", key);
     if (apr_shm_cache_peek(zone, pass, &val, &len, NULL, r->pool)
         == APR_SUCCESS) {
-        return 0;
+        return PA_FILL_ASK_APP;
     }
     fill = note_key(r->pool, "!fill", key);
     if (may_fetch(r, ctx)) {
@@ -1198,12 +1207,13 @@ static int fill_pending(request_rec *r, pa_cache_save_t *ctx, const char *key,
             }
         }
         if (rv != APR_SHM_CACHE_EEXIST) {
-            return 0;           /* it fetches the page (or the zone failed) */
+            return PA_FILL_ASK_APP;     /* it fetches the page (or the zone
+                                         * failed) */
         }
     }
     else if (apr_shm_cache_peek(zone, fill, &val, &len, NULL, r->pool)
              != APR_SUCCESS) {
-        return 0;               /* nobody fetches it */
+        return PA_FILL_ASK_APP;         /* nobody fetches it */
     }
     if (!*until) {
         *until = apr_time_now() + apr_time_from_sec(app->cache_lock);
@@ -1218,7 +1228,10 @@ static int fill_pending(request_rec *r, pa_cache_save_t *ctx, const char *key,
 
         if (apr_shm_cache_peek(zone, fill, &val, &len, NULL, r->pool)
             != APR_SUCCESS) {
-            return 1;
+            return PA_FILL_LOOK_AGAIN;
+        }
+        if (gone && gone(baton)) {
+            return PA_FILL_CLIENT_GONE;
         }
         left = *until - apr_time_now();
         if (left <= 0) {
@@ -1226,7 +1239,7 @@ static int fill_pending(request_rec *r, pa_cache_save_t *ctx, const char *key,
                           "app %s: waited cache-lock=%d s for another "
                           "request to fetch the page: asks the app itself",
                           app->name, app->cache_lock);
-            return 0;
+            return PA_FILL_ASK_APP;
         }
         pa_sb_fill_wait(pa_scoreboard, app->index, seen,
                         left < PA_CACHE_FILL_LOOK ? left : PA_CACHE_FILL_LOOK);
@@ -1252,7 +1265,8 @@ static int request_directives(request_rec *r, pa_cache_ask_t *ask)
     return !cc_has(cc, "no-store");
 }
 
-int pa_cache_handle(request_rec *r, pa_app_t *app, pa_cache_save_t **lookup)
+int pa_cache_handle(request_rec *r, pa_app_t *app, pa_cache_save_t **lookup,
+                    int (*gone)(void *baton), void *baton)
 {
     pa_cache_save_t *ctx;
     const char *key;
@@ -1281,6 +1295,7 @@ int pa_cache_handle(request_rec *r, pa_app_t *app, pa_cache_save_t **lookup)
     ctx->key = storable && !ask.only_cached ? key : NULL;
     if (ask.max_age != 0) {
         apr_time_t until = 0;
+        pa_fill_e next = PA_FILL_ASK_APP;
         int rc;
 
         do {
@@ -1288,7 +1303,20 @@ int pa_cache_handle(request_rec *r, pa_app_t *app, pa_cache_save_t **lookup)
                                    r->pool) == APR_SUCCESS
                  ? serve(r, ctx, key, val, len, &ask) : DECLINED;
         } while (rc == DECLINED && !ask.only_cached
-                 && fill_pending(r, ctx, key, &until));
+                 && (next = fill_pending(r, ctx, key, &until, gone, baton))
+                    == PA_FILL_LOOK_AGAIN);
+        if (next == PA_FILL_CLIENT_GONE) {
+            /* Its wait began cache-lock seconds before until. */
+            apr_time_t began = until - apr_time_from_sec(app->cache_lock);
+
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PALOGNO(00616)
+                          "app %s: client went away while its request waited "
+                          "%" APR_TIME_T_FMT " ms for another request's "
+                          "fetch of the page (cache-lock); not sent",
+                          app->name, apr_time_as_msec(apr_time_now() - began));
+            r->connection->aborted = 1;
+            return OK;
+        }
         if (rc != DECLINED) {
             if (ctx->served == PA_CACHE_STALE) {
                 ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00610)

@@ -40,10 +40,15 @@ typedef enum {
 
 /* Handler, before a worker is claimed: answer from the app's zone if a
  * fresh entry exists, or a stale one within its stale-while-revalidate
- * while another request refreshes it (returns OK); otherwise arrange for
- * a cacheable response to be stored and return DECLINED. *lookup is set
- * for the calls below (left alone for an app without cache=). */
-int pa_cache_handle(request_rec *r, pa_app_t *app, pa_cache_save_t **lookup);
+ * while another request refreshes it, or (cache-lock=) one that another
+ * request fetching the page stored while this one waited (returns OK);
+ * otherwise arrange for a cacheable response to be stored and return
+ * DECLINED. While it waits, gone(baton) (if not NULL) is asked whether the
+ * client has left: then it stops, marks the connection aborted and
+ * returns OK, having sent nothing. *lookup is set for the calls below
+ * (left alone for an app without cache=). */
+int pa_cache_handle(request_rec *r, pa_app_t *app, pa_cache_save_t **lookup,
+                    int (*gone)(void *baton), void *baton);
 
 /* Whether the lookup found a stale copy of the page that may stand in for
  * an error now (stale-if-error=N, RFC 5861). lookup may be NULL. */

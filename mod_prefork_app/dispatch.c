@@ -1407,7 +1407,8 @@ static int client_left(pa_req_t *q)
     return poll(&pfd, 1, 0) == 1;
 }
 
-/* For the wait queue: a request whose client left stops waiting. */
+/* For the waits before a worker (the queue, cache-lock): a request whose
+ * client left stops waiting. */
 static int queued_client_left(void *baton)
 {
     return client_left(baton);
@@ -2259,7 +2260,7 @@ int pa_app_handler(request_rec *r)
         return HTTP_NOT_FOUND;
     }
     /* A fresh cached response needs no worker (and no manager). */
-    rc = pa_cache_handle(r, q->app, &q->cache);
+    rc = pa_cache_handle(r, q->app, &q->cache, queued_client_left, q);
     if (rc != DECLINED) {
         if (pa_scoreboard && pa_cache_served(q->cache) != PA_CACHE_NONE) {
             pa_sb_app_t *a = pa_sb_app(pa_scoreboard, q->app->index);

@@ -10,7 +10,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 33;
+plan tests => 37;
 
 my $echo = app_path('echo');
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
@@ -81,6 +81,21 @@ is((done($fetch))[1], 'MISS', 'the fetch: a miss');
 my ($ns, $nstate, $nbody) = done($nocache);
 is("$ns $nstate", '200 MISS', 'the no-cache GET: the app\'s own answer');
 isnt($nbody, $fbody, 'not a copy');
+
+# A client that hangs up while its request waits for the fetch: the wait
+# ends then, not with the fetch (cache-lock=30).
+$page = "/l/g?header=Cache-Control:%20max-age%3D60&wait=$go&whoami=1";
+stop();
+$fetch = send_req($page);
+ok(wait_for(sub { $h->busy('lecho') == 1 }), 'a third page: its fetch held at the app');
+my $gone = send_req($page);
+ok(wait_for(sub { waits('lecho') - $waits == 4 }), 'a GET for it waits');
+close $gone;
+ok(wait_for(sub { $h->error_log =~ /PA00616: app lecho: client went away while its request waited \d+ ms for another request's fetch of the page \(cache-lock\); not sent/ },
+            timeout => 10),
+   'its client hangs up: it stops waiting at once (PA00616)');
+go();
+is((done($fetch))[1], 'MISS', 'the fetch ends: a miss');
 
 # A page whose answer may not be stored: the GET that waited for its
 # fetch goes to the app after it; for a while then, none waits.
