@@ -31,7 +31,7 @@ APLOG_USE_MODULE(prefork_app);
 #define ST_REFRESH_DEFAULT 10
 #define ST_REFRESH_MAX     3600
 
-typedef enum { ST_HTML, ST_JSON, ST_METRICS } st_format_e;
+typedef enum { ST_HTML, ST_JSON, ST_METRICS, ST_PING } st_format_e;
 
 /* What the query string asks for. */
 typedef struct {
@@ -1164,10 +1164,50 @@ static void st_html(request_rec *r, const st_snapshot_t *snap,
     ap_rputs("</body></html>\n", r);
 }
 
+/* ---- ping ------------------------------------------------------------------ */
+
+/* ?ping (php-fpm's ping.path), for a load balancer's health check: "pong"
+ * and 200 when the manager runs and each app shown can take a request now
+ * (a worker up, idle or busy; or an on-demand pool that would start one);
+ * else 503, a line for each thing that is not so. */
+static int st_ping(request_rec *r, const st_snapshot_t *snap)
+{
+    const char *why = "";
+    int i;
+
+    if (snap->hdr && (snap->hdr->stopped
+                      || !pa_sb_pid_alive(snap->hdr->manager_pid))) {
+        why = "manager: not running\n";
+    }
+    for (i = 0; i < snap->apps->nelts; i++) {
+        const st_app_t *sa = &APR_ARRAY_IDX(snap->apps, i, st_app_t);
+
+        if (sa->nstate[PA_SLOT_IDLE] || sa->nstate[PA_SLOT_BUSY]) {
+            continue;
+        }
+        if (sa->backoff_level) {
+            why = apr_pstrcat(r->pool, why, sa->app->name, ": no worker up, "
+                              "crash-loop backoff\n", NULL);
+        }
+        else if (sa->app->min_procs) {
+            why = apr_pstrcat(r->pool, why, sa->app->name, ": no worker up "
+                              "yet\n", NULL);
+        }
+    }
+    if (*why) {
+        apr_table_setn(r->err_headers_out, "Retry-After", "1");
+        r->status = HTTP_SERVICE_UNAVAILABLE;
+    }
+    if (!r->header_only) {
+        ap_rputs(*why ? why : "pong\n", r);
+    }
+    return OK;
+}
+
 /* ---- the handler ----------------------------------------------------------- */
 
-/* Query words, separated by '&' or ';': "json", "metrics", "refresh[=N]",
- * "app=NAME" (repeatable). Others are ignored, so links with extra
+/* Query words, separated by '&' or ';': "json", "metrics", "ping",
+ * "refresh[=N]", "app=NAME" (repeatable). Others are ignored, so links with extra
  * parameters still work. */
 static void st_parse_args(request_rec *r, st_args_t *a)
 {
@@ -1192,6 +1232,9 @@ static void st_parse_args(request_rec *r, st_args_t *a)
         }
         else if (!strcmp(word, "metrics")) {
             a->fmt = ST_METRICS;
+        }
+        else if (!strcmp(word, "ping")) {
+            a->fmt = ST_PING;
         }
         else if (!strcmp(word, "refresh")) {
             char *end = eq;
@@ -1306,7 +1349,8 @@ int pa_status_handler(request_rec *r)
     static const char *const types[] = {
         "text/html; charset=utf-8",
         "application/json",
-        "text/plain; version=0.0.4; charset=utf-8"
+        "text/plain; version=0.0.4; charset=utf-8",
+        "text/plain; charset=utf-8"
     };
     const pa_dir_conf_t *dconf = ap_get_module_config(r->per_dir_config,
                                                       &prefork_app_module);
@@ -1342,11 +1386,13 @@ int pa_status_handler(request_rec *r)
         return HTTP_NOT_FOUND;
     }
     ap_set_content_type(r, types[args.fmt]);
-    if (r->header_only) {
-        return OK;
+    if (r->header_only && args.fmt != ST_PING) {
+        return OK;              /* a HEAD's ping has the ping's status */
     }
     st_snapshot(&snap, r, args.only);
     switch (args.fmt) {
+    case ST_PING:
+        return st_ping(r, &snap);
     case ST_JSON:
         st_json(r, &snap);
         break;
