@@ -20,7 +20,6 @@ my $hello = hello_path();
 my $echo = app_path('echo');
 # Shared memory segments (APR names them in /dev/shm) that exist before this
 # file's httpd: whatever it adds must be gone after its stop.
-sub shm_entries { opendir(my $d, '/dev/shm') or return (); grep { !/^\./ } readdir $d }
 my %shm_before = map { $_ => 1 } shm_entries();
 # The segments some running process has mapped: another httpd on this
 # machine (a second test run, a developer's server) may add segments of its

@@ -67,7 +67,7 @@ sub kill_one { HTTP::Tiny->new(timeout => 60)->post($h->url("$_[0]?die=always"))
 # for a fixed time instead, a slow machine could see a hold end before the
 # next step (slot 0 free again takes the request meant for slot 1).
 my $go = "$tmp/go";
-sub release { open my $fh, '>', $go or die "$go: $!"; close $fh }
+sub release { open_gate($go) }
 my $off = PATest::error_log_offset($h->log_file);
 my $before = idle_slots('two');
 my @warm = map { bg_request('GET', $h->url("/two?wait=$go")) } 1 .. 2;

@@ -53,7 +53,7 @@ is($res->{status}, 200, 'the app serves again');
 # The app answers once the test creates $go (echo's wait=): with a fixed
 # ?sleep=, a slow machine could miss the worker busy, or see it only late.
 my $go = Apache::Test::vars('t_logs') . '/dgone_go';
-sub release { open my $fh, '>', $go or die "$go: $!"; close $fh }
+sub release { open_gate($go) }
 ok(wait_for(sub { idle() }), 'worker idle');
 ($pid) = worker_pids($app);
 unlink $go;

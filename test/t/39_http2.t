@@ -95,7 +95,7 @@ $c->close;
 # wait=): with a fixed ?sleep=, a slow machine could see the hold end
 # before the test's next step (then nothing is left to test).
 my $go = $h->dir . '/h2go';
-sub release { open my $fh, '>', $go or die "$go: $!"; close $fh }
+sub release { open_gate($go) }
 $c = PAH2->connect($h->port);
 ($pid) = $h->pids('h2app');
 unlink $go;

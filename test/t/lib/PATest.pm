@@ -28,7 +28,7 @@ our @EXPORT_OK = qw(
     error_log_path error_log_offset error_log_since wait_for_log
     status_json app_status app_busy app_queued worker_pids
     ps_table ps_children pid_alive pid_runs send_signal httpd_pid
-    base_config configtest free_port gate open_gate close_gate
+    base_config configtest free_port gate open_gate close_gate shm_entries
 );
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
@@ -44,6 +44,9 @@ sub gate {
 }
 sub open_gate  { open my $fh, '>', $_[0] or die "$_[0]: $!"; close $fh }
 sub close_gate { unlink $_[0] }
+
+# The names in /dev/shm (POSIX shared memory objects: cache zones' segments).
+sub shm_entries { opendir(my $d, '/dev/shm') or return (); grep { !/^\./ } readdir $d }
 
 # ---- paths ------------------------------------------------------------------
 # t/TEST.PL puts them in the environment (PA_MODULE, PA_HELLO, PA_LIBEXECDIR).
