@@ -28,6 +28,10 @@ PA_TEST_USER=${PA_TEST_USER:-patest}
 # a unix socket address (108 bytes) with the longest pid; a deeper one goes
 # to /tmp (pa_sock_room).
 PA_SOCK_ROOM=40
+
+# A command pa_build's make runs under, e.g. (nice -n 10) for a build made
+# beside running tests. None by default.
+PA_NICE=()
 pa_sock_room() { [ ${#1} -le "$PA_SOCK_ROOM" ]; }
 
 pa_say() { printf '==> %s\n' "$*" >&2; }
@@ -99,7 +103,7 @@ pa_build() {
             || { tail -n 30 "$dir/configure.out" >&2; pa_die "configure failed (see $dir/config.log)"; }
     fi
     pa_say "make in $dir"
-    make -C "$dir" -j"$(nproc)" >"$dir/make.out" 2>&1 \
+    "${PA_NICE[@]}" make -C "$dir" -j"$(nproc)" >"$dir/make.out" 2>&1 \
         || { tail -n 40 "$dir/make.out" >&2; pa_die "build failed (see $dir/make.out)"; }
 }
 

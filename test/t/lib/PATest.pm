@@ -293,16 +293,24 @@ sub configtest {
     return (rc => $? >> 8, out => $out, file => $file, first => $first);
 }
 
-# A TCP port nothing listens on at 127.0.0.1 (the kernel picks it), and
-# none this process was given before: a test may take ports for two
-# httpds (or a second Listen) before either is bound, and the kernel may
-# hand out a port it has just freed again.
+# A TCP port nothing listens on at 127.0.0.1, and none this process was
+# given before: a test may take ports for two httpds (or a second Listen)
+# before either is bound, and the kernel may hand out a port it has just
+# freed again. The kernel picks it, or, with PA_TEST_PORTS=LO-HI (as
+# scripts/test sets for runs side by side), one of that range, chosen at
+# random: outside the ephemeral range, no client's connection of another
+# run can take it before our httpd binds it.
 my %given;
 sub free_port {
+    my ($lo, $hi) = ($ENV{PA_TEST_PORTS} // '') =~ /^(\d+)-(\d+)$/;
     for (1 .. 100) {
-        my $sock = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                         Listen => 1, ReuseAddr => 1)
-            or die "no free port: $!";
+        my $want = $lo ? $lo + int(rand($hi - $lo + 1)) : 0;
+        my $sock = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $want,
+                                         Listen => 1, ReuseAddr => 1);
+        if (!$sock) {
+            next if $want;
+            die "no free port: $!";
+        }
         my $port = $sock->sockport;
         close $sock;
         return $port unless $given{$port}++;
