@@ -1150,20 +1150,37 @@ static apr_status_t fill_end(void *data)
     return APR_SUCCESS;
 }
 
+/* The pid in a fetch note (its value), if that process is gone: an httpd
+ * child killed in the middle of a fetch (a crash elsewhere, the OOM
+ * killer) never ends it, and its note would hold the page's misses for
+ * cache-lock=N s. Else 0. */
+static pid_t fill_holder_gone(const void *val, apr_size_t len)
+{
+    pid_t pid;
+
+    if (len != sizeof(pid)) {
+        return 0;
+    }
+    memcpy(&pid, val, sizeof(pid));
+    return pa_sb_pid_gone((long)pid) ? pid : 0;
+}
+
 /* What a miss does next (cache-lock=). */
 typedef enum {
     PA_FILL_ASK_APP = 0,            /* fetch the page from the app */
-    PA_FILL_LOOK_AGAIN,             /* another's fetch has ended */
+    PA_FILL_LOOK_AGAIN,             /* another's fetch has ended (or its
+                                     * process is gone) */
     PA_FILL_CLIENT_GONE             /* the client left while it waited */
 } pa_fill_e;
 
 /* cache-lock=N, after a miss: whether to look in the zone again, as
  * another request that fetched the page from the app has ended, or to ask
  * the app. The first miss whose answer would be stored (may_fetch())
- * takes the fetch: a note in the zone, removed when its request ends, or
- * N seconds on (a fetch that takes longer, or whose process died, is no
- * longer waited for: the next miss fetches the page too, and the others
- * wait for that one); misses meanwhile wait for it, all their waits
+ * takes the fetch: a note in the zone (with its pid), removed when its
+ * request ends, or N seconds on (a fetch that takes longer is no longer
+ * waited for: the next miss fetches the page too, and the others wait for
+ * that one), or taken over by the next look when its process is gone;
+ * misses meanwhile wait for it, all their waits
  * together N seconds at most (*until). None waits for a page whose
  * last fetch stored nothing (its pass note), nor does a request that holds
  * the refresh of a stale copy (it fetches the page already). A waiter
@@ -1191,14 +1208,30 @@ static pa_fill_e fill_pending(request_rec *r, pa_cache_save_t *ctx,
     }
     fill = note_key(r->pool, "!fill", key);
     if (may_fetch(r, ctx)) {
-        rv = apr_shm_cache_add(zone, fill, "1", 1,
+        pid_t self = getpid(), dead = 0;
+
+        rv = apr_shm_cache_add(zone, fill, &self, sizeof(self),
                                apr_time_from_sec(app->cache_lock));
+        if (rv == APR_SHM_CACHE_EEXIST
+            && apr_shm_cache_peek(zone, fill, &val, &len, NULL, r->pool)
+               == APR_SUCCESS
+            && (dead = fill_holder_gone(val, len))) {
+            /* Two that find it so may both fetch the page: no harm. */
+            rv = apr_shm_cache_set(zone, fill, &self, sizeof(self),
+                                   apr_time_from_sec(app->cache_lock));
+        }
         if (rv == APR_SUCCESS) {
             ctx->fill = fill;
             ctx->pass = pass;
             apr_pool_cleanup_register(r->pool, ctx, fill_end,
                                       apr_pool_cleanup_null);
-            if (*until) {
+            if (dead) {
+                ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00617)
+                              "app %s: the process that was fetching the "
+                              "page (pid %" APR_PID_T_FMT ") is gone: "
+                              "fetches it itself", app->name, dead);
+            }
+            else if (*until) {
                 ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00614)
                               "app %s: the fetch of the page it waited for "
                               "ended without storing it, or outlasted "
@@ -1212,7 +1245,7 @@ static pa_fill_e fill_pending(request_rec *r, pa_cache_save_t *ctx,
         }
     }
     else if (apr_shm_cache_peek(zone, fill, &val, &len, NULL, r->pool)
-             != APR_SUCCESS) {
+             != APR_SUCCESS || fill_holder_gone(val, len)) {
         return PA_FILL_ASK_APP;         /* nobody fetches it */
     }
     if (!*until) {
@@ -1227,8 +1260,9 @@ static pa_fill_e fill_pending(request_rec *r, pa_cache_save_t *ctx,
         apr_interval_time_t left;
 
         if (apr_shm_cache_peek(zone, fill, &val, &len, NULL, r->pool)
-            != APR_SUCCESS) {
-            return PA_FILL_LOOK_AGAIN;
+            != APR_SUCCESS || fill_holder_gone(val, len)) {
+            return PA_FILL_LOOK_AGAIN;  /* (the next call takes the fetch
+                                         * of a gone process over) */
         }
         if (gone && gone(baton)) {
             return PA_FILL_CLIENT_GONE;

@@ -9,8 +9,9 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
+use PADispatch qw(conn_owner);
 
-plan tests => 37;
+plan tests => 43;
 
 my $echo = app_path('echo');
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
@@ -147,3 +148,22 @@ is(join(' ', map { (done($_))[1] } @n), 'MISS MISS', 'both misses');
 
 ok(!grep({ $_ } map { $h->busy($_) } qw(lecho secho necho)), 'no worker left busy');
 unlike($h->error_log, qr/AH00052|segfault|PA00602/, 'no child crashed, nothing failed to be stored');
+
+# The httpd child that fetches a page is killed before its request ends
+# (a crash, the OOM killer): the next request for the page takes the
+# fetch over at once (the note holds the child's pid), not after
+# cache-lock=30 (PA00614).
+$page = "/l/k?header=Cache-Control:%20max-age%3D60&wait=$go&whoami=1";
+stop();
+$fetch = send_req($page);
+ok(wait_for(sub { $h->busy('lecho') == 1 }), 'a fourth page: its fetch held at the app');
+my $child = conn_owner($h->port, $fetch) // 0;
+ok($child && $child != $h->pid, 'the httpd child that serves it') or diag("owner: $child");
+kill 'KILL', $child if $child;
+ok(wait_for(sub { !pid_alive($child) }), 'that child killed');
+go();
+my ($ks, $kstate, $kbody) = done(send_req($page));
+is("$ks $kstate", '200 MISS', 'a GET for the page then: a miss, fetched by itself');
+like($h->error_log, qr/PA00617: app lecho: the process that was fetching the page \(pid $child\) is gone: fetches it itself/,
+     'it took the dead child\'s fetch over (PA00617)');
+is(join(' ', (done(send_req($page)))[1, 2]), "HIT $kbody", 'and stored it: the next GET is a hit');
