@@ -28,11 +28,11 @@ PA_TEST_USER=${PA_TEST_USER:-patest}
 # a unix socket address (108 bytes) with the longest pid; a deeper one goes
 # to /tmp (pa_sock_room).
 PA_SOCK_ROOM=40
+pa_sock_room() { [ ${#1} -le "$PA_SOCK_ROOM" ]; }
 
 # A command pa_build's make runs under, e.g. (nice -n 10) for a build made
 # beside running tests. None by default.
 PA_NICE=()
-pa_sock_room() { [ ${#1} -le "$PA_SOCK_ROOM" ]; }
 
 pa_say() { printf '==> %s\n' "$*" >&2; }
 pa_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
