@@ -10,13 +10,14 @@ use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
+use HTTP::Tiny ();
 use POSIX ();
 use Time::HiRes ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PADispatch qw(bg_request bg_result);
 
-plan tests => 9;
+plan tests => 11;
 
 my $hello = hello_path();
 # queue-timeout=600: longer than any wait below, so a queued request that
@@ -75,5 +76,9 @@ ok(!(grep { !$_->{headers}{'retry-after'} } @res), 'and Retry-After');
 like(error_log_since($off, $h->log_file),
      qr/PA00304: mgone: no worker can come: its process manager is gone/,
      'the log says why (PA00304)');
+# The status page's health check says so too.
+my $ping = HTTP::Tiny->new(timeout => 30)->get($h->url('/app-status?ping'));
+is($ping->{status}, 503, '?ping: 503');
+like($ping->{content}, qr/^manager: not running$/m, '... saying the manager is not running');
 chmod 0700, $sockdir;
 $h->stop;
