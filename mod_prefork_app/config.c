@@ -294,6 +294,20 @@ static int stopping(apr_pool_t *p)
     return known;
 }
 
+/* Why path is not a directory that is there (the error of stat(), or
+ * "not a directory"); NULL if it is one. */
+static const char *not_a_dir(apr_pool_t *p, const char *path)
+{
+    apr_finfo_t fi;
+    apr_status_t rv = apr_stat(&fi, path, APR_FINFO_TYPE, p);
+    char msg[120];
+
+    if (rv != APR_SUCCESS) {
+        return apr_pstrdup(p, apr_strerror(rv, msg, sizeof(msg)));
+    }
+    return fi.filetype != APR_DIR ? "not a directory" : NULL;
+}
+
 static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
                                int *spare_given)
 {
@@ -414,6 +428,19 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
         return err ? apr_psprintf(p, "rlimit-core=%s %s (or unlimited)", val,
                                   err) : NULL;
     }
+    if (!strcmp(key, "cwd")) {
+        const char *why;
+
+        app->dir = *val ? ap_server_root_relative(p, val) : NULL;
+        if (!app->dir) {
+            return apr_psprintf(p, "cwd=%s: not a valid path", val);
+        }
+        /* Else every worker would fail its chdir: a crash loop. */
+        if (!stopping(cmd->temp_pool) && (why = not_a_dir(p, app->dir))) {
+            return apr_psprintf(p, "cwd=%s: %s", app->dir, why);
+        }
+        return NULL;
+    }
     if (!strcmp(key, "touch-reload")) {
         app->touch_reload = *val ? ap_server_root_relative(p, val) : NULL;
         if (!app->touch_reload) {
@@ -475,6 +502,7 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
                         "idle-timeout, request-timeout, queue-timeout, "
                         "queue-limit, "
                         "die-timeout, start-delay, slowlog, touch-reload, "
+                        "cwd, "
                         "keep-conn, sched, nice, rlimit-files, rlimit-core, "
                         "user, group, cache, stale-while-revalidate, "
                         "stale-if-error, cache-lock, reply-buffer, "
@@ -1490,20 +1518,6 @@ static int check_sockdir(pa_server_conf_t *conf, apr_pool_t *ptemp,
         return !OK;
     }
     return OK;
-}
-
-/* Why path is not a directory that is there (the error of stat(), or
- * "not a directory"); NULL if it is one. */
-static const char *not_a_dir(apr_pool_t *p, const char *path)
-{
-    apr_finfo_t fi;
-    apr_status_t rv = apr_stat(&fi, path, APR_FINFO_TYPE, p);
-    char msg[120];
-
-    if (rv != APR_SUCCESS) {
-        return apr_pstrdup(p, apr_strerror(rv, msg, sizeof(msg)));
-    }
-    return fi.filetype != APR_DIR ? "not a directory" : NULL;
 }
 
 /* Else every body spooled would be a 500. (One taken away while httpd

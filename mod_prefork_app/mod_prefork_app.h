@@ -48,7 +48,8 @@ typedef struct pa_app_t {
     const char *name;
     const char *cmdline;        /* the quoted command as typed */
     const char **argv;          /* split on blanks, NULL-terminated */
-    const char *dir;            /* directory of argv[0]: the workers' cwd */
+    const char *dir;            /* the workers' cwd: cwd=, else the
+                                 * directory of argv[0] */
     pa_protocol_e protocol;
     int min_procs;              /* processes=N: min == max */
     int max_procs;

@@ -38,6 +38,7 @@
  *   progress=S       with headfirst=: while the body is read, a line
  *                    "got N" (bytes read so far) after each read, flushed,
  *                    then a pause of S seconds (a slow reader)
+ *   pwd=1            the body is its working directory
  *   whoami=1         the body is "pid=P served=N conn=I" (N: requests this process
  *                    served, I: the inode of the connection it came on)
  *   exit=N           CGI only: exit with status N once the reply is written
@@ -382,6 +383,11 @@ body:
         wait_for_file(file);
         say(c, "second\n");
         free(file);
+    }
+    else if (param(qs, "pwd")) {
+        char dir[4096];
+
+        say(c, "%s\n", getcwd(dir, sizeof(dir)) ? dir : "?");
     }
     else if (param(qs, "whoami") || c->head_sent) {
         struct stat st;

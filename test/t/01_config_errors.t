@@ -97,6 +97,10 @@ my @cases = (
     [ 'rlimit-files=0',         [ "$app rlimit-files=0" ],   qr/rlimit-files=0: must be at least 1/ ],
     [ 'rlimit-files past nr_open', [ "$app rlimit-files=2147483647" ],
       qr/rlimit-files=2147483647: above the system's most \(\d+, sysctl fs\.nr_open\)/ ],
+    [ 'cwd= not there',         [ "$app cwd=/nonexistent/pa-dir" ],
+      qr{cwd=/nonexistent/pa-dir: No such file or directory} ],
+    [ 'cwd= not a directory',   [ "$app cwd=/etc/hostname" ],
+      qr{cwd=/etc/hostname: not a directory} ],
     [ 'rlimit-core bad',        [ "$app rlimit-core=lots" ],
       qr/rlimit-core=lots is not a number \(e\.g\. 64M\) \(or unlimited\)/ ],
     [ 'cache-lock= bad', [ 'PreforkAppCache main 1M', "$app cache=main cache-lock=-1" ],
@@ -199,7 +203,7 @@ my %r = configtest(
         . 'die-timeout=2 start-delay=1 slowlog=3 protocol=fastcgi keep-conn=off cache=main '
         . 'touch-reload=restart.txt queue-limit=4 reply-buffer=65536 reply-spool=16M '
         . 'max-memory=536870912 stale-while-revalidate=30 stale-if-error=600 cache-lock=5 '
-        . 'rlimit-files=64 rlimit-core=0',
+        . 'rlimit-files=64 rlimit-core=0 cwd=/tmp',
     qq{PreforkApp two "$hello" processes=1},
     qq{PreforkApp three "$hello" processes=1 protocol=scgi keep-conn=off},
     qq{PreforkApp four "$hello" processes=1 protocol=cgi max-requests=1},

@@ -1,20 +1,32 @@
 # rlimit-files= and rlimit-core= (php-fpm's rlimit_files, rlimit_core): the
 # workers run with those limits, soft and hard; an app without them has
 # httpd's. Above httpd's hard limit, without root: a configuration error.
+# cwd= (php-fpm's chdir): the workers' working directory; without it, the
+# directory of the app's program.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
+use File::Basename ();
 use PATest qw(:all);
 
-plan tests => 9;
+plan tests => 11;
 
 my $hello = hello_path();
+my $echo = app_path('echo');
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF2");
 PreforkApp limited "$hello" processes=1 rlimit-files=100 rlimit-core=1M
 PreforkApp nocore "$hello" processes=1 rlimit-core=0
 PreforkApp plain "$hello" processes=1
+PreforkApp incwd "$echo" processes=1 cwd=/tmp
+<Location /incwd>
+    SetHandler prefork-app:incwd
+</Location>
+PreforkApp echo "$echo" processes=1
+<Location /echo>
+    SetHandler prefork-app:echo
+</Location>
 EOF2
 ok($h->start, 'private httpd: apps with rlimit-files=, rlimit-core= and without')
     or diag($h->error_log);
@@ -35,6 +47,11 @@ is(limit('limited', 'Max open files'), '100 100', 'rlimit-files=100: the worker 
 is(limit('limited', 'Max core file size'), '1048576 1048576', 'rlimit-core=1M: cores of at most 1 MiB');
 is(limit('nocore', 'Max core file size'), '0 0', 'rlimit-core=0: no core files');
 isnt(limit('plain', 'Max open files'), '100 100', 'an app without the keys: httpd\'s limit on files');
+# The working directory of an app's worker (the echo app's ?pwd=1).
+is($h->get('/incwd?pwd=1')->{content}, "/tmp\n", 'cwd=/tmp: the worker runs in /tmp');
+is($h->get('/echo?pwd=1')->{content}, File::Basename::dirname($echo) . "\n",
+   'without cwd=: in its program\'s directory');
+
 my ($soft, $hard) = split ' ', limit('plain', 'Max open files');
 ok($hard && $hard ne '100', 'and its hard limit') or diag("plain: $soft $hard");
 
