@@ -1818,6 +1818,17 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
                          app->argv[0]);
             return !OK;
         }
+        if (!pa_worker_may_access(ptemp, app, app->dir, X_OK)) {
+            /* Each worker's chdir would fail: the same crash loop. */
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                         PALOGNO(00022) "%s:%d: PreforkApp %s: its workers "
+                         "(user %s) cannot enter their working directory "
+                         "'%s' (cwd=): it, or a directory on the way, is "
+                         "closed to them", app->file, app->line, app->name,
+                         app->user ? app->user : ap_unixd_config.user_name,
+                         app->dir);
+            return !OK;
+        }
         mins += app->min_procs;
     }
     if (conf->max_procs && mins > conf->max_procs) {

@@ -8,7 +8,7 @@
 #     www-data's
 #   - group= holds whether it comes before user= or after it
 #   - a program the workers' user cannot execute fails the configuration
-#     test, and so does a PreforkAppSocketDir that www-data may write to,
+#     test, and so do a cwd= it cannot enter, a PreforkAppSocketDir that www-data may write to,
 #     or cannot enter
 #   - a default ACL on the directory the socket directory is made in (here
 #     one that gives nobody everything and the group nothing) is not
@@ -58,6 +58,11 @@ cp "$dir/echo" "$dir/closed/echo"
 out=$("$HTTPD" -t -f "$dir/closed.conf" 2>&1)
 check "a program www-data cannot execute fails the configuration test" \
     grep -q "closed.conf:[0-9]*: PreforkApp hidden: its workers (user www-data) cannot execute '$dir/closed/echo'" <<<"$out"
+# cwd= a directory the workers' user cannot enter: the same.
+{ cat "$conf"; echo "PreforkApp incwd \"$dir/echo\" processes=1 user=nobody cwd=$dir/closed"; } >"$dir/cwd.conf"
+out=$("$HTTPD" -t -f "$dir/cwd.conf" 2>&1)
+check "a cwd= that the workers' user cannot enter fails the configuration test" \
+    grep -q "PA00022: .*cwd.conf:[0-9]*: PreforkApp incwd: its workers (user nobody) cannot enter their working directory '$dir/closed' (cwd=)" <<<"$out"
 out=$("$HTTPD" -t -f "$conf" 2>&1)
 check "one it can passes" test $? -eq 0
 check "cache= with user=nobody: a warning that its workers cannot attach to the zone" \
