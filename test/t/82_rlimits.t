@@ -31,11 +31,16 @@ EOF2
 ok($h->start, 'private httpd: apps with rlimit-files=, rlimit-core= and without')
     or diag($h->error_log);
 
-# (soft, hard) of a limit of the app's worker, from /proc.
+# (soft, hard) of a limit of the app's worker, from /proc, once the
+# worker runs its program (a pid on the status page may not have got there).
 sub limit {
     my ($app, $name) = @_;
     my $pid;
-    wait_for(sub { ($pid) = $h->pids($app); $pid }) or return '';
+    wait_for(sub {
+        ($pid) = $h->pids($app);
+        return 0 unless $pid && open my $comm, '<', "/proc/$pid/comm";
+        return scalar(<$comm>) =~ /^hello$/;
+    }) or return '';
     open my $fh, '<', "/proc/$pid/limits" or return '';
     while (<$fh>) {
         return "$1 $2" if /^\Q$name\E\s+(\S+)\s+(\S+)/;
