@@ -334,8 +334,10 @@ static void st_app_counters(st_app_t *sa, const pa_app_counters_t *c)
     sa->queue_max = c->queue_max;
 }
 
+/* usage: read each worker's RSS and CPU time from /proc (not for a ping,
+ * which a load balancer may ask for every second: it needs the states). */
 static void st_app_workers(st_app_t *sa, pa_sb_t *sb, pa_sb_app_t *a,
-                           apr_time_t now, apr_pool_t *p)
+                           apr_time_t now, apr_pool_t *p, int usage)
 {
     apr_uint32_t i;
 
@@ -370,7 +372,13 @@ static void st_app_workers(st_app_t *sa, pa_sb_t *sb, pa_sb_app_t *a,
         if (!w->req_start) {
             w->uri[0] = '\0';
         }
-        st_proc_usage(w);
+        if (usage) {
+            st_proc_usage(w);
+        }
+        else {
+            w->rss = -1;            /* not read */
+            w->cpu = -1.0;
+        }
         if (w->rss >= 0) {
             sa->rss = (sa->rss < 0 ? 0 : sa->rss) + w->rss;
         }
@@ -389,8 +397,9 @@ static const pa_server_conf_t *st_conf(request_rec *r)
     return pa_scoreboard ? pa_scoreboard->conf : pa_get_conf(r->server);
 }
 
+/* usage: also the workers' RSS and CPU time, and the zones' figures. */
 static void st_snapshot(st_snapshot_t *snap, request_rec *r,
-                        const apr_table_t *only)
+                        const apr_table_t *only, int usage)
 {
     pa_sb_t *sb = pa_scoreboard;
     const pa_server_conf_t *conf = st_conf(r);
@@ -426,9 +435,9 @@ static void st_snapshot(st_snapshot_t *snap, request_rec *r,
         sa->kept = sa->app->keep_conn && !a->keep_off;
         st_app_counters(sa, &a->c);
         st_window(sa, a, sb->hdr, snap->now);
-        st_app_workers(sa, sb, a, snap->now, r->pool);
+        st_app_workers(sa, sb, a, snap->now, r->pool, usage);
     }
-    snap->zones = pa_status_cache_zones(r->pool, conf);
+    snap->zones = usage ? pa_status_cache_zones(r->pool, conf) : NULL;
     snap->max_procs = conf->max_procs;
 }
 
@@ -1389,7 +1398,7 @@ int pa_status_handler(request_rec *r)
     if (r->header_only && args.fmt != ST_PING) {
         return OK;              /* a HEAD's ping has the ping's status */
     }
-    st_snapshot(&snap, r, args.only);
+    st_snapshot(&snap, r, args.only, args.fmt != ST_PING);
     switch (args.fmt) {
     case ST_PING:
         return st_ping(r, &snap);
