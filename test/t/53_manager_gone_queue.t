@@ -10,7 +10,6 @@ use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use HTTP::Tiny ();
 use POSIX ();
 use Time::HiRes ();
 use Apache::Test qw(-withtestmore);
@@ -77,7 +76,7 @@ like(error_log_since($off, $h->log_file),
      qr/PA00304: mgone: no worker can come: its process manager is gone/,
      'the log says why (PA00304)');
 # The status page's health check says so too.
-my $ping = HTTP::Tiny->new(timeout => 30)->get($h->url('/app-status?ping'));
+my $ping = $h->get('/app-status?ping');
 is($ping->{status}, 503, '?ping: 503');
 like($ping->{content}, qr/^manager: not running$/m, '... saying the manager is not running');
 chmod 0700, $sockdir;
