@@ -1511,10 +1511,10 @@ static int check_sockdir(pa_server_conf_t *conf, apr_pool_t *ptemp,
     if (found && !pa_worker_may_access(ptemp, NULL, base, X_OK)) {
         /* Else every request fails to reach the manager's conn.sock. */
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
-                     PALOGNO(00012) "%s: httpd's User %s cannot enter it (a "
+                     PALOGNO(00012) "%s: httpd's user %s cannot enter it (a "
                      "directory on the way is closed to it), so its "
                      "children could not reach the workers' sockets", where,
-                     ap_unixd_config.user_name);
+                     pa_worker_user_name(ptemp, NULL));
         return !OK;
     }
     return OK;
@@ -1533,8 +1533,8 @@ static int check_tempdir(pa_server_conf_t *conf, apr_pool_t *ptemp,
     why = not_a_dir(ptemp, conf->tempdir);
     if (!why && !pa_worker_may_access(ptemp, NULL, conf->tempdir,
                                       W_OK | X_OK)) {
-        why = apr_psprintf(ptemp, "httpd's User %s cannot write there",
-                           ap_unixd_config.user_name);
+        why = apr_psprintf(ptemp, "httpd's user %s cannot write there",
+                           pa_worker_user_name(ptemp, NULL));
     }
     if (why) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
@@ -1813,8 +1813,7 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
                          "(user %s) cannot execute '%s': a directory on the "
                          "way is closed to them, or the file is not "
                          "executable for them", app->file, app->line,
-                         app->name, app->user ? app->user
-                                              : ap_unixd_config.user_name,
+                         app->name, pa_worker_user_name(ptemp, app),
                          app->argv[0]);
             return !OK;
         }
@@ -1825,8 +1824,7 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
                          "(user %s) cannot enter their working directory "
                          "'%s' (cwd=): it, or a directory on the way, is "
                          "closed to them", app->file, app->line, app->name,
-                         app->user ? app->user : ap_unixd_config.user_name,
-                         app->dir);
+                         pa_worker_user_name(ptemp, app), app->dir);
             return !OK;
         }
         mins += app->min_procs;

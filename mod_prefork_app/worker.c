@@ -6,6 +6,7 @@
 
 #include "unixd.h"
 #include "apr_strings.h"
+#include "apr_user.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -256,6 +257,17 @@ static const char *pa_app_user(const pa_app_t *app)
     return app->user ? app->user : ap_unixd_config.user_name;
 }
 
+const char *pa_worker_user_name(apr_pool_t *p, const pa_app_t *app)
+{
+    char *name;
+
+    if (geteuid() == 0) {
+        return app && app->user ? app->user : ap_unixd_config.user_name;
+    }
+    return apr_uid_name_get(&name, geteuid(), p) == APR_SUCCESS
+           ? name : apr_psprintf(p, "uid %ld", (long)geteuid());
+}
+
 void pa_worker_groups(apr_pool_t *p, const pa_app_t *app, const gid_t **groups,
                       int *n)
 {
@@ -371,10 +383,13 @@ int pa_worker_may_access(apr_pool_t *p, const pa_app_t *app,
         user.gid = (gid_t)-1;
         app = &user;
     }
-    if (geteuid() != 0 || pa_app_uid(app) == (uid_t)-1) {
-        /* The workers are us (access() said so already); or no User is
-         * set, as for an httpd that will not start as root, though this
-         * configtest does. */
+    if (geteuid() != 0) {
+        /* The workers are us: user= is not applied (PA00020). */
+        return access(path, mode) == 0;
+    }
+    if (pa_app_uid(app) == (uid_t)-1) {
+        /* No User is set, as for an httpd that will not start as root,
+         * though this configtest does. */
         return 1;
     }
     /* Many apps share a user and a command (php-cgi as User): one fork per

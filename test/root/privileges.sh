@@ -81,14 +81,14 @@ mkdir -m 700 "$dir/csock"
 { cat "$conf"; echo "PreforkAppSocketDir \"$dir/csock\""; } >"$dir/csock.conf"
 out=$("$HTTPD" -t -f "$dir/csock.conf" 2>&1)
 check "a socket directory base www-data cannot enter fails the configuration test" \
-    grep -q "PA00012: .*csock.conf:[0-9]*: PreforkAppSocketDir $dir/csock: httpd's User www-data cannot enter it" <<<"$out"
+    grep -q "PA00012: .*csock.conf:[0-9]*: PreforkAppSocketDir $dir/csock: httpd's user www-data cannot enter it" <<<"$out"
 # A temporary directory www-data cannot write to (root's, 0755): every
 # spooled body would get 500.
 mkdir -m 755 "$dir/rtmp"
 { cat "$conf"; echo "PreforkAppTempDir \"$dir/rtmp\""; } >"$dir/rtmp.conf"
 out=$("$HTTPD" -t -f "$dir/rtmp.conf" 2>&1)
 check "a PreforkAppTempDir www-data cannot write to fails the configuration test" \
-    grep -q "PA00014: .*rtmp.conf:[0-9]*: PreforkAppTempDir $dir/rtmp: httpd's User www-data cannot write there" <<<"$out"
+    grep -q "PA00014: .*rtmp.conf:[0-9]*: PreforkAppTempDir $dir/rtmp: httpd's user www-data cannot write there" <<<"$out"
 
 # From here on, what is made in $dir inherits this, unless it drops it.
 setfacl -d -m u:nobody:rwx,g::---,m::rwx "$dir"

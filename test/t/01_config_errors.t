@@ -19,6 +19,15 @@ my $app = qq{PreforkApp a "$hello"};
 # A directory whose socket paths would not fit in 108 bytes.
 my $longdir = File::Temp->newdir('pa-' . ('d' x 80) . 'XXXX', TMPDIR => 1);
 
+# Directories closed to the workers' user, who is httpd's own (Apache::Test
+# refuses root): found at configtest, not by a crash loop or a 500 per
+# request.
+my $me = getpwuid($>);
+my $closed = File::Temp->newdir('pa-closedXXXX', TMPDIR => 1);
+chmod 0, "$closed";
+my $readonly = File::Temp->newdir('pa-roXXXX', TMPDIR => 1);
+chmod 0500, "$readonly";
+
 # [ what, config lines, reason regex, index of the bad line (default: last) ]
 my @cases = (
     [ 'unknown key',            [ "$app colour=blue" ],      qr/unknown key 'colour'/ ],
@@ -101,6 +110,8 @@ my @cases = (
       qr{cwd=/nonexistent/pa-dir: No such file or directory} ],
     [ 'cwd= not a directory',   [ "$app cwd=/etc/hostname" ],
       qr{cwd=/etc/hostname: not a directory} ],
+    [ 'cwd= closed to the workers', [ "$app cwd=$closed" ],
+      qr{PA00022: .*PreforkApp a: its workers \(user \Q$me\E\) cannot enter their working directory '\Q$closed\E' \(cwd=\)} ],
     [ 'rlimit-core bad',        [ "$app rlimit-core=lots" ],
       qr/rlimit-core=lots is not a number \(e\.g\. 64M\) \(or unlimited\)/ ],
     [ 'cache-lock= bad', [ 'PreforkAppCache main 1M', "$app cache=main cache-lock=-1" ],
@@ -129,6 +140,10 @@ my @cases = (
                                 qr{PA00014: .*PreforkAppTempDir /nonexistent-pa-tmp: No such file or directory} ],
     [ 'PreforkAppTempDir a file', [ $app, "PreforkAppTempDir $plain" ],
                                 qr{PA00014: .*PreforkAppTempDir \Q$plain\E: not a directory} ],
+    [ 'PreforkAppTempDir not writable', [ $app, "PreforkAppTempDir $readonly" ],
+                                qr{PA00014: .*PreforkAppTempDir \Q$readonly\E: httpd's user \Q$me\E cannot write there} ],
+    [ 'PreforkAppSocketDir closed', [ $app, "PreforkAppSocketDir $closed" ],
+                                qr{PA00012: .*PreforkAppSocketDir \Q$closed\E: httpd's user \Q$me\E cannot enter it} ],
     [ 'PreforkAppEnv for an unknown app', [ 'PreforkAppEnv nosuch FOO bar' ],
                                 qr/PreforkAppEnv: no PreforkApp named 'nosuch'/ ],
     [ 'PreforkAppEnv bad variable name', [ $app, 'PreforkAppEnv a 1FOO bar' ],
@@ -265,7 +280,6 @@ like($r{out}, qr{PA00019: \Q$r{file}\E:$r{first}: PreforkApp tr: touch-reload=/n
 ok($r{rc} == 0, 'user=nobody, httpd not root: passes') or diag($r{out});
 like($r{out}, qr/PA00020: \Q$r{file}\E:$r{first}: PreforkApp other: user=nobody is ignored: httpd is not started as root, so its workers run as httpd does \(uid $>, gid \d+\)/,
      '... warned that user= is ignored, with file and line');
-my $me = getpwuid($>);
 %r = configtest(qq{PreforkApp mine "$hello" user=$me});
 ok($r{rc} == 0 && $r{out} !~ /PA00020/, 'user= naming httpd\'s own user: no such warning') or diag($r{out});
 
