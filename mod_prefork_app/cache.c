@@ -42,10 +42,9 @@ APLOG_USE_MODULE(prefork_app);
 
 #define PA_CACHE_FILTER     "PREFORK_APP_CACHE_SAVE"
 #define PA_CACHE_MAGIC      0x50414354u     /* "PACT": with its stale windows */
-/* How long drop_page()'s note stays: past queue-timeout + request-timeout
- * by this, or this long for an app without request-timeout. */
+/* How long a note that a page or tag was dropped stays: past the longest
+ * queue-timeout + request-timeout of the zone's apps by this. */
 #define PA_CACHE_DROP_SLACK   10
-#define PA_CACHE_DROP_UNBOUND apr_time_from_sec(3600)
 #define PA_CACHE_MAX_BODY   (1024 * 1024)   /* larger responses pass uncached */
 /* The name of the pair that keeps the app's own status line ("Status: 200
  * Fine"): no header can have it (':' is not a token character). */
@@ -651,23 +650,38 @@ static const char *note_key(apr_pool_t *p, const char *kind, const char *key)
                        NULL);
 }
 
-/* Whether the page at key was dropped (an unsafe request to it succeeded)
- * since the request r that made a copy of it arrived: that copy may be
- * the old page. */
+/* Whether name (a page's key: kind "!dropped", after an unsafe request
+ * to it succeeded; or a tag: "!tagdrop", an app's invalidate header) was
+ * dropped since the request r that made a copy of the page arrived: that
+ * copy may be the old page. */
 static int dropped_since(apr_shm_cache_t *zone, request_rec *r,
-                         const char *key)
+                         const char *kind, const char *name)
 {
     void *val;
     apr_size_t len;
     apr_time_t at;
 
-    if (apr_shm_cache_peek(zone, note_key(r->pool, "!dropped", key), &val,
+    if (apr_shm_cache_peek(zone, note_key(r->pool, kind, name), &val,
                            &len, NULL, r->pool) != APR_SUCCESS
         || len != sizeof(at)) {
         return 0;
     }
     memcpy(&at, val, sizeof(at));
     return at >= r->request_time;
+}
+
+/* The same for the page at key or any of its tags. */
+static int page_dropped(apr_shm_cache_t *zone, request_rec *r,
+                        const char *key, const char *const *tags, int ntags)
+{
+    int i;
+
+    for (i = 0; i < ntags; i++) {
+        if (dropped_since(zone, r, "!tagdrop", tags[i])) {
+            return 1;
+        }
+    }
+    return dropped_since(zone, r, "!dropped", key);
 }
 
 static void store(request_rec *r, pa_cache_save_t *ctx)
@@ -756,16 +770,17 @@ static void store(request_rec *r, pa_cache_save_t *ctx)
             tags[ntags++] = tok;
         }
     }
-    if (dropped_since(zone, r, ctx->key)) {
+    if (page_dropped(zone, r, ctx->key, tags, ntags)) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00609)
-                      "app %s: response not cached: the page was dropped "
-                      "while it was made", ctx->app->name);
+                      "app %s: response not cached: the page (or one of "
+                      "its tags) was dropped while it was made",
+                      ctx->app->name);
         return;
     }
     rv = apr_shm_cache_set_tagged(zone, ctx->key, val,
                                   sizeof(e) + hb.len + ctx->len,
                                   lasts, tags, ntags);
-    if (rv == APR_SUCCESS && dropped_since(zone, r, ctx->key)) {
+    if (rv == APR_SUCCESS && page_dropped(zone, r, ctx->key, tags, ntags)) {
         apr_shm_cache_delete(zone, ctx->key);   /* dropped meanwhile */
     }
     else if (rv == APR_SUCCESS) {
@@ -779,22 +794,29 @@ static void store(request_rec *r, pa_cache_save_t *ctx)
     }
 }
 
-/* RFC 9111 4.4: the page at key may have changed. A GET in flight may
- * still bring the old page: a note beside the page ("dropped at T", in
- * the zone for as long as a request can take) tells it not to store it
- * (dropped_since()). The note goes first: a GET that stores between it and
- * the delete has its page deleted, one that stores after finds the note.
- * Either fails only when another process holds the zone's lock too long:
+/* A GET in flight may still bring the old page of what is dropped: a note
+ * ("dropped at T", in the zone for as long as a request of its apps can
+ * take) tells it not to store it (dropped_since()). The note goes first:
+ * a GET that stores between it and the drop has its page dropped, one
+ * that stores after finds the note. */
+static apr_status_t drop_note(request_rec *r, const pa_app_t *app,
+                              const char *kind, const char *name)
+{
+    apr_time_t now = apr_time_now();
+
+    return apr_shm_cache_set(app->cache->handle,
+                             note_key(r->pool, kind, name), &now, sizeof(now),
+                             apr_time_from_sec(app->cache->request_span
+                                               + PA_CACHE_DROP_SLACK));
+}
+
+/* RFC 9111 4.4: the page at key may have changed (drop_note()). Either
+ * step fails only when another process holds the zone's lock too long:
  * the old page is then served until its max-age, which the admin must
  * hear of. */
 static void drop_page(request_rec *r, const pa_app_t *app, const char *key)
 {
     apr_shm_cache_t *zone = app->cache->handle;
-    apr_time_t now = apr_time_now();
-    apr_interval_time_t lasts = app->request_timeout
-        ? apr_time_from_sec(app->queue_timeout + app->request_timeout
-                            + PA_CACHE_DROP_SLACK)
-        : PA_CACHE_DROP_UNBOUND;
     apr_status_t rv;
 
     /* No page is stored under a key the zone refuses (a long URL), nor can
@@ -802,8 +824,7 @@ static void drop_page(request_rec *r, const pa_app_t *app, const char *key)
     if (strlen(key) > APR_SHM_CACHE_MAX_KEY) {
         return;
     }
-    rv = apr_shm_cache_set(zone, note_key(r->pool, "!dropped", key), &now,
-                           sizeof(now), lasts);
+    rv = drop_note(r, app, "!dropped", key);
     if (rv == APR_SUCCESS) {
         rv = apr_shm_cache_delete(zone, key);
     }
@@ -1423,21 +1444,65 @@ pa_cache_served_e pa_cache_served(const pa_cache_save_t *lookup)
     return lookup ? lookup->served : PA_CACHE_NONE;
 }
 
-void pa_cache_take_tags(request_rec *r, pa_app_t *app)
+/* The app's header name (all its fields, both tables), taken off the
+ * answer; NULL if it sent none. */
+static char *take_header(request_rec *r, const char *name)
 {
-    const char *out, *err;
+    const char *out = apr_table_getm(r->pool, r->headers_out, name);
+    const char *err = apr_table_getm(r->pool, r->err_headers_out, name);
+
+    apr_table_unset(r->headers_out, name);
+    apr_table_unset(r->err_headers_out, name);
+    return out && err ? apr_pstrcat(r->pool, out, ", ", err, NULL)
+                      : apr_pstrdup(r->pool, out ? out : err);
+}
+
+/* Drops every stored page that carries tag, with a note for the GETs in
+ * flight (drop_note()). */
+static void drop_tag(request_rec *r, const pa_app_t *app, const char *tag)
+{
+    apr_size_t removed = 0;
+    apr_status_t rv = APR_SHM_CACHE_EBADTAG;
+    char err[128];
+
+    /* No note for a tag no page can carry. */
+    if (strlen(tag) <= APR_SHM_CACHE_MAX_TAG) {
+        rv = drop_note(r, app, "!tagdrop", tag);
+    }
+    if (rv == APR_SUCCESS) {
+        rv = apr_shm_cache_invalidate_tag(app->cache->handle, tag, &removed);
+    }
+    if (rv == APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00618)
+                      "app %s: dropped tag '%s' from cache zone %s (%"
+                      APR_SIZE_T_FMT " pages)", app->name, tag,
+                      app->cache->name, removed);
+        return;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, PALOGNO(00619)
+                  "app %s: " PA_CACHE_INVALIDATE_HEADER ": tag '%.80s' not "
+                  "dropped from cache zone %s: %s", app->name, tag,
+                  app->cache->name,
+                  apr_shm_cache_strerror(rv, err, sizeof(err)));
+}
+
+void pa_cache_take_headers(request_rec *r, pa_app_t *app)
+{
+    char *tags, *state, *tag;
 
     if (!app->cache) {
         return;
     }
-    out = apr_table_getm(r->pool, r->headers_out, PA_CACHE_TAGS_HEADER);
-    err = apr_table_getm(r->pool, r->err_headers_out, PA_CACHE_TAGS_HEADER);
-    if (out || err) {
-        apr_table_setn(r->notes, PA_CACHE_TAGS_NOTE,
-                       out && err ? apr_pstrcat(r->pool, out, ", ", err, NULL)
-                                  : out ? out : err);
-        apr_table_unset(r->headers_out, PA_CACHE_TAGS_HEADER);
-        apr_table_unset(r->err_headers_out, PA_CACHE_TAGS_HEADER);
+    if ((tags = take_header(r, PA_CACHE_TAGS_HEADER)) != NULL) {
+        apr_table_setn(r->notes, PA_CACHE_TAGS_NOTE, tags);
+    }
+    if ((tags = take_header(r, PA_CACHE_INVALIDATE_HEADER)) == NULL
+        || !app->cache->handle) {
+        return;
+    }
+    for (tag = apr_strtok(tags, ", ", &state); tag;
+         tag = apr_strtok(NULL, ", ", &state)) {
+        drop_tag(r, app, tag);
     }
 }
 

@@ -15,6 +15,9 @@
 /* The request note that carries those tags from the header scan to the
  * cache's output filter. */
 #define PA_CACHE_TAGS_NOTE "prefork-app-cache-tags"
+/* Response header an app sets to drop every stored page of these tags
+ * ("a, b") from its zone, on any answer; removed as the tags header. */
+#define PA_CACHE_INVALIDATE_HEADER "X-Prefork-App-Cache-Invalidate"
 /* HIT, STALE or MISS, on an answer of an app with cache= (never the app's
  * own). */
 #define PA_CACHE_STATUS_HEADER "X-Prefork-App-Cache"
@@ -69,8 +72,9 @@ pa_cache_served_e pa_cache_served(const pa_cache_save_t *lookup);
 
 /* Header scan of an app's reply: take the tags header off (on every path,
  * an error or a redirect included) and leave it in a note for the cache's
- * output filter. Nothing for an app without cache=. */
-void pa_cache_take_tags(request_rec *r, pa_app_t *app);
+ * output filter; take the invalidate header off and drop its tags' pages
+ * from the zone. Nothing for an app without cache=. */
+void pa_cache_take_headers(request_rec *r, pa_app_t *app);
 
 /* Handler, an app's reply that goes no further than the handler (a local
  * redirect, before it is followed; a redirect to a URL or a 412, returned

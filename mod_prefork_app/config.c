@@ -1734,6 +1734,13 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
                              other ? other : "", other ? "')" : "");
                 return !OK;
             }
+            /* A note that a page was dropped must outlast every request
+             * that could store it (cache.c). */
+            if (app->queue_timeout + app->request_timeout
+                > app->cache->request_span) {
+                app->cache->request_span = app->queue_timeout
+                                           + app->request_timeout;
+            }
         }
         else if (app->stale_while_revalidate || app->stale_if_error
                  || app->cache_lock) {

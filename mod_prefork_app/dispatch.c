@@ -1012,7 +1012,7 @@ static void headers_done(pa_req_t *q)
     /* Whether an answer came from the response cache is ours to say. */
     apr_table_unset(r->headers_out, PA_CACHE_STATUS_HEADER);
     apr_table_unset(r->err_headers_out, PA_CACHE_STATUS_HEADER);
-    pa_cache_take_tags(r, q->app);
+    pa_cache_take_headers(r, q->app);
     if (rc == HTTP_NOT_MODIFIED) {
         /* No body, but read to the end. */
         r->status = HTTP_NOT_MODIFIED;

@@ -37,6 +37,8 @@ typedef struct pa_cache_zone_t {
     int index;
     const char *path;           /* segment name workers attach to */
     struct apr_shm_cache_t *handle;  /* created in post_config (cache.c) */
+    int request_span;           /* the longest queue-timeout +
+                                 * request-timeout of its apps, s */
 } pa_cache_zone_t;
 
 /* One PreforkApp line. Times are in seconds as typed (0 = off where the

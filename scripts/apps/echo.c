@@ -9,7 +9,7 @@
  *                    "X-App-Error: yes" (an app failing for a while)
  *   redirect=URL     send "Location: URL" (a local redirect when it starts with /)
  *   postredirect=URL the same, to a POST only
- *   header=Name:val  an extra response header (header2= for a second one)
+ *   header=Name:val  an extra response header (header2=, header3= for more)
  *   etag=X           send ETag: "X" (for conditional requests)
  *   cl=1             send Content-Length
  *   bytes=N          the body is N bytes of a fixed pattern instead of the dump
@@ -32,8 +32,8 @@
  *   nobody=1         headers only (as for HEAD), whatever else was asked
  *   readmax=N        read at most N bytes of the body and answer, leaving the
  *                    rest unread (as an app that refuses an upload does)
- *   headfirst=S      FastCGI: send the header block (Content-Type, header=,
- *                    header2=) before reading the body, flush, sleep S
+ *   headfirst=S      FastCGI: send the header block (Content-Type, header=
+ *                    and the like) before reading the body, flush, sleep S
  *                    seconds, then read the body and answer as whoami=1
  *   progress=S       with headfirst=: while the body is read, a line
  *                    "got N" (bytes read so far) after each read, flushed,
@@ -242,19 +242,25 @@ static unsigned long fnv1a(const char *p, size_t len)
 
 static unsigned long served;
 
+/* header=, header2=, header3=: lines of the header block as given. */
+static void extra_headers(conv_t *c, const char *qs)
+{
+    static const char *const names[] = { "header", "header2", "header3" };
+    const char *v;
+    size_t i;
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if ((v = param(qs, names[i])) != NULL) {
+            say(c, "%s\r\n", v);
+        }
+    }
+}
+
 /* headfirst=S: the header block before the body is read, then a pause. */
 static void head_first(conv_t *c, double seconds)
 {
-    const char *qs = getparam(c, "QUERY_STRING");
-    const char *v;
-
     say(c, "Content-Type: text/plain; charset=utf-8\r\n");
-    if ((v = param(qs, "header")) != NULL) {
-        say(c, "%s\r\n", v);
-    }
-    if ((v = param(qs, "header2")) != NULL) {
-        say(c, "%s\r\n", v);
-    }
+    extra_headers(c, getparam(c, "QUERY_STRING"));
     say(c, "\r\n");
     flush(c);
     sleep_seconds(seconds);
@@ -342,12 +348,7 @@ static void respond(conv_t *c)
             && (m = getparam(c, "REQUEST_METHOD")) && !strcmp(m, "POST"))) {
         say(c, "Location: %s\r\n", v);
     }
-    if ((v = param(qs, "header")) != NULL) {
-        say(c, "%s\r\n", v);
-    }
-    if ((v = param(qs, "header2")) != NULL) {
-        say(c, "%s\r\n", v);
-    }
+    extra_headers(c, qs);
     if ((v = param(qs, "etag")) != NULL) {
         say(c, "ETag: \"%s\"\r\n", v);
     }
