@@ -63,6 +63,7 @@ void *pa_merge_dir_config(apr_pool_t *p, void *base, void *add)
     conf->status_exts = !b->status_exts ? a->status_exts
                         : !a->status_exts ? b->status_exts
                         : apr_array_append(p, b->status_exts, a->status_exts);
+    conf->status_apps = a->status_apps ? a->status_apps : b->status_apps;
     return conf;
 }
 
@@ -905,6 +906,24 @@ static const char *cmd_prefork_app_max_procs(cmd_parms *cmd, void *dummy,
     return NULL;
 }
 
+/* The apps a status page here shows (their names are checked once every
+ * PreforkApp is known: check_handlers()). */
+static const char *cmd_status_apps(cmd_parms *cmd, void *dconf, int argc,
+                                   char *const argv[])
+{
+    pa_dir_conf_t *conf = dconf;
+    int i;
+
+    if (argc < 1) {
+        return "PreforkAppStatusApps takes one or more app names";
+    }
+    conf->status_apps = apr_table_make(cmd->pool, argc);
+    for (i = 0; i < argc; i++) {
+        apr_table_setn(conf->status_apps, argv[i], "");
+    }
+    return NULL;
+}
+
 /* by: PA_PLACED_BY_SET next to a SetHandler, PA_PLACED_BY_ADD and the
  * extensions next to an AddHandler, "" next to a RewriteRule. */
 static const char *cmd_status_placed(cmd_parms *cmd, void *dconf,
@@ -957,6 +976,9 @@ const command_rec pa_cmds[] = {
     AP_INIT_TAKE1("PreforkAppMaxProcesses", cmd_prefork_app_max_procs, NULL,
         RSRC_CONF, "N: at most N workers of all apps together (idle ones of "
         "other apps make room for an app with requests waiting)"),
+    AP_INIT_TAKE_ARGV("PreforkAppStatusApps", cmd_status_apps, NULL,
+        RSRC_CONF | ACCESS_CONF, "NAME [NAME ...]: the apps the status page "
+        "shows here, and their cache zones (default: every app and zone)"),
     AP_INIT_RAW_ARGS(PA_STATUS_PLACED, cmd_status_placed, NULL,
         RSRC_CONF | ACCESS_CONF, "added by the module where the "
         "configuration files set the status handler; not for hand use"),
@@ -1350,6 +1372,24 @@ static void check_later_locations(handler_walk_t *w, const ap_directive_t *d)
     later_locations(w, sec, url, sec->next, !sec->parent);
 }
 
+/* A status page's PreforkAppStatusApps names apps. */
+static int check_status_apps(handler_walk_t *w, const ap_directive_t *d)
+{
+    const char *args = d->args;
+    const char *name;
+
+    while (*(name = ap_getword_conf(w->ptemp, &args))) {
+        if (!pa_find_app(w->conf, name)) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, w->s,
+                         PALOGNO(00023) "%s:%d: PreforkAppStatusApps: no "
+                         "PreforkApp named '%s'", d->filename, d->line_num,
+                         name);
+            return !OK;
+        }
+    }
+    return OK;
+}
+
 /* Every SetHandler/AddHandler/RewriteRule [H=] naming prefork-app:NAME in
  * the whole tree, wherever it sits (vhost, Location, Directory, .conf
  * includes), names an app; and who names it where (bind_mentions()). */
@@ -1386,6 +1426,10 @@ static int check_handlers(handler_walk_t *w, const ap_directive_t *d,
                 say_status_access(w, d, word);
                 check_later_locations(w, d);
             }
+        }
+        if (!strcasecmp(d->directive, "PreforkAppStatusApps")
+            && check_status_apps(w, d) != OK) {
+            return !OK;
         }
         if (!strcasecmp(d->directive, "<VirtualHost")) {
             /* (Not found, it counts as the main server's: no binding.) */

@@ -139,6 +139,8 @@ typedef struct pa_dir_conf_t {
     apr_array_header_t *status_exts; /* the extensions (char *, lowercase,
                                  * no dot) a top-level AddHandler gives it,
                                  * or NULL */
+    apr_table_t *status_apps;   /* PreforkAppStatusApps: the apps the
+                                 * status page shows here; NULL: all */
 } pa_dir_conf_t;
 
 /* status_placed: by a section (or any SetHandler), or only by a RewriteRule

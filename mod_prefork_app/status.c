@@ -37,7 +37,7 @@ typedef enum { ST_HTML, ST_JSON, ST_METRICS, ST_PING } st_format_e;
 typedef struct {
     st_format_e fmt;
     int refresh;                    /* HTML reload period, 0: none */
-    apr_table_t *only;              /* app=NAME names, or NULL: every app */
+    const apr_table_t *only;        /* app=NAME names, or NULL: every app */
     const char *keep;               /* those app=NAME words, for the links */
 } st_args_t;
 
@@ -186,8 +186,25 @@ typedef struct {
 
 /* ---- cache zones ----------------------------------------------------------- */
 
+/* Whether an app named in apps stores into zone z. */
+static int st_zone_used(const pa_server_conf_t *conf, const apr_table_t *apps,
+                        const pa_cache_zone_t *z)
+{
+    int i;
+
+    for (i = 0; i < conf->apps->nelts; i++) {
+        const pa_app_t *app = APR_ARRAY_IDX(conf->apps, i, pa_app_t *);
+
+        if (app->cache == z && apr_table_get(apps, app->name)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 apr_array_header_t *pa_status_cache_zones(apr_pool_t *p,
-                                          const pa_server_conf_t *conf)
+                                          const pa_server_conf_t *conf,
+                                          const apr_table_t *apps)
 {
     int n = conf && conf->zones ? conf->zones->nelts : 0;
     apr_array_header_t *zones = apr_array_make(p, n ? n : 1,
@@ -197,9 +214,13 @@ apr_array_header_t *pa_status_cache_zones(apr_pool_t *p,
     for (i = 0; i < n; i++) {
         const pa_cache_zone_t *z = APR_ARRAY_IDX(conf->zones, i,
                                                  pa_cache_zone_t *);
-        pa_status_zone_t *sz = apr_array_push(zones);
+        pa_status_zone_t *sz;
         apr_shm_cache_stats_t st;
 
+        if (apps && !st_zone_used(conf, apps, z)) {
+            continue;
+        }
+        sz = apr_array_push(zones);
         memset(sz, 0, sizeof(*sz));
         sz->name = z->name;
         sz->size = z->size;
@@ -397,9 +418,12 @@ static const pa_server_conf_t *st_conf(request_rec *r)
     return pa_scoreboard ? pa_scoreboard->conf : pa_get_conf(r->server);
 }
 
-/* usage: also the workers' RSS and CPU time, and the zones' figures. */
+/* The apps named in only (NULL: all); the zones of those in scope (NULL:
+ * all). usage: also the workers' RSS and CPU time, and the zones'
+ * figures. */
 static void st_snapshot(st_snapshot_t *snap, request_rec *r,
-                        const apr_table_t *only, int usage)
+                        const apr_table_t *only, const apr_table_t *scope,
+                        int usage)
 {
     pa_sb_t *sb = pa_scoreboard;
     const pa_server_conf_t *conf = st_conf(r);
@@ -437,7 +461,7 @@ static void st_snapshot(st_snapshot_t *snap, request_rec *r,
         st_window(sa, a, sb->hdr, snap->now);
         st_app_workers(sa, sb, a, snap->now, r->pool, usage);
     }
-    snap->zones = usage ? pa_status_cache_zones(r->pool, conf) : NULL;
+    snap->zones = usage ? pa_status_cache_zones(r->pool, conf, scope) : NULL;
     snap->max_procs = conf->max_procs;
 }
 
@@ -1221,6 +1245,7 @@ static int st_ping(request_rec *r, const st_snapshot_t *snap)
 static void st_parse_args(request_rec *r, st_args_t *a)
 {
     char *args, *word, *state;
+    apr_table_t *named = NULL;
 
     memset(a, 0, sizeof(*a));
     a->fmt = ST_HTML;
@@ -1260,23 +1285,27 @@ static void st_parse_args(request_rec *r, st_args_t *a)
             if (ap_unescape_url(eq) != OK) {
                 eq = "";                    /* names no app */
             }
-            if (!a->only) {
-                a->only = apr_table_make(r->pool, 4);
+            if (!named) {
+                a->only = named = apr_table_make(r->pool, 4);
             }
-            apr_table_setn(a->only, eq, "");
+            apr_table_setn(named, eq, "");
         }
     }
 }
 
-/* Whether every app=NAME names a configured app. */
-static int st_all_apps(request_rec *r, const apr_table_t *only)
+/* Whether every app=NAME names a configured app, one of scope's (if
+ * not NULL). */
+static int st_all_apps(request_rec *r, const apr_table_t *only,
+                       const apr_table_t *scope)
 {
     const apr_array_header_t *names = apr_table_elts(only);
     int i;
 
     for (i = 0; i < names->nelts; i++) {
-        if (!pa_find_app(st_conf(r),
-                         APR_ARRAY_IDX(names, i, apr_table_entry_t).key)) {
+        const char *name = APR_ARRAY_IDX(names, i, apr_table_entry_t).key;
+
+        if (!pa_find_app(st_conf(r), name)
+            || (scope && !apr_table_get(scope, name))) {
             return 0;
         }
     }
@@ -1363,6 +1392,7 @@ int pa_status_handler(request_rec *r)
     };
     const pa_dir_conf_t *dconf = ap_get_module_config(r->per_dir_config,
                                                       &prefork_app_module);
+    const apr_table_t *scope = dconf ? dconf->status_apps : NULL;
     st_snapshot_t snap;
     st_args_t args;
     int placed = 1;
@@ -1391,14 +1421,15 @@ int pa_status_handler(request_rec *r)
         return HTTP_METHOD_NOT_ALLOWED;
     }
     st_parse_args(r, &args);
-    if (args.only && !st_all_apps(r, args.only)) {
-        return HTTP_NOT_FOUND;
+    if (args.only && !st_all_apps(r, args.only, scope)) {
+        return HTTP_NOT_FOUND;     /* an app not shown here is none */
     }
     ap_set_content_type(r, types[args.fmt]);
     if (r->header_only && args.fmt != ST_PING) {
         return OK;              /* a HEAD's ping has the ping's status */
     }
-    st_snapshot(&snap, r, args.only, args.fmt != ST_PING);
+    st_snapshot(&snap, r, args.only ? args.only : scope, scope,
+                args.fmt != ST_PING);
     switch (args.fmt) {
     case ST_PING:
         return st_ping(r, &snap);

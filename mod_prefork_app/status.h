@@ -18,10 +18,12 @@ typedef struct pa_status_zone_t {
     apr_uint64_t expired;
 } pa_status_zone_t;
 
-/* Every PreforkAppCache zone of conf, in configuration order, as an array
- * of pa_status_zone_t allocated from p, with the statistics of the zones
- * that exist in this generation (have_stats). */
+/* Every PreforkAppCache zone of conf (those of the apps named in apps
+ * alone, unless it is NULL), in configuration order, as an array of
+ * pa_status_zone_t allocated from p, with the statistics of the zones that
+ * exist in this generation (have_stats). */
 apr_array_header_t *pa_status_cache_zones(apr_pool_t *p,
-                                          const pa_server_conf_t *conf);
+                                          const pa_server_conf_t *conf,
+                                          const apr_table_t *apps);
 
 #endif
