@@ -309,6 +309,41 @@ static const char *not_a_dir(apr_pool_t *p, const char *path)
     return fi.filetype != APR_DIR ? "not a directory" : NULL;
 }
 
+/* x-sendfile=DIR,...: each there, a directory, kept as its canonical path
+ * (X-Sendfile paths are compared with what the file opened is). */
+static const char *parse_sendfile_dirs(cmd_parms *cmd, pa_app_t *app,
+                                       const char *val)
+{
+    apr_pool_t *p = cmd->pool;
+    char *list = apr_pstrdup(p, val), *state, *word;
+    char real[PATH_MAX];
+
+    app->sendfile_dirs = apr_array_make(p, 2, sizeof(const char *));
+    for (word = apr_strtok(list, ",", &state); word;
+         word = apr_strtok(NULL, ",", &state)) {
+        const char *dir = ap_server_root_relative(p, word), *why;
+
+        if (!dir) {
+            return apr_psprintf(p, "x-sendfile=%s: not a valid path", word);
+        }
+        if (stopping(cmd->temp_pool)) {
+            APR_ARRAY_PUSH(app->sendfile_dirs, const char *) = dir;
+            continue;
+        }
+        if ((why = not_a_dir(p, dir)) != NULL) {
+            return apr_psprintf(p, "x-sendfile=%s: %s", dir, why);
+        }
+        if (!realpath(dir, real)) {
+            return apr_psprintf(p, "x-sendfile=%s: cannot be resolved", dir);
+        }
+        APR_ARRAY_PUSH(app->sendfile_dirs, const char *) = apr_pstrdup(p, real);
+    }
+    if (!app->sendfile_dirs->nelts) {
+        return "x-sendfile=: names no directory";
+    }
+    return NULL;
+}
+
 static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
                                int *spare_given)
 {
@@ -442,6 +477,9 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
         }
         return NULL;
     }
+    if (!strcmp(key, "x-sendfile")) {
+        return parse_sendfile_dirs(cmd, app, val);
+    }
     if (!strcmp(key, "touch-reload")) {
         app->touch_reload = *val ? ap_server_root_relative(p, val) : NULL;
         if (!app->touch_reload) {
@@ -503,7 +541,7 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
                         "idle-timeout, request-timeout, queue-timeout, "
                         "queue-limit, "
                         "die-timeout, start-delay, slowlog, touch-reload, "
-                        "cwd, "
+                        "cwd, x-sendfile, "
                         "keep-conn, sched, nice, rlimit-files, rlimit-core, "
                         "user, group, cache, stale-while-revalidate, "
                         "stale-if-error, cache-lock, reply-buffer, "

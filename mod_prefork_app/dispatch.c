@@ -22,6 +22,7 @@
 #include "scgi.h"
 #include "cache.h"
 #include "conn.h"
+#include "sendfile.h"
 
 #include "http_core.h"
 #include "http_protocol.h"
@@ -145,6 +146,8 @@ typedef struct pa_req_t {
     const char *why;                /* what failed it, for the access log */
     int status;                     /* to return from the handler, 0 = OK */
     const char *redirect;           /* local redirect after the reply */
+    const char *sendfile;           /* X-Sendfile: the reply's body is this
+                                     * file, sent after the reply */
     apr_bucket_brigade *hdr;        /* header block being collected */
     apr_table_t *out_before;        /* r->headers_out and err_headers_out */
     apr_table_t *err_out_before;    /* as they were before the app's headers */
@@ -963,7 +966,7 @@ static int stand_in_status(int status)
 static void headers_done(pa_req_t *q)
 {
     request_rec *r = q->r;
-    const char *location, *bad;
+    const char *location, *bad, *sendfile;
     char line[MAX_STRING_LEN];
     apr_off_t cl;
     int rc;
@@ -1013,6 +1016,9 @@ static void headers_done(pa_req_t *q)
     apr_table_unset(r->headers_out, PA_CACHE_STATUS_HEADER);
     apr_table_unset(r->err_headers_out, PA_CACHE_STATUS_HEADER);
     pa_cache_take_headers(r, q->app);
+    /* Never to the client (a path on this machine), also where it does not
+     * apply. */
+    sendfile = pa_sendfile_take(r, q->app);
     if (rc == HTTP_NOT_MODIFIED) {
         /* No body, but read to the end. */
         r->status = HTTP_NOT_MODIFIED;
@@ -1044,6 +1050,12 @@ static void headers_done(pa_req_t *q)
         else {
             q->status = HTTP_MOVED_TEMPORARILY;
         }
+        q->discard = 1;
+        return;
+    }
+    /* Its body is dropped for the file's, sent once the worker is free. */
+    if (sendfile) {
+        q->sendfile = sendfile;
         q->discard = 1;
     }
 }
@@ -2009,6 +2021,7 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
     q->overlong = 0;
     q->req_sent = 0;
     q->headers_done = q->ended = q->discard = 0;
+    q->sendfile = NULL;
     pa_fcgi_head_init(&q->head);
     apr_brigade_cleanup(q->hdr);
 
@@ -2300,6 +2313,13 @@ int pa_app_handler(request_rec *r)
     ap_add_cgi_vars(r);
     /* httpoxy: a client's "Proxy:" header must not become HTTP_PROXY. */
     apr_table_unset(r->subprocess_env, "HTTP_PROXY");
+    /* What a proxy in front of Rack or Symfony says (a client's own is no
+     * promise; without the key, one a proxy in front of httpd sets
+     * passes). */
+    if (q->app->sendfile_dirs) {
+        apr_table_setn(r->subprocess_env, PA_SENDFILE_TYPE_VAR,
+                       PA_SENDFILE_HEADER);
+    }
     /* A body that came without a length it keeps has one now: the app is
      * told, as for any other (PHP reads none without it). */
     if (q->body_complete && !body_length_header(r)
@@ -2381,6 +2401,10 @@ int pa_app_handler(request_rec *r)
         rc = q->status ? q->status : OK;
         if (q->status) {
             pa_cache_unfiltered(r, q->app, q->status);
+        }
+        else if (q->sendfile
+                 && (rc = pa_sendfile_serve(r, q->app, q->sendfile)) != OK) {
+            q->why = "x-sendfile";
         }
         break;
     case PA_FAIL_MANAGER:

@@ -84,6 +84,9 @@ typedef struct pa_app_t {
                                  * page another request fetches, 0 = off */
     const char *touch_reload;   /* touch-reload=PATH: its mtime changing replaces
                                  * the workers, NULL = off */
+    apr_array_header_t *sendfile_dirs; /* x-sendfile=: the canonical
+                                 * directories (const char *) whose files an
+                                 * X-Sendfile may name, NULL = off */
     int keep_conn;              /* keep-conn=on: FCGI_KEEP_CONN, shared kept connections
                                  * (-1 until pa_config_check: on for fastcgi) */
     int sched_batch;            /* sched=batch: workers run SCHED_BATCH (default) */

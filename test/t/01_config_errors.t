@@ -110,6 +110,9 @@ my @cases = (
       qr{cwd=/nonexistent/pa-dir: No such file or directory} ],
     [ 'cwd= not a directory',   [ "$app cwd=/etc/hostname" ],
       qr{cwd=/etc/hostname: not a directory} ],
+    [ 'x-sendfile= not a directory', [ "$app x-sendfile=/tmp,/etc/hostname" ],
+      qr{x-sendfile=/etc/hostname: not a directory} ],
+    [ 'x-sendfile= empty',      [ "$app x-sendfile=," ],     qr{x-sendfile=: names no directory} ],
     [ 'cwd= closed to the workers', [ "$app cwd=$closed" ],
       qr{PA00022: .*PreforkApp a: its workers \(user \Q$me\E\) cannot enter their working directory '\Q$closed\E' \(cwd=\)} ],
     [ 'rlimit-core bad',        [ "$app rlimit-core=lots" ],
@@ -218,7 +221,7 @@ my %r = configtest(
         . 'die-timeout=2 start-delay=1 slowlog=3 protocol=fastcgi keep-conn=off cache=main '
         . 'touch-reload=restart.txt queue-limit=4 reply-buffer=65536 reply-spool=16M '
         . 'max-memory=536870912 stale-while-revalidate=30 stale-if-error=600 cache-lock=5 '
-        . 'rlimit-files=64 rlimit-core=0 cwd=/tmp',
+        . 'rlimit-files=64 rlimit-core=0 cwd=/tmp x-sendfile=/tmp,/var/tmp',
     qq{PreforkApp two "$hello" processes=1},
     qq{PreforkApp three "$hello" processes=1 protocol=scgi keep-conn=off},
     qq{PreforkApp four "$hello" processes=1 protocol=cgi max-requests=1},

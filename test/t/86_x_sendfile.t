@@ -1,0 +1,141 @@
+# x-sendfile=DIR: an app answers with "X-Sendfile: PATH" and httpd sends
+# that file as the body, once the worker is free (mod_xsendfile's and
+# lighttpd's header): with its length, Last-Modified and ETag, conditional
+# requests and ranges as for a static file, never stored by the response
+# cache. Only regular files under the key's directories, whatever a link
+# or ".." says; anything else gets a status and one log line, and the
+# header never reaches the client.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use HTTP::Tiny ();
+use POSIX ();
+use Apache::Test qw(-withtestmore);
+use PATest qw(:all);
+
+plan tests => 46;
+
+my $echo = app_path('echo');
+my $files = File::Temp->newdir('pa-sfXXXX', TMPDIR => 1);
+my $outside = File::Temp->newdir('pa-outXXXX', TMPDIR => 1);
+sub put { my ($path, $data) = @_; open my $fh, '>', $path or die "$path: $!"; binmode $fh; print $fh $data; close $fh }
+my $small = "the file's own body\n";
+my $big = join('', map { chr(($_ * 7) % 256) } 0 .. 1024 * 1024 - 1);
+put("$files/a.txt", $small);
+put("$files/big.bin", $big);
+put("$outside/secret.txt", "not to be sent\n");
+mkdir "$files/sub";
+put("$files/sub/b.txt", "below\n");
+symlink("$outside/secret.txt", "$files/link-out") or die "symlink: $!";
+symlink("$files/a.txt", "$files/link-in") or die "symlink: $!";
+POSIX::mkfifo("$files/fifo", 0600) or die "mkfifo: $!";
+put("$files/closed.txt", "closed\n");
+chmod 0, "$files/closed.txt";
+
+# The directories are checked at configtest.
+my %c = configtest(qq{PreforkApp a "$echo" x-sendfile=$files,$outside/nosuch});
+ok($c{rc} != 0, 'x-sendfile= naming a directory that is not there: configtest fails');
+like($c{out}, qr{line $c{first} of \Q$c{file}\E:\s+PreforkApp a: x-sendfile=\Q$outside\E/nosuch: No such file or directory},
+     '... with the file, the line and the name');
+
+my $h = PATest::Httpd->new(conf => <<"EOF");
+PreforkApp sf "$echo" processes=2 x-sendfile=$files
+PreforkApp nosf "$echo" processes=1
+PreforkAppCache sz 1M
+PreforkApp csf "$echo" processes=1 x-sendfile=$files cache=sz
+<Location /sf>
+    SetHandler prefork-app:sf
+</Location>
+<Location /nosf>
+    SetHandler prefork-app:nosf
+</Location>
+<Location /csf>
+    SetHandler prefork-app:csf
+</Location>
+EOF
+ok($h->start, 'private httpd: an app with x-sendfile=, one without, one with a cache too')
+    or diag($h->error_log);
+
+sub esc { my $s = shift; $s =~ s/([^A-Za-z0-9_.\/-])/sprintf('%%%02X', ord $1)/ge; $s }
+# A request whose answer names PATH (extra query, method, request headers).
+sub ask {
+    my ($base, $path, %o) = @_;
+    my $url = $h->url("$base?header=X-Sendfile:" . esc($path) . ($o{query} // ''));
+    return HTTP::Tiny->new(timeout => 60)->request($o{method} || 'GET', $url,
+                                                   { headers => $o{headers} || {} });
+}
+
+my $r = ask('/sf/x', "$files/a.txt");
+is($r->{status}, 200, 'X-Sendfile of a file in the directory: 200');
+is($r->{content}, $small, 'the body is the file, not the app\'s');
+ok(!exists $r->{headers}{'x-sendfile'}, 'the header does not reach the client');
+is($r->{headers}{'content-length'}, length $small, 'Content-Length: the file\'s');
+like($r->{headers}{'content-type'}, qr{^text/plain}, 'the app\'s Content-Type');
+ok($r->{headers}{'last-modified'}, 'Last-Modified, from the file');
+ok($r->{headers}{etag}, 'an ETag, from the file');
+my ($etag, $lm) = ($r->{headers}{etag}, $r->{headers}{'last-modified'});
+
+$r = ask('/sf/x', "$files/a.txt", headers => { 'If-None-Match' => $etag });
+is($r->{status}, 304, 'If-None-Match with its ETag: 304');
+is($r->{content} // '', '', '... no body');
+$r = ask('/sf/x', "$files/a.txt", headers => { 'If-Modified-Since' => $lm });
+is($r->{status}, 304, 'If-Modified-Since its Last-Modified: 304');
+$r = ask('/sf/x', "$files/a.txt", headers => { Range => 'bytes=4-7' });
+is("$r->{status} $r->{content}", '206 file', 'Range: bytes=4-7: 206 and those bytes');
+$r = ask('/sf/x', "$files/a.txt", method => 'HEAD');
+is("$r->{status} $r->{headers}{'content-length'} " . length($r->{content} // ''), "200 @{[length $small]} 0",
+   'HEAD: the length, no body');
+$r = ask('/sf/x', "$files/big.bin");
+ok($r->{status} == 200 && $r->{content} eq $big, 'a file of 1 MB, whole') or diag("status $r->{status}, " . length($r->{content}) . ' bytes');
+$r = ask('/sf/x', "$files/sub/b.txt");
+is("$r->{status} $r->{content}", "200 below\n", 'a file in a subdirectory');
+$r = ask('/sf/x', "$files/link-in");
+is("$r->{status} $r->{content}", "200 $small", 'a link to a file in the directory');
+$r = ask('/sf/x', "$files/a.txt", query => '&status=404');
+is("$r->{status} $r->{content}", "404 $small", 'the app\'s status stays (a 404 page from a file)');
+
+# What is not sent: a status, and one line each.
+my $log = error_log_offset($h->log_file);
+my @bad = (
+    [ "$files/nosuch.txt",        404, qr/No such file or directory/ ],
+    [ "$outside/secret.txt",      502, qr/not in a directory of x-sendfile=/ ],
+    [ "$files/link-out",          502, qr/not in a directory of x-sendfile=/ ],
+    [ "$files/../" . (split m{/}, "$outside")[-1] . '/secret.txt', 502, qr/not in a directory of x-sendfile=/ ],
+    [ 'a.txt',                    502, qr/not an absolute path/ ],
+    [ "$files/sub",               502, qr/not a regular file/ ],
+    [ "$files/fifo",              502, qr/not a regular file/ ],
+    [ "$files/closed.txt",        403, qr/Permission denied/ ],
+);
+for my $b (@bad) {
+    my ($path, $status, $why) = @$b;
+    $r = ask('/sf/x', $path);
+    is($r->{status}, $status, "X-Sendfile: $path: $status");
+    like(error_log_since($log, $h->log_file), qr/PA00355: sf: X-Sendfile '\Q$path\E' not sent \($status\): $why/,
+         '... logged, with why');
+}
+unlike(join('', map { ask('/sf/x', $_->[0])->{content} } @bad), qr/not to be sent/, 'nothing of the file outside went out');
+
+# The app learns that it may (Rack's and Symfony's X-Sendfile-Type).
+$r = HTTP::Tiny->new->get($h->url('/sf/v'), { headers => { 'X-Sendfile-Type' => 'X-Accel-Redirect' } });
+like($r->{content}, qr/^HTTP_X_SENDFILE_TYPE=X-Sendfile$/m, 'its workers get HTTP_X_SENDFILE_TYPE=X-Sendfile (a client\'s own replaced)');
+$r = HTTP::Tiny->new->get($h->url('/nosf/v'), { headers => { 'X-Sendfile-Type' => 'X-Accel-Redirect' } });
+like($r->{content}, qr/^HTTP_X_SENDFILE_TYPE=X-Accel-Redirect$/m, 'without the key, the request\'s header passes as it is (a proxy in front may act on it)');
+
+# Without x-sendfile=, the header is the app's own.
+$r = ask('/nosf/x', "$files/a.txt");
+is($r->{status}, 200, 'an app without x-sendfile=: 200');
+is($r->{headers}{'x-sendfile'}, "$files/a.txt", '... its header passes');
+like($r->{content}, qr/^method=GET/, '... with its own body');
+
+# Never stored, whatever the app's Cache-Control says.
+my $cached = '&header2=Cache-Control:max-age%3D60';
+my @states = map { my $c = ask('/csf/x', "$files/a.txt", query => $cached);
+                   ($c->{headers}{'x-prefork-app-cache'} // '-') . " $c->{status}" } 1 .. 2;
+ok("@states" =~ /^\S+ 200 \S+ 200$/ && "@states" !~ /HIT|STALE/, 'an app with cache=: the file\'s answer is not stored')
+    or diag("@states");
+is(ask('/csf/x', "$files/a.txt", query => $cached)->{content}, $small, '... and sent each time');
+
+unlike($h->error_log, qr/\[(?:crit|alert|emerg)\]|PA00(?:118|119|124)/, 'nothing worse logged');
+is(scalar(() = error_log_since($log, $h->log_file) =~ /PA00355/g), 2 * @bad, 'one line per file not sent');
+ok($h->stop, 'httpd stops');
