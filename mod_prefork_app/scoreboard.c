@@ -780,6 +780,11 @@ int pa_sb_stats_second(const pa_stats_second_t *st, apr_uint32_t now_sec,
     return st->second == sec;
 }
 
+const apr_interval_time_t pa_sb_latency_bounds[PA_LATENCY_BOUNDS] = {
+    5000, 10000, 25000, 50000, 100000, 250000, 500000,
+    1000000, 2500000, 5000000, 10000000, 30000000
+};
+
 void pa_sb_record(pa_sb_t *sb, int app_index, int http_status,
                   apr_interval_time_t duration)
 {
@@ -798,6 +803,12 @@ void pa_sb_record(pa_sb_t *sb, int app_index, int http_status,
         apr_atomic_inc32(&st->count);
         apr_atomic_inc32(&st->hist[b]);
     }
+    for (b = 0; b < PA_LATENCY_BOUNDS && duration > pa_sb_latency_bounds[b];
+         b++) {
+    }
+    apr_atomic_inc64(&a->c.within[b]);
+    apr_atomic_add64(&a->c.duration_us, duration > 0 ? (apr_uint64_t)duration
+                                                     : 0);
     switch (http_status) {
     case HTTP_BAD_GATEWAY:
         apr_atomic_inc64(&a->c.status_502);

@@ -40,6 +40,7 @@
 #define PA_STATS_CLEARING 0xffffffffu   /* a bucket's second while the first
                                          * request of a new second clears it
                                          * (later than any second: skipped) */
+#define PA_LATENCY_BOUNDS 12            /* pa_sb_latency_bounds[] */
 
 typedef enum {
     PA_SLOT_EMPTY = 0,      /* no process */
@@ -154,8 +155,19 @@ typedef struct pa_app_counters_t {
     volatile apr_uint64_t cache_stale_if_error; /* ... stale, for a failure */
     volatile apr_uint64_t cache_lock_waits; /* misses that waited for another
                                              * request's fetch (cache-lock=) */
+    volatile apr_uint64_t duration_us;      /* the recorded requests' time */
+    volatile apr_uint64_t within[PA_LATENCY_BOUNDS + 1]; /* of those, how
+                                             * many took longer than the
+                                             * bound before and at most
+                                             * pa_sb_latency_bounds[i]; the
+                                             * last: longer than all */
     volatile apr_uint32_t queue_max;        /* longest queue seen */
 } pa_app_counters_t;
+
+/* The upper bounds of the request time histogram since start
+ * (pa_app_counters_t.within), in microseconds, ascending: Prometheus'
+ * default buckets and 30 s. */
+extern const apr_interval_time_t pa_sb_latency_bounds[PA_LATENCY_BOUNDS];
 
 /* One second of request timings (ring of PA_STATS_SECONDS). */
 typedef struct pa_stats_second_t {
@@ -390,9 +402,9 @@ typedef apr_size_t (*pa_sb_forward_fn)(void *baton, char *req,
  * forward(forward_baton, ...). */
 void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how,
                    pa_sb_forward_fn forward, void *forward_baton);
-/* Account one finished request in the stats ring: its duration, and the
- * error status the module answered with (502, 503 and 504 are counted; 0
- * or any other: none). */
+/* Account one finished request in the stats ring and the histogram since
+ * start: its duration, and the error status the module answered with (502,
+ * 503 and 504 are counted; 0 or any other: none). */
 void pa_sb_record(pa_sb_t *sb, int app_index, int http_status,
                   apr_interval_time_t duration);
 /* A copy of one bucket of the ring, for a reader at second now_sec: 1 if it

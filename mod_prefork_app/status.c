@@ -169,6 +169,10 @@ typedef struct {
     apr_uint64_t minute_requests;   /* finished in the window */
     double rps;
     double p50, p99;                /* seconds, < 0 = no request in the window */
+    apr_uint64_t timed;             /* requests recorded since start */
+    apr_uint64_t timed_us;          /* their time, summed */
+    apr_uint64_t at_most[PA_LATENCY_BOUNDS]; /* of those, how many took at
+                                     * most pa_sb_latency_bounds[i] */
     apr_int64_t rss;                /* sum over live workers, -1 = none known */
     double cpu;
     int usage_unknown;              /* live workers, none of whose /proc
@@ -327,6 +331,8 @@ static void st_window(st_app_t *sa, const pa_sb_app_t *a,
 
 static void st_app_counters(st_app_t *sa, const pa_app_counters_t *c)
 {
+    int b;
+
     sa->c[C_ACCEPTED] = c->accepted;
     sa->c[C_SPAWNED] = c->spawned;
     sa->c[C_EXITED] = c->exited;
@@ -351,6 +357,16 @@ static void st_app_counters(st_app_t *sa, const pa_app_counters_t *c)
     sa->c[C_CACHE_HIT] = c->cache_hits;
     sa->c[C_CACHE_STALE] = c->cache_stale;
     sa->c[C_CACHE_STALE_ERROR] = c->cache_stale_if_error;
+    /* Cumulative, as a histogram's buckets are: each read once, so that
+     * they never decrease along the bounds. */
+    sa->timed = 0;
+    for (b = 0; b <= PA_LATENCY_BOUNDS; b++) {
+        sa->timed += c->within[b];
+        if (b < PA_LATENCY_BOUNDS) {
+            sa->at_most[b] = sa->timed;
+        }
+    }
+    sa->timed_us = c->duration_us;
     sa->c[C_CACHE_LOCK_WAITS] = c->cache_lock_waits;
     sa->queue_max = c->queue_max;
 }
@@ -466,6 +482,24 @@ static void st_snapshot(st_snapshot_t *snap, request_rec *r,
 }
 
 /* ---- shared formatting ------------------------------------------------------ */
+
+/* A bound of the request time histogram as Prometheus' default buckets
+ * are written ("0.005", "2.5", "30"): APR's %g leaves out the 0 before
+ * the point. */
+static const char *st_le(apr_pool_t *p, apr_interval_time_t us)
+{
+    char *s = apr_psprintf(p, "%" APR_TIME_T_FMT ".%06" APR_TIME_T_FMT,
+                           us / APR_USEC_PER_SEC, us % APR_USEC_PER_SEC);
+    char *end = s + strlen(s) - 1;
+
+    while (*end == '0') {
+        *end-- = '\0';
+    }
+    if (*end == '.') {
+        *end = '\0';
+    }
+    return s;
+}
 
 static const char *st_state_name(apr_uint32_t state)
 {
@@ -627,7 +661,14 @@ static void st_json_app(request_rec *r, const st_snapshot_t *snap,
                "\"per_second\":%.3f,\"p50_seconds\":%s,\"p99_seconds\":%s},",
                sa->minute_requests, sa->rps, st_json_seconds(p, sa->p50),
                st_json_seconds(p, sa->p99));
-    ap_rputs("\"counters\":{", r);
+    ap_rprintf(r, "\"latency\":{\"count\":%" APR_UINT64_T_FMT ","
+               "\"sum_seconds\":%.6f,\"at_most\":{", sa->timed,
+               (double)sa->timed_us / APR_USEC_PER_SEC);
+    for (i = 0; i < PA_LATENCY_BOUNDS; i++) {
+        ap_rprintf(r, "%s\"%s\":%" APR_UINT64_T_FMT, i ? "," : "",
+                   st_le(p, pa_sb_latency_bounds[i]), sa->at_most[i]);
+    }
+    ap_rputs("}},\"counters\":{", r);
     for (i = 0; i < C_COUNT; i++) {
         ap_rprintf(r, "%s\"%s\":%" APR_UINT64_T_FMT, i ? "," : "",
                    st_counters[i].json, sa->c[i]);
@@ -822,8 +863,8 @@ static void st_metrics_apps(request_rec *r, const st_snapshot_t *snap,
     st_prom_app_gauge(r, snap, labels, "prefork_app_requests_per_second",
                       "Finished requests per second over the last minute.",
                       st_v_rps);
-    /* A summary without _sum and _count: the scoreboard keeps no running
-     * sum, and quantiles over a sliding window are what summaries carry. */
+    /* Quantiles over a sliding window, as summaries carry; without _sum
+     * and _count, which the histogram below has. */
     st_prom_family(r, "prefork_app_request_duration_seconds", "summary",
                    "Request duration quantiles over the last minute (absent without requests).");
     for (i = 0; i < snap->apps->nelts; i++) {
@@ -836,6 +877,27 @@ static void st_metrics_apps(request_rec *r, const st_snapshot_t *snap,
                        "quantile=\"0.99\"} %.6f\n",
                        labels[i], sa->p50, labels[i], sa->p99);
         }
+    }
+    /* Since start, in buckets: the one to aggregate across servers
+     * (histogram_quantile() of their sum). */
+    st_prom_family(r, "prefork_app_request_latency_seconds", "histogram",
+                   "Request time since httpd started.");
+    for (i = 0; i < snap->apps->nelts; i++) {
+        const st_app_t *sa = &APR_ARRAY_IDX(snap->apps, i, st_app_t);
+        int b;
+
+        for (b = 0; b < PA_LATENCY_BOUNDS; b++) {
+            ap_rprintf(r, "prefork_app_request_latency_seconds_bucket{app=\"%s\","
+                       "le=\"%s\"} %" APR_UINT64_T_FMT "\n", labels[i],
+                       st_le(r->pool, pa_sb_latency_bounds[b]), sa->at_most[b]);
+        }
+        ap_rprintf(r, "prefork_app_request_latency_seconds_bucket{app=\"%s\","
+                   "le=\"+Inf\"} %" APR_UINT64_T_FMT "\n"
+                   "prefork_app_request_latency_seconds_sum{app=\"%s\"} %.6f\n"
+                   "prefork_app_request_latency_seconds_count{app=\"%s\"} %"
+                   APR_UINT64_T_FMT "\n", labels[i], sa->timed, labels[i],
+                   (double)sa->timed_us / APR_USEC_PER_SEC, labels[i],
+                   sa->timed);
     }
     st_prom_app_gauge(r, snap, labels, "prefork_app_crash_backoff_level",
                       "Crash-loop backoff level, 0 = spawning normally.",

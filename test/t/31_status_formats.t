@@ -63,7 +63,7 @@ ok($app, "JSON: $APP listed") or $app = {};
 check_keys('app', $app, name => 'str', protocol => 'str', command => 'str',
            connections => 'str', pool => 'obj',
            processes => 'obj', queue => 'obj', crash_backoff_level => 'int',
-           last_minute => 'obj', counters => 'obj', workers => 'arr');
+           last_minute => 'obj', latency => 'obj', counters => 'obj', workers => 'arr');
 check_keys('app.pool', $app->{pool}, mode => 'str', sched => 'str', touch_reload => 'str|null',
            map { $_ => 'int' }
            qw(min max spare_min spare_max max_requests lifetime max_memory reply_buffer reply_spool body_spool idle_timeout
@@ -77,6 +77,9 @@ check_keys('app.processes', $app->{processes}, map { $_ => 'int' }
 check_keys('app.queue', $app->{queue}, length => 'int', max => 'int', capacity => 'int');
 check_keys('app.last_minute', $app->{last_minute}, requests => 'int', per_second => 'num',
            p50_seconds => 'num|null', p99_seconds => 'num|null');
+check_keys('app.latency', $app->{latency}, count => 'int', sum_seconds => 'num', at_most => 'obj');
+is(join(' ', sort { $a <=> $b } keys %{ $app->{latency}{at_most} || {} }),
+   '0.005 0.01 0.025 0.05 0.1 0.25 0.5 1 2.5 5 10 30', 'JSON: latency.at_most has the bounds');
 check_keys('app.counters', $app->{counters}, map { $_ => 'int' }
            qw(accepted spawned exited crashed recycled_max_requests recycled_lifetime
               recycled_idle recycled_touch_reload recycled_max_memory killed_timeout killed_client_gone max_processes_reached http_502 http_503
@@ -121,7 +124,7 @@ my %labels;
 for my $f (values %$m) {
     $labels{$_}++ for map { keys %{ $_->{labels} } } @{ $f->{samples} || [] };
 }
-is(join(',', grep { !/^(app|state|zone|reason|code|how|quantile|protocol|mode)$/ } sort keys %labels),
+is(join(',', grep { !/^(app|state|zone|reason|code|how|quantile|le|protocol|mode)$/ } sort keys %labels),
    '', 'metrics: only the documented labels');
 is(metric_value($m, 'prefork_app_info', app => $APP, protocol => 'fastcgi', mode => 'static'), 1,
    'metrics: app info');
@@ -130,6 +133,32 @@ is(metric_value($m, 'prefork_app_cache_size_bytes', zone => 'statuszone'), 1024 
    'metrics: zone size');
 is(($m->{prefork_app_requests_total} || {})->{type}, 'counter', 'metrics: requests are a counter');
 is(($m->{prefork_app_workers} || {})->{type}, 'gauge', 'metrics: workers are a gauge');
+
+# ---- the request time histogram (since start) ----------------------------------
+sub latency { my $d = eval { JSON::PP->new->utf8->decode(GET("/app-status?json&app=$APP")->content) } || {};
+              return ($d->{apps} || [ {} ])->[0]{latency} || {} }
+my $l0 = latency();
+GET("/$APP/slow?sleep=0.3");
+GET("/$APP/fast") for 1 .. 2;
+my $l1 = latency();
+is($l1->{count} - $l0->{count}, 3, 'JSON: latency.count counts the app\'s requests');
+ok($l1->{sum_seconds} - $l0->{sum_seconds} >= 0.3, 'JSON: latency.sum_seconds adds their time')
+    or diag("$l0->{sum_seconds} -> $l1->{sum_seconds}");
+ok($l1->{at_most}{'0.25'} - $l0->{at_most}{'0.25'} <= 2, 'JSON: the one of 0.3 s is not at most 0.25 s');
+is($l1->{at_most}{'30'} - $l0->{at_most}{'30'}, 3, '... all three are at most 30 s');
+($m, @errors) = parse_metrics(GET("/app-status?metrics&app=$APP")->content);
+ok(!@errors, 'metrics: the histogram parses') or diag(join "\n", @errors);
+is(($m->{prefork_app_request_latency_seconds} || {})->{type}, 'histogram', 'metrics: prefork_app_request_latency_seconds is a histogram');
+my @buckets = map { $_->{value} } grep { $_->{name} =~ /_bucket$/ }
+              @{ ($m->{prefork_app_request_latency_seconds} || {})->{samples} || [] };
+is(scalar @buckets, 13, 'metrics: 12 bounds and +Inf');
+ok(!grep({ $buckets[$_] < $buckets[$_ - 1] } 1 .. $#buckets), 'metrics: the buckets never decrease');
+is(metric_value($m, 'prefork_app_request_latency_seconds_bucket', app => $APP, le => '+Inf'),
+   metric_value($m, 'prefork_app_request_latency_seconds_count', app => $APP), 'metrics: le="+Inf" is the count');
+is(metric_value($m, 'prefork_app_request_latency_seconds_count', app => $APP), $l1->{count},
+   'metrics: the count is the JSON\'s');
+is(metric_value($m, 'prefork_app_request_latency_seconds_bucket', app => $APP, le => '0.25'),
+   $l1->{at_most}{'0.25'}, 'metrics: le="0.25" is the JSON\'s at_most');
 
 # ---- HTML ---------------------------------------------------------------------
 $res = GET('/app-status');

@@ -22,6 +22,8 @@ while ($req->Accept() >= 0) {
     my ($hold) = $query =~ /(?:^|&)hold=(\w+)/;
     my ($ttl) = $query =~ /(?:^|&)cache=(\d+)/;
     my ($status) = $query =~ /(?:^|&)status=(\d{3})(?:&|$)/;
+    my ($sleep) = $query =~ /(?:^|&)sleep=([\d.]+)/;
+    select(undef, undef, undef, $sleep) if $sleep;
     if ($hold) {
         # Bounded (60 s) so that a failed test cannot leave it stuck.
         for (1 .. 1200) {

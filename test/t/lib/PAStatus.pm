@@ -24,9 +24,9 @@ my %TYPES = map { $_ => 1 } qw(counter gauge summary histogram untyped);
 sub _family_of {
     my ($name, $types) = @_;
     return $name if $types->{$name};
-    if ($name =~ /^(.*)_(sum|count)$/ && $types->{$1}
-        && $types->{$1} =~ /^(summary|histogram)$/) {
-        return $1;
+    if ($name =~ /^(.*)_(sum|count)$/) {
+        my $f = $1;
+        return $f if ($types->{$f} || '') =~ /^(?:summary|histogram)$/;
     }
     if ($name =~ /^(.*)_bucket$/ && ($types->{$1} || '') eq 'histogram') {
         return $1;
