@@ -14,7 +14,7 @@ use POSIX ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 46;
+plan tests => 48;
 
 my $echo = app_path('echo');
 my $files = File::Temp->newdir('pa-sfXXXX', TMPDIR => 1);
@@ -94,6 +94,13 @@ $r = ask('/sf/x', "$files/link-in");
 is("$r->{status} $r->{content}", "200 $small", 'a link to a file in the directory');
 $r = ask('/sf/x', "$files/a.txt", query => '&status=404');
 is("$r->{status} $r->{content}", "404 $small", 'the app\'s status stays (a 404 page from a file)');
+
+# The app's own body beside the header (a large one too) is read and
+# dropped: its workers stay clean for the next requests.
+my @after = map { ask('/sf/x', "$files/a.txt", query => '&bytes=300000') } 1 .. 3;
+is(join(' ', map { "$_->{status}:" . ($_->{content} eq $small ? 'file' : 'other') } @after),
+   '200:file 200:file 200:file', 'an app body of 300 KB beside the header: the file, each time');
+like($h->get('/sf/plain?whoami=1')->{content}, qr/^pid=\d+ served=\d+/, '... and the next plain request is answered');
 
 # What is not sent: a status, and one line each.
 my $log = error_log_offset($h->log_file);
