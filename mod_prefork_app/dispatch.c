@@ -1016,8 +1016,8 @@ static void headers_done(pa_req_t *q)
     apr_table_unset(r->headers_out, PA_CACHE_STATUS_HEADER);
     apr_table_unset(r->err_headers_out, PA_CACHE_STATUS_HEADER);
     pa_cache_take_headers(r, q->app);
-    /* Never to the client (a path on this machine), also where it does not
-     * apply. */
+    /* With x-sendfile=, never to the client (a path on this machine), also
+     * where it does not apply (a 304, a redirect). */
     sendfile = pa_sendfile_take(r, q->app);
     if (rc == HTTP_NOT_MODIFIED) {
         /* No body, but read to the end. */

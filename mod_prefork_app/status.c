@@ -357,6 +357,8 @@ static void st_app_counters(st_app_t *sa, const pa_app_counters_t *c)
     sa->c[C_CACHE_HIT] = c->cache_hits;
     sa->c[C_CACHE_STALE] = c->cache_stale;
     sa->c[C_CACHE_STALE_ERROR] = c->cache_stale_if_error;
+    sa->c[C_CACHE_LOCK_WAITS] = c->cache_lock_waits;
+    sa->queue_max = c->queue_max;
     /* Cumulative, as a histogram's buckets are: each read once, so that
      * they never decrease along the bounds. */
     sa->timed = 0;
@@ -367,8 +369,6 @@ static void st_app_counters(st_app_t *sa, const pa_app_counters_t *c)
         }
     }
     sa->timed_us = c->duration_us;
-    sa->c[C_CACHE_LOCK_WAITS] = c->cache_lock_waits;
-    sa->queue_max = c->queue_max;
 }
 
 /* usage: read each worker's RSS and CPU time from /proc (not for a ping,
