@@ -1016,7 +1016,8 @@ const command_rec pa_cmds[] = {
         "other apps make room for an app with requests waiting)"),
     AP_INIT_TAKE_ARGV("PreforkAppStatusApps", cmd_status_apps, NULL,
         RSRC_CONF | ACCESS_CONF, "NAME [NAME ...]: the apps the status page "
-        "shows here, and their cache zones (default: every app and zone)"),
+        "shows here, and their cache zones (default: every app and zone); "
+        PA_STATUS_APPS_VHOST ": those the request's virtual host may use"),
     AP_INIT_RAW_ARGS(PA_STATUS_PLACED, cmd_status_placed, NULL,
         RSRC_CONF | ACCESS_CONF, "added by the module where the "
         "configuration files set the status handler; not for hand use"),
@@ -1417,7 +1418,8 @@ static int check_status_apps(handler_walk_t *w, const ap_directive_t *d)
     const char *name;
 
     while (*(name = ap_getword_conf(w->ptemp, &args))) {
-        if (!pa_find_app(w->conf, name)) {
+        if (strcasecmp(name, PA_STATUS_APPS_VHOST)
+            && !pa_find_app(w->conf, name)) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, w->s,
                          PALOGNO(00023) "%s:%d: PreforkAppStatusApps: no "
                          "PreforkApp named '%s'", d->filename, d->line_num,

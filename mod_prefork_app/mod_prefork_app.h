@@ -143,8 +143,13 @@ typedef struct pa_dir_conf_t {
                                  * no dot) a top-level AddHandler gives it,
                                  * or NULL */
     apr_table_t *status_apps;   /* PreforkAppStatusApps: the apps the
-                                 * status page shows here; NULL: all */
+                                 * status page shows here (and
+                                 * PA_STATUS_APPS_VHOST); NULL: all */
 } pa_dir_conf_t;
+
+/* PreforkAppStatusApps' word for the apps the request's virtual host may
+ * use (pa_app_allowed()): no app name has an '@'. */
+#define PA_STATUS_APPS_VHOST "@vhost"
 
 /* status_placed: by a section (or any SetHandler), or only by a RewriteRule
  * [H=] or an AddHandler at the server's or a host's top level, which every

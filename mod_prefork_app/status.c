@@ -1387,6 +1387,29 @@ static int st_sethandler(request_rec *r)
     return !err && h && !strcasecmp(h, PA_STATUS_HANDLER);
 }
 
+/* The apps a page with PreforkAppStatusApps shows (NULL: all), its
+ * @vhost made the names of those r's virtual host may use. */
+static const apr_table_t *st_scope(request_rec *r, const apr_table_t *named)
+{
+    const pa_server_conf_t *conf = st_conf(r);
+    apr_table_t *scope;
+    int i;
+
+    if (!named || !apr_table_get(named, PA_STATUS_APPS_VHOST)) {
+        return named;
+    }
+    scope = apr_table_copy(r->pool, named);
+    apr_table_unset(scope, PA_STATUS_APPS_VHOST);
+    for (i = 0; i < conf->apps->nelts; i++) {
+        const pa_app_t *app = APR_ARRAY_IDX(conf->apps, i, pa_app_t *);
+
+        if (pa_app_allowed(app, r->server)) {
+            apr_table_setn(scope, app->name, "");
+        }
+    }
+    return scope;
+}
+
 /* mod_rewrite's note of the handler a RewriteRule [H=] gave the request:
  * the server's and the hosts' rules write it at translate_name, those of
  * an .htaccess in their fixup. */
@@ -1454,7 +1477,7 @@ int pa_status_handler(request_rec *r)
     };
     const pa_dir_conf_t *dconf = ap_get_module_config(r->per_dir_config,
                                                       &prefork_app_module);
-    const apr_table_t *scope = dconf ? dconf->status_apps : NULL;
+    const apr_table_t *scope;
     st_snapshot_t snap;
     st_args_t args;
     int placed = 1;
@@ -1483,6 +1506,7 @@ int pa_status_handler(request_rec *r)
         return HTTP_METHOD_NOT_ALLOWED;
     }
     st_parse_args(r, &args);
+    scope = st_scope(r, dconf ? dconf->status_apps : NULL);
     if (args.only && !st_all_apps(r, args.only, scope)) {
         return HTTP_NOT_FOUND;     /* an app not shown here is none */
     }

@@ -2,6 +2,7 @@
 # status page per pool), for a customer's or a team's monitoring: the
 # other apps (their command lines, the URLs in flight) and the cache zones
 # only they use are not on it, in any format; app= cannot reach them.
+# @vhost: the apps the request's virtual host may use.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -10,7 +11,7 @@ use JSON::PP ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 31;
+plan tests => 35;
 
 my $hello = hello_path();
 sub page { my $p = shift; "<Location $p>\n    SetHandler prefork-app-status\n    Require local\n" . join('', map { "    $_\n" } @_) . "</Location>\n" }
@@ -20,15 +21,25 @@ PreforkAppCache z2 1M
 PreforkApp a1 "$hello" processes=1 cache=z1
 PreforkApp a2 "$hello" processes=1 cache=z2
 PreforkApp a3 "$hello --secret-flag" processes=1
+PreforkApp a4 "$hello" processes=1
+PreforkApp a5 "$hello" processes=1
 @{[ page('/all') ]}
+@{[ page('/vh', 'PreforkAppStatusApps @vhost') ]}
 @{[ page('/one', 'PreforkAppStatusApps a1') ]}
 @{[ page('/two', 'PreforkAppStatusApps A1 a3') ]}
 <VirtualHost *>
     ServerName 127.0.0.1
+    <Location /a4>
+        SetHandler prefork-app:a4
+    </Location>
 </VirtualHost>
 <VirtualHost *>
     ServerName other.example
     PreforkAppStatusApps a2
+    <Location /a5>
+        SetHandler prefork-app:a5
+    </Location>
+@{[ page('/vs/mine', 'PreforkAppStatusApps @vhost a4') ]}
 @{[ page('/vs') ]}
 @{[ page('/vs/all', 'PreforkAppStatusApps a1 a2 a3') ]}
 </VirtualHost>
@@ -45,7 +56,7 @@ sub json_at {
 sub apps_at  { join ' ', map { $_->{name} } @{ json_at(@_)->{apps} || [] } }
 sub zones_at { join ' ', map { $_->{name} } @{ json_at(@_)->{cache_zones} || [] } }
 
-is(apps_at('/all?json'), 'a1 a2 a3', 'no PreforkAppStatusApps: every app');
+is(apps_at('/all?json'), 'a1 a2 a3 a4 a5', 'no PreforkAppStatusApps: every app');
 is(zones_at('/all?json'), 'z1 z2', '... and every zone');
 is(apps_at('/one?json'), 'a1', 'PreforkAppStatusApps a1: JSON has a1 alone');
 is(zones_at('/one?json'), 'z1', '... and its zone alone');
@@ -80,6 +91,13 @@ is(apps_at('/vs?json', 'other.example'), 'a2', 'a virtual host with PreforkAppSt
 is(zones_at('/vs?json', 'other.example'), 'z2', '... and z2');
 is(apps_at('/vs/all?json', 'other.example'), 'a1 a2 a3', 'a section inside it names all three: all three');
 is(apps_at('/one?json', 'other.example'), 'a1', 'the main server\'s section still applies there');
+
+# @vhost: the apps the request's virtual host may use (those named in its
+# sections, and those named in no virtual host's alone).
+is(apps_at('/vh?json'), 'a1 a2 a3 a4', 'PreforkAppStatusApps @vhost, on a host whose sections name a4: the apps of every host and a4');
+is(apps_at('/vh?json', 'other.example'), 'a1 a2 a3 a5', '... on the host that names a5: a5, not a4');
+is($h->get('/vh?json&app=a5')->{status}, 404, '... app=a5 on the first: 404');
+is(apps_at('/vs/mine?json', 'other.example'), 'a1 a2 a3 a4 a5', '@vhost with a name: both');
 
 # The names are checked at configtest, with file and line.
 my %r = configtest(qq{PreforkApp a "$hello"}, '<Location /s>', '    SetHandler prefork-app-status',
