@@ -1430,6 +1430,28 @@ static int check_status_apps(handler_walk_t *w, const ap_directive_t *d)
     return OK;
 }
 
+/* x-sendfile='s directories: httpd's children open the files, as User
+ * (else each X-Sendfile would be a 403). */
+static int check_sendfile_dirs(apr_pool_t *ptemp, const pa_app_t *app,
+                               server_rec *s)
+{
+    int i;
+
+    for (i = 0; app->sendfile_dirs && i < app->sendfile_dirs->nelts; i++) {
+        const char *dir = APR_ARRAY_IDX(app->sendfile_dirs, i, const char *);
+
+        if (!pa_worker_may_access(ptemp, NULL, dir, X_OK)) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                         PALOGNO(00024) "%s:%d: PreforkApp %s: x-sendfile=%s: "
+                         "httpd's user %s cannot enter it, so no file there "
+                         "could be sent", app->file, app->line, app->name,
+                         dir, pa_worker_user_name(ptemp, NULL));
+            return !OK;
+        }
+    }
+    return OK;
+}
+
 /* Every SetHandler/AddHandler/RewriteRule [H=] naming prefork-app:NAME in
  * the whole tree, wherever it sits (vhost, Location, Directory, .conf
  * includes), names an app; and who names it where (bind_mentions()). */
@@ -1906,6 +1928,9 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
                          "executable for them", app->file, app->line,
                          app->name, pa_worker_user_name(ptemp, app),
                          app->argv[0]);
+            return !OK;
+        }
+        if (check_sendfile_dirs(ptemp, app, s) != OK) {
             return !OK;
         }
         if (!pa_worker_may_access(ptemp, app, app->dir, X_OK)) {

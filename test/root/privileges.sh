@@ -63,6 +63,12 @@ check "a program www-data cannot execute fails the configuration test" \
 out=$("$HTTPD" -t -f "$dir/cwd.conf" 2>&1)
 check "a cwd= that the workers' user cannot enter fails the configuration test" \
     grep -q "PA00022: .*cwd.conf:[0-9]*: PreforkApp incwd: its workers (user nobody) cannot enter their working directory '$dir/closed' (cwd=)" <<<"$out"
+# x-sendfile= a directory httpd's User cannot enter: its children open the
+# files.
+{ cat "$conf"; echo "PreforkApp sf \"$dir/echo\" processes=1 x-sendfile=$dir/closed"; } >"$dir/sf.conf"
+out=$("$HTTPD" -t -f "$dir/sf.conf" 2>&1)
+check "an x-sendfile= directory www-data cannot enter fails the configuration test" \
+    grep -q "PA00024: .*sf.conf:[0-9]*: PreforkApp sf: x-sendfile=$dir/closed: httpd's user www-data cannot enter it" <<<"$out"
 out=$("$HTTPD" -t -f "$conf" 2>&1)
 check "one it can passes" test $? -eq 0
 check "cache= with user=nobody: a warning that its workers cannot attach to the zone" \

@@ -112,6 +112,8 @@ my @cases = (
       qr{cwd=/etc/hostname: not a directory} ],
     [ 'x-sendfile= not a directory', [ "$app x-sendfile=/tmp,/etc/hostname" ],
       qr{x-sendfile=/etc/hostname: not a directory} ],
+    [ 'x-sendfile= closed to httpd', [ "$app x-sendfile=/tmp,$closed" ],
+      qr{PA00024: .*PreforkApp a: x-sendfile=\Q$closed\E: httpd's user \Q$me\E cannot enter it, so no file there could be sent} ],
     [ 'x-sendfile= empty',      [ "$app x-sendfile=," ],     qr{x-sendfile=: names no directory} ],
     [ 'cwd= closed to the workers', [ "$app cwd=$closed" ],
       qr{PA00022: .*PreforkApp a: its workers \(user \Q$me\E\) cannot enter their working directory '\Q$closed\E' \(cwd=\)} ],
