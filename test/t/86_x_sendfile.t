@@ -14,7 +14,7 @@ use POSIX ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 48;
+plan tests => 52;
 
 my $echo = app_path('echo');
 my $files = File::Temp->newdir('pa-sfXXXX', TMPDIR => 1);
@@ -44,6 +44,14 @@ PreforkApp sf "$echo" processes=2 x-sendfile=$files
 PreforkApp nosf "$echo" processes=1
 PreforkAppCache sz 1M
 PreforkApp csf "$echo" processes=1 x-sendfile=$files cache=sz
+PreforkApp ssf "$echo --scgi" protocol=scgi processes=1 x-sendfile=$files
+PreforkApp gsf "$echo --cgi" protocol=cgi processes=1 x-sendfile=$files
+<Location /ssf>
+    SetHandler prefork-app:ssf
+</Location>
+<Location /gsf>
+    SetHandler prefork-app:gsf
+</Location>
 <Location /sf>
     SetHandler prefork-app:sf
 </Location>
@@ -94,6 +102,13 @@ $r = ask('/sf/x', "$files/link-in");
 is("$r->{status} $r->{content}", "200 $small", 'a link to a file in the directory');
 $r = ask('/sf/x', "$files/a.txt", query => '&status=404');
 is("$r->{status} $r->{content}", "404 $small", 'the app\'s status stays (a 404 page from a file)');
+
+# SCGI and CGI answers the same.
+for my $p ([ '/ssf/x', 'SCGI' ], [ '/gsf/x', 'CGI' ]) {
+    $r = ask($p->[0], "$files/a.txt");
+    is("$r->{status} $r->{content}", "200 $small", "$p->[1]: the file");
+    ok(!exists $r->{headers}{'x-sendfile'}, "$p->[1]: the header does not reach the client");
+}
 
 # The app's own body beside the header (a large one too) is read and
 # dropped: its workers stay clean for the next requests.
