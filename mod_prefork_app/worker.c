@@ -262,7 +262,7 @@ const char *pa_worker_user_name(apr_pool_t *p, const pa_app_t *app)
     char *name;
 
     if (geteuid() == 0) {
-        return app && app->user ? app->user : ap_unixd_config.user_name;
+        return app ? pa_app_user(app) : ap_unixd_config.user_name;
     }
     return apr_uid_name_get(&name, geteuid(), p) == APR_SUCCESS
            ? name : apr_psprintf(p, "uid %ld", (long)geteuid());
