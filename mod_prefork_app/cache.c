@@ -11,7 +11,8 @@
  * output filter right after the handler keeps a copy of a response that
  * says it may be shared (a status cacheable by default, Cache-Control
  * max-age / s-maxage or Expires, no Set-Cookie, no
- * private/no-store/no-cache, no Vary but Accept-Encoding).
+ * private/no-store/no-cache, no Vary "*"); one that varies on request
+ * headers is stored once per variant (vary_key()).
  * Requests carrying Authorization or Cookie, or a TLS client certificate,
  * never read or fill the cache, so one user's page cannot reach another,
  * nor do those with a body. Any other method's success drops the entry of
@@ -57,6 +58,11 @@ APLOG_USE_MODULE(prefork_app);
 #define PA_CACHE_PASS_TIME  apr_time_from_sec(30)
 #define PA_CACHE_FILL_LOOK  apr_time_from_msec(100)
 
+/* A page whose answer varies on request headers: at its key, a list of
+ * them (pa_cache_vary_t); each variant at a key of its own. */
+#define PA_CACHE_VARY_MAGIC 0x50415659u     /* "PAVY" */
+#define PA_CACHE_VARY_MAX   8               /* names in one Vary */
+
 /* The largest delta-seconds (max-age, Age) taken as given: RFC 9111
  * 1.2.2's 2^31, far from where time sums in microseconds overflow. */
 #define PA_CACHE_SECS_MAX APR_INT64_C(2147483648)
@@ -75,9 +81,23 @@ typedef struct pa_cache_entry_t {
     apr_uint32_t body_len;
 } pa_cache_entry_t;
 
+/* The list at a page's key when its answer varies: this header, then the
+ * names (vary_names()) and their NUL. Its nonce is new whenever the list
+ * is made anew (none was there: the page was dropped, or its list expired
+ * or changed), and is part of every variant's key, so that a variant
+ * stored under an older list is never found again. */
+typedef struct pa_cache_vary_t {
+    apr_uint32_t magic;
+    apr_uint32_t names_len;
+    apr_uint64_t nonce;
+    apr_time_t until;               /* when it leaves the zone */
+} pa_cache_vary_t;
+
 struct pa_cache_save_t {
     pa_app_t *app;
-    const char *key;                /* NULL: the request may not fill it */
+    const char *key;                /* the page's key; NULL: the request
+                                     * may not fill it */
+    const char *stale_key;          /* the stale entry it refreshes */
     const char *invalidate;         /* an unsafe request's target, or NULL */
     int decided;
     apr_table_t *headers;           /* as they were when it was decided */
@@ -565,6 +585,86 @@ static int status_storable(int status)
     }
 }
 
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The request headers a Vary value names, which tell a page's variants
+ * apart: lowercased, sorted, each once, joined by ','; "" when there are
+ * none (no Vary, or Accept-Encoding alone: only identity bodies are
+ * stored). NULL when the answer may not be stored: "*" (it varies on more
+ * than the request's headers), a name that is not a token, or more than
+ * PA_CACHE_VARY_MAX names. */
+static const char *vary_names(apr_pool_t *p, const char *vary)
+{
+    const char *names[PA_CACHE_VARY_MAX];
+    char *list, *tok, *state;
+    const char *joined = "";
+    int n = 0, i;
+
+    if (!vary) {
+        return "";
+    }
+    list = apr_pstrdup(p, vary);
+    for (tok = apr_strtok(list, ", \t", &state); tok;
+         tok = apr_strtok(NULL, ", \t", &state)) {
+        if (!strcmp(tok, "*") || *ap_scan_http_token(tok)) {
+            return NULL;
+        }
+        ap_str_tolower(tok);
+        for (i = 0; i < n && strcmp(names[i], tok); i++) {
+        }
+        if (i < n || !strcmp(tok, "accept-encoding")) {
+            continue;
+        }
+        if (n == PA_CACHE_VARY_MAX) {
+            return NULL;
+        }
+        names[n++] = tok;
+    }
+    qsort(names, n, sizeof(names[0]), name_cmp);
+    for (i = 0; i < n; i++) {
+        joined = apr_pstrcat(p, joined, i ? "," : "", names[i], NULL);
+    }
+    return joined;
+}
+
+/* The names of the list in val (len bytes), its header in v, if it is one
+ * store() could have made; else NULL (a page, or none). */
+static const char *vary_list(const char *val, apr_size_t len,
+                             pa_cache_vary_t *v)
+{
+    if (len <= sizeof(*v) + 1) {
+        return NULL;
+    }
+    memcpy(v, val, sizeof(*v));
+    return v->magic == PA_CACHE_VARY_MAGIC
+           && sizeof(*v) + v->names_len == len && val[len - 1] == '\0'
+           ? val + sizeof(*v) : NULL;
+}
+
+/* The key of r's variant of the page at page, whose list is v (names):
+ * the page's key, then an md5 of the list's nonce and of r's value of each
+ * name, or that it has none; of a length that does not grow with them. */
+static const char *vary_key(request_rec *r, const char *page,
+                            const pa_cache_vary_t *v, const char *names)
+{
+    char *list = apr_pstrdup(r->pool, names), *tok, *state;
+    const char *which = apr_psprintf(r->pool, "%" APR_UINT64_T_HEX_FMT,
+                                     v->nonce);
+
+    for (tok = apr_strtok(list, ",", &state); tok;
+         tok = apr_strtok(NULL, ",", &state)) {
+        const char *val = apr_table_get(r->headers_in, tok);
+
+        which = apr_pstrcat(r->pool, which, key_part(r->pool, tok),
+                            val ? key_part(r->pool, val) : " -", NULL);
+    }
+    return apr_pstrcat(r->pool, page, " vary ",
+                       ap_md5(r->pool, (const unsigned char *)which), NULL);
+}
+
 /* How long the app says this response may be shared; 0 = not at all. */
 static apr_interval_time_t response_ttl(request_rec *r, apr_table_t *h)
 {
@@ -573,14 +673,14 @@ static apr_interval_time_t response_ttl(request_rec *r, apr_table_t *h)
     const char *expires;
     apr_int64_t sec = cc_seconds(cc, "s-maxage=");
 
-    /* The key does not hold the client's Accept-Encoding: only an identity
-     * body, which suits every client, is shared. */
+    /* Only an identity body, which suits every client, is shared: the
+     * variants are not told apart by Accept-Encoding. */
     if (!status_storable(r->status)
         || apr_table_get(h, "Set-Cookie") || apr_table_get(h, "Set-Cookie2")
         || apr_table_get(h, "Content-Encoding")
         || cc_has(cc, "no-store") || cc_has(cc, "private")
         || cc_has(cc, "no-cache")
-        || (vary && strcasecmp(vary, "Accept-Encoding"))) {
+        || !vary_names(r->pool, vary)) {
         return 0;
     }
     if (sec < 0) {
@@ -684,6 +784,47 @@ static int page_dropped(apr_shm_cache_t *zone, request_rec *r,
     return dropped_since(zone, r, "!dropped", key);
 }
 
+/* Where store() puts r's answer to the page at ctx->key, which varies on
+ * names (not ""): in *key, its variant's key, under the page's list of
+ * names, kept if the page has that list (for at least lasts from now),
+ * else made anew. */
+static apr_status_t vary_store_key(request_rec *r, pa_cache_save_t *ctx,
+                                   const char *names,
+                                   apr_interval_time_t lasts,
+                                   const char **key)
+{
+    apr_shm_cache_t *zone = ctx->app->cache->handle;
+    apr_size_t nlen = strlen(names) + 1, len;
+    apr_time_t until = apr_time_now() + lasts;
+    const char *had = NULL;
+    pa_cache_vary_t v;
+    void *val;
+    char *list;
+
+    if (apr_shm_cache_peek(zone, ctx->key, &val, &len, NULL, r->pool)
+        == APR_SUCCESS) {
+        had = vary_list(val, len, &v);
+    }
+    if (!had || strcmp(had, names)) {
+        v.magic = PA_CACHE_VARY_MAGIC;
+        v.names_len = (apr_uint32_t)nlen;
+        ap_random_insecure_bytes(&v.nonce, sizeof(v.nonce));
+        v.until = 0;
+    }
+    *key = vary_key(r, ctx->key, &v, names);
+    if (strlen(*key) > APR_SHM_CACHE_MAX_KEY) {
+        return APR_SHM_CACHE_EKEYLEN;
+    }
+    if (v.until >= until) {
+        return APR_SUCCESS;
+    }
+    v.until = until;
+    list = apr_palloc(r->pool, sizeof(v) + nlen);
+    memcpy(list, &v, sizeof(v));
+    memcpy(list + sizeof(v), names, nlen);
+    return apr_shm_cache_set(zone, ctx->key, list, sizeof(v) + nlen, lasts);
+}
+
 static void store(request_rec *r, pa_cache_save_t *ctx)
 {
     apr_shm_cache_t *zone = ctx->app->cache->handle;
@@ -695,6 +836,8 @@ static void store(request_rec *r, pa_cache_save_t *ctx)
     char *val;
     const char *tags[APR_SHM_CACHE_MAX_TAGS];
     const char *age = apr_table_get(h, "Age");
+    const char *names = vary_names(r->pool, apr_table_get(h, "Vary"));
+    const char *key = ctx->key;
     apr_int64_t had = age ? apr_atoi64(age) : 0;
     apr_interval_time_t left, lasts;
     int ntags = 0;
@@ -777,11 +920,19 @@ static void store(request_rec *r, pa_cache_save_t *ctx)
                       ctx->app->name);
         return;
     }
-    rv = apr_shm_cache_set_tagged(zone, ctx->key, val,
-                                  sizeof(e) + hb.len + ctx->len,
-                                  lasts, tags, ntags);
+    rv = *names ? vary_store_key(r, ctx, names, lasts, &key) : APR_SUCCESS;
+    if (rv == APR_SUCCESS) {
+        rv = apr_shm_cache_set_tagged(zone, key, val,
+                                      sizeof(e) + hb.len + ctx->len,
+                                      lasts, tags, ntags);
+    }
     if (rv == APR_SUCCESS && page_dropped(zone, r, ctx->key, tags, ntags)) {
-        apr_shm_cache_delete(zone, ctx->key);   /* dropped meanwhile */
+        /* Dropped meanwhile; a list of variants set since then may hold
+         * the nonce of the variants stored before. */
+        apr_shm_cache_delete(zone, key);
+        if (*names) {
+            apr_shm_cache_delete(zone, ctx->key);
+        }
     }
     else if (rv == APR_SUCCESS) {
         ctx->keep = 1;
@@ -970,7 +1121,7 @@ static apr_status_t refresh_end(void *data)
     apr_shm_cache_t *zone = ctx->app->cache->handle;
 
     if (!ctx->keep) {
-        apr_shm_cache_delete(zone, ctx->key);
+        apr_shm_cache_delete(zone, ctx->stale_key);
     }
     apr_shm_cache_delete(zone, ctx->refresh);
     return APR_SUCCESS;
@@ -1019,6 +1170,7 @@ static int stale_usable(request_rec *r, pa_cache_save_t *ctx, const char *key,
     rv = apr_shm_cache_add(zone, note, "1", 1, left);
     if (rv == APR_SUCCESS) {
         ctx->refresh = note;
+        ctx->stale_key = key;
         apr_pool_cleanup_register(r->pool, ctx, refresh_end,
                                   apr_pool_cleanup_null);
     }
@@ -1301,6 +1453,26 @@ static pa_fill_e fill_pending(request_rec *r, pa_cache_save_t *ctx,
     }
 }
 
+/* Look the page at page up for r, and r's variant of it if its answer
+ * varies: the entry's key in *key. A variant takes two lookups, both
+ * counted in the zone's hits and misses. */
+static apr_status_t find_entry(request_rec *r, const pa_cache_save_t *ctx,
+                               const char *page, const char **key, void **val,
+                               apr_size_t *len)
+{
+    apr_shm_cache_t *zone = ctx->app->cache->handle;
+    apr_status_t rv = apr_shm_cache_get(zone, page, val, len, NULL, r->pool);
+    const char *names;
+    pa_cache_vary_t v;
+
+    *key = page;
+    if (rv == APR_SUCCESS && (names = vary_list(*val, *len, &v))) {
+        *key = vary_key(r, page, &v, names);
+        rv = apr_shm_cache_get(zone, *key, val, len, NULL, r->pool);
+    }
+    return rv;
+}
+
 /* What the client's request allows (RFC 9111 5.2.1, 5.4, as mod_cache
  * reads them), into ask; the return value whether its answer may be
  * stored. max-stale is not taken: a stale entry is served only as its
@@ -1351,14 +1523,14 @@ int pa_cache_handle(request_rec *r, pa_app_t *app, pa_cache_save_t **lookup,
     if (ask.max_age != 0) {
         apr_time_t until = 0;
         pa_fill_e next = PA_FILL_ASK_APP;
+        const char *entry;
         int rc;
 
         do {
-            rc = apr_shm_cache_get(app->cache->handle, key, &val, &len, NULL,
-                                   r->pool) == APR_SUCCESS
-                 ? serve(r, ctx, key, val, len, &ask) : DECLINED;
+            rc = find_entry(r, ctx, key, &entry, &val, &len) == APR_SUCCESS
+                 ? serve(r, ctx, entry, val, len, &ask) : DECLINED;
         } while (rc == DECLINED && !ask.only_cached
-                 && (next = fill_pending(r, ctx, key, &until, gone, baton))
+                 && (next = fill_pending(r, ctx, entry, &until, gone, baton))
                     == PA_FILL_LOOK_AGAIN);
         if (next == PA_FILL_CLIENT_GONE) {
             /* Its wait began cache-lock seconds before until. */

@@ -115,14 +115,14 @@ is(GET("/cecho?$xp&n=5")->header('X-Prefork-App-Cache') // '', 'HIT',
    'an item that merely contains "private" does not stop it');
 
 # What the app's reply says keeps it out of the zone (README, "Response
-# cache"): a page for one user (private, Vary on anything but
-# Accept-Encoding, a cookie set), no-store, and s-maxage=0, which wins over
-# max-age for a shared cache. Asked twice, the second answer is a worker's,
+# cache"): a page for one user (private, a cookie set), Vary: * (it varies
+# on more than headers), no-store, and s-maxage=0, which wins over max-age
+# for a shared cache. Asked twice, the second answer is a worker's,
 # not looked up to be stored; the same page without that header is a hit.
 for my $case (['Cache-Control: private', 'header=Cache-Control:%20private,%20max-age%3D60'],
               ['Cache-Control: no-store', 'header=Cache-Control:%20no-store,%20max-age%3D60'],
-              ['Vary: Cookie', "$cc&header2=Vary:%20Cookie"],
-              ['Vary: Accept-Encoding, Cookie', "$cc&header2=Vary:%20Accept-Encoding,%20Cookie"],
+              ['Vary: *', "$cc&header2=Vary:%20*"],
+              ['Vary: Cookie, *', "$cc&header2=Vary:%20Cookie,%20*"],
               ['s-maxage=0 beside max-age=60', 'header=Cache-Control:%20s-maxage%3D0,%20max-age%3D60'],
               ['Set-Cookie', "$cc&header2=Set-Cookie:%20sid%3D42"],
               ['Set-Cookie2', "$cc&header2=Set-Cookie2:%20sid%3D42"]) {
@@ -133,7 +133,12 @@ for my $case (['Cache-Control: private', 'header=Cache-Control:%20private,%20max
     ok($r2->content =~ /^pid=\d+ served=\d+/ && $r2->content ne $r1->content,
        "a reply with $what: the second answered by a worker") or diag($r2->content);
 }
+# Vary on headers: each variant stored apart (t/87); a Cookie is never in
+# a request that reads the zone, so Vary: Cookie keeps one page, the
+# anonymous one.
 for my $case (['Vary: Accept-Encoding', "$cc&header2=Vary:%20Accept-Encoding"],
+              ['Vary: Cookie', "$cc&header2=Vary:%20Cookie"],
+              ['Vary: Accept-Encoding, Cookie', "$cc&header2=Vary:%20Accept-Encoding,%20Cookie"],
               ['s-maxage=60 alone', 'header=Cache-Control:%20s-maxage%3D60']) {
     my ($what, $q) = @$case;
     my $r1 = GET("/cecho?$q&whoami=1&n=31");

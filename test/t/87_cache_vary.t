@@ -1,0 +1,133 @@
+# A page whose answer varies on request headers (Vary: Accept-Language,
+# X-A, ...) is stored once per variant: each client gets the variant of
+# its own headers, never another's; a write to the page, or a drop of one
+# of its tags, takes every variant; Vary: * and a list too long are never
+# stored.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use HTTP::Tiny ();
+use Apache::Test qw(-withtestmore);
+use PATest qw(:all);
+
+plan tests => 39;
+
+my $echo = app_path('echo');
+my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
+PreforkAppCache vz 1M
+PreforkApp vecho "$echo" processes=2 cache=vz
+<Location /v>
+    SetHandler prefork-app:vecho
+</Location>
+EOF
+ok($h->start, 'private httpd: an app caching in a zone')
+    or diag($h->error_log);
+
+sub esc { my $s = shift; $s =~ s/([^A-Za-z0-9_.-])/sprintf('%%%02X', ord $1)/ge; $s }
+# A page stored for max-age s (60 by default) that varies on vary.
+sub page {
+    my ($path, $vary, $more) = @_;
+    "$path?header=Cache-Control:" . esc($more // 'max-age=60') . '&header2=Vary:' . esc($vary);
+}
+my $ua = HTTP::Tiny->new(timeout => 60);
+sub req { my ($method, $url, %hd) = @_; $ua->request($method, $h->url($url), { headers => \%hd }) }
+# The cache's word on a GET with these headers (HIT, MISS, STALE, -), and
+# the reply.
+sub got {
+    my ($url, %hd) = @_;
+    my $r = req('GET', $url, %hd);
+    return ($r->{status} == 200 ? $r->{headers}{'x-prefork-app-cache'} // '-' : "status $r->{status}", $r);
+}
+sub state_of { (got(@_))[0] }
+# The Accept-Language the app was given for the reply (- for none).
+sub lang_of { $_[0]{content} =~ /^HTTP_ACCEPT_LANGUAGE=(.*)$/m ? $1 : '-' }
+
+my $p = page('/v/p', 'Accept-Language');
+my ($s, $fr) = got($p, 'Accept-Language' => 'fr');
+is("$s " . lang_of($fr), 'MISS fr', 'first French request: a miss, the app saw fr');
+my ($s2, $fr2) = got($p, 'Accept-Language' => 'fr');
+is($s2, 'HIT', 'the second French request: a hit');
+is($fr2->{content}, $fr->{content}, '... with the stored French page');
+is($fr2->{headers}{vary}, 'Accept-Language', 'the hit says what it varies on');
+
+my ($s3, $de) = got($p, 'Accept-Language' => 'de');
+is("$s3 " . lang_of($de), 'MISS de', 'a German request is not answered with the French page');
+my ($s4, $de2) = got($p, 'Accept-Language' => 'de');
+is("$s4 " . lang_of($de2), 'HIT de', 'the German page is stored beside it');
+my ($s5, $fr3) = got($p, 'Accept-Language' => 'fr');
+is("$s5 " . lang_of($fr3), 'HIT fr', 'and the French one is still there');
+my ($s6, $none) = got($p);
+is("$s6 " . lang_of($none), 'MISS -', 'a request without the header: a variant of its own');
+is(state_of($p), 'HIT', '... stored too');
+is(state_of($p, 'Accept-Language' => 'fr, de'), 'MISS', 'another value: another variant');
+my $head = req('HEAD', $p, 'Accept-Language' => 'de');
+is(($head->{headers}{'x-prefork-app-cache'} // '-') . ' ' . ($head->{headers}{'content-length'} // '-'),
+   'HIT ' . length($de->{content}), 'a HEAD is answered from its variant');
+
+# Names in any order and case name the same variants; each name's value
+# counts, and a header sent differs from one not sent.
+my $q = page('/v/q', 'X-B, x-a, X-A');
+is(state_of($q, 'X-A' => '1', 'X-B' => '2'), 'MISS', 'Vary: X-B, x-a, X-A: the first request a miss');
+is(state_of($q, 'x-b' => '2', 'x-a' => '1'), 'HIT', 'the same values: a hit');
+is(state_of($q, 'X-A' => '1', 'X-B' => '3'), 'MISS', 'one value differs: a miss');
+is(state_of($q, 'X-A' => '1'), 'MISS', 'one header missing: a miss');
+is(state_of($q, 'X-A' => '1'), 'HIT', '... then stored');
+is(state_of($q, 'X-A' => '1', 'X-B' => '2', 'X-C' => '9'), 'HIT',
+   'a header it does not vary on changes nothing');
+
+# Not stored: Vary: * (it varies on more than headers), a name that is not
+# a token, more names than the cache keeps apart (8).
+for my $case (['Vary: *', '*'], ['Vary: X-A, *', 'X-A, *'], ['a name with a slash', 'X/A'],
+              ['nine names', join(', ', map { "X-$_" } 1 .. 9)]) {
+    my ($what, $vary) = @$case;
+    my $u = page('/v/n' . length($vary), $vary);
+    state_of($u);
+    is(state_of($u), '-', "$what: not stored");
+}
+is(state_of(page('/v/e', join(', ', map { "X-$_" } 1 .. 8))) . ' '
+   . state_of(page('/v/e', join(', ', map { "X-$_" } 1 .. 8))), 'MISS HIT', 'eight names: stored');
+
+# A write to the page drops every variant; a variant stored before it
+# never comes back, not even once the page's list is made again by
+# another variant.
+my $w = req('POST', $p);
+is($w->{status}, 200, 'a POST to the page');
+my ($s7, $fr4) = got($p, 'Accept-Language' => 'fr');
+is("$s7 " . lang_of($fr4), 'MISS fr', 'the French variant is gone: asked of the app anew');
+is(state_of($p, 'Accept-Language' => 'de'), 'MISS',
+   'the German one is gone too, though the French one made the list again');
+is(state_of($p, 'Accept-Language' => 'de'), 'HIT', '... and is stored anew');
+
+# Tags: every variant carries its page's, and goes with them.
+my $t = page('/v/t', 'Accept-Language') . '&header3=X-Prefork-App-Cache-Tags:' . esc('vt');
+state_of($t, 'Accept-Language' => $_) for qw(fr de);
+is(join(' ', map { state_of($t, 'Accept-Language' => $_) } qw(fr de)), 'HIT HIT', 'two variants of a tagged page');
+my $d = req('GET', '/v/drop?header=X-Prefork-App-Cache-Invalidate:vt');
+is($d->{status}, 200, 'an answer that drops the tag');
+is(join(' ', map { state_of($t, 'Accept-Language' => $_) } qw(fr de)), 'MISS MISS', 'both variants are gone');
+
+# A stale variant is refreshed by itself (stale-while-revalidate): the
+# first request that finds it stale asks the app, which stores the fresh
+# one; the other variant stays as it was.
+my $st = page('/v/s', 'Accept-Language', 'max-age=1, stale-while-revalidate=60');
+state_of($st, 'Accept-Language' => $_) for qw(fr de);
+is(join(' ', map { state_of($st, 'Accept-Language' => $_) } qw(fr de)), 'HIT HIT', 'two variants of a page fresh for 1 s');
+sleep 2;
+is(state_of($st, 'Accept-Language' => 'fr'), 'MISS', 'once stale, the first French request asks the app');
+is(state_of($st, 'Accept-Language' => 'fr'), 'HIT', '... which stored the fresh French page');
+my ($s8, $de3) = got($st, 'Accept-Language' => 'de');
+is("$s8 " . lang_of($de3), 'MISS de', 'the German one is refreshed on its own');
+
+# A request with a Cookie never reads the zone, Vary or not.
+is(state_of($p, 'Accept-Language' => 'de', 'Cookie' => 'a=1'), '-', 'a request with a Cookie: not from the zone');
+
+my $z = (status_json(undef, $h->url) || {})->{cache_zones} || [];
+my ($vz) = grep { $_->{name} eq 'vz' } @$z;
+ok($vz && ($vz->{stats}{hits} // 0) > 0, 'the zone counts hits') or diag(explain($z));
+my $hits = $h->counter('vecho', 'cache_hits');
+ok(defined $hits && $hits >= 15, "the app counts its pages served from the zone ($hits)")
+    or diag($hits);
+
+ok($h->stop, 'stopped');
+unlike($h->error_log, qr/\[(?:error|crit|alert|emerg)\]|AddressSanitizer|runtime error/, 'no error logged');
