@@ -770,7 +770,8 @@ static int dropped_since(apr_shm_cache_t *zone, request_rec *r,
     return at >= r->request_time;
 }
 
-/* The same for the page at key or any of its tags. */
+/* The same for the page at key or any of its tags, or for the whole zone
+ * (pa_cache_drop()). */
 static int page_dropped(apr_shm_cache_t *zone, request_rec *r,
                         const char *key, const char *const *tags, int ntags)
 {
@@ -781,7 +782,8 @@ static int page_dropped(apr_shm_cache_t *zone, request_rec *r,
             return 1;
         }
     }
-    return dropped_since(zone, r, "!dropped", key);
+    return dropped_since(zone, r, "!dropped", key)
+           || dropped_since(zone, r, "!cleared", "");
 }
 
 /* Where store() puts r's answer to the page at ctx->key, which varies on
@@ -950,15 +952,14 @@ static void store(request_rec *r, pa_cache_save_t *ctx)
  * take) tells it not to store it (dropped_since()). The note goes first:
  * a GET that stores between it and the drop has its page dropped, one
  * that stores after finds the note. */
-static apr_status_t drop_note(request_rec *r, const pa_app_t *app,
+static apr_status_t drop_note(request_rec *r, const pa_cache_zone_t *z,
                               const char *kind, const char *name)
 {
     apr_time_t now = apr_time_now();
 
-    return apr_shm_cache_set(app->cache->handle,
-                             note_key(r->pool, kind, name), &now, sizeof(now),
-                             apr_time_from_sec(app->cache->request_span
-                                               + PA_CACHE_DROP_SLACK));
+    return apr_shm_cache_set(z->handle, note_key(r->pool, kind, name), &now,
+                             sizeof(now), apr_time_from_sec(z->request_span
+                                                  + PA_CACHE_DROP_SLACK));
 }
 
 /* RFC 9111 4.4: the page at key may have changed (drop_note()). Either
@@ -975,7 +976,7 @@ static void drop_page(request_rec *r, const pa_app_t *app, const char *key)
     if (strlen(key) > APR_SHM_CACHE_MAX_KEY) {
         return;
     }
-    rv = drop_note(r, app, "!dropped", key);
+    rv = drop_note(r, app->cache, "!dropped", key);
     if (rv == APR_SUCCESS) {
         rv = apr_shm_cache_delete(zone, key);
     }
@@ -1629,21 +1630,38 @@ static char *take_header(request_rec *r, const char *name)
                       : apr_pstrdup(r->pool, out ? out : err);
 }
 
+apr_status_t pa_cache_drop(request_rec *r, const pa_cache_zone_t *z,
+                           const char *tag, apr_size_t *removed)
+{
+    apr_shm_cache_stats_t st;
+    apr_status_t rv;
+
+    *removed = 0;
+    if (tag) {
+        /* No note for a tag no page can carry. */
+        if (strlen(tag) > APR_SHM_CACHE_MAX_TAG) {
+            return APR_SHM_CACHE_EBADTAG;
+        }
+        rv = drop_note(r, z, "!tagdrop", tag);
+        return rv == APR_SUCCESS
+               ? apr_shm_cache_invalidate_tag(z->handle, tag, removed) : rv;
+    }
+    /* The clear takes every note with it: its own comes after. */
+    if (apr_shm_cache_stats(z->handle, &st) == APR_SUCCESS) {
+        *removed = st.entries;
+    }
+    rv = apr_shm_cache_clear(z->handle);
+    return rv == APR_SUCCESS ? drop_note(r, z, "!cleared", "") : rv;
+}
+
 /* Drops every stored page that carries tag, with a note for the GETs in
  * flight (drop_note()). */
 static void drop_tag(request_rec *r, const pa_app_t *app, const char *tag)
 {
-    apr_size_t removed = 0;
-    apr_status_t rv = APR_SHM_CACHE_EBADTAG;
+    apr_size_t removed;
+    apr_status_t rv = pa_cache_drop(r, app->cache, tag, &removed);
     char err[128];
 
-    /* No note for a tag no page can carry. */
-    if (strlen(tag) <= APR_SHM_CACHE_MAX_TAG) {
-        rv = drop_note(r, app, "!tagdrop", tag);
-    }
-    if (rv == APR_SUCCESS) {
-        rv = apr_shm_cache_invalidate_tag(app->cache->handle, tag, &removed);
-    }
     if (rv == APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00618)
                       "app %s: dropped tag '%s' from cache zone %s (%"

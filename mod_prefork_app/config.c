@@ -64,6 +64,8 @@ void *pa_merge_dir_config(apr_pool_t *p, void *base, void *add)
                         : !a->status_exts ? b->status_exts
                         : apr_array_append(p, b->status_exts, a->status_exts);
     conf->status_apps = a->status_apps ? a->status_apps : b->status_apps;
+    conf->status_cache_drop = a->status_cache_drop ? a->status_cache_drop
+                                                   : b->status_cache_drop;
     return conf;
 }
 
@@ -962,6 +964,14 @@ static const char *cmd_status_apps(cmd_parms *cmd, void *dconf, int argc,
     return NULL;
 }
 
+static const char *cmd_status_cache_drop(cmd_parms *cmd, void *dconf,
+                                         int on)
+{
+    ((pa_dir_conf_t *)dconf)->status_cache_drop = on ? PA_FLAG_ON
+                                                     : PA_FLAG_OFF;
+    return NULL;
+}
+
 /* by: PA_PLACED_BY_SET next to a SetHandler, PA_PLACED_BY_ADD and the
  * extensions next to an AddHandler, "" next to a RewriteRule. */
 static const char *cmd_status_placed(cmd_parms *cmd, void *dconf,
@@ -1018,6 +1028,10 @@ const command_rec pa_cmds[] = {
         RSRC_CONF | ACCESS_CONF, "NAME [NAME ...]: the apps the status page "
         "shows here, and their cache zones (default: every app and zone); "
         PA_STATUS_APPS_VHOST ": those the request's virtual host may use"),
+    AP_INIT_FLAG("PreforkAppStatusCacheDrop", cmd_status_cache_drop, NULL,
+        RSRC_CONF | ACCESS_CONF, "On: the status page here empties a cache "
+        "zone it shows, or drops a tag's pages, when sent DELETE "
+        "?cache=ZONE[&tag=TAG] (default Off)"),
     AP_INIT_RAW_ARGS(PA_STATUS_PLACED, cmd_status_placed, NULL,
         RSRC_CONF | ACCESS_CONF, "added by the module where the "
         "configuration files set the status handler; not for hand use"),

@@ -145,7 +145,12 @@ typedef struct pa_dir_conf_t {
     apr_table_t *status_apps;   /* PreforkAppStatusApps: the apps the
                                  * status page shows here (and
                                  * PA_STATUS_APPS_VHOST); NULL: all */
+    int status_cache_drop;      /* PreforkAppStatusCacheDrop: 0 not set
+                                 * (off), PA_FLAG_OFF, PA_FLAG_ON */
 } pa_dir_conf_t;
+
+#define PA_FLAG_OFF 1
+#define PA_FLAG_ON  2
 
 /* PreforkAppStatusApps' word for the apps the request's virtual host may
  * use (pa_app_allowed()): no app name has an '@'. */

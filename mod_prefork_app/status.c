@@ -12,6 +12,7 @@
  * for anything but /proc.
  */
 #include "mod_prefork_app.h"
+#include "cache.h"
 #include "scoreboard.h"
 #include "manager.h"
 #include "status.h"
@@ -1374,6 +1375,68 @@ static int st_all_apps(request_rec *r, const apr_table_t *only,
     return 1;
 }
 
+/* DELETE ?cache=ZONE[&tag=TAG], where PreforkAppStatusCacheDrop is On:
+ * empties ZONE, or drops the pages of TAG, if this page shows the zone
+ * (scope). Always logged, with who asked. */
+static int st_cache_drop(request_rec *r, const apr_table_t *scope)
+{
+    const pa_server_conf_t *conf = st_conf(r);
+    char *args = apr_pstrdup(r->pool, r->args ? r->args : ""), *word, *state;
+    const char *zname = NULL, *tag = NULL;
+    pa_cache_zone_t *z;
+    apr_size_t removed;
+    apr_status_t rv;
+    char err[128];
+
+    for (word = apr_strtok(args, "&;", &state); word;
+         word = apr_strtok(NULL, "&;", &state)) {
+        char *eq = strchr(word, '=');
+
+        if (!eq) {
+            continue;
+        }
+        *eq++ = '\0';
+        if (ap_unescape_urlencoded(eq) != OK) {
+            return HTTP_BAD_REQUEST;
+        }
+        if (!strcmp(word, "cache")) {
+            zname = eq;
+        }
+        else if (!strcmp(word, "tag")) {
+            tag = eq;
+        }
+    }
+    if (!zname) {
+        return HTTP_BAD_REQUEST;
+    }
+    z = apr_hash_get(conf->zones_by_name, zname, APR_HASH_KEY_STRING);
+    if (!z || (scope && !st_zone_used(conf, scope, z))) {
+        return HTTP_NOT_FOUND;      /* a zone not shown here is none */
+    }
+    rv = z->handle ? pa_cache_drop(r, z, tag, &removed) : APR_ENOENT;
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, PALOGNO(00502)
+                      "status page: cache zone %s: %s%s%s for %s failed: %s",
+                      z->name, tag ? "dropping tag '" : "emptying",
+                      tag ? ap_escape_logitem(r->pool, tag) : "",
+                      tag ? "'" : "", r->useragent_ip, z->handle
+                      ? apr_shm_cache_strerror(rv, err, sizeof(err))
+                      : "not created");
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, PALOGNO(00503)
+                  "status page: cache zone %s %s%s%s for %s (%"
+                  APR_SIZE_T_FMT " entries)", z->name,
+                  tag ? "dropped tag '" : "emptied",
+                  tag ? ap_escape_logitem(r->pool, tag) : "", tag ? "'" : "",
+                  r->useragent_ip, removed);
+    ap_set_content_type(r, "text/plain; charset=utf-8");
+    ap_rprintf(r, "cache zone %s %s%s%s (%" APR_SIZE_T_FMT " entries)\n",
+               z->name, tag ? "dropped tag '" : "emptied", tag ? tag : "",
+               tag ? "'" : "", removed);
+    return OK;
+}
+
 /* Whether a SetHandler that applies here names the status handler. */
 static int st_sethandler(request_rec *r)
 {
@@ -1480,7 +1543,7 @@ int pa_status_handler(request_rec *r)
     const apr_table_t *scope;
     st_snapshot_t snap;
     st_args_t args;
-    int placed = 1;
+    int placed = 1, drop;
 
     /* err_headers_out: a 403, 404 or 405 goes out with it too. */
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
@@ -1500,13 +1563,18 @@ int pa_status_handler(request_rec *r)
                       "files");
         return HTTP_FORBIDDEN;
     }
+    scope = st_scope(r, dconf ? dconf->status_apps : NULL);
+    drop = dconf && dconf->status_cache_drop == PA_FLAG_ON;
+    if (r->method_number == M_DELETE && drop) {
+        return st_cache_drop(r, scope);
+    }
     if (r->method_number != M_GET) {
-        /* Allow: GET, HEAD (HEAD follows GET). */
-        ap_allow_standard_methods(r, REPLACE_ALLOW, M_GET, -1);
+        /* Allow: GET, HEAD (HEAD follows GET), and DELETE if it may. */
+        ap_allow_standard_methods(r, REPLACE_ALLOW, M_GET,
+                                  drop ? M_DELETE : -1, -1);
         return HTTP_METHOD_NOT_ALLOWED;
     }
     st_parse_args(r, &args);
-    scope = st_scope(r, dconf ? dconf->status_apps : NULL);
     if (args.only && !st_all_apps(r, args.only, scope)) {
         return HTTP_NOT_FOUND;     /* an app not shown here is none */
     }
