@@ -1382,7 +1382,7 @@ static int st_cache_drop(request_rec *r, const apr_table_t *scope)
 {
     const pa_server_conf_t *conf = st_conf(r);
     char *args = apr_pstrdup(r->pool, r->args ? r->args : ""), *word, *state;
-    const char *zname = NULL, *tag = NULL;
+    const char *zname = NULL, *tag = NULL, *what;
     pa_cache_zone_t *z;
     apr_size_t removed;
     apr_status_t rv;
@@ -1413,27 +1413,25 @@ static int st_cache_drop(request_rec *r, const apr_table_t *scope)
     if (!z || (scope && !st_zone_used(conf, scope, z))) {
         return HTTP_NOT_FOUND;      /* a zone not shown here is none */
     }
+    what = tag ? apr_psprintf(r->pool, "tag '%s' from ",
+                              ap_escape_logitem(r->pool, tag)) : "";
     rv = z->handle ? pa_cache_drop(r, z, tag, &removed) : APR_ENOENT;
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, PALOGNO(00502)
-                      "status page: cache zone %s: %s%s%s for %s failed: %s",
-                      z->name, tag ? "dropping tag '" : "emptying",
-                      tag ? ap_escape_logitem(r->pool, tag) : "",
-                      tag ? "'" : "", r->useragent_ip, z->handle
+                      "status page: %s %scache zone %s for %s failed: %s",
+                      tag ? "dropping" : "emptying", what, z->name,
+                      r->useragent_ip, z->handle
                       ? apr_shm_cache_strerror(rv, err, sizeof(err))
                       : "not created");
         return HTTP_SERVICE_UNAVAILABLE;
     }
     ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, PALOGNO(00503)
-                  "status page: cache zone %s %s%s%s for %s (%"
-                  APR_SIZE_T_FMT " entries)", z->name,
-                  tag ? "dropped tag '" : "emptied",
-                  tag ? ap_escape_logitem(r->pool, tag) : "", tag ? "'" : "",
+                  "status page: %s %scache zone %s for %s (%" APR_SIZE_T_FMT
+                  " entries)", tag ? "dropped" : "emptied", what, z->name,
                   r->useragent_ip, removed);
     ap_set_content_type(r, "text/plain; charset=utf-8");
-    ap_rprintf(r, "cache zone %s %s%s%s (%" APR_SIZE_T_FMT " entries)\n",
-               z->name, tag ? "dropped tag '" : "emptied", tag ? tag : "",
-               tag ? "'" : "", removed);
+    ap_rprintf(r, "%s %scache zone %s (%" APR_SIZE_T_FMT " entries)\n",
+               tag ? "dropped" : "emptied", what, z->name, removed);
     return OK;
 }
 

@@ -68,23 +68,23 @@ is(states(), 'HIT HIT HIT', 'nothing dropped');
 my $log = error_log_offset($h->log_file);
 $r = del('/st-drop?cache=dz&tag=ta');
 is($r->{status}, 200, 'DELETE ?cache=dz&tag=ta: 200');
-is($r->{content}, "cache zone dz dropped tag 'ta' (1 entries)\n", '... says how many pages went');
+is($r->{content}, "dropped tag 'ta' from cache zone dz (1 entries)\n", '... says how many pages went');
 is(states(), 'MISS HIT HIT', 'the page of ta in dz is gone; the other zone\'s page of ta stays');
 $r = del('/st-drop?cache=dz&tag=tb%2F1');
-is("$r->{status} $r->{content}", "200 cache zone dz dropped tag 'tb/1' (1 entries)\n",
+is("$r->{status} $r->{content}", "200 dropped tag 'tb/1' from cache zone dz (1 entries)\n",
    'a tag with a slash, escaped in the query');
 is(state_of($p{b}), 'MISS', '... its page is gone');
 state_of($p{b});
 is(states(), 'HIT HIT HIT', 'stored again');
 $r = del('/st-drop?cache=dz');
 is($r->{status}, 200, 'DELETE ?cache=dz: 200');
-my ($n) = $r->{content} =~ /^cache zone dz emptied \((\d+) entries\)\n\z/;
+my ($n) = $r->{content} =~ /^emptied cache zone dz \((\d+) entries\)\n\z/;
 ok(defined $n && $n >= 2, '... says so, with the entries it held') or diag($r->{content});
 is(states(), 'MISS MISS HIT', 'every page of dz is gone, oz\'s stays');
 my $said = error_log_since($log, $h->log_file);
-like($said, qr/\[[\w:]*notice\] .*PA00503: status page: cache zone dz dropped tag 'ta' for 127\.0\.0\.1 \(1 entries\)/,
+like($said, qr/\[[\w:]*notice\] .*PA00503: status page: dropped tag 'ta' from cache zone dz for 127\.0\.0\.1 \(1 entries\)/,
      'a tag dropped: logged at notice (PA00503), with the client');
-like($said, qr/PA00503: status page: cache zone dz emptied for 127\.0\.0\.1/, 'the zone emptied: logged');
+like($said, qr/PA00503: status page: emptied cache zone dz for 127\.0\.0\.1/, 'the zone emptied: logged');
 
 # Only the zones the page shows (PreforkAppStatusApps), and only zones.
 is(del('/st-drop-d?cache=oz')->{status}, 404, 'a zone of an app the page does not show: 404');
