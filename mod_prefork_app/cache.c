@@ -26,6 +26,7 @@
 #include "http_ssl.h"
 #include "unixd.h"
 #include "apr_strings.h"
+#include "apr_fnmatch.h"
 #include "apr_lib.h"
 #include "apr_atomic.h"
 #include "apr_date.h"
@@ -396,6 +397,53 @@ static const char *key_part(apr_pool_t *p, const char *s)
     return apr_psprintf(p, " %" APR_SIZE_T_FMT ":%s", strlen(s), s);
 }
 
+/* Query q without the parameters the app's cache-ignore-params= names
+ * (their names, as sent, matched as globs: utm_*), the others in their
+ * order; NULL if none is left. */
+static const char *query_kept(apr_pool_t *p, const pa_app_t *app,
+                              const char *q)
+{
+    char *copy, *pair, *state;
+    const char *kept = NULL;
+
+    if (!q || !app->cache_ignore) {
+        return q && *q ? q : NULL;
+    }
+    copy = apr_pstrdup(p, q);
+    for (pair = apr_strtok(copy, "&", &state); pair;
+         pair = apr_strtok(NULL, "&", &state)) {
+        char *name = apr_pstrmemdup(p, pair, strcspn(pair, "="));
+        int i;
+
+        for (i = 0; i < app->cache_ignore->nelts; i++) {
+            if (apr_fnmatch(APR_ARRAY_IDX(app->cache_ignore, i, const char *),
+                            name, 0) == APR_SUCCESS) {
+                break;
+            }
+        }
+        if (i == app->cache_ignore->nelts) {
+            kept = kept ? apr_pstrcat(p, kept, "&", pair, NULL) : pair;
+        }
+    }
+    return kept;
+}
+
+/* A request line's target (path?query) as the key has it: its query
+ * as query_kept() leaves it, without the '?' when none is left, so that
+ * /a?utm_source=x is /a. */
+static const char *target_kept(apr_pool_t *p, const pa_app_t *app,
+                               const char *target)
+{
+    const char *q = strchr(target, '?'), *kept;
+
+    if (!q || !app->cache_ignore) {
+        return target;
+    }
+    kept = query_kept(p, app, q + 1);
+    return apr_pstrcat(p, apr_pstrmemdup(p, target, q - target),
+                       kept ? "?" : "", kept, NULL);
+}
+
 /* What a server-level rewrite ([PT], or a plain RewriteRule in server
  * context) may have made of req's request line, from anything (the
  * client's address, a header in its substitution, for which mod_rewrite
@@ -403,11 +451,14 @@ static const char *key_part(apr_pool_t *p, const char *s)
  * REDIRECT_URL) and its query (QUERY_STRING, or REDIRECT_QUERY_STRING).
  * The query only when it is not the request line's, which the key has
  * already: a long one would take twice its room (keys are bounded). */
-static const char *key_rewritten(apr_pool_t *p, request_rec *req)
+static const char *key_rewritten(apr_pool_t *p, const pa_app_t *app,
+                                 request_rec *req)
 {
-    const char *args = req->args ? req->args : "",
-               *line = req->parsed_uri.query ? req->parsed_uri.query : "";
+    const char *args = query_kept(p, app, req->args),
+               *line = query_kept(p, app, req->parsed_uri.query);
 
+    args = args ? args : "";
+    line = line ? line : "";
     return apr_pstrcat(p, key_part(p, req->uri),
                        strcmp(args, line) ? key_part(p, args) : " =", NULL);
 }
@@ -436,13 +487,16 @@ static const char *cache_key(request_rec *r, pa_app_t *app)
                         (unsigned)r->connection->local_addr->port,
                         ap_http_scheme(r),
                         r->hostname ? r->hostname : s->server_hostname,
-                        (unsigned)ap_get_server_port(r), r->unparsed_uri,
-                        key_rewritten(r->pool, r),
+                        (unsigned)ap_get_server_port(r),
+                        target_kept(r->pool, app, r->unparsed_uri),
+                        key_rewritten(r->pool, app, r),
                         key_part(r->pool, r->filename),
                         key_part(r->pool, r->path_info),
                         first == r ? "" : " < ",
-                        first == r ? "" : first->unparsed_uri,
-                        first == r ? "" : key_rewritten(r->pool, first));
+                        first == r ? ""
+                                   : target_kept(r->pool, app,
+                                                 first->unparsed_uri),
+                        first == r ? "" : key_rewritten(r->pool, app, first));
 }
 
 /* Whether the request carries a body (chunked, or a Content-Length that

@@ -530,6 +530,23 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
         }
         return NULL;
     }
+    if (!strcmp(key, "cache-ignore-params")) {
+        char *list = apr_pstrdup(p, val), *word, *state;
+
+        app->cache_ignore = apr_array_make(p, 4, sizeof(const char *));
+        for (word = apr_strtok(list, ", ", &state); word;
+             word = apr_strtok(NULL, ", ", &state)) {
+            if (strpbrk(word, "&=#")) {
+                return apr_psprintf(p, "cache-ignore-params=%s: '%s' is no "
+                                    "parameter name", val, word);
+            }
+            APR_ARRAY_PUSH(app->cache_ignore, const char *) = word;
+        }
+        if (!app->cache_ignore->nelts) {
+            return "cache-ignore-params=: names no parameter";
+        }
+        return NULL;
+    }
     if (!strcmp(key, "cache")) {
         if (!valid_name(val)) {
             return apr_psprintf(p, "cache=%s: not a valid zone name "
@@ -546,7 +563,8 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
                         "cwd, x-sendfile, "
                         "keep-conn, sched, nice, rlimit-files, rlimit-core, "
                         "user, group, cache, stale-while-revalidate, "
-                        "stale-if-error, cache-lock, reply-buffer, "
+                        "stale-if-error, cache-lock, cache-ignore-params, "
+                        "reply-buffer, "
                         "reply-spool, body-spool)", key);
 }
 
@@ -1863,20 +1881,26 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
             }
         }
         else if (app->stale_while_revalidate || app->stale_if_error
-                 || app->cache_lock) {
-            const char *key = "cache-lock";
-            int val = app->cache_lock;
+                 || app->cache_lock || app->cache_ignore) {
+            const char *key = "cache-ignore-params", *val = "";
 
+            if (app->cache_ignore) {
+                val = apr_array_pstrcat(ptemp, app->cache_ignore, ',');
+            }
             if (app->stale_while_revalidate) {
                 key = "stale-while-revalidate";
-                val = app->stale_while_revalidate;
+                val = apr_itoa(ptemp, app->stale_while_revalidate);
             }
             else if (app->stale_if_error) {
                 key = "stale-if-error";
-                val = app->stale_if_error;
+                val = apr_itoa(ptemp, app->stale_if_error);
+            }
+            else if (app->cache_lock) {
+                key = "cache-lock";
+                val = apr_itoa(ptemp, app->cache_lock);
             }
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
-                         PALOGNO(00021) "%s:%d: PreforkApp %s: %s=%d "
+                         PALOGNO(00021) "%s:%d: PreforkApp %s: %s=%s "
                          "without cache=ZONE: it is about stored pages, and "
                          "the app has none", app->file, app->line, app->name,
                          key, val);

@@ -82,6 +82,9 @@ typedef struct pa_app_t {
     int stale_if_error;         /* where its Cache-Control says none */
     int cache_lock;             /* cache-lock=: a miss waits this long for a
                                  * page another request fetches, 0 = off */
+    apr_array_header_t *cache_ignore; /* cache-ignore-params=: globs (const
+                                 * char *) of query parameter names the
+                                 * cache key leaves out, NULL = none */
     const char *touch_reload;   /* touch-reload=PATH: its mtime changing replaces
                                  * the workers, NULL = off */
     apr_array_header_t *sendfile_dirs; /* x-sendfile=: the canonical
