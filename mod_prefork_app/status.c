@@ -618,6 +618,23 @@ static const char *st_json_seconds(apr_pool_t *p, double v)
     return v < 0 ? "null" : apr_psprintf(p, "%.6f", v);
 }
 
+/* A JSON array of the strings in a (const char *), or null. */
+static const char *st_json_strs(apr_pool_t *p, const apr_array_header_t *a)
+{
+    const char *out = "[";
+    int i;
+
+    if (!a) {
+        return "null";
+    }
+    for (i = 0; i < a->nelts; i++) {
+        out = apr_pstrcat(p, out, i ? "," : "",
+                          st_json_str(p, APR_ARRAY_IDX(a, i, const char *)),
+                          NULL);
+    }
+    return apr_pstrcat(p, out, "]", NULL);
+}
+
 static void st_json_app(request_rec *r, const st_snapshot_t *snap,
                         const st_app_t *sa)
 {
@@ -630,6 +647,16 @@ static void st_json_app(request_rec *r, const st_snapshot_t *snap,
                st_json_str(p, app->name), st_protocol_name(app),
                st_json_str(p, app->cmdline),
                sa->kept ? "kept" : "per_request");
+    if (app->cache) {
+        ap_rprintf(r, "\"cache\":{\"zone\":%s,\"stale_while_revalidate\":%d,"
+                   "\"stale_if_error\":%d,\"lock\":%d,"
+                   "\"ignore_params\":%s},", st_json_str(p, app->cache->name),
+                   app->stale_while_revalidate, app->stale_if_error,
+                   app->cache_lock, st_json_strs(p, app->cache_ignore));
+    }
+    else {
+        ap_rputs("\"cache\":null,", r);
+    }
     ap_rprintf(r, "\"pool\":{\"mode\":\"%s\",\"min\":%d,\"max\":%d,"
                "\"spare_min\":%d,\"spare_max\":%d,\"max_requests\":%d,"
                "\"lifetime\":%d,\"max_memory\":%" APR_OFF_T_FMT ","
@@ -638,7 +665,7 @@ static void st_json_app(request_rec *r, const st_snapshot_t *snap,
                "\"body_spool\":%" APR_OFF_T_FMT ","
                "\"idle_timeout\":%d,\"request_timeout\":%d,"
                "\"queue_timeout\":%d,\"queue_limit\":%d,\"slowlog\":%d,"
-               "\"touch_reload\":%s,"
+               "\"touch_reload\":%s,\"cwd\":%s,\"x_sendfile\":%s,"
                "\"slots\":%u,\"sched\":\"%s\",\"nice\":%d},",
                st_dynamic(app) ? "dynamic" : "static", app->min_procs,
                app->max_procs, app->spare_min, app->spare_max,
@@ -648,6 +675,7 @@ static void st_json_app(request_rec *r, const st_snapshot_t *snap,
                app->request_timeout, app->queue_timeout, app->queue_limit,
                app->slowlog,
                app->touch_reload ? st_json_str(p, app->touch_reload) : "null",
+               st_json_str(p, app->dir), st_json_strs(p, app->sendfile_dirs),
                sa->nslots, st_sched_name(app), app->nice);
     ap_rprintf(r, "\"processes\":{\"total\":%u,\"starting\":%u,\"idle\":%u,"
                "\"busy\":%u,\"stopping\":%u},",
@@ -1115,6 +1143,25 @@ static void st_html_app(request_rec *r, const st_snapshot_t *snap,
     if (app->touch_reload) {
         ap_rprintf(r, "<dt>touch-reload: %s</dt>\n",
                    st_html_text(p, app->touch_reload));
+    }
+    ap_rprintf(r, "<dt>Working directory: %s</dt>\n",
+               st_html_text(p, app->dir));
+    if (app->sendfile_dirs) {
+        ap_rprintf(r, "<dt>X-Sendfile from: %s</dt>\n", st_html_text(p,
+                   apr_array_pstrcat(p, app->sendfile_dirs, ',')));
+    }
+    if (app->cache) {
+        ap_rprintf(r, "<dt>Cache: zone %s, stale-while-revalidate %s, "
+                   "stale-if-error %s, cache-lock %s, cache-ignore-params %s"
+                   "</dt>\n",
+                   st_html_text(p, app->cache->name),
+                   st_limit(p, app->stale_while_revalidate, " s"),
+                   st_limit(p, app->stale_if_error, " s"),
+                   st_limit(p, app->cache_lock, " s"),
+                   app->cache_ignore
+                   ? st_html_text(p, apr_array_pstrcat(p, app->cache_ignore,
+                                                       ','))
+                   : "none");
     }
     ap_rprintf(r, "<dt>Scheduling: sched=%s, nice %d</dt>\n",
                st_sched_name(app), app->nice);

@@ -61,10 +61,11 @@ check_keys('manager', $doc->{manager}, pid => 'int', generation => 'int',
 my ($app) = grep { $_->{name} eq $APP } @{ $doc->{apps} || [] };
 ok($app, "JSON: $APP listed") or $app = {};
 check_keys('app', $app, name => 'str', protocol => 'str', command => 'str',
-           connections => 'str', pool => 'obj',
+           connections => 'str', cache => 'obj|null', pool => 'obj',
            processes => 'obj', queue => 'obj', crash_backoff_level => 'int',
            last_minute => 'obj', latency => 'obj', counters => 'obj', workers => 'arr');
 check_keys('app.pool', $app->{pool}, mode => 'str', sched => 'str', touch_reload => 'str|null',
+           cwd => 'str', x_sendfile => 'arr|null',
            map { $_ => 'int' }
            qw(min max spare_min spare_max max_requests lifetime max_memory reply_buffer reply_spool body_spool idle_timeout
               queue_limit
@@ -93,6 +94,9 @@ for my $w (@{ $app->{workers} || [] }) {
     like($w->{state}, qr/^(starting|idle|busy|stopping)$/, "JSON: worker $w->{slot} state");
 }
 is($app->{protocol}, 'fastcgi', 'JSON: protocol');
+ok(!defined $app->{cache}, 'JSON: cache null for an app without cache=');
+like($app->{pool}{cwd} // '', qr{/apps$}, "JSON: cwd, the program's directory by default");
+ok(!defined $app->{pool}{x_sendfile}, 'JSON: x_sendfile null without x-sendfile=');
 like($app->{command}, qr{/apps/status_app\.pl }, 'JSON: command as configured');
 is($app->{connections}, 'kept', 'JSON: kept connections (the default)');
 is_deeply([ @{ $app->{pool} }{qw(mode min max)} ], [ 'static', 2, 2 ], 'JSON: static pool of 2');

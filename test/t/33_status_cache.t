@@ -57,7 +57,14 @@ is(metric_value($m, 'prefork_app_cache_hits_total', zone => $ZONE), $s1{hits}, '
 is(metric_value($m, 'prefork_app_cache_misses_total', zone => $ZONE), $s1{misses}, 'metrics: misses');
 is(metric_value($m, 'prefork_app_cache_entries', zone => $ZONE), $s1{entries}, 'metrics: entries');
 
+my $c = (app_status('statuscached') || {})->{cache} || {};
+is(join(' ', map { $c->{$_} // '-' } qw(zone stale_while_revalidate stale_if_error lock)),
+   "$ZONE 0 0 0", 'JSON: the app\'s cache settings (zone, stale windows, lock)');
+ok(exists $c->{ignore_params} && !defined $c->{ignore_params}, 'JSON: no ignored parameters');
+
 my $html = GET('/app-status')->content;
+like($html, qr{<dt>Cache: zone \Q$ZONE\E, stale-while-revalidate off, stale-if-error off, cache-lock off, cache-ignore-params none</dt>},
+     'HTML: the app\'s cache settings');
 my ($row) = $html =~ m{(<tr><td>\Q$ZONE\E</td>.*?</tr>)};
 ok($row, 'HTML: a row for the zone');
 like($row || '', qr{<td>$s1{entries}</td><td>\Q@{[ sprintf '%.1f%%', 100 * $ratio ]}\E</td>},

@@ -11,10 +11,11 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use HTTP::Tiny ();
 use POSIX ();
+use Cwd qw(abs_path);
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 52;
+plan tests => 53;
 
 my $echo = app_path('echo');
 my $files = File::Temp->newdir('pa-sfXXXX', TMPDIR => 1);
@@ -39,7 +40,7 @@ ok($c{rc} != 0, 'x-sendfile= naming a directory that is not there: configtest fa
 like($c{out}, qr{line $c{first} of \Q$c{file}\E:\s+PreforkApp a: x-sendfile=\Q$outside\E/nosuch: No such file or directory},
      '... with the file, the line and the name');
 
-my $h = PATest::Httpd->new(conf => <<"EOF");
+my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
 PreforkApp sf "$echo" processes=2 x-sendfile=$files
 PreforkApp nosf "$echo" processes=1
 PreforkAppCache sz 1M
@@ -64,6 +65,8 @@ PreforkApp gsf "$echo --cgi" protocol=cgi processes=1 x-sendfile=$files
 EOF
 ok($h->start, 'private httpd: an app with x-sendfile=, one without, one with a cache too')
     or diag($h->error_log);
+is_deeply(((($h->app('sf') || {})->{pool}) || {})->{x_sendfile}, [abs_path($files)],
+          'the status page lists its directory (JSON pool.x_sendfile)');
 
 sub esc { my $s = shift; $s =~ s/([^A-Za-z0-9_.\/-])/sprintf('%%%02X', ord $1)/ge; $s }
 # A request whose answer names PATH (extra query, method, request headers).

@@ -11,10 +11,10 @@ use HTTP::Tiny ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 22;
+plan tests => 23;
 
 my $echo = app_path('echo');
-my $h = PATest::Httpd->new(conf => <<"EOF");
+my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
 PreforkAppCache gz 1M
 PreforkApp gecho "$echo" processes=1 cache=gz cache-ignore-params=utm_*,fbclid,x-?
 <Location /g>
@@ -64,6 +64,9 @@ is(state_of("/g/a?id=1&$cc"), 'MISS', 'dropped the page stored without it');
 # Another app keeps the whole query in its key.
 is(state_of("/p/a?id=1&$cc&utm_source=mail"), 'MISS', 'an app without the key: a miss');
 is(state_of("/p/a?id=1&$cc&utm_source=web"), 'MISS', 'another utm_source: another page');
+
+is_deeply((($h->app('gecho') || {})->{cache} || {})->{ignore_params}, ['utm_*', 'fbclid', 'x-?'],
+          'the status page lists them (JSON cache.ignore_params)');
 
 # configtest: without cache=, and a name with '='.
 my $hello = app_path('hello');
