@@ -11,7 +11,7 @@ use HTTP::Tiny ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 39;
+plan tests => 45;
 
 my $echo = app_path('echo');
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
@@ -19,6 +19,10 @@ PreforkAppCache vz 1M
 PreforkApp vecho "$echo" processes=2 cache=vz
 <Location /v>
     SetHandler prefork-app:vecho
+</Location>
+PreforkApp lecho "$echo" processes=2 cache=vz cache-lock=20
+<Location /l>
+    SetHandler prefork-app:lecho
 </Location>
 EOF
 ok($h->start, 'private httpd: an app caching in a zone')
@@ -118,6 +122,24 @@ is(state_of($st, 'Accept-Language' => 'fr'), 'MISS', 'once stale, the first Fren
 is(state_of($st, 'Accept-Language' => 'fr'), 'HIT', '... which stored the fresh French page');
 my ($s8, $de3) = got($st, 'Accept-Language' => 'de');
 is("$s8 " . lang_of($de3), 'MISS de', 'the German one is refreshed on its own');
+
+# cache-lock=: a miss that waited for another request's fetch of the page
+# gets its own variant, never the one that fetch stored.
+my $go = gate();
+my $lp = page('/l/p', 'Accept-Language') . "&wait=$go";
+my $c1 = $h->send_request($lp, 'Accept-Language: fr');
+ok(wait_for(sub { $h->busy('lecho') == 1 }), 'a French GET held at the app');
+my $c2 = $h->send_request($lp, 'Accept-Language: de');
+ok(wait_for(sub { ($h->counter('lecho', 'cache_lock_waits') // 0) >= 1 }),
+   'a German GET waits for that fetch (cache-lock)');
+is($h->busy('lecho'), 1, '... not at the app meanwhile');
+open_gate($go);
+my ($st1, $cs1, $b1) = $h->cache_reply($c1);
+my ($st2, $cs2, $b2) = $h->cache_reply($c2);
+is("$st1 $cs1 " . lang_of({ content => $b1 }), '200 MISS fr', 'the French GET: its page, stored');
+is("$st2 $cs2 " . lang_of({ content => $b2 }), '200 MISS de',
+   'the German one: not the French page, but its own from the app');
+is(state_of($lp, 'Accept-Language' => 'de'), 'HIT', '... stored as well');
 
 # A request with a Cookie never reads the zone, Vary or not.
 is(state_of($p, 'Accept-Language' => 'de', 'Cookie' => 'a=1'), '-', 'a request with a Cookie: not from the zone');
