@@ -311,6 +311,49 @@ static const char *not_a_dir(apr_pool_t *p, const char *path)
     return fi.filetype != APR_DIR ? "not a directory" : NULL;
 }
 
+const char *pa_app_host_path(apr_pool_t *p, const pa_app_t *app,
+                             const char *path)
+{
+    return app->chroot ? apr_pstrcat(p, app->chroot, path, NULL) : path;
+}
+
+/* chroot=DIR: there, a directory, root's and writable by root alone
+ * (OpenSSH's rule for ChrootDirectory: whoever may write there chooses
+ * the workers' /etc and libraries); kept as its canonical path. Only root
+ * can chroot: httpd must start as root. */
+static const char *parse_chroot(cmd_parms *cmd, pa_app_t *app,
+                                const char *val)
+{
+    apr_pool_t *p = cmd->pool;
+    const char *dir = *val ? ap_server_root_relative(p, val) : NULL;
+    char real[PATH_MAX];
+    struct stat st;
+
+    if (!dir) {
+        return apr_psprintf(p, "chroot=%s: not a valid path", val);
+    }
+    if (geteuid() != 0) {
+        return apr_psprintf(p, "chroot=%s needs httpd started as root (only "
+                            "root may change a process's root)", dir);
+    }
+    if (stopping(cmd->temp_pool)) {
+        app->chroot = dir;
+        return NULL;
+    }
+    if (!realpath(dir, real) || stat(real, &st) != 0) {
+        return apr_psprintf(p, "chroot=%s: %s", dir, strerror(errno));
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        return apr_psprintf(p, "chroot=%s: not a directory", dir);
+    }
+    if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+        return apr_psprintf(p, "chroot=%s: must belong to root and be "
+                            "writable by root alone", dir);
+    }
+    app->chroot = strcmp(real, "/") ? apr_pstrdup(p, real) : "";
+    return NULL;
+}
+
 /* x-sendfile=DIR,...: each there, a directory, kept as its canonical path
  * (X-Sendfile paths are compared with what the file opened is). */
 static const char *parse_sendfile_dirs(cmd_parms *cmd, pa_app_t *app,
@@ -469,15 +512,24 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
     if (!strcmp(key, "cwd")) {
         const char *why;
 
-        app->dir = *val ? ap_server_root_relative(p, val) : NULL;
+        if (app->chroot && *val != '/') {
+            return apr_psprintf(p, "cwd=%s: with chroot=, a path inside it, "
+                                "from its root (/...)", val);
+        }
+        app->dir = !*val ? NULL
+                   : app->chroot ? val : ap_server_root_relative(p, val);
         if (!app->dir) {
             return apr_psprintf(p, "cwd=%s: not a valid path", val);
         }
         /* Else every worker would fail its chdir: a crash loop. */
-        if (!stopping(cmd->temp_pool) && (why = not_a_dir(p, app->dir))) {
+        if (!stopping(cmd->temp_pool)
+            && (why = not_a_dir(p, pa_app_host_path(p, app, app->dir)))) {
             return apr_psprintf(p, "cwd=%s: %s", app->dir, why);
         }
         return NULL;
+    }
+    if (!strcmp(key, "chroot")) {
+        return parse_chroot(cmd, app, val);
     }
     if (!strcmp(key, "x-sendfile")) {
         return parse_sendfile_dirs(cmd, app, val);
@@ -560,7 +612,7 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
                         "idle-timeout, request-timeout, queue-timeout, "
                         "queue-limit, "
                         "die-timeout, start-delay, slowlog, touch-reload, "
-                        "cwd, x-sendfile, "
+                        "cwd, chroot, x-sendfile, "
                         "keep-conn, sched, nice, rlimit-files, rlimit-core, "
                         "user, group, cache, stale-while-revalidate, "
                         "stale-if-error, cache-lock, cache-ignore-params, "
@@ -641,17 +693,23 @@ static const char *set_app_command(cmd_parms *cmd, pa_app_t *app,
     if (apr_tokenize_to_argv(cmdline, &argv, p) != APR_SUCCESS || !argv[0]) {
         return "the command is empty";
     }
-    exe = ap_server_root_relative(p, argv[0]);
+    if (app->chroot && argv[0][0] != '/') {
+        return apr_psprintf(p, "command '%s': with chroot=, a path inside "
+                            "it, from its root (/...)", argv[0]);
+    }
+    exe = app->chroot ? argv[0] : ap_server_root_relative(p, argv[0]);
     if (!exe) {
         return apr_psprintf(p, "bad command path '%s'", argv[0]);
     }
     if (!stopping(cmd->temp_pool)) {
-        if (apr_stat(&fi, exe, APR_FINFO_TYPE, p) != APR_SUCCESS) {
-            return apr_psprintf(p, "command '%s' does not exist", exe);
+        const char *host = pa_app_host_path(p, app, exe);
+
+        if (apr_stat(&fi, host, APR_FINFO_TYPE, p) != APR_SUCCESS) {
+            return apr_psprintf(p, "command '%s' does not exist", host);
         }
-        if (fi.filetype != APR_REG || access(exe, X_OK) != 0) {
+        if (fi.filetype != APR_REG || access(host, X_OK) != 0) {
             return apr_psprintf(p, "command '%s' is not an executable file",
-                                exe);
+                                host);
         }
     }
     argv[0] = (char *)exe;
@@ -709,6 +767,14 @@ static const char *cmd_prefork_app(cmd_parms *cmd, void *dummy,
     app->file = cmd->directive->filename;
     app->line = cmd->directive->line_num;
 
+    /* chroot= first: the command and cwd= are paths inside it. */
+    for (i = 2; i < argc; i++) {
+        if (!strncmp(argv[i], "chroot=", 7)
+            && (err = set_app_key(cmd, app, argv[i], &spare_given))) {
+            return apr_pstrcat(cmd->pool, "PreforkApp ", app->name, ": ", err,
+                               NULL);
+        }
+    }
     if ((err = set_app_command(cmd, app, argv[1]))) {
         return apr_pstrcat(cmd->pool, "PreforkApp ", app->name, ": ", err, NULL);
     }
@@ -1762,7 +1828,9 @@ static void php_cli(apr_pool_t *ptemp, const pa_app_t *app, server_rec *s)
     const char *base, *c;
 
     /* (With a script to run, it may be a FastCGI daemon written in PHP.) */
-    if (app->argv[1] || !(real = realpath(app->argv[0], NULL))) {
+    if (app->argv[1]
+        || !(real = realpath(pa_app_host_path(ptemp, app, app->argv[0]),
+                             NULL))) {
         return;
     }
     base = strrchr(real, '/');
@@ -1948,7 +2016,16 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
                          app->group ? app->group : "", (long)geteuid(),
                          (long)getegid());
         }
-        if (app->cache && !pa_worker_attaches_zone(app)) {
+        if (app->cache && app->chroot) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
+                         PALOGNO(00025) "%s:%d: PreforkApp %s: cache=%s with "
+                         "chroot=%s: its responses are cached, but its "
+                         "workers cannot attach to the zone from inside "
+                         "their root: they get no %s", app->file, app->line,
+                         app->name, app->cache->name, app->chroot,
+                         PA_CACHE_ENV);
+        }
+        else if (app->cache && !pa_worker_attaches_zone(app)) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
                          PALOGNO(00010) "%s:%d: PreforkApp %s: cache=%s with "
                          "user=%s: its responses are cached, but its workers "

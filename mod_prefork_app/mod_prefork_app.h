@@ -85,6 +85,9 @@ typedef struct pa_app_t {
     apr_array_header_t *cache_ignore; /* cache-ignore-params=: globs (const
                                  * char *) of query parameter names the
                                  * cache key leaves out, NULL = none */
+    const char *chroot;         /* chroot=DIR: the workers' root (canonical),
+                                 * which the command and cwd are inside;
+                                 * NULL = none */
     const char *touch_reload;   /* touch-reload=PATH: its mtime changing replaces
                                  * the workers, NULL = off */
     apr_array_header_t *sendfile_dirs; /* x-sendfile=: the canonical
@@ -154,6 +157,11 @@ typedef struct pa_dir_conf_t {
 
 #define PA_FLAG_OFF 1
 #define PA_FLAG_ON  2
+
+/* Where path, as the app's workers see it (inside its chroot=), is on
+ * the host. */
+const char *pa_app_host_path(apr_pool_t *p, const pa_app_t *app,
+                             const char *path);
 
 /* PreforkAppStatusApps' word for the apps the request's virtual host may
  * use (pa_app_allowed()): no app name has an '@'. */

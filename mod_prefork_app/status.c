@@ -665,7 +665,8 @@ static void st_json_app(request_rec *r, const st_snapshot_t *snap,
                "\"body_spool\":%" APR_OFF_T_FMT ","
                "\"idle_timeout\":%d,\"request_timeout\":%d,"
                "\"queue_timeout\":%d,\"queue_limit\":%d,\"slowlog\":%d,"
-               "\"touch_reload\":%s,\"cwd\":%s,\"x_sendfile\":%s,"
+               "\"touch_reload\":%s,\"cwd\":%s,\"chroot\":%s,"
+               "\"x_sendfile\":%s,"
                "\"slots\":%u,\"sched\":\"%s\",\"nice\":%d},",
                st_dynamic(app) ? "dynamic" : "static", app->min_procs,
                app->max_procs, app->spare_min, app->spare_max,
@@ -675,7 +676,10 @@ static void st_json_app(request_rec *r, const st_snapshot_t *snap,
                app->request_timeout, app->queue_timeout, app->queue_limit,
                app->slowlog,
                app->touch_reload ? st_json_str(p, app->touch_reload) : "null",
-               st_json_str(p, app->dir), st_json_strs(p, app->sendfile_dirs),
+               st_json_str(p, app->dir),
+               app->chroot ? st_json_str(p, *app->chroot ? app->chroot : "/")
+                           : "null",
+               st_json_strs(p, app->sendfile_dirs),
                sa->nslots, st_sched_name(app), app->nice);
     ap_rprintf(r, "\"processes\":{\"total\":%u,\"starting\":%u,\"idle\":%u,"
                "\"busy\":%u,\"stopping\":%u},",
@@ -1144,8 +1148,11 @@ static void st_html_app(request_rec *r, const st_snapshot_t *snap,
         ap_rprintf(r, "<dt>touch-reload: %s</dt>\n",
                    st_html_text(p, app->touch_reload));
     }
-    ap_rprintf(r, "<dt>Working directory: %s</dt>\n",
-               st_html_text(p, app->dir));
+    ap_rprintf(r, "<dt>Working directory: %s%s%s</dt>\n",
+               st_html_text(p, app->dir),
+               app->chroot ? ", root (chroot=) " : "",
+               app->chroot ? st_html_text(p, *app->chroot ? app->chroot : "/")
+                           : "");
     if (app->sendfile_dirs) {
         ap_rprintf(r, "<dt>X-Sendfile from: %s</dt>\n", st_html_text(p,
                    apr_array_pstrcat(p, app->sendfile_dirs, ',')));

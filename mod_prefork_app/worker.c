@@ -242,8 +242,8 @@ int pa_worker_attaches_zone(const pa_app_t *app)
 {
     /* Not root: user= is not applied, every worker runs as httpd's own
      * user, the zone's owner. */
-    return app->cache && (geteuid() != 0
-                          || pa_app_uid(app) == ap_unixd_config.user_id);
+    return app->cache && !app->chroot
+           && (geteuid() != 0 || pa_app_uid(app) == ap_unixd_config.user_id);
 }
 
 static gid_t pa_app_gid(const pa_app_t *app)
@@ -343,6 +343,15 @@ static int pa_app_other_rights(const pa_app_t *app)
                                            ap_unixd_config.user_name))));
 }
 
+/* chroot=: as root, before the setuid. Its cwd is set after. */
+static void pa_child_chroot(const pa_worker_t *w)
+{
+    if (w->app->chroot && chroot(*w->app->chroot ? w->app->chroot : "/")
+                          != 0) {
+        pa_child_fail("chroot to", w->app->chroot);
+    }
+}
+
 static void pa_child_drop_privileges(const pa_worker_t *w)
 {
     const pa_app_t *app = w->app;
@@ -401,9 +410,10 @@ int pa_worker_may_access(apr_pool_t *p, const pa_app_t *app,
         seen = apr_hash_make(p);
         apr_pool_userdata_setn(seen, "pa_worker_may_access", NULL, p);
     }
-    key = apr_psprintf(p, "%s\n%ld\n%d\n%s",
+    key = apr_psprintf(p, "%s\n%ld\n%d\n%s\n%s",
                        pa_app_user(app) ? pa_app_user(app) : "",
-                       (long)pa_app_gid(app), mode, path);
+                       (long)pa_app_gid(app), mode,
+                       app->chroot ? app->chroot : "-", path);
     if ((known = apr_hash_get(seen, key, APR_HASH_KEY_STRING))) {
         return *known;
     }
@@ -413,6 +423,7 @@ int pa_worker_may_access(apr_pool_t *p, const pa_app_t *app,
     /* As the workers will be, groups included: modes, ACLs and all. */
     pid = fork();
     if (pid == 0) {
+        pa_child_chroot(&w);
         pa_child_drop_privileges(&w);           /* exits 127 if it cannot */
         _exit(access(path, mode) == 0 ? 0 : 1);
     }
@@ -519,6 +530,7 @@ static void pa_child_exec(pa_worker_t *w, int out_fd, const char **envp,
     pa_child_limits(w->app);
     pa_child_schedule(w->app);
     other_rights = pa_app_other_rights(w->app);
+    pa_child_chroot(w);
     pa_child_drop_privileges(w);
     /* As the app's user, as suexec does: the directory may be that user's,
      * who could swap it for a link into a tree only root may enter. */

@@ -115,6 +115,8 @@ my @cases = (
     [ 'x-sendfile= closed to httpd', [ "$app x-sendfile=/tmp,$closed" ],
       qr{PA00024: .*PreforkApp a: x-sendfile=\Q$closed\E: httpd's user \Q$me\E cannot enter it, so no file there could be sent} ],
     [ 'x-sendfile= empty',      [ "$app x-sendfile=," ],     qr{x-sendfile=: names no directory} ],
+    [ 'chroot= unprivileged',   [ "$app chroot=/var/empty" ],
+      qr{PreforkApp a: chroot=/var/empty needs httpd started as root \(only root may change a process's root\)} ],
     [ 'cwd= closed to the workers', [ "$app cwd=$closed" ],
       qr{PA00022: .*PreforkApp a: its workers \(user \Q$me\E\) cannot enter their working directory '\Q$closed\E' \(cwd=\)} ],
     [ 'rlimit-core bad',        [ "$app rlimit-core=lots" ],

@@ -65,7 +65,7 @@ check_keys('app', $app, name => 'str', protocol => 'str', command => 'str',
            processes => 'obj', queue => 'obj', crash_backoff_level => 'int',
            last_minute => 'obj', latency => 'obj', counters => 'obj', workers => 'arr');
 check_keys('app.pool', $app->{pool}, mode => 'str', sched => 'str', touch_reload => 'str|null',
-           cwd => 'str', x_sendfile => 'arr|null',
+           cwd => 'str', chroot => 'str|null', x_sendfile => 'arr|null',
            map { $_ => 'int' }
            qw(min max spare_min spare_max max_requests lifetime max_memory reply_buffer reply_spool body_spool idle_timeout
               queue_limit
