@@ -2,7 +2,8 @@
 # test/root/chroot.sh BUILD: chroot=DIR (php-fpm's chroot), which only an
 # httpd started as root can apply. TAP on stdout.
 #   - the worker's root is the jail: it sees a file only the jail has, not
-#     one only the host has; its working directory is its program's there
+#     one only the host has; its working directory is its program's there;
+#     so does a CGI program of a protocol=cgi app
 #   - the command and cwd= are paths inside the jail; what the
 #     configuration test checks (the program there, executable for the
 #     workers' user; a jail root's and writable by root alone) fails it
@@ -32,6 +33,10 @@ PreforkAppCache z 1M
 PreforkApp jailed "/app/echo" processes=1 chroot=$jail user=nobody cache=z
 <Location /jailed>
     SetHandler prefork-app:jailed
+</Location>
+PreforkApp jcgi "/app/echo --cgi" protocol=cgi processes=1 chroot=$jail user=nobody
+<Location /jcgi>
+    SetHandler prefork-app:jcgi
 </Location>
 <Location /app-status>
     SetHandler prefork-app-status
@@ -67,7 +72,7 @@ out=$(with "PreforkApp j6 \"/closed/echo\" chroot=$jail user=nobody")
 check "a program in the jail its workers' user cannot execute fails it" \
     grep -q "PA00008: .*PreforkApp j6: its workers (user nobody) cannot execute '/closed/echo'" <<<"$out"
 
-check "httpd as root starts" "$HTTPD" -f "$conf" -k start
+check "httpd as root starts" "$HTTPD" -f "$conf" -k start 2>"$dir/start_err"
 for _ in $(seq 1 100); do [ "$(get '/jailed?whoami=1' | cut -c1-4)" = "pid=" ] && break; sleep 0.2; done
 pid=$(get '/jailed?whoami=1' | sed -n 's/^pid=\([0-9]*\).*/\1/p')
 check "the worker's root is the jail" test "$(readlink "/proc/${pid:-0}/root")" = "$jail"
@@ -77,6 +82,8 @@ check "it sees a file only the jail has (failif=/only-in-jail: 500)" \
     test "$(code '/jailed?failif=/only-in-jail')" = 500
 check "and not the host's (failif=$conf: 200)" test "$(code "/jailed?failif=$conf")" = 200
 check "its working directory is its program's, in the jail" test "$(get '/jailed?pwd=1')" = /app
+check "a CGI program (protocol=cgi) runs in the jail too" \
+    test "$(code '/jcgi?failif=/only-in-jail')" = 500 -a "$(code "/jcgi?failif=$conf")" = 200
 check "it gets no PREFORK_APP_CACHE" \
     refused grep -q '^PREFORK_APP_CACHE=' < <(tr '\0' '\n' <"/proc/${pid:-0}/environ" 2>/dev/null)
 check "its environment could be read (the check above says something)" test -r "/proc/${pid:-0}/environ"
