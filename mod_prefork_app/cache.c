@@ -824,10 +824,11 @@ static int dropped_since(apr_shm_cache_t *zone, request_rec *r,
     return at >= r->request_time;
 }
 
-/* The same for the page at key or any of its tags, or for the whole zone
- * (pa_cache_drop()). */
+/* The same for the page at key of app or any of its tags, or for all of
+ * the app's pages or the whole zone (pa_cache_drop()). */
 static int page_dropped(apr_shm_cache_t *zone, request_rec *r,
-                        const char *key, const char *const *tags, int ntags)
+                        const pa_app_t *app, const char *key,
+                        const char *const *tags, int ntags)
 {
     int i;
 
@@ -837,6 +838,7 @@ static int page_dropped(apr_shm_cache_t *zone, request_rec *r,
         }
     }
     return dropped_since(zone, r, "!dropped", key)
+           || dropped_since(zone, r, "!cleared", app->name)
            || dropped_since(zone, r, "!cleared", "");
 }
 
@@ -969,7 +971,7 @@ static void store(request_rec *r, pa_cache_save_t *ctx)
             tags[ntags++] = tok;
         }
     }
-    if (page_dropped(zone, r, ctx->key, tags, ntags)) {
+    if (page_dropped(zone, r, ctx->app, ctx->key, tags, ntags)) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00609)
                       "app %s: response not cached: the page (or one of "
                       "its tags) was dropped while it was made",
@@ -982,7 +984,8 @@ static void store(request_rec *r, pa_cache_save_t *ctx)
                                       sizeof(e) + hb.len + ctx->len,
                                       lasts, tags, ntags);
     }
-    if (rv == APR_SUCCESS && page_dropped(zone, r, ctx->key, tags, ntags)) {
+    if (rv == APR_SUCCESS
+        && page_dropped(zone, r, ctx->app, ctx->key, tags, ntags)) {
         /* Dropped meanwhile; a list of variants set since then may hold
          * the nonce of the variants stored before. */
         apr_shm_cache_delete(zone, key);
@@ -1684,13 +1687,59 @@ static char *take_header(request_rec *r, const char *name)
                       : apr_pstrdup(r->pool, out ? out : err);
 }
 
+/* pa_cache_drop() of an app's pages: a walk over the zone. */
+typedef struct pa_drop_walk_t {
+    apr_shm_cache_t *zone;
+    const char *prefix;             /* the app's keys: its name, a blank */
+    apr_size_t prefix_len;
+    apr_size_t removed;
+} pa_drop_walk_t;
+
+/* A page (or a page's list of variants) of the walk's app: what store()
+ * makes under its keys; another entry (one of the app's own, set with the
+ * C API) stays whatever its key. */
+static apr_status_t drop_app_entry(void *baton, const char *key,
+                                   const void *val, apr_size_t len,
+                                   apr_uint64_t version, apr_time_t expires)
+{
+    pa_drop_walk_t *w = baton;
+    pa_cache_entry_t e;
+    pa_cache_vary_t v;
+
+    (void)version;
+    (void)expires;
+    if (!strncmp(key, w->prefix, w->prefix_len)
+        && (entry_ok(val, len, &e) || vary_list(val, len, &v))
+        && apr_shm_cache_delete(w->zone, key) == APR_SUCCESS) {
+        w->removed++;
+    }
+    return APR_SUCCESS;
+}
+
 apr_status_t pa_cache_drop(request_rec *r, const pa_cache_zone_t *z,
-                           const char *tag, apr_size_t *removed)
+                           const pa_app_t *app, const char *tag,
+                           apr_size_t *removed)
 {
     apr_shm_cache_stats_t st;
     apr_status_t rv;
 
     *removed = 0;
+    if (app) {
+        /* The note first, as for a page (drop_note()). */
+        pa_drop_walk_t w = { z->handle, apr_pstrcat(r->pool, app->name, " ",
+                                                    NULL), 0, 0 };
+        apr_pool_t *scratch;
+
+        w.prefix_len = strlen(w.prefix);
+        if ((rv = drop_note(r, z, "!cleared", app->name)) != APR_SUCCESS) {
+            return rv;
+        }
+        apr_pool_create(&scratch, r->pool);
+        rv = apr_shm_cache_iterate(z->handle, drop_app_entry, &w, scratch);
+        apr_pool_destroy(scratch);
+        *removed = w.removed;
+        return rv;
+    }
     if (tag) {
         /* No note for a tag no page can carry. */
         if (strlen(tag) > APR_SHM_CACHE_MAX_TAG) {
@@ -1713,7 +1762,7 @@ apr_status_t pa_cache_drop(request_rec *r, const pa_cache_zone_t *z,
 static void drop_tag(request_rec *r, const pa_app_t *app, const char *tag)
 {
     apr_size_t removed;
-    apr_status_t rv = pa_cache_drop(r, app->cache, tag, &removed);
+    apr_status_t rv = pa_cache_drop(r, app->cache, NULL, tag, &removed);
     char err[128];
 
     if (rv == APR_SUCCESS) {

@@ -86,12 +86,15 @@ void pa_cache_unfiltered(request_rec *r, pa_app_t *app, int status);
 /* Output filter registration (register_hooks). */
 void pa_cache_register_filter(void);
 
-/* Drops the pages of zone z that carry tag, or all of it (tag NULL), for
- * request r (the status page's DELETE): the GETs in flight then store
- * nothing they made before. *removed: how many entries went (of all of
- * it: as many as it held, notes included). APR_SUCCESS, or the library's
- * error (APR_SHM_CACHE_ELOCKED: another process held its lock too long). */
+/* Drops the pages of zone z that app stored (app not NULL), or those that
+ * carry tag, or all of it (both NULL), for request r (the status page's
+ * DELETE): the GETs in flight then store nothing they made before.
+ * *removed: how many entries went (of all of it: as many as it held,
+ * notes included). APR_SUCCESS, or the library's error
+ * (APR_SHM_CACHE_ELOCKED: another process held its lock too long; an
+ * app's pages may then be dropped in part). */
 apr_status_t pa_cache_drop(request_rec *r, const pa_cache_zone_t *z,
-                           const char *tag, apr_size_t *removed);
+                           const pa_app_t *app, const char *tag,
+                           apr_size_t *removed);
 
 #endif

@@ -1114,8 +1114,8 @@ const command_rec pa_cmds[] = {
         PA_STATUS_APPS_VHOST ": those the request's virtual host may use"),
     AP_INIT_FLAG("PreforkAppStatusCacheDrop", cmd_status_cache_drop, NULL,
         RSRC_CONF | ACCESS_CONF, "On: the status page here empties a cache "
-        "zone it shows, or drops a tag's pages, when sent DELETE "
-        "?cache=ZONE[&tag=TAG] (default Off)"),
+        "zone it shows, or drops a tag's or an app's pages, when sent DELETE "
+        "?cache=ZONE[&tag=TAG|&app=NAME] (default Off)"),
     AP_INIT_RAW_ARGS(PA_STATUS_PLACED, cmd_status_placed, NULL,
         RSRC_CONF | ACCESS_CONF, "added by the module where the "
         "configuration files set the status handler; not for hand use"),

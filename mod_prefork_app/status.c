@@ -1429,14 +1429,16 @@ static int st_all_apps(request_rec *r, const apr_table_t *only,
     return 1;
 }
 
-/* DELETE ?cache=ZONE[&tag=TAG], where PreforkAppStatusCacheDrop is On:
- * empties ZONE, or drops the pages of TAG, if this page shows the zone
- * (scope). Always logged, with who asked. */
+/* DELETE ?cache=ZONE[&tag=TAG | &app=NAME], where
+ * PreforkAppStatusCacheDrop is On: empties ZONE, or drops the pages of
+ * TAG, or those app NAME stored there, if this page shows the zone (and
+ * the app: scope). Always logged, with who asked. */
 static int st_cache_drop(request_rec *r, const apr_table_t *scope)
 {
     const pa_server_conf_t *conf = st_conf(r);
     char *args = apr_pstrdup(r->pool, r->args ? r->args : ""), *word, *state;
-    const char *zname = NULL, *tag = NULL, *what;
+    const char *zname = NULL, *tag = NULL, *aname = NULL, *what;
+    const pa_app_t *app = NULL;
     pa_cache_zone_t *z;
     apr_size_t removed;
     apr_status_t rv;
@@ -1459,21 +1461,31 @@ static int st_cache_drop(request_rec *r, const apr_table_t *scope)
         else if (!strcmp(word, "tag")) {
             tag = eq;
         }
+        else if (!strcmp(word, "app")) {
+            aname = eq;
+        }
     }
-    if (!zname) {
+    if (!zname || (tag && aname)) {
         return HTTP_BAD_REQUEST;
     }
     z = apr_hash_get(conf->zones_by_name, zname, APR_HASH_KEY_STRING);
     if (!z || (scope && !st_zone_used(conf, scope, z))) {
         return HTTP_NOT_FOUND;      /* a zone not shown here is none */
     }
+    if (aname && (!(app = pa_find_app(conf, aname)) || app->cache != z
+                  || (scope && !apr_table_get(scope, app->name)))) {
+        return HTTP_NOT_FOUND;      /* nor an app that has no pages there */
+    }
     what = tag ? apr_psprintf(r->pool, "tag '%s' from ",
-                              ap_escape_logitem(r->pool, tag)) : "";
-    rv = z->handle ? pa_cache_drop(r, z, tag, &removed) : APR_ENOENT;
+                              ap_escape_logitem(r->pool, tag))
+           : app ? apr_psprintf(r->pool, "the pages of app %s from ",
+                                app->name)
+           : "";
+    rv = z->handle ? pa_cache_drop(r, z, app, tag, &removed) : APR_ENOENT;
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, PALOGNO(00502)
                       "status page: %s %scache zone %s for %s failed: %s",
-                      tag ? "dropping" : "emptying", what, z->name,
+                      *what ? "dropping" : "emptying", what, z->name,
                       r->useragent_ip, z->handle
                       ? apr_shm_cache_strerror(rv, err, sizeof(err))
                       : "not created");
@@ -1481,11 +1493,11 @@ static int st_cache_drop(request_rec *r, const apr_table_t *scope)
     }
     ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, PALOGNO(00503)
                   "status page: %s %scache zone %s for %s (%" APR_SIZE_T_FMT
-                  " entries)", tag ? "dropped" : "emptied", what, z->name,
+                  " entries)", *what ? "dropped" : "emptied", what, z->name,
                   r->useragent_ip, removed);
     ap_set_content_type(r, "text/plain; charset=utf-8");
     ap_rprintf(r, "%s %scache zone %s (%" APR_SIZE_T_FMT " entries)\n",
-               tag ? "dropped" : "emptied", what, z->name, removed);
+               *what ? "dropped" : "emptied", what, z->name, removed);
     return OK;
 }
 

@@ -1,5 +1,6 @@
-# The status page empties a cache zone, or drops the pages of a tag, when
-# sent DELETE ?cache=ZONE[&tag=TAG] where PreforkAppStatusCacheDrop is On
+# The status page empties a cache zone, or drops the pages of a tag or of
+# an app, when sent DELETE ?cache=ZONE[&tag=TAG|&app=NAME] where
+# PreforkAppStatusCacheDrop is On
 # (an admin after a deploy): only a zone the page shows, always logged;
 # elsewhere DELETE stays a 405. A GET already at the app when the zone is
 # emptied does not store what it made before.
@@ -11,7 +12,7 @@ use HTTP::Tiny ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 31;
+plan tests => 42;
 
 my $echo = app_path('echo');
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
@@ -24,6 +25,10 @@ PreforkApp oecho "$echo" processes=1 cache=oz
 </Location>
 <Location /o>
     SetHandler prefork-app:oecho
+</Location>
+PreforkApp d2echo "$echo" processes=1 cache=dz
+<Location /d2>
+    SetHandler prefork-app:d2echo
 </Location>
 <Location /st-drop>
     SetHandler prefork-app-status
@@ -85,6 +90,30 @@ my $said = error_log_since($log, $h->log_file);
 like($said, qr/\[[\w:]*notice\] .*PA00503: status page: dropped tag 'ta' from cache zone dz for 127\.0\.0\.1 \(1 entries\)/,
      'a tag dropped: logged at notice (PA00503), with the client');
 like($said, qr/PA00503: status page: emptied cache zone dz for 127\.0\.0\.1/, 'the zone emptied: logged');
+
+# One app's pages in a zone that two apps share: the other's stay; a GET
+# of the app in flight does not store its page afterwards.
+my $e = page('/d2/e');
+state_of($_) for ($p{a}, $e, $e);
+is(state_of($p{a}) . ' ' . state_of($e), 'HIT HIT', 'a page of decho and one of d2echo, both in dz');
+my $go0 = gate();
+my $held0 = page('/d2/h') . "&wait=$go0";
+my $c0 = $h->send_request($held0);
+ok(wait_for(sub { $h->busy('d2echo') == 1 }), 'a GET of d2echo held at the app');
+$r = del('/st-drop?cache=dz&app=d2echo');
+is("$r->{status} $r->{content}", "200 dropped the pages of app d2echo from cache zone dz (1 entries)\n",
+   'DELETE ?cache=dz&app=d2echo: its one page');
+open_gate($go0);
+is(($h->cache_reply($c0))[0], 200, 'the held GET ends');
+is(state_of($e) . ' ' . state_of($p{a}), 'MISS HIT', 'its page is gone, decho\'s stays');
+is(state_of($held0), 'MISS', 'what the held GET made was not stored');
+like(error_log_since($log, $h->log_file),
+     qr/PA00503: status page: dropped the pages of app d2echo from cache zone dz for 127\.0\.0\.1 \(1 entries\)/,
+     'logged (PA00503)');
+is(del('/st-drop?cache=oz&app=d2echo')->{status}, 404, 'an app that stores nothing in that zone: 404');
+is(del('/st-drop?cache=dz&app=nosuch')->{status}, 404, 'an app that does not exist: 404');
+is(del('/st-drop-d?cache=dz&app=d2echo')->{status}, 404, 'an app the page does not show: 404');
+is(del('/st-drop?cache=dz&app=d2echo&tag=ta')->{status}, 400, 'app= and tag= together: 400');
 
 # Only the zones the page shows (PreforkAppStatusApps), and only zones.
 is(del('/st-drop-d?cache=oz')->{status}, 404, 'a zone of an app the page does not show: 404');
