@@ -241,7 +241,7 @@ static uid_t pa_app_uid(const pa_app_t *app)
 int pa_worker_attaches_zone(const pa_app_t *app)
 {
     /* Not root: user= is not applied, every worker runs as httpd's own
-     * user, the zone's owner. */
+     * user, the zone's owner. A chroot= hides the zone's segment. */
     return app->cache && !app->chroot
            && (geteuid() != 0 || pa_app_uid(app) == ap_unixd_config.user_id);
 }

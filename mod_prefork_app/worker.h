@@ -73,16 +73,16 @@ void pa_worker_groups(apr_pool_t *p, const pa_app_t *app, const gid_t **groups,
                       int *n);
 /* Whether the app's workers can attach to its cache zone (and get
  * PREFORK_APP_CACHE): not when user= runs them as another user than httpd's
- * User, whose the zone is (mode 0600). Its responses are cached all the
- * same. */
+ * User, whose the zone is (mode 0600), nor from inside a chroot=. Its
+ * responses are cached all the same. */
 int pa_worker_attaches_zone(const pa_app_t *app);
 /* The name of the user app's workers run as (httpd's children's for app
  * NULL): user= or User when httpd runs as root, else this process's. */
 const char *pa_worker_user_name(apr_pool_t *p, const pa_app_t *app);
 /* Whether app's workers (its user, group and supplementary groups; httpd's
  * User for app NULL) may access(path, mode), tried in a child that takes
- * their identity. Not root: access() as this process, whose identity the
- * workers keep. */
+ * their identity (and their root: path is then inside the app's chroot=).
+ * Not root: access() as this process, whose identity the workers keep. */
 int pa_worker_may_access(apr_pool_t *p, const pa_app_t *app,
                          const char *path, int mode);
 /* In a forked worker, before or instead of its exec (the CGI launcher):
