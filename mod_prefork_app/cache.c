@@ -11,8 +11,9 @@
  * output filter right after the handler keeps a copy of a response that
  * says it may be shared (a status cacheable by default, Cache-Control
  * max-age / s-maxage or Expires, no Set-Cookie, no
- * private/no-store/no-cache, no Vary "*"); one that varies on request
- * headers is stored once per variant (vary_key()).
+ * private/no-store/no-cache, no Vary "*", an encoded body only with Vary:
+ * Accept-Encoding); one that varies on request headers is stored once per
+ * variant (vary_key()).
  * Requests carrying Authorization or Cookie, or a TLS client certificate,
  * never read or fill the cache, so one user's page cannot reach another,
  * nor do those with a body. Any other method's success drops the entry of
@@ -63,6 +64,7 @@ APLOG_USE_MODULE(prefork_app);
  * them (pa_cache_vary_t); each variant at a key of its own. */
 #define PA_CACHE_VARY_MAGIC 0x50415659u     /* "PAVY" */
 #define PA_CACHE_VARY_MAX   8               /* names in one Vary */
+#define PA_CACHE_AE         "accept-encoding"
 
 /* The largest delta-seconds (max-age, Age) taken as given: RFC 9111
  * 1.2.2's 2^31, far from where time sums in microseconds overflow. */
@@ -646,11 +648,11 @@ static int name_cmp(const void *a, const void *b)
 
 /* The request headers a Vary value names, which tell a page's variants
  * apart: lowercased, sorted, each once, joined by ','; "" when there are
- * none (no Vary, or Accept-Encoding alone: only identity bodies are
- * stored). NULL when the answer may not be stored: "*" (it varies on more
- * than the request's headers), a name that is not a token, or more than
- * PA_CACHE_VARY_MAX names. */
-static const char *vary_names(apr_pool_t *p, const char *vary)
+ * none. Accept-Encoding only with keep_ae (an encoded body): an identity
+ * one suits every client. NULL when the answer may not be stored: "*" (it
+ * varies on more than the request's headers), a name that is not a token,
+ * or more than PA_CACHE_VARY_MAX names. */
+static const char *vary_names(apr_pool_t *p, const char *vary, int keep_ae)
 {
     const char *names[PA_CACHE_VARY_MAX];
     char *list, *tok, *state;
@@ -669,7 +671,7 @@ static const char *vary_names(apr_pool_t *p, const char *vary)
         ap_str_tolower(tok);
         for (i = 0; i < n && strcmp(names[i], tok); i++) {
         }
-        if (i < n || !strcmp(tok, "accept-encoding")) {
+        if (i < n || (!keep_ae && !strcmp(tok, PA_CACHE_AE))) {
             continue;
         }
         if (n == PA_CACHE_VARY_MAX) {
@@ -680,6 +682,72 @@ static const char *vary_names(apr_pool_t *p, const char *vary)
     qsort(names, n, sizeof(names[0]), name_cmp);
     for (i = 0; i < n; i++) {
         joined = apr_pstrcat(p, joined, i ? "," : "", names[i], NULL);
+    }
+    return joined;
+}
+
+/* Whether the list names (vary_names()) has name. */
+static int names_have(const char *names, const char *name)
+{
+    apr_size_t n = strlen(name);
+    const char *at = names;
+
+    while ((at = strstr(at, name)) != NULL) {
+        if ((at == names || at[-1] == ',') && (!at[n] || at[n] == ',')) {
+            return 1;
+        }
+        at += n;
+    }
+    return 0;
+}
+
+/* Whether a reply's headers give it a Content-Encoding (other than
+ * identity): its body suits only the clients that accept that. */
+static int reply_encoded(apr_table_t *h)
+{
+    const char *ce = apr_table_get(h, "Content-Encoding");
+
+    return ce && strcasecmp(ce, "identity");
+}
+
+/* What r's Accept-Encoding asks, as a variant's key holds it: the codings
+ * it accepts (a q of 0 refuses one), lowercased, sorted, each once, so
+ * that "gzip, br" and "br;q=0.9, gzip" are one variant. */
+static const char *ae_codings(request_rec *r, const char *ae)
+{
+    apr_array_header_t *list = apr_array_make(r->pool, 4, sizeof(char *));
+    char *copy = apr_pstrdup(r->pool, ae), *item, *state;
+    const char *joined = "";
+    int i;
+
+    for (item = apr_strtok(copy, ",", &state); item;
+         item = apr_strtok(NULL, ",", &state)) {
+        char *q = strchr(item, ';'), *coding = item;
+
+        if (q) {
+            const char *qv = ap_strcasestr(q, "q=");
+
+            *q = '\0';
+            if (qv && strtod(qv + 2, NULL) <= 0) {
+                continue;
+            }
+        }
+        while (apr_isspace(*coding)) {
+            coding++;
+        }
+        apr_collapse_spaces(coding, coding);
+        ap_str_tolower(coding);
+        for (i = 0; *coding && i < list->nelts
+                    && strcmp(APR_ARRAY_IDX(list, i, char *), coding); i++) {
+        }
+        if (*coding && i == list->nelts) {
+            APR_ARRAY_PUSH(list, char *) = coding;
+        }
+    }
+    qsort(list->elts, list->nelts, sizeof(char *), name_cmp);
+    for (i = 0; i < list->nelts; i++) {
+        joined = apr_pstrcat(r->pool, joined, i ? "," : "",
+                             APR_ARRAY_IDX(list, i, char *), NULL);
     }
     return joined;
 }
@@ -712,6 +780,9 @@ static const char *vary_key(request_rec *r, const char *page,
          tok = apr_strtok(NULL, ",", &state)) {
         const char *val = apr_table_get(r->headers_in, tok);
 
+        if (val && !strcmp(tok, PA_CACHE_AE)) {
+            val = ae_codings(r, val);
+        }
         which = apr_pstrcat(r->pool, which, key_part(r->pool, tok),
                             val ? key_part(r->pool, val) : " -", NULL);
     }
@@ -723,18 +794,17 @@ static const char *vary_key(request_rec *r, const char *page,
 static apr_interval_time_t response_ttl(request_rec *r, apr_table_t *h)
 {
     const char *cc = apr_table_get(h, "Cache-Control");
-    const char *vary = apr_table_get(h, "Vary");
+    const char *names = vary_names(r->pool, apr_table_get(h, "Vary"), 1);
     const char *expires;
     apr_int64_t sec = cc_seconds(cc, "s-maxage=");
 
-    /* Only an identity body, which suits every client, is shared: the
-     * variants are not told apart by Accept-Encoding. */
+    /* An encoded body suits only the clients that accept its coding: it is
+     * stored only as a variant told apart by Accept-Encoding. */
     if (!status_storable(r->status)
         || apr_table_get(h, "Set-Cookie") || apr_table_get(h, "Set-Cookie2")
-        || apr_table_get(h, "Content-Encoding")
         || cc_has(cc, "no-store") || cc_has(cc, "private")
-        || cc_has(cc, "no-cache")
-        || !vary_names(r->pool, vary)) {
+        || cc_has(cc, "no-cache") || !names
+        || (reply_encoded(h) && !names_have(names, PA_CACHE_AE))) {
         return 0;
     }
     if (sec < 0) {
@@ -842,6 +912,41 @@ static int page_dropped(apr_shm_cache_t *zone, request_rec *r,
            || dropped_since(zone, r, "!cleared", "");
 }
 
+/* The names of the list of variants at the page's key page, its header in
+ * v; NULL if it holds none. */
+static const char *page_list(request_rec *r, apr_shm_cache_t *zone,
+                             const char *page, pa_cache_vary_t *v)
+{
+    void *val;
+    apr_size_t len;
+
+    return apr_shm_cache_peek(zone, page, &val, &len, NULL, r->pool)
+           == APR_SUCCESS ? vary_list(val, len, v) : NULL;
+}
+
+/* The names r's answer (headers h) varies on, as store() keeps it: with
+ * Accept-Encoding for an encoded body; for an identity one too when the
+ * page's list has it already (an app that encodes for some clients, not
+ * for others): the identity copy is then one more variant, instead of a
+ * page that takes the list's place at each miss. */
+static const char *store_names(request_rec *r, pa_cache_save_t *ctx,
+                               apr_table_t *h)
+{
+    const char *vary = apr_table_get(h, "Vary");
+    const char *names = vary_names(r->pool, vary, reply_encoded(h)), *all;
+    pa_cache_vary_t v;
+
+    if (!reply_encoded(h) && (all = vary_names(r->pool, vary, 1))
+        && names_have(all, PA_CACHE_AE)) {
+        const char *had = page_list(r, ctx->app->cache->handle, ctx->key, &v);
+
+        if (had && !strcmp(had, all)) {
+            return all;
+        }
+    }
+    return names;
+}
+
 /* Where store() puts r's answer to the page at ctx->key, which varies on
  * names (not ""): in *key, its variant's key, under the page's list of
  * names, kept if the page has that list (for at least lasts from now),
@@ -852,17 +957,12 @@ static apr_status_t vary_store_key(request_rec *r, pa_cache_save_t *ctx,
                                    const char **key)
 {
     apr_shm_cache_t *zone = ctx->app->cache->handle;
-    apr_size_t nlen = strlen(names) + 1, len;
+    apr_size_t nlen = strlen(names) + 1;
     apr_time_t until = apr_time_now() + lasts;
-    const char *had = NULL;
     pa_cache_vary_t v;
-    void *val;
+    const char *had = page_list(r, zone, ctx->key, &v);
     char *list;
 
-    if (apr_shm_cache_peek(zone, ctx->key, &val, &len, NULL, r->pool)
-        == APR_SUCCESS) {
-        had = vary_list(val, len, &v);
-    }
     if (!had || strcmp(had, names)) {
         v.magic = PA_CACHE_VARY_MAGIC;
         v.names_len = (apr_uint32_t)nlen;
@@ -894,7 +994,7 @@ static void store(request_rec *r, pa_cache_save_t *ctx)
     char *val;
     const char *tags[APR_SHM_CACHE_MAX_TAGS];
     const char *age = apr_table_get(h, "Age");
-    const char *names = vary_names(r->pool, apr_table_get(h, "Vary"));
+    const char *names = store_names(r, ctx, h);
     const char *key = ctx->key;
     apr_int64_t had = age ? apr_atoi64(age) : 0;
     apr_interval_time_t left, lasts;
@@ -1136,7 +1236,7 @@ static int stored_header_ok(const char *name, const char *value)
 {
     static const char *const never[] = {
         "Set-Cookie", "Set-Cookie2", "Content-Length", "Transfer-Encoding",
-        "Connection", "Keep-Alive", "Content-Encoding", PA_CACHE_STATUS_HEADER
+        "Connection", "Keep-Alive", PA_CACHE_STATUS_HEADER
     };
     apr_size_t i;
 
@@ -1263,7 +1363,7 @@ static int emit(request_rec *r, pa_cache_save_t *ctx, const char *val,
     pa_cache_entry_t e;
     const char *h, *end;
     apr_table_t *out, *err_out;
-    const char *type = NULL, *line = NULL;
+    const char *type = NULL, *line = NULL, *names;
     apr_bucket_brigade *bb;
     int rc;
 
@@ -1294,6 +1394,13 @@ static int emit(request_rec *r, pa_cache_save_t *ctx, const char *val,
             return DECLINED;
         }
         h = vz + 1;
+    }
+    /* An encoded body only as a variant told apart by Accept-Encoding, as
+     * store() keeps one. */
+    if (reply_encoded(err_out)
+        && (!(names = vary_names(r->pool, apr_table_get(err_out, "Vary"), 1))
+            || !names_have(names, PA_CACHE_AE))) {
+        return DECLINED;
     }
     ctx->served = served;
     if (type) {

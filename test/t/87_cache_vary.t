@@ -11,7 +11,7 @@ use HTTP::Tiny ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 45;
+plan tests => 55;
 
 my $echo = app_path('echo');
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
@@ -19,6 +19,10 @@ PreforkAppCache vz 1M
 PreforkApp vecho "$echo" processes=2 cache=vz
 <Location /v>
     SetHandler prefork-app:vecho
+</Location>
+PreforkApp cecho "$echo" processes=1 cache=vz cache-ignore-params=header3
+<Location /c>
+    SetHandler prefork-app:cecho
 </Location>
 PreforkApp lecho "$echo" processes=2 cache=vz cache-lock=20
 <Location /l>
@@ -122,6 +126,34 @@ is(state_of($st, 'Accept-Language' => 'fr'), 'MISS', 'once stale, the first Fren
 is(state_of($st, 'Accept-Language' => 'fr'), 'HIT', '... which stored the fresh French page');
 my ($s8, $de3) = got($st, 'Accept-Language' => 'de');
 is("$s8 " . lang_of($de3), 'MISS de', 'the German one is refreshed on its own');
+
+# An encoded body (an app that compresses itself) is stored only as a
+# variant told apart by Accept-Encoding, whose codings count as a set.
+my $gz = page('/v/z', 'Accept-Encoding') . '&header3=Content-Encoding:gzip';
+is(state_of($gz, 'Accept-Encoding' => 'gzip, br'), 'MISS', 'Content-Encoding: gzip, Vary: Accept-Encoding: a miss');
+my ($sz, $rz) = got($gz, 'Accept-Encoding' => 'br;q=0.9, GZIP');
+is("$sz " . ($rz->{headers}{'content-encoding'} // '-'), 'HIT gzip',
+   'the same codings in another order and case: a hit, with its Content-Encoding');
+is(state_of($gz), 'MISS', 'a client that sends no Accept-Encoding: not that variant');
+is(state_of($gz, 'Accept-Encoding' => 'gzip;q=0, br'), 'MISS', 'gzip refused (q=0): another variant');
+my $gzx = page('/v/zx', 'X-A') . '&header3=Content-Encoding:gzip';
+state_of($gzx, 'Accept-Encoding' => 'gzip');
+is(state_of($gzx, 'Accept-Encoding' => 'gzip'), '-', 'an encoded body whose Vary does not name Accept-Encoding: not stored');
+
+# An app that compresses for some clients and not for others (here the
+# query parameter that adds the Content-Encoding is out of the key): the
+# identity copy becomes a variant beside the encoded one, and each client
+# keeps getting its own.
+my $cp = page('/c/p', 'Accept-Encoding');
+is(state_of("$cp&header3=Content-Encoding:gzip", 'Accept-Encoding' => 'gzip'), 'MISS', 'encoded for a gzip client');
+is(state_of($cp), 'MISS', 'identity for a client without Accept-Encoding');
+my ($sc1, $rc1) = got("$cp&header3=Content-Encoding:gzip", 'Accept-Encoding' => 'gzip');
+is("$sc1 " . ($rc1->{headers}{'content-encoding'} // '-'), 'HIT gzip', 'the gzip client: the encoded copy');
+my ($sc2, $rc2) = got($cp);
+is("$sc2 " . ($rc2->{headers}{'content-encoding'} // '-'), 'HIT -', 'the other: the identity copy');
+my ($sc3, $rc3) = got($cp, 'Accept-Encoding' => 'gzip');
+is("$sc3 " . ($rc3->{headers}{'content-encoding'} // '-'), 'HIT gzip',
+   'the page asked for without the parameter by a gzip client: the encoded copy');
 
 # cache-lock=: a miss that waited for another request's fetch of the page
 # gets its own variant, never the one that fetch stored.
