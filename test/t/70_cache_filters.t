@@ -18,7 +18,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use HTTP::Tiny ();
 
-plan tests => 16;
+plan tests => 18;
 
 my $echo = app_path('echo');
 my $lib = libexecdir();
@@ -40,6 +40,10 @@ PreforkApp fecho "$echo" processes=1 cache=fz
     SetHandler prefork-app:fecho
     Header always unset X-Powered-By
     Header always set X-Frame-Options DENY
+</Location>
+<Location /quiet>
+    SetHandler prefork-app:fecho
+    Header unset X-Prefork-App-Cache
 </Location>
 RewriteEngine On
 RewriteRule ^/mixed - [H=Prefork-App:fecho]
@@ -102,6 +106,16 @@ is($hv->($hh1->{'x-powered-by'}) . ' | ' . $hv->($hh1->{'x-frame-options'}), '- 
    'the miss: X-Powered-By unset, X-Frame-Options the admin\'s');
 is($hv->($hh2->{'x-powered-by'}) . ' | ' . $hv->($hh2->{'x-frame-options'}), '- | DENY',
    'the hit: the same');
+
+# ---- the cache's own header hidden from clients ---------------------------------------------
+# As mod_cache's CacheHeader Off: the page is still stored and served (a
+# hit carries Age), the clients do not see X-Prefork-App-Cache.
+my $qh = "/quiet/x?$cc&whoami=1";
+my (undef, $qc1, $qb1, $qh1) = fetch(GET => $qh);
+my (undef, $qc2, $qb2, $qh2) = fetch(GET => $qh);
+is("$qc1 $qc2", '- -', 'Header unset X-Prefork-App-Cache: neither the miss nor the hit says it');
+ok($qb2 eq $qb1 && defined $qh2->{age}, '... the second answer is the stored one all the same (with Age)')
+    or diag("$qb1 / $qb2");
 
 # ---- handler names in another case ------------------------------------------------------------
 my ($ms, undef, $mb) = fetch(GET => '/mixed');
