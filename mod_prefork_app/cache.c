@@ -1470,6 +1470,16 @@ static int serve(request_rec *r, pa_cache_save_t *ctx, const char *key,
     return emit(r, ctx, val, served);
 }
 
+/* The scoreboard word (pa_sb_fill_wait()) of the page whose fetch note is
+ * note: the first hex digit of the md5 in it. */
+static unsigned fill_word(const char *note)
+{
+    const char *sum = strchr(note, ' ');
+    int c = sum ? apr_tolower(sum[1]) : '0';
+
+    return apr_isdigit(c) ? (unsigned)(c - '0') : (unsigned)(c - 'a' + 10);
+}
+
 /* The request that fetched a page for cache-lock='s waiters is over. If
  * it stored nothing (the app's answer may not be shared, or it failed), a
  * note says so for PA_CACHE_PASS_TIME: the page's misses meanwhile ask the
@@ -1484,7 +1494,7 @@ static apr_status_t fill_end(void *data)
         apr_shm_cache_set(zone, ctx->pass, "1", 1, PA_CACHE_PASS_TIME);
     }
     apr_shm_cache_delete(zone, ctx->fill);
-    pa_sb_fill_ended(pa_scoreboard, ctx->app->index);
+    pa_sb_fill_ended(pa_scoreboard, ctx->app->index, fill_word(ctx->fill));
     return APR_SUCCESS;
 }
 
@@ -1594,7 +1604,8 @@ static pa_fill_e fill_pending(request_rec *r, pa_cache_save_t *ctx,
     for (;;) {
         /* Read before the note is: a fetch that ends in between has
          * counted, and the wait returns at once. */
-        apr_uint32_t seen = pa_sb_fills(pa_scoreboard, app->index);
+        apr_uint32_t seen = pa_sb_fills(pa_scoreboard, app->index,
+                                        fill_word(fill));
         apr_interval_time_t left;
 
         if (apr_shm_cache_peek(zone, fill, &val, &len, NULL, r->pool)
@@ -1613,7 +1624,7 @@ static pa_fill_e fill_pending(request_rec *r, pa_cache_save_t *ctx,
                           app->name, app->cache_lock);
             return PA_FILL_ASK_APP;
         }
-        pa_sb_fill_wait(pa_scoreboard, app->index, seen,
+        pa_sb_fill_wait(pa_scoreboard, app->index, fill_word(fill), seen,
                         left < PA_CACHE_FILL_LOOK ? left : PA_CACHE_FILL_LOOK);
     }
 }

@@ -343,28 +343,32 @@ void pa_sb_wake_waiter(pa_waiter_t *w)
     }
 }
 
-apr_uint32_t pa_sb_fills(pa_sb_t *sb, int app_index)
+apr_uint32_t pa_sb_fills(pa_sb_t *sb, int app_index, unsigned word)
 {
-    return __atomic_load_n(&pa_sb_app(sb, app_index)->fills, __ATOMIC_ACQUIRE);
+    return __atomic_load_n(&pa_sb_app(sb, app_index)->fills[word
+                                                  % PA_SB_FILL_WORDS],
+                           __ATOMIC_ACQUIRE);
 }
 
-void pa_sb_fill_wait(pa_sb_t *sb, int app_index, apr_uint32_t seen,
-                     apr_interval_time_t most)
+void pa_sb_fill_wait(pa_sb_t *sb, int app_index, unsigned word,
+                     apr_uint32_t seen, apr_interval_time_t most)
 {
     struct timespec ts;
 
     ts.tv_sec = apr_time_sec(most);
     ts.tv_nsec = apr_time_usec(most) * 1000;
     /* Returns at once if a fill ended since seen was read. */
-    pa_futex(&pa_sb_app(sb, app_index)->fills, FUTEX_WAIT, seen, &ts);
+    pa_futex(&pa_sb_app(sb, app_index)->fills[word % PA_SB_FILL_WORDS],
+             FUTEX_WAIT, seen, &ts);
 }
 
-void pa_sb_fill_ended(pa_sb_t *sb, int app_index)
+void pa_sb_fill_ended(pa_sb_t *sb, int app_index, unsigned word)
 {
-    pa_sb_app_t *a = pa_sb_app(sb, app_index);
+    volatile apr_uint32_t *w =
+        &pa_sb_app(sb, app_index)->fills[word % PA_SB_FILL_WORDS];
 
-    __atomic_add_fetch(&a->fills, 1, __ATOMIC_RELEASE);
-    pa_futex(&a->fills, FUTEX_WAKE, INT_MAX, NULL);
+    __atomic_add_fetch(w, 1, __ATOMIC_RELEASE);
+    pa_futex(w, FUTEX_WAKE, INT_MAX, NULL);
 }
 
 apr_uint32_t pa_sb_sweep_waiters_locked(pa_sb_t *sb, pa_sb_app_t *a,

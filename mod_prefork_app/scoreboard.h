@@ -41,6 +41,7 @@
                                          * request of a new second clears it
                                          * (later than any second: skipped) */
 #define PA_LATENCY_BOUNDS 12            /* pa_sb_latency_bounds[] */
+#define PA_SB_FILL_WORDS 16             /* cache-lock's futex words per app */
 
 typedef enum {
     PA_SLOT_EMPTY = 0,      /* no process */
@@ -217,8 +218,10 @@ typedef struct pa_sb_app_t {
                                              * 0 = none: one killed at it
                                              * leaves them to the repair */
     volatile apr_uint32_t handoff_waiter;
-    volatile apr_uint32_t fills;            /* futex word: counts the ends of
-                                             * the app's cache-lock fills */
+    volatile apr_uint32_t fills[PA_SB_FILL_WORDS]; /* futex words: count the
+                                             * ends of the app's cache-lock
+                                             * fills, a word per sixteenth
+                                             * of its pages */
     volatile apr_time_t backoff_until;
     volatile apr_time_t answered_at;        /* a worker last answered a request */
     pa_loud_t refused_log;          /* PA00304: requests sent away with 503 */
@@ -415,14 +418,17 @@ int pa_sb_stats_second(const pa_stats_second_t *st, apr_uint32_t now_sec,
                        apr_uint32_t *count, apr_uint32_t hist[PA_STATS_BUCKETS]);
 
 /* cache-lock=: the app's count of ended fills (a request that fetched a
- * page for the zone while others waited for it), read before a waiter
- * looks for the fill's note; pa_sb_fill_wait() sleeps until the count is
- * no longer seen or at most most has passed; pa_sb_fill_ended() counts one
- * and wakes every waiter of the app. */
-apr_uint32_t pa_sb_fills(pa_sb_t *sb, int app_index);
-void pa_sb_fill_wait(pa_sb_t *sb, int app_index, apr_uint32_t seen,
-                     apr_interval_time_t most);
-void pa_sb_fill_ended(pa_sb_t *sb, int app_index);
+ * page for the zone while others waited for it) in word (below
+ * PA_SB_FILL_WORDS: the pages' share the caller picks, the same for a
+ * page's waiters and its fetch), read before a waiter looks for the
+ * fill's note; pa_sb_fill_wait() sleeps until the count is no longer seen
+ * or at most most has passed; pa_sb_fill_ended() counts one and wakes the
+ * waiters on that word alone: a fetch's end does not wake those of every
+ * other page of the app (a zone emptied under load misses many at once). */
+apr_uint32_t pa_sb_fills(pa_sb_t *sb, int app_index, unsigned word);
+void pa_sb_fill_wait(pa_sb_t *sb, int app_index, unsigned word,
+                     apr_uint32_t seen, apr_interval_time_t most);
+void pa_sb_fill_ended(pa_sb_t *sb, int app_index, unsigned word);
 
 /* ---- manager side ----------------------------------------------------------- */
 

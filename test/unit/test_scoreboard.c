@@ -1439,13 +1439,16 @@ static void test_loud(void **state)
     assert_string_equal(tail, "");
 }
 
-/* cache-lock='s waiters sleep on the app's count of ended fetches: a
- * fetch's end wakes them, a count that moved before the wait does not
- * let them sleep, and the wait ends by itself after at most its time. */
+/* cache-lock='s waiters sleep on the app's count of ended fetches, in
+ * their pages' word: a fetch's end in that word wakes them, one in another
+ * word neither wakes them nor moves their count, a count that moved before
+ * the wait does not let them sleep, and the wait ends by itself after at
+ * most its time. */
 static void test_fill_wait(void **state)
 {
     fixture_t *f = *state;
-    apr_uint32_t seen = pa_sb_fills(f->sb, 0);
+    apr_uint32_t seen = pa_sb_fills(f->sb, 0, 3);
+    apr_uint32_t other = pa_sb_fills(f->sb, 0, 5);
     int fds[2];
     pid_t kid;
     int st;
@@ -1461,25 +1464,29 @@ static void test_fill_wait(void **state)
         if (write(fds[1], &c, 1) != 1) {
             _exit(2);
         }
-        pa_sb_fill_wait(f->sb, 0, seen, apr_time_from_sec(30));
+        pa_sb_fill_wait(f->sb, 0, 3, seen, apr_time_from_sec(30));
         /* Woken by the fetch's end, not out of time. */
-        _exit(pa_sb_fills(f->sb, 0) == seen + 1
+        _exit(pa_sb_fills(f->sb, 0, 3) == seen + 1
               && apr_time_now() - start < apr_time_from_sec(30) ? 0 : 1);
     }
     assert_int_equal(read(fds[0], &up, 1), 1);
     usleep(50000);
-    assert_int_equal(waitpid(kid, &st, WNOHANG), 0);    /* asleep */
-    pa_sb_fill_ended(f->sb, 0);
+    pa_sb_fill_ended(f->sb, 0, 5);                      /* another word */
+    usleep(50000);
+    assert_int_equal(waitpid(kid, &st, WNOHANG), 0);    /* still asleep */
+    assert_int_equal(pa_sb_fills(f->sb, 0, 5), other + 1);
+    assert_int_equal(pa_sb_fills(f->sb, 0, 3), seen);
+    pa_sb_fill_ended(f->sb, 0, 3 + PA_SB_FILL_WORDS);   /* its word again */
     assert_int_equal(waitpid(kid, &st, 0), kid);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-    assert_int_equal(pa_sb_fills(f->sb, 0), seen + 1);
+    assert_int_equal(pa_sb_fills(f->sb, 0, 3), seen + 1);
 
     /* A count already moved: no sleep; nothing ends: back after most. */
     t = apr_time_now();
-    pa_sb_fill_wait(f->sb, 0, seen, apr_time_from_sec(30));
+    pa_sb_fill_wait(f->sb, 0, 3, seen, apr_time_from_sec(30));
     assert_true(apr_time_now() - t < apr_time_from_sec(30));
     t = apr_time_now();
-    pa_sb_fill_wait(f->sb, 0, seen + 1, apr_time_from_msec(20));
+    pa_sb_fill_wait(f->sb, 0, 3, seen + 1, apr_time_from_msec(20));
     assert_true(apr_time_now() - t >= apr_time_from_msec(20));
     close(fds[0]);
     close(fds[1]);
