@@ -646,6 +646,26 @@ static int name_cmp(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Adds s to list (const char *) unless it holds it already. */
+static void list_add(apr_array_header_t *list, const char *s)
+{
+    int i;
+
+    for (i = 0; i < list->nelts; i++) {
+        if (!strcmp(APR_ARRAY_IDX(list, i, const char *), s)) {
+            return;
+        }
+    }
+    APR_ARRAY_PUSH(list, const char *) = s;
+}
+
+/* list's strings sorted, joined by ',': the same set reads the same. */
+static const char *list_joined(apr_pool_t *p, apr_array_header_t *list)
+{
+    qsort(list->elts, list->nelts, sizeof(const char *), name_cmp);
+    return apr_array_pstrcat(p, list, ',');
+}
+
 /* The request headers a Vary value names, which tell a page's variants
  * apart: lowercased, sorted, each once, joined by ','; "" when there are
  * none. Accept-Encoding only with keep_ae (an encoded body): an identity
@@ -654,10 +674,8 @@ static int name_cmp(const void *a, const void *b)
  * or more than PA_CACHE_VARY_MAX names. */
 static const char *vary_names(apr_pool_t *p, const char *vary, int keep_ae)
 {
-    const char *names[PA_CACHE_VARY_MAX];
+    apr_array_header_t *names = apr_array_make(p, 4, sizeof(const char *));
     char *list, *tok, *state;
-    const char *joined = "";
-    int n = 0, i;
 
     if (!vary) {
         return "";
@@ -669,21 +687,14 @@ static const char *vary_names(apr_pool_t *p, const char *vary, int keep_ae)
             return NULL;
         }
         ap_str_tolower(tok);
-        for (i = 0; i < n && strcmp(names[i], tok); i++) {
+        if (keep_ae || strcmp(tok, PA_CACHE_AE)) {
+            list_add(names, tok);
         }
-        if (i < n || (!keep_ae && !strcmp(tok, PA_CACHE_AE))) {
-            continue;
-        }
-        if (n == PA_CACHE_VARY_MAX) {
+        if (names->nelts > PA_CACHE_VARY_MAX) {
             return NULL;
         }
-        names[n++] = tok;
     }
-    qsort(names, n, sizeof(names[0]), name_cmp);
-    for (i = 0; i < n; i++) {
-        joined = apr_pstrcat(p, joined, i ? "," : "", names[i], NULL);
-    }
-    return joined;
+    return list_joined(p, names);
 }
 
 /* Whether the list names (vary_names()) has name. */
@@ -715,14 +726,13 @@ static int reply_encoded(apr_table_t *h)
  * that "gzip, br" and "br;q=0.9, gzip" are one variant. */
 static const char *ae_codings(request_rec *r, const char *ae)
 {
-    apr_array_header_t *list = apr_array_make(r->pool, 4, sizeof(char *));
+    apr_array_header_t *codings = apr_array_make(r->pool, 4,
+                                                 sizeof(const char *));
     char *copy = apr_pstrdup(r->pool, ae), *item, *state;
-    const char *joined = "";
-    int i;
 
     for (item = apr_strtok(copy, ",", &state); item;
          item = apr_strtok(NULL, ",", &state)) {
-        char *q = strchr(item, ';'), *coding = item;
+        char *q = strchr(item, ';');
 
         if (q) {
             const char *qv = ap_strcasestr(q, "q=");
@@ -732,24 +742,13 @@ static const char *ae_codings(request_rec *r, const char *ae)
                 continue;
             }
         }
-        while (apr_isspace(*coding)) {
-            coding++;
-        }
-        apr_collapse_spaces(coding, coding);
-        ap_str_tolower(coding);
-        for (i = 0; *coding && i < list->nelts
-                    && strcmp(APR_ARRAY_IDX(list, i, char *), coding); i++) {
-        }
-        if (*coding && i == list->nelts) {
-            APR_ARRAY_PUSH(list, char *) = coding;
+        apr_collapse_spaces(item, item);
+        ap_str_tolower(item);
+        if (*item) {
+            list_add(codings, item);
         }
     }
-    qsort(list->elts, list->nelts, sizeof(char *), name_cmp);
-    for (i = 0; i < list->nelts; i++) {
-        joined = apr_pstrcat(r->pool, joined, i ? "," : "",
-                             APR_ARRAY_IDX(list, i, char *), NULL);
-    }
-    return joined;
+    return list_joined(r->pool, codings);
 }
 
 /* The names of the list in val (len bytes), its header in v, if it is one
