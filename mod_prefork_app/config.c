@@ -66,6 +66,7 @@ void *pa_merge_dir_config(apr_pool_t *p, void *base, void *add)
     conf->status_apps = a->status_apps ? a->status_apps : b->status_apps;
     conf->status_cache_drop = a->status_cache_drop ? a->status_cache_drop
                                                    : b->status_cache_drop;
+    conf->authorizer = a->authorizer ? a->authorizer : b->authorizer;
     return conf;
 }
 
@@ -1056,6 +1057,14 @@ static const char *cmd_status_cache_drop(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
+static const char *cmd_authorizer(cmd_parms *cmd, void *dconf,
+                                  const char *name)
+{
+    ((pa_dir_conf_t *)dconf)->authorizer = strcasecmp(name, "None") ? name
+                                                                    : "";
+    return NULL;
+}
+
 /* by: PA_PLACED_BY_SET next to a SetHandler, PA_PLACED_BY_ADD and the
  * extensions next to an AddHandler, "" next to a RewriteRule. */
 static const char *cmd_status_placed(cmd_parms *cmd, void *dconf,
@@ -1116,6 +1125,10 @@ const command_rec pa_cmds[] = {
         RSRC_CONF | ACCESS_CONF, "On: the status page here empties a cache "
         "zone it shows, or drops a tag's or an app's pages, when sent DELETE "
         "?cache=ZONE[&tag=TAG|&app=NAME] (default Off)"),
+    AP_INIT_TAKE1("PreforkAppAuthorizer", cmd_authorizer, NULL,
+        RSRC_CONF | ACCESS_CONF | OR_AUTHCFG, "NAME: requests here go on "
+        "only if the FastCGI app NAME, asked in the Authorizer role, answers "
+        "200; None: no authorizer here"),
     AP_INIT_RAW_ARGS(PA_STATUS_PLACED, cmd_status_placed, NULL,
         RSRC_CONF | ACCESS_CONF, "added by the module where the "
         "configuration files set the status handler; not for hand use"),
@@ -1138,6 +1151,26 @@ typedef struct handler_walk_t {
     server_rec *s;
 } handler_walk_t;
 
+/* app (if any) is named in vhost's sections, or in the main server's
+ * (vhost NULL): every host's. */
+static void bind_app(handler_walk_t *w, pa_app_t *app, server_rec *vhost)
+{
+    if (app && !vhost) {
+        w->anywhere[app->index] = 1;
+    }
+    else if (app) {
+        if (!app->vhosts) {
+            app->vhosts = apr_array_make(w->conf->apps->pool, 1,
+                                         sizeof(server_rec *));
+        }
+        if (!app->vhosts->nelts
+            || APR_ARRAY_IDX(app->vhosts, app->vhosts->nelts - 1,
+                             server_rec *) != vhost) {
+            APR_ARRAY_PUSH(app->vhosts, server_rec *) = vhost;
+        }
+    }
+}
+
 /* Every prefork-app:NAME in a directive's arguments (SetHandler, AddHandler,
  * RewriteRule's H= flag, ...) binds NAME to vhost, or to every host. */
 static void bind_mentions(handler_walk_t *w, const char *args,
@@ -1148,7 +1181,6 @@ static void bind_mentions(handler_walk_t *w, const char *args,
 
     for (p = args; p && *p; p++) {
         const char *end;
-        pa_app_t *app;
 
         if (strncasecmp(p, PA_HANDLER_PREFIX, plen)) {
             continue;
@@ -1157,23 +1189,49 @@ static void bind_mentions(handler_walk_t *w, const char *args,
         for (end = p; apr_isalnum(*end) || *end == '_' || *end == '-'
                       || *end == '.'; end++) {
         }
-        app = pa_find_app(w->conf, apr_pstrmemdup(w->ptemp, p, end - p));
-        if (app && !vhost) {
-            w->anywhere[app->index] = 1;
-        }
-        else if (app) {
-            if (!app->vhosts) {
-                app->vhosts = apr_array_make(w->conf->apps->pool, 1,
-                                             sizeof(server_rec *));
-            }
-            if (!app->vhosts->nelts
-                || APR_ARRAY_IDX(app->vhosts, app->vhosts->nelts - 1,
-                                 server_rec *) != vhost) {
-                APR_ARRAY_PUSH(app->vhosts, server_rec *) = vhost;
-            }
-        }
+        bind_app(w, pa_find_app(w->conf, apr_pstrmemdup(w->ptemp, p,
+                                                        end - p)),
+                 vhost);
         p = end - 1;
     }
+}
+
+/* word, which names name, in directive d: no app is called so. */
+static int no_such_app(handler_walk_t *w, const ap_directive_t *d,
+                       const char *word, const char *name)
+{
+    ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, w->s,
+                 PALOGNO(00001) "%s:%d: %s %s: no PreforkApp named '%s'",
+                 d->filename, d->line_num, d->directive, word, name);
+    return !OK;
+}
+
+/* PreforkAppAuthorizer NAME: a FastCGI app (the role is FastCGI's), bound
+ * to the host whose sections name it, as a handler's. */
+static int check_authorizer(handler_walk_t *w, const ap_directive_t *d,
+                            server_rec *vhost)
+{
+    const char *args = d->args;
+    const char *name = ap_getword_conf(w->ptemp, &args);
+    pa_app_t *app;
+
+    if (!strcasecmp(name, "None")) {
+        return OK;
+    }
+    app = pa_find_app(w->conf, name);
+    if (!app) {
+        return no_such_app(w, d, name, name);
+    }
+    if (app->protocol != PA_PROTO_FASTCGI) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, w->s,
+                     PALOGNO(00026) "%s:%d: %s %s: the app speaks %s; the "
+                     "Authorizer role is FastCGI's (protocol=fastcgi)",
+                     d->filename, d->line_num, d->directive, name,
+                     app->protocol == PA_PROTO_SCGI ? "SCGI" : "CGI");
+        return !OK;
+    }
+    bind_app(w, app, vhost);
+    return OK;
 }
 
 /* Whether a <Limit>'s or <LimitExcept>'s arguments ("GET POST>") name GET,
@@ -1567,11 +1625,7 @@ static int check_handlers(handler_walk_t *w, const ap_directive_t *d,
             if (!strncasecmp(word, PA_HANDLER_PREFIX, plen)
                 && !strpbrk(word + plen, "%$")
                 && !pa_find_app(w->conf, word + plen)) {
-                ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, w->s,
-                             PALOGNO(00001) "%s:%d: %s %s: no PreforkApp "
-                             "named '%s'", d->filename, d->line_num,
-                             d->directive, word, word + plen);
-                return !OK;
+                return no_such_app(w, d, word, word + plen);
             }
             if (pa_handler_lookalike(word)) {
                 ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, w->s,
@@ -1589,6 +1643,10 @@ static int check_handlers(handler_walk_t *w, const ap_directive_t *d,
         }
         if (!strcasecmp(d->directive, "PreforkAppStatusApps")
             && check_status_apps(w, d) != OK) {
+            return !OK;
+        }
+        if (!strcasecmp(d->directive, "PreforkAppAuthorizer")
+            && check_authorizer(w, d, vhost) != OK) {
             return !OK;
         }
         if (!strcasecmp(d->directive, "<VirtualHost")) {

@@ -78,6 +78,9 @@ APLOG_USE_MODULE(prefork_app);
 #define PA_NOTE_WAIT        "prefork-app-wait"
 #define PA_NOTE_ERROR       "prefork-app-error"
 
+/* An Authorizer's header that becomes a variable of the request. */
+#define PA_AUTH_VARIABLE    "Variable-"
+
 /* How an attempt on one worker ended. */
 typedef enum {
     PA_FAIL_NONE = 0,
@@ -92,9 +95,21 @@ typedef enum {
     PA_FAIL_CLIENT      /* client body unreadable, or client gone */
 } pa_fail_e;
 
+/* What a request asks of its app: a response, or, for PreforkAppAuthorizer,
+ * whether it may go on (the FastCGI Authorizer role). */
+typedef enum {
+    PA_ROLE_RESPONDER = 0,
+    PA_ROLE_AUTH_REPLY,     /* a refusal is the client's response */
+    PA_ROLE_AUTH_STATUS     /* only a refusal's status counts (a subrequest,
+                             * or Satisfy Any: another check may still let
+                             * the request through) */
+} pa_role_e;
+
 typedef struct pa_req_t {
     request_rec *r;
     pa_app_t *app;
+    pa_role_e role;
+    int granted;                    /* the Authorizer answered 200 */
     pa_sb_app_t *sba;
     apr_time_t start;               /* handler entry */
     apr_interval_time_t waited;     /* in the wait queue, all attempts */
@@ -151,6 +166,9 @@ typedef struct pa_req_t {
     apr_bucket_brigade *hdr;        /* header block being collected */
     apr_table_t *out_before;        /* r->headers_out and err_headers_out */
     apr_table_t *err_out_before;    /* as they were before the app's headers */
+    const char *type_before;        /* and what else they may change */
+    apr_array_header_t *langs_before;
+    apr_time_t mtime_before;
     apr_bucket_brigade *out;        /* to the client */
     apr_bucket_brigade *held;       /* reply held for a slow client */
     apr_size_t held_len;
@@ -192,6 +210,12 @@ static int idempotent_method(const request_rec *r)
 {
     return safe_method(r) || r->method_number == M_PUT
            || r->method_number == M_DELETE;
+}
+
+/* Whether q may reach its app twice: an Authorizer only checks. */
+static int replay_safe(const pa_req_t *q)
+{
+    return q->role != PA_ROLE_RESPONDER || idempotent_method(q->r);
 }
 
 /* Kept connections for this app, asked again for every attempt: the
@@ -962,11 +986,59 @@ static int stand_in_status(int status)
            || status == HTTP_GATEWAY_TIME_OUT;
 }
 
+/* A "Variable-NAME: value" header, as the variable NAME of r. */
+static int take_variable(void *baton, const char *name, const char *value)
+{
+    request_rec *r = baton;
+    static const apr_size_t plen = sizeof(PA_AUTH_VARIABLE) - 1;
+
+    if (!strncasecmp(name, PA_AUTH_VARIABLE, plen) && name[plen]) {
+        apr_table_set(r->subprocess_env, name + plen, value);
+    }
+    return 1;
+}
+
+/* The Authorizer's valid header block (FastCGI 6.3). A 200 lets the request
+ * go on: its Variable- headers become variables, and nothing else of the
+ * reply is kept (its body is read and dropped). Anything else refuses it:
+ * as the response (PA_ROLE_AUTH_REPLY, read on as any reply), or as a
+ * status, with the app's Location and WWW-Authenticate for httpd's error
+ * page. Returns whether the block needs no more from headers_done(). */
+static int authorizer_answered(pa_req_t *q)
+{
+    request_rec *r = q->r;
+    const char *challenge;
+
+    if (r->status == HTTP_OK) {
+        apr_table_do(take_variable, r, r->headers_out, NULL);
+        apr_table_do(take_variable, r, r->err_headers_out, NULL);
+        r->headers_out = q->out_before;
+        r->err_headers_out = q->err_out_before;
+        r->status_line = NULL;
+        r->content_type = q->type_before;
+        r->content_languages = q->langs_before;
+        r->mtime = q->mtime_before;
+        q->granted = 1;
+        q->discard = 1;
+        return 1;
+    }
+    if (q->role == PA_ROLE_AUTH_REPLY) {
+        return 0;
+    }
+    challenge = apr_table_get(r->headers_out, "WWW-Authenticate");
+    if (challenge) {
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate", challenge);
+    }
+    q->status = r->status;
+    q->discard = 1;
+    return 1;
+}
+
 /* The header block is complete in q->hdr: apply it to the response. */
 static void headers_done(pa_req_t *q)
 {
     request_rec *r = q->r;
-    const char *location, *bad, *sendfile;
+    const char *location, *bad, *sendfile = NULL;
     char line[MAX_STRING_LEN];
     apr_off_t cl;
     int rc;
@@ -974,6 +1046,9 @@ static void headers_done(pa_req_t *q)
     q->headers_done = 1;
     q->out_before = apr_table_copy(r->pool, r->headers_out);
     q->err_out_before = apr_table_copy(r->pool, r->err_headers_out);
+    q->type_before = r->content_type;
+    q->langs_before = r->content_languages;
+    q->mtime_before = r->mtime;
     /* With a buffer of ours, httpd logs the bad line it found; without,
      * it first reads on to the end of the block into its own and logs
      * that ("Bad header: " and nothing). */
@@ -1012,13 +1087,18 @@ static void headers_done(pa_req_t *q)
     /* The framing is httpd's: an app's "chunked" over a plain body would
      * have the client read the body as chunks. */
     apr_table_unset(r->headers_out, "Transfer-Encoding");
+    if (q->role != PA_ROLE_RESPONDER && authorizer_answered(q)) {
+        return;
+    }
     /* Whether an answer came from the response cache is ours to say. */
     apr_table_unset(r->headers_out, PA_CACHE_STATUS_HEADER);
     apr_table_unset(r->err_headers_out, PA_CACHE_STATUS_HEADER);
-    pa_cache_take_headers(r, q->app);
-    /* With x-sendfile=, never to the client (a path on this machine), also
-     * where it does not apply (a 304, a redirect). */
-    sendfile = pa_sendfile_take(r, q->app);
+    if (q->role == PA_ROLE_RESPONDER) {
+        pa_cache_take_headers(r, q->app);
+        /* With x-sendfile=, never to the client (a path on this machine),
+         * also where it does not apply (a 304, a redirect). */
+        sendfile = pa_sendfile_take(r, q->app);
+    }
     if (rc == HTTP_NOT_MODIFIED) {
         /* No body, but read to the end. */
         r->status = HTTP_NOT_MODIFIED;
@@ -1978,7 +2058,7 @@ static char *whole_request(pa_req_t *q, const char *begin,
 
     if (is_scgi(q) || !keeps_conn(q) || !q->body_complete || q->spool
         || len > PA_SB_REQ_MAX
-        || (q->sba->self_exits && !idempotent_method(q->r))) {
+        || (q->sba->self_exits && !replay_safe(q))) {
         return NULL;
     }
     if (!q->whole) {
@@ -2188,7 +2268,7 @@ static int replayable(pa_req_t *q)
     }
     /* It may have acted on the request: only if doing so again is. */
     return (q->fail == PA_FAIL_DEAD || q->fail == PA_FAIL_STALE)
-           && q->body_complete && idempotent_method(q->r);
+           && q->body_complete && replay_safe(q);
 }
 
 /* The request's outcome for the status page, the slowlog line and the
@@ -2225,90 +2305,46 @@ static void record(pa_req_t *q, int status, int ours)
     }
 }
 
-int pa_app_handler(request_rec *r)
+/* The Authorizer's variables (FastCGI 6.3): a responder's but those of a
+ * body and a script, with the Authorization header whatever CGIPassAuth
+ * says (checking it is the app's job), and mod_fcgid's FCGI_APACHE_ROLE.
+ * Made apart: none of them are the handler's. */
+static apr_table_t *authorizer_env(request_rec *r)
 {
-    pa_server_conf_t *conf = pa_get_conf(r->server);
-    const char *name = r->handler + sizeof(PA_HANDLER_PREFIX) - 1;
-    const char *what;
-    char *begin;
-    apr_size_t begin_len;
-    pa_req_t *q;
-    int dropped, rc, tries, closes = 0;
+    static const char *const unsent[] = {
+        "CONTENT_LENGTH", "PATH_INFO", "PATH_TRANSLATED", "SCRIPT_NAME",
+        "HTTP_PROXY", NULL
+    };
+    apr_table_t *env, *own = r->subprocess_env;
+    const char *auth = apr_table_get(r->headers_in, "Authorization");
+    char *path_info = r->path_info;
+    int i;
 
-    q = apr_pcalloc(r->pool, sizeof(*q));
-    q->r = r;
-    q->fd = -1;
-    q->client_fd = client_socket(r);
-    /* Only a safe method's worker is killed when its client leaves; the
-     * app finishes anything else, as it may be acting on it. */
-    q->watch = safe_method(r);
-    q->start = apr_time_now();
-    q->app = pa_find_app(conf, name);
-    if (!q->app) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00301)
-                      "no PreforkApp named '%s' (handler %s)", name,
-                      r->handler);
-        return HTTP_INTERNAL_SERVER_ERROR;
+    r->subprocess_env = apr_table_copy(r->pool, own);
+    /* Without a path info, httpd makes no subrequest for PATH_TRANSLATED:
+     * it would be checked here again. */
+    r->path_info = NULL;
+    ap_add_common_vars(r);
+    ap_add_cgi_vars(r);
+    r->path_info = path_info;
+    env = r->subprocess_env;
+    r->subprocess_env = own;
+    for (i = 0; unsent[i]; i++) {
+        apr_table_unset(env, unsent[i]);
     }
-    apr_table_setn(r->notes, PA_NOTE_APP, q->app->name);
-    if (!pa_app_allowed(q->app, r->server)) {
-        /* Another host's app (an .htaccess naming it): it would run this
-         * host's scripts as its own user. */
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00332)
-                      "%s: refused to virtual host %s:%d (%s): only the "
-                      "virtual hosts whose configuration sections name the "
-                      "app may use it", q->app->name,
-                      r->server->defn_name ? r->server->defn_name : "?",
-                      r->server->defn_line_number,
-                      r->server->server_hostname
-                      ? r->server->server_hostname : "?");
-        return HTTP_FORBIDDEN;
+    if (auth) {
+        apr_table_setn(env, "HTTP_AUTHORIZATION", auth);
     }
-    if (r->used_path_info == AP_REQ_REJECT_PATH_INFO && r->path_info
-        && *r->path_info) {
-        /* AcceptPathInfo Off, as mod_cgi and mod_fcgid honour it. */
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PALOGNO(00330)
-                      "%s: AcceptPathInfo Off refuses the path info %s",
-                      q->app->name, ap_escape_logitem(r->pool, r->path_info));
-        return HTTP_NOT_FOUND;
-    }
-    /* A fresh cached response needs no worker (and no manager). */
-    rc = pa_cache_handle(r, q->app, &q->cache, queued_client_left, q);
-    if (rc != DECLINED) {
-        if (pa_scoreboard && pa_cache_served(q->cache) != PA_CACHE_NONE) {
-            pa_sb_app_t *a = pa_sb_app(pa_scoreboard, q->app->index);
+    apr_table_setn(env, "FCGI_APACHE_ROLE", "ACCESS_CHECKER");
+    return env;
+}
 
-            apr_atomic_inc64(pa_cache_served(q->cache) == PA_CACHE_HIT
-                             ? &a->c.cache_hits : &a->c.cache_stale);
-        }
-        return rc;
-    }
-    if (!pa_scoreboard) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00303)
-                      "%s: no scoreboard: the process manager was not "
-                      "started", q->app->name);
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    q->sba = pa_sb_app(pa_scoreboard, q->app->index);
+/* A responder's variables, in r->subprocess_env, once the body has
+ * started (INFLATE takes its Content-Encoding off). */
+static apr_table_t *responder_env(pa_req_t *q)
+{
+    request_rec *r = q->r;
 
-    q->rest = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    /* A Range applies to GET alone (RFC 9110 14.2); httpd's byterange
-     * filter would cut any method's reply that arrives whole. */
-    if (r->method_number != M_GET) {
-        ap_remove_output_filter_byhandle(r->output_filters, "BYTERANGE");
-    }
-    rc = read_body_prefix(q);
-    if (rc != OK) {
-        /* No worker was involved, but the request counts, is logged if
-         * slow (a slow upload that failed is what slowlog is for) and has
-         * its note, as one that fails later. */
-        if (!q->why) {
-            q->why = "client";
-        }
-        record(q, rc, 1);
-        return rc;
-    }
-    /* After the body's start: INFLATE takes its Content-Encoding off. */
     ap_add_common_vars(r);
     ap_add_cgi_vars(r);
     /* httpoxy: a client's "Proxy:" header must not become HTTP_PROXY. */
@@ -2333,14 +2369,120 @@ int pa_app_handler(request_rec *r)
          * sends no such pair either). */
         apr_table_unset(r->subprocess_env, "HTTP_TRANSFER_ENCODING");
     }
+    return r->subprocess_env;
+}
+
+/* The request path of app name, in role. */
+static int serve(request_rec *r, const char *name, pa_role_e role,
+                 int *granted)
+{
+    pa_server_conf_t *conf = pa_get_conf(r->server);
+    const char *what;
+    char *begin;
+    apr_size_t begin_len;
+    apr_table_t *env;
+    pa_req_t *q;
+    int dropped, rc, tries, closes = 0;
+
+    q = apr_pcalloc(r->pool, sizeof(*q));
+    q->r = r;
+    q->role = role;
+    q->fd = -1;
+    q->client_fd = client_socket(r);
+    /* Only a safe method's worker (or an Authorizer's, which acts on
+     * nothing) is killed when its client leaves; the app finishes anything
+     * else, as it may be acting on it. */
+    q->watch = role != PA_ROLE_RESPONDER || safe_method(r);
+    q->start = apr_time_now();
+    q->app = pa_find_app(conf, name);
+    if (!q->app) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00301)
+                      "no PreforkApp named '%s' (%s %s)", name,
+                      role == PA_ROLE_RESPONDER ? "handler"
+                                                : "PreforkAppAuthorizer",
+                      role == PA_ROLE_RESPONDER ? r->handler : name);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (role != PA_ROLE_RESPONDER && q->app->protocol != PA_PROTO_FASTCGI) {
+        /* Configtest refuses it in the configuration files. */
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00333)
+                      "PreforkAppAuthorizer %s: the app does not speak "
+                      "FastCGI, whose role it is", name);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    apr_table_setn(r->notes, PA_NOTE_APP, q->app->name);
+    if (!pa_app_allowed(q->app, r->server)) {
+        /* Another host's app (an .htaccess naming it): it would run this
+         * host's scripts as its own user. */
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00332)
+                      "%s: refused to virtual host %s:%d (%s): only the "
+                      "virtual hosts whose configuration sections name the "
+                      "app may use it", q->app->name,
+                      r->server->defn_name ? r->server->defn_name : "?",
+                      r->server->defn_line_number,
+                      r->server->server_hostname
+                      ? r->server->server_hostname : "?");
+        return HTTP_FORBIDDEN;
+    }
+    if (role == PA_ROLE_RESPONDER
+        && r->used_path_info == AP_REQ_REJECT_PATH_INFO && r->path_info
+        && *r->path_info) {
+        /* AcceptPathInfo Off, as mod_cgi and mod_fcgid honour it. */
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PALOGNO(00330)
+                      "%s: AcceptPathInfo Off refuses the path info %s",
+                      q->app->name, ap_escape_logitem(r->pool, r->path_info));
+        return HTTP_NOT_FOUND;
+    }
+    /* A fresh cached response needs no worker (and no manager). */
+    rc = role != PA_ROLE_RESPONDER ? DECLINED
+         : pa_cache_handle(r, q->app, &q->cache, queued_client_left, q);
+    if (rc != DECLINED) {
+        if (pa_scoreboard && pa_cache_served(q->cache) != PA_CACHE_NONE) {
+            pa_sb_app_t *a = pa_sb_app(pa_scoreboard, q->app->index);
+
+            apr_atomic_inc64(pa_cache_served(q->cache) == PA_CACHE_HIT
+                             ? &a->c.cache_hits : &a->c.cache_stale);
+        }
+        return rc;
+    }
+    if (!pa_scoreboard) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00303)
+                      "%s: no scoreboard: the process manager was not "
+                      "started", q->app->name);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    q->sba = pa_sb_app(pa_scoreboard, q->app->index);
+
+    q->rest = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    /* A Range applies to GET alone (RFC 9110 14.2); httpd's byterange
+     * filter would cut any method's reply that arrives whole. */
+    if (role == PA_ROLE_RESPONDER && r->method_number != M_GET) {
+        ap_remove_output_filter_byhandle(r->output_filters, "BYTERANGE");
+    }
+    /* The Authorizer gets no body: it is the handler's, after it. */
+    q->body_complete = role != PA_ROLE_RESPONDER;
+    rc = read_body_prefix(q);
+    if (rc != OK) {
+        /* No worker was involved, but the request counts, is logged if
+         * slow (a slow upload that failed is what slowlog is for) and has
+         * its note, as one that fails later. */
+        if (!q->why) {
+            q->why = "client";
+        }
+        record(q, rc, 1);
+        return rc;
+    }
+    env = role != PA_ROLE_RESPONDER ? authorizer_env(r) : responder_env(q);
     if (is_scgi(q)) {
         scgi_begin(q, &begin, &begin_len);
     }
     else {
         /* Its request id is set for each attempt's worker. */
         begin = pa_fcgi_build_begin(r->pool, 1,
+                                    role == PA_ROLE_RESPONDER
+                                    ? PA_FCGI_RESPONDER : PA_FCGI_AUTHORIZER,
                                     keeps_conn(q) ? PA_FCGI_KEEP_CONN : 0,
-                                    r->subprocess_env, &begin_len, &dropped);
+                                    env, &begin_len, &dropped);
         if (dropped) {
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, PALOGNO(00314)
                           "%s: %d variable(s) longer than a FastCGI record "
@@ -2399,7 +2541,7 @@ int pa_app_handler(request_rec *r)
             return OK;
         }
         rc = q->status ? q->status : OK;
-        if (q->status) {
+        if (q->status && role == PA_ROLE_RESPONDER) {
             pa_cache_unfiltered(r, q->app, q->status);
         }
         else if (q->sendfile
@@ -2468,5 +2610,42 @@ int pa_app_handler(request_rec *r)
         break;
     }
     record(q, rc == OK ? r->status : rc, rc != OK);
+    *granted = q->granted && q->fail == PA_FAIL_NONE;
+    if (role != PA_ROLE_RESPONDER && q->fail == PA_FAIL_NONE && !q->granted) {
+        /* The app's answer: not an error of ours. */
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PALOGNO(00334)
+                      "%s: the authorizer refused %s %s with status %d",
+                      q->app->name, ap_escape_logitem(r->pool, r->method),
+                      ap_escape_logitem(r->pool, r->uri), r->status);
+    }
     return stale_if_error(q, rc == OK && q->app_error ? q->app_error : rc);
+}
+
+int pa_app_handler(request_rec *r)
+{
+    int granted;
+
+    return serve(r, r->handler + sizeof(PA_HANDLER_PREFIX) - 1,
+                 PA_ROLE_RESPONDER, &granted);
+}
+
+int pa_authorize(request_rec *r)
+{
+    const pa_dir_conf_t *d = ap_get_module_config(r->per_dir_config,
+                                                  &prefork_app_module);
+    int granted = 0, rc;
+
+    if (!d->authorizer || !*d->authorizer) {
+        return DECLINED;
+    }
+    /* A subrequest's refusal is for its main request to act on; with
+     * Satisfy Any, a login may still let the request through after it. */
+    rc = serve(r, d->authorizer,
+               r->main || ap_satisfies(r) == SATISFY_ANY
+               ? PA_ROLE_AUTH_STATUS : PA_ROLE_AUTH_REPLY, &granted);
+    if (granted) {
+        return OK;
+    }
+    /* OK: its answer went to the client, whole or cut. */
+    return rc == OK ? DONE : rc;
 }

@@ -65,7 +65,8 @@ unsigned char *pa_fcgi_pair_put(unsigned char *p, const char *name,
     return p + vlen;
 }
 
-char *pa_fcgi_build_begin(apr_pool_t *p, apr_uint16_t request_id, int flags,
+char *pa_fcgi_build_begin(apr_pool_t *p, apr_uint16_t request_id, int role,
+                          int flags,
                           const apr_table_t *env, apr_size_t *len,
                           int *dropped)
 {
@@ -107,7 +108,7 @@ char *pa_fcgi_build_begin(apr_pool_t *p, apr_uint16_t request_id, int flags,
     pa_fcgi_header_put(w, PA_FCGI_BEGIN_REQUEST, request_id, 8, 0);
     w += PA_FCGI_HEADER_LEN;
     w[0] = 0;
-    w[1] = PA_FCGI_RESPONDER;
+    w[1] = (unsigned char)role;
     w[2] = (unsigned char)flags;
     memset(w + 3, 0, 5);
     w += 8;

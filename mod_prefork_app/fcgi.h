@@ -26,6 +26,7 @@
 
 /* BEGIN_REQUEST role and flags. */
 #define PA_FCGI_RESPONDER           1
+#define PA_FCGI_AUTHORIZER          2
 #define PA_FCGI_KEEP_CONN           1
 
 /* END_REQUEST protocolStatus. */
@@ -52,13 +53,14 @@ unsigned char *pa_fcgi_pair_put(unsigned char *p, const char *name,
                                 apr_size_t nlen, const char *value,
                                 apr_size_t vlen);
 
-/* Build, in one buffer from p: FCGI_BEGIN_REQUEST (responder, flags), the
+/* Build, in one buffer from p: FCGI_BEGIN_REQUEST (role, flags), the
  * variables of env as FCGI_PARAMS records, and the empty PARAMS record that
  * ends the stream. Pairs are never split across records (PHP's parser reads
  * each record on its own), so a pair longer than one record cannot be sent:
  * it is left out and counted in *dropped. Entries with a NULL key are
  * skipped. Returns the buffer; its length is in *len. */
-char *pa_fcgi_build_begin(apr_pool_t *p, apr_uint16_t request_id, int flags,
+char *pa_fcgi_build_begin(apr_pool_t *p, apr_uint16_t request_id, int role,
+                          int flags,
                           const apr_table_t *env, apr_size_t *len,
                           int *dropped);
 

@@ -9,6 +9,7 @@
 
 #include "http_core.h"
 #include "http_request.h"
+#include "mod_auth.h"
 #include "ap_mpm.h"
 
 char *pa_log_text(char *out, const char *line, apr_size_t len)
@@ -87,7 +88,8 @@ static int pa_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     }
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, PALOGNO(00903)
                  "hook order: pre_config, check_config, post_config "
-                 "(after mod_unixd), child_init, handler (first)");
+                 "(after mod_unixd), child_init, handler (first), access "
+                 "check (last)");
     return OK;
 }
 
@@ -148,6 +150,11 @@ static void pa_register_hooks(apr_pool_t *p)
     /* handler: FIRST; we only answer our own handler names and decline fast,
      * so other handlers lose nothing. */
     ap_hook_handler(pa_handler, NULL, NULL, APR_HOOK_FIRST);
+    /* access check: LAST, after the host and address checks that cost no
+     * round trip to an app; per section, so that a subrequest or internal
+     * redirect under the same configuration is not asked again. */
+    ap_hook_check_access(pa_authorize, NULL, NULL, APR_HOOK_LAST,
+                         AP_AUTH_INTERNAL_PER_CONF);
     /* fixups: REALLY_FIRST, before mod_rewrite's (FIRST) runs the rules of
      * an .htaccess: what the status page's top-level placement gave. */
     ap_hook_fixups(pa_status_fixups, NULL, NULL, APR_HOOK_REALLY_FIRST);

@@ -153,6 +153,8 @@ typedef struct pa_dir_conf_t {
                                  * PA_STATUS_APPS_VHOST); NULL: all */
     int status_cache_drop;      /* PreforkAppStatusCacheDrop: 0 not set
                                  * (off), PA_FLAG_OFF, PA_FLAG_ON */
+    const char *authorizer;     /* PreforkAppAuthorizer: the app's name,
+                                 * "" for None, NULL not set */
 } pa_dir_conf_t;
 
 #define PA_FLAG_OFF 1
@@ -220,6 +222,12 @@ void pa_config_guard_status(apr_pool_t *pconf, apr_pool_t *ptemp);
 
 /* dispatch.c */
 int pa_app_handler(request_rec *r);
+/* The access check of PreforkAppAuthorizer: asks its app, in the FastCGI
+ * Authorizer role, whether r may go on. OK when the app answered 200 (its
+ * "Variable-NAME: value" headers are then in r->subprocess_env); DONE when
+ * its other answer went to the client as the response; an error status
+ * otherwise. DECLINED where no authorizer is set. */
+int pa_authorize(request_rec *r);
 /* child_init: finds the temporary directory for spooled bodies and replies
  * once (unless PreforkAppTempDir names it). */
 void pa_dispatch_child_init(apr_pool_t *pchild, server_rec *s);

@@ -3,7 +3,9 @@
  * small server: one request per connection, stderr lines on fd 2). With
  * --cgi, or GATEWAY_INTERFACE in its environment, it is a CGI program: one
  * request from its environment and stdin (read to EOF), answered on stdout.
- * Query parameters (combine freely):
+ * Query parameters (combine freely; asked in the FastCGI Authorizer role, it
+ * takes them from the request header X-Authorizer instead, so that the
+ * authorizer and the app behind it can be told apart):
  *   status=N         send "Status: N"
  *   failif=FILE      while FILE exists, send "Status: 500 App Broke" and
  *                    "X-App-Error: yes" (an app failing for a while)
@@ -242,6 +244,19 @@ static unsigned long fnv1a(const char *p, size_t len)
 
 static unsigned long served;
 
+/* Where this request's instructions are: the query string, or for an
+ * Authorizer (libfcgi names the role in FCGI_ROLE) the X-Authorizer
+ * request header. */
+static const char *instructions(conv_t *c)
+{
+    const char *role = getparam(c, "FCGI_ROLE");
+
+    if (role && !strcmp(role, "AUTHORIZER")) {
+        return getparam(c, "HTTP_X_AUTHORIZER");
+    }
+    return getparam(c, "QUERY_STRING");
+}
+
 /* header=, header2=, header3=: lines of the header block as given. */
 static void extra_headers(conv_t *c, const char *qs)
 {
@@ -260,7 +275,7 @@ static void extra_headers(conv_t *c, const char *qs)
 static void head_first(conv_t *c, double seconds)
 {
     say(c, "Content-Type: text/plain; charset=utf-8\r\n");
-    extra_headers(c, getparam(c, "QUERY_STRING"));
+    extra_headers(c, instructions(c));
     say(c, "\r\n");
     flush(c);
     sleep_seconds(seconds);
@@ -269,7 +284,7 @@ static void head_first(conv_t *c, double seconds)
 
 static void respond(conv_t *c)
 {
-    const char *qs = getparam(c, "QUERY_STRING");
+    const char *qs = instructions(c);
     const char *v, *m;
     char *body = c->body, *copy;
     char **vars;

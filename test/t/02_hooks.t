@@ -28,6 +28,7 @@ my %title = (
     post_read_request => 'Post-Read Request', header_parser => 'Header Parse',
     quick_handler => 'Quick Handler', translate_name => 'Translate Name',
     map_to_storage => 'Map to Storage', access_checker => 'Check Access (legacy)',
+    check_access => 'Check Access (legacy)',    # ap_hook_check_access(): the same hook
     check_user_id => 'Verify User ID', auth_checker => 'Verify User Access',
     type_checker => 'Check Type', fixups => 'Fixups', insert_filter => 'Insert Filters',
     handler => 'Content Handlers', log_transaction => 'Transaction Logging',
@@ -48,7 +49,8 @@ while ($code =~ /const\s+char\s*\*\s*const\s+(\w+)\s*\[\s*\]\s*=\s*\{([^}]*)\}/g
     $arrays{$name} = [ $list =~ /"([^"]+)"/g ];
 }
 my @hooks;     # [ hook, [predecessors], [successors], position ]
-while ($code =~ /\bap_hook_(\w+)\s*\(\s*\w+\s*,\s*(\w+)\s*,\s*(\w+)\s*,\s*(APR_HOOK_\w+)\s*\)/g) {
+# (The auth hooks take a fifth argument, AP_AUTH_INTERNAL_*.)
+while ($code =~ /\bap_hook_(\w+)\s*\(\s*\w+\s*,\s*(\w+)\s*,\s*(\w+)\s*,\s*(APR_HOOK_\w+)\s*(?:,\s*\w+\s*)?\)/g) {
     my ($hook, $pred, $succ, $pos) = ($1, $2, $3, $4);
     push @hooks, [ $hook, $arrays{$pred} || [], $arrays{$succ} || [], $position{$pos} ];
 }

@@ -167,7 +167,7 @@ static void test_build_begin_small(void **state)
     apr_table_setn(env, "REQUEST_METHOD", "GET");
     apr_table_setn(env, "QUERY_STRING", "");
     apr_table_setn(env, "LONG", filled(300, 'x'));
-    buf = pa_fcgi_build_begin(pool, 1, PA_FCGI_KEEP_CONN, env, &len, &dropped);
+    buf = pa_fcgi_build_begin(pool, 1, PA_FCGI_RESPONDER, PA_FCGI_KEEP_CONN, env, &len, &dropped);
     assert_int_equal(dropped, 0);
     assert_int_equal(((unsigned char *)buf)[8 + 2], PA_FCGI_KEEP_CONN);
     got = begin_get(buf, len, &nrec);
@@ -185,10 +185,16 @@ static void test_build_begin_empty(void **state)
     int dropped, nrec;
     char *buf;
 
-    buf = pa_fcgi_build_begin(pool, 1, 0, env, &len, &dropped);
+    buf = pa_fcgi_build_begin(pool, 1, PA_FCGI_RESPONDER, 0, env, &len, &dropped);
     assert_int_equal(len, 16 + 8);
+    assert_int_equal(((unsigned char *)buf)[8 + 1], PA_FCGI_RESPONDER);
     begin_get(buf, len, &nrec);
     assert_int_equal(nrec, 0);
+    /* PreforkAppAuthorizer's requests: the role is the caller's. */
+    buf = pa_fcgi_build_begin(pool, 1, PA_FCGI_AUTHORIZER, 0, env, &len,
+                              &dropped);
+    assert_int_equal(((unsigned char *)buf)[8 + 0], 0);
+    assert_int_equal(((unsigned char *)buf)[8 + 1], PA_FCGI_AUTHORIZER);
 }
 
 /* More than one record's worth: split between pairs, never inside one; a
@@ -207,7 +213,7 @@ static void test_build_begin_split(void **state)
     }
     apr_table_setn(env, "HUGE", filled(70000, 'h'));
     apr_table_setn(env, "AFTER", "1");
-    buf = pa_fcgi_build_begin(pool, 1, 0, env, &len, &dropped);
+    buf = pa_fcgi_build_begin(pool, 1, PA_FCGI_RESPONDER, 0, env, &len, &dropped);
     assert_int_equal(dropped, 1);
     got = begin_get(buf, len, &nrec);
     assert_true(nrec >= 3);
@@ -460,7 +466,7 @@ static void test_set_request_id(void **state)
     for (i = 0; i < 40; i++) {
         apr_table_setn(env, apr_psprintf(pool, "HTTP_X_%d", i), filled(4000, 'v'));
     }
-    buf = pa_fcgi_build_begin(pool, 1, PA_FCGI_KEEP_CONN, env, &len, &dropped);
+    buf = pa_fcgi_build_begin(pool, 1, PA_FCGI_RESPONDER, PA_FCGI_KEEP_CONN, env, &len, &dropped);
     pa_fcgi_set_request_id(buf, len, 0x1234);
     while (off < len) {
         const unsigned char *h = (const unsigned char *)buf + off;

@@ -1,0 +1,143 @@
+# PreforkAppAuthorizer NAME: before a request here goes on, the FastCGI app
+# NAME is asked in the Authorizer role (FastCGI 6.3): the request's
+# variables and headers (Authorization too), no body. A 200 lets it go on,
+# to whatever serves it (another app, a static file), with the app's
+# "Variable-NAME: value" headers as variables and nothing else of its
+# reply; any other answer is the client's response (a login redirect, a
+# 401 with its challenge). An app that fails refuses (502/504), never
+# grants. The echo app, as an Authorizer, takes its instructions from the
+# X-Authorizer request header, so that it can be told apart from the app
+# behind it.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use HTTP::Tiny ();
+use Apache::Test qw(-withtestmore);
+use PATest qw(:all);
+
+plan tests => 43;
+
+my $echo = app_path('echo');
+
+my %c = configtest(qq{PreforkApp a "$echo"},
+                   '<Location /x>', '    PreforkAppAuthorizer nosuch', '</Location>');
+ok($c{rc} != 0, 'PreforkAppAuthorizer naming no app: configtest fails');
+like($c{out}, qr{\Q$c{file}\E:@{[$c{first} + 2]}: PreforkAppAuthorizer nosuch: no PreforkApp named 'nosuch'},
+     '... with the file, the line and the name');
+%c = configtest(qq{PreforkApp s "$echo --scgi" protocol=scgi},
+                '<Location /x>', '    PreforkAppAuthorizer s', '</Location>');
+ok($c{rc} != 0, 'an SCGI app as the authorizer: configtest fails');
+like($c{out}, qr{:@{[$c{first} + 2]}: PreforkAppAuthorizer s: the app speaks SCGI; the Authorizer role is FastCGI's},
+     '... saying why');
+%c = configtest(qq{PreforkApp a "$echo"},
+                '<Location /x>', '    PreforkAppAuthorizer a', '</Location>',
+                '<Location /x/open>', '    PreforkAppAuthorizer None', '</Location>');
+is($c{rc}, 0, 'an app, and None below it: configtest passes') or diag($c{out});
+
+my $docs = File::Temp->newdir('pa-authXXXX', TMPDIR => 1);
+chmod 0755, "$docs";
+{ open my $fh, '>', "$docs/page.txt" or die $!; print $fh "a static page\n"; close $fh }
+my $marks = File::Temp->newdir('pa-markXXXX', TMPDIR => 1);
+chmod 0777, "$marks";
+
+my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
+DocumentRoot "$docs"
+PreforkApp auth "$echo" processes=1 request-timeout=3
+PreforkApp app "$echo" processes=1
+<Location /app>
+    PreforkAppAuthorizer auth
+    SetHandler prefork-app:app
+</Location>
+<Location /app/open>
+    PreforkAppAuthorizer None
+</Location>
+<Location /page.txt>
+    PreforkAppAuthorizer auth
+</Location>
+EOF
+ok($h->start, 'private httpd: an app behind an authorizer, a static file behind it too')
+    or diag($h->error_log);
+
+my $ua = HTTP::Tiny->new(timeout => 60);
+sub ask {
+    my ($path, $auth, %o) = @_;
+    my %hd = (%{ $o{headers} || {} });
+    $hd{'X-Authorizer'} = $auth if defined $auth;
+    return $ua->request($o{method} || 'GET', $h->url($path),
+                        { headers => \%hd, defined $o{body} ? (content => $o{body}) : () });
+}
+sub var { my ($r, $name) = @_; $r->{content} =~ /^\Q$name\E=(.*)$/m ? $1 : undef }
+sub count { my $a = $h->app($_[0]); $a ? $a->{counters}{requests} : -1 }
+
+# Granted.
+my $r = ask('/app/x?q=1', 'header=Variable-AUTH_ROLE:admin&header2=X-From-Auth:yes');
+is($r->{status}, 200, 'the authorizer answers 200: the request goes on');
+is(var($r, 'FCGI_ROLE'), 'RESPONDER', '... to the app behind it, as a responder');
+is(var($r, 'AUTH_ROLE'), 'admin', '... which has the Variable-AUTH_ROLE header as a variable');
+is(var($r, 'QUERY_STRING'), 'q=1', '... and the request as it came');
+ok(!exists $r->{headers}{'x-from-auth'}, "the authorizer's other headers do not reach the client");
+ok(!defined var($r, 'FCGI_APACHE_ROLE'), 'the responder has no FCGI_APACHE_ROLE');
+
+# Refused: its answer is the response; the app behind it is not asked.
+my $before = count('app');
+$r = ask('/app/x', 'status=403&header=X-Why:nope');
+is($r->{status}, 403, 'the authorizer answers 403: the client gets 403');
+is($r->{headers}{'x-why'}, 'nope', "... with the authorizer's headers");
+is(var($r, 'FCGI_ROLE'), 'AUTHORIZER', "... and its body (the authorizer's dump)");
+is(var($r, 'FCGI_APACHE_ROLE'), 'ACCESS_CHECKER', "... which has mod_fcgid's FCGI_APACHE_ROLE");
+is(count('app'), $before, 'the app behind it was not asked');
+like(error_log_since(0, $h->log_file), qr/PA00334: auth: the authorizer refused GET \/app\/x with status 403/,
+     'one info line in the error log');
+
+# What the authorizer is given.
+$r = ask('/app/x/more?k=v', 'status=401', method => 'POST', body => 'secret body',
+         headers => { Authorization => 'Basic Zm9vOmJhcg==' });
+is($r->{status}, 401, 'a POST refused with 401');
+is(var($r, 'HTTP_AUTHORIZATION'), 'Basic Zm9vOmJhcg==', 'the authorizer gets the Authorization header');
+is(var($r, 'body_length'), 0, '... no body');
+ok(!defined var($r, 'CONTENT_LENGTH'), '... no CONTENT_LENGTH');
+ok(!defined var($r, 'PATH_INFO') && !defined var($r, 'SCRIPT_NAME'), '... no PATH_INFO, no SCRIPT_NAME (FastCGI 6.3)');
+is(var($r, 'QUERY_STRING'), 'k=v', '... the query string');
+is(var($r, 'REQUEST_METHOD'), 'POST', '... the method');
+
+$r = ask('/app/x', '', method => 'POST', body => 'secret body',
+         headers => { Authorization => 'Basic Zm9vOmJhcg==' });
+is($r->{status}, 200, 'a POST granted');
+is(var($r, 'body_length'), 11, '... the app behind it gets the whole body');
+ok(!defined var($r, 'HTTP_AUTHORIZATION'), '... and not the Authorization header (CGIPassAuth Off)');
+
+# A challenge and a login redirect, as the authorizer words them.
+$r = ask('/app/x', 'status=401&header=WWW-Authenticate:Basic%20realm%3D%22shop%22');
+is($r->{status}, 401, 'a 401');
+is($r->{headers}{'www-authenticate'}, 'Basic realm="shop"', '... with its challenge');
+$r = HTTP::Tiny->new(timeout => 60, max_redirect => 0)->request('GET', $h->url('/app/x'),
+    { headers => { 'X-Authorizer' => 'status=302&header=Location:http://login.example/' } });
+is($r->{status}, 302, 'a redirect to a login page');
+is($r->{headers}{location}, 'http://login.example/', '... to where it says');
+
+# A static file behind it.
+$r = ask('/page.txt', '');
+is($r->{status}, 200, 'a static file, granted');
+is($r->{content}, "a static page\n", '... is served as it is');
+$r = ask('/page.txt', 'status=403');
+is($r->{status}, 403, 'a static file, refused: 403');
+unlike($r->{content}, qr/a static page/, '... and not the file');
+
+# Switched off below.
+$r = ask('/app/open/x', 'status=403');
+is($r->{status}, 200, 'PreforkAppAuthorizer None: no authorizer asked');
+
+# An authorizer that fails refuses.
+$before = count('app');
+$r = ask('/app/x', 'die=always');
+is($r->{status}, 502, 'an authorizer that dies: 502');
+$r = ask('/app/x', 'nohead=1');
+is($r->{status}, 502, 'an authorizer that answers nothing: 502');
+$r = ask('/app/x', 'sleep=10');
+is($r->{status}, 504, 'an authorizer that takes longer than request-timeout: 504');
+is(count('app'), $before, '... the app behind it was asked none of them');
+$r = ask('/app/x', 'header=Variable-AUTH_ROLE:user');
+is(var($r, 'AUTH_ROLE'), 'user', 'the authorizer, replaced, grants again');
+
+ok($h->stop, 'httpd stops');
