@@ -1002,34 +1002,32 @@ static int take_variable(void *baton, const char *name, const char *value)
  * go on: its Variable- headers become variables, and nothing else of the
  * reply is kept (its body is read and dropped). Anything else refuses it:
  * as the response (PA_ROLE_AUTH_REPLY, read on as any reply), or as a
- * status, with the app's Location and WWW-Authenticate for httpd's error
- * page. Returns whether the block needs no more from headers_done(). */
+ * status alone, an error's (a redirect counts as 403): the request may yet
+ * go on, so none of the reply is kept. Returns whether the block needs no
+ * more from headers_done(). */
 static int authorizer_answered(pa_req_t *q)
 {
     request_rec *r = q->r;
-    const char *challenge;
+    int status = r->status;
 
-    if (r->status == HTTP_OK) {
-        apr_table_do(take_variable, r, r->headers_out, NULL);
-        apr_table_do(take_variable, r, r->err_headers_out, NULL);
-        r->headers_out = q->out_before;
-        r->err_headers_out = q->err_out_before;
-        r->status_line = NULL;
-        r->content_type = q->type_before;
-        r->content_languages = q->langs_before;
-        r->mtime = q->mtime_before;
-        q->granted = 1;
-        q->discard = 1;
-        return 1;
-    }
-    if (q->role == PA_ROLE_AUTH_REPLY) {
+    if (status != HTTP_OK && q->role == PA_ROLE_AUTH_REPLY) {
         return 0;
     }
-    challenge = apr_table_get(r->headers_out, "WWW-Authenticate");
-    if (challenge) {
-        apr_table_setn(r->err_headers_out, "WWW-Authenticate", challenge);
+    if (status == HTTP_OK) {
+        apr_table_do(take_variable, r, r->headers_out, NULL);
+        apr_table_do(take_variable, r, r->err_headers_out, NULL);
+        q->granted = 1;
     }
-    q->status = r->status;
+    else {
+        q->status = ap_is_HTTP_ERROR(status) ? status : HTTP_FORBIDDEN;
+    }
+    r->headers_out = q->out_before;
+    r->err_headers_out = q->err_out_before;
+    r->status = HTTP_OK;
+    r->status_line = NULL;
+    r->content_type = q->type_before;
+    r->content_languages = q->langs_before;
+    r->mtime = q->mtime_before;
     q->discard = 1;
     return 1;
 }
@@ -2616,7 +2614,8 @@ static int serve(request_rec *r, const char *name, pa_role_e role,
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PALOGNO(00334)
                       "%s: the authorizer refused %s %s with status %d",
                       q->app->name, ap_escape_logitem(r->pool, r->method),
-                      ap_escape_logitem(r->pool, r->uri), r->status);
+                      ap_escape_logitem(r->pool, r->uri),
+                      q->status ? q->status : r->status);
     }
     return stale_if_error(q, rc == OK && q->app_error ? q->app_error : rc);
 }

@@ -16,7 +16,7 @@ use HTTP::Tiny ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 43;
+plan tests => 47;
 
 my $echo = app_path('echo');
 
@@ -54,6 +54,12 @@ PreforkApp app "$echo" processes=1
 </Location>
 <Location /page.txt>
     PreforkAppAuthorizer auth
+</Location>
+LoadModule access_compat_module "@{[libexecdir()]}/mod_access_compat.so"
+<Location /any>
+    PreforkAppAuthorizer auth
+    Satisfy Any
+    SetHandler prefork-app:app
 </Location>
 EOF
 ok($h->start, 'private httpd: an app behind an authorizer, a static file behind it too')
@@ -123,6 +129,18 @@ is($r->{content}, "a static page\n", '... is served as it is');
 $r = ask('/page.txt', 'status=403');
 is($r->{status}, 403, 'a static file, refused: 403');
 unlike($r->{content}, qr/a static page/, '... and not the file');
+
+# Under Satisfy Any, another check can still let the request through after
+# a refusal (as after mod_access_compat's Deny): only the refusal's status
+# counts, and none of the authorizer's reply is kept. Here nothing else
+# asks for a login, so the request goes on.
+$r = ask('/any/x', 'header=Variable-AUTH_ROLE:any');
+is(var($r, 'AUTH_ROLE'), 'any', 'Satisfy Any: a 200 lets the request go on');
+$r = ask('/any/x', 'status=401&header=WWW-Authenticate:Basic%20realm%3D%22any%22&header2=X-Why:nope');
+is($r->{status}, 200, 'Satisfy Any, a 401, no Require: the request goes on, with 200');
+is(var($r, 'FCGI_ROLE'), 'RESPONDER', "... to the app behind it");
+ok(!exists $r->{headers}{'www-authenticate'} && !exists $r->{headers}{'x-why'},
+   "... with none of the authorizer's headers");
 
 # Switched off below.
 $r = ask('/app/open/x', 'status=403');
