@@ -2609,13 +2609,20 @@ static int serve(request_rec *r, const char *name, pa_role_e role,
     }
     record(q, rc == OK ? r->status : rc, rc != OK);
     *granted = q->granted && q->fail == PA_FAIL_NONE;
-    if (role != PA_ROLE_RESPONDER && q->fail == PA_FAIL_NONE && !q->granted) {
-        /* The app's answer: not an error of ours. */
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PALOGNO(00334)
-                      "%s: the authorizer refused %s %s with status %d",
-                      q->app->name, ap_escape_logitem(r->pool, r->method),
-                      ap_escape_logitem(r->pool, r->uri),
-                      q->status ? q->status : r->status);
+    /* An Authorizer's answer (one without headers is a failure, 502). */
+    if (role != PA_ROLE_RESPONDER && q->fail == PA_FAIL_NONE
+        && q->headers_done && !q->why) {
+        apr_atomic_inc64(q->granted ? &q->sba->c.auth_granted
+                                    : &q->sba->c.auth_refused);
+        if (!q->granted) {
+            /* The app's decision: not an error of ours. */
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PALOGNO(00334)
+                          "%s: the authorizer refused %s %s with status %d",
+                          q->app->name,
+                          ap_escape_logitem(r->pool, r->method),
+                          ap_escape_logitem(r->pool, r->uri),
+                          q->status ? q->status : r->status);
+        }
     }
     return stale_if_error(q, rc == OK && q->app_error ? q->app_error : rc);
 }

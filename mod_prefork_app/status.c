@@ -51,6 +51,7 @@ typedef enum {
     C_ABANDONED,
     C_SLOW, C_HELD, C_SPOOLED, C_SENT_AT_HANDOFF,
     C_CACHE_HIT, C_CACHE_STALE, C_CACHE_STALE_ERROR, C_CACHE_LOCK_WAITS,
+    C_AUTH_GRANTED, C_AUTH_REFUSED,
     C_COUNT
 } st_counter_e;
 
@@ -134,7 +135,13 @@ static const st_counter_t st_counters[C_COUNT] = {
     { "cache_lock_waits", "Waited for another request's fetch (cache-lock)",
       "prefork_app_cache_lock_waits_total", NULL,
       "Requests for a page the cache zone did not hold that waited for "
-      "another request to fetch it from the app (cache-lock=)." }
+      "another request to fetch it from the app (cache-lock=)." },
+    { "authorizer_granted", "Let through (as PreforkAppAuthorizer)",
+      "prefork_app_authorizer_answers_total", "answer=\"granted\"",
+      "Requests the app, asked as a PreforkAppAuthorizer, let through (200) "
+      "or refused (any other answer)." },
+    { "authorizer_refused", "Refused (as PreforkAppAuthorizer)",
+      "prefork_app_authorizer_answers_total", "answer=\"refused\"", NULL }
 };
 
 static const char *const st_state_names[] = {
@@ -359,6 +366,8 @@ static void st_app_counters(st_app_t *sa, const pa_app_counters_t *c)
     sa->c[C_CACHE_STALE] = c->cache_stale;
     sa->c[C_CACHE_STALE_ERROR] = c->cache_stale_if_error;
     sa->c[C_CACHE_LOCK_WAITS] = c->cache_lock_waits;
+    sa->c[C_AUTH_GRANTED] = c->auth_granted;
+    sa->c[C_AUTH_REFUSED] = c->auth_refused;
     sa->queue_max = c->queue_max;
     /* Cumulative, as a histogram's buckets are: each read once, so that
      * they never decrease along the bounds. */

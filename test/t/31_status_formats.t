@@ -86,7 +86,7 @@ check_keys('app.counters', $app->{counters}, map { $_ => 'int' }
               recycled_idle recycled_touch_reload recycled_max_memory killed_timeout killed_client_gone max_processes_reached http_502 http_503
               http_504 retries abandoned_in_queue slow_requests replies_held
               replies_spooled sent_at_handoff cache_hits cache_stale cache_stale_if_error
-              cache_lock_waits));
+              cache_lock_waits authorizer_granted authorizer_refused));
 for my $w (@{ $app->{workers} || [] }) {
     check_keys("worker $w->{slot}", $w, slot => 'int', pid => 'int', state => 'str',
                age_seconds => 'num', requests => 'int', request => 'obj|null',
@@ -128,7 +128,7 @@ my %labels;
 for my $f (values %$m) {
     $labels{$_}++ for map { keys %{ $_->{labels} } } @{ $f->{samples} || [] };
 }
-is(join(',', grep { !/^(app|state|zone|reason|code|how|quantile|le|protocol|mode)$/ } sort keys %labels),
+is(join(',', grep { !/^(app|state|zone|reason|code|how|answer|quantile|le|protocol|mode)$/ } sort keys %labels),
    '', 'metrics: only the documented labels');
 is(metric_value($m, 'prefork_app_info', app => $APP, protocol => 'fastcgi', mode => 'static'), 1,
    'metrics: app info');

@@ -16,7 +16,7 @@ use HTTP::Tiny ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 47;
+plan tests => 53;
 
 my $echo = app_path('echo');
 
@@ -38,6 +38,7 @@ is($c{rc}, 0, 'an app, and None below it: configtest passes') or diag($c{out});
 my $docs = File::Temp->newdir('pa-authXXXX', TMPDIR => 1);
 chmod 0755, "$docs";
 { open my $fh, '>', "$docs/page.txt" or die $!; print $fh "a static page\n"; close $fh }
+{ open my $fh, '>', "$docs/inc.shtml" or die $!; print $fh "before\n<!--#include virtual=\"/app/sub\" -->after\n"; close $fh }
 my $marks = File::Temp->newdir('pa-markXXXX', TMPDIR => 1);
 chmod 0777, "$marks";
 
@@ -55,6 +56,11 @@ PreforkApp app "$echo" processes=1
 <Location /page.txt>
     PreforkAppAuthorizer auth
 </Location>
+LoadModule include_module "@{[libexecdir()]}/mod_include.so"
+<Directory "$docs">
+    Options +Includes
+    AddOutputFilter INCLUDES .shtml
+</Directory>
 LoadModule access_compat_module "@{[libexecdir()]}/mod_access_compat.so"
 <Location /any>
     PreforkAppAuthorizer auth
@@ -142,6 +148,15 @@ is(var($r, 'FCGI_ROLE'), 'RESPONDER', "... to the app behind it");
 ok(!exists $r->{headers}{'www-authenticate'} && !exists $r->{headers}{'x-why'},
    "... with none of the authorizer's headers");
 
+# A subrequest (an SSI include of a URL behind the authorizer): a refusal
+# is its status, never the authorizer's body inside the page.
+$r = ask('/inc.shtml', 'header=Variable-AUTH_ROLE:inc');
+like($r->{content}, qr/^before\n.*^AUTH_ROLE=inc\n.*^after$/ms, 'an include, granted: the app behind it is in the page');
+$r = ask('/inc.shtml', 'status=403');
+is($r->{status}, 200, 'an include, refused: the page itself is served');
+unlike($r->{content}, qr/FCGI_ROLE/, "... with neither the app's output nor the authorizer's body in it");
+like($r->{content}, qr/an error occurred while processing this directive/, "... but mod_include's error text");
+
 # Switched off below.
 $r = ask('/app/open/x', 'status=403');
 is($r->{status}, 200, 'PreforkAppAuthorizer None: no authorizer asked');
@@ -158,4 +173,8 @@ is(count('app'), $before, '... the app behind it was asked none of them');
 $r = ask('/app/x', 'header=Variable-AUTH_ROLE:user');
 is(var($r, 'AUTH_ROLE'), 'user', 'the authorizer, replaced, grants again');
 
+my $app = $h->app('auth');
+is(join(' ', map { $app->{counters}{"authorizer_$_"} // '-' } qw(granted refused)), '6 7',
+   'the status page counts the 6 requests the authorizer let through and the 7 it refused (not those it failed)');
+is($h->app('app')->{counters}{authorizer_refused}, 0, "... and nothing for the app behind it");
 ok($h->stop, 'httpd stops');
