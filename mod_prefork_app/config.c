@@ -67,6 +67,8 @@ void *pa_merge_dir_config(apr_pool_t *p, void *base, void *add)
     conf->status_cache_drop = a->status_cache_drop ? a->status_cache_drop
                                                    : b->status_cache_drop;
     conf->authorizer = a->authorizer ? a->authorizer : b->authorizer;
+    conf->authenticator = a->authenticator ? a->authenticator
+                                           : b->authenticator;
     return conf;
 }
 
@@ -1057,11 +1059,19 @@ static const char *cmd_status_cache_drop(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
-static const char *cmd_authorizer(cmd_parms *cmd, void *dconf,
-                                  const char *name)
+/* PreforkAppAuthorizer and PreforkAppAuthenticator (cmd->info: which). */
+static const char *cmd_auth_app(cmd_parms *cmd, void *dconf,
+                                const char *name)
 {
-    ((pa_dir_conf_t *)dconf)->authorizer = strcasecmp(name, "None") ? name
-                                                                    : "";
+    pa_dir_conf_t *conf = dconf;
+    const char *value = strcasecmp(name, "None") ? name : "";
+
+    if (cmd->info) {
+        conf->authenticator = value;
+    }
+    else {
+        conf->authorizer = value;
+    }
     return NULL;
 }
 
@@ -1125,10 +1135,14 @@ const command_rec pa_cmds[] = {
         RSRC_CONF | ACCESS_CONF, "On: the status page here empties a cache "
         "zone it shows, or drops a tag's or an app's pages, when sent DELETE "
         "?cache=ZONE[&tag=TAG|&app=NAME] (default Off)"),
-    AP_INIT_TAKE1("PreforkAppAuthorizer", cmd_authorizer, NULL,
+    AP_INIT_TAKE1("PreforkAppAuthorizer", cmd_auth_app, NULL,
         RSRC_CONF | ACCESS_CONF | OR_AUTHCFG, "NAME: requests here go on "
         "only if the FastCGI app NAME, asked in the Authorizer role, answers "
         "200; None: no authorizer here"),
+    AP_INIT_TAKE1("PreforkAppAuthenticator", cmd_auth_app, (void *)1,
+        RSRC_CONF | ACCESS_CONF | OR_AUTHCFG, "NAME: the FastCGI app that "
+        "AuthBasicProvider prefork-app asks to check a user and password; "
+        "None: no app here"),
     AP_INIT_RAW_ARGS(PA_STATUS_PLACED, cmd_status_placed, NULL,
         RSRC_CONF | ACCESS_CONF, "added by the module where the "
         "configuration files set the status handler; not for hand use"),
@@ -1206,27 +1220,38 @@ static int no_such_app(handler_walk_t *w, const ap_directive_t *d,
     return !OK;
 }
 
-/* PreforkAppAuthorizer NAME: a FastCGI app (the role is FastCGI's), bound
- * to the host whose sections name it, as a handler's. */
-static int check_authorizer(handler_walk_t *w, const ap_directive_t *d,
-                            server_rec *vhost)
+/* PreforkAppAuthorizer NAME, PreforkAppAuthenticator NAME, Require
+ * [not] prefork-app NAME: a FastCGI app (the Authorizer role is FastCGI's),
+ * bound to the host whose sections name it, as a handler's. */
+static int check_auth_app(handler_walk_t *w, const ap_directive_t *d,
+                          server_rec *vhost)
 {
     const char *args = d->args;
-    const char *name = ap_getword_conf(w->ptemp, &args);
+    const char *name = ap_getword_conf(w->ptemp, &args), *word = name;
     pa_app_t *app;
 
-    if (!strcasecmp(name, "None")) {
+    if (!strcasecmp(d->directive, "Require")) {
+        word = d->args;
+        if (!strcasecmp(name, "not")) {
+            name = ap_getword_conf(w->ptemp, &args);
+        }
+        if (strcasecmp(name, "prefork-app")) {
+            return OK;
+        }
+        name = ap_getword_conf(w->ptemp, &args);
+    }
+    else if (!strcasecmp(name, "None")) {
         return OK;
     }
     app = pa_find_app(w->conf, name);
     if (!app) {
-        return no_such_app(w, d, name, name);
+        return no_such_app(w, d, word, name);
     }
     if (app->protocol != PA_PROTO_FASTCGI) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, w->s,
                      PALOGNO(00026) "%s:%d: %s %s: the app speaks %s; the "
                      "Authorizer role is FastCGI's (protocol=fastcgi)",
-                     d->filename, d->line_num, d->directive, name,
+                     d->filename, d->line_num, d->directive, word,
                      app->protocol == PA_PROTO_SCGI ? "SCGI" : "CGI");
         return !OK;
     }
@@ -1645,8 +1670,10 @@ static int check_handlers(handler_walk_t *w, const ap_directive_t *d,
             && check_status_apps(w, d) != OK) {
             return !OK;
         }
-        if (!strcasecmp(d->directive, "PreforkAppAuthorizer")
-            && check_authorizer(w, d, vhost) != OK) {
+        if ((!strcasecmp(d->directive, "PreforkAppAuthorizer")
+             || !strcasecmp(d->directive, "PreforkAppAuthenticator")
+             || !strcasecmp(d->directive, "Require"))
+            && check_auth_app(w, d, vhost) != OK) {
             return !OK;
         }
         if (!strcasecmp(d->directive, "<VirtualHost")) {

@@ -14,6 +14,10 @@
  * FCGI_END_REQUEST, one connection per request. protocol=cgi speaks SCGI to
  * the launcher that becomes the program (cgi.h), and ends the body with a
  * shutdown, so that the program reads EOF after it.
+ *
+ * auth.c asks apps in the FastCGI Authorizer role on the same path
+ * (pa_ask_app()): no body, another role in FCGI_BEGIN_REQUEST, and a 200
+ * read as a pass instead of sent.
  */
 #include "mod_prefork_app.h"
 #include "scoreboard.h"
@@ -100,9 +104,8 @@ typedef enum {
 typedef enum {
     PA_ROLE_RESPONDER = 0,
     PA_ROLE_AUTH_REPLY,     /* a refusal is the client's response */
-    PA_ROLE_AUTH_STATUS     /* only a refusal's status counts (a subrequest,
-                             * or Satisfy Any: another check may still let
-                             * the request through) */
+    PA_ROLE_AUTH_STATUS     /* only a refusal's status counts: the caller
+                             * acts on it (see auth.c) */
 } pa_role_e;
 
 typedef struct pa_req_t {
@@ -2305,9 +2308,9 @@ static void record(pa_req_t *q, int status, int ours)
 
 /* The Authorizer's variables (FastCGI 6.3): a responder's but those of a
  * body and a script, with the Authorization header whatever CGIPassAuth
- * says (checking it is the app's job), and mod_fcgid's FCGI_APACHE_ROLE.
- * Made apart: none of them are the handler's. */
-static apr_table_t *authorizer_env(request_rec *r)
+ * says (checking it is the app's job), and vars over them. Made apart:
+ * none of them are the handler's. */
+static apr_table_t *authorizer_env(request_rec *r, const apr_table_t *vars)
 {
     static const char *const unsent[] = {
         "CONTENT_LENGTH", "PATH_INFO", "PATH_TRANSLATED", "SCRIPT_NAME",
@@ -2333,8 +2336,7 @@ static apr_table_t *authorizer_env(request_rec *r)
     if (auth) {
         apr_table_setn(env, "HTTP_AUTHORIZATION", auth);
     }
-    apr_table_setn(env, "FCGI_APACHE_ROLE", "ACCESS_CHECKER");
-    return env;
+    return apr_table_overlay(r->pool, env, vars);
 }
 
 /* A responder's variables, in r->subprocess_env, once the body has
@@ -2370,9 +2372,9 @@ static apr_table_t *responder_env(pa_req_t *q)
     return r->subprocess_env;
 }
 
-/* The request path of app name, in role. */
+/* The request path of app name, in role (an Authorizer's: with vars). */
 static int serve(request_rec *r, const char *name, pa_role_e role,
-                 int *granted)
+                 const apr_table_t *vars, pa_answer_e *answer)
 {
     pa_server_conf_t *conf = pa_get_conf(r->server);
     const char *what;
@@ -2395,17 +2397,17 @@ static int serve(request_rec *r, const char *name, pa_role_e role,
     q->app = pa_find_app(conf, name);
     if (!q->app) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00301)
-                      "no PreforkApp named '%s' (%s %s)", name,
-                      role == PA_ROLE_RESPONDER ? "handler"
-                                                : "PreforkAppAuthorizer",
-                      role == PA_ROLE_RESPONDER ? r->handler : name);
+                      "no PreforkApp named '%s' (%s)", name,
+                      role == PA_ROLE_RESPONDER
+                      ? apr_pstrcat(r->pool, "handler ", r->handler, NULL)
+                      : "to ask as an authorizer");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     if (role != PA_ROLE_RESPONDER && q->app->protocol != PA_PROTO_FASTCGI) {
         /* Configtest refuses it in the configuration files. */
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00333)
-                      "PreforkAppAuthorizer %s: the app does not speak "
-                      "FastCGI, whose role it is", name);
+                      "%s: the app does not speak FastCGI, whose "
+                      "Authorizer role it was to be asked in", name);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     apr_table_setn(r->notes, PA_NOTE_APP, q->app->name);
@@ -2470,7 +2472,8 @@ static int serve(request_rec *r, const char *name, pa_role_e role,
         record(q, rc, 1);
         return rc;
     }
-    env = role != PA_ROLE_RESPONDER ? authorizer_env(r) : responder_env(q);
+    env = role != PA_ROLE_RESPONDER ? authorizer_env(r, vars)
+                                    : responder_env(q);
     if (is_scgi(q)) {
         scgi_begin(q, &begin, &begin_len);
     }
@@ -2608,10 +2611,10 @@ static int serve(request_rec *r, const char *name, pa_role_e role,
         break;
     }
     record(q, rc == OK ? r->status : rc, rc != OK);
-    *granted = q->granted && q->fail == PA_FAIL_NONE;
     /* An Authorizer's answer (one without headers is a failure, 502). */
     if (role != PA_ROLE_RESPONDER && q->fail == PA_FAIL_NONE
         && q->headers_done && !q->why) {
+        *answer = q->granted ? PA_ANSWER_GRANTED : PA_ANSWER_REFUSED;
         apr_atomic_inc64(q->granted ? &q->sba->c.auth_granted
                                     : &q->sba->c.auth_refused);
         if (!q->granted) {
@@ -2629,29 +2632,16 @@ static int serve(request_rec *r, const char *name, pa_role_e role,
 
 int pa_app_handler(request_rec *r)
 {
-    int granted;
+    pa_answer_e answer;
 
     return serve(r, r->handler + sizeof(PA_HANDLER_PREFIX) - 1,
-                 PA_ROLE_RESPONDER, &granted);
+                 PA_ROLE_RESPONDER, NULL, &answer);
 }
 
-int pa_authorize(request_rec *r)
+int pa_ask_app(request_rec *r, const char *name, int reply,
+               const apr_table_t *vars, pa_answer_e *answer)
 {
-    const pa_dir_conf_t *d = ap_get_module_config(r->per_dir_config,
-                                                  &prefork_app_module);
-    int granted = 0, rc;
-
-    if (!d->authorizer || !*d->authorizer) {
-        return DECLINED;
-    }
-    /* A subrequest's refusal is for its main request to act on; with
-     * Satisfy Any, a login may still let the request through after it. */
-    rc = serve(r, d->authorizer,
-               r->main || ap_satisfies(r) == SATISFY_ANY
-               ? PA_ROLE_AUTH_STATUS : PA_ROLE_AUTH_REPLY, &granted);
-    if (granted) {
-        return OK;
-    }
-    /* OK: its answer went to the client, whole or cut. */
-    return rc == OK ? DONE : rc;
+    *answer = PA_ANSWER_NONE;
+    return serve(r, name, reply ? PA_ROLE_AUTH_REPLY : PA_ROLE_AUTH_STATUS,
+                 vars, answer);
 }

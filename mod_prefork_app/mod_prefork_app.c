@@ -155,6 +155,7 @@ static void pa_register_hooks(apr_pool_t *p)
      * redirect under the same configuration is not asked again. */
     ap_hook_check_access(pa_authorize, NULL, NULL, APR_HOOK_LAST,
                          AP_AUTH_INTERNAL_PER_CONF);
+    pa_auth_register(p);
     /* fixups: REALLY_FIRST, before mod_rewrite's (FIRST) runs the rules of
      * an .htaccess: what the status page's top-level placement gave. */
     ap_hook_fixups(pa_status_fixups, NULL, NULL, APR_HOOK_REALLY_FIRST);

@@ -155,6 +155,7 @@ typedef struct pa_dir_conf_t {
                                  * (off), PA_FLAG_OFF, PA_FLAG_ON */
     const char *authorizer;     /* PreforkAppAuthorizer: the app's name,
                                  * "" for None, NULL not set */
+    const char *authenticator;  /* PreforkAppAuthenticator: ditto */
 } pa_dir_conf_t;
 
 #define PA_FLAG_OFF 1
@@ -222,12 +223,32 @@ void pa_config_guard_status(apr_pool_t *pconf, apr_pool_t *ptemp);
 
 /* dispatch.c */
 int pa_app_handler(request_rec *r);
-/* The access check of PreforkAppAuthorizer: asks its app, in the FastCGI
- * Authorizer role, whether r may go on. OK when the app answered 200 (its
- * "Variable-NAME: value" headers are then in r->subprocess_env); DONE when
- * its other answer went to the client as the response; an error status
- * otherwise. DECLINED where no authorizer is set. */
+typedef enum {
+    PA_ANSWER_NONE = 0,         /* the app failed: no answer */
+    PA_ANSWER_GRANTED,          /* it answered 200 */
+    PA_ANSWER_REFUSED           /* it answered something else */
+} pa_answer_e;
+/* Asks the app name, in the FastCGI Authorizer role, whether r may go on:
+ * with r's variables and headers (Authorization too, whatever CGIPassAuth
+ * says) and vars over them, without a body, CONTENT_LENGTH, PATH_INFO or
+ * SCRIPT_NAME (FastCGI 6.3). On a 200, its "Variable-NAME: value" headers
+ * are r's variables NAME, and nothing else of its reply is kept. With
+ * reply, a refusal is r's response: OK is returned once it went out (also
+ * cut short). Without, none of it is kept and its status (an error's; a
+ * redirect counts as 403) is returned. A failure returns its error status
+ * (502, 503, 504, 500) with *answer PA_ANSWER_NONE. */
+int pa_ask_app(request_rec *r, const char *name, int reply,
+               const apr_table_t *vars, pa_answer_e *answer);
+
+/* auth.c */
+/* The access check of PreforkAppAuthorizer: OK when its app answered 200;
+ * DONE when its other answer went to the client as the response; an error
+ * status otherwise. DECLINED where no authorizer is set. */
 int pa_authorize(request_rec *r);
+/* Registers the authn provider "prefork-app" (AuthBasicProvider
+ * prefork-app, asking the PreforkAppAuthenticator app) and the authz
+ * provider "prefork-app" (Require prefork-app NAME). */
+void pa_auth_register(apr_pool_t *p);
 /* child_init: finds the temporary directory for spooled bodies and replies
  * once (unless PreforkAppTempDir names it). */
 void pa_dispatch_child_init(apr_pool_t *pchild, server_rec *s);

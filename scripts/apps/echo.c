@@ -7,11 +7,16 @@
  * takes them from the request header X-Authorizer instead, so that the
  * authorizer and the app behind it can be told apart):
  *   status=N         send "Status: N"
+ *   userless=N       without REMOTE_USER, send "Status: N" (an Authorizer
+ *                    that wants a logged-in user)
  *   failif=FILE      while FILE exists, send "Status: 500 App Broke" and
  *                    "X-App-Error: yes" (an app failing for a while)
  *   redirect=URL     send "Location: URL" (a local redirect when it starts with /)
  *   postredirect=URL the same, to a POST only
  *   header=Name:val  an extra response header (header2=, header3= for more)
+ *   show=A,B         a header "Variable-SEEN_A: value of variable A" (or
+ *                    "(unset)") for each: what an Authorizer was given
+ *                    shows in the variables of the app behind it
  *   etag=X           send ETag: "X" (for conditional requests)
  *   cl=1             send Content-Length
  *   bytes=N          the body is N bytes of a fixed pattern instead of the dump
@@ -269,6 +274,17 @@ static void extra_headers(conv_t *c, const char *qs)
             say(c, "%s\r\n", v);
         }
     }
+    if ((v = param(qs, "show")) != NULL) {
+        char *list = strdup(v), *name, *state;
+
+        for (name = strtok_r(list, ",", &state); name;
+             name = strtok_r(NULL, ",", &state)) {
+            const char *val = getparam(c, name);
+
+            say(c, "Variable-SEEN_%s: %s\r\n", name, val ? val : "(unset)");
+        }
+        free(list);
+    }
 }
 
 /* headfirst=S: the header block before the body is read, then a pause. */
@@ -353,6 +369,9 @@ static void respond(conv_t *c)
                  ? "Content-Type: application/octet-stream\r\n"
                  : "Content-Type: text/plain; charset=utf-8\r\n");
     if ((v = param(qs, "status")) != NULL) {
+        say(c, "Status: %s\r\n", v);
+    }
+    if ((v = param(qs, "userless")) != NULL && !getparam(c, "REMOTE_USER")) {
         say(c, "Status: %s\r\n", v);
     }
     if ((v = param(qs, "failif")) != NULL && access(v, F_OK) == 0) {
