@@ -2336,7 +2336,8 @@ static apr_table_t *authorizer_env(request_rec *r, const apr_table_t *vars)
     if (auth) {
         apr_table_setn(env, "HTTP_AUTHORIZATION", auth);
     }
-    return apr_table_overlay(r->pool, env, vars);
+    apr_table_overlap(env, vars, APR_OVERLAP_TABLES_SET);
+    return env;
 }
 
 /* A responder's variables, in r->subprocess_env, once the body has
