@@ -16,7 +16,7 @@ use HTTP::Tiny ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 53;
+plan tests => 55;
 
 my $echo = app_path('echo');
 
@@ -46,6 +46,11 @@ my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
 DocumentRoot "$docs"
 PreforkApp auth "$echo" processes=1 request-timeout=3
 PreforkApp app "$echo" processes=1
+PreforkApp norole "@{[app_path('bad')]} --mode=unknownrole" processes=1
+<Location /norole>
+    PreforkAppAuthorizer norole
+    SetHandler prefork-app:app
+</Location>
 <Location /app>
     PreforkAppAuthorizer auth
     SetHandler prefork-app:app
@@ -172,6 +177,11 @@ is($r->{status}, 504, 'an authorizer that takes longer than request-timeout: 504
 is(count('app'), $before, '... the app behind it was asked none of them');
 $r = ask('/app/x', 'header=Variable-AUTH_ROLE:user');
 is(var($r, 'AUTH_ROLE'), 'user', 'the authorizer, replaced, grants again');
+my $off = PATest::error_log_offset($h->log_file);
+$r = ask('/norole/x', '');
+is($r->{status}, 502, 'an app that does not take the Authorizer role (FCGI_UNKNOWN_ROLE): 502');
+like(PATest::error_log_since($off, $h->log_file), qr/PA00403: norole: worker pid \d+ refused the request \(FastCGI protocol status 3\)/,
+     '... and the log line says so');
 
 my $app = $h->app('auth');
 is(join(' ', map { $app->{counters}{"authorizer_$_"} // '-' } qw(granted refused)), '6 7',
