@@ -16,7 +16,7 @@ use HTTP::Tiny ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 55;
+plan tests => 59;
 
 my $echo = app_path('echo');
 
@@ -39,8 +39,12 @@ my $docs = File::Temp->newdir('pa-authXXXX', TMPDIR => 1);
 chmod 0755, "$docs";
 { open my $fh, '>', "$docs/page.txt" or die $!; print $fh "a static page\n"; close $fh }
 { open my $fh, '>', "$docs/inc.shtml" or die $!; print $fh "before\n<!--#include virtual=\"/app/sub\" -->after\n"; close $fh }
-my $marks = File::Temp->newdir('pa-markXXXX', TMPDIR => 1);
-chmod 0777, "$marks";
+for my $d (qw(ht htbad)) {
+    mkdir "$docs/$d" or die $!;
+    open my $fh, '>', "$docs/$d/f.txt" or die $!; print $fh "behind .htaccess\n"; close $fh;
+}
+{ open my $fh, '>', "$docs/ht/.htaccess" or die $!; print $fh "PreforkAppAuthorizer auth\n"; close $fh }
+{ open my $fh, '>', "$docs/htbad/.htaccess" or die $!; print $fh "PreforkAppAuthorizer nosuch\n"; close $fh }
 
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
 DocumentRoot "$docs"
@@ -63,6 +67,7 @@ PreforkApp norole "@{[app_path('bad')]} --mode=unknownrole" processes=1
 </Location>
 LoadModule include_module "@{[libexecdir()]}/mod_include.so"
 <Directory "$docs">
+    AllowOverride AuthConfig
     Options +Includes
     AddOutputFilter INCLUDES .shtml
 </Directory>
@@ -87,6 +92,7 @@ sub ask {
 sub var { my ($r, $name) = @_; $r->{content} =~ /^\Q$name\E=(.*)$/m ? $1 : undef }
 sub count { my $a = $h->app($_[0]); $a ? $a->{counters}{requests} : -1 }
 
+my $off;
 # Granted.
 my $r = ask('/app/x?q=1', 'header=Variable-AUTH_ROLE:admin&header2=X-From-Auth:yes');
 is($r->{status}, 200, 'the authorizer answers 200: the request goes on');
@@ -162,6 +168,17 @@ is($r->{status}, 200, 'an include, refused: the page itself is served');
 unlike($r->{content}, qr/FCGI_ROLE/, "... with neither the app's output nor the authorizer's body in it");
 like($r->{content}, qr/an error occurred while processing this directive/, "... but mod_include's error text");
 
+# In an .htaccess (AllowOverride AuthConfig).
+$r = ask('/ht/f.txt', 'status=403');
+is($r->{status}, 403, 'PreforkAppAuthorizer in an .htaccess: asked, refuses');
+$r = ask('/ht/f.txt', '');
+is($r->{content}, "behind .htaccess\n", '... and grants');
+$off = PATest::error_log_offset($h->log_file);
+$r = ask('/htbad/f.txt', '');
+is($r->{status}, 500, "an .htaccess naming no app: 500");
+like(PATest::error_log_since($off, $h->log_file), qr/PA00301: no PreforkApp named 'nosuch' \(to ask as an authorizer\)/,
+     '... and one log line');
+
 # Switched off below.
 $r = ask('/app/open/x', 'status=403');
 is($r->{status}, 200, 'PreforkAppAuthorizer None: no authorizer asked');
@@ -177,14 +194,14 @@ is($r->{status}, 504, 'an authorizer that takes longer than request-timeout: 504
 is(count('app'), $before, '... the app behind it was asked none of them');
 $r = ask('/app/x', 'header=Variable-AUTH_ROLE:user');
 is(var($r, 'AUTH_ROLE'), 'user', 'the authorizer, replaced, grants again');
-my $off = PATest::error_log_offset($h->log_file);
+$off = PATest::error_log_offset($h->log_file);
 $r = ask('/norole/x', '');
 is($r->{status}, 502, 'an app that does not take the Authorizer role (FCGI_UNKNOWN_ROLE): 502');
 like(PATest::error_log_since($off, $h->log_file), qr/PA00403: norole: worker pid \d+ refused the request \(FastCGI protocol status 3\)/,
      '... and the log line says so');
 
 my $app = $h->app('auth');
-is(join(' ', map { $app->{counters}{"authorizer_$_"} // '-' } qw(granted refused)), '6 7',
-   'the status page counts the 6 requests the authorizer let through and the 7 it refused (not those it failed)');
+is(join(' ', map { $app->{counters}{"authorizer_$_"} // '-' } qw(granted refused)), '7 8',
+   'the status page counts the 7 requests the authorizer let through and the 8 it refused (not those it failed)');
 is($h->app('app')->{counters}{authorizer_refused}, 0, "... and nothing for the app behind it");
 ok($h->stop, 'httpd stops');
