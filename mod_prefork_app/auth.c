@@ -17,10 +17,16 @@
 #include "http_request.h"
 #include "mod_auth.h"
 #include "apr_strings.h"
+#include "apr_md5.h"
+#include "apr_optional.h"
 
 APLOG_USE_MODULE(prefork_app);
 
 #define PA_AUTH_PROVIDER    "prefork-app"
+#define PA_SALT_LEN         8
+
+/* mod_authn_socache's, when it is loaded. */
+static APR_OPTIONAL_FN_TYPE(ap_authn_cache_store) *cache_store;
 
 static const pa_dir_conf_t *dir_conf(request_rec *r)
 {
@@ -60,6 +66,30 @@ int pa_authorize(request_rec *r)
     return rc == OK ? DONE : rc;
 }
 
+/* With mod_authn_socache (AuthnCacheProvideFor prefork-app), the user and
+ * a salted hash of the password the app accepted: until AuthnCacheTimeout,
+ * its "socache" provider lets the user in without asking the app. */
+static void remember(request_rec *r, const char *user, const char *password)
+{
+    static const char salt_chars[] =
+        "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    unsigned char rnd[PA_SALT_LEN];
+    char salt[PA_SALT_LEN + 1], hash[120];
+    int i;
+
+    if (!cache_store
+        || apr_generate_random_bytes(rnd, sizeof(rnd)) != APR_SUCCESS) {
+        return;
+    }
+    for (i = 0; i < PA_SALT_LEN; i++) {
+        salt[i] = salt_chars[rnd[i] % (sizeof(salt_chars) - 1)];
+    }
+    salt[PA_SALT_LEN] = '\0';
+    if (apr_md5_encode(password, salt, hash, sizeof(hash)) == APR_SUCCESS) {
+        cache_store(r, PA_AUTH_PROVIDER, user, NULL, hash);
+    }
+}
+
 static authn_status check_password(request_rec *r, const char *user,
                                    const char *password)
 {
@@ -80,6 +110,7 @@ static authn_status check_password(request_rec *r, const char *user,
     rc = pa_ask_app(r, d->authenticator, 0, vars, &answer);
     switch (answer) {
     case PA_ANSWER_GRANTED:
+        remember(r, user, password);
         return AUTH_GRANTED;
     case PA_ANSWER_REFUSED:
         /* A 404 lets the next AuthBasicProvider try the user. */
@@ -130,8 +161,17 @@ static const char *parse_require(cmd_parms *cmd, const char *line,
 static const authz_provider authz_app = { check_authorization,
                                           parse_require };
 
+static void retrieve_cache_store(void)
+{
+    cache_store = APR_RETRIEVE_OPTIONAL_FN(ap_authn_cache_store);
+}
+
 void pa_auth_register(apr_pool_t *p)
 {
+    /* optional_fn_retrieve: MIDDLE; mod_authn_socache registers its
+     * function when it registers its hooks. */
+    ap_hook_optional_fn_retrieve(retrieve_cache_store, NULL, NULL,
+                                 APR_HOOK_MIDDLE);
     /* Per section: a subrequest or internal redirect under the same
      * configuration is not asked again. */
     ap_register_auth_provider(p, AUTHN_PROVIDER_GROUP, PA_AUTH_PROVIDER,

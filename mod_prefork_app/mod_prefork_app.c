@@ -89,7 +89,7 @@ static int pa_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, PALOGNO(00903)
                  "hook order: pre_config, check_config, post_config "
                  "(after mod_unixd), child_init, handler (first), access "
-                 "check (last)");
+                 "check (last), optional_fn_retrieve");
     return OK;
 }
 

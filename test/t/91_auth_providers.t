@@ -20,13 +20,15 @@ use MIME::Base64 ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 42;
+plan tests => 48;
 
 my $echo = app_path('echo');
 my $lib = libexecdir();
 my $mods = qq{LoadModule authn_core_module "$lib/mod_authn_core.so"
 LoadModule auth_basic_module "$lib/mod_auth_basic.so"
-LoadModule authz_user_module "$lib/mod_authz_user.so"};
+LoadModule authz_user_module "$lib/mod_authz_user.so"
+LoadModule socache_shmcb_module "$lib/mod_socache_shmcb.so"
+LoadModule authn_socache_module "$lib/mod_authn_socache.so"};
 
 my %c = configtest(qq{PreforkApp a "$echo"}, '<Location /x>', '    Require prefork-app nosuch', '</Location>');
 ok($c{rc} != 0, 'Require prefork-app naming no app: configtest fails');
@@ -72,6 +74,15 @@ PreforkApp app "$echo" processes=1
         Require ip 192.0.2.1
         Require prefork-app auth
     </RequireAny>
+    SetHandler prefork-app:app
+</Location>
+<Location /remembered>
+    AuthType Basic
+    AuthName "shop"
+    AuthBasicProvider socache prefork-app
+    AuthnCacheProvideFor prefork-app
+    PreforkAppAuthenticator auth
+    Require valid-user
     SetHandler prefork-app:app
 </Location>
 <Location /noapp>
@@ -134,6 +145,22 @@ is($r->{status}, 500, 'AuthBasicProvider prefork-app without PreforkAppAuthentic
 like(PATest::error_log_since($off, $h->log_file), qr/PA00335: AuthBasicProvider prefork-app: no PreforkAppAuthenticator/,
      '... and one log line saying why');
 
+# mod_authn_socache (AuthnCacheProvideFor prefork-app) remembers a user
+# the app let in: the same password gets in without asking it.
+my $before = counter('auth', 'authorizer_granted');
+$r = ask('/remembered/x', '', 'cat:meow');
+is($r->{status}, 200, 'AuthBasicProvider socache prefork-app: the app lets the user in');
+is(counter('auth', 'authorizer_granted'), $before + 1, '... it was asked');
+$r = ask('/remembered/x', 'status=403', 'cat:meow');
+is($r->{status}, 200, '... the same password again: in, from the cache');
+is(counter('auth', 'authorizer_granted'), $before + 1, '... the app not asked')
+    or diag(explain($h->app('auth')->{counters}));
+my $refused = counter('auth', 'authorizer_refused');
+$r = ask('/remembered/x', '', 'cat:other');
+is($r->{status}, 401, '... another password is not the remembered one: 401');
+is(counter('auth', 'authorizer_granted') + counter('auth', 'authorizer_refused'), $before + 1 + $refused,
+   '... (refused by the cache: the app is not asked either)');
+
 # Authorization.
 $r = ask('/authz/x', 'show=FCGI_APACHE_ROLE,REMOTE_USER&header=Variable-TEAM:blue');
 is($r->{status}, 200, 'Require prefork-app: the app answers 200: granted');
@@ -164,7 +191,7 @@ is($r->{status}, 200, 'RequireAny (an address that is not ours, the app): the ap
 $r = ask('/either/x', 'status=403');
 is($r->{status}, 403, '... the app refuses: nothing grants, 403');
 
-is(join(' ', map { counter('auth', "authorizer_$_") } qw(granted refused)), '6 6',
+is(join(' ', map { counter('auth', "authorizer_$_") } qw(granted refused)), '7 6',
    'the status page counts what the app let through and refused');
 
 ok($h->stop, 'httpd stops');
