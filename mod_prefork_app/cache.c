@@ -14,8 +14,9 @@
  * private/no-store/no-cache, no Vary "*", an encoded body only with Vary:
  * Accept-Encoding); one that varies on request headers is stored once per
  * variant (vary_key()).
- * Requests carrying Authorization or Cookie, or a TLS client certificate,
- * never read or fill the cache, so one user's page cannot reach another,
+ * Requests carrying Authorization or Cookie, a TLS client certificate, a
+ * logged-in user or an Authorizer's variables (PA_NOTE_AUTH_VARS) never
+ * read or fill the cache, so one user's page cannot reach another,
  * nor do those with a body. Any other method's success drops the entry of
  * its URI.
  */
@@ -549,7 +550,8 @@ static int request_cacheable(request_rec *r)
         && client_asked_get(r)
         && !apr_table_get(r->headers_in, "Authorization")
         && !apr_table_get(r->headers_in, "Cookie")
-        && !r->user && !request_has_body(r) && !client_certified(r);
+        && !r->user && !apr_table_get(r->notes, PA_NOTE_AUTH_VARS)
+        && !request_has_body(r) && !client_certified(r);
 }
 
 /* Whether a request may change what its URI serves (RFC 9110 9.2.1: any

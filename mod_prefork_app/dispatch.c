@@ -997,6 +997,7 @@ static int take_variable(void *baton, const char *name, const char *value)
 
     if (!strncasecmp(name, PA_AUTH_VARIABLE, plen) && name[plen]) {
         apr_table_set(r->subprocess_env, name + plen, value);
+        apr_table_setn(r->notes, PA_NOTE_AUTH_VARS, "1");
     }
     return 1;
 }

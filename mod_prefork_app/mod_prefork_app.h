@@ -223,6 +223,10 @@ void pa_config_guard_status(apr_pool_t *pconf, apr_pool_t *ptemp);
 
 /* dispatch.c */
 int pa_app_handler(request_rec *r);
+/* r->notes: an Authorizer gave r variables (Variable- headers), which may
+ * make the page another user's: the response cache stays out of it. */
+#define PA_NOTE_AUTH_VARS "prefork-app-authorizer-variables"
+
 typedef enum {
     PA_ANSWER_NONE = 0,         /* the app failed: no answer */
     PA_ANSWER_GRANTED,          /* it answered 200 */

@@ -16,7 +16,7 @@ use HTTP::Tiny ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 59;
+plan tests => 66;
 
 my $echo = app_path('echo');
 
@@ -50,6 +50,12 @@ my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
 DocumentRoot "$docs"
 PreforkApp auth "$echo" processes=1 request-timeout=3
 PreforkApp app "$echo" processes=1
+PreforkAppCache az 1M
+PreforkApp capp "$echo" processes=1 cache=az
+<Location /capp>
+    PreforkAppAuthorizer auth
+    SetHandler prefork-app:capp
+</Location>
 PreforkApp norole "@{[app_path('bad')]} --mode=unknownrole" processes=1
 <Location /norole>
     PreforkAppAuthorizer norole
@@ -168,6 +174,25 @@ is($r->{status}, 200, 'an include, refused: the page itself is served');
 unlike($r->{content}, qr/FCGI_ROLE/, "... with neither the app's output nor the authorizer's body in it");
 like($r->{content}, qr/an error occurred while processing this directive/, "... but mod_include's error text");
 
+# The response cache behind an authorizer: still asked before a hit; a
+# request the authorizer gave variables (a user, a role) neither reads nor
+# fills the cache, as one with Authorization.
+sub cache_state { $_[0]{headers}{'x-prefork-app-cache'} // '-' }
+my $cc = '?header=Cache-Control:max-age%3D60';
+$r = ask("/capp/p$cc", '');
+is(cache_state($r), 'MISS', 'a page behind an authorizer: stored');
+$r = ask("/capp/p$cc", '');
+is(cache_state($r), 'HIT', '... served from the cache once granted');
+$r = ask("/capp/p$cc", 'status=403');
+is($r->{status}, 403, '... and refused by the authorizer all the same');
+$r = ask("/capp/p$cc", 'header=Variable-AUTH_ROLE:admin');
+is(cache_state($r), '-', 'granted with variables: not served from the cache');
+is(var($r, 'AUTH_ROLE'), 'admin', "... the app made the page for the user");
+$r = ask("/capp/q$cc", 'header=Variable-AUTH_ROLE:admin');
+is(cache_state($r), '-', '... nor stored');
+$r = ask("/capp/q$cc", '');
+is(cache_state($r), 'MISS', "... so another user's request does not get it");
+
 # In an .htaccess (AllowOverride AuthConfig).
 $r = ask('/ht/f.txt', 'status=403');
 is($r->{status}, 403, 'PreforkAppAuthorizer in an .htaccess: asked, refuses');
@@ -201,7 +226,7 @@ like(PATest::error_log_since($off, $h->log_file), qr/PA00403: norole: worker pid
      '... and the log line says so');
 
 my $app = $h->app('auth');
-is(join(' ', map { $app->{counters}{"authorizer_$_"} // '-' } qw(granted refused)), '7 8',
-   'the status page counts the 7 requests the authorizer let through and the 8 it refused (not those it failed)');
+is(join(' ', map { $app->{counters}{"authorizer_$_"} // '-' } qw(granted refused)), '12 9',
+   'the status page counts the 12 requests the authorizer let through and the 9 it refused (not those it failed)');
 is($h->app('app')->{counters}{authorizer_refused}, 0, "... and nothing for the app behind it");
 ok($h->stop, 'httpd stops');
