@@ -156,7 +156,8 @@ typedef struct pa_app_counters_t {
     volatile apr_uint64_t cache_stale_if_error; /* ... stale, for a failure */
     volatile apr_uint64_t cache_lock_waits; /* misses that waited for another
                                              * request's fetch (cache-lock=) */
-    volatile apr_uint64_t auth_granted;     /* PreforkAppAuthorizer: 200s */
+    volatile apr_uint64_t auth_granted;     /* asked as an authorizer (any
+                                             * of auth.c's three): 200s */
     volatile apr_uint64_t auth_refused;     /* ... and other answers */
     volatile apr_uint64_t duration_us;      /* the recorded requests' time */
     volatile apr_uint64_t within[PA_LATENCY_BOUNDS + 1]; /* of those, how

@@ -136,11 +136,12 @@ static const st_counter_t st_counters[C_COUNT] = {
       "prefork_app_cache_lock_waits_total", NULL,
       "Requests for a page the cache zone did not hold that waited for "
       "another request to fetch it from the app (cache-lock=)." },
-    { "authorizer_granted", "Let through (as PreforkAppAuthorizer)",
+    { "authorizer_granted", "Let through (as an authorizer)",
       "prefork_app_authorizer_answers_total", "answer=\"granted\"",
-      "Requests the app, asked as a PreforkAppAuthorizer, let through (200) "
-      "or refused (any other answer)." },
-    { "authorizer_refused", "Refused (as PreforkAppAuthorizer)",
+      "Requests the app, asked in the FastCGI Authorizer role "
+      "(PreforkAppAuthorizer, PreforkAppAuthenticator, Require prefork-app), "
+      "let through (200) or refused (any other answer)." },
+    { "authorizer_refused", "Refused (as an authorizer)",
       "prefork_app_authorizer_answers_total", "answer=\"refused\"", NULL }
 };
 
