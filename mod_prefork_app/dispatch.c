@@ -1092,6 +1092,12 @@ static void headers_done(pa_req_t *q)
     if (q->role != PA_ROLE_RESPONDER && authorizer_answered(q)) {
         return;
     }
+    if (q->role == PA_ROLE_AUTH_REPLY) {
+        /* A refusal, sent in place of httpd's error page at the access
+         * check, before any handler's filters: it gets the ones httpd
+         * gives its error pages ("Header always": HSTS, CSP). */
+        ap_run_insert_error_filter(r);
+    }
     /* Whether an answer came from the response cache is ours to say. */
     apr_table_unset(r->headers_out, PA_CACHE_STATUS_HEADER);
     apr_table_unset(r->err_headers_out, PA_CACHE_STATUS_HEADER);

@@ -16,7 +16,7 @@ use HTTP::Tiny ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 66;
+plan tests => 75;
 
 my $echo = app_path('echo');
 
@@ -70,6 +70,18 @@ PreforkApp norole "@{[app_path('bad')]} --mode=unknownrole" processes=1
 </Location>
 <Location /page.txt>
     PreforkAppAuthorizer auth
+</Location>
+LoadModule headers_module "@{[libexecdir()]}/mod_headers.so"
+<Location /hdr>
+    PreforkAppAuthorizer auth
+    SetHandler prefork-app:app
+    Header always set X-Always yes
+    Header set X-Success yes
+</Location>
+<Location /denied>
+    Require all denied
+    Header always set X-Always yes
+    Header set X-Success yes
 </Location>
 LoadModule include_module "@{[libexecdir()]}/mod_include.so"
 <Directory "$docs">
@@ -144,6 +156,22 @@ $r = HTTP::Tiny->new(timeout => 60, max_redirect => 0)->request('GET', $h->url('
     { headers => { 'X-Authorizer' => 'status=302&header=Location:http://login.example/' } });
 is($r->{status}, 302, 'a redirect to a login page');
 is($r->{headers}{location}, 'http://login.example/', '... to where it says');
+
+# mod_headers: a refusal gets what httpd's own error pages get ("Header
+# always": HSTS, CSP), not the handler's "Header set".
+$r = ask('/hdr/x', '');
+is($r->{status}, 200, 'Header in the section: granted');
+ok(($r->{headers}{'x-always'} // '') eq 'yes' && ($r->{headers}{'x-success'} // '') eq 'yes',
+   '... the reply has both Header always and Header set');
+$r = ask('/denied', '');
+is($r->{status}, 403, "httpd's own refusal (Require all denied)");
+is($r->{headers}{'x-always'}, 'yes', '... has Header always');
+ok(!exists $r->{headers}{'x-success'}, '... not Header set');
+$r = ask('/hdr/x', 'status=401&header=WWW-Authenticate:Basic%20realm%3D%22h%22');
+is($r->{status}, 401, "the authorizer's refusal as the response");
+is($r->{headers}{'x-always'}, 'yes', '... has Header always, as an error page of httpd');
+ok(!exists $r->{headers}{'x-success'}, '... not Header set');
+is($r->{headers}{'www-authenticate'}, 'Basic realm="h"', "... and the authorizer's own headers");
 
 # A static file behind it.
 $r = ask('/page.txt', '');
@@ -226,7 +254,7 @@ like(PATest::error_log_since($off, $h->log_file), qr/PA00403: norole: worker pid
      '... and the log line says so');
 
 my $app = $h->app('auth');
-is(join(' ', map { $app->{counters}{"authorizer_$_"} // '-' } qw(granted refused)), '12 9',
-   'the status page counts the 12 requests the authorizer let through and the 9 it refused (not those it failed)');
+is(join(' ', map { $app->{counters}{"authorizer_$_"} // '-' } qw(granted refused)), '13 10',
+   'the status page counts the 13 requests the authorizer let through and the 10 it refused (not those it failed)');
 is($h->app('app')->{counters}{authorizer_refused}, 0, "... and nothing for the app behind it");
 ok($h->stop, 'httpd stops');
