@@ -240,6 +240,43 @@ static const char *parse_choice(apr_pool_t *p, const char *key,
     return NULL;
 }
 
+/* error-override=on|off|CODE,...: the app's errors (all 4xx and 5xx, or
+ * those listed) that httpd answers itself, as ProxyErrorOverride. */
+static const char *parse_error_override(apr_pool_t *p, pa_app_t *app,
+                                        const char *val)
+{
+    char *list, *word, *state;
+
+    app->error_override = NULL;
+    app->error_codes = NULL;
+    if (!strcasecmp(val, "off")) {
+        return NULL;
+    }
+    app->error_override = val;
+    app->error_codes = apr_pcalloc(p, PA_ERROR_CODES);
+    if (!strcasecmp(val, "on")) {
+        memset(app->error_codes, 1, PA_ERROR_CODES);
+        return NULL;
+    }
+    list = apr_pstrdup(p, val);
+    for (word = apr_strtok(list, ",", &state); word;
+         word = apr_strtok(NULL, ",", &state)) {
+        int code;
+
+        if (parse_uint(p, "error-override", word, 400, 599, 0, &code)) {
+            return apr_psprintf(p, "error-override=%s: '%s' is not an error "
+                                "status (400 to 599); give on, off or a "
+                                "list such as 404,500,503", val, word);
+        }
+        app->error_codes[code - 400] = 1;
+    }
+    if (!*val || val[strlen(val) - 1] == ',') {
+        return apr_psprintf(p, "error-override=%s: give on, off or a list "
+                            "of statuses such as 404,500,503", val);
+    }
+    return NULL;
+}
+
 /* The plain numeric keys of PreforkApp and where they go. */
 static const struct {
     const char *name;
@@ -602,6 +639,9 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
         }
         return NULL;
     }
+    if (!strcmp(key, "error-override")) {
+        return parse_error_override(p, app, val);
+    }
     if (!strcmp(key, "cache")) {
         if (!valid_name(val)) {
             return apr_psprintf(p, "cache=%s: not a valid zone name "
@@ -619,7 +659,7 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
                         "keep-conn, sched, nice, rlimit-files, rlimit-core, "
                         "user, group, cache, stale-while-revalidate, "
                         "stale-if-error, cache-lock, cache-ignore-params, "
-                        "reply-buffer, "
+                        "error-override, reply-buffer, "
                         "reply-spool, body-spool)", key);
 }
 

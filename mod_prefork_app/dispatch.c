@@ -153,6 +153,8 @@ typedef struct pa_req_t {
     int discard;                    /* read the reply to its end, drop it */
     int app_error;                  /* the app's own 5xx, dropped for a
                                      * stale copy (stale_if_error()) */
+    int overridden;                 /* its error is answered by httpd
+                                     * (error-override=) */
     int passed;                     /* something went to the client */
     int unflushed;                  /* passed without a FLUSH since */
     int held_once;                  /* some of the reply was held (logged) */
@@ -1036,6 +1038,44 @@ static int authorizer_answered(pa_req_t *q)
     return 1;
 }
 
+static int add_header(void *table, const char *name, const char *value)
+{
+    apr_table_addn(table, name, value);
+    return 1;
+}
+
+/* error-override=: whether httpd answers this error of the app itself
+ * (ErrorDocument, or its own page), as ProxyErrorOverride. Not in an
+ * ErrorDocument or include the app serves: that is the answer. If so, of
+ * the app's headers only those that give the status its meaning and its
+ * cookies stay (the header scan put them all in err_headers_out, which
+ * httpd sends with an error page). */
+static int overridden(pa_req_t *q)
+{
+    request_rec *r = q->r;
+    apr_table_t *kept;
+
+    if (q->role != PA_ROLE_RESPONDER || !q->app->error_codes
+        || !ap_is_HTTP_ERROR(r->status)
+        || !q->app->error_codes[r->status - 400] || !ap_is_initial_req(r)) {
+        return 0;
+    }
+    kept = apr_table_copy(r->pool, q->err_out_before);
+    apr_table_do(add_header, kept, r->err_headers_out, "WWW-Authenticate",
+                 "Proxy-Authenticate", "Retry-After", "Set-Cookie", NULL);
+    /* Also what drop_reply_headers() goes back to. */
+    r->err_headers_out = q->err_out_before = kept;
+    r->headers_out = q->out_before;
+    q->status = r->status;
+    q->overridden = 1;
+    /* Else ap_die() takes it for the ErrorDocument's own failure and
+     * serves the plain page. */
+    r->status = HTTP_OK;
+    r->status_line = NULL;
+    q->discard = 1;
+    return 1;
+}
+
 /* The header block is complete in q->hdr: apply it to the response. */
 static void headers_done(pa_req_t *q)
 {
@@ -1122,6 +1162,9 @@ static void headers_done(pa_req_t *q)
         /* The app's own error, for which a stale copy is sent instead. */
         q->app_error = r->status;
         q->discard = 1;
+        return;
+    }
+    if (overridden(q)) {
         return;
     }
     /* The body length it promises; a reply to HEAD, a 204 or a 304 may
@@ -2618,7 +2661,7 @@ static int serve(request_rec *r, const char *name, pa_role_e role,
         rc = (q->status && !q->passed) ? q->status : OK;
         break;
     }
-    record(q, rc == OK ? r->status : rc, rc != OK);
+    record(q, rc == OK ? r->status : rc, rc != OK && !q->overridden);
     /* An Authorizer's answer (one without headers is a failure, 502). */
     if (role != PA_ROLE_RESPONDER && q->fail == PA_FAIL_NONE
         && q->headers_done && !q->why) {

@@ -20,6 +20,8 @@
 /* reply-buffer=: its default and its largest value. */
 #define PA_REPLY_BUFFER_DEFAULT (1024 * 1024)
 #define PA_REPLY_BUFFER_MAX     (1024 * 1024 * 1024)
+/* error-override=: one flag per status from 400 to 599 */
+#define PA_ERROR_CODES          200
 
 extern module AP_MODULE_DECLARE_DATA prefork_app_module;
 
@@ -85,6 +87,9 @@ typedef struct pa_app_t {
     apr_array_header_t *cache_ignore; /* cache-ignore-params=: globs (const
                                  * char *) of query parameter names the
                                  * cache key leaves out, NULL = none */
+    const char *error_override; /* error-override=: as typed, NULL = off */
+    unsigned char *error_codes; /* its statuses: [status - 400] set for each
+                                 * error httpd answers in the app's place */
     const char *chroot;         /* chroot=DIR: the workers' root (canonical),
                                  * which the command and cwd are inside;
                                  * NULL = none */

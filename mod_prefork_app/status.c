@@ -653,10 +653,12 @@ static void st_json_app(request_rec *r, const st_snapshot_t *snap,
     int i;
 
     ap_rprintf(r, "{\"name\":%s,\"protocol\":\"%s\",\"command\":%s,"
-               "\"connections\":\"%s\",",
+               "\"connections\":\"%s\",\"error_override\":%s,",
                st_json_str(p, app->name), st_protocol_name(app),
                st_json_str(p, app->cmdline),
-               sa->kept ? "kept" : "per_request");
+               sa->kept ? "kept" : "per_request",
+               app->error_override ? st_json_str(p, app->error_override)
+                                   : "null");
     if (app->cache) {
         ap_rprintf(r, "\"cache\":{\"zone\":%s,\"stale_while_revalidate\":%d,"
                    "\"stale_if_error\":%d,\"lock\":%d,"
@@ -1163,6 +1165,10 @@ static void st_html_app(request_rec *r, const st_snapshot_t *snap,
                app->chroot ? ", root (chroot=) " : "",
                app->chroot ? st_html_text(p, *app->chroot ? app->chroot : "/")
                            : "");
+    if (app->error_override) {
+        ap_rprintf(r, "<dt>Errors answered by httpd (error-override=): "
+                   "%s</dt>\n", st_html_text(p, app->error_override));
+    }
     if (app->sendfile_dirs) {
         ap_rprintf(r, "<dt>X-Sendfile from: %s</dt>\n", st_html_text(p,
                    apr_array_pstrcat(p, app->sendfile_dirs, ',')));

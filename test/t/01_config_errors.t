@@ -125,6 +125,12 @@ my @cases = (
       qr/cache-lock=-1/ ],
     [ 'stale-while-revalidate= bad', [ 'PreforkAppCache main 1M', "$app cache=main stale-while-revalidate=1m" ],
       qr/stale-while-revalidate=1m/ ],
+    [ 'error-override=399', [ "$app error-override=399" ],
+      qr/error-override=399: '399' is not an error status \(400 to 599\); give on, off or a list such as 404,500,503/ ],
+    [ 'error-override=5xx', [ "$app error-override=404,5xx" ],
+      qr/error-override=404,5xx: '5xx' is not an error status/ ],
+    [ 'error-override= empty', [ "$app error-override=" ],
+      qr/error-override=: give on, off or a list of statuses/ ],
     [ 'cache= in another case', [ 'PreforkAppCache Main 1M', "$app cache=main" ],
       qr/cache=main: no PreforkAppCache zone of that name \(zone names are told apart by case: there is 'Main'\)/ ],
     [ 'unknown app in SetHandler', [ $app, '<Location /x>', '    SetHandler prefork-app:NOSUCH', '</Location>' ],
@@ -225,7 +231,7 @@ my %r = configtest(
         . 'die-timeout=2 start-delay=1 slowlog=3 protocol=fastcgi keep-conn=off cache=main '
         . 'touch-reload=restart.txt queue-limit=4 reply-buffer=65536 reply-spool=16M '
         . 'max-memory=536870912 stale-while-revalidate=30 stale-if-error=600 cache-lock=5 '
-        . 'rlimit-files=64 rlimit-core=0 cwd=/tmp x-sendfile=/tmp,/var/tmp',
+        . 'rlimit-files=64 rlimit-core=0 cwd=/tmp x-sendfile=/tmp,/var/tmp error-override=404,500',
     qq{PreforkApp two "$hello" processes=1},
     qq{PreforkApp three "$hello" processes=1 protocol=scgi keep-conn=off},
     qq{PreforkApp four "$hello" processes=1 protocol=cgi max-requests=1},
