@@ -69,6 +69,9 @@ void *pa_merge_dir_config(apr_pool_t *p, void *base, void *add)
     conf->authorizer = a->authorizer ? a->authorizer : b->authorizer;
     conf->authenticator = a->authenticator ? a->authenticator
                                            : b->authenticator;
+    conf->env_fixups = !b->env_fixups ? a->env_fixups
+                       : !a->env_fixups ? b->env_fixups
+                       : apr_array_append(p, b->env_fixups, a->env_fixups);
     return conf;
 }
 
@@ -1091,6 +1094,49 @@ static const char *cmd_status_apps(cmd_parms *cmd, void *dconf, int argc,
     return NULL;
 }
 
+/* PreforkAppSetEnvIf COND [!]NAME [VALUE]: mod_proxy_fcgi's
+ * ProxyFCGISetEnvIf, the last word on the variables an app is sent. */
+static const char *cmd_set_env_if(cmd_parms *cmd, void *dconf,
+                                  const char *cond, const char *name,
+                                  const char *value)
+{
+    pa_dir_conf_t *conf = dconf;
+    pa_env_fixup_t *f;
+    const char *err = NULL, *c;
+    int unset = name[0] == '!';
+
+    name += unset;
+    for (c = name; *c && *c != '=' && !apr_isspace(*c) && !apr_iscntrl(*c);
+         c++) {
+    }
+    if (!*name || *c) {
+        return apr_psprintf(cmd->pool, "PreforkAppSetEnvIf: '%s' is not a "
+                            "variable name", name);
+    }
+    if (unset && value) {
+        return apr_psprintf(cmd->pool, "PreforkAppSetEnvIf: !%s unsets the "
+                            "variable; no value goes after it", name);
+    }
+    if (!conf->env_fixups) {
+        conf->env_fixups = apr_array_make(cmd->pool, 2, sizeof(*f));
+    }
+    f = apr_array_push(conf->env_fixups);
+    f->name = name;
+    f->cond = ap_expr_parse_cmd(cmd, cond, 0, &err, NULL);
+    if (err) {
+        return apr_psprintf(cmd->pool, "PreforkAppSetEnvIf: cannot parse the "
+                            "condition \"%s\": %s", cond, err);
+    }
+    f->value = unset ? NULL
+               : ap_expr_parse_cmd(cmd, value ? value : "",
+                                   AP_EXPR_FLAG_STRING_RESULT, &err, NULL);
+    if (err) {
+        return apr_psprintf(cmd->pool, "PreforkAppSetEnvIf: cannot parse the "
+                            "value \"%s\": %s", value, err);
+    }
+    return NULL;
+}
+
 static const char *cmd_status_cache_drop(cmd_parms *cmd, void *dconf,
                                          int on)
 {
@@ -1183,6 +1229,10 @@ const command_rec pa_cmds[] = {
         RSRC_CONF | ACCESS_CONF | OR_AUTHCFG, "NAME: the FastCGI app that "
         "AuthBasicProvider prefork-app asks to check a user and password; "
         "None: no app here"),
+    AP_INIT_TAKE23("PreforkAppSetEnvIf", cmd_set_env_if, NULL,
+        RSRC_CONF | ACCESS_CONF, "EXPR [!]NAME [VALUE]: where the expression "
+        "is true, the variable NAME the app is sent is set to the string "
+        "expression VALUE ($1... from the condition's regex), or unset"),
     AP_INIT_RAW_ARGS(PA_STATUS_PLACED, cmd_status_placed, NULL,
         RSRC_CONF | ACCESS_CONF, "added by the module where the "
         "configuration files set the status handler; not for hand use"),

@@ -2390,10 +2390,49 @@ static apr_table_t *authorizer_env(request_rec *r, const apr_table_t *vars)
     return env;
 }
 
+/* PreforkAppSetEnvIf, in order, over env: false if a condition could not
+ * be evaluated (the request fails rather than going out with variables
+ * the admin meant to change: one that should lose HTTP_AUTHORIZATION). */
+static int fix_env(request_rec *r, const apr_array_header_t *fixups,
+                   apr_table_t *env)
+{
+    const pa_env_fixup_t *f = (const pa_env_fixup_t *)fixups->elts;
+    ap_regmatch_t match[AP_MAX_REG_MATCH];
+    const char *err, *source;
+    int i, rc;
+
+    for (i = 0; i < fixups->nelts; i++) {
+        err = NULL;
+        rc = ap_expr_exec_re(r, f[i].cond, AP_MAX_REG_MATCH, match, &source,
+                             &err);
+        if (rc > 0 && f[i].value) {
+            const char *val = ap_expr_str_exec_re(r, f[i].value,
+                                                  AP_MAX_REG_MATCH, match,
+                                                  &source, &err);
+            if (!err) {
+                apr_table_setn(env, f[i].name, val);
+            }
+        }
+        else if (rc > 0) {
+            apr_table_unset(env, f[i].name);
+        }
+        if (rc < 0 || err) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00336)
+                          "PreforkAppSetEnvIf %s: cannot evaluate it: %s",
+                          f[i].name, err ? err : "?");
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* A responder's variables, in r->subprocess_env, once the body has
- * started (INFLATE takes its Content-Encoding off). */
+ * started (INFLATE takes its Content-Encoding off); NULL if
+ * PreforkAppSetEnvIf failed. */
 static apr_table_t *responder_env(pa_req_t *q)
 {
+    const pa_dir_conf_t *d = ap_get_module_config(q->r->per_dir_config,
+                                                  &prefork_app_module);
     request_rec *r = q->r;
 
     ap_add_common_vars(r);
@@ -2419,6 +2458,9 @@ static apr_table_t *responder_env(pa_req_t *q)
          * "chunked" ignores the length and reads to EOF (mod_proxy_fcgi
          * sends no such pair either). */
         apr_table_unset(r->subprocess_env, "HTTP_TRANSFER_ENCODING");
+    }
+    if (d->env_fixups && !fix_env(r, d->env_fixups, r->subprocess_env)) {
+        return NULL;
     }
     return r->subprocess_env;
 }
@@ -2525,6 +2567,11 @@ static int serve(request_rec *r, const char *name, pa_role_e role,
     }
     env = role != PA_ROLE_RESPONDER ? authorizer_env(r, vars)
                                     : responder_env(q);
+    if (!env) {
+        q->why = "setenvif";
+        record(q, HTTP_INTERNAL_SERVER_ERROR, 1);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     if (is_scgi(q)) {
         scgi_begin(q, &begin, &begin_len);
     }

@@ -5,6 +5,7 @@
 #include "httpd.h"
 #include "http_config.h"
 #include "http_log.h"
+#include "ap_expr.h"
 #include "apr_tables.h"
 #include "apr_hash.h"
 
@@ -147,6 +148,13 @@ typedef struct pa_server_conf_t {
 } pa_server_conf_t;
 
 /* Per directory: only what the configuration files decide for a section. */
+/* One PreforkAppSetEnvIf line. */
+typedef struct pa_env_fixup_t {
+    ap_expr_info_t *cond;
+    ap_expr_info_t *value;      /* NULL: unset the variable (!NAME) */
+    const char *name;
+} pa_env_fixup_t;
+
 typedef struct pa_dir_conf_t {
     int status_placed;          /* the configuration files put the status
                                  * handler here (PA_STATUS_PLACED): bits */
@@ -161,6 +169,8 @@ typedef struct pa_dir_conf_t {
     const char *authorizer;     /* PreforkAppAuthorizer: the app's name,
                                  * "" for None, NULL not set */
     const char *authenticator;  /* PreforkAppAuthenticator: ditto */
+    apr_array_header_t *env_fixups; /* PreforkAppSetEnvIf (pa_env_fixup_t),
+                                 * the enclosing sections' first; or NULL */
 } pa_dir_conf_t;
 
 #define PA_FLAG_OFF 1
