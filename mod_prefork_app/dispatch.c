@@ -1044,12 +1044,25 @@ static int add_header(void *table, const char *name, const char *value)
     return 1;
 }
 
+/* Whether r serves an ErrorDocument (an internal redirect made for an
+ * error, maybe redirected again since), not a front controller's rewrite. */
+static int serves_error(const request_rec *r)
+{
+    for (; r->prev; r = r->prev) {
+        if (ap_is_HTTP_ERROR(r->prev->status)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* error-override=: whether httpd answers this error of the app itself
- * (ErrorDocument, or its own page), as ProxyErrorOverride. Not in an
- * ErrorDocument or include the app serves: that is the answer. If so, of
- * the app's headers only those that give the status its meaning and its
- * cookies stay (the header scan put them all in err_headers_out, which
- * httpd sends with an error page). */
+ * (ErrorDocument, or its own page), as ProxyErrorOverride; also after
+ * mod_rewrite's internal redirect (which ProxyErrorOverride skips). Not
+ * for an ErrorDocument or include the app serves: that is the answer. If
+ * so, of the app's headers only those that give the status its meaning
+ * and its cookies stay (the header scan put them all in err_headers_out,
+ * which httpd sends with an error page). */
 static int overridden(pa_req_t *q)
 {
     request_rec *r = q->r;
@@ -1057,7 +1070,8 @@ static int overridden(pa_req_t *q)
 
     if (q->role != PA_ROLE_RESPONDER || !q->app->error_codes
         || !ap_is_HTTP_ERROR(r->status)
-        || !q->app->error_codes[r->status - 400] || !ap_is_initial_req(r)) {
+        || !q->app->error_codes[r->status - 400] || r->main
+        || serves_error(r)) {
         return 0;
     }
     kept = apr_table_copy(r->pool, q->err_out_before);

@@ -13,10 +13,22 @@ use HTTP::Tiny ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 37;
+plan tests => 40;
 
 my $echo = app_path('echo');
+my $docs = File::Temp->newdir('pa-eoXXXX', TMPDIR => 1);
+chmod 0755, "$docs";
+{ open my $fh, '>', "$docs/inc.shtml" or die $!; print $fh "before\n<!--#include virtual=\"/all/inc?status=404\" -->after\n"; close $fh }
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
+DocumentRoot "$docs"
+LoadModule rewrite_module "@{[libexecdir()]}/mod_rewrite.so"
+LoadModule include_module "@{[libexecdir()]}/mod_include.so"
+<Directory "$docs">
+    RewriteEngine On
+    RewriteRule ^front/(.*)\$ /all/\$1 [L]
+    Options +Includes
+    AddOutputFilter INCLUDES .shtml
+</Directory>
 PreforkApp all "$echo" processes=1 error-override=on
 PreforkApp some "$echo" processes=1 error-override=404,503
 PreforkApp none "$echo" processes=1
@@ -80,6 +92,16 @@ like($r->{content}, qr/^REQUEST_METHOD=GET$/m, '... and its body');
 $r = HTTP::Tiny->new(timeout => 60, max_redirect => 0)
     ->get($h->url('/all/x?status=302&header=Location:http://elsewhere.example/'));
 is("$r->{status} " . ($r->{headers}{location} // '-'), '302 http://elsewhere.example/', 'a redirect is not an error');
+
+# Behind a front controller's rewrite (an internal redirect in a
+# directory's context, as .htaccess rules are), where ProxyErrorOverride
+# does nothing; not in an include.
+$r = get('/front/x?status=404');
+is($r->{status}, 404, 'through a RewriteRule in a <Directory> (an internal redirect): 404');
+is($r->{content}, 'custom page: not here', '... replaced all the same');
+$r = get('/inc.shtml');
+like($r->{content}, qr/^before\n.*^REQUEST_METHOD=GET\n.*^after$/ms,
+     "an include of a 404: the app's own text in the page, not an error page");
 
 # A long error body is read to its end: the worker stays, on its kept
 # connection.
