@@ -13,7 +13,7 @@ use HTTP::Tiny ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 40;
+plan tests => 42;
 
 my $echo = app_path('echo');
 my $docs = File::Temp->newdir('pa-eoXXXX', TMPDIR => 1);
@@ -32,6 +32,8 @@ LoadModule include_module "@{[libexecdir()]}/mod_include.so"
 PreforkApp all "$echo" processes=1 error-override=on
 PreforkApp some "$echo" processes=1 error-override=404,503
 PreforkApp none "$echo" processes=1
+PreforkApp scgi "$echo --scgi" protocol=scgi processes=1 error-override=on
+PreforkApp cgi "$echo --cgi" protocol=cgi processes=1 error-override=on
 PreforkAppCache ez 1M
 PreforkApp cached "$echo" processes=1 error-override=on cache=ez cache-lock=5
 PreforkApp plain "$echo" processes=1 cache=ez
@@ -45,6 +47,12 @@ ErrorDocument 500 /all/errpage?status=500&header=X-Page:app
 </Location>
 <Location /none>
     SetHandler prefork-app:none
+</Location>
+<Location /scgi>
+    SetHandler prefork-app:scgi
+</Location>
+<Location /cgi>
+    SetHandler prefork-app:cgi
 </Location>
 <Location /cached>
     SetHandler prefork-app:cached
@@ -120,6 +128,11 @@ $r = get('/some/x?status=403&header=X-From-App:yes');
 is($r->{status}, 403, '... a 403 passes');
 like($r->{content}, qr/^REQUEST_METHOD=GET$/m, "... with the app's body");
 is($r->{headers}{'x-from-app'}, 'yes', "... and headers");
+for my $proto (qw(scgi cgi)) {
+    $r = get("/$proto/x?status=404&header=X-From-App:yes");
+    ok($r->{status} == 404 && $r->{content} eq 'custom page: not here' && !exists $r->{headers}{'x-from-app'},
+       "an app speaking \U$proto\E: its 404 replaced too") or diag(explain($r));
+}
 $r = get('/none/x?status=404');
 like($r->{content}, qr/^REQUEST_METHOD=GET$/m, "without error-override: the app's own 404 page");
 
