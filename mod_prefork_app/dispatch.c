@@ -2445,9 +2445,9 @@ static int fix_env(request_rec *r, const apr_array_header_t *fixups,
  * PreforkAppSetEnvIf failed. */
 static apr_table_t *responder_env(pa_req_t *q)
 {
-    const pa_dir_conf_t *d = ap_get_module_config(q->r->per_dir_config,
-                                                  &prefork_app_module);
     request_rec *r = q->r;
+    const pa_dir_conf_t *d = ap_get_module_config(r->per_dir_config,
+                                                  &prefork_app_module);
 
     ap_add_common_vars(r);
     ap_add_cgi_vars(r);

@@ -147,7 +147,6 @@ typedef struct pa_server_conf_t {
                                  * default; 0 = not loaded (config check) */
 } pa_server_conf_t;
 
-/* Per directory: only what the configuration files decide for a section. */
 /* One PreforkAppSetEnvIf line. */
 typedef struct pa_env_fixup_t {
     ap_expr_info_t *cond;
@@ -155,6 +154,7 @@ typedef struct pa_env_fixup_t {
     const char *name;
 } pa_env_fixup_t;
 
+/* Per directory: only what the configuration files decide for a section. */
 typedef struct pa_dir_conf_t {
     int status_placed;          /* the configuration files put the status
                                  * handler here (PA_STATUS_PLACED): bits */
