@@ -162,7 +162,7 @@ static const char *parse_uint(apr_pool_t *p, const char *key, const char *val,
 
 /* "N" or "MIN-MAX". */
 static const char *parse_range(apr_pool_t *p, const char *key, const char *val,
-                               int min, int max, int *lo, int *hi)
+                               int min, int max, int seconds, int *lo, int *hi)
 {
     const char *dash = strchr(val, '-');
     const char *err;
@@ -173,15 +173,15 @@ static const char *parse_range(apr_pool_t *p, const char *key, const char *val,
                             key, val);
     }
     if (!dash) {
-        if ((err = parse_uint(p, key, val, min, max, 0, lo))) {
+        if ((err = parse_uint(p, key, val, min, max, seconds, lo))) {
             return err;
         }
         *hi = *lo;
         return NULL;
     }
     if ((err = parse_uint(p, key, apr_pstrmemdup(p, val, dash - val),
-                          min, max, 0, lo))
-        || (err = parse_uint(p, key, dash + 1, min, max, 0, hi))) {
+                          min, max, seconds, lo))
+        || (err = parse_uint(p, key, dash + 1, min, max, seconds, hi))) {
         return apr_psprintf(p, "%s (in range %s)", err, val);
     }
     if (*hi < *lo) {
@@ -286,8 +286,6 @@ static const struct {
     apr_size_t offset;
     int min;
 } pa_int_keys[] = {
-    { "max-requests",    APR_OFFSETOF(pa_app_t, max_requests),    0 },
-    { "lifetime",        APR_OFFSETOF(pa_app_t, lifetime),        0 },
     { "idle-timeout",    APR_OFFSETOF(pa_app_t, idle_timeout),    1 },
     { "request-timeout", APR_OFFSETOF(pa_app_t, request_timeout), 1 },
     { "queue-timeout",   APR_OFFSETOF(pa_app_t, queue_timeout),   0 },
@@ -449,19 +447,34 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
     for (i = 0; pa_int_keys[i].name; i++) {
         if (!strcmp(key, pa_int_keys[i].name)) {
             int *field = (int *)((char *)app + pa_int_keys[i].offset);
-            int max = strcmp(key, "max-requests") ? PA_SECONDS_LIMIT : INT_MAX;
-            /* All but the two counts are times. */
-            int seconds = strcmp(key, "max-requests")
-                          && strcmp(key, "queue-limit");
 
-            return parse_uint(p, key, val, pa_int_keys[i].min, max, seconds,
+            /* All but the count are times. */
+            return parse_uint(p, key, val, pa_int_keys[i].min,
+                              PA_SECONDS_LIMIT, strcmp(key, "queue-limit"),
                               field);
         }
+    }
+    if (!strcmp(key, "max-requests") || !strcmp(key, "lifetime")) {
+        /* N, or LO-HI: each worker slot then has a limit of its own in the
+         * range, so that workers started together (all of them, at httpd's
+         * start) are not all replaced at once (gunicorn's jitter). */
+        int count = key[0] == 'm';
+        int *lo = count ? &app->max_requests : &app->lifetime;
+        int *hi = count ? &app->max_requests_hi : &app->lifetime_hi;
+        const char *err = parse_range(p, key, val, 0,
+                                      count ? INT_MAX : PA_SECONDS_LIMIT,
+                                      !count, lo, hi);
+
+        if (!err && *lo == 0 && *hi > 0) {
+            err = apr_psprintf(p, "%s=%s: a range starts at 1 (0 alone "
+                               "means never)", key, val);
+        }
+        return err;
     }
     if (!strcmp(key, "processes")) {
         /* A dynamic pool may start empty (0-N: on demand); any pool needs
          * room for one worker. */
-        const char *err = parse_range(p, key, val, 0, PA_PROCS_LIMIT,
+        const char *err = parse_range(p, key, val, 0, PA_PROCS_LIMIT, 0,
                                       &app->min_procs, &app->max_procs);
 
         if (!err && app->max_procs < 1) {
@@ -473,7 +486,7 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
     }
     if (!strcmp(key, "spare")) {
         *spare_given = 1;
-        return parse_range(p, key, val, 0, PA_PROCS_LIMIT,
+        return parse_range(p, key, val, 0, PA_PROCS_LIMIT, 0,
                            &app->spare_min, &app->spare_max);
     }
     if (!strcmp(key, "protocol")) {
@@ -1951,8 +1964,9 @@ static int check_pidfile(pa_server_conf_t *conf, apr_pool_t *ptemp,
 /* php-cgi leaves by itself after PHP_FCGI_MAX_REQUESTS requests (500 when
  * unset). Leaving between two requests on a kept connection, it would take
  * a request it never reads with it; so the manager does the recycling: a
- * smaller PHP_FCGI_MAX_REQUESTS from PreforkAppEnv becomes max-requests,
- * and a php* command without one is told max-requests (0 = never). */
+ * smaller PHP_FCGI_MAX_REQUESTS from PreforkAppEnv becomes max-requests
+ * (the top of its range), and a php* command without one is told
+ * max-requests (the top of its range; 0 = never). */
 static void php_max_requests(apr_pool_t *pconf, pa_app_t *app)
 {
     const char *base = strrchr(app->argv[0], '/');
@@ -1962,8 +1976,11 @@ static void php_max_requests(apr_pool_t *pconf, pa_app_t *app)
         apr_int64_t n = apr_atoi64(v);
 
         if (n > 0 && n <= INT_MAX
-            && (app->max_requests == 0 || n < app->max_requests)) {
-            app->max_requests = (int)n;
+            && (app->max_requests_hi == 0 || n < app->max_requests_hi)) {
+            app->max_requests_hi = (int)n;
+            if (app->max_requests == 0 || n < app->max_requests) {
+                app->max_requests = (int)n;
+            }
         }
         app->exits_itself = n > 0;
         return;
@@ -1971,7 +1988,8 @@ static void php_max_requests(apr_pool_t *pconf, pa_app_t *app)
     base = base ? base + 1 : app->argv[0];
     if (!strncmp(base, "php", 3)) {
         APR_ARRAY_PUSH(app->env, const char *) =
-            apr_psprintf(pconf, "PHP_FCGI_MAX_REQUESTS=%d", app->max_requests);
+            apr_psprintf(pconf, "PHP_FCGI_MAX_REQUESTS=%d",
+                         app->max_requests_hi);
         app->exits_itself = app->max_requests > 0;
     }
 }
@@ -2149,16 +2167,20 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
                          key, val);
             return !OK;
         }
-        if (app->protocol == PA_PROTO_CGI && app->max_requests > 1) {
+        if (app->protocol == PA_PROTO_CGI && app->max_requests_hi > 1) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
-                         PALOGNO(00003) "%s:%d: PreforkApp %s: max-requests=%d "
+                         PALOGNO(00003) "%s:%d: PreforkApp %s: max-requests=%s "
                          "with protocol=cgi, which serves one request per "
                          "process", app->file, app->line, app->name,
-                         app->max_requests);
+                         app->max_requests < app->max_requests_hi
+                         ? apr_psprintf(ptemp, "%d-%d", app->max_requests,
+                                        app->max_requests_hi)
+                         : apr_itoa(ptemp, app->max_requests));
             return !OK;
         }
         if (app->protocol == PA_PROTO_CGI) {
-            app->max_requests = 1;  /* the next launcher starts at the claim */
+            /* the next launcher starts at the claim */
+            app->max_requests = app->max_requests_hi = 1;
             app->exits_itself = 1;
         }
         if (app->protocol != PA_PROTO_FASTCGI && app->keep_conn == 1) {

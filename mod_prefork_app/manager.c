@@ -1367,7 +1367,8 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
             /* A retiring generation ends anyway: no renewal for age or a
              * reload (max-requests and max-memory still hold). */
             if (app->lifetime && !retiring
-                && now - w->spawned >= apr_time_from_sec(app->lifetime)) {
+                && now - w->spawned >= apr_time_from_sec(
+                       pa_sb_spread(app->lifetime, app->lifetime_hi, i))) {
                 slot->retire = PA_RETIRE_LIFETIME;
             }
             else if (w->reload_gen != ma->reload_gen && reload_batch > 0
@@ -1376,7 +1377,8 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
                 reload_batch--;
             }
             else if (app->max_requests
-                     && slot->requests >= (apr_uint64_t)app->max_requests) {
+                     && slot->requests >= (apr_uint64_t)pa_sb_spread(
+                            app->max_requests, app->max_requests_hi, i)) {
                 /* Served past it through a backoff: replace it now. */
                 slot->retire = PA_RETIRE_MAX_REQUESTS;
             }

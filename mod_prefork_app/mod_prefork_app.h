@@ -61,9 +61,13 @@ typedef struct pa_app_t {
     int spare_min;
     int spare_max;
     int max_requests;           /* 0 = never recycle by count */
+    int max_requests_hi;        /* max-requests=LO-HI: each slot's own limit
+                                 * is in [max_requests, this]
+                                 * (pa_sb_spread()); else = max_requests */
     int exits_itself;           /* the app leaves after max-requests by itself
                                  * (php-cgi, a CGI launcher): never stretched */
     int lifetime;               /* 0 = never recycle by age */
+    int lifetime_hi;            /* lifetime=LO-HI, as max_requests_hi */
     apr_off_t max_memory;       /* recycle a worker whose RSS exceeds this
                                  * many bytes, 0 = never */
     apr_size_t reply_buffer;    /* reply-buffer=: bytes of a reply held for a

@@ -68,6 +68,20 @@ pa_slot_t *pa_sb_slot(pa_sb_t *sb, pa_sb_app_t *a, int slot_index)
     return pa_sb_layout(sb, a)->slots + slot_index;
 }
 
+int pa_sb_spread(int lo, int hi, int slot_index)
+{
+    apr_uint32_t bits = (apr_uint32_t)slot_index, rev = 0;
+    int b;
+
+    if (hi <= lo) {
+        return lo;
+    }
+    for (b = 0; b < 32; b++, bits >>= 1) {
+        rev = (rev << 1) | (bits & 1);
+    }
+    return lo + (int)((((apr_uint64_t)(hi - lo) + 1) * rev) >> 32);
+}
+
 const char *pa_sb_socket_path(apr_pool_t *p, pa_sb_t *sb, const pa_app_t *app,
                               int slot_index)
 {
@@ -184,15 +198,17 @@ int pa_sb_stretched(const pa_sb_app_t *a, apr_uint32_t retire, apr_time_t now)
 }
 
 /* Hand slot i to a request of process client. Caller holds the lock. */
-static void pa_sb_take_locked(pa_sb_t *sb, pa_sb_app_t *a, pa_slot_t *slot,
-                              pid_t client)
+static void pa_sb_take_locked(pa_sb_t *sb, pa_sb_app_t *a, int i,
+                              pa_slot_t *slot, pid_t client)
 {
     slot->state = PA_SLOT_BUSY;
     slot->client_pid = client;
     slot->req_start = apr_time_now();
     slot->requests++;
     apr_atomic_inc64(&a->c.accepted);
-    if (a->max_requests && slot->requests >= a->max_requests
+    if (a->max_requests
+        && slot->requests >= (apr_uint64_t)pa_sb_spread(
+               (int)a->max_requests, (int)a->max_requests_hi, i)
         && slot->retire == PA_RETIRE_NONE
         && !pa_sb_stretched(a, PA_RETIRE_MAX_REQUESTS, slot->req_start)) {
         /* This is the occupant's last request: tell the manager now, so the
@@ -301,7 +317,7 @@ static pa_waiter_t *pa_sb_grant_locked(pa_sb_t *sb, pa_sb_app_t *a,
     }
     a->handoff_waiter = (apr_uint32_t)(w - l->waiters) + 1;
     a->handoff_slot = (apr_uint32_t)slot_index + 1;
-    pa_sb_take_locked(sb, a, slot, w->pid);
+    pa_sb_take_locked(sb, a, slot_index, slot, w->pid);
     w->slot = slot_index;
     w->seq = slot->seq;
     w->req_sent = w->req_id = 0;
@@ -532,7 +548,7 @@ apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
         pa_slot_t *slot = &l->slots[i];
 
         if (slot->state == PA_SLOT_IDLE) {
-            pa_sb_take_locked(sb, a, slot, pa_sb_self(sb));
+            pa_sb_take_locked(sb, a, i, slot, pa_sb_self(sb));
             pa_sb_fill_claim(a, slot, i, what, claim);
             pa_sb_unlock(sb, a);
             return APR_SUCCESS;
@@ -1244,6 +1260,8 @@ apr_status_t pa_sb_create(pa_sb_t **sbp, pa_server_conf_t *conf,
         a->nslots = pa_sb_nslots(app);
         a->nwaiters = nwaiters;
         a->max_requests = app->max_requests > 0 ? app->max_requests : 0;
+        a->max_requests_hi = app->max_requests_hi > 0 ? app->max_requests_hi
+                                                      : 0;
         a->stretch = !app->exits_itself;
         a->dynamic = app->min_procs < app->max_procs;
         a->max_procs = app->max_procs;

@@ -197,6 +197,7 @@ typedef struct pa_sb_app_t {
     apr_uint32_t nwaiters;          /* waiter records: the MPM's most concurrent requests */
     apr_uint32_t waiters_hw;        /* records [0, waiters_hw) may be in use */
     apr_uint32_t max_requests;      /* copy of the app's max-requests (claim checks it) */
+    apr_uint32_t max_requests_hi;   /* ... and the top of its range */
     apr_uint32_t stretch;           /* max-requests may wait out a backoff (not exits_itself) */
     apr_uint32_t dynamic;           /* min_procs < max_procs: waiters poke the manager */
     apr_uint32_t max_procs;         /* ... while fewer workers than this are up */
@@ -326,6 +327,12 @@ pa_sb_app_t *pa_sb_app(pa_sb_t *sb, int app_index);
 pa_slot_t *pa_sb_slot(pa_sb_t *sb, pa_sb_app_t *a, int slot_index);
 /* The layout entry of an app (its trusted slot and waiter counts). */
 pa_sb_layout_t *pa_sb_layout(pa_sb_t *sb, pa_sb_app_t *a);
+/* Slot slot_index's own limit for a setting given as LO-HI (max-requests=,
+ * lifetime=): slot 0 has LO, slot 1 the middle of the range, then the
+ * quarters, the eighths... (the index's bits reversed), so that the first
+ * few slots, those a pool uses most, are spread over all of it. LO when
+ * hi <= lo. */
+int pa_sb_spread(int lo, int hi, int slot_index);
 /* "<sockdir>/<app>.<slot>.sock" */
 const char *pa_sb_socket_path(apr_pool_t *p, pa_sb_t *sb, const pa_app_t *app, int slot_index);
 /* Lock an app's mutex; recovers from a dead owner (EOWNERDEAD). */

@@ -671,7 +671,8 @@ static void st_json_app(request_rec *r, const st_snapshot_t *snap,
     }
     ap_rprintf(r, "\"pool\":{\"mode\":\"%s\",\"min\":%d,\"max\":%d,"
                "\"spare_min\":%d,\"spare_max\":%d,\"max_requests\":%d,"
-               "\"lifetime\":%d,\"max_memory\":%" APR_OFF_T_FMT ","
+               "\"max_requests_max\":%d,\"lifetime\":%d,"
+               "\"lifetime_max\":%d,\"max_memory\":%" APR_OFF_T_FMT ","
                "\"reply_buffer\":%" APR_SIZE_T_FMT ","
                "\"reply_spool\":%" APR_OFF_T_FMT ","
                "\"body_spool\":%" APR_OFF_T_FMT ","
@@ -682,7 +683,8 @@ static void st_json_app(request_rec *r, const st_snapshot_t *snap,
                "\"slots\":%u,\"sched\":\"%s\",\"nice\":%d},",
                st_dynamic(app) ? "dynamic" : "static", app->min_procs,
                app->max_procs, app->spare_min, app->spare_max,
-               app->max_requests, app->lifetime, app->max_memory,
+               app->max_requests, app->max_requests_hi, app->lifetime,
+               app->lifetime_hi, app->max_memory,
                app->reply_buffer, app->reply_spool, app->body_spool,
                app->idle_timeout,
                app->request_timeout, app->queue_timeout, app->queue_limit,
@@ -735,6 +737,10 @@ static void st_json_app(request_rec *r, const st_snapshot_t *snap,
         else {
             ap_rputs("\"request\":null,", r);
         }
+        ap_rprintf(r, "\"max_requests\":%d,\"lifetime\":%d,",
+                   pa_sb_spread(app->max_requests, app->max_requests_hi,
+                                w->slot),
+                   pa_sb_spread(app->lifetime, app->lifetime_hi, w->slot));
         ap_rprintf(r, "\"rss_bytes\":%s,\"cpu_seconds\":%s,\"leaving\":%s}",
                    w->rss < 0 ? "null"
                    : apr_psprintf(p, "%" APR_INT64_T_FMT, w->rss),
@@ -1120,6 +1126,13 @@ static const char *st_limit(apr_pool_t *p, int v, const char *unit)
     return v ? apr_psprintf(p, "%d%s", v, unit) : "off";
 }
 
+/* max-requests=, lifetime=: "N" or "LO-HI" */
+static const char *st_range(apr_pool_t *p, int lo, int hi, const char *unit)
+{
+    return hi > lo ? apr_psprintf(p, "%d-%d%s", lo, hi, unit)
+                   : st_limit(p, lo, unit);
+}
+
 static void st_html_app(request_rec *r, const st_snapshot_t *snap,
                         const st_app_t *sa)
 {
@@ -1144,8 +1157,8 @@ static void st_html_app(request_rec *r, const st_snapshot_t *snap,
                "reply-buffer %s, reply-spool %s, body-spool %s, "
                "request-timeout %s, "
                "queue-timeout %s, slowlog %s</dt>\n",
-               st_limit(p, app->max_requests, ""),
-               st_limit(p, app->lifetime, " s"),
+               st_range(p, app->max_requests, app->max_requests_hi, ""),
+               st_range(p, app->lifetime, app->lifetime_hi, " s"),
                app->max_memory ? st_human_bytes(p, app->max_memory) : "off",
                app->reply_buffer
                ? st_human_bytes(p, (apr_off_t)app->reply_buffer) : "off",

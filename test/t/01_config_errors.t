@@ -77,6 +77,14 @@ my @cases = (
                                 qr/keep-conn=on needs protocol=fastcgi/ ],
     [ 'max-requests with cgi',  [ "$app protocol=cgi max-requests=5" ],
                                 qr/max-requests=5 with protocol=cgi, which serves one request per process/ ],
+    [ 'a max-requests range with cgi', [ "$app protocol=cgi max-requests=1-3" ],
+                                qr/max-requests=1-3 with protocol=cgi, which serves one request per process/ ],
+    [ 'max-requests=0-100',     [ "$app max-requests=0-100" ],
+                                qr/max-requests=0-100: a range starts at 1 \(0 alone means never\)/ ],
+    [ 'lifetime=60-30',         [ "$app lifetime=60-30" ],   qr/lifetime=60-30: the maximum is below the minimum/ ],
+    [ 'lifetime range in hours', [ "$app lifetime=1h-2h" ],
+                                qr/lifetime=1h: a plain number, without a unit \(times are in seconds\) \(in range 1h-2h\)/ ],
+    [ 'max-requests=5-',        [ "$app max-requests=5-" ],  qr/max-requests=5-: not a number or a MIN-MAX range/ ],
     [ 'keep-conn=on with cgi',  [ "$app protocol=cgi keep-conn=on" ],
                                 qr/keep-conn=on needs protocol=fastcgi/ ],
     [ 'bad sched',              [ "$app sched=fifo" ],       qr/sched=fifo: must be batch or normal/ ],
@@ -238,7 +246,7 @@ my %r = configtest(
         . 'touch-reload=restart.txt queue-limit=4 reply-buffer=65536 reply-spool=16M '
         . 'max-memory=536870912 stale-while-revalidate=30 stale-if-error=600 cache-lock=5 '
         . 'rlimit-files=64 rlimit-core=0 cwd=/tmp x-sendfile=/tmp,/var/tmp error-override=404,500',
-    qq{PreforkApp two "$hello" processes=1},
+    qq{PreforkApp two "$hello" processes=1 max-requests=5-10 lifetime=30-60},
     qq{PreforkApp three "$hello" processes=1 protocol=scgi keep-conn=off},
     qq{PreforkApp four "$hello" processes=1 protocol=cgi max-requests=1},
     'PreforkAppEnv hello APP_ENV test',

@@ -67,7 +67,8 @@ check_keys('app', $app, name => 'str', protocol => 'str', command => 'str',
 check_keys('app.pool', $app->{pool}, mode => 'str', sched => 'str', touch_reload => 'str|null',
            cwd => 'str', chroot => 'str|null', x_sendfile => 'arr|null',
            map { $_ => 'int' }
-           qw(min max spare_min spare_max max_requests lifetime max_memory reply_buffer reply_spool body_spool idle_timeout
+           qw(min max spare_min spare_max max_requests max_requests_max lifetime lifetime_max
+              max_memory reply_buffer reply_spool body_spool idle_timeout
               queue_limit
               request_timeout queue_timeout slowlog slots nice));
 is("$app->{pool}{sched} $app->{pool}{nice}", 'batch 0', 'JSON: sched=batch, nice 0 by default');
@@ -90,7 +91,7 @@ check_keys('app.counters', $app->{counters}, map { $_ => 'int' }
 for my $w (@{ $app->{workers} || [] }) {
     check_keys("worker $w->{slot}", $w, slot => 'int', pid => 'int', state => 'str',
                age_seconds => 'num', requests => 'int', request => 'obj|null',
-               rss_bytes => 'int|null', cpu_seconds => 'num|null', leaving => 'str|null');
+               max_requests => 'int', lifetime => 'int', rss_bytes => 'int|null', cpu_seconds => 'num|null', leaving => 'str|null');
     like($w->{state}, qr/^(starting|idle|busy|stopping)$/, "JSON: worker $w->{slot} state");
 }
 is($app->{protocol}, 'fastcgi', 'JSON: protocol');

@@ -773,6 +773,59 @@ static void test_max_requests_retires(void **state)
     assert_int_equal(c.slot->state, PA_SLOT_STOPPING);
 }
 
+/* max-requests=LO-HI (and lifetime=): slot 0 at LO, slot 1 halfway, then
+ * the quarters, the eighths...; never outside the range. */
+static void test_spread(void **state)
+{
+    int i;
+
+    (void)state;
+    assert_int_equal(pa_sb_spread(100, 199, 0), 100);
+    assert_int_equal(pa_sb_spread(100, 199, 1), 150);
+    assert_int_equal(pa_sb_spread(100, 199, 2), 125);
+    assert_int_equal(pa_sb_spread(100, 199, 3), 175);
+    assert_int_equal(pa_sb_spread(100, 199, 4), 112);
+    assert_int_equal(pa_sb_spread(1, INT_MAX, 1), 1 << 30);
+    assert_int_equal(pa_sb_spread(7, 7, 5), 7);
+    assert_int_equal(pa_sb_spread(0, 0, 5), 0);
+    for (i = 0; i < 4096; i++) {
+        int v = pa_sb_spread(3, 10, i);
+
+        assert_true(v >= 3 && v <= 10);
+    }
+    assert_int_equal(pa_sb_spread(3, 10, 4095), 10);
+}
+
+/* n claims and releases of slot i's worker, the only one idle: only the
+ * nth marks it. */
+static void claims_mark_at(fixture_t *f, int i, int n)
+{
+    pa_claim_t c;
+    int k;
+
+    for (k = 1; k <= n; k++) {
+        assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL, NULL,
+                                     0), APR_SUCCESS);
+        assert_int_equal(c.slot_index, i);
+        assert_int_equal(c.slot->retire,
+                         k < n ? PA_RETIRE_NONE : PA_RETIRE_MAX_REQUESTS);
+        pa_sb_release(f->sb, &c, PA_RELEASE_OK, NULL, NULL);
+    }
+}
+
+/* With a range, the claim that reaches the slot's own limit marks it. */
+static void test_max_requests_range(void **state)
+{
+    fixture_t *f = *state;
+
+    f->a->max_requests = 2;
+    f->a->max_requests_hi = 4;          /* slot 0: 2, slot 1: 3 */
+    worker_up(f, 1, 1001);
+    claims_mark_at(f, 1, 3);
+    worker_up(f, 0, 1000);
+    claims_mark_at(f, 0, 2);
+}
+
 /* A worker marked for renewal only (max-requests, lifetime, ...) that is
  * released clean keeps that mark, and what its kept connection still holds
  * of the reply: the manager may let it serve again (a backoff). One whose
@@ -1511,6 +1564,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sweep_frees_grant_of_dead_waiter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sweep_checks_life_when_asked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_max_requests_retires, setup, teardown),
+        cmocka_unit_test(test_spread),
+        cmocka_unit_test_setup_teardown(test_max_requests_range, setup, teardown),
         cmocka_unit_test_setup_teardown(test_renewal_mark_and_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recycling_waits_out_backoff, setup, teardown),
         cmocka_unit_test_setup_teardown(test_release_after_worker_died_or_replaced, setup, teardown),
