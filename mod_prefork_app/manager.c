@@ -43,6 +43,8 @@ pa_sb_t *pa_scoreboard;
 #define PA_STEAL_AFTER apr_time_from_sec(1)
 /* max-memory: each worker's resident memory is read this often. */
 #define PA_RSS_EVERY apr_time_from_sec(1)
+/* Workers of an app looked at (pa_proc_doing()) in one turn at most. */
+#define PA_DOING_PER_TURN 4
 /* Dispatch answers 504 at request-timeout and releases the worker; the
  * manager's own check, a little later, is the backstop for a request whose
  * httpd thread is stuck or gone. */
@@ -1142,6 +1144,37 @@ static void pa_mgr_kill_late(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
     pa_worker_signal(w, SIGKILL);
 }
 
+/* The request that started at start on worker w is past request-timeout
+ * (and the second httpd has to answer 504 first): the manager kills it. */
+static int pa_mgr_timed_out(const pa_app_t *app, const pa_worker_t *w,
+                            apr_time_t start, apr_time_t now)
+{
+    return w->pid && app->request_timeout && start && !w->term_at
+           && now - start > apr_time_from_sec(app->request_timeout)
+                            + PA_TIMEOUT_GRACE;
+}
+
+/* ... or past slowlog= and not logged yet (PA00137). */
+static int pa_mgr_slow_due(const pa_app_t *app, const pa_worker_t *w,
+                           apr_time_t start, apr_time_t now)
+{
+    return w->pid && app->slowlog && start && w->slow_noted != start
+           && now - start >= apr_time_from_sec(app->slowlog);
+}
+
+/* ", waiting in read() on fd 7 (TCP ...)" for the log line of the request
+ * in slot, if the worker was looked at for it this turn; "" otherwise. */
+static const char *pa_mgr_doing(pa_worker_t *w, const pa_slot_t *slot,
+                                char *buf, apr_size_t size)
+{
+    *buf = '\0';
+    if (w->doing_for && w->doing_for == slot->req_start) {
+        apr_snprintf(buf, size, ", %s", w->doing);
+    }
+    w->doing_for = 0;
+    return buf;
+}
+
 /* A request past slowlog= seconds on its worker, logged while it still
  * runs (php-fpm's slowlog fires then too), once: the admin can look at the
  * worker (strace, gdb, py-spy) before request-timeout ends it. The line at
@@ -1150,15 +1183,16 @@ static void pa_mgr_note_slow(pa_manager_t *m, const pa_app_t *app, int i,
                              pa_worker_t *w, const pa_slot_t *slot,
                              apr_time_t now)
 {
-    char what[sizeof(slot->uri)];
+    char what[sizeof(slot->uri)], doing[PA_DOING_MAX + 2];
 
     w->slow_noted = slot->req_start;
     ap_log_error(APLOG_MARK, APLOG_WARNING, 0, m->s, PALOGNO(00137)
                  "app %s slot %d pid %" APR_PID_T_FMT ": request \"%s\" "
                  "still running after %" APR_TIME_T_FMT " s on this worker "
-                 "(slowlog=%d)", app->name, i, w->pid,
+                 "(slowlog=%d)%s", app->name, i, w->pid,
                  pa_mgr_slot_request(slot, what),
-                 apr_time_sec(now - slot->req_start), app->slowlog);
+                 apr_time_sec(now - slot->req_start), app->slowlog,
+                 pa_mgr_doing(w, slot, doing, sizeof(doing)));
 }
 
 /* Workers released after their last request (max-requests, or a
@@ -1204,7 +1238,7 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
     int *spawn = ma->spawn, nspawn = 0, live = 0, idle = 0;
     int *under = ma->under, nunder = 0;
     int serving_retirees = 0, target, i, n = (int)ma->nslots;
-    int unproven = 0, held = 0;
+    int unproven = 0, held = 0, looked;
     int retiring = m->mode == PA_MODE_RETIRE;
     int reload_batch = 0, spawned = 1;
     apr_uint32_t waiting;
@@ -1217,10 +1251,24 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
         /* Before the lock: /proc reads are system calls. */
         for (i = 0; i < n; i++) {
             if (ma->w[i].pid && !ma->w[i].term_at) {
-                ma->w[i].rss = pa_worker_rss(ma->w[i].pid);
+                ma->w[i].rss = pa_proc_rss(ma->w[i].pid);
             }
         }
         ma->rss_read = now;
+    }
+    /* Before the lock as well: what a worker about to be logged as slow or
+     * past request-timeout is doing. A few at most each turn: a database
+     * that hangs makes every worker slow at once, and each look may read
+     * the socket tables. */
+    for (i = 0, looked = 0; i < n && looked < PA_DOING_PER_TURN; i++) {
+        pa_worker_t *w = &ma->w[i];
+        apr_time_t start = pa_sb_slot(sb, a, i)->req_start;
+
+        if (pa_mgr_timed_out(app, w, start, now)
+            || pa_mgr_slow_due(app, w, start, now)) {
+            w->doing_for = pa_proc_doing(w->pid, w->doing) ? start : 0;
+            looked++;
+        }
     }
     pa_sb_lock(sb, a);
     if (ma->reload_gen) {
@@ -1256,27 +1304,21 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
                     continue;
                 }
             }
-            else if (w->pid && app->request_timeout && slot->req_start
-                     && !w->term_at
-                     && now - slot->req_start
-                        > apr_time_from_sec(app->request_timeout)
-                          + PA_TIMEOUT_GRACE) {
-                char what[sizeof(slot->uri)];
+            else if (pa_mgr_timed_out(app, w, slot->req_start, now)) {
+                char what[sizeof(slot->uri)], doing[PA_DOING_MAX + 2];
 
                 slot->retire = PA_RETIRE_TIMEOUT;
                 apr_atomic_inc64(&a->c.killed_timeout);
                 ap_log_error(APLOG_MARK, APLOG_WARNING, 0, m->s, PALOGNO(00110)
                              "app %s slot %d pid %" APR_PID_T_FMT ": request "
-                             "\"%s\" exceeded request-timeout (%d s); killing "
-                             "the worker", app->name, i, w->pid,
+                             "\"%s\" exceeded request-timeout (%d s)%s; "
+                             "killing the worker", app->name, i, w->pid,
                              pa_mgr_slot_request(slot, what),
-                             app->request_timeout);
+                             app->request_timeout,
+                             pa_mgr_doing(w, slot, doing, sizeof(doing)));
                 pa_worker_signal(w, SIGTERM);
             }
-            else if (w->pid && app->slowlog && slot->req_start
-                     && w->slow_noted != slot->req_start
-                     && now - slot->req_start
-                        >= apr_time_from_sec(app->slowlog)) {
+            else if (pa_mgr_slow_due(app, w, slot->req_start, now)) {
                 pa_mgr_note_slow(m, app, i, w, slot, now);
             }
         }

@@ -254,7 +254,7 @@ apr_array_header_t *pa_status_cache_zones(apr_pool_t *p,
 
 /* ---- snapshot --------------------------------------------------------------- */
 
-/* RSS (pa_worker_rss), CPU time from /proc/<pid>/stat (utime + stime,
+/* RSS (pa_proc_rss), CPU time from /proc/<pid>/stat (utime + stime,
  * clock ticks). Both are world-readable by default, so this works although
  * the httpd child does not own the worker. */
 static void st_proc_usage(st_worker_t *w)
@@ -263,7 +263,7 @@ static void st_proc_usage(st_worker_t *w)
     unsigned long utime, stime;
     const char *fields = pa_proc_stat(w->pid, buf, sizeof(buf));
 
-    w->rss = pa_worker_rss(w->pid);
+    w->rss = pa_proc_rss(w->pid);
     w->cpu = -1.0;
     /* utime and stime are fields 14 and 15. */
     if (fields

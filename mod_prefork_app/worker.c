@@ -54,39 +54,6 @@ apr_status_t pa_worker_listen(pa_worker_t *w, server_rec *s)
     return APR_SUCCESS;
 }
 
-const char *pa_proc_stat(pid_t pid, char *buf, apr_size_t size)
-{
-    char path[64];
-    const char *paren;
-    ssize_t n;
-    int fd;
-
-    apr_snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return NULL;
-    }
-    n = read(fd, buf, size - 1);
-    close(fd);
-    if (n <= 0) {
-        return NULL;
-    }
-    buf[n] = '\0';
-    paren = strrchr(buf, ')');
-    return paren ? paren + 1 : NULL;
-}
-
-long pa_proc_id(pid_t pid, pa_proc_id_e which)
-{
-    char buf[512];
-    const char *f = pa_proc_stat(pid, buf, sizeof(buf));
-    long id[3];
-
-    /* Fields 4 to 6: ppid, pgrp, session. */
-    return f && sscanf(f, " %*c %ld %ld %ld", &id[0], &id[1], &id[2]) == 3
-           ? id[which] : -1;
-}
-
 static int pa_in_session(pid_t pid, pid_t sid)
 {
     return pa_proc_id(pid, PA_PROC_SESSION) == (long)sid;
@@ -126,31 +93,6 @@ int pa_worker_kill_session(pid_t manager)
     }
     closedir(d);
     return n;
-}
-
-apr_int64_t pa_worker_rss(pid_t pid)
-{
-    char path[64], buf[128];
-    unsigned long pages;
-    ssize_t n;
-    int fd;
-
-    apr_snprintf(path, sizeof(path), "/proc/%ld/statm", (long)pid);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return -1;
-    }
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0) {
-        return -1;
-    }
-    buf[n] = '\0';
-    /* size resident shared text lib data dt, in pages */
-    if (sscanf(buf, "%*u %lu", &pages) != 1) {
-        return -1;
-    }
-    return (apr_int64_t)pages * sysconf(_SC_PAGESIZE);
 }
 
 void pa_worker_unlisten(pa_worker_t *w)

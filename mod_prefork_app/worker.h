@@ -6,6 +6,7 @@
 #define PA_WORKER_H
 
 #include "mod_prefork_app.h"
+#include "proc.h"
 
 #define PA_ERRLINE_MAX 1024     /* longer stderr lines are logged in pieces */
 #define PA_OUTPUT_LINES 100     /* a worker's output lines logged a second; the
@@ -33,6 +34,9 @@ typedef struct pa_worker_t {
     int respawn_busy;           /* died unasked under a claim: replace in place */
     apr_time_t slow_noted;      /* req_start of the request logged as still
                                  * running past slowlog= (PA00137) */
+    apr_time_t doing_for;       /* req_start of the request doing is about,
+                                 * read this turn for its log line, 0 = none */
+    char doing[PA_DOING_MAX];   /* pa_proc_doing() */
     volatile apr_uint32_t *child_failed;    /* set by an occupant that fails
                                              * before its exec (the slot's) */
     apr_time_t out_second;      /* start of the second its output lines count in */
@@ -42,16 +46,6 @@ typedef struct pa_worker_t {
     char errbuf[PA_ERRLINE_MAX];
 } pa_worker_t;
 
-/* Resident memory of process pid in bytes (/proc/<pid>/statm, readable by
- * any user), or -1 if it cannot be read. */
-apr_int64_t pa_worker_rss(pid_t pid);
-/* The fields of /proc/<pid>/stat after the command name (" S ppid ...",
- * read into buf), or NULL if it cannot be read. The name may hold blanks
- * and ')': it ends at the last ')'. */
-const char *pa_proc_stat(pid_t pid, char *buf, apr_size_t size);
-/* An id of process pid from /proc/<pid>/stat, -1 if it cannot be read. */
-typedef enum { PA_PROC_PPID, PA_PROC_PGRP, PA_PROC_SESSION } pa_proc_id_e;
-long pa_proc_id(pid_t pid, pa_proc_id_e which);
 /* In httpd's parent, once a manager it forked is reaped: SIGKILL every
  * process still in that manager's session (its workers' children, which
  * the parent-death signal does not reach). Returns how many. */

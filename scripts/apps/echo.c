@@ -24,6 +24,9 @@
  *   grow=M           allocate and touch M MiB that are never freed (a leak)
  *   sleep=S          sleep S seconds (fractions allowed) before answering
  *   wait=FILE        answer once FILE exists (at most 60 s)
+ *   connect=PORT     connect to 127.0.0.1:PORT and read from it until it
+ *                    closes, before answering (an app waiting for its
+ *                    database)
  *   waitget=FILE     the same, to a GET only
  *   started=FILE     create FILE once the request is read (a test then
  *                    knows that the app has it)
@@ -64,6 +67,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -89,6 +94,27 @@ static int hexval(int c)
 }
 
 /* The decoded value of key in the query string, or NULL (static storage). */
+/* connect=PORT: reads from 127.0.0.1:PORT until it closes. */
+static void wait_for_peer(int port)
+{
+    struct sockaddr_in sa;
+    char buf[512];
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((unsigned short)port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+        while (read(fd, buf, sizeof(buf)) > 0) {
+            continue;
+        }
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+}
+
 static const char *param(const char *qs, const char *key)
 {
     static char out[4096];
@@ -338,6 +364,9 @@ static void respond(conv_t *c)
     }
     if ((v = param(qs, "wait")) != NULL) {
         wait_for_file(v);
+    }
+    if ((v = param(qs, "connect")) != NULL) {
+        wait_for_peer(atoi(v));
     }
     if ((v = param(qs, "waitget")) != NULL
         && (m = getparam(c, "REQUEST_METHOD")) && !strcmp(m, "GET")) {

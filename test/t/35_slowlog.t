@@ -13,7 +13,7 @@ use IO::Socket::INET ();
 use PATest qw(:all);
 use PADispatch qw(:all);
 
-plan tests => 24;
+plan tests => 26;
 
 my $app = 'dslowlog';
 my $logs = Apache::Test::vars('t_logs');
@@ -109,3 +109,18 @@ my @running = $text =~ /(PA00137: [^\n]*)/g;
 is(scalar @running, 1, 'once per request, then the line at its end');
 unlike(join("\n", @running), qr/xyzzy|slowstream/, 'the query string is left out');
 unlink $hold;
+
+# ---- ... saying what the worker is doing: waiting for its database ----------------
+# The app connects to a "database" (a socket here) that does not answer.
+my $db = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0, ReuseAddr => 1)
+    or die "listen: $!";
+my $dbport = $db->sockport;
+$off = error_log_offset();
+$ja = bg_request('GET', "/$app?connect=$dbport");
+my $conn = $db->accept;
+$text = wait_for_log(qr/PA00137: [^\n]*\n/, $off) || '';
+like($text, qr/PA00137: app dslowlog slot 0 pid \d+: request "GET \/dslowlog" still running after \d+ s on this worker \(slowlog=1\), waiting in (?:read|recvfrom)\(\) on fd \d+ \(TCP 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:$dbport\)\n/,
+     'PA00137 says the worker waits reading its connection to 127.0.0.1:' . $dbport) or diag($text);
+close $conn if $conn;
+is(bg_result($ja)->{status}, 200, 'answered once the "database" hangs up');
+close $db;

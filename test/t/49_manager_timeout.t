@@ -12,7 +12,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PADispatch qw(bg_request bg_result);
 
-plan tests => 11;
+plan tests => 12;
 
 my $echo = app_path('echo');
 # request-timeout=10: the test must stop the httpd children before their
@@ -47,13 +47,16 @@ SKIP: {
     if ($first eq 'PA00311') {
         kill 'CONT', @kids;
         bg_result($job);
-        skip 'the httpd child reached its own deadline before it was stopped', 7;
+        skip 'the httpd child reached its own deadline before it was stopped', 8;
     }
-    my $log = wait_for_log(qr/PA00110: app mto slot 0 pid $w: request "GET \/mto" exceeded request-timeout \(10 s\); killing the worker/,
+    my $log = wait_for_log(qr/PA00110: app mto slot 0 pid $w: request "GET \/mto" exceeded request-timeout \(10 s\)[,;]/,
                            $off, file => $h->log_file, timeout => 60);
     # Its path only: a query string may carry secrets (sleep=60 here).
     ok($log, 'the manager kills the worker of a request past request-timeout (PA00110), its query left out')
         or diag(error_log_since($off, $h->log_file));
+    # And what the worker was doing then: echo's sleep=60.
+    like($log // '', qr/PA00110: [^\n]*exceeded request-timeout \(10 s\), waiting in (?:clock_)?nanosleep\(\); killing the worker/,
+         '... saying what the worker was doing: waiting in nanosleep()');
     ok(wait_for(sub { !pid_alive($w) }), 'the worker is gone');
     kill 'CONT', @kids;
 

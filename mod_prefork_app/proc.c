@@ -1,0 +1,297 @@
+/* proc: what /proc says about a process (Linux). */
+#include "proc.h"
+
+#include "apr_strings.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* Reads a small /proc file whole into buf (NUL-terminated); its length,
+ * or -1. */
+static ssize_t pa_proc_read(const char *path, char *buf, apr_size_t size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n;
+
+    if (fd < 0) {
+        return -1;
+    }
+    n = read(fd, buf, size - 1);
+    close(fd);
+    if (n < 0) {
+        return -1;
+    }
+    buf[n] = '\0';
+    return n;
+}
+
+const char *pa_proc_stat(pid_t pid, char *buf, apr_size_t size)
+{
+    char path[64];
+    const char *paren;
+
+    apr_snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+    if (pa_proc_read(path, buf, size) <= 0) {
+        return NULL;
+    }
+    paren = strrchr(buf, ')');
+    return paren ? paren + 1 : NULL;
+}
+
+long pa_proc_id(pid_t pid, pa_proc_id_e which)
+{
+    char buf[512];
+    const char *f = pa_proc_stat(pid, buf, sizeof(buf));
+    long id[3];
+
+    /* Fields 4 to 6: ppid, pgrp, session. */
+    return f && sscanf(f, " %*c %ld %ld %ld", &id[0], &id[1], &id[2]) == 3
+           ? id[which] : -1;
+}
+
+apr_int64_t pa_proc_rss(pid_t pid)
+{
+    char path[64], buf[128];
+    unsigned long pages;
+
+    apr_snprintf(path, sizeof(path), "/proc/%ld/statm", (long)pid);
+    /* size resident shared text lib data dt, in pages */
+    if (pa_proc_read(path, buf, sizeof(buf)) <= 0
+        || sscanf(buf, "%*u %lu", &pages) != 1) {
+        return -1;
+    }
+    return (apr_int64_t)pages * sysconf(_SC_PAGESIZE);
+}
+
+/* The system calls a worker is found waiting in, and which argument is a
+ * descriptor (-1: none). Those missing on some architectures (aarch64 has
+ * only ppoll, pselect6, epoll_pwait) under #ifdef. */
+#define PA_SC(name, fd) { SYS_##name, #name, fd }
+static const struct {
+    long nr;
+    const char *name;
+    int fd_arg;
+} pa_syscalls[] = {
+    PA_SC(read, 0), PA_SC(readv, 0), PA_SC(pread64, 0), PA_SC(recvfrom, 0),
+    PA_SC(recvmsg, 0), PA_SC(write, 0), PA_SC(writev, 0), PA_SC(pwrite64, 0),
+    PA_SC(sendto, 0), PA_SC(sendmsg, 0), PA_SC(sendfile, 0),
+    PA_SC(splice, 0), PA_SC(connect, 0), PA_SC(accept, 0), PA_SC(accept4, 0),
+    PA_SC(fsync, 0), PA_SC(fdatasync, 0), PA_SC(flock, 0), PA_SC(fcntl, 0),
+    PA_SC(ppoll, -1), PA_SC(pselect6, -1), PA_SC(epoll_pwait, -1),
+    PA_SC(futex, -1), PA_SC(nanosleep, -1), PA_SC(clock_nanosleep, -1),
+    PA_SC(wait4, -1), PA_SC(waitid, -1), PA_SC(rt_sigsuspend, -1),
+    PA_SC(rt_sigtimedwait, -1), PA_SC(semop, -1), PA_SC(semtimedop, -1),
+    PA_SC(msgrcv, -1), PA_SC(io_getevents, -1),
+#ifdef SYS_poll
+    PA_SC(poll, -1),
+#endif
+#ifdef SYS_select
+    PA_SC(select, -1),
+#endif
+#ifdef SYS_epoll_wait
+    PA_SC(epoll_wait, -1),
+#endif
+#ifdef SYS_pause
+    PA_SC(pause, -1),
+#endif
+};
+#undef PA_SC
+
+/* "0100007F:1F90" or 32 hex digits and a port, as the kernel prints an
+ * address (its 32-bit words in memory order): "127.0.0.1:8080",
+ * "[::1]:8080". */
+static int pa_proc_addr(const char *hex, char *out, apr_size_t size)
+{
+    const char *colon = strchr(hex, ':');
+    unsigned char addr[16];
+    char text[INET6_ADDRSTRLEN], word[9];
+    int i, words = colon ? (int)(colon - hex) / 8 : 0;
+
+    if ((words != 1 && words != 4) || colon - hex != words * 8) {
+        return 0;
+    }
+    for (i = 0; i < words; i++) {
+        apr_uint32_t w;
+
+        memcpy(word, hex + 8 * i, 8);
+        word[8] = '\0';
+        w = (apr_uint32_t)strtoul(word, NULL, 16);
+        memcpy(addr + 4 * i, &w, 4);
+    }
+    if (!inet_ntop(words == 1 ? AF_INET : AF_INET6, addr, text,
+                   sizeof(text))) {
+        return 0;
+    }
+    apr_snprintf(out, size, words == 1 ? "%s:%lu" : "[%s]:%lu", text,
+                 strtoul(colon + 1, NULL, 16));
+    return 1;
+}
+
+/* The TCP socket inode in the process's table ("tcp" or "tcp6"). */
+static int pa_proc_tcp(pid_t pid, const char *table, unsigned long inode,
+                       char *out, apr_size_t size)
+{
+    char path[64], line[512];
+    int found = 0;
+    FILE *f;
+
+    apr_snprintf(path, sizeof(path), "/proc/%ld/net/%s", (long)pid, table);
+    if (!(f = fopen(path, "re"))) {
+        return 0;
+    }
+    while (!found && fgets(line, sizeof(line), f)) {
+        char local[64], remote[64], l[80], r[80];
+        unsigned int st;
+        unsigned long ino;
+
+        /* sl local rem st tx:rx tr:when retrnsmt uid timeout inode */
+        if (sscanf(line, " %*s %63s %63s %x %*s %*s %*s %*s %*s %lu", local,
+                   remote, &st, &ino) != 4 || ino != inode
+            || !pa_proc_addr(local, l, sizeof(l))
+            || !pa_proc_addr(remote, r, sizeof(r))) {
+            continue;
+        }
+        if (st == 0x0A) {
+            apr_snprintf(out, size, "TCP, listening on %s", l);
+        }
+        else {
+            apr_snprintf(out, size, "TCP %s -> %s", l, r);
+        }
+        found = 1;
+    }
+    fclose(f);
+    return found;
+}
+
+/* A unix socket: its path when it has one (bound, or accepted from a
+ * socket that is). */
+static int pa_proc_unix(pid_t pid, unsigned long inode, char *out,
+                        apr_size_t size)
+{
+    char path[64], line[512], name[256];
+    int found = 0;
+    FILE *f;
+
+    apr_snprintf(path, sizeof(path), "/proc/%ld/net/unix", (long)pid);
+    if (!(f = fopen(path, "re"))) {
+        return 0;
+    }
+    while (!found && fgets(line, sizeof(line), f)) {
+        unsigned long ino;
+        int n;
+
+        /* Num RefCount Protocol Flags Type St Inode Path */
+        n = sscanf(line, "%*s %*s %*s %*s %*s %*s %lu %255s", &ino, name);
+        if (n >= 1 && ino == inode) {
+            apr_snprintf(out, size, n == 2 ? "unix socket %s" : "a unix socket",
+                         name);
+            found = 1;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
+/* What descriptor fd of the process is: "TCP a -> b", a path, "a pipe". */
+static void pa_proc_fd(pid_t pid, long fd, char *out, apr_size_t size)
+{
+    char path[64], link[PA_DOING_MAX];
+    unsigned long inode;
+    ssize_t n;
+
+    apr_snprintf(path, sizeof(path), "/proc/%ld/fd/%ld", (long)pid, fd);
+    n = readlink(path, link, sizeof(link) - 1);
+    if (n <= 0) {
+        apr_cpystrn(out, "closed?", size);
+        return;
+    }
+    link[n] = '\0';
+    if (sscanf(link, "socket:[%lu]", &inode) == 1) {
+        if (!pa_proc_tcp(pid, "tcp", inode, out, size)
+            && !pa_proc_tcp(pid, "tcp6", inode, out, size)
+            && !pa_proc_unix(pid, inode, out, size)) {
+            apr_cpystrn(out, "a socket", size);
+        }
+    }
+    else if (!strncmp(link, "pipe:", 5)) {
+        apr_cpystrn(out, "a pipe", size);
+    }
+    else {
+        apr_cpystrn(out, link, size);
+    }
+}
+
+const char *pa_proc_doing(pid_t pid, char *buf)
+{
+    char stat[512], path[64], sc[256], fdtext[PA_DOING_MAX / 2];
+    const char *f = pa_proc_stat(pid, stat, sizeof(stat)), *verb;
+    unsigned long arg[6];
+    apr_size_t i;
+    long nr;
+    char state;
+
+    if (!f || sscanf(f, " %c", &state) != 1) {
+        return NULL;
+    }
+    switch (state) {
+    case 'S':
+        verb = "waiting";
+        break;
+    case 'D':
+        verb = "in disk wait";
+        break;
+    case 'R':
+        apr_cpystrn(buf, "running on a CPU", PA_DOING_MAX);
+        return buf;
+    case 'T':
+    case 't':
+        apr_cpystrn(buf, "stopped (SIGSTOP, or a debugger)", PA_DOING_MAX);
+        return buf;
+    default:
+        apr_snprintf(buf, PA_DOING_MAX, "in state %c", state);
+        return buf;
+    }
+    apr_cpystrn(buf, verb, PA_DOING_MAX);
+    /* "NR ARG1 ... ARG6 SP PC" while in a system call, "-1 SP PC" when
+     * blocked outside one, "running" when it ran meanwhile; unreadable
+     * without the right to trace the process. */
+    apr_snprintf(path, sizeof(path), "/proc/%ld/syscall", (long)pid);
+    if (pa_proc_read(path, sc, sizeof(sc)) <= 0
+        || sscanf(sc, "%ld", &nr) != 1) {
+        return buf;
+    }
+    if (nr < 0) {
+        apr_snprintf(buf, PA_DOING_MAX, "%s outside any system call (a "
+                     "page fault?)", verb);
+        return buf;
+    }
+    if (sscanf(sc, "%*s %lx %lx %lx %lx %lx %lx", &arg[0], &arg[1],
+               &arg[2], &arg[3], &arg[4], &arg[5]) != 6) {
+        return buf;
+    }
+    for (i = 0; i < sizeof(pa_syscalls) / sizeof(pa_syscalls[0]); i++) {
+        if (pa_syscalls[i].nr == nr) {
+            break;
+        }
+    }
+    if (i == sizeof(pa_syscalls) / sizeof(pa_syscalls[0])) {
+        apr_snprintf(buf, PA_DOING_MAX, "%s in system call %ld", verb, nr);
+    }
+    else if (pa_syscalls[i].fd_arg < 0) {
+        apr_snprintf(buf, PA_DOING_MAX, "%s in %s()", verb,
+                     pa_syscalls[i].name);
+    }
+    else {
+        long fd = (long)(int)arg[pa_syscalls[i].fd_arg];
+
+        pa_proc_fd(pid, fd, fdtext, sizeof(fdtext));
+        apr_snprintf(buf, PA_DOING_MAX, "%s in %s() on fd %ld (%s)", verb,
+                     pa_syscalls[i].name, fd, fdtext);
+    }
+    return buf;
+}

@@ -1,0 +1,34 @@
+/* proc: what /proc says about a process (Linux): the fields of its stat
+ * file, and what a worker is doing when a request takes long on it. No
+ * httpd here: the unit tests link it alone. */
+#ifndef PA_PROC_H
+#define PA_PROC_H
+
+#include "apr.h"
+
+#include <sys/types.h>
+
+/* The fields of /proc/<pid>/stat after the command name (" S ppid ...",
+ * read into buf), or NULL if it cannot be read. The name may hold blanks
+ * and ')': it ends at the last ')'. */
+const char *pa_proc_stat(pid_t pid, char *buf, apr_size_t size);
+/* An id of process pid from /proc/<pid>/stat, -1 if it cannot be read. */
+typedef enum { PA_PROC_PPID, PA_PROC_PGRP, PA_PROC_SESSION } pa_proc_id_e;
+long pa_proc_id(pid_t pid, pa_proc_id_e which);
+
+/* Resident memory of process pid in bytes (/proc/<pid>/statm, readable by
+ * any user), or -1 if it cannot be read. */
+apr_int64_t pa_proc_rss(pid_t pid);
+
+#define PA_DOING_MAX 256
+/* What process pid is doing, in a few words, into buf (PA_DOING_MAX
+ * bytes): "running on a CPU", or "waiting in read() on fd 7 (TCP
+ * 10.0.0.4:51612 -> 10.0.0.5:5432)", "waiting in clock_nanosleep()", "in
+ * disk wait in fsync() on fd 5 (/srv/db/data)"... From its stat, syscall
+ * (which needs the right to trace it: root, or its parent) and fd files
+ * and its network namespace's socket tables. Returns buf, or NULL when
+ * not even its state can be read. For a slow request's log line: what
+ * the app waits for (a database, a lock, another service). */
+const char *pa_proc_doing(pid_t pid, char *buf);
+
+#endif /* PA_PROC_H */

@@ -1,0 +1,280 @@
+/* Unit tests of mod_prefork_app/proc.c: what a process is doing, read from
+ * /proc, as the manager's slow-request lines say it. Each case forks a
+ * child that blocks somewhere real (a TCP read, a pipe, a lock, a sleep)
+ * and looks at it; the test is its parent, so it may read the child's
+ * /proc/PID/syscall (ptrace rules) as the manager does its workers'. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "proc.h"
+
+static pid_t kid;
+
+static int teardown(void **state)
+{
+    (void)state;
+    if (kid > 0) {
+        kill(kid, SIGKILL);
+        waitpid(kid, NULL, 0);
+        kid = 0;
+    }
+    return 0;
+}
+
+/* Polls what the child does until it starts with prefix (it may not have
+ * reached its system call yet); the last text seen. */
+static const char *doing_until(const char *prefix, char *buf)
+{
+    int tries = 500;
+    const char *d = NULL;
+
+    while (tries-- > 0) {
+        d = pa_proc_doing(kid, buf);
+        if (d && !strncmp(d, prefix, strlen(prefix))) {
+            break;
+        }
+        usleep(10000);
+    }
+    return d ? d : "(unreadable)";
+}
+
+/* Without the right to read the child's system call (a container that
+ * forbids tracing), only the state is known: those cases skip. */
+static void need_syscall(void)
+{
+    char path[64];
+    int fd;
+
+    snprintf(path, sizeof(path), "/proc/%ld/syscall", (long)kid);
+    fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        skip();
+    }
+    close(fd);
+}
+
+static pid_t fork_reader(int fd)
+{
+    char c;
+    pid_t pid = fork();
+
+    if (pid == 0) {
+        while (read(fd, &c, 1) != 0) {
+            continue;
+        }
+        _exit(0);
+    }
+    return pid;
+}
+
+/* A connection to a listener on loopback of family (AF_INET, AF_INET6),
+ * its reader forked; what the reader is then said to do is checked. */
+static void check_tcp_reader(int family, const char *addr)
+{
+    struct sockaddr_storage sa, peer;
+    socklen_t len = sizeof(sa);
+    char buf[PA_DOING_MAX], want[PA_DOING_MAX];
+    int lfd = socket(family, SOCK_STREAM, 0), cfd, afd;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.ss_family = family;
+    if (family == AF_INET) {
+        ((struct sockaddr_in *)&sa)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    }
+    else {
+        ((struct sockaddr_in6 *)&sa)->sin6_addr = in6addr_loopback;
+    }
+    if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+        skip();                 /* no IPv6 here */
+    }
+    assert_int_equal(listen(lfd, 1), 0);
+    assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &len), 0);
+    cfd = socket(family, SOCK_STREAM, 0);
+    assert_int_equal(connect(cfd, (struct sockaddr *)&sa, len), 0);
+    afd = accept(lfd, NULL, NULL);
+    assert_true(afd >= 0);
+    len = sizeof(peer);
+    assert_int_equal(getsockname(cfd, (struct sockaddr *)&peer, &len), 0);
+    kid = fork_reader(cfd);
+    need_syscall();
+    /* The port sits at the same place in both families' addresses. */
+    snprintf(want, sizeof(want), "waiting in read() on fd %d (TCP %s:%u -> %s:%u)", cfd,
+             addr, ntohs(((struct sockaddr_in *)&peer)->sin_port),
+             addr, ntohs(((struct sockaddr_in *)&sa)->sin_port));
+    assert_string_equal(doing_until("waiting in read()", buf), want);
+    close(afd);
+    close(cfd);
+    close(lfd);
+}
+
+static void test_tcp_read(void **state)
+{
+    (void)state;
+    check_tcp_reader(AF_INET, "127.0.0.1");
+}
+
+static void test_tcp6_read(void **state)
+{
+    (void)state;
+    check_tcp_reader(AF_INET6, "[::1]");
+}
+
+static void test_pipe_read(void **state)
+{
+    char buf[PA_DOING_MAX], want[PA_DOING_MAX];
+    int p[2];
+
+    (void)state;
+    assert_int_equal(pipe(p), 0);
+    kid = fork_reader(p[0]);
+    need_syscall();
+    snprintf(want, sizeof(want), "waiting in read() on fd %d (a pipe)", p[0]);
+    assert_string_equal(doing_until("waiting in read()", buf), want);
+    close(p[0]);
+    close(p[1]);
+}
+
+static void test_unix_read(void **state)
+{
+    struct sockaddr_un sa;
+    char buf[PA_DOING_MAX], want[PA_DOING_MAX];
+    int lfd = socket(AF_UNIX, SOCK_STREAM, 0), cfd, afd;
+
+    (void)state;
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "/tmp/pa-proc-test.%ld.sock", (long)getpid());
+    unlink(sa.sun_path);
+    assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(listen(lfd, 1), 0);
+    cfd = socket(AF_UNIX, SOCK_STREAM, 0);
+    assert_int_equal(connect(cfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    afd = accept(lfd, NULL, NULL);
+    /* The accepted end shows the listener's path; the connecting one has
+     * none. */
+    kid = fork_reader(afd);
+    need_syscall();
+    snprintf(want, sizeof(want), "waiting in read() on fd %d (unix socket %s)", afd, sa.sun_path);
+    assert_string_equal(doing_until("waiting in read()", buf), want);
+    teardown(state);
+    kid = fork_reader(cfd);
+    snprintf(want, sizeof(want), "waiting in read() on fd %d (a unix socket)", cfd);
+    assert_string_equal(doing_until("waiting in read()", buf), want);
+    unlink(sa.sun_path);
+    close(afd);
+    close(cfd);
+    close(lfd);
+}
+
+static void test_flock(void **state)
+{
+    char path[] = "/tmp/pa-proc-lock.XXXXXX", buf[PA_DOING_MAX], want[PA_DOING_MAX];
+    int fd = mkstemp(path), fd2;
+
+    (void)state;
+    assert_true(fd >= 0);
+    assert_int_equal(flock(fd, LOCK_EX), 0);
+    fd2 = open(path, O_RDONLY);     /* its own open file: flock() waits */
+    kid = fork();
+    if (kid == 0) {
+        flock(fd2, LOCK_EX);
+        _exit(0);
+    }
+    need_syscall();
+    snprintf(want, sizeof(want), "waiting in flock() on fd %d (%s)", fd2, path);
+    assert_string_equal(doing_until("waiting in flock()", buf), want);
+    unlink(path);
+    close(fd);
+    close(fd2);
+}
+
+static void test_sleep_no_fd(void **state)
+{
+    char buf[PA_DOING_MAX];
+    const char *d;
+
+    (void)state;
+    kid = fork();
+    if (kid == 0) {
+        sleep(60);
+        _exit(0);
+    }
+    need_syscall();
+    d = doing_until("waiting in ", buf);
+    assert_true(!strcmp(d, "waiting in clock_nanosleep()") || !strcmp(d, "waiting in nanosleep()"));
+}
+
+static void test_running_and_stopped(void **state)
+{
+    char buf[PA_DOING_MAX];
+
+    (void)state;
+    kid = fork();
+    if (kid == 0) {
+        for (;;) {
+            continue;
+        }
+    }
+    assert_string_equal(doing_until("running", buf), "running on a CPU");
+    kill(kid, SIGSTOP);
+    assert_string_equal(doing_until("stopped", buf), "stopped (SIGSTOP, or a debugger)");
+}
+
+static void test_gone(void **state)
+{
+    char buf[PA_DOING_MAX];
+    pid_t pid = fork();
+
+    (void)state;
+    if (pid == 0) {
+        _exit(0);
+    }
+    waitpid(pid, NULL, 0);
+    assert_null(pa_proc_doing(pid, buf));
+}
+
+static void test_stat_and_rss(void **state)
+{
+    char buf[512];
+    const char *f = pa_proc_stat(getpid(), buf, sizeof(buf));
+
+    (void)state;
+    assert_non_null(f);
+    assert_int_equal(f[0], ' ');
+    assert_int_equal(pa_proc_id(getpid(), PA_PROC_PPID), (long)getppid());
+    assert_int_equal(pa_proc_id(getpid(), PA_PROC_SESSION), (long)getsid(0));
+    assert_true(pa_proc_rss(getpid()) > 0);
+    assert_int_equal(pa_proc_rss(-1), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_tcp_read, teardown),
+        cmocka_unit_test_teardown(test_tcp6_read, teardown),
+        cmocka_unit_test_teardown(test_pipe_read, teardown),
+        cmocka_unit_test_teardown(test_unix_read, teardown),
+        cmocka_unit_test_teardown(test_flock, teardown),
+        cmocka_unit_test_teardown(test_sleep_no_fd, teardown),
+        cmocka_unit_test_teardown(test_running_and_stopped, teardown),
+        cmocka_unit_test_teardown(test_gone, teardown),
+        cmocka_unit_test(test_stat_and_rss),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
