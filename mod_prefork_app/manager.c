@@ -438,6 +438,14 @@ static apr_time_t pa_mgr_reload_mtime(const pa_app_t *app)
     return apr_time_from_sec(st.st_mtim.tv_sec) + st.st_mtim.tv_nsec / 1000;
 }
 
+/* The app's workers are to be replaced, rolling: one first, the others
+ * once it has proven itself (pa_mgr_reload_batch()). */
+static void pa_mgr_start_reload(pa_mapp_t *ma)
+{
+    ma->reload_gen++;
+    ma->reload_proven = 0;
+}
+
 /* Every tick: a touch-reload file that changed (touched, created, replaced)
  * starts a rolling replacement of the app's workers. */
 static void pa_mgr_check_reload(pa_manager_t *m, pa_mapp_t *ma)
@@ -451,8 +459,7 @@ static void pa_mgr_check_reload(pa_manager_t *m, pa_mapp_t *ma)
     if (!mtime) {
         return;                     /* removed: nothing new to load */
     }
-    ma->reload_gen++;
-    ma->reload_proven = 0;
+    pa_mgr_start_reload(ma);
     ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, m->s, PALOGNO(00128)
                  "app %s: %s changed; replacing its workers, one first, "
                  "then the others once it has proven itself",
@@ -1871,6 +1878,7 @@ static int pa_mgr_stop_tick(pa_manager_t *m, apr_time_t now)
 static void pa_mgr_handle_signals(pa_manager_t *m, int *reap)
 {
     struct signalfd_siginfo si;
+    int i;
 
     while (read(m->sig_fd, &si, sizeof(si)) == sizeof(si)) {
         switch (si.ssi_signo) {
@@ -1899,8 +1907,25 @@ static void pa_mgr_handle_signals(pa_manager_t *m, int *reap)
                              m->sb->hdr->generation);
             }
             break;
+        case SIGHUP:
+            /* FCGI::ProcManager's and uWSGI's reload: every app's workers
+             * replaced as at a touch-reload, httpd left alone. (httpd's
+             * own restart goes to httpd's parent, which makes a new
+             * manager; a retiring one has no new code to load.) */
+            if (m->mode == PA_MODE_RUN) {
+                for (i = 0; i < m->napps; i++) {
+                    pa_mgr_start_reload(&m->apps[i]);
+                }
+                ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, m->s,
+                             PALOGNO(00142) "manager pid %" APR_PID_T_FMT
+                             ": told to reload (SIGHUP); replacing the "
+                             "workers of every app, one of each first, then "
+                             "the others once it has proven itself",
+                             getpid());
+            }
+            break;
         default:
-            break;              /* SIGHUP, SIGWINCH: for the httpd parent */
+            break;              /* SIGWINCH: for the httpd parent */
         }
     }
 }
