@@ -43,8 +43,14 @@ pa_sb_t *pa_scoreboard;
 #define PA_STEAL_AFTER apr_time_from_sec(1)
 /* max-memory: each worker's resident memory is read this often. */
 #define PA_RSS_EVERY apr_time_from_sec(1)
-/* Workers of an app looked at (pa_proc_doing()) in one turn at most. */
-#define PA_DOING_PER_TURN 4
+/* What a worker is doing (pa_proc_doing(), for the status page and the
+ * lines of slow and timed-out requests) is looked at once its request has
+ * run PA_LOOK_AFTER, then every PA_LOOK_EVERY; at most PA_LOOKS_PER_SEC
+ * looks a second in all: a database that hangs makes every worker slow at
+ * once, and a look at a new socket reads the socket tables. */
+#define PA_LOOK_AFTER apr_time_from_sec(1)
+#define PA_LOOK_EVERY apr_time_from_sec(1)
+#define PA_LOOKS_PER_SEC 64
 /* Dispatch answers 504 at request-timeout and releases the worker; the
  * manager's own check, a little later, is the backstop for a request whose
  * httpd thread is stuck or gone. */
@@ -115,6 +121,8 @@ typedef struct pa_manager_t {
     const char *pidfile;
     int max_procs;              /* PreforkAppMaxProcesses, 0 = no limit */
     int nprocs;                 /* worker processes of all apps, this pass */
+    apr_time_t looks_second;    /* the second looks counts in (PA_LOOKS_PER_SEC) */
+    int looks;
     int contended;              /* at max_procs with an app in need: only
                                  * apps in need start workers */
     struct pollfd *pfd;         /* 4 + every slot: sized once */
@@ -998,6 +1006,8 @@ static int pa_mgr_spawn(pa_manager_t *m, pa_mapp_t *ma, int idx)
     pa_sb_lock(m->sb, a);
     w->reload_gen = ma->reload_gen;
     w->rss = -1;
+    w->looked_at = 0;
+    w->memo.inode = 0;
     slot->pid = w->pid;
     slot->started_at = w->spawned;
     slot->unread = 0;
@@ -1170,16 +1180,27 @@ static int pa_mgr_slow_due(const pa_app_t *app, const pa_worker_t *w,
 }
 
 /* ", waiting in read() on fd 7 (TCP ...)" for the log line of the request
- * in slot, if the worker was looked at for it this turn; "" otherwise. */
-static const char *pa_mgr_doing(pa_worker_t *w, const pa_slot_t *slot,
-                                char *buf, apr_size_t size)
+ * in slot, if its worker was looked at during it; "" otherwise. */
+static const char *pa_mgr_doing(const pa_slot_t *slot, char *buf,
+                                apr_size_t size)
 {
+    char doing[PA_DOING_MAX];
+
     *buf = '\0';
-    if (w->doing_for && w->doing_for == slot->req_start) {
-        apr_snprintf(buf, size, ", %s", w->doing);
+    if (pa_sb_get_doing(slot, slot->req_start, doing)) {
+        apr_snprintf(buf, size, ", %s", doing);
     }
-    w->doing_for = 0;
     return buf;
+}
+
+/* Whether another look fits in this second's PA_LOOKS_PER_SEC. */
+static int pa_mgr_may_look(pa_manager_t *m, apr_time_t now)
+{
+    if (apr_time_sec(now) != m->looks_second) {
+        m->looks_second = apr_time_sec(now);
+        m->looks = 0;
+    }
+    return m->looks++ < PA_LOOKS_PER_SEC;
 }
 
 /* A request past slowlog= seconds on its worker, logged while it still
@@ -1199,7 +1220,7 @@ static void pa_mgr_note_slow(pa_manager_t *m, const pa_app_t *app, int i,
                  "(slowlog=%d)%s", app->name, i, w->pid,
                  pa_mgr_slot_request(slot, what),
                  apr_time_sec(now - slot->req_start), app->slowlog,
-                 pa_mgr_doing(w, slot, doing, sizeof(doing)));
+                 pa_mgr_doing(slot, doing, sizeof(doing)));
 }
 
 /* Workers released after their last request (max-requests, or a
@@ -1245,7 +1266,7 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
     int *spawn = ma->spawn, nspawn = 0, live = 0, idle = 0;
     int *under = ma->under, nunder = 0;
     int serving_retirees = 0, target, i, n = (int)ma->nslots;
-    int unproven = 0, held = 0, looked;
+    int unproven = 0, held = 0;
     int retiring = m->mode == PA_MODE_RETIRE;
     int reload_batch = 0, spawned = 1;
     apr_uint32_t waiting;
@@ -1263,19 +1284,27 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
         }
         ma->rss_read = now;
     }
-    /* Before the lock as well: what a worker about to be logged as slow or
-     * past request-timeout is doing. A few at most each turn: a database
-     * that hangs makes every worker slow at once, and each look may read
-     * the socket tables. */
-    for (i = 0, looked = 0; i < n && looked < PA_DOING_PER_TURN; i++) {
+    /* Before the lock as well: what the workers of long requests are
+     * doing; now for one about to be logged as slow or past
+     * request-timeout. */
+    for (i = 0; i < n; i++) {
+        pa_slot_t *slot = pa_sb_slot(sb, a, i);
         pa_worker_t *w = &ma->w[i];
-        apr_time_t start = pa_sb_slot(sb, a, i)->req_start;
+        apr_time_t start = slot->req_start;
+        char doing[PA_DOING_MAX];
 
-        if (pa_mgr_timed_out(app, w, start, now)
-            || pa_mgr_slow_due(app, w, start, now)) {
-            w->doing_for = pa_proc_doing(w->pid, w->doing) ? start : 0;
-            looked++;
+        if (!w->pid || !start || w->term_at
+            || !(pa_mgr_timed_out(app, w, start, now)
+                 || pa_mgr_slow_due(app, w, start, now)
+                 || (now - start >= PA_LOOK_AFTER
+                     && now - w->looked_at >= PA_LOOK_EVERY))
+            || !pa_mgr_may_look(m, now)) {
+            continue;
         }
+        if (pa_proc_doing(w->pid, doing, &w->memo)) {
+            pa_sb_set_doing(slot, start, doing);
+        }
+        w->looked_at = now;
     }
     pa_sb_lock(sb, a);
     if (ma->reload_gen) {
@@ -1322,7 +1351,7 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
                              "killing the worker", app->name, i, w->pid,
                              pa_mgr_slot_request(slot, what),
                              app->request_timeout,
-                             pa_mgr_doing(w, slot, doing, sizeof(doing)));
+                             pa_mgr_doing(slot, doing, sizeof(doing)));
                 pa_worker_signal(w, SIGTERM);
             }
             else if (pa_mgr_slow_due(app, w, slot->req_start, now)) {

@@ -198,7 +198,8 @@ static int pa_proc_unix(pid_t pid, unsigned long inode, char *out,
 }
 
 /* What descriptor fd of the process is: "TCP a -> b", a path, "a pipe". */
-static void pa_proc_fd(pid_t pid, long fd, char *out, apr_size_t size)
+static void pa_proc_fd(pid_t pid, long fd, char *out, apr_size_t size,
+                       pa_proc_memo_t *memo)
 {
     char path[64], link[PA_DOING_MAX];
     unsigned long inode;
@@ -212,10 +213,18 @@ static void pa_proc_fd(pid_t pid, long fd, char *out, apr_size_t size)
     }
     link[n] = '\0';
     if (sscanf(link, "socket:[%lu]", &inode) == 1) {
+        if (memo && memo->inode == inode) {
+            apr_cpystrn(out, memo->text, size);
+            return;
+        }
         if (!pa_proc_tcp(pid, "tcp", inode, out, size)
             && !pa_proc_tcp(pid, "tcp6", inode, out, size)
             && !pa_proc_unix(pid, inode, out, size)) {
             apr_cpystrn(out, "a socket", size);
+        }
+        if (memo) {
+            memo->inode = inode;
+            apr_cpystrn(memo->text, out, sizeof(memo->text));
         }
     }
     else if (!strncmp(link, "pipe:", 5)) {
@@ -226,7 +235,7 @@ static void pa_proc_fd(pid_t pid, long fd, char *out, apr_size_t size)
     }
 }
 
-const char *pa_proc_doing(pid_t pid, char *buf)
+const char *pa_proc_doing(pid_t pid, char *buf, pa_proc_memo_t *memo)
 {
     char stat[512], path[64], sc[256], fdtext[PA_DOING_MAX / 2];
     const char *f = pa_proc_stat(pid, stat, sizeof(stat)), *verb;
@@ -289,7 +298,7 @@ const char *pa_proc_doing(pid_t pid, char *buf)
     else {
         long fd = (long)(int)arg[pa_syscalls[i].fd_arg];
 
-        pa_proc_fd(pid, fd, fdtext, sizeof(fdtext));
+        pa_proc_fd(pid, fd, fdtext, sizeof(fdtext), memo);
         apr_snprintf(buf, PA_DOING_MAX, "%s in %s() on fd %ld (%s)", verb,
                      pa_syscalls[i].name, fd, fdtext);
     }

@@ -20,15 +20,22 @@ long pa_proc_id(pid_t pid, pa_proc_id_e which);
  * any user), or -1 if it cannot be read. */
 apr_int64_t pa_proc_rss(pid_t pid);
 
-#define PA_DOING_MAX 256
+#define PA_DOING_MAX 192
+/* What a worker's last look found its descriptor to be: the socket tables
+ * are read again only for another socket. */
+typedef struct pa_proc_memo_t {
+    unsigned long inode;        /* 0 = none */
+    char text[PA_DOING_MAX / 2];
+} pa_proc_memo_t;
 /* What process pid is doing, in a few words, into buf (PA_DOING_MAX
  * bytes): "running on a CPU", or "waiting in read() on fd 7 (TCP
  * 10.0.0.4:51612 -> 10.0.0.5:5432)", "waiting in clock_nanosleep()", "in
  * disk wait in fsync() on fd 5 (/srv/db/data)"... From its stat, syscall
  * (which needs the right to trace it: root, or its parent) and fd files
  * and its network namespace's socket tables. Returns buf, or NULL when
- * not even its state can be read. For a slow request's log line: what
- * the app waits for (a database, a lock, another service). */
-const char *pa_proc_doing(pid_t pid, char *buf);
+ * not even its state can be read. For a slow request's log line and the
+ * status page: what the app waits for (a database, a lock, another
+ * service). memo: NULL, or what the last look at that process found. */
+const char *pa_proc_doing(pid_t pid, char *buf, pa_proc_memo_t *memo);
 
 #endif /* PA_PROC_H */

@@ -82,6 +82,36 @@ int pa_sb_spread(int lo, int hi, int slot_index)
     return lo + (int)((((apr_uint64_t)(hi - lo) + 1) * rev) >> 32);
 }
 
+/* A sequence lock of one writer (the manager): doing_seq is odd while
+ * the text changes, and a reader keeps its copy only if doing_seq was the
+ * same even number before and after it. */
+void pa_sb_set_doing(pa_slot_t *slot, apr_time_t start, const char *doing)
+{
+    apr_uint32_t seq = slot->doing_seq;
+
+    __atomic_store_n(&slot->doing_seq, seq + 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    slot->doing_for = start;
+    apr_cpystrn(slot->doing, doing, sizeof(slot->doing));
+    __atomic_store_n(&slot->doing_seq, seq + 2, __ATOMIC_RELEASE);
+}
+
+const char *pa_sb_get_doing(const pa_slot_t *slot, apr_time_t start,
+                            char *out)
+{
+    apr_uint32_t seq = __atomic_load_n(&slot->doing_seq, __ATOMIC_ACQUIRE);
+    apr_time_t about = slot->doing_for;
+
+    memcpy(out, slot->doing, PA_DOING_MAX);
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    if ((seq & 1) || seq != __atomic_load_n(&slot->doing_seq, __ATOMIC_RELAXED)
+        || !start || about != start) {
+        return NULL;
+    }
+    out[PA_DOING_MAX - 1] = '\0';
+    return out;
+}
+
 const char *pa_sb_socket_path(apr_pool_t *p, pa_sb_t *sb, const pa_app_t *app,
                               int slot_index)
 {

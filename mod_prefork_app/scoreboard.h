@@ -28,6 +28,7 @@
 #define PA_SCOREBOARD_H
 
 #include "mod_prefork_app.h"
+#include "proc.h"
 #include "apr_shm.h"
 #include <pthread.h>
 #include <sys/stat.h>
@@ -92,6 +93,11 @@ typedef struct pa_slot_t {
                                      * (pa_child_fail()): a CGI launcher's
                                      * 127 is not its program's */
     char uri[PA_URI_MAX];           /* current request (method + URI), NUL-terminated */
+    volatile apr_uint32_t doing_seq; /* odd while the two below change */
+    apr_time_t doing_for;           /* req_start of the request doing is
+                                     * about, 0 = none */
+    char doing[PA_DOING_MAX];       /* what its worker was last seen doing
+                                     * (pa_proc_doing()), by the manager */
 } pa_slot_t;
 
 /* A request waiting for a free worker. state is a futex word. */
@@ -333,6 +339,14 @@ pa_sb_layout_t *pa_sb_layout(pa_sb_t *sb, pa_sb_app_t *a);
  * few slots, those a pool uses most, are spread over all of it. LO when
  * hi <= lo. */
 int pa_sb_spread(int lo, int hi, int slot_index);
+/* The manager, its only writer: slot's worker, serving the request that
+ * started at start, was seen doing this (pa_proc_doing()). */
+void pa_sb_set_doing(pa_slot_t *slot, apr_time_t start, const char *doing);
+/* Anyone: what the worker was last seen doing for the request that
+ * started at start, copied into out (PA_DOING_MAX); NULL if it was not
+ * looked at for that request, or is being looked at again right now. */
+const char *pa_sb_get_doing(const pa_slot_t *slot, apr_time_t start,
+                            char *out);
 /* "<sockdir>/<app>.<slot>.sock" */
 const char *pa_sb_socket_path(apr_pool_t *p, pa_sb_t *sb, const pa_app_t *app, int slot_index);
 /* Lock an app's mutex; recovers from a dead owner (EOWNERDEAD). */

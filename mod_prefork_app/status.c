@@ -161,6 +161,8 @@ typedef struct {
     apr_uint64_t requests;
     apr_time_t req_start;           /* 0: no request in flight */
     char uri[PA_URI_MAX];
+    char doing[PA_DOING_MAX];       /* what the manager saw its worker do
+                                     * during it; "" = not looked at */
     apr_int64_t rss;                /* bytes, -1 = unknown */
     double cpu;                     /* user + system seconds, < 0 = unknown */
 } st_worker_t;
@@ -419,6 +421,9 @@ static void st_app_workers(st_app_t *sa, pa_sb_t *sb, pa_sb_app_t *a,
         w->uri[sizeof(w->uri) - 1] = '\0';
         if (!w->req_start) {
             w->uri[0] = '\0';
+        }
+        if (!pa_sb_get_doing(slot, w->req_start, w->doing)) {
+            w->doing[0] = '\0';
         }
         if (usage) {
             st_proc_usage(w);
@@ -730,9 +735,10 @@ static void st_json_app(request_rec *r, const st_snapshot_t *snap,
                    st_state_name(w->state),
                    st_seconds(snap->now - w->started_at), w->requests);
         if (w->req_start) {
-            ap_rprintf(r, "\"request\":{\"uri\":%s,\"seconds\":%.6f},",
-                       st_json_str(p, w->uri),
-                       st_seconds(snap->now - w->req_start));
+            ap_rprintf(r, "\"request\":{\"uri\":%s,\"seconds\":%.6f,"
+                       "\"doing\":%s},", st_json_str(p, w->uri),
+                       st_seconds(snap->now - w->req_start),
+                       *w->doing ? st_json_str(p, w->doing) : "null");
         }
         else {
             ap_rputs("\"request\":null,", r);
@@ -1255,7 +1261,13 @@ static void st_html_app(request_rec *r, const st_snapshot_t *snap,
                    w->requests,
                    w->cpu < 0 ? "-" : apr_psprintf(p, "%.2f s", w->cpu),
                    st_human_bytes(p, w->rss),
-                   w->req_start ? st_html_text(p, w->uri) : "",
+                   w->req_start
+                   ? (*w->doing ? apr_pstrcat(p, st_html_text(p, w->uri),
+                                              "<br><small>",
+                                              st_html_text(p, w->doing),
+                                              "</small>", NULL)
+                                : st_html_text(p, w->uri))
+                   : "",
                    w->req_start
                    ? st_human_seconds(p, st_seconds(snap->now - w->req_start))
                    : "");

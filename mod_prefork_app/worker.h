@@ -34,9 +34,8 @@ typedef struct pa_worker_t {
     int respawn_busy;           /* died unasked under a claim: replace in place */
     apr_time_t slow_noted;      /* req_start of the request logged as still
                                  * running past slowlog= (PA00137) */
-    apr_time_t doing_for;       /* req_start of the request doing is about,
-                                 * read this turn for its log line, 0 = none */
-    char doing[PA_DOING_MAX];   /* pa_proc_doing() */
+    apr_time_t looked_at;       /* last pa_proc_doing() of it, 0 = none */
+    pa_proc_memo_t memo;        /* ... and what its descriptor was */
     volatile apr_uint32_t *child_failed;    /* set by an occupant that fails
                                              * before its exec (the slot's) */
     apr_time_t out_second;      /* start of the second its output lines count in */

@@ -13,7 +13,7 @@ use IO::Socket::INET ();
 use PATest qw(:all);
 use PADispatch qw(:all);
 
-plan tests => 26;
+plan tests => 29;
 
 my $app = 'dslowlog';
 my $logs = Apache::Test::vars('t_logs');
@@ -121,6 +121,18 @@ my $conn = $db->accept;
 $text = wait_for_log(qr/PA00137: [^\n]*\n/, $off) || '';
 like($text, qr/PA00137: app dslowlog slot 0 pid \d+: request "GET \/dslowlog" still running after \d+ s on this worker \(slowlog=1\), waiting in (?:read|recvfrom)\(\) on fd \d+ \(TCP 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:$dbport\)\n/,
      'PA00137 says the worker waits reading its connection to 127.0.0.1:' . $dbport) or diag($text);
+# The status page shows it too, while the request runs.
+my $seen = wait_for(sub {
+    my ($w) = grep { $_->{request} } @{ (app_status($app) || {})->{workers} || [] };
+    $w && $w->{request}{doing} ? $w->{request}{doing} : undef;
+}, timeout => 30) // '';
+like($seen, qr/^waiting in (?:read|recvfrom)\(\) on fd \d+ \(TCP 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:$dbport\)$/,
+     'status JSON: the busy worker\'s request.doing says the same');
+my $html = http()->get(base_url() . '/app-status')->{content} // '';
+like($html, qr{GET /dslowlog\?connect=$dbport<br><small>waiting in (?:read|recvfrom)\(\) on fd \d+ \(TCP 127\.0\.0\.1:\d+ -&gt; 127\.0\.0\.1:$dbport\)</small>},
+     '... and the HTML page, under the request') or diag($html =~ m{(<tr><td>\d+</td><td>\d+</td><td>busy.*)});
 close $conn if $conn;
 is(bg_result($ja)->{status}, 200, 'answered once the "database" hangs up');
+my ($idle) = @{ (app_status($app) || {})->{workers} || [] };
+is($idle && $idle->{request}, undef, 'and once it is over, no request (nor doing) shown');
 close $db;

@@ -44,7 +44,7 @@ static const char *doing_until(const char *prefix, char *buf)
     const char *d = NULL;
 
     while (tries-- > 0) {
-        d = pa_proc_doing(kid, buf);
+        d = pa_proc_doing(kid, buf, NULL);
         if (d && !strncmp(d, prefix, strlen(prefix))) {
             break;
         }
@@ -120,6 +120,29 @@ static void check_tcp_reader(int family, const char *addr)
     close(afd);
     close(cfd);
     close(lfd);
+}
+
+/* A memo: the socket tables are not read again for the same socket. */
+static void test_memo(void **state)
+{
+    pa_proc_memo_t memo = { 0, "" };
+    char buf[PA_DOING_MAX], want[PA_DOING_MAX];
+    int sv[2];
+
+    (void)state;
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    kid = fork_reader(sv[0]);
+    need_syscall();
+    doing_until("waiting in read()", buf);
+    snprintf(want, sizeof(want), "waiting in read() on fd %d (a unix socket)", sv[0]);
+    assert_string_equal(pa_proc_doing(kid, buf, &memo), want);
+    assert_true(memo.inode != 0);
+    assert_string_equal(memo.text, "a unix socket");
+    strcpy(memo.text, "remembered");
+    snprintf(want, sizeof(want), "waiting in read() on fd %d (remembered)", sv[0]);
+    assert_string_equal(pa_proc_doing(kid, buf, &memo), want);
+    close(sv[0]);
+    close(sv[1]);
 }
 
 static void test_tcp_read(void **state)
@@ -245,7 +268,7 @@ static void test_gone(void **state)
         _exit(0);
     }
     waitpid(pid, NULL, 0);
-    assert_null(pa_proc_doing(pid, buf));
+    assert_null(pa_proc_doing(pid, buf, NULL));
 }
 
 static void test_stat_and_rss(void **state)
@@ -269,6 +292,7 @@ int main(void)
         cmocka_unit_test_teardown(test_tcp6_read, teardown),
         cmocka_unit_test_teardown(test_pipe_read, teardown),
         cmocka_unit_test_teardown(test_unix_read, teardown),
+        cmocka_unit_test_teardown(test_memo, teardown),
         cmocka_unit_test_teardown(test_flock, teardown),
         cmocka_unit_test_teardown(test_sleep_no_fd, teardown),
         cmocka_unit_test_teardown(test_running_and_stopped, teardown),

@@ -813,6 +813,27 @@ static void claims_mark_at(fixture_t *f, int i, int n)
     }
 }
 
+/* What the manager saw a worker do is read back only for the request it
+ * was seen during, and not while it is being rewritten. */
+static void test_doing(void **state)
+{
+    fixture_t *f = *state;
+    pa_slot_t *slot = pa_sb_slot(f->sb, f->a, 0);
+    char out[PA_DOING_MAX];
+
+    assert_null(pa_sb_get_doing(slot, 1000, out));
+    pa_sb_set_doing(slot, 1000, "waiting in read() on fd 7 (a pipe)");
+    assert_string_equal(pa_sb_get_doing(slot, 1000, out), "waiting in read() on fd 7 (a pipe)");
+    assert_null(pa_sb_get_doing(slot, 2000, out));     /* another request */
+    assert_null(pa_sb_get_doing(slot, 0, out));        /* none */
+    slot->doing_seq++;                                  /* a writer midway */
+    assert_null(pa_sb_get_doing(slot, 1000, out));
+    slot->doing_seq++;
+    pa_sb_set_doing(slot, 2000, "running on a CPU");
+    assert_string_equal(pa_sb_get_doing(slot, 2000, out), "running on a CPU");
+    assert_null(pa_sb_get_doing(slot, 1000, out));
+}
+
 /* With a range, the claim that reaches the slot's own limit marks it. */
 static void test_max_requests_range(void **state)
 {
@@ -1565,6 +1586,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sweep_checks_life_when_asked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_max_requests_retires, setup, teardown),
         cmocka_unit_test(test_spread),
+        cmocka_unit_test_setup_teardown(test_doing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_max_requests_range, setup, teardown),
         cmocka_unit_test_setup_teardown(test_renewal_mark_and_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recycling_waits_out_backoff, setup, teardown),
