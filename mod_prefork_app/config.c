@@ -1846,6 +1846,12 @@ int pa_app_allowed(const pa_app_t *app, const server_rec *s)
     return 0;
 }
 
+server_rec *pa_app_log_server(const pa_app_t *app, server_rec *main_s)
+{
+    return app->vhosts && app->vhosts->nelts == 1
+           ? APR_ARRAY_IDX(app->vhosts, 0, server_rec *) : main_s;
+}
+
 /* The largest pid this machine hands out. */
 static long pid_limit(void)
 {

@@ -228,6 +228,10 @@ pa_app_t *pa_find_app(const pa_server_conf_t *conf, const char *name);
 /* May a request served by s use app? Only the virtual hosts whose sections
  * name it may, when the main server's directives do not (see config.c). */
 int pa_app_allowed(const pa_app_t *app, const server_rec *s);
+/* Where the app's workers' own output is logged: the error log of the one
+ * virtual host the app serves alone (the customer's, in shared hosting),
+ * else main's. */
+server_rec *pa_app_log_server(const pa_app_t *app, server_rec *main_s);
 /* Checks what can only be checked once the whole configuration is read
  * (cache names, SetHandler prefork-app:NAME). Logs file:line and returns
  * !OK on the first problem. Runs from check_config, so also at -t. */

@@ -604,6 +604,7 @@ void pa_worker_read_output(pa_worker_t *w, server_rec *s, int final)
     /* Final: a full pipe's worth, not what a grandchild still writes. */
     int reads = 0, max = final ? 4 * PA_OUTPUT_READS : PA_OUTPUT_READS;
 
+    s = pa_app_log_server(w->app, s);
     pa_worker_output_second(w, s, apr_time_now(), 0);
     for (;;) {
         ssize_t n;

@@ -117,7 +117,8 @@ void pa_worker_hangup(pa_worker_t *w);
 void pa_worker_unkeep(pa_worker_t *w);
 /* Still running (not exited, even unreaped)? Leaves an exit to be reaped. */
 int pa_worker_running(const pa_worker_t *w);
-/* Log the complete lines the occupant wrote; all of it once final. */
+/* Log the complete lines the occupant wrote (to its app's host's log:
+ * pa_app_log_server()); all of it once final. */
 void pa_worker_read_output(pa_worker_t *w, server_rec *s, int final);
 /* The occupant was reaped: log the rest of its output, forget it. */
 void pa_worker_gone(pa_worker_t *w, server_rec *s);
