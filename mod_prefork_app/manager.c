@@ -1267,6 +1267,7 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
     int *under = ma->under, nunder = 0;
     int serving_retirees = 0, target, i, n = (int)ma->nslots;
     int unproven = 0, held = 0;
+    apr_uint32_t nbusy = 0;
     int retiring = m->mode == PA_MODE_RETIRE;
     int reload_batch = 0, spawned = 1;
     apr_uint32_t waiting;
@@ -1321,6 +1322,7 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
 
         if (st == PA_SLOT_BUSY) {
             (*busy_total)++;
+            nbusy++;
             if (!pa_sb_pid_alive(slot->client_pid)) {
                 /* The httpd child holding it died: never leak it as busy. */
                 ap_log_error(APLOG_MARK, APLOG_WARNING, 0, m->s, PALOGNO(00109)
@@ -1537,6 +1539,9 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
     unproven += nspawn + nunder;
     if (held) {
         live += pa_mgr_hold_retirees(m, ma, now, unproven);
+    }
+    if (nbusy > a->c.busy_max) {
+        a->c.busy_max = nbusy;      /* php-fpm's "max active processes" */
     }
     if (waiting && live + serving_retirees == 0
         && pa_sb_backoff_outlasts(a, now,

@@ -172,6 +172,8 @@ typedef struct pa_app_counters_t {
                                              * pa_sb_latency_bounds[i]; the
                                              * last: longer than all */
     volatile apr_uint32_t queue_max;        /* longest queue seen */
+    volatile apr_uint32_t busy_max;         /* most workers busy at once, as
+                                             * the manager saw at its turns */
 } pa_app_counters_t;
 
 /* The upper bounds of the request time histogram since start

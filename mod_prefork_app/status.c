@@ -175,6 +175,7 @@ typedef struct {
     apr_uint32_t queue_len;
     apr_uint32_t queue_room;        /* waiter records: most that can wait */
     apr_uint32_t queue_max;
+    apr_uint32_t busy_max;
     apr_uint32_t backoff_level;
     int kept;                       /* workers reached over kept connections */
     apr_uint64_t minute_requests;   /* finished in the window */
@@ -372,6 +373,7 @@ static void st_app_counters(st_app_t *sa, const pa_app_counters_t *c)
     sa->c[C_AUTH_GRANTED] = c->auth_granted;
     sa->c[C_AUTH_REFUSED] = c->auth_refused;
     sa->queue_max = c->queue_max;
+    sa->busy_max = c->busy_max;
     /* Cumulative, as a histogram's buckets are: each read once, so that
      * they never decrease along the bounds. */
     sa->timed = 0;
@@ -701,10 +703,11 @@ static void st_json_app(request_rec *r, const st_snapshot_t *snap,
                st_json_strs(p, app->sendfile_dirs),
                sa->nslots, st_sched_name(app), app->nice);
     ap_rprintf(r, "\"processes\":{\"total\":%u,\"starting\":%u,\"idle\":%u,"
-               "\"busy\":%u,\"stopping\":%u},",
+               "\"busy\":%u,\"stopping\":%u,\"busy_max\":%u},",
                (unsigned)sa->workers->nelts,
                sa->nstate[PA_SLOT_STARTING], sa->nstate[PA_SLOT_IDLE],
-               sa->nstate[PA_SLOT_BUSY], sa->nstate[PA_SLOT_STOPPING]);
+               sa->nstate[PA_SLOT_BUSY], sa->nstate[PA_SLOT_STOPPING],
+               sa->busy_max);
     ap_rprintf(r, "\"queue\":{\"length\":%u,\"max\":%u,\"capacity\":%u},"
                "\"crash_backoff_level\":%u,",
                sa->queue_len, sa->queue_max, sa->queue_room,
@@ -870,6 +873,7 @@ static double st_v_max(const st_app_t *sa) { return sa->app->max_procs; }
 static double st_v_queue(const st_app_t *sa) { return sa->queue_len; }
 static double st_v_queue_max(const st_app_t *sa) { return sa->queue_max; }
 static double st_v_queue_room(const st_app_t *sa) { return sa->queue_room; }
+static double st_v_busy_max(const st_app_t *sa) { return sa->busy_max; }
 static double st_v_rps(const st_app_t *sa) { return sa->rps; }
 static double st_v_backoff(const st_app_t *sa) { return sa->backoff_level; }
 static double st_v_rss(const st_app_t *sa)
@@ -910,6 +914,9 @@ static void st_metrics_apps(request_rec *r, const st_snapshot_t *snap,
                       "Configured minimum pool size.", st_v_min);
     st_prom_app_gauge(r, snap, labels, "prefork_app_workers_max",
                       "Configured maximum pool size.", st_v_max);
+    st_prom_app_gauge(r, snap, labels, "prefork_app_workers_busy_max",
+                      "Most workers busy at once seen (at the manager's "
+                      "turns, 4 a second or more).", st_v_busy_max);
     st_prom_app_gauge(r, snap, labels, "prefork_app_queue_length",
                       "Requests waiting for a free worker now.", st_v_queue);
     st_prom_app_gauge(r, snap, labels, "prefork_app_queue_length_max",
@@ -1217,11 +1224,11 @@ static void st_html_app(request_rec *r, const st_snapshot_t *snap,
                : app->protocol == PA_PROTO_CGI ? "a new one per request, "
                                                  "and a process (CGI)"
                : "a new one per request (keep-conn=off)");
-    ap_rprintf(r, "<dt>Workers: %d total, %u starting, %u idle, %u busy, "
-               "%u stopping (%u slots)</dt>\n", sa->workers->nelts,
-               sa->nstate[PA_SLOT_STARTING], sa->nstate[PA_SLOT_IDLE],
-               sa->nstate[PA_SLOT_BUSY], sa->nstate[PA_SLOT_STOPPING],
-               sa->nslots);
+    ap_rprintf(r, "<dt>Workers: %d total, %u starting, %u idle, %u busy "
+               "(at most %u at once), %u stopping (%u slots)</dt>\n",
+               sa->workers->nelts, sa->nstate[PA_SLOT_STARTING],
+               sa->nstate[PA_SLOT_IDLE], sa->nstate[PA_SLOT_BUSY],
+               sa->busy_max, sa->nstate[PA_SLOT_STOPPING], sa->nslots);
     ap_rprintf(r, "<dt>Queue: %u waiting, %u at most, room for %u</dt>\n",
                sa->queue_len, sa->queue_max, sa->queue_room);
     ap_rprintf(r, "<dt>Last minute: %" APR_UINT64_T_FMT " requests, "

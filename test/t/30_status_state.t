@@ -169,13 +169,20 @@ ok(defined $secs && $secs >= 0.25 && $secs < ($w->{age_seconds} // 0),
     or diag('seconds: ', $secs // 'undef', '; the worker\'s age: ',
             $w->{age_seconds} // 'undef');
 is($app_busy->{processes}{busy}, 1, 'JSON: one busy, counted');
+# The most busy at once: the manager sees this one at its next turn.
+my $most = wait_for(sub { ((app_status($APP) || {})->{processes} || {})->{busy_max} }, timeout => 10);
+ok($most && $most >= 1 && $most <= 2, "JSON: processes.busy_max $most, within the pool of 2")
+    or diag(explain(app_status($APP)->{processes}));
 
 $section = html_section() || '';
 ok(index($section, 'held-&lt;b&gt;&quot;q&quot;&amp;amp;') >= 0, 'HTML: the URI, escaped');
 ok(index($section, $marker) < 0, 'HTML: never the raw markup');
+like($section, qr{1 busy \(at most [12] at once\)}, 'HTML: busy, and the most at once');
 $m = metrics();
 is(metric_value($m, 'prefork_app_workers', app => $APP, state => 'busy'), 1,
    'metrics: 1 busy worker');
+ok((metric_value($m, 'prefork_app_workers_busy_max', app => $APP) // 0) >= 1,
+   'metrics: prefork_app_workers_busy_max');
 
 # Release it: the answer comes from the worker the page showed as busy.
 my $file = Apache::Test::vars('t_logs') . "/$hold";

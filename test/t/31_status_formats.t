@@ -75,7 +75,7 @@ is("$app->{pool}{sched} $app->{pool}{nice}", 'batch 0', 'JSON: sched=batch, nice
 is("$app->{pool}{reply_buffer} $app->{pool}{reply_spool} $app->{pool}{body_spool}", '1048576 0 0',
    'JSON: reply-buffer 1M, reply-spool and body-spool off by default');
 check_keys('app.processes', $app->{processes}, map { $_ => 'int' }
-           qw(total starting idle busy stopping));
+           qw(total starting idle busy stopping busy_max));
 check_keys('app.queue', $app->{queue}, length => 'int', max => 'int', capacity => 'int');
 check_keys('app.last_minute', $app->{last_minute}, requests => 'int', per_second => 'num',
            p50_seconds => 'num|null', p99_seconds => 'num|null');
