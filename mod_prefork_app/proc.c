@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,8 +70,14 @@ apr_int64_t pa_proc_rss(pid_t pid)
 }
 
 /* The system calls a worker is found waiting in, and which argument is a
- * descriptor (-1: none). Those missing on some architectures (aarch64 has
- * only ppoll, pselect6, epoll_pwait) under #ifdef. */
+ * descriptor: 0 (the first), PA_NO_FD, PA_POLL_FDS (a struct pollfd
+ * array and its length: database clients, libcurl and resolvers wait in
+ * poll()) or PA_EPOLL_FDS (an epoll instance: what it watches). Those
+ * missing on some architectures (aarch64 has only ppoll, pselect6,
+ * epoll_pwait) under #ifdef. */
+#define PA_NO_FD -1
+#define PA_POLL_FDS -2
+#define PA_EPOLL_FDS -3
 #define PA_SC(name, fd) { SYS_##name, #name, fd }
 static const struct {
     long nr;
@@ -82,22 +89,24 @@ static const struct {
     PA_SC(sendto, 0), PA_SC(sendmsg, 0), PA_SC(sendfile, 0),
     PA_SC(splice, 0), PA_SC(connect, 0), PA_SC(accept, 0), PA_SC(accept4, 0),
     PA_SC(fsync, 0), PA_SC(fdatasync, 0), PA_SC(flock, 0), PA_SC(fcntl, 0),
-    PA_SC(ppoll, -1), PA_SC(pselect6, -1), PA_SC(epoll_pwait, -1),
-    PA_SC(futex, -1), PA_SC(nanosleep, -1), PA_SC(clock_nanosleep, -1),
-    PA_SC(wait4, -1), PA_SC(waitid, -1), PA_SC(rt_sigsuspend, -1),
-    PA_SC(rt_sigtimedwait, -1), PA_SC(semop, -1), PA_SC(semtimedop, -1),
-    PA_SC(msgrcv, -1), PA_SC(io_getevents, -1),
+    PA_SC(ppoll, PA_POLL_FDS), PA_SC(epoll_pwait, PA_EPOLL_FDS),
+    PA_SC(pselect6, PA_NO_FD), PA_SC(futex, PA_NO_FD),
+    PA_SC(nanosleep, PA_NO_FD), PA_SC(clock_nanosleep, PA_NO_FD),
+    PA_SC(wait4, PA_NO_FD), PA_SC(waitid, PA_NO_FD),
+    PA_SC(rt_sigsuspend, PA_NO_FD), PA_SC(rt_sigtimedwait, PA_NO_FD),
+    PA_SC(semop, PA_NO_FD), PA_SC(semtimedop, PA_NO_FD),
+    PA_SC(msgrcv, PA_NO_FD), PA_SC(io_getevents, PA_NO_FD),
 #ifdef SYS_poll
-    PA_SC(poll, -1),
+    PA_SC(poll, PA_POLL_FDS),
 #endif
 #ifdef SYS_select
-    PA_SC(select, -1),
+    PA_SC(select, PA_NO_FD),
 #endif
 #ifdef SYS_epoll_wait
-    PA_SC(epoll_wait, -1),
+    PA_SC(epoll_wait, PA_EPOLL_FDS),
 #endif
 #ifdef SYS_pause
-    PA_SC(pause, -1),
+    PA_SC(pause, PA_NO_FD),
 #endif
 };
 #undef PA_SC
@@ -132,10 +141,12 @@ static int pa_proc_addr(const char *hex, char *out, apr_size_t size)
     return 1;
 }
 
-/* The TCP socket inode in the process's table ("tcp" or "tcp6"). */
-static int pa_proc_tcp(pid_t pid, const char *table, unsigned long inode,
-                       char *out, apr_size_t size)
+/* The socket inode in one of the process's internet tables ("tcp",
+ * "tcp6", "udp", "udp6"). */
+static int pa_proc_inet(pid_t pid, const char *table, unsigned long inode,
+                        char *out, apr_size_t size)
 {
+    int tcp = table[0] == 't';
     char path[64], line[512];
     int found = 0;
     FILE *f;
@@ -156,11 +167,11 @@ static int pa_proc_tcp(pid_t pid, const char *table, unsigned long inode,
             || !pa_proc_addr(remote, r, sizeof(r))) {
             continue;
         }
-        if (st == 0x0A) {
+        if (tcp && st == 0x0A) {
             apr_snprintf(out, size, "TCP, listening on %s", l);
         }
         else {
-            apr_snprintf(out, size, "TCP %s -> %s", l, r);
+            apr_snprintf(out, size, "%s %s -> %s", tcp ? "TCP" : "UDP", l, r);
         }
         found = 1;
     }
@@ -197,6 +208,56 @@ static int pa_proc_unix(pid_t pid, unsigned long inode, char *out,
     return found;
 }
 
+/* The descriptors of a poll(): its first one watched into *fd (negative
+ * ones are not); how many it watches, 0 if its array cannot be read (the
+ * process's memory, which needs the right to trace it). */
+static int pa_proc_poll_fds(pid_t pid, unsigned long addr,
+                            unsigned long nfds, long *fd)
+{
+    struct pollfd pfd[16];
+    char path[64];
+    unsigned long k, n = nfds < 16 ? nfds : 16;
+    int mem, watched = 0;
+
+    apr_snprintf(path, sizeof(path), "/proc/%ld/mem", (long)pid);
+    if (!n || (mem = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+        return 0;
+    }
+    if (pread(mem, pfd, n * sizeof(pfd[0]), (off_t)addr)
+        == (ssize_t)(n * sizeof(pfd[0]))) {
+        for (k = 0; k < n; k++) {
+            if (pfd[k].fd >= 0 && !watched++) {
+                *fd = pfd[k].fd;
+            }
+        }
+    }
+    close(mem);
+    return watched;
+}
+
+/* The descriptors an epoll instance watches (its fdinfo's "tfd:" lines):
+ * the first into *fd; how many. */
+static int pa_proc_epoll_fds(pid_t pid, long epfd, long *fd)
+{
+    char path[64], line[256];
+    int watched = 0;
+    FILE *f;
+
+    apr_snprintf(path, sizeof(path), "/proc/%ld/fdinfo/%ld", (long)pid, epfd);
+    if (!(f = fopen(path, "re"))) {
+        return 0;
+    }
+    while (fgets(line, sizeof(line), f)) {
+        long tfd;
+
+        if (sscanf(line, "tfd: %ld", &tfd) == 1 && !watched++) {
+            *fd = tfd;
+        }
+    }
+    fclose(f);
+    return watched;
+}
+
 /* What descriptor fd of the process is: "TCP a -> b", a path, "a pipe". */
 static void pa_proc_fd(pid_t pid, long fd, char *out, apr_size_t size,
                        pa_proc_memo_t *memo)
@@ -217,8 +278,10 @@ static void pa_proc_fd(pid_t pid, long fd, char *out, apr_size_t size,
             apr_cpystrn(out, memo->text, size);
             return;
         }
-        if (!pa_proc_tcp(pid, "tcp", inode, out, size)
-            && !pa_proc_tcp(pid, "tcp6", inode, out, size)
+        if (!pa_proc_inet(pid, "tcp", inode, out, size)
+            && !pa_proc_inet(pid, "tcp6", inode, out, size)
+            && !pa_proc_inet(pid, "udp", inode, out, size)
+            && !pa_proc_inet(pid, "udp6", inode, out, size)
             && !pa_proc_unix(pid, inode, out, size)) {
             apr_cpystrn(out, "a socket", size);
         }
@@ -237,11 +300,12 @@ static void pa_proc_fd(pid_t pid, long fd, char *out, apr_size_t size,
 
 const char *pa_proc_doing(pid_t pid, char *buf, pa_proc_memo_t *memo)
 {
-    char stat[512], path[64], sc[256], fdtext[PA_DOING_MAX / 2];
+    char stat[512], path[64], sc[256], fdtext[PA_DOING_MAX / 2], more[32];
     const char *f = pa_proc_stat(pid, stat, sizeof(stat)), *verb;
     unsigned long arg[6];
     apr_size_t i;
-    long nr;
+    long nr, fd = -1;
+    int nfds;
     char state;
 
     if (!f || sscanf(f, " %c", &state) != 1) {
@@ -290,17 +354,33 @@ const char *pa_proc_doing(pid_t pid, char *buf, pa_proc_memo_t *memo)
     }
     if (i == sizeof(pa_syscalls) / sizeof(pa_syscalls[0])) {
         apr_snprintf(buf, PA_DOING_MAX, "%s in system call %ld", verb, nr);
+        return buf;
     }
-    else if (pa_syscalls[i].fd_arg < 0) {
+    switch (pa_syscalls[i].fd_arg) {
+    case PA_POLL_FDS:
+        nfds = pa_proc_poll_fds(pid, arg[0], arg[1], &fd);
+        break;
+    case PA_EPOLL_FDS:
+        nfds = pa_proc_epoll_fds(pid, (long)(int)arg[0], &fd);
+        break;
+    case PA_NO_FD:
+        nfds = 0;
+        break;
+    default:
+        fd = (long)(int)arg[pa_syscalls[i].fd_arg];
+        nfds = 1;
+    }
+    if (nfds <= 0) {
         apr_snprintf(buf, PA_DOING_MAX, "%s in %s()", verb,
                      pa_syscalls[i].name);
+        return buf;
     }
-    else {
-        long fd = (long)(int)arg[pa_syscalls[i].fd_arg];
-
-        pa_proc_fd(pid, fd, fdtext, sizeof(fdtext), memo);
-        apr_snprintf(buf, PA_DOING_MAX, "%s in %s() on fd %ld (%s)", verb,
-                     pa_syscalls[i].name, fd, fdtext);
+    pa_proc_fd(pid, fd, fdtext, sizeof(fdtext), memo);
+    more[0] = '\0';
+    if (nfds > 1) {
+        apr_snprintf(more, sizeof(more), " and %d more", nfds - 1);
     }
+    apr_snprintf(buf, PA_DOING_MAX, "%s in %s() on fd %ld (%s)%s", verb,
+                 pa_syscalls[i].name, fd, fdtext, more);
     return buf;
 }

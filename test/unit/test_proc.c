@@ -15,6 +15,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -157,6 +159,116 @@ static void test_tcp6_read(void **state)
     check_tcp_reader(AF_INET6, "[::1]");
 }
 
+/* A client connected to a loopback listener: *cfd (and the accepted end
+ * *afd, the listener *lfd); want gets "TCP a -> b" of the client. */
+static void tcp_pair(int *lfd, int *cfd, int *afd, char *want, size_t size)
+{
+    struct sockaddr_in sa, peer;
+    socklen_t len = sizeof(sa);
+
+    *lfd = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(*lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(listen(*lfd, 1), 0);
+    assert_int_equal(getsockname(*lfd, (struct sockaddr *)&sa, &len), 0);
+    *cfd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_int_equal(connect(*cfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    *afd = accept(*lfd, NULL, NULL);
+    len = sizeof(peer);
+    assert_int_equal(getsockname(*cfd, (struct sockaddr *)&peer, &len), 0);
+    snprintf(want, size, "TCP 127.0.0.1:%u -> 127.0.0.1:%u", ntohs(peer.sin_port),
+             ntohs(sa.sin_port));
+}
+
+/* poll(): the descriptor comes from the array in the process's memory
+ * (where database clients wait: libpq, libmysqlclient, libcurl). */
+static void test_poll(void **state)
+{
+    char buf[PA_DOING_MAX], want[PA_DOING_MAX], tcp[96];
+    const char *d;
+    int lfd, cfd, afd, p[2];
+
+    (void)state;
+    tcp_pair(&lfd, &cfd, &afd, tcp, sizeof(tcp));
+    assert_int_equal(pipe(p), 0);
+    kid = fork();
+    if (kid == 0) {
+        struct pollfd pfd[3] = { { -1, POLLIN, 0 }, { cfd, POLLIN, 0 }, { p[0], POLLIN, 0 } };
+
+        poll(pfd, 3, -1);
+        _exit(0);
+    }
+    need_syscall();
+    d = doing_until("waiting in ", buf);
+    /* poll(), or ppoll() where the C library makes one of the other */
+    snprintf(want, sizeof(want), "poll() on fd %d (%s) and 1 more", cfd, tcp);
+    assert_true(strstr(d, want) && (!strncmp(d, "waiting in poll()", 17)
+                                    || !strncmp(d, "waiting in ppoll()", 18)));
+    close(p[0]);
+    close(p[1]);
+    close(afd);
+    close(cfd);
+    close(lfd);
+}
+
+/* epoll_wait(): what the epoll instance watches, from its fdinfo. */
+static void test_epoll(void **state)
+{
+    struct epoll_event ev;
+    char buf[PA_DOING_MAX], want[PA_DOING_MAX];
+    const char *d;
+    int ep = epoll_create1(0), p[2];
+
+    (void)state;
+    assert_int_equal(pipe(p), 0);
+    memset(&ev, 0, sizeof(ev));
+    ev.events = EPOLLIN;
+    assert_int_equal(epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev), 0);
+    kid = fork();
+    if (kid == 0) {
+        epoll_wait(ep, &ev, 1, -1);
+        _exit(0);
+    }
+    need_syscall();
+    d = doing_until("waiting in ", buf);
+    snprintf(want, sizeof(want), "() on fd %d (a pipe)", p[0]);
+    assert_true(strstr(d, want) && (!strncmp(d, "waiting in epoll_wait()", 23)
+                                    || !strncmp(d, "waiting in epoll_pwait()", 24)));
+    close(p[0]);
+    close(p[1]);
+    close(ep);
+}
+
+/* A UDP socket (a resolver's query): its two ends. */
+static void test_udp(void **state)
+{
+    struct sockaddr_in a, b;
+    socklen_t len = sizeof(a);
+    char buf[PA_DOING_MAX], want[PA_DOING_MAX];
+    int sa = socket(AF_INET, SOCK_DGRAM, 0), sb = socket(AF_INET, SOCK_DGRAM, 0);
+
+    (void)state;
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    b = a;
+    assert_int_equal(bind(sa, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(bind(sb, (struct sockaddr *)&b, sizeof(b)), 0);
+    assert_int_equal(getsockname(sb, (struct sockaddr *)&b, &len), 0);
+    assert_int_equal(connect(sa, (struct sockaddr *)&b, sizeof(b)), 0);
+    len = sizeof(a);
+    assert_int_equal(getsockname(sa, (struct sockaddr *)&a, &len), 0);
+    kid = fork_reader(sa);
+    need_syscall();
+    snprintf(want, sizeof(want), "waiting in read() on fd %d (UDP 127.0.0.1:%u -> 127.0.0.1:%u)",
+             sa, ntohs(a.sin_port), ntohs(b.sin_port));
+    assert_string_equal(doing_until("waiting in read()", buf), want);
+    close(sa);
+    close(sb);
+}
+
 static void test_pipe_read(void **state)
 {
     char buf[PA_DOING_MAX], want[PA_DOING_MAX];
@@ -293,6 +405,9 @@ int main(void)
         cmocka_unit_test_teardown(test_pipe_read, teardown),
         cmocka_unit_test_teardown(test_unix_read, teardown),
         cmocka_unit_test_teardown(test_memo, teardown),
+        cmocka_unit_test_teardown(test_poll, teardown),
+        cmocka_unit_test_teardown(test_epoll, teardown),
+        cmocka_unit_test_teardown(test_udp, teardown),
         cmocka_unit_test_teardown(test_flock, teardown),
         cmocka_unit_test_teardown(test_sleep_no_fd, teardown),
         cmocka_unit_test_teardown(test_running_and_stopped, teardown),
