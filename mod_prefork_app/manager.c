@@ -398,7 +398,7 @@ static void pa_mgr_write_pidfile(pa_manager_t *m)
 static int pa_mgr_signals(void)
 {
     static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGUSR1, SIGHUP,
-                                SIGWINCH, 0 };
+                                SIGUSR2, SIGWINCH, 0 };
     sigset_t set;
     int i;
 
@@ -1942,20 +1942,24 @@ static void pa_mgr_handle_signals(pa_manager_t *m, int *reap)
             }
             break;
         case SIGHUP:
-            /* FCGI::ProcManager's and uWSGI's reload: every app's workers
-             * replaced as at a touch-reload, httpd left alone. (httpd's
-             * own restart goes to httpd's parent, which makes a new
-             * manager; a retiring one has no new code to load.) */
+        case SIGUSR2:
+            /* FCGI::ProcManager's and uWSGI's reload (SIGHUP), php-fpm's
+             * (SIGUSR2, which would otherwise end the manager): every
+             * app's workers replaced as at a touch-reload, httpd left
+             * alone. (httpd's own restart goes to httpd's parent, which
+             * makes a new manager; a retiring one has no new code to
+             * load.) */
             if (m->mode == PA_MODE_RUN) {
                 for (i = 0; i < m->napps; i++) {
                     pa_mgr_start_reload(&m->apps[i]);
                 }
                 ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, m->s,
                              PALOGNO(00142) "manager pid %" APR_PID_T_FMT
-                             ": told to reload (SIGHUP); replacing the "
+                             ": told to reload (%s); replacing the "
                              "workers of every app, one of each first, then "
                              "the others once it has proven itself",
-                             getpid());
+                             getpid(), si.ssi_signo == SIGHUP ? "SIGHUP"
+                                                              : "SIGUSR2");
             }
             break;
         default:

@@ -11,7 +11,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PALoad;
 
-plan tests => 11;
+plan tests => 14;
 
 my $hello = hello_path();
 my $echo = app_path('echo');
@@ -50,3 +50,16 @@ is($h->counter('hupecho', 'recycled_touch_reload'), 1, '... and one of the other
 is(scalar $h->pids('hupnone'), 0, 'an on-demand app with none up: none started for it');
 is_deeply([ $h->pid, $h->manager_pid ], [ $httpd, $mgr ], 'neither httpd nor the manager restarted');
 is($h->get('/hupecho')->{status}, 200, 'the apps serve');
+
+# php-fpm's signal for the same: SIGUSR2 (by default it would end the
+# manager).
+%was = map { $_ => 1 } $h->pids('hup'), $h->pids('hupecho');
+$off = error_log_offset($h->log_file);
+kill 'USR2', $mgr;
+ok(wait_for(sub {
+        my @p = ($h->pids('hup'), $h->pids('hupecho'));
+        @p == 4 && !grep { $was{$_} } @p;
+    }, timeout => 60), 'SIGUSR2: every worker replaced again');
+ok(wait_for_log(qr/PA00142: manager pid $mgr: told to reload \(SIGUSR2\)/, $off, file => $h->log_file),
+   '... said so (PA00142)');
+is($h->manager_pid, $mgr, '... by the same manager');
