@@ -397,8 +397,8 @@ static void pa_mgr_write_pidfile(pa_manager_t *m)
 /* Signals arrive on a signalfd, so the loop sees them between polls. */
 static int pa_mgr_signals(void)
 {
-    static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGUSR1, SIGHUP,
-                                SIGUSR2, SIGWINCH, 0 };
+    static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGUSR1,
+                                SIGHUP, SIGUSR2, SIGWINCH, 0 };
     sigset_t set;
     int i;
 
@@ -1921,6 +1921,7 @@ static void pa_mgr_handle_signals(pa_manager_t *m, int *reap)
             break;
         case SIGTERM:
         case SIGINT:
+        case SIGQUIT:               /* php-fpm's graceful stop: no core */
             if (m->mode != PA_MODE_STOP) {
                 pa_mgr_enter_stop(m, "told to stop");
             }

@@ -11,7 +11,7 @@ use Time::HiRes ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 5;
+plan tests => 9;
 
 my $echo = app_path('echo');
 my $h = PATest::Httpd->new(conf => <<"EOF");
@@ -37,4 +37,17 @@ my $res = $h->get('/e?whoami=1');
 is($res->{status}, 200, 'a request right after it exited waits for the next manager: 200')
     or diag(error_log_since($off, $h->log_file));
 ok(wait_for_log(qr/PA00119/, $off, file => $h->log_file), 'the parent started a new manager');
+
+# SIGQUIT (php-fpm's graceful stop) does the same, without a core dump:
+# the manager says it was told to stop, and stops its workers first.
+ok(wait_for(sub { my $m = $h->manager_pid; $m && $m != $mgr && $h->get('/e')->{status} == 200 }),
+   'the new manager serves');
+$mgr = $h->manager_pid;
+$off = error_log_offset($h->log_file);
+ok($mgr && kill('QUIT', $mgr), 'SIGQUIT to the manager');
+ok(wait_for_log(qr/PA00113: [^\n]*told to stop/, $off, file => $h->log_file),
+   'it stops as told (PA00113), not killed by the signal')
+    or diag(error_log_since($off, $h->log_file));
+ok(wait_for(sub { my $m = $h->manager_pid; $m && $m != $mgr && $h->get('/e')->{status} == 200 }),
+   'and a new one serves');
 $h->stop;
