@@ -1007,6 +1007,7 @@ static int pa_mgr_spawn(pa_manager_t *m, pa_mapp_t *ma, int idx)
     w->reload_gen = ma->reload_gen;
     w->rss = -1;
     w->looked_at = 0;
+    w->memo.own_path = w->sock_path;
     w->memo.inode = 0;
     slot->pid = w->pid;
     slot->started_at = w->spawned;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -72,12 +73,14 @@ apr_int64_t pa_proc_rss(pid_t pid)
 /* The system calls a worker is found waiting in, and which argument is a
  * descriptor: 0 (the first), PA_NO_FD, PA_POLL_FDS (a struct pollfd
  * array and its length: database clients, libcurl and resolvers wait in
- * poll()) or PA_EPOLL_FDS (an epoll instance: what it watches). Those
+ * poll()), PA_EPOLL_FDS (an epoll instance: what it watches) or
+ * PA_SELECT_FDS (a count and fd_set bitmaps). Those
  * missing on some architectures (aarch64 has only ppoll, pselect6,
  * epoll_pwait) under #ifdef. */
 #define PA_NO_FD -1
 #define PA_POLL_FDS -2
 #define PA_EPOLL_FDS -3
+#define PA_SELECT_FDS -4
 #define PA_SC(name, fd) { SYS_##name, #name, fd }
 static const struct {
     long nr;
@@ -90,7 +93,7 @@ static const struct {
     PA_SC(splice, 0), PA_SC(connect, 0), PA_SC(accept, 0), PA_SC(accept4, 0),
     PA_SC(fsync, 0), PA_SC(fdatasync, 0), PA_SC(flock, 0), PA_SC(fcntl, 0),
     PA_SC(ppoll, PA_POLL_FDS), PA_SC(epoll_pwait, PA_EPOLL_FDS),
-    PA_SC(pselect6, PA_NO_FD), PA_SC(futex, PA_NO_FD),
+    PA_SC(pselect6, PA_SELECT_FDS), PA_SC(futex, PA_NO_FD),
     PA_SC(nanosleep, PA_NO_FD), PA_SC(clock_nanosleep, PA_NO_FD),
     PA_SC(wait4, PA_NO_FD), PA_SC(waitid, PA_NO_FD),
     PA_SC(rt_sigsuspend, PA_NO_FD), PA_SC(rt_sigtimedwait, PA_NO_FD),
@@ -100,7 +103,7 @@ static const struct {
     PA_SC(poll, PA_POLL_FDS),
 #endif
 #ifdef SYS_select
-    PA_SC(select, PA_NO_FD),
+    PA_SC(select, PA_SELECT_FDS),
 #endif
 #ifdef SYS_epoll_wait
     PA_SC(epoll_wait, PA_EPOLL_FDS),
@@ -180,9 +183,11 @@ static int pa_proc_inet(pid_t pid, const char *table, unsigned long inode,
 }
 
 /* A unix socket: its path when it has one (bound, or accepted from a
- * socket that is). */
+ * socket that is); "httpd's connection" for one accepted on the worker's
+ * own socket (memo->own_path): it waits for a request's body, or for
+ * httpd to take its reply. */
 static int pa_proc_unix(pid_t pid, unsigned long inode, char *out,
-                        apr_size_t size)
+                        apr_size_t size, const pa_proc_memo_t *memo)
 {
     char path[64], line[512], name[256];
     int found = 0;
@@ -196,42 +201,85 @@ static int pa_proc_unix(pid_t pid, unsigned long inode, char *out,
         unsigned long ino;
         int n;
 
+        unsigned long flags;
+
         /* Num RefCount Protocol Flags Type St Inode Path */
-        n = sscanf(line, "%*s %*s %*s %*s %*s %*s %lu %255s", &ino, name);
-        if (n >= 1 && ino == inode) {
-            apr_snprintf(out, size, n == 2 ? "unix socket %s" : "a unix socket",
+        n = sscanf(line, "%*s %*s %*s %lx %*s %*s %lu %255s", &flags, &ino,
+                   name);
+        if (n < 2 || ino != inode) {
+            continue;
+        }
+        found = 1;
+        if (n == 3 && memo && memo->own_path
+            && !strcmp(name, memo->own_path)) {
+            /* __SO_ACCEPTCON: the listening one itself */
+            apr_cpystrn(out, flags & 0x10000 ? "its own socket, listening"
+                                             : "httpd's connection", size);
+        }
+        else {
+            apr_snprintf(out, size, n == 3 ? "unix socket %s" : "a unix socket",
                          name);
-            found = 1;
         }
     }
     fclose(f);
     return found;
 }
 
+/* len bytes of the process's memory at addr (which needs the right to
+ * trace it); whether they could be read. */
+static int pa_proc_mem(pid_t pid, unsigned long addr, void *buf,
+                       apr_size_t len)
+{
+    char path[64];
+    int mem, ok;
+
+    apr_snprintf(path, sizeof(path), "/proc/%ld/mem", (long)pid);
+    if ((mem = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+        return 0;
+    }
+    ok = pread(mem, buf, len, (off_t)addr) == (ssize_t)len;
+    close(mem);
+    return ok;
+}
+
 /* The descriptors of a poll(): its first one watched into *fd (negative
- * ones are not); how many it watches, 0 if its array cannot be read (the
- * process's memory, which needs the right to trace it). */
+ * ones are not); how many it watches (of its first 16), 0 if its array
+ * cannot be read. */
 static int pa_proc_poll_fds(pid_t pid, unsigned long addr,
                             unsigned long nfds, long *fd)
 {
     struct pollfd pfd[16];
-    char path[64];
     unsigned long k, n = nfds < 16 ? nfds : 16;
-    int mem, watched = 0;
+    int watched = 0;
 
-    apr_snprintf(path, sizeof(path), "/proc/%ld/mem", (long)pid);
-    if (!n || (mem = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+    if (!n || !pa_proc_mem(pid, addr, pfd, n * sizeof(pfd[0]))) {
         return 0;
     }
-    if (pread(mem, pfd, n * sizeof(pfd[0]), (off_t)addr)
-        == (ssize_t)(n * sizeof(pfd[0]))) {
-        for (k = 0; k < n; k++) {
-            if (pfd[k].fd >= 0 && !watched++) {
-                *fd = pfd[k].fd;
-            }
+    for (k = 0; k < n; k++) {
+        if (pfd[k].fd >= 0 && !watched++) {
+            *fd = pfd[k].fd;
         }
     }
-    close(mem);
+    return watched;
+}
+
+/* The descriptors of a select(): those of its read set (else its write
+ * set), the first into *fd; how many. */
+static int pa_proc_select_fds(pid_t pid, unsigned long nfds,
+                              unsigned long rd, unsigned long wr, long *fd)
+{
+    unsigned char set[FD_SETSIZE / 8];
+    unsigned long k, n = nfds < FD_SETSIZE ? nfds : FD_SETSIZE;
+    int watched = 0;
+
+    if (!n || !pa_proc_mem(pid, rd ? rd : wr, set, (n + 7) / 8)) {
+        return 0;
+    }
+    for (k = 0; k < n; k++) {
+        if ((set[k / 8] >> (k % 8) & 1) && !watched++) {
+            *fd = (long)k;
+        }
+    }
     return watched;
 }
 
@@ -282,7 +330,7 @@ static void pa_proc_fd(pid_t pid, long fd, char *out, apr_size_t size,
             && !pa_proc_inet(pid, "tcp6", inode, out, size)
             && !pa_proc_inet(pid, "udp", inode, out, size)
             && !pa_proc_inet(pid, "udp6", inode, out, size)
-            && !pa_proc_unix(pid, inode, out, size)) {
+            && !pa_proc_unix(pid, inode, out, size, memo)) {
             apr_cpystrn(out, "a socket", size);
         }
         if (memo) {
@@ -362,6 +410,9 @@ const char *pa_proc_doing(pid_t pid, char *buf, pa_proc_memo_t *memo)
         break;
     case PA_EPOLL_FDS:
         nfds = pa_proc_epoll_fds(pid, (long)(int)arg[0], &fd);
+        break;
+    case PA_SELECT_FDS:
+        nfds = pa_proc_select_fds(pid, arg[0], arg[1], arg[2], &fd);
         break;
     case PA_NO_FD:
         nfds = 0;

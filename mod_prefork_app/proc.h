@@ -24,6 +24,8 @@ apr_int64_t pa_proc_rss(pid_t pid);
 /* What a worker's last look found its descriptor to be: the socket tables
  * are read again only for another socket. */
 typedef struct pa_proc_memo_t {
+    const char *own_path;       /* the worker's socket, NULL = none: a
+                                 * connection on it is httpd's */
     unsigned long inode;        /* 0 = none */
     char text[PA_DOING_MAX / 2];
 } pa_proc_memo_t;

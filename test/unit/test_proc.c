@@ -127,7 +127,7 @@ static void check_tcp_reader(int family, const char *addr)
 /* A memo: the socket tables are not read again for the same socket. */
 static void test_memo(void **state)
 {
-    pa_proc_memo_t memo = { 0, "" };
+    pa_proc_memo_t memo = { NULL, 0, "" };
     char buf[PA_DOING_MAX], want[PA_DOING_MAX];
     int sv[2];
 
@@ -211,6 +211,38 @@ static void test_poll(void **state)
     close(afd);
     close(cfd);
     close(lfd);
+}
+
+/* select(): the descriptors of its read set, from the process's memory
+ * (Perl's IO::Select, PHP's stream_select()). */
+static void test_select(void **state)
+{
+    char buf[PA_DOING_MAX], want[PA_DOING_MAX];
+    const char *d;
+    int p[2], q[2];
+
+    (void)state;
+    assert_int_equal(pipe(p), 0);
+    assert_int_equal(pipe(q), 0);
+    kid = fork();
+    if (kid == 0) {
+        fd_set rd;
+
+        FD_ZERO(&rd);
+        FD_SET(p[0], &rd);
+        FD_SET(q[0], &rd);
+        select((p[0] > q[0] ? p[0] : q[0]) + 1, &rd, NULL, NULL, NULL);
+        _exit(0);
+    }
+    need_syscall();
+    d = doing_until("waiting in ", buf);
+    snprintf(want, sizeof(want), "() on fd %d (a pipe) and 1 more", p[0] < q[0] ? p[0] : q[0]);
+    assert_true(strstr(d, want) && (!strncmp(d, "waiting in select()", 19)
+                                    || !strncmp(d, "waiting in pselect6()", 21)));
+    close(p[0]);
+    close(p[1]);
+    close(q[0]);
+    close(q[1]);
 }
 
 /* epoll_wait(): what the epoll instance watches, from its fdinfo. */
@@ -316,6 +348,47 @@ static void test_unix_read(void **state)
     close(lfd);
 }
 
+/* The worker's own socket (the memo's own_path): a connection accepted
+ * on it is httpd's; the listening one is said to be. */
+static void test_own_socket(void **state)
+{
+    struct sockaddr_un sa;
+    pa_proc_memo_t memo = { NULL, 0, "" };
+    char buf[PA_DOING_MAX], want[PA_DOING_MAX];
+    int lfd = socket(AF_UNIX, SOCK_STREAM, 0), cfd, afd;
+
+    (void)state;
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "/tmp/pa-proc-own.%ld.sock", (long)getpid());
+    unlink(sa.sun_path);
+    assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(listen(lfd, 1), 0);
+    memo.own_path = sa.sun_path;
+    kid = fork();
+    if (kid == 0) {
+        accept(lfd, NULL, NULL);
+        _exit(0);
+    }
+    need_syscall();
+    doing_until("waiting in accept", buf);
+    snprintf(want, sizeof(want), "on fd %d (its own socket, listening)", lfd);
+    assert_non_null(strstr(pa_proc_doing(kid, buf, &memo), want));
+    teardown(state);
+    cfd = socket(AF_UNIX, SOCK_STREAM, 0);
+    assert_int_equal(connect(cfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    afd = accept(lfd, NULL, NULL);
+    kid = fork_reader(afd);
+    doing_until("waiting in read()", buf);
+    memo.inode = 0;
+    snprintf(want, sizeof(want), "waiting in read() on fd %d (httpd's connection)", afd);
+    assert_string_equal(pa_proc_doing(kid, buf, &memo), want);
+    unlink(sa.sun_path);
+    close(afd);
+    close(cfd);
+    close(lfd);
+}
+
 static void test_flock(void **state)
 {
     char path[] = "/tmp/pa-proc-lock.XXXXXX", buf[PA_DOING_MAX], want[PA_DOING_MAX];
@@ -407,7 +480,9 @@ int main(void)
         cmocka_unit_test_teardown(test_memo, teardown),
         cmocka_unit_test_teardown(test_poll, teardown),
         cmocka_unit_test_teardown(test_epoll, teardown),
+        cmocka_unit_test_teardown(test_select, teardown),
         cmocka_unit_test_teardown(test_udp, teardown),
+        cmocka_unit_test_teardown(test_own_socket, teardown),
         cmocka_unit_test_teardown(test_flock, teardown),
         cmocka_unit_test_teardown(test_sleep_no_fd, teardown),
         cmocka_unit_test_teardown(test_running_and_stopped, teardown),
