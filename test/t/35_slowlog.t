@@ -13,7 +13,7 @@ use IO::Socket::INET ();
 use PATest qw(:all);
 use PADispatch qw(:all);
 
-plan tests => 29;
+plan tests => 31;
 
 my $app = 'dslowlog';
 my $logs = Apache::Test::vars('t_logs');
@@ -136,3 +136,20 @@ is(bg_result($ja)->{status}, 200, 'answered once the "database" hangs up');
 my ($idle) = @{ (app_status($app) || {})->{workers} || [] };
 is($idle && $idle->{request}, undef, 'and once it is over, no request (nor doing) shown');
 close $db;
+
+# ---- a slow upload: the worker waits on httpd's connection for the rest ---------
+{
+    my $up = IO::Socket::INET->new(PeerAddr => Apache::TestRequest::hostport(), Timeout => 30)
+        or die "connect: $!";
+    print $up "POST /$app HTTP/1.1\r\nHost: localhost\r\nContent-Length: 300000\r\n\r\n",
+              'x' x 100000;
+    my $doing = wait_for(sub {
+        my ($w) = grep { $_->{request} } @{ (app_status($app) || {})->{workers} || [] };
+        $w && ($w->{request}{doing} // '') =~ /httpd's connection/ ? $w->{request}{doing} : undef;
+    }, timeout => 30) // '';
+    like($doing, qr/^waiting in (?:read|recvfrom|p?poll)\(\) on fd \d+ \(httpd's connection\)$/,
+         "a slow upload: the worker is shown $doing");
+    close $up;
+    ok(wait_for(sub { ((app_status($app) || {})->{processes} || {})->{idle} }, timeout => 30),
+       'the pool is back once the client is gone');
+}
