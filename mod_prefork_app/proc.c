@@ -71,12 +71,12 @@ apr_int64_t pa_proc_rss(pid_t pid)
 }
 
 /* The system calls a worker is found waiting in, and which argument is a
- * descriptor: 0 (the first), PA_NO_FD, PA_POLL_FDS (a struct pollfd
- * array and its length: database clients, libcurl and resolvers wait in
- * poll()), PA_EPOLL_FDS (an epoll instance: what it watches) or
- * PA_SELECT_FDS (a count and fd_set bitmaps). Those
- * missing on some architectures (aarch64 has only ppoll, pselect6,
- * epoll_pwait) under #ifdef. */
+ * descriptor: 0 (the first; fcntl()'s is a POSIX lock wait, SQLite's),
+ * PA_NO_FD, PA_POLL_FDS (a struct pollfd array and its length: database
+ * clients, libcurl and resolvers wait in poll()), PA_EPOLL_FDS (an epoll
+ * instance: what it watches) or PA_SELECT_FDS (a count and fd_set
+ * bitmaps). Those missing on some architectures (aarch64 has only ppoll,
+ * pselect6, epoll_pwait) under #ifdef. */
 #define PA_NO_FD -1
 #define PA_POLL_FDS -2
 #define PA_EPOLL_FDS -3
