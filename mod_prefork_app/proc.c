@@ -331,9 +331,10 @@ static void pa_proc_fd(pid_t pid, long fd, char *out, apr_size_t size,
             && !pa_proc_inet(pid, "udp", inode, out, size)
             && !pa_proc_inet(pid, "udp6", inode, out, size)
             && !pa_proc_unix(pid, inode, out, size, memo)) {
+            /* Not in a table yet (not bound): looked for again next time */
             apr_cpystrn(out, "a socket", size);
         }
-        if (memo) {
+        else if (memo) {
             memo->inode = inode;
             apr_cpystrn(memo->text, out, sizeof(memo->text));
         }

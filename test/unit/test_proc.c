@@ -147,6 +147,24 @@ static void test_memo(void **state)
     close(sv[1]);
 }
 
+/* A socket in no table yet (an unbound UDP one) is "a socket", and not
+ * remembered: once bound, the next look finds it. */
+static void test_memo_unbound(void **state)
+{
+    pa_proc_memo_t memo = { NULL, 0, "" };
+    char buf[PA_DOING_MAX], want[PA_DOING_MAX];
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+    (void)state;
+    kid = fork_reader(fd);
+    need_syscall();
+    doing_until("waiting in read()", buf);
+    snprintf(want, sizeof(want), "waiting in read() on fd %d (a socket)", fd);
+    assert_string_equal(pa_proc_doing(kid, buf, &memo), want);
+    assert_int_equal(memo.inode, 0);
+    close(fd);
+}
+
 static void test_tcp_read(void **state)
 {
     (void)state;
@@ -478,6 +496,7 @@ int main(void)
         cmocka_unit_test_teardown(test_pipe_read, teardown),
         cmocka_unit_test_teardown(test_unix_read, teardown),
         cmocka_unit_test_teardown(test_memo, teardown),
+        cmocka_unit_test_teardown(test_memo_unbound, teardown),
         cmocka_unit_test_teardown(test_poll, teardown),
         cmocka_unit_test_teardown(test_epoll, teardown),
         cmocka_unit_test_teardown(test_select, teardown),
