@@ -2219,6 +2219,16 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
                          app->group ? app->group : "", (long)geteuid(),
                          (long)getegid());
         }
+        if (app->slowlog && app->slowlog >= app->request_timeout) {
+            /* The 504 comes first: no line while the request runs. */
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
+                         PALOGNO(00027) "%s:%d: PreforkApp %s: slowlog=%d is "
+                         "not below request-timeout=%d: a slow request is "
+                         "cut off (504) before its worker can be logged "
+                         "still running and what it waits for (PA00137); "
+                         "set slowlog= lower", app->file, app->line,
+                         app->name, app->slowlog, app->request_timeout);
+        }
         if (app->cache && app->chroot) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
                          PALOGNO(00025) "%s:%d: PreforkApp %s: cache=%s with "

@@ -220,7 +220,7 @@ my @cases = (
                                 qr/no PreforkApp named 'vnosuch'/, 4 ],
 );
 
-plan tests => 3 * @cases + 25;
+plan tests => 3 * @cases + 28;
 
 for my $case (@cases) {
     my ($what, $lines, $reason, $bad) = @$case;
@@ -300,6 +300,15 @@ ok($r{rc} == 0 && $r{out} !~ /PA00018/, 'php-cgi8.2: no such warning') or diag($
 ok($r{rc} == 0, 'touch-reload in a missing directory: passes') or diag($r{out});
 like($r{out}, qr{PA00019: \Q$r{file}\E:$r{first}: PreforkApp tr: touch-reload=/nonexistent-pa-dir/restart\.txt: its directory /nonexistent-pa-dir/: No such file or directory \(no reload until it is there\)},
      '... warned, with file and line');
+
+# slowlog= not below request-timeout=: the 504 would come before the line
+# that says what the worker waits for.
+%r = configtest(qq{PreforkApp sl "$hello" slowlog=30 request-timeout=30});
+ok($r{rc} == 0, 'slowlog= not below request-timeout=: passes') or diag($r{out});
+like($r{out}, qr/PA00027: \Q$r{file}\E:$r{first}: PreforkApp sl: slowlog=30 is not below request-timeout=30: a slow request is cut off \(504\) before its worker can be logged still running and what it waits for \(PA00137\); set slowlog= lower/,
+     '... warned, with file and line');
+%r = configtest(qq{PreforkApp sl "$hello" slowlog=5 request-timeout=30});
+ok($r{rc} == 0 && $r{out} !~ /PA00027/, 'slowlog=5 request-timeout=30: no such warning') or diag($r{out});
 
 # user= where httpd does not start as root (as here: Apache::Test refuses
 # root): the workers run as httpd does, which configtest says.
