@@ -84,14 +84,15 @@ static pid_t fork_reader(int fd)
     return pid;
 }
 
-/* A connection to a listener on loopback of family (AF_INET, AF_INET6),
- * its reader forked; what the reader is then said to do is checked. */
-static void check_tcp_reader(int family, const char *addr)
+/* A client connected to a listener on loopback of family (AF_INET,
+ * AF_INET6; skipped where there is none): *cfd, the accepted end *afd,
+ * the listener *lfd; tcp gets "TCP a -> b" of the client, addr being
+ * how the family's loopback address reads. */
+static void tcp_pair(int family, const char *addr, int *lfd, int *cfd,
+                     int *afd, char *tcp, size_t size)
 {
     struct sockaddr_storage sa, peer;
     socklen_t len = sizeof(sa);
-    char buf[PA_DOING_MAX], want[PA_DOING_MAX];
-    int lfd = socket(family, SOCK_STREAM, 0), cfd, afd;
 
     memset(&sa, 0, sizeof(sa));
     sa.ss_family = family;
@@ -101,23 +102,50 @@ static void check_tcp_reader(int family, const char *addr)
     else {
         ((struct sockaddr_in6 *)&sa)->sin6_addr = in6addr_loopback;
     }
-    if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+    *lfd = socket(family, SOCK_STREAM, 0);
+    if (*lfd < 0 || bind(*lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
         skip();                 /* no IPv6 here */
     }
-    assert_int_equal(listen(lfd, 1), 0);
-    assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &len), 0);
-    cfd = socket(family, SOCK_STREAM, 0);
-    assert_int_equal(connect(cfd, (struct sockaddr *)&sa, len), 0);
-    afd = accept(lfd, NULL, NULL);
-    assert_true(afd >= 0);
+    assert_int_equal(listen(*lfd, 1), 0);
+    assert_int_equal(getsockname(*lfd, (struct sockaddr *)&sa, &len), 0);
+    *cfd = socket(family, SOCK_STREAM, 0);
+    assert_int_equal(connect(*cfd, (struct sockaddr *)&sa, len), 0);
+    *afd = accept(*lfd, NULL, NULL);
+    assert_true(*afd >= 0);
     len = sizeof(peer);
-    assert_int_equal(getsockname(cfd, (struct sockaddr *)&peer, &len), 0);
-    kid = fork_reader(cfd);
-    need_syscall();
+    assert_int_equal(getsockname(*cfd, (struct sockaddr *)&peer, &len), 0);
     /* The port sits at the same place in both families' addresses. */
-    snprintf(want, sizeof(want), "waiting in read() on fd %d (TCP %s:%u -> %s:%u)", cfd,
+    snprintf(tcp, size, "TCP %s:%u -> %s:%u",
              addr, ntohs(((struct sockaddr_in *)&peer)->sin_port),
              addr, ntohs(((struct sockaddr_in *)&sa)->sin_port));
+}
+
+/* A unix socket bound at a path of its own (named after tag and our pid,
+ * in sa) and listening. */
+static int unix_listener(struct sockaddr_un *sa, const char *tag)
+{
+    int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+    memset(sa, 0, sizeof(*sa));
+    sa->sun_family = AF_UNIX;
+    snprintf(sa->sun_path, sizeof(sa->sun_path), "/tmp/pa-proc-%s.%ld.sock", tag,
+             (long)getpid());
+    unlink(sa->sun_path);
+    assert_int_equal(bind(lfd, (struct sockaddr *)sa, sizeof(*sa)), 0);
+    assert_int_equal(listen(lfd, 1), 0);
+    return lfd;
+}
+
+/* A reader of a TCP connection of family: what it is said to do. */
+static void check_tcp_reader(int family, const char *addr)
+{
+    char buf[PA_DOING_MAX], want[PA_DOING_MAX], tcp[128];
+    int lfd, cfd, afd;
+
+    tcp_pair(family, addr, &lfd, &cfd, &afd, tcp, sizeof(tcp));
+    kid = fork_reader(cfd);
+    need_syscall();
+    snprintf(want, sizeof(want), "waiting in read() on fd %d (%s)", cfd, tcp);
     assert_string_equal(doing_until("waiting in read()", buf), want);
     close(afd);
     close(cfd);
@@ -177,29 +205,6 @@ static void test_tcp6_read(void **state)
     check_tcp_reader(AF_INET6, "[::1]");
 }
 
-/* A client connected to a loopback listener: *cfd (and the accepted end
- * *afd, the listener *lfd); want gets "TCP a -> b" of the client. */
-static void tcp_pair(int *lfd, int *cfd, int *afd, char *want, size_t size)
-{
-    struct sockaddr_in sa, peer;
-    socklen_t len = sizeof(sa);
-
-    *lfd = socket(AF_INET, SOCK_STREAM, 0);
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(*lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    assert_int_equal(listen(*lfd, 1), 0);
-    assert_int_equal(getsockname(*lfd, (struct sockaddr *)&sa, &len), 0);
-    *cfd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_int_equal(connect(*cfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    *afd = accept(*lfd, NULL, NULL);
-    len = sizeof(peer);
-    assert_int_equal(getsockname(*cfd, (struct sockaddr *)&peer, &len), 0);
-    snprintf(want, size, "TCP 127.0.0.1:%u -> 127.0.0.1:%u", ntohs(peer.sin_port),
-             ntohs(sa.sin_port));
-}
-
 /* poll(): the descriptor comes from the array in the process's memory
  * (where database clients wait: libpq, libmysqlclient, libcurl). */
 static void test_poll(void **state)
@@ -209,7 +214,7 @@ static void test_poll(void **state)
     int lfd, cfd, afd, p[2];
 
     (void)state;
-    tcp_pair(&lfd, &cfd, &afd, tcp, sizeof(tcp));
+    tcp_pair(AF_INET, "127.0.0.1", &lfd, &cfd, &afd, tcp, sizeof(tcp));
     assert_int_equal(pipe(p), 0);
     kid = fork();
     if (kid == 0) {
@@ -338,15 +343,9 @@ static void test_unix_read(void **state)
 {
     struct sockaddr_un sa;
     char buf[PA_DOING_MAX], want[PA_DOING_MAX];
-    int lfd = socket(AF_UNIX, SOCK_STREAM, 0), cfd, afd;
+    int lfd = unix_listener(&sa, "test"), cfd, afd;
 
     (void)state;
-    memset(&sa, 0, sizeof(sa));
-    sa.sun_family = AF_UNIX;
-    snprintf(sa.sun_path, sizeof(sa.sun_path), "/tmp/pa-proc-test.%ld.sock", (long)getpid());
-    unlink(sa.sun_path);
-    assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    assert_int_equal(listen(lfd, 1), 0);
     cfd = socket(AF_UNIX, SOCK_STREAM, 0);
     assert_int_equal(connect(cfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
     afd = accept(lfd, NULL, NULL);
@@ -373,15 +372,9 @@ static void test_own_socket(void **state)
     struct sockaddr_un sa;
     pa_proc_memo_t memo = { NULL, 0, "" };
     char buf[PA_DOING_MAX], want[PA_DOING_MAX];
-    int lfd = socket(AF_UNIX, SOCK_STREAM, 0), cfd, afd;
+    int lfd = unix_listener(&sa, "own"), cfd, afd;
 
     (void)state;
-    memset(&sa, 0, sizeof(sa));
-    sa.sun_family = AF_UNIX;
-    snprintf(sa.sun_path, sizeof(sa.sun_path), "/tmp/pa-proc-own.%ld.sock", (long)getpid());
-    unlink(sa.sun_path);
-    assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    assert_int_equal(listen(lfd, 1), 0);
     memo.own_path = sa.sun_path;
     kid = fork();
     if (kid == 0) {
