@@ -1491,9 +1491,17 @@ static void timeout(pa_req_t *q)
         q->fail = PA_FAIL_CLIENT;
         return;
     }
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, PALOGNO(00311)
-                  "%s: worker pid %ld exceeded request-timeout (%ds)",
-                  q->app->name, (long)q->claim.pid, q->app->request_timeout);
+    {
+        /* The manager's last look (at most a second old): this child may
+         * not read a worker's /proc of another user. */
+        char doing[PA_DOING_MAX];
+        const char *d = pa_sb_get_doing(q->claim.slot, q->claim.start, doing);
+
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, PALOGNO(00311)
+                      "%s: worker pid %ld exceeded request-timeout (%ds)%s%s",
+                      q->app->name, (long)q->claim.pid,
+                      q->app->request_timeout, d ? ", " : "", d ? d : "");
+    }
     q->fail = PA_FAIL_TIMEOUT;
 }
 

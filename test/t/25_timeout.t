@@ -11,7 +11,7 @@ use PATest qw(:all);
 use PADispatch qw(:all);
 use IO::Socket::INET ();
 
-plan tests => 12;
+plan tests => 14;
 
 my $app = 'dslow';
 my $http = http();
@@ -26,6 +26,9 @@ my $res = $http->get("$base/dslow?sleep=30");
 is($res->{status}, 504, 'longer than request-timeout: 504');
 ok(wait_for_log(qr/PA00311: dslow: worker pid $pid exceeded request-timeout \(2s\)/, $off),
    'logged');
+# With what the manager saw the worker do a second before: echo's sleep=30.
+like(error_log_since($off), qr/PA00311: dslow: worker pid $pid exceeded request-timeout \(2s\), waiting in (?:clock_)?nanosleep\(\)/,
+     '... saying what the worker was doing');
 ok(wait_for(sub { my ($p) = worker_pids($app); $p && $p != $pid && !pid_alive($pid) }),
    'the worker was replaced (well before die-timeout)');
 like(error_log_since($off), qr/PA00111: app dslow slot 0 pid $pid still there 1 s after SIGTERM; sending SIGKILL/,
@@ -59,3 +62,5 @@ $off = error_log_offset();
 }
 ok(wait_for_log(qr/PA00311: $app: worker pid $pid exceeded request-timeout/, $off),
    'logged');
+like(error_log_since($off), qr/PA00311: $app: worker pid $pid exceeded request-timeout \(2s\), waiting in read\(\) on fd \d+ \(httpd's connection\)/,
+     '... saying the worker waited for the body');
