@@ -21,6 +21,7 @@
 #include "apr_user.h"
 #include "apr_fnmatch.h"
 
+#include <glob.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@
 APLOG_USE_MODULE(prefork_app);
 
 #define PA_NAME_MAX       32    /* app and zone names end up in socket paths */
+#define PA_SCRIPTS_NAME_MAX 16  /* leaves a script's pool (NAME:FILE) room */
 #define PA_PROCS_LIMIT    1024
 #define PA_SECONDS_LIMIT  (10 * 365 * 86400)
 #define PA_ZONE_MIN       (64 * 1024)
@@ -44,6 +46,8 @@ void *pa_create_server_config(apr_pool_t *p, server_rec *s)
 
     conf->apps = apr_array_make(p, 4, sizeof(pa_app_t *));
     conf->apps_by_name = apr_hash_make(p);
+    conf->scripts = apr_array_make(p, 1, sizeof(pa_scripts_t *));
+    conf->scripts_by_name = apr_hash_make(p);
     conf->zones = apr_array_make(p, 2, sizeof(pa_cache_zone_t *));
     conf->zones_by_name = apr_hash_make(p);
     return conf;
@@ -103,7 +107,7 @@ int pa_handler_lookalike(const char *name)
            && strcasecmp(name, PA_STATUS_HANDLER);
 }
 
-pa_app_t *pa_find_app(const pa_server_conf_t *conf, const char *name)
+static void *find_named(apr_hash_t *by_name, const char *name)
 {
     char key[PA_NAME_MAX + 1];
     apr_size_t i;
@@ -115,7 +119,24 @@ pa_app_t *pa_find_app(const pa_server_conf_t *conf, const char *name)
         return NULL;                    /* longer than any app's name */
     }
     key[i] = '\0';
-    return apr_hash_get(conf->apps_by_name, key, APR_HASH_KEY_STRING);
+    return apr_hash_get(by_name, key, APR_HASH_KEY_STRING);
+}
+
+pa_app_t *pa_find_app(const pa_server_conf_t *conf, const char *name)
+{
+    return find_named(conf->apps_by_name, name);
+}
+
+pa_scripts_t *pa_find_scripts(const pa_server_conf_t *conf, const char *name)
+{
+    return find_named(conf->scripts_by_name, name);
+}
+
+const char *pa_app_what(apr_pool_t *p, const pa_app_t *app)
+{
+    return apr_pstrcat(p, app->scripts && app == app->scripts->tmpl
+                          ? "PreforkAppScripts " : "PreforkApp ",
+                       app->name, NULL);
 }
 
 static int valid_name(const char *name)
@@ -780,33 +801,12 @@ static const char *set_app_command(cmd_parms *cmd, pa_app_t *app,
     return NULL;
 }
 
-static const char *cmd_prefork_app(cmd_parms *cmd, void *dummy,
-                                   int argc, char *const argv[])
+/* A pool NAME with the README's defaults, defined at the directive. */
+static pa_app_t *new_app(cmd_parms *cmd, const char *name)
 {
-    pa_server_conf_t *conf = ap_get_module_config(cmd->server->module_config,
-                                                  &prefork_app_module);
-    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
-    pa_app_t *app;
-    int i, spare_given = 0;
+    pa_app_t *app = apr_pcalloc(cmd->pool, sizeof(*app));
 
-    if (err) {
-        return err;
-    }
-    if (argc < 2) {
-        return "PreforkApp: usage: PreforkApp NAME \"COMMAND [ARGS]\" [key=value ...]";
-    }
-    if (!valid_name(argv[0])) {
-        return apr_psprintf(cmd->pool, "PreforkApp: '%s' is not a valid app "
-                            "name " PA_NAME_RULE, argv[0]);
-    }
-    if (pa_find_app(conf, argv[0])) {
-        return apr_psprintf(cmd->pool, "PreforkApp: duplicate app name '%s' "
-                            "(names are told apart without regard to case, "
-                            "as httpd does handler names)", argv[0]);
-    }
-
-    app = apr_pcalloc(cmd->pool, sizeof(*app));
-    app->name = argv[0];
+    app->name = name;
     app->protocol = PA_PROTO_FASTCGI;
     app->min_procs = app->max_procs = 4;
     app->spare_min = 1;
@@ -825,23 +825,50 @@ static const char *cmd_prefork_app(cmd_parms *cmd, void *dummy,
     app->env = apr_array_make(cmd->pool, 4, sizeof(const char *));
     app->file = cmd->directive->filename;
     app->line = cmd->directive->line_num;
+    return app;
+}
 
-    /* chroot= first: the command and cwd= are paths inside it. */
+/* Whether NAME is taken by an app or a PreforkAppScripts line. */
+static const char *name_taken(cmd_parms *cmd, const pa_server_conf_t *conf,
+                              const char *what, const char *name)
+{
+    if (pa_find_app(conf, name) || pa_find_scripts(conf, name)) {
+        return apr_psprintf(cmd->pool, "%s: duplicate app name '%s' (names "
+                            "are told apart without regard to case, as "
+                            "httpd does handler names)", what, name);
+    }
+    return NULL;
+}
+
+/* The chroot= among argv[2..argc) (the command and cwd= are paths inside
+ * it: it comes first). */
+static const char *app_chroot(cmd_parms *cmd, pa_app_t *app, int argc,
+                              char *const argv[])
+{
+    const char *err;
+    int i, spare_given = 0;
+
     for (i = 2; i < argc; i++) {
         if (!strncmp(argv[i], "chroot=", 7)
             && (err = set_app_key(cmd, app, argv[i], &spare_given))) {
-            return apr_pstrcat(cmd->pool, "PreforkApp ", app->name, ": ", err,
-                               NULL);
+            return err;
         }
     }
-    if ((err = set_app_command(cmd, app, argv[1]))) {
-        return apr_pstrcat(cmd->pool, "PreforkApp ", app->name, ": ", err, NULL);
-    }
+    return NULL;
+}
+
+/* The key=value words argv[2..argc) of a PreforkApp or PreforkAppScripts
+ * line, and what they must agree on. */
+static const char *app_keys(cmd_parms *cmd, pa_app_t *app, int argc,
+                            char *const argv[])
+{
+    const char *err;
+    int i, spare_given = 0;
+
     for (i = 2; i < argc; i++) {
         if ((err = repeated_key(cmd->pool, argv, i))
             || (err = set_app_key(cmd, app, argv[i], &spare_given))) {
-            return apr_pstrcat(cmd->pool, "PreforkApp ", app->name, ": ", err,
-                               NULL);
+            return err;
         }
     }
     if (!spare_given && app->min_procs == 0) {
@@ -851,34 +878,31 @@ static const char *cmd_prefork_app(cmd_parms *cmd, void *dummy,
     }
     if (spare_given && app->min_procs == app->max_procs) {
         /* (processes=4-4 is MIN-MAX too, and static.) */
-        return apr_psprintf(cmd->pool, "PreforkApp %s: spare= needs a dynamic "
-                            "pool (processes=MIN-MAX with MIN below MAX; "
-                            "processes=%d-%d is static)", app->name,
-                            app->min_procs, app->max_procs);
+        return apr_psprintf(cmd->pool, "spare= needs a dynamic pool "
+                            "(processes=MIN-MAX with MIN below MAX; "
+                            "processes=%d-%d is static)", app->min_procs,
+                            app->max_procs);
     }
     if (spare_given && app->spare_min > app->max_procs) {
-        return apr_psprintf(cmd->pool, "PreforkApp %s: spare=%d-%d: more idle "
-                            "workers than processes=%d-%d allows",
-                            app->name, app->spare_min, app->spare_max,
-                            app->min_procs, app->max_procs);
+        return apr_psprintf(cmd->pool, "spare=%d-%d: more idle workers than "
+                            "processes=%d-%d allows", app->spare_min,
+                            app->spare_max, app->min_procs, app->max_procs);
     }
     if (app->min_procs != app->max_procs && app->spare_max > app->max_procs) {
         app->spare_max = app->max_procs;
     }
     if (app->spare_min > app->spare_max) {
-        return apr_psprintf(cmd->pool, "PreforkApp %s: spare=%d-%d: the "
-                            "maximum is below the minimum", app->name,
-                            app->spare_min, app->spare_max);
+        return apr_psprintf(cmd->pool, "spare=%d-%d: the maximum is below "
+                            "the minimum", app->spare_min, app->spare_max);
     }
     if (app->group && !app->user) {
-        return apr_psprintf(cmd->pool, "PreforkApp %s: group= needs user=",
-                            app->name);
+        return "group= needs user=";
     }
     if (app->rlimit_files
         && (err = limit_refused(cmd->pool, RLIMIT_NOFILE, app->rlimit_files,
                                 "rlimit-files",
                                 apr_itoa(cmd->pool, app->rlimit_files)))) {
-        return apr_psprintf(cmd->pool, "PreforkApp %s: %s", app->name, err);
+        return err;
     }
     if (app->rlimit_core >= 0
         && (err = limit_refused(cmd->pool, RLIMIT_CORE,
@@ -889,22 +913,135 @@ static const char *cmd_prefork_app(cmd_parms *cmd, void *dummy,
                                 ? "unlimited"
                                 : apr_off_t_toa(cmd->pool,
                                                 app->rlimit_core)))) {
-        return apr_psprintf(cmd->pool, "PreforkApp %s: %s", app->name, err);
+        return err;
     }
     if (app->nice < 0 && !may_raise_priority(app->nice)) {
-        return apr_psprintf(cmd->pool, "PreforkApp %s: nice=%d: raising the "
-                            "priority needs httpd started as root (or "
-                            "RLIMIT_NICE)", app->name, app->nice);
+        return apr_psprintf(cmd->pool, "nice=%d: raising the priority needs "
+                            "httpd started as root (or RLIMIT_NICE)",
+                            app->nice);
     }
+    return NULL;
+}
+
+static void add_app(pa_server_conf_t *conf, pa_app_t *app, apr_pool_t *p)
+{
+    char *key = apr_pstrdup(p, app->name);
 
     app->index = conf->apps->nelts;
     APR_ARRAY_PUSH(conf->apps, pa_app_t *) = app;
-    {
-        char *key = apr_pstrdup(cmd->pool, app->name);
+    ap_str_tolower(key);
+    apr_hash_set(conf->apps_by_name, key, APR_HASH_KEY_STRING, app);
+}
 
-        ap_str_tolower(key);
-        apr_hash_set(conf->apps_by_name, key, APR_HASH_KEY_STRING, app);
+static const char *cmd_prefork_app(cmd_parms *cmd, void *dummy,
+                                   int argc, char *const argv[])
+{
+    pa_server_conf_t *conf = ap_get_module_config(cmd->server->module_config,
+                                                  &prefork_app_module);
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    pa_app_t *app;
+
+    if (err) {
+        return err;
     }
+    if (argc < 2) {
+        return "PreforkApp: usage: PreforkApp NAME \"COMMAND [ARGS]\" [key=value ...]";
+    }
+    if (!valid_name(argv[0])) {
+        return apr_psprintf(cmd->pool, "PreforkApp: '%s' is not a valid app "
+                            "name " PA_NAME_RULE, argv[0]);
+    }
+    if ((err = name_taken(cmd, conf, "PreforkApp", argv[0]))) {
+        return err;
+    }
+    app = new_app(cmd, argv[0]);
+    if ((err = app_chroot(cmd, app, argc, argv))
+        || (err = set_app_command(cmd, app, argv[1]))
+        || (err = app_keys(cmd, app, argc, argv))) {
+        return apr_pstrcat(cmd->pool, "PreforkApp ", app->name, ": ", err,
+                           NULL);
+    }
+    add_app(conf, app, cmd->pool);
+    return NULL;
+}
+
+/* PreforkAppScripts' directory, when its pattern has no wildcard there:
+ * missing, it is a typo (an empty one is not: the programs may come). */
+static const char *scripts_dir_missing(cmd_parms *cmd, const char *pattern)
+{
+    const char *slash = strrchr(pattern, '/');
+    const char *dir, *why;
+
+    if (!slash || stopping(cmd->temp_pool)) {
+        return NULL;
+    }
+    dir = apr_pstrmemdup(cmd->temp_pool, pattern,
+                         slash == pattern ? 1 : slash - pattern);
+    if (apr_fnmatch_test(dir) || !(why = not_a_dir(cmd->pool, dir))) {
+        return NULL;
+    }
+    return apr_psprintf(cmd->pool, "directory %s: %s", dir, why);
+}
+
+static const char *cmd_prefork_app_scripts(cmd_parms *cmd, void *dummy,
+                                           int argc, char *const argv[])
+{
+    pa_server_conf_t *conf = ap_get_module_config(cmd->server->module_config,
+                                                  &prefork_app_module);
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    pa_scripts_t *sc;
+    char *key;
+    int i;
+
+    if (err) {
+        return err;
+    }
+    if (argc < 2) {
+        return "PreforkAppScripts: usage: PreforkAppScripts NAME \"PATTERN\" "
+               "[key=value ...]";
+    }
+    if (!valid_name(argv[0]) || strlen(argv[0]) > PA_SCRIPTS_NAME_MAX) {
+        return apr_psprintf(cmd->pool, "PreforkAppScripts: '%s' is not a "
+                            "valid name (letters, digits, '_', '-', '.'; at "
+                            "most " APR_STRINGIFY(PA_SCRIPTS_NAME_MAX) ", "
+                            "as its pools are named NAME:FILE)", argv[0]);
+    }
+    if ((err = name_taken(cmd, conf, "PreforkAppScripts", argv[0]))) {
+        return err;
+    }
+    sc = apr_pcalloc(cmd->pool, sizeof(*sc));
+    sc->name = argv[0];
+    sc->file = cmd->directive->filename;
+    sc->line = cmd->directive->line_num;
+    sc->apps = apr_array_make(cmd->pool, 4, sizeof(pa_app_t *));
+    sc->by_path = apr_hash_make(cmd->pool);
+    sc->skipped = apr_array_make(cmd->pool, 1, sizeof(const char *));
+    sc->pattern = ap_server_root_relative(cmd->pool, argv[1]);
+    if (!sc->pattern || !*argv[1]) {
+        return apr_psprintf(cmd->pool, "PreforkAppScripts %s: '%s' is not a "
+                            "valid path pattern", sc->name, argv[1]);
+    }
+    /* Each program is its own command, in its own directory, on demand
+     * (mod_fcgid's classes start with the first request). */
+    sc->tmpl = new_app(cmd, sc->name);
+    sc->tmpl->scripts = sc;
+    sc->tmpl->min_procs = 0;
+    sc->tmpl->max_procs = 4;
+    for (i = 2; i < argc && !err; i++) {
+        if (!strncmp(argv[i], "chroot=", 7)) {
+            err = "chroot= is not for PreforkAppScripts (its programs are "
+                  "found outside any root; use PreforkApp)";
+        }
+    }
+    if (err || (err = app_keys(cmd, sc->tmpl, argc, argv))
+        || (err = scripts_dir_missing(cmd, sc->pattern))) {
+        return apr_pstrcat(cmd->pool, "PreforkAppScripts ", sc->name, ": ",
+                           err, NULL);
+    }
+    APR_ARRAY_PUSH(conf->scripts, pa_scripts_t *) = sc;
+    key = apr_pstrdup(cmd->pool, sc->name);
+    ap_str_tolower(key);
+    apr_hash_set(conf->scripts_by_name, key, APR_HASH_KEY_STRING, sc);
     return NULL;
 }
 
@@ -933,6 +1070,20 @@ static const char *app_env_get(const pa_app_t *app, const char *name)
     return i < 0 ? NULL : APR_ARRAY_IDX(app->env, i, const char *) + nlen + 1;
 }
 
+/* Set again: the later line wins, as with SetEnv (a duplicate entry would
+ * leave the choice to each program's getenv()). entry is "NAME=value",
+ * NAME nlen bytes. */
+static void app_env_set(pa_app_t *app, const char *entry, apr_size_t nlen)
+{
+    int i = app_env_index(app, entry, nlen);
+
+    if (i < 0) {
+        i = app->env->nelts;
+        apr_array_push(app->env);
+    }
+    APR_ARRAY_IDX(app->env, i, const char *) = entry;
+}
+
 /* RAW_ARGS: httpd's TAKE3 counts an empty word ("") as a missing one,
  * TAKE_ARGV drops a last one, and an empty value is a common need
  * (PHP_INI_SCAN_DIR ""). */
@@ -944,8 +1095,8 @@ static const char *cmd_prefork_app_env(cmd_parms *cmd, void *dummy,
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
     const char *name, *var, *value;
     pa_app_t *app;
+    pa_scripts_t *sc;
     const char *c;
-    int i;
 
     if (err) {
         return err;
@@ -958,7 +1109,8 @@ static const char *cmd_prefork_app_env(cmd_parms *cmd, void *dummy,
                "for an empty value)";
     }
     app = pa_find_app(conf, name);
-    if (!app) {
+    sc = app ? NULL : pa_find_scripts(conf, name);
+    if (!app && !sc) {
         return apr_psprintf(cmd->pool, "PreforkAppEnv: no PreforkApp named "
                             "'%s' (define the app before its environment)",
                             name);
@@ -972,15 +1124,13 @@ static const char *cmd_prefork_app_env(cmd_parms *cmd, void *dummy,
         return apr_psprintf(cmd->pool, "PreforkAppEnv %s: '%s' is not a valid "
                             "environment variable name", name, var);
     }
-    /* Set again: the later line wins, as with SetEnv (a duplicate entry
-     * would leave the choice to each program's getenv()). */
-    i = app_env_index(app, var, (apr_size_t)(c - var));
-    if (i < 0) {
-        i = app->env->nelts;
-        apr_array_push(app->env);
+    value = apr_pstrcat(cmd->pool, var, "=", value, NULL);
+    if (app) {
+        app_env_set(app, value, (apr_size_t)(c - var));
+        return NULL;
     }
-    APR_ARRAY_IDX(app->env, i, const char *) =
-        apr_pstrcat(cmd->pool, var, "=", value, NULL);
+    /* A PreforkAppScripts line's: each of its pools, made from it. */
+    app_env_set(sc->tmpl, value, (apr_size_t)(c - var));
     return NULL;
 }
 
@@ -1208,6 +1358,9 @@ static const char *cmd_status_placed(cmd_parms *cmd, void *dconf,
 const command_rec pa_cmds[] = {
     AP_INIT_TAKE_ARGV("PreforkApp", cmd_prefork_app, NULL, RSRC_CONF,
         "NAME \"COMMAND [ARGS]\" [key=value ...]: an application pool"),
+    AP_INIT_TAKE_ARGV("PreforkAppScripts", cmd_prefork_app_scripts, NULL,
+                      RSRC_CONF, "NAME \"PATTERN\" [key=value ...]: a pool "
+                      "for each program the pattern matches, named NAME:FILE"),
     AP_INIT_RAW_ARGS("PreforkAppEnv", cmd_prefork_app_env, NULL, RSRC_CONF,
         "APP NAME VALUE: an environment variable for APP's workers (\"\" "
         "for an empty value)"),
@@ -1294,7 +1447,8 @@ static void bind_mentions(handler_walk_t *w, const char *args,
                           server_rec *vhost)
 {
     static const apr_size_t plen = sizeof(PA_HANDLER_PREFIX) - 1;
-    const char *p;
+    const char *p, *name;
+    const pa_scripts_t *sc;
 
     for (p = args; p && *p; p++) {
         const char *end;
@@ -1304,11 +1458,19 @@ static void bind_mentions(handler_walk_t *w, const char *args,
         }
         p += plen;
         for (end = p; apr_isalnum(*end) || *end == '_' || *end == '-'
-                      || *end == '.'; end++) {
+                      || *end == '.' || *end == ':'; end++) {
         }
-        bind_app(w, pa_find_app(w->conf, apr_pstrmemdup(w->ptemp, p,
-                                                        end - p)),
-                 vhost);
+        name = apr_pstrmemdup(w->ptemp, p, end - p);
+        if ((sc = pa_find_scripts(w->conf, name))) {
+            int i;
+
+            for (i = 0; i < sc->apps->nelts; i++) {
+                bind_app(w, APR_ARRAY_IDX(sc->apps, i, pa_app_t *), vhost);
+            }
+        }
+        else {
+            bind_app(w, pa_find_app(w->conf, name), vhost);
+        }
         p = end - 1;
     }
 }
@@ -1703,7 +1865,8 @@ static int check_status_apps(handler_walk_t *w, const ap_directive_t *d)
 
     while (*(name = ap_getword_conf(w->ptemp, &args))) {
         if (strcasecmp(name, PA_STATUS_APPS_VHOST)
-            && !pa_find_app(w->conf, name)) {
+            && !pa_find_app(w->conf, name)
+            && !pa_find_scripts(w->conf, name)) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, w->s,
                          PALOGNO(00023) "%s:%d: PreforkAppStatusApps: no "
                          "PreforkApp named '%s'", d->filename, d->line_num,
@@ -1752,7 +1915,8 @@ static int check_handlers(handler_walk_t *w, const ap_directive_t *d,
             /* (A name with a variable in it is mod_rewrite's to expand.) */
             if (!strncasecmp(word, PA_HANDLER_PREFIX, plen)
                 && !strpbrk(word + plen, "%$")
-                && !pa_find_app(w->conf, word + plen)) {
+                && !pa_find_app(w->conf, word + plen)
+                && !pa_find_scripts(w->conf, word + plen)) {
                 return no_such_app(w, d, word, word + plen);
             }
             if (pa_handler_lookalike(word)) {
@@ -2108,6 +2272,286 @@ static int h2_max_workers(apr_pool_t *ptemp, const ap_directive_t *d)
     return n;
 }
 
+/* A script's pool is named GROUP:FILE, FILE's other characters than the
+ * names' made '_', cut to fit PA_NAME_MAX (a socket path holds it) and
+ * made unique with -2, -3...: a file added to the directory must never
+ * make a start fail. */
+static const char *script_app_name(apr_pool_t *p,
+                                   const pa_server_conf_t *conf,
+                                   const pa_scripts_t *sc, const char *path)
+{
+    const char *base = strrchr(path, '/') + 1;
+    apr_size_t glen = strlen(sc->name);
+    int n;
+
+    for (n = 1; ; n++) {
+        char name[PA_NAME_MAX + 1], suffix[16] = "";
+        apr_size_t room, i;
+
+        if (n > 1) {
+            apr_snprintf(suffix, sizeof(suffix), "-%d", n);
+        }
+        room = PA_NAME_MAX - glen - 1 - strlen(suffix);
+        memcpy(name, sc->name, glen);
+        name[glen] = ':';
+        for (i = 0; base[i] && i < room; i++) {
+            name[glen + 1 + i] = apr_isalnum(base[i]) || base[i] == '_'
+                                 || base[i] == '-' || base[i] == '.'
+                                 ? base[i] : '_';
+        }
+        strcpy(name + glen + 1 + i, suffix);
+        if (!pa_find_app(conf, name)) {
+            return apr_pstrdup(p, name);
+        }
+    }
+}
+
+/* sc's pattern, read at each start and graceful restart: a pool made from
+ * its template for each program it matches that its workers may execute.
+ * The other files it matches are left out and said, as is no match (the
+ * requests for them get 403). */
+static int expand_scripts(pa_server_conf_t *conf, pa_scripts_t *sc,
+                          apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
+{
+    glob_t g;
+    int rc = glob(sc->pattern, 0, NULL, &g);
+    size_t i;
+
+    if (rc == GLOB_NOSPACE) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                     PALOGNO(00028) "%s:%d: PreforkAppScripts %s: %s: out "
+                     "of memory matching it", sc->file, sc->line, sc->name,
+                     sc->pattern);
+        return !OK;
+    }
+    for (i = 0; rc == 0 && i < g.gl_pathc; i++) {
+        const char *path = apr_pstrdup(pconf, g.gl_pathv[i]);
+        const char **argv;
+        pa_app_t *app;
+        apr_finfo_t fi;
+
+        if (apr_stat(&fi, path, APR_FINFO_TYPE, ptemp) != APR_SUCCESS
+            || fi.filetype != APR_REG) {
+            continue;                   /* directories, sockets... */
+        }
+        if (access(path, X_OK) != 0
+            || !pa_worker_may_access(ptemp, sc->tmpl, path, X_OK)) {
+            APR_ARRAY_PUSH(sc->skipped, const char *) = path;
+            continue;
+        }
+        app = apr_pmemdup(pconf, sc->tmpl, sizeof(*app));
+        app->name = script_app_name(pconf, conf, sc, path);
+        app->env = apr_array_copy(pconf, sc->tmpl->env);
+        argv = apr_pcalloc(pconf, 2 * sizeof(*argv));
+        argv[0] = app->cmdline = path;
+        app->argv = argv;
+        if (!app->dir) {
+            app->dir = apr_pstrmemdup(pconf, path, strrchr(path, '/') - path);
+            if (!*app->dir) {
+                app->dir = "/";
+            }
+        }
+        /* Editing the program replaces its workers, rolling. */
+        if (!app->touch_reload) {
+            app->touch_reload = path;
+        }
+        add_app(conf, app, pconf);
+        APR_ARRAY_PUSH(sc->apps, pa_app_t *) = app;
+        apr_hash_set(sc->by_path, path, APR_HASH_KEY_STRING, app);
+    }
+    if (rc == 0) {
+        globfree(&g);
+    }
+    if (sc->skipped->nelts) {
+        int shown = sc->skipped->nelts < 5 ? sc->skipped->nelts : 5;
+        apr_array_header_t few = *sc->skipped;
+
+        few.nelts = shown;
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
+                     PALOGNO(00029) "%s:%d: PreforkAppScripts %s: left out "
+                     "%d file%s its workers (user %s) may not execute: %s%s",
+                     sc->file, sc->line, sc->name, sc->skipped->nelts,
+                     sc->skipped->nelts == 1 ? "" : "s",
+                     pa_worker_user_name(ptemp, sc->tmpl),
+                     apr_array_pstrcat(ptemp, &few, ' '),
+                     shown < sc->skipped->nelts ? " ..." : "");
+    }
+    if (!sc->apps->nelts) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
+                     PALOGNO(00030) "%s:%d: PreforkAppScripts %s: \"%s\" "
+                     "matches no program: its requests get 403 until a "
+                     "graceful restart after programs are added", sc->file,
+                     sc->line, sc->name, sc->pattern);
+    }
+    return OK;
+}
+
+/* One app's keys against the rest of the configuration. A
+ * PreforkAppScripts line's are checked and warned of once, at its template;
+ * its programs' pools have only their own settled here. */
+static int check_app(pa_server_conf_t *conf, apr_pool_t *pconf,
+                     apr_pool_t *ptemp, server_rec *s, pa_app_t *app)
+{
+    int say = !app->scripts || app == app->scripts->tmpl;
+
+    if (app->cache_name) {
+        app->cache = apr_hash_get(conf->zones_by_name, app->cache_name,
+                                  APR_HASH_KEY_STRING);
+        if (!app->cache) {
+            const char *other = zone_in_other_case(ptemp, conf,
+                                                   app->cache_name);
+
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                         PALOGNO(00002) "%s:%d: %s: cache=%s: "
+                         "no PreforkAppCache zone of that name%s%s%s",
+                         app->file, app->line, pa_app_what(ptemp, app), app->cache_name,
+                         other ? " (zone names are told apart by case: "
+                                 "there is '" : "",
+                         other ? other : "", other ? "')" : "");
+            return !OK;
+        }
+        /* A note that a page was dropped must outlast every request
+         * that could store it (cache.c). */
+        if (app->queue_timeout + app->request_timeout
+            > app->cache->request_span) {
+            app->cache->request_span = app->queue_timeout
+                                       + app->request_timeout;
+        }
+    }
+    else if (app->stale_while_revalidate || app->stale_if_error
+             || app->cache_lock || app->cache_ignore) {
+        const char *key = "cache-ignore-params", *val = "";
+
+        if (app->cache_ignore) {
+            val = apr_array_pstrcat(ptemp, app->cache_ignore, ',');
+        }
+        if (app->stale_while_revalidate) {
+            key = "stale-while-revalidate";
+            val = apr_itoa(ptemp, app->stale_while_revalidate);
+        }
+        else if (app->stale_if_error) {
+            key = "stale-if-error";
+            val = apr_itoa(ptemp, app->stale_if_error);
+        }
+        else if (app->cache_lock) {
+            key = "cache-lock";
+            val = apr_itoa(ptemp, app->cache_lock);
+        }
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                     PALOGNO(00021) "%s:%d: %s: %s=%s "
+                     "without cache=ZONE: it is about stored pages, and "
+                     "the app has none", app->file, app->line, pa_app_what(ptemp, app),
+                     key, val);
+        return !OK;
+    }
+    if (app->protocol == PA_PROTO_CGI && app->max_requests_hi > 1) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                     PALOGNO(00003) "%s:%d: %s: max-requests=%s "
+                     "with protocol=cgi, which serves one request per "
+                     "process", app->file, app->line, pa_app_what(ptemp, app),
+                     app->max_requests < app->max_requests_hi
+                     ? apr_psprintf(ptemp, "%d-%d", app->max_requests,
+                                    app->max_requests_hi)
+                     : apr_itoa(ptemp, app->max_requests));
+        return !OK;
+    }
+    if (app->protocol == PA_PROTO_CGI) {
+        /* the next launcher starts at the claim */
+        app->max_requests = app->max_requests_hi = 1;
+        app->exits_itself = 1;
+    }
+    if (app->protocol != PA_PROTO_FASTCGI && app->keep_conn == 1) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                     PALOGNO(00004) "%s:%d: %s: keep-conn=on "
+                     "needs protocol=fastcgi (SCGI and CGI are one "
+                     "request per connection)", app->file, app->line,
+                     pa_app_what(ptemp, app));
+        return !OK;
+    }
+    if (app->keep_conn < 0) {
+        app->keep_conn = app->protocol == PA_PROTO_FASTCGI;
+    }
+    if (app->protocol == PA_PROTO_FASTCGI && app->argv) {
+        php_max_requests(pconf, app);
+        if (say) {
+            php_children(app, s);
+            php_cli(ptemp, app, s);
+        }
+    }
+    if (say) {
+        touch_reload_dir(ptemp, app, s);
+    }
+    if (say && app->user && geteuid() != 0
+        && (app->uid != geteuid() || app->gid != getegid())) {
+        /* Only root can give workers another identity: the app would
+         * run as the admin believes it does not. */
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
+                     PALOGNO(00020) "%s:%d: %s: user=%s%s%s "
+                     "is ignored: httpd is not started as root, so its "
+                     "workers run as httpd does (uid %ld, gid %ld)",
+                     app->file, app->line, pa_app_what(ptemp, app), app->user,
+                     app->group ? " group=" : "",
+                     app->group ? app->group : "", (long)geteuid(),
+                     (long)getegid());
+    }
+    if (say && app->slowlog && app->slowlog >= app->request_timeout) {
+        /* The 504 comes first: no line while the request runs. */
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
+                     PALOGNO(00027) "%s:%d: %s: slowlog=%d is "
+                     "not below request-timeout=%d: a slow request is "
+                     "cut off (504) before its worker can be logged "
+                     "still running and what it waits for (PA00137); "
+                     "set slowlog= lower", app->file, app->line,
+                     pa_app_what(ptemp, app), app->slowlog, app->request_timeout);
+    }
+    if (!say) {
+        return OK;              /* the rest is the template's */
+    }
+    if (app->cache && app->chroot) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
+                     PALOGNO(00025) "%s:%d: %s: cache=%s with "
+                     "chroot=%s: its responses are cached, but its "
+                     "workers cannot attach to the zone from inside "
+                     "their root: they get no %s", app->file, app->line,
+                     pa_app_what(ptemp, app), app->cache->name, app->chroot,
+                     PA_CACHE_ENV);
+    }
+    else if (app->cache && !pa_worker_attaches_zone(app)) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
+                     PALOGNO(00010) "%s:%d: %s: cache=%s with "
+                     "user=%s: its responses are cached, but its workers "
+                     "cannot attach to the zone (User %s's, mode 0600): "
+                     "they get no %s", app->file, app->line, pa_app_what(ptemp, app),
+                     app->cache->name, app->user,
+                     ap_unixd_config.user_name, PA_CACHE_ENV);
+    }
+    if (app->argv && !pa_worker_may_access(ptemp, app, app->argv[0], X_OK)) {
+        /* Else a crash loop at startup (PA00121 per attempt). */
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                     PALOGNO(00008) "%s:%d: %s: its workers "
+                     "(user %s) cannot execute '%s': a directory on the "
+                     "way is closed to them, or the file is not "
+                     "executable for them", app->file, app->line,
+                     pa_app_what(ptemp, app), pa_worker_user_name(ptemp, app),
+                     app->argv[0]);
+        return !OK;
+    }
+    if (check_sendfile_dirs(ptemp, app, s) != OK) {
+        return !OK;
+    }
+    if (app->dir && !pa_worker_may_access(ptemp, app, app->dir, X_OK)) {
+        /* Each worker's chdir would fail: the same crash loop. */
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                     PALOGNO(00022) "%s:%d: %s: its workers "
+                     "(user %s) cannot enter their working directory "
+                     "'%s' (cwd=): it, or a directory on the way, is "
+                     "closed to them", app->file, app->line, pa_app_what(ptemp, app),
+                     pa_worker_user_name(ptemp, app), app->dir);
+        return !OK;
+    }
+    return OK;
+}
+
 int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
 {
     pa_server_conf_t *conf = pa_get_conf(s);
@@ -2120,155 +2564,18 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
      * have room for them too (scoreboard.c). */
     conf->h2_workers = ap_find_linked_module("mod_http2.c")
                        ? h2_max_workers(ptemp, ap_conftree) : 0;
+    for (i = 0; i < conf->scripts->nelts; i++) {
+        pa_scripts_t *sc = APR_ARRAY_IDX(conf->scripts, i, pa_scripts_t *);
+
+        if (check_app(conf, pconf, ptemp, s, sc->tmpl) != OK
+            || expand_scripts(conf, sc, pconf, ptemp, s) != OK) {
+            return !OK;
+        }
+    }
     for (i = 0; i < conf->apps->nelts; i++) {
         pa_app_t *app = APR_ARRAY_IDX(conf->apps, i, pa_app_t *);
 
-        if (app->cache_name) {
-            app->cache = apr_hash_get(conf->zones_by_name, app->cache_name,
-                                      APR_HASH_KEY_STRING);
-            if (!app->cache) {
-                const char *other = zone_in_other_case(ptemp, conf,
-                                                       app->cache_name);
-
-                ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
-                             PALOGNO(00002) "%s:%d: PreforkApp %s: cache=%s: "
-                             "no PreforkAppCache zone of that name%s%s%s",
-                             app->file, app->line, app->name, app->cache_name,
-                             other ? " (zone names are told apart by case: "
-                                     "there is '" : "",
-                             other ? other : "", other ? "')" : "");
-                return !OK;
-            }
-            /* A note that a page was dropped must outlast every request
-             * that could store it (cache.c). */
-            if (app->queue_timeout + app->request_timeout
-                > app->cache->request_span) {
-                app->cache->request_span = app->queue_timeout
-                                           + app->request_timeout;
-            }
-        }
-        else if (app->stale_while_revalidate || app->stale_if_error
-                 || app->cache_lock || app->cache_ignore) {
-            const char *key = "cache-ignore-params", *val = "";
-
-            if (app->cache_ignore) {
-                val = apr_array_pstrcat(ptemp, app->cache_ignore, ',');
-            }
-            if (app->stale_while_revalidate) {
-                key = "stale-while-revalidate";
-                val = apr_itoa(ptemp, app->stale_while_revalidate);
-            }
-            else if (app->stale_if_error) {
-                key = "stale-if-error";
-                val = apr_itoa(ptemp, app->stale_if_error);
-            }
-            else if (app->cache_lock) {
-                key = "cache-lock";
-                val = apr_itoa(ptemp, app->cache_lock);
-            }
-            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
-                         PALOGNO(00021) "%s:%d: PreforkApp %s: %s=%s "
-                         "without cache=ZONE: it is about stored pages, and "
-                         "the app has none", app->file, app->line, app->name,
-                         key, val);
-            return !OK;
-        }
-        if (app->protocol == PA_PROTO_CGI && app->max_requests_hi > 1) {
-            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
-                         PALOGNO(00003) "%s:%d: PreforkApp %s: max-requests=%s "
-                         "with protocol=cgi, which serves one request per "
-                         "process", app->file, app->line, app->name,
-                         app->max_requests < app->max_requests_hi
-                         ? apr_psprintf(ptemp, "%d-%d", app->max_requests,
-                                        app->max_requests_hi)
-                         : apr_itoa(ptemp, app->max_requests));
-            return !OK;
-        }
-        if (app->protocol == PA_PROTO_CGI) {
-            /* the next launcher starts at the claim */
-            app->max_requests = app->max_requests_hi = 1;
-            app->exits_itself = 1;
-        }
-        if (app->protocol != PA_PROTO_FASTCGI && app->keep_conn == 1) {
-            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
-                         PALOGNO(00004) "%s:%d: PreforkApp %s: keep-conn=on "
-                         "needs protocol=fastcgi (SCGI and CGI are one "
-                         "request per connection)", app->file, app->line,
-                         app->name);
-            return !OK;
-        }
-        if (app->keep_conn < 0) {
-            app->keep_conn = app->protocol == PA_PROTO_FASTCGI;
-        }
-        if (app->protocol == PA_PROTO_FASTCGI) {
-            php_max_requests(pconf, app);
-            php_children(app, s);
-            php_cli(ptemp, app, s);
-        }
-        touch_reload_dir(ptemp, app, s);
-        if (app->user && geteuid() != 0
-            && (app->uid != geteuid() || app->gid != getegid())) {
-            /* Only root can give workers another identity: the app would
-             * run as the admin believes it does not. */
-            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
-                         PALOGNO(00020) "%s:%d: PreforkApp %s: user=%s%s%s "
-                         "is ignored: httpd is not started as root, so its "
-                         "workers run as httpd does (uid %ld, gid %ld)",
-                         app->file, app->line, app->name, app->user,
-                         app->group ? " group=" : "",
-                         app->group ? app->group : "", (long)geteuid(),
-                         (long)getegid());
-        }
-        if (app->slowlog && app->slowlog >= app->request_timeout) {
-            /* The 504 comes first: no line while the request runs. */
-            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
-                         PALOGNO(00027) "%s:%d: PreforkApp %s: slowlog=%d is "
-                         "not below request-timeout=%d: a slow request is "
-                         "cut off (504) before its worker can be logged "
-                         "still running and what it waits for (PA00137); "
-                         "set slowlog= lower", app->file, app->line,
-                         app->name, app->slowlog, app->request_timeout);
-        }
-        if (app->cache && app->chroot) {
-            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
-                         PALOGNO(00025) "%s:%d: PreforkApp %s: cache=%s with "
-                         "chroot=%s: its responses are cached, but its "
-                         "workers cannot attach to the zone from inside "
-                         "their root: they get no %s", app->file, app->line,
-                         app->name, app->cache->name, app->chroot,
-                         PA_CACHE_ENV);
-        }
-        else if (app->cache && !pa_worker_attaches_zone(app)) {
-            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
-                         PALOGNO(00010) "%s:%d: PreforkApp %s: cache=%s with "
-                         "user=%s: its responses are cached, but its workers "
-                         "cannot attach to the zone (User %s's, mode 0600): "
-                         "they get no %s", app->file, app->line, app->name,
-                         app->cache->name, app->user,
-                         ap_unixd_config.user_name, PA_CACHE_ENV);
-        }
-        if (!pa_worker_may_access(ptemp, app, app->argv[0], X_OK)) {
-            /* Else a crash loop at startup (PA00121 per attempt). */
-            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
-                         PALOGNO(00008) "%s:%d: PreforkApp %s: its workers "
-                         "(user %s) cannot execute '%s': a directory on the "
-                         "way is closed to them, or the file is not "
-                         "executable for them", app->file, app->line,
-                         app->name, pa_worker_user_name(ptemp, app),
-                         app->argv[0]);
-            return !OK;
-        }
-        if (check_sendfile_dirs(ptemp, app, s) != OK) {
-            return !OK;
-        }
-        if (!pa_worker_may_access(ptemp, app, app->dir, X_OK)) {
-            /* Each worker's chdir would fail: the same crash loop. */
-            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
-                         PALOGNO(00022) "%s:%d: PreforkApp %s: its workers "
-                         "(user %s) cannot enter their working directory "
-                         "'%s' (cwd=): it, or a directory on the way, is "
-                         "closed to them", app->file, app->line, app->name,
-                         pa_worker_user_name(ptemp, app), app->dir);
+        if (check_app(conf, pconf, ptemp, s, app) != OK) {
             return !OK;
         }
         mins += app->min_procs;

@@ -2488,10 +2488,36 @@ static apr_table_t *responder_env(pa_req_t *q)
 }
 
 /* The request path of app name, in role (an Authorizer's: with vars). */
+/* "prefork-app:NAME" of a PreforkAppScripts line: the pool of the
+ * request's file, one of the programs it started. */
+static int script_app(request_rec *r, const pa_scripts_t *sc, pa_app_t **app)
+{
+    if (r->finfo.filetype == APR_NOFILE) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PALOGNO(00337)
+                      "%s: no such program: %s", sc->name,
+                      r->filename ? r->filename : r->uri);
+        return HTTP_NOT_FOUND;
+    }
+    *app = r->filename ? apr_hash_get(sc->by_path, r->filename,
+                                      APR_HASH_KEY_STRING) : NULL;
+    if (!*app) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00338)
+                      "%s: %s is not one of the programs PreforkAppScripts "
+                      "%s (%s:%d) started: when httpd last (re)started, "
+                      "\"%s\" did not match it or its workers could not "
+                      "execute it; a graceful restart starts programs added "
+                      "since", sc->name, r->filename ? r->filename : r->uri,
+                      sc->name, sc->file, sc->line, sc->pattern);
+        return HTTP_FORBIDDEN;
+    }
+    return OK;
+}
+
 static int serve(request_rec *r, const char *name, pa_role_e role,
                  const apr_table_t *vars, pa_answer_e *answer)
 {
     pa_server_conf_t *conf = pa_get_conf(r->server);
+    const pa_scripts_t *scripts;
     const char *what;
     char *begin;
     apr_size_t begin_len;
@@ -2510,6 +2536,11 @@ static int serve(request_rec *r, const char *name, pa_role_e role,
     q->watch = role != PA_ROLE_RESPONDER || safe_method(r);
     q->start = apr_time_now();
     q->app = pa_find_app(conf, name);
+    if (!q->app && role == PA_ROLE_RESPONDER
+        && (scripts = pa_find_scripts(conf, name))
+        && (rc = script_app(r, scripts, &q->app)) != OK) {
+        return rc;
+    }
     if (!q->app) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00301)
                       "no PreforkApp named '%s' (%s)", name,

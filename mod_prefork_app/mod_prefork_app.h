@@ -122,15 +122,36 @@ typedef struct pa_app_t {
     apr_array_header_t *vhosts; /* server_rec *: the virtual hosts whose
                                  * sections name the app, when no directive
                                  * outside them does; NULL = any host */
+    const struct pa_scripts_t *scripts; /* the PreforkAppScripts line that
+                                 * made it, NULL = a PreforkApp line */
     const char *file;           /* where it was defined, for errors */
     int line;
 } pa_app_t;
+
+/* One PreforkAppScripts line: a pool of its own for each program its
+ * pattern matched when the configuration was read (mod_fcgid's class per
+ * script), named NAME:FILE; "prefork-app:NAME" serves the request's file
+ * with its pool. */
+typedef struct pa_scripts_t {
+    const char *name;
+    const char *pattern;        /* ServerRoot-relative */
+    pa_app_t *tmpl;             /* its keys, checked even when it matched
+                                 * nothing; named NAME, in no list */
+    apr_array_header_t *apps;   /* pa_app_t *, in the pattern's order */
+    apr_hash_t *by_path;        /* program path -> pa_app_t * */
+    apr_array_header_t *skipped; /* const char *: files matched that are
+                                 * no executable programs */
+    const char *file;           /* where it was defined, for errors */
+    int line;
+} pa_scripts_t;
 
 /* Global (main server) configuration: apps are one pool per httpd. */
 typedef struct pa_server_conf_t {
     apr_array_header_t *apps;   /* pa_app_t * */
     apr_hash_t *apps_by_name;   /* by lowercase name: httpd lowercases
                                  * handler names */
+    apr_array_header_t *scripts; /* pa_scripts_t * */
+    apr_hash_t *scripts_by_name; /* by lowercase name, as apps */
     apr_array_header_t *zones;  /* pa_cache_zone_t * */
     apr_hash_t *zones_by_name;
     const char *pidfile;        /* PreforkAppPidFile, NULL = default */
@@ -225,6 +246,10 @@ int pa_handler_lookalike(const char *name);
 /* The app NAME, matched without regard to case (SetHandler's name reaches
  * the handler lowercased). */
 pa_app_t *pa_find_app(const pa_server_conf_t *conf, const char *name);
+/* The PreforkAppScripts line NAME, matched as pa_find_app() does. */
+pa_scripts_t *pa_find_scripts(const pa_server_conf_t *conf, const char *name);
+/* "PreforkApp NAME" or "PreforkAppScripts NAME", for messages. */
+const char *pa_app_what(apr_pool_t *p, const pa_app_t *app);
 /* May a request served by s use app? Only the virtual hosts whose sections
  * name it may, when the main server's directives do not (see config.c). */
 int pa_app_allowed(const pa_app_t *app, const server_rec *s);

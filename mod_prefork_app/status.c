@@ -1458,8 +1458,39 @@ static void st_parse_args(request_rec *r, st_args_t *a)
     }
 }
 
-/* Whether every app=NAME names a configured app, one of scope's (if
- * not NULL). */
+/* names, where each PreforkAppScripts NAME among them stands for its
+ * programs' pools too. */
+static const apr_table_t *st_with_scripts(request_rec *r,
+                                          const apr_table_t *names)
+{
+    const apr_array_header_t *e;
+    apr_table_t *out = NULL;
+    int i, j;
+
+    if (!names) {
+        return NULL;
+    }
+    e = apr_table_elts(names);
+    for (i = 0; i < e->nelts; i++) {
+        const pa_scripts_t *sc = pa_find_scripts(
+            st_conf(r), APR_ARRAY_IDX(e, i, apr_table_entry_t).key);
+
+        if (!sc) {
+            continue;
+        }
+        if (!out) {
+            out = apr_table_copy(r->pool, names);
+        }
+        for (j = 0; j < sc->apps->nelts; j++) {
+            apr_table_setn(out, APR_ARRAY_IDX(sc->apps, j, pa_app_t *)->name,
+                           "");
+        }
+    }
+    return out ? out : names;
+}
+
+/* Whether every app=NAME names a configured app (or PreforkAppScripts
+ * line), one of scope's (if not NULL). */
 static int st_all_apps(request_rec *r, const apr_table_t *only,
                        const apr_table_t *scope)
 {
@@ -1469,7 +1500,8 @@ static int st_all_apps(request_rec *r, const apr_table_t *only,
     for (i = 0; i < names->nelts; i++) {
         const char *name = APR_ARRAY_IDX(names, i, apr_table_entry_t).key;
 
-        if (!pa_find_app(st_conf(r), name)
+        if ((!pa_find_app(st_conf(r), name)
+             && !pa_find_scripts(st_conf(r), name))
             || (scope && !apr_table_get(scope, name))) {
             return 0;
         }
@@ -1675,7 +1707,8 @@ int pa_status_handler(request_rec *r)
                       "files");
         return HTTP_FORBIDDEN;
     }
-    scope = st_scope(r, dconf ? dconf->status_apps : NULL);
+    scope = st_scope(r, st_with_scripts(r, dconf ? dconf->status_apps
+                                                : NULL));
     drop = dconf && dconf->status_cache_drop == PA_FLAG_ON;
     if (r->method_number == M_DELETE && drop) {
         return st_cache_drop(r, scope);
@@ -1694,8 +1727,8 @@ int pa_status_handler(request_rec *r)
     if (r->header_only && args.fmt != ST_PING) {
         return OK;              /* a HEAD's ping has the ping's status */
     }
-    st_snapshot(&snap, r, args.only ? args.only : scope, scope,
-                args.fmt != ST_PING);
+    st_snapshot(&snap, r, args.only ? st_with_scripts(r, args.only) : scope,
+                scope, args.fmt != ST_PING);
     switch (args.fmt) {
     case ST_PING:
         return st_ping(r, &snap);

@@ -1,7 +1,8 @@
 # The configuration examples in README.md and docs/*.md are what admins
 # paste: every ```apache block that sets this module up passes `httpd -t`
 # (with the programs it names that this machine lacks replaced by the
-# sample app, and its LoadModule line left to the test's own). So do the
+# sample app, a PreforkAppScripts directory it lacks by the sample app's,
+# and its LoadModule line left to the test's own). So do the
 # blocks of docs/migrating.md that show a peer's setup (mod_fcgid,
 # mod_proxy_fcgi), with the peer's modules loaded, where they are installed.
 use strict;
@@ -13,6 +14,7 @@ use PATest qw(:all);
 
 my $src = $ENV{PA_SRCDIR} or die "PA_SRCDIR is not set (run through t/TEST.PL)\n";
 my $hello = hello_path();
+my $apps = app_path();
 my @blocks;
 for my $file ("$src/README.md", sort glob("$src/docs/*.md")) {
     open my $fh, '<', $file or die "$file: $!";
@@ -59,6 +61,7 @@ for my $b (@blocks) {
         my $l = $_;
         $l =~ s{^(\s*PreforkApp\s+\S+\s+")(\S+)}{-x $2 ? "$1$2" : "$1$hello"}e;
         $l =~ s{^(\s*FcgidWrapper\s+)(\S+)}{-x $2 ? "$1$2" : "$1$hello"}e;
+        $l =~ s{^(\s*PreforkAppScripts\s+\S+\s+")([^"]*)/}{-d $2 ? "$1$2/" : "$1$apps/"}e;
         $l
     } grep { !/^\s*LoadModule\s+prefork_app_module\b/ } @$lines;
     unshift @conf, map { qq{LoadModule ${_}_module "$lib/mod_$_.so"} }

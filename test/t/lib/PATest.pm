@@ -352,7 +352,7 @@ sub new {
         print $list "$file\n";
         close $list;
     }
-    $self->{has_apps} = ($o{conf} || '') =~ /^\s*PreforkApp\s/m;
+    $self->{has_apps} = ($o{conf} || '') =~ /^\s*PreforkApp(?:Scripts)?\s/m;
     return $self;
 }
 

@@ -1,0 +1,121 @@
+# PreforkAppScripts NAME "PATTERN": a pool of its own for each program the
+# pattern matches (mod_fcgid's class per script), named NAME:FILE, and
+# "prefork-app:NAME" serves the request's file with its pool. Files the
+# workers may not execute are left out (a warning); a file that is not there
+# is a 404, one not started a 403 until a graceful restart; editing a
+# program replaces its workers. Bad lines fail configtest with file:line. A
+# private httpd.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use PATest qw(:all);
+use File::Copy ();
+use File::Temp ();
+
+plan tests => 37;
+
+my $echo = app_path('echo');
+my $tmp = File::Temp::tempdir('pa-scripts-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+chmod 0755, $tmp;
+sub program {
+    my ($name, $mode) = @_;
+    File::Copy::copy($echo, "$tmp/$name") or die "$tmp/$name: $!";
+    chmod $mode // 0755, "$tmp/$name";
+}
+program('a.fcgi');
+program('b.fcgi');
+program('sp ace.fcgi');
+program('c.fcgi', 0644);                # not executable: left out
+mkdir "$tmp/dir.fcgi";                  # a directory: not a program
+my $lib = libexecdir();
+my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
+LoadModule alias_module "$lib/mod_alias.so"
+PreforkAppScripts cgi "$tmp/*.fcgi" processes=0-2 idle-timeout=300
+PreforkAppEnv cgi GREETING hello
+Alias /cgi/ "$tmp/"
+<Directory "$tmp">
+    Require all granted
+    AddHandler prefork-app:cgi .fcgi
+</Directory>
+EOF
+ok($h->start, 'private httpd started') or diag($h->error_log);
+# (Startup warnings go to httpd's stderr: configtest shows them.)
+my %t = configtest(qq{PreforkAppScripts cgi "$tmp/*.fcgi"});
+is($t{rc}, 0, 'configtest passes');
+like($t{out}, qr/PA00029: \Q$t{file}\E:$t{first}: PreforkAppScripts cgi: left out 1 file its workers \(user \S+\) may not execute: \Q$tmp\E\/c\.fcgi\n/,
+     '... saying which file is no program, with file:line');
+
+my $st = status_json('/app-status?json', $h->url);
+my %names = map { $_->{name} => $_ } @{ $st->{apps} || [] };
+is_deeply([sort keys %names], ['cgi:a.fcgi', 'cgi:b.fcgi', 'cgi:sp_ace.fcgi'],
+          'a pool for each program, named NAME:FILE');
+is($names{'cgi:a.fcgi'}{command} // '', "$tmp/a.fcgi", 'its command is the program');
+is(scalar @{ $names{'cgi:a.fcgi'}{workers} || [] }, 0, 'started on demand: no worker yet');
+
+# ---- each program its own pool --------------------------------------------
+my $res = $h->get('/cgi/a.fcgi/x/y?q=1');
+is($res->{status}, 200, 'a program answers');
+like($res->{content}, qr/^SCRIPT_FILENAME=\Q$tmp\E\/a\.fcgi$/m, '... as itself (SCRIPT_FILENAME)');
+like($res->{content}, qr/^PATH_INFO=\/x\/y$/m, '... with its path info');
+like($res->{content}, qr/^SCRIPT_NAME=\/cgi\/a\.fcgi$/m, '... and SCRIPT_NAME');
+my ($a_pid) = $h->get('/cgi/a.fcgi?whoami=1')->{content} =~ /pid=(\d+)/;
+my ($b_pid) = $h->get('/cgi/b.fcgi?whoami=1')->{content} =~ /pid=(\d+)/;
+ok($a_pid && $b_pid && $a_pid != $b_pid, 'two programs, two workers');
+is_deeply([$h->pids('cgi:a.fcgi')], [$a_pid], 'a.fcgi\'s worker is in its own pool');
+is_deeply([$h->pids('cgi:b.fcgi')], [$b_pid], 'b.fcgi\'s in its own');
+my $environ = do { local $/; open my $fh, '<', "/proc/$a_pid/environ" or die $!; <$fh> };
+like($environ // '', qr/(?:^|\0)GREETING=hello(?:\0|$)/, 'PreforkAppEnv NAME reaches every program\'s workers');
+is($h->get('/cgi/sp%20ace.fcgi')->{status}, 200, 'a file name with a blank');
+my $st2 = status_json('/app-status?json&app=cgi', $h->url);
+is_deeply([sort map { $_->{name} } @{ $st2->{apps} || [] }],
+          ['cgi:a.fcgi', 'cgi:b.fcgi', 'cgi:sp_ace.fcgi'], '?app=NAME shows the line\'s pools');
+
+# ---- what is no started program -------------------------------------------
+my $off = error_log_offset($h->log_file);
+is($h->get('/cgi/missing.fcgi')->{status}, 404, 'a file that is not there: 404');
+ok(wait_for_log(qr/PA00337: cgi: no such program: \Q$tmp\E\/missing\.fcgi/, $off, file => $h->log_file),
+   '... logged');
+is($h->get('/cgi/c.fcgi')->{status}, 403, 'the file left out: 403');
+ok(wait_for_log(qr/PA00338: cgi: \Q$tmp\E\/c\.fcgi is not one of the programs PreforkAppScripts cgi \(\S+httpd\.conf:\d+\) started/, $off, file => $h->log_file),
+   '... logged, with the line');
+program('d.fcgi');
+is($h->get('/cgi/d.fcgi')->{status}, 403, 'a program added since the start: 403');
+ok($h->graceful, 'graceful restart');
+$res = $h->get('/cgi/d.fcgi?whoami=1');
+is($res->{status}, 200, '... then it is served');
+my ($d_pid) = $res->{content} =~ /pid=(\d+)/;
+is_deeply([$h->pids('cgi:d.fcgi')], [$d_pid], '... by a pool of its own');
+
+# ---- editing a program replaces its workers --------------------------------
+($a_pid) = $h->get('/cgi/a.fcgi?whoami=1')->{content} =~ /pid=(\d+)/;
+($b_pid) = $h->get('/cgi/b.fcgi?whoami=1')->{content} =~ /pid=(\d+)/;
+my $later = time + 5;
+$off = error_log_offset($h->log_file);
+utime $later, $later, "$tmp/a.fcgi" or die $!;
+ok(wait_for_log(qr/PA00128: app cgi:a\.fcgi: \Q$tmp\E\/a\.fcgi changed; replacing its workers/, $off, file => $h->log_file),
+   'a.fcgi touched: its workers are replaced');
+ok(wait_for(sub { !pid_alive($a_pid) }), '... the old one leaves (on demand: the next request starts one)');
+is_deeply([$h->pids('cgi:b.fcgi')], [$b_pid], 'b.fcgi\'s worker stays');
+($res) = $h->get('/cgi/a.fcgi?whoami=1');
+ok($res->{status} == 200 && $res->{content} =~ /pid=(\d+)/ && $1 != $a_pid, 'a.fcgi answers from a new worker');
+
+# ---- configtest ------------------------------------------------------------
+%t = configtest(qq{PreforkAppScripts cgi "$tmp/none/*.fcgi"});
+isnt($t{rc}, 0, 'a pattern in a directory that is not there fails configtest');
+like($t{out}, qr/line $t{first} of \Q$t{file}\E:\s+PreforkAppScripts cgi: directory \Q$tmp\E\/none: No such file or directory/,
+     '... saying where and why');
+%t = configtest(qq{PreforkAppScripts cgi "$tmp/*.fcgi" chroot=/});
+like($t{out}, qr/PreforkAppScripts cgi: chroot= is not for PreforkAppScripts/, 'chroot= refused');
+%t = configtest(qq{PreforkAppScripts cgi "$tmp/*.fcgi" processes=x});
+like($t{out}, qr/line $t{first} of \Q$t{file}\E:\s+PreforkAppScripts cgi: processes=x: not a number/, 'a bad key, with file:line');
+%t = configtest(qq{PreforkApp cgi "$echo"}, qq{PreforkAppScripts CGI "$tmp/*.fcgi"});
+like($t{out}, qr/PreforkAppScripts: duplicate app name 'CGI'/, 'a name an app has');
+%t = configtest(qq{PreforkAppScripts abcdefghijklmnopq "$tmp/*.fcgi"});
+like($t{out}, qr/'abcdefghijklmnopq' is not a valid name .*at most 16/, 'a name too long for its pools\' names');
+%t = configtest(qq{PreforkAppScripts cgi "$tmp/*.none"}, '<Location /x>', 'SetHandler prefork-app:cgi', '</Location>');
+is($t{rc}, 0, 'a pattern that matches nothing passes');
+like($t{out}, qr/PA00030: \Q$t{file}\E:$t{first}: PreforkAppScripts cgi: "\Q$tmp\E\/\*\.none" matches no program/, '... with a warning');
+
+ok($h->stop, 'stopped');
