@@ -1015,6 +1015,7 @@ static const char *cmd_prefork_app_scripts(cmd_parms *cmd, void *dummy,
     sc->line = cmd->directive->line_num;
     sc->apps = apr_array_make(cmd->pool, 4, sizeof(pa_app_t *));
     sc->by_path = apr_hash_make(cmd->pool);
+    sc->by_file = apr_hash_make(cmd->pool);
     sc->skipped = apr_array_make(cmd->pool, 1, sizeof(const char *));
     sc->pattern = ap_server_root_relative(cmd->pool, argv[1]);
     if (!sc->pattern || !*argv[1]) {
@@ -2328,10 +2329,11 @@ static int expand_scripts(pa_server_conf_t *conf, pa_scripts_t *sc,
         const char *path = apr_pstrdup(pconf, g.gl_pathv[i]);
         const char **argv;
         pa_app_t *app;
+        pa_file_id_t *id;
         apr_finfo_t fi;
 
-        if (apr_stat(&fi, path, APR_FINFO_TYPE, ptemp) != APR_SUCCESS
-            || fi.filetype != APR_REG) {
+        if (apr_stat(&fi, path, APR_FINFO_TYPE | APR_FINFO_IDENT, ptemp)
+            != APR_SUCCESS || fi.filetype != APR_REG) {
             continue;                   /* directories, sockets... */
         }
         if (access(path, X_OK) != 0
@@ -2358,6 +2360,10 @@ static int expand_scripts(pa_server_conf_t *conf, pa_scripts_t *sc,
         add_app(conf, app, pconf);
         APR_ARRAY_PUSH(sc->apps, pa_app_t *) = app;
         apr_hash_set(sc->by_path, path, APR_HASH_KEY_STRING, app);
+        id = apr_pcalloc(pconf, sizeof(*id));
+        id->device = fi.device;
+        id->inode = fi.inode;
+        apr_hash_set(sc->by_file, id, sizeof(*id), app);
     }
     if (rc == 0) {
         globfree(&g);

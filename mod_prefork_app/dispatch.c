@@ -2500,6 +2500,14 @@ static int script_app(request_rec *r, const pa_scripts_t *sc, pa_app_t **app)
     }
     *app = r->filename ? apr_hash_get(sc->by_path, r->filename,
                                       APR_HASH_KEY_STRING) : NULL;
+    if (!*app && (r->finfo.valid & APR_FINFO_IDENT) == APR_FINFO_IDENT) {
+        pa_file_id_t id;
+
+        memset(&id, 0, sizeof(id));     /* a hash key: no padding bytes */
+        id.device = r->finfo.device;
+        id.inode = r->finfo.inode;
+        *app = apr_hash_get(sc->by_file, &id, sizeof(id));
+    }
     if (!*app) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00338)
                       "%s: %s is not one of the programs PreforkAppScripts "

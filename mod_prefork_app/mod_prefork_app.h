@@ -128,6 +128,12 @@ typedef struct pa_app_t {
     int line;
 } pa_app_t;
 
+/* A file, whatever path reaches it. */
+typedef struct pa_file_id_t {
+    apr_dev_t device;
+    apr_ino_t inode;
+} pa_file_id_t;
+
 /* One PreforkAppScripts line: a pool of its own for each program its
  * pattern matched when the configuration was read (mod_fcgid's class per
  * script), named NAME:FILE; "prefork-app:NAME" serves the request's file
@@ -139,6 +145,10 @@ typedef struct pa_scripts_t {
                                  * nothing; named NAME, in no list */
     apr_array_header_t *apps;   /* pa_app_t *, in the pattern's order */
     apr_hash_t *by_path;        /* program path -> pa_app_t * */
+    apr_hash_t *by_file;        /* pa_file_id_t -> pa_app_t *: the same
+                                 * files reached by another path (a
+                                 * symlinked DocumentRoot), as mod_fcgid
+                                 * tells its classes apart */
     apr_array_header_t *skipped; /* const char *: files matched that are
                                  * no executable programs */
     const char *file;           /* where it was defined, for errors */

@@ -659,10 +659,12 @@ static void st_json_app(request_rec *r, const st_snapshot_t *snap,
     apr_pool_t *p = r->pool;
     int i;
 
-    ap_rprintf(r, "{\"name\":%s,\"protocol\":\"%s\",\"command\":%s,"
-               "\"connections\":\"%s\",\"error_override\":%s,",
-               st_json_str(p, app->name), st_protocol_name(app),
-               st_json_str(p, app->cmdline),
+    ap_rprintf(r, "{\"name\":%s,\"scripts\":%s,\"protocol\":\"%s\","
+               "\"command\":%s,\"connections\":\"%s\","
+               "\"error_override\":%s,",
+               st_json_str(p, app->name),
+               app->scripts ? st_json_str(p, app->scripts->name) : "null",
+               st_protocol_name(app), st_json_str(p, app->cmdline),
                sa->kept ? "kept" : "per_request",
                app->error_override ? st_json_str(p, app->error_override)
                                    : "null");

@@ -60,7 +60,7 @@ check_keys('manager', $doc->{manager}, pid => 'int', generation => 'int',
            started => 'num', uptime_seconds => 'num', max_processes => 'int|null');
 my ($app) = grep { $_->{name} eq $APP } @{ $doc->{apps} || [] };
 ok($app, "JSON: $APP listed") or $app = {};
-check_keys('app', $app, name => 'str', protocol => 'str', command => 'str',
+check_keys('app', $app, name => 'str', protocol => 'str', command => 'str', scripts => 'str|null',
            connections => 'str', error_override => 'str|null', cache => 'obj|null', pool => 'obj',
            processes => 'obj', queue => 'obj', crash_backoff_level => 'int',
            last_minute => 'obj', latency => 'obj', counters => 'obj', workers => 'arr');

@@ -14,7 +14,7 @@ use PATest qw(:all);
 use File::Copy ();
 use File::Temp ();
 
-plan tests => 37;
+plan tests => 44;
 
 my $echo = app_path('echo');
 my $tmp = File::Temp::tempdir('pa-scripts-XXXXXX', TMPDIR => 1, CLEANUP => 1);
@@ -29,6 +29,11 @@ program('b.fcgi');
 program('sp ace.fcgi');
 program('c.fcgi', 0644);                # not executable: left out
 mkdir "$tmp/dir.fcgi";                  # a directory: not a program
+# The same directory reached through a symlink (a DocumentRoot that is a
+# link): the same pools, as the files are the same.
+my $other = File::Temp::tempdir('pa-scripts-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+chmod 0755, $other;
+symlink($tmp, "$other/link") or die "$other/link: $!";
 my $lib = libexecdir();
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
 LoadModule alias_module "$lib/mod_alias.so"
@@ -36,6 +41,11 @@ PreforkAppScripts cgi "$tmp/*.fcgi" processes=0-2 idle-timeout=300
 PreforkAppEnv cgi GREETING hello
 Alias /cgi/ "$tmp/"
 <Directory "$tmp">
+    Require all granted
+    AddHandler prefork-app:cgi .fcgi
+</Directory>
+Alias /via-link/ "$other/link/"
+<Directory "$other/link">
     Require all granted
     AddHandler prefork-app:cgi .fcgi
 </Directory>
@@ -52,6 +62,7 @@ my %names = map { $_->{name} => $_ } @{ $st->{apps} || [] };
 is_deeply([sort keys %names], ['cgi:a.fcgi', 'cgi:b.fcgi', 'cgi:sp_ace.fcgi'],
           'a pool for each program, named NAME:FILE');
 is($names{'cgi:a.fcgi'}{command} // '', "$tmp/a.fcgi", 'its command is the program');
+is($names{'cgi:a.fcgi'}{scripts} // '', 'cgi', '... and its line\'s NAME in the status JSON');
 is(scalar @{ $names{'cgi:a.fcgi'}{workers} || [] }, 0, 'started on demand: no worker yet');
 
 # ---- each program its own pool --------------------------------------------
@@ -65,6 +76,10 @@ my ($b_pid) = $h->get('/cgi/b.fcgi?whoami=1')->{content} =~ /pid=(\d+)/;
 ok($a_pid && $b_pid && $a_pid != $b_pid, 'two programs, two workers');
 is_deeply([$h->pids('cgi:a.fcgi')], [$a_pid], 'a.fcgi\'s worker is in its own pool');
 is_deeply([$h->pids('cgi:b.fcgi')], [$b_pid], 'b.fcgi\'s in its own');
+$res = $h->get('/via-link/b.fcgi?whoami=1');
+ok($res->{status} == 200 && $res->{content} =~ /pid=$b_pid /,
+   'the program reached through a symlinked directory: its own pool')
+    or diag("$res->{status} $res->{content}");
 my $environ = do { local $/; open my $fh, '<', "/proc/$a_pid/environ" or die $!; <$fh> };
 like($environ // '', qr/(?:^|\0)GREETING=hello(?:\0|$)/, 'PreforkAppEnv NAME reaches every program\'s workers');
 is($h->get('/cgi/sp%20ace.fcgi')->{status}, 200, 'a file name with a blank');
@@ -119,3 +134,45 @@ is($t{rc}, 0, 'a pattern that matches nothing passes');
 like($t{out}, qr/PA00030: \Q$t{file}\E:$t{first}: PreforkAppScripts cgi: "\Q$tmp\E\/\*\.none" matches no program/, '... with a warning');
 
 ok($h->stop, 'stopped');
+
+# ---- shared hosting --------------------------------------------------------
+# A line named only in b.example's sections serves b.example alone: a.example's
+# .htaccess pointing the handler at b's programs (through a symlink) is
+# refused, or a.example could run them as b's user=.
+my $docs = File::Temp::tempdir('pa-scripts-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+chmod 0755, $docs;
+mkdir "$docs/$_" or die $! for qw(a b);
+File::Copy::copy($echo, "$docs/b/prog.fcgi") or die $!;
+chmod 0755, "$docs/b/prog.fcgi";
+symlink("$docs/b", "$docs/a/link") or die $!;
+{
+    open my $fh, '>', "$docs/a/.htaccess" or die $!;
+    print $fh "AddHandler prefork-app:bcgi .fcgi\n";
+}
+my $v = PATest::Httpd->new(conf => <<"EOF");
+PreforkAppScripts bcgi "$docs/b/*.fcgi"
+<VirtualHost *>
+    ServerName a.example
+    DocumentRoot "$docs/a"
+    <Directory "$docs/a">
+        AllowOverride FileInfo
+        Require all granted
+    </Directory>
+</VirtualHost>
+<VirtualHost *>
+    ServerName b.example
+    DocumentRoot "$docs/b"
+    <Directory "$docs/b">
+        Require all granted
+        AddHandler prefork-app:bcgi .fcgi
+    </Directory>
+</VirtualHost>
+EOF
+ok($v->start, 'private httpd with two hosts started') or diag($v->error_log);
+is($v->get_host('b.example', '/prog.fcgi')->{status}, 200, 'b.example runs its program');
+$off = error_log_offset($v->log_file);
+is($v->get_host('a.example', '/link/prog.fcgi')->{status}, 403,
+   'a.example\'s .htaccess naming b.example\'s line: 403');
+ok(wait_for_log(qr/PA00332: bcgi:prog\.fcgi: refused to virtual host .*\(a\.example\)/, $off, file => $v->log_file),
+   '... PA00332');
+ok($v->stop, 'stopped');
