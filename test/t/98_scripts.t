@@ -14,7 +14,7 @@ use PATest qw(:all);
 use File::Copy ();
 use File::Temp ();
 
-plan tests => 44;
+plan tests => 46;
 
 my $echo = app_path('echo');
 my $tmp = File::Temp::tempdir('pa-scripts-XXXXXX', TMPDIR => 1, CLEANUP => 1);
@@ -26,6 +26,7 @@ sub program {
 }
 program('a.fcgi');
 program('b.fcgi');
+program('big.fcgi');                    # with a line of its own too
 program('sp ace.fcgi');
 program('c.fcgi', 0644);                # not executable: left out
 mkdir "$tmp/dir.fcgi";                  # a directory: not a program
@@ -39,10 +40,14 @@ my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
 LoadModule alias_module "$lib/mod_alias.so"
 PreforkAppScripts cgi "$tmp/*.fcgi" processes=0-2 idle-timeout=300
 PreforkAppEnv cgi GREETING hello
+PreforkAppScripts big "$tmp/big.fcgi" processes=1
 Alias /cgi/ "$tmp/"
 <Directory "$tmp">
     Require all granted
     AddHandler prefork-app:cgi .fcgi
+    <Files "big.fcgi">
+        SetHandler prefork-app:big
+    </Files>
 </Directory>
 Alias /via-link/ "$other/link/"
 <Directory "$other/link">
@@ -59,7 +64,7 @@ like($t{out}, qr/PA00029: \Q$t{file}\E:$t{first}: PreforkAppScripts cgi: left ou
 
 my $st = status_json('/app-status?json', $h->url);
 my %names = map { $_->{name} => $_ } @{ $st->{apps} || [] };
-is_deeply([sort keys %names], ['cgi:a.fcgi', 'cgi:b.fcgi', 'cgi:sp_ace.fcgi'],
+is_deeply([sort keys %names], ['big:big.fcgi', 'cgi:a.fcgi', 'cgi:b.fcgi', 'cgi:big.fcgi', 'cgi:sp_ace.fcgi'],
           'a pool for each program, named NAME:FILE');
 is($names{'cgi:a.fcgi'}{command} // '', "$tmp/a.fcgi", 'its command is the program');
 is($names{'cgi:a.fcgi'}{scripts} // '', 'cgi', '... and its line\'s NAME in the status JSON');
@@ -85,7 +90,14 @@ like($environ // '', qr/(?:^|\0)GREETING=hello(?:\0|$)/, 'PreforkAppEnv NAME rea
 is($h->get('/cgi/sp%20ace.fcgi')->{status}, 200, 'a file name with a blank');
 my $st2 = status_json('/app-status?json&app=cgi', $h->url);
 is_deeply([sort map { $_->{name} } @{ $st2->{apps} || [] }],
-          ['cgi:a.fcgi', 'cgi:b.fcgi', 'cgi:sp_ace.fcgi'], '?app=NAME shows the line\'s pools');
+          ['cgi:a.fcgi', 'cgi:b.fcgi', 'cgi:big.fcgi', 'cgi:sp_ace.fcgi'], '?app=NAME shows the line\'s pools');
+# A program with settings of its own: a line naming it alone, its handler
+# in a <Files> section.
+$res = $h->get('/cgi/big.fcgi?whoami=1');
+ok($res->{status} == 200 && $res->{content} =~ /pid=(\d+)/ && grep({ $_ == $1 } $h->pids('big:big.fcgi')),
+   'a program\'s own line serves it where its <Files> section says')
+    or diag("$res->{status} $res->{content}");
+is(scalar($h->pids('cgi:big.fcgi')), 0, '... the directory\'s line starts no worker for it');
 
 # ---- what is no started program -------------------------------------------
 my $off = error_log_offset($h->log_file);
