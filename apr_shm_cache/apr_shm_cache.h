@@ -309,7 +309,9 @@ APR_DECLARE(apr_status_t) apr_shm_cache_peek(apr_shm_cache_t *cache,
  * entry's class: pages follow the sizes in use rather than staying with
  * the classes that filled the zone first, and small entries are kept
  * longer than large ones.  A class that holds no entry takes a page this
- * way in any case.
+ * way in any case, and so does any class when that page's entries have
+ * all expired (between two sweeps): a live entry never goes for want of
+ * a page that dead ones hold.
  * A store refused for its arguments (a bad-key status, APR_EINVAL,
  * APR_SHM_CACHE_EBADTAG) changes nothing.  A store that fails for want
  * of room (APR_SHM_CACHE_ETOOBIG, APR_SHM_CACHE_ENOSPC,

@@ -292,6 +292,25 @@ static apr_uint64_t lru_cost(const apr_shm_cache_t *c, const shc_entry_t *e)
     return (apr_uint64_t)lru_age(c, e) * c->hdr->classes[e->cls].size;
 }
 
+/* Whether every entry on page pg of class dc has expired: taking it
+ * costs nothing live, whatever the costs of the tails. */
+static int page_dead(apr_shm_cache_t *c, const shc_class_t *dc, shc_off_t pg,
+                     apr_time_t now)
+{
+    const shc_page_t *p = SHC_PAGE(c, pg);
+    apr_uint32_t i;
+
+    for (i = 0; i < p->carved; i++) {
+        const shc_entry_t *e = SHC_ENTRY(c, pg + sizeof(shc_page_t)
+                                            + i * dc->size);
+
+        if (e->kind == SHC_KIND_ENTRY && !expired(e, now)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* Gives cls a page taken from the class whose LRU tail has the highest
  * lru_cost(): every entry of that tail's page goes.  When cls holds
  * entries, own is its victim, and the page moves only if the other
@@ -299,7 +318,9 @@ static apr_uint64_t lru_cost(const apr_shm_cache_t *c, const shc_entry_t *e)
  * is not held to the pages it found (the cold class's cost grows with
  * every store), while noise in the tails of classes of a few entries does
  * not make pages go back and forth.  A class whose tail is being read
- * gives up nothing to a class that holds entries. */
+ * gives up nothing to a class that holds entries.  A tail page whose
+ * entries have all expired (the sweep, at most once a second, has not
+ * reached them yet) goes before any live entry of cls. */
 static int page_move(apr_shm_cache_t *c, unsigned cls,
                      const shc_entry_t *own, apr_time_t now)
 {
@@ -329,7 +350,8 @@ static int page_move(apr_shm_cache_t *c, unsigned cls,
         return 0;
     }
     e = lru_victim(c, dc, now);
-    if (own && (!e || lru_cost(c, e) / 4 <= lru_cost(c, own))) {
+    if (own && (!e || lru_cost(c, e) / 4 <= lru_cost(c, own))
+        && !(e && expired(e, now) && page_dead(c, dc, e->page, now))) {
         return 0;
     }
     pg = e ? e->page : SHC_ENTRY(c, dc->lru_tail)->page;
