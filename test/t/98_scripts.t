@@ -14,7 +14,7 @@ use PATest qw(:all);
 use File::Copy ();
 use File::Temp ();
 
-plan tests => 46;
+plan tests => 47;
 
 my $echo = app_path('echo');
 my $tmp = File::Temp::tempdir('pa-scripts-XXXXXX', TMPDIR => 1, CLEANUP => 1);
@@ -27,6 +27,9 @@ sub program {
 program('a.fcgi');
 program('b.fcgi');
 program('big.fcgi');                    # with a line of its own too
+# Names cut to fit 32 characters, the same after the cut: -2.
+program('a-very-long-program-name-number-1.fcgi');
+program('a-very-long-program-name-number-2.fcgi');
 program('sp ace.fcgi');
 program('c.fcgi', 0644);                # not executable: left out
 mkdir "$tmp/dir.fcgi";                  # a directory: not a program
@@ -64,8 +67,12 @@ like($t{out}, qr/PA00029: \Q$t{file}\E:$t{first}: PreforkAppScripts cgi: left ou
 
 my $st = status_json('/app-status?json', $h->url);
 my %names = map { $_->{name} => $_ } @{ $st->{apps} || [] };
-is_deeply([sort keys %names], ['big:big.fcgi', 'cgi:a.fcgi', 'cgi:b.fcgi', 'cgi:big.fcgi', 'cgi:sp_ace.fcgi'],
-          'a pool for each program, named NAME:FILE');
+is_deeply([sort keys %names], ['big:big.fcgi', 'cgi:a-very-long-program-name-n-2',
+                               'cgi:a-very-long-program-name-num', 'cgi:a.fcgi', 'cgi:b.fcgi',
+                               'cgi:big.fcgi', 'cgi:sp_ace.fcgi'],
+          'a pool for each program, named NAME:FILE (cut to 32 characters, made unique)');
+is($names{'cgi:a-very-long-program-name-n-2'}{command} // '', "$tmp/a-very-long-program-name-number-2.fcgi",
+   '... the second of two long names that cut the same is -2');
 is($names{'cgi:a.fcgi'}{command} // '', "$tmp/a.fcgi", 'its command is the program');
 is($names{'cgi:a.fcgi'}{scripts} // '', 'cgi', '... and its line\'s NAME in the status JSON');
 is(scalar @{ $names{'cgi:a.fcgi'}{workers} || [] }, 0, 'started on demand: no worker yet');
@@ -90,7 +97,8 @@ like($environ // '', qr/(?:^|\0)GREETING=hello(?:\0|$)/, 'PreforkAppEnv NAME rea
 is($h->get('/cgi/sp%20ace.fcgi')->{status}, 200, 'a file name with a blank');
 my $st2 = status_json('/app-status?json&app=cgi', $h->url);
 is_deeply([sort map { $_->{name} } @{ $st2->{apps} || [] }],
-          ['cgi:a.fcgi', 'cgi:b.fcgi', 'cgi:big.fcgi', 'cgi:sp_ace.fcgi'], '?app=NAME shows the line\'s pools');
+          ['cgi:a-very-long-program-name-n-2', 'cgi:a-very-long-program-name-num', 'cgi:a.fcgi',
+           'cgi:b.fcgi', 'cgi:big.fcgi', 'cgi:sp_ace.fcgi'], '?app=NAME shows the line\'s pools');
 # A program with settings of its own: a line naming it alone, its handler
 # in a <Files> section.
 $res = $h->get('/cgi/big.fcgi?whoami=1');
