@@ -12,7 +12,6 @@ use File::Basename qw(dirname);
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PALoad;
-use File::Temp ();
 use HTTP::Tiny ();
 use Time::Local ();
 use POSIX ();
@@ -22,32 +21,18 @@ plan tests => 104;
 my $hello = hello_path();
 my $echo = app_path('echo');
 # A worker that only talks on stderr, then sleeps.
-my $tmp = File::Temp::tempdir('pa-mgr-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-open my $sh, '>', "$tmp/chatty" or die "$tmp/chatty: $!";
-print $sh "#!/bin/sh\necho \"chatty says FOO=\$FOO\" >&2\n",
-          "printf 'nul\\000 bell\\007 end\\n' >&2\nexec sleep 3600\n";
-close $sh;
-chmod 0755, "$tmp/chatty";
+my $tmp = test_dir('pa-mgr');
+write_file("$tmp/chatty", "#!/bin/sh\necho \"chatty says FOO=\$FOO\" >&2\n"
+           . "printf 'nul\\000 bell\\007 end\\n' >&2\nexec sleep 3600\n", 0755);
 # A worker that dies a while after it starts, without serving anything.
-open $sh, '>', "$tmp/slowcrash" or die "$tmp/slowcrash: $!";
-print $sh "#!/bin/sh\nsleep 2\nexit 1\n";
-close $sh;
-chmod 0755, "$tmp/slowcrash";
+write_file("$tmp/slowcrash", "#!/bin/sh\nsleep 2\nexit 1\n", 0755);
 # A deploy that can go bad: while the file named by its argument exists, new
 # workers exit at once.
-open $sh, '>', "$tmp/deploy" or die "$tmp/deploy: $!";
-print $sh "#!/bin/sh\n[ -e \"\$1\" ] && exit 1\nexec '$echo'\n";
-close $sh;
-chmod 0755, "$tmp/deploy";
+write_file("$tmp/deploy", "#!/bin/sh\n[ -e \"\$1\" ] && exit 1\nexec '$echo'\n", 0755);
 # php-cgi under a wrapper that limits its requests where the module cannot
 # see it.
-open $sh, '>', "$tmp/php-wrapper" or die "$tmp/php-wrapper: $!";
-print $sh "#!/bin/sh\nPHP_FCGI_MAX_REQUESTS=2 exec /usr/bin/php-cgi\n";
-close $sh;
-chmod 0755, "$tmp/php-wrapper";
-open my $php, '>', "$tmp/hello.php" or die "$tmp/hello.php: $!";
-print $php "<?php echo 'php ', getmypid(), \"\\n\";\n";
-close $php;
+write_file("$tmp/php-wrapper", "#!/bin/sh\nPHP_FCGI_MAX_REQUESTS=2 exec /usr/bin/php-cgi\n", 0755);
+write_file("$tmp/hello.php", "<?php echo 'php ', getmypid(), \"\\n\";\n");
 my $lib = libexecdir();
 my $h = PATest::Httpd->new(conf => <<"EOF");
 LoadModule alias_module "$lib/mod_alias.so"

@@ -14,19 +14,14 @@ use PATest qw(:all);
 use PADispatch qw(bg_request bg_result);
 use PALoad;
 use HTTP::Tiny ();
-use File::Temp ();
 
 plan tests => 20;
 
 my $echo = app_path('echo');
 # A deploy that can go bad: while $tmp/broken exists, new workers start but
 # die under every request.
-my $tmp = File::Temp::tempdir('pa-cr-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-chmod 0755, $tmp;
-open my $sh, '>', "$tmp/deploy" or die "$tmp/deploy: $!";
-print $sh "#!/bin/sh\n[ -e '$tmp/broken' ] && exec '$echo' --crash\nexec '$echo'\n";
-close $sh;
-chmod 0755, "$tmp/deploy";
+my $tmp = test_dir('pa-cr');
+write_file("$tmp/deploy", "#!/bin/sh\n[ -e '$tmp/broken' ] && exec '$echo' --crash\nexec '$echo'\n", 0755);
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF2");
 PreforkApp two "$echo" processes=2 start-delay=30
 PreforkApp one "$echo --crash" processes=1 start-delay=30
@@ -116,10 +111,8 @@ ok(PATest::wait_for_log(qr/PA00105: app one/, $off, file => $h->log_file),
 ok(idle_slots('roll'), 'roll: two workers up');
 $off = PATest::error_log_offset($h->log_file);
 my $load = PALoad->start($h->url('/roll'), clients => 2, expect => qr/^method=GET/);
-open my $b, '>', "$tmp/broken" or die "$tmp/broken: $!";
-close $b;
-open my $r, '>', "$tmp/reload" or die "$tmp/reload: $!";
-close $r;
+write_file("$tmp/broken", '');
+write_file("$tmp/reload", '');
 ok(PATest::wait_for_log(qr/PA00128: app roll/, $off, file => $h->log_file),
    'roll: the reload began');
 ok(PATest::wait_for(sub { ($h->app('roll') || {})->{crash_backoff_level} }, timeout => 20),

@@ -10,20 +10,16 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use HTTP::Tiny ();
 use POSIX ();
-use File::Temp ();
 
 plan tests => 37;
 
 my $echo = app_path('echo');
 # An app that dies a second after it starts, having answered nothing.
-my $tmp = File::Temp::tempdir('pa-od-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-open my $sh, '>', "$tmp/slowcrash" or die "$tmp/slowcrash: $!";
+my $tmp = test_dir('pa-od');
 # It exits (without answering) once the test creates $tmp/go: the test must
 # first see requests queued for it, however slow the machine.
-print $sh "#!/bin/sh\nwhile [ ! -e '$tmp/go' ]; do sleep 0.05; done\nexit 1\n";
-close $sh;
-chmod 0755, "$tmp/slowcrash";
-chmod 0755, $tmp;
+write_file("$tmp/slowcrash",
+           "#!/bin/sh\nwhile [ ! -e '$tmp/go' ]; do sleep 0.05; done\nexit 1\n", 0755);
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
 PreforkApp od "$echo" processes=0-3 idle-timeout=1
 PreforkApp odspare "$echo" processes=0-3 spare=1-1 idle-timeout=1

@@ -9,35 +9,24 @@ use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use File::Temp ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
 plan tests => 13;
 
 my $echo = app_path('echo');
-my $docs = File::Temp::tempdir('pa-docs-XXXXXX', TMPDIR => 1,
-                               CLEANUP => !$ENV{PA_KEEP_TMP});
-chmod 0755, $docs;
+my $docs = test_dir('pa-docs');
 # In a.example's tree: one directory per app its .htaccess names.
 for my $app (qw(va vb vg vn)) {
     mkdir "$docs/a/$app" or mkdir("$docs/a") && mkdir("$docs/a/$app") or die $!;
-    open my $fh, '>', "$docs/a/$app/.htaccess" or die $!;
-    print $fh "SetHandler prefork-app:$app\n";
-    close $fh;
-    open $fh, '>', "$docs/a/$app/f" or die $!;
-    close $fh;
+    write_file("$docs/a/$app/.htaccess", "SetHandler prefork-app:$app\n");
+    write_file("$docs/a/$app/f", '');
 }
 # And one naming an app that does not exist: .htaccess is not read at
 # startup, so only the request can find out.
 mkdir "$docs/a/vnone" or die $!;
-{
-    open my $fh, '>', "$docs/a/vnone/.htaccess" or die $!;
-    print $fh "SetHandler prefork-app:nosuch\n";
-    close $fh;
-    open $fh, '>', "$docs/a/vnone/f" or die $!;
-    close $fh;
-}
+write_file("$docs/a/vnone/.htaccess", "SetHandler prefork-app:nosuch\n");
+write_file("$docs/a/vnone/f", '');
 mkdir "$docs/b";
 my $h = PATest::Httpd->new(conf => <<"EOF2");
 PreforkApp va "$echo" processes=0-1

@@ -7,15 +7,13 @@ use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use File::Temp ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
 plan tests => 8;
 
 my $echo = app_path('echo');
-my $docs = File::Temp::tempdir('pa-docs-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-chmod 0755, $docs;
+my $docs = test_dir('pa-docs');
 my $h = PATest::Httpd->new(conf => <<"EOF");
 LoadModule rewrite_module "@{[libexecdir()]}/mod_rewrite.so"
 PreforkAppCache fzone 1M

@@ -6,14 +6,12 @@ use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use File::Temp ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
 plan tests => 9;
 
-my $dir = File::Temp::tempdir('pa-tls-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-chmod 0755, $dir;
+my $dir = test_dir('pa-tls');
 # A CA, a server certificate, and a client certificate the CA signed;
 # openssl's chatter goes to a file.
 sub openssl {

@@ -6,19 +6,13 @@ use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use File::Temp ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
 plan tests => 3;
 
-my $dir = File::Temp::tempdir('pa-noneup-XXXXXX', TMPDIR => 1,
-                              CLEANUP => !$ENV{PA_KEEP_TMP});
-chmod 0755, $dir;
-open my $fh, '>', "$dir/broken" or die "$dir/broken: $!";
-print $fh "#!/bin/sh\necho 'cannot load its settings' >&2\nexit 1\n";
-close $fh;
-chmod 0755, "$dir/broken";
+my $dir = test_dir('pa-noneup');
+write_file("$dir/broken", "#!/bin/sh\necho 'cannot load its settings' >&2\nexit 1\n", 0755);
 
 my $h = PATest::Httpd->new(conf => <<"EOF");
 PreforkApp noneup "$dir/broken" processes=1 touch-reload=$dir/reload lifetime=3600

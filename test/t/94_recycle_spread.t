@@ -11,19 +11,14 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
-use File::Temp ();
 use HTTP::Tiny ();
 use POSIX ();
 
 plan tests => 24;
 
 my $hello = hello_path();
-my $tmp = File::Temp::tempdir('pa-spread-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-chmod 0755, $tmp;
-open my $php, '>', "$tmp/env.php" or die "$tmp/env.php: $!";
-print $php "<?php echo getmypid(), ' ', getenv('PHP_FCGI_MAX_REQUESTS'), \"\\n\";\n";
-close $php;
-chmod 0644, "$tmp/env.php";
+my $tmp = test_dir('pa-spread');
+write_file("$tmp/env.php", "<?php echo getmypid(), ' ', getenv('PHP_FCGI_MAX_REQUESTS'), \"\\n\";\n");
 my $lib = libexecdir();
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
 LoadModule alias_module "$lib/mod_alias.so"

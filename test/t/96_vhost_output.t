@@ -13,12 +13,8 @@ use PATest qw(:all);
 plan tests => 10;
 
 my $echo = app_path('echo');
-my $tmp = File::Temp::tempdir('pa-vout-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-chmod 0755, $tmp;
-open my $sh, '>', "$tmp/chatty" or die "$tmp/chatty: $!";
-print $sh "#!/bin/sh\necho \"chatty \$1 starts\" >&2\nexec '$echo'\n";
-close $sh;
-chmod 0755, "$tmp/chatty";
+my $tmp = test_dir('pa-vout');
+write_file("$tmp/chatty", "#!/bin/sh\necho \"chatty \$1 starts\" >&2\nexec '$echo'\n", 0755);
 my $h = PATest::Httpd->new(conf => <<"EOF2");
 PreforkApp vout "$tmp/chatty vout" processes=1
 PreforkApp vtwo "$tmp/chatty vtwo" processes=1

@@ -13,17 +13,13 @@ use IO::Socket::INET ();
 
 plan tests => 6;
 
-my $tmp = File::Temp::tempdir('pa-doing-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-chmod 0755, $tmp;
-open my $php, '>', "$tmp/backend.php" or die "$tmp/backend.php: $!";
-print $php <<'PHP';
+my $tmp = test_dir('pa-doing');
+write_file("$tmp/backend.php", <<'PHP');
 <?php
 $s = fsockopen('127.0.0.1', (int)$_GET['port'], $errno, $errstr, 5);
 stream_set_timeout($s, 60);
 echo 'got ', strlen((string)fread($s, 100)), "\n";
 PHP
-close $php;
-chmod 0644, "$tmp/backend.php";
 my $lib = libexecdir();
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF2");
 LoadModule alias_module "$lib/mod_alias.so"

@@ -12,13 +12,11 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use File::Copy ();
-use File::Temp ();
 
 plan tests => 47;
 
 my $echo = app_path('echo');
-my $tmp = File::Temp::tempdir('pa-scripts-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-chmod 0755, $tmp;
+my $tmp = test_dir('pa-scripts');
 sub program {
     my ($name, $mode) = @_;
     File::Copy::copy($echo, "$tmp/$name") or die "$tmp/$name: $!";
@@ -35,8 +33,7 @@ program('c.fcgi', 0644);                # not executable: left out
 mkdir "$tmp/dir.fcgi";                  # a directory: not a program
 # The same directory reached through a symlink (a DocumentRoot that is a
 # link): the same pools, as the files are the same.
-my $other = File::Temp::tempdir('pa-scripts-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-chmod 0755, $other;
+my $other = test_dir('pa-scripts');
 symlink($tmp, "$other/link") or die "$other/link: $!";
 my $lib = libexecdir();
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
@@ -159,16 +156,12 @@ ok($h->stop, 'stopped');
 # A line named only in b.example's sections serves b.example alone: a.example's
 # .htaccess pointing the handler at b's programs (through a symlink) is
 # refused, or a.example could run them as b's user=.
-my $docs = File::Temp::tempdir('pa-scripts-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-chmod 0755, $docs;
+my $docs = test_dir('pa-scripts');
 mkdir "$docs/$_" or die $! for qw(a b);
 File::Copy::copy($echo, "$docs/b/prog.fcgi") or die $!;
 chmod 0755, "$docs/b/prog.fcgi";
 symlink("$docs/b", "$docs/a/link") or die $!;
-{
-    open my $fh, '>', "$docs/a/.htaccess" or die $!;
-    print $fh "AddHandler prefork-app:bcgi .fcgi\n";
-}
+write_file("$docs/a/.htaccess", "AddHandler prefork-app:bcgi .fcgi\n");
 my $v = PATest::Httpd->new(conf => <<"EOF");
 PreforkAppScripts bcgi "$docs/b/*.fcgi"
 <VirtualHost *>

@@ -29,8 +29,31 @@ our @EXPORT_OK = qw(
     status_json app_status app_busy app_queued worker_pids
     ps_table ps_children pid_alive pid_runs send_signal httpd_pid
     base_config configtest free_port gate open_gate close_gate shm_entries
+    test_dir write_file
 );
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
+
+# ---- files ------------------------------------------------------------------
+# test_dir('pa-xyz'): a new temporary directory that every user may enter (a
+# private httpd's workers may run as another user), removed at exit unless
+# PA_KEEP_TMP is set.
+sub test_dir {
+    my $dir = File::Temp::tempdir("$_[0]-XXXXXX", TMPDIR => 1,
+                                  CLEANUP => !$ENV{PA_KEEP_TMP});
+    chmod 0755, $dir;
+    return $dir;
+}
+
+# write_file($path, $text, $mode): $path holds $text, with $mode (0644 unless
+# given: 0755 for a script). Returns $path.
+sub write_file {
+    my ($path, $text, $mode) = @_;
+    open my $fh, '>', $path or die "$path: $!";
+    print $fh $text;
+    close $fh or die "$path: $!";
+    chmod $mode // 0644, $path or die "$path: $!";
+    return $path;
+}
 
 # ---- gates ------------------------------------------------------------------
 # A file the echo app's answers wait for (wait=FILE): gate() names one in a
