@@ -777,27 +777,9 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
      * CGI launcher that cannot exec is retired by its one request (the
      * claimant's release can come before the manager sees the exit). */
     asked = w->term_at != 0 && !failed;
-    slot->last_exit_status = status;
-    slot->pid = 0;
-    if (slot->state != PA_SLOT_BUSY) {
-        slot->state = PA_SLOT_EMPTY;
-        slot->retire = PA_RETIRE_NONE;
-    }
-    else if (!asked && !(served_cgi && WIFEXITED(status))) {
-        /* Its claimant may have a connection waiting in the slot's backlog
-         * (the worker died idle just as it was claimed, e.g. php-cgi after
-         * PHP_FCGI_MAX_REQUESTS): put a fresh worker in place. Not for a
-         * CGI program that exited: it took the connection, and usually
-         * leaves before its claimant has read all of the reply. */
-        w->respawn_busy = 1;
-    }
-    /* else its claimant still holds it: pa_sb_release() frees it. */
-    pa_sb_unlock(m->sb, a);
-
     if (served_cgi && WIFEXITED(status)) {
         clean = 1;
     }
-    apr_atomic_inc64(&a->c.exited);
     /* A crash loop is a fresh worker that dies before it has answered a
      * request. One that has answered shows that the app starts: its death
      * (a request that crashes it, the OOM killer) is replaced at once; and
@@ -816,6 +798,9 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
                     && (requests == 0
                         || (!clean && (app_answered < w->spawned
                                        || pa_mgr_mixed_code(ma, w))))));
+    /* Counted before it leaves its slot, and exited last: a status page
+     * (which reads the workers, then the counters) that no longer shows
+     * it, or that counts it exited, counts why too. */
     if (!asked && (!clean || quick)) {
         apr_atomic_inc64(&a->c.crashed);
     }
@@ -838,6 +823,23 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
             apr_atomic_inc64(&a->c.recycled_memory);
         }
     }
+    apr_atomic_inc64(&a->c.exited);
+    slot->last_exit_status = status;
+    slot->pid = 0;
+    if (slot->state != PA_SLOT_BUSY) {
+        slot->state = PA_SLOT_EMPTY;
+        slot->retire = PA_RETIRE_NONE;
+    }
+    else if (!asked && !(served_cgi && WIFEXITED(status))) {
+        /* Its claimant may have a connection waiting in the slot's backlog
+         * (the worker died idle just as it was claimed, e.g. php-cgi after
+         * PHP_FCGI_MAX_REQUESTS): put a fresh worker in place. Not for a
+         * CGI program that exited: it took the connection, and usually
+         * leaves before its claimant has read all of the reply. */
+        w->respawn_busy = 1;
+    }
+    /* else its claimant still holds it: pa_sb_release() frees it. */
+    pa_sb_unlock(m->sb, a);
 
     /* One backoff step per round of spawns, however many workers of the
      * round die. */
@@ -1003,6 +1005,8 @@ static int pa_mgr_spawn(pa_manager_t *m, pa_mapp_t *ma, int idx)
                         "workers cannot be started");
         return 0;
     }
+    /* Counted before a status page can show it. */
+    apr_atomic_inc64(&a->c.spawned);
     pa_sb_lock(m->sb, a);
     w->reload_gen = ma->reload_gen;
     w->rss = -1;
@@ -1032,7 +1036,6 @@ static int pa_mgr_spawn(pa_manager_t *m, pa_mapp_t *ma, int idx)
     }
     pa_sb_unlock(m->sb, a);
     pa_sb_wake_waiter(granted);
-    apr_atomic_inc64(&a->c.spawned);
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, m->s, PALOGNO(00108)
                  "app %s slot %d: started worker pid %" APR_PID_T_FMT "%s",
                  ma->app->name, idx, w->pid,

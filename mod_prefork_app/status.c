@@ -491,9 +491,13 @@ static void st_snapshot(st_snapshot_t *snap, request_rec *r,
                          ? a->queue_limit : a->nwaiters;
         sa->backoff_level = a->backoff_level;
         sa->kept = sa->app->keep_conn && !a->keep_off;
-        st_app_counters(sa, &a->c);
         st_window(sa, a, sb->hdr, snap->now);
         st_app_workers(sa, sb, a, snap->now, r->pool, usage);
+        /* The counters after the workers: the manager counts a worker
+         * before it shows it and before it takes it off (manager.c), so
+         * what the page lists as gone or started is counted in full. */
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        st_app_counters(sa, &a->c);
     }
     snap->zones = usage ? pa_status_cache_zones(r->pool, conf, scope) : NULL;
     snap->max_procs = conf->max_procs;
