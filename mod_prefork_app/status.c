@@ -1160,8 +1160,10 @@ static void st_html_app(request_rec *r, const st_snapshot_t *snap,
     int i;
 
     ap_rprintf(r, "<h2>%s</h2>\n<dl>\n", st_html_text(p, app->name));
-    ap_rprintf(r, "<dt>Command: <code>%s</code> (%s)</dt>\n",
-               st_html_text(p, app->cmdline), st_protocol_name(app));
+    ap_rprintf(r, "<dt>Command: <code>%s</code> (%s)%s%s</dt>\n",
+               st_html_text(p, app->cmdline), st_protocol_name(app),
+               app->scripts ? ", one of PreforkAppScripts " : "",
+               app->scripts ? st_html_text(p, app->scripts->name) : "");
     if (st_dynamic(app)) {
         ap_rprintf(r, "<dt>Pool: dynamic, %d-%d processes, %d-%d spare, "
                    "idle-timeout %s</dt>\n", app->min_procs, app->max_procs,

@@ -13,7 +13,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use File::Copy ();
 
-plan tests => 47;
+plan tests => 48;
 
 my $echo = app_path('echo');
 my $tmp = test_dir('pa-scripts');
@@ -92,6 +92,9 @@ ok($res->{status} == 200 && $res->{content} =~ /pid=$b_pid /,
 my $environ = do { local $/; open my $fh, '<', "/proc/$a_pid/environ" or die $!; <$fh> };
 like($environ // '', qr/(?:^|\0)GREETING=hello(?:\0|$)/, 'PreforkAppEnv NAME reaches every program\'s workers');
 is($h->get('/cgi/sp%20ace.fcgi')->{status}, 200, 'a file name with a blank');
+like($h->get('/app-status?app=cgi')->{content} // '',
+     qr{<h2>cgi:a\.fcgi</h2>\s*<dl>\s*<dt>Command: <code>\Q$tmp\E/a\.fcgi</code> \(fastcgi\), one of PreforkAppScripts cgi</dt>},
+     'the HTML page names the line of a program\'s pool');
 my $st2 = status_json('/app-status?json&app=cgi', $h->url);
 is_deeply([sort map { $_->{name} } @{ $st2->{apps} || [] }],
           ['cgi:a-very-long-program-name-n-2', 'cgi:a-very-long-program-name-num', 'cgi:a.fcgi',
