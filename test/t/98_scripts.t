@@ -13,7 +13,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use File::Copy ();
 
-plan tests => 48;
+plan tests => 49;
 
 my $echo = app_path('echo');
 my $tmp = test_dir('pa-scripts');
@@ -31,6 +31,8 @@ program('a-very-long-program-name-number-2.fcgi');
 program('sp ace.fcgi');
 program('c.fcgi', 0644);                # not executable: left out
 mkdir "$tmp/dir.fcgi";                  # a directory: not a program
+# A cgi-bin's plain CGI script, with a line of protocol=cgi.
+write_file("$tmp/hi.cgi", "#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\nhi %s\\n' \"\$QUERY_STRING\"\n", 0755);
 # The same directory reached through a symlink (a DocumentRoot that is a
 # link): the same pools, as the files are the same.
 my $other = test_dir('pa-scripts');
@@ -41,10 +43,12 @@ LoadModule alias_module "$lib/mod_alias.so"
 PreforkAppScripts cgi "$tmp/*.fcgi" processes=0-2 idle-timeout=300
 PreforkAppEnv cgi GREETING hello
 PreforkAppScripts big "$tmp/big.fcgi" processes=1
+PreforkAppScripts sh "$tmp/*.cgi" protocol=cgi
 Alias /cgi/ "$tmp/"
 <Directory "$tmp">
     Require all granted
     AddHandler prefork-app:cgi .fcgi
+    AddHandler prefork-app:sh .cgi
     <Files "big.fcgi">
         SetHandler prefork-app:big
     </Files>
@@ -66,7 +70,7 @@ my $st = status_json('/app-status?json', $h->url);
 my %names = map { $_->{name} => $_ } @{ $st->{apps} || [] };
 is_deeply([sort keys %names], ['big:big.fcgi', 'cgi:a-very-long-program-name-n-2',
                                'cgi:a-very-long-program-name-num', 'cgi:a.fcgi', 'cgi:b.fcgi',
-                               'cgi:big.fcgi', 'cgi:sp_ace.fcgi'],
+                               'cgi:big.fcgi', 'cgi:sp_ace.fcgi', 'sh:hi.cgi'],
           'a pool for each program, named NAME:FILE (cut to 32 characters, made unique)');
 is($names{'cgi:a-very-long-program-name-n-2'}{command} // '', "$tmp/a-very-long-program-name-number-2.fcgi",
    '... the second of two long names that cut the same is -2');
@@ -89,6 +93,8 @@ $res = $h->get('/via-link/b.fcgi?whoami=1');
 ok($res->{status} == 200 && $res->{content} =~ /pid=$b_pid /,
    'the program reached through a symlinked directory: its own pool')
     or diag("$res->{status} $res->{content}");
+$res = $h->get('/cgi/hi.cgi?x=1');
+is("$res->{status} $res->{content}", "200 hi x=1\n", 'a CGI script with a line of protocol=cgi (mod_cgi\'s cgi-bin)');
 my $environ = do { local $/; open my $fh, '<', "/proc/$a_pid/environ" or die $!; <$fh> };
 like($environ // '', qr/(?:^|\0)GREETING=hello(?:\0|$)/, 'PreforkAppEnv NAME reaches every program\'s workers');
 is($h->get('/cgi/sp%20ace.fcgi')->{status}, 200, 'a file name with a blank');
