@@ -13,7 +13,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use File::Copy ();
 
-plan tests => 49;
+plan tests => 50;
 
 my $echo = app_path('echo');
 my $tmp = test_dir('pa-scripts');
@@ -53,6 +53,11 @@ Alias /cgi/ "$tmp/"
         SetHandler prefork-app:big
     </Files>
 </Directory>
+<Location /big-status>
+    SetHandler prefork-app-status
+    PreforkAppStatusApps big
+    Require local
+</Location>
 Alias /via-link/ "$other/link/"
 <Directory "$other/link">
     Require all granted
@@ -101,6 +106,8 @@ is($h->get('/cgi/sp%20ace.fcgi')->{status}, 200, 'a file name with a blank');
 like($h->get('/app-status?app=cgi')->{content} // '',
      qr{<h2>cgi:a\.fcgi</h2>\s*<dl>\s*<dt>Command: <code>\Q$tmp\E/a\.fcgi</code> \(fastcgi\), one of PreforkAppScripts cgi</dt>},
      'the HTML page names the line of a program\'s pool');
+is_deeply([map { $_->{name} } @{ (status_json('/big-status?json', $h->url) || {})->{apps} || [] }],
+          ['big:big.fcgi'], 'PreforkAppStatusApps NAME shows the line\'s pools alone');
 my $st2 = status_json('/app-status?json&app=cgi', $h->url);
 is_deeply([sort map { $_->{name} } @{ $st2->{apps} || [] }],
           ['cgi:a-very-long-program-name-n-2', 'cgi:a-very-long-program-name-num', 'cgi:a.fcgi',
