@@ -1494,13 +1494,14 @@ static void timeout(pa_req_t *q)
     {
         /* The manager's last look (at most a second old): this child may
          * not read a worker's /proc of another user. */
-        char doing[PA_DOING_MAX];
-        const char *d = pa_sb_get_doing(q->claim.slot, q->claim.start, doing);
+        char doing[PA_DOING_SUFFIX_MAX];
 
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, PALOGNO(00311)
-                      "%s: worker pid %ld exceeded request-timeout (%ds)%s%s",
+                      "%s: worker pid %ld exceeded request-timeout (%ds)%s",
                       q->app->name, (long)q->claim.pid,
-                      q->app->request_timeout, d ? ", " : "", d ? d : "");
+                      q->app->request_timeout,
+                      pa_sb_doing_suffix(q->claim.slot, q->claim.start, doing,
+                                         sizeof(doing)));
     }
     q->fail = PA_FAIL_TIMEOUT;
 }

@@ -1183,20 +1183,6 @@ static int pa_mgr_slow_due(const pa_app_t *app, const pa_worker_t *w,
            && now - start >= apr_time_from_sec(app->slowlog);
 }
 
-/* ", waiting in read() on fd 7 (TCP ...)" for the log line of the request
- * in slot, if its worker was looked at during it; "" otherwise. */
-static const char *pa_mgr_doing(const pa_slot_t *slot, char *buf,
-                                apr_size_t size)
-{
-    char doing[PA_DOING_MAX];
-
-    *buf = '\0';
-    if (pa_sb_get_doing(slot, slot->req_start, doing)) {
-        apr_snprintf(buf, size, ", %s", doing);
-    }
-    return buf;
-}
-
 /* Whether another look fits in this second's PA_LOOKS_PER_SEC. */
 static int pa_mgr_may_look(pa_manager_t *m, apr_time_t now)
 {
@@ -1215,7 +1201,7 @@ static void pa_mgr_note_slow(pa_manager_t *m, const pa_app_t *app, int i,
                              pa_worker_t *w, const pa_slot_t *slot,
                              apr_time_t now)
 {
-    char what[sizeof(slot->uri)], doing[PA_DOING_MAX + 2];
+    char what[sizeof(slot->uri)], doing[PA_DOING_SUFFIX_MAX];
 
     w->slow_noted = slot->req_start;
     ap_log_error(APLOG_MARK, APLOG_WARNING, 0, m->s, PALOGNO(00137)
@@ -1224,7 +1210,8 @@ static void pa_mgr_note_slow(pa_manager_t *m, const pa_app_t *app, int i,
                  "(slowlog=%d)%s", app->name, i, w->pid,
                  pa_mgr_slot_request(slot, what),
                  apr_time_sec(now - slot->req_start), app->slowlog,
-                 pa_mgr_doing(slot, doing, sizeof(doing)));
+                 pa_sb_doing_suffix(slot, slot->req_start, doing,
+                                    sizeof(doing)));
 }
 
 /* Workers released after their last request (max-requests, or a
@@ -1347,7 +1334,7 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
                 }
             }
             else if (pa_mgr_timed_out(app, w, slot->req_start, now)) {
-                char what[sizeof(slot->uri)], doing[PA_DOING_MAX + 2];
+                char what[sizeof(slot->uri)], doing[PA_DOING_SUFFIX_MAX];
 
                 slot->retire = PA_RETIRE_TIMEOUT;
                 apr_atomic_inc64(&a->c.killed_timeout);
@@ -1357,7 +1344,8 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
                              "killing the worker", app->name, i, w->pid,
                              pa_mgr_slot_request(slot, what),
                              app->request_timeout,
-                             pa_mgr_doing(slot, doing, sizeof(doing)));
+                             pa_sb_doing_suffix(slot, slot->req_start,
+                                                doing, sizeof(doing)));
                 pa_worker_signal(w, SIGTERM);
             }
             else if (pa_mgr_slow_due(app, w, slot->req_start, now)) {

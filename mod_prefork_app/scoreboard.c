@@ -112,6 +112,18 @@ const char *pa_sb_get_doing(const pa_slot_t *slot, apr_time_t start,
     return out;
 }
 
+const char *pa_sb_doing_suffix(const pa_slot_t *slot, apr_time_t start,
+                               char *buf, apr_size_t size)
+{
+    char doing[PA_DOING_MAX];
+
+    *buf = '\0';
+    if (pa_sb_get_doing(slot, start, doing)) {
+        apr_snprintf(buf, size, ", %s", doing);
+    }
+    return buf;
+}
+
 const char *pa_sb_socket_path(apr_pool_t *p, pa_sb_t *sb, const pa_app_t *app,
                               int slot_index)
 {

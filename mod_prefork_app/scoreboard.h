@@ -349,6 +349,11 @@ void pa_sb_set_doing(pa_slot_t *slot, apr_time_t start, const char *doing);
  * looked at for that request, or is being looked at again right now. */
 const char *pa_sb_get_doing(const pa_slot_t *slot, apr_time_t start,
                             char *out);
+/* ", DOING" (what pa_sb_get_doing() gives) in buf of size, for the end of
+ * a log line about that request; "" if the worker was not looked at. */
+#define PA_DOING_SUFFIX_MAX (PA_DOING_MAX + 2)
+const char *pa_sb_doing_suffix(const pa_slot_t *slot, apr_time_t start,
+                               char *buf, apr_size_t size);
 /* "<sockdir>/<app>.<slot>.sock" */
 const char *pa_sb_socket_path(apr_pool_t *p, pa_sb_t *sb, const pa_app_t *app, int slot_index);
 /* Lock an app's mutex; recovers from a dead owner (EOWNERDEAD). */

@@ -1751,6 +1751,30 @@ static void fill_small(apr_shm_cache_t *c, int n, apr_interval_time_t ttl)
     }
 }
 
+/* A new zone of size in a new pool, filled with n small entries of ttl;
+ * returns how long the filling took. */
+static apr_interval_time_t full_zone(apr_shm_cache_t **c, apr_pool_t **p,
+                                     apr_size_t size, int n,
+                                     apr_interval_time_t ttl)
+{
+    apr_time_t start;
+
+    apr_pool_create(p, NULL);
+    assert_int_equal(apr_shm_cache_create(c, size, NULL, *p), APR_SUCCESS);
+    start = apr_time_now();
+    fill_small(*c, n, ttl);
+    return apr_time_now() - start;
+}
+
+/* Until entries of ttl stored in took have all expired, and, if storing
+ * them took longer than that (valgrind), a sweep done meanwhile no longer
+ * holds back the next (once a second). */
+static void sleep_past(apr_interval_time_t ttl, apr_interval_time_t took)
+{
+    apr_sleep(ttl + apr_time_from_msec(20)
+              + (took >= ttl ? apr_time_from_sec(1) : 0));
+}
+
 /* 40 values of 8000 bytes, all stored and all still there; returns the
  * length of their keys. */
 static apr_size_t store_big(apr_shm_cache_t *c, apr_pool_t *p)
@@ -1873,27 +1897,19 @@ static void test_eviction_other_class(void **state)
 static void test_expired_give_pages(void **state)
 {
     apr_interval_time_t ttl = apr_time_from_msec(100);
+    apr_interval_time_t took;
     apr_shm_cache_stats_t st;
-    apr_time_t start, end;
     apr_shm_cache_t *c;
     apr_pool_t *p;
     apr_uint64_t evicted;
     char key[32];
     int i;
 
-    apr_pool_create(&p, NULL);
-    assert_int_equal(apr_shm_cache_create(&c, 1024 * 1024, NULL, p),
-                     APR_SUCCESS);
-    start = apr_time_now();
-    fill_small(c, 20000, ttl);
-    end = apr_time_now();
+    took = full_zone(&c, &p, 1024 * 1024, 20000, ttl);
     st = stats_of(c);
     assert_int_equal(st.pages, st.max_pages);
     evicted = st.evictions;
-    /* A fill slower than the TTL (valgrind) may have swept already: wait
-     * out the sweep's once-a-second limit as well. */
-    apr_sleep(ttl + apr_time_from_msec(20)
-              + (end - start >= ttl ? apr_time_from_sec(1) : 0));
+    sleep_past(ttl, took);
     store_big(c, p);
     st = stats_of(c);
     /* The pages came from expired entries: nothing live was evicted. */
@@ -1915,19 +1931,15 @@ static void test_expired_give_pages(void **state)
 static void test_dead_page_before_live(void **state)
 {
     apr_interval_time_t ttl = apr_time_from_msec(500);
-    apr_time_t start, swept;
+    apr_time_t swept;
     apr_shm_cache_t *c;
     apr_pool_t *p;
     apr_uint64_t evicted;
     char key[32];
     int i;
 
-    apr_pool_create(&p, NULL);
-    assert_int_equal(apr_shm_cache_create(&c, 1024 * 1024, NULL, p),
-                     APR_SUCCESS);
-    start = apr_time_now();
-    fill_small(c, 20000, ttl);
-    if (apr_time_now() - start > ttl - apr_time_from_msec(100)) {
+    if (full_zone(&c, &p, 1024 * 1024, 20000, ttl)
+        > ttl - apr_time_from_msec(100)) {
         skip();                 /* too slow here (valgrind) to set it up */
     }
     /* One entry that expires at once, so that a pass starts at the next
@@ -1958,19 +1970,11 @@ static void test_sweep_bounded(void **state)
 {
     apr_interval_time_t ttl = apr_time_from_msec(100);
     apr_shm_cache_stats_t before, st;
-    apr_time_t start, end;
     apr_shm_cache_t *c;
     apr_pool_t *p;
     char big[8000];
 
-    apr_pool_create(&p, NULL);
-    assert_int_equal(apr_shm_cache_create(&c, 4 * 1024 * 1024, NULL, p),
-                     APR_SUCCESS);
-    start = apr_time_now();
-    fill_small(c, 60000, ttl);
-    end = apr_time_now();
-    apr_sleep(ttl + apr_time_from_msec(20)
-              + (end - start >= ttl ? apr_time_from_sec(1) : 0));
+    sleep_past(ttl, full_zone(&c, &p, 4 * 1024 * 1024, 60000, ttl));
     before = stats_of(c);
     assert_true(before.entries > 20000);
     memset(big, 'B', sizeof(big));
@@ -2090,10 +2094,7 @@ static void test_empty_pages_shared(void **state)
     char key[32];
     int i;
 
-    apr_pool_create(&p, NULL);
-    assert_int_equal(apr_shm_cache_create(&c, 1024 * 1024, NULL, p),
-                     APR_SUCCESS);
-    fill_small(c, 20000, 0);
+    full_zone(&c, &p, 1024 * 1024, 20000, 0);
     assert_int_equal(stats_of(c).pages, stats_of(c).max_pages);
     for (i = 0; i < 20000; i++) {
         fill_key(key, sizeof(key), i);
