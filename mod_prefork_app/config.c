@@ -9,6 +9,7 @@
 #include "cache.h"
 #include "scoreboard.h"
 #include "worker.h"
+#include "scripts.h"
 #include "unixd.h"
 
 #include "http_core.h"
@@ -31,7 +32,6 @@
 
 APLOG_USE_MODULE(prefork_app);
 
-#define PA_NAME_MAX       32    /* app and zone names end up in socket paths */
 #define PA_SCRIPTS_NAME_MAX 16  /* leaves a script's pool (NAME:FILE) room */
 #define PA_PROCS_LIMIT    1024
 #define PA_SECONDS_LIMIT  (10 * 365 * 86400)
@@ -990,8 +990,8 @@ static const char *cmd_prefork_app_scripts(cmd_parms *cmd, void *dummy,
                                                   &prefork_app_module);
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
     pa_scripts_t *sc;
-    char *key;
-    int i;
+    char **keys, *key;
+    int i, nkeys = 2;
 
     if (err) {
         return err;
@@ -1017,6 +1017,8 @@ static const char *cmd_prefork_app_scripts(cmd_parms *cmd, void *dummy,
     sc->by_path = apr_hash_make(cmd->pool);
     sc->by_file = apr_hash_make(cmd->pool);
     sc->skipped = apr_array_make(cmd->pool, 1, sizeof(const char *));
+    sc->spares = apr_array_make(cmd->pool, 1, sizeof(pa_app_t *));
+    sc->new_programs = PA_NEW_PROGRAMS_DEFAULT;
     sc->pattern = ap_server_root_relative(cmd->pool, argv[1]);
     if (!sc->pattern || !*argv[1]) {
         return apr_psprintf(cmd->pool, "PreforkAppScripts %s: '%s' is not a "
@@ -1028,13 +1030,24 @@ static const char *cmd_prefork_app_scripts(cmd_parms *cmd, void *dummy,
     sc->tmpl->scripts = sc;
     sc->tmpl->min_procs = 0;
     sc->tmpl->max_procs = 4;
+    /* The line's own key; the others are PreforkApp's. */
+    keys = apr_pmemdup(cmd->temp_pool, argv, argc * sizeof(*argv));
     for (i = 2; i < argc && !err; i++) {
         if (!strncmp(argv[i], "chroot=", 7)) {
             err = "chroot= is not for PreforkAppScripts (its programs are "
                   "found outside any root; use PreforkApp)";
         }
+        else if (!strncmp(argv[i], "new-programs=", 13)) {
+            if (!(err = repeated_key(cmd->pool, argv, i))) {
+                err = parse_uint(cmd->pool, "new-programs", argv[i] + 13, 0,
+                                 PA_NEW_PROGRAMS_MAX, 0, &sc->new_programs);
+            }
+        }
+        else {
+            keys[nkeys++] = argv[i];
+        }
     }
-    if (err || (err = app_keys(cmd, sc->tmpl, argc, argv))
+    if (err || (err = app_keys(cmd, sc->tmpl, nkeys, keys))
         || (err = scripts_dir_missing(cmd, sc->pattern))) {
         return apr_pstrcat(cmd->pool, "PreforkAppScripts ", sc->name, ": ",
                            err, NULL);
@@ -2273,37 +2286,26 @@ static int h2_max_workers(apr_pool_t *ptemp, const ap_directive_t *d)
     return n;
 }
 
-/* A script's pool is named GROUP:FILE, FILE's other characters than the
- * names' made '_', cut to fit PA_NAME_MAX (a socket path holds it) and
- * made unique with -2, -3...: a file added to the directory must never
- * make a start fail. */
-static const char *script_app_name(apr_pool_t *p,
-                                   const pa_server_conf_t *conf,
-                                   const pa_scripts_t *sc, const char *path)
+/* sc's new-programs= pools: its template's, named NAME:+K, none started
+ * before a request takes one for a program (scripts.h). */
+static void add_spares(pa_server_conf_t *conf, pa_scripts_t *sc,
+                       apr_pool_t *pconf)
 {
-    const char *base = strrchr(path, '/') + 1;
-    apr_size_t glen = strlen(sc->name);
-    int n;
+    int k;
 
-    for (n = 1; ; n++) {
-        char name[PA_NAME_MAX + 1], suffix[16] = "";
-        apr_size_t room, i;
+    for (k = 1; k <= sc->new_programs; k++) {
+        pa_app_t *app = apr_pmemdup(pconf, sc->tmpl, sizeof(*app));
 
-        if (n > 1) {
-            apr_snprintf(suffix, sizeof(suffix), "-%d", n);
-        }
-        room = PA_NAME_MAX - glen - 1 - strlen(suffix);
-        memcpy(name, sc->name, glen);
-        name[glen] = ':';
-        for (i = 0; base[i] && i < room; i++) {
-            name[glen + 1 + i] = apr_isalnum(base[i]) || base[i] == '_'
-                                 || base[i] == '-' || base[i] == '.'
-                                 ? base[i] : '_';
-        }
-        strcpy(name + glen + 1 + i, suffix);
-        if (!pa_find_app(conf, name)) {
-            return apr_pstrdup(p, name);
-        }
+        app->name = apr_psprintf(pconf, "%s:+%d", sc->name, k);
+        app->spare = k;
+        app->env = apr_array_copy(pconf, sc->tmpl->env);
+        app->argv = NULL;
+        app->cmdline = NULL;
+        app->index = conf->apps->nelts;
+        /* Not by name: nothing may name it before it is taken. */
+        APR_ARRAY_PUSH(conf->apps, pa_app_t *) = app;
+        APR_ARRAY_PUSH(sc->apps, pa_app_t *) = app;
+        APR_ARRAY_PUSH(sc->spares, pa_app_t *) = app;
     }
 }
 
@@ -2342,7 +2344,7 @@ static int expand_scripts(pa_server_conf_t *conf, pa_scripts_t *sc,
             continue;
         }
         app = apr_pmemdup(pconf, sc->tmpl, sizeof(*app));
-        app->name = script_app_name(pconf, conf, sc, path);
+        app->name = pa_scripts_app_name(pconf, conf, sc, path, NULL);
         app->env = apr_array_copy(pconf, sc->tmpl->env);
         argv = apr_pcalloc(pconf, 2 * sizeof(*argv));
         argv[0] = app->cmdline = path;
@@ -2368,6 +2370,7 @@ static int expand_scripts(pa_server_conf_t *conf, pa_scripts_t *sc,
     if (rc == 0) {
         globfree(&g);
     }
+    add_spares(conf, sc, pconf);
     if (sc->skipped->nelts) {
         int shown = sc->skipped->nelts < 5 ? sc->skipped->nelts : 5;
         apr_array_header_t few = *sc->skipped;
@@ -2382,12 +2385,18 @@ static int expand_scripts(pa_server_conf_t *conf, pa_scripts_t *sc,
                      apr_array_pstrcat(ptemp, &few, ' '),
                      shown < sc->skipped->nelts ? " ..." : "");
     }
-    if (!sc->apps->nelts) {
+    if (!apr_hash_count(sc->by_path)) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
                      PALOGNO(00030) "%s:%d: PreforkAppScripts %s: \"%s\" "
-                     "matches no program: its requests get 403 until a "
-                     "graceful restart after programs are added", sc->file,
-                     sc->line, sc->name, sc->pattern);
+                     "matches no program yet: %s", sc->file,
+                     sc->line, sc->name, sc->pattern,
+                     sc->new_programs
+                     ? apr_psprintf(ptemp, "the first %d programs added are "
+                                    "started at their first request (new-"
+                                    "programs=), the others at a graceful "
+                                    "restart", sc->new_programs)
+                     : "programs added are started at a graceful restart "
+                       "(new-programs=0)");
     }
     return OK;
 }
@@ -2584,7 +2593,9 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
         if (check_app(conf, pconf, ptemp, s, app) != OK) {
             return !OK;
         }
-        mins += app->min_procs;
+        if (!app->spare) {
+            mins += app->min_procs;     /* a spare has none before it is taken */
+        }
     }
     if (conf->max_procs && mins > conf->max_procs) {
         /* Every pool's minimum must fit, or one would starve. */

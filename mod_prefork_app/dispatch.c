@@ -27,6 +27,7 @@
 #include "cache.h"
 #include "conn.h"
 #include "sendfile.h"
+#include "scripts.h"
 
 #include "http_core.h"
 #include "http_protocol.h"
@@ -2510,13 +2511,19 @@ static int script_app(request_rec *r, const pa_scripts_t *sc, pa_app_t **app)
         *app = apr_hash_get(sc->by_file, &id, sizeof(id));
     }
     if (!*app) {
+        int rc = pa_scripts_take(r, sc, app);
+
+        if (rc != DECLINED) {
+            return rc;
+        }
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00338)
                       "%s: %s is not one of the programs PreforkAppScripts "
-                      "%s (%s:%d) started: when httpd last (re)started, "
-                      "\"%s\" did not match it or its workers could not "
-                      "execute it; a graceful restart starts programs added "
-                      "since", sc->name, r->filename ? r->filename : r->uri,
-                      sc->name, sc->file, sc->line, sc->pattern);
+                      "%s (%s:%d) started: \"%s\" does not match it, or it "
+                      "is no program its workers may execute%s", sc->name,
+                      r->filename ? r->filename : r->uri, sc->name, sc->file,
+                      sc->line, sc->pattern, sc->new_programs ? ""
+                      : " (with new-programs=0, programs added since "
+                        "httpd started wait for a graceful restart)");
         return HTTP_FORBIDDEN;
     }
     return OK;

@@ -3,6 +3,7 @@
  * event loop: reap and replace workers, scale, recycle, enforce timeouts. */
 #include "manager.h"
 #include "worker.h"
+#include "scripts.h"
 #include "conn.h"
 
 #include "http_core.h"
@@ -105,6 +106,9 @@ typedef struct pa_mapp_t {
     pa_loud_t crash_log;        /* crashes outside a crash loop */
     pa_loud_t spawn_log;        /* failed spawns */
     int self_exit_warned;       /* PA00134 said */
+    int adopted;                /* a new-programs= pool: 1 once it runs the
+                                 * program a request took it for, -1 when
+                                 * that was refused (pa_scripts_adopt()) */
 } pa_mapp_t;
 
 typedef struct pa_manager_t {
@@ -1183,6 +1187,25 @@ static int pa_mgr_slow_due(const pa_app_t *app, const pa_worker_t *w,
            && now - start >= apr_time_from_sec(app->slowlog);
 }
 
+/* A new-programs= pool: whether it serves a program (it has nothing to
+ * do before a request takes it for one). One refused sends its waiters
+ * away, as it sends those that came since. */
+static int pa_mgr_adopt(pa_manager_t *m, pa_mapp_t *ma)
+{
+    if (!ma->adopted) {
+        ma->adopted = pa_scripts_adopt(m->pool, m->sb, ma->app, ma->a, m->s);
+        if (ma->adopted > 0 && ma->app->touch_reload) {
+            ma->reload_mtime = pa_mgr_reload_mtime(ma->app);
+        }
+    }
+    if (ma->adopted < 0 && ma->a->queue_len) {
+        pa_sb_lock(m->sb, ma->a);
+        pa_sb_refuse_waiters_locked(m->sb, ma->a);
+        pa_sb_unlock(m->sb, ma->a);
+    }
+    return ma->adopted > 0;
+}
+
 /* Whether another look fits in this second's PA_LOOKS_PER_SEC. */
 static int pa_mgr_may_look(pa_manager_t *m, apr_time_t now)
 {
@@ -1264,6 +1287,9 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
     apr_uint32_t waiting;
     int check = now - ma->swept >= apr_time_from_msec(PA_TICK_MS);
 
+    if (ma->app->spare && ma->adopted <= 0 && !pa_mgr_adopt(m, ma)) {
+        return;
+    }
     if (check && app->touch_reload && !retiring) {
         pa_mgr_check_reload(m, ma);
     }

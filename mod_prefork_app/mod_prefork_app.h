@@ -44,6 +44,11 @@ typedef struct pa_cache_zone_t {
                                  * request-timeout of its apps, s */
 } pa_cache_zone_t;
 
+#define PA_NAME_MAX       32    /* app and zone names end up in socket paths */
+#define PA_PROGRAM_MAX    1024  /* a new-programs= pool's program path */
+#define PA_NEW_PROGRAMS_DEFAULT 8
+#define PA_NEW_PROGRAMS_MAX 64
+
 /* One PreforkApp line. Times are in seconds as typed (0 = off where the
  * directive table says so). */
 /* rlimit-core=unlimited */
@@ -124,6 +129,10 @@ typedef struct pa_app_t {
                                  * outside them does; NULL = any host */
     const struct pa_scripts_t *scripts; /* the PreforkAppScripts line that
                                  * made it, NULL = a PreforkApp line */
+    int spare;                  /* k (1...) of the line's new-programs= pools,
+                                 * kept for programs added while httpd
+                                 * runs: its program is set at run time, in
+                                 * the scoreboard (scripts.h); 0 = none */
     const char *file;           /* where it was defined, for errors */
     int line;
 } pa_app_t;
@@ -143,7 +152,8 @@ typedef struct pa_scripts_t {
     const char *pattern;        /* ServerRoot-relative */
     pa_app_t *tmpl;             /* its keys, checked even when it matched
                                  * nothing; named NAME, in no list */
-    apr_array_header_t *apps;   /* pa_app_t *, in the pattern's order */
+    apr_array_header_t *apps;   /* pa_app_t *: its pools, the programs' in
+                                 * the pattern's order, then the spares */
     apr_hash_t *by_path;        /* program path -> pa_app_t * */
     apr_hash_t *by_file;        /* pa_file_id_t -> pa_app_t *: the same
                                  * files reached by another path (a
@@ -151,6 +161,10 @@ typedef struct pa_scripts_t {
                                  * tells its classes apart */
     apr_array_header_t *skipped; /* const char *: files matched that are
                                  * no executable programs */
+    int new_programs;           /* new-programs=N */
+    apr_array_header_t *spares; /* pa_app_t *: N pools, none running, for
+                                 * programs added while httpd runs
+                                 * (scripts.h) */
     const char *file;           /* where it was defined, for errors */
     int line;
 } pa_scripts_t;

@@ -127,6 +127,11 @@ const char *pa_sb_doing_suffix(const pa_slot_t *slot, apr_time_t start,
 const char *pa_sb_socket_path(apr_pool_t *p, pa_sb_t *sb, const pa_app_t *app,
                               int slot_index)
 {
+    /* A new-programs= pool is named after its program at run time. */
+    if (app->spare) {
+        return apr_psprintf(p, "%s/%s:+%d.%d.sock", sb->sockdir,
+                            app->scripts->name, app->spare, slot_index);
+    }
     return apr_psprintf(p, "%s/%s.%d.sock", sb->sockdir, app->name,
                         slot_index);
 }
@@ -560,6 +565,9 @@ const char *pa_sb_refusal(pa_sb_t *sb, int app_index)
     if (sb->hdr->no_sockdir) {
         return "the socket directory cannot be made (PA00211, PA00122, "
                "PA00132)";
+    }
+    if (a->refused) {
+        return "its program was refused (PA00143)";
     }
     if (a->backoff_until > apr_time_now()) {
         return "the app is crash-looping with no worker up (backing off)";

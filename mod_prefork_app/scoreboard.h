@@ -238,6 +238,15 @@ typedef struct pa_sb_app_t {
     volatile apr_time_t answered_at;        /* a worker last answered a request */
     pa_loud_t refused_log;          /* PA00304: requests sent away with 503 */
     pa_loud_t overloaded_log;       /* PA00403: FCGI_OVERLOADED from the app */
+    volatile apr_uint32_t taken;    /* a new-programs= pool (pa_app_t.spare)
+                                     * serves the program below from now
+                                     * until the next restart: set once, by
+                                     * an httpd child (scripts.c) */
+    volatile apr_uint32_t refused;  /* ... which the manager found its
+                                     * workers may not run */
+    char program[PA_PROGRAM_MAX];   /* ... its path, matching the line's
+                                     * pattern */
+    char program_name[PA_NAME_MAX + 1]; /* ... and its pool's name */
     pa_app_counters_t c;
     pa_stats_second_t stats[PA_STATS_SECONDS];
     apr_size_t slots_off;           /* from the start of the segment */

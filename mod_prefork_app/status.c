@@ -17,6 +17,7 @@
 #include "manager.h"
 #include "status.h"
 #include "worker.h"
+#include "scripts.h"
 #include "apr_shm_cache.h"
 
 #include "http_core.h"
@@ -477,7 +478,9 @@ static void st_snapshot(st_snapshot_t *snap, request_rec *r,
         const pa_app_t *app = APR_ARRAY_IDX(conf->apps, i, pa_app_t *);
         st_app_t *sa;
 
-        if (only && !apr_table_get(only, app->name)) {
+        /* A new-programs= pool: shown once taken, as its program's. */
+        if ((only && !apr_table_get(only, app->name))
+            || !(app = pa_scripts_shown(r->pool, app, a))) {
             continue;
         }
         sa = apr_array_push(snap->apps);

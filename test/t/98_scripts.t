@@ -2,7 +2,8 @@
 # pattern matches (mod_fcgid's class per script), named NAME:FILE, and
 # "prefork-app:NAME" serves the request's file with its pool. Files the
 # workers may not execute are left out (a warning); a file that is not there
-# is a 404, one not started a 403 until a graceful restart; editing a
+# is a 404, one no program a 403, one added since the start is served by a
+# new-programs= pool until a graceful restart gives it its own; editing a
 # program replaces its workers. Bad lines fail configtest with file:line. A
 # private httpd.
 use strict;
@@ -13,7 +14,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use File::Copy ();
 
-plan tests => 50;
+plan tests => 52;
 
 my $echo = app_path('echo');
 my $tmp = test_dir('pa-scripts');
@@ -129,11 +130,16 @@ is($h->get('/cgi/c.fcgi')->{status}, 403, 'the file left out: 403');
 ok(wait_for_log(qr/PA00338: cgi: \Q$tmp\E\/c\.fcgi is not one of the programs PreforkAppScripts cgi \(\S+httpd\.conf:\d+\) started/, $off, file => $h->log_file),
    '... logged, with the line');
 program('d.fcgi');
-is($h->get('/cgi/d.fcgi')->{status}, 403, 'a program added since the start: 403');
+$res = $h->get('/cgi/d.fcgi?whoami=1');
+is($res->{status}, 200, 'a program added since the start is served at once (new-programs=)');
+my ($d_pid) = $res->{content} =~ /pid=(\d+)/;
+is_deeply([$h->pids('cgi:d.fcgi')], [$d_pid], '... by a pool named as its own would be');
+ok(wait_for_log(qr/PA00341: cgi: new program \Q$tmp\E\/d\.fcgi: served by pool cgi:d\.fcgi \(new-programs= pool 1 of 8\)/, $off, file => $h->log_file),
+   '... logged once');
 ok($h->graceful, 'graceful restart');
 $res = $h->get('/cgi/d.fcgi?whoami=1');
-is($res->{status}, 200, '... then it is served');
-my ($d_pid) = $res->{content} =~ /pid=(\d+)/;
+is($res->{status}, 200, '... and after a graceful restart');
+($d_pid) = $res->{content} =~ /pid=(\d+)/;
 is_deeply([$h->pids('cgi:d.fcgi')], [$d_pid], '... by a pool of its own');
 
 # ---- editing a program replaces its workers --------------------------------

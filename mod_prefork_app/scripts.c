@@ -1,0 +1,278 @@
+/* PreforkAppScripts at run time: the new-programs= pools. See scripts.h. */
+#include "scripts.h"
+#include "manager.h"
+#include "worker.h"
+
+#include "http_log.h"
+#include "apr_fnmatch.h"
+#include "apr_lib.h"
+#include "apr_strings.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+APLOG_USE_MODULE(prefork_app);
+
+/* glob(3)'s matching, as config.c's expansion of the pattern: a wildcard
+ * matches no '/' and no leading '.'. */
+#define PA_GLOB_FLAGS (APR_FNM_PATHNAME | APR_FNM_PERIOD)
+
+static pa_sb_app_t *spare_record(pa_sb_t *sb, const pa_scripts_t *sc, int k)
+{
+    return pa_sb_app(sb, APR_ARRAY_IDX(sc->spares, k, pa_app_t *)->index);
+}
+
+/* Whether one of sc's pools taken at run time is named name. Caller holds
+ * the line's lock (its first spare pool's). */
+static int name_taken(pa_sb_t *sb, const pa_scripts_t *sc, const char *name)
+{
+    int k;
+
+    for (k = 0; k < sc->spares->nelts; k++) {
+        const pa_sb_app_t *a = spare_record(sb, sc, k);
+
+        if (__atomic_load_n(&a->taken, __ATOMIC_ACQUIRE)
+            && !strcasecmp(a->program_name, name)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+const char *pa_scripts_app_name(apr_pool_t *p, const pa_server_conf_t *conf,
+                                const pa_scripts_t *sc, const char *path,
+                                pa_sb_t *sb)
+{
+    const char *base = strrchr(path, '/') + 1;
+    apr_size_t glen = strlen(sc->name);
+    int n;
+
+    for (n = 1; ; n++) {
+        char name[PA_NAME_MAX + 1], suffix[16] = "";
+        apr_size_t room, i;
+
+        if (n > 1) {
+            apr_snprintf(suffix, sizeof(suffix), "-%d", n);
+        }
+        room = PA_NAME_MAX - glen - 1 - strlen(suffix);
+        memcpy(name, sc->name, glen);
+        name[glen] = ':';
+        for (i = 0; base[i] && i < room; i++) {
+            name[glen + 1 + i] = apr_isalnum(base[i]) || base[i] == '_'
+                                 || base[i] == '-' || base[i] == '.'
+                                 ? base[i] : '_';
+        }
+        strcpy(name + glen + 1 + i, suffix);
+        if (!pa_find_app(conf, name) && !(sb && name_taken(sb, sc, name))) {
+            return apr_pstrdup(p, name);
+        }
+    }
+}
+
+/* The path by which r's file matches sc's pattern: as requested, else
+ * with its symbolic links resolved (a symlinked DocumentRoot); NULL if
+ * neither does, or the file is no program. */
+static const char *program_path(request_rec *r, const pa_scripts_t *sc)
+{
+    char real[PATH_MAX];
+    const char *path = NULL;
+    apr_finfo_t fi;
+
+    if (!r->filename) {
+        return NULL;
+    }
+    if (apr_fnmatch(sc->pattern, r->filename, PA_GLOB_FLAGS) == APR_SUCCESS) {
+        path = r->filename;
+    }
+    else if (realpath(r->filename, real)
+             && apr_fnmatch(sc->pattern, real, PA_GLOB_FLAGS) == APR_SUCCESS) {
+        path = apr_pstrdup(r->pool, real);
+    }
+    /* Any execute bit: the manager checks the workers' access itself. */
+    if (!path
+        || apr_stat(&fi, path, APR_FINFO_TYPE | APR_FINFO_PROT, r->pool)
+           != APR_SUCCESS
+        || fi.filetype != APR_REG
+        || !(fi.protection
+             & (APR_UEXECUTE | APR_GEXECUTE | APR_WEXECUTE))) {
+        return NULL;
+    }
+    return path;
+}
+
+/* The pool of sc taken for path, else a free one taken for it now; -1 if
+ * none is left. *fresh says it was taken now. */
+static int take_pool(request_rec *r, const pa_scripts_t *sc,
+                     const char *path, int *fresh)
+{
+    pa_sb_t *sb = pa_scoreboard;
+    pa_sb_app_t *lock = spare_record(sb, sc, 0);
+    int k, found = -1, unused = -1;
+
+    *fresh = 0;
+    pa_sb_lock(sb, lock);
+    for (k = 0; k < sc->spares->nelts && found < 0; k++) {
+        const pa_sb_app_t *a = spare_record(sb, sc, k);
+
+        if (!__atomic_load_n(&a->taken, __ATOMIC_ACQUIRE)) {
+            unused = unused < 0 ? k : unused;
+        }
+        else if (!strcmp(a->program, path)) {
+            found = k;
+        }
+    }
+    if (found < 0 && unused >= 0) {
+        pa_sb_app_t *a = spare_record(sb, sc, unused);
+
+        apr_cpystrn(a->program, path, sizeof(a->program));
+        apr_cpystrn(a->program_name,
+                    pa_scripts_app_name(r->pool, pa_get_conf(r->server), sc,
+                                        path, sb),
+                    sizeof(a->program_name));
+        __atomic_store_n(&a->taken, 1, __ATOMIC_RELEASE);
+        found = unused;
+        *fresh = 1;
+    }
+    pa_sb_unlock(sb, lock);
+    return found;
+}
+
+/* A copy of spare in p as the pool of its program. */
+static pa_app_t *as_program(apr_pool_t *p, const pa_app_t *spare,
+                            const pa_sb_app_t *a)
+{
+    pa_app_t *app = apr_pmemdup(p, spare, sizeof(*app));
+
+    app->name = apr_pstrdup(p, a->program_name);
+    app->cmdline = apr_pstrdup(p, a->program);
+    return app;
+}
+
+int pa_scripts_take(request_rec *r, const pa_scripts_t *sc, pa_app_t **app)
+{
+    const char *path;
+    const pa_sb_app_t *a;
+    int k, fresh;
+
+    if (!sc->spares->nelts || !pa_scoreboard
+        || !(path = program_path(r, sc))) {
+        return DECLINED;
+    }
+    if (strlen(path) >= PA_PROGRAM_MAX) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00339)
+                      "%s: %s: a path longer than %d bytes is not started "
+                      "before a graceful restart", sc->name, path,
+                      PA_PROGRAM_MAX - 1);
+        return HTTP_FORBIDDEN;
+    }
+    k = take_pool(r, sc, path, &fresh);
+    if (k < 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00340)
+                      "%s: %s is a program added since httpd (re)started, "
+                      "and the %d new-programs= pools of PreforkAppScripts "
+                      "%s (%s:%d) are all taken: a graceful restart starts "
+                      "it, or raise new-programs=", sc->name, path,
+                      sc->new_programs, sc->name, sc->file, sc->line);
+        return HTTP_FORBIDDEN;
+    }
+    a = spare_record(pa_scoreboard, sc, k);
+    if (fresh) {
+        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, PALOGNO(00341)
+                      "%s: new program %s: served by pool %s (new-programs= "
+                      "pool %d of %d) until the next restart", sc->name,
+                      path, a->program_name, k + 1, sc->new_programs);
+    }
+    if (__atomic_load_n(&a->refused, __ATOMIC_ACQUIRE)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00342)
+                      "%s: new program %s was refused by the process manager "
+                      "(PA00143) until a graceful restart", sc->name, path);
+        return HTTP_FORBIDDEN;
+    }
+    *app = as_program(r->pool, APR_ARRAY_IDX(sc->spares, k, pa_app_t *), a);
+    return OK;
+}
+
+const pa_app_t *pa_scripts_shown(apr_pool_t *p, const pa_app_t *app,
+                                 const pa_sb_app_t *a)
+{
+    if (!app->spare) {
+        return app;
+    }
+    if (!__atomic_load_n(&a->taken, __ATOMIC_ACQUIRE)) {
+        return NULL;
+    }
+    return as_program(p, app, a);
+}
+
+/* Whether name is one pa_scripts_app_name() could have given sc's
+ * programs: the manager trusts nothing an httpd child wrote. */
+static int name_fits(const pa_scripts_t *sc, const char *name)
+{
+    apr_size_t glen = strlen(sc->name), i;
+
+    if (strncmp(name, sc->name, glen) || name[glen] != ':'
+        || !name[glen + 1]) {
+        return 0;
+    }
+    for (i = glen + 1; name[i]; i++) {
+        if (!apr_isalnum(name[i]) && !strchr("_-.", name[i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int pa_scripts_adopt(apr_pool_t *p, pa_sb_t *sb, pa_app_t *app,
+                     pa_sb_app_t *a, server_rec *s)
+{
+    const pa_scripts_t *sc = app->scripts;
+    char path[PA_PROGRAM_MAX], name[PA_NAME_MAX + 1];
+    const char *why = NULL, *dir;
+    const char **argv;
+    apr_finfo_t fi;
+
+    if (!__atomic_load_n(&a->taken, __ATOMIC_ACQUIRE)) {
+        return 0;
+    }
+    memcpy(path, a->program, sizeof(path));
+    path[sizeof(path) - 1] = '\0';
+    memcpy(name, a->program_name, sizeof(name));
+    name[sizeof(name) - 1] = '\0';
+    if (path[0] != '/'
+        || apr_fnmatch(sc->pattern, path, PA_GLOB_FLAGS) != APR_SUCCESS) {
+        why = "it does not match the line's pattern";
+    }
+    else if (!name_fits(sc, name)) {
+        why = "its pool's name is not the line's";
+    }
+    else if (apr_stat(&fi, path, APR_FINFO_TYPE, p) != APR_SUCCESS
+             || fi.filetype != APR_REG) {
+        why = "it is not a regular file";
+    }
+    else if (!pa_worker_may_access(p, app, path, X_OK)) {
+        why = apr_psprintf(p, "its workers (user %s) may not execute it",
+                           pa_worker_user_name(p, app));
+    }
+    if (why) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PALOGNO(00143)
+                     "PreforkAppScripts %s (%s:%d): not starting new program "
+                     "%s: %s; its requests get 403 until a graceful restart",
+                     sc->name, sc->file, sc->line, path, why);
+        __atomic_store_n(&a->refused, 1, __ATOMIC_RELEASE);
+        return -1;
+    }
+    app->name = apr_pstrdup(p, name);
+    argv = apr_pcalloc(p, 2 * sizeof(*argv));
+    argv[0] = app->cmdline = apr_pstrdup(p, path);
+    app->argv = argv;
+    if (!app->dir) {
+        dir = strrchr(argv[0], '/');
+        app->dir = dir == argv[0] ? "/"
+                   : apr_pstrmemdup(p, argv[0], dir - argv[0]);
+    }
+    if (!app->touch_reload) {
+        app->touch_reload = argv[0];
+    }
+    return 1;
+}

@@ -1,0 +1,45 @@
+/* PreforkAppScripts: a pool per program. The programs its pattern matched
+ * when the configuration was read have pools made then (config.c); one
+ * added while httpd runs is served by one of the line's new-programs=
+ * pools, which sit without workers until a request for such a program
+ * takes one for it: the httpd child writes the program's path and pool
+ * name into the pool's scoreboard record, the manager checks them as the
+ * configuration check does the others and starts its workers. A pool
+ * taken stays the program's until the next restart, when the pattern is
+ * read again (and the program gets a pool of its own). */
+#ifndef PA_SCRIPTS_H
+#define PA_SCRIPTS_H
+
+#include "mod_prefork_app.h"
+#include "scoreboard.h"
+
+/* The pool name of sc's program path: NAME:FILE, FILE's characters other
+ * than the names' made '_', cut to fit PA_NAME_MAX and made unique with
+ * -2, -3... against the configured apps and, with sb, the line's pools
+ * taken at run time. A program added must never make a start fail. */
+const char *pa_scripts_app_name(apr_pool_t *p, const pa_server_conf_t *conf,
+                                const pa_scripts_t *sc, const char *path,
+                                pa_sb_t *sb);
+
+/* Dispatch, for a request whose file has no pool of its own: the line's
+ * pool already taken for it, or a free one taken now, if the file is a
+ * program (a regular file with an execute bit) that the pattern matches.
+ * *app is then a copy in r->pool named as the program's pool. Returns OK,
+ * or 403 (logged: not matched, not a program, no pool left, or refused by
+ * the manager). */
+int pa_scripts_take(request_rec *r, const pa_scripts_t *sc, pa_app_t **app);
+
+/* Status: the app as a page shows it: a new-programs= pool taken as a
+ * copy in p with its program's name and path; NULL for one not taken;
+ * any other app itself. */
+const pa_app_t *pa_scripts_shown(apr_pool_t *p, const pa_app_t *app,
+                                 const pa_sb_app_t *a);
+
+/* The manager, for a new-programs= pool: 0 while nobody took it; once one
+ * did, 1 when app (the manager's own) now runs its program, -1 when the
+ * program is refused (logged, PA00143; marked in a, so that its requests
+ * get 403). Called until it returns 1 or -1. */
+int pa_scripts_adopt(apr_pool_t *p, pa_sb_t *sb, pa_app_t *app,
+                     pa_sb_app_t *a, server_rec *s);
+
+#endif

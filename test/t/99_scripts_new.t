@@ -1,0 +1,118 @@
+# PreforkAppScripts ... new-programs=N: a program added to the directory
+# while httpd runs is served at its first request, by one of N pools kept
+# for that (mod_fcgid starts a class at its first request), named as its
+# own pool would be, until a graceful restart gives it one; once the N are
+# taken, 403 with a line saying so. What the pattern does not match, and
+# what is no program, stays 403; new-programs=0 keeps the start's programs
+# alone. A private httpd.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use PATest qw(:all);
+use File::Copy ();
+
+plan tests => 31;
+
+my $echo = app_path('echo');
+my $tmp = test_dir('pa-scripts-new');
+my $fixed = test_dir('pa-scripts-new');
+sub program {
+    my ($path, $mode) = @_;
+    File::Copy::copy($echo, $path) or die "$path: $!";
+    chmod $mode // 0755, $path;
+}
+program("$tmp/a.fcgi");
+my $lib = libexecdir();
+my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
+LoadModule alias_module "$lib/mod_alias.so"
+PreforkAppScripts cgi "$tmp/*.fcgi" new-programs=2 processes=0-2 idle-timeout=300
+PreforkAppScripts fixed "$fixed/*.fcgi" new-programs=0
+Alias /cgi/ "$tmp/"
+<Directory "$tmp">
+    Require all granted
+    SetHandler prefork-app:cgi
+</Directory>
+Alias /fixed/ "$fixed/"
+<Directory "$fixed">
+    Require all granted
+    SetHandler prefork-app:fixed
+</Directory>
+EOF
+ok($h->start, 'private httpd started') or diag($h->error_log);
+
+my $st = status_json('/app-status?json', $h->url);
+is_deeply([map { $_->{name} } @{ $st->{apps} || [] }], ['cgi:a.fcgi'],
+          'the status page shows no pool kept for new programs before one is taken');
+
+# ---- a new program --------------------------------------------------------
+program("$tmp/new one.fcgi");
+my $off = error_log_offset($h->log_file);
+my $res = $h->get('/cgi/new%20one.fcgi/x');
+is($res->{status}, 200, 'a program added while httpd runs is served at its first request');
+like($res->{content}, qr/^SCRIPT_FILENAME=\Q$tmp\E\/new one\.fcgi$/m, '... as itself');
+like($res->{content}, qr/^PATH_INFO=\/x$/m, '... with its path info');
+my ($n1) = $h->get('/cgi/new%20one.fcgi?whoami=1')->{content} =~ /pid=(\d+)/;
+is_deeply([$h->pids('cgi:new_one.fcgi')], [$n1], '... by a pool named as its own would be (NAME:FILE)');
+ok(wait_for_log(qr/PA00341: cgi: new program \Q$tmp\E\/new one\.fcgi: served by pool cgi:new_one\.fcgi \(new-programs= pool 1 of 2\) until the next restart/, $off, file => $h->log_file),
+   '... logged');
+my $app = $h->app('cgi:new_one.fcgi') || {};
+is($app->{command} // '', "$tmp/new one.fcgi", '... its command on the status page is the program');
+is($app->{scripts} // '', 'cgi', '... of its line');
+$res = $h->get('/cgi/new%20one.fcgi?whoami=1');
+ok($res->{status} == 200 && $res->{content} =~ /pid=$n1 /, 'its next request: the same pool and worker')
+    or diag("$res->{status} $res->{content}");
+my $lines = () = error_log_since($off, $h->log_file) =~ /PA00341/g;
+is($lines, 1, 'the pool is taken once');
+$res = $h->get('/cgi/a.fcgi?whoami=1');
+ok($res->{status} == 200 && $res->{content} =~ /pid=(\d+)/ && $1 != $n1, 'the start\'s program keeps its own pool');
+
+program("$tmp/b.fcgi");
+$res = $h->get('/cgi/b.fcgi?whoami=1');
+is($res->{status}, 200, 'a second new program');
+my ($n2) = $res->{content} =~ /pid=(\d+)/;
+is_deeply([$h->pids('cgi:b.fcgi')], [$n2], '... in a pool of its own');
+ok($n2 && $n2 != $n1, '... another worker');
+is_deeply([sort map { $_->{name} } @{ (status_json('/app-status?json&app=cgi', $h->url) || {})->{apps} || [] }],
+          ['cgi:a.fcgi', 'cgi:b.fcgi', 'cgi:new_one.fcgi'], '?app=NAME shows the pools taken with the others');
+
+# ---- editing it replaces its workers, as for the start's programs ----------
+my $later = time + 5;
+$off = error_log_offset($h->log_file);
+utime $later, $later, "$tmp/b.fcgi" or die $!;
+ok(wait_for_log(qr/PA00128: app cgi:b\.fcgi: \Q$tmp\E\/b\.fcgi changed; replacing its workers/, $off, file => $h->log_file),
+   'b.fcgi touched: its workers are replaced (touch-reload= the program)');
+ok(wait_for(sub { !pid_alive($n2) }), '... the old one leaves');
+
+# ---- none left; what is no new program -------------------------------------
+program("$tmp/c.fcgi");
+$off = error_log_offset($h->log_file);
+is($h->get('/cgi/c.fcgi')->{status}, 403, 'a third new program with new-programs=2: 403');
+ok(wait_for_log(qr/PA00340: cgi: \Q$tmp\E\/c\.fcgi is a program added since httpd \(re\)started, and the 2 new-programs= pools of PreforkAppScripts cgi \(\S+httpd\.conf:\d+\) are all taken/, $off, file => $h->log_file),
+   '... logged, with the line');
+is($h->get('/cgi/new%20one.fcgi')->{status}, 200, 'the pools taken serve on');
+program("$tmp/d.sh");
+is($h->get('/cgi/d.sh')->{status}, 403, 'a program the pattern does not match: 403');
+program("$tmp/e.fcgi", 0644);
+is($h->get('/cgi/e.fcgi')->{status}, 403, 'a file added that is no program: 403');
+ok(wait_for_log(qr/PA00338: cgi: \Q$tmp\E\/e\.fcgi is not one of the programs PreforkAppScripts cgi /, $off, file => $h->log_file),
+   '... logged');
+program("$fixed/f.fcgi");
+is($h->get('/fixed/f.fcgi')->{status}, 403, 'new-programs=0: a program added waits for a graceful restart');
+ok(wait_for_log(qr/PA00338: fixed: \Q$fixed\E\/f\.fcgi .*\(with new-programs=0, programs added since httpd started wait for a graceful restart\)/, $off, file => $h->log_file),
+   '... and says so');
+
+ok($h->graceful, 'graceful restart');
+$res = $h->get('/cgi/c.fcgi?whoami=1');
+ok($res->{status} == 200 && $res->{content} =~ /pid=(\d+)/ && grep({ $_ == $1 } $h->pids('cgi:c.fcgi')),
+   'after it, the program that found none left has a pool of its own')
+    or diag("$res->{status} $res->{content}");
+
+# ---- configtest ------------------------------------------------------------
+my %t = configtest(qq{PreforkAppScripts cgi "$tmp/*.fcgi" new-programs=65});
+like($t{out}, qr/line $t{first} of \Q$t{file}\E:\s+PreforkAppScripts cgi: new-programs=65: must be a whole number up to 64/,
+     'new-programs= past 64 fails configtest with file:line');
+%t = configtest(qq{PreforkApp app "$echo" new-programs=1});
+like($t{out}, qr/PreforkApp app: unknown key 'new-programs'/, 'new-programs= is PreforkAppScripts\' alone');
+ok($h->stop, 'stopped');
