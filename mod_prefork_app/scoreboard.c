@@ -127,7 +127,8 @@ const char *pa_sb_doing_suffix(const pa_slot_t *slot, apr_time_t start,
 const char *pa_sb_socket_path(apr_pool_t *p, pa_sb_t *sb, const pa_app_t *app,
                               int slot_index)
 {
-    /* A new-programs= pool is named after its program at run time. */
+    /* A new-programs= pool takes its program's name at run time; its
+     * sockets keep the one it was made with (NAME:+K). */
     if (app->spare) {
         return apr_psprintf(p, "%s/%s:+%d.%d.sock", sb->sockdir,
                             app->scripts->name, app->spare, slot_index);
