@@ -205,6 +205,27 @@ const pa_app_t *pa_scripts_shown(apr_pool_t *p, const pa_app_t *app,
     return as_program(p, app, a);
 }
 
+const pa_app_t *pa_scripts_find_taken(const pa_server_conf_t *conf,
+                                      const char *name)
+{
+    int i, k;
+
+    for (i = 0; pa_scoreboard && i < conf->scripts->nelts; i++) {
+        const pa_scripts_t *sc = APR_ARRAY_IDX(conf->scripts, i,
+                                               pa_scripts_t *);
+
+        for (k = 0; k < sc->spares->nelts; k++) {
+            const pa_sb_app_t *a = spare_record(pa_scoreboard, sc, k);
+
+            if (__atomic_load_n(&a->taken, __ATOMIC_ACQUIRE)
+                && !strcasecmp(a->program_name, name)) {
+                return APR_ARRAY_IDX(sc->spares, k, pa_app_t *);
+            }
+        }
+    }
+    return NULL;
+}
+
 /* Whether name is one pa_scripts_app_name() could have given sc's
  * programs: the manager trusts nothing an httpd child wrote. */
 static int name_fits(const pa_scripts_t *sc, const char *name)

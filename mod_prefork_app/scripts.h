@@ -35,6 +35,11 @@ int pa_scripts_take(request_rec *r, const pa_scripts_t *sc, pa_app_t **app);
 const pa_app_t *pa_scripts_shown(apr_pool_t *p, const pa_app_t *app,
                                  const pa_sb_app_t *a);
 
+/* The new-programs= pool (as configured: NAME:+K) taken for a program
+ * whose pool is named name (without regard to case), or NULL. */
+const pa_app_t *pa_scripts_find_taken(const pa_server_conf_t *conf,
+                                      const char *name);
+
 /* The manager, for a new-programs= pool: 0 while nobody took it; once one
  * did, 1 when app (the manager's own) now runs its program, -1 when the
  * program is refused (logged, PA00143; marked in a, so that its requests

@@ -1469,8 +1469,19 @@ static void st_parse_args(request_rec *r, st_args_t *a)
     }
 }
 
+/* The app name names, as the status page knows them: a configured one,
+ * or a new-programs= pool by the name of the program it was taken for
+ * (the pool as configured). */
+static const pa_app_t *st_find_app(request_rec *r, const char *name)
+{
+    const pa_app_t *app = pa_find_app(st_conf(r), name);
+
+    return app ? app : pa_scripts_find_taken(st_conf(r), name);
+}
+
 /* names, where each PreforkAppScripts NAME among them stands for its
- * programs' pools too. */
+ * programs' pools too, and a program's pool taken at run time for that
+ * pool as configured. */
 static const apr_table_t *st_with_scripts(request_rec *r,
                                           const apr_table_t *names)
 {
@@ -1483,14 +1494,20 @@ static const apr_table_t *st_with_scripts(request_rec *r,
     }
     e = apr_table_elts(names);
     for (i = 0; i < e->nelts; i++) {
-        const pa_scripts_t *sc = pa_find_scripts(
-            st_conf(r), APR_ARRAY_IDX(e, i, apr_table_entry_t).key);
+        const char *name = APR_ARRAY_IDX(e, i, apr_table_entry_t).key;
+        const pa_scripts_t *sc = pa_find_scripts(st_conf(r), name);
+        const pa_app_t *taken = sc ? NULL
+                                : pa_scripts_find_taken(st_conf(r), name);
 
-        if (!sc) {
+        if (!sc && !taken) {
             continue;
         }
         if (!out) {
             out = apr_table_copy(r->pool, names);
+        }
+        if (taken) {
+            apr_table_setn(out, taken->name, "");
+            continue;
         }
         for (j = 0; j < sc->apps->nelts; j++) {
             apr_table_setn(out, APR_ARRAY_IDX(sc->apps, j, pa_app_t *)->name,
@@ -1510,10 +1527,10 @@ static int st_all_apps(request_rec *r, const apr_table_t *only,
 
     for (i = 0; i < names->nelts; i++) {
         const char *name = APR_ARRAY_IDX(names, i, apr_table_entry_t).key;
+        const pa_app_t *app = st_find_app(r, name);
 
-        if ((!pa_find_app(st_conf(r), name)
-             && !pa_find_scripts(st_conf(r), name))
-            || (scope && !apr_table_get(scope, name))) {
+        if ((!app && !pa_find_scripts(st_conf(r), name))
+            || (scope && !apr_table_get(scope, app ? app->name : name))) {
             return 0;
         }
     }
@@ -1563,9 +1580,14 @@ static int st_cache_drop(request_rec *r, const apr_table_t *scope)
     if (!z || (scope && !st_zone_used(conf, scope, z))) {
         return HTTP_NOT_FOUND;      /* a zone not shown here is none */
     }
-    if (aname && (!(app = pa_find_app(conf, aname)) || app->cache != z
+    if (aname && (!(app = st_find_app(r, aname)) || app->cache != z
                   || (scope && !apr_table_get(scope, app->name)))) {
         return HTTP_NOT_FOUND;      /* nor an app that has no pages there */
+    }
+    if (app && app->spare) {
+        /* Its pages are stored under the name it serves by. */
+        app = pa_scripts_shown(r->pool, app, pa_sb_app(pa_scoreboard,
+                                                       app->index));
     }
     what = tag ? apr_psprintf(r->pool, "tag '%s' from ",
                               ap_escape_logitem(r->pool, tag))

@@ -13,7 +13,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use File::Copy ();
 
-plan tests => 31;
+plan tests => 32;
 
 my $echo = app_path('echo');
 my $tmp = test_dir('pa-scripts-new');
@@ -76,6 +76,8 @@ is_deeply([$h->pids('cgi:b.fcgi')], [$n2], '... in a pool of its own');
 ok($n2 && $n2 != $n1, '... another worker');
 is_deeply([sort map { $_->{name} } @{ (status_json('/app-status?json&app=cgi', $h->url) || {})->{apps} || [] }],
           ['cgi:a.fcgi', 'cgi:b.fcgi', 'cgi:new_one.fcgi'], '?app=NAME shows the pools taken with the others');
+is_deeply([map { $_->{name} } @{ (status_json('/app-status?json&app=cgi:new_one.fcgi', $h->url) || {})->{apps} || [] }],
+          ['cgi:new_one.fcgi'], '?app= the name of a pool taken shows it alone');
 
 # ---- editing it replaces its workers, as for the start's programs ----------
 my $later = time + 5;
