@@ -199,7 +199,8 @@ const pa_app_t *pa_scripts_shown(apr_pool_t *p, const pa_app_t *app,
     if (!app->spare) {
         return app;
     }
-    if (!__atomic_load_n(&a->taken, __ATOMIC_ACQUIRE)) {
+    if (!__atomic_load_n(&a->taken, __ATOMIC_ACQUIRE)
+        || __atomic_load_n(&a->refused, __ATOMIC_ACQUIRE)) {
         return NULL;
     }
     return as_program(p, app, a);

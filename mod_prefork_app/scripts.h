@@ -30,7 +30,8 @@ const char *pa_scripts_app_name(apr_pool_t *p, const pa_server_conf_t *conf,
 int pa_scripts_take(request_rec *r, const pa_scripts_t *sc, pa_app_t **app);
 
 /* Status: the app as a page shows it: a new-programs= pool taken as a
- * copy in p with its program's name and path; NULL for one not taken;
+ * copy in p with its program's name and path; NULL for one not taken, or
+ * refused (as a file left out at the start: no pool, PA00143 says why);
  * any other app itself. */
 const pa_app_t *pa_scripts_shown(apr_pool_t *p, const pa_app_t *app,
                                  const pa_sb_app_t *a);

@@ -15,7 +15,11 @@ port=$(pa_free_port 18990)
 cat >"$conf" <<CONF
 $(conf_head "$port")
 DocumentRoot "$dir"
-PreforkAppScripts cgi "$dir/cgi/*.fcgi" user=nobody processes=0-2 queue-timeout=60
+PreforkAppScripts cgi "$dir/cgi/*.fcgi" user=nobody processes=1 queue-timeout=60
+<Location /app-status>
+    SetHandler prefork-app-status
+    Require local
+</Location>
 <Directory "$dir/cgi">
     Require all granted
     SetHandler prefork-app:cgi
@@ -39,6 +43,8 @@ check "a new program its workers may not execute: the waiting request gets 503" 
 check "the manager said why (PA00143)" \
     logged "PA00143: PreforkAppScripts cgi ($conf:[0-9]*): not starting new program $dir/cgi/b.fcgi: its workers (user nobody) may not execute it"
 check "the next request: 403" test "$(status /cgi/b.fcgi)" = 403
+check "the status page shows no pool for it, and its ping stays pong" \
+    sh -c "! curl -s 'http://127.0.0.1:$port/app-status?json' | grep -q 'cgi:b.fcgi' && test \"\$(curl -s 'http://127.0.0.1:$port/app-status?ping')\" = pong"
 check "... PA00342" logged "PA00342: cgi: new program $dir/cgi/b.fcgi was refused"
 install -m 0755 "$BUILD/scripts/apps/echo" "$dir/cgi/c.fcgi"
 check "another new program, one they may execute, is served" \
