@@ -159,6 +159,20 @@ int pa_scripts_take(request_rec *r, const pa_scripts_t *sc, pa_app_t **app)
         || !(path = program_path(r, sc))) {
         return DECLINED;
     }
+    if (!pa_app_allowed(APR_ARRAY_IDX(sc->spares, 0, pa_app_t *),
+                        r->server)) {
+        /* As PA00332, before a pool is taken for another host's request. */
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00343)
+                      "%s: new program %s: refused to virtual host %s:%d "
+                      "(%s): only the virtual hosts whose configuration "
+                      "sections name PreforkAppScripts %s may use it",
+                      sc->name, path,
+                      r->server->defn_name ? r->server->defn_name : "?",
+                      r->server->defn_line_number,
+                      r->server->server_hostname
+                      ? r->server->server_hostname : "?", sc->name);
+        return HTTP_FORBIDDEN;
+    }
     if (strlen(path) >= PA_PROGRAM_MAX) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00339)
                       "%s: %s: a path longer than %d bytes is not started "

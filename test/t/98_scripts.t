@@ -14,7 +14,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use File::Copy ();
 
-plan tests => 52;
+plan tests => 55;
 
 my $echo = app_path('echo');
 my $tmp = test_dir('pa-scripts');
@@ -210,4 +210,12 @@ is($v->get_host('a.example', '/link/prog.fcgi')->{status}, 403,
    'a.example\'s .htaccess naming b.example\'s line: 403');
 ok(wait_for_log(qr/PA00332: bcgi:prog\.fcgi: refused to virtual host .*\(a\.example\)/, $off, file => $v->log_file),
    '... PA00332');
+# A program added since: refused to a.example before a pool is taken for it.
+File::Copy::copy($echo, "$docs/b/new.fcgi") or die $!;
+chmod 0755, "$docs/b/new.fcgi";
+is($v->get_host('a.example', '/link/new.fcgi')->{status}, 403,
+   'a.example asking for b.example\'s program added since: 403');
+ok(wait_for_log(qr/PA00343: bcgi: new program \Q$docs\E\/b\/new\.fcgi: refused to virtual host .*\(a\.example\)/, $off, file => $v->log_file),
+   '... PA00343');
+is($v->get_host('b.example', '/new.fcgi')->{status}, 200, 'b.example runs it');
 ok($v->stop, 'stopped');
