@@ -138,14 +138,34 @@ static int take_pool(request_rec *r, const pa_scripts_t *sc,
     return found;
 }
 
+/* app, a spare pool, made the pool named name of the program at path, as
+ * config.c makes the start's programs' pools. */
+static void set_program(apr_pool_t *p, pa_app_t *app, const char *path,
+                        const char *name)
+{
+    const char **argv = apr_pcalloc(p, 2 * sizeof(*argv));
+    const char *slash;
+
+    app->name = apr_pstrdup(p, name);
+    argv[0] = app->cmdline = apr_pstrdup(p, path);
+    app->argv = argv;
+    if (!app->dir) {
+        slash = strrchr(argv[0], '/');
+        app->dir = slash == argv[0] ? "/"
+                   : apr_pstrmemdup(p, argv[0], slash - argv[0]);
+    }
+    if (!app->touch_reload) {
+        app->touch_reload = argv[0];
+    }
+}
+
 /* A copy of spare in p as the pool of its program. */
 static pa_app_t *as_program(apr_pool_t *p, const pa_app_t *spare,
                             const pa_sb_app_t *a)
 {
     pa_app_t *app = apr_pmemdup(p, spare, sizeof(*app));
 
-    app->name = apr_pstrdup(p, a->program_name);
-    app->cmdline = apr_pstrdup(p, a->program);
+    set_program(p, app, a->program, a->program_name);
     return app;
 }
 
@@ -264,8 +284,7 @@ int pa_scripts_adopt(apr_pool_t *p, pa_sb_t *sb, pa_app_t *app,
 {
     const pa_scripts_t *sc = app->scripts;
     char path[PA_PROGRAM_MAX], name[PA_NAME_MAX + 1];
-    const char *why = NULL, *dir;
-    const char **argv;
+    const char *why = NULL;
     apr_finfo_t fi;
 
     if (!__atomic_load_n(&a->taken, __ATOMIC_ACQUIRE)) {
@@ -298,17 +317,6 @@ int pa_scripts_adopt(apr_pool_t *p, pa_sb_t *sb, pa_app_t *app,
         __atomic_store_n(&a->refused, 1, __ATOMIC_RELEASE);
         return -1;
     }
-    app->name = apr_pstrdup(p, name);
-    argv = apr_pcalloc(p, 2 * sizeof(*argv));
-    argv[0] = app->cmdline = apr_pstrdup(p, path);
-    app->argv = argv;
-    if (!app->dir) {
-        dir = strrchr(argv[0], '/');
-        app->dir = dir == argv[0] ? "/"
-                   : apr_pstrmemdup(p, argv[0], dir - argv[0]);
-    }
-    if (!app->touch_reload) {
-        app->touch_reload = argv[0];
-    }
+    set_program(p, app, path, name);
     return 1;
 }

@@ -666,11 +666,13 @@ static void st_json_app(request_rec *r, const st_snapshot_t *snap,
     apr_pool_t *p = r->pool;
     int i;
 
-    ap_rprintf(r, "{\"name\":%s,\"scripts\":%s,\"protocol\":\"%s\","
+    ap_rprintf(r, "{\"name\":%s,\"scripts\":%s,\"new_program\":%s,"
+               "\"protocol\":\"%s\","
                "\"command\":%s,\"connections\":\"%s\","
                "\"error_override\":%s,",
                st_json_str(p, app->name),
                app->scripts ? st_json_str(p, app->scripts->name) : "null",
+               app->spare ? "true" : "false",
                st_protocol_name(app), st_json_str(p, app->cmdline),
                sa->kept ? "kept" : "per_request",
                app->error_override ? st_json_str(p, app->error_override)
@@ -1163,10 +1165,11 @@ static void st_html_app(request_rec *r, const st_snapshot_t *snap,
     int i;
 
     ap_rprintf(r, "<h2>%s</h2>\n<dl>\n", st_html_text(p, app->name));
-    ap_rprintf(r, "<dt>Command: <code>%s</code> (%s)%s%s</dt>\n",
+    ap_rprintf(r, "<dt>Command: <code>%s</code> (%s)%s%s%s</dt>\n",
                st_html_text(p, app->cmdline), st_protocol_name(app),
                app->scripts ? ", one of PreforkAppScripts " : "",
-               app->scripts ? st_html_text(p, app->scripts->name) : "");
+               app->scripts ? st_html_text(p, app->scripts->name) : "",
+               app->spare ? ", added since the start (new-programs=)" : "");
     if (st_dynamic(app)) {
         ap_rprintf(r, "<dt>Pool: dynamic, %d-%d processes, %d-%d spare, "
                    "idle-timeout %s</dt>\n", app->min_procs, app->max_procs,

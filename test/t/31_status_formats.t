@@ -46,6 +46,7 @@ sub check_keys {
                : !defined $v                 ? 0
                : $t =~ /^int/ ? $v =~ /^-?\d+$/
                : $t =~ /^num/ ? $v =~ /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/
+               : $t =~ /^bool/ ? ref $v eq 'JSON::PP::Boolean'
                : $t =~ /^str/ ? !ref $v
                : $t =~ /^obj/ ? ref $v eq 'HASH'
                : $t =~ /^arr/ ? ref $v eq 'ARRAY' : 0;
@@ -60,7 +61,7 @@ check_keys('manager', $doc->{manager}, pid => 'int', generation => 'int',
            started => 'num', uptime_seconds => 'num', max_processes => 'int|null');
 my ($app) = grep { $_->{name} eq $APP } @{ $doc->{apps} || [] };
 ok($app, "JSON: $APP listed") or $app = {};
-check_keys('app', $app, name => 'str', protocol => 'str', command => 'str', scripts => 'str|null',
+check_keys('app', $app, name => 'str', protocol => 'str', command => 'str', scripts => 'str|null', new_program => 'bool',
            connections => 'str', error_override => 'str|null', cache => 'obj|null', pool => 'obj',
            processes => 'obj', queue => 'obj', crash_backoff_level => 'int',
            last_minute => 'obj', latency => 'obj', counters => 'obj', workers => 'arr');

@@ -13,7 +13,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use File::Copy ();
 
-plan tests => 32;
+plan tests => 36;
 
 my $echo = app_path('echo');
 my $tmp = test_dir('pa-scripts-new');
@@ -60,6 +60,13 @@ ok(wait_for_log(qr/PA00341: cgi: new program \Q$tmp\E\/new one\.fcgi: served by 
 my $app = $h->app('cgi:new_one.fcgi') || {};
 is($app->{command} // '', "$tmp/new one.fcgi", '... its command on the status page is the program');
 is($app->{scripts} // '', 'cgi', '... of its line');
+ok(($app->{new_program} // 0) && !($h->app('cgi:a.fcgi') || {})->{new_program},
+   '... said to be new (new_program), the start\'s program not');
+is($app->{pool}{cwd} // '', $tmp, '... its directory its cwd');
+is($app->{pool}{touch_reload} // '', "$tmp/new one.fcgi", '... and touch-reload= the program');
+like($h->get('/app-status?app=cgi:new_one.fcgi')->{content} // '',
+     qr{<dt>Command: <code>\Q$tmp\E/new one\.fcgi</code> \(fastcgi\), one of PreforkAppScripts cgi, added since the start \(new-programs=\)</dt>},
+     '... as the HTML page says');
 $res = $h->get('/cgi/new%20one.fcgi?whoami=1');
 ok($res->{status} == 200 && $res->{content} =~ /pid=$n1 /, 'its next request: the same pool and worker')
     or diag("$res->{status} $res->{content}");
