@@ -13,7 +13,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use File::Copy ();
 
-plan tests => 36;
+plan tests => 37;
 
 my $echo = app_path('echo');
 my $tmp = test_dir('pa-scripts-new');
@@ -28,6 +28,7 @@ my $lib = libexecdir();
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
 LoadModule alias_module "$lib/mod_alias.so"
 PreforkAppScripts cgi "$tmp/*.fcgi" new-programs=2 processes=0-2 idle-timeout=300
+PreforkAppEnv cgi GREETING hello
 PreforkAppScripts fixed "$fixed/*.fcgi" new-programs=0
 Alias /cgi/ "$tmp/"
 <Directory "$tmp">
@@ -55,6 +56,8 @@ like($res->{content}, qr/^SCRIPT_FILENAME=\Q$tmp\E\/new one\.fcgi$/m, '... as it
 like($res->{content}, qr/^PATH_INFO=\/x$/m, '... with its path info');
 my ($n1) = $h->get('/cgi/new%20one.fcgi?whoami=1')->{content} =~ /pid=(\d+)/;
 is_deeply([$h->pids('cgi:new_one.fcgi')], [$n1], '... by a pool named as its own would be (NAME:FILE)');
+my $environ = do { local $/; open my $fh, '<', "/proc/$n1/environ" or die $!; <$fh> };
+like($environ // '', qr/(?:^|\0)GREETING=hello(?:\0|$)/, '... with the line\'s PreforkAppEnv');
 ok(wait_for_log(qr/PA00341: cgi: new program \Q$tmp\E\/new one\.fcgi: served by pool cgi:new_one\.fcgi \(new-programs= pool 1 of 2\) until the next restart/, $off, file => $h->log_file),
    '... logged');
 my $app = $h->app('cgi:new_one.fcgi') || {};
