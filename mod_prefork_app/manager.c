@@ -1193,7 +1193,7 @@ static int pa_mgr_slow_due(const pa_app_t *app, const pa_worker_t *w,
 static int pa_mgr_adopt(pa_manager_t *m, pa_mapp_t *ma)
 {
     if (!ma->adopted) {
-        ma->adopted = pa_scripts_adopt(m->pool, m->sb, ma->app, ma->a, m->s);
+        ma->adopted = pa_scripts_adopt(m->pool, ma->app, ma->a, m->s);
         if (ma->adopted > 0 && ma->app->touch_reload) {
             ma->reload_mtime = pa_mgr_reload_mtime(ma->app);
         }

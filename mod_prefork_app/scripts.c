@@ -279,8 +279,8 @@ static int name_fits(const pa_scripts_t *sc, const char *name)
     return 1;
 }
 
-int pa_scripts_adopt(apr_pool_t *p, pa_sb_t *sb, pa_app_t *app,
-                     pa_sb_app_t *a, server_rec *s)
+int pa_scripts_adopt(apr_pool_t *p, pa_app_t *app, pa_sb_app_t *a,
+                     server_rec *s)
 {
     const pa_scripts_t *sc = app->scripts;
     char path[PA_PROGRAM_MAX], name[PA_NAME_MAX + 1];

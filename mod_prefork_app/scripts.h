@@ -24,9 +24,11 @@ const char *pa_scripts_app_name(apr_pool_t *p, const pa_server_conf_t *conf,
 /* Dispatch, for a request whose file has no pool of its own: the line's
  * pool already taken for it, or a free one taken now, if the file is a
  * program (a regular file with an execute bit) that the pattern matches.
- * *app is then a copy in r->pool named as the program's pool. Returns OK,
- * or 403 (logged: not matched, not a program, no pool left, or refused by
- * the manager). */
+ * *app is then a copy in r->pool named as the program's pool, and OK is
+ * returned. DECLINED: the file is not such a program, or the line has no
+ * such pools (the caller says so); 403 (logged): another virtual host's
+ * request, no pool left, a path too long, or the program refused by the
+ * manager. */
 int pa_scripts_take(request_rec *r, const pa_scripts_t *sc, pa_app_t **app);
 
 /* Status: the app as a page shows it: a new-programs= pool taken as a
@@ -45,7 +47,7 @@ const pa_app_t *pa_scripts_find_taken(const pa_server_conf_t *conf,
  * did, 1 when app (the manager's own) now runs its program, -1 when the
  * program is refused (logged, PA00143; marked in a, so that its requests
  * get 403). Called until it returns 1 or -1. */
-int pa_scripts_adopt(apr_pool_t *p, pa_sb_t *sb, pa_app_t *app,
-                     pa_sb_app_t *a, server_rec *s);
+int pa_scripts_adopt(apr_pool_t *p, pa_app_t *app, pa_sb_app_t *a,
+                     server_rec *s);
 
 #endif
