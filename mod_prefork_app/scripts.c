@@ -253,6 +253,7 @@ const pa_app_t *pa_scripts_find_taken(const pa_server_conf_t *conf,
             const pa_sb_app_t *a = spare_record(pa_scoreboard, sc, k);
 
             if (__atomic_load_n(&a->taken, __ATOMIC_ACQUIRE)
+                && !__atomic_load_n(&a->refused, __ATOMIC_ACQUIRE)
                 && !strcasecmp(a->program_name, name)) {
                 return APR_ARRAY_IDX(sc->spares, k, pa_app_t *);
             }

@@ -39,7 +39,8 @@ const pa_app_t *pa_scripts_shown(apr_pool_t *p, const pa_app_t *app,
                                  const pa_sb_app_t *a);
 
 /* The new-programs= pool (as configured: NAME:+K) taken for a program
- * whose pool is named name (without regard to case), or NULL. */
+ * whose pool is named name (without regard to case), or NULL (also for
+ * one refused: shown nowhere). */
 const pa_app_t *pa_scripts_find_taken(const pa_server_conf_t *conf,
                                       const char *name);
 

@@ -1587,10 +1587,12 @@ static int st_cache_drop(request_rec *r, const apr_table_t *scope)
                   || (scope && !apr_table_get(scope, app->name)))) {
         return HTTP_NOT_FOUND;      /* nor an app that has no pages there */
     }
-    if (app && app->spare) {
-        /* Its pages are stored under the name it serves by. */
-        app = pa_scripts_shown(r->pool, app, pa_sb_app(pa_scoreboard,
-                                                       app->index));
+    /* A taken pool's pages are stored under the name it serves by; one
+     * refused since has none. */
+    if (app && app->spare
+        && !(app = pa_scripts_shown(r->pool, app,
+                                    pa_sb_app(pa_scoreboard, app->index)))) {
+        return HTTP_NOT_FOUND;
     }
     what = tag ? apr_psprintf(r->pool, "tag '%s' from ",
                               ap_escape_logitem(r->pool, tag))
