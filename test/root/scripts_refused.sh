@@ -45,6 +45,8 @@ check "the manager said why (PA00143)" \
 check "the next request: 403" test "$(status /cgi/b.fcgi)" = 403
 check "the status page shows no pool for it, and its ping stays pong" \
     sh -c "! curl -s 'http://127.0.0.1:$port/app-status?json' | grep -q 'cgi:b.fcgi' && test \"\$(curl -s 'http://127.0.0.1:$port/app-status?ping')\" = pong"
+check "nor is it an app to ?app= (404)" \
+    test "$(status '/app-status?json&app=cgi:b.fcgi')" = 404
 check "... PA00342" logged "PA00342: cgi: new program $dir/cgi/b.fcgi was refused"
 install -m 0755 "$BUILD/scripts/apps/echo" "$dir/cgi/c.fcgi"
 check "another new program, one they may execute, is served" \
