@@ -12,8 +12,9 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use File::Copy ();
+use HTTP::Tiny ();
 
-plan tests => 37;
+plan tests => 40;
 
 my $echo = app_path('echo');
 my $tmp = test_dir('pa-scripts-new');
@@ -27,7 +28,8 @@ program("$tmp/a.fcgi");
 my $lib = libexecdir();
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
 LoadModule alias_module "$lib/mod_alias.so"
-PreforkAppScripts cgi "$tmp/*.fcgi" new-programs=2 processes=0-2 idle-timeout=300
+PreforkAppCache z 1M
+PreforkAppScripts cgi "$tmp/*.fcgi" new-programs=2 processes=0-2 idle-timeout=300 cache=z
 PreforkAppEnv cgi GREETING hello
 PreforkAppScripts fixed "$fixed/*.fcgi" new-programs=0
 Alias /cgi/ "$tmp/"
@@ -35,6 +37,11 @@ Alias /cgi/ "$tmp/"
     Require all granted
     SetHandler prefork-app:cgi
 </Directory>
+<Location /st-drop>
+    SetHandler prefork-app-status
+    Require local
+    PreforkAppStatusCacheDrop On
+</Location>
 Alias /fixed/ "$fixed/"
 <Directory "$fixed">
     Require all granted
@@ -88,6 +95,17 @@ is_deeply([sort map { $_->{name} } @{ (status_json('/app-status?json&app=cgi', $
           ['cgi:a.fcgi', 'cgi:b.fcgi', 'cgi:new_one.fcgi'], '?app=NAME shows the pools taken with the others');
 is_deeply([map { $_->{name} } @{ (status_json('/app-status?json&app=cgi:new_one.fcgi', $h->url) || {})->{apps} || [] }],
           ['cgi:new_one.fcgi'], '?app= the name of a pool taken shows it alone');
+
+# ---- its cached pages are its own -------------------------------------------
+sub cache_state { my $r = $h->get("$_[0]?header=Cache-Control:max-age%3D60"); $r->{headers}{'x-prefork-app-cache'} // '-' }
+cache_state($_) for '/cgi/new%20one.fcgi', '/cgi/a.fcgi';
+is(join(' ', map { cache_state($_) } '/cgi/new%20one.fcgi', '/cgi/a.fcgi'), 'HIT HIT',
+   'its answers are cached as the line\'s others');
+$res = HTTP::Tiny->new(timeout => 60)->request('DELETE', $h->url('/st-drop?cache=z&app=cgi:new_one.fcgi'));
+like("$res->{status} $res->{content}", qr/^200 dropped the pages of app cgi:new_one\.fcgi from cache zone z \(1 entries\)/,
+     'DELETE ...&app= its name drops its pages');
+is(join(' ', map { cache_state($_) } '/cgi/new%20one.fcgi', '/cgi/a.fcgi'), 'MISS HIT',
+   '... and only its');
 
 # ---- editing it replaces its workers, as for the start's programs ----------
 my $later = time + 5;
