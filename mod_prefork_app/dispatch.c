@@ -67,6 +67,9 @@ APLOG_USE_MODULE(prefork_app);
 #define PA_WATCH_AFTER      apr_time_from_msec(PA_CONN_RECV_WAIT_MS)
 /* An HTTP/2 stream's reset is seen this often (it has no socket to poll). */
 #define PA_STREAM_CHECK     apr_time_from_msec(200)
+/* Reading ahead of an HTTP/2 stream: a worker that sends nothing for this
+ * long has paused (its reply is streamed), and what came goes on. */
+#define PA_AHEAD_PAUSE_MS   20
 #define PA_CUT_CHECK        apr_time_from_sec(1)
 /* How long after a worker's first reply on its kept connection the second
  * request looks whether the app closed it, until the app has shown that it
@@ -730,6 +733,34 @@ static int spill(pa_req_t *q, apr_off_t len)
     return 1;
 }
 
+/* An HTTP/2 stream has no socket that says whether the client keeps up:
+ * mod_http2 takes at most H2StreamMaxMemSize of it and then blocks the
+ * pass until the client has read some. So while the worker has more of the
+ * reply ready, what came is held (reply-buffer, reply-spool), and it goes
+ * on when the worker has nothing more for the moment (a streamed reply
+ * still reaches the client as it comes) or at the reply's end, once the
+ * worker is free: a reply the app sends in one go does not keep its
+ * worker for a slow HTTP/2 client. Not before the first pass (the headers
+ * go at once). */
+static int reading_ahead(const pa_req_t *q)
+{
+    return (q->app->reply_buffer || q->app->reply_spool)
+           && q->client_fd < 0 && q->r->connection->master
+           && q->passed && !q->gone && !q->answered;
+}
+
+/* Reading ahead: whether the worker sends more within PA_AHEAD_PAUSE_MS
+ * (a gap within what it sends in one go, not a pause of its reply). */
+static int more_soon(const pa_req_t *q)
+{
+    struct pollfd pfd;
+
+    pfd.fd = q->fd;
+    pfd.events = POLLIN;
+    pfd.revents = 0;
+    return poll(&pfd, 1, PA_AHEAD_PAUSE_MS) > 0;
+}
+
 /* Sets q->out aside: into q->held if it fits reply-buffer (and nothing is
  * in the temporary file, which comes after), else into the file if it fits
  * reply-spool. 1 if it did. */
@@ -758,7 +789,8 @@ static int hold(pa_req_t *q)
         APR_BRIGADE_CONCAT(q->held, q->out);
         q->held_len += (apr_size_t)len;
     }
-    if (!q->held_once) {
+    if (!q->held_once && q->client_fd >= 0) {
+        /* (Reading ahead for an HTTP/2 stream is not the client's doing.) */
         q->held_once = 1;
         apr_atomic_inc64(&q->sba->c.held);
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, q->r, PALOGNO(00351)
@@ -816,7 +848,8 @@ static int unspool(pa_req_t *q)
 /* What the app sent, to the client. While the client is slower than the
  * app, up to reply-buffer of it is held here (drain() hands it on as the
  * client takes it), so that the worker can finish; beyond that, or at the
- * reply's end, all of it goes on at the client's pace. */
+ * reply's end, all of it goes on at the client's pace. flush: the worker
+ * has sent nothing more for now (an HTTP/2 stream's reading ahead ends). */
 static void pass(pa_req_t *q, int flush)
 {
     if (q->gone || q->answered) {
@@ -825,7 +858,8 @@ static void pass(pa_req_t *q, int flush)
         q->unflushed = 0;
         return;
     }
-    if (!q->ended && holding(q) && hold(q)) {
+    if (!q->ended && (holding(q) || (!flush && reading_ahead(q)))
+        && hold(q)) {
         return;
     }
     unhold(q);
@@ -1736,7 +1770,7 @@ static void receive(pa_req_t *q, int block)
     short revents;
     ssize_t n;
     int peek = q->kept && !q->plain ? MSG_PEEK : 0;
-    int dontwait = MSG_DONTWAIT;
+    int dontwait = MSG_DONTWAIT, ahead;
     apr_status_t rv;
 
     if (q->claim.unread) {
@@ -1800,7 +1834,11 @@ static void receive(pa_req_t *q, int block)
         if (!block) {
             return;
         }
-        if (q->unflushed && !holding(q)) {
+        ahead = reading_ahead(q) && (q->held_len || spooled(q));
+        if (ahead && more_soon(q)) {
+            continue;
+        }
+        if ((q->unflushed || ahead) && !holding(q)) {
             pass(q, 1);
             if (q->fail) {
                 return;

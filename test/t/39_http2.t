@@ -13,7 +13,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PAH2;
 
-plan tests => 36;
+plan tests => 47;
 
 my $echo = app_path('echo');
 my $lib = libexecdir();
@@ -170,3 +170,42 @@ EOF2
        . ($line ? 'H2MaxWorkers' : "mod_http2's default, 3/2 ThreadLimit") . ')');
     ok($q->stop, 'stopped');
 }
+
+# ---- a slow HTTP/2 reader does not keep the worker (reply-buffer) -----------------
+# The client reads nothing: mod_http2 sends 64 KB (its flow-control window),
+# takes 64 KB more (H2StreamMaxMemSize), and then waits for the client. What
+# the worker has sent past that is held in httpd, as for a slow HTTP/1.1
+# client (t/54), and the worker is free once the app has answered.
+my $gate = test_dir('pa-h2gate') . '/go';
+my $r = PATest::Httpd->new(status => 1, conf => <<"EOF2");
+LoadModule http2_module "$lib/mod_http2.so"
+Protocols h2c http/1.1
+PreforkApp h2buf "$echo" processes=1 queue-timeout=10
+PreforkApp h2nobuf "$echo" processes=1 queue-timeout=3 reply-buffer=0
+<Location /h2buf>
+    SetHandler prefork-app:h2buf
+</Location>
+<Location /h2nobuf>
+    SetHandler prefork-app:h2nobuf
+</Location>
+EOF2
+ok($r->start, 'private httpd with reply-buffer and without started') or diag($r->error_log);
+my $s = PAH2->connect($r->port);
+$s->request(1, 'GET', '/h2buf?bytes=600000');
+ok(wait_for(sub { ($r->counter('h2buf', 'accepted') // 0) >= 1 }), 'a 600 KB reply to an HTTP/2 client that reads none of it');
+my $next = $r->get('/h2buf?whoami=1');
+is($next->{status}, 200, '... does not keep the only worker: the next request is served');
+is(length($s->read_data(1, 60) // ''), 600_000, '... and the reply, read later, comes whole');
+$s->request(3, 'GET', '/h2nobuf?bytes=600000');
+ok(wait_for(sub { ($r->counter('h2nobuf', 'accepted') // 0) >= 1 }), 'the same with reply-buffer=0');
+is($r->get('/h2nobuf?whoami=1')->{status}, 503, '... keeps it: 503 at queue-timeout');
+is(length($s->read_data(3, 60) // ''), 600_000, '... and that reply comes whole too');
+# What the app sent before it pauses reaches the client at once.
+$s->request(5, 'GET', "/h2buf?bytes=200000&after=$gate");
+is(length($s->read_data(5, 30, 200_000) // ''), 200_000,
+   'a reply the app pauses in: what came before the pause reaches the client then');
+open_gate($gate);
+is(length($s->read_data(5, 30) // ''), 200_000, '... and it ends when the app goes on');
+is(($r->app('h2buf') || {})->{counters}{replies_held}, 0, 'reading ahead for HTTP/2 is not counted as a slow client\'s');
+$s->close;
+ok($r->stop, 'stopped');

@@ -82,12 +82,15 @@ sub close {
 
 # Reads frames until stream $sid has ended (END_STREAM, or reset by the
 # server) or $timeout seconds passed; returns its DATA, undef on time-out.
-# SETTINGS are acknowledged and DATA credited back, so long bodies flow.
+# With $bytes, returns once that much of its DATA came (the stream may go
+# on: a later call returns all of it). SETTINGS are acknowledged and DATA
+# credited back, so long bodies flow.
 sub read_data {
-    my ($self, $sid, $timeout) = @_;
+    my ($self, $sid, $timeout, $bytes) = @_;
     my $until = Time::HiRes::time() + ($timeout || 30);
     my $sel = IO::Select->new($self->{s});
-    while (!$self->{ended}{$sid}) {
+    while (!$self->{ended}{$sid}
+           && !($bytes && length($self->{data}{$sid} // '') >= $bytes)) {
         my $left = $until - Time::HiRes::time();
         return undef if $left <= 0 || !$sel->can_read($left);
         my $got = sysread($self->{s}, my $chunk, 65536);
