@@ -68,8 +68,10 @@ APLOG_USE_MODULE(prefork_app);
 /* An HTTP/2 stream's reset is seen this often (it has no socket to poll). */
 #define PA_STREAM_CHECK     apr_time_from_msec(200)
 /* Reading ahead of an HTTP/2 stream: a worker that sends nothing for this
- * long has paused (its reply is streamed), and what came goes on. */
+ * long has paused (its reply is streamed), and what came goes on; nothing
+ * waits longer than PA_AHEAD_MAX. */
 #define PA_AHEAD_PAUSE_MS   20
+#define PA_AHEAD_MAX        apr_time_from_msec(500)
 #define PA_CUT_CHECK        apr_time_from_sec(1)
 /* How long after a worker's first reply on its kept connection the second
  * request looks whether the app closed it, until the app has shown that it
@@ -181,6 +183,7 @@ typedef struct pa_req_t {
     apr_bucket_brigade *out;        /* to the client */
     apr_bucket_brigade *held;       /* reply held for a slow client */
     apr_size_t held_len;
+    apr_time_t held_since;          /* when held last went from empty */
     apr_file_t *rfile;              /* and past reply-buffer, in this file */
     apr_off_t rfile_rd;             /* from here */
     apr_off_t rfile_wr;             /* to here */
@@ -736,17 +739,20 @@ static int spill(pa_req_t *q, apr_off_t len)
 /* An HTTP/2 stream has no socket that says whether the client keeps up:
  * mod_http2 takes at most H2StreamMaxMemSize of it and then blocks the
  * pass until the client has read some. So while the worker has more of the
- * reply ready, what came is held (reply-buffer, reply-spool), and it goes
- * on when the worker has nothing more for the moment (a streamed reply
- * still reaches the client as it comes) or at the reply's end, once the
- * worker is free: a reply the app sends in one go does not keep its
- * worker for a slow HTTP/2 client. Not before the first pass (the headers
- * go at once). */
+ * reply ready, what came is held (in reply-buffer: no temporary file for a
+ * client that may be fast), and it goes on when the worker has nothing
+ * more for the moment, when some of it has waited PA_AHEAD_MAX (a streamed
+ * reply still reaches the client as it comes, if a little later), or at
+ * the reply's end, once the worker is free: a reply the app sends in one
+ * go does not keep its worker for a slow HTTP/2 client. Not before the
+ * first pass (the headers go at once). */
 static int reading_ahead(const pa_req_t *q)
 {
-    return (q->app->reply_buffer || q->app->reply_spool)
-           && q->client_fd < 0 && q->r->connection->master
-           && q->passed && !q->gone && !q->answered;
+    return q->app->reply_buffer && q->client_fd < 0
+           && q->r->connection->master && q->passed && !q->gone
+           && !q->answered
+           && (!q->held_len
+               || apr_time_now() - q->held_since < PA_AHEAD_MAX);
 }
 
 /* Reading ahead: whether the worker sends more within PA_AHEAD_PAUSE_MS
@@ -774,7 +780,7 @@ static int hold(pa_req_t *q)
         return 0;
     }
     if (spooled(q) || q->held_len + (apr_size_t)len > q->app->reply_buffer) {
-        if (!spill(q, len)) {
+        if (q->client_fd < 0 || !spill(q, len)) {
             return 0;
         }
     }
@@ -785,6 +791,9 @@ static int hold(pa_req_t *q)
             if (apr_bucket_setaside(b, q->r->pool) != APR_SUCCESS) {
                 return 0;
             }
+        }
+        if (!q->held_len) {
+            q->held_since = apr_time_now();
         }
         APR_BRIGADE_CONCAT(q->held, q->out);
         q->held_len += (apr_size_t)len;
@@ -1834,8 +1843,8 @@ static void receive(pa_req_t *q, int block)
         if (!block) {
             return;
         }
-        ahead = reading_ahead(q) && (q->held_len || spooled(q));
-        if (ahead && more_soon(q)) {
+        ahead = q->client_fd < 0 && q->held_len;   /* read ahead, held */
+        if (ahead && reading_ahead(q) && more_soon(q)) {
             continue;
         }
         if ((q->unflushed || ahead) && !holding(q)) {
