@@ -262,6 +262,17 @@ const pa_app_t *pa_scripts_find_taken(const pa_server_conf_t *conf,
     return NULL;
 }
 
+int pa_scripts_taken_count(const pa_scripts_t *sc)
+{
+    int k, n = 0;
+
+    for (k = 0; pa_scoreboard && k < sc->spares->nelts; k++) {
+        n += __atomic_load_n(&spare_record(pa_scoreboard, sc, k)->taken,
+                             __ATOMIC_ACQUIRE) != 0;
+    }
+    return n;
+}
+
 /* Whether name is one pa_scripts_app_name() could have given sc's
  * programs: the manager trusts nothing an httpd child wrote. */
 static int name_fits(const pa_scripts_t *sc, const char *name)

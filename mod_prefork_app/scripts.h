@@ -44,6 +44,9 @@ const pa_app_t *pa_scripts_shown(apr_pool_t *p, const pa_app_t *app,
 const pa_app_t *pa_scripts_find_taken(const pa_server_conf_t *conf,
                                       const char *name);
 
+/* How many of sc's new-programs= pools are taken (refused ones too). */
+int pa_scripts_taken_count(const pa_scripts_t *sc);
+
 /* The manager, for a new-programs= pool: 0 while nobody took it; once one
  * did, 1 when app (the manager's own) now runs its program, -1 when the
  * program is refused (logged, PA00143; marked in a, so that its requests

@@ -193,10 +193,17 @@ typedef struct {
     apr_array_header_t *workers;    /* st_worker_t, live slots only */
 } st_app_t;
 
+/* A PreforkAppScripts line. */
+typedef struct {
+    const pa_scripts_t *sc;
+    int taken;                      /* of its new-programs= pools */
+} st_line_t;
+
 typedef struct {
     apr_time_t now;
     const pa_sb_header_t *hdr;      /* NULL: no app configured */
     apr_array_header_t *apps;       /* st_app_t */
+    apr_array_header_t *lines;      /* st_line_t: those with a pool shown */
     apr_array_header_t *zones;      /* pa_status_zone_t */
     int max_procs;                  /* PreforkAppMaxProcesses, 0 = none */
 } st_snapshot_t;
@@ -502,6 +509,26 @@ static void st_snapshot(st_snapshot_t *snap, request_rec *r,
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
         st_app_counters(sa, &a->c);
     }
+    snap->lines = apr_array_make(r->pool, 1, sizeof(st_line_t));
+    for (i = 0; sb && i < conf->scripts->nelts; i++) {
+        const pa_scripts_t *sc = APR_ARRAY_IDX(conf->scripts, i,
+                                               pa_scripts_t *);
+        st_line_t *l;
+        int j;
+
+        for (j = 0; only && j < sc->apps->nelts; j++) {
+            if (apr_table_get(only, APR_ARRAY_IDX(sc->apps, j,
+                                                  pa_app_t *)->name)) {
+                break;
+            }
+        }
+        if (only && j == sc->apps->nelts) {
+            continue;
+        }
+        l = apr_array_push(snap->lines);
+        l->sc = sc;
+        l->taken = pa_scripts_taken_count(sc);
+    }
     snap->zones = usage ? pa_status_cache_zones(r->pool, conf, scope) : NULL;
     snap->max_procs = conf->max_procs;
 }
@@ -796,6 +823,17 @@ static void st_json(request_rec *r, const st_snapshot_t *snap)
         }
         st_json_app(r, snap, &APR_ARRAY_IDX(snap->apps, i, st_app_t));
     }
+    ap_rputs("],\"scripts\":[", r);
+    for (i = 0; i < snap->lines->nelts; i++) {
+        const st_line_t *l = &APR_ARRAY_IDX(snap->lines, i, st_line_t);
+
+        ap_rprintf(r, "%s{\"name\":%s,\"pattern\":%s,\"programs\":%u,"
+                   "\"new_programs\":%d,\"new_programs_taken\":%d}",
+                   i ? "," : "", st_json_str(r->pool, l->sc->name),
+                   st_json_str(r->pool, l->sc->pattern),
+                   apr_hash_count(l->sc->by_path), l->sc->new_programs,
+                   l->taken);
+    }
     ap_rputs("],\"cache_zones\":[", r);
     for (i = 0; i < snap->zones->nelts; i++) {
         const pa_status_zone_t *z = &APR_ARRAY_IDX(snap->zones, i,
@@ -1083,6 +1121,19 @@ static void st_metrics(request_rec *r, const st_snapshot_t *snap)
     if (snap->apps->nelts) {
         st_metrics_apps(r, snap, labels);
     }
+    if (snap->lines->nelts) {
+        st_prom_family(r, "prefork_app_new_programs_free", "gauge",
+                       "PreforkAppScripts: new-programs= pools not taken "
+                       "yet (at 0, a program added gets 403 until a "
+                       "graceful restart).");
+    }
+    for (i = 0; i < snap->lines->nelts; i++) {
+        const st_line_t *l = &APR_ARRAY_IDX(snap->lines, i, st_line_t);
+
+        ap_rprintf(r, "prefork_app_new_programs_free{line=\"%s\"} %d\n",
+                   st_prom_label(r->pool, l->sc->name),
+                   l->sc->new_programs - l->taken);
+    }
     st_metrics_zones(r, snap);
 }
 
@@ -1358,6 +1409,17 @@ static void st_html(request_rec *r, const st_snapshot_t *snap,
             ap_rprintf(r, "<dt>PreforkAppMaxProcesses: %d workers of all "
                        "apps together</dt>\n", snap->max_procs);
         }
+    }
+    for (i = 0; i < snap->lines->nelts; i++) {
+        const st_line_t *l = &APR_ARRAY_IDX(snap->lines, i, st_line_t);
+
+        ap_rprintf(r, "<dt>PreforkAppScripts %s <code>%s</code>: %u "
+                   "program%s from the start, %d of %d new-programs= pools "
+                   "taken</dt>\n", st_html_text(r->pool, l->sc->name),
+                   st_html_text(r->pool, l->sc->pattern),
+                   apr_hash_count(l->sc->by_path),
+                   apr_hash_count(l->sc->by_path) == 1 ? "" : "s",
+                   l->taken, l->sc->new_programs);
     }
     ap_rprintf(r, "<dt>Also as <a href=\"?json%s\">JSON</a> and "
                "<a href=\"?metrics%s\">Prometheus metrics</a>",

@@ -14,7 +14,7 @@ use PATest qw(:all);
 use File::Copy ();
 use HTTP::Tiny ();
 
-plan tests => 40;
+plan tests => 43;
 
 my $echo = app_path('echo');
 my $tmp = test_dir('pa-scripts-new');
@@ -80,8 +80,8 @@ like($h->get('/app-status?app=cgi:new_one.fcgi')->{content} // '',
 $res = $h->get('/cgi/new%20one.fcgi?whoami=1');
 ok($res->{status} == 200 && $res->{content} =~ /pid=$n1 /, 'its next request: the same pool and worker')
     or diag("$res->{status} $res->{content}");
-my $lines = () = error_log_since($off, $h->log_file) =~ /PA00341/g;
-is($lines, 1, 'the pool is taken once');
+my $nlines = () = error_log_since($off, $h->log_file) =~ /PA00341/g;
+is($nlines, 1, 'the pool is taken once');
 $res = $h->get('/cgi/a.fcgi?whoami=1');
 ok($res->{status} == 200 && $res->{content} =~ /pid=(\d+)/ && $1 != $n1, 'the start\'s program keeps its own pool');
 
@@ -116,6 +116,13 @@ ok(wait_for_log(qr/PA00128: app cgi:b\.fcgi: \Q$tmp\E\/b\.fcgi changed; replacin
 ok(wait_for(sub { !pid_alive($n2) }), '... the old one leaves');
 
 # ---- none left; what is no new program -------------------------------------
+my $lines = (status_json('/app-status?json', $h->url) || {})->{scripts} || [];
+is_deeply([map { "$_->{name} $_->{programs} $_->{new_programs} $_->{new_programs_taken}" } @$lines],
+          ['cgi 1 2 2', 'fixed 0 0 0'], 'the status JSON counts each line\'s pools taken (scripts)');
+like($h->get('/app-status?metrics')->{content} // '', qr/^prefork_app_new_programs_free\{line="cgi"\} 0$/m,
+     '... and the metrics those left (none)');
+like($h->get('/app-status')->{content} // '', qr{<dt>PreforkAppScripts cgi <code>\Q$tmp\E/\*\.fcgi</code>: 1 program from the start, 2 of 2 new-programs= pools taken</dt>},
+     '... as the HTML page says');
 program("$tmp/c.fcgi");
 $off = error_log_offset($h->log_file);
 is($h->get('/cgi/c.fcgi')->{status}, 403, 'a third new program with new-programs=2: 403');
