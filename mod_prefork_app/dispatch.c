@@ -769,7 +769,7 @@ static int more_soon(const pa_req_t *q)
 
 /* Sets q->out aside: into q->held if it fits reply-buffer (and nothing is
  * in the temporary file, which comes after), else into the file if it fits
- * reply-spool. 1 if it did. */
+ * reply-spool (not when reading ahead: see reading_ahead()). 1 if it did. */
 static int hold(pa_req_t *q)
 {
     apr_off_t len = 0;
