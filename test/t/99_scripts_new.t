@@ -14,7 +14,7 @@ use PATest qw(:all);
 use File::Copy ();
 use HTTP::Tiny ();
 
-plan tests => 43;
+plan tests => 44;
 
 my $echo = app_path('echo');
 my $tmp = test_dir('pa-scripts-new');
@@ -86,11 +86,20 @@ $res = $h->get('/cgi/a.fcgi?whoami=1');
 ok($res->{status} == 200 && $res->{content} =~ /pid=(\d+)/ && $1 != $n1, 'the start\'s program keeps its own pool');
 
 program("$tmp/b.fcgi");
-$res = $h->get('/cgi/b.fcgi?whoami=1');
-is($res->{status}, 200, 'a second new program');
-my ($n2) = $res->{content} =~ /pid=(\d+)/;
-is_deeply([$h->pids('cgi:b.fcgi')], [$n2], '... in a pool of its own');
-ok($n2 && $n2 != $n1, '... another worker');
+$off = error_log_offset($h->log_file);
+# Its first requests come at once, to several httpd threads.
+my @c = map { $h->send_raw('GET', '/cgi/b.fcgi?whoami=1') } 1 .. 8;
+my @replies = map { [$h->read_reply($_)] } @c;
+is(join(' ', map { $_->[0] } @replies), join(' ', (200) x 8), 'a second new program, asked for eight times at once: all served');
+my $taken = () = error_log_since($off, $h->log_file) =~ /PA00341: cgi: new program \Q$tmp\E\/b\.fcgi/g;
+is($taken, 1, '... by one pool taken once');
+my %by = map { (/pid=(\d+)/)[0] => 1 } map { $_->[1] } @replies;
+my @n2 = sort { $a <=> $b } $h->pids('cgi:b.fcgi');
+my %pool = map { $_ => 1 } @n2;
+ok(%by && !grep({ !$pool{$_} } keys %by), '... whose workers (processes=0-2) answered them all')
+    or diag(join(' ', keys %by) . " / @n2");
+my $n2 = $n2[0];
+ok($n2 && !grep({ $_ == $n1 } @n2), '... others than the first new program\'s');
 is_deeply([sort map { $_->{name} } @{ (status_json('/app-status?json&app=cgi', $h->url) || {})->{apps} || [] }],
           ['cgi:a.fcgi', 'cgi:b.fcgi', 'cgi:new_one.fcgi'], '?app=NAME shows the pools taken with the others');
 is_deeply([map { $_->{name} } @{ (status_json('/app-status?json&app=cgi:new_one.fcgi', $h->url) || {})->{apps} || [] }],
