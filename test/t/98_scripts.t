@@ -14,7 +14,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use File::Copy ();
 
-plan tests => 55;
+plan tests => 57;
 
 my $echo = app_path('echo');
 my $tmp = test_dir('pa-scripts');
@@ -136,6 +136,15 @@ my ($d_pid) = $res->{content} =~ /pid=(\d+)/;
 is_deeply([$h->pids('cgi:d.fcgi')], [$d_pid], '... by a pool named as its own would be');
 ok(wait_for_log(qr/PA00341: cgi: new program \Q$tmp\E\/d\.fcgi: served by pool cgi:d\.fcgi \(new-programs= pool 1 of 8\)/, $off, file => $h->log_file),
    '... logged once');
+# Named as at a start: cut to 32, made unique against the start's pools and
+# those taken since.
+program('a-very-long-program-name-number-3.fcgi');
+program('a-very-long-program-name-number-4.fcgi');
+my @long = map { ($h->get("/cgi/a-very-long-program-name-number-$_.fcgi?whoami=1")->{content} // '') =~ /pid=(\d+)/ } 3, 4;
+is_deeply([map { [$h->pids("cgi:a-very-long-program-name-n-$_")] } 3, 4], [map { [$_] } @long],
+          'new programs whose names cut the same as others\': -3, -4');
+chmod 0755, "$tmp/c.fcgi";
+is($h->get('/cgi/c.fcgi')->{status}, 200, 'the file left out at the start, made executable since: served');
 ok($h->graceful, 'graceful restart');
 $res = $h->get('/cgi/d.fcgi?whoami=1');
 is($res->{status}, 200, '... and after a graceful restart');
