@@ -238,6 +238,8 @@ typedef struct pa_sb_app_t {
     volatile apr_time_t answered_at;        /* a worker last answered a request */
     pa_loud_t refused_log;          /* PA00304: requests sent away with 503 */
     pa_loud_t overloaded_log;       /* PA00403: FCGI_OVERLOADED from the app */
+    pa_loud_t full_log;             /* PA00340, in a line's first
+                                     * new-programs= pool's record */
     volatile apr_uint32_t taken;    /* a new-programs= pool (pa_app_t.spare)
                                      * serves the program below from now
                                      * until the next restart: set once, by

@@ -202,12 +202,18 @@ int pa_scripts_take(request_rec *r, const pa_scripts_t *sc, pa_app_t **app)
     }
     k = take_pool(r, sc, path, &fresh);
     if (k < 0) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00340)
+        /* Said for every such request: as PA00304. */
+        char quiet[96];
+        int level = pa_loud(&spare_record(pa_scoreboard, sc, 0)->full_log,
+                            APLOG_ERR, apr_time_now(), "refusals", quiet,
+                            sizeof(quiet));
+
+        ap_log_rerror(APLOG_MARK, level, 0, r, PALOGNO(00340)
                       "%s: %s is a program added since httpd (re)started, "
                       "and the %d new-programs= pools of PreforkAppScripts "
                       "%s (%s:%d) are all taken: a graceful restart starts "
-                      "it, or raise new-programs=", sc->name, path,
-                      sc->new_programs, sc->name, sc->file, sc->line);
+                      "it, or raise new-programs=%s", sc->name, path,
+                      sc->new_programs, sc->name, sc->file, sc->line, quiet);
         return HTTP_FORBIDDEN;
     }
     a = spare_record(pa_scoreboard, sc, k);

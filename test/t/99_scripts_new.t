@@ -14,7 +14,7 @@ use PATest qw(:all);
 use File::Copy ();
 use HTTP::Tiny ();
 
-plan tests => 44;
+plan tests => 46;
 
 my $echo = app_path('echo');
 my $tmp = test_dir('pa-scripts-new');
@@ -137,6 +137,9 @@ $off = error_log_offset($h->log_file);
 is($h->get('/cgi/c.fcgi')->{status}, 403, 'a third new program with new-programs=2: 403');
 ok(wait_for_log(qr/PA00340: cgi: \Q$tmp\E\/c\.fcgi is a program added since httpd \(re\)started, and the 2 new-programs= pools of PreforkAppScripts cgi \(\S+httpd\.conf:\d+\) are all taken/, $off, file => $h->log_file),
    '... logged, with the line');
+is($h->get('/cgi/c.fcgi')->{status}, 403, '... and again');
+ok(wait_for_log(qr/\[prefork_app:info\] .*PA00340: cgi: \Q$tmp\E\/c\.fcgi /, $off, file => $h->log_file),
+   '... logged at info then (once in 10 s at error, as PA00304)');
 is($h->get('/cgi/new%20one.fcgi')->{status}, 200, 'the pools taken serve on');
 program("$tmp/d.sh");
 is($h->get('/cgi/d.sh')->{status}, 403, 'a program the pattern does not match: 403');
