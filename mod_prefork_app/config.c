@@ -2329,7 +2329,6 @@ static int expand_scripts(pa_server_conf_t *conf, pa_scripts_t *sc,
     }
     for (i = 0; rc == 0 && i < g.gl_pathc; i++) {
         const char *path = apr_pstrdup(pconf, g.gl_pathv[i]);
-        const char **argv;
         pa_app_t *app;
         pa_file_id_t *id;
         apr_finfo_t fi;
@@ -2344,21 +2343,10 @@ static int expand_scripts(pa_server_conf_t *conf, pa_scripts_t *sc,
             continue;
         }
         app = apr_pmemdup(pconf, sc->tmpl, sizeof(*app));
-        app->name = pa_scripts_app_name(pconf, conf, sc, path, NULL);
         app->env = apr_array_copy(pconf, sc->tmpl->env);
-        argv = apr_pcalloc(pconf, 2 * sizeof(*argv));
-        argv[0] = app->cmdline = path;
-        app->argv = argv;
-        if (!app->dir) {
-            app->dir = apr_pstrmemdup(pconf, path, strrchr(path, '/') - path);
-            if (!*app->dir) {
-                app->dir = "/";
-            }
-        }
-        /* Editing the program replaces its workers, rolling. */
-        if (!app->touch_reload) {
-            app->touch_reload = path;
-        }
+        pa_scripts_set_program(pconf, app, path,
+                               pa_scripts_app_name(pconf, conf, sc, path,
+                                                   NULL));
         add_app(conf, app, pconf);
         APR_ARRAY_PUSH(sc->apps, pa_app_t *) = app;
         apr_hash_set(sc->by_path, path, APR_HASH_KEY_STRING, app);

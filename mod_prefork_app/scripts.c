@@ -40,6 +40,12 @@ static int name_taken(pa_sb_t *sb, const pa_scripts_t *sc, const char *name)
     return 0;
 }
 
+/* Whether c may be in a program's part of a pool name (FILE of NAME:FILE). */
+static int name_char(char c)
+{
+    return apr_isalnum(c) || c == '_' || c == '-' || c == '.';
+}
+
 const char *pa_scripts_app_name(apr_pool_t *p, const pa_server_conf_t *conf,
                                 const pa_scripts_t *sc, const char *path,
                                 pa_sb_t *sb)
@@ -59,9 +65,7 @@ const char *pa_scripts_app_name(apr_pool_t *p, const pa_server_conf_t *conf,
         memcpy(name, sc->name, glen);
         name[glen] = ':';
         for (i = 0; base[i] && i < room; i++) {
-            name[glen + 1 + i] = apr_isalnum(base[i]) || base[i] == '_'
-                                 || base[i] == '-' || base[i] == '.'
-                                 ? base[i] : '_';
+            name[glen + 1 + i] = name_char(base[i]) ? base[i] : '_';
         }
         strcpy(name + glen + 1 + i, suffix);
         if (!pa_find_app(conf, name) && !(sb && name_taken(sb, sc, name))) {
@@ -138,10 +142,8 @@ static int take_pool(request_rec *r, const pa_scripts_t *sc,
     return found;
 }
 
-/* app, a spare pool, made the pool named name of the program at path, as
- * config.c makes the start's programs' pools. */
-static void set_program(apr_pool_t *p, pa_app_t *app, const char *path,
-                        const char *name)
+void pa_scripts_set_program(apr_pool_t *p, pa_app_t *app, const char *path,
+                            const char *name)
 {
     const char **argv = apr_pcalloc(p, 2 * sizeof(*argv));
     const char *slash;
@@ -165,7 +167,7 @@ static pa_app_t *as_program(apr_pool_t *p, const pa_app_t *spare,
 {
     pa_app_t *app = apr_pmemdup(p, spare, sizeof(*app));
 
-    set_program(p, app, a->program, a->program_name);
+    pa_scripts_set_program(p, app, a->program, a->program_name);
     return app;
 }
 
@@ -290,7 +292,7 @@ static int name_fits(const pa_scripts_t *sc, const char *name)
         return 0;
     }
     for (i = glen + 1; name[i]; i++) {
-        if (!apr_isalnum(name[i]) && !strchr("_-.", name[i])) {
+        if (!name_char(name[i])) {
             return 0;
         }
     }
@@ -335,6 +337,6 @@ int pa_scripts_adopt(apr_pool_t *p, pa_app_t *app, pa_sb_app_t *a,
         __atomic_store_n(&a->refused, 1, __ATOMIC_RELEASE);
         return -1;
     }
-    set_program(p, app, path, name);
+    pa_scripts_set_program(p, app, path, name);
     return 1;
 }

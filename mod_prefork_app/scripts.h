@@ -21,6 +21,13 @@ const char *pa_scripts_app_name(apr_pool_t *p, const pa_server_conf_t *conf,
                                 const pa_scripts_t *sc, const char *path,
                                 pa_sb_t *sb);
 
+/* app (a copy of the line's template) made the pool named name of the
+ * program at path: its command, its directory as cwd (unless cwd=), and
+ * touch-reload= it (unless given): at the configuration check for the
+ * programs the pattern matches, at run time for those added since. */
+void pa_scripts_set_program(apr_pool_t *p, pa_app_t *app, const char *path,
+                            const char *name);
+
 /* Dispatch, for a request whose file has no pool of its own: the line's
  * pool already taken for it, or a free one taken now, if the file is a
  * program (a regular file with an execute bit) that the pattern matches.
