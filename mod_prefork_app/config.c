@@ -50,6 +50,7 @@ void *pa_create_server_config(apr_pool_t *p, server_rec *s)
     conf->scripts_by_name = apr_hash_make(p);
     conf->zones = apr_array_make(p, 2, sizeof(pa_cache_zone_t *));
     conf->zones_by_name = apr_hash_make(p);
+    conf->aliases = apr_array_make(p, 1, sizeof(pa_alias_t *));
     return conf;
 }
 
@@ -1189,6 +1190,44 @@ static const char *cmd_prefork_app_cache(cmd_parms *cmd, void *dummy,
     return NULL;
 }
 
+/* PreforkAppAlias URL-PATH NAME: the server's (or the virtual host's) URL
+ * space under URL-PATH is the app's, with no file behind it (alias.c). The
+ * app is looked for at the configuration check: it may be defined below. */
+static const char *cmd_prefork_app_alias(cmd_parms *cmd, void *dummy,
+                                         const char *path, const char *name)
+{
+    pa_server_conf_t *conf = ap_get_module_config(cmd->server->module_config,
+                                                  &prefork_app_module);
+    apr_size_t len = strlen(path);
+    pa_alias_t *alias;
+    int i;
+
+    if (path[0] != '/' || strpbrk(path, "?#")) {
+        return apr_psprintf(cmd->pool, "PreforkAppAlias %s: the URL path must "
+                            "begin with '/' and have no query or fragment "
+                            "('?', '#')", path);
+    }
+    while (len && path[len - 1] == '/') {
+        len--;
+    }
+    for (i = 0; i < conf->aliases->nelts; i++) {
+        alias = APR_ARRAY_IDX(conf->aliases, i, pa_alias_t *);
+        if (alias->len == len && !strncmp(alias->path, path, len)) {
+            return apr_psprintf(cmd->pool, "PreforkAppAlias %s: this host "
+                                "has the URL path already (%s:%d)", path,
+                                alias->file, alias->line);
+        }
+    }
+    alias = apr_pcalloc(cmd->pool, sizeof(*alias));
+    alias->path = apr_pstrmemdup(cmd->pool, path, len);
+    alias->len = len;
+    alias->name = name;
+    alias->file = cmd->directive->filename;
+    alias->line = cmd->directive->line_num;
+    APR_ARRAY_PUSH(conf->aliases, pa_alias_t *) = alias;
+    return NULL;
+}
+
 /* Which path a path directive sets: its cmd->info. */
 enum { PA_PATH_PIDFILE, PA_PATH_SOCKDIR, PA_PATH_TEMPDIR };
 
@@ -1380,6 +1419,9 @@ const command_rec pa_cmds[] = {
         "for an empty value)"),
     AP_INIT_TAKE2("PreforkAppCache", cmd_prefork_app_cache, NULL, RSRC_CONF,
         "NAME SIZE: a shared-memory cache zone (e.g. main 64M)"),
+    AP_INIT_TAKE2("PreforkAppAlias", cmd_prefork_app_alias, NULL, RSRC_CONF,
+        "URL-PATH NAME: the URLs under URL-PATH are app NAME's, with no "
+        "file behind them (SCRIPT_NAME URL-PATH, PATH_INFO the rest)"),
     AP_INIT_TAKE1("PreforkAppPidFile", cmd_prefork_app_path,
         (void *)PA_PATH_PIDFILE, RSRC_CONF,
         "the process manager's pid file (relative: under DefaultRuntimeDir)"),
@@ -1489,13 +1531,15 @@ static void bind_mentions(handler_walk_t *w, const char *args,
     }
 }
 
-/* word, which names name, in directive d: no app is called so. */
-static int no_such_app(handler_walk_t *w, const ap_directive_t *d,
-                       const char *word, const char *name)
+/* word, which names name, in the directive at file:line: no app is
+ * called so. */
+static int no_such_app(server_rec *s, const char *file, int line,
+                       const char *directive, const char *word,
+                       const char *name)
 {
-    ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, w->s,
+    ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
                  PALOGNO(00001) "%s:%d: %s %s: no PreforkApp named '%s'",
-                 d->filename, d->line_num, d->directive, word, name);
+                 file, line, directive, word, name);
     return !OK;
 }
 
@@ -1524,7 +1568,8 @@ static int check_auth_app(handler_walk_t *w, const ap_directive_t *d,
     }
     app = pa_find_app(w->conf, name);
     if (!app) {
-        return no_such_app(w, d, word, name);
+        return no_such_app(w->s, d->filename, d->line_num, d->directive, word,
+                           name);
     }
     if (app->protocol != PA_PROTO_FASTCGI) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, w->s,
@@ -1931,7 +1976,8 @@ static int check_handlers(handler_walk_t *w, const ap_directive_t *d,
                 && !strpbrk(word + plen, "%$")
                 && !pa_find_app(w->conf, word + plen)
                 && !pa_find_scripts(w->conf, word + plen)) {
-                return no_such_app(w, d, word, word + plen);
+                return no_such_app(w->s, d->filename, d->line_num,
+                                   d->directive, word, word + plen);
             }
             if (pa_handler_lookalike(word)) {
                 ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, w->s,
@@ -1956,6 +2002,13 @@ static int check_handlers(handler_walk_t *w, const ap_directive_t *d,
              || !strcasecmp(d->directive, "Require"))
             && check_auth_app(w, d, vhost) != OK) {
             return !OK;
+        }
+        if (!strcasecmp(d->directive, "PreforkAppAlias")) {
+            const char *args = d->args;
+
+            ap_getword_conf(w->ptemp, &args);
+            bind_app(w, pa_find_app(w->conf, ap_getword_conf(w->ptemp, &args)),
+                     vhost);
         }
         if (!strcasecmp(d->directive, "<VirtualHost")) {
             /* (Not found, it counts as the main server's: no binding.) */
@@ -2555,6 +2608,43 @@ static int check_app(pa_server_conf_t *conf, apr_pool_t *pconf,
     return OK;
 }
 
+/* Each host's PreforkAppAlias lines name an app of one program (the URL
+ * space has no files to tell a PreforkAppScripts line's apart). */
+static int check_aliases(pa_server_conf_t *conf, apr_pool_t *pconf,
+                         server_rec *s)
+{
+    server_rec *v;
+    int i;
+
+    for (v = s; v; v = v->next) {
+        pa_server_conf_t *vc = ap_get_module_config(v->module_config,
+                                                    &prefork_app_module);
+
+        for (i = 0; i < vc->aliases->nelts; i++) {
+            pa_alias_t *a = APR_ARRAY_IDX(vc->aliases, i, pa_alias_t *);
+
+            a->app = pa_find_app(conf, a->name);
+            if (!a->app && pa_find_scripts(conf, a->name)) {
+                ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                             PALOGNO(00031) "%s:%d: PreforkAppAlias %s %s: "
+                             "a PreforkAppScripts line serves the files its "
+                             "pattern matches; map them with SetHandler "
+                             "prefork-app:%s where they are", a->file,
+                             a->line, *a->path ? a->path : "/", a->name,
+                             a->name);
+                return !OK;
+            }
+            if (!a->app) {
+                return no_such_app(s, a->file, a->line, "PreforkAppAlias",
+                                   *a->path ? a->path : "/", a->name);
+            }
+            a->handler = apr_pstrcat(pconf, PA_HANDLER_PREFIX, a->app->name,
+                                     NULL);
+        }
+    }
+    return OK;
+}
+
 int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
 {
     pa_server_conf_t *conf = pa_get_conf(s);
@@ -2599,6 +2689,9 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
     }
     if (check_tempdir(conf, ptemp, s) != OK
         || (conf->apps->nelts && check_pidfile(conf, ptemp, s) != OK)) {
+        return !OK;
+    }
+    if (check_aliases(conf, pconf, s) != OK) {
         return !OK;
     }
     return check_handlers_all(conf, ptemp, s);

@@ -28,6 +28,7 @@
 #include "conn.h"
 #include "sendfile.h"
 #include "scripts.h"
+#include "alias.h"
 
 #include "http_core.h"
 #include "http_protocol.h"
@@ -2505,9 +2506,25 @@ static apr_table_t *responder_env(pa_req_t *q)
     request_rec *r = q->r;
     const pa_dir_conf_t *d = ap_get_module_config(r->per_dir_config,
                                                   &prefork_app_module);
+    const char *alias = pa_alias_script_name(r);
 
     ap_add_common_vars(r);
-    ap_add_cgi_vars(r);
+    if (alias) {
+        /* Its path info is the app's URL space, not a file's: without it
+         * httpd makes no subrequest for a PATH_TRANSLATED. */
+        char *path_info = r->path_info;
+
+        r->path_info = NULL;
+        ap_add_cgi_vars(r);
+        r->path_info = path_info;
+        apr_table_setn(r->subprocess_env, "SCRIPT_NAME", alias);
+        if (*path_info) {
+            apr_table_setn(r->subprocess_env, "PATH_INFO", path_info);
+        }
+    }
+    else {
+        ap_add_cgi_vars(r);
+    }
     /* httpoxy: a client's "Proxy:" header must not become HTTP_PROXY. */
     apr_table_unset(r->subprocess_env, "HTTP_PROXY");
     /* What a proxy in front of Rack or Symfony says (a client's own is no

@@ -6,6 +6,7 @@
 #include "manager.h"
 #include "cache.h"
 #include "conn.h"
+#include "alias.h"
 
 #include "http_core.h"
 #include "http_request.h"
@@ -159,6 +160,7 @@ static void pa_register_hooks(apr_pool_t *p)
     /* fixups: REALLY_FIRST, before mod_rewrite's (FIRST) runs the rules of
      * an .htaccess: what the status page's top-level placement gave. */
     ap_hook_fixups(pa_status_fixups, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    pa_alias_register_hooks();
     pa_cache_register_filter();
 }
 

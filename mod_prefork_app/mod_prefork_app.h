@@ -170,6 +170,18 @@ typedef struct pa_scripts_t {
 } pa_scripts_t;
 
 /* Global (main server) configuration: apps are one pool per httpd. */
+/* One PreforkAppAlias line: the URL space under path is app's. */
+typedef struct pa_alias_t {
+    const char *path;           /* as typed, without a trailing '/' ("" for
+                                 * "/": all of the host's) */
+    apr_size_t len;             /* strlen(path) */
+    const char *name;           /* the app's name as typed */
+    const pa_app_t *app;        /* found at the configuration check */
+    const char *handler;        /* "prefork-app:NAME", for r->handler */
+    const char *file;           /* where it was defined, for errors */
+    int line;
+} pa_alias_t;
+
 typedef struct pa_server_conf_t {
     apr_array_header_t *apps;   /* pa_app_t * */
     apr_hash_t *apps_by_name;   /* by lowercase name: httpd lowercases
@@ -194,6 +206,9 @@ typedef struct pa_server_conf_t {
     int h2_workers;             /* mod_http2's request threads per httpd
                                  * child: its H2MaxWorkers; -1 = loaded,
                                  * default; 0 = not loaded (config check) */
+    apr_array_header_t *aliases; /* pa_alias_t *: this server's (or virtual
+                                 * host's) own PreforkAppAlias lines, in
+                                 * order; the one per-host field here */
 } pa_server_conf_t;
 
 /* One PreforkAppSetEnvIf line. */

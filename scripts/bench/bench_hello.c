@@ -7,7 +7,11 @@
  * over a unix socket to PATH (scripts/bench/bench_echo: a process per
  * connection that answers each message): the least any handler that sends
  * its requests to another process pays, with no protocol, no pool and no
- * queue (BENCH_FLOOR=1). */
+ * queue (BENCH_FLOOR=1).
+ *
+ * "BenchHelloAlias URL-PATH" maps the URLs under URL-PATH to the handler
+ * at translate_name and skips httpd's directory walk, as PreforkAppAlias
+ * does: the in-process limit for mod_prefork_app mapped that way. */
 #include "httpd.h"
 #include "http_config.h"
 #include "http_log.h"
@@ -25,6 +29,8 @@
 
 static unsigned long served;
 static const char *echo_path;
+static const char *alias_path;
+static apr_size_t alias_len;
 /* One connection per httpd thread, kept for its life: its own echo
  * process, so that nothing waits for a free one. */
 static __thread int echo_fd = -1;
@@ -79,6 +85,30 @@ static int bench_hello_handler(request_rec *r)
     return OK;
 }
 
+static int alias_translate(request_rec *r)
+{
+    if (!alias_path || strncmp(r->uri, alias_path, alias_len)
+        || (r->uri[alias_len] && r->uri[alias_len] != '/')) {
+        return DECLINED;
+    }
+    r->filename = apr_pstrdup(r->pool, "bench-hello");
+    r->handler = "bench-hello";
+    apr_table_setn(r->notes, "bench-hello-alias", "1");
+    return OK;
+}
+
+static int alias_map_to_storage(request_rec *r)
+{
+    return apr_table_get(r->notes, "bench-hello-alias") ? OK : DECLINED;
+}
+
+static const char *set_alias(cmd_parms *cmd, void *dummy, const char *path)
+{
+    alias_path = path;
+    alias_len = strlen(path);
+    return NULL;
+}
+
 static const char *set_round_trip(cmd_parms *cmd, void *dummy,
                                   const char *path)
 {
@@ -89,12 +119,16 @@ static const char *set_round_trip(cmd_parms *cmd, void *dummy,
 static const command_rec bench_hello_cmds[] = {
     AP_INIT_TAKE1("BenchHelloRoundTrip", set_round_trip, NULL, RSRC_CONF,
                   "a unix socket to take one round trip to per request"),
+    AP_INIT_TAKE1("BenchHelloAlias", set_alias, NULL, RSRC_CONF,
+                  "a URL path mapped to the handler with no directory walk"),
     {NULL}
 };
 
 static void bench_hello_hooks(apr_pool_t *p)
 {
     ap_hook_handler(bench_hello_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_translate_name(alias_translate, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_map_to_storage(alias_map_to_storage, NULL, NULL, APR_HOOK_FIRST);
 }
 
 module AP_MODULE_DECLARE_DATA bench_hello_module = {

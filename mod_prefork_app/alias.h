@@ -1,0 +1,20 @@
+/* PreforkAppAlias: a URL space that is an app's, with no files behind it
+ * (as mod_proxy's ProxyPass, mod_wsgi's WSGIScriptAlias). A request under
+ * URL-PATH is mapped at translate_name, after mod_rewrite: its handler is
+ * the app's, SCRIPT_NAME the URL-PATH and PATH_INFO the rest, and httpd's
+ * directory walk (a stat and an .htaccess open per path segment), the
+ * <Directory> and <Files> sections and mod_mime are skipped; its
+ * <Location> sections apply. */
+#ifndef PA_ALIAS_H
+#define PA_ALIAS_H
+
+#include "mod_prefork_app.h"
+
+/* Registers the translate_name, map_to_storage and type_checker hooks. */
+void pa_alias_register_hooks(void);
+
+/* The SCRIPT_NAME of a request mapped by PreforkAppAlias (its URL-PATH as
+ * the request's path spells it, "" for "/"), or NULL. */
+const char *pa_alias_script_name(const request_rec *r);
+
+#endif
