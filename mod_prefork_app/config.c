@@ -2077,6 +2077,13 @@ int pa_app_allowed(const pa_app_t *app, const server_rec *s)
     return 0;
 }
 
+const char *pa_vhost_where(apr_pool_t *p, const server_rec *s)
+{
+    return apr_psprintf(p, "%s:%d (%s)", s->defn_name ? s->defn_name : "?",
+                        s->defn_line_number,
+                        s->server_hostname ? s->server_hostname : "?");
+}
+
 server_rec *pa_app_log_server(const pa_app_t *app, server_rec *main_s)
 {
     return app->vhosts && app->vhosts->nelts == 1

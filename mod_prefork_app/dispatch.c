@@ -2641,13 +2641,10 @@ static int serve(request_rec *r, const char *name, pa_role_e role,
         /* Another host's app (an .htaccess naming it): it would run this
          * host's scripts as its own user. */
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00332)
-                      "%s: refused to virtual host %s:%d (%s): only the "
-                      "virtual hosts whose configuration sections name the "
-                      "app may use it", q->app->name,
-                      r->server->defn_name ? r->server->defn_name : "?",
-                      r->server->defn_line_number,
-                      r->server->server_hostname
-                      ? r->server->server_hostname : "?");
+                      "%s: refused to virtual host %s: only the virtual "
+                      "hosts whose configuration sections name the app may "
+                      "use it", q->app->name,
+                      pa_vhost_where(r->pool, r->server));
         return HTTP_FORBIDDEN;
     }
     if (role == PA_ROLE_RESPONDER

@@ -292,6 +292,9 @@ const char *pa_app_what(apr_pool_t *p, const pa_app_t *app);
 /* May a request served by s use app? Only the virtual hosts whose sections
  * name it may, when the main server's directives do not (see config.c). */
 int pa_app_allowed(const pa_app_t *app, const server_rec *s);
+/* Where virtual host s is defined, and its name: "FILE:LINE (HOST)", for
+ * the messages that refuse it an app. */
+const char *pa_vhost_where(apr_pool_t *p, const server_rec *s);
 /* Where the app's workers' own output is logged: the error log of the one
  * virtual host the app serves alone (the customer's, in shared hosting),
  * else main's. */

@@ -185,14 +185,10 @@ int pa_scripts_take(request_rec *r, const pa_scripts_t *sc, pa_app_t **app)
                         r->server)) {
         /* As PA00332, before a pool is taken for another host's request. */
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00343)
-                      "%s: new program %s: refused to virtual host %s:%d "
-                      "(%s): only the virtual hosts whose configuration "
-                      "sections name PreforkAppScripts %s may use it",
-                      sc->name, path,
-                      r->server->defn_name ? r->server->defn_name : "?",
-                      r->server->defn_line_number,
-                      r->server->server_hostname
-                      ? r->server->server_hostname : "?", sc->name);
+                      "%s: new program %s: refused to virtual host %s: "
+                      "only the virtual hosts whose configuration sections "
+                      "name PreforkAppScripts %s may use it", sc->name, path,
+                      pa_vhost_where(r->pool, r->server), sc->name);
         return HTTP_FORBIDDEN;
     }
     if (strlen(path) >= PA_PROGRAM_MAX) {

@@ -31,6 +31,9 @@
  *   started=FILE     create FILE once the request is read (a test then
  *                    knows that the app has it)
  *   slowstream=FILE  send "first\n", flush, wait until FILE exists, send "second\n"
+ *   drip=N           the body is N lines of 100 bytes, each flushed, 5 ms
+ *                    apart (a reply streamed with no pause of 20 ms)
+ *   dripdone=FILE    with drip=N: create FILE once the last line is sent
  *   after=FILE       with bytes=N: send the N bytes, flush, end the reply
  *                    only once FILE exists (at most 60 s)
  *   die=FILE         exit without answering if FILE does not exist (creating it):
@@ -439,7 +442,23 @@ static void respond(conv_t *c)
         return;
     }
 body:
-    if ((v = param(qs, "slowstream")) != NULL) {
+    if ((v = param(qs, "drip")) != NULL) {
+        static const char line[] = "drip: 0123456789abcdefghijklmnopqrstuvwxyz"
+                                   "0123456789abcdefghijklmnopqrstuvwxyz"
+                                   "0123456789abcdefghijk\n";
+        struct timespec gap = { 0, 5 * 1000 * 1000 };
+        long k = atol(v);
+
+        while (k-- > 0) {
+            put(c, line, sizeof(line) - 1);
+            flush(c);
+            nanosleep(&gap, NULL);
+        }
+        if ((v = param(qs, "dripdone")) != NULL) {
+            close(open(v, O_WRONLY | O_CREAT, 0644));
+        }
+    }
+    else if ((v = param(qs, "slowstream")) != NULL) {
         char *file = strdup(v);
 
         say(c, "first\n");

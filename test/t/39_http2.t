@@ -13,7 +13,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PAH2;
 
-plan tests => 47;
+plan tests => 50;
 
 my $echo = app_path('echo');
 my $lib = libexecdir();
@@ -207,5 +207,12 @@ is(length($s->read_data(5, 30, 200_000) // ''), 200_000,
 open_gate($gate);
 is(length($s->read_data(5, 30) // ''), 200_000, '... and it ends when the app goes on');
 is(($r->app('h2buf') || {})->{counters}{replies_held}, 0, 'reading ahead for HTTP/2 is not counted as a slow client\'s');
+# A reply streamed with no pause of 20 ms is not held to its end: what has
+# waited 500 ms (PA_AHEAD_MAX) goes on.
+my $dripped = test_dir('pa-h2drip') . '/done';
+$s->request(7, 'GET', "/h2buf?drip=1000&dripdone=$dripped");
+ok(defined $s->read_data(7, 60, 50_000), 'a reply streamed in 100-byte lines 5 ms apart: half of it reaches the client');
+ok(!-e $dripped, '... while the app still streams it (what is held goes on after 500 ms, not at the end)');
+is(length($s->read_data(7, 60) // ''), 100_000, '... and it comes whole');
 $s->close;
 ok($r->stop, 'stopped');
