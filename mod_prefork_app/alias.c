@@ -35,16 +35,18 @@ static int alias_translate(request_rec *r)
 {
     const pa_server_conf_t *conf = ap_get_module_config(
         r->server->module_config, &prefork_app_module);
+    const pa_server_conf_t *main_conf = ap_get_module_config(
+        ap_server_conf->module_config, &prefork_app_module);
     const pa_alias_t *a;
 
     if (r->proxyreq || r->uri[0] != '/') {
         return DECLINED;
     }
     a = alias_find(conf->aliases, r->uri);
-    if (!a && r->server->is_virtual && ap_server_conf) {
-        conf = ap_get_module_config(ap_server_conf->module_config,
-                                    &prefork_app_module);
-        a = alias_find(conf->aliases, r->uri);
+    /* (A host with none of the module's directives has the main server's
+     * configuration itself.) */
+    if (!a && conf != main_conf) {
+        a = alias_find(main_conf->aliases, r->uri);
     }
     if (!a) {
         return DECLINED;

@@ -2627,11 +2627,17 @@ static int check_aliases(pa_server_conf_t *conf, apr_pool_t *pconf,
         pa_server_conf_t *vc = ap_get_module_config(v->module_config,
                                                     &prefork_app_module);
 
+        /* A host with none of the module's directives shares the main
+         * server's configuration (there is no merger). */
+        if (v != s && vc == conf) {
+            continue;
+        }
         for (i = 0; i < vc->aliases->nelts; i++) {
             pa_alias_t *a = APR_ARRAY_IDX(vc->aliases, i, pa_alias_t *);
+            pa_app_t *app = pa_find_app(conf, a->name);
 
-            a->app = pa_find_app(conf, a->name);
-            if (!a->app && pa_find_scripts(conf, a->name)) {
+            a->app = app;
+            if (!app && pa_find_scripts(conf, a->name)) {
                 ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
                              PALOGNO(00031) "%s:%d: PreforkAppAlias %s %s: "
                              "a PreforkAppScripts line serves the files its "
@@ -2641,12 +2647,19 @@ static int check_aliases(pa_server_conf_t *conf, apr_pool_t *pconf,
                              a->name);
                 return !OK;
             }
-            if (!a->app) {
+            if (!app) {
                 return no_such_app(s, a->file, a->line, "PreforkAppAlias",
                                    *a->path ? a->path : "/", a->name);
             }
-            a->handler = apr_pstrcat(pconf, PA_HANDLER_PREFIX, a->app->name,
+            a->handler = apr_pstrcat(pconf, PA_HANDLER_PREFIX, app->name,
                                      NULL);
+            if (!app->aliases) {
+                app->aliases = apr_array_make(pconf, 1, sizeof(char *));
+            }
+            APR_ARRAY_PUSH(app->aliases, const char *) = apr_pstrcat(
+                pconf, v->is_virtual && v->server_hostname
+                       ? v->server_hostname : "",
+                *a->path ? a->path : "/", NULL);
         }
     }
     return OK;

@@ -129,6 +129,10 @@ typedef struct pa_app_t {
                                  * outside them does; NULL = any host */
     const struct pa_scripts_t *scripts; /* the PreforkAppScripts line that
                                  * made it, NULL = a PreforkApp line */
+    apr_array_header_t *aliases; /* const char *: the URL paths that
+                                 * PreforkAppAlias gives it ("/api", or
+                                 * "HOST/api" in a virtual host), for the
+                                 * status page; NULL: none */
     int spare;                  /* k (1...) of the line's new-programs= pools,
                                  * kept for programs added while httpd
                                  * runs: its program is set at run time, in

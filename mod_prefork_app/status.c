@@ -696,14 +696,15 @@ static void st_json_app(request_rec *r, const st_snapshot_t *snap,
     ap_rprintf(r, "{\"name\":%s,\"scripts\":%s,\"new_program\":%s,"
                "\"protocol\":\"%s\","
                "\"command\":%s,\"connections\":\"%s\","
-               "\"error_override\":%s,",
+               "\"error_override\":%s,\"aliases\":%s,",
                st_json_str(p, app->name),
                app->scripts ? st_json_str(p, app->scripts->name) : "null",
                app->spare ? "true" : "false",
                st_protocol_name(app), st_json_str(p, app->cmdline),
                sa->kept ? "kept" : "per_request",
                app->error_override ? st_json_str(p, app->error_override)
-                                   : "null");
+                                   : "null",
+               app->aliases ? st_json_strs(p, app->aliases) : "[]");
     if (app->cache) {
         ap_rprintf(r, "\"cache\":{\"zone\":%s,\"stale_while_revalidate\":%d,"
                    "\"stale_if_error\":%d,\"lock\":%d,"
@@ -1250,6 +1251,10 @@ static void st_html_app(request_rec *r, const st_snapshot_t *snap,
     if (app->touch_reload) {
         ap_rprintf(r, "<dt>touch-reload: %s</dt>\n",
                    st_html_text(p, app->touch_reload));
+    }
+    if (app->aliases) {
+        ap_rprintf(r, "<dt>URLs (PreforkAppAlias): %s</dt>\n",
+                   st_html_text(p, apr_array_pstrcat(p, app->aliases, ' ')));
     }
     ap_rprintf(r, "<dt>Working directory: %s%s%s</dt>\n",
                st_html_text(p, app->dir),

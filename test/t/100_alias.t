@@ -14,7 +14,7 @@ use HTTP::Tiny ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 40;
+plan tests => 47;
 
 my $echo = app_path('echo');
 my $docs = test_dir('pa-alias-docs');
@@ -64,6 +64,11 @@ DocumentRoot "$docs"
     ServerName vh.example
     DocumentRoot "$docs"
     PreforkAppAlias / vroot
+</VirtualHost>
+<VirtualHost *>
+    ServerName vh2.example
+    DocumentRoot "$docs"
+    PreforkAppAlias /own vroot
 </VirtualHost>
 EOF
 ok($h->start, 'private httpd: PreforkAppAlias lines in the server and a virtual host')
@@ -128,15 +133,28 @@ is(var($r, 'PATH_INFO'), '/api/x', '... PATH_INFO the whole path');
 ok($h->counter('vroot', 'accepted') >= 1, '... the app vroot');
 is(var($h->get_host('vh.example', '/'), 'PATH_INFO'), '/', 'vh.example /: PATH_INFO /');
 
-# vroot is named only in vh.example's section: another host's .htaccess
+# A host with lines of its own falls back on the main server's.
+is(var($h->get_host('vh2.example', '/own/x'), 'SCRIPT_NAME'), '/own', "vh2.example /own/x: its own alias");
+$r = $h->get_host('vh2.example', '/api/x');
+is($r->{status}, 200, "vh2.example /api/x: the main server's alias");
+is(var($r, 'SCRIPT_NAME'), '/api', '... SCRIPT_NAME /api');
+
+# vroot is named only in the virtual hosts' sections: another host's .htaccess
 # may not route its requests to it.
 my $offset = error_log_offset($h->log_file);
 is(get('/other/f')->{status}, 403, "default.example's .htaccess naming vh.example's aliased app: 403");
 like(error_log_since($offset, $h->log_file), qr/PA00332: vroot: refused to virtual host .*\(default\.example\)/,
      '... PA00332');
 
-# HTTP/1.1 keep-alive: requests through the alias and not, one connection.
+# The status page says where each app is mapped.
 my $ua = HTTP::Tiny->new(timeout => 60, keep_alive => 1);
+is(join(' ', @{ ($h->app('e') || {})->{aliases} || [] }), '/api', "status JSON: e's aliases");
+is(join(' ', @{ ($h->app('ecgi') || {})->{aliases} || [] }), '/api/v2 /cgi', "... ecgi's, in order (the first line's trailing / dropped)");
+is(join(' ', sort @{ ($h->app('vroot') || {})->{aliases} || [] }), 'vh.example/ vh2.example/own', "... vroot's, in its virtual hosts");
+like($ua->get($h->url('/app-status'))->{content} // '', qr{URLs \(PreforkAppAlias\): /api/v2 /cgi},
+     '... and the HTML page');
+
+# HTTP/1.1 keep-alive: requests through the alias and not, one connection.
 is($ua->get($h->url('/api/k1'))->{status}, 200, 'keep-alive: the alias');
 is($ua->get($h->url('/broken/plain.txt'))->{status}, 500, '... then a file (its walk reads the .htaccess)');
 is(var($ua->get($h->url('/api/k2')), 'PATH_INFO'), '/k2', '... then the alias again');
