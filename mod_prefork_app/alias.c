@@ -88,13 +88,19 @@ const char *pa_alias_script_name(const request_rec *r)
 
 void pa_alias_register_hooks(void)
 {
-    /* translate_name: FIRST, after mod_rewrite (FIRST), whose server-level
-     * rules ([PT]) may lead a URL into or out of an alias, and before
-     * mod_alias (MIDDLE), as mod_proxy's ProxyPass is. */
-    static const char *const trans_after[] = { "mod_rewrite.c", NULL };
+    /* translate_name: after mod_rewrite, whose server-level rules ([PT])
+     * may lead a URL into or out of an alias, and mod_alias, as mod_wsgi's
+     * WSGIScriptAlias: an Alias for an app's static files under its path
+     * serves them, and a Redirect there redirects; before mod_userdir and
+     * mod_vhost_alias, which would map every URL to a file, and the
+     * core's DocumentRoot (REALLY_LAST). */
+    static const char *const trans_after[] = { "mod_rewrite.c",
+                                               "mod_alias.c", NULL };
+    static const char *const trans_before[] = { "mod_userdir.c",
+                                                "mod_vhost_alias.c", NULL };
 
-    ap_hook_translate_name(alias_translate, trans_after, NULL,
-                           APR_HOOK_FIRST);
+    ap_hook_translate_name(alias_translate, trans_after, trans_before,
+                           APR_HOOK_MIDDLE);
     /* map_to_storage: FIRST, before httpd's TRACE answer (MIDDLE), which
      * then runs for a TRACE, and the core's walk (REALLY_LAST). */
     ap_hook_map_to_storage(alias_map_to_storage, NULL, NULL, APR_HOOK_FIRST);

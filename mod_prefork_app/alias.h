@@ -1,6 +1,7 @@
 /* PreforkAppAlias: a URL space that is an app's, with no files behind it
  * (as mod_proxy's ProxyPass, mod_wsgi's WSGIScriptAlias). A request under
- * URL-PATH is mapped at translate_name, after mod_rewrite: its handler is
+ * URL-PATH is mapped at translate_name, after mod_rewrite and mod_alias
+ * (an Alias or Redirect under URL-PATH goes first): its handler is
  * the app's, SCRIPT_NAME the URL-PATH and PATH_INFO the rest, and httpd's
  * directory walk (a stat and an .htaccess open per path segment), the
  * <Directory> and <Files> sections and mod_mime are skipped; its

@@ -2,7 +2,8 @@
 # files behind it (mod_proxy's ProxyPass, mod_wsgi's WSGIScriptAlias).
 # SCRIPT_NAME is URL-PATH and PATH_INFO the rest; httpd's directory walk
 # is skipped (no .htaccess is read), <Location> sections apply, mod_mime
-# does not hand the request to another handler, a TRACE is httpd's; a
+# does not hand the request to another handler, a TRACE is httpd's, an
+# Alias or Redirect of mod_alias under it goes first; a
 # virtual host's own lines first, then the main server's; an app aliased
 # only in a virtual host serves that host alone.
 use strict;
@@ -14,7 +15,7 @@ use HTTP::Tiny ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 47;
+plan tests => 49;
 
 my $echo = app_path('echo');
 my $docs = test_dir('pa-alias-docs');
@@ -22,6 +23,8 @@ my $docs = test_dir('pa-alias-docs');
 mkdir "$docs/broken" or die $!;
 write_file("$docs/broken/.htaccess", "ThisIsNoDirective\n");
 write_file("$docs/broken/plain.txt", "a file\n");
+mkdir "$docs/static" or die $!;
+write_file("$docs/static/s.txt", "a static file\n");
 mkdir "$docs/other" or die $!;
 write_file("$docs/other/.htaccess", "SetHandler prefork-app:vroot\n");
 write_file("$docs/other/f", '');
@@ -36,6 +39,9 @@ write_file("$bin/.htaccess", "ThisIsNoDirective\n");
 my $lib = libexecdir();
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
 LoadModule rewrite_module "$lib/mod_rewrite.so"
+LoadModule alias_module "$lib/mod_alias.so"
+Alias /api/static "$docs/static"
+Redirect /api/gone http://elsewhere.example/
 PreforkApp e "$echo" processes=1
 PreforkApp ecgi "$cgi" processes=1
 PreforkApp vroot "$echo" processes=0-1
@@ -95,6 +101,13 @@ is(var($r, 'REQUEST_URI'), '/api/x/y%20z?q=1', '... REQUEST_URI as sent');
 is(var(get('/api/'), 'PATH_INFO'), '/', 'GET /api/: PATH_INFO /');
 is(get('/apix')->{status}, 404, 'GET /apix: not the alias');
 is(get('/broken/plain.txt')->{status}, 500, 'a file under a broken .htaccess: 500 (its directory walk reads it)');
+
+# mod_alias's lines go first, as with mod_wsgi's WSGIScriptAlias: an
+# app's static files, a redirect.
+$r = get('/api/static/s.txt');
+is("$r->{status} $r->{content}", "200 a static file\n", 'an Alias under the alias: the file is served');
+$r = $h->get_host('default.example', '/api/gone/x');
+is($r->{status}, 302, 'a Redirect under the alias: redirects');
 
 # The first line that covers the path wins, as with Alias.
 $r = get('/api/v2/z');
