@@ -2518,7 +2518,7 @@ static apr_table_t *responder_env(pa_req_t *q)
         ap_add_cgi_vars(r);
         r->path_info = path_info;
         apr_table_setn(r->subprocess_env, "SCRIPT_NAME", alias);
-        if (*path_info) {
+        if (path_info && *path_info) {
             apr_table_setn(r->subprocess_env, "PATH_INFO", path_info);
         }
     }
