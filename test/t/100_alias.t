@@ -15,7 +15,7 @@ use HTTP::Tiny ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 49;
+plan tests => 51;
 
 my $echo = app_path('echo');
 my $docs = test_dir('pa-alias-docs');
@@ -59,6 +59,10 @@ DocumentRoot "$docs"
 </Directory>
 <Location /api/private>
     Require all denied
+</Location>
+LoadModule status_module "$lib/mod_status.so"
+<Location /api/server-status>
+    SetHandler server-status
 </Location>
 <VirtualHost *>
     ServerName default.example
@@ -119,6 +123,11 @@ is(var($r, 'SCRIPT_FILENAME'), $cgi, '... by the app whose program ends in .cgi,
 
 my $before = $h->counter('e', 'accepted');
 is(get('/api/private/x')->{status}, 403, 'a <Location> under the alias with Require all denied: 403');
+is($h->counter('e', 'accepted'), $before, '... the app not asked');
+
+$before = $h->counter('e', 'accepted');
+$r = get('/api/server-status');
+like("$r->{status} $r->{content}", qr/^200 .*Apache Server Status/s, "a <Location> under the alias with SetHandler server-status: httpd's page");
 is($h->counter('e', 'accepted'), $before, '... the app not asked');
 
 $r = get('/old/thing?a=b');
