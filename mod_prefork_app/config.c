@@ -1217,6 +1217,19 @@ static const char *cmd_prefork_app_alias(cmd_parms *cmd, void *dummy,
                                 "has the URL path already (%s:%d)", path,
                                 alias->file, alias->line);
         }
+        /* The first line that covers a path wins (as mod_alias warns of
+         * an Alias an earlier one overlaps). */
+        if (alias->len < len && !strncmp(alias->path, path, alias->len)
+            && path[alias->len] == '/') {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0,
+                         cmd->server, PALOGNO(00032) "%s:%d: PreforkAppAlias "
+                         "%s will never be used: %s (%s:%d) covers it (the "
+                         "first line that covers a path wins: write the "
+                         "longer path first)", cmd->directive->filename,
+                         cmd->directive->line_num, path,
+                         alias->len ? alias->path : "/", alias->file,
+                         alias->line);
+        }
     }
     alias = apr_pcalloc(cmd->pool, sizeof(*alias));
     alias->path = apr_pstrmemdup(cmd->pool, path, len);

@@ -235,7 +235,7 @@ my @cases = (
                                 qr/no PreforkApp named 'vnosuch'/, 4 ],
 );
 
-plan tests => 3 * @cases + 28;
+plan tests => 3 * @cases + 31;
 
 for my $case (@cases) {
     my ($what, $lines, $reason, $bad) = @$case;
@@ -289,6 +289,16 @@ my %r = configtest(
 );
 ok($r{rc} == 0, 'a valid config passes') or diag("valid config rejected (exit $r{rc}):\n$r{out}");
 ok($r{out} =~ /Syntax OK/, 'Syntax OK') or diag("no 'Syntax OK':\n$r{out}");
+
+# A warning, not an error: a PreforkAppAlias line an earlier one covers
+# never maps anything (the first that covers a path wins).
+%r = configtest(qq{PreforkApp a "$hello"}, 'PreforkAppAlias /api a', 'PreforkAppAlias /api/v2 a');
+ok($r{rc} == 0, 'PreforkAppAlias covered by an earlier line: passes') or diag($r{out});
+like($r{out}, qr{PA00032: \Q$r{file}\E:@{[$r{first} + 2]}: PreforkAppAlias /api/v2 will never be used: /api \(\Q$r{file}\E:@{[$r{first} + 1]}\) covers it},
+     '... warned, with both lines');
+%r = configtest(qq{PreforkApp a "$hello"}, 'PreforkAppAlias /api/v2 a', 'PreforkAppAlias /api a', 'PreforkAppAlias /apix a');
+ok($r{rc} == 0 && $r{out} !~ /PA00032/, 'the longer path first, and a path that only begins alike: no warning')
+    or diag("exit $r{rc}:\n$r{out}");
 
 # A warning, not an error: php-cgi told to fork children of its own.
 %r = configtest(qq{PreforkApp php "$hello" processes=2},
