@@ -15,7 +15,7 @@ use HTTP::Tiny ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 51;
+plan tests => 53;
 
 my $echo = app_path('echo');
 my $docs = test_dir('pa-alias-docs');
@@ -63,6 +63,9 @@ DocumentRoot "$docs"
 LoadModule status_module "$lib/mod_status.so"
 <Location /api/server-status>
     SetHandler server-status
+</Location>
+<Location /api/raw>
+    SetHandler default-handler
 </Location>
 <VirtualHost *>
     ServerName default.example
@@ -129,6 +132,12 @@ $before = $h->counter('e', 'accepted');
 $r = get('/api/server-status');
 like("$r->{status} $r->{content}", qr/^200 .*Apache Server Status/s, "a <Location> under the alias with SetHandler server-status: httpd's page");
 is($h->counter('e', 'accepted'), $before, '... the app not asked');
+
+# r->filename is the program, but no file was looked up: httpd's own
+# handler never sends the program itself.
+$r = get('/api/raw');
+is($r->{status}, 404, 'a <Location> under the alias with SetHandler default-handler: 404');
+unlike($r->{content}, qr/\x7fELF/, '... not the app\'s program');
 
 $r = get('/old/thing?a=b');
 is($r->{status}, 200, 'a server-level RewriteRule [PT] into the alias: served');
