@@ -15,7 +15,7 @@ use HTTP::Tiny ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 53;
+plan tests => 55;
 
 my $echo = app_path('echo');
 my $docs = test_dir('pa-alias-docs');
@@ -66,6 +66,9 @@ LoadModule status_module "$lib/mod_status.so"
 </Location>
 <Location /api/raw>
     SetHandler default-handler
+</Location>
+<Location /api/guarded>
+    PreforkAppAuthorizer ecgi
 </Location>
 <VirtualHost *>
     ServerName default.example
@@ -132,6 +135,13 @@ $before = $h->counter('e', 'accepted');
 $r = get('/api/server-status');
 like("$r->{status} $r->{content}", qr/^200 .*Apache Server Status/s, "a <Location> under the alias with SetHandler server-status: httpd's page");
 is($h->counter('e', 'accepted'), $before, '... the app not asked');
+
+# The access checks run as for any URL: an app asked as the authorizer
+# (the echo takes its answer from X-Authorizer there).
+is($h->get_host('default.example', '/api/guarded/x', 'X-Authorizer: status=403')->{status}, 403,
+   'PreforkAppAuthorizer in a <Location> under the alias: its 403 refuses');
+is(var($h->get_host('default.example', '/api/guarded/x', 'X-Authorizer: x=1'), 'PATH_INFO'), '/guarded/x',
+   '... its 200 lets the request on to the app');
 
 # r->filename is the program, but no file was looked up: httpd's own
 # handler never sends the program itself.
