@@ -2016,13 +2016,6 @@ static int check_handlers(handler_walk_t *w, const ap_directive_t *d,
             && check_auth_app(w, d, vhost) != OK) {
             return !OK;
         }
-        if (!strcasecmp(d->directive, "PreforkAppAlias")) {
-            const char *args = d->args;
-
-            ap_getword_conf(w->ptemp, &args);
-            bind_app(w, pa_find_app(w->conf, ap_getword_conf(w->ptemp, &args)),
-                     vhost);
-        }
         if (!strcasecmp(d->directive, "<VirtualHost")) {
             /* (Not found, it counts as the main server's: no binding.) */
             in = apr_hash_get(w->vhosts, apr_psprintf(w->ptemp, "%s:%d",
@@ -2040,8 +2033,60 @@ static int check_handlers(handler_walk_t *w, const ap_directive_t *d,
     return OK;
 }
 
-static int check_handlers_all(pa_server_conf_t *conf, apr_pool_t *ptemp,
-                              server_rec *s)
+/* Each host's PreforkAppAlias lines name an app of one program (the URL
+ * space has no files to tell a PreforkAppScripts line's apart), which
+ * they bind to the host, or, in the main server's, to every host. */
+static int check_aliases(handler_walk_t *w, apr_pool_t *pconf)
+{
+    pa_server_conf_t *conf = w->conf;
+    server_rec *s = w->s, *v;
+    int i;
+
+    for (v = s; v; v = v->next) {
+        pa_server_conf_t *vc = ap_get_module_config(v->module_config,
+                                                    &prefork_app_module);
+
+        /* A host with none of the module's directives shares the main
+         * server's configuration (there is no merger). */
+        if (v != s && vc == conf) {
+            continue;
+        }
+        for (i = 0; i < vc->aliases->nelts; i++) {
+            pa_alias_t *a = APR_ARRAY_IDX(vc->aliases, i, pa_alias_t *);
+            pa_app_t *app = pa_find_app(conf, a->name);
+
+            a->app = app;
+            if (!app && pa_find_scripts(conf, a->name)) {
+                ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                             PALOGNO(00031) "%s:%d: PreforkAppAlias %s %s: "
+                             "a PreforkAppScripts line serves the files its "
+                             "pattern matches; map them with SetHandler "
+                             "prefork-app:%s where they are", a->file,
+                             a->line, *a->path ? a->path : "/", a->name,
+                             a->name);
+                return !OK;
+            }
+            if (!app) {
+                return no_such_app(s, a->file, a->line, "PreforkAppAlias",
+                                   *a->path ? a->path : "/", a->name);
+            }
+            bind_app(w, app, v == s ? NULL : v);
+            a->handler = apr_pstrcat(pconf, PA_HANDLER_PREFIX, app->name,
+                                     NULL);
+            if (!app->aliases) {
+                app->aliases = apr_array_make(pconf, 1, sizeof(char *));
+            }
+            APR_ARRAY_PUSH(app->aliases, const char *) = apr_pstrcat(
+                pconf, v->is_virtual && v->server_hostname
+                       ? v->server_hostname : "",
+                *a->path ? a->path : "/", NULL);
+        }
+    }
+    return OK;
+}
+
+static int check_handlers_all(pa_server_conf_t *conf, apr_pool_t *pconf,
+                              apr_pool_t *ptemp, server_rec *s)
 {
     handler_walk_t w;
     server_rec *v;
@@ -2062,7 +2107,8 @@ static int check_handlers_all(pa_server_conf_t *conf, apr_pool_t *ptemp,
     for (i = 0; i < conf->apps->nelts; i++) {
         APR_ARRAY_IDX(conf->apps, i, pa_app_t *)->vhosts = NULL;
     }
-    if (check_handlers(&w, ap_conftree, NULL) != OK) {
+    if (check_handlers(&w, ap_conftree, NULL) != OK
+        || check_aliases(&w, pconf) != OK) {
         return !OK;
     }
     for (i = 0; i < conf->apps->nelts; i++) {
@@ -2628,56 +2674,6 @@ static int check_app(pa_server_conf_t *conf, apr_pool_t *pconf,
     return OK;
 }
 
-/* Each host's PreforkAppAlias lines name an app of one program (the URL
- * space has no files to tell a PreforkAppScripts line's apart). */
-static int check_aliases(pa_server_conf_t *conf, apr_pool_t *pconf,
-                         server_rec *s)
-{
-    server_rec *v;
-    int i;
-
-    for (v = s; v; v = v->next) {
-        pa_server_conf_t *vc = ap_get_module_config(v->module_config,
-                                                    &prefork_app_module);
-
-        /* A host with none of the module's directives shares the main
-         * server's configuration (there is no merger). */
-        if (v != s && vc == conf) {
-            continue;
-        }
-        for (i = 0; i < vc->aliases->nelts; i++) {
-            pa_alias_t *a = APR_ARRAY_IDX(vc->aliases, i, pa_alias_t *);
-            pa_app_t *app = pa_find_app(conf, a->name);
-
-            a->app = app;
-            if (!app && pa_find_scripts(conf, a->name)) {
-                ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
-                             PALOGNO(00031) "%s:%d: PreforkAppAlias %s %s: "
-                             "a PreforkAppScripts line serves the files its "
-                             "pattern matches; map them with SetHandler "
-                             "prefork-app:%s where they are", a->file,
-                             a->line, *a->path ? a->path : "/", a->name,
-                             a->name);
-                return !OK;
-            }
-            if (!app) {
-                return no_such_app(s, a->file, a->line, "PreforkAppAlias",
-                                   *a->path ? a->path : "/", a->name);
-            }
-            a->handler = apr_pstrcat(pconf, PA_HANDLER_PREFIX, app->name,
-                                     NULL);
-            if (!app->aliases) {
-                app->aliases = apr_array_make(pconf, 1, sizeof(char *));
-            }
-            APR_ARRAY_PUSH(app->aliases, const char *) = apr_pstrcat(
-                pconf, v->is_virtual && v->server_hostname
-                       ? v->server_hostname : "",
-                *a->path ? a->path : "/", NULL);
-        }
-    }
-    return OK;
-}
-
 int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
 {
     pa_server_conf_t *conf = pa_get_conf(s);
@@ -2724,8 +2720,5 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
         || (conf->apps->nelts && check_pidfile(conf, ptemp, s) != OK)) {
         return !OK;
     }
-    if (check_aliases(conf, pconf, s) != OK) {
-        return !OK;
-    }
-    return check_handlers_all(conf, ptemp, s);
+    return check_handlers_all(conf, pconf, ptemp, s);
 }
