@@ -2346,6 +2346,10 @@ static void pa_manager_retire(pa_mgr_proc_t *mp)
     apr_cpystrn(r->sockdir, mp->sb->sockdir, sizeof(r->sockdir));
     apr_cpystrn(r->pidfile, pa_pidfile_path(mp->pconf, mp->sb->conf),
                 sizeof(r->pidfile));
+    /* Marked here, not only by the manager when it reads the signal: one
+     * killed before then would leave its generation's waiters holding on
+     * to its queue-timeout (pa_sb_manager_gone()). */
+    mp->sb->hdr->retired = 1;
     kill(mp->proc.pid, SIGUSR1);
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, mp->s, PALOGNO(00123)
                  "told manager pid %" APR_PID_T_FMT " to retire",
