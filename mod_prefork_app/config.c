@@ -133,6 +133,88 @@ pa_scripts_t *pa_find_scripts(const pa_server_conf_t *conf, const char *name)
     return find_named(conf->scripts_by_name, name);
 }
 
+/* How many single-character edits (insert, delete, change, swap of two
+ * neighbours; case aside) make a into b, up to PA_NAME_MAX characters
+ * each. */
+static apr_size_t name_distance(const char *a, const char *b)
+{
+    apr_size_t rows[3][PA_NAME_MAX + 1], la = strlen(a), lb = strlen(b);
+    apr_size_t i, j;
+
+    if (la > PA_NAME_MAX || lb > PA_NAME_MAX) {
+        return (apr_size_t)-1;
+    }
+    for (j = 0; j <= lb; j++) {
+        rows[0][j] = j;
+    }
+    for (i = 1; i <= la; i++) {
+        apr_size_t *cur = rows[i % 3], *up = rows[(i - 1) % 3];
+        apr_size_t *up2 = rows[(i + 1) % 3];   /* row i - 2 */
+
+        cur[0] = i;
+        for (j = 1; j <= lb; j++) {
+            char ca = apr_tolower(a[i - 1]), cb = apr_tolower(b[j - 1]);
+            apr_size_t best = up[j - 1] + (ca != cb);
+
+            best = up[j] + 1 < best ? up[j] + 1 : best;
+            best = cur[j - 1] + 1 < best ? cur[j - 1] + 1 : best;
+            if (i > 1 && j > 1 && ca == apr_tolower(b[j - 2])
+                && apr_tolower(a[i - 2]) == cb && up2[j - 2] + 1 < best) {
+                best = up2[j - 2] + 1;
+            }
+            cur[j] = best;
+        }
+    }
+    return rows[la % 3][lb];
+}
+
+/* Appended to "no PreforkApp named 'name'": the defined name one or two
+ * typos away, else the names there are (a few), else that there is none. */
+const char *pa_app_suggestion(apr_pool_t *p, const pa_server_conf_t *conf,
+                              const char *name)
+{
+    apr_array_header_t *names = apr_array_make(p, 8, sizeof(const char *));
+    const char *near = NULL, *list;
+    apr_size_t best = 3;
+    int i;
+
+    for (i = 0; i < conf->apps->nelts; i++) {
+        const pa_app_t *app = APR_ARRAY_IDX(conf->apps, i, pa_app_t *);
+
+        if (!app->scripts) {
+            APR_ARRAY_PUSH(names, const char *) = app->name;
+        }
+    }
+    for (i = 0; i < conf->scripts->nelts; i++) {
+        APR_ARRAY_PUSH(names, const char *) =
+            APR_ARRAY_IDX(conf->scripts, i, pa_scripts_t *)->name;
+    }
+    if (!names->nelts) {
+        return " (none is defined)";
+    }
+    for (i = 0; i < names->nelts; i++) {
+        const char *n = APR_ARRAY_IDX(names, i, const char *);
+        apr_size_t d = name_distance(name, n);
+
+        /* Not a one-letter name for another one-letter name. */
+        if (d < best && d * 3 <= strlen(n)) {
+            best = d;
+            near = n;
+        }
+    }
+    if (near) {
+        return apr_psprintf(p, " (did you mean '%s'?)", near);
+    }
+    list = APR_ARRAY_IDX(names, 0, const char *);
+    for (i = 1; i < names->nelts && i < PA_SUGGEST_LIST; i++) {
+        list = apr_pstrcat(p, list, ", ", APR_ARRAY_IDX(names, i,
+                                                        const char *), NULL);
+    }
+    return apr_pstrcat(p, " (defined: ", list,
+                       names->nelts > PA_SUGGEST_LIST ? ", ..." : "", ")",
+                       NULL);
+}
+
 const char *pa_app_what(apr_pool_t *p, const pa_app_t *app)
 {
     return apr_pstrcat(p, app->scripts && app == app->scripts->tmpl
@@ -1127,8 +1209,9 @@ static const char *cmd_prefork_app_env(cmd_parms *cmd, void *dummy,
     sc = app ? NULL : pa_find_scripts(conf, name);
     if (!app && !sc) {
         return apr_psprintf(cmd->pool, "PreforkAppEnv: no PreforkApp named "
-                            "'%s' (define the app before its environment)",
-                            name);
+                            "'%s'%s (define the app before its environment)",
+                            name, pa_app_suggestion(cmd->temp_pool, conf,
+                                                    name));
     }
     for (c = var; *c; c++) {
         if (!(apr_isalpha(*c) || *c == '_' || (c > var && apr_isdigit(*c)))) {
@@ -1546,13 +1629,14 @@ static void bind_mentions(handler_walk_t *w, const char *args,
 
 /* word, which names name, in the directive at file:line: no app is
  * called so. */
-static int no_such_app(server_rec *s, const char *file, int line,
+static int no_such_app(handler_walk_t *w, const char *file, int line,
                        const char *directive, const char *word,
                        const char *name)
 {
-    ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
-                 PALOGNO(00001) "%s:%d: %s %s: no PreforkApp named '%s'",
-                 file, line, directive, word, name);
+    ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, w->s,
+                 PALOGNO(00001) "%s:%d: %s %s: no PreforkApp named '%s'%s",
+                 file, line, directive, word, name,
+                 pa_app_suggestion(w->ptemp, w->conf, name));
     return !OK;
 }
 
@@ -1581,7 +1665,7 @@ static int check_auth_app(handler_walk_t *w, const ap_directive_t *d,
     }
     app = pa_find_app(w->conf, name);
     if (!app) {
-        return no_such_app(w->s, d->filename, d->line_num, d->directive, word,
+        return no_such_app(w, d->filename, d->line_num, d->directive, word,
                            name);
     }
     if (app->protocol != PA_PROTO_FASTCGI) {
@@ -1941,8 +2025,8 @@ static int check_status_apps(handler_walk_t *w, const ap_directive_t *d)
             && !pa_find_scripts(w->conf, name)) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, w->s,
                          PALOGNO(00023) "%s:%d: PreforkAppStatusApps: no "
-                         "PreforkApp named '%s'", d->filename, d->line_num,
-                         name);
+                         "PreforkApp named '%s'%s", d->filename, d->line_num,
+                         name, pa_app_suggestion(w->ptemp, w->conf, name));
             return !OK;
         }
     }
@@ -1989,7 +2073,7 @@ static int check_handlers(handler_walk_t *w, const ap_directive_t *d,
                 && !strpbrk(word + plen, "%$")
                 && !pa_find_app(w->conf, word + plen)
                 && !pa_find_scripts(w->conf, word + plen)) {
-                return no_such_app(w->s, d->filename, d->line_num,
+                return no_such_app(w, d->filename, d->line_num,
                                    d->directive, word, word + plen);
             }
             if (pa_handler_lookalike(word)) {
@@ -2067,7 +2151,7 @@ static int check_aliases(handler_walk_t *w, apr_pool_t *pconf)
                 return !OK;
             }
             if (!app) {
-                return no_such_app(s, a->file, a->line, "PreforkAppAlias",
+                return no_such_app(w, a->file, a->line, "PreforkAppAlias",
                                    *a->path ? a->path : "/", a->name);
             }
             bind_app(w, app, v == s ? NULL : v);

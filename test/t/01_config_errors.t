@@ -148,7 +148,12 @@ my @cases = (
     [ 'cache= in another case', [ 'PreforkAppCache Main 1M', "$app cache=main" ],
       qr/cache=main: no PreforkAppCache zone of that name \(zone names are told apart by case: there is 'Main'\)/ ],
     [ 'unknown app in SetHandler', [ $app, '<Location /x>', '    SetHandler prefork-app:NOSUCH', '</Location>' ],
-                                qr/no PreforkApp named 'NOSUCH'/, 2 ],
+                                qr/no PreforkApp named 'NOSUCH' \(defined: a\)\n/, 2 ],
+    # The name one or two typos away from the one given, else the names.
+    [ 'a typo in SetHandler', [ qq{PreforkApp hello "$hello"}, $app, '<Location /x>', '    SetHandler prefork-app:Helo', '</Location>' ],
+                                qr/SetHandler prefork-app:Helo: no PreforkApp named 'Helo' \(did you mean 'hello'\?\)\n/, 3 ],
+    [ 'a typo in PreforkAppAlias', [ $app, qq{PreforkApp hello "$hello"}, 'PreforkAppAlias /x helol' ],
+                                qr/PreforkAppAlias \/x: no PreforkApp named 'helol' \(did you mean 'hello'\?\)\n/ ],
     [ 'unknown app in AddHandler', [ $app, 'AddHandler prefork-app:other .php' ],
                                 qr/no PreforkApp named 'other'/ ],
     # Typos that no module would claim: httpd would serve the files (a PHP
@@ -172,7 +177,7 @@ my @cases = (
     [ 'PreforkAppSocketDir closed', [ $app, "PreforkAppSocketDir $closed" ],
                                 qr{PA00012: .*PreforkAppSocketDir \Q$closed\E: httpd's user \Q$me\E cannot enter it} ],
     [ 'PreforkAppEnv for an unknown app', [ 'PreforkAppEnv nosuch FOO bar' ],
-                                qr/PreforkAppEnv: no PreforkApp named 'nosuch'/ ],
+                                qr/PreforkAppEnv: no PreforkApp named 'nosuch' \(none is defined\) \(define the app before its environment\)/ ],
     [ 'PreforkAppEnv bad variable name', [ $app, 'PreforkAppEnv a 1FOO bar' ],
                                 qr/'1FOO' is not a valid environment variable name/ ],
     [ 'PreforkAppEnv without a value', [ $app, 'PreforkAppEnv a FOO' ],
