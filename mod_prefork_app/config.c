@@ -168,14 +168,34 @@ static apr_size_t name_distance(const char *a, const char *b)
     return rows[la % 3][lb];
 }
 
+/* Of the n names, the one name is a typo of (one or two edits away, one
+ * for names shorter than 6), or NULL. */
+static const char *nearest_name(const char *name, const char *const *names,
+                                int n)
+{
+    const char *near = NULL;
+    apr_size_t best = 3;
+    int i;
+
+    for (i = 0; i < n; i++) {
+        apr_size_t d = name_distance(name, names[i]);
+
+        /* Not a one-letter name for another one-letter name. */
+        if (d < best && d * 3 <= strlen(names[i])) {
+            best = d;
+            near = names[i];
+        }
+    }
+    return near;
+}
+
 /* Appended to "no PreforkApp named 'name'": the defined name one or two
  * typos away, else the names there are (a few), else that there is none. */
 const char *pa_app_suggestion(apr_pool_t *p, const pa_server_conf_t *conf,
                               const char *name)
 {
     apr_array_header_t *names = apr_array_make(p, 8, sizeof(const char *));
-    const char *near = NULL, *list;
-    apr_size_t best = 3;
+    const char *near, *list;
     int i;
 
     for (i = 0; i < conf->apps->nelts; i++) {
@@ -192,16 +212,8 @@ const char *pa_app_suggestion(apr_pool_t *p, const pa_server_conf_t *conf,
     if (!names->nelts) {
         return " (none is defined)";
     }
-    for (i = 0; i < names->nelts; i++) {
-        const char *n = APR_ARRAY_IDX(names, i, const char *);
-        apr_size_t d = name_distance(name, n);
-
-        /* Not a one-letter name for another one-letter name. */
-        if (d < best && d * 3 <= strlen(n)) {
-            best = d;
-            near = n;
-        }
-    }
+    near = nearest_name(name, (const char *const *)names->elts,
+                        names->nelts);
     if (near) {
         return apr_psprintf(p, " (did you mean '%s'?)", near);
     }
@@ -534,6 +546,34 @@ static const char *parse_sendfile_dirs(cmd_parms *cmd, pa_app_t *app,
     return NULL;
 }
 
+/* PreforkApp's keys, in the order an error lists them. */
+static const char *const app_key_names[] = {
+    "protocol", "processes", "spare", "max-requests", "lifetime",
+    "max-memory", "idle-timeout", "request-timeout", "queue-timeout",
+    "queue-limit", "die-timeout", "start-delay", "slowlog", "touch-reload",
+    "cwd", "chroot", "x-sendfile", "keep-conn", "sched", "nice",
+    "rlimit-files", "rlimit-core", "user", "group", "cache",
+    "stale-while-revalidate", "stale-if-error", "cache-lock",
+    "cache-ignore-params", "error-override", "reply-buffer", "reply-spool",
+    "body-spool"
+};
+
+static const char *unknown_key(apr_pool_t *p, const char *key)
+{
+    const int n = (int)(sizeof(app_key_names) / sizeof(app_key_names[0]));
+    const char *near = nearest_name(key, app_key_names, n);
+    const char *list = app_key_names[0];
+    int i;
+
+    for (i = 1; i < n; i++) {
+        list = apr_pstrcat(p, list, ", ", app_key_names[i], NULL);
+    }
+    return apr_pstrcat(p, "unknown key '", key, "'",
+                       near ? apr_pstrcat(p, ": did you mean '", near, "'?",
+                                          NULL) : "",
+                       " (known: ", list, ")", NULL);
+}
+
 static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
                                int *spare_given)
 {
@@ -770,17 +810,7 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
         app->cache_name = val;
         return NULL;
     }
-    return apr_psprintf(p, "unknown key '%s' (known: protocol, processes, "
-                        "spare, max-requests, lifetime, max-memory, "
-                        "idle-timeout, request-timeout, queue-timeout, "
-                        "queue-limit, "
-                        "die-timeout, start-delay, slowlog, touch-reload, "
-                        "cwd, chroot, x-sendfile, "
-                        "keep-conn, sched, nice, rlimit-files, rlimit-core, "
-                        "user, group, cache, stale-while-revalidate, "
-                        "stale-if-error, cache-lock, cache-ignore-params, "
-                        "error-override, reply-buffer, "
-                        "reply-spool, body-spool)", key);
+    return unknown_key(p, key);
 }
 
 /* Whether workers forked by this process may run at a negative nice. */

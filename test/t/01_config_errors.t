@@ -30,7 +30,9 @@ chmod 0500, "$readonly";
 
 # [ what, config lines, reason regex, index of the bad line (default: last) ]
 my @cases = (
-    [ 'unknown key',            [ "$app colour=blue" ],      qr/unknown key 'colour'/ ],
+    [ 'unknown key',            [ "$app colour=blue" ],      qr/unknown key 'colour' \(known: protocol, processes, .*, body-spool\)\n/ ],
+    [ 'a typo in a key',        [ "$app max-request=5" ],    qr/unknown key 'max-request': did you mean 'max-requests'\? \(known: protocol, / ],
+    [ 'a key in capitals',      [ "$app Processes=2" ],      qr/unknown key 'Processes': did you mean 'processes'\? / ],
     [ 'not key=value',          [ "$app processes" ],        qr/'processes': expected key=value/ ],
     [ 'processes=0',            [ "$app processes=0" ],      qr/processes=0: must be at least 1/ ],
     [ 'processes=0-0',          [ "$app processes=0-0" ],    qr/processes=0-0: must be at least 1 \(processes=0-N starts workers on demand\)/ ],
