@@ -2480,22 +2480,25 @@ static void touch_reload_dir(apr_pool_t *ptemp, const pa_app_t *app,
     }
 }
 
-/* A zone whose name differs from name only in case, or NULL. */
-static const char *zone_in_other_case(apr_pool_t *p,
-                                      const pa_server_conf_t *conf,
-                                      const char *name)
+/* What follows "no PreforkAppCache zone of that name": the zone whose name
+ * differs in case alone, or one a typo away, or nothing. */
+static const char *zone_hint(apr_pool_t *p, const pa_server_conf_t *conf,
+                             const char *name)
 {
-    apr_hash_index_t *hi;
+    const char **names = apr_palloc(p, (conf->zones->nelts + 1)
+                                       * sizeof(*names));
+    const char *near;
+    int i;
 
-    for (hi = apr_hash_first(p, conf->zones_by_name); hi;
-         hi = apr_hash_next(hi)) {
-        const char *key = apr_hash_this_key(hi);
-
-        if (!strcasecmp(key, name)) {
-            return key;
+    for (i = 0; i < conf->zones->nelts; i++) {
+        names[i] = APR_ARRAY_IDX(conf->zones, i, pa_cache_zone_t *)->name;
+        if (!strcasecmp(names[i], name)) {
+            return apr_pstrcat(p, " (zone names are told apart by case: "
+                               "there is '", names[i], "')", NULL);
         }
     }
-    return NULL;
+    near = nearest_name(name, names, conf->zones->nelts);
+    return near ? apr_pstrcat(p, " (did you mean '", near, "'?)", NULL) : "";
 }
 
 /* The largest H2MaxWorkers anywhere in the tree (-1: none). Any section's
@@ -2634,16 +2637,12 @@ static int check_app(pa_server_conf_t *conf, apr_pool_t *pconf,
         app->cache = apr_hash_get(conf->zones_by_name, app->cache_name,
                                   APR_HASH_KEY_STRING);
         if (!app->cache) {
-            const char *other = zone_in_other_case(ptemp, conf,
-                                                   app->cache_name);
-
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
                          PALOGNO(00002) "%s:%d: %s: cache=%s: "
-                         "no PreforkAppCache zone of that name%s%s%s",
-                         app->file, app->line, pa_app_what(ptemp, app), app->cache_name,
-                         other ? " (zone names are told apart by case: "
-                                 "there is '" : "",
-                         other ? other : "", other ? "')" : "");
+                         "no PreforkAppCache zone of that name%s",
+                         app->file, app->line, pa_app_what(ptemp, app),
+                         app->cache_name,
+                         zone_hint(ptemp, conf, app->cache_name));
             return !OK;
         }
         /* A note that a page was dropped must outlast every request

@@ -149,6 +149,8 @@ my @cases = (
       qr/PreforkAppSetEnvIf: 'A=B' is not a variable name/ ],
     [ 'cache= in another case', [ 'PreforkAppCache Main 1M', "$app cache=main" ],
       qr/cache=main: no PreforkAppCache zone of that name \(zone names are told apart by case: there is 'Main'\)/ ],
+    [ 'cache= with a typo',     [ 'PreforkAppCache pages 1M', "$app cache=page" ],
+      qr/cache=page: no PreforkAppCache zone of that name \(did you mean 'pages'\?\)\n/ ],
     [ 'unknown app in SetHandler', [ $app, '<Location /x>', '    SetHandler prefork-app:NOSUCH', '</Location>' ],
                                 qr/no PreforkApp named 'NOSUCH' \(defined: a\)\n/, 2 ],
     # The name one or two typos away from the one given, else the names.
