@@ -1601,7 +1601,49 @@ typedef struct handler_walk_t {
     char *anywhere;             /* by app index: named outside any
                                  * <VirtualHost> */
     server_rec *s;
+    apr_array_header_t *mappers; /* url_mapper_t: lines httpd maps a URL
+                                  * by before PreforkAppAlias */
 } handler_walk_t;
+
+/* A server's (or a virtual host's) Alias, ScriptAlias, Redirect or
+ * ProxyPass: mod_alias and mod_proxy translate first. */
+typedef struct url_mapper_t {
+    const ap_directive_t *d;
+    server_rec *vhost;          /* NULL: the main server's, every host's */
+    const char *path;
+} url_mapper_t;
+
+/* d's URL path if it is a server's or host's mapping line that takes the
+ * URL from PreforkAppAlias, else NULL. */
+static const char *mapped_path(apr_pool_t *p, const ap_directive_t *d)
+{
+    const char *args = d->args, *path;
+
+    if (d->parent && strcasecmp(d->parent->directive, "<VirtualHost")) {
+        return NULL;            /* in a section: not a server's mapping */
+    }
+    if (!strcasecmp(d->directive, "Redirect")) {
+        path = ap_getword_conf(p, &args);
+        if (*path != '/') {     /* a status first */
+            path = ap_getword_conf(p, &args);
+        }
+        return *path == '/' ? path : NULL;
+    }
+    if (!strcasecmp(d->directive, "Alias")
+        || !strcasecmp(d->directive, "ScriptAlias")
+        || !strcasecmp(d->directive, "RedirectPermanent")
+        || !strcasecmp(d->directive, "RedirectTemp")
+        || !strcasecmp(d->directive, "ProxyPass")) {
+        path = ap_getword_conf(p, &args);
+        /* "ProxyPass /x !" keeps /x from the proxy. */
+        if (!strcasecmp(d->directive, "ProxyPass")
+            && !strcmp(ap_getword_conf(p, &args), "!")) {
+            return NULL;
+        }
+        return *path == '/' ? path : NULL;
+    }
+    return NULL;
+}
 
 /* app (if any) is named in vhost's sections, or in the main server's
  * (vhost NULL): every host's. */
@@ -2095,7 +2137,7 @@ static int check_handlers(handler_walk_t *w, const ap_directive_t *d,
 
     for (; d; d = d->next) {
         server_rec *in = vhost;
-        const char *word = handler_set(w->ptemp, d);
+        const char *word = handler_set(w->ptemp, d), *mapped;
 
         if (*word) {
             /* (A name with a variable in it is mod_rewrite's to expand.) */
@@ -2130,6 +2172,13 @@ static int check_handlers(handler_walk_t *w, const ap_directive_t *d,
             && check_auth_app(w, d, vhost) != OK) {
             return !OK;
         }
+        if ((mapped = mapped_path(w->ptemp, d))) {
+            url_mapper_t *m = apr_array_push(w->mappers);
+
+            m->d = d;
+            m->vhost = vhost;
+            m->path = mapped;
+        }
         if (!strcasecmp(d->directive, "<VirtualHost")) {
             /* (Not found, it counts as the main server's: no binding.) */
             in = apr_hash_get(w->vhosts, apr_psprintf(w->ptemp, "%s:%d",
@@ -2145,6 +2194,39 @@ static int check_handlers(handler_walk_t *w, const ap_directive_t *d,
         }
     }
     return OK;
+}
+
+/* An Alias, Redirect or ProxyPass of a's host (or of the main server,
+ * whose lines apply to every host) whose path covers a's: mod_alias and
+ * mod_proxy map those URLs first, and a never gets them (an admin coming
+ * from ProxyPass may keep the old line). A warning, as PA00032. */
+static void warn_mapped_first(handler_walk_t *w, const pa_alias_t *a,
+                              server_rec *vhost)
+{
+    int i;
+
+    for (i = 0; i < w->mappers->nelts; i++) {
+        const url_mapper_t *m = &APR_ARRAY_IDX(w->mappers, i, url_mapper_t);
+        apr_size_t len = strlen(m->path);
+
+        while (len && m->path[len - 1] == '/') {
+            len--;
+        }
+        if ((m->vhost && m->vhost != vhost) || len > a->len
+            || strncmp(m->path, a->path, len)
+            || (a->path[len] != '\0' && a->path[len] != '/')) {
+            continue;
+        }
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, w->s,
+                     PALOGNO(00033) "%s:%d: PreforkAppAlias %s will never "
+                     "be used: %s %s (%s:%d) covers it, and %s maps a URL "
+                     "before PreforkAppAlias", a->file, a->line,
+                     *a->path ? a->path : "/", m->d->directive, m->path,
+                     m->d->filename, m->d->line_num,
+                     strcasecmp(m->d->directive, "ProxyPass") ? "mod_alias"
+                                                              : "mod_proxy");
+        return;
+    }
 }
 
 /* Each host's PreforkAppAlias lines name an app of one program (the URL
@@ -2185,6 +2267,7 @@ static int check_aliases(handler_walk_t *w, apr_pool_t *pconf)
                                    *a->path ? a->path : "/", a->name);
             }
             bind_app(w, app, v == s ? NULL : v);
+            warn_mapped_first(w, a, v == s ? NULL : v);
             a->handler = apr_pstrcat(pconf, PA_HANDLER_PREFIX, app->name,
                                      NULL);
             if (!app->aliases) {
@@ -2211,6 +2294,7 @@ static int check_handlers_all(pa_server_conf_t *conf, apr_pool_t *pconf,
     w.s = s;
     w.vhosts = apr_hash_make(ptemp);
     w.anywhere = apr_pcalloc(ptemp, conf->apps->nelts + 1);
+    w.mappers = apr_array_make(ptemp, 8, sizeof(url_mapper_t));
     for (v = s->next; v; v = v->next) {
         if (v->defn_name) {
             apr_hash_set(w.vhosts, apr_psprintf(ptemp, "%s:%d", v->defn_name,

@@ -244,7 +244,7 @@ my @cases = (
                                 qr/no PreforkApp named 'vnosuch'/, 4 ],
 );
 
-plan tests => 3 * @cases + 31;
+plan tests => 3 * @cases + 35;
 
 for my $case (@cases) {
     my ($what, $lines, $reason, $bad) = @$case;
@@ -307,6 +307,29 @@ like($r{out}, qr{PA00032: \Q$r{file}\E:@{[$r{first} + 2]}: PreforkAppAlias /api/
      '... warned, with both lines');
 %r = configtest(qq{PreforkApp a "$hello"}, 'PreforkAppAlias /api/v2 a', 'PreforkAppAlias /api a', 'PreforkAppAlias /apix a');
 ok($r{rc} == 0 && $r{out} !~ /PA00032/, 'the longer path first, and a path that only begins alike: no warning')
+    or diag("exit $r{rc}:\n$r{out}");
+
+# A warning too: an Alias, Redirect or ProxyPass whose path covers a
+# PreforkAppAlias's takes its URLs first (mod_alias and mod_proxy map
+# before it): a ProxyPass left from before, a Redirect of everything.
+my @mappers = (qq{LoadModule alias_module "@{[libexecdir()]}/mod_alias.so"},
+               qq{LoadModule proxy_module "@{[libexecdir()]}/mod_proxy.so"});
+%r = configtest(qq{PreforkApp a "$hello"}, @mappers, 'ProxyPass /api http://127.0.0.1:9/',
+                'PreforkAppAlias /api/v2 a');
+ok($r{rc} == 0, 'PreforkAppAlias under a ProxyPass: passes') or diag($r{out});
+like($r{out}, qr{PA00033: \Q$r{file}\E:@{[$r{first} + 4]}: PreforkAppAlias /api/v2 will never be used: ProxyPass /api \(\Q$r{file}\E:@{[$r{first} + 3]}\) covers it, and mod_proxy maps a URL before PreforkAppAlias},
+     '... warned, with both lines');
+%r = configtest(qq{PreforkApp a "$hello"}, @mappers, 'Redirect permanent / http://example.org/',
+                '<VirtualHost 127.0.0.1:80>', 'PreforkAppAlias /app a', '</VirtualHost>');
+like($r{out}, qr{PA00033: \Q$r{file}\E:@{[$r{first} + 5]}: PreforkAppAlias /app will never be used: Redirect / \(\Q$r{file}\E:@{[$r{first} + 3]}\) covers it, and mod_alias maps},
+     'the main server\'s Redirect of / covers a virtual host\'s PreforkAppAlias');
+# Not: an Alias for the app's files under its path (documented use), a
+# ProxyPass exclusion, a path that only begins alike, another host's
+# Alias, a Redirect inside a section (no path of its own).
+%r = configtest(qq{PreforkApp a "$hello"}, @mappers, 'Alias /api/static /tmp', 'ProxyPass /api !',
+                'Redirect /apix http://example.org/', '<Location /api>', 'Redirect http://example.org/', '</Location>',
+                '<VirtualHost 127.0.0.1:80>', 'Alias /api /tmp', '</VirtualHost>', 'PreforkAppAlias /api a');
+ok($r{rc} == 0 && $r{out} !~ /PA00033/, '... and no warning where the alias still gets its URLs')
     or diag("exit $r{rc}:\n$r{out}");
 
 # A warning, not an error: php-cgi told to fork children of its own.
