@@ -189,10 +189,15 @@ static const char *nearest_name(const char *name, const char *const *names,
     return near;
 }
 
-/* Appended to "no PreforkApp named 'name'": the defined name one or two
- * typos away, else the names there are (a few), else that there is none. */
-const char *pa_app_suggestion(apr_pool_t *p, const pa_server_conf_t *conf,
-                              const char *name)
+/* How many names an error lists at most. */
+#define PA_SUGGEST_LIST 8
+
+/* Appended to "no PreforkApp named 'name'": " (did you mean 'X'?)" for a
+ * defined app or PreforkAppScripts line one or two typos away, else
+ * " (defined: A, B, ...)", else " (none is defined)". */
+static const char *app_suggestion(apr_pool_t *p,
+                                  const pa_server_conf_t *conf,
+                                  const char *name)
 {
     apr_array_header_t *names = apr_array_make(p, 8, sizeof(const char *));
     const char *near, *list;
@@ -1240,7 +1245,7 @@ static const char *cmd_prefork_app_env(cmd_parms *cmd, void *dummy,
     if (!app && !sc) {
         return apr_psprintf(cmd->pool, "PreforkAppEnv: no PreforkApp named "
                             "'%s'%s (define the app before its environment)",
-                            name, pa_app_suggestion(cmd->temp_pool, conf,
+                            name, app_suggestion(cmd->temp_pool, conf,
                                                     name));
     }
     for (c = var; *c; c++) {
@@ -1708,7 +1713,7 @@ static int no_such_app(handler_walk_t *w, const char *file, int line,
     ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, w->s,
                  PALOGNO(00001) "%s:%d: %s %s: no PreforkApp named '%s'%s",
                  file, line, directive, word, name,
-                 pa_app_suggestion(w->ptemp, w->conf, name));
+                 app_suggestion(w->ptemp, w->conf, name));
     return !OK;
 }
 
@@ -2098,7 +2103,7 @@ static int check_status_apps(handler_walk_t *w, const ap_directive_t *d)
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, w->s,
                          PALOGNO(00023) "%s:%d: PreforkAppStatusApps: no "
                          "PreforkApp named '%s'%s", d->filename, d->line_num,
-                         name, pa_app_suggestion(w->ptemp, w->conf, name));
+                         name, app_suggestion(w->ptemp, w->conf, name));
             return !OK;
         }
     }

@@ -292,13 +292,6 @@ pa_app_t *pa_find_app(const pa_server_conf_t *conf, const char *name);
 /* The PreforkAppScripts line NAME, matched as pa_find_app() does. */
 pa_scripts_t *pa_find_scripts(const pa_server_conf_t *conf, const char *name);
 /* "PreforkApp NAME" or "PreforkAppScripts NAME", for messages. */
-/* What follows "no PreforkApp named 'name'" in an error: " (did you mean
- * 'X'?)" for a defined app or PreforkAppScripts line one or two typos
- * away, else " (defined: A, B, ...)" (the first PA_SUGGEST_LIST), else
- * " (none is defined)". */
-#define PA_SUGGEST_LIST 8
-const char *pa_app_suggestion(apr_pool_t *p, const pa_server_conf_t *conf,
-                              const char *name);
 const char *pa_app_what(apr_pool_t *p, const pa_app_t *app);
 /* May a request served by s use app? Only the virtual hosts whose sections
  * name it may, when the main server's directives do not (see config.c). */
