@@ -1245,8 +1245,7 @@ static const char *cmd_prefork_app_env(cmd_parms *cmd, void *dummy,
     if (!app && !sc) {
         return apr_psprintf(cmd->pool, "PreforkAppEnv: no PreforkApp named "
                             "'%s'%s (define the app before its environment)",
-                            name, app_suggestion(cmd->temp_pool, conf,
-                                                    name));
+                            name, app_suggestion(cmd->temp_pool, conf, name));
     }
     for (c = var; *c; c++) {
         if (!(apr_isalpha(*c) || *c == '_' || (c > var && apr_isdigit(*c)))) {
