@@ -189,6 +189,38 @@ static const char *nearest_name(const char *name, const char *const *names,
     return near;
 }
 
+/* The names of conf's apps and PreforkAppScripts lines; with host, only
+ * its apps (pa_app_allowed()). */
+static apr_array_header_t *app_names(apr_pool_t *p,
+                                     const pa_server_conf_t *conf,
+                                     const server_rec *host)
+{
+    apr_array_header_t *names = apr_array_make(p, 8, sizeof(const char *));
+    int i;
+
+    for (i = 0; i < conf->apps->nelts; i++) {
+        const pa_app_t *app = APR_ARRAY_IDX(conf->apps, i, pa_app_t *);
+
+        if (!app->scripts && (!host || pa_app_allowed(app, host))) {
+            APR_ARRAY_PUSH(names, const char *) = app->name;
+        }
+    }
+    for (i = 0; !host && i < conf->scripts->nelts; i++) {
+        APR_ARRAY_PUSH(names, const char *) =
+            APR_ARRAY_IDX(conf->scripts, i, pa_scripts_t *)->name;
+    }
+    return names;
+}
+
+const char *pa_app_near(apr_pool_t *p, const pa_server_conf_t *conf,
+                        const char *name, const server_rec *host)
+{
+    apr_array_header_t *names = app_names(p, conf, host);
+
+    return nearest_name(name, (const char *const *)names->elts,
+                        names->nelts);
+}
+
 /* How many names an error lists at most. */
 #define PA_SUGGEST_LIST 8
 
@@ -199,21 +231,10 @@ static const char *app_suggestion(apr_pool_t *p,
                                   const pa_server_conf_t *conf,
                                   const char *name)
 {
-    apr_array_header_t *names = apr_array_make(p, 8, sizeof(const char *));
+    apr_array_header_t *names = app_names(p, conf, NULL);
     const char *near, *list;
     int i;
 
-    for (i = 0; i < conf->apps->nelts; i++) {
-        const pa_app_t *app = APR_ARRAY_IDX(conf->apps, i, pa_app_t *);
-
-        if (!app->scripts) {
-            APR_ARRAY_PUSH(names, const char *) = app->name;
-        }
-    }
-    for (i = 0; i < conf->scripts->nelts; i++) {
-        APR_ARRAY_PUSH(names, const char *) =
-            APR_ARRAY_IDX(conf->scripts, i, pa_scripts_t *)->name;
-    }
     if (!names->nelts) {
         return " (none is defined)";
     }

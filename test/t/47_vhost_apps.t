@@ -12,7 +12,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 13;
+plan tests => 17;
 
 my $echo = app_path('echo');
 my $docs = test_dir('pa-docs');
@@ -27,12 +27,23 @@ for my $app (qw(va vb vg vn)) {
 mkdir "$docs/a/vnone" or die $!;
 write_file("$docs/a/vnone/.htaccess", "SetHandler prefork-app:nosuch\n");
 write_file("$docs/a/vnone/f", '');
+# Typos: of a.example's own app (the log says which it may mean), and of
+# b.example's (not named: a customer reading their host's log learns no
+# other customer's app).
+for (['vtypo', 'alhpa'], ['vtypo2', 'bravoo']) {
+    my ($dir, $name) = @$_;
+    mkdir "$docs/a/$dir" or die $!;
+    write_file("$docs/a/$dir/.htaccess", "SetHandler prefork-app:$name\n");
+    write_file("$docs/a/$dir/f", '');
+}
 mkdir "$docs/b";
 my $h = PATest::Httpd->new(conf => <<"EOF2");
 PreforkApp va "$echo" processes=0-1
 PreforkApp vb "$echo" processes=0-1
 PreforkApp vg "$echo" processes=0-1
 PreforkApp vn "$echo" processes=0-1
+PreforkApp alpha "$echo" processes=0-1
+PreforkApp bravo "$echo" processes=0-1
 <Location /vg>
     SetHandler prefork-app:vg
 </Location>
@@ -46,10 +57,16 @@ PreforkApp vn "$echo" processes=0-1
     <Location /va-own>
         SetHandler prefork-app:va
     </Location>
+    <Location /alpha>
+        SetHandler prefork-app:alpha
+    </Location>
 </VirtualHost>
 <VirtualHost *>
     ServerName b.example
     DocumentRoot "$docs/b"
+    <Location /bravo>
+        SetHandler prefork-app:bravo
+    </Location>
     <Location /vb>
         SetHandler prefork-app:vb
     </Location>
@@ -80,4 +97,14 @@ unlike($res->{content}, qr/SERVER_NAME=/, 'no app saw the request');
 like(error_log_since($offset, $h->log_file),
      qr/PA00301: no PreforkApp named 'nosuch' \(handler prefork-app:nosuch\)/,
      'PA00301 names the missing app');
+$offset = error_log_offset($h->log_file);
+is($h->get_host('a.example', '/vtypo/f')->{status}, 500, 'a .htaccess with a typo in its app\'s name: 500');
+like(error_log_since($offset, $h->log_file),
+     qr/PA00301: no PreforkApp named 'alhpa' \(did you mean 'alpha'\?\) \(handler prefork-app:alhpa\)/,
+     '... and PA00301 says which app of its host it may mean');
+$offset = error_log_offset($h->log_file);
+is($h->get_host('a.example', '/vtypo2/f')->{status}, 500, 'a typo of another host\'s app: 500');
+like(error_log_since($offset, $h->log_file),
+     qr/PA00301: no PreforkApp named 'bravoo' \(handler prefork-app:bravoo\)/,
+     '... and PA00301 names no app of another host');
 $h->stop;
