@@ -212,13 +212,19 @@ static apr_array_header_t *app_names(apr_pool_t *p,
     return names;
 }
 
-const char *pa_app_near(apr_pool_t *p, const pa_server_conf_t *conf,
-                        const char *name, const server_rec *host)
+/* " (did you mean 'X'?)" for near, or "". */
+static const char *typo_hint(apr_pool_t *p, const char *near)
+{
+    return near ? apr_pstrcat(p, " (did you mean '", near, "'?)", NULL) : "";
+}
+
+const char *pa_app_typo_hint(apr_pool_t *p, const pa_server_conf_t *conf,
+                             const char *name, const server_rec *host)
 {
     apr_array_header_t *names = app_names(p, conf, host);
 
-    return nearest_name(name, (const char *const *)names->elts,
-                        names->nelts);
+    return typo_hint(p, nearest_name(name, (const char *const *)names->elts,
+                                     names->nelts));
 }
 
 /* How many names an error lists at most. */
@@ -241,7 +247,7 @@ static const char *app_suggestion(apr_pool_t *p,
     near = nearest_name(name, (const char *const *)names->elts,
                         names->nelts);
     if (near) {
-        return apr_psprintf(p, " (did you mean '%s'?)", near);
+        return typo_hint(p, near);
     }
     list = APR_ARRAY_IDX(names, 0, const char *);
     for (i = 1; i < names->nelts && i < PA_SUGGEST_LIST; i++) {
@@ -2596,7 +2602,6 @@ static const char *zone_hint(apr_pool_t *p, const pa_server_conf_t *conf,
 {
     const char **names = apr_palloc(p, (conf->zones->nelts + 1)
                                        * sizeof(*names));
-    const char *near;
     int i;
 
     for (i = 0; i < conf->zones->nelts; i++) {
@@ -2606,8 +2611,7 @@ static const char *zone_hint(apr_pool_t *p, const pa_server_conf_t *conf,
                                "there is '", names[i], "')", NULL);
         }
     }
-    near = nearest_name(name, names, conf->zones->nelts);
-    return near ? apr_pstrcat(p, " (did you mean '", near, "'?)", NULL) : "";
+    return typo_hint(p, nearest_name(name, names, conf->zones->nelts));
 }
 
 /* The largest H2MaxWorkers anywhere in the tree (-1: none). Any section's

@@ -2622,12 +2622,9 @@ static int serve(request_rec *r, const char *name, pa_role_e role,
         return rc;
     }
     if (!q->app) {
-        const char *near = pa_app_near(r->pool, conf, name, r->server);
-
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00301)
-                      "no PreforkApp named '%s'%s%s%s (%s)", name,
-                      near ? " (did you mean '" : "", near ? near : "",
-                      near ? "'?)" : "",
+                      "no PreforkApp named '%s'%s (%s)", name,
+                      pa_app_typo_hint(r->pool, conf, name, r->server),
                       role == PA_ROLE_RESPONDER
                       ? apr_pstrcat(r->pool, "handler ", r->handler, NULL)
                       : "to ask as an authorizer");

@@ -296,10 +296,11 @@ const char *pa_app_what(apr_pool_t *p, const pa_app_t *app);
 /* May a request served by s use app? Only the virtual hosts whose sections
  * name it may, when the main server's directives do not (see config.c). */
 int pa_app_allowed(const pa_app_t *app, const server_rec *s);
-/* Of the apps host may use, the one name is a typo of (one or two edits
- * away), or NULL: a request's log line names no other host's app. */
-const char *pa_app_near(apr_pool_t *p, const pa_server_conf_t *conf,
-                        const char *name, const server_rec *host);
+/* " (did you mean 'X'?)" if name is a typo (one or two edits away) of X,
+ * one of the apps host may use, else "": a request's log line names no
+ * other host's app. */
+const char *pa_app_typo_hint(apr_pool_t *p, const pa_server_conf_t *conf,
+                             const char *name, const server_rec *host);
 /* Where virtual host s is defined, and its name: "FILE:LINE (HOST)", for
  * the messages that refuse it an app. */
 const char *pa_vhost_where(apr_pool_t *p, const server_rec *s);
