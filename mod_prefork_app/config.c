@@ -590,15 +590,27 @@ static const char *const app_key_names[] = {
     "body-spool"
 };
 
-static const char *unknown_key(apr_pool_t *p, const char *key)
+/* The keys a line takes: a PreforkAppScripts line's have new-programs=
+ * and not chroot= (cmd_prefork_app_scripts() sees to both first). */
+static const char *unknown_key(apr_pool_t *p, const char *key, int scripts)
 {
-    const int n = (int)(sizeof(app_key_names) / sizeof(app_key_names[0]));
-    const char *near = nearest_name(key, app_key_names, n);
-    const char *list = app_key_names[0];
-    int i;
+    const char *names[sizeof(app_key_names) / sizeof(app_key_names[0]) + 1];
+    const char *near, *list;
+    int i, n = 0;
 
+    for (i = 0; i < (int)(sizeof(app_key_names) / sizeof(*app_key_names));
+         i++) {
+        if (!scripts || strcmp(app_key_names[i], "chroot")) {
+            names[n++] = app_key_names[i];
+        }
+    }
+    if (scripts) {
+        names[n++] = "new-programs";
+    }
+    near = nearest_name(key, names, n);
+    list = names[0];
     for (i = 1; i < n; i++) {
-        list = apr_pstrcat(p, list, ", ", app_key_names[i], NULL);
+        list = apr_pstrcat(p, list, ", ", names[i], NULL);
     }
     return apr_pstrcat(p, "unknown key '", key, "'",
                        near ? apr_pstrcat(p, ": did you mean '", near, "'?",
@@ -842,7 +854,7 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
         app->cache_name = val;
         return NULL;
     }
-    return unknown_key(p, key);
+    return unknown_key(p, key, app->scripts != NULL);
 }
 
 /* Whether workers forked by this process may run at a negative nice. */

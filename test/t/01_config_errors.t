@@ -33,6 +33,9 @@ my @cases = (
     [ 'unknown key',            [ "$app colour=blue" ],      qr/unknown key 'colour' \(known: protocol, processes, .*, body-spool\)\n/ ],
     [ 'a typo in a key',        [ "$app max-request=5" ],    qr/unknown key 'max-request': did you mean 'max-requests'\? \(known: protocol, / ],
     [ 'a key in capitals',      [ "$app Processes=2" ],      qr/unknown key 'Processes': did you mean 'processes'\? / ],
+    # A PreforkAppScripts line's keys: new-programs= besides, no chroot=.
+    [ 'a typo in new-programs=', [ qq{PreforkAppScripts cgi "/tmp/pa-none-*.cgi" new-program=4} ],
+      qr/PreforkAppScripts cgi: unknown key 'new-program': did you mean 'new-programs'\? \(known: (?!.*chroot).*, body-spool, new-programs\)\n/ ],
     [ 'not key=value',          [ "$app processes" ],        qr/'processes': expected key=value/ ],
     [ 'processes=0',            [ "$app processes=0" ],      qr/processes=0: must be at least 1/ ],
     [ 'processes=0-0',          [ "$app processes=0-0" ],    qr/processes=0-0: must be at least 1 \(processes=0-N starts workers on demand\)/ ],
