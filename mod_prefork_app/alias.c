@@ -11,8 +11,7 @@
 /* r->notes: the request was mapped here; the value is its SCRIPT_NAME. */
 #define PA_NOTE_ALIAS "prefork-app-alias"
 
-/* The first of aliases that covers uri: uri is its path, or its path and
- * then a '/'. */
+/* The first of aliases that covers uri. */
 static const pa_alias_t *alias_find(const apr_array_header_t *aliases,
                                     const char *uri)
 {
@@ -21,8 +20,7 @@ static const pa_alias_t *alias_find(const apr_array_header_t *aliases,
     for (i = 0; i < aliases->nelts; i++) {
         const pa_alias_t *a = APR_ARRAY_IDX(aliases, i, const pa_alias_t *);
 
-        if (!strncmp(uri, a->path, a->len)
-            && (uri[a->len] == '\0' || uri[a->len] == '/')) {
+        if (pa_path_covers(a->path, a->len, uri)) {
             return a;
         }
     }

@@ -11,6 +11,16 @@
 
 #include "mod_prefork_app.h"
 
+/* Whether the URL path prefix (its first len bytes, no trailing '/')
+ * covers path: path is it, or it followed by '/'. The request's mapping
+ * and the configuration's warnings (PA00032, PA00033) share it. */
+static APR_INLINE int pa_path_covers(const char *prefix, apr_size_t len,
+                                     const char *path)
+{
+    return !strncmp(prefix, path, len)
+           && (path[len] == '\0' || path[len] == '/');
+}
+
 /* Registers the translate_name, map_to_storage and type_checker hooks. */
 void pa_alias_register_hooks(void);
 

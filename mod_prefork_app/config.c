@@ -10,6 +10,7 @@
 #include "scoreboard.h"
 #include "worker.h"
 #include "scripts.h"
+#include "alias.h"
 #include "unixd.h"
 
 #include "http_core.h"
@@ -212,6 +213,19 @@ static apr_array_header_t *app_names(apr_pool_t *p,
     return names;
 }
 
+/* The first max of the n names, as "a, b, c" (and ", ..." for more). */
+static const char *name_list(apr_pool_t *p, const char *const *names, int n,
+                             int max)
+{
+    const char *list = n ? names[0] : "";
+    int i;
+
+    for (i = 1; i < n && i < max; i++) {
+        list = apr_pstrcat(p, list, ", ", names[i], NULL);
+    }
+    return n > max ? apr_pstrcat(p, list, ", ...", NULL) : list;
+}
+
 /* " (did you mean 'X'?)" for near, or "". */
 static const char *typo_hint(apr_pool_t *p, const char *near)
 {
@@ -238,25 +252,19 @@ static const char *app_suggestion(apr_pool_t *p,
                                   const char *name)
 {
     apr_array_header_t *names = app_names(p, conf, NULL);
-    const char *near, *list;
-    int i;
+    const char *const *elts = (const char *const *)names->elts;
+    const char *near;
 
     if (!names->nelts) {
         return " (none is defined)";
     }
-    near = nearest_name(name, (const char *const *)names->elts,
-                        names->nelts);
+    near = nearest_name(name, elts, names->nelts);
     if (near) {
         return typo_hint(p, near);
     }
-    list = APR_ARRAY_IDX(names, 0, const char *);
-    for (i = 1; i < names->nelts && i < PA_SUGGEST_LIST; i++) {
-        list = apr_pstrcat(p, list, ", ", APR_ARRAY_IDX(names, i,
-                                                        const char *), NULL);
-    }
-    return apr_pstrcat(p, " (defined: ", list,
-                       names->nelts > PA_SUGGEST_LIST ? ", ..." : "", ")",
-                       NULL);
+    return apr_pstrcat(p, " (defined: ", name_list(p, elts, names->nelts,
+                                                   PA_SUGGEST_LIST),
+                       ")", NULL);
 }
 
 const char *pa_app_what(apr_pool_t *p, const pa_app_t *app)
@@ -595,7 +603,7 @@ static const char *const app_key_names[] = {
 static const char *unknown_key(apr_pool_t *p, const char *key, int scripts)
 {
     const char *names[sizeof(app_key_names) / sizeof(app_key_names[0]) + 1];
-    const char *near, *list;
+    const char *near;
     int i, n = 0;
 
     for (i = 0; i < (int)(sizeof(app_key_names) / sizeof(*app_key_names));
@@ -608,14 +616,10 @@ static const char *unknown_key(apr_pool_t *p, const char *key, int scripts)
         names[n++] = "new-programs";
     }
     near = nearest_name(key, names, n);
-    list = names[0];
-    for (i = 1; i < n; i++) {
-        list = apr_pstrcat(p, list, ", ", names[i], NULL);
-    }
     return apr_pstrcat(p, "unknown key '", key, "'",
                        near ? apr_pstrcat(p, ": did you mean '", near, "'?",
                                           NULL) : "",
-                       " (known: ", list, ")", NULL);
+                       " (known: ", name_list(p, names, n, n), ")", NULL);
 }
 
 static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
@@ -1375,8 +1379,7 @@ static const char *cmd_prefork_app_alias(cmd_parms *cmd, void *dummy,
         }
         /* The first line that covers a path wins (as mod_alias warns of
          * an Alias an earlier one overlaps). */
-        if (alias->len < len && !strncmp(alias->path, path, alias->len)
-            && path[alias->len] == '/') {
+        if (pa_path_covers(alias->path, alias->len, path)) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0,
                          cmd->server, PALOGNO(00032) "%s:%d: PreforkAppAlias "
                          "%s will never be used: %s (%s:%d) covers it (the "
@@ -2255,9 +2258,8 @@ static void warn_mapped_first(handler_walk_t *w, const pa_alias_t *a,
         while (len && m->path[len - 1] == '/') {
             len--;
         }
-        if ((m->vhost && m->vhost != vhost) || len > a->len
-            || strncmp(m->path, a->path, len)
-            || (a->path[len] != '\0' && a->path[len] != '/')) {
+        if ((m->vhost && m->vhost != vhost)
+            || !pa_path_covers(m->path, len, a->path)) {
             continue;
         }
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, w->s,
@@ -2614,16 +2616,20 @@ static const char *zone_hint(apr_pool_t *p, const pa_server_conf_t *conf,
 {
     const char **names = apr_palloc(p, (conf->zones->nelts + 1)
                                        * sizeof(*names));
+    const char *near;
     int i;
 
     for (i = 0; i < conf->zones->nelts; i++) {
         names[i] = APR_ARRAY_IDX(conf->zones, i, pa_cache_zone_t *)->name;
-        if (!strcasecmp(names[i], name)) {
-            return apr_pstrcat(p, " (zone names are told apart by case: "
-                               "there is '", names[i], "')", NULL);
-        }
     }
-    return typo_hint(p, nearest_name(name, names, conf->zones->nelts));
+    /* (The distance leaves case aside: a name that differs in case alone
+     * is the nearest.) */
+    near = nearest_name(name, names, conf->zones->nelts);
+    if (near && !strcasecmp(near, name)) {
+        return apr_pstrcat(p, " (zone names are told apart by case: "
+                           "there is '", near, "')", NULL);
+    }
+    return typo_hint(p, near);
 }
 
 /* The largest H2MaxWorkers anywhere in the tree (-1: none). Any section's
