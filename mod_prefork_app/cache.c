@@ -1155,6 +1155,8 @@ static int admin_no_store(const request_rec *r)
     return r->no_cache || apr_table_get(r->subprocess_env, "no-cache");
 }
 
+static void notes_done(request_rec *r, pa_cache_save_t *ctx);
+
 static apr_status_t save_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 {
     request_rec *r = f->r;
@@ -1180,11 +1182,9 @@ static apr_status_t save_filter(ap_filter_t *f, apr_bucket_brigade *bb)
                    || (ctx->app->protocol != PA_PROTO_FASTCGI
                        && !apr_table_get(ctx->headers, "Content-Length"))
                    ? 0 : response_ttl(r, ctx->headers);
-        if (!ctx->ttl) {
-            ap_remove_output_filter(f);
-            return ap_pass_brigade(f->next, bb);
+        if (ctx->ttl) {
+            apr_table_setn(r->headers_out, PA_CACHE_STATUS_HEADER, "MISS");
         }
-        apr_table_setn(r->headers_out, PA_CACHE_STATUS_HEADER, "MISS");
     }
     for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb) && ctx->ttl;
          b = APR_BUCKET_NEXT(b)) {
@@ -1225,6 +1225,8 @@ static apr_status_t save_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         ctx->len += n;
     }
     if (!ctx->ttl) {
+        /* Stored, or known not to be: before the client has the end. */
+        notes_done(r, ctx);
         ap_remove_output_filter(f);
     }
     return ap_pass_brigade(f->next, bb);
@@ -1499,6 +1501,24 @@ static apr_status_t fill_end(void *data)
     return APR_SUCCESS;
 }
 
+/* The notes the request holds (the refresh of a stale copy, the fetch
+ * cache-lock='s waiters wait for) end once its answer is stored or known
+ * not to be, before its client has the end of it: a client that asks again
+ * at once, and the waiters, find what it left (the fresh copy, the stale
+ * one kept for an error, or neither), and a slow client holds nobody up.
+ * Its pool's cleanup ends them otherwise (a reply cut off, say). */
+static void notes_done(request_rec *r, pa_cache_save_t *ctx)
+{
+    if (ctx->refresh) {
+        apr_pool_cleanup_run(r->pool, ctx, refresh_end);
+        ctx->refresh = NULL;
+    }
+    if (ctx->fill) {
+        apr_pool_cleanup_run(r->pool, ctx, fill_end);
+        ctx->fill = NULL;
+    }
+}
+
 /* The pid in a fetch note (its value), if that process is gone: an httpd
  * child killed in the middle of a fetch (a crash elsewhere, the OOM
  * killer) never ends it, and its note would hold the page's misses for
@@ -1765,22 +1785,28 @@ int pa_cache_stale_on_error(request_rec *r, pa_cache_save_t *lookup,
     int rc;
 
     if (!pa_cache_can_stand_in(lookup)) {
+        if (lookup) {
+            notes_done(r, lookup);      /* the error goes out, unstored */
+        }
         return DECLINED;
     }
     /* The error's Retry-After (a 503's) and type are not the page's. */
     retry = apr_table_get(r->err_headers_out, "Retry-After");
     apr_table_unset(r->err_headers_out, "Retry-After");
     r->content_type = NULL;
-    /* Not stored again (the cache's filter lets a stale hit pass), nor
-     * dropped when a refresh this request took ends (keep, below). */
+    /* Not stored again (the cache's filter lets a stale hit pass, and ends
+     * the request's notes as it does), nor dropped with a refresh this
+     * request took: kept. */
+    lookup->keep = 1;
     rc = emit(r, lookup, lookup->fallback, PA_CACHE_STALE_IF_ERROR);
     if (rc == DECLINED) {
+        lookup->keep = 0;
+        notes_done(r, lookup);
         if (retry) {
             apr_table_setn(r->err_headers_out, "Retry-After", retry);
         }
         return DECLINED;
     }
-    lookup->keep = 1;
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PALOGNO(00611)
                   "app %s: answered with a stale copy from cache zone %s "
                   "instead of a %d (stale-if-error)",

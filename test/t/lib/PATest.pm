@@ -476,13 +476,13 @@ sub counter { my $a = $_[0]->app($_[1]); $a ? $a->{counters}{$_[2]} : undef }
 # nothing until read_reply(), with a small receive buffer, so that what
 # httpd cannot send stays with httpd. 64 KB, not less: on loopback (an MSS
 # of 64 KB) a smaller window reopens only on the sender's persist timer,
-# and read_reply() took 10 s for 600 KB.
+# and read_reply() took 10 s for 600 KB. Host: localhost, or the one given.
 sub slow_client {
-    my ($self, $path) = @_;
+    my ($self, $path, $host) = @_;
     my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $self->{port},
                                   Timeout => 60) or die "connect: $!";
     setsockopt($s, Socket::SOL_SOCKET(), Socket::SO_RCVBUF(), 65536);
-    print $s "GET $path HTTP/1.0\r\nHost: localhost\r\n\r\n";
+    print $s "GET $path HTTP/1.0\r\nHost: " . ($host // 'localhost') . "\r\n\r\n";
     return $s;
 }
 # Then all of its reply: (status, body); what came within 60 s.
