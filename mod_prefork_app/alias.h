@@ -11,6 +11,18 @@
 
 #include "mod_prefork_app.h"
 
+/* The length of the URL path without its trailing '/'s ("/" is 0): the
+ * prefix pa_path_covers() takes. */
+static APR_INLINE apr_size_t pa_path_len(const char *path)
+{
+    apr_size_t len = strlen(path);
+
+    while (len && path[len - 1] == '/') {
+        len--;
+    }
+    return len;
+}
+
 /* Whether the URL path prefix (its first len bytes, no trailing '/')
  * covers path: path is it, or it followed by '/'. The request's mapping
  * and the configuration's warnings (PA00032, PA00033) share it. */

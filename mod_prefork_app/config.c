@@ -1358,7 +1358,7 @@ static const char *cmd_prefork_app_alias(cmd_parms *cmd, void *dummy,
 {
     pa_server_conf_t *conf = ap_get_module_config(cmd->server->module_config,
                                                   &prefork_app_module);
-    apr_size_t len = strlen(path);
+    apr_size_t len = pa_path_len(path);
     pa_alias_t *alias;
     int i;
 
@@ -1366,9 +1366,6 @@ static const char *cmd_prefork_app_alias(cmd_parms *cmd, void *dummy,
         return apr_psprintf(cmd->pool, "PreforkAppAlias %s: the URL path must "
                             "begin with '/' and have no query or fragment "
                             "('?', '#')", path);
-    }
-    while (len && path[len - 1] == '/') {
-        len--;
     }
     for (i = 0; i < conf->aliases->nelts; i++) {
         alias = APR_ARRAY_IDX(conf->aliases, i, pa_alias_t *);
@@ -1657,6 +1654,7 @@ typedef struct url_mapper_t {
     const ap_directive_t *d;
     server_rec *vhost;          /* NULL: the main server's, every host's */
     const char *path;
+    apr_size_t len;             /* pa_path_len() */
 } url_mapper_t;
 
 /* d's URL path if it is a server's or host's mapping line that takes the
@@ -2224,6 +2222,7 @@ static int check_handlers(handler_walk_t *w, const ap_directive_t *d,
             m->d = d;
             m->vhost = vhost;
             m->path = mapped;
+            m->len = pa_path_len(mapped);
         }
         if (!strcasecmp(d->directive, "<VirtualHost")) {
             /* (Not found, it counts as the main server's: no binding.) */
@@ -2253,13 +2252,9 @@ static void warn_mapped_first(handler_walk_t *w, const pa_alias_t *a,
 
     for (i = 0; i < w->mappers->nelts; i++) {
         const url_mapper_t *m = &APR_ARRAY_IDX(w->mappers, i, url_mapper_t);
-        apr_size_t len = strlen(m->path);
 
-        while (len && m->path[len - 1] == '/') {
-            len--;
-        }
         if ((m->vhost && m->vhost != vhost)
-            || !pa_path_covers(m->path, len, a->path)) {
+            || !pa_path_covers(m->path, m->len, a->path)) {
             continue;
         }
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, w->s,
