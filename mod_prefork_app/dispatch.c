@@ -1572,8 +1572,10 @@ static void worker_eof(pa_req_t *q)
     else if (!q->headers_done) {
         broken(q, PA_BAD_HEADERS, "the reply ended within its header block");
     }
-    else if (!ended_short(q)) {
-        on_end(q, 0);                   /* SCGI: EOF ends the reply */
+    else if (q->discard || !ended_short(q)) {
+        /* SCGI: EOF ends the reply. A body being dropped (a redirect, an
+         * X-Sendfile) may well promise a length it does not send. */
+        on_end(q, 0);
         if (!APR_BRIGADE_EMPTY(q->out)) {
             pass(q, 0);
         }

@@ -15,7 +15,7 @@ use Cwd qw(abs_path);
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 53;
+plan tests => 60;
 
 my $echo = app_path('echo');
 my $files = File::Temp->newdir('pa-sfXXXX', TMPDIR => 1);
@@ -112,6 +112,21 @@ for my $p ([ '/ssf/x', 'SCGI' ], [ '/gsf/x', 'CGI' ]) {
     is("$r->{status} $r->{content}", "200 $small", "$p->[1]: the file");
     ok(!exists $r->{headers}{'x-sendfile'}, "$p->[1]: the header does not reach the client");
 }
+
+# An answer whose body is dropped may promise the length of the one that
+# replaces it and send none (Flask's send_file with use_x_sendfile): that is
+# not a reply cut short, whatever the protocol, and its worker stays.
+my $len = length $small;
+for my $p ([ '/sf/x', 'FastCGI' ], [ '/ssf/x', 'SCGI' ], [ '/gsf/x', 'CGI' ]) {
+    $r = ask($p->[0], "$files/a.txt", query => "&header2=Content-Length:$len&nobody=1");
+    is("$r->{status} $r->{content}", "200 $small", "$p->[1]: X-Sendfile with the file's Content-Length and no body: the file");
+    $r = HTTP::Tiny->new(max_redirect => 0)->get($h->url("$p->[0]?redirect=http://example.org/there&header=Content-Length:5&nobody=1"));
+    is("$r->{status} " . ($r->{headers}{location} // ''), '302 http://example.org/there',
+       "$p->[1]: a Location URL with a Content-Length and no body: 302");
+}
+my $pid = ($h->get('/ssf/plain?whoami=1')->{content} =~ /^pid=(\d+)/)[0];
+ask('/ssf/x', "$files/a.txt", query => "&header2=Content-Length:$len&nobody=1");
+is(($h->get('/ssf/plain?whoami=1')->{content} =~ /^pid=(\d+)/)[0], $pid, 'SCGI: ... its worker is not replaced for it');
 
 # The app's own body beside the header (a large one too) is read and
 # dropped: its workers stay clean for the next requests.
