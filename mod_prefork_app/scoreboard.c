@@ -143,8 +143,11 @@ const char *pa_sb_socket_path(apr_pool_t *p, pa_sb_t *sb, const pa_app_t *app,
  * single stores, so they are the truth; the queue length is derived. A BUSY
  * slot half-claimed by the dead holder (client_pid 0 or dead) is taken back
  * by the manager's dead-claimant check; one it was handing to a live
- * waiter (client_pid that waiter's) is stopped here: its worker may hold
- * part of the waiter's request, and the waiter, not granted, waits on. */
+ * waiter (client_pid that waiter's) is stopped here if that waiter still
+ * waits: its worker may hold part of the waiter's request, and the waiter,
+ * not granted, waits on. A waiter's record leaves WAITING only under the
+ * lock, so any other state means the grant was made (and the waiter,
+ * which takes it without the lock, may be using the worker already). */
 static void pa_sb_repair_locked(pa_sb_t *sb, pa_sb_app_t *a)
 {
     pa_sb_layout_t *l = pa_sb_layout(sb, a);
@@ -152,7 +155,7 @@ static void pa_sb_repair_locked(pa_sb_t *sb, pa_sb_app_t *a)
 
     a->handoff_slot = 0;
     if (s && s <= l->nslots && w && w <= l->nwaiters
-        && l->waiters[w - 1].state != PA_WAIT_GRANTED) {
+        && l->waiters[w - 1].state == PA_WAIT_WAITING) {
         pa_slot_t *slot = &l->slots[s - 1];
 
         slot->client_pid = 0;

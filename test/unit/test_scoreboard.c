@@ -1199,6 +1199,40 @@ static void test_handoff_holder_killed(void **state)
     assert_int_equal(f->a->queue_len, 0);
 }
 
+/* A holder killed just after its GRANTED store (before it cleared the
+ * hand-off's mark), once the waiter took its grant without the lock (its
+ * record FREE again) and serves its request on the worker: the repair
+ * leaves that worker alone. */
+static void test_handoff_holder_killed_after_grant(void **state)
+{
+    fixture_t *f = *state;
+    pa_slot_t *slot = pa_sb_slot(f->sb, f->a, 0);
+    pa_claim_t c;
+    pid_t kid;
+    int st;
+
+    f->a->max_requests = 0;
+    worker_up(f, 0, 1000);
+    assert_int_equal(pa_sb_claim(f->sb, 0, "a", 0, &c, NULL, NULL, NULL, 0),
+                     APR_SUCCESS);      /* as the waiter that took it */
+    kid = fork();
+    if (kid == 0) {
+        pa_sb_lock(f->sb, f->a);
+        f->a->handoff_waiter = 1;       /* record 0: FREE, its grant taken */
+        f->a->handoff_slot = 1;
+        _exit(0);
+    }
+    assert_int_equal(waitpid(kid, &st, 0), kid);
+    pa_sb_lock(f->sb, f->a);            /* repairs */
+    assert_int_equal(f->a->handoff_slot, 0);
+    assert_int_equal(slot->state, PA_SLOT_BUSY);
+    assert_int_equal(slot->client_pid, getpid());
+    assert_int_equal(slot->retire, PA_RETIRE_NONE);
+    pa_sb_unlock(f->sb, f->a);
+    pa_sb_release(f->sb, &c, PA_RELEASE_OK, NULL, NULL);
+    assert_int_equal(slot->state, PA_SLOT_IDLE);
+}
+
 static void test_record(void **state)
 {
     fixture_t *f = *state;
@@ -1601,6 +1635,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_record, setup, teardown),
         cmocka_unit_test_setup_teardown(test_record_new_second, setup, teardown),
         cmocka_unit_test_setup_teardown(test_handoff_holder_killed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_handoff_holder_killed_after_grant, setup, teardown),
         cmocka_unit_test(test_loud),
         cmocka_unit_test_setup_teardown(test_conn_kept_shared, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conn_service_ignores_garbage, setup, teardown),
