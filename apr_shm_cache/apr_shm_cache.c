@@ -286,6 +286,14 @@ static int shc_lock_wait(shc_header_t *hdr)
     return rv;
 }
 
+/* Under the lock, before a change: a holder that dies from here on leaves
+ * the index to be rebuilt. Full barrier: the word is set before any change
+ * is stored. */
+static void mark_dirty(apr_shm_cache_t *c)
+{
+    __atomic_store_n(&c->hdr->dirty, 1, __ATOMIC_SEQ_CST);
+}
+
 static apr_status_t shc_lock(apr_shm_cache_t *c, int writing)
 {
     shc_header_t *hdr = c->hdr;
@@ -332,8 +340,7 @@ static apr_status_t shc_lock(apr_shm_cache_t *c, int writing)
         return APR_FROM_OS_ERROR(rv);
     }
     if (writing) {
-        /* Full barrier: the word is set before any change is stored. */
-        __atomic_store_n(&hdr->dirty, 1, __ATOMIC_SEQ_CST);
+        mark_dirty(c);
     }
     return APR_SUCCESS;
 }
@@ -466,7 +473,8 @@ static int tags_evict(apr_shm_cache_t *c, const char *const *tags,
         if (!e) {
             return 0;
         }
-        shc_entry_remove(c, e, SHC_WHY_EVICT);
+        shc_entry_remove(c, e, e->expires && e->expires <= apr_time_now()
+                               ? SHC_WHY_EXPIRE : SHC_WHY_EVICT);
         if (c->hdr->tag_free && tags_acquire(c, tags, ntags, ids)) {
             return 1;
         }
@@ -555,21 +563,28 @@ static shc_entry_t *find_locked(apr_shm_cache_t *c, const char *key,
 }
 
 /* Finds a live entry; an expired or damaged one is removed on the way
- * (the caller holds the lock as a writer). */
+ * (the caller holds the lock; a reader's hold becomes a writer's then). */
 static shc_entry_t *find_live(apr_shm_cache_t *c, const char *key,
                               apr_size_t klen, apr_uint32_t h)
 {
     shc_entry_t *e = find_locked(c, key, klen, h);
+    shc_why_e why;
 
-    if (e && e->expires && e->expires <= apr_time_now()) {
-        shc_entry_remove(c, e, SHC_WHY_EXPIRE);
+    if (!e) {
         return NULL;
     }
-    if (e && e->sum != entry_sum(e)) {
-        shc_entry_remove(c, e, SHC_WHY_EVICT);
-        return NULL;
+    if (e->expires && e->expires <= apr_time_now()) {
+        why = SHC_WHY_EXPIRE;
     }
-    return e;
+    else if (e->sum != entry_sum(e)) {
+        why = SHC_WHY_EVICT;
+    }
+    else {
+        return e;
+    }
+    mark_dirty(c);
+    shc_entry_remove(c, e, why);
+    return NULL;
 }
 
 /* Lock-free lookup.  Returns 1 (hit, copied), 0 (miss), or -1 when the
@@ -718,6 +733,7 @@ static apr_status_t handle_init(apr_shm_cache_t **cache, apr_shm_t *shm,
     apr_shm_cache_t *c = apr_pcalloc(pool, sizeof(*c));
 #ifdef APR_SHM_CACHE_TESTING
     const char *kill = getenv("APR_SHM_CACHE_TEST_KILL_IN_SET");
+    const char *kill_get = getenv("APR_SHM_CACHE_TEST_KILL_IN_GET");
 #endif
     apr_status_t rv;
 
@@ -735,6 +751,7 @@ static apr_status_t handle_init(apr_shm_cache_t **cache, apr_shm_t *shm,
 #ifdef APR_SHM_CACHE_TESTING
     c->test_kill = !kill ? 0 : *kill == '1' ? SIGKILL
                    : !strcmp(kill, "stop") ? SIGSTOP : 0;
+    c->test_kill_get = kill_get && *kill_get == '1';
 #endif
     rv = apr_pool_create(&c->rmm_pool, pool);
     *cache = c;
@@ -1063,12 +1080,19 @@ static apr_status_t get_entry(apr_shm_cache_t *c, const char *key,
     h = shc_hash(key, klen, c->seed);
     r = read_optimistic(c, key, klen, h, &buf, &bufsize, &vlen, &ver, pool);
     if (r < 0) {
-        if ((rv = shc_lock(c, 1)) != APR_SUCCESS) {
+        /* A reader's hold: a holder killed here before any change leaves
+         * the zone as it was (find_live() marks a removal). */
+        if ((rv = shc_lock(c, 0)) != APR_SUCCESS) {
             if (counted) {
                 count_get(c, 0);
             }
             return rv;
         }
+#ifdef APR_SHM_CACHE_TESTING
+        if (c->test_kill_get) {
+            raise(SIGKILL);     /* test hook: die holding a reader's lock */
+        }
+#endif
         e = find_live(c, key, klen, h);
         if (e) {
             vlen = e->vlen;
@@ -1397,6 +1421,7 @@ static apr_status_t count_by(apr_shm_cache_t *c, const char *key,
             e->vlen = (apr_uint32_t)nlen;
             e->sum = entry_sum(e);
             e->version = c->hdr->next_version++;
+            shc_access_set(c, shc_off(c, e));   /* a use, as a get is */
         }
         else if ((cls = shc_slab_class(c->hdr, need)) < 0) {
             rv = APR_SHM_CACHE_ETOOBIG;

@@ -19,7 +19,12 @@
  * stripe, and a reader retries (or falls back to the mutex) when the word
  * moved under it.  If a process dies holding the mutex in the middle of a
  * change, the next locker sees EOWNERDEAD, finds the write-in-progress
- * word set and clears the cache; a torn entry is never returned.  If a
+ * word set and clears the cache; a torn entry is never returned (one that
+ * dies holding it for a read, or before its change began, costs nothing).
+ * The kernel releases a dead holder's mutex only if the segment is still
+ * mapped when it dies: detach or destroy a handle (or clean its pool, as
+ * apr_terminate() at exit() does) only once no call of another thread of
+ * the process is using it.  If a
  * process holds it without dying (stopped by SIGSTOP or a debugger), a
  * locker waits at most APR_SHM_CACHE_LOCK_TIMEOUT (on the monotonic clock
  * with glibc 2.30 or later: setting the system's clock does not stretch
@@ -432,7 +437,9 @@ APR_DECLARE(apr_status_t) apr_shm_cache_delete(apr_shm_cache_t *cache,
 
 /**
  * Add @a delta to a value that holds a decimal integer (like "42" or
- * "-7"), atomically.  TTL and tags of the entry are kept.
+ * "-7"), atomically.  TTL and tags of the entry are kept.  It counts as a
+ * use of the entry, as a get does: a counter only ever incremented is not
+ * evicted before entries nobody reads.
  * @param cache The zone
  * @param key The key
  * @param delta The amount to add

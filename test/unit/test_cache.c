@@ -498,6 +498,42 @@ static void test_tags_of_expired(void **state)
     apr_pool_destroy(p);
 }
 
+/* Tagged entries that expired since the last sweep (at most one a
+ * second) and are dropped to free their tag records are expirations, not
+ * evictions. */
+static void test_tags_of_expired_since_sweep(void **state)
+{
+    apr_shm_cache_t *c;
+    apr_pool_t *p;
+    const char *tag;
+    int i;
+
+    apr_pool_create(&p, NULL);
+    assert_int_equal(apr_shm_cache_create(&c, 1024 * 1024, NULL, p),
+                     APR_SUCCESS);
+    for (i = 0; i < 64; i++) {
+        tag = apr_psprintf(p, "t%d", i);
+        assert_int_equal(apr_shm_cache_set_tagged(
+                             c, apr_psprintf(p, "k%d", i), "v", 1,
+                             apr_time_from_msec(i < 32 ? 50 : 250), &tag, 1),
+                         APR_SUCCESS);
+    }
+    apr_sleep(apr_time_from_msec(100));
+    tag = "first";                      /* a sweep frees the first 32 */
+    assert_int_equal(apr_shm_cache_set_tagged(c, "a", "v", 1, 0, &tag, 1),
+                     APR_SUCCESS);
+    apr_sleep(apr_time_from_msec(250));
+    for (i = 0; i < 32; i++) {          /* the last needs one more record */
+        tag = apr_psprintf(p, "n%d", i);
+        assert_int_equal(apr_shm_cache_set_tagged(
+                             c, apr_psprintf(p, "n%d", i), "v", 1, 0, &tag,
+                             1), APR_SUCCESS);
+    }
+    assert_int_equal(stats_of(c).evictions, 0);
+    assert_true(stats_of(c).expirations >= 33);
+    apr_pool_destroy(p);
+}
+
 static void test_clear(void **state)
 {
     fixture_t *f = *state;
@@ -1560,6 +1596,57 @@ static void test_crash_while_locked(void **state)
     apr_pool_destroy(p);
 }
 
+/* A process killed holding the lock for a read (a get that found its entry
+ * expired) had changed nothing: the zone keeps its entries. */
+static void test_crash_while_reading(void **state)
+{
+    apr_pool_t *p;
+    apr_shm_cache_t *c;
+    apr_shm_cache_stats_t st;
+    const char *name;
+    pid_t pid;
+    int status, i;
+
+    apr_pool_create(&p, NULL);
+    name = seg_name(p);
+    assert_int_equal(apr_shm_cache_create(&c, 1024 * 1024, name, p),
+                     APR_SUCCESS);
+    for (i = 0; i < 20; i++) {
+        assert_int_equal(apr_shm_cache_set(c, apr_psprintf(p, "pre%d", i),
+                                           "ok", 2, 0), APR_SUCCESS);
+    }
+    assert_int_equal(apr_shm_cache_set(c, "old", "v", 1,
+                                       apr_time_from_msec(20)), APR_SUCCESS);
+    apr_sleep(apr_time_from_msec(40));
+    pid = fork();
+    if (pid == 0) {
+        apr_pool_t *cp;
+        apr_shm_cache_t *a;
+        void *val;
+
+        apr_pool_create(&cp, NULL);
+        setenv("APR_SHM_CACHE_TEST_KILL_IN_GET", "1", 1);
+        if (apr_shm_cache_attach(&a, name, cp) != APR_SUCCESS) {
+            _exit(1);
+        }
+        apr_shm_cache_get(a, "old", &val, NULL, NULL, cp);
+        _exit(2);                  /* not reached: the hook kills us */
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), SIGKILL);
+
+    assert_int_equal(apr_shm_cache_set(c, "post", "fine", 4, 0),
+                     APR_SUCCESS);     /* takes the lock: recovers */
+    st = stats_of(c);
+    assert_int_equal(st.recoveries, 1);
+    assert_int_equal(st.clears, 0);
+    check_value(c, "pre0", "ok", p);
+    check_value(c, "pre19", "ok", p);
+    check_value(c, "post", "fine", p);
+    apr_pool_destroy(p);
+}
+
 /* A child that attaches to name and stops in the middle of setting key to
  * val, holding the lock; SIGCONT lets it finish. */
 static pid_t stopped_holder(const char *name, const char *key,
@@ -1849,6 +1936,33 @@ static void test_eviction_lru(void **state)
     check_value(c, key, apr_pstrmemdup(p, val, sizeof(val)), p);
     fill_key(key, sizeof(key), 2);
     check_value(c, key, apr_pstrmemdup(p, val, sizeof(val)), p);
+    apr_pool_destroy(p);
+}
+
+/* A counter only ever incremented is in use: it outlives the entries
+ * stored around it that are never read again. */
+static void test_eviction_spares_counter(void **state)
+{
+    apr_pool_t *p;
+    apr_shm_cache_t *c;
+    apr_int64_t v = 0;
+    char key[32], val[100];
+    int i, n = 5000;
+
+    memset(val, 'v', sizeof(val));
+    apr_pool_create(&p, NULL);
+    assert_int_equal(apr_shm_cache_create(&c, APR_SHM_CACHE_MIN_SIZE, NULL, p),
+                     APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_set(c, "hits", "0", 1, 0), APR_SUCCESS);
+    for (i = 0; i < n; i++) {
+        fill_key(key, sizeof(key), i);
+        assert_int_equal(apr_shm_cache_set(c, key, val, sizeof(val), 0),
+                         APR_SUCCESS);
+        assert_int_equal(apr_shm_cache_incr(c, "hits", 1, &v), APR_SUCCESS);
+    }
+    assert_true(stats_of(c).evictions > 0);
+    assert_int_equal(v, n);
+    check_value(c, "hits", apr_psprintf(p, "%d", n), p);
     apr_pool_destroy(p);
 }
 
@@ -2485,6 +2599,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_tags, setup_anon, teardown),
         cmocka_unit_test(test_tag_table_full),
         cmocka_unit_test(test_tags_of_expired),
+        cmocka_unit_test(test_tags_of_expired_since_sweep),
         cmocka_unit_test_setup_teardown(test_clear, setup_anon, teardown),
         cmocka_unit_test_setup_teardown(test_iterate, setup_anon, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, setup_anon, teardown),
@@ -2504,10 +2619,12 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_multiprocess),
         cmocka_unit_test_setup_teardown(test_threads, setup_anon, teardown),
         cmocka_unit_test(test_crash_while_locked),
+        cmocka_unit_test(test_crash_while_reading),
         cmocka_unit_test(test_stopped_while_locked),
         cmocka_unit_test(test_lock_wait_clock_set_back),
         cmocka_unit_test(test_stuck_window_ends),
         cmocka_unit_test(test_eviction_lru),
+        cmocka_unit_test(test_eviction_spares_counter),
         cmocka_unit_test(test_eviction_other_class),
         cmocka_unit_test(test_expired_give_pages),
         cmocka_unit_test(test_dead_page_before_live),
