@@ -1061,6 +1061,11 @@ static int authorizer_answered(pa_req_t *q)
     request_rec *r = q->r;
     int status = r->status;
 
+    if (status == HTTP_OK && apr_table_get(r->headers_out, "Location")) {
+        /* A CGI redirect (Location and no Status: to a login page): a
+         * refusal, never a pass (mod_fcgid refuses it too). */
+        status = r->status = HTTP_MOVED_TEMPORARILY;
+    }
     if (status != HTTP_OK && q->role == PA_ROLE_AUTH_REPLY) {
         return 0;
     }

@@ -16,7 +16,7 @@ use HTTP::Tiny ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 75;
+plan tests => 79;
 
 my $echo = app_path('echo');
 
@@ -156,6 +156,14 @@ $r = HTTP::Tiny->new(timeout => 60, max_redirect => 0)->request('GET', $h->url('
     { headers => { 'X-Authorizer' => 'status=302&header=Location:http://login.example/' } });
 is($r->{status}, 302, 'a redirect to a login page');
 is($r->{headers}{location}, 'http://login.example/', '... to where it says');
+# A CGI redirect (Location and no Status) is a refusal too, never a pass:
+# the client is sent where it says.
+for my $to ('http://login.example/sso', '/login') {
+    $r = HTTP::Tiny->new(timeout => 60, max_redirect => 0)->request('GET', $h->url('/app/x'),
+        { headers => { 'X-Authorizer' => "redirect=$to" } });
+    is("$r->{status} " . ($r->{headers}{location} // ''), "302 $to", "Location: $to and no Status: refused, a 302 there");
+    unlike($r->{content} // '', qr/FCGI_ROLE=RESPONDER/, '... and the app behind it is not asked');
+}
 
 # mod_headers: a refusal gets what httpd's own error pages get ("Header
 # always": HSTS, CSP), not the handler's "Header set".
@@ -254,7 +262,7 @@ like(PATest::error_log_since($off, $h->log_file), qr/PA00403: norole: worker pid
      '... and the log line says so');
 
 my $app = $h->app('auth');
-is(join(' ', map { $app->{counters}{"authorizer_$_"} // '-' } qw(granted refused)), '13 10',
-   'the status page counts the 13 requests the authorizer let through and the 10 it refused (not those it failed)');
+is(join(' ', map { $app->{counters}{"authorizer_$_"} // '-' } qw(granted refused)), '13 12',
+   'the status page counts the 13 requests the authorizer let through and the 12 it refused (not those it failed)');
 is($h->app('app')->{counters}{authorizer_refused}, 0, "... and nothing for the app behind it");
 ok($h->stop, 'httpd stops');

@@ -20,7 +20,7 @@ use MIME::Base64 ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 48;
+plan tests => 50;
 
 my $echo = app_path('echo');
 my $lib = libexecdir();
@@ -137,6 +137,11 @@ is($r->{status}, 401, 'the app answers 404: 401');
 like(PATest::error_log_since($off, $h->log_file), qr/AH01618: user nobody not found/,
      '... mod_auth_basic logs an unknown user (the next provider would be asked)');
 
+$r = ask('/basic/x', 'redirect=http://login.example/', 'bob:pw');
+is($r->{status}, 401, 'the app answers with a Location and no Status: 401, no login');
+$r = ask('/authz/x', 'redirect=/login');
+is($r->{status}, 403, 'Require prefork-app, the app answers with a Location and no Status: 403');
+
 $r = ask('/basic/x', 'die=always', 'bob:pw');
 is($r->{status}, 500, 'the app fails: 500, not a pass');
 $off = PATest::error_log_offset($h->log_file);
@@ -191,7 +196,7 @@ is($r->{status}, 200, 'RequireAny (an address that is not ours, the app): the ap
 $r = ask('/either/x', 'status=403');
 is($r->{status}, 403, '... the app refuses: nothing grants, 403');
 
-is(join(' ', map { counter('auth', "authorizer_$_") } qw(granted refused)), '7 6',
+is(join(' ', map { counter('auth', "authorizer_$_") } qw(granted refused)), '7 8',
    'the status page counts what the app let through and refused');
 
 ok($h->stop, 'httpd stops');
