@@ -7,7 +7,6 @@
 #include "http_request.h"
 #include "util_filter.h"
 #include "apr_buckets.h"
-#include "apr_portable.h"
 #include "apr_strings.h"
 
 #include <errno.h>
@@ -53,11 +52,6 @@ static int allowed(const pa_app_t *app, const char *real)
     return 0;
 }
 
-static apr_status_t close_file(void *f)
-{
-    return apr_file_close(f);
-}
-
 /* Opens path for r, if it is a regular file below the app's directories:
  * what the opened descriptor is, not what the name was a moment before (a
  * link swapped in between). Else NULL, and why, and the status. */
@@ -66,10 +60,11 @@ static apr_file_t *open_allowed(request_rec *r, const pa_app_t *app,
                                 int *status)
 {
     char real[PATH_MAX], link[32], err[120];
-    apr_os_file_t fd;
     apr_file_t *f = NULL;
+    apr_status_t rv;
     struct stat st;
     ssize_t n;
+    int fd;
 
     *status = HTTP_BAD_GATEWAY;
     if (path[0] != '/') {
@@ -97,9 +92,6 @@ static apr_file_t *open_allowed(request_rec *r, const pa_app_t *app,
                                                  err, sizeof(err)));
         return NULL;
     }
-    apr_os_file_put(&f, &fd, APR_FOPEN_READ | APR_FOPEN_SENDFILE_ENABLED,
-                    r->pool);
-    apr_pool_cleanup_register(r->pool, f, close_file, apr_pool_cleanup_null);
     apr_snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
     n = readlink(link, real, sizeof(real) - 1);
     if (n > 0) {
@@ -107,12 +99,19 @@ static apr_file_t *open_allowed(request_rec *r, const pa_app_t *app,
     }
     if (n <= 0 || !allowed(app, real)) {
         *why = "not in a directory of x-sendfile= once opened";
-        return NULL;
     }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    else if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         *why = "not a regular file";
-        return NULL;
     }
+    /* The same file again, as a file APR closes: also once the core has
+     * set it aside for a client slow to take it (apr_os_file_put()'s
+     * would be left open then, one descriptor per big download). */
+    else if ((rv = apr_file_open(&f, link, APR_FOPEN_READ
+                                           | APR_FOPEN_SENDFILE_ENABLED,
+                                 APR_OS_DEFAULT, r->pool)) != APR_SUCCESS) {
+        *why = apr_pstrdup(r->pool, apr_strerror(rv, err, sizeof(err)));
+    }
+    close(fd);
     return f;
 }
 

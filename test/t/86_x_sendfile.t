@@ -15,7 +15,7 @@ use Cwd qw(abs_path);
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 60;
+plan tests => 63;
 
 my $echo = app_path('echo');
 my $files = File::Temp->newdir('pa-sfXXXX', TMPDIR => 1);
@@ -99,6 +99,26 @@ is("$r->{status} $r->{headers}{'content-length'} " . length($r->{content} // '')
    'HEAD: the length, no body');
 $r = ask('/sf/x', "$files/big.bin");
 ok($r->{status} == 200 && $r->{content} eq $big, 'a file of 1 MB, whole') or diag("status $r->{status}, " . length($r->{content}) . ' bytes');
+# Big files to clients slow to read them: the core sets the rest of each
+# aside and sends it later; once sent, each file is closed (none stays open
+# in httpd, a descriptor per download).
+# 16 MB, past what a socket's send buffer takes at once (4 MB at most).
+{ open my $fh, '>', "$files/huge.bin" or die $!; truncate $fh, 16 << 20 or die $!; close $fh }
+my $big_real = abs_path("$files/huge.bin");
+sub big_open {
+    my $n = 0;
+    for my $p (map { $_->{pid} } PATest::ps_children($h->pid)) {
+        opendir(my $d, "/proc/$p/fd") or next;
+        $n += grep { (readlink("/proc/$p/fd/$_") // '') eq $big_real } readdir $d;
+    }
+    return $n;
+}
+my @slow = map { $h->slow_client('/sf/x?header=X-Sendfile:' . esc("$files/huge.bin")) } 1 .. 3;
+ok(wait_for(sub { big_open() >= 1 }), 'big files to slow clients: httpd holds them open while it sends');
+my @got = map { [ $h->read_reply($_) ] } @slow;
+is(join(' ', map { "$_->[0]:" . ($_->[1] eq "\0" x (16 << 20) ? 'whole' : length $_->[1]) } @got),
+   '200:whole 200:whole 200:whole', '... each client gets its file whole');
+ok(wait_for(sub { big_open() == 0 }), '... and then none is open in httpd any more') or diag(big_open() . ' still open');
 $r = ask('/sf/x', "$files/sub/b.txt");
 is("$r->{status} $r->{content}", "200 below\n", 'a file in a subdirectory');
 $r = ask('/sf/x', "$files/link-in");
