@@ -1796,10 +1796,11 @@ static int check_auth_app(handler_walk_t *w, const ap_directive_t *d,
     return OK;
 }
 
-/* Whether a <Limit>'s or <LimitExcept>'s arguments ("GET POST>") name GET,
- * which covers HEAD too (method names are case-sensitive there). */
-static int lists_get(const char *args)
+/* Whether a <Limit>'s or <LimitExcept>'s arguments ("GET POST>") name
+ * method (GET covers HEAD too; method names are case-sensitive there). */
+static int lists_method(const char *args, const char *method)
 {
+    apr_size_t len = strlen(method);
     const char *t = args;
 
     while (*t && *t != '>') {
@@ -1809,7 +1810,7 @@ static int lists_get(const char *args)
             t++;
         }
         n = strcspn(t, " \t>");
-        if (n == 3 && !strncmp(t, "GET", 3)) {
+        if (n == len && !strncmp(t, method, len)) {
             return 1;
         }
         t += n;
@@ -1817,21 +1818,23 @@ static int lists_get(const char *args)
     return 0;
 }
 
-/* Whether the directives from d on say who may see the section (a Require,
- * or the older Allow/Deny; also inside a <Limit> that covers GET, the
- * status page's method, or a <LimitExcept> that does not leave it out).
- * Not AuthType: without a Require, httpd 2.4 asks nobody to log in. */
-static int says_who(const ap_directive_t *d)
+/* Whether the directives from d on say who may use the section with
+ * method (a Require, or the older Allow/Deny; also inside a <Limit> that
+ * names it, or a <LimitExcept> that does not leave it out). Not AuthType:
+ * without a Require, httpd 2.4 asks nobody to log in. */
+static int says_who(const ap_directive_t *d, const char *method)
 {
     for (; d; d = d->next) {
         if (!strncasecmp(d->directive, "Require", 7)
             || !strncasecmp(d->directive, "<Require", 8)
             || !strcasecmp(d->directive, "Allow")
             || !strcasecmp(d->directive, "Deny")
-            || (!strcasecmp(d->directive, "<Limit") && lists_get(d->args)
-                && says_who(d->first_child))
+            || (!strcasecmp(d->directive, "<Limit")
+                && lists_method(d->args, method)
+                && says_who(d->first_child, method))
             || (!strcasecmp(d->directive, "<LimitExcept")
-                && !lists_get(d->args) && says_who(d->first_child))) {
+                && !lists_method(d->args, method)
+                && says_who(d->first_child, method))) {
             return 1;
         }
     }
@@ -1847,7 +1850,7 @@ static ap_directive_t *section_first(const ap_directive_t *d)
 /* Whether the section holding d says who may see it. */
 static int section_guarded(const ap_directive_t *d)
 {
-    return says_who(section_first(d));
+    return says_who(section_first(d), "GET");
 }
 
 /* The handler a directive sets: SetHandler's or AddHandler's first word,
@@ -1887,6 +1890,7 @@ static const char *handler_set(apr_pool_t *p, const ap_directive_t *d)
  * the Require, and the marker next to a SetHandler or next to a
  * RewriteRule (an AddHandler's names its extensions). */
 static const char guard_local[] = "local";
+static const char guard_delete[] = "DELETE>";
 static const char placed_by_set[] = PA_PLACED_BY_SET;
 static const char placed_by_other[] = "";
 
@@ -1921,8 +1925,8 @@ static int directory_section(const ap_directive_t *s)
 }
 
 /* Appends NAME ARGS to d's section, as if written at d's line. */
-static void section_add(apr_pool_t *pconf, ap_directive_t *d,
-                        const char *name, const char *args)
+static ap_directive_t *section_add(apr_pool_t *pconf, ap_directive_t *d,
+                                   const char *name, const char *args)
 {
     ap_directive_t *add = apr_pcalloc(pconf, sizeof(*add)), *last;
 
@@ -1934,6 +1938,7 @@ static void section_add(apr_pool_t *pconf, ap_directive_t *d,
     for (last = d; last->next; last = last->next) {
     }
     last->next = add;
+    return add;
 }
 
 static void guard_status(apr_pool_t *pconf, apr_pool_t *ptemp,
@@ -1952,9 +1957,23 @@ static void guard_status(apr_pool_t *pconf, apr_pool_t *ptemp,
                 by = apr_pstrcat(pconf, PA_PLACED_BY_ADD " ", args, NULL);
             }
 
-            if (can_require && set && directory_section(d->parent)
-                && !section_guarded(d)) {
-                section_add(pconf, d, "Require", guard_local);
+            if (can_require && set && directory_section(d->parent)) {
+                if (!section_guarded(d)) {
+                    section_add(pconf, d, "Require", guard_local);
+                }
+                else if (!says_who(section_first(d), "DELETE")) {
+                    /* Its Require is for GET alone (<Limit GET>): the
+                     * DELETE that empties cache zones is local only. */
+                    ap_directive_t *limit = section_add(pconf, d, "<Limit",
+                                                        guard_delete);
+
+                    limit->first_child = apr_pcalloc(pconf, sizeof(*d));
+                    limit->first_child->directive = "Require";
+                    limit->first_child->args = guard_local;
+                    limit->first_child->parent = limit;
+                    limit->first_child->filename = d->filename;
+                    limit->first_child->line_num = d->line_num;
+                }
             }
             if (!section_has(d, by)) {
                 section_add(pconf, d, PA_STATUS_PLACED, by);
@@ -2087,7 +2106,8 @@ static void later_locations(handler_walk_t *w, const ap_directive_t *sec,
     for (; d; d = d->next) {
         if ((!strcasecmp(d->directive, "<Location")
              || !strcasecmp(d->directive, "<LocationMatch"))
-            && says_who(d->first_child) && !merges_authz(d->first_child)
+            && says_who(d->first_child, "GET")
+            && !merges_authz(d->first_child)
             && location_covers(w->ptemp, d, url)) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, w->s,
                          PALOGNO(00190) "%s:%d: %s %s> after the status "

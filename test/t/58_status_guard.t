@@ -11,8 +11,9 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
+use HTTP::Tiny ();
 
-plan tests => 35;
+plan tests => 39;
 
 my $hello = hello_path();
 my $lib = libexecdir();
@@ -78,6 +79,15 @@ PreforkApp guarded "$hello" processes=1
     SetHandler prefork-app-status
     Require all granted
 </Location>
+PreforkAppCache gz 1M
+<Location /limit-get>
+    SetHandler prefork-app-status
+    # (its Require is in the <Limit GET> below)
+    PreforkAppStatusCacheDrop On
+    <Limit GET>
+        Require ip 203.0.113.9
+    </Limit>
+</Location>
 <Directory "$docs/dir">
     SetHandler prefork-app-status
 </Directory>
@@ -104,6 +114,15 @@ is($h->get_host('127.0.0.1', '/by-ip?json', 'X-Forwarded-For: 203.0.113.10')->{s
    '... another does not');
 is($h->get_host('127.0.0.1', '/granted?json', $remote)->{status}, 200,
    'Require all granted: open, as written');
+# A Require in <Limit GET> says nothing of the DELETE that empties cache
+# zones (PreforkAppStatusCacheDrop): that is local only.
+my $del = sub { HTTP::Tiny->new(timeout => 60)->request('DELETE', $h->url('/limit-get?cache=gz'),
+                                                        { headers => { @_ } })->{status} };
+is($h->get_host('127.0.0.1', '/limit-get?json', $remote)->{status}, 200,
+   "Require ip in <Limit GET>: the client it names gets the page");
+is($del->('X-Forwarded-For' => '203.0.113.9'), 403, '... but its DELETE of a cache zone gets 403');
+is($del->('X-Forwarded-For' => '203.0.113.10'), 403, '... as does any other client\'s from elsewhere');
+is($del->(), 200, '... a local client\'s DELETE empties the zone');
 # AuthType without a Require asks nobody to log in: no guard of its own.
 is($h->get_host('127.0.0.1', '/auth-only?json', $remote)->{status}, 403,
    'AuthType alone: 403 from elsewhere (Require local added)');
