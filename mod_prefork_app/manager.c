@@ -2176,6 +2176,21 @@ static void pa_mgr_loop(pa_manager_t *m)
     }
 }
 
+/* Descriptors 0 to 2 open (on /dev/null where httpd had one closed, as
+ * in the foreground with stdin closed): else a worker's socket or output
+ * pipe could take one, and its dup2() onto 0, 1 or 2 in the worker would
+ * be no dup at all, its close-on-exec kept (no socket on fd 0). */
+static void pa_mgr_std_fds(void)
+{
+    int fd;
+
+    while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2) {
+    }
+    if (fd > 2) {
+        close(fd);
+    }
+}
+
 static void pa_mgr_main(pa_sb_t *sb, apr_pool_t *pconf, server_rec *s,
                         pid_t parent)
 {
@@ -2195,6 +2210,7 @@ static void pa_mgr_main(pa_sb_t *sb, apr_pool_t *pconf, server_rec *s,
     close(sb->alive_wr);
     sb->alive_wr = -1;
     ap_close_listeners();
+    pa_mgr_std_fds();
     m.sig_fd = pa_mgr_signals();
     pa_set_title(PA_TITLE, PA_MANAGER_COMM);
     pa_worker_raise_nofile();
