@@ -2,6 +2,7 @@
  * API.  Slab pages and LRU live in slab.c; the layout in shc_private.h.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -9,7 +10,6 @@
 #include <unistd.h>
 #ifdef APR_SHM_CACHE_TESTING
 #include <signal.h>
-#include <stdlib.h>
 #endif
 
 #include "apr_file_info.h"
@@ -1047,6 +1047,45 @@ APR_DECLARE(apr_status_t) apr_shm_cache_detach(apr_shm_cache_t *cache)
     }
     handle_free(cache);
     return apr_shm_detach(cache->shm);
+}
+
+/* The pools of released zones: each keeps APR's cleanup that would remove
+ * its zone's name, so it is never destroyed; listed here (outside it:
+ * APR may take its memory from mmap()), it stays this process's, as
+ * documented, rather than lost. */
+typedef struct released_t {
+    apr_pool_t *pool;
+    apr_allocator_t *allocator;
+    struct released_t *next;
+} released_t;
+static released_t *released;
+
+APR_DECLARE(apr_status_t) apr_shm_cache_release(apr_shm_cache_t *cache)
+{
+    released_t *r;
+    apr_status_t rv;
+
+    if (!cache->shm_pool || getpid() != cache->creator) {
+        return APR_EINVAL;
+    }
+    if (!(r = malloc(sizeof(*r)))) {
+        return APR_ENOMEM;
+    }
+    /* Unmaps; an anonymous segment (no name to find it by) is refused. */
+    if ((rv = apr_shm_detach(cache->shm)) != APR_SUCCESS) {
+        free(r);
+        return rv;
+    }
+    handle_free(cache);
+    apr_pool_cleanup_kill(cache->pool, cache, zone_cleanup);
+    r->pool = cache->shm_pool;
+    r->allocator = apr_pool_allocator_get(cache->shm_pool);
+    r->next = __atomic_load_n(&released, __ATOMIC_RELAXED);
+    while (!__atomic_compare_exchange_n(&released, &r->next, r, 1,
+                                        __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+    }
+    cache->shm_pool = NULL;
+    return APR_SUCCESS;
 }
 
 APR_DECLARE(apr_status_t) apr_shm_cache_destroy(apr_shm_cache_t *cache)

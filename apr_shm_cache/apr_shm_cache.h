@@ -260,6 +260,24 @@ APR_DECLARE(apr_status_t) apr_shm_cache_attach(apr_shm_cache_t **cache,
 APR_DECLARE(apr_status_t) apr_shm_cache_detach(apr_shm_cache_t *cache);
 
 /**
+ * Let go of a named zone made by apr_shm_cache_create() without
+ * destroying it: this process unmaps it and its pool no longer destroys
+ * it, but the name stays, and with it the zone, for every process that
+ * attaches to it, until apr_shm_remove() of the name (or a reboot). For a
+ * creator whose code may be gone before the pool is cleaned, such as an
+ * httpd module (a restart may load it again at another address, and a
+ * pool that outlives one generation must hold no cleanup of its code).
+ * The handle must not be used afterwards; a few KB of it stay allocated
+ * until the process exits.
+ * @param cache A handle from apr_shm_cache_create(), in the process that
+ *        made it
+ * @return APR_SUCCESS; APR_EINVAL for an anonymous zone (which stays as it
+ *         was), a handle from apr_shm_cache_attach() or one inherited
+ *         through fork()
+ */
+APR_DECLARE(apr_status_t) apr_shm_cache_release(apr_shm_cache_t *cache);
+
+/**
  * Destroy a zone: unmap it and remove its name.  Processes still
  * attached keep their mapping until they detach.  Called in another
  * process than the creator (a child that inherited the handle through

@@ -123,13 +123,16 @@ struct pa_cache_save_t {
 
 /* A zone lives as long as httpd's parent, not one generation: a graceful
  * restart keeps what the apps stored (and the old generation's workers, still
- * attached by name, share it with the new one's). Its segment is held by a
- * pool of its own under the process pool, destroyed when a restart drops the
- * zone or changes its size or User, or when httpd exits. Each generation
- * attaches to it afresh, so that the code of this build checks its layout
- * (a restart may load another build of the module); no handle, and no
- * cleanup of ours, is kept across a restart, since httpd reloads the module
- * then and a function pointer kept across one may point nowhere. */
+ * attached by name, share it with the new one's). Its name keeps it (the
+ * parent lets go of the segment it made, apr_shm_cache_release()); the
+ * parent removes the name when a restart drops the zone or changes its size
+ * or User, and when httpd exits (a cleanup of each generation's pconf,
+ * which runs before the module is unloaded). Each generation attaches to
+ * it afresh, so that the code of this build checks its layout (a restart
+ * may load another build of the module); no handle, and no cleanup of
+ * ours, is kept across a restart, since httpd reloads the module then, maybe
+ * at another address, and a function pointer kept across one may point
+ * nowhere. */
 #define PA_ZONES_KEY        "mod_prefork_app-zones"
 /* A zone's segment: PREFIX NAME "." RANDOM "." PID SUFFIX in
  * DefaultRuntimeDir, and its marker (which httpd made it) that name +
@@ -147,22 +150,42 @@ typedef struct pa_zone_kept_t {
     const char *owner;              /* the marker file beside it */
     apr_size_t size;
     uid_t uid;                      /* the User it was made for */
-    apr_pool_t *pool;               /* holds the segment; NULL = none */
-    pid_t maker;                    /* the parent that made it */
+    pid_t maker;                    /* the parent that made it; 0 = none */
     int seen;                       /* configured in this generation */
 } pa_zone_kept_t;
 
-/* The marker goes with its segment (the zone's pool): when the zone is
- * dropped, and at any exit of the parent that made it, a failed reload's
- * included; not in a forked process that cleans the pool up. */
-static apr_status_t zone_marker_remove(void *data)
+/* The segment and its marker go: when a restart drops the zone, and at the
+ * exit of the parent that made it; never in a forked process. */
+static void zone_drop(pa_zone_kept_t *k, apr_pool_t *p)
 {
-    pa_zone_kept_t *k = data;
-
-    if (getpid() == k->maker) {
+    if (k->maker == getpid()) {
+        apr_shm_remove(k->path, p);
         unlink(k->owner);
     }
+    k->maker = 0;
+}
+
+/* On each generation's pconf: at httpd's exit (a failed restart's too,
+ * once pre_config ran), not at a restart, which keeps the zones. */
+static apr_status_t zones_at_exit(void *data)
+{
+    apr_hash_t **kept = ap_retained_data_get(PA_ZONES_KEY);
+    apr_hash_index_t *hi;
+
+    (void)data;
+    if (!kept || ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_EXITING) {
+        return APR_SUCCESS;
+    }
+    for (hi = apr_hash_first(NULL, *kept); hi; hi = apr_hash_next(hi)) {
+        zone_drop(apr_hash_this_val(hi), apr_hash_pool_get(*kept));
+    }
     return APR_SUCCESS;
+}
+
+void pa_cache_pre_config(apr_pool_t *pconf)
+{
+    apr_pool_cleanup_register(pconf, NULL, zones_at_exit,
+                              apr_pool_cleanup_null);
 }
 
 /* The named segment survives a SIGKILL of httpd's parent, and its name
@@ -275,54 +298,49 @@ static apr_status_t zone_map(apr_shm_cache_t **h, const char *path,
  * the segment is 0600), and its marker; under a name of its own each time
  * (one dropped may be known to others by now). */
 static apr_status_t zone_create(pa_zone_kept_t *k, apr_size_t size,
-                                server_rec *s)
+                                server_rec *s, apr_pool_t *ptemp)
 {
     uid_t euid = geteuid();
     apr_shm_cache_t *holder;
-    apr_pool_t *zp;
+    apr_pool_t *tp;
     apr_file_t *f;
     apr_status_t rv;
 
     k->path = zone_path(s->process->pool, k->name);
     k->owner = apr_pstrcat(s->process->pool, k->path, PA_ZONE_OWNER, NULL);
-    apr_pool_create(&zp, s->process->pool);
     /* The marker first: a parent that dies while it makes the segment
      * leaves it for the next start to find. */
     if (apr_file_open(&f, k->owner, APR_FOPEN_WRITE | APR_FOPEN_CREATE
                       | APR_FOPEN_TRUNCATE, APR_FPROT_UREAD
-                      | APR_FPROT_UWRITE, zp) == APR_SUCCESS) {
+                      | APR_FPROT_UWRITE, ptemp) == APR_SUCCESS) {
         apr_file_close(f);
     }
     k->maker = getpid();
-    apr_pool_cleanup_register(zp, k, zone_marker_remove,
-                              apr_pool_cleanup_null);
     /* Root can take its euid back afterwards. */
     if (euid == 0 && seteuid(ap_unixd_config.user_id) != 0) {
         euid = (uid_t)-1;
     }
-    rv = zone_map(&holder, k->path, size, zp);
+    apr_pool_create(&tp, ptemp);
+    rv = zone_map(&holder, k->path, size, tp);
     if (euid == 0 && seteuid(0) != 0) {
         rv = APR_FROM_OS_ERROR(errno);
     }
+    /* Its name keeps it; the handle would destroy it with tp. */
+    if (rv == APR_SUCCESS) {
+        rv = apr_shm_cache_release(holder);
+    }
+    apr_pool_destroy(tp);
     if (rv != APR_SUCCESS) {
-        apr_pool_destroy(zp);
+        zone_drop(k, ptemp);
         return rv;
     }
-    k->pool = zp;
     k->size = size;
     k->uid = ap_unixd_config.user_id;
     return APR_SUCCESS;
 }
 
-/* Its pool's cleanups destroy the segment and remove the marker. */
-static void zone_drop(pa_zone_kept_t *k)
-{
-    apr_pool_destroy(k->pool);
-    k->pool = NULL;
-}
-
 apr_status_t pa_cache_create_zones(pa_server_conf_t *conf, apr_pool_t *pconf,
-                                   server_rec *s)
+                                   apr_pool_t *ptemp, server_rec *s)
 {
     apr_pool_t *keep = s->process->pool;
     apr_hash_t **kept = ap_retained_data_get(PA_ZONES_KEY);
@@ -353,11 +371,11 @@ apr_status_t pa_cache_create_zones(pa_server_conf_t *conf, apr_pool_t *pconf,
         k->seen = 1;
         /* Made anew, empty: resized, for another User (it is 0600), in a
          * layout this build does not read, or damaged. */
-        if (k->pool && (k->size != z->size
-                        || k->uid != ap_unixd_config.user_id)) {
-            zone_drop(k);
+        if (k->maker && (k->size != z->size
+                         || k->uid != ap_unixd_config.user_id)) {
+            zone_drop(k, ptemp);
         }
-        else if (k->pool
+        else if (k->maker
                  && (rv = zone_map(&z->handle, k->path, 0, pconf))
                     != APR_SUCCESS) {
             if (rv != APR_SHM_CACHE_EVERSION) {
@@ -368,11 +386,12 @@ apr_status_t pa_cache_create_zones(pa_server_conf_t *conf, apr_pool_t *pconf,
                              k->path, apr_shm_cache_strerror(rv, err,
                                                              sizeof(err)));
             }
-            zone_drop(k);
+            zone_drop(k, ptemp);
         }
-        if (!k->pool && ((rv = zone_create(k, z->size, s)) != APR_SUCCESS
-                         || (rv = zone_map(&z->handle, k->path, 0, pconf))
-                            != APR_SUCCESS)) {
+        if (!k->maker
+            && ((rv = zone_create(k, z->size, s, ptemp)) != APR_SUCCESS
+                || (rv = zone_map(&z->handle, k->path, 0, pconf))
+                   != APR_SUCCESS)) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PALOGNO(00601)
                          "%s:%d: PreforkAppCache %s: cannot create the zone "
                          "(%s): %s", z->file, z->line, z->name, k->path,
@@ -384,8 +403,8 @@ apr_status_t pa_cache_create_zones(pa_server_conf_t *conf, apr_pool_t *pconf,
     for (hi = apr_hash_first(pconf, *kept); hi; hi = apr_hash_next(hi)) {
         pa_zone_kept_t *k = apr_hash_this_val(hi);
 
-        if (!k->seen && k->pool) {
-            zone_drop(k);               /* no longer configured */
+        if (!k->seen && k->maker) {
+            zone_drop(k, ptemp);        /* no longer configured */
         }
     }
     return APR_SUCCESS;

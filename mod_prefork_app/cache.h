@@ -27,7 +27,11 @@
  * attach to it for this generation. Zones live as long as httpd's parent:
  * a restart keeps them, unless it drops one or changes its size or User. */
 apr_status_t pa_cache_create_zones(pa_server_conf_t *conf, apr_pool_t *pconf,
-                                   server_rec *s);
+                                   apr_pool_t *ptemp, server_rec *s);
+
+/* Parent, pre_config: the zones are removed when httpd exits, from this
+ * generation on (also when its configuration then fails). */
+void pa_cache_pre_config(apr_pool_t *pconf);
 
 /* What the cache knows of one request (its lookup). */
 typedef struct pa_cache_save_t pa_cache_save_t;

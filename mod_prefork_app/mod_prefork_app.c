@@ -42,6 +42,7 @@ char *pa_log_text(char *out, const char *line, apr_size_t len)
 static int pa_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
     pa_scoreboard = NULL;
+    pa_cache_pre_config(pconf);
     pa_manager_adopt_retired(pconf);
     pa_config_guard_status(pconf, ptemp);
     return OK;
@@ -66,7 +67,7 @@ static int pa_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         return OK;
     }
     /* Zones first: their names go into the workers' environment. */
-    if (pa_cache_create_zones(conf, pconf, s) != APR_SUCCESS) {
+    if (pa_cache_create_zones(conf, pconf, ptemp, s) != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     pa_sb_forget_removed(conf, s);

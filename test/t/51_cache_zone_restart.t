@@ -12,7 +12,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 27;
+plan tests => 34;
 
 my $cachectl = app_path('cachectl');
 
@@ -30,10 +30,13 @@ sub conf {
 }
 
 my $h = PATest::Httpd->new(status => 1, conf => conf(rz => '1M', gz => '2M'));
+# rewrite($conf, $before): $before goes before our module's LoadModule.
 sub rewrite {
-    my $conf = shift;
+    my ($conf, $before) = @_;
+    my $base = PATest::base_config($h->dir, $h->port);
+    $base =~ s/^(LoadModule prefork_app_module )/$before$1/m if $before;
     open my $cf, '>', $h->{conf_file} or die "$h->{conf_file}: $!";
-    print $cf PATest::base_config($h->dir, $h->port), $conf,
+    print $cf $base, $conf,
         "\n<Location /app-status>\n    SetHandler prefork-app-status\n    Require local\n</Location>\n";
     close $cf;
 }
@@ -115,7 +118,29 @@ ok(wait_for(sub {
 ok($gz_seg && !-e "/dev/shm/$gz_seg",
    'the removed zone\'s segment is gone from /dev/shm');
 
+# ---- the module loaded again at another address -------------------------------
+# A graceful restart unloads the module and loads it again; with another
+# module loaded before it, elsewhere. Nothing of the old load may be called
+# later: not when a zone is dropped, not when httpd exits.
+sub module_base {
+    open my $fh, '<', "/proc/$_[0]/maps" or return '';
+    while (<$fh>) { return $1 if m{^([0-9a-f]+)-\S+ \S+ 0+ .*/mod_prefork_app\.so$} }
+    return '';
+}
+my $base = module_base($h->pid);
+rewrite(conf(rz => '2M'), 'LoadModule proxy_module "' . libexecdir() . "/mod_proxy.so\"\n");
+ok($h->graceful, 'graceful restart with a module loaded before this one');
+isnt(module_base($h->pid), $base, '... which is loaded at another address now');
+rewrite(conf(rz => '1M'), 'LoadModule proxy_module "' . libexecdir() . "/mod_proxy.so\"\n");
+ok($h->graceful, 'graceful restart, rz resized again: its zone of 2M dropped');
+ok(PATest::pid_alive($h->pid) && $h->get('/app-status?json')->{status} == 200, 'httpd lives on and answers');
+is(state_of($h->get($page)), 'MISS', 'rz is new and empty');
+my $rz_seg3;
+ok(wait_for(sub { ($rz_seg3 = segment_of_size(1024 * 1024)) && !-e "/dev/shm/$rz_seg2" }),
+   'the 1M zone is mapped, the 2M one gone from /dev/shm');
+
 ok($h->stop, 'httpd stopped');
-ok(wait_for(sub { !-e "/dev/shm/$rz_seg2" && !glob($h->dir . '/prefork_app-*') }),
+unlike($h->error_log, qr/AH00060|seg fault/, 'without a crash');
+ok(wait_for(sub { !-e "/dev/shm/$rz_seg3" && !glob($h->dir . '/prefork_app-*') }),
    'and its zone\'s segment and marker are gone')
     or diag(join ' ', glob($h->dir . '/prefork_app-*'));

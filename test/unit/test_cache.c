@@ -466,24 +466,36 @@ static void test_tag_table_full(void **state)
     apr_pool_destroy(p);
 }
 
+/* Entries PREFIX0.. PREFIX(n-1) from the first, each tagged with its own
+ * key; the first `early` of them live early_ttl, the others ttl (0: for
+ * good). */
+static void set_own_tags(apr_shm_cache_t *c, apr_pool_t *p, const char *prefix,
+                         int n, int early, apr_interval_time_t early_ttl,
+                         apr_interval_time_t ttl)
+{
+    int i;
+
+    for (i = 0; i < n; i++) {
+        const char *tag = apr_psprintf(p, "%s%d", prefix, i);
+
+        assert_int_equal(apr_shm_cache_set_tagged(c, tag, "v", 1,
+                                                  i < early ? early_ttl : ttl,
+                                                  &tag, 1), APR_SUCCESS);
+    }
+}
+
 static void test_tags_of_expired(void **state)
 {
     apr_interval_time_t ttl = apr_time_from_msec(50);
     apr_shm_cache_t *c;
     apr_pool_t *p;
     const char *tag;
-    int i;
 
     apr_pool_create(&p, NULL);
     /* A 1 MB zone has 64 tag records: fill them with short-lived entries. */
     assert_int_equal(apr_shm_cache_create(&c, 1024 * 1024, NULL, p),
                      APR_SUCCESS);
-    for (i = 0; i < 64; i++) {
-        tag = apr_psprintf(p, "t%d", i);
-        assert_int_equal(apr_shm_cache_set_tagged(c, apr_psprintf(p, "k%d", i),
-                                                  "v", 1, ttl, &tag, 1),
-                         APR_SUCCESS);
-    }
+    set_own_tags(c, p, "t", 64, 64, ttl, ttl);
     apr_sleep(ttl + apr_time_from_msec(30));
     /* Their records are reclaimed when a new tag needs one, by a sweep
      * before any eviction. */
@@ -495,42 +507,14 @@ static void test_tags_of_expired(void **state)
     assert_int_equal(stats_of(c).entries, 1);
     assert_int_equal(stats_of(c).expirations, 64);
     assert_int_equal(stats_of(c).evictions, 0);
-    apr_pool_destroy(p);
-}
-
-/* Tagged entries that expired since the last sweep (at most one a
- * second) and are dropped to free their tag records are expirations, not
- * evictions. */
-static void test_tags_of_expired_since_sweep(void **state)
-{
-    apr_shm_cache_t *c;
-    apr_pool_t *p;
-    const char *tag;
-    int i;
-
-    apr_pool_create(&p, NULL);
-    assert_int_equal(apr_shm_cache_create(&c, 1024 * 1024, NULL, p),
-                     APR_SUCCESS);
-    for (i = 0; i < 64; i++) {
-        tag = apr_psprintf(p, "t%d", i);
-        assert_int_equal(apr_shm_cache_set_tagged(
-                             c, apr_psprintf(p, "k%d", i), "v", 1,
-                             apr_time_from_msec(i < 32 ? 50 : 250), &tag, 1),
-                         APR_SUCCESS);
-    }
-    apr_sleep(apr_time_from_msec(100));
-    tag = "first";                      /* a sweep frees the first 32 */
-    assert_int_equal(apr_shm_cache_set_tagged(c, "a", "v", 1, 0, &tag, 1),
-                     APR_SUCCESS);
+    /* Expired since that sweep (the next may come a second after it):
+     * dropped to free their records, they count as expirations too. */
+    assert_int_equal(apr_shm_cache_delete(c, "x"), APR_SUCCESS);
+    set_own_tags(c, p, "u", 64, 64, apr_time_from_msec(200), 0);
     apr_sleep(apr_time_from_msec(250));
-    for (i = 0; i < 32; i++) {          /* the last needs one more record */
-        tag = apr_psprintf(p, "n%d", i);
-        assert_int_equal(apr_shm_cache_set_tagged(
-                             c, apr_psprintf(p, "n%d", i), "v", 1, 0, &tag,
-                             1), APR_SUCCESS);
-    }
+    set_own_tags(c, p, "n", 8, 0, 0, 0);
     assert_int_equal(stats_of(c).evictions, 0);
-    assert_true(stats_of(c).expirations >= 33);
+    assert_true(stats_of(c).expirations >= 64 + 8);
     apr_pool_destroy(p);
 }
 
@@ -897,6 +881,37 @@ static apr_status_t note_cleared(void *data)
 {
     *(int *)data = 1;
     return APR_SUCCESS;
+}
+
+/* A creator that lets go of its zone: the zone stays, named, after its
+ * handle and its pool; only the name's removal ends it. */
+static void test_release(void **state)
+{
+    apr_pool_t *p, *p2;
+    apr_shm_cache_t *c, *a, *anon;
+    const char *name;
+
+    apr_pool_create(&p, NULL);
+    apr_pool_create(&p2, NULL);
+    name = seg_name(p2);
+    assert_int_equal(apr_shm_cache_create(&anon, 256 * 1024, NULL, p),
+                     APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_release(anon), APR_EINVAL);
+    assert_int_equal(apr_shm_cache_set(anon, "still", "1", 1, 0), APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_create(&c, 256 * 1024, name, p),
+                     APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_set(c, "kept", "yes", 3, 0), APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_attach(&a, name, p2), APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_release(a), APR_EINVAL);
+    assert_int_equal(apr_shm_cache_detach(a), APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_release(c), APR_SUCCESS);
+    apr_pool_destroy(p);                /* no longer destroys the zone */
+    assert_int_equal(apr_shm_cache_attach(&a, name, p2), APR_SUCCESS);
+    check_value(a, "kept", "yes", p2);
+    assert_int_equal(apr_shm_cache_detach(a), APR_SUCCESS);
+    assert_int_equal(apr_shm_remove(name, p2), APR_SUCCESS);
+    assert_true(APR_STATUS_IS_ENOENT(apr_shm_cache_attach(&a, name, p2)));
+    apr_pool_destroy(p2);
 }
 
 static void test_attach_detach(void **state)
@@ -1540,41 +1555,66 @@ static void test_threads(void **state)
     }
 }
 
+/* A named zone with entries pre0..pre19 ("ok"); its name. */
+static const char *zone_with_pre(apr_pool_t *p, apr_shm_cache_t **c)
+{
+    const char *name = seg_name(p);
+    int i;
+
+    assert_int_equal(apr_shm_cache_create(c, 1024 * 1024, name, p),
+                     APR_SUCCESS);
+    for (i = 0; i < 20; i++) {
+        assert_int_equal(apr_shm_cache_set(*c, apr_psprintf(p, "pre%d", i),
+                                           "ok", 2, 0), APR_SUCCESS);
+    }
+    return name;
+}
+
+/* A child that attaches to name and is killed by the test hook hook
+ * (APR_SHM_CACHE_TEST_KILL_IN_SET or _GET) in a set of 3000 bytes to key,
+ * or a get of it. */
+static void killed_in(const char *name, const char *hook, const char *key)
+{
+    pid_t pid = fork();
+    int status;
+
+    if (pid == 0) {
+        static char v[3000];
+        apr_pool_t *cp;
+        apr_shm_cache_t *a;
+        void *val;
+
+        apr_pool_create(&cp, NULL);
+        setenv(hook, "1", 1);
+        if (apr_shm_cache_attach(&a, name, cp) != APR_SUCCESS) {
+            _exit(1);
+        }
+        memset(v, 'x', sizeof(v));
+        if (strstr(hook, "_GET")) {
+            apr_shm_cache_get(a, key, &val, NULL, NULL, cp);
+        }
+        else {
+            apr_shm_cache_set(a, key, v, sizeof(v), 0);
+        }
+        _exit(2);                  /* not reached: the hook kills us */
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), SIGKILL);
+}
+
 static void test_crash_while_locked(void **state)
 {
     apr_pool_t *p;
     apr_shm_cache_t *c;
     apr_shm_cache_stats_t st;
     const char *name;
-    pid_t pid;
-    int status, i;
+    int i;
     void *val;
 
     apr_pool_create(&p, NULL);
-    name = seg_name(p);
-    assert_int_equal(apr_shm_cache_create(&c, 1024 * 1024, name, p),
-                     APR_SUCCESS);
-    for (i = 0; i < 20; i++) {
-        assert_int_equal(apr_shm_cache_set(c, apr_psprintf(p, "pre%d", i),
-                                           "ok", 2, 0), APR_SUCCESS);
-    }
-    pid = fork();
-    if (pid == 0) {
-        apr_pool_t *cp;
-        apr_shm_cache_t *a;
-        static char v[3000];
-        apr_pool_create(&cp, NULL);
-        setenv("APR_SHM_CACHE_TEST_KILL_IN_SET", "1", 1);
-        if (apr_shm_cache_attach(&a, name, cp) != APR_SUCCESS) {
-            _exit(1);
-        }
-        memset(v, 'x', sizeof(v));
-        apr_shm_cache_set(a, "torn", v, sizeof(v), 0);
-        _exit(2);                  /* not reached: the hook kills us */
-    }
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFSIGNALED(status));
-    assert_int_equal(WTERMSIG(status), SIGKILL);
+    name = zone_with_pre(p, &c);
+    killed_in(name, "APR_SHM_CACHE_TEST_KILL_IN_SET", "torn");
 
     /* The half-written entry is never served; the zone was cleared. */
     assert_int_equal(apr_shm_cache_get(c, "torn", &val, NULL, NULL, p),
@@ -1604,37 +1644,13 @@ static void test_crash_while_reading(void **state)
     apr_shm_cache_t *c;
     apr_shm_cache_stats_t st;
     const char *name;
-    pid_t pid;
-    int status, i;
 
     apr_pool_create(&p, NULL);
-    name = seg_name(p);
-    assert_int_equal(apr_shm_cache_create(&c, 1024 * 1024, name, p),
-                     APR_SUCCESS);
-    for (i = 0; i < 20; i++) {
-        assert_int_equal(apr_shm_cache_set(c, apr_psprintf(p, "pre%d", i),
-                                           "ok", 2, 0), APR_SUCCESS);
-    }
+    name = zone_with_pre(p, &c);
     assert_int_equal(apr_shm_cache_set(c, "old", "v", 1,
                                        apr_time_from_msec(20)), APR_SUCCESS);
     apr_sleep(apr_time_from_msec(40));
-    pid = fork();
-    if (pid == 0) {
-        apr_pool_t *cp;
-        apr_shm_cache_t *a;
-        void *val;
-
-        apr_pool_create(&cp, NULL);
-        setenv("APR_SHM_CACHE_TEST_KILL_IN_GET", "1", 1);
-        if (apr_shm_cache_attach(&a, name, cp) != APR_SUCCESS) {
-            _exit(1);
-        }
-        apr_shm_cache_get(a, "old", &val, NULL, NULL, cp);
-        _exit(2);                  /* not reached: the hook kills us */
-    }
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFSIGNALED(status));
-    assert_int_equal(WTERMSIG(status), SIGKILL);
+    killed_in(name, "APR_SHM_CACHE_TEST_KILL_IN_GET", "old");
 
     assert_int_equal(apr_shm_cache_set(c, "post", "fine", 4, 0),
                      APR_SUCCESS);     /* takes the lock: recovers */
@@ -2599,7 +2615,6 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_tags, setup_anon, teardown),
         cmocka_unit_test(test_tag_table_full),
         cmocka_unit_test(test_tags_of_expired),
-        cmocka_unit_test(test_tags_of_expired_since_sweep),
         cmocka_unit_test_setup_teardown(test_clear, setup_anon, teardown),
         cmocka_unit_test_setup_teardown(test_iterate, setup_anon, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, setup_anon, teardown),
@@ -2609,6 +2624,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_exec_attach),
         cmocka_unit_test(test_no_test_hook),
         cmocka_unit_test(test_attach_detach),
+        cmocka_unit_test(test_release),
         cmocka_unit_test(test_huge_pages_advised),
         cmocka_unit_test(test_attach_not_a_cache),
         cmocka_unit_test(test_child_exit_keeps_zone),
