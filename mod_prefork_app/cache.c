@@ -563,13 +563,34 @@ static int client_asked_get(const request_rec *r)
  * shared cache, and not an ErrorDocument's internal redirect: it comes
  * with the error's status, which a stored 200 would replace, and its page
  * is not the URL's. */
+/* The request r came from: the one an internal redirect (a front
+ * controller's rewrite, an ErrorDocument) started in, or a subrequest's
+ * main request; NULL for the client's. */
+static const request_rec *origin(const request_rec *r)
+{
+    return r->prev ? r->prev : r->main;
+}
+
+/* Whether an Authorizer gave r or a request it came from variables: httpd
+ * does not ask it again for an internal redirect or a subrequest under the
+ * same configuration, and they get its variables (REDIRECT_NAME). */
+static int authorizer_vars(const request_rec *r)
+{
+    for (; r; r = origin(r)) {
+        if (apr_table_get(r->notes, PA_NOTE_AUTH_VARS)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int request_cacheable(request_rec *r)
 {
     return (r->method_number == M_GET) && r->status == HTTP_OK
         && client_asked_get(r)
         && !apr_table_get(r->headers_in, "Authorization")
         && !apr_table_get(r->headers_in, "Cookie")
-        && !r->user && !apr_table_get(r->notes, PA_NOTE_AUTH_VARS)
+        && !r->user && !authorizer_vars(r)
         && !request_has_body(r) && !client_certified(r);
 }
 
@@ -1168,10 +1189,17 @@ static void drop_page(request_rec *r, const pa_app_t *app, const char *key)
 
 /* mod_cache's way for an admin to keep a section's answers out of a cache
  * (SetEnvIf ... no-cache), which the app's headers cannot say when the
- * app is not the admin's: stored never, served as before. */
+ * app is not the admin's: stored never, served as before. Also set for a
+ * request this one came from (SetEnvIf Request_URI ^/account, then a
+ * front controller's rewrite to /index.php). */
 static int admin_no_store(const request_rec *r)
 {
-    return r->no_cache || apr_table_get(r->subprocess_env, "no-cache");
+    for (; r; r = origin(r)) {
+        if (r->no_cache || apr_table_get(r->subprocess_env, "no-cache")) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 static void notes_done(request_rec *r, pa_cache_save_t *ctx);
