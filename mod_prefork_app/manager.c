@@ -333,16 +333,22 @@ static int pa_mgr_is_manager(long pid)
            && !memcmp(comm, PA_MANAGER_COMM "\n", sizeof(PA_MANAGER_COMM));
 }
 
+/* Tried again each second while another httpd's manager has the file: in
+ * a pool of its own, which m->pool would grow by each time. */
 static void pa_mgr_write_pidfile(pa_manager_t *m)
 {
-    /* A name of its own: unlocked (NFS), two managers may write at once. */
-    const char *tmp = apr_psprintf(m->pool, "%s.%" APR_PID_T_FMT ".tmp",
-                                   m->pidfile, getpid());
+    apr_pool_t *p;
+    const char *tmp;
     char buf[32];
-    int fd, len, lock = pa_lock_piddir(m->pool, m->pidfile);
+    int fd, len, lock;
     apr_status_t rv = APR_SUCCESS;
     ssize_t n;
     long other;
+
+    apr_pool_create(&p, m->pool);
+    /* A name of its own: unlocked (NFS), two managers may write at once. */
+    tmp = apr_psprintf(p, "%s.%" APR_PID_T_FMT ".tmp", m->pidfile, getpid());
+    lock = pa_lock_piddir(p, m->pidfile);
 
     other = pa_read_pidfile(m->pidfile);
     if (other > 0 && other != (long)getpid()
@@ -364,6 +370,7 @@ static void pa_mgr_write_pidfile(pa_manager_t *m)
         if (lock >= 0) {
             close(lock);
         }
+        apr_pool_destroy(p);
         return;
     }
     m->pidfile_wait = 0;
@@ -396,6 +403,7 @@ static void pa_mgr_write_pidfile(pa_manager_t *m)
     if (lock >= 0) {
         close(lock);
     }
+    apr_pool_destroy(p);
 }
 
 /* Signals arrive on a signalfd, so the loop sees them between polls. */
