@@ -166,6 +166,7 @@ typedef struct pa_mgr_proc_t {
     server_rec *s;
     apr_pool_t *pconf;
     int gone;                   /* reaped or handed over: never signal it */
+    int told;                   /* sent SIGTERM at httpd's stop */
     apr_time_t started;
     int quick_deaths;           /* in a row, each within 2 s of start */
 } pa_mgr_proc_t;
@@ -2311,20 +2312,15 @@ static void pa_manager_remains(pa_mgr_proc_t *mp)
                                      : mp->sb->sockdir);
 }
 
-/* httpd stops: SIGTERM a manager and wait for it (it gives its workers
- * die-timeout), so nothing outlives httpd. */
-static void pa_manager_stop(pa_mgr_proc_t *mp)
+/* httpd stops: SIGTERM a manager (it gives its workers die-timeout). */
+static void pa_manager_tell_stop(pa_mgr_proc_t *mp)
 {
-    apr_interval_time_t wait = mp->retired ? mp->retired->wait
-                               : pa_manager_stop_wait(mp->sb->conf);
-    apr_time_t until;
-    int status;
-
     /* Its workers may take die-timeout: meanwhile the port must not
      * accept what no child serves, and a new httpd must be able to bind
      * it (httpd has removed its pid file already). */
     ap_close_listeners();
-    if (kill(mp->proc.pid, SIGTERM) != 0) {
+    mp->told = kill(mp->proc.pid, SIGTERM) == 0;
+    if (!mp->told) {
         /* httpd -X started as root: this process is User's now and may not
          * signal root's manager, which stops on its own once we are gone
          * (its parent-death signal); waiting for it would be for ever. */
@@ -2332,6 +2328,20 @@ static void pa_manager_stop(pa_mgr_proc_t *mp)
                      "manager pid %" APR_PID_T_FMT " cannot be told to stop "
                      "by this process; it stops as httpd exits",
                      mp->proc.pid);
+    }
+}
+
+/* ... then wait for it, so that nothing outlives httpd; SIGKILL if it
+ * takes longer than its die-timeouts allow (counted from now: told with
+ * the others at once, they stop side by side). */
+static void pa_manager_wait_stop(pa_mgr_proc_t *mp)
+{
+    apr_interval_time_t wait = mp->retired ? mp->retired->wait
+                               : pa_manager_stop_wait(mp->sb->conf);
+    apr_time_t until;
+    int status;
+
+    if (!mp->told) {
         return;
     }
     until = apr_time_now() + wait;
@@ -2348,6 +2358,12 @@ static void pa_manager_stop(pa_mgr_proc_t *mp)
         }
         apr_sleep(apr_time_from_msec(20));
     }
+}
+
+static void pa_manager_stop(pa_mgr_proc_t *mp)
+{
+    pa_manager_tell_stop(mp);
+    pa_manager_wait_stop(mp);
 }
 
 /* Restart: the manager drains its generation, watched by the next one. */
@@ -2478,22 +2494,31 @@ static void pa_manager_maint(int reason, void *data, apr_wait_t status)
 static apr_status_t pa_managers_stop_first(void *data)
 {
     apr_pool_t *pconf = data;
-    apr_array_header_t *list = NULL;
+    apr_array_header_t *list = NULL, *stopping;
     int i;
 
     apr_pool_userdata_get((void **)&list, PA_GENERATION_KEY, pconf);
     if (!list || ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_EXITING) {
         return APR_SUCCESS;
     }
+    /* All told first: a draining one's die-timeout does not hold up the
+     * others' stop. */
+    stopping = apr_array_make(pconf, list->nelts, sizeof(pa_mgr_proc_t *));
     for (i = 0; i < list->nelts; i++) {
         pa_mgr_proc_t *mp = APR_ARRAY_IDX(list, i, pa_mgr_proc_t *);
 
         if (!mp->gone) {
             mp->gone = 1;           /* its pconf cleanup has nothing left */
-            pa_manager_stop(mp);
-            if (mp->retired) {
-                mp->retired->pid = 0;
-            }
+            pa_manager_tell_stop(mp);
+            APR_ARRAY_PUSH(stopping, pa_mgr_proc_t *) = mp;
+        }
+    }
+    for (i = 0; i < stopping->nelts; i++) {
+        pa_mgr_proc_t *mp = APR_ARRAY_IDX(stopping, i, pa_mgr_proc_t *);
+
+        pa_manager_wait_stop(mp);
+        if (mp->retired) {
+            mp->retired->pid = 0;
         }
     }
     return APR_SUCCESS;
