@@ -1548,11 +1548,21 @@ static const char *cmd_auth_app(cmd_parms *cmd, void *dconf,
 
 /* by: PA_PLACED_BY_SET next to a SetHandler, PA_PLACED_BY_ADD and the
  * extensions next to an AddHandler, "" next to a RewriteRule. */
+/* What marks the PA_STATUS_PLACED lines guard_status() adds (in their
+ * ap_directive_t's data): no other is taken. */
+static const char placed_by_module[] = "mod_prefork_app";
+
 static const char *cmd_status_placed(cmd_parms *cmd, void *dconf,
                                      const char *by)
 {
     pa_dir_conf_t *conf = dconf;
     apr_size_t alen = sizeof(PA_PLACED_BY_ADD) - 1;
+
+    if (!cmd->directive || cmd->directive->data != placed_by_module) {
+        return PA_STATUS_PLACED " is the module's own mark where the "
+               "configuration files set the status handler, not a "
+               "directive to write (use SetHandler prefork-app-status)";
+    }
 
     if (cmd->path || !strcmp(by, PA_PLACED_BY_SET)) {
         conf->status_placed |= PA_PLACED_SECTION;
@@ -1976,7 +1986,8 @@ static void guard_status(apr_pool_t *pconf, apr_pool_t *ptemp,
                 }
             }
             if (!section_has(d, by)) {
-                section_add(pconf, d, PA_STATUS_PLACED, by);
+                section_add(pconf, d, PA_STATUS_PLACED, by)->data =
+                    (void *)placed_by_module;
             }
         }
         if (d->first_child) {
@@ -2079,7 +2090,7 @@ static int location_covers(apr_pool_t *p, const ap_directive_t *s,
         ulen--;
     }
     return len < ulen && !strncmp(path, url, len)
-           && (path[len - 1] == '/' || url[len] == '/');
+           && (!len || path[len - 1] == '/' || url[len] == '/');
 }
 
 /* Whether the directives from d on merge their authorization with the

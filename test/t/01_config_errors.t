@@ -241,6 +241,10 @@ my @cases = (
                                 qr/PA00031: .*PreforkAppAlias \/app cgi: a PreforkAppScripts line serves the files its pattern matches; map them with SetHandler prefork-app:cgi where they are/ ],
     [ 'PreforkAppAlias inside <Location>', [ $app, '<Location /x>', '    PreforkAppAlias /x a', '</Location>' ],
                                 qr/PreforkAppAlias not allowed here|not allowed in <Location> context/, 2 ],
+    # The module's own mark beside a status page's SetHandler: refused by
+    # hand, where it would let an .htaccess below serve the page.
+    [ 'PreforkAppStatusPlaced written by hand', [ '<Directory /tmp>', '    PreforkAppStatusPlaced sethandler', '</Directory>' ],
+                                qr/PreforkAppStatusPlaced is the module's own mark .*, not a directive to write/, 1 ],
     [ 'unknown app in a virtual host', [ $app, '<VirtualHost *>', '    ServerName vh.example',
                                          '    <Location /x>', '        SetHandler prefork-app:vnosuch',
                                          '    </Location>', '</VirtualHost>' ],
