@@ -360,7 +360,9 @@ static apr_status_t get_body(pa_req_t *q, apr_bucket_brigade *bb,
     if (rv == APR_INCOMPLETE) {
         return APR_SUCCESS;             /* it all fits */
     }
-    if (rv != APR_SUCCESS || e == APR_BRIGADE_SENTINEL(bb)) {
+    /* (A body of exactly max bytes keeps its end: read whole.) */
+    if (rv != APR_SUCCESS || e == APR_BRIGADE_SENTINEL(bb)
+        || APR_BUCKET_IS_EOS(e)) {
         return rv;
     }
     apr_brigade_split_ex(bb, e, q->rest);

@@ -11,7 +11,7 @@ use IO::Socket::INET ();
 use PATest qw(:all);
 use PADispatch qw(:all);
 
-plan tests => 21;
+plan tests => 23;
 
 my $logs = Apache::Test::vars('t_logs');
 my $app = 'dretry';
@@ -49,6 +49,16 @@ unlink $marker;
 $res = $http->request('PUT', "$base/dretry?die=$marker", { content => 'x=1' });
 ok($res->{status} == 200 && -e $marker, 'PUT: the worker died on it, retried, served')
     or diag(explain($res));
+# A body read whole before it is sent (up to 64 KiB, the last byte's
+# boundary included) is replayed with it.
+for my $n (65535, 65536) {
+    $marker = "$logs/dretry_die_put$n";
+    unlink $marker;
+    $res = $http->request('PUT', "$base/dretry?die=$marker", { content => 'b' x $n });
+    ok($res->{status} == 200 && -e $marker && $res->{content} =~ /^body_length=$n$/m,
+       "PUT of $n bytes: retried with its whole body, served")
+        or diag(explain($res));
+}
 $marker = "$logs/dretry_die_delete";
 unlink $marker;
 $res = $http->request('DELETE', "$base/dretry?die=$marker");
