@@ -559,10 +559,6 @@ static int client_asked_get(const request_rec *r)
     return !line || !strncmp(line, "GET ", 4) || !strncmp(line, "HEAD ", 5);
 }
 
-/* Only anonymous GET/HEAD requests without a body may see or fill the
- * shared cache, and not an ErrorDocument's internal redirect: it comes
- * with the error's status, which a stored 200 would replace, and its page
- * is not the URL's. */
 /* The request r came from: the one an internal redirect (a front
  * controller's rewrite, an ErrorDocument) started in, or a subrequest's
  * main request; NULL for the client's. */
@@ -584,6 +580,10 @@ static int authorizer_vars(const request_rec *r)
     return 0;
 }
 
+/* Only anonymous GET/HEAD requests without a body may see or fill the
+ * shared cache, and not an ErrorDocument's internal redirect: it comes
+ * with the error's status, which a stored 200 would replace, and its page
+ * is not the URL's. */
 static int request_cacheable(request_rec *r)
 {
     return (r->method_number == M_GET) && r->status == HTTP_OK

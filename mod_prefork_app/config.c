@@ -1546,12 +1546,12 @@ static const char *cmd_auth_app(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
-/* by: PA_PLACED_BY_SET next to a SetHandler, PA_PLACED_BY_ADD and the
- * extensions next to an AddHandler, "" next to a RewriteRule. */
 /* What marks the PA_STATUS_PLACED lines guard_status() adds (in their
  * ap_directive_t's data): no other is taken. */
 static const char placed_by_module[] = "mod_prefork_app";
 
+/* by: PA_PLACED_BY_SET next to a SetHandler, PA_PLACED_BY_ADD and the
+ * extensions next to an AddHandler, "" next to a RewriteRule. */
 static const char *cmd_status_placed(cmd_parms *cmd, void *dconf,
                                      const char *by)
 {
@@ -1934,17 +1934,27 @@ static int directory_section(const ap_directive_t *s)
     return 0;
 }
 
+/* A directive NAME ARGS in parent, as if written at d's line. */
+static ap_directive_t *directive_at(apr_pool_t *pconf, const ap_directive_t *d,
+                                    ap_directive_t *parent, const char *name,
+                                    const char *args)
+{
+    ap_directive_t *add = apr_pcalloc(pconf, sizeof(*add));
+
+    add->directive = name;
+    add->args = args;
+    add->parent = parent;
+    add->filename = d->filename;
+    add->line_num = d->line_num;
+    return add;
+}
+
 /* Appends NAME ARGS to d's section, as if written at d's line. */
 static ap_directive_t *section_add(apr_pool_t *pconf, ap_directive_t *d,
                                    const char *name, const char *args)
 {
-    ap_directive_t *add = apr_pcalloc(pconf, sizeof(*add)), *last;
+    ap_directive_t *add = directive_at(pconf, d, d->parent, name, args), *last;
 
-    add->directive = name;
-    add->args = args;
-    add->parent = d->parent;
-    add->filename = d->filename;
-    add->line_num = d->line_num;
     for (last = d; last->next; last = last->next) {
     }
     last->next = add;
@@ -1977,12 +1987,8 @@ static void guard_status(apr_pool_t *pconf, apr_pool_t *ptemp,
                     ap_directive_t *limit = section_add(pconf, d, "<Limit",
                                                         guard_delete);
 
-                    limit->first_child = apr_pcalloc(pconf, sizeof(*d));
-                    limit->first_child->directive = "Require";
-                    limit->first_child->args = guard_local;
-                    limit->first_child->parent = limit;
-                    limit->first_child->filename = d->filename;
-                    limit->first_child->line_num = d->line_num;
+                    limit->first_child = directive_at(pconf, d, limit,
+                                                      "Require", guard_local);
                 }
             }
             if (!section_has(d, by)) {

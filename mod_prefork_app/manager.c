@@ -166,7 +166,6 @@ typedef struct pa_mgr_proc_t {
     server_rec *s;
     apr_pool_t *pconf;
     int gone;                   /* reaped or handed over: never signal it */
-    int told;                   /* sent SIGTERM at httpd's stop */
     apr_time_t started;
     int quick_deaths;           /* in a row, each within 2 s of start */
 } pa_mgr_proc_t;
@@ -2312,15 +2311,15 @@ static void pa_manager_remains(pa_mgr_proc_t *mp)
                                      : mp->sb->sockdir);
 }
 
-/* httpd stops: SIGTERM a manager (it gives its workers die-timeout). */
-static void pa_manager_tell_stop(pa_mgr_proc_t *mp)
+/* httpd stops: SIGTERM a manager (it gives its workers die-timeout).
+ * Whether it could be told. */
+static int pa_manager_tell_stop(pa_mgr_proc_t *mp)
 {
     /* Its workers may take die-timeout: meanwhile the port must not
      * accept what no child serves, and a new httpd must be able to bind
      * it (httpd has removed its pid file already). */
     ap_close_listeners();
-    mp->told = kill(mp->proc.pid, SIGTERM) == 0;
-    if (!mp->told) {
+    if (kill(mp->proc.pid, SIGTERM) != 0) {
         /* httpd -X started as root: this process is User's now and may not
          * signal root's manager, which stops on its own once we are gone
          * (its parent-death signal); waiting for it would be for ever. */
@@ -2328,7 +2327,9 @@ static void pa_manager_tell_stop(pa_mgr_proc_t *mp)
                      "manager pid %" APR_PID_T_FMT " cannot be told to stop "
                      "by this process; it stops as httpd exits",
                      mp->proc.pid);
+        return 0;
     }
+    return 1;
 }
 
 /* ... then wait for it, so that nothing outlives httpd; SIGKILL if it
@@ -2338,13 +2339,9 @@ static void pa_manager_wait_stop(pa_mgr_proc_t *mp)
 {
     apr_interval_time_t wait = mp->retired ? mp->retired->wait
                                : pa_manager_stop_wait(mp->sb->conf);
-    apr_time_t until;
+    apr_time_t until = apr_time_now() + wait;
     int status;
 
-    if (!mp->told) {
-        return;
-    }
-    until = apr_time_now() + wait;
     while (waitpid(mp->proc.pid, &status, WNOHANG) == 0) {
         if (apr_time_now() >= until) {
             ap_log_error(APLOG_MARK, APLOG_ERR, 0, mp->s, PALOGNO(00117)
@@ -2362,8 +2359,9 @@ static void pa_manager_wait_stop(pa_mgr_proc_t *mp)
 
 static void pa_manager_stop(pa_mgr_proc_t *mp)
 {
-    pa_manager_tell_stop(mp);
-    pa_manager_wait_stop(mp);
+    if (pa_manager_tell_stop(mp)) {
+        pa_manager_wait_stop(mp);
+    }
 }
 
 /* Restart: the manager drains its generation, watched by the next one. */
@@ -2507,10 +2505,15 @@ static apr_status_t pa_managers_stop_first(void *data)
     for (i = 0; i < list->nelts; i++) {
         pa_mgr_proc_t *mp = APR_ARRAY_IDX(list, i, pa_mgr_proc_t *);
 
-        if (!mp->gone) {
-            mp->gone = 1;           /* its pconf cleanup has nothing left */
-            pa_manager_tell_stop(mp);
+        if (mp->gone) {
+            continue;
+        }
+        mp->gone = 1;               /* its pconf cleanup has nothing left */
+        if (pa_manager_tell_stop(mp)) {
             APR_ARRAY_PUSH(stopping, pa_mgr_proc_t *) = mp;
+        }
+        else if (mp->retired) {
+            mp->retired->pid = 0;
         }
     }
     for (i = 0; i < stopping->nelts; i++) {
