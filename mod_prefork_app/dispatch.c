@@ -54,11 +54,18 @@ APLOG_USE_MODULE(prefork_app);
  * below the 64 KB at which httpd's core would block on the client. */
 #define PA_HELD_SLICE       (32 * 1024)
 #define PA_PEEK_LOST        "peeked reply bytes could not be read"
+/* Reads that bring less reply than this are gathered before they go on
+ * (see process()). */
+#define PA_PASS_MIN         APR_BUCKET_BUFF_SIZE
+/* A header block the worker sends no body after for this long goes to the
+ * client on its own (see wait_worker()). */
+#define PA_HEADERS_WAIT     apr_time_from_msec(PA_CONN_RECV_WAIT_MS)
 /* Bodies up to this size are read whole before a worker is claimed: a slow
  * upload does not hold a worker, and the request stays replayable. */
 #define PA_BODY_BUFFER_MAX  (64 * 1024)
 #define PA_STDIN_CHUNK      (PA_FCGI_MAX_CONTENT & ~7)
 #define PA_STDERR_LINE_MAX  4096
+#define PA_STDERR_LINES     100     /* logged a second, per app */
 /* A request that waited this long for a worker looks whether its client is
  * still there before it is sent (a quick one is not worth the syscall). */
 #define PA_QUEUE_RECHECK    apr_time_from_msec(100)
@@ -182,6 +189,7 @@ typedef struct pa_req_t {
     apr_array_header_t *langs_before;
     apr_time_t mtime_before;
     apr_bucket_brigade *out;        /* to the client */
+    apr_bucket_brigade *pend;       /* small reads' part of it, gathered */
     apr_bucket_brigade *held;       /* reply held for a slow client */
     apr_size_t held_len;
     apr_time_t held_since;          /* when held last went from empty */
@@ -597,6 +605,7 @@ static void scgi_begin(pa_req_t *q, char **begin, apr_size_t *len)
 /* What is held of the reply for a slow client (see pass()) goes. */
 static void drop_held(pa_req_t *q)
 {
+    apr_brigade_cleanup(q->pend);
     apr_brigade_cleanup(q->held);
     q->held_len = 0;
     q->rfile_rd = q->rfile_wr;
@@ -770,6 +779,35 @@ static int more_soon(const pa_req_t *q)
     return poll(&pfd, 1, PA_AHEAD_PAUSE_MS) > 0;
 }
 
+/* Moves from's buckets to the end of to, their data copied (transient
+ * buckets point into q->buf, which the next read reuses) and packed into
+ * buffers of APR_BUCKET_BUFF_SIZE: an app that flushes each small write
+ * sends a record, a bucket, of a few bytes, and one set aside on its own
+ * costs some hundred bytes per byte. */
+static apr_status_t pack(apr_bucket_brigade *to, apr_bucket_brigade *from)
+{
+    while (!APR_BRIGADE_EMPTY(from)) {
+        apr_bucket *b = APR_BRIGADE_FIRST(from);
+        const char *data;
+        apr_size_t n;
+        apr_status_t rv;
+
+        if (APR_BUCKET_IS_METADATA(b)) {
+            APR_BUCKET_REMOVE(b);
+            APR_BRIGADE_INSERT_TAIL(to, b);
+            continue;
+        }
+        if ((rv = apr_bucket_read(b, &data, &n, APR_NONBLOCK_READ))
+                != APR_SUCCESS
+            || (rv = apr_brigade_write(to, NULL, NULL, data, n))
+                != APR_SUCCESS) {
+            return rv;
+        }
+        apr_bucket_delete(b);
+    }
+    return APR_SUCCESS;
+}
+
 /* Sets q->out aside: into q->held if it fits reply-buffer (and nothing is
  * in the temporary file, which comes after), else into the file if it fits
  * reply-spool (not when reading ahead: see reading_ahead()). 1 if it did. */
@@ -788,7 +826,8 @@ static int hold(pa_req_t *q)
         }
     }
     else {
-        /* Transient buckets point into q->buf, which the next read reuses. */
+        /* Transient buckets point into q->buf, which the next read reuses
+         * (small reads came packed: see process()). */
         for (b = APR_BRIGADE_FIRST(q->out); b != APR_BRIGADE_SENTINEL(q->out);
              b = APR_BUCKET_NEXT(b)) {
             if (apr_bucket_setaside(b, q->r->pool) != APR_SUCCESS) {
@@ -864,6 +903,7 @@ static int unspool(pa_req_t *q)
  * has sent nothing more for now (an HTTP/2 stream's reading ahead ends). */
 static void pass(pa_req_t *q, int flush)
 {
+    APR_BRIGADE_PREPEND(q->out, q->pend);
     if (q->gone || q->answered) {
         apr_brigade_cleanup(q->out);
         drop_held(q);
@@ -1321,16 +1361,31 @@ static void stderr_flush(pa_req_t *q)
 {
     char text[PA_LOG_TEXT_SIZE(PA_STDERR_LINE_MAX)];
     apr_size_t n = q->errline_len;
+    apr_uint32_t dropped;
 
     if (n && q->errline[n - 1] == '\r') {
         n--;
     }
-    if (n) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, q->r, PALOGNO(00310)
-                      "%s: stderr: %s", q->app->name,
-                      pa_log_text(text, q->errline, n));
-    }
     q->errline_len = 0;
+    if (!n) {
+        return;
+    }
+    /* An app that writes without pause (a warning in a loop, a dump) must
+     * not fill the error log: so many lines a second per app, as the
+     * manager logs its workers' own stderr (PA00138). */
+    if (!pa_quota_take(&q->sba->stderr_log, PA_STDERR_LINES, apr_time_now(),
+                       &dropped)) {
+        return;
+    }
+    if (dropped) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, q->r, PALOGNO(00344)
+                      "%s: %u lines of its FCGI_STDERR not logged (more "
+                      "than %d a second)", q->app->name, dropped,
+                      PA_STDERR_LINES);
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, q->r, PALOGNO(00310)
+                  "%s: stderr: %s", q->app->name,
+                  pa_log_text(text, q->errline, n));
 }
 
 /* One log call per line, however the app split its records. */
@@ -1510,9 +1565,24 @@ static void process(pa_req_t *q, apr_size_t n)
     else {
         fcgi_records(q, n);
     }
-    /* Transient buckets point into q->buf: pass them before the next read. */
+    /* Transient buckets point into q->buf: pass them before the next read,
+     * or, while the reply comes in small reads, copy them (packed) to
+     * q->pend, until there is PA_PASS_MIN of it or the worker pauses
+     * (wait_worker()). A small bucket passed each time would cost the
+     * client's connection some hundred bytes per byte, as httpd's core
+     * holds up to FlushMaxThreshold bytes of them for a client slower than
+     * the worker. */
     if (!q->fail && !APR_BRIGADE_EMPTY(q->out)) {
-        pass(q, 0);
+        apr_off_t len = 0, pend = 0;
+
+        if (!q->ended) {
+            apr_brigade_length(q->out, 0, &len);
+            apr_brigade_length(q->pend, 0, &pend);
+        }
+        if (q->ended || len + pend >= PA_PASS_MIN
+            || pack(q->pend, q->out) != APR_SUCCESS) {
+            pass(q, 0);
+        }
     }
 }
 
@@ -1634,6 +1704,30 @@ static int queued_client_left(void *baton)
     return client_left(baton);
 }
 
+/* The worker pauses: what process() gathered goes on, as it would have
+ * (no FLUSH: the core writes what the client's socket takes and keeps the
+ * rest, which a held reply's drain() then hands on). */
+static void pass_gathered(pa_req_t *q)
+{
+    if (!APR_BRIGADE_EMPTY(q->pend)) {
+        pass(q, 0);
+    }
+}
+
+/* Whether the reply's headers wait for its body: they go on their own once
+ * the worker has sent nothing for PA_HEADERS_WAIT (an event stream, a long
+ * poll: the client sees its response begin; a reply that follows at once
+ * still gets its Content-Length). Not while the request is still being
+ * sent (its body may yet fail, for a response of httpd's), nor for HEAD
+ * (its length is the body's the app sends), nor for a reply not passed
+ * as it is. */
+static int headers_alone(const pa_req_t *q)
+{
+    return q->headers_done && !q->passed && q->req_sent && !q->discard
+           && !q->fail && !q->ended && !q->gone && !q->answered
+           && !q->r->header_only && q->role == PA_ROLE_RESPONDER;
+}
+
 /* Wait for events on the worker socket until the attempt's deadline; or
  * until the client hangs up (APR_ECONNABORTED), if it is watched. The
  * client joins the poll only from q->watch_from on (most replies come
@@ -1645,7 +1739,9 @@ static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
     struct pollfd pfd[2];
     int watch = q->watch && q->client_fd >= 0;
     int stream = q->watch && q->client_fd < 0 && q->r->connection->master;
+    int headers = headers_alone(q);
 
+    pass_gathered(q);
     for (;;) {
         apr_time_t now = apr_time_now();
         apr_interval_time_t left = q->deadline - now, slice = left;
@@ -1690,6 +1786,9 @@ static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
         if (slice > PA_POLL_MAX) {
             slice = PA_POLL_MAX;        /* poll() takes an int of ms */
         }
+        if (headers && slice > PA_HEADERS_WAIT) {
+            slice = PA_HEADERS_WAIT;
+        }
         rc = poll(pfd, n, (int)((slice + 999) / 1000));
         if (rc > 0 && pfd[0].revents) {
             *revents = pfd[0].revents;
@@ -1707,6 +1806,11 @@ static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
         }
         if (rc > 0) {
             drain(q);
+            continue;
+        }
+        if (rc == 0 && headers) {
+            headers = 0;
+            pass(q, 1);
             continue;
         }
         if (rc == 0 && slice < left) {
@@ -1851,6 +1955,10 @@ static void receive(pa_req_t *q, int block)
             return;
         }
         if (!block) {
+            return;
+        }
+        pass_gathered(q);
+        if (q->fail) {
             return;
         }
         ahead = q->client_fd < 0 && q->held_len;   /* read ahead, held */
@@ -2732,6 +2840,7 @@ static int serve(request_rec *r, const char *name, pa_role_e role,
     what = apr_pstrcat(r->pool, r->method, " ", r->unparsed_uri, NULL);
     q->hdr = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     q->out = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    q->pend = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     q->held = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     q->slice = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     q->buf = apr_palloc(r->pool, PA_READ_BUF);

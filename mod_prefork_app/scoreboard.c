@@ -313,6 +313,26 @@ int pa_loud(pa_loud_t *l, int level, apr_time_t now, const char *what,
     return level;
 }
 
+int pa_quota_take(pa_quota_t *qt, apr_uint32_t max, apr_time_t now,
+                  apr_uint32_t *dropped)
+{
+    apr_uint32_t sec = (apr_uint32_t)apr_time_sec(now);
+    apr_uint32_t was = apr_atomic_read32(&qt->second);
+
+    *dropped = 0;
+    /* Of racing processes, the one whose swap lands starts the second
+     * (lines the others count meanwhile may get a few more in). */
+    if (was != sec && apr_atomic_cas32(&qt->second, sec, was) == was) {
+        apr_atomic_set32(&qt->used, 0);
+        *dropped = apr_atomic_xchg32(&qt->dropped, 0);
+    }
+    if (apr_atomic_inc32(&qt->used) >= max) {
+        apr_atomic_inc32(&qt->dropped);
+        return 0;
+    }
+    return 1;
+}
+
 /* The oldest live waiter, or NULL. Records of dead waiters are freed on the
  * way: a crashed httpd child must not be handed a worker. */
 static apr_uint32_t pa_sb_waiters_hw(pa_sb_layout_t *l, pa_sb_app_t *a)

@@ -198,6 +198,14 @@ typedef struct pa_loud_t {
     volatile apr_uint32_t quiet;    /* lines at info since */
 } pa_loud_t;
 
+/* Lines of one kind logged at most so many a second, the rest counted:
+ * shared as pa_loud_t is. */
+typedef struct pa_quota_t {
+    volatile apr_uint32_t second;   /* the second being counted */
+    volatile apr_uint32_t used;     /* lines logged in it */
+    volatile apr_uint32_t dropped;  /* lines not logged, not yet said */
+} pa_quota_t;
+
 typedef struct pa_sb_app_t {
     pthread_mutex_t lock;
     apr_uint32_t index;
@@ -240,6 +248,7 @@ typedef struct pa_sb_app_t {
     pa_loud_t overloaded_log;       /* PA00403: FCGI_OVERLOADED from the app */
     pa_loud_t full_log;             /* PA00340, in a line's first
                                      * new-programs= pool's record */
+    pa_quota_t stderr_log;          /* PA00310: FCGI_STDERR lines */
     volatile apr_uint32_t taken;    /* a new-programs= pool (pa_app_t.spare)
                                      * serves the program below from now
                                      * until the next restart: set once, by
@@ -384,6 +393,11 @@ int pa_sb_pid_gone(long pid);
  * tail (size bytes, else "") how many went at info since, as "what". */
 int pa_loud(pa_loud_t *l, int level, apr_time_t now, const char *what,
             char *tail, apr_size_t size);
+/* Whether one more line of kind qt may be logged in now's second (at most
+ * max a second). *dropped: 0, or, for the first line of a second, how many
+ * were not logged before it (to be said once). */
+int pa_quota_take(pa_quota_t *qt, apr_uint32_t max, apr_time_t now,
+                  apr_uint32_t *dropped);
 
 /* Whether the app is in a crash-loop backoff. Recycling (lifetime,
  * touch-reload, max-memory; max-requests if a->stretch) waits then: a

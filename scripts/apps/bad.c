@@ -20,7 +20,9 @@
  *   tehdr       Transfer-Encoding: chunked over a plain body
  *   badcl       Content-Length: 3x
  *   twocl       two Content-Length lines that disagree (2, then 3)
- *   noend       a correct reply without FCGI_END_REQUEST, then close
+ *   noend       a correct reply (a body of 10000 bytes, more than httpd
+ *               gathers before passing it on) without FCGI_END_REQUEST,
+ *               then close
  *   nohead      an empty FCGI_STDOUT and a clean FCGI_END_REQUEST: no header
  *               block at all
  *   halfhead    a header line without the blank line that ends the block,
@@ -32,6 +34,8 @@
  *               NUL and a terminal escape in it, then ok
  *   longstderr  one stderr line of 10000 bytes ("0123456789" repeated,
  *               in records of 1000), then ok
+ *   stderrflood 5000 stderr lines "flood N" (in records of 100 lines),
+ *               then ok
  *   late        ok, then, once the next request has arrived (before it is
  *               read), a second whole reply (X-Late: yes, "late") with the
  *               first one's request id
@@ -604,7 +608,11 @@ static int answer(int fd, const char *mode)
         end(fd);
     }
     else if (!strcmp(mode, "noend")) {
-        out(fd, ok);
+        char body[10000];
+
+        memset(body, 'n', sizeof(body));
+        out(fd, "Content-Type: text/plain\r\n\r\n");
+        record(fd, 1, 6, req_id, body, sizeof(body));
     }
     else if (!strcmp(mode, "overloaded") || !strcmp(mode, "unknownrole")) {
         /* Refused: FCGI_END_REQUEST alone, FCGI_OVERLOADED (2) or
@@ -631,6 +639,20 @@ static int answer(int fd, const char *mode)
             record(fd, 1, 7, req_id, chunk, sizeof(chunk));
         }
         record(fd, 1, 7, req_id, "\n", 1);
+        out(fd, ok);
+        end(fd);
+    }
+    else if (!strcmp(mode, "stderrflood")) {
+        char lines[1200];
+        int i, n = 0;
+
+        for (i = 0; i < 5000; i++) {
+            n += snprintf(lines + n, sizeof(lines) - n, "flood %d\n", i);
+            if (i % 100 == 99) {
+                record(fd, 1, 7, req_id, lines, (size_t)n);
+                n = 0;
+            }
+        }
         out(fd, ok);
         end(fd);
     }

@@ -34,6 +34,9 @@
  *   drip=N           the body is N lines of 100 bytes, each flushed, 5 ms
  *                    apart (a reply streamed with no pause of 20 ms)
  *   dripdone=FILE    with drip=N: create FILE once the last line is sent
+ *   tiny=N           the body is N bytes of "x", each flushed on its own (in
+ *                    FastCGI a record of one byte each: an app that flushes
+ *                    every small write)
  *   after=FILE       with bytes=N: send the N bytes, flush, end the reply
  *                    only once FILE exists (at most 60 s)
  *   die=FILE         exit without answering if FILE does not exist (creating it):
@@ -48,6 +51,8 @@
  *   headfirst=S      FastCGI: send the header block (Content-Type, header=
  *                    and the like) before reading the body, flush, sleep S
  *                    seconds, then read the body and answer as whoami=1
+ *   headwait=FILE    the same as headfirst=, waiting until FILE exists (at
+ *                    most 60 s) instead of a pause
  *   progress=S       with headfirst=: while the body is read, a line
  *                    "got N" (bytes read so far) after each read, flushed,
  *                    then a pause of S seconds (a slow reader)
@@ -316,14 +321,20 @@ static void extra_headers(conv_t *c, const char *qs)
     }
 }
 
-/* headfirst=S: the header block before the body is read, then a pause. */
-static void head_first(conv_t *c, double seconds)
+/* headfirst=S (headwait=FILE): the header block before the body is read,
+ * then a pause of S seconds (until FILE exists). */
+static void head_first(conv_t *c, double seconds, const char *file)
 {
     say(c, "Content-Type: text/plain; charset=utf-8\r\n");
     extra_headers(c, instructions(c));
     say(c, "\r\n");
     flush(c);
-    sleep_seconds(seconds);
+    if (file) {
+        wait_for_file(file);
+    }
+    else {
+        sleep_seconds(seconds);
+    }
     c->head_sent = 1;
 }
 
@@ -456,6 +467,14 @@ body:
         }
         if ((v = param(qs, "dripdone")) != NULL) {
             close(open(v, O_WRONLY | O_CREAT, 0644));
+        }
+    }
+    else if ((v = param(qs, "tiny")) != NULL) {
+        long k = atol(v);
+
+        while (k-- > 0) {
+            put(c, "x", 1);
+            flush(c);
         }
     }
     else if ((v = param(qs, "slowstream")) != NULL) {
@@ -702,7 +721,13 @@ int main(int argc, char **argv)
         c.fd = rq.ipcFd;
         served++;
         if ((v = param(getparam(&c, "QUERY_STRING"), "headfirst")) != NULL) {
-            head_first(&c, atof(v));
+            head_first(&c, atof(v), NULL);
+        }
+        else if ((v = param(getparam(&c, "QUERY_STRING"), "headwait")) != NULL) {
+            char *file = strdup(v);     /* param()'s buffer is reused */
+
+            head_first(&c, 0, file);
+            free(file);
         }
         progress = c.head_sent
                    ? param(getparam(&c, "QUERY_STRING"), "progress") : NULL;

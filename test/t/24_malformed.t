@@ -28,7 +28,7 @@ my @cases = (
     [ nothing     => qr/PA00309: dbad: worker pid \d+ went away before answering \(twice\)/ ],
 );
 
-plan tests => 3 * @cases + 19 + 5 + 8 + 1 + 8 + 3;
+plan tests => 3 * @cases + 19 + 5 + 8 + 1 + 8 + 3 + 5;
 
 my $http = http();
 my $base = base_url();
@@ -188,3 +188,23 @@ my @parts = $log =~ /PA00310: dbad: stderr: ([0-9]+)$/mg;
 is_deeply([map { length } @parts], [4096, 4096, 1808],
           'longstderr: 10000 bytes logged as 4096 + 4096 + 1808')
     or diag(error_log_since($off));
+
+# An app that floods its FCGI_STDERR (5000 lines in one reply): at most 100
+# lines a second per app are logged, the rest counted; the count is said
+# (PA00344) with the first line logged in a later second (here, of the
+# requests that follow: 4 lines each).
+ok(wait_for(sub { idle() }), 'stderrflood: a worker is idle');
+$off = error_log_offset();
+is($http->get("$base/dbad?mode=stderrflood")->{status}, 200, 'stderrflood: the reply is served');
+ok(wait_for(sub { $http->get("$base/dbad?mode=stderr");
+                  error_log_since($off) =~ /PA00344/ }),
+   'stderrflood: then PA00344 says how many lines were not logged');
+$log = error_log_since($off);
+my $flood = () = $log =~ /PA00310: dbad: stderr: flood \d+$/mg;
+my $counted = 0;
+$counted += $1 while $log =~ /PA00344: dbad: (\d+) lines of its FCGI_STDERR not logged \(more than 100 a second\)$/mg;
+ok($flood > 0 && $flood < 1000,
+   "stderrflood: $flood of its 5000 lines logged (at most 100 a second)");
+ok($flood + $counted >= 5000,
+   "stderrflood: the others counted ($counted, with the other requests' lines not logged)")
+    or diag($log);

@@ -7,7 +7,8 @@
 # request gets 503 at queue-timeout. With reply-spool= what is past
 # reply-buffer goes to a temporary file, and the worker is free again; past
 # both (reply-buffer=64K reply-spool=128K) it waits on the client. Nothing
-# here reads a clock.
+# here reads a clock. An app that flushes every byte (a record each) costs
+# httpd about as much memory as the reply's length.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -17,7 +18,7 @@ use IO::Select ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 46;
+plan tests => 52;
 
 my $echo = app_path('echo');
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
@@ -133,5 +134,39 @@ my $small = $h->slow_client('/rbuf?bytes=1000');
 my ($st, $sb) = $h->read_reply($small);
 is("$st " . length $sb, '200 1000', 'a small reply to a slow client: whole');
 ok(error_log_since($off, $h->log_file) !~ /PA00351/, '... and not held');
+
+# Replies of 300000 one-byte records (an app that flushes every byte):
+# httpd's children grow by about the reply's length at most, not by some
+# hundred bytes per record (a bucket each), whether the client reads at
+# once (httpd's core holds up to 64 KB for it) or nothing (held here).
+sub children_kb {
+    my ($field) = @_;
+    my $kb = 0;
+    for my $c (PATest::ps_children($h->pid)) {
+        next if $c->{args} =~ /mod_prefork_app/;
+        open my $st, '<', "/proc/$c->{pid}/status" or next;
+        while (<$st>) { $kb += $1 if /^$field:\s+(\d+)/ }
+        close $st;
+    }
+    return $kb;
+}
+my $records = 300_000;
+is($h->get_host('localhost', '/rbuf?tiny=1000')->{content}, 'x' x 1000,
+   'a reply of 1000 one-byte records');
+my $peak0 = children_kb('VmHWM');
+my $fast = $h->get_host('localhost', "/rbuf?tiny=$records")->{content};
+is(length($fast) . ' ' . ($fast =~ tr/x//), "$records $records",
+   "a reply of $records one-byte records, read at once");
+my $grown = children_kb('VmHWM') - $peak0;
+ok($grown < 16 * 1024, "... in less than 16 MB (httpd's children's peak grew by $grown KB)");
+my $rss0 = children_kb('VmRSS');
+my $tiny = $h->slow_client("/rbuf?tiny=$records");
+ok(wait_for(sub { ($h->app('rbuf') || {})->{processes}{idle} }),
+   "the same held for a client that reads nothing: the worker is free");
+$grown = children_kb('VmRSS') - $rss0;
+ok($grown < 16 * 1024, "... held in less than 16 MB (httpd's children grew by $grown KB)");
+my ($tst, $tbody) = $h->read_reply($tiny);
+is("$tst " . length($tbody) . ' ' . ($tbody =~ tr/x//), "200 $records $records",
+   '... then the client gets all of it');
 
 ok($h->stop, 'stopped');

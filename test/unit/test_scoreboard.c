@@ -1547,6 +1547,31 @@ static void test_loud(void **state)
     assert_string_equal(tail, "");
 }
 
+/* At most max lines a second; the first line of a later second is told how
+ * many were not logged before it, once. */
+static void test_quota(void **state)
+{
+    pa_quota_t qt = { 0, 0, 0 };
+    apr_time_t t = apr_time_from_sec(1000000);
+    apr_uint32_t dropped;
+    int i, logged = 0;
+
+    (void)state;
+    for (i = 0; i < 150; i++) {
+        logged += pa_quota_take(&qt, 100, t + i, &dropped);
+        assert_int_equal(dropped, 0);
+    }
+    assert_int_equal(logged, 100);
+    assert_true(pa_quota_take(&qt, 100, t + apr_time_from_sec(1), &dropped));
+    assert_int_equal(dropped, 50);
+    assert_true(pa_quota_take(&qt, 100, t + apr_time_from_sec(1) + 1,
+                              &dropped));
+    assert_int_equal(dropped, 0);
+    /* A quiet while later: nothing to tell. */
+    assert_true(pa_quota_take(&qt, 100, t + apr_time_from_sec(60), &dropped));
+    assert_int_equal(dropped, 0);
+}
+
 /* cache-lock='s waiters sleep on the app's count of ended fetches, in
  * their pages' word: a fetch's end in that word wakes them, one in another
  * word neither wakes them nor moves their count, a count that moved before
@@ -1637,6 +1662,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_handoff_holder_killed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_handoff_holder_killed_after_grant, setup, teardown),
         cmocka_unit_test(test_loud),
+        cmocka_unit_test(test_quota),
         cmocka_unit_test_setup_teardown(test_conn_kept_shared, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conn_service_ignores_garbage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conn_manager_stalled, setup, teardown),
