@@ -282,39 +282,6 @@ static void pa_mgr_exit(pa_manager_t *m, int code)
     _exit(code);
 }
 
-/* The argv strings are contiguous from arg_start to arg_end (fields 48
- * and 49 of /proc/self/stat). */
-void pa_set_title(const char *title, const char *comm)
-{
-    char buf[1024];
-    const char *p;
-    unsigned long start = 0, end = 0;
-    int field;
-
-    prctl(PR_SET_NAME, comm);
-    if (!(p = pa_proc_stat(getpid(), buf, sizeof(buf)))) {
-        return;
-    }
-    /* Count the fields after field 2 (comm). */
-    for (field = 2; *p && field < 49; p++) {
-        if (*p == ' ') {
-            field++;
-            if (field == 48) {
-                start = strtoul(p + 1, NULL, 10);
-            }
-            else if (field == 49) {
-                end = strtoul(p + 1, NULL, 10);
-            }
-        }
-    }
-    if (start && end > start) {
-        apr_size_t len = end - start;
-
-        memset((void *)start, 0, len);
-        apr_cpystrn((char *)start, title, len);
-    }
-}
-
 /* Whether pid is a manager (of any httpd): its name, as pa_mgr_main()
  * sets it. */
 static int pa_mgr_is_manager(long pid)
@@ -2220,6 +2187,7 @@ static void pa_mgr_main(pa_sb_t *sb, apr_pool_t *pconf, server_rec *s,
     ap_close_listeners();
     pa_mgr_std_fds();
     m.sig_fd = pa_mgr_signals();
+    pa_title_room(pconf);
     pa_set_title(PA_TITLE, PA_MANAGER_COMM);
     pa_worker_raise_nofile();
     pa_mgr_init(&m, sb, pconf, s);

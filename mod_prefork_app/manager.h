@@ -35,8 +35,4 @@ apr_status_t pa_manager_start(pa_sb_t *sb, apr_pool_t *pconf, server_rec *s);
  * after a failed restart, stops them. */
 void pa_manager_adopt_retired(apr_pool_t *pconf);
 
-/* ps shows a process of ours by what it does: title replaces the command
- * line (as far as it fits), comm the short name (15 bytes). */
-void pa_set_title(const char *title, const char *comm);
-
 #endif

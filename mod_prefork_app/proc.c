@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/select.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -43,6 +44,76 @@ const char *pa_proc_stat(pid_t pid, char *buf, apr_size_t size)
     }
     paren = strrchr(buf, ')');
     return paren ? paren + 1 : NULL;
+}
+
+/* Where titles go: from the start of the command line's strings, room
+ * bytes (its own, or with the environment's once pa_title_room() has
+ * moved them). */
+static char *title_at;
+static apr_size_t title_room;
+
+/* Fields 48 to 51 of our stat: where the kernel put the command line's
+ * strings and, right after them as a rule, the environment's. */
+static int title_area(unsigned long area[4])
+{
+    char buf[1024];
+    const char *p = pa_proc_stat(getpid(), buf, sizeof(buf));
+    int field;
+
+    if (!p) {
+        return 0;
+    }
+    /* Count the fields after field 2 (comm). */
+    for (field = 2; *p && field < 51; p++) {
+        if (*p == ' ' && ++field >= 48) {
+            area[field - 48] = strtoul(p + 1, NULL, 10);
+        }
+    }
+    return field == 51 && area[0] && area[1] > area[0];
+}
+
+void pa_title_room(apr_pool_t *p)
+{
+    extern char **environ;
+    unsigned long area[4];
+    char **env;
+    apr_size_t n, i;
+
+    if (title_at || !title_area(area)) {
+        return;
+    }
+    title_at = (char *)area[0];
+    title_room = area[1] - area[0];
+    if (area[2] != area[1] || area[3] <= area[2]) {
+        return;                         /* not where the kernel reads on */
+    }
+    for (n = 0; environ[n]; n++) {
+        continue;
+    }
+    env = apr_palloc(p, (n + 1) * sizeof(*env));
+    for (i = 0; i < n; i++) {
+        env[i] = apr_pstrdup(p, environ[i]);
+    }
+    env[n] = NULL;
+    environ = env;
+    /* A title past the command line's last byte (its NUL overwritten):
+     * the kernel shows it up to its NUL (Linux's setproctitle rule). */
+    title_room = area[3] - area[0];
+}
+
+void pa_set_title(const char *title, const char *comm)
+{
+    unsigned long area[4];
+
+    prctl(PR_SET_NAME, comm);
+    if (!title_at && title_area(area)) {
+        title_at = (char *)area[0];
+        title_room = area[1] - area[0];
+    }
+    if (title_at) {
+        memset(title_at, 0, title_room);
+        apr_cpystrn(title_at, title, title_room);
+    }
 }
 
 long pa_proc_id(pid_t pid, pa_proc_id_e which)

@@ -5,6 +5,7 @@
 #define PA_PROC_H
 
 #include "apr.h"
+#include "apr_pools.h"
 
 #include <sys/types.h>
 
@@ -19,6 +20,15 @@ long pa_proc_id(pid_t pid, pa_proc_id_e which);
 /* Resident memory of process pid in bytes (/proc/<pid>/statm, readable by
  * any user), or -1 if it cannot be read. */
 apr_int64_t pa_proc_rss(pid_t pid);
+
+/* ps shows a process of ours by what it does: title replaces the command
+ * line (as far as it fits), comm the short name (15 bytes). */
+void pa_set_title(const char *title, const char *comm);
+/* Once in a process forked from httpd, before its first title: its
+ * environment strings are copied into p, so that titles may take their
+ * room after the command line's (httpd's command line may be as short as
+ * "/usr/sbin/apache2 -k start"). Inherited by its children. */
+void pa_title_room(apr_pool_t *p);
 
 #define PA_DOING_MAX 192
 /* What a worker's last look found its descriptor to be: the socket tables

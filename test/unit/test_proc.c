@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "proc.h"
+#include "apr_general.h"
 
 static pid_t kid;
 
@@ -481,9 +482,73 @@ static void test_stat_and_rss(void **state)
     assert_int_equal(pa_proc_rss(-1), -1);
 }
 
+/* test_title: this program run again as "x", the title in its
+ * environment: it sets it and prints what ps would show (its command line
+ * up to the first NUL, and its comm), and the title as getenv() still
+ * finds it. */
+#define TITLE_ENV "PA_TEST_TITLE"
+
+static int titled(const char *title)
+{
+    apr_pool_t *p;
+    char line[4096] = "", comm[64] = "";
+    FILE *f;
+
+    apr_initialize();
+    apr_pool_create(&p, NULL);
+    pa_title_room(p);
+    pa_set_title(title, "pa-test");
+    if ((f = fopen("/proc/self/cmdline", "r"))) {
+        line[fread(line, 1, sizeof(line) - 1, f)] = '\0';
+        fclose(f);
+    }
+    if ((f = fopen("/proc/self/comm", "r"))) {
+        if (fgets(comm, sizeof(comm), f)) {
+            comm[strcspn(comm, "\n")] = '\0';
+        }
+        fclose(f);
+    }
+    printf("%s|%s|%s", line, comm, getenv(TITLE_ENV));
+    return 0;
+}
+
+/* httpd's command line may be short ("/usr/sbin/apache2 -k start"): a
+ * title longer than it takes the environment's room after it. */
+static void test_title(void **state)
+{
+    const char *title = "httpd (mod_prefork_app cgi launcher: an_app_with_a_long_name)";
+    char env0[256], got[1024];
+    char *argv[] = { "x", NULL };
+    char *envp[] = { env0, NULL };
+    int fds[2];
+    ssize_t n, len = 0;
+
+    (void)state;
+    snprintf(env0, sizeof(env0), "%s=%s", TITLE_ENV, title);
+    assert_int_equal(pipe(fds), 0);
+    kid = fork();
+    assert_true(kid >= 0);
+    if (kid == 0) {
+        dup2(fds[1], 1);
+        execve("/proc/self/exe", argv, envp);
+        _exit(127);
+    }
+    close(fds[1]);
+    while ((n = read(fds[0], got + len, sizeof(got) - 1 - len)) > 0) {
+        len += n;
+    }
+    close(fds[0]);
+    got[len] = '\0';
+    waitpid(kid, NULL, 0);
+    kid = 0;
+    snprintf(env0, sizeof(env0), "%s|pa-test|%s", title, title);
+    assert_string_equal(got, env0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_title, teardown),
         cmocka_unit_test_teardown(test_tcp_read, teardown),
         cmocka_unit_test_teardown(test_tcp6_read, teardown),
         cmocka_unit_test_teardown(test_pipe_read, teardown),
@@ -502,5 +567,12 @@ int main(void)
         cmocka_unit_test(test_stat_and_rss),
     };
 
+    if (getenv(TITLE_ENV)) {
+        /* A copy: the environment's strings become the title's room. */
+        static char title[512];
+
+        snprintf(title, sizeof(title), "%s", getenv(TITLE_ENV));
+        return titled(title);
+    }
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
