@@ -119,6 +119,7 @@ struct pa_cache_save_t {
     pa_cache_served_e served;       /* what the zone answered with */
     const char *fallback;           /* a stale entry for an error, or NULL */
     apr_size_t fallback_len;
+    int stands_in;                  /* it was found fit to (it stays so) */
 };
 
 /* A zone lives as long as httpd's parent, not one generation: a graceful
@@ -1816,13 +1817,18 @@ int pa_cache_handle(request_rec *r, pa_app_t *app, pa_cache_save_t **lookup,
     return DECLINED;
 }
 
-int pa_cache_can_stand_in(const pa_cache_save_t *lookup)
+int pa_cache_can_stand_in(pa_cache_save_t *lookup)
 {
     pa_cache_entry_t e;
 
-    return lookup && lookup->fallback
-           && entry_ok(lookup->fallback, lookup->fallback_len, &e)
-           && apr_time_now() - e.stored < e.lifetime + e.if_error;
+    /* Once found fit, for good: the app's own error reply may have been
+     * dropped for it, and its window may close before that reply's end. */
+    if (lookup && !lookup->stands_in && lookup->fallback
+        && entry_ok(lookup->fallback, lookup->fallback_len, &e)
+        && apr_time_now() - e.stored < e.lifetime + e.if_error) {
+        lookup->stands_in = 1;
+    }
+    return lookup && lookup->stands_in;
 }
 
 int pa_cache_stale_on_error(request_rec *r, pa_cache_save_t *lookup,

@@ -58,8 +58,9 @@ int pa_cache_handle(request_rec *r, pa_app_t *app, pa_cache_save_t **lookup,
                     int (*gone)(void *baton), void *baton);
 
 /* Whether the lookup found a stale copy of the page that may stand in for
- * an error now (stale-if-error=N, RFC 5861). lookup may be NULL. */
-int pa_cache_can_stand_in(const pa_cache_save_t *lookup);
+ * an error now (stale-if-error=N, RFC 5861); once it may, it may for the
+ * rest of the request. lookup may be NULL. */
+int pa_cache_can_stand_in(pa_cache_save_t *lookup);
 
 /* Handler, the app could not be had or failed (status: the module's own
  * 500, 502, 503 or 504, or the app's own, whose reply was dropped), before

@@ -48,7 +48,8 @@
  *   nobody=1         headers only (as for HEAD), whatever else was asked
  *   readmax=N        read at most N bytes of the body and answer, leaving the
  *                    rest unread (as an app that refuses an upload does)
- *   headfirst=S      FastCGI: send the header block (Content-Type, header=
+ *   headfirst=S      FastCGI: send the header block (Content-Type, failif=,
+ *                    header=
  *                    and the like) before reading the body, flush, sleep S
  *                    seconds, then read the body and answer as whoami=1
  *   headwait=FILE    the same as headfirst=, waiting until FILE exists (at
@@ -303,6 +304,9 @@ static void extra_headers(conv_t *c, const char *qs)
     const char *v;
     size_t i;
 
+    if ((v = param(qs, "failif")) != NULL && access(v, F_OK) == 0) {
+        say(c, "Status: 500 App Broke\r\nX-App-Error: yes\r\n");
+    }
     for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         if ((v = param(qs, names[i])) != NULL) {
             say(c, "%s\r\n", v);
@@ -416,9 +420,6 @@ static void respond(conv_t *c)
     }
     if ((v = param(qs, "userless")) != NULL && !getparam(c, "REMOTE_USER")) {
         say(c, "Status: %s\r\n", v);
-    }
-    if ((v = param(qs, "failif")) != NULL && access(v, F_OK) == 0) {
-        say(c, "Status: 500 App Broke\r\nX-App-Error: yes\r\n");
     }
     if ((v = param(qs, "redirect")) != NULL
         || ((v = param(qs, "postredirect")) != NULL

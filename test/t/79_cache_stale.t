@@ -12,7 +12,7 @@ use HTTP::Tiny ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 73;
+plan tests => 77;
 
 my $echo = app_path('echo');
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
@@ -212,6 +212,25 @@ for my $cc ('max-age%3D1%2C%20stale-if-error%3D60', 'max-age%3D1') {
            'without stale-if-error, the app\'s own 500 goes out');
     }
 }
+
+# The stand-in is decided at the error's headers, for good: a window that
+# closes while the app still sends the error's body (its reply dropped
+# for the copy) does not leave the client httpd's own 500 page instead.
+my $late = "$go-late";
+my $lp = "/e/g?header=Cache-Control:%20max-age%3D1%2C%20stale-if-error%3D3"
+       . "&failif=$bad&headwait=$late&whoami=1";
+unlink $bad;
+open_gate($late);
+my $lb = stored_then_expired($lp, 'stale-if-error=3');
+open_gate($bad);
+close_gate($late);
+my $lr = $h->send_request($lp);
+ok(wait_for(sub { $h->busy('secho') == 1 }), "its app's 500 headers sent, 2 s after storing, the body held");
+sleep 3;            # the window closes (3 s past max-age=1)
+open_gate($late);
+my ($lst, $lcs, $lbody) = $h->cache_reply($lr);
+is("$lst $lcs", '200 STALE', 'the window closed before the reply\'s end: still the stale copy');
+is($lbody, $lb, '... the stored body');
 unlink $bad;
 
 # The app's keys stale-while-revalidate= and stale-if-error= stand for
@@ -243,8 +262,8 @@ is(($h->cache_reply($hold))[0], 200, 'the held request ends');
 # The status page counts what the zones answered with, per app; and the
 # failures the stale copies stood in for.
 my $sc = $h->app('secho')->{counters};
-is(join(' ', map { $sc->{$_} // '-' } qw(cache_hits cache_stale cache_stale_if_error)), '5 3 0',
-   'status page: secho answered 5 fresh copies, 3 stale ones');
+is(join(' ', map { $sc->{$_} // '-' } qw(cache_hits cache_stale cache_stale_if_error)), '6 3 1',
+   'status page: secho answered 6 fresh copies, 3 stale ones, 1 instead of an error');
 my $tc = $h->app('techo')->{counters};
 is(join(' ', map { $tc->{$_} // '-' } qw(cache_hits cache_stale cache_stale_if_error)), '8 1 4',
    'techo: 8 fresh, 1 stale, 4 stale instead of an error');
