@@ -135,8 +135,10 @@ static int pa_handler(request_rec *r)
 
 static void pa_register_hooks(apr_pool_t *p)
 {
-    /* post_config after mod_unixd (and mod_cgid's order): the User/Group
-     * ids are known then, so the socket directory gets the right owner. */
+    /* post_config after mod_unixd, as mod_cgid's daemon is started: the
+     * socket directory needs the User/Group ids. httpd 2.4's mod_unixd sets
+     * them while the configuration is read and has no post_config (t/02
+     * says so): this keeps the order should it gain one. */
     static const char *const post_after[] = { "mod_unixd.c", NULL };
 
     /* pre_config: REALLY_FIRST so the generation's state is reset before any

@@ -14,7 +14,7 @@ use PATest qw(:all);
 use PALoad;
 use PADispatch qw(bg_request bg_result);
 
-plan tests => 93;
+plan tests => 97;
 
 my $hello = hello_path();
 my $echo = app_path('echo');
@@ -101,8 +101,9 @@ if (!$slow) {
     my $res = HTTP::Tiny->new(timeout => 60)->get("$base/lslow?sleep=2");
     POSIX::_exit($res->{status} == 200 ? 0 : 1);
 }
-wait_for(sub { my $a = app_status('lslow', $base);
-               $a && $a->{processes}{busy} == 1 });
+# Else the restart below would have nothing in flight.
+ok(wait_for(sub { my $a = app_status('lslow', $base);
+                  $a && $a->{processes}{busy} == 1 }), 'a slow request on its worker');
 my $draining = $h->manager_pid;
 ok($h->graceful, 'graceful restart while a slow request runs');
 waitpid $slow, 0;
@@ -117,8 +118,8 @@ ok(wait_for(sub { !pid_alive($draining) }), 'then its manager exits');
 # not for a fixed time: the checks below must run while it is in flight.
 my $pgo = "$dir/lpool_go";
 my $pslow = bg_request('GET', "$base/lpool?wait=$pgo");
-wait_for(sub { my $a = app_status('lpool', $base);
-               $a && $a->{processes}{busy} == 1 });
+ok(wait_for(sub { my $a = app_status('lpool', $base);
+                  $a && $a->{processes}{busy} == 1 }), 'a request of lpool on its worker');
 my $retiring = $h->manager_pid;
 my $roff = error_log_offset($h->log_file);
 ok($h->graceful, 'graceful restart, a request of a 4-worker pool in flight');
@@ -143,8 +144,8 @@ ok(wait_for(sub { !pid_alive($retiring) }), 'then that manager exits');
 
 # ---- a retiring manager SIGKILLed: its socket directory goes too ----------------
 my $kslow = bg_request('GET', "$base/lslow?sleep=2");
-wait_for(sub { my $a = app_status('lslow', $base);
-               $a && $a->{processes}{busy} == 1 });
+ok(wait_for(sub { my $a = app_status('lslow', $base);
+                  $a && $a->{processes}{busy} == 1 }), 'a slow request on its worker again');
 my $doomed = $h->manager_pid;
 my ($doomed_dir) = error_log_since(0, $h->log_file)
     =~ /PA00116: manager pid $doomed started for generation \d+ \(\d+ apps?, sockets in (\S+)\)/;
@@ -377,7 +378,8 @@ PreforkApp gone "$hello" processes=2
 EOF3
 ok($h3->start, 'third private httpd started') or diag($h3->error_log);
 my @w3;
-wait_for(sub { @w3 = worker_pids('gone', $h3->url); @w3 == 2 });
+# The workers whose going away is checked below: none would pass vacuously.
+ok(wait_for(sub { @w3 = worker_pids('gone', $h3->url); @w3 == 2 }), 'its two workers up');
 my $mgr3p = $h3->manager_pid;
 my $spawned3 = $h3->counter('gone', 'spawned') || 0;
 open my $cf, '<', $h3->{conf_file} or die "$h3->{conf_file}: $!";

@@ -117,8 +117,11 @@ ok(wait_for_log(qr/PA00402: dscgi: .*a header line longer than 8189 bytes/, $off
 # Content-Length tells: the client sees a cut connection, not a short body.
 $off = error_log_offset();
 my $res = $http->get("$base/pa-s?cut=1");
-ok($res->{status} == 599 || length($res->{content} || '') < 1000,
-   'reply short of its Content-Length: not passed off as complete');
+# A 502 if it all came in one read, else a response cut off after its
+# headers went out (HTTP::Tiny: 599, not a timeout); a short 200 that ends
+# properly would be passed off as complete.
+ok($res->{status} == 502 || $res->{status} == 599 && ($res->{content} // '') !~ /timed out/i,
+   'reply short of its Content-Length: not passed off as complete') or diag(explain($res));
 ok(wait_for_log(qr/PA00405: dscgi: bad SCGI reply from worker pid \d+: the reply ended 990 bytes short of its Content-Length/, $off),
    'short reply logged');
 

@@ -175,8 +175,11 @@ unlike(error_log_since(0), qr/PA00105: app dcgi/, 'no crash-loop backoff');
 }
 $off = error_log_offset();
 my $res = $http->get("$url?cut=1");
-ok($res->{status} == 599 || length($res->{content} || '') < 1000,
-   'died mid-reply: not passed off as complete');
+# A 502 if it all came in one read, else a response cut off after its
+# headers went out (HTTP::Tiny: 599, not a timeout); a short 200 that ends
+# properly would be passed off as complete.
+ok($res->{status} == 502 || $res->{status} == 599 && ($res->{content} // '') !~ /timed out/i,
+   'died mid-reply: not passed off as complete') or diag(explain($res));
 ok(wait_for_log(qr/PA00405: dcgi: bad SCGI reply from worker pid \d+: the reply ended 990 bytes short/, $off),
    'short reply logged');
 

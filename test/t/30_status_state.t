@@ -96,7 +96,8 @@ is(metric_value($m, 'prefork_app_workers', app => $APP, state => 'idle'), 2,
 # ---- one worker killed -----------------------------------------------------
 my @pids = map { $_->{pid} } @{ $after->{workers} };
 my $victim = $pids[0];
-is(send_signal('KILL', $victim), 1, "killed worker $victim");
+# Setup, not a check of the module: the kill itself must work.
+send_signal('KILL', $victim) == 1 or die "could not kill worker $victim: $!\n";
 
 my $healed = wait_for(sub {
     my $a = app_status($APP) or return;

@@ -13,7 +13,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use HTTP::Tiny ();
 
-plan tests => 39;
+plan tests => 38;
 
 my $hello = hello_path();
 my $lib = libexecdir();
@@ -178,7 +178,8 @@ my @conf = <$fh>;
 # The SetHandler lines whose next line is not a Require: the three unguarded.
 my @want = grep { $conf[$_ - 1] =~ /SetHandler prefork-app-status/ && $conf[$_] !~ /Require/ }
            1 .. $#conf;
-is(scalar @want, 3, 'three sections without a Require in the configuration');
+# Setup, not a check of the module: our own configuration has three.
+@want == 3 or die "expected three sections without a Require in $h->{conf_file}, found @{[scalar @want]}\n";
 is("@lines", "@want", 'httpd -t: PA00015 with the file and line of each such SetHandler, none for the others')
     or diag($t);
 ok($h->stop, 'stopped');

@@ -11,7 +11,7 @@ use Time::HiRes ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 9;
+plan tests => 10;
 
 my $echo = app_path('echo');
 my $h = PATest::Httpd->new(conf => <<"EOF");
@@ -32,7 +32,7 @@ sub exited {
 my $mgr = $h->manager_pid;
 my $off = error_log_offset($h->log_file);
 ok($mgr && kill('TERM', $mgr), 'SIGTERM to the manager');
-PATest::wait_for(sub { exited($mgr) }, interval => 0.005);
+ok(PATest::wait_for(sub { exited($mgr) }, interval => 0.005), '... and it exits');
 my $res = $h->get('/e?whoami=1');
 is($res->{status}, 200, 'a request right after it exited waits for the next manager: 200')
     or diag(error_log_since($off, $h->log_file));

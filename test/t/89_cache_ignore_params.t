@@ -11,7 +11,7 @@ use HTTP::Tiny ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 23;
+plan tests => 25;
 
 my $echo = app_path('echo');
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
@@ -71,9 +71,12 @@ is_deeply((($h->app('gecho') || {})->{cache} || {})->{ignore_params}, ['utm_*', 
 # configtest: without cache=, and a name with '='.
 my $hello = app_path('hello');
 my %r = configtest(qq{PreforkApp a "$hello" cache-ignore-params=utm_*});
+# The message alone could be a warning of a configuration httpd takes.
+ok($r{rc} != 0, 'cache-ignore-params= without cache=: configtest exits non-zero') or diag($r{out});
 like($r{out}, qr/PA00021: \Q$r{file}\E:$r{first}: PreforkApp a: cache-ignore-params=utm_\* without cache=ZONE/,
      'cache-ignore-params= without cache=: configtest fails (PA00021)') or diag($r{out});
 %r = configtest(qq{PreforkAppCache z 1M}, qq{PreforkApp a "$hello" cache=z cache-ignore-params=a=1});
+ok($r{rc} != 0, 'a name with = : configtest exits non-zero') or diag($r{out});
 like($r{out}, qr/cache-ignore-params=a=1: 'a=1' is no parameter name/, 'a name with = : refused')
     or diag($r{out});
 

@@ -108,7 +108,13 @@ sub ask {
                         { headers => \%hd, defined $o{body} ? (content => $o{body}) : () });
 }
 sub var { my ($r, $name) = @_; $r->{content} =~ /^\Q$name\E=(.*)$/m ? $1 : undef }
-sub count { my $a = $h->app($_[0]); $a ? $a->{counters}{requests} : -1 }
+# Requests handed to one of the app's workers; dies without the counter, so
+# that a renamed key cannot make the comparisons below undef == undef.
+sub count {
+    my $n = $h->counter($_[0], 'accepted');
+    defined $n or die "no counters.accepted for $_[0] on the status page\n";
+    return $n;
+}
 
 my $off;
 # Granted.
