@@ -965,15 +965,27 @@ static apr_status_t pa_sb_carry_counters(void *data)
     }
     for (i = 0; i < cy->sb->napps; i++) {
         const pa_app_t *app = APR_ARRAY_IDX(cy->sb->conf->apps, i, pa_app_t *);
-        pa_app_counters_t *c = apr_hash_get(carry, app->name,
-                                            APR_HASH_KEY_STRING);
+        const pa_sb_app_t *a = pa_sb_app(cy->sb, i);
+        const char *name = app->name;
+        pa_app_counters_t *c;
 
+        if (app->spare) {
+            /* A pool kept for new programs (NAME:+K): what it counted is
+             * the program's that took it, which the next generation gives
+             * a pool of its own, named so; one not taken counted nothing,
+             * and the next program to take it starts from nothing. */
+            if (!__atomic_load_n(&a->taken, __ATOMIC_ACQUIRE)) {
+                continue;
+            }
+            name = a->program_name;
+        }
+        c = apr_hash_get(carry, name, APR_HASH_KEY_STRING);
         if (!c) {
             c = apr_palloc(cy->keep, sizeof(*c));
-            apr_hash_set(carry, apr_pstrdup(cy->keep, app->name),
+            apr_hash_set(carry, apr_pstrdup(cy->keep, name),
                          APR_HASH_KEY_STRING, c);
         }
-        memcpy(c, (const void *)&pa_sb_app(cy->sb, i)->c, sizeof(*c));
+        memcpy(c, (const void *)&a->c, sizeof(*c));
     }
     return APR_SUCCESS;
 }

@@ -14,7 +14,7 @@ use PATest qw(:all);
 use File::Copy ();
 use HTTP::Tiny ();
 
-plan tests => 46;
+plan tests => 49;
 
 my $echo = app_path('echo');
 my $tmp = test_dir('pa-scripts-new');
@@ -152,11 +152,19 @@ is($h->get('/fixed/f.fcgi')->{status}, 403, 'new-programs=0: a program added wai
 ok(wait_for_log(qr/PA00338: fixed: \Q$fixed\E\/f\.fcgi .*\(with new-programs=0, programs added since httpd started wait for a graceful restart\)/, $off, file => $h->log_file),
    '... and says so');
 
+my $counted = $h->counter('cgi:new_one.fcgi', 'accepted');
 ok($h->graceful, 'graceful restart');
 $res = $h->get('/cgi/c.fcgi?whoami=1');
 ok($res->{status} == 200 && $res->{content} =~ /pid=(\d+)/ && grep({ $_ == $1 } $h->pids('cgi:c.fcgi')),
    'after it, the program that found none left has a pool of its own')
     or diag("$res->{status} $res->{content}");
+# Counters go on by the name the status page shows: the program's, not
+# those of the pool kept for new programs that served it.
+ok($counted && ($h->counter('cgi:new_one.fcgi', 'accepted') // 0) == $counted,
+   "a new program's counters go on in the pool of its own it has after the restart ($counted accepted)");
+program("$tmp/later.fcgi");
+is($h->get('/cgi/later.fcgi')->{status}, 200, 'a program added after the restart takes a pool kept for new programs');
+is($h->counter('cgi:later.fcgi', 'accepted'), 1, '... whose counters start from its first request');
 
 # ---- configtest ------------------------------------------------------------
 my %t = configtest(qq{PreforkAppScripts cgi "$tmp/*.fcgi" new-programs=65});
