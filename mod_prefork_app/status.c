@@ -1717,6 +1717,10 @@ static const apr_table_t *st_scope(request_rec *r, const apr_table_t *named)
 
         if (pa_app_allowed(app, r->server)) {
             apr_table_setn(scope, app->name, "");
+            if (app->scripts) {
+                /* app=NAME of its line asks for it too */
+                apr_table_setn(scope, app->scripts->name, "");
+            }
         }
     }
     return scope;

@@ -14,7 +14,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use File::Copy ();
 
-plan tests => 57;
+plan tests => 58;
 
 my $echo = app_path('echo');
 my $tmp = test_dir('pa-scripts');
@@ -57,6 +57,11 @@ Alias /cgi/ "$tmp/"
 <Location /big-status>
     SetHandler prefork-app-status
     PreforkAppStatusApps big
+    Require local
+</Location>
+<Location /vh-status>
+    SetHandler prefork-app-status
+    PreforkAppStatusApps \@vhost
     Require local
 </Location>
 Alias /via-link/ "$other/link/"
@@ -113,6 +118,9 @@ my $st2 = status_json('/app-status?json&app=cgi', $h->url);
 is_deeply([sort map { $_->{name} } @{ $st2->{apps} || [] }],
           ['cgi:a-very-long-program-name-n-2', 'cgi:a-very-long-program-name-num', 'cgi:a.fcgi',
            'cgi:b.fcgi', 'cgi:big.fcgi', 'cgi:sp_ace.fcgi'], '?app=NAME shows the line\'s pools');
+my $st3 = status_json('/vh-status?json&app=big', $h->url);
+is_deeply([map { $_->{name} } @{ ($st3 || {})->{apps} || [] }], ['big:big.fcgi'],
+          '... on a PreforkAppStatusApps @vhost page too');
 # A program with settings of its own: a line naming it alone, its handler
 # in a <Files> section.
 $res = $h->get('/cgi/big.fcgi?whoami=1');
