@@ -1616,12 +1616,22 @@ static int st_cache_drop(request_rec *r, const apr_table_t *scope)
     const pa_server_conf_t *conf = st_conf(r);
     char *args = apr_pstrdup(r->pool, r->args ? r->args : ""), *word, *state;
     const char *zname = NULL, *tag = NULL, *aname = NULL, *what;
+    const char *origin = apr_table_get(r->headers_in, "Origin");
     const pa_app_t *app = NULL;
     pa_cache_zone_t *z;
     apr_size_t removed;
     apr_status_t rv;
     char err[128];
 
+    if (origin) {
+        /* Sent by a web page's script: a drop is for an admin's tool (curl),
+         * and a page of a name that a DNS rebinding points at this machine
+         * is same-origin to the browser, so CORS would not stop it. */
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, PALOGNO(00504)
+                      "status page: cache drop refused: sent by a web page "
+                      "(Origin: %s), from %s", origin, r->useragent_ip);
+        return HTTP_FORBIDDEN;
+    }
     for (word = apr_strtok(args, "&;", &state); word;
          word = apr_strtok(NULL, "&;", &state)) {
         char *eq = strchr(word, '=');

@@ -12,7 +12,7 @@ use HTTP::Tiny ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 42;
+plan tests => 45;
 
 my $echo = app_path('echo');
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
@@ -70,7 +70,14 @@ is("$r->{status} " . join(',', sort grep { /^(?:GET|DELETE)$/ } split /,/, $r->{
    '405 DELETE,GET', 'a POST where it is On: 405, Allow names GET and DELETE');
 is(states(), 'HIT HIT HIT', 'nothing dropped');
 
+# A web page's script (a DNS rebinding makes it same-origin to the
+# browser) sends an Origin header: refused, nothing dropped.
 my $log = error_log_offset($h->log_file);
+$r = $ua->request('DELETE', $h->url('/st-drop?cache=dz'), { headers => { Origin => 'http://rebound.example:8080' } });
+is($r->{status}, 403, 'a DELETE with an Origin header (a web page\'s script): 403');
+is(states(), 'HIT HIT HIT', '... nothing dropped');
+like(error_log_since($log, $h->log_file), qr/PA00504: status page: cache drop refused: sent by a web page \(Origin: http:\/\/rebound\.example:8080\), from 127\.0\.0\.1/,
+     '... logged (PA00504)');
 $r = del('/st-drop?cache=dz&tag=ta');
 is($r->{status}, 200, 'DELETE ?cache=dz&tag=ta: 200');
 is($r->{content}, "dropped tag 'ta' from cache zone dz (1 entries)\n", '... says how many pages went');
