@@ -1817,6 +1817,11 @@ int pa_cache_handle(request_rec *r, pa_app_t *app, pa_cache_save_t **lookup,
     return DECLINED;
 }
 
+int pa_cache_has_fallback(const pa_cache_save_t *lookup)
+{
+    return lookup && lookup->fallback;
+}
+
 int pa_cache_can_stand_in(pa_cache_save_t *lookup)
 {
     pa_cache_entry_t e;

@@ -57,6 +57,11 @@ typedef enum {
 int pa_cache_handle(request_rec *r, pa_app_t *app, pa_cache_save_t **lookup,
                     int (*gone)(void *baton), void *baton);
 
+/* Whether the lookup found a stale copy of the page that might stand in
+ * for an error (stale-if-error=): its window is not looked at. lookup may
+ * be NULL. */
+int pa_cache_has_fallback(const pa_cache_save_t *lookup);
+
 /* Whether the lookup found a stale copy of the page that may stand in for
  * an error now (stale-if-error=N, RFC 5861); once it may, it may for the
  * rest of the request. lookup may be NULL. */

@@ -189,7 +189,8 @@ typedef struct pa_req_t {
     apr_array_header_t *langs_before;
     apr_time_t mtime_before;
     apr_bucket_brigade *out;        /* to the client */
-    apr_bucket_brigade *pend;       /* small reads' part of it, gathered */
+    char *pend;                     /* small reads' part of it, gathered */
+    apr_size_t pend_len;            /* (PA_PASS_MIN at most) */
     apr_bucket_brigade *held;       /* reply held for a slow client */
     apr_size_t held_len;
     apr_time_t held_since;          /* when held last went from empty */
@@ -605,7 +606,7 @@ static void scgi_begin(pa_req_t *q, char **begin, apr_size_t *len)
 /* What is held of the reply for a slow client (see pass()) goes. */
 static void drop_held(pa_req_t *q)
 {
-    apr_brigade_cleanup(q->pend);
+    q->pend_len = 0;
     apr_brigade_cleanup(q->held);
     q->held_len = 0;
     q->rfile_rd = q->rfile_wr;
@@ -779,11 +780,48 @@ static int more_soon(const pa_req_t *q)
     return poll(&pfd, 1, PA_AHEAD_PAUSE_MS) > 0;
 }
 
+/* Appends n bytes to the brigade's last heap bucket while it has room,
+ * else to a new one of APR_BUCKET_BUFF_SIZE (apr_brigade_write(), once a
+ * buffer is full, gives each write a bucket of its own size). */
+static void append(apr_bucket_brigade *to, const char *data, apr_size_t n)
+{
+    while (n) {
+        apr_bucket *e = APR_BRIGADE_LAST(to);
+        apr_bucket_heap *h = NULL;
+        apr_size_t room = 0, k;
+
+        if (!APR_BRIGADE_EMPTY(to) && APR_BUCKET_IS_HEAP(e)) {
+            h = e->data;
+            room = h->alloc_len - ((apr_size_t)e->start + e->length);
+        }
+        if (!room) {
+            if (n >= APR_BUCKET_BUFF_SIZE) {
+                APR_BRIGADE_INSERT_TAIL(to, apr_bucket_heap_create(
+                    data, n, NULL, to->bucket_alloc));
+                return;
+            }
+            e = apr_bucket_heap_create(apr_bucket_alloc(APR_BUCKET_BUFF_SIZE,
+                                                        to->bucket_alloc),
+                                       APR_BUCKET_BUFF_SIZE, apr_bucket_free,
+                                       to->bucket_alloc);
+            e->length = 0;
+            APR_BRIGADE_INSERT_TAIL(to, e);
+            h = e->data;
+            room = APR_BUCKET_BUFF_SIZE;
+        }
+        k = n < room ? n : room;
+        memcpy(h->base + e->start + e->length, data, k);
+        e->length += k;
+        data += k;
+        n -= k;
+    }
+}
+
 /* Moves from's buckets to the end of to, their data copied (transient
  * buckets point into q->buf, which the next read reuses) and packed into
  * buffers of APR_BUCKET_BUFF_SIZE: an app that flushes each small write
- * sends a record, a bucket, of a few bytes, and one set aside on its own
- * costs some hundred bytes per byte. */
+ * sends a record, a bucket, of a few bytes, and a bucket set aside on its
+ * own costs some hundred bytes more. */
 static apr_status_t pack(apr_bucket_brigade *to, apr_bucket_brigade *from)
 {
     while (!APR_BRIGADE_EMPTY(from)) {
@@ -798,11 +836,10 @@ static apr_status_t pack(apr_bucket_brigade *to, apr_bucket_brigade *from)
             continue;
         }
         if ((rv = apr_bucket_read(b, &data, &n, APR_NONBLOCK_READ))
-                != APR_SUCCESS
-            || (rv = apr_brigade_write(to, NULL, NULL, data, n))
                 != APR_SUCCESS) {
             return rv;
         }
+        append(to, data, n);
         apr_bucket_delete(b);
     }
     return APR_SUCCESS;
@@ -814,7 +851,6 @@ static apr_status_t pack(apr_bucket_brigade *to, apr_bucket_brigade *from)
 static int hold(pa_req_t *q)
 {
     apr_off_t len = 0;
-    apr_bucket *b;
 
     apr_brigade_length(q->out, 0, &len);
     if (len < 0) {
@@ -826,18 +862,15 @@ static int hold(pa_req_t *q)
         }
     }
     else {
-        /* Transient buckets point into q->buf, which the next read reuses
-         * (small reads came packed: see process()). */
-        for (b = APR_BRIGADE_FIRST(q->out); b != APR_BRIGADE_SENTINEL(q->out);
-             b = APR_BUCKET_NEXT(b)) {
-            if (apr_bucket_setaside(b, q->r->pool) != APR_SUCCESS) {
-                return 0;
-            }
+        /* A worker slower than our reads passes each small piece on its
+         * own (pass_gathered()): packed, up to reply-buffer of them cost
+         * about as much memory. */
+        if (pack(q->held, q->out) != APR_SUCCESS) {
+            return 0;
         }
         if (!q->held_len) {
             q->held_since = apr_time_now();
         }
-        APR_BRIGADE_CONCAT(q->held, q->out);
         q->held_len += (apr_size_t)len;
     }
     if (!q->held_once && q->client_fd >= 0) {
@@ -903,7 +936,13 @@ static int unspool(pa_req_t *q)
  * has sent nothing more for now (an HTTP/2 stream's reading ahead ends). */
 static void pass(pa_req_t *q, int flush)
 {
-    APR_BRIGADE_PREPEND(q->out, q->pend);
+    if (q->pend_len) {
+        /* A copy of its own size: the core or hold() may keep it. */
+        APR_BRIGADE_INSERT_HEAD(q->out,
+            apr_bucket_heap_create(q->pend, q->pend_len, NULL,
+                                   q->r->connection->bucket_alloc));
+        q->pend_len = 0;
+    }
     if (q->gone || q->answered) {
         apr_brigade_cleanup(q->out);
         drop_held(q);
@@ -1566,23 +1605,29 @@ static void process(pa_req_t *q, apr_size_t n)
         fcgi_records(q, n);
     }
     /* Transient buckets point into q->buf: pass them before the next read,
-     * or, while the reply comes in small reads, copy them (packed) to
-     * q->pend, until there is PA_PASS_MIN of it or the worker pauses
-     * (wait_worker()). A small bucket passed each time would cost the
-     * client's connection some hundred bytes per byte, as httpd's core
-     * holds up to FlushMaxThreshold bytes of them for a client slower than
-     * the worker. */
+     * or, while the reply comes in small reads, copy them to q->pend, until
+     * there is PA_PASS_MIN of it or the worker pauses (pass_gathered()). A
+     * small bucket passed each time would cost the client's connection
+     * some hundred bytes per byte, as httpd's core holds up to
+     * FlushMaxThreshold bytes of them for a client slower than the worker. */
     if (!q->fail && !APR_BRIGADE_EMPTY(q->out)) {
-        apr_off_t len = 0, pend = 0;
+        apr_off_t len = 0;
+        apr_size_t n;
 
         if (!q->ended) {
             apr_brigade_length(q->out, 0, &len);
-            apr_brigade_length(q->pend, 0, &pend);
         }
-        if (q->ended || len + pend >= PA_PASS_MIN
-            || pack(q->pend, q->out) != APR_SUCCESS) {
+        if (q->ended || q->pend_len + (apr_size_t)len > PA_PASS_MIN) {
             pass(q, 0);
+            return;
         }
+        n = (apr_size_t)len;
+        if (!q->pend) {
+            q->pend = apr_palloc(q->r->pool, PA_PASS_MIN);
+        }
+        apr_brigade_flatten(q->out, q->pend + q->pend_len, &n);
+        q->pend_len += n;
+        apr_brigade_cleanup(q->out);
     }
 }
 
@@ -1709,7 +1754,7 @@ static int queued_client_left(void *baton)
  * rest, which a held reply's drain() then hands on). */
 static void pass_gathered(pa_req_t *q)
 {
-    if (!APR_BRIGADE_EMPTY(q->pend)) {
+    if (q->pend_len) {
         pass(q, 0);
     }
 }
@@ -1720,12 +1765,14 @@ static void pass_gathered(pa_req_t *q)
  * still gets its Content-Length). Not while the request is still being
  * sent (its body may yet fail, for a response of httpd's), nor for HEAD
  * (its length is the body's the app sends), nor for a reply not passed
- * as it is. */
+ * as it is, nor while a stale copy could stand in for a failure to come
+ * (stale_if_error(): only before anything went out). */
 static int headers_alone(const pa_req_t *q)
 {
     return q->headers_done && !q->passed && q->req_sent && !q->discard
            && !q->fail && !q->ended && !q->gone && !q->answered
-           && !q->r->header_only && q->role == PA_ROLE_RESPONDER;
+           && !q->r->header_only && q->role == PA_ROLE_RESPONDER
+           && !pa_cache_has_fallback(q->cache);
 }
 
 /* Wait for events on the worker socket until the attempt's deadline; or
@@ -1739,9 +1786,12 @@ static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
     struct pollfd pfd[2];
     int watch = q->watch && q->client_fd >= 0;
     int stream = q->watch && q->client_fd < 0 && q->r->connection->master;
-    int headers = headers_alone(q);
+    apr_time_t headers_at = 0;      /* when the headers go alone, 0 = not */
 
     pass_gathered(q);
+    if (headers_alone(q)) {
+        headers_at = apr_time_now() + PA_HEADERS_WAIT;
+    }
     for (;;) {
         apr_time_t now = apr_time_now();
         apr_interval_time_t left = q->deadline - now, slice = left;
@@ -1786,8 +1836,13 @@ static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
         if (slice > PA_POLL_MAX) {
             slice = PA_POLL_MAX;        /* poll() takes an int of ms */
         }
-        if (headers && slice > PA_HEADERS_WAIT) {
-            slice = PA_HEADERS_WAIT;
+        if (headers_at && now >= headers_at) {
+            headers_at = 0;
+            pass(q, 1);
+            continue;
+        }
+        if (headers_at && slice > headers_at - now) {
+            slice = headers_at - now;
         }
         rc = poll(pfd, n, (int)((slice + 999) / 1000));
         if (rc > 0 && pfd[0].revents) {
@@ -1806,11 +1861,6 @@ static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
         }
         if (rc > 0) {
             drain(q);
-            continue;
-        }
-        if (rc == 0 && headers) {
-            headers = 0;
-            pass(q, 1);
             continue;
         }
         if (rc == 0 && slice < left) {
@@ -2840,7 +2890,6 @@ static int serve(request_rec *r, const char *name, pa_role_e role,
     what = apr_pstrcat(r->pool, r->method, " ", r->unparsed_uri, NULL);
     q->hdr = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     q->out = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    q->pend = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     q->held = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     q->slice = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     q->buf = apr_palloc(r->pool, PA_READ_BUF);

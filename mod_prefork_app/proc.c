@@ -87,7 +87,7 @@ void pa_title_room(apr_pool_t *p)
     if (area[2] != area[1] || area[3] <= area[2]) {
         return;                         /* not where the kernel reads on */
     }
-    for (n = 0; environ[n]; n++) {
+    for (n = 0; environ && environ[n]; n++) {
         continue;
     }
     env = apr_palloc(p, (n + 1) * sizeof(*env));

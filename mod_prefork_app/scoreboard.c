@@ -319,15 +319,22 @@ int pa_quota_take(pa_quota_t *qt, apr_uint32_t max, apr_time_t now,
     apr_uint32_t sec = (apr_uint32_t)apr_time_sec(now);
     apr_uint32_t was = apr_atomic_read32(&qt->second);
 
+    apr_uint32_t told;
+
     *dropped = 0;
     /* Of racing processes, the one whose swap lands starts the second
-     * (lines the others count meanwhile may get a few more in). */
-    if (was != sec && apr_atomic_cas32(&qt->second, sec, was) == was) {
+     * (lines the others count meanwhile may get a few more in); never
+     * back to an earlier one (a clock read a moment before another's). */
+    if ((apr_int32_t)(sec - was) > 0
+        && apr_atomic_cas32(&qt->second, sec, was) == was) {
         apr_atomic_set32(&qt->used, 0);
         *dropped = apr_atomic_xchg32(&qt->dropped, 0);
     }
     if (apr_atomic_inc32(&qt->used) >= max) {
-        apr_atomic_inc32(&qt->dropped);
+        /* The count it took goes back, to be said by a line that gets in. */
+        told = *dropped;
+        *dropped = 0;
+        apr_atomic_add32(&qt->dropped, told + 1);
         return 0;
     }
     return 1;

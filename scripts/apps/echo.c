@@ -36,7 +36,8 @@
  *   dripdone=FILE    with drip=N: create FILE once the last line is sent
  *   tiny=N           the body is N bytes of "x", each flushed on its own (in
  *                    FastCGI a record of one byte each: an app that flushes
- *                    every small write)
+ *                    every small write); with piece=B, N pieces of B bytes
+ *                    (at most 1000); with gap=US, US microseconds apart
  *   after=FILE       with bytes=N: send the N bytes, flush, end the reply
  *                    only once FILE exists (at most 60 s)
  *   die=FILE         exit without answering if FILE does not exist (creating it):
@@ -471,11 +472,20 @@ body:
         }
     }
     else if ((v = param(qs, "tiny")) != NULL) {
+        static char xs[1000];
         long k = atol(v);
+        long piece = (v = param(qs, "piece")) != NULL ? atol(v) : 1;
+        long gap = (v = param(qs, "gap")) != NULL ? atol(v) : 0;
+        struct timespec ts = { 0, gap * 1000 };
 
+        memset(xs, 'x', sizeof(xs));
+        piece = piece < 1 ? 1 : piece > 1000 ? 1000 : piece;
         while (k-- > 0) {
-            put(c, "x", 1);
+            put(c, xs, (size_t)piece);
             flush(c);
+            if (gap > 0) {
+                nanosleep(&ts, NULL);
+            }
         }
     }
     else if ((v = param(qs, "slowstream")) != NULL) {

@@ -28,7 +28,7 @@ my @cases = (
     [ nothing     => qr/PA00309: dbad: worker pid \d+ went away before answering \(twice\)/ ],
 );
 
-plan tests => 3 * @cases + 19 + 5 + 8 + 1 + 8 + 3 + 5;
+plan tests => 3 * @cases + 19 + 5 + 8 + 1 + 8 + 3 + 6;
 
 my $http = http();
 my $base = base_url();
@@ -196,9 +196,13 @@ is_deeply([map { length } @parts], [4096, 4096, 1808],
 ok(wait_for(sub { idle() }), 'stderrflood: a worker is idle');
 $off = error_log_offset();
 is($http->get("$base/dbad?mode=stderrflood")->{status}, 200, 'stderrflood: the reply is served');
+# A later request's line logged: every line not logged before it has been
+# counted in a PA00344 (said before the first line of each second).
 ok(wait_for(sub { $http->get("$base/dbad?mode=stderr");
-                  error_log_since($off) =~ /PA00344/ }),
-   'stderrflood: then PA00344 says how many lines were not logged');
+                  error_log_since($off) =~ /PA00310: dbad: stderr: first line/ }),
+   'stderrflood: then the lines of later requests are logged again');
+like(error_log_since($off), qr/PA00344: dbad: \d+ lines of its FCGI_STDERR not logged/,
+     'stderrflood: PA00344 says how many lines were not logged');
 $log = error_log_since($off);
 my $flood = () = $log =~ /PA00310: dbad: stderr: flood \d+$/mg;
 my $counted = 0;

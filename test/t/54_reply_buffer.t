@@ -18,7 +18,7 @@ use IO::Select ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 52;
+plan tests => 56;
 
 my $echo = app_path('echo');
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
@@ -168,5 +168,16 @@ ok($grown < 16 * 1024, "... held in less than 16 MB (httpd's children grew by $g
 my ($tst, $tbody) = $h->read_reply($tiny);
 is("$tst " . length($tbody) . ' ' . ($tbody =~ tr/x//), "200 $records $records",
    '... then the client gets all of it');
+# The same from an app slower than httpd's reads (0.1 ms between its
+# pieces of 50 bytes): each piece comes, and is held, on its own.
+ok(wait_for(sub { ($h->app('rbuf') || {})->{processes}{idle} }), 'the worker is free');
+$rss0 = children_kb('VmRSS');
+$tiny = $h->slow_client('/rbuf?tiny=19000&piece=50&gap=100');
+ok(wait_for(sub { ($h->app('rbuf') || {})->{processes}{idle} }),
+   '19000 pieces of 50 bytes, 0.1 ms apart, held for a client that reads nothing: the worker is free');
+$grown = children_kb('VmRSS') - $rss0;
+ok($grown < 4 * 1024, "... held in about its length, less than 4 MB (httpd's children grew by $grown KB)");
+($tst, $tbody) = $h->read_reply($tiny);
+is("$tst " . length($tbody), '200 950000', '... then the client gets all of it');
 
 ok($h->stop, 'stopped');

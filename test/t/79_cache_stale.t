@@ -12,7 +12,7 @@ use HTTP::Tiny ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 77;
+plan tests => 80;
 
 my $echo = app_path('echo');
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
@@ -232,6 +232,17 @@ my ($lst, $lcs, $lbody) = $h->cache_reply($lr);
 is("$lst $lcs", '200 STALE', 'the window closed before the reply\'s end: still the stale copy');
 is($lbody, $lb, '... the stored body');
 unlink $bad;
+# A page whose reply sends its headers and then stalls past request-timeout
+# gets the stale copy too: its headers did not go on their own meanwhile
+# (as they would, 50 ms on, where no copy can stand in: t/104).
+my $sp = "/t/s?header=Cache-Control:%20max-age%3D1%2C%20stale-if-error%3D60&headwait=$late&whoami=1";
+open_gate($late);
+my $sb = stored_then_expired($sp, 'a page whose body will stall');
+close_gate($late);
+my ($ss, $sbody, undef, $sst) = ask($sp);
+is("$sst $ss", '200 STALE', 'its headers come, then its body stalls past request-timeout: the stale copy, not a cut reply');
+is($sbody, $sb, '... the stored body');
+open_gate($late);
 
 # The app's keys stale-while-revalidate= and stale-if-error= stand for
 # what a page's Cache-Control does not say; what it says wins, 0 too.
@@ -265,9 +276,9 @@ my $sc = $h->app('secho')->{counters};
 is(join(' ', map { $sc->{$_} // '-' } qw(cache_hits cache_stale cache_stale_if_error)), '6 3 1',
    'status page: secho answered 6 fresh copies, 3 stale ones, 1 instead of an error');
 my $tc = $h->app('techo')->{counters};
-is(join(' ', map { $tc->{$_} // '-' } qw(cache_hits cache_stale cache_stale_if_error)), '8 1 4',
-   'techo: 8 fresh, 1 stale, 4 stale instead of an error');
-is(join(' ', map { $tc->{$_} // '-' } qw(http_503 http_504)), '1 4',
+is(join(' ', map { $tc->{$_} // '-' } qw(cache_hits cache_stale cache_stale_if_error)), '9 1 5',
+   'techo: 9 fresh, 1 stale, 5 stale instead of an error');
+is(join(' ', map { $tc->{$_} // '-' } qw(http_503 http_504)), '1 5',
    'whose failures count as well (the 503 and 504 of the module, not the app\'s 500s)');
 
 unlike($h->error_log, qr/\[(crit|alert|emerg)\]|AddressSanitizer|runtime error/,

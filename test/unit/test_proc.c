@@ -516,15 +516,22 @@ static int titled(const char *title)
  * title longer than it takes the environment's room after it. */
 static void test_title(void **state)
 {
+    extern char **environ;
     const char *title = "httpd (mod_prefork_app cgi launcher: an_app_with_a_long_name)";
     char env0[256], got[1024];
     char *argv[] = { "x", NULL };
-    char *envp[] = { env0, NULL };
-    int fds[2];
+    char *envp[256];
+    int fds[2], k = 0;
     ssize_t n, len = 0;
 
     (void)state;
     snprintf(env0, sizeof(env0), "%s=%s", TITLE_ENV, title);
+    /* The title's variable and ours (LD_LIBRARY_PATH may find APR). */
+    envp[k++] = env0;
+    for (n = 0; environ[n] && k < 255; n++) {
+        envp[k++] = environ[n];
+    }
+    envp[k] = NULL;
     assert_int_equal(pipe(fds), 0);
     kid = fork();
     assert_true(kid >= 0);

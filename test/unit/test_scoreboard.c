@@ -1570,6 +1570,16 @@ static void test_quota(void **state)
     /* A quiet while later: nothing to tell. */
     assert_true(pa_quota_take(&qt, 100, t + apr_time_from_sec(60), &dropped));
     assert_int_equal(dropped, 0);
+    for (i = 1; i < 100; i++) {
+        assert_true(pa_quota_take(&qt, 100, t + apr_time_from_sec(60),
+                                  &dropped));
+    }
+    /* A clock read a moment before another process's: no second again. */
+    assert_false(pa_quota_take(&qt, 100, t + apr_time_from_sec(59),
+                               &dropped));
+    assert_int_equal(dropped, 0);
+    assert_true(pa_quota_take(&qt, 100, t + apr_time_from_sec(61), &dropped));
+    assert_int_equal(dropped, 1);
 }
 
 /* cache-lock='s waiters sleep on the app's count of ended fetches, in
