@@ -631,7 +631,16 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
     int i;
 
     if (!eq || eq == kv) {
-        return apr_psprintf(p, "'%s': expected key=value", kv);
+        /* What an admin most often meant, said. */
+        return apr_psprintf(p, "'%s': expected key=value%s", kv,
+                            kv[0] == '#'
+                            ? " (httpd takes no comment after a directive: "
+                              "put it on a line of its own)"
+                            : kv[0] == '-'
+                            ? " (the command and its arguments are one "
+                              "quoted argument: \"/usr/bin/php-cgi -d "
+                              "x=1\")"
+                            : "");
     }
     key = apr_pstrmemdup(p, kv, eq - kv);
     val = eq + 1;
@@ -922,6 +931,26 @@ static const char *repeated_key(apr_pool_t *p, char *const argv[], int i)
 
 /* The command is one argument, split on blanks and never given to a shell;
  * its program must exist and be executable now, not at the first request. */
+/* ": /usr/bin/NAME?" for a bare program name that PATH holds, else "". */
+static const char *in_path(apr_pool_t *p, const char *name)
+{
+    const char *path = getenv("PATH");
+    char *dirs, *dir, *state, *full;
+
+    if (!path || strchr(name, '/')) {
+        return "";
+    }
+    dirs = apr_pstrdup(p, path);
+    for (dir = apr_strtok(dirs, ":", &state); dir;
+         dir = apr_strtok(NULL, ":", &state)) {
+        full = apr_pstrcat(p, dir, "/", name, NULL);
+        if (dir[0] == '/' && access(full, X_OK) == 0) {
+            return apr_pstrcat(p, ": ", full, "?", NULL);
+        }
+    }
+    return "";
+}
+
 static const char *set_app_command(cmd_parms *cmd, pa_app_t *app,
                                    const char *cmdline)
 {
@@ -946,7 +975,12 @@ static const char *set_app_command(cmd_parms *cmd, pa_app_t *app,
         const char *host = pa_app_host_path(p, app, exe);
 
         if (apr_stat(&fi, host, APR_FINFO_TYPE, p) != APR_SUCCESS) {
-            return apr_psprintf(p, "command '%s' does not exist", host);
+            return apr_psprintf(p, "command '%s' does not exist%s", host,
+                                argv[0][0] == '/' || app->chroot ? ""
+                                : apr_psprintf(p, " ('%s' is taken from "
+                                               "ServerRoot; PATH is not "
+                                               "searched%s)", argv[0],
+                                               in_path(p, argv[0])));
         }
         if (fi.filetype != APR_REG || access(host, X_OK) != 0) {
             return apr_psprintf(p, "command '%s' is not an executable file",

@@ -1575,10 +1575,12 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
                  && live > target) {
             /* A static pool over its size (a worker that died under its
              * last request was replaced in place while its successor was
-             * already starting), or a retiring generation's idle ones. */
+             * already starting), or a retiring generation's idle ones
+             * (logged as its shutdown: they are not surplus). */
             idle--;
             live--;
-            pa_mgr_retire_idle_locked(m, ma, i, PA_RETIRE_IDLE);
+            pa_mgr_retire_idle_locked(m, ma, i, retiring ? PA_RETIRE_SHUTDOWN
+                                                         : PA_RETIRE_IDLE);
         }
     }
     *busy_total += a->queue_len;
@@ -2170,6 +2172,7 @@ static void pa_mgr_main(pa_sb_t *sb, apr_pool_t *pconf, server_rec *s,
                         pid_t parent)
 {
     pa_manager_t m;
+    int i, spares = 0;
 
     memset(&m, 0, sizeof(m));
     m.parent = parent;
@@ -2187,6 +2190,9 @@ static void pa_mgr_main(pa_sb_t *sb, apr_pool_t *pconf, server_rec *s,
     ap_close_listeners();
     pa_mgr_std_fds();
     m.sig_fd = pa_mgr_signals();
+    for (i = 0; i < sb->conf->apps->nelts; i++) {
+        spares += APR_ARRAY_IDX(sb->conf->apps, i, pa_app_t *)->spare > 0;
+    }
     pa_title_room(pconf);
     pa_set_title(PA_TITLE, PA_MANAGER_COMM);
     pa_worker_raise_nofile();
@@ -2198,8 +2204,11 @@ static void pa_mgr_main(pa_sb_t *sb, apr_pool_t *pconf, server_rec *s,
     }
     ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, PALOGNO(00116)
                  "manager pid %" APR_PID_T_FMT " started for generation %u "
-                 "(%d app%s, sockets in %s)", getpid(), sb->hdr->generation,
-                 m.napps, m.napps == 1 ? "" : "s", sb->sockdir);
+                 "(%d app%s%s, sockets in %s)", getpid(), sb->hdr->generation,
+                 m.napps - spares, m.napps - spares == 1 ? "" : "s",
+                 spares ? apr_psprintf(pconf, " and %d pools kept for new "
+                                       "programs", spares) : "",
+                 sb->sockdir);
     pa_mgr_loop(&m);
     pa_mgr_exit(&m, 0);
 }

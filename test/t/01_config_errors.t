@@ -37,6 +37,13 @@ my @cases = (
     [ 'a typo in new-programs=', [ qq{PreforkAppScripts cgi "/tmp/pa-none-*.cgi" new-program=4} ],
       qr/PreforkAppScripts cgi: unknown key 'new-program': did you mean 'new-programs'\? \(known: (?!.*chroot).*, body-spool, new-programs\)\n/ ],
     [ 'not key=value',          [ "$app processes" ],        qr/'processes': expected key=value/ ],
+    # What an admin most often meant, said.
+    [ 'a comment after a directive', [ "$app processes=2 # two" ],
+      qr/'#': expected key=value \(httpd takes no comment after a directive: put it on a line of its own\)/ ],
+    [ 'the command line not quoted', [ "PreforkApp a $hello -d x=1" ],
+      qr/'-d': expected key=value \(the command and its arguments are one quoted argument: "\/usr\/bin\/php-cgi -d x=1"\)/ ],
+    [ 'a bare program name',    [ 'PreforkApp a php-cgi' ],
+      qr{command '[^']*/php-cgi' does not exist \('php-cgi' is taken from ServerRoot; PATH is not searched: /usr/bin/php-cgi\?\)} ],
     [ 'processes=0',            [ "$app processes=0" ],      qr/processes=0: must be at least 1/ ],
     [ 'processes=0-0',          [ "$app processes=0-0" ],    qr/processes=0-0: must be at least 1 \(processes=0-N starts workers on demand\)/ ],
     [ 'processes=9-3',          [ "$app processes=9-3" ],    qr/processes=9-3: the maximum is below the minimum/ ],

@@ -14,7 +14,7 @@ use PATest qw(:all);
 use PALoad;
 use PADispatch qw(bg_request bg_result);
 
-plan tests => 97;
+plan tests => 98;
 
 my $hello = hello_path();
 my $echo = app_path('echo');
@@ -137,6 +137,10 @@ ok(pid_alive($retiring) && keys(%seen) <= 4,
     or diag(join ' ', sort keys %seen);
 unlike(error_log_since($roff, $h->log_file), qr/\[pid $retiring:[^\]]*\][^\n]*PA00108: app lzero/,
        'an app scaled to zero gets no spare started');
+ok(wait_for_log(qr/\[pid $retiring:[^\]]*\][^\n]*PA00104: app lhello slot \d+ pid \d+ exited with status 0 after \d+ requests \(shutdown\)/,
+                $roff, file => $h->log_file)
+   && error_log_since($roff, $h->log_file) !~ /\[pid $retiring:[^\]]*\][^\n]*PA00104: [^\n]*\(surplus idle worker\)/,
+   "the workers it lets go leave for its shutdown (PA00104), not as surplus ones") or diag(join "\n", grep { /PA00104|PA00103/ } split /\n/, error_log_since($roff, $h->log_file));
 open my $pgofh, '>', $pgo or die "$pgo: $!";
 close $pgofh;
 is(bg_result($pslow)->{status}, 200, 'the request in flight completes with 200');

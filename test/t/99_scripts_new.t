@@ -14,7 +14,7 @@ use PATest qw(:all);
 use File::Copy ();
 use HTTP::Tiny ();
 
-plan tests => 49;
+plan tests => 51;
 
 my $echo = app_path('echo');
 my $tmp = test_dir('pa-scripts-new');
@@ -49,6 +49,8 @@ Alias /fixed/ "$fixed/"
 </Directory>
 EOF
 ok($h->start, 'private httpd started') or diag($h->error_log);
+like($h->error_log, qr/PA00116: manager pid \d+ started for generation \d+ \(1 app and 2 pools kept for new programs, sockets in /,
+     'the manager\'s start counts the pools kept for new programs apart (PA00116)');
 
 my $st = status_json('/app-status?json', $h->url);
 is_deeply([map { $_->{name} } @{ $st->{apps} || [] }], ['cgi:a.fcgi'],
@@ -153,6 +155,7 @@ ok(wait_for_log(qr/PA00338: fixed: \Q$fixed\E\/f\.fcgi .*\(with new-programs=0, 
    '... and says so');
 
 my $counted = $h->counter('cgi:new_one.fcgi', 'accepted');
+my $before = error_log_offset($h->log_file);
 ok($h->graceful, 'graceful restart');
 $res = $h->get('/cgi/c.fcgi?whoami=1');
 ok($res->{status} == 200 && $res->{content} =~ /pid=(\d+)/ && grep({ $_ == $1 } $h->pids('cgi:c.fcgi')),
@@ -160,6 +163,9 @@ ok($res->{status} == 200 && $res->{content} =~ /pid=(\d+)/ && grep({ $_ == $1 } 
     or diag("$res->{status} $res->{content}");
 # Counters go on by the name the status page shows: the program's, not
 # those of the pool kept for new programs that served it.
+ok(wait_for_log(qr/PA00104: app cgi:a\.fcgi slot \d+ pid \d+ exited with status 0 after \d+ requests \(shutdown\)/, $before, file => $h->log_file),
+   'the earlier generation\'s idle workers stop for its shutdown (PA00104), not as surplus')
+    or diag(error_log_since($before, $h->log_file));
 ok($counted && ($h->counter('cgi:new_one.fcgi', 'accepted') // 0) == $counted,
    "a new program's counters go on in the pool of its own it has after the restart ($counted accepted)");
 program("$tmp/later.fcgi");
