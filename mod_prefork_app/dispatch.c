@@ -1387,10 +1387,12 @@ static void on_stdout(pa_req_t *q, const char *data, apr_size_t len)
         }
         len = over >= (apr_off_t)len ? 0 : len - (apr_size_t)over;
     }
-    /* A reply to HEAD is counted, not passed: mod_http2 would send what
-     * it is given as DATA after HEADERS, which clients take as a protocol
-     * error (on HTTP/1.1 httpd drops it after the headers). */
-    if (len && !q->discard && !q->r->header_only) {
+    /* A reply to HEAD, or a 204 or 304, is counted, not passed: mod_http2
+     * drops a body from the first brigade only and sends the rest as DATA,
+     * which clients take as a protocol error (on HTTP/1.1 httpd drops it
+     * after the headers). */
+    if (len && !q->discard && !q->r->header_only
+        && !AP_STATUS_IS_HEADER_ONLY(q->r->status)) {
         APR_BRIGADE_INSERT_TAIL(q->out,
             apr_bucket_transient_create(data, len, ba));
     }
@@ -2168,6 +2170,17 @@ static void send_body_rest(pa_req_t *q)
         apr_size_t len = PA_STDIN_CHUNK;
         apr_status_t rv;
 
+        /* What the app answered so far (progress as the body comes) goes
+         * to the client before we may wait for more of the body: the
+         * client may be waiting for it. */
+        receive(q, 0);
+        if (!sending(q)) {
+            break;
+        }
+        pass_gathered(q);
+        if (q->unflushed && !holding(q)) {
+            pass(q, 1);
+        }
         rv = body_part(q, bb, q->stdin_buf + PA_FCGI_HEADER_LEN, &len, &eos);
         if (timed_out(q)) {
             /* A client trickling its body holds the worker: request-timeout
