@@ -2315,12 +2315,17 @@ static int closed_after_first(pa_req_t *q)
     return rc == 1 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }
 
-/* 503: try again later (no worker, or none reachable now). */
+/* 503: try again later (no worker, or none reachable now): after the
+ * crash-loop backoff's end while there is one, else after queue-timeout. */
 static int unavailable(pa_req_t *q)
 {
+    apr_time_t now = apr_time_now(), until = q->sba->backoff_until;
+    int secs = until > now ? (int)apr_time_sec(until - now
+                                               + APR_USEC_PER_SEC - 1)
+                           : q->app->queue_timeout;
+
     apr_table_setn(q->r->err_headers_out, "Retry-After",
-                   apr_itoa(q->r->pool, q->app->queue_timeout > 0
-                                        ? q->app->queue_timeout : 1));
+                   apr_itoa(q->r->pool, secs > 0 ? secs : 1));
     return HTTP_SERVICE_UNAVAILABLE;
 }
 
