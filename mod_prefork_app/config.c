@@ -929,8 +929,6 @@ static const char *repeated_key(apr_pool_t *p, char *const argv[], int i)
     return NULL;
 }
 
-/* The command is one argument, split on blanks and never given to a shell;
- * its program must exist and be executable now, not at the first request. */
 /* ": /usr/bin/NAME?" for a bare program name that PATH holds, else "". */
 static const char *in_path(apr_pool_t *p, const char *name)
 {
@@ -951,6 +949,8 @@ static const char *in_path(apr_pool_t *p, const char *name)
     return "";
 }
 
+/* The command is one argument, split on blanks and never given to a shell;
+ * its program must exist and be executable now, not at the first request. */
 static const char *set_app_command(cmd_parms *cmd, pa_app_t *app,
                                    const char *cmdline)
 {

@@ -1761,6 +1761,17 @@ static void pass_gathered(pa_req_t *q)
     }
 }
 
+/* About to wait (for the worker or the client's body): what went on is
+ * flushed, and an HTTP/2 stream's read-ahead handed on, unless the client
+ * is behind (drain() hands it on as it can take it). */
+static void flush_passed(pa_req_t *q)
+{
+    if ((q->unflushed || (q->client_fd < 0 && q->held_len))
+        && !holding(q)) {
+        pass(q, 1);
+    }
+}
+
 /* Whether the reply's headers wait for its body: they go on their own once
  * the worker has sent nothing for PA_HEADERS_WAIT (an event stream, a long
  * poll: the client sees its response begin; a reply that follows at once
@@ -2017,11 +2028,9 @@ static void receive(pa_req_t *q, int block)
         if (ahead && reading_ahead(q) && more_soon(q)) {
             continue;
         }
-        if ((q->unflushed || ahead) && !holding(q)) {
-            pass(q, 1);
-            if (q->fail) {
-                return;
-            }
+        flush_passed(q);
+        if (q->fail) {
+            return;
         }
         rv = wait_worker(q, POLLIN, &revents);
         if (rv != APR_SUCCESS) {
@@ -2178,9 +2187,7 @@ static void send_body_rest(pa_req_t *q)
             break;
         }
         pass_gathered(q);
-        if (q->unflushed && !holding(q)) {
-            pass(q, 1);
-        }
+        flush_passed(q);
         rv = body_part(q, bb, q->stdin_buf + PA_FCGI_HEADER_LEN, &len, &eos);
         if (timed_out(q)) {
             /* A client trickling its body holds the worker: request-timeout

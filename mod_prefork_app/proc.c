@@ -72,19 +72,21 @@ static int title_area(unsigned long area[4])
     return field == 51 && area[0] && area[1] > area[0];
 }
 
-void pa_title_room(apr_pool_t *p)
+/* Finds the title's room: the command line's strings; with p, also the
+ * environment's after them, their strings first copied into p. */
+static void title_place(apr_pool_t *p)
 {
     extern char **environ;
     unsigned long area[4];
     char **env;
     apr_size_t n, i;
 
-    if (title_at || !title_area(area)) {
+    if (!title_area(area)) {
         return;
     }
     title_at = (char *)area[0];
     title_room = area[1] - area[0];
-    if (area[2] != area[1] || area[3] <= area[2]) {
+    if (!p || area[2] != area[1] || area[3] <= area[2]) {
         return;                         /* not where the kernel reads on */
     }
     for (n = 0; environ && environ[n]; n++) {
@@ -101,14 +103,18 @@ void pa_title_room(apr_pool_t *p)
     title_room = area[3] - area[0];
 }
 
+void pa_title_room(apr_pool_t *p)
+{
+    if (!title_at) {
+        title_place(p);
+    }
+}
+
 void pa_set_title(const char *title, const char *comm)
 {
-    unsigned long area[4];
-
     prctl(PR_SET_NAME, comm);
-    if (!title_at && title_area(area)) {
-        title_at = (char *)area[0];
-        title_room = area[1] - area[0];
+    if (!title_at) {
+        title_place(NULL);
     }
     if (title_at) {
         memset(title_at, 0, title_room);

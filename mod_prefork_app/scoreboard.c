@@ -317,9 +317,7 @@ int pa_quota_take(pa_quota_t *qt, apr_uint32_t max, apr_time_t now,
                   apr_uint32_t *dropped)
 {
     apr_uint32_t sec = (apr_uint32_t)apr_time_sec(now);
-    apr_uint32_t was = apr_atomic_read32(&qt->second);
-
-    apr_uint32_t told;
+    apr_uint32_t was = apr_atomic_read32(&qt->second), told;
 
     *dropped = 0;
     /* Of racing processes, the one whose swap lands starts the second
