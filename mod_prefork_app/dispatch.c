@@ -1959,6 +1959,12 @@ static void receive(pa_req_t *q, int block)
     int dontwait = MSG_DONTWAIT, ahead;
     apr_status_t rv;
 
+    if (q->gone && timed_out(q)) {
+        /* The grace of a client gone holds however fast the worker writes
+         * (then wait_worker() is never reached). */
+        timeout(q);
+        return;
+    }
     if (q->claim.unread) {
         if (skip_bytes(q, &q->claim.unread, "the previous reply's end was "
                        "not on the kept connection") != 0) {

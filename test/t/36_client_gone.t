@@ -14,7 +14,7 @@ use PATest qw(:all);
 use PADispatch qw(:all);
 use IO::Socket::INET ();
 
-plan tests => 35;
+plan tests => 39;
 
 my $app = 'dgone';
 
@@ -89,6 +89,22 @@ read($s, my $first, 1000);
 close $s;
 ok(wait_for(sub { idle() }, timeout => 30), 'its client leaves mid-reply: the reply is read to its end');
 is(join(' ', worker_pids($app)), $pid, 'by the same worker, not replaced');
+
+# ---- a GET whose client leaves mid-reply of a reply without end: replaced -----------
+# The worker writes faster than its reply is dropped: the second it gets
+# holds all the same (not only while it is silent).
+ok(wait_for(sub { idle() }), 'worker idle for an endless reply');
+($pid) = worker_pids($app);
+$off = error_log_offset();
+$s = send_raw("GET /$app?bytes=1000000000000 HTTP/1.1\r\n");
+read($s, $first, 1000);
+close $s;
+ok(wait_for(sub { my ($p) = worker_pids($app); $p && $p != $pid && !pid_alive($pid) },
+            timeout => 20),
+   'its client leaves: the worker is replaced a second later, not at request-timeout');
+ok(wait_for_log(qr/PA00322: $app: client went away while worker pid $pid was working/, $off),
+   'one line in the log, naming the worker');
+is(counter($app, 'killed_client_gone'), $killed + 2, 'counted');
 
 # ---- a request whose client left while it was queued: not sent --------------------
 ok(wait_for(sub { idle() }), 'worker idle again');
