@@ -81,6 +81,10 @@ APLOG_USE_MODULE(prefork_app);
 #define PA_AHEAD_PAUSE_MS   20
 #define PA_AHEAD_MAX        apr_time_from_msec(500)
 #define PA_CUT_CHECK        apr_time_from_sec(1)
+/* While the client's body is awaited along with the worker's reply, a read
+ * is tried this often all the same: mod_reqtimeout's limits are checked
+ * at each read. */
+#define PA_BODY_RECHECK     apr_time_from_sec(1)
 /* How long after a worker's first reply on its kept connection the second
  * request looks whether the app closed it, until the app has shown that it
  * keeps them: one that closes anyway (node-fastcgi, ruby-fcgi) does so a
@@ -135,6 +139,7 @@ typedef struct pa_req_t {
     char *body;
     apr_size_t body_len;
     int body_complete;              /* EOS seen: body (+ spool) is all of it */
+    int body_streamed;              /* EOS seen as the rest was streamed */
     apr_file_t *spool;              /* the rest of a body read whole */
     apr_off_t spool_len;
     apr_off_t spool_left;           /* of it still to send in this attempt */
@@ -159,6 +164,8 @@ typedef struct pa_req_t {
     int sent;                       /* some of the request went out */
     int req_sent;                   /* all of it did, its end included */
     apr_time_t deadline;            /* claim + request-timeout */
+    apr_time_t body_until;          /* 0, or the client's body is awaited
+                                     * too, until then (await_body()) */
     pa_fcgi_parser_t parser;
     apr_uint16_t reqid;             /* this attempt's FastCGI request id */
     pa_fcgi_head_t head;
@@ -350,7 +357,7 @@ static apr_status_t release_cleanup(void *data)
  * filter may hand over more than it was asked for (mod_ext_filter does):
  * the excess waits in q->rest for the next call. */
 static apr_status_t get_body(pa_req_t *q, apr_bucket_brigade *bb,
-                             apr_size_t max)
+                             apr_size_t max, apr_read_type_e block)
 {
     apr_bucket *e;
     apr_status_t rv;
@@ -360,7 +367,7 @@ static apr_status_t get_body(pa_req_t *q, apr_bucket_brigade *bb,
     }
     else {
         rv = ap_get_brigade(q->r->input_filters, bb, AP_MODE_READBYTES,
-                            APR_BLOCK_READ, max);
+                            block, max);
         if (rv != APR_SUCCESS) {
             return rv;
         }
@@ -520,7 +527,7 @@ static int spool_body(pa_req_t *q)
     while (!q->body_complete) {
         int rc;
 
-        rv = get_body(q, bb, PA_BODY_BUFFER_MAX);
+        rv = get_body(q, bb, PA_BODY_BUFFER_MAX, APR_BLOCK_READ);
         if (rv != APR_SUCCESS) {
             return ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
         }
@@ -554,7 +561,8 @@ static int read_body_prefix(pa_req_t *q)
         apr_status_t rv;
         int rc;
 
-        rv = get_body(q, bb, PA_BODY_BUFFER_MAX - q->body_len);
+        rv = get_body(q, bb, PA_BODY_BUFFER_MAX - q->body_len,
+                      APR_BLOCK_READ);
         if (rv != APR_SUCCESS) {
             return ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
         }
@@ -1789,7 +1797,8 @@ static int headers_alone(const pa_req_t *q)
 }
 
 /* Wait for events on the worker socket until the attempt's deadline; or
- * until the client hangs up (APR_ECONNABORTED), if it is watched. The
+ * until the client hangs up (APR_ECONNABORTED), if it is watched; with
+ * q->body_until, until its body comes on (APR_EAGAIN) or then. The
  * client joins the poll only from q->watch_from on (most replies come
  * sooner: no need to touch its socket). An HTTP/2 stream has no socket of
  * its own: mod_http2 marks its connection aborted when the client resets
@@ -1799,6 +1808,7 @@ static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
     struct pollfd pfd[2];
     int watch = q->watch && q->client_fd >= 0;
     int stream = q->watch && q->client_fd < 0 && q->r->connection->master;
+    int body = q->body_until != 0;
     apr_time_t headers_at = 0;      /* when the headers go alone, 0 = not */
 
     pass_gathered(q);
@@ -1807,11 +1817,13 @@ static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
     }
     for (;;) {
         apr_time_t now = apr_time_now();
-        apr_interval_time_t left = q->deadline - now, slice = left;
+        apr_time_t until = body && q->body_until < q->deadline
+                           ? q->body_until : q->deadline;
+        apr_interval_time_t left = until - now, slice = left;
         int watching = now >= q->watch_from;
         /* A reply held for a slow client goes on as it can take it. */
         int draining = holding(q);
-        nfds_t n = (watch && watching) || draining ? 2 : 1;
+        nfds_t n = (watch && watching) || draining || body ? 2 : 1;
         int rc;
 
         if (left <= 0) {
@@ -1825,7 +1837,7 @@ static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
         pfd[0].revents = 0;
         pfd[1].fd = q->client_fd;
         pfd[1].events = (watch && watching ? POLLRDHUP : 0)
-                        | (draining ? POLLOUT : 0);
+                        | (draining ? POLLOUT : 0) | (body ? POLLIN : 0);
         pfd[1].revents = 0;
         if ((watch || stream) && !watching) {
             slice = q->watch_from - now;        /* then the client joins */
@@ -1861,6 +1873,9 @@ static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
         if (rc > 0 && pfd[0].revents) {
             *revents = pfd[0].revents;
             return APR_SUCCESS;
+        }
+        if (rc > 0 && body && (pfd[1].revents & ~POLLOUT)) {
+            return APR_EAGAIN;          /* the body came on (or ended) */
         }
         if (rc > 0 && (pfd[1].revents & ~POLLOUT)) {
             q->cut = client_socket(q->r) != q->client_fd;
@@ -2132,6 +2147,15 @@ static void client_failed(pa_req_t *q, int status)
     drop_reply_headers(q);
 }
 
+/* Whether the client's body was not all read: then httpd would read and
+ * drop the rest before it answers with an error page (as it must to keep
+ * the connection), however long or slow an upload it is. */
+static int body_unread(const pa_req_t *q)
+{
+    return q->role == PA_ROLE_RESPONDER && !q->body_complete
+           && !q->body_streamed;
+}
+
 static void spool_failed(pa_req_t *q, apr_status_t rv)
 {
     ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, q->r, PALOGNO(00326)
@@ -2142,9 +2166,11 @@ static void spool_failed(pa_req_t *q, apr_status_t rv)
 }
 
 /* The next part of the body beyond the buffered one, at most *len bytes
- * into buf: from the spool file, or as it comes from the client. */
+ * into buf: from the spool file, or as it comes from the client (with
+ * APR_NONBLOCK_READ, APR_EAGAIN if none has). */
 static apr_status_t body_part(pa_req_t *q, apr_bucket_brigade *bb, char *buf,
-                              apr_size_t *len, int *eos)
+                              apr_size_t *len, int *eos,
+                              apr_read_type_e block)
 {
     apr_status_t rv;
 
@@ -2158,13 +2184,39 @@ static apr_status_t body_part(pa_req_t *q, apr_bucket_brigade *bb, char *buf,
         *eos = q->spool_left == 0;
         return rv;
     }
-    rv = get_body(q, bb, *len);
+    rv = get_body(q, bb, *len, block);
+    if (rv == APR_SUCCESS && APR_BRIGADE_EMPTY(bb)) {
+        rv = APR_EAGAIN;                /* (a filter may say so) */
+    }
     if (rv == APR_SUCCESS) {
-        *eos = !APR_BRIGADE_EMPTY(bb) && APR_BUCKET_IS_EOS(APR_BRIGADE_LAST(bb));
+        *eos = APR_BUCKET_IS_EOS(APR_BRIGADE_LAST(bb));
         rv = apr_brigade_flatten(bb, buf, len);
         apr_brigade_cleanup(bb);
     }
     return rv;
+}
+
+/* No more of the body has come: wait for it and for the worker at once
+ * (what the app answers meanwhile, progress, goes to the client as it
+ * comes), for PA_BODY_RECHECK at most. APR_TIMEUP once the client has sent
+ * nothing for the server's Timeout, as httpd's blocking read would say. */
+static apr_status_t await_body(pa_req_t *q, apr_time_t *since)
+{
+    apr_time_t now = apr_time_now();
+    short revents;
+
+    if (!*since) {
+        *since = now;
+    }
+    if (now - *since >= q->r->server->timeout) {
+        return APR_TIMEUP;
+    }
+    q->body_until = now + PA_BODY_RECHECK;
+    /* Whatever ended the wait, the next read or timed_out() sees it: the
+     * reply (receive()), the body, a hang-up, request-timeout. */
+    (void)wait_worker(q, POLLIN, &revents);
+    q->body_until = 0;
+    return APR_SUCCESS;
 }
 
 /* Stream the body beyond the buffered part, one STDIN record per read
@@ -2175,6 +2227,11 @@ static void send_body_rest(pa_req_t *q)
     apr_bucket_brigade *bb = apr_brigade_create(r->pool,
                                                 r->connection->bucket_alloc);
     int eos = 0;
+    /* An HTTP/1 client's socket can be watched along with the worker's
+     * (an HTTP/2 stream's body comes from another thread). */
+    apr_read_type_e block = q->client_fd >= 0 && !q->spool
+                            ? APR_NONBLOCK_READ : APR_BLOCK_READ;
+    apr_time_t silent = 0;              /* the client since then */
 
     if (!q->stdin_buf) {
         q->stdin_buf = apr_palloc(r->pool, 2 * PA_FCGI_HEADER_LEN
@@ -2194,7 +2251,17 @@ static void send_body_rest(pa_req_t *q)
         }
         pass_gathered(q);
         flush_passed(q);
-        rv = body_part(q, bb, q->stdin_buf + PA_FCGI_HEADER_LEN, &len, &eos);
+        rv = body_part(q, bb, q->stdin_buf + PA_FCGI_HEADER_LEN, &len, &eos,
+                       block);
+        if (APR_STATUS_IS_EAGAIN(rv) && block == APR_NONBLOCK_READ) {
+            rv = await_body(q, &silent);
+            if (rv == APR_SUCCESS && !timed_out(q)) {
+                continue;
+            }
+        }
+        else {
+            silent = 0;
+        }
         if (timed_out(q)) {
             /* A client trickling its body holds the worker: request-timeout
              * holds for the upload too. The manager's kill may also have
@@ -2207,6 +2274,7 @@ static void send_body_rest(pa_req_t *q)
             spool_failed(q, rv);
             return;
         }
+        q->body_streamed = eos && !q->spool;
         if (rv != APR_SUCCESS) {
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rv, r, PALOGNO(00313)
                           "%s: reading the request body failed",
@@ -3036,6 +3104,9 @@ static int serve(request_rec *r, const char *name, pa_role_e role,
         }
         rc = (q->status && !q->passed) ? q->status : OK;
         break;
+    }
+    if (rc != OK && body_unread(q)) {
+        r->connection->keepalive = AP_CONN_CLOSE;   /* answered at once */
     }
     record(q, rc == OK ? r->status : rc, rc != OK && !q->overridden);
     /* An Authorizer's answer (one without headers is a failure, 502). */

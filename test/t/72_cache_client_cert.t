@@ -12,23 +12,15 @@ use PATest qw(:all);
 plan tests => 9;
 
 my $dir = test_dir('pa-tls');
-# A CA, a server certificate, and a client certificate the CA signed;
-# openssl's chatter goes to a file.
-sub openssl {
-    open my $saved, '>&', \*STDERR or die "dup stderr: $!";
-    open STDERR, '>>', "$dir/openssl.log" or die "$dir/openssl.log: $!";
-    my $rc = system { 'openssl' } 'openssl', @_;
-    open STDERR, '>&', $saved or die "stderr: $!";
-    die "openssl @_: exit $?\n" if $rc;
-}
+# A CA, a server certificate, and a client certificate the CA signed.
 my @ec = ('-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes');
-openssl('req', '-x509', @ec, '-keyout', "$dir/ca.key", '-out', "$dir/ca.pem",
+openssl($dir, 'req', '-x509', @ec, '-keyout', "$dir/ca.key", '-out', "$dir/ca.pem",
         '-days', '2', '-subj', '/CN=pa test CA');
-openssl('req', '-x509', @ec, '-keyout', "$dir/server.key", '-out', "$dir/server.pem",
+openssl($dir, 'req', '-x509', @ec, '-keyout', "$dir/server.key", '-out', "$dir/server.pem",
         '-days', '2', '-subj', '/CN=127.0.0.1');
-openssl('req', @ec, '-keyout', "$dir/alice.key", '-out', "$dir/alice.csr",
+openssl($dir, 'req', @ec, '-keyout', "$dir/alice.key", '-out', "$dir/alice.csr",
         '-subj', '/CN=alice');
-openssl('x509', '-req', '-in', "$dir/alice.csr", '-CA', "$dir/ca.pem",
+openssl($dir, 'x509', '-req', '-in', "$dir/alice.csr", '-CA', "$dir/ca.pem",
         '-CAkey', "$dir/ca.key", '-CAcreateserial', '-out', "$dir/alice.pem",
         '-days', '2');
 

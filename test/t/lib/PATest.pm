@@ -29,7 +29,7 @@ our @EXPORT_OK = qw(
     status_json app_status app_busy app_queued worker_pids
     ps_table ps_children pid_alive pid_runs send_signal httpd_pid
     base_config configtest free_port gate open_gate close_gate shm_entries
-    test_dir write_file
+    test_dir write_file openssl
 );
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
@@ -53,6 +53,17 @@ sub write_file {
     close $fh or die "$path: $!";
     chmod $mode // 0644, $path or die "$path: $!";
     return $path;
+}
+
+# openssl($dir, 'req', ...): runs openssl, its chatter into $dir/openssl.log;
+# dies if it fails.
+sub openssl {
+    my ($dir, @args) = @_;
+    open my $saved, '>&', \*STDERR or die "dup stderr: $!";
+    open STDERR, '>>', "$dir/openssl.log" or die "$dir/openssl.log: $!";
+    my $rc = system { 'openssl' } 'openssl', @args;
+    open STDERR, '>&', $saved or die "stderr: $!";
+    die "openssl @args: exit $? (see $dir/openssl.log)\n" if $rc;
 }
 
 # ---- gates ------------------------------------------------------------------

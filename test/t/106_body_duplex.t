@@ -1,0 +1,157 @@
+# While a request body is streamed to the app, httpd watches the client and
+# the worker at once: what the app answers as the body comes in (progress
+# lines) reaches the client while the client pauses, not only with its next
+# part; and request-timeout ends a request whose client stalled mid-body on
+# time, not once the server's Timeout has passed. An error answered before
+# the body's end closes the connection: httpd does not first read the rest
+# of the upload (nor wait for a stalled client to send it). Over TLS too
+# (mod_ssl reads without blocking as the plain core does).
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use Apache::TestRequest ();
+use PATest qw(:all);
+use PADispatch qw(:all);
+use IO::Socket::INET ();
+use IO::Socket::SSL ();
+
+plan tests => 15;
+
+sub post_head {
+    my ($path, $length) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => Apache::TestRequest::hostport(),
+                                  Timeout => 30) or die "connect: $!";
+    $s->autoflush(1);
+    print $s "POST $path HTTP/1.1\r\nHost: localhost\r\n"
+        . "Content-Type: application/octet-stream\r\nContent-Length: $length\r\n"
+        . "Connection: close\r\n\r\n";
+    return $s;
+}
+
+# ---- progress while the client pauses -------------------------------------------
+# The app sends its headers, waits half a second (the first 128 KiB are
+# then all sent: httpd waits for the client), then reads, writing
+# "got N" after each 64 KiB it reads (echo's progress=).
+my $s = post_head('/dretry?headfirst=0.5&progress=0', 262144);
+print $s 'a' x 131072;
+my $got = read_until($s, qr/got 131072\n/, timeout => 20);
+like($got, qr{^HTTP/1\.1 200 }, 'the reply begins while the client still owes half its body')
+    or diag(substr($got, 0, 300));
+like($got, qr/got 65536\n.*got 131072\n/s,
+     'and the app\'s lines for all that came reach the client while it pauses');
+print $s 'b' x 131072;
+my ($rest, $how) = read_all($s, timeout => 30);
+$got .= $rest;
+like($got, qr/got 262144\n/, 'the rest of the body comes: the app reads all of it');
+like($got, qr/pid=\d+ served=\d+.*\r\n0\r\n\r\n\z/s, 'and the reply ends whole');
+close $s;
+
+# ---- request-timeout while the client stalls mid-body ---------------------------
+# dslow: request-timeout=2. The client sends half its body and then nothing
+# (the server's Timeout is 60 s).
+my $off = error_log_offset();
+$s = post_head('/dslow?echo=body', 262144);
+print $s 'c' x 131072;
+$got = read_until($s, qr{^HTTP/1\.1 \d+}, timeout => 30);
+like($got, qr{^HTTP/1\.1 504 }, 'a client stalled mid-body: 504 at request-timeout')
+    or diag(substr($got, 0, 300));
+ok(wait_for_log(qr/PA00311: dslow: worker pid \d+ exceeded request-timeout \(2s\)/, $off),
+   'one line in the log');
+close $s;
+ok(wait_for(sub { (app_status('dslow') || {})->{processes}{idle} }, timeout => 20),
+   'the app has an idle worker again');
+
+# ---- the worker dies mid-upload: 502 at once ------------------------------------
+# The app reads none of the body and exits; the client has sent a part of
+# 100 MB and pauses. Keeping the connection would mean reading the rest
+# first.
+$off = error_log_offset();
+$s = post_head('/dretry?readmax=0&die=always', 100_000_000);
+print $s 'd' x 200_000;
+($got, $how) = read_all($s, timeout => 30);
+like($got, qr{^HTTP/1\.1 502 }, 'a worker gone mid-upload: 502 while the client pauses')
+    or diag(substr($got, 0, 300));
+like($got, qr{^Connection: close\r$}mi, 'and the connection closes') or diag($got);
+ok(wait_for_log(qr/PA00309: dretry: worker pid \d+ went away before answering/, $off),
+   'one line in the log');
+close $s;
+
+# ---- over TLS ---------------------------------------------------------------------
+my $dir = test_dir('pa-duplex-tls');
+openssl($dir, 'req', '-x509', '-newkey', 'ec', '-pkeyopt',
+        'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', "$dir/server.key",
+        '-out', "$dir/server.pem", '-days', '2', '-subj', '/CN=127.0.0.1');
+my ($echo, $lib, $tls) = (app_path('echo'), libexecdir(), PATest::free_port());
+my $h = PATest::Httpd->new(conf => <<"EOF");
+LoadModule socache_shmcb_module "$lib/mod_socache_shmcb.so"
+LoadModule ssl_module "$lib/mod_ssl.so"
+PreforkApp techo "$echo" processes=1
+Listen 127.0.0.1:$tls
+<VirtualHost 127.0.0.1:$tls>
+    SSLEngine on
+    SSLCertificateFile "$dir/server.pem"
+    SSLCertificateKeyFile "$dir/server.key"
+    <Location /e>
+        SetHandler prefork-app:techo
+    </Location>
+</VirtualHost>
+EOF
+ok($h->start, 'private httpd: an app behind TLS') or diag($h->error_log);
+
+# 5 MB streamed through mod_ssl's non-blocking reads, whole and in order.
+my $big = join '', map { pack 'N', $_ } 1 .. 1310720;
+write_file("$dir/big", $big);
+open my $curl, '-|', 'curl', '-sk', '--http1.1', '--max-time', '60',
+    '-H', 'Content-Type: application/octet-stream', '--data-binary', "\@$dir/big",
+    "https://127.0.0.1:$tls/e?echo=body" or die "curl: $!";
+my $echoed = do { local $/; <$curl> } // '';
+close $curl;
+ok($echoed eq $big, 'TLS: a 5 MB body reaches the app whole')
+    or diag(length($echoed) . ' bytes back');
+
+# What came from a TLS socket, until it matches (or 20 s): decrypted bytes
+# may wait in the TLS layer, where select() does not see them.
+sub tls_read_until {
+    my ($sock, $re) = @_;
+    my ($data, $until) = ('', time + 20);
+    while ($data !~ $re && time < $until) {
+        if (!$sock->pending) {
+            my $rin = '';
+            vec($rin, fileno($sock), 1) = 1;
+            next unless select(my $rout = $rin, undef, undef, 1);
+        }
+        my $n = sysread($sock, $data, 16384, length $data);
+        next if !defined $n && ($!{EAGAIN} || $!{EINTR});
+        last unless $n;
+    }
+    return $data;
+}
+$s = IO::Socket::SSL->new(PeerAddr => "127.0.0.1:$tls", SSL_verify_mode => 0,
+                          Timeout => 30)
+    or die "TLS connect: $IO::Socket::SSL::SSL_ERROR";
+$s->blocking(0);
+sub tls_send {
+    my ($sock, $data) = @_;
+    while (length $data) {
+        my $n = syswrite($sock, $data);
+        if (!defined $n) {
+            select(undef, undef, undef, 0.01);
+            next;
+        }
+        substr($data, 0, $n, '');
+    }
+}
+tls_send($s, "POST /e?headfirst=0.5&progress=0 HTTP/1.1\r\nHost: localhost\r\n"
+             . "Content-Length: 262144\r\nConnection: close\r\n\r\n" . 'a' x 131072);
+$got = tls_read_until($s, qr/got 131072\n/);
+like($got, qr{^HTTP/1\.1 200 .*got 65536\n.*got 131072\n}s,
+     'TLS: the app\'s lines reach the client while it pauses mid-body')
+    or diag(substr($got, 0, 300));
+tls_send($s, 'b' x 131072);
+$got .= tls_read_until($s, qr/\r\n0\r\n\r\n\z/);
+like($got, qr/got 262144\n.*pid=\d+ served=\d+.*\r\n0\r\n\r\n\z/s,
+     'TLS: the rest comes, the reply ends whole');
+close $s;
+ok($h->stop, 'stops');
