@@ -459,17 +459,43 @@ static shc_entry_t *oldest_tagged(apr_shm_cache_t *c)
     return oldest;
 }
 
+/* The tag carried by the fewest entries (0 if none is): the record its
+ * entries' eviction frees soonest.  A walk of the tag table, for when the
+ * LRU tails show no tagged entry (untagged ones have piled up there). */
+static apr_uint32_t fewest_tag(apr_shm_cache_t *c)
+{
+    apr_uint32_t i, best = 0;
+
+    for (i = 1; i <= c->hdr->ntags; i++) {
+        const shc_tag_t *t = &c->tags[i - 1];
+
+        if (t->count && (!best || t->count < c->tags[best - 1].count)) {
+            best = i;
+        }
+    }
+    return best;
+}
+
 /* The tag table is full: evicts the oldest tagged entries, at most
  * SHC_TAG_EVICT, until a record is free for each tag (a record is freed
  * with the last entry that carries its tag). */
 static int tags_evict(apr_shm_cache_t *c, const char *const *tags,
                       int ntags, apr_uint32_t *ids)
 {
+    apr_uint32_t few = 0;
     int n;
 
     for (n = 0; n < SHC_TAG_EVICT; n++) {
         shc_entry_t *e = oldest_tagged(c);
 
+        if (!e && (few || (few = fewest_tag(c)))) {
+            const shc_tag_t *t = &c->tags[few - 1];
+
+            e = SHC_ENTRY(c, ((shc_link_t *)SHC_AT(c, t->head))->entry);
+            if (t->count == 1) {
+                few = 0;            /* its record goes with e */
+            }
+        }
         if (!e) {
             return 0;
         }

@@ -437,6 +437,30 @@ static void test_tag_table_full(void **state)
     check_value(c, "x", "v", p);
     check_value(c, "plain", "v", p);
 
+    /* Untagged entries, more than are looked at from the LRU tails, older
+     * than every tagged one in their size class (a tag's link takes the
+     * room of the longer value): a tagged entry is evicted all the same. */
+    assert_int_equal(apr_shm_cache_clear(c), APR_SUCCESS);
+    for (i = 0; i < 16; i++) {
+        assert_int_equal(apr_shm_cache_set(c, apr_psprintf(p, "plain%d", i),
+                                           "v23456789012345678901234567890",
+                                           30, 0), APR_SUCCESS);
+    }
+    for (i = 0; i < ntags; i++) {
+        tag = apr_psprintf(p, "t%d", i);
+        assert_int_equal(apr_shm_cache_set_tagged(
+                             c, apr_psprintf(p, "tagged%d", i), "0123456789",
+                             10, 0, &tag, 1), APR_SUCCESS);
+    }
+    st = stats_of(c);
+    tag = "fresh";
+    assert_int_equal(apr_shm_cache_set_tagged(c, "x", "v", 1, 0, &tag, 1),
+                     APR_SUCCESS);
+    assert_int_equal(stats_of(c).evictions, st.evictions + 1);
+    assert_int_equal(stats_of(c).entries, 16 + ntags);
+    check_value(c, "plain0", "v23456789012345678901234567890", p);
+    check_value(c, "x", "v", p);
+
     /* Every tag on 65 entries: the 64 evictions a store may make cannot
      * free a record. */
     assert_int_equal(apr_shm_cache_clear(c), APR_SUCCESS);
