@@ -236,7 +236,10 @@ APR_DECLARE(apr_status_t) apr_shm_cache_create(apr_shm_cache_t **cache,
  * times and not in a tight loop: APR 1.7's apr_shm_attach() leaves a
  * descriptor open each time it finds a segment whose size is not written
  * yet (a creator that died at that point leaves such a segment for good).
- * A zone is attachable once apr_shm_cache_create() has returned.
+ * A zone is attachable once apr_shm_cache_create() has returned.  The
+ * size checked is the one the segment records: a segment cut short
+ * behind the library's back (truncated by a process of the same user)
+ * raises SIGBUS at its first touch, as any such mapping does.
  * @param cache The new handle
  * @param fname The name given to apr_shm_cache_create()
  * @param pool Pool of the handle; cleaning it up detaches
@@ -332,9 +335,11 @@ APR_DECLARE(apr_status_t) apr_shm_cache_peek(apr_shm_cache_t *cache,
  * entry's class: pages follow the sizes in use rather than staying with
  * the classes that filled the zone first, and small entries are kept
  * longer than large ones.  A class that holds no entry takes a page this
- * way in any case, and so does any class when that page's entries have
- * all expired (between two sweeps): a live entry never goes for want of
- * a page that dead ones hold.
+ * way in any case.  Before any live entry goes, a page whose entries have
+ * all expired since the last sweep is taken, if one is at the least
+ * recently used end of a class (entries that expire together, stored
+ * together); expired entries spread over pages that hold live ones wait
+ * for the next sweep.
  * A store refused for its arguments (a bad-key status, APR_EINVAL,
  * APR_SHM_CACHE_EBADTAG) changes nothing.  A store that fails for want
  * of room (APR_SHM_CACHE_ETOOBIG, APR_SHM_CACHE_ENOSPC,
@@ -458,7 +463,9 @@ APR_DECLARE(apr_status_t) apr_shm_cache_delete(apr_shm_cache_t *cache,
  * Add @a delta to a value that holds a decimal integer (like "42" or
  * "-7"), atomically.  TTL and tags of the entry are kept.  It counts as a
  * use of the entry, as a get does: a counter only ever incremented is not
- * evicted before entries nobody reads.
+ * evicted from its size class before entries nobody reads (but a page
+ * taken over by another class, see apr_shm_cache_set(), goes with all its
+ * entries, used or not).
  * @param cache The zone
  * @param key The key
  * @param delta The amount to add

@@ -10,7 +10,8 @@
  * recently used entry (CLOCK style: an entry read since it was last looked
  * at gets a second chance) or, when another class's LRU tail has waited
  * far longer (weighted by slot size), empties that tail's page and takes
- * it over (page_move()).
+ * it over (page_move()); a tail page of any class whose entries have all
+ * expired goes first.
  * All functions run under the cache lock.
  */
 #include "shc_private.h"
@@ -320,7 +321,7 @@ static int page_dead(apr_shm_cache_t *c, const shc_class_t *dc, shc_off_t pg,
  * not make pages go back and forth.  A class whose tail is being read
  * gives up nothing to a class that holds entries.  A tail page whose
  * entries have all expired (the sweep, at most once a second, has not
- * reached them yet) goes before any live entry of cls. */
+ * reached them yet), of any class, goes before any live entry. */
 static int page_move(apr_shm_cache_t *c, unsigned cls,
                      const shc_entry_t *own, apr_time_t now)
 {
@@ -328,19 +329,26 @@ static int page_move(apr_shm_cache_t *c, unsigned cls,
     shc_class_t *dc = NULL;
     shc_entry_t *e;
     shc_page_t *p;
-    shc_off_t pg;
+    shc_off_t pg = 0;
     apr_uint64_t cost = 0;
     apr_uint32_t i;
     unsigned v;
 
     for (v = 0; v < hdr->nclasses; v++) {
         shc_class_t *vc = &hdr->classes[v];
+        shc_entry_t *tail;
         apr_uint64_t vcost;
 
         if (v == cls || !vc->lru_tail) {
             continue;
         }
-        vcost = lru_cost(c, SHC_ENTRY(c, vc->lru_tail));
+        tail = SHC_ENTRY(c, vc->lru_tail);
+        if (expired(tail, now) && page_dead(c, vc, tail->page, now)) {
+            dc = vc;                    /* costs nothing live */
+            pg = tail->page;
+            break;
+        }
+        vcost = lru_cost(c, tail);
         if (!dc || vcost > cost) {
             dc = vc;
             cost = vcost;
@@ -349,12 +357,14 @@ static int page_move(apr_shm_cache_t *c, unsigned cls,
     if (!dc) {
         return 0;
     }
-    e = lru_victim(c, dc, now);
-    if (own && (!e || lru_cost(c, e) / 4 <= lru_cost(c, own))
-        && !(e && expired(e, now) && page_dead(c, dc, e->page, now))) {
-        return 0;
+    if (!pg) {
+        e = lru_victim(c, dc, now);
+        if (own && (!e || lru_cost(c, e) / 4 <= lru_cost(c, own))
+            && !(e && expired(e, now) && page_dead(c, dc, e->page, now))) {
+            return 0;
+        }
+        pg = e ? e->page : SHC_ENTRY(c, dc->lru_tail)->page;
     }
-    pg = e ? e->page : SHC_ENTRY(c, dc->lru_tail)->page;
     p = SHC_PAGE(c, pg);
     for (i = 0; i < p->carved; i++) {
         e = SHC_ENTRY(c, pg + sizeof(shc_page_t) + i * dc->size);

@@ -2216,6 +2216,57 @@ static void test_sweep_bound_holds(void **state)
     apr_pool_destroy(p);
 }
 
+/* A page whose entries have all expired since the last sweep goes before
+ * any live entry, whichever class's tail has waited longest: here the
+ * large entries', stored first. */
+static void test_dead_pages_first(void **state)
+{
+    apr_shm_cache_stats_t st;
+    apr_shm_cache_t *c;
+    apr_pool_t *p;
+    char key[32], big[2000], small[300], mid[500];
+    int i;
+
+    apr_pool_create(&p, NULL);
+    assert_int_equal(apr_shm_cache_create(&c, 1024 * 1024, NULL, p),
+                     APR_SUCCESS);
+    memset(big, 'y', sizeof(big));
+    memset(small, 'x', sizeof(small));
+    memset(mid, 'z', sizeof(mid));
+    for (i = 0; i < 30; i++) {
+        snprintf(key, sizeof(key), "y%d", i);
+        assert_int_equal(apr_shm_cache_set(c, key, big, sizeof(big), 0),
+                         APR_SUCCESS);
+    }
+    for (i = 0; stats_of(c).pages < stats_of(c).max_pages; i++) {
+        snprintf(key, sizeof(key), "x%d", i);
+        assert_int_equal(apr_shm_cache_set(c, key, small, sizeof(small),
+                                           apr_time_from_msec(20)),
+                         APR_SUCCESS);
+    }
+    apr_sleep(apr_time_from_msec(30));
+    /* Every x has expired, just after a sweep: none for a second. */
+    c->hdr->last_sweep = apr_time_now();
+    st = stats_of(c);
+    for (i = 0; i < 60; i++) {
+        snprintf(key, sizeof(key), "z%d", i);
+        assert_int_equal(apr_shm_cache_set(c, key, mid, sizeof(mid), 0),
+                         APR_SUCCESS);
+    }
+    assert_int_equal(stats_of(c).evictions, st.evictions);
+    for (i = 0; i < 30; i++) {
+        void *val;
+        apr_size_t len;
+
+        snprintf(key, sizeof(key), "y%d", i);
+        assert_int_equal(apr_shm_cache_get(c, key, &val, &len, NULL, p),
+                         APR_SUCCESS);
+        assert_int_equal(len, sizeof(big));
+        assert_memory_equal(val, big, len);
+    }
+    apr_pool_destroy(p);
+}
+
 /* After create, and after any write, every reader word is even: readers
  * go lock-free. Also for a handle whose record of open stripes is stale:
  * a child forked while another thread of its parent held the lock. */
@@ -2676,6 +2727,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_pages_settle),
         cmocka_unit_test(test_pages_churn),
         cmocka_unit_test(test_sweep_bound_holds),
+        cmocka_unit_test(test_dead_pages_first),
         cmocka_unit_test(test_reader_words_even),
     };
     apr_pool_t *p;
