@@ -34,7 +34,7 @@ sub post_head {
 # The app sends its headers, waits half a second (the first 128 KiB are
 # then all sent: httpd waits for the client), then reads, writing
 # "got N" after each 64 KiB it reads (echo's progress=).
-my $s = post_head('/dretry?headfirst=0.5&progress=0', 262144);
+my $s = post_head('/dduplex?headfirst=0.5&progress=0', 262144);
 print $s 'a' x 131072;
 my $got = read_until($s, qr/got 131072\n/, timeout => 20);
 like($got, qr{^HTTP/1\.1 200 }, 'the reply begins while the client still owes half its body')
@@ -49,18 +49,18 @@ like($got, qr/pid=\d+ served=\d+.*\r\n0\r\n\r\n\z/s, 'and the reply ends whole')
 close $s;
 
 # ---- request-timeout while the client stalls mid-body ---------------------------
-# dslow: request-timeout=2. The client sends half its body and then nothing
+# dduptime: request-timeout=2. The client sends half its body and then nothing
 # (the server's Timeout is 60 s).
 my $off = error_log_offset();
-$s = post_head('/dslow?echo=body', 262144);
+$s = post_head('/dduptime?echo=body', 262144);
 print $s 'c' x 131072;
 $got = read_until($s, qr{^HTTP/1\.1 \d+}, timeout => 30);
 like($got, qr{^HTTP/1\.1 504 }, 'a client stalled mid-body: 504 at request-timeout')
     or diag(substr($got, 0, 300));
-ok(wait_for_log(qr/PA00311: dslow: worker pid \d+ exceeded request-timeout \(2s\)/, $off),
+ok(wait_for_log(qr/PA00311: dduptime: worker pid \d+ exceeded request-timeout \(2s\)/, $off),
    'one line in the log');
 close $s;
-ok(wait_for(sub { (app_status('dslow') || {})->{processes}{idle} }, timeout => 20),
+ok(wait_for(sub { (app_status('dduptime') || {})->{processes}{idle} }, timeout => 20),
    'the app has an idle worker again');
 
 # ---- the worker dies mid-upload: 502 at once ------------------------------------
@@ -68,13 +68,13 @@ ok(wait_for(sub { (app_status('dslow') || {})->{processes}{idle} }, timeout => 2
 # 100 MB and pauses. Keeping the connection would mean reading the rest
 # first.
 $off = error_log_offset();
-$s = post_head('/dretry?readmax=0&die=always', 100_000_000);
+$s = post_head('/dduplex?readmax=0&die=always', 100_000_000);
 print $s 'd' x 200_000;
 ($got, $how) = read_all($s, timeout => 30);
 like($got, qr{^HTTP/1\.1 502 }, 'a worker gone mid-upload: 502 while the client pauses')
     or diag(substr($got, 0, 300));
 like($got, qr{^Connection: close\r$}mi, 'and the connection closes') or diag($got);
-ok(wait_for_log(qr/PA00309: dretry: worker pid \d+ went away before answering/, $off),
+ok(wait_for_log(qr/PA00309: dduplex: worker pid \d+ went away before answering/, $off),
    'one line in the log');
 close $s;
 

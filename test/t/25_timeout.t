@@ -31,7 +31,7 @@ like(error_log_since($off), qr/PA00311: dslow: worker pid $pid exceeded request-
      '... saying what the worker was doing');
 ok(wait_for(sub { my ($p) = worker_pids($app); $p && $p != $pid && !pid_alive($pid) }),
    'the worker was replaced (well before die-timeout)');
-like(error_log_since($off), qr/PA00111: app dslow slot 0 pid $pid still there 1 s after SIGTERM; sending SIGKILL/,
+like(error_log_since($off), qr/PA00111: app dslow slot \d+ pid $pid still there 1 s after SIGTERM; sending SIGKILL/,
      'SIGKILL a second after its SIGTERM');
 ok(wait_for(sub { (counter($app, 'http_504') || 0) == $before + 1 }), '504 counted');
 ok(wait_for(sub { (counter($app, 'killed_timeout') || 0) == $killed + 1 }),
