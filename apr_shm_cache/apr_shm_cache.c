@@ -39,6 +39,7 @@
 #define SHC_TAG_EVICT  64          /* evictions to free tag records (the
                                     * header documents it) */
 #define SHC_TAG_SCAN   16          /* entries looked at from each LRU tail */
+#define SHC_TAG_WINDOW 256         /* tag records fewest_tag() compares */
 
 typedef enum {
     SHC_SET, SHC_ADD, SHC_REPLACE, SHC_CAS
@@ -459,20 +460,44 @@ static shc_entry_t *oldest_tagged(apr_shm_cache_t *c)
     return oldest;
 }
 
-/* The tag carried by the fewest entries (0 if none is): the record its
- * entries' eviction frees soonest.  A walk of the tag table, for when the
- * LRU tails show no tagged entry (untagged ones have piled up there). */
-static apr_uint32_t fewest_tag(apr_shm_cache_t *c)
+/* A tag to evict the entries of when the LRU tails show no tagged entry
+ * (untagged ones have piled up there), 0 if none: of the next
+ * SHC_TAG_WINDOW records in use, the one the fewest entries carry (its
+ * record is freed soonest), of those the one whose latest entry is the
+ * oldest; not one of own[0..n) (the store's own tags).  A window, taken
+ * in turn, bounds the walk under the lock whatever the table's size. */
+static apr_uint32_t fewest_tag(apr_shm_cache_t *c, const apr_uint32_t *own,
+                               int n)
 {
-    apr_uint32_t i, best = 0;
+    apr_uint32_t ntags = c->hdr->ntags, best = 0, seen = 0, k;
+    apr_uint64_t best_version = 0;
 
-    for (i = 1; i <= c->hdr->ntags; i++) {
+    for (k = 0; k < ntags && seen < SHC_TAG_WINDOW; k++) {
+        apr_uint32_t i = (c->tag_hand + k) % ntags + 1;
         const shc_tag_t *t = &c->tags[i - 1];
+        apr_uint64_t version;
+        int j;
 
-        if (t->count && (!best || t->count < c->tags[best - 1].count)) {
+        if (!t->count) {
+            continue;
+        }
+        for (j = 0; j < n && own[j] != i; j++) {
+            continue;
+        }
+        if (j < n) {
+            continue;
+        }
+        seen++;
+        version = SHC_ENTRY(c, ((shc_link_t *)SHC_AT(c, t->head))->entry)
+                      ->version;
+        if (!best || t->count < c->tags[best - 1].count
+            || (t->count == c->tags[best - 1].count
+                && version < best_version)) {
             best = i;
+            best_version = version;
         }
     }
+    c->tag_hand = (c->tag_hand + k) % (ntags ? ntags : 1);
     return best;
 }
 
@@ -482,13 +507,19 @@ static apr_uint32_t fewest_tag(apr_shm_cache_t *c)
 static int tags_evict(apr_shm_cache_t *c, const char *const *tags,
                       int ntags, apr_uint32_t *ids)
 {
-    apr_uint32_t few = 0;
+    apr_uint32_t own[APR_SHM_CACHE_MAX_TAGS], few = 0;
     int n;
 
+    for (n = 0; n < ntags; n++) {
+        apr_size_t nlen = strlen(tags[n]);
+
+        own[n] = tag_find(c, tags[n], nlen,
+                          shc_hash(tags[n], nlen, c->seed ^ SHC_TAG_SEED));
+    }
     for (n = 0; n < SHC_TAG_EVICT; n++) {
         shc_entry_t *e = oldest_tagged(c);
 
-        if (!e && (few || (few = fewest_tag(c)))) {
+        if (!e && (few || (few = fewest_tag(c, own, ntags)))) {
             const shc_tag_t *t = &c->tags[few - 1];
 
             e = SHC_ENTRY(c, ((shc_link_t *)SHC_AT(c, t->head))->entry);

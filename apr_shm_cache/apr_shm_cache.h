@@ -368,8 +368,9 @@ APR_DECLARE(apr_status_t) apr_shm_cache_set(apr_shm_cache_t *cache,
  * entry goes.  When a new tag finds the table full, expired entries are
  * swept (at most once a second), then tagged entries are evicted, oldest
  * first from the least recently used end of each size class (where none
- * is near it, those of the tag the fewest entries carry; counted in
- * evictions), at most 64 per store, until a record is free for each new
+ * is near it, those of a tag that few entries carry, and not one the
+ * store carries too; counted in evictions), at most 64 per store, until
+ * a record is free for each new
  * tag; only if that fails is the
  * store refused with APR_SHM_CACHE_ETAGSFULL (the entries evicted stay
  * evicted).  A tag carried by many entries frees its record only when

@@ -141,6 +141,7 @@ struct apr_shm_cache_t {
     apr_byte_t *access;
     apr_rmm_t *rmm;
     apr_pool_t *rmm_pool;        /* holds rmm; cleared when rmm is rebuilt */
+    apr_uint32_t tag_hand;       /* where fewest_tag() looks next */
     apr_uint64_t open;           /* stripes made odd by the current writer */
     apr_uint64_t seed;           /* copy of the header's */
     apr_uint32_t max_chain;      /* longer chains are read mid-change */

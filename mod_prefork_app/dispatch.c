@@ -2148,8 +2148,8 @@ static void client_failed(pa_req_t *q, int status)
 }
 
 /* Whether the client's body was not all read: then httpd would read and
- * drop the rest before it answers with an error page (as it must to keep
- * the connection), however long or slow an upload it is. */
+ * drop the rest before the response's end (as it must to keep the
+ * connection), however long or slow an upload it is. */
 static int body_unread(const pa_req_t *q)
 {
     return q->role == PA_ROLE_RESPONDER && !q->body_complete
@@ -2212,10 +2212,13 @@ static apr_status_t await_body(pa_req_t *q, apr_time_t *since)
         return APR_TIMEUP;
     }
     q->body_until = now + PA_BODY_RECHECK;
-    /* Whatever ended the wait, the next read or timed_out() sees it: the
-     * reply (receive()), the body, a hang-up, request-timeout. */
+    /* Whatever else ended the wait, the next read or timed_out() sees it:
+     * the reply (receive()), the body, a hang-up, request-timeout. */
     (void)wait_worker(q, POLLIN, &revents);
     q->body_until = 0;
+    if (q->cut) {
+        timeout(q);                     /* httpd closed the socket */
+    }
     return APR_SUCCESS;
 }
 
@@ -3105,8 +3108,10 @@ static int serve(request_rec *r, const char *name, pa_role_e role,
         rc = (q->status && !q->passed) ? q->status : OK;
         break;
     }
-    if (rc != OK && body_unread(q)) {
-        r->connection->keepalive = AP_CONN_CLOSE;   /* answered at once */
+    if (body_unread(q)) {
+        /* Answered before the body's end (the app's own answer too, a 403
+         * to an upload): at once, not after the rest of it. */
+        r->connection->keepalive = AP_CONN_CLOSE;
     }
     record(q, rc == OK ? r->status : rc, rc != OK && !q->overridden);
     /* An Authorizer's answer (one without headers is a failure, 502). */

@@ -17,16 +17,18 @@ use PADispatch qw(:all);
 use IO::Socket::INET ();
 use IO::Socket::SSL ();
 
-plan tests => 15;
+plan tests => 17;
 
+# A POST's head on a socket of its own; with $keep, no "Connection: close"
+# (only the server may then end the connection).
 sub post_head {
-    my ($path, $length) = @_;
+    my ($path, $length, $keep) = @_;
     my $s = IO::Socket::INET->new(PeerAddr => Apache::TestRequest::hostport(),
                                   Timeout => 30) or die "connect: $!";
     $s->autoflush(1);
     print $s "POST $path HTTP/1.1\r\nHost: localhost\r\n"
         . "Content-Type: application/octet-stream\r\nContent-Length: $length\r\n"
-        . "Connection: close\r\n\r\n";
+        . ($keep ? '' : "Connection: close\r\n") . "\r\n";
     return $s;
 }
 
@@ -68,7 +70,7 @@ ok(wait_for(sub { (app_status('dduptime') || {})->{processes}{idle} }, timeout =
 # 100 MB and pauses. Keeping the connection would mean reading the rest
 # first.
 $off = error_log_offset();
-$s = post_head('/dduplex?readmax=0&die=always', 100_000_000);
+$s = post_head('/dduplex?readmax=0&die=always', 100_000_000, 1);
 print $s 'd' x 200_000;
 ($got, $how) = read_all($s, timeout => 30);
 like($got, qr{^HTTP/1\.1 502 }, 'a worker gone mid-upload: 502 while the client pauses')
@@ -76,6 +78,16 @@ like($got, qr{^HTTP/1\.1 502 }, 'a worker gone mid-upload: 502 while the client 
 like($got, qr{^Connection: close\r$}mi, 'and the connection closes') or diag($got);
 ok(wait_for_log(qr/PA00309: dduplex: worker pid \d+ went away before answering/, $off),
    'one line in the log');
+close $s;
+
+# ---- the app refuses an upload before reading it: its answer at once ------------
+# (mod_reqtimeout would end the wait for the rest after 20 s.)
+$s = post_head('/dduplex?readmax=0&status=403', 100_000_000, 1);
+print $s 'e' x 200_000;
+($got, $how) = read_all($s, timeout => 15);
+like($got, qr{^HTTP/1\.1 403 }, 'the app\'s 403 to an upload it did not read, while the client pauses')
+    or diag(substr($got, 0, 300));
+is($how, 'eof', 'whole, and the connection closed: httpd reads none of the rest first');
 close $s;
 
 # ---- over TLS ---------------------------------------------------------------------

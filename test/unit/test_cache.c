@@ -454,12 +454,42 @@ static void test_tag_table_full(void **state)
     }
     st = stats_of(c);
     tag = "fresh";
-    assert_int_equal(apr_shm_cache_set_tagged(c, "x", "v", 1, 0, &tag, 1),
-                     APR_SUCCESS);
+    assert_int_equal(apr_shm_cache_set_tagged(c, "tagged64", "0123456789", 10,
+                                              0, &tag, 1), APR_SUCCESS);
     assert_int_equal(stats_of(c).evictions, st.evictions + 1);
     assert_int_equal(stats_of(c).entries, 16 + ntags);
     check_value(c, "plain0", "v23456789012345678901234567890", p);
-    check_value(c, "x", "v", p);
+    check_value(c, "tagged64", "0123456789", p);
+    check_missing(c, "tagged0", p);
+    /* More new tags: each store evicts the oldest tagged entry, not the
+     * one stored just before it (whose record the last eviction freed). */
+    for (i = 65; i < 85; i++) {
+        tag = apr_psprintf(p, "t%d", i);
+        assert_int_equal(apr_shm_cache_set_tagged(
+                             c, apr_psprintf(p, "tagged%d", i), "0123456789",
+                             10, 0, &tag, 1), APR_SUCCESS);
+    }
+    for (i = 1; i < 85; i++) {
+        if (i <= 20) {
+            check_missing(c, apr_psprintf(p, "tagged%d", i), p);
+        }
+        else {
+            check_value(c, apr_psprintf(p, "tagged%d", i), "0123456789", p);
+        }
+    }
+    /* A store's own tag does not give way for its new one. */
+    st = stats_of(c);
+    {
+        const char *both[2] = { "t21", "brandnew" };
+
+        assert_int_equal(apr_shm_cache_set_tagged(c, "tagged99", "0123456789",
+                                                  10, 0, both, 2),
+                         APR_SUCCESS);
+    }
+    assert_int_equal(stats_of(c).evictions, st.evictions + 1);
+    check_value(c, "tagged21", "0123456789", p);
+    check_missing(c, "tagged22", p);
+    check_value(c, "tagged99", "0123456789", p);
 
     /* Every tag on 65 entries: the 64 evictions a store may make cannot
      * free a record. */
