@@ -2199,7 +2199,8 @@ static apr_status_t body_part(pa_req_t *q, apr_bucket_brigade *bb, char *buf,
 /* No more of the body has come: wait for it and for the worker at once
  * (what the app answers meanwhile, progress, goes to the client as it
  * comes), for PA_BODY_RECHECK at most. APR_TIMEUP once the client has sent
- * nothing for the server's Timeout, as httpd's blocking read would say. */
+ * nothing for the server's Timeout (since: when it last did, 0 = not
+ * waiting), as httpd's blocking read would say. */
 static apr_status_t await_body(pa_req_t *q, apr_time_t *since)
 {
     apr_time_t now = apr_time_now();
@@ -2213,8 +2214,12 @@ static apr_status_t await_body(pa_req_t *q, apr_time_t *since)
     }
     q->body_until = now + PA_BODY_RECHECK;
     /* Whatever else ended the wait, the next read or timed_out() sees it:
-     * the reply (receive()), the body, a hang-up, request-timeout. */
-    (void)wait_worker(q, POLLIN, &revents);
+     * the reply (receive()), the body, a hang-up, request-timeout. Bytes
+     * from the client end its silence even if they make no body yet (part
+     * of a TLS record), as they would end a blocking read's wait. */
+    if (wait_worker(q, POLLIN, &revents) == APR_EAGAIN) {
+        *since = 0;
+    }
     q->body_until = 0;
     if (q->cut) {
         timeout(q);                     /* httpd closed the socket */

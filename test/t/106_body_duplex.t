@@ -16,8 +16,9 @@ use PATest qw(:all);
 use PADispatch qw(:all);
 use IO::Socket::INET ();
 use IO::Socket::SSL ();
+use Time::HiRes ();
 
-plan tests => 17;
+plan tests => 19;
 
 # A POST's head on a socket of its own; with $keep, no "Connection: close"
 # (only the server may then end the connection).
@@ -95,16 +96,20 @@ my $dir = test_dir('pa-duplex-tls');
 openssl($dir, 'req', '-x509', '-newkey', 'ec', '-pkeyopt',
         'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', "$dir/server.key",
         '-out', "$dir/server.pem", '-days', '2', '-subj', '/CN=127.0.0.1');
-my ($echo, $lib, $tls) = (app_path('echo'), libexecdir(), PATest::free_port());
-my $h = PATest::Httpd->new(conf => <<"EOF");
+my ($echo, $lib) = (app_path('echo'), libexecdir());
+my ($tls, $tls1) = (PATest::free_port(), PATest::free_port());
+# $tls1: Timeout 1, for a client slower than a TLS record a second.
+my $h = PATest::Httpd->new(conf => join '', <<"EOF", map { <<"EOF" } $tls, $tls1);
 LoadModule socache_shmcb_module "$lib/mod_socache_shmcb.so"
 LoadModule ssl_module "$lib/mod_ssl.so"
 PreforkApp techo "$echo" processes=1
-Listen 127.0.0.1:$tls
-<VirtualHost 127.0.0.1:$tls>
+EOF
+Listen 127.0.0.1:$_
+<VirtualHost 127.0.0.1:$_>
     SSLEngine on
     SSLCertificateFile "$dir/server.pem"
     SSLCertificateKeyFile "$dir/server.key"
+    @{[ $_ == $tls1 ? 'Timeout 1' : '' ]}
     <Location /e>
         SetHandler prefork-app:techo
     </Location>
@@ -166,4 +171,75 @@ $got .= tls_read_until($s, qr/\r\n0\r\n\r\n\z/);
 like($got, qr/got 262144\n.*pid=\d+ served=\d+.*\r\n0\r\n\r\n\z/s,
      'TLS: the rest comes, the reply ends whole');
 close $s;
+
+# A client that sends its body's TLS records slower than one a second
+# (Timeout 1): bytes keep coming, never a whole record within the Timeout.
+# A relay lets the first 80000 bytes through at once (the handshake, the
+# head, the 64 KiB read before a worker is claimed), then 200 bytes every
+# 100 ms.
+sub slow_relay {
+    my ($to, $fast, $step, $every) = @_;
+    my $l = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
+                                  LocalPort => 0, ReuseAddr => 1) or die "listen: $!";
+    my $pid = fork // die "fork: $!";
+    return ($l->sockport, $pid) if $pid;
+    my $c = $l->accept or exit 1;
+    my $u = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$to") or exit 1;
+    my ($up, $eof, $passed, $next) = ('', 0, 0, 0);
+    while (1) {
+        my $now = Time::HiRes::time();
+        my $wait = length $up ? ($next > $now ? $next - $now : 0) : undef;
+        my $rin = '';
+        vec($rin, fileno($c), 1) = 1 unless $eof;
+        vec($rin, fileno($u), 1) = 1;
+        select(my $rout = $rin, undef, undef, $wait);
+        if (!$eof && vec($rout, fileno($c), 1)) {
+            $eof = 1 unless sysread($c, $up, 65536, length $up);
+        }
+        if (vec($rout, fileno($u), 1)) {
+            last unless sysread($u, my $down, 65536);
+            syswrite($c, $down);
+        }
+        $now = Time::HiRes::time();
+        if (length $up && $now >= $next) {
+            my $k = $passed < $fast ? $fast - $passed : $step;
+            my $n = syswrite($u, substr($up, 0, $k)) || 0;
+            substr($up, 0, $n, '');
+            $passed += $n;
+            $next = $now + $every if $passed >= $fast;
+        }
+    }
+    exit 0;
+}
+my ($relay, $relay_pid) = slow_relay($tls1, 80000, 200, 0.1);
+$s = IO::Socket::SSL->new(PeerAddr => "127.0.0.1:$relay", SSL_verify_mode => 0,
+                          Timeout => 30)
+    or die "TLS connect: $IO::Socket::SSL::SSL_ERROR";
+my $body = join '', map { chr(65 + $_ % 26) x 4096 } 0 .. 21;    # 88 KiB
+print $s "POST /e?echo=body HTTP/1.1\r\nHost: localhost\r\n"
+    . "Content-Length: " . length($body) . "\r\nConnection: close\r\n\r\n";
+print $s substr($body, $_ * 4096, 4096) for 0 .. 21;    # a record each
+$got = '';
+while (1) {
+    my $n = sysread($s, $got, 65536, length $got);
+    last unless $n;
+}
+close $s;
+waitpid $relay_pid, 0;
+like($got, qr{^HTTP/1\.1 200 }, 'TLS: a client slower than a record per Timeout, never silent: served')
+    or diag(substr($got, 0, 300));
+my ($head, $rest2) = split /\r\n\r\n/, $got, 2;
+my $echoed2 = '';
+if ($head =~ /^Transfer-Encoding: chunked/mi) {
+    while ($rest2 =~ s/\A([0-9a-fA-F]+)\r\n//) {
+        my $len = hex $1;
+        last unless $len;
+        $echoed2 .= substr($rest2, 0, $len, '');
+        $rest2 =~ s/\A\r\n//;
+    }
+}
+else {
+    $echoed2 = $rest2 // '';
+}
+ok($echoed2 eq $body, '... its body whole') or diag(length($echoed2) . ' bytes back');
 ok($h->stop, 'stops');
