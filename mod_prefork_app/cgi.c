@@ -1,11 +1,13 @@
 /* cgi: the launcher a protocol=cgi worker runs until it becomes the CGI
  * program; see cgi.h. Runs in a freshly forked process about to exec: plain
- * libc, malloc, no pools and no logging but its stderr. */
+ * libc, malloc, no pools and no logging but its stderr (pa_cgi_key_init()
+ * alone runs in httpd's parent). */
 #include "cgi.h"
 #include "manager.h"
 #include "worker.h"
 
 #include "unixd.h"
+#include "apr_general.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -23,6 +25,69 @@
 /* httpd sends the header as it connects: a connection silent this long
  * (seconds) is not httpd's, and the launcher takes the next. */
 #define PA_CGI_HEADER_WAIT 10
+
+#define PA_CGI_KEY_BYTES 16
+#define PA_CGI_KEY_USERDATA "mod_prefork_app cgi key"
+
+static char pa_cgi_key_hex[2 * PA_CGI_KEY_BYTES + 1];
+
+apr_status_t pa_cgi_key_init(apr_pool_t *process_pool)
+{
+    void *kept = NULL;
+
+    apr_pool_userdata_get(&kept, PA_CGI_KEY_USERDATA, process_pool);
+    if (!kept) {
+        unsigned char raw[PA_CGI_KEY_BYTES];
+        char *hex = apr_palloc(process_pool, sizeof(pa_cgi_key_hex));
+        apr_status_t rv = apr_generate_random_bytes(raw, sizeof(raw));
+        int i;
+
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
+        for (i = 0; i < PA_CGI_KEY_BYTES; i++) {
+            hex[2 * i] = "0123456789abcdef"[raw[i] >> 4];
+            hex[2 * i + 1] = "0123456789abcdef"[raw[i] & 15];
+        }
+        hex[2 * PA_CGI_KEY_BYTES] = '\0';
+        apr_pool_userdata_set(hex, PA_CGI_KEY_USERDATA, apr_pool_cleanup_null,
+                              process_pool);
+        kept = hex;
+    }
+    memcpy(pa_cgi_key_hex, kept, sizeof(pa_cgi_key_hex));
+    return APR_SUCCESS;
+}
+
+const char *pa_cgi_key(void)
+{
+    return pa_cgi_key_hex;
+}
+
+/* Whether the request's variables carry the key, once and right (compared
+ * in constant time: a sender may try again and again). */
+static int pa_cgi_keyed(const char *hdr, size_t len)
+{
+    int found = 0;
+    size_t i;
+
+    for (i = 0; i + 1 < len; ) {
+        const char *name = hdr + i, *value = name + strlen(name) + 1;
+
+        i += strlen(name) + strlen(value) + 2;
+        if (!strcmp(name, PA_CGI_KEY_VAR)) {
+            unsigned char diff = strlen(value) != sizeof(pa_cgi_key_hex) - 1;
+            size_t k;
+
+            for (k = 0; !diff && k < sizeof(pa_cgi_key_hex) - 1; k++) {
+                diff |= (unsigned char)(value[k] ^ pa_cgi_key_hex[k]);
+            }
+            if (diff || found++) {
+                return 0;
+            }
+        }
+    }
+    return found == 1;
+}
 
 /* Exactly len bytes: the body that follows must stay in the socket for the
  * program, so nothing is read ahead. */
@@ -107,9 +172,10 @@ static void pa_cgi_dropped(const pa_app_t *app, const char *what)
 }
 
 /* The next request httpd sends: its connection, with its header read.
- * Anything else that reaches the socket (any process running as User can)
- * is dropped, not taken for a failure to start: one bad connection would
- * otherwise put the app in crash-loop backoff, a silent one stop it. */
+ * Anything else that reaches the socket (any process running as User can),
+ * a request without httpd's key too, is dropped, not taken for a failure
+ * to start: one bad connection would otherwise put the app in crash-loop
+ * backoff, a silent one stop it. */
 static int pa_cgi_next(const pa_app_t *app, char **hdr, size_t *len)
 {
     struct timeval wait = { PA_CGI_HEADER_WAIT, 0 }, none = { 0, 0 };
@@ -127,6 +193,13 @@ static int pa_cgi_next(const pa_app_t *app, char **hdr, size_t *len)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait));
         if (!(*hdr = pa_cgi_header(fd, len))) {
             pa_cgi_dropped(app, "sent no request header of httpd's");
+            close(fd);
+            continue;
+        }
+        if (!pa_cgi_keyed(*hdr, *len)) {
+            errno = EACCES;
+            pa_cgi_dropped(app, "sent a request without httpd's key");
+            free(*hdr);
             close(fd);
             continue;
         }
@@ -254,7 +327,8 @@ void pa_cgi_serve(const pa_app_t *app, const char **envp, int other_rights)
         /* SCGI=1 is the wire's, not the program's, and so is an empty
          * CONTENT_LENGTH (no body); the app's own environment
          * (PreforkAppEnv, PATH) wins over httpd's variables. */
-        if (!nl || !strcmp(name, "SCGI") || pa_cgi_has(envp, name, nl)
+        if (!nl || !strcmp(name, "SCGI") || !strcmp(name, PA_CGI_KEY_VAR)
+            || pa_cgi_has(envp, name, nl)
             || (!vl && !strcmp(name, "CONTENT_LENGTH"))
             || (other_rights && !pa_cgi_var_safe(name))) {
             continue;

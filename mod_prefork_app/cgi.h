@@ -15,6 +15,21 @@
 
 #include "mod_prefork_app.h"
 
+/* The variable by which a launcher knows httpd's requests: any process
+ * running as User can reach its socket, and must not choose a program's
+ * variables (REMOTE_USER, SCRIPT_FILENAME) when it runs as user=. Its
+ * value is a key made once per httpd parent (kept across restarts), which
+ * httpd's children and the launchers have from their parent's memory. */
+#define PA_CGI_KEY_VAR "PREFORK_APP_CGI_KEY"
+
+/* Makes the key, or takes the one an earlier generation made (in
+ * process_pool, which outlives restarts); in post_config, before the
+ * manager and the children fork. */
+apr_status_t pa_cgi_key_init(apr_pool_t *process_pool);
+
+/* The key (NUL-terminated hex), for the requests to protocol=cgi apps. */
+const char *pa_cgi_key(void);
+
 /* In the forked worker, set up as for an exec (fd 0 the listen socket, fd 2
  * the manager's pipe, identity and directory switched): serve one request
  * by becoming app's program. envp: the app's own environment (PreforkAppEnv,

@@ -24,6 +24,7 @@
 #include "manager.h"
 #include "fcgi.h"
 #include "scgi.h"
+#include "cgi.h"
 #include "cache.h"
 #include "conn.h"
 #include "sendfile.h"
@@ -605,6 +606,14 @@ static void scgi_begin(pa_req_t *q, char **begin, apr_size_t *len)
     if (q->app->protocol == PA_PROTO_CGI
         && !apr_table_get(r->subprocess_env, "CONTENT_LENGTH")) {
         cl = -1;
+    }
+    if (q->app->protocol == PA_PROTO_CGI) {
+        /* The launcher takes only requests that carry httpd's key. */
+        apr_table_t *env = apr_table_copy(r->pool, r->subprocess_env);
+
+        apr_table_setn(env, PA_CGI_KEY_VAR, pa_cgi_key());
+        *begin = pa_scgi_build_header(r->pool, env, cl, len);
+        return;
     }
     *begin = pa_scgi_build_header(r->pool, r->subprocess_env, cl, len);
 }

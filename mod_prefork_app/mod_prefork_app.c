@@ -2,6 +2,7 @@
  * This file: the hooks and the module record, and pa_log_text(), which
  * both the manager and the request path use. */
 #include "mod_prefork_app.h"
+#include "cgi.h"
 #include "scoreboard.h"
 #include "manager.h"
 #include "cache.h"
@@ -80,6 +81,13 @@ static int pa_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PALOGNO(00901)
                      "cannot set up the scoreboard (its shared memory "
                      "or the socket directory)");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    rv = pa_cgi_key_init(s->process->pool);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PALOGNO(00904)
+                     "cannot make the key of protocol=cgi requests "
+                     "(random bytes)");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     rv = pa_manager_start(pa_scoreboard, pconf, s);

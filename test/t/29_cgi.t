@@ -13,7 +13,7 @@ use PADispatch qw(:all);
 use PALoad;
 use IO::Socket::UNIX ();
 
-plan tests => 77;
+plan tests => 81;
 
 my $logs = Apache::Test::vars('t_logs');
 my $app = 'dcgi';
@@ -259,6 +259,28 @@ sub cgi_httpd {
     my $r = $h->get('/cy', timeout => 60);
     is($r->{status}, 200, 'one that holds a connection open and says nothing: the next request is served');
     close $c;
+    # A well-formed request of another process's: it would choose the
+    # program's variables (REMOTE_USER; SCRIPT_FILENAME for php-cgi),
+    # also under user=. Without httpd's key, the program does not run.
+    # (The launcher that waits may be in either slot: a program still
+    # running holds the other.)
+    my $idle = wait_for(sub {
+        my ($w) = grep { $_->{state} eq 'idle' }
+                      @{ ($h->app('cy') || {})->{workers} || [] };
+        $w && "$sockdir/cy.$w->{slot}.sock" });
+    ok($idle, 'its next launcher waits');
+    my $vars = join '', map { "$_\0" } CONTENT_LENGTH => '', SCGI => 1,
+        GATEWAY_INTERFACE => 'CGI/1.1', REQUEST_METHOD => 'GET',
+        SCRIPT_NAME => '/cy', REMOTE_USER => 'admin';
+    $c = IO::Socket::UNIX->new(Peer => $idle) or die "$idle: $!";
+    print $c length($vars) . ":$vars,";
+    my ($forged, $how) = read_all($c, timeout => 20);
+    close $c;
+    is(length($forged) . " $how", '0 eof', 'a request without httpd\'s key: closed, nothing run')
+        or diag($forged);
+    ok(wait_for_log(qr/PA00121: app cy pid \d+: cgi launcher of cy: dropped a connection that sent a request without httpd's key/,
+                    0, file => $h->log_file), 'the launcher says it dropped it');
+    is($h->get('/cy', timeout => 60)->{status}, 200, 'httpd\'s own requests still served');
     $h->stop;
 }
 
