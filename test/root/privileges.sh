@@ -19,9 +19,11 @@
 #     clear line, not a SIGBUS
 #   - an app's user= and group= deleted while httpd runs: the configuration
 #     test says so, but httpd -k stop still stops it
-#   - a CGI launcher of a user= app (or group= alone) passes on only CGI's
-#     and httpd's variables, whoever connects to its socket (not
-#     LD_LIBRARY_PATH, nor HTTP_PROXY)
+#   - a CGI launcher of a user= app (or group= alone) runs only httpd's
+#     requests (with httpd's key), not one another process running as
+#     www-data sends to its socket; and passes on only CGI's and httpd's
+#     variables (not LD_LIBRARY_PATH, nor HTTP_PROXY, even when httpd's
+#     configuration sets them from a client's header)
 #   - nothing is left after stop
 #   - httpd -X as root stops on SIGTERM, its manager and workers with it
 # Run by scripts/test when it runs as root.
@@ -47,6 +49,12 @@ EOF
 for app in plain before after other cgiother cgigroup; do
     printf '<Location /%s>\n    SetHandler prefork-app:%s\n</Location>\n' "$app" "$app" >>"$conf"
 done
+# A client's header that httpd's configuration makes variables a program
+# under user= must not get.
+cat >>"$conf" <<EOF
+LoadModule setenvif_module $(/usr/bin/apxs -q LIBEXECDIR)/mod_setenvif.so
+SetEnvIf X-Pa-Inject . LD_LIBRARY_PATH=/pa-injected HTTP_PROXY=http://pa-proxy/
+EOF
 
 get() { curl -s --max-time 30 "http://127.0.0.1:$port$1"; }
 
@@ -130,37 +138,44 @@ check "www-data can enter it but not list it" \
     runuser -u www-data -- sh -c "test -S '$sockdir/plain.0.sock' && ! ls '$sockdir' >/dev/null 2>&1"
 
 # A CGI launcher whose program runs as another user (user=nobody): any
-# process running as www-data can reach its socket, but sets no variable
-# outside CGI's and httpd's for the program (LD_LIBRARY_PATH, LD_PRELOAD,
+# process running as www-data can reach its socket, but the launcher runs
+# only httpd's requests (they carry httpd's key): another's would choose
+# the program's variables (REMOTE_USER; LD_LIBRARY_PATH, LD_PRELOAD,
 # PERL5OPT would run its code as nobody).
 inject() {
     runuser -u www-data -- perl -MIO::Socket::UNIX -e '
     my $s = IO::Socket::UNIX->new(Peer => $ARGV[0]) or die "connect: $!\n";
     my $h = join "", map { "$_\0" } CONTENT_LENGTH => 0, REQUEST_METHOD => "GET",
         SCRIPT_NAME => "/cgiother", HTTP_X_PA => "ok", LD_LIBRARY_PATH => "/pa-injected",
-        HTTP_PROXY => "http://pa-proxy/";
+        REMOTE_USER => "admin";
     print $s length($h), ":", $h, ",";
     shutdown($s, 1);
     local $/;
     print scalar <$s>;' "$sockdir/$1.0.sock" 2>&1
 }
 injected=$(inject cgiother)
-check "user= CGI program: a request sent to its launcher's socket directly is served" \
-    grep -q '^REQUEST_METHOD=GET' <<<"$injected"
-check "with the variables of CGI and httpd (HTTP_*)" grep -q '^HTTP_X_PA=ok' <<<"$injected"
-check "but not one outside them (LD_LIBRARY_PATH)" refused grep -q 'pa-injected' <<<"$injected"
-# httpd never sends HTTP_PROXY (httpoxy): one that comes is not httpd's,
-# and would send the program's own HTTP requests through www-data's proxy.
+check "user= CGI program: a request sent to its launcher's socket directly is not run" \
+    test -z "$injected"
+check "the launcher says it dropped it" \
+    grep -q "PA00121: app cgiother pid [0-9]*: cgi launcher of cgiother: dropped a connection that sent a request without httpd's key" "$dir/error_log"
+# httpd's own request, with a header the configuration makes into
+# LD_LIBRARY_PATH and HTTP_PROXY (httpoxy: the program's own HTTP requests
+# through a proxy of the client's).
+via_httpd() { curl -s --max-time 30 -H 'X-Pa: ok' -H 'X-Pa-Inject: 1' "http://127.0.0.1:$port$1"; }
+served=$(via_httpd '/cgiother?x=1')
+check "through httpd it serves as usual" grep -q '^REQUEST_URI=/cgiother?x=1' <<<"$served"
+check "with the variables of CGI and httpd (HTTP_*)" grep -q '^HTTP_X_PA=ok' <<<"$served"
+check "but not one outside them (LD_LIBRARY_PATH)" refused grep -q 'pa-injected' <<<"$served"
 check "nor HTTP_PROXY, although it is named like a header's" \
-    refused grep -q 'pa-proxy' <<<"$injected"
-check "through httpd it serves as usual" \
-    grep -q '^REQUEST_URI=/cgiother?x=1' <<<"$(get '/cgiother?x=1')"
+    refused grep -q 'pa-proxy' <<<"$served"
 # The same user as httpd's but another group (group=nogroup): www-data
 # does not have that group's rights either.
 injected=$(inject cgigroup)
-check "user=www-data group=nogroup CGI program: served when sent to directly" \
-    grep -q '^REQUEST_METHOD=GET' <<<"$injected"
-check "but not given LD_LIBRARY_PATH either" refused grep -q 'pa-injected' <<<"$injected"
+check "user=www-data group=nogroup CGI program: not run when sent to directly" \
+    test -z "$injected"
+served=$(via_httpd /cgigroup)
+check "but served through httpd" grep -q '^REQUEST_METHOD=GET' <<<"$served"
+check "without LD_LIBRARY_PATH" refused grep -q 'pa-injected' <<<"$served"
 
 # The zone's name reaches the workers that can attach to it, and only them.
 # zone_env APP: how many PREFORK_APP_CACHE= its worker has; "none" if no
