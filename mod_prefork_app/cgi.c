@@ -16,14 +16,16 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Larger than any header block httpd can build: 100 header lines of up to
  * 64 KB (LimitRequestFieldSize raised), twice after an internal redirect
  * (REDIRECT_*); a longer netstring is not ours. */
 #define PA_CGI_HEADER_MAX (16 * 1024 * 1024)
-/* httpd sends the header as it connects: a connection silent this long
- * (seconds) is not httpd's, and the launcher takes the next. */
+/* httpd sends the header as it connects, in one go: a connection that has
+ * not sent all of it within this long (seconds) is not httpd's, and the
+ * launcher takes the next (one trickling it would hold the launcher). */
 #define PA_CGI_HEADER_WAIT 10
 
 #define PA_CGI_KEY_BYTES 16
@@ -89,13 +91,31 @@ static int pa_cgi_keyed(const char *hdr, size_t len)
     return found == 1;
 }
 
-/* Exactly len bytes: the body that follows must stay in the socket for the
- * program, so nothing is read ahead. */
-static int pa_cgi_read(int fd, char *buf, size_t len)
+static long pa_cgi_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Exactly len bytes by the deadline (pa_cgi_now_ms()): the body that
+ * follows must stay in the socket for the program, so nothing is read
+ * ahead. */
+static int pa_cgi_read(int fd, char *buf, size_t len, long deadline)
 {
     while (len) {
-        ssize_t n = read(fd, buf, len);
+        struct pollfd p;
+        long left = deadline - pa_cgi_now_ms();
+        ssize_t n;
 
+        p.fd = fd;
+        p.events = POLLIN;
+        if (left <= 0 || poll(&p, 1, (int)left) == 0) {
+            errno = ETIMEDOUT;
+            return -1;
+        }
+        n = read(fd, buf, len);
         if (n <= 0) {
             if (n < 0 && errno == EINTR) {
                 continue;
@@ -117,10 +137,11 @@ static int pa_cgi_read(int fd, char *buf, size_t len)
 static char *pa_cgi_header(int fd, size_t *len)
 {
     size_t n = 0, digits = 0, i, nuls = 0;
+    long deadline = pa_cgi_now_ms() + PA_CGI_HEADER_WAIT * 1000L;
     char c, *buf;
 
     for (;;) {
-        if (pa_cgi_read(fd, &c, 1) != 0) {
+        if (pa_cgi_read(fd, &c, 1, deadline) != 0) {
             return NULL;
         }
         if (c == ':' && digits) {
@@ -139,7 +160,7 @@ static char *pa_cgi_header(int fd, size_t *len)
     if (!(buf = malloc(n + 1))) {
         return NULL;
     }
-    if (pa_cgi_read(fd, buf, n + 1) != 0) {
+    if (pa_cgi_read(fd, buf, n + 1, deadline) != 0) {
         free(buf);
         return NULL;
     }
@@ -178,7 +199,7 @@ static void pa_cgi_dropped(const pa_app_t *app, const char *what)
  * backoff, a silent one stop it. */
 static int pa_cgi_next(const pa_app_t *app, char **hdr, size_t *len)
 {
-    struct timeval wait = { PA_CGI_HEADER_WAIT, 0 }, none = { 0, 0 };
+    struct timeval none = { 0, 0 };
 
     for (;;) {
         struct pollfd p;
@@ -190,7 +211,6 @@ static int pa_cgi_next(const pa_app_t *app, char **hdr, size_t *len)
         if (fd < 0) {
             pa_child_fail("accept a request for", app->name);
         }
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait));
         if (!(*hdr = pa_cgi_header(fd, len))) {
             pa_cgi_dropped(app, "sent no request header of httpd's");
             close(fd);

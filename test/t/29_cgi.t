@@ -13,7 +13,7 @@ use PADispatch qw(:all);
 use PALoad;
 use IO::Socket::UNIX ();
 
-plan tests => 81;
+plan tests => 83;
 
 my $logs = Apache::Test::vars('t_logs');
 my $app = 'dcgi';
@@ -281,6 +281,30 @@ sub cgi_httpd {
     ok(wait_for_log(qr/PA00121: app cy pid \d+: cgi launcher of cy: dropped a connection that sent a request without httpd's key/,
                     0, file => $h->log_file), 'the launcher says it dropped it');
     is($h->get('/cy', timeout => 60)->{status}, 200, 'httpd\'s own requests still served');
+    # One that trickles a header, a byte every 2 s for 30 s: dropped once
+    # the header has taken 10 s, however steadily it comes.
+    $idle = wait_for(sub {
+        my ($w) = grep { $_->{state} eq 'idle' }
+                      @{ ($h->app('cy') || {})->{workers} || [] };
+        $w && "$sockdir/cy.$w->{slot}.sock" });
+    my $trickler = fork // die "fork: $!";
+    if (!$trickler) {
+        my $t = IO::Socket::UNIX->new(Peer => $idle) or exit 1;
+        $t->autoflush(1);
+        print $t '100000:';
+        for (1 .. 15) {
+            sleep 2;
+            print $t 'x' or last;
+        }
+        exit 0;
+    }
+    sleep 1;
+    is($h->get('/cy', timeout => 25)->{status}, 200,
+       'a connection that trickles its header: the next request is served all the same');
+    ok(wait_for_log(qr/PA00121: app cy pid \d+: cgi launcher of cy: dropped a connection that sent no request header of httpd's \(Connection timed out\)/,
+                    0, file => $h->log_file), 'the launcher says it dropped it');
+    kill 'TERM', $trickler;
+    waitpid $trickler, 0;
     $h->stop;
 }
 
