@@ -77,10 +77,14 @@ static int pa_cgi_keyed(const char *hdr, size_t len)
 
         i += strlen(name) + strlen(value) + 2;
         if (!strcmp(name, PA_CGI_KEY_VAR)) {
-            unsigned char diff = strlen(value) != sizeof(pa_cgi_key_hex) - 1;
+            unsigned char diff = 0;
             size_t k;
 
-            for (k = 0; !diff && k < sizeof(pa_cgi_key_hex) - 1; k++) {
+            /* The length is no secret; the bytes are all compared. */
+            if (strlen(value) != sizeof(pa_cgi_key_hex) - 1) {
+                return 0;
+            }
+            for (k = 0; k < sizeof(pa_cgi_key_hex) - 1; k++) {
                 diff |= (unsigned char)(value[k] ^ pa_cgi_key_hex[k]);
             }
             if (diff || found++) {

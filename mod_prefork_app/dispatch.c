@@ -611,6 +611,8 @@ static void scgi_begin(pa_req_t *q, char **begin, apr_size_t *len)
         /* The launcher takes only requests that carry httpd's key. */
         apr_table_t *env = apr_table_copy(r->pool, r->subprocess_env);
 
+        /* Unset first: setn would keep a name set in another case. */
+        apr_table_unset(env, PA_CGI_KEY_VAR);
         apr_table_setn(env, PA_CGI_KEY_VAR, pa_cgi_key());
         *begin = pa_scgi_build_header(r->pool, env, cl, len);
         return;

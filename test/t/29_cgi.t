@@ -13,7 +13,7 @@ use PADispatch qw(:all);
 use PALoad;
 use IO::Socket::UNIX ();
 
-plan tests => 83;
+plan tests => 85;
 
 my $logs = Apache::Test::vars('t_logs');
 my $app = 'dcgi';
@@ -305,6 +305,18 @@ sub cgi_httpd {
                     0, file => $h->log_file), 'the launcher says it dropped it');
     kill 'TERM', $trickler;
     waitpid $trickler, 0;
+    $h->stop;
+}
+
+# A variable of the key's name in another case, set by the configuration:
+# the key still goes under its own name (the launcher looks for that).
+{
+    my $lib = libexecdir();
+    my ($h) = cgi_httpd('cz', 'processes=1',
+                        qq{LoadModule env_module "$lib/mod_env.so"\n}
+                        . "SetEnv prefork_app_cgi_key x\n");
+    is($h->get('/cz', timeout => 60)->{status}, 200,
+       'SetEnv prefork_app_cgi_key: requests served all the same');
     $h->stop;
 }
 
