@@ -7,6 +7,7 @@
 #include "worker.h"
 
 #include "unixd.h"
+#include "httpd.h"
 #include "apr_general.h"
 
 #include <errno.h>
@@ -42,16 +43,11 @@ apr_status_t pa_cgi_key_init(apr_pool_t *process_pool)
         unsigned char raw[PA_CGI_KEY_BYTES];
         char *hex = apr_palloc(process_pool, sizeof(pa_cgi_key_hex));
         apr_status_t rv = apr_generate_random_bytes(raw, sizeof(raw));
-        int i;
 
         if (rv != APR_SUCCESS) {
             return rv;
         }
-        for (i = 0; i < PA_CGI_KEY_BYTES; i++) {
-            hex[2 * i] = "0123456789abcdef"[raw[i] >> 4];
-            hex[2 * i + 1] = "0123456789abcdef"[raw[i] & 15];
-        }
-        hex[2 * PA_CGI_KEY_BYTES] = '\0';
+        ap_bin2hex(raw, sizeof(raw), hex);
         apr_pool_userdata_set(hex, PA_CGI_KEY_USERDATA, apr_pool_cleanup_null,
                               process_pool);
         kept = hex;

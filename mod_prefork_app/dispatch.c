@@ -591,6 +591,7 @@ static apr_off_t body_total(const pa_req_t *q)
 static void scgi_begin(pa_req_t *q, char **begin, apr_size_t *len)
 {
     request_rec *r = q->r;
+    apr_table_t *env = r->subprocess_env;
     apr_off_t cl = body_total(q);
 
     if (!q->body_complete) {
@@ -608,16 +609,13 @@ static void scgi_begin(pa_req_t *q, char **begin, apr_size_t *len)
         cl = -1;
     }
     if (q->app->protocol == PA_PROTO_CGI) {
-        /* The launcher takes only requests that carry httpd's key. */
-        apr_table_t *env = apr_table_copy(r->pool, r->subprocess_env);
-
-        /* Unset first: setn would keep a name set in another case. */
+        /* The launcher takes only requests that carry httpd's key. Unset
+         * first: setn would keep a name set in another case. */
+        env = apr_table_copy(r->pool, env);
         apr_table_unset(env, PA_CGI_KEY_VAR);
         apr_table_setn(env, PA_CGI_KEY_VAR, pa_cgi_key());
-        *begin = pa_scgi_build_header(r->pool, env, cl, len);
-        return;
     }
-    *begin = pa_scgi_build_header(r->pool, r->subprocess_env, cl, len);
+    *begin = pa_scgi_build_header(r->pool, env, cl, len);
 }
 
 /* ---- talking to the client ---------------------------------------------- */
@@ -2196,11 +2194,12 @@ static apr_status_t body_part(pa_req_t *q, apr_bucket_brigade *bb, char *buf,
         return rv;
     }
     rv = get_body(q, bb, *len, block);
-    if (rv == APR_SUCCESS && APR_BRIGADE_EMPTY(bb)) {
+    if (rv == APR_SUCCESS && APR_BRIGADE_EMPTY(bb)
+        && block == APR_NONBLOCK_READ) {
         rv = APR_EAGAIN;                /* (a filter may say so) */
     }
     if (rv == APR_SUCCESS) {
-        *eos = APR_BUCKET_IS_EOS(APR_BRIGADE_LAST(bb));
+        *eos = !APR_BRIGADE_EMPTY(bb) && APR_BUCKET_IS_EOS(APR_BRIGADE_LAST(bb));
         rv = apr_brigade_flatten(bb, buf, len);
         apr_brigade_cleanup(bb);
     }

@@ -216,8 +216,9 @@ $s = IO::Socket::SSL->new(PeerAddr => "127.0.0.1:$relay", SSL_verify_mode => 0,
                           Timeout => 30)
     or die "TLS connect: $IO::Socket::SSL::SSL_ERROR";
 my $body = join '', map { chr(65 + $_ % 26) x 4096 } 0 .. 21;    # 88 KiB
-print $s "POST /e?echo=body HTTP/1.1\r\nHost: localhost\r\n"
-    . "Content-Length: " . length($body) . "\r\nConnection: close\r\n\r\n";
+# (HTTP/1.0: the reply comes whole, not chunked.)
+print $s "POST /e?echo=body HTTP/1.0\r\nHost: localhost\r\n"
+    . "Content-Length: " . length($body) . "\r\n\r\n";
 print $s substr($body, $_ * 4096, 4096) for 0 .. 21;    # a record each
 $got = '';
 while (1) {
@@ -228,18 +229,6 @@ close $s;
 waitpid $relay_pid, 0;
 like($got, qr{^HTTP/1\.1 200 }, 'TLS: a client slower than a record per Timeout, never silent: served')
     or diag(substr($got, 0, 300));
-my ($head, $rest2) = split /\r\n\r\n/, $got, 2;
-my $echoed2 = '';
-if ($head =~ /^Transfer-Encoding: chunked/mi) {
-    while ($rest2 =~ s/\A([0-9a-fA-F]+)\r\n//) {
-        my $len = hex $1;
-        last unless $len;
-        $echoed2 .= substr($rest2, 0, $len, '');
-        $rest2 =~ s/\A\r\n//;
-    }
-}
-else {
-    $echoed2 = $rest2 // '';
-}
-ok($echoed2 eq $body, '... its body whole') or diag(length($echoed2) . ' bytes back');
+my ($echoed2) = $got =~ /\r\n\r\n(.*)\z/s;
+ok(($echoed2 // '') eq $body, '... its body whole') or diag(length($echoed2) . ' bytes back');
 ok($h->stop, 'stops');

@@ -262,12 +262,15 @@ sub cgi_httpd {
     # A well-formed request of another process's: it would choose the
     # program's variables (REMOTE_USER; SCRIPT_FILENAME for php-cgi),
     # also under user=. Without httpd's key, the program does not run.
-    # (The launcher that waits may be in either slot: a program still
-    # running holds the other.)
-    my $idle = wait_for(sub {
-        my ($w) = grep { $_->{state} eq 'idle' }
-                      @{ ($h->app('cy') || {})->{workers} || [] };
-        $w && "$sockdir/cy.$w->{slot}.sock" });
+    # The socket of cy's waiting launcher: it may be in either slot (a
+    # program still running holds the other).
+    my $idle_launcher = sub {
+        wait_for(sub {
+            my ($w) = grep { $_->{state} eq 'idle' }
+                          @{ ($h->app('cy') || {})->{workers} || [] };
+            $w && "$sockdir/cy.$w->{slot}.sock" });
+    };
+    my $idle = $idle_launcher->();
     ok($idle, 'its next launcher waits');
     my $vars = join '', map { "$_\0" } CONTENT_LENGTH => '', SCGI => 1,
         GATEWAY_INTERFACE => 'CGI/1.1', REQUEST_METHOD => 'GET',
@@ -283,10 +286,7 @@ sub cgi_httpd {
     is($h->get('/cy', timeout => 60)->{status}, 200, 'httpd\'s own requests still served');
     # One that trickles a header, a byte every 2 s for 30 s: dropped once
     # the header has taken 10 s, however steadily it comes.
-    $idle = wait_for(sub {
-        my ($w) = grep { $_->{state} eq 'idle' }
-                      @{ ($h->app('cy') || {})->{workers} || [] };
-        $w && "$sockdir/cy.$w->{slot}.sock" });
+    $idle = $idle_launcher->();
     my $trickler = fork // die "fork: $!";
     if (!$trickler) {
         my $t = IO::Socket::UNIX->new(Peer => $idle) or exit 1;
