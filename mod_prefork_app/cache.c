@@ -611,10 +611,13 @@ static int unsafe_method(request_rec *r)
  * are not stored. */
 static apr_table_t *reply_headers(request_rec *r)
 {
-    apr_table_t *h = apr_table_overlay(r->pool, r->headers_out,
-                                       r->err_headers_out);
+    /* A copy: apr_table_overlay() shares its first table's entries when
+     * the second is empty, and compressing would then sort headers_out's
+     * own entries under its index (httpd's later set of Content-Type
+     * missed the one there: sent twice). */
+    apr_table_t *h = apr_table_copy(r->pool, r->headers_out);
 
-    apr_table_compress(h, APR_OVERLAP_TABLES_MERGE);
+    apr_table_overlap(h, r->err_headers_out, APR_OVERLAP_TABLES_MERGE);
     if (r->content_type) {
         apr_table_setn(h, "Content-Type", r->content_type);
     }

@@ -12,7 +12,7 @@ use PATest qw(:all);
 use PADispatch qw(:all);
 use HTTP::Tiny ();
 
-plan tests => 10;
+plan tests => 12;
 
 my $base = base_url();
 my $cc = 'header=Cache-Control:%20max-age%3D60';
@@ -59,3 +59,17 @@ my $pb = asked(http(), $page, 'PATH_INFO', 'X-Lang' => 'b');
 like($pb, qr{^200 MISS }, 'X-Lang b: a miss, not the page of /crwf/a') or diag($pb);
 isnt((split ' ', $pb)[2], (split ' ', $pa)[2], 'the app was asked for another file or path')
     or diag("$pa | $pb");
+
+# A directory's RewriteCond on a request header puts Vary in headers_out
+# (twice: mod_dir's index request and the directory's) before the app
+# answers; a reply with no header of its own but Content-Type (in
+# r->content_type: err_headers_out empty) then had its Content-Type sent
+# twice (the cache's look at the reply's headers sorted headers_out's own
+# entries under its index).
+for my $proto ('https', 'http') {
+    my $res = http()->get("$base/crwv/?n=4", { headers => { 'X-Forwarded-Proto' => $proto } });
+    my $ct = $res->{headers}{'content-type'} // '(none)';
+    is(ref $ct ? join(' | ', @$ct) : $ct, 'text/plain; charset=utf-8',
+       "X-Forwarded-Proto $proto: one Content-Type")
+        or diag(join "\n", map { "$_: " . (ref $res->{headers}{$_} ? join(' | ', @{$res->{headers}{$_}}) : $res->{headers}{$_}) } sort keys %{$res->{headers}});
+}
