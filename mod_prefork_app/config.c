@@ -590,8 +590,8 @@ static const char *parse_sendfile_dirs(cmd_parms *cmd, pa_app_t *app,
 static const char *const app_key_names[] = {
     "protocol", "processes", "spare", "max-requests", "lifetime",
     "max-memory", "idle-timeout", "request-timeout", "queue-timeout",
-    "queue-limit", "die-timeout", "start-delay", "slowlog", "touch-reload",
-    "cwd", "chroot", "x-sendfile", "keep-conn", "sched", "nice",
+    "queue-limit", "ignore-client-abort", "die-timeout", "start-delay",
+    "slowlog", "touch-reload", "cwd", "chroot", "x-sendfile", "keep-conn", "sched", "nice",
     "rlimit-files", "rlimit-core", "user", "group", "cache",
     "stale-while-revalidate", "stale-if-error", "cache-lock",
     "cache-ignore-params", "error-override", "reply-buffer", "reply-spool",
@@ -739,6 +739,10 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
     }
     if (!strcmp(key, "sched")) {
         return parse_choice(p, key, val, "batch", "normal", &app->sched_batch);
+    }
+    if (!strcmp(key, "ignore-client-abort")) {
+        return parse_choice(p, key, val, "on", "off",
+                            &app->ignore_client_abort);
     }
     if (!strcmp(key, "nice")) {
         int neg = val[0] == '-';
@@ -1254,6 +1258,23 @@ static const char *cmd_prefork_app_scripts(cmd_parms *cmd, void *dummy,
     return NULL;
 }
 
+/* php-fpm takes php.ini values from the variables PHP_VALUE and
+ * PHP_ADMIN_VALUE (ProxyFCGISetEnvIf, SetEnv); php-cgi reads neither, so a
+ * line carried over from such a setup would silently do nothing. */
+static void php_fpm_only(cmd_parms *cmd, const char *var)
+{
+    if (strcmp(var, "PHP_VALUE") && strcmp(var, "PHP_ADMIN_VALUE")) {
+        return;
+    }
+    ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, cmd->server,
+                 PALOGNO(00034) "%s:%d: %s %s: php-fpm reads php.ini values "
+                 "from %s, php-cgi does not (it is ignored): give them with "
+                 "-d on the app's command line, or in an ini file of a "
+                 "directory in its PHP_INI_SCAN_DIR",
+                 cmd->directive->filename, cmd->directive->line_num,
+                 cmd->cmd->name, var, var);
+}
+
 /* Where NAME (nlen bytes) is in app's PreforkAppEnv entries, or -1. */
 static int app_env_index(const pa_app_t *app, const char *name,
                          apr_size_t nlen)
@@ -1333,6 +1354,7 @@ static const char *cmd_prefork_app_env(cmd_parms *cmd, void *dummy,
         return apr_psprintf(cmd->pool, "PreforkAppEnv %s: '%s' is not a valid "
                             "environment variable name", name, var);
     }
+    php_fpm_only(cmd, var);
     value = apr_pstrcat(cmd->pool, var, "=", value, NULL);
     if (app) {
         app_env_set(app, value, (apr_size_t)(c - var));
@@ -1535,6 +1557,9 @@ static const char *cmd_set_env_if(cmd_parms *cmd, void *dconf,
     if (unset && value) {
         return apr_psprintf(cmd->pool, "PreforkAppSetEnvIf: !%s unsets the "
                             "variable; no value goes after it", name);
+    }
+    if (!unset) {
+        php_fpm_only(cmd, name);
     }
     if (!conf->env_fixups) {
         conf->env_fixups = apr_array_make(cmd->pool, 2, sizeof(*f));

@@ -634,7 +634,14 @@ static void drop_held(pa_req_t *q)
  * not finish the response as an empty one either (a cache could keep it). A
  * safe method's worker gets PA_GONE_GRACE to finish, then timeout() has it
  * replaced (a long download nobody reads would hold it); any other may be
- * acting on its request, and keeps its request-timeout. */
+ * acting on its request, and keeps its request-timeout, as does every
+ * request of an app with ignore-client-abort=on (PHP's ignore_user_abort:
+ * a GET may be a job that must not be cut). */
+static int gone_grace(const pa_req_t *q)
+{
+    return safe_method(q->r) && !q->app->ignore_client_abort;
+}
+
 static void client_gone(pa_req_t *q)
 {
     apr_time_t cut = apr_time_now() + PA_GONE_GRACE;
@@ -644,7 +651,7 @@ static void client_gone(pa_req_t *q)
     q->watch = 0;
     /* A stopping child waits for no app: httpd would kill it meanwhile,
      * and the manager stops the workers anyway. */
-    if ((safe_method(q->r) || q->cut) && q->deadline > cut) {
+    if ((gone_grace(q) || q->cut) && q->deadline > cut) {
         q->deadline = cut;
     }
     drop_held(q);
@@ -1667,7 +1674,7 @@ static void timeout(pa_req_t *q)
         q->fail = PA_FAIL_CLIENT;
         return;
     }
-    if (q->gone && safe_method(q->r)) {
+    if (q->gone && gone_grace(q)) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, PALOGNO(00322)
                       "%s: client went away while worker pid %ld was working "
                       "on its request, which it did not finish within %d s; "
@@ -1762,10 +1769,19 @@ static int client_left(pa_req_t *q)
 }
 
 /* For the waits before a worker (the queue, cache-lock): a request whose
- * client left stops waiting. */
+ * client left stops waiting, and is not sent; with ignore-client-abort=on
+ * it goes on (the client may have asked with a short timeout on purpose),
+ * unless this child is stopping. */
+static int abandoned(pa_req_t *q)
+{
+    int left = client_left(q);
+
+    return q->app->ignore_client_abort && left != PA_CLIENT_CUT ? 0 : left;
+}
+
 static int queued_client_left(void *baton)
 {
-    return client_left(baton);
+    return abandoned(baton);
 }
 
 /* The worker pauses: what process() gathered goes on, as it would have
@@ -2522,7 +2538,7 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
     now = apr_time_now();
     left = rv == APR_ECONNABORTED
            || (rv == APR_SUCCESS && !q->sent && now - asked >= PA_QUEUE_RECHECK)
-           ? client_left(q) : 0;
+           ? abandoned(q) : 0;
     if (left || rv == APR_ECONNABORTED) {
         /* Nobody would read the reply: the worker is not even told. */
         if (left == PA_CLIENT_CUT) {

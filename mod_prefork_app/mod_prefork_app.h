@@ -111,6 +111,8 @@ typedef struct pa_app_t {
     int keep_conn;              /* keep-conn=on: FCGI_KEEP_CONN, shared kept connections
                                  * (-1 until pa_config_check: on for fastcgi) */
     int sched_batch;            /* sched=batch: workers run SCHED_BATCH (default) */
+    int ignore_client_abort;    /* ignore-client-abort=on: a client that leaves
+                                 * does not end its request */
     int nice;                   /* nice=N: -20 to 19, 0 = httpd's */
     int rlimit_files;           /* rlimit-files=N: the workers' RLIMIT_NOFILE,
                                  * 0 = httpd's */

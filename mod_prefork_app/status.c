@@ -696,7 +696,8 @@ static void st_json_app(request_rec *r, const st_snapshot_t *snap,
     ap_rprintf(r, "{\"name\":%s,\"scripts\":%s,\"new_program\":%s,"
                "\"protocol\":\"%s\","
                "\"command\":%s,\"connections\":\"%s\","
-               "\"error_override\":%s,\"aliases\":%s,",
+               "\"error_override\":%s,\"ignore_client_abort\":%s,"
+               "\"aliases\":%s,",
                st_json_str(p, app->name),
                app->scripts ? st_json_str(p, app->scripts->name) : "null",
                app->spare ? "true" : "false",
@@ -704,6 +705,7 @@ static void st_json_app(request_rec *r, const st_snapshot_t *snap,
                sa->kept ? "kept" : "per_request",
                app->error_override ? st_json_str(p, app->error_override)
                                    : "null",
+               app->ignore_client_abort ? "true" : "false",
                app->aliases ? st_json_strs(p, app->aliases) : "[]");
     if (app->cache) {
         ap_rprintf(r, "\"cache\":{\"zone\":%s,\"stale_while_revalidate\":%d,"
@@ -1264,6 +1266,10 @@ static void st_html_app(request_rec *r, const st_snapshot_t *snap,
     if (app->error_override) {
         ap_rprintf(r, "<dt>Errors answered by httpd (error-override=): "
                    "%s</dt>\n", st_html_text(p, app->error_override));
+    }
+    if (app->ignore_client_abort) {
+        ap_rputs("<dt>Requests run on when their client leaves "
+                 "(ignore-client-abort=on)</dt>\n", r);
     }
     if (app->sendfile_dirs) {
         ap_rprintf(r, "<dt>X-Sendfile from: %s</dt>\n", st_html_text(p,

@@ -261,7 +261,7 @@ my @cases = (
                                 qr/no PreforkApp named 'vnosuch'/, 4 ],
 );
 
-plan tests => 3 * @cases + 35;
+plan tests => 3 * @cases + 38;
 
 for my $case (@cases) {
     my ($what, $lines, $reason, $bad) = @$case;
@@ -325,6 +325,16 @@ like($r{out}, qr{PA00032: \Q$r{file}\E:@{[$r{first} + 2]}: PreforkAppAlias /api/
 %r = configtest(qq{PreforkApp a "$hello"}, 'PreforkAppAlias /api/v2 a', 'PreforkAppAlias /api a', 'PreforkAppAlias /apix a');
 ok($r{rc} == 0 && $r{out} !~ /PA00032/, 'the longer path first, and a path that only begins alike: no warning')
     or diag("exit $r{rc}:\n$r{out}");
+
+# A warning: php-fpm's PHP_VALUE / PHP_ADMIN_VALUE, carried over from a
+# ProxyFCGISetEnvIf or an env[] line, mean nothing to php-cgi.
+%r = configtest(qq{PreforkApp a "$hello"}, 'PreforkAppEnv a PHP_ADMIN_VALUE "memory_limit=64M"',
+                '<Location /a>', '    PreforkAppSetEnvIf true PHP_VALUE "memory_limit=64M"',
+                '    PreforkAppSetEnvIf true !PHP_ADMIN_VALUE', '</Location>');
+ok($r{rc} == 0, 'PHP_VALUE, PHP_ADMIN_VALUE: passes') or diag($r{out});
+like($r{out}, qr{PA00034: \Q$r{file}\E:@{[$r{first} + 1]}: PreforkAppEnv PHP_ADMIN_VALUE: php-fpm reads php.ini values from PHP_ADMIN_VALUE, php-cgi does not .*\n(?s:.*)PA00034: \Q$r{file}\E:@{[$r{first} + 3]}: PreforkAppSetEnvIf PHP_VALUE: },
+     '... warned at each line that sets one');
+is(() = $r{out} =~ /PA00034/g, 2, '... not where one is unset');
 
 # A warning too: an Alias, Redirect or ProxyPass whose path covers a
 # PreforkAppAlias's takes its URLs first (mod_alias and mod_proxy map

@@ -62,7 +62,7 @@ check_keys('manager', $doc->{manager}, pid => 'int', generation => 'int',
 my ($app) = grep { $_->{name} eq $APP } @{ $doc->{apps} || [] };
 ok($app, "JSON: $APP listed") or $app = {};
 check_keys('app', $app, name => 'str', protocol => 'str', command => 'str', scripts => 'str|null', new_program => 'bool',
-           connections => 'str', error_override => 'str|null', aliases => 'arr', cache => 'obj|null', pool => 'obj',
+           connections => 'str', error_override => 'str|null', ignore_client_abort => 'bool', aliases => 'arr', cache => 'obj|null', pool => 'obj',
            processes => 'obj', queue => 'obj', crash_backoff_level => 'int',
            last_minute => 'obj', latency => 'obj', counters => 'obj', workers => 'arr');
 check_keys('app.pool', $app->{pool}, mode => 'str', sched => 'str', touch_reload => 'str|null',

@@ -14,7 +14,7 @@ use PATest qw(:all);
 use PADispatch qw(:all);
 use IO::Socket::INET ();
 
-plan tests => 39;
+plan tests => 47;
 
 my $app = 'dgone';
 
@@ -159,3 +159,35 @@ $s = send_raw("GET /$app?sleep=0.3&bytes=20 HTTP/1.1\r\n");
 shutdown($s, 1);
 my $reply = read_all($s);
 unlike($reply, qr{^HTTP/1\.\d 200}, 'the half-closed client gets no empty 200') or diag($reply);
+
+# ---- ignore-client-abort=on: a request runs on when its client leaves ---------------
+# (PHP's ignore_user_abort: a job behind a GET, fetched with a short timeout)
+my $ig = 'dgonei';
+my $tlogs = Apache::Test::vars('t_logs');
+ok(wait_for(sub { (app_status($ig) || {})->{processes}{idle} }), "$ig: the worker is up");
+is(join(' ', map { app_status($_)->{ignore_client_abort} ? 'true' : 'false' } $app, $ig), 'false true',
+   'the status page says which app has it');
+my ($ipid) = worker_pids($ig);
+($served) = http()->get(base_url() . "/$ig?whoami=1")->{content} =~ /served=(\d+)/;
+my $ikilled = counter($ig, 'killed_client_gone');
+$abandoned = counter($ig, 'abandoned_in_queue');
+my $started = "$tlogs/dgonei_started";
+unlink $go, $started;
+$off = error_log_offset();
+$s = send_raw("GET /$ig?wait=$go HTTP/1.1\r\n");
+ok(wait_for(sub { app_busy($ig) }), 'a GET the app holds: busy');
+my $q = send_raw("GET /$ig?started=$started HTTP/1.1\r\n");
+ok(wait_for(sub { (app_status($ig) || {})->{queue}{length} }), 'a second GET waits in the queue');
+close $s;
+close $q;
+# Longer than the second a GET's worker gets without the key.
+select undef, undef, undef, 2.5;
+is(join(' ', worker_pids($ig)), $ipid, 'both clients hung up: the worker still works on the first');
+release();
+ok(wait_for(sub { -e $started }, timeout => 20), 'the queued GET whose client left is sent all the same');
+ok(wait_for(sub { (app_status($ig) || {})->{processes}{idle} }, timeout => 20), 'the worker finishes both');
+my ($iserved) = http()->get(base_url() . "/$ig?whoami=1")->{content} =~ /served=(\d+)/;
+is(join(' ', $iserved, worker_pids($ig), counter($ig, 'killed_client_gone'),
+        counter($ig, 'abandoned_in_queue'), error_log_since($off) =~ /PA0032[23]: $ig/ ? 'logged' : 'quiet'),
+   join(' ', $served + 3, $ipid, $ikilled, $abandoned, 'quiet'),
+   'the same worker served both and this one: nothing killed, nothing abandoned');
