@@ -287,15 +287,17 @@ static int shc_lock_wait(shc_header_t *hdr)
     return rv;
 }
 
-/* Under the lock, before a change: a holder that dies from here on leaves
- * the index to be rebuilt. Full barrier: the word is set before any change
- * is stored. */
+/* Under the lock, before the first change: a holder that dies from here on
+ * leaves the index to be rebuilt; one that dies before it (a lookup that
+ * found nothing to change: a delete of a missing key, an add of a present
+ * one) costs nothing. Full barrier: the word is set before any change is
+ * stored. */
 static void mark_dirty(apr_shm_cache_t *c)
 {
     __atomic_store_n(&c->hdr->dirty, 1, __ATOMIC_SEQ_CST);
 }
 
-static apr_status_t shc_lock(apr_shm_cache_t *c, int writing)
+static apr_status_t shc_lock(apr_shm_cache_t *c)
 {
     shc_header_t *hdr = c->hdr;
     int rv = pthread_mutex_trylock(&hdr->lock);
@@ -340,9 +342,11 @@ static apr_status_t shc_lock(apr_shm_cache_t *c, int writing)
     if (rv) {
         return APR_FROM_OS_ERROR(rv);
     }
-    if (writing) {
-        mark_dirty(c);
+#ifdef APR_SHM_CACHE_TESTING
+    if (c->test_kill_locked) {
+        raise(SIGKILL);         /* test hook: die holding the lock */
     }
+#endif
     return APR_SUCCESS;
 }
 
@@ -790,7 +794,7 @@ static apr_status_t handle_init(apr_shm_cache_t **cache, apr_shm_t *shm,
     apr_shm_cache_t *c = apr_pcalloc(pool, sizeof(*c));
 #ifdef APR_SHM_CACHE_TESTING
     const char *kill = getenv("APR_SHM_CACHE_TEST_KILL_IN_SET");
-    const char *kill_get = getenv("APR_SHM_CACHE_TEST_KILL_IN_GET");
+    const char *kill_locked = getenv("APR_SHM_CACHE_TEST_KILL_LOCKED");
 #endif
     apr_status_t rv;
 
@@ -808,7 +812,7 @@ static apr_status_t handle_init(apr_shm_cache_t **cache, apr_shm_t *shm,
 #ifdef APR_SHM_CACHE_TESTING
     c->test_kill = !kill ? 0 : *kill == '1' ? SIGKILL
                    : !strcmp(kill, "stop") ? SIGSTOP : 0;
-    c->test_kill_get = kill_get && *kill_get == '1';
+    c->test_kill_locked = kill_locked && *kill_locked == '1';
 #endif
     rv = apr_pool_create(&c->rmm_pool, pool);
     *cache = c;
@@ -1178,17 +1182,12 @@ static apr_status_t get_entry(apr_shm_cache_t *c, const char *key,
     if (r < 0) {
         /* A reader's hold: a holder killed here before any change leaves
          * the zone as it was (find_live() marks a removal). */
-        if ((rv = shc_lock(c, 0)) != APR_SUCCESS) {
+        if ((rv = shc_lock(c)) != APR_SUCCESS) {
             if (counted) {
                 count_get(c, 0);
             }
             return rv;
         }
-#ifdef APR_SHM_CACHE_TESTING
-        if (c->test_kill_get) {
-            raise(SIGKILL);     /* test hook: die holding a reader's lock */
-        }
-#endif
         e = find_live(c, key, klen, h);
         if (e) {
             vlen = e->vlen;
@@ -1266,6 +1265,7 @@ static apr_status_t store_locked(apr_shm_cache_t *c, shc_mode_e mode,
     }
     /* From here on a store that fails leaves no entry: the old value
      * would be stale. */
+    mark_dirty(c);
     if (e) {
         shc_entry_remove(c, e, SHC_WHY_REPLACE);
     }
@@ -1363,7 +1363,7 @@ static apr_status_t store(apr_shm_cache_t *c, shc_mode_e mode,
           : shc_slab_class(c->hdr, sizeof(shc_entry_t) + klen + vlen
                                    + ntags * sizeof(shc_link_t));
     h = shc_hash(key, klen, c->seed);
-    if ((rv = shc_lock(c, 1)) != APR_SUCCESS) {
+    if ((rv = shc_lock(c)) != APR_SUCCESS) {
         return rv;
     }
     /* A TTL that reaches past the end of apr_time_t never expires. */
@@ -1438,11 +1438,12 @@ APR_DECLARE(apr_status_t) apr_shm_cache_delete(apr_shm_cache_t *c,
         return rv;
     }
     h = shc_hash(key, klen, c->seed);
-    if ((rv = shc_lock(c, 1)) != APR_SUCCESS) {
+    if ((rv = shc_lock(c)) != APR_SUCCESS) {
         return rv;
     }
     e = find_live(c, key, klen, h);
     if (e) {
+        mark_dirty(c);
         shc_entry_remove(c, e, SHC_WHY_DELETE);
     }
     shc_unlock(c);
@@ -1494,7 +1495,7 @@ static apr_status_t count_by(apr_shm_cache_t *c, const char *key,
         return rv;
     }
     h = shc_hash(key, klen, c->seed);
-    if ((rv = shc_lock(c, 1)) != APR_SUCCESS) {
+    if ((rv = shc_lock(c)) != APR_SUCCESS) {
         return rv;
     }
     if (!(e = find_live(c, key, klen, h))) {
@@ -1506,6 +1507,7 @@ static apr_status_t count_by(apr_shm_cache_t *c, const char *key,
         rv = APR_SHM_CACHE_ENOTNUM;
     }
     else {
+        mark_dirty(c);
         nlen = (apr_size_t)apr_snprintf(num, sizeof(num), "%" APR_INT64_T_FMT,
                                         v);
         need = sizeof(*e) + e->ntags * sizeof(shc_link_t) + klen + nlen;
@@ -1571,10 +1573,13 @@ APR_DECLARE(apr_status_t) apr_shm_cache_invalidate_tag(apr_shm_cache_t *c,
         return rv;
     }
     nlen = strlen(tag);
-    if ((rv = shc_lock(c, 1)) != APR_SUCCESS) {
+    if ((rv = shc_lock(c)) != APR_SUCCESS) {
         return rv;
     }
     i = tag_find(c, tag, nlen, shc_hash(tag, nlen, c->seed ^ SHC_TAG_SEED));
+    if (i && c->tags[i - 1].count) {
+        mark_dirty(c);
+    }
     /* The record is released with its last entry. */
     while (i && c->tags[i - 1].count) {
         shc_tag_t *t = &c->tags[i - 1];
@@ -1595,9 +1600,10 @@ APR_DECLARE(apr_status_t) apr_shm_cache_invalidate_tag(apr_shm_cache_t *c,
 
 APR_DECLARE(apr_status_t) apr_shm_cache_clear(apr_shm_cache_t *c)
 {
-    apr_status_t rv = shc_lock(c, 1);
+    apr_status_t rv = shc_lock(c);
 
     if (rv == APR_SUCCESS) {
+        mark_dirty(c);
         rv = reset_all(c);
         shc_unlock(c);
     }
@@ -1632,7 +1638,7 @@ APR_DECLARE(apr_status_t) apr_shm_cache_iterate(apr_shm_cache_t *c,
 
         apr_pool_clear(scratch);
         items = apr_array_make(scratch, 16, sizeof(iter_item_t));
-        if ((rv = shc_lock(c, 0)) != APR_SUCCESS) {
+        if ((rv = shc_lock(c)) != APR_SUCCESS) {
             break;
         }
         for (; b < end; b++) {
@@ -1675,7 +1681,7 @@ APR_DECLARE(apr_status_t) apr_shm_cache_stats(apr_shm_cache_t *c,
         st->hits += __atomic_load_n(&hdr->hm[i].hits, __ATOMIC_RELAXED);
         st->misses += __atomic_load_n(&hdr->hm[i].misses, __ATOMIC_RELAXED);
     }
-    if ((rv = shc_lock(c, 0)) != APR_SUCCESS) {
+    if ((rv = shc_lock(c)) != APR_SUCCESS) {
         return rv;
     }
     st->entries = hdr->entries;

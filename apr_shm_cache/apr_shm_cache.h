@@ -20,7 +20,10 @@
  * moved under it.  If a process dies holding the mutex in the middle of a
  * change, the next locker sees EOWNERDEAD, finds the write-in-progress
  * word set and clears the cache; a torn entry is never returned (one that
- * dies holding it for a read, or before its change began, costs nothing).
+ * dies holding it for a read, or before its change began, costs nothing:
+ * a delete of a missing key, an add of a present one, a cas of another
+ * version, an incr of a value that is not a number, an invalidate of an
+ * unknown tag change nothing).
  * The kernel releases a dead holder's mutex only if the segment is still
  * mapped when it dies: detach or destroy a handle (or clean its pool, as
  * apr_terminate() at exit() does) only once no call of another thread of

@@ -148,7 +148,8 @@ struct apr_shm_cache_t {
 #ifdef APR_SHM_CACHE_TESTING
     int test_kill;               /* test hook: signal to raise in the
                                   * middle of a set (SIGKILL, SIGSTOP) */
-    int test_kill_get;           /* test hook: SIGKILL under a get's lock */
+    int test_kill_locked;        /* test hook: SIGKILL as soon as the
+                                  * lock is taken */
 #endif
 };
 

@@ -1625,9 +1625,12 @@ static const char *zone_with_pre(apr_pool_t *p, apr_shm_cache_t **c)
 }
 
 /* A child that attaches to name and is killed by the test hook hook
- * (APR_SHM_CACHE_TEST_KILL_IN_SET or _GET) in a set of 3000 bytes to key,
- * or a get of it. */
-static void killed_in(const char *name, const char *hook, const char *key)
+ * (APR_SHM_CACHE_TEST_KILL_IN_SET: in the middle of a set; _LOCKED: as
+ * soon as it holds the lock) in op on key: "set" (3000 bytes), "get",
+ * "delete", "add", "cas" (a version no entry has), "incr", "invalidate"
+ * (key is the tag). */
+static void killed_in(const char *name, const char *hook, const char *op,
+                      const char *key)
 {
     pid_t pid = fork();
     int status;
@@ -1644,8 +1647,23 @@ static void killed_in(const char *name, const char *hook, const char *key)
             _exit(1);
         }
         memset(v, 'x', sizeof(v));
-        if (strstr(hook, "_GET")) {
+        if (!strcmp(op, "get")) {
             apr_shm_cache_get(a, key, &val, NULL, NULL, cp);
+        }
+        else if (!strcmp(op, "delete")) {
+            apr_shm_cache_delete(a, key);
+        }
+        else if (!strcmp(op, "add")) {
+            apr_shm_cache_add(a, key, "y", 1, 0);
+        }
+        else if (!strcmp(op, "cas")) {
+            apr_shm_cache_cas(a, key, "y", 1, 0, ~(apr_uint64_t)0, NULL);
+        }
+        else if (!strcmp(op, "incr")) {
+            apr_shm_cache_incr(a, key, 1, NULL);
+        }
+        else if (!strcmp(op, "invalidate")) {
+            apr_shm_cache_invalidate_tag(a, key, NULL);
         }
         else {
             apr_shm_cache_set(a, key, v, sizeof(v), 0);
@@ -1668,7 +1686,7 @@ static void test_crash_while_locked(void **state)
 
     apr_pool_create(&p, NULL);
     name = zone_with_pre(p, &c);
-    killed_in(name, "APR_SHM_CACHE_TEST_KILL_IN_SET", "torn");
+    killed_in(name, "APR_SHM_CACHE_TEST_KILL_IN_SET", "set", "torn");
 
     /* The half-written entry is never served; the zone was cleared. */
     assert_int_equal(apr_shm_cache_get(c, "torn", &val, NULL, NULL, p),
@@ -1704,7 +1722,7 @@ static void test_crash_while_reading(void **state)
     assert_int_equal(apr_shm_cache_set(c, "old", "v", 1,
                                        apr_time_from_msec(20)), APR_SUCCESS);
     apr_sleep(apr_time_from_msec(40));
-    killed_in(name, "APR_SHM_CACHE_TEST_KILL_IN_GET", "old");
+    killed_in(name, "APR_SHM_CACHE_TEST_KILL_LOCKED", "get", "old");
 
     assert_int_equal(apr_shm_cache_set(c, "post", "fine", 4, 0),
                      APR_SUCCESS);     /* takes the lock: recovers */
@@ -1714,6 +1732,44 @@ static void test_crash_while_reading(void **state)
     check_value(c, "pre0", "ok", p);
     check_value(c, "pre19", "ok", p);
     check_value(c, "post", "fine", p);
+    apr_pool_destroy(p);
+}
+
+/* A writer killed holding the lock before its change began (each call here
+ * would change nothing: a missing key, a present one, a wrong version, a
+ * value not a number, an unknown tag; or had not looked yet) costs
+ * nothing either: the lock is a writer's only from its first change. */
+static void test_crash_before_change(void **state)
+{
+    static const char *const ops[][2] = {
+        { "delete", "missing" }, { "add", "pre0" }, { "cas", "pre1" },
+        { "incr", "pre2" }, { "invalidate", "no-such-tag" },
+        { "delete", "pre3" }, { "set", "pre4" }
+    };
+    const int n = (int)(sizeof(ops) / sizeof(ops[0]));
+    apr_pool_t *p;
+    apr_shm_cache_t *c;
+    apr_shm_cache_stats_t st;
+    const char *name;
+    int i;
+
+    apr_pool_create(&p, NULL);
+    name = zone_with_pre(p, &c);
+    for (i = 0; i < n; i++) {
+        killed_in(name, "APR_SHM_CACHE_TEST_KILL_LOCKED", ops[i][0],
+                  ops[i][1]);
+        /* a lock taken: recovers */
+        assert_int_equal(apr_shm_cache_set(c, apr_psprintf(p, "post%d", i),
+                                           "fine", 4, 0), APR_SUCCESS);
+    }
+    st = stats_of(c);
+    assert_int_equal(st.recoveries, n);
+    assert_int_equal(st.clears, 0);
+    assert_int_equal(st.entries, 20 + n);
+    for (i = 0; i < 20; i++) {
+        check_value(c, apr_psprintf(p, "pre%d", i), "ok", p);
+    }
+    check_value(c, "post6", "fine", p);
     apr_pool_destroy(p);
 }
 
@@ -2741,6 +2797,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_threads, setup_anon, teardown),
         cmocka_unit_test(test_crash_while_locked),
         cmocka_unit_test(test_crash_while_reading),
+        cmocka_unit_test(test_crash_before_change),
         cmocka_unit_test(test_stopped_while_locked),
         cmocka_unit_test(test_lock_wait_clock_set_back),
         cmocka_unit_test(test_stuck_window_ends),
