@@ -41,8 +41,10 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <linux/sockios.h>
 #include <unistd.h>
 
 APLOG_USE_MODULE(prefork_app);
@@ -164,6 +166,8 @@ typedef struct pa_req_t {
     int plain;                      /* a long reply: read without peeking */
     int sent;                       /* some of the request went out */
     int req_sent;                   /* all of it did, its end included */
+    int end_alone;                  /* the body's empty STDIN record went
+                                     * in a send of its own (body_left()) */
     apr_time_t deadline;            /* claim + request-timeout */
     apr_time_t body_until;          /* 0, or the client's body is awaited
                                      * too, until then (await_body()) */
@@ -285,6 +289,56 @@ static apr_size_t forward(void *baton, char *req, apr_size_t len,
     return n > 0 ? (apr_size_t)n : 0;
 }
 
+
+/* What the kernel charges a lone 8-byte send on a unix stream socket until
+ * its reader takes it (SIOCOUTQ), found once per httpd child; 0: unknown,
+ * and body_left() says no. */
+static int lone_end_charge;
+
+static void lone_end_measure(void)
+{
+    static const char rec[PA_FCGI_HEADER_LEN];
+    int sv[2], n;
+
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {
+        return;
+    }
+    if (send(sv[0], rec, sizeof(rec), MSG_DONTWAIT) == (ssize_t)sizeof(rec)
+        && ioctl(sv[0], SIOCOUTQ, &n) == 0 && n > 0) {
+        lone_end_charge = n;
+    }
+    close(sv[0]);
+    close(sv[1]);
+}
+
+/* A body larger than this has its empty STDIN record sent alone on a kept
+ * connection, so that body_left() can tell it apart; a smaller one (with
+ * its request) is in libfcgi's first 8 KB read, and dropped with it. */
+#define PA_END_ALONE_OVER   4096
+
+/* The app ended its reply with part of the body still unread in its socket:
+ * more is waiting there than the empty STDIN record (which PHP leaves, and
+ * skips before its next request; what the kernel charges the sender stays
+ * until the reader has taken all of a send). Or it has read on already,
+ * found the rest of the body where the next request should start, and
+ * closed the connection (libfcgi does so at once). */
+static int body_left(pa_req_t *q)
+{
+    struct pollfd pfd;
+    int n;
+
+    if (!q->end_alone || lone_end_charge <= 0) {
+        return 0;
+    }
+    if (ioctl(q->fd, SIOCOUTQ, &n) == 0 && n > lone_end_charge) {
+        return 1;
+    }
+    pfd.fd = q->fd;
+    pfd.events = POLLRDHUP;
+    pfd.revents = 0;
+    return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLRDHUP | POLLHUP));
+}
+
 /* The attempt's connection goes: a kept one is dropped from this child's
  * table (its stream state is unknown). */
 static void close_fd(pa_req_t *q)
@@ -304,12 +358,14 @@ static void release(pa_req_t *q, pa_release_e how)
 {
     int clean;
 
-    if (how == PA_RELEASE_OK && q->kept && q->sent && !q->req_sent) {
+    if (how == PA_RELEASE_OK && q->kept && q->sent
+        && (!q->req_sent || body_left(q))) {
         /* It answered before it had all of its request (an app refusing an
-         * upload): the shared connection stops inside it, and the next
-         * request on it would be read as the rest of this one's body.
-         * Sending the rest would not do: libfcgi takes leftover stdin for
-         * a broken stream and closes the connection. */
+         * upload), or without reading all that it had: the shared
+         * connection stops inside it, and the next request on it would be
+         * read as the rest of this one's body. Sending the rest would not
+         * do: libfcgi takes leftover stdin for a broken stream and closes
+         * the connection, the next request with it. */
         how = PA_RELEASE_ABANDONED;
     }
     clean = q->kept && how == PA_RELEASE_OK && q->ended;
@@ -456,6 +512,7 @@ static const char *child_tmpdir;
 
 void pa_dispatch_child_init(apr_pool_t *pchild, server_rec *s)
 {
+    lone_end_measure();
     if (!pa_get_conf(s)->tempdir
         && apr_temp_dir_get(&child_tmpdir, pchild) != APR_SUCCESS) {
         child_tmpdir = NULL;    /* asked again per file, failing with why */
@@ -2153,6 +2210,19 @@ static int send_all(pa_req_t *q, struct iovec *iov, int n)
     return n == 0;
 }
 
+/* The body's empty STDIN record, in a send of its own. */
+static int send_end_alone(pa_req_t *q)
+{
+    unsigned char rec[PA_FCGI_HEADER_LEN];
+    struct iovec iov;
+
+    pa_fcgi_header_put(rec, PA_FCGI_STDIN, q->reqid, 0, 0);
+    iov.iov_base = rec;
+    iov.iov_len = sizeof(rec);
+    q->end_alone = 1;
+    return send_all(q, &iov, 1);
+}
+
 /* An error page carries none of the headers of a reply it replaces (its
  * cookies, or a bad field httpd would make a 500 of). */
 static void drop_reply_headers(pa_req_t *q)
@@ -2253,6 +2323,25 @@ static apr_status_t await_body(pa_req_t *q, apr_time_t *since)
     return APR_SUCCESS;
 }
 
+/* The STDIN record of len bytes in q->stdin_buf (+ the empty one after it
+ * if end). */
+static int send_stdin(pa_req_t *q, apr_size_t len, int end)
+{
+    struct iovec iov;
+
+    pa_fcgi_header_put((unsigned char *)q->stdin_buf, PA_FCGI_STDIN,
+                       q->reqid, (apr_uint16_t)len, 0);
+    iov.iov_base = q->stdin_buf;
+    iov.iov_len = PA_FCGI_HEADER_LEN + len;
+    if (end && len) {
+        pa_fcgi_header_put((unsigned char *)q->stdin_buf
+                           + PA_FCGI_HEADER_LEN + len,
+                           PA_FCGI_STDIN, q->reqid, 0, 0);
+        iov.iov_len += PA_FCGI_HEADER_LEN;
+    }
+    return send_all(q, &iov, 1);
+}
+
 /* Stream the body beyond the buffered part, one STDIN record per read
  * (SCGI: as it comes; the worker knows its length). */
 static void send_body_rest(pa_req_t *q)
@@ -2322,18 +2411,13 @@ static void send_body_rest(pa_req_t *q)
             q->req_sent = (!len || send_all(q, &iov, 1)) && eos;
             continue;
         }
-        pa_fcgi_header_put((unsigned char *)q->stdin_buf, PA_FCGI_STDIN,
-                           q->reqid, (apr_uint16_t)len, 0);
-        iov.iov_base = q->stdin_buf;
-        iov.iov_len = PA_FCGI_HEADER_LEN + len;
-        if (eos && len) {
-            pa_fcgi_header_put((unsigned char *)q->stdin_buf
-                               + PA_FCGI_HEADER_LEN + len,
-                               PA_FCGI_STDIN, q->reqid, 0, 0);
-            iov.iov_len += PA_FCGI_HEADER_LEN;
+        if (eos && q->kept) {
+            /* (a body read on is over PA_END_ALONE_OVER, or spooled) */
+            q->req_sent = (!len || send_stdin(q, len, 0))
+                          && send_end_alone(q);
         }
-        if (len || eos) {
-            q->req_sent = send_all(q, &iov, 1) && eos;
+        else if (len || eos) {
+            q->req_sent = send_stdin(q, len, eos) && eos;
         }
     }
 }
@@ -2345,7 +2429,7 @@ static void send_request(pa_req_t *q, const char *begin, apr_size_t begin_len)
     unsigned char hdrs[3][PA_FCGI_HEADER_LEN];
     struct iovec iov[6];
     apr_size_t off = 0;
-    int n = 0, h = 0;
+    int n = 0, h = 0, end, alone;
 
     iov[n].iov_base = (void *)begin;
     iov[n++].iov_len = begin_len;
@@ -2367,12 +2451,15 @@ static void send_request(pa_req_t *q, const char *begin, apr_size_t begin_len)
         iov[n++].iov_len = len;
         off += len;
     }
-    if (q->body_complete && !q->spool && !is_scgi(q)) {
+    end = q->body_complete && !q->spool && !is_scgi(q);
+    alone = end && q->kept && q->body_len > PA_END_ALONE_OVER;
+    if (end && !alone) {
         pa_fcgi_header_put(hdrs[h], PA_FCGI_STDIN, q->reqid, 0, 0);
         iov[n].iov_base = hdrs[h];
         iov[n++].iov_len = PA_FCGI_HEADER_LEN;
     }
-    q->req_sent = send_all(q, iov, n) && q->body_complete && !q->spool;
+    q->req_sent = send_all(q, iov, n) && q->body_complete && !q->spool
+                  && (!alone || send_end_alone(q));
     if (q->spool && sending(q)) {
         /* From its start: this may be a replay. */
         apr_off_t zero = 0;
@@ -2522,7 +2609,7 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
     q->body_in = 0;
     q->reply_cl = -1;
     q->overlong = 0;
-    q->req_sent = 0;
+    q->req_sent = q->end_alone = 0;
     q->headers_done = q->ended = q->discard = 0;
     q->sendfile = NULL;
     pa_fcgi_head_init(&q->head);

@@ -12,7 +12,7 @@ use PADispatch qw(:all);
 use IO::Socket::INET ();
 use IO::Compress::Gzip ();
 
-plan tests => 28;
+plan tests => 35;
 
 my $http = http();
 my $base = base_url();
@@ -95,6 +95,37 @@ for my $round (1 .. 3) {
     ok($early && $pid && $pid != $early, "round $round: served by the replacement ($early, then $pid)");
 }
 unlike(error_log_since($off), qr/PA00127/, 'the app is not taken for one that closes its connections');
+
+# ... and so when all of a smaller body was sent but the app left it unread
+# in its socket (libfcgi read it as part of the next request, dropped the
+# connection with that request in it: the next POST got 502, and the app
+# was taken for one that closes its connections). A body read whole, by
+# libfcgi or by PHP (which leaves the body's empty STDIN record, and skips
+# it before the next request), keeps its worker.
+$off = error_log_offset();
+for my $kb (6, 20, 100, 300) {
+    my $body = 'u' x ($kb * 1024);
+    $res = $http->post("$base/dslow?readmax=0&whoami=1", { headers => $ct, content => $body });
+    my ($early) = ($res->{content} // '') =~ /pid=(\d+)/;
+    my $next = $http->post("$base/dslow?whoami=1", { headers => $ct, content => 'x=1' });
+    my ($pid) = ($next->{content} // '') =~ /pid=(\d+)/;
+    # (6 KB come whole in libfcgi's first read: the worker stays.)
+    ok($res->{status} == 200 && $next->{status} == 200 && $early && $pid
+       && ($kb < 8 || $pid != $early),
+       "$kb KB left unread: the next POST is served (200)" . ($kb < 8 ? '' : ', by the replacement'))
+        or diag("$res->{status} $next->{status} " . ($early // '-') . ' ' . ($pid // '-'));
+}
+unlike(error_log_since($off), qr/PA00127|PA00309/, '... with nothing in the log of a worker gone or a closing app');
+my $body100 = 'r' x (100 * 1024);
+my @same;
+for (1 .. 3) {
+    $res = $http->post("$base/dslow?whoami=1", { headers => $ct, content => $body100 });
+    push @same, ($res->{content} // '') =~ /pid=(\d+)/;
+}
+is(scalar(keys %{{ map { $_ => 1 } @same }}), 1, 'a 100 KB body read whole: the same worker each time') or diag("@same");
+my ($php) = worker_pids('dechophp');
+my @php = map { $http->post("$base/pa-php/echo.php", { headers => $ct, content => $body100 })->{status} } 1 .. 3;
+is(join(' ', @php, worker_pids('dechophp')), "200 200 200 $php", 'PHP: a 100 KB body three times, the same worker');
 
 # A local redirect from an app that left most of a POST body unread: the
 # GET it becomes gets none of the rest (as with mod_cgi).
