@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -104,16 +105,21 @@ void pa_worker_unlisten(pa_worker_t *w)
     }
 }
 
+static uid_t pa_app_uid(const pa_app_t *app);
+
 const char **pa_worker_env(apr_pool_t *p, const pa_app_t *app)
 {
-    const char **envp = apr_pcalloc(p, (app->env->nelts + 3) * sizeof(char *));
-    int i, n = 0, has_path = 0;
+    const char **envp = apr_pcalloc(p, (app->env->nelts + 5) * sizeof(char *));
+    int i, n = 0, has_path = 0, has_user = 0, has_home = 0;
     int zone = app->cache && app->cache->path && pa_worker_attaches_zone(app);
+    struct passwd *pw;
 
     for (i = 0; i < app->env->nelts; i++) {
         const char *e = APR_ARRAY_IDX(app->env, i, const char *);
 
         has_path |= !strncmp(e, "PATH=", 5);
+        has_user |= !strncmp(e, "USER=", 5);
+        has_home |= !strncmp(e, "HOME=", 5);
         if (zone && !strncmp(e, PA_CACHE_ENV "=", sizeof(PA_CACHE_ENV))) {
             continue;           /* cache= names the zone: it wins */
         }
@@ -121,6 +127,17 @@ const char **pa_worker_env(apr_pool_t *p, const pa_app_t *app)
     }
     if (!has_path) {
         envp[n++] = PA_DEFAULT_PATH;
+    }
+    /* Who the workers run as, as a login and php-fpm set them (git,
+     * composer and ssh look for HOME). */
+    if ((!has_user || !has_home)
+        && (pw = getpwuid(geteuid() == 0 ? pa_app_uid(app) : geteuid()))) {
+        if (!has_user) {
+            envp[n++] = apr_pstrcat(p, "USER=", pw->pw_name, NULL);
+        }
+        if (!has_home) {
+            envp[n++] = apr_pstrcat(p, "HOME=", pw->pw_dir, NULL);
+        }
     }
     if (zone) {
         /* The app's zone, for apr_shm_cache_attach(). */

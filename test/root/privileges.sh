@@ -188,6 +188,16 @@ zone_env() {
 }
 check "a worker running as User gets PREFORK_APP_CACHE" test "$(zone_env plain)" = 1
 check "one running as user=nobody does not (it could not attach)" test "$(zone_env other)" = 0
+# USER and HOME: the user a worker runs as, not httpd's (root's) own.
+user_home() {
+    local pid
+    pid=$(get "/$1?whoami=1" | sed -n 's/^pid=\([0-9]*\).*/\1/p')
+    tr '\0' '\n' 2>/dev/null <"/proc/${pid:-0}/environ" | grep -E '^(USER|HOME)=' | sort | tr '\n' ' '
+}
+check "user=nobody's worker has USER and HOME of nobody" \
+    test "$(user_home other)" = "HOME=$(getent passwd nobody | cut -d: -f6) USER=nobody "
+check "a worker running as User has User's" \
+    test "$(user_home plain)" = "HOME=$(getent passwd www-data | cut -d: -f6) USER=www-data "
 
 for app in before after; do
     pid=$(get "/$app?whoami=1" | sed -n 's/^pid=\([0-9]*\).*/\1/p')

@@ -145,8 +145,10 @@ like($mrow->{args}, qr/mod_prefork_app manager/, 'manager process title');
 # What a worker gets: a clean environment, the command's directory, fds 0-2.
 open my $env, '<', "/proc/$pids[0]/environ";
 my @env = sort split /\0/, do { local $/; <$env> };
-is_deeply(\@env, ['PATH=/usr/local/bin:/usr/bin:/bin', 'PA_EMPTY=', 'PA_TEST_VAR=hello'],
-          'worker environment: PreforkAppEnv (an empty value too) and PATH only');
+my @pw = getpwuid($>);      # (httpd runs as the tests' user: so do its workers)
+is_deeply(\@env, ["HOME=$pw[7]", 'PATH=/usr/local/bin:/usr/bin:/bin', 'PA_EMPTY=', 'PA_TEST_VAR=hello',
+                  "USER=$pw[0]"],
+          'worker environment: PreforkAppEnv (an empty value too), PATH, and the USER and HOME it runs as');
 is(readlink("/proc/$pids[0]/cwd"), dirname($hello), 'worker cwd: the command\'s directory');
 opendir my $fds, "/proc/$pids[0]/fd";
 is_deeply([sort grep { /^\d+$/ } readdir $fds], [0, 1, 2], 'worker inherits fds 0-2 only');
