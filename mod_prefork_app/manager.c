@@ -2097,11 +2097,18 @@ static void pa_mgr_poll(pa_manager_t *m, int *reap)
 
 static void pa_mgr_loop(pa_manager_t *m)
 {
+    int started = 0;
+
     for (;;) {
         apr_time_t now;
         int reap = 0, busy = 0, i;
 
-        pa_mgr_poll(m, &reap);
+        /* The pools are filled before the first wait: a new generation's
+         * requests (a graceful restart) would queue for a tick. */
+        if (started) {
+            pa_mgr_poll(m, &reap);
+        }
+        started = 1;
         if (reap) {
             pa_mgr_reap(m);
         }
