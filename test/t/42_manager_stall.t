@@ -17,7 +17,7 @@ use IO::Socket::INET ();
 use Socket qw(PF_UNIX SOCK_DGRAM MSG_DONTWAIT pack_sockaddr_un);
 use POSIX ();
 
-plan tests => 21;
+plan tests => 22;
 
 my $apps = app_path();
 my $echo = "$apps/echo";
@@ -73,10 +73,15 @@ my $unanswered = () = $log =~ /PA00328: stall: the manager did not answer within
 is($unanswered, 2, 'one line per request: the manager did not answer');
 unlike($log, qr/PA0030[89]|PA00318/, 'not taken for a dead worker, not retried');
 
+# One of the two httpd children that asked exits meanwhile (httpd's parent
+# starts another): its ask is still one given up on, not a stranger's.
+my ($gone) = $log =~ /\[pid (\d+)\b[^\]]*\][^\n]*PA00328/;
+ok($gone && kill('KILL', $gone) && wait_for(sub { !-e "/proc/$gone" }),
+   'an asking child exits (and is reaped: no zombie left of it)');
 kill 'CONT', $mgr;
-ok(wait_for_log(qr/PA00135: httpd child pid \d+ asked late/, $off,
-                file => $h->log_file),
-   'once it runs again, the asks given up on are refused at debug');
+ok(wait_for(sub { my @late = error_log_since($off, $h->log_file) =~ /PA00135: httpd child pid \d+ asked late/g;
+                  @late == 2 }),
+   'once it runs again, the asks given up on are refused at debug, the gone child\'s too');
 unlike(error_log_since($off, $h->log_file), qr/PA00133/,
        'not logged as a stranger asking for a connection');
 is($h->get('/stall')->{status}, 200, 'the app serves again');
