@@ -801,16 +801,26 @@ static void st_json_app(request_rec *r, const st_snapshot_t *snap,
     ap_rputs("]}", r);
 }
 
+/* The generation's manager runs: not stopped, not dead (killed, given up
+ * on after dying at start: PA00124), whatever its pid still says. */
+static int st_manager_up(const st_snapshot_t *snap)
+{
+    return !snap->hdr->stopped && pa_sb_pid_alive(snap->hdr->manager_pid);
+}
+
 static void st_json(request_rec *r, const st_snapshot_t *snap)
 {
     int i;
 
     ap_rprintf(r, "{\"version\":1,\"time\":%.6f,", st_seconds(snap->now));
     if (snap->hdr) {
-        ap_rprintf(r, "\"manager\":{\"pid\":%ld,\"generation\":%u,"
+        ap_rprintf(r, "\"manager\":{\"pid\":%ld,\"running\":%s,"
+                   "\"generation\":%u,"
                    "\"started\":%.6f,\"uptime_seconds\":%.3f,"
                    "\"max_processes\":%s},",
-                   (long)snap->hdr->manager_pid, snap->hdr->generation,
+                   (long)snap->hdr->manager_pid,
+                   st_manager_up(snap) ? "true" : "false",
+                   snap->hdr->generation,
                    st_seconds(snap->hdr->created),
                    st_seconds(snap->now - snap->hdr->created),
                    snap->max_procs ? apr_itoa(r->pool, snap->max_procs)
@@ -1114,6 +1124,10 @@ static void st_metrics(request_rec *r, const st_snapshot_t *snap)
                        "Configuration generation (bumped by every restart).");
         ap_rprintf(r, "prefork_app_manager_generation %u\n",
                    snap->hdr->generation);
+        st_prom_family(r, "prefork_app_manager_up", "gauge",
+                       "1 while the process manager runs; 0: the apps' "
+                       "requests get 503.");
+        ap_rprintf(r, "prefork_app_manager_up %d\n", st_manager_up(snap));
     }
     if (snap->hdr && snap->max_procs) {
         st_prom_family(r, "prefork_app_manager_max_workers", "gauge",
@@ -1410,8 +1424,11 @@ static void st_html(request_rec *r, const st_snapshot_t *snap,
     ap_rprintf(r, "<dt>Current time: %s</dt>\n",
                ap_ht_time(r->pool, snap->now, "%Y-%m-%d %H:%M:%S %Z", 0));
     if (snap->hdr) {
-        ap_rprintf(r, "<dt>Process manager: pid %ld, generation %u, "
+        ap_rprintf(r, "<dt>Process manager: pid %ld%s, generation %u, "
                    "up %s%s</dt>\n", (long)snap->hdr->manager_pid,
+                   st_manager_up(snap) ? ""
+                   : " <strong>(not running: the apps' requests get "
+                     "503)</strong>",
                    snap->hdr->generation,
                    st_human_seconds(r->pool,
                                     st_seconds(snap->now - snap->hdr->created)),
@@ -1460,8 +1477,7 @@ static int st_ping(request_rec *r, const st_snapshot_t *snap)
     const char *why = "";
     int i;
 
-    if (snap->hdr && (snap->hdr->stopped
-                      || !pa_sb_pid_alive(snap->hdr->manager_pid))) {
+    if (snap->hdr && !st_manager_up(snap)) {
         why = "manager: not running\n";
     }
     for (i = 0; i < snap->apps->nelts; i++) {

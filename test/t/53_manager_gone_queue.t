@@ -11,12 +11,13 @@ use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use POSIX ();
+use JSON::PP ();
 use Time::HiRes ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use PADispatch qw(bg_request bg_result);
 
-plan tests => 11;
+plan tests => 14;
 
 my $hello = hello_path();
 # queue-timeout=600: longer than any wait below, so a queued request that
@@ -72,12 +73,23 @@ ok(wait_for(sub {
 my @res = map { bg_result($_) } @jobs;
 is(join(' ', map { $_->{status} } @res), '503 503', 'both with 503');
 ok(!(grep { !$_->{headers}{'retry-after'} } @res), 'and Retry-After');
+# (Each manager tries to start the worker at once, so the app may be found
+# crash-looping, PA00120 for every try, before the last manager is gone:
+# the requests are refused at that, sooner still.)
 like(error_log_since($off, $h->log_file),
-     qr/PA00304: mgone: no worker can come: its process manager is gone/,
+     qr/PA00304: mgone: no worker can come: (?:its process manager is gone|the app is crash-looping)/,
      'the log says why (PA00304)');
 # The status page's health check says so too.
 my $ping = $h->get('/app-status?ping');
 is($ping->{status}, 503, '?ping: 503');
 like($ping->{content}, qr/^manager: not running$/m, '... saying the manager is not running');
+# And the page itself, in each of its forms (it showed the dead pid as the
+# running manager).
+my $json = eval { JSON::PP->new->decode($h->get('/app-status?json')->{content}) } || {};
+is(JSON::PP::is_bool($json->{manager}{running}) && !$json->{manager}{running} ? 'false' : 'not false',
+   'false', '?json: manager.running false');
+like($h->get('/app-status')->{content}, qr/Process manager: pid \d+ <strong>\(not running/,
+     'HTML: "not running"');
+like($h->get('/app-status?metrics')->{content}, qr/^prefork_app_manager_up 0$/m, '?metrics: prefork_app_manager_up 0');
 chmod 0700, $sockdir;
 $h->stop;
