@@ -352,6 +352,11 @@ static apr_status_t shc_lock(apr_shm_cache_t *c)
 
 static void shc_unlock(apr_shm_cache_t *c)
 {
+#ifdef APR_SHM_CACHE_TESTING
+    if (c->test_kill_unlock) {
+        raise(SIGKILL);         /* test hook: die at the end of the call */
+    }
+#endif
     stripes_close(c);
     __atomic_store_n(&c->hdr->dirty, 0, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&c->hdr->lock);
@@ -795,6 +800,7 @@ static apr_status_t handle_init(apr_shm_cache_t **cache, apr_shm_t *shm,
 #ifdef APR_SHM_CACHE_TESTING
     const char *kill = getenv("APR_SHM_CACHE_TEST_KILL_IN_SET");
     const char *kill_locked = getenv("APR_SHM_CACHE_TEST_KILL_LOCKED");
+    const char *kill_unlock = getenv("APR_SHM_CACHE_TEST_KILL_UNLOCK");
 #endif
     apr_status_t rv;
 
@@ -813,6 +819,7 @@ static apr_status_t handle_init(apr_shm_cache_t **cache, apr_shm_t *shm,
     c->test_kill = !kill ? 0 : *kill == '1' ? SIGKILL
                    : !strcmp(kill, "stop") ? SIGSTOP : 0;
     c->test_kill_locked = kill_locked && *kill_locked == '1';
+    c->test_kill_unlock = kill_unlock && *kill_unlock == '1';
 #endif
     rv = apr_pool_create(&c->rmm_pool, pool);
     *cache = c;
@@ -1485,7 +1492,7 @@ static apr_status_t count_by(apr_shm_cache_t *c, const char *key,
     char num[24], names[APR_SHM_CACHE_MAX_TAGS][APR_SHM_CACHE_MAX_TAG + 1];
     const char *tags[APR_SHM_CACHE_MAX_TAGS];
     apr_size_t klen, nlen, need;
-    apr_int64_t v;
+    apr_int64_t v = 0;
     apr_status_t rv;
     shc_entry_t *e;
     apr_uint32_t h;

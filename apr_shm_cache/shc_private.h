@@ -150,6 +150,9 @@ struct apr_shm_cache_t {
                                   * middle of a set (SIGKILL, SIGSTOP) */
     int test_kill_locked;        /* test hook: SIGKILL as soon as the
                                   * lock is taken */
+    int test_kill_unlock;        /* test hook: SIGKILL as the lock is let
+                                  * go, the write-in-progress word as the
+                                  * call left it */
 #endif
 };
 

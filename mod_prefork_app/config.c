@@ -591,8 +591,8 @@ static const char *const app_key_names[] = {
     "protocol", "processes", "spare", "max-requests", "lifetime",
     "max-memory", "idle-timeout", "request-timeout", "queue-timeout",
     "queue-limit", "ignore-client-abort", "die-timeout", "start-delay",
-    "slowlog", "touch-reload", "cwd", "chroot", "x-sendfile", "keep-conn", "sched", "nice",
-    "rlimit-files", "rlimit-core", "user", "group", "cache",
+    "slowlog", "touch-reload", "cwd", "chroot", "x-sendfile", "keep-conn",
+    "sched", "nice", "rlimit-files", "rlimit-core", "user", "group", "cache",
     "stale-while-revalidate", "stale-if-error", "cache-lock",
     "cache-ignore-params", "error-override", "reply-buffer", "reply-spool",
     "body-spool"

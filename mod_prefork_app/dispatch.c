@@ -289,7 +289,6 @@ static apr_size_t forward(void *baton, char *req, apr_size_t len,
     return n > 0 ? (apr_size_t)n : 0;
 }
 
-
 /* What the kernel charges a lone 8-byte send on a unix stream socket until
  * its reader takes it (SIOCOUTQ), found once per httpd child; 0: unknown,
  * and body_left() says no. */
@@ -311,26 +310,41 @@ static void lone_end_measure(void)
     close(sv[1]);
 }
 
-/* A body larger than this has its empty STDIN record sent alone on a kept
- * connection, so that body_left() can tell it apart; a smaller one (with
- * its request) is in libfcgi's first 8 KB read, and dropped with it. */
-#define PA_END_ALONE_OVER   4096
+/* A request of at most this much (its framing included), sent whole,
+ * comes in libfcgi's first read (8 KB) and goes with that buffer, read or
+ * not; a larger one's body has its empty STDIN record sent alone on a kept
+ * connection, so that body_left() can tell what was left unread. */
+#define PA_END_ALONE_OVER   8192
+#if PA_SB_REQ_MAX > PA_END_ALONE_OVER
+#error "a request sent at the hand-off must fit in libfcgi's first read"
+#endif
+
+/* Whether more than the empty STDIN record is unread in the worker's
+ * socket: what the kernel charges the sender stays until the reader has
+ * taken all of a send. */
+static int unread_past_end(pa_req_t *q)
+{
+    int n;
+
+    return ioctl(q->fd, SIOCOUTQ, &n) == 0 && n > lone_end_charge;
+}
 
 /* The app ended its reply with part of the body still unread in its socket:
  * more is waiting there than the empty STDIN record (which PHP leaves, and
- * skips before its next request; what the kernel charges the sender stays
- * until the reader has taken all of a send). Or it has read on already,
- * found the rest of the body where the next request should start, and
- * closed the connection (libfcgi does so at once). */
+ * skips before its next request). Or it closed the connection since: libfcgi
+ * reads on at once, finds the rest of the body where the next request
+ * should start, and closes it (often before this child reads the reply).
+ * An app that closes every connection looks the same: before it is found
+ * out (PA00127, by a request without such a body), its workers are
+ * replaced after such requests. */
 static int body_left(pa_req_t *q)
 {
     struct pollfd pfd;
-    int n;
 
     if (!q->end_alone || lone_end_charge <= 0) {
         return 0;
     }
-    if (ioctl(q->fd, SIOCOUTQ, &n) == 0 && n > lone_end_charge) {
+    if (unread_past_end(q)) {
         return 1;
     }
     pfd.fd = q->fd;
@@ -2412,7 +2426,7 @@ static void send_body_rest(pa_req_t *q)
             continue;
         }
         if (eos && q->kept) {
-            /* (a body read on is over PA_END_ALONE_OVER, or spooled) */
+            /* (a body read on is over 64 KB, or spooled) */
             q->req_sent = (!len || send_stdin(q, len, 0))
                           && send_end_alone(q);
         }
@@ -2452,7 +2466,9 @@ static void send_request(pa_req_t *q, const char *begin, apr_size_t begin_len)
         off += len;
     }
     end = q->body_complete && !q->spool && !is_scgi(q);
-    alone = end && q->kept && q->body_len > PA_END_ALONE_OVER;
+    alone = end && q->kept && q->body_len
+            && begin_len + q->body_len
+               + (apr_size_t)(h + 1) * PA_FCGI_HEADER_LEN > PA_END_ALONE_OVER;
     if (end && !alone) {
         pa_fcgi_header_put(hdrs[h], PA_FCGI_STDIN, q->reqid, 0, 0);
         iov[n].iov_base = hdrs[h];

@@ -2050,8 +2050,8 @@ static int pa_mgr_kept_conn(void *baton, apr_uint32_t app, apr_uint32_t slot,
 }
 
 /* Wait for something to do: a signal, a poke, worker output, a request for
- * a kept connection, or the tick. */
-static void pa_mgr_poll(pa_manager_t *m, int *reap)
+ * a kept connection, or the tick (wait_ms). */
+static void pa_mgr_poll(pa_manager_t *m, int *reap, int wait_ms)
 {
     int i, nfds = 0, k;
     apr_uint32_t j;
@@ -2076,7 +2076,7 @@ static void pa_mgr_poll(pa_manager_t *m, int *reap)
             }
         }
     }
-    if (poll(m->pfd, nfds, PA_TICK_MS) <= 0) {
+    if (poll(m->pfd, nfds, wait_ms) <= 0) {
         return;
     }
     if (m->pfd[0].revents) {
@@ -2107,11 +2107,10 @@ static void pa_mgr_loop(pa_manager_t *m)
         apr_time_t now;
         int reap = 0, busy = 0, i;
 
-        /* The pools are filled before the first wait: a new generation's
-         * requests (a graceful restart) would queue for a tick. */
-        if (started) {
-            pa_mgr_poll(m, &reap);
-        }
+        /* The pools are filled without a first wait (what is pending, a
+         * signal, is seen first): a new generation's requests (a graceful
+         * restart) would queue for a tick. */
+        pa_mgr_poll(m, &reap, started ? PA_TICK_MS : 0);
         started = 1;
         if (reap) {
             pa_mgr_reap(m);

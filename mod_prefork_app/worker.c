@@ -129,7 +129,8 @@ const char **pa_worker_env(apr_pool_t *p, const pa_app_t *app)
         envp[n++] = PA_DEFAULT_PATH;
     }
     /* Who the workers run as, as a login and php-fpm set them (git,
-     * composer and ssh look for HOME). */
+     * composer and ssh look for HOME; the host's is no path in a chroot=). */
+    has_home |= app->chroot != NULL;
     if ((!has_user || !has_home)
         && (pw = getpwuid(geteuid() == 0 ? pa_app_uid(app) : geteuid()))) {
         if (!has_user) {

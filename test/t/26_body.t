@@ -12,7 +12,7 @@ use PADispatch qw(:all);
 use IO::Socket::INET ();
 use IO::Compress::Gzip ();
 
-plan tests => 35;
+plan tests => 37;
 
 my $http = http();
 my $base = base_url();
@@ -113,6 +113,19 @@ for my $kb (6, 20, 100, 300) {
     ok($res->{status} == 200 && $next->{status} == 200 && $early && $pid
        && ($kb < 8 || $pid != $early),
        "$kb KB left unread: the next POST is served (200)" . ($kb < 8 ? '' : ', by the replacement'))
+        or diag("$res->{status} $next->{status} " . ($early // '-') . ' ' . ($pid // '-'));
+}
+# What counts is the whole request: a small body behind large headers (a
+# big cookie) is no more in that first read.
+for my $kb (3, 4) {
+    my $body = 'h' x ($kb * 1024);
+    $res = $http->post("$base/dslow?readmax=0&whoami=1",
+                       { headers => { %$ct, 'X-Big' => 'c' x 7000 }, content => $body });
+    my ($early) = ($res->{content} // '') =~ /pid=(\d+)/;
+    my $next = $http->post("$base/dslow?whoami=1", { headers => $ct, content => 'x=1' });
+    my ($pid) = ($next->{content} // '') =~ /pid=(\d+)/;
+    ok($res->{status} == 200 && $next->{status} == 200 && $early && $pid && $pid != $early,
+       "$kb KB left unread behind 7 KB of headers: the next POST is served (200), by the replacement")
         or diag("$res->{status} $next->{status} " . ($early // '-') . ' ' . ($pid // '-'));
 }
 unlike(error_log_since($off), qr/PA00127|PA00309/, '... with nothing in the log of a worker gone or a closing app');

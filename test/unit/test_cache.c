@@ -1626,7 +1626,8 @@ static const char *zone_with_pre(apr_pool_t *p, apr_shm_cache_t **c)
 
 /* A child that attaches to name and is killed by the test hook hook
  * (APR_SHM_CACHE_TEST_KILL_IN_SET: in the middle of a set; _LOCKED: as
- * soon as it holds the lock) in op on key: "set" (3000 bytes), "get",
+ * soon as it holds the lock; _UNLOCK: as it lets it go, its call done) in
+ * op on key: "set" (3000 bytes), "get",
  * "delete", "add", "cas" (a version no entry has), "incr", "invalidate"
  * (key is the tag). */
 static void killed_in(const char *name, const char *hook, const char *op,
@@ -1735,16 +1736,22 @@ static void test_crash_while_reading(void **state)
     apr_pool_destroy(p);
 }
 
-/* A writer killed holding the lock before its change began (each call here
- * would change nothing: a missing key, a present one, a wrong version, a
- * value not a number, an unknown tag; or had not looked yet) costs
- * nothing either: the lock is a writer's only from its first change. */
+/* A writer killed holding the lock after a call that changed nothing (a
+ * delete of a missing key, an add of a present one, a cas of another
+ * version, an incr of a value that is not a number, an invalidate of an
+ * unknown tag), or before it began, costs nothing: the lock is a writer's
+ * only from its first change. One killed at the end of a call that changed
+ * something costs the zone (the index may be half-done). */
 static void test_crash_before_change(void **state)
 {
-    static const char *const ops[][2] = {
-        { "delete", "missing" }, { "add", "pre0" }, { "cas", "pre1" },
-        { "incr", "pre2" }, { "invalidate", "no-such-tag" },
-        { "delete", "pre3" }, { "set", "pre4" }
+    static const char *const ops[][3] = {
+        { "APR_SHM_CACHE_TEST_KILL_UNLOCK", "delete", "missing" },
+        { "APR_SHM_CACHE_TEST_KILL_UNLOCK", "add", "pre0" },
+        { "APR_SHM_CACHE_TEST_KILL_UNLOCK", "cas", "pre1" },
+        { "APR_SHM_CACHE_TEST_KILL_UNLOCK", "incr", "pre2" },
+        { "APR_SHM_CACHE_TEST_KILL_UNLOCK", "invalidate", "no-such-tag" },
+        { "APR_SHM_CACHE_TEST_KILL_LOCKED", "delete", "pre3" },
+        { "APR_SHM_CACHE_TEST_KILL_LOCKED", "set", "pre4" }
     };
     const int n = (int)(sizeof(ops) / sizeof(ops[0]));
     apr_pool_t *p;
@@ -1756,8 +1763,7 @@ static void test_crash_before_change(void **state)
     apr_pool_create(&p, NULL);
     name = zone_with_pre(p, &c);
     for (i = 0; i < n; i++) {
-        killed_in(name, "APR_SHM_CACHE_TEST_KILL_LOCKED", ops[i][0],
-                  ops[i][1]);
+        killed_in(name, ops[i][0], ops[i][1], ops[i][2]);
         /* a lock taken: recovers */
         assert_int_equal(apr_shm_cache_set(c, apr_psprintf(p, "post%d", i),
                                            "fine", 4, 0), APR_SUCCESS);
@@ -1770,6 +1776,14 @@ static void test_crash_before_change(void **state)
         check_value(c, apr_psprintf(p, "pre%d", i), "ok", p);
     }
     check_value(c, "post6", "fine", p);
+
+    /* The control: a delete that removed its entry. */
+    killed_in(name, "APR_SHM_CACHE_TEST_KILL_UNLOCK", "delete", "pre5");
+    assert_int_equal(apr_shm_cache_set(c, "after", "x", 1, 0), APR_SUCCESS);
+    st = stats_of(c);
+    assert_int_equal(st.recoveries, n + 1);
+    assert_int_equal(st.clears, 1);
+    check_missing(c, "pre6", p);
     apr_pool_destroy(p);
 }
 
