@@ -49,10 +49,12 @@ for my $name (sort keys %backend) {
     my $sock = "$logs/px_$name.sock";
     my $pidfile = "$logs/px_$name.pid";
     unlink $sock;
-    # The workers of mod_prefork_app get no environment but PATH (and a
-    # php* command PHP_FCGI_MAX_REQUESTS=0): the same here, since php-cgi
-    # shows its environment in $_SERVER.
-    system('env', '-i', 'PATH=/usr/local/bin:/usr/bin:/bin',
+    # The workers of mod_prefork_app get no environment but PATH, USER and
+    # HOME of the user they run as (httpd's, the tests' here) (and a php*
+    # command PHP_FCGI_MAX_REQUESTS=0): the same here, since php-cgi shows
+    # its environment in $_SERVER.
+    my @pw = getpwuid($>);
+    system('env', '-i', 'PATH=/usr/local/bin:/usr/bin:/bin', "USER=$pw[0]", "HOME=$pw[7]",
            ($name eq 'php' ? ('PHP_FCGI_MAX_REQUESTS=0') : ()), 'spawn-fcgi',
            '-s', $sock, '-P', $pidfile, '--', @{ $backend{$name} }) == 0
         or die "spawn-fcgi for $name failed\n";
