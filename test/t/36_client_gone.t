@@ -14,7 +14,7 @@ use PATest qw(:all);
 use PADispatch qw(:all);
 use IO::Socket::INET ();
 
-plan tests => 47;
+plan tests => 48;
 
 my $app = 'dgone';
 
@@ -167,6 +167,9 @@ my $tlogs = Apache::Test::vars('t_logs');
 ok(wait_for(sub { (app_status($ig) || {})->{processes}{idle} }), "$ig: the worker is up");
 is(join(' ', map { app_status($_)->{ignore_client_abort} ? 'true' : 'false' } $app, $ig), 'false true',
    'the status page says which app has it');
+my @lines = map { scalar(() = http()->get(base_url() . "/app-status?app=$_")->{content} =~ /ignore-client-abort=on/g) }
+            $app, $ig;
+is("@lines", '0 1', '... in HTML too, for that app only');
 my ($ipid) = worker_pids($ig);
 ($served) = http()->get(base_url() . "/$ig?whoami=1")->{content} =~ /served=(\d+)/;
 my $ikilled = counter($ig, 'killed_client_gone');
