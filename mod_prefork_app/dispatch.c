@@ -2299,7 +2299,8 @@ static apr_status_t body_part(pa_req_t *q, apr_bucket_brigade *bb, char *buf,
         rv = APR_EAGAIN;                /* (a filter may say so) */
     }
     if (rv == APR_SUCCESS) {
-        *eos = !APR_BRIGADE_EMPTY(bb) && APR_BUCKET_IS_EOS(APR_BRIGADE_LAST(bb));
+        *eos = !APR_BRIGADE_EMPTY(bb)
+               && APR_BUCKET_IS_EOS(APR_BRIGADE_LAST(bb));
         rv = apr_brigade_flatten(bb, buf, len);
         apr_brigade_cleanup(bb);
     }

@@ -2001,8 +2001,7 @@ static int pa_mgr_kept_conn(void *baton, apr_uint32_t app, apr_uint32_t slot,
          * while this manager was stopped.) */
         if ((claimed->state != PA_SLOT_BUSY || seq != claimed->seq
              || nth != claimed->requests)
-            && (pa_mgr_sibling(asker)
-                || (kill(asker, 0) != 0 && errno == ESRCH))) {
+            && (pa_mgr_sibling(asker) || pa_sb_pid_gone(asker))) {
             ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, m->s, PALOGNO(00135)
                          "httpd child pid %" APR_PID_T_FMT " asked late for "
                          "the connection to app %s slot %u after its claim "
