@@ -644,6 +644,13 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
     }
     key = apr_pstrmemdup(p, kv, eq - kv);
     val = eq + 1;
+    /* httpd strips only the quotes that open a word: key="v" would keep
+     * them, and name a file '"v"' or a user '"v"'. */
+    if (*val == '"' || *val == '\'') {
+        return apr_psprintf(p, "'%s': a value keeps quotes put inside the "
+                            "word; quote the whole word instead: "
+                            "\"%s=...\"", kv, key);
+    }
 
     for (i = 0; pa_int_keys[i].name; i++) {
         if (!strcmp(key, pa_int_keys[i].name)) {
@@ -691,13 +698,13 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
                            &app->spare_min, &app->spare_max);
     }
     if (!strcmp(key, "protocol")) {
-        if (!strcmp(val, "fastcgi")) {
+        if (!strcasecmp(val, "fastcgi")) {
             app->protocol = PA_PROTO_FASTCGI;
         }
-        else if (!strcmp(val, "scgi")) {
+        else if (!strcasecmp(val, "scgi")) {
             app->protocol = PA_PROTO_SCGI;
         }
-        else if (!strcmp(val, "cgi")) {
+        else if (!strcasecmp(val, "cgi")) {
             app->protocol = PA_PROTO_CGI;
         }
         else {
@@ -762,12 +769,12 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
     if (!strcmp(key, "rlimit-core")) {
         const char *err;
 
-        if (!strcmp(val, "unlimited")) {
+        if (!strcasecmp(val, "unlimited")) {
             app->rlimit_core = PA_RLIMIT_UNLIMITED;
             return NULL;
         }
         err = parse_size(val, &app->rlimit_core);
-        return err ? apr_psprintf(p, "rlimit-core=%s %s (or unlimited)", val,
+        return err ? apr_psprintf(p, "rlimit-core=%s %s; or unlimited", val,
                                   err) : NULL;
     }
     if (!strcmp(key, "cwd")) {
@@ -1031,10 +1038,15 @@ static pa_app_t *new_app(cmd_parms *cmd, const char *name)
 static const char *name_taken(cmd_parms *cmd, const pa_server_conf_t *conf,
                               const char *what, const char *name)
 {
-    if (pa_find_app(conf, name) || pa_find_scripts(conf, name)) {
-        return apr_psprintf(cmd->pool, "%s: duplicate app name '%s' (names "
-                            "are told apart without regard to case, as "
-                            "httpd does handler names)", what, name);
+    const pa_app_t *app = pa_find_app(conf, name);
+    const pa_scripts_t *sc = app ? NULL : pa_find_scripts(conf, name);
+
+    if (app || sc) {
+        return apr_psprintf(cmd->pool, "%s: duplicate app name '%s', "
+                            "defined at %s:%d (names are told apart without "
+                            "regard to case, as httpd does handler names)",
+                            what, name, app ? app->file : sc->file,
+                            app ? app->line : sc->line);
     }
     return NULL;
 }
@@ -1382,9 +1394,10 @@ static const char *cmd_prefork_app_cache(cmd_parms *cmd, void *dummy,
         return apr_psprintf(cmd->pool, "PreforkAppCache: '%s' is not a valid "
                             "zone name " PA_NAME_RULE, name);
     }
-    if (apr_hash_get(conf->zones_by_name, name, APR_HASH_KEY_STRING)) {
-        return apr_psprintf(cmd->pool, "PreforkAppCache: duplicate zone '%s'",
-                            name);
+    if ((zone = apr_hash_get(conf->zones_by_name, name,
+                             APR_HASH_KEY_STRING))) {
+        return apr_psprintf(cmd->pool, "PreforkAppCache: duplicate zone '%s', "
+                            "defined at %s:%d", name, zone->file, zone->line);
     }
     if ((err = parse_size(size, &bytes)) != NULL) {
         return apr_psprintf(cmd->pool, "PreforkAppCache %s: size '%s' %s",
@@ -1528,7 +1541,10 @@ static const char *cmd_status_apps(cmd_parms *cmd, void *dconf, int argc,
     if (argc < 1) {
         return "PreforkAppStatusApps takes one or more app names";
     }
-    conf->status_apps = apr_table_make(cmd->pool, argc);
+    /* A long list may take several lines, as Require's and AddHandler's. */
+    if (!conf->status_apps) {
+        conf->status_apps = apr_table_make(cmd->pool, argc);
+    }
     for (i = 0; i < argc; i++) {
         apr_table_setn(conf->status_apps, argv[i], "");
     }
@@ -1778,37 +1794,26 @@ static void bind_app(handler_walk_t *w, pa_app_t *app, server_rec *vhost)
     }
 }
 
-/* Every prefork-app:NAME in a directive's arguments (SetHandler, AddHandler,
- * RewriteRule's H= flag, ...) binds NAME to vhost, or to every host. */
-static void bind_mentions(handler_walk_t *w, const char *args,
-                          server_rec *vhost)
+/* The handler word a directive sets (handler_set()), prefork-app:NAME,
+ * binds NAME to vhost, or to every host. Only a directive that sets a
+ * handler counts: a name in any other text (a header's value, an <If>'s
+ * condition) grants no host the app. */
+static void bind_handler(handler_walk_t *w, const char *word,
+                         server_rec *vhost)
 {
     static const apr_size_t plen = sizeof(PA_HANDLER_PREFIX) - 1;
-    const char *p, *name;
     const pa_scripts_t *sc;
+    int i;
 
-    for (p = args; p && *p; p++) {
-        const char *end;
-
-        if (strncasecmp(p, PA_HANDLER_PREFIX, plen)) {
-            continue;
-        }
-        p += plen;
-        for (end = p; apr_isalnum(*end) || *end == '_' || *end == '-'
-                      || *end == '.' || *end == ':'; end++) {
-        }
-        name = apr_pstrmemdup(w->ptemp, p, end - p);
-        if ((sc = pa_find_scripts(w->conf, name))) {
-            int i;
-
-            for (i = 0; i < sc->apps->nelts; i++) {
-                bind_app(w, APR_ARRAY_IDX(sc->apps, i, pa_app_t *), vhost);
-            }
-        }
-        else {
-            bind_app(w, pa_find_app(w->conf, name), vhost);
-        }
-        p = end - 1;
+    if (strncasecmp(word, PA_HANDLER_PREFIX, plen)) {
+        return;
+    }
+    if (!(sc = pa_find_scripts(w->conf, word + plen))) {
+        bind_app(w, pa_find_app(w->conf, word + plen), vhost);
+        return;
+    }
+    for (i = 0; i < sc->apps->nelts; i++) {
+        bind_app(w, APR_ARRAY_IDX(sc->apps, i, pa_app_t *), vhost);
     }
 }
 
@@ -2269,7 +2274,7 @@ static int check_sendfile_dirs(apr_pool_t *ptemp, const pa_app_t *app,
 
 /* Every SetHandler/AddHandler/RewriteRule [H=] naming prefork-app:NAME in
  * the whole tree, wherever it sits (vhost, Location, Directory, .conf
- * includes), names an app; and who names it where (bind_mentions()). */
+ * includes), names an app; and who names it where (bind_handler()). */
 static int check_handlers(handler_walk_t *w, const ap_directive_t *d,
                           server_rec *vhost)
 {
@@ -2328,7 +2333,7 @@ static int check_handlers(handler_walk_t *w, const ap_directive_t *d,
                               APR_HASH_KEY_STRING);
         }
         else {
-            bind_mentions(w, d->args, vhost);
+            bind_handler(w, word, vhost);
         }
         if (d->first_child && check_handlers(w, d->first_child, in) != OK) {
             return !OK;

@@ -4,7 +4,9 @@
 # FileInfo) naming it is refused with 403, or that host's scripts would run
 # as the other customer (php-cgi runs whatever SCRIPT_FILENAME httpd maps).
 # An app named in the main server's sections, or nowhere in the
-# configuration files, still serves every host.
+# configuration files, still serves every host; only a directive that sets
+# a handler names an app (SetHandler, AddHandler, RewriteRule's H=), not
+# any text that holds "prefork-app:NAME".
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -47,6 +49,10 @@ PreforkApp bravo "$echo" processes=0-1
 <Location /vg>
     SetHandler prefork-app:vg
 </Location>
+# The main server's text names vb here, but sets no handler to it: that
+# grants no host the app.
+<If "%{HANDLER} == 'prefork-app:vb'">
+</If>
 <VirtualHost *>
     ServerName a.example
     DocumentRoot "$docs/a"

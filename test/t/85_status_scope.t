@@ -11,7 +11,7 @@ use JSON::PP ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 35;
+plan tests => 36;
 
 my $hello = hello_path();
 sub page { my $p = shift; "<Location $p>\n    SetHandler prefork-app-status\n    Require local\n" . join('', map { "    $_\n" } @_) . "</Location>\n" }
@@ -27,6 +27,7 @@ PreforkApp a5 "$hello" processes=1
 @{[ page('/vh', 'PreforkAppStatusApps @vhost') ]}
 @{[ page('/one', 'PreforkAppStatusApps a1') ]}
 @{[ page('/two', 'PreforkAppStatusApps A1 a3') ]}
+@{[ page('/lines', 'PreforkAppStatusApps a1', 'PreforkAppStatusApps a4 a5') ]}
 <VirtualHost *>
     ServerName 127.0.0.1
     <Location /a4>
@@ -62,6 +63,7 @@ is(apps_at('/one?json'), 'a1', 'PreforkAppStatusApps a1: JSON has a1 alone');
 is(zones_at('/one?json'), 'z1', '... and its zone alone');
 is(apps_at('/two?json'), 'a1 a3', 'PreforkAppStatusApps A1 a3 (names in any case): both');
 is(zones_at('/two?json'), 'z1', '... and the one zone they use');
+is(apps_at('/lines?json'), 'a1 a4 a5', 'PreforkAppStatusApps on two lines of a section: the apps of both');
 
 # The other formats.
 my $m = $h->get('/one?metrics')->{content};
