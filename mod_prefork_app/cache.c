@@ -340,15 +340,45 @@ static apr_status_t zone_create(pa_zone_kept_t *k, apr_size_t size,
     return APR_SUCCESS;
 }
 
+/* k's zone, of another size than z's now: the new one is made before the
+ * old one is dropped. The old generation's children keep the old segment
+ * mapped until they exit, so /dev/shm must hold both for a while; without
+ * room for the new one, the old stays in service, its entries with it, at
+ * its size. */
+static void zone_resize(pa_zone_kept_t *k, pa_cache_zone_t *z, server_rec *s,
+                        apr_pool_t *ptemp)
+{
+    pa_zone_kept_t made = *k;
+    apr_status_t rv = zone_create(&made, z->size, s, ptemp);
+    char err[128];
+
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PALOGNO(00620)
+                     "%s:%d: PreforkAppCache %s: cannot make the zone anew "
+                     "at %" APR_SIZE_T_FMT " bytes (%s): kept at its "
+                     "%" APR_SIZE_T_FMT " bytes, entries and all, until a "
+                     "restart can", z->file, z->line, z->name, z->size,
+                     apr_shm_cache_strerror(rv, err, sizeof(err)), k->size);
+        z->size = k->size;
+        return;
+    }
+    ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, PALOGNO(00622)
+                 "PreforkAppCache %s: resized from %" APR_SIZE_T_FMT " to "
+                 "%" APR_SIZE_T_FMT " bytes: made anew, empty", z->name,
+                 k->size, z->size);
+    zone_drop(k, ptemp);
+    *k = made;
+}
+
 apr_status_t pa_cache_create_zones(pa_server_conf_t *conf, apr_pool_t *pconf,
                                    apr_pool_t *ptemp, server_rec *s)
 {
     apr_pool_t *keep = s->process->pool;
     apr_hash_t **kept = ap_retained_data_get(PA_ZONES_KEY);
     apr_hash_index_t *hi;
-    int i;
+    int i, first = !kept;
 
-    if (!kept) {
+    if (first) {
         kept = ap_retained_data_create(PA_ZONES_KEY, sizeof(*kept));
         *kept = apr_hash_make(keep);
         zone_remove_stale(pconf, ap_make_dirstr_parent(pconf,
@@ -370,15 +400,16 @@ apr_status_t pa_cache_create_zones(pa_server_conf_t *conf, apr_pool_t *pconf,
             apr_hash_set(*kept, k->name, APR_HASH_KEY_STRING, k);
         }
         k->seen = 1;
-        /* Made anew, empty: resized, for another User (it is 0600), in a
-         * layout this build does not read, or damaged. */
-        if (k->maker && (k->size != z->size
-                         || k->uid != ap_unixd_config.user_id)) {
+        /* Made anew, empty: for another User (it is 0600), in a layout
+         * this build does not read, or damaged; resized (zone_resize()). */
+        if (k->maker && k->uid != ap_unixd_config.user_id) {
             zone_drop(k, ptemp);
         }
-        else if (k->maker
-                 && (rv = zone_map(&z->handle, k->path, 0, pconf))
-                    != APR_SUCCESS) {
+        else if (k->maker && k->size != z->size) {
+            zone_resize(k, z, s, ptemp);
+        }
+        if (k->maker
+            && (rv = zone_map(&z->handle, k->path, 0, pconf)) != APR_SUCCESS) {
             if (rv != APR_SHM_CACHE_EVERSION) {
                 ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PALOGNO(00615)
                              "PreforkAppCache %s: the zone %s is no longer "
@@ -393,11 +424,25 @@ apr_status_t pa_cache_create_zones(pa_server_conf_t *conf, apr_pool_t *pconf,
             && ((rv = zone_create(k, z->size, s, ptemp)) != APR_SUCCESS
                 || (rv = zone_map(&z->handle, k->path, 0, pconf))
                    != APR_SUCCESS)) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PALOGNO(00601)
+            zone_drop(k, ptemp);
+            if (first) {
+                ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PALOGNO(00601)
+                             "%s:%d: PreforkAppCache %s: cannot create the "
+                             "zone (%s): %s", z->file, z->line, z->name,
+                             k->path, apr_shm_cache_strerror(rv, err,
+                                                             sizeof(err)));
+                return rv;
+            }
+            /* A restart does not stop the server for it: the zone's apps
+             * serve on, uncached (handle and path NULL), and the next
+             * restart tries again. */
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PALOGNO(00621)
                          "%s:%d: PreforkAppCache %s: cannot create the zone "
-                         "(%s): %s", z->file, z->line, z->name, k->path,
+                         "(%s): %s; its apps serve uncached until a restart "
+                         "can make it", z->file, z->line, z->name, k->path,
                          apr_shm_cache_strerror(rv, err, sizeof(err)));
-            return rv;
+            z->handle = NULL;
+            continue;
         }
         z->path = k->path;
     }

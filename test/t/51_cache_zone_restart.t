@@ -4,7 +4,8 @@
 # (httpd and the app share it again); its PreforkAppCache line removed, it
 # is removed, and the app that used it is no longer cached and its workers
 # get no zone. No segment is left behind: the parent maps no unlinked one,
-# and a removed zone's segment is gone from /dev/shm.
+# and a removed zone's segment is gone from /dev/shm. A restart without room
+# for a zone does not stop httpd.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -12,7 +13,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 34;
+plan tests => 47;
 
 my $cachectl = app_path('cachectl');
 
@@ -138,6 +139,36 @@ is(state_of($h->get($page)), 'MISS', 'rz is new and empty');
 my $rz_seg3;
 ok(wait_for(sub { ($rz_seg3 = segment_of_size(1024 * 1024)) && !-e "/dev/shm/$rz_seg2" }),
    'the 1M zone is mapped, the 2M one gone from /dev/shm');
+
+# ---- no room for a zone at a restart: httpd serves on --------------------------
+# A file size limit on httpd's parent (httpd ignores SIGXFSZ) stands in for
+# a /dev/shm without room: a 4 MB one takes rz at 1M, not at 8M, nor a new
+# zone of 8M. A restart that cannot resize keeps the old zone, entries and
+# all; one that cannot make a new zone runs its app uncached.
+is(state_of($h->get($page)), 'HIT', 'rz holds the page');
+ok(system('prlimit', '--pid', $h->pid, '--fsize=' . 4 * 1024 * 1024) == 0,
+   'httpd\'s files limited to 4 MB');
+rewrite(conf(rz => '8M') . "PreforkAppCache nz 8M\n"
+        . qq{PreforkApp nzapp "$cachectl" processes=1 cache=nz\n}
+        . "<Location /nz>\n    SetHandler prefork-app:nzapp\n</Location>\n");
+$off = error_log_offset($h->log_file);
+ok($h->graceful, 'graceful restart: rz resized to 8M, a zone nz of 8M added');
+my $log = error_log_since($off, $h->log_file);
+like($log, qr/PA00620: .*: PreforkAppCache rz: cannot make the zone anew at 8388608 bytes \(.+\): kept at its 1048576 bytes, entries and all/,
+     'PA00620: rz kept at its size');
+like($log, qr/PA00621: .*: PreforkAppCache nz: cannot create the zone \(.+\): .+; its apps serve uncached until a restart can make it/,
+     'PA00621: nz not made');
+unlike($log, qr/PA00601|AH00020/, 'the restart went on');
+ok(PATest::pid_alive($h->pid) && $h->get('/app-status?json')->{status} == 200, 'httpd lives on and answers');
+is((zone('rz') || {})->{size_bytes}, 1024 * 1024, 'the status page shows rz at the size it kept');
+is(state_of($h->get($page)), 'HIT', 'rz\'s page is still served from it');
+ok(wait_for(sub { $h->pids('nzapp') == 1 }), 'nz\'s app has a worker');
+my $n1 = $h->get('/nz/q?page=q&maxage=300');
+ok($n1->{status} == 200 && state_of($n1) eq '', 'nz\'s app is answered, not cached')
+    or diag(explain($n1));
+is($h->get('/nz/k?count=c')->{status}, 500, 'and its workers get no zone');
+ok(exists((zone('nz') || {})->{stats}) && !defined zone('nz')->{stats},
+   'the status page lists nz without stats');
 
 ok($h->stop, 'httpd stopped');
 unlike($h->error_log, qr/AH00060|seg fault/, 'without a crash');
