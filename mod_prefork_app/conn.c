@@ -53,9 +53,17 @@ typedef struct pa_conn_kept_t {
     int fd;                         /* -1 = none */
     pid_t pid;                      /* the occupant it leads to: its pid */
     apr_uint32_t seq;               /* and its slot seq (pids get reused) */
+    int busy;                       /* a request of this child uses fd (from
+                                     * pa_conn_get() to pa_conn_done() or
+                                     * pa_conn_drop()) */
 } pa_conn_kept_t;
 
 static pa_conn_kept_t **pa_kept;    /* [app][slot], this child only */
+/* Guards pa_kept's entries. A claim makes a slot's use exclusive, but not
+ * across a new manager's reset of the slots (pa_mgr_reset_slots()): the
+ * slot a request still reads from can be claimed again meanwhile, by
+ * another thread of this child. */
+static apr_thread_mutex_t *pa_kept_mutex;
 static const char *pa_service_path;
 static pa_sb_t *pa_conn_sb;
 /* Second of this child's last sweep of kept connections to workers that
@@ -261,13 +269,13 @@ void pa_conn_child_init(apr_pool_t *pchild, pa_sb_t *sb)
     int i;
     apr_uint32_t j;
 
+    apr_thread_mutex_create(&pa_kept_mutex, APR_THREAD_MUTEX_DEFAULT, pchild);
     pa_kept = apr_palloc(pchild, sb->napps * sizeof(*pa_kept));
     for (i = 0; i < sb->napps; i++) {
-        pa_kept[i] = apr_palloc(pchild, sb->layout[i].nslots
-                                        * sizeof(**pa_kept));
+        pa_kept[i] = apr_pcalloc(pchild, sb->layout[i].nslots
+                                         * sizeof(**pa_kept));
         for (j = 0; j < sb->layout[i].nslots; j++) {
             pa_kept[i][j].fd = -1;
-            pa_kept[i][j].pid = 0;
         }
     }
     pa_service_path = apr_pstrcat(pchild, sb->sockdir,
@@ -280,13 +288,20 @@ void pa_conn_child_init(apr_pool_t *pchild, pa_sb_t *sb)
     }
 }
 
+/* Take k's connection out of this child's table (under pa_kept_mutex). */
+static void pa_conn_detach(pa_conn_kept_t *k)
+{
+    k->fd = -1;
+    k->pid = 0;
+    k->busy = 0;
+    apr_atomic_dec32(&pa_kept_count);
+}
+
 /* Close a kept connection of this child's (the manager keeps its own). */
 static void pa_conn_unkeep(pa_conn_kept_t *k)
 {
     close(k->fd);
-    k->fd = -1;
-    k->pid = 0;
-    apr_atomic_dec32(&pa_kept_count);
+    pa_conn_detach(k);
 }
 
 /* A kept connection is closed when this child next claims its slot and
@@ -297,11 +312,9 @@ static void pa_conn_unkeep(pa_conn_kept_t *k)
  * takes a new one, at most once a second, the child closes those whose
  * worker has left or is leaving. With all set (it holds pa_kept_max: many
  * workers alive, each used by this child once), it closes every one it is
- * not using now; the next request to such a worker fetches it again. An
- * entry is written only by the thread whose claim holds its slot
- * (pa_conn_get(), pa_conn_drop() before the release); under the app's lock
- * no claim starts, so a slot not busy for this child is nobody's to touch
- * but ours. */
+ * not using now; the next request to such a worker fetches it again. Under
+ * the app's lock no claim starts, so a slot not busy for this child, whose
+ * entry no request uses, is nobody's to touch but ours. */
 static void pa_conn_sweep(int all)
 {
     pa_sb_t *sb = pa_conn_sb;
@@ -325,12 +338,13 @@ static void pa_conn_sweep(int all)
             continue;
         }
         pa_sb_lock(sb, a);
+        apr_thread_mutex_lock(pa_kept_mutex);
         for (j = 0; j < sb->layout[i].nslots; j++) {
             pa_conn_kept_t *k = &pa_kept[i][j];
             pa_slot_t *slot = pa_sb_slot(sb, a, j);
 
-            if (k->fd < 0 || (slot->state == PA_SLOT_BUSY
-                              && slot->client_pid == sb->self)) {
+            if (k->fd < 0 || k->busy || (slot->state == PA_SLOT_BUSY
+                                         && slot->client_pid == sb->self)) {
                 continue;
             }
             if (!all && slot->pid == k->pid && slot->seq == k->seq
@@ -340,6 +354,7 @@ static void pa_conn_sweep(int all)
             }
             pa_conn_unkeep(k);
         }
+        apr_thread_mutex_unlock(pa_kept_mutex);
         pa_sb_unlock(sb, a);
     }
 }
@@ -497,28 +512,51 @@ int pa_conn_get(request_rec *r, const pa_app_t *app, const pa_claim_t *claim,
     int fd;
 
     *kept = 0;
-    if (k->fd >= 0 && (!keep || k->pid != claim->pid || k->seq != claim->seq)) {
+    apr_thread_mutex_lock(pa_kept_mutex);
+    if (k->busy) {
+        /* A request of this child still reads it, from before a new
+         * manager took the slot back and gave it out again: it is that
+         * request's alone now, to close when done. */
+        pa_conn_detach(k);
+    }
+    else if (k->fd >= 0 && (!keep || k->pid != claim->pid
+                            || k->seq != claim->seq)) {
         /* The app no longer keeps connections, or it leads to an earlier
          * occupant. */
         pa_conn_unkeep(k);
     }
+    if (keep && k->fd >= 0) {
+        k->busy = 1;
+        *kept = 1;
+        apr_thread_mutex_unlock(pa_kept_mutex);
+        return k->fd;
+    }
+    apr_thread_mutex_unlock(pa_kept_mutex);
     if (keep) {
-        if (k->fd >= 0) {
-            *kept = 1;
-            return k->fd;
-        }
         pa_conn_sweep(0);
         if (apr_atomic_read32(&pa_kept_count) >= pa_kept_max) {
             pa_conn_sweep(1);
         }
         fd = pa_conn_fetch(r, app, claim, deadline, &pid);
         if (fd >= 0) {
-            k->fd = fd;
-            k->pid = claim->pid;
-            k->seq = claim->seq;
-            apr_atomic_inc32(&pa_kept_count);
-            *kept = 1;
-            return fd;
+            apr_thread_mutex_lock(pa_kept_mutex);
+            if (k->fd >= 0) {
+                /* Another claim of the slot made an entry meanwhile: a new
+                 * manager took the slot back from ours. */
+                apr_thread_mutex_unlock(pa_kept_mutex);
+                close(fd);
+                pid = 0;
+            }
+            else {
+                k->fd = fd;
+                k->pid = claim->pid;
+                k->seq = claim->seq;
+                k->busy = 1;
+                apr_atomic_inc32(&pa_kept_count);
+                apr_thread_mutex_unlock(pa_kept_mutex);
+                *kept = 1;
+                return fd;
+            }
         }
         if (pid == -1) {
             return PA_CONN_UNAVAILABLE;     /* logged */
@@ -535,6 +573,16 @@ int pa_conn_get(request_rec *r, const pa_app_t *app, const pa_claim_t *claim,
     }
     path = pa_sb_socket_path(r->pool, pa_scoreboard, app, claim->slot_index);
     fd = pa_conn_open(path);
+    if (fd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOBUFS
+                   || errno == ENOMEM)) {
+        /* This child's shortage (many keep-alive clients against its
+         * ulimit -n), not the worker's fault: it is left as it was. */
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, errno, r, PALOGNO(00345)
+                      "%s: cannot connect to worker pid %ld: this httpd "
+                      "child is out of resources: 503, the worker is left "
+                      "as it was", app->name, (long)claim->pid);
+        return PA_CONN_UNAVAILABLE;
+    }
     if (fd < 0) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, errno, r, PALOGNO(00307)
                       "%s: cannot connect to worker pid %ld at %s",
@@ -543,14 +591,34 @@ int pa_conn_get(request_rec *r, const pa_app_t *app, const pa_claim_t *claim,
     return fd;
 }
 
-void pa_conn_drop(const pa_app_t *app, const pa_claim_t *claim, int fd)
+/* Whether fd is still k's (else it was detached: the caller's alone). */
+static int pa_conn_ours(const pa_app_t *app, const pa_claim_t *claim, int fd,
+                        int drop)
 {
     pa_conn_kept_t *k = &pa_kept[app->index][claim->slot_index];
+    int ours;
 
-    if (k->fd == fd) {
+    apr_thread_mutex_lock(pa_kept_mutex);
+    ours = k->fd == fd;
+    if (ours && drop) {
         pa_conn_unkeep(k);
     }
-    else {
+    else if (ours) {
+        k->busy = 0;
+    }
+    apr_thread_mutex_unlock(pa_kept_mutex);
+    if (!ours) {
         close(fd);
     }
+    return ours;
+}
+
+int pa_conn_done(const pa_app_t *app, const pa_claim_t *claim, int fd)
+{
+    return pa_conn_ours(app, claim, fd, 0);
+}
+
+void pa_conn_drop(const pa_app_t *app, const pa_claim_t *claim, int fd)
+{
+    pa_conn_ours(app, claim, fd, 1);
 }

@@ -85,8 +85,14 @@ void pa_conn_child_init(apr_pool_t *pchild, pa_sb_t *sb);
  * worker cannot have seen the request). */
 int pa_conn_get(request_rec *r, const pa_app_t *app, const pa_claim_t *claim,
                 int keep, apr_time_t deadline, int *kept);
+/* A kept connection from pa_conn_get() read to its reply's end stays in
+ * this child's table for the next request on the worker (before the claim
+ * is released): 1; or 0 if it was taken out of the table since (a new
+ * manager gave the slot out again while this request used it): then it is
+ * closed, and the caller must not use it again. */
+int pa_conn_done(const pa_app_t *app, const pa_claim_t *claim, int fd);
 /* Close a kept connection whose stream is in an unknown state (before the
- * claim is released). One left alone serves the next request on it. */
+ * claim is released). */
 void pa_conn_drop(const pa_app_t *app, const pa_claim_t *claim, int fd);
 
 #endif

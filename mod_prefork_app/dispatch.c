@@ -383,6 +383,11 @@ static void release(pa_req_t *q, pa_release_e how)
         how = PA_RELEASE_ABANDONED;
     }
     clean = q->kept && how == PA_RELEASE_OK && q->ended;
+    if (clean && !pa_conn_done(q->app, &q->claim, q->fd)) {
+        /* Closed: a new manager gave the slot out again meanwhile. */
+        q->fd = -1;
+        clean = 0;
+    }
 
     q->claim.unsent = !q->sent;         /* (proves nothing of the app) */
     q->claim.kept = q->kept;
