@@ -109,6 +109,13 @@ int pa_handler_lookalike(const char *name)
            && strcasecmp(name, PA_STATUS_HANDLER);
 }
 
+const char *pa_handler_orphan(const char *name)
+{
+    /* What a site leaves behind when it moves here from mod_fcgid. */
+    return !strcasecmp(name, "fcgid-script")
+           && !ap_find_linked_module("mod_fcgid.c") ? "mod_fcgid" : NULL;
+}
+
 static void *find_named(apr_hash_t *by_name, const char *name)
 {
     char key[PA_NAME_MAX + 1];
@@ -1034,6 +1041,19 @@ static pa_app_t *new_app(cmd_parms *cmd, const char *name)
     return app;
 }
 
+/* httpd's refusal of a pool's line outside the top level, and where the
+ * line goes instead. */
+static const char *pool_context(cmd_parms *cmd)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+
+    return err ? apr_pstrcat(cmd->pool, err, " (pools are defined at the "
+                             "top level; a <VirtualHost> names its own with "
+                             "SetHandler prefork-app:NAME inside it, which "
+                             "keeps other hosts from it)", NULL)
+               : NULL;
+}
+
 /* Whether NAME is taken by an app or a PreforkAppScripts line. */
 static const char *name_taken(cmd_parms *cmd, const pa_server_conf_t *conf,
                               const char *what, const char *name)
@@ -1149,7 +1169,7 @@ static const char *cmd_prefork_app(cmd_parms *cmd, void *dummy,
 {
     pa_server_conf_t *conf = ap_get_module_config(cmd->server->module_config,
                                                   &prefork_app_module);
-    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    const char *err = pool_context(cmd);
     pa_app_t *app;
 
     if (err) {
@@ -1199,7 +1219,7 @@ static const char *cmd_prefork_app_scripts(cmd_parms *cmd, void *dummy,
 {
     pa_server_conf_t *conf = ap_get_module_config(cmd->server->module_config,
                                                   &prefork_app_module);
-    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    const char *err = pool_context(cmd);
     pa_scripts_t *sc;
     char **keys, *key;
     int i, nkeys = 2;
@@ -2282,7 +2302,7 @@ static int check_handlers(handler_walk_t *w, const ap_directive_t *d,
 
     for (; d; d = d->next) {
         server_rec *in = vhost;
-        const char *word = handler_set(w->ptemp, d), *mapped;
+        const char *word = handler_set(w->ptemp, d), *mapped, *orphan;
 
         if (*word) {
             /* (A name with a variable in it is mod_rewrite's to expand.) */
@@ -2292,6 +2312,15 @@ static int check_handlers(handler_walk_t *w, const ap_directive_t *d,
                 && !pa_find_scripts(w->conf, word + plen)) {
                 return no_such_app(w, d->filename, d->line_num,
                                    d->directive, word, word + plen);
+            }
+            if ((orphan = pa_handler_orphan(word))) {
+                ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, w->s,
+                             PALOGNO(00035) "%s:%d: %s %s: %s's handler, and "
+                             "%s is not loaded: the files there would be sent "
+                             "as they are, scripts' source and all; use "
+                             "prefork-app:NAME", d->filename, d->line_num,
+                             d->directive, word, orphan, orphan);
+                return !OK;
             }
             if (pa_handler_lookalike(word)) {
                 ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, w->s,
@@ -2484,8 +2513,23 @@ const char *pa_vhost_where(apr_pool_t *p, const server_rec *s)
 
 server_rec *pa_app_log_server(const pa_app_t *app, server_rec *main_s)
 {
-    return app->vhosts && app->vhosts->nelts == 1
-           ? APR_ARRAY_IDX(app->vhosts, 0, server_rec *) : main_s;
+    server_rec *first;
+    int i;
+
+    if (!app->vhosts || !app->vhosts->nelts) {
+        return main_s;
+    }
+    /* A customer's :80 and :443 hosts, one ErrorLog. */
+    first = APR_ARRAY_IDX(app->vhosts, 0, server_rec *);
+    for (i = 1; i < app->vhosts->nelts; i++) {
+        const server_rec *v = APR_ARRAY_IDX(app->vhosts, i, server_rec *);
+
+        if (!first->error_fname || !v->error_fname
+            || strcmp(first->error_fname, v->error_fname)) {
+            return main_s;
+        }
+    }
+    return first;
 }
 
 /* The largest pid this machine hands out. */

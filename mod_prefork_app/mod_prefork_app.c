@@ -116,6 +116,8 @@ static void pa_child_init(apr_pool_t *pchild, server_rec *s)
 
 static int pa_handler(request_rec *r)
 {
+    const char *orphan;
+
     if (!r->handler) {
         return DECLINED;
     }
@@ -127,6 +129,15 @@ static int pa_handler(request_rec *r)
     }
     if (!strcasecmp(r->handler, PA_STATUS_HANDLER)) {
         return pa_status_handler(r);
+    }
+    if ((orphan = pa_handler_orphan(r->handler))) {
+        /* An .htaccess line from before a move (configtest refuses one in
+         * the configuration files). */
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00346)
+                      "handler %s is %s's, which is not loaded: not sending "
+                      "%s as it is (its source); use prefork-app:NAME",
+                      r->handler, orphan, r->filename ? r->filename : r->uri);
+        return HTTP_INTERNAL_SERVER_ERROR;
     }
     if (pa_handler_lookalike(r->handler)) {
         /* Configtest refuses it in the configuration files; in .htaccess

@@ -288,6 +288,9 @@ pa_server_conf_t *pa_get_conf(server_rec *s);
  * prefork-app, prefork-app-stats): a typo that would have httpd serve the
  * files (a PHP script's source) as they are. */
 int pa_handler_lookalike(const char *name);
+/* The module (mod_fcgid) whose handler name is, if that module is not
+ * loaded: a leftover line would have httpd send scripts as files. */
+const char *pa_handler_orphan(const char *name);
 /* The app NAME, matched without regard to case (SetHandler's name reaches
  * the handler lowercased). */
 pa_app_t *pa_find_app(const pa_server_conf_t *conf, const char *name);
@@ -306,9 +309,9 @@ const char *pa_app_typo_hint(apr_pool_t *p, const pa_server_conf_t *conf,
 /* Where virtual host s is defined, and its name: "FILE:LINE (HOST)", for
  * the messages that refuse it an app. */
 const char *pa_vhost_where(apr_pool_t *p, const server_rec *s);
-/* Where the app's workers' own output is logged: the error log of the one
- * virtual host the app serves alone (the customer's, in shared hosting),
- * else main's. */
+/* Where the app's workers' own output is logged: the error log of the
+ * virtual hosts the app serves alone (the customer's, in shared hosting),
+ * if they share one, else main's. */
 server_rec *pa_app_log_server(const pa_app_t *app, server_rec *main_s);
 /* Checks what can only be checked once the whole configuration is read
  * (cache names, SetHandler prefork-app:NAME). Logs file:line and returns

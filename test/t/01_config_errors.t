@@ -108,6 +108,8 @@ my @cases = (
     [ 'duplicate app name',     [ $app, $app ],              qr/duplicate app name 'a', defined at \S+:\d+ \(/ ],
     [ 'app names differing in case only', [ $app, qq{PreforkApp A "$hello"} ],
                                 qr/duplicate app name 'A', defined at \S+:\d+ \(names are told apart without regard to case/ ],
+    [ 'mod_fcgid\'s handler, mod_fcgid not loaded', [ 'AddHandler fcgid-script .php' ],
+      qr/PA00035: .*AddHandler fcgid-script: mod_fcgid's handler, and mod_fcgid is not loaded: the files there would be sent as they are, scripts' source and all; use prefork-app:NAME/ ],
     # httpd strips only the quotes that open a word.
     [ 'a key value in quotes',  [ qq{$app cwd="/tmp"} ],
       qr{'cwd="/tmp"': a value keeps quotes put inside the word; quote the whole word instead: "cwd=\.\.\."} ],
@@ -217,7 +219,7 @@ my @cases = (
     [ 'PreforkApp inside <Location>', [ '<Location /x>', "    $app", '</Location>' ],
                                 qr/not allowed in <Location> context|cannot occur within <Location/, 1 ],
     [ 'PreforkApp inside <VirtualHost>', [ '<VirtualHost *>', "    $app", '</VirtualHost>' ],
-                                qr/cannot occur within <VirtualHost> section/, 1 ],
+                                qr/cannot occur within <VirtualHost> section \(pools are defined at the top level; a <VirtualHost> names its own with SetHandler prefork-app:NAME inside it/, 1 ],
     [ 'app name of 33 characters', [ qq{PreforkApp xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx "$hello"} ],
                                 qr/'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is not a valid app name \(letters, digits, '_', '-', '\.'; at most 32\)/ ],
     [ 'bad end of a range',     [ "$app processes=2-x" ],   qr/processes=x: not a number \(in range 2-x\)/ ],

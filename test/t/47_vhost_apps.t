@@ -14,7 +14,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 17;
+plan tests => 20;
 
 my $echo = app_path('echo');
 my $docs = test_dir('pa-docs');
@@ -38,6 +38,11 @@ for (['vtypo', 'alhpa'], ['vtypo2', 'bravoo']) {
     write_file("$docs/a/$dir/.htaccess", "SetHandler prefork-app:$name\n");
     write_file("$docs/a/$dir/f", '');
 }
+# A customer's .htaccess from the days of mod_fcgid, which is not loaded
+# now: the script must not be sent as a file.
+mkdir "$docs/a/vfcgid" or die $!;
+write_file("$docs/a/vfcgid/.htaccess", "AddHandler fcgid-script .php\n");
+write_file("$docs/a/vfcgid/wp-config.php", "<?php define('DB_PASSWORD', 'hunter2');\n");
 mkdir "$docs/b";
 my $h = PATest::Httpd->new(conf => <<"EOF2");
 PreforkApp va "$echo" processes=0-1
@@ -113,4 +118,11 @@ is($h->get_host('a.example', '/vtypo2/f')->{status}, 500, 'a typo of another hos
 like(error_log_since($offset, $h->log_file),
      qr/PA00301: no PreforkApp named 'bravoo' \(handler prefork-app:bravoo\)/,
      '... and PA00301 names no app of another host');
+$offset = error_log_offset($h->log_file);
+$res = $h->get_host('a.example', '/vfcgid/wp-config.php');
+is($res->{status}, 500, 'a .htaccess AddHandler fcgid-script without mod_fcgid: 500');
+unlike($res->{content}, qr/hunter2/, '... the script\'s source not sent');
+like(error_log_since($offset, $h->log_file),
+     qr/PA00346: handler fcgid-script is mod_fcgid's, which is not loaded: not sending \S+wp-config\.php as it is/,
+     '... and PA00346 says why');
 $h->stop;
