@@ -32,29 +32,13 @@ ok($h->start, 'httpd with one child, an app that keeps no connections')
 ok(wait_for(sub { $h->pids('off') == 2 }), 'its two workers are up');
 my $before = join ' ', sort { $a <=> $b } $h->pids('off');
 
-# A GET on a kept-alive client connection: (status, body).
-sub ask {
-    my ($c, $path) = @_;
-    print $c "GET $path HTTP/1.1\r\nHost: localhost\r\n\r\n";
-    my $head = '';
-    while ($head !~ /\r\n\r\n\z/) {
-        defined(sysread($c, $head, 1, length $head)) && length $head or return (0, '');
-    }
-    my ($len) = $head =~ /^Content-Length: (\d+)/mi;
-    my $body = '';
-    while (length $body < ($len // 0)) {
-        sysread($c, $body, $len - length $body, length $body) or last;
-    }
-    my ($status) = $head =~ m{^HTTP/1\.\d (\d+)};
-    return ($status // 0, $body);
-}
 sub client {
     IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $h->port, Timeout => 30)
         or die "connect: $!";
 }
 
 my $c = client();
-is((ask($c, '/off?first'))[0], 200, 'a request on a kept-alive client connection');
+is((kept_get($c, '/off?first'))[0], 200, 'a request on a kept-alive client connection');
 my $child = conn_owner($h->port, $c);
 # No descriptor left for the child: its soft limit at its lowest free one.
 my %open = map { m{/(\d+)$} ? ($1 => 1) : () } glob "/proc/$child/fd/*";
@@ -66,14 +50,14 @@ ok($child && $soft && system('prlimit', '--pid', $child, "--nofile=$free:") == 0
    "its child ($child) may open no more descriptors");
 
 my $off = error_log_offset($h->log_file);
-is((ask($c, '/off?second'))[0], 503, 'the next request there: 503');
+is((kept_get($c, '/off?second'))[0], 503, 'the next request there: 503');
 my $log = error_log_since($off, $h->log_file);
 like($log, qr/PA00345: off: cannot connect to worker pid \d+: this httpd child is out of resources: 503, the worker is left as it was/,
      'PA00345 says why');
 unlike($log, qr/PA0030[789]|PA00104/, 'no worker was blamed, tried again or replaced');
 
 system('prlimit', '--pid', $child, "--nofile=$soft:");
-is((ask(client(), '/off?third'))[0], 200, 'with descriptors again, served');
+is((kept_get(client(), '/off?third'))[0], 200, 'with descriptors again, served');
 is(join(' ', sort { $a <=> $b } $h->pids('off')), $before, 'by the same two workers');
 close $c;
 $h->stop;

@@ -37,26 +37,10 @@ ok($h->start, 'httpd with one child; an app that keeps connections, one that doe
 ok(wait_for(sub { $h->pids('e') == 1 && $h->pids('off') == 1 }), 'their workers are up');
 is($h->get('/e?whoami=1')->{status}, 200, 'a first request: the child keeps its connection');
 
-# A GET on a kept-alive client connection: (status, body).
-sub ask {
-    my ($c, $path) = @_;
-    print $c "GET $path HTTP/1.1\r\nHost: localhost\r\n\r\n";
-    my $head = '';
-    while ($head !~ /\r\n\r\n\z/) {
-        defined(sysread($c, $head, 1, length $head)) && length $head or return (0, '');
-    }
-    my ($len) = $head =~ /^Content-Length: (\d+)/mi;
-    my $body = '';
-    while (length $body < ($len // 0)) {
-        sysread($c, $body, $len - length $body, length $body) or last;
-    }
-    my ($status) = $head =~ m{^HTTP/1\.\d (\d+)};
-    return ($status // 0, $body);
-}
 # A client connection made now, used later.
 my $d = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $h->port, Timeout => 30)
     or die "connect: $!";
-is((ask($d, '/app-status?ping'))[0], 200, 'a client connection kept alive');
+is((kept_get($d, '/app-status?ping'))[0], 200, 'a client connection kept alive');
 
 # A long reply to a client that stops reading (a small receive window):
 # its request holds the kept connection, writing to the client, with more

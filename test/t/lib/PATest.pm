@@ -29,7 +29,7 @@ our @EXPORT_OK = qw(
     status_json app_status app_busy app_queued worker_pids
     ps_table ps_children pid_alive pid_runs send_signal httpd_pid
     base_config configtest free_port gate open_gate close_gate shm_entries
-    test_dir write_file openssl
+    test_dir write_file openssl kept_get
 );
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
@@ -134,6 +134,24 @@ sub read_all {
     warn "# read_all: the reply did not end within $timeout s\n"
         if $how eq 'timeout' && !$o{quiet};
     return wantarray ? ($data, $how) : $data;
+}
+
+# kept_get($sock, $path): a GET on a client connection kept alive (HTTP/1.1,
+# the reply's Content-Length read): (status, body).
+sub kept_get {
+    my ($c, $path) = @_;
+    print $c "GET $path HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    my $head = '';
+    while ($head !~ /\r\n\r\n\z/) {
+        defined(sysread($c, $head, 1, length $head)) && length $head or return (0, '');
+    }
+    my ($len) = $head =~ /^Content-Length: (\d+)/mi;
+    my $body = '';
+    while (length $body < ($len // 0)) {
+        sysread($c, $body, $len - length $body, length $body) or last;
+    }
+    my ($status) = $head =~ m{^HTTP/1\.\d (\d+)};
+    return ($status // 0, $body);
 }
 
 # read_until($sock, qr/first\n/, timeout => 60): reads (sysread under
