@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -1394,13 +1395,27 @@ static void test_conn_kept_shared(void **state)
     assert_int_equal(read(sv[1], buf, sizeof(buf)), 4);
     assert_memory_equal(buf, "ping", 4);
 
-    /* Kept: no second question (the manager is gone now). */
+    /* Kept at the request's end: no second question for the next (the
+     * manager is gone now). */
+    assert_int_equal(pa_conn_done(&f->app, &claim, fd), 1);
     stop_service(svc);
     again = pa_conn_get(&r, &f->app, &claim, 1, apr_time_now()
                         + apr_time_from_sec(10), &kept);
     assert_int_equal(again, fd);
     assert_int_equal(kept, 1);
-    pa_conn_drop(&f->app, &claim, fd);
+
+    /* A claim of the slot while that request still uses it (a new manager
+     * gave the slot out again): the entry is left to the request, which
+     * closes it when done; nothing else closed it under it. */
+    claim.seq++;
+    logged = 0;
+    assert_int_equal(pa_conn_get(&r, &f->app, &claim, 1, apr_time_now()
+                                 + apr_time_from_sec(10), &kept), -1);
+    assert_int_equal(fcntl(fd, F_GETFD), FD_CLOEXEC);      /* still open */
+    assert_int_equal(write(fd, "pong", 4), 4);
+    assert_int_equal(read(sv[1], buf, sizeof(buf)), 4);
+    claim.seq--;
+    assert_int_equal(pa_conn_done(&f->app, &claim, fd), 0);
     assert_int_equal(read(sv[1], buf, 1), 0);       /* the last copy */
 
     /* Another occupant since the claim: not reachable. */
