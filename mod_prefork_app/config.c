@@ -38,6 +38,9 @@ APLOG_USE_MODULE(prefork_app);
 #define PA_SECONDS_LIMIT  (10 * 365 * 86400)
 #define PA_ZONE_MIN       (64 * 1024)
 /* What valid_name() takes, for the errors. */
+/* Descriptors the manager holds besides its workers' (logs, the
+ * scoreboard, its service socket, a margin). */
+#define PA_MGR_FDS_OWN    64
 #define PA_NAME_RULE      "(letters, digits, '_', '-', '.'; at most " \
                           APR_STRINGIFY(PA_NAME_MAX) ")"
 
@@ -3058,6 +3061,56 @@ static int check_app(pa_server_conf_t *conf, apr_pool_t *pconf,
     return OK;
 }
 
+/* The manager listens on each slot's socket from its start, and holds
+ * about three descriptors per worker up (its socket, its output pipe, the
+ * kept connection): slots past its hard limit (it raises the soft one to
+ * it) stop it at once (PA00120, PA00118), every app with it; fewer, but
+ * full pools past it, fail to start workers. */
+static int check_slot_fds(const pa_server_conf_t *conf, server_rec *s)
+{
+    struct rlimit rl;
+    apr_uint64_t slots = 0, need;
+    const pa_app_t *largest = NULL;
+    int i;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_max == RLIM_INFINITY) {
+        return OK;
+    }
+    for (i = 0; i < conf->apps->nelts; i++) {
+        const pa_app_t *app = APR_ARRAY_IDX(conf->apps, i, pa_app_t *);
+
+        slots += pa_sb_nslots(app);
+        if (!largest || app->max_procs > largest->max_procs) {
+            largest = app;
+        }
+    }
+    need = slots + PA_MGR_FDS_OWN;
+    if (largest && need > rl.rlim_max) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                     PALOGNO(00036) "%s:%d: PreforkApp %s: the pools have %"
+                     APR_UINT64_T_FMT " worker slots in all (each app's "
+                     "processes= maximum and a quarter more for "
+                     "replacements; the largest is this one's), and the "
+                     "manager listens on a socket for each: more than the "
+                     "%lu descriptors it may open (ulimit -Hn); lower the "
+                     "maximums or raise the hard limit (LimitNOFILE= of "
+                     "the service)", largest->file, largest->line,
+                     largest->name, slots, (unsigned long)rl.rlim_max);
+        return !OK;
+    }
+    if (largest && 3 * slots + PA_MGR_FDS_OWN > rl.rlim_max) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
+                     PALOGNO(00037) "%s:%d: PreforkApp %s: the pools have %"
+                     APR_UINT64_T_FMT " worker slots in all; the manager "
+                     "holds about 3 descriptors per worker up, and may open "
+                     "%lu (ulimit -Hn): with the pools near full, workers "
+                     "will fail to start (PA00107); raise the hard limit or "
+                     "lower the maximums", largest->file, largest->line,
+                     largest->name, slots, (unsigned long)rl.rlim_max);
+    }
+    return OK;
+}
+
 int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
 {
     pa_server_conf_t *conf = pa_get_conf(s);
@@ -3095,6 +3148,9 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
                      "pools' minimums add up to %d (processes=N counts N, "
                      "processes=MIN-MAX counts MIN)", conf->max_procs_file,
                      conf->max_procs_line, conf->max_procs, mins);
+        return !OK;
+    }
+    if (check_slot_fds(conf, s) != OK) {
         return !OK;
     }
     if (conf->apps->nelts && check_sockdir(conf, ptemp, s) != OK) {

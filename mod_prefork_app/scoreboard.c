@@ -1243,7 +1243,7 @@ static apr_uint32_t pa_sb_max_waiters(const pa_server_conf_t *conf)
     return n > PA_WAITERS_MAX ? PA_WAITERS_MAX : (apr_uint32_t)n;
 }
 
-static apr_uint32_t pa_sb_nslots(const pa_app_t *app)
+apr_uint32_t pa_sb_nslots(const pa_app_t *app)
 {
     /* Headroom lets a replacement start before a recycled worker leaves. */
     int headroom = app->max_procs / 4;

@@ -353,6 +353,8 @@ apr_status_t pa_sb_create(pa_sb_t **sb, pa_server_conf_t *conf,
                           apr_pool_t *pconf, server_rec *s);
 pa_sb_app_t *pa_sb_app(pa_sb_t *sb, int app_index);
 pa_slot_t *pa_sb_slot(pa_sb_t *sb, pa_sb_app_t *a, int slot_index);
+/* The app's worker slots: max_procs, and headroom for replacements. */
+apr_uint32_t pa_sb_nslots(const pa_app_t *app);
 /* The layout entry of an app (its trusted slot and waiter counts). */
 pa_sb_layout_t *pa_sb_layout(pa_sb_t *sb, pa_sb_app_t *a);
 /* Slot slot_index's own limit for a setting given as LO-HI (max-requests=,

@@ -266,7 +266,7 @@ my @cases = (
                                 qr/no PreforkApp named 'vnosuch'/, 4 ],
 );
 
-plan tests => 3 * @cases + 38;
+plan tests => 3 * @cases + 43;
 
 for my $case (@cases) {
     my ($what, $lines, $reason, $bad) = @$case;
@@ -281,6 +281,22 @@ for my $case (@cases) {
     ok($r{out} =~ /(?:line $line of \Q$file\E|\Q$file\E:$line\b)/, "$what: file and line $line")
         or diag("$what: no $file line $line in the message\n$detail");
     ok($r{out} =~ $reason, "$what: reason") or diag("$what: reason should match $reason\n$detail");
+}
+
+# More worker slots than the manager may have descriptors (ulimit -Hn):
+# each listens from the start, so it could not even start; near it, a
+# warning (about 3 per worker up).
+{
+    my %r = configtest({ ulimit => '-n 256' }, qq{PreforkApp big "$hello" processes=0-200});
+    ok($r{rc} != 0, 'slots past the descriptor limit: rejected');
+    like($r{out}, qr/PA00036: \Q$r{file}\E:$r{first}: PreforkApp big: the pools have 250 worker slots in all .* more than the 256 descriptors it may open \(ulimit -Hn\)/,
+         '... PA00036 says how many, and the limit');
+    %r = configtest({ ulimit => '-n 256' }, qq{PreforkApp mid "$hello" processes=0-60});
+    is($r{rc}, 0, 'slots near it: accepted') or diag($r{out});
+    like($r{out}, qr/PA00037: \Q$r{file}\E:$r{first}: PreforkApp mid: the pools have 75 worker slots in all; the manager holds about 3 descriptors per worker up/,
+         '... with a warning (PA00037)');
+    %r = configtest({ ulimit => '-n 256' }, qq{PreforkApp small "$hello" processes=0-40});
+    unlike($r{out}, qr/PA0003[67]/, 'slots well within it: nothing said');
 }
 
 # Every directive and key at once, valid (sizes in plain bytes too).

@@ -333,6 +333,8 @@ EOF
 # runs `httpd -t -f FILE`. Returns a hash: rc (exit status), out (stdout and
 # stderr), file, first (line number of $lines[0] in the file).
 sub configtest {
+    # configtest({ ulimit => '-n 256' }, LINES): under that shell ulimit.
+    my $o = ref $_[0] eq 'HASH' ? shift : {};
     my @lines = @_;
     my $dir = File::Temp::tempdir('pa-conf-XXXXXX', TMPDIR => 1, CLEANUP => 1);
     my $base = base_config($dir, 1);   # -t never binds the port
@@ -341,7 +343,9 @@ sub configtest {
     print $fh $base, map { "$_\n" } @lines;
     close $fh;
     my $first = ($base =~ tr/\n//) + 1;
-    my $out = qx{"@{[httpd_bin()]}" -t -f "$file" 2>&1};
+    my $cmd = qq{"@{[httpd_bin()]}" -t -f "$file"};
+    $cmd = "ulimit $o->{ulimit} && exec $cmd" if $o->{ulimit};
+    my $out = qx{$cmd 2>&1};
     return (rc => $? >> 8, out => $out, file => $file, first => $first);
 }
 
