@@ -996,8 +996,20 @@ static const char *set_app_command(cmd_parms *cmd, pa_app_t *app,
         const char *host = pa_app_host_path(p, app, exe);
 
         if (apr_stat(&fi, host, APR_FINFO_TYPE, p) != APR_SUCCESS) {
+            /* A path with blanks, split into words. */
+            const char *whole = argv[1] ? ap_server_root_relative(p, cmdline)
+                                        : NULL;
+
+            whole = whole ? pa_app_host_path(p, app, whole) : NULL;
+
             return apr_psprintf(p, "command '%s' does not exist%s", host,
-                                argv[0][0] == '/' || app->chroot ? ""
+                                whole && access(whole, X_OK) == 0
+                                ? apr_psprintf(p, " (the command line is "
+                                               "split on blanks: put a path "
+                                               "with blanks in single "
+                                               "quotes, \"'%s'\")",
+                                               cmdline)
+                                : argv[0][0] == '/' || app->chroot ? ""
                                 : apr_psprintf(p, " ('%s' is taken from "
                                                "ServerRoot; PATH is not "
                                                "searched%s)", argv[0],

@@ -15,6 +15,10 @@ my $hello = hello_path();
 my $plain = File::Temp->new(SUFFIX => '.txt');   # mode 0600: not executable
 print $plain "not a program\n";
 close $plain;
+# A program whose path has blanks.
+my $spaced = test_dir('pa-conf') . '/dir with space';
+mkdir $spaced or die "$spaced: $!";
+write_file("$spaced/hello app", "#!/bin/sh\n", 0755);
 my $app = qq{PreforkApp a "$hello"};
 # A directory whose socket paths would not fit in 108 bytes.
 my $longdir = File::Temp->newdir('pa-' . ('d' x 80) . 'XXXX', TMPDIR => 1);
@@ -117,6 +121,8 @@ my @cases = (
     [ 'bad app name',           [ qq{PreforkApp a/b "$hello"} ], qr{'a/b' is not a valid app name} ],
     [ 'missing command',        [ 'PreforkApp a' ],          qr/usage: PreforkApp NAME/ ],
     [ 'empty command',          [ 'PreforkApp a ""' ],       qr/the command is empty|usage: PreforkApp NAME/ ],
+    [ 'a path with blanks, not quoted', [ qq{PreforkApp a "$spaced/hello app"} ],
+      qr{command '[^']*/dir' does not exist \(the command line is split on blanks: put a path with blanks in single quotes, "'\Q$spaced\E/hello app'"\)} ],
     [ 'missing executable',     [ 'PreforkApp a "/nonexistent/pa-app --flag"' ],
                                 qr{command '/nonexistent/pa-app' does not exist} ],
     [ 'not executable',         [ qq{PreforkApp a "$plain"} ],
