@@ -151,6 +151,7 @@ typedef struct pa_req_t {
     /* The current attempt. */
     pa_claim_t claim;
     int claimed;
+    int arriving;               /* counted in sba->arriving */
     int fd;
     int kept;                       /* fd is the worker's shared kept connection */
     int closed_first;               /* it was closed after its first reply:
@@ -408,6 +409,21 @@ static void release(pa_req_t *q, pa_release_e how)
         pa_sb_release(pa_scoreboard, &q->claim, how,
                       q->fwd_fd >= 0 ? forward : NULL, q);
     }
+}
+
+/* The request is at its claim, or done: no longer arriving. */
+static void arrived(pa_req_t *q)
+{
+    if (q->arriving) {
+        q->arriving = 0;
+        apr_atomic_dec32(&q->sba->arriving);
+    }
+}
+
+static apr_status_t arrived_cleanup(void *data)
+{
+    arrived(data);
+    return APR_SUCCESS;
 }
 
 /* Safety net: whatever path leaves the handler, the worker is never leaked
@@ -2641,6 +2657,7 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
     rv = pa_sb_claim(pa_scoreboard, q->app->index, what,
                      apr_time_from_sec(q->app->queue_timeout), &q->claim,
                      queued_client_left, q, whole, whole ? q->whole_len : 0);
+    arrived(q);
     /* Its releaser sent it (or its start): the worker may be at it, and
      * its reply is read, client or not (the worker stays clean). */
     q->sent = rv == APR_SUCCESS && q->claim.sent > 0;
@@ -3085,6 +3102,12 @@ static int serve(request_rec *r, const char *name, pa_role_e role,
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     q->sba = pa_sb_app(pa_scoreboard, q->app->index);
+    /* Until its claim (a body may take long to come in), the request
+     * keeps a retired manager from taking its generation for idle. */
+    apr_atomic_inc32(&q->sba->arriving);
+    q->arriving = 1;
+    apr_pool_cleanup_register(r->pool, q, arrived_cleanup,
+                              apr_pool_cleanup_null);
 
     q->rest = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     /* A Range applies to GET alone (RFC 9110 14.2); httpd's byterange

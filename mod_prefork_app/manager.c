@@ -2134,6 +2134,10 @@ static void pa_mgr_loop(pa_manager_t *m)
                 pa_mgr_maintain(m, &m->apps[i], now, &busy);
             }
         }
+        for (i = 0; i < m->napps && !busy; i++) {
+            /* A request still reading its body will claim a worker. */
+            busy = apr_atomic_read32(&m->apps[i].a->arriving) != 0;
+        }
         if (busy) {
             m->quiet_since = 0;
         }

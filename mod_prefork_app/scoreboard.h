@@ -219,6 +219,11 @@ typedef struct pa_sb_app_t {
     apr_uint32_t max_procs;         /* ... while fewer workers than this are up */
     apr_uint32_t queue_limit;       /* copy of queue-limit, 0 = none */
     volatile apr_uint32_t queue_len;
+    volatile apr_uint32_t arriving;         /* requests of this generation's
+                                             * children not yet at their
+                                             * claim (reading a body): a
+                                             * retired manager waits for
+                                             * them */
     volatile apr_uint32_t next_ticket;
     volatile apr_uint32_t backoff_level;    /* crash-loop backoff, 0 = none */
     volatile apr_uint32_t keep_off;         /* the app closes kept connections:
