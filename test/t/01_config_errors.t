@@ -132,6 +132,9 @@ my @cases = (
     [ 'minimums past PreforkAppMaxProcesses',
       [ 'PreforkAppMaxProcesses 3', qq{PreforkApp a "$hello" processes=2}, qq{PreforkApp b "$hello" processes=2-5} ],
       qr/PA00005: .*PreforkAppMaxProcesses 3: the pools' minimums add up to 4\b/, 0 ],
+    [ 'PreforkAppMaxProcesses taken whole by the minimums, an on-demand pool',
+      [ 'PreforkAppMaxProcesses 2', qq{PreforkApp a "$hello" processes=2}, qq{PreforkApp b "$hello" processes=0-2} ],
+      qr/PA00038: .*PreforkApp b processes=0-2: PreforkAppMaxProcesses 2 is taken whole by the pools' minimums \(\S+:\d+\): it can never have more than 0 workers/ ],
     [ 'unknown cache name',     [ "$app cache=nosuch" ],     qr/PA00002: .*cache=nosuch: no PreforkAppCache zone of that name/ ],
     [ 'stale-if-error= without cache=', [ "$app stale-if-error=60" ],
       qr/PreforkApp a: stale-if-error=60 without cache=ZONE: it is about stored pages, and the app has none/ ],
@@ -272,7 +275,7 @@ my @cases = (
                                 qr/no PreforkApp named 'vnosuch'/, 4 ],
 );
 
-plan tests => 3 * @cases + 43;
+plan tests => 3 * @cases + 45;
 
 for my $case (@cases) {
     my ($what, $lines, $reason, $bad) = @$case;
@@ -303,6 +306,16 @@ for my $case (@cases) {
          '... with a warning (PA00037)');
     %r = configtest({ ulimit => '-n 256' }, qq{PreforkApp small "$hello" processes=0-40});
     unlike($r{out}, qr/PA0003[67]/, 'slots well within it: nothing said');
+}
+
+# A dynamic pool with a minimum, no room above it: a warning.
+{
+    my %r = configtest('PreforkAppMaxProcesses 3', qq{PreforkApp a "$hello" processes=2},
+                       qq{PreforkApp b "$hello" processes=1-3});
+    is($r{rc}, 0, 'PreforkAppMaxProcesses taken whole by the minimums, pools with one: accepted')
+        or diag($r{out});
+    like($r{out}, qr/PA00038: .*PreforkApp b processes=1-3: PreforkAppMaxProcesses 3 is taken whole by the pools' minimums \(\S+:\d+\): it can never have more than 1 worker\n/,
+         '... with a warning (PA00038)');
 }
 
 # Every directive and key at once, valid (sizes in plain bytes too).
