@@ -38,9 +38,10 @@ APLOG_USE_MODULE(prefork_app);
 #define PA_SECONDS_LIMIT  (10 * 365 * 86400)
 #define PA_ZONE_MIN       (64 * 1024)
 /* What valid_name() takes, for the errors. */
-/* Descriptors the manager holds besides its workers' (logs, the
- * scoreboard, its service socket, a margin). */
-#define PA_MGR_FDS_OWN    64
+/* Descriptors the manager holds besides its workers', at least (standard
+ * ones, its service socket and signals, the generation pipe, a log; each
+ * virtual host's own ErrorLog adds one): the check is a lower bound. */
+#define PA_MGR_FDS_OWN    8
 #define PA_NAME_RULE      "(letters, digits, '_', '-', '.'; at most " \
                           APR_STRINGIFY(PA_NAME_MAX) ")"
 

@@ -16,7 +16,7 @@ use HTTP::Tiny ();
 use Time::Local ();
 use POSIX ();
 
-plan tests => 104;
+plan tests => 107;
 
 my $hello = hello_path();
 my $echo = app_path('echo');
@@ -452,12 +452,26 @@ ok(wait_for(sub { (counter('mlast', 'spawned') || 0) >= 2 && pids('mlast') == 1 
 ok($h->stop, 'stopped');
 
 # ---- out of descriptors: the manager says why it cannot start ------------------
-# 62 worker sockets under a limit of 40 descriptors: socket() fails.
+# More worker slots than descriptors (75 for processes=60, under a limit of
+# 40): configtest sees it, and httpd does not start (PA00036).
+{
+    my $hn = PATest::Httpd->new(conf => qq{PreforkApp fdmany "$hello" processes=60\n});
+    my $out = qx{ulimit -n 40 && "@{[PATest::httpd_bin()]}" -f "$hn->{conf_file}" -k start 2>&1};
+    ok($? != 0, 'more worker slots than descriptors: httpd does not start');
+    like($out, qr/PA00036: .*PreforkApp fdmany: the pools have 75 worker slots in all/,
+         '... and says why (PA00036)') or diag($out);
+    ok(!defined $hn->pid, '... and is not running');
+}
+# Slots that fit, but not with the descriptors httpd's children and the
+# manager hold besides (here a log of each of 12 virtual hosts, of
+# addresses that are not served): socket() fails in the manager.
 {
     # queue-timeout=600: a request that waited for a worker instead of
     # being refused at once would outlast the client's 60 s.
-    my $hf = PATest::Httpd->new(conf => qq{PreforkApp fdhungry "$hello" processes=60 queue-timeout=600\n}
-                                        . qq{<Location /fdhungry>\n    SetHandler prefork-app:fdhungry\n</Location>\n});
+    my $logs = test_dir('pa-fdlogs');
+    my $hf = PATest::Httpd->new(conf => qq{PreforkApp fdhungry "$hello" processes=24 queue-timeout=600\n}
+                                        . qq{<Location /fdhungry>\n    SetHandler prefork-app:fdhungry\n</Location>\n}
+                                        . join('', map { qq{<VirtualHost 192.0.2.$_>\n    ServerName v$_.example\n    ErrorLog "$logs/v$_"\n</VirtualHost>\n} } 1 .. 12));
     system('sh', '-c', 'ulimit -n 40 && exec "$0" -f "$1" -k start',
            PATest::httpd_bin(), $hf->{conf_file});
     ok(wait_for_log(qr/Too many open files: PA00120: app fdhungry: cannot listen on \S+fdhungry\.\d+\.sock/,
