@@ -3165,16 +3165,15 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
     }
     if (conf->max_procs && mins == conf->max_procs) {
         /* No room left above the minimums: a pool can never grow past
-         * its own, and an on-demand one never starts a worker. */
+         * its own, and an on-demand one never starts a worker (but for
+         * the moments another pool's worker is gone). */
         for (i = 0; i < conf->apps->nelts; i++) {
             const pa_app_t *app = APR_ARRAY_IDX(conf->apps, i, pa_app_t *);
 
             if (app->spare || app->min_procs == app->max_procs) {
                 continue;
             }
-            ap_log_error(APLOG_MARK, APLOG_STARTUP | (app->min_procs
-                                                      ? APLOG_WARNING
-                                                      : APLOG_EMERG),
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING,
                          0, s, PALOGNO(00038) "%s:%d: PreforkApp %s "
                          "processes=%d-%d: PreforkAppMaxProcesses %d is "
                          "taken whole by the pools' minimums (%s:%d): it "
@@ -3183,9 +3182,6 @@ int pa_config_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
                          app->max_procs, conf->max_procs,
                          conf->max_procs_file, conf->max_procs_line,
                          app->min_procs, app->min_procs == 1 ? "" : "s");
-            if (!app->min_procs) {
-                return !OK;
-            }
         }
     }
     if (check_slot_fds(conf, s) != OK) {

@@ -132,9 +132,6 @@ my @cases = (
     [ 'minimums past PreforkAppMaxProcesses',
       [ 'PreforkAppMaxProcesses 3', qq{PreforkApp a "$hello" processes=2}, qq{PreforkApp b "$hello" processes=2-5} ],
       qr/PA00005: .*PreforkAppMaxProcesses 3: the pools' minimums add up to 4\b/, 0 ],
-    [ 'PreforkAppMaxProcesses taken whole by the minimums, an on-demand pool',
-      [ 'PreforkAppMaxProcesses 2', qq{PreforkApp a "$hello" processes=2}, qq{PreforkApp b "$hello" processes=0-2} ],
-      qr/PA00038: .*PreforkApp b processes=0-2: PreforkAppMaxProcesses 2 is taken whole by the pools' minimums \(\S+:\d+\): it can never have more than 0 workers/ ],
     [ 'unknown cache name',     [ "$app cache=nosuch" ],     qr/PA00002: .*cache=nosuch: no PreforkAppCache zone of that name/ ],
     [ 'stale-if-error= without cache=', [ "$app stale-if-error=60" ],
       qr/PreforkApp a: stale-if-error=60 without cache=ZONE: it is about stored pages, and the app has none/ ],
@@ -275,7 +272,7 @@ my @cases = (
                                 qr/no PreforkApp named 'vnosuch'/, 4 ],
 );
 
-plan tests => 3 * @cases + 45;
+plan tests => 3 * @cases + 47;
 
 for my $case (@cases) {
     my ($what, $lines, $reason, $bad) = @$case;
@@ -308,9 +305,15 @@ for my $case (@cases) {
     unlike($r{out}, qr/PA0003[67]/, 'slots well within it: nothing said');
 }
 
-# A dynamic pool with a minimum, no room above it: a warning.
+# A dynamic pool, no room above its minimum: a warning.
 {
-    my %r = configtest('PreforkAppMaxProcesses 3', qq{PreforkApp a "$hello" processes=2},
+    my %r = configtest('PreforkAppMaxProcesses 2', qq{PreforkApp a "$hello" processes=2},
+                       qq{PreforkApp b "$hello" processes=0-2});
+    is($r{rc}, 0, 'PreforkAppMaxProcesses taken whole by the minimums, an on-demand pool: accepted')
+        or diag($r{out});
+    like($r{out}, qr/PA00038: .*PreforkApp b processes=0-2: PreforkAppMaxProcesses 2 is taken whole by the pools' minimums \(\S+:\d+\): it can never have more than 0 workers/,
+         '... with a warning (PA00038)');
+    %r = configtest('PreforkAppMaxProcesses 3', qq{PreforkApp a "$hello" processes=2},
                        qq{PreforkApp b "$hello" processes=1-3});
     is($r{rc}, 0, 'PreforkAppMaxProcesses taken whole by the minimums, pools with one: accepted')
         or diag($r{out});
