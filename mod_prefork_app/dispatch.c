@@ -628,6 +628,13 @@ static int spool_body(pa_req_t *q)
             return rc;
         }
     }
+    if (!q->spool_len) {
+        /* All of it was in the prefix (a chunked body of exactly that
+         * size, its end read here): sent whole, its end record with it,
+         * rather than answered before its end was sent. */
+        apr_file_close(q->spool);
+        q->spool = NULL;
+    }
     return OK;
 }
 
