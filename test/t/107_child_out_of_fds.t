@@ -17,13 +17,7 @@ plan tests => 9;
 
 my $echo = app_path('echo');
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF2");
-ServerLimit 1
-StartServers 1
-ThreadLimit 10
-ThreadsPerChild 10
-MaxRequestWorkers 10
-MinSpareThreads 1
-MaxSpareThreads 20
+@{[ one_child(10) ]}
 PreforkApp off "$echo" processes=2 keep-conn=off
 PreforkAppAlias /off off
 EOF2

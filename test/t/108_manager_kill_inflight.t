@@ -20,13 +20,7 @@ plan tests => 11;
 
 my $echo = app_path('echo');
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF2");
-ServerLimit 1
-StartServers 1
-ThreadLimit 16
-ThreadsPerChild 16
-MaxRequestWorkers 16
-MinSpareThreads 1
-MaxSpareThreads 32
+@{[ one_child(16) ]}
 PreforkApp e "$echo" processes=1 reply-buffer=0
 PreforkApp off "$echo" processes=1 keep-conn=off
 PreforkAppAlias /e e

@@ -29,7 +29,7 @@ our @EXPORT_OK = qw(
     status_json app_status app_busy app_queued worker_pids
     ps_table ps_children pid_alive pid_runs send_signal httpd_pid
     base_config configtest free_port gate open_gate close_gate shm_entries
-    test_dir write_file openssl kept_get
+    test_dir write_file openssl kept_get one_child
 );
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
@@ -134,6 +134,14 @@ sub read_all {
     warn "# read_all: the reply did not end within $timeout s\n"
         if $how eq 'timeout' && !$o{quiet};
     return wantarray ? ($data, $how) : $data;
+}
+
+# one_child($threads): event MPM lines for a server of one child, so that
+# a test knows which process serves its requests.
+sub one_child {
+    my $t = shift;
+    return "ServerLimit 1\nStartServers 1\nThreadLimit $t\nThreadsPerChild $t\n"
+         . "MaxRequestWorkers $t\nMinSpareThreads 1\nMaxSpareThreads @{[2 * $t]}\n";
 }
 
 # kept_get($sock, $path): a GET on a client connection kept alive (HTTP/1.1,
