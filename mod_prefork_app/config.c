@@ -37,11 +37,11 @@ APLOG_USE_MODULE(prefork_app);
 #define PA_PROCS_LIMIT    1024
 #define PA_SECONDS_LIMIT  (10 * 365 * 86400)
 #define PA_ZONE_MIN       (64 * 1024)
-/* What valid_name() takes, for the errors. */
 /* Descriptors the manager holds besides its workers', at least (standard
  * ones, its service socket and signals, the generation pipe, a log; each
  * virtual host's own ErrorLog adds one): the check is a lower bound. */
 #define PA_MGR_FDS_OWN    8
+/* What valid_name() takes, for the errors. */
 #define PA_NAME_RULE      "(letters, digits, '_', '-', '.'; at most " \
                           APR_STRINGIFY(PA_NAME_MAX) ")"
 
@@ -3082,7 +3082,7 @@ static int check_app(pa_server_conf_t *conf, apr_pool_t *pconf,
 static int check_slot_fds(const pa_server_conf_t *conf, server_rec *s)
 {
     struct rlimit rl;
-    apr_uint64_t slots = 0, need;
+    apr_uint64_t slots = 0;
     const pa_app_t *largest = NULL;
     int i;
 
@@ -3097,8 +3097,7 @@ static int check_slot_fds(const pa_server_conf_t *conf, server_rec *s)
             largest = app;
         }
     }
-    need = slots + PA_MGR_FDS_OWN;
-    if (largest && need > rl.rlim_max) {
+    if (largest && slots + PA_MGR_FDS_OWN > rl.rlim_max) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
                      PALOGNO(00036) "%s:%d: PreforkApp %s: the pools have %"
                      APR_UINT64_T_FMT " worker slots in all (each app's "
