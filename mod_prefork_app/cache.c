@@ -1714,7 +1714,7 @@ static pa_fill_e fill_pending(request_rec *r, pa_cache_save_t *ctx,
         return PA_FILL_ASK_APP;         /* nobody fetches it */
     }
     if (!*until) {
-        *until = apr_time_now() + apr_time_from_sec(app->cache_lock);
+        *until = pa_now() + apr_time_from_sec(app->cache_lock);
         apr_atomic_inc64(&pa_sb_app(pa_scoreboard, app->index)
                           ->c.cache_lock_waits);
     }
@@ -1733,7 +1733,7 @@ static pa_fill_e fill_pending(request_rec *r, pa_cache_save_t *ctx,
         if (gone && gone(baton)) {
             return PA_FILL_CLIENT_GONE;
         }
-        left = *until - apr_time_now();
+        left = *until - pa_now();
         if (left <= 0) {
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00613)
                           "app %s: waited cache-lock=%d s for another "
@@ -1833,7 +1833,7 @@ int pa_cache_handle(request_rec *r, pa_app_t *app, pa_cache_save_t **lookup,
                           "app %s: client went away while its request waited "
                           "%" APR_TIME_T_FMT " ms for another request's "
                           "fetch of the page (cache-lock); not sent",
-                          app->name, apr_time_as_msec(apr_time_now() - began));
+                          app->name, apr_time_as_msec(pa_now() - began));
             r->connection->aborted = 1;
             return OK;
         }

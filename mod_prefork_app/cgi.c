@@ -17,7 +17,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 
 /* Larger than any header block httpd can build: 100 header lines of up to
@@ -91,22 +90,14 @@ static int pa_cgi_keyed(const char *hdr, size_t len)
     return found == 1;
 }
 
-static long pa_cgi_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Exactly len bytes by the deadline (pa_cgi_now_ms()): the body that
+/* Exactly len bytes by the deadline (pa_now() in ms): the body that
  * follows must stay in the socket for the program, so nothing is read
  * ahead. */
 static int pa_cgi_read(int fd, char *buf, size_t len, long deadline)
 {
     while (len) {
         struct pollfd p;
-        long left = deadline - pa_cgi_now_ms();
+        long left = deadline - (long)apr_time_as_msec(pa_now());
         ssize_t n;
 
         p.fd = fd;
@@ -137,7 +128,7 @@ static int pa_cgi_read(int fd, char *buf, size_t len, long deadline)
 static char *pa_cgi_header(int fd, size_t *len)
 {
     size_t n = 0, digits = 0, i, nuls = 0;
-    long deadline = pa_cgi_now_ms() + PA_CGI_HEADER_WAIT * 1000L;
+    long deadline = (long)apr_time_as_msec(pa_now()) + PA_CGI_HEADER_WAIT * 1000L;
     char c, *buf;
 
     for (;;) {

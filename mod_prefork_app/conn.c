@@ -318,7 +318,7 @@ static void pa_conn_unkeep(pa_conn_kept_t *k)
 static void pa_conn_sweep(int all)
 {
     pa_sb_t *sb = pa_conn_sb;
-    apr_uint32_t now = (apr_uint32_t)apr_time_sec(apr_time_now());
+    apr_uint32_t now = (apr_uint32_t)apr_time_sec(pa_now());
     apr_uint32_t last = pa_swept;
     int i;
     apr_uint32_t j;
@@ -369,7 +369,7 @@ static int pa_conn_wait(int fd, short events, apr_time_t until)
     pfd.fd = fd;
     pfd.events = events;
     for (;;) {
-        apr_interval_time_t left = until - apr_time_now();
+        apr_interval_time_t left = until - pa_now();
 
         if (left <= 0) {
             errno = ETIMEDOUT;
@@ -406,7 +406,7 @@ static int pa_conn_fetch(request_rec *r, const pa_app_t *app,
     pa_conn_io_t io;
     struct cmsghdr *c;
     sa_family_t autobind = AF_UNIX;
-    apr_time_t asked = apr_time_now();
+    apr_time_t asked = pa_now();
     apr_time_t until = asked + PA_CONN_FETCH_MAX;
     int s, conn = -1;
     ssize_t n = -1;
@@ -487,7 +487,7 @@ fail:
                       "%s: the manager did not answer within %" APR_TIME_T_FMT
                       " ms (stopped or overloaded?) when asked for the kept "
                       "connection to worker pid %ld: %s", app->name,
-                      apr_time_as_msec(apr_time_now() - asked),
+                      apr_time_as_msec(pa_now() - asked),
                       (long)claim->pid, pa_conn_outcome(claim));
     }
     else {

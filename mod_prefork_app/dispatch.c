@@ -743,7 +743,7 @@ static int gone_grace(const pa_req_t *q)
 
 static void client_gone(pa_req_t *q)
 {
-    apr_time_t cut = apr_time_now() + PA_GONE_GRACE;
+    apr_time_t cut = pa_now() + PA_GONE_GRACE;
 
     q->r->connection->aborted = 1;
     q->gone = 1;
@@ -888,7 +888,7 @@ static int reading_ahead(const pa_req_t *q)
            && q->r->connection->master && q->passed && !q->gone
            && !q->answered
            && (!q->held_len
-               || apr_time_now() - q->held_since < PA_AHEAD_MAX);
+               || pa_now() - q->held_since < PA_AHEAD_MAX);
 }
 
 /* Reading ahead: whether the worker sends more within PA_AHEAD_PAUSE_MS
@@ -992,7 +992,7 @@ static int hold(pa_req_t *q)
             return 0;
         }
         if (!q->held_len) {
-            q->held_since = apr_time_now();
+            q->held_since = pa_now();
         }
         q->held_len += (apr_size_t)len;
     }
@@ -1537,7 +1537,7 @@ static void stderr_flush(pa_req_t *q)
     /* An app that writes without pause (a warning in a loop, a dump) must
      * not fill the error log: so many lines a second per app, as the
      * manager logs its workers' own stderr (PA00138). */
-    if (!pa_quota_take(&q->sba->stderr_log, PA_STDERR_LINES, apr_time_now(),
+    if (!pa_quota_take(&q->sba->stderr_log, PA_STDERR_LINES, pa_now(),
                        &dropped)) {
         return;
     }
@@ -1634,7 +1634,7 @@ static void on_end(pa_req_t *q, apr_size_t after)
         if (q->parser.protocol_status == PA_FCGI_OVERLOADED) {
             /* Said to every request while it lasts: as PA00304. */
             level = pa_loud(&q->sba->overloaded_log, APLOG_WARNING,
-                            apr_time_now(), "refusals", quiet, sizeof(quiet));
+                            pa_now(), "refusals", quiet, sizeof(quiet));
         }
         ap_log_rerror(APLOG_MARK, level, 0, r, PALOGNO(00403)
                       "%s: worker pid %ld refused the request (FastCGI "
@@ -1758,7 +1758,7 @@ static void process(pa_req_t *q, apr_size_t n)
 
 static int timed_out(pa_req_t *q)
 {
-    return apr_time_now() >= q->deadline
+    return pa_now() >= q->deadline
            || q->claim.slot->retire == PA_RETIRE_TIMEOUT;
 }
 
@@ -1937,10 +1937,10 @@ static apr_status_t wait_worker(pa_req_t *q, short events, short *revents)
 
     pass_gathered(q);
     if (headers_alone(q)) {
-        headers_at = apr_time_now() + PA_HEADERS_WAIT;
+        headers_at = pa_now() + PA_HEADERS_WAIT;
     }
     for (;;) {
-        apr_time_t now = apr_time_now();
+        apr_time_t now = pa_now();
         apr_time_t until = body && q->body_until < q->deadline
                            ? q->body_until : q->deadline;
         apr_interval_time_t left = until - now, slice = left;
@@ -2342,7 +2342,7 @@ static apr_status_t body_part(pa_req_t *q, apr_bucket_brigade *bb, char *buf,
  * waiting), as httpd's blocking read would say. */
 static apr_status_t await_body(pa_req_t *q, apr_time_t *since)
 {
-    apr_time_t now = apr_time_now();
+    apr_time_t now = pa_now();
     short revents;
 
     if (!*since) {
@@ -2549,7 +2549,7 @@ static int closed_after_first(pa_req_t *q)
     if (!q->kept || q->claim.nth != 2 || q->sba->keep_proven) {
         return 0;
     }
-    left = q->claim.slot->last_used + PA_KEEP_PROBE - apr_time_now();
+    left = q->claim.slot->last_used + PA_KEEP_PROBE - pa_now();
     if (left > PA_KEEP_PROBE) {
         left = PA_KEEP_PROBE;           /* the clock went back */
     }
@@ -2566,7 +2566,7 @@ static int closed_after_first(pa_req_t *q)
  * crash-loop backoff's end while there is one, else after queue-timeout. */
 static int unavailable(pa_req_t *q)
 {
-    apr_time_t now = apr_time_now(), until = q->sba->backoff_until;
+    apr_time_t now = pa_now(), until = q->sba->backoff_until;
     int secs = until > now ? (int)apr_time_sec(until - now
                                                + APR_USEC_PER_SEC - 1)
                            : q->app->queue_timeout;
@@ -2640,7 +2640,7 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
                    apr_size_t begin_len)
 {
     request_rec *r = q->r;
-    apr_time_t asked = apr_time_now(), now;
+    apr_time_t asked = pa_now(), now;
     apr_status_t rv;
     char *whole;
     int left;
@@ -2668,7 +2668,7 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
     /* Its releaser sent it (or its start): the worker may be at it, and
      * its reply is read, client or not (the worker stays clean). */
     q->sent = rv == APR_SUCCESS && q->claim.sent > 0;
-    now = apr_time_now();
+    now = pa_now();
     left = rv == APR_ECONNABORTED
            || (rv == APR_SUCCESS && !q->sent && now - asked >= PA_QUEUE_RECHECK)
            ? abandoned(q) : 0;
@@ -2696,7 +2696,7 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
     }
     if (rv != APR_SUCCESS) {
         int busy = APR_STATUS_IS_TIMEUP(rv) || APR_STATUS_IS_EAGAIN(rv);
-        apr_time_t end = apr_time_now();
+        apr_time_t end = pa_now();
         apr_interval_time_t queued = end - asked;
         char quiet[96];
         /* An overload or an outage sends every request here: one line per
@@ -2834,7 +2834,7 @@ static int replayable(pa_req_t *q)
 static void record(pa_req_t *q, int status, int ours)
 {
     request_rec *r = q->r;
-    apr_interval_time_t took = apr_time_now() - q->start;
+    apr_interval_time_t took = pa_now() - q->start;
 
     pa_sb_record(pa_scoreboard, q->app->index, ours ? status : 0, took);
     if (q->claim.pid) {
@@ -3047,7 +3047,7 @@ static int serve(request_rec *r, const char *name, pa_role_e role,
      * nothing) is killed when its client leaves; the app finishes anything
      * else, as it may be acting on it. */
     q->watch = role != PA_ROLE_RESPONDER || safe_method(r);
-    q->start = apr_time_now();
+    q->start = pa_now();
     q->app = pa_find_app(conf, name);
     if (!q->app && role == PA_ROLE_RESPONDER
         && (scripts = pa_find_scripts(conf, name))

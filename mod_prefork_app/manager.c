@@ -193,7 +193,7 @@ static int pa_lock_piddir(apr_pool_t *p, const char *pidfile)
 {
     char *dir = apr_pstrdup(p, pidfile);
     char *slash = strrchr(dir, '/');
-    apr_time_t until = apr_time_now() + PA_PIDLOCK_WAIT;
+    apr_time_t until = pa_now() + PA_PIDLOCK_WAIT;
     int fd;
 
     if (slash) {
@@ -202,7 +202,7 @@ static int pa_lock_piddir(apr_pool_t *p, const char *pidfile)
     fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     while (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0) {
         if ((errno != EWOULDBLOCK && errno != EINTR)
-            || apr_time_now() >= until) {
+            || pa_now() >= until) {
             close(fd);
             return -1;
         }
@@ -333,7 +333,7 @@ static void pa_mgr_write_pidfile(pa_manager_t *m)
                          "none: give each httpd a DefaultRuntimeDir or "
                          "PreforkAppPidFile of its own", m->pidfile, other);
         }
-        m->pidfile_wait = apr_time_now();
+        m->pidfile_wait = pa_now();
         if (lock >= 0) {
             close(lock);
         }
@@ -724,7 +724,7 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
 {
     pa_sb_app_t *a = ma->a;
     pa_slot_t *slot = pa_sb_slot(m->sb, a, w->slot_index);
-    apr_time_t now = apr_time_now();
+    apr_time_t now = pa_now();
     apr_interval_time_t lived = now - w->spawned;
     int asked;
     int clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
@@ -969,7 +969,7 @@ static int pa_mgr_spawn(pa_manager_t *m, pa_mapp_t *ma, int idx)
     w->child_failed = &slot->child_failed;
     rv = pa_worker_spawn(w, ma->envp, m->s, &failed);
     if (rv != APR_SUCCESS) {
-        apr_time_t now = apr_time_now();
+        apr_time_t now = pa_now();
         char quiet[96];
         int level = pa_loud(&ma->spawn_log, APLOG_ERR, now, "failures",
                             quiet, sizeof(quiet));
@@ -1765,7 +1765,7 @@ static void pa_mgr_make_room(pa_manager_t *m, apr_time_t now)
 
 static void pa_mgr_enter_stop(pa_manager_t *m, const char *why)
 {
-    apr_time_t now = apr_time_now();
+    apr_time_t now = pa_now();
     int i;
     apr_uint32_t j;
 
@@ -1995,7 +1995,7 @@ static int pa_mgr_kept_conn(void *baton, apr_uint32_t app, apr_uint32_t slot,
          * claim): someone reading or cutting into other requests' replies;
          * or an httpd child whose ask of a claim it gave up (this manager
          * was stopped or slow) waited in the queue. */
-        apr_time_t now = apr_time_now();
+        apr_time_t now = pa_now();
 
         /* (An asker gone since: an httpd child that gave up and exited
          * while this manager was stopped.) */
@@ -2114,7 +2114,7 @@ static void pa_mgr_loop(pa_manager_t *m)
         if (reap) {
             pa_mgr_reap(m);
         }
-        now = apr_time_now();
+        now = pa_now();
         if (m->mode == PA_MODE_STOP) {
             if (pa_mgr_stop_tick(m, now) == 0) {
                 return;
@@ -2329,11 +2329,11 @@ static void pa_manager_wait_stop(pa_mgr_proc_t *mp)
 {
     apr_interval_time_t wait = mp->retired ? mp->retired->wait
                                : pa_manager_stop_wait(mp->sb->conf);
-    apr_time_t until = apr_time_now() + wait;
+    apr_time_t until = pa_now() + wait;
     int status;
 
     while (waitpid(mp->proc.pid, &status, WNOHANG) == 0) {
-        if (apr_time_now() >= until) {
+        if (pa_now() >= until) {
             ap_log_error(APLOG_MARK, APLOG_ERR, 0, mp->s, PALOGNO(00117)
                          "manager pid %" APR_PID_T_FMT " did not stop; "
                          "killing it", mp->proc.pid);
@@ -2401,7 +2401,7 @@ static int pa_manager_replaceable(pa_mgr_proc_t *mp, int reason,
         return 0;
     }
     /* A manager that dies at once would be restarted in a tight loop. */
-    mp->quick_deaths = apr_time_now() - mp->started < PA_MANAGER_QUICK_LIFE
+    mp->quick_deaths = pa_now() - mp->started < PA_MANAGER_QUICK_LIFE
                        ? mp->quick_deaths + 1 : 0;
     if (mp->quick_deaths >= PA_MANAGER_QUICK_DEATHS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, mp->s, PALOGNO(00124)
@@ -2568,7 +2568,7 @@ static apr_status_t pa_manager_fork(pa_mgr_proc_t *mp)
     mp->proc.pid = pid;
     mp->proc.in = mp->proc.out = mp->proc.err = NULL;
     mp->gone = 0;
-    mp->started = apr_time_now();
+    mp->started = pa_now();
     apr_proc_other_child_register(&mp->proc, pa_manager_maint, mp, NULL,
                                   mp->pconf);
     return APR_SUCCESS;

@@ -254,7 +254,7 @@ static void pa_sb_take_locked(pa_sb_t *sb, pa_sb_app_t *a, int i,
 {
     slot->state = PA_SLOT_BUSY;
     slot->client_pid = client;
-    slot->req_start = apr_time_now();
+    slot->req_start = pa_now();
     slot->requests++;
     apr_atomic_inc64(&a->c.accepted);
     if (a->max_requests
@@ -289,6 +289,14 @@ int pa_sb_pid_alive(pid_t pid)
 int pa_sb_pid_gone(long pid)
 {
     return pid > 0 && pid != (long)getpid() && !pa_sb_pid_alive((pid_t)pid);
+}
+
+apr_time_t pa_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return apr_time_from_sec(ts.tv_sec) + ts.tv_nsec / 1000;
 }
 
 int pa_loud(pa_loud_t *l, int level, apr_time_t now, const char *what,
@@ -598,7 +606,7 @@ const char *pa_sb_refusal(pa_sb_t *sb, int app_index)
     if (a->refused) {
         return "its program was refused (PA00143)";
     }
-    if (a->backoff_until > apr_time_now()) {
+    if (a->backoff_until > pa_now()) {
         return "the app is crash-looping with no worker up (backing off)";
     }
     if (a->queue_limit && a->queue_len >= a->queue_limit) {
@@ -640,7 +648,7 @@ apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
      * hold every httpd thread. */
     w = pa_sb_manager_gone(sb)
         || (live == 0 && (sb->hdr->no_sockdir
-                          || pa_sb_backoff_outlasts(a, apr_time_now(),
+                          || pa_sb_backoff_outlasts(a, pa_now(),
                                                     queue_timeout)))
         || (a->queue_limit && a->queue_len >= a->queue_limit)
         ? NULL : pa_sb_enqueue_locked(sb, a, req, req_len);
@@ -654,9 +662,9 @@ apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
         pa_sb_wake_manager(sb);
     }
 
-    deadline = apr_time_now() + queue_timeout;
+    deadline = pa_now() + queue_timeout;
     for (;;) {
-        apr_time_t left = deadline - apr_time_now();
+        apr_time_t left = deadline - pa_now();
         struct timespec ts;
 
         if (w->state != PA_WAIT_WAITING || left <= 0) {
@@ -769,7 +777,7 @@ void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how,
         pa_sb_unlock(sb, a);
         return;
     }
-    slot->last_used = apr_time_now();
+    slot->last_used = pa_now();
     slot->unread = 0;
     if (how == PA_RELEASE_OK && slot->pid == claim->pid && !claim->unsent) {
         slot->answered++;           /* the app starts: see pa_mgr_exited() */
@@ -888,7 +896,7 @@ void pa_sb_record(pa_sb_t *sb, int app_index, int http_status,
                   apr_interval_time_t duration)
 {
     pa_sb_app_t *a = pa_sb_app(sb, app_index);
-    apr_uint32_t now = (apr_uint32_t)apr_time_sec(apr_time_now());
+    apr_uint32_t now = (apr_uint32_t)apr_time_sec(pa_now());
     pa_stats_second_t *st = &a->stats[now % PA_STATS_SECONDS];
     apr_uint32_t seen = st->second;
     apr_uint64_t us = duration > 0 ? (apr_uint64_t)duration : 0;
@@ -1331,7 +1339,7 @@ apr_status_t pa_sb_create(pa_sb_t **sbp, pa_server_conf_t *conf,
     hdr->magic = PA_SB_MAGIC;
     hdr->napps = napps;
     hdr->generation = (apr_uint32_t)ap_state_query(AP_SQ_CONFIG_GEN);
-    hdr->created = apr_time_now();
+    hdr->created = pa_now();
     if (s) {
         carry = pa_sb_carried(s->process->pool);
     }

@@ -395,6 +395,12 @@ int pa_sb_pid_alive(pid_t pid);
  * process nor any live one. */
 int pa_sb_pid_gone(long pid);
 
+/* Now on the monotonic clock, in microseconds: every interval and
+ * deadline of the module (timeouts, ages, ticks, rate limits; the
+ * scoreboard's times), which a step of the wall clock (NTP, date -s) must
+ * neither stretch nor cut. One clock for all processes of the host. */
+apr_time_t pa_now(void);
+
 /* The level to log a line of kind l at: level, or APLOG_INFO if one went
  * out at its level less than PA_LOUD_EVERY_SEC ago. A line at level gets in
  * tail (size bytes, else "") how many went at info since, as "what". */

@@ -203,7 +203,7 @@ int pa_scripts_take(request_rec *r, const pa_scripts_t *sc, pa_app_t **app)
         /* Said for every such request: as PA00304. */
         char quiet[96];
         int level = pa_loud(&spare_record(pa_scoreboard, sc, 0)->full_log,
-                            APLOG_ERR, apr_time_now(), "refusals", quiet,
+                            APLOG_ERR, pa_now(), "refusals", quiet,
                             sizeof(quiet));
 
         ap_log_rerror(APLOG_MARK, level, 0, r, PALOGNO(00340)

@@ -200,13 +200,20 @@ typedef struct {
 } st_line_t;
 
 typedef struct {
-    apr_time_t now;
+    apr_time_t now;                 /* pa_now(), as the scoreboard's times */
+    apr_time_t wall;                /* the time of day, for the reader */
     const pa_sb_header_t *hdr;      /* NULL: no app configured */
     apr_array_header_t *apps;       /* st_app_t */
     apr_array_header_t *lines;      /* st_line_t: those with a pool shown */
     apr_array_header_t *zones;      /* pa_status_zone_t */
     int max_procs;                  /* PreforkAppMaxProcesses, 0 = none */
 } st_snapshot_t;
+
+/* The time of day of t, a time of the scoreboard (pa_now()). */
+static apr_time_t st_wall(const st_snapshot_t *snap, apr_time_t t)
+{
+    return snap->wall - (snap->now - t);
+}
 
 /* ---- cache zones ----------------------------------------------------------- */
 
@@ -471,7 +478,8 @@ static void st_snapshot(st_snapshot_t *snap, request_rec *r,
     const pa_server_conf_t *conf = st_conf(r);
     int napps = 0, i;
 
-    snap->now = apr_time_now();
+    snap->now = pa_now();
+    snap->wall = apr_time_now();
     snap->hdr = sb ? sb->hdr : NULL;
     if (sb) {
         napps = conf->apps->nelts;
@@ -812,7 +820,7 @@ static void st_json(request_rec *r, const st_snapshot_t *snap)
 {
     int i;
 
-    ap_rprintf(r, "{\"version\":1,\"time\":%.6f,", st_seconds(snap->now));
+    ap_rprintf(r, "{\"version\":1,\"time\":%.6f,", st_seconds(snap->wall));
     if (snap->hdr) {
         ap_rprintf(r, "\"manager\":{\"pid\":%ld,\"running\":%s,"
                    "\"generation\":%u,"
@@ -821,7 +829,7 @@ static void st_json(request_rec *r, const st_snapshot_t *snap)
                    (long)snap->hdr->manager_pid,
                    st_manager_up(snap) ? "true" : "false",
                    snap->hdr->generation,
-                   st_seconds(snap->hdr->created),
+                   st_seconds(st_wall(snap, snap->hdr->created)),
                    st_seconds(snap->now - snap->hdr->created),
                    snap->max_procs ? apr_itoa(r->pool, snap->max_procs)
                                    : "null");
@@ -1119,7 +1127,7 @@ static void st_metrics(request_rec *r, const st_snapshot_t *snap)
         st_prom_family(r, "prefork_app_manager_start_time_seconds", "gauge",
                        "Start of the current generation, Unix time.");
         ap_rprintf(r, "prefork_app_manager_start_time_seconds %.3f\n",
-                   st_seconds(snap->hdr->created));
+                   st_seconds(st_wall(snap, snap->hdr->created)));
         st_prom_family(r, "prefork_app_manager_generation", "gauge",
                        "Configuration generation (bumped by every restart).");
         ap_rprintf(r, "prefork_app_manager_generation %u\n",
@@ -1422,7 +1430,7 @@ static void st_html(request_rec *r, const st_snapshot_t *snap,
              "</style>\n</head><body>\n", r);
     ap_rprintf(r, "<h1>Application status for %s</h1>\n<dl>\n", host);
     ap_rprintf(r, "<dt>Current time: %s</dt>\n",
-               ap_ht_time(r->pool, snap->now, "%Y-%m-%d %H:%M:%S %Z", 0));
+               ap_ht_time(r->pool, snap->wall, "%Y-%m-%d %H:%M:%S %Z", 0));
     if (snap->hdr) {
         ap_rprintf(r, "<dt>Process manager: pid %ld%s, generation %u, "
                    "up %s%s</dt>\n", (long)snap->hdr->manager_pid,

@@ -546,7 +546,7 @@ apr_status_t pa_worker_spawn(pa_worker_t *w, const char **envp, server_rec *s,
     w->errlen = 0;
     w->out_second = 0;
     w->out_lines = w->out_dropped = 0;
-    w->spawned = apr_time_now();
+    w->spawned = pa_now();
     w->term_at = 0;
     w->killed = 0;
     w->respawn_busy = 0;
@@ -564,7 +564,7 @@ void pa_worker_signal(pa_worker_t *w, int sig)
         pa_worker_kill_group(w);        /* its children too */
     }
     else if (!w->term_at) {
-        w->term_at = apr_time_now();
+        w->term_at = pa_now();
     }
     /* Also one just forked, which may not lead its group yet. */
     kill(w->pid, sig);
@@ -623,7 +623,7 @@ void pa_worker_read_output(pa_worker_t *w, server_rec *s, int final)
     int reads = 0, max = final ? 4 * PA_OUTPUT_READS : PA_OUTPUT_READS;
 
     s = pa_app_log_server(w->app, s);
-    pa_worker_output_second(w, s, apr_time_now(), 0);
+    pa_worker_output_second(w, s, pa_now(), 0);
     for (;;) {
         ssize_t n;
         char *nl;
@@ -667,7 +667,7 @@ void pa_worker_read_output(pa_worker_t *w, server_rec *s, int final)
             w->errlen = 0;
             close(w->err_fd);
             w->err_fd = -1;
-            pa_worker_output_second(w, s, apr_time_now(), 1);
+            pa_worker_output_second(w, s, pa_now(), 1);
         }
         return;
     }

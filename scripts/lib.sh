@@ -15,11 +15,11 @@ PA_DEMO_DEPS=(apache2-bin apache2-dev libapr1-dev libaprutil1-dev libfcgi-dev
 # prometheus's starts its own), the peers they compare with, acl for
 # setfacl in test/root, promtool (t/31_status_formats.t checks ?metrics),
 # openssl (t/72 and t/106 make their certificates), IO::Socket::SSL
-# (t/106 talks TLS itself).
+# (t/106 talks TLS itself), libfaketime (t/110 steps the wall clock).
 PA_DEPS=("${PA_DEMO_DEPS[@]}" apache2 libcmocka-dev libfcgi-bin
          libapache2-mod-perl2 libapache2-mod-fcgid php-cgi libfcgi-perl
          valgrind wrk spawn-fcgi acl prometheus openssl
-         libio-socket-ssl-perl)
+         libio-socket-ssl-perl libfaketime)
 
 # The unprivileged user the Apache::Test suite runs as when we are root
 # (Apache::Test refuses to run as root).

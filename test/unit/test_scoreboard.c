@@ -903,7 +903,7 @@ static void test_recycling_waits_out_backoff(void **state)
     pa_claim_t c;
 
     f->a->stretch = 0;                      /* php-cgi: leaves at its limit */
-    f->a->backoff_until = apr_time_now() + apr_time_from_sec(60);
+    f->a->backoff_until = pa_now() + apr_time_from_sec(60);
     worker_up(f, 0, 1000);
     claim_release(f, 3, PA_RELEASE_OK);
     assert_int_equal(slot->state, PA_SLOT_STOPPING);
@@ -914,7 +914,7 @@ static void test_recycling_waits_out_backoff(void **state)
     claim_release(f, 2, PA_RELEASE_OK);
     assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL, NULL, 0), APR_SUCCESS);
     assert_int_equal(slot->retire, PA_RETIRE_MAX_REQUESTS);
-    f->a->backoff_until = apr_time_now() + apr_time_from_sec(60);
+    f->a->backoff_until = pa_now() + apr_time_from_sec(60);
     pa_sb_release(f->sb, &c, PA_RELEASE_OK, NULL, NULL);
     assert_int_equal(slot->state, PA_SLOT_IDLE);
     assert_int_equal(slot->retire, PA_RETIRE_NONE);
@@ -1000,7 +1000,7 @@ static void test_no_worker_coming_fails_fast(void **state)
     fixture_t *f = *state;
     pa_claim_t c;
 
-    f->a->backoff_until = apr_time_now() + apr_time_from_sec(30);
+    f->a->backoff_until = pa_now() + apr_time_from_sec(30);
     assert_int_equal(pa_sb_claim(f->sb, 0, "r", apr_time_from_sec(30), &c, NULL, NULL, NULL, 0),
                      APR_EAGAIN);
     assert_int_equal(f->a->queue_len, 0);
@@ -1259,7 +1259,7 @@ static pa_stats_second_t *stale_bucket(fixture_t *f, apr_uint32_t *now)
 {
     pa_stats_second_t *st;
 
-    *now = (apr_uint32_t)apr_time_sec(apr_time_now());
+    *now = (apr_uint32_t)apr_time_sec(pa_now());
     st = &f->a->stats[*now % PA_STATS_SECONDS];
     st->second = *now - PA_STATS_SECONDS;
     st->count = 1000;
@@ -1386,7 +1386,7 @@ static void test_conn_kept_shared(void **state)
     claim.slot_index = 0;
     claim.pid = 4242;
 
-    fd = pa_conn_get(&r, &f->app, &claim, 1, apr_time_now()
+    fd = pa_conn_get(&r, &f->app, &claim, 1, pa_now()
                      + apr_time_from_sec(10), &kept);
     assert_true(fd >= 0);
     assert_int_equal(kept, 1);
@@ -1399,7 +1399,7 @@ static void test_conn_kept_shared(void **state)
      * manager is gone now). */
     assert_int_equal(pa_conn_done(&f->app, &claim, fd), 1);
     stop_service(svc);
-    again = pa_conn_get(&r, &f->app, &claim, 1, apr_time_now()
+    again = pa_conn_get(&r, &f->app, &claim, 1, pa_now()
                         + apr_time_from_sec(10), &kept);
     assert_int_equal(again, fd);
     assert_int_equal(kept, 1);
@@ -1409,7 +1409,7 @@ static void test_conn_kept_shared(void **state)
      * closes it when done; nothing else closed it under it. */
     claim.seq++;
     logged = 0;
-    assert_int_equal(pa_conn_get(&r, &f->app, &claim, 1, apr_time_now()
+    assert_int_equal(pa_conn_get(&r, &f->app, &claim, 1, pa_now()
                                  + apr_time_from_sec(10), &kept), -1);
     assert_int_equal(fcntl(fd, F_GETFD), FD_CLOEXEC);      /* still open */
     assert_int_equal(write(fd, "pong", 4), 4);
@@ -1422,7 +1422,7 @@ static void test_conn_kept_shared(void **state)
     svc = start_service(f, -1, 4343);
     claim.pid = 4242;
     logged = 0;
-    assert_int_equal(pa_conn_get(&r, &f->app, &claim, 1, apr_time_now()
+    assert_int_equal(pa_conn_get(&r, &f->app, &claim, 1, pa_now()
                                  + apr_time_from_sec(10), &kept), -1);
     assert_int_equal(kept, 0);
     assert_int_equal(logged, 1);
@@ -1466,7 +1466,7 @@ static void test_conn_service_ignores_garbage(void **state)
     pa_conn_child_init(f->pool, f->sb);
     memset(&claim, 0, sizeof(claim));
     claim.pid = 77;
-    fd = pa_conn_get(&r, &f->app, &claim, 1, apr_time_now()
+    fd = pa_conn_get(&r, &f->app, &claim, 1, pa_now()
                      + apr_time_from_sec(10), &kept);
     assert_true(fd >= 0);
     assert_int_equal(kept, 1);
@@ -1503,7 +1503,7 @@ static void test_conn_manager_stalled(void **state)
         pa_conn_child_init(f->pool, f->sb);
         memset(&claim, 0, sizeof(claim));
         claim.pid = 4242;
-        rc = pa_conn_get(&r, &f->app, &claim, 1, apr_time_now()
+        rc = pa_conn_get(&r, &f->app, &claim, 1, pa_now()
                          + apr_time_from_msec(200), &kept);
         if (rc != PA_CONN_UNAVAILABLE) {
             _exit(1);
@@ -1520,7 +1520,7 @@ static void test_conn_manager_stalled(void **state)
         if (errno != EAGAIN) {
             _exit(2);
         }
-        rc = pa_conn_get(&r, &f->app, &claim, 1, apr_time_now()
+        rc = pa_conn_get(&r, &f->app, &claim, 1, pa_now()
                          + apr_time_from_msec(200), &kept);
         _exit(rc == PA_CONN_UNAVAILABLE ? 0 : 3);
     }
@@ -1616,7 +1616,7 @@ static void test_fill_wait(void **state)
     assert_int_equal(pipe(fds), 0);
     kid = fork();
     if (kid == 0) {
-        apr_time_t start = apr_time_now();
+        apr_time_t start = pa_now();
         char c = 1;
 
         if (write(fds[1], &c, 1) != 1) {
@@ -1625,7 +1625,7 @@ static void test_fill_wait(void **state)
         pa_sb_fill_wait(f->sb, 0, 3, seen, apr_time_from_sec(30));
         /* Woken by the fetch's end, not out of time. */
         _exit(pa_sb_fills(f->sb, 0, 3) == seen + 1
-              && apr_time_now() - start < apr_time_from_sec(30) ? 0 : 1);
+              && pa_now() - start < apr_time_from_sec(30) ? 0 : 1);
     }
     assert_int_equal(read(fds[0], &up, 1), 1);
     usleep(50000);
@@ -1640,12 +1640,12 @@ static void test_fill_wait(void **state)
     assert_int_equal(pa_sb_fills(f->sb, 0, 3), seen + 1);
 
     /* A count already moved: no sleep; nothing ends: back after most. */
-    t = apr_time_now();
+    t = pa_now();
     pa_sb_fill_wait(f->sb, 0, 3, seen, apr_time_from_sec(30));
-    assert_true(apr_time_now() - t < apr_time_from_sec(30));
-    t = apr_time_now();
+    assert_true(pa_now() - t < apr_time_from_sec(30));
+    t = pa_now();
     pa_sb_fill_wait(f->sb, 0, 3, seen + 1, apr_time_from_msec(20));
-    assert_true(apr_time_now() - t >= apr_time_from_msec(20));
+    assert_true(pa_now() - t >= apr_time_from_msec(20));
     close(fds[0]);
     close(fds[1]);
 }
