@@ -481,12 +481,17 @@ static const char *query_kept(apr_pool_t *p, const pa_app_t *app,
     for (pair = apr_strtok(copy, "&", &state); pair;
          pair = apr_strtok(NULL, "&", &state)) {
         char *name = apr_pstrmemdup(p, pair, strcspn(pair, "="));
-        int i;
+        int i = app->cache_ignore->nelts;
 
-        for (i = 0; i < app->cache_ignore->nelts; i++) {
-            if (apr_fnmatch(APR_ARRAY_IDX(app->cache_ignore, i, const char *),
-                            name, 0) == APR_SUCCESS) {
-                break;
+        /* Rack, CGI.pm, Plack split on ';' too: in utm_x=1;id=2 they see
+         * id, which the key must keep ("parameter cloaking"). */
+        if (!strchr(pair, ';')) {
+            for (i = 0; i < app->cache_ignore->nelts; i++) {
+                if (apr_fnmatch(APR_ARRAY_IDX(app->cache_ignore, i,
+                                              const char *),
+                                name, 0) == APR_SUCCESS) {
+                    break;
+                }
             }
         }
         if (i == app->cache_ignore->nelts) {
@@ -535,6 +540,10 @@ static const char *key_rewritten(apr_pool_t *p, const pa_app_t *app,
  * client's to choose: the virtual host that serves the request (where its
  * section is defined) and the local port are part of the key, so that one
  * host's pages never answer for another's, whose access rules may differ.
+ * The app gets that header as sent (HTTP_HOST) and may write its links
+ * from it: the key has it as sent too, besides httpd's form of it (lower
+ * case, no trailing dot, a port), so that the page made for "a.test." or
+ * "a.test:80" is not a.test's for every client.
  * After an internal redirect (a per-directory RewriteRule to a front
  * controller) or in a subrequest, the app is also told the client's own
  * request (REQUEST_URI), by which it tells its pages apart: the key has
@@ -549,13 +558,15 @@ static const char *cache_key(request_rec *r, pa_app_t *app)
     while (first->prev || first->main) {
         first = first->prev ? first->prev : first->main;
     }
-    return apr_psprintf(r->pool, "%s %s:%d :%u %s://%s:%u%s%s%s%s%s%s%s",
+    return apr_psprintf(r->pool, "%s %s:%d :%u %s://%s:%u%s%s%s%s%s%s%s%s",
                         app->name,
                         s->defn_name ? s->defn_name : "-", s->defn_line_number,
                         (unsigned)r->connection->local_addr->port,
                         ap_http_scheme(r),
                         r->hostname ? r->hostname : s->server_hostname,
                         (unsigned)ap_get_server_port(r),
+                        key_part(r->pool,
+                                 apr_table_get(r->headers_in, "Host")),
                         target_kept(r->pool, app, r->unparsed_uri),
                         key_rewritten(r->pool, app, r),
                         key_part(r->pool, r->filename),

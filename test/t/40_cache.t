@@ -341,7 +341,7 @@ print $slowreq "GET $young HTTP/1.0\r\n";
 select(undef, undef, undef, 1.2);
 GET($young, 'Cache-Control' => 'no-cache');     # stored anew
 select(undef, undef, undef, 1.2);
-print $slowreq "Host: localhost\r\n\r\n";
+print $slowreq "Host: " . Apache::TestRequest::hostport() . "\r\n\r\n";
 my $yr = do { local $/; <$slowreq> } // '';
 close $slowreq;
 my ($ystate) = $yr =~ /^X-Prefork-App-Cache: (\w+)/mi;

@@ -1,7 +1,8 @@
 # The response cache and virtual hosts: the Host header (and, under
 # UseCanonicalName Off, its port) is the client's to choose, so a page one
 # host stored must not answer a request that another host serves, even when
-# it names the first host: their access rules may differ.
+# it names the first host: their access rules may differ. Nor does one
+# made for a Host written otherwise (a trailing dot) answer for the host.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -10,7 +11,7 @@ use IO::Socket::INET ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 6;
+plan tests => 13;
 
 my $echo = app_path('echo');
 my $port2 = PATest::free_port();
@@ -51,4 +52,19 @@ my ($s3) = get_via($h->port, "admin.example:$port2", $path);
 isnt($s3, 'HIT', 'the main server, asked with the same Host, does not get that page');
 my ($s4, $b4) = get_via($h->port, "admin.example:$port2", $path);
 is($s4, 'HIT', 'it has a page of its own');
+# The key has httpd's form of the host (lower case, no trailing dot) and
+# its port, and the Host header as sent, which the app gets: the page an
+# app made for "admin.example." (its links written from HTTP_HOST) must
+# not be stored as admin.example's, nor served for it.
+my $hpath = '/v?header=Cache-Control:%20max-age%3D60&x=host';
+my ($sk, $bk) = get_via($port2, "admin.example:$port2", $hpath);
+is($sk, 'MISS', 'a page asked as browsers name the host: a miss, then stored');
+for my $odd ("admin.example.:$port2", "Admin.Example:$port2") {
+    my ($so, $bo) = get_via($port2, $odd, $hpath);
+    is($so, 'MISS', "Host: $odd: not that page");
+    like($bo, qr/^HTTP_HOST=\Q$odd\E$/m, '... one made for that Host');
+}
+my ($sh, $bh) = get_via($port2, "admin.example:$port2", $hpath);
+is($sh, 'HIT', 'asked as browsers name the host again: a hit');
+like($bh, qr/^HTTP_HOST=admin\.example:$port2$/m, '... the page made for that Host');
 ok($h->stop, 'stopped');

@@ -11,7 +11,7 @@ use HTTP::Tiny ();
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 25;
+plan tests => 28;
 
 my $echo = app_path('echo');
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
@@ -49,6 +49,14 @@ is(state_of("/g/a?id=1&$cc&x-12=a"), 'MISS', 'x-12 is not x-?: another page');
 is(state_of("/g/a?id=1&$cc&utm=a"), 'MISS', 'utm is not utm_*: another page');
 is(state_of("/g/a?id=2&$cc&utm_source=mail"), 'MISS', 'another id: another page');
 is(state_of("/g/a?$cc&id=1"), 'MISS', 'the others in another order: another page');
+
+# Rack, CGI.pm and Plack split the query on ';' as well: in
+# utm_source=x;id=666 they read id=666, which must not leave the key
+# (parameter cloaking: that page would be stored as id=1's).
+my ($sc, $rc) = got("/g/a?id=1&$cc&utm_source=x;id=666");
+is($sc, 'MISS', "an ignored name with ';' in its pair: another page");
+is(query_of($rc), "id=1&$cc&utm_source=x;id=666", '... the app got that query');
+isnt(state_of("/g/a?id=1&$cc&utm_source=y;id=666"), 'HIT', "... not the page of another such pair");
 
 # All of the query ignored: the page without a query.
 is(state_of('/g/b?utm_source=a'), '-', 'a page that cannot be stored (no max-age), ignored query');
