@@ -403,12 +403,14 @@ static void release(pa_req_t *q, pa_release_e how)
          * table for the next request on this worker. */
         q->fd = -1;
     }
-    close_fd(q);
+    /* Released, then closed: a worker still writing dies of SIGPIPE at
+     * the close, which the manager must find marked (not a crash). */
     if (q->claimed) {
         q->claimed = 0;
         pa_sb_release(pa_scoreboard, &q->claim, how,
                       q->fwd_fd >= 0 ? forward : NULL, q);
     }
+    close_fd(q);
 }
 
 /* The request is at its claim, or done: no longer arriving. */
@@ -433,12 +435,12 @@ static apr_status_t release_cleanup(void *data)
 {
     pa_req_t *q = data;
 
-    close_fd(q);
     if (q->claimed) {
         q->claimed = 0;
         pa_sb_release(pa_scoreboard, &q->claim, PA_RELEASE_ABANDONED, NULL,
                       NULL);
     }
+    close_fd(q);
     return APR_SUCCESS;
 }
 
@@ -1154,6 +1156,21 @@ static void drain(pa_req_t *q)
 
 /* ---- the reply ------------------------------------------------------------ */
 
+/* "; request GET /path": the client's request line without its query
+ * (which may hold a token) nor version, for the lines about one request's
+ * failure, so that the admin finds it in the access log. */
+static const char *req_named(const request_rec *r)
+{
+    const char *line = r->the_request ? r->the_request : r->method;
+    apr_size_t m = strcspn(line, " ");
+    apr_size_t n = line[m] ? m + 1 + strcspn(line + m + 1, "? ") : m;
+
+    return apr_pstrcat(r->pool, "; request ",
+                       ap_escape_logitem(r->pool,
+                                         apr_pstrmemdup(r->pool, line, n)),
+                       NULL);
+}
+
 /* What broken() found wrong: the FastCGI records, the CGI header block,
  * or an SCGI reply's end. */
 enum { PA_BAD_HEADERS = 0, PA_BAD_FCGI, PA_BAD_SCGI };
@@ -1162,12 +1179,12 @@ static void broken(pa_req_t *q, int kind, const char *what)
 {
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r,
                   kind == PA_BAD_FCGI ? PALOGNO(00401) "%s: bad FastCGI reply "
-                                        "from worker pid %ld: %s"
+                                        "from worker pid %ld: %s%s"
                   : kind == PA_BAD_SCGI ? PALOGNO(00405) "%s: bad SCGI reply "
-                                          "from worker pid %ld: %s"
+                                          "from worker pid %ld: %s%s"
                   : PALOGNO(00402) "%s: bad CGI headers from worker pid %ld: "
-                    "%s",
-                  q->app->name, (long)q->claim.pid, what);
+                    "%s%s",
+                  q->app->name, (long)q->claim.pid, what, req_named(q->r));
     q->fail = PA_FAIL_BROKEN;
 }
 
@@ -1504,8 +1521,8 @@ static void on_stdout(pa_req_t *q, const char *data, apr_size_t len)
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, PALOGNO(00407)
                           "%s: worker pid %ld sent more body than its "
                           "Content-Length (%" APR_OFF_T_FMT "); the rest is "
-                          "dropped", q->app->name, (long)q->claim.pid,
-                          q->reply_cl);
+                          "dropped%s", q->app->name, (long)q->claim.pid,
+                          q->reply_cl, req_named(q->r));
             q->overlong = 1;
         }
         len = over >= (apr_off_t)len ? 0 : len - (apr_size_t)over;
@@ -1618,8 +1635,8 @@ static void on_end(pa_req_t *q, apr_size_t after)
          * begin with them: the worker's stream is not to be trusted. */
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00406)
                       "%s: worker pid %ld sent %" APR_SIZE_T_FMT " bytes after "
-                      "FCGI_END_REQUEST; it is replaced", q->app->name,
-                      (long)q->claim.pid, after);
+                      "FCGI_END_REQUEST; it is replaced%s", q->app->name,
+                      (long)q->claim.pid, after, req_named(r));
     }
     if (q->kept && q->claim.nth >= 2 && !after && !q->sba->keep_proven) {
         apr_atomic_set32(&q->sba->keep_proven, 1);
@@ -1638,15 +1655,16 @@ static void on_end(pa_req_t *q, apr_size_t after)
         }
         ap_log_rerror(APLOG_MARK, level, 0, r, PALOGNO(00403)
                       "%s: worker pid %ld refused the request (FastCGI "
-                      "protocol status %d)%s", q->app->name,
-                      (long)q->claim.pid, q->parser.protocol_status, quiet);
+                      "protocol status %d)%s%s", q->app->name,
+                      (long)q->claim.pid, q->parser.protocol_status,
+                      req_named(r), quiet);
     }
     if (!q->headers_done) {
         if (q->parser.protocol_status == PA_FCGI_REQUEST_COMPLETE) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00404)
                           "%s: worker pid %ld ended the request without a "
-                          "complete header block", q->app->name,
-                          (long)q->claim.pid);
+                          "complete header block%s", q->app->name,
+                          (long)q->claim.pid, req_named(r));
         }
         /* A clean end of request: the worker itself is fine. An app that
          * says it is overloaded asks to be tried again later. */
@@ -1789,11 +1807,11 @@ static void timeout(pa_req_t *q)
         char doing[PA_DOING_SUFFIX_MAX];
 
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, PALOGNO(00311)
-                      "%s: worker pid %ld exceeded request-timeout (%ds)%s",
+                      "%s: worker pid %ld exceeded request-timeout (%ds)%s%s",
                       q->app->name, (long)q->claim.pid,
                       q->app->request_timeout,
                       pa_sb_doing_suffix(q->claim.slot, q->claim.start, doing,
-                                         sizeof(doing)));
+                                         sizeof(doing)), req_named(q->r));
     }
     q->fail = PA_FAIL_TIMEOUT;
 }
@@ -3230,15 +3248,16 @@ static int serve(request_rec *r, const char *name, pa_role_e role,
         if (ran_without_output(q)) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00331)
                           "%s: no output from CGI program pid %ld: it "
-                          "ended without any, or could not be executed",
-                          q->app->name, (long)q->claim.pid);
+                          "ended without any, or could not be executed%s",
+                          q->app->name, (long)q->claim.pid, req_named(r));
         }
         else {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00309)
-                          "%s: worker pid %ld went away before answering%s",
+                          "%s: worker pid %ld went away before answering%s%s",
                           q->app->name, (long)q->claim.pid,
                           tries ? " (twice)"
-                                : "; the request cannot be replayed");
+                                : "; the request cannot be replayed",
+                          req_named(r));
         }
         release(q, gone(q));
         rc = HTTP_BAD_GATEWAY;

@@ -5,6 +5,7 @@
 #include "apr_lib.h"
 #include "apr_strings.h"
 
+#include <stdarg.h>
 #include <string.h>
 
 enum {
@@ -171,9 +172,13 @@ void pa_fcgi_parser_init(pa_fcgi_parser_t *ps, apr_uint16_t request_id)
 }
 
 static pa_fcgi_event_e parse_error(pa_fcgi_parser_t *ps, const char *fmt,
-                                   int a, int b)
+                                   ...)
 {
-    apr_snprintf(ps->errbuf, sizeof(ps->errbuf), fmt, a, b);
+    va_list ap;
+
+    va_start(ap, fmt);
+    apr_vsnprintf(ps->errbuf, sizeof(ps->errbuf), fmt, ap);
+    va_end(ap);
     ps->error = ps->errbuf;
     ps->state = ST_ERROR;
     return PA_FCGI_EV_ERROR;
@@ -186,6 +191,19 @@ static pa_fcgi_event_e start_record(pa_fcgi_parser_t *ps)
     int id = (h[2] << 8) | h[3];
 
     if (h[0] != PA_FCGI_VERSION) {
+        int i;
+
+        for (i = 0; !ps->ours && i < PA_FCGI_HEADER_LEN
+                    && h[i] >= 0x20 && h[i] < 0x7f && h[i] != '"'; i++) {
+        }
+        if (i == PA_FCGI_HEADER_LEN) {
+            /* "HTTP/1.1", "Content-", "Status: ": a program that speaks
+             * CGI or HTTP, which the bare version number hid. */
+            return parse_error(ps, "bad record version %d: the reply is "
+                               "text (\"%.8s\"), not FastCGI: a CGI script "
+                               "(protocol=cgi)? an HTTP server?", h[0],
+                               (const char *)h);
+        }
         return parse_error(ps, "bad record version %d (expected %d)",
                            h[0], PA_FCGI_VERSION);
     }

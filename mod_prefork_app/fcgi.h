@@ -104,7 +104,7 @@ typedef struct pa_fcgi_parser_t {
                                  * app that answers every request with 1:
                                  * taken as ours */
     int adopted;                /* that happened */
-    char errbuf[96];
+    char errbuf[128];
 } pa_fcgi_parser_t;
 
 void pa_fcgi_parser_init(pa_fcgi_parser_t *ps, apr_uint16_t request_id);

@@ -483,6 +483,7 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
 {
     int i, nfds = 4, keep = 0, ngroups, rv, failed = 0;
     const gid_t *groups;
+    pa_worker_out_t *out;
     sigset_t pending;
     struct stat st;
     apr_uint32_t j;
@@ -515,8 +516,10 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
             ma->reload_mtime = pa_mgr_reload_mtime(ma->app);
         }
         pa_worker_groups(m->pool, ma->app, &groups, &ngroups);
+        out = apr_pcalloc(m->pool, sizeof(*out));
         for (j = 0; j < ma->nslots; j++) {
             ma->w[j].app = ma->app;
+            ma->w[j].out = out;
             ma->w[j].groups = groups;
             ma->w[j].ngroups = ngroups;
             ma->w[j].slot_index = j;
@@ -756,6 +759,14 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
      * CGI launcher that cannot exec is retired by its one request (the
      * claimant's release can come before the manager sees the exit). */
     asked = w->term_at != 0 && !failed;
+    /* Killed by its own write to the connection its claimant closed, once
+     * it gave up on the request (a reply too big or malformed, a client
+     * gone): the claimant's doing, not a crash (pa_sb_release() marks the
+     * slot before the close). */
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE
+        && slot->state == PA_SLOT_STOPPING && retire != PA_RETIRE_NONE) {
+        asked = 1;
+    }
     if (served_cgi && WIFEXITED(status)) {
         clean = 1;
     }
@@ -823,12 +834,26 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
     /* One backoff step per round of spawns, however many workers of the
      * round die. */
     if (quick && now >= a->backoff_until) {
+        /* How this one ended: its own line falls to info meanwhile. */
+        char why[160];
+
+        if (WIFSIGNALED(status)) {
+            apr_snprintf(why, sizeof(why), "workers exit right after they "
+                         "start (pid %" APR_PID_T_FMT " killed by signal %d, "
+                         "%s)", w->pid, WTERMSIG(status),
+                         strsignal(WTERMSIG(status)));
+        }
+        else {
+            apr_snprintf(why, sizeof(why), "workers exit right after they "
+                         "start (pid %" APR_PID_T_FMT " exited with status "
+                         "%d)", w->pid, WEXITSTATUS(status));
+        }
         /* start-delay is the least time between spawns, even above it;
          * a second with start-delay=0. */
         pa_mgr_back_off(m, ma, now,
                         apr_time_from_sec(ma->app->start_delay > 0
                                           ? ma->app->start_delay : 1),
-                        "workers exit right after they start");
+                        why);
     }
 
     /* A crash loop is reported once, above, not once per crash; crashes

@@ -544,8 +544,6 @@ apr_status_t pa_worker_spawn(pa_worker_t *w, const char **envp, server_rec *s,
     w->pid = pid;
     w->err_fd = fds[0];
     w->errlen = 0;
-    w->out_second = 0;
-    w->out_lines = w->out_dropped = 0;
     w->spawned = pa_now();
     w->term_at = 0;
     w->killed = 0;
@@ -588,11 +586,11 @@ static void pa_worker_log_line(pa_worker_t *w, server_rec *s, const char *line,
     if (len == 0) {
         return;
     }
-    if (w->out_lines >= PA_OUTPUT_LINES) {
-        w->out_dropped++;
+    if (w->out->lines >= PA_OUTPUT_LINES) {
+        w->out->dropped++;
         return;
     }
-    w->out_lines++;
+    w->out->lines++;
     ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PALOGNO(00121)
                  "app %s pid %" APR_PID_T_FMT ": %s", w->app->name,
                  w->pid, pa_log_text(text, line, len));
@@ -604,17 +602,22 @@ static void pa_worker_log_line(pa_worker_t *w, server_rec *s, const char *line,
 static void pa_worker_output_second(pa_worker_t *w, server_rec *s,
                                     apr_time_t now, int over)
 {
-    if (!over && now - w->out_second < apr_time_from_sec(1)) {
+    pa_worker_out_t *o = w->out;
+
+    if (!over && now - o->second < apr_time_from_sec(1)) {
         return;
     }
-    if (w->out_dropped) {
+    if (o->dropped) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, PALOGNO(00138)
-                     "app %s pid %" APR_PID_T_FMT ": %u lines of its output "
-                     "not logged (more than %d a second)", w->app->name,
-                     w->pid, w->out_dropped, PA_OUTPUT_LINES);
+                     "app %s: %u lines of its workers' output not logged "
+                     "(more than %d a second)", w->app->name, o->dropped,
+                     PA_OUTPUT_LINES);
+        o->dropped = 0;
     }
-    w->out_second = now;
-    w->out_lines = w->out_dropped = 0;
+    if (now - o->second >= apr_time_from_sec(1)) {
+        o->second = now;
+        o->lines = 0;
+    }
 }
 
 void pa_worker_read_output(pa_worker_t *w, server_rec *s, int final)

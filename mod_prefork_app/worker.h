@@ -13,6 +13,15 @@
                                  * rest are counted (PA00138), not logged */
 #define PA_OUTPUT_READS 64      /* reads of its pipe per turn of the manager */
 
+/* The lines of an app's workers' own output logged in one second
+ * (PA00121), counted for all of them: many chatty workers, or the fresh
+ * ones of a crash loop, get no more room than one. */
+typedef struct pa_worker_out_t {
+    apr_time_t second;          /* start of the second lines count in */
+    apr_uint32_t lines;         /* lines logged in it */
+    apr_uint32_t dropped;       /* lines over PA_OUTPUT_LINES dropped since */
+} pa_worker_out_t;
+
 typedef struct pa_worker_t {
     const pa_app_t *app;
     const gid_t *groups;        /* supplementary groups when root (pa_worker_groups) */
@@ -38,9 +47,7 @@ typedef struct pa_worker_t {
     pa_proc_memo_t memo;        /* ... and what its descriptor was */
     volatile apr_uint32_t *child_failed;    /* set by an occupant that fails
                                              * before its exec (the slot's) */
-    apr_time_t out_second;      /* start of the second its output lines count in */
-    apr_uint32_t out_lines;     /* lines logged in it */
-    apr_uint32_t out_dropped;   /* lines over PA_OUTPUT_LINES dropped in it */
+    pa_worker_out_t *out;       /* its app's */
     apr_size_t errlen;
     char errbuf[PA_ERRLINE_MAX];
 } pa_worker_t;

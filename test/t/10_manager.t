@@ -16,7 +16,7 @@ use HTTP::Tiny ();
 use Time::Local ();
 use POSIX ();
 
-plan tests => 107;
+plan tests => 108;
 
 my $hello = hello_path();
 my $echo = app_path('echo');
@@ -208,6 +208,8 @@ ok($crash->{crash_backoff_level} >= 1, 'backoff level visible in the status');
 my $log = error_log_since(0, $h->log_file);
 my @entering = $log =~ /PA00105: app mcrash/g;
 is(scalar @entering, 1, 'entering the backoff is logged once, not once per crash');
+like($log, qr/PA00105: app mcrash: workers exit right after they start \(pid \d+ exited with status 1\); backing off/,
+     '... saying how the worker ended (its own line is at info then)');
 ok(wait_for_log(qr/PA00105: app mlongdelay: .*next spawn in 90000 ms, growing up to 90 s/,
                 0, file => $h->log_file),
    'start-delay=90: the backoff starts there, above the usual 60 s cap');

@@ -228,7 +228,7 @@ sub cgi_httpd {
     ok(!grep({ $_ == 200 } @codes), 'not executable any more: no 200') or diag("@codes");
     ok(wait_for_log(qr/PA00121: app cx pid \d+: cannot execute \Q$prog\E: Permission denied/, 0,
                     file => $h->log_file), 'the reason logged');
-    ok(wait_for_log(qr/PA00105: app cx: workers exit right after they start; backing off/, 0,
+    ok(wait_for_log(qr/PA00105: app cx: workers exit right after they start \(pid \d+ [^)]*\); backing off/, 0,
                     file => $h->log_file), 'the app backs off') or diag($h->error_log);
     ok(($h->counter('cx', 'crashed') || 0) > 0, 'counted as crashes');
     chmod 0755, $prog;                  # for -k stop's configuration check

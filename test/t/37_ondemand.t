@@ -116,7 +116,7 @@ is(scalar($h->pids('odspare')), 1, 'odspare: its one spare stays after idle-time
 my $off = error_log_offset($h->log_file);
 $res = get('/odcrash');
 is($res->{status}, 503, 'an app that exits at once: 503 for the request that started it');
-ok(wait_for_log(qr/PA00105: app odcrash: workers exit right after they start; backing off/,
+ok(wait_for_log(qr/PA00105: app odcrash: workers exit right after they start \(pid \d+ [^)]*\); backing off/,
                 $off, file => $h->log_file), 'the crash loop is logged');
 $res = get('/odcrash');
 is($res->{status}, 503, 'the next request: 503 at once, no worker can come during the backoff');

@@ -32,7 +32,7 @@ PreforkApp nx "$prog" processes=1 start-delay=0
 </Location>
 EOF2
 ok($h->start, 'httpd starts with an app whose program cannot be executed') or diag($h->error_log);
-ok(wait_for_log(qr/PA00105: app nx: workers exit right after they start; backing off/, 0,
+ok(wait_for_log(qr/PA00105: app nx: workers exit right after they start \(pid \d+ exited with status 127\); backing off/, 0,
                 file => $h->log_file),
    'start-delay=0: the app backs off (PA00105)') or diag($h->error_log);
 like($h->error_log, qr/PA00121: app nx pid \d+: cannot execute \S+: No such file or directory$/m,

@@ -37,7 +37,7 @@ for (1 .. 5) {
 }
 is("@seen", join(' ', ('200:same') x 5),
    'the program removed: its second request (its last) and the ones after are served by it');
-ok(wait_for_log(qr/PA00105: app rb: workers exit right after they start; backing off/, 0,
+ok(wait_for_log(qr/PA00105: app rb: workers exit right after they start \(pid \d+ [^)]*\); backing off/, 0,
                 file => $h->log_file), 'the replacement cannot start: the app backs off');
 ok(pid_alive($pid), 'the worker is still there');
 unlike($h->error_log, qr/PA0040[16]|PA00318/,

@@ -366,7 +366,14 @@ static void test_parse_errors(void **state)
 
     n = put_rec(b, PA_FCGI_STDOUT, 1, "x", 1, 0);
     b[0] = 2;
-    expect_error(b, n, "bad record version 2");
+    expect_error(b, n, "bad record version 2 (expected 1)");
+
+    /* A program that answers in CGI or HTTP: said so. */
+    expect_error((const unsigned char *)"HTTP/1.1 200 OK\r\n\r\n", 19,
+                 "bad record version 72: the reply is text (\"HTTP/1.1\"), "
+                 "not FastCGI");
+    expect_error((const unsigned char *)"Status: 200\r\n\r\n", 15,
+                 "the reply is text (\"Status: \")");
 
     n = put_rec(b, 10, 0, "x", 1, 0);      /* FCGI_GET_VALUES_RESULT */
     expect_error(b, n, "unexpected record type 10");
