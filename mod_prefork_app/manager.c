@@ -501,6 +501,16 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
     sb->hdr->retiring = 0;
     sb->hdr->retired = 0;
     sb->hdr->stopped = 0;
+    /* First thing: the retired manager it follows leaves as soon as its
+     * generation is idle, removing the file while it names it, and
+     * binding thousands of sockets below takes seconds. Unless told to
+     * retire already (a graceful restart during this start-up: the signal
+     * waits, blocked): the next generation's manager may have written the
+     * file, and it must keep naming that one. */
+    sigemptyset(&pending);
+    if (sigpending(&pending) != 0 || !sigismember(&pending, SIGUSR1)) {
+        pa_mgr_write_pidfile(m);
+    }
 
     for (i = 0; i < m->napps; i++) {
         pa_mapp_t *ma = &m->apps[i];
@@ -578,13 +588,6 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
             /* Else (a full file system) each spawn tries again. */
             failed = rv != APR_SUCCESS;
         }
-    }
-    /* Told to retire meanwhile (a graceful restart during this start-up:
-     * the signal waits, blocked): the next generation's manager may have
-     * written the file already, and it must keep naming that one. */
-    sigemptyset(&pending);
-    if (sigpending(&pending) != 0 || !sigismember(&pending, SIGUSR1)) {
-        pa_mgr_write_pidfile(m);
     }
 }
 
