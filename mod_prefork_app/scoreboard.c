@@ -1259,6 +1259,23 @@ apr_uint32_t pa_sb_nslots(const pa_app_t *app)
     return app->max_procs + (headroom > 0 ? headroom : 1);
 }
 
+/* An app's waiter records: with queue-limit=, no more can wait at once
+ * than that, nor be handed a worker and not have woken yet than its slots;
+ * as many again for the records of requests whose httpd child died, until
+ * the manager's sweep. A hosting server's many small apps need not each
+ * pay for every thread of the MPM (48 bytes each, 1024 with the event
+ * MPM's defaults). */
+static apr_uint32_t pa_sb_app_waiters(const pa_app_t *app,
+                                      apr_uint32_t nwaiters)
+{
+    apr_uint64_t n = 2 * (apr_uint64_t)app->queue_limit + pa_sb_nslots(app);
+
+    if (app->queue_limit <= 0 || n >= nwaiters) {
+        return nwaiters;
+    }
+    return n < PA_WAITERS_MIN ? PA_WAITERS_MIN : (apr_uint32_t)n;
+}
+
 /* Waiter records with a request buffer (see PA_SB_REQ_MAX). */
 static apr_uint32_t pa_sb_nreqs(const pa_app_t *app, apr_uint32_t nwaiters)
 {
@@ -1309,15 +1326,18 @@ apr_status_t pa_sb_create(pa_sb_t **sbp, pa_server_conf_t *conf,
 
         size += PA_SB_ALIGN(sizeof(pa_sb_app_t))
                 + PA_SB_ALIGN(pa_sb_nslots(app) * sizeof(pa_slot_t))
-                + PA_SB_ALIGN(nwaiters * sizeof(pa_waiter_t));
+                + PA_SB_ALIGN(pa_sb_app_waiters(app, nwaiters)
+                              * sizeof(pa_waiter_t));
     }
     /* The request buffers come last and are not cleared: a fresh mapping
      * is zeroes already, and only the pages of the records in use (the
      * lowest, enqueue takes the first free) are ever touched. */
     zeroed = size;
     for (i = 0; i < napps; i++) {
-        size += (apr_size_t)pa_sb_nreqs(APR_ARRAY_IDX(conf->apps, i,
-                                                      pa_app_t *), nwaiters)
+        pa_app_t *app = APR_ARRAY_IDX(conf->apps, i, pa_app_t *);
+
+        size += (apr_size_t)pa_sb_nreqs(app, pa_sb_app_waiters(app,
+                                                               nwaiters))
                 * PA_SB_REQ_MAX;
     }
 
@@ -1357,7 +1377,7 @@ apr_status_t pa_sb_create(pa_sb_t **sbp, pa_server_conf_t *conf,
         hdr->app_off[i] = off;
         a->index = i;
         a->nslots = pa_sb_nslots(app);
-        a->nwaiters = nwaiters;
+        a->nwaiters = pa_sb_app_waiters(app, nwaiters);
         a->max_requests = app->max_requests > 0 ? app->max_requests : 0;
         a->max_requests_hi = app->max_requests_hi > 0 ? app->max_requests_hi
                                                       : 0;
@@ -1369,15 +1389,15 @@ apr_status_t pa_sb_create(pa_sb_t **sbp, pa_server_conf_t *conf,
         a->slots_off = off;
         off += PA_SB_ALIGN(a->nslots * sizeof(pa_slot_t));
         a->waiters_off = off;
-        off += PA_SB_ALIGN(nwaiters * sizeof(pa_waiter_t));
+        off += PA_SB_ALIGN(a->nwaiters * sizeof(pa_waiter_t));
         sb->layout[i].app = a;
         sb->layout[i].slots = (pa_slot_t *)((char *)hdr + a->slots_off);
         sb->layout[i].waiters = (pa_waiter_t *)((char *)hdr + a->waiters_off);
         sb->layout[i].reqs = (char *)hdr + reqs_off;
-        sb->layout[i].nreqs = pa_sb_nreqs(app, nwaiters);
+        sb->layout[i].nreqs = pa_sb_nreqs(app, a->nwaiters);
         reqs_off += (apr_size_t)sb->layout[i].nreqs * PA_SB_REQ_MAX;
         sb->layout[i].nslots = a->nslots;
-        sb->layout[i].nwaiters = nwaiters;
+        sb->layout[i].nwaiters = a->nwaiters;
         for (j = 0; j < a->nslots; j++) {
             sb->layout[i].slots[j].last_exit_status = -1;
         }
@@ -1426,7 +1446,8 @@ apr_status_t pa_sb_create(pa_sb_t **sbp, pa_server_conf_t *conf,
         *sbp = sb;
         ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, PALOGNO(00209)
                      "scoreboard: %d apps, %" APR_SIZE_T_FMT " bytes, "
-                     "%u waiter records per app, sockets in %s",
+                     "%u waiter records per app (fewer with queue-limit=), "
+                     "sockets in %s",
                      napps, size, nwaiters, sb->sockdir);
     }
 out:

@@ -310,6 +310,33 @@ static void test_queue_waiter_gone(void **state)
     assert_int_equal(busy.slot->state, PA_SLOT_IDLE);
 }
 
+/* An app with queue-limit=N has 2N + its slots wait records, not one per
+ * thread httpd can have (here 2 children x (8 threads + 100 of
+ * mod_http2)); one without, the latter. */
+static void test_queue_limit_records(void **state)
+{
+    fixture_t *f = *state;
+    pa_server_conf_t conf = f->conf;
+    pa_app_t limited = f->app, open_ = f->app;
+    pa_sb_t *sb;
+    char dir[] = "/tmp/pa-sb-test-XXXXXX";
+
+    assert_non_null(mkdtemp(dir));
+    limited.name = "limited";
+    limited.queue_limit = 20;
+    open_.name = "open";
+    conf.h2_workers = 100;
+    conf.sockdir = dir;
+    conf.apps = apr_array_make(f->pool, 2, sizeof(pa_app_t *));
+    APR_ARRAY_PUSH(conf.apps, pa_app_t *) = &limited;
+    APR_ARRAY_PUSH(conf.apps, pa_app_t *) = &open_;
+    assert_int_equal(pa_sb_create(&sb, &conf, f->pool, NULL), APR_SUCCESS);
+    assert_int_equal(pa_sb_app(sb, 0)->nwaiters, 2 * 20 + 3);
+    assert_int_equal(pa_sb_app(sb, 1)->nwaiters, 2 * (8 + 100));
+    pa_sb_remove_sockdir(sb->sockdir);
+    rmdir(dir);
+}
+
 /* queue-limit: with one request waiting, the next is sent away at once
  * (APR_EAGAIN, not its queue timeout); the waiting one still gets the
  * worker released next. */
@@ -1657,6 +1684,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_claim_lowest_idle_and_release, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queue_limit_records, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_release_unsent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_waiter_gone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fifo_handoff, setup, teardown),
