@@ -160,7 +160,11 @@ static void pa_child_say_exit(const char *what, const char *arg,
                               const char *note, int blame)
 {
     char buf[512];
-    const char *why = strerror(errno);
+    /* execve() and setuid() say EAGAIN for a user over RLIMIT_NPROC. */
+    const char *why = errno == EAGAIN
+        ? "Resource temporarily unavailable (the user's process limit? "
+          "ulimit -u, systemd's LimitNPROC=)"
+        : strerror(errno);
     /* A long path is cut, not the reason; and snprintf() returns what
      * would have been written, which write() must not go past. */
     int room = (int)sizeof(buf) - (int)strlen(what) - (int)strlen(note)
