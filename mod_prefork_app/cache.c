@@ -220,7 +220,10 @@ static void zone_remove_stale(apr_pool_t *p, const char *dir, server_rec *s)
             dot--;
         }
         pid = strtol(dot, &end, 10);
-        if (end != fi.name + n - tail || !pa_sb_pid_gone(pid)) {
+        /* Ours too: this runs before this process makes any zone, and a
+         * container's httpd has the same pid at every start. */
+        if (end != fi.name + n - tail
+            || !(pid == (long)getpid() || pa_sb_pid_gone(pid))) {
             continue;
         }
         owner = apr_pstrcat(p, dir, fi.name, NULL);

@@ -1117,7 +1117,10 @@ int pa_sb_sockdir_create(const char *dir)
 
 /* Directories "pa-PID.GEN" in base left by an httpd that is gone (killed
  * together with its manager, so that nobody cleaned up). One whose pid is
- * alive, even as someone else's process, is left alone. */
+ * alive, even as someone else's process, is left alone; but not one of our
+ * own pid before our first generation made any (a container's httpd has
+ * the same pid at every start: what the last one left, after graceful
+ * restarts too, carries it). */
 static void pa_sb_remove_stale(apr_pool_t *p, const char *base, server_rec *s)
 {
     apr_dir_t *d;
@@ -1134,7 +1137,9 @@ static void pa_sb_remove_stale(apr_pool_t *p, const char *base, server_rec *s)
         char tail;
 
         if (sscanf(fi.name, "pa-%ld.%u%c", &pid, &gen, &tail) != 2
-            || !pa_sb_pid_gone(pid)) {
+            || !(pa_sb_pid_gone(pid)
+                 || (pid == (long)getpid()
+                     && ap_state_query(AP_SQ_CONFIG_GEN) <= 1))) {
             continue;
         }
         dir = apr_pstrcat(p, base, "/", fi.name, NULL);

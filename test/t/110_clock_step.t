@@ -17,6 +17,7 @@ my ($faketime) = glob '/usr/lib/*/faketime/libfaketime.so.1';
 plan skip_all => 'libfaketime is not installed' unless $faketime && -f $faketime;
 plan tests => 12;
 
+my %faketime_before = map { $_ => 1 } PATest::shm_entries();
 my $dir = test_dir('clock');
 my $rc = "$dir/faketime";
 # Whole or not at all: libfaketime reads the file at every clock reading.
@@ -80,3 +81,12 @@ like(error_log_since($off, $h->log_file),
      'logged as exceeded request-timeout');
 step('+0');
 ok($h->stop, 'stopped');
+
+# libfaketime leaves a shared memory segment and a semaphore in /dev/shm
+# for each process it started in (its README: to be removed by hand).
+opendir my $shm, '/dev/shm' or die "/dev/shm: $!";
+for (readdir $shm) {
+    next unless /^(?:faketime_shm_|sem\.faketime_sem_)(\d+)$/ && !$faketime_before{$_};
+    unlink "/dev/shm/$_" if -O "/dev/shm/$_" && !kill(0, $1);
+}
+closedir $shm;
