@@ -3007,6 +3007,14 @@ static apr_table_t *responder_env(pa_req_t *q)
 /* The request path of app name, in role (an Authorizer's: with vars). */
 /* "prefork-app:NAME" of a PreforkAppScripts line: the pool of the
  * request's file, one of the programs it started. */
+static int same_file(apr_pool_t *p, const char *path, const pa_file_id_t *id)
+{
+    apr_finfo_t fi;
+
+    return apr_stat(&fi, path, APR_FINFO_IDENT, p) == APR_SUCCESS
+           && fi.device == id->device && fi.inode == id->inode;
+}
+
 static int script_app(request_rec *r, const pa_scripts_t *sc, pa_app_t **app)
 {
     if (r->finfo.filetype == APR_NOFILE) {
@@ -3024,6 +3032,13 @@ static int script_app(request_rec *r, const pa_scripts_t *sc, pa_app_t **app)
         id.device = r->finfo.device;
         id.inode = r->finfo.inode;
         *app = apr_hash_get(sc->by_file, &id, sizeof(id));
+        /* Another name of a started program (a symlink, a hard link):
+         * only while its own name still is that file. Renamed, or deleted
+         * and its inode number given to a new file, it is another
+         * program. */
+        if (*app && !same_file(r->pool, (*app)->argv[0], &id)) {
+            *app = NULL;
+        }
     }
     if (!*app) {
         int rc = pa_scripts_take(r, sc, app);
