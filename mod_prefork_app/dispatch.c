@@ -68,7 +68,6 @@ APLOG_USE_MODULE(prefork_app);
 #define PA_BODY_BUFFER_MAX  (64 * 1024)
 #define PA_STDIN_CHUNK      (PA_FCGI_MAX_CONTENT & ~7)
 #define PA_STDERR_LINE_MAX  4096
-#define PA_STDERR_LINES     100     /* logged a second, per app */
 /* A request that waited this long for a worker looks whether its client is
  * still there before it is sent (a quick one is not worth the syscall). */
 #define PA_QUEUE_RECHECK    apr_time_from_msec(100)

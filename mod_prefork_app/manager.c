@@ -1296,6 +1296,18 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
     if (check && app->touch_reload && !retiring) {
         pa_mgr_check_reload(m, ma);
     }
+    if (check) {
+        apr_uint32_t dropped = pa_quota_flush(&a->stderr_log, now);
+
+        /* What httpd's children said on a later line, had one come. */
+        if (dropped) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0,
+                         pa_app_log_server(app, m->s), PALOGNO(00144)
+                         "app %s: %u lines of its FCGI_STDERR not logged "
+                         "(more than %d a second)", app->name, dropped,
+                         PA_STDERR_LINES);
+        }
+    }
     if (app->max_memory && now - ma->rss_read >= PA_RSS_EVERY) {
         /* Before the lock: /proc reads are system calls. */
         for (i = 0; i < n; i++) {

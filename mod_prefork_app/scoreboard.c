@@ -346,6 +346,16 @@ int pa_quota_take(pa_quota_t *qt, apr_uint32_t max, apr_time_t now,
     return 1;
 }
 
+apr_uint32_t pa_quota_flush(pa_quota_t *qt, apr_time_t now)
+{
+    apr_uint32_t sec = (apr_uint32_t)apr_time_sec(now);
+
+    /* A line that starts a second takes the count first (or after us,
+     * then nothing): it is said once. */
+    return (apr_int32_t)(sec - apr_atomic_read32(&qt->second)) > 0
+           ? apr_atomic_xchg32(&qt->dropped, 0) : 0;
+}
+
 /* The oldest live waiter, or NULL. Records of dead waiters are freed on the
  * way: a crashed httpd child must not be handed a worker. */
 static apr_uint32_t pa_sb_waiters_hw(pa_sb_layout_t *l, pa_sb_app_t *a)

@@ -200,6 +200,8 @@ typedef struct pa_loud_t {
 
 /* Lines of one kind logged at most so many a second, the rest counted:
  * shared as pa_loud_t is. */
+#define PA_STDERR_LINES 100             /* FCGI_STDERR lines logged a second, per app */
+
 typedef struct pa_quota_t {
     volatile apr_uint32_t second;   /* the second being counted */
     volatile apr_uint32_t used;     /* lines logged in it */
@@ -253,7 +255,8 @@ typedef struct pa_sb_app_t {
     pa_loud_t overloaded_log;       /* PA00403: FCGI_OVERLOADED from the app */
     pa_loud_t full_log;             /* PA00340, in a line's first
                                      * new-programs= pool's record */
-    pa_quota_t stderr_log;          /* PA00310: FCGI_STDERR lines */
+    pa_quota_t stderr_log;          /* PA00310: FCGI_STDERR lines, at most
+                                     * PA_STDERR_LINES a second */
     volatile apr_uint32_t taken;    /* a new-programs= pool (pa_app_t.spare)
                                      * serves the program below from now
                                      * until the next restart: set once, by
@@ -411,6 +414,9 @@ int pa_loud(pa_loud_t *l, int level, apr_time_t now, const char *what,
  * were not logged before it (to be said once). */
 int pa_quota_take(pa_quota_t *qt, apr_uint32_t max, apr_time_t now,
                   apr_uint32_t *dropped);
+/* The lines not logged in seconds that are over, and not said yet (no line
+ * came after them to say it): taken to be said now, else 0. */
+apr_uint32_t pa_quota_flush(pa_quota_t *qt, apr_time_t now);
 
 /* Whether the app is in a crash-loop backoff. Recycling (lifetime,
  * touch-reload, max-memory; max-requests if a->stretch) waits then: a

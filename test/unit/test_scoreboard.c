@@ -1622,6 +1622,17 @@ static void test_quota(void **state)
     assert_int_equal(dropped, 0);
     assert_true(pa_quota_take(&qt, 100, t + apr_time_from_sec(61), &dropped));
     assert_int_equal(dropped, 1);
+
+    /* Lines not logged that no later line says: flushed once their second
+     * is over (the manager, a second on), not before, and only once. */
+    for (i = 1; i < 110; i++) {
+        pa_quota_take(&qt, 100, t + apr_time_from_sec(61), &dropped);
+    }
+    assert_int_equal(pa_quota_flush(&qt, t + apr_time_from_sec(61)), 0);
+    assert_int_equal(pa_quota_flush(&qt, t + apr_time_from_sec(62)), 10);
+    assert_int_equal(pa_quota_flush(&qt, t + apr_time_from_sec(63)), 0);
+    assert_true(pa_quota_take(&qt, 100, t + apr_time_from_sec(63), &dropped));
+    assert_int_equal(dropped, 0);
 }
 
 /* cache-lock='s waiters sleep on the app's count of ended fetches, in
