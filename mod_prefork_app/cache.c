@@ -543,10 +543,6 @@ static const char *key_rewritten(apr_pool_t *p, const pa_app_t *app,
  * client's to choose: the virtual host that serves the request (where its
  * section is defined) and the local port are part of the key, so that one
  * host's pages never answer for another's, whose access rules may differ.
- * The app gets that header as sent (HTTP_HOST) and may write its links
- * from it: the key has it as sent too, besides httpd's form of it (lower
- * case, no trailing dot, a port), so that the page made for "a.test." or
- * "a.test:80" is not a.test's for every client.
  * After an internal redirect (a per-directory RewriteRule to a front
  * controller) or in a subrequest, the app is also told the client's own
  * request (REQUEST_URI), by which it tells its pages apart: the key has
@@ -561,15 +557,13 @@ static const char *cache_key(request_rec *r, pa_app_t *app)
     while (first->prev || first->main) {
         first = first->prev ? first->prev : first->main;
     }
-    return apr_psprintf(r->pool, "%s %s:%d :%u %s://%s:%u%s%s%s%s%s%s%s%s",
+    return apr_psprintf(r->pool, "%s %s:%d :%u %s://%s:%u%s%s%s%s%s%s%s",
                         app->name,
                         s->defn_name ? s->defn_name : "-", s->defn_line_number,
                         (unsigned)r->connection->local_addr->port,
                         ap_http_scheme(r),
                         r->hostname ? r->hostname : s->server_hostname,
                         (unsigned)ap_get_server_port(r),
-                        key_part(r->pool,
-                                 apr_table_get(r->headers_in, "Host")),
                         target_kept(r->pool, app, r->unparsed_uri),
                         key_rewritten(r->pool, app, r),
                         key_part(r->pool, r->filename),
@@ -640,14 +634,39 @@ static int authorizer_vars(const request_rec *r)
     return 0;
 }
 
+/* Whether the Host the app gets (HTTP_HOST, from which it may write its
+ * links) is the one spelling of the key's host and port: httpd's
+ * r->hostname (lower case, no trailing dot, an IPv6 address without its
+ * brackets), with the port when it is not the scheme's, as browsers write
+ * it. "a.test.", "A.Test" or "a.test:80" would be keyed as a.test: the
+ * page made for them must not be stored as its page, nor would a write
+ * through one spelling drop the page of another. */
+static int host_as_keyed(request_rec *r)
+{
+    const char *host = apr_table_get(r->headers_in, "Host"), *name;
+    apr_port_t port = ap_get_server_port(r);
+
+    if (!host || !r->hostname) {
+        return !host;               /* HTTP/1.0 without one: none to use */
+    }
+    name = strchr(r->hostname, ':') ? apr_pstrcat(r->pool, "[", r->hostname,
+                                                  "]", NULL)
+                                    : r->hostname;
+    if (port != ap_default_port(r)) {
+        name = apr_psprintf(r->pool, "%s:%u", name, (unsigned)port);
+    }
+    return !strcmp(host, name);
+}
+
 /* Only anonymous GET/HEAD requests without a body may see or fill the
  * shared cache, and not an ErrorDocument's internal redirect: it comes
  * with the error's status, which a stored 200 would replace, and its page
- * is not the URL's. */
+ * is not the URL's; nor one whose Host is spelled otherwise than as the
+ * key has it. */
 static int request_cacheable(request_rec *r)
 {
     return (r->method_number == M_GET) && r->status == HTTP_OK
-        && client_asked_get(r)
+        && client_asked_get(r) && host_as_keyed(r)
         && !apr_table_get(r->headers_in, "Authorization")
         && !apr_table_get(r->headers_in, "Cookie")
         && !r->user && !authorizer_vars(r)

@@ -1,8 +1,8 @@
 # The response cache and virtual hosts: the Host header (and, under
 # UseCanonicalName Off, its port) is the client's to choose, so a page one
 # host stored must not answer a request that another host serves, even when
-# it names the first host: their access rules may differ. Nor does one
-# made for a Host written otherwise (a trailing dot) answer for the host.
+# it names the first host: their access rules may differ. A Host spelled
+# otherwise than as the key has it neither fills nor reads the zone.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -53,18 +53,26 @@ isnt($s3, 'HIT', 'the main server, asked with the same Host, does not get that p
 my ($s4, $b4) = get_via($h->port, "admin.example:$port2", $path);
 is($s4, 'HIT', 'it has a page of its own');
 # The key has httpd's form of the host (lower case, no trailing dot) and
-# its port, and the Host header as sent, which the app gets: the page an
-# app made for "admin.example." (its links written from HTTP_HOST) must
-# not be stored as admin.example's, nor served for it.
+# its port; the app gets the Host header as sent, and may write its links
+# from it. A Host spelled otherwise than browsers write that form
+# ("admin.example.", "Admin.Example") neither fills the zone nor reads it:
+# the page made for it is not admin.example's. One entry per URI, so a
+# write through any spelling drops it.
 my $hpath = '/v?header=Cache-Control:%20max-age%3D60&x=host';
-my ($sk, $bk) = get_via($port2, "admin.example:$port2", $hpath);
-is($sk, 'MISS', 'a page asked as browsers name the host: a miss, then stored');
 for my $odd ("admin.example.:$port2", "Admin.Example:$port2") {
     my ($so, $bo) = get_via($port2, $odd, $hpath);
-    is($so, 'MISS', "Host: $odd: not that page");
-    like($bo, qr/^HTTP_HOST=\Q$odd\E$/m, '... one made for that Host');
+    is($so, '', "Host: $odd: the app answers, nothing stored");
 }
-my ($sh, $bh) = get_via($port2, "admin.example:$port2", $hpath);
-is($sh, 'HIT', 'asked as browsers name the host again: a hit');
-like($bh, qr/^HTTP_HOST=admin\.example:$port2$/m, '... the page made for that Host');
+my ($sk, $bk) = get_via($port2, "admin.example:$port2", $hpath);
+is($sk, 'MISS', 'asked as browsers name the host: a miss, then stored');
+like($bk, qr/^HTTP_HOST=admin\.example:$port2$/m, '... made for that Host');
+my ($sd) = get_via($port2, "admin.example.:$port2", $hpath);
+is($sd, '', 'Host: admin.example. does not get the stored page');
+is((get_via($port2, "admin.example:$port2", $hpath))[0], 'HIT', 'the page is stored');
+my $w = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port2, Timeout => 60)
+    or die "connect: $!";
+print $w "POST $hpath HTTP/1.0\r\nHost: Admin.Example:$port2\r\nContent-Length: 1\r\n\r\nx";
+read_all($w);
+is((get_via($port2, "admin.example:$port2", $hpath))[0], 'MISS',
+   'a POST with the Host spelled otherwise dropped it');
 ok($h->stop, 'stopped');
