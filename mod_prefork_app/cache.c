@@ -152,6 +152,7 @@ typedef struct pa_zone_kept_t {
     apr_size_t size;
     uid_t uid;                      /* the User it was made for */
     pid_t maker;                    /* the parent that made it; 0 = none */
+    int hold;                       /* pa_sb_hold() of the marker, -1 = none */
     int seen;                       /* configured in this generation */
 } pa_zone_kept_t;
 
@@ -162,8 +163,12 @@ static void zone_drop(pa_zone_kept_t *k, apr_pool_t *p)
     if (k->maker == getpid()) {
         apr_shm_remove(k->path, p);
         unlink(k->owner);
+        if (k->hold >= 0) {
+            close(k->hold);
+        }
     }
     k->maker = 0;
+    k->hold = -1;
 }
 
 /* On each generation's pconf: at httpd's exit (a failed restart's too,
@@ -221,13 +226,15 @@ static void zone_remove_stale(apr_pool_t *p, const char *dir, server_rec *s)
         }
         pid = strtol(dot, &end, 10);
         /* Ours too: this runs before this process makes any zone, and a
-         * container's httpd has the same pid at every start. */
+         * container's httpd has the same pid at every start. Not one held:
+         * a live httpd's in another pid namespace. */
         if (end != fi.name + n - tail
             || !(pid == (long)getpid() || pa_sb_pid_gone(pid))) {
             continue;
         }
         owner = apr_pstrcat(p, dir, fi.name, NULL);
-        if (lstat(owner, &st) != 0 || !S_ISREG(st.st_mode)
+        if (pa_sb_held(owner) || lstat(owner, &st) != 0
+            || !S_ISREG(st.st_mode)
             || st.st_uid != geteuid()) {
             continue;
         }
@@ -319,6 +326,9 @@ static apr_status_t zone_create(pa_zone_kept_t *k, apr_size_t size,
                       | APR_FPROT_UWRITE, ptemp) == APR_SUCCESS) {
         apr_file_close(f);
     }
+    /* Held by the parent and what it forks (the children, the managers:
+     * a retired one goes on using it) while the zone is in use. */
+    k->hold = pa_sb_hold(k->owner);
     k->maker = getpid();
     /* Root can take its euid back afterwards. */
     if (euid == 0 && seteuid(ap_unixd_config.user_id) != 0) {
@@ -400,6 +410,7 @@ apr_status_t pa_cache_create_zones(pa_server_conf_t *conf, apr_pool_t *pconf,
         if (!k) {
             k = apr_pcalloc(keep, sizeof(*k));
             k->name = apr_pstrdup(keep, z->name);
+            k->hold = -1;
             apr_hash_set(*kept, k->name, APR_HASH_KEY_STRING, k);
         }
         k->seen = 1;

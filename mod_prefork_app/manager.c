@@ -134,6 +134,7 @@ typedef struct pa_manager_t {
     apr_time_t sockdir_seen;    /* the socket directory was looked at then */
     dev_t sockdir_dev;          /* it, as made: another in its place is not */
     ino_t sockdir_ino;
+    int sockdir_hold;           /* pa_sb_hold() of one made here, -1 = none */
     int sockdir_lost;           /* gone (logged), 2: cannot be made (logged) */
     int keep_conn;              /* an app keeps connections: conn.sock */
     apr_time_t stranger_logged; /* PA00133, at most once a minute */
@@ -465,6 +466,11 @@ static int pa_mgr_sockdir_ours(pa_manager_t *m, int mark)
     if (mark) {
         m->sockdir_dev = st.st_dev;
         m->sockdir_ino = st.st_ino;
+        /* Held as the parent holds the one it made (pa_sb_create()). */
+        if (m->sockdir_hold >= 0) {
+            close(m->sockdir_hold);
+        }
+        m->sockdir_hold = pa_sb_hold(m->sb->sockdir);
     }
     return st.st_dev == m->sockdir_dev && st.st_ino == m->sockdir_ino;
 }
@@ -547,6 +553,7 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
     /* A manager that died cleanly took the directory with it. */
     m->keep_conn = keep;
     m->conn_fd = -1;
+    m->sockdir_hold = -1;
     rv = pa_sb_sockdir_create(sb->sockdir);
     if (rv == EEXIST && !pa_sb_sockdir_made(sb->sockdir, &st)) {
         /* pa_mgr_check_sockdir() tries to remove and make it every

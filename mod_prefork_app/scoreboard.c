@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -1125,12 +1126,36 @@ int pa_sb_sockdir_create(const char *dir)
     return rv;
 }
 
+int pa_sb_hold(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+    if (fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) != 0) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+int pa_sb_held(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), held;
+
+    if (fd < 0) {
+        return 0;
+    }
+    held = flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    close(fd);
+    return held;
+}
+
 /* Directories "pa-PID.GEN" in base left by an httpd that is gone (killed
  * together with its manager, so that nobody cleaned up). One whose pid is
  * alive, even as someone else's process, is left alone; but not one of our
  * own pid before our first generation made any (a container's httpd has
  * the same pid at every start: what the last one left, after graceful
- * restarts too, carries it). */
+ * restarts too, carries it). Nor one held (pa_sb_hold()): a live httpd's
+ * in another pid namespace. */
 static void pa_sb_remove_stale(apr_pool_t *p, const char *base, server_rec *s)
 {
     apr_dir_t *d;
@@ -1153,7 +1178,7 @@ static void pa_sb_remove_stale(apr_pool_t *p, const char *base, server_rec *s)
             continue;
         }
         dir = apr_pstrcat(p, base, "/", fi.name, NULL);
-        if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode)
+        if (pa_sb_held(dir) || lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode)
             || (st.st_uid != geteuid()
                 && st.st_uid != ap_unixd_config.user_id)) {
             continue;
@@ -1225,6 +1250,10 @@ static apr_status_t pa_sb_make_sockdir(pa_sb_t *sb, apr_pool_t *pconf,
     pa_sb_remove_stale(ptemp, base, s);
     sb->sockdir = dir;
     rv = pa_sb_sockdir_create(dir);
+    if (rv == 0 && (sb->hold_fd = pa_sb_hold(dir)) >= 0) {
+        apr_pool_cleanup_register(pconf, &sb->hold_fd, pa_sb_close_fd,
+                                  apr_pool_cleanup_null);
+    }
     if (rv != 0 && ap_state_query(AP_SQ_CONFIG_GEN) > 1) {
         /* A restart: failing here would take all of httpd down (a full or
          * read-only /run at logrotate's graceful); the manager makes it
@@ -1360,7 +1389,7 @@ apr_status_t pa_sb_create(pa_sb_t **sbp, pa_server_conf_t *conf,
     sb->conf = conf;
     sb->napps = napps;
     sb->layout = apr_pcalloc(pconf, napps * sizeof(*sb->layout));
-    sb->wake_fd = sb->alive_rd = sb->alive_wr = -1;
+    sb->wake_fd = sb->alive_rd = sb->alive_wr = sb->hold_fd = -1;
     /* Anonymous: inherited by fork, never a file left behind. */
     rv = apr_shm_create(&sb->shm, size, NULL, pconf);
     if (rv != APR_SUCCESS) {

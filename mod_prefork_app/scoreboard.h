@@ -312,6 +312,7 @@ typedef struct pa_sb_t {
     int alive_rd;                   /* generation pipe: EOF once the parent and every httpd */
     int alive_wr;                   /*   child of this generation are gone (the manager keeps only rd) */
     pid_t self;                     /* this httpd child, set by pa_sb_child_init(); 0 elsewhere */
+    int hold_fd;                    /* pa_sb_hold() of the socket directory */
     const char *sockdir;            /* private directory of worker sockets: here,
                                      * not in the segment, whose every byte the
                                      * children may write, as root acts on it */
@@ -540,6 +541,16 @@ int pa_sb_sockdir_fits(const pa_server_conf_t *conf, const char *dir);
 void pa_sb_forget_removed(pa_server_conf_t *conf, server_rec *s);
 /* Remove a socket directory and whatever is in it. */
 void pa_sb_remove_sockdir(const char *dir);
+/* A shared flock() on path, held while the descriptor returned (-1 if
+ * none) is open in this process or one it forked (close-on-exec: not in
+ * the programs they run): what path names is in use. Pids say nothing of
+ * a process in another pid namespace (two containers with one runtime
+ * directory), or of the one before ours with the same pid (a container's
+ * httpd has the same pid at every start); a lock does. */
+int pa_sb_hold(const char *path);
+/* Whether a process holds path (pa_sb_hold()). */
+int pa_sb_held(const char *path);
+
 /* Create the socket directory dir. httpd's User
  * may enter it to connect, but when httpd starts as root it belongs to root
  * (0710, group User's Group): no process running as User, an app's worker

@@ -5,8 +5,11 @@
 # its socket directories and cache zone named with that pid. The next start
 # removes them (PA00210, PA00605): before, a pid alive (our own) was taken
 # for an httpd still running, and each unclean end leaked a zone in
-# /dev/shm until httpd could not start.
+# /dev/shm until httpd could not start. Not what a live httpd in another
+# pid namespace with that pid and the same runtime directory uses: it
+# holds a lock on it (flock), which a start looks at first.
 . "$(dirname "$0")/common" "$@"
+refused() { ! "$@"; }
 
 if ! command -v unshare >/dev/null || ! command -v nsenter >/dev/null \
    || ! unshare -pf --mount-proc true 2>/dev/null; then
@@ -43,13 +46,24 @@ start_ns() {
     return 1
 }
 in_ns() { nsenter -t "$ns" -p -m "$@"; }
+# httpd -f CONF -k stop in the namespace, then the namespace ends once
+# httpd has (its pid file goes first, while its manager still stops).
+stop_ns() {
+    in_ns "$HTTPD" -f "$1" -k stop
+    for _ in $(seq 1 300); do
+        pgrep -P "$ns" -r D,R,S,T >/dev/null || break
+        sleep 0.1
+    done
+    kill_ns
+}
+# SIGKILL to its first process: the kernel kills all of the namespace.
 kill_ns() {
     kill -KILL "$ns"
     for _ in $(seq 1 100); do
-        curl -s --max-time 1 "http://127.0.0.1:$port/" >/dev/null || break
+        kill -0 "$ns" 2>/dev/null || break
         sleep 0.1
     done
-    rm -f "$dir/ns.pid"
+    sleep 0.5
 }
 zones() { ls "$dir" | grep -c '^prefork_app-z\..*\.cache\.owner$'; }
 sockdirs() { ls -d "$dir"/pa-* 2>/dev/null | wc -l; }
@@ -60,6 +74,7 @@ in_ns "$HTTPD" -f "$conf" -k graceful
 for _ in $(seq 1 100); do [ "$(sockdirs)" -ge 1 ] && grep -q 'AH00489.*resuming' <(tail -5 "$dir/error_log") && break; sleep 0.1; done
 sleep 1
 kill_ns
+rm -f "$dir/ns.pid"
 check "killed outright, it left its cache zone" test "$(zones)" -eq 1
 check "... and its socket directory" test "$(sockdirs)" -ge 1
 
@@ -71,8 +86,36 @@ check "... and its socket directories (PA00210)" grep -q "PA00210: removed socke
 check "one zone is there, this httpd's" test "$(zones)" -eq 1
 check "one socket directory, this httpd's" test "$(sockdirs)" -eq 1
 check "it serves" sh -c "curl -s --max-time 10 'http://127.0.0.1:$port/a?whoami=1' | grep -q '^pid='"
-in_ns "$HTTPD" -f "$conf" -k stop
-for _ in $(seq 1 100); do [ -f "$dir/ns.pid" ] || break; sleep 0.1; done
-kill_ns
+
+# Another httpd with the same runtime directory, in a pid namespace of
+# its own, with the same pid: what the running one uses is held (a lock),
+# not a dead one's to remove.
+in_ns "$HTTPD" -f "$conf" -k graceful
+for _ in $(seq 1 100); do [ -d "$dir/pa-$first_pid.2" ] && break; sleep 0.1; done
+sleep 1
+ns_a=$ns
+port_b=$(pa_free_port $((port + 1)))
+sed -e "s#^Listen .*#Listen 127.0.0.1:$port_b#" -e "s#^PidFile .*#PidFile \"$dir/nsb.pid\"#" \
+    -e "s#^ErrorLog .*#ErrorLog \"$dir/b_log\"#" -e "s#^PreforkApp a #PreforkApp b #" \
+    -e "s#prefork-app:a#prefork-app:b#" -e "s#^<Location /a>#<Location /b>#" "$conf" >"$dir/b.conf"
+unshare -pf --mount-proc sh -c "\"$HTTPD\" -f \"$dir/b.conf\" -k start; exec sleep 600" \
+    </dev/null >/dev/null 2>&1 &
+u_b=$!
+for _ in $(seq 1 100); do
+    curl -s --max-time 5 "http://127.0.0.1:$port_b/b?whoami=1" | grep -q '^pid=' && break
+    sleep 0.1
+done
+check "a second httpd in another namespace serves" sh -c "curl -s --max-time 10 'http://127.0.0.1:$port_b/b?whoami=1' | grep -q '^pid='"
+check "... with the same pid" test "$(cat "$dir/nsb.pid")" = "$first_pid"
+check "... and left the first one's socket directory alone" test -d "$dir/pa-$first_pid.2"
+check "... and its cache zone" test "$(zones)" -eq 2
+sleep 2
+check "the first one did not have to make its socket directory again (no PA00131)" \
+    refused grep -q PA00131 "$dir/error_log"
+check "the first one serves" sh -c "curl -s --max-time 10 'http://127.0.0.1:$port/a?whoami=1' | grep -q '^pid='"
+ns=$(pgrep -P "$u_b" | head -1)
+stop_ns "$dir/b.conf"
+ns=$ns_a
+stop_ns "$conf"
 check "stopped, nothing is left" test "$(zones)" -eq 0 -a "$(sockdirs)" -eq 0
 finish
