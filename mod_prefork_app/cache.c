@@ -134,7 +134,6 @@ struct pa_cache_save_t {
  * ours, is kept across a restart, since httpd reloads the module then, maybe
  * at another address, and a function pointer kept across one may point
  * nowhere. */
-#define PA_ZONES_KEY        "mod_prefork_app-zones"
 /* A zone's segment: PREFIX NAME "." RANDOM "." PID SUFFIX in
  * DefaultRuntimeDir, and its marker (which httpd made it) that name +
  * OWNER. The shm object's name follows from the path: the random part
@@ -156,6 +155,13 @@ typedef struct pa_zone_kept_t {
     int seen;                       /* configured in this generation */
 } pa_zone_kept_t;
 
+/* The zones' table outlives restarts (pa_retained_key()). */
+static const char *zones_key(char *buf, apr_size_t len)
+{
+    return pa_retained_key(buf, len, "mod_prefork_app-zones",
+                           sizeof(pa_zone_kept_t));
+}
+
 /* The segment and its marker go: when a restart drops the zone, and at the
  * exit of the parent that made it; never in a forked process. */
 static void zone_drop(pa_zone_kept_t *k, apr_pool_t *p)
@@ -175,7 +181,8 @@ static void zone_drop(pa_zone_kept_t *k, apr_pool_t *p)
  * once pre_config ran), not at a restart, which keeps the zones. */
 static apr_status_t zones_at_exit(void *data)
 {
-    apr_hash_t **kept = ap_retained_data_get(PA_ZONES_KEY);
+    char key[PA_RETAINED_KEY_MAX];
+    apr_hash_t **kept = ap_retained_data_get(zones_key(key, sizeof(key)));
     apr_hash_index_t *hi;
 
     (void)data;
@@ -387,12 +394,13 @@ apr_status_t pa_cache_create_zones(pa_server_conf_t *conf, apr_pool_t *pconf,
                                    apr_pool_t *ptemp, server_rec *s)
 {
     apr_pool_t *keep = s->process->pool;
-    apr_hash_t **kept = ap_retained_data_get(PA_ZONES_KEY);
+    char key[PA_RETAINED_KEY_MAX];
+    apr_hash_t **kept = ap_retained_data_get(zones_key(key, sizeof(key)));
     apr_hash_index_t *hi;
     int i, first = !kept;
 
     if (first) {
-        kept = ap_retained_data_create(PA_ZONES_KEY, sizeof(*kept));
+        kept = ap_retained_data_create(key, sizeof(*kept));
         *kept = apr_hash_make(keep);
         zone_remove_stale(pconf, ap_make_dirstr_parent(pconf,
                                                        zone_path(pconf, "-")),

@@ -2289,10 +2289,12 @@ static int pa_httpd_exiting(void)
 /* The list, in the process pool (pconf's parent). */
 static apr_array_header_t *pa_retired_list(apr_pool_t *pconf)
 {
-    static const char key[] = "mod_prefork_app_retired_managers";
+    char key[PA_RETAINED_KEY_MAX];
     apr_pool_t *keep = apr_pool_parent_get(pconf);
     void *list = NULL;
 
+    pa_retained_key(key, sizeof(key), "mod_prefork_app_retired_managers",
+                    sizeof(pa_retired_t));
     apr_pool_userdata_get(&list, key, keep);
     if (!list) {
         list = apr_array_make(keep, 4, sizeof(pa_retired_t));

@@ -944,23 +944,26 @@ void pa_sb_record(pa_sb_t *sb, int app_index, int http_status,
 
 /* ---- creation (httpd parent, post_config) -------------------------------- */
 
+const char *pa_retained_key(char *buf, apr_size_t len, const char *name,
+                            apr_size_t size)
+{
+    apr_snprintf(buf, len, "%s/%d/%" APR_SIZE_T_FMT, name,
+                 PA_RETAINED_LAYOUT, size);
+    return buf;
+}
+
 /* Each app's counters outlive a restart, as mod_status' totals do: when the
  * configuration pool goes (restart, stop), they are copied by app name into
  * the process pool, which the next generation's scoreboard starts from.
  * What the old generation counts after that (its last requests) is lost.
- * The key names the counters' size: a module upgraded at a graceful restart
- * starts afresh rather than read or write blocks of another size. */
-#define PA_SB_CARRY_KEY_FMT "mod_prefork_app_counters/%" APR_SIZE_T_FMT
-
+ * (pa_retained_key(): another build starts afresh.) */
 static const char *pa_sb_carry_key(void)
 {
-    static char key[64];
+    static char key[PA_RETAINED_KEY_MAX];
 
-    if (!key[0]) {
-        apr_snprintf(key, sizeof(key), PA_SB_CARRY_KEY_FMT,
-                     sizeof(pa_app_counters_t));
-    }
-    return key;
+    return key[0] ? key : pa_retained_key(key, sizeof(key),
+                                          "mod_prefork_app_counters",
+                                          sizeof(pa_app_counters_t));
 }
 
 typedef struct pa_sb_carry_t {

@@ -541,6 +541,19 @@ int pa_sb_sockdir_fits(const pa_server_conf_t *conf, const char *dir);
 void pa_sb_forget_removed(pa_server_conf_t *conf, server_rec *s);
 /* Remove a socket directory and whatever is in it. */
 void pa_sb_remove_sockdir(const char *dir);
+/* What lives in httpd's parent across restarts (the cache zones' table,
+ * the retired managers, the counters) is read after a restart by the
+ * module as loaded anew: perhaps another build (make install, then a
+ * graceful restart). Its key names its layout, PA_RETAINED_LAYOUT (raised
+ * with any change to those structures), and its size: a build never reads
+ * or writes another's, it starts afresh (counters at 0, zones made anew,
+ * the other build's retired managers left to stop by themselves, as they
+ * do once their generation is done). The key for name into buf. */
+#define PA_RETAINED_LAYOUT 2
+const char *pa_retained_key(char *buf, apr_size_t len, const char *name,
+                            apr_size_t size);
+#define PA_RETAINED_KEY_MAX 96
+
 /* A shared flock() on path, held while the descriptor returned (-1 if
  * none) is open in this process or one it forked (close-on-exec: not in
  * the programs they run): what path names is in use. Pids say nothing of
