@@ -177,6 +177,8 @@ typedef struct pa_req_t {
     int headers_done;
     int ended;                      /* FCGI_END_REQUEST seen */
     int discard;                    /* read the reply to its end, drop it */
+    int filter_failed;              /* an output filter refused the reply
+                                     * (the handler's AP_FILTER_ERROR) */
     int app_error;                  /* the app's own 5xx, dropped for a
                                      * stale copy (stale_if_error()) */
     int overridden;                 /* its error is answered by httpd
@@ -641,10 +643,13 @@ static int spool_body(pa_req_t *q)
 
 /* The request's Content-Length if it is the length of what the handler
  * reads: not once an input filter above HTTP_IN changes the body (INFLATE,
- * which unsets it only as it starts), as mod_proxy_http judges it. */
+ * which unsets it only as it starts), as mod_proxy_http judges it; nor for
+ * a chunked body, whose Content-Length can only have come in its trailers
+ * (MergeTrailers On: httpd drops one sent with the chunked headers). */
 static const char *body_length_header(request_rec *r)
 {
     return r->input_filters == r->proto_input_filters
+           && !apr_table_get(r->headers_in, "Transfer-Encoding")
            ? apr_table_get(r->headers_in, "Content-Length") : NULL;
 }
 
@@ -779,13 +784,17 @@ static void send_out(pa_req_t *q, int flush)
     apr_brigade_cleanup(q->out);
     q->passed = 1;
     q->unflushed = !flush;
-    if (rv == AP_FILTER_ERROR && !r->connection->aborted) {
+    if (rv != APR_SUCCESS && !r->connection->aborted) {
         /* A filter sent its own answer instead, and the response's end
-         * (httpd's byterange filter: a 416 for a range past the body). The
-         * rest of the reply is read and dropped; the client is still
-         * there. */
+         * (httpd's byterange filter: a 416 for a range past the body;
+         * mod_security's deny of a reply, which then says APR_EGENERAL), or
+         * failed (mod_substitute's line too long): the core marks a client
+         * gone, not so here. The rest of the reply is read and dropped;
+         * the client gets the filter's answer, or, if none went, httpd's
+         * 500 (AP_FILTER_ERROR from the handler). */
         q->answered = 1;
         q->discard = 1;
+        q->filter_failed = rv != AP_FILTER_ERROR;
         return;
     }
     if (rv != APR_SUCCESS || r->connection->aborted) {
@@ -3332,6 +3341,9 @@ static int serve(request_rec *r, const char *name, pa_role_e role,
                           ap_escape_logitem(r->pool, r->uri),
                           q->status ? q->status : r->status);
         }
+    }
+    if (rc == OK && q->filter_failed) {
+        return AP_FILTER_ERROR;
     }
     return stale_if_error(q, rc == OK && q->app_error ? q->app_error : rc);
 }
