@@ -771,11 +771,19 @@ static void client_lost(pa_req_t *q, apr_status_t rv)
 }
 
 /* q->out to the output filters, as it is (see pass()). */
+static int body_unread(const pa_req_t *q);
+
 static void send_out(pa_req_t *q, int flush)
 {
     request_rec *r = q->r;
     apr_status_t rv;
 
+    /* Answered whole before the body's end: the connection ends after it
+     * (serve()), said in its headers while they have not gone yet, so that
+     * a client still uploading stops, and sends nothing more on it. */
+    if (!q->passed && q->ended && body_unread(q)) {
+        r->connection->keepalive = AP_CONN_CLOSE;
+    }
     if (flush) {
         APR_BRIGADE_INSERT_TAIL(q->out,
             apr_bucket_flush_create(r->connection->bucket_alloc));

@@ -18,7 +18,7 @@ use IO::Socket::INET ();
 use IO::Socket::SSL ();
 use Time::HiRes ();
 
-plan tests => 19;
+plan tests => 20;
 
 # A POST's head on a socket of its own; with $keep, no "Connection: close"
 # (only the server may then end the connection).
@@ -89,6 +89,7 @@ print $s 'e' x 200_000;
 like($got, qr{^HTTP/1\.1 403 }, 'the app\'s 403 to an upload it did not read, while the client pauses')
     or diag(substr($got, 0, 300));
 is($how, 'eof', 'whole, and the connection closed: httpd reads none of the rest first');
+like($got, qr{^Connection: close\r$}mi, '... as its headers say');
 close $s;
 
 # ---- over TLS ---------------------------------------------------------------------
