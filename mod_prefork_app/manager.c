@@ -105,6 +105,7 @@ typedef struct pa_mapp_t {
     apr_time_t stop_deadline;   /* SIGKILL what is left after this (stopping) */
     pa_loud_t crash_log;        /* crashes outside a crash loop */
     pa_loud_t spawn_log;        /* failed spawns */
+    pa_quota_t out_log;         /* its workers' own output lines (PA00121) */
     int self_exit_warned;       /* PA00134 said */
     int adopted;                /* a new-programs= pool: 1 once it runs the
                                  * program a request took it for, -1 when
@@ -257,11 +258,32 @@ static void pa_remove_pidfile(apr_pool_t *p, const char *pidfile, pid_t pid)
     }
 }
 
+/* The lines of an app not logged in a second that is over (now = 0: all),
+ * when no later line came to say so: a flood that was the last output. */
+static void pa_mgr_say_dropped(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now)
+{
+    server_rec *s = pa_app_log_server(ma->app, m->s);
+    apr_uint32_t dropped = pa_quota_flush(&ma->out_log, now);
+
+    if (dropped) {
+        pa_worker_output_dropped(ma->app, s, dropped);
+    }
+    /* What httpd's children said on a later line, had one come. */
+    dropped = pa_quota_flush(&ma->a->stderr_log, now);
+    if (dropped) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, PALOGNO(00144)
+                     "app %s: %u lines of its FCGI_STDERR not logged "
+                     "(more than %d a second)", ma->app->name, dropped,
+                     PA_STDERR_LINES);
+    }
+}
+
 static void pa_mgr_exit(pa_manager_t *m, int code)
 {
     int i, j;
 
     for (i = 0; i < m->napps; i++) {
+        pa_mgr_say_dropped(m, &m->apps[i], 0);
         for (j = 0; j < (int)m->apps[i].nslots; j++) {
             pa_worker_unlisten(&m->apps[i].w[j]);
         }
@@ -455,7 +477,8 @@ static void pa_mgr_check_reload(pa_manager_t *m, pa_mapp_t *ma)
 }
 
 /* Whether the socket directory is the one made for this manager; notes it
- * when mark is set. */
+ * when mark is set, and holds it when made here (2): the parent holds the
+ * one it made (pa_sb_create()), and we inherited that hold. */
 static int pa_mgr_sockdir_ours(pa_manager_t *m, int mark)
 {
     struct stat st;
@@ -466,7 +489,8 @@ static int pa_mgr_sockdir_ours(pa_manager_t *m, int mark)
     if (mark) {
         m->sockdir_dev = st.st_dev;
         m->sockdir_ino = st.st_ino;
-        /* Held as the parent holds the one it made (pa_sb_create()). */
+    }
+    if (mark == 2) {
         if (m->sockdir_hold >= 0) {
             close(m->sockdir_hold);
         }
@@ -489,7 +513,6 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
 {
     int i, nfds = 4, keep = 0, ngroups, rv, failed = 0;
     const gid_t *groups;
-    pa_worker_out_t *out;
     sigset_t pending;
     struct stat st;
     apr_uint32_t j;
@@ -532,10 +555,9 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
             ma->reload_mtime = pa_mgr_reload_mtime(ma->app);
         }
         pa_worker_groups(m->pool, ma->app, &groups, &ngroups);
-        out = apr_pcalloc(m->pool, sizeof(*out));
         for (j = 0; j < ma->nslots; j++) {
             ma->w[j].app = ma->app;
-            ma->w[j].out = out;
+            ma->w[j].out = &ma->out_log;
             ma->w[j].groups = groups;
             ma->w[j].ngroups = ngroups;
             ma->w[j].slot_index = j;
@@ -576,7 +598,7 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
         pa_mgr_sockdir_lost(m, 2);
     }
     else {
-        pa_mgr_sockdir_ours(m, 1);
+        pa_mgr_sockdir_ours(m, sb->hold_fd >= 0 ? 1 : 2);
         pa_mgr_sockdir_lost(m, 0);      /* (the parent could not make it) */
         m->conn_fd = keep ? pa_conn_service_open(sb->sockdir, m->pool,
                                                  s)
@@ -845,19 +867,18 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
      * round die. */
     if (quick && now >= a->backoff_until) {
         /* How this one ended: its own line falls to info meanwhile. */
-        char why[160];
+        char how[80], why[160];
 
         if (WIFSIGNALED(status)) {
-            apr_snprintf(why, sizeof(why), "workers exit right after they "
-                         "start (pid %" APR_PID_T_FMT " killed by signal %d, "
-                         "%s)", w->pid, WTERMSIG(status),
-                         strsignal(WTERMSIG(status)));
+            apr_snprintf(how, sizeof(how), "killed by signal %d, %s",
+                         WTERMSIG(status), strsignal(WTERMSIG(status)));
         }
         else {
-            apr_snprintf(why, sizeof(why), "workers exit right after they "
-                         "start (pid %" APR_PID_T_FMT " exited with status "
-                         "%d)", w->pid, WEXITSTATUS(status));
+            apr_snprintf(how, sizeof(how), "exited with status %d",
+                         WEXITSTATUS(status));
         }
+        apr_snprintf(why, sizeof(why), "workers exit right after they "
+                     "start (pid %" APR_PID_T_FMT " %s)", w->pid, how);
         /* start-delay is the least time between spawns, even above it;
          * a second with start-delay=0. */
         pa_mgr_back_off(m, ma, now,
@@ -1304,16 +1325,7 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
         pa_mgr_check_reload(m, ma);
     }
     if (check) {
-        apr_uint32_t dropped = pa_quota_flush(&a->stderr_log, now);
-
-        /* What httpd's children said on a later line, had one come. */
-        if (dropped) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0,
-                         pa_app_log_server(app, m->s), PALOGNO(00144)
-                         "app %s: %u lines of its FCGI_STDERR not logged "
-                         "(more than %d a second)", app->name, dropped,
-                         PA_STDERR_LINES);
-        }
+        pa_mgr_say_dropped(m, ma, now);
     }
     if (app->max_memory && now - ma->rss_read >= PA_RSS_EVERY) {
         /* Before the lock: /proc reads are system calls. */
@@ -1889,7 +1901,7 @@ static void pa_mgr_check_sockdir(pa_manager_t *m, apr_time_t now)
         }
         return;
     }
-    pa_mgr_sockdir_ours(m, 1);
+    pa_mgr_sockdir_ours(m, 2);
     pa_mgr_sockdir_lost(m, 0);
     if (m->conn_fd >= 0) {
         close(m->conn_fd);

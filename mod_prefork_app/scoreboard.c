@@ -353,7 +353,7 @@ apr_uint32_t pa_quota_flush(pa_quota_t *qt, apr_time_t now)
 
     /* A line that starts a second takes the count first (or after us,
      * then nothing): it is said once. */
-    return (apr_int32_t)(sec - apr_atomic_read32(&qt->second)) > 0
+    return !now || (apr_int32_t)(sec - apr_atomic_read32(&qt->second)) > 0
            ? apr_atomic_xchg32(&qt->dropped, 0) : 0;
 }
 

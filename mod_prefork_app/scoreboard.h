@@ -416,7 +416,8 @@ int pa_loud(pa_loud_t *l, int level, apr_time_t now, const char *what,
 int pa_quota_take(pa_quota_t *qt, apr_uint32_t max, apr_time_t now,
                   apr_uint32_t *dropped);
 /* The lines not logged in seconds that are over, and not said yet (no line
- * came after them to say it): taken to be said now, else 0. */
+ * came after them to say it): taken to be said now, else 0. now = 0: all
+ * not said yet, whatever second (the last words of their sayer). */
 apr_uint32_t pa_quota_flush(pa_quota_t *qt, apr_time_t now);
 
 /* Whether the app is in a crash-loop backoff. Recycling (lifetime,

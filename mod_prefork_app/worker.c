@@ -583,6 +583,7 @@ static void pa_worker_log_line(pa_worker_t *w, server_rec *s, const char *line,
                                apr_size_t len)
 {
     char text[PA_LOG_TEXT_SIZE(PA_ERRLINE_MAX)];
+    apr_uint32_t dropped;
 
     if (len > 0 && line[len - 1] == '\r') {
         len--;
@@ -590,38 +591,26 @@ static void pa_worker_log_line(pa_worker_t *w, server_rec *s, const char *line,
     if (len == 0) {
         return;
     }
-    if (w->out->lines >= PA_OUTPUT_LINES) {
-        w->out->dropped++;
+    /* An app that writes without pause (a retry loop logging each
+     * failure) must neither fill the error log nor keep the manager from
+     * its other work: so many lines a second, the rest counted. */
+    if (!pa_quota_take(w->out, PA_OUTPUT_LINES, pa_now(), &dropped)) {
         return;
     }
-    w->out->lines++;
+    if (dropped) {
+        pa_worker_output_dropped(w->app, s, dropped);
+    }
     ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PALOGNO(00121)
                  "app %s pid %" APR_PID_T_FMT ": %s", w->app->name,
                  w->pid, pa_log_text(text, line, len));
 }
 
-/* An app that writes without pause (a retry loop logging each failure)
- * must neither fill the error log nor keep the manager from its other
- * work: so many lines a second are logged, the rest counted. */
-static void pa_worker_output_second(pa_worker_t *w, server_rec *s,
-                                    apr_time_t now, int over)
+void pa_worker_output_dropped(const pa_app_t *app, server_rec *s,
+                              apr_uint32_t n)
 {
-    pa_worker_out_t *o = w->out;
-
-    if (!over && now - o->second < apr_time_from_sec(1)) {
-        return;
-    }
-    if (o->dropped) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, PALOGNO(00138)
-                     "app %s: %u lines of its workers' output not logged "
-                     "(more than %d a second)", w->app->name, o->dropped,
-                     PA_OUTPUT_LINES);
-        o->dropped = 0;
-    }
-    if (now - o->second >= apr_time_from_sec(1)) {
-        o->second = now;
-        o->lines = 0;
-    }
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, PALOGNO(00138)
+                 "app %s: %u lines of its workers' output not logged "
+                 "(more than %d a second)", app->name, n, PA_OUTPUT_LINES);
 }
 
 void pa_worker_read_output(pa_worker_t *w, server_rec *s, int final)
@@ -630,7 +619,6 @@ void pa_worker_read_output(pa_worker_t *w, server_rec *s, int final)
     int reads = 0, max = final ? 4 * PA_OUTPUT_READS : PA_OUTPUT_READS;
 
     s = pa_app_log_server(w->app, s);
-    pa_worker_output_second(w, s, pa_now(), 0);
     for (;;) {
         ssize_t n;
         char *nl;
@@ -674,7 +662,6 @@ void pa_worker_read_output(pa_worker_t *w, server_rec *s, int final)
             w->errlen = 0;
             close(w->err_fd);
             w->err_fd = -1;
-            pa_worker_output_second(w, s, pa_now(), 1);
         }
         return;
     }

@@ -7,20 +7,12 @@
 
 #include "mod_prefork_app.h"
 #include "proc.h"
+#include "scoreboard.h"
 
 #define PA_ERRLINE_MAX 1024     /* longer stderr lines are logged in pieces */
 #define PA_OUTPUT_LINES 100     /* a worker's output lines logged a second; the
                                  * rest are counted (PA00138), not logged */
 #define PA_OUTPUT_READS 64      /* reads of its pipe per turn of the manager */
-
-/* The lines of an app's workers' own output logged in one second
- * (PA00121), counted for all of them: many chatty workers, or the fresh
- * ones of a crash loop, get no more room than one. */
-typedef struct pa_worker_out_t {
-    apr_time_t second;          /* start of the second lines count in */
-    apr_uint32_t lines;         /* lines logged in it */
-    apr_uint32_t dropped;       /* lines over PA_OUTPUT_LINES dropped since */
-} pa_worker_out_t;
 
 typedef struct pa_worker_t {
     const pa_app_t *app;
@@ -47,7 +39,10 @@ typedef struct pa_worker_t {
     pa_proc_memo_t memo;        /* ... and what its descriptor was */
     volatile apr_uint32_t *child_failed;    /* set by an occupant that fails
                                              * before its exec (the slot's) */
-    pa_worker_out_t *out;       /* its app's */
+    pa_quota_t *out;            /* its app's lines logged a second (PA00121),
+                                 * for all its workers: many chatty ones, or
+                                 * the fresh ones of a crash loop, get no
+                                 * more room than one */
     apr_size_t errlen;
     char errbuf[PA_ERRLINE_MAX];
 } pa_worker_t;
@@ -127,6 +122,9 @@ int pa_worker_running(const pa_worker_t *w);
 /* Log the complete lines the occupant wrote (to its app's host's log:
  * pa_app_log_server()); all of it once final. */
 void pa_worker_read_output(pa_worker_t *w, server_rec *s, int final);
+/* Say that n lines of app's workers' output were not logged (PA00138). */
+void pa_worker_output_dropped(const pa_app_t *app, server_rec *s,
+                              apr_uint32_t n);
 /* The occupant was reaped: log the rest of its output, forget it. */
 void pa_worker_gone(pa_worker_t *w, server_rec *s);
 

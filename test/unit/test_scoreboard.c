@@ -1633,6 +1633,13 @@ static void test_quota(void **state)
     assert_int_equal(pa_quota_flush(&qt, t + apr_time_from_sec(63)), 0);
     assert_true(pa_quota_take(&qt, 100, t + apr_time_from_sec(63), &dropped));
     assert_int_equal(dropped, 0);
+    /* The sayer's last words: the second's count too, once. */
+    for (i = 1; i < 103; i++) {
+        pa_quota_take(&qt, 100, t + apr_time_from_sec(63), &dropped);
+    }
+    assert_int_equal(pa_quota_flush(&qt, t + apr_time_from_sec(63)), 0);
+    assert_int_equal(pa_quota_flush(&qt, 0), 3);
+    assert_int_equal(pa_quota_flush(&qt, 0), 0);
 }
 
 /* cache-lock='s waiters sleep on the app's count of ended fetches, in
