@@ -2669,9 +2669,15 @@ static int check_pidfile(pa_server_conf_t *conf, apr_pool_t *ptemp,
  * smaller PHP_FCGI_MAX_REQUESTS from PreforkAppEnv becomes max-requests
  * (the top of its range), and a php* command without one is told
  * max-requests (the top of its range; 0 = never). */
-static void php_max_requests(apr_pool_t *pconf, pa_app_t *app)
+static int php_command(const pa_app_t *app)
 {
     const char *base = strrchr(app->argv[0], '/');
+
+    return !strncmp(base ? base + 1 : app->argv[0], "php", 3);
+}
+
+static void php_max_requests(apr_pool_t *pconf, pa_app_t *app)
+{
     const char *v = app_env_get(app, "PHP_FCGI_MAX_REQUESTS");
 
     if (v) {
@@ -2687,8 +2693,7 @@ static void php_max_requests(apr_pool_t *pconf, pa_app_t *app)
         app->exits_itself = n > 0;
         return;
     }
-    base = base ? base + 1 : app->argv[0];
-    if (!strncmp(base, "php", 3)) {
+    if (php_command(app)) {
         APR_ARRAY_PUSH(app->env, const char *) =
             apr_psprintf(pconf, "PHP_FCGI_MAX_REQUESTS=%d",
                          app->max_requests_hi);
@@ -2992,6 +2997,13 @@ static int check_app(pa_server_conf_t *conf, apr_pool_t *pconf,
     }
     if (app->keep_conn < 0) {
         app->keep_conn = app->protocol == PA_PROTO_FASTCGI;
+    }
+    if (app->argv) {
+        app->php = php_command(app)
+                   || app_env_get(app, "PHP_FCGI_MAX_REQUESTS")
+                   || app_env_get(app, "PHP_FCGI_CHILDREN")
+                   || app_env_get(app, "PHPRC")
+                   || app_env_get(app, "PHP_INI_SCAN_DIR");
     }
     if (app->protocol == PA_PROTO_FASTCGI && app->argv) {
         php_max_requests(pconf, app);

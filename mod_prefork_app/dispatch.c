@@ -1350,10 +1350,24 @@ static int serves_error(const request_rec *r)
  * so, of the app's headers only those that give the status its meaning
  * and its cookies stay (the header scan put them all in err_headers_out,
  * which httpd sends with an error page). */
+/* The app's headers an error page of httpd's in place of its reply keeps:
+ * those about the client, not about the body it does not get (a
+ * Content-Disposition would have the page saved as the download). */
+static void error_page_headers(pa_req_t *q)
+{
+    request_rec *r = q->r;
+    apr_table_t *kept = apr_table_copy(r->pool, q->err_out_before);
+
+    apr_table_do(add_header, kept, r->err_headers_out, "WWW-Authenticate",
+                 "Proxy-Authenticate", "Retry-After", "Set-Cookie", NULL);
+    /* Also what drop_reply_headers() goes back to. */
+    r->err_headers_out = q->err_out_before = kept;
+    r->headers_out = q->out_before;
+}
+
 static int overridden(pa_req_t *q)
 {
     request_rec *r = q->r;
-    apr_table_t *kept;
 
     if (q->role != PA_ROLE_RESPONDER || !q->app->error_codes
         || !ap_is_HTTP_ERROR(r->status)
@@ -1361,12 +1375,7 @@ static int overridden(pa_req_t *q)
         || serves_error(r)) {
         return 0;
     }
-    kept = apr_table_copy(r->pool, q->err_out_before);
-    apr_table_do(add_header, kept, r->err_headers_out, "WWW-Authenticate",
-                 "Proxy-Authenticate", "Retry-After", "Set-Cookie", NULL);
-    /* Also what drop_reply_headers() goes back to. */
-    r->err_headers_out = q->err_out_before = kept;
-    r->headers_out = q->out_before;
+    error_page_headers(q);
     q->status = r->status;
     q->overridden = 1;
     /* Else ap_die() takes it for the ErrorDocument's own failure and
@@ -2973,7 +2982,7 @@ static apr_table_t *responder_env(pa_req_t *q)
     request_rec *r = q->r;
     const pa_dir_conf_t *d = ap_get_module_config(r->per_dir_config,
                                                   &prefork_app_module);
-    const char *alias = pa_alias_script_name(r);
+    const char *alias = pa_alias_script_name(r), *info;
 
     ap_add_common_vars(r);
     if (alias) {
@@ -3013,6 +3022,17 @@ static apr_table_t *responder_env(pa_req_t *q)
          * "chunked" ignores the length and reads to EOF (mod_proxy_fcgi
          * sends no such pair either). */
         apr_table_unset(r->subprocess_env, "HTTP_TRANSFER_ENCODING");
+    }
+    /* php-cgi takes REDIRECT_URL with a PATH_INFO for an Action of old
+     * (itself the script, the page in PATH_TRANSLATED): it runs the file
+     * PATH_TRANSLATED names, or its first part that is a file, in place of
+     * SCRIPT_FILENAME, else drops the PATH_INFO. Behind a front
+     * controller's rewrite (`index.php/$1`), or an Action, that ran an
+     * upload or a denied file as PHP. php-fpm has it too, but
+     * mod_proxy_fcgi's SCRIPT_FILENAME turns it off. */
+    if (q->app->php
+        && (info = apr_table_get(r->subprocess_env, "PATH_INFO")) && *info) {
+        apr_table_unset(r->subprocess_env, "REDIRECT_URL");
     }
     if (d->env_fixups && !fix_env(r, d->env_fixups, r->subprocess_env)) {
         return NULL;
@@ -3264,6 +3284,7 @@ static int serve(request_rec *r, const char *name, pa_role_e role,
         }
         else if (q->sendfile
                  && (rc = pa_sendfile_serve(r, q->app, q->sendfile)) != OK) {
+            error_page_headers(q);
             q->why = "x-sendfile";
         }
         break;

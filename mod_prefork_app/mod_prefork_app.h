@@ -69,6 +69,9 @@ typedef struct pa_app_t {
     int max_requests_hi;        /* max-requests=LO-HI: each slot's own limit
                                  * is in [max_requests, this]
                                  * (pa_sb_spread()); else = max_requests */
+    int php;                    /* php-cgi, as far as one can tell: a php*
+                                 * command, or PHP's variables in its
+                                 * environment (a wrapper's) */
     int exits_itself;           /* the app leaves after max-requests by itself
                                  * (php-cgi, a CGI launcher): never stretched */
     int lifetime;               /* 0 = never recycle by age */

@@ -125,8 +125,10 @@ int pa_sendfile_serve(request_rec *r, const pa_app_t *app, const char *path)
     int status;
 
     /* What an app sends this way is mostly a download it let one user
-     * have. */
-    r->no_cache = 1;
+     * have: kept out of mod_cache's and our cache as an admin's SetEnvIf
+     * would (r->no_cache would also have httpd add "Expires: now" against
+     * the app's own Cache-Control). */
+    apr_table_setn(r->subprocess_env, "no-cache", "1");
     f = open_allowed(r, app, path, &why, &status);
     if (f && apr_file_info_get(&fi, APR_FINFO_NORM, f) != APR_SUCCESS) {
         why = "cannot be read";

@@ -15,7 +15,7 @@ use Cwd qw(abs_path);
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 63;
+plan tests => 66;
 
 my $echo = app_path('echo');
 my $files = File::Temp->newdir('pa-sfXXXX', TMPDIR => 1);
@@ -175,6 +175,14 @@ for my $b (@bad) {
          '... logged, with why');
 }
 unlike(join('', map { ask('/sf/x', $_->[0])->{content} } @bad), qr/not to be sent/, 'nothing of the file outside went out');
+# httpd's error page in place of the download: without the app's headers
+# about the body (saved as "x.pdf" else), with those about the client.
+$r = ask('/sf/x', "$files/nosuch.txt",
+         query => '&header2=Content-Disposition:%20attachment;%20filename%3D%22x.pdf%22'
+                . '&header3=Set-Cookie:%20s%3D1');
+ok(!exists $r->{headers}{'content-disposition'}, 'a file not sent: the error page without the app\'s Content-Disposition')
+    or diag("Content-Disposition: $r->{headers}{'content-disposition'}");
+is($r->{headers}{'set-cookie'}, 's=1', '... with its Set-Cookie');
 
 # The app learns that it may (Rack's and Symfony's X-Sendfile-Type).
 $r = HTTP::Tiny->new->get($h->url('/sf/v'), { headers => { 'X-Sendfile-Type' => 'X-Accel-Redirect' } });
@@ -195,7 +203,10 @@ my @states = map { my $c = ask('/csf/x', "$files/a.txt", query => $cached);
 ok("@states" =~ /^\S+ 200 \S+ 200$/ && "@states" !~ /HIT|STALE/, 'an app with cache=: the file\'s answer is not stored')
     or diag("@states");
 is(ask('/csf/x', "$files/a.txt", query => $cached)->{content}, $small, '... and sent each time');
+$r = ask('/csf/x', "$files/a.txt", query => $cached);
+ok(!exists $r->{headers}{expires}, '... with the app\'s Cache-Control alone (no Expires added)')
+    or diag("Expires: $r->{headers}{expires}");
 
 unlike($h->error_log, qr/\[(?:crit|alert|emerg)\]|PA00(?:118|119|124)/, 'nothing worse logged');
-is(scalar(() = error_log_since($log, $h->log_file) =~ /PA00355/g), 2 * @bad, 'one line per file not sent');
+is(scalar(() = error_log_since($log, $h->log_file) =~ /PA00355/g), 2 * @bad + 1, 'one line per file not sent');
 ok($h->stop, 'httpd stops');

@@ -1,0 +1,121 @@
+# php-cgi behind a front controller's rewrite with path info
+# (`RewriteRule ^(.*)$ index.php/$1`, CodeIgniter's and many REST set-ups'),
+# or an Action: after httpd's internal redirect, php-cgi takes REDIRECT_URL
+# with a PATH_INFO for an Action of old (itself the script) and runs the
+# file PATH_TRANSLATED names in place of SCRIPT_FILENAME: an uploaded
+# image with PHP in it, a file httpd denies, printed or run, and every route
+# a 404 ("No input file specified."). The script httpd mapped runs, with
+# its PATH_INFO, as under php-fpm; a wrapper named otherwise is known by
+# its PHP variables.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use PATest qw(:all);
+
+plan skip_all => 'php-cgi not installed' unless -x '/usr/bin/php-cgi';
+plan tests => 16;
+
+my $h = PATest::Httpd->new(conf => '');
+my $docs = $h->dir . '/docs';
+sub put {
+    my ($f, $text, $mode) = @_;
+    (my $d = "$docs/$f") =~ s{/[^/]*$}{};
+    system('mkdir', '-p', $d) == 0 or die "mkdir $d";
+    open my $fh, '>', "$docs/$f" or die "$f: $!";
+    print $fh $text;
+    close $fh;
+    chmod $mode, "$docs/$f" if $mode;
+}
+my $show = '<?php echo "%s script=", $_SERVER["SCRIPT_NAME"], " path_info=", '
+         . '$_SERVER["PATH_INFO"] ?? "-", "\n";';
+put('ci/index.php', sprintf($show, 'index'));
+put('ci/uploads/avatar.gif', "GIF89a<?php echo 'RAN THE UPLOAD'; ?>\n");
+put('ci/private/secret.env', "DB_PASSWORD=hunter2\n");
+put('act/handler.php', sprintf($show, 'handler'));
+put('act/page.act', "<?php echo 'RAN THE PAGE'; ?>\n");
+put('w/index.php', sprintf($show, 'wrapped'));
+put('wp/index.php', '<?php echo "wp script=", $_SERVER["SCRIPT_NAME"], " path_info=", '
+    . '$_SERVER["PATH_INFO"] ?? "-", " redirect_url=", $_SERVER["REDIRECT_URL"] ?? "-", "\n";');
+put('php-site-wrapper', "#!/bin/sh\nexec /usr/bin/php-cgi \"\$@\"\n", 0755);
+my $lib = libexecdir();
+open my $cf, '>>', $h->{conf_file} or die "$h->{conf_file}: $!";
+print $cf <<"EOF2";
+LoadModule rewrite_module "$lib/mod_rewrite.so"
+LoadModule actions_module "$lib/mod_actions.so"
+DocumentRoot "$docs"
+PreforkApp php "/usr/bin/php-cgi" processes=1
+PreforkApp wrapped "$docs/php-site-wrapper" processes=1
+PreforkAppEnv wrapped PHPRC /etc/php/8.2/cgi
+<FilesMatch "\\.php\$">
+    SetHandler prefork-app:php
+</FilesMatch>
+<Directory "$docs/ci">
+    RewriteEngine On
+    RewriteCond %{REQUEST_FILENAME} !-f
+    RewriteCond %{REQUEST_FILENAME} !-d
+    RewriteRule ^(.*)\$ index.php/\$1 [L]
+</Directory>
+<Directory "$docs/ci/private">
+    Require all denied
+</Directory>
+<Directory "$docs/act">
+    Action page-action /act/handler.php
+    AddHandler page-action .act
+</Directory>
+<Directory "$docs/wp">
+    RewriteEngine On
+    RewriteCond %{REQUEST_FILENAME} !-f
+    RewriteRule . /wp/index.php [L]
+</Directory>
+<Directory "$docs/w">
+    <FilesMatch "\\.php\$">
+        SetHandler prefork-app:wrapped
+    </FilesMatch>
+    RewriteEngine On
+    RewriteCond %{REQUEST_FILENAME} !-f
+    RewriteRule ^(.*)\$ index.php/\$1 [L]
+</Directory>
+EOF2
+close $cf;
+ok($h->start, 'private httpd with php-cgi behind rewrites started') or diag($h->error_log);
+
+my $res = $h->get('/ci/welcome/index?x=1');
+is($res->{status}, 200, 'a route behind the front controller: 200');
+is($res->{content}, "index script=/ci/index.php path_info=/welcome/index\n",
+   '... index.php ran, with the route as its PATH_INFO');
+
+$res = $h->get('/ci/ci/uploads/avatar.gif/x');
+unlike($res->{content} // '', qr/RAN THE UPLOAD/, 'an upload named in the path is not run as PHP');
+is($res->{content}, "index script=/ci/index.php path_info=/ci/uploads/avatar.gif/x\n",
+   '... the front controller is, with it as its route');
+
+$res = $h->get('/ci/private/secret.env');
+is($res->{status}, 403, 'the denied file itself: 403');
+$res = $h->get('/ci/ci/private/secret.env');
+unlike($res->{content} // '', qr/hunter2/, 'the denied file named in the path is not printed');
+is($res->{content}, "index script=/ci/index.php path_info=/ci/private/secret.env\n",
+   '... the front controller runs');
+
+$res = $h->get('/ci/uploads/avatar.gif');
+is($res->{content}, "GIF89a<?php echo 'RAN THE UPLOAD'; ?>\n",
+   'the upload itself is served as a file');
+
+$res = $h->get('/act/page.act');
+is($res->{status}, 200, 'a file given to an Action: 200');
+unlike($res->{content} // '', qr/RAN THE PAGE/, '... the file itself is not run as PHP');
+is($res->{content}, "handler script=/act/handler.php path_info=/act/page.act\n",
+   '... the Action\'s script is, with the file as its PATH_INFO');
+
+$res = $h->get('/w/route/7');
+is($res->{status}, 200, 'php-cgi under a wrapper of another name: 200');
+is($res->{content}, "wrapped script=/w/index.php path_info=/route/7\n",
+   '... known by its PHP variables: the front controller runs');
+
+# Without path info (WordPress's rewrite), the redirect's URL is the app's.
+$res = $h->get('/wp/2024/hello-world/');
+is($res->{content}, "wp script=/wp/index.php path_info=- redirect_url=/wp/2024/hello-world/\n",
+   'a rewrite without path info: REDIRECT_URL reaches the script');
+
+ok($h->stop, 'stopped');
