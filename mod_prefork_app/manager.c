@@ -1493,6 +1493,9 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
                                        ? (int)apr_time_sec(PA_TIMEOUT_GRACE)
                                        : app->die_timeout, timed_out);
         }
+        if (st == PA_SLOT_STOPPING) {
+            pa_worker_term_again(w, now);
+        }
         if (slot->retire == PA_RETIRE_NONE
             && (st == PA_SLOT_IDLE || st == PA_SLOT_BUSY)
             && !pa_sb_backing_off(a, now)) {
@@ -1931,9 +1934,10 @@ static void pa_mgr_check_sockdir(pa_manager_t *m, apr_time_t now)
 
 /* Stopping: SIGKILL after die-timeout; returns how many workers are left.
  * A worker that was busy when told to stop waits on its kept connection
- * for the next request once this one is over, and would see its SIGTERM
- * only in accept(): the connection is shut down as soon as its request is
- * released, or its claimant is gone. */
+ * for the next request once this one is over, and an app that waits for
+ * its request's end to act on SIGTERM would go on waiting there: the
+ * connection is shut down as soon as its request is released, or its
+ * claimant is gone, and an idle one is told again each second. */
 static int pa_mgr_stop_tick(pa_manager_t *m, apr_time_t now)
 {
     int i, left = 0;
@@ -1957,6 +1961,9 @@ static int pa_mgr_stop_tick(pa_manager_t *m, apr_time_t now)
             }
             if (!w->killed && now >= ma->stop_deadline) {
                 pa_mgr_kill_late(m, ma, w, ma->app->die_timeout, 0);
+            }
+            else if (slot->state != PA_SLOT_BUSY) {
+                pa_worker_term_again(w, now);
             }
         }
     }

@@ -566,10 +566,25 @@ void pa_worker_signal(pa_worker_t *w, int sig)
         pa_worker_kill_group(w);        /* its children too */
     }
     else if (!w->term_at) {
-        w->term_at = pa_now();
+        w->term_at = w->term_sent = pa_now();
     }
     /* Also one just forked, which may not lead its group yet. */
     kill(w->pid, sig);
+}
+
+/* An app that handles SIGTERM itself may lose the first: Perl's FCGI with
+ * a $SIG{TERM} (FCGI::ProcManager, plackup) idle on its kept connection
+ * has its read() cut short, libfcgi takes that for a closed connection
+ * and waits in accept(), and Perl runs the handler only once that
+ * returns. A signal in accept() ends it (FAIL_ACCEPT_ON_INTR), and it
+ * leaves within a second, not at die-timeout's SIGKILL. */
+void pa_worker_term_again(pa_worker_t *w, apr_time_t now)
+{
+    if (w->pid > 0 && w->term_at && !w->killed
+        && now - w->term_sent >= PA_TERM_AGAIN) {
+        w->term_sent = now;
+        kill(w->pid, SIGTERM);
+    }
 }
 
 void pa_worker_kill_group(const pa_worker_t *w)

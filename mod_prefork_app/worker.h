@@ -13,6 +13,7 @@
 #define PA_OUTPUT_LINES 100     /* a worker's output lines logged a second; the
                                  * rest are counted (PA00138), not logged */
 #define PA_OUTPUT_READS 64      /* reads of its pipe per turn of the manager */
+#define PA_TERM_AGAIN apr_time_from_sec(1)  /* SIGTERM again this often */
 
 typedef struct pa_worker_t {
     const pa_app_t *app;
@@ -30,6 +31,7 @@ typedef struct pa_worker_t {
     apr_uint32_t reload_gen;    /* the app's touch-reload count when spawned */
     apr_int64_t rss;            /* resident bytes when last looked at, -1 = unknown */
     apr_time_t term_at;         /* when SIGTERM was sent, 0 = not asked to go */
+    apr_time_t term_sent;       /* ... and last sent (pa_worker_term_again) */
     int killed;                 /* SIGKILL sent */
     apr_time_t closed_seen;     /* its kept connection was reported closed, 0 = not */
     int respawn_busy;           /* died unasked under a claim: replace in place */
@@ -115,6 +117,9 @@ void pa_worker_kill_group(const pa_worker_t *w);
 void pa_worker_dismiss(pa_worker_t *w, int idle);
 /* Shut the kept connection down, for every httpd child holding it. */
 void pa_worker_hangup(pa_worker_t *w);
+/* A worker asked to leave, idle and still there: SIGTERM again, once a
+ * second, until it goes or is SIGKILLed. */
+void pa_worker_term_again(pa_worker_t *w, apr_time_t now);
 /* Close the manager's copy of the kept connection. */
 void pa_worker_unkeep(pa_worker_t *w);
 /* Still running (not exited, even unreaped)? Leaves an exit to be reaped. */
