@@ -2669,11 +2669,16 @@ static int check_pidfile(pa_server_conf_t *conf, apr_pool_t *ptemp,
  * smaller PHP_FCGI_MAX_REQUESTS from PreforkAppEnv becomes max-requests
  * (the top of its range), and a php* command without one is told
  * max-requests (the top of its range; 0 = never). */
-static int php_command(const pa_app_t *app)
+static const char *command_name(const pa_app_t *app)
 {
     const char *base = strrchr(app->argv[0], '/');
 
-    return !strncmp(base ? base + 1 : app->argv[0], "php", 3);
+    return base ? base + 1 : app->argv[0];
+}
+
+static int php_command(const pa_app_t *app)
+{
+    return !strncmp(command_name(app), "php", 3);
 }
 
 static void php_max_requests(apr_pool_t *pconf, pa_app_t *app)
@@ -3004,6 +3009,7 @@ static int check_app(pa_server_conf_t *conf, apr_pool_t *pconf,
                    || app_env_get(app, "PHP_FCGI_CHILDREN")
                    || app_env_get(app, "PHPRC")
                    || app_env_get(app, "PHP_INI_SCAN_DIR");
+        app->runs_file = app->php || !strcmp(command_name(app), "fcgiwrap");
     }
     if (app->protocol == PA_PROTO_FASTCGI && app->argv) {
         php_max_requests(pconf, app);

@@ -3035,6 +3035,21 @@ static apr_table_t *responder_env(pa_req_t *q)
         apr_table_unset(r->subprocess_env, "REDIRECT_URL");
     }
     if (d->env_fixups && !fix_env(r, d->env_fixups, r->subprocess_env)) {
+        q->why = "setenvif";
+        return NULL;
+    }
+    /* php-cgi would print its own binary, fcgiwrap start itself over and
+     * over (a chain of hundreds of processes until request-timeout). */
+    if (alias && q->app->runs_file && r->filename
+        && (info = apr_table_get(r->subprocess_env, "SCRIPT_FILENAME"))
+        && !strcmp(info, r->filename)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00347)
+                      "%s: not sent: it runs the file SCRIPT_FILENAME "
+                      "names, which under PreforkAppAlias is its own "
+                      "program (%s); set SCRIPT_FILENAME with "
+                      "PreforkAppSetEnvIf, or map its files with "
+                      "SetHandler%s", q->app->name, info, req_named(r));
+        q->why = "alias-self";
         return NULL;
     }
     return r->subprocess_env;
@@ -3207,7 +3222,6 @@ static int serve(request_rec *r, const char *name, pa_role_e role,
     env = role != PA_ROLE_RESPONDER ? authorizer_env(r, vars)
                                     : responder_env(q);
     if (!env) {
-        q->why = "setenvif";
         record(q, HTTP_INTERNAL_SERVER_ERROR, 1);
         return HTTP_INTERNAL_SERVER_ERROR;
     }

@@ -72,6 +72,8 @@ typedef struct pa_app_t {
     int php;                    /* php-cgi, as far as one can tell: a php*
                                  * command, or PHP's variables in its
                                  * environment (a wrapper's) */
+    int runs_file;              /* runs the file SCRIPT_FILENAME names
+                                 * (php-cgi, fcgiwrap) */
     int exits_itself;           /* the app leaves after max-requests by itself
                                  * (php-cgi, a CGI launcher): never stretched */
     int lifetime;               /* 0 = never recycle by age */

@@ -1,0 +1,60 @@
+# PreforkAppAlias gives an app its own program as SCRIPT_FILENAME. An app
+# that runs the file SCRIPT_FILENAME names (php-cgi, fcgiwrap) would run
+# itself: php-cgi compiled its own binary as PHP (a parse error in the log),
+# fcgiwrap started itself over and over (hundreds of processes a request
+# until request-timeout). Such a request is refused (500, PA00347, no
+# worker asked) unless PreforkAppSetEnvIf names a script (a front
+# controller), which then runs. fcgiwrap is known by its name (here the
+# echo app under that name, which would answer).
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use PATest qw(:all);
+
+plan skip_all => 'php-cgi not installed' unless -x '/usr/bin/php-cgi';
+plan tests => 10;
+
+my $h = PATest::Httpd->new(conf => '');
+my $wrap = $h->dir . '/fcgiwrap';
+symlink(app_path('echo'), $wrap) or die "$wrap: $!";
+my $docs = $h->dir . '/docs';
+mkdir $docs or die "$docs: $!";
+open my $fh, '>', "$docs/front.php" or die;
+print $fh '<?php echo "front script=", $_SERVER["SCRIPT_NAME"], " path_info=", $_SERVER["PATH_INFO"] ?? "-", "\n";';
+close $fh;
+open my $cf, '>>', $h->{conf_file} or die "$h->{conf_file}: $!";
+print $cf <<"EOF";
+PreforkApp php "/usr/bin/php-cgi" processes=1
+PreforkApp front "/usr/bin/php-cgi" processes=1
+PreforkApp wrap "$wrap" processes=1
+PreforkAppAlias /bare php
+PreforkAppAlias /wrap wrap
+PreforkAppAlias /app front
+<Location /app>
+    PreforkAppSetEnvIf true SCRIPT_FILENAME "$docs/front.php"
+</Location>
+EOF
+close $cf;
+ok($h->start, 'private httpd: php-cgi aliased bare, and as a front controller') or diag($h->error_log);
+
+my $log = error_log_offset($h->log_file);
+my $res = $h->get('/bare/x');
+is($res->{status}, 500, 'php-cgi aliased with its own program as the script: 500');
+unlike($res->{content} // '', qr/\x7fELF/, '... its binary is not sent');
+my $text = wait_for_log(qr/PA00347/, $log, file => $h->log_file) // '';
+like($text, qr{PA00347: php: not sent: it runs the file SCRIPT_FILENAME names, which under PreforkAppAlias is its own program \(/usr/bin/php-cgi\); .*; request GET /bare/x},
+     '... logged, with what to do');
+
+$log = error_log_offset($h->log_file);
+$res = $h->get('/wrap/hello.cgi');
+is($res->{status}, 500, 'fcgiwrap aliased with its own program as the script: 500');
+unlike($res->{content} // '', qr/SCRIPT_FILENAME/, '... not sent to it');
+like(wait_for_log(qr/PA00347/, $log, file => $h->log_file) // '', qr/PA00347: wrap: not sent: /,
+     '... logged');
+
+$res = $h->get('/app/users/7');
+is($res->{status}, 200, 'with PreforkAppSetEnvIf naming the front controller: 200');
+is($res->{content}, "front script=/app path_info=/users/7\n", '... the script runs, with the route');
+ok($h->stop, 'stopped');
