@@ -2681,6 +2681,64 @@ static int php_command(const pa_app_t *app)
     return !strncmp(command_name(app), "php", 3);
 }
 
+/* What a command word or a script's text names: php-cgi (php-cgi8.2,
+ * php8.2-cgi, php-cgi82: "php", a version, "-cgi"), fcgiwrap, or
+ * neither. */
+static int runner_named(const char *text, apr_size_t len)
+{
+    const char *at = text, *end = text + len, *c;
+
+    if (memmem(text, len, "fcgiwrap", 8)) {
+        return PA_RUNS_CGI;
+    }
+    while ((at = memmem(at, end - at, "php", 3)) != NULL) {
+        for (c = at += 3; c < end && (apr_isdigit(*c) || *c == '.'); c++) {
+        }
+        if (end - c >= 4 && !memcmp(c, "-cgi", 4)) {
+            return PA_RUNS_PHP;
+        }
+    }
+    return 0;
+}
+
+void pa_app_runs_file(apr_pool_t *p, pa_app_t *app)
+{
+    const char *path = pa_app_host_path(p, app, app->argv[0]);
+    char head[4096];
+    apr_finfo_t fi;
+    int i, fd;
+    ssize_t n;
+
+    app->runs_file = 0;
+    for (i = 0; app->argv[i] && !app->runs_file; i++) {
+        const char *base = strrchr(app->argv[i], '/');
+
+        base = base ? base + 1 : app->argv[i];
+        app->runs_file = runner_named(base, strlen(base));
+    }
+    /* A wrapper script's text: its "exec", or a page's "#!" line. */
+    if (!app->runs_file && (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+        n = read(fd, head, sizeof(head));
+        close(fd);
+        if (n > 2 && head[0] == '#' && head[1] == '!') {
+            app->runs_file = runner_named(head, (apr_size_t)n);
+        }
+    }
+    if (!app->runs_file && (php_command(app)
+                            || app_env_get(app, "PHP_FCGI_MAX_REQUESTS")
+                            || app_env_get(app, "PHP_FCGI_CHILDREN")
+                            || app_env_get(app, "PHPRC")
+                            || app_env_get(app, "PHP_INI_SCAN_DIR"))) {
+        app->runs_file = PA_RUNS_PHP;
+    }
+    memset(&app->program_id, 0, sizeof(app->program_id));
+    if (app->runs_file
+        && apr_stat(&fi, path, APR_FINFO_IDENT, p) == APR_SUCCESS) {
+        app->program_id.device = fi.device;
+        app->program_id.inode = fi.inode;
+    }
+}
+
 static void php_max_requests(apr_pool_t *pconf, pa_app_t *app)
 {
     const char *v = app_env_get(app, "PHP_FCGI_MAX_REQUESTS");
@@ -3004,12 +3062,7 @@ static int check_app(pa_server_conf_t *conf, apr_pool_t *pconf,
         app->keep_conn = app->protocol == PA_PROTO_FASTCGI;
     }
     if (app->argv) {
-        app->php = php_command(app)
-                   || app_env_get(app, "PHP_FCGI_MAX_REQUESTS")
-                   || app_env_get(app, "PHP_FCGI_CHILDREN")
-                   || app_env_get(app, "PHPRC")
-                   || app_env_get(app, "PHP_INI_SCAN_DIR");
-        app->runs_file = app->php || !strcmp(command_name(app), "fcgiwrap");
+        pa_app_runs_file(ptemp, app);
     }
     if (app->protocol == PA_PROTO_FASTCGI && app->argv) {
         php_max_requests(pconf, app);

@@ -2974,6 +2974,35 @@ static int fix_env(request_rec *r, const apr_array_header_t *fixups,
     return 1;
 }
 
+/* Whether script (SCRIPT_FILENAME) is the app's own program: under
+ * PreforkAppAlias, or an Action or a URL leading to the program's file.
+ * Not so for a PreforkAppScripts program, its own script. */
+static int script_is_program(const request_rec *r, const pa_app_t *app,
+                             const char *script)
+{
+    if (!script || app->scripts) {
+        return 0;
+    }
+    if (!strcmp(script, app->argv[0])) {
+        return 1;
+    }
+    /* Another path to it (a link, an Alias): r->filename's own file. */
+    return r->filename && !strcmp(script, r->filename)
+           && (r->finfo.valid & APR_FINFO_IDENT) == APR_FINFO_IDENT
+           && r->finfo.inode && r->finfo.device == app->program_id.device
+           && r->finfo.inode == app->program_id.inode;
+}
+
+/* php-cgi's Action hack applies: it runs PATH_TRANSLATED's file, not
+ * script (its own program, as mod_fastcgi's Action layout has it). */
+static int php_action(const apr_table_t *env, const char *script)
+{
+    const char *translated = apr_table_get(env, "PATH_TRANSLATED");
+
+    return apr_table_get(env, "REDIRECT_URL") && translated
+           && strcmp(translated, script);
+}
+
 /* A responder's variables, in r->subprocess_env, once the body has
  * started (INFLATE takes its Content-Encoding off); NULL if
  * PreforkAppSetEnvIf failed. */
@@ -2982,7 +3011,8 @@ static apr_table_t *responder_env(pa_req_t *q)
     request_rec *r = q->r;
     const pa_dir_conf_t *d = ap_get_module_config(r->per_dir_config,
                                                   &prefork_app_module);
-    const char *alias = pa_alias_script_name(r), *info;
+    const char *alias = pa_alias_script_name(r), *info, *script;
+    apr_table_t *env;
 
     ap_add_common_vars(r);
     if (alias) {
@@ -3023,33 +3053,38 @@ static apr_table_t *responder_env(pa_req_t *q)
          * sends no such pair either). */
         apr_table_unset(r->subprocess_env, "HTTP_TRANSFER_ENCODING");
     }
-    /* php-cgi takes REDIRECT_URL with a PATH_INFO for an Action of old
-     * (itself the script, the page in PATH_TRANSLATED): it runs the file
-     * PATH_TRANSLATED names, or its first part that is a file, in place of
-     * SCRIPT_FILENAME, else drops the PATH_INFO. Behind a front
-     * controller's rewrite (`index.php/$1`), or an Action, that ran an
-     * upload or a denied file as PHP. php-fpm has it too, but
-     * mod_proxy_fcgi's SCRIPT_FILENAME turns it off. */
-    if (q->app->php
-        && (info = apr_table_get(r->subprocess_env, "PATH_INFO")) && *info) {
-        apr_table_unset(r->subprocess_env, "REDIRECT_URL");
+    env = r->subprocess_env;
+    script = apr_table_get(env, "SCRIPT_FILENAME");
+    /* php-cgi takes REDIRECT_URL with a PATH_INFO for an Action to its
+     * own binary (itself the script, the page in PATH_TRANSLATED): it runs
+     * the file PATH_TRANSLATED names, or its first part that is a file,
+     * else drops the PATH_INFO. Behind a front controller's rewrite
+     * (`index.php/$1`), or an Action to a script, that ran an upload or a
+     * denied file as PHP. Kept for that Action's own layout. php-fpm has
+     * the hack too, but mod_proxy_fcgi's SCRIPT_FILENAME turns it off. */
+    if (q->app->runs_file == PA_RUNS_PHP
+        && (info = apr_table_get(env, "PATH_INFO")) && *info
+        && !script_is_program(r, q->app, script)) {
+        apr_table_unset(env, "REDIRECT_URL");
     }
-    if (d->env_fixups && !fix_env(r, d->env_fixups, r->subprocess_env)) {
+    if (d->env_fixups && !fix_env(r, d->env_fixups, env)) {
         q->why = "setenvif";
         return NULL;
     }
-    /* php-cgi would print its own binary, fcgiwrap start itself over and
-     * over (a chain of hundreds of processes until request-timeout). */
-    if (alias && q->app->runs_file && r->filename
-        && (info = apr_table_get(r->subprocess_env, "SCRIPT_FILENAME"))
-        && !strcmp(info, r->filename)) {
+    /* php-cgi would compile its own binary (or print its wrapper, secrets
+     * and all), fcgiwrap start itself over and over (a chain of hundreds of
+     * processes until request-timeout): a PreforkAppAlias, or the
+     * program's own URL. */
+    script = apr_table_get(env, "SCRIPT_FILENAME");
+    if (q->app->runs_file && script_is_program(r, q->app, script)
+        && !(q->app->runs_file == PA_RUNS_PHP && php_action(env, script))) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00347)
                       "%s: not sent: it runs the file SCRIPT_FILENAME "
-                      "names, which under PreforkAppAlias is its own "
-                      "program (%s); set SCRIPT_FILENAME with "
-                      "PreforkAppSetEnvIf, or map its files with "
-                      "SetHandler%s", q->app->name, info, req_named(r));
-        q->why = "alias-self";
+                      "names, which is its own program (%s%s); set "
+                      "SCRIPT_FILENAME with PreforkAppSetEnvIf, or map its "
+                      "files with SetHandler%s", q->app->name, script,
+                      alias ? ", under PreforkAppAlias" : "", req_named(r));
+        q->why = "runs-itself";
         return NULL;
     }
     return r->subprocess_env;

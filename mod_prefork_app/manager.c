@@ -477,11 +477,12 @@ static void pa_mgr_check_reload(pa_manager_t *m, pa_mapp_t *ma)
 }
 
 /* Whether the socket directory is the one made for this manager; notes it
- * when mark is set, and holds it when made here (2): the parent holds the
- * one it made (pa_sb_create()), and we inherited that hold. */
+ * when mark is set, and holds it unless the hold we inherited from the
+ * parent (pa_sb_create()) is on it: not one made here, at a start after
+ * a manager that removed the parent's, or again later. */
 static int pa_mgr_sockdir_ours(pa_manager_t *m, int mark)
 {
-    struct stat st;
+    struct stat st, held;
 
     if (lstat(m->sb->sockdir, &st) != 0 || !S_ISDIR(st.st_mode)) {
         return 0;
@@ -489,12 +490,14 @@ static int pa_mgr_sockdir_ours(pa_manager_t *m, int mark)
     if (mark) {
         m->sockdir_dev = st.st_dev;
         m->sockdir_ino = st.st_ino;
-    }
-    if (mark == 2) {
         if (m->sockdir_hold >= 0) {
             close(m->sockdir_hold);
+            m->sockdir_hold = -1;
         }
-        m->sockdir_hold = pa_sb_hold(m->sb->sockdir);
+        if (m->sb->hold_fd < 0 || fstat(m->sb->hold_fd, &held) != 0
+            || held.st_dev != st.st_dev || held.st_ino != st.st_ino) {
+            m->sockdir_hold = pa_sb_hold(m->sb->sockdir);
+        }
     }
     return st.st_dev == m->sockdir_dev && st.st_ino == m->sockdir_ino;
 }
@@ -598,7 +601,7 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
         pa_mgr_sockdir_lost(m, 2);
     }
     else {
-        pa_mgr_sockdir_ours(m, sb->hold_fd >= 0 ? 1 : 2);
+        pa_mgr_sockdir_ours(m, 1);
         pa_mgr_sockdir_lost(m, 0);      /* (the parent could not make it) */
         m->conn_fd = keep ? pa_conn_service_open(sb->sockdir, m->pool,
                                                  s)
@@ -1904,7 +1907,7 @@ static void pa_mgr_check_sockdir(pa_manager_t *m, apr_time_t now)
         }
         return;
     }
-    pa_mgr_sockdir_ours(m, 2);
+    pa_mgr_sockdir_ours(m, 1);
     pa_mgr_sockdir_lost(m, 0);
     if (m->conn_fd >= 0) {
         close(m->conn_fd);

@@ -54,6 +54,19 @@ typedef struct pa_cache_zone_t {
 /* rlimit-core=unlimited */
 #define PA_RLIMIT_UNLIMITED APR_INT64_MAX
 
+/* A file, whatever path reaches it. */
+typedef struct pa_file_id_t {
+    apr_dev_t device;
+    apr_ino_t inode;
+} pa_file_id_t;
+
+/* What an app does with SCRIPT_FILENAME (pa_app_t.runs_file). */
+#define PA_RUNS_PHP 1           /* php-cgi: compiles it, or, after an
+                                 * internal redirect with a PATH_INFO, the
+                                 * file PATH_TRANSLATED names (its hack for
+                                 * an Action to its own binary) */
+#define PA_RUNS_CGI 2           /* fcgiwrap: executes it */
+
 typedef struct pa_app_t {
     const char *name;
     const char *cmdline;        /* the quoted command as typed */
@@ -69,11 +82,12 @@ typedef struct pa_app_t {
     int max_requests_hi;        /* max-requests=LO-HI: each slot's own limit
                                  * is in [max_requests, this]
                                  * (pa_sb_spread()); else = max_requests */
-    int php;                    /* php-cgi, as far as one can tell: a php*
-                                 * command, or PHP's variables in its
-                                 * environment (a wrapper's) */
-    int runs_file;              /* runs the file SCRIPT_FILENAME names
-                                 * (php-cgi, fcgiwrap) */
+    int runs_file;              /* runs the file SCRIPT_FILENAME names:
+                                 * PA_RUNS_PHP, PA_RUNS_CGI, else 0
+                                 * (pa_app_runs_file()) */
+    pa_file_id_t program_id;    /* its program's, with runs_file (for
+                                 * SCRIPT_FILENAME reaching it by another
+                                 * path); 0s = unknown */
     int exits_itself;           /* the app leaves after max-requests by itself
                                  * (php-cgi, a CGI launcher): never stretched */
     int lifetime;               /* 0 = never recycle by age */
@@ -147,12 +161,6 @@ typedef struct pa_app_t {
     const char *file;           /* where it was defined, for errors */
     int line;
 } pa_app_t;
-
-/* A file, whatever path reaches it. */
-typedef struct pa_file_id_t {
-    apr_dev_t device;
-    apr_ino_t inode;
-} pa_file_id_t;
 
 /* One PreforkAppScripts line: a pool of its own for each program its
  * pattern matched when the configuration was read (mod_fcgid's class per
@@ -253,6 +261,11 @@ typedef struct pa_dir_conf_t {
 
 /* Where path, as the app's workers see it (inside its chroot=), is on
  * the host. */
+/* Sets app->runs_file and program_id: from its command line (php-cgi*,
+ * php*-cgi, fcgiwrap, also after /usr/bin/env), the text of a script that
+ * is its program (a wrapper's "exec /usr/bin/php-cgi", a PHP page's
+ * "#!/usr/bin/php-cgi") or PHP's variables in its environment. */
+void pa_app_runs_file(apr_pool_t *p, pa_app_t *app);
 const char *pa_app_host_path(apr_pool_t *p, const pa_app_t *app,
                              const char *path);
 

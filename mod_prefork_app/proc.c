@@ -513,3 +513,16 @@ const char *pa_proc_doing(pid_t pid, char *buf, pa_proc_memo_t *memo)
                  pa_syscalls[i].name, fd, fdtext, more);
     return buf;
 }
+
+int pa_proc_in_accept(pid_t pid, int fd)
+{
+    char path[64], sc[256];
+    long nr;
+    unsigned long arg0;
+
+    apr_snprintf(path, sizeof(path), "/proc/%ld/syscall", (long)pid);
+    return pa_proc_read(path, sc, sizeof(sc)) > 0
+           && sscanf(sc, "%ld %lx", &nr, &arg0) == 2
+           && (nr == SYS_accept || nr == SYS_accept4)
+           && (long)(int)arg0 == fd;
+}

@@ -50,4 +50,8 @@ typedef struct pa_proc_memo_t {
  * service). memo: NULL, or what the last look at that process found. */
 const char *pa_proc_doing(pid_t pid, char *buf, pa_proc_memo_t *memo);
 
+/* Whether process pid is waiting in accept() on descriptor fd (from its
+ * syscall file: needs the right to trace it); 0 when it cannot be told. */
+int pa_proc_in_accept(pid_t pid, int fd);
+
 #endif /* PA_PROC_H */

@@ -573,17 +573,20 @@ void pa_worker_signal(pa_worker_t *w, int sig)
 }
 
 /* An app that handles SIGTERM itself may lose the first: Perl's FCGI with
- * a $SIG{TERM} (FCGI::ProcManager, plackup) idle on its kept connection
- * has its read() cut short, libfcgi takes that for a closed connection
- * and waits in accept(), and Perl runs the handler only once that
- * returns. A signal in accept() ends it (FAIL_ACCEPT_ON_INTR), and it
- * leaves within a second, not at die-timeout's SIGKILL. */
+ * a $SIG{TERM} idle on its kept connection has its read() cut short,
+ * libfcgi takes that for a closed connection and waits in accept(), and
+ * Perl runs the handler only once that returns. A signal in accept() ends
+ * it (FAIL_ACCEPT_ON_INTR), and it leaves within a second, not at
+ * die-timeout's SIGKILL. Only there: an app busy with a graceful end (one
+ * that took its handler back after the first) must not be cut short. */
 void pa_worker_term_again(pa_worker_t *w, apr_time_t now)
 {
     if (w->pid > 0 && w->term_at && !w->killed
         && now - w->term_sent >= PA_TERM_AGAIN) {
         w->term_sent = now;
-        kill(w->pid, SIGTERM);
+        if (pa_proc_in_accept(w->pid, 0)) {
+            kill(w->pid, SIGTERM);
+        }
     }
 }
 

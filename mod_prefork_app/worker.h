@@ -118,7 +118,7 @@ void pa_worker_dismiss(pa_worker_t *w, int idle);
 /* Shut the kept connection down, for every httpd child holding it. */
 void pa_worker_hangup(pa_worker_t *w);
 /* A worker asked to leave, idle and still there: SIGTERM again, once a
- * second, until it goes or is SIGKILLed. */
+ * second, while it waits in accept() (it lost the first). */
 void pa_worker_term_again(pa_worker_t *w, apr_time_t now);
 /* Close the manager's copy of the kept connection. */
 void pa_worker_unkeep(pa_worker_t *w);

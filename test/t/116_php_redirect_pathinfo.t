@@ -6,7 +6,9 @@
 # image with PHP in it, a file httpd denies, printed or run, and every route
 # a 404 ("No input file specified."). The script httpd mapped runs, with
 # its PATH_INFO, as under php-fpm; a wrapper named otherwise is known by
-# its PHP variables.
+# its text. The Action to php-cgi's own wrapper (mod_fastcgi's layout),
+# which is what the hack is for, still runs the page; the wrapper's own
+# URL is refused (php-cgi would print it).
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -15,7 +17,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
 plan skip_all => 'php-cgi not installed' unless -x '/usr/bin/php-cgi';
-plan tests => 16;
+plan tests => 21;
 
 my $h = PATest::Httpd->new(conf => '');
 my $docs = $h->dir . '/docs';
@@ -38,16 +40,19 @@ put('act/page.act', "<?php echo 'RAN THE PAGE'; ?>\n");
 put('w/index.php', sprintf($show, 'wrapped'));
 put('wp/index.php', '<?php echo "wp script=", $_SERVER["SCRIPT_NAME"], " path_info=", '
     . '$_SERVER["PATH_INFO"] ?? "-", " redirect_url=", $_SERVER["REDIRECT_URL"] ?? "-", "\n";');
-put('php-site-wrapper', "#!/bin/sh\nexec /usr/bin/php-cgi \"\$@\"\n", 0755);
+put('site-wrapper', "#!/bin/sh\n# SECRET=hunter2\nexec /usr/bin/php-cgi \"\$@\"\n", 0755);
+put('fcgi-bin/php-wrapper', "#!/bin/sh\n# SECRET=hunter2\nexec /usr/bin/php-cgi\n", 0755);
+put('legacy/t.phtml', '<?php echo "legacy ran script=", $_SERVER["SCRIPT_NAME"], "\\n";');
 my $lib = libexecdir();
 open my $cf, '>>', $h->{conf_file} or die "$h->{conf_file}: $!";
 print $cf <<"EOF2";
 LoadModule rewrite_module "$lib/mod_rewrite.so"
 LoadModule actions_module "$lib/mod_actions.so"
+LoadModule alias_module "$lib/mod_alias.so"
 DocumentRoot "$docs"
 PreforkApp php "/usr/bin/php-cgi" processes=1
-PreforkApp wrapped "$docs/php-site-wrapper" processes=1
-PreforkAppEnv wrapped PHPRC /etc/php/8.2/cgi
+PreforkApp wrapped "$docs/site-wrapper" processes=1
+PreforkApp actphp "$docs/fcgi-bin/php-wrapper" processes=1
 <FilesMatch "\\.php\$">
     SetHandler prefork-app:php
 </FilesMatch>
@@ -63,6 +68,14 @@ PreforkAppEnv wrapped PHPRC /etc/php/8.2/cgi
 <Directory "$docs/act">
     Action page-action /act/handler.php
     AddHandler page-action .act
+</Directory>
+Alias /fcgi-bin/ "$docs/fcgi-bin/"
+<Directory "$docs/fcgi-bin">
+    SetHandler prefork-app:actphp
+</Directory>
+<Directory "$docs/legacy">
+    Action php-legacy /fcgi-bin/php-wrapper
+    AddHandler php-legacy .phtml
 </Directory>
 <Directory "$docs/wp">
     RewriteEngine On
@@ -109,9 +122,19 @@ is($res->{content}, "handler script=/act/handler.php path_info=/act/page.act\n",
    '... the Action\'s script is, with the file as its PATH_INFO');
 
 $res = $h->get('/w/route/7');
-is($res->{status}, 200, 'php-cgi under a wrapper of another name: 200');
+is($res->{status}, 200, 'php-cgi under a wrapper of another name (its text says): 200');
 is($res->{content}, "wrapped script=/w/index.php path_info=/route/7\n",
-   '... known by its PHP variables: the front controller runs');
+   '... the front controller runs');
+
+$res = $h->get('/legacy/t.phtml');
+is($res->{status}, 200, 'an Action to php-cgi\'s wrapper (mod_fastcgi\'s layout): 200');
+like($res->{content}, qr/^legacy ran /, '... the page runs, as php-cgi\'s hack has it');
+my $log = error_log_offset($h->log_file);
+$res = $h->get('/fcgi-bin/php-wrapper');
+is($res->{status}, 500, 'the wrapper\'s own URL: 500');
+unlike($res->{content} // '', qr/hunter2/, '... its text is not sent');
+like(wait_for_log(qr/PA00347/, $log, file => $h->log_file) // '', qr/PA00347: actphp: not sent: .*its own program/,
+     '... logged');
 
 # Without path info (WordPress's rewrite), the redirect's URL is the app's.
 $res = $h->get('/wp/2024/hello-world/');

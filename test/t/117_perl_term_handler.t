@@ -1,11 +1,13 @@
-# A Perl app that handles SIGTERM itself (FCGI::ProcManager, plackup, the
-# textbook $SIG{TERM} loop) on a kept connection: its first SIGTERM, while
+# A Perl app that handles SIGTERM itself (the textbook $SIG{TERM} loop
+# with FAIL_ACCEPT_ON_INTR) on a kept connection: its first SIGTERM, while
 # it waits there for the next request, cuts its read() short; libfcgi takes
 # that for a closed connection and waits in accept(), and Perl runs the
 # handler only once that returns. So the manager sends SIGTERM again, each
-# second, to a worker told to go that is still there: recycled and
-# stopped, such workers leave by themselves, not by die-timeout's SIGKILL
-# (which left a pool that recycles several at once without a worker).
+# second, to a worker told to go that it finds waiting in accept():
+# recycled and stopped, such workers leave by themselves, not by
+# die-timeout's SIGKILL (which left a pool that recycles several at once
+# without a worker). One busy with a graceful end of its own (its handler
+# taken back after the first) gets no second one.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -13,15 +15,24 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 7;
+plan tests => 10;
 
 my $app = "$FindBin::Bin/apps/term_handler.pl";
-my $h = PATest::Httpd->new(conf => <<"EOF");
+
+my $h = PATest::Httpd->new(conf => '');
+my $saved = $h->dir . '/saved';
+open my $cf, '>>', $h->{conf_file} or die "$h->{conf_file}: $!";
+print $cf <<"EOF";
 PreforkApp term "$app" processes=1 max-requests=2 die-timeout=30
+PreforkApp once "$app $saved" processes=1 max-requests=1 die-timeout=30 keep-conn=off
 <Location /term>
     SetHandler prefork-app:term
 </Location>
+<Location /once>
+    SetHandler prefork-app:once
+</Location>
 EOF
+close $cf;
 ok($h->start, 'private httpd with a Perl app that handles SIGTERM') or diag($h->error_log);
 
 my $log = error_log_offset($h->log_file);
@@ -37,6 +48,14 @@ my $text = wait_for_log($exits, $log, file => $h->log_file, timeout => 90) // er
 my @left = $text =~ /PA00104: app term slot \d+ pid \d+ exited with status 0 after 2 requests \(max-requests reached\)/g;
 is(scalar @left, 4, 'the 4 recycled ones left by themselves at SIGTERM') or diag($text);
 unlike($text, qr/PA00111/, '... none SIGKILLed after die-timeout');
+
+# An app's own graceful end is not cut short by a second SIGTERM.
+$log = error_log_offset($h->log_file);
+is($h->get('/once')->{status}, 200, 'an app with a graceful end of its own: served');
+$text = wait_for_log(qr/PA0010[34]: app once slot \d+ pid \d+ /, $log, file => $h->log_file, timeout => 90) // '';
+like($text, qr/PA00104: app once slot \d+ pid \d+ exited with status 0 after 1 requests/,
+     '... recycled, it ended by itself, after its while of saving') or diag($text);
+ok(-s $saved, '... its state saved');
 
 # Stopped after a request, idle on its kept connection.
 is($h->get('/term')->{status}, 200, 'one more request');

@@ -4,8 +4,9 @@
 # fcgiwrap started itself over and over (hundreds of processes a request
 # until request-timeout). Such a request is refused (500, PA00347, no
 # worker asked) unless PreforkAppSetEnvIf names a script (a front
-# controller), which then runs. fcgiwrap is known by its name (here the
-# echo app under that name, which would answer).
+# controller), which then runs (t/116: also a URL of the program itself).
+# fcgiwrap is known by its name (here the echo app under that name, which
+# would answer).
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -44,7 +45,7 @@ my $res = $h->get('/bare/x');
 is($res->{status}, 500, 'php-cgi aliased with its own program as the script: 500');
 unlike($res->{content} // '', qr/\x7fELF/, '... its binary is not sent');
 my $text = wait_for_log(qr/PA00347/, $log, file => $h->log_file) // '';
-like($text, qr{PA00347: php: not sent: it runs the file SCRIPT_FILENAME names, which under PreforkAppAlias is its own program \(/usr/bin/php-cgi\); .*; request GET /bare/x},
+like($text, qr{PA00347: php: not sent: it runs the file SCRIPT_FILENAME names, which is its own program \(/usr/bin/php-cgi, under PreforkAppAlias\); .*; request GET /bare/x},
      '... logged, with what to do');
 
 $log = error_log_offset($h->log_file);
