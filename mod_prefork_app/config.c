@@ -2701,28 +2701,68 @@ static int runner_named(const char *text, apr_size_t len)
     return 0;
 }
 
-void pa_app_runs_file(apr_pool_t *p, pa_app_t *app)
+/* What a wrapper script runs (its "exec" lines, not its comments), or
+ * what interpreter a page names on its "#!" line, from its first 4 KB.
+ * Opened without blocking (a FIFO put in its place), regular files only. */
+static void runner_of_script(apr_pool_t *p, pa_app_t *app)
 {
     const char *path = pa_app_host_path(p, app, app->argv[0]);
-    char head[4096];
-    apr_finfo_t fi;
-    int i, fd;
+    char head[4096], *line, *next, *end;
+    struct stat st;
+    int fd;
     ssize_t n;
 
-    app->runs_file = 0;
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        return;
+    }
+    n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode)
+        ? read(fd, head, sizeof(head)) : -1;
+    close(fd);
+    if (n < 2 || head[0] != '#' || head[1] != '!') {
+        return;
+    }
+    end = head + n;
+    for (line = head; line < end; line = next) {
+        next = memchr(line, '\n', end - line);
+        next = next ? next + 1 : end;
+        if (line == head) {
+            /* "#!/usr/bin/php-cgi": the program is a PHP page itself. */
+            app->runs_file = runner_named(line, next - line) == PA_RUNS_PHP
+                             ? PA_RUNS_PHP : 0;
+            app->program_is_script = app->runs_file != 0;
+            if (app->runs_file) {
+                return;
+            }
+            continue;
+        }
+        while (line < next && (*line == ' ' || *line == '\t')) {
+            line++;
+        }
+        if (next - line > 5 && !memcmp(line, "exec", 4)
+            && (line[4] == ' ' || line[4] == '\t')
+            && (app->runs_file = runner_named(line, next - line))) {
+            return;
+        }
+    }
+}
+
+/* Whether a FastCGI app runs the file SCRIPT_FILENAME names (php-cgi,
+ * fcgiwrap): by its command line's words, a wrapper script's exec, or
+ * PHP's variables in its environment. */
+static void runs_file(apr_pool_t *p, pa_app_t *app)
+{
+    int i;
+
+    app->runs_file = app->program_is_script = 0;
     for (i = 0; app->argv[i] && !app->runs_file; i++) {
         const char *base = strrchr(app->argv[i], '/');
 
         base = base ? base + 1 : app->argv[i];
         app->runs_file = runner_named(base, strlen(base));
     }
-    /* A wrapper script's text: its "exec", or a page's "#!" line. */
-    if (!app->runs_file && (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
-        n = read(fd, head, sizeof(head));
-        close(fd);
-        if (n > 2 && head[0] == '#' && head[1] == '!') {
-            app->runs_file = runner_named(head, (apr_size_t)n);
-        }
+    if (!app->runs_file) {
+        runner_of_script(p, app);
     }
     if (!app->runs_file && (php_command(app)
                             || app_env_get(app, "PHP_FCGI_MAX_REQUESTS")
@@ -2730,12 +2770,6 @@ void pa_app_runs_file(apr_pool_t *p, pa_app_t *app)
                             || app_env_get(app, "PHPRC")
                             || app_env_get(app, "PHP_INI_SCAN_DIR"))) {
         app->runs_file = PA_RUNS_PHP;
-    }
-    memset(&app->program_id, 0, sizeof(app->program_id));
-    if (app->runs_file
-        && apr_stat(&fi, path, APR_FINFO_IDENT, p) == APR_SUCCESS) {
-        app->program_id.device = fi.device;
-        app->program_id.inode = fi.inode;
     }
 }
 
@@ -3061,8 +3095,8 @@ static int check_app(pa_server_conf_t *conf, apr_pool_t *pconf,
     if (app->keep_conn < 0) {
         app->keep_conn = app->protocol == PA_PROTO_FASTCGI;
     }
-    if (app->argv) {
-        pa_app_runs_file(ptemp, app);
+    if (app->argv && app->protocol == PA_PROTO_FASTCGI && !app->scripts) {
+        runs_file(ptemp, app);
     }
     if (app->protocol == PA_PROTO_FASTCGI && app->argv) {
         php_max_requests(pconf, app);

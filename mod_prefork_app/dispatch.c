@@ -374,6 +374,10 @@ static void release(pa_req_t *q, pa_release_e how)
 {
     int clean;
 
+    if (!q->claimed && q->fd < 0) {
+        return;                         /* released at its reply's end */
+    }
+
     if (how == PA_RELEASE_OK && q->kept && q->sent
         && (!q->req_sent || body_left(q))) {
         /* It answered before it had all of its request (an app refusing an
@@ -2976,21 +2980,31 @@ static int fix_env(request_rec *r, const apr_array_header_t *fixups,
 
 /* Whether script (SCRIPT_FILENAME) is the app's own program: under
  * PreforkAppAlias, or an Action or a URL leading to the program's file.
- * Not so for a PreforkAppScripts program, its own script. */
-static int script_is_program(const request_rec *r, const pa_app_t *app,
+ * Not so for a program that is a page itself, its own script. */
+static int script_is_program(request_rec *r, const pa_app_t *app,
                              const char *script)
 {
-    if (!script || app->scripts) {
+    const char *program = app->argv[0];
+    apr_finfo_t a, b;
+
+    if (!script || app->program_is_script) {
         return 0;
     }
-    if (!strcmp(script, app->argv[0])) {
+    program = pa_app_host_path(r->pool, app, program);
+    if (!strcmp(script, app->argv[0]) || !strcmp(script, program)) {
         return 1;
     }
-    /* Another path to it (a link, an Alias): r->filename's own file. */
-    return r->filename && !strcmp(script, r->filename)
-           && (r->finfo.valid & APR_FINFO_IDENT) == APR_FINFO_IDENT
-           && r->finfo.inode && r->finfo.device == app->program_id.device
-           && r->finfo.inode == app->program_id.inode;
+    /* Another path to it (a link, an Alias), looked at now: an editor's
+     * save gives the program a new file. */
+    if (r->filename && !strcmp(script, r->filename)
+        && (r->finfo.valid & APR_FINFO_IDENT) == APR_FINFO_IDENT) {
+        a = r->finfo;
+    }
+    else if (apr_stat(&a, script, APR_FINFO_IDENT, r->pool) != APR_SUCCESS) {
+        return 0;
+    }
+    return apr_stat(&b, program, APR_FINFO_IDENT, r->pool) == APR_SUCCESS
+           && a.device == b.device && a.inode == b.inode;
 }
 
 /* php-cgi's Action hack applies: it runs PATH_TRANSLATED's file, not
@@ -3054,30 +3068,23 @@ static apr_table_t *responder_env(pa_req_t *q)
         apr_table_unset(r->subprocess_env, "HTTP_TRANSFER_ENCODING");
     }
     env = r->subprocess_env;
-    script = apr_table_get(env, "SCRIPT_FILENAME");
-    /* php-cgi takes REDIRECT_URL with a PATH_INFO for an Action to its
-     * own binary (itself the script, the page in PATH_TRANSLATED): it runs
-     * the file PATH_TRANSLATED names, or its first part that is a file,
-     * else drops the PATH_INFO. Behind a front controller's rewrite
-     * (`index.php/$1`), or an Action to a script, that ran an upload or a
-     * denied file as PHP. Kept for that Action's own layout. php-fpm has
-     * the hack too, but mod_proxy_fcgi's SCRIPT_FILENAME turns it off. */
-    if (q->app->runs_file == PA_RUNS_PHP
-        && (info = apr_table_get(env, "PATH_INFO")) && *info
-        && !script_is_program(r, q->app, script)) {
-        apr_table_unset(env, "REDIRECT_URL");
-    }
     if (d->env_fixups && !fix_env(r, d->env_fixups, env)) {
         q->why = "setenvif";
         return NULL;
     }
-    /* php-cgi would compile its own binary (or print its wrapper, secrets
-     * and all), fcgiwrap start itself over and over (a chain of hundreds of
-     * processes until request-timeout): a PreforkAppAlias, or the
-     * program's own URL. */
+    if (!q->app->runs_file) {
+        return env;
+    }
     script = apr_table_get(env, "SCRIPT_FILENAME");
-    if (q->app->runs_file && script_is_program(r, q->app, script)
-        && !(q->app->runs_file == PA_RUNS_PHP && php_action(env, script))) {
+    if (script_is_program(r, q->app, script)) {
+        /* php-cgi would compile its own binary (or print its wrapper,
+         * secrets and all), fcgiwrap start itself over and over (a chain
+         * of hundreds of processes until request-timeout): a
+         * PreforkAppAlias, or the program's own URL. Not php-cgi's own
+         * Action layout, which runs the page PATH_TRANSLATED names. */
+        if (q->app->runs_file == PA_RUNS_PHP && php_action(env, script)) {
+            return env;
+        }
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00347)
                       "%s: not sent: it runs the file SCRIPT_FILENAME "
                       "names, which is its own program (%s%s); set "
@@ -3087,7 +3094,18 @@ static apr_table_t *responder_env(pa_req_t *q)
         q->why = "runs-itself";
         return NULL;
     }
-    return r->subprocess_env;
+    /* php-cgi takes REDIRECT_URL with a PATH_INFO for that Action to its
+     * own binary (the page in PATH_TRANSLATED): it runs the file
+     * PATH_TRANSLATED names, or its first part that is a file, else drops
+     * the PATH_INFO. Behind a front controller's rewrite (`index.php/$1`),
+     * or an Action to a script, that ran an upload or a denied file as
+     * PHP. php-fpm has the hack too, but mod_proxy_fcgi's SCRIPT_FILENAME
+     * turns it off. */
+    if (q->app->runs_file == PA_RUNS_PHP
+        && (info = apr_table_get(env, "PATH_INFO")) && *info) {
+        apr_table_unset(env, "REDIRECT_URL");
+    }
+    return env;
 }
 
 /* The request path of app name, in role (an Authorizer's: with vars). */

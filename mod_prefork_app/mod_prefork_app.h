@@ -82,12 +82,11 @@ typedef struct pa_app_t {
     int max_requests_hi;        /* max-requests=LO-HI: each slot's own limit
                                  * is in [max_requests, this]
                                  * (pa_sb_spread()); else = max_requests */
-    int runs_file;              /* runs the file SCRIPT_FILENAME names:
-                                 * PA_RUNS_PHP, PA_RUNS_CGI, else 0
-                                 * (pa_app_runs_file()) */
-    pa_file_id_t program_id;    /* its program's, with runs_file (for
-                                 * SCRIPT_FILENAME reaching it by another
-                                 * path); 0s = unknown */
+    int runs_file;              /* a FastCGI app that runs the file
+                                 * SCRIPT_FILENAME names: PA_RUNS_PHP,
+                                 * PA_RUNS_CGI, else 0 */
+    int program_is_script;      /* ... and its program is itself such a
+                                 * file (a "#!/usr/bin/php-cgi" page) */
     int exits_itself;           /* the app leaves after max-requests by itself
                                  * (php-cgi, a CGI launcher): never stretched */
     int lifetime;               /* 0 = never recycle by age */
@@ -261,11 +260,6 @@ typedef struct pa_dir_conf_t {
 
 /* Where path, as the app's workers see it (inside its chroot=), is on
  * the host. */
-/* Sets app->runs_file and program_id: from its command line (php-cgi*,
- * php*-cgi, fcgiwrap, also after /usr/bin/env), the text of a script that
- * is its program (a wrapper's "exec /usr/bin/php-cgi", a PHP page's
- * "#!/usr/bin/php-cgi") or PHP's variables in its environment. */
-void pa_app_runs_file(apr_pool_t *p, pa_app_t *app);
 const char *pa_app_host_path(apr_pool_t *p, const pa_app_t *app,
                              const char *path);
 

@@ -84,6 +84,16 @@ static void title_place(apr_pool_t *p)
     if (!title_area(area)) {
         return;
     }
+    /* Only where our own strings are: under valgrind (or another loader
+     * that builds the program's stack itself) the kernel's area is the
+     * loader's, and writing there broke its exec()s. */
+    for (n = 0; environ && environ[n]
+                && (environ[n] < (char *)area[2]
+                    || environ[n] >= (char *)area[3]); n++) {
+    }
+    if (environ && environ[0] ? !environ[n] : area[3] != area[2]) {
+        return;
+    }
     title_at = (char *)area[0];
     title_room = area[1] - area[0];
     if (!p || area[2] != area[1] || area[3] <= area[2]) {

@@ -159,7 +159,6 @@ void pa_scripts_set_program(apr_pool_t *p, pa_app_t *app, const char *path,
     if (!app->touch_reload) {
         app->touch_reload = argv[0];
     }
-    pa_app_runs_file(p, app);
 }
 
 /* A copy of spare in p as the pool of its program. */

@@ -15,11 +15,17 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
 plan skip_all => 'php-cgi not installed' unless -x '/usr/bin/php-cgi';
-plan tests => 10;
+plan tests => 13;
 
 my $h = PATest::Httpd->new(conf => '');
 my $wrap = $h->dir . '/fcgiwrap';
 symlink(app_path('echo'), $wrap) or die "$wrap: $!";
+# Not php-cgi, whatever its comments say: its exec is what counts.
+my $other = $h->dir . '/other-app';
+open my $ofh, '>', $other or die "$other: $!";
+print $ofh "#!/bin/sh\n# It replaces our old php-cgi pool and fcgiwrap.\nexec @{[app_path('echo')]}\n";
+close $ofh;
+chmod 0755, $other;
 my $docs = $h->dir . '/docs';
 mkdir $docs or die "$docs: $!";
 open my $fh, '>', "$docs/front.php" or die;
@@ -30,7 +36,10 @@ print $cf <<"EOF";
 PreforkApp php "/usr/bin/php-cgi" processes=1
 PreforkApp front "/usr/bin/php-cgi" processes=1
 PreforkApp wrap "$wrap" processes=1
+PreforkApp other "$other" processes=1
 PreforkAppAlias /bare php
+PreforkAppAlias /other other
+ErrorDocument 404 /app/errors/404
 PreforkAppAlias /wrap wrap
 PreforkAppAlias /app front
 <Location /app>
@@ -58,4 +67,12 @@ like(wait_for_log(qr/PA00347/, $log, file => $h->log_file) // '', qr/PA00347: wr
 $res = $h->get('/app/users/7');
 is($res->{status}, 200, 'with PreforkAppSetEnvIf naming the front controller: 200');
 is($res->{content}, "front script=/app path_info=/users/7\n", '... the script runs, with the route');
+$res = $h->get('/nonexistent');
+is($res->{content}, "front script=/app path_info=/errors/404\n",
+   'the front controller as ErrorDocument (an internal redirect): its PATH_INFO kept');
+
+$res = $h->get('/other/x');
+is($res->{status}, 200, 'another app under an alias, its wrapper\'s comments naming php-cgi: 200');
+like($res->{content}, qr/^SCRIPT_FILENAME=/m, '... it answers');
+
 ok($h->stop, 'stopped');
