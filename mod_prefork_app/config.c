@@ -2681,9 +2681,8 @@ static int php_command(const pa_app_t *app)
     return !strncmp(command_name(app), "php", 3);
 }
 
-/* What a command word or a script's text names: php-cgi (php-cgi8.2,
- * php8.2-cgi, php-cgi82: "php", a version, "-cgi"), fcgiwrap, or
- * neither. */
+/* What a script's line names: php-cgi (php-cgi8.2, php8.2-cgi,
+ * php-cgi82: "php", a version, "-cgi"), fcgiwrap, or neither. */
 static int runner_named(const char *text, apr_size_t len)
 {
     const char *at = text, *end = text + len, *c;
@@ -2701,10 +2700,29 @@ static int runner_named(const char *text, apr_size_t len)
     return 0;
 }
 
-/* What a wrapper script runs (its "exec" lines, not its comments), or
- * what interpreter a page names on its "#!" line, from its first 4 KB.
- * Opened without blocking (a FIFO put in its place), regular files only. */
-static void runner_of_script(apr_pool_t *p, pa_app_t *app)
+/* What a command word is: the same, by its whole file name. */
+static int runner_word(const char *word)
+{
+    const char *base = strrchr(word, '/'), *c;
+
+    base = base ? base + 1 : word;
+    if (!strcmp(base, "fcgiwrap")) {
+        return PA_RUNS_CGI;
+    }
+    if (strncmp(base, "php", 3)) {
+        return 0;
+    }
+    for (c = base + 3; apr_isdigit(*c) || *c == '.'; c++) {
+    }
+    return !strncmp(c, "-cgi", 4) ? PA_RUNS_PHP : 0;
+}
+
+/* A "#!" program, from its first 4 KB: a page whose "#!" line names
+ * php-cgi (its own script), or a wrapper whose lines, but for comments,
+ * name php-cgi or fcgiwrap (exec'd, in a variable, run). Opened without
+ * blocking (a FIFO put in its place), regular files only. Whether it is
+ * a script. */
+static int runner_of_script(apr_pool_t *p, pa_app_t *app)
 {
     const char *path = pa_app_host_path(p, app, app->argv[0]);
     char head[4096], *line, *next, *end;
@@ -2714,55 +2732,48 @@ static void runner_of_script(apr_pool_t *p, pa_app_t *app)
 
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
-        return;
+        return 0;
     }
     n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode)
         ? read(fd, head, sizeof(head)) : -1;
     close(fd);
     if (n < 2 || head[0] != '#' || head[1] != '!') {
-        return;
+        return 0;
     }
     end = head + n;
-    for (line = head; line < end; line = next) {
+    next = memchr(head, '\n', n);
+    next = next ? next + 1 : end;
+    if (runner_named(head, next - head) == PA_RUNS_PHP) {
+        app->runs_file = PA_RUNS_PHP;
+        app->program_is_script = 1;
+        return 1;
+    }
+    for (line = next; line < end && !app->runs_file; line = next) {
         next = memchr(line, '\n', end - line);
         next = next ? next + 1 : end;
-        if (line == head) {
-            /* "#!/usr/bin/php-cgi": the program is a PHP page itself. */
-            app->runs_file = runner_named(line, next - line) == PA_RUNS_PHP
-                             ? PA_RUNS_PHP : 0;
-            app->program_is_script = app->runs_file != 0;
-            if (app->runs_file) {
-                return;
-            }
-            continue;
-        }
         while (line < next && (*line == ' ' || *line == '\t')) {
             line++;
         }
-        if (next - line > 5 && !memcmp(line, "exec", 4)
-            && (line[4] == ' ' || line[4] == '\t')
-            && (app->runs_file = runner_named(line, next - line))) {
-            return;
+        if (line < next && *line != '#') {
+            app->runs_file = runner_named(line, next - line);
         }
     }
+    return 1;
 }
 
-/* Whether a FastCGI app runs the file SCRIPT_FILENAME names (php-cgi,
- * fcgiwrap): by its command line's words, a wrapper script's exec, or
- * PHP's variables in its environment. */
+/* Whether the app runs the file SCRIPT_FILENAME names (php-cgi,
+ * fcgiwrap), as FastCGI or CGI: by its program's text if a script,
+ * else its command line's words; or by PHP's variables in its
+ * environment. */
 static void runs_file(apr_pool_t *p, pa_app_t *app)
 {
     int i;
 
     app->runs_file = app->program_is_script = 0;
-    for (i = 0; app->argv[i] && !app->runs_file; i++) {
-        const char *base = strrchr(app->argv[i], '/');
-
-        base = base ? base + 1 : app->argv[i];
-        app->runs_file = runner_named(base, strlen(base));
-    }
-    if (!app->runs_file) {
-        runner_of_script(p, app);
+    if (!runner_of_script(p, app)) {
+        for (i = 0; app->argv[i] && !app->runs_file; i++) {
+            app->runs_file = runner_word(app->argv[i]);
+        }
     }
     if (!app->runs_file && (php_command(app)
                             || app_env_get(app, "PHP_FCGI_MAX_REQUESTS")
@@ -3095,7 +3106,7 @@ static int check_app(pa_server_conf_t *conf, apr_pool_t *pconf,
     if (app->keep_conn < 0) {
         app->keep_conn = app->protocol == PA_PROTO_FASTCGI;
     }
-    if (app->argv && app->protocol == PA_PROTO_FASTCGI && !app->scripts) {
+    if (app->argv && !app->scripts) {
         runs_file(ptemp, app);
     }
     if (app->protocol == PA_PROTO_FASTCGI && app->argv) {

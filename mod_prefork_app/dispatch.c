@@ -2980,14 +2980,15 @@ static int fix_env(request_rec *r, const apr_array_header_t *fixups,
 
 /* Whether script (SCRIPT_FILENAME) is the app's own program: under
  * PreforkAppAlias, or an Action or a URL leading to the program's file.
- * Not so for a program that is a page itself, its own script. */
+ * Not so for a program that is a page itself, its own script (a
+ * PreforkAppScripts program, a "#!/usr/bin/php-cgi" page). */
 static int script_is_program(request_rec *r, const pa_app_t *app,
                              const char *script)
 {
     const char *program = app->argv[0];
     apr_finfo_t a, b;
 
-    if (!script || app->program_is_script) {
+    if (!script || app->program_is_script || app->scripts) {
         return 0;
     }
     program = pa_app_host_path(r->pool, app, program);
@@ -3072,19 +3073,14 @@ static apr_table_t *responder_env(pa_req_t *q)
         q->why = "setenvif";
         return NULL;
     }
-    if (!q->app->runs_file) {
-        return env;
-    }
     script = apr_table_get(env, "SCRIPT_FILENAME");
-    if (script_is_program(r, q->app, script)) {
+    if (q->app->runs_file && script_is_program(r, q->app, script)
+        && !(q->app->runs_file == PA_RUNS_PHP && php_action(env, script))) {
         /* php-cgi would compile its own binary (or print its wrapper,
          * secrets and all), fcgiwrap start itself over and over (a chain
          * of hundreds of processes until request-timeout): a
          * PreforkAppAlias, or the program's own URL. Not php-cgi's own
          * Action layout, which runs the page PATH_TRANSLATED names. */
-        if (q->app->runs_file == PA_RUNS_PHP && php_action(env, script)) {
-            return env;
-        }
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PALOGNO(00347)
                       "%s: not sent: it runs the file SCRIPT_FILENAME "
                       "names, which is its own program (%s%s); set "
@@ -3094,15 +3090,19 @@ static apr_table_t *responder_env(pa_req_t *q)
         q->why = "runs-itself";
         return NULL;
     }
-    /* php-cgi takes REDIRECT_URL with a PATH_INFO for that Action to its
-     * own binary (the page in PATH_TRANSLATED): it runs the file
-     * PATH_TRANSLATED names, or its first part that is a file, else drops
+    /* php-cgi takes REDIRECT_URL with a PATH_TRANSLATED for an Action to
+     * its own binary (the page in PATH_TRANSLATED): it runs the file
+     * PATH_TRANSLATED names, or its first part that is a file, in place
+     * of SCRIPT_FILENAME; with a PATH_INFO but no PATH_TRANSLATED it drops
      * the PATH_INFO. Behind a front controller's rewrite (`index.php/$1`),
      * or an Action to a script, that ran an upload or a denied file as
      * PHP. php-fpm has the hack too, but mod_proxy_fcgi's SCRIPT_FILENAME
-     * turns it off. */
-    if (q->app->runs_file == PA_RUNS_PHP
-        && (info = apr_table_get(env, "PATH_INFO")) && *info) {
+     * turns it off. For every app, whatever runs php-cgi (a wrapper of any
+     * name, a page's "#!"), but in that Action layout itself. */
+    if (apr_table_get(env, "REDIRECT_URL")
+        && (((info = apr_table_get(env, "PATH_INFO")) && *info)
+            || apr_table_get(env, "PATH_TRANSLATED"))
+        && !script_is_program(r, q->app, script)) {
         apr_table_unset(env, "REDIRECT_URL");
     }
     return env;

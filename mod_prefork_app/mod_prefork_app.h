@@ -82,9 +82,9 @@ typedef struct pa_app_t {
     int max_requests_hi;        /* max-requests=LO-HI: each slot's own limit
                                  * is in [max_requests, this]
                                  * (pa_sb_spread()); else = max_requests */
-    int runs_file;              /* a FastCGI app that runs the file
-                                 * SCRIPT_FILENAME names: PA_RUNS_PHP,
-                                 * PA_RUNS_CGI, else 0 */
+    int runs_file;              /* the app runs the file SCRIPT_FILENAME
+                                 * names: PA_RUNS_PHP, PA_RUNS_CGI, else 0
+                                 * (not looked at for PreforkAppScripts) */
     int program_is_script;      /* ... and its program is itself such a
                                  * file (a "#!/usr/bin/php-cgi" page) */
     int exits_itself;           /* the app leaves after max-requests by itself

@@ -17,7 +17,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
 plan skip_all => 'php-cgi not installed' unless -x '/usr/bin/php-cgi';
-plan tests => 21;
+plan tests => 25;
 
 my $h = PATest::Httpd->new(conf => '');
 my $docs = $h->dir . '/docs';
@@ -38,6 +38,11 @@ put('ci/private/secret.env', "DB_PASSWORD=hunter2\n");
 put('act/handler.php', sprintf($show, 'handler'));
 put('act/page.act', "<?php echo 'RAN THE PAGE'; ?>\n");
 put('w/index.php', sprintf($show, 'wrapped'));
+put('ci2/index.php', sprintf($show, 'index2'));
+put('ci2/uploads/avatar.gif', "GIF89a<?php echo 'RAN THE UPLOAD'; ?>\n");
+put('sp/index.php', "#!/usr/bin/php-cgi\n" . sprintf($show, 'page'), 0755);
+put('sp/uploads/avatar.gif', "GIF89a<?php echo 'RAN THE UPLOAD'; ?>\n");
+put('vbin/var-wrapper', "#!/bin/sh\n# SECRET=hunter2\nPHP_CGI=/usr/bin/php-cgi\nexec \"\$PHP_CGI\"\n", 0755);
 put('wp/index.php', '<?php echo "wp script=", $_SERVER["SCRIPT_NAME"], " path_info=", '
     . '$_SERVER["PATH_INFO"] ?? "-", " redirect_url=", $_SERVER["REDIRECT_URL"] ?? "-", "\n";');
 put('site-wrapper', "#!/bin/sh\n# SECRET=hunter2\nexec /usr/bin/php-cgi \"\$@\"\n", 0755);
@@ -53,6 +58,26 @@ DocumentRoot "$docs"
 PreforkApp php "/usr/bin/php-cgi" processes=1
 PreforkApp wrapped "$docs/site-wrapper" processes=1
 PreforkApp actphp "$docs/fcgi-bin/php-wrapper" processes=1
+PreforkApp varphp "$docs/vbin/var-wrapper" processes=1
+PreforkAppScripts sp "$docs/sp/*.php" processes=1
+Alias /vbin/ "$docs/vbin/"
+<Directory "$docs/vbin">
+    SetHandler prefork-app:varphp
+</Directory>
+<Directory "$docs/ci2">
+    RewriteEngine On
+    RewriteCond %{REQUEST_FILENAME} !-f
+    RewriteRule ^(.*)\$ index.php/\$1 [L]
+    PreforkAppSetEnvIf true !PATH_INFO
+</Directory>
+<Directory "$docs/sp">
+    <FilesMatch "\\.php\$">
+        SetHandler prefork-app:sp
+    </FilesMatch>
+    RewriteEngine On
+    RewriteCond %{REQUEST_FILENAME} !-f
+    RewriteRule ^(.*)\$ index.php/\$1 [L]
+</Directory>
 <FilesMatch "\\.php\$">
     SetHandler prefork-app:php
 </FilesMatch>
@@ -135,6 +160,15 @@ is($res->{status}, 500, 'the wrapper\'s own URL: 500');
 unlike($res->{content} // '', qr/hunter2/, '... its text is not sent');
 like(wait_for_log(qr/PA00347/, $log, file => $h->log_file) // '', qr/PA00347: actphp: not sent: .*its own program/,
      '... logged');
+
+$res = $h->get('/ci2/ci2/uploads/avatar.gif/x');
+unlike($res->{content} // '', qr/RAN THE UPLOAD/, 'PATH_INFO taken away by PreforkAppSetEnvIf: the upload is not run either');
+$res = $h->get('/sp/sp/uploads/avatar.gif/x');
+is($res->{content}, "page script=/sp/index.php path_info=/sp/uploads/avatar.gif/x\n",
+   'a PreforkAppScripts page ("#!/usr/bin/php-cgi") behind the rewrite: the page runs, not the upload');
+$res = $h->get('/vbin/var-wrapper');
+is($res->{status}, 500, 'a wrapper that runs php-cgi from a variable, at its own URL: 500');
+unlike($res->{content} // '', qr/hunter2/, '... its text is not sent');
 
 # Without path info (WordPress's rewrite), the redirect's URL is the app's.
 $res = $h->get('/wp/2024/hello-world/');

@@ -15,7 +15,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
 plan skip_all => 'php-cgi not installed' unless -x '/usr/bin/php-cgi';
-plan tests => 13;
+plan tests => 15;
 
 my $h = PATest::Httpd->new(conf => '');
 my $wrap = $h->dir . '/fcgiwrap';
@@ -37,6 +37,8 @@ PreforkApp php "/usr/bin/php-cgi" processes=1
 PreforkApp front "/usr/bin/php-cgi" processes=1
 PreforkApp wrap "$wrap" processes=1
 PreforkApp other "$other" processes=1
+PreforkApp phpc "/usr/bin/php-cgi" protocol=cgi processes=1
+PreforkAppAlias /pc phpc
 PreforkAppAlias /bare php
 PreforkAppAlias /other other
 ErrorDocument 404 /app/errors/404
@@ -70,6 +72,11 @@ is($res->{content}, "front script=/app path_info=/users/7\n", '... the script ru
 $res = $h->get('/nonexistent');
 is($res->{content}, "front script=/app path_info=/errors/404\n",
    'the front controller as ErrorDocument (an internal redirect): its PATH_INFO kept');
+
+$log = error_log_offset($h->log_file);
+$res = $h->get('/pc/x');
+is($res->{status}, 500, 'php-cgi as protocol=cgi, aliased: 500');
+like(wait_for_log(qr/PA00347/, $log, file => $h->log_file) // '', qr/PA00347: phpc: not sent: /, '... PA00347');
 
 $res = $h->get('/other/x');
 is($res->{status}, 200, 'another app under an alias, its wrapper\'s comments naming php-cgi: 200');
