@@ -2682,13 +2682,17 @@ static int php_command(const pa_app_t *app)
 }
 
 /* What a script's line names: php-cgi (php-cgi8.2, php8.2-cgi,
- * php-cgi82: "php", a version, "-cgi"), fcgiwrap, or neither. */
+ * php-cgi82: "php", a version, "-cgi"; Debian's /usr/lib/cgi-bin/php8.2),
+ * fcgiwrap, or neither. */
 static int runner_named(const char *text, apr_size_t len)
 {
     const char *at = text, *end = text + len, *c;
 
     if (memmem(text, len, "fcgiwrap", 8)) {
         return PA_RUNS_CGI;
+    }
+    if (memmem(text, len, "cgi-bin/php", 11)) {
+        return PA_RUNS_PHP;
     }
     while ((at = memmem(at, end - at, "php", 3)) != NULL) {
         for (c = at += 3; c < end && (apr_isdigit(*c) || *c == '.'); c++) {
@@ -2709,6 +2713,9 @@ static int runner_word(const char *word)
     if (!strcmp(base, "fcgiwrap")) {
         return PA_RUNS_CGI;
     }
+    if (strstr(word, "cgi-bin/php")) {
+        return PA_RUNS_PHP;
+    }
     if (strncmp(base, "php", 3)) {
         return 0;
     }
@@ -2717,15 +2724,16 @@ static int runner_word(const char *word)
     return !strncmp(c, "-cgi", 4) ? PA_RUNS_PHP : 0;
 }
 
-/* A "#!" program, from its first 4 KB: a page whose "#!" line names
- * php-cgi (its own script), or a wrapper whose lines, but for comments,
+/* A "#!" script among the command's words (the program, or what "/bin/sh
+ * WRAPPER" runs), from its first 64 KB: a page whose "#!" line names
+ * php-cgi (its own script), or a wrapper whose lines, comments left out,
  * name php-cgi or fcgiwrap (exec'd, in a variable, run). Opened without
- * blocking (a FIFO put in its place), regular files only. Whether it is
- * a script. */
-static int runner_of_script(apr_pool_t *p, pa_app_t *app)
+ * blocking (a FIFO put in its place), regular files only. Whether path
+ * is a script. */
+static int runner_of_script(pa_app_t *app, const char *path)
 {
-    const char *path = pa_app_host_path(p, app, app->argv[0]);
-    char head[4096], *line, *next, *end;
+    static char head[65536];        /* (configuration time: one thread) */
+    char *line, *next, *end, *hash;
     struct stat st;
     int fd;
     ssize_t n;
@@ -2751,35 +2759,43 @@ static int runner_of_script(apr_pool_t *p, pa_app_t *app)
     for (line = next; line < end && !app->runs_file; line = next) {
         next = memchr(line, '\n', end - line);
         next = next ? next + 1 : end;
-        while (line < next && (*line == ' ' || *line == '\t')) {
-            line++;
+        /* A shell's comment: from a '#' at a word's start. */
+        for (hash = line; hash < next; hash++) {
+            if (*hash == '#' && (hash == line || hash[-1] == ' '
+                                 || hash[-1] == '\t')) {
+                break;
+            }
         }
-        if (line < next && *line != '#') {
-            app->runs_file = runner_named(line, next - line);
-        }
+        app->runs_file = runner_named(line, hash - line);
     }
     return 1;
 }
 
 /* Whether the app runs the file SCRIPT_FILENAME names (php-cgi,
- * fcgiwrap), as FastCGI or CGI: by its program's text if a script,
- * else its command line's words; or by PHP's variables in its
- * environment. */
+ * fcgiwrap), as FastCGI or CGI, and which of its words is its program
+ * (app->program): a script's text, else the words' names; or, for a
+ * FastCGI app, PHP's variables in its environment. */
 static void runs_file(apr_pool_t *p, pa_app_t *app)
 {
     int i;
 
     app->runs_file = app->program_is_script = 0;
-    if (!runner_of_script(p, app)) {
-        for (i = 0; app->argv[i] && !app->runs_file; i++) {
+    app->program = app->argv[0];
+    for (i = 0; app->argv[i] && !app->runs_file; i++) {
+        const char *path = pa_app_host_path(p, app, app->argv[i]);
+
+        if (!runner_of_script(app, path)) {
             app->runs_file = runner_word(app->argv[i]);
         }
+        if (app->runs_file) {
+            app->program = app->argv[i];
+        }
     }
-    if (!app->runs_file && (php_command(app)
-                            || app_env_get(app, "PHP_FCGI_MAX_REQUESTS")
-                            || app_env_get(app, "PHP_FCGI_CHILDREN")
-                            || app_env_get(app, "PHPRC")
-                            || app_env_get(app, "PHP_INI_SCAN_DIR"))) {
+    if (!app->runs_file && app->protocol == PA_PROTO_FASTCGI
+        && (app_env_get(app, "PHP_FCGI_MAX_REQUESTS")
+            || app_env_get(app, "PHP_FCGI_CHILDREN")
+            || app_env_get(app, "PHPRC")
+            || app_env_get(app, "PHP_INI_SCAN_DIR"))) {
         app->runs_file = PA_RUNS_PHP;
     }
 }

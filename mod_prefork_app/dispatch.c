@@ -2985,14 +2985,15 @@ static int fix_env(request_rec *r, const apr_array_header_t *fixups,
 static int script_is_program(request_rec *r, const pa_app_t *app,
                              const char *script)
 {
-    const char *program = app->argv[0];
+    const char *own = app->program ? app->program : app->argv[0];
+    const char *program;
     apr_finfo_t a, b;
 
     if (!script || app->program_is_script || app->scripts) {
         return 0;
     }
-    program = pa_app_host_path(r->pool, app, program);
-    if (!strcmp(script, app->argv[0]) || !strcmp(script, program)) {
+    program = pa_app_host_path(r->pool, app, own);
+    if (!strcmp(script, own) || !strcmp(script, program)) {
         return 1;
     }
     /* Another path to it (a link, an Alias), looked at now: an editor's
@@ -3006,6 +3007,15 @@ static int script_is_program(request_rec *r, const pa_app_t *app,
     }
     return apr_stat(&b, program, APR_FINFO_IDENT, r->pool) == APR_SUCCESS
            && a.device == b.device && a.inode == b.inode;
+}
+
+/* A PreforkAppScripts program that is a PHP page ("#!/usr/bin/php-cgi"):
+ * its programs are not read at run time. */
+static int php_page(const pa_app_t *app, const char *script)
+{
+    apr_size_t n = script ? strlen(script) : 0;
+
+    return app->scripts && n > 4 && !strcmp(script + n - 4, ".php");
 }
 
 /* php-cgi's Action hack applies: it runs PATH_TRANSLATED's file, not
@@ -3097,9 +3107,10 @@ static apr_table_t *responder_env(pa_req_t *q)
      * the PATH_INFO. Behind a front controller's rewrite (`index.php/$1`),
      * or an Action to a script, that ran an upload or a denied file as
      * PHP. php-fpm has the hack too, but mod_proxy_fcgi's SCRIPT_FILENAME
-     * turns it off. For every app, whatever runs php-cgi (a wrapper of any
-     * name, a page's "#!"), but in that Action layout itself. */
-    if (apr_table_get(env, "REDIRECT_URL")
+     * turns it off. Not for other apps: Django reads REDIRECT_URL for the
+     * URL prefix the client sees. */
+    if ((q->app->runs_file == PA_RUNS_PHP || php_page(q->app, script))
+        && apr_table_get(env, "REDIRECT_URL")
         && (((info = apr_table_get(env, "PATH_INFO")) && *info)
             || apr_table_get(env, "PATH_TRANSLATED"))
         && !script_is_program(r, q->app, script)) {

@@ -87,6 +87,8 @@ typedef struct pa_app_t {
                                  * (not looked at for PreforkAppScripts) */
     int program_is_script;      /* ... and its program is itself such a
                                  * file (a "#!/usr/bin/php-cgi" page) */
+    const char *program;        /* ... its word that is the program that
+                                 * does (WRAPPER of "/bin/sh WRAPPER") */
     int exits_itself;           /* the app leaves after max-requests by itself
                                  * (php-cgi, a CGI launcher): never stretched */
     int lifetime;               /* 0 = never recycle by age */

@@ -17,7 +17,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
 plan skip_all => 'php-cgi not installed' unless -x '/usr/bin/php-cgi';
-plan tests => 25;
+plan tests => 29;
 
 my $h = PATest::Httpd->new(conf => '');
 my $docs = $h->dir . '/docs';
@@ -42,6 +42,9 @@ put('ci2/index.php', sprintf($show, 'index2'));
 put('ci2/uploads/avatar.gif', "GIF89a<?php echo 'RAN THE UPLOAD'; ?>\n");
 put('sp/index.php', "#!/usr/bin/php-cgi\n" . sprintf($show, 'page'), 0755);
 put('sp/uploads/avatar.gif', "GIF89a<?php echo 'RAN THE UPLOAD'; ?>\n");
+put('dj/app.fcgi', "(mapped to the echo app)\n");
+put('shbin/starter', "#!/bin/sh\n# SECRET=hunter2\nexec /usr/bin/php-cgi \"\$@\"\n", 0755);
+put('legacy2/t.phtml', '<?php echo "legacy2 ran path_info=", $_SERVER["PATH_INFO"] ?? "-", "\\n";');
 put('vbin/var-wrapper', "#!/bin/sh\n# SECRET=hunter2\nPHP_CGI=/usr/bin/php-cgi\nexec \"\$PHP_CGI\"\n", 0755);
 put('wp/index.php', '<?php echo "wp script=", $_SERVER["SCRIPT_NAME"], " path_info=", '
     . '$_SERVER["PATH_INFO"] ?? "-", " redirect_url=", $_SERVER["REDIRECT_URL"] ?? "-", "\n";');
@@ -59,6 +62,24 @@ PreforkApp php "/usr/bin/php-cgi" processes=1
 PreforkApp wrapped "$docs/site-wrapper" processes=1
 PreforkApp actphp "$docs/fcgi-bin/php-wrapper" processes=1
 PreforkApp varphp "$docs/vbin/var-wrapper" processes=1
+PreforkApp echo "@{[app_path('echo')]}" processes=1
+PreforkApp shphp "/bin/sh $docs/shbin/starter" processes=1
+<Directory "$docs/dj">
+    RewriteEngine On
+    RewriteCond %{REQUEST_FILENAME} !-f
+    RewriteRule ^(.*)\$ app.fcgi/\$1 [QSA,L]
+    <Files app.fcgi>
+        SetHandler prefork-app:echo
+    </Files>
+</Directory>
+Alias /shbin/ "$docs/shbin/"
+<Directory "$docs/shbin">
+    SetHandler prefork-app:shphp
+</Directory>
+<Directory "$docs/legacy2">
+    Action php-legacy2 /shbin/starter
+    AddHandler php-legacy2 .phtml
+</Directory>
 PreforkAppScripts sp "$docs/sp/*.php" processes=1
 Alias /vbin/ "$docs/vbin/"
 <Directory "$docs/vbin">
@@ -168,6 +189,15 @@ is($res->{content}, "page script=/sp/index.php path_info=/sp/uploads/avatar.gif/
    'a PreforkAppScripts page ("#!/usr/bin/php-cgi") behind the rewrite: the page runs, not the upload');
 $res = $h->get('/vbin/var-wrapper');
 is($res->{status}, 500, 'a wrapper that runs php-cgi from a variable, at its own URL: 500');
+unlike($res->{content} // '', qr/hunter2/, '... its text is not sent');
+
+$res = $h->get('/dj/blog/2024/');
+like($res->{content}, qr{^REDIRECT_URL=/dj/blog/2024/$}m,
+     'another app behind the same rewrite (Django\'s recipe): REDIRECT_URL kept, its URL prefix');
+$res = $h->get('/legacy2/t.phtml/more');
+is($res->{content}, "legacy2 ran path_info=/more\n", 'an Action to a wrapper run as "/bin/sh WRAPPER": the page runs');
+$res = $h->get('/shbin/starter');
+is($res->{status}, 500, '... the wrapper\'s own URL: 500');
 unlike($res->{content} // '', qr/hunter2/, '... its text is not sent');
 
 # Without path info (WordPress's rewrite), the redirect's URL is the app's.
