@@ -2724,10 +2724,51 @@ static int runner_word(const char *word)
     return !strncmp(c, "-cgi", 4) ? PA_RUNS_PHP : 0;
 }
 
+/* Whether a "#!" line (line to end) names a shell, also through env. */
+static int shell_script(const char *line, const char *end)
+{
+    static const char *const shells[] = {
+        "sh", "bash", "dash", "ash", "ksh", "mksh", "zsh", "busybox", NULL
+    };
+    char word[64];
+    const char *w = line + 2, *base;
+    apr_size_t len;
+    int i, env = 0;
+
+    for (;;) {
+        while (w < end && (*w == ' ' || *w == '\t')) {
+            w++;
+        }
+        for (len = 0; w + len < end && !apr_isspace(w[len]); len++) {
+        }
+        if (!len || len >= sizeof(word)) {
+            return 0;
+        }
+        memcpy(word, w, len);
+        word[len] = '\0';
+        w += len;
+        base = strrchr(word, '/');
+        base = base ? base + 1 : word;
+        if (!env && !strcmp(base, "env")) {
+            env = 1;                /* "#!/usr/bin/env [-S] [VAR=x] sh" */
+            continue;
+        }
+        if (env && (word[0] == '-' || strchr(word, '='))) {
+            continue;
+        }
+        for (i = 0; shells[i]; i++) {
+            if (!strcmp(base, shells[i])) {
+                return 1;
+            }
+        }
+        return 0;
+    }
+}
+
 /* A "#!" script among the command's words (the program, or what "/bin/sh
  * WRAPPER" runs), from its first 64 KB: a page whose "#!" line names
- * php-cgi (its own script), or a wrapper whose lines, comments left out,
- * name php-cgi or fcgiwrap (exec'd, in a variable, run). Opened without
+ * php-cgi (its own script), or a shell wrapper whose lines, comments left
+ * out, name php-cgi or fcgiwrap (exec'd, in a variable, run). Opened without
  * blocking (a FIFO put in its place), regular files only. Whether path
  * is a script. */
 static int runner_of_script(pa_app_t *app, const char *path)
@@ -2756,6 +2797,11 @@ static int runner_of_script(pa_app_t *app, const char *path)
         app->program_is_script = 1;
         return 1;
     }
+    /* Only a shell's lines are what it runs: a Perl or Python app's own
+     * text may name php-cgi in a string or its documentation. */
+    if (!shell_script(head, next)) {
+        return 1;
+    }
     for (line = next; line < end && !app->runs_file; line = next) {
         next = memchr(line, '\n', end - line);
         next = next ? next + 1 : end;
@@ -2773,8 +2819,7 @@ static int runner_of_script(pa_app_t *app, const char *path)
 
 /* Whether the app runs the file SCRIPT_FILENAME names (php-cgi,
  * fcgiwrap), as FastCGI or CGI, and which of its words is its program
- * (app->program): a script's text, else the words' names; or, for a
- * FastCGI app, PHP's variables in its environment. */
+ * (app->program): a shell script's lines, else the words' names. */
 static void runs_file(apr_pool_t *p, pa_app_t *app)
 {
     int i;
@@ -2790,13 +2835,6 @@ static void runs_file(apr_pool_t *p, pa_app_t *app)
         if (app->runs_file) {
             app->program = app->argv[i];
         }
-    }
-    if (!app->runs_file && app->protocol == PA_PROTO_FASTCGI
-        && (app_env_get(app, "PHP_FCGI_MAX_REQUESTS")
-            || app_env_get(app, "PHP_FCGI_CHILDREN")
-            || app_env_get(app, "PHPRC")
-            || app_env_get(app, "PHP_INI_SCAN_DIR"))) {
-        app->runs_file = PA_RUNS_PHP;
     }
 }
 

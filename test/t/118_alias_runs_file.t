@@ -15,7 +15,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
 plan skip_all => 'php-cgi not installed' unless -x '/usr/bin/php-cgi';
-plan tests => 15;
+plan tests => 17;
 
 my $h = PATest::Httpd->new(conf => '');
 my $wrap = $h->dir . '/fcgiwrap';
@@ -26,6 +26,17 @@ open my $ofh, '>', $other or die "$other: $!";
 print $ofh "#!/bin/sh\n# It replaces our old php-cgi pool and fcgiwrap.\nexec @{[app_path('echo')]}\n";
 close $ofh;
 chmod 0755, $other;
+# A Perl app whose own text names php-cgi (a string, its documentation):
+# only a shell wrapper's lines say what it runs.
+my $perl = $h->dir . '/perl-app.pl';
+open my $pfh, '<', "$FindBin::Bin/apps/echo.pl" or die "echo.pl: $!";
+my $src = do { local $/; <$pfh> };
+close $pfh;
+$src =~ s/^(use strict;)$/$1\nmy \$note = "replaces our old php-cgi pool, like fcgiwrap";/m or die;
+open $pfh, '>', $perl or die "$perl: $!";
+print $pfh $src;
+close $pfh;
+chmod 0755, $perl;
 my $docs = $h->dir . '/docs';
 mkdir $docs or die "$docs: $!";
 open my $fh, '>', "$docs/front.php" or die;
@@ -37,6 +48,8 @@ PreforkApp php "/usr/bin/php-cgi" processes=1
 PreforkApp front "/usr/bin/php-cgi" processes=1
 PreforkApp wrap "$wrap" processes=1
 PreforkApp other "$other" processes=1
+PreforkApp perlapp "$perl" processes=1
+PreforkAppAlias /perl perlapp
 PreforkApp phpc "/usr/bin/php-cgi" protocol=cgi processes=1
 PreforkAppAlias /pc phpc
 PreforkAppAlias /bare php
@@ -77,6 +90,10 @@ $log = error_log_offset($h->log_file);
 $res = $h->get('/pc/x');
 is($res->{status}, 500, 'php-cgi as protocol=cgi, aliased: 500');
 like(wait_for_log(qr/PA00347/, $log, file => $h->log_file) // '', qr/PA00347: phpc: not sent: /, '... PA00347');
+
+$res = $h->get('/perl/x');
+is($res->{status}, 200, 'a Perl app under an alias, its text naming php-cgi: 200');
+like($res->{content}, qr/SCRIPT_FILENAME/, '... it answers');
 
 $res = $h->get('/other/x');
 is($res->{status}, 200, 'another app under an alias, its wrapper\'s comments naming php-cgi: 200');
