@@ -2681,12 +2681,20 @@ static int php_command(const pa_app_t *app)
     return !strncmp(command_name(app), "php", 3);
 }
 
-/* What a script's line names: php-cgi (php-cgi8.2, php8.2-cgi,
- * php-cgi82: "php", a version, "-cgi"; Debian's /usr/lib/cgi-bin/php8.2),
- * fcgiwrap, or neither. */
+/* Whether "php", a version, "-cgi" starts at c (php-cgi8.2, php8.2-cgi,
+ * php-cgi82). */
+static int php_cgi_at(const char *c, const char *end)
+{
+    for (c += 3; c < end && (apr_isdigit(*c) || *c == '.'); c++) {
+    }
+    return end - c >= 4 && !memcmp(c, "-cgi", 4);
+}
+
+/* What a script's line names: php-cgi (also Debian's
+ * /usr/lib/cgi-bin/php8.2), fcgiwrap, or neither. */
 static int runner_named(const char *text, apr_size_t len)
 {
-    const char *at = text, *end = text + len, *c;
+    const char *at = text, *end = text + len;
 
     if (memmem(text, len, "fcgiwrap", 8)) {
         return PA_RUNS_CGI;
@@ -2694,10 +2702,8 @@ static int runner_named(const char *text, apr_size_t len)
     if (memmem(text, len, "cgi-bin/php", 11)) {
         return PA_RUNS_PHP;
     }
-    while ((at = memmem(at, end - at, "php", 3)) != NULL) {
-        for (c = at += 3; c < end && (apr_isdigit(*c) || *c == '.'); c++) {
-        }
-        if (end - c >= 4 && !memcmp(c, "-cgi", 4)) {
+    for (; (at = memmem(at, end - at, "php", 3)) != NULL; at += 3) {
+        if (php_cgi_at(at, end)) {
             return PA_RUNS_PHP;
         }
     }
@@ -2707,21 +2713,15 @@ static int runner_named(const char *text, apr_size_t len)
 /* What a command word is: the same, by its whole file name. */
 static int runner_word(const char *word)
 {
-    const char *base = strrchr(word, '/'), *c;
+    const char *base = strrchr(word, '/');
 
     base = base ? base + 1 : word;
     if (!strcmp(base, "fcgiwrap")) {
         return PA_RUNS_CGI;
     }
-    if (strstr(word, "cgi-bin/php")) {
-        return PA_RUNS_PHP;
-    }
-    if (strncmp(base, "php", 3)) {
-        return 0;
-    }
-    for (c = base + 3; apr_isdigit(*c) || *c == '.'; c++) {
-    }
-    return !strncmp(c, "-cgi", 4) ? PA_RUNS_PHP : 0;
+    return strstr(word, "cgi-bin/php")
+           || (!strncmp(base, "php", 3)
+               && php_cgi_at(base, base + strlen(base))) ? PA_RUNS_PHP : 0;
 }
 
 /* Whether a "#!" line (line to end) names a shell, also through env. */

@@ -2985,8 +2985,7 @@ static int fix_env(request_rec *r, const apr_array_header_t *fixups,
 static int script_is_program(request_rec *r, const pa_app_t *app,
                              const char *script)
 {
-    const char *own = app->program ? app->program : app->argv[0];
-    const char *program;
+    const char *own = app->program, *program;
     apr_finfo_t a, b;
 
     if (!script || app->program_is_script || app->scripts) {
@@ -3038,6 +3037,7 @@ static apr_table_t *responder_env(pa_req_t *q)
                                                   &prefork_app_module);
     const char *alias = pa_alias_script_name(r), *info, *script;
     apr_table_t *env;
+    int php, own;
 
     ap_add_common_vars(r);
     if (alias) {
@@ -3084,7 +3084,12 @@ static apr_table_t *responder_env(pa_req_t *q)
         return NULL;
     }
     script = apr_table_get(env, "SCRIPT_FILENAME");
-    if (q->app->runs_file && script_is_program(r, q->app, script)
+    php = q->app->runs_file == PA_RUNS_PHP || php_page(q->app, script);
+    if (!q->app->runs_file && !php) {
+        return env;
+    }
+    own = script_is_program(r, q->app, script);
+    if (q->app->runs_file && own
         && !(q->app->runs_file == PA_RUNS_PHP && php_action(env, script))) {
         /* php-cgi would compile its own binary (or print its wrapper,
          * secrets and all), fcgiwrap start itself over and over (a chain
@@ -3109,11 +3114,9 @@ static apr_table_t *responder_env(pa_req_t *q)
      * PHP. php-fpm has the hack too, but mod_proxy_fcgi's SCRIPT_FILENAME
      * turns it off. Not for other apps: Django reads REDIRECT_URL for the
      * URL prefix the client sees. */
-    if ((q->app->runs_file == PA_RUNS_PHP || php_page(q->app, script))
-        && apr_table_get(env, "REDIRECT_URL")
+    if (php && !own && apr_table_get(env, "REDIRECT_URL")
         && (((info = apr_table_get(env, "PATH_INFO")) && *info)
-            || apr_table_get(env, "PATH_TRANSLATED"))
-        && !script_is_program(r, q->app, script)) {
+            || apr_table_get(env, "PATH_TRANSLATED"))) {
         apr_table_unset(env, "REDIRECT_URL");
     }
     return env;

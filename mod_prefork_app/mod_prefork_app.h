@@ -54,15 +54,9 @@ typedef struct pa_cache_zone_t {
 /* rlimit-core=unlimited */
 #define PA_RLIMIT_UNLIMITED APR_INT64_MAX
 
-/* A file, whatever path reaches it. */
-typedef struct pa_file_id_t {
-    apr_dev_t device;
-    apr_ino_t inode;
-} pa_file_id_t;
-
 /* What an app does with SCRIPT_FILENAME (pa_app_t.runs_file). */
-#define PA_RUNS_PHP 1           /* php-cgi: compiles it, or, after an
-                                 * internal redirect with a PATH_INFO, the
+#define PA_RUNS_PHP 1           /* php-cgi: compiles it, or, given
+                                 * REDIRECT_URL and a PATH_TRANSLATED, the
                                  * file PATH_TRANSLATED names (its hack for
                                  * an Action to its own binary) */
 #define PA_RUNS_CGI 2           /* fcgiwrap: executes it */
@@ -162,6 +156,12 @@ typedef struct pa_app_t {
     const char *file;           /* where it was defined, for errors */
     int line;
 } pa_app_t;
+
+/* A file, whatever path reaches it. */
+typedef struct pa_file_id_t {
+    apr_dev_t device;
+    apr_ino_t inode;
+} pa_file_id_t;
 
 /* One PreforkAppScripts line: a pool of its own for each program its
  * pattern matched when the configuration was read (mod_fcgid's class per
