@@ -2571,7 +2571,8 @@ static int check_sockdir(pa_server_conf_t *conf, apr_pool_t *ptemp,
                          server_rec *s)
 {
     const char *base = pa_sb_sockdir_base(ptemp, conf);
-    const char *worst = pa_sb_sockdir_name(ptemp, base, pid_limit(), 999999);
+    const char *worst = pa_sb_sockdir_name(ptemp, base, pid_limit(), 999999,
+                                           PA_SOCKDIR_OTHERS);
     const char *where = conf->sockdir
         ? apr_psprintf(ptemp, "%s:%d: PreforkAppSocketDir %s",
                        conf->sockdir_file, conf->sockdir_line, conf->sockdir)

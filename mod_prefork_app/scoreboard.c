@@ -1152,7 +1152,18 @@ int pa_sb_held(const char *path)
     return held;
 }
 
-/* Directories "pa-PID.GEN" in base left by an httpd that is gone (killed
+/* The pid in a socket directory's name (pa_sb_sockdir_name()): 0 if the
+ * name is not one. */
+static int sockdir_pid(const char *name, long *pid)
+{
+    unsigned int gen, other;
+    char dot, tail;
+    int n = sscanf(name, "pa-%ld.%u%c%u%c", pid, &gen, &dot, &other, &tail);
+
+    return n == 2 || (n == 4 && dot == '.');
+}
+
+/* Directories "pa-PID.GEN[.N]" in base left by an httpd that is gone (killed
  * together with its manager, so that nobody cleaned up). One whose pid is
  * alive, even as someone else's process, is left alone; but not one of our
  * own pid before our first generation made any (a container's httpd has
@@ -1170,11 +1181,9 @@ static void pa_sb_remove_stale(apr_pool_t *p, const char *base, server_rec *s)
     while (apr_dir_read(&fi, APR_FINFO_NAME, d) == APR_SUCCESS) {
         const char *dir;
         struct stat st;
-        unsigned int gen;
         long pid;
-        char tail;
 
-        if (sscanf(fi.name, "pa-%ld.%u%c", &pid, &gen, &tail) != 2
+        if (!sockdir_pid(fi.name, &pid)
             || !(pa_sb_pid_gone(pid)
                  || (pid == (long)getpid()
                      && ap_state_query(AP_SQ_CONFIG_GEN) <= 1))) {
@@ -1207,11 +1216,14 @@ char *pa_sb_sockdir_base(apr_pool_t *p, const pa_server_conf_t *conf)
 }
 
 const char *pa_sb_sockdir_name(apr_pool_t *p, const char *base, long pid,
-                               unsigned int generation)
+                               unsigned int generation, unsigned int other)
 {
     /* Parent pid + generation: two httpd instances, or two generations of
-     * one, never share a directory. */
-    return apr_psprintf(p, "%s/pa-%ld.%u", base, pid, generation);
+     * one, never share a directory; other, when a live httpd in another
+     * pid namespace, with this pid and generation, holds that name. */
+    return other ? apr_psprintf(p, "%s/pa-%ld.%u.%u", base, pid, generation,
+                                other)
+                 : apr_psprintf(p, "%s/pa-%ld.%u", base, pid, generation);
 }
 
 int pa_sb_sockdir_fits(const pa_server_conf_t *conf, const char *dir)
@@ -1237,8 +1249,25 @@ static apr_status_t pa_sb_make_sockdir(pa_sb_t *sb, apr_pool_t *pconf,
     pa_sb_header_t *hdr = sb->hdr;
     const char *base = pa_sb_sockdir_base(ptemp, sb->conf);
     const char *dir = pa_sb_sockdir_name(pconf, base, (long)getpid(),
-                                         hdr->generation);
-    int rv;
+                                         hdr->generation, 0), *taken = NULL;
+    unsigned int other = 0;
+    int rv, held;
+
+    /* Held (pa_sb_hold()): a live httpd's with our pid and generation, in
+     * another pid namespace (two containers' first processes sharing this
+     * directory). Removing it would leave that one's workers unreachable,
+     * and its manager would take it back from us every second. */
+    while ((held = pa_sb_held(dir)) && other < PA_SOCKDIR_OTHERS) {
+        taken = taken ? taken : dir;
+        dir = pa_sb_sockdir_name(pconf, base, (long)getpid(),
+                                 hdr->generation, ++other);
+    }
+    if (taken) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, PALOGNO(00212)
+                     "socket directory %s is held by another httpd with "
+                     "this pid (in another pid namespace); using %s",
+                     taken, dir);
+    }
 
     if (!pa_sb_sockdir_fits(sb->conf, dir)) {
         /* configtest allowed for the longest pid: not reached */
@@ -1247,9 +1276,12 @@ static apr_status_t pa_sb_make_sockdir(pa_sb_t *sb, apr_pool_t *pconf,
                      "set a shorter PreforkAppSocketDir", dir);
         return APR_ENAMETOOLONG;
     }
-    /* What a crashed httpd with the same pid and generation left, and
-     * what crashed ones with other pids left. */
-    pa_sb_remove_sockdir(dir);
+    /* What a crashed httpd with the same pid and generation left (when
+     * every name is held, making it fails below), and what crashed ones
+     * with other pids left. */
+    if (!held) {
+        pa_sb_remove_sockdir(dir);
+    }
     pa_sb_remove_stale(ptemp, base, s);
     sb->sockdir = dir;
     rv = pa_sb_sockdir_create(dir);

@@ -36,6 +36,7 @@
 #define PA_SB_MAGIC     0x50415342u     /* "PASB" */
 #define PA_URI_MAX      128             /* current request URI, truncated */
 #define PA_SOCKDIR_MAX  200
+#define PA_SOCKDIR_OTHERS 9     /* other names for a socket directory */
 #define PA_STATS_SECONDS 60             /* window for req/s and p50/p99 */
 #define PA_STATS_BUCKETS 32             /* log2(microseconds) histogram */
 #define PA_STATS_CLEARING 0xffffffffu   /* a bucket's second while the first
@@ -529,9 +530,11 @@ void pa_sb_refuse_waiters_locked(pa_sb_t *sb, pa_sb_app_t *a);
 /* Where socket directories are made: PreforkAppSocketDir, or
  * DefaultRuntimeDir; no trailing slash. */
 char *pa_sb_sockdir_base(apr_pool_t *p, const pa_server_conf_t *conf);
-/* The socket directory in base of httpd parent pid for a generation. */
+/* The socket directory in base of httpd parent pid for a generation;
+ * other (1 to PA_SOCKDIR_OTHERS) gives the other names used when that one
+ * is held by a live httpd with the same pid in another pid namespace. */
 const char *pa_sb_sockdir_name(apr_pool_t *p, const char *base, long pid,
-                               unsigned int generation);
+                               unsigned int generation, unsigned int other);
 /* Whether the socket paths in dir (for every app of conf) fit a unix socket
  * address. */
 int pa_sb_sockdir_fits(const pa_server_conf_t *conf, const char *dir);

@@ -113,6 +113,36 @@ sleep 2
 check "the first one did not have to make its socket directory again (no PA00131)" \
     refused grep -q PA00131 "$dir/error_log"
 check "the first one serves" sh -c "curl -s --max-time 10 'http://127.0.0.1:$port/a?whoami=1' | grep -q '^pid='"
+
+# The second one restarted gracefully: now it has the first one's pid and
+# generation too, and takes another name than the one the first one holds.
+ns=$(pgrep -P "$u_b" | head -1)
+in_ns "$HTTPD" -f "$dir/b.conf" -k graceful
+for _ in $(seq 1 100); do [ -d "$dir/pa-$first_pid.2.1" ] && break; sleep 0.1; done
+sleep 1
+check "the second one, at the same generation, took another name (PA00212)" \
+    grep -q "PA00212: socket directory $dir/pa-$first_pid.2 is held by another httpd with this pid .*; using $dir/pa-$first_pid.2.1" "$dir/b_log"
+check "... and left the first one's alone" test -d "$dir/pa-$first_pid.2"
+check "... which did not have to make it again (no PA00131)" refused grep -q PA00131 "$dir/error_log"
+check "both serve" sh -c "curl -s --max-time 10 'http://127.0.0.1:$port/a?whoami=1' | grep -q '^pid=' && curl -s --max-time 10 'http://127.0.0.1:$port_b/b?whoami=1' | grep -q '^pid='"
+sleep 2
+check "... still, 2 s on" sh -c "curl -s --max-time 10 'http://127.0.0.1:$port/a?whoami=1' | grep -q '^pid=' && curl -s --max-time 10 'http://127.0.0.1:$port_b/b?whoami=1' | grep -q '^pid='"
+check "neither had to make its directory again" refused grep -q PA00131 "$dir/error_log" "$dir/b_log"
+# Killed outright, the second one leaves that other name behind; its next
+# start removes it as it does the plain ones.
+kill_ns
+check "killed, the second one left pa-$first_pid.2.1" test -d "$dir/pa-$first_pid.2.1"
+: >"$dir/b_log"
+unshare -pf --mount-proc sh -c "\"$HTTPD\" -f \"$dir/b.conf\" -k start; exec sleep 600" \
+    </dev/null >/dev/null 2>&1 &
+u_b=$!
+for _ in $(seq 1 100); do
+    curl -s --max-time 5 "http://127.0.0.1:$port_b/b?whoami=1" | grep -q '^pid=' && break
+    sleep 0.1
+done
+check "started again, it removed it (PA00210)" \
+    grep -q "PA00210: removed socket directory $dir/pa-$first_pid.2.1," "$dir/b_log"
+check "... and not the first one's" test -d "$dir/pa-$first_pid.2"
 ns=$(pgrep -P "$u_b" | head -1)
 stop_ns "$dir/b.conf"
 ns=$ns_a
