@@ -434,7 +434,22 @@ static void pa_proc_fd(pid_t pid, long fd, char *out, apr_size_t size,
     }
 }
 
-const char *pa_proc_doing(pid_t pid, char *buf, pa_proc_memo_t *memo)
+/* The system call process pid is blocked in (its number, its first
+ * argument), from its syscall file: 0 when it is in none, or that cannot
+ * be read (no right to trace it). */
+static int pa_proc_syscall(pid_t pid, long *nr, unsigned long *arg0)
+{
+    char path[64], sc[256];
+
+    apr_snprintf(path, sizeof(path), "/proc/%ld/syscall", (long)pid);
+    return pa_proc_read(path, sc, sizeof(sc)) > 0
+           && sscanf(sc, "%ld %lx", nr, arg0) == 2 && *nr >= 0;
+}
+
+/* What process pid is doing into buf (pa_proc_doing()); *on_child set
+ * when it waits for a child (in wait4(), waitid(), or on a pipe). */
+static const char *pa_proc_look(pid_t pid, char *buf, pa_proc_memo_t *memo,
+                                int *on_child)
 {
     char stat[512], path[64], sc[256], fdtext[PA_DOING_MAX / 2], more[32];
     const char *f = pa_proc_stat(pid, stat, sizeof(stat)), *verb;
@@ -444,6 +459,7 @@ const char *pa_proc_doing(pid_t pid, char *buf, pa_proc_memo_t *memo)
     int nfds;
     char state;
 
+    *on_child = 0;
     if (!f || sscanf(f, " %c", &state) != 1) {
         return NULL;
     }
@@ -510,11 +526,13 @@ const char *pa_proc_doing(pid_t pid, char *buf, pa_proc_memo_t *memo)
         nfds = 1;
     }
     if (nfds <= 0) {
+        *on_child = nr == SYS_wait4 || nr == SYS_waitid;
         apr_snprintf(buf, PA_DOING_MAX, "%s in %s()", verb,
                      pa_syscalls[i].name);
         return buf;
     }
     pa_proc_fd(pid, fd, fdtext, sizeof(fdtext), memo);
+    *on_child = !strcmp(fdtext, "a pipe");
     more[0] = '\0';
     if (nfds > 1) {
         apr_snprintf(more, sizeof(more), " and %d more", nfds - 1);
@@ -526,13 +544,65 @@ const char *pa_proc_doing(pid_t pid, char *buf, pa_proc_memo_t *memo)
 
 int pa_proc_in_accept(pid_t pid, int fd)
 {
-    char path[64], sc[256];
     long nr;
     unsigned long arg0;
 
-    apr_snprintf(path, sizeof(path), "/proc/%ld/syscall", (long)pid);
-    return pa_proc_read(path, sc, sizeof(sc)) > 0
-           && sscanf(sc, "%ld %lx", &nr, &arg0) == 2
+    return pa_proc_syscall(pid, &nr, &arg0)
            && (nr == SYS_accept || nr == SYS_accept4)
            && (long)(int)arg0 == fd;
+}
+
+/* The child of process pid (of its main thread) that is at work: running,
+ * or blocked in anything but accept() on descriptor 0 (the listen socket
+ * a FastCGI app's children all accept on); 0 if none can be told. */
+static pid_t pa_proc_busy_child(pid_t pid)
+{
+    char path[64], list[512], stat[512], *p, *end;
+    long child, nr;
+    unsigned long arg0;
+
+    apr_snprintf(path, sizeof(path), "/proc/%ld/task/%ld/children",
+                 (long)pid, (long)pid);
+    if (pa_proc_read(path, list, sizeof(list)) <= 0) {
+        return 0;
+    }
+    for (p = list; (child = strtol(p, &end, 10)) > 0; p = end) {
+        const char *f = pa_proc_stat((pid_t)child, stat, sizeof(stat));
+        char state;
+
+        if (!f || sscanf(f, " %c", &state) != 1) {
+            continue;
+        }
+        if (state == 'R' || state == 'D'
+            || (pa_proc_syscall((pid_t)child, &nr, &arg0)
+                && !((nr == SYS_accept || nr == SYS_accept4) && arg0 == 0))) {
+            return (pid_t)child;
+        }
+    }
+    return 0;
+}
+
+const char *pa_proc_doing(pid_t pid, char *buf, pa_proc_memo_t *memo)
+{
+    char inner[PA_DOING_MAX];
+    int on_child, depth;
+    pid_t child;
+
+    if (!pa_proc_look(pid, buf, memo, &on_child)) {
+        return NULL;
+    }
+    /* A worker that forks what serves its request (fcgiwrap's CGI child,
+     * a php-cgi page's system(), FCGI::ProcManager's children) only waits
+     * for it: what that one does is the news. A wrapper script or two
+     * deep. */
+    for (depth = 0; on_child && depth < PA_DOING_DEPTH
+                    && (child = pa_proc_busy_child(pid)); depth++) {
+        if (!pa_proc_look(child, inner, NULL, &on_child)) {
+            break;
+        }
+        apr_snprintf(buf, PA_DOING_MAX, "a process it forked (pid %ld) %s",
+                     (long)child, inner);
+        pid = child;
+    }
+    return buf;
 }

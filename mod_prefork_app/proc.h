@@ -31,6 +31,7 @@ void pa_set_title(const char *title, const char *comm);
 void pa_title_room(apr_pool_t *p);
 
 #define PA_DOING_MAX 192
+#define PA_DOING_DEPTH 3    /* forked processes pa_proc_doing() goes down */
 /* What a worker's last look found its descriptor to be: the socket tables
  * are read again only for another socket. */
 typedef struct pa_proc_memo_t {
@@ -47,7 +48,10 @@ typedef struct pa_proc_memo_t {
  * and its network namespace's socket tables. Returns buf, or NULL when
  * not even its state can be read. For a slow request's log line and the
  * status page: what the app waits for (a database, a lock, another
- * service). memo: NULL, or what the last look at that process found. */
+ * service). A process that waits for a child it forked (in wait4(), or on
+ * a pipe) is described by that child instead, when it is at work: "a
+ * process it forked (pid 812) waiting in read() ...". memo: NULL, or what
+ * the last look at that process found. */
 const char *pa_proc_doing(pid_t pid, char *buf, pa_proc_memo_t *memo);
 
 /* Whether process pid is waiting in accept() on descriptor fd (from its

@@ -13,12 +13,16 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 15;
+plan tests => 16;
 
 my $forking = "$FindBin::Bin/apps/forking.pl";
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
 PreforkApp fwrap "$forking 2" processes=1 max-requests=2
 PreforkApp fhold "$forking 2 --hold" processes=1 die-timeout=1
+PreforkApp fslow "$forking 2" processes=1 slowlog=1
+<Location /fslow>
+    SetHandler prefork-app:fslow
+</Location>
 <Location /fwrap>
     SetHandler prefork-app:fwrap
 </Location>
@@ -41,6 +45,19 @@ sub ask {
         ? ($1, $2) : ();
 }
 sub alive { grep { pid_alive($_) } @_ }
+
+# A slow request: its worker waits in wait() for its children, one of
+# which serves it; the slow request's line says what that one does.
+{
+    my $sw = only_worker('fslow');
+    my $off = PATest::error_log_offset($h->log_file);
+    my $res = $h->get('/fslow?sleep=3');
+    my ($server) = $res->{content} =~ /pid=(\d+)/;
+    my $log = PATest::wait_for_log(qr/PA00137: [^\n]*\n/, $off, file => $h->log_file) // '';
+    ok($server && $log =~ /PA00137: app fslow slot 0 pid $sw: request "GET \/fslow" still running after \d+ s on this worker \(slowlog=1\), a process it forked \(pid $server\) waiting in (?:clock_)?nanosleep\(\)\n/,
+       'PA00137 says what the child serving the request does')
+        or diag("served by " . ($server // '-') . ": $log");
+}
 
 # Recycled by max-requests: its parent leaves at SIGTERM, its children go
 # with it.

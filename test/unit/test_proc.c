@@ -18,6 +18,7 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -455,6 +456,168 @@ static void test_running_and_stopped(void **state)
     assert_string_equal(doing_until("stopped", buf), "stopped (SIGSTOP, or a debugger)");
 }
 
+/* A process that sleeps (until its parent dies), after telling its pid on
+ * fd tell. */
+static void sleeper(int tell)
+{
+    pid_t me = getpid();
+
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    assert_int_equal(write(tell, &me, sizeof(me)), sizeof(me));
+    sleep(60);
+    _exit(0);
+}
+
+static pid_t told(int fd)
+{
+    pid_t pid = 0;
+
+    assert_int_equal(read(fd, &pid, sizeof(pid)), sizeof(pid));
+    return pid;
+}
+
+static void assert_forked_sleeps(pid_t pid, char *buf)
+{
+    char want[PA_DOING_MAX];
+    const char *d;
+
+    snprintf(want, sizeof(want), "a process it forked (pid %ld) waiting in ", (long)pid);
+    d = doing_until(want, buf);
+    assert_true(!strncmp(d, want, strlen(want)));
+    assert_non_null(strstr(d, "nanosleep()"));
+}
+
+/* Waiting for a child (wait4(), or reading its pipe: fcgiwrap, a page's
+ * system()), a worker is described by that child. */
+static void test_forked_wait(void **state)
+{
+    char buf[PA_DOING_MAX];
+    int tell[2];
+
+    (void)state;
+    assert_int_equal(pipe(tell), 0);
+    kid = fork();
+    if (kid == 0) {
+        pid_t gc = fork();
+
+        if (gc == 0) {
+            sleeper(tell[1]);
+        }
+        waitpid(gc, NULL, 0);
+        _exit(0);
+    }
+    need_syscall();
+    assert_forked_sleeps(told(tell[0]), buf);
+    close(tell[0]);
+    close(tell[1]);
+}
+
+static void test_forked_pipe(void **state)
+{
+    char buf[PA_DOING_MAX], c;
+    int tell[2], out[2];
+
+    (void)state;
+    assert_int_equal(pipe(tell), 0);
+    assert_int_equal(pipe(out), 0);
+    kid = fork();
+    if (kid == 0) {
+        if (fork() == 0) {
+            sleeper(tell[1]);
+        }
+        close(out[1]);
+        while (read(out[0], &c, 1) > 0) {
+            continue;
+        }
+        _exit(0);
+    }
+    close(out[0]);
+    need_syscall();
+    assert_forked_sleeps(told(tell[0]), buf);
+    close(out[1]);
+    close(tell[0]);
+    close(tell[1]);
+}
+
+/* Not a worker that waits for something else (here a socket) while a
+ * child of its own sleeps. */
+static void test_forked_other_wait(void **state)
+{
+    char buf[PA_DOING_MAX], want[PA_DOING_MAX], c;
+    int tell[2], sv[2];
+
+    (void)state;
+    assert_int_equal(pipe(tell), 0);
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    kid = fork();
+    if (kid == 0) {
+        if (fork() == 0) {
+            sleeper(tell[1]);
+        }
+        while (read(sv[0], &c, 1) > 0) {
+            continue;
+        }
+        _exit(0);
+    }
+    need_syscall();
+    told(tell[0]);
+    snprintf(want, sizeof(want), "waiting in read() on fd %d (a unix socket)", sv[0]);
+    assert_string_equal(doing_until("waiting in read()", buf), want);
+    close(sv[0]);
+    close(sv[1]);
+    close(tell[0]);
+    close(tell[1]);
+}
+
+/* FCGI::ProcManager: children idle in accept() on fd 0 are passed over
+ * for the one at work, itself a wrapper waiting for its own child. */
+static void test_forked_accepting(void **state)
+{
+    char buf[PA_DOING_MAX];
+    struct sockaddr_in a;
+    socklen_t alen = sizeof(a);
+    int tell[2], ls;
+
+    (void)state;
+    assert_int_equal(pipe(tell), 0);
+    ls = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(ls, (struct sockaddr *)&a, alen), 0);
+    assert_int_equal(listen(ls, 4), 0);
+    kid = fork();
+    if (kid == 0) {
+        pid_t w;
+
+        dup2(ls, 0);
+        if (fork() == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            accept(0, NULL, NULL);
+            _exit(0);
+        }
+        usleep(100000);             /* the first in its children's list */
+        if ((w = fork()) == 0) {
+            pid_t gc;
+
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if ((gc = fork()) == 0) {
+                sleeper(tell[1]);
+            }
+            waitpid(gc, NULL, 0);
+            _exit(0);
+        }
+        for (;;) {
+            wait(NULL);
+        }
+    }
+    close(ls);
+    need_syscall();
+    assert_forked_sleeps(told(tell[0]), buf);
+    close(tell[0]);
+    close(tell[1]);
+}
+
 static void test_gone(void **state)
 {
     char buf[PA_DOING_MAX];
@@ -570,6 +733,10 @@ int main(void)
         cmocka_unit_test_teardown(test_flock, teardown),
         cmocka_unit_test_teardown(test_sleep_no_fd, teardown),
         cmocka_unit_test_teardown(test_running_and_stopped, teardown),
+        cmocka_unit_test_teardown(test_forked_wait, teardown),
+        cmocka_unit_test_teardown(test_forked_pipe, teardown),
+        cmocka_unit_test_teardown(test_forked_other_wait, teardown),
+        cmocka_unit_test_teardown(test_forked_accepting, teardown),
         cmocka_unit_test_teardown(test_gone, teardown),
         cmocka_unit_test(test_stat_and_rss),
     };

@@ -5,7 +5,7 @@
 # (default 2); --hold: the parent ignores SIGTERM and waits for its
 # children forever (FCGI::ProcManager waiting for children blocked in
 # accept), else SIGTERM ends the parent alone (fcgiwrap -c). Each reply
-# says "pid=P ppid=Q".
+# says "pid=P ppid=Q"; ?sleep=N: after N seconds.
 use strict;
 use warnings;
 use FCGI;
@@ -22,6 +22,7 @@ for (1 .. $n) {
     my %env;
     my $req = FCGI::Request(\*STDIN, \*STDOUT, \*STDERR, \%env);
     while ($req->Accept() >= 0) {
+        sleep $1 if ($env{QUERY_STRING} // '') =~ /\bsleep=(\d+)/;
         print "Content-Type: text/plain\r\n\r\npid=$$ ppid=", getppid(), "\n";
     }
     POSIX::_exit(0);
