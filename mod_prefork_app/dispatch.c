@@ -1262,6 +1262,19 @@ static const char *bad_field(request_rec *r, apr_off_t *cl)
      * the last of several.) */
     length = apr_table_get(r->headers_out, "Content-Length");
     *cl = -1;
+    if (length) {
+        /* httpd keeps the blanks after a value: not part of it (RFC 9110
+         * 5.5), nor of the number. */
+        apr_size_t n = strlen(length);
+
+        while (n && (length[n - 1] == ' ' || length[n - 1] == '\t')) {
+            n--;
+        }
+        if (length[n]) {
+            length = apr_pstrndup(r->pool, length, n);
+            apr_table_set(r->headers_out, "Content-Length", length);
+        }
+    }
     if (!fc.bad && length && !ap_parse_strict_length(cl, length)) {
         fc.bad = apr_psprintf(r->pool, "an invalid Content-Length (%s)",
                               ap_escape_logitem(r->pool, length));
@@ -1408,6 +1421,13 @@ static void headers_done(pa_req_t *q)
     /* With a buffer of ours, httpd logs the bad line it found; without,
      * it first reads on to the end of the block into its own and logs
      * that ("Bad header: " and nothing). */
+    if (q->head.nul) {
+        /* httpd's scanner would end the block at a line that starts with
+         * one, and drop what follows; cut a line short at one. */
+        broken(q, PA_BAD_HEADERS, "a NUL byte in the header block");
+        return;
+    }
+    line[0] = '\0';
     rc = ap_scan_script_header_err_brigade_ex(r, q->hdr, line,
                                               APLOG_MODULE_INDEX);
     apr_brigade_cleanup(q->hdr);
@@ -1419,15 +1439,19 @@ static void headers_done(pa_req_t *q)
      * headers too: they are checked as for any other reply. */
     if (rc != OK && rc != HTTP_NOT_MODIFIED
         && rc != HTTP_PRECONDITION_FAILED) {
-        broken(q, PA_BAD_HEADERS, "unparsable header block");
+        broken(q, PA_BAD_HEADERS, *line
+               ? apr_psprintf(r->pool, "unparsable header block, at "
+                              "\"%.64s\"", ap_escape_logitem(r->pool, line))
+               : "unparsable header block");
         return;
     }
     if (rc == OK && (!ap_is_HTTP_VALID_RESPONSE(r->status)
                      || ap_is_HTTP_INFO(r->status))) {
         /* A 1xx is interim: the client would read the body as the next
-         * response. */
-        broken(q, PA_BAD_HEADERS,
-               apr_psprintf(r->pool, "invalid Status %d", r->status));
+         * response. (The app's own text: "abc" is status 0.) */
+        broken(q, PA_BAD_HEADERS, apr_psprintf(r->pool, "invalid Status %.64s",
+               r->status_line ? ap_escape_logitem(r->pool, r->status_line)
+                              : apr_itoa(r->pool, r->status)));
         return;
     }
     if (q->head.cl_conflict) {

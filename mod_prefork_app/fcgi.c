@@ -365,10 +365,31 @@ static void head_cl_byte(pa_fcgi_head_t *h, char c)
     }
 }
 
+/* This line's Content-Length value as the number it reads: without the
+ * blanks after it (not part of a field's value, RFC 9110 5.5) and leading
+ * zeros. */
+static void head_cl_number(pa_fcgi_head_t *h)
+{
+    apr_size_t n = h->cl_len[1], zeros = 0;
+
+    if (n > PA_FCGI_HEAD_CL_MAX) {
+        return;
+    }
+    while (n && (h->cl[1][n - 1] == ' ' || h->cl[1][n - 1] == '\t')) {
+        n--;
+    }
+    while (zeros + 1 < n && h->cl[1][zeros] == '0') {
+        zeros++;
+    }
+    memmove(h->cl[1], h->cl[1] + zeros, n - zeros);
+    h->cl_len[1] = n - zeros;
+}
+
 /* The end of a header line. */
 static void head_cl_line(pa_fcgi_head_t *h)
 {
     if (h->cl_at == (int)sizeof("content-length:") - 1) {
+        head_cl_number(h);
         if (!h->cl_seen) {
             h->cl_seen = 1;
             h->cl_len[0] = h->cl_len[1];
@@ -406,6 +427,7 @@ pa_fcgi_head_e pa_fcgi_head_scan(pa_fcgi_head_t *h, const char *data,
             head_cl_line(h);
         }
         else if (c != '\r') {
+            h->nul |= c == '\0';
             h->in_line = 1;
             if (++h->line_len > PA_FCGI_HEAD_LINE_MAX) {
                 *used = i;

@@ -124,8 +124,9 @@ const char *pa_fcgi_parser_eof_reason(const pa_fcgi_parser_t *ps);
  * Finds the blank line that ends the headers at the head of FCGI_STDOUT,
  * line by line as httpd's ap_scan_script_header_err* reads them (a line is
  * ended by LF, CRs are ignored), and enforces the limits above. It also
- * notes Content-Length lines that disagree: httpd's scanner keeps only the
- * last one, and a proxy must not pick one (RFC 9112 6.3). */
+ * notes Content-Length lines that disagree (as numbers: "09" and "9 " are
+ * 9): httpd's scanner keeps only the last one, and a proxy must not pick
+ * one (RFC 9112 6.3). */
 
 typedef enum {
     PA_FCGI_HEAD_MORE = 0,      /* all of data is header, no end yet */
@@ -148,7 +149,9 @@ typedef struct pa_fcgi_head_t {
                                  * this line's */
     char cl[2][PA_FCGI_HEAD_CL_MAX];
     int cl_seen;                /* a Content-Length line has ended */
-    int cl_conflict;            /* two of them gave different values */
+    int cl_conflict;            /* two of them gave different numbers */
+    int nul;                    /* a NUL byte: httpd's scanner would end
+                                 * the block (or the line) there */
 } pa_fcgi_head_t;
 
 void pa_fcgi_head_init(pa_fcgi_head_t *h);

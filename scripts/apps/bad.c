@@ -17,9 +17,13 @@
  *   shortcl     Content-Length: 100 and a 3-byte body, then a clean end
  *   longcl      Content-Length: 3, "ok\n", and a moment later more body
  *   interim     Status: 100, as if it were the final one
+ *   statusword  Status: abc
  *   tehdr       Transfer-Encoding: chunked over a plain body
  *   badcl       Content-Length: 3x
  *   twocl       two Content-Length lines that disagree (2, then 3)
+ *   clblank     Content-Length: 3 followed by blanks (a valid 3)
+ *   clzeros     Content-Length: 03, then Content-Length: 3 (the same number)
+ *   nulline     a header line of only a NUL byte, then more headers
  *   noend       a correct reply (a body of 10000 bytes, more than httpd
  *               gathers before passing it on) without FCGI_END_REQUEST,
  *               then close
@@ -432,18 +436,28 @@ static void scgi_answer(int fd, const char *mode)
 
 /* Modes whose reply is one STDOUT record (a bad header block) and a
  * clean end. */
-static const struct { const char *mode, *reply; } one_record[] = {
-    { "badheader", "this is no header\r\n\r\nok\n" },
-    { "ctlheader", "Content-Type: text/plain\r\nX-Bad: a\001b\r\n\r\nok\n" },
-    { "badstatus", "Set-Cookie: session=app\r\nStatus: 999\r\n\r\nok\n" },
-    { "interim", "Status: 100 Continue\r\nContent-Type: text/plain\r\n\r\nok\n" },
-    { "tehdr", "Content-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\nok\n" },
-    { "shortcl", "Content-Type: text/plain\r\nContent-Length: 100\r\n\r\nok\n" },
-    { "badcl", "Content-Type: text/plain\r\nContent-Length: 3x\r\n\r\nok\n" },
-    { "twocl", "Content-Type: text/plain\r\nContent-Length: 2\r\n"
-               "Content-Length: 3\r\n\r\nok\n" },
-    { "nohead", "" },
-    { "halfhead", "Content-Type: text/plain\r\n" },
+/* (A reply may hold a NUL: its length is the literal's.) */
+#define REPLY(mode, text) { mode, text, sizeof(text) - 1 }
+static const struct {
+    const char *mode, *reply;
+    size_t len;
+} one_record[] = {
+    REPLY("badheader", "this is no header\r\n\r\nok\n"),
+    REPLY("ctlheader", "Content-Type: text/plain\r\nX-Bad: a\001b\r\n\r\nok\n"),
+    REPLY("badstatus", "Set-Cookie: session=app\r\nStatus: 999\r\n\r\nok\n"),
+    REPLY("statusword", "Status: abc\r\nContent-Type: text/plain\r\n\r\nok\n"),
+    REPLY("interim", "Status: 100 Continue\r\nContent-Type: text/plain\r\n\r\nok\n"),
+    REPLY("tehdr", "Content-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\nok\n"),
+    REPLY("shortcl", "Content-Type: text/plain\r\nContent-Length: 100\r\n\r\nok\n"),
+    REPLY("badcl", "Content-Type: text/plain\r\nContent-Length: 3x\r\n\r\nok\n"),
+    REPLY("twocl", "Content-Type: text/plain\r\nContent-Length: 2\r\n"
+               "Content-Length: 3\r\n\r\nok\n"),
+    REPLY("clblank", "Content-Type: text/plain\r\nContent-Length: 3 \t\r\n\r\nok\n"),
+    REPLY("clzeros", "Content-Type: text/plain\r\nContent-Length: 03\r\n"
+                 "Content-Length: 3\r\n\r\nok\n"),
+    REPLY("nulline", "Content-Type: text/plain\r\n\0\r\nX-Hidden: 1\r\n\r\nok\n"),
+    REPLY("nohead", ""),
+    REPLY("halfhead", "Content-Type: text/plain\r\n"),
 };
 
 /* mode=steal: how many kept connections the manager hands a process that
@@ -528,7 +542,7 @@ static int answer(int fd, const char *mode)
     }
     for (i = 0; i < sizeof(one_record) / sizeof(one_record[0]); i++) {
         if (!strcmp(mode, one_record[i].mode)) {
-            out(fd, one_record[i].reply);
+            record(fd, 1, 6, req_id, one_record[i].reply, one_record[i].len);
             end(fd);
             return 0;
         }

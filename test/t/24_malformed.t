@@ -19,7 +19,9 @@ my @cases = (
     [ badtype     => qr/PA00401: dbad: .*unexpected record type 10/ ],
     [ hugeheader  => qr/PA00402: dbad: bad CGI headers from worker pid \d+: a header line longer than 8189 bytes/ ],
     [ manyheaders => qr/PA00402: dbad: .*headers longer than 65536 bytes/ ],
-    [ badheader   => qr/PA00402: dbad: .*unparsable header block/ ],
+    [ badheader   => qr/PA00402: dbad: .*unparsable header block, at "this is no header"/ ],
+    [ nulline     => qr/PA00402: dbad: .*a NUL byte in the header block/ ],
+    [ statusword  => qr/PA00402: dbad: .*invalid Status abc;/ ],
     [ ctlheader   => qr/PA00402: dbad: .*header X-Bad with a control character in its value/ ],
     [ badstatus   => qr/PA00402: dbad: .*invalid Status 999/ ],
     [ badcl       => qr/PA00402: dbad: .*an invalid Content-Length \(3x\)/ ],
@@ -28,7 +30,7 @@ my @cases = (
     [ nothing     => qr/PA00309: dbad: worker pid \d+ went away before answering \(twice\)/ ],
 );
 
-plan tests => 3 * @cases + 19 + 5 + 8 + 1 + 8 + 3 + 7;
+plan tests => 3 * @cases + 19 + 5 + 8 + 1 + 8 + 3 + 7 + 4;
 
 my $http = http();
 my $base = base_url();
@@ -55,6 +57,15 @@ ok(wait_for_log(qr/PA00406: dbad: worker pid $before sent 5 bytes after FCGI_END
    'trailing: logged');
 ok(wait_for(sub { my ($p) = worker_pids('dbad'); $p && $p != $before && idle() }),
    'trailing: the worker is replaced');
+
+# A Content-Length with blanks after it (not part of the value), or given
+# twice as the same number in two spellings: a valid length.
+for my $mode (qw(clblank clzeros)) {
+    ok(wait_for(sub { idle() }), "$mode: a worker is idle");
+    my $res = $http->get("$base/dbad?mode=$mode");
+    is("$res->{status} $res->{content} " . ($res->{headers}{'content-length'} // '-'),
+       "200 ok\n 3", "$mode: served, with Content-Length 3");
+}
 
 # A reply that ends short of its Content-Length: the client must not wait
 # for the rest. A 502 if it all came in one read, else a response cut off

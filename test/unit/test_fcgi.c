@@ -580,12 +580,43 @@ static void test_head_content_length(void **state)
     /* Different values, in any case and spacing, CRs ignored as httpd does. */
     assert_true(head_conflict("Content-Length: 5\r\nCONTENT-LENGTH: 50\r\n\r\n"));
     assert_true(head_conflict("content-length:\t5\nX: y\nContent-Le\rngth: 6\n\n"));
-    assert_true(head_conflict("Content-Length: 5\nContent-Length: 5 \n\n"));
+    /* The same number: blanks after it are not part of it, nor leading
+     * zeros. */
+    assert_false(head_conflict("Content-Length: 5\nContent-Length: 5 \t\n\n"));
+    assert_false(head_conflict("Content-Length: 005\r\nContent-Length: 5\r\n\r\n"));
+    assert_false(head_conflict("Content-Length: 0\nContent-Length: 00\n\n"));
+    assert_true(head_conflict("Content-Length: 5\nContent-Length: 50 \n\n"));
+    assert_true(head_conflict("Content-Length: 5\nContent-Length: 5 5\n\n"));
     /* Too long to compare: two of them differ. */
     assert_true(head_conflict("Content-Length: 123456789012345678901234567890\n"
                               "Content-Length: 123456789012345678901234567890\n\n"));
     /* After the blank line it is body, not a header. */
     assert_false(head_conflict("Content-Length: 5\n\nContent-Length: 6\n"));
+}
+
+/* A NUL byte in a header line is noted; not in the body. */
+static void test_head_nul(void **state)
+{
+    static const char nul_line[] = "X-A: 1\n\0\nX-B: 2\n\nbody";
+    static const char nul_value[] = "X-A: 1\0z\n\n";
+    static const char nul_body[] = "X-A: 1\n\nbo\0dy";
+    pa_fcgi_head_t h;
+    apr_size_t used;
+
+    (void)state;
+    pa_fcgi_head_init(&h);
+    assert_int_equal(pa_fcgi_head_scan(&h, nul_line, sizeof(nul_line) - 1, &used),
+                     PA_FCGI_HEAD_DONE);
+    assert_int_equal(used, sizeof("X-A: 1\n\0\nX-B: 2\n\n") - 1);
+    assert_true(h.nul);
+    pa_fcgi_head_init(&h);
+    assert_int_equal(pa_fcgi_head_scan(&h, nul_value, sizeof(nul_value) - 1, &used),
+                     PA_FCGI_HEAD_DONE);
+    assert_true(h.nul);
+    pa_fcgi_head_init(&h);
+    assert_int_equal(pa_fcgi_head_scan(&h, nul_body, sizeof(nul_body) - 1, &used),
+                     PA_FCGI_HEAD_DONE);
+    assert_false(h.nul);
 }
 
 static void test_head_limits(void **state)
@@ -684,6 +715,7 @@ int main(void)
         cmocka_unit_test(test_parse_eof_reasons),
         cmocka_unit_test(test_head_scan),
         cmocka_unit_test(test_head_content_length),
+        cmocka_unit_test(test_head_nul),
         cmocka_unit_test(test_head_limits),
         cmocka_unit_test(test_scgi_header_exact),
         cmocka_unit_test(test_scgi_header_roundtrip),
