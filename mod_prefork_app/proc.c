@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/select.h>
+#include <sys/fsuid.h>
 #include <sys/prctl.h>
+#include <sys/select.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -542,14 +544,44 @@ static const char *pa_proc_look(pid_t pid, char *buf, pa_proc_memo_t *memo,
     return buf;
 }
 
+/* Root reads what needs the right to trace process pid (its syscall, fd
+ * and mem files) with the process's uid and gid as its file system ids:
+ * where root lacks CAP_SYS_PTRACE (a container's default), being the same
+ * user is that right (a worker's real, effective and saved ids are all its
+ * user's). Whether they were changed (then pa_proc_as_self() after). */
+static int pa_proc_as_owner(pid_t pid)
+{
+    char path[64];
+    struct stat st;
+
+    apr_snprintf(path, sizeof(path), "/proc/%ld", (long)pid);
+    if (geteuid() != 0 || stat(path, &st) != 0 || st.st_uid == 0) {
+        return 0;
+    }
+    setfsgid(st.st_gid);
+    setfsuid(st.st_uid);
+    return 1;
+}
+
+static void pa_proc_as_self(int changed)
+{
+    if (changed) {
+        setfsuid(geteuid());
+        setfsgid(getegid());
+    }
+}
+
 int pa_proc_in_accept(pid_t pid, int fd)
 {
     long nr;
     unsigned long arg0;
+    int as = pa_proc_as_owner(pid), in;
 
-    return pa_proc_syscall(pid, &nr, &arg0)
-           && (nr == SYS_accept || nr == SYS_accept4)
-           && (long)(int)arg0 == fd;
+    in = pa_proc_syscall(pid, &nr, &arg0)
+         && (nr == SYS_accept || nr == SYS_accept4)
+         && (long)(int)arg0 == fd;
+    pa_proc_as_self(as);
+    return in;
 }
 
 /* The child of process pid (of its main thread) that is at work: running,
@@ -585,10 +617,11 @@ static pid_t pa_proc_busy_child(pid_t pid)
 const char *pa_proc_doing(pid_t pid, char *buf, pa_proc_memo_t *memo)
 {
     char inner[PA_DOING_MAX];
-    int on_child, depth;
+    int on_child, depth, as = pa_proc_as_owner(pid);
     pid_t child;
 
     if (!pa_proc_look(pid, buf, memo, &on_child)) {
+        pa_proc_as_self(as);
         return NULL;
     }
     /* A worker that forks what serves its request (fcgiwrap's CGI child,
@@ -604,5 +637,6 @@ const char *pa_proc_doing(pid_t pid, char *buf, pa_proc_memo_t *memo)
                      (long)child, inner);
         pid = child;
     }
+    pa_proc_as_self(as);
     return buf;
 }

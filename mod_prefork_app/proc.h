@@ -44,8 +44,9 @@ typedef struct pa_proc_memo_t {
  * bytes): "running on a CPU", or "waiting in read() on fd 7 (TCP
  * 10.0.0.4:51612 -> 10.0.0.5:5432)", "waiting in clock_nanosleep()", "in
  * disk wait in fsync() on fd 5 (/srv/db/data)"... From its stat, syscall
- * (which needs the right to trace it: root, or its parent) and fd files
- * and its network namespace's socket tables. Returns buf, or NULL when
+ * (which needs the right to trace it: the same user, or CAP_SYS_PTRACE;
+ * root reads it as the process's user) and fd files and its network
+ * namespace's socket tables. Returns buf, or NULL when
  * not even its state can be read. For a slow request's log line and the
  * status page: what the app waits for (a database, a lock, another
  * service). A process that waits for a child it forked (in wait4(), or on
@@ -55,7 +56,8 @@ typedef struct pa_proc_memo_t {
 const char *pa_proc_doing(pid_t pid, char *buf, pa_proc_memo_t *memo);
 
 /* Whether process pid is waiting in accept() on descriptor fd (from its
- * syscall file: needs the right to trace it); 0 when it cannot be told. */
+ * syscall file: needs the right to trace it, as pa_proc_doing()); 0 when
+ * it cannot be told. */
 int pa_proc_in_accept(pid_t pid, int fd);
 
 #endif /* PA_PROC_H */
