@@ -3064,6 +3064,13 @@ static apr_table_t *responder_env(pa_req_t *q)
     int php, own;
 
     ap_add_common_vars(r);
+    /* With MergeTrailers On, a body read before this (a small one is,
+     * whole) put its trailer fields beside the headers of the same names
+     * (apr_table_overlay()), and httpd adds both into an empty
+     * subprocess_env: one name, two parameters, of which libfcgi's getenv
+     * reads one and PHP the other. The trailer's wins, as it does in
+     * mod_proxy_fcgi. */
+    apr_table_compress(r->subprocess_env, APR_OVERLAP_TABLES_SET);
     if (alias) {
         /* Its path info is the app's URL space, not a file's: without it
          * httpd makes no subrequest for a PATH_TRANSLATED. */
