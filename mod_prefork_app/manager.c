@@ -1188,6 +1188,14 @@ static const char *pa_mgr_slot_request(const pa_slot_t *slot, char *what)
     return what;
 }
 
+/* Whether a stopping worker's request was cut short: timed out, or
+ * given up (PA00322, PA00109, a body that stopped coming). */
+static int pa_mgr_cut_short(const pa_slot_t *slot)
+{
+    return slot->retire == PA_RETIRE_TIMEOUT
+           || slot->retire == PA_RETIRE_ABANDONED;
+}
+
 /* secs (die-timeout, or a second for a timed-out request) passed since
  * its SIGTERM (or since the stop began). For a timed-out request that is
  * what a libfcgi app does (it reads SIGTERM once its request is over): the
@@ -1484,13 +1492,15 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
                 pa_worker_dismiss(w, 1);
             }
         }
-        /* A worker whose request timed out gets a second, not
+        /* A worker whose request timed out, or was given up (its client
+         * or httpd child gone: nobody reads the reply), gets a second, not
          * die-timeout: libfcgi apps wait until their request is over to
-         * act on SIGTERM. */
+         * act on SIGTERM, and the slot would be lost for die-timeout (an
+         * event stream's closed tab). */
         if (w->term_at && !w->killed
-            && now - w->term_at >= (slot->retire == PA_RETIRE_TIMEOUT
+            && now - w->term_at >= (pa_mgr_cut_short(slot)
                                     ? PA_TIMEOUT_GRACE : die)) {
-            int timed_out = slot->retire == PA_RETIRE_TIMEOUT;
+            int timed_out = pa_mgr_cut_short(slot);
 
             pa_mgr_kill_late(m, ma, w, timed_out
                                        ? (int)apr_time_sec(PA_TIMEOUT_GRACE)

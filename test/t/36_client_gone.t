@@ -14,7 +14,7 @@ use PATest qw(:all);
 use PADispatch qw(:all);
 use IO::Socket::INET ();
 
-plan tests => 48;
+plan tests => 49;
 
 my $app = 'dgone';
 
@@ -46,6 +46,11 @@ ok(wait_for(sub { my ($p) = worker_pids($app); $p && $p != $pid && !pid_alive($p
 ok(wait_for_log(qr/PA00322: $app: client went away while worker pid $pid was working on its request, which it did not finish within 1 s/, $off),
    'one line in the log, naming the worker');
 is(counter($app, 'killed_client_gone'), $killed + 1, 'counted');
+# Busy in its request, a libfcgi app acts on SIGTERM only at its end: the
+# slot is not held for die-timeout (an event stream's closed tab each).
+ok(wait_for_log(qr/\[prefork_app:info\][^\n]*PA00111: app $app slot \d+ pid $pid still there 1 s after SIGTERM; sending SIGKILL/, $off),
+   'SIGKILLed a second after its SIGTERM (info), not at die-timeout')
+    or diag(error_log_since($off));
 my $res = http()->get(base_url() . "/$app?whoami=1");
 is($res->{status}, 200, 'the app serves again');
 
