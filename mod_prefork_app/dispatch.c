@@ -74,6 +74,7 @@ APLOG_USE_MODULE(prefork_app);
 /* How long a worker whose client hung up may take to finish the reply
  * (dropped) before it is killed: a respawn costs more than a short wait. */
 #define PA_GONE_GRACE       apr_time_from_sec(1)
+#define PA_MIN_WAIT         apr_time_from_msec(10)
 #define PA_WATCH_AFTER      apr_time_from_msec(PA_CONN_RECV_WAIT_MS)
 /* An HTTP/2 stream's reset is seen this often (it has no socket to poll). */
 #define PA_STREAM_CHECK     apr_time_from_msec(200)
@@ -159,6 +160,8 @@ typedef struct pa_req_t {
     int watch;                      /* watch it while the worker works ... */
     apr_time_t watch_from;          /* ... from then on (see wait_worker()) */
     int gone;                       /* it hung up: the reply is read and dropped */
+    int write_timed_out;            /* a write to it blocked until
+                                     * request-timeout (pass_bounded()) */
     int cut;                        /* httpd closed it: this child is stopping */
     int answered;                   /* a filter answered: ditto */
     apr_uint32_t peeked;            /* bytes of the last read left in the socket */
@@ -777,6 +780,35 @@ static void client_lost(pa_req_t *q, apr_status_t rv)
 /* q->out to the output filters, as it is (see pass()). */
 static int body_unread(const pa_req_t *q);
 
+/* ap_pass_brigade() of q->out. A client that does not read makes the core
+ * block in its write until httpd's Timeout (the core waits as long as the
+ * socket's timeout says): not past the request's request-timeout, which
+ * then is what ends it (PA00311), not a client taken for gone. HTTP/1.x
+ * only (an HTTP/2 stream's writes do not block on the client). */
+static apr_status_t pass_bounded(pa_req_t *q)
+{
+    apr_socket_t *sock = q->client_fd >= 0
+                         ? ap_get_conn_socket(q->r->connection) : NULL;
+    apr_interval_time_t was = -1, left = q->deadline - pa_now();
+    apr_status_t rv;
+
+    if (sock && q->deadline && apr_socket_timeout_get(sock, &was) == APR_SUCCESS
+        && (was < 0 || was > left)) {
+        apr_socket_timeout_set(sock, left > PA_MIN_WAIT ? left : PA_MIN_WAIT);
+    }
+    else {
+        sock = NULL;
+    }
+    rv = ap_pass_brigade(q->r->output_filters, q->out);
+    if (sock) {
+        apr_socket_timeout_set(sock, was);
+        if (APR_STATUS_IS_TIMEUP(rv) && pa_now() >= q->deadline) {
+            q->write_timed_out = 1;
+        }
+    }
+    return rv;
+}
+
 static void send_out(pa_req_t *q, int flush)
 {
     request_rec *r = q->r;
@@ -792,7 +824,7 @@ static void send_out(pa_req_t *q, int flush)
         APR_BRIGADE_INSERT_TAIL(q->out,
             apr_bucket_flush_create(r->connection->bucket_alloc));
     }
-    rv = ap_pass_brigade(r->output_filters, q->out);
+    rv = pass_bounded(q);
     apr_brigade_cleanup(q->out);
     q->passed = 1;
     q->unflushed = !flush;
@@ -809,7 +841,14 @@ static void send_out(pa_req_t *q, int flush)
         q->filter_failed = rv != AP_FILTER_ERROR;
         return;
     }
-    if (rv != APR_SUCCESS || r->connection->aborted) {
+    if (q->write_timed_out) {
+        /* Not a client gone: the request's time is up (timeout()). What
+         * the worker still sends is dropped. */
+        r->connection->aborted = 1;
+        q->discard = 1;
+        drop_held(q);
+    }
+    else if (rv != APR_SUCCESS || r->connection->aborted) {
         client_lost(q, rv);
     }
 }
@@ -1844,7 +1883,10 @@ static void timeout(pa_req_t *q)
         q->fail = PA_FAIL_CLIENT;
         return;
     }
-    if (q->gone && gone_grace(q)) {
+    /* (Not once the manager has killed the worker for request-timeout:
+     * that is what ended it, counted there.) */
+    if (q->gone && gone_grace(q)
+        && q->claim.slot->retire != PA_RETIRE_TIMEOUT) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, PALOGNO(00322)
                       "%s: client went away while worker pid %ld was working "
                       "on its request, which it did not finish within %d s; "
