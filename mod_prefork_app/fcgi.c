@@ -340,9 +340,22 @@ void pa_fcgi_head_init(pa_fcgi_head_t *h)
     memset(h, 0, sizeof(*h));
 }
 
+/* Stores byte c of this line's Content-Length value. */
+static void head_cl_store(pa_fcgi_head_t *h, char c)
+{
+    if (h->cl_len[1] < PA_FCGI_HEAD_CL_MAX) {
+        h->cl[1][h->cl_len[1]++] = c;
+    }
+    else {
+        h->cl_len[1] = PA_FCGI_HEAD_CL_MAX + 1;     /* too long to compare */
+    }
+}
+
 /* One non-CR byte c of a header line, for the Content-Length check. As
  * httpd: the name is everything before the first ':', the value starts
- * after the blanks that follow it. */
+ * after the blanks that follow it. Kept as the number it reads: without
+ * its leading zeros, nor the blanks after it (not part of a field's value,
+ * RFC 9110 5.5), however many; blanks inside it are. */
 static void head_cl_byte(pa_fcgi_head_t *h, char c)
 {
     static const char name[] = "content-length:";
@@ -354,42 +367,28 @@ static void head_cl_byte(pa_fcgi_head_t *h, char c)
     if (h->cl_at < nlen) {
         h->cl_at = apr_tolower(c) == name[h->cl_at] ? h->cl_at + 1 : -1;
     }
-    else if (h->cl_len[1] == 0 && apr_isspace(c)) {
-        return;
+    else if (c == ' ' || c == '\t') {
+        /* (a blank only after something: leading ones are not kept) */
+        h->cl_blanks += h->cl_len[1] || h->cl_zero;
     }
-    else if (h->cl_len[1] < PA_FCGI_HEAD_CL_MAX) {
-        h->cl[1][h->cl_len[1]++] = c;
+    else if (c == '0' && !h->cl_len[1] && !h->cl_blanks) {
+        h->cl_zero = 1;
     }
     else {
-        h->cl_len[1] = PA_FCGI_HEAD_CL_MAX + 1;     /* too long to compare */
+        for (; h->cl_blanks; h->cl_blanks--) {
+            head_cl_store(h, ' ');
+        }
+        head_cl_store(h, c);
     }
-}
-
-/* This line's Content-Length value as the number it reads: without the
- * blanks after it (not part of a field's value, RFC 9110 5.5) and leading
- * zeros. */
-static void head_cl_number(pa_fcgi_head_t *h)
-{
-    apr_size_t n = h->cl_len[1], zeros = 0;
-
-    if (n > PA_FCGI_HEAD_CL_MAX) {
-        return;
-    }
-    while (n && (h->cl[1][n - 1] == ' ' || h->cl[1][n - 1] == '\t')) {
-        n--;
-    }
-    while (zeros + 1 < n && h->cl[1][zeros] == '0') {
-        zeros++;
-    }
-    memmove(h->cl[1], h->cl[1] + zeros, n - zeros);
-    h->cl_len[1] = n - zeros;
 }
 
 /* The end of a header line. */
 static void head_cl_line(pa_fcgi_head_t *h)
 {
     if (h->cl_at == (int)sizeof("content-length:") - 1) {
-        head_cl_number(h);
+        if (!h->cl_len[1] && h->cl_zero) {
+            head_cl_store(h, '0');
+        }
         if (!h->cl_seen) {
             h->cl_seen = 1;
             h->cl_len[0] = h->cl_len[1];
@@ -403,6 +402,8 @@ static void head_cl_line(pa_fcgi_head_t *h)
     }
     h->cl_at = 0;
     h->cl_len[1] = 0;
+    h->cl_zero = 0;
+    h->cl_blanks = 0;
 }
 
 pa_fcgi_head_e pa_fcgi_head_scan(pa_fcgi_head_t *h, const char *data,

@@ -145,9 +145,12 @@ typedef struct pa_fcgi_head_t {
     apr_size_t total;           /* header bytes so far */
     int cl_at;                  /* "Content-Length:" bytes matched on this
                                  * line, -1 = not such a line */
-    apr_size_t cl_len[2];       /* value bytes: [0] the first line's, [1]
-                                 * this line's */
+    apr_size_t cl_len[2];       /* value bytes (the number's: no leading
+                                 * zeros, no blanks after it): [0] the
+                                 * first line's, [1] this line's */
     char cl[2][PA_FCGI_HEAD_CL_MAX];
+    int cl_zero;                /* this line's value began with a '0' */
+    apr_size_t cl_blanks;       /* ... and has blanks not stored yet */
     int cl_seen;                /* a Content-Length line has ended */
     int cl_conflict;            /* two of them gave different numbers */
     int nul;                    /* a NUL byte: httpd's scanner would end

@@ -587,6 +587,13 @@ static void test_head_content_length(void **state)
     assert_false(head_conflict("Content-Length: 0\nContent-Length: 00\n\n"));
     assert_true(head_conflict("Content-Length: 5\nContent-Length: 50 \n\n"));
     assert_true(head_conflict("Content-Length: 5\nContent-Length: 5 5\n\n"));
+    assert_true(head_conflict("Content-Length: 5\nContent-Length: 0 5\n\n"));
+    assert_true(head_conflict("Content-Length: 0\nContent-Length: 00 0\n\n"));
+    /* However many of them. */
+    assert_false(head_conflict("Content-Length: 3                                \n"
+                               "Content-Length: 000000000000000000000000000003\n\n"));
+    assert_false(head_conflict("Content-Length: 0000000000000000000000000000000\n"
+                               "Content-Length: 0\n\n"));
     /* Too long to compare: two of them differ. */
     assert_true(head_conflict("Content-Length: 123456789012345678901234567890\n"
                               "Content-Length: 123456789012345678901234567890\n\n"));
