@@ -4,6 +4,7 @@
 #include "apr_strings.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* Reads a small /proc file whole into buf (NUL-terminated); its length,
@@ -448,10 +450,54 @@ static int pa_proc_syscall(pid_t pid, long *nr, unsigned long *arg0)
            && sscanf(sc, "%ld %lx", nr, arg0) == 2 && *nr >= 0;
 }
 
-/* What process pid is doing into buf (pa_proc_doing()); *on_child set
- * when it waits for a child (in wait4(), waitid(), or on a pipe). */
+/* The inode of the pipe that descriptor fd of process pid is, or 0. */
+static unsigned long pa_proc_pipe(pid_t pid, long fd)
+{
+    char path[64], link[64];
+    unsigned long inode = 0;
+    ssize_t n;
+
+    apr_snprintf(path, sizeof(path), "/proc/%ld/fd/%ld", (long)pid, fd);
+    n = readlink(path, link, sizeof(link) - 1);
+    if (n > 0) {
+        link[n] = '\0';
+        sscanf(link, "pipe:[%lu]", &inode);
+    }
+    return inode;
+}
+
+/* Whether process pid has the pipe of that inode open. */
+static int pa_proc_has_pipe(pid_t pid, unsigned long inode)
+{
+    char path[64];
+    struct dirent *e;
+    int has = 0;
+    DIR *d;
+
+    apr_snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
+    if (!(d = opendir(path))) {
+        return 0;
+    }
+    while (!has && (e = readdir(d))) {
+        has = e->d_name[0] != '.'
+              && pa_proc_pipe(pid, strtol(e->d_name, NULL, 10)) == inode;
+    }
+    closedir(d);
+    return has;
+}
+
+/* What a process waits for that a child of its own may be: a child's end
+ * (wait4(), waitid()), or a pipe's other end. */
+typedef struct pa_proc_for_t {
+    enum { PA_FOR_NONE, PA_FOR_CHILD, PA_FOR_PIPE } what;
+    long pid;                   /* PA_FOR_CHILD: that one, or -1: any */
+    unsigned long pipe;         /* PA_FOR_PIPE: the pipe's inode */
+} pa_proc_for_t;
+
+/* What process pid is doing into buf (pa_proc_doing()), and in *wait
+ * what it waits for. */
 static const char *pa_proc_look(pid_t pid, char *buf, pa_proc_memo_t *memo,
-                                int *on_child)
+                                pa_proc_for_t *wait)
 {
     char stat[512], path[64], sc[256], fdtext[PA_DOING_MAX / 2], more[32];
     const char *f = pa_proc_stat(pid, stat, sizeof(stat)), *verb;
@@ -461,7 +507,7 @@ static const char *pa_proc_look(pid_t pid, char *buf, pa_proc_memo_t *memo,
     int nfds;
     char state;
 
-    *on_child = 0;
+    wait->what = PA_FOR_NONE;
     if (!f || sscanf(f, " %c", &state) != 1) {
         return NULL;
     }
@@ -528,13 +574,22 @@ static const char *pa_proc_look(pid_t pid, char *buf, pa_proc_memo_t *memo,
         nfds = 1;
     }
     if (nfds <= 0) {
-        *on_child = nr == SYS_wait4 || nr == SYS_waitid;
+        if (nr == SYS_wait4 || nr == SYS_waitid) {
+            /* wait4(pid, ...): -1 any; waitid(P_PID, pid, ...) */
+            long one = nr == SYS_wait4 ? (long)(int)arg[0]
+                       : arg[0] == P_PID ? (long)(int)arg[1] : -1;
+
+            wait->what = PA_FOR_CHILD;
+            wait->pid = one > 0 ? one : -1;
+        }
         apr_snprintf(buf, PA_DOING_MAX, "%s in %s()", verb,
                      pa_syscalls[i].name);
         return buf;
     }
     pa_proc_fd(pid, fd, fdtext, sizeof(fdtext), memo);
-    *on_child = !strcmp(fdtext, "a pipe");
+    if (!strcmp(fdtext, "a pipe") && (wait->pipe = pa_proc_pipe(pid, fd))) {
+        wait->what = PA_FOR_PIPE;
+    }
     more[0] = '\0';
     if (nfds > 1) {
         apr_snprintf(more, sizeof(more), " and %d more", nfds - 1);
@@ -584,43 +639,55 @@ int pa_proc_in_accept(pid_t pid, int fd)
     return in;
 }
 
-/* The child of process pid (of its main thread) that is at work: running,
- * or blocked in anything but accept() on descriptor 0 (the listen socket
- * a FastCGI app's children all accept on); 0 if none can be told. */
-static pid_t pa_proc_busy_child(pid_t pid)
+/* The child of process pid (its main thread's) that what it waits for
+ * is: the one it waits to end; the one at the pipe's other end; for a
+ * wait for any child (FCGI::ProcManager's wait()), the first at work:
+ * running, or blocked in anything but accept() on descriptor 0 (the
+ * listen socket a FastCGI app's children all accept on). 0 if none. */
+static pid_t pa_proc_child_for(pid_t pid, const pa_proc_for_t *wait)
 {
-    char path[64], list[512], stat[512], *p, *end;
+    char path[64], stat[512];
     long child, nr;
     unsigned long arg0;
+    pid_t found = 0;
+    FILE *f;
 
     apr_snprintf(path, sizeof(path), "/proc/%ld/task/%ld/children",
                  (long)pid, (long)pid);
-    if (pa_proc_read(path, list, sizeof(list)) <= 0) {
+    if (!(f = fopen(path, "re"))) {
         return 0;
     }
-    for (p = list; (child = strtol(p, &end, 10)) > 0; p = end) {
-        const char *f = pa_proc_stat((pid_t)child, stat, sizeof(stat));
+    while (!found && fscanf(f, "%ld", &child) == 1) {
+        const char *st;
         char state;
 
-        if (!f || sscanf(f, " %c", &state) != 1) {
-            continue;
+        if (wait->what == PA_FOR_PIPE) {
+            found = pa_proc_has_pipe((pid_t)child, wait->pipe) ? child : 0;
         }
-        if (state == 'R' || state == 'D'
-            || (pa_proc_syscall((pid_t)child, &nr, &arg0)
-                && !((nr == SYS_accept || nr == SYS_accept4) && arg0 == 0))) {
-            return (pid_t)child;
+        else if (wait->pid > 0) {
+            found = child == wait->pid ? child : 0;
+        }
+        else if ((st = pa_proc_stat((pid_t)child, stat, sizeof(stat)))
+                 && sscanf(st, " %c", &state) == 1
+                 && (state == 'R' || state == 'D'
+                     || (pa_proc_syscall((pid_t)child, &nr, &arg0)
+                         && !((nr == SYS_accept || nr == SYS_accept4)
+                              && arg0 == 0)))) {
+            found = (pid_t)child;
         }
     }
-    return 0;
+    fclose(f);
+    return found;
 }
 
 const char *pa_proc_doing(pid_t pid, char *buf, pa_proc_memo_t *memo)
 {
     char inner[PA_DOING_MAX];
-    int on_child, depth, as = pa_proc_as_owner(pid);
+    int depth, as = pa_proc_as_owner(pid);
+    pa_proc_for_t wait;
     pid_t child;
 
-    if (!pa_proc_look(pid, buf, memo, &on_child)) {
+    if (!pa_proc_look(pid, buf, memo, &wait)) {
         pa_proc_as_self(as);
         return NULL;
     }
@@ -628,9 +695,9 @@ const char *pa_proc_doing(pid_t pid, char *buf, pa_proc_memo_t *memo)
      * a php-cgi page's system(), FCGI::ProcManager's children) only waits
      * for it: what that one does is the news. A wrapper script or two
      * deep. */
-    for (depth = 0; on_child && depth < PA_DOING_DEPTH
-                    && (child = pa_proc_busy_child(pid)); depth++) {
-        if (!pa_proc_look(child, inner, NULL, &on_child)) {
+    for (depth = 0; wait.what != PA_FOR_NONE && depth < PA_DOING_DEPTH
+                    && (child = pa_proc_child_for(pid, &wait)); depth++) {
+        if (!pa_proc_look(child, inner, NULL, &wait)) {
             break;
         }
         apr_snprintf(buf, PA_DOING_MAX, "a process it forked (pid %ld) %s",

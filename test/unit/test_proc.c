@@ -570,7 +570,9 @@ static void test_forked_other_wait(void **state)
 }
 
 /* FCGI::ProcManager: children idle in accept() on fd 0 are passed over
- * for the one at work, itself a wrapper waiting for its own child. */
+ * for the one at work, itself a wrapper waiting for its own child; also
+ * past the first kilobyte of the children list (130 of them, as
+ * PHP_FCGI_CHILDREN may have). */
 static void test_forked_accepting(void **state)
 {
     char buf[PA_DOING_MAX];
@@ -590,13 +592,16 @@ static void test_forked_accepting(void **state)
     if (kid == 0) {
         pid_t w;
 
+        int i;
+
         dup2(ls, 0);
-        if (fork() == 0) {
-            prctl(PR_SET_PDEATHSIG, SIGKILL);
-            accept(0, NULL, NULL);
-            _exit(0);
+        for (i = 0; i < 130; i++) {
+            if (fork() == 0) {
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                accept(0, NULL, NULL);
+                _exit(0);
+            }
         }
-        usleep(100000);             /* the first in its children's list */
         if ((w = fork()) == 0) {
             pid_t gc;
 
@@ -614,6 +619,71 @@ static void test_forked_accepting(void **state)
     close(ls);
     need_syscall();
     assert_forked_sleeps(told(tell[0]), buf);
+    close(tell[0]);
+    close(tell[1]);
+}
+
+/* A worker with a helper of its own (a coprocess idle in read() on a
+ * pipe) that waits for another child it started (system()): that one. */
+static void test_forked_helper(void **state)
+{
+    char buf[PA_DOING_MAX], c;
+    int tell[2], idle[2];
+
+    (void)state;
+    assert_int_equal(pipe(tell), 0);
+    assert_int_equal(pipe(idle), 0);
+    kid = fork();
+    if (kid == 0) {
+        pid_t s;
+
+        if (fork() == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            while (read(idle[0], &c, 1) > 0) {
+                continue;
+            }
+            _exit(0);
+        }
+        if ((s = fork()) == 0) {
+            sleeper(tell[1]);
+        }
+        waitpid(s, NULL, 0);
+        _exit(0);
+    }
+    need_syscall();
+    assert_forked_sleeps(told(tell[0]), buf);
+    close(tell[0]);
+    close(tell[1]);
+    close(idle[0]);
+    close(idle[1]);
+}
+
+/* Nor the helper for a pipe that no child holds (a self-pipe). */
+static void test_forked_self_pipe(void **state)
+{
+    char buf[PA_DOING_MAX], c;
+    const char *d;
+    int tell[2], self[2];
+
+    (void)state;
+    assert_int_equal(pipe(tell), 0);
+    kid = fork();
+    if (kid == 0) {
+        if (fork() == 0) {
+            sleeper(tell[1]);
+        }
+        assert_int_equal(pipe(self), 0);
+        while (read(self[0], &c, 1) > 0) {
+            continue;
+        }
+        _exit(0);
+    }
+    need_syscall();
+    told(tell[0]);
+    d = doing_until("waiting in read() on fd ", buf);
+    assert_true(!strncmp(d, "waiting in read() on fd ", 24));
+    assert_non_null(strstr(d, "(a pipe)"));
+    assert_null(strstr(d, "forked"));
     close(tell[0]);
     close(tell[1]);
 }
@@ -737,6 +807,8 @@ int main(void)
         cmocka_unit_test_teardown(test_forked_pipe, teardown),
         cmocka_unit_test_teardown(test_forked_other_wait, teardown),
         cmocka_unit_test_teardown(test_forked_accepting, teardown),
+        cmocka_unit_test_teardown(test_forked_helper, teardown),
+        cmocka_unit_test_teardown(test_forked_self_pipe, teardown),
         cmocka_unit_test_teardown(test_gone, teardown),
         cmocka_unit_test(test_stat_and_rss),
     };
