@@ -137,6 +137,7 @@ typedef struct pa_manager_t {
     ino_t sockdir_ino;
     int sockdir_hold;           /* pa_sb_hold() of one made here, -1 = none */
     int sockdir_lost;           /* gone (logged), 2: cannot be made (logged) */
+    int sockdir_taken_said;     /* PA00145 logged: another httpd's is there */
     int keep_conn;              /* an app keeps connections: conn.sock */
     apr_time_t stranger_logged; /* PA00133, at most once a minute */
     apr_time_t pidfile_wait;    /* the pid file named another httpd's
@@ -511,6 +512,46 @@ static void pa_mgr_sockdir_lost(pa_manager_t *m, int lost)
     m->sb->hdr->no_sockdir = lost == 2;
 }
 
+/* Whether what is at the socket directory's path now is a live httpd's
+ * other than this one: held (pa_sb_hold()), and not by this httpd (its
+ * parent's hold, or ours, is on another inode). Another httpd with our pid
+ * and generation in another pid namespace made it after ours was removed
+ * (a cleaner of temporary files), or while the parent could not make it;
+ * removing it would cut that one's workers off, and its manager would
+ * take it back from us every second. */
+static int pa_mgr_sockdir_taken(pa_manager_t *m)
+{
+    struct stat st, held;
+
+    if (lstat(m->sb->sockdir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        return 0;
+    }
+    if ((m->sb->hold_fd >= 0 && fstat(m->sb->hold_fd, &held) == 0
+         && held.st_dev == st.st_dev && held.st_ino == st.st_ino)
+        || (m->sockdir_hold >= 0 && fstat(m->sockdir_hold, &held) == 0
+            && held.st_dev == st.st_dev && held.st_ino == st.st_ino)) {
+        return 0;
+    }
+    return pa_sb_held(m->sb->sockdir);
+}
+
+/* Logs, once until it is ours again, that the directory at our socket
+ * directory's path is another httpd's (pa_mgr_sockdir_taken()). */
+static void pa_mgr_sockdir_others(pa_manager_t *m)
+{
+    if (!m->sockdir_taken_said) {
+        m->sockdir_taken_said = 1;
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, m->s, PALOGNO(00145)
+                     "socket directory %s is another httpd's (one with "
+                     "this pid and generation in another pid namespace "
+                     "made it, and holds it): not taking it; the apps "
+                     "answer 503 until it is free again, or httpd is "
+                     "restarted (gracefully), which gives them another",
+                     m->sb->sockdir);
+    }
+    pa_mgr_sockdir_lost(m, 2);
+}
+
 static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
                         server_rec *s)
 {
@@ -580,7 +621,10 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
     m->conn_fd = -1;
     m->sockdir_hold = -1;
     rv = pa_sb_sockdir_create(sb->sockdir);
-    if (rv == EEXIST && !pa_sb_sockdir_made(sb->sockdir, &st)) {
+    if (rv == EEXIST && pa_mgr_sockdir_taken(m)) {
+        pa_mgr_sockdir_others(m);
+    }
+    else if (rv == EEXIST && !pa_sb_sockdir_made(sb->sockdir, &st)) {
         /* pa_mgr_check_sockdir() tries to remove and make it every
          * second, and never takes one it did not make. */
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PALOGNO(00140)
@@ -1891,6 +1935,10 @@ static void pa_mgr_check_sockdir(pa_manager_t *m, apr_time_t now)
     if (pa_mgr_sockdir_ours(m, 0)) {
         return;
     }
+    if (pa_mgr_sockdir_taken(m)) {
+        pa_mgr_sockdir_others(m);
+        return;
+    }
     if (!m->sockdir_lost) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, m->s, PALOGNO(00131)
                      "socket directory %s was removed or replaced while in "
@@ -1919,6 +1967,7 @@ static void pa_mgr_check_sockdir(pa_manager_t *m, apr_time_t now)
     }
     pa_mgr_sockdir_ours(m, 1);
     pa_mgr_sockdir_lost(m, 0);
+    m->sockdir_taken_said = 0;
     if (m->conn_fd >= 0) {
         close(m->conn_fd);
     }

@@ -145,6 +145,46 @@ check "started again, it removed it (PA00210)" \
 check "... and not the first one's" test -d "$dir/pa-$first_pid.2"
 ns=$(pgrep -P "$u_b" | head -1)
 stop_ns "$dir/b.conf"
+
+# The first one's directory removed (a cleaner of temporary files) while
+# its manager is held up, and the second one, started again and restarted,
+# makes that very name (same pid, same generation) and holds it: the first
+# one's manager must not take it back (each took it from the other every
+# second, PA00131 on both sides), but waits (its apps answer on the kept
+# connections httpd's children hold, else 503), and makes its own once
+# the other has gone.
+httpd_a=$(pgrep -P "$ns_a" -x apache2 | head -1)
+mgr_a=$(pgrep -P "$httpd_a" -x pa-manager | head -1)
+kill -STOP "$mgr_a"
+rm -rf "$dir/pa-$first_pid.2"
+: >"$dir/b_log"
+unshare -pf --mount-proc sh -c "\"$HTTPD\" -f \"$dir/b.conf\" -k start; exec sleep 600" \
+    </dev/null >/dev/null 2>&1 &
+u_b=$!
+for _ in $(seq 1 100); do
+    curl -s --max-time 5 "http://127.0.0.1:$port_b/b?whoami=1" | grep -q '^pid=' && break
+    sleep 0.1
+done
+ns=$(pgrep -P "$u_b" | head -1)
+in_ns "$HTTPD" -f "$dir/b.conf" -k graceful
+for _ in $(seq 1 100); do grep -q 'AH00489.*resuming' "$dir/b_log" && [ -d "$dir/pa-$first_pid.2" ] && break; sleep 0.1; done
+check "the second one made the name the first one lost" test -d "$dir/pa-$first_pid.2"
+: >"$dir/error_log"
+kill -CONT "$mgr_a"
+for _ in $(seq 1 50); do grep -q PA00145 "$dir/error_log" && break; sleep 0.1; done
+sleep 2
+check "the first one's manager leaves it to the other (PA00145)" \
+    grep -q "PA00145: socket directory $dir/pa-$first_pid.2 is another httpd's" "$dir/error_log"
+check "... and does not take it back (no PA00131 on either side)" \
+    refused grep -q PA00131 "$dir/error_log" "$dir/b_log"
+check "the second one serves" sh -c "curl -s --max-time 10 'http://127.0.0.1:$port_b/b?whoami=1' | grep -q '^pid='"
+stop_ns "$dir/b.conf"
+ok_a=
+for _ in $(seq 1 100); do
+    curl -s --max-time 5 "http://127.0.0.1:$port/a?whoami=1" | grep -q '^pid=' && ok_a=1 && break
+    sleep 0.1
+done
+check "the other gone, the first one makes its directory and serves again" test -n "$ok_a"
 ns=$ns_a
 stop_ns "$conf"
 check "stopped, nothing is left" test "$(zones)" -eq 0 -a "$(sockdirs)" -eq 0
