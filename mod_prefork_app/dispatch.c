@@ -3111,8 +3111,10 @@ static apr_table_t *responder_env(pa_req_t *q)
      * (apr_table_overlay()), and httpd adds both into an empty
      * subprocess_env: one name, two parameters, of which libfcgi's getenv
      * reads one and PHP the other. The trailer's wins, as it does in
-     * mod_proxy_fcgi. */
-    apr_table_compress(r->subprocess_env, APR_OVERLAP_TABLES_SET);
+     * mod_proxy_fcgi. (A sort: not for every request.) */
+    if (!apr_is_empty_table(r->trailers_in)) {
+        apr_table_compress(r->subprocess_env, APR_OVERLAP_TABLES_SET);
+    }
     if (alias) {
         /* Its path info is the app's URL space, not a file's: without it
          * httpd makes no subrequest for a PATH_TRANSLATED. */
