@@ -31,16 +31,18 @@ PreforkApp a "$dir/echo" processes=1 cache=z
 EOF
 
 ns=
-# A pid namespace of its own with httpd started in it; ns: its first
-# process (pid 1 in there), as seen from here.
+# A pid namespace of its own with httpd started in it from CONF (default
+# the first one's), until it serves PATH on PORT; ns: its first process
+# (pid 1 in there), as seen from here.
 start_ns() {
-    unshare -pf --mount-proc sh -c "\"$HTTPD\" -f \"$conf\" -k start; exec sleep 600" \
+    local c=${1:-$conf} p=${2:-$port} path=${3:-/a}
+    unshare -pf --mount-proc sh -c "\"$HTTPD\" -f \"$c\" -k start; exec sleep 600" \
         </dev/null >/dev/null 2>&1 &
     local u=$!
     ns=
     for _ in $(seq 1 100); do
         ns=$(pgrep -P "$u" | head -1)
-        [ -n "$ns" ] && curl -s --max-time 5 "http://127.0.0.1:$port/a?whoami=1" | grep -q '^pid=' && return 0
+        [ -n "$ns" ] && curl -s --max-time 5 "http://127.0.0.1:$p$path?whoami=1" | grep -q '^pid=' && return 0
         sleep 0.1
     done
     return 1
@@ -98,13 +100,7 @@ port_b=$(pa_free_port $((port + 1)))
 sed -e "s#^Listen .*#Listen 127.0.0.1:$port_b#" -e "s#^PidFile .*#PidFile \"$dir/nsb.pid\"#" \
     -e "s#^ErrorLog .*#ErrorLog \"$dir/b_log\"#" -e "s#^PreforkApp a #PreforkApp b #" \
     -e "s#prefork-app:a#prefork-app:b#" -e "s#^<Location /a>#<Location /b>#" "$conf" >"$dir/b.conf"
-unshare -pf --mount-proc sh -c "\"$HTTPD\" -f \"$dir/b.conf\" -k start; exec sleep 600" \
-    </dev/null >/dev/null 2>&1 &
-u_b=$!
-for _ in $(seq 1 100); do
-    curl -s --max-time 5 "http://127.0.0.1:$port_b/b?whoami=1" | grep -q '^pid=' && break
-    sleep 0.1
-done
+start_ns "$dir/b.conf" "$port_b" /b
 check "a second httpd in another namespace serves" sh -c "curl -s --max-time 10 'http://127.0.0.1:$port_b/b?whoami=1' | grep -q '^pid='"
 check "... with the same pid" test "$(cat "$dir/nsb.pid")" = "$first_pid"
 check "... and left the first one's socket directory alone" test -d "$dir/pa-$first_pid.2"
@@ -116,7 +112,6 @@ check "the first one serves" sh -c "curl -s --max-time 10 'http://127.0.0.1:$por
 
 # The second one restarted gracefully: now it has the first one's pid and
 # generation too, and takes another name than the one the first one holds.
-ns=$(pgrep -P "$u_b" | head -1)
 in_ns "$HTTPD" -f "$dir/b.conf" -k graceful
 for _ in $(seq 1 100); do [ -d "$dir/pa-$first_pid.2.1" ] && break; sleep 0.1; done
 sleep 1
@@ -133,17 +128,10 @@ check "neither had to make its directory again" refused grep -q PA00131 "$dir/er
 kill_ns
 check "killed, the second one left pa-$first_pid.2.1" test -d "$dir/pa-$first_pid.2.1"
 : >"$dir/b_log"
-unshare -pf --mount-proc sh -c "\"$HTTPD\" -f \"$dir/b.conf\" -k start; exec sleep 600" \
-    </dev/null >/dev/null 2>&1 &
-u_b=$!
-for _ in $(seq 1 100); do
-    curl -s --max-time 5 "http://127.0.0.1:$port_b/b?whoami=1" | grep -q '^pid=' && break
-    sleep 0.1
-done
+start_ns "$dir/b.conf" "$port_b" /b
 check "started again, it removed it (PA00210)" \
     grep -q "PA00210: removed socket directory $dir/pa-$first_pid.2.1," "$dir/b_log"
 check "... and not the first one's" test -d "$dir/pa-$first_pid.2"
-ns=$(pgrep -P "$u_b" | head -1)
 stop_ns "$dir/b.conf"
 
 # The first one's directory removed (a cleaner of temporary files) while
@@ -158,14 +146,7 @@ mgr_a=$(pgrep -P "$httpd_a" -x pa-manager | head -1)
 kill -STOP "$mgr_a"
 rm -rf "$dir/pa-$first_pid.2"
 : >"$dir/b_log"
-unshare -pf --mount-proc sh -c "\"$HTTPD\" -f \"$dir/b.conf\" -k start; exec sleep 600" \
-    </dev/null >/dev/null 2>&1 &
-u_b=$!
-for _ in $(seq 1 100); do
-    curl -s --max-time 5 "http://127.0.0.1:$port_b/b?whoami=1" | grep -q '^pid=' && break
-    sleep 0.1
-done
-ns=$(pgrep -P "$u_b" | head -1)
+start_ns "$dir/b.conf" "$port_b" /b
 in_ns "$HTTPD" -f "$dir/b.conf" -k graceful
 for _ in $(seq 1 100); do grep -q 'AH00489.*resuming' "$dir/b_log" && [ -d "$dir/pa-$first_pid.2" ] && break; sleep 0.1; done
 check "the second one made the name the first one lost" test -d "$dir/pa-$first_pid.2"
