@@ -1125,6 +1125,31 @@ static apr_status_t vary_store_key(request_rec *r, pa_cache_save_t *ctx,
     return apr_shm_cache_set(zone, ctx->key, list, sizeof(v) + nlen, lasts);
 }
 
+/* What a cache does not keep of a reply (RFC 9111 3.1): the fields that
+ * concern one connection, those its Connection field names, and a proxy's
+ * authentication fields, meant for the proxy in front of the app. */
+static void drop_hop_by_hop(apr_pool_t *p, apr_table_t *h)
+{
+    static const char *const hop[] = {
+        "Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer",
+        "Upgrade", "Proxy-Authenticate", "Proxy-Authentication-Info"
+    };
+    const char *named = apr_table_get(h, "Connection");
+    apr_size_t i;
+
+    if (named) {
+        char *list = apr_pstrdup(p, named), *last, *name;
+
+        for (name = apr_strtok(list, ", \t", &last); name;
+             name = apr_strtok(NULL, ", \t", &last)) {
+            apr_table_unset(h, name);
+        }
+    }
+    for (i = 0; i < sizeof(hop) / sizeof(hop[0]); i++) {
+        apr_table_unset(h, hop[i]);
+    }
+}
+
 static void store(request_rec *r, pa_cache_save_t *ctx)
 {
     apr_shm_cache_t *zone = ctx->app->cache->handle;
@@ -1169,8 +1194,7 @@ static void store(request_rec *r, pa_cache_save_t *ctx)
     /* The framing is the answering request's own. */
     apr_table_unset(h, "Content-Length");
     apr_table_unset(h, "Transfer-Encoding");
-    apr_table_unset(h, "Connection");
-    apr_table_unset(h, "Keep-Alive");
+    drop_hop_by_hop(r->pool, h);
     /* A reason phrase of the app's own goes with it: a hit is the same
      * answer as the miss. */
     if (r->status_line

@@ -109,6 +109,19 @@ my $hint1 = GET("/cecho?$hint&whoami=1&n=4");
 my $hint2 = GET("/cecho?$hint&whoami=1&n=4");
 is(seen($hint2), '200 -', 'no-cache after an item that merely contains it: not stored');
 isnt($hint2->content, $hint1->content, 'the second one came from a worker');
+# Of a stored reply, a hit does not replay what concerned the miss's own
+# connection (the fields its Connection names) or a proxy in front of the
+# app (RFC 9111 3.1); the rest it does.
+my $hop = "/cecho?$cc&header2=Connection:%20X-Secret&header3=X-Secret:%201&n=8";
+GET($hop);
+my $hop2 = GET($hop);
+is(seen($hop2), '200 HIT', 'a reply whose Connection names a field: stored');
+ok(!defined $hop2->header('X-Secret'), '... a hit without the field it named');
+my $pa = "/cecho?$cc&header2=Proxy-Authenticate:%20Basic&header3=X-Kept:%201&n=9";
+GET($pa);
+my $pa2 = GET($pa);
+ok(!defined $pa2->header('Proxy-Authenticate') && ($pa2->header('X-Kept') // '') eq '1',
+   "... nor a proxy's Proxy-Authenticate, the app's other fields kept") or diag($pa2->as_string);
 my $xp = 'header=Cache-Control:%20max-age%3D60,%20x-private';
 GET("/cecho?$xp&n=5");
 is(GET("/cecho?$xp&n=5")->header('X-Prefork-App-Cache') // '', 'HIT',
