@@ -3262,7 +3262,7 @@ static int serve(request_rec *r, const char *name, pa_role_e role,
     apr_size_t begin_len;
     apr_table_t *env;
     pa_req_t *q;
-    int dropped, rc, tries, closes = 0;
+    int dropped, rc, tries, closes = 0, spare;
 
     q = apr_pcalloc(r->pool, sizeof(*q));
     q->r = r;
@@ -3403,19 +3403,21 @@ static int serve(request_rec *r, const char *name, pa_role_e role,
              && q->fail != PA_FAIL_STALE) || tries > 0 || !replayable(q)) {
             break;
         }
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00308)
-                      "%s: worker pid %ld %s; retrying on another worker",
-                      q->app->name, (long)q->claim.pid,
-                      q->fail == PA_FAIL_STALE ? "is out of step"
-                                               : "went away before answering");
-        release(q, q->fail == PA_FAIL_STALE ? PA_RELEASE_BROKEN : gone(q));
-        apr_atomic_inc64(&q->sba->c.retries);
-        if (q->closed_first && ++closes <= PA_CLOSED_RETRIES) {
-            /* Nothing was sent: no try spent. The retry may meet another
-             * worker at its second request before the manager has found
-             * that the app closes its connections. */
-            tries--;
+        /* Nothing sent on a connection closed after its first reply
+         * (PA00350 said so): no try spent, nor a retry counted. The retry
+         * may meet another worker at its second request before the
+         * manager has found that the app closes its connections. */
+        spare = q->closed_first && ++closes <= PA_CLOSED_RETRIES;
+        if (!spare) {
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00308)
+                          "%s: worker pid %ld %s; retrying on another worker",
+                          q->app->name, (long)q->claim.pid,
+                          q->fail == PA_FAIL_STALE ? "is out of step"
+                          : "went away before answering");
+            apr_atomic_inc64(&q->sba->c.retries);
         }
+        release(q, q->fail == PA_FAIL_STALE ? PA_RELEASE_BROKEN : gone(q));
+        tries -= spare;
     }
 
     switch (q->fail) {

@@ -726,6 +726,7 @@ static const char *pa_retire_reason(apr_uint32_t retire)
     case PA_RETIRE_CLOSED:       return "kept connection closed";
     case PA_RETIRE_ABANDONED:    return "its request abandoned midway";
     case PA_RETIRE_SOCKDIR:      return "its socket was removed";
+    case PA_RETIRE_SURPLUS:      return "one more than the pool's size";
     default:                     return "unexpected";
     }
 }
@@ -1694,12 +1695,15 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
                  && live > target) {
             /* A static pool over its size (a worker that died under its
              * last request was replaced in place while its successor was
-             * already starting), or a retiring generation's idle ones
-             * (logged as its shutdown: they are not surplus). */
+             * already starting; one whose kept connection was found
+             * closed, replaced, that turned out to be alive), or a retiring
+             * generation's idle ones (logged as its shutdown: they are not
+             * surplus). Not a dynamic pool's idle surplus, counted as
+             * recycled_idle. */
             idle--;
             live--;
             pa_mgr_retire_idle_locked(m, ma, i, retiring ? PA_RETIRE_SHUTDOWN
-                                                         : PA_RETIRE_IDLE);
+                                                         : PA_RETIRE_SURPLUS);
         }
     }
     *busy_total += a->queue_len;

@@ -275,7 +275,7 @@ const char *pa_sb_retire_name(apr_uint32_t retire)
     static const char *const names[] = {
         NULL, "max-requests", "lifetime", "touch-reload", "max-memory",
         "room", "idle", "broken", "request-timeout", "shutdown", "closed",
-        "abandoned", "socket-removed"
+        "abandoned", "socket-removed", "surplus"
     };
 
     return retire < sizeof(names) / sizeof(names[0]) ? names[retire]

@@ -72,8 +72,10 @@ typedef enum {
                              * left, the httpd child died, or it answered
                              * before it had all of its request): stream
                              * state unknown, but not the worker's doing */
-    PA_RETIRE_SOCKDIR       /* its socket was removed with the socket
+    PA_RETIRE_SOCKDIR,      /* its socket was removed with the socket
                              * directory: nobody can reach it any more */
+    PA_RETIRE_SURPLUS       /* one more than a static pool's size (its
+                             * replacement came before it was back) */
 } pa_retire_e;
 
 typedef struct pa_slot_t {

@@ -67,7 +67,7 @@ typedef struct {
 /* Rows of one family are adjacent: HELP/TYPE are written once per family. */
 static const st_counter_t st_counters[C_COUNT] = {
     { "accepted", "Accepted requests", "prefork_app_requests_total", NULL,
-      "Requests handed to a worker." },
+      "Requests handed to a worker (each attempt of a retried one)." },
     { "spawned", "Workers spawned", "prefork_app_workers_spawned_total", NULL,
       "Worker processes started." },
     { "exited", "Workers exited", "prefork_app_workers_exited_total", NULL,

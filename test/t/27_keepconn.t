@@ -20,7 +20,7 @@ use HTTP::Tiny ();
 use IO::Socket::INET ();
 use POSIX ();
 
-plan tests => 59;
+plan tests => 60;
 
 my $apps = app_path();
 my $echo = "$apps/echo";
@@ -183,6 +183,11 @@ $log = wait_for_log(qr/PA00127: app kclose closes its FastCGI connection/, $offs
 ok($log, 'noticed and logged');
 my $kc = app_status('kclose', $h->url) || {};
 is($kc->{connections}, 'per_request', 'status: connected per request now');
+# No worker died: no retry counted for a request that met a closed
+# connection before anything was sent, nor a worker of the static pool
+# counted as a dynamic pool's idle surplus.
+is(join(' ', map { $kc->{counters}{$_} // '-' } qw(retries recycled_idle crashed)), '0 0 0',
+   'counted no retry, recycle or crash');
 my $spawned = $kc->{counters}{spawned};
 @got = map { $ua->get($h->url('/kclose'))->{status} } 1 .. 10;
 push @got, map { post_form($ua, '/kclose', "n=$_")->{status} } 1 .. 5;
