@@ -49,8 +49,10 @@ Alias /fixed/ "$fixed/"
 </Directory>
 EOF
 ok($h->start, 'private httpd started') or diag($h->error_log);
-like($h->error_log, qr/PA00116: manager pid \d+ started for generation \d+ \(1 app and 2 pools kept for new programs, sockets in /,
-     'the manager\'s start counts the pools kept for new programs apart (PA00116)');
+# (httpd answers before its manager has said it started.)
+ok(PATest::wait_for_log(qr/PA00116: manager pid \d+ started for generation \d+ \(1 app and 2 pools kept for new programs, sockets in /,
+                        0, file => $h->log_file),
+   'the manager\'s start counts the pools kept for new programs apart (PA00116)') or diag($h->error_log);
 
 my $st = status_json('/app-status?json', $h->url);
 is_deeply([map { $_->{name} } @{ $st->{apps} || [] }], ['cgi:a.fcgi'],
