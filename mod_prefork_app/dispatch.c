@@ -389,7 +389,7 @@ static void release(pa_req_t *q, pa_release_e how)
          * read as the rest of this one's body. Sending the rest would not
          * do: libfcgi takes leftover stdin for a broken stream and closes
          * the connection, the next request with it. */
-        how = PA_RELEASE_ABANDONED;
+        how = PA_RELEASE_EARLY;
     }
     clean = q->kept && how == PA_RELEASE_OK && q->ended;
     if (clean && !pa_conn_done(q->app, &q->claim, q->fd)) {
@@ -782,12 +782,14 @@ static int body_unread(const pa_req_t *q);
 
 /* ap_pass_brigade() of q->out. A client that does not read makes the core
  * block in its write until httpd's Timeout (the core waits as long as the
- * socket's timeout says): not past the request's request-timeout, which
- * then is what ends it (PA00311), not a client taken for gone. HTTP/1.x
+ * socket's timeout says): while a worker waits on that, not past the
+ * request's request-timeout, which then is what ends it (PA00311), not a
+ * client taken for gone. Once the worker is released (its reply all
+ * here), the client takes the rest at its own pace, under Timeout. HTTP/1.x
  * only (an HTTP/2 stream's writes do not block on the client). */
 static apr_status_t pass_bounded(pa_req_t *q)
 {
-    apr_socket_t *sock = q->client_fd >= 0
+    apr_socket_t *sock = q->client_fd >= 0 && q->claimed
                          ? ap_get_conn_socket(q->r->connection) : NULL;
     apr_interval_time_t was = -1, left = q->deadline - pa_now();
     apr_status_t rv;

@@ -727,6 +727,7 @@ static const char *pa_retire_reason(apr_uint32_t retire)
     case PA_RETIRE_ABANDONED:    return "its request abandoned midway";
     case PA_RETIRE_SOCKDIR:      return "its socket was removed";
     case PA_RETIRE_SURPLUS:      return "one more than the pool's size";
+    case PA_RETIRE_EARLY:        return "it answered before its request's end";
     default:                     return "unexpected";
     }
 }

@@ -4,7 +4,6 @@
 #include "apr_strings.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -466,24 +465,20 @@ static unsigned long pa_proc_pipe(pid_t pid, long fd)
     return inode;
 }
 
-/* Whether process pid has the pipe of that inode open. */
+/* Whether process pid has the pipe of that inode as its standard input,
+ * output or error: where a child's end of the pipe its parent reads is
+ * (fcgiwrap's CGI child, popen(), a shell's command). Only those: a look
+ * through every descriptor of every child would cost the manager dear. */
 static int pa_proc_has_pipe(pid_t pid, unsigned long inode)
 {
-    char path[64];
-    struct dirent *e;
-    int has = 0;
-    DIR *d;
+    long fd;
 
-    apr_snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
-    if (!(d = opendir(path))) {
-        return 0;
+    for (fd = 0; fd <= 2; fd++) {
+        if (pa_proc_pipe(pid, fd) == inode) {
+            return 1;
+        }
     }
-    while (!has && (e = readdir(d))) {
-        has = e->d_name[0] != '.'
-              && pa_proc_pipe(pid, strtol(e->d_name, NULL, 10)) == inode;
-    }
-    closedir(d);
-    return has;
+    return 0;
 }
 
 /* What a process waits for that a child of its own may be: a child's end
@@ -643,13 +638,15 @@ int pa_proc_in_accept(pid_t pid, int fd)
  * is: the one it waits to end; the one at the pipe's other end; for a
  * wait for any child (FCGI::ProcManager's wait()), the first at work:
  * running, or blocked in anything but accept() on descriptor 0 (the
- * listen socket a FastCGI app's children all accept on). 0 if none. */
+ * listen socket a FastCGI app's children all accept on). Among its first
+ * PA_DOING_CHILDREN; 0 if none. */
 static pid_t pa_proc_child_for(pid_t pid, const pa_proc_for_t *wait)
 {
     char path[64], stat[512];
     long child, nr;
     unsigned long arg0;
     pid_t found = 0;
+    int looked = 0;
     FILE *f;
 
     apr_snprintf(path, sizeof(path), "/proc/%ld/task/%ld/children",
@@ -657,7 +654,8 @@ static pid_t pa_proc_child_for(pid_t pid, const pa_proc_for_t *wait)
     if (!(f = fopen(path, "re"))) {
         return 0;
     }
-    while (!found && fscanf(f, "%ld", &child) == 1) {
+    while (!found && looked++ < PA_DOING_CHILDREN
+           && fscanf(f, "%ld", &child) == 1) {
         const char *st;
         char state;
 

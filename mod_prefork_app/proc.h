@@ -32,6 +32,7 @@ void pa_title_room(apr_pool_t *p);
 
 #define PA_DOING_MAX 192
 #define PA_DOING_DEPTH 3    /* forked processes pa_proc_doing() goes down */
+#define PA_DOING_CHILDREN 200   /* ... and the children it looks through */
 /* What a worker's last look found its descriptor to be: the socket tables
  * are read again only for another socket. */
 typedef struct pa_proc_memo_t {

@@ -275,7 +275,7 @@ const char *pa_sb_retire_name(apr_uint32_t retire)
     static const char *const names[] = {
         NULL, "max-requests", "lifetime", "touch-reload", "max-memory",
         "room", "idle", "broken", "request-timeout", "shutdown", "closed",
-        "abandoned", "socket-removed", "surplus"
+        "abandoned", "socket-removed", "surplus", "answered-early"
     };
 
     return retire < sizeof(names) / sizeof(names[0]) ? names[retire]
@@ -770,6 +770,7 @@ static void pa_sb_retire_mark(pa_sb_app_t *a, pa_slot_t *slot,
         slot->retire = how == PA_RELEASE_CLOSED || how == PA_RELEASE_OK
                        ? PA_RETIRE_CLOSED
                        : how == PA_RELEASE_ABANDONED ? PA_RETIRE_ABANDONED
+                       : how == PA_RELEASE_EARLY ? PA_RETIRE_EARLY
                        : PA_RETIRE_BROKEN;
     }
 }

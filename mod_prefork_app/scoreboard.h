@@ -69,13 +69,16 @@ typedef enum {
     PA_RETIRE_CLOSED,       /* its kept connection was found closed: the
                              * manager looks whether it is still running */
     PA_RETIRE_ABANDONED,    /* its request was given up midway (the client
-                             * left, the httpd child died, or it answered
-                             * before it had all of its request): stream
-                             * state unknown, but not the worker's doing */
+                             * left, the httpd child died): stream state
+                             * unknown, but not the worker's doing */
     PA_RETIRE_SOCKDIR,      /* its socket was removed with the socket
                              * directory: nobody can reach it any more */
-    PA_RETIRE_SURPLUS       /* one more than a static pool's size (its
+    PA_RETIRE_SURPLUS,      /* one more than a static pool's size (its
                              * replacement came before it was back) */
+    PA_RETIRE_EARLY         /* it answered before it had all of its request:
+                             * its kept connection stops inside that one
+                             * (its request is over: it leaves in its own
+                             * time, die-timeout) */
 } pa_retire_e;
 
 typedef struct pa_slot_t {
@@ -350,10 +353,12 @@ typedef enum {
     PA_RELEASE_CLOSED,              /* its kept connection was closed before a
                                      * reply: dead, or an app that does not
                                      * keep connections (the manager tells) */
-    PA_RELEASE_ABANDONED            /* the client left mid-reply, or the app
-                                     * answered before it had all of its
-                                     * request: kill and replace it (status:
-                                     * abandoned, not broken) */
+    PA_RELEASE_EARLY,               /* it answered before it had all of its
+                                     * request: replace it, asked to leave
+                                     * (status: answered-early) */
+    PA_RELEASE_ABANDONED            /* the client left mid-reply: kill and
+                                     * replace it (status: abandoned, not
+                                     * broken) */
 } pa_release_e;
 
 /* ---- both sides ---------------------------------------------------------- */

@@ -14,17 +14,23 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
+use HTTP::Tiny ();
 
-plan tests => 10;
+plan tests => 14;
 
 my $app = "$FindBin::Bin/apps/term_handler.pl";
 
 my $h = PATest::Httpd->new(conf => '');
 my $saved = $h->dir . '/saved';
+my $saved2 = $h->dir . '/saved2';
 open my $cf, '>>', $h->{conf_file} or die "$h->{conf_file}: $!";
 print $cf <<"EOF";
 PreforkApp term "$app" processes=1 max-requests=2 die-timeout=30
 PreforkApp once "$app $saved" processes=1 max-requests=1 die-timeout=30 keep-conn=off
+PreforkApp early "$app $saved2" processes=1 die-timeout=30
+<Location /early>
+    SetHandler prefork-app:early
+</Location>
 <Location /term>
     SetHandler prefork-app:term
 </Location>
@@ -56,6 +62,20 @@ $text = wait_for_log(qr/PA0010[34]: app once slot \d+ pid \d+ /, $log, file => $
 like($text, qr/PA00104: app once slot \d+ pid \d+ exited with status 0 after 1 requests/,
      '... recycled, it ended by itself, after its while of saving') or diag($text);
 ok(-s $saved, '... its state saved');
+
+# An upload it answers without reading: its kept connection stops inside
+# that request, so it is replaced; but its request is over, and its own
+# graceful end is not cut short (it was SIGKILLed a second after its
+# SIGTERM, as a worker whose request was given up is).
+$log = error_log_offset($h->log_file);
+my $up = HTTP::Tiny->new(timeout => 60)->request('POST', $h->url('/early'),
+                                                  { content => 'x' x 3_000_000 });
+like("$up->{status} $up->{content}", qr/^200 pid=\d+/, 'an upload answered unread: 200');
+$text = wait_for_log(qr/PA0010[34]: app early slot \d+ pid \d+ /, $log, file => $h->log_file, timeout => 90) // '';
+like($text, qr/PA00104: app early slot \d+ pid \d+ exited with status 0 after 1 requests \(it answered before its request's end\)/,
+     '... replaced, it ended by itself, after its while of saving') or diag($text);
+unlike($text, qr/PA00111/, '... not SIGKILLed');
+ok(-s $saved2, '... its state saved');
 
 # Stopped after a request, idle on its kept connection.
 is($h->get('/term')->{status}, 200, 'one more request');

@@ -4,7 +4,9 @@
 # for any request past it. Before, the write blocked until httpd's Timeout
 # (here 300 s), and its end was taken for a client gone: PA00322 and
 # killed_client_gone for a worker the manager had killed for request-timeout
-# (also counted) long before.
+# (also counted) long before. But a reply the app has given whole (held
+# for the client, reply-buffer=) goes at the client's pace, under Timeout:
+# the worker is free, nothing bounds it then.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -12,7 +14,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 8;
+plan tests => 11;
 
 my $echo = app_path('echo');
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
@@ -21,6 +23,10 @@ SendBufferSize 8192
 PreforkApp stall "$echo" processes=1 reply-buffer=0 request-timeout=3
 <Location /stall>
     SetHandler prefork-app:stall
+</Location>
+PreforkApp held "$echo" processes=1 request-timeout=3
+<Location /held>
+    SetHandler prefork-app:held
 </Location>
 EOF
 ok($h->start, 'private httpd: Timeout 300, an app with request-timeout=3') or diag($h->error_log);
@@ -40,4 +46,13 @@ unlike(PATest::error_log_since($off, $h->log_file), qr/PA00322/, 'not taken for 
 is($h->counter('stall', 'killed_client_gone'), 0, '... nor counted as one');
 ok(wait_for(sub { my ($p) = $h->pids('stall'); $p && $p != $pid }), 'the worker is replaced');
 is($h->counter('stall', 'killed_timeout'), 1, 'counted once, as killed by request-timeout');
+
+my $served = $h->counter('held', 'accepted');
+$s = $h->slow_client('/held?bytes=900000');
+ok(wait_for(sub { ($h->counter('held', 'accepted') // 0) > $served && !$h->busy('held') }),
+   'a reply held for a client that reads nothing: its worker is free');
+sleep 4;                        # past request-timeout, still unread
+($status, $body) = $h->read_reply($s);
+is("$status " . length($body), '200 900000', '... then read: all of it, past request-timeout');
+is($h->counter('held', 'killed_timeout'), 0, '... and no request-timeout counted');
 $h->stop;

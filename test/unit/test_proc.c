@@ -523,6 +523,7 @@ static void test_forked_pipe(void **state)
     kid = fork();
     if (kid == 0) {
         if (fork() == 0) {
+            dup2(out[1], 1);    /* its output: where a parent reads it */
             sleeper(tell[1]);
         }
         close(out[1]);
