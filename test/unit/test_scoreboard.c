@@ -1142,7 +1142,9 @@ static void test_retire_names(void **state)
     assert_string_equal(pa_sb_retire_name(PA_RETIRE_CLOSED), "closed");
     assert_string_equal(pa_sb_retire_name(PA_RETIRE_ABANDONED), "abandoned");
     assert_string_equal(pa_sb_retire_name(PA_RETIRE_SOCKDIR), "socket-removed");
-    assert_string_equal(pa_sb_retire_name(PA_RETIRE_SOCKDIR + 1), "unknown");
+    assert_string_equal(pa_sb_retire_name(PA_RETIRE_SURPLUS), "surplus");
+    assert_string_equal(pa_sb_retire_name(PA_RETIRE_EARLY), "answered-early");
+    assert_string_equal(pa_sb_retire_name(PA_RETIRE_EARLY + 1), "unknown");
 }
 
 /* A process killed while holding the lock: the next locker repairs. */
