@@ -34,6 +34,7 @@
 #include "http_core.h"
 #include "http_protocol.h"
 #include "http_request.h"
+#include "http_ssl.h"
 #include "util_script.h"
 #include "apr_strings.h"
 #include "apr_atomic.h"
@@ -2976,6 +2977,34 @@ static void record(pa_req_t *q, int status, int ours)
     }
 }
 
+/* mod_ssl adds its variables to a request at its fixups, after the
+ * access checks an authorizer is asked at: that one gets HTTPS (which
+ * mod_ssl always sets), the name the client asked for, and who its
+ * certificate says it is (as SSLOptions +StdEnvVars would give), to decide
+ * by them. An HTTP/2 stream's are its connection's. */
+static void tls_env(request_rec *r, apr_table_t *env)
+{
+    static const char *const names[] = {
+        "SSL_TLS_SNI", "SSL_PROTOCOL", "SSL_CLIENT_VERIFY", "SSL_CLIENT_S_DN",
+        "SSL_CLIENT_S_DN_CN", "SSL_CLIENT_I_DN", "SSL_CLIENT_M_SERIAL"
+    };
+    conn_rec *c = r->connection->master ? r->connection->master
+                                        : r->connection;
+    apr_size_t i;
+
+    if (!ap_ssl_conn_is_ssl(c)) {
+        return;
+    }
+    apr_table_setn(env, "HTTPS", "on");
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        const char *v = ap_ssl_var_lookup(r->pool, r->server, c, r, names[i]);
+
+        if (v && *v) {
+            apr_table_setn(env, names[i], v);
+        }
+    }
+}
+
 /* The Authorizer's variables (FastCGI 6.3): a responder's but those of a
  * body and a script, with the Authorization header whatever CGIPassAuth
  * says (checking it is the app's job), and vars over them. Made apart:
@@ -3006,6 +3035,7 @@ static apr_table_t *authorizer_env(request_rec *r, const apr_table_t *vars)
     if (auth) {
         apr_table_setn(env, "HTTP_AUTHORIZATION", auth);
     }
+    tls_env(r, env);
     apr_table_overlap(env, vars, APR_OVERLAP_TABLES_SET);
     return env;
 }

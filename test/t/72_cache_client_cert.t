@@ -1,7 +1,10 @@
 # The response cache and TLS client certificates: a client known by its
 # certificate (the app reads SSL_CLIENT_S_DN) is as identified as one that
 # sent a password, so its page may be its own. Such a request neither
-# stores its page for others nor is served a page stored for them.
+# stores its page for others nor is served a page stored for them. An app
+# asked as an authorizer, at httpd's access check (before mod_ssl adds its
+# variables, at the fixups), is told HTTPS and who the certificate says the
+# client is, to decide by it.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -9,7 +12,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 9;
+plan tests => 13;
 
 my $dir = test_dir('pa-tls');
 # A CA, a server certificate, and a client certificate the CA signed.
@@ -45,6 +48,10 @@ Listen 127.0.0.1:$tls
     <Location /e>
         SetHandler prefork-app:techo
     </Location>
+    <Location /az>
+        SetHandler prefork-app:techo
+        PreforkAppAuthorizer techo
+    </Location>
 </VirtualHost>
 EOF
 ok($h->start, 'private httpd: a cached app behind TLS, client certificates optional')
@@ -78,4 +85,20 @@ is(fetch($page, 0), 'HTTP/1.1 200 HIT nobody', 'her request did not replace it')
 my $page2 = '/e/b?header=Cache-Control:%20max-age%3D600';
 is(fetch($page2, 1, 1), 'HTTP/2 200 - alice', 'HTTP/2 with a certificate: not stored');
 is(fetch($page2, 0, 1), 'HTTP/2 200 MISS nobody', 'HTTP/2 without: not served alice\'s page');
+# (The authorizer's "Variable-SEEN_X" answer: what it was given, as X.)
+sub seen_by_authorizer {
+    my ($cert, $h2) = @_;
+    my @args = ('-sk', '--max-time', '30', $h2 ? '--http2' : '--http1.1', '-H',
+                'X-Authorizer: show=HTTPS,SSL_CLIENT_S_DN_CN,SSL_CLIENT_VERIFY',
+                "https://127.0.0.1:$tls/az");
+    unshift @args, '--cert', "$dir/alice.pem", '--key', "$dir/alice.key" if $cert;
+    open my $curl, '-|', 'curl', @args or die "curl: $!";
+    my $out = do { local $/; <$curl> } // '';
+    close $curl;
+    return join ' ', map { $out =~ /^SEEN_$_=(.*)$/m ? $1 : '-' } qw(HTTPS SSL_CLIENT_S_DN_CN SSL_CLIENT_VERIFY);
+}
+is(seen_by_authorizer(1), 'on alice SUCCESS', 'an authorizer is told HTTPS and the certificate\'s CN');
+is(seen_by_authorizer(0), 'on (unset) NONE', '... without a certificate: none');
+is(seen_by_authorizer(1, 1), 'on alice SUCCESS', '... over HTTP/2 too (its connection\'s)');
+is(seen_by_authorizer(0, 1), 'on (unset) NONE', '... without a certificate: none');
 ok($h->stop, 'stops');
