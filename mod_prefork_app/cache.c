@@ -39,6 +39,7 @@
 
 #include <setjmp.h>
 #include <signal.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -155,10 +156,14 @@ typedef struct pa_zone_kept_t {
     int seen;                       /* configured in this generation */
 } pa_zone_kept_t;
 
+/* The key under which builds before 2026-12-06 kept their zones' table,
+ * and their zones' cleanups in the process pool. */
+#define PA_ZONES_KEY_BEFORE "mod_prefork_app-zones"
+
 /* The zones' table outlives restarts (pa_retained_key()). */
 static const char *zones_key(char *buf, apr_size_t len)
 {
-    return pa_retained_key(buf, len, "mod_prefork_app-zones",
+    return pa_retained_key(buf, len, PA_ZONES_KEY_BEFORE,
                            sizeof(pa_zone_kept_t));
 }
 
@@ -177,6 +182,50 @@ static void zone_drop(pa_zone_kept_t *k, apr_pool_t *p)
     k->hold = -1;
 }
 
+/* At the parent's exit, after its own: the zones another build of the
+ * module made in this process (one loaded before a graceful restart to
+ * this build, whose table this one does not read), known by the markers
+ * it holds open (pa_sb_hold()), named with its pid. Left, the next start
+ * would remove them; until then they take their size in /dev/shm. */
+static void zones_of_other_builds(apr_pool_t *p)
+{
+    char fds[64], path[64], link[PATH_MAX];
+    const apr_size_t tail = sizeof(PA_ZONE_SUFFIX PA_ZONE_OWNER) - 1;
+    const char *mine = apr_psprintf(p, ".%ld" PA_ZONE_SUFFIX PA_ZONE_OWNER,
+                                    (long)getpid());
+    struct dirent *e;
+    DIR *d;
+
+    apr_snprintf(fds, sizeof(fds), "/proc/%ld/fd", (long)getpid());
+    if (!(d = opendir(fds))) {
+        return;
+    }
+    while ((e = readdir(d))) {
+        ssize_t n;
+        const char *base;
+
+        apr_snprintf(path, sizeof(path), "%s/%s", fds, e->d_name);
+        if (e->d_name[0] == '.'
+            || (n = readlink(path, link, sizeof(link) - 1)) <= 0) {
+            continue;
+        }
+        link[n] = '\0';
+        base = strrchr(link, '/');
+        base = base ? base + 1 : link;
+        if ((apr_size_t)n <= tail || strncmp(base, PA_ZONE_PREFIX,
+                                             sizeof(PA_ZONE_PREFIX) - 1)
+            || strlen(base) <= strlen(mine)
+            || strcmp(base + strlen(base) - strlen(mine), mine)) {
+            continue;
+        }
+        apr_shm_remove(apr_pstrndup(p, link, (apr_size_t)n
+                                             - (sizeof(PA_ZONE_OWNER) - 1)),
+                       p);
+        unlink(link);
+    }
+    closedir(d);
+}
+
 /* On each generation's pconf: at httpd's exit (a failed restart's too,
  * once pre_config ran), not at a restart, which keeps the zones. */
 static apr_status_t zones_at_exit(void *data)
@@ -184,13 +233,19 @@ static apr_status_t zones_at_exit(void *data)
     char key[PA_RETAINED_KEY_MAX];
     apr_hash_t **kept = ap_retained_data_get(zones_key(key, sizeof(key)));
     apr_hash_index_t *hi;
+    apr_pool_t *p;
 
     (void)data;
-    if (!kept || ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_EXITING) {
+    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_EXITING) {
         return APR_SUCCESS;
     }
-    for (hi = apr_hash_first(NULL, *kept); hi; hi = apr_hash_next(hi)) {
+    for (hi = kept ? apr_hash_first(NULL, *kept) : NULL; hi;
+         hi = apr_hash_next(hi)) {
         zone_drop(apr_hash_this_val(hi), apr_hash_pool_get(*kept));
+    }
+    if (apr_pool_create(&p, NULL) == APR_SUCCESS) {
+        zones_of_other_builds(p);
+        apr_pool_destroy(p);
     }
     return APR_SUCCESS;
 }
@@ -399,6 +454,17 @@ apr_status_t pa_cache_create_zones(pa_server_conf_t *conf, apr_pool_t *pconf,
     apr_hash_index_t *hi;
     int i, first = !kept;
 
+    if (ap_retained_data_get(PA_ZONES_KEY_BEFORE)) {
+        /* (Not a thing this build can undo: their cleanups are the
+         * pool's, with addresses in the old build's code.) */
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PALOGNO(00623)
+                     "a build of mod_prefork_app from before 2026-12-06 ran "
+                     "in this httpd with PreforkAppCache zones: it left "
+                     "cleanups in httpd's process pool that call its code, "
+                     "no longer loaded, so httpd will crash when it stops "
+                     "(AH00060) and leave its zones behind; stop httpd and "
+                     "start it again now, at a quiet moment");
+    }
     if (first) {
         kept = ap_retained_data_create(key, sizeof(*kept));
         *kept = apr_hash_make(keep);
