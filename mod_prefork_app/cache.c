@@ -156,8 +156,9 @@ typedef struct pa_zone_kept_t {
     int seen;                       /* configured in this generation */
 } pa_zone_kept_t;
 
-/* The key under which builds before 2026-12-06 kept their zones' table,
- * and their zones' cleanups in the process pool. */
+/* The key under which builds before 2026-12-07 kept their zones' table;
+ * those before 2026-12-06 12:11 UTC, their zones' cleanups in the process
+ * pool too (nothing here tells the two apart). */
 #define PA_ZONES_KEY_BEFORE "mod_prefork_app-zones"
 
 /* The zones' table outlives restarts (pa_retained_key()). */
@@ -457,13 +458,14 @@ apr_status_t pa_cache_create_zones(pa_server_conf_t *conf, apr_pool_t *pconf,
     if (ap_retained_data_get(PA_ZONES_KEY_BEFORE)) {
         /* (Not a thing this build can undo: their cleanups are the
          * pool's, with addresses in the old build's code.) */
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PALOGNO(00623)
-                     "a build of mod_prefork_app from before 2026-12-06 ran "
-                     "in this httpd with PreforkAppCache zones: it left "
-                     "cleanups in httpd's process pool that call its code, "
-                     "no longer loaded, so httpd will crash when it stops "
-                     "(AH00060) and leave its zones behind; stop httpd and "
-                     "start it again now, at a quiet moment");
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, PALOGNO(00623)
+                     "a build of mod_prefork_app from before 2026-12-07 ran "
+                     "in this httpd with PreforkAppCache zones; one from "
+                     "before 2026-12-06 12:11 UTC left cleanups in httpd's "
+                     "process pool that call its code, no longer loaded: "
+                     "then httpd crashes when it stops (AH00060) and leaves "
+                     "its zones behind; if it may have been such a build, "
+                     "stop httpd and start it again now, at a quiet moment");
     }
     if (first) {
         kept = ap_retained_data_create(key, sizeof(*kept));

@@ -1234,12 +1234,36 @@ static const char *pa_mgr_slot_request(const pa_slot_t *slot, char *what)
     return what;
 }
 
-/* Whether a stopping worker's request was cut short: timed out, or
- * given up (PA00322, PA00109, a body that stopped coming). */
-static int pa_mgr_cut_short(const pa_slot_t *slot)
+/* Whether a stopping worker gets a second after its SIGTERM, not
+ * die-timeout: its request was cut short (timed out, or given up: PA00322,
+ * PA00109, a body that stopped coming); or it answered before its
+ * request's end (an upload refused unread), its request over, while the
+ * app has neither an idle worker nor a slot to start one in (each such
+ * upload takes a slot until its worker has left: a few at once would
+ * leave the pool without one for an app's graceful end). */
+static int pa_mgr_cut_short(const pa_slot_t *slot, int room)
 {
     return slot->retire == PA_RETIRE_TIMEOUT
-           || slot->retire == PA_RETIRE_ABANDONED;
+           || slot->retire == PA_RETIRE_ABANDONED
+           || (slot->retire == PA_RETIRE_EARLY && !room);
+}
+
+/* Whether an app has an idle worker that stays, or a slot to start one
+ * in. Caller holds the app's lock. */
+static int pa_mgr_room(pa_manager_t *m, pa_mapp_t *ma)
+{
+    apr_uint32_t i;
+
+    for (i = 0; i < ma->nslots; i++) {
+        const pa_slot_t *slot = pa_sb_slot(m->sb, ma->a, i);
+
+        if (slot->state == PA_SLOT_EMPTY
+            || (slot->state == PA_SLOT_IDLE
+                && slot->retire == PA_RETIRE_NONE)) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /* secs (die-timeout, or a second for a timed-out request) passed since
@@ -1368,7 +1392,7 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
     int *spawn = ma->spawn, nspawn = 0, live = 0, idle = 0;
     int *under = ma->under, nunder = 0;
     int serving_retirees = 0, target, i, n = (int)ma->nslots;
-    int unproven = 0, held = 0;
+    int unproven = 0, held = 0, room;
     apr_uint32_t nbusy = 0;
     int retiring = m->mode == PA_MODE_RETIRE;
     int reload_batch = 0, spawned = 1;
@@ -1416,6 +1440,7 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
         w->looked_at = now;
     }
     pa_sb_lock(sb, a);
+    room = pa_mgr_room(m, ma);
     if (ma->reload_gen) {
         reload_batch = pa_mgr_reload_batch(m, ma, now);
     }
@@ -1544,9 +1569,9 @@ static void pa_mgr_maintain(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now,
          * act on SIGTERM, and the slot would be lost for die-timeout (an
          * event stream's closed tab). */
         if (w->term_at && !w->killed
-            && now - w->term_at >= (pa_mgr_cut_short(slot)
+            && now - w->term_at >= (pa_mgr_cut_short(slot, room)
                                     ? PA_TIMEOUT_GRACE : die)) {
-            int timed_out = pa_mgr_cut_short(slot);
+            int timed_out = pa_mgr_cut_short(slot, room);
 
             pa_mgr_kill_late(m, ma, w, timed_out
                                        ? (int)apr_time_sec(PA_TIMEOUT_GRACE)

@@ -15,8 +15,9 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use HTTP::Tiny ();
+use POSIX ();
 
-plan tests => 14;
+plan tests => 17;
 
 my $app = "$FindBin::Bin/apps/term_handler.pl";
 
@@ -28,6 +29,10 @@ print $cf <<"EOF";
 PreforkApp term "$app" processes=1 max-requests=2 die-timeout=30
 PreforkApp once "$app $saved" processes=1 max-requests=1 die-timeout=30 keep-conn=off
 PreforkApp early "$app $saved2" processes=1 die-timeout=30
+PreforkApp early2 "$app $saved2" processes=1 die-timeout=30
+<Location /early2>
+    SetHandler prefork-app:early2
+</Location>
 <Location /early>
     SetHandler prefork-app:early
 </Location>
@@ -76,6 +81,28 @@ like($text, qr/PA00104: app early slot \d+ pid \d+ exited with status 0 after 1 
      '... replaced, it ended by itself, after its while of saving') or diag($text);
 unlike($text, qr/PA00111/, '... not SIGKILLed');
 ok(-s $saved2, '... its state saved');
+
+# But not while such workers take every slot the app has (processes=1:
+# two), no idle worker left: then a second after their SIGTERM, as for a
+# request given up, so that the app has a worker again.
+$log = error_log_offset($h->log_file);
+my @kids;
+for (1 .. 2) {
+    my $kid = fork // die "fork: $!";
+    if (!$kid) {
+        HTTP::Tiny->new(timeout => 60)->request('POST', $h->url('/early2'),
+                                                { content => 'x' x 3_000_000 });
+        POSIX::_exit(0);
+    }
+    push @kids, $kid;
+}
+waitpid $_, 0 for @kids;
+$text = wait_for_log(qr/(?:PA00111: app early2 [^\n]*\n[^\0]*){2}/, $log, file => $h->log_file, timeout => 60) // '';
+my @cut = $text =~ /\[prefork_app:info\][^\n]*PA00111: app early2 slot \d+ pid \d+ still there 1 s after SIGTERM/g;
+is(scalar @cut, 2, 'two uploads answered unread take both slots: each SIGKILLed a second after its SIGTERM')
+    or diag(error_log_since($log, $h->log_file));
+unlike($text, qr/PA00111: app early2 [^\n]*still there 30 s/, '... not after die-timeout');
+is($h->get('/early2')->{status}, 200, '... and the app serves again');
 
 # Stopped after a request, idle on its kept connection.
 is($h->get('/term')->{status}, 200, 'one more request');
