@@ -1239,14 +1239,25 @@ enum { PA_BAD_HEADERS = 0, PA_BAD_FCGI, PA_BAD_SCGI };
 
 static void broken(pa_req_t *q, int kind, const char *what)
 {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r,
-                  kind == PA_BAD_FCGI ? PALOGNO(00401) "%s: bad FastCGI reply "
-                                        "from worker pid %ld: %s%s"
-                  : kind == PA_BAD_SCGI ? PALOGNO(00405) "%s: bad SCGI reply "
-                                          "from worker pid %ld: %s%s"
-                  : PALOGNO(00402) "%s: bad CGI headers from worker pid %ld: "
-                    "%s%s",
-                  q->app->name, (long)q->claim.pid, what, req_named(q->r));
+    long pid = (long)q->claim.pid;
+
+    if (kind == PA_BAD_FCGI) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, PALOGNO(00401)
+                      "%s: bad FastCGI reply from worker pid %ld: %s%s",
+                      q->app->name, pid, what, req_named(q->r));
+    }
+    else if (kind == PA_BAD_SCGI) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, PALOGNO(00405)
+                      "%s: bad %s reply from worker pid %ld: %s%s",
+                      q->app->name,
+                      q->app->protocol == PA_PROTO_CGI ? "CGI" : "SCGI", pid,
+                      what, req_named(q->r));
+    }
+    else {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, PALOGNO(00402)
+                      "%s: bad CGI headers from worker pid %ld: %s%s",
+                      q->app->name, pid, what, req_named(q->r));
+    }
     q->fail = PA_FAIL_BROKEN;
 }
 

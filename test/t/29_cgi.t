@@ -180,7 +180,7 @@ my $res = $http->get("$url?cut=1");
 # properly would be passed off as complete.
 ok($res->{status} == 502 || $res->{status} == 599 && ($res->{content} // '') !~ /timed out/i,
    'died mid-reply: not passed off as complete') or diag(explain($res));
-ok(wait_for_log(qr/PA00405: dcgi: bad SCGI reply from worker pid \d+: the reply ended 990 bytes short/, $off),
+ok(wait_for_log(qr/PA00405: dcgi: bad CGI reply from worker pid \d+: the reply ended 990 bytes short/, $off),
    'short reply logged');
 
 ok(settle(), 'launchers waiting again');
