@@ -815,7 +815,7 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
     apr_uint64_t requests;
     apr_uint32_t retire, answered;
     apr_time_t app_answered;
-    int quick, loglevel, served_cgi, in_flight, failed;
+    int quick, loglevel, served_cgi, in_flight, failed, cgi_crash;
     char quiet[96], count[48];
 
     /* Its last words come before the line about its death. */
@@ -851,6 +851,12 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
     if (served_cgi && WIFEXITED(status)) {
         clean = 1;
     }
+    /* A program killed by a signal of its own (SIGSEGV, SIGABRT) after its
+     * request crashed, though the manager asked it to go once it was
+     * released: not one of the manager's signals. */
+    cgi_crash = served_cgi && WIFSIGNALED(status)
+                && WTERMSIG(status) != SIGTERM && WTERMSIG(status) != SIGKILL
+                && WTERMSIG(status) != SIGPIPE;
     /* A crash loop is a fresh worker that dies before it has answered a
      * request. One that has answered shows that the app starts: its death
      * (a request that crashes it, the OOM killer) is replaced at once; and
@@ -872,12 +878,12 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
     /* Counted before it leaves its slot, and exited last: a status page
      * (which reads the workers, then the counters) that no longer shows
      * it, or that counts it exited, counts why too. */
-    if (!asked && (!clean || quick)) {
+    if ((!asked && (!clean || quick)) || cgi_crash) {
         apr_atomic_inc64(&a->c.crashed);
     }
     /* A CGI program that ran counts as a recycle by max-requests (1)
      * whether it left before its claimant released it or was asked to. */
-    if (asked || served_cgi) {
+    if ((asked || served_cgi) && !cgi_crash) {
         if (retire == PA_RETIRE_MAX_REQUESTS) {
             apr_atomic_inc64(&a->c.recycled_requests);
         }
@@ -975,8 +981,8 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
                      "app %s slot %d pid %" APR_PID_T_FMT " killed by signal "
                      "%d after %" APR_UINT64_T_FMT " requests (%s)%s",
                      ma->app->name, w->slot_index, w->pid, WTERMSIG(status),
-                     requests, asked ? pa_retire_reason(retire) : "crashed",
-                     quiet);
+                     requests, asked && !cgi_crash ? pa_retire_reason(retire)
+                                                   : "crashed", quiet);
     }
     else {
         ap_log_error(APLOG_MARK, loglevel, 0, m->s, PALOGNO(00104)

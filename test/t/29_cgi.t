@@ -13,7 +13,7 @@ use PADispatch qw(:all);
 use PALoad;
 use IO::Socket::UNIX ();
 
-plan tests => 85;
+plan tests => 90;
 
 my $logs = Apache::Test::vars('t_logs');
 my $app = 'dcgi';
@@ -215,6 +215,30 @@ sub cgi_httpd {
     ok($h->start && $h->get("/$name")->{status} == 200, 'a private httpd: the program answers')
         or diag($h->error_log);
     return ($h, $prog);
+}
+
+# A program killed by a signal of its own after its reply (SIGSEGV) is a
+# crash, counted and logged as one; not a recycle by max-requests, as the
+# manager's SIGTERM once its request was over had made it.
+{
+    my $h = PATest::Httpd->new(status => 1, conf => '');
+    my $prog = $h->dir . '/segv.sh';
+    open my $fh, '>', $prog or die "$prog: $!";
+    print $fh "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nok\\n'\nkill -SEGV \$\$\n";
+    close $fh;
+    chmod 0755, $prog;
+    open $fh, '>>', $h->dir . '/httpd.conf' or die $!;
+    print $fh qq{PreforkApp cs "$prog" protocol=cgi processes=2\n},
+              qq{<Location /cs>\n    SetHandler prefork-app:cs\n</Location>\n};
+    close $fh;
+    ok($h->start, 'a private httpd: a CGI program that segfaults after its reply') or diag($h->error_log);
+    is($h->get('/cs')->{status}, 200, '... its reply served');
+    ok(wait_for_log(qr/PA00103: app cs slot \d+ pid \d+ killed by signal 11 after 1 requests \(crashed\)/, 0,
+                    file => $h->log_file), '... logged as a crash') or diag($h->error_log);
+    ok(wait_for(sub { ($h->counter('cs', 'crashed') || 0) == 1 }), '... counted as one')
+        or diag(explain(($h->app('cs') || {})->{counters}));
+    is($h->counter('cs', 'recycled_max_requests') || 0, 0, '... not as a recycle');
+    $h->stop;
 }
 
 # A launcher that cannot exec its program (made non-executable after the
