@@ -224,7 +224,8 @@ sub cgi_httpd {
     my $h = PATest::Httpd->new(status => 1, conf => '');
     my $prog = $h->dir . '/segv.sh';
     open my $fh, '>', $prog or die "$prog: $!";
-    print $fh "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nok\\n'\nkill -SEGV \$\$\n";
+    # (The manager's SIGTERM once its reply is in must not end it first.)
+    print $fh "#!/bin/sh\ntrap '' TERM\nprintf 'Content-Type: text/plain\\r\\n\\r\\nok\\n'\nkill -SEGV \$\$\n";
     close $fh;
     chmod 0755, $prog;
     open $fh, '>>', $h->dir . '/httpd.conf' or die $!;
