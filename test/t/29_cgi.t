@@ -13,7 +13,7 @@ use PADispatch qw(:all);
 use PALoad;
 use IO::Socket::UNIX ();
 
-plan tests => 90;
+plan tests => 89;
 
 my $logs = Apache::Test::vars('t_logs');
 my $app = 'dcgi';
@@ -199,13 +199,15 @@ is($st->{protocol}, 'cgi', 'status: protocol cgi');
 is($st->{connections}, 'per_request', 'status: a connection per request');
 
 # A private httpd whose app NAME (with OPTS) runs a CGI program that
-# answers "ok", up and answering; CONF goes before the app.
+# answers "ok" (shell lines FIRST before, LAST after), up and answering;
+# CONF goes before the app.
 sub cgi_httpd {
-    my ($name, $opts, $conf) = @_;
+    my ($name, $opts, $conf, $first, $last) = @_;
     my $h = PATest::Httpd->new(status => 1, conf => $conf);
     my $prog = $h->dir . '/prog.sh';
     open my $fh, '>', $prog or die "$prog: $!";
-    print $fh "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nok\\n'\n";
+    print $fh "#!/bin/sh\n", $first // '',
+              "printf 'Content-Type: text/plain\\r\\n\\r\\nok\\n'\n", $last // '';
     close $fh;
     chmod 0755, $prog;
     open $fh, '>>', $h->dir . '/httpd.conf' or die $!;
@@ -221,19 +223,8 @@ sub cgi_httpd {
 # crash, counted and logged as one; not a recycle by max-requests, as the
 # manager's SIGTERM once its request was over had made it.
 {
-    my $h = PATest::Httpd->new(status => 1, conf => '');
-    my $prog = $h->dir . '/segv.sh';
-    open my $fh, '>', $prog or die "$prog: $!";
     # (The manager's SIGTERM once its reply is in must not end it first.)
-    print $fh "#!/bin/sh\ntrap '' TERM\nprintf 'Content-Type: text/plain\\r\\n\\r\\nok\\n'\nkill -SEGV \$\$\n";
-    close $fh;
-    chmod 0755, $prog;
-    open $fh, '>>', $h->dir . '/httpd.conf' or die $!;
-    print $fh qq{PreforkApp cs "$prog" protocol=cgi processes=2\n},
-              qq{<Location /cs>\n    SetHandler prefork-app:cs\n</Location>\n};
-    close $fh;
-    ok($h->start, 'a private httpd: a CGI program that segfaults after its reply') or diag($h->error_log);
-    is($h->get('/cs')->{status}, 200, '... its reply served');
+    my ($h) = cgi_httpd('cs', 'processes=2', '', "trap '' TERM\n", "kill -SEGV \$\$\n");
     ok(wait_for_log(qr/PA00103: app cs slot \d+ pid \d+ killed by signal 11 after 1 requests \(crashed\)/, 0,
                     file => $h->log_file), '... logged as a crash') or diag($h->error_log);
     ok(wait_for(sub { ($h->counter('cs', 'crashed') || 0) == 1 }), '... counted as one')
