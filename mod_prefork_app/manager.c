@@ -477,13 +477,22 @@ static void pa_mgr_check_reload(pa_manager_t *m, pa_mapp_t *ma)
                  ma->app->name, ma->app->touch_reload);
 }
 
+/* Whether descriptor fd (-1: none) is open on the file st describes. */
+static int pa_mgr_fd_on(int fd, const struct stat *st)
+{
+    struct stat on;
+
+    return fd >= 0 && fstat(fd, &on) == 0 && on.st_dev == st->st_dev
+           && on.st_ino == st->st_ino;
+}
+
 /* Whether the socket directory is the one made for this manager; notes it
  * when mark is set, and holds it unless the hold we inherited from the
  * parent (pa_sb_create()) is on it: not one made here, at a start after
  * a manager that removed the parent's, or again later. */
 static int pa_mgr_sockdir_ours(pa_manager_t *m, int mark)
 {
-    struct stat st, held;
+    struct stat st;
 
     if (lstat(m->sb->sockdir, &st) != 0 || !S_ISDIR(st.st_mode)) {
         return 0;
@@ -495,8 +504,7 @@ static int pa_mgr_sockdir_ours(pa_manager_t *m, int mark)
             close(m->sockdir_hold);
             m->sockdir_hold = -1;
         }
-        if (m->sb->hold_fd < 0 || fstat(m->sb->hold_fd, &held) != 0
-            || held.st_dev != st.st_dev || held.st_ino != st.st_ino) {
+        if (!pa_mgr_fd_on(m->sb->hold_fd, &st)) {
             m->sockdir_hold = pa_sb_hold(m->sb->sockdir);
         }
     }
@@ -521,18 +529,12 @@ static void pa_mgr_sockdir_lost(pa_manager_t *m, int lost)
  * take it back from us every second. */
 static int pa_mgr_sockdir_taken(pa_manager_t *m)
 {
-    struct stat st, held;
+    struct stat st;
 
-    if (lstat(m->sb->sockdir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        return 0;
-    }
-    if ((m->sb->hold_fd >= 0 && fstat(m->sb->hold_fd, &held) == 0
-         && held.st_dev == st.st_dev && held.st_ino == st.st_ino)
-        || (m->sockdir_hold >= 0 && fstat(m->sockdir_hold, &held) == 0
-            && held.st_dev == st.st_dev && held.st_ino == st.st_ino)) {
-        return 0;
-    }
-    return pa_sb_held(m->sb->sockdir);
+    return lstat(m->sb->sockdir, &st) == 0 && S_ISDIR(st.st_mode)
+           && !pa_mgr_fd_on(m->sb->hold_fd, &st)
+           && !pa_mgr_fd_on(m->sockdir_hold, &st)
+           && pa_sb_held(m->sb->sockdir);
 }
 
 /* Logs, once until it is ours again, that the directory at our socket
