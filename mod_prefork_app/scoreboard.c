@@ -793,7 +793,6 @@ void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how,
     slot->unread = 0;
     if (how == PA_RELEASE_OK && slot->pid == claim->pid && !claim->unsent) {
         slot->answered++;           /* the app starts: see pa_mgr_exited() */
-        a->answered_at = slot->last_used;
         if (pa_sb_stretched(a, slot->retire, slot->last_used)) {
             slot->retire = PA_RETIRE_NONE;  /* marked before the backoff */
         }

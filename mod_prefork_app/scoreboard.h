@@ -256,7 +256,6 @@ typedef struct pa_sb_app_t {
                                              * fills, a word per sixteenth
                                              * of its pages */
     volatile apr_time_t backoff_until;
-    volatile apr_time_t answered_at;        /* a worker last answered a request */
     pa_loud_t refused_log;          /* PA00304: requests sent away with 503 */
     pa_loud_t overloaded_log;       /* PA00403: FCGI_OVERLOADED from the app */
     pa_loud_t full_log;             /* PA00340, in a line's first

@@ -1,10 +1,11 @@
-# A fresh worker that dies under its first request is a crash loop (the app
-# backs off) only if no other worker of the app has answered a request
-# since it started. If one has, the app starts and serves: that request is
-# the trouble, and the worker is replaced at once, with no backoff and no
-# 503s for the app's other pages. Answers from workers that run the code
-# from before a touch-reload do not count. A private httpd (start-delay=30,
-# so that every worker here is young enough to count).
+# A fresh worker that dies under a request is a crash loop (the app backs
+# off) only while the app's code has answered no request (since the
+# manager started it, or since its last touch-reload). Once it has, the
+# app starts and serves: that request is the trouble, and the worker is
+# replaced at once, with no backoff and no 503s for the app's other pages,
+# however many workers such requests kill. Answers from workers that run
+# the code from before a touch-reload do not count. A private httpd
+# (start-delay=30, so that every worker here is young enough to count).
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -15,7 +16,7 @@ use PADispatch qw(bg_request bg_result);
 use PALoad;
 use HTTP::Tiny ();
 
-plan tests => 20;
+plan tests => 26;
 
 my $echo = app_path('echo');
 # A deploy that can go bad: while $tmp/broken exists, new workers start but
@@ -24,6 +25,10 @@ my $tmp = test_dir('pa-cr');
 write_file("$tmp/deploy", "#!/bin/sh\n[ -e '$tmp/broken' ] && exec '$echo' --crash\nexec '$echo'\n", 0755);
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF2");
 PreforkApp two "$echo" processes=2 start-delay=30
+PreforkApp pool "$echo" processes=2 start-delay=30
+<Location /pool>
+    SetHandler prefork-app:pool
+</Location>
 PreforkApp one "$echo --crash" processes=1 start-delay=30
 PreforkApp roll "$tmp/deploy" processes=2 start-delay=30 touch-reload=$tmp/reload
 <Location /roll>
@@ -97,6 +102,21 @@ is(get('/two')->{status}, 200, 'two: the other pages are served');
 is($h->app('two')->{crash_backoff_level}, 0, 'two: no crash-loop backoff');
 unlike(PATest::error_log_since($off, $h->log_file), qr/PA00105: app two/,
        'two: no crash loop logged');
+
+# A page that kills every worker it reaches, asked by four clients at once
+# of an app of two workers: each GET kills a worker and, replayed, a fresh
+# one, so no worker of the app lives to answer anything meanwhile. The code
+# answered before: still that page's doing.
+ok(idle_slots('pool'), 'pool: two workers up');
+is(get('/pool')->{status}, 200, 'pool: the app answers');
+$off = PATest::error_log_offset($h->log_file);
+my @poison = map { bg_request('GET', $h->url('/pool?die=always')) } 1 .. 4;
+is(join(' ', map { bg_result($_)->{status} } @poison), '502 502 502 502',
+   'pool: four requests that kill their workers and the replacements: 502 each');
+is(get('/pool')->{status}, 200, 'pool: the other pages are served');
+is($h->app('pool')->{crash_backoff_level}, 0, 'pool: no crash-loop backoff');
+unlike(PATest::error_log_since($off, $h->log_file), qr/PA00105: app pool/,
+       'pool: no crash loop logged');
 
 # A build that dies under every request (one worker): nothing answers, so
 # that is an app that does not work: it backs off.
