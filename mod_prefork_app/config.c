@@ -12,6 +12,7 @@
 #include "scripts.h"
 #include "alias.h"
 #include "unixd.h"
+#include "mpm_common.h"
 
 #include "http_core.h"
 #include "http_main.h"
@@ -23,8 +24,11 @@
 #include "apr_user.h"
 #include "apr_fnmatch.h"
 
+#include <errno.h>
 #include <glob.h>
+#include <linux/capability.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -428,6 +432,12 @@ static const char *parse_error_override(apr_pool_t *p, pa_app_t *app,
         memset(app->error_codes, 1, PA_ERROR_CODES);
         return NULL;
     }
+    /* (apr_strtok() would pass over an empty item.) */
+    if (!*val || *val == ',' || val[strlen(val) - 1] == ','
+        || strstr(val, ",,")) {
+        return apr_psprintf(p, "error-override=%s: give on, off or a list "
+                            "of statuses such as 404,500,503", val);
+    }
     list = apr_pstrdup(p, val);
     for (word = apr_strtok(list, ",", &state); word;
          word = apr_strtok(NULL, ",", &state)) {
@@ -439,10 +449,6 @@ static const char *parse_error_override(apr_pool_t *p, pa_app_t *app,
                                 "list such as 404,500,503", val, word);
         }
         app->error_codes[code - 400] = 1;
-    }
-    if (!*val || val[strlen(val) - 1] == ',') {
-        return apr_psprintf(p, "error-override=%s: give on, off or a list "
-                            "of statuses such as 404,500,503", val);
     }
     return NULL;
 }
@@ -609,6 +615,21 @@ static const char *const app_key_names[] = {
     "body-spool"
 };
 
+/* httpd's way of naming a user or group by number, "#N" (User #33): N, or
+ * -1 for a name. */
+static long hash_id(const char *val)
+{
+    char *end;
+    long id;
+
+    if (val[0] != '#' || !apr_isdigit(val[1])) {
+        return -1;
+    }
+    errno = 0;
+    id = strtol(val + 1, &end, 10);
+    return *end || errno || id > INT_MAX ? -1 : id;
+}
+
 /* The keys a line takes: a PreforkAppScripts line's have new-programs=
  * and not chroot= (cmd_prefork_app_scripts() sees to both first). */
 static const char *unknown_key(apr_pool_t *p, const char *key, int scripts)
@@ -726,13 +747,21 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
     }
     if (!strcmp(key, "user")) {
         gid_t primary;
+        long id = hash_id(val);
+        /* As httpd's User #N: the workers get the groups of its name. */
+        struct passwd *pw = id >= 0 ? getpwuid((uid_t)id) : NULL;
+        const char *name = id < 0 ? val
+                           : pw ? apr_pstrdup(p, pw->pw_name) : NULL;
 
-        if (apr_uid_get(&app->uid, &primary, val, p) != APR_SUCCESS) {
+        if (!name || apr_uid_get(&app->uid, &primary, name, p)
+                     != APR_SUCCESS) {
             if (stopping(cmd->temp_pool)) {
                 app->user = val;        /* deleted since the start */
                 return NULL;
             }
-            return apr_psprintf(p, "user=%s: no such user", val);
+            return apr_psprintf(p, "user=%s: no such user%s", val,
+                                id >= 0 ? " (no name has that uid in the "
+                                          "user database)" : "");
         }
         if (app->uid == 0) {
             return apr_psprintf(p, "user=%s: workers may not run as root "
@@ -741,12 +770,17 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
         if (!app->group) {
             app->gid = primary;         /* group= wins, before or after */
         }
-        app->user = val;
+        app->user = name;
         return NULL;
     }
     if (!strcmp(key, "group")) {
-        if (apr_gid_get(&app->gid, val, p) != APR_SUCCESS
-            && !stopping(cmd->temp_pool)) {
+        long id = hash_id(val);
+
+        if (id >= 0) {
+            app->gid = (gid_t)id;       /* as httpd's Group #N */
+        }
+        else if (apr_gid_get(&app->gid, val, p) != APR_SUCCESS
+                 && !stopping(cmd->temp_pool)) {
             return apr_psprintf(p, "group=%s: no such group", val);
         }
         app->group = val;
@@ -892,20 +926,42 @@ static const char *set_app_key(cmd_parms *cmd, pa_app_t *app, const char *kv,
     return unknown_key(p, key, app->scripts != NULL);
 }
 
+/* Whether this process has capability cap (CAP_SYS_NICE...) in effect:
+ * root in a container or under systemd's CapabilityBoundingSet= may not. */
+static int has_capability(int cap)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[128];
+    unsigned long long eff;
+    int has = geteuid() == 0;           /* no /proc: root's word for it */
+
+    if (!f) {
+        return has;
+    }
+    while (fgets(line, sizeof(line), f)) {
+        if (sscanf(line, "CapEff: %llx", &eff) == 1) {
+            has = (eff >> cap) & 1;
+            break;
+        }
+    }
+    fclose(f);
+    return has;
+}
+
 /* Whether workers forked by this process may run at a negative nice. */
 static int may_raise_priority(int nice)
 {
     struct rlimit rl;
 
-    return geteuid() == 0
+    return has_capability(CAP_SYS_NICE)
            || (getrlimit(RLIMIT_NICE, &rl) == 0
                && (rl.rlim_cur == RLIM_INFINITY
                    || (rlim_t)(20 - nice) <= rl.rlim_cur));
 }
 
 /* Why workers forked by this process may not have limit resource at want
- * (raising a hard limit needs root; no process may have more open files
- * than fs.nr_open), or NULL. */
+ * (raising a hard limit needs CAP_SYS_RESOURCE; no process may have more
+ * open files than fs.nr_open), or NULL. */
 static const char *limit_refused(apr_pool_t *p, int resource, rlim_t want,
                                  const char *key, const char *val)
 {
@@ -923,13 +979,16 @@ static const char *limit_refused(apr_pool_t *p, int resource, rlim_t want,
                                 "sysctl fs.nr_open)", key, val, nr_open);
         }
     }
-    if (geteuid() == 0 || getrlimit(resource, &rl) != 0
-        || rl.rlim_max == RLIM_INFINITY || want <= rl.rlim_max) {
+    if (getrlimit(resource, &rl) != 0 || rl.rlim_max == RLIM_INFINITY
+        || want <= rl.rlim_max || has_capability(CAP_SYS_RESOURCE)) {
         return NULL;
     }
     return apr_psprintf(p, "%s=%s: above httpd's hard limit (%" APR_UINT64_T_FMT
-                        "); raising it needs httpd started as root", key, val,
-                        (apr_uint64_t)rl.rlim_max);
+                        "); raising it needs httpd started as root%s", key,
+                        val, (apr_uint64_t)rl.rlim_max,
+                        geteuid() == 0 ? ", with the capability "
+                                         "CAP_SYS_RESOURCE, which it lacks"
+                                       : "");
 }
 
 /* A key=value whose key an earlier one of argv[2..i) has already set: the
@@ -971,6 +1030,37 @@ static const char *in_path(apr_pool_t *p, const char *name)
     return "";
 }
 
+/* The quote a word of cmdline opens and never closes, or 0:
+ * apr_tokenize_to_argv() would take the rest of the line as that word. Its
+ * rules: a quote opens only at a word's start, and a backslash keeps a
+ * blank or a quote after it in the word. */
+static char unclosed_quote(const char *c)
+{
+    while (*c) {
+        char quote = 0;
+
+        while (*c == ' ' || *c == '\t') {
+            c++;
+        }
+        if (*c == '"' || *c == '\'') {
+            quote = *c++;
+        }
+        for (; *c; c++) {
+            if (*c == '\\' && c[1] && strchr(" \t\"'", c[1])) {
+                c++;
+            }
+            else if (quote ? *c == quote : (*c == ' ' || *c == '\t')) {
+                break;
+            }
+        }
+        if (!*c) {
+            return quote;
+        }
+        c++;
+    }
+    return 0;
+}
+
 /* The command is one argument, split on blanks and never given to a shell;
  * its program must exist and be executable now, not at the first request. */
 static const char *set_app_command(cmd_parms *cmd, pa_app_t *app,
@@ -981,7 +1071,12 @@ static const char *set_app_command(cmd_parms *cmd, pa_app_t *app,
     const char *exe;
     char *slash;
     apr_finfo_t fi;
+    char quote = unclosed_quote(cmdline);
 
+    if (quote) {
+        return apr_psprintf(p, "command %s: a quote (%c) is not closed",
+                            cmdline, quote);
+    }
     if (apr_tokenize_to_argv(cmdline, &argv, p) != APR_SUCCESS || !argv[0]) {
         return "the command is empty";
     }
@@ -1164,8 +1259,10 @@ static const char *app_keys(cmd_parms *cmd, pa_app_t *app, int argc,
     }
     if (app->nice < 0 && !may_raise_priority(app->nice)) {
         return apr_psprintf(cmd->pool, "nice=%d: raising the priority needs "
-                            "httpd started as root (or RLIMIT_NICE)",
-                            app->nice);
+                            "httpd started as root%s (or RLIMIT_NICE)",
+                            app->nice, geteuid() == 0
+                            ? ", with the capability CAP_SYS_NICE, which it "
+                              "lacks" : "");
     }
     return NULL;
 }
@@ -1996,6 +2093,21 @@ static const char *handler_set(apr_pool_t *p, const ap_directive_t *d)
     return handler;
 }
 
+/* prefork-app:NAME as the type a ForceType or AddType sets: httpd takes
+ * the content type as the handler when none is set; "" otherwise. */
+static const char *type_handler(apr_pool_t *p, const ap_directive_t *d)
+{
+    const char *args = d->args, *type;
+
+    if (strcasecmp(d->directive, "ForceType")
+        && strcasecmp(d->directive, "AddType")) {
+        return "";
+    }
+    type = ap_getword_conf(p, &args);
+    return strncasecmp(type, PA_HANDLER_PREFIX, sizeof(PA_HANDLER_PREFIX) - 1)
+           ? "" : type;
+}
+
 /* What pa_config_guard_status() adds, known by their args' addresses:
  * the Require, and the marker next to a SetHandler or next to a
  * RewriteRule (an AddHandler's names its extensions). */
@@ -2308,9 +2420,10 @@ static int check_sendfile_dirs(apr_pool_t *ptemp, const pa_app_t *app,
     return OK;
 }
 
-/* Every SetHandler/AddHandler/RewriteRule [H=] naming prefork-app:NAME in
- * the whole tree, wherever it sits (vhost, Location, Directory, .conf
- * includes), names an app; and who names it where (bind_handler()). */
+/* Every SetHandler/AddHandler/RewriteRule [H=] (or ForceType/AddType)
+ * naming prefork-app:NAME in the whole tree, wherever it sits (vhost,
+ * Location, Directory, .conf includes), names an app; and who names it
+ * where (bind_handler()). */
 static int check_handlers(handler_walk_t *w, const ap_directive_t *d,
                           server_rec *vhost)
 {
@@ -2320,6 +2433,9 @@ static int check_handlers(handler_walk_t *w, const ap_directive_t *d,
         server_rec *in = vhost;
         const char *word = handler_set(w->ptemp, d), *mapped, *orphan;
 
+        if (!*word) {
+            word = type_handler(w->ptemp, d);
+        }
         if (*word) {
             /* (A name with a variable in it is mod_rewrite's to expand.) */
             if (!strncasecmp(word, PA_HANDLER_PREFIX, plen)
@@ -2642,23 +2758,52 @@ static int check_tempdir(pa_server_conf_t *conf, apr_pool_t *ptemp,
 }
 
 /* Else the manager could not write it, said only in the error log
- * (PA00102) once httpd runs. The directory alone: the file is the
- * manager's to make. */
+ * (PA00102) once httpd runs. The file is the manager's to make: its
+ * directory must take it, and it must not be httpd's own (PidFile), which
+ * the manager would overwrite, so that apachectl stop would stop the
+ * manager instead of httpd. */
 static int check_pidfile(pa_server_conf_t *conf, apr_pool_t *ptemp,
                          server_rec *s)
 {
+    const char *httpd = ap_pid_fname
+                        ? ap_runtime_dir_relative(ptemp, ap_pid_fname) : NULL;
     char *dir;
-    const char *why;
+    const char *why = NULL;
+    struct stat mine, its;
+    int found;
 
     if (!conf->pidfile) {
         return OK;
     }
     dir = ap_make_dirstr_parent(ptemp, conf->pidfile);
+    found = stat(conf->pidfile, &mine) == 0;
     if ((why = not_a_dir(ptemp, dir)) != NULL) {
+        why = apr_psprintf(ptemp, "its directory %s: %s", dir, why);
+    }
+    else if (httpd && (!strcmp(httpd, conf->pidfile)
+                       || (found && stat(httpd, &its) == 0
+                           && its.st_dev == mine.st_dev
+                           && its.st_ino == mine.st_ino))) {
+        why = "httpd's own PidFile: the manager would write its pid there, "
+              "and apachectl stop would stop the manager, not httpd";
+    }
+    else if (found && S_ISDIR(mine.st_mode)) {
+        why = "a directory: name a file in it";
+    }
+    else if (access(found ? conf->pidfile : dir, W_OK) != 0) {
+        char msg[120];
+
+        why = apr_psprintf(ptemp, "%s cannot be written: %s",
+                           found ? "it" : apr_pstrcat(ptemp, "its directory ",
+                                                      dir, NULL),
+                           apr_strerror(APR_FROM_OS_ERROR(errno), msg,
+                                        sizeof(msg)));
+    }
+    if (why) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
-                     PALOGNO(00016) "%s:%d: PreforkAppPidFile %s: its "
-                     "directory %s: %s", conf->pidfile_file,
-                     conf->pidfile_line, conf->pidfile, dir, why);
+                     PALOGNO(00016) "%s:%d: PreforkAppPidFile %s: %s",
+                     conf->pidfile_file, conf->pidfile_line, conf->pidfile,
+                     why);
         return !OK;
     }
     return OK;

@@ -6,7 +6,8 @@
 #     reach the sockets, but no process running as www-data (an app's worker)
 #     can swap a socket for a symlink or an impostor; the sockets are 0600,
 #     www-data's
-#   - group= holds whether it comes before user= or after it
+#   - group= holds whether it comes before user= or after it; user=#N and
+#     group=#N (httpd's User #N) run as those ids, with the name's groups
 #   - a program the workers' user cannot execute fails the configuration
 #     test, and so do a cwd= it cannot enter, a PreforkAppSocketDir that www-data may write to,
 #     or cannot enter
@@ -45,8 +46,9 @@ PreforkApp before "$dir/echo" processes=1 group=nogroup user=www-data
 PreforkApp after "$dir/echo" processes=1 user=www-data group=nogroup
 PreforkApp cgiother "$dir/echo --cgi" protocol=cgi processes=1 user=nobody
 PreforkApp cgigroup "$dir/echo --cgi" protocol=cgi processes=1 user=www-data group=nogroup
+PreforkApp numeric "$dir/echo" processes=1 user=#$(id -u nobody) group=#$nogroup_gid
 EOF
-for app in plain before after other cgiother cgigroup; do
+for app in plain before after other cgiother cgigroup numeric; do
     printf '<Location /%s>\n    SetHandler prefork-app:%s\n</Location>\n' "$app" "$app" >>"$conf"
 done
 # A client's header that httpd's configuration makes variables a program
@@ -199,6 +201,13 @@ check "user=nobody's worker has USER and HOME of nobody" \
 check "a worker running as User has User's" \
     test "$(user_home plain)" = "HOME=$(getent passwd www-data | cut -d: -f6) USER=www-data "
 
+# httpd's User #N form: user=#N and group=#N, the groups of the name.
+check "user=#N group=#N: the worker has USER and HOME of that uid's name" \
+    test "$(user_home numeric)" = "HOME=$(getent passwd nobody | cut -d: -f6) USER=nobody "
+pid=$(get "/numeric?whoami=1" | sed -n 's/^pid=\([0-9]*\).*/\1/p')
+check "... runs as that uid and gid, with the name's groups" \
+    test "$(awk '/^Uid:/ {u = $2} /^Gid:/ {g = $2} /^Groups:/ {$1 = ""; s = $0} END {print u, g s}' "/proc/${pid:-0}/status" 2>/dev/null)" \
+         = "$(id -u nobody) $nogroup_gid $(id -G nobody | tr ' ' '\n' | sort -n | tr '\n' ' ' | sed 's/ $//')"
 for app in before after; do
     pid=$(get "/$app?whoami=1" | sed -n 's/^pid=\([0-9]*\).*/\1/p')
     ids=$(awk '/^Uid:/ {u = $2} /^Gid:/ {g = $2} END {print u, g}' "/proc/${pid:-0}/status" 2>/dev/null)
