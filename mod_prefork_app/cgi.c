@@ -369,5 +369,5 @@ void pa_cgi_serve(const pa_app_t *app, const char **envp, int other_rights)
         pa_child_fail_request("execute", app->argv[0], " for this request, "
                               "its variables are too long for exec()");
     }
-    pa_child_fail("execute", app->argv[0]);
+    pa_child_fail_exec(app->argv[0]);
 }

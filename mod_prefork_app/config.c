@@ -24,10 +24,13 @@
 #include "apr_user.h"
 #include "apr_fnmatch.h"
 
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <linux/capability.h>
 #include <limits.h>
+#include <link.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1061,6 +1064,61 @@ static char unclosed_quote(const char *c)
     return 0;
 }
 
+/* What the kernel needs to run the program at host, an absolute path, ""
+ * if nothing or unknown: the interpreter a "#!" line names (*elf = 0), or
+ * a dynamically linked ELF program's loader (*elf = 1), of this machine's
+ * word size. Opened without blocking (a FIFO put in its place), regular
+ * files only. */
+static const char *interpreter_of(apr_pool_t *p, const char *host, int *elf)
+{
+    char head[256];
+    const char *found = "";
+    ElfW(Ehdr) eh;
+    ElfW(Phdr) ph;
+    struct stat st;
+    ssize_t n;
+    int fd, i;
+
+    fd = open(host, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        return found;
+    }
+    n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode)
+        ? pread(fd, head, sizeof(head) - 1, 0) : -1;
+    *elf = n >= (ssize_t)sizeof(eh) && !memcmp(head, ELFMAG, SELFMAG);
+    if (n > 2 && head[0] == '#' && head[1] == '!') {
+        char *c = head + 2;
+
+        head[n] = '\0';
+        c += strspn(c, " \t");
+        /* (A carriage return stays: the kernel takes it as the name's.) */
+        found = apr_pstrmemdup(p, c, strcspn(c, " \t\n"));
+    }
+    else if (*elf) {
+        memcpy(&eh, head, sizeof(eh));
+        for (i = 0; eh.e_ident[EI_CLASS] == (__ELF_NATIVE_CLASS == 64
+                                              ? ELFCLASS64 : ELFCLASS32)
+                    && eh.e_phentsize == sizeof(ph) && i < eh.e_phnum; i++) {
+            if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph)))
+                != (ssize_t)sizeof(ph)) {
+                break;
+            }
+            if (ph.p_type == PT_INTERP) {
+                char *path = apr_pcalloc(p, PATH_MAX);
+
+                if (ph.p_filesz < PATH_MAX
+                    && pread(fd, path, ph.p_filesz, (off_t)ph.p_offset)
+                       == (ssize_t)ph.p_filesz) {
+                    found = path;
+                }
+                break;
+            }
+        }
+    }
+    close(fd);
+    return *found == '/' ? found : "";
+}
+
 /* The command is one argument, split on blanks and never given to a shell;
  * its program must exist and be executable now, not at the first request. */
 static const char *set_app_command(cmd_parms *cmd, pa_app_t *app,
@@ -1070,8 +1128,10 @@ static const char *set_app_command(cmd_parms *cmd, pa_app_t *app,
     char **argv;
     const char *exe;
     char *slash;
+    const char *interp, *cr;
     apr_finfo_t fi;
     char quote = unclosed_quote(cmdline);
+    int elf;
 
     if (quote) {
         return apr_psprintf(p, "command %s: a quote (%c) is not closed",
@@ -1114,6 +1174,26 @@ static const char *set_app_command(cmd_parms *cmd, pa_app_t *app,
         if (fi.filetype != APR_REG || access(host, X_OK) != 0) {
             return apr_psprintf(p, "command '%s' is not an executable file",
                                 host);
+        }
+        interp = interpreter_of(p, host, &elf);
+        cr = *interp ? strchr(interp, '\r') : NULL;
+        if (cr) {
+            return apr_psprintf(p, "command '%s': its #! line ends in a "
+                                "carriage return, which the kernel takes as "
+                                "part of the interpreter's name (%.*s and a "
+                                "CR): a file with Windows line ends", host,
+                                (int)(cr - interp), interp);
+        }
+        if (*interp
+            && access(pa_app_host_path(p, app, interp), X_OK) != 0) {
+            return apr_psprintf(p, "command '%s': %s %s is not there%s",
+                                host, elf ? "its ELF loader"
+                                          : "the interpreter its #! line "
+                                            "names,",
+                                pa_app_host_path(p, app, interp),
+                                app->chroot ? " (chroot= must hold "
+                                              "everything the program loads)"
+                                            : "");
         }
     }
     argv[0] = (char *)exe;

@@ -197,6 +197,17 @@ void pa_child_fail_request(const char *what, const char *arg,
     pa_child_say_exit(what, arg, note, 0);
 }
 
+void pa_child_fail_exec(const char *path)
+{
+    int err = errno;
+    int there = err == ENOENT && access(path, F_OK) == 0;
+
+    errno = err;
+    pa_child_say_exit("execute", path,
+                      there ? " (it is there: the interpreter its #! line "
+                              "names, or its ELF loader, is not)" : "", 1);
+}
+
 static uid_t pa_app_uid(const pa_app_t *app)
 {
     return app->uid != (uid_t)-1 ? app->uid : ap_unixd_config.user_id;
@@ -512,7 +523,7 @@ static void pa_child_exec(pa_worker_t *w, int out_fd, const char **envp,
         pa_cgi_serve(w->app, envp, other_rights);
     }
     execve(w->app->argv[0], (char *const *)w->app->argv, (char *const *)envp);
-    pa_child_fail("execute", w->app->argv[0]);
+    pa_child_fail_exec(w->app->argv[0]);
 }
 
 apr_status_t pa_worker_spawn(pa_worker_t *w, const char **envp, server_rec *s,

@@ -98,6 +98,13 @@ __attribute__((noreturn))
 #endif
 void pa_child_fail_request(const char *what, const char *arg,
                            const char *note);
+/* pa_child_fail("execute", path) after a failed exec, which says ENOENT
+ * for a file that is there when what runs it is not (the interpreter of
+ * its "#!" line, its ELF loader: a chroot= without it): said so. */
+#ifdef __GNUC__
+__attribute__((noreturn))
+#endif
+void pa_child_fail_exec(const char *path);
 /* Fork + exec an occupant: listen socket on fd 0, stdout/stderr to a pipe,
  * clean environment, cwd, user/group when root, nothing else inherited.
  * On failure, *failed names the call that failed (for the log). */

@@ -7,7 +7,8 @@
 #   - the command and cwd= are paths inside the jail; what the
 #     configuration test checks (the program there, executable for the
 #     workers' user; a jail root's and writable by root alone) fails it
-#     with the line and the reason
+#     with the line and the reason (a jail without the program's ELF
+#     loader too)
 #   - cache= beside it: a warning, no PREFORK_APP_CACHE for the workers
 #   - nothing is left after stop
 # Run by scripts/test when it runs as root.
@@ -66,6 +67,14 @@ mkdir -m 775 "$dir/wjail"
 out=$(with "PreforkApp j5 \"/app/echo\" chroot=$dir/wjail")
 check "a jail its group may write to fails it" \
     grep -q "PreforkApp j5: chroot=$dir/wjail: must belong to root and be writable by root alone" <<<"$out"
+# A jail with the program alone: the ELF loader it names is not there, which
+# exec() says as "No such file or directory" of the program itself.
+mkdir -m 755 "$dir/bare" "$dir/bare/app"
+cp "$dir/echo" "$dir/bare/app/echo"
+loader=$(ldd "$dir/echo" | grep -o '/[^ ]*ld-linux[^ ]*' | head -n 1)
+out=$(with "PreforkApp j7 \"/app/echo\" chroot=$dir/bare")
+check "a jail without the program's ELF loader fails it, naming the loader" \
+    grep -q "PreforkApp j7: command '$dir/bare/app/echo': its ELF loader $dir/bare$loader is not there (chroot= must hold everything the program loads)" <<<"$out"
 mkdir -m 700 "$jail/closed"
 cp "$jail/app/echo" "$jail/closed/echo"
 out=$(with "PreforkApp j6 \"/closed/echo\" chroot=$jail user=nobody")

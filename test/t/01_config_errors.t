@@ -20,6 +20,10 @@ my $spaced = test_dir('pa-conf') . '/dir with space';
 mkdir $spaced or die "$spaced: $!";
 write_file("$spaced/hello app", "#!/bin/sh\n", 0755);
 my $app = qq{PreforkApp a "$hello"};
+# Scripts the kernel cannot run: an interpreter not installed, a "#!" line
+# with a Windows line end (the kernel looks for "/bin/sh\r").
+write_file("$spaced/nopython", "#!/nonexistent-pa/python3\nprint(1)\n", 0755);
+write_file("$spaced/crlf", "#!/bin/sh\r\necho hi\r\n", 0755);
 # A directory whose socket paths would not fit in 108 bytes.
 my $longdir = File::Temp->newdir('pa-' . ('d' x 80) . 'XXXX', TMPDIR => 1);
 
@@ -169,6 +173,10 @@ my @cases = (
       qr/error-override=,404: give on, off or a list of statuses/ ],
     [ 'error-override= empty item between', [ "$app error-override=404,,500" ],
       qr/error-override=404,,500: give on, off or a list of statuses/ ],
+    [ 'an interpreter not installed', [ qq{PreforkApp a "'$spaced/nopython'"} ],
+      qr/command '\Q$spaced\E\/nopython': the interpreter its #! line names, \/nonexistent-pa\/python3 is not there/ ],
+    [ 'a #! line with a Windows line end', [ qq{PreforkApp a "'$spaced/crlf'"} ],
+      qr/command '\Q$spaced\E\/crlf': its #! line ends in a carriage return, which the kernel takes as part of the interpreter's name \(\/bin\/sh and a CR\): a file with Windows line ends/ ],
     [ 'a quote not closed in the command', [ qq{PreforkApp a "$hello 'x y"} ],
       qr/PreforkApp a: command \Q$hello\E 'x y: a quote \(\'\) is not closed/ ],
     [ 'user=#N of no name', [ "$app user=#2147483000" ],
