@@ -45,9 +45,11 @@ APLOG_USE_MODULE(prefork_app);
 #define PA_SECONDS_LIMIT  (10 * 365 * 86400)
 #define PA_ZONE_MIN       (64 * 1024)
 /* Descriptors the manager holds besides its workers', at least (standard
- * ones, its service socket and signals, the generation pipe, a log; each
- * virtual host's own ErrorLog adds one): the check is a lower bound. */
-#define PA_MGR_FDS_OWN    8
+ * ones, its service socket, signals and wake-ups, the generation pipe, the
+ * socket directory, a log; measured 13 with an ErrorLog and a CustomLog,
+ * each cache zone and virtual host's log adding one): the check is a lower
+ * bound. */
+#define PA_MGR_FDS_OWN    11
 /* What valid_name() takes, for the errors. */
 #define PA_NAME_RULE      "(letters, digits, '_', '-', '.'; at most " \
                           APR_STRINGIFY(PA_NAME_MAX) ")"
@@ -3478,7 +3480,7 @@ static int check_app(pa_server_conf_t *conf, apr_pool_t *pconf,
 static int check_slot_fds(const pa_server_conf_t *conf, server_rec *s)
 {
     struct rlimit rl;
-    apr_uint64_t slots = 0;
+    apr_uint64_t slots = 0, mins = 0, maxs = 0;
     const pa_app_t *largest = NULL;
     int i;
 
@@ -3489,32 +3491,43 @@ static int check_slot_fds(const pa_server_conf_t *conf, server_rec *s)
         const pa_app_t *app = APR_ARRAY_IDX(conf->apps, i, pa_app_t *);
 
         slots += pa_sb_nslots(app);
+        mins += (apr_uint64_t)app->min_procs;
+        maxs += (apr_uint64_t)app->max_procs;
         if (!largest || app->max_procs > largest->max_procs) {
             largest = app;
         }
     }
-    if (largest && slots + PA_MGR_FDS_OWN > rl.rlim_max) {
+    /* Each slot listens from the start and each worker up has its output
+     * pipe in the manager: past the limit, the pools' minimums would never
+     * all be up (the first spawn that fails starts a backoff, for good). */
+    if (largest && slots + mins + PA_MGR_FDS_OWN > rl.rlim_max) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
                      PALOGNO(00036) "%s:%d: PreforkApp %s: the pools have %"
                      APR_UINT64_T_FMT " worker slots in all (each app's "
                      "processes= maximum and a quarter more for "
-                     "replacements; the largest is this one's), and the "
-                     "manager listens on a socket for each: more than the "
-                     "%lu descriptors it may open (ulimit -Hn); lower the "
-                     "maximums or raise the hard limit (LimitNOFILE= of "
-                     "the service)", largest->file, largest->line,
-                     largest->name, slots, (unsigned long)rl.rlim_max);
+                     "replacements; the largest is this one's) and %"
+                     APR_UINT64_T_FMT " workers at their minimums; the "
+                     "manager listens on a socket for each slot and holds a "
+                     "pipe for each worker up, besides %d descriptors of its "
+                     "own: more than the %lu descriptors it may open (ulimit "
+                     "-Hn); lower the pools' sizes or raise the hard limit "
+                     "(LimitNOFILE= of the service)", largest->file,
+                     largest->line, largest->name, slots, mins,
+                     PA_MGR_FDS_OWN, (unsigned long)rl.rlim_max);
         return !OK;
     }
-    if (largest && 3 * slots + PA_MGR_FDS_OWN > rl.rlim_max) {
+    if (largest && slots + maxs + PA_MGR_FDS_OWN > rl.rlim_max) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
                      PALOGNO(00037) "%s:%d: PreforkApp %s: the pools have %"
-                     APR_UINT64_T_FMT " worker slots in all; the manager "
-                     "holds about 3 descriptors per worker up, and may open "
+                     APR_UINT64_T_FMT " worker slots in all and up to %"
+                     APR_UINT64_T_FMT " workers; the manager listens on a "
+                     "socket for each slot and holds a pipe for each worker "
+                     "up, besides %d descriptors of its own, and may open "
                      "%lu (ulimit -Hn): with the pools near full, workers "
                      "will fail to start (PA00107); raise the hard limit or "
                      "lower the maximums", largest->file, largest->line,
-                     largest->name, slots, (unsigned long)rl.rlim_max);
+                     largest->name, slots, maxs, PA_MGR_FDS_OWN,
+                     (unsigned long)rl.rlim_max);
     }
     return OK;
 }

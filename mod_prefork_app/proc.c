@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -594,30 +595,56 @@ static const char *pa_proc_look(pid_t pid, char *buf, pa_proc_memo_t *memo,
     return buf;
 }
 
+/* What a change of file system ids costs a process, given back after it:
+ * the kernel clears its parent-death signal (the manager's SIGTERM when
+ * httpd's parent dies) and makes it as dumpable as suid_dumpable says. */
+typedef struct {
+    int changed;
+    int deathsig;
+    int dumpable;
+    pid_t parent;
+} pa_proc_ids_t;
+
 /* Root reads what needs the right to trace process pid (its syscall, fd
  * and mem files) with the process's uid and gid as its file system ids:
  * where root lacks CAP_SYS_PTRACE (a container's default), being the same
  * user is that right (a worker's real, effective and saved ids are all its
- * user's). Whether they were changed (then pa_proc_as_self() after). */
-static int pa_proc_as_owner(pid_t pid)
+ * user's). pa_proc_as_self() after. */
+static void pa_proc_as_owner(pid_t pid, pa_proc_ids_t *ids)
 {
     char path[64];
     struct stat st;
 
+    ids->changed = 0;
     apr_snprintf(path, sizeof(path), "/proc/%ld", (long)pid);
     if (geteuid() != 0 || stat(path, &st) != 0 || st.st_uid == 0) {
-        return 0;
+        return;
     }
+    ids->deathsig = 0;
+    prctl(PR_GET_PDEATHSIG, &ids->deathsig);
+    ids->dumpable = prctl(PR_GET_DUMPABLE);
+    ids->parent = getppid();
     setfsgid(st.st_gid);
     setfsuid(st.st_uid);
-    return 1;
+    ids->changed = 1;
 }
 
-static void pa_proc_as_self(int changed)
+static void pa_proc_as_self(const pa_proc_ids_t *ids)
 {
-    if (changed) {
-        setfsuid(geteuid());
-        setfsgid(getegid());
+    if (!ids->changed) {
+        return;
+    }
+    setfsuid(geteuid());
+    setfsgid(getegid());
+    if (ids->dumpable >= 0) {
+        prctl(PR_SET_DUMPABLE, ids->dumpable);
+    }
+    if (ids->deathsig) {
+        prctl(PR_SET_PDEATHSIG, ids->deathsig);
+        /* The parent died while it was cleared: its signal was lost. */
+        if (getppid() != ids->parent) {
+            raise(ids->deathsig);
+        }
     }
 }
 
@@ -625,12 +652,14 @@ int pa_proc_in_accept(pid_t pid, int fd)
 {
     long nr;
     unsigned long arg0;
-    int as = pa_proc_as_owner(pid), in;
+    pa_proc_ids_t ids;
+    int in;
 
+    pa_proc_as_owner(pid, &ids);
     in = pa_proc_syscall(pid, &nr, &arg0)
          && (nr == SYS_accept || nr == SYS_accept4)
          && (long)(int)arg0 == fd;
-    pa_proc_as_self(as);
+    pa_proc_as_self(&ids);
     return in;
 }
 
@@ -681,12 +710,14 @@ static pid_t pa_proc_child_for(pid_t pid, const pa_proc_for_t *wait)
 const char *pa_proc_doing(pid_t pid, char *buf, pa_proc_memo_t *memo)
 {
     char inner[PA_DOING_MAX];
-    int depth, as = pa_proc_as_owner(pid);
+    int depth;
+    pa_proc_ids_t ids;
     pa_proc_for_t wait;
     pid_t child;
 
+    pa_proc_as_owner(pid, &ids);
     if (!pa_proc_look(pid, buf, memo, &wait)) {
-        pa_proc_as_self(as);
+        pa_proc_as_self(&ids);
         return NULL;
     }
     /* A worker that forks what serves its request (fcgiwrap's CGI child,
@@ -702,6 +733,6 @@ const char *pa_proc_doing(pid_t pid, char *buf, pa_proc_memo_t *memo)
                      (long)child, inner);
         pid = child;
     }
-    pa_proc_as_self(as);
+    pa_proc_as_self(&ids);
     return buf;
 }

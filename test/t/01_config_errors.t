@@ -302,7 +302,7 @@ my @cases = (
                                 qr/no PreforkApp named 'vnosuch'/, 4 ],
 );
 
-plan tests => 3 * @cases + 47;
+plan tests => 3 * @cases + 49;
 
 for my $case (@cases) {
     my ($what, $lines, $reason, $bad) = @$case;
@@ -320,16 +320,23 @@ for my $case (@cases) {
 }
 
 # More worker slots than the manager may have descriptors (ulimit -Hn):
-# each listens from the start, so it could not even start; near it, a
-# warning (about 3 per worker up).
+# each listens from the start, and each worker up has its output pipe in
+# the manager, so that the pools' minimums could not all start; near it,
+# a warning.
 {
     my %r = configtest({ ulimit => '-n 256' }, qq{PreforkApp big "$hello" processes=0-200});
     ok($r{rc} != 0, 'slots past the descriptor limit: rejected');
     like($r{out}, qr/PA00036: \Q$r{file}\E:$r{first}: PreforkApp big: the pools have 250 worker slots in all .* more than the 256 descriptors it may open \(ulimit -Hn\)/,
          '... PA00036 says how many, and the limit');
-    %r = configtest({ ulimit => '-n 256' }, qq{PreforkApp mid "$hello" processes=0-70});
+    # A static pool: its 120 workers and 150 slots do not fit, though the
+    # slots alone would (before, it started one worker, then backed off).
+    %r = configtest({ ulimit => '-n 256' }, qq{PreforkApp static "$hello" processes=120});
+    ok($r{rc} != 0, 'a static pool whose workers cannot all be up: rejected');
+    like($r{out}, qr/PA00036: \Q$r{file}\E:$r{first}: PreforkApp static: the pools have 150 worker slots in all .* and 120 workers at their minimums; the manager listens on a socket for each slot and holds a pipe for each worker up, besides \d+ descriptors of its own: more than the 256 descriptors it may open/,
+         '... PA00036 counts the workers too');
+    %r = configtest({ ulimit => '-n 256' }, qq{PreforkApp mid "$hello" processes=0-120});
     is($r{rc}, 0, 'slots near it: accepted') or diag($r{out});
-    like($r{out}, qr/PA00037: \Q$r{file}\E:$r{first}: PreforkApp mid: the pools have 87 worker slots in all; the manager holds about 3 descriptors per worker up/,
+    like($r{out}, qr/PA00037: \Q$r{file}\E:$r{first}: PreforkApp mid: the pools have 150 worker slots in all and up to 120 workers; the manager listens on a socket for each slot and holds a pipe for each worker up/,
          '... with a warning (PA00037)');
     %r = configtest({ ulimit => '-n 256' }, qq{PreforkApp small "$hello" processes=0-40});
     unlike($r{out}, qr/PA0003[67]/, 'slots well within it: nothing said');
