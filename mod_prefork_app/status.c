@@ -823,11 +823,12 @@ static void st_json(request_rec *r, const st_snapshot_t *snap)
     ap_rprintf(r, "{\"version\":1,\"time\":%.6f,", st_seconds(snap->wall));
     if (snap->hdr) {
         ap_rprintf(r, "\"manager\":{\"pid\":%ld,\"running\":%s,"
-                   "\"generation\":%u,"
+                   "\"retiring\":%s,\"generation\":%u,"
                    "\"started\":%.6f,\"uptime_seconds\":%.3f,"
                    "\"max_processes\":%s},",
                    (long)snap->hdr->manager_pid,
                    st_manager_up(snap) ? "true" : "false",
+                   snap->hdr->retiring ? "true" : "false",
                    snap->hdr->generation,
                    st_seconds(st_wall(snap, snap->hdr->created)),
                    st_seconds(snap->now - snap->hdr->created),
@@ -1136,6 +1137,11 @@ static void st_metrics(request_rec *r, const st_snapshot_t *snap)
                        "1 while the process manager runs; 0: the apps' "
                        "requests get 503.");
         ap_rprintf(r, "prefork_app_manager_up %d\n", st_manager_up(snap));
+        st_prom_family(r, "prefork_app_manager_retiring", "gauge",
+                       "1 while the manager drains an old generation: one "
+                       "worker per app, none renewed.");
+        ap_rprintf(r, "prefork_app_manager_retiring %d\n",
+                   snap->hdr->retiring ? 1 : 0);
     }
     if (snap->hdr && snap->max_procs) {
         st_prom_family(r, "prefork_app_manager_max_workers", "gauge",

@@ -57,7 +57,7 @@ sub check_keys {
 check_keys('top level', $doc, version => 'int', time => 'num', manager => 'obj',
            apps => 'arr', scripts => 'arr', cache_zones => 'arr');
 is($doc->{version}, 1, 'JSON: version 1');
-check_keys('manager', $doc->{manager}, pid => 'int', running => 'bool', generation => 'int',
+check_keys('manager', $doc->{manager}, pid => 'int', running => 'bool', retiring => 'bool', generation => 'int',
            started => 'num', uptime_seconds => 'num', max_processes => 'int|null');
 my ($app) = grep { $_->{name} eq $APP } @{ $doc->{apps} || [] };
 ok($app, "JSON: $APP listed") or $app = {};
