@@ -2780,7 +2780,8 @@ static int check_sockdir(pa_server_conf_t *conf, apr_pool_t *ptemp,
 
     if (conf->sockdir && (!found || !S_ISDIR(st.st_mode))) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
-                     PALOGNO(00006) "%s: no such directory", where);
+                     PALOGNO(00006) "%s: %s", where,
+                     found ? "not a directory" : "no such directory");
         return !OK;
     }
     if (!pa_sb_sockdir_fits(conf, worst)) {

@@ -210,6 +210,8 @@ my @cases = (
                                 qr/PA00017: .*SetHandler prefork-app-stats: not a handler of mod_prefork_app/, 2 ],
     [ 'PreforkAppSocketDir missing', [ $app, 'PreforkAppSocketDir /nonexistent-pa-dir' ],
                                 qr{PA00006: .*PreforkAppSocketDir /nonexistent-pa-dir: no such directory} ],
+    [ 'PreforkAppSocketDir a file', [ $app, "PreforkAppSocketDir $plain" ],
+                                qr{PA00006: .*PreforkAppSocketDir \Q$plain\E: not a directory} ],
     [ 'PreforkAppSocketDir too long', [ $app, "PreforkAppSocketDir $longdir" ],
                                 qr{PA00007: .*PreforkAppSocketDir \Q$longdir\E: too long for unix socket paths} ],
     [ 'PreforkAppTempDir missing', [ $app, 'PreforkAppTempDir /nonexistent-pa-tmp' ],
