@@ -498,7 +498,12 @@ APR_DECLARE(apr_status_t) apr_shm_cache_decr(apr_shm_cache_t *cache,
                                              apr_int64_t *result);
 
 /**
- * Remove every entry that carries a tag, in one call.
+ * Remove every entry that carries a tag, in one call. It holds the zone's
+ * lock for the whole walk, some 0.15 us per entry on a 2026 server: a tag
+ * on millions of entries (small values in a large zone) can hold it past
+ * APR_SHM_CACHE_LOCK_TIMEOUT, and the other writers then get
+ * APR_SHM_CACHE_ELOCKED (counted in lock_timeouts) as if a holder had
+ * hung; readers are not held.
  * @param cache The zone
  * @param tag The tag name
  * @param removed How many entries were removed (may be NULL)

@@ -31,11 +31,13 @@
 #include <linux/capability.h>
 #include <limits.h>
 #include <link.h>
+#include <linux/openat2.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 APLOG_USE_MODULE(prefork_app);
@@ -1066,12 +1068,19 @@ static char unclosed_quote(const char *c)
     return 0;
 }
 
+/* What runs a program: the interpreter its "#!" line names (a line with a
+ * carriage return in it: a file with Windows line ends), or an ELF
+ * program's loader. */
+typedef enum {
+    PA_RUN_BY_SCRIPT, PA_RUN_BY_SCRIPT_CR, PA_RUN_BY_ELF
+} pa_run_by_e;
+
 /* What the kernel needs to run the program at host, an absolute path, ""
- * if nothing or unknown: the interpreter a "#!" line names (*elf = 0), or
- * a dynamically linked ELF program's loader (*elf = 1), of this machine's
- * word size. Opened without blocking (a FIFO put in its place), regular
- * files only. */
-static const char *interpreter_of(apr_pool_t *p, const char *host, int *elf)
+ * if nothing or unknown: the interpreter a "#!" line names, or a
+ * dynamically linked ELF program's loader, of this machine's word size.
+ * Opened without blocking (a FIFO put in its place), regular files only. */
+static const char *interpreter_of(apr_pool_t *p, const char *host,
+                                  pa_run_by_e *by)
 {
     char head[256];
     const char *found = "";
@@ -1081,22 +1090,26 @@ static const char *interpreter_of(apr_pool_t *p, const char *host, int *elf)
     ssize_t n;
     int fd, i;
 
+    *by = PA_RUN_BY_ELF;
     fd = open(host, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         return found;
     }
     n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode)
         ? pread(fd, head, sizeof(head) - 1, 0) : -1;
-    *elf = n >= (ssize_t)sizeof(eh) && !memcmp(head, ELFMAG, SELFMAG);
     if (n > 2 && head[0] == '#' && head[1] == '!') {
         char *c = head + 2;
 
         head[n] = '\0';
         c += strspn(c, " \t");
-        /* (A carriage return stays: the kernel takes it as the name's.) */
-        found = apr_pstrmemdup(p, c, strcspn(c, " \t\n"));
+        /* (A carriage return stays: the kernel takes it as the name's.)
+         * With one, the whole line, up to it, for the message. */
+        *by = memchr(c, '\r', strcspn(c, "\n")) ? PA_RUN_BY_SCRIPT_CR
+                                                 : PA_RUN_BY_SCRIPT;
+        found = apr_pstrmemdup(p, c, strcspn(c, *by == PA_RUN_BY_SCRIPT_CR
+                                                ? "\r" : " \t\n"));
     }
-    else if (*elf) {
+    else if (n >= (ssize_t)sizeof(eh) && !memcmp(head, ELFMAG, SELFMAG)) {
         memcpy(&eh, head, sizeof(eh));
         for (i = 0; eh.e_ident[EI_CLASS] == (__ELF_NATIVE_CLASS == 64
                                               ? ELFCLASS64 : ELFCLASS32)
@@ -1118,7 +1131,44 @@ static const char *interpreter_of(apr_pool_t *p, const char *host, int *elf)
         }
     }
     close(fd);
-    return *found == '/' ? found : "";
+    return *found == '/' || *by == PA_RUN_BY_SCRIPT_CR ? found : "";
+}
+
+/* Whether path (absolute) is an executable file for the app: 1, 0 if it
+ * is not there, -1 if it is not an executable file. In a chroot= its links
+ * are followed as the kernel will for the workers, from the jail's root
+ * (openat2(RESOLVE_IN_ROOT)); where the kernel has no openat2 (before
+ * Linux 5.6), the jail is not looked into: 1. */
+static int app_runs_file(const pa_app_t *app, const char *path)
+{
+    struct open_how how;
+    struct stat st;
+    int root, fd, err;
+
+    if (!app->chroot) {
+        if (stat(path, &st) != 0) {
+            return 0;
+        }
+        return S_ISREG(st.st_mode) && access(path, X_OK) == 0 ? 1 : -1;
+    }
+    root = open(*app->chroot ? app->chroot : "/",
+                O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0) {
+        return 1;                       /* parse_chroot() checked it */
+    }
+    memset(&how, 0, sizeof(how));
+    how.flags = O_PATH | O_CLOEXEC;
+    how.resolve = RESOLVE_IN_ROOT;
+    fd = (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
+    err = errno;
+    close(root);
+    if (fd < 0) {
+        return err == ENOENT || err == ENOTDIR || err == ELOOP ? 0 : 1;
+    }
+    err = fstat(fd, &st);
+    close(fd);
+    return err == 0 && (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+           ? -1 : 1;
 }
 
 /* The command is one argument, split on blanks and never given to a shell;
@@ -1130,10 +1180,11 @@ static const char *set_app_command(cmd_parms *cmd, pa_app_t *app,
     char **argv;
     const char *exe;
     char *slash;
-    const char *interp, *cr;
+    const char *interp;
     apr_finfo_t fi;
     char quote = unclosed_quote(cmdline);
-    int elf;
+    pa_run_by_e by;
+    int runs;
 
     if (quote) {
         return apr_psprintf(p, "command %s: a quote (%c) is not closed",
@@ -1177,22 +1228,21 @@ static const char *set_app_command(cmd_parms *cmd, pa_app_t *app,
             return apr_psprintf(p, "command '%s' is not an executable file",
                                 host);
         }
-        interp = interpreter_of(p, host, &elf);
-        cr = *interp ? strchr(interp, '\r') : NULL;
-        if (cr) {
-            return apr_psprintf(p, "command '%s': its #! line ends in a "
-                                "carriage return, which the kernel takes as "
-                                "part of the interpreter's name (%.*s and a "
-                                "CR): a file with Windows line ends", host,
-                                (int)(cr - interp), interp);
+        interp = interpreter_of(p, host, &by);
+        if (by == PA_RUN_BY_SCRIPT_CR) {
+            return apr_psprintf(p, "command '%s': its #! line (#!%s) ends "
+                                "in a carriage return, which the kernel "
+                                "takes as part of its last word: a file "
+                                "with Windows line ends", host, interp);
         }
-        if (*interp
-            && access(pa_app_host_path(p, app, interp), X_OK) != 0) {
-            return apr_psprintf(p, "command '%s': %s %s is not there%s",
-                                host, elf ? "its ELF loader"
-                                          : "the interpreter its #! line "
-                                            "names,",
+        if (*interp && (runs = app_runs_file(app, interp)) < 1) {
+            return apr_psprintf(p, "command '%s': %s %s %s%s", host,
+                                by == PA_RUN_BY_ELF
+                                ? "its ELF loader"
+                                : "the interpreter its #! line names,",
                                 pa_app_host_path(p, app, interp),
+                                runs ? "is not an executable file"
+                                     : "is not there",
                                 app->chroot ? " (chroot= must hold "
                                               "everything the program loads)"
                                             : "");
@@ -2176,16 +2226,23 @@ static const char *handler_set(apr_pool_t *p, const ap_directive_t *d)
 }
 
 /* prefork-app:NAME as the type a ForceType or AddType sets: httpd takes
- * the content type as the handler when none is set; "" otherwise. */
+ * the content type, less its parameters, as the handler when none is set;
+ * "" otherwise. */
 static const char *type_handler(apr_pool_t *p, const ap_directive_t *d)
 {
-    const char *args = d->args, *type;
+    const char *args = d->args;
+    char *type, *end;
 
     if (strcasecmp(d->directive, "ForceType")
         && strcasecmp(d->directive, "AddType")) {
         return "";
     }
     type = ap_getword_conf(p, &args);
+    end = type + strcspn(type, ";");
+    while (end > type && apr_isspace(end[-1])) {
+        end--;
+    }
+    *end = '\0';
     return strncasecmp(type, PA_HANDLER_PREFIX, sizeof(PA_HANDLER_PREFIX) - 1)
            ? "" : type;
 }
@@ -2840,6 +2897,23 @@ static int check_tempdir(pa_server_conf_t *conf, apr_pool_t *ptemp,
     return OK;
 }
 
+/* Whether paths a and b name one file, there or not yet: one name in one
+ * directory, however the directories are reached (a link, /var/run and
+ * /run). */
+static int same_place(apr_pool_t *p, const char *a, const char *b)
+{
+    const char *an = strrchr(a, '/'), *bn = strrchr(b, '/');
+    struct stat ad, bd;
+
+    if (!strcmp(a, b)) {
+        return 1;
+    }
+    return an && bn && !strcmp(an, bn)
+           && stat(ap_make_dirstr_parent(p, a), &ad) == 0
+           && stat(ap_make_dirstr_parent(p, b), &bd) == 0
+           && ad.st_dev == bd.st_dev && ad.st_ino == bd.st_ino;
+}
+
 /* Else the manager could not write it, said only in the error log
  * (PA00102) once httpd runs. The file is the manager's to make: its
  * directory must take it, and it must not be httpd's own (PidFile), which
@@ -2852,7 +2926,7 @@ static int check_pidfile(pa_server_conf_t *conf, apr_pool_t *ptemp,
                         ? ap_runtime_dir_relative(ptemp, ap_pid_fname) : NULL;
     char *dir;
     const char *why = NULL;
-    struct stat mine, its;
+    struct stat mine;
     int found;
 
     if (!conf->pidfile) {
@@ -2863,10 +2937,7 @@ static int check_pidfile(pa_server_conf_t *conf, apr_pool_t *ptemp,
     if ((why = not_a_dir(ptemp, dir)) != NULL) {
         why = apr_psprintf(ptemp, "its directory %s: %s", dir, why);
     }
-    else if (httpd && (!strcmp(httpd, conf->pidfile)
-                       || (found && stat(httpd, &its) == 0
-                           && its.st_dev == mine.st_dev
-                           && its.st_ino == mine.st_ino))) {
+    else if (httpd && same_place(ptemp, httpd, conf->pidfile)) {
         why = "httpd's own PidFile: the manager would write its pid there, "
               "and apachectl stop would stop the manager, not httpd";
     }
@@ -3493,7 +3564,9 @@ static int check_slot_fds(const pa_server_conf_t *conf, server_rec *s)
 
         slots += pa_sb_nslots(app);
         mins += (apr_uint64_t)app->min_procs;
-        maxs += (apr_uint64_t)app->max_procs;
+        /* (A kept connection is one more each, but the manager does
+         * without one it cannot open: PA00126.) */
+        maxs += (apr_uint64_t)app->max_procs * (app->keep_conn > 0 ? 2 : 1);
         if (!largest || app->max_procs > largest->max_procs) {
             largest = app;
         }
@@ -3520,13 +3593,15 @@ static int check_slot_fds(const pa_server_conf_t *conf, server_rec *s)
     if (largest && slots + maxs + PA_MGR_FDS_OWN > rl.rlim_max) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
                      PALOGNO(00037) "%s:%d: PreforkApp %s: the pools have %"
-                     APR_UINT64_T_FMT " worker slots in all and up to %"
-                     APR_UINT64_T_FMT " workers; the manager listens on a "
-                     "socket for each slot and holds a pipe for each worker "
-                     "up, besides %d descriptors of its own, and may open "
-                     "%lu (ulimit -Hn): with the pools near full, workers "
-                     "will fail to start (PA00107); raise the hard limit or "
-                     "lower the maximums", largest->file, largest->line,
+                     APR_UINT64_T_FMT " worker slots in all and need up to %"
+                     APR_UINT64_T_FMT " descriptors for their workers; the "
+                     "manager listens on a socket for each slot and holds a "
+                     "pipe for each worker up and its kept connection, "
+                     "besides %d descriptors of its own, and may open %lu "
+                     "(ulimit -Hn): with the pools near full, workers will "
+                     "fail to start (PA00107) or lose their kept connections "
+                     "(PA00126); raise the hard limit or lower the maximums",
+                     largest->file, largest->line,
                      largest->name, slots, maxs, PA_MGR_FDS_OWN,
                      (unsigned long)rl.rlim_max);
     }

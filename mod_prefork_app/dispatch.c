@@ -157,6 +157,8 @@ typedef struct pa_req_t {
     int kept;                       /* fd is the worker's shared kept connection */
     int closed_first;               /* it was closed after its first reply:
                                      * this attempt sent nothing */
+    int replay;                     /* this attempt replays the request a
+                                     * worker went away under */
     int client_fd;                  /* the client's socket, -1 = none (HTTP/2) */
     int watch;                      /* watch it while the worker works ... */
     apr_time_t watch_from;          /* ... from then on (see wait_worker()) */
@@ -2788,6 +2790,7 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
     apr_brigade_cleanup(q->hdr);
 
     whole = whole_request(q, begin, begin_len);
+    q->claim.replay = q->replay;        /* see pa_mgr_exited() */
     rv = pa_sb_claim(pa_scoreboard, q->app->index, what,
                      apr_time_from_sec(q->app->queue_timeout), &q->claim,
                      queued_client_left, q, whole, whole ? q->whole_len : 0);
@@ -3459,6 +3462,7 @@ static int serve(request_rec *r, const char *name, pa_role_e role,
                           : "went away before answering");
             apr_atomic_inc64(&q->sba->c.retries);
         }
+        q->replay = !spare && q->fail == PA_FAIL_DEAD;
         release(q, q->fail == PA_FAIL_STALE ? PA_RELEASE_BROKEN : gone(q));
         tries -= spare;
     }

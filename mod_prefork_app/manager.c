@@ -93,7 +93,6 @@ typedef struct pa_mapp_t {
     apr_time_t reload_mtime;    /* of the touch-reload file, 0 = missing */
     apr_uint32_t reload_gen;    /* times it changed: older workers are replaced */
     int reload_proven;          /* a worker started since has proven itself */
-    int code_answered;          /* a worker started since answered a request */
     int live;                   /* pa_mgr_live() this pass, less the workers
                                  * taken from it (PreforkAppMaxProcesses) */
     int staying;                /* of live, those not marked to leave: what
@@ -456,7 +455,6 @@ static void pa_mgr_start_reload(pa_mapp_t *ma)
 {
     ma->reload_gen++;
     ma->reload_proven = 0;
-    ma->code_answered = 0;
 }
 
 /* Every tick: a touch-reload file that changed (touched, created, replaced)
@@ -736,23 +734,20 @@ static const char *pa_retire_reason(apr_uint32_t retire)
     }
 }
 
-/* Whether the app's code, as started by this manager or since its last
- * touch-reload, has answered a request: it works, whatever one request
- * does to it. Remembered, as those workers may be gone. Caller holds the
- * app's lock. */
-static int pa_mgr_code_answered(pa_manager_t *m, pa_mapp_t *ma)
+/* Whether workers other than w run code from before the app's last
+ * touch-reload: their answers then say nothing of the code w ran. */
+static int pa_mgr_mixed_code(const pa_mapp_t *ma, const pa_worker_t *w)
 {
     apr_uint32_t i;
 
-    for (i = 0; i < ma->nslots && !ma->code_answered; i++) {
-        const pa_worker_t *w = &ma->w[i];
+    for (i = 0; i < ma->nslots; i++) {
+        const pa_worker_t *o = &ma->w[i];
 
-        if (w->pid && w->reload_gen == ma->reload_gen
-            && pa_sb_slot(m->sb, ma->a, i)->answered) {
-            ma->code_answered = 1;
+        if (o != w && o->pid && o->reload_gen != ma->reload_gen) {
+            return 1;
         }
     }
-    return ma->code_answered;
+    return 0;
 }
 
 /* One step of the crash-loop backoff: base, doubling per step, at most
@@ -821,7 +816,8 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
     int clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
     apr_uint64_t requests;
     apr_uint32_t retire, answered;
-    int quick, loglevel, served_cgi, in_flight, failed, cgi_crash, works;
+    apr_time_t app_answered;
+    int quick, loglevel, served_cgi, in_flight, failed, cgi_crash, replay;
     char quiet[96], count[48];
 
     /* Its last words come before the line about its death. */
@@ -829,9 +825,9 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
     pa_sb_lock(m->sb, a);
     requests = slot->requests;
     answered = slot->answered;
+    app_answered = a->answered_at;
     retire = slot->retire;
-    /* Asked while it still counts among the workers, its answers too. */
-    works = pa_mgr_code_answered(m, ma);
+    replay = slot->replay != 0;
     /* A request's claimant has not released it yet: whether the worker
      * answered it is not known here. */
     in_flight = slot->state == PA_SLOT_BUSY;
@@ -867,21 +863,25 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
     /* A crash loop is a fresh worker that dies before it has answered a
      * request. One that has answered shows that the app starts: its death
      * (a request that crashes it, the OOM killer) is replaced at once; and
-     * so is one that crashed under a request once the app's code has
-     * answered one (since the manager started it, or since its last
-     * touch-reload): that request is the trouble, not the app, whose other
-     * pages must not get the 503s of a backoff, however often it is asked
-     * (each replacement costs its one request). Not if it died before any
-     * request, nor under one while the code has answered none: new code
-     * that does not work backs off. One that could not even exec the app
-     * (it marked its slot) is one with start-delay=0 too: else it is forked
-     * again at once, hundreds of times a second, each time logging why. */
+     * so is one that crashed under its first request while other workers
+     * have answered since it started: that request is the trouble, not the
+     * app, whose other pages must not get the 503s of a backoff. Not if
+     * those others run the code from before a touch-reload, nor if it died
+     * before any request: new code that does not work backs off. Nor one
+     * that died under a request replayed after a worker went away under
+     * it: that death was that request's second, the first one counted if
+     * it was a fresh worker's (a deploy that crashes every page). One
+     * that could not even exec the app (it marked its slot) is one with
+     * start-delay=0 too: else it is forked again at once, hundreds of
+     * times a second, each time logging why. */
     quick = !asked && !served_cgi && answered == 0
             && (failed
                 || (ma->app->start_delay > 0
                     && lived < apr_time_from_sec(ma->app->start_delay)
                     && (requests == 0
-                        || (!clean && !works))));
+                        || (!clean && !replay
+                            && (app_answered < w->spawned
+                                || pa_mgr_mixed_code(ma, w))))));
     /* Counted before it leaves its slot, and exited last: a status page
      * (which reads the workers, then the counters) that no longer shows
      * it, or that counts it exited, counts why too. */

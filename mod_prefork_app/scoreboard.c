@@ -249,14 +249,16 @@ int pa_sb_stretched(const pa_sb_app_t *a, apr_uint32_t retire, apr_time_t now)
     return pa_sb_backing_off(a, now) && pa_sb_renewal(a, retire);
 }
 
-/* Hand slot i to a request of process client. Caller holds the lock. */
+/* Hand slot i to a request of process client (replayed: see pa_claim_t).
+ * Caller holds the lock. */
 static void pa_sb_take_locked(pa_sb_t *sb, pa_sb_app_t *a, int i,
-                              pa_slot_t *slot, pid_t client)
+                              pa_slot_t *slot, pid_t client, int replay)
 {
     slot->state = PA_SLOT_BUSY;
     slot->client_pid = client;
     slot->req_start = pa_now();
     slot->requests++;
+    slot->replay = replay != 0;
     apr_atomic_inc64(&a->c.accepted);
     if (a->max_requests
         && slot->requests >= (apr_uint64_t)pa_sb_spread(
@@ -412,7 +414,7 @@ static pa_waiter_t *pa_sb_grant_locked(pa_sb_t *sb, pa_sb_app_t *a,
     }
     a->handoff_waiter = (apr_uint32_t)(w - l->waiters) + 1;
     a->handoff_slot = (apr_uint32_t)slot_index + 1;
-    pa_sb_take_locked(sb, a, slot_index, slot, w->pid);
+    pa_sb_take_locked(sb, a, slot_index, slot, w->pid, (int)w->replay);
     w->slot = slot_index;
     w->seq = slot->seq;
     w->req_sent = w->req_id = 0;
@@ -552,7 +554,8 @@ void pa_sb_refuse_waiters_locked(pa_sb_t *sb, pa_sb_app_t *a)
 }
 
 static pa_waiter_t *pa_sb_enqueue_locked(pa_sb_t *sb, pa_sb_app_t *a,
-                                         const char *req, apr_size_t req_len)
+                                         const char *req, apr_size_t req_len,
+                                         int replay)
 {
     pa_sb_layout_t *l = pa_sb_layout(sb, a);
     apr_uint32_t i;
@@ -574,6 +577,7 @@ static pa_waiter_t *pa_sb_enqueue_locked(pa_sb_t *sb, pa_sb_app_t *a,
     w->slot = -1;
     w->ticket = a->next_ticket++;
     w->req_len = 0;
+    w->replay = replay != 0;
     if (req && req_len <= PA_SB_REQ_MAX && i < l->nreqs) {
         memcpy(l->reqs + (apr_size_t)i * PA_SB_REQ_MAX, req, req_len);
         w->req_len = (apr_uint32_t)req_len;
@@ -646,7 +650,7 @@ apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
         pa_slot_t *slot = &l->slots[i];
 
         if (slot->state == PA_SLOT_IDLE) {
-            pa_sb_take_locked(sb, a, i, slot, pa_sb_self(sb));
+            pa_sb_take_locked(sb, a, i, slot, pa_sb_self(sb), claim->replay);
             pa_sb_fill_claim(a, slot, i, what, claim);
             pa_sb_unlock(sb, a);
             return APR_SUCCESS;
@@ -662,7 +666,7 @@ apr_status_t pa_sb_claim(pa_sb_t *sb, int app_index, const char *what,
                           || pa_sb_backoff_outlasts(a, pa_now(),
                                                     queue_timeout)))
         || (a->queue_limit && a->queue_len >= a->queue_limit)
-        ? NULL : pa_sb_enqueue_locked(sb, a, req, req_len);
+        ? NULL : pa_sb_enqueue_locked(sb, a, req, req_len, claim->replay);
     pa_sb_unlock(sb, a);
     if (!w) {
         return APR_EAGAIN;
@@ -793,6 +797,7 @@ void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how,
     slot->unread = 0;
     if (how == PA_RELEASE_OK && slot->pid == claim->pid && !claim->unsent) {
         slot->answered++;           /* the app starts: see pa_mgr_exited() */
+        a->answered_at = slot->last_used;
         if (pa_sb_stretched(a, slot->retire, slot->last_used)) {
             slot->retire = PA_RETIRE_NONE;  /* marked before the backoff */
         }

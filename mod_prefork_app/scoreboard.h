@@ -98,6 +98,9 @@ typedef struct pa_slot_t {
     volatile apr_uint32_t child_failed; /* the occupant failed before its exec
                                      * (pa_child_fail()): a CGI launcher's
                                      * 127 is not its program's */
+    volatile apr_uint32_t replay;   /* its current request is one that a
+                                     * worker went away under before
+                                     * answering (pa_claim_t's replay) */
     char uri[PA_URI_MAX];           /* current request (method + URI), NUL-terminated */
     volatile apr_uint32_t doing_seq; /* odd while the two below change */
     apr_time_t doing_for;           /* req_start of the request doing is
@@ -135,6 +138,7 @@ typedef struct pa_waiter_t {
     pid_t req_pid;                  /* ... to this occupant, */
     apr_uint32_t req_unread;        /* ... which left these bytes unread */
     apr_uint64_t req_nth;           /* ... as its nth request */
+    apr_uint32_t replay;            /* pa_claim_t's, for the slot it gets */
 } pa_waiter_t;
 
 typedef struct pa_app_counters_t {
@@ -256,6 +260,7 @@ typedef struct pa_sb_app_t {
                                              * fills, a word per sixteenth
                                              * of its pages */
     volatile apr_time_t backoff_until;
+    volatile apr_time_t answered_at;        /* a worker last answered a request */
     pa_loud_t refused_log;          /* PA00304: requests sent away with 503 */
     pa_loud_t overloaded_log;       /* PA00403: FCGI_OVERLOADED from the app */
     pa_loud_t full_log;             /* PA00340, in a line's first
@@ -342,6 +347,9 @@ typedef struct pa_claim_t {
     apr_uint32_t sent;              /* claim: bytes of the caller's request
                                      * that its releaser sent (0: none) */
     apr_uint32_t sent_id;           /* ... with this FastCGI request id */
+    int replay;                     /* claim, set by the caller: the request
+                                     * is replayed after a worker went away
+                                     * under it (pa_slot_t's replay) */
 } pa_claim_t;
 
 typedef enum {

@@ -75,6 +75,22 @@ loader=$(ldd "$dir/echo" | grep -o '/[^ ]*ld-linux[^ ]*' | head -n 1)
 out=$(with "PreforkApp j7 \"/app/echo\" chroot=$dir/bare")
 check "a jail without the program's ELF loader fails it, naming the loader" \
     grep -q "PreforkApp j7: command '$dir/bare/app/echo': its ELF loader $dir/bare$loader is not there (chroot= must hold everything the program loads)" <<<"$out"
+# The loader reached by an absolute link inside the jail (as Debian's
+# /lib64/ld-linux-x86-64.so.2 -> /lib/x86_64-linux-gnu/...): the link is
+# followed from the jail's root, as the kernel does for the workers, not
+# from the host's.
+mkdir -m 755 "$dir/linked" "$dir/linked/app" "$dir/linked/opt" "$dir/linked/lib64"
+cp -a "$dir/bare/app/echo" "$dir/linked/app/echo"
+cp -L "$loader" "$dir/linked/opt/ld.so"
+ln -s /opt/ld.so "$dir/linked$loader"
+out=$(with "PreforkApp j8 \"/app/echo\" chroot=$dir/linked")
+check "a jail whose loader is an absolute link to the jail's own: passes that check" \
+    eval '! grep -q "PreforkApp j8: .*ELF loader" <<<"$out"'
+# ... and one whose link leads to a file only the host has: refused.
+ln -sfn "$(readlink -f "$loader")" "$dir/linked$loader"
+out=$(with "PreforkApp j9 \"/app/echo\" chroot=$dir/linked")
+check "one whose link leads out to the host's loader: refused" \
+    grep -q "PreforkApp j9: command '$dir/linked/app/echo': its ELF loader $dir/linked$loader is not there" <<<"$out"
 mkdir -m 700 "$jail/closed"
 cp "$jail/app/echo" "$jail/closed/echo"
 out=$(with "PreforkApp j6 \"/closed/echo\" chroot=$jail user=nobody")

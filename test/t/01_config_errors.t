@@ -24,6 +24,9 @@ my $app = qq{PreforkApp a "$hello"};
 # with a Windows line end (the kernel looks for "/bin/sh\r").
 write_file("$spaced/nopython", "#!/nonexistent-pa/python3\nprint(1)\n", 0755);
 write_file("$spaced/crlf", "#!/bin/sh\r\necho hi\r\n", 0755);
+write_file("$spaced/crlfenv", "#!/usr/bin/env python3\r\nprint(1)\r\n", 0755);
+# An interpreter that is there but no program.
+write_file("$spaced/byplain", "#!$plain\n", 0755);
 # A directory whose socket paths would not fit in 108 bytes.
 my $longdir = File::Temp->newdir('pa-' . ('d' x 80) . 'XXXX', TMPDIR => 1);
 
@@ -176,7 +179,11 @@ my @cases = (
     [ 'an interpreter not installed', [ qq{PreforkApp a "'$spaced/nopython'"} ],
       qr/command '\Q$spaced\E\/nopython': the interpreter its #! line names, \/nonexistent-pa\/python3 is not there/ ],
     [ 'a #! line with a Windows line end', [ qq{PreforkApp a "'$spaced/crlf'"} ],
-      qr/command '\Q$spaced\E\/crlf': its #! line ends in a carriage return, which the kernel takes as part of the interpreter's name \(\/bin\/sh and a CR\): a file with Windows line ends/ ],
+      qr/command '\Q$spaced\E\/crlf': its #! line \(#!\/bin\/sh\) ends in a carriage return, which the kernel takes as part of its last word: a file with Windows line ends/ ],
+    [ 'a #! line through env with a Windows line end', [ qq{PreforkApp a "'$spaced/crlfenv'"} ],
+      qr/command '\Q$spaced\E\/crlfenv': its #! line \(#!\/usr\/bin\/env python3\) ends in a carriage return/ ],
+    [ 'an interpreter that is no program', [ qq{PreforkApp a "'$spaced/byplain'"} ],
+      qr/command '\Q$spaced\E\/byplain': the interpreter its #! line names, \Q$plain\E is not an executable file/ ],
     [ 'a quote not closed in the command', [ qq{PreforkApp a "$hello 'x y"} ],
       qr/PreforkApp a: command \Q$hello\E 'x y: a quote \(\'\) is not closed/ ],
     [ 'user=#N of no name', [ "$app user=#2147483000" ],
@@ -244,6 +251,8 @@ my @cases = (
                                 qr/PA00001: .*ForceType prefork-app:nosuch: no PreforkApp named 'nosuch' \(defined: a\)/, 2 ],
     [ 'AddType of an unknown app', [ $app, 'AddType prefork-app:nosuch .app' ],
                                 qr/PA00001: .*AddType prefork-app:nosuch: no PreforkApp named 'nosuch'/ ],
+    [ 'AddType of an unknown app, with a parameter', [ $app, 'AddType "prefork-app:nosuch; charset=utf-8" .app' ],
+                                qr/PA00001: .*AddType prefork-app:nosuch: no PreforkApp named 'nosuch'/ ],
     [ 'PreforkAppEnv with a word too many', [ $app, 'PreforkAppEnv a FOO "" bar' ],
                                 qr/PreforkAppEnv takes three arguments, APP NAME VALUE/ ],
     [ 'PreforkAppCache without a size', [ 'PreforkAppCache main' ],
@@ -304,7 +313,7 @@ my @cases = (
                                 qr/no PreforkApp named 'vnosuch'/, 4 ],
 );
 
-plan tests => 3 * @cases + 49;
+plan tests => 3 * @cases + 54;
 
 for my $case (@cases) {
     my ($what, $lines, $reason, $bad) = @$case;
@@ -338,10 +347,36 @@ for my $case (@cases) {
          '... PA00036 counts the workers too');
     %r = configtest({ ulimit => '-n 256' }, qq{PreforkApp mid "$hello" processes=0-120});
     is($r{rc}, 0, 'slots near it: accepted') or diag($r{out});
-    like($r{out}, qr/PA00037: \Q$r{file}\E:$r{first}: PreforkApp mid: the pools have 150 worker slots in all and up to 120 workers; the manager listens on a socket for each slot and holds a pipe for each worker up/,
+    like($r{out}, qr/PA00037: \Q$r{file}\E:$r{first}: PreforkApp mid: the pools have 150 worker slots in all and need up to 240 descriptors for their workers; the manager listens on a socket for each slot and holds a pipe for each worker up and its kept connection/,
          '... with a warning (PA00037)');
+    # Static, its workers fit, but not with their kept connections.
+    %r = configtest({ ulimit => '-n 256' }, qq{PreforkApp kept "$hello" processes=80});
+    is($r{rc}, 0, 'a static pool whose workers fit: accepted') or diag($r{out});
+    like($r{out}, qr/PA00037: .*PreforkApp kept: the pools have 100 worker slots in all and need up to 160 descriptors/,
+         '... with a warning, for its kept connections');
     %r = configtest({ ulimit => '-n 256' }, qq{PreforkApp small "$hello" processes=0-40});
     unlike($r{out}, qr/PA0003[67]/, 'slots well within it: nothing said');
+}
+
+# httpd's own pid file by another way to its directory (a link; /var/run
+# and /run), before either file exists (a first start).
+{
+    my $dir = File::Temp::tempdir('pa-conf-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+    symlink($dir, "$dir-link") or die "symlink: $!";
+    my $file = "$dir/httpd.conf";
+    write_file($file, base_config($dir, 1) . "$app\nPreforkAppPidFile $dir-link/httpd.pid\n");
+    my $out = qx{"@{[httpd_bin()]}" -t -f "$file" 2>&1};
+    unlink "$dir-link";
+    ok($? != 0, "PreforkAppPidFile httpd's own through a link: rejected");
+    like($out, qr{PA00016: .*PreforkAppPidFile \Q$dir\E-link/httpd\.pid: httpd's own PidFile},
+         '... saying so') or diag($out);
+}
+
+# A type with a parameter names its app as the handler (httpd drops the
+# parameter): a known one passes.
+{
+    my %r = configtest($app, 'AddType "prefork-app:a; charset=utf-8" .app');
+    is($r{rc}, 0, 'AddType prefork-app:NAME with a parameter: accepted') or diag($r{out});
 }
 
 # A dynamic pool, no room above its minimum: a warning.

@@ -1,11 +1,14 @@
-# A fresh worker that dies under a request is a crash loop (the app backs
-# off) only while the app's code has answered no request (since the
-# manager started it, or since its last touch-reload). Once it has, the
-# app starts and serves: that request is the trouble, and the worker is
-# replaced at once, with no backoff and no 503s for the app's other pages,
-# however many workers such requests kill. Answers from workers that run
-# the code from before a touch-reload do not count. A private httpd
-# (start-delay=30, so that every worker here is young enough to count).
+# A fresh worker that dies under its first request is a crash loop (the app
+# backs off) only if no other worker of the app has answered a request
+# since it started, and the request was not replayed after another worker
+# went away under it (that death is the request's second). If one has, or
+# it was, the app starts and serves: that request is the trouble, and the
+# worker is replaced at once, with no backoff and no 503s for the app's
+# other pages. Answers from workers that run the code from before a
+# touch-reload do not count. A deploy that crashes every page, however it
+# reached the workers, still backs off rather than forking per request. A
+# private httpd (start-delay=30, so that every worker here is young enough
+# to count).
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -16,16 +19,21 @@ use PADispatch qw(bg_request bg_result);
 use PALoad;
 use HTTP::Tiny ();
 
-plan tests => 26;
+plan tests => 32;
 
 my $echo = app_path('echo');
 # A deploy that can go bad: while $tmp/broken exists, new workers start but
 # die under every request.
 my $tmp = test_dir('pa-cr');
 write_file("$tmp/deploy", "#!/bin/sh\n[ -e '$tmp/broken' ] && exec '$echo' --crash\nexec '$echo'\n", 0755);
+write_file("$tmp/deploy2", "#!/bin/sh\n[ -e '$tmp/broken2' ] && exec '$echo' --crash\nexec '$echo'\n", 0755);
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF2");
 PreforkApp two "$echo" processes=2 start-delay=30
 PreforkApp pool "$echo" processes=2 start-delay=30
+PreforkApp inplace "$tmp/deploy2" processes=2 start-delay=30
+<Location /inplace>
+    SetHandler prefork-app:inplace
+</Location>
 <Location /pool>
     SetHandler prefork-app:pool
 </Location>
@@ -103,20 +111,41 @@ is($h->app('two')->{crash_backoff_level}, 0, 'two: no crash-loop backoff');
 unlike(PATest::error_log_since($off, $h->log_file), qr/PA00105: app two/,
        'two: no crash loop logged');
 
-# A page that kills every worker it reaches, asked by four clients at once
+# A page that kills every worker it reaches, asked by two clients at once
 # of an app of two workers: each GET kills a worker and, replayed, a fresh
-# one, so no worker of the app lives to answer anything meanwhile. The code
-# answered before: still that page's doing.
+# one, so no worker of the app lives to answer anything meanwhile: still
+# that page's doing.
 ok(idle_slots('pool'), 'pool: two workers up');
 is(get('/pool')->{status}, 200, 'pool: the app answers');
 $off = PATest::error_log_offset($h->log_file);
-my @poison = map { bg_request('GET', $h->url('/pool?die=always')) } 1 .. 4;
-is(join(' ', map { bg_result($_)->{status} } @poison), '502 502 502 502',
-   'pool: four requests that kill their workers and the replacements: 502 each');
+my @poison = map { bg_request('GET', $h->url('/pool?die=always')) } 1 .. 2;
+is(join(' ', map { bg_result($_)->{status} } @poison), '502 502',
+   'pool: two requests that kill their workers and the replacements: 502 each');
 is(get('/pool')->{status}, 200, 'pool: the other pages are served');
 is($h->app('pool')->{crash_backoff_level}, 0, 'pool: no crash-loop backoff');
 unlike(PATest::error_log_since($off, $h->log_file), qr/PA00105: app pool/,
        'pool: no crash loop logged');
+
+# A deploy that crashes every page, put in place without a touch-reload
+# (the files replaced, the workers then killed or recycled): the code
+# answered before, but the fresh workers answer nothing. The app backs off
+# rather than fork two workers per request.
+my $was = idle_slots('inplace');
+ok($was && keys %$was == 2, 'inplace: two workers up');
+is(get('/inplace')->{status}, 200, 'inplace: the app answers');
+$off = PATest::error_log_offset($h->log_file);
+write_file("$tmp/broken2", '');
+kill 'KILL', values %$was;
+ok(PATest::wait_for(sub { my $st = $h->app('inplace') or return 0;
+                          !grep { $was->{$_->{slot}} && $_->{pid} == $was->{$_->{slot}} } @{ $st->{workers} } }),
+   'inplace: both workers killed');
+my $spawned = $h->app('inplace')->{counters}{spawned};
+my @codes = map { get('/inplace')->{status} } 1 .. 10;
+is(scalar(grep { /^50[23]$/ } @codes), 10, 'inplace: every page fails (502/503)') or diag("@codes");
+ok(PATest::wait_for_log(qr/PA00105: app inplace/, $off, file => $h->log_file),
+   'inplace: a crash loop');
+cmp_ok($h->app('inplace')->{counters}{spawned} - $spawned, '<', 10,
+       'inplace: fewer workers forked than pages asked (not two per request)');
 
 # A build that dies under every request (one worker): nothing answers, so
 # that is an app that does not work: it backs off.

@@ -1,8 +1,11 @@
 # A manager that cannot start workers (here: out of descriptors, httpd
-# started under `ulimit -n 64` with 40 worker slots) says which call failed,
-# logs it at error once per 10 s per app (the others at info, counted), and
-# backs the app off as for a crash loop, so that an app with no worker up
-# answers 503 at once instead of at its queue-timeout.
+# started under `ulimit -n 64` with 15 worker slots, and the logs of 32
+# virtual hosts, which the configuration test does not count, open in
+# every process) says which call failed, logs it at error once per 10 s
+# per app (the others at info, counted), and backs the app off as for a
+# crash loop, so that an app with no worker up answers 503 at once instead
+# of at its queue-timeout. (Pools whose workers could never all be up for
+# their slots alone fail the configuration test: t/01.)
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -15,11 +18,13 @@ plan tests => 6;
 my $apps = app_path();
 my $echo = "$apps/echo";
 my $conf = join '', map { <<"EOF" } 1 .. 5;
-PreforkApp a$_ "$echo" processes=8 queue-timeout=60
+PreforkApp a$_ "$echo" processes=2 queue-timeout=60
 <Location /a$_>
     SetHandler prefork-app:a$_
 </Location>
 EOF
+my $logs = test_dir('pa-spawnfail');
+$conf .= join '', map { qq{<VirtualHost 192.0.2.$_>\n    ServerName v$_.example\n    ErrorLog "$logs/v$_"\n</VirtualHost>\n} } 1 .. 32;
 my $h = PATest::Httpd->new(status => 1, conf => $conf, ulimit => '-n 64');
 ok($h->start && wait_for(sub { $h->get('/app-status?json', timeout => 5)->{status} == 200 }),
    'httpd started with 64 descriptors') or diag($h->error_log);

@@ -159,7 +159,7 @@ static pid_t queue_behind(fixture_t *f, pa_claim_t *busy, const char *req,
                      APR_SUCCESS);
     kid = fork();
     if (kid == 0) {
-        pa_claim_t c;
+        pa_claim_t c = { 0 };
 
         if (pa_sb_claim(f->sb, 0, "w", apr_time_from_sec(30), &c, NULL, NULL,
                         req, req_len) != APR_SUCCESS) {
@@ -179,7 +179,7 @@ static pid_t queue_refused(fixture_t *f)
     pid_t kid = fork();
 
     if (kid == 0) {
-        pa_claim_t c;
+        pa_claim_t c = { 0 };
 
         _exit(pa_sb_claim(f->sb, 0, "q", apr_time_from_sec(30), &c, NULL,
                           NULL, NULL, 0) == APR_EAGAIN ? 0 : 1);
@@ -212,7 +212,7 @@ static void test_layout(void **state)
 static void test_claim_lowest_idle_and_release(void **state)
 {
     fixture_t *f = *state;
-    pa_claim_t c1, c2;
+    pa_claim_t c1 = { 0 }, c2 = { 0 };
 
     worker_up(f, 1, 1001);
     worker_up(f, 0, 1000);
@@ -250,7 +250,7 @@ static void test_claim_lowest_idle_and_release(void **state)
 static void test_queue_timeout(void **state)
 {
     fixture_t *f = *state;
-    pa_claim_t c;
+    pa_claim_t c = { 0 };
 
     assert_int_equal(pa_sb_claim(f->sb, 0, "x", apr_time_from_msec(50), &c, NULL, NULL, NULL, 0),
                      APR_TIMEUP);
@@ -266,7 +266,7 @@ static void test_queue_timeout(void **state)
 static void test_release_unsent(void **state)
 {
     fixture_t *f = *state;
-    pa_claim_t c;
+    pa_claim_t c = { 0 };
     pa_slot_t *slot;
 
     worker_up(f, 0, 1000);
@@ -295,7 +295,7 @@ static int gone_on_second_ask(void *baton)
 static void test_queue_waiter_gone(void **state)
 {
     fixture_t *f = *state;
-    pa_claim_t busy, c;
+    pa_claim_t busy = { 0 }, c = { 0 };
     int asked = 0;
 
     worker_up(f, 0, 1000);
@@ -343,7 +343,7 @@ static void test_queue_limit_records(void **state)
 static void test_queue_limit(void **state)
 {
     fixture_t *f = *state;
-    pa_claim_t busy, c;
+    pa_claim_t busy = { 0 }, c = { 0 };
     pid_t kid;
     int st;
 
@@ -457,7 +457,7 @@ static void test_release_forwards(void **state)
     f->a->max_requests = 0;
     worker_up(f, 0, 1000);
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        pa_claim_t busy;
+        pa_claim_t busy = { 0 };
         apr_uint64_t before = f->a->c.sent_at_handoff;
         int fds[2], st;
         apr_uint32_t got[2] = { 99, 99 };
@@ -469,7 +469,7 @@ static void test_release_forwards(void **state)
         assert_int_equal(pipe(fds), 0);
         kid = fork();
         if (kid == 0) {
-            pa_claim_t c;
+            pa_claim_t c = { 0 };
             apr_status_t rv = pa_sb_claim(f->sb, 0, "b", apr_time_from_sec(30),
                                           &c, NULL, NULL, cases[i].req,
                                           cases[i].len);
@@ -531,7 +531,7 @@ static void test_handoff_occupant_replaced(void **state)
 {
     fixture_t *f = *state;
     pa_slot_t *slot = pa_sb_slot(f->sb, f->a, 0);
-    pa_claim_t busy;
+    pa_claim_t busy = { 0 };
     apr_uint64_t got[4] = { 0, 0, 0, 0 };
     int fds[2], st;
     pid_t kid;
@@ -545,7 +545,7 @@ static void test_handoff_occupant_replaced(void **state)
     assert_int_equal(pipe(fds), 0);
     kid = fork();
     if (kid == 0) {
-        pa_claim_t c;
+        pa_claim_t c = { 0 };
         apr_status_t rv = pa_sb_claim(f->sb, 0, "w", apr_time_from_sec(30),
                                       &c, NULL, NULL, "GET /w", 6);
         apr_uint64_t out[4];
@@ -601,7 +601,7 @@ static void test_grant_then_taken_back(void **state)
 {
     fixture_t *f = *state;
     pa_slot_t *slot = pa_sb_slot(f->sb, f->a, 0);
-    pa_claim_t busy;
+    pa_claim_t busy = { 0 };
     pid_t kid = queue_behind(f, &busy, "GET /w", 6, PA_RELEASE_BROKEN);
     int st;
 
@@ -620,7 +620,7 @@ static void test_release_kept_under_keep_off(void **state)
 {
     fixture_t *f = *state;
     pa_slot_t *slot = pa_sb_slot(f->sb, f->a, 0);
-    pa_claim_t busy;
+    pa_claim_t busy = { 0 };
     pa_waiter_t *granted;
     pid_t kid = queue_behind(f, &busy, NULL, 0, PA_RELEASE_OK);
     int st;
@@ -649,7 +649,7 @@ static void test_release_kept_under_keep_off(void **state)
                      APR_SUCCESS);
     kid = fork();
     if (kid == 0) {
-        pa_claim_t c;
+        pa_claim_t c = { 0 };
 
         _exit(pa_sb_claim(f->sb, 0, "w", apr_time_from_sec(30), &c, NULL,
                           NULL, NULL, 0) == APR_SUCCESS && c.slot_index == 0
@@ -676,7 +676,7 @@ static void test_fifo_handoff(void **state)
     for (k = 0; k < 3; k++) {
         kids[k] = fork();
         if (kids[k] == 0) {
-            pa_claim_t c;
+            pa_claim_t c = { 0 };
             char me = (char)('0' + k);
 
             if (pa_sb_claim(f->sb, 0, "q", apr_time_from_sec(20), &c, NULL, NULL, NULL, 0) != APR_SUCCESS
@@ -714,7 +714,7 @@ static pid_t leave_zombie_waiter(fixture_t *f)
     pid_t kid = fork();
 
     if (kid == 0) {
-        pa_claim_t c;
+        pa_claim_t c = { 0 };
 
         pa_sb_claim(f->sb, 0, "q", apr_time_from_sec(30), &c, NULL, NULL, NULL, 0);
         _exit(0);
@@ -784,7 +784,7 @@ static void test_sweep_checks_life_when_asked(void **state)
 static void test_max_requests_retires(void **state)
 {
     fixture_t *f = *state;
-    pa_claim_t c;
+    pa_claim_t c = { 0 };
     int i;
 
     worker_up(f, 0, 1000);
@@ -828,7 +828,7 @@ static void test_spread(void **state)
  * nth marks it. */
 static void claims_mark_at(fixture_t *f, int i, int n)
 {
-    pa_claim_t c;
+    pa_claim_t c = { 0 };
     int k;
 
     for (k = 1; k <= n; k++) {
@@ -883,7 +883,7 @@ static void test_renewal_mark_and_failure(void **state)
 {
     fixture_t *f = *state;
     pa_slot_t *slot = pa_sb_slot(f->sb, f->a, 0);
-    pa_claim_t c;
+    pa_claim_t c = { 0 };
 
     f->a->stretch = 1;
     worker_up(f, 0, 1000);
@@ -911,7 +911,7 @@ static void test_renewal_mark_and_failure(void **state)
 
 static void claim_release(fixture_t *f, int n, pa_release_e how)
 {
-    pa_claim_t c;
+    pa_claim_t c = { 0 };
 
     while (n-- > 0) {
         assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL, NULL, 0), APR_SUCCESS);
@@ -927,7 +927,7 @@ static void test_recycling_waits_out_backoff(void **state)
 {
     fixture_t *f = *state;
     pa_slot_t *slot = pa_sb_slot(f->sb, f->a, 0);
-    pa_claim_t c;
+    pa_claim_t c = { 0 };
 
     f->a->stretch = 0;                      /* php-cgi: leaves at its limit */
     f->a->backoff_until = pa_now() + apr_time_from_sec(60);
@@ -974,7 +974,7 @@ static void test_release_after_worker_died_or_replaced(void **state)
         { PA_RETIRE_TIMEOUT, PA_RELEASE_TIMEOUT, PA_SLOT_STOPPING },
     };
     fixture_t *f = *state;
-    pa_claim_t c;
+    pa_claim_t c = { 0 };
     apr_size_t i;
 
     worker_up(f, 0, 1000);
@@ -1012,7 +1012,7 @@ static void test_release_after_worker_died_or_replaced(void **state)
 static void test_release_timeout_counts(void **state)
 {
     fixture_t *f = *state;
-    pa_claim_t c;
+    pa_claim_t c = { 0 };
 
     worker_up(f, 0, 1000);
     assert_int_equal(pa_sb_claim(f->sb, 0, "r", 0, &c, NULL, NULL, NULL, 0), APR_SUCCESS);
@@ -1025,7 +1025,7 @@ static void test_release_timeout_counts(void **state)
 static void test_no_worker_coming_fails_fast(void **state)
 {
     fixture_t *f = *state;
-    pa_claim_t c;
+    pa_claim_t c = { 0 };
 
     f->a->backoff_until = pa_now() + apr_time_from_sec(30);
     assert_int_equal(pa_sb_claim(f->sb, 0, "r", apr_time_from_sec(30), &c, NULL, NULL, NULL, 0),
@@ -1049,7 +1049,7 @@ static void test_waiters_refused(void **state)
     for (k = 0; k < 2; k++) {
         kids[k] = fork();
         if (kids[k] == 0) {
-            pa_claim_t c;
+            pa_claim_t c = { 0 };
 
             _exit(pa_sb_claim(f->sb, 0, "q", apr_time_from_sec(30), &c, NULL, NULL, NULL, 0)
                   == APR_EAGAIN ? 0 : 1);
@@ -1079,7 +1079,7 @@ static void test_waiters_refused(void **state)
 static void test_stop_sends_waiters_away(void **state)
 {
     fixture_t *f = *state;
-    pa_claim_t c;
+    pa_claim_t c = { 0 };
     pid_t kid = queue_refused(f);
     int st;
 
@@ -1097,7 +1097,7 @@ static void test_stop_sends_waiters_away(void **state)
 static void test_retired_manager_killed(void **state)
 {
     fixture_t *f = *state;
-    pa_claim_t busy, c;
+    pa_claim_t busy = { 0 }, c = { 0 };
     pid_t mgr, kid;
     int st;
 
@@ -1184,7 +1184,7 @@ static void test_handoff_holder_killed(void **state)
 {
     fixture_t *f = *state;
     pa_slot_t *slot = pa_sb_slot(f->sb, f->a, 0);
-    pa_claim_t busy;
+    pa_claim_t busy = { 0 };
     pid_t waiter, releaser;
     int st;
 
@@ -1194,7 +1194,7 @@ static void test_handoff_holder_killed(void **state)
                      APR_SUCCESS);
     waiter = fork();
     if (waiter == 0) {
-        pa_claim_t c;
+        pa_claim_t c = { 0 };
 
         if (pa_sb_claim(f->sb, 0, "b", apr_time_from_sec(30), &c, NULL, NULL,
                         "GET /b", 6) != APR_SUCCESS || c.slot_index != 0
@@ -1237,7 +1237,7 @@ static void test_handoff_holder_killed_after_grant(void **state)
 {
     fixture_t *f = *state;
     pa_slot_t *slot = pa_sb_slot(f->sb, f->a, 0);
-    pa_claim_t c;
+    pa_claim_t c = { 0 };
     pid_t kid;
     int st;
 
@@ -1397,7 +1397,7 @@ static void test_conn_kept_shared(void **state)
 {
     fixture_t *f = *state;
     request_rec r;
-    pa_claim_t claim;
+    pa_claim_t claim = { 0 };
     int sv[2], fd, again, kept = 0;
     char buf[8];
     pid_t svc;
@@ -1466,7 +1466,7 @@ static void test_conn_service_ignores_garbage(void **state)
     char path[256], junk[300];
     struct sockaddr_un sa;
     request_rec r;
-    pa_claim_t claim;
+    pa_claim_t claim = { 0 };
     int s, sv[2], fd, kept = 0;
     size_t sizes[] = { 1, 3, 19, 20, 21, 32, 299 };
     unsigned i;
@@ -1520,7 +1520,7 @@ static void test_conn_manager_stalled(void **state)
     if (kid == 0) {
         struct sockaddr_un sa;
         request_rec r;
-        pa_claim_t claim;
+        pa_claim_t claim = { 0 };
         char junk[32] = { 0 };
         int s, i, kept, rc;
 
