@@ -818,6 +818,7 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
     apr_uint32_t retire, answered;
     apr_time_t app_answered;
     int quick, loglevel, served_cgi, in_flight, failed, cgi_crash, replay;
+    int own_limit;
     char quiet[96], count[48];
 
     /* Its last words come before the line about its death. */
@@ -882,6 +883,11 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
                         || (!clean && !replay
                             && (app_answered < w->spawned
                                 || pa_mgr_mixed_code(ma, w))))));
+    /* Gone by itself once marked for max-requests: at its own limit,
+     * which is max-requests (php-cgi's PHP_FCGI_MAX_REQUESTS, made the
+     * app's), before the manager's SIGTERM: a recycle all the same. */
+    own_limit = clean && !asked && !quick && !served_cgi
+                && retire == PA_RETIRE_MAX_REQUESTS;
     /* Counted before it leaves its slot, and exited last: a status page
      * (which reads the workers, then the counters) that no longer shows
      * it, or that counts it exited, counts why too. */
@@ -890,7 +896,7 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
     }
     /* A CGI program that ran counts as a recycle by max-requests (1)
      * whether it left before its claimant released it or was asked to. */
-    if ((asked || served_cgi) && !cgi_crash) {
+    if ((asked || served_cgi || own_limit) && !cgi_crash) {
         if (retire == PA_RETIRE_MAX_REQUESTS) {
             apr_atomic_inc64(&a->c.recycled_requests);
         }
@@ -996,7 +1002,7 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
                      "app %s slot %d pid %" APR_PID_T_FMT " exited with "
                      "status %d after %" APR_UINT64_T_FMT " requests (%s)%s",
                      ma->app->name, w->slot_index, w->pid, WEXITSTATUS(status),
-                     requests, asked ? pa_retire_reason(retire)
+                     requests, asked || own_limit ? pa_retire_reason(retire)
                                : clean && !quick ? "exited by itself"
                                : "crashed", quiet);
     }

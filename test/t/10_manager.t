@@ -16,7 +16,7 @@ use HTTP::Tiny ();
 use Time::Local ();
 use POSIX ();
 
-plan tests => 112;
+plan tests => 115;
 
 my $hello = hello_path();
 my $echo = app_path('echo');
@@ -402,6 +402,7 @@ is_deeply([keys %st], ['200'], 'no failed request while recycling by lifetime')
 # php-cgi leaves by itself after PHP_FCGI_MAX_REQUESTS requests: that value
 # becomes the app's max-requests, so the manager recycles it first and no
 # request is ever sent to a worker on its way out.
+$off = error_log_offset($h->log_file);
 $load = PALoad->start("$base/mphp/hello.php", clients => 4, expect => qr/^php \d+$/);
 wait_for(sub { (counter('mphp', 'exited') || 0) >= 40 }, timeout => 60);
 %st = $load->stop;
@@ -409,6 +410,13 @@ ok(counter('mphp', 'exited') >= 40, 'php-cgi workers leave by themselves and are
 is_deeply([keys %st], ['200'], 'no failed request meanwhile')
     or diag(PALoad::describe(%st));
 is(counter('mphp', 'crashed'), 0, 'leaving after serving requests is not a crash');
+# Whether the manager's SIGTERM or php-cgi's own limit came first, each is
+# a recycle by max-requests, logged and counted so.
+my $mphp_log = error_log_since($off, $h->log_file);
+like($mphp_log, qr/PA00104: app mphp slot \d+ pid \d+ exited with status 0 after 2 requests \(max-requests reached\)/,
+     'logged as recycled by max-requests');
+unlike($mphp_log, qr/PA00104: app mphp [^\n]*\(exited by itself\)/, '... never as exited by itself');
+ok(counter('mphp', 'recycled_max_requests') >= 40, '... and counted as recycled by max-requests');
 
 # Under a wrapper the limit is the app's secret: the first worker that
 # leaves by itself is worth a warning (once) that says what to set.
