@@ -1538,18 +1538,33 @@ static const char *cmd_prefork_app_scripts(cmd_parms *cmd, void *dummy,
 /* php-fpm takes php.ini values from the variables PHP_VALUE and
  * PHP_ADMIN_VALUE (ProxyFCGISetEnvIf, SetEnv); php-cgi reads neither, so a
  * line carried over from such a setup would silently do nothing. */
+/* var (up to '=') is one of php-fpm's own: PHP_VALUE, PHP_ADMIN_VALUE. */
+static int php_fpm_var(const char *var)
+{
+    apr_size_t n = strcspn(var, "=");
+
+    return (n == 9 && !strncmp(var, "PHP_VALUE", n))
+           || (n == 15 && !strncmp(var, "PHP_ADMIN_VALUE", n));
+}
+
+static void warn_php_fpm_only(server_rec *s, const ap_directive_t *d,
+                              const char *var)
+{
+    apr_size_t n = strcspn(var, "=");
+
+    ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
+                 PALOGNO(00034) "%s:%d: %s %.*s: php-fpm reads php.ini values "
+                 "from %.*s, php-cgi does not (it is ignored): give them with "
+                 "-d on the app's command line, or in an ini file of a "
+                 "directory in its PHP_INI_SCAN_DIR", d->filename,
+                 d->line_num, d->directive, (int)n, var, (int)n, var);
+}
+
 static void php_fpm_only(cmd_parms *cmd, const char *var)
 {
-    if (strcmp(var, "PHP_VALUE") && strcmp(var, "PHP_ADMIN_VALUE")) {
-        return;
+    if (php_fpm_var(var)) {
+        warn_php_fpm_only(cmd->server, cmd->directive, var);
     }
-    ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, cmd->server,
-                 PALOGNO(00034) "%s:%d: %s %s: php-fpm reads php.ini values "
-                 "from %s, php-cgi does not (it is ignored): give them with "
-                 "-d on the app's command line, or in an ini file of a "
-                 "directory in its PHP_INI_SCAN_DIR",
-                 cmd->directive->filename, cmd->directive->line_num,
-                 cmd->cmd->name, var, var);
 }
 
 /* Where NAME (nlen bytes) is in app's PreforkAppEnv entries, or -1. */
@@ -2559,6 +2574,45 @@ static int check_sendfile_dirs(apr_pool_t *ptemp, const pa_app_t *app,
     return OK;
 }
 
+/* Whether a directive of d's section (d's siblings) sets a prefork-app:
+ * handler. */
+static int section_sets_app(handler_walk_t *w, const ap_directive_t *d)
+{
+    static const apr_size_t plen = sizeof(PA_HANDLER_PREFIX) - 1;
+    const ap_directive_t *o;
+
+    for (o = d->parent ? d->parent->first_child : NULL; o; o = o->next) {
+        const char *word = handler_set(w->ptemp, o);
+
+        if (!*word) {
+            word = type_handler(w->ptemp, o);
+        }
+        if (!strncasecmp(word, PA_HANDLER_PREFIX, plen)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* A SetEnv, SetEnvIf or ProxyFCGISetEnvIf line kept from a php-fpm set-up
+ * beside the SetHandler that now names an app: its PHP_VALUE is ignored
+ * by php-cgi (PA00034, as for PreforkAppEnv). */
+static void carried_from_php_fpm(handler_walk_t *w, const ap_directive_t *d)
+{
+    const char *args = d->args, *word;
+
+    if (strncasecmp(d->directive, "SetEnv", 6)
+        && strcasecmp(d->directive, "ProxyFCGISetEnvIf")) {
+        return;
+    }
+    while (*(word = ap_getword_conf(w->ptemp, &args))) {
+        if (php_fpm_var(word) && section_sets_app(w, d)) {
+            warn_php_fpm_only(w->s, d, word);
+            return;
+        }
+    }
+}
+
 /* Every SetHandler/AddHandler/RewriteRule [H=] (or ForceType/AddType)
  * naming prefork-app:NAME in the whole tree, wherever it sits (vhost,
  * Location, Directory, .conf includes), names an app; and who names it
@@ -2607,6 +2661,7 @@ static int check_handlers(handler_walk_t *w, const ap_directive_t *d,
                 check_later_locations(w, d);
             }
         }
+        carried_from_php_fpm(w, d);
         if (!strcasecmp(d->directive, "PreforkAppStatusApps")
             && check_status_apps(w, d) != OK) {
             return !OK;

@@ -313,7 +313,7 @@ my @cases = (
                                 qr/no PreforkApp named 'vnosuch'/, 4 ],
 );
 
-plan tests => 3 * @cases + 54;
+plan tests => 3 * @cases + 57;
 
 for my $case (@cases) {
     my ($what, $lines, $reason, $bad) = @$case;
@@ -452,6 +452,16 @@ ok($r{rc} == 0, 'PHP_VALUE, PHP_ADMIN_VALUE: passes') or diag($r{out});
 like($r{out}, qr{PA00034: \Q$r{file}\E:@{[$r{first} + 1]}: PreforkAppEnv PHP_ADMIN_VALUE: php-fpm reads php.ini values from PHP_ADMIN_VALUE, php-cgi does not .*\n(?s:.*)PA00034: \Q$r{file}\E:@{[$r{first} + 3]}: PreforkAppSetEnvIf PHP_VALUE: },
      '... warned at each line that sets one');
 is(() = $r{out} =~ /PA00034/g, 2, '... not where one is unset');
+# ... and mod_env's SetEnv or mod_proxy_fcgi's ProxyFCGISetEnvIf kept beside
+# the SetHandler that now names an app; not in a section that names none
+# (a php-fpm site served on by mod_proxy_fcgi).
+%r = configtest(qq{LoadModule env_module "@{[libexecdir()]}/mod_env.so"}, qq{PreforkApp a "$hello"},
+                '<FilesMatch "\.php$">', '    SetHandler prefork-app:a', '    SetEnv PHP_VALUE "memory_limit=1G"', '</FilesMatch>',
+                '<Location /fpm>', '    SetEnv PHP_ADMIN_VALUE "memory_limit=1G"', '</Location>');
+ok($r{rc} == 0, 'SetEnv PHP_VALUE: passes') or diag($r{out});
+like($r{out}, qr{PA00034: \Q$r{file}\E:@{[$r{first} + 4]}: SetEnv PHP_VALUE: php-fpm reads php.ini values from PHP_VALUE, php-cgi does not},
+     '... warned beside a prefork-app handler');
+is(() = $r{out} =~ /PA00034/g, 1, '... not in a section that names no app');
 
 # A warning too: an Alias, Redirect or ProxyPass whose path covers a
 # PreforkAppAlias's takes its URLs first (mod_alias and mod_proxy map
