@@ -925,8 +925,13 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
          * (the worker died idle just as it was claimed, e.g. php-cgi after
          * PHP_FCGI_MAX_REQUESTS): put a fresh worker in place. Not for a
          * CGI program that exited: it took the connection, and usually
-         * leaves before its claimant has read all of the reply. */
+         * leaves before its claimant has read all of the reply. The
+         * replacement's own death counts as any fresh worker's: the
+         * replayed request was this one's to die under (else a program
+         * that dies at its start would be put in place again and again,
+         * none of them counted, until request-timeout). */
         w->respawn_busy = 1;
+        slot->replay = 0;
     }
     /* else its claimant still holds it: pa_sb_release() frees it. */
     pa_sb_unlock(m->sb, a);
