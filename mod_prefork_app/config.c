@@ -3372,20 +3372,33 @@ static int expand_scripts(pa_server_conf_t *conf, pa_scripts_t *sc,
                      sc->pattern);
         return !OK;
     }
-    for (i = 0; rc == 0 && i < g.gl_pathc; i++) {
-        const char *path = apr_pstrdup(pconf, g.gl_pathv[i]);
+    /* One pool per program, however many names it has: its own name
+     * first (pass 0), then its symlinks (pass 1), which, as a second hard
+     * link, map to the pool of the first name (dispatch.c). */
+    for (i = 0; rc == 0 && i < 2 * g.gl_pathc; i++) {
+        const char *path = g.gl_pathv[i % g.gl_pathc];
         pa_app_t *app;
         pa_file_id_t *id;
         apr_finfo_t fi;
+        struct stat st;
 
-        if (apr_stat(&fi, path, APR_FINFO_TYPE | APR_FINFO_IDENT, ptemp)
-            != APR_SUCCESS || fi.filetype != APR_REG) {
+        if (lstat(path, &st) != 0
+            || (S_ISLNK(st.st_mode) ? 1 : 0) != (i >= g.gl_pathc ? 1 : 0)
+            || apr_stat(&fi, path, APR_FINFO_TYPE | APR_FINFO_IDENT, ptemp)
+               != APR_SUCCESS || fi.filetype != APR_REG) {
             continue;                   /* directories, sockets... */
         }
+        path = apr_pstrdup(pconf, path);
         if (access(path, X_OK) != 0
             || !pa_worker_may_access(ptemp, sc->tmpl, path, X_OK)) {
             APR_ARRAY_PUSH(sc->skipped, const char *) = path;
             continue;
+        }
+        id = apr_pcalloc(pconf, sizeof(*id));
+        id->device = fi.device;
+        id->inode = fi.inode;
+        if (apr_hash_get(sc->by_file, id, sizeof(*id))) {
+            continue;                   /* another name of one started */
         }
         app = apr_pmemdup(pconf, sc->tmpl, sizeof(*app));
         app->env = apr_array_copy(pconf, sc->tmpl->env);
@@ -3395,9 +3408,6 @@ static int expand_scripts(pa_server_conf_t *conf, pa_scripts_t *sc,
         add_app(conf, app, pconf);
         APR_ARRAY_PUSH(sc->apps, pa_app_t *) = app;
         apr_hash_set(sc->by_path, path, APR_HASH_KEY_STRING, app);
-        id = apr_pcalloc(pconf, sizeof(*id));
-        id->device = fi.device;
-        id->inode = fi.inode;
         apr_hash_set(sc->by_file, id, sizeof(*id), app);
     }
     if (rc == 0) {

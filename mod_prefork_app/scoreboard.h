@@ -276,6 +276,8 @@ typedef struct pa_sb_app_t {
     char program[PA_PROGRAM_MAX];   /* ... its path, matching the line's
                                      * pattern */
     char program_name[PA_NAME_MAX + 1]; /* ... and its pool's name */
+    apr_uint64_t program_dev;       /* ... and its file's device and inode: */
+    apr_uint64_t program_ino;       /*   its other names (links) share it */
     pa_app_counters_t c;
     pa_stats_second_t stats[PA_STATS_SECONDS];
     apr_size_t slots_off;           /* from the start of the segment */

@@ -105,6 +105,23 @@ static const char *program_path(request_rec *r, const pa_scripts_t *sc)
     return path;
 }
 
+/* Whether the pool record a was taken for the file path (of fi), by that
+ * name or another (a symlink, a hard link): only while its own name still
+ * is that file (deleted, its inode number may be a new file's). */
+static int taken_for(apr_pool_t *p, const pa_sb_app_t *a, const char *path,
+                     const apr_finfo_t *fi)
+{
+    apr_finfo_t own;
+
+    if (!strcmp(a->program, path)) {
+        return 1;
+    }
+    return fi->inode && a->program_ino == (apr_uint64_t)fi->inode
+           && a->program_dev == (apr_uint64_t)fi->device
+           && apr_stat(&own, a->program, APR_FINFO_IDENT, p) == APR_SUCCESS
+           && own.inode == fi->inode && own.device == fi->device;
+}
+
 /* The pool of sc taken for path, else a free one taken for it now; -1 if
  * none is left. *fresh says it was taken now. */
 static int take_pool(request_rec *r, const pa_scripts_t *sc,
@@ -113,8 +130,12 @@ static int take_pool(request_rec *r, const pa_scripts_t *sc,
     pa_sb_t *sb = pa_scoreboard;
     pa_sb_app_t *lock = spare_record(sb, sc, 0);
     int k, found = -1, unused = -1;
+    apr_finfo_t fi;
 
     *fresh = 0;
+    if (apr_stat(&fi, path, APR_FINFO_IDENT, r->pool) != APR_SUCCESS) {
+        fi.inode = 0;
+    }
     pa_sb_lock(sb, lock);
     for (k = 0; k < sc->spares->nelts && found < 0; k++) {
         const pa_sb_app_t *a = spare_record(sb, sc, k);
@@ -122,13 +143,15 @@ static int take_pool(request_rec *r, const pa_scripts_t *sc,
         if (!__atomic_load_n(&a->taken, __ATOMIC_ACQUIRE)) {
             unused = unused < 0 ? k : unused;
         }
-        else if (!strcmp(a->program, path)) {
+        else if (taken_for(r->pool, a, path, &fi)) {
             found = k;
         }
     }
     if (found < 0 && unused >= 0) {
         pa_sb_app_t *a = spare_record(sb, sc, unused);
 
+        a->program_dev = (apr_uint64_t)fi.device;
+        a->program_ino = (apr_uint64_t)fi.inode;
         apr_cpystrn(a->program, path, sizeof(a->program));
         apr_cpystrn(a->program_name,
                     pa_scripts_app_name(r->pool, pa_get_conf(r->server), sc,

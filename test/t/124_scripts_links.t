@@ -1,0 +1,50 @@
+# PreforkAppScripts: a program with several names (a symlink, a hard link)
+# has one pool, as mod_fcgid keeps one class per file: at the start (and
+# each graceful restart) the names after the first are mapped to its pool,
+# and a program added while httpd runs takes one new-programs= pool
+# whichever of its names is asked for. Before, each name had a pool of its
+# own, workers twice over for one program, and each new name used up a
+# new-programs= pool. A private httpd.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use PATest qw(:all);
+use File::Copy ();
+
+plan tests => 9;
+
+my $tmp = test_dir('pa-scripts-links');
+File::Copy::copy(app_path('echo'), "$tmp/a.fcgi") or die "copy: $!";
+chmod 0755, "$tmp/a.fcgi";
+link("$tmp/a.fcgi", "$tmp/b.fcgi") or die "link: $!";
+symlink("a.fcgi", "$tmp/c.fcgi") or die "symlink: $!";
+my $lib = libexecdir();
+my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
+LoadModule alias_module "$lib/mod_alias.so"
+PreforkAppScripts cgi "$tmp/*.fcgi" new-programs=2 processes=0-2
+Alias /cgi/ "$tmp/"
+<Directory "$tmp">
+    Require all granted
+    SetHandler prefork-app:cgi
+</Directory>
+EOF
+ok($h->start, 'private httpd started') or diag($h->error_log);
+my $pools = sub { [ sort map { $_->{name} } @{ (status_json('/app-status?json', $h->url) || {})->{apps} || [] } ] };
+is_deeply($pools->(), ['cgi:a.fcgi'], 'one program, three names: one pool');
+is(join(' ', map { $h->get("/cgi/$_.fcgi")->{status} } qw(a b c)), '200 200 200',
+   'each name is served');
+is($h->app('cgi:a.fcgi')->{counters}{accepted}, 3, '... by that pool');
+
+# Added while httpd runs: a program, then a symlink and a hard link to it.
+File::Copy::copy(app_path('echo'), "$tmp/m.fcgi") or die "copy: $!";
+chmod 0755, "$tmp/m.fcgi";
+is($h->get('/cgi/m.fcgi')->{status}, 200, 'a new program is served');
+symlink("m.fcgi", "$tmp/n.fcgi") or die "symlink: $!";
+link("$tmp/m.fcgi", "$tmp/o.fcgi") or die "link: $!";
+is(join(' ', map { $h->get("/cgi/$_.fcgi")->{status} } qw(n o)), '200 200',
+   'its symlink and hard link are served');
+is_deeply($pools->(), ['cgi:a.fcgi', 'cgi:m.fcgi'], '... by its new-programs pool, not pools of their own');
+is($h->app('cgi:m.fcgi')->{counters}{accepted}, 3, '... which took the three requests');
+ok($h->stop, 'stopped') or diag($h->error_log);
