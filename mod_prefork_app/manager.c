@@ -90,7 +90,7 @@ typedef struct pa_mapp_t {
     apr_time_t swept;           /* waiters last checked for life */
     apr_time_t rss_read;        /* workers' memory last read (max-memory) */
     apr_time_t loop_began;      /* the crash-loop backoff started (level 0 -> 1) */
-    apr_time_t reload_mtime;    /* of the touch-reload file, 0 = missing */
+    apr_time_t reload_stamp;    /* of the touch-reload file, 0 = missing */
     apr_uint32_t reload_gen;    /* times it changed: older workers are replaced */
     int reload_proven;          /* a worker started since has proven itself */
     int live;                   /* pa_mgr_live() this pass, less the workers
@@ -438,15 +438,17 @@ static void pa_mgr_reset_slots(pa_manager_t *m, pa_mapp_t *ma)
     pa_sb_unlock(m->sb, ma->a);
 }
 
-/* The touch-reload file's mtime, 0 if it is not there (or not readable). */
-static apr_time_t pa_mgr_reload_mtime(const pa_app_t *app)
+/* The touch-reload file's change time, 0 if it is not there (or not
+ * readable): not its mtime, which a file put in its place may keep
+ * (cp -p, rsync -t, tar x); a rename, a write, a touch all change it. */
+static apr_time_t pa_mgr_reload_stamp(const pa_app_t *app)
 {
     struct stat st;
 
     if (stat(app->touch_reload, &st) != 0) {
         return 0;
     }
-    return apr_time_from_sec(st.st_mtim.tv_sec) + st.st_mtim.tv_nsec / 1000;
+    return apr_time_from_sec(st.st_ctim.tv_sec) + st.st_ctim.tv_nsec / 1000;
 }
 
 /* The app's workers are to be replaced, rolling: one first, the others
@@ -461,13 +463,13 @@ static void pa_mgr_start_reload(pa_mapp_t *ma)
  * starts a rolling replacement of the app's workers. */
 static void pa_mgr_check_reload(pa_manager_t *m, pa_mapp_t *ma)
 {
-    apr_time_t mtime = pa_mgr_reload_mtime(ma->app);
+    apr_time_t stamp = pa_mgr_reload_stamp(ma->app);
 
-    if (mtime == ma->reload_mtime) {
+    if (stamp == ma->reload_stamp) {
         return;
     }
-    ma->reload_mtime = mtime;
-    if (!mtime) {
+    ma->reload_stamp = stamp;
+    if (!stamp) {
         return;                     /* removed: nothing new to load */
     }
     pa_mgr_start_reload(ma);
@@ -598,7 +600,7 @@ static void pa_mgr_init(pa_manager_t *m, pa_sb_t *sb, apr_pool_t *pconf,
         ma->w = apr_pcalloc(m->pool, ma->nslots * sizeof(pa_worker_t));
         ma->envp = pa_worker_env(m->pool, ma->app);
         if (ma->app->touch_reload) {
-            ma->reload_mtime = pa_mgr_reload_mtime(ma->app);
+            ma->reload_stamp = pa_mgr_reload_stamp(ma->app);
         }
         pa_worker_groups(m->pool, ma->app, &groups, &ngroups);
         for (j = 0; j < ma->nslots; j++) {
@@ -1331,7 +1333,7 @@ static int pa_mgr_adopt(pa_manager_t *m, pa_mapp_t *ma)
     if (!ma->adopted) {
         ma->adopted = pa_scripts_adopt(m->pool, ma->app, ma->a, m->s);
         if (ma->adopted > 0 && ma->app->touch_reload) {
-            ma->reload_mtime = pa_mgr_reload_mtime(ma->app);
+            ma->reload_stamp = pa_mgr_reload_stamp(ma->app);
         }
     }
     if (ma->adopted < 0 && ma->a->queue_len) {

@@ -16,7 +16,7 @@ use HTTP::Tiny ();
 use Time::Local ();
 use POSIX ();
 
-plan tests => 115;
+plan tests => 117;
 
 my $hello = hello_path();
 my $echo = app_path('echo');
@@ -360,6 +360,21 @@ for my $round (1, 2) {
        "touch-reload ($round): counted as recycled by touch-reload");
     my @lines = (error_log_since($off, $h->log_file) =~ /(PA00128: app mreload[^\n]*)/g);
     is(scalar @lines, 1, "touch-reload ($round): logged once") or diag(join "\n", @lines);
+}
+# Replaced by a file of the same mtime (cp -p, rsync -t, tar x): a reload
+# too (its change time tells).
+{
+    my @old = pids('mreload');
+    $off = error_log_offset($h->log_file);
+    my $mtime = (stat "$tmp/restart.txt")[9];
+    write_file("$tmp/restart.new", "deployed\n");
+    utime($mtime, $mtime, "$tmp/restart.new") or die "utime: $!";
+    rename("$tmp/restart.new", "$tmp/restart.txt") or die "rename: $!";
+    ok(wait_for_log(qr/PA00128: app mreload: \S+restart\.txt changed/, $off, file => $h->log_file),
+       'touch-reload: replaced by a file of the same mtime, a reload');
+    ok(wait_for(sub { my @p = pids('mreload'); my %old = map { $_ => 1 } @old;
+                      @p == 2 && !grep { $old{$_} } @p }, timeout => 30),
+       '... both workers replaced');
 }
 
 # A bad deploy: the first new worker exits at once, and the others stay.
