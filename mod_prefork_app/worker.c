@@ -247,12 +247,19 @@ void pa_worker_groups(apr_pool_t *p, const pa_app_t *app, const gid_t **groups,
                       int *n)
 {
     const char *name = pa_app_user(app);
+    char *named;
     int count = 32;
     gid_t *g;
 
     *groups = NULL;
     *n = 0;
-    if (geteuid() != 0 || !name || name[0] == '#') {
+    /* httpd's User #N: the groups of that uid's name, as httpd's own
+     * children get them (unixd's initgroups()). */
+    if (name && name[0] == '#') {
+        name = apr_uid_name_get(&named, (apr_uid_t)atol(name + 1), p)
+               == APR_SUCCESS ? named : NULL;
+    }
+    if (geteuid() != 0 || !name) {
         return;
     }
     g = apr_palloc(p, count * sizeof(gid_t));
@@ -310,12 +317,14 @@ static void pa_child_limits(const pa_app_t *app)
  * else runs as User, must not choose such a program's environment. */
 static int pa_app_other_rights(const pa_app_t *app)
 {
+    /* (User #N names no user to compare with: its uid and gid tell.) */
     return geteuid() == 0
            && (pa_app_uid(app) != ap_unixd_config.user_id
                || pa_app_gid(app) != ap_unixd_config.group_id
                || (app->user && (!ap_unixd_config.user_name
-                                 || strcmp(app->user,
-                                           ap_unixd_config.user_name))));
+                                 || (ap_unixd_config.user_name[0] != '#'
+                                     && strcmp(app->user,
+                                               ap_unixd_config.user_name)))));
 }
 
 /* chroot=: as root, before the setuid. Its cwd is set after. */
