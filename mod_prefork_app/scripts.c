@@ -135,6 +135,7 @@ static int take_pool(request_rec *r, const pa_scripts_t *sc,
     *fresh = 0;
     if (apr_stat(&fi, path, APR_FINFO_IDENT, r->pool) != APR_SUCCESS) {
         fi.inode = 0;
+        fi.device = 0;
     }
     pa_sb_lock(sb, lock);
     for (k = 0; k < sc->spares->nelts && found < 0; k++) {
