@@ -1099,15 +1099,25 @@ static const char *interpreter_of(apr_pool_t *p, const char *host,
         ? pread(fd, head, sizeof(head) - 1, 0) : -1;
     if (n > 2 && head[0] == '#' && head[1] == '!') {
         char *c = head + 2;
+        apr_size_t word, line;
+        const char *base;
 
         head[n] = '\0';
         c += strspn(c, " \t");
-        /* (A carriage return stays: the kernel takes it as the name's.)
-         * With one, the whole line, up to it, for the message. */
-        *by = memchr(c, '\r', strcspn(c, "\n")) ? PA_RUN_BY_SCRIPT_CR
-                                                 : PA_RUN_BY_SCRIPT;
-        found = apr_pstrmemdup(p, c, strcspn(c, *by == PA_RUN_BY_SCRIPT_CR
-                                                ? "\r" : " \t\n"));
+        word = strcspn(c, " \t\n");
+        line = strcspn(c, "\n");
+        base = memrchr(c, '/', word);
+
+        /* A carriage return the kernel takes as part of the interpreter's
+         * name, or of the program env is to find: the file cannot run
+         * (one in an argument, perl's "-w\r", may). With one, the whole
+         * line, up to it, for the message. */
+        *by = memchr(c, '\r', word)
+              || (base && word - (apr_size_t)(base - c) == 4
+                  && !strncmp(base, "/env", 4) && memchr(c, '\r', line))
+              ? PA_RUN_BY_SCRIPT_CR : PA_RUN_BY_SCRIPT;
+        found = apr_pstrmemdup(p, c, *by == PA_RUN_BY_SCRIPT_CR
+                                     ? strcspn(c, "\r") : word);
     }
     else if (n >= (ssize_t)sizeof(eh) && !memcmp(head, ELFMAG, SELFMAG)) {
         memcpy(&eh, head, sizeof(eh));
@@ -3363,6 +3373,8 @@ static int expand_scripts(pa_server_conf_t *conf, pa_scripts_t *sc,
 {
     glob_t g;
     int rc = glob(sc->pattern, 0, NULL, &g);
+    apr_hash_t *started = apr_hash_make(ptemp);   /* device:inode:dir: app */
+    const char *key;
     size_t i;
 
     if (rc == GLOB_NOSPACE) {
@@ -3372,9 +3384,12 @@ static int expand_scripts(pa_server_conf_t *conf, pa_scripts_t *sc,
                      sc->pattern);
         return !OK;
     }
-    /* One pool per program, however many names it has: its own name
-     * first (pass 0), then its symlinks (pass 1), which, as a second hard
-     * link, map to the pool of the first name (dispatch.c). */
+    /* One pool per program, however many names it has in one directory:
+     * its own name first (pass 0), then its symlinks (pass 1), which, as a
+     * second hard link there, map to the pool of the first name
+     * (dispatch.c). A name in another directory (a site's copy, hard
+     * linked by a dedupe tool) has a pool of its own: the program finds
+     * its files from its path or working directory. */
     for (i = 0; rc == 0 && i < 2 * g.gl_pathc; i++) {
         const char *path = g.gl_pathv[i % g.gl_pathc];
         pa_app_t *app;
@@ -3394,12 +3409,18 @@ static int expand_scripts(pa_server_conf_t *conf, pa_scripts_t *sc,
             APR_ARRAY_PUSH(sc->skipped, const char *) = path;
             continue;
         }
+        key = apr_psprintf(ptemp, "%" APR_UINT64_T_FMT ":%" APR_UINT64_T_FMT
+                           ":%s", (apr_uint64_t)fi.device,
+                           (apr_uint64_t)fi.inode,
+                           ap_make_dirstr_parent(ptemp, path));
+        if ((app = apr_hash_get(started, key, APR_HASH_KEY_STRING))) {
+            /* Another name of one started: its pool. */
+            apr_hash_set(sc->by_path, path, APR_HASH_KEY_STRING, app);
+            continue;
+        }
         id = apr_pcalloc(pconf, sizeof(*id));
         id->device = fi.device;
         id->inode = fi.inode;
-        if (apr_hash_get(sc->by_file, id, sizeof(*id))) {
-            continue;                   /* another name of one started */
-        }
         app = apr_pmemdup(pconf, sc->tmpl, sizeof(*app));
         app->env = apr_array_copy(pconf, sc->tmpl->env);
         pa_scripts_set_program(pconf, app, path,
@@ -3409,6 +3430,7 @@ static int expand_scripts(pa_server_conf_t *conf, pa_scripts_t *sc,
         APR_ARRAY_PUSH(sc->apps, pa_app_t *) = app;
         apr_hash_set(sc->by_path, path, APR_HASH_KEY_STRING, app);
         apr_hash_set(sc->by_file, id, sizeof(*id), app);
+        apr_hash_set(started, key, APR_HASH_KEY_STRING, app);
     }
     if (rc == 0) {
         globfree(&g);

@@ -3256,28 +3256,30 @@ static int same_file(apr_pool_t *p, const char *path, const pa_file_id_t *id)
 
 static int script_app(request_rec *r, const pa_scripts_t *sc, pa_app_t **app)
 {
+    pa_file_id_t id;
+    int ident = (r->finfo.valid & APR_FINFO_IDENT) == APR_FINFO_IDENT;
+
     if (r->finfo.filetype == APR_NOFILE) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PALOGNO(00337)
                       "%s: no such program: %s", sc->name,
                       r->filename ? r->filename : r->uri);
         return HTTP_NOT_FOUND;
     }
+    memset(&id, 0, sizeof(id));         /* a hash key: no padding bytes */
+    id.device = r->finfo.device;
+    id.inode = r->finfo.inode;
     *app = r->filename ? apr_hash_get(sc->by_path, r->filename,
                                       APR_HASH_KEY_STRING) : NULL;
-    if (!*app && (r->finfo.valid & APR_FINFO_IDENT) == APR_FINFO_IDENT) {
-        pa_file_id_t id;
-
-        memset(&id, 0, sizeof(id));     /* a hash key: no padding bytes */
-        id.device = r->finfo.device;
-        id.inode = r->finfo.inode;
+    if (!*app && ident) {
         *app = apr_hash_get(sc->by_file, &id, sizeof(id));
-        /* Another name of a started program (a symlink, a hard link):
-         * only while its own name still is that file. Renamed, or deleted
-         * and its inode number given to a new file, it is another
-         * program. */
-        if (*app && !same_file(r->pool, (*app)->argv[0], &id)) {
-            *app = NULL;
-        }
+    }
+    /* Another name of a started program (a symlink, a hard link): only
+     * while it and the program's own name still are one file. Renamed, or
+     * deleted and its inode number given to a new file, or the link made
+     * to point elsewhere, it is another program. */
+    if (*app && (!r->filename || strcmp((*app)->argv[0], r->filename))
+        && (!ident || !same_file(r->pool, (*app)->argv[0], &id))) {
+        *app = NULL;
     }
     if (!*app) {
         int rc = pa_scripts_take(r, sc, app);

@@ -820,7 +820,7 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
     apr_uint32_t retire, answered;
     apr_time_t app_answered;
     int quick, loglevel, served_cgi, in_flight, failed, cgi_crash, replay;
-    int own_limit;
+    int own_limit, again;
     char quiet[96], count[48];
 
     /* Its last words come before the line about its death. */
@@ -834,6 +834,11 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
     /* A request's claimant has not released it yet: whether the worker
      * answered it is not known here. */
     in_flight = slot->state == PA_SLOT_BUSY;
+    /* Put in place for the request holding the slot, and gone before it
+     * was released, as the worker before it: whatever its exit status
+     * (a CGI script taken for a FastCGI app exits 0), a crash loop, and
+     * no third one for that request. */
+    again = in_flight && w->in_place_for && w->in_place_for == slot->req_start;
     /* A CGI program that had its request: its exit status is its own
      * business (mod_cgi ignores it too; a shell script whose last command
      * is not found exits 127), and even a program that crashes does not
@@ -878,7 +883,7 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
      * start-delay=0 too: else it is forked again at once, hundreds of
      * times a second, each time logging why. */
     quick = !asked && !served_cgi && answered == 0
-            && (failed
+            && (failed || again
                 || (ma->app->start_delay > 0
                     && lived < apr_time_from_sec(ma->app->start_delay)
                     && (requests == 0
@@ -935,6 +940,7 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
         w->respawn_busy = 1;
         slot->replay = 0;
     }
+    w->in_place_for = w->respawn_busy ? slot->req_start : 0;
     /* else its claimant still holds it: pa_sb_release() frees it. */
     pa_sb_unlock(m->sb, a);
 

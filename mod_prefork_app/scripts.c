@@ -105,9 +105,18 @@ static const char *program_path(request_rec *r, const pa_scripts_t *sc)
     return path;
 }
 
+int pa_scripts_same_dir(const char *a, const char *b)
+{
+    const char *as = strrchr(a, '/'), *bs = strrchr(b, '/');
+
+    return as && bs && as - a == bs - b && !strncmp(a, b, (size_t)(as - a));
+}
+
 /* Whether the pool record a was taken for the file path (of fi), by that
- * name or another (a symlink, a hard link): only while its own name still
- * is that file (deleted, its inode number may be a new file's). */
+ * name or another of its directory (a symlink, a hard link; one in
+ * another directory is another site's: see expand_scripts()): only while
+ * its own name still is that file (deleted, its inode number may be a new
+ * file's). */
 static int taken_for(apr_pool_t *p, const pa_sb_app_t *a, const char *path,
                      const apr_finfo_t *fi)
 {
@@ -116,7 +125,8 @@ static int taken_for(apr_pool_t *p, const pa_sb_app_t *a, const char *path,
     if (!strcmp(a->program, path)) {
         return 1;
     }
-    return fi->inode && a->program_ino == (apr_uint64_t)fi->inode
+    return fi->inode && pa_scripts_same_dir(a->program, path)
+           && a->program_ino == (apr_uint64_t)fi->inode
            && a->program_dev == (apr_uint64_t)fi->device
            && apr_stat(&own, a->program, APR_FINFO_IDENT, p) == APR_SUCCESS
            && own.inode == fi->inode && own.device == fi->device;

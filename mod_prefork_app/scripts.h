@@ -21,6 +21,9 @@ const char *pa_scripts_app_name(apr_pool_t *p, const pa_server_conf_t *conf,
                                 const pa_scripts_t *sc, const char *path,
                                 pa_sb_t *sb);
 
+/* Whether paths a and b (absolute) name files of one directory. */
+int pa_scripts_same_dir(const char *a, const char *b);
+
 /* app (a copy of the line's template) made the pool named name of the
  * program at path: its command, its directory as cwd (unless cwd=), and
  * touch-reload= it (unless given): at the configuration check for the

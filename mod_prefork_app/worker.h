@@ -35,6 +35,8 @@ typedef struct pa_worker_t {
     int killed;                 /* SIGKILL sent */
     apr_time_t closed_seen;     /* its kept connection was reported closed, 0 = not */
     int respawn_busy;           /* died unasked under a claim: replace in place */
+    apr_time_t in_place_for;    /* ... the claim's req_start, 0 = none: a
+                                 * second death under it is not replaced */
     apr_time_t slow_noted;      /* req_start of the request logged as still
                                  * running past slowlog= (PA00137) */
     apr_time_t looked_at;       /* last pa_proc_doing() of it, 0 = none */

@@ -313,7 +313,7 @@ my @cases = (
                                 qr/no PreforkApp named 'vnosuch'/, 4 ],
 );
 
-plan tests => 3 * @cases + 57;
+plan tests => 3 * @cases + 58;
 
 for my $case (@cases) {
     my ($what, $lines, $reason, $bad) = @$case;
@@ -370,6 +370,14 @@ for my $case (@cases) {
     ok($? != 0, "PreforkAppPidFile httpd's own through a link: rejected");
     like($out, qr{PA00016: .*PreforkAppPidFile \Q$dir\E-link/httpd\.pid: httpd's own PidFile},
          '... saying so') or diag($out);
+}
+
+# A Windows line end in an argument its interpreter takes (perl's "-w\r"):
+# the script runs, and passes.
+{
+    write_file("$spaced/crlfperl", "#!/usr/bin/perl -w\r\nprint 1;\r\n", 0755);
+    my %r = configtest(qq{PreforkApp a "'$spaced/crlfperl'"});
+    is($r{rc}, 0, 'a CR after an argument perl takes: accepted') or diag($r{out});
 }
 
 # A type with a parameter names its app as the handler (httpd drops the

@@ -1,11 +1,12 @@
 # An on-demand pool (processes=0-N, as PreforkAppScripts pools are) whose
-# program dies at its start (a script that does not compile, exit 255):
+# program dies at its start (a script that does not compile, exit 255; a
+# CGI script taken for a FastCGI app, which prints its page and exits 0):
 # the request that started it fails at once with 502/503, after a backoff
 # step or two, not at request-timeout after thousands of forks. Its GET is
-# replayed once; the worker started in place for that replay (the first
-# died before taking the connection) counts as any fresh worker's death
-# (before, none after the replay was counted, and the slot was filled
-# again and again at once).
+# replayed once; the worker started in place for the request holding the
+# slot (the first died before taking the connection) counts as any fresh
+# worker's death, and one that dies in its turn, whatever its exit status,
+# is a crash loop, not put in place again.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -13,14 +14,19 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 5;
+plan tests => 9;
 
 my $tmp = test_dir('pa-odstart');
 write_file("$tmp/broken", "#!/bin/sh\necho 'syntax error here' >&2\nexit 255\n", 0755);
+write_file("$tmp/cgi", "#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\nhello\\n'\nexit 0\n", 0755);
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF2");
 PreforkApp odbroken "$tmp/broken" processes=0-4 request-timeout=60
 <Location /odbroken>
     SetHandler prefork-app:odbroken
+</Location>
+PreforkApp odcgi "$tmp/cgi" processes=0-4 request-timeout=60
+<Location /odcgi>
+    SetHandler prefork-app:odcgi
 </Location>
 EOF2
 ok($h->start, 'private httpd started') or diag($h->error_log);
@@ -29,3 +35,9 @@ like($res->{status}, qr/^50[23]$/, "the request fails with 502 or 503 ($res->{st
 unlike($h->error_log, qr/PA00311: odbroken/, '... not at request-timeout (no PA00311)');
 ok(wait_for_log(qr/PA00105: app odbroken/, 0, file => $h->log_file), 'the app backs off (PA00105)');
 cmp_ok($h->app('odbroken')->{counters}{spawned}, '<', 20, 'a few workers forked, not thousands');
+
+$res = $h->get('/odcgi', timeout => 90);
+like($res->{status}, qr/^50[23]$/, "a program that exits 0 at its start: 502 or 503 ($res->{status}), not 504");
+unlike($h->error_log, qr/PA00311: odcgi/, '... not at request-timeout (no PA00311)');
+ok(wait_for_log(qr/PA00105: app odcgi/, 0, file => $h->log_file), '... the app backs off (PA00105)');
+cmp_ok($h->app('odcgi')->{counters}{spawned}, '<', 20, '... a few workers forked, not thousands');

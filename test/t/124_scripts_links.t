@@ -1,10 +1,12 @@
-# PreforkAppScripts: a program with several names (a symlink, a hard link)
-# has one pool, as mod_fcgid keeps one class per file: at the start (and
-# each graceful restart) the names after the first are mapped to its pool,
-# and a program added while httpd runs takes one new-programs= pool
-# whichever of its names is asked for. Before, each name had a pool of its
-# own, workers twice over for one program, and each new name used up a
-# new-programs= pool. A private httpd.
+# PreforkAppScripts: a program with several names in one directory (a
+# symlink, a hard link) has one pool: at the start (and each graceful
+# restart) the names after the first are mapped to its pool, and a program
+# added while httpd runs takes one new-programs= pool whichever of its
+# names is asked for. Before, each name had a pool of its own, workers
+# twice over for one program, and each new name used up a new-programs=
+# pool. A name in another directory (a site's copy, hard linked by a
+# dedupe tool) keeps a pool of its own: the program finds its files from
+# its path or working directory. A private httpd.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -13,26 +15,33 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use File::Copy ();
 
-plan tests => 9;
+plan tests => 11;
 
-my $tmp = test_dir('pa-scripts-links');
+my $top = test_dir('pa-scripts-links');
+my $tmp = "$top/s1";
+mkdir $tmp or die "$tmp: $!";
+mkdir "$top/s2" or die "$top/s2: $!";
 File::Copy::copy(app_path('echo'), "$tmp/a.fcgi") or die "copy: $!";
 chmod 0755, "$tmp/a.fcgi";
 link("$tmp/a.fcgi", "$tmp/b.fcgi") or die "link: $!";
 symlink("a.fcgi", "$tmp/c.fcgi") or die "symlink: $!";
+link("$tmp/a.fcgi", "$top/s2/site.fcgi") or die "link: $!";
 my $lib = libexecdir();
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
 LoadModule alias_module "$lib/mod_alias.so"
-PreforkAppScripts cgi "$tmp/*.fcgi" new-programs=2 processes=0-2
+PreforkAppScripts cgi "$top/*/*.fcgi" new-programs=2 processes=0-2
 Alias /cgi/ "$tmp/"
-<Directory "$tmp">
+Alias /s2/ "$top/s2/"
+<Directory "$top">
     Require all granted
     SetHandler prefork-app:cgi
 </Directory>
 EOF
 ok($h->start, 'private httpd started') or diag($h->error_log);
 my $pools = sub { [ sort map { $_->{name} } @{ (status_json('/app-status?json', $h->url) || {})->{apps} || [] } ] };
-is_deeply($pools->(), ['cgi:a.fcgi'], 'one program, three names: one pool');
+is_deeply($pools->(), ['cgi:a.fcgi', 'cgi:site.fcgi'], 'one program, three names in a directory: one pool; its name in another: one more');
+like($h->get('/s2/site.fcgi')->{content}, qr{^SCRIPT_FILENAME=\Q$top\E/s2/site\.fcgi$}m, 'that one is served');
+is($h->app('cgi:site.fcgi')->{counters}{accepted}, 1, '... by its own pool');
 is(join(' ', map { $h->get("/cgi/$_.fcgi")->{status} } qw(a b c)), '200 200 200',
    'each name is served');
 is($h->app('cgi:a.fcgi')->{counters}{accepted}, 3, '... by that pool');
@@ -45,6 +54,6 @@ symlink("m.fcgi", "$tmp/n.fcgi") or die "symlink: $!";
 link("$tmp/m.fcgi", "$tmp/o.fcgi") or die "link: $!";
 is(join(' ', map { $h->get("/cgi/$_.fcgi")->{status} } qw(n o)), '200 200',
    'its symlink and hard link are served');
-is_deeply($pools->(), ['cgi:a.fcgi', 'cgi:m.fcgi'], '... by its new-programs pool, not pools of their own');
+is_deeply($pools->(), ['cgi:a.fcgi', 'cgi:m.fcgi', 'cgi:site.fcgi'], '... by its new-programs pool, not pools of their own');
 is($h->app('cgi:m.fcgi')->{counters}{accepted}, 3, '... which took the three requests');
 ok($h->stop, 'stopped') or diag($h->error_log);
