@@ -1075,6 +1075,29 @@ typedef enum {
     PA_RUN_BY_SCRIPT, PA_RUN_BY_SCRIPT_CR, PA_RUN_BY_ELF
 } pa_run_by_e;
 
+/* Whether a "#!" line (len bytes from c, after the "#!") can run with a
+ * carriage return at its end: under perl with an argument after its name
+ * ("/usr/bin/perl -w": perl takes "-w\r"), or through env -S, which
+ * splits what follows it on the return too ("/usr/bin/env -S python3").
+ * (The kernel passes what follows the interpreter's name as one argument:
+ * "/usr/bin/env perl" asks env for "perl\r".) */
+static int runs_despite_cr(const char *c, apr_size_t len)
+{
+    apr_size_t n = strcspn(c, " \t\r");
+    const char *slash = memrchr(c, '/', n < len ? n : len);
+    const char *name = slash ? slash + 1 : c, *next = c + n;
+
+    if (n >= len) {
+        return 0;
+    }
+    if (c + n - name >= 4 && !strncmp(name, "perl", 4)) {
+        return *next == ' ' || *next == '\t';
+    }
+    next += strspn(next, " \t");
+    return c + n - name == 3 && !strncmp(name, "env", 3)
+           && !strncmp(next, "-S", 2) && (next[2] == ' ' || next[2] == '\t');
+}
+
 /* What the kernel needs to run the program at host, an absolute path, ""
  * if nothing or unknown: the interpreter a "#!" line names, or a
  * dynamically linked ELF program's loader, of this machine's word size.
@@ -1100,21 +1123,17 @@ static const char *interpreter_of(apr_pool_t *p, const char *host,
     if (n > 2 && head[0] == '#' && head[1] == '!') {
         char *c = head + 2;
         apr_size_t word, line;
-        const char *base;
 
         head[n] = '\0';
         c += strspn(c, " \t");
         word = strcspn(c, " \t\n");
         line = strcspn(c, "\n");
-        base = memrchr(c, '/', word);
-
         /* A carriage return the kernel takes as part of the interpreter's
-         * name, or of the program env is to find: the file cannot run
-         * (one in an argument, perl's "-w\r", may). With one, the whole
-         * line, up to it, for the message. */
+         * name or of its argument: the file cannot run, but where it can
+         * (runs_despite_cr()). With one, the whole line, up to it, for the
+         * message. */
         *by = memchr(c, '\r', word)
-              || (base && word - (apr_size_t)(base - c) == 4
-                  && !strncmp(base, "/env", 4) && memchr(c, '\r', line))
+              || (memchr(c, '\r', line) && !runs_despite_cr(c, line))
               ? PA_RUN_BY_SCRIPT_CR : PA_RUN_BY_SCRIPT;
         found = apr_pstrmemdup(p, c, *by == PA_RUN_BY_SCRIPT_CR
                                      ? strcspn(c, "\r") : word);

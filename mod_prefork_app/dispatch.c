@@ -3254,10 +3254,24 @@ static int same_file(apr_pool_t *p, const char *path, const pa_file_id_t *id)
            && fi.device == id->device && fi.inode == id->inode;
 }
 
+/* app, if it is the pool of r's file: by that name, or by another while
+ * the two still are one file (renamed, or deleted and its inode number
+ * given to a new file, or a link made to point elsewhere, it is another
+ * program); NULL otherwise. */
+static pa_app_t *pool_of_file(request_rec *r, pa_app_t *app,
+                              const pa_file_id_t *id, int ident)
+{
+    if (!app || (r->filename && !strcmp(app->argv[0], r->filename))) {
+        return app;
+    }
+    return ident && same_file(r->pool, app->argv[0], id) ? app : NULL;
+}
+
 static int script_app(request_rec *r, const pa_scripts_t *sc, pa_app_t **app)
 {
     pa_file_id_t id;
     int ident = (r->finfo.valid & APR_FINFO_IDENT) == APR_FINFO_IDENT;
+    char real[PATH_MAX];
 
     if (r->finfo.filetype == APR_NOFILE) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PALOGNO(00337)
@@ -3268,18 +3282,25 @@ static int script_app(request_rec *r, const pa_scripts_t *sc, pa_app_t **app)
     memset(&id, 0, sizeof(id));         /* a hash key: no padding bytes */
     id.device = r->finfo.device;
     id.inode = r->finfo.inode;
-    *app = r->filename ? apr_hash_get(sc->by_path, r->filename,
-                                      APR_HASH_KEY_STRING) : NULL;
-    if (!*app && ident) {
-        *app = apr_hash_get(sc->by_file, &id, sizeof(id));
+    /* Its name (or one the start mapped to a program of its directory);
+     * the program a symlink leads to; a hard link's own directory's
+     * program (one in another directory is another site's copy). */
+    *app = r->filename ? pool_of_file(r, apr_hash_get(sc->by_path,
+                                                      r->filename,
+                                                      APR_HASH_KEY_STRING),
+                                      &id, ident)
+                       : NULL;
+    if (!*app && r->filename && realpath(r->filename, real)) {
+        *app = pool_of_file(r, apr_hash_get(sc->by_path, real,
+                                            APR_HASH_KEY_STRING), &id, ident);
     }
-    /* Another name of a started program (a symlink, a hard link): only
-     * while it and the program's own name still are one file. Renamed, or
-     * deleted and its inode number given to a new file, or the link made
-     * to point elsewhere, it is another program. */
-    if (*app && (!r->filename || strcmp((*app)->argv[0], r->filename))
-        && (!ident || !same_file(r->pool, (*app)->argv[0], &id))) {
-        *app = NULL;
+    if (!*app && ident) {
+        *app = pool_of_file(r, apr_hash_get(sc->by_file, &id, sizeof(id)),
+                            &id, ident);
+        if (*app && (!r->filename
+                     || !pa_scripts_same_dir((*app)->argv[0], r->filename))) {
+            *app = NULL;
+        }
     }
     if (!*app) {
         int rc = pa_scripts_take(r, sc, app);

@@ -835,9 +835,11 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
      * answered it is not known here. */
     in_flight = slot->state == PA_SLOT_BUSY;
     /* Put in place for the request holding the slot, and gone before it
-     * was released, as the worker before it: whatever its exit status
-     * (a CGI script taken for a FastCGI app exits 0), a crash loop, and
-     * no third one for that request. */
+     * was released: not put in place again for that request, whose
+     * connection is reset (a program that exits at its start, even with
+     * status 0, a CGI script taken for a FastCGI app, would be refilled
+     * until request-timeout). Not a crash loop for that: it may have
+     * answered and left, as an app of one request per process does. */
     again = in_flight && w->in_place_for && w->in_place_for == slot->req_start;
     /* A CGI program that had its request: its exit status is its own
      * business (mod_cgi ignores it too; a shell script whose last command
@@ -883,7 +885,7 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
      * start-delay=0 too: else it is forked again at once, hundreds of
      * times a second, each time logging why. */
     quick = !asked && !served_cgi && answered == 0
-            && (failed || again
+            && (failed
                 || (ma->app->start_delay > 0
                     && lived < apr_time_from_sec(ma->app->start_delay)
                     && (requests == 0
@@ -927,7 +929,7 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
         slot->state = PA_SLOT_EMPTY;
         slot->retire = PA_RETIRE_NONE;
     }
-    else if (!asked && !(served_cgi && WIFEXITED(status))) {
+    else if (!asked && !(served_cgi && WIFEXITED(status)) && !again) {
         /* Its claimant may have a connection waiting in the slot's backlog
          * (the worker died idle just as it was claimed, e.g. php-cgi after
          * PHP_FCGI_MAX_REQUESTS): put a fresh worker in place. Not for a
@@ -940,9 +942,13 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
         w->respawn_busy = 1;
         slot->replay = 0;
     }
-    w->in_place_for = w->respawn_busy ? slot->req_start : 0;
     /* else its claimant still holds it: pa_sb_release() frees it. */
+    w->in_place_for = w->respawn_busy ? slot->req_start : 0;
     pa_sb_unlock(m->sb, a);
+    if (again) {
+        /* (Listens again at its next spawn, as after a backoff.) */
+        pa_worker_unlisten(w);
+    }
 
     /* One backoff step per round of spawns, however many workers of the
      * round die. */

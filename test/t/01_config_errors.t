@@ -25,6 +25,7 @@ my $app = qq{PreforkApp a "$hello"};
 write_file("$spaced/nopython", "#!/nonexistent-pa/python3\nprint(1)\n", 0755);
 write_file("$spaced/crlf", "#!/bin/sh\r\necho hi\r\n", 0755);
 write_file("$spaced/crlfenv", "#!/usr/bin/env python3\r\nprint(1)\r\n", 0755);
+write_file("$spaced/crlfsh", "#!/bin/sh -e\r\necho hi\r\n", 0755);
 # An interpreter that is there but no program.
 write_file("$spaced/byplain", "#!$plain\n", 0755);
 # A directory whose socket paths would not fit in 108 bytes.
@@ -182,6 +183,8 @@ my @cases = (
       qr/command '\Q$spaced\E\/crlf': its #! line \(#!\/bin\/sh\) ends in a carriage return, which the kernel takes as part of its last word: a file with Windows line ends/ ],
     [ 'a #! line through env with a Windows line end', [ qq{PreforkApp a "'$spaced/crlfenv'"} ],
       qr/command '\Q$spaced\E\/crlfenv': its #! line \(#!\/usr\/bin\/env python3\) ends in a carriage return/ ],
+    [ 'a #! line with an argument and a Windows line end', [ qq{PreforkApp a "'$spaced/crlfsh'"} ],
+      qr/command '\Q$spaced\E\/crlfsh': its #! line \(#!\/bin\/sh -e\) ends in a carriage return/ ],
     [ 'an interpreter that is no program', [ qq{PreforkApp a "'$spaced/byplain'"} ],
       qr/command '\Q$spaced\E\/byplain': the interpreter its #! line names, \Q$plain\E is not an executable file/ ],
     [ 'a quote not closed in the command', [ qq{PreforkApp a "$hello 'x y"} ],
@@ -313,7 +316,7 @@ my @cases = (
                                 qr/no PreforkApp named 'vnosuch'/, 4 ],
 );
 
-plan tests => 3 * @cases + 58;
+plan tests => 3 * @cases + 59;
 
 for my $case (@cases) {
     my ($what, $lines, $reason, $bad) = @$case;
@@ -378,6 +381,10 @@ for my $case (@cases) {
     write_file("$spaced/crlfperl", "#!/usr/bin/perl -w\r\nprint 1;\r\n", 0755);
     my %r = configtest(qq{PreforkApp a "'$spaced/crlfperl'"});
     is($r{rc}, 0, 'a CR after an argument perl takes: accepted') or diag($r{out});
+    # ... and through env -S, which splits on it.
+    write_file("$spaced/crlfenvs", "#!/usr/bin/env -S sh\r\necho hi\r\n", 0755);
+    %r = configtest(qq{PreforkApp a "'$spaced/crlfenvs'"});
+    is($r{rc}, 0, 'a CR after env -S: accepted') or diag($r{out});
 }
 
 # A type with a parameter names its app as the handler (httpd drops the

@@ -15,7 +15,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use File::Copy ();
 
-plan tests => 11;
+plan tests => 15;
 
 my $top = test_dir('pa-scripts-links');
 my $tmp = "$top/s1";
@@ -26,6 +26,8 @@ chmod 0755, "$tmp/a.fcgi";
 link("$tmp/a.fcgi", "$tmp/b.fcgi") or die "link: $!";
 symlink("a.fcgi", "$tmp/c.fcgi") or die "symlink: $!";
 link("$tmp/a.fcgi", "$top/s2/site.fcgi") or die "link: $!";
+File::Copy::copy(app_path('echo'), "$tmp/other.fcgi") or die "copy: $!";
+chmod 0755, "$tmp/other.fcgi";
 my $lib = libexecdir();
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
 LoadModule alias_module "$lib/mod_alias.so"
@@ -39,7 +41,7 @@ Alias /s2/ "$top/s2/"
 EOF
 ok($h->start, 'private httpd started') or diag($h->error_log);
 my $pools = sub { [ sort map { $_->{name} } @{ (status_json('/app-status?json', $h->url) || {})->{apps} || [] } ] };
-is_deeply($pools->(), ['cgi:a.fcgi', 'cgi:site.fcgi'], 'one program, three names in a directory: one pool; its name in another: one more');
+is_deeply($pools->(), ['cgi:a.fcgi', 'cgi:other.fcgi', 'cgi:site.fcgi'], 'one program, three names in a directory: one pool; its name in another: one more');
 like($h->get('/s2/site.fcgi')->{content}, qr{^SCRIPT_FILENAME=\Q$top\E/s2/site\.fcgi$}m, 'that one is served');
 is($h->app('cgi:site.fcgi')->{counters}{accepted}, 1, '... by its own pool');
 is(join(' ', map { $h->get("/cgi/$_.fcgi")->{status} } qw(a b c)), '200 200 200',
@@ -54,6 +56,18 @@ symlink("m.fcgi", "$tmp/n.fcgi") or die "symlink: $!";
 link("$tmp/m.fcgi", "$tmp/o.fcgi") or die "link: $!";
 is(join(' ', map { $h->get("/cgi/$_.fcgi")->{status} } qw(n o)), '200 200',
    'its symlink and hard link are served');
-is_deeply($pools->(), ['cgi:a.fcgi', 'cgi:m.fcgi', 'cgi:site.fcgi'], '... by its new-programs pool, not pools of their own');
+is_deeply($pools->(), ['cgi:a.fcgi', 'cgi:m.fcgi', 'cgi:other.fcgi', 'cgi:site.fcgi'], '... by its new-programs pool, not pools of their own');
 is($h->app('cgi:m.fcgi')->{counters}{accepted}, 3, '... which took the three requests');
+# A symlink made since the start: the pool of the program it leads to (not
+# the site copy's, which shares its file).
+symlink("a.fcgi", "$tmp/late.fcgi") or die "symlink: $!";
+my $before = $h->app('cgi:a.fcgi')->{counters}{accepted};
+is($h->get('/cgi/late.fcgi')->{status}, 200, 'a symlink made since the start is served');
+is($h->app('cgi:a.fcgi')->{counters}{accepted}, $before + 1, '... by the pool of the program it leads to');
+# A symlink of the start made to point to another program started: that
+# program's pool.
+unlink "$tmp/c.fcgi" or die "unlink: $!";
+symlink("other.fcgi", "$tmp/c.fcgi") or die "symlink: $!";
+is($h->get('/cgi/c.fcgi')->{status}, 200, 'a symlink pointed elsewhere since the start is served');
+is($h->app('cgi:other.fcgi')->{counters}{accepted}, 1, '... by the pool of the program it leads to now');
 ok($h->stop, 'stopped') or diag($h->error_log);
