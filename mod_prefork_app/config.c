@@ -1091,7 +1091,10 @@ static int runs_despite_cr(const char *c, apr_size_t len)
         return 0;
     }
     if (c + n - name >= 4 && !strncmp(name, "perl", 4)) {
-        return *next == ' ' || *next == '\t';
+        /* (An argument of blanks and the return alone: perl is asked to
+         * run a script named "\r".) */
+        return (*next == ' ' || *next == '\t')
+               && next[strspn(next, " \t")] != '\r';
     }
     next += strspn(next, " \t");
     return c + n - name == 3 && !strncmp(name, "env", 3)
@@ -3392,7 +3395,7 @@ static int expand_scripts(pa_server_conf_t *conf, pa_scripts_t *sc,
 {
     glob_t g;
     int rc = glob(sc->pattern, 0, NULL, &g);
-    apr_hash_t *started = apr_hash_make(ptemp);   /* device:inode:dir: app */
+    apr_hash_t *started = apr_hash_make(ptemp);   /* file and dir: app */
     const char *key;
     size_t i;
 
@@ -3428,10 +3431,14 @@ static int expand_scripts(pa_server_conf_t *conf, pa_scripts_t *sc,
             APR_ARRAY_PUSH(sc->skipped, const char *) = path;
             continue;
         }
+        /* (The directory by its inode: one reached by a link is one.) */
+        if (stat(ap_make_dirstr_parent(ptemp, path), &st) != 0) {
+            continue;
+        }
         key = apr_psprintf(ptemp, "%" APR_UINT64_T_FMT ":%" APR_UINT64_T_FMT
-                           ":%s", (apr_uint64_t)fi.device,
-                           (apr_uint64_t)fi.inode,
-                           ap_make_dirstr_parent(ptemp, path));
+                           ":%" APR_UINT64_T_FMT ":%" APR_UINT64_T_FMT,
+                           (apr_uint64_t)fi.device, (apr_uint64_t)fi.inode,
+                           (apr_uint64_t)st.st_dev, (apr_uint64_t)st.st_ino);
         if ((app = apr_hash_get(started, key, APR_HASH_KEY_STRING))) {
             /* Another name of one started: its pool. */
             apr_hash_set(sc->by_path, path, APR_HASH_KEY_STRING, app);
@@ -3448,7 +3455,22 @@ static int expand_scripts(pa_server_conf_t *conf, pa_scripts_t *sc,
         add_app(conf, app, pconf);
         APR_ARRAY_PUSH(sc->apps, pa_app_t *) = app;
         apr_hash_set(sc->by_path, path, APR_HASH_KEY_STRING, app);
-        apr_hash_set(sc->by_file, id, sizeof(*id), app);
+        /* A program's own pool, under its path with links resolved too
+         * (the pattern may go through a symlinked directory); a symlink's
+         * pool (in another directory) leaves the program's its file. */
+        if (i < g.gl_pathc) {
+            char real[PATH_MAX];
+
+            if (realpath(path, real) && strcmp(real, path)
+                && !apr_hash_get(sc->by_path, real, APR_HASH_KEY_STRING)) {
+                apr_hash_set(sc->by_path, apr_pstrdup(pconf, real),
+                             APR_HASH_KEY_STRING, app);
+            }
+            apr_hash_set(sc->by_file, id, sizeof(*id), app);
+        }
+        else if (!apr_hash_get(sc->by_file, id, sizeof(*id))) {
+            apr_hash_set(sc->by_file, id, sizeof(*id), app);
+        }
         apr_hash_set(started, key, APR_HASH_KEY_STRING, app);
     }
     if (rc == 0) {

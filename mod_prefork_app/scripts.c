@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 APLOG_USE_MODULE(prefork_app);
 
@@ -108,8 +109,20 @@ static const char *program_path(request_rec *r, const pa_scripts_t *sc)
 int pa_scripts_same_dir(const char *a, const char *b)
 {
     const char *as = strrchr(a, '/'), *bs = strrchr(b, '/');
+    char ad[PATH_MAX], bd[PATH_MAX];
+    struct stat ast, bst;
 
-    return as && bs && as - a == bs - b && !strncmp(a, b, (size_t)(as - a));
+    if (!as || !bs || as - a >= PATH_MAX || bs - b >= PATH_MAX) {
+        return 0;
+    }
+    if (as - a == bs - b && !strncmp(a, b, (size_t)(as - a))) {
+        return 1;
+    }
+    /* One directory by two paths (a symlinked directory on the way). */
+    apr_cpystrn(ad, a, (apr_size_t)(as - a) + 1);
+    apr_cpystrn(bd, b, (apr_size_t)(bs - b) + 1);
+    return stat(*ad ? ad : "/", &ast) == 0 && stat(*bd ? bd : "/", &bst) == 0
+           && ast.st_dev == bst.st_dev && ast.st_ino == bst.st_ino;
 }
 
 /* Whether the pool record a was taken for the file path (of fi), by that

@@ -21,7 +21,8 @@ const char *pa_scripts_app_name(apr_pool_t *p, const pa_server_conf_t *conf,
                                 const pa_scripts_t *sc, const char *path,
                                 pa_sb_t *sb);
 
-/* Whether paths a and b (absolute) name files of one directory. */
+/* Whether paths a and b (absolute) name files of one directory, by the
+ * same path to it or not. */
 int pa_scripts_same_dir(const char *a, const char *b);
 
 /* app (a copy of the line's template) made the pool named name of the

@@ -15,7 +15,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use File::Copy ();
 
-plan tests => 15;
+plan tests => 17;
 
 my $top = test_dir('pa-scripts-links');
 my $tmp = "$top/s1";
@@ -28,12 +28,16 @@ symlink("a.fcgi", "$tmp/c.fcgi") or die "symlink: $!";
 link("$tmp/a.fcgi", "$top/s2/site.fcgi") or die "link: $!";
 File::Copy::copy(app_path('echo'), "$tmp/other.fcgi") or die "copy: $!";
 chmod 0755, "$tmp/other.fcgi";
+# s1 by a second path (as /var/www -> /srv/www), which the pattern matches
+# first: the same directory.
+symlink("s1", "$top/link") or die "symlink: $!";
 my $lib = libexecdir();
 my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
 LoadModule alias_module "$lib/mod_alias.so"
 PreforkAppScripts cgi "$top/*/*.fcgi" new-programs=2 processes=0-2
 Alias /cgi/ "$tmp/"
 Alias /s2/ "$top/s2/"
+Alias /l/ "$top/link/"
 <Directory "$top">
     Require all granted
     SetHandler prefork-app:cgi
@@ -47,6 +51,8 @@ is($h->app('cgi:site.fcgi')->{counters}{accepted}, 1, '... by its own pool');
 is(join(' ', map { $h->get("/cgi/$_.fcgi")->{status} } qw(a b c)), '200 200 200',
    'each name is served');
 is($h->app('cgi:a.fcgi')->{counters}{accepted}, 3, '... by that pool');
+is($h->get('/l/a.fcgi')->{status}, 200, 'the program by the linked path to its directory is served');
+is($h->app('cgi:a.fcgi')->{counters}{accepted}, 4, '... by that pool too');
 
 # Added while httpd runs: a program, then a symlink and a hard link to it.
 File::Copy::copy(app_path('echo'), "$tmp/m.fcgi") or die "copy: $!";
