@@ -1091,10 +1091,21 @@ static int runs_despite_cr(const char *c, apr_size_t len)
         return 0;
     }
     if (c + n - name >= 4 && !strncmp(name, "perl", 4)) {
+        const char *t;
+
         /* (An argument of blanks and the return alone: perl is asked to
-         * run a script named "\r".) */
-        return (*next == ' ' || *next == '\t')
-               && next[strspn(next, " \t")] != '\r';
+         * run a script named "\r". A tab right after a switch: perl takes
+         * it, and the return, for a switch.) */
+        if ((*next != ' ' && *next != '\t')
+            || next[strspn(next, " \t")] == '\r') {
+            return 0;
+        }
+        for (t = next + strspn(next, " \t"); t < c + len; t++) {
+            if (*t == '\t' && t[-1] != ' ' && t[-1] != '\t') {
+                return 0;
+            }
+        }
+        return 1;
     }
     next += strspn(next, " \t");
     return c + n - name == 3 && !strncmp(name, "env", 3)
@@ -3395,8 +3406,8 @@ static int expand_scripts(pa_server_conf_t *conf, pa_scripts_t *sc,
 {
     glob_t g;
     int rc = glob(sc->pattern, 0, NULL, &g);
-    apr_hash_t *started = apr_hash_make(ptemp);   /* file and dir: app */
     const char *key;
+    char real[PATH_MAX];
     size_t i;
 
     if (rc == GLOB_NOSPACE) {
@@ -3415,7 +3426,6 @@ static int expand_scripts(pa_server_conf_t *conf, pa_scripts_t *sc,
     for (i = 0; rc == 0 && i < 2 * g.gl_pathc; i++) {
         const char *path = g.gl_pathv[i % g.gl_pathc];
         pa_app_t *app;
-        pa_file_id_t *id;
         apr_finfo_t fi;
         struct stat st;
 
@@ -3435,18 +3445,12 @@ static int expand_scripts(pa_server_conf_t *conf, pa_scripts_t *sc,
         if (stat(ap_make_dirstr_parent(ptemp, path), &st) != 0) {
             continue;
         }
-        key = apr_psprintf(ptemp, "%" APR_UINT64_T_FMT ":%" APR_UINT64_T_FMT
-                           ":%" APR_UINT64_T_FMT ":%" APR_UINT64_T_FMT,
-                           (apr_uint64_t)fi.device, (apr_uint64_t)fi.inode,
-                           (apr_uint64_t)st.st_dev, (apr_uint64_t)st.st_ino);
-        if ((app = apr_hash_get(started, key, APR_HASH_KEY_STRING))) {
+        key = pa_scripts_place(pconf, fi.device, fi.inode, &st);
+        if ((app = apr_hash_get(sc->by_file, key, APR_HASH_KEY_STRING))) {
             /* Another name of one started: its pool. */
             apr_hash_set(sc->by_path, path, APR_HASH_KEY_STRING, app);
             continue;
         }
-        id = apr_pcalloc(pconf, sizeof(*id));
-        id->device = fi.device;
-        id->inode = fi.inode;
         app = apr_pmemdup(pconf, sc->tmpl, sizeof(*app));
         app->env = apr_array_copy(pconf, sc->tmpl->env);
         pa_scripts_set_program(pconf, app, path,
@@ -3455,23 +3459,14 @@ static int expand_scripts(pa_server_conf_t *conf, pa_scripts_t *sc,
         add_app(conf, app, pconf);
         APR_ARRAY_PUSH(sc->apps, pa_app_t *) = app;
         apr_hash_set(sc->by_path, path, APR_HASH_KEY_STRING, app);
+        apr_hash_set(sc->by_file, key, APR_HASH_KEY_STRING, app);
         /* A program's own pool, under its path with links resolved too
-         * (the pattern may go through a symlinked directory); a symlink's
-         * pool (in another directory) leaves the program's its file. */
-        if (i < g.gl_pathc) {
-            char real[PATH_MAX];
-
-            if (realpath(path, real) && strcmp(real, path)
-                && !apr_hash_get(sc->by_path, real, APR_HASH_KEY_STRING)) {
-                apr_hash_set(sc->by_path, apr_pstrdup(pconf, real),
-                             APR_HASH_KEY_STRING, app);
-            }
-            apr_hash_set(sc->by_file, id, sizeof(*id), app);
+         * (the pattern may go through a symlinked directory). */
+        if (i < g.gl_pathc && realpath(path, real) && strcmp(real, path)
+            && !apr_hash_get(sc->by_path, real, APR_HASH_KEY_STRING)) {
+            apr_hash_set(sc->by_path, apr_pstrdup(pconf, real),
+                         APR_HASH_KEY_STRING, app);
         }
-        else if (!apr_hash_get(sc->by_file, id, sizeof(*id))) {
-            apr_hash_set(sc->by_file, id, sizeof(*id), app);
-        }
-        apr_hash_set(started, key, APR_HASH_KEY_STRING, app);
     }
     if (rc == 0) {
         globfree(&g);

@@ -3272,6 +3272,7 @@ static int script_app(request_rec *r, const pa_scripts_t *sc, pa_app_t **app)
     pa_file_id_t id;
     int ident = (r->finfo.valid & APR_FINFO_IDENT) == APR_FINFO_IDENT;
     char real[PATH_MAX];
+    struct stat dir;
 
     if (r->finfo.filetype == APR_NOFILE) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PALOGNO(00337)
@@ -3294,13 +3295,14 @@ static int script_app(request_rec *r, const pa_scripts_t *sc, pa_app_t **app)
         *app = pool_of_file(r, apr_hash_get(sc->by_path, real,
                                             APR_HASH_KEY_STRING), &id, ident);
     }
-    if (!*app && ident) {
-        *app = pool_of_file(r, apr_hash_get(sc->by_file, &id, sizeof(id)),
+    if (!*app && ident && r->filename
+        && stat(ap_make_dirstr_parent(r->pool, r->filename), &dir) == 0) {
+        *app = pool_of_file(r, apr_hash_get(sc->by_file,
+                                            pa_scripts_place(r->pool,
+                                                             id.device,
+                                                             id.inode, &dir),
+                                            APR_HASH_KEY_STRING),
                             &id, ident);
-        if (*app && (!r->filename
-                     || !pa_scripts_same_dir((*app)->argv[0], r->filename))) {
-            *app = NULL;
-        }
     }
     if (!*app) {
         int rc = pa_scripts_take(r, sc, app);

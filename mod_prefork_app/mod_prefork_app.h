@@ -175,10 +175,10 @@ typedef struct pa_scripts_t {
     apr_array_header_t *apps;   /* pa_app_t *: its pools, the programs' in
                                  * the pattern's order, then the spares */
     apr_hash_t *by_path;        /* program path -> pa_app_t * */
-    apr_hash_t *by_file;        /* pa_file_id_t -> pa_app_t *: the same
-                                 * files reached by another path (a
-                                 * symlinked DocumentRoot), as mod_fcgid
-                                 * tells its classes apart */
+    apr_hash_t *by_file;        /* pa_scripts_place() -> pa_app_t *: a
+                                 * program by its file and directory, as
+                                 * reached by another name or path (a
+                                 * hard link, a symlinked DocumentRoot) */
     apr_array_header_t *skipped; /* const char *: files matched that are
                                  * no executable programs */
     int new_programs;           /* new-programs=N */

@@ -106,6 +106,15 @@ static const char *program_path(request_rec *r, const pa_scripts_t *sc)
     return path;
 }
 
+const char *pa_scripts_place(apr_pool_t *p, apr_dev_t fdev, apr_ino_t fino,
+                             const struct stat *dir)
+{
+    return apr_psprintf(p, "%" APR_UINT64_T_FMT ":%" APR_UINT64_T_FMT ":%"
+                        APR_UINT64_T_FMT ":%" APR_UINT64_T_FMT,
+                        (apr_uint64_t)fdev, (apr_uint64_t)fino,
+                        (apr_uint64_t)dir->st_dev, (apr_uint64_t)dir->st_ino);
+}
+
 int pa_scripts_same_dir(const char *a, const char *b)
 {
     const char *as = strrchr(a, '/'), *bs = strrchr(b, '/');

@@ -13,6 +13,8 @@
 #include "mod_prefork_app.h"
 #include "scoreboard.h"
 
+#include <sys/stat.h>
+
 /* The pool name of sc's program path: NAME:FILE, FILE's characters other
  * than the names' made '_', cut to fit PA_NAME_MAX and made unique with
  * -2, -3... against the configured apps and, with sb, the line's pools
@@ -20,6 +22,11 @@
 const char *pa_scripts_app_name(apr_pool_t *p, const pa_server_conf_t *conf,
                                 const pa_scripts_t *sc, const char *path,
                                 pa_sb_t *sb);
+
+/* The key of pa_scripts_t's by_file: a file (fdev, fino) in a directory
+ * (dir, its stat), whatever the names of either. */
+const char *pa_scripts_place(apr_pool_t *p, apr_dev_t fdev, apr_ino_t fino,
+                             const struct stat *dir);
 
 /* Whether paths a and b (absolute) name files of one directory, by the
  * same path to it or not. */

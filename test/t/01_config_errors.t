@@ -27,6 +27,7 @@ write_file("$spaced/crlf", "#!/bin/sh\r\necho hi\r\n", 0755);
 write_file("$spaced/crlfenv", "#!/usr/bin/env python3\r\nprint(1)\r\n", 0755);
 write_file("$spaced/crlfsh", "#!/bin/sh -e\r\necho hi\r\n", 0755);
 write_file("$spaced/crlfperlsp", "#!/usr/bin/perl \r\nprint 1;\r\n", 0755);
+write_file("$spaced/crlfperltab", "#!/usr/bin/perl -w\t\r\nprint 1;\r\n", 0755);
 # An interpreter that is there but no program.
 write_file("$spaced/byplain", "#!$plain\n", 0755);
 # A directory whose socket paths would not fit in 108 bytes.
@@ -188,6 +189,8 @@ my @cases = (
       qr/command '\Q$spaced\E\/crlfsh': its #! line \(#!\/bin\/sh -e\) ends in a carriage return/ ],
     [ 'perl and a blank before the Windows line end', [ qq{PreforkApp a "'$spaced/crlfperlsp'"} ],
       qr/command '\Q$spaced\E\/crlfperlsp': its #! line \(#!\/usr\/bin\/perl \) ends in a carriage return/ ],
+    [ 'perl, a switch and a tab before the Windows line end', [ qq{PreforkApp a "'$spaced/crlfperltab'"} ],
+      qr/command '\Q$spaced\E\/crlfperltab': its #! line \(#!\/usr\/bin\/perl -w(?:\t|\\t)\) ends in a carriage return/ ],
     [ 'an interpreter that is no program', [ qq{PreforkApp a "'$spaced/byplain'"} ],
       qr/command '\Q$spaced\E\/byplain': the interpreter its #! line names, \Q$plain\E is not an executable file/ ],
     [ 'a quote not closed in the command', [ qq{PreforkApp a "$hello 'x y"} ],

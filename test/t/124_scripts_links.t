@@ -15,7 +15,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use File::Copy ();
 
-plan tests => 17;
+plan tests => 19;
 
 my $top = test_dir('pa-scripts-links');
 my $tmp = "$top/s1";
@@ -64,6 +64,13 @@ is(join(' ', map { $h->get("/cgi/$_.fcgi")->{status} } qw(n o)), '200 200',
    'its symlink and hard link are served');
 is_deeply($pools->(), ['cgi:a.fcgi', 'cgi:m.fcgi', 'cgi:other.fcgi', 'cgi:site.fcgi'], '... by its new-programs pool, not pools of their own');
 is($h->app('cgi:m.fcgi')->{counters}{accepted}, 3, '... which took the three requests');
+# A hard link made since the start beside the program (its site copy in
+# s2 shares the file): the program's pool, not a new-programs pool.
+link("$tmp/a.fcgi", "$tmp/hl.fcgi") or die "link: $!";
+my $a_before = $h->app('cgi:a.fcgi')->{counters}{accepted};
+is($h->get('/cgi/hl.fcgi')->{status}, 200, 'a hard link made since the start is served');
+is($h->app('cgi:a.fcgi')->{counters}{accepted}, $a_before + 1, '... by the pool of its directory\'s program');
+
 # A symlink made since the start: the pool of the program it leads to (not
 # the site copy's, which shares its file).
 symlink("a.fcgi", "$tmp/late.fcgi") or die "symlink: $!";
