@@ -2995,21 +2995,15 @@ static int check_tempdir(pa_server_conf_t *conf, apr_pool_t *ptemp,
     return OK;
 }
 
-/* Whether paths a and b name one file, there or not yet: one name in one
- * directory, however the directories are reached (a link, /var/run and
- * /run). */
-static int same_place(apr_pool_t *p, const char *a, const char *b)
+/* Whether paths a and b (absolute) name one file, there or not yet: one
+ * name in one directory, however the directory is reached (a link,
+ * /var/run and /run). */
+static int same_place(const char *a, const char *b)
 {
     const char *an = strrchr(a, '/'), *bn = strrchr(b, '/');
-    struct stat ad, bd;
 
-    if (!strcmp(a, b)) {
-        return 1;
-    }
-    return an && bn && !strcmp(an, bn)
-           && stat(ap_make_dirstr_parent(p, a), &ad) == 0
-           && stat(ap_make_dirstr_parent(p, b), &bd) == 0
-           && ad.st_dev == bd.st_dev && ad.st_ino == bd.st_ino;
+    return !strcmp(a, b)
+           || (an && bn && !strcmp(an, bn) && pa_scripts_same_dir(a, b));
 }
 
 /* Else the manager could not write it, said only in the error log
@@ -3035,7 +3029,7 @@ static int check_pidfile(pa_server_conf_t *conf, apr_pool_t *ptemp,
     if ((why = not_a_dir(ptemp, dir)) != NULL) {
         why = apr_psprintf(ptemp, "its directory %s: %s", dir, why);
     }
-    else if (httpd && same_place(ptemp, httpd, conf->pidfile)) {
+    else if (httpd && same_place(httpd, conf->pidfile)) {
         why = "httpd's own PidFile: the manager would write its pid there, "
               "and apachectl stop would stop the manager, not httpd";
     }

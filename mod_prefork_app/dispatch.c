@@ -3243,33 +3243,27 @@ static apr_table_t *responder_env(pa_req_t *q)
     return env;
 }
 
-/* The request path of app name, in role (an Authorizer's: with vars). */
-/* "prefork-app:NAME" of a PreforkAppScripts line: the pool of the
- * request's file, one of the programs it started. */
-static int same_file(apr_pool_t *p, const char *path, const pa_file_id_t *id)
-{
-    apr_finfo_t fi;
-
-    return apr_stat(&fi, path, APR_FINFO_IDENT, p) == APR_SUCCESS
-           && fi.device == id->device && fi.inode == id->inode;
-}
-
 /* app, if it is the pool of r's file: by that name, or by another while
  * the two still are one file (renamed, or deleted and its inode number
  * given to a new file, or a link made to point elsewhere, it is another
  * program); NULL otherwise. */
-static pa_app_t *pool_of_file(request_rec *r, pa_app_t *app,
-                              const pa_file_id_t *id, int ident)
+static pa_app_t *pool_of_file(request_rec *r, pa_app_t *app, int ident)
 {
+    apr_finfo_t fi;
+
     if (!app || (r->filename && !strcmp(app->argv[0], r->filename))) {
         return app;
     }
-    return ident && same_file(r->pool, app->argv[0], id) ? app : NULL;
+    return ident && apr_stat(&fi, app->argv[0], APR_FINFO_IDENT, r->pool)
+                    == APR_SUCCESS
+           && fi.device == r->finfo.device && fi.inode == r->finfo.inode
+           ? app : NULL;
 }
 
+/* "prefork-app:NAME" of a PreforkAppScripts line: the pool of the
+ * request's file, one of the programs it started. */
 static int script_app(request_rec *r, const pa_scripts_t *sc, pa_app_t **app)
 {
-    pa_file_id_t id;
     int ident = (r->finfo.valid & APR_FINFO_IDENT) == APR_FINFO_IDENT;
     char real[PATH_MAX];
     struct stat dir;
@@ -3280,29 +3274,27 @@ static int script_app(request_rec *r, const pa_scripts_t *sc, pa_app_t **app)
                       r->filename ? r->filename : r->uri);
         return HTTP_NOT_FOUND;
     }
-    memset(&id, 0, sizeof(id));         /* a hash key: no padding bytes */
-    id.device = r->finfo.device;
-    id.inode = r->finfo.inode;
     /* Its name (or one the start mapped to a program of its directory);
      * the program a symlink leads to; a hard link's own directory's
      * program (one in another directory is another site's copy). */
     *app = r->filename ? pool_of_file(r, apr_hash_get(sc->by_path,
                                                       r->filename,
                                                       APR_HASH_KEY_STRING),
-                                      &id, ident)
+                                      ident)
                        : NULL;
     if (!*app && r->filename && realpath(r->filename, real)) {
         *app = pool_of_file(r, apr_hash_get(sc->by_path, real,
-                                            APR_HASH_KEY_STRING), &id, ident);
+                                            APR_HASH_KEY_STRING), ident);
     }
     if (!*app && ident && r->filename
         && stat(ap_make_dirstr_parent(r->pool, r->filename), &dir) == 0) {
         *app = pool_of_file(r, apr_hash_get(sc->by_file,
                                             pa_scripts_place(r->pool,
-                                                             id.device,
-                                                             id.inode, &dir),
+                                                             r->finfo.device,
+                                                             r->finfo.inode,
+                                                             &dir),
                                             APR_HASH_KEY_STRING),
-                            &id, ident);
+                            ident);
     }
     if (!*app) {
         int rc = pa_scripts_take(r, sc, app);
@@ -3323,6 +3315,7 @@ static int script_app(request_rec *r, const pa_scripts_t *sc, pa_app_t **app)
     return OK;
 }
 
+/* The request path of app name, in role (an Authorizer's: with vars). */
 static int serve(request_rec *r, const char *name, pa_role_e role,
                  const apr_table_t *vars, pa_answer_e *answer)
 {

@@ -937,8 +937,8 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
          * leaves before its claimant has read all of the reply. The
          * replacement's own death counts as any fresh worker's: the
          * replayed request was this one's to die under (else a program
-         * that dies at its start would be put in place again and again,
-         * none of them counted, until request-timeout). */
+         * that dies at its start, put in place for a replayed request,
+         * would die there uncounted). */
         w->respawn_busy = 1;
         slot->replay = 0;
     }

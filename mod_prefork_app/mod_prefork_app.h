@@ -157,12 +157,6 @@ typedef struct pa_app_t {
     int line;
 } pa_app_t;
 
-/* A file, whatever path reaches it. */
-typedef struct pa_file_id_t {
-    apr_dev_t device;
-    apr_ino_t inode;
-} pa_file_id_t;
-
 /* One PreforkAppScripts line: a pool of its own for each program its
  * pattern matched when the configuration was read (mod_fcgid's class per
  * script), named NAME:FILE; "prefork-app:NAME" serves the request's file
