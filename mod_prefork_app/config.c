@@ -3391,6 +3391,29 @@ static void add_spares(pa_server_conf_t *conf, pa_scripts_t *sc,
     }
 }
 
+/* pattern with its directories before the first wildcard resolved, so that
+ * a program added while httpd runs is found by its resolved path as well
+ * (those of the start are by_path's under it too); NULL if no link is on
+ * the way or it does not resolve. */
+static const char *resolved_pattern(apr_pool_t *p, const char *pattern)
+{
+    const char *wild = strpbrk(pattern, "*?[\\"), *slash;
+    char real[PATH_MAX];
+    char *dir;
+
+    for (slash = wild ? wild : pattern + strlen(pattern);
+         slash > pattern && *slash != '/'; slash--) {
+    }
+    if (slash == pattern) {
+        return NULL;
+    }
+    dir = apr_pstrmemdup(p, pattern, slash - pattern);
+    if (!realpath(dir, real) || !strcmp(real, dir)) {
+        return NULL;
+    }
+    return apr_pstrcat(p, strcmp(real, "/") ? real : "", slash, NULL);
+}
+
 /* sc's pattern, read at each start and graceful restart: a pool made from
  * its template for each program it matches that its workers may execute.
  * The other files it matches are left out and said, as is no match (the
@@ -3404,6 +3427,7 @@ static int expand_scripts(pa_server_conf_t *conf, pa_scripts_t *sc,
     char real[PATH_MAX];
     size_t i;
 
+    sc->real_pattern = resolved_pattern(pconf, sc->pattern);
     if (rc == GLOB_NOSPACE) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
                      PALOGNO(00028) "%s:%d: PreforkAppScripts %s: %s: out "

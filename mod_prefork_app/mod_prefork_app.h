@@ -164,6 +164,10 @@ typedef struct pa_app_t {
 typedef struct pa_scripts_t {
     const char *name;
     const char *pattern;        /* ServerRoot-relative */
+    const char *real_pattern;   /* the same with symbolic links resolved
+                                 * in its directories before the first
+                                 * wildcard (/var/www -> /srv/www); NULL
+                                 * if none */
     pa_app_t *tmpl;             /* its keys, checked even when it matched
                                  * nothing; named NAME, in no list */
     apr_array_header_t *apps;   /* pa_app_t *: its pools, the programs' in

@@ -75,9 +75,19 @@ const char *pa_scripts_app_name(apr_pool_t *p, const pa_server_conf_t *conf,
     }
 }
 
+/* Whether path matches sc's pattern as typed or with its links resolved. */
+static int pattern_matches(const pa_scripts_t *sc, const char *path)
+{
+    return apr_fnmatch(sc->pattern, path, PA_GLOB_FLAGS) == APR_SUCCESS
+           || (sc->real_pattern
+               && apr_fnmatch(sc->real_pattern, path, PA_GLOB_FLAGS)
+                  == APR_SUCCESS);
+}
+
 /* The path by which r's file matches sc's pattern: as requested, else
- * with its symbolic links resolved (a symlinked DocumentRoot); NULL if
- * neither does, or the file is no program. */
+ * with its symbolic links resolved (a symlinked DocumentRoot), against the
+ * pattern as typed or with its own links resolved (a pattern through a
+ * symlinked directory); NULL if none does, or the file is no program. */
 static const char *program_path(request_rec *r, const pa_scripts_t *sc)
 {
     char real[PATH_MAX];
@@ -90,8 +100,7 @@ static const char *program_path(request_rec *r, const pa_scripts_t *sc)
     if (apr_fnmatch(sc->pattern, r->filename, PA_GLOB_FLAGS) == APR_SUCCESS) {
         path = r->filename;
     }
-    else if (realpath(r->filename, real)
-             && apr_fnmatch(sc->pattern, real, PA_GLOB_FLAGS) == APR_SUCCESS) {
+    else if (realpath(r->filename, real) && pattern_matches(sc, real)) {
         path = apr_pstrdup(r->pool, real);
     }
     /* Any execute bit: the manager checks the workers' access itself. */
@@ -366,8 +375,7 @@ int pa_scripts_adopt(apr_pool_t *p, pa_app_t *app, pa_sb_app_t *a,
     path[sizeof(path) - 1] = '\0';
     memcpy(name, a->program_name, sizeof(name));
     name[sizeof(name) - 1] = '\0';
-    if (path[0] != '/'
-        || apr_fnmatch(sc->pattern, path, PA_GLOB_FLAGS) != APR_SUCCESS) {
+    if (path[0] != '/' || !pattern_matches(sc, path)) {
         why = "it does not match the line's pattern";
     }
     else if (!name_fits(sc, name)) {

@@ -15,7 +15,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use File::Copy ();
 
-plan tests => 19;
+plan tests => 24;
 
 my $top = test_dir('pa-scripts-links');
 my $tmp = "$top/s1";
@@ -84,3 +84,27 @@ symlink("other.fcgi", "$tmp/c.fcgi") or die "symlink: $!";
 is($h->get('/cgi/c.fcgi')->{status}, 200, 'a symlink pointed elsewhere since the start is served');
 is($h->app('cgi:other.fcgi')->{counters}{accepted}, 1, '... by the pool of the program it leads to now');
 ok($h->stop, 'stopped') or diag($h->error_log);
+
+# A pattern through a symlinked directory (/var/www -> /srv/www): a
+# program added while httpd runs, asked for by its resolved path (another
+# Alias), is served by a new-programs pool, as one of the start is by its
+# own. Before, 403 until a graceful restart.
+my $h2 = PATest::Httpd->new(status => 1, conf => <<"EOF");
+LoadModule alias_module "$lib/mod_alias.so"
+PreforkAppScripts cgi "$top/link/*.fcgi" new-programs=1 processes=0-2
+Alias /cgi/ "$tmp/"
+Alias /l/ "$top/link/"
+<Directory "$top">
+    Require all granted
+    SetHandler prefork-app:cgi
+</Directory>
+EOF
+ok($h2->start, 'a private httpd, its pattern through a symlinked directory') or diag($h2->error_log);
+is($h2->get('/cgi/other.fcgi')->{status}, 200, 'a program of the start by its resolved path is served');
+File::Copy::copy(app_path('echo'), "$tmp/late2.fcgi") or die "copy: $!";
+chmod 0755, "$tmp/late2.fcgi";
+is($h2->get('/cgi/late2.fcgi')->{status}, 200, 'a program added since, by its resolved path, is served')
+    or diag($h2->error_log);
+is($h2->get('/l/late2.fcgi')->{status}, 200, '... and by the linked path');
+is(($h2->app('cgi:late2.fcgi') || {})->{counters}{accepted}, 2, '... both by one new-programs pool');
+$h2->stop;
