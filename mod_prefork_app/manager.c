@@ -171,6 +171,8 @@ typedef struct pa_mgr_proc_t {
     int gone;                   /* reaped or handed over: never signal it */
     apr_time_t started;
     int quick_deaths;           /* in a row, each within 2 s of start */
+    int refork;                 /* died, and no new one could be forked:
+                                 * pa_manager_monitor() tries again */
 } pa_mgr_proc_t;
 
 static const char *pa_pidfile_path(apr_pool_t *p,
@@ -2616,6 +2618,19 @@ static int pa_manager_replaceable(pa_mgr_proc_t *mp, int reason,
     return 1;
 }
 
+/* The generation ends with no manager forked in the place of its dead
+ * one: its socket directory goes. */
+static apr_status_t pa_manager_refork_abandon(void *data)
+{
+    pa_mgr_proc_t *mp = data;
+
+    if (mp->refork) {
+        mp->refork = 0;
+        pa_manager_remains(mp);
+    }
+    return APR_SUCCESS;
+}
+
 static void pa_manager_maint(int reason, void *data, apr_wait_t status)
 {
     pa_mgr_proc_t *mp = data;
@@ -2634,9 +2649,24 @@ static void pa_manager_maint(int reason, void *data, apr_wait_t status)
             if (rv == APR_SUCCESS) {
                 break;
             }
+            /* Short of processes or memory (the OOM killer took the
+             * manager): tried again as the MPM would fork a child, its
+             * socket directory kept for the one that comes. */
             ap_log_error(APLOG_MARK, APLOG_CRIT, rv, mp->s, PALOGNO(00139)
                          "cannot fork a new manager; applications are "
-                         "unavailable until httpd restarts");
+                         "unavailable until one can be (tried again every "
+                         "10 seconds)");
+            mp->sb->hdr->stopped = 1;
+            pa_remove_pidfile(mp->pconf, pa_pidfile_path(mp->pconf,
+                                                         mp->sb->conf),
+                              mp->proc.pid);
+            if (!mp->refork) {
+                mp->refork = 1;
+                apr_pool_cleanup_register(mp->pconf, mp,
+                                          pa_manager_refork_abandon,
+                                          apr_pool_cleanup_null);
+            }
+            break;
         }
         /* Nobody takes its place: requests waiting for its workers get
          * their 503 now, and what a manager killed outright left behind
@@ -2740,6 +2770,26 @@ static void pa_generation_add(pa_mgr_proc_t *mp)
                                   apr_pool_cleanup_null);
     }
     APR_ARRAY_PUSH(list, pa_mgr_proc_t *) = mp;
+}
+
+int pa_manager_monitor(apr_pool_t *pconf, server_rec *s)
+{
+    apr_array_header_t *list = NULL;
+    int i;
+
+    apr_pool_userdata_get((void **)&list, PA_GENERATION_KEY, pconf);
+    for (i = 0; list && i < list->nelts && !pa_httpd_exiting(); i++) {
+        pa_mgr_proc_t *mp = APR_ARRAY_IDX(list, i, pa_mgr_proc_t *);
+
+        if (mp->refork && pa_manager_fork(mp) == APR_SUCCESS) {
+            mp->refork = 0;
+            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, PALOGNO(00146)
+                         "forked manager pid %" APR_PID_T_FMT " in the place "
+                         "of the one that died; applications are starting "
+                         "again", mp->proc.pid);
+        }
+    }
+    return DECLINED;
 }
 
 static apr_status_t pa_manager_fork(pa_mgr_proc_t *mp)

@@ -35,4 +35,9 @@ apr_status_t pa_manager_start(pa_sb_t *sb, apr_pool_t *pconf, server_rec *s);
  * after a failed restart, stops them. */
 void pa_manager_adopt_retired(apr_pool_t *pconf);
 
+/* Parent, httpd's monitor hook (every ten seconds): a manager that died
+ * and could not be replaced then (fork() failed: no processes or memory
+ * left) is forked now if it can be. */
+int pa_manager_monitor(apr_pool_t *pconf, server_rec *s);
+
 #endif

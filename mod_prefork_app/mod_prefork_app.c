@@ -13,6 +13,7 @@
 #include "http_request.h"
 #include "mod_auth.h"
 #include "ap_mpm.h"
+#include "mpm_common.h"
 
 char *pa_log_text(char *out, const char *line, apr_size_t len)
 {
@@ -170,6 +171,9 @@ static void pa_register_hooks(apr_pool_t *p)
     ap_hook_post_config(pa_post_config, post_after, NULL, APR_HOOK_LAST);
     /* child_init: MIDDLE; it depends on no other module's child state. */
     ap_hook_child_init(pa_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    /* monitor: MIDDLE; a dead manager's replacement, when its fork failed,
+     * is tried again here, in the parent. */
+    ap_hook_monitor(pa_manager_monitor, NULL, NULL, APR_HOOK_MIDDLE);
     /* handler: FIRST; we only answer our own handler names and decline fast,
      * so other handlers lose nothing. */
     ap_hook_handler(pa_handler, NULL, NULL, APR_HOOK_FIRST);
