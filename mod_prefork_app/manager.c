@@ -266,8 +266,12 @@ static void pa_remove_pidfile(apr_pool_t *p, const char *pidfile, pid_t pid)
 static void pa_mgr_say_dropped(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now)
 {
     server_rec *s = pa_app_log_server(ma->app, m->s);
-    apr_uint32_t dropped = pa_quota_flush(&ma->out_log, now);
+    apr_uint32_t dropped;
 
+    if (!pa_worker_log_takes_line(s)) {
+        return;                     /* said once it can take them */
+    }
+    dropped = pa_quota_flush(&ma->out_log, now);
     if (dropped) {
         pa_worker_output_dropped(ma->app, s, dropped);
     }
@@ -2266,7 +2270,14 @@ static void pa_mgr_poll(pa_manager_t *m, int *reap, int wait_ms)
         for (j = 0; j < m->apps[i].nslots; j++) {
             pa_worker_t *w = &m->apps[i].w[j];
 
-            if (w->err_fd >= 0) {
+            if (w->err_fd >= 0 && w->log_full) {
+                /* Its lines wait for the log to take them. */
+                m->pfd_worker[nfds] = w;
+                m->pfd[nfds].fd =
+                    pa_worker_log_fd(pa_app_log_server(w->app, m->s));
+                m->pfd[nfds++].events = POLLOUT;
+            }
+            else if (w->err_fd >= 0) {
                 m->pfd_worker[nfds] = w;
                 m->pfd[nfds].fd = w->err_fd;
                 m->pfd[nfds++].events = POLLIN;

@@ -5,6 +5,7 @@
 #include "conn.h"
 
 #include "unixd.h"
+#include "apr_atomic.h"
 #include "apr_strings.h"
 #include "apr_user.h"
 
@@ -12,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
@@ -617,8 +619,29 @@ void pa_worker_kill_group(const pa_worker_t *w)
     }
 }
 
-static void pa_worker_log_line(pa_worker_t *w, server_rec *s, const char *line,
-                               apr_size_t len)
+int pa_worker_log_fd(server_rec *s)
+{
+    apr_os_file_t fd;
+
+    if (!s->error_log || apr_os_file_get(&fd, s->error_log) != APR_SUCCESS) {
+        return -1;                  /* syslog */
+    }
+    return fd;
+}
+
+int pa_worker_log_takes_line(server_rec *s)
+{
+    struct pollfd pfd;
+
+    pfd.fd = pa_worker_log_fd(s);
+    pfd.events = POLLOUT;
+    return pfd.fd < 0 || poll(&pfd, 1, 0) != 0;
+}
+
+/* One line of w's output logged; 0 if the log cannot take it now (then
+ * it waits, unless drop: counted as not logged). */
+static int pa_worker_log_line(pa_worker_t *w, server_rec *s, const char *line,
+                              apr_size_t len, int drop)
 {
     char text[PA_LOG_TEXT_SIZE(PA_ERRLINE_MAX)];
     apr_uint32_t dropped;
@@ -627,13 +650,19 @@ static void pa_worker_log_line(pa_worker_t *w, server_rec *s, const char *line,
         len--;
     }
     if (len == 0) {
-        return;
+        return 1;
+    }
+    if (!pa_worker_log_takes_line(s)) {
+        if (drop) {
+            apr_atomic_inc32(&w->out->dropped);
+        }
+        return drop;
     }
     /* An app that writes without pause (a retry loop logging each
      * failure) must neither fill the error log nor keep the manager from
      * its other work: so many lines a second, the rest counted. */
     if (!pa_quota_take(w->out, PA_OUTPUT_LINES, pa_now(), &dropped)) {
-        return;
+        return 1;
     }
     if (dropped) {
         pa_worker_output_dropped(w->app, s, dropped);
@@ -641,6 +670,29 @@ static void pa_worker_log_line(pa_worker_t *w, server_rec *s, const char *line,
     ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PALOGNO(00121)
                  "app %s pid %" APR_PID_T_FMT ": %s", w->app->name,
                  w->pid, pa_log_text(text, line, len));
+    return 1;
+}
+
+/* The whole lines in w's buffer logged (and a full buffer's piece); 0 if
+ * the log stopped taking them, the rest kept (unless final: dropped). */
+static int pa_worker_log_lines(pa_worker_t *w, server_rec *s, int final)
+{
+    char *start = w->errbuf, *nl;
+    int taken = 1;
+
+    while (taken
+           && (nl = memchr(start, '\n', w->errlen - (start - w->errbuf)))) {
+        if ((taken = pa_worker_log_line(w, s, start, nl - start, final))) {
+            start = nl + 1;
+        }
+    }
+    w->errlen -= start - w->errbuf;
+    memmove(w->errbuf, start, w->errlen);
+    if (taken && w->errlen == sizeof(w->errbuf)
+        && (taken = pa_worker_log_line(w, s, w->errbuf, w->errlen, final))) {
+        w->errlen = 0;
+    }
+    return taken;
 }
 
 void pa_worker_output_dropped(const pa_app_t *app, server_rec *s,
@@ -659,9 +711,15 @@ void pa_worker_read_output(pa_worker_t *w, server_rec *s, int final)
     s = pa_app_log_server(w->app, s);
     for (;;) {
         ssize_t n;
-        char *nl;
 
         if (w->err_fd < 0) {
+            return;
+        }
+        /* A stalled piped logger holds up this worker's output (and in
+         * time the worker, as with the log for its stderr), not the
+         * manager: its pipe is read again once the log takes a line. */
+        w->log_full = !pa_worker_log_lines(w, s, final);
+        if (w->log_full) {
             return;
         }
         if (reads++ < max) {
@@ -678,25 +736,13 @@ void pa_worker_read_output(pa_worker_t *w, server_rec *s, int final)
             continue;
         }
         if (n > 0) {
-            char *start = w->errbuf;
-
             w->errlen += n;
-            while ((nl = memchr(start, '\n', w->errlen - (start - w->errbuf)))) {
-                pa_worker_log_line(w, s, start, nl - start);
-                start = nl + 1;
-            }
-            w->errlen -= start - w->errbuf;
-            memmove(w->errbuf, start, w->errlen);
-            if (w->errlen == sizeof(w->errbuf)) {
-                pa_worker_log_line(w, s, w->errbuf, w->errlen);
-                w->errlen = 0;
-            }
             continue;
         }
         /* EOF, or nothing more for now (EAGAIN). A grandchild may keep the
          * pipe open: once the occupant is reaped we stop listening. */
         if (n == 0 || final) {
-            pa_worker_log_line(w, s, w->errbuf, w->errlen);
+            pa_worker_log_line(w, s, w->errbuf, w->errlen, 1);
             w->errlen = 0;
             close(w->err_fd);
             w->err_fd = -1;

@@ -47,6 +47,8 @@ typedef struct pa_worker_t {
                                  * for all its workers: many chatty ones, or
                                  * the fresh ones of a crash loop, get no
                                  * more room than one */
+    int log_full;               /* its output waits for the error log (a
+                                 * stalled piped logger) to take a line */
     apr_size_t errlen;
     char errbuf[PA_ERRLINE_MAX];
 } pa_worker_t;
@@ -134,8 +136,16 @@ void pa_worker_unkeep(pa_worker_t *w);
 /* Still running (not exited, even unreaped)? Leaves an exit to be reaped. */
 int pa_worker_running(const pa_worker_t *w);
 /* Log the complete lines the occupant wrote (to its app's host's log:
- * pa_app_log_server()); all of it once final. */
+ * pa_app_log_server()); all of it once final. While that log cannot take
+ * a line (w->log_full) they wait, unread (once final: counted as not
+ * logged). */
 void pa_worker_read_output(pa_worker_t *w, server_rec *s, int final);
+/* The descriptor of s's error log, -1 for syslog. */
+int pa_worker_log_fd(server_rec *s);
+/* Whether s's error log can take a line of ours now without blocking the
+ * manager (a piped logger that has stalled cannot; a line of ours fits in
+ * the PIPE_BUF bytes a writable pipe has room for). */
+int pa_worker_log_takes_line(server_rec *s);
 /* Say that n lines of app's workers' output were not logged (PA00138). */
 void pa_worker_output_dropped(const pa_app_t *app, server_rec *s,
                               apr_uint32_t n);

@@ -43,6 +43,8 @@
  *   die=FILE         exit without answering if FILE does not exist (creating it):
  *                    so only the first attempt dies; die=always always dies
  *   stderr=a|b       write lines "a" and "b" to FCGI_STDERR
+ *   rawerr=N         write N lines of 100 bytes to the process's own stderr
+ *                    (fd 2: the manager logs them), as a PHP notice goes
  *   nohead=1         answer nothing at all
  *   bigheader=N      an extra header "X-Big: " with N bytes of value
  *   cut=1            promise Content-Length: 1000, send 10 bytes and exit
@@ -390,6 +392,14 @@ static void respond(conv_t *c)
     if ((v = param(qs, "waitget")) != NULL
         && (m = getparam(c, "REQUEST_METHOD")) && !strcmp(m, "GET")) {
         wait_for_file(v);
+    }
+    if ((v = param(qs, "rawerr")) != NULL) {
+        for (i = 0; i < strtoul(v, NULL, 10); i++) {
+            fprintf(stderr, "rawerr line %06d %.*s\n", (int)i, 80,
+                    "........................................"
+                    "........................................");
+        }
+        fflush(stderr);
     }
     if ((v = param(qs, "stderr")) != NULL) {
         copy = strdup(v);

@@ -1,0 +1,84 @@
+# A piped ErrorLog whose program stops reading (rotatelogs on a stuck disk,
+# logger on a busy syslog): an app that writes to its own stderr then
+# holds up its own output, and in time itself, as it would with the log
+# for its stderr (mod_fcgid, mod_cgi); not the process manager, and with
+# it every other app (their spawns, kept connections, timeouts). Before,
+# the manager blocked writing the app's lines, and an on-demand app asked
+# meanwhile never got a worker. A private httpd whose log program reads
+# until told to stop, then holds the pipe unread (4 KB of room).
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use PATest qw(:all);
+use IO::Socket::INET ();
+
+plan tests => 7;
+
+my $top = test_dir('pa-stalled-log');
+my $logger = "$top/logger.pl";
+open my $fh, '>', $logger or die "$logger: $!";
+print $fh <<'EOF';
+#!/usr/bin/perl
+# logger.pl LOG DIR: appends its stdin to LOG until DIR/stop exists; then
+# says so (DIR/stopped) and holds the pipe unread, writing how many bytes
+# wait in it to DIR/inpipe.
+use strict;
+use IO::Select;
+my ($log, $dir) = @ARGV;
+open my $pf, '>', "$dir/logger.pid" or die; print $pf $$; close $pf;
+fcntl(STDIN, 1031, 4096);                       # F_SETPIPE_SZ: one page
+open my $out, '>>', $log or die; $out->autoflush(1);
+my $sel = IO::Select->new(\*STDIN);
+until (-e "$dir/stop") {
+    next unless $sel->can_read(0.05);
+    my $n = sysread(STDIN, my $buf, 65536);
+    exit 0 unless $n;
+    print $out $buf;
+}
+open $pf, '>', "$dir/stopped" or die; close $pf;
+for (;;) {
+    my $q = pack('L', 0);
+    ioctl(STDIN, 0x541B, $q);                   # FIONREAD
+    open my $f, '>', "$dir/inpipe.tmp" or die; print $f unpack('L', $q); close $f;
+    rename "$dir/inpipe.tmp", "$dir/inpipe";
+    select(undef, undef, undef, 0.05);
+}
+EOF
+close $fh;
+chmod 0755, $logger;
+
+my $echo = app_path('echo');
+my $h = PATest::Httpd->new(conf => <<"EOF");
+ErrorLog "||$^X $logger $top/log $top"
+LogLevel warn
+PreforkApp chatty "$echo" processes=1
+PreforkApp quiet "$echo" processes=0-1 queue-timeout=5
+<Location /chatty>
+    SetHandler prefork-app:chatty
+</Location>
+<Location /quiet>
+    SetHandler prefork-app:quiet
+</Location>
+EOF
+ok($h->start, 'private httpd, its ErrorLog a program') or diag(`cat $top/log`);
+is($h->get('/chatty')->{status}, 200, 'the chatty app serves');
+
+open $fh, '>', "$top/stop" or die; close $fh;
+ok(wait_for(sub { -e "$top/stopped" }), 'the log program stops reading');
+# The chatty app writes 300 KB to its stderr while the log is stalled: its
+# request cannot end; sent without waiting for it.
+my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $h->port)
+    or die "connect: $!";
+print $sock "GET /chatty?rawerr=3000 HTTP/1.0\r\n\r\n";
+ok(wait_for(sub { open my $f, '<', "$top/inpipe" or return; (<$f> // 0) > 0 }),
+   'its lines reach the log\'s pipe');
+my $res = HTTP::Tiny->new(timeout => 20)->get($h->url('/quiet'));
+is($res->{status}, 200, 'another app, on demand, still gets a worker and answers');
+
+# The log program gone (the pipe closed), everything goes on.
+open my $pf, '<', "$top/logger.pid" or die; my $lpid = <$pf>; close $pf;
+ok(kill('KILL', $lpid), 'the log program killed');
+close $sock;
+ok($h->stop, 'stopped');
