@@ -68,7 +68,10 @@ APLOG_USE_MODULE(prefork_app);
  * upload does not hold a worker, and the request stays replayable. */
 #define PA_BODY_BUFFER_MAX  (64 * 1024)
 #define PA_STDIN_CHUNK      (PA_FCGI_MAX_CONTENT & ~7)
-#define PA_STDERR_LINE_MAX  4096
+/* Longer FCGI_STDERR lines are logged in pieces: one with httpd's prefix
+ * stays within PIPE_BUF, so that a piped ErrorLog gets it whole, not
+ * interleaved with the other children's. */
+#define PA_STDERR_LINE_MAX  3584
 /* A request that waited this long for a worker looks whether its client is
  * still there before it is sent (a quick one is not worth the syscall). */
 #define PA_QUEUE_RECHECK    apr_time_from_msec(100)

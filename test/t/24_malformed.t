@@ -189,15 +189,16 @@ is_deeply(\@lines, ['first line', 'second line', 'third line',
           'stderr: one log line per line, tagged with the app, control bytes escaped');
 is($http->get("$base/dbad?mode=ok")->{status}, 200, 'the app still serves');
 
-# A stderr line longer than the 4096 bytes kept for one: logged in pieces
-# of 4096, none lost, none longer.
+# A stderr line longer than the 3584 bytes kept for one: logged in pieces
+# of 3584 (each log line within PIPE_BUF, for a piped ErrorLog), none
+# lost, none longer.
 ok(wait_for(sub { idle() }), 'longstderr: a worker is idle');
 $off = error_log_offset();
 is($http->get("$base/dbad?mode=longstderr")->{status}, 200, 'longstderr: the reply is served');
 $log = wait_for_log(qr/(?s:PA00310: dbad: stderr: .*){3}/, $off) || '';
 my @parts = $log =~ /PA00310: dbad: stderr: ([0-9]+)$/mg;
-is_deeply([map { length } @parts], [4096, 4096, 1808],
-          'longstderr: 10000 bytes logged as 4096 + 4096 + 1808')
+is_deeply([map { length } @parts], [3584, 3584, 2832],
+          'longstderr: 10000 bytes logged as 3584 + 3584 + 2832')
     or diag(error_log_since($off));
 
 # An app that floods its FCGI_STDERR (5000 lines in one reply): at most 100
