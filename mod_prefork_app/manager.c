@@ -26,6 +26,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <unistd.h>
 
 APLOG_USE_MODULE(prefork_app);
@@ -2375,6 +2376,60 @@ static void pa_mgr_loop(pa_manager_t *m)
     }
 }
 
+
+/* httpd opened syslog (ErrorLog syslog[:FACILITY], without a tag of its
+ * own) with argv[0]'s name for its ident, which the C library keeps by
+ * address: the process title written there next would become the program
+ * name of every line the manager and its launchers send ("httpd
+ * (mod_prefork_app manager)" instead of "apache2"). Opened again with a
+ * copy, as httpd opened it last (its log.c, facilities in its order). */
+static void pa_mgr_keep_syslog_ident(apr_pool_t *p, server_rec *s)
+{
+    static const struct {
+        const char *name;
+        int facility;
+    } facilities[] = {
+        { "auth", LOG_AUTH }, { "authpriv", LOG_AUTHPRIV },
+        { "cron", LOG_CRON }, { "daemon", LOG_DAEMON }, { "ftp", LOG_FTP },
+        { "kern", LOG_KERN }, { "lpr", LOG_LPR }, { "mail", LOG_MAIL },
+        { "news", LOG_NEWS }, { "syslog", LOG_SYSLOG }, { "user", LOG_USER },
+        { "uucp", LOG_UUCP }, { "local0", LOG_LOCAL0 },
+        { "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
+        { "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 },
+        { "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 },
+        { "local7", LOG_LOCAL7 }
+    };
+    const char *fname = NULL, *tag = NULL;
+    apr_size_t flen = 0, i;
+    int facility = LOG_LOCAL7;
+
+    for (; s; s = s->next) {
+        if (s->error_fname && !s->error_log
+            && !strncasecmp(s->error_fname, "syslog", 6)) {
+            fname = s->error_fname;
+        }
+    }
+    if (!fname) {
+        return;
+    }
+    if ((fname = strchr(fname, ':'))) {
+        fname++;
+        tag = strchr(fname, ':');
+        flen = tag ? (apr_size_t)(tag - fname) : strlen(fname);
+        if (tag && tag[1]) {
+            return;                     /* its own tag, not argv[0]'s */
+        }
+    }
+    for (i = 0; flen && i < sizeof(facilities) / sizeof(facilities[0]);
+         i++) {
+        if (!strncasecmp(fname, facilities[i].name, flen)) {
+            facility = facilities[i].facility;
+            break;
+        }
+    }
+    openlog(apr_pstrdup(p, ap_server_argv0), LOG_NDELAY | LOG_CONS | LOG_PID,
+            facility);
+}
 /* Descriptors 0 to 2 open (on /dev/null where httpd had one closed, as
  * in the foreground with stdin closed): else a worker's socket or output
  * pipe could take one, and its dup2() onto 0, 1 or 2 in the worker would
@@ -2415,6 +2470,7 @@ static void pa_mgr_main(pa_sb_t *sb, apr_pool_t *pconf, server_rec *s,
     for (i = 0; i < sb->conf->apps->nelts; i++) {
         spares += APR_ARRAY_IDX(sb->conf->apps, i, pa_app_t *)->spare > 0;
     }
+    pa_mgr_keep_syslog_ident(pconf, s);
     pa_title_room(pconf);
     pa_set_title(PA_TITLE, PA_MANAGER_COMM);
     pa_worker_raise_nofile();
