@@ -464,8 +464,10 @@ static int pa_conn_fetch(request_rec *r, const pa_app_t *app,
     *pid = io.m.pid;
     if (io.m.kept && conn < 0) {
         /* Sent but not received: out of descriptors (MSG_CTRUNC). A new
-         * connection would wait behind the kept one for good. */
+         * connection would wait behind the kept one for good. Said to the
+         * manager: one opened for this ask now has nobody at its end. */
         errno = (io.mh.msg_flags & MSG_CTRUNC) ? EMFILE : EPROTO;
+        claim->slot->kept_lost = claim->pid;
         goto fail;
     }
     if (conn >= 0 && io.m.pid != claim->pid) {

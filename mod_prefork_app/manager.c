@@ -2237,8 +2237,19 @@ static int pa_mgr_kept_conn(void *baton, apr_uint32_t app, apr_uint32_t slot,
          * open, if any. None is opened. */
         return w->conn_fd;
     }
+    if (claimed->kept_lost) {
+        /* Sent to one ask only, which could not take it in: nobody holds
+         * it, and libfcgi drops a connection that stays silent 2 s after
+         * its accept, which would look like an app that closes what it is
+         * asked to keep (PA00127). A new one. */
+        if (claimed->kept_lost == w->pid && w->conn_given == 1) {
+            pa_worker_unkeep(w);
+        }
+        claimed->kept_lost = 0;
+    }
     if (w->conn_fd < 0) {
         w->conn_fd = pa_conn_open_kept(w->sock_path);
+        w->conn_given = 0;
         /* Once per occupant: out of descriptors, every ask fails alike. */
         if (w->conn_fd < 0 && w->conn_failed != w->pid) {
             w->conn_failed = w->pid;
@@ -2248,6 +2259,7 @@ static int pa_mgr_kept_conn(void *baton, apr_uint32_t app, apr_uint32_t slot,
                          m->apps[app].app->name, (int)slot, w->pid);
         }
     }
+    w->conn_given += w->conn_fd >= 0;
     return w->conn_fd;
 }
 

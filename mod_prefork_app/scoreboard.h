@@ -101,6 +101,10 @@ typedef struct pa_slot_t {
     volatile apr_uint32_t replay;   /* its current request is one that a
                                      * worker went away under before
                                      * answering (pa_claim_t's replay) */
+    volatile pid_t kept_lost;       /* the occupant whose kept connection,
+                                     * sent by the manager, its claimant
+                                     * could not take in (out of
+                                     * descriptors): 0 = none */
     char uri[PA_URI_MAX];           /* current request (method + URI), NUL-terminated */
     volatile apr_uint32_t doing_seq; /* odd while the two below change */
     apr_time_t doing_for;           /* req_start of the request doing is

@@ -26,6 +26,7 @@ typedef struct pa_worker_t {
     pid_t pid;                  /* current occupant, 0 = none */
     int err_fd;                 /* read end of its stdout/stderr pipe, -1 = none */
     int conn_fd;                /* the kept connection to it (conn.h), -1 = none */
+    int conn_given;             /* ... and to how many asks it was sent */
     pid_t conn_failed;          /* the occupant it could not be made for (logged) */
     apr_time_t spawned;
     apr_uint32_t reload_gen;    /* the app's touch-reload count when spawned */
