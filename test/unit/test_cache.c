@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +31,7 @@
 #include "apr_thread_proc.h"
 #include "apr_shm_cache.h"
 #include "shc_private.h"       /* zone_check() walks the layout */
+#include "prop_rng.h"
 
 static const char *helper_path;     /* cache_attach_helper, next to us */
 static volatile time_t realtime_skew;   /* see clock_gettime() below */
@@ -2774,6 +2776,931 @@ static void test_pages_churn(void **state)
     apr_pool_destroy(p);
 }
 
+/* ---- a random run against a model ------------------------------------------
+ * A fixed-seed sequence of every store, read and removal, with keys, values
+ * and tags of all sizes (those that do not fit too), checked after each call
+ * against a model of what the header promises: each read gives the last
+ * value stored or a miss the zone accounts for (an eviction, counted; an
+ * expiry; a store that failed for room), each status is the one the header
+ * gives, and the counters add up.  The zone's own index is walked after each
+ * call too, to tell evicted entries from expired ones still held.
+ * Time is virtual (wall_skew below): TTLs and steps of the clock are whole
+ * MODEL_TICKs, so whether an entry has expired never depends on how fast
+ * the test runs. */
+
+#define MODEL_KEYS   1000
+#define MODEL_TAGS   80
+#define MODEL_TICK   apr_time_from_sec(1000)
+
+typedef enum { M_SET, M_ADD, M_REPLACE, M_CAS } m_mode_e;
+
+/* Added to what gettimeofday() says (apr_time_now() reads it). */
+static apr_time_t wall_skew;
+
+int gettimeofday(struct timeval *restrict tv, void *restrict tz)
+{
+    int rv = (int)syscall(SYS_gettimeofday, tv, tz);
+
+    if (rv == 0 && wall_skew) {
+        apr_time_t t = apr_time_make(tv->tv_sec, tv->tv_usec) + wall_skew;
+
+        tv->tv_sec = (time_t)apr_time_sec(t);
+        tv->tv_usec = (suseconds_t)apr_time_usec(t);
+    }
+    return rv;
+}
+
+typedef struct {
+    int held;                   /* the zone holds it, expired or not */
+    unsigned char *val;
+    apr_size_t len;
+    apr_uint64_t version;       /* 0: new, taken from the zone */
+    apr_uint64_t old_version;   /* the one it replaced: not given again */
+    apr_time_t dies;            /* wall_skew from which it is expired; 0 */
+    apr_time_t expires;         /* as the zone has it; -1: to be read */
+    apr_interval_time_t ttl;
+    apr_time_t stored_from, stored_to;  /* apr_time_now() around the store */
+    int ntags;
+    int tags[APR_SHM_CACHE_MAX_TAGS];
+} m_entry_t;
+
+typedef struct {
+    apr_uint64_t sets, deletes, evictions, expirations, invalidations;
+    apr_uint64_t hits, misses, clears;
+    int any_hits;               /* a get of a bad key: not counted either way */
+} m_counts_t;
+
+typedef struct {
+    apr_shm_cache_t *c;
+    apr_pool_t *p, *scratch;
+    prop_rng_t r;
+    apr_uint64_t seed;
+    int op;                     /* number of the call, for messages */
+    int ttls;                   /* TTLs that expire are used */
+    int tagged;                 /* most stores carry tags, small values */
+    char *keys[MODEL_KEYS];
+    char *tags[MODEL_TAGS];
+    char *too_long;             /* a key one byte over the limit */
+    m_entry_t m[MODEL_KEYS];
+    m_counts_t want;            /* expected counter changes of this call */
+    apr_shm_cache_stats_t st;   /* after the last call */
+    apr_size_t max_entry;
+    apr_uint32_t max_tags;
+    int seen[MODEL_KEYS];
+    int tagsfull_ok;            /* this call may give ETAGSFULL */
+} model_t;
+
+#define MODEL_FAIL(mo, ...) do { \
+        print_error("model seed %llu, call %d: ", \
+                    (unsigned long long)(mo)->seed, (mo)->op); \
+        fail_msg(__VA_ARGS__); \
+    } while (0)
+
+static int m_expired(const model_t *mo, const m_entry_t *e)
+{
+    return e->dies && wall_skew >= e->dies;
+}
+
+static int m_live(const model_t *mo, int k)
+{
+    return mo->m[k].held && !m_expired(mo, &mo->m[k]);
+}
+
+static void m_drop(m_entry_t *e)
+{
+    free(e->val);
+    e->val = NULL;
+    e->held = 0;
+}
+
+/* Key index from a key: keys start with their index in hex and a ':'. */
+static int m_key_index(const model_t *mo, const char *key, apr_size_t klen)
+{
+    char *end;
+    long k = strtol(key, &end, 16);
+
+    if (end == key || *end != ':' || k < 0 || k >= MODEL_KEYS
+        || strlen(mo->keys[k]) != klen || memcmp(mo->keys[k], key, klen)) {
+        return -1;
+    }
+    return (int)k;
+}
+
+static int m_tag_index(const model_t *mo, const char *name)
+{
+    int t;
+
+    for (t = 0; t < MODEL_TAGS; t++) {
+        if (!strcmp(mo->tags[t], name)) {
+            return t;
+        }
+    }
+    return -1;
+}
+
+static int m_has_tag(const m_entry_t *e, int t)
+{
+    int i;
+
+    for (i = 0; i < e->ntags; i++) {
+        if (e->tags[i] == t) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Checks an entry the zone reported against the model's; learns the
+ * version and expiry of one just stored. */
+static void m_check_entry(model_t *mo, int k, const void *val,
+                          apr_size_t len, apr_uint64_t version,
+                          apr_time_t expires, const char *how)
+{
+    m_entry_t *e = &mo->m[k];
+
+    if (len != e->len || (len && memcmp(val, e->val, len))) {
+        MODEL_FAIL(mo, "%s: key %d has a value of %lu bytes, not the %lu "
+                   "stored last", how, k, (unsigned long)len,
+                   (unsigned long)e->len);
+    }
+    if (!e->version) {
+        if (!version || version == e->old_version) {
+            MODEL_FAIL(mo, "%s: key %d stored anew keeps version %llu", how,
+                       k, (unsigned long long)version);
+        }
+        e->version = version;
+    }
+    else if (version != e->version) {
+        MODEL_FAIL(mo, "%s: key %d has version %llu, not %llu", how, k,
+                   (unsigned long long)version,
+                   (unsigned long long)e->version);
+    }
+    if (e->expires < 0) {
+        /* no expiry; past the largest apr_time_t: none either; else the
+         * time of the store plus the TTL */
+        if (!e->ttl ? expires != 0
+            : e->ttl > APR_INT64_MAX - e->stored_to ? expires != APR_INT64_MAX
+            : expires < e->stored_from + e->ttl
+              || expires > e->stored_to + e->ttl) {
+            MODEL_FAIL(mo, "%s: key %d expires at %" APR_TIME_T_FMT
+                       " (ttl %" APR_TIME_T_FMT ")", how, k, expires, e->ttl);
+        }
+        e->expires = expires;
+    }
+    else if (expires != e->expires) {
+        MODEL_FAIL(mo, "%s: key %d's expiry changed", how, k);
+    }
+}
+
+/* Walks the zone's index: it holds exactly what the model holds, but for
+ * entries that went to make room (evictions) or that had expired
+ * (expirations). */
+static void m_walk(model_t *mo)
+{
+    apr_shm_cache_t *c = mo->c;
+    shc_header_t *hdr = c->hdr;
+    apr_uint32_t b, steps = 0;
+    int k;
+
+    memset(mo->seen, 0, sizeof(mo->seen));
+    for (b = 0; b < hdr->nbuckets; b++) {
+        shc_off_t off;
+
+        for (off = c->buckets[b]; off; off = SHC_ENTRY(c, off)->next) {
+            shc_entry_t *e = SHC_ENTRY(c, off);
+            shc_link_t *l = (shc_link_t *)(e + 1);
+            const char *key = (const char *)(l + e->ntags);
+            m_entry_t *me;
+            int i;
+
+            assert_true(++steps <= MODEL_KEYS);
+            k = m_key_index(mo, key, e->klen);
+            if (k < 0 || !mo->m[k].held || mo->seen[k]) {
+                MODEL_FAIL(mo, "the zone holds key %d, which the model does "
+                           "not (or twice)", k);
+            }
+            mo->seen[k] = 1;
+            me = &mo->m[k];
+            m_check_entry(mo, k, key + e->klen, e->vlen, e->version,
+                          e->expires, "zone");
+            if (e->ntags != me->ntags) {
+                MODEL_FAIL(mo, "key %d has %d tags, not %d", k, e->ntags,
+                           me->ntags);
+            }
+            for (i = 0; i < e->ntags; i++) {
+                int t = m_tag_index(mo, c->tags[l[i].tag - 1].name);
+
+                if (t < 0 || !m_has_tag(me, t)) {
+                    MODEL_FAIL(mo, "key %d carries tag %s", k,
+                               c->tags[l[i].tag - 1].name);
+                }
+            }
+        }
+    }
+    for (k = 0; k < MODEL_KEYS; k++) {
+        if (mo->m[k].held && !mo->seen[k]) {
+            if (m_expired(mo, &mo->m[k])) {
+                mo->want.expirations++;
+            }
+            else {
+                mo->want.evictions++;
+            }
+            m_drop(&mo->m[k]);
+        }
+    }
+}
+
+/* The counters: each changed by what the call did; the sizes add up. */
+static void m_check_stats(model_t *mo)
+{
+    apr_shm_cache_stats_t st = stats_of(mo->c), *was = &mo->st;
+    apr_uint64_t entries = 0, bytes = 0, tags = 0;
+    char tagged[MODEL_TAGS];
+    int k, i;
+
+    memset(tagged, 0, sizeof(tagged));
+    for (k = 0; k < MODEL_KEYS; k++) {
+        if (mo->m[k].held) {
+            entries++;
+            bytes += strlen(mo->keys[k]) + mo->m[k].len;
+            for (i = 0; i < mo->m[k].ntags; i++) {
+                tags += !tagged[mo->m[k].tags[i]];
+                tagged[mo->m[k].tags[i]] = 1;
+            }
+        }
+    }
+#define M_COUNTER(f) \
+    if (st.f - was->f != mo->want.f) { \
+        MODEL_FAIL(mo, #f " went up by %llu, not %llu", \
+                   (unsigned long long)(st.f - was->f), \
+                   (unsigned long long)mo->want.f); \
+    }
+    M_COUNTER(sets);
+    M_COUNTER(deletes);
+    M_COUNTER(evictions);
+    M_COUNTER(expirations);
+    M_COUNTER(invalidations);
+    M_COUNTER(clears);
+    if (!mo->want.any_hits) {
+        M_COUNTER(hits);
+        M_COUNTER(misses);
+    }
+#undef M_COUNTER
+    if (st.entries != entries || st.bytes_data != bytes || st.tags != tags) {
+        MODEL_FAIL(mo, "entries %llu, bytes %llu, tags %llu; the model "
+                   "holds %llu, %llu, %llu", (unsigned long long)st.entries,
+                   (unsigned long long)st.bytes_data,
+                   (unsigned long long)st.tags, (unsigned long long)entries,
+                   (unsigned long long)bytes, (unsigned long long)tags);
+    }
+    if (st.bytes_used < st.bytes_data || st.bytes_used + st.bytes_free > st.size
+        || st.pages > st.max_pages || st.max_entry != mo->max_entry
+        || st.max_tags != mo->max_tags) {
+        MODEL_FAIL(mo, "sizes do not add up");
+    }
+    *was = st;
+}
+
+typedef struct {
+    model_t *mo;
+    int n;
+} m_iter_t;
+
+static apr_status_t m_iter_fn(void *baton, const char *key, const void *val,
+                              apr_size_t len, apr_uint64_t version,
+                              apr_time_t expires)
+{
+    m_iter_t *it = baton;
+    model_t *mo = it->mo;
+    int k = m_key_index(mo, key, strlen(key));
+
+    if (k < 0 || !m_live(mo, k) || mo->seen[k]) {
+        MODEL_FAIL(mo, "iterate gave key %d, which is not live (or twice)",
+                   k);
+    }
+    mo->seen[k] = 1;
+    m_check_entry(mo, k, val, len, version, expires, "iterate");
+    if (((const char *)val)[len] != '\0') {
+        MODEL_FAIL(mo, "iterate: no NUL after the value");
+    }
+    it->n++;
+    return APR_SUCCESS;
+}
+
+/* apr_shm_cache_iterate() gives every live entry, once. */
+static void m_check_iterate(model_t *mo)
+{
+    m_iter_t it = { mo, 0 };
+    int k, live = 0;
+
+    memset(mo->seen, 0, sizeof(mo->seen));
+    assert_int_equal(apr_shm_cache_iterate(mo->c, m_iter_fn, &it,
+                                           mo->scratch), APR_SUCCESS);
+    for (k = 0; k < MODEL_KEYS; k++) {
+        live += m_live(mo, k);
+    }
+    if (it.n != live) {
+        MODEL_FAIL(mo, "iterate gave %d entries of %d live", it.n, live);
+    }
+}
+
+static void m_expect(model_t *mo, apr_status_t got, apr_status_t want,
+                     const char *what)
+{
+    char b1[120], b2[120];
+
+    if (got != want) {
+        MODEL_FAIL(mo, "%s: \"%s\", not \"%s\"", what,
+                   apr_shm_cache_strerror(got, b1, sizeof(b1)),
+                   apr_shm_cache_strerror(want, b2, sizeof(b2)));
+    }
+}
+
+/* A key index, or a bad key: -1 NULL, -2 empty, -3 one byte too long. */
+static int m_pick_key(model_t *mo)
+{
+    if (prop_one_in(&mo->r, 60)) {
+        return -1 - (int)prop_below(&mo->r, 3);
+    }
+    /* a few keys more often: they are replaced, counted, read back */
+    return prop_one_in(&mo->r, 3) ? (int)prop_below(&mo->r, 20)
+                                  : (int)prop_below(&mo->r, MODEL_KEYS);
+}
+
+static const char *m_key(model_t *mo, int k)
+{
+    return k >= 0 ? mo->keys[k] : k == -1 ? NULL : k == -2 ? "" : mo->too_long;
+}
+
+static apr_status_t m_key_error(int k)
+{
+    return k == -3 ? APR_SHM_CACHE_EKEYLEN : APR_SHM_CACHE_EBADKEY;
+}
+
+/* A value: a number now and then (for incr), else bytes of any size up to
+ * past the largest entry, with some exactly at the edge. */
+static unsigned char *m_value(model_t *mo, int k, int ntags, apr_size_t *len)
+{
+    static const char *const nums[] = {
+        "0", "42", "-7", "+5", "007", "-0", "9223372036854775807",
+        "-9223372036854775808", "9223372036854775808", "", "-", "+", " 5",
+        "5 ", "1e3", "12345678901234567890123", "9223372036854775806",
+        "-9223372036854775807"
+    };
+    apr_size_t klen = k >= 0 ? strlen(mo->keys[k]) : 1, room, n, i;
+    unsigned char *v;
+
+    room = klen + 16 * (apr_size_t)ntags < mo->max_entry
+           ? mo->max_entry - klen - 16 * (apr_size_t)ntags : 0;
+    switch (mo->tagged && !prop_one_in(&mo->r, 5) ? 19
+            : prop_below(&mo->r, 20)) {
+    case 0: case 1: case 2: case 12: case 13:
+        n = prop_below(&mo->r, sizeof(nums) / sizeof(nums[0]));
+        *len = strlen(nums[n]);
+        v = malloc(*len + 1);
+        memcpy(v, nums[n], *len + 1);
+        return v;
+    case 3:
+        n = 0;
+        break;
+    case 4:
+        /* the largest that fits, or one more */
+        n = room + 1;
+        n -= n < 2 ? n : prop_below(&mo->r, 3);
+        break;
+    case 5:
+        n = room + 1 + prop_below(&mo->r, mo->st.page_size * 2);
+        break;
+    case 6: case 7:
+        n = prop_below(&mo->r, room + 1);
+        break;
+    case 8: case 9: case 10: case 11:
+        n = 64 + prop_below(&mo->r, 600);
+        break;
+    default:
+        n = 1 + prop_below(&mo->r, 64);
+        break;
+    }
+    v = malloc(n + 1);
+    for (i = 0; i < n; i++) {
+        v[i] = (unsigned char)prop_next(&mo->r);
+    }
+    *len = n;
+    return v;
+}
+
+static apr_interval_time_t m_ttl(model_t *mo)
+{
+    switch (prop_below(&mo->r, 10)) {
+    case 0:
+        return APR_INT64_MAX - (apr_interval_time_t)prop_below(&mo->r, 1000);
+    case 1: case 2: case 3:
+        if (mo->ttls) {
+            return MODEL_TICK
+                   * (apr_interval_time_t)(1 + prop_below(&mo->r, 4));
+        }
+        /* fall through */
+    case 4:
+        if (mo->ttls) {
+            return apr_time_from_sec(1000000000);   /* far, but it fits */
+        }
+        /* fall through */
+    default:
+        return 0;
+    }
+}
+
+/* Distinct tags the zone holds, but for key k's. */
+static int m_tags_but(model_t *mo, int k, char *tagged)
+{
+    int j, i, n = 0;
+
+    memset(tagged, 0, MODEL_TAGS);
+    for (j = 0; j < MODEL_KEYS; j++) {
+        if (j != k && mo->m[j].held) {
+            for (i = 0; i < mo->m[j].ntags; i++) {
+                n += !tagged[mo->m[j].tags[i]];
+                tagged[mo->m[j].tags[i]] = 1;
+            }
+        }
+    }
+    return n;
+}
+
+/* Key k was looked up: an expired entry of it is reclaimed. */
+static void m_touch(model_t *mo, int k)
+{
+    if (k >= 0 && mo->m[k].held && m_expired(mo, &mo->m[k])) {
+        m_drop(&mo->m[k]);
+        mo->want.expirations++;
+    }
+}
+
+static void m_store(model_t *mo, m_mode_e mode)
+{
+    static const char *const names[] = { "set", "add", "replace", "cas" };
+    int k = m_pick_key(mo), ntags = 0, bad = 0, i, t;
+    const char *tags[APR_SHM_CACHE_MAX_TAGS + 1];
+    int tag_ids[APR_SHM_CACHE_MAX_TAGS + 1];
+    apr_interval_time_t ttl = m_ttl(mo);
+    apr_uint64_t cas = 0, new_version = 0;
+    apr_size_t len, klen = k >= 0 ? strlen(mo->keys[k]) : 0;
+    unsigned char *val;
+    const void *vp;
+    apr_status_t rv, want;
+    apr_time_t from, to;
+    m_entry_t *e = k >= 0 ? &mo->m[k] : NULL;
+    char tagged[MODEL_TAGS];
+
+    if (mode == M_SET && (mo->tagged ? !prop_one_in(&mo->r, 4)
+                                     : prop_one_in(&mo->r, 3))) {
+        ntags = 1 + (int)prop_below(&mo->r, APR_SHM_CACHE_MAX_TAGS);
+        for (i = 0; i < ntags; i++) {
+            int j;
+
+            do {
+                /* a few tags often: many entries share them */
+                t = (int)prop_below(&mo->r,
+                                    !mo->tagged && prop_one_in(&mo->r, 2)
+                                    ? 8 : MODEL_TAGS);
+                for (j = 0; j < i && tag_ids[j] != t; j++) {
+                }
+            } while (j < i);
+            tag_ids[i] = t;
+            tags[i] = mo->tags[t];
+        }
+    }
+    val = m_value(mo, k, ntags, &len);
+    vp = val;
+    if (k >= 0 && prop_one_in(&mo->r, 40)) {
+        /* bad arguments: a store refused for them changes nothing */
+        bad = 1;
+        switch (prop_below(&mo->r, 4)) {
+        case 0:
+            ttl = -1 - (apr_interval_time_t)prop_below(&mo->r, 10);
+            break;
+        case 1:
+            vp = NULL;
+            len = len ? len : 1;
+            break;
+        default:
+            if (mode != M_SET) {
+                ttl = -1;
+                break;
+            }
+            bad = 2;
+            ntags = (int)prop_below(&mo->r, APR_SHM_CACHE_MAX_TAGS) + 1;
+            for (i = 0; i < ntags; i++) {
+                tags[i] = mo->tags[1 + i];
+            }
+            switch (prop_below(&mo->r, 5)) {
+            case 0:
+                tags[ntags - 1] = "";
+                break;
+            case 1:
+                tags[ntags - 1] = NULL;
+                break;
+            case 2:
+                tags[ntags - 1] = apr_pstrcat(mo->scratch, mo->tags[0], "x",
+                                              NULL);
+                break;
+            case 3:
+                if (ntags > 1) {
+                    tags[ntags - 1] = tags[0];
+                    break;
+                }
+                /* fall through */
+            default:
+                for (i = 0; i <= APR_SHM_CACHE_MAX_TAGS; i++) {
+                    tags[i] = mo->tags[i];
+                }
+                ntags = APR_SHM_CACHE_MAX_TAGS + 1;
+                break;
+            }
+            break;
+        }
+    }
+    if (mode == M_CAS && e) {
+        cas = e->version;
+        if (prop_one_in(&mo->r, 4)) {
+            cas = prop_one_in(&mo->r, 2) ? cas + 1 : cas - 1;
+        }
+    }
+    /* what the header says of it */
+    if (k < 0) {
+        want = m_key_error(k);
+    }
+    else if (bad == 2) {
+        want = APR_SHM_CACHE_EBADTAG;
+    }
+    else if (bad) {
+        want = APR_EINVAL;
+    }
+    else {
+        m_touch(mo, k);
+        if (mode == M_ADD && e->held) {
+            want = APR_SHM_CACHE_EEXIST;
+        }
+        else if ((mode == M_REPLACE || mode == M_CAS) && !e->held) {
+            want = APR_SHM_CACHE_NOTFOUND;
+        }
+        else if (mode == M_CAS && cas != e->version) {
+            want = APR_SHM_CACHE_ECHANGED;
+        }
+        else {
+            /* from here on the old value goes, whatever happens */
+            if (e->held) {
+                e->old_version = e->version;
+                m_drop(e);
+            }
+            want = klen + len + 16 * (apr_size_t)ntags > mo->max_entry
+                   ? APR_SHM_CACHE_ETOOBIG : APR_SUCCESS;
+            /* a new tag may find the table full even after evictions */
+            {
+                int held = m_tags_but(mo, k, tagged), fresh = 0;
+
+                for (i = 0; i < ntags; i++) {
+                    fresh += !tagged[tag_ids[i]];
+                }
+                mo->tagsfull_ok = ntags && held + fresh > (int)mo->max_tags;
+            }
+        }
+    }
+    from = apr_time_now();
+    switch (mode) {
+    case M_SET:
+        rv = ntags || prop_one_in(&mo->r, 4)
+             ? apr_shm_cache_set_tagged(mo->c, m_key(mo, k), vp, len, ttl,
+                                        tags, ntags)
+             : apr_shm_cache_set(mo->c, m_key(mo, k), vp, len, ttl);
+        break;
+    case M_ADD:
+        rv = apr_shm_cache_add(mo->c, m_key(mo, k), vp, len, ttl);
+        break;
+    case M_REPLACE:
+        rv = apr_shm_cache_replace(mo->c, m_key(mo, k), vp, len, ttl);
+        break;
+    default:
+        rv = apr_shm_cache_cas(mo->c, m_key(mo, k), vp, len, ttl, cas,
+                               prop_one_in(&mo->r, 2) ? &new_version : NULL);
+        break;
+    }
+    to = apr_time_now();
+    if (rv == APR_SHM_CACHE_ETAGSFULL && want == APR_SUCCESS
+        && mo->tagsfull_ok) {
+        want = rv;
+    }
+    m_expect(mo, rv, want, names[mode]);
+    mo->tagsfull_ok = 0;
+    if (rv != APR_SUCCESS) {
+        free(val);
+        return;
+    }
+    mo->want.sets++;
+    e->held = 1;
+    e->val = val;
+    e->len = len;
+    e->version = 0;
+    e->ttl = ttl;
+    e->dies = ttl && ttl <= APR_INT64_MAX - wall_skew ? wall_skew + ttl : 0;
+    e->expires = -1;
+    e->stored_from = from;
+    e->stored_to = to;
+    e->ntags = ntags;
+    memcpy(e->tags, tag_ids, sizeof(e->tags[0]) * (apr_size_t)ntags);
+    if (new_version) {
+        e->version = new_version;
+        if (new_version == e->old_version) {
+            MODEL_FAIL(mo, "cas gave the old version again");
+        }
+    }
+}
+
+static void m_get(model_t *mo)
+{
+    int k = m_pick_key(mo), peek = prop_one_in(&mo->r, 4);
+    void *val = NULL;
+    apr_size_t len = 0;
+    apr_uint64_t version = 0;
+    apr_status_t rv;
+
+    rv = (peek ? apr_shm_cache_peek : apr_shm_cache_get)
+             (mo->c, m_key(mo, k), &val, &len, &version, mo->scratch);
+    if (k < 0) {
+        m_expect(mo, rv, m_key_error(k), "get");
+        mo->want.any_hits = 1;
+        return;
+    }
+    m_touch(mo, k);
+    m_expect(mo, rv, mo->m[k].held ? APR_SUCCESS : APR_SHM_CACHE_NOTFOUND,
+             "get");
+    if (!peek) {
+        *(rv == APR_SUCCESS ? &mo->want.hits : &mo->want.misses) += 1;
+    }
+    if (rv == APR_SUCCESS) {
+        m_check_entry(mo, k, val, len, version, mo->m[k].expires, "get");
+        if (((char *)val)[len] != '\0') {
+            MODEL_FAIL(mo, "get: no NUL after the value");
+        }
+    }
+}
+
+static void m_delete(model_t *mo)
+{
+    int k = m_pick_key(mo);
+    apr_status_t rv = apr_shm_cache_delete(mo->c, m_key(mo, k));
+
+    if (k < 0) {
+        m_expect(mo, rv, m_key_error(k), "delete");
+        return;
+    }
+    m_touch(mo, k);
+    m_expect(mo, rv, mo->m[k].held ? APR_SUCCESS : APR_SHM_CACHE_NOTFOUND,
+             "delete");
+    if (rv == APR_SUCCESS) {
+        m_drop(&mo->m[k]);
+        mo->want.deletes++;
+    }
+}
+
+/* A whole value as a 64-bit decimal integer, sign allowed. */
+static int m_int64(const unsigned char *s, apr_size_t n, __int128 *out)
+{
+    __int128 v = 0;
+    apr_size_t i = 0;
+    int neg = 0;
+
+    if (n && (s[0] == '-' || s[0] == '+')) {
+        neg = s[0] == '-';
+        i = 1;
+    }
+    if (i == n) {
+        return 0;
+    }
+    for (; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return 0;
+        }
+        v = v * 10 + (s[i] - '0');
+        if (v > (__int128)APR_INT64_MAX + 1) {
+            return 0;
+        }
+    }
+    *out = neg ? -v : v;
+    return *out >= APR_INT64_MIN && *out <= APR_INT64_MAX;
+}
+
+static void m_count(model_t *mo)
+{
+    static const apr_int64_t deltas[] = {
+        0, 1, -1, 5, 1000, APR_INT64_MAX, APR_INT64_MIN, APR_INT64_MAX - 1
+    };
+    int k = m_pick_key(mo), decr = prop_one_in(&mo->r, 2);
+    apr_int64_t delta = deltas[prop_below(&mo->r, 8)], result = 0;
+    apr_status_t rv, want;
+    __int128 v = 0;
+    char num[32];
+    m_entry_t *e;
+
+    rv = (decr ? apr_shm_cache_decr : apr_shm_cache_incr)
+             (mo->c, m_key(mo, k), delta, &result);
+    if (k < 0) {
+        m_expect(mo, rv, m_key_error(k), "incr");
+        return;
+    }
+    m_touch(mo, k);
+    e = &mo->m[k];
+    if (!e->held) {
+        want = APR_SHM_CACHE_NOTFOUND;
+    }
+    else if (!m_int64(e->val, e->len, &v)
+             || (v = decr ? v - delta : v + delta) > APR_INT64_MAX
+             || v < APR_INT64_MIN) {
+        want = APR_SHM_CACHE_ENOTNUM;
+    }
+    else {
+        want = APR_SUCCESS;
+    }
+    m_expect(mo, rv, want, decr ? "decr" : "incr");
+    if (rv != APR_SUCCESS) {
+        return;
+    }
+    if (result != (apr_int64_t)v) {
+        MODEL_FAIL(mo, "incr gave %" APR_INT64_T_FMT, result);
+    }
+    /* a new value and version; expiry and tags kept */
+    apr_snprintf(num, sizeof(num), "%" APR_INT64_T_FMT, result);
+    free(e->val);
+    e->len = strlen(num);
+    e->val = malloc(e->len + 1);
+    memcpy(e->val, num, e->len + 1);
+    e->old_version = e->version;
+    e->version = 0;
+}
+
+static void m_invalidate(model_t *mo)
+{
+    int t = (int)prop_below(&mo->r, MODEL_TAGS), k;
+    apr_size_t removed = (apr_size_t)-1, want = 0;
+    const char *tag = mo->tags[t];
+    apr_status_t rv;
+
+    if (prop_one_in(&mo->r, 20)) {
+        rv = apr_shm_cache_invalidate_tag(mo->c, prop_one_in(&mo->r, 2)
+                                                 ? "" : NULL, &removed);
+        m_expect(mo, rv, APR_SHM_CACHE_EBADTAG, "invalidate_tag");
+        return;
+    }
+    rv = apr_shm_cache_invalidate_tag(mo->c, tag, &removed);
+    m_expect(mo, rv, APR_SUCCESS, "invalidate_tag");
+    for (k = 0; k < MODEL_KEYS; k++) {
+        if (mo->m[k].held && m_has_tag(&mo->m[k], t)) {
+            m_drop(&mo->m[k]);
+            want++;
+        }
+    }
+    if (removed != want) {
+        MODEL_FAIL(mo, "invalidate_tag(%s) removed %lu, not %lu", tag,
+                   (unsigned long)removed, (unsigned long)want);
+    }
+    mo->want.invalidations += want;
+}
+
+static void m_run(apr_size_t size, apr_uint64_t seed, int calls, int ttls,
+                  int tagged)
+{
+    model_t *mo = calloc(1, sizeof(*mo));
+    /* clears and invalidations now and then; rarer in a big zone, so
+     * that it fills */
+    apr_size_t clear_one_in = size > APR_SHM_CACHE_MIN_SIZE ? 500 : 50;
+    int i, k;
+
+    mo->seed = seed;
+    mo->r.s = seed;
+    mo->ttls = ttls;
+    mo->tagged = tagged;
+    apr_pool_create(&mo->p, NULL);
+    apr_pool_create(&mo->scratch, mo->p);
+    assert_int_equal(apr_shm_cache_create(&mo->c, size, NULL, mo->p),
+                     APR_SUCCESS);
+    mo->st = stats_of(mo->c);
+    mo->max_entry = mo->st.max_entry;
+    mo->max_tags = mo->st.max_tags;
+    for (k = 0; k < MODEL_KEYS; k++) {
+        /* mostly short keys, some long, one of the longest */
+        apr_size_t len = k == 7 ? APR_SHM_CACHE_MAX_KEY
+                         : prop_one_in(&mo->r, 20)
+                         ? 20 + prop_below(&mo->r, 1000)
+                         : 4 + prop_below(&mo->r, 16), n, j;
+        char *key = apr_palloc(mo->p, len + 1);
+
+        n = (apr_size_t)apr_snprintf(key, len + 1, "%x:", k);
+        for (j = n; j < len; j++) {
+            key[j] = (char)(1 + prop_below(&mo->r, 255));
+        }
+        key[len] = '\0';
+        mo->keys[k] = key;
+    }
+    for (k = 0; k < MODEL_TAGS; k++) {
+        /* and one of the longest */
+        mo->tags[k] = k ? apr_psprintf(mo->p, "t%d", k)
+                        : apr_psprintf(mo->p, "%0*d", APR_SHM_CACHE_MAX_TAG, 0);
+    }
+    mo->too_long = apr_palloc(mo->p, APR_SHM_CACHE_MAX_KEY + 2);
+    memset(mo->too_long, 'L', APR_SHM_CACHE_MAX_KEY + 1);
+    mo->too_long[APR_SHM_CACHE_MAX_KEY + 1] = '\0';
+    wall_skew = 0;
+    for (i = 1; i <= calls; i++) {
+        int what = (int)prop_below(&mo->r, 100);
+
+        mo->op = i;
+        memset(&mo->want, 0, sizeof(mo->want));
+        apr_pool_clear(mo->scratch);
+        if (what < 30) {
+            m_store(mo, M_SET);
+        }
+        else if (what < 37) {
+            m_store(mo, M_ADD);
+        }
+        else if (what < 44) {
+            m_store(mo, M_REPLACE);
+        }
+        else if (what < 51) {
+            m_store(mo, M_CAS);
+        }
+        else if (what < 59) {
+            m_delete(mo);
+        }
+        else if (what < 81) {
+            m_get(mo);
+        }
+        else if (what < 91) {
+            m_count(mo);
+        }
+        else if (what < 95) {
+            if (clear_one_in > 50 && !prop_one_in(&mo->r, 4)) {
+                m_store(mo, M_SET);         /* the big zone fills */
+            }
+            else {
+                m_invalidate(mo);
+            }
+        }
+        else if (!prop_one_in(&mo->r, clear_one_in)) {
+            if (ttls) {
+                wall_skew += MODEL_TICK
+                             * (apr_time_t)(1 + prop_below(&mo->r, 2));
+            }
+        }
+        else {
+            assert_int_equal(apr_shm_cache_clear(mo->c), APR_SUCCESS);
+            for (k = 0; k < MODEL_KEYS; k++) {
+                m_drop(&mo->m[k]);
+            }
+            mo->want.clears++;
+        }
+        m_walk(mo);
+        m_check_stats(mo);
+        m_check_iterate(mo);
+        if (i % 500 == 0) {
+            zone_check(mo->c);
+        }
+    }
+    wall_skew = 0;
+    for (k = 0; k < MODEL_KEYS; k++) {
+        m_drop(&mo->m[k]);
+    }
+    apr_pool_destroy(mo->p);
+    free(mo);
+}
+
+/* The smallest zone: few pages, 64 tag records, everything evicts. */
+static void test_model_small(void **state)
+{
+    m_run(APR_SHM_CACHE_MIN_SIZE, 11, 50000, 0, 0);
+}
+
+static void test_model_small_ttl(void **state)
+{
+    m_run(APR_SHM_CACHE_MIN_SIZE, 12, 50000, 1, 0);
+}
+
+/* 16 KB pages: more size classes, pages moving between them. */
+static void test_model_1m(void **state)
+{
+    m_run(1024 * 1024, 15, 15000, 0, 0);
+}
+
+static void test_model_1m_ttl(void **state)
+{
+    m_run(1024 * 1024, 13, 20000, 1, 0);
+}
+
+/* Small entries with many tags: the 64 tag records run out. */
+static void test_model_tags(void **state)
+{
+    m_run(1024 * 1024, 14, 20000, 1, 1);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -2830,6 +3757,11 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_sweep_bound_holds),
         cmocka_unit_test(test_dead_pages_first),
         cmocka_unit_test(test_reader_words_even),
+        cmocka_unit_test(test_model_small),
+        cmocka_unit_test(test_model_small_ttl),
+        cmocka_unit_test(test_model_1m),
+        cmocka_unit_test(test_model_1m_ttl),
+        cmocka_unit_test(test_model_tags),
     };
     apr_pool_t *p;
     char *dir;
