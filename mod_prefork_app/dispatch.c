@@ -2694,6 +2694,15 @@ static int closed_after_first(pa_req_t *q)
     return rc == 1 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }
 
+/* Whether the claimed worker failed before it executed its program (it
+ * marks its slot with its pid): the request never reached it. Not a CGI
+ * launcher, which reads its request before it executes the program. */
+static int never_ran(const pa_req_t *q)
+{
+    return q->app->protocol != PA_PROTO_CGI
+           && q->claim.slot->child_failed == (apr_uint32_t)q->claim.pid;
+}
+
 /* 503: try again later (no worker, or none reachable now): after the
  * crash-loop backoff's end while there is one, else after queue-timeout. */
 static int unavailable(pa_req_t *q)
@@ -3471,10 +3480,14 @@ static int serve(request_rec *r, const char *name, pa_role_e role,
             break;
         }
         /* Nothing sent on a connection closed after its first reply
-         * (PA00350 said so): no try spent, nor a retry counted. The retry
-         * may meet another worker at its second request before the
-         * manager has found that the app closes its connections. */
-        spare = q->closed_first && ++closes <= PA_CLOSED_RETRIES;
+         * (PA00350 said so), or a worker that could not execute its
+         * program (never read it: out of processes, EAGAIN): no try
+         * spent, nor a retry counted. The retry may meet another worker
+         * at its second request before the manager has found that the
+         * app closes its connections, or another fresh one that cannot
+         * execute before the app backs off. */
+        spare = (q->closed_first || never_ran(q))
+                && ++closes <= PA_CLOSED_RETRIES;
         if (!spare) {
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00308)
                           "%s: worker pid %ld %s; retrying on another worker",

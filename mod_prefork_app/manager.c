@@ -853,7 +853,7 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
      * is not found exits 127), and even a program that crashes does not
      * stop the launchers. Only a launcher that failed itself (cannot exec
      * the program: it marks its slot) is a crash loop. */
-    failed = slot->child_failed != 0;
+    failed = slot->child_failed == (apr_uint32_t)w->pid;
     served_cgi = ma->app->protocol == PA_PROTO_CGI && requests > 0
                  && !failed;
     /* One that failed itself failed, even if asked to leave meanwhile: a
@@ -1114,8 +1114,8 @@ static int pa_mgr_spawn(pa_manager_t *m, pa_mapp_t *ma, int idx)
     pa_waiter_t *granted = NULL;
     int in_place;
 
-    /* Before the fork: the child may fail at once. */
-    slot->child_failed = 0;
+    /* Marked with the failed child's pid, not cleared here: its
+     * claimant may look after the manager has started the next one. */
     w->child_failed = &slot->child_failed;
     rv = pa_worker_spawn(w, ma->envp, m->s, &failed);
     if (rv != APR_SUCCESS) {

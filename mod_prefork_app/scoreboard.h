@@ -95,9 +95,11 @@ typedef struct pa_slot_t {
     apr_uint32_t unread;            /* bytes of the last reply left unread on the
                                      * kept connection (see dispatch.c) */
     int last_exit_status;           /* wait status of the previous occupant, -1 = none */
-    volatile apr_uint32_t child_failed; /* the occupant failed before its exec
+    volatile apr_uint32_t child_failed; /* the pid of the last occupant that
+                                     * failed before its exec
                                      * (pa_child_fail()): a CGI launcher's
-                                     * 127 is not its program's */
+                                     * 127 is not its program's, and a
+                                     * worker's never read a request */
     volatile apr_uint32_t replay;   /* its current request is one that a
                                      * worker went away under before
                                      * answering (pa_claim_t's replay) */

@@ -180,7 +180,7 @@ static void pa_child_say_exit(const char *what, const char *arg,
     }
 
     if (blame && pa_child_failed) {
-        *pa_child_failed = 1;
+        *pa_child_failed = (apr_uint32_t)getpid();
     }
     if (n > 0 && write(2, buf, n) < 0) {
         _exit(127);
