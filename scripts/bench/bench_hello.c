@@ -11,7 +11,12 @@
  *
  * "BenchHelloAlias URL-PATH" maps the URLs under URL-PATH to the handler
  * at translate_name and skips httpd's directory walk, as PreforkAppAlias
- * does: the in-process limit for mod_prefork_app mapped that way. */
+ * does: the in-process limit for mod_prefork_app mapped that way.
+ *
+ * A query with bytes=N (BENCH_BODY=reply and upload) makes it read the
+ * request body whole and drop it, then answer N bytes of scripts/apps/echo's
+ * pattern (its bytes=N), passed at once from a buffer made once per child,
+ * at most BENCH_MAX_BYTES: what httpd alone pays to move a large body. */
 #include "httpd.h"
 #include "http_config.h"
 #include "http_log.h"
@@ -26,11 +31,13 @@
 #include <unistd.h>
 
 #define BENCH_REQUEST_LEN 400   /* about what a FastCGI request of it is */
+#define BENCH_MAX_BYTES   (16 * 1024 * 1024)
 
 static unsigned long served;
 static const char *echo_path;
 static const char *alias_path;
 static apr_size_t alias_len;
+static char *pattern;       /* BENCH_MAX_BYTES of echo's bytes=N */
 /* One connection per httpd thread, kept for its life: its own echo
  * process, so that nothing waits for a free one. */
 static __thread int echo_fd = -1;
@@ -67,8 +74,32 @@ static int round_trip(request_rec *r)
     return OK;
 }
 
+/* bytes=N: the body read and dropped, N bytes answered in one brigade. */
+static int bytes_reply(request_rec *r, apr_size_t n)
+{
+    apr_bucket_brigade *bb;
+    int rc;
+
+    if ((rc = ap_discard_request_body(r)) != OK) {
+        return rc;
+    }
+    if (n > BENCH_MAX_BYTES) {
+        n = BENCH_MAX_BYTES;
+    }
+    ap_set_content_type(r, "application/octet-stream");
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    if (n) {
+        APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_immortal_create(pattern, n,
+                                    bb->bucket_alloc));
+    }
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(bb->bucket_alloc));
+    return ap_pass_brigade(r->output_filters, bb) == APR_SUCCESS
+           ? OK : AP_FILTER_ERROR;
+}
+
 static int bench_hello_handler(request_rec *r)
 {
+    const char *bytes;
     int rc;
 
     if (!r->handler || strcmp(r->handler, "bench-hello")) {
@@ -76,6 +107,10 @@ static int bench_hello_handler(request_rec *r)
     }
     if (echo_path && (rc = round_trip(r)) != OK) {
         return rc;
+    }
+    if (r->args && (bytes = strstr(r->args, "bytes=")) != NULL
+        && (bytes == r->args || bytes[-1] == '&')) {
+        return bytes_reply(r, (apr_size_t)apr_atoi64(bytes + 6));
     }
     served++;
     ap_set_content_type(r, "text/plain");
@@ -124,8 +159,20 @@ static const command_rec bench_hello_cmds[] = {
     {NULL}
 };
 
+static void make_pattern(apr_pool_t *p, server_rec *s)
+{
+    static const char line[] = "0123456789abcdefghijklmnopqrstuvwxyz\n";
+    apr_size_t i;
+
+    pattern = apr_palloc(p, BENCH_MAX_BYTES);
+    for (i = 0; i < BENCH_MAX_BYTES; i++) {
+        pattern[i] = line[i % (sizeof(line) - 1)];
+    }
+}
+
 static void bench_hello_hooks(apr_pool_t *p)
 {
+    ap_hook_child_init(make_pattern, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(bench_hello_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_translate_name(alias_translate, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_map_to_storage(alias_map_to_storage, NULL, NULL, APR_HOOK_FIRST);
