@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 #ifdef APR_SHM_CACHE_TESTING
@@ -911,15 +912,40 @@ static apr_status_t shm_populate(apr_shm_t *shm)
     return APR_SUCCESS;
 }
 
+/* Whether /dev/shm, where shm_open() puts a named segment, has no room
+ * for size bytes: APR writes the segment's first word as soon as it has
+ * mapped it, and on a full tmpfs that write is a SIGBUS, not an error. A
+ * check, not a guarantee (another process may take the room meanwhile). */
+static int shm_no_room(const char *fname, apr_size_t size)
+{
+#if APR_USE_SHMEM_MMAP_SHM && defined(__linux__)
+    struct statvfs fs;
+
+    return fname && statvfs("/dev/shm", &fs) == 0
+           && (apr_uint64_t)fs.f_bavail * fs.f_frsize
+              < (apr_uint64_t)size + (apr_uint64_t)getpagesize();
+#else
+    (void)fname;
+    (void)size;
+    return 0;
+#endif
+}
+
 static apr_status_t shm_create(apr_shm_t **shm, apr_size_t size,
                                const char *fname, apr_pool_t *pool)
 {
+    mode_t mask;
+    apr_status_t rv;
+
+    if (shm_no_room(fname, size)) {
+        return APR_ENOSPC;
+    }
     /* APR before 1.7.5 makes a shm_open() segment 0644 (CVE-2023-49582),
      * and a file-backed one with default modes: a umask of 077 makes
      * either 0600 from the start, with no moment at a wider mode. An
      * anonymous zone has no name to protect. */
-    mode_t mask = fname ? umask(077) : 0;
-    apr_status_t rv = apr_shm_create(shm, size, fname, pool);
+    mask = fname ? umask(077) : 0;
+    rv = apr_shm_create(shm, size, fname, pool);
 
     if (APR_STATUS_IS_EEXIST(rv) && fname) {
         /* Left behind by a run that crashed: nobody owns it any more. */
