@@ -2708,12 +2708,18 @@ static int closed_after_first(pa_req_t *q)
 }
 
 /* Whether the claimed worker failed before it executed its program (it
- * marks its slot with its pid): the request never reached it. Not a CGI
- * launcher, which reads its request before it executes the program. */
+ * marks its slot with its pid), or was gone before the claim (no socket to
+ * connect to): the request never reached it. Not a CGI launcher, which
+ * reads its request before it executes the program. */
 static int never_ran(const pa_req_t *q)
 {
-    return q->app->protocol != PA_PROTO_CGI
-           && q->claim.slot->child_failed == (apr_uint32_t)q->claim.pid;
+    if (q->app->protocol == PA_PROTO_CGI) {
+        return 0;
+    }
+    /* (A slot granted as its fresh occupant failed: it is empty.) */
+    return q->claim.pid ? q->claim.slot->child_failed
+                          == (apr_uint32_t)q->claim.pid
+                        : q->fail == PA_FAIL_CONNECT;
 }
 
 /* 503: try again later (no worker, or none reachable now): after the
@@ -3489,18 +3495,21 @@ static int serve(request_rec *r, const char *name, pa_role_e role,
             return stale_if_error(q, rc);
         }
         if ((q->fail != PA_FAIL_CONNECT && q->fail != PA_FAIL_DEAD
-             && q->fail != PA_FAIL_STALE) || tries > 0 || !replayable(q)) {
+             && q->fail != PA_FAIL_STALE) || !replayable(q)) {
             break;
         }
         /* Nothing sent on a connection closed after its first reply
          * (PA00350 said so), or a worker that could not execute its
          * program (never read it: out of processes, EAGAIN): no try
-         * spent, nor a retry counted. The retry may meet another worker
-         * at its second request before the manager has found that the
-         * app closes its connections, or another fresh one that cannot
-         * execute before the app backs off. */
+         * spent, nor a retry counted, also after one was. The retry may
+         * meet another worker at its second request before the manager
+         * has found that the app closes its connections, or another
+         * fresh one that cannot execute before the app backs off. */
         spare = (q->closed_first || never_ran(q))
                 && ++closes <= PA_CLOSED_RETRIES;
+        if (!spare && tries > 0) {
+            break;
+        }
         if (!spare) {
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00308)
                           "%s: worker pid %ld %s; retrying on another worker",

@@ -1030,6 +1030,8 @@ static void pa_mgr_exited(pa_manager_t *m, pa_mapp_t *ma, pa_worker_t *w,
                      ma->app->name, w->slot_index, w->pid, WEXITSTATUS(status),
                      requests, asked || own_limit ? pa_retire_reason(retire)
                                : clean && !quick ? "exited by itself"
+                               : failed ? "could not execute its program: "
+                                          "PA00121 says why"
                                : "crashed", quiet);
     }
     pa_worker_gone(w, m->s);

@@ -13,14 +13,14 @@ use PATest qw(:all);
 use PADispatch qw(:all);
 use File::Copy ();
 
-plan tests => 5;
+plan tests => 6;
 
 my $dir = test_dir('pa-exec-waits');
 my $prog = "$dir/app";
 File::Copy::copy(app_path('echo'), $prog) or die "copy: $!";
 chmod 0755, $prog;
 my $h = PATest::Httpd->new(conf => <<"EOF");
-PreforkApp ew "$prog" processes=1-10 spare=0 start-delay=0
+PreforkApp ew "$prog" processes=1-10 spare=0
 <Location /ew>
     SetHandler prefork-app:ew
 </Location>
@@ -35,5 +35,8 @@ is("@st", join(" ", (200) x 8), 'eight GETs at once while new workers cannot exe
     or diag(error_log_since($off, $h->log_file));
 like(error_log_since($off, $h->log_file), qr/PA00121: app ew pid \d+: cannot execute/,
      '... the new ones could not execute (PA00121)');
+like(error_log_since($off, $h->log_file),
+     qr/PA00104: app ew slot \d+ pid \d+ exited with status 127 after \d+ requests \(could not execute its program: PA00121 says why\)/,
+     '... and their exit says so, not "crashed" (PA00104)');
 chmod 0755, $prog;
 ok($h->stop, 'stopped');
