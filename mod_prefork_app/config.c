@@ -2045,10 +2045,20 @@ const command_rec pa_cmds[] = {
  * <VirtualHost> sections serves those hosts alone; one named outside them
  * (the main server's sections apply to every host), or nowhere in the
  * configuration files (left to .htaccess), serves any host. */
+/* The hosts one <VirtualHost> line made: one per time its file was read
+ * (a template Included twice, with another Define between), in httpd's
+ * server list's order, the last defined first; and how many of its
+ * sections the walk has met. */
+typedef struct vhost_defs_t {
+    apr_array_header_t *servers;    /* server_rec * */
+    int met;
+} vhost_defs_t;
+
 typedef struct handler_walk_t {
     pa_server_conf_t *conf;
     apr_pool_t *ptemp;
-    apr_hash_t *vhosts;         /* "file:line" of <VirtualHost> -> server_rec */
+    apr_hash_t *vhosts;         /* "file:line" of <VirtualHost> ->
+                                 * vhost_defs_t */
     char *anywhere;             /* by app index: named outside any
                                  * <VirtualHost> */
     server_rec *s;
@@ -2724,11 +2734,20 @@ static int check_handlers(handler_walk_t *w, const ap_directive_t *d,
             m->len = pa_path_len(mapped);
         }
         if (!strcasecmp(d->directive, "<VirtualHost")) {
-            /* (Not found, it counts as the main server's: no binding.) */
-            in = apr_hash_get(w->vhosts, apr_psprintf(w->ptemp, "%s:%d",
-                                                      d->filename,
-                                                      d->line_num),
-                              APR_HASH_KEY_STRING);
+            vhost_defs_t *defs = apr_hash_get(w->vhosts,
+                                              apr_psprintf(w->ptemp, "%s:%d",
+                                                           d->filename,
+                                                           d->line_num),
+                                              APR_HASH_KEY_STRING);
+
+            /* The tree holds the sections in the order they were read, the
+             * server list the other way round. (Not found, it counts as
+             * the main server's: no binding.) */
+            in = defs && defs->met < defs->servers->nelts
+                 ? APR_ARRAY_IDX(defs->servers,
+                                 defs->servers->nelts - 1 - defs->met++,
+                                 server_rec *)
+                 : NULL;
         }
         else {
             bind_handler(w, word, vhost);
@@ -2835,11 +2854,19 @@ static int check_handlers_all(pa_server_conf_t *conf, apr_pool_t *pconf,
     w.anywhere = apr_pcalloc(ptemp, conf->apps->nelts + 1);
     w.mappers = apr_array_make(ptemp, 8, sizeof(url_mapper_t));
     for (v = s->next; v; v = v->next) {
-        if (v->defn_name) {
-            apr_hash_set(w.vhosts, apr_psprintf(ptemp, "%s:%d", v->defn_name,
-                                                v->defn_line_number),
-                         APR_HASH_KEY_STRING, v);
+        const char *key;
+        vhost_defs_t *defs;
+
+        if (!v->defn_name) {
+            continue;
         }
+        key = apr_psprintf(ptemp, "%s:%d", v->defn_name, v->defn_line_number);
+        if (!(defs = apr_hash_get(w.vhosts, key, APR_HASH_KEY_STRING))) {
+            defs = apr_pcalloc(ptemp, sizeof(*defs));
+            defs->servers = apr_array_make(ptemp, 1, sizeof(server_rec *));
+            apr_hash_set(w.vhosts, key, APR_HASH_KEY_STRING, defs);
+        }
+        APR_ARRAY_PUSH(defs->servers, server_rec *) = v;
     }
     for (i = 0; i < conf->apps->nelts; i++) {
         APR_ARRAY_IDX(conf->apps, i, pa_app_t *)->vhosts = NULL;
