@@ -915,13 +915,14 @@ static apr_status_t shm_populate(apr_shm_t *shm)
 /* Whether /dev/shm, where shm_open() puts a named segment, has no room
  * for size bytes: APR writes the segment's first word as soon as it has
  * mapped it, and on a full tmpfs that write is a SIGBUS, not an error. A
- * check, not a guarantee (another process may take the room meanwhile). */
+ * check, not a guarantee (another process may take the room meanwhile).
+ * A tmpfs mounted without a limit (size=0) says 0 blocks in all. */
 static int shm_no_room(const char *fname, apr_size_t size)
 {
 #if APR_USE_SHMEM_MMAP_SHM && defined(__linux__)
     struct statvfs fs;
 
-    return fname && statvfs("/dev/shm", &fs) == 0
+    return fname && statvfs("/dev/shm", &fs) == 0 && fs.f_blocks
            && (apr_uint64_t)fs.f_bavail * fs.f_frsize
               < (apr_uint64_t)size + (apr_uint64_t)getpagesize();
 #else

@@ -40,7 +40,6 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <dirent.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -337,22 +336,19 @@ static const char *zone_path(apr_pool_t *p, const char *name)
  * the zone is made anew (PA00615). httpd's children are not guarded: such
  * a process, running as their User, can kill them anyway. */
 static sigjmp_buf zone_fault_at;
-static void *zone_fault_addr;
 
-static void zone_fault(int sig, siginfo_t *si, void *uc)
+static void zone_fault(int sig)
 {
     (void)sig;
-    (void)uc;
-    zone_fault_addr = si->si_addr;
     siglongjmp(zone_fault_at, 1);
 }
 
 /* apr_shm_cache_create() of size bytes (0: apr_shm_cache_attach()) at
  * path, in the parent, under that handler: APR_SHM_CACHE_EBADSIZE if the
  * segment turned out shorter than its mapping; APR_ENOSPC if a new one
- * could not have its first page (/dev/shm filled up meanwhile: APR writes
- * there right after its mmap()), whose mapping, APR's own, goes here, not
- * to be inherited by every child. What else it left in p goes with p. */
+ * could not have its first page (/dev/shm filled up after the library's
+ * look at its room: APR writes there right after its mmap(), a mapping
+ * then left to the process). What else it left in p goes with p. */
 static apr_status_t zone_map(apr_shm_cache_t **h, const char *path,
                              apr_size_t size, apr_pool_t *p)
 {
@@ -360,25 +356,15 @@ static apr_status_t zone_map(apr_shm_cache_t **h, const char *path,
     apr_status_t rv;
 
     memset(&sa, 0, sizeof(sa));
-    sa.sa_sigaction = zone_fault;
-    sa.sa_flags = SA_SIGINFO;
+    sa.sa_handler = zone_fault;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGBUS, &sa, &old);
-    zone_fault_addr = NULL;
     if (sigsetjmp(zone_fault_at, 1) == 0) {
         rv = size ? apr_shm_cache_create(h, size, path, p)
                   : apr_shm_cache_attach(h, path, p);
     }
-    else if (size && zone_fault_addr) {
-        /* APR maps the size and a word before it, and writes that word
-         * first: the fault is at the mapping's start. */
-        if (!((apr_uintptr_t)zone_fault_addr & (getpagesize() - 1))) {
-            munmap(zone_fault_addr, size + sizeof(apr_size_t));
-        }
-        rv = APR_ENOSPC;
-    }
     else {
-        rv = APR_SHM_CACHE_EBADSIZE;
+        rv = size ? APR_ENOSPC : APR_SHM_CACHE_EBADSIZE;
     }
     sigaction(SIGBUS, &old, NULL);
     return rv;

@@ -4,8 +4,9 @@
 # full tmpfs that write is a SIGBUS: the start said "cache zone size
 # disagrees with its header" instead of "No space left on device", and each
 # graceful restart that tried a zone anew left its mapping in httpd's
-# parent (and in every child forked after). Run in a private mount
-# namespace with a small tmpfs on /dev/shm. TAP on stdout.
+# parent (and in every child forked after). A tmpfs without a size limit
+# is not full. Run in a private mount namespace with a small tmpfs on
+# /dev/shm. TAP on stdout.
 if [ -z "${PA_SHM_NS:-}" ]; then
     if ! unshare -m --propagation private true 2>/dev/null; then
         echo "ok 1 # skip no private mount namespace here"
@@ -51,4 +52,14 @@ check "a zone grown at a restart with /dev/shm full: kept, no room said (PA00620
 check "... and no mapping left behind in httpd's parent ($before zone mappings before)" \
     test "$(zones)" = "$before"
 rm -f /dev/shm/fill
+
+# A tmpfs without a limit (size=0) says it has no blocks at all: not full.
+"$HTTPD" -f "$conf" -k stop
+for _ in $(seq 1 100); do [ -f "$dir/httpd.pid" ] || break; sleep 0.1; done
+umount /dev/shm
+mount -t tmpfs -o size=0,mode=1777 tmpfs /dev/shm
+: >"$dir/error_log"
+check "/dev/shm without a size limit: httpd starts with its zone" "$HTTPD" -f "$conf" -k start
+for _ in $(seq 1 100); do [ -f "$dir/httpd.pid" ] && break; sleep 0.1; done
+check "... made (no PA00601)" eval '[ -f "$dir/httpd.pid" ] && ! grep -q PA00601 "$dir/error_log"'
 finish
