@@ -2712,6 +2712,24 @@ static apr_status_t pa_manager_refork_abandon(void *data)
     return APR_SUCCESS;
 }
 
+/* No manager could be forked for mp's generation (short of processes or
+ * memory: the OOM killer took the one before, a restart came meanwhile):
+ * its apps answer 503 at once, and pa_manager_monitor() tries again, as
+ * the MPM forks its own children; its socket directory is kept for it. */
+static void pa_manager_refork_later(pa_mgr_proc_t *mp, apr_status_t rv)
+{
+    ap_log_error(APLOG_MARK, APLOG_CRIT, rv, mp->s, PALOGNO(00139)
+                 "cannot fork a new manager; applications are unavailable "
+                 "until one can be (tried again every 10 seconds)");
+    mp->gone = 1;
+    mp->sb->hdr->stopped = 1;
+    if (!mp->refork) {
+        mp->refork = 1;
+        apr_pool_cleanup_register(mp->pconf, mp, pa_manager_refork_abandon,
+                                  apr_pool_cleanup_null);
+    }
+}
+
 static void pa_manager_maint(int reason, void *data, apr_wait_t status)
 {
     pa_mgr_proc_t *mp = data;
@@ -2730,23 +2748,10 @@ static void pa_manager_maint(int reason, void *data, apr_wait_t status)
             if (rv == APR_SUCCESS) {
                 break;
             }
-            /* Short of processes or memory (the OOM killer took the
-             * manager): tried again as the MPM would fork a child, its
-             * socket directory kept for the one that comes. */
-            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, mp->s, PALOGNO(00139)
-                         "cannot fork a new manager; applications are "
-                         "unavailable until one can be (tried again every "
-                         "10 seconds)");
-            mp->sb->hdr->stopped = 1;
             pa_remove_pidfile(mp->pconf, pa_pidfile_path(mp->pconf,
                                                          mp->sb->conf),
                               mp->proc.pid);
-            if (!mp->refork) {
-                mp->refork = 1;
-                apr_pool_cleanup_register(mp->pconf, mp,
-                                          pa_manager_refork_abandon,
-                                          apr_pool_cleanup_null);
-            }
+            pa_manager_refork_later(mp, rv);
             break;
         }
         /* Nobody takes its place: requests waiting for its workers get
@@ -2935,8 +2940,15 @@ apr_status_t pa_manager_start(pa_sb_t *sb, apr_pool_t *pconf, server_rec *s)
     mp->s = s;
     mp->pconf = pconf;
     rv = pa_manager_fork(mp);
+    if (rv != APR_SUCCESS && sb->hdr->generation > 1) {
+        /* A restart does not stop httpd for it (the old generation
+         * drains with its own manager): forked later. */
+        pa_manager_refork_later(mp, rv);
+        rv = APR_SUCCESS;
+    }
     if (rv == APR_SUCCESS) {
-        pa_generation_add(mp);      /* never a pid 0 to signal at exit */
+        pa_generation_add(mp);      /* gone until forked: no pid 0 to
+                                     * signal at exit */
     }
     return rv;
 }

@@ -25,7 +25,9 @@
 extern pa_sb_t *pa_scoreboard;
 
 /* Parent, post_config (real pass): fork the manager for this generation
- * and register it with httpd. */
+ * and register it with httpd. At a restart a fork that fails (no memory
+ * or processes left) does not stop httpd: PA00139, tried again from the
+ * monitor hook. */
 apr_status_t pa_manager_start(pa_sb_t *sb, apr_pool_t *pconf, server_rec *s);
 
 /* Parent, pre_config of every generation (before its directives are

@@ -14,7 +14,7 @@ use PATest qw(:all);
 my $prlimit = (grep { -x } qw(/usr/bin/prlimit /bin/prlimit))[0];
 plan skip_all => 'needs prlimit (util-linux), not run as root (whom RLIMIT_NPROC does not hold)'
     unless $prlimit && $> != 0;
-plan tests => 12;
+plan tests => 16;
 
 my $echo = app_path('echo');
 my $h = PATest::Httpd->new(conf => <<"EOF");
@@ -40,6 +40,21 @@ ok(wait_for_log(qr/PA00146: forked manager pid \d+/, $off, file => $h->log_file,
    'a new manager is forked once it can be')
     or diag(error_log_since($off, $h->log_file));
 ok(wait_for(sub { $h->get('/e')->{status} == 200 }), 'the app serves again')
+    or diag(error_log_since($off, $h->log_file));
+
+# A graceful restart (logrotate's, at night) that cannot fork the new
+# generation's manager: httpd goes on, and forks it once it can. Before,
+# the restart failed and httpd exited, every site down.
+$off = error_log_offset($h->log_file);
+ok(system($prlimit, "--pid=$parent", '--nproc=1:') == 0 && kill('USR1', $parent),
+   'held again, a graceful restart');
+ok(wait_for_log(qr/PA00139/, $off, file => $h->log_file), '... whose manager cannot be forked: said')
+    or diag(error_log_since($off, $h->log_file));
+ok(system($prlimit, "--pid=$parent", "--nproc=$soft:") == 0 && PATest::pid_alive($parent),
+   'httpd still runs; the limit lifted');
+ok(wait_for_log(qr/PA00146: forked manager pid \d+/, $off, file => $h->log_file, timeout => 60)
+   && wait_for(sub { $h->get('/e')->{status} == 200 }, timeout => 60),
+   '... then the manager is forked, and the app serves')
     or diag(error_log_since($off, $h->log_file));
 
 # Stopped while still waiting to fork one: the socket directory the dead
