@@ -2980,6 +2980,11 @@ static int replayable(pa_req_t *q)
         /* Not a byte reached the app; the body is still ours. */
         return 1;
     }
+    if (never_ran(q)) {
+        /* Nor here, though sent: whatever the method, if it is all ours
+         * to send again. */
+        return q->body_complete;
+    }
     if (ran_without_output(q)) {
         return 0;
     }

@@ -13,7 +13,7 @@ use PATest qw(:all);
 use PADispatch qw(:all);
 use File::Copy ();
 
-plan tests => 6;
+plan tests => 7;
 
 my $dir = test_dir('pa-exec-waits');
 my $prog = "$dir/app";
@@ -32,6 +32,12 @@ chmod 0644, $prog;
 my @jobs = map { bg_request("GET", $h->url("/ew?sleep=0.5&n=$_")) } 1 .. 8;
 my @st = map { bg_result($_)->{status} } @jobs;
 is("@st", join(" ", (200) x 8), 'eight GETs at once while new workers cannot execute: all answered by the one that runs')
+    or diag(error_log_since($off, $h->log_file));
+# POSTs too: not one reached a program.
+chmod 0644, $prog;
+@jobs = map { bg_request('POST', $h->url("/ew?sleep=0.5&n=$_"), { content => "x=$_" }) } 1 .. 8;
+@st = map { bg_result($_)->{status} } @jobs;
+is("@st", join(' ', (200) x 8), 'eight POSTs likewise: all answered')
     or diag(error_log_since($off, $h->log_file));
 like(error_log_since($off, $h->log_file), qr/PA00121: app ew pid \d+: cannot execute/,
      '... the new ones could not execute (PA00121)');
