@@ -269,7 +269,7 @@ static void pa_mgr_say_dropped(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now)
     server_rec *s = pa_app_log_server(ma->app, m->s);
     apr_uint32_t dropped;
 
-    if (!pa_worker_log_takes_line(s)) {
+    if (!pa_worker_log_takes_line(s, 0)) {
         return;                     /* said once it can take them */
     }
     dropped = pa_quota_flush(&ma->out_log, now);
@@ -2286,11 +2286,10 @@ static void pa_mgr_poll(pa_manager_t *m, int *reap, int wait_ms)
             pa_worker_t *w = &m->apps[i].w[j];
 
             if (w->err_fd >= 0 && w->log_full) {
-                /* Its lines wait for the log to take them. */
-                m->pfd_worker[nfds] = w;
-                m->pfd[nfds].fd =
-                    pa_worker_log_fd(pa_app_log_server(w->app, m->s));
-                m->pfd[nfds++].events = POLLOUT;
+                /* Its lines wait for the log to take them: looked at
+                 * each tick (the pipe's POLLOUT says a page is free, not
+                 * that the next line fits). */
+                pa_worker_read_output(w, m->s, 0);
             }
             else if (w->err_fd >= 0) {
                 m->pfd_worker[nfds] = w;

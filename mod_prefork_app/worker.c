@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -629,13 +630,29 @@ int pa_worker_log_fd(server_rec *s)
     return fd;
 }
 
-int pa_worker_log_takes_line(server_rec *s)
+/* The most a line of len bytes takes in the log: httpd writes a byte
+ * other than printable ASCII as \xHH; and its prefix (time, level, pid,
+ * what ErrorLogFormat adds). */
+#define PA_LOG_LINE_ROOM(len) (4 * (len) + 512)
+
+int pa_worker_log_takes_line(server_rec *s, apr_size_t len)
 {
     struct pollfd pfd;
+    struct stat st;
+    int size, unread;
 
     pfd.fd = pa_worker_log_fd(s);
+    if (pfd.fd < 0 || fstat(pfd.fd, &st) != 0 || !S_ISFIFO(st.st_mode)) {
+        return 1;                   /* syslog, a file */
+    }
+    /* The pipe's room: its size less what its reader has not read. One
+     * still empty takes the line, whatever its length. */
+    if ((size = fcntl(pfd.fd, F_GETPIPE_SZ)) > 0
+        && ioctl(pfd.fd, FIONREAD, &unread) == 0) {
+        return unread == 0 || size - unread >= (int)PA_LOG_LINE_ROOM(len);
+    }
     pfd.events = POLLOUT;
-    return pfd.fd < 0 || poll(&pfd, 1, 0) != 0;
+    return poll(&pfd, 1, 0) != 0;
 }
 
 /* One line of w's output logged; 0 if the log cannot take it now (then
@@ -652,7 +669,7 @@ static int pa_worker_log_line(pa_worker_t *w, server_rec *s, const char *line,
     if (len == 0) {
         return 1;
     }
-    if (!pa_worker_log_takes_line(s)) {
+    if (!pa_worker_log_takes_line(s, len)) {
         if (drop) {
             apr_atomic_inc32(&w->out->dropped);
         }

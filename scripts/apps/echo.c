@@ -44,7 +44,9 @@
  *                    so only the first attempt dies; die=always always dies
  *   stderr=a|b       write lines "a" and "b" to FCGI_STDERR
  *   rawerr=N         write N lines of 100 bytes to the process's own stderr
- *                    (fd 2: the manager logs them), as a PHP notice goes
+ *                    (fd 2: the manager logs them), as a PHP notice goes;
+ *                    with raw8=1, lines of 1000 bytes of 0xE9 (Latin-1
+ *                    text, which httpd logs as \xe9 each)
  *   nohead=1         answer nothing at all
  *   bigheader=N      an extra header "X-Big: " with N bytes of value
  *   cut=1            promise Content-Length: 1000, send 10 bytes and exit
@@ -394,10 +396,15 @@ static void respond(conv_t *c)
         wait_for_file(v);
     }
     if ((v = param(qs, "rawerr")) != NULL) {
+        int raw8 = param(qs, "raw8") != NULL;
+        char latin1[1001];
+
+        memset(latin1, 0xe9, 1000);
+        latin1[1000] = '\0';
         for (i = 0; i < strtoul(v, NULL, 10); i++) {
-            fprintf(stderr, "rawerr line %06d %.*s\n", (int)i, 80,
-                    "........................................"
-                    "........................................");
+            fprintf(stderr, "rawerr line %06d %s\n", (int)i, raw8 ? latin1
+                    : "........................................"
+                      "........................................");
         }
         fflush(stderr);
     }

@@ -5,7 +5,10 @@
 # it every other app (their spawns, kept connections, timeouts). Before,
 # the manager blocked writing the app's lines, and an on-demand app asked
 # meanwhile never got a worker. A private httpd whose log program reads
-# until told to stop, then holds the pipe unread (4 KB of room).
+# until told to stop, then holds the pipe unread (4 KB of room); the app's
+# lines plain, then of Latin-1 bytes, each of which httpd writes as \xHH
+# (a line four times as long in the log: before, the manager took the
+# first for one that fits).
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -14,7 +17,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use IO::Socket::INET ();
 
-plan tests => 7;
+plan tests => 14;
 
 my $top = test_dir('pa-stalled-log');
 my $logger = "$top/logger.pl";
@@ -50,8 +53,11 @@ close $fh;
 chmod 0755, $logger;
 
 my $echo = app_path('echo');
-my $h = PATest::Httpd->new(conf => <<"EOF");
-ErrorLog "||$^X $logger $top/log $top"
+for my $mode (['plain', ''], ['Latin-1', '&raw8=1']) {
+    my ($what, $raw8) = @$mode;
+    my $dir = test_dir('pa-stalled-log');
+    my $h = PATest::Httpd->new(conf => <<"EOF");
+ErrorLog "||$^X $logger $dir/log $dir"
 LogLevel warn
 PreforkApp chatty "$echo" processes=1
 PreforkApp quiet "$echo" processes=0-1 queue-timeout=5
@@ -62,23 +68,24 @@ PreforkApp quiet "$echo" processes=0-1 queue-timeout=5
     SetHandler prefork-app:quiet
 </Location>
 EOF
-ok($h->start, 'private httpd, its ErrorLog a program') or diag(`cat $top/log`);
-is($h->get('/chatty')->{status}, 200, 'the chatty app serves');
+    ok($h->start, "$what lines: private httpd, its ErrorLog a program") or diag(`cat $dir/log`);
+    is($h->get('/chatty')->{status}, 200, '... the chatty app serves');
 
-open $fh, '>', "$top/stop" or die; close $fh;
-ok(wait_for(sub { -e "$top/stopped" }), 'the log program stops reading');
-# The chatty app writes 300 KB to its stderr while the log is stalled: its
-# request cannot end; sent without waiting for it.
-my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $h->port)
-    or die "connect: $!";
-print $sock "GET /chatty?rawerr=3000 HTTP/1.0\r\n\r\n";
-ok(wait_for(sub { open my $f, '<', "$top/inpipe" or return; (<$f> // 0) > 0 }),
-   'its lines reach the log\'s pipe');
-my $res = HTTP::Tiny->new(timeout => 20)->get($h->url('/quiet'));
-is($res->{status}, 200, 'another app, on demand, still gets a worker and answers');
+    open my $fh, '>', "$dir/stop" or die; close $fh;
+    ok(wait_for(sub { -e "$dir/stopped" }), '... the log program stops reading');
+    # The chatty app writes 3000 lines to its stderr while the log is
+    # stalled: its request cannot end; sent without waiting for it.
+    my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $h->port)
+        or die "connect: $!";
+    print $sock "GET /chatty?rawerr=3000$raw8 HTTP/1.0\r\n\r\n";
+    ok(wait_for(sub { open my $f, '<', "$dir/inpipe" or return; (<$f> // 0) > 0 }),
+       '... its lines reach the log\'s pipe');
+    my $res = HTTP::Tiny->new(timeout => 20)->get($h->url('/quiet'));
+    is($res->{status}, 200, '... another app, on demand, still gets a worker and answers');
 
-# The log program gone (the pipe closed), everything goes on.
-open my $pf, '<', "$top/logger.pid" or die; my $lpid = <$pf>; close $pf;
-ok(kill('KILL', $lpid), 'the log program killed');
-close $sock;
-ok($h->stop, 'stopped');
+    # The log program gone (the pipe closed), everything goes on.
+    open my $pf, '<', "$dir/logger.pid" or die; my $lpid = <$pf>; close $pf;
+    ok(kill('KILL', $lpid), '... the log program killed');
+    close $sock;
+    ok($h->stop, '... stopped');
+}
