@@ -1347,6 +1347,11 @@ static const char *name_taken(cmd_parms *cmd, const pa_server_conf_t *conf,
     const pa_app_t *app = pa_find_app(conf, name);
     const pa_scripts_t *sc = app ? NULL : pa_find_scripts(conf, name);
 
+    if (!strcasecmp(name, "None")) {
+        return apr_psprintf(cmd->pool, "%s: the name '%s' means no app to "
+                            "PreforkAppAuthorizer and PreforkAppAuthenticator: "
+                            "choose another", what, name);
+    }
     if (app || sc) {
         return apr_psprintf(cmd->pool, "%s: duplicate app name '%s', "
                             "defined at %s:%d (names are told apart without "
@@ -1853,14 +1858,33 @@ static const char *cmd_prefork_app_max_procs(cmd_parms *cmd, void *dummy,
     return NULL;
 }
 
+/* A section's directive that httpd's <Limit METHOD> would not limit: it
+ * applies to every method, so inside one (PreforkAppAuthorizer None for
+ * GET alone) it would open or close them all. Refused, as httpd refuses
+ * its own there. */
+static const char *not_in_limit(cmd_parms *cmd)
+{
+    return cmd->limited != -1
+           ? apr_pstrcat(cmd->pool, cmd->cmd->name, " applies to every "
+                         "method: it cannot be in <Limit> or <LimitExcept>; "
+                         "to ask an authorizer for some methods only, use "
+                         "two <Location> sections with <If \"%{REQUEST_METHOD} "
+                         "...\">, or Require's own methods", NULL)
+           : NULL;
+}
+
 /* The apps a status page here shows (their names are checked once every
  * PreforkApp is known: check_handlers()). */
 static const char *cmd_status_apps(cmd_parms *cmd, void *dconf, int argc,
                                    char *const argv[])
 {
     pa_dir_conf_t *conf = dconf;
+    const char *err = not_in_limit(cmd);
     int i;
 
+    if (err) {
+        return err;
+    }
     if (argc < 1) {
         return "PreforkAppStatusApps takes one or more app names";
     }
@@ -1882,9 +1906,12 @@ static const char *cmd_set_env_if(cmd_parms *cmd, void *dconf,
 {
     pa_dir_conf_t *conf = dconf;
     pa_env_fixup_t *f;
-    const char *err = NULL, *c;
+    const char *err = not_in_limit(cmd), *c;
     int unset = name[0] == '!';
 
+    if (err) {
+        return err;
+    }
     name += unset;
     for (c = name; *c && *c != '=' && !apr_isspace(*c) && !apr_iscntrl(*c);
          c++) {
@@ -1925,7 +1952,7 @@ static const char *cmd_status_cache_drop(cmd_parms *cmd, void *dconf,
 {
     ((pa_dir_conf_t *)dconf)->status_cache_drop = on ? PA_FLAG_ON
                                                      : PA_FLAG_OFF;
-    return NULL;
+    return not_in_limit(cmd);
 }
 
 /* PreforkAppAuthorizer and PreforkAppAuthenticator (cmd->info: which). */
@@ -1934,7 +1961,11 @@ static const char *cmd_auth_app(cmd_parms *cmd, void *dconf,
 {
     pa_dir_conf_t *conf = dconf;
     const char *value = strcasecmp(name, "None") ? name : "";
+    const char *err = not_in_limit(cmd);
 
+    if (err) {
+        return err;
+    }
     if (cmd->info) {
         conf->authenticator = value;
     }
@@ -2683,9 +2714,12 @@ static int check_handlers(handler_walk_t *w, const ap_directive_t *d,
             word = type_handler(w->ptemp, d);
         }
         if (*word) {
-            /* (A name with a variable in it is mod_rewrite's to expand.) */
+            /* (A name with a variable in it is mod_rewrite's to expand;
+             * anywhere else a "${VAR}" is httpd's, left so when VAR is
+             * not defined.) */
             if (!strncasecmp(word, PA_HANDLER_PREFIX, plen)
-                && !strpbrk(word + plen, "%$")
+                && !(strpbrk(word + plen, "%$")
+                     && !strcasecmp(d->directive, "RewriteRule"))
                 && !pa_find_app(w->conf, word + plen)
                 && !pa_find_scripts(w->conf, word + plen)) {
                 return no_such_app(w, d->filename, d->line_num,

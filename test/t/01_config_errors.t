@@ -316,6 +316,20 @@ my @cases = (
     # hand, where it would let an .htaccess below serve the page.
     [ 'PreforkAppStatusPlaced written by hand', [ '<Directory /tmp>', '    PreforkAppStatusPlaced sethandler', '</Directory>' ],
                                 qr/PreforkAppStatusPlaced is the module's own mark .*, not a directive to write/, 1 ],
+    # Section directives that apply to every method: refused in <Limit>,
+    # where they would open (None) or close every method, not the named.
+    [ 'PreforkAppAuthorizer in <Limit>', [ $app, '<Location /x>', '    SetHandler prefork-app:a',
+                                           '    PreforkAppAuthorizer a', '    <Limit GET>',
+                                           '        PreforkAppAuthorizer None', '    </Limit>', '</Location>' ],
+                                qr/PreforkAppAuthorizer applies to every method: it cannot be in <Limit> or <LimitExcept>/, 5 ],
+    [ 'PreforkAppSetEnvIf in <LimitExcept>', [ $app, '<Location /x>', '    <LimitExcept GET>',
+                                               '        PreforkAppSetEnvIf true X 1', '    </LimitExcept>', '</Location>' ],
+                                qr/PreforkAppSetEnvIf applies to every method/, 3 ],
+    # A Define forgotten: httpd leaves ${APP} as it is (a warning only).
+    [ 'SetHandler with an undefined ${VAR}', [ $app, '<Location /x>', '    SetHandler prefork-app:${PA_NO_SUCH_VAR}', '</Location>' ],
+                                qr/no PreforkApp named '\$\{PA_NO_SUCH_VAR\}'/, 2 ],
+    [ 'an app named None', [ "PreforkApp none $hello" ],
+                                qr/PreforkApp: the name 'none' means no app to PreforkAppAuthorizer and PreforkAppAuthenticator: choose another/ ],
     [ 'unknown app in a virtual host', [ $app, '<VirtualHost *>', '    ServerName vh.example',
                                          '    <Location /x>', '        SetHandler prefork-app:vnosuch',
                                          '    </Location>', '</VirtualHost>' ],
