@@ -2901,6 +2901,9 @@ static apr_status_t pa_manager_fork(pa_mgr_proc_t *mp)
     mp->proc.pid = pid;
     mp->proc.in = mp->proc.out = mp->proc.err = NULL;
     mp->gone = 0;
+    /* Said here too, not only by the manager once it runs: a child forked
+     * meanwhile would show no manager up (the status page, ?ping). */
+    mp->sb->hdr->manager_pid = pid;
     mp->started = pa_now();
     apr_proc_other_child_register(&mp->proc, pa_manager_maint, mp, NULL,
                                   mp->pconf);

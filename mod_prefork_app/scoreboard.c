@@ -1019,6 +1019,7 @@ static apr_status_t pa_sb_carry_counters(void *data)
         }
         memcpy(c, (const void *)&a->c, sizeof(*c));
     }
+    __atomic_store_n(&cy->sb->hdr->carried, 1, __ATOMIC_RELEASE);
     return APR_SUCCESS;
 }
 

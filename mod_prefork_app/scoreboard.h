@@ -301,6 +301,9 @@ typedef struct pa_sb_header_t {
     volatile apr_uint32_t stopped;          /* its manager has exited for good */
     volatile apr_uint32_t no_sockdir;       /* the socket directory cannot be
                                              * made: no worker can start */
+    volatile apr_uint32_t carried;          /* a restart took its counters
+                                             * on to the next generation:
+                                             * its own are stale now */
     apr_time_t created;
     apr_size_t app_off[1];                  /* napps offsets, really */
 } pa_sb_header_t;

@@ -1484,8 +1484,11 @@ static void st_html(request_rec *r, const st_snapshot_t *snap,
 
 /* ?ping (php-fpm's ping.path), for a load balancer's health check: "pong"
  * and 200 when the manager runs and each app shown can take a request now
- * (a worker up, idle or busy; or an on-demand pool that would start one);
- * else 503, a line for each thing that is not so. */
+ * (a worker up, idle or busy; or one coming: an on-demand pool that would
+ * start one, a pool whose workers are being started, as in the first
+ * moments after a graceful restart, when requests wait for them); else
+ * 503, a line for each thing that is not so: a pool in crash-loop backoff
+ * with no worker up. */
 static int st_ping(request_rec *r, const st_snapshot_t *snap)
 {
     const char *why = "";
@@ -1503,10 +1506,6 @@ static int st_ping(request_rec *r, const st_snapshot_t *snap)
         if (sa->backoff_level) {
             why = apr_pstrcat(r->pool, why, sa->app->name, ": no worker up, "
                               "crash-loop backoff\n", NULL);
-        }
-        else if (sa->app->min_procs) {
-            why = apr_pstrcat(r->pool, why, sa->app->name, ": no worker up "
-                              "yet\n", NULL);
         }
     }
     if (*why) {
@@ -1877,6 +1876,17 @@ int pa_status_handler(request_rec *r)
     st_parse_args(r, &args);
     if (args.only && !st_all_apps(r, args.only, scope)) {
         return HTTP_NOT_FOUND;     /* an app not shown here is none */
+    }
+    if ((args.fmt == ST_METRICS || args.fmt == ST_JSON) && pa_scoreboard
+        && __atomic_load_n(&pa_scoreboard->hdr->carried, __ATOMIC_ACQUIRE)) {
+        /* A child of a generation a graceful restart has retired: its
+         * counters went on to the next one, and what it would show is
+         * older than the next scrape's, a counter gone down (a reset to
+         * rate()). A failed scrape instead, on a connection closed so
+         * that the next goes to a child of the new generation. */
+        r->connection->keepalive = AP_CONN_CLOSE;
+        apr_table_setn(r->err_headers_out, "Retry-After", "0");
+        return HTTP_SERVICE_UNAVAILABLE;
     }
     ap_set_content_type(r, types[args.fmt]);
     if (r->header_only && args.fmt != ST_PING) {
