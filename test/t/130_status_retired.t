@@ -12,7 +12,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use IO::Socket::INET ();
 
-plan tests => 9;
+plan tests => 6;
 
 my $hello = app_path('hello');
 my $h = PATest::Httpd->new(status => 1, conf => one_child(8)
@@ -37,15 +37,4 @@ for my $c (@socks) {
 }
 is("@got", '503 503', 'the retired generation\'s child: ?metrics and ?json 503')
     or diag(error_log_since(0, $h->log_file));
-ok($h->stop, 'stopped');
-
-# ?ping while a pool's workers are being started (a restart's first
-# moments; here a program slow to start): its requests wait for them, so
-# it can take one: pong, not 503 "no worker up yet".
-my $dir = test_dir('pa-ping-starting');
-write_file("$dir/slow.sh", "#!/bin/sh\nsleep 3\nexec '$hello'\n", 0755);
-$h = PATest::Httpd->new(status => 1, conf => qq{PreforkApp ss "$dir/slow.sh" processes=1 start-delay=10\n});
-ok($h->start, 'private httpd, an app slow to start');
-my $ping = $h->get('/app-status?ping&app=ss');
-is("$ping->{status} $ping->{content}", "200 pong\n", '?ping while its worker starts: pong');
 ok($h->stop, 'stopped');
