@@ -2389,7 +2389,6 @@ static void pa_mgr_loop(pa_manager_t *m)
     }
 }
 
-
 /* httpd opened syslog (ErrorLog syslog[:FACILITY], without a tag of its
  * own) with argv[0]'s name for its ident, which the C library keeps by
  * address: the process title written there next would become the program
@@ -2443,6 +2442,7 @@ static void pa_mgr_keep_syslog_ident(apr_pool_t *p, server_rec *s)
     openlog(apr_pstrdup(p, ap_server_argv0), LOG_NDELAY | LOG_CONS | LOG_PID,
             facility);
 }
+
 /* Descriptors 0 to 2 open (on /dev/null where httpd had one closed, as
  * in the foreground with stdin closed): else a worker's socket or output
  * pipe could take one, and its dup2() onto 0, 1 or 2 in the worker would
