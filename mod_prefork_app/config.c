@@ -1347,11 +1347,6 @@ static const char *name_taken(cmd_parms *cmd, const pa_server_conf_t *conf,
     const pa_app_t *app = pa_find_app(conf, name);
     const pa_scripts_t *sc = app ? NULL : pa_find_scripts(conf, name);
 
-    if (!strcasecmp(name, "None")) {
-        return apr_psprintf(cmd->pool, "%s: the name '%s' means no app to "
-                            "PreforkAppAuthorizer and PreforkAppAuthenticator: "
-                            "choose another", what, name);
-    }
     if (app || sc) {
         return apr_psprintf(cmd->pool, "%s: duplicate app name '%s', "
                             "defined at %s:%d (names are told apart without "
@@ -2714,12 +2709,15 @@ static int check_handlers(handler_walk_t *w, const ap_directive_t *d,
             word = type_handler(w->ptemp, d);
         }
         if (*word) {
-            /* (A name with a variable in it is mod_rewrite's to expand;
-             * anywhere else a "${VAR}" is httpd's, left so when VAR is
-             * not defined.) */
+            /* (A name with a variable in it is mod_rewrite's to expand,
+             * a SetHandler's "%{...}" an expression httpd evaluates per
+             * request; anywhere else a "${VAR}" is httpd's, left so when
+             * VAR is not defined.) */
             if (!strncasecmp(word, PA_HANDLER_PREFIX, plen)
                 && !(strpbrk(word + plen, "%$")
                      && !strcasecmp(d->directive, "RewriteRule"))
+                && !(strstr(word + plen, "%{")
+                     && !strcasecmp(d->directive, "SetHandler"))
                 && !pa_find_app(w->conf, word + plen)
                 && !pa_find_scripts(w->conf, word + plen)) {
                 return no_such_app(w, d->filename, d->line_num,

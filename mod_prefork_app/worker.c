@@ -645,14 +645,20 @@ int pa_worker_log_takes_line(server_rec *s, apr_size_t len)
     if (pfd.fd < 0 || fstat(pfd.fd, &st) != 0 || !S_ISFIFO(st.st_mode)) {
         return 1;                   /* syslog, a file */
     }
+    /* No reader left (the log program died: httpd starts none until a
+     * restart): the write fails at once, EPIPE, the line lost. */
+    pfd.events = POLLOUT;
+    pfd.revents = 0;
+    if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLERR | POLLHUP))) {
+        return 1;
+    }
     /* The pipe's room: its size less what its reader has not read. One
      * still empty takes the line, whatever its length. */
     if ((size = fcntl(pfd.fd, F_GETPIPE_SZ)) > 0
         && ioctl(pfd.fd, FIONREAD, &unread) == 0) {
         return unread == 0 || size - unread >= (int)PA_LOG_LINE_ROOM(len);
     }
-    pfd.events = POLLOUT;
-    return poll(&pfd, 1, 0) != 0;
+    return pfd.revents != 0;
 }
 
 /* One line of w's output logged; 0 if the log cannot take it now (then

@@ -17,7 +17,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use IO::Socket::INET ();
 
-plan tests => 14;
+plan tests => 16;
 
 my $top = test_dir('pa-stalled-log');
 my $logger = "$top/logger.pl";
@@ -86,6 +86,8 @@ EOF
     # The log program gone (the pipe closed), everything goes on.
     open my $pf, '<', "$dir/logger.pid" or die; my $lpid = <$pf>; close $pf;
     ok(kill('KILL', $lpid), '... the log program killed');
+    # (Its lines lost from then on, not the app.)
+    is($h->get("/chatty?rawerr=300$raw8")->{status}, 200, '... then the chatty app answers again');
     close $sock;
     ok($h->stop, '... stopped');
 }
