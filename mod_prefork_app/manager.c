@@ -2869,9 +2869,9 @@ int pa_manager_monitor(apr_pool_t *pconf, server_rec *s)
         if (mp->refork && pa_manager_fork(mp) == APR_SUCCESS) {
             mp->refork = 0;
             ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, PALOGNO(00146)
-                         "forked manager pid %" APR_PID_T_FMT " in the place "
-                         "of the one that died; applications are starting "
-                         "again", mp->proc.pid);
+                         "forked manager pid %" APR_PID_T_FMT " at last (see "
+                         "PA00139); applications are starting again",
+                         mp->proc.pid);
         }
     }
     return DECLINED;
