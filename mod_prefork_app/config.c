@@ -2064,13 +2064,6 @@ const command_rec pa_cmds[] = {
     { NULL }
 };
 
-/* Which virtual hosts may use an app. An app runs as its own user= and
- * reads the files httpd maps, so a host that could route its requests to
- * another customer's app (SetHandler in an .htaccess, RewriteRule [H=])
- * would run its own scripts as that customer. So an app named only inside
- * <VirtualHost> sections serves those hosts alone; one named outside them
- * (the main server's sections apply to every host), or nowhere in the
- * configuration files (left to .htaccess), serves any host. */
 /* The hosts one <VirtualHost> line made: one per time its file was read
  * (a template Included twice, with another Define between), in httpd's
  * server list's order, the last defined first; and how many of its
@@ -2080,6 +2073,13 @@ typedef struct vhost_defs_t {
     int met;
 } vhost_defs_t;
 
+/* Which virtual hosts may use an app. An app runs as its own user= and
+ * reads the files httpd maps, so a host that could route its requests to
+ * another customer's app (SetHandler in an .htaccess, RewriteRule [H=])
+ * would run its own scripts as that customer. So an app named only inside
+ * <VirtualHost> sections serves those hosts alone; one named outside them
+ * (the main server's sections apply to every host), or nowhere in the
+ * configuration files (left to .htaccess), serves any host. */
 typedef struct handler_walk_t {
     pa_server_conf_t *conf;
     apr_pool_t *ptemp;

@@ -172,8 +172,10 @@ typedef struct pa_mgr_proc_t {
     int gone;                   /* reaped or handed over: never signal it */
     apr_time_t started;
     int quick_deaths;           /* in a row, each within 2 s of start */
-    int refork;                 /* died, and no new one could be forked:
-                                 * pa_manager_monitor() tries again */
+    int refork;                 /* none could be forked for its
+                                 * generation (after a death, or at a
+                                 * restart): pa_manager_monitor() tries
+                                 * again */
 } pa_mgr_proc_t;
 
 static const char *pa_pidfile_path(apr_pool_t *p,

@@ -620,7 +620,8 @@ void pa_worker_kill_group(const pa_worker_t *w)
     }
 }
 
-int pa_worker_log_fd(server_rec *s)
+/* The descriptor of s's error log, -1 for syslog. */
+static int pa_worker_log_fd(server_rec *s)
 {
     apr_os_file_t fd;
 

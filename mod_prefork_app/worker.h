@@ -141,8 +141,6 @@ int pa_worker_running(const pa_worker_t *w);
  * a line (w->log_full) they wait, unread (once final: counted as not
  * logged). */
 void pa_worker_read_output(pa_worker_t *w, server_rec *s, int final);
-/* The descriptor of s's error log, -1 for syslog. */
-int pa_worker_log_fd(server_rec *s);
 /* Whether s's error log can take a line of ours of len bytes now without
  * blocking the manager: a piped logger that has stalled cannot, once its
  * pipe has less room than the line with its prefix and escapes. */
