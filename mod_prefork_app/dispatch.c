@@ -68,9 +68,9 @@ APLOG_USE_MODULE(prefork_app);
  * upload does not hold a worker, and the request stays replayable. */
 #define PA_BODY_BUFFER_MAX  (64 * 1024)
 #define PA_STDIN_CHUNK      (PA_FCGI_MAX_CONTENT & ~7)
-/* Longer FCGI_STDERR lines are logged in pieces: one with httpd's prefix
- * stays within PIPE_BUF, so that a piped ErrorLog gets it whole, not
- * interleaved with the other children's. */
+/* Longer FCGI_STDERR lines, as httpd writes them (pa_log_fit), are logged
+ * in pieces: one with httpd's prefix stays within PIPE_BUF, so that a
+ * piped ErrorLog gets it whole, not interleaved with the other children's. */
 #define PA_STDERR_LINE_MAX  3584
 /* A request that waited this long for a worker looks whether its client is
  * still there before it is sent (a quick one is not worth the syscall). */
@@ -1665,7 +1665,8 @@ static void on_stdout(pa_req_t *q, const char *data, apr_size_t len)
 static void stderr_flush(pa_req_t *q)
 {
     char text[PA_LOG_TEXT_SIZE(PA_STDERR_LINE_MAX)];
-    apr_size_t n = q->errline_len;
+    const char *piece = q->errline;
+    apr_size_t n = q->errline_len, len;
     apr_uint32_t dropped;
 
     if (n && q->errline[n - 1] == '\r') {
@@ -1688,9 +1689,12 @@ static void stderr_flush(pa_req_t *q)
                       "than %d a second)", q->app->name, dropped,
                       PA_STDERR_LINES);
     }
-    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, q->r, PALOGNO(00310)
-                  "%s: stderr: %s", q->app->name,
-                  pa_log_text(text, q->errline, n));
+    for (; n > 0; piece += len, n -= len) {
+        len = pa_log_fit(piece, n, PA_STDERR_LINE_MAX);
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, q->r, PALOGNO(00310)
+                      "%s: stderr: %s", q->app->name,
+                      pa_log_text(text, piece, len));
+    }
 }
 
 /* One log call per line, however the app split its records. */

@@ -1,6 +1,6 @@
 /* mod_prefork_app: a prefork process manager for FastCGI applications.
- * This file: the hooks and the module record, and pa_log_text(), which
- * both the manager and the request path use. */
+ * This file: the hooks and the module record, and pa_log_text() and
+ * pa_log_fit(), which both the manager and the request path use. */
 #include "mod_prefork_app.h"
 #include "cgi.h"
 #include "scoreboard.h"
@@ -31,6 +31,24 @@ char *pa_log_text(char *out, const char *line, apr_size_t len)
     }
     *o = '\0';
     return out;
+}
+
+apr_size_t pa_log_fit(const char *line, apr_size_t len, apr_size_t room)
+{
+    apr_size_t i, used = 0;
+
+    for (i = 0; i < len; i++) {
+        unsigned char c = line[i];
+        apr_size_t w = c == '\0' ? 5     /* pa_log_text's \x00, doubled */
+                       : c < 0x20 || c > 0x7e ? 4
+                       : c == '"' || c == '\\' ? 2 : 1;
+
+        if (used + w > room) {
+            break;
+        }
+        used += w;
+    }
+    return i;
 }
 
 /* Runs once the configuration files are read, before httpd builds its

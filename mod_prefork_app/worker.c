@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <poll.h>
 #include <pwd.h>
 #include <sched.h>
@@ -631,12 +632,18 @@ static int pa_worker_log_fd(server_rec *s)
     return fd;
 }
 
-/* The most a line of len bytes takes in the log: httpd writes a byte
- * other than printable ASCII as \xHH; and its prefix (time, level, pid,
- * what ErrorLogFormat adds). */
-#define PA_LOG_LINE_ROOM(len) (4 * (len) + 512)
+/* What httpd adds to a line in the log (time, level, pid, what
+ * ErrorLogFormat adds), at most. */
+#define PA_LOG_PREFIX_ROOM 512
+#define PA_LOG_ANY_LINE ((apr_size_t)-1)
 
-int pa_worker_log_takes_line(server_rec *s, apr_size_t len)
+/* The most s's error log takes now in one line without blocking: a pipe's
+ * room (its size less what its reader has not read), and no more than
+ * PIPE_BUF, which it takes whole (longer, lines of several writers mix);
+ * PA_LOG_ANY_LINE for syslog, a file, or a pipe nobody reads any more (the
+ * log program died: httpd starts none until a restart; the write fails at
+ * once, EPIPE, the line lost). */
+static apr_size_t pa_worker_log_room(server_rec *s)
 {
     struct pollfd pfd;
     struct stat st;
@@ -644,78 +651,98 @@ int pa_worker_log_takes_line(server_rec *s, apr_size_t len)
 
     pfd.fd = pa_worker_log_fd(s);
     if (pfd.fd < 0 || fstat(pfd.fd, &st) != 0 || !S_ISFIFO(st.st_mode)) {
-        return 1;                   /* syslog, a file */
+        return PA_LOG_ANY_LINE;
     }
-    /* No reader left (the log program died: httpd starts none until a
-     * restart): the write fails at once, EPIPE, the line lost. */
     pfd.events = POLLOUT;
     pfd.revents = 0;
     if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLERR | POLLHUP))) {
-        return 1;
+        return PA_LOG_ANY_LINE;
     }
-    /* The pipe's room: its size less what its reader has not read. One
-     * still empty takes the line, whatever its length. */
     if ((size = fcntl(pfd.fd, F_GETPIPE_SZ)) > 0
         && ioctl(pfd.fd, FIONREAD, &unread) == 0) {
-        return unread == 0 || size - unread >= (int)PA_LOG_LINE_ROOM(len);
+        size -= unread;
     }
-    return pfd.revents != 0;
+    else {
+        size = pfd.revents ? PIPE_BUF : 0;
+    }
+    return size < PIPE_BUF ? (apr_size_t)size : PIPE_BUF;
 }
 
-/* One line of w's output logged; 0 if the log cannot take it now (then
- * it waits, unless drop: counted as not logged). */
-static int pa_worker_log_line(pa_worker_t *w, server_rec *s, const char *line,
-                              apr_size_t len, int drop)
+int pa_worker_log_takes_line(server_rec *s, apr_size_t len)
+{
+    return pa_worker_log_room(s) >= 4 * len + PA_LOG_PREFIX_ROOM;
+}
+
+/* The first piece of a line of w's output logged: as much of its len bytes
+ * as the log takes whole now. Returns the bytes taken, 0 if none (then the
+ * line waits; unless drop: it is counted as not logged, and all taken). */
+static apr_size_t pa_worker_log_piece(pa_worker_t *w, server_rec *s,
+                                      const char *line, apr_size_t len,
+                                      int drop)
 {
     char text[PA_LOG_TEXT_SIZE(PA_ERRLINE_MAX)];
+    apr_size_t room = pa_worker_log_room(s), n;
     apr_uint32_t dropped;
 
-    if (len > 0 && line[len - 1] == '\r') {
-        len--;
-    }
-    if (len == 0) {
-        return 1;
-    }
-    if (!pa_worker_log_takes_line(s, len)) {
+    n = room < PA_LOG_PREFIX_ROOM ? 0
+        : pa_log_fit(line, len, room - PA_LOG_PREFIX_ROOM);
+    if (n == 0) {
         if (drop) {
             apr_atomic_inc32(&w->out->dropped);
         }
-        return drop;
+        return drop ? len : 0;
     }
     /* An app that writes without pause (a retry loop logging each
      * failure) must neither fill the error log nor keep the manager from
      * its other work: so many lines a second, the rest counted. */
     if (!pa_quota_take(w->out, PA_OUTPUT_LINES, pa_now(), &dropped)) {
-        return 1;
+        return n;
     }
     if (dropped) {
         pa_worker_output_dropped(w->app, s, dropped);
     }
     ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PALOGNO(00121)
                  "app %s pid %" APR_PID_T_FMT ": %s", w->app->name,
-                 w->pid, pa_log_text(text, line, len));
-    return 1;
+                 w->pid, pa_log_text(text, line, n));
+    return n;
 }
 
-/* The whole lines in w's buffer logged (and a full buffer's piece); 0 if
- * the log stopped taking them, the rest kept (unless final: dropped). */
-static int pa_worker_log_lines(pa_worker_t *w, server_rec *s, int final)
+/* The lines in w's buffer logged, each in pieces the log takes whole, and
+ * a full buffer without a newline as one line (so is the rest, if eof).
+ * Returns 0 if the log stopped taking them: the rest kept (unless final:
+ * dropped). */
+static int pa_worker_log_lines(pa_worker_t *w, server_rec *s, int final,
+                               int eof)
 {
-    char *start = w->errbuf, *nl;
+    char *start = w->errbuf, *end = w->errbuf + w->errlen;
+    int all = eof || (w->errlen == sizeof(w->errbuf)
+                      && !memchr(w->errbuf, '\n', w->errlen));
     int taken = 1;
 
-    while (taken
-           && (nl = memchr(start, '\n', w->errlen - (start - w->errbuf)))) {
-        if ((taken = pa_worker_log_line(w, s, start, nl - start, final))) {
-            start = nl + 1;
+    while (taken && start < end) {
+        char *nl = memchr(start, '\n', end - start);
+        apr_size_t len, n;
+
+        if (!nl && !all) {
+            break;
+        }
+        len = (nl ? nl : end) - start;
+        if (len > 0 && start[len - 1] == '\r') {
+            len--;
+        }
+        n = len ? pa_worker_log_piece(w, s, start, len, final) : 0;
+        if (n == len) {
+            start = nl ? nl + 1 : end;
+        }
+        else if (n > 0) {
+            start += n;
+        }
+        else {
+            taken = 0;
         }
     }
-    w->errlen -= start - w->errbuf;
+    w->errlen = end - start;
     memmove(w->errbuf, start, w->errlen);
-    if (taken && w->errlen == sizeof(w->errbuf)
-        && (taken = pa_worker_log_line(w, s, w->errbuf, w->errlen, final))) {
-        w->errlen = 0;
-    }
     return taken;
 }
 
@@ -742,7 +769,7 @@ void pa_worker_read_output(pa_worker_t *w, server_rec *s, int final)
         /* A stalled piped logger holds up this worker's output (and in
          * time the worker, as with the log for its stderr), not the
          * manager: its pipe is read again once the log takes a line. */
-        w->log_full = !pa_worker_log_lines(w, s, final);
+        w->log_full = !pa_worker_log_lines(w, s, final, 0);
         if (w->log_full) {
             return;
         }
@@ -766,8 +793,7 @@ void pa_worker_read_output(pa_worker_t *w, server_rec *s, int final)
         /* EOF, or nothing more for now (EAGAIN). A grandchild may keep the
          * pipe open: once the occupant is reaped we stop listening. */
         if (n == 0 || final) {
-            pa_worker_log_line(w, s, w->errbuf, w->errlen, 1);
-            w->errlen = 0;
+            pa_worker_log_lines(w, s, 1, 1);
             close(w->err_fd);
             w->err_fd = -1;
         }

@@ -143,7 +143,8 @@ int pa_worker_running(const pa_worker_t *w);
 void pa_worker_read_output(pa_worker_t *w, server_rec *s, int final);
 /* Whether s's error log can take a line of ours of len bytes now without
  * blocking the manager: a piped logger that has stalled cannot, once its
- * pipe has less room than the line with its prefix and escapes. */
+ * pipe has less room than the line with its prefix and escapes. (A
+ * worker's lines go in pieces that fit.) */
 int pa_worker_log_takes_line(server_rec *s, apr_size_t len);
 /* Say that n lines of app's workers' output were not logged (PA00138). */
 void pa_worker_output_dropped(const pa_app_t *app, server_rec *s,

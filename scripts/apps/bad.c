@@ -38,6 +38,8 @@
  *               NUL and a terminal escape in it, then ok
  *   longstderr  one stderr line of 10000 bytes ("0123456789" repeated,
  *               in records of 1000), then ok
+ *   longstderr8 the same, 3000 bytes of 0xE9 (Latin-1 e acute, which
+ *               httpd logs as \xe9), then ok
  *   stderrflood 5000 stderr lines "flood N" (in records of 100 lines),
  *               then ok
  *   late        ok, then, once the next request has arrived (before it is
@@ -642,14 +644,15 @@ static int answer(int fd, const char *mode)
     else if (!strcmp(mode, "fuzz")) {
         fuzz(fd);
     }
-    else if (!strcmp(mode, "longstderr")) {
+    else if (!strcmp(mode, "longstderr") || !strcmp(mode, "longstderr8")) {
+        int latin1 = mode[10] == '8';
         char chunk[1000];
         int i;
 
         for (i = 0; i < 1000; i++) {
-            chunk[i] = (char)('0' + i % 10);
+            chunk[i] = latin1 ? (char)0xe9 : (char)('0' + i % 10);
         }
-        for (i = 0; i < 10; i++) {
+        for (i = 0; i < (latin1 ? 3 : 10); i++) {
             record(fd, 1, 7, req_id, chunk, sizeof(chunk));
         }
         record(fd, 1, 7, req_id, "\n", 1);

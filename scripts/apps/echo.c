@@ -396,12 +396,14 @@ static void respond(conv_t *c)
         wait_for_file(v);
     }
     if ((v = param(qs, "rawerr")) != NULL) {
+        unsigned long lines = strtoul(v, NULL, 10);    /* before param()
+                                                         * reuses v */
         int raw8 = param(qs, "raw8") != NULL;
         char latin1[1001];
 
         memset(latin1, 0xe9, 1000);
         latin1[1000] = '\0';
-        for (i = 0; i < strtoul(v, NULL, 10); i++) {
+        for (i = 0; i < lines; i++) {
             fprintf(stderr, "rawerr line %06d %s\n", (int)i, raw8 ? latin1
                     : "........................................"
                       "........................................");

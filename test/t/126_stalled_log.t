@@ -17,7 +17,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use IO::Socket::INET ();
 
-plan tests => 16;
+plan tests => 22;
 
 my $top = test_dir('pa-stalled-log');
 my $logger = "$top/logger.pl";
@@ -30,6 +30,7 @@ print $fh <<'EOF';
 use strict;
 use IO::Select;
 my ($log, $dir) = @ARGV;
+my $httpd = getppid();
 open my $pf, '>', "$dir/logger.pid" or die; print $pf $$; close $pf;
 fcntl(STDIN, 1031, 4096);                       # F_SETPIPE_SZ: one page
 open my $out, '>>', $log or die; $out->autoflush(1);
@@ -41,7 +42,8 @@ until (-e "$dir/stop") {
     print $out $buf;
 }
 open $pf, '>', "$dir/stopped" or die; close $pf;
-for (;;) {
+# Gone with its httpd (or its test's directory).
+while (getppid() == $httpd && -d $dir) {
     my $q = pack('L', 0);
     ioctl(STDIN, 0x541B, $q);                   # FIONREAD
     open my $f, '>', "$dir/inpipe.tmp" or die; print $f unpack('L', $q); close $f;
@@ -58,7 +60,7 @@ for my $mode (['plain', ''], ['Latin-1', '&raw8=1']) {
     my $dir = test_dir('pa-stalled-log');
     my $h = PATest::Httpd->new(conf => <<"EOF");
 ErrorLog "||$^X $logger $dir/log $dir"
-LogLevel warn
+LogLevel warn prefork_app:warn
 PreforkApp chatty "$echo" processes=1
 PreforkApp quiet "$echo" processes=0-1 queue-timeout=5
 <Location /chatty>
@@ -70,6 +72,24 @@ PreforkApp quiet "$echo" processes=0-1 queue-timeout=5
 EOF
     ok($h->start, "$what lines: private httpd, its ErrorLog a program") or diag(`cat $dir/log`);
     is($h->get('/chatty')->{status}, 200, '... the chatty app serves');
+    # Its lines of 1000 bytes, each in the log whole or (Latin-1: 4000
+    # bytes there) in pieces, each within PIPE_BUF: before, one write of
+    # 4150 bytes, which a reader may get torn, and which a stalled pipe of
+    # 4 KB never takes (the manager blocked on it).
+    is($h->get("/chatty?rawerr=2$raw8")->{status}, 200, '... it writes two long lines');
+    my $text = sub {
+        open my $f, '<', "$dir/log" or return ('', 0);
+        my @l = grep { /PA00121: app chatty pid \d+: / } <$f>;
+        my $longest = 0;
+        $longest < length($_) and $longest = length($_) for @l;
+        return (join('', map { /PA00121: app chatty pid \d+: (.*)$/ ? $1 : '' } @l), $longest);
+    };
+    my $unit = $raw8 ? qr{\\xe9} : qr{\.};
+    ok(wait_for(sub { my ($t) = $text->(); my $n = () = $t =~ /$unit/g; $n == ($raw8 ? 2000 : 160) }),
+       '... they reach the log, all of them') or diag(substr(($text->())[0], 0, 300));
+    my (undef, $longest) = $text->();
+    cmp_ok($longest, '<=', 4096, "... in lines of at most PIPE_BUF bytes ($what: "
+           . ($raw8 ? 'in pieces' : 'whole') . ')');
 
     open my $fh, '>', "$dir/stop" or die; close $fh;
     ok(wait_for(sub { -e "$dir/stopped" }), '... the log program stops reading');

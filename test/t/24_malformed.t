@@ -30,7 +30,7 @@ my @cases = (
     [ nothing     => qr/PA00309: dbad: worker pid \d+ went away before answering \(twice\)/ ],
 );
 
-plan tests => 3 * @cases + 19 + 5 + 8 + 1 + 8 + 3 + 7 + 4;
+plan tests => 3 * @cases + 19 + 5 + 8 + 1 + 8 + 3 + 7 + 4 + 3;
 
 my $http = http();
 my $base = base_url();
@@ -199,6 +199,17 @@ $log = wait_for_log(qr/(?s:PA00310: dbad: stderr: .*){3}/, $off) || '';
 my @parts = $log =~ /PA00310: dbad: stderr: ([0-9]+)$/mg;
 is_deeply([map { length } @parts], [3584, 3584, 2832],
           'longstderr: 10000 bytes logged as 3584 + 3584 + 2832')
+    or diag(error_log_since($off));
+# The same for bytes that httpd writes as \xHH: pieces of 3584 bytes as
+# logged (896 of the line's), not of the line's 3584 (14336 logged, over
+# PIPE_BUF, torn among the other children's lines in a piped ErrorLog).
+ok(wait_for(sub { idle() }), 'longstderr8: a worker is idle');
+$off = error_log_offset();
+is($http->get("$base/dbad?mode=longstderr8")->{status}, 200, 'longstderr8: the reply is served');
+$log = wait_for_log(qr/(?s:PA00310: dbad: stderr: .*){4}/, $off) || '';
+@parts = $log =~ /PA00310: dbad: stderr: ((?:\\xe9)+)$/mg;
+is_deeply([map { length } @parts], [3584, 3584, 3584, 1248],
+          'longstderr8: 3000 Latin-1 bytes logged as 3 x 896 + 312 (3584 + 3584 + 3584 + 1248 as \\xHH)')
     or diag(error_log_since($off));
 
 # An app that floods its FCGI_STDERR (5000 lines in one reply): at most 100
