@@ -12,7 +12,7 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use IO::Socket::INET ();
 
-plan tests => 6;
+plan tests => 7;
 
 my $hello = app_path('hello');
 my $h = PATest::Httpd->new(status => 1, conf => one_child(8)
@@ -27,7 +27,25 @@ for my $what (qw(metrics json)) {
     print $c "GET /app-status?$what HTTP/1.1\r\nHost: localhost\r\n";
     push @socks, $c;
 }
-sleep 1;                        # (taken by the old child's threads)
+# Taken in by the old child before the restart (else the new one would
+# answer them): their server ends among its descriptors.
+my $mgr = $h->manager_pid;
+my ($child) = grep { $_ != $mgr } map { $_->{pid} } ps_children($h->pid);
+sub held_by_child {
+    my %ports = map { $_->sockport => 1 } @socks;
+    my %inodes;
+    open my $tcp, '<', '/proc/net/tcp' or return 0;
+    while (<$tcp>) {
+        my @f = split;
+        next unless $f[1] && $f[1] =~ /:([0-9A-F]{4})$/ && hex($1) == $h->port
+            && $f[2] =~ /:([0-9A-F]{4})$/ && $ports{hex $1};
+        $inodes{"socket:[$f[9]]"} = 1;
+    }
+    opendir my $d, "/proc/$child/fd" or return 0;
+    my $n = grep { $inodes{readlink("/proc/$child/fd/$_") // ''} } readdir $d;
+    return $n == @socks;
+}
+ok(wait_for(\&held_by_child), 'two scrapes half sent, taken in by the child');
 ok($h->graceful, 'a graceful restart');
 my @got;
 for my $c (@socks) {
