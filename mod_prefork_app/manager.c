@@ -2288,10 +2288,14 @@ static void pa_mgr_poll(pa_manager_t *m, int *reap, int wait_ms)
             pa_worker_t *w = &m->apps[i].w[j];
 
             if (w->err_fd >= 0 && w->log_full) {
-                /* Its lines wait for the log to take them: looked at
-                 * each tick (the pipe's POLLOUT says a page is free, not
-                 * that the next line fits). */
+                /* Its lines wait for the log to take them: tried each
+                 * tick, and once the log's pipe has a free page. */
                 pa_worker_read_output(w, m->s, 0);
+            }
+            if (w->err_fd >= 0 && w->log_full) {
+                m->pfd_worker[nfds] = w;
+                m->pfd[nfds].fd = pa_worker_log_wait_fd(w, m->s);
+                m->pfd[nfds++].events = POLLOUT;
             }
             else if (w->err_fd >= 0) {
                 m->pfd_worker[nfds] = w;

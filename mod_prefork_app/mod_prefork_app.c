@@ -40,8 +40,9 @@ apr_size_t pa_log_fit(const char *line, apr_size_t len, apr_size_t room)
     for (i = 0; i < len; i++) {
         unsigned char c = line[i];
         apr_size_t w = c == '\0' ? 5     /* pa_log_text's \x00, doubled */
-                       : c < 0x20 || c > 0x7e ? 4
-                       : c == '"' || c == '\\' ? 2 : 1;
+                       : c == '\\' || c == '\b' || c == '\t' || c == '\n'
+                         || c == '\v' || c == '\r' ? 2
+                       : c < 0x20 || c > 0x7e ? 4 : 1;
 
         if (used + w > room) {
             break;

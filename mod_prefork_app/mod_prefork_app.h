@@ -290,10 +290,11 @@ const char *pa_app_host_path(apr_pool_t *p, const pa_app_t *app,
 #define PA_LOG_TEXT_SIZE(len) (4 * (len) + 1)
 char *pa_log_text(char *out, const char *line, apr_size_t len);
 /* How many of line's first bytes (of len) httpd writes to the error log in
- * at most room bytes: a printable ASCII byte as itself, a quote or a
- * backslash doubled, any other as \xHH (a NUL as pa_log_text's \x00,
- * its backslash doubled). For pieces of a long line that
- * reach a piped log whole, each in one write of at most PIPE_BUF. */
+ * at most room bytes: a printable ASCII byte as itself, a backslash
+ * doubled, a tab, newline, return, backspace or vertical tab as \t, \n,
+ * \r, \b, \v, any other as \xHH (a NUL as pa_log_text's \x00, its
+ * backslash doubled). For pieces of a long line that reach a piped log
+ * whole, each in one write of at most PIPE_BUF. */
 apr_size_t pa_log_fit(const char *line, apr_size_t len, apr_size_t room);
 
 /* config.c */

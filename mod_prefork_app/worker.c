@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -572,6 +571,7 @@ apr_status_t pa_worker_spawn(pa_worker_t *w, const char **envp, server_rec *s,
     w->pid = pid;
     w->err_fd = fds[0];
     w->errlen = 0;
+    w->line_begun = 0;
     w->spawned = pa_now();
     w->term_at = 0;
     w->killed = 0;
@@ -637,17 +637,17 @@ static int pa_worker_log_fd(server_rec *s)
 #define PA_LOG_PREFIX_ROOM 512
 #define PA_LOG_ANY_LINE ((apr_size_t)-1)
 
-/* The most s's error log takes now in one line without blocking: a pipe's
- * room (its size less what its reader has not read), and no more than
- * PIPE_BUF, which it takes whole (longer, lines of several writers mix);
- * PA_LOG_ANY_LINE for syslog, a file, or a pipe nobody reads any more (the
- * log program died: httpd starts none until a restart; the write fails at
- * once, EPIPE, the line lost). */
+/* The most s's error log takes now in one line without blocking: PIPE_BUF
+ * while a pipe has a free page (POLLOUT; a write that long then goes in
+ * whole, at the end of the last page or in the free one), else nothing:
+ * the bytes its pages still hold are no measure, a page's end left unused
+ * when the next write did not fit there. PA_LOG_ANY_LINE for syslog, a
+ * file, or a pipe nobody reads any more (the log program died: the write
+ * fails at once, EPIPE, the line lost). */
 static apr_size_t pa_worker_log_room(server_rec *s)
 {
     struct pollfd pfd;
     struct stat st;
-    int size, unread;
 
     pfd.fd = pa_worker_log_fd(s);
     if (pfd.fd < 0 || fstat(pfd.fd, &st) != 0 || !S_ISFIFO(st.st_mode)) {
@@ -655,17 +655,15 @@ static apr_size_t pa_worker_log_room(server_rec *s)
     }
     pfd.events = POLLOUT;
     pfd.revents = 0;
-    if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLERR | POLLHUP))) {
-        return PA_LOG_ANY_LINE;
+    if (poll(&pfd, 1, 0) != 1) {
+        return 0;
     }
-    if ((size = fcntl(pfd.fd, F_GETPIPE_SZ)) > 0
-        && ioctl(pfd.fd, FIONREAD, &unread) == 0) {
-        size -= unread;
-    }
-    else {
-        size = pfd.revents ? PIPE_BUF : 0;
-    }
-    return size < PIPE_BUF ? (apr_size_t)size : PIPE_BUF;
+    return pfd.revents & (POLLERR | POLLHUP) ? PA_LOG_ANY_LINE : PIPE_BUF;
+}
+
+int pa_worker_log_wait_fd(const pa_worker_t *w, server_rec *s)
+{
+    return pa_worker_log_fd(pa_app_log_server(w->app, s));
 }
 
 int pa_worker_log_takes_line(server_rec *s, apr_size_t len)
@@ -674,8 +672,11 @@ int pa_worker_log_takes_line(server_rec *s, apr_size_t len)
 }
 
 /* The first piece of a line of w's output logged: as much of its len bytes
- * as the log takes whole now. Returns the bytes taken, 0 if none (then the
- * line waits; unless drop: it is counted as not logged, and all taken). */
+ * as the log takes whole now (a line longer than PIPE_BUF as logged comes
+ * in pieces). Returns the bytes taken, 0 if none (then the line waits;
+ * unless drop: it is counted as not logged, and all taken). A line is
+ * logged or not as a whole (PA_OUTPUT_LINES a second): its first piece
+ * decides, the others follow (w->line_begun). */
 static apr_size_t pa_worker_log_piece(pa_worker_t *w, server_rec *s,
                                       const char *line, apr_size_t len,
                                       int drop)
@@ -695,11 +696,14 @@ static apr_size_t pa_worker_log_piece(pa_worker_t *w, server_rec *s,
     /* An app that writes without pause (a retry loop logging each
      * failure) must neither fill the error log nor keep the manager from
      * its other work: so many lines a second, the rest counted. */
-    if (!pa_quota_take(w->out, PA_OUTPUT_LINES, pa_now(), &dropped)) {
-        return n;
-    }
-    if (dropped) {
-        pa_worker_output_dropped(w->app, s, dropped);
+    if (!w->line_begun) {
+        if (!pa_quota_take(w->out, PA_OUTPUT_LINES, pa_now(), &dropped)) {
+            return len;
+        }
+        w->line_begun = 1;
+        if (dropped) {
+            pa_worker_output_dropped(w->app, s, dropped);
+        }
     }
     ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PALOGNO(00121)
                  "app %s pid %" APR_PID_T_FMT ": %s", w->app->name,
@@ -733,6 +737,7 @@ static int pa_worker_log_lines(pa_worker_t *w, server_rec *s, int final,
         n = len ? pa_worker_log_piece(w, s, start, len, final) : 0;
         if (n == len) {
             start = nl ? nl + 1 : end;
+            w->line_begun = 0;
         }
         else if (n > 0) {
             start += n;

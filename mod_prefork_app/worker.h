@@ -50,6 +50,8 @@ typedef struct pa_worker_t {
                                  * more room than one */
     int log_full;               /* its output waits for the error log (a
                                  * stalled piped logger) to take a line */
+    int line_begun;             /* errbuf starts with the rest of a line
+                                 * whose first piece is logged */
     apr_size_t errlen;
     char errbuf[PA_ERRLINE_MAX];
 } pa_worker_t;
@@ -141,6 +143,9 @@ int pa_worker_running(const pa_worker_t *w);
  * a line (w->log_full) they wait, unread (once final: counted as not
  * logged). */
 void pa_worker_read_output(pa_worker_t *w, server_rec *s, int final);
+/* The descriptor of the error log w's output waits for (w->log_full): a
+ * pipe, POLLOUT once it has a free page. s: the main server. */
+int pa_worker_log_wait_fd(const pa_worker_t *w, server_rec *s);
 /* Whether s's error log can take a line of ours of len bytes now without
  * blocking the manager: a piped logger that has stalled cannot, once its
  * pipe has less room than the line with its prefix and escapes. (A

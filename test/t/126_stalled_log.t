@@ -8,7 +8,9 @@
 # until told to stop, then holds the pipe unread (4 KB of room); the app's
 # lines plain, then of Latin-1 bytes, each of which httpd writes as \xHH
 # (a line four times as long in the log: before, the manager took the
-# first for one that fits).
+# first for one that fits); then in a pipe of the default 64 KB, whose
+# pages' ends go unused when the next line does not fit there (before,
+# its room was taken for its size less its unread bytes).
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -17,22 +19,23 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use IO::Socket::INET ();
 
-plan tests => 22;
+plan tests => 35;
 
 my $top = test_dir('pa-stalled-log');
 my $logger = "$top/logger.pl";
 open my $fh, '>', $logger or die "$logger: $!";
 print $fh <<'EOF';
 #!/usr/bin/perl
-# logger.pl LOG DIR: appends its stdin to LOG until DIR/stop exists; then
+# logger.pl LOG DIR [SIZE]: its pipe made SIZE bytes (else left as it is);
+# appends its stdin to LOG until DIR/stop exists; then
 # says so (DIR/stopped) and holds the pipe unread, writing how many bytes
 # wait in it to DIR/inpipe.
 use strict;
 use IO::Select;
-my ($log, $dir) = @ARGV;
+my ($log, $dir, $size) = @ARGV;
 my $httpd = getppid();
 open my $pf, '>', "$dir/logger.pid" or die; print $pf $$; close $pf;
-fcntl(STDIN, 1031, 4096);                       # F_SETPIPE_SZ: one page
+fcntl(STDIN, 1031, $size) if $size;            # F_SETPIPE_SZ
 open my $out, '>>', $log or die; $out->autoflush(1);
 my $sel = IO::Select->new(\*STDIN);
 until (-e "$dir/stop") {
@@ -55,11 +58,12 @@ close $fh;
 chmod 0755, $logger;
 
 my $echo = app_path('echo');
-for my $mode (['plain', ''], ['Latin-1', '&raw8=1']) {
-    my ($what, $raw8) = @$mode;
+for my $mode (['plain', '', 4096], ['Latin-1', '&raw8=1', 4096],
+              ['Latin-1 (a 64 KB pipe)', '&raw8=1', 0]) {
+    my ($what, $raw8, $size) = @$mode;
     my $dir = test_dir('pa-stalled-log');
     my $h = PATest::Httpd->new(conf => <<"EOF");
-ErrorLog "||$^X $logger $dir/log $dir"
+ErrorLog "||$^X $logger $dir/log $dir $size"
 LogLevel warn prefork_app:warn
 PreforkApp chatty "$echo" processes=1
 PreforkApp quiet "$echo" processes=0-1 queue-timeout=5
@@ -90,6 +94,26 @@ EOF
     my (undef, $longest) = $text->();
     cmp_ok($longest, '<=', 4096, "... in lines of at most PIPE_BUF bytes ($what: "
            . ($raw8 ? 'in pieces' : 'whole') . ')');
+    if ($raw8 && !$size) {
+        # So many lines a second are logged (100), the rest counted: a
+        # line logged in pieces counts once, logged whole or not at all.
+        # (Before, each piece counted: 50 lines logged of 150 and 200 said
+        # not logged.)
+        my $from = -s "$dir/log";
+        is($h->get("/chatty?rawerr=150$raw8")->{status}, 200, '... a flood of 150 lines');
+        my ($heads, $escapes, $dropped) = (0, 0, 0);
+        ok(wait_for(sub {
+            open my $f, '<', "$dir/log" or return;
+            seek $f, $from, 0;
+            my $t = do { local $/; <$f> } // '';
+            $heads = () = $t =~ /PA00121: app chatty pid \d+: rawerr line/g;
+            $escapes = () = $t =~ /\\xe9/g;
+            $dropped = 0;
+            $dropped += $1 while $t =~ /PA00138: app chatty: (\d+) lines/g;
+            $heads + $dropped == 150 && $escapes == 1000 * $heads }),
+           '... logged whole or counted as not logged (PA00138), line by line')
+            or diag("$heads logged, $dropped said not logged, $escapes bytes");
+    }
 
     open my $fh, '>', "$dir/stop" or die; close $fh;
     ok(wait_for(sub { -e "$dir/stopped" }), '... the log program stops reading');
