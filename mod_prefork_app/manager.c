@@ -2464,6 +2464,39 @@ static void pa_mgr_std_fds(void)
     }
 }
 
+/* A piped ErrorLog, opened anew for the manager alone, non-blocking: once
+ * its program stops reading and the pipe is full, a line of the manager's
+ * own is lost (EAGAIN), rather than the manager waiting in write() and
+ * every app with it (a worker's lines wait for room first: they are the
+ * app's). httpd's children keep the one they share, blocking. Where /proc
+ * cannot give the pipe (a chroot), it stays as it was. */
+static void pa_mgr_log_nonblocking(server_rec *s)
+{
+    for (; s; s = s->next) {
+        apr_os_file_t fd;
+        struct stat st;
+        char path[32];
+        int own, flags;
+
+        if (!s->error_log || apr_os_file_get(&fd, s->error_log) != APR_SUCCESS
+            || fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode)
+            || (fcntl(fd, F_GETFL) & O_NONBLOCK)) {
+            continue;                   /* syslog, a file, done already */
+        }
+        apr_snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+        if ((own = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
+            continue;
+        }
+        flags = fcntl(fd, F_GETFD);
+        if (dup3(own, fd, flags >= 0 && (flags & FD_CLOEXEC) ? O_CLOEXEC : 0)
+            == fd) {
+            /* APR waits on EAGAIN unless the pipe's timeout is 0. */
+            apr_file_pipe_timeout_set(s->error_log, 0);
+        }
+        close(own);
+    }
+}
+
 static void pa_mgr_main(pa_sb_t *sb, apr_pool_t *pconf, server_rec *s,
                         pid_t parent)
 {
@@ -2485,6 +2518,7 @@ static void pa_mgr_main(pa_sb_t *sb, apr_pool_t *pconf, server_rec *s,
     sb->alive_wr = -1;
     ap_close_listeners();
     pa_mgr_std_fds();
+    pa_mgr_log_nonblocking(s);
     m.sig_fd = pa_mgr_signals();
     for (i = 0; i < sb->conf->apps->nelts; i++) {
         spares += APR_ARRAY_IDX(sb->conf->apps, i, pa_app_t *)->spare > 0;

@@ -671,39 +671,48 @@ int pa_worker_log_takes_line(server_rec *s, apr_size_t len)
     return pa_worker_log_room(s) >= 4 * len + PA_LOG_PREFIX_ROOM;
 }
 
+/* How many of line's len bytes s's error log takes now, whole. */
+static apr_size_t pa_worker_log_fits(server_rec *s, const char *line,
+                                     apr_size_t len)
+{
+    apr_size_t room = pa_worker_log_room(s);
+
+    return room < PA_LOG_PREFIX_ROOM ? 0
+           : pa_log_fit(line, len, room - PA_LOG_PREFIX_ROOM);
+}
+
 /* The first piece of a line of w's output logged: as much of its len bytes
  * as the log takes whole now (a line longer than PIPE_BUF as logged comes
  * in pieces). Returns the bytes taken, 0 if none (then the line waits;
- * unless drop: it is counted as not logged, and all taken). A line is
- * logged or not as a whole (PA_OUTPUT_LINES a second): its first piece
- * decides, the others follow (w->line_begun). */
+ * unless drop: all taken, the line counted as not logged if none of it
+ * was). A line is logged or not as a whole (PA_OUTPUT_LINES a second): its
+ * first piece decides, the others follow (w->line_begun). */
 static apr_size_t pa_worker_log_piece(pa_worker_t *w, server_rec *s,
                                       const char *line, apr_size_t len,
                                       int drop)
 {
     char text[PA_LOG_TEXT_SIZE(PA_ERRLINE_MAX)];
-    apr_size_t room = pa_worker_log_room(s), n;
+    apr_size_t n = pa_worker_log_fits(s, line, len);
     apr_uint32_t dropped;
 
-    n = room < PA_LOG_PREFIX_ROOM ? 0
-        : pa_log_fit(line, len, room - PA_LOG_PREFIX_ROOM);
-    if (n == 0) {
-        if (drop) {
-            apr_atomic_inc32(&w->out->dropped);
-        }
-        return drop ? len : 0;
-    }
     /* An app that writes without pause (a retry loop logging each
      * failure) must neither fill the error log nor keep the manager from
      * its other work: so many lines a second, the rest counted. */
-    if (!w->line_begun) {
+    if (n > 0 && !w->line_begun) {
         if (!pa_quota_take(w->out, PA_OUTPUT_LINES, pa_now(), &dropped)) {
             return len;
         }
         w->line_begun = 1;
         if (dropped) {
             pa_worker_output_dropped(w->app, s, dropped);
+            n = pa_worker_log_fits(s, line, len);   /* that took room */
         }
+    }
+    if (n == 0) {
+        if (drop && !w->line_begun) {
+            apr_atomic_inc32(&w->out->dropped);
+        }
+        return drop ? len : 0;
     }
     ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PALOGNO(00121)
                  "app %s pid %" APR_PID_T_FMT ": %s", w->app->name,

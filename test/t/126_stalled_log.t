@@ -18,8 +18,19 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use IO::Socket::INET ();
+use Fcntl qw(O_WRONLY O_NONBLOCK);
 
-plan tests => 35;
+# fill_pipe(PATH): a pipe opened anew for writing (a reader's /proc/PID/fd),
+# filled a byte at a time to its last byte (EAGAIN).
+sub fill_pipe {
+    sysopen(my $w, $_[0], O_WRONLY | O_NONBLOCK) or return 0;
+    1 while syswrite($w, 'x', 1);
+    my $full = $!{EAGAIN};
+    close $w;
+    return $full;
+}
+
+plan tests => 41;
 
 my $top = test_dir('pa-stalled-log');
 my $logger = "$top/logger.pl";
@@ -62,7 +73,7 @@ for my $mode (['plain', '', 4096], ['Latin-1', '&raw8=1', 4096],
               ['Latin-1 (a 64 KB pipe)', '&raw8=1', 0]) {
     my ($what, $raw8, $size) = @$mode;
     my $dir = test_dir('pa-stalled-log');
-    my $h = PATest::Httpd->new(conf => <<"EOF");
+    my $h = PATest::Httpd->new(status => 1, conf => <<"EOF");
 ErrorLog "||$^X $logger $dir/log $dir $size"
 LogLevel warn prefork_app:warn
 PreforkApp chatty "$echo" processes=1
@@ -127,8 +138,18 @@ EOF
     my $res = HTTP::Tiny->new(timeout => 20)->get($h->url('/quiet'));
     is($res->{status}, 200, '... another app, on demand, still gets a worker and answers');
 
-    # The log program gone (the pipe closed), everything goes on.
+    # Nor do the manager's own lines wait for it: the pipe filled to its
+    # last byte (as httpd's children's lines may leave it), a worker's
+    # death said then is lost, and the manager goes on. Before, it waited
+    # in write() until the log read again, and no app got a worker.
     open my $pf, '<', "$dir/logger.pid" or die; my $lpid = <$pf>; close $pf;
+    my ($qpid) = $h->pids('quiet');
+    ok(fill_pipe("/proc/$lpid/fd/0") && $qpid && kill('KILL', $qpid),
+       '... its pipe filled to the last byte, the on-demand app\'s worker killed');
+    $res = HTTP::Tiny->new(timeout => 20)->get($h->url('/quiet'));
+    is($res->{status}, 200, '... the manager goes on: a new worker answers');
+
+    # The log program gone (the pipe closed), everything goes on.
     ok(kill('KILL', $lpid), '... the log program killed');
     # (Its lines lost from then on, not the app.)
     is($h->get("/chatty?rawerr=300$raw8")->{status}, 200, '... then the chatty app answers again');
