@@ -2490,7 +2490,10 @@ static void pa_mgr_log_nonblocking(server_rec *s)
         flags = fcntl(fd, F_GETFD);
         if (dup3(own, fd, flags >= 0 && (flags & FD_CLOEXEC) ? O_CLOEXEC : 0)
             == fd) {
-            /* APR waits on EAGAIN unless the pipe's timeout is 0. */
+            /* A virtual host's piped log: APR waits on EAGAIN unless its
+             * timeout is 0. (The main one, APR's stderr since httpd's
+             * dup2, is no APR pipe: EINVAL; APR's wait there is a poll of
+             * 0 ms, its timeout -1 over 1000.) */
             apr_file_pipe_timeout_set(s->error_log, 0);
         }
         close(own);

@@ -571,7 +571,7 @@ apr_status_t pa_worker_spawn(pa_worker_t *w, const char **envp, server_rec *s,
     w->pid = pid;
     w->err_fd = fds[0];
     w->errlen = 0;
-    w->line_begun = 0;
+    w->line_begun = w->line_shown = 0;
     w->spawned = pa_now();
     w->term_at = 0;
     w->killed = 0;
@@ -686,7 +686,7 @@ static apr_size_t pa_worker_log_fits(server_rec *s, const char *line,
  * in pieces). Returns the bytes taken, 0 if none (then the line waits;
  * unless drop: all taken, the line counted as not logged if none of it
  * was). A line is logged or not as a whole (PA_OUTPUT_LINES a second): its
- * first piece decides, the others follow (w->line_begun). */
+ * first piece decides, the others follow (w->line_begun, w->line_shown). */
 static apr_size_t pa_worker_log_piece(pa_worker_t *w, server_rec *s,
                                       const char *line, apr_size_t len,
                                       int drop)
@@ -709,7 +709,7 @@ static apr_size_t pa_worker_log_piece(pa_worker_t *w, server_rec *s,
         }
     }
     if (n == 0) {
-        if (drop && !w->line_begun) {
+        if (drop && !w->line_shown) {
             apr_atomic_inc32(&w->out->dropped);
         }
         return drop ? len : 0;
@@ -717,6 +717,7 @@ static apr_size_t pa_worker_log_piece(pa_worker_t *w, server_rec *s,
     ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, PALOGNO(00121)
                  "app %s pid %" APR_PID_T_FMT ": %s", w->app->name,
                  w->pid, pa_log_text(text, line, n));
+    w->line_shown = 1;
     return n;
 }
 
@@ -746,7 +747,7 @@ static int pa_worker_log_lines(pa_worker_t *w, server_rec *s, int final,
         n = len ? pa_worker_log_piece(w, s, start, len, final) : 0;
         if (n == len) {
             start = nl ? nl + 1 : end;
-            w->line_begun = 0;
+            w->line_begun = w->line_shown = 0;
         }
         else if (n > 0) {
             start += n;

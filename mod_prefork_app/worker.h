@@ -51,7 +51,8 @@ typedef struct pa_worker_t {
     int log_full;               /* its output waits for the error log (a
                                  * stalled piped logger) to take a line */
     int line_begun;             /* errbuf starts with the rest of a line
-                                 * whose first piece is logged */
+                                 * counted in the quota, */
+    int line_shown;             /* ... of which a piece is logged */
     apr_size_t errlen;
     char errbuf[PA_ERRLINE_MAX];
 } pa_worker_t;

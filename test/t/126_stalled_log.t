@@ -39,7 +39,7 @@ print $fh <<'EOF';
 #!/usr/bin/perl
 # logger.pl LOG DIR [SIZE]: its pipe made SIZE bytes (else left as it is);
 # appends its stdin to LOG until DIR/stop exists; then
-# says so (DIR/stopped) and holds the pipe unread, writing how many bytes
+# says so (renames it DIR/stopped) and holds the pipe unread, writing how many bytes
 # wait in it to DIR/inpipe.
 use strict;
 use IO::Select;
@@ -55,7 +55,8 @@ until (-e "$dir/stop") {
     exit 0 unless $n;
     print $out $buf;
 }
-open $pf, '>', "$dir/stopped" or die; close $pf;
+# (A log program httpd starts anew in its place reads.)
+rename "$dir/stop", "$dir/stopped" or die;
 # Gone with its httpd (or its test's directory).
 while (getppid() == $httpd && -d $dir) {
     my $q = pack('L', 0);
@@ -151,7 +152,7 @@ EOF
 
     # The log program gone (the pipe closed), everything goes on.
     ok(kill('KILL', $lpid), '... the log program killed');
-    # (Its lines lost from then on, not the app.)
+    # (Its lines lost until httpd starts another, which reads; not the app.)
     is($h->get("/chatty?rawerr=300$raw8")->{status}, 200, '... then the chatty app answers again');
     close $sock;
     ok($h->stop, '... stopped');
