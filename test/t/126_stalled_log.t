@@ -25,7 +25,7 @@ use Fcntl qw(O_WRONLY O_NONBLOCK);
 sub fill_pipe {
     sysopen(my $w, $_[0], O_WRONLY | O_NONBLOCK) or return 0;
     1 while syswrite($w, 'x', 1);
-    my $full = $!{EAGAIN};
+    my $full = $!{EAGAIN} ? 1 : 0;
     close $w;
     return $full;
 }
@@ -38,25 +38,28 @@ open my $fh, '>', $logger or die "$logger: $!";
 print $fh <<'EOF';
 #!/usr/bin/perl
 # logger.pl LOG DIR [SIZE]: its pipe made SIZE bytes (else left as it is);
-# appends its stdin to LOG until DIR/stop exists; then
-# says so (renames it DIR/stopped) and holds the pipe unread, writing how many bytes
-# wait in it to DIR/inpipe.
+# appends its stdin to LOG until DIR/stop exists; then writes its pid to
+# DIR/logger.pid, says so (renames stop to DIR/stopped) and holds the pipe
+# unread, writing how many bytes wait in it to DIR/inpipe. One that httpd
+# started for a configuration pass before it went to the background
+# leaves once that process has gone (its pid is not the one to kill).
 use strict;
 use IO::Select;
 my ($log, $dir, $size) = @ARGV;
 my $httpd = getppid();
-open my $pf, '>', "$dir/logger.pid" or die; print $pf $$; close $pf;
 fcntl(STDIN, 1031, $size) if $size;            # F_SETPIPE_SZ
 open my $out, '>>', $log or die; $out->autoflush(1);
 my $sel = IO::Select->new(\*STDIN);
 until (-e "$dir/stop") {
+    exit 0 if getppid() != $httpd;
     next unless $sel->can_read(0.05);
     my $n = sysread(STDIN, my $buf, 65536);
     exit 0 unless $n;
     print $out $buf;
 }
-# (A log program httpd starts anew in its place reads.)
-rename "$dir/stop", "$dir/stopped" or die;
+open my $pf, '>', "$dir/logger.pid.tmp" or die; print $pf $$; close $pf;
+rename "$dir/logger.pid.tmp", "$dir/logger.pid" or die;
+rename "$dir/stop", "$dir/stopped" or exit 0;
 # Gone with its httpd (or its test's directory).
 while (getppid() == $httpd && -d $dir) {
     my $q = pack('L', 0);
@@ -145,8 +148,10 @@ EOF
     # in write() until the log read again, and no app got a worker.
     open my $pf, '<', "$dir/logger.pid" or die; my $lpid = <$pf>; close $pf;
     my ($qpid) = $h->pids('quiet');
-    ok(fill_pipe("/proc/$lpid/fd/0") && $qpid && kill('KILL', $qpid),
-       '... its pipe filled to the last byte, the on-demand app\'s worker killed');
+    my $full = fill_pipe("/proc/$lpid/fd/0");
+    ok($full && $qpid && kill('KILL', $qpid),
+       '... its pipe filled to the last byte, the on-demand app\'s worker killed')
+        or diag("filled: $full ($!), worker pid: " . ($qpid // 'none'));
     $res = HTTP::Tiny->new(timeout => 20)->get($h->url('/quiet'));
     is($res->{status}, 200, '... the manager goes on: a new worker answers');
 
