@@ -271,7 +271,7 @@ static void pa_mgr_say_dropped(pa_manager_t *m, pa_mapp_t *ma, apr_time_t now)
     server_rec *s = pa_app_log_server(ma->app, m->s);
     apr_uint32_t dropped;
 
-    if (!pa_worker_log_takes_line(s, 0)) {
+    if (!pa_worker_log_takes_line(s)) {
         return;                     /* said once it can take them */
     }
     dropped = pa_quota_flush(&ma->out_log, now);
@@ -2294,7 +2294,8 @@ static void pa_mgr_poll(pa_manager_t *m, int *reap, int wait_ms)
             }
             if (w->err_fd >= 0 && w->log_full) {
                 m->pfd_worker[nfds] = w;
-                m->pfd[nfds].fd = pa_worker_log_wait_fd(w, m->s);
+                m->pfd[nfds].fd =
+                    pa_worker_log_pipe(pa_app_log_server(w->app, m->s));
                 m->pfd[nfds++].events = POLLOUT;
             }
             else if (w->err_fd >= 0) {
@@ -2473,14 +2474,10 @@ static void pa_mgr_std_fds(void)
 static void pa_mgr_log_nonblocking(server_rec *s)
 {
     for (; s; s = s->next) {
-        apr_os_file_t fd;
-        struct stat st;
+        int fd = pa_worker_log_pipe(s), own, flags;
         char path[32];
-        int own, flags;
 
-        if (!s->error_log || apr_os_file_get(&fd, s->error_log) != APR_SUCCESS
-            || fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode)
-            || (fcntl(fd, F_GETFL) & O_NONBLOCK)) {
+        if (fd < 0 || (fcntl(fd, F_GETFL) & O_NONBLOCK)) {
             continue;                   /* syslog, a file, done already */
         }
         apr_snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);

@@ -621,13 +621,14 @@ void pa_worker_kill_group(const pa_worker_t *w)
     }
 }
 
-/* The descriptor of s's error log, -1 for syslog. */
-static int pa_worker_log_fd(server_rec *s)
+int pa_worker_log_pipe(server_rec *s)
 {
     apr_os_file_t fd;
+    struct stat st;
 
-    if (!s->error_log || apr_os_file_get(&fd, s->error_log) != APR_SUCCESS) {
-        return -1;                  /* syslog */
+    if (!s->error_log || apr_os_file_get(&fd, s->error_log) != APR_SUCCESS
+        || fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode)) {
+        return -1;                  /* syslog, a file */
     }
     return fd;
 }
@@ -647,10 +648,8 @@ static int pa_worker_log_fd(server_rec *s)
 static apr_size_t pa_worker_log_room(server_rec *s)
 {
     struct pollfd pfd;
-    struct stat st;
 
-    pfd.fd = pa_worker_log_fd(s);
-    if (pfd.fd < 0 || fstat(pfd.fd, &st) != 0 || !S_ISFIFO(st.st_mode)) {
+    if ((pfd.fd = pa_worker_log_pipe(s)) < 0) {
         return PA_LOG_ANY_LINE;
     }
     pfd.events = POLLOUT;
@@ -661,14 +660,9 @@ static apr_size_t pa_worker_log_room(server_rec *s)
     return pfd.revents & (POLLERR | POLLHUP) ? PA_LOG_ANY_LINE : PIPE_BUF;
 }
 
-int pa_worker_log_wait_fd(const pa_worker_t *w, server_rec *s)
+int pa_worker_log_takes_line(server_rec *s)
 {
-    return pa_worker_log_fd(pa_app_log_server(w->app, s));
-}
-
-int pa_worker_log_takes_line(server_rec *s, apr_size_t len)
-{
-    return pa_worker_log_room(s) >= 4 * len + PA_LOG_PREFIX_ROOM;
+    return pa_worker_log_room(s) >= PA_LOG_PREFIX_ROOM;
 }
 
 /* How many of line's len bytes s's error log takes now, whole. */

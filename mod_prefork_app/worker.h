@@ -144,14 +144,14 @@ int pa_worker_running(const pa_worker_t *w);
  * a line (w->log_full) they wait, unread (once final: counted as not
  * logged). */
 void pa_worker_read_output(pa_worker_t *w, server_rec *s, int final);
-/* The descriptor of the error log w's output waits for (w->log_full): a
- * pipe, POLLOUT once it has a free page. s: the main server. */
-int pa_worker_log_wait_fd(const pa_worker_t *w, server_rec *s);
-/* Whether s's error log can take a line of ours of len bytes now without
- * blocking the manager: a piped logger that has stalled cannot, once its
- * pipe has less room than the line with its prefix and escapes. (A
- * worker's lines go in pieces that fit.) */
-int pa_worker_log_takes_line(server_rec *s, apr_size_t len);
+/* The descriptor of s's error log if it is a pipe (a log program, a
+ * FIFO), else -1 (syslog, a file). A worker's output waits for it
+ * (w->log_full) until it has a free page (POLLOUT). */
+int pa_worker_log_pipe(server_rec *s);
+/* Whether s's error log can take a short line of ours now without blocking
+ * the manager: a piped logger that has stalled cannot, once its pipe has
+ * no free page. (A worker's lines go in pieces that fit.) */
+int pa_worker_log_takes_line(server_rec *s);
 /* Say that n lines of app's workers' output were not logged (PA00138). */
 void pa_worker_output_dropped(const pa_app_t *app, server_rec *s,
                               apr_uint32_t n);

@@ -645,7 +645,7 @@ static int answer(int fd, const char *mode)
         fuzz(fd);
     }
     else if (!strcmp(mode, "longstderr") || !strcmp(mode, "longstderr8")) {
-        int latin1 = mode[10] == '8';
+        int latin1 = !strcmp(mode, "longstderr8");
         char chunk[1000];
         int i;
 
