@@ -8,12 +8,14 @@
 #include "cache.h"
 #include "conn.h"
 #include "alias.h"
+#include "status.h"
 
 #include "http_core.h"
 #include "http_request.h"
 #include "mod_auth.h"
 #include "ap_mpm.h"
 #include "mpm_common.h"
+#include "mod_status.h"
 
 char *pa_log_text(char *out, const char *line, apr_size_t len)
 {
@@ -205,6 +207,9 @@ static void pa_register_hooks(apr_pool_t *p)
     /* fixups: REALLY_FIRST, before mod_rewrite's (FIRST) runs the rules of
      * an .htaccess: what the status page's top-level placement gave. */
     ap_hook_fixups(pa_status_fixups, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    /* mod_status's page: a section of ours, if mod_status is loaded. */
+    APR_OPTIONAL_HOOK(ap, status_hook, pa_status_mod_status, NULL, NULL,
+                      APR_HOOK_MIDDLE);
     pa_alias_register_hooks();
     pa_cache_register_filter();
 }

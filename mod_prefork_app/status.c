@@ -23,6 +23,7 @@
 #include "http_core.h"
 #include "http_protocol.h"
 #include "http_request.h"
+#include "mod_status.h"
 #include "apr_strings.h"
 #include "apr_file_io.h"
 
@@ -1514,6 +1515,117 @@ static int st_ping(request_rec *r, const st_snapshot_t *snap)
     }
     if (!r->header_only) {
         ap_rputs(*why ? why : "pong\n", r);
+    }
+    return OK;
+}
+
+/* ---- mod_status ------------------------------------------------------------ */
+
+/* One figure of an app, as server-status shows it: its ?auto key (after
+ * "PreforkApp[N]") and its table heading. */
+typedef struct {
+    const char *key;
+    const char *heading;
+} st_ms_column_t;
+
+static const st_ms_column_t st_ms_columns[] = {
+    { "BusyWorkers", "Busy" }, { "IdleWorkers", "Idle" },
+    { "StartingWorkers", "Starting" }, { "StoppingWorkers", "Stopping" },
+    { "QueuedRequests", "Queued" }, { "Requests", "Requests" },
+    { "Errors502", "502" }, { "Errors503", "503" }, { "Errors504", "504" },
+    { "WorkersCrashed", "Crashed" }
+};
+#define ST_MS_NCOLUMNS (sizeof(st_ms_columns) / sizeof(st_ms_columns[0]))
+
+static void st_ms_values(const st_app_t *sa, apr_uint64_t *v)
+{
+    v[0] = sa->nstate[PA_SLOT_BUSY];
+    v[1] = sa->nstate[PA_SLOT_IDLE];
+    v[2] = sa->nstate[PA_SLOT_STARTING];
+    v[3] = sa->nstate[PA_SLOT_STOPPING];
+    v[4] = sa->queue_len;
+    v[5] = sa->c[C_ACCEPTED];
+    v[6] = sa->c[C_502];
+    v[7] = sa->c[C_503];
+    v[8] = sa->c[C_504];
+    v[9] = sa->c[C_CRASHED];
+}
+
+int pa_status_mod_status(request_rec *r, int flags)
+{
+    const pa_server_conf_t *conf = st_conf(r);
+    apr_table_t *only = apr_table_make(r->pool, 8);
+    apr_uint64_t v[ST_MS_NCOLUMNS];
+    st_snapshot_t snap;
+    apr_size_t c;
+    int i;
+
+    if (!pa_scoreboard
+        || __atomic_load_n(&pa_scoreboard->hdr->carried, __ATOMIC_ACQUIRE)) {
+        /* No app configured; or a child of a generation a graceful restart
+         * retired, whose counters went on to the next one (see
+         * pa_status_handler()): what it would show is older. */
+        return OK;
+    }
+    for (i = 0; i < conf->apps->nelts; i++) {
+        const pa_app_t *app = APR_ARRAY_IDX(conf->apps, i, pa_app_t *);
+
+        if (pa_app_allowed(app, r->server)) {
+            apr_table_setn(only, app->name, "");
+        }
+    }
+    st_snapshot(&snap, r, only, NULL, 0);
+    if (flags & AP_STATUS_SHORT) {
+        ap_rprintf(r, "PreforkAppManagerRunning: %d\n", st_manager_up(&snap));
+        for (i = 0; i < snap.apps->nelts; i++) {
+            const st_app_t *sa = &APR_ARRAY_IDX(snap.apps, i, st_app_t);
+
+            ap_rprintf(r, "PreforkApp[%d]Name: %s\n", i, sa->app->name);
+            st_ms_values(sa, v);
+            for (c = 0; c < ST_MS_NCOLUMNS; c++) {
+                ap_rprintf(r, "PreforkApp[%d]%s: %" APR_UINT64_T_FMT "\n", i,
+                           st_ms_columns[c].key, v[c]);
+            }
+            ap_rprintf(r, "PreforkApp[%d]ReqPerSec: %.1f\n", i, sa->rps);
+        }
+        return OK;
+    }
+    ap_rputs("<hr />\n<h2>Applications (mod_prefork_app)</h2>\n", r);
+    ap_rprintf(r, "<p>Process manager: pid %ld, generation %u, %s</p>\n",
+               (long)snap.hdr->manager_pid, snap.hdr->generation,
+               st_manager_up(&snap)
+               ? apr_pstrcat(r->pool, "up ", st_human_seconds(
+                     r->pool, st_seconds(snap.now - snap.hdr->created)), NULL)
+               : "<strong>not running: the apps' requests get 503</strong>");
+    if (!(flags & AP_STATUS_NOTABLE)) {
+        ap_rputs("<table border=\"0\"><tr><th>App</th>", r);
+        for (c = 0; c < ST_MS_NCOLUMNS; c++) {
+            ap_rprintf(r, "<th>%s</th>", st_ms_columns[c].heading);
+        }
+        ap_rputs("<th>Req/s</th></tr>\n", r);
+    }
+    for (i = 0; i < snap.apps->nelts; i++) {
+        const st_app_t *sa = &APR_ARRAY_IDX(snap.apps, i, st_app_t);
+        const char *name = st_html_text(r->pool, sa->app->name);
+
+        st_ms_values(sa, v);
+        if (flags & AP_STATUS_NOTABLE) {
+            ap_rprintf(r, "<p><b>%s</b>:", name);
+            for (c = 0; c < ST_MS_NCOLUMNS; c++) {
+                ap_rprintf(r, "%s %s %" APR_UINT64_T_FMT, c ? "," : "",
+                           st_ms_columns[c].heading, v[c]);
+            }
+            ap_rprintf(r, ", Req/s %.1f</p>\n", sa->rps);
+            continue;
+        }
+        ap_rprintf(r, "<tr><td>%s</td>", name);
+        for (c = 0; c < ST_MS_NCOLUMNS; c++) {
+            ap_rprintf(r, "<td>%" APR_UINT64_T_FMT "</td>", v[c]);
+        }
+        ap_rprintf(r, "<td>%.1f</td></tr>\n", sa->rps);
+    }
+    if (!(flags & AP_STATUS_NOTABLE)) {
+        ap_rputs("</table>\n", r);
     }
     return OK;
 }

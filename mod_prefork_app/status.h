@@ -26,4 +26,10 @@ apr_array_header_t *pa_status_cache_zones(apr_pool_t *p,
                                           const pa_server_conf_t *conf,
                                           const apr_table_t *apps);
 
+/* mod_status's status_hook: the apps r's host may use, their workers by
+ * state, queue and counters, as a table on server-status (flags as
+ * mod_status gives them) or, with AP_STATUS_SHORT (?auto), as
+ * "PreforkApp[N]Key: value" lines (docs/status.md). */
+int pa_status_mod_status(request_rec *r, int flags);
+
 #endif
