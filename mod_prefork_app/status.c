@@ -1575,6 +1575,9 @@ int pa_status_mod_status(request_rec *r, int flags)
         }
     }
     st_snapshot(&snap, r, only, NULL, 0);
+    if (!snap.apps->nelts) {
+        return OK;                      /* none for this host */
+    }
     if (flags & AP_STATUS_SHORT) {
         ap_rprintf(r, "PreforkAppManagerRunning: %d\n", st_manager_up(&snap));
         for (i = 0; i < snap.apps->nelts; i++) {

@@ -3,15 +3,17 @@
 # each app the request's host may use, its workers by state, its queue and
 # counters, as a table, without tables (?notable), and as ?auto lines
 # "PreforkApp[N]Key: value". An app named only in another <VirtualHost> is
-# not shown; a busy worker and a queued request are.
+# not shown, a host with no app gets no section; a busy worker and a
+# queued request are shown.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
+use IO::Socket::INET;
 
-plan tests => 16;
+plan tests => 17;
 
 my $echo = app_path('echo');
 my $lib = libexecdir();
@@ -20,15 +22,18 @@ my $h = PATest::Httpd->new(conf => <<"EOF2");
 LoadModule status_module "$lib/mod_status.so"
 PreforkApp ms "$echo" processes=1
 PreforkApp vh "$echo" processes=1
-<Location /ms>
-    SetHandler prefork-app:ms
-</Location>
 <Location /server-status>
     SetHandler server-status
     Require local
 </Location>
 <VirtualHost 127.0.0.1:*>
     ServerName main.test
+    <Location /ms>
+        SetHandler prefork-app:ms
+    </Location>
+</VirtualHost>
+<VirtualHost 127.0.0.1:*>
+    ServerName none.test
 </VirtualHost>
 <VirtualHost 127.0.0.1:*>
     ServerName other.test
@@ -55,12 +60,19 @@ ok(wait_for(sub { (auto('main.test')->{ms} || {})->{IdleWorkers} }), 'ms has an 
 my $a = auto('main.test');
 is($a->{running}, 1, '?auto: PreforkAppManagerRunning: 1');
 ok(!exists $a->{vh}, '?auto on main.test: the app named only in other.test\'s host is not shown');
-is_deeply([sort grep { $_ ne 'running' } keys %{ auto('other.test') }], [qw(ms vh)],
-          '?auto on other.test: both apps');
+is_deeply([sort grep { $_ ne 'running' } keys %{ auto('other.test') }], [qw(vh)],
+          '?auto on other.test: its own app alone');
+my $none = $h->get_host('none.test', '/server-status?auto');
+ok($none->{status} == 200 && $none->{content} =~ /^BusyWorkers:/m
+   && $none->{content} !~ /PreforkApp/, '?auto on a host with no app: no PreforkApp line');
 is($a->{ms}{Requests}, 0, 'no request yet');
 
 # One request held in the worker, a second one queued behind it.
-my @held = map { $h->send_request("/ms?wait=$gate&n=$_") } 1 .. 2;
+my @held = map {
+    my $c = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $h->port,
+                                  Timeout => 60) or die "connect: $!";
+    print $c "GET /ms?wait=$gate&n=$_ HTTP/1.0\r\nHost: main.test\r\n\r\n";
+    $c } 1 .. 2;
 ok(wait_for(sub { my $m = auto('main.test')->{ms} || {};
                   ($m->{BusyWorkers} // 0) == 1 && ($m->{QueuedRequests} // 0) == 1 }),
    'one busy worker, one queued request')
