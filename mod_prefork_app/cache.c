@@ -40,6 +40,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -183,6 +184,39 @@ static void zone_drop(pa_zone_kept_t *k, apr_pool_t *p)
     k->hold = -1;
 }
 
+/* The zone marker owner stands for: the path written in it; in an earlier
+ * build's (empty: the path was its name), its own name less PA_ZONE_OWNER.
+ * NULL if it cannot be read or names no zone of ours. */
+static const char *marker_zone(apr_pool_t *p, const char *owner)
+{
+    const apr_size_t olen = strlen(owner) - (sizeof(PA_ZONE_OWNER) - 1);
+    const apr_size_t tail = sizeof(PA_ZONE_SUFFIX) - 1;
+    char buf[PATH_MAX];
+    const char *base;
+    ssize_t n;
+    int fd = open(owner, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+    if (fd < 0) {
+        return NULL;
+    }
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n < 0) {
+        return NULL;
+    }
+    if (n == 0) {
+        return apr_pstrndup(p, owner, olen);
+    }
+    buf[n] = '\0';
+    base = strrchr(buf, '/');
+    if (buf[0] != '/' || strncmp(base + 1, PA_ZONE_PREFIX,
+                                 sizeof(PA_ZONE_PREFIX) - 1)
+        || (apr_size_t)n <= tail || strcmp(buf + n - tail, PA_ZONE_SUFFIX)) {
+        return NULL;
+    }
+    return apr_pstrdup(p, buf);
+}
+
 /* At the parent's exit, after its own: the zones another build of the
  * module made in this process (one loaded before a graceful restart to
  * this build, whose table this one does not read), known by the markers
@@ -203,7 +237,7 @@ static void zones_of_other_builds(apr_pool_t *p)
     }
     while ((e = readdir(d))) {
         ssize_t n;
-        const char *base;
+        const char *base, *zone;
 
         apr_snprintf(path, sizeof(path), "%s/%s", fds, e->d_name);
         if (e->d_name[0] == '.'
@@ -219,9 +253,9 @@ static void zones_of_other_builds(apr_pool_t *p)
             || strcmp(base + strlen(base) - strlen(mine), mine)) {
             continue;
         }
-        apr_shm_remove(apr_pstrndup(p, link, (apr_size_t)n
-                                             - (sizeof(PA_ZONE_OWNER) - 1)),
-                       p);
+        if ((zone = marker_zone(p, link))) {
+            apr_shm_remove(zone, p);
+        }
         unlink(link);
     }
     closedir(d);
@@ -301,8 +335,9 @@ static void zone_remove_stale(apr_pool_t *p, const char *dir, server_rec *s)
             || st.st_uid != geteuid()) {
             continue;
         }
-        zone = apr_pstrndup(p, owner, strlen(owner)
-                                      - (sizeof(PA_ZONE_OWNER) - 1));
+        if (!(zone = marker_zone(p, owner))) {
+            continue;
+        }
         apr_shm_remove(zone, p);
         unlink(owner);
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, PALOGNO(00605)
@@ -383,13 +418,27 @@ static apr_status_t zone_create(pa_zone_kept_t *k, apr_size_t size,
     apr_status_t rv;
 
     k->path = zone_path(s->process->pool, k->name);
-    k->owner = apr_pstrcat(s->process->pool, k->path, PA_ZONE_OWNER, NULL);
     /* The marker first: a parent that dies while it makes the segment
-     * leaves it for the next start to find. */
-    if (apr_file_open(&f, k->owner, APR_FOPEN_WRITE | APR_FOPEN_CREATE
-                      | APR_FOPEN_TRUNCATE, APR_FPROT_UREAD
-                      | APR_FPROT_UWRITE, ptemp) == APR_SUCCESS) {
+     * leaves it for the next start to find. Its name has random digits of
+     * its own, the segment's path is written in it (0600): anyone may list
+     * the runtime directory, and a segment's name (APR's, from its path)
+     * taken first by another user would keep the zone from being made. */
+    k->owner = apr_pstrcat(s->process->pool,
+                           zone_path(s->process->pool, k->name),
+                           PA_ZONE_OWNER, NULL);
+    rv = apr_file_open(&f, k->owner, APR_FOPEN_WRITE | APR_FOPEN_CREATE
+                       | APR_FOPEN_EXCL, APR_FPROT_UREAD | APR_FPROT_UWRITE,
+                       ptemp);
+    if (rv == APR_SUCCESS) {
+        rv = apr_file_puts(k->path, f);
         apr_file_close(f);
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s, PALOGNO(00624)
+                     "PreforkAppCache %s: cannot write the zone's marker %s "
+                     "(is DefaultRuntimeDir httpd's to write?): should httpd "
+                     "be killed, its segment stays in /dev/shm until the "
+                     "machine restarts", k->name, k->owner);
     }
     /* Held by the parent and what it forks (the children, the managers:
      * a retired one goes on using it) while the zone is in use. */

@@ -14,7 +14,7 @@ use PATest qw(:all);
 use PALoad;
 use PADispatch qw(bg_request bg_result);
 
-plan tests => 98;
+plan tests => 99;
 
 my $hello = hello_path();
 my $echo = app_path('echo');
@@ -58,14 +58,23 @@ sub dead_pid { my $p = fork; POSIX::_exit(0) if !$p; waitpid $p, 0; return $p }
 
 # What an httpd SIGKILLed with its manager left: a zone's marker (and its
 # segment, whose name APR derives from the marker's path less ".owner").
+# An earlier build's marker is empty; this one's has the segment's path
+# in it (its own name has other random digits: it does not give the
+# segment's away).
 my $stale = $h->dir . '/prefork_app-lzone.' . dead_pid() . '.cache.owner';
 { open my $fh, '>', $stale or die "$stale: $!"; }
+my $gone_pid = dead_pid();
+my $stale2 = $h->dir . "/prefork_app-lzone.0123456789abcdef.$gone_pid.cache.owner";
+my $zone2 = $h->dir . "/prefork_app-lzone.fedcba9876543210.$gone_pid.cache";
+{ open my $fh, '>', $stale2 or die "$stale2: $!"; print $fh $zone2; }
 ok($h->start, 'private httpd started') or diag($h->error_log);
 my $base = $h->url;
 my $dir = $h->dir;
 (my $zone = $stale) =~ s/\.owner\z//;
 ok(!-e $stale && $h->error_log =~ /PA00605: removed the cache zone \Q$zone\E, left by httpd pid \d+, which is gone/,
    'a cache zone left by an httpd that is gone is removed at start (PA00605)');
+ok(!-e $stale2 && $h->error_log =~ /PA00605: removed the cache zone \Q$zone2\E, left by httpd pid $gone_pid, which is gone/,
+   'the zone a marker names inside is the one removed');
 
 sub all_pids { map { worker_pids($_, $base) } qw(lhello lslow) }
 

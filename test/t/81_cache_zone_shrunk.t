@@ -10,7 +10,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 
-plan tests => 15;
+plan tests => 17;
 
 my %before = map { $_ => 1 } shm_entries();
 
@@ -27,7 +27,14 @@ ok($h->start, 'private httpd with a cache zone') or diag($h->error_log);
 my @markers = glob($h->dir . '/prefork_app-shz.*.cache.owner');
 is(scalar @markers, 1, 'one zone marker');
 like($markers[0] // '', qr{/prefork_app-shz\.[0-9a-f]{16}\.\d+\.cache\.owner\z},
-     'the zone\'s name has 16 random hex digits before the pid');
+     'the marker\'s name has 16 random hex digits before the pid');
+my $inside = '';
+if (open my $fh, '<', $markers[0] // '') { local $/; $inside = <$fh> // '' }
+(my $named = $markers[0] // '') =~ s/\.owner\z//;
+ok($inside =~ m{\A\Q@{[$h->dir]}\E/prefork_app-shz\.[0-9a-f]{16}\.\d+\.cache\z} && $inside ne $named,
+   'the segment\'s path, with random digits of its own, is inside the marker, not its name')
+    or diag("marker $markers[0], inside '$inside'");
+is(((stat($markers[0] // '/'))[2] // 0) & 07777, 0600, 'the marker is 0600');
 
 my $page = '/z/p?header=Cache-Control:%20max-age%3D600&whoami=1';
 sub state_of { my $r = $h->get($page); ($r->{headers}{'x-prefork-app-cache'} // '-') . " $r->{status}" }
