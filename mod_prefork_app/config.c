@@ -3025,6 +3025,23 @@ static int check_sockdir(pa_server_conf_t *conf, apr_pool_t *ptemp,
                      pa_worker_user_name(ptemp, NULL));
         return !OK;
     }
+    if (found && access(base, W_OK | X_OK) != 0) {
+        /* httpd's parent makes the socket directory there as the user it
+         * starts as: a start fails (PA00204). Only a warning: apachectl
+         * graceful checks the configuration first, and a read-only /run
+         * at logrotate's graceful costs the apps alone (PA00211). */
+        char err[128];
+
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
+                     PALOGNO(00039) "%s: httpd (uid %ld) cannot make its "
+                     "socket directory there (%s): a start fails, a graceful "
+                     "restart leaves the apps answering 503%s", where,
+                     (long)geteuid(),
+                     apr_strerror(APR_FROM_OS_ERROR(errno), err, sizeof(err)),
+                     conf->sockdir ? ""
+                     : "; set DefaultRuntimeDir (or PreforkAppSocketDir) to a "
+                       "directory it may write");
+    }
     return OK;
 }
 

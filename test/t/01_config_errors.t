@@ -334,7 +334,7 @@ my @cases = (
                                 qr/no PreforkApp named 'vnosuch'/, 4 ],
 );
 
-plan tests => 3 * @cases + 60;
+plan tests => 3 * @cases + 62;
 
 for my $case (@cases) {
     my ($what, $lines, $reason, $bad) = @$case;
@@ -410,6 +410,15 @@ for my $case (@cases) {
 {
     my %r = configtest($app, 'AddType "prefork-app:a; charset=utf-8" .app');
     is($r{rc}, 0, 'AddType prefork-app:NAME with a parameter: accepted') or diag($r{out});
+}
+
+# A socket directory base httpd cannot write: a warning (a start fails;
+# apachectl graceful checks the configuration first, and must not fail).
+{
+    my %r = configtest($app, "PreforkAppSocketDir $readonly");
+    is($r{rc}, 0, 'PreforkAppSocketDir httpd cannot write: accepted') or diag($r{out});
+    like($r{out}, qr{PA00039: .*PreforkAppSocketDir \Q$readonly\E: httpd \(uid \d+\) cannot make its socket directory there \(Permission denied\): a start fails, a graceful restart leaves the apps answering 503\n},
+         '... with a warning (PA00039)');
 }
 
 # A dynamic pool, no room above its minimum: a warning.
