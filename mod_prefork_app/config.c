@@ -3025,6 +3025,16 @@ static int check_sockdir(pa_server_conf_t *conf, apr_pool_t *ptemp,
                      pa_worker_user_name(ptemp, NULL));
         return !OK;
     }
+    if (found && (st.st_mode & (S_IWGRP | S_IWOTH))) {
+        /* The socket directories' names are predictable (pid and
+         * generation), and one made first by another user is not used. */
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
+                     PALOGNO(00040) "%s: other users may write there (mode "
+                     "%04o): one who makes the next socket directory's name "
+                     "first (pa-PID.GENERATION) keeps the apps at 503 until "
+                     "it is removed (PA00140); give httpd a directory only "
+                     "it may write", where, (unsigned)(st.st_mode & 07777));
+    }
     if (found && access(base, W_OK | X_OK) != 0) {
         /* httpd's parent makes the socket directory there as the user it
          * starts as: a start fails (PA00204). Only a warning: apachectl

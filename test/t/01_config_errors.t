@@ -334,7 +334,7 @@ my @cases = (
                                 qr/no PreforkApp named 'vnosuch'/, 4 ],
 );
 
-plan tests => 3 * @cases + 62;
+plan tests => 3 * @cases + 65;
 
 for my $case (@cases) {
     my ($what, $lines, $reason, $bad) = @$case;
@@ -419,6 +419,18 @@ for my $case (@cases) {
     is($r{rc}, 0, 'PreforkAppSocketDir httpd cannot write: accepted') or diag($r{out});
     like($r{out}, qr{PA00039: .*PreforkAppSocketDir \Q$readonly\E: httpd \(uid \d+\) cannot make its socket directory there \(Permission denied\): a start fails, a graceful restart leaves the apps answering 503\n},
          '... with a warning (PA00039)');
+}
+
+# A socket directory base other users may write: a warning.
+{
+    my $sticky = File::Temp->newdir('pa-stickyXXXX', TMPDIR => 1);
+    chmod 01777, "$sticky";
+    my %r = configtest($app, "PreforkAppSocketDir $sticky");
+    is($r{rc}, 0, 'PreforkAppSocketDir others may write: accepted') or diag($r{out});
+    like($r{out}, qr{PA00040: .*PreforkAppSocketDir \Q$sticky\E: other users may write there \(mode 1777\): one who makes the next socket directory's name first \(pa-PID\.GENERATION\) keeps the apps at 503},
+         '... with a warning (PA00040)');
+    %r = configtest($app, "PreforkAppSocketDir $readonly");
+    unlike($r{out}, qr/PA00040/, 'none for a directory only httpd\'s user may write');
 }
 
 # A dynamic pool, no room above its minimum: a warning.
