@@ -780,6 +780,9 @@ static void client_gone(pa_req_t *q)
     q->r->connection->aborted = 1;
     q->gone = 1;
     q->watch = 0;
+    if (!q->why) {
+        q->why = "client";      /* the access log's note, however it ends */
+    }
     /* A stopping child waits for no app: httpd would kill it meanwhile,
      * and the manager stops the workers anyway. */
     if ((gone_grace(q) || q->cut) && q->deadline > cut) {

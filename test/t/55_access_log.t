@@ -12,7 +12,7 @@ use IO::Socket::INET ();
 use PATest qw(:all);
 use PADispatch qw(:all);
 
-plan tests => 30;
+plan tests => 31;
 
 my $logs = Apache::Test::vars('t_logs');
 my $log = "$logs/pa_notes_log";
@@ -122,6 +122,19 @@ close $sock;
 $f = fields(line_of('/dlog/cut'));
 is("$f->{status} $f->{app} $f->{error}", "400 $app client", 'a body cut short: 400, the app, client');
 is("$f->{worker} $f->{wait}", '- 0', 'a body cut short: no worker, no wait');
+
+# ---- the client leaves in the middle of a long reply ---------------------------
+$sock = IO::Socket::INET->new(PeerAddr => Apache::TestRequest::hostport(), Timeout => 30)
+    or die "connect: $!";
+print $sock "GET /dlog/long?bytes=20000000 HTTP/1.1\r\nHost: localhost\r\n\r\n";
+my $got = '';
+while (length($got) < 100000) {
+    my $n = sysread($sock, $got, 65536, length $got);
+    last if !$n;
+}
+close $sock;
+$f = fields(line_of('/dlog/long'));
+is("$f->{app} $f->{error}", "$app client", 'a client gone in the middle of the reply: client');
 
 # ---- the app's own 503 is no error of the module's ---------------------------
 $res = $http->get("$base/dlog/own?status=503");
