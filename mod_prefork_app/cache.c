@@ -335,11 +335,13 @@ static void zone_remove_stale(apr_pool_t *p, const char *dir, server_rec *s)
             || st.st_uid != geteuid()) {
             continue;
         }
-        if (!(zone = marker_zone(p, owner))) {
+        if ((zone = marker_zone(p, owner))) {
+            apr_shm_remove(zone, p);
+        }
+        unlink(owner);          /* a marker that names no zone goes too */
+        if (!zone) {
             continue;
         }
-        apr_shm_remove(zone, p);
-        unlink(owner);
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, PALOGNO(00605)
                      "removed the cache zone %s, left by httpd pid %ld, "
                      "which is gone", zone, pid);

@@ -3025,7 +3025,8 @@ static int check_sockdir(pa_server_conf_t *conf, apr_pool_t *ptemp,
                      pa_worker_user_name(ptemp, NULL));
         return !OK;
     }
-    if (found && (st.st_mode & (S_IWGRP | S_IWOTH))) {
+    if (found && ((st.st_mode & S_IWOTH)
+                  || ((st.st_mode & S_IWGRP) && st.st_gid != getegid()))) {
         /* The socket directories' names are predictable (pid and
          * generation), and one made first by another user is not used. */
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
@@ -3035,7 +3036,7 @@ static int check_sockdir(pa_server_conf_t *conf, apr_pool_t *ptemp,
                      "it is removed (PA00140); give httpd a directory only "
                      "it may write", where, (unsigned)(st.st_mode & 07777));
     }
-    if (found && access(base, W_OK | X_OK) != 0) {
+    if (found && faccessat(AT_FDCWD, base, W_OK | X_OK, AT_EACCESS) != 0) {
         /* httpd's parent makes the socket directory there as the user it
          * starts as: a start fails (PA00204). Only a warning: apachectl
          * graceful checks the configuration first, and a read-only /run

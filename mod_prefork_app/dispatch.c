@@ -780,9 +780,6 @@ static void client_gone(pa_req_t *q)
     q->r->connection->aborted = 1;
     q->gone = 1;
     q->watch = 0;
-    if (!q->why) {
-        q->why = "client";      /* the access log's note, however it ends */
-    }
     /* A stopping child waits for no app: httpd would kill it meanwhile,
      * and the manager stops the workers anyway. */
     if ((gone_grace(q) || q->cut) && q->deadline > cut) {
@@ -3015,8 +3012,11 @@ static void record(pa_req_t *q, int status, int ours)
                        apr_ltoa(r->pool, (long)q->claim.pid));
     }
     apr_table_setn(r->notes, PA_NOTE_WAIT, apr_off_t_toa(r->pool, q->waited));
-    if (q->why) {
-        apr_table_setn(r->notes, PA_NOTE_ERROR, q->why);
+    /* A client gone while the worker finished (a reply cut short for it)
+     * is said too; q->why itself stays "the module failed it" (an
+     * authorizer's answer still counts). */
+    if (q->why || q->gone) {
+        apr_table_setn(r->notes, PA_NOTE_ERROR, q->why ? q->why : "client");
     }
     if (q->app->slowlog && took >= apr_time_from_sec(q->app->slowlog)) {
         apr_atomic_inc64(&q->sba->c.slow);

@@ -14,7 +14,7 @@ use PATest qw(:all);
 use PALoad;
 use PADispatch qw(bg_request bg_result);
 
-plan tests => 99;
+plan tests => 100;
 
 my $hello = hello_path();
 my $echo = app_path('echo');
@@ -67,6 +67,8 @@ my $gone_pid = dead_pid();
 my $stale2 = $h->dir . "/prefork_app-lzone.0123456789abcdef.$gone_pid.cache.owner";
 my $zone2 = $h->dir . "/prefork_app-lzone.fedcba9876543210.$gone_pid.cache";
 { open my $fh, '>', $stale2 or die "$stale2: $!"; print $fh $zone2; }
+my $junk = $h->dir . "/prefork_app-lzone.00112233445566ff.$gone_pid.cache.owner";
+{ open my $fh, '>', $junk or die "$junk: $!"; print $fh "/etc/passwd\n"; }
 ok($h->start, 'private httpd started') or diag($h->error_log);
 my $base = $h->url;
 my $dir = $h->dir;
@@ -75,6 +77,8 @@ ok(!-e $stale && $h->error_log =~ /PA00605: removed the cache zone \Q$zone\E, le
    'a cache zone left by an httpd that is gone is removed at start (PA00605)');
 ok(!-e $stale2 && $h->error_log =~ /PA00605: removed the cache zone \Q$zone2\E, left by httpd pid $gone_pid, which is gone/,
    'the zone a marker names inside is the one removed');
+ok(!-e $junk && $h->error_log !~ m{removed the cache zone /etc/passwd},
+   'a stale marker that names no zone is removed, and nothing else');
 
 sub all_pids { map { worker_pids($_, $base) } qw(lhello lslow) }
 
