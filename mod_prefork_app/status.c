@@ -1578,6 +1578,8 @@ int pa_status_mod_status(request_rec *r, int flags)
     if (!snap.apps->nelts) {
         return OK;                      /* none for this host */
     }
+    /* Those of the apps shown (no worker's /proc: usage 0 above). */
+    snap.zones = pa_status_cache_zones(r->pool, conf, only);
     if (flags & AP_STATUS_SHORT) {
         ap_rprintf(r, "PreforkAppManagerRunning: %d\n", st_manager_up(&snap));
         for (i = 0; i < snap.apps->nelts; i++) {
@@ -1590,6 +1592,22 @@ int pa_status_mod_status(request_rec *r, int flags)
                            st_ms_columns[c].key, v[c]);
             }
             ap_rprintf(r, "PreforkApp[%d]ReqPerSec: %.1f\n", i, sa->rps);
+        }
+        for (i = 0; i < snap.zones->nelts; i++) {
+            const pa_status_zone_t *z = &APR_ARRAY_IDX(snap.zones, i,
+                                                        pa_status_zone_t);
+
+            ap_rprintf(r, "PreforkAppCache[%d]Name: %s\n"
+                       "PreforkAppCache[%d]Size: %" APR_UINT64_T_FMT "\n",
+                       i, z->name, i, z->size);
+            if (z->have_stats) {
+                ap_rprintf(r, "PreforkAppCache[%d]Used: %" APR_UINT64_T_FMT
+                           "\nPreforkAppCache[%d]Entries: %" APR_UINT64_T_FMT
+                           "\nPreforkAppCache[%d]Hits: %" APR_UINT64_T_FMT
+                           "\nPreforkAppCache[%d]Misses: %" APR_UINT64_T_FMT
+                           "\n", i, z->used, i, z->entries, i, z->hits, i,
+                           z->misses);
+            }
         }
         return OK;
     }
@@ -1627,9 +1645,26 @@ int pa_status_mod_status(request_rec *r, int flags)
         }
         ap_rprintf(r, "<td>%.1f</td></tr>\n", sa->rps);
     }
-    if (!(flags & AP_STATUS_NOTABLE)) {
-        ap_rputs("</table>\n", r);
+    if (flags & AP_STATUS_NOTABLE) {
+        for (i = 0; i < snap.zones->nelts; i++) {
+            const pa_status_zone_t *z = &APR_ARRAY_IDX(snap.zones, i,
+                                                        pa_status_zone_t);
+
+            ap_rprintf(r, "<p>Cache zone <b>%s</b>: %s", st_html_text(
+                           r->pool, z->name),
+                       st_human_bytes(r->pool, (apr_int64_t)z->size));
+            if (z->have_stats) {
+                ap_rprintf(r, ", %s used, %" APR_UINT64_T_FMT " entries, "
+                           "hit ratio %.1f%%", st_human_bytes(
+                               r->pool, (apr_int64_t)z->used), z->entries,
+                           100.0 * st_hit_ratio(z));
+            }
+            ap_rputs("</p>\n", r);
+        }
+        return OK;
     }
+    ap_rputs("</table>\n", r);
+    st_html_zones(r, &snap);
     return OK;
 }
 

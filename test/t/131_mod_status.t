@@ -2,7 +2,8 @@
 # status_hook, as mod_fcgid's process table and mod_proxy's balancers):
 # each app the request's host may use, its workers by state, its queue and
 # counters, as a table, without tables (?notable), and as ?auto lines
-# "PreforkApp[N]Key: value". An app named only in another <VirtualHost> is
+# "PreforkApp[N]Key: value", with the cache zones of the apps shown. An
+# app named only in another <VirtualHost> is
 # not shown, a host with no app gets no section; a busy worker and a
 # queued request are shown.
 use strict;
@@ -13,14 +14,15 @@ use Apache::Test qw(-withtestmore);
 use PATest qw(:all);
 use IO::Socket::INET;
 
-plan tests => 17;
+plan tests => 19;
 
 my $echo = app_path('echo');
 my $lib = libexecdir();
 my $gate = gate();
 my $h = PATest::Httpd->new(conf => <<"EOF2");
 LoadModule status_module "$lib/mod_status.so"
-PreforkApp ms "$echo" processes=1
+PreforkAppCache msz 1M
+PreforkApp ms "$echo" processes=1 cache=msz
 PreforkApp vh "$echo" processes=1
 <Location /server-status>
     SetHandler server-status
@@ -48,12 +50,16 @@ ok($h->start, 'private httpd with mod_status started') or diag($h->error_log);
 sub auto {
     my ($host) = @_;
     my $r = $h->get_host($host, '/server-status?auto');
-    my (%app, %name);
+    my (%app, %zone);
     while ($r->{content} =~ /^PreforkApp\[(\d+)\](\w+): (.*)$/mg) {
         $app{$1}{$2} = $3;
     }
+    while ($r->{content} =~ /^PreforkAppCache\[(\d+)\](\w+): (.*)$/mg) {
+        $zone{$1}{$2} = $3;
+    }
     my ($running) = $r->{content} =~ /^PreforkAppManagerRunning: (\d)$/m;
-    return { running => $running, map { ($app{$_}{Name} // '?') => $app{$_} } keys %app };
+    return { running => $running, map({ ($app{$_}{Name} // '?') => $app{$_} } keys %app),
+             map({ ('zone:' . ($zone{$_}{Name} // '?')) => $zone{$_} } keys %zone) };
 }
 
 ok(wait_for(sub { (auto('main.test')->{ms} || {})->{IdleWorkers} }), 'ms has an idle worker');
@@ -61,7 +67,9 @@ my $a = auto('main.test');
 is($a->{running}, 1, '?auto: PreforkAppManagerRunning: 1');
 ok(!exists $a->{vh}, '?auto on main.test: the app named only in other.test\'s host is not shown');
 is_deeply([sort grep { $_ ne 'running' } keys %{ auto('other.test') }], [qw(vh)],
-          '?auto on other.test: its own app alone');
+          '?auto on other.test: its own app alone, and no zone of another host\'s app');
+is_deeply([@{ $a->{'zone:msz'} || {} }{qw(Size Entries Hits)}], [1048576, 0, 0],
+          '?auto: the shown app\'s cache zone, its size, entries and hits');
 my $none = $h->get_host('none.test', '/server-status?auto');
 ok($none->{status} == 200 && $none->{content} =~ /^BusyWorkers:/m
    && $none->{content} !~ /PreforkApp/, '?auto on a host with no app: no PreforkApp line');
@@ -79,12 +87,13 @@ ok(wait_for(sub { my $m = auto('main.test')->{ms} || {};
     or diag(explain(auto('main.test')));
 my $page = $h->get_host('main.test', '/server-status')->{content};
 like($page, qr{<h2>Applications \(mod_prefork_app\)</h2>}, 'HTML: the section');
+like($page, qr{<h2>Cache zones</h2>.*<tr><td>msz</td><td>1\.0 MiB</td>}s, 'HTML: the cache zone');
 like($page, qr{<tr><td>ms</td><td>1</td><td>0</td><td>0</td><td>0</td><td>1</td>},
      'HTML: ms row, 1 busy, 0 idle, 1 queued');
 unlike($page, qr{<td>vh</td>}, 'HTML on main.test: no vh');
 like($h->get_host('main.test', '/server-status?notable')->{content},
-     qr{<p><b>ms</b>: Busy 1, Idle 0, Starting 0, Stopping 0, Queued 1,},
-     '?notable: ms as a line');
+     qr{<p><b>ms</b>: Busy 1, Idle 0, Starting 0, Stopping 0, Queued 1,.*<p>Cache zone <b>msz</b>: 1\.0 MiB, }s,
+     '?notable: ms and its zone as lines');
 
 open_gate($gate);
 for my $c (@held) {
