@@ -1551,6 +1551,26 @@ static void st_ms_values(const st_app_t *sa, apr_uint64_t *v)
     v[9] = sa->c[C_CRASHED];
 }
 
+/* Into names, the names of the apps r's virtual host may use
+ * (pa_app_allowed()), and of their PreforkAppScripts lines (app=NAME of
+ * its line asks for its pools too). */
+static void st_host_apps(request_rec *r, apr_table_t *names)
+{
+    const pa_server_conf_t *conf = st_conf(r);
+    int i;
+
+    for (i = 0; i < conf->apps->nelts; i++) {
+        const pa_app_t *app = APR_ARRAY_IDX(conf->apps, i, pa_app_t *);
+
+        if (pa_app_allowed(app, r->server)) {
+            apr_table_setn(names, app->name, "");
+            if (app->scripts) {
+                apr_table_setn(names, app->scripts->name, "");
+            }
+        }
+    }
+}
+
 int pa_status_mod_status(request_rec *r, int flags)
 {
     const pa_server_conf_t *conf = st_conf(r);
@@ -1567,13 +1587,7 @@ int pa_status_mod_status(request_rec *r, int flags)
          * pa_status_handler()): what it would show is older. */
         return OK;
     }
-    for (i = 0; i < conf->apps->nelts; i++) {
-        const pa_app_t *app = APR_ARRAY_IDX(conf->apps, i, pa_app_t *);
-
-        if (pa_app_allowed(app, r->server)) {
-            apr_table_setn(only, app->name, "");
-        }
-    }
+    st_host_apps(r, only);
     st_snapshot(&snap, r, only, NULL, 0);
     if (!snap.apps->nelts) {
         return OK;                      /* none for this host */
@@ -1898,26 +1912,14 @@ static int st_sethandler(request_rec *r)
  * @vhost made the names of those r's virtual host may use. */
 static const apr_table_t *st_scope(request_rec *r, const apr_table_t *named)
 {
-    const pa_server_conf_t *conf = st_conf(r);
     apr_table_t *scope;
-    int i;
 
     if (!named || !apr_table_get(named, PA_STATUS_APPS_VHOST)) {
         return named;
     }
     scope = apr_table_copy(r->pool, named);
     apr_table_unset(scope, PA_STATUS_APPS_VHOST);
-    for (i = 0; i < conf->apps->nelts; i++) {
-        const pa_app_t *app = APR_ARRAY_IDX(conf->apps, i, pa_app_t *);
-
-        if (pa_app_allowed(app, r->server)) {
-            apr_table_setn(scope, app->name, "");
-            if (app->scripts) {
-                /* app=NAME of its line asks for it too */
-                apr_table_setn(scope, app->scripts->name, "");
-            }
-        }
-    }
+    st_host_apps(r, scope);
     return scope;
 }
 
