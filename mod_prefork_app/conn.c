@@ -32,7 +32,8 @@ typedef struct pa_conn_msg_t {
     apr_uint32_t slot;
     apr_int32_t pid;                /* answer: the slot's occupant, 0 = none */
     apr_uint32_t kept;              /* answer: the manager holds a connection
-                                     * to it (attached) */
+                                     * to it (attached); ask: a new one if
+                                     * its own was closed (pa_conn_renew()) */
     apr_uint32_t seq;               /* ask: the claim (seq, nth), so that */
     apr_uint64_t nth;               /* one the asker gave up is told apart */
 } pa_conn_msg_t;
@@ -53,6 +54,7 @@ typedef struct pa_conn_kept_t {
     int fd;                         /* -1 = none */
     pid_t pid;                      /* the occupant it leads to: its pid */
     apr_uint32_t seq;               /* and its slot seq (pids get reused) */
+    apr_uint32_t gen;               /* and the slot's conn_gen */
     int busy;                       /* a request of this child uses fd (from
                                      * pa_conn_get() to pa_conn_done() or
                                      * pa_conn_drop()) */
@@ -149,6 +151,20 @@ int pa_conn_open(const char *sock_path)
     return fd;
 }
 
+int pa_conn_closed(int fd)
+{
+    struct pollfd pfd;
+    int rc;
+
+    pfd.fd = fd;
+    pfd.events = POLLRDHUP;
+    do {
+        pfd.revents = 0;
+        rc = poll(&pfd, 1, 0);
+    } while (rc < 0 && errno == EINTR);
+    return rc == 1 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
 /* ---- manager side ------------------------------------------------------------ */
 
 int pa_conn_open_kept(const char *sock_path)
@@ -237,7 +253,7 @@ void pa_conn_serve(int fd, pa_conn_lookup_fn lookup, void *baton)
         memcpy(&asker, CMSG_DATA(c), sizeof(asker));
         pid = io.m.pid;
         conn = lookup(baton, io.m.app, io.m.slot, io.m.seq, io.m.nth,
-                      asker.pid, &pid);
+                      asker.pid, io.m.kept != 0, &pid);
         io.m.pid = pid;
         io.m.kept = conn >= 0;
         io.mh.msg_control = io.cm.buf;
@@ -399,8 +415,8 @@ static const char *pa_conn_outcome(const pa_claim_t *claim)
  * (the claimed pid), the occupant changed (another pid), or the connection
  * could not be had (-1, logged). */
 static int pa_conn_fetch(request_rec *r, const pa_app_t *app,
-                         const pa_claim_t *claim, apr_time_t deadline,
-                         pid_t *pid)
+                         const pa_claim_t *claim, int renew,
+                         apr_time_t deadline, pid_t *pid)
 {
     struct sockaddr_un sa;
     pa_conn_io_t io;
@@ -433,6 +449,7 @@ static int pa_conn_fetch(request_rec *r, const pa_app_t *app,
     io.m.pid = claim->pid;
     io.m.seq = claim->seq;
     io.m.nth = claim->nth;
+    io.m.kept = (apr_uint32_t)renew;
     while (send(s, &io.m, sizeof(io.m), MSG_NOSIGNAL) != sizeof(io.m)) {
         if (errno != EAGAIN && errno != EINTR) {
             goto gone;
@@ -505,8 +522,9 @@ fail:
     return -1;
 }
 
-int pa_conn_get(request_rec *r, const pa_app_t *app, const pa_claim_t *claim,
-                int keep, apr_time_t deadline, int *kept)
+static int pa_conn_take(request_rec *r, const pa_app_t *app,
+                        const pa_claim_t *claim, int keep, int renew,
+                        apr_time_t deadline, int *kept)
 {
     pa_conn_kept_t *k = &pa_kept[app->index][claim->slot_index];
     const char *path;
@@ -522,9 +540,11 @@ int pa_conn_get(request_rec *r, const pa_app_t *app, const pa_claim_t *claim,
         pa_conn_detach(k);
     }
     else if (k->fd >= 0 && (!keep || k->pid != claim->pid
-                            || k->seq != claim->seq)) {
+                            || k->seq != claim->seq
+                            || k->gen != claim->conn_gen)) {
         /* The app no longer keeps connections, or it leads to an earlier
-         * occupant. */
+         * occupant; or the manager has a new one (pa_conn_renew() by
+         * another child). */
         pa_conn_unkeep(k);
     }
     if (keep && k->fd >= 0) {
@@ -539,7 +559,7 @@ int pa_conn_get(request_rec *r, const pa_app_t *app, const pa_claim_t *claim,
         if (apr_atomic_read32(&pa_kept_count) >= pa_kept_max) {
             pa_conn_sweep(1);
         }
-        fd = pa_conn_fetch(r, app, claim, deadline, &pid);
+        fd = pa_conn_fetch(r, app, claim, renew, deadline, &pid);
         if (fd >= 0) {
             apr_thread_mutex_lock(pa_kept_mutex);
             if (k->fd >= 0) {
@@ -553,6 +573,9 @@ int pa_conn_get(request_rec *r, const pa_app_t *app, const pa_claim_t *claim,
                 k->fd = fd;
                 k->pid = claim->pid;
                 k->seq = claim->seq;
+                /* (Bumped before the manager's answer, if at all.) */
+                k->gen = __atomic_load_n(&claim->slot->conn_gen,
+                                         __ATOMIC_ACQUIRE);
                 k->busy = 1;
                 apr_atomic_inc32(&pa_kept_count);
                 apr_thread_mutex_unlock(pa_kept_mutex);
@@ -593,6 +616,12 @@ int pa_conn_get(request_rec *r, const pa_app_t *app, const pa_claim_t *claim,
     return fd;
 }
 
+int pa_conn_get(request_rec *r, const pa_app_t *app, const pa_claim_t *claim,
+                int keep, apr_time_t deadline, int *kept)
+{
+    return pa_conn_take(r, app, claim, keep, 0, deadline, kept);
+}
+
 /* Whether fd is still k's (else it was detached: the caller's alone). */
 static int pa_conn_ours(const pa_app_t *app, const pa_claim_t *claim, int fd,
                         int drop)
@@ -623,4 +652,12 @@ int pa_conn_done(const pa_app_t *app, const pa_claim_t *claim, int fd)
 void pa_conn_drop(const pa_app_t *app, const pa_claim_t *claim, int fd)
 {
     pa_conn_ours(app, claim, fd, 1);
+}
+
+int pa_conn_renew(request_rec *r, const pa_app_t *app,
+                  const pa_claim_t *claim, int fd, apr_time_t deadline,
+                  int *kept)
+{
+    pa_conn_drop(app, claim, fd);
+    return pa_conn_take(r, app, claim, 1, 1, deadline, kept);
 }

@@ -36,6 +36,10 @@
  * the fd, or -1 with errno set. */
 int pa_conn_open(const char *sock_path);
 
+/* Whether the other end of connection fd has closed it (or shut it down),
+ * seen now, without waiting. */
+int pa_conn_closed(int fd);
+
 /* ---- manager side ---------------------------------------------------------- */
 
 /* Where the manager finds the kept connection of (app, slot): the current
@@ -45,10 +49,14 @@ int pa_conn_open(const char *sock_path);
  * against its own counts, and hands a connection only to the process that
  * holds the claim on that worker (anything else running as User may write
  * to the service socket). seq and nth name the claim the asker held when
- * it asked: an ask it gave up on (a stalled manager) names an older one. */
+ * it asked: an ask it gave up on (a stalled manager) names an older one.
+ * renew: the asker found the connection closed by the worker over what an
+ * earlier request left in it (pa_conn_renew()): if it is, a new one, and
+ * the slot's conn_gen bumped before the answer. */
 typedef int (*pa_conn_lookup_fn)(void *baton, apr_uint32_t app,
                                  apr_uint32_t slot, apr_uint32_t seq,
-                                 apr_uint64_t nth, pid_t asker, pid_t *pid);
+                                 apr_uint64_t nth, pid_t asker, int renew,
+                                 pid_t *pid);
 
 /* A new kept connection to a worker (pa_conn_open()): made blocking with
  * receives bounded by PA_CONN_RECV_WAIT_MS, so that the first wait for a
@@ -94,5 +102,13 @@ int pa_conn_done(const pa_app_t *app, const pa_claim_t *claim, int fd);
 /* Close a kept connection whose stream is in an unknown state (before the
  * claim is released). */
 void pa_conn_drop(const pa_app_t *app, const pa_claim_t *claim, int fd);
+/* The worker closed kept connection fd (from pa_conn_get()) over what an
+ * earlier request left unread in it, and went back to accept(): fd is
+ * dropped and the manager asked for a new one, which it opens once its own
+ * is found closed too (the other children, seeing the slot's conn_gen
+ * change, fetch that one). As pa_conn_get() with keep. */
+int pa_conn_renew(request_rec *r, const pa_app_t *app,
+                  const pa_claim_t *claim, int fd, apr_time_t deadline,
+                  int *kept);
 
 #endif

@@ -160,6 +160,10 @@ typedef struct pa_req_t {
     int kept;                       /* fd is the worker's shared kept connection */
     int closed_first;               /* it was closed after its first reply:
                                      * this attempt sent nothing */
+    int left_early;                 /* it was closed over the rest of the
+                                     * last request's body: ditto */
+    int renewed;                    /* it was closed over that body's end:
+                                     * fd is a new one (kept_check()) */
     int replay;                     /* this attempt replays the request a
                                      * worker went away under */
     int client_fd;                  /* the client's socket, -1 = none (HTTP/2) */
@@ -177,6 +181,8 @@ typedef struct pa_req_t {
     int req_sent;                   /* all of it did, its end included */
     int end_alone;                  /* the body's empty STDIN record went
                                      * in a send of its own (body_left()) */
+    pa_left_e left;                 /* what it may have left in the kept
+                                     * connection at its reply's end */
     apr_time_t deadline;            /* claim + request-timeout */
     apr_time_t body_until;          /* 0, or the client's body is awaited
                                      * too, until then (await_body()) */
@@ -330,14 +336,13 @@ static void lone_end_measure(void)
 #error "a request sent at the hand-off must fit in libfcgi's first read"
 #endif
 
-/* Whether more than the empty STDIN record is unread in the worker's
- * socket: what the kernel charges the sender stays until the reader has
- * taken all of a send. */
-static int unread_past_end(pa_req_t *q)
+/* What the worker has not yet read of what this child sent on fd: the
+ * kernel charges the sender until the reader has taken all of a send. */
+static int unread_sent(int fd)
 {
     int n;
 
-    return ioctl(q->fd, SIOCOUTQ, &n) == 0 && n > lone_end_charge;
+    return ioctl(fd, SIOCOUTQ, &n) == 0 ? n : 0;
 }
 
 /* The app ended its reply with part of the body still unread in its socket:
@@ -351,13 +356,17 @@ static int unread_past_end(pa_req_t *q)
 static int body_left(pa_req_t *q)
 {
     struct pollfd pfd;
+    int n;
 
     if (!q->end_alone || lone_end_charge <= 0) {
         return 0;
     }
-    if (unread_past_end(q)) {
+    n = unread_sent(q->fd);
+    if (n > lone_end_charge) {
         return 1;
     }
+    /* Looked at again before the next request (kept_check()). */
+    q->left = n > 0 ? PA_LEFT_END : PA_LEFT_MAYBE;
     pfd.fd = q->fd;
     pfd.events = POLLRDHUP;
     pfd.revents = 0;
@@ -410,8 +419,11 @@ static void release(pa_req_t *q, pa_release_e how)
      * what this one left; or, if it sent nothing, what it found. */
     if (q->sent || how != PA_RELEASE_OK) {
         q->claim.unread = clean ? q->peeked + q->owed : 0;
+        q->claim.left = clean ? q->left : PA_LEFT_NONE;
     }
-    q->fwd_fd = clean && !is_scgi(q) ? q->fd : -1;
+    /* Not handed on with a request sent into it if the worker may close it
+     * over what this one left (kept_check()). */
+    q->fwd_fd = clean && !is_scgi(q) && q->left == PA_LEFT_NONE ? q->fd : -1;
     if (clean) {
         /* Read to its FCGI_END_REQUEST: clean, it stays in this child's
          * table for the next request on this worker. */
@@ -2670,18 +2682,98 @@ static void send_request(pa_req_t *q, const char *begin, apr_size_t begin_len)
     }
 }
 
-/* PA_FAIL_NONE, or how the worker could not be reached. */
-static pa_fail_e connect_worker(pa_req_t *q)
+/* PA_FAIL_NONE, or how the worker could not be reached. renew: in place
+ * of the kept connection q->fd, which the worker closed (kept_check()). */
+static pa_fail_e connect_worker(pa_req_t *q, int renew)
 {
     /* A request sent at the hand-off is on the kept connection. */
-    int fd = pa_conn_get(q->r, q->app, &q->claim, keeps_conn(q) || q->sent,
-                         q->deadline, &q->kept);
+    int fd = renew ? pa_conn_renew(q->r, q->app, &q->claim, q->fd,
+                                   q->deadline, &q->kept)
+                   : pa_conn_get(q->r, q->app, &q->claim,
+                                 keeps_conn(q) || q->sent, q->deadline,
+                                 &q->kept);
 
+    q->fd = -1;
     if (fd < 0) {
         return fd == PA_CONN_UNAVAILABLE ? PA_FAIL_MANAGER : PA_FAIL_CONNECT;
     }
     q->fd = fd;
     return PA_FAIL_NONE;
+}
+
+/* Longest a request waits for its worker to read the end record the
+ * request before left in their kept connection (the worker is still busy
+ * with that one's aftermath: sent all the same after it), looking every
+ * PA_END_STEP; then for the close that may follow. */
+#define PA_END_WAIT         apr_time_from_msec(50)
+#define PA_END_STEP         100000L         /* ns */
+#define PA_END_CLOSE        200000L         /* ns */
+
+/* The request before left its body's end record unread (PA_LEFT_END): the
+ * worker reads it as it goes for its next request, and PHP skips it, but
+ * libfcgi takes it for a broken stream and closes the connection (and
+ * accepts the next one). Sent before that close, this request would go
+ * down with it. Whether the connection is still open once the worker has
+ * read it. */
+static int end_read_open(pa_req_t *q)
+{
+    struct pollfd pfd;
+    struct timespec ts;
+    apr_time_t until = pa_now() + PA_END_WAIT;
+    int rc, taken = 0, looked = 0;
+
+    ts.tv_sec = ts.tv_nsec = 0;
+    pfd.fd = q->fd;
+    pfd.events = POLLRDHUP;
+    for (;;) {
+        pfd.revents = 0;
+        rc = ppoll(&pfd, 1, &ts, NULL);
+        if (rc == 1 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+            return 0;
+        }
+        if (rc < 0 && errno == EINTR) {
+            continue;
+        }
+        if (taken || pa_now() >= until) {
+            return 1;
+        }
+        taken = !unread_sent(q->fd);
+        if (taken && !looked) {
+            return 1;       /* before this request came: libfcgi has closed */
+        }
+        looked = 1;
+        ts.tv_nsec = taken ? PA_END_CLOSE : PA_END_STEP;
+    }
+}
+
+/* Before a request goes on a kept connection after one that may have left
+ * some of itself in it (pa_left_e). Closed over the body's end record, the
+ * connection is renewed, for this worker. Closed after the worker read
+ * the rest of the body only after its reply, it is what body_left() would
+ * have found, had it looked a moment later: that worker goes
+ * (PA_RELEASE_EARLY), and the request, not sent, to another one. */
+static pa_fail_e kept_check(pa_req_t *q)
+{
+    if (q->claim.left == PA_LEFT_NONE
+        || (q->claim.left == PA_LEFT_END ? end_read_open(q)
+                                         : !pa_conn_closed(q->fd))) {
+        return PA_FAIL_NONE;
+    }
+    if (q->claim.left == PA_LEFT_MAYBE) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, q->r, PALOGNO(00348)
+                      "%s: worker pid %ld closed its kept connection over "
+                      "the rest of the last request's body, read after its "
+                      "reply; not sent", q->app->name, (long)q->claim.pid);
+        q->left_early = 1;
+        return PA_FAIL_CONNECT;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, q->r, PALOGNO(00349)
+                  "%s: worker pid %ld closed its kept connection over the "
+                  "end of the last request's body; asking for a new one",
+                  q->app->name, (long)q->claim.pid);
+    q->claim.unread = 0;                /* it was on that one */
+    q->renewed = 1;
+    return connect_worker(q, 1);
 }
 
 /* The second request on a kept connection of an app not known to keep
@@ -2810,7 +2902,7 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
     int left;
 
     q->fd = -1;
-    q->kept = q->sent = q->closed_first = 0;
+    q->kept = q->sent = q->closed_first = q->left_early = q->renewed = 0;
     q->peeked = q->owed = 0;
     q->plain = 0;
     q->fail = PA_FAIL_NONE;
@@ -2819,6 +2911,7 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
     q->reply_cl = -1;
     q->overlong = 0;
     q->req_sent = q->end_alone = 0;
+    q->left = PA_LEFT_NONE;
     q->headers_done = q->ended = q->discard = 0;
     q->sendfile = NULL;
     pa_fcgi_head_init(&q->head);
@@ -2894,7 +2987,7 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
                   q->app->name, q->claim.slot_index, (long)q->claim.pid,
                   now - asked);
 
-    q->fail = connect_worker(q);
+    q->fail = connect_worker(q, 0);
     if (q->sent && !q->fail && !q->kept) {
         /* Sent on the kept connection, which the manager would not hand
          * this child (the worker is being stopped, or the app closes its
@@ -2909,6 +3002,9 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
         q->fail = PA_FAIL_DEAD;         /* it may have read it (PA00318) */
     }
     if (q->fail) {
+        return OK;
+    }
+    if (q->kept && !q->sent && (q->fail = kept_check(q)) != PA_FAIL_NONE) {
         return OK;
     }
     if (!q->kept) {
@@ -2926,7 +3022,7 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
         pa_fcgi_set_request_id(begin, begin_len, q->reqid);
         pa_fcgi_parser_init(&q->parser, q->reqid);
         q->parser.one_ok = q->kept && q->claim.nth == 1;
-        q->closed_first = !q->sent && closed_after_first(q);
+        q->closed_first = !q->sent && !q->renewed && closed_after_first(q);
         if (q->closed_first) {
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PALOGNO(00350)
                           "%s: worker pid %ld closed its kept connection "
@@ -2958,10 +3054,12 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
 
 /* How to release a worker that went away before answering. On a kept
  * connection that may also be an app that closes connections it was asked
- * to keep: the manager tells the two apart (is it still running?). */
+ * to keep: the manager tells the two apart (is it still running?); or one
+ * that closed it over a body it left (kept_check()). */
 static pa_release_e gone(pa_req_t *q)
 {
-    return q->kept ? PA_RELEASE_CLOSED : PA_RELEASE_BROKEN;
+    return q->left_early ? PA_RELEASE_EARLY
+           : q->kept ? PA_RELEASE_CLOSED : PA_RELEASE_BROKEN;
 }
 
 /* A CGI launcher that read its request became the program (a launcher
@@ -3517,7 +3615,7 @@ static int serve(request_rec *r, const char *name, pa_role_e role,
          * meet another worker at its second request before the manager
          * has found that the app closes its connections, or another
          * fresh one that cannot execute before the app backs off. */
-        spare = (q->closed_first || never_ran(q))
+        spare = (q->closed_first || q->left_early || never_ran(q))
                 && ++closes <= PA_CLOSED_RETRIES;
         if (!spare && tries > 0) {
             break;

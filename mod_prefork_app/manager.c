@@ -1149,6 +1149,7 @@ static int pa_mgr_spawn(pa_manager_t *m, pa_mapp_t *ma, int idx)
     slot->pid = w->pid;
     slot->started_at = w->spawned;
     slot->unread = 0;
+    slot->left = PA_LEFT_NONE;
     in_place = slot->state == PA_SLOT_BUSY;
     if (in_place) {
         /* In place under its claimant (same seq): it takes the waiting
@@ -2184,7 +2185,7 @@ static int pa_mgr_sibling(pid_t pid)
  * nothing arrives within 2 s of its accept(). */
 static int pa_mgr_kept_conn(void *baton, apr_uint32_t app, apr_uint32_t slot,
                             apr_uint32_t seq, apr_uint64_t nth, pid_t asker,
-                            pid_t *pid)
+                            int renew, pid_t *pid)
 {
     pa_manager_t *m = baton;
     pa_worker_t *w;
@@ -2250,6 +2251,14 @@ static int pa_mgr_kept_conn(void *baton, apr_uint32_t app, apr_uint32_t slot,
             pa_worker_unkeep(w);
         }
         claimed->kept_lost = 0;
+    }
+    if (renew && w->conn_fd >= 0 && pa_conn_closed(w->conn_fd)) {
+        /* The worker closed it over what a request left unread in it (the
+         * end of its body: libfcgi takes that for a broken stream) and
+         * went back to accept(): a new one, which the other children
+         * holding the old one fetch. */
+        pa_worker_unkeep(w);
+        apr_atomic_inc32(&claimed->conn_gen);
     }
     if (w->conn_fd < 0) {
         w->conn_fd = pa_conn_open_kept(w->sock_path);

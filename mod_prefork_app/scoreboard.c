@@ -521,6 +521,8 @@ static void pa_sb_fill_claim(pa_sb_app_t *a, pa_slot_t *slot, int slot_index,
     claim->pid = slot->pid;
     claim->start = slot->req_start;
     claim->unread = slot->unread;
+    claim->left = slot->left;
+    claim->conn_gen = slot->conn_gen;
     claim->nth = slot->requests;
     claim->unsent = claim->kept = 0;
     claim->sent = claim->sent_id = 0;
@@ -795,6 +797,7 @@ void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how,
     }
     slot->last_used = pa_now();
     slot->unread = 0;
+    slot->left = PA_LEFT_NONE;
     if (how == PA_RELEASE_OK && slot->pid == claim->pid && !claim->unsent) {
         slot->answered++;           /* the app starts: see pa_mgr_exited() */
         a->answered_at = slot->last_used;
@@ -832,6 +835,7 @@ void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how,
             pa_sb_retire_mark(a, slot, how);
             if (clean) {
                 slot->unread = claim->unread;
+                slot->left = claim->left;
             }
         }
         slot->state = PA_SLOT_STOPPING;
@@ -841,6 +845,7 @@ void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how,
     }
     else {
         slot->unread = claim->unread;
+        slot->left = claim->left;
         granted = pa_sb_grant_locked(sb, a, claim->slot_index, forward,
                                      forward_baton);
     }

@@ -94,6 +94,10 @@ typedef struct pa_slot_t {
     volatile pid_t client_pid;      /* httpd child serving the current request, 0 = none */
     apr_uint32_t unread;            /* bytes of the last reply left unread on the
                                      * kept connection (see dispatch.c) */
+    apr_uint32_t left;              /* pa_left_e: what the last request may
+                                     * have left of itself in that connection */
+    volatile apr_uint32_t conn_gen; /* bumped when the manager renews that
+                                     * connection (pa_conn_renew()) */
     int last_exit_status;           /* wait status of the previous occupant, -1 = none */
     volatile apr_uint32_t child_failed; /* the pid of the last occupant that
                                      * failed before its exec
@@ -339,6 +343,17 @@ typedef struct pa_sb_t {
                                      * children may write, as root acts on it */
 } pa_sb_t;
 
+/* What a request released clean on a kept connection may have left there
+ * of itself, for the worker to read as it goes for its next request (see
+ * dispatch.c, kept_open()). */
+typedef enum {
+    PA_LEFT_NONE = 0,
+    PA_LEFT_END,                    /* its body's empty STDIN record, sent
+                                     * alone, was unread at the reply's end */
+    PA_LEFT_MAYBE                   /* none, but the worker may have read the
+                                     * rest of the body only after its reply */
+} pa_left_e;
+
 /* A claimed worker, held by one request in one httpd child. */
 typedef struct pa_claim_t {
     pa_sb_app_t *app;
@@ -349,6 +364,9 @@ typedef struct pa_claim_t {
     apr_time_t start;
     apr_uint32_t unread;            /* claim: the slot's unread bytes; release
                                      * (PA_RELEASE_OK): what this request left */
+    apr_uint32_t left;              /* claim: the slot's left; release
+                                     * (PA_RELEASE_OK): this request's */
+    apr_uint32_t conn_gen;          /* claim: the slot's conn_gen */
     apr_uint64_t nth;               /* this request's count on the occupant,
                                      * 1 for its first */
     int unsent;                     /* release: the worker was sent nothing,

@@ -64,6 +64,13 @@
  * sent (as some FastCGI libraries do).
  * With --keep it honours FCGI_KEEP_CONN after a correct reply (ok, padend)
  * as libfcgi does; otherwise it closes the connection after each request.
+ * With --length it reads a body to its CONTENT_LENGTH, not its empty
+ * FCGI_STDIN record, in a request of more than 8 KB (as an app that reads
+ * CONTENT_LENGTH bytes does, when that record came after libfcgi's last
+ * read), takes 5 ms after each reply before it reads on (its own work after
+ * a request), and closes a connection on which a request starts with
+ * anything but FCGI_BEGIN_REQUEST (as libfcgi does, finding that record
+ * there).
  * With --scgi it speaks SCGI: a correct reply with a Content-Length, or with
  * mode=fuzz the same reply cut, with noise put in or a stretch repeated.
  */
@@ -116,6 +123,7 @@ static void full_write(int fd, const void *buf, size_t len)
 
 static int req_id = 1;              /* the request's, echoed in each record */
 static int id1;                     /* --id1: answer with 1 whatever it is */
+static int by_length;               /* --length */
 
 static void record(int fd, int version, int type, int id, const char *data,
                    size_t len)
@@ -185,19 +193,40 @@ static long pad_ms;                 /* padend: how late the padding comes */
 static int keep_conn;               /* this request's FCGI_KEEP_CONN */
 static char wait_file[512];         /* wait=: answer once it exists */
 
+/* The value of name in params (plen bytes of FastCGI name-value pairs),
+ * at most size - 1 bytes of it, in out; 0 if it is not there. */
+static int param_value(const unsigned char *params, size_t plen,
+                       const char *name, char *out, size_t size)
+{
+    const unsigned char *p = params, *e = params + plen;
+    size_t len = strlen(name);
+
+    while (p < e) {
+        size_t nl = len_get(&p), vl = len_get(&p);
+
+        if (nl == len && !memcmp(p, name, len)) {
+            snprintf(out, size, "%.*s", (int)vl, (const char *)p + nl);
+            return 1;
+        }
+        p += nl + vl;
+    }
+    return 0;
+}
+
 /* Read one whole request; return its mode= value (or def); seed= goes to
  * seed. */
 static char *read_request(int fd, const char *def)
 {
     static unsigned char params[1 << 20];
     static char mode[64];
-    size_t plen = 0;
-    int params_done = 0, stdin_done = 0;
+    char qs[1024], n[32];
+    size_t plen = 0, body = 0, total = 0;
+    int params_done = 0, stdin_done = 0, first = 1;
 
     snprintf(mode, sizeof(mode), "%s", def);
     wait_file[0] = '\0';
     pad_ms = 50;
-    while (!params_done || !stdin_done) {
+    while (!params_done || stdin_done <= 0) {
         unsigned char h[8], content[65535 + 255];
         size_t clen;
 
@@ -208,6 +237,11 @@ static char *read_request(int fd, const char *def)
         if (full_read(fd, content, clen + h[6]) != 0) {
             return NULL;
         }
+        if (by_length && first && h[1] != 1) {
+            return NULL;
+        }
+        first = 0;
+        total += 8 + clen + h[6];
         if (h[1] == 1 && clen >= 3) {
             keep_conn = content[2] & 1;
             req_id = id1 ? 1 : (h[2] << 8) | h[3];
@@ -215,35 +249,33 @@ static char *read_request(int fd, const char *def)
         else if (h[1] == 4) {
             if (clen == 0) {
                 params_done = 1;
+                /* (One without a body ends with that record.) */
+                if (by_length
+                    && param_value(params, plen, "CONTENT_LENGTH", n, sizeof(n))
+                    && (body = strtoul(n, NULL, 10)) > 0) {
+                    stdin_done = -1;
+                }
             }
             else if (plen + clen <= sizeof(params)) {
                 memcpy(params + plen, content, clen);
                 plen += clen;
             }
         }
+        else if (h[1] == 5 && stdin_done < 0 && clen > 0) {
+            body -= clen < body ? clen : body;
+            /* Read on to that record if libfcgi's first 8 KB bring it. */
+            stdin_done = body ? -1 : total + 8 > 8192;
+        }
         else if (h[1] == 5 && clen == 0) {
             stdin_done = 1;
         }
     }
-    {
-        const unsigned char *p = params, *e = params + plen;
-
-        while (p < e) {
-            size_t nl = len_get(&p), vl = len_get(&p);
-
-            if (nl == 12 && !memcmp(p, "QUERY_STRING", 12)) {
-                char qs[1024], n[32];
-
-                snprintf(qs, sizeof(qs), "%.*s", (int)vl, (const char *)p + nl);
-                query_value(qs, "mode", mode, sizeof(mode));
-                query_value(qs, "wait", wait_file, sizeof(wait_file));
-                seed = query_value(qs, "seed", n, sizeof(n))
-                       ? strtoul(n, NULL, 10) : 0;
-                if (query_value(qs, "pad", n, sizeof(n))) {
-                    pad_ms = strtol(n, NULL, 10);
-                }
-            }
-            p += nl + vl;
+    if (param_value(params, plen, "QUERY_STRING", qs, sizeof(qs))) {
+        query_value(qs, "mode", mode, sizeof(mode));
+        query_value(qs, "wait", wait_file, sizeof(wait_file));
+        seed = query_value(qs, "seed", n, sizeof(n)) ? strtoul(n, NULL, 10) : 0;
+        if (query_value(qs, "pad", n, sizeof(n))) {
+            pad_ms = strtol(n, NULL, 10);
         }
     }
     return mode;
@@ -740,6 +772,7 @@ int main(int argc, char **argv)
         scgi |= !strcmp(argv[i], "--scgi");
         keep |= !strcmp(argv[i], "--keep");
         id1 |= !strcmp(argv[i], "--id1");
+        by_length |= !strcmp(argv[i], "--length");
         if (!strncmp(argv[i], "--exit-after=", 13)) {
             exit_after = strtol(argv[i] + 13, NULL, 10);
         }
@@ -762,6 +795,9 @@ int main(int argc, char **argv)
             }
             else if (mode && !answer(fd, mode)) {
                 keep_conn = 0;
+            }
+            if (mode && by_length) {
+                usleep(5000);
             }
             if (mode && exit_after && ++served >= exit_after) {
                 _exit(0);

@@ -12,7 +12,7 @@ use PADispatch qw(:all);
 use IO::Socket::INET ();
 use IO::Compress::Gzip ();
 
-plan tests => 39;
+plan tests => 42;
 
 my $http = http();
 my $base = base_url();
@@ -121,6 +121,27 @@ for my $case ([6, 0], [20, 0], [100, 0], [300, 0], [3, 7000], [4, 7000]) {
         or diag("$res->{status} $next->{status} " . ($early // '-') . ' ' . ($pid // '-'));
 }
 unlike(error_log_since($off), qr/PA00127|PA00309/, '... with nothing in the log of a worker gone or a closing app');
+# An app that reads a body to its CONTENT_LENGTH (CGI.pm does), not to
+# its empty FCGI_STDIN record, leaves that record in its socket whenever it
+# came after libfcgi's last read (one upload in a dozen or so); libfcgi
+# reads it as it goes for its next request, takes it for a broken stream
+# and closes the connection. bad --length does so after every body of
+# more than 8 KB, a moment after its reply. The next request went down
+# with it (a POST: 502, PA00309; else a retry) and the app was taken for
+# one that closes its connections (PA00127).
+$off = error_log_offset();
+my @got = map {
+    ($http->post("$base/dlength", { headers => $ct, content => 'l' x 20480 })->{status},
+     $http->post("$base/dlength", { headers => $ct, content => 'x=1' })->{status},
+     $http->get("$base/dlength")->{status})
+} 1 .. 10;
+is("@got", join(' ', (200) x 30),
+   'an app that leaves the end of 20 KB bodies: each upload, and the POST and GET after it, served');
+my $log = error_log_since($off);
+is(join('', $log =~ /^.*(?:PA00127|PA00309|PA00308).*\n/mg), '',
+   '... nothing in the log of a closing app, a worker gone or a retry');
+is(scalar(() = $log =~ /PA00349: dlength: worker pid \d+ closed its kept connection over the end of the last request's body/g),
+   10, '... each closed connection seen before the next request went into it, and renewed');
 my $body100 = 'r' x (100 * 1024);
 my @same;
 for (1 .. 3) {

@@ -1346,7 +1346,8 @@ static struct ap_logconf all_levels = { NULL, APLOG_TRACE8 };
  * asker's pid, as the kernel gave it, must be the test's (this service's
  * parent). */
 static int lookup(void *baton, apr_uint32_t app, apr_uint32_t slot,
-                  apr_uint32_t seq, apr_uint64_t nth, pid_t asker, pid_t *pid)
+                  apr_uint32_t seq, apr_uint64_t nth, pid_t asker, int renew,
+                  pid_t *pid)
 {
     if (app != 0 || slot != 0 || asker != getppid()) {
         return -1;
@@ -1413,6 +1414,7 @@ static void test_conn_kept_shared(void **state)
     f->app.keep_conn = 1;
     memset(&claim, 0, sizeof(claim));
     claim.slot_index = 0;
+    claim.slot = pa_sb_slot(f->sb, f->a, 0);
     claim.pid = 4242;
 
     fd = pa_conn_get(&r, &f->app, &claim, 1, pa_now()
@@ -1494,6 +1496,7 @@ static void test_conn_service_ignores_garbage(void **state)
     pa_scoreboard = f->sb;
     pa_conn_child_init(f->pool, f->sb);
     memset(&claim, 0, sizeof(claim));
+    claim.slot = pa_sb_slot(f->sb, f->a, 0);
     claim.pid = 77;
     fd = pa_conn_get(&r, &f->app, &claim, 1, pa_now()
                      + apr_time_from_sec(10), &kept);
@@ -1531,6 +1534,7 @@ static void test_conn_manager_stalled(void **state)
         pa_scoreboard = f->sb;
         pa_conn_child_init(f->pool, f->sb);
         memset(&claim, 0, sizeof(claim));
+        claim.slot = pa_sb_slot(f->sb, f->a, 0);
         claim.pid = 4242;
         rc = pa_conn_get(&r, &f->app, &claim, 1, pa_now()
                          + apr_time_from_msec(200), &kept);
