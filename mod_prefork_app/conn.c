@@ -34,8 +34,10 @@ typedef struct pa_conn_msg_t {
     apr_uint32_t kept;              /* answer: the manager holds a connection
                                      * to it (attached); ask: a new one if
                                      * its own was closed (pa_conn_renew()) */
-    apr_uint32_t seq;               /* ask: the claim (seq, nth), so that */
-    apr_uint64_t nth;               /* one the asker gave up is told apart */
+    apr_uint32_t seq;               /* ask: the claim (seq, nth), so that
+                                     * one the asker gave up is told apart;
+                                     * answer: the slot's conn_gen */
+    apr_uint64_t nth;
 } pa_conn_msg_t;
 
 /* A message as sent and received, with room for one descriptor. */
@@ -228,6 +230,7 @@ void pa_conn_serve(int fd, pa_conn_lookup_fn lookup, void *baton)
         struct ucred asker;
         pa_conn_io_t io;
         pid_t pid = 0;
+        apr_uint32_t gen = 0;
         int conn;
         ssize_t n;
 
@@ -253,8 +256,9 @@ void pa_conn_serve(int fd, pa_conn_lookup_fn lookup, void *baton)
         memcpy(&asker, CMSG_DATA(c), sizeof(asker));
         pid = io.m.pid;
         conn = lookup(baton, io.m.app, io.m.slot, io.m.seq, io.m.nth,
-                      asker.pid, io.m.kept != 0, &pid);
+                      asker.pid, io.m.kept != 0, &pid, &gen);
         io.m.pid = pid;
+        io.m.seq = gen;
         io.m.kept = conn >= 0;
         io.mh.msg_control = io.cm.buf;
         io.mh.msg_controllen = sizeof(io.cm.buf);
@@ -416,7 +420,7 @@ static const char *pa_conn_outcome(const pa_claim_t *claim)
  * could not be had (-1, logged). */
 static int pa_conn_fetch(request_rec *r, const pa_app_t *app,
                          const pa_claim_t *claim, int renew,
-                         apr_time_t deadline, pid_t *pid)
+                         apr_time_t deadline, pid_t *pid, apr_uint32_t *gen)
 {
     struct sockaddr_un sa;
     pa_conn_io_t io;
@@ -479,6 +483,7 @@ static int pa_conn_fetch(request_rec *r, const pa_app_t *app,
     close(s);
     s = -1;
     *pid = io.m.pid;
+    *gen = io.m.seq;
     if (io.m.kept && conn < 0) {
         /* Sent but not received: out of descriptors (MSG_CTRUNC). A new
          * connection would wait behind the kept one for good. Said to the
@@ -528,6 +533,7 @@ static int pa_conn_take(request_rec *r, const pa_app_t *app,
 {
     pa_conn_kept_t *k = &pa_kept[app->index][claim->slot_index];
     const char *path;
+    apr_uint32_t gen = 0;
     pid_t pid;
     int fd;
 
@@ -559,7 +565,7 @@ static int pa_conn_take(request_rec *r, const pa_app_t *app,
         if (apr_atomic_read32(&pa_kept_count) >= pa_kept_max) {
             pa_conn_sweep(1);
         }
-        fd = pa_conn_fetch(r, app, claim, renew, deadline, &pid);
+        fd = pa_conn_fetch(r, app, claim, renew, deadline, &pid, &gen);
         if (fd >= 0) {
             apr_thread_mutex_lock(pa_kept_mutex);
             if (k->fd >= 0) {
@@ -573,9 +579,7 @@ static int pa_conn_take(request_rec *r, const pa_app_t *app,
                 k->fd = fd;
                 k->pid = claim->pid;
                 k->seq = claim->seq;
-                /* (Bumped before the manager's answer, if at all.) */
-                k->gen = __atomic_load_n(&claim->slot->conn_gen,
-                                         __ATOMIC_ACQUIRE);
+                k->gen = gen;
                 k->busy = 1;
                 apr_atomic_inc32(&pa_kept_count);
                 apr_thread_mutex_unlock(pa_kept_mutex);
@@ -655,9 +659,9 @@ void pa_conn_drop(const pa_app_t *app, const pa_claim_t *claim, int fd)
 }
 
 int pa_conn_renew(request_rec *r, const pa_app_t *app,
-                  const pa_claim_t *claim, int fd, apr_time_t deadline,
-                  int *kept)
+                  const pa_claim_t *claim, int fd, int keep,
+                  apr_time_t deadline, int *kept)
 {
     pa_conn_drop(app, claim, fd);
-    return pa_conn_take(r, app, claim, 1, 1, deadline, kept);
+    return pa_conn_take(r, app, claim, keep, 1, deadline, kept);
 }

@@ -51,12 +51,13 @@ int pa_conn_closed(int fd);
  * to the service socket). seq and nth name the claim the asker held when
  * it asked: an ask it gave up on (a stalled manager) names an older one.
  * renew: the asker found the connection closed by the worker over what an
- * earlier request left in it (pa_conn_renew()): if it is, a new one, and
- * the slot's conn_gen bumped before the answer. */
+ * earlier request left in it (pa_conn_renew()): if it is, a new one (or
+ * none, *pid 0, if the worker has left). *gen: the slot's conn_gen, bumped
+ * for every new connection, which the asker keeps with it. */
 typedef int (*pa_conn_lookup_fn)(void *baton, apr_uint32_t app,
                                  apr_uint32_t slot, apr_uint32_t seq,
                                  apr_uint64_t nth, pid_t asker, int renew,
-                                 pid_t *pid);
+                                 pid_t *pid, apr_uint32_t *gen);
 
 /* A new kept connection to a worker (pa_conn_open()): made blocking with
  * receives bounded by PA_CONN_RECV_WAIT_MS, so that the first wait for a
@@ -105,10 +106,10 @@ void pa_conn_drop(const pa_app_t *app, const pa_claim_t *claim, int fd);
 /* The worker closed kept connection fd (from pa_conn_get()) over what an
  * earlier request left unread in it, and went back to accept(): fd is
  * dropped and the manager asked for a new one, which it opens once its own
- * is found closed too (the other children, seeing the slot's conn_gen
- * change, fetch that one). As pa_conn_get() with keep. */
+ * is found closed too, unless the worker has left (the other children,
+ * seeing the slot's conn_gen change, fetch that one). As pa_conn_get(). */
 int pa_conn_renew(request_rec *r, const pa_app_t *app,
-                  const pa_claim_t *claim, int fd, apr_time_t deadline,
-                  int *kept);
+                  const pa_claim_t *claim, int fd, int keep,
+                  apr_time_t deadline, int *kept);
 
 #endif

@@ -1778,7 +1778,10 @@ static void on_end(pa_req_t *q, apr_size_t after)
                       "FCGI_END_REQUEST; it is replaced%s", q->app->name,
                       (long)q->claim.pid, after, req_named(r));
     }
-    if (q->kept && q->claim.nth >= 2 && !after && !q->sba->keep_proven) {
+    /* (Not by a connection renewed for this request: new, it proves
+     * nothing of the app's closing it after a reply.) */
+    if (q->kept && q->claim.nth >= 2 && !after && !q->sba->keep_proven
+        && !q->renewed) {
         apr_atomic_set32(&q->sba->keep_proven, 1);
     }
     /* Free the worker before the last write to the client: the next request
@@ -2688,7 +2691,7 @@ static pa_fail_e connect_worker(pa_req_t *q, int renew)
 {
     /* A request sent at the hand-off is on the kept connection. */
     int fd = renew ? pa_conn_renew(q->r, q->app, &q->claim, q->fd,
-                                   q->deadline, &q->kept)
+                                   keeps_conn(q), q->deadline, &q->kept)
                    : pa_conn_get(q->r, q->app, &q->claim,
                                  keeps_conn(q) || q->sent, q->deadline,
                                  &q->kept);
@@ -2701,12 +2704,13 @@ static pa_fail_e connect_worker(pa_req_t *q, int renew)
     return PA_FAIL_NONE;
 }
 
-/* Longest a request waits for its worker to read the end record the
+/* How often a request looks whether its worker has read the end record the
  * request before left in their kept connection (the worker is still busy
- * with that one's aftermath: sent all the same after it), looking every
- * PA_END_STEP; then for the close that may follow. */
-#define PA_END_WAIT         apr_time_from_msec(50)
+ * with that one's aftermath): PA_END_STEP, PA_END_SLOW after PA_END_WAIT;
+ * then how long it waits for the close that may follow. */
 #define PA_END_STEP         100000L         /* ns */
+#define PA_END_WAIT         apr_time_from_msec(50)
+#define PA_END_SLOW         5000000L        /* ns */
 #define PA_END_CLOSE        200000L         /* ns */
 
 /* The request before left its body's end record unread (PA_LEFT_END): the
@@ -2714,13 +2718,13 @@ static pa_fail_e connect_worker(pa_req_t *q, int renew)
  * libfcgi takes it for a broken stream and closes the connection (and
  * accepts the next one). Sent before that close, this request would go
  * down with it. Whether the connection is still open once the worker has
- * read it. */
+ * read it (until request-timeout: the request is sent then). */
 static int end_read_open(pa_req_t *q)
 {
     struct pollfd pfd;
     struct timespec ts;
-    apr_time_t until = pa_now() + PA_END_WAIT;
-    int rc, taken = 0, looked = 0;
+    apr_time_t now = pa_now(), slow = now + PA_END_WAIT;
+    int rc, taken = 0;
 
     ts.tv_sec = ts.tv_nsec = 0;
     pfd.fd = q->fd;
@@ -2734,15 +2738,13 @@ static int end_read_open(pa_req_t *q)
         if (rc < 0 && errno == EINTR) {
             continue;
         }
-        if (taken || pa_now() >= until) {
+        now = pa_now();
+        if (taken || now >= q->deadline) {
             return 1;
         }
         taken = !unread_sent(q->fd);
-        if (taken && !looked) {
-            return 1;       /* before this request came: libfcgi has closed */
-        }
-        looked = 1;
-        ts.tv_nsec = taken ? PA_END_CLOSE : PA_END_STEP;
+        ts.tv_nsec = taken ? PA_END_CLOSE
+                     : now < slow ? PA_END_STEP : PA_END_SLOW;
     }
 }
 
@@ -2751,7 +2753,9 @@ static int end_read_open(pa_req_t *q)
  * connection is renewed, for this worker. Closed after the worker read
  * the rest of the body only after its reply, it is what body_left() would
  * have found, had it looked a moment later: that worker goes
- * (PA_RELEASE_EARLY), and the request, not sent, to another one. */
+ * (PA_RELEASE_EARLY), and the request, not sent, to another one; but for
+ * an app not known to keep its connections (one that closes them all
+ * looks the same), renewed, for the next request to tell. */
 static pa_fail_e kept_check(pa_req_t *q)
 {
     if (q->claim.left == PA_LEFT_NONE
@@ -2759,7 +2763,7 @@ static pa_fail_e kept_check(pa_req_t *q)
                                          : !pa_conn_closed(q->fd))) {
         return PA_FAIL_NONE;
     }
-    if (q->claim.left == PA_LEFT_MAYBE) {
+    if (q->claim.left == PA_LEFT_MAYBE && q->sba->keep_proven) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, q->r, PALOGNO(00348)
                       "%s: worker pid %ld closed its kept connection over "
                       "the rest of the last request's body, read after its "

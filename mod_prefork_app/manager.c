@@ -2185,7 +2185,7 @@ static int pa_mgr_sibling(pid_t pid)
  * nothing arrives within 2 s of its accept(). */
 static int pa_mgr_kept_conn(void *baton, apr_uint32_t app, apr_uint32_t slot,
                             apr_uint32_t seq, apr_uint64_t nth, pid_t asker,
-                            int renew, pid_t *pid)
+                            int renew, pid_t *pid, apr_uint32_t *gen)
 {
     pa_manager_t *m = baton;
     pa_worker_t *w;
@@ -2236,11 +2236,14 @@ static int pa_mgr_kept_conn(void *baton, apr_uint32_t app, apr_uint32_t slot,
          * app that closes them). */
         return -1;
     }
+    /* Asked anew by a claimant that found it closed (pa_conn_renew()). */
+    renew = renew && seq == claimed->seq && nth == claimed->requests
+            && w->conn_fd >= 0 && pa_conn_closed(w->conn_fd);
     if (m->apps[app].a->keep_off) {
         /* Only a request sent at the hand-off before the app was found to
          * close its connections asks now: its reply is on the one still
          * open, if any. None is opened. */
-        return w->conn_fd;
+        return renew ? -1 : w->conn_fd;
     }
     if (claimed->kept_lost) {
         /* Sent to one ask only, which could not take it in: nobody holds
@@ -2252,17 +2255,25 @@ static int pa_mgr_kept_conn(void *baton, apr_uint32_t app, apr_uint32_t slot,
         }
         claimed->kept_lost = 0;
     }
-    if (renew && w->conn_fd >= 0 && pa_conn_closed(w->conn_fd)) {
-        /* The worker closed it over what a request left unread in it (the
-         * end of its body: libfcgi takes that for a broken stream) and
-         * went back to accept(): a new one, which the other children
-         * holding the old one fetch. */
+    if (renew) {
+        if (!pa_worker_running(w)) {
+            /* It left (a connection now would wait in the backlog of its
+             * socket): the claimant goes to another worker. */
+            *pid = 0;
+            return -1;
+        }
+        /* It closed it over what a request left unread in it (the end of
+         * its body: libfcgi takes that for a broken stream) and went back
+         * to accept(): a new one. */
         pa_worker_unkeep(w);
-        apr_atomic_inc32(&claimed->conn_gen);
     }
     if (w->conn_fd < 0) {
         w->conn_fd = pa_conn_open_kept(w->sock_path);
         w->conn_given = 0;
+        /* Children holding an earlier one drop it (pa_conn_get()). */
+        if (w->conn_fd >= 0) {
+            apr_atomic_inc32(&claimed->conn_gen);
+        }
         /* Once per occupant: out of descriptors, every ask fails alike. */
         if (w->conn_fd < 0 && w->conn_failed != w->pid) {
             w->conn_failed = w->pid;
@@ -2273,6 +2284,7 @@ static int pa_mgr_kept_conn(void *baton, apr_uint32_t app, apr_uint32_t slot,
         }
     }
     w->conn_given += w->conn_fd >= 0;
+    *gen = claimed->conn_gen;
     return w->conn_fd;
 }
 

@@ -1347,7 +1347,7 @@ static struct ap_logconf all_levels = { NULL, APLOG_TRACE8 };
  * parent). */
 static int lookup(void *baton, apr_uint32_t app, apr_uint32_t slot,
                   apr_uint32_t seq, apr_uint64_t nth, pid_t asker, int renew,
-                  pid_t *pid)
+                  pid_t *pid, apr_uint32_t *gen)
 {
     if (app != 0 || slot != 0 || asker != getppid()) {
         return -1;
