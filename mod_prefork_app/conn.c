@@ -662,6 +662,10 @@ int pa_conn_renew(request_rec *r, const pa_app_t *app,
                   const pa_claim_t *claim, int fd, int keep,
                   apr_time_t deadline, int *kept)
 {
+    /* libfcgi, closing over a broken stream, shuts its end down and waits
+     * (up to 2 s) for the other to close before it accepts again: that is
+     * every copy, held by other children too; a shutdown reaches them. */
+    shutdown(fd, SHUT_RDWR);
     pa_conn_drop(app, claim, fd);
     return pa_conn_take(r, app, claim, keep, 1, deadline, kept);
 }

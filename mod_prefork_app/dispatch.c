@@ -295,7 +295,8 @@ static apr_size_t forward(void *baton, char *req, apr_size_t len,
     pa_req_t *q = baton;
     ssize_t n;
 
-    if ((nth == 2 && !q->sba->keep_proven) || q->sba->keep_off) {
+    if (((nth == 2 || q->renewed) && !q->sba->keep_proven)
+        || q->sba->keep_off) {
         return 0;
     }
     *id = request_id(q, 1, nth);
@@ -420,6 +421,7 @@ static void release(pa_req_t *q, pa_release_e how)
     if (q->sent || how != PA_RELEASE_OK) {
         q->claim.unread = clean ? q->peeked + q->owed : 0;
         q->claim.left = clean ? q->left : PA_LEFT_NONE;
+        q->claim.renewed = clean && q->renewed;
     }
     /* Not handed on with a request sent into it if the worker may close it
      * over what this one left (kept_check()). */
@@ -2791,7 +2793,8 @@ static int closed_after_first(pa_req_t *q)
     apr_interval_time_t left;
     int rc;
 
-    if (!q->kept || q->claim.nth != 2 || q->sba->keep_proven) {
+    if (!q->kept || (q->claim.nth != 2 && !q->claim.renewed)
+        || q->sba->keep_proven) {
         return 0;
     }
     left = q->claim.slot->last_used + PA_KEEP_PROBE - pa_now();
@@ -3062,7 +3065,11 @@ static int attempt(pa_req_t *q, const char *what, char *begin,
  * that closed it over a body it left (kept_check()). */
 static pa_release_e gone(pa_req_t *q)
 {
-    return q->left_early ? PA_RELEASE_EARLY
+    /* (Closed just after kept_check() looked: replaced, and no judgement
+     * of the app made of it.) */
+    return q->left_early || (q->kept && !q->renewed
+                             && q->claim.left != PA_LEFT_NONE)
+           ? PA_RELEASE_EARLY
            : q->kept ? PA_RELEASE_CLOSED : PA_RELEASE_BROKEN;
 }
 

@@ -1150,6 +1150,7 @@ static int pa_mgr_spawn(pa_manager_t *m, pa_mapp_t *ma, int idx)
     slot->started_at = w->spawned;
     slot->unread = 0;
     slot->left = PA_LEFT_NONE;
+    slot->renewed = 0;
     in_place = slot->state == PA_SLOT_BUSY;
     if (in_place) {
         /* In place under its claimant (same seq): it takes the waiting

@@ -523,6 +523,7 @@ static void pa_sb_fill_claim(pa_sb_app_t *a, pa_slot_t *slot, int slot_index,
     claim->unread = slot->unread;
     claim->left = slot->left;
     claim->conn_gen = slot->conn_gen;
+    claim->renewed = slot->renewed;
     claim->nth = slot->requests;
     claim->unsent = claim->kept = 0;
     claim->sent = claim->sent_id = 0;
@@ -798,6 +799,7 @@ void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how,
     slot->last_used = pa_now();
     slot->unread = 0;
     slot->left = PA_LEFT_NONE;
+    slot->renewed = 0;
     if (how == PA_RELEASE_OK && slot->pid == claim->pid && !claim->unsent) {
         slot->answered++;           /* the app starts: see pa_mgr_exited() */
         a->answered_at = slot->last_used;
@@ -836,6 +838,7 @@ void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how,
             if (clean) {
                 slot->unread = claim->unread;
                 slot->left = claim->left;
+                slot->renewed = claim->renewed;
             }
         }
         slot->state = PA_SLOT_STOPPING;
@@ -846,6 +849,7 @@ void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how,
     else {
         slot->unread = claim->unread;
         slot->left = claim->left;
+        slot->renewed = claim->renewed;
         granted = pa_sb_grant_locked(sb, a, claim->slot_index, forward,
                                      forward_baton);
     }

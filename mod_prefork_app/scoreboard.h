@@ -96,8 +96,11 @@ typedef struct pa_slot_t {
                                      * kept connection (see dispatch.c) */
     apr_uint32_t left;              /* pa_left_e: what the last request may
                                      * have left of itself in that connection */
-    volatile apr_uint32_t conn_gen; /* bumped when the manager renews that
-                                     * connection (pa_conn_renew()) */
+    volatile apr_uint32_t conn_gen; /* bumped for every new kept connection
+                                     * the manager opens to it (conn.c) */
+    apr_uint32_t renewed;           /* the last request went on a kept
+                                     * connection renewed for it: the next
+                                     * is the second on it (dispatch.c) */
     int last_exit_status;           /* wait status of the previous occupant, -1 = none */
     volatile apr_uint32_t child_failed; /* the pid of the last occupant that
                                      * failed before its exec
@@ -367,6 +370,8 @@ typedef struct pa_claim_t {
     apr_uint32_t left;              /* claim: the slot's left; release
                                      * (PA_RELEASE_OK): this request's */
     apr_uint32_t conn_gen;          /* claim: the slot's conn_gen */
+    apr_uint32_t renewed;           /* claim: the slot's renewed; release
+                                     * (PA_RELEASE_OK): this request's */
     apr_uint64_t nth;               /* this request's count on the occupant,
                                      * 1 for its first */
     int unsent;                     /* release: the worker was sent nothing,
