@@ -2779,6 +2779,7 @@ static pa_fail_e kept_check(pa_req_t *q)
                   q->app->name, (long)q->claim.pid);
     q->claim.unread = 0;                /* it was on that one */
     q->renewed = 1;
+    apr_atomic_inc64(&q->sba->c.renewed);
     return connect_worker(q, 1);
 }
 

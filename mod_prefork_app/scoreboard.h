@@ -180,6 +180,8 @@ typedef struct pa_app_counters_t {
     volatile apr_uint64_t sent_at_handoff;  /* requests sent to their worker
                                              * by the request that released
                                              * it (PA_SB_REQ_MAX) */
+    volatile apr_uint64_t renewed;          /* kept connections renewed
+                                             * (dispatch.c, kept_check()) */
     volatile apr_uint64_t cache_hits;       /* answered from the cache zone */
     volatile apr_uint64_t cache_stale;      /* ... stale, while refreshed */
     volatile apr_uint64_t cache_stale_if_error; /* ... stale, for a failure */

@@ -51,7 +51,7 @@ typedef enum {
     C_RECYCLED_MEMORY,
     C_KILLED_TIMEOUT, C_KILLED_CLIENT, C_MAX_REACHED, C_502, C_503, C_504, C_RETRIES,
     C_ABANDONED,
-    C_SLOW, C_HELD, C_SPOOLED, C_SENT_AT_HANDOFF,
+    C_SLOW, C_HELD, C_SPOOLED, C_SENT_AT_HANDOFF, C_RENEWED,
     C_CACHE_HIT, C_CACHE_STALE, C_CACHE_STALE_ERROR, C_CACHE_LOCK_WAITS,
     C_AUTH_GRANTED, C_AUTH_REFUSED,
     C_COUNT
@@ -125,6 +125,10 @@ static const st_counter_t st_counters[C_COUNT] = {
       "prefork_app_requests_sent_at_handoff_total", NULL,
       "Queued requests that the request releasing their worker sent to it "
       "as it handed it over." },
+    { "connections_renewed", "Kept connections renewed (closed over a body's end)",
+      "prefork_app_connections_renewed_total", NULL,
+      "Kept connections a worker closed over the end of a request body the "
+      "app left unread, renewed for the next request." },
     { "cache_hits", "Answered from the cache zone",
       "prefork_app_cache_answers_total", "how=\"hit\"",
       "Requests answered from the app's cache zone without a worker: a "
@@ -382,6 +386,7 @@ static void st_app_counters(st_app_t *sa, const pa_app_counters_t *c)
     sa->c[C_HELD] = c->held;
     sa->c[C_SPOOLED] = c->spooled;
     sa->c[C_SENT_AT_HANDOFF] = c->sent_at_handoff;
+    sa->c[C_RENEWED] = c->renewed;
     sa->c[C_CACHE_HIT] = c->cache_hits;
     sa->c[C_CACHE_STALE] = c->cache_stale;
     sa->c[C_CACHE_STALE_ERROR] = c->cache_stale_if_error;

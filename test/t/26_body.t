@@ -12,7 +12,7 @@ use PADispatch qw(:all);
 use IO::Socket::INET ();
 use IO::Compress::Gzip ();
 
-plan tests => 42;
+plan tests => 43;
 
 my $http = http();
 my $base = base_url();
@@ -130,6 +130,8 @@ unlike(error_log_since($off), qr/PA00127|PA00309/, '... with nothing in the log 
 # with it (a POST: 502, PA00309; else a retry) and the app was taken for
 # one that closes its connections (PA00127).
 $off = error_log_offset();
+my $renewed = sub { (app_status('dlength') || {})->{counters}{connections_renewed} };
+my $renewed0 = $renewed->();
 my @got = map {
     ($http->post("$base/dlength", { headers => $ct, content => 'l' x 20480 })->{status},
      $http->post("$base/dlength", { headers => $ct, content => 'x=1' })->{status},
@@ -142,6 +144,7 @@ is(join('', $log =~ /^.*(?:PA00127|PA00309|PA00308).*\n/mg), '',
    '... nothing in the log of a closing app, a worker gone or a retry');
 is(scalar(() = $log =~ /PA00349: dlength: worker pid \d+ closed its kept connection over the end of the last request's body/g),
    10, '... each closed connection seen before the next request went into it, and renewed');
+is($renewed->() - ($renewed0 // 0), 10, '... and counted on the status page (connections_renewed)');
 my $body100 = 'r' x (100 * 1024);
 my @same;
 for (1 .. 3) {

@@ -87,7 +87,7 @@ check_keys('app.counters', $app->{counters}, map { $_ => 'int' }
            qw(accepted spawned exited crashed recycled_max_requests recycled_lifetime
               recycled_idle recycled_touch_reload recycled_max_memory killed_timeout killed_client_gone max_processes_reached http_502 http_503
               http_504 retries abandoned_in_queue slow_requests replies_held
-              replies_spooled sent_at_handoff cache_hits cache_stale cache_stale_if_error
+              replies_spooled sent_at_handoff connections_renewed cache_hits cache_stale cache_stale_if_error
               cache_lock_waits authorizer_granted authorizer_refused));
 for my $w (@{ $app->{workers} || [] }) {
     check_keys("worker $w->{slot}", $w, slot => 'int', pid => 'int', state => 'str',
