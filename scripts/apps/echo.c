@@ -42,6 +42,8 @@
  *                    only once FILE exists (at most 60 s)
  *   die=FILE         exit without answering if FILE does not exist (creating it):
  *                    so only the first attempt dies; die=always always dies
+ *                    (after grow=, sleep= and wait=: at a moment a test
+ *                    chooses)
  *   stderr=a|b       write lines "a" and "b" to FCGI_STDERR
  *   rawerr=N         write N lines of 100 bytes to the process's own stderr
  *                    (fd 2: the manager logs them), as a PHP notice goes;
@@ -364,15 +366,6 @@ static void respond(conv_t *c)
     if ((v = param(qs, "started")) != NULL) {
         close(open(v, O_WRONLY | O_CREAT, 0644));
     }
-    if ((v = param(qs, "die")) != NULL) {
-        if (!strcmp(v, "always")) {
-            _exit(3);
-        }
-        if (access(v, F_OK) != 0) {
-            close(open(v, O_WRONLY | O_CREAT, 0644));
-            _exit(3);
-        }
-    }
     if ((v = param(qs, "grow")) != NULL) {
         size_t len = (size_t)atol(v) << 20;
         char *leak = len ? malloc(len) : NULL;
@@ -387,6 +380,15 @@ static void respond(conv_t *c)
     }
     if ((v = param(qs, "wait")) != NULL) {
         wait_for_file(v);
+    }
+    if ((v = param(qs, "die")) != NULL) {
+        if (!strcmp(v, "always")) {
+            _exit(3);
+        }
+        if (access(v, F_OK) != 0) {
+            close(open(v, O_WRONLY | O_CREAT, 0644));
+            _exit(3);
+        }
     }
     if ((v = param(qs, "connect")) != NULL) {
         wait_for_peer(atoi(v));

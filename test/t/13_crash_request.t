@@ -19,7 +19,7 @@ use PADispatch qw(bg_request bg_result);
 use PALoad;
 use HTTP::Tiny ();
 
-plan tests => 32;
+plan tests => 33;
 
 my $echo = app_path('echo');
 # A deploy that can go bad: while $tmp/broken exists, new workers start but
@@ -114,11 +114,16 @@ unlike(PATest::error_log_since($off, $h->log_file), qr/PA00105: app two/,
 # A page that kills every worker it reaches, asked by two clients at once
 # of an app of two workers: each GET kills a worker and, replayed, a fresh
 # one, so no worker of the app lives to answer anything meanwhile: still
-# that page's doing.
+# that page's doing. (At once: both at their workers before either dies;
+# one that came after the other had ended would meet a fresh worker first,
+# which dies under a request of its own: a crash loop, as it would be.)
 ok(idle_slots('pool'), 'pool: two workers up');
 is(get('/pool')->{status}, 200, 'pool: the app answers');
 $off = PATest::error_log_offset($h->log_file);
-my @poison = map { bg_request('GET', $h->url('/pool?die=always')) } 1 .. 2;
+my $kill_both = "$tmp/pool-go";
+my @poison = map { bg_request('GET', $h->url("/pool?started=$tmp/pool-at$_&wait=$kill_both&die=always")) } 1 .. 2;
+ok(PATest::wait_for(sub { -e "$tmp/pool-at1" && -e "$tmp/pool-at2" }), 'pool: both at their workers');
+write_file($kill_both, '');
 is(join(' ', map { bg_result($_)->{status} } @poison), '502 502',
    'pool: two requests that kill their workers and the replacements: 502 each');
 is(get('/pool')->{status}, 200, 'pool: the other pages are served');
