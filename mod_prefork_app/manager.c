@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -2848,6 +2849,34 @@ static void pa_manager_maint(int reason, void *data, apr_wait_t status)
     }
 }
 
+/* Longest httpd waits at its exit for a piped ErrorLog's program to have
+ * read what the managers logged while stopping. */
+#define PA_LOG_DRAIN_MAX    apr_time_from_msec(500)
+
+/* A piped ErrorLog's program is told to quit as soon as the managers are
+ * stopped (SIGTERM: rotatelogs, logger leave at once), and what is still
+ * in its pipe then is lost: the managers' last lines, written a moment
+ * before. Wait until each pipe is empty (FIONREAD counts what the program
+ * has not read), then a little more for its last write. */
+static void pa_logs_drain(server_rec *s)
+{
+    apr_time_t until = apr_time_now() + PA_LOG_DRAIN_MAX;
+    int waited = 0;
+
+    for (; s; s = s->next) {
+        int fd = pa_worker_log_pipe(s), n;
+
+        while (fd >= 0 && ioctl(fd, FIONREAD, &n) == 0 && n > 0
+               && apr_time_now() < until) {
+            apr_sleep(apr_time_from_msec(1));
+            waited = 1;
+        }
+    }
+    if (waited) {
+        apr_sleep(apr_time_from_msec(10));
+    }
+}
+
 /* httpd exits: its process pool goes, and with it first plog, which holds
  * a piped ErrorLog's program (rotatelogs, logger), then pconf, whose
  * cleanups would only now stop the managers: everything they log while
@@ -2888,6 +2917,9 @@ static apr_status_t pa_managers_stop_first(void *data)
         if (mp->retired) {
             mp->retired->pid = 0;
         }
+    }
+    if (stopping->nelts) {
+        pa_logs_drain(APR_ARRAY_IDX(stopping, 0, pa_mgr_proc_t *)->s);
     }
     return APR_SUCCESS;
 }
