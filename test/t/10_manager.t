@@ -460,11 +460,11 @@ my @slow = map {
 # Its processes as ps shows them (the extra argument, which echo ignores,
 # tells them from the other echo apps'), sampled all through the load: the
 # final counters cannot tell whether a fifth ran for a while.
-my $most = 0;
+my ($most, @most) = (0);
 sub mdyn_sample {
-    my $n = grep { $_->{args} =~ /\Q$echo\E --pool=mdyn$/ } ps_table();
-    $most = $n if $n > $most;
-    return $n;
+    my @rows = grep { $_->{args} =~ /\Q$echo\E --pool=mdyn$/ } ps_table();
+    ($most, @most) = (scalar @rows, @rows) if @rows > $most;
+    return scalar @rows;
 }
 ok(wait_for(sub { mdyn_sample(); pids('mdyn') == 4 }), 'waiting requests make it spawn, up to its maximum');
 my $fails = 0;
@@ -476,7 +476,8 @@ is($fails, 0, 'the concurrent slow requests all succeed (two of them queued)');
 ok(counter('mdyn', 'max_processes_reached') >= 1, 'hitting the maximum is counted');
 # 4 and not fewer: else the sampling saw nothing and checks nothing.
 is($most, 4, 'never more than 4 at once (and the 4 seen)')
-    or diag(grep { /mdyn/ } split /^/m, error_log_since($mdyn_off, $h->log_file));
+    or diag(join('', map { "$_->{pid} $_->{ppid} $_->{stat} $_->{args}\n" } @most),
+            grep { /mdyn/ } split /^/m, error_log_since($mdyn_off, $h->log_file));
 ok(wait_for(sub { pids('mdyn') == 1 }, timeout => 60),
    'surplus idle workers are stopped after idle-timeout');
 ok(counter('mdyn', 'recycled_idle') >= 2, 'recycled_idle counted');
