@@ -356,7 +356,6 @@ static int unread_sent(int fd)
  * replaced after such requests. */
 static int body_left(pa_req_t *q)
 {
-    struct pollfd pfd;
     int n;
 
     if (!q->end_alone || lone_end_charge <= 0) {
@@ -368,10 +367,7 @@ static int body_left(pa_req_t *q)
     }
     /* Looked at again before the next request (kept_check()). */
     q->left = n > 0 ? PA_LEFT_END : PA_LEFT_MAYBE;
-    pfd.fd = q->fd;
-    pfd.events = POLLRDHUP;
-    pfd.revents = 0;
-    return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLRDHUP | POLLHUP));
+    return pa_conn_closed(q->fd);
 }
 
 /* The attempt's connection goes: a kept one is dropped from this child's

@@ -782,6 +782,15 @@ static void pa_sb_retire_mark(pa_sb_app_t *a, pa_slot_t *slot,
     }
 }
 
+/* What a clean release leaves on its worker's kept connection for the next
+ * request there (see pa_claim_t). */
+static void pa_sb_leave_conn_state(pa_slot_t *slot, const pa_claim_t *claim)
+{
+    slot->unread = claim->unread;
+    slot->left = claim->left;
+    slot->renewed = claim->renewed;
+}
+
 void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how,
                    pa_sb_forward_fn forward, void *forward_baton)
 {
@@ -836,9 +845,7 @@ void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how,
             }
             pa_sb_retire_mark(a, slot, how);
             if (clean) {
-                slot->unread = claim->unread;
-                slot->left = claim->left;
-                slot->renewed = claim->renewed;
+                pa_sb_leave_conn_state(slot, claim);
             }
         }
         slot->state = PA_SLOT_STOPPING;
@@ -847,9 +854,7 @@ void pa_sb_release(pa_sb_t *sb, pa_claim_t *claim, pa_release_e how,
         poke = 1;
     }
     else {
-        slot->unread = claim->unread;
-        slot->left = claim->left;
-        slot->renewed = claim->renewed;
+        pa_sb_leave_conn_state(slot, claim);
         granted = pa_sb_grant_locked(sb, a, claim->slot_index, forward,
                                      forward_baton);
     }
